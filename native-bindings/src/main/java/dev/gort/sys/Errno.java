@@ -1,0 +1,67 @@
+package dev.gort.sys;
+
+import java.util.Map;
+
+/**
+ * errno values and their symbolic names, per OS. Only the values gort can meet are listed; an
+ * unknown value prints as {@code errno N}. Checked against {@code <errno.h>} by HeaderConformanceTest.
+ */
+public final class Errno {
+    private Errno() {
+    }
+
+    public static final Map<String, Integer> LINUX = Map.ofEntries(
+            Map.entry("EPERM", 1), Map.entry("ENOENT", 2), Map.entry("ESRCH", 3), Map.entry("EINTR", 4),
+            Map.entry("EIO", 5), Map.entry("ENXIO", 6), Map.entry("E2BIG", 7), Map.entry("EBADF", 9),
+            Map.entry("ECHILD", 10), Map.entry("EAGAIN", 11), Map.entry("ENOMEM", 12), Map.entry("EACCES", 13),
+            Map.entry("EFAULT", 14), Map.entry("EBUSY", 16), Map.entry("EEXIST", 17), Map.entry("ENODEV", 19),
+            Map.entry("ENOTDIR", 20), Map.entry("EISDIR", 21), Map.entry("EINVAL", 22), Map.entry("ENFILE", 23),
+            Map.entry("EMFILE", 24), Map.entry("ENOSPC", 28), Map.entry("EPIPE", 32), Map.entry("ERANGE", 34),
+            Map.entry("EDEADLK", 35), Map.entry("ENOSYS", 38), Map.entry("ENOTSOCK", 88), Map.entry("EOPNOTSUPP", 95),
+            Map.entry("EAFNOSUPPORT", 97), Map.entry("EADDRINUSE", 98), Map.entry("EADDRNOTAVAIL", 99),
+            Map.entry("ENETUNREACH", 101), Map.entry("ECONNABORTED", 103), Map.entry("ECONNRESET", 104),
+            Map.entry("ENOBUFS", 105), Map.entry("EISCONN", 106), Map.entry("ENOTCONN", 107),
+            Map.entry("ETIMEDOUT", 110), Map.entry("ECONNREFUSED", 111), Map.entry("EALREADY", 114),
+            Map.entry("EINPROGRESS", 115));
+
+    public static final Map<String, Integer> MACOS = Map.ofEntries(
+            Map.entry("EPERM", 1), Map.entry("ENOENT", 2), Map.entry("ESRCH", 3), Map.entry("EINTR", 4),
+            Map.entry("EIO", 5), Map.entry("ENXIO", 6), Map.entry("E2BIG", 7), Map.entry("EBADF", 9),
+            Map.entry("ECHILD", 10), Map.entry("EDEADLK", 11), Map.entry("ENOMEM", 12), Map.entry("EACCES", 13),
+            Map.entry("EFAULT", 14), Map.entry("EBUSY", 16), Map.entry("EEXIST", 17), Map.entry("ENODEV", 19),
+            Map.entry("ENOTDIR", 20), Map.entry("EISDIR", 21), Map.entry("EINVAL", 22), Map.entry("ENFILE", 23),
+            Map.entry("EMFILE", 24), Map.entry("ENOSPC", 28), Map.entry("EPIPE", 32), Map.entry("ERANGE", 34),
+            Map.entry("EAGAIN", 35), Map.entry("EINPROGRESS", 36), Map.entry("EALREADY", 37),
+            Map.entry("ENOTSOCK", 38), Map.entry("EOPNOTSUPP", 45), Map.entry("EAFNOSUPPORT", 47),
+            Map.entry("EADDRINUSE", 48), Map.entry("EADDRNOTAVAIL", 49), Map.entry("ENETUNREACH", 51),
+            Map.entry("ECONNABORTED", 53), Map.entry("ECONNRESET", 54), Map.entry("ENOBUFS", 55),
+            Map.entry("EISCONN", 56), Map.entry("ENOTCONN", 57), Map.entry("ETIMEDOUT", 60),
+            Map.entry("ECONNREFUSED", 61), Map.entry("ENOSYS", 78));
+
+    private static final String[] NAMES = invert(Platform.current().isLinux() ? LINUX : MACOS);
+
+    /** This OS's value for {@code name}; throws for a name not in the table. */
+    public static int value(String name) {
+        Integer v = (Platform.current().isLinux() ? LINUX : MACOS).get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("unknown errno name " + name);
+        }
+        return v;
+    }
+
+    /** The symbolic name of {@code errno} on this OS, or {@code "errno N"}. */
+    public static String name(int errno) {
+        return errno >= 0 && errno < NAMES.length && NAMES[errno] != null ? NAMES[errno] : "errno " + errno;
+    }
+
+    private static String[] invert(Map<String, Integer> table) {
+        int max = table.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        String[] names = new String[max + 1];
+        table.forEach((n, v) -> {
+            if (names[v] == null || n.compareTo(names[v]) < 0 && !n.equals("EWOULDBLOCK")) {
+                names[v] = n;
+            }
+        });
+        return names;
+    }
+}

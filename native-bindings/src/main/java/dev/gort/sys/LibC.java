@@ -1,0 +1,368 @@
+package dev.gort.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Raw libc downcalls. Names and parameter order are the C functions' (hand-written to match what
+ * {@code jextract.sh} would generate from {@code src/main/c/gort_sys.h}).
+ *
+ * <p>Conventions:
+ * <ul>
+ * <li>C pointers are passed and returned as {@code long} (JAVA_LONG in the descriptor): on the
+ *     LP64 ABIs gort supports a pointer and a long travel in the same integer register, and a
+ *     {@code long} costs no MemorySegment allocation on the hot path.</li>
+ * <li>Calls that can fail capture errno with {@code captureCallState("errno")} into a per-thread
+ *     buffer (per M: never a shared static one) and throw {@link NativeException} naming the call,
+ *     its arguments and errno. The check happens in exactly one place, {@link #check}.</li>
+ * <li>Short calls (bounded work in the kernel) use {@code critical(false)}: no thread-state
+ *     transition, about 2.5x cheaper. madvise and mincore have both forms and pick the critical one
+ *     only for ranges up to {@link #SHORT_CALL_BYTES}, since a critical call delays JVM safepoints.</li>
+ * <li>A function the OS lacks (sched_getcpu on macOS) has a null handle and throws
+ *     UnsupportedOperationException naming it and the platform.</li>
+ * </ul>
+ */
+public final class LibC {
+    private LibC() {
+    }
+
+    /** Ranges up to this size take the critical (no thread-state transition) madvise/mincore. */
+    public static final long SHORT_CALL_BYTES = 2L << 20;
+
+    private static final Platform PLATFORM = Platform.current();
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LOOKUP = LINKER.defaultLookup();
+    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final ThreadLocal<MemorySegment> CAPTURE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+
+    private static final boolean ERRNO_CAPTURED = true;
+    private static final boolean NO_ERRNO = false;
+    private static final boolean CRITICAL = true;
+    private static final boolean NOT_CRITICAL = false;
+
+    // void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
+    private static final MethodHandle MMAP = handle("mmap",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_CAPTURED, NOT_CRITICAL);
+    // int munmap(void *addr, size_t length)
+    private static final MethodHandle MUNMAP = handle("munmap",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURED, NOT_CRITICAL);
+    // int mprotect(void *addr, size_t len, int prot)
+    private static final MethodHandle MPROTECT = handle("mprotect",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO_CAPTURED, NOT_CRITICAL);
+    // int madvise(void *addr, size_t length, int advice)
+    private static final MethodHandle MADVISE = handle("madvise",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO_CAPTURED, NOT_CRITICAL);
+    private static final MethodHandle MADVISE_SHORT = handle("madvise",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO_CAPTURED, CRITICAL);
+    // int mincore(void *addr, size_t length, unsigned char *vec)
+    private static final MethodHandle MINCORE = handle("mincore",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURED, NOT_CRITICAL);
+    private static final MethodHandle MINCORE_SHORT = handle("mincore",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURED, CRITICAL);
+    // long sysconf(int name)
+    private static final MethodHandle SYSCONF = handle("sysconf",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT), ERRNO_CAPTURED, CRITICAL);
+    // int sched_setaffinity(pid_t pid, size_t cpusetsize, const cpu_set_t *mask)   (Linux)
+    private static final MethodHandle SCHED_SETAFFINITY = handle("sched_setaffinity",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURED, NOT_CRITICAL);
+    // int sched_getaffinity(pid_t pid, size_t cpusetsize, cpu_set_t *mask)   (Linux)
+    private static final MethodHandle SCHED_GETAFFINITY = handle("sched_getaffinity",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURED, CRITICAL);
+    // int sched_getcpu(void)   (Linux; reads the vDSO/rseq, never blocks)
+    private static final MethodHandle SCHED_GETCPU = handle("sched_getcpu",
+            FunctionDescriptor.of(JAVA_INT), NO_ERRNO, CRITICAL);
+    private static final MethodHandle SCHED_GETCPU_NONCRITICAL = handle("sched_getcpu",
+            FunctionDescriptor.of(JAVA_INT), NO_ERRNO, NOT_CRITICAL);
+    // pid_t gettid(void)   (Linux, glibc >= 2.30)
+    private static final MethodHandle GETTID = handle("gettid",
+            FunctionDescriptor.of(JAVA_INT), NO_ERRNO, CRITICAL);
+    // int pthread_threadid_np(pthread_t thread, uint64_t *thread_id)   (macOS)
+    private static final MethodHandle PTHREAD_THREADID_NP = handle("pthread_threadid_np",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), NO_ERRNO, CRITICAL);
+    // pid_t getpid(void)
+    private static final MethodHandle GETPID = handle("getpid",
+            FunctionDescriptor.of(JAVA_INT), NO_ERRNO, CRITICAL);
+    // int getrusage(int who, struct rusage *usage)
+    private static final MethodHandle GETRUSAGE = handle("getrusage",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_CAPTURED, CRITICAL);
+    // int clock_gettime(clockid_t clockid, struct timespec *tp)
+    private static final MethodHandle CLOCK_GETTIME = handle("clock_gettime",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_CAPTURED, CRITICAL);
+    // char *strerror(int errnum)
+    private static final MethodHandle STRERROR = handle("strerror",
+            FunctionDescriptor.of(ADDRESS, JAVA_INT), NO_ERRNO, NOT_CRITICAL);
+    // void *malloc(size_t size) / void free(void *ptr): peers for benchmarks and scratch buffers
+    private static final MethodHandle MALLOC = handle("malloc",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG), NO_ERRNO, CRITICAL);
+    private static final MethodHandle FREE = handle("free",
+            FunctionDescriptor.ofVoid(JAVA_LONG), NO_ERRNO, CRITICAL);
+
+    static MethodHandle handle(String name, FunctionDescriptor descriptor, boolean captureErrno, boolean critical) {
+        MemorySegment symbol = LOOKUP.find(name).orElse(null);
+        if (symbol == null) {
+            return null;
+        }
+        Linker.Option[] options;
+        if (captureErrno && critical) {
+            options = new Linker.Option[] {Linker.Option.captureCallState("errno"), Linker.Option.critical(false)};
+        } else if (captureErrno) {
+            options = new Linker.Option[] {Linker.Option.captureCallState("errno")};
+        } else if (critical) {
+            options = new Linker.Option[] {Linker.Option.critical(false)};
+        } else {
+            options = new Linker.Option[0];
+        }
+        return LINKER.downcallHandle(symbol, descriptor, options);
+    }
+
+    /** The calling thread's errno capture buffer (one per thread, so Ms never share one). */
+    static MemorySegment capture() {
+        return CAPTURE.get();
+    }
+
+    static int errno(MemorySegment capture) {
+        return (int) ERRNO.get(capture, 0L);
+    }
+
+    /** The one place a -1 result becomes an exception. */
+    private static int check(int result, MemorySegment capture, String call, String args) {
+        if (result == -1) {
+            throw new NativeException(call, args, errno(capture));
+        }
+        return result;
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException("native call failed unexpectedly", t);
+    }
+
+    private static MethodHandle require(MethodHandle h, String name) {
+        if (h == null) {
+            throw new UnsupportedOperationException(name + " is not available on " + PLATFORM);
+        }
+        return h;
+    }
+
+    static String hex(long v) {
+        return "0x" + Long.toHexString(v);
+    }
+
+    public static long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
+        MemorySegment cap = capture();
+        long r;
+        try {
+            r = (long) MMAP.invokeExact(cap, addr, length, prot, flags, fd, offset);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r == -1L) {
+            throw new NativeException("mmap", "addr=" + hex(addr) + ", len=" + length + ", prot=" + Flags.prot(prot)
+                    + ", flags=" + hex(flags) + ", fd=" + fd + ", off=" + offset, errno(cap));
+        }
+        return r;
+    }
+
+    public static void munmap(long addr, long length) {
+        MemorySegment cap = capture();
+        try {
+            check((int) MUNMAP.invokeExact(cap, addr, length), cap, "munmap", "addr=" + hex(addr) + ", len=" + length);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void mprotect(long addr, long length, int prot) {
+        MemorySegment cap = capture();
+        try {
+            check((int) MPROTECT.invokeExact(cap, addr, length, prot), cap, "mprotect",
+                    "addr=" + hex(addr) + ", len=" + length + ", prot=" + Flags.prot(prot));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void madvise(long addr, long length, int advice) {
+        MemorySegment cap = capture();
+        int r;
+        try {
+            r = length <= SHORT_CALL_BYTES
+                    ? (int) MADVISE_SHORT.invokeExact(cap, addr, length, advice)
+                    : (int) MADVISE.invokeExact(cap, addr, length, advice);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r == -1) {
+            throw new NativeException("madvise", "addr=" + hex(addr) + ", len=" + length + ", advice=" + Flags.madv(advice), errno(cap));
+        }
+    }
+
+    /** mincore into a caller-supplied vector of one byte per page at {@code vec}. */
+    public static void mincore(long addr, long length, long vec) {
+        MemorySegment cap = capture();
+        int r;
+        try {
+            r = length <= SHORT_CALL_BYTES
+                    ? (int) MINCORE_SHORT.invokeExact(cap, addr, length, vec)
+                    : (int) MINCORE.invokeExact(cap, addr, length, vec);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r == -1) {
+            throw new NativeException("mincore", "addr=" + hex(addr) + ", len=" + length + ", vec=" + hex(vec), errno(cap));
+        }
+    }
+
+    public static long sysconf(int name) {
+        MemorySegment cap = capture();
+        long r;
+        try {
+            r = (long) SYSCONF.invokeExact(cap, name);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r == -1L) {
+            throw new NativeException("sysconf", "name=" + name, errno(cap));
+        }
+        return r;
+    }
+
+    public static void sched_setaffinity(int pid, long cpusetsize, long mask) {
+        MethodHandle h = require(SCHED_SETAFFINITY, "sched_setaffinity");
+        MemorySegment cap = capture();
+        try {
+            check((int) h.invokeExact(cap, pid, cpusetsize, mask), cap, "sched_setaffinity",
+                    "pid=" + pid + ", cpusetsize=" + cpusetsize + ", mask=" + hex(mask));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void sched_getaffinity(int pid, long cpusetsize, long mask) {
+        MethodHandle h = require(SCHED_GETAFFINITY, "sched_getaffinity");
+        MemorySegment cap = capture();
+        try {
+            check((int) h.invokeExact(cap, pid, cpusetsize, mask), cap, "sched_getaffinity",
+                    "pid=" + pid + ", cpusetsize=" + cpusetsize + ", mask=" + hex(mask));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int sched_getcpu() {
+        MethodHandle h = require(SCHED_GETCPU, "sched_getcpu");
+        try {
+            return (int) h.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** sched_getcpu through a handle without critical(false): for measuring the transition's cost. */
+    public static int sched_getcpu_noncritical() {
+        MethodHandle h = require(SCHED_GETCPU_NONCRITICAL, "sched_getcpu");
+        try {
+            return (int) h.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static boolean hasSchedGetcpu() {
+        return SCHED_GETCPU != null;
+    }
+
+    public static int gettid() {
+        MethodHandle h = require(GETTID, "gettid");
+        try {
+            return (int) h.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** macOS: the calling thread's 64-bit id ({@code pthread_threadid_np(NULL, &id)}). */
+    public static long pthread_threadid_np() {
+        MethodHandle h = require(PTHREAD_THREADID_NP, "pthread_threadid_np");
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment id = a.allocate(JAVA_LONG);
+            int r = (int) h.invokeExact(0L, id.address());
+            if (r != 0) {
+                throw new NativeException("pthread_threadid_np", "thread=NULL", r);
+            }
+            return id.get(JAVA_LONG, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int getpid() {
+        try {
+            return (int) GETPID.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void getrusage(int who, long usage) {
+        MemorySegment cap = capture();
+        try {
+            check((int) GETRUSAGE.invokeExact(cap, who, usage), cap, "getrusage", "who=" + who + ", usage=" + hex(usage));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void clock_gettime(int clockId, long timespec) {
+        MemorySegment cap = capture();
+        try {
+            check((int) CLOCK_GETTIME.invokeExact(cap, clockId, timespec), cap, "clock_gettime",
+                    "clockid=" + clockId + ", tp=" + hex(timespec));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static String strerror(int errnum) {
+        try {
+            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errnum);
+            return s.equals(MemorySegment.NULL) ? "unknown error" : s.reinterpret(4096).getString(0);
+        } catch (Throwable t) {
+            return "strerror failed: " + t;
+        }
+    }
+
+    public static long malloc(long size) {
+        try {
+            return (long) MALLOC.invokeExact(size);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void free(long ptr) {
+        try {
+            FREE.invokeExact(ptr);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+}

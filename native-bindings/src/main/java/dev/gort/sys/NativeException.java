@@ -1,0 +1,36 @@
+package dev.gort.sys;
+
+/**
+ * A native call failed. The message names the call, its arguments, the errno symbol and the
+ * C library's text for it, e.g.
+ * {@code mmap(addr=0x0, len=4611686018427387904, prot=PROT_NONE, flags=0x4022, fd=-1, off=0) failed: ENOMEM (Cannot allocate memory)}.
+ * Unchecked: callers that can recover (the allocator retries after a GC) catch it; the rest let it
+ * travel. A failed call changes no gort state.
+ */
+public final class NativeException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final String call;
+    private final int errno;
+
+    public NativeException(String call, String arguments, int errno) {
+        super(call + "(" + arguments + ") failed: " + Errno.name(errno) + " (" + LibC.strerror(errno) + ")");
+        this.call = call;
+        this.errno = errno;
+    }
+
+    /** The C function that failed, e.g. {@code "madvise"}. */
+    public String call() {
+        return call;
+    }
+
+    /** The errno value the call left. */
+    public int errno() {
+        return errno;
+    }
+
+    /** The errno symbol, e.g. {@code "ENOMEM"}. */
+    public String errnoName() {
+        return Errno.name(errno);
+    }
+}

@@ -1,0 +1,2 @@
+/** Not yet built: see the open issue for this module. */
+package dev.gort;
