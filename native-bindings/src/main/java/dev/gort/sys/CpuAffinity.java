@@ -40,9 +40,9 @@ public final class CpuAffinity {
             all.set(0, onlineCpus());
             return all;
         }
-        int bytes = C.sizeof_cpu_set_t();
+        long bytes = CpuSet.LAYOUT.byteSize();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment set = a.allocate(bytes, 8);
+            MemorySegment set = a.allocate(CpuSet.LAYOUT);
             LibC.sched_getaffinity(0, bytes, set.address());
             return BitSet.valueOf(set.toArray(ValueLayout.JAVA_LONG));
         }
@@ -58,9 +58,9 @@ public final class CpuAffinity {
             throw new IllegalArgumentException("CPU " + (cpus.length() - 1) + " is beyond CPU_SETSIZE (" + C.CPU_SETSIZE()
                     + "); accepted: 0.." + (C.CPU_SETSIZE() - 1));
         }
-        int bytes = C.sizeof_cpu_set_t();
+        long bytes = CpuSet.LAYOUT.byteSize();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment set = a.allocate(bytes, 8);
+            MemorySegment set = a.allocate(CpuSet.LAYOUT);
             long[] words = cpus.toLongArray();
             for (int i = 0; i < words.length; i++) {
                 set.setAtIndex(ValueLayout.JAVA_LONG, i, words[i]);
@@ -93,6 +93,20 @@ public final class CpuAffinity {
     /** The calling thread's kernel thread id (Linux gettid, macOS pthread_threadid_np). */
     public static long threadId() {
         return Platform.current().isLinux() ? LibC.gettid() : LibC.pthread_threadid_np();
+    }
+
+    /** A CPU set in the kernel's list form: {@code 0-3,8,10-11}; {@code (none)} when empty. */
+    public static String format(BitSet cpus) {
+        StringBuilder sb = new StringBuilder();
+        for (int lo = cpus.nextSetBit(0); lo >= 0; ) {
+            int hi = cpus.nextClearBit(lo) - 1;
+            sb.append(sb.isEmpty() ? "" : ",").append(lo);
+            if (hi > lo) {
+                sb.append('-').append(hi);
+            }
+            lo = cpus.nextSetBit(hi + 1);
+        }
+        return sb.isEmpty() ? "(none)" : sb.toString();
     }
 
     private static void requireSupported(String op) {

@@ -2,7 +2,6 @@ package dev.gort.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * CPU-time and resource-usage clocks (clock_gettime, getrusage), for gctrace's CPU figures and
@@ -14,13 +13,13 @@ public final class CpuClock {
 
     private static final OsConstants C = Platform.current().constants();
     private static final ThreadLocal<MemorySegment> SCRATCH =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Math.max(C.sizeof_rusage(), C.sizeof_timespec()), 8));
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Math.max(Rusage.LAYOUT.byteSize(), Timespec.LAYOUT.byteSize()), 8));
 
     /** clock_gettime(clockId) in nanoseconds. */
     public static long nanos(int clockId) {
-        MemorySegment ts = SCRATCH.get();
-        LibC.clock_gettime(clockId, ts.address());
-        return ts.get(ValueLayout.JAVA_LONG, 0) * 1_000_000_000L + ts.get(ValueLayout.JAVA_LONG, 8);
+        long ts = SCRATCH.get().address();
+        LibC.clock_gettime(clockId, ts);
+        return Timespec.nanos(ts);
     }
 
     /** CPU time consumed by the calling thread, in nanoseconds. */
@@ -38,18 +37,41 @@ public final class CpuClock {
         return nanos(C.CLOCK_MONOTONIC());
     }
 
-    /** Resource usage of the process: user and system CPU (ns) and peak RSS (bytes). */
-    public record Usage(long userNanos, long systemNanos, long maxRssBytes) {
+    /**
+     * Resource usage: user and system CPU (ns), peak RSS (bytes), page faults and context switches.
+     *
+     * @param userNanos           CPU time in user mode
+     * @param systemNanos         CPU time in the kernel
+     * @param maxRssBytes         peak resident set size
+     * @param minorFaults         page faults served without I/O (first touch of a committed page is one)
+     * @param majorFaults         page faults that needed I/O
+     * @param voluntarySwitches   context switches because the thread blocked
+     * @param involuntarySwitches context switches because the scheduler preempted the thread
+     */
+    public record Usage(long userNanos, long systemNanos, long maxRssBytes, long minorFaults, long majorFaults,
+                        long voluntarySwitches, long involuntarySwitches) {
     }
 
-    /** getrusage(RUSAGE_SELF). ru_maxrss is KiB on Linux and bytes on macOS; returned in bytes. */
+    /** getrusage(RUSAGE_SELF): the whole process. */
     public static Usage selfUsage() {
-        MemorySegment ru = SCRATCH.get();
-        LibC.getrusage(C.RUSAGE_SELF(), ru.address());
-        // struct rusage starts with ru_utime and ru_stime (struct timeval: 8-byte sec, 8-byte usec on LP64).
-        long user = ru.get(ValueLayout.JAVA_LONG, 0) * 1_000_000_000L + ru.get(ValueLayout.JAVA_LONG, 8) * 1000L;
-        long sys = ru.get(ValueLayout.JAVA_LONG, 16) * 1_000_000_000L + ru.get(ValueLayout.JAVA_LONG, 24) * 1000L;
-        long maxRss = ru.get(ValueLayout.JAVA_LONG, C.offsetof_rusage_ru_maxrss());
-        return new Usage(user, sys, Platform.current().isLinux() ? maxRss * 1024 : maxRss);
+        return usage(C.RUSAGE_SELF());
+    }
+
+    /** getrusage(RUSAGE_THREAD): the calling thread (Linux only). */
+    public static Usage threadUsage() {
+        if (!C.has(C.RUSAGE_THREAD())) {
+            throw new UnsupportedOperationException("RUSAGE_THREAD does not exist on " + Platform.current());
+        }
+        return usage(C.RUSAGE_THREAD());
+    }
+
+    private static Usage usage(int who) {
+        long ru = SCRATCH.get().address();
+        LibC.getrusage(who, ru);
+        long maxRss = NativeMemory.getLong(ru + Rusage.RU_MAXRSS);
+        return new Usage(Rusage.micros(ru + Rusage.RU_UTIME) * 1000L, Rusage.micros(ru + Rusage.RU_STIME) * 1000L,
+                Platform.current().isLinux() ? maxRss * 1024 : maxRss,
+                NativeMemory.getLong(ru + Rusage.RU_MINFLT), NativeMemory.getLong(ru + Rusage.RU_MAJFLT),
+                NativeMemory.getLong(ru + Rusage.RU_NVCSW), NativeMemory.getLong(ru + Rusage.RU_NIVCSW));
     }
 }

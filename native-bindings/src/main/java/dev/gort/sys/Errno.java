@@ -10,6 +10,7 @@ public final class Errno {
     private Errno() {
     }
 
+    /** Linux values (asm-generic/errno*.h; the same on x86_64 and aarch64). */
     public static final Map<String, Integer> LINUX = Map.ofEntries(
             Map.entry("EPERM", 1), Map.entry("ENOENT", 2), Map.entry("ESRCH", 3), Map.entry("EINTR", 4),
             Map.entry("EIO", 5), Map.entry("ENXIO", 6), Map.entry("E2BIG", 7), Map.entry("EBADF", 9),
@@ -24,6 +25,7 @@ public final class Errno {
             Map.entry("ETIMEDOUT", 110), Map.entry("ECONNREFUSED", 111), Map.entry("EALREADY", 114),
             Map.entry("EINPROGRESS", 115));
 
+    /** macOS (Darwin) values. Not checked by a probe yet: nothing has been compiled on macOS. */
     public static final Map<String, Integer> MACOS = Map.ofEntries(
             Map.entry("EPERM", 1), Map.entry("ENOENT", 2), Map.entry("ESRCH", 3), Map.entry("EINTR", 4),
             Map.entry("EIO", 5), Map.entry("ENXIO", 6), Map.entry("E2BIG", 7), Map.entry("EBADF", 9),
@@ -32,11 +34,11 @@ public final class Errno {
             Map.entry("ENOTDIR", 20), Map.entry("EISDIR", 21), Map.entry("EINVAL", 22), Map.entry("ENFILE", 23),
             Map.entry("EMFILE", 24), Map.entry("ENOSPC", 28), Map.entry("EPIPE", 32), Map.entry("ERANGE", 34),
             Map.entry("EAGAIN", 35), Map.entry("EINPROGRESS", 36), Map.entry("EALREADY", 37),
-            Map.entry("ENOTSOCK", 38), Map.entry("EOPNOTSUPP", 45), Map.entry("EAFNOSUPPORT", 47),
+            Map.entry("ENOTSOCK", 38), Map.entry("ENOTSUP", 45), Map.entry("EAFNOSUPPORT", 47),
             Map.entry("EADDRINUSE", 48), Map.entry("EADDRNOTAVAIL", 49), Map.entry("ENETUNREACH", 51),
             Map.entry("ECONNABORTED", 53), Map.entry("ECONNRESET", 54), Map.entry("ENOBUFS", 55),
             Map.entry("EISCONN", 56), Map.entry("ENOTCONN", 57), Map.entry("ETIMEDOUT", 60),
-            Map.entry("ECONNREFUSED", 61), Map.entry("ENOSYS", 78));
+            Map.entry("ECONNREFUSED", 61), Map.entry("ENOSYS", 78), Map.entry("EOPNOTSUPP", 102));
 
     private static final String[] NAMES = invert(Platform.current().isLinux() ? LINUX : MACOS);
 

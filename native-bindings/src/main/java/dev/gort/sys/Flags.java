@@ -27,6 +27,25 @@ final class Flags {
         return sb.toString();
     }
 
+    static String map(int flags) {
+        OsConstants c = Platform.current().constants();
+        StringBuilder sb = new StringBuilder();
+        int rest = flags;
+        int[] bits = {c.MAP_SHARED(), c.MAP_PRIVATE(), c.MAP_FIXED(), c.MAP_ANONYMOUS(), c.MAP_NORESERVE()};
+        String[] names = {"MAP_SHARED", "MAP_PRIVATE", "MAP_FIXED", c.MAP_ANONYMOUS() == 0x20 ? "MAP_ANONYMOUS" : "MAP_ANON",
+            "MAP_NORESERVE"};
+        for (int i = 0; i < bits.length; i++) {
+            if ((flags & bits[i]) != 0) {
+                sb.append(sb.isEmpty() ? "" : "|").append(names[i]);
+                rest &= ~bits[i];
+            }
+        }
+        if (rest != 0 || sb.isEmpty()) {
+            sb.append(sb.isEmpty() ? "" : "|").append("0x").append(Integer.toHexString(rest));
+        }
+        return sb.toString();
+    }
+
     static String madv(int advice) {
         OsConstants c = Platform.current().constants();
         if (advice == c.MADV_DONTNEED()) {

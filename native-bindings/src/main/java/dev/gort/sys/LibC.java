@@ -176,7 +176,7 @@ public final class LibC {
         }
         if (r == -1L) {
             throw new NativeException("mmap", "addr=" + hex(addr) + ", len=" + length + ", prot=" + Flags.prot(prot)
-                    + ", flags=" + hex(flags) + ", fd=" + fd + ", off=" + offset, errno(cap));
+                    + ", flags=" + Flags.map(flags) + ", fd=" + fd + ", off=" + offset, errno(cap));
         }
         return r;
     }

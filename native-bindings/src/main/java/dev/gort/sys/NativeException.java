@@ -3,7 +3,7 @@ package dev.gort.sys;
 /**
  * A native call failed. The message names the call, its arguments, the errno symbol and the
  * C library's text for it, e.g.
- * {@code mmap(addr=0x0, len=4611686018427387904, prot=PROT_NONE, flags=0x4022, fd=-1, off=0) failed: ENOMEM (Cannot allocate memory)}.
+ * {@code mmap(addr=0x0, len=4611686018427387904, prot=PROT_NONE, flags=MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE, fd=-1, off=0) failed: ENOMEM (Cannot allocate memory)}.
  * Unchecked: callers that can recover (the allocator retries after a GC) catch it; the rest let it
  * travel. A failed call changes no gort state.
  */

@@ -32,11 +32,17 @@ public final class Platform {
 
     /** The platform this JVM runs on. */
     public static Platform current() {
-        if (CURRENT == null) {
-            throw new UnsupportedOperationException("gort supports Linux and macOS on x86_64/aarch64; this JVM reports os.name="
-                    + System.getProperty("os.name") + ", os.arch=" + System.getProperty("os.arch"));
+        return CURRENT != null ? CURRENT : require(System.getProperty("os.name"), System.getProperty("os.arch"));
+    }
+
+    /** {@link #detect}, but an unsupported platform is an UnsupportedOperationException naming it. Visible for tests. */
+    static Platform require(String osName, String osArch) {
+        Platform p = detect(osName, osArch);
+        if (p == null) {
+            throw new UnsupportedOperationException("gort runs on 64-bit Linux (x86_64, aarch64) and macOS (x86_64, arm64);"
+                    + " this JVM reports os.name=" + osName + ", os.arch=" + osArch);
         }
-        return CURRENT;
+        return p;
     }
 
     /** Maps Java's os.name/os.arch to a platform; null when unsupported. Visible for tests. */

@@ -2,6 +2,7 @@ package dev.gort.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /** {@link OsMemory} on the real kernel through {@link LibC}. Stateless and thread-safe. */
 public final class PosixOsMemory implements OsMemory {
@@ -80,7 +81,7 @@ public final class PosixOsMemory implements OsMemory {
                 long n = Math.min(chunkPages, pages - done);
                 LibC.mincore(address + done * pageSize, n * pageSize, vec.address());
                 for (long i = 0; i < n; i++) {
-                    resident += vec.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) & 1;
+                    resident += vec.get(ValueLayout.JAVA_BYTE, i) & 1;
                 }
             }
         }
@@ -100,5 +101,9 @@ public final class PosixOsMemory implements OsMemory {
                     + " must be a non-null multiple of the page size (" + pageSize + ")");
         }
         checkLength(op, bytes);
+        if (Long.compareUnsigned(address + bytes, address) < 0) {
+            throw new IllegalArgumentException(op + ": range 0x" + Long.toHexString(address) + " + " + bytes
+                    + " wraps around the end of the address space");
+        }
     }
 }

@@ -28,8 +28,8 @@ public record ProcessMemory(long vmRss, long rss, long anonymous, long lazyFree,
             return new ProcessMemory(-1, -1, -1, -1, -1);
         }
         try {
-            String status = Files.readString(STATUS);
-            String rollup = Files.exists(SMAPS_ROLLUP) ? Files.readString(SMAPS_ROLLUP) : "";
+            String status = ProcFiles.read(STATUS);
+            String rollup = Files.exists(SMAPS_ROLLUP) ? ProcFiles.read(SMAPS_ROLLUP) : "";
             return new ProcessMemory(kib(status, "VmRSS:"), kib(rollup, "Rss:"), kib(rollup, "Anonymous:"),
                     kib(rollup, "LazyFree:"), kib(rollup, "AnonHugePages:"));
         } catch (IOException e) {
@@ -43,7 +43,7 @@ public record ProcessMemory(long vmRss, long rss, long anonymous, long lazyFree,
             return -1;
         }
         try {
-            return kib(Files.readString(STATUS), "VmRSS:");
+            return kib(ProcFiles.read(STATUS), "VmRSS:");
         } catch (IOException e) {
             throw new UncheckedIOException("reading /proc/self/status", e);
         }
@@ -57,7 +57,7 @@ public record ProcessMemory(long vmRss, long rss, long anonymous, long lazyFree,
             return -1;
         }
         int p = start + key.length();
-        while (p < text.length() && text.charAt(p) == ' ' || p < text.length() && text.charAt(p) == '\t') {
+        while (p < text.length() && (text.charAt(p) == ' ' || text.charAt(p) == '\t')) {
             p++;
         }
         long v = 0;
