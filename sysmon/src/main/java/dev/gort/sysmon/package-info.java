@@ -1,2 +1,49 @@
-/** Not yet built: see the open issue for this module. */
+/**
+ * sysmon: the runtime's monitor thread (Go's {@code runtime.sysmon}, proc.go).
+ *
+ * <h2>What it is</h2>
+ * One platform thread, {@code gort-sysmon}, that owns no P and so never runs goroutines. It
+ * watches the scheduler, the collector, the scavenger and the network poller and nudges them when
+ * nobody else will: a goroutine hogging its P, a P stuck with an M blocked in a syscall, a heap
+ * nobody has collected for minutes, free memory nobody has returned, network readiness nobody
+ * has polled.
+ *
+ * <h2>A round ({@link dev.gort.sysmon.Sysmon#round(long)})</h2>
+ * <ol>
+ * <li>Sleep: 20 us while there is work; after 50 rounds in a row that retook nothing, double each
+ *     round up to 10 ms. {@link dev.gort.sysmon.Sysmon#wake()} cuts a sleep short.</li>
+ * <li>Netpoll: if the poller's last poll is older than 10 ms, poll without blocking and inject the
+ *     ready goroutines into run queues.</li>
+ * <li>Retake, per P (Go's sysmontick bookkeeping: last schedtick/syscalltick seen and when):
+ *     a running P whose schedtick did not move for 10 ms gets its G's preempt flag set (the G
+ *     yields at its next safepoint: cooperative, as Go before 1.14); a P in a syscall seen across
+ *     two rounds is retaken and handed off when it has local work, or nobody spins or idles, or
+ *     the syscall has lasted 10 ms.</li>
+ * <li>Forced GC: no cycle ended for 2 minutes (forcegcperiod) and GOGC is not off: ask the
+ *     collector to start one in the background.</li>
+ * <li>Scavenger: every 2.5 minutes release free page runs idle for 5 minutes (Go 1.0-1.12's
+ *     policy, the seed's); after each new GC cycle release down to heap goal + 10 % (Go 1.13+'s
+ *     retain target); with a memory limit keep the retained heap at or below 95 % of it (Go
+ *     1.19). With scavtrace=1 Go's {@code scav} line is printed.</li>
+ * </ol>
+ *
+ * <h2>Seams</h2>
+ * sysmon sees the rest of the runtime through four small ports it declares:
+ * {@link dev.gort.sysmon.SchedulerPort}, {@link dev.gort.sysmon.GcPort},
+ * {@link dev.gort.sysmon.ScavengerPort}, {@link dev.gort.sysmon.NetpollPort}. The runtime's
+ * bootstrap installs adapters over the real modules. The ports keep every state change in the
+ * module that owns the state (only the scheduler CASes a P's status), and let the policy be
+ * tested round by round with an injected {@link dev.gort.sysmon.SysmonClock}.
+ *
+ * <h2>Alternatives rejected</h2>
+ * <ul>
+ * <li>Go's deep sleep (park up to forcegcperiod/2 when every P is idle): it needs the scheduler to
+ *     wake sysmon whenever a P starts running; gort caps the sleep at 10 ms instead, costing 100
+ *     wake-ups a second in an idle process.</li>
+ * <li>A ScheduledExecutorService per duty: more threads, and the duties share observations (a
+ *     round that retook a P shortens the next sleep).</li>
+ * <li>Signals for preemption (Go 1.14+ SIGURG): a JVM thread cannot be interrupted at an arbitrary
+ *     instruction to run Java code; preemption stays cooperative (see DESIGN.md).</li>
+ * </ul>
+ */
 package dev.gort.sysmon;

@@ -1,0 +1,23 @@
+package dev.gort.sysmon;
+
+/** What sysmon needs from the collector: when the last cycle ran, and a way to start one. */
+public interface GcPort {
+    /** Monotonic time (same clock as sysmon's) at which the last GC cycle ended, or 0 if none ran yet. */
+    long lastGcNanos();
+
+    /** Completed GC cycles (MemStats.NumGC); sysmon notices a new cycle by this changing. */
+    long numGc();
+
+    /** Whether the collector runs at all (false with GOGC=off: no forced GC either, as Go's gcTrigger.test). */
+    boolean enabled();
+
+    /** The heap goal of the current cycle in bytes, or 0 if unknown. */
+    long heapGoal();
+
+    /**
+     * Starts a GC cycle in the background (Go: sysmon readies the forcegc helper goroutine; sysmon
+     * itself has no P and cannot collect). Returns false if a cycle is already running, so the
+     * request was not needed.
+     */
+    boolean requestForcedGc();
+}

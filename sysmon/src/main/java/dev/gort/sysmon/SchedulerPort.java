@@ -1,0 +1,52 @@
+package dev.gort.sysmon;
+
+/**
+ * What sysmon reads from and asks of the scheduler. The runtime's bootstrap installs an adapter
+ * over the real scheduler; sysmon never touches P structures itself, so all state changes (the CAS
+ * of a P out of _Psyscall, the preempt flag) stay the scheduler's.
+ *
+ * <p>Every method is called from the sysmon thread only, which holds no P, so implementations
+ * must not block on anything a P holder may hold for long (Go: sysmon runs without a P and takes
+ * only short locks).
+ */
+public interface SchedulerPort {
+    /** P status values, Go's numbering (runtime2.go). */
+    int P_IDLE = 0;
+    int P_RUNNING = 1;
+    int P_SYSCALL = 2;
+    int P_GCSTOP = 3;
+    int P_DEAD = 4;
+
+    /** The number of Ps now (GOMAXPROCS); may change between rounds (procresize). */
+    int procCount();
+
+    /** P {@code p}'s status, one of the P_ constants. */
+    int procStatus(int p);
+
+    /** Incremented by the scheduler each time P {@code p} starts running a G (Go: p.schedtick). */
+    long schedTick(int p);
+
+    /** Incremented on each syscall exit on P {@code p} (Go: p.syscalltick). */
+    long syscallTick(int p);
+
+    /** Whether P {@code p}'s local run queue holds Gs. */
+    boolean hasLocalWork(int p);
+
+    /** Whether any M spins looking for work or any P is idle (Go: nmspinning + npidle > 0). */
+    boolean spinningOrIdleProcs();
+
+    /**
+     * Takes P {@code p} from its M blocked in a syscall and hands it to another M (Go: CAS
+     * _Psyscall -> _Pidle, then handoffp). Returns false when the syscall returned first (the CAS
+     * failed): nothing was taken.
+     */
+    boolean retakeFromSyscall(int p);
+
+    /** Requests cooperative preemption of the G running on P {@code p} (Go: preemptone); it yields at its next safepoint. */
+    void preempt(int p);
+
+    /** Goroutine id running on P {@code p}, or 0 if none (for events and traces). */
+    default long currentGoid(int p) {
+        return 0;
+    }
+}

@@ -1,0 +1,386 @@
+package dev.gort.sysmon;
+
+import java.io.PrintStream;
+import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
+
+/**
+ * The system monitor: one platform thread that owns no P and watches the runtime (Go's
+ * {@code runtime.sysmon}). Each round it
+ * <ol>
+ * <li>polls the network if nobody did for {@code netpollMaxAge} and injects the ready goroutines;</li>
+ * <li>retakes Ps: a P whose schedtick has not moved for {@code forcePreempt} gets its G's preempt
+ *     flag set; a P in a syscall across at least one sysmon round is taken from its M and handed
+ *     to another when there is work for it, when nobody is spinning or idle, or after
+ *     {@code syscallRetake} anyway;</li>
+ * <li>starts a GC if none ran for {@code forceGcPeriod} (unless GOGC=off);</li>
+ * <li>drives the scavenger: every {@code scavengePeriod} it releases free page runs idle for
+ *     {@code scavengeIdle}; after each new GC cycle it releases down to the retain target
+ *     (heap goal + retainExtra %); whenever a memory limit is set it keeps the retained heap at
+ *     or below 95 % of it.</li>
+ * </ol>
+ * Between rounds it sleeps {@code minSleep} (20 us), doubling each round once
+ * {@code idleRoundsBeforeBackoff} (50) rounds in a row retook nothing, up to {@code maxSleep}
+ * (10 ms); {@link #wake()} cuts a sleep short and resets it to the minimum.
+ *
+ * <p>Thread-safety: {@link #round(long)} and all per-P bookkeeping belong to the sysmon thread (or
+ * to a test calling {@code round} directly with an injected clock, with no thread started). The
+ * counters are written by that one thread and read by anyone through {@link #stats()}.
+ */
+public final class Sysmon {
+    private final SysmonConfig config;
+    private final SysmonClock clock;
+    private final SchedulerPort sched;
+    private final GcPort gc;
+    private final ScavengerPort scavenger;
+    private final NetpollPort netpoll;
+    private final LongSupplier memoryLimit;
+    private final PrintStream trace;
+
+    // Per-P observations (Go's sysmontick), indexed by P id; grown when procCount grows.
+    private long[] seenSchedTick = new long[0];
+    private long[] seenSchedWhen = new long[0];
+    private long[] seenSyscallTick = new long[0];
+    private long[] seenSyscallWhen = new long[0];
+
+    private final long startNanos;
+    private long lastForcedGcRequest;
+    private long lastScavengeAgePass;
+    private long lastSeenNumGc;
+    private long releasedSinceTrace;
+
+    // sleep policy state (sysmon thread only)
+    private int idleRounds;
+    private long delayNanos;
+
+    // counters: single writer (the sysmon thread), volatile for readers
+    private volatile long rounds;
+    private volatile long retakes;
+    private volatile long preemptRequests;
+    private volatile long forcedGcs;
+    private volatile long netpollInjected;
+    private volatile long scavengePasses;
+    private volatile long scavengedBytes;
+    private volatile long failures;
+
+    private volatile boolean running;
+    private volatile boolean wakeRequested;
+    private volatile Thread thread;
+
+    /** Where a disabled duty's port is absent: pass null for gc, scavenger or netpoll. */
+    public Sysmon(SysmonConfig config, SysmonClock clock, SchedulerPort sched, GcPort gc, ScavengerPort scavenger,
+                  NetpollPort netpoll, LongSupplier memoryLimit, PrintStream trace) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.sched = Objects.requireNonNull(sched, "sched (sysmon needs the scheduler)");
+        this.gc = gc;
+        this.scavenger = scavenger;
+        this.netpoll = netpoll;
+        this.memoryLimit = memoryLimit == null ? () -> Long.MAX_VALUE : memoryLimit;
+        this.trace = trace == null ? System.err : trace;
+        this.startNanos = clock.nanoTime();
+        this.lastForcedGcRequest = startNanos;
+        this.lastScavengeAgePass = startNanos;
+        this.lastSeenNumGc = gc == null ? 0 : gc.numGc();
+        this.delayNanos = config.minSleepNanos();
+    }
+
+    public SysmonConfig config() {
+        return config;
+    }
+
+    /** Starts the monitor thread ("gort-sysmon", a daemon: it must never keep the JVM alive). */
+    public synchronized void start() {
+        if (thread != null) {
+            throw new IllegalStateException("sysmon already started");
+        }
+        running = true;
+        Thread t = new Thread(this::loop, "gort-sysmon");
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+    }
+
+    /** Stops the monitor thread and waits for it to end. Idempotent. */
+    public synchronized void stop() {
+        Thread t = thread;
+        if (t == null) {
+            return;
+        }
+        running = false;
+        LockSupport.unpark(t);
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        thread = null;
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether the monitor thread is running. */
+    public boolean isRunning() {
+        Thread t = thread;
+        return t != null && t.isAlive();
+    }
+
+    /** The monitor thread, or null when not started (for tests and thread dumps). */
+    public Thread thread() {
+        return thread;
+    }
+
+    /**
+     * Cuts the current sleep short and restarts the sleep at its minimum (Go: sysmonwake). The
+     * scheduler calls it when a P enters a syscall that is known to block, for example.
+     */
+    public void wake() {
+        wakeRequested = true;
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    private void loop() {
+        while (running) {
+            LockSupport.parkNanos(this, nextDelayNanos());
+            if (!running) {
+                break;
+            }
+            round(clock.nanoTime());
+        }
+    }
+
+    /**
+     * The sleep before the next round (Go: 20 us while busy; after 50 idle rounds doubling each
+     * round; capped at 10 ms). Consumes a pending {@link #wake()}.
+     */
+    long nextDelayNanos() {
+        if (wakeRequested) {
+            wakeRequested = false;
+            idleRounds = 0;
+        }
+        if (idleRounds == 0) {
+            delayNanos = config.minSleepNanos();
+        } else if (idleRounds > config.idleRoundsBeforeBackoff()) {
+            delayNanos = Math.min(delayNanos * 2, config.maxSleepNanos());
+        }
+        return Math.min(delayNanos, config.maxSleepNanos());
+    }
+
+    /**
+     * One monitor round at time {@code now}. Returns the number of Ps retaken from syscalls (a
+     * round that retook something counts as busy for the sleep policy, as in Go). Each duty is
+     * isolated: one that throws is reported and the others still run.
+     */
+    public int round(long now) {
+        int retook = 0;
+        if (netpoll != null) {
+            try {
+                pollNetwork(now);
+            } catch (RuntimeException | Error e) {
+                fail("netpoll", e);
+            }
+        }
+        try {
+            retook = retake(now);
+        } catch (RuntimeException | Error e) {
+            fail("retake", e);
+        }
+        if (gc != null) {
+            try {
+                forceGcIfDue(now);
+            } catch (RuntimeException | Error e) {
+                fail("forced GC", e);
+            }
+        }
+        if (scavenger != null) {
+            try {
+                scavenge(now);
+            } catch (RuntimeException | Error e) {
+                fail("scavenge", e);
+            }
+        }
+        idleRounds = retook != 0 ? 0 : idleRounds + 1;
+        rounds = rounds + 1;
+        return retook;
+    }
+
+    private void pollNetwork(long now) {
+        long last = netpoll.lastPollNanos();
+        if (last != 0 && now - last > config.netpollMaxAgeNanos()) {
+            int n = netpoll.pollAndInject();
+            if (n > 0) {
+                netpollInjected = netpollInjected + n;
+            }
+        }
+    }
+
+    /** Go's retake: preempt long-running Gs, take Ps from Ms stuck in syscalls. */
+    private int retake(long now) {
+        int n = sched.procCount();
+        ensureCapacity(n);
+        int retook = 0;
+        for (int p = 0; p < n; p++) {
+            int status = sched.procStatus(p);
+            if (status == SchedulerPort.P_RUNNING) {
+                long tick = sched.schedTick(p);
+                if (seenSchedTick[p] != tick || seenSchedWhen[p] == 0) {
+                    seenSchedTick[p] = tick; // first sight of this G's slice
+                    seenSchedWhen[p] = now == 0 ? 1 : now;
+                } else if (now - seenSchedWhen[p] >= config.forcePreemptNanos()) {
+                    requestPreempt(p, now);
+                }
+            } else if (status == SchedulerPort.P_SYSCALL) {
+                long tick = sched.syscallTick(p);
+                if (seenSyscallTick[p] != tick || seenSyscallWhen[p] == 0) {
+                    // First sight of this syscall: give it one sysmon tick before retaking.
+                    seenSyscallTick[p] = tick;
+                    seenSyscallWhen[p] = now == 0 ? 1 : now;
+                    continue;
+                }
+                long inSyscall = now - seenSyscallWhen[p];
+                boolean localWork = sched.hasLocalWork(p);
+                if (!localWork && sched.spinningOrIdleProcs() && inSyscall < config.syscallRetakeNanos()) {
+                    continue; // nobody needs this P yet, and the syscall is still short
+                }
+                if (sched.retakeFromSyscall(p)) {
+                    retook++;
+                    retakes = retakes + 1;
+                    seenSyscallWhen[p] = 0;
+                    SysmonEvents.Retake e = new SysmonEvents.Retake();
+                    if (e.shouldCommit()) {
+                        e.p = p;
+                        e.inSyscall = inSyscall;
+                        e.hadLocalWork = localWork;
+                        e.commit();
+                    }
+                }
+            } else {
+                seenSyscallWhen[p] = 0;
+            }
+        }
+        return retook;
+    }
+
+    private void requestPreempt(int p, long now) {
+        long runningFor = now - seenSchedWhen[p];
+        sched.preempt(p);
+        preemptRequests = preemptRequests + 1;
+        // Restart the slice: ask again only after another full slice without a reschedule.
+        seenSchedWhen[p] = now;
+        SysmonEvents.Preempt e = new SysmonEvents.Preempt();
+        if (e.shouldCommit()) {
+            e.p = p;
+            e.goid = sched.currentGoid(p);
+            e.runningFor = runningFor;
+            e.commit();
+        }
+    }
+
+    private void ensureCapacity(int n) {
+        if (seenSchedTick.length < n) {
+            seenSchedTick = java.util.Arrays.copyOf(seenSchedTick, n);
+            seenSchedWhen = java.util.Arrays.copyOf(seenSchedWhen, n);
+            seenSyscallTick = java.util.Arrays.copyOf(seenSyscallTick, n);
+            seenSyscallWhen = java.util.Arrays.copyOf(seenSyscallWhen, n);
+        }
+    }
+
+    /** Go's gcTrigger{kind: gcTriggerTime}: a cycle if none ended for forceGcPeriod. */
+    private void forceGcIfDue(long now) {
+        long period = config.forceGcPeriodNanos();
+        if (period == SysmonConfig.OFF || !gc.enabled()) {
+            return;
+        }
+        long lastGc = gc.lastGcNanos();
+        long since = now - Math.max(lastGc == 0 ? startNanos : lastGc, lastForcedGcRequest);
+        if (since > period) {
+            lastForcedGcRequest = now;
+            if (gc.requestForcedGc()) {
+                forcedGcs = forcedGcs + 1;
+                SysmonEvents.ForcedGc e = new SysmonEvents.ForcedGc();
+                if (e.shouldCommit()) {
+                    e.sinceLastGc = now - (lastGc == 0 ? startNanos : lastGc);
+                    e.commit();
+                }
+            }
+        }
+    }
+
+    private void scavenge(long now) {
+        long period = config.scavengePeriodNanos();
+        if (period != SysmonConfig.OFF && now - lastScavengeAgePass >= period) {
+            lastScavengeAgePass = now;
+            released("idle", scavenger.releaseIdle(now, config.scavengeIdleNanos()));
+        }
+        long numGc = gc == null ? 0 : gc.numGc();
+        boolean newCycle = numGc != lastSeenNumGc;
+        if (newCycle) {
+            lastSeenNumGc = numGc;
+            long goal = gc.heapGoal();
+            if (goal > 0) {
+                long target = goal + goal / 100 * config.retainExtraPercent();
+                if (scavenger.heapRetained() > target) {
+                    released("retain", scavenger.releaseDownTo(target));
+                }
+            }
+        }
+        long limit = memoryLimit.getAsLong();
+        if (limit != Long.MAX_VALUE) {
+            long target = limit / 100 * 95; // Go: retainedGoal for the memory limit, 95 % of it
+            if (scavenger.heapRetained() > target) {
+                released("memory limit", scavenger.releaseDownTo(target));
+            }
+        }
+        if (config.scavtrace() && newCycle) {
+            printScavTrace(false);
+        }
+    }
+
+    private void released(String reason, long bytes) {
+        if (bytes <= 0) {
+            return;
+        }
+        scavengePasses = scavengePasses + 1;
+        scavengedBytes = scavengedBytes + bytes;
+        releasedSinceTrace += bytes;
+        SysmonEvents.Scavenge e = new SysmonEvents.Scavenge();
+        if (e.shouldCommit()) {
+            e.reason = reason;
+            e.released = bytes;
+            e.heapReleased = scavenger.heapReleased();
+            e.heapRetained = scavenger.heapRetained();
+            e.commit();
+        }
+        if (config.scavtrace() && !reason.equals("retain")) {
+            printScavTrace(false); // age and limit passes are not tied to a GC cycle: report them as they happen
+        }
+    }
+
+    private void printScavTrace(boolean forced) {
+        trace.println(ScavTrace.line(releasedSinceTrace, 0, scavenger.heapReleased(), scavenger.heapInUse(),
+                scavenger.heapRetained(), forced));
+        releasedSinceTrace = 0;
+    }
+
+    private void fail(String duty, Throwable e) {
+        failures = failures + 1;
+        trace.println("gort: sysmon: " + duty + " failed: " + e);
+        if (e instanceof Error err && !(e instanceof AssertionError)) {
+            throw err;
+        }
+    }
+
+    /** The counters now. */
+    public SysmonStats stats() {
+        return new SysmonStats(rounds, retakes, preemptRequests, forcedGcs, netpollInjected, scavengePasses, scavengedBytes,
+                failures);
+    }
+}

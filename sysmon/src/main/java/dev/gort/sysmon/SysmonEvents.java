@@ -1,0 +1,80 @@
+package dev.gort.sysmon;
+
+import jdk.jfr.Category;
+import jdk.jfr.DataAmount;
+import jdk.jfr.Description;
+import jdk.jfr.Event;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+import jdk.jfr.Timespan;
+
+/**
+ * JFR events sysmon emits, so JDK Mission Control shows gort's monitor at work. Each is committed
+ * only when recording is on ({@code shouldCommit}); the rare duties they describe (a retake, a
+ * preemption request, a scavenger pass) allocate one small event object then.
+ */
+final class SysmonEvents {
+    private SysmonEvents() {
+    }
+
+    @Name("dev.gort.SysmonRetake")
+    @Label("gort sysmon retake")
+    @Category({"gort", "Scheduler"})
+    @Description("sysmon took a P from an M blocked in a syscall and handed it to another M")
+    @StackTrace(false)
+    static final class Retake extends Event {
+        @Label("P")
+        int p;
+        @Label("Time in syscall")
+        @Timespan(Timespan.NANOSECONDS)
+        long inSyscall;
+        @Label("Local work waiting")
+        boolean hadLocalWork;
+    }
+
+    @Name("dev.gort.SysmonPreempt")
+    @Label("gort sysmon preemption request")
+    @Category({"gort", "Scheduler"})
+    @Description("sysmon asked the goroutine running on a P for too long to yield at its next safepoint")
+    @StackTrace(false)
+    static final class Preempt extends Event {
+        @Label("P")
+        int p;
+        @Label("Goroutine")
+        long goid;
+        @Label("Running for")
+        @Timespan(Timespan.NANOSECONDS)
+        long runningFor;
+    }
+
+    @Name("dev.gort.Scavenge")
+    @Label("gort scavenger pass")
+    @Category({"gort", "Memory"})
+    @Description("free heap pages returned to the OS with madvise, driven by sysmon")
+    @StackTrace(false)
+    static final class Scavenge extends Event {
+        @Label("Reason")
+        String reason;
+        @Label("Released")
+        @DataAmount
+        long released;
+        @Label("Heap released after")
+        @DataAmount
+        long heapReleased;
+        @Label("Heap retained after")
+        @DataAmount
+        long heapRetained;
+    }
+
+    @Name("dev.gort.ForcedGc")
+    @Label("gort forced GC request")
+    @Category({"gort", "GC"})
+    @Description("sysmon started a GC because none ran for the forced-GC period")
+    @StackTrace(false)
+    static final class ForcedGc extends Event {
+        @Label("Since last GC")
+        @Timespan(Timespan.NANOSECONDS)
+        long sinceLastGc;
+    }
+}

@@ -1,0 +1,17 @@
+package dev.gort.sysmon;
+
+/**
+ * sysmon's counters at one moment.
+ *
+ * @param rounds           rounds run
+ * @param retakes          Ps taken from Ms blocked in syscalls
+ * @param preemptRequests  preemption requests for Gs running longer than the slice
+ * @param forcedGcs        forced GC cycles started
+ * @param netpollInjected  goroutines made runnable by sysmon's own network polls
+ * @param scavengePasses   scavenger passes that released something
+ * @param scavengedBytes   bytes released by passes sysmon drove
+ * @param failures         rounds in which a duty threw (each reported on stderr)
+ */
+public record SysmonStats(long rounds, long retakes, long preemptRequests, long forcedGcs, long netpollInjected,
+                          long scavengePasses, long scavengedBytes, long failures) {
+}

@@ -1,0 +1,84 @@
+package dev.gort.sysmon;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A tiny reference model of the scheduler's P table, for testing sysmon's policy in isolation
+ * with an injected clock (the real scheduler is exercised by the runtime's integration tests).
+ */
+class ModelScheduler implements SchedulerPort {
+    final int[] status;
+    final long[] schedTick;
+    final long[] syscallTick;
+    final boolean[] localWork;
+    boolean spinningOrIdle;
+    boolean syscallReturnsFirst;
+    final List<Integer> preempted = new ArrayList<>();
+    final List<Integer> retaken = new ArrayList<>();
+
+    ModelScheduler(int procs) {
+        status = new int[procs];
+        schedTick = new long[procs];
+        syscallTick = new long[procs];
+        localWork = new boolean[procs];
+    }
+
+    @Override
+    public int procCount() {
+        return status.length;
+    }
+
+    @Override
+    public int procStatus(int p) {
+        return status[p];
+    }
+
+    @Override
+    public long schedTick(int p) {
+        return schedTick[p];
+    }
+
+    @Override
+    public long syscallTick(int p) {
+        return syscallTick[p];
+    }
+
+    @Override
+    public boolean hasLocalWork(int p) {
+        return localWork[p];
+    }
+
+    @Override
+    public boolean spinningOrIdleProcs() {
+        return spinningOrIdle;
+    }
+
+    @Override
+    public synchronized boolean retakeFromSyscall(int p) {
+        if (syscallReturnsFirst || status[p] != P_SYSCALL) {
+            return false;
+        }
+        status[p] = P_IDLE;
+        syscallTick[p]++;
+        retaken.add(p);
+        return true;
+    }
+
+    @Override
+    public synchronized void preempt(int p) {
+        preempted.add(p);
+    }
+
+    /** P p enters a syscall (G keeps the P until sysmon takes it). */
+    void enterSyscall(int p) {
+        status[p] = P_SYSCALL;
+    }
+
+    /** P p's syscall returns: the P runs again, syscalltick moves. */
+    void exitSyscall(int p) {
+        status[p] = P_RUNNING;
+        syscallTick[p]++;
+        schedTick[p]++;
+    }
+}

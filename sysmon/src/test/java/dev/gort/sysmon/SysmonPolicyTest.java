@@ -1,0 +1,364 @@
+package dev.gort.sysmon;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static dev.gort.sysmon.SysmonConfig.MICROS;
+import static dev.gort.sysmon.SysmonConfig.MILLIS;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** sysmon's decisions, round by round, with an injected clock and a model P table. */
+class SysmonPolicyTest {
+    long now = 1_000_000_000L;
+    final ByteArrayOutputStream traceBytes = new ByteArrayOutputStream();
+    final PrintStream trace = new PrintStream(traceBytes, true, StandardCharsets.UTF_8);
+
+    Sysmon sysmon(SysmonConfig c, SchedulerPort s, GcPort gc, ScavengerPort sc, NetpollPort np) {
+        return new Sysmon(c, () -> now, s, gc, sc, np, () -> Long.MAX_VALUE, trace);
+    }
+
+    @Test
+    void sleepStartsAt20usAndDoublesAfter50IdleRoundsUpTo10ms() {
+        ModelScheduler m = new ModelScheduler(1);
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        for (int i = 0; i <= 50; i++) {
+            assertEquals(20 * MICROS, s.nextDelayNanos(), "round " + i);
+            s.round(now += 20 * MICROS);
+        }
+        long expected = 20 * MICROS;
+        for (int i = 0; i < 12; i++) {
+            expected = Math.min(expected * 2, 10 * MILLIS);
+            assertEquals(expected, s.nextDelayNanos(), "doubling step " + i);
+            s.round(now += expected);
+        }
+        assertEquals(10 * MILLIS, s.nextDelayNanos(), "capped at 10 ms");
+        s.wake();
+        assertEquals(20 * MICROS, s.nextDelayNanos(), "wake() resets the sleep");
+    }
+
+    @Test
+    void retakeResetsTheSleep() {
+        ModelScheduler m = new ModelScheduler(1);
+        m.status[0] = SchedulerPort.P_RUNNING;
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        for (int i = 0; i < 60; i++) {
+            s.nextDelayNanos();
+            s.round(now += 20 * MICROS);
+            m.schedTick[0]++;
+        }
+        assertTrue(s.nextDelayNanos() > 20 * MICROS);
+        m.enterSyscall(0);
+        m.localWork[0] = true;
+        s.round(now += 20 * MICROS);
+        assertEquals(1, s.round(now += 20 * MICROS));
+        assertEquals(20 * MICROS, s.nextDelayNanos());
+    }
+
+    @Test
+    void preemptsAGRunningLongerThanTheSlice() {
+        ModelScheduler m = new ModelScheduler(2);
+        m.status[0] = SchedulerPort.P_RUNNING;
+        m.status[1] = SchedulerPort.P_RUNNING;
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        s.round(now);
+        s.round(now += 9 * MILLIS);
+        assertEquals(List.of(), m.preempted, "9 ms: within the 10 ms slice");
+        m.schedTick[1]++; // P1 rescheduled: its slice starts again
+        s.round(now += 2 * MILLIS);
+        assertEquals(List.of(0), m.preempted, "P0 ran 11 ms on one schedtick");
+        s.round(now += 5 * MILLIS);
+        assertEquals(List.of(0), m.preempted, "not asked again before another full slice");
+        s.round(now += 6 * MILLIS);
+        assertEquals(List.of(0, 0, 1), m.preempted);
+        assertEquals(3, s.stats().preemptRequests());
+    }
+
+    @Test
+    void idlePsAreNeverPreempted() {
+        ModelScheduler m = new ModelScheduler(1);
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        for (int i = 0; i < 10; i++) {
+            s.round(now += 50 * MILLIS);
+        }
+        assertTrue(m.preempted.isEmpty());
+    }
+
+    @Test
+    void syscallWithWaitingWorkLosesItsPAfterOneTick() {
+        ModelScheduler m = new ModelScheduler(1);
+        m.enterSyscall(0);
+        m.localWork[0] = true;
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        assertEquals(0, s.round(now), "first sight: the syscall gets one sysmon tick");
+        assertEquals(1, s.round(now += 20 * MICROS));
+        assertEquals(List.of(0), m.retaken);
+        assertEquals(1, s.stats().retakes());
+    }
+
+    @Test
+    void shortSyscallKeepsItsPWhenNobodyNeedsIt() {
+        ModelScheduler m = new ModelScheduler(2);
+        m.enterSyscall(0);
+        m.spinningOrIdle = true; // someone else could pick up new work; P0's queue is empty
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        s.round(now);
+        s.round(now += 5 * MILLIS);
+        assertTrue(m.retaken.isEmpty(), "5 ms, no local work, idle Ps exist: keep");
+        s.round(now += 6 * MILLIS);
+        assertEquals(List.of(0), m.retaken, "after 10 ms it is retaken anyway");
+    }
+
+    @Test
+    void syscallWithNoIdleProcsIsRetakenAtOnce() {
+        ModelScheduler m = new ModelScheduler(1);
+        m.enterSyscall(0);
+        m.spinningOrIdle = false;
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        s.round(now);
+        s.round(now += 20 * MICROS);
+        assertEquals(List.of(0), m.retaken);
+    }
+
+    @Test
+    void aSyscallThatReturnsIsNotRetakenAndANewOneWaitsAgain() {
+        ModelScheduler m = new ModelScheduler(1);
+        m.enterSyscall(0);
+        m.localWork[0] = true;
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        s.round(now);
+        m.exitSyscall(0);
+        m.enterSyscall(0); // a different syscall: syscalltick moved
+        assertEquals(0, s.round(now += 20 * MICROS), "new syscall seen for the first time");
+        m.syscallReturnsFirst = true;
+        assertEquals(0, s.round(now += 20 * MICROS), "CAS lost to exitsyscall: nothing counted");
+        assertEquals(0, s.stats().retakes());
+    }
+
+    @Test
+    void forcedGcAfterThePeriodUnlessOff() {
+        ModelScheduler m = new ModelScheduler(1);
+        ModelGc gc = new ModelGc();
+        SysmonConfig c = SysmonConfig.defaults().withForceGcPeriod(100 * MILLIS);
+        Sysmon s = sysmon(c, m, gc, null, null);
+        s.round(now += 50 * MILLIS);
+        assertEquals(0, gc.requests);
+        s.round(now += 51 * MILLIS);
+        assertEquals(1, gc.requests, "no GC for 101 ms > 100 ms period");
+        s.round(now += 10 * MILLIS);
+        assertEquals(1, gc.requests, "not again right away even though the cycle has not finished");
+        gc.finish(now);
+        s.round(now += 99 * MILLIS);
+        assertEquals(1, gc.requests);
+        s.round(now += 2 * MILLIS);
+        assertEquals(2, gc.requests);
+        assertEquals(2, s.stats().forcedGcs());
+        gc.enabled = false;
+        s.round(now += 1000 * MILLIS);
+        assertEquals(2, gc.requests, "GOGC=off: never forced");
+    }
+
+    @Test
+    void forcedGcPeriodOff() {
+        ModelGc gc = new ModelGc();
+        Sysmon s = sysmon(SysmonConfig.defaults().withForceGcPeriod(SysmonConfig.OFF), new ModelScheduler(1), gc, null, null);
+        s.round(now += 1_000_000 * MILLIS);
+        assertEquals(0, gc.requests);
+    }
+
+    @Test
+    void netpollWhenNobodyPolledFor10ms() {
+        ModelNetpoll np = new ModelNetpoll();
+        np.lastPoll = now;
+        Sysmon s = sysmon(SysmonConfig.defaults(), new ModelScheduler(1), null, null, np);
+        s.round(now += 9 * MILLIS);
+        assertEquals(0, np.polls);
+        s.round(now += 2 * MILLIS);
+        assertEquals(1, np.polls);
+        assertEquals(3, s.stats().netpollInjected());
+        np.lastPoll = 0;
+        s.round(now += 100 * MILLIS);
+        assertEquals(1, np.polls, "a poller never initialised is not polled");
+    }
+
+    @Test
+    void scavengerAgePassEveryPeriodWithTrace() {
+        ModelScavenger sc = new ModelScavenger();
+        SysmonConfig c = SysmonConfig.defaults().withScavenge(100 * MILLIS, 300 * MILLIS, 10).withScavtrace(true);
+        Sysmon s = sysmon(c, new ModelScheduler(1), null, sc, null);
+        s.round(now += 99 * MILLIS);
+        assertEquals(0, sc.idlePasses);
+        s.round(now += 1 * MILLIS);
+        assertEquals(1, sc.idlePasses);
+        assertEquals(300 * MILLIS, sc.lastIdleAsked);
+        assertEquals(1, s.stats().scavengePasses());
+        assertEquals(8L << 20, s.stats().scavengedBytes());
+        assertEquals("scav 8192 KiB work (bg), 0 KiB work (eager), 8192 KiB now, 50% util\n", traceBytes.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void retainTargetAfterEachGcCycle() {
+        ModelScavenger sc = new ModelScavenger();
+        ModelGc gc = new ModelGc();
+        SysmonConfig c = SysmonConfig.defaults().withScavenge(SysmonConfig.OFF, 300 * MILLIS, 10).withForceGcPeriod(SysmonConfig.OFF);
+        Sysmon s = sysmon(c, new ModelScheduler(1), gc, sc, null);
+        sc.retained = 100L << 20;
+        gc.goal = 50L << 20;
+        s.round(now += MILLIS);
+        assertEquals(-1, sc.downToAsked, "no new cycle: no retain pass");
+        gc.finish(now);
+        s.round(now += MILLIS);
+        assertEquals(55L << 20, sc.downToAsked, "heap goal + 10 %");
+        assertEquals(55L << 20, sc.retained);
+    }
+
+    @Test
+    void memoryLimitKeepsRetainedUnder95Percent() {
+        ModelScavenger sc = new ModelScavenger();
+        sc.retained = 200L << 20;
+        long[] limit = {Long.MAX_VALUE};
+        Sysmon s = new Sysmon(SysmonConfig.defaults(), () -> now, new ModelScheduler(1), null, sc, null, () -> limit[0], trace);
+        s.round(now += MILLIS);
+        assertEquals(-1, sc.downToAsked);
+        limit[0] = 100L << 20;
+        s.round(now += MILLIS);
+        assertEquals((100L << 20) / 100 * 95, sc.downToAsked);
+    }
+
+    @Test
+    void aThrowingDutyIsReportedAndTheOthersStillRun() {
+        ModelScheduler m = new ModelScheduler(1) {
+            @Override
+            public int procCount() {
+                throw new IllegalStateException("boom");
+            }
+        };
+        ModelGc gc = new ModelGc();
+        Sysmon s = sysmon(SysmonConfig.defaults().withForceGcPeriod(MILLIS), m, gc, null, null);
+        s.round(now += 2 * MILLIS);
+        assertEquals(1, gc.requests);
+        assertEquals(1, s.stats().failures());
+        assertTrue(traceBytes.toString(StandardCharsets.UTF_8).contains("gort: sysmon: retake failed: java.lang.IllegalStateException: boom"));
+    }
+
+    @Test
+    void scavTraceFormat() {
+        assertEquals("scav 1024 KiB work (bg), 2 KiB work (eager), 4096 KiB now, 25% util (forced)",
+                ScavTrace.line(1 << 20, 2048, 4 << 20, 1 << 20, 4 << 20, true));
+        assertEquals("scav 0 KiB work (bg), 0 KiB work (eager), 0 KiB now, 0% util", ScavTrace.line(0, 0, 0, 0, 0, false));
+    }
+
+    @Test
+    void configValidation() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SysmonConfig.defaults().withSleep(20 * MILLIS, 10 * MILLIS));
+        assertEquals("sysmon min sleep (20000000 ns) is above its max sleep (10000000 ns); accepted: min sleep <= max sleep", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SysmonConfig.defaults().withForcePreempt(0));
+    }
+
+    static final class ModelGc implements GcPort {
+        long last;
+        long num;
+        boolean running;
+        boolean enabled = true;
+        long goal;
+        int requests;
+
+        void finish(long at) {
+            running = false;
+            last = at;
+            num++;
+        }
+
+        @Override
+        public long lastGcNanos() {
+            return last;
+        }
+
+        @Override
+        public long numGc() {
+            return num;
+        }
+
+        @Override
+        public boolean enabled() {
+            return enabled;
+        }
+
+        @Override
+        public long heapGoal() {
+            return goal;
+        }
+
+        @Override
+        public boolean requestForcedGc() {
+            if (running) {
+                return false;
+            }
+            running = true;
+            requests++;
+            return true;
+        }
+    }
+
+    static final class ModelNetpoll implements NetpollPort {
+        long lastPoll;
+        int polls;
+
+        @Override
+        public long lastPollNanos() {
+            return lastPoll;
+        }
+
+        @Override
+        public int pollAndInject() {
+            polls++;
+            return 3;
+        }
+    }
+
+    final class ModelScavenger implements ScavengerPort {
+        int idlePasses;
+        long lastIdleAsked;
+        long downToAsked = -1;
+        long retained = 16L << 20;
+        long released;
+        long inUse = 4L << 20;
+
+        @Override
+        public long releaseIdle(long nowNanos, long idleNanos) {
+            idlePasses++;
+            lastIdleAsked = idleNanos;
+            retained -= 8L << 20;
+            released += 8L << 20;
+            return 8L << 20;
+        }
+
+        @Override
+        public long releaseDownTo(long targetBytes) {
+            downToAsked = targetBytes;
+            long r = Math.max(0, retained - targetBytes);
+            retained -= r;
+            released += r;
+            return r;
+        }
+
+        @Override
+        public long heapInUse() {
+            return inUse;
+        }
+
+        @Override
+        public long heapRetained() {
+            return retained;
+        }
+
+        @Override
+        public long heapReleased() {
+            return released;
+        }
+    }
+}
