@@ -1,0 +1,115 @@
+package dev.gort.gc;
+
+import dev.gort.sys.NativeMemory;
+
+/**
+ * Go's hybrid write barrier (Yuasa deletion + Dijkstra insertion, proposal 17503) for stores of
+ * managed pointers into heap objects and globals.
+ *
+ * <p>For {@code *slot = ptr} while marking: shade the pointer being overwritten (so moving an
+ * object's only reference from the heap into a frame cannot hide it) and shade the new pointer
+ * (so moving it from a not-yet-scanned frame into a black object cannot hide it). Like Go, both are
+ * shaded unconditionally: knowing the colour of the current goroutine's stack would need fences.
+ * Frame-slot stores are not barriered; that is why stacks are scanned once, never rescanned.
+ *
+ * <p>The fast path is one read of {@link #enabled}. It is volatile so a mutator can never keep a
+ * stale copy in a register across the stop-the-world that turns marking on; on x86 a volatile read
+ * is a plain load. It only changes with the world stopped (sweep termination turns it on, mark
+ * termination off), so every mutator sees it flip at a safepoint.
+ *
+ * <p>The slow path hands both pointers to the installed {@link Shader} (the marker, which greys
+ * them on the current P's gcWork). Null (0) pointers are filtered here.
+ */
+public final class WriteBarrier {
+    private WriteBarrier() {
+    }
+
+    /** Where shaded pointers go. Installed by the collector; tests install recording ones. */
+    public interface Shader {
+        /** Greys the object containing {@code pointer} (non-zero; may be interior or not in the heap). */
+        void shade(long pointer);
+    }
+
+    /** Go's writeBarrier.enabled: true from sweep termination to mark termination. */
+    public static volatile boolean enabled;
+
+    private static volatile Shader shader = p -> {
+    };
+
+    /** Counts barriered stores that took the slow path (cheap statistic for tests and traces). */
+    private static final java.util.concurrent.atomic.LongAdder slowStores = new java.util.concurrent.atomic.LongAdder();
+
+    /** Installs the shader; call with the world stopped (or before any goroutine runs). */
+    public static void install(Shader s) {
+        if (s == null) {
+            throw new IllegalArgumentException("shader must not be null");
+        }
+        shader = s;
+    }
+
+    /** Stores {@code value} at {@code slot} applying the barrier. */
+    public static void storePointer(long slot, long value) {
+        if (enabled) {
+            storeSlow(slot, value);
+        } else {
+            NativeMemory.putLong(slot, value);
+        }
+    }
+
+    /** Compare-and-set of a pointer slot applying the barrier when it succeeds. */
+    public static boolean casPointer(long slot, long expected, long value) {
+        if (enabled) {
+            Shader s = shader;
+            if (expected != 0) {
+                s.shade(expected);
+            }
+            if (value != 0) {
+                s.shade(value);
+            }
+        }
+        return NativeMemory.casLong(slot, expected, value);
+    }
+
+    private static void storeSlow(long slot, long value) {
+        Shader s = shader;
+        long old = NativeMemory.getLong(slot);
+        // Shade before the store (Go's wbBuf records both first, then the store happens): a
+        // concurrent scan that reads the slot after the store still finds `old` grey.
+        if (old != 0) {
+            s.shade(old);
+        }
+        if (value != 0) {
+            s.shade(value);
+        }
+        slowStores.increment();
+        NativeMemory.putLong(slot, value);
+    }
+
+    /** Bulk barrier before overwriting {@code words} pointer slots starting at {@code dst}
+     *  (Go's bulkBarrierPreWrite): shades every old value and every value about to be written. */
+    public static void bulkPreWrite(long dst, long src, long words, Type type) {
+        if (!enabled) {
+            return;
+        }
+        Shader s = shader;
+        for (long w = 0; w < words; w++) {
+            if (type == null || type.isPointerWord(w)) {
+                long old = NativeMemory.getLong(dst + w * 8);
+                if (old != 0) {
+                    s.shade(old);
+                }
+                if (src != 0) {
+                    long nv = NativeMemory.getLong(src + w * 8);
+                    if (nv != 0) {
+                        s.shade(nv);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Number of stores that took the slow path since start. */
+    public static long slowStores() {
+        return slowStores.sum();
+    }
+}
