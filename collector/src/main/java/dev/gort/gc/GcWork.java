@@ -1,0 +1,164 @@
+package dev.gort.gc;
+
+/**
+ * A P's grey-object queue (Go's gcWork, mgcwork.go): two workbufs, {@code wbuf1} (current) and
+ * {@code wbuf2} (spare), in front of the global full/empty lists of a {@link WorkbufPool}.
+ *
+ * <p>Owned by one P (one thread) at a time: no synchronisation on the fast path. The two-buffer
+ * hysteresis means a P oscillating around a buffer boundary does not hit the global lists on every
+ * push/pop: {@code put} on a full wbuf1 first swaps with wbuf2, and only if that is full too does it
+ * publish wbuf1 on the full list and take an empty one; {@code tryGet} mirrors it.
+ *
+ * <p>Also accumulates this P's marking statistics (bytes marked, scan work) until {@link #dispose}
+ * or a flush hands them to the cycle's totals, like Go's gcw.bytesMarked / heapScanWork.
+ */
+public final class GcWork {
+    private final WorkbufPool pool;
+    private long wbuf1;
+    private long wbuf2;
+    /** True once this gcWork published work to the global list since the flag was last reset
+     *  (Go's flushedWork, used by mark completion's ragged barrier). */
+    public boolean flushedWork;
+    /** Bytes of objects greyed through this gcWork (not yet flushed). */
+    public long bytesMarked;
+    /** Bytes of heap scanned through this gcWork (not yet flushed). */
+    public long heapScanWork;
+
+    public GcWork(WorkbufPool pool) {
+        this.pool = pool;
+    }
+
+    private void init() {
+        wbuf1 = pool.getEmpty();
+        wbuf2 = pool.getEmpty();
+    }
+
+    /** Enqueues a grey object pointer. */
+    public void put(long obj) {
+        long b = wbuf1;
+        if (b == 0) {
+            init();
+            b = wbuf1;
+        } else if (WorkbufLayout.nobj(b) == WorkbufLayout.CAPACITY) {
+            wbuf1 = wbuf2;
+            wbuf2 = b;
+            b = wbuf1;
+            if (WorkbufLayout.nobj(b) == WorkbufLayout.CAPACITY) {
+                pool.putFull(b);
+                flushedWork = true;
+                b = pool.getEmpty();
+                wbuf1 = b;
+            }
+        }
+        long n = WorkbufLayout.nobj(b);
+        WorkbufLayout.setObj(b, n, obj);
+        WorkbufLayout.setNobj(b, n + 1);
+    }
+
+    /** Dequeues a grey object pointer, taking published work if local work ran out; 0 if none. */
+    public long tryGet() {
+        long b = wbuf1;
+        if (b == 0) {
+            init();
+            b = wbuf1;
+        }
+        if (WorkbufLayout.nobj(b) == 0) {
+            wbuf1 = wbuf2;
+            wbuf2 = b;
+            b = wbuf1;
+            if (WorkbufLayout.nobj(b) == 0) {
+                long f = pool.tryGetFull();
+                if (f == 0) {
+                    return 0;
+                }
+                pool.putEmpty(b);
+                b = f;
+                wbuf1 = b;
+            }
+        }
+        long n = WorkbufLayout.nobj(b) - 1;
+        WorkbufLayout.setNobj(b, n);
+        return WorkbufLayout.obj(b, n);
+    }
+
+    /** Dequeues from local buffers only (Go's tryGetFast + wbuf2); 0 if both are empty. */
+    public long tryGetLocal() {
+        long b = wbuf1;
+        if (b == 0) {
+            return 0;
+        }
+        if (WorkbufLayout.nobj(b) == 0) {
+            wbuf1 = wbuf2;
+            wbuf2 = b;
+            b = wbuf1;
+            if (WorkbufLayout.nobj(b) == 0) {
+                return 0;
+            }
+        }
+        long n = WorkbufLayout.nobj(b) - 1;
+        WorkbufLayout.setNobj(b, n);
+        return WorkbufLayout.obj(b, n);
+    }
+
+    /** True if this gcWork holds no grey pointers locally. */
+    public boolean empty() {
+        return wbuf1 == 0 || (WorkbufLayout.nobj(wbuf1) == 0 && WorkbufLayout.nobj(wbuf2) == 0);
+    }
+
+    /** Number of grey pointers held locally. */
+    public long localCount() {
+        return wbuf1 == 0 ? 0 : WorkbufLayout.nobj(wbuf1) + WorkbufLayout.nobj(wbuf2);
+    }
+
+    /**
+     * Moves some local work to the global list so idle workers can help (Go's balance): all of
+     * wbuf2 if it holds any, else half of wbuf1 if it holds more than 4.
+     */
+    public void balance() {
+        if (wbuf1 == 0) {
+            return;
+        }
+        if (WorkbufLayout.nobj(wbuf2) != 0) {
+            pool.putFull(wbuf2);
+            flushedWork = true;
+            wbuf2 = pool.getEmpty();
+        } else if (WorkbufLayout.nobj(wbuf1) > 4) {
+            wbuf1 = handoff(wbuf1);
+            flushedWork = true;
+        }
+    }
+
+    /** Publishes half of {@code b} as a full buffer and returns the other half (Go's handoff). */
+    private long handoff(long b) {
+        long b1 = pool.getEmpty();
+        long n = WorkbufLayout.nobj(b) / 2;
+        long keep = WorkbufLayout.nobj(b) - n;
+        dev.gort.sys.NativeMemory.copy(b + WorkbufLayout.OBJ + (keep << 3), b1 + WorkbufLayout.OBJ, n << 3);
+        WorkbufLayout.setNobj(b, keep);
+        WorkbufLayout.setNobj(b1, n);
+        pool.putFull(b1);
+        return b;
+    }
+
+    /**
+     * Returns both buffers to the global lists (non-empty ones to the full list), leaving this
+     * gcWork empty and buffer-less. Statistics stay for the caller to collect.
+     */
+    public void dispose() {
+        if (wbuf1 != 0) {
+            release(wbuf1);
+            release(wbuf2);
+            wbuf1 = 0;
+            wbuf2 = 0;
+        }
+    }
+
+    private void release(long b) {
+        if (WorkbufLayout.nobj(b) == 0) {
+            pool.putEmpty(b);
+        } else {
+            pool.putFull(b);
+            flushedWork = true;
+        }
+    }
+}
