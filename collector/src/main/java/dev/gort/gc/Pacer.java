@@ -1,0 +1,471 @@
+package dev.gort.gc;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * When to collect and how hard to push: Go's GC pacer (mgcpacer.go, Go 1.21 form: the 1.18 cons/mark
+ * redesign plus the 1.19 soft memory limit). Pure arithmetic over byte and nanosecond counts; the
+ * collector feeds it and reads trigger, goal, worker counts and the assist ratio. No clock, no
+ * threads, no allocation in the per-allocation methods.
+ *
+ * <h2>The model</h2>
+ * <ol>
+ *   <li><b>Goal</b> (commit, at mark termination): {@code goal = heapMarked + (heapMarked +
+ *       stackScan + globalsScan) * GOGC/100}, at least {@code heapMinimum = 4 MiB * GOGC/100};
+ *       GOGC=off makes it infinite. The memory limit goal (below) caps it; when not capped the goal is
+ *       raised to keep 1 MiB of sweep distance and 64 KiB of runway past the trigger.</li>
+ *   <li><b>Trigger</b>: start marking early enough that background workers at 25% CPU finish by the
+ *       goal: {@code runway = consMark * (1-u)/u * expectedScanWork} with u = 0.25; {@code trigger =
+ *       goal - runway}, clamped to [45/64, 61/64] of the way from heapMarked to the goal (the upper
+ *       bound relaxed to goal - 4 MiB for big heaps).</li>
+ *   <li><b>Assists</b> (revise, whenever heapLive changes during marking): a mutator that allocates
+ *       {@code n} bytes owes {@code n * assistWorkPerByte} bytes of scan work, where
+ *       {@code assistWorkPerByte = remainingScanWork / (goal - heapLive)}. If scanning outruns the
+ *       estimate the goal is extrapolated (at most to the hard goal (1+GOGC/100) x goal); past the goal
+ *       it is pushed 10% further so the ratio stays finite. That is what holds the goal when a mutator
+ *       outruns the workers.</li>
+ *   <li><b>cons/mark</b> (endCycle): the allocation rate relative to the scan rate measured in the
+ *       cycle; the next runway uses the maximum of this and the last four measurements.</li>
+ *   <li><b>Memory limit</b>: {@code goal = limit - (nonHeap + overage)} minus 3% (at least 1 MiB) of
+ *       headroom, never below heapMarked. With GOGC=off and a limit, collection happens only near the
+ *       limit.</li>
+ *   <li><b>Workers</b> (startCycle): dedicated = round(0.25 x GOMAXPROCS); if that is more than 30% off
+ *       the 25% goal (GOMAXPROCS &lt;= 3 or 6), use one fewer (if rounding went up) and make up the rest
+ *       with a fractional worker whose per-P utilisation goal is the remainder / GOMAXPROCS.</li>
+ * </ol>
+ *
+ * <p>Thread-safety: commit/startCycle/endCycle run with the world stopped (or under the caller's GC
+ * lock). The per-cycle work counters are atomics written by workers and assists; {@link #revise}
+ * may race with itself harmlessly (Go says the same: the ratio is a heuristic).
+ */
+public final class Pacer {
+    public static final double BACKGROUND_UTILIZATION = 0.25;
+    public static final double GOAL_UTILIZATION = BACKGROUND_UTILIZATION;
+    public static final long DEFAULT_HEAP_MINIMUM = 4L << 20;
+    public static final int TRIGGER_RATIO_DEN = 64;
+    public static final int MIN_TRIGGER_RATIO_NUM = 45;
+    public static final int MAX_TRIGGER_RATIO_NUM = 61;
+    public static final long MIN_RUNWAY = 64L << 10;
+    public static final long SWEEP_MIN_HEAP_DISTANCE = 1L << 20;
+    public static final long MEMORY_LIMIT_HEADROOM_PERCENT = 3;
+    public static final long MEMORY_LIMIT_MIN_HEADROOM = 1L << 20;
+    public static final double MAX_UTIL_ERROR = 0.3;
+    /** gcPercent value meaning GOGC=off. */
+    public static final int OFF = -1;
+    /** "No limit" / "infinite" (Go's ^uint64(0) and math.MaxInt64). */
+    public static final long INFINITE = Long.MAX_VALUE;
+
+    // --- settings
+    private int gcPercent = 100;
+    private long memoryLimit = INFINITE;
+    private long heapMinimum = DEFAULT_HEAP_MINIMUM;
+
+    // --- state carried between cycles (world stopped)
+    private long heapMarked;
+    private long lastHeapScan;
+    private long lastStackScan;
+    private long globalsScan;
+    private double consMark;
+    private final double[] lastConsMark = new double[4];
+    private long gcPercentHeapGoal = DEFAULT_HEAP_MINIMUM;
+    private long sweepDistMinTrigger;
+    private long runway;
+    private long trigger;
+    private long heapGoal;
+    private long lastHeapGoal;
+    /** heapLive when the current cycle was triggered; INFINITE outside a cycle. */
+    private long triggered = INFINITE;
+
+    // --- memory-limit inputs (from the arena's accounting)
+    private long mappedReady;
+    private long heapFree;
+    private long heapAlloc;
+
+    // --- live counters
+    private final AtomicLong heapLive = new AtomicLong();
+    private volatile long heapScan;
+    private volatile double assistWorkPerByte;
+    private volatile double assistBytesPerWork;
+
+    // --- per-cycle counters (reset in startCycle)
+    public final AtomicLong heapScanWork = new AtomicLong();
+    public final AtomicLong stackScanWork = new AtomicLong();
+    public final AtomicLong globalsScanWork = new AtomicLong();
+    public final AtomicLong bgScanCredit = new AtomicLong();
+    public final AtomicLong assistTime = new AtomicLong();
+    public final AtomicLong dedicatedMarkTime = new AtomicLong();
+    public final AtomicLong fractionalMarkTime = new AtomicLong();
+    public final AtomicLong idleMarkTime = new AtomicLong();
+    private long markStartTime;
+    private long stackScan;
+    private int procs = 1;
+    public final AtomicLong dedicatedMarkWorkersNeeded = new AtomicLong();
+    private double fractionalUtilizationGoal;
+    private volatile boolean marking;
+
+    public Pacer() {
+        commit(true);
+    }
+
+    // ------------------------------------------------------------------ settings
+
+    /** Sets GOGC (a percentage >= 0, or {@link #OFF}); returns the old value. Recomputes the goal. */
+    public int setGcPercent(int percent) {
+        if (percent < OFF) {
+            throw new IllegalArgumentException("GOGC must be a non-negative integer or off (-1), got " + percent);
+        }
+        int old = gcPercent;
+        gcPercent = percent;
+        heapMinimum = percent < 0 ? 0 : DEFAULT_HEAP_MINIMUM * percent / 100;
+        commit(sweepDistMinTrigger == 0);
+        return old;
+    }
+
+    public int gcPercent() {
+        return gcPercent;
+    }
+
+    /** Sets the soft memory limit in bytes ({@link #INFINITE} = none); returns the old one. */
+    public long setMemoryLimit(long limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("memory limit must be >= 0 bytes (or INFINITE for none), got " + limit);
+        }
+        long old = memoryLimit;
+        memoryLimit = limit;
+        return old;
+    }
+
+    public long memoryLimit() {
+        return memoryLimit;
+    }
+
+    /**
+     * Feeds the memory figures the limit is defined on: bytes mapped and ready (all runtime memory
+     * not released to the OS), free heap bytes among them, and allocated heap bytes.
+     */
+    public void setMemoryStats(long mappedReady, long heapFree, long heapAlloc) {
+        this.mappedReady = mappedReady;
+        this.heapFree = heapFree;
+        this.heapAlloc = heapAlloc;
+    }
+
+    /** Bytes of scannable globals (the root table): part of the goal and of the expected work. */
+    public void setGlobalsScan(long bytes) {
+        this.globalsScan = bytes;
+    }
+
+    /** Scannable stack bytes at the last cycle (shadow stacks): part of the goal. */
+    public void setLastStackScan(long bytes) {
+        this.lastStackScan = bytes;
+    }
+
+    // ------------------------------------------------------------------ goal and trigger
+
+    /**
+     * Recomputes the GOGC goal and the runway from the last cycle's figures (Go's commit). Call at
+     * mark termination, after {@link #resetLive}, and whenever GOGC changes.
+     */
+    public void commit(boolean sweepDone) {
+        sweepDistMinTrigger = sweepDone ? 0 : sat(heapLive.get() + SWEEP_MIN_HEAP_DISTANCE);
+        long goal = INFINITE;
+        if (gcPercent >= 0) {
+            long base = sat(sat(heapMarked + lastStackScan) + globalsScan);
+            goal = sat(heapMarked + mulDiv(base, gcPercent, 100));
+        }
+        if (goal < heapMinimum) {
+            goal = heapMinimum;
+        }
+        gcPercentHeapGoal = goal;
+        double r = (consMark * (1 - GOAL_UTILIZATION) / GOAL_UTILIZATION) * (double) (lastHeapScan + lastStackScan + globalsScan);
+        runway = r >= INFINITE ? INFINITE : (long) r;
+        long[] tg = triggerAndGoal();
+        trigger = tg[0];
+        heapGoal = tg[1];
+    }
+
+    /** The goal the memory limit alone allows (Go's memoryLimitHeapGoal). */
+    public long memoryLimitHeapGoal() {
+        if (memoryLimit == INFINITE) {
+            return INFINITE;
+        }
+        long nonHeap = Math.max(0, mappedReady - heapFree - heapAlloc);
+        long overage = Math.max(0, mappedReady - memoryLimit);
+        if (nonHeap + overage >= memoryLimit) {
+            return heapMarked;
+        }
+        long goal = memoryLimit - (nonHeap + overage);
+        long headroom = Math.max(goal / 100 * MEMORY_LIMIT_HEADROOM_PERCENT, MEMORY_LIMIT_MIN_HEADROOM);
+        if (goal < headroom || goal - headroom < headroom) {
+            goal = headroom;
+        } else {
+            goal -= headroom;
+        }
+        return Math.max(goal, heapMarked);
+    }
+
+    /** Go's heapGoalInternal + trigger: returns {trigger, goal}. */
+    private long[] triggerAndGoal() {
+        long goal = gcPercentHeapGoal;
+        long minTrigger = 0;
+        long limitGoal = memoryLimitHeapGoal();
+        if (limitGoal < goal) {
+            goal = limitGoal;
+        } else {
+            if (sweepDistMinTrigger > goal) {
+                goal = sweepDistMinTrigger;
+            }
+            minTrigger = sweepDistMinTrigger;
+            if (triggered != INFINITE && goal < sat(triggered + MIN_RUNWAY)) {
+                goal = sat(triggered + MIN_RUNWAY);
+            }
+        }
+        if (heapMarked >= goal) {
+            return new long[] {goal, goal};
+        }
+        minTrigger = Math.max(minTrigger, heapMarked);
+        long span = goal - heapMarked;
+        long lower = span / TRIGGER_RATIO_DEN * MIN_TRIGGER_RATIO_NUM + heapMarked;
+        minTrigger = Math.max(minTrigger, lower);
+        long maxTrigger = span / TRIGGER_RATIO_DEN * MAX_TRIGGER_RATIO_NUM + heapMarked;
+        if (goal > DEFAULT_HEAP_MINIMUM && goal - DEFAULT_HEAP_MINIMUM > maxTrigger) {
+            maxTrigger = goal - DEFAULT_HEAP_MINIMUM;
+        }
+        maxTrigger = Math.max(maxTrigger, minTrigger);
+        long t = runway > goal ? minTrigger : goal - runway;
+        t = Math.min(Math.max(t, minTrigger), maxTrigger);
+        if (t > goal) {
+            throw new IllegalStateException("pacer produced trigger " + t + " > goal " + goal);
+        }
+        return new long[] {t, goal};
+    }
+
+    /** heapLive at which the next cycle starts. */
+    public long trigger() {
+        return trigger;
+    }
+
+    /** The heap goal (Go's NextGC). {@link #INFINITE} with GOGC=off and no limit. */
+    public long heapGoal() {
+        return heapGoal;
+    }
+
+    /** The goal of the cycle that just ended (what gctrace prints as "goal"). */
+    public long lastHeapGoal() {
+        return lastHeapGoal;
+    }
+
+    /** Re-evaluates goal and trigger after the memory figures changed (allocation slow path). */
+    public void refreshLimit() {
+        long[] tg = triggerAndGoal();
+        trigger = tg[0];
+        heapGoal = tg[1];
+    }
+
+    /** Go's gcTrigger{kind: gcTriggerHeap}.test(). */
+    public boolean shouldStart() {
+        return !marking && heapLive.get() >= trigger;
+    }
+
+    // ------------------------------------------------------------------ live heap
+
+    public long heapLive() {
+        return heapLive.get();
+    }
+
+    public long heapMarked() {
+        return heapMarked;
+    }
+
+    /** Adds allocated (or, negative, un-cached) bytes; revises the assist ratio while marking. */
+    public void addHeapLive(long delta, long scanDelta) {
+        heapLive.addAndGet(delta);
+        if (!marking) {
+            if (scanDelta != 0) {
+                heapScan += scanDelta;
+            }
+        } else {
+            revise();
+        }
+    }
+
+    /** Sets heapLive absolutely (start-up, or from the arena's exact counter at STW). */
+    public void setHeapLive(long bytes) {
+        heapLive.set(bytes);
+    }
+
+    public void setHeapScan(long bytes) {
+        heapScan = bytes;
+    }
+
+    // ------------------------------------------------------------------ cycle
+
+    /** Starts a cycle (world stopped): resets counters, computes workers and the assist ratio. */
+    public void startCycle(long markStartNanos, int gomaxprocs, boolean stopTheWorldMode) {
+        if (gomaxprocs < 1) {
+            throw new IllegalArgumentException("GOMAXPROCS must be >= 1, got " + gomaxprocs);
+        }
+        heapScanWork.set(0);
+        stackScanWork.set(0);
+        globalsScanWork.set(0);
+        bgScanCredit.set(0);
+        assistTime.set(0);
+        dedicatedMarkTime.set(0);
+        fractionalMarkTime.set(0);
+        idleMarkTime.set(0);
+        markStartTime = markStartNanos;
+        procs = gomaxprocs;
+        stackScan = lastStackScan;
+        triggered = heapLive.get();
+        refreshLimit();   // the goal now keeps MIN_RUNWAY past the trigger point (unless memory-limited)
+        double total = gomaxprocs * BACKGROUND_UTILIZATION;
+        long dedicated = (long) (total + 0.5);
+        double err = dedicated / total - 1;
+        if (err < -MAX_UTIL_ERROR || err > MAX_UTIL_ERROR) {
+            if (dedicated > total) {
+                dedicated--;
+            }
+            fractionalUtilizationGoal = (total - dedicated) / gomaxprocs;
+        } else {
+            fractionalUtilizationGoal = 0;
+        }
+        if (stopTheWorldMode) {
+            dedicated = gomaxprocs;
+            fractionalUtilizationGoal = 0;
+        }
+        dedicatedMarkWorkersNeeded.set(dedicated);
+        marking = true;
+        revise();
+    }
+
+    /** Dedicated workers this cycle wants (decremented as the scheduler starts them). */
+    public long dedicatedWorkers() {
+        return dedicatedMarkWorkersNeeded.get();
+    }
+
+    /** Fraction of wall time a fractional worker should take on each P (0 = none). */
+    public double fractionalUtilizationGoal() {
+        return fractionalUtilizationGoal;
+    }
+
+    /** True if a P whose fractional worker ran {@code pFractionalNanos} so far is behind its quota. */
+    public boolean fractionalBehind(long pFractionalNanos, long nowNanos) {
+        if (fractionalUtilizationGoal == 0) {
+            return false;
+        }
+        long delta = nowNanos - markStartTime;
+        return delta <= 0 || (double) pFractionalNanos / delta <= fractionalUtilizationGoal;
+    }
+
+    /** Go's pollFractionalWorkerExit: stop once over 1.2x the goal. */
+    public boolean fractionalShouldExit(long pFractionalNanos, long nowNanos) {
+        long delta = nowNanos - markStartTime;
+        if (delta <= 0) {
+            return true;
+        }
+        return (double) pFractionalNanos / delta > 1.2 * fractionalUtilizationGoal;
+    }
+
+    public boolean marking() {
+        return marking;
+    }
+
+    /** Go's revise: recompute the assist ratio from the work left and the heap distance left. */
+    public void revise() {
+        int pct = gcPercent < 0 ? 100000 : gcPercent;
+        long live = heapLive.get();
+        long scan = heapScan;
+        long work = heapScanWork.get() + stackScanWork.get() + globalsScanWork.get();
+        long goal = heapGoal;
+        long expected = lastHeapScan + stackScan + globalsScan;
+        long maxScanWork = scan + stackScan + globalsScan;
+        if (work > expected) {
+            long ext = (long) ((double) (goal - trigger) / Math.max(1, expected) * maxScanWork) + trigger;
+            expected = maxScanWork;
+            long hardGoal = (long) Math.min((double) INFINITE, (1.0 + pct / 100.0) * goal);
+            goal = Math.min(ext, hardGoal);
+        }
+        if (live > goal) {
+            goal = (long) Math.min((double) INFINITE, goal * 1.1);
+            expected = maxScanWork;
+        }
+        long remaining = Math.max(expected - work, 1000);
+        long heapRemaining = Math.max(goal - live, 1);
+        assistWorkPerByte = (double) remaining / heapRemaining;
+        assistBytesPerWork = (double) heapRemaining / remaining;
+    }
+
+    /** Scan work a mutator owes for allocating {@code bytes} bytes now. */
+    public double assistWorkPerByte() {
+        return assistWorkPerByte;
+    }
+
+    public double assistBytesPerWork() {
+        return assistBytesPerWork;
+    }
+
+    /**
+     * Ends the mark phase (world stopped): records the goal for gctrace and updates cons/mark from
+     * this cycle's allocation and scan figures.
+     */
+    public void endCycle(long nowNanos) {
+        lastHeapGoal = heapGoal;
+        marking = false;
+        long duration = nowNanos - markStartTime;
+        double utilization = BACKGROUND_UTILIZATION;
+        if (duration > 0) {
+            utilization += (double) assistTime.get() / ((double) duration * procs);
+        }
+        long live = heapLive.get();
+        if (live <= triggered || triggered == INFINITE) {
+            triggered = INFINITE;
+            return;
+        }
+        double idle = duration > 0 ? (double) idleMarkTime.get() / ((double) duration * procs) : 0;
+        long scanWork = Math.max(1, heapScanWork.get() + stackScanWork.get() + globalsScanWork.get());
+        double current = ((double) (live - triggered) * (utilization + idle)) / ((double) scanWork * (1 - utilization));
+        if (!(current >= 0) || Double.isInfinite(current)) {
+            current = 0;
+        }
+        double cm = current;
+        for (double v : lastConsMark) {
+            cm = Math.max(cm, v);
+        }
+        consMark = cm;
+        System.arraycopy(lastConsMark, 1, lastConsMark, 0, lastConsMark.length - 1);
+        lastConsMark[lastConsMark.length - 1] = current;
+        triggered = INFINITE;
+    }
+
+    /** After marking: the marked bytes become the new live heap (Go's resetLive). */
+    public void resetLive(long bytesMarked) {
+        heapMarked = bytesMarked;
+        heapLive.set(bytesMarked);
+        heapScan = heapScanWork.get();
+        lastHeapScan = heapScanWork.get();
+    }
+
+    public double consMark() {
+        return consMark;
+    }
+
+    /** For tests and trace: the runway commit computed. */
+    public long runway() {
+        return runway;
+    }
+
+    public long stackScan() {
+        return stackScan;
+    }
+
+    public long globalsScan() {
+        return globalsScan;
+    }
+
+    private static long sat(long v) {
+        return v < 0 ? INFINITE : v;
+    }
+
+    private static long mulDiv(long a, long b, long c) {
+        return Math.multiplyHigh(a, b) == 0 && a * b >= 0 ? a * b / c : sat((long) ((double) a * b / c));
+    }
+}

@@ -1,0 +1,248 @@
+package dev.gort.gc;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class PacerTest {
+    static final long MiB = 1L << 20;
+
+    /** Runs a whole cycle through the pacer with the given marked heap and scan figures. */
+    static void finishCycle(Pacer p, long marked, long scanWork, long now) {
+        p.startCycle(now, 4, false);
+        p.heapScanWork.set(scanWork);
+        p.endCycle(now + 1_000_000);
+        p.resetLive(marked);
+        p.commit(true);
+    }
+
+    @Test
+    void initialGoalIsTheHeapMinimum() {
+        Pacer p = new Pacer();
+        assertEquals(4 * MiB, p.heapGoal());
+        assertEquals(4 * MiB / 64 * 61, p.trigger(), "no cons/mark yet: trigger at the upper bound 61/64");
+        assertFalse(p.shouldStart());
+        p.setHeapLive(p.trigger());
+        assertTrue(p.shouldStart());
+    }
+
+    @Test
+    void goalIsMarkedTimesOnePlusGogc() {
+        Pacer p = new Pacer();
+        finishCycle(p, 100 * MiB, 50 * MiB, 1);
+        assertEquals(200 * MiB, p.heapGoal());
+        assertTrue(p.trigger() >= 100 * MiB + 100 * MiB / 64 * 45 && p.trigger() < p.heapGoal(), "trigger " + p.trigger());
+        p.setGcPercent(50);
+        assertEquals(150 * MiB, p.heapGoal());
+        p.setGcPercent(300);
+        assertEquals(400 * MiB, p.heapGoal());
+        // stacks and globals count towards the goal (Go 1.18+)
+        p.setGcPercent(100);
+        p.setLastStackScan(10 * MiB);
+        p.setGlobalsScan(6 * MiB);
+        p.commit(true);
+        assertEquals(216 * MiB, p.heapGoal());
+    }
+
+    @Test
+    void gogcZeroCollectsContinuouslyAndSmallHeapsUseTheMinimum() {
+        Pacer p = new Pacer();
+        finishCycle(p, 1 * MiB, MiB, 1);
+        assertEquals(4 * MiB, p.heapGoal(), "2 MiB by GOGC, raised to the 4 MiB minimum");
+        p.setGcPercent(200);
+        assertEquals(8 * MiB, p.heapGoal(), "minimum scales with GOGC/100");
+        p.setGcPercent(0);
+        assertEquals(MiB, p.heapGoal());
+        assertEquals(MiB, p.trigger(), "GOGC=0: trigger at the live heap, a cycle starts right away");
+    }
+
+    @Test
+    void gogcOffNeverTriggers() {
+        Pacer p = new Pacer();
+        p.setGcPercent(Pacer.OFF);
+        assertEquals(Pacer.INFINITE, p.heapGoal());
+        p.setHeapLive(1L << 50);
+        assertFalse(p.shouldStart(), "GOGC=off: a petabyte heap still does not trigger");
+        assertTrue(p.trigger() > (1L << 60));
+    }
+
+    @Test
+    void consMarkMovesTheTriggerEarlierWithinBounds() {
+        Pacer p = new Pacer();
+        finishCycle(p, 100 * MiB, 100 * MiB, 1);
+        long noRunwayTrigger = p.trigger();
+        assertEquals(196 * MiB, noRunwayTrigger, "goal - 4 MiB for large heaps");
+        // A cycle where the mutator allocated 10 MiB while 100 MiB were scanned at 25% utilisation.
+        p.setHeapLive(p.trigger());
+        p.startCycle(1_000, 4, false);
+        p.setHeapLive(p.trigger() + 10 * MiB);
+        p.heapScanWork.set(100 * MiB);
+        p.endCycle(1_000 + 10_000_000);
+        double expectedConsMark = (10.0 * MiB * 0.25) / (100.0 * MiB * 0.75);
+        assertEquals(expectedConsMark, p.consMark(), 1e-9);
+        p.resetLive(100 * MiB);
+        p.commit(true);
+        long runway = (long) (expectedConsMark * 3 * 100 * MiB);
+        assertEquals(runway, p.runway());
+        assertEquals(200 * MiB - runway, p.trigger(), "trigger = goal - runway (10 MiB)");
+        // A huge cons/mark clamps the trigger to 45/64 of the way.
+        p.setHeapLive(p.trigger());
+        p.startCycle(0, 4, false);
+        p.setHeapLive(p.trigger() + 1000 * MiB);
+        p.heapScanWork.set(MiB);
+        p.endCycle(1_000_000);
+        p.resetLive(100 * MiB);
+        p.commit(true);
+        assertEquals(100 * MiB + 100 * MiB / 64 * 45, p.trigger());
+        // The maximum of this and the last four measurements is used: the 5th quiet cycle forgets it.
+        double big = p.consMark();
+        for (int i = 0; i < 5; i++) {
+            p.setHeapLive(p.trigger());
+            p.startCycle(0, 4, false);
+            p.setHeapLive(p.trigger() + MiB);
+            p.heapScanWork.set(100 * MiB);
+            p.endCycle(1_000_000);
+            p.resetLive(100 * MiB);
+            p.commit(true);
+            if (i < 4) {
+                assertEquals(big, p.consMark(), "cycle " + i);
+            }
+        }
+        assertTrue(p.consMark() < big);
+    }
+
+    @Test
+    void unfinishedSweepKeepsOneMiBOfDistance() {
+        Pacer p = new Pacer();
+        finishCycle(p, 100 * MiB, 50 * MiB, 1);
+        p.setHeapLive(199 * MiB + 512 * 1024);
+        p.commit(false);
+        assertTrue(p.trigger() >= 199 * MiB + 512 * 1024 + Pacer.SWEEP_MIN_HEAP_DISTANCE);
+        assertTrue(p.heapGoal() >= p.trigger());
+    }
+
+    @Test
+    void memoryLimitCapsTheGoal() {
+        Pacer p = new Pacer();
+        finishCycle(p, 40 * MiB, 20 * MiB, 1);
+        assertEquals(80 * MiB, p.heapGoal());
+        p.setMemoryLimit(64 * MiB);
+        p.setMemoryStats(60 * MiB, 5 * MiB, 50 * MiB);   // 5 MiB of non-heap memory
+        p.refreshLimit();
+        long goal = 59 * MiB;
+        goal -= Math.max(goal / 100 * 3, MiB);
+        assertEquals(goal, p.heapGoal());
+        assertEquals(goal, p.memoryLimitHeapGoal());
+        assertTrue(p.trigger() < p.heapGoal());
+        // Over the limit: the overage is subtracted too.
+        p.setMemoryStats(70 * MiB, 5 * MiB, 50 * MiB);
+        p.refreshLimit();
+        long g2 = 64 * MiB - (15 * MiB + 6 * MiB);
+        g2 -= Math.max(g2 / 100 * 3, MiB);
+        assertEquals(g2, p.heapGoal());
+        // Non-heap alone exceeds the limit: collect continuously at the live heap.
+        p.setMemoryStats(200 * MiB, 0, 10 * MiB);
+        p.refreshLimit();
+        assertEquals(40 * MiB, p.heapGoal());
+        assertEquals(40 * MiB, p.trigger());
+        // GOGC=off + limit: only the limit decides.
+        p.setMemoryStats(50 * MiB, 0, 45 * MiB);
+        p.setGcPercent(Pacer.OFF);
+        p.refreshLimit();
+        long g3 = 59 * MiB;
+        g3 -= Math.max(g3 / 100 * 3, MiB);
+        assertEquals(g3, p.heapGoal());
+        assertThrows(IllegalArgumentException.class, () -> p.setMemoryLimit(-1));
+    }
+
+    @Test
+    void dedicatedAndFractionalWorkersMake25Percent() {
+        // {GOMAXPROCS, dedicated, fractional goal}: Go's table (fractional when rounding is > 30% off)
+        double[][] cases = {
+            {1, 0, 0.25}, {2, 0, 0.25}, {3, 0, 0.25}, {4, 1, 0}, {5, 1, 0}, {6, 1, 0.5 / 6},
+            {7, 2, 0}, {8, 2, 0}, {16, 4, 0}, {64, 16, 0},
+        };
+        for (double[] c : cases) {
+            Pacer p = new Pacer();
+            p.startCycle(0, (int) c[0], false);
+            assertEquals((long) c[1], p.dedicatedWorkers(), "dedicated at GOMAXPROCS=" + (int) c[0]);
+            assertEquals(c[2], p.fractionalUtilizationGoal(), 1e-12, "fractional at GOMAXPROCS=" + (int) c[0]);
+            double total = p.dedicatedWorkers() + p.fractionalUtilizationGoal() * c[0];
+            assertEquals(0.25 * c[0], total, 0.25 * c[0] * 0.3 + 1e-9, "utilisation near 25%");
+        }
+        Pacer stw = new Pacer();
+        stw.startCycle(0, 3, true);
+        assertEquals(3, stw.dedicatedWorkers(), "gcstoptheworld: every P marks");
+        assertEquals(0, stw.fractionalUtilizationGoal());
+        assertThrows(IllegalArgumentException.class, () -> stw.startCycle(0, 0, false));
+    }
+
+    @Test
+    void fractionalWorkerQuota() {
+        Pacer p = new Pacer();
+        p.startCycle(1_000, 2, false);   // goal 0.25 per P
+        assertTrue(p.fractionalBehind(0, 1_000 + 1000));
+        assertTrue(p.fractionalBehind(240, 1_000 + 1000));
+        assertFalse(p.fractionalBehind(260, 1_000 + 1000));
+        assertFalse(p.fractionalShouldExit(290, 1_000 + 1000));
+        assertTrue(p.fractionalShouldExit(310, 1_000 + 1000), "over 1.2 x 25%");
+    }
+
+    /**
+     * The assist ratio holds the goal: a mutator allocates in 64 KiB steps during marking and pays
+     * exactly the assist it owes each step, background workers scan slowly (or not at all); marking
+     * finishes when the expected scan work is done. The heap at that moment never exceeds the goal.
+     */
+    @Test
+    void assistsHoldTheGoalWhenTheMutatorOutrunsWorkers() {
+        for (double bgBytesPerStep : new double[] {0, 1024, 16 * 1024}) {
+            Pacer p = new Pacer();
+            finishCycle(p, 100 * MiB, 100 * MiB, 1);
+            long goal = p.heapGoal();
+            p.setHeapScan(100 * MiB);
+            p.setHeapLive(p.trigger());
+            p.startCycle(0, 4, false);
+            double expected = 100 * MiB;
+            double done = 0;
+            long step = 64 << 10;
+            while (done < expected) {
+                double owe = step * p.assistWorkPerByte();
+                done += owe + bgBytesPerStep;
+                p.heapScanWork.set((long) done);
+                p.addHeapLive(step, 0);
+            }
+            assertTrue(p.heapLive() <= goal + step, "bg=" + bgBytesPerStep + ": heap " + p.heapLive() + " > goal " + goal);
+            p.endCycle(10);
+        }
+    }
+
+    /** When scan work exceeds the estimate (the heap grew), the goal is extrapolated but never past the hard goal. */
+    @Test
+    void growingHeapExtendsTheGoalUpToTheHardGoal() {
+        Pacer p = new Pacer();
+        finishCycle(p, 100 * MiB, 100 * MiB, 1);
+        long goal = p.heapGoal();
+        p.setHeapScan(400 * MiB);        // scannable heap grew 4x since the last cycle
+        p.setHeapLive(p.trigger());
+        p.startCycle(0, 4, false);
+        double done = 0;
+        long step = 64 << 10;
+        int guard = 0;
+        while (done < 400 * MiB && guard++ < 1_000_000) {
+            done += step * p.assistWorkPerByte();
+            p.heapScanWork.set((long) done);
+            p.addHeapLive(step, 0);
+        }
+        long hard = 2 * goal;
+        assertTrue(p.heapLive() > goal, "the extended goal lets the heap pass the soft goal");
+        assertTrue(p.heapLive() <= (long) (hard * 1.1) + step, "heap " + p.heapLive() + " stays within the hard goal " + hard + " (+10% overshoot)");
+    }
+
+    @Test
+    void badSettingsAreRejected() {
+        Pacer p = new Pacer();
+        var e = assertThrows(IllegalArgumentException.class, () -> p.setGcPercent(-5));
+        assertTrue(e.getMessage().contains("non-negative integer or off"), e.getMessage());
+        assertEquals(100, p.gcPercent(), "pacer unchanged after bad input");
+    }
+}
