@@ -1,0 +1,49 @@
+package dev.gort.gc;
+
+import jdk.jfr.Category;
+import jdk.jfr.DataAmount;
+import jdk.jfr.Description;
+import jdk.jfr.Event;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.Timespan;
+
+/** JFR event for one finished GC cycle: the gctrace figures, committed at mark termination. */
+@Name("dev.gort.GcCycle")
+@Label("gort GC Cycle")
+@Category({"gort", "GC"})
+@Description("One gort collection: phases, CPU, heap sizes and goal (the figures of a gctrace line)")
+public final class GcCycleEvent extends Event {
+    @Label("GC Number") public long gcNumber;
+    @Label("Forced") public boolean forced;
+    @Label("Sweep Termination") @Timespan(Timespan.NANOSECONDS) public long sweepTermination;
+    @Label("Concurrent Mark") @Timespan(Timespan.NANOSECONDS) public long concurrentMark;
+    @Label("Mark Termination") @Timespan(Timespan.NANOSECONDS) public long markTermination;
+    @Label("Assist CPU") @Timespan(Timespan.NANOSECONDS) public long assistCpu;
+    @Label("Background CPU") @Timespan(Timespan.NANOSECONDS) public long backgroundCpu;
+    @Label("Idle CPU") @Timespan(Timespan.NANOSECONDS) public long idleCpu;
+    @Label("Heap At Start") @DataAmount public long heapStart;
+    @Label("Heap At Mark Termination") @DataAmount public long heapEnd;
+    @Label("Heap Marked") @DataAmount public long heapMarked;
+    @Label("Heap Goal") @DataAmount public long heapGoal;
+    @Label("GOMAXPROCS") public int procs;
+    @Label("GC CPU Fraction") public double cpuFraction;
+
+    /** Fills the event from a cycle's figures. */
+    public void set(GcCycle c) {
+        gcNumber = c.num();
+        forced = c.forced();
+        sweepTermination = c.sweepTermWall();
+        concurrentMark = c.markWall();
+        markTermination = c.markTermWall();
+        assistCpu = c.assistCpu();
+        backgroundCpu = c.backgroundCpu();
+        idleCpu = c.idleCpu();
+        heapStart = c.heap0();
+        heapEnd = c.heap1();
+        heapMarked = c.heap2();
+        heapGoal = c.goal();
+        procs = c.procs();
+        cpuFraction = c.cpuFraction();
+    }
+}
