@@ -1,0 +1,64 @@
+package dev.gort;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a main class in a fresh JVM with this test's classpath (Go's runTestProg): for fatal cases,
+ * exit codes and start-up checks that must not touch the test JVM.
+ */
+final class ChildJvm {
+    private ChildJvm() {
+    }
+
+    static final List<String> GORT_FLAGS = List.of("--enable-native-access=ALL-UNNAMED", "--add-exports",
+            "java.base/jdk.internal.vm=ALL-UNNAMED");
+
+    record Result(int exitCode, String stdout, String stderr) {
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
+        }
+    }
+
+    static Result run(List<String> jvmFlags, Map<String, String> env, String mainClass, String... args)
+            throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.addAll(jvmFlags);
+        cmd.add("-Xmx256m");
+        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(mainClass);
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        for (String k : List.of("GOMAXPROCS", "GOGC", "GOMEMLIMIT", "GORT_DEBUG", "GORT_AFFINITY", "JDK_JAVA_OPTIONS", "JAVA_TOOL_OPTIONS")) {
+            pb.environment().remove(k);
+        }
+        pb.environment().putAll(env);
+        File out = File.createTempFile("gort-child", ".out");
+        File err = File.createTempFile("gort-child", ".err");
+        try {
+            pb.redirectOutput(out).redirectError(err);
+            Process p = pb.start();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("child JVM " + cmd + " did not finish within 120 s");
+            }
+            return new Result(p.exitValue(), Files.readString(out.toPath(), StandardCharsets.UTF_8),
+                    Files.readString(err.toPath(), StandardCharsets.UTF_8));
+        } finally {
+            out.delete();
+            err.delete();
+        }
+    }
+}
