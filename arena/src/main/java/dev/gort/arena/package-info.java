@@ -1,2 +1,91 @@
-/** Not yet built: see the open issue for this module. */
+/**
+ * gort's allocator: Go's mheap / mcentral / mcache design over literal spans, bitmap and arena
+ * regions reserved with mmap, with real physical release through madvise. Usable two ways: under
+ * the collector (objects die by sweeping mark bits) and alone as an off-heap allocator with
+ * explicit free ("manual mode"), the way a JVM service would use it instead of malloc or Netty's
+ * pooled allocator.
+ *
+ * <h2>Structures</h2>
+ * <pre>
+ *   AddressSpace   four reservations (PROT_NONE | MAP_NORESERVE), committed as the heap grows:
+ *                  arena (objects, 8 KiB pages, committed in heapArenaBytes = 64 MiB chunks),
+ *                  spans (page -&gt; span descriptor, 8 B per page), bitmap (1 pointer bit per word),
+ *                  meta (released bit per page; span descriptors, committed 64 KiB at a time)
+ *   Span           native descriptor (640 B, see its diagram): page run, size class, freeIndex,
+ *                  allocCache, allocBits, gcmarkBits, sweepgen, pending-free bitmaps, list links
+ *   SizeClasses    Go's 67 size classes, 8 B to 32 KiB, pages per span exactly as Go's table
+ *   MHeap          free page runs (coalesced on free), best fit, one lock; grows the arena
+ *   MCentral       per span class: partial/full x swept/unswept lists (sweepgen), one lock
+ *   MCache         per owner (P or thread): one span per span class; no locks, no Java allocation
+ *   StackAllocator power-of-two shadow-stack segments, pooled per size
+ *   GcSupport      the collector's surface: findObject, mark bits, pointer bitmap, sweeping, trigger
+ *   HeapVerifier   verifyHeap(): the slow oracle
+ * </pre>
+ *
+ * <h2>Allocation, step by step</h2>
+ * <ol>
+ * <li>{@code MCache.alloc(size, noscan)}: size class from two byte tables; spanClass =
+ *     class &lt;&lt; 1 | noscan; the cached span's allocCache (complement of allocBits, bit 0 =
+ *     freeIndex) gives the next free slot by count-trailing-zeros; bump freeIndex and allocCount;
+ *     zero the slot if the span's needzero says it may hold old data. About ten native loads and
+ *     stores, no lock, no CAS, no Java object.</li>
+ * <li>Span exhausted: reload allocCache 64 slots at a time from allocBits; if nothing is free and
+ *     frees are pending (manual mode), fold them into allocBits in place ({@link SpanSweep});
+ *     otherwise refill: give the span back to its mcentral and take another.</li>
+ * <li>{@code MCentral.cacheSpan}: partial swept spans (folding pending frees), then unswept ones
+ *     (GC sweep first), then a fresh span from the mheap.</li>
+ * <li>{@code MHeap.allocSpan}: best-fit free run, split, set the spans entries; if none fits,
+ *     commit another 64 MiB chunk of the reservation (arena + its spans and bitmap slices); if the
+ *     reservation is used up, {@link dev.gort.arena.HeapExhaustedException} with the figures.</li>
+ * <li>Large objects (&gt; 32 KiB) get their own span straight from the mheap.</li>
+ * </ol>
+ *
+ * <h2>Freeing</h2>
+ * <ul>
+ * <li><b>GC mode</b>: the collector marks (gcmarkBits, CAS), then {@code startSweepCycle} adds 2
+ *     to sweepgen; each span is swept once (lazily at refill, or by {@code sweepOne}): allocBits
+ *     become the mark bits, unmarked objects are free, empty spans go back to the mheap.</li>
+ * <li><b>Manual mode</b>: {@code MCache.free(address)} from any thread. The owner of the span sets a
+ *     bit in the span's localFreed bitmap with plain stores; any other thread ORs it atomically
+ *     into remoteFreed after counting it in remotePending (first count moves a full span to
+ *     partial). Either way the free is checked first: the address must start an allocated slot not
+ *     already pending, else {@link dev.gort.arena.InvalidFreeException} naming address, span and
+ *     size class, with nothing changed. Pending frees are folded (a sweep that uses the freed bits
+ *     instead of mark bits) when the owner runs out of slots, when the mcentral hands the span
+ *     out, and by {@code freeOSMemory}. freeIndex never moves backwards between sweeps, exactly as
+ *     in Go, which is what keeps the fast path free of atomics.</li>
+ * </ul>
+ *
+ * <h2>Returning memory to the OS</h2>
+ * Free runs carry the clock reading of their last free. The scavenger (policies on {@link
+ * dev.gort.arena.Heap}; sysmon will call them) releases the never-released pages of chosen runs
+ * with madvise (MADV_DONTNEED by default, MADV_FREE selectable; EINVAL on MADV_FREE falls back to
+ * DONTNEED for good; EAGAIN is retried): runs idle at least scavengeIdle ({@code scavengeIdle}),
+ * oldest runs first down to a retained-bytes target ({@code scavengeToRetain}), or everything
+ * ({@code freeOSMemory}). A released bit per page makes HeapReleased exact; a page leaves it when
+ * allocated again. Pages known to read zero (never used since commit, or every page released
+ * with DONTNEED on Linux) are not zeroed again (Go's needzero).
+ *
+ * <h2>Alternatives rejected</h2>
+ * <ul>
+ * <li>Go 1.11+'s sparse heap of independent 64 MiB arenas: one contiguous reservation per region
+ *     is what the design asks for (the blog's spans/bitmap/arena picture); with MAP_NORESERVE a
+ *     64 GiB reservation costs nothing, and one base address makes spanOf a subtraction.</li>
+ * <li>Go 1.14+'s radix-tree page allocator: more code than coalescing free runs with best fit
+ *     needs at this scale; the run lists give exact coalescing (tested) and O(1) small fits.</li>
+ * <li>Lock-free span sets in mcentral (Go 1.15+): a refill happens once per span (up to 1024
+ *     objects), so a short lock per span class costs little with a handful of Ps.</li>
+ * <li>A CAS per free (a single atomic freed bitmap): the owner's free would pay an atomic for every
+ *     object; the local/remote split keeps the common same-thread free at plain stores.</li>
+ * <li>Java-object free lists (TreeMap of runs): every structure the allocator walks is native, so
+ *     the scheduler and collector can read it and nothing hides in the Java heap.</li>
+ * </ul>
+ *
+ * <h2>Invariants (checked by verifyHeap)</h2>
+ * Every committed page belongs to exactly one run; in-use spans map all their pages, free runs
+ * their first and last; no two free runs are adjacent; released bits only on free pages; every
+ * in-use small span is cached by exactly one mcache or on exactly one mcentral list; allocCount =
+ * allocated slots by the bitmaps; pending bits are a subset of allocated slots; page counts and
+ * MemStats equal the walk.
+ */
 package dev.gort.arena;

@@ -1,0 +1,320 @@
+package dev.gort.arena;
+
+import dev.gort.sys.NativeException;
+import dev.gort.sys.NativeMemory;
+import dev.gort.sys.OsMemory;
+
+/**
+ * The heap's address space: four regions reserved up front (PROT_NONE, MAP_NORESERVE: no memory,
+ * no commit charge) and made readable piece by piece as the heap grows.
+ *
+ * <pre>
+ *  region      size                         holds                                    committed
+ *  ----------  ---------------------------  ---------------------------------------  --------------------------
+ *  arena       arenaReservation             objects, in 8 KiB pages                  in heapArenaBytes chunks
+ *  spans       arena / 1024                 8 bytes per page: its span descriptor    with each arena chunk
+ *  bitmap      arena / 64                   1 bit per 8-byte word: "holds a pointer" with each arena chunk
+ *  meta        pages / 8 + descriptors      released bit per page; span descriptors  page bits at once (tiny);
+ *                                                                                     descriptors 64 KiB at a time
+ * </pre>
+ *
+ * The state machine is the OS layer's (None -> Reserved -> Ready); every transition here goes
+ * through {@link OsMemory}, and a failed commit is rolled back so the committed figures always
+ * describe what is really mapped readable. All methods run under the heap lock.
+ */
+final class AddressSpace {
+    static final long DESCRIPTOR_COMMIT = 64 << 10;
+
+    private final OsMemory os;
+    private final long osPage;
+
+    final long arenaBytes;
+    private final long arenaMapBase;
+    private final long arenaMapBytes;
+    /** First arena page, aligned to the 8 KiB runtime page. */
+    final long arenaBase;
+    final long spansBase;
+    final long spansBytes;
+    final long bitmapBase;
+    final long bitmapBytes;
+    final long metaBase;
+    final long metaBytes;
+    final long pageBitsBase;
+    final long pageBitsBytes;
+    final long descriptorsBase;
+    private final long descriptorsLimit;
+    final long heapArenaBytes;
+
+    /** Bytes of arena committed, from arenaBase. Readable without the lock (racy, for bounds checks). */
+    volatile long arenaCommitted;
+    private long spansCommitted;
+    private long bitmapCommitted;
+    private long descriptorsCommitted;
+    private long descriptorsTop;
+    private long freeDescriptors;
+    private long liveDescriptors;
+    private boolean closed;
+
+    AddressSpace(OsMemory os, HeapConfig config) {
+        this.os = os;
+        this.osPage = os.pageSize();
+        this.heapArenaBytes = config.heapArenaBytes();
+        this.arenaBytes = config.arenaReservation();
+        long pages = arenaBytes >>> SizeClasses.PAGE_SHIFT;
+        this.spansBytes = roundUp(pages * 8, osPage);
+        this.bitmapBytes = roundUp(arenaBytes / 64, osPage);
+        this.pageBitsBytes = roundUp((pages + 7) / 8, osPage);
+        long descriptorBytes = roundUp((pages + 64) * Span.SIZE, osPage);
+        this.metaBytes = pageBitsBytes + descriptorBytes;
+        // Reserve 8 KiB more so the arena can start on a runtime page boundary.
+        long extra = Math.max(0, SizeClasses.PAGE_SIZE - osPage);
+        long a = 0, s = 0, b = 0, m = 0;
+        try {
+            a = os.reserve(arenaBytes + extra);
+            s = os.reserve(spansBytes);
+            b = os.reserve(bitmapBytes);
+            m = os.reserve(metaBytes);
+            os.commit(m, pageBitsBytes);
+        } catch (RuntimeException e) {
+            unmapQuietly(m, metaBytes);
+            unmapQuietly(b, bitmapBytes);
+            unmapQuietly(s, spansBytes);
+            unmapQuietly(a, arenaBytes + extra);
+            throw new HeapExhaustedException("cannot reserve the heap's address space (arena " + arenaBytes
+                    + " B, spans " + spansBytes + " B, bitmap " + bitmapBytes + " B, meta " + metaBytes
+                    + " B): " + e.getMessage(), e);
+        }
+        this.arenaMapBase = a;
+        this.arenaMapBytes = arenaBytes + extra;
+        this.arenaBase = roundUp(a, SizeClasses.PAGE_SIZE);
+        this.spansBase = s;
+        this.bitmapBase = b;
+        this.metaBase = m;
+        this.pageBitsBase = m;
+        this.descriptorsBase = m + pageBitsBytes;
+        this.descriptorsLimit = m + metaBytes;
+        this.descriptorsTop = descriptorsBase;
+    }
+
+    static long roundUp(long v, long unit) {
+        return (v + unit - 1) / unit * unit;
+    }
+
+    private void unmapQuietly(long address, long bytes) {
+        if (address != 0) {
+            try {
+                os.unmap(address, bytes);
+            } catch (RuntimeException ignored) {
+                // best effort while failing already
+            }
+        }
+    }
+
+    long arenaEnd() {
+        return arenaBase + arenaCommitted;
+    }
+
+    long arenaLimit() {
+        return arenaBase + arenaBytes;
+    }
+
+    long pageIndex(long address) {
+        return (address - arenaBase) >>> SizeClasses.PAGE_SHIFT;
+    }
+
+    long pageAddress(long pageIndex) {
+        return arenaBase + (pageIndex << SizeClasses.PAGE_SHIFT);
+    }
+
+    /** The descriptor recorded for the page holding {@code address} (committed range only). */
+    long spanEntry(long address) {
+        return NativeMemory.getLong(spansBase + (pageIndex(address) << 3));
+    }
+
+    void setSpanEntry(long pageAddress, long span) {
+        NativeMemory.putLong(spansBase + (pageIndex(pageAddress) << 3), span);
+    }
+
+    /** Points every page of {@code [start, start + npages)} at {@code span}. */
+    void setSpanEntries(long start, long npages, long span) {
+        long e = spansBase + (pageIndex(start) << 3);
+        for (long i = 0; i < npages; i++) {
+            NativeMemory.putLong(e + (i << 3), span);
+        }
+    }
+
+    /**
+     * Commits the next {@code bytes} of arena (a multiple of heapArenaBytes) with its spans and
+     * bitmap metadata. On failure nothing stays committed and HeapExhaustedException explains why.
+     */
+    long growArena(long bytes, String figures) {
+        long start = arenaBase + arenaCommitted;
+        if (arenaCommitted + bytes > arenaBytes) {
+            throw new HeapExhaustedException("arena reservation exhausted: need " + bytes + " B more; " + figures);
+        }
+        long newCommitted = arenaCommitted + bytes;
+        long spansNeed = roundUp((newCommitted >>> SizeClasses.PAGE_SHIFT) * 8, osPage);
+        long bitmapNeed = roundUp(newCommitted / 64, osPage);
+        boolean arenaDone = false, spansDone = false;
+        try {
+            os.commit(start, bytes);
+            arenaDone = true;
+            if (spansNeed > spansCommitted) {
+                os.commit(spansBase + spansCommitted, spansNeed - spansCommitted);
+            }
+            spansDone = true;
+            if (bitmapNeed > bitmapCommitted) {
+                os.commit(bitmapBase + bitmapCommitted, bitmapNeed - bitmapCommitted);
+            }
+        } catch (NativeException e) {
+            if (spansDone && spansNeed > spansCommitted) {
+                decommitQuietly(spansBase + spansCommitted, spansNeed - spansCommitted);
+            }
+            if (arenaDone) {
+                decommitQuietly(start, bytes);
+            }
+            throw new HeapExhaustedException("cannot commit " + bytes + " B of arena at 0x" + Long.toHexString(start)
+                    + " (" + e.getMessage() + "); " + figures, e);
+        }
+        spansCommitted = Math.max(spansCommitted, spansNeed);
+        bitmapCommitted = Math.max(bitmapCommitted, bitmapNeed);
+        arenaCommitted = newCommitted;
+        return start;
+    }
+
+    void hugePages(long start, long bytes) {
+        try {
+            os.hugePages(start, bytes, true);
+        } catch (RuntimeException ignored) {
+            // advisory: a kernel without THP keeps working with small pages
+        }
+    }
+
+    private void decommitQuietly(long address, long bytes) {
+        try {
+            os.decommit(address, bytes);
+        } catch (RuntimeException ignored) {
+            // the range stays readable but unused; accounting does not count it
+        }
+    }
+
+    /** A zeroed span descriptor from the free list or the bump region. */
+    long allocDescriptor() {
+        long d = freeDescriptors;
+        if (d != 0) {
+            freeDescriptors = NativeMemory.getLong(d + Span.NEXT);
+        } else {
+            if (descriptorsTop + Span.SIZE > descriptorsBase + descriptorsCommitted) {
+                long want = Math.min(DESCRIPTOR_COMMIT, descriptorsLimit - (descriptorsBase + descriptorsCommitted));
+                if (want <= 0) {
+                    throw new HeapExhaustedException("span descriptor region exhausted (" + liveDescriptors
+                            + " descriptors live)");
+                }
+                try {
+                    os.commit(descriptorsBase + descriptorsCommitted, want);
+                } catch (NativeException e) {
+                    throw new HeapExhaustedException("cannot commit span descriptors: " + e.getMessage(), e);
+                }
+                descriptorsCommitted += want;
+            }
+            d = descriptorsTop;
+            descriptorsTop += Span.SIZE;
+        }
+        liveDescriptors++;
+        NativeMemory.fill(d, Span.SIZE, (byte) 0);
+        return d;
+    }
+
+    void freeDescriptor(long d) {
+        NativeMemory.putInt(d + Span.STATE, Span.DEAD);
+        NativeMemory.putLong(d + Span.NEXT, freeDescriptors);
+        freeDescriptors = d;
+        liveDescriptors--;
+    }
+
+    long liveDescriptors() {
+        return liveDescriptors;
+    }
+
+    long descriptorsCommitted() {
+        return descriptorsCommitted;
+    }
+
+    long metadataCommitted() {
+        return spansCommitted + pageBitsBytes;
+    }
+
+    long bitmapCommitted() {
+        return bitmapCommitted;
+    }
+
+    // --- released-page bits (one per arena page) ---
+
+    boolean released(long pageIndex) {
+        return (NativeMemory.getLong(pageBitsBase + ((pageIndex >>> 6) << 3)) & (1L << pageIndex)) != 0;
+    }
+
+    /** Sets (or clears) the released bit of pages {@code [first, first + n)}; returns how many changed. */
+    long setReleased(long first, long n, boolean value) {
+        long changed = 0;
+        long p = first;
+        long end = first + n;
+        while (p < end) {
+            long word = pageBitsBase + ((p >>> 6) << 3);
+            int lo = (int) (p & 63);
+            int span = (int) Math.min(64 - lo, end - p);
+            long mask = (span == 64 ? -1L : ((1L << span) - 1)) << lo;
+            long w = NativeMemory.getLong(word);
+            long nw = value ? (w | mask) : (w & ~mask);
+            changed += Long.bitCount(w ^ nw);
+            NativeMemory.putLong(word, nw);
+            p += span;
+        }
+        return changed;
+    }
+
+    long countReleased(long first, long n) {
+        long count = 0;
+        long p = first;
+        long end = first + n;
+        while (p < end) {
+            int lo = (int) (p & 63);
+            int span = (int) Math.min(64 - lo, end - p);
+            long mask = (span == 64 ? -1L : ((1L << span) - 1)) << lo;
+            count += Long.bitCount(NativeMemory.getLong(pageBitsBase + ((p >>> 6) << 3)) & mask);
+            p += span;
+        }
+        return count;
+    }
+
+    OsMemory os() {
+        return os;
+    }
+
+    long osPage() {
+        return osPage;
+    }
+
+    /** Unmaps every region. Idempotent. */
+    void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        RuntimeException first = null;
+        long[][] regions = {{arenaMapBase, arenaMapBytes}, {spansBase, spansBytes}, {bitmapBase, bitmapBytes},
+            {metaBase, metaBytes}};
+        for (long[] r : regions) {
+            try {
+                os.unmap(r[0], r[1]);
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}

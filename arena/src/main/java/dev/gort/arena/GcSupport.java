@@ -1,0 +1,295 @@
+package dev.gort.arena;
+
+import dev.gort.sys.NativeMemory;
+
+/**
+ * What the collector (module collector, built on top) needs from the allocator, in one place:
+ *
+ * <ul>
+ * <li><b>Finding objects</b> (Go's spanOf / findObject): {@link #spanOf} maps any address to its
+ *     in-use span in O(1) through the spans region; {@link #findObject} gives the object base for
+ *     an interior pointer, or 0 if the address is not inside an allocated object.</li>
+ * <li><b>Mark bits</b>: one per object slot in the span's gcmarkBits; {@link #tryMark} sets it with
+ *     an atomic OR and says whether this call greyed the object (several markers may race).</li>
+ * <li><b>Pointer bitmap</b>: one bit per 8-byte arena word in the bitmap region, "this word holds a
+ *     managed pointer". A typed allocation writes its type's mask with {@link #writePointerMask}
+ *     right after {@link MCache#alloc}; noscan objects write nothing. Bits of one span are written
+ *     only by the span's allocating owner (a span's bitmap words never straddle another span), so
+ *     plain stores suffice.</li>
+ * <li><b>Sweeping</b> (sweepgen): at mark termination, with the world stopped and every mcache
+ *     flushed ({@link #flushAllCaches}), {@link #startSweepCycle} adds 2 to sweepgen, which makes
+ *     every span unswept. Spans are then swept lazily when an mcentral refills (gcmarkBits become
+ *     allocBits, unmarked objects are freed, empty spans go back to the mheap) and by a background
+ *     sweeper calling {@link #sweepOne} until it returns 0.</li>
+ * <li><b>Allocate black</b>: {@link #setAllocBlack} makes new objects born marked while marking.</li>
+ * <li><b>Pacing</b>: {@link #heapLive} (Go's heapLive: bytes in cached spans count as allocated,
+ *     lowered by sweeps and folded frees), {@link #resetHeapLive} at mark termination, and
+ *     {@link #setTrigger} with a {@link HeapTrigger} the allocator calls when heapLive reaches it.</li>
+ * </ul>
+ */
+public final class GcSupport {
+    private final Heap heap;
+    private final AddressSpace space;
+
+    GcSupport(Heap heap) {
+        this.heap = heap;
+        this.space = heap.space;
+    }
+
+    // ------------------------------------------------------------------ finding objects
+
+    /** The descriptor of the in-use span (small or large) containing {@code address}, or 0. */
+    public long spanOf(long address) {
+        long off = address - space.arenaBase;
+        if (off < 0 || off >= space.arenaCommitted) {
+            return 0;
+        }
+        long s = space.spanEntry(address);
+        if (s == 0) {
+            return 0;
+        }
+        int st = Span.state(s);
+        if ((st != Span.IN_USE && st != Span.LARGE) || address < Span.start(s) || address >= Span.end(s)) {
+            return 0;
+        }
+        return s;
+    }
+
+    /** Slot index of {@code address} inside span {@code s} (interior addresses map to their slot). */
+    public int objectIndex(long s, long address) {
+        if (Span.state(s) == Span.LARGE) {
+            return 0;
+        }
+        long off = address - Span.start(s);
+        return (int) ((off * (NativeMemory.getInt(s + Span.DIV_MUL) & 0xFFFF_FFFFL)) >>> 32);
+    }
+
+    /** Base address of the allocated object containing {@code address}, or 0 (Go's findObject). */
+    public long findObject(long address) {
+        long s = spanOf(address);
+        if (s == 0) {
+            return 0;
+        }
+        if (Span.state(s) == Span.LARGE) {
+            return Span.start(s);
+        }
+        int idx = objectIndex(s, address);
+        if (idx >= Span.nelems(s) || !Span.allocated(s, idx)) {
+            return 0;
+        }
+        return Span.start(s) + (long) idx * Span.elemSize(s);
+    }
+
+    /** Size class of the span (0 for a large span). */
+    public int sizeClass(long s) {
+        return Span.state(s) == Span.LARGE ? 0 : Span.spanClass(s) >>> 1;
+    }
+
+    public boolean isNoscan(long s) {
+        return (Span.spanClass(s) & 1) != 0;
+    }
+
+    /** Bytes per object slot of the span (the whole span for a large one). */
+    public long objectSize(long s) {
+        return Span.state(s) == Span.LARGE ? Span.bytes(s) : Span.elemSize(s);
+    }
+
+    public long spanStart(long s) {
+        return Span.start(s);
+    }
+
+    // ------------------------------------------------------------------ mark bits
+
+    /** Sets the mark bit of the object at {@code objectBase}; true if it was not marked before. */
+    public boolean tryMark(long objectBase) {
+        long s = spanOf(objectBase);
+        if (s == 0) {
+            throw new IllegalArgumentException("found bad pointer in heap: 0x" + Long.toHexString(objectBase)
+                    + " is not inside an in-use span");
+        }
+        int idx = objectIndex(s, objectBase);
+        return markSlot(s, idx);
+    }
+
+    public boolean isMarked(long objectBase) {
+        long s = spanOf(objectBase);
+        if (s == 0) {
+            return false;
+        }
+        return Span.bit(NativeMemory.getLong(s + Span.GCMARK_BITS), objectIndex(s, objectBase));
+    }
+
+    boolean markSlot(long s, int idx) {
+        long word = NativeMemory.getLong(s + Span.GCMARK_BITS) + ((long) (idx >>> 6) << 3);
+        long bit = 1L << idx;
+        if ((NativeMemory.getLongVolatile(word) & bit) != 0) {
+            return false;
+        }
+        long old = (long) NativeMemory.LONG_HANDLE.getAndBitwiseOr(NativeMemory.ALL, word, bit);
+        return (old & bit) == 0;
+    }
+
+    public void setAllocBlack(boolean on) {
+        for (MCache c : heap.cachesSnapshot()) {
+            c.allocBlack = on;
+        }
+    }
+
+    // ------------------------------------------------------------------ pointer bitmap
+
+    /**
+     * Writes the pointer bits of {@code words} 8-byte words from {@code address}: bit i of
+     * {@code mask[i / 64]} says whether word i holds a managed pointer.
+     */
+    public void writePointerMask(long address, long words, long[] mask) {
+        checkRange(address, words);
+        for (long i = 0; i < words; i++) {
+            setPointerBit(address + (i << 3), (mask[(int) (i >>> 6)] & (1L << i)) != 0);
+        }
+    }
+
+    /** Clears the pointer bits of {@code words} words from {@code address}. */
+    public void clearPointerBits(long address, long words) {
+        checkRange(address, words);
+        for (long i = 0; i < words; i++) {
+            setPointerBit(address + (i << 3), false);
+        }
+    }
+
+    public boolean isPointerWord(long address) {
+        checkRange(address, 1);
+        long bitIndex = (address - space.arenaBase) >>> 3;
+        return (NativeMemory.getLong(space.bitmapBase + ((bitIndex >>> 6) << 3)) & (1L << bitIndex)) != 0;
+    }
+
+    private void setPointerBit(long address, boolean on) {
+        long bitIndex = (address - space.arenaBase) >>> 3;
+        long word = space.bitmapBase + ((bitIndex >>> 6) << 3);
+        long w = NativeMemory.getLong(word);
+        NativeMemory.putLong(word, on ? w | (1L << bitIndex) : w & ~(1L << bitIndex));
+    }
+
+    private void checkRange(long address, long words) {
+        if ((address & 7) != 0 || address < space.arenaBase || address + (words << 3) > space.arenaBase + space.arenaCommitted
+                || words < 0) {
+            throw new IllegalArgumentException("pointer bitmap range 0x" + Long.toHexString(address) + " + " + words
+                    + " words must be 8-aligned and inside the committed arena");
+        }
+    }
+
+    // ------------------------------------------------------------------ sweeping
+
+    /** Flushes every registered mcache (world stopped: no owner may be allocating). */
+    public void flushAllCaches() {
+        for (MCache c : heap.cachesSnapshot()) {
+            c.releaseAll();
+        }
+    }
+
+    /**
+     * Starts a sweep cycle (mark termination): sweepgen += 2, so every span is unswept and its
+     * gcmarkBits decide what survives. Requires every mcache to be empty.
+     */
+    public void startSweepCycle() {
+        for (MCache c : heap.cachesSnapshot()) {
+            if (!c.isEmpty()) {
+                throw new IllegalStateException(c + " still caches spans: flush all mcaches (flushAllCaches) "
+                        + "with the world stopped before starting a sweep cycle");
+            }
+        }
+        heap.mheap.lock.lock();
+        try {
+            // Every large span becomes unswept too.
+            long s;
+            while ((s = heap.mheap.largeHeads[0]) != 0) {
+                heap.mheap.removeLarge(s);
+                heap.mheap.pushLarge(s, 1);
+            }
+            heap.sweepgen += 2;
+        } finally {
+            heap.mheap.lock.unlock();
+        }
+    }
+
+    public long sweepgen() {
+        return heap.sweepgen;
+    }
+
+    /** Sweeps one unswept span; returns the pages it held, or 0 when nothing is left to sweep. */
+    public long sweepOne() {
+        for (int spc = 2; spc < SizeClasses.NUM_SPAN_CLASSES; spc++) {
+            long n = heap.central(spc).sweepOne();
+            if (n != 0) {
+                return n;
+            }
+        }
+        return sweepOneLarge();
+    }
+
+    private long sweepOneLarge() {
+        MHeap h = heap.mheap;
+        h.lock.lock();
+        try {
+            long s = h.largeHeads[1];
+            if (s == 0) {
+                return 0;
+            }
+            long n = Span.npages(s);
+            h.removeLarge(s);
+            long marks = NativeMemory.getLong(s + Span.GCMARK_BITS);
+            boolean marked = (NativeMemory.getLong(marks) & 1) != 0;
+            NativeMemory.putLong(marks, 0);
+            NativeMemory.putLong(s + Span.SWEEPGEN, heap.sweepgen);
+            if (marked) {
+                h.pushLarge(s, 0);
+            } else {
+                long bytes = Span.bytes(s);
+                h.freeSpanLocked(s);
+                heap.largeGcFrees++;
+                heap.largeGcFreedBytes += bytes;
+                heap.addHeapLive(-bytes);
+            }
+            return n;
+        } finally {
+            h.lock.unlock();
+        }
+    }
+
+    void sweepLargeUnswept() {
+        while (sweepOneLarge() != 0) {
+            // drain
+        }
+    }
+
+    /** Whether every span has been swept in the current cycle. */
+    public boolean sweepDone() {
+        for (int spc = 2; spc < SizeClasses.NUM_SPAN_CLASSES; spc++) {
+            if (heap.central(spc).hasUnswept()) {
+                return false;
+            }
+        }
+        heap.mheap.lock.lock();
+        try {
+            return heap.mheap.largeHeads[1] == 0;
+        } finally {
+            heap.mheap.lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ pacing
+
+    public long heapLive() {
+        return heap.heapLive();
+    }
+
+    /** Sets heapLive, e.g. to the marked bytes at mark termination (Go's resetLive). */
+    public void resetHeapLive(long bytes) {
+        heap.setHeapLive(bytes);
+    }
+
+    /** Installs the hook called when heapLive reaches {@code triggerBytes} (null hook: none). */
+    public void setTrigger(long triggerBytes, HeapTrigger hook) {
+        heap.trigger = triggerBytes;
+        heap.triggerHook = hook;
+    }
+}

@@ -1,0 +1,392 @@
+package dev.gort.arena;
+
+import dev.gort.sys.NativeMemory;
+import dev.gort.sys.OsMemory;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A heap: the address space, the mheap, one mcentral per span class, the stack allocator and the
+ * scavenger policies. See the package documentation for the design; in short:
+ *
+ * <pre>
+ *   try (Heap heap = Heap.create(HeapConfig.defaults(), PosixOsMemory.get())) {
+ *       MCache cache = heap.newCache();          // one per thread (or per P)
+ *       long p = cache.alloc(32, true);          // 32 zeroed bytes, no pointers inside
+ *       ...
+ *       cache.free(p);                           // any thread's cache may free it
+ *       heap.releaseCache(cache);
+ *       heap.freeOSMemory();                     // give free pages back to the OS now
+ *   }
+ * </pre>
+ *
+ * Thread safety: every method may be called from any thread, except that an {@link MCache} has
+ * one owner at a time and {@link #verifyHeap()} wants no concurrent allocation or free.
+ */
+public final class Heap implements AutoCloseable {
+    final HeapConfig config;
+    final AddressSpace space;
+    final MHeap mheap;
+    private final MCentral[] centrals = new MCentral[SizeClasses.NUM_SPAN_CLASSES];
+    private final StackAllocator stacks;
+    final GcSupport gc;
+    /** The sentinel every mcache slot points to when it holds no span: allocCache 0, nelems 0. */
+    final long emptySpan;
+    final long maxObjectSize;
+
+    /** Go's mheap_.sweepgen: even, +2 per GC cycle. */
+    volatile long sweepgen;
+    private final AtomicLong heapLive = new AtomicLong();
+    final AtomicLong lateInvalidFrees = new AtomicLong();
+    volatile long trigger = Long.MAX_VALUE;
+    volatile HeapTrigger triggerHook;
+
+    private final List<MCache> caches = new ArrayList<>();
+    private final long[] retiredStats = new long[MCache.STATS];
+    private final AtomicLong nextCacheId = new AtomicLong(1);
+    /** Large objects freed by GC sweeps: count and bytes (under the heap lock). */
+    long largeGcFrees;
+    long largeGcFreedBytes;
+    private volatile boolean closed;
+
+    private Heap(HeapConfig config, OsMemory os) {
+        this.config = config;
+        this.space = new AddressSpace(os, config);
+        this.mheap = new MHeap(space, config);
+        this.maxObjectSize = config.arenaReservation();
+        this.emptySpan = Arena.global().allocate(Span.SIZE, 64).address();
+        NativeMemory.putLong(emptySpan + Span.ALLOC_BITS, emptySpan + Span.BITS_A);
+        NativeMemory.putLong(emptySpan + Span.GCMARK_BITS, emptySpan + Span.BITS_B);
+        for (int spc = 2; spc < centrals.length; spc++) {
+            centrals[spc] = new MCentral(this, spc);
+        }
+        this.stacks = new StackAllocator(this);
+        this.gc = new GcSupport(this);
+    }
+
+    /**
+     * Reserves the heap's regions (no memory is committed until the first allocation). Throws
+     * HeapExhaustedException when the address space cannot be reserved.
+     */
+    public static Heap create(HeapConfig config, OsMemory os) {
+        return new Heap(config, os);
+    }
+
+    public HeapConfig config() {
+        return config;
+    }
+
+    /** A new mcache for one owner (a thread, or a P). */
+    public MCache newCache() {
+        checkOpen();
+        MCache c = new MCache(this, nextCacheId.getAndIncrement());
+        synchronized (caches) {
+            caches.add(c);
+        }
+        return c;
+    }
+
+    /** Flushes the cache's spans back to their mcentrals and retires it (its counters are kept). */
+    public void releaseCache(MCache c) {
+        if (c.heap() != this) {
+            throw new IllegalArgumentException(c + " belongs to another heap");
+        }
+        synchronized (caches) {
+            if (c.released) {
+                throw new IllegalStateException(c + " was already released");
+            }
+            c.releaseAll();
+            for (int i = 0; i < retiredStats.length; i++) {
+                retiredStats[i] += c.stats[i];
+            }
+            c.released = true;
+            caches.remove(c);
+        }
+    }
+
+    List<MCache> cachesSnapshot() {
+        synchronized (caches) {
+            return new ArrayList<>(caches);
+        }
+    }
+
+    public StackAllocator stacks() {
+        return stacks;
+    }
+
+    /** The collector's view of the heap (find objects, mark bits, pointer bitmap, sweeping, trigger). */
+    public GcSupport gc() {
+        return gc;
+    }
+
+    MCentral central(int spanClass) {
+        return centrals[spanClass];
+    }
+
+    void addHeapLive(long delta) {
+        heapLive.addAndGet(delta);
+    }
+
+    long heapLive() {
+        return heapLive.get();
+    }
+
+    void setHeapLive(long v) {
+        heapLive.set(v);
+    }
+
+    void checkTrigger() {
+        HeapTrigger hook = triggerHook;
+        if (hook != null) {
+            long live = heapLive.get();
+            if (live >= trigger) {
+                hook.heapReachedTrigger(this, live);
+            }
+        }
+    }
+
+    void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("heap is closed");
+        }
+    }
+
+    // ------------------------------------------------------------------ large objects
+
+    long allocLarge(MCache cache, long size, boolean noscan) {
+        long npages = (size + SizeClasses.PAGE_SIZE - 1) >>> SizeClasses.PAGE_SHIFT;
+        long s;
+        mheap.lock.lock();
+        try {
+            s = mheap.allocSpanLocked(npages, Span.LARGE);
+            NativeMemory.putInt(s + Span.SPAN_CLASS, noscan ? 1 : 0);
+            NativeMemory.putInt(s + Span.NELEMS, 1);
+            NativeMemory.putInt(s + Span.FREE_INDEX, 1);
+            NativeMemory.putInt(s + Span.ALLOC_COUNT, 1);
+            NativeMemory.putLong(s + Span.SWEEPGEN, sweepgen);
+            mheap.pushLarge(s, 0);
+        } finally {
+            mheap.lock.unlock();
+        }
+        long bytes = npages << SizeClasses.PAGE_SHIFT;
+        long p = Span.start(s);
+        if (NativeMemory.getInt(s + Span.NEEDZERO) != 0) {
+            Zeroing.zero(p, bytes);
+        }
+        cache.stats[MCache.LARGE_MALLOCS]++;
+        cache.stats[MCache.LARGE_BYTES_ALLOC] += bytes;
+        heapLive.addAndGet(bytes);
+        if (cache.allocBlack) {
+            gc.markSlot(s, 0);
+        }
+        checkTrigger();
+        return p;
+    }
+
+    /** A free whose page is not a small in-use span: a large object, or an error. */
+    void freeNotSmall(MCache cache, long s, long address) {
+        String reason;
+        mheap.lock.lock();
+        try {
+            int st = s == 0 ? Span.DEAD : Span.state(s);
+            boolean inside = s != 0 && address >= Span.start(s) && address < Span.end(s);
+            if (st == Span.LARGE && address == Span.start(s)) {
+                long bytes = Span.bytes(s);
+                mheap.removeLarge(s);
+                mheap.freeSpanLocked(s);
+                heapLive.addAndGet(-bytes);
+                cache.stats[MCache.LARGE_FREES]++;
+                cache.stats[MCache.LARGE_BYTES_FREED] += bytes;
+                return;
+            }
+            if (st == Span.LARGE && inside) {
+                reason = "not the start of an object (offset " + (address - Span.start(s)) + " into a large object)";
+            } else if (st == Span.STACK && inside) {
+                reason = "address is in a stack segment: free it with StackAllocator.free";
+            } else if ((st == Span.FREE || st == Span.SCAVENGING) && inside) {
+                reason = "double free or free of unallocated memory: the page is free";
+            } else {
+                reason = "double free or free of unallocated memory: no live span holds the address";
+                s = inside ? s : 0;
+            }
+        } finally {
+            mheap.lock.unlock();
+        }
+        throw invalidFree(address, s, -1, reason);
+    }
+
+    InvalidFreeException invalidFree(long address, long s, int idx, String reason) {
+        StringBuilder b = new StringBuilder("invalid free of 0x").append(Long.toHexString(address)).append(": ")
+                .append(reason);
+        if (s != 0) {
+            b.append("; ").append(Span.describe(s));
+            if (idx >= 0) {
+                b.append(", object ").append(idx).append(" of ").append(Span.nelems(s)).append(" at 0x")
+                        .append(Long.toHexString(Span.start(s) + (long) idx * Span.elemSize(s)));
+            }
+        }
+        return new InvalidFreeException(b.toString());
+    }
+
+    // ------------------------------------------------------------------ scavenger policies
+
+    /** Releases free page runs idle at least {@code config.scavengeIdleNanos()}; returns bytes released. */
+    public long scavengeIdle() {
+        checkOpen();
+        return mheap.scavenge(config.scavengeIdleNanos(), 0);
+    }
+
+    /**
+     * Releases free page runs, oldest first, until the heap retains at most {@code retainBytes}
+     * (committed minus released: heap in use + stacks + unreleased free pages), e.g. heap goal +
+     * 10% as Go's background scavenger. Returns bytes released.
+     */
+    public long scavengeToRetain(long retainBytes) {
+        checkOpen();
+        if (retainBytes < 0) {
+            throw new IllegalArgumentException("retainBytes " + retainBytes + " must be >= 0");
+        }
+        return mheap.scavenge(0, retainBytes);
+    }
+
+    /**
+     * Releases everything free now (Go's debug.FreeOSMemory without the GC): folds pending frees of
+     * uncached spans, returns empty spans and pooled stacks to the page heap, then releases every
+     * free page. Spans still cached by an mcache are not touched. Returns bytes released.
+     */
+    public long freeOSMemory() {
+        checkOpen();
+        for (int spc = 2; spc < centrals.length; spc++) {
+            centrals[spc].sweepAll();
+        }
+        gc.sweepLargeUnswept();
+        stacks.flushPools();
+        return mheap.scavenge(0, 0);
+    }
+
+    // ------------------------------------------------------------------ statistics
+
+    public MemStats readMemStats() {
+        long[] sum = new long[MCache.STATS];
+        synchronized (caches) {
+            System.arraycopy(retiredStats, 0, sum, 0, sum.length);
+            for (MCache c : caches) {
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += c.stats[i];
+                }
+            }
+        }
+        long[] gcFrees = new long[SizeClasses.NUM_SIZE_CLASSES];
+        for (int spc = 2; spc < centrals.length; spc++) {
+            synchronized (centrals[spc]) {
+                gcFrees[spc >>> 1] += centrals[spc].gcFrees;
+            }
+        }
+        long pagesInUse, pagesFree, pagesReleased, pagesStack, descriptors, descriptorsSys, bitmap, other, lgFrees,
+                lgFreedBytes;
+        mheap.lock.lock();
+        try {
+            pagesInUse = mheap.pagesInUse;
+            pagesFree = mheap.pagesFree;
+            pagesReleased = mheap.pagesReleased;
+            pagesStack = mheap.pagesStack;
+            descriptors = space.liveDescriptors();
+            descriptorsSys = space.descriptorsCommitted();
+            bitmap = space.bitmapCommitted();
+            other = space.metadataCommitted();
+            lgFrees = largeGcFrees;
+            lgFreedBytes = largeGcFreedBytes;
+        } finally {
+            mheap.lock.unlock();
+        }
+        List<MemStats.SizeClassStats> bySize = new ArrayList<>();
+        long mallocs = sum[MCache.LARGE_MALLOCS];
+        long frees = sum[MCache.LARGE_FREES] + lgFrees;
+        long totalAlloc = sum[MCache.LARGE_BYTES_ALLOC];
+        long heapAlloc = sum[MCache.LARGE_BYTES_ALLOC] - sum[MCache.LARGE_BYTES_FREED] - lgFreedBytes;
+        long objects = sum[MCache.LARGE_MALLOCS] - sum[MCache.LARGE_FREES] - lgFrees;
+        for (int c = 1; c < SizeClasses.NUM_SIZE_CLASSES; c++) {
+            long size = SizeClasses.classToSize(c);
+            long m = sum[c];
+            long f = sum[MCache.NFREE + c] + gcFrees[c];
+            bySize.add(new MemStats.SizeClassStats((int) size, m, f));
+            mallocs += m;
+            frees += f;
+            totalAlloc += m * size;
+            heapAlloc += (m - f) * size;
+            objects += m - f;
+        }
+        long page = SizeClasses.PAGE_SIZE;
+        long heapSys = (pagesInUse + pagesFree) * page;
+        long stackInuse = pagesStack * page;
+        long mSpanInuse = descriptors * Span.SIZE;
+        long sys = heapSys + stackInuse + descriptorsSys + bitmap + other;
+        return new MemStats(heapAlloc, totalAlloc, sys, mallocs, frees, heapAlloc, heapSys, pagesFree * page,
+                pagesInUse * page, pagesReleased * page, objects, stackInuse, stackInuse, mSpanInuse, descriptorsSys,
+                bitmap, other, heapLive.get(), List.copyOf(bySize));
+    }
+
+    /** The heap's current release advice (MADV_FREE falls back to MADV_DONTNEED for good on EINVAL). */
+    public dev.gort.sys.Advice releaseAdvice() {
+        return mheap.advice();
+    }
+
+    /** Resident OS pages of the committed arena (mincore), and the OS page size, for release checks. */
+    public long arenaResidentBytes() {
+        long committed = space.arenaCommitted;
+        if (committed == 0) {
+            return 0;
+        }
+        return space.os().residentPages(space.arenaBase, committed) * space.osPage();
+    }
+
+    /** Bytes of arena committed (= HeapSys + StackInuse). */
+    public long arenaCommittedBytes() {
+        return space.arenaCommitted;
+    }
+
+    /** First address of the arena region. */
+    public long arenaBase() {
+        return space.arenaBase;
+    }
+
+    // ------------------------------------------------------------------ verification
+
+    /**
+     * Slow cross-check of every structure against every other (Go's checks under STW, mimalloc's
+     * validators): walks every run of the committed arena and every list, recounts objects from the
+     * bitmaps and compares them with MemStats. Call it while no thread allocates or frees. Throws
+     * IllegalStateException naming the first inconsistency.
+     */
+    public void verifyHeap() {
+        checkOpen();
+        HeapVerifier.verify(this, centrals);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        synchronized (caches) {
+            for (MCache c : caches) {
+                java.util.Arrays.fill(c.alloc, emptySpan);
+            }
+        }
+        space.arenaCommitted = 0;
+        mheap.lock.lock();
+        try {
+            space.close();
+        } finally {
+            mheap.lock.unlock();
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+}

@@ -1,0 +1,92 @@
+package dev.gort.arena;
+
+import dev.gort.sys.Advice;
+
+import java.util.Objects;
+import java.util.function.LongSupplier;
+
+/**
+ * Configuration of a {@link Heap}. Start from {@link #defaults()} and change what you need with the
+ * {@code with*} methods; every value is checked when the record is built, and a bad one raises
+ * IllegalArgumentException naming the field, the value and what is accepted.
+ *
+ * @param arenaReservation  bytes of address space reserved for objects (PROT_NONE, MAP_NORESERVE:
+ *                          costs no memory). A multiple of {@code heapArenaBytes}. Default 64 GiB.
+ * @param heapArenaBytes    commit granularity: the arena (and its spans/bitmap metadata) is made
+ *                          readable in chunks of this size as the heap grows (Go's heap arena,
+ *                          64 MiB). A power of two from 1 MiB to 1 GiB.
+ * @param scavengeIdleNanos free page runs idle at least this long are released by
+ *                          {@link Heap#scavengeIdle()} (default 5 minutes, as Go's old scavenger)
+ * @param advice            how pages go back to the OS: DONTNEED (default; RSS drops at once,
+ *                          pages read back as zero) or FREE (lazy; shows as LazyFree until the
+ *                          kernel takes them)
+ * @param clock             monotonic nanoseconds; injectable so tests of the age policy never sleep
+ * @param hugePages         apply MADV_HUGEPAGE to committed arena chunks (faster first touch and
+ *                          release, at the price of 2 MiB release granularity)
+ * @param maxStackBytes     largest stack segment {@link StackAllocator} hands out (a power of two)
+ */
+public record HeapConfig(long arenaReservation, long heapArenaBytes, long scavengeIdleNanos, Advice advice,
+                         LongSupplier clock, boolean hugePages, long maxStackBytes) {
+
+    public static final long DEFAULT_ARENA_RESERVATION = 64L << 30;
+    public static final long DEFAULT_HEAP_ARENA_BYTES = 64L << 20;
+    public static final long DEFAULT_SCAVENGE_IDLE_NANOS = 5L * 60 * 1_000_000_000L;
+    public static final long DEFAULT_MAX_STACK_BYTES = 1L << 30;
+
+    public HeapConfig {
+        Objects.requireNonNull(advice, "advice");
+        Objects.requireNonNull(clock, "clock");
+        if (heapArenaBytes < (1L << 20) || heapArenaBytes > (1L << 30) || Long.bitCount(heapArenaBytes) != 1) {
+            throw new IllegalArgumentException("heapArenaBytes " + heapArenaBytes
+                    + " must be a power of two from 1 MiB (1048576) to 1 GiB (1073741824)");
+        }
+        if (arenaReservation < heapArenaBytes || arenaReservation % heapArenaBytes != 0
+                || arenaReservation > (1L << 46)) {
+            throw new IllegalArgumentException("arenaReservation " + arenaReservation
+                    + " must be a positive multiple of heapArenaBytes (" + heapArenaBytes + ") and at most 64 TiB");
+        }
+        if (scavengeIdleNanos < 0) {
+            throw new IllegalArgumentException("scavengeIdleNanos " + scavengeIdleNanos + " must be >= 0");
+        }
+        if (maxStackBytes < StackAllocator.MIN_STACK || Long.bitCount(maxStackBytes) != 1
+                || maxStackBytes > arenaReservation) {
+            throw new IllegalArgumentException("maxStackBytes " + maxStackBytes + " must be a power of two from "
+                    + StackAllocator.MIN_STACK + " to the arena reservation (" + arenaReservation + ")");
+        }
+    }
+
+    /** 64 GiB reservation, 64 MiB chunks, 5 minute scavenge age, MADV_DONTNEED, System.nanoTime. */
+    public static HeapConfig defaults() {
+        return new HeapConfig(DEFAULT_ARENA_RESERVATION, DEFAULT_HEAP_ARENA_BYTES, DEFAULT_SCAVENGE_IDLE_NANOS,
+                Advice.DONTNEED, System::nanoTime, false, DEFAULT_MAX_STACK_BYTES);
+    }
+
+    public HeapConfig withArenaReservation(long bytes) {
+        return new HeapConfig(bytes, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages,
+                Math.min(maxStackBytes, Long.highestOneBit(Math.max(bytes, StackAllocator.MIN_STACK))));
+    }
+
+    public HeapConfig withHeapArenaBytes(long bytes) {
+        return new HeapConfig(arenaReservation, bytes, scavengeIdleNanos, advice, clock, hugePages, maxStackBytes);
+    }
+
+    public HeapConfig withScavengeIdleNanos(long nanos) {
+        return new HeapConfig(arenaReservation, heapArenaBytes, nanos, advice, clock, hugePages, maxStackBytes);
+    }
+
+    public HeapConfig withAdvice(Advice a) {
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, a, clock, hugePages, maxStackBytes);
+    }
+
+    public HeapConfig withClock(LongSupplier c) {
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, c, hugePages, maxStackBytes);
+    }
+
+    public HeapConfig withHugePages(boolean on) {
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, on, maxStackBytes);
+    }
+
+    public HeapConfig withMaxStackBytes(long bytes) {
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages, bytes);
+    }
+}

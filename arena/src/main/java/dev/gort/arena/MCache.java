@@ -1,0 +1,298 @@
+package dev.gort.arena;
+
+import dev.gort.sys.NativeMemory;
+
+/**
+ * mcache: a per-owner cache of one span per span class; allocation and free on it take no lock
+ * and allocate no Java object. An mcache has one owner at a time: a P under the scheduler, or a
+ * thread in manual mode ({@link Heap#newCache()} per thread, {@link Heap#releaseCache} when done).
+ * Using one mcache from two threads at once is a caller bug this class does not detect.
+ *
+ * <h2>alloc (Go's mallocgc small path)</h2>
+ * <ol>
+ * <li>size -&gt; size class (two byte tables), spanClass = class &lt;&lt; 1 | noscan.</li>
+ * <li>Fast path (Go's nextFreeFast): ctz(allocCache) of the cached span gives the next free slot;
+ *     if it is inside the span and not crossing a 64-slot boundary, shift the cache, bump
+ *     freeIndex and allocCount, zero the slot if the span's needzero says so.</li>
+ * <li>Slow path (nextFreeIndex): reload allocCache from allocBits 64 slots at a time. If the span
+ *     is exhausted and has pending frees (manual mode), fold them in place and continue; else
+ *     refill: the span goes back to its mcentral, a new one comes from mcentral.cacheSpan.</li>
+ * <li>Large (&gt; 32 KiB): a span of its own from the mheap.</li>
+ * </ol>
+ *
+ * <h2>free (manual mode)</h2>
+ * The span is found from the address through the spans region, the slot by Go's divMul multiply,
+ * and the address must be the slot's start. If this mcache owns the span the slot's bit is set in
+ * the span's localFreed bitmap with plain stores; otherwise it is OR-ed into remoteFreed
+ * atomically, after announcing it in remotePending (the first announcement moves a full span to
+ * its mcentral's partial list). Freed slots become allocatable when the span is next folded
+ * ({@link SpanSweep}), which keeps freeIndex monotone between sweeps as in Go.
+ */
+public final class MCache {
+    static final int NFREE = SizeClasses.NUM_SIZE_CLASSES;
+    static final int LARGE_MALLOCS = 2 * SizeClasses.NUM_SIZE_CLASSES;
+    static final int LARGE_FREES = LARGE_MALLOCS + 1;
+    static final int LARGE_BYTES_ALLOC = LARGE_MALLOCS + 2;
+    static final int LARGE_BYTES_FREED = LARGE_MALLOCS + 3;
+    static final int STATS = LARGE_MALLOCS + 4;
+
+    private final Heap heap;
+    final long id;
+    private final long empty;
+    private final long arenaBase;
+    private final long spansBase;
+    private final AddressSpace space;
+    /** The cached span of each span class, or the empty sentinel (whose allocCache is 0). */
+    final long[] alloc = new long[SizeClasses.NUM_SPAN_CLASSES];
+    /**
+     * Owner-only counters: mallocs per class, frees per class (counted by whoever frees), large
+     * counts and bytes. Summed by readMemStats.
+     */
+    final long[] stats = new long[STATS];
+    /** Set by the collector while marking: new objects are born marked (Go's allocate-black). */
+    volatile boolean allocBlack;
+    boolean released;
+
+    MCache(Heap heap, long id) {
+        this.heap = heap;
+        this.id = id;
+        this.empty = heap.emptySpan;
+        this.space = heap.space;
+        this.arenaBase = heap.space.arenaBase;
+        this.spansBase = heap.space.spansBase;
+        java.util.Arrays.fill(alloc, empty);
+    }
+
+    /**
+     * Allocates {@code size} bytes of zeroed memory and returns its address (8-byte aligned; 16
+     * and more for sizes that are multiples of 16). {@code noscan}: the object holds no pointers
+     * the collector must trace. Throws IllegalArgumentException for size &lt;= 0 or above the
+     * maximum, HeapExhaustedException when the reservation is used up.
+     */
+    public long alloc(long size, boolean noscan) {
+        if (size > 0 && size <= SizeClasses.MAX_SMALL_SIZE) {
+            int sz = (int) size;
+            int cls = sz <= SizeClasses.SMALL_SIZE_MAX - 8 ? SizeClasses.SIZE_TO_CLASS8[(sz + 7) >>> 3]
+                    : SizeClasses.SIZE_TO_CLASS128[(sz - SizeClasses.SMALL_SIZE_MAX + 127) >>> 7];
+            long s = alloc[cls << 1 | (noscan ? 1 : 0)];
+            long cache = NativeMemory.getLong(s + Span.ALLOC_CACHE);
+            int tz = Long.numberOfTrailingZeros(cache);
+            int idx = NativeMemory.getInt(s + Span.FREE_INDEX) + tz;
+            int nelems = NativeMemory.getInt(s + Span.NELEMS);
+            int next = idx + 1;
+            if (tz < 64 && idx < nelems && ((next & 63) != 0 || next == nelems)) {
+                NativeMemory.putLong(s + Span.ALLOC_CACHE, (cache >>> tz) >>> 1);
+                NativeMemory.putInt(s + Span.FREE_INDEX, next);
+                NativeMemory.putInt(s + Span.ALLOC_COUNT, NativeMemory.getInt(s + Span.ALLOC_COUNT) + 1);
+                int es = NativeMemory.getInt(s + Span.ELEM_SIZE);
+                long p = NativeMemory.getLong(s + Span.START) + (long) idx * es;
+                if (NativeMemory.getInt(s + Span.NEEDZERO) != 0) {
+                    Zeroing.zero(p, es);
+                }
+                stats[cls]++;
+                if (allocBlack) {
+                    heap.gc.markSlot(s, idx);
+                }
+                return p;
+            }
+        }
+        return allocSlow(size, noscan);
+    }
+
+    private long allocSlow(long size, boolean noscan) {
+        heap.checkOpen();
+        if (released) {
+            throw new IllegalStateException(this + " was released with Heap.releaseCache; get a new one with newCache()");
+        }
+        if (size <= 0 || size > heap.maxObjectSize) {
+            throw new IllegalArgumentException("allocation size " + size + " is out of range: accepted 1 to "
+                    + heap.maxObjectSize + " bytes (the arena reservation)");
+        }
+        if (size > SizeClasses.MAX_SMALL_SIZE) {
+            return heap.allocLarge(this, size, noscan);
+        }
+        int cls = SizeClasses.sizeToClass((int) size);
+        int spc = SizeClasses.spanClass(cls, noscan);
+        while (true) {
+            long s = alloc[spc];
+            int idx = nextFreeIndex(s);
+            if (idx < Span.nelems(s)) {
+                return allocAt(s, idx, cls);
+            }
+            refill(spc);
+        }
+    }
+
+    /** Go's nextFreeIndex: moves freeIndex/allocCache to the next free slot; nelems if none. */
+    private static int nextFreeIndex(long s) {
+        int nelems = Span.nelems(s);
+        int fi = NativeMemory.getInt(s + Span.FREE_INDEX);
+        if (fi >= nelems) {
+            return nelems;
+        }
+        long cache = NativeMemory.getLong(s + Span.ALLOC_CACHE);
+        int tz = Long.numberOfTrailingZeros(cache);
+        long bits = NativeMemory.getLong(s + Span.ALLOC_BITS);
+        while (tz == 64) {
+            fi = (fi + 64) & ~63;
+            if (fi >= nelems) {
+                NativeMemory.putInt(s + Span.FREE_INDEX, nelems);
+                return nelems;
+            }
+            cache = ~NativeMemory.getLong(bits + ((long) (fi >>> 6) << 3));
+            tz = Long.numberOfTrailingZeros(cache);
+        }
+        int result = fi + tz;
+        if (result >= nelems) {
+            NativeMemory.putInt(s + Span.FREE_INDEX, nelems);
+            NativeMemory.putLong(s + Span.ALLOC_CACHE, 0);
+            return nelems;
+        }
+        NativeMemory.putLong(s + Span.ALLOC_CACHE, cache >>> tz);
+        NativeMemory.putInt(s + Span.FREE_INDEX, result);
+        return result;
+    }
+
+    /** Allocates slot {@code idx}, which nextFreeIndex just found (bit 0 of allocCache). */
+    private long allocAt(long s, int idx, int cls) {
+        int nelems = Span.nelems(s);
+        int next = idx + 1;
+        long cache = NativeMemory.getLong(s + Span.ALLOC_CACHE) >>> 1;
+        if ((next & 63) == 0 && next < nelems) {
+            cache = ~NativeMemory.getLong(NativeMemory.getLong(s + Span.ALLOC_BITS) + ((long) (next >>> 6) << 3));
+        }
+        NativeMemory.putLong(s + Span.ALLOC_CACHE, cache);
+        NativeMemory.putInt(s + Span.FREE_INDEX, next);
+        NativeMemory.putInt(s + Span.ALLOC_COUNT, NativeMemory.getInt(s + Span.ALLOC_COUNT) + 1);
+        int es = Span.elemSize(s);
+        long p = Span.start(s) + (long) idx * es;
+        if (NativeMemory.getInt(s + Span.NEEDZERO) != 0) {
+            Zeroing.zero(p, es);
+        }
+        stats[cls]++;
+        if (allocBlack) {
+            heap.gc.markSlot(s, idx);
+        }
+        return p;
+    }
+
+    /** The cached span of {@code spc} is exhausted: fold its pending frees, or swap it for another. */
+    private void refill(int spc) {
+        long s = alloc[spc];
+        MCentral central = heap.central(spc);
+        if (s != empty) {
+            if (SpanSweep.hasPending(s)) {
+                long r = SpanSweep.sweep(s, false);
+                heap.addHeapLive(-(long) SpanSweep.freedTotal(r) * central.elemSize);
+                if (SpanSweep.lateBad(r) != 0) {
+                    heap.lateInvalidFrees.addAndGet(SpanSweep.lateBad(r));
+                }
+                if (NativeMemory.getInt(s + Span.ALLOC_COUNT) < central.nelems) {
+                    return;
+                }
+            }
+            alloc[spc] = empty;
+            central.uncacheSpan(s);
+        }
+        alloc[spc] = central.cacheSpan(id);
+        heap.checkTrigger();
+    }
+
+    /**
+     * Frees the object that starts at {@code address} (manual mode). Safe from any thread that
+     * owns some mcache of the same heap: the object need not have come from this one. Throws
+     * {@link InvalidFreeException} (naming address, span, size class) for a double free or an
+     * address that is not the start of a live object; nothing changes then.
+     */
+    public void free(long address) {
+        long off0 = address - arenaBase;
+        if (off0 < 0 || off0 >= space.arenaCommitted) {
+            throw heap.invalidFree(address, 0, -1, "not a heap pointer: outside the committed arena [0x"
+                    + Long.toHexString(arenaBase) + ", 0x" + Long.toHexString(arenaBase + space.arenaCommitted) + ")");
+        }
+        long s = NativeMemory.getLong(spansBase + ((off0 >>> SizeClasses.PAGE_SHIFT) << 3));
+        if (s == 0) {
+            heap.freeNotSmall(this, 0, address);
+            return;
+        }
+        long off = address - NativeMemory.getLong(s + Span.START);
+        if (NativeMemory.getInt(s + Span.STATE) != Span.IN_USE || off < 0
+                || off >= NativeMemory.getLong(s + Span.NPAGES) << SizeClasses.PAGE_SHIFT) {
+            heap.freeNotSmall(this, s, address);
+            return;
+        }
+        int idx = (int) ((off * (NativeMemory.getInt(s + Span.DIV_MUL) & 0xFFFF_FFFFL)) >>> 32);
+        int es = NativeMemory.getInt(s + Span.ELEM_SIZE);
+        if ((long) idx * es != off || idx >= NativeMemory.getInt(s + Span.NELEMS)) {
+            throw heap.invalidFree(address, s, idx, "not the start of an object (offset " + (off - (long) idx * es)
+                    + " into slot " + idx + ")");
+        }
+        long wordOff = (long) (idx >>> 6) << 3;
+        long bit = 1L << idx;
+        if (NativeMemory.getLong(s + Span.CACHED_BY) == id) {
+            // Owner: nobody else writes allocBits, freeIndex or localFreed of this span.
+            boolean allocated = idx < NativeMemory.getInt(s + Span.FREE_INDEX)
+                    || (NativeMemory.getLong(NativeMemory.getLong(s + Span.ALLOC_BITS) + wordOff) & bit) != 0;
+            long lw = NativeMemory.getLong(s + Span.LOCAL_FREED + wordOff);
+            if (!allocated || (lw & bit) != 0 || (NativeMemory.getLong(s + Span.REMOTE_FREED + wordOff) & bit) != 0) {
+                throw heap.invalidFree(address, s, idx, allocated ? "double free" : "double free (slot is free)");
+            }
+            NativeMemory.putLong(s + Span.LOCAL_FREED + wordOff, lw | bit);
+            NativeMemory.putInt(s + Span.LOCAL_PENDING, NativeMemory.getInt(s + Span.LOCAL_PENDING) + 1);
+        } else {
+            remoteFree(s, address, idx, wordOff, bit);
+        }
+        stats[NFREE + (NativeMemory.getInt(s + Span.SPAN_CLASS) >>> 1)]++;
+    }
+
+    private void remoteFree(long s, long address, int idx, long wordOff, long bit) {
+        // Acquire freeIndex first: a concurrent fold writes allocBits before it resets freeIndex.
+        int fi = NativeMemory.getIntAcquire(s + Span.FREE_INDEX);
+        boolean allocated = idx < fi
+                || (NativeMemory.getLong(NativeMemory.getLong(s + Span.ALLOC_BITS) + wordOff) & bit) != 0;
+        if (!allocated || (NativeMemory.getLongVolatile(s + Span.REMOTE_FREED + wordOff) & bit) != 0
+                || (NativeMemory.getLong(s + Span.LOCAL_FREED + wordOff) & bit) != 0) {
+            throw heap.invalidFree(address, s, idx, allocated ? "double free" : "double free (slot is free)");
+        }
+        // Announce before publishing the bit: while the bit is unset the object is live, so the
+        // span cannot be swept empty and returned to the heap under our feet.
+        if (NativeMemory.getAndAddLong(s + Span.REMOTE_PENDING, 1) == 0) {
+            heap.central(NativeMemory.getInt(s + Span.SPAN_CLASS)).remoteFreeAnnounced(s);
+        }
+        long old = (long) NativeMemory.LONG_HANDLE.getAndBitwiseOr(NativeMemory.ALL, s + Span.REMOTE_FREED + wordOff, bit);
+        if ((old & bit) != 0) {
+            NativeMemory.getAndAddLong(s + Span.REMOTE_PENDING, -1);
+            throw heap.invalidFree(address, s, idx, "double free (raced with another free of the same object)");
+        }
+    }
+
+    /** Returns every cached span to its mcentral (Go's releaseAll); the cache stays usable. */
+    public void releaseAll() {
+        for (int spc = 0; spc < alloc.length; spc++) {
+            long s = alloc[spc];
+            if (s != empty) {
+                alloc[spc] = empty;
+                heap.central(spc).uncacheSpan(s);
+            }
+        }
+    }
+
+    /** Whether this mcache currently holds no span. */
+    boolean isEmpty() {
+        for (long s : alloc) {
+            if (s != empty) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public Heap heap() {
+        return heap;
+    }
+
+    @Override
+    public String toString() {
+        return "MCache#" + id;
+    }
+}

@@ -1,0 +1,538 @@
+package dev.gort.arena;
+
+import dev.gort.sys.Advice;
+import dev.gort.sys.NativeException;
+import dev.gort.sys.NativeMemory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+
+/**
+ * mheap: the page heap. It owns the free page runs of the committed arena and hands out spans of
+ * whole 8 KiB pages; one lock, held for list surgery only (never across an madvise).
+ *
+ * <p><b>Free runs.</b> A free run is a span descriptor in state FREE whose first and last pages
+ * point to it in the spans region. Runs of fewer than 128 pages sit on exact-size lists
+ * {@code free[n]} (with a 128-bit occupancy mask), longer ones on one {@code freeLarge} list.
+ * Freeing a span coalesces it at once with a free neighbour on either side (found through the
+ * spans region, O(1)), so two free runs are never adjacent: after everything is freed the heap is
+ * back to its committed runs (Go &lt;= 1.13's scheme, before the bitmap page allocator).
+ *
+ * <p><b>Fit policy: best fit, most-recently-freed first.</b> Allocation takes the smallest run
+ * that fits (the occupancy mask finds the first non-empty exact list at or above n in O(1); the
+ * large list is scanned, it stays short because runs coalesce), and within a size the run freed
+ * last. Best fit keeps long runs whole for large objects and fragments least in the classic
+ * studies (Johnstone and Wilson; Go 1.12 made the same choice with its treap). Taking the most
+ * recently freed run first reuses pages that are still resident and leaves old runs idle, which is
+ * exactly what the age-based scavenger wants to release. Address-ordered first fit (Go 1.14+) packs
+ * the heap low as well, but needs an ordered index (Go's radix tree) that costs more code than
+ * this module's release guarantees need.
+ *
+ * <p><b>Zeroing.</b> A span handed out is known zero (needzero = 0) if its pages were never used
+ * (above {@code neverUsedFrom}: fresh from the kernel) or if every page was released with an
+ * advice that zeroes (MADV_DONTNEED on Linux). Otherwise needzero = 1 and the allocator zeroes
+ * what it hands out.
+ *
+ * <p><b>Accounting</b> (all in pages, exact, under the lock): inUse (small and large spans),
+ * stack, free (idle, includes released), released (one bit per page in the meta region). Fresh
+ * committed memory counts as released until first used, as in Go 1.14+.
+ */
+final class MHeap {
+    static final int EXACT_LISTS = 128;
+    static final long PAGE = SizeClasses.PAGE_SIZE;
+
+    final ReentrantLock lock = new ReentrantLock();
+    final AddressSpace space;
+    private final HeapConfig config;
+    private final LongSupplier clock;
+
+    private final long[] freeHeads = new long[EXACT_LISTS];
+    private long occupancyLo;
+    private long occupancyHi;
+    private long freeLarge;
+    /** In-use large spans (doubly linked): [0] swept, [1] unswept (moved there at a sweep-cycle start). */
+    final long[] largeHeads = new long[2];
+
+    long pagesInUse;
+    long pagesStack;
+    long pagesFree;
+    long pagesReleased;
+    long pagesCommitted;
+    /** Pages at or above this address were never handed out since commit: they read as zero. */
+    private long neverUsedFrom;
+
+    // scavenger accounting
+    private volatile Advice advice;
+    /** One scavenge at a time; guards the counters below. Taken before the heap lock. */
+    final Object scavengeLock = new Object();
+    long releasedBytesTotal;
+    long releaseCalls;
+    long releaseErrors;
+    String lastReleaseError;
+
+    MHeap(AddressSpace space, HeapConfig config) {
+        this.space = space;
+        this.config = config;
+        this.clock = config.clock();
+        this.advice = config.advice();
+        this.neverUsedFrom = space.arenaBase;
+    }
+
+    Advice advice() {
+        return advice;
+    }
+
+    long now() {
+        return clock.getAsLong();
+    }
+
+    // ------------------------------------------------------------------ free lists
+
+    private void insertFree(long s) {
+        long n = Span.npages(s);
+        long head;
+        NativeMemory.putInt(s + Span.STATE, Span.FREE);
+        Span.setList(s, Span.LIST_FREE);
+        NativeMemory.putLong(s + Span.PREV, 0);
+        if (n < EXACT_LISTS) {
+            head = freeHeads[(int) n];
+            freeHeads[(int) n] = s;
+            if (n < 64) {
+                occupancyLo |= 1L << n;
+            } else {
+                occupancyHi |= 1L << (n - 64);
+            }
+        } else {
+            head = freeLarge;
+            freeLarge = s;
+        }
+        NativeMemory.putLong(s + Span.NEXT, head);
+        if (head != 0) {
+            NativeMemory.putLong(head + Span.PREV, s);
+        }
+    }
+
+    private void removeFree(long s) {
+        long n = Span.npages(s);
+        long next = Span.next(s);
+        long prev = Span.prev(s);
+        if (prev != 0) {
+            NativeMemory.putLong(prev + Span.NEXT, next);
+        } else if (n < EXACT_LISTS) {
+            freeHeads[(int) n] = next;
+            if (next == 0) {
+                if (n < 64) {
+                    occupancyLo &= ~(1L << n);
+                } else {
+                    occupancyHi &= ~(1L << (n - 64));
+                }
+            }
+        } else {
+            freeLarge = next;
+        }
+        if (next != 0) {
+            NativeMemory.putLong(next + Span.PREV, prev);
+        }
+        NativeMemory.putLong(s + Span.NEXT, 0);
+        NativeMemory.putLong(s + Span.PREV, 0);
+        Span.setList(s, Span.LIST_NONE);
+    }
+
+    /** Best fit: the smallest free run of at least n pages, or 0. */
+    private long findFit(long n) {
+        if (n < EXACT_LISTS) {
+            long k = -1;
+            if (n < 64) {
+                long m = occupancyLo & (-1L << n);
+                if (m != 0) {
+                    k = Long.numberOfTrailingZeros(m);
+                }
+            }
+            if (k < 0) {
+                long m = n < 64 ? occupancyHi : occupancyHi & (-1L << (n - 64));
+                if (m != 0) {
+                    k = 64 + Long.numberOfTrailingZeros(m);
+                }
+            }
+            if (k >= 0) {
+                return freeHeads[(int) k];
+            }
+        }
+        long best = 0;
+        long bestPages = Long.MAX_VALUE;
+        for (long s = freeLarge; s != 0; s = Span.next(s)) {
+            long p = Span.npages(s);
+            if (p >= n && (p < bestPages || (p == bestPages && Span.start(s) < Span.start(best)))) {
+                best = s;
+                bestPages = p;
+            }
+        }
+        return best;
+    }
+
+    // ------------------------------------------------------------------ allocation
+
+    /**
+     * Allocates a span of {@code npages} pages in {@code state} (IN_USE, LARGE or STACK), growing
+     * the heap if needed. The descriptor has start, npages, state, needzero and the spans entries
+     * set; the caller fills in the rest. Throws HeapExhaustedException with nothing changed.
+     */
+    long allocSpan(long npages, int state) {
+        lock.lock();
+        try {
+            return allocSpanLocked(npages, state);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long allocSpanLocked(long npages, int state) {
+        long r = findFit(npages);
+        if (r == 0) {
+            grow(npages);
+            r = findFit(npages);
+            if (r == 0) {
+                throw new AssertionError("mheap: no fit for " + npages + " pages right after growing");
+            }
+        }
+        removeFree(r);
+        long m = Span.npages(r);
+        long start = Span.start(r);
+        if (m > npages) {
+            long d = space.allocDescriptor();
+            Span.init(d, start + npages * PAGE, m - npages, Span.FREE);
+            NativeMemory.putLong(d + Span.FREE_SINCE, NativeMemory.getLong(r + Span.FREE_SINCE));
+            space.setSpanEntry(Span.start(d), d);
+            space.setSpanEntry(Span.start(d) + (m - npages - 1) * PAGE, d);
+            insertFree(d);
+        }
+        long firstPage = space.pageIndex(start);
+        long released = space.countReleased(firstPage, npages);
+        boolean zero = start >= neverUsedFrom || (released == npages && advice.zeroesPages()
+                && config.advice().zeroesPages());
+        if (released > 0) {
+            space.setReleased(firstPage, npages, false);
+            pagesReleased -= released;
+        }
+        long end = start + npages * PAGE;
+        if (end > neverUsedFrom) {
+            neverUsedFrom = end;
+        }
+        Span.init(r, start, npages, state);
+        NativeMemory.putInt(r + Span.NEEDZERO, zero ? 0 : 1);
+        space.setSpanEntries(start, npages, r);
+        pagesFree -= npages;
+        if (state == Span.STACK) {
+            pagesStack += npages;
+        } else {
+            pagesInUse += npages;
+        }
+        return r;
+    }
+
+    /** Commits enough arena for a run of {@code npages}; the new pages join the free runs. */
+    private void grow(long npages) {
+        long chunk = space.heapArenaBytes;
+        long need = npages * PAGE;
+        long bytes = AddressSpace.roundUp(need, chunk);
+        long left = space.arenaBytes - space.arenaCommitted;
+        if (bytes > left && need <= left) {
+            bytes = left;
+        }
+        long start = space.growArena(bytes, figures(npages));
+        if (config.hugePages()) {
+            space.hugePages(start, bytes);
+        }
+        long n = bytes / PAGE;
+        long s = space.allocDescriptor();
+        Span.init(s, start, n, Span.FREE);
+        NativeMemory.putLong(s + Span.FREE_SINCE, now());
+        // Fresh pages are not resident: counted as released until used (Go 1.14+).
+        space.setReleased(space.pageIndex(start), n, true);
+        pagesReleased += n;
+        pagesCommitted += n;
+        pagesFree += n;
+        insertCoalesced(s);
+    }
+
+    String figures(long npagesWanted) {
+        return "wanted " + npagesWanted + " pages (" + npagesWanted * PAGE + " B); reserved " + space.arenaBytes
+                + " B, committed " + space.arenaCommitted + " B, in use " + (pagesInUse + pagesStack) * PAGE
+                + " B (heap " + pagesInUse * PAGE + " B, stacks " + pagesStack * PAGE + " B), free "
+                + pagesFree * PAGE + " B; free memory or raise arenaReservation";
+    }
+
+    // ------------------------------------------------------------------ free
+
+    void freeSpan(long s) {
+        lock.lock();
+        try {
+            freeSpanLocked(s);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void freeSpanLocked(long s) {
+        int st = Span.state(s);
+        long n = Span.npages(s);
+        if (st == Span.STACK) {
+            pagesStack -= n;
+        } else if (st == Span.IN_USE || st == Span.LARGE) {
+            pagesInUse -= n;
+        } else {
+            throw new IllegalStateException("mheap: freeing " + Span.describe(s) + " which is not in use");
+        }
+        pagesFree += n;
+        NativeMemory.putLong(s + Span.FREE_SINCE, now());
+        NativeMemory.putLong(s + Span.CACHED_BY, 0);
+        insertCoalesced(s);
+    }
+
+    /** Merges a FREE run with free neighbours and puts it on its list. */
+    private void insertCoalesced(long s) {
+        NativeMemory.putInt(s + Span.STATE, Span.FREE);
+        long start = Span.start(s);
+        long n = Span.npages(s);
+        long since = NativeMemory.getLong(s + Span.FREE_SINCE);
+        if (start > space.arenaBase) {
+            long p = space.spanEntry(start - PAGE);
+            if (p != 0 && Span.state(p) == Span.FREE && Span.end(p) == start) {
+                removeFree(p);
+                start = Span.start(p);
+                n += Span.npages(p);
+                since = Math.max(since, NativeMemory.getLong(p + Span.FREE_SINCE));
+                space.freeDescriptor(p);
+            }
+        }
+        long end = start + n * PAGE;
+        if (end < space.arenaEnd()) {
+            long q = space.spanEntry(end);
+            if (q != 0 && Span.state(q) == Span.FREE && Span.start(q) == end) {
+                removeFree(q);
+                n += Span.npages(q);
+                since = Math.max(since, NativeMemory.getLong(q + Span.FREE_SINCE));
+                space.freeDescriptor(q);
+            }
+        }
+        Span.init(s, start, n, Span.FREE);
+        NativeMemory.putLong(s + Span.FREE_SINCE, since);
+        space.setSpanEntry(start, s);
+        space.setSpanEntry(start + (n - 1) * PAGE, s);
+        insertFree(s);
+    }
+
+    // ------------------------------------------------------------------ large spans list
+
+    void pushLarge(long s, int which) {
+        long head = largeHeads[which];
+        NativeMemory.putLong(s + Span.PREV, 0);
+        NativeMemory.putLong(s + Span.NEXT, head);
+        if (head != 0) {
+            NativeMemory.putLong(head + Span.PREV, s);
+        }
+        largeHeads[which] = s;
+        Span.setList(s, which == 0 ? Span.LIST_LARGE : Span.LIST_LARGE_UNSWEPT);
+    }
+
+    void removeLarge(long s) {
+        long next = Span.next(s);
+        long prev = Span.prev(s);
+        if (prev != 0) {
+            NativeMemory.putLong(prev + Span.NEXT, next);
+        } else {
+            largeHeads[Span.list(s) == Span.LIST_LARGE ? 0 : 1] = next;
+        }
+        if (next != 0) {
+            NativeMemory.putLong(next + Span.PREV, prev);
+        }
+        Span.setList(s, Span.LIST_NONE);
+    }
+
+    // ------------------------------------------------------------------ scavenging
+
+    /**
+     * Releases free runs to the OS, oldest first: only runs idle at least {@code minIdleNanos},
+     * and only until retained memory (committed minus released) is at most {@code retainTarget}.
+     * Returns the bytes released. The lock is dropped around each madvise: the run being released
+     * is taken off the lists (state SCAVENGING) so nobody allocates or merges it meanwhile.
+     */
+    long scavenge(long minIdleNanos, long retainTarget) {
+        synchronized (scavengeLock) {
+            return scavengeLocked(minIdleNanos, retainTarget);
+        }
+    }
+
+    private long scavengeLocked(long minIdleNanos, long retainTarget) {
+        List<long[]> candidates = new ArrayList<>();
+        long now = now();
+        lock.lock();
+        try {
+            collectCandidates(candidates, now, minIdleNanos);
+        } finally {
+            lock.unlock();
+        }
+        candidates.sort((a, b) -> Long.compare(a[3], b[3]));
+        long releasedBytes = 0;
+        for (long[] c : candidates) {
+            long s = c[0];
+            lock.lock();
+            try {
+                if ((pagesCommitted - pagesReleased) * PAGE <= retainTarget) {
+                    break;
+                }
+                if (Span.state(s) != Span.FREE || Span.start(s) != c[1] || Span.npages(s) != c[2]) {
+                    continue; // merged, split or reused since we looked
+                }
+                removeFree(s);
+                NativeMemory.putInt(s + Span.STATE, Span.SCAVENGING);
+            } finally {
+                lock.unlock();
+            }
+            releasedBytes += releaseRun(s);
+        }
+        releasedBytesTotal += releasedBytes;
+        return releasedBytes;
+    }
+
+    private void collectCandidates(List<long[]> out, long now, long minIdle) {
+        for (int n = 1; n < EXACT_LISTS; n++) {
+            for (long s = freeHeads[n]; s != 0; s = Span.next(s)) {
+                maybeCandidate(out, s, now, minIdle);
+            }
+        }
+        for (long s = freeLarge; s != 0; s = Span.next(s)) {
+            maybeCandidate(out, s, now, minIdle);
+        }
+    }
+
+    private void maybeCandidate(List<long[]> out, long s, long now, long minIdle) {
+        long since = NativeMemory.getLong(s + Span.FREE_SINCE);
+        long n = Span.npages(s);
+        if (now - since >= minIdle && space.countReleased(space.pageIndex(Span.start(s)), n) < n) {
+            out.add(new long[] {s, Span.start(s), n, since});
+        }
+    }
+
+    /** Releases the unreleased pages of a SCAVENGING run (lock not held), then puts it back. */
+    private long releaseRun(long s) {
+        long start = Span.start(s);
+        long n = Span.npages(s);
+        long first = space.pageIndex(start);
+        long osPage = space.osPage();
+        long released = 0;
+        List<long[]> done = new ArrayList<>();
+        long i = 0;
+        while (i < n) {
+            while (i < n && space.released(first + i)) {
+                i++;
+            }
+            long j = i;
+            while (j < n && !space.released(first + j)) {
+                j++;
+            }
+            if (j > i) {
+                // Round inward to OS pages: never release a byte outside the free run.
+                long a = AddressSpace.roundUp(start + i * PAGE, osPage);
+                long b = (start + j * PAGE) / osPage * osPage;
+                long pa = (a - space.arenaBase + PAGE - 1) / PAGE;
+                long pb = (b - space.arenaBase) / PAGE;
+                if (pb > pa && releaseRange(space.pageAddress(pa), (pb - pa) * PAGE)) {
+                    done.add(new long[] {pa, pb - pa});
+                    released += (pb - pa) * PAGE;
+                }
+            }
+            i = j;
+        }
+        lock.lock();
+        try {
+            for (long[] d : done) {
+                pagesReleased += space.setReleased(d[0], d[1], true);
+            }
+            insertCoalesced(s);
+        } finally {
+            lock.unlock();
+        }
+        return released;
+    }
+
+    /**
+     * One madvise with Go's fallbacks: EAGAIN is retried (bounded), EINVAL for MADV_FREE switches
+     * to MADV_DONTNEED for good. Pages count as released only after a call succeeded.
+     */
+    private boolean releaseRange(long address, long bytes) {
+        for (int attempt = 0; attempt < 4; attempt++) {
+            Advice a = advice;
+            try {
+                releaseCalls++;
+                // DONTNEED: the pages leave RSS now and read back zero. FREE: they leave RSS when
+                // the kernel wants them (LazyFree until then); contents undefined.
+                space.os().release(address, bytes, a);
+                return true;
+            } catch (NativeException e) {
+                releaseErrors++;
+                lastReleaseError = e.getMessage();
+                if ("EAGAIN".equals(e.errnoName())) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                if ("EINVAL".equals(e.errnoName()) && a != Advice.DONTNEED) {
+                    advice = Advice.DONTNEED;
+                    continue;
+                }
+                return false;
+            } catch (UnsupportedOperationException e) {
+                releaseErrors++;
+                lastReleaseError = e.getMessage();
+                advice = Advice.DONTNEED;
+            }
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------ walking
+
+    /** Calls {@code visitor} for every run of the committed arena in address order (lock held). */
+    void forEachRun(RunVisitor visitor) {
+        long p = space.arenaBase;
+        long end = space.arenaEnd();
+        while (p < end) {
+            long s = space.spanEntry(p);
+            if (s == 0 || Span.start(s) != p || Span.npages(s) <= 0) {
+                throw new IllegalStateException("verifyHeap: page 0x" + Long.toHexString(p)
+                        + " does not start a run: spans entry is " + Span.describe(s));
+            }
+            visitor.visit(s);
+            p = Span.end(s);
+        }
+    }
+
+    interface RunVisitor {
+        void visit(long span);
+    }
+
+    long freeListRuns() {
+        long count = 0;
+        for (int n = 1; n < EXACT_LISTS; n++) {
+            for (long s = freeHeads[n]; s != 0; s = Span.next(s)) {
+                if (Span.npages(s) != n || Span.state(s) != Span.FREE) {
+                    throw new IllegalStateException("verifyHeap: free list " + n + " holds " + Span.describe(s));
+                }
+                count++;
+            }
+            boolean occupied = n < 64 ? (occupancyLo & (1L << n)) != 0 : (occupancyHi & (1L << (n - 64))) != 0;
+            if (occupied != (freeHeads[n] != 0)) {
+                throw new IllegalStateException("verifyHeap: occupancy bit of free list " + n + " is " + occupied);
+            }
+        }
+        for (long s = freeLarge; s != 0; s = Span.next(s)) {
+            if (Span.npages(s) < EXACT_LISTS || Span.state(s) != Span.FREE) {
+                throw new IllegalStateException("verifyHeap: large free list holds " + Span.describe(s));
+            }
+            count++;
+        }
+        return count;
+    }
+}

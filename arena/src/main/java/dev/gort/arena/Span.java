@@ -1,0 +1,208 @@
+package dev.gort.arena;
+
+import dev.gort.sys.NativeMemory;
+
+/**
+ * The span descriptor (Go's mspan): a native struct of {@link #SIZE} bytes, one per run of pages,
+ * whether in use or free. Descriptors live in the descriptor region ({@link AddressSpace}); the
+ * spans region maps every page of an in-use span, and the first and last page of a free run, to
+ * its descriptor, so any interior address finds its span in O(1).
+ *
+ * <pre>
+ *  offset  field          type  meaning
+ *  ------  -------------  ----  ---------------------------------------------------------------
+ *    0     start          long  address of the first page
+ *    8     npages         long  pages in the span
+ *   16     spanClass      int   sizeclass &lt;&lt; 1 | noscan (0 or 1 for large spans)
+ *   20     state          int   FREE, IN_USE, LARGE, STACK, SCAVENGING, DEAD
+ *   24     nelems         int   object slots (1 for large)
+ *   28     elemSize       int   bytes per slot (0 for large: npages * 8 KiB)
+ *   32     freeIndex      int   slots below are allocated or pending-free; owner only
+ *   36     allocCount     int   slots allocated since the last sweep/fold; owner only
+ *   40     allocCache     long  ~allocBits from freeIndex: bit 0 is slot freeIndex; owner only
+ *   48     allocBits      long  address of the alloc bitmap (bit = allocated as of the last sweep)
+ *   56     gcmarkBits     long  address of the mark bitmap (collector sets bits with CAS)
+ *   64     sweepgen       long  Go's sweepgen protocol against the heap's sweepgen
+ *   72     next           long  list link (free-run list, mcentral list, stack pool)
+ *   80     prev           long  list link
+ *   88     cachedBy       long  id of the MCache that owns the span, 0 when not cached
+ *   96     remotePending  long  atomic: frees by non-owners announced and not yet folded
+ *  104     localPending   int   frees by the owner not yet folded (owner only)
+ *  108     list           int   which list the span is on (LIST_*), under its owner's lock
+ *  112     divMul         int   Go's divMul: offset * divMul &gt;&gt;&gt; 32 = slot (unsigned)
+ *  116     needzero       int   1 when the memory may hold old data (Go's needzero)
+ *  120     freeSince      long  free runs: clock reading when the run was last freed
+ *  128     bits A         128 B allocBits storage (1024 slots at most: class 1, 8 B in 8 KiB)
+ *  256     bits B         128 B gcmarkBits storage
+ *  384     localFreed     128 B owner's pending frees (plain)
+ *  512     remoteFreed    128 B other threads' pending frees (atomic OR)
+ *  640
+ * </pre>
+ *
+ * <p>Invariants: a slot i is allocated iff {@code i < freeIndex || allocBits[i]}; it is live iff it
+ * is allocated and neither freed bit is set. {@code allocCache} is a shifted complement of
+ * allocBits so that count-trailing-zeros finds the next free slot (Go's nextFreeFast).
+ */
+final class Span {
+    private Span() {
+    }
+
+    static final long START = 0;
+    static final long NPAGES = 8;
+    static final long SPAN_CLASS = 16;
+    static final long STATE = 20;
+    static final long NELEMS = 24;
+    static final long ELEM_SIZE = 28;
+    static final long FREE_INDEX = 32;
+    static final long ALLOC_COUNT = 36;
+    static final long ALLOC_CACHE = 40;
+    static final long ALLOC_BITS = 48;
+    static final long GCMARK_BITS = 56;
+    static final long SWEEPGEN = 64;
+    static final long NEXT = 72;
+    static final long PREV = 80;
+    static final long CACHED_BY = 88;
+    static final long REMOTE_PENDING = 96;
+    static final long LOCAL_PENDING = 104;
+    static final long LIST = 108;
+    static final long DIV_MUL = 112;
+    static final long NEEDZERO = 116;
+    static final long FREE_SINCE = 120;
+    static final long BITS_A = 128;
+    static final long BITS_B = 256;
+    static final long LOCAL_FREED = 384;
+    static final long REMOTE_FREED = 512;
+    static final long SIZE = 640;
+    /** Bytes of one bitmap: 1024 bits, enough for the 8-byte class (1024 objects per 8 KiB). */
+    static final int BITMAP_BYTES = 128;
+    static final int MAX_ELEMS = BITMAP_BYTES * 8;
+
+    // states
+    static final int DEAD = 0;
+    static final int FREE = 1;
+    static final int IN_USE = 2;
+    static final int LARGE = 3;
+    static final int STACK = 4;
+    static final int SCAVENGING = 5;
+
+    // lists (for the list field)
+    static final int LIST_NONE = 0;
+    static final int LIST_CACHED = 1;
+    static final int LIST_PARTIAL = 2;
+    static final int LIST_FULL = 3;
+    static final int LIST_FREE = 4;
+    static final int LIST_LARGE = 5;
+    static final int LIST_STACK = 6;
+    static final int LIST_LARGE_UNSWEPT = 7;
+
+    static String stateName(int state) {
+        return switch (state) {
+            case DEAD -> "dead";
+            case FREE -> "free";
+            case IN_USE -> "in use";
+            case LARGE -> "large";
+            case STACK -> "stack";
+            case SCAVENGING -> "being scavenged";
+            default -> "corrupt(" + state + ")";
+        };
+    }
+
+    static long start(long s) {
+        return NativeMemory.getLong(s + START);
+    }
+
+    static long npages(long s) {
+        return NativeMemory.getLong(s + NPAGES);
+    }
+
+    static long bytes(long s) {
+        return npages(s) << SizeClasses.PAGE_SHIFT;
+    }
+
+    static long end(long s) {
+        return start(s) + bytes(s);
+    }
+
+    static int state(long s) {
+        return NativeMemory.getInt(s + STATE);
+    }
+
+    static int spanClass(long s) {
+        return NativeMemory.getInt(s + SPAN_CLASS);
+    }
+
+    static int nelems(long s) {
+        return NativeMemory.getInt(s + NELEMS);
+    }
+
+    static int elemSize(long s) {
+        return NativeMemory.getInt(s + ELEM_SIZE);
+    }
+
+    static long next(long s) {
+        return NativeMemory.getLong(s + NEXT);
+    }
+
+    static long prev(long s) {
+        return NativeMemory.getLong(s + PREV);
+    }
+
+    static int list(long s) {
+        return NativeMemory.getInt(s + LIST);
+    }
+
+    static void setList(long s, int list) {
+        NativeMemory.putInt(s + LIST, list);
+    }
+
+    /** Whether bit {@code i} of the bitmap at {@code bits} is set. */
+    static boolean bit(long bits, int i) {
+        return (NativeMemory.getLong(bits + ((long) (i >>> 6) << 3)) & (1L << i)) != 0;
+    }
+
+    /** Whether slot i is allocated (allocated bit or below freeIndex). Owner or quiescent only. */
+    static boolean allocated(long s, int i) {
+        return i < NativeMemory.getInt(s + FREE_INDEX) || bit(NativeMemory.getLong(s + ALLOC_BITS), i);
+    }
+
+    /** Whether slot i is live: allocated and not pending free. Owner or quiescent only. */
+    static boolean live(long s, int i) {
+        return allocated(s, i) && !bit(s + LOCAL_FREED, i) && !bit(s + REMOTE_FREED, i);
+    }
+
+    /** Initialises a descriptor for a run of pages; every other field zero. */
+    static void init(long s, long start, long npages, int state) {
+        NativeMemory.fill(s, SIZE, (byte) 0);
+        NativeMemory.putLong(s + START, start);
+        NativeMemory.putLong(s + NPAGES, npages);
+        NativeMemory.putInt(s + STATE, state);
+        NativeMemory.putLong(s + ALLOC_BITS, s + BITS_A);
+        NativeMemory.putLong(s + GCMARK_BITS, s + BITS_B);
+    }
+
+    /** Clears all four bitmaps (2 * 128 + 2 * 128 bytes). */
+    static void clearBitmaps(long s) {
+        NativeMemory.fill(s + BITS_A, 4L * BITMAP_BYTES, (byte) 0);
+    }
+
+    static String describe(long s) {
+        if (s == 0) {
+            return "span <none>";
+        }
+        int spc = spanClass(s);
+        int st = state(s);
+        StringBuilder b = new StringBuilder("span 0x").append(Long.toHexString(s)).append(" [0x")
+                .append(Long.toHexString(start(s))).append("-0x").append(Long.toHexString(end(s))).append(") ")
+                .append(npages(s)).append(" pages, ").append(stateName(st));
+        if (st == IN_USE) {
+            int sc = SizeClasses.sizeClassOf(spc);
+            b.append(", sizeclass ").append(sc).append(" (").append(SizeClasses.classToSize(sc)).append(" B")
+                    .append(SizeClasses.isNoscan(spc) ? ", noscan" : ", scan").append(")");
+        } else if (st == LARGE) {
+            b.append(", sizeclass 0 (large, ").append(bytes(s)).append(" B)");
+        } else if (st == STACK) {
+            b.append(", stack segments of ").append(elemSize(s)).append(" B");
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,120 @@
+package dev.gort.arena;
+
+import dev.gort.sys.NativeMemory;
+
+/**
+ * Sweeping a small span: recompute which slots are allocated from what happened since the last
+ * sweep, in one pass over the span's bitmaps (at most 16 words).
+ *
+ * <ul>
+ * <li>allocated = allocBits | (slots below freeIndex)</li>
+ * <li>freed     = localFreed | remoteFreed (manual mode), both cleared; remote words are taken
+ *     with an atomic exchange because other threads OR into them concurrently</li>
+ * <li>live      = allocated &amp; ~freed, and in GC mode also &amp; gcmarkBits (unmarked objects die;
+ *     the mark bits are then cleared for the next cycle: Go's "gcmarkBits become allocBits")</li>
+ * </ul>
+ *
+ * Then allocBits = live, freeIndex = 0, allocCache = ~allocBits[0], allocCount = popcount(live),
+ * needzero = 1 if anything was freed. freeIndex is written last with release semantics: a thread
+ * that validates a free reads freeIndex with acquire and then sees the new allocBits (see
+ * {@link MCache#free}). A freed bit that names a slot that was not allocated (a double free that
+ * raced past the check at free time) is dropped and counted as a late invalid free; it never
+ * changes the counts.
+ *
+ * <p>The caller owns the span exclusively for allocation: the mcache that caches it, or the
+ * mcentral (under its lock) while the span is not cached.
+ */
+final class SpanSweep {
+    private SpanSweep() {
+    }
+
+    static final int FIELD_BITS = 16;
+    static final long FIELD_MASK = (1L << FIELD_BITS) - 1;
+
+    /** Result packing: freed total | gcFreed &lt;&lt; 16 | late-bad &lt;&lt; 32 | live &lt;&lt; 48. */
+    static int freedTotal(long r) {
+        return (int) (r & FIELD_MASK);
+    }
+
+    static int gcFreed(long r) {
+        return (int) ((r >>> 16) & FIELD_MASK);
+    }
+
+    static int lateBad(long r) {
+        return (int) ((r >>> 32) & FIELD_MASK);
+    }
+
+    static int live(long r) {
+        return (int) ((r >>> 48) & FIELD_MASK);
+    }
+
+    static boolean hasPending(long s) {
+        return NativeMemory.getInt(s + Span.LOCAL_PENDING) != 0 || NativeMemory.getLongVolatile(s + Span.REMOTE_PENDING) != 0;
+    }
+
+    static long sweep(long s, boolean useMarks) {
+        int nelems = Span.nelems(s);
+        int fi = NativeMemory.getInt(s + Span.FREE_INDEX);
+        long a = NativeMemory.getLong(s + Span.ALLOC_BITS);
+        long m = NativeMemory.getLong(s + Span.GCMARK_BITS);
+        long l = s + Span.LOCAL_FREED;
+        long r = s + Span.REMOTE_FREED;
+        int words = (nelems + 63) >>> 6;
+        int prevAlloc = 0, live = 0, gcFreed = 0, bad = 0, consumedRemote = 0;
+        for (int w = 0; w < words; w++) {
+            long off = (long) w << 3;
+            int lo = w << 6;
+            long allocated = NativeMemory.getLong(a + off);
+            if (fi > lo) {
+                allocated |= fi - lo >= 64 ? -1L : (1L << (fi - lo)) - 1;
+            }
+            if (nelems - lo < 64) {
+                allocated &= (1L << (nelems - lo)) - 1;
+            }
+            long local = NativeMemory.getLong(l + off);
+            if (local != 0) {
+                NativeMemory.putLong(l + off, 0);
+            }
+            long remote = NativeMemory.getLongVolatile(r + off);
+            if (remote != 0) {
+                remote = (long) NativeMemory.LONG_HANDLE.getAndSet(NativeMemory.ALL, r + off, 0L);
+                consumedRemote += Long.bitCount(remote);
+            }
+            long freed = local | remote;
+            bad += Long.bitCount(freed & ~allocated) + Long.bitCount(local & remote);
+            long keep = allocated & ~freed;
+            if (useMarks) {
+                long marks = NativeMemory.getLong(m + off);
+                gcFreed += Long.bitCount(keep & ~marks);
+                keep &= marks;
+                NativeMemory.putLong(m + off, 0);
+            }
+            NativeMemory.putLong(a + off, keep);
+            prevAlloc += Long.bitCount(allocated);
+            live += Long.bitCount(keep);
+        }
+        if (consumedRemote != 0) {
+            NativeMemory.getAndAddLong(s + Span.REMOTE_PENDING, -consumedRemote);
+        }
+        NativeMemory.putInt(s + Span.LOCAL_PENDING, 0);
+        NativeMemory.putInt(s + Span.ALLOC_COUNT, live);
+        NativeMemory.putLong(s + Span.ALLOC_CACHE, ~NativeMemory.getLong(a));
+        if (live < prevAlloc) {
+            NativeMemory.putInt(s + Span.NEEDZERO, 1);
+        }
+        NativeMemory.putIntRelease(s + Span.FREE_INDEX, 0);
+        return (prevAlloc - live) | (long) gcFreed << 16 | (long) bad << 32 | (long) live << 48;
+    }
+
+    /** Number of allocated slots by the bitmaps (allocBits | below freeIndex), for verification. */
+    static int countAllocated(long s) {
+        int nelems = Span.nelems(s);
+        int n = 0;
+        for (int i = 0; i < nelems; i++) {
+            if (Span.allocated(s, i)) {
+                n++;
+            }
+        }
+        return n;
+    }
+}
