@@ -1,0 +1,63 @@
+package dev.gort.gc;
+
+/**
+ * A global root: one pointer slot in the {@link GlobalRoots} table. Whatever a Global holds stays
+ * alive; set it to 0 (or {@link #close()} it) to let the object go. Stores apply the write barrier.
+ *
+ * <pre>{@code
+ * Global cache = Global.of(roots);
+ * cache.set(obj);            // obj is now a root
+ * long p = cache.get();
+ * }</pre>
+ */
+public final class Global implements AutoCloseable {
+    private final GlobalRoots roots;
+    private final long slot;
+    private final long address;
+    private boolean closed;
+
+    private Global(GlobalRoots roots, long slot) {
+        this.roots = roots;
+        this.slot = slot;
+        this.address = roots.slotAddress(slot);
+    }
+
+    /** A new global slot (initially 0) in {@code roots}. */
+    public static Global of(GlobalRoots roots) {
+        return new Global(roots, roots.allocSlot());
+    }
+
+    public long get() {
+        return GlobalRoots.load(address);
+    }
+
+    /** Stores a managed pointer (or 0) through the write barrier. */
+    public void set(long pointer) {
+        if (closed) {
+            throw new IllegalStateException("Global slot " + slot + " was closed");
+        }
+        WriteBarrier.storePointer(address, pointer);
+    }
+
+    /** Compare-and-set through the write barrier. */
+    public boolean compareAndSet(long expected, long pointer) {
+        if (closed) {
+            throw new IllegalStateException("Global slot " + slot + " was closed");
+        }
+        return WriteBarrier.casPointer(address, expected, pointer);
+    }
+
+    /** Native address of the slot (e.g. for root-scanning tests). */
+    public long address() {
+        return address;
+    }
+
+    /** Releases the slot; the object it held is no longer rooted by it. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            roots.freeSlot(slot);
+        }
+    }
+}

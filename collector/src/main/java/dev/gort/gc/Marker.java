@@ -1,0 +1,205 @@
+package dev.gort.gc;
+
+import dev.gort.sys.NativeMemory;
+
+import java.util.BitSet;
+
+/**
+ * Greying and scanning (Go's mgcmark.go: greyobject, scanobject, gcDrain, markroot), independent
+ * of how the cycle is driven.
+ *
+ * <p>Grey an object: find its base (interior pointers are legal and mark the base object), set its
+ * mark bit with a CAS; only the caller that set the bit enqueues it, so each object is scanned once
+ * per cycle. Noscan objects are black at once (nothing to scan).
+ *
+ * <p>Scan an object: for every word whose bit is set in the arena's pointer bitmap, load it and grey
+ * what it points to. Scan work is counted in bytes of the object, as Go's heapScanWork.
+ *
+ * <p>Checkmark mode (gccheckmark=1): after the concurrent mark, with the world stopped, the heap is
+ * traversed again from the roots using separate checkmark bits; every object reached must already
+ * carry its mark bit. One that does not is a reachable object the concurrent mark missed (a barrier
+ * bug): that is reported with the object, its span and its referrer.
+ */
+public final class Marker {
+    private final MarkHeap heap;
+    private volatile boolean invalidPtrFatal = true;
+
+    /** Non-null while a checkmark traversal runs (world stopped, single thread). */
+    private BitSet checkmarks;
+    private long checkmarkBase;
+
+    public Marker(MarkHeap heap) {
+        this.heap = heap;
+    }
+
+    public MarkHeap heap() {
+        return heap;
+    }
+
+    /** invalidptr=0 ignores bad pointers instead of throwing. */
+    public void setInvalidPtrFatal(boolean fatal) {
+        invalidPtrFatal = fatal;
+    }
+
+    /** Greys whatever {@code p} points into; {@code where} describes the holder for errors. */
+    public void shade(long p, GcWork w) {
+        greyObject(p, 0, -1, w);
+    }
+
+    /**
+     * Greys the object containing {@code p}, found in {@code referrer} at {@code offset}
+     * (referrer 0 = a root or a barrier; offset -1 = unknown).
+     */
+    public void greyObject(long p, long referrer, long offset, GcWork w) {
+        long s = heap.spanOf(p);
+        long base = s == 0 ? 0 : heap.findObject(p);
+        if (base == 0) {
+            badPointer(p, s, referrer, offset, null);
+            return;
+        }
+        if (checkmarks != null) {
+            checkmarkGrey(base, s, referrer, offset, null, w);
+            return;
+        }
+        if (!heap.tryMark(base)) {
+            return;
+        }
+        w.bytesMarked += heap.objectSize(s);
+        if (!heap.isNoscan(s)) {
+            w.put(base);
+        }
+    }
+
+    /** Greys a root value (frame slot, global slot, channel buffer...) described by {@code root}. */
+    public void greyRoot(long p, String root, GcWork w) {
+        if (p == 0) {
+            return;
+        }
+        long s = heap.spanOf(p);
+        long base = s == 0 ? 0 : heap.findObject(p);
+        if (base == 0) {
+            badPointer(p, s, 0, -1, root);
+            return;
+        }
+        if (checkmarks != null) {
+            checkmarkGrey(base, s, 0, -1, root, w);
+            return;
+        }
+        if (heap.tryMark(base)) {
+            w.bytesMarked += heap.objectSize(s);
+            if (!heap.isNoscan(s)) {
+                w.put(base);
+            }
+        }
+    }
+
+    /** Scans {@code n} consecutive root pointer slots at {@code address}; returns bytes scanned. */
+    public long scanRootSlots(long address, long n, String what, GcWork w) {
+        for (long i = 0; i < n; i++) {
+            long v = NativeMemory.getLong(address + (i << 3));
+            if (v != 0) {
+                greyRoot(v, what == null ? null : what + " slot " + i, w);
+            }
+        }
+        return n << 3;
+    }
+
+    /** Scans one grey object; returns the bytes scanned (its size). */
+    public long scanObject(long obj, GcWork w) {
+        long s = heap.spanOf(obj);
+        if (s == 0) {
+            throw new IllegalStateException("scanobject: 0x" + Long.toHexString(obj) + " is not in an in-use span");
+        }
+        long size = heap.objectSize(s);
+        for (long off = 0; off < size; off += 8) {
+            long a = obj + off;
+            if (heap.isPointerWord(a)) {
+                long v = NativeMemory.getLong(a);
+                if (v != 0) {
+                    greyObject(v, obj, off, w);
+                }
+            }
+        }
+        w.heapScanWork += size;
+        return size;
+    }
+
+    /**
+     * Scans grey objects until this gcWork and the global full list are empty or {@code budget}
+     * bytes of scan work were done (Go's gcDrain / gcDrainN). Returns the scan work done.
+     */
+    public long drain(GcWork w, long budget) {
+        long done = 0;
+        while (done < budget) {
+            long obj = w.tryGet();
+            if (obj == 0) {
+                break;
+            }
+            done += scanObject(obj, w);
+        }
+        return done;
+    }
+
+    // ------------------------------------------------------------------ checkmark
+
+    /** Starts a checkmark traversal (world stopped): roots and drain then verify instead of mark. */
+    public void startCheckmarks(long arenaBase, long arenaBytes) {
+        checkmarkBase = arenaBase;
+        checkmarks = new BitSet((int) Math.min(Integer.MAX_VALUE, arenaBytes >>> 3));
+    }
+
+    public void endCheckmarks() {
+        checkmarks = null;
+    }
+
+    public boolean checkmarking() {
+        return checkmarks != null;
+    }
+
+    private void checkmarkGrey(long base, long s, long referrer, long offset, String root, GcWork w) {
+        if (!heap.isMarked(base)) {
+            throw new CheckmarkException("checkmark found unmarked object 0x" + Long.toHexString(base) + " ("
+                    + heap.describeSpan(s) + ") " + holder(referrer, offset, root)
+                    + ": concurrent marking missed a reachable object (a write-barrier or root-scanning bug)", base);
+        }
+        int bit = (int) ((base - checkmarkBase) >>> 3);
+        if (checkmarks.get(bit)) {
+            return;
+        }
+        checkmarks.set(bit);
+        if (!heap.isNoscan(s)) {
+            w.put(base);
+        }
+    }
+
+    // ------------------------------------------------------------------ errors
+
+    private void badPointer(long p, long s, long referrer, long offset, String root) {
+        if (!invalidPtrFatal) {
+            return;      // invalidptr=0: ignore, as Go does
+        }
+        String where;
+        if (!heap.inArena(p)) {
+            where = "outside the heap arena";
+        } else if (s == 0) {
+            where = "to a span that is not in use";
+        } else {
+            where = "to a free slot of " + heap.describeSpan(s);
+        }
+        throw new BadPointerException("found bad pointer in heap: 0x" + Long.toHexString(p) + " " + where + ", "
+                + holder(referrer, offset, root)
+                + " (a pointer kept where the collector cannot see it, e.g. a Java local across a safepoint, then stored back after its object was freed?)", p);
+    }
+
+    private String holder(long referrer, long offset, String root) {
+        if (root != null) {
+            return "held by " + root;
+        }
+        if (referrer != 0) {
+            long s = heap.spanOf(referrer);
+            return "found in object 0x" + Long.toHexString(referrer) + "+0x" + Long.toHexString(offset)
+                    + (s == 0 ? "" : " (" + heap.describeSpan(s) + ")");
+        }
+        return "shaded by the write barrier";
+    }
+}
