@@ -1,2 +1,126 @@
-/** Not yet built: see the open issue for this module. */
+/**
+ * The G-M-P scheduler: goroutines as {@code jdk.internal.vm.Continuation}s on platform threads,
+ * with Go's run queues, channels, select, timers, syscall hand-off and stop-the-world.
+ *
+ * <h2>Structures</h2>
+ * <ul>
+ * <li><b>G</b> ({@link dev.gort.sched.G}): a goroutine = a continuation + a native descriptor
+ *     (goid, status numbered as Go's, wait reason, preempt flag, schedlink, shadow-stack bounds;
+ *     layout in {@code GDescriptor}). Every G ever made sits in a table (Go's allgs); queues hold
+ *     {@code index + 1} ("G refs") and link Gs through the descriptors' schedlink, so run queues and
+ *     free lists are native memory. Dead Gs are reused: per-P free list, spilled to / refilled from
+ *     a global list in batches of 32 (Go's gfput/gfget, 64/32). goids come from a global counter
+ *     in batches of 16 per P (Go's goidcache); the main goroutine is goid 1.</li>
+ * <li><b>P</b> ({@link dev.gort.sched.P}): GOMAXPROCS of them. Each has a native block
+ *     ({@code PDescriptor}) with a 256-slot ring + runnext driven by Go's lock-free
+ *     runqput/runqget/runqgrab/runqsteal ({@code RunQueue}), tick counters sysmon reads, the goid
+ *     cache and free-G list; and Java-side the allocator's mcache (an Object supplied by
+ *     {@link dev.gort.sched.McacheSource}) and a timer heap.</li>
+ * <li><b>M</b>: a {@code Thread} subclass, so {@code Thread.currentThread()} inside a goroutine
+ *     (the continuation's carrier) is the M: M -> P -> mcache is two loads. Its run() is g0, the
+ *     scheduling loop. Ms are created on demand (cap {@code maxThreads}, Go's 10000, then
+ *     "fatal error: thread exhaustion") and optionally pinned to CPUs (GORT_AFFINITY).</li>
+ * <li>The sched state ({@link dev.gort.sched.Scheduler}): idle P and M lists, the global run
+ *     queue, spinning count, stop-the-world state, under one short spin lock (Go's sched.lock).</li>
+ * </ul>
+ *
+ * <h2>The main path</h2>
+ * <ol>
+ * <li>{@link dev.gort.sched.Go#go}: take a free G (or allocate), give it a goid from the P's
+ *     cache and a new continuation, put it in the P's runnext (the old runnext goes to the ring;
+ *     a full ring moves 128 + 1 to the global queue), and {@code wakep()} a spinning M if a P is
+ *     idle and nobody spins.</li>
+ * <li>g0 runs {@code schedule()}: {@code findRunnable} in Go's order: due timers of this P; the GC
+ *     hook's worker; every 61st schedtick one G from the global queue; runnext, local ring; a batch
+ *     from the global queue; a non-blocking netpoll; stealing (if spinning Ms &lt; (GOMAXPROCS -
+ *     idle Ps)/2): 4 passes over the Ps from a random start, timers and runnext only on the last;
+ *     an idle GC worker; then release the P, re-check every queue (the "delicate dance"), and
+ *     either sleep until the next timer / block in netpoll (one M at a time) or park on the idle
+ *     list.</li>
+ * <li>{@code execute}: status RUNNING, schedtick++ unless the G inherits the time slice (runnext),
+ *     {@code continuation.run()}. The goroutine runs until it yields; the yield returns to g0,
+ *     which performs what the goroutine asked for in {@code M.yieldAction}: requeue (gosched,
+ *     preemption: back of the global queue), park (status WAITING, then the park's commit function
+ *     releases the channel lock or arms the timer; only then can a waker see it), exitsyscall
+ *     (no P: queue globally, M goes idle), or, when the continuation is done, goexit (free list).</li>
+ * <li>Waking ({@link dev.gort.sched.Go#ready}): WAITING -> RUNNABLE, into runnext of the waker's P,
+ *     {@code wakep()}. A channel send to a parked receiver hands the value to its sudog directly.</li>
+ * </ol>
+ *
+ * <h2>Channels and select</h2>
+ * {@link dev.gort.sched.Chan} is Go's hchan: a lock, a ring buffer, recvq and sendq of sudogs.
+ * Blocked operations enqueue a sudog and park; the peer completes the operation on the sudog and
+ * readies the goroutine, so nothing polls. close wakes every receiver (null, ok=false) and every
+ * sender (which panics "send on closed channel"). {@link dev.gort.sched.Select} is Go's selectgo:
+ * random poll order, lock order by channel id, three passes, and a per-G {@code selectDone} CAS so
+ * exactly one channel completes a select.
+ *
+ * <h2>Timers</h2>
+ * Per-P binary heaps ({@code TimerHeap}) under their own lock. A timer function runs on g0 holding
+ * a P (sleep readies its goroutine, channel timers do a non-blocking send, afterFunc starts a
+ * goroutine). Due timers run in findRunnable of their P and in the last stealing pass by other Ps;
+ * an M with nothing to do sleeps until the earliest timer of all Ps; adding an earlier timer wakes
+ * it. Stopped timers are removed at once, so "a heap is non-empty" means a timer is pending.
+ *
+ * <h2>Syscalls, locked and pinned goroutines</h2>
+ * {@link dev.gort.sched.Go#syscall}: entersyscall detaches the P (status SYSCALL, syscallwhen
+ * recorded) but leaves it for the M to take back; a retaker (the built-in thread, period
+ * {@code SchedConfig.syscallRetake}, until sysmon takes the job through
+ * {@link dev.gort.sched.Scheduler#retake}) CASes it to IDLE and {@code handoffp}s it to another M.
+ * exitsyscall takes its old P back if still SYSCALL, else any idle P, else yields to g0 which
+ * queues the G globally and parks the M.
+ * <p>A goroutine locked with {@link dev.gort.sched.Go#lockOSThread} never leaves its M: when it
+ * blocks, its M hands the P off and sleeps ({@code stoplockedm}); when it becomes runnable, the M
+ * that dequeues it hands that M its P ({@code startlockedm}). A continuation that cannot yield
+ * (pinned by a native frame, e.g. inside an FFM upcall) is treated the same way, temporarily:
+ * onPinned records the reason instead of throwing, the false yield turns into a stoplockedm on the
+ * spot, so the goroutine keeps its M, its P goes to other goroutines, and nothing hangs.
+ *
+ * <h2>Preemption and stop-the-world</h2>
+ * Cooperative, as Go before 1.14: {@link dev.gort.sched.Scheduler#preempt(int)} sets the running
+ * G's preempt flag; the G yields at its next safepoint (channel and timer operations, park,
+ * syscall entry/exit, {@link dev.gort.sched.Go#gosched}, {@link dev.gort.sched.Go#poll}; the
+ * allocator's entry points call {@code Go.poll()}). {@link dev.gort.sched.Scheduler#stopTheWorld}
+ * takes idle Ps and Ps in syscalls at once, preempts the running ones, and waits until each M
+ * gives its P up in the scheduler ({@code gcstopm}); a goroutine that never reaches a safepoint
+ * delays it.
+ *
+ * <h2>Hooks installed by other modules</h2>
+ * <ul>
+ * <li>{@link dev.gort.sched.NetpollHook}: non-blocking poll in findRunnable, blocking poll with a
+ *     timeout (until the next timer) for the one idle polling M, {@code wakeup()} to break it,
+ *     {@code hasWaiters()} for findRunnable and the deadlock detector. Parked I/O goroutines are
+ *     returned through a ready list; sysmon can inject with {@code injectNetpoll()}.</li>
+ * <li>{@link dev.gort.sched.GcHook}: findRunnableGCWorker / findIdleGCWorker; STW via
+ *     {@code stopTheWorld(reason)} / {@code startTheWorld()}; roots: every G's shadow stack
+ *     ({@link dev.gort.sched.G#stackLo()}, {@link dev.gort.sched.G#topFrame()}, frames linked as
+ *     described in {@code ShadowStack}).</li>
+ * <li>sysmon surface: per P {@code status(), schedtick(), schedwhen(), syscalltick(),
+ *     syscallwhen()}; {@code preempt(pid)}, {@code retake(pid, force)}, {@code injectNetpoll()},
+ *     {@code schedtrace(detailed)}.</li>
+ * <li>{@link dev.gort.sched.StackSource} and {@link dev.gort.sched.McacheSource}: the arena's
+ *     stack allocator and mcaches (the defaults are malloc and none).</li>
+ * </ul>
+ *
+ * <h2>Failures</h2>
+ * A throwable escaping a goroutine is a panic: unless the {@link dev.gort.sched.PanicHandler}
+ * recovers it, the report {@code panic: <text>\n\ngoroutine N [running]:\n<stack>} goes to the
+ * {@link dev.gort.sched.FatalHandler} (default: stderr and exit code 2). When every M is idle or
+ * waiting for its locked G, no timer is pending, no goroutine is in a syscall or waiting on I/O,
+ * yet goroutines exist: {@code fatal error: all goroutines are asleep - deadlock!} with every
+ * goroutine's state and stack (Go's checkdead).
+ *
+ * <h2>Alternatives rejected</h2>
+ * <ul>
+ * <li>Virtual threads: their scheduler is a ForkJoinPool we cannot shape into Go's P/runnext/
+ *     stealing order, cannot pin Ms to CPUs, and gives no run-queue or G descriptors in native
+ *     memory for the collector and sysmon to read.</li>
+ * <li>java.util.concurrent locks for channels: they allocate queue nodes under contention and
+ *     track an owner; a channel lock is taken by a goroutine and released by g0 after the park,
+ *     so a plain spin-then-yield lock fits (held for a few dozen instructions).</li>
+ * <li>Lazy timer deletion (Go's): simpler, but would make the deadlock detector see stopped
+ *     timers as pending; eager removal keeps "heap non-empty" exact.</li>
+ * <li>Polling channel waiters: forbidden; every wait is a sudog and a park.</li>
+ * </ul>
+ */
 package dev.gort.sched;

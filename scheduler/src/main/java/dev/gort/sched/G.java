@@ -1,0 +1,181 @@
+package dev.gort.sched;
+
+import dev.gort.sys.NativeMemory;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import jdk.internal.vm.Continuation;
+import jdk.internal.vm.ContinuationScope;
+
+/**
+ * A goroutine: a {@link Continuation} plus a native descriptor ({@link GDescriptor}). A G object
+ * and its descriptor are reused after the goroutine ends (Go's gFree lists); a new continuation is
+ * made for each start, since a finished continuation cannot be restarted.
+ *
+ * <p>Other modules see a G as a handle: the netpoller and the collector park goroutines with
+ * {@link Go#park} and hand them back to the scheduler (netpoll results, GC workers).
+ */
+public final class G implements Runnable {
+    static final ContinuationScope SCOPE = new ContinuationScope("gort");
+
+    private static final VarHandle SELECT_DONE;
+
+    static {
+        try {
+            SELECT_DONE = MethodHandles.lookup().findVarHandle(G.class, "selectDone", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final Scheduler sched;
+    final int index;
+    /** Address of the native descriptor. */
+    final long desc;
+    /** index + 1: how queues refer to this G. */
+    final long ref;
+
+    GContinuation cont;
+    Runnable fn;
+
+    /** The M running it (only meaningful while running or in a syscall). */
+    M m;
+    /** The M it is locked to (lockOSThread, or temporarily while its continuation is pinned). */
+    M lockedm;
+    /** lockOSThread nesting depth. */
+    int lockedExt;
+
+    /** Set by whoever readies a select: the sudog that fired. */
+    Sudog param;
+    /** 0 while a select is undecided; the first waker CASes it to 1. */
+    volatile int selectDone;
+    /** Free sudogs of this G (channel ops reuse them; select may need several). */
+    Sudog sudogCache;
+    /** ok of the last receive (Chan.recv2). */
+    boolean lastRecvOk;
+    /** This goroutine's timer for sleep, made on first use. */
+    Timer sleepTimer;
+    /** Why the last yield failed, or null. */
+    volatile Object pinnedReason;
+    /** Frame objects by depth, reused. */
+    Frame[] frames = new Frame[8];
+    int frameDepth;
+
+    G(Scheduler sched, int index, long desc) {
+        this.sched = sched;
+        this.index = index;
+        this.desc = desc;
+        this.ref = index + 1L;
+    }
+
+    /** Go's goid. */
+    public long goid() {
+        return NativeMemory.getLong(desc + GDescriptor.GOID);
+    }
+
+    /** One of {@link GStatus}. */
+    public int status() {
+        return GDescriptor.status(desc);
+    }
+
+    /** Why it is parked (meaningful while {@link GStatus#WAITING}). */
+    public WaitReason waitReason() {
+        return WaitReason.of(NativeMemory.getInt(desc + GDescriptor.WAIT_REASON));
+    }
+
+    /** Address of the native descriptor (layout in the package's GDescriptor). */
+    public long descriptorAddress() {
+        return desc;
+    }
+
+    /** Base address of the shadow stack (0 if none allocated yet). */
+    public long stackLo() {
+        return NativeMemory.getLong(desc + GDescriptor.STACK_LO);
+    }
+
+    /** Offset + 1 of the top shadow frame from {@link #stackLo()} (0 = no frame). */
+    public long topFrame() {
+        return NativeMemory.getLong(desc + GDescriptor.TOP_FRAME);
+    }
+
+    boolean casSelectDone() {
+        return SELECT_DONE.compareAndSet(this, 0, 1);
+    }
+
+    boolean preemptRequested() {
+        return NativeMemory.getIntAcquire(desc + GDescriptor.PREEMPT) != 0;
+    }
+
+    void setPreempt(boolean on) {
+        NativeMemory.putIntRelease(desc + GDescriptor.PREEMPT, on ? 1 : 0);
+    }
+
+    void setWaitReason(WaitReason r) {
+        NativeMemory.putInt(desc + GDescriptor.WAIT_REASON, r.ordinal());
+    }
+
+    /** The continuation body: the goroutine's function, with Go's panic semantics. */
+    @Override
+    public void run() {
+        Runnable f = fn;
+        try {
+            f.run();
+        } catch (GoexitSignal e) {
+            // Go.goexit(): the goroutine ends normally after its frames unwound.
+        } catch (Throwable t) {
+            sched.goroutinePanicked(this, t);
+        }
+    }
+
+    Sudog acquireSudog() {
+        Sudog s = sudogCache;
+        if (s != null) {
+            sudogCache = s.next;
+            s.next = null;
+            return s;
+        }
+        return new Sudog();
+    }
+
+    void releaseSudog(Sudog s) {
+        s.elem = null;
+        s.c = null;
+        s.g = null;
+        s.prev = null;
+        s.waitlink = null;
+        s.success = false;
+        s.isSelect = false;
+        s.next = sudogCache;
+        sudogCache = s;
+    }
+
+    @Override
+    public String toString() {
+        return "goroutine " + goid() + " [" + GStatus.name(status()) + "]";
+    }
+
+    /** The continuation of a goroutine: a failed yield (pinned) is recorded, never thrown. */
+    static final class GContinuation extends Continuation {
+        final G g;
+
+        GContinuation(G g) {
+            super(SCOPE, g);
+            this.g = g;
+        }
+
+        @Override
+        protected void onPinned(Continuation.Pinned reason) {
+            // The JDK's default throws into the yielding code. A pinned goroutine instead keeps its
+            // M and blocks it (Go.park/Go.gosched handle the false yield), like a blocking syscall.
+            g.pinnedReason = reason;
+        }
+    }
+
+    /** Thrown by {@link Go#goexit()} to unwind the goroutine's frames; never seen by user code. */
+    static final class GoexitSignal extends Error {
+        static final GoexitSignal INSTANCE = new GoexitSignal();
+
+        private GoexitSignal() {
+            super("runtime.Goexit", null, false, false);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.gort.sched;
+
+import dev.gort.sys.NativeMemory;
+
+/**
+ * Layout of the native G descriptor: the part of a goroutine the scheduler, sysmon and the
+ * collector read without touching the Java {@link G} object.
+ *
+ * <pre>
+ *  offset  size  field
+ *  +0      8     goid          goroutine id (0 until first started)
+ *  +8      4     status        GStatus (Go's numbering)
+ *  +12     4     waitReason    WaitReason ordinal while WAITING
+ *  +16     4     preempt       1 = preemption requested; checked at safepoints
+ *  +20     4     index         this G's index in the G table (queues hold index + 1)
+ *  +24     8     schedlink     index + 1 of the next G in a G list (global runq, free list); 0 = end
+ *  +32     8     stackLo       shadow stack base address (0 = not allocated yet)
+ *  +40     8     stackSize     shadow stack size in bytes
+ *  +48     8     stackTop      offset from stackLo of the first free byte
+ *  +56     8     topFrame      offset from stackLo of the top frame header + 1 (0 = no frame)
+ *  +64     8     runningSince  System.nanoTime() when it last started running
+ *  +72     8     waitSince     System.nanoTime() when it last parked
+ *  +80     4     mid           id of the M running it, -1 if none
+ *  +84     4     (pad)
+ *  +88     8     parentGoid    goid of the goroutine that created it
+ *  +96           (size)
+ * </pre>
+ * Offsets inside the shadow stack are relative to stackLo so the stack can move when it grows.
+ */
+final class GDescriptor {
+    private GDescriptor() {
+    }
+
+    static final long GOID = 0;
+    static final long STATUS = 8;
+    static final long WAIT_REASON = 12;
+    static final long PREEMPT = 16;
+    static final long INDEX = 20;
+    static final long SCHEDLINK = 24;
+    static final long STACK_LO = 32;
+    static final long STACK_SIZE = 40;
+    static final long STACK_TOP = 48;
+    static final long TOP_FRAME = 56;
+    static final long RUNNING_SINCE = 64;
+    static final long WAIT_SINCE = 72;
+    static final long MID = 80;
+    static final long PARENT_GOID = 88;
+    static final long SIZE = 96;
+
+    static long goid(long d) {
+        return NativeMemory.getLong(d + GOID);
+    }
+
+    static int status(long d) {
+        return NativeMemory.getIntAcquire(d + STATUS);
+    }
+
+    static void setStatus(long d, int s) {
+        NativeMemory.putIntRelease(d + STATUS, s);
+    }
+
+    static boolean casStatus(long d, int from, int to) {
+        return NativeMemory.casInt(d + STATUS, from, to);
+    }
+
+    static long schedlink(long d) {
+        return NativeMemory.getLong(d + SCHEDLINK);
+    }
+
+    static void setSchedlink(long d, long ref) {
+        NativeMemory.putLong(d + SCHEDLINK, ref);
+    }
+}

@@ -1,0 +1,157 @@
+package dev.gort.sched;
+
+import java.util.concurrent.Callable;
+
+/**
+ * What a goroutine calls: start goroutines, yield, park, block in a syscall, lock to its thread.
+ * Every method finds the current M with {@code Thread.currentThread()} and must be called on a
+ * goroutine (else IllegalStateException).
+ */
+public final class Go {
+    private Go() {
+    }
+
+    /** Starts {@code fn} as a new goroutine (Go's {@code go fn()}); it runs next on this P. */
+    public static G go(Runnable fn) {
+        M mp = Scheduler.currentM();
+        return mp.sched.newproc(mp, fn);
+    }
+
+    /** The running goroutine. */
+    public static G current() {
+        G g = Scheduler.currentM().curg;
+        if (g == null) {
+            throw new IllegalStateException("no goroutine is running on this thread (scheduler code)");
+        }
+        return g;
+    }
+
+    /** The current goroutine's scheduler. */
+    public static Scheduler scheduler() {
+        return Scheduler.currentM().sched;
+    }
+
+    /** True if the calling thread runs a goroutine. */
+    public static boolean onGoroutine() {
+        return Thread.currentThread() instanceof M m && m.curg != null;
+    }
+
+    /** Yields the processor: the goroutine goes to the back of the global queue (Go's runtime.Gosched). */
+    public static void gosched() {
+        M mp = Scheduler.currentM();
+        mp.sched.gosched(mp, mp.curg, M.YIELD_GOSCHED);
+    }
+
+    /**
+     * A safepoint: if preemption was requested (sysmon, stop-the-world, {@link Scheduler#preempt}),
+     * yields to the back of the global queue. Cheap when not requested: long loops call it.
+     */
+    public static void poll() {
+        M mp = Scheduler.currentM();
+        G gp = mp.curg;
+        if (gp.preemptRequested()) {
+            mp.sched.gosched(mp, gp, M.YIELD_PREEMPTED);
+        }
+    }
+
+    static void safepoint(M mp, G gp) {
+        if (gp.preemptRequested()) {
+            mp.sched.gosched(mp, gp, M.YIELD_PREEMPTED);
+        }
+    }
+
+    /** Ends the current goroutine after unwinding its frames (Go's runtime.Goexit). */
+    public static void goexit() {
+        Scheduler.currentM();
+        throw G.GoexitSignal.INSTANCE;
+    }
+
+    /**
+     * Parks the current goroutine (Go's gopark). After it is WAITING, {@code commit(g, arg)} runs
+     * on the scheduler; if it returns false the goroutine resumes at once. Something must later
+     * call {@link #ready(G)} (or a hook must return it).
+     */
+    public static void park(ParkCommit commit, Object arg, WaitReason reason) {
+        M mp = Scheduler.currentM();
+        G gp = mp.curg;
+        mp.sched.gopark(mp, gp, commit, arg, reason);
+    }
+
+    /** Makes a parked goroutine runnable (Go's goready); callable from any thread. */
+    public static void ready(G g) {
+        g.sched.ready(g);
+    }
+
+    /**
+     * Runs a blocking call (Go's entersyscall/exitsyscall): the P is left for another M to take if
+     * the call blocks (after SchedConfig.syscallRetake, or when sysmon retakes it), so other
+     * goroutines keep running. When the call returns, the goroutine gets a P back or queues itself.
+     */
+    public static <T> T syscall(Callable<T> call) throws Exception {
+        M mp = Scheduler.currentM();
+        G gp = mp.curg;
+        Scheduler s = mp.sched;
+        safepoint(mp, gp);
+        s.entersyscall(mp, gp);
+        try {
+            return call.call();
+        } finally {
+            M now = Scheduler.currentM();
+            s.exitsyscall(now, gp);
+            safepoint(Scheduler.currentM(), gp);
+        }
+    }
+
+    /** {@link #syscall(Callable)} for a call without a result and without checked exceptions. */
+    public static void syscall(Runnable call) {
+        try {
+            syscall(() -> {
+                call.run();
+                return null;
+            });
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Wires the current goroutine to its M (Go's runtime.LockOSThread); calls nest. */
+    public static void lockOSThread() {
+        M mp = Scheduler.currentM();
+        G gp = mp.curg;
+        gp.lockedExt++;
+        gp.lockedm = mp;
+        mp.lockedg = gp;
+    }
+
+    /** Undoes one {@link #lockOSThread()}; extra calls are ignored as in Go. */
+    public static void unlockOSThread() {
+        M mp = Scheduler.currentM();
+        G gp = mp.curg;
+        if (gp.lockedExt == 0) {
+            return;
+        }
+        if (--gp.lockedExt == 0) {
+            gp.lockedm = null;
+            mp.lockedg = null;
+        }
+    }
+
+    /** Id of the M (thread) running the current goroutine. */
+    public static int mid() {
+        return Scheduler.currentM().mid;
+    }
+
+    /** Id of the current P, or -1 inside a syscall. */
+    public static int pid() {
+        P p = Scheduler.currentM().p;
+        return p == null ? -1 : p.id;
+    }
+
+    /** The current P's allocator cache, or null (no P, or none configured). */
+    public static Object mcache() {
+        P p = Scheduler.currentM().p;
+        return p == null ? null : p.mcache;
+    }
+}

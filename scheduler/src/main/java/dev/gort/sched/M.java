@@ -1,0 +1,75 @@
+package dev.gort.sched;
+
+/**
+ * A machine (Go's {@code m}): a platform thread that runs goroutines while it owns a P. Its
+ * {@link #run()} is the scheduling loop, Go's g0: it resumes a goroutine's continuation, and when
+ * the continuation yields it performs the action the goroutine asked for (park, requeue, exit).
+ * Because M is the Thread, {@code Thread.currentThread()} inside any goroutine gives the M, and
+ * from it the P and the mcache: two loads.
+ */
+final class M extends Thread {
+    // What g0 does after the running goroutine's continuation yields.
+    static final int YIELD_NONE = 0;
+    static final int YIELD_GOSCHED = 1;
+    static final int YIELD_PREEMPTED = 2;
+    static final int YIELD_PARK = 3;
+    static final int YIELD_EXITSYSCALL = 4;
+
+    final Scheduler sched;
+    final int mid;
+    /** The P it owns, or null. */
+    volatile P p;
+    /** The P handed to it by startm / startlockedm before waking it. */
+    volatile P nextp;
+    /** The P it had when it entered a syscall. */
+    P oldp;
+    /** The goroutine it runs, or null on g0. */
+    volatile G curg;
+    /** The goroutine locked to it, or null. */
+    volatile G lockedg;
+    volatile boolean spinning;
+    /** Parked on its note (idle, or waiting for its locked G). */
+    volatile boolean blocked;
+    /** Next in the idle-M list (sched lock). */
+    M link;
+    final Note park = new Note();
+
+    int yieldAction;
+    ParkCommit parkCommit;
+    Object parkArg;
+    /** runqget's inherit-time result. */
+    final boolean[] inheritTime = new boolean[1];
+    /** CPU this M is pinned to (GORT_AFFINITY), or -1. */
+    volatile int pinnedCpu = -1;
+    /** CPU it actually ran on right after pinning (sched_getcpu), or -1. */
+    volatile int cpuAfterPin = -1;
+    private long rand;
+
+    M(Scheduler sched, int mid) {
+        super(null, null, "gort-M" + mid, 0, false);
+        this.sched = sched;
+        this.mid = mid;
+        this.rand = 0x9E3779B97F4A7C15L * (mid + 1) ^ System.nanoTime();
+        setDaemon(true);
+    }
+
+    /** Go's cheaprand: xorshift64*. */
+    int fastrand() {
+        long x = rand;
+        x ^= x >>> 12;
+        x ^= x << 25;
+        x ^= x >>> 27;
+        rand = x;
+        return (int) ((x * 0x2545F4914F6CDD1DL) >>> 32);
+    }
+
+    /** Uniform in [0, n). */
+    int fastrandn(int n) {
+        return (int) (((fastrand() & 0xFFFFFFFFL) * n) >>> 32);
+    }
+
+    @Override
+    public void run() {
+        sched.mstart(this);
+    }
+}

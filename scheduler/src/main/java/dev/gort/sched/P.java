@@ -1,0 +1,98 @@
+package dev.gort.sched;
+
+import dev.gort.sys.LibC;
+import dev.gort.sys.NativeMemory;
+
+/**
+ * A processor (Go's {@code p}): the right to run goroutines. GOMAXPROCS of them exist; an M must
+ * own one to run Go code. The run queue and counters live in a native block ({@link PDescriptor});
+ * the Java object holds what other modules attach: the mcache (the allocator's per-P cache) and the
+ * timer heap.
+ */
+public final class P {
+    final Scheduler sched;
+    final int id;
+    /** 64-byte aligned address of the native block. */
+    final long base;
+    private final long raw;
+    /** The M owning it, or null. */
+    volatile M m;
+    /** Next in the idle list (guarded by the sched lock). */
+    P link;
+    /** The allocator's per-P cache (an {@code MCache} once the arena is wired in), or null. */
+    Object mcache;
+    final TimerHeap timers;
+    /** Scratch for runqputslow: half the ring plus the new G. */
+    final long[] batch = new long[PDescriptor.RUNQ_SIZE / 2 + 1];
+
+    P(Scheduler sched, int id) {
+        this.sched = sched;
+        this.id = id;
+        long bytes = PDescriptor.SIZE + 64;
+        raw = LibC.malloc(bytes);
+        if (raw == 0) {
+            throw new OutOfMemoryError("malloc(" + bytes + ") for P " + id + " failed");
+        }
+        NativeMemory.fill(raw, bytes, (byte) 0);
+        base = (raw + 63) & ~63L;
+        NativeMemory.putInt(base + PDescriptor.ID, id);
+        this.timers = new TimerHeap(this);
+    }
+
+    public int id() {
+        return id;
+    }
+
+    /** One of {@link PStatus}. */
+    public int status() {
+        return NativeMemory.getIntAcquire(base + PDescriptor.STATUS);
+    }
+
+    void setStatus(int s) {
+        NativeMemory.putIntRelease(base + PDescriptor.STATUS, s);
+    }
+
+    boolean casStatus(int from, int to) {
+        return NativeMemory.casInt(base + PDescriptor.STATUS, from, to);
+    }
+
+    /** The allocator's cache attached to this P (see SchedConfig.mcacheSource), or null. */
+    public Object mcache() {
+        return mcache;
+    }
+
+    public long schedtick() {
+        return NativeMemory.getLongVolatile(base + PDescriptor.SCHEDTICK);
+    }
+
+    public long syscalltick() {
+        return NativeMemory.getLongVolatile(base + PDescriptor.SYSCALLTICK);
+    }
+
+    /** System.nanoTime() when its M entered the current (or last) syscall. */
+    public long syscallwhen() {
+        return NativeMemory.getLongVolatile(base + PDescriptor.SYSCALLWHEN);
+    }
+
+    /** System.nanoTime() when the running goroutine's time slice began. */
+    public long schedwhen() {
+        return NativeMemory.getLongVolatile(base + PDescriptor.SCHEDWHEN);
+    }
+
+    /** Gs this P stole from others. */
+    public long steals() {
+        return NativeMemory.getLongVolatile(base + PDescriptor.STEALS);
+    }
+
+    public int runqsize() {
+        return RunQueue.size(base);
+    }
+
+    int gfreeCount() {
+        return (int) NativeMemory.getLong(base + PDescriptor.GFREE_COUNT);
+    }
+
+    void free() {
+        LibC.free(raw);
+    }
+}

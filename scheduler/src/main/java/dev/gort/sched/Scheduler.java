@@ -1,0 +1,1679 @@
+package dev.gort.sched;
+
+import dev.gort.sys.CpuAffinity;
+import dev.gort.sys.NativeMemory;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One G-M-P scheduler: GOMAXPROCS Ps, the Ms that run them, the global run queue, the free-G
+ * lists, stop-the-world, and the hooks other modules install. See the package documentation for
+ * the design; method names follow Go's {@code proc.go}.
+ *
+ * <p>Lock order: the sched lock ({@link #lock}) may be taken while holding a channel lock (goready
+ * never takes it on the fast path) but never the other way round; the free-G lock and timer-heap
+ * locks are leaves.
+ */
+public final class Scheduler implements AutoCloseable {
+    static final long FORCE_PREEMPT_NS = 10_000_000L;
+
+    final SchedConfig cfg;
+    final int gomaxprocs;
+    final P[] allp;
+    final GTable gtable = new GTable();
+    final long startNanos = System.nanoTime();
+
+    /** sched.lock: idle lists, global run queue, counters below. */
+    final RtLock lock = new RtLock();
+    private M midle;
+    int nmidle;
+    int nmidlelocked;
+    int mcount;
+    private final List<M> allm = new ArrayList<>();
+    private P pidle;
+    final AtomicInteger npidle = new AtomicInteger();
+    final AtomicInteger nmspinning = new AtomicInteger();
+    volatile boolean needspinning;
+
+    // Global run queue: G refs linked through the descriptors' schedlink (sched lock).
+    private long runqHead;
+    private long runqTail;
+    volatile int runqsize;
+
+    // Global free Gs (Go's sched.gFree), linked through schedlink.
+    private final RtLock gfreeLock = new RtLock();
+    private long gfreeHead;
+    private int gfreeCount;
+
+    final AtomicLong goidgen = new AtomicLong();
+    /** Goroutines started and not yet exited. */
+    final AtomicLong liveGs = new AtomicLong();
+    final AtomicLong spawned = new AtomicLong();
+
+    // Stop-the-world.
+    volatile boolean gcwaiting;
+    private int stopwait;
+    private final Note stopNote = new Note();
+    private final ReentrantLock worldLock = new ReentrantLock();
+
+    // The one M that may sleep for the next timer / block in netpoll.
+    private final AtomicBoolean polling = new AtomicBoolean();
+    private volatile long pollUntil;
+    private final Note pollNote = new Note();
+
+    volatile NetpollHook netpoll;
+    volatile GcHook gcHook;
+
+    // Syscalls.
+    final AtomicInteger nsyscall = new AtomicInteger();
+    private Thread retaker;
+    private final Note retakerNote = new Note();
+    private volatile boolean retakerIdle;
+    private Thread tracer;
+
+    // Lifecycle.
+    private final AtomicBoolean started = new AtomicBoolean();
+    volatile boolean exiting;
+    private final AtomicBoolean fatalOnce = new AtomicBoolean();
+    private volatile String fatalReport;
+    private volatile Throwable fatalCause;
+    private final Note exitNote = new Note();
+    private volatile G mainG;
+    private volatile boolean mainStarted;
+    private final BitSet allowedCpus;
+    private final AtomicBoolean affinityWarned = new AtomicBoolean();
+
+    private final NetpollHook.ReadyList readySink = this::netpollReady;
+    private long readyHead;
+    private long readyTail;
+    private final RtLock readyLock = new RtLock();
+
+    private Scheduler(SchedConfig cfg) {
+        this.cfg = cfg;
+        this.gomaxprocs = cfg.gomaxprocs;
+        this.allp = new P[gomaxprocs];
+        for (int i = 0; i < gomaxprocs; i++) {
+            allp[i] = new P(this, i);
+            if (cfg.mcacheSource != null) {
+                allp[i].mcache = cfg.mcacheSource.newCache();
+            }
+        }
+        BitSet allowed;
+        try {
+            allowed = CpuAffinity.mask();
+        } catch (RuntimeException e) {
+            allowed = new BitSet();
+        }
+        this.allowedCpus = allowed;
+        // Every P starts idle except P0, which the main goroutine's M takes.
+        lock.lock();
+        for (int i = gomaxprocs - 1; i >= 1; i--) {
+            pidleput(allp[i]);
+        }
+        lock.unlock();
+    }
+
+    /** A scheduler with the given settings; nothing runs until {@link #run}. */
+    public static Scheduler create(SchedConfig cfg) {
+        return new Scheduler(cfg);
+    }
+
+    public int gomaxprocs() {
+        return gomaxprocs;
+    }
+
+    public SchedConfig config() {
+        return cfg;
+    }
+
+    /** The Ps, for sysmon and the collector (index = P id). */
+    public P p(int id) {
+        return allp[id];
+    }
+
+    public void setNetpollHook(NetpollHook hook) {
+        this.netpoll = hook;
+    }
+
+    public void setGcHook(GcHook hook) {
+        this.gcHook = hook;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Lifecycle
+
+    /**
+     * Runs {@code main} as goroutine 1 and returns when it returns (other goroutines are abandoned,
+     * as when a Go program's main returns). Throws {@link FatalError} if the scheduler died of a
+     * fatal error under {@link FatalHandler#THROW}. A scheduler runs once.
+     */
+    public void run(Runnable main) {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("this scheduler already ran; create a new one");
+        }
+        P p0 = allp[0];
+        G g = newG(p0, main, 0);
+        mainG = g;
+        RunQueue.put(p0.base, g.ref, false, p0.batch, this::globrunqputbatch);
+        if (cfg.syscallRetakeNanos > 0) {
+            retaker = Thread.ofPlatform().daemon().name("gort-retake").start(this::retakeLoop);
+        }
+        if (cfg.schedtraceMillis > 0) {
+            tracer = Thread.ofPlatform().daemon().name("gort-schedtrace").start(this::traceLoop);
+        }
+        mainStarted = true;
+        startm(p0, false);
+        exitNote.sleep();
+        shutdown();
+        if (fatalReport != null) {
+            throw new FatalError(fatalReport, fatalCause);
+        }
+    }
+
+    /** Stops the scheduler: every M leaves its loop at its next scheduling point. */
+    void exit() {
+        lock.lock();
+        if (exiting) {
+            lock.unlock();
+            return;
+        }
+        exiting = true;
+        List<M> ms = new ArrayList<>(allm);
+        lock.unlock();
+        for (M m : ms) {
+            m.park.wakeup();
+        }
+        pollNote.wakeup();
+        NetpollHook np = netpoll;
+        if (np != null) {
+            np.wakeup();
+        }
+        stopNote.wakeup();
+        retakerNote.wakeup();
+        exitNote.wakeup();
+    }
+
+    private void shutdown() {
+        List<M> ms;
+        lock.lock();
+        ms = new ArrayList<>(allm);
+        lock.unlock();
+        boolean allJoined = true;
+        for (M m : ms) {
+            if (m == Thread.currentThread()) {
+                continue;
+            }
+            m.park.wakeup();
+            try {
+                m.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            allJoined &= !m.isAlive();
+        }
+        for (Thread t : new Thread[] {retaker, tracer}) {
+            if (t != null) {
+                LockSupport.unpark(t);
+                try {
+                    t.join(1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        if (allJoined) {
+            // Nothing can touch native scheduler memory any more.
+            for (int i = 0; i < gtable.count(); i++) {
+                ShadowStack.free(gtable.at(i));
+            }
+            gtable.free();
+            for (P p : allp) {
+                if (cfg.mcacheSource != null && p.mcache != null) {
+                    cfg.mcacheSource.releaseCache(p.mcache);
+                    p.mcache = null;
+                }
+                p.free();
+            }
+        }
+        // else: an M is still blocked in a syscall; its memory stays (it is the caller's to finish).
+    }
+
+    @Override
+    public void close() {
+        if (!started.get()) {
+            started.set(true);
+            exiting = true;
+            shutdown();
+        } else {
+            exit();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Fatal errors
+
+    void goroutinePanicked(G g, Throwable t) {
+        PanicHandler h = cfg.panicHandler;
+        if (h != null) {
+            try {
+                if (h.recover(g, t)) {
+                    return;
+                }
+            } catch (Throwable ignored) {
+                // a failing handler does not recover
+            }
+        }
+        fatal(Reports.panic(g, t), t);
+    }
+
+    /** Go's fatal error path: the report goes to the FatalHandler once, then the scheduler stops. */
+    void fatal(String report, Throwable cause) {
+        if (!fatalOnce.compareAndSet(false, true)) {
+            return;
+        }
+        fatalReport = report;
+        fatalCause = cause;
+        FatalHandler h = cfg.fatalHandler;
+        if (h != FatalHandler.THROW) {
+            h.fatal(report, 2);
+        }
+        exit();
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // M lifecycle and the scheduling loop (g0)
+
+    static M currentM() {
+        Thread t = Thread.currentThread();
+        if (t instanceof M m) {
+            return m;
+        }
+        throw new IllegalStateException("not running on a gort goroutine (current thread: " + t.getName()
+                + "); start goroutines with Scheduler.run / Go.go");
+    }
+
+    void mstart(M mp) {
+        int cpu = mp.pinnedCpu;
+        if (cpu >= 0) {
+            try {
+                CpuAffinity.pin(cpu);
+                mp.cpuAfterPin = CpuAffinity.currentCpu();
+            } catch (RuntimeException e) {
+                mp.pinnedCpu = -1;
+                if (affinityWarned.compareAndSet(false, true)) {
+                    System.err.println("gort: GORT_AFFINITY=" + cfg.affinity + ": cannot pin M" + mp.mid + " to CPU " + cpu
+                            + " (" + e.getMessage() + "); running unpinned");
+                }
+            }
+        }
+        try {
+            P np = mp.nextp;
+            mp.nextp = null;
+            if (np != null) {
+                acquirep(mp, np);
+            }
+            while (!exiting) {
+                if (mp.p == null) {
+                    stopm(mp);
+                    continue;
+                }
+                schedule(mp);
+            }
+        } catch (Throwable t) {
+            fatal("fatal error: scheduler failure on M" + mp.mid + ": " + t + "\n\n" + Reports.stack(t.getStackTrace()), t);
+        }
+    }
+
+    /** One round of the scheduler: find a goroutine and run it until it yields. */
+    private void schedule(M mp) {
+        G gp = findRunnable(mp);
+        if (gp == null) {
+            return; // exiting, or lost the P (gcstop): the loop decides
+        }
+        if (mp.spinning) {
+            resetspinning(mp);
+        }
+        M locked = gp.lockedm;
+        if (locked != null && locked != mp) {
+            startlockedm(mp, gp);
+            return;
+        }
+        execute(mp, gp, mp.inheritTime[0]);
+    }
+
+    /** Runs gp on mp (Go's execute + the g0 half of mcall: what happens after the yield). */
+    private void execute(M mp, G gp, boolean inheritTime) {
+        for (;;) {
+            P pp = mp.p;
+            mp.curg = gp;
+            gp.m = mp;
+            NativeMemory.putInt(gp.desc + GDescriptor.MID, mp.mid);
+            GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
+            if (!inheritTime) {
+                NativeMemory.putLongRelease(pp.base + PDescriptor.SCHEDTICK,
+                        NativeMemory.getLong(pp.base + PDescriptor.SCHEDTICK) + 1);
+                long now = System.nanoTime();
+                NativeMemory.putLongRelease(pp.base + PDescriptor.SCHEDWHEN, now);
+                NativeMemory.putLong(gp.desc + GDescriptor.RUNNING_SINCE, now);
+            }
+            gp.cont.run();
+            // Back on g0.
+            mp.curg = null;
+            NativeMemory.putInt(gp.desc + GDescriptor.MID, -1);
+            if (gp.cont.isDone()) {
+                goexit0(mp, gp);
+                return;
+            }
+            int action = mp.yieldAction;
+            mp.yieldAction = M.YIELD_NONE;
+            gp.m = null;
+            switch (action) {
+                case M.YIELD_GOSCHED, M.YIELD_PREEMPTED -> {
+                    GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
+                    lock.lock();
+                    globrunqput(gp.ref);
+                    lock.unlock();
+                    return;
+                }
+                case M.YIELD_PARK -> {
+                    ParkCommit c = mp.parkCommit;
+                    Object a = mp.parkArg;
+                    mp.parkCommit = null;
+                    mp.parkArg = null;
+                    GDescriptor.setStatus(gp.desc, GStatus.WAITING);
+                    if (c == null || c.commit(gp, a)) {
+                        return;
+                    }
+                    // commit refused: run it again at once, on the same time slice
+                    GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
+                    inheritTime = true;
+                }
+                case M.YIELD_EXITSYSCALL -> {
+                    // exitsyscall0: no P was free when the call returned.
+                    GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
+                    lock.lock();
+                    P np = gcwaiting ? null : pidleget();
+                    if (np == null) {
+                        globrunqput(gp.ref);
+                    }
+                    lock.unlock();
+                    if (np == null) {
+                        stopm(mp);
+                        return;
+                    }
+                    acquirep(mp, np);
+                    inheritTime = false;
+                }
+                default -> throw new IllegalStateException("goroutine " + gp.goid() + " yielded without an action");
+            }
+        }
+    }
+
+    /**
+     * Finds a runnable goroutine for mp, in Go's order; blocks (parking the M) until one exists.
+     * Returns null if the scheduler is exiting or mp lost its P to stop-the-world.
+     */
+    private G findRunnable(M mp) {
+        boolean[] inherit = mp.inheritTime;
+        top:
+        for (;;) {
+            if (exiting) {
+                return null;
+            }
+            P pp = mp.p;
+            if (pp == null) {
+                return null;
+            }
+            if (gcwaiting) {
+                gcstopm(mp);
+                return null;
+            }
+            long now = 0;
+            long nextTimer = pp.timers.nextWhen();
+            if (nextTimer != Long.MAX_VALUE) {
+                now = System.nanoTime();
+                if (nextTimer <= now) {
+                    pp.timers.runDue(now);
+                }
+            }
+            GcHook gch = gcHook;
+            if (gch != null) {
+                G w = gch.findRunnableGCWorker(pp, now == 0 ? System.nanoTime() : now);
+                if (w != null && readyForRun(w)) {
+                    inherit[0] = false;
+                    return w;
+                }
+            }
+            // Fairness: every 61st tick take one from the global queue first.
+            if (runqsize > 0 && NativeMemory.getLong(pp.base + PDescriptor.SCHEDTICK) % 61 == 0) {
+                lock.lock();
+                long ref = globrunqget(pp, 1);
+                lock.unlock();
+                if (ref != 0) {
+                    inherit[0] = false;
+                    return gtable.get(ref);
+                }
+            }
+            long ref = RunQueue.get(pp.base, inherit);
+            if (ref != 0) {
+                return gtable.get(ref);
+            }
+            if (runqsize != 0) {
+                lock.lock();
+                ref = globrunqget(pp, 0);
+                lock.unlock();
+                if (ref != 0) {
+                    inherit[0] = false;
+                    return gtable.get(ref);
+                }
+            }
+            NetpollHook np = netpoll;
+            if (np != null && !polling.get() && np.hasWaiters()) {
+                G g = pollNetwork(np, 0);
+                if (g != null) {
+                    inherit[0] = false;
+                    return g;
+                }
+            }
+            // Steal, if not too many Ms are spinning already.
+            if (mp.spinning || 2 * nmspinning.get() < gomaxprocs - npidle.get()) {
+                if (!mp.spinning) {
+                    mp.spinning = true;
+                    nmspinning.incrementAndGet();
+                }
+                ref = stealWork(mp, pp);
+                if (ref != 0) {
+                    inherit[0] = false;
+                    return gtable.get(ref);
+                }
+                if (!RunQueue.isEmpty(pp.base)) {
+                    continue top; // a stolen timer readied something onto our queue
+                }
+            }
+            if (gch != null) {
+                G w = gch.findIdleGCWorker(pp, System.nanoTime());
+                if (w != null && readyForRun(w)) {
+                    inherit[0] = false;
+                    return w;
+                }
+            }
+            // Nothing to do: release the P. Re-check the global queue under the lock first.
+            lock.lock();
+            if (gcwaiting || exiting) {
+                lock.unlock();
+                continue top;
+            }
+            if (runqsize != 0) {
+                ref = globrunqget(pp, 0);
+                lock.unlock();
+                inherit[0] = false;
+                return gtable.get(ref);
+            }
+            if (!mp.spinning && needspinning) {
+                needspinning = false;
+                mp.spinning = true;
+                nmspinning.incrementAndGet();
+                lock.unlock();
+                continue top;
+            }
+            releasep(mp);
+            pidleput(pp);
+            lock.unlock();
+            boolean wasSpinning = mp.spinning;
+            if (mp.spinning) {
+                mp.spinning = false;
+                if (nmspinning.decrementAndGet() < 0) {
+                    throw new IllegalStateException("findrunnable: negative nmspinning");
+                }
+                // The delicate dance: work submitted between our last look and the P release saw
+                // a spinning M and did not wake anyone. Look again.
+                for (P p2 : allp) {
+                    if (!RunQueue.isEmpty(p2.base)) {
+                        lock.lock();
+                        P np2 = pidleget();
+                        lock.unlock();
+                        if (np2 != null) {
+                            acquirep(mp, np2);
+                            mp.spinning = true;
+                            nmspinning.incrementAndGet();
+                            continue top;
+                        }
+                        break;
+                    }
+                }
+            }
+            // Sleep until the next timer or I/O, if nobody else does.
+            long until = earliestTimer();
+            boolean netWaiters = np != null && np.hasWaiters();
+            if ((netWaiters || until != Long.MAX_VALUE) && polling.compareAndSet(false, true)) {
+                pollUntil = until;
+                G g = null;
+                long delay = until == Long.MAX_VALUE ? -1 : Math.max(0, until - System.nanoTime());
+                if (netWaiters) {
+                    g = pollNetwork(np, delay);
+                } else if (delay != 0) {
+                    pollNote.sleep(delay);
+                    pollNote.clear();
+                }
+                pollUntil = 0;
+                polling.set(false);
+                lock.lock();
+                P np2 = exiting ? null : pidleget();
+                lock.unlock();
+                if (np2 == null) {
+                    if (g != null) {
+                        lock.lock();
+                        globrunqput(g.ref);
+                        lock.unlock();
+                        wakep();
+                    }
+                } else {
+                    acquirep(mp, np2);
+                    if (g != null) {
+                        inherit[0] = false;
+                        return g;
+                    }
+                    if (wasSpinning) {
+                        mp.spinning = true;
+                        nmspinning.incrementAndGet();
+                    }
+                    continue top;
+                }
+            } else if (until != Long.MAX_VALUE) {
+                wakeNetPoller(until);
+            }
+            stopm(mp);
+        }
+    }
+
+    /** The hook returned a parked G for this P: make it runnable. */
+    private static boolean readyForRun(G w) {
+        return GDescriptor.casStatus(w.desc, GStatus.WAITING, GStatus.RUNNABLE);
+    }
+
+    private long earliestTimer() {
+        long min = Long.MAX_VALUE;
+        for (P p : allp) {
+            min = Math.min(min, p.timers.nextWhen());
+        }
+        return min;
+    }
+
+    /** Steals from a random other P: 4 passes; timers and runnext only on the last (Go's stealWork). */
+    private long stealWork(M mp, P pp) {
+        int n = gomaxprocs;
+        if (n == 1) {
+            return 0;
+        }
+        for (int i = 0; i < 4; i++) {
+            boolean last = i == 3;
+            int start = mp.fastrandn(n);
+            for (int k = 0; k < n; k++) {
+                P p2 = allp[(start + k) % n];
+                if (p2 == pp) {
+                    continue;
+                }
+                if (last && p2.timers.nextWhen() <= System.nanoTime()) {
+                    if (p2.timers.runDue(System.nanoTime()) > 0 && !RunQueue.isEmpty(pp.base)) {
+                        return RunQueue.get(pp.base, mp.inheritTime);
+                    }
+                }
+                long ref = RunQueue.steal(pp.base, p2.base, last);
+                if (ref != 0) {
+                    return ref;
+                }
+            }
+        }
+        return 0;
+    }
+
+    private G pollNetwork(NetpollHook np, long timeout) {
+        np.poll(timeout, readySink);
+        readyLock.lock();
+        long head = readyHead;
+        readyHead = 0;
+        readyTail = 0;
+        readyLock.unlock();
+        if (head == 0) {
+            return null;
+        }
+        G first = gtable.get(head);
+        long rest = GDescriptor.schedlink(first.desc);
+        GDescriptor.setSchedlink(first.desc, 0);
+        if (rest != 0) {
+            injectglist(rest);
+        }
+        return first;
+    }
+
+    private void netpollReady(G g) {
+        if (!GDescriptor.casStatus(g.desc, GStatus.WAITING, GStatus.RUNNABLE)) {
+            throw new IllegalStateException("netpoll returned goroutine " + g.goid() + " in status " + GStatus.name(g.status())
+                    + "; only parked (waiting) goroutines can be made ready");
+        }
+        readyLock.lock();
+        GDescriptor.setSchedlink(g.desc, 0);
+        if (readyTail == 0) {
+            readyHead = g.ref;
+        } else {
+            GDescriptor.setSchedlink(gtable.get(readyTail).desc, g.ref);
+        }
+        readyTail = g.ref;
+        readyLock.unlock();
+    }
+
+    /** Puts a schedlink-linked list of runnable Gs on the global queue and wakes Ms for them. */
+    private void injectglist(long head) {
+        int n = 0;
+        lock.lock();
+        for (long ref = head; ref != 0;) {
+            long next = GDescriptor.schedlink(gtable.get(ref).desc);
+            globrunqput(ref);
+            ref = next;
+            n++;
+        }
+        lock.unlock();
+        for (int i = 0; i < n && npidle.get() > 0; i++) {
+            startm(null, false);
+        }
+    }
+
+    /** sysmon: polls the network without blocking and queues what is ready (Go's sysmon netpoll). */
+    public int injectNetpoll() {
+        NetpollHook np = netpoll;
+        if (np == null || !np.hasWaiters() || polling.get()) {
+            return 0;
+        }
+        G g = pollNetwork(np, 0);
+        if (g == null) {
+            return 0;
+        }
+        lock.lock();
+        globrunqput(g.ref);
+        lock.unlock();
+        wakep();
+        return 1;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Ms: start, stop, spin
+
+    private void resetspinning(M mp) {
+        mp.spinning = false;
+        if (nmspinning.decrementAndGet() < 0) {
+            throw new IllegalStateException("resetspinning: negative nmspinning");
+        }
+        // We found work: wake another spinner for the rest.
+        wakep();
+    }
+
+    /** Starts a spinning M on an idle P if there is one and nobody spins (Go's wakep). */
+    void wakep() {
+        if (npidle.get() == 0 || nmspinning.get() != 0 || !nmspinning.compareAndSet(0, 1)) {
+            return;
+        }
+        lock.lock();
+        P pp = exiting ? null : pidleget();
+        lock.unlock();
+        if (pp == null) {
+            nmspinning.decrementAndGet();
+            return;
+        }
+        startm(pp, true);
+    }
+
+    /** Runs pp (an idle P, or any idle P if null) on an idle or new M. */
+    private void startm(P pp, boolean spinning) {
+        lock.lock();
+        if (pp == null) {
+            pp = exiting ? null : pidleget();
+            if (pp == null) {
+                lock.unlock();
+                if (spinning) {
+                    nmspinning.decrementAndGet();
+                }
+                return;
+            }
+        }
+        M nmp = mget();
+        if (nmp == null) {
+            if (mcount >= cfg.maxThreads) {
+                int count = mcount;
+                lock.unlock();
+                fatal("runtime: program exceeds " + cfg.maxThreads + "-thread limit\nfatal error: thread exhaustion\n"
+                        + "(" + count + " Ms exist)\n", null);
+                return;
+            }
+            int id = mcount++;
+            nmp = new M(this, id);
+            allm.add(nmp);
+            lock.unlock();
+            nmp.spinning = spinning;
+            nmp.nextp = pp;
+            nmp.pinnedCpu = cfg.affinity.cpuFor(id, allowedCpus);
+            try {
+                nmp.start();
+            } catch (Throwable t) {
+                fatal("runtime: failed to create new OS thread (have " + (id + 1) + " already)\nfatal error: newosproc: "
+                        + t + "\n", t);
+            }
+            return;
+        }
+        lock.unlock();
+        nmp.spinning = spinning;
+        nmp.nextp = pp;
+        nmp.park.wakeup();
+    }
+
+    /** Parks mp on the idle list until startm hands it a P (Go's stopm). */
+    private void stopm(M mp) {
+        if (mp.p != null) {
+            throw new IllegalStateException("stopm holding P" + mp.p.id);
+        }
+        if (mp.spinning) {
+            mp.spinning = false;
+            nmspinning.decrementAndGet();
+        }
+        lock.lock();
+        if (exiting) {
+            lock.unlock();
+            return;
+        }
+        mp.link = midle;
+        midle = mp;
+        nmidle++;
+        boolean dead = checkdead();
+        lock.unlock();
+        if (dead) {
+            fatal(Reports.deadlock(this), null);
+        }
+        mp.blocked = true;
+        mp.park.sleep();
+        mp.park.clear();
+        mp.blocked = false;
+        if (exiting) {
+            return;
+        }
+        P np = mp.nextp;
+        mp.nextp = null;
+        if (np == null) {
+            throw new IllegalStateException("M" + mp.mid + " woken without a P");
+        }
+        acquirep(mp, np);
+    }
+
+    private M mget() {
+        M m = midle;
+        if (m != null) {
+            midle = m.link;
+            m.link = null;
+            nmidle--;
+        }
+        return m;
+    }
+
+    /** Hands pp, whose M is leaving it (syscall, lock wait), to whoever can use it (Go's handoffp). */
+    void handoffp(P pp) {
+        if (!RunQueue.isEmpty(pp.base) || runqsize != 0) {
+            startm(pp, false);
+            return;
+        }
+        if (nmspinning.get() + npidle.get() == 0 && nmspinning.compareAndSet(0, 1)) {
+            startm(pp, true);
+            return;
+        }
+        lock.lock();
+        if (gcwaiting) {
+            pp.setStatus(PStatus.GCSTOP);
+            if (--stopwait == 0) {
+                stopNote.wakeup();
+            }
+            lock.unlock();
+            return;
+        }
+        if (runqsize != 0) {
+            lock.unlock();
+            startm(pp, false);
+            return;
+        }
+        // The last running P, and nobody waits for timers or I/O: keep an M on it.
+        if (npidle.get() == gomaxprocs - 1 && !polling.get()
+                && (pp.timers.nextWhen() != Long.MAX_VALUE || (netpoll != null && netpoll.hasWaiters()))) {
+            lock.unlock();
+            startm(pp, false);
+            return;
+        }
+        pidleput(pp);
+        lock.unlock();
+        long when = pp.timers.nextWhen();
+        if (when != Long.MAX_VALUE) {
+            wakeNetPoller(when);
+        }
+    }
+
+    /** Hands mp's P to the M that gp is locked to, then parks mp (Go's startlockedm). */
+    private void startlockedm(M mp, G gp) {
+        M locked = gp.lockedm;
+        P pp = releasep(mp);
+        locked.nextp = pp;
+        locked.park.wakeup();
+        stopm(mp);
+    }
+
+    /**
+     * Runs on a locked (or pinned) goroutine's own M while it cannot run: gives the P away and sleeps
+     * until startlockedm hands a P back (Go's stoplockedm).
+     */
+    void stoplockedm(M mp) {
+        P pp = releasep(mp);
+        handoffp(pp);
+        lock.lock();
+        nmidlelocked++;
+        boolean dead = checkdead();
+        lock.unlock();
+        if (dead) {
+            fatal(Reports.deadlock(this), null);
+        }
+        mp.blocked = true;
+        mp.park.sleep();
+        mp.park.clear();
+        mp.blocked = false;
+        lock.lock();
+        nmidlelocked--;
+        lock.unlock();
+        if (exiting) {
+            throw G.GoexitSignal.INSTANCE;
+        }
+        P np = mp.nextp;
+        mp.nextp = null;
+        acquirep(mp, np);
+    }
+
+    /** Wakes the M sleeping for timers/I-O if {@code when} is earlier than its deadline, else wakes an M. */
+    void wakeNetPoller(long when) {
+        if (polling.get()) {
+            long pu = pollUntil;
+            if (pu == 0 || when < pu) {
+                NetpollHook np = netpoll;
+                if (np != null) {
+                    np.wakeup();
+                }
+                pollNote.wakeup();
+            }
+        } else {
+            wakep();
+        }
+    }
+
+    private void acquirep(M mp, P pp) {
+        if (pp.m != null) {
+            throw new IllegalStateException("acquirep: P" + pp.id + " already owned by M" + pp.m.mid);
+        }
+        mp.p = pp;
+        pp.m = mp;
+        pp.setStatus(PStatus.RUNNING);
+    }
+
+    private P releasep(M mp) {
+        P pp = mp.p;
+        mp.p = null;
+        pp.m = null;
+        pp.setStatus(PStatus.IDLE);
+        return pp;
+    }
+
+    /** Lock held. */
+    private void pidleput(P pp) {
+        if (!RunQueue.isEmpty(pp.base)) {
+            throw new IllegalStateException("pidleput: P" + pp.id + " has a non-empty run queue");
+        }
+        pp.setStatus(PStatus.IDLE);
+        pp.link = pidle;
+        pidle = pp;
+        npidle.incrementAndGet();
+    }
+
+    /** Lock held. */
+    private P pidleget() {
+        P pp = pidle;
+        if (pp != null) {
+            pidle = pp.link;
+            pp.link = null;
+            npidle.decrementAndGet();
+        }
+        return pp;
+    }
+
+    /**
+     * Lock held. Fatal if no M can run anything ever again (Go's checkdead): every M idle or locked
+     * and waiting, no timer pending, nobody waiting on I/O, yet goroutines exist.
+     */
+    private boolean checkdead() {
+        if (exiting || !mainStarted) {
+            return false;
+        }
+        int run = mcount - nmidle - nmidlelocked;
+        if (run > 0) {
+            return false;
+        }
+        if (nsyscall.get() > 0) {
+            return false;
+        }
+        NetpollHook np = netpoll;
+        if (np != null && np.hasWaiters()) {
+            return false;
+        }
+        for (P p : allp) {
+            if (p.timers.nextWhen() != Long.MAX_VALUE) {
+                return false;
+            }
+        }
+        return liveGs.get() > 0;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Global run queue (sched lock held)
+
+    void globrunqput(long ref) {
+        long d = gtable.get(ref).desc;
+        GDescriptor.setSchedlink(d, 0);
+        if (runqTail == 0) {
+            runqHead = ref;
+        } else {
+            GDescriptor.setSchedlink(gtable.get(runqTail).desc, ref);
+        }
+        runqTail = ref;
+        runqsize++;
+    }
+
+    /** runqputslow's overflow: takes the lock. */
+    private void globrunqputbatch(long[] batch, int n) {
+        for (int i = 0; i < n - 1; i++) {
+            GDescriptor.setSchedlink(gtable.get(batch[i]).desc, batch[i + 1]);
+        }
+        GDescriptor.setSchedlink(gtable.get(batch[n - 1]).desc, 0);
+        lock.lock();
+        if (runqTail == 0) {
+            runqHead = batch[0];
+        } else {
+            GDescriptor.setSchedlink(gtable.get(runqTail).desc, batch[0]);
+        }
+        runqTail = batch[n - 1];
+        runqsize += n;
+        lock.unlock();
+    }
+
+    private long globrunqpop() {
+        long ref = runqHead;
+        long d = gtable.get(ref).desc;
+        runqHead = GDescriptor.schedlink(d);
+        if (runqHead == 0) {
+            runqTail = 0;
+        }
+        GDescriptor.setSchedlink(d, 0);
+        runqsize--;
+        return ref;
+    }
+
+    /** Takes a batch from the global queue into pp's (empty enough) queue; returns one to run. */
+    private long globrunqget(P pp, int max) {
+        int size = runqsize;
+        if (size == 0) {
+            return 0;
+        }
+        int n = Math.min(size, size / gomaxprocs + 1);
+        if (max > 0 && n > max) {
+            n = max;
+        }
+        if (n > PDescriptor.RUNQ_SIZE / 2) {
+            n = PDescriptor.RUNQ_SIZE / 2;
+        }
+        long first = globrunqpop();
+        n--;
+        if (n > 0) {
+            long[] b = pp.batch;
+            for (int i = 0; i < n; i++) {
+                b[i] = globrunqpop();
+            }
+            if (!RunQueue.putBatchIfRoom(pp.base, b, n)) {
+                // The local queue had no room: give them back to the global queue.
+                for (int i = 0; i < n; i++) {
+                    globrunqput(b[i]);
+                }
+            }
+        }
+        return first;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Goroutine creation, exit, free lists
+
+    /** Go's newproc: a new runnable goroutine in runnext of mp's P. */
+    G newproc(M mp, Runnable fn) {
+        P pp = mp.p;
+        if (pp == null) {
+            throw new IllegalStateException("go: M" + mp.mid + " has no P (called inside a syscall?)");
+        }
+        G cur = mp.curg;
+        G g = newG(pp, fn, cur == null ? 0 : cur.goid());
+        RunQueue.put(pp.base, g.ref, true, pp.batch, this::globrunqputbatch);
+        if (mainStarted) {
+            wakep();
+        }
+        return g;
+    }
+
+    private G newG(P pp, Runnable fn, long parentGoid) {
+        if (fn == null) {
+            throw new NullPointerException("go: function is null");
+        }
+        G g = gfget(pp);
+        if (g == null) {
+            g = gtable.allocate(this);
+        }
+        long d = g.desc;
+        long goid = NativeMemory.getLong(pp.base + PDescriptor.GOIDCACHE);
+        if (goid == NativeMemory.getLong(pp.base + PDescriptor.GOIDCACHEEND)) {
+            // Go's goidcache: take a batch of 16 from the global counter.
+            goid = goidgen.addAndGet(16) - 15;
+            NativeMemory.putLong(pp.base + PDescriptor.GOIDCACHEEND, goid + 16);
+        }
+        NativeMemory.putLong(pp.base + PDescriptor.GOIDCACHE, goid + 1);
+        NativeMemory.putLong(d + GDescriptor.GOID, goid);
+        NativeMemory.putLong(d + GDescriptor.PARENT_GOID, parentGoid);
+        NativeMemory.putInt(d + GDescriptor.WAIT_REASON, 0);
+        NativeMemory.putInt(d + GDescriptor.PREEMPT, 0);
+        NativeMemory.putLong(d + GDescriptor.SCHEDLINK, 0);
+        NativeMemory.putInt(d + GDescriptor.MID, -1);
+        g.fn = fn;
+        g.cont = new G.GContinuation(g);
+        g.selectDone = 0;
+        g.param = null;
+        g.pinnedReason = null;
+        g.lockedm = null;
+        g.lockedExt = 0;
+        g.frameDepth = 0;
+        liveGs.incrementAndGet();
+        spawned.incrementAndGet();
+        GDescriptor.setStatus(d, GStatus.RUNNABLE);
+        return g;
+    }
+
+    private void goexit0(M mp, G gp) {
+        GDescriptor.setStatus(gp.desc, GStatus.DEAD);
+        gp.fn = null;
+        gp.cont = null;
+        gp.m = null;
+        gp.param = null;
+        if (gp.lockedm != null) {
+            gp.lockedm = null;
+            mp.lockedg = null;
+        }
+        gp.lockedExt = 0;
+        ShadowStack.reset(gp, cfg);
+        long live = liveGs.decrementAndGet();
+        if (gp == mainG) {
+            exit();
+            return;
+        }
+        gfput(mp.p, gp);
+        if (live < 0) {
+            throw new IllegalStateException("negative goroutine count");
+        }
+    }
+
+    /** Puts a dead G on pp's free list; a long list moves half to the global list (Go's gfput). */
+    private void gfput(P pp, G gp) {
+        long base = pp.base;
+        GDescriptor.setSchedlink(gp.desc, NativeMemory.getLong(base + PDescriptor.GFREE_HEAD));
+        NativeMemory.putLong(base + PDescriptor.GFREE_HEAD, gp.ref);
+        long n = NativeMemory.getLong(base + PDescriptor.GFREE_COUNT) + 1;
+        NativeMemory.putLong(base + PDescriptor.GFREE_COUNT, n);
+        if (n >= 64) {
+            gfreeLock.lock();
+            while (n >= 32) {
+                long ref = NativeMemory.getLong(base + PDescriptor.GFREE_HEAD);
+                long d = gtable.get(ref).desc;
+                NativeMemory.putLong(base + PDescriptor.GFREE_HEAD, GDescriptor.schedlink(d));
+                n--;
+                GDescriptor.setSchedlink(d, gfreeHead);
+                gfreeHead = ref;
+                gfreeCount++;
+            }
+            gfreeLock.unlock();
+            NativeMemory.putLong(base + PDescriptor.GFREE_COUNT, n);
+        }
+    }
+
+    /** Takes a free G from pp's list, refilling it with up to 32 from the global list (Go's gfget). */
+    private G gfget(P pp) {
+        long base = pp.base;
+        long n = NativeMemory.getLong(base + PDescriptor.GFREE_COUNT);
+        if (n == 0 && gfreeCount > 0) {
+            gfreeLock.lock();
+            while (n < 32 && gfreeHead != 0) {
+                long ref = gfreeHead;
+                long d = gtable.get(ref).desc;
+                gfreeHead = GDescriptor.schedlink(d);
+                gfreeCount--;
+                GDescriptor.setSchedlink(d, NativeMemory.getLong(base + PDescriptor.GFREE_HEAD));
+                NativeMemory.putLong(base + PDescriptor.GFREE_HEAD, ref);
+                n++;
+            }
+            gfreeLock.unlock();
+            NativeMemory.putLong(base + PDescriptor.GFREE_COUNT, n);
+        }
+        if (n == 0) {
+            return null;
+        }
+        long ref = NativeMemory.getLong(base + PDescriptor.GFREE_HEAD);
+        G g = gtable.get(ref);
+        NativeMemory.putLong(base + PDescriptor.GFREE_HEAD, GDescriptor.schedlink(g.desc));
+        NativeMemory.putLong(base + PDescriptor.GFREE_COUNT, n - 1);
+        GDescriptor.setSchedlink(g.desc, 0);
+        return g;
+    }
+
+    int globalFreeCount() {
+        return gfreeCount;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Park / ready / gosched (called on the goroutine, through Go)
+
+    /** Makes a parked goroutine runnable, in runnext of the current P (Go's goready/ready). */
+    void ready(G gp) {
+        if (!GDescriptor.casStatus(gp.desc, GStatus.WAITING, GStatus.RUNNABLE)) {
+            throw new IllegalStateException("goready: goroutine " + gp.goid() + " is " + GStatus.name(gp.status())
+                    + ", not waiting");
+        }
+        Thread t = Thread.currentThread();
+        if (t instanceof M mp && mp.sched == this) {
+            P pp = mp.p;
+            if (pp != null) {
+                RunQueue.put(pp.base, gp.ref, true, pp.batch, this::globrunqputbatch);
+                wakep();
+                return;
+            }
+        }
+        lock.lock();
+        globrunqput(gp.ref);
+        lock.unlock();
+        if (npidle.get() > 0) {
+            startm(null, false);
+        }
+    }
+
+    void gopark(M mp, G gp, ParkCommit commit, Object arg, WaitReason reason) {
+        gp.setWaitReason(reason);
+        if (gp.lockedm != null) {
+            parkLocked(mp, gp, commit, arg);
+            return;
+        }
+        mp.parkCommit = commit;
+        mp.parkArg = arg;
+        mp.yieldAction = M.YIELD_PARK;
+        if (!jdk.internal.vm.Continuation.yield(G.SCOPE)) {
+            // Pinned (a native frame or monitor on the stack): this G keeps its M.
+            mp.yieldAction = M.YIELD_NONE;
+            mp.parkCommit = null;
+            mp.parkArg = null;
+            gp.lockedm = mp;
+            mp.lockedg = gp;
+            try {
+                parkLocked(mp, gp, commit, arg);
+            } finally {
+                unlockTemp(gp);
+            }
+        }
+    }
+
+    private void unlockTemp(G gp) {
+        if (gp.lockedExt == 0) {
+            M m = gp.lockedm;
+            gp.lockedm = null;
+            if (m != null) {
+                m.lockedg = null;
+            }
+        }
+    }
+
+    /** Park for a G that must stay on its M: the M waits with it (stoplockedm). */
+    private void parkLocked(M mp, G gp, ParkCommit commit, Object arg) {
+        GDescriptor.setStatus(gp.desc, GStatus.WAITING);
+        if (commit != null && !commit.commit(gp, arg)) {
+            GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
+            return;
+        }
+        stoplockedm(mp);
+        resumeLocked(mp, gp);
+    }
+
+    private void resumeLocked(M mp, G gp) {
+        GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
+        P pp = mp.p;
+        NativeMemory.putLongRelease(pp.base + PDescriptor.SCHEDTICK, NativeMemory.getLong(pp.base + PDescriptor.SCHEDTICK) + 1);
+        NativeMemory.putLongRelease(pp.base + PDescriptor.SCHEDWHEN, System.nanoTime());
+    }
+
+    void gosched(M mp, G gp, int action) {
+        gp.setPreempt(false);
+        if (gp.lockedm != null) {
+            goschedLocked(mp, gp);
+            return;
+        }
+        mp.yieldAction = action;
+        if (!jdk.internal.vm.Continuation.yield(G.SCOPE)) {
+            mp.yieldAction = M.YIELD_NONE;
+            gp.lockedm = mp;
+            mp.lockedg = gp;
+            try {
+                goschedLocked(mp, gp);
+            } finally {
+                unlockTemp(gp);
+            }
+        }
+    }
+
+    private void goschedLocked(M mp, G gp) {
+        GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
+        lock.lock();
+        globrunqput(gp.ref);
+        lock.unlock();
+        stoplockedm(mp);
+        resumeLocked(mp, gp);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Syscalls
+
+    void entersyscall(M mp, G gp) {
+        P pp = mp.p;
+        NativeMemory.putLongRelease(pp.base + PDescriptor.SYSCALLWHEN, System.nanoTime());
+        GDescriptor.setStatus(gp.desc, GStatus.SYSCALL);
+        mp.oldp = pp;
+        mp.p = null;
+        pp.m = null;
+        nsyscall.incrementAndGet();
+        pp.setStatus(PStatus.SYSCALL);
+        if (gcwaiting) {
+            // A stop-the-world is waiting: give it this P now.
+            lock.lock();
+            if (gcwaiting && pp.casStatus(PStatus.SYSCALL, PStatus.GCSTOP)) {
+                if (--stopwait == 0) {
+                    stopNote.wakeup();
+                }
+            }
+            lock.unlock();
+        }
+        if (retakerIdle) {
+            retakerNote.wakeup();
+        }
+    }
+
+    void exitsyscall(M mp, G gp) {
+        nsyscall.decrementAndGet();
+        P pp = mp.oldp;
+        mp.oldp = null;
+        if (pp != null && pp.status() == PStatus.SYSCALL && pp.casStatus(PStatus.SYSCALL, PStatus.RUNNING)) {
+            // Fast path: our P was not retaken.
+            mp.p = pp;
+            pp.m = mp;
+            NativeMemory.putLongRelease(pp.base + PDescriptor.SYSCALLTICK, NativeMemory.getLong(pp.base + PDescriptor.SYSCALLTICK) + 1);
+            GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
+            return;
+        }
+        if (!gcwaiting) {
+            lock.lock();
+            P np = gcwaiting || exiting ? null : pidleget();
+            lock.unlock();
+            if (np != null) {
+                acquirep(mp, np);
+                GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
+                return;
+            }
+        }
+        // Slow path: queue the G and let this M go idle.
+        if (gp.lockedm != null) {
+            exitsyscallLocked(mp, gp);
+            return;
+        }
+        mp.yieldAction = M.YIELD_EXITSYSCALL;
+        if (!jdk.internal.vm.Continuation.yield(G.SCOPE)) {
+            mp.yieldAction = M.YIELD_NONE;
+            gp.lockedm = mp;
+            mp.lockedg = gp;
+            try {
+                exitsyscallLocked(mp, gp);
+            } finally {
+                unlockTemp(gp);
+            }
+        }
+    }
+
+    private void exitsyscallLocked(M mp, G gp) {
+        GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
+        lock.lock();
+        globrunqput(gp.ref);
+        nmidlelocked++;
+        boolean dead = checkdead();
+        lock.unlock();
+        if (npidle.get() > 0) {
+            startm(null, false);
+        }
+        if (dead) {
+            fatal(Reports.deadlock(this), null);
+        }
+        mp.blocked = true;
+        mp.park.sleep();
+        mp.park.clear();
+        mp.blocked = false;
+        lock.lock();
+        nmidlelocked--;
+        lock.unlock();
+        if (exiting) {
+            throw G.GoexitSignal.INSTANCE;
+        }
+        P np = mp.nextp;
+        mp.nextp = null;
+        acquirep(mp, np);
+        resumeLocked(mp, gp);
+    }
+
+    /**
+     * Retakes P {@code id} from an M blocked in a syscall and hands it to another M (Go's retake for
+     * {@code _Psyscall}). Unless {@code force}, leaves it if there is nothing for it to do (empty
+     * queues, another M spinning or a P idle) and the call is younger than 10 ms, as Go does.
+     * Returns whether it was taken. For sysmon; the built-in retaker uses it too.
+     */
+    public boolean retake(int id, boolean force) {
+        P pp = allp[id];
+        if (pp.status() != PStatus.SYSCALL) {
+            return false;
+        }
+        if (!force && RunQueue.isEmpty(pp.base) && runqsize == 0 && nmspinning.get() + npidle.get() > 0
+                && System.nanoTime() - pp.syscallwhen() < FORCE_PREEMPT_NS) {
+            return false;
+        }
+        if (!pp.casStatus(PStatus.SYSCALL, PStatus.IDLE)) {
+            return false;
+        }
+        NativeMemory.putLongRelease(pp.base + PDescriptor.SYSCALLTICK, NativeMemory.getLong(pp.base + PDescriptor.SYSCALLTICK) + 1);
+        handoffp(pp);
+        return true;
+    }
+
+    private void retakeLoop() {
+        long threshold = cfg.syscallRetakeNanos;
+        long tick = Math.max(20_000, threshold / 2);
+        while (!exiting) {
+            if (nsyscall.get() == 0) {
+                retakerIdle = true;
+                if (nsyscall.get() == 0 && !exiting) {
+                    retakerNote.sleep(100_000_000L);
+                }
+                retakerNote.clear();
+                retakerIdle = false;
+                continue;
+            }
+            LockSupport.parkNanos(tick);
+            long now = System.nanoTime();
+            for (P pp : allp) {
+                if (pp.status() == PStatus.SYSCALL && now - pp.syscallwhen() >= threshold) {
+                    retake(pp.id, false);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Preemption and stop-the-world
+
+    /** Asks the goroutine running on P {@code id} to yield at its next safepoint (Go's preemptone). */
+    public boolean preempt(int id) {
+        P pp = allp[id];
+        M mp = pp.m;
+        if (mp == null || pp.status() != PStatus.RUNNING) {
+            return false;
+        }
+        G gp = mp.curg;
+        if (gp == null) {
+            return false;
+        }
+        gp.setPreempt(true);
+        return true;
+    }
+
+    /** Asks a goroutine to yield at its next safepoint. */
+    public void preempt(G g) {
+        g.setPreempt(true);
+    }
+
+    private void preemptall() {
+        for (int i = 0; i < gomaxprocs; i++) {
+            preempt(i);
+        }
+    }
+
+    /**
+     * Stops every P at a safepoint (Go's stopTheWorld). Idle Ps and Ps in syscalls are taken at once;
+     * running goroutines are asked to yield and their Ms stop at the next scheduling point. Called
+     * from a goroutine, its own P counts as stopped and it keeps running; callable from any other
+     * thread too. Goroutines that never reach a safepoint delay it (preemption is cooperative).
+     */
+    public void stopTheWorld(String reason) {
+        worldLock.lock();
+        Thread t = Thread.currentThread();
+        P own = t instanceof M mp && mp.sched == this ? mp.p : null;
+        lock.lock();
+        stopwait = gomaxprocs;
+        gcwaiting = true;
+        stopNote.clear();
+        preemptall();
+        if (own != null) {
+            own.setStatus(PStatus.GCSTOP);
+            stopwait--;
+        }
+        for (P p : allp) {
+            if (p.status() == PStatus.SYSCALL && p.casStatus(PStatus.SYSCALL, PStatus.GCSTOP)) {
+                stopwait--;
+            }
+        }
+        P p;
+        while ((p = pidleget()) != null) {
+            p.setStatus(PStatus.GCSTOP);
+            stopwait--;
+        }
+        boolean wait = stopwait > 0;
+        lock.unlock();
+        while (wait && !exiting) {
+            if (stopNote.sleep(100_000)) {
+                break;
+            }
+            preemptall();
+            lock.lock();
+            wait = stopwait > 0;
+            lock.unlock();
+        }
+        stwReason = reason;
+    }
+
+    private volatile String stwReason;
+
+    /** Restarts the world stopped by {@link #stopTheWorld}; must be called by the same thread. */
+    public void startTheWorld() {
+        if (!worldLock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("startTheWorld without stopTheWorld on this thread");
+        }
+        Thread t = Thread.currentThread();
+        P own = t instanceof M mp && mp.sched == this ? mp.p : null;
+        List<P> toStart = new ArrayList<>();
+        lock.lock();
+        gcwaiting = false;
+        stwReason = null;
+        for (P p : allp) {
+            if (p == own) {
+                p.setStatus(PStatus.RUNNING);
+            } else if (p.status() == PStatus.GCSTOP) {
+                if (RunQueue.isEmpty(p.base)) {
+                    pidleput(p);
+                } else {
+                    p.setStatus(PStatus.IDLE);
+                    toStart.add(p);
+                }
+            }
+        }
+        lock.unlock();
+        for (P p : toStart) {
+            startm(p, false);
+        }
+        wakep();
+        worldLock.unlock();
+    }
+
+    /** True while a stop-the-world is in effect or pending. */
+    public boolean worldStopping() {
+        return gcwaiting;
+    }
+
+    /** On g0: mp gives its P to the pending stop-the-world and parks (Go's gcstopm). */
+    private void gcstopm(M mp) {
+        if (mp.spinning) {
+            mp.spinning = false;
+            nmspinning.decrementAndGet();
+        }
+        P pp = releasep(mp);
+        lock.lock();
+        pp.setStatus(PStatus.GCSTOP);
+        if (--stopwait == 0) {
+            stopNote.wakeup();
+        }
+        lock.unlock();
+        stopm(mp);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Timers
+
+    void addTimer(Timer t, long when, long period) {
+        t.when = when;
+        t.period = period;
+        Thread th = Thread.currentThread();
+        P pp = th instanceof M mp && mp.sched == this && mp.p != null ? mp.p : allp[0];
+        pp.timers.add(t);
+        if (pp.timers.nextWhen() == when) {
+            wakeNetPoller(when);
+        }
+    }
+
+    boolean stopTimer(Timer t) {
+        for (int tries = 0; tries < 3; tries++) {
+            P pp = t.pp;
+            if (pp == null) {
+                return false;
+            }
+            if (pp.timers.remove(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Observability (schedtrace, sysmon)
+
+    /** Go's SCHED line (and with {@code detailed}, the per-P, per-M and per-G lines). */
+    public String schedtrace(boolean detailed) {
+        return Reports.schedtrace(this, detailed);
+    }
+
+    private void traceLoop() {
+        long period = cfg.schedtraceMillis * 1_000_000L;
+        long next = System.nanoTime() + period;
+        while (!exiting) {
+            LockSupport.parkNanos(next - System.nanoTime());
+            if (exiting) {
+                break;
+            }
+            if (System.nanoTime() >= next) {
+                System.err.print(schedtrace(cfg.scheddetail));
+                System.err.flush();
+                next += period;
+            }
+        }
+    }
+
+    List<M> allmSnapshot() {
+        lock.lock();
+        try {
+            return new ArrayList<>(allm);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Threads (Ms) created so far. */
+    public int threads() {
+        return mcount;
+    }
+
+    public int idleThreads() {
+        return nmidle;
+    }
+
+    public int idleProcs() {
+        return npidle.get();
+    }
+
+    public int spinningThreads() {
+        return nmspinning.get();
+    }
+
+    public int globalRunqueueSize() {
+        return runqsize;
+    }
+
+    /** Goroutines started and not finished. */
+    public long goroutines() {
+        return liveGs.get();
+    }
+
+    /** Goroutines ever started. */
+    public long goroutinesStarted() {
+        return spawned.get();
+    }
+
+    /** Gs stolen between Ps so far. */
+    public long steals() {
+        long n = 0;
+        for (P p : allp) {
+            n += p.steals();
+        }
+        return n;
+    }
+
+    /** CPUs the Ms were pinned to (index = M id, -1 = unpinned), and where each ran right after. */
+    public int[][] pinnedCpus() {
+        List<M> ms = allmSnapshot();
+        int[][] r = new int[ms.size()][2];
+        for (int i = 0; i < ms.size(); i++) {
+            r[i][0] = ms.get(i).pinnedCpu;
+            r[i][1] = ms.get(i).cpuAfterPin;
+        }
+        return r;
+    }
+
+    String stwReason() {
+        return stwReason;
+    }
+
+    int stopwait() {
+        return stopwait;
+    }
+}

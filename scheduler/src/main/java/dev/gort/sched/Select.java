@@ -1,0 +1,280 @@
+package dev.gort.sched;
+
+/**
+ * Go's {@code select} over any mix of send and receive cases (Go's selectgo). Build the cases once,
+ * then call {@link #select()} (blocks) or {@link #selectOrDefault()} (Go's {@code default}: returns
+ * -1 if no case is ready). Among ready cases one is chosen uniformly at random. A {@code null}
+ * channel is a nil channel: its case is never ready. A Select object may be reused with
+ * {@link #clear()}; it is not thread-safe (one goroutine uses it).
+ *
+ * <pre>
+ * Select s = new Select().recv(in).send(out, v);
+ * switch (s.select()) {
+ *     case 0 -> use(s.value(), s.ok());
+ *     case 1 -> sent();
+ * }
+ * </pre>
+ *
+ * <p>Steps (as in Go): a random poll order and a lock order by channel id; lock every channel;
+ * pass 1 takes the first ready case in poll order; otherwise (blocking) pass 2 queues a sudog on
+ * every channel and parks, the channels unlocked only after the goroutine is parked; the first peer
+ * to win the goroutine's selectDone CAS completes its case and readies it; pass 3 relocks and
+ * removes the other sudogs.
+ */
+public final class Select {
+    static final ParkCommit UNLOCK_ALL = (g, arg) -> {
+        ((Select) arg).unlockAll();
+        return true;
+    };
+
+    private Chan<?>[] chans = new Chan<?>[4];
+    private Object[] values = new Object[4];
+    private boolean[] isSend = new boolean[4];
+    private int[] pollorder = new int[4];
+    private int[] lockorder = new int[4];
+    private int n;
+    private int norder;
+    private Object recvValue;
+    private boolean recvOk;
+
+    /** Adds a receive case (index = number of cases before it). */
+    public Select recv(Chan<?> c) {
+        return add(c, null, false);
+    }
+
+    /** Adds a send case of {@code v}. */
+    public <T> Select send(Chan<T> c, T v) {
+        return add(c, v, true);
+    }
+
+    private Select add(Chan<?> c, Object v, boolean send) {
+        if (n == chans.length) {
+            int m = n * 2;
+            chans = java.util.Arrays.copyOf(chans, m);
+            values = java.util.Arrays.copyOf(values, m);
+            isSend = java.util.Arrays.copyOf(isSend, m);
+            pollorder = new int[m];
+            lockorder = new int[m];
+        }
+        chans[n] = c;
+        values[n] = v;
+        isSend[n] = send;
+        n++;
+        return this;
+    }
+
+    /** Replaces the value of send case {@code i} (reuse without rebuilding). */
+    public Select setSendValue(int i, Object v) {
+        if (i < 0 || i >= n || !isSend[i]) {
+            throw new IllegalArgumentException("case " + i + " is not a send case (cases: " + n + ")");
+        }
+        values[i] = v;
+        return this;
+    }
+
+    /** Removes all cases. */
+    public Select clear() {
+        java.util.Arrays.fill(chans, 0, n, null);
+        java.util.Arrays.fill(values, 0, n, null);
+        n = 0;
+        recvValue = null;
+        return this;
+    }
+
+    public int cases() {
+        return n;
+    }
+
+    /** The value received by the chosen receive case (null if closed). */
+    public Object value() {
+        return recvValue;
+    }
+
+    /** Go's ok of the chosen receive case: false if the channel was closed. */
+    public boolean ok() {
+        return recvOk;
+    }
+
+    /** Blocks until a case can proceed, runs it, returns its index. */
+    public int select() {
+        return selectgo(true);
+    }
+
+    /** Runs a ready case and returns its index, or returns -1 (the default case) if none is ready. */
+    public int selectOrDefault() {
+        return selectgo(false);
+    }
+
+    private int selectgo(boolean block) {
+        M mp = Scheduler.currentM();
+        G gp = mp.curg;
+        Go.safepoint(mp, gp);
+        recvValue = null;
+        recvOk = false;
+        // Random poll order over the non-nil cases (Go's inside-out shuffle).
+        norder = 0;
+        for (int i = 0; i < n; i++) {
+            if (chans[i] == null) {
+                continue;
+            }
+            int j = mp.fastrandn(norder + 1);
+            pollorder[norder] = pollorder[j];
+            pollorder[j] = i;
+            norder++;
+        }
+        if (norder == 0) {
+            if (!block) {
+                return -1;
+            }
+            mp.sched.gopark(mp, gp, null, null, n == 0 ? WaitReason.SELECT_NO_CASES : WaitReason.SELECT);
+            throw new IllegalStateException("unreachable: a select with no ready case was woken");
+        }
+        // Lock order: by channel id (insertion sort; selects are small).
+        for (int k = 0; k < norder; k++) {
+            int c = pollorder[k];
+            long id = chans[c].id;
+            int j = k;
+            while (j > 0 && chans[lockorder[j - 1]].id > id) {
+                lockorder[j] = lockorder[j - 1];
+                j--;
+            }
+            lockorder[j] = c;
+        }
+        lockAll();
+
+        // Pass 1: a case that can proceed now.
+        for (int k = 0; k < norder; k++) {
+            int i = pollorder[k];
+            Chan<?> c = chans[i];
+            if (isSend[i]) {
+                if (c.closed) {
+                    unlockAll();
+                    throw new GoPanic("send on closed channel");
+                }
+                Sudog sg = c.recvq.dequeue();
+                if (sg != null) {
+                    sg.elem = values[i];
+                    sg.success = true;
+                    sg.g.param = sg;
+                    unlockAll();
+                    mp.sched.ready(sg.g);
+                    return i;
+                }
+                if (c.qcount < c.cap()) {
+                    c.bufPut(values[i]);
+                    unlockAll();
+                    return i;
+                }
+            } else {
+                Sudog sg = c.sendq.dequeue();
+                if (sg != null) {
+                    recvValue = c.takeFromSender(sg);
+                    recvOk = true;
+                    unlockAll();
+                    mp.sched.ready(sg.g);
+                    return i;
+                }
+                if (c.qcount > 0) {
+                    recvValue = c.bufTake();
+                    recvOk = true;
+                    unlockAll();
+                    return i;
+                }
+                if (c.closed) {
+                    unlockAll();
+                    return i;
+                }
+            }
+        }
+        if (!block) {
+            unlockAll();
+            return -1;
+        }
+
+        // Pass 2: wait on every channel.
+        gp.param = null;
+        gp.selectDone = 0;
+        Sudog list = null;
+        Sudog tail = null;
+        for (int k = 0; k < norder; k++) {
+            int i = lockorder[k];
+            Chan<?> c = chans[i];
+            Sudog sg = gp.acquireSudog();
+            sg.g = gp;
+            sg.c = c;
+            sg.isSelect = true;
+            sg.success = false;
+            sg.caseIndex = i;
+            sg.elem = isSend[i] ? values[i] : null;
+            if (tail == null) {
+                list = sg;
+            } else {
+                tail.waitlink = sg;
+            }
+            tail = sg;
+            if (isSend[i]) {
+                c.sendq.enqueue(sg);
+            } else {
+                c.recvq.enqueue(sg);
+            }
+        }
+        mp.sched.gopark(mp, gp, UNLOCK_ALL, this, WaitReason.SELECT);
+
+        // Pass 3: woken by the case in gp.param; dequeue the others.
+        lockAll();
+        Sudog winner = gp.param;
+        gp.param = null;
+        for (Sudog sg = list; sg != null;) {
+            Sudog next = sg.waitlink;
+            if (sg != winner) {
+                if (isSend[sg.caseIndex]) {
+                    sg.c.sendq.remove(sg);
+                } else {
+                    sg.c.recvq.remove(sg);
+                }
+            }
+            sg = next;
+        }
+        unlockAll();
+        if (winner == null) {
+            throw new IllegalStateException("select woken without a case (goroutine " + gp.goid() + ")");
+        }
+        int casi = winner.caseIndex;
+        boolean success = winner.success;
+        if (!isSend[casi]) {
+            recvValue = winner.elem;
+            recvOk = success;
+        }
+        for (Sudog sg = list; sg != null;) {
+            Sudog next = sg.waitlink;
+            gp.releaseSudog(sg);
+            sg = next;
+        }
+        if (isSend[casi] && !success) {
+            throw new GoPanic("send on closed channel");
+        }
+        return casi;
+    }
+
+    private void lockAll() {
+        Chan<?> prev = null;
+        for (int k = 0; k < norder; k++) {
+            Chan<?> c = chans[lockorder[k]];
+            if (c != prev) {
+                c.lock.lock();
+                prev = c;
+            }
+        }
+    }
+
+    void unlockAll() {
+        Chan<?> prev = null;
+        for (int k = norder - 1; k >= 0; k--) {
+            Chan<?> c = chans[lockorder[k]];
+            if (c != prev) {
+                c.lock.unlock();
+                prev = c;
+            }
+        }
+    }
+}

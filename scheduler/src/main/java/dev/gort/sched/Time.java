@@ -1,0 +1,133 @@
+package dev.gort.sched;
+
+import java.time.Duration;
+
+/**
+ * Go's time functions on the per-P timer heaps: {@link #sleep}, {@link #after}, {@link #newTimer},
+ * {@link #newTicker}, {@link #afterFunc}. Times are System.nanoTime() values; channel timers send
+ * the nanoTime at which they fired.
+ */
+public final class Time {
+    private Time() {
+    }
+
+    private static final TimerFunc GOREADY = (arg, now) -> {
+        G g = (G) arg;
+        g.sched.ready(g);
+    };
+
+    private static final ParkCommit ADD_TIMER = (g, arg) -> {
+        Timer t = (Timer) arg;
+        g.sched.addTimer(t, t.when, 0);
+        return true;
+    };
+
+    @SuppressWarnings("unchecked")
+    private static final TimerFunc SEND_TIME = (arg, now) -> ((Chan<Long>) arg).offer(now);
+
+    private static final TimerFunc GO_FUNC = (arg, now) -> {
+        M mp = (M) Thread.currentThread();
+        mp.sched.newproc(mp, (Runnable) arg);
+    };
+
+    /** Parks the current goroutine for at least {@code d} (Go's time.Sleep). */
+    public static void sleep(Duration d) {
+        sleepNanos(d.toNanos());
+    }
+
+    public static void sleepNanos(long nanos) {
+        M mp = Scheduler.currentM();
+        G gp = mp.curg;
+        Go.safepoint(mp, gp);
+        if (nanos <= 0) {
+            return;
+        }
+        Timer t = gp.sleepTimer;
+        if (t == null) {
+            t = new Timer(GOREADY, gp);
+            gp.sleepTimer = t;
+        }
+        long now = System.nanoTime();
+        t.when = now + nanos < now ? Long.MAX_VALUE - 1 : now + nanos;
+        mp.sched.gopark(mp, gp, ADD_TIMER, t, WaitReason.SLEEP);
+    }
+
+    /** A channel that receives the fire time once after {@code d} (Go's time.After). */
+    public static Chan<Long> after(Duration d) {
+        return newTimer(d).c();
+    }
+
+    /** A one-shot timer with a channel of capacity 1 (Go's time.NewTimer). */
+    public static GoTimer newTimer(Duration d) {
+        Chan<Long> c = new Chan<>(1);
+        GoTimer t = new GoTimer(new Timer(SEND_TIME, c), c, 0);
+        t.start(d.toNanos());
+        return t;
+    }
+
+    /** A periodic timer; a tick is dropped if the previous one was not received (Go's time.NewTicker). */
+    public static GoTimer newTicker(Duration d) {
+        long period = d.toNanos();
+        if (period <= 0) {
+            throw new IllegalArgumentException("non-positive interval for newTicker: " + d);
+        }
+        Chan<Long> c = new Chan<>(1);
+        GoTimer t = new GoTimer(new Timer(SEND_TIME, c), c, period);
+        t.start(period);
+        return t;
+    }
+
+    /** Runs {@code f} in its own goroutine after {@code d} (Go's time.AfterFunc). */
+    public static GoTimer afterFunc(Duration d, Runnable f) {
+        GoTimer t = new GoTimer(new Timer(GO_FUNC, f), null, 0);
+        t.start(d.toNanos());
+        return t;
+    }
+
+    /** Package-level timer with a custom function (tests, other runtime parts). */
+    static Timer startTimer(TimerFunc f, Object arg, long delayNanos, long period) {
+        Timer t = new Timer(f, arg);
+        M mp = Scheduler.currentM();
+        long now = System.nanoTime();
+        mp.sched.addTimer(t, now + Math.max(0, delayNanos), period);
+        return t;
+    }
+
+    /** A timer handle (Go's *time.Timer / *time.Ticker). */
+    public static final class GoTimer {
+        private final Timer t;
+        private final Chan<Long> c;
+        private final long period;
+        private final Scheduler sched;
+
+        GoTimer(Timer t, Chan<Long> c, long period) {
+            this.t = t;
+            this.c = c;
+            this.period = period;
+            this.sched = Scheduler.currentM().sched;
+        }
+
+        void start(long delay) {
+            long now = System.nanoTime();
+            long when = delay <= 0 ? now : now + delay;
+            sched.addTimer(t, when, period);
+        }
+
+        /** The channel the timer sends on (null for afterFunc timers). */
+        public Chan<Long> c() {
+            return c;
+        }
+
+        /** Stops it; true if that prevented a firing (Go's Stop). */
+        public boolean stop() {
+            return sched.stopTimer(t);
+        }
+
+        /** Restarts it to fire after {@code d}; true if it was active. */
+        public boolean reset(Duration d) {
+            boolean active = sched.stopTimer(t);
+            start(d.toNanos());
+            return active;
+        }
+    }
+}

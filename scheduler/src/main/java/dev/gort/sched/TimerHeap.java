@@ -1,0 +1,179 @@
+package dev.gort.sched;
+
+/**
+ * A P's timers (Go's {@code p.timers}): a binary min-heap on (when, seq) under its own lock, since
+ * other Ms run a P's due timers while stealing. {@link #nextWhen()} is readable without the lock.
+ * Stopped timers are removed at once (not lazily), so a non-empty heap always means a real pending
+ * timer: the deadlock detector relies on that.
+ */
+final class TimerHeap {
+    final RtLock lock = new RtLock();
+    private final P owner;
+    private Timer[] heap = new Timer[16];
+    private int size;
+    private long seq;
+    /** when of the earliest timer, Long.MAX_VALUE if none. */
+    private volatile long next = Long.MAX_VALUE;
+
+    TimerHeap(P owner) {
+        this.owner = owner;
+    }
+
+    long nextWhen() {
+        return next;
+    }
+
+    int size() {
+        return size;
+    }
+
+    void add(Timer t) {
+        lock.lock();
+        try {
+            if (t.pp != null) {
+                throw new IllegalStateException("timer already in a heap");
+            }
+            t.pp = owner;
+            t.seq = seq++;
+            push(t);
+            next = heap[0].when;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes t if it is in this heap; returns whether it was. */
+    boolean remove(Timer t) {
+        lock.lock();
+        try {
+            if (t.pp != owner || t.heapIndex < 0) {
+                return false;
+            }
+            removeAt(t.heapIndex);
+            next = size == 0 ? Long.MAX_VALUE : heap[0].when;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Runs every timer due at {@code now}, earliest first; a periodic one goes back in the heap
+     * before its function runs. Functions run without the lock held. Returns the number fired.
+     */
+    int runDue(long now) {
+        if (next > now) {
+            return 0;
+        }
+        int fired = 0;
+        for (;;) {
+            Timer t;
+            lock.lock();
+            try {
+                if (size == 0 || heap[0].when > now) {
+                    next = size == 0 ? Long.MAX_VALUE : heap[0].when;
+                    return fired;
+                }
+                t = heap[0];
+                removeAt(0);
+                if (t.period > 0) {
+                    long behind = now - t.when;
+                    t.when += t.period * (1 + behind / t.period);
+                    t.pp = owner;
+                    t.seq = seq++;
+                    push(t);
+                }
+                next = size == 0 ? Long.MAX_VALUE : heap[0].when;
+            } finally {
+                lock.unlock();
+            }
+            t.f.fire(t.arg, now);
+            fired++;
+        }
+    }
+
+    // --- heap mechanics (lock held) ---
+
+    private static boolean less(Timer a, Timer b) {
+        return a.when < b.when || (a.when == b.when && a.seq < b.seq);
+    }
+
+    private void push(Timer t) {
+        if (size == heap.length) {
+            heap = java.util.Arrays.copyOf(heap, size * 2);
+        }
+        heap[size] = t;
+        t.heapIndex = size;
+        siftUp(size++);
+    }
+
+    private void removeAt(int i) {
+        Timer t = heap[i];
+        int last = --size;
+        if (i != last) {
+            heap[i] = heap[last];
+            heap[i].heapIndex = i;
+            heap[last] = null;
+            siftDown(i);
+            siftUp(i);
+        } else {
+            heap[last] = null;
+        }
+        t.heapIndex = -1;
+        t.pp = null;
+    }
+
+    private void siftUp(int i) {
+        Timer t = heap[i];
+        while (i > 0) {
+            int parent = (i - 1) >>> 1;
+            Timer p = heap[parent];
+            if (!less(t, p)) {
+                break;
+            }
+            heap[i] = p;
+            p.heapIndex = i;
+            i = parent;
+        }
+        heap[i] = t;
+        t.heapIndex = i;
+    }
+
+    private void siftDown(int i) {
+        Timer t = heap[i];
+        for (;;) {
+            int c = 2 * i + 1;
+            if (c >= size) {
+                break;
+            }
+            if (c + 1 < size && less(heap[c + 1], heap[c])) {
+                c++;
+            }
+            if (!less(heap[c], t)) {
+                break;
+            }
+            heap[i] = heap[c];
+            heap[i].heapIndex = i;
+            i = c;
+        }
+        heap[i] = t;
+        t.heapIndex = i;
+    }
+
+    /** Slow check for tests: heap order and back-pointers. */
+    void verify() {
+        lock.lock();
+        try {
+            for (int i = 0; i < size; i++) {
+                if (heap[i].heapIndex != i || heap[i].pp != owner) {
+                    throw new IllegalStateException("timer heap index broken at " + i);
+                }
+                if (i > 0 && less(heap[i], heap[(i - 1) / 2])) {
+                    throw new IllegalStateException("timer heap order broken at " + i);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.gort.sched;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+@Timeout(120)
+class SchedulerTest {
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void millionGoroutinesCompleteWithExactCounts(int procs) {
+        int n = Integer.getInteger("gort.stress.goroutines", 1_000_000);
+        AtomicLong sum = new AtomicLong();
+        AtomicLong count = new AtomicLong();
+        long[] goidMax = new long[1];
+        Scheduler s = SchedTesting.run(procs, () -> {
+            Chan<Boolean> done = new Chan<>();
+            for (int i = 0; i < n; i++) {
+                final int v = i;
+                Go.go(() -> {
+                    sum.addAndGet(v);
+                    if (count.incrementAndGet() == n) {
+                        done.send(true);
+                    }
+                });
+            }
+            done.recv();
+            goidMax[0] = Go.current().goid();
+        });
+        assertEquals(n, count.get());
+        assertEquals((long) n * (n - 1) / 2, sum.get());
+        assertEquals(1, goidMax[0], "main goroutine is goid 1");
+        assertEquals(n + 1, s.goroutinesStarted());
+    }
+
+    @Test
+    void tenThousandChildrenOverflowToTheGlobalQueue() {
+        int n = 10_000;
+        AtomicLong ran = new AtomicLong();
+        int[] maxGlobal = new int[1];
+        SchedTesting.run(1, () -> {
+            Scheduler s = Go.scheduler();
+            Chan<Boolean> done = new Chan<>();
+            for (int i = 0; i < n; i++) {
+                Go.go(() -> {
+                    if (ran.incrementAndGet() == n) {
+                        done.send(true);
+                    }
+                });
+                maxGlobal[0] = Math.max(maxGlobal[0], s.globalRunqueueSize());
+            }
+            done.recv();
+        });
+        assertEquals(n, ran.get());
+        // 10,000 children from one goroutine at GOMAXPROCS=1: runnext + 256 local, the rest spill in 129s.
+        assertTrue(maxGlobal[0] >= n - 257 - 129, "global queue peaked at " + maxGlobal[0]);
+    }
+
+    @Test
+    void stealingHappensWithTwoPs() {
+        int n = 20_000;
+        AtomicLong ran = new AtomicLong();
+        Scheduler s = SchedTesting.run(2, () -> {
+            Chan<Boolean> done = new Chan<>();
+            for (int i = 0; i < n; i++) {
+                Go.go(() -> {
+                    long x = 0;
+                    for (int k = 0; k < 2000; k++) {
+                        x += k * 31L;
+                    }
+                    if (x == 42) {
+                        System.out.println();
+                    }
+                    if (ran.incrementAndGet() == n) {
+                        done.send(true);
+                    }
+                });
+            }
+            done.recv();
+        });
+        assertEquals(n, ran.get());
+        assertTrue(s.steals() > 0, "no G was stolen between the 2 Ps");
+    }
+
+    @Test
+    void goschedInterleavesAtOneP() {
+        StringBuilder sb = new StringBuilder();
+        SchedTesting.run(1, () -> {
+            Chan<Boolean> done = new Chan<>(2);
+            for (String name : new String[] {"a", "b"}) {
+                Go.go(() -> {
+                    for (int i = 0; i < 3; i++) {
+                        sb.append(name);
+                        Go.gosched();
+                    }
+                    done.send(true);
+                });
+            }
+            done.recv();
+            done.recv();
+        });
+        // b was created last, so it sits in runnext and runs first (Go's order); then they alternate.
+        assertEquals("bababa", sb.toString());
+    }
+
+    @Test
+    void deadGsAreReused() {
+        Scheduler s = SchedTesting.run(1, () -> {
+            for (int round = 0; round < 50; round++) {
+                Chan<Boolean> done = new Chan<>(10);
+                for (int i = 0; i < 10; i++) {
+                    Go.go(() -> done.send(true));
+                }
+                for (int i = 0; i < 10; i++) {
+                    done.recv();
+                }
+            }
+        });
+        assertEquals(501, s.goroutinesStarted());
+        assertTrue(s.gtable.count() < 30, "G objects allocated: " + s.gtable.count());
+    }
+}
