@@ -1,0 +1,305 @@
+package dev.gort.sync;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * A set of temporary objects that may be individually saved and retrieved (Go 1.13+'s sync.Pool).
+ *
+ * <h2>Structure</h2>
+ * Per P a {@code Local}: a private slot only that P touches, and a shared {@link PoolChain} that
+ * the owning P pushes and pops at the head while other Ps steal from the tail. Plus, per pool, a
+ * victim array: the locals of the previous GC cycle.
+ *
+ * <h2>Paths</h2>
+ * {@link #put}: private slot if empty, else push on the own shared chain.
+ * {@link #get}: private slot; own shared head; steal from every other P's shared tail (starting
+ * after the own P); the victim's own private slot, then every victim shared tail; finally
+ * {@code New}. Callers on no P (plain threads, or before the runtime starts) use one extra local
+ * guarded by a lock and the same steal order.
+ *
+ * <h2>Cycles</h2>
+ * {@link #cleanupAll()} runs at the start of each GC cycle with the world stopped (Go's
+ * poolCleanup, installed into the collector by the runtime): old victims are dropped, current
+ * locals become victims. An unused object therefore survives one GC and is dropped at the second;
+ * a pool nobody used for two cycles leaves the registry and its objects become garbage.
+ *
+ * <p>Alternatives rejected: Go &lt;= 1.12's mutex-guarded shared slice cleared on every GC
+ * (latency spikes after each GC refill everything, issue 22950); a ThreadLocal per carrier thread
+ * (goroutines move between Ms, and Ms can be many more than Ps).
+ */
+public final class Pool<T> {
+    /** One P's part of the pool. Padded by neighbouring allocation only; Go pads to 128 bytes. */
+    static final class Local<T> {
+        T privateValue;
+        final PoolChain<T> shared = new PoolChain<>();
+    }
+
+    private static final Object REGISTRY_LOCK = new Object();
+    private static List<Pool<?>> allPools = new ArrayList<>();
+    private static List<Pool<?>> oldPools = new ArrayList<>();
+
+    private final Supplier<? extends T> newValue;
+    private volatile Local<T>[] locals;   // index = P id; null until first use in this cycle
+    private volatile Local<T>[] victims;  // the previous cycle's locals, or null
+    private final Local<T> external = new Local<>(); // for callers on no P, under externalLock
+    private final ReentrantLock externalLock = new ReentrantLock();
+    private Local<T> externalVictim;       // under externalLock
+    private volatile boolean registered;   // in allPools this cycle (written under REGISTRY_LOCK)
+
+    /** A pool whose {@link #get} returns {@code newValue.get()} when empty ({@code newValue} may be null: get returns null). */
+    public Pool(Supplier<? extends T> newValue) {
+        this.newValue = newValue;
+    }
+
+    /** A pool without New: {@link #get} returns null when empty. */
+    public Pool() {
+        this(null);
+    }
+
+    /** Adds {@code x} to the pool; null is ignored (as Go's Put(nil)). */
+    public void put(T x) {
+        if (x == null) {
+            return;
+        }
+        int pid = Procs.source().currentP();
+        if (pid < 0) {
+            ensureRegistered();
+            externalLock.lock();
+            try {
+                if (external.privateValue == null) {
+                    external.privateValue = x;
+                } else {
+                    external.shared.pushHead(x);
+                }
+            } finally {
+                externalLock.unlock();
+            }
+            return;
+        }
+        Local<T> l = local(pid);
+        if (l.privateValue == null) {
+            l.privateValue = x;
+        } else {
+            l.shared.pushHead(x);
+        }
+    }
+
+    /**
+     * Takes an object from the pool, or returns New's result (null without New). The caller must
+     * not assume any relation between what it put and what it gets.
+     */
+    public T get() {
+        int pid = Procs.source().currentP();
+        T x;
+        if (pid < 0) {
+            x = getExternal();
+        } else {
+            Local<T> l = local(pid);
+            x = l.privateValue;
+            l.privateValue = null;
+            if (x == null) {
+                x = l.shared.popHead();
+                if (x == null) {
+                    x = getSlow(pid);
+                }
+            }
+        }
+        if (x == null && newValue != null) {
+            x = newValue.get();
+        }
+        return x;
+    }
+
+    private T getExternal() {
+        ensureRegistered();
+        externalLock.lock();
+        try {
+            T x = external.privateValue;
+            external.privateValue = null;
+            if (x == null) {
+                x = external.shared.popHead();
+            }
+            if (x != null) {
+                return x;
+            }
+            x = steal(locals, -1);
+            if (x != null) {
+                return x;
+            }
+            Local<T> ev = externalVictim;
+            if (ev != null) {
+                x = ev.privateValue;
+                ev.privateValue = null;
+                if (x == null) {
+                    x = ev.shared.popTail();
+                }
+                if (x != null) {
+                    return x;
+                }
+            }
+            return steal(victims, -1);
+        } finally {
+            externalLock.unlock();
+        }
+    }
+
+    private T getSlow(int pid) {
+        T x = steal(locals, pid);
+        if (x != null) {
+            return x;
+        }
+        x = stealExternal(external);
+        if (x != null) {
+            return x;
+        }
+        Local<T>[] vs = victims;
+        if (vs != null && pid < vs.length && vs[pid] != null) {
+            Local<T> v = vs[pid];
+            x = v.privateValue;
+            v.privateValue = null;
+            if (x != null) {
+                return x;
+            }
+        }
+        x = steal(vs, pid);
+        if (x != null) {
+            return x;
+        }
+        externalLock.lock();
+        try {
+            Local<T> ev = externalVictim;
+            return ev == null ? null : ev.shared.popTail();
+        } finally {
+            externalLock.unlock();
+        }
+    }
+
+    private T stealExternal(Local<T> l) {
+        return l.shared.popTail();
+    }
+
+    /** popTail over every local of {@code ls} except {@code pid}'s, starting at pid + 1. */
+    private static <T> T steal(Local<T>[] ls, int pid) {
+        if (ls == null) {
+            return null;
+        }
+        int n = ls.length;
+        for (int i = 0; i < n; i++) {
+            int j = pid < 0 ? i : (pid + 1 + i) % n;
+            if (j == pid) {
+                continue;
+            }
+            Local<T> l = ls[j];
+            if (l != null) {
+                T x = l.shared.popTail();
+                if (x != null) {
+                    return x;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** P {@code pid}'s local, creating the array (and registering the pool for cleanup) on first use in a cycle. */
+    private Local<T> local(int pid) {
+        Local<T>[] ls = locals;
+        if (ls != null && pid < ls.length) {
+            Local<T> l = ls[pid];
+            if (l != null) {
+                return l;
+            }
+        }
+        return localSlow(pid);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Local<T> localSlow(int pid) {
+        synchronized (REGISTRY_LOCK) {
+            Local<T>[] ls = locals;
+            registerLocked();
+            int size = Math.max(Math.max(Procs.source().count(), pid + 1), ls == null ? 0 : ls.length);
+            if (ls == null || ls.length < size) {
+                Local<T>[] grown = new Local[size];
+                if (ls != null) {
+                    System.arraycopy(ls, 0, grown, 0, ls.length);
+                }
+                ls = grown;
+            }
+            if (ls[pid] == null) {
+                ls[pid] = new Local<>();
+            }
+            locals = ls; // volatile publish: the new Local is visible to stealers
+            return ls[pid];
+        }
+    }
+
+    private void ensureRegistered() {
+        if (!registered) {
+            synchronized (REGISTRY_LOCK) {
+                registerLocked();
+            }
+        }
+    }
+
+    private void registerLocked() {
+        if (!registered) {
+            allPools.add(this);
+            registered = true;
+        }
+    }
+
+    /**
+     * Go's poolCleanup: called at the start of every GC cycle with the world stopped (no goroutine
+     * is inside a pool operation). Drops victims, moves locals to victims.
+     */
+    public static void cleanupAll() {
+        synchronized (REGISTRY_LOCK) {
+            for (Pool<?> p : oldPools) {
+                p.victims = null;
+                p.dropExternalVictim();
+            }
+            for (Pool<?> p : allPools) {
+                p.moveToVictim();
+                p.registered = false;
+            }
+            oldPools = allPools;
+            allPools = new ArrayList<>();
+        }
+    }
+
+    private void dropExternalVictim() {
+        externalLock.lock();
+        try {
+            externalVictim = null;
+        } finally {
+            externalLock.unlock();
+        }
+    }
+
+    private void moveToVictim() {
+        victims = locals;
+        locals = null;
+        externalLock.lock();
+        try {
+            Local<T> moved = new Local<>();
+            moved.privateValue = external.privateValue;
+            external.privateValue = null;
+            for (T x; (x = external.shared.popTail()) != null; ) {
+                moved.shared.pushHead(x);
+            }
+            externalVictim = moved;
+        } finally {
+            externalLock.unlock();
+        }
+    }
+
+    /** Pools registered for cleanup now (for tests: a pool unused for two cycles is gone). */
+    static int registeredPools() {
+        synchronized (REGISTRY_LOCK) {
+            return allPools.size() + oldPools.size();
+        }
+    }
+}
