@@ -1,0 +1,100 @@
+/*
+ * gort_sys.h: every C function, constant and struct gort's native bindings (dev.gort.sys) use.
+ *
+ * Nothing compiles this into gort: the bindings are hand-written Java (LibC, OsConstants, Errno,
+ * Timespec, Rusage, CpuSet) with the same names, because jextract cannot be installed on the
+ * build machines. This header is their contract:
+ *
+ *   - native-bindings/jextract.sh runs jextract on it where jextract is installed, so the
+ *     hand-written bindings can be diffed against generated ones.
+ *   - HeaderConformanceTest compiles a C probe that includes this header with the system C
+ *     compiler. A prototype below that disagrees with the system headers is a compile error
+ *     ("conflicting types for ..."), so the signatures are checked too. The probe prints every
+ *     constant listed between the GORT-CONSTANTS markers, every errno name, and sizeof/offsetof
+ *     of every struct member, and the test compares each with the Java side, naming the symbol
+ *     that differs. The test also fails when a constant listed here has no Java counterpart or
+ *     a function listed here has no LibC method of the same name.
+ *
+ * Adding a binding (e.g. the netpoller's epoll, eventfd and socket calls):
+ *   1. add the system #include and the prototype below (under #if defined(__linux__) when
+ *      Linux-only), copied from the man page with the parameter names;
+ *   2. add the constant names to the GORT-CONSTANTS list;
+ *   3. add the Java side: a LibC method of the same name, the values in a constants record,
+ *      a struct descriptor class with a StructLayout whose member names are the C names;
+ *   4. register the record and the layouts in HeaderConformanceTest.probe() (one line each;
+ *      e.g. probe.struct("struct epoll_event", EpollEvent.LAYOUT) checks sizeof and every
+ *      member's offsetof and size, so packed structs such as x86_64's epoll_event are covered).
+ */
+#ifndef GORT_SYS_H
+#define GORT_SYS_H
+
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* sched_getcpu, cpu_set_t, gettid, RUSAGE_THREAD, MADV_* beyond POSIX */
+#endif
+
+#include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
+/* ---- memory: the OsMemory state machine (PosixOsMemory) ---- */
+void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
+int munmap(void *addr, size_t length);
+int mprotect(void *addr, size_t len, int prot);
+int madvise(void *addr, size_t length, int advice);
+int mincore(void *addr, size_t length, unsigned char *vec);
+
+/* ---- system facts, clocks, resource usage (SysInfo, CpuClock) ---- */
+long sysconf(int name);
+int clock_gettime(clockid_t clockid, struct timespec *tp);
+int getrusage(int who, struct rusage *usage);
+pid_t getpid(void);
+char *strerror(int errnum);
+
+/* ---- scratch memory and benchmark peers ---- */
+void *malloc(size_t size);
+void free(void *ptr);
+
+/* ---- threads and CPUs (CpuAffinity) ---- */
+#if defined(__linux__)
+int sched_setaffinity(pid_t pid, size_t cpusetsize, const cpu_set_t *mask);
+int sched_getaffinity(pid_t pid, size_t cpusetsize, cpu_set_t *mask);
+int sched_getcpu(void);
+pid_t gettid(void);
+#endif
+#if defined(__APPLE__)
+int pthread_threadid_np(pthread_t thread, uint64_t *thread_id);
+#endif
+
+/*
+ * Structs (Java descriptors with StructLayout; layouts checked member by member):
+ *   struct timespec  -> Timespec     struct timeval -> Rusage.TIMEVAL
+ *   struct rusage    -> Rusage       cpu_set_t      -> CpuSet (Linux)
+ *
+ * Constants (values per OS in OsConstants.LINUX / OsConstants.MACOS; a constant an OS lacks is
+ * OsConstants.ABSENT there, and the probe checks that the header does not define it either).
+ * One name per word, between the markers; errno names come from Errno's tables.
+ *
+ * GORT-CONSTANTS-BEGIN
+ *   PROT_NONE PROT_READ PROT_WRITE PROT_EXEC
+ *   MAP_SHARED MAP_PRIVATE MAP_FIXED MAP_ANONYMOUS MAP_NORESERVE
+ *   MADV_NORMAL MADV_DONTNEED MADV_FREE MADV_HUGEPAGE MADV_NOHUGEPAGE MADV_FREE_REUSABLE MADV_FREE_REUSE
+ *   _SC_PAGESIZE _SC_NPROCESSORS_CONF _SC_NPROCESSORS_ONLN
+ *   CLOCK_REALTIME CLOCK_MONOTONIC CLOCK_PROCESS_CPUTIME_ID CLOCK_THREAD_CPUTIME_ID
+ *   RUSAGE_SELF RUSAGE_THREAD
+ *   CPU_SETSIZE
+ * GORT-CONSTANTS-END
+ */
+
+#endif /* GORT_SYS_H */
