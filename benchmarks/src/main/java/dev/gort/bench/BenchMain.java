@@ -1,0 +1,137 @@
+package dev.gort.bench;
+
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.NoBenchmarksException;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.CommandLineOptionException;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * {@code ./gort bench [regex] [--quick] [jmh options]}: runs JMH benchmarks, writes JMH's JSON to
+ * {@code <results dir>/<timestamp>.json} and prints a markdown table with a ratio column (see
+ * {@link BenchTable} for the baseline rule).
+ *
+ * <p>Arguments: the results directory (the launcher passes benchmarks/results), then in any
+ * order: {@code --quick}; a regex selecting benchmarks (a bare word before the first JMH option,
+ * matched against fully qualified benchmark names as JMH does; default: all); any JMH command
+ * line options ({@code -p size=1024}, {@code -prof gc}, {@code -f 2}, ...), which win over the
+ * defaults below.
+ *
+ * <p>Budgets (the machines are shared, so modest): default 1 fork, 3 warmup and 5 measurement
+ * iterations of 1 s; {@code --quick} 1 fork, 2 warmup and 3 measurement iterations of 1 s. Every
+ * fork gets gort's two JVM flags.
+ */
+public final class BenchMain {
+    private BenchMain() {
+    }
+
+    /** The flags every gort JVM needs (the launcher and Surefire pass the same). */
+    static final String[] GORT_JVM_FLAGS = {"--enable-native-access=ALL-UNNAMED", "--add-exports",
+        "java.base/jdk.internal.vm=ALL-UNNAMED"};
+
+    public static void main(String[] args) throws IOException, RunnerException, CommandLineOptionException {
+        if (args.length == 0) {
+            System.err.println("usage: BenchMain <results dir> [regex] [--quick] [jmh options]   (./gort bench passes the dir)");
+            System.exit(2);
+        }
+        Path resultsDir = Path.of(args[0]);
+        boolean quick = false;
+        String regex = null;
+        List<String> jmhArgs = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--quick")) {
+                quick = true;
+            } else if (a.equals("-h") || a.equals("--help")) {
+                System.out.println("usage: ./gort bench [regex] [--quick] [jmh options]\n"
+                        + "  regex     selects benchmarks by fully qualified name (default: all)\n"
+                        + "  --quick   1 fork, 2 warmup + 3 measurement iterations of 1 s\n"
+                        + "  jmh options as for JMH's own main (e.g. -p size=1024 -prof gc -f 2); JMH's list follows.\n");
+                new CommandLineOptions("-h").showHelp();
+                return;
+            } else if (regex == null && jmhArgs.isEmpty() && !a.startsWith("-")) {
+                regex = a;
+            } else {
+                jmhArgs.add(a);
+            }
+        }
+
+        CommandLineOptions cli;
+        try {
+            cli = new CommandLineOptions(jmhArgs.toArray(String[]::new));
+        } catch (CommandLineOptionException e) {
+            System.err.println("gort bench: bad JMH option: " + e.getMessage() + " (./gort bench --help lists them)");
+            System.exit(2);
+            return;
+        }
+
+        Files.createDirectories(resultsDir);
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path json = resultsDir.resolve(stamp + ".json").toAbsolutePath();
+
+        ChainedOptionsBuilder opts = new OptionsBuilder().parent(cli)
+                .resultFormat(ResultFormatType.JSON)
+                .result(json.toString())
+                .jvmArgsPrepend(GORT_JVM_FLAGS);
+        if (regex != null) {
+            opts.include(regex);
+        } else if (cli.getIncludes().isEmpty()) {
+            opts.include("dev\\.gort\\.bench\\..*");
+        }
+        // Defaults only where the command line did not choose.
+        if (!cli.getForkCount().hasValue()) {
+            opts.forks(1);
+        }
+        if (!cli.getWarmupIterations().hasValue()) {
+            opts.warmupIterations(quick ? 2 : 3);
+        }
+        if (!cli.getMeasurementIterations().hasValue()) {
+            opts.measurementIterations(quick ? 3 : 5);
+        }
+        if (!cli.getWarmupTime().hasValue()) {
+            opts.warmupTime(TimeValue.seconds(1));
+        }
+        if (!cli.getMeasurementTime().hasValue()) {
+            opts.measurementTime(TimeValue.seconds(1));
+        }
+
+        Runner runner = new Runner(opts.build());
+        if (cli.shouldList() || cli.shouldListWithParams()) {
+            if (cli.shouldListWithParams()) {
+                runner.listWithParams(cli);
+            } else {
+                runner.list();
+            }
+            return;
+        }
+        Collection<RunResult> results;
+        try {
+            results = runner.run();
+        } catch (NoBenchmarksException e) {
+            System.err.println("gort bench: no benchmark matches " + (regex == null ? "the includes" : "'" + regex + "'")
+                    + "; ./gort bench -l lists them");
+            System.exit(1);
+            return;
+        }
+        System.out.println();
+        System.out.println("JMH JSON: " + json);
+        System.out.println("JVM: " + Runtime.version() + " (" + System.getProperty("java.vendor") + "), "
+                + Runtime.getRuntime().availableProcessors() + " CPUs" + (quick ? ", --quick budget" : ""));
+        System.out.println();
+        System.out.print(BenchTable.markdown(BenchTable.rows(results)));
+    }
+}
