@@ -259,12 +259,37 @@ public final class Heap implements AutoCloseable {
      */
     public long freeOSMemory() {
         checkOpen();
+        returnFreeSpans();
+        return mheap.scavenge(0, 0);
+    }
+
+    /**
+     * Folds pending frees of every uncached span, finishes any sweep cycle and returns empty spans
+     * and pooled stacks to the page heap, without releasing anything to the OS.
+     */
+    public void returnFreeSpans() {
+        checkOpen();
         for (int spc = 2; spc < centrals.length; spc++) {
             centrals[spc].sweepAll();
         }
         gc.sweepLargeUnswept();
         stacks.flushPools();
-        return mheap.scavenge(0, 0);
+    }
+
+    /** The free page runs in address order as {start, npages} pairs (for tests and diagnostics). */
+    public List<long[]> freeRuns() {
+        List<long[]> runs = new ArrayList<>();
+        mheap.lock.lock();
+        try {
+            mheap.forEachRun(s -> {
+                if (Span.state(s) == Span.FREE || Span.state(s) == Span.SCAVENGING) {
+                    runs.add(new long[] {Span.start(s), Span.npages(s)});
+                }
+            });
+        } finally {
+            mheap.lock.unlock();
+        }
+        return runs;
     }
 
     // ------------------------------------------------------------------ statistics

@@ -182,8 +182,9 @@ public final class MCache {
         MCentral central = heap.central(spc);
         if (s != empty) {
             if (SpanSweep.hasPending(s)) {
+                // heapLive is unchanged: the freed slots are free slots of a cached span, which
+                // Go's accounting already counts as allocated until the span is uncached.
                 long r = SpanSweep.sweep(s, false);
-                heap.addHeapLive(-(long) SpanSweep.freedTotal(r) * central.elemSize);
                 if (SpanSweep.lateBad(r) != 0) {
                     heap.lateInvalidFrees.addAndGet(SpanSweep.lateBad(r));
                 }

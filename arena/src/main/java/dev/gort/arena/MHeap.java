@@ -197,11 +197,12 @@ final class MHeap {
                 throw new AssertionError("mheap: no fit for " + npages + " pages right after growing");
             }
         }
-        removeFree(r);
         long m = Span.npages(r);
         long start = Span.start(r);
-        if (m > npages) {
-            long d = space.allocDescriptor();
+        // Take the remainder's descriptor before changing anything: if that fails, nothing did.
+        long d = m > npages ? space.allocDescriptor() : 0;
+        removeFree(r);
+        if (d != 0) {
             Span.init(d, start + npages * PAGE, m - npages, Span.FREE);
             NativeMemory.putLong(d + Span.FREE_SINCE, NativeMemory.getLong(r + Span.FREE_SINCE));
             space.setSpanEntry(Span.start(d), d);
@@ -241,12 +242,18 @@ final class MHeap {
         if (bytes > left && need <= left) {
             bytes = left;
         }
-        long start = space.growArena(bytes, figures(npages));
+        long s = space.allocDescriptor();
+        long start;
+        try {
+            start = space.growArena(bytes, figures(npages));
+        } catch (RuntimeException e) {
+            space.freeDescriptor(s);
+            throw e;
+        }
         if (config.hugePages()) {
             space.hugePages(start, bytes);
         }
         long n = bytes / PAGE;
-        long s = space.allocDescriptor();
         Span.init(s, start, n, Span.FREE);
         NativeMemory.putLong(s + Span.FREE_SINCE, now());
         // Fresh pages are not resident: counted as released until used (Go 1.14+).

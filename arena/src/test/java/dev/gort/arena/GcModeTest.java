@@ -1,0 +1,183 @@
+package dev.gort.arena;
+
+import dev.gort.sys.NativeMemory;
+import dev.gort.sys.PosixOsMemory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The collector's surface, exercised by hand: mark bits set as a marker would, then sweeping by
+ * sweepgen (background sweepOne and lazy sweep at refill), findObject on interior pointers, the
+ * pointer bitmap, allocate-black and the heap trigger hook.
+ */
+class GcModeTest {
+    Heap heap;
+    MCache cache;
+    GcSupport gc;
+
+    @BeforeEach
+    void setUp() {
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        cache = heap.newCache();
+        gc = heap.gc();
+    }
+
+    @AfterEach
+    void tearDown() {
+        heap.close();
+    }
+
+    record Obj(long addr, long size) {
+    }
+
+    List<Obj> allocMix() {
+        List<Obj> objs = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            long size = i % 3 == 0 ? 48 : i % 3 == 1 ? 1000 : 40_000 + i;
+            if (size > 32768 && i % 30 != 2) {
+                size = 200;
+            }
+            long p = cache.alloc(size, i % 2 == 0);
+            NativeMemory.putLong(p, i);
+            objs.add(new Obj(p, size));
+        }
+        return objs;
+    }
+
+    @Test
+    void sweepFreesUnmarkedObjectsAndKeepsMarkedOnes() {
+        List<Obj> objs = allocMix();
+        long keptBytes = 0;
+        int kept = 0;
+        for (int i = 0; i < objs.size(); i++) {
+            Obj o = objs.get(i);
+            assertEquals(o.addr, gc.findObject(o.addr + o.size / 2), "interior pointer finds the base");
+            if (i % 3 == 0) {
+                assertTrue(gc.tryMark(o.addr + 1), "first mark (interior pointer) greys it");
+                assertFalse(gc.tryMark(o.addr), "second mark finds it marked");
+                kept++;
+                keptBytes += gc.objectSize(gc.spanOf(o.addr));
+            }
+        }
+        assertThrows(IllegalStateException.class, gc::startSweepCycle, "caches must be flushed first");
+        gc.flushAllCaches();
+        long sg = gc.sweepgen();
+        gc.startSweepCycle();
+        assertEquals(sg + 2, gc.sweepgen());
+        assertFalse(gc.sweepDone());
+        long pages = 0;
+        long n;
+        while ((n = gc.sweepOne()) != 0) {
+            pages += n;
+        }
+        assertTrue(pages > 0);
+        assertTrue(gc.sweepDone());
+        for (int i = 0; i < objs.size(); i++) {
+            Obj o = objs.get(i);
+            if (i % 3 == 0) {
+                assertEquals(o.addr, gc.findObject(o.addr), "marked object survives");
+                assertEquals(i, NativeMemory.getLong(o.addr), "and keeps its contents");
+                assertFalse(gc.isMarked(o.addr), "mark bits are cleared for the next cycle");
+            } else {
+                assertEquals(0, gc.findObject(o.addr), "unmarked object " + i + " is free");
+            }
+        }
+        MemStats st = heap.readMemStats();
+        assertEquals(kept, st.heapObjects());
+        assertEquals(keptBytes, st.heapAlloc());
+        heap.verifyHeap();
+
+        // A second cycle with nothing marked frees everything, spans go back to the heap.
+        gc.flushAllCaches();
+        gc.startSweepCycle();
+        while (gc.sweepOne() != 0) {
+            // sweep
+        }
+        st = heap.readMemStats();
+        assertEquals(0, st.heapAlloc());
+        assertEquals(0, st.heapInuse(), "empty spans returned to the mheap");
+        heap.verifyHeap();
+    }
+
+    @Test
+    void lazySweepAtRefillReusesDeadSlotsZeroed() {
+        List<Long> objs = new ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            long p = cache.alloc(64, false);
+            NativeMemory.fill(p, 64, (byte) 0x5A);
+            objs.add(p);
+        }
+        for (int i = 0; i < objs.size(); i += 2) {
+            gc.tryMark(objs.get(i));
+        }
+        gc.flushAllCaches();
+        long inuse = heap.readMemStats().heapInuse();
+        gc.startSweepCycle();
+        // No background sweep: refills sweep spans on demand.
+        for (int i = 0; i < 2500; i++) {
+            long p = cache.alloc(64, false);
+            for (int w = 0; w < 8; w++) {
+                assertEquals(0, NativeMemory.getLong(p + w * 8), "swept slot handed out zeroed");
+            }
+        }
+        assertEquals(inuse, heap.readMemStats().heapInuse(), "dead slots were reused, no new span");
+        heap.verifyHeap();
+        for (int i = 0; i < objs.size(); i += 2) {
+            assertEquals(0x5A5A5A5A5A5A5A5AL, NativeMemory.getLong(objs.get(i)), "marked objects intact");
+        }
+    }
+
+    @Test
+    void pointerBitmapAndAllocateBlack() {
+        long p = cache.alloc(48, false);
+        gc.writePointerMask(p, 6, new long[] {0b100101});
+        for (int w = 0; w < 6; w++) {
+            assertEquals(((0b100101 >> w) & 1) == 1, gc.isPointerWord(p + w * 8L), "word " + w);
+        }
+        gc.clearPointerBits(p, 6);
+        assertFalse(gc.isPointerWord(p));
+        assertThrows(IllegalArgumentException.class, () -> gc.writePointerMask(p + 3, 1, new long[] {1}));
+        gc.setAllocBlack(true);
+        long q = cache.alloc(48, false);
+        long big = cache.alloc(100_000, true);
+        assertTrue(gc.isMarked(q), "allocated black");
+        assertTrue(gc.isMarked(big));
+        gc.setAllocBlack(false);
+        assertFalse(gc.isMarked(cache.alloc(48, false)));
+        assertEquals(SizeClasses.sizeToClass(48), gc.sizeClass(gc.spanOf(q)));
+        assertEquals(0, gc.sizeClass(gc.spanOf(big)));
+        assertTrue(gc.isNoscan(gc.spanOf(big)));
+        assertEquals(0, gc.spanOf(12345));
+        assertThrows(IllegalArgumentException.class, () -> gc.tryMark(heap.arenaBase() - 8));
+    }
+
+    @Test
+    void triggerHookFiresWhenHeapLiveReachesTheTrigger() {
+        AtomicInteger calls = new AtomicInteger();
+        AtomicLong seen = new AtomicLong();
+        long trigger = gc.heapLive() + (1 << 20);
+        gc.setTrigger(trigger, (h, live) -> {
+            calls.incrementAndGet();
+            seen.set(live);
+            gc.setTrigger(Long.MAX_VALUE, null);
+        });
+        for (int i = 0; i < 4096 && calls.get() == 0; i++) {
+            cache.alloc(512, true);
+        }
+        assertEquals(1, calls.get());
+        assertTrue(seen.get() >= trigger, "heapLive " + seen.get() + " >= trigger " + trigger);
+        gc.resetHeapLive(123);
+        assertEquals(123, gc.heapLive());
+    }
+}
