@@ -33,7 +33,8 @@ import java.util.List;
  *
  * <p>Budgets (the machines are shared, so modest): default 1 fork, 3 warmup and 5 measurement
  * iterations of 1 s; {@code --quick} 1 fork, 2 warmup and 3 measurement iterations of 1 s. Every
- * fork gets gort's two JVM flags.
+ * fork gets gort's two JVM flags; {@code -jvmArgs}/{@code -jvmArgsAppend} on the command line add
+ * to them.
  */
 public final class BenchMain {
     private BenchMain() {
@@ -42,6 +43,16 @@ public final class BenchMain {
     /** The flags every gort JVM needs (the launcher and Surefire pass the same). */
     static final String[] GORT_JVM_FLAGS = {"--enable-native-access=ALL-UNNAMED", "--add-exports",
         "java.base/jdk.internal.vm=ALL-UNNAMED"};
+
+    /** gort's flags, plus silencing JDK 23+'s sun.misc.Unsafe warning about JMH's own field access. */
+    static String[] forkFlags() {
+        if (Runtime.version().feature() < 23) {
+            return GORT_JVM_FLAGS;
+        }
+        String[] flags = java.util.Arrays.copyOf(GORT_JVM_FLAGS, GORT_JVM_FLAGS.length + 1);
+        flags[GORT_JVM_FLAGS.length] = "--sun-misc-unsafe-memory-access=allow";
+        return flags;
+    }
 
     public static void main(String[] args) throws IOException, RunnerException, CommandLineOptionException {
         if (args.length == 0) {
@@ -85,8 +96,13 @@ public final class BenchMain {
 
         ChainedOptionsBuilder opts = new OptionsBuilder().parent(cli)
                 .resultFormat(ResultFormatType.JSON)
-                .result(json.toString())
-                .jvmArgsPrepend(GORT_JVM_FLAGS);
+                .result(json.toString());
+        // Prepending overrides a class's @Fork(jvmArgsPrepend); an empty -jvmArgs stops JMH from
+        // copying this JVM's own arguments into forks (which would repeat the flags).
+        opts.jvmArgsPrepend(forkFlags());
+        if (!cli.getJvmArgs().hasValue()) {
+            opts.jvmArgs();
+        }
         if (regex != null) {
             opts.include(regex);
         } else if (cli.getIncludes().isEmpty()) {

@@ -44,9 +44,11 @@ public final class Errno {
 
     /** This OS's value for {@code name}; throws for a name not in the table. */
     public static int value(String name) {
-        Integer v = (Platform.current().isLinux() ? LINUX : MACOS).get(name);
+        Map<String, Integer> table = Platform.current().isLinux() ? LINUX : MACOS;
+        Integer v = table.get(name);
         if (v == null) {
-            throw new IllegalArgumentException("unknown errno name " + name);
+            throw new IllegalArgumentException("unknown errno name '" + name + "'; known on " + Platform.current() + ": "
+                    + String.join(", ", new java.util.TreeSet<>(table.keySet())));
         }
         return v;
     }
