@@ -34,7 +34,7 @@ for f in $functions; do args+=(--include-function "$f"); done
 for c in $constants; do args+=(--include-constant "$c"); done
 for s in timespec timeval rusage; do args+=(--include-struct "$s"); done
 case "$(uname -s)" in
-  Linux) args+=(--include-typedef cpu_set_t -D _GNU_SOURCE) ;;
+  Linux) args+=(--include-typedef cpu_set_t) ;; # gort_sys.h defines _GNU_SOURCE itself
 esac
 
 mkdir -p "$out"

@@ -49,6 +49,7 @@ class OsMemoryKernelTest {
             long before = ProcessMemory.rssBytes();
             base = os.reserve(RESERVATION);
             long delta = ProcessMemory.rssBytes() - before;
+            System.out.printf("reserve 64 GiB PROT_NONE: RSS moved %d KiB%n", delta >> 10);
             if (Math.abs(delta) < 16 * MiB) {
                 failures = "";
                 break;
@@ -91,6 +92,8 @@ class OsMemoryKernelTest {
             assertTrue(os.release(start, COMMIT, Advice.DONTNEED), "DONTNEED on Linux reports zeroed pages");
             long fell = beforeRelease - ProcessMemory.rssBytes();
             long left = os.residentPages(start, COMMIT); // before reading: a read maps the shared zero page
+            System.out.printf("commit+touch 64 MiB: %d/%d pages resident, RSS +%d KiB; DONTNEED: RSS -%d KiB, %d pages left resident%n",
+                    resident, pages, grown >> 10, fell >> 10, left);
             assertTrue(left <= pages / 100, "after DONTNEED (almost) no page is resident, got " + left + " of " + pages);
             if (grown >= 60 * MiB && fell >= 60 * MiB) {
                 failures = "";
@@ -122,6 +125,7 @@ class OsMemoryKernelTest {
             assertTrue(before >= 0, "this kernel reports LazyFree in /proc/self/smaps_rollup");
             assertTrue(!os.release(base, COMMIT, Advice.FREE), "MADV_FREE never promises zeroed pages");
             long rose = ProcessMemory.read().lazyFree() - before;
+            System.out.printf("MADV_FREE of 64 MiB: LazyFree +%d KiB%n", rose >> 10);
             // The kernel frees lazily-freed pages only under memory pressure, so until then they
             // stay resident and LazyFree counts them.
             if (rose >= 60 * MiB && rose <= COMMIT + 8 * MiB) {
