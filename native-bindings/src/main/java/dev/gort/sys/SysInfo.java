@@ -57,6 +57,8 @@ public final class SysInfo {
             fact(f, "THP enabled", () -> selected(read("/sys/kernel/mm/transparent_hugepage/enabled")));
             fact(f, "THP defrag", () -> selected(read("/sys/kernel/mm/transparent_hugepage/defrag")));
             fact(f, "overcommit", () -> overcommit(read("/proc/sys/vm/overcommit_memory")));
+            // tsc is fast; kvm-clock/hpet/acpi_pm make every System.nanoTime() a slower read or a syscall.
+            fact(f, "clocksource", () -> read("/sys/devices/system/clocksource/clocksource0/current_clocksource"));
             fact(f, "max map count", () -> read("/proc/sys/vm/max_map_count") + " mappings (vm.max_map_count)");
             fact(f, "memory", () -> {
                 String meminfo = read("/proc/meminfo");
