@@ -97,6 +97,27 @@ public final class G implements Runnable {
         return NativeMemory.getLong(desc + GDescriptor.TOP_FRAME);
     }
 
+    /** Receives one shadow frame: the address of its first pointer slot and the slot count. */
+    @FunctionalInterface
+    public interface FrameVisitor {
+        void frame(long slotsAddress, int nslots);
+    }
+
+    /**
+     * Visits this goroutine's shadow frames, innermost first (the collector's stack scan). The
+     * goroutine must not run meanwhile (world stopped, or it is parked).
+     */
+    public void forEachFrame(FrameVisitor v) {
+        long lo = stackLo();
+        long f = topFrame();
+        while (f != 0) {
+            long hdr = lo + f - 1;
+            int nslots = (int) NativeMemory.getLong(hdr);
+            v.frame(hdr + ShadowStack.HEADER, nslots);
+            f = NativeMemory.getLong(hdr + 8);
+        }
+    }
+
     boolean casSelectDone() {
         return SELECT_DONE.compareAndSet(this, 0, 1);
     }

@@ -154,4 +154,15 @@ public final class Go {
         P p = Scheduler.currentM().p;
         return p == null ? null : p.mcache;
     }
+
+    /** The current P's arena MCache (SchedConfig.heap), or null. Two loads: M, then P. */
+    public static dev.gort.arena.MCache arenaCache() {
+        P p = Scheduler.currentM().p;
+        return p == null ? null : (dev.gort.arena.MCache) p.mcache;
+    }
+
+    /** The current P, or null inside a syscall. */
+    public static P currentP() {
+        return Scheduler.currentM().p;
+    }
 }

@@ -22,6 +22,8 @@ public final class P {
     /** The allocator's per-P cache (an {@code MCache} once the arena is wired in), or null. */
     Object mcache;
     final TimerHeap timers;
+    /** The collector's per-P state (gcWork, write-barrier buffer): opaque to the scheduler. */
+    private volatile Object gcState;
     /** Scratch for runqputslow: half the ring plus the new G. */
     final long[] batch = new long[PDescriptor.RUNQ_SIZE / 2 + 1];
 
@@ -59,6 +61,14 @@ public final class P {
     /** The allocator's cache attached to this P (see SchedConfig.mcacheSource), or null. */
     public Object mcache() {
         return mcache;
+    }
+
+    public Object gcState() {
+        return gcState;
+    }
+
+    public void setGcState(Object state) {
+        gcState = state;
     }
 
     public long schedtick() {

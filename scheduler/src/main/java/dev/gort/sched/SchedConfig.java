@@ -121,6 +121,41 @@ public final class SchedConfig {
         return this;
     }
 
+    /**
+     * Wires the arena in: shadow stacks from {@code heap.stacks()} (the arena's StackAllocator) and
+     * one {@code MCache} per P from {@code heap.newCache()}, released at shutdown. The stack limit
+     * becomes the heap's {@code maxStackBytes}.
+     */
+    public SchedConfig heap(dev.gort.arena.Heap heap) {
+        dev.gort.arena.StackAllocator stacks = heap.stacks();
+        stackSource = new StackSource() {
+            @Override
+            public long alloc(long bytes) {
+                return stacks.alloc(bytes);
+            }
+
+            @Override
+            public void free(long address, long bytes) {
+                stacks.free(address, bytes);
+            }
+        };
+        mcacheSource = new McacheSource() {
+            @Override
+            public Object newCache() {
+                return heap.newCache();
+            }
+
+            @Override
+            public void releaseCache(Object cache) {
+                if (!heap.isClosed()) {
+                    heap.releaseCache((dev.gort.arena.MCache) cache);
+                }
+            }
+        };
+        maxStackBytes = Math.max(startingStackBytes, heap.config().maxStackBytes());
+        return this;
+    }
+
     public SchedConfig stackSizes(long startingBytes, long maxBytes) {
         if (startingBytes < 64 || Long.bitCount(startingBytes) != 1 || maxBytes < startingBytes) {
             throw new IllegalArgumentException("stack sizes " + startingBytes + "/" + maxBytes

@@ -862,6 +862,11 @@ public final class Scheduler implements AutoCloseable {
         M locked = gp.lockedm;
         P pp = releasep(mp);
         locked.nextp = pp;
+        // The locked M stops counting as idle now, before mp parks: else checkdead could see
+        // every M idle in between and report a false deadlock (Go does the same here).
+        lock.lock();
+        nmidlelocked--;
+        lock.unlock();
         locked.park.wakeup();
         stopm(mp);
     }
@@ -884,9 +889,6 @@ public final class Scheduler implements AutoCloseable {
         mp.park.sleep();
         mp.park.clear();
         mp.blocked = false;
-        lock.lock();
-        nmidlelocked--;
-        lock.unlock();
         if (exiting) {
             throw G.GoexitSignal.INSTANCE;
         }
@@ -1374,9 +1376,6 @@ public final class Scheduler implements AutoCloseable {
         mp.park.sleep();
         mp.park.clear();
         mp.blocked = false;
-        lock.lock();
-        nmidlelocked--;
-        lock.unlock();
         if (exiting) {
             throw G.GoexitSignal.INSTANCE;
         }
@@ -1615,6 +1614,18 @@ public final class Scheduler implements AutoCloseable {
             return new ArrayList<>(allm);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Calls {@code f} for every G that is not dead (Go's forEachG); stop the world for a stable view. */
+    public void forEachG(java.util.function.Consumer<G> f) {
+        int n = gtable.count();
+        for (int i = 0; i < n; i++) {
+            G g = gtable.at(i);
+            int st = g.status();
+            if (st != GStatus.DEAD && st != GStatus.IDLE) {
+                f.accept(g);
+            }
         }
     }
 

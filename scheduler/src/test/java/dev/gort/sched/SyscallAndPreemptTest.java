@@ -1,0 +1,235 @@
+package dev.gort.sched;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import jdk.internal.vm.Continuation;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(120)
+class SyscallAndPreemptTest {
+
+    /** At GOMAXPROCS=1 one goroutine blocks 500 ms in a syscall while another keeps running. */
+    @Test
+    void syscallHandsThePOffAtOneProc() {
+        AtomicLong progressDuringCall = new AtomicLong();
+        AtomicLong retakes = new AtomicLong();
+        SchedTesting.run(1, () -> {
+            AtomicBoolean inCall = new AtomicBoolean();
+            AtomicBoolean callDone = new AtomicBoolean();
+            Chan<Boolean> done = new Chan<>(2);
+            long tick0 = Go.scheduler().p(0).syscalltick();
+            Go.go(() -> {
+                try {
+                    Go.syscall(() -> {
+                        inCall.set(true);
+                        Thread.sleep(500);
+                        inCall.set(false);
+                        return null;
+                    });
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                callDone.set(true);
+                done.send(true);
+            });
+            Go.go(() -> {
+                while (!callDone.get()) {
+                    if (inCall.get()) {
+                        progressDuringCall.incrementAndGet();
+                    }
+                    Go.gosched();
+                }
+                done.send(true);
+            });
+            done.recv();
+            done.recv();
+            retakes.set(Go.scheduler().p(0).syscalltick() - tick0);
+        });
+        assertTrue(progressDuringCall.get() > 100, "other goroutine ran only " + progressDuringCall.get()
+                + " times during the 500 ms syscall");
+        assertTrue(retakes.get() >= 1);
+    }
+
+    /** At GOMAXPROCS=1 a goroutine in a poll() loop yields when flagged. */
+    @Test
+    void pollYieldsWhenPreemptionIsRequested() throws Exception {
+        AtomicBoolean spinning = new AtomicBoolean();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong polls = new AtomicLong();
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).fatalHandler(FatalHandler.THROW));
+        AtomicReference<Throwable> err = new AtomicReference<>();
+        Thread runner = new Thread(() -> {
+            try {
+                s.run(() -> {
+                    Chan<Boolean> done = new Chan<>();
+                    Go.go(() -> {
+                        spinning.set(true);
+                        while (!stop.get()) {
+                            polls.incrementAndGet();
+                            Go.poll();
+                        }
+                        done.send(true);
+                    });
+                    Go.gosched(); // the spinner runs; main waits in the global queue
+                    stop.set(true); // only reachable if the spinner yielded
+                    done.recv();
+                });
+            } catch (Throwable t) {
+                err.set(t);
+            }
+        });
+        runner.start();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!spinning.get() && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        Thread.sleep(50);
+        assertFalse(stop.get(), "main ran although the spinner never yielded");
+        long before = polls.get();
+        assertTrue(s.preempt(0), "P0 runs a goroutine");
+        runner.join(10_000);
+        assertFalse(runner.isAlive(), "the spinner did not yield after preempt(0)");
+        assertEquals(null, err.get());
+        assertTrue(stop.get());
+        assertTrue(before > 0);
+    }
+
+    @Test
+    void lockedGoroutineKeepsItsThreadWhileOthersRun() {
+        AtomicInteger otherRuns = new AtomicInteger();
+        AtomicReference<String> err = new AtomicReference<>();
+        SchedTesting.run(1, () -> {
+            Chan<Integer> ping = new Chan<>();
+            Chan<Boolean> done = new Chan<>();
+            Go.go(() -> {
+                Go.lockOSThread();
+                int mid = Go.mid();
+                for (int i = 0; i < 50; i++) {
+                    ping.recv();
+                    if (Go.mid() != mid) {
+                        err.compareAndSet(null, "locked goroutine moved from M" + mid + " to M" + Go.mid());
+                    }
+                }
+                Go.unlockOSThread();
+                done.send(true);
+            });
+            Chan<Boolean> others = new Chan<>(50);
+            for (int i = 0; i < 50; i++) {
+                Go.go(() -> {
+                    otherRuns.incrementAndGet();
+                    others.send(true);
+                });
+                ping.send(i);
+            }
+            done.recv();
+            for (int i = 0; i < 50; i++) {
+                others.recv();
+            }
+        });
+        assertEquals(null, err.get());
+        assertEquals(50, otherRuns.get());
+    }
+
+    /** F20: a pinned continuation that parks keeps its M (onPinned does not throw), others run. */
+    @Test
+    void pinnedContinuationParksLikeASyscall() {
+        AtomicReference<String> err = new AtomicReference<>();
+        AtomicInteger othersRan = new AtomicInteger();
+        AtomicReference<Object> reason = new AtomicReference<>();
+        SchedTesting.run(1, () -> {
+            Chan<Integer> c = new Chan<>();
+            Chan<Boolean> done = new Chan<>();
+            Go.go(() -> {
+                int mid = Go.mid();
+                Continuation.pin();
+                try {
+                    for (int i = 0; i < 20; i++) {
+                        c.recv();
+                        Go.gosched();
+                        if (Go.mid() != mid) {
+                            err.compareAndSet(null, "pinned goroutine moved from M" + mid + " to M" + Go.mid());
+                        }
+                    }
+                    reason.set(Go.current().pinnedReason);
+                } finally {
+                    Continuation.unpin();
+                }
+                done.send(true);
+            });
+            Chan<Boolean> others = new Chan<>(20);
+            for (int i = 0; i < 20; i++) {
+                Go.go(() -> {
+                    othersRan.incrementAndGet();
+                    others.send(true);
+                });
+                c.send(i);
+            }
+            done.recv();
+            for (int i = 0; i < 20; i++) {
+                others.recv();
+            }
+        });
+        assertEquals(null, err.get());
+        assertEquals(20, othersRan.get());
+        assertNotNull(reason.get(), "onPinned recorded why the yield failed");
+    }
+
+    @Test
+    void stopTheWorldStopsEveryGoroutineAtASafepoint() {
+        AtomicLong[] counters = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
+        AtomicReference<String> err = new AtomicReference<>();
+        SchedTesting.run(2, () -> {
+            AtomicBoolean stop = new AtomicBoolean();
+            Chan<Boolean> done = new Chan<>(counters.length);
+            for (AtomicLong c : counters) {
+                Go.go(() -> {
+                    // No sysmon here to preempt them: yield now and then so the main goroutine runs.
+                    while (!stop.get()) {
+                        if (c.incrementAndGet() % 64 == 0) {
+                            Go.gosched();
+                        }
+                        Go.poll();
+                    }
+                    done.send(true);
+                });
+            }
+            Time.sleep(java.time.Duration.ofMillis(20));
+            Scheduler s = Go.scheduler();
+            for (int round = 0; round < 5; round++) {
+                s.stopTheWorld("test");
+                long sum0 = counters[0].get() + counters[1].get() + counters[2].get();
+                long t0 = System.nanoTime();
+                while (System.nanoTime() - t0 < 20_000_000L) {
+                    Thread.onSpinWait();
+                }
+                long sum1 = counters[0].get() + counters[1].get() + counters[2].get();
+                if (sum1 != sum0) {
+                    err.compareAndSet(null, "goroutines ran during stop-the-world: " + (sum1 - sum0) + " increments");
+                }
+                s.startTheWorld();
+                long sum2 = sum1;
+                long t1 = System.nanoTime();
+                while (sum2 == sum1 && System.nanoTime() - t1 < 5_000_000_000L) {
+                    Go.gosched();
+                    sum2 = counters[0].get() + counters[1].get() + counters[2].get();
+                }
+                if (sum2 == sum1) {
+                    err.compareAndSet(null, "goroutines did not resume after startTheWorld");
+                }
+            }
+            stop.set(true);
+            for (int i = 0; i < counters.length; i++) {
+                done.recv();
+            }
+        });
+        assertEquals(null, err.get());
+    }
+}
