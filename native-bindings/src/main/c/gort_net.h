@@ -40,8 +40,10 @@ int getsockname(int sockfd, struct sockaddr *addr, socklen_t *addrlen);
 int getpeername(int sockfd, struct sockaddr *addr, socklen_t *addrlen);
 int fcntl(int fd, int cmd, ...);
 int shutdown(int sockfd, int how);
-int getrlimit(int resource, struct rlimit *rlim);
-int setrlimit(int resource, const struct rlimit *rlim);
+/* int getrlimit(int resource, struct rlimit *rlim);
+ * int setrlimit(int resource, const struct rlimit *rlim);
+ * (glibc with _GNU_SOURCE types resource as the enum __rlimit_resource_t: an int on the ABI, so
+ * these stay comments here and <sys/resource.h> declares them.) */
 #ifdef __linux__
 int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 int epoll_create1(int flags);

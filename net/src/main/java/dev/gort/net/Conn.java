@@ -1,0 +1,261 @@
+package dev.gort.net;
+
+import dev.gort.sys.LibCNet;
+import dev.gort.sys.NativeException;
+import dev.gort.sys.SockAddr;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * A TCP connection (Go's net.TCPConn) on a non-blocking socket registered with the netpoller.
+ * {@link #read} and {@link #write} park only the calling goroutine (or platform thread) while the
+ * socket is not ready; its M runs other goroutines meanwhile.
+ *
+ * <p>Errors: {@link ClosedException} after {@link #close()} (a goroutine parked in read or write
+ * when close runs gets it too), {@link DeadlineExceededException} after a deadline passed,
+ * {@link ConnectionResetException}, {@link ConnectionRefusedException} (dial), or a
+ * {@link NetException} naming the errno. None of them disturbs other connections or the runtime.
+ *
+ * <p>One reader and one writer may use a Conn at the same time (reading and writing are
+ * independent); two concurrent readers are reported as a usage error.
+ */
+public final class Conn implements AutoCloseable {
+    private final PollDesc pd;
+    private final InetSocketAddress local;
+    private final InetSocketAddress remote;
+
+    private Conn(PollDesc pd, InetSocketAddress local, InetSocketAddress remote) {
+        this.pd = pd;
+        this.local = local;
+        this.remote = remote;
+    }
+
+    /** Wraps an accepted, already non-blocking fd. */
+    static Conn adopt(int fd, InetSocketAddress local, InetSocketAddress remote) {
+        try {
+            LibCNet.setsockoptInt(fd, Sockets.C.IPPROTO_TCP(), Sockets.C.TCP_NODELAY(), 1); // Go's default
+            PollDesc pd = NetPoller.current().register(fd, "tcp " + Sockets.format(local) + "->" + Sockets.format(remote));
+            return new Conn(pd, local, remote);
+        } catch (RuntimeException e) {
+            Sockets.closeQuietly(fd);
+            throw e;
+        }
+    }
+
+    /** Connects to {@code host:port} (Go's net.Dial("tcp", ...)); parks while the handshake runs. */
+    public static Conn dial(String host, int port) {
+        return dial(Sockets.resolve(host, port), null);
+    }
+
+    public static Conn dial(InetSocketAddress address) {
+        return dial(address, null);
+    }
+
+    /** Connects, failing with DeadlineExceededException after {@code timeout} (null: no limit). */
+    public static Conn dial(InetSocketAddress address, Duration timeout) {
+        String where = "tcp " + Sockets.format(address);
+        int fd = Sockets.tcpSocket(address, "dial");
+        PollDesc pd;
+        try {
+            pd = NetPoller.current().register(fd, where);
+        } catch (RuntimeException e) {
+            Sockets.closeQuietly(fd);
+            throw e;
+        }
+        boolean ok = false;
+        try {
+            if (timeout != null) {
+                pd.setDeadline(PollDesc.WRITE, true, System.nanoTime() + timeout.toNanos());
+            }
+            connect(pd, address);
+            if (timeout != null) {
+                pd.setDeadline(PollDesc.WRITE, false, 0);
+            }
+            LibCNet.setsockoptInt(fd, Sockets.C.IPPROTO_TCP(), Sockets.C.TCP_NODELAY(), 1);
+            InetSocketAddress local = Sockets.localAddress(fd);
+            pd.name = "tcp " + Sockets.format(local) + "->" + Sockets.format(address);
+            ok = true;
+            return new Conn(pd, local, address);
+        } finally {
+            if (!ok) {
+                pd.close();
+            }
+        }
+    }
+
+    private static void connect(PollDesc pd, InetSocketAddress address) {
+        pd.incref("dial");
+        try {
+            long s = Sockets.scratch();
+            int len = SockAddr.encode(address, s);
+            int r = LibCNet.connect(pd.fd, s, len);
+            if (r == 0) {
+                return;
+            }
+            int e = -r;
+            if (e != Sockets.EINPROGRESS && e != Sockets.EINTR && e != Sockets.EALREADY) {
+                throw NetException.of("dial", pd.name, e);
+            }
+            for (;;) {
+                pd.await(PollDesc.WRITE, "dial");
+                int soErr;
+                try {
+                    soErr = LibCNet.getsockoptInt(pd.fd, Sockets.C.SOL_SOCKET(), Sockets.C.SO_ERROR());
+                } catch (NativeException ex) {
+                    throw NetException.of("dial", pd.name, ex.errno());
+                }
+                if (soErr == 0) {
+                    return;
+                }
+                if (soErr != Sockets.EINPROGRESS && soErr != Sockets.EINTR && soErr != Sockets.EALREADY) {
+                    throw NetException.of("dial", pd.name, soErr);
+                }
+            }
+        } finally {
+            pd.decref();
+        }
+    }
+
+    /**
+     * Reads up to {@code len} bytes into {@code b[off..]}: the count (at least 1), or -1 at end of
+     * stream. Parks while no data is available.
+     */
+    public int read(byte[] b, int off, int len) {
+        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        pd.incref("read");
+        try {
+            pd.checkErr(PollDesc.READ, "read");
+            if (len == 0) {
+                return 0;
+            }
+            for (;;) {
+                long n = LibCNet.readHeap(pd.fd, b, off, len);
+                if (n > 0) {
+                    return (int) n;
+                }
+                if (n == 0) {
+                    return -1;
+                }
+                int e = (int) -n;
+                if (e == Sockets.EAGAIN) {
+                    pd.await(PollDesc.READ, "read");
+                } else if (e != Sockets.EINTR) {
+                    throw NetException.of("read", pd.name, e);
+                }
+            }
+        } finally {
+            pd.decref();
+        }
+    }
+
+    public int read(byte[] b) {
+        return read(b, 0, b.length);
+    }
+
+    /** Writes all of {@code b[off, off+len)}, parking while the socket buffer is full. */
+    public void write(byte[] b, int off, int len) {
+        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        pd.incref("write");
+        try {
+            pd.checkErr(PollDesc.WRITE, "write");
+            int done = 0;
+            while (done < len) {
+                long n = LibCNet.writeHeap(pd.fd, b, off + done, len - done);
+                if (n >= 0) {
+                    done += (int) n;
+                    continue;
+                }
+                int e = (int) -n;
+                if (e == Sockets.EAGAIN) {
+                    pd.await(PollDesc.WRITE, "write");
+                } else if (e != Sockets.EINTR) {
+                    throw NetException.of("write", pd.name, e);
+                }
+            }
+        } finally {
+            pd.decref();
+        }
+    }
+
+    public void write(byte[] b) {
+        write(b, 0, b.length);
+    }
+
+    /** Shuts down the sending side (the peer reads end of stream); reading still works. */
+    public void closeWrite() {
+        pd.incref("close write");
+        try {
+            int r = LibCNet.shutdown(pd.fd, Sockets.C.SHUT_WR());
+            if (r < 0) {
+                throw NetException.of("close write", pd.name, -r);
+            }
+        } finally {
+            pd.decref();
+        }
+    }
+
+    /** Closes the connection; goroutines parked in read/write wake with ClosedException. Idempotent. */
+    @Override
+    public void close() {
+        pd.close();
+    }
+
+    public boolean isClosed() {
+        return pd.isClosing();
+    }
+
+    /** Sets the read deadline (null clears it); a past deadline fails reads at once. */
+    public void setReadDeadline(Instant deadline) {
+        applyDeadline(pd, PollDesc.READ, deadline);
+    }
+
+    public void setWriteDeadline(Instant deadline) {
+        applyDeadline(pd, PollDesc.WRITE, deadline);
+    }
+
+    public void setDeadline(Instant deadline) {
+        setReadDeadline(deadline);
+        setWriteDeadline(deadline);
+    }
+
+    /** Read deadline {@code timeout} from now (null clears). */
+    public void setReadTimeout(Duration timeout) {
+        pd.setDeadline(PollDesc.READ, timeout != null, timeout == null ? 0 : System.nanoTime() + timeout.toNanos());
+    }
+
+    public void setWriteTimeout(Duration timeout) {
+        pd.setDeadline(PollDesc.WRITE, timeout != null, timeout == null ? 0 : System.nanoTime() + timeout.toNanos());
+    }
+
+    static void applyDeadline(PollDesc pd, int mode, Instant deadline) {
+        if (deadline == null) {
+            pd.setDeadline(mode, false, 0);
+            return;
+        }
+        long fromNow;
+        try {
+            fromNow = Duration.between(Instant.now(), deadline).toNanos();
+        } catch (ArithmeticException e) {
+            fromNow = deadline.isBefore(Instant.now()) ? -1 : Long.MAX_VALUE / 4;
+        }
+        pd.setDeadline(mode, true, System.nanoTime() + fromNow);
+    }
+
+    public void setNoDelay(boolean on) {
+        LibCNet.setsockoptInt(pd.fd, Sockets.C.IPPROTO_TCP(), Sockets.C.TCP_NODELAY(), on ? 1 : 0);
+    }
+
+    public InetSocketAddress localAddress() {
+        return local;
+    }
+
+    public InetSocketAddress remoteAddress() {
+        return remote;
+    }
+
+    @Override
+    public String toString() {
+        return "Conn(" + pd.name + ")";
+    }
+}

@@ -1,0 +1,324 @@
+package dev.gort.net;
+
+import dev.gort.sched.G;
+import dev.gort.sched.Go;
+import dev.gort.sched.NetpollHook;
+import dev.gort.sched.Scheduler;
+import dev.gort.sys.EpollEvent;
+import dev.gort.sys.Errno;
+import dev.gort.sys.LibCNet;
+import dev.gort.sys.NativeException;
+import dev.gort.sys.NativeMemory;
+import dev.gort.sys.NetConstants;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.Cleaner;
+import java.lang.ref.WeakReference;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The network poller (Go's netpoll_epoll.go): one epoll instance and one eventfd per scheduler,
+ * installed as that scheduler's {@link NetpollHook} the first time a goroutine of it touches the
+ * network. Descriptors are registered once, edge-triggered, for reading and writing
+ * ({@code EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET}); each event's data word is
+ * {@code seq << 32 | fd}, and an event whose seq no longer matches the fd's current registration
+ * is dropped (the fd was closed and its number reused meanwhile).
+ *
+ * <p>Who polls: findrunnable without blocking, an idle M blocking until its next timer, sysmon
+ * when nobody polled for 10 ms (all through the hook), and, only if a platform thread (not a
+ * goroutine) waits on I/O, this poller's helper thread. {@link #wakeup()} writes the eventfd to
+ * cut a blocking epoll_wait short; the write is skipped while one is already pending (Go's
+ * netpollWakeSig).
+ *
+ * <p>The poller for platform threads outside any scheduler is {@link #forThreads()}.
+ */
+public final class NetPoller implements NetpollHook {
+    private static final NetConstants C = NetConstants.current();
+    private static final int EAGAIN = Errno.value("EAGAIN");
+    private static final int EINTR = Errno.value("EINTR");
+    private static final int MAX_EVENTS = 128;
+    /** Data word of the eventfd's registration: no fd has this value. */
+    private static final long WAKE_TOKEN = -1L;
+    private static final int READ_EVENTS = C.EPOLLIN() | C.EPOLLRDHUP() | C.EPOLLHUP() | C.EPOLLERR();
+    private static final int WRITE_EVENTS = C.EPOLLOUT() | C.EPOLLHUP() | C.EPOLLERR();
+    private static final VarHandle TABLE_ELEMENT = MethodHandles.arrayElementVarHandle(PollDesc[].class);
+    private static final Cleaner CLEANER = Cleaner.create(r -> Thread.ofPlatform().daemon().name("gort-net-cleaner").unstarted(r));
+
+    private static final Map<Scheduler, NetPoller> BY_SCHEDULER = new WeakHashMap<>();
+    private static volatile NetPoller threads;
+
+    private final int epfd;
+    private final int eventfd;
+    private final long wakeBuf;
+    private final WeakReference<Scheduler> owner;
+    private final AtomicBoolean wakeSig = new AtomicBoolean();
+    private final AtomicInteger goroutineWaiters = new AtomicInteger();
+    private final AtomicInteger seqs = new AtomicInteger();
+    private final ThreadLocal<MemorySegment> events =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate((long) EpollEvent.SIZE * MAX_EVENTS, 8));
+    private final Object tableLock = new Object();
+    /** fd -> its current registration; grown under tableLock, read lock-free by pollers. */
+    private volatile PollDesc[] table = new PollDesc[1024];
+    private volatile Thread helper;
+    private final AtomicInteger polls = new AtomicInteger();
+
+    private NetPoller(Scheduler owner) {
+        if (!LibCNet.hasEpoll()) {
+            throw new UnsupportedOperationException("gort's netpoller runs on epoll (Linux); the kqueue poller for "
+                    + dev.gort.sys.Platform.current() + " has bindings (LibCNet.kqueue/kevent, KEvent) but is not written yet");
+        }
+        this.owner = owner == null ? null : new WeakReference<>(owner);
+        int ep = LibCNet.epoll_create1(C.EPOLL_CLOEXEC());
+        int ev;
+        try {
+            ev = LibCNet.eventfd(0, C.EFD_CLOEXEC() | C.EFD_NONBLOCK());
+        } catch (NativeException e) {
+            LibCNet.close(ep);
+            throw new NetException("netpollinit: eventfd failed: " + e.getMessage(), e.errno(), e);
+        }
+        this.epfd = ep;
+        this.eventfd = ev;
+        // [0,16) the eventfd's epoll_event, [16,24) eventfd read buffer, [24,32) eventfd write buffer
+        MemorySegment scratch = Arena.global().allocate(32, 8);
+        this.wakeBuf = scratch.address();
+        EpollEvent.set(wakeBuf, C.EPOLLIN() | C.EPOLLET(), WAKE_TOKEN);
+        int r = LibCNet.epoll_ctl(ep, C.EPOLL_CTL_ADD(), ev, wakeBuf);
+        if (r < 0) {
+            LibCNet.close(ev);
+            LibCNet.close(ep);
+            throw new NetException("netpollinit: epoll_ctl(ADD eventfd) failed: " + Errno.name(-r), -r, null);
+        }
+        CLEANER.register(this, () -> {
+            LibCNet.close(ev);
+            LibCNet.close(ep);
+        });
+    }
+
+    /**
+     * The poller of the calling goroutine's scheduler (created and installed as its netpoll hook on
+     * first use), or the shared {@link #forThreads()} poller when the caller is not a goroutine.
+     */
+    public static NetPoller current() {
+        if (!Go.onGoroutine()) {
+            return forThreads();
+        }
+        Scheduler s = Go.scheduler();
+        synchronized (BY_SCHEDULER) {
+            NetPoller p = BY_SCHEDULER.get(s);
+            if (p == null) {
+                p = new NetPoller(s);
+                BY_SCHEDULER.put(s, p);
+                s.setNetpollHook(p);
+            }
+            return p;
+        }
+    }
+
+    /** The poller for platform threads outside any scheduler; its helper thread polls for them. */
+    public static NetPoller forThreads() {
+        NetPoller p = threads;
+        if (p == null) {
+            synchronized (NetPoller.class) {
+                p = threads;
+                if (p == null) {
+                    p = new NetPoller(null);
+                    threads = p;
+                }
+            }
+        }
+        return p;
+    }
+
+    // ------------------------------------------------------------------ registration
+
+    /** Registers {@code fd} (already O_NONBLOCK) and returns its descriptor. */
+    PollDesc register(int fd, String name) {
+        PollDesc pd = new PollDesc(this, fd, seqs.incrementAndGet() & 0x7fffffff, name);
+        synchronized (tableLock) {
+            PollDesc[] t = table;
+            if (fd >= t.length) {
+                PollDesc[] bigger = new PollDesc[Math.max(fd + 1, t.length * 2)];
+                System.arraycopy(t, 0, bigger, 0, t.length);
+                table = t = bigger;
+            }
+            TABLE_ELEMENT.setRelease(t, fd, pd);
+        }
+        MemorySegment ev = events.get();
+        EpollEvent.set(ev.address(), C.EPOLLIN() | C.EPOLLOUT() | C.EPOLLRDHUP() | C.EPOLLET(), (long) pd.seq << 32 | fd);
+        int r = LibCNet.epoll_ctl(epfd, C.EPOLL_CTL_ADD(), fd, ev.address());
+        if (r < 0) {
+            clear(pd);
+            throw NetException.of("epoll_ctl(ADD)", name, -r);
+        }
+        return pd;
+    }
+
+    /** Removes {@code pd}'s registration (before its fd is closed). */
+    void deregister(PollDesc pd) {
+        LibCNet.epoll_ctl(epfd, C.EPOLL_CTL_DEL(), pd.fd, 0); // ENOENT/EBADF are harmless here
+        clear(pd);
+    }
+
+    private void clear(PollDesc pd) {
+        synchronized (tableLock) {
+            PollDesc[] t = table;
+            if (pd.fd < t.length && t[pd.fd] == pd) {
+                TABLE_ELEMENT.setRelease(t, pd.fd, (PollDesc) null);
+            }
+        }
+    }
+
+    void checkOwner(PollDesc pd) {
+        Scheduler mine = owner == null ? null : owner.get();
+        if (mine != Go.scheduler()) {
+            throw new IllegalStateException(pd.name + ": this connection belongs to "
+                    + (mine == null ? "the platform-thread poller" : "another scheduler")
+                    + "; a goroutine may only block on connections made under its own scheduler");
+        }
+    }
+
+    // ------------------------------------------------------------------ NetpollHook
+
+    void goroutineParking() {
+        goroutineWaiters.incrementAndGet();
+    }
+
+    void goroutineWoke() {
+        goroutineWaiters.decrementAndGet();
+    }
+
+    /** Goroutines parked on I/O right now (the scheduler polls only while this is non-zero). */
+    public int waiters() {
+        return goroutineWaiters.get();
+    }
+
+    @Override
+    public boolean hasWaiters() {
+        return goroutineWaiters.get() > 0;
+    }
+
+    /**
+     * Go's netpoll(delay): {@code timeoutNanos} 0 = just look, &lt; 0 = block until an event or
+     * {@link #wakeup()}, &gt; 0 = block at most that long (rounded up to a millisecond, epoll's unit).
+     * Goroutines go into {@code ready}; platform threads are unparked. Returns how many waiters it woke.
+     */
+    @Override
+    public int poll(long timeoutNanos, ReadyList ready) {
+        polls.incrementAndGet();
+        int timeoutMs;
+        if (timeoutNanos == 0) {
+            timeoutMs = 0;
+        } else if (timeoutNanos < 0) {
+            timeoutMs = -1;
+        } else if (timeoutNanos < 1_000_000L) {
+            timeoutMs = 1;
+        } else {
+            timeoutMs = (int) Math.min(Integer.MAX_VALUE, (timeoutNanos + 999_999L) / 1_000_000L);
+        }
+        long buf = events.get().address();
+        int n = LibCNet.epoll_wait(epfd, buf, MAX_EVENTS, timeoutMs);
+        if (n < 0) {
+            if (-n == EINTR) {
+                return 0;
+            }
+            throw new NetException("netpoll: epoll_wait(epfd=" + epfd + ") failed: " + Errno.name(-n), -n, null);
+        }
+        int woken = 0;
+        PollDesc[] t = table;
+        for (int i = 0; i < n; i++) {
+            long ev = EpollEvent.at(buf, i);
+            long data = EpollEvent.data(ev);
+            if (data == WAKE_TOKEN) {
+                if (timeoutNanos != 0) {
+                    drainWakeup();
+                }
+                continue;
+            }
+            int fd = (int) data;
+            int seq = (int) (data >>> 32);
+            if (fd >= t.length) {
+                t = table;
+            }
+            PollDesc pd = fd < t.length ? (PollDesc) TABLE_ELEMENT.getAcquire(t, fd) : null;
+            if (pd == null || pd.seq != seq) {
+                continue; // stale: that registration was closed
+            }
+            int events = EpollEvent.events(ev);
+            if ((events & READ_EVENTS) != 0) {
+                woken += deliver(pd.unblock(PollDesc.READ, true), ready);
+            }
+            if ((events & WRITE_EVENTS) != 0) {
+                woken += deliver(pd.unblock(PollDesc.WRITE, true), ready);
+            }
+        }
+        return woken;
+    }
+
+    private static int deliver(Object waiter, ReadyList ready) {
+        if (waiter == null) {
+            return 0;
+        }
+        if (waiter instanceof Thread th) {
+            LockSupport.unpark(th);
+        } else if (ready != null) {
+            ready.add((G) waiter);
+        } else {
+            Go.ready((G) waiter);
+        }
+        return 1;
+    }
+
+    private void drainWakeup() {
+        long r = LibCNet.read(eventfd, wakeBuf + 16, 8);
+        if (r < 0 && -r != EAGAIN) {
+            throw new NetException("netpoll: read(eventfd) failed: " + Errno.name((int) -r), (int) -r, null);
+        }
+        wakeSig.set(false);
+    }
+
+    /** Go's netpollBreak: makes a blocked poll return soon. Any thread. */
+    @Override
+    public void wakeup() {
+        if (!wakeSig.compareAndSet(false, true)) {
+            return; // one is pending already
+        }
+        long b = wakeBuf + 24;
+        NativeMemory.putLong(b, 1L);
+        long r = LibCNet.write(eventfd, b, 8);
+        if (r < 0 && -r != EAGAIN) {
+            wakeSig.set(false);
+            throw new NetException("netpoll: write(eventfd) failed: " + Errno.name((int) -r), (int) -r, null);
+        }
+    }
+
+    /** How many polls ran (for tests and schedtrace-like reports). */
+    public int polls() {
+        return polls.get();
+    }
+
+    /**
+     * Starts the helper thread that polls for platform-thread waiters (once per poller). It blocks in
+     * epoll_wait; readiness found there for goroutines is handed to their scheduler with Go.ready.
+     */
+    void ensureHelper() {
+        if (helper != null) {
+            return;
+        }
+        synchronized (this) {
+            if (helper != null) {
+                return;
+            }
+            helper = Thread.ofPlatform().daemon().name("gort-netpoll-helper-" + epfd).start(() -> {
+                for (;;) {
+                    poll(-1, null);
+                }
+            });
+        }
+    }
+}

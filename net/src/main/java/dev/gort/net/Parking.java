@@ -1,0 +1,86 @@
+package dev.gort.net;
+
+import dev.gort.sched.G;
+import dev.gort.sched.Go;
+import dev.gort.sched.ParkCommit;
+import dev.gort.sched.Time;
+import dev.gort.sched.WaitReason;
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * How a caller blocked on I/O waits and is woken, for the two kinds of caller:
+ * <ul>
+ * <li>a goroutine parks with {@link Go#park} (wait reason "IO wait"); the commit publishes its G
+ *     in the pollDesc slot once it is off its M; readiness hands the G back to the scheduler,
+ *     through the netpoll hook's ready list or {@link Go#ready}. Its M runs other goroutines.
+ *     Deadline timers go on the scheduler's timer heap ({@link Time#afterFunc}).</li>
+ * <li>a plain platform thread (an embedder's thread, a test, the JDK's own threads) publishes
+ *     itself and waits in {@link LockSupport#park}; the poller's helper thread, started on the
+ *     first such wait, polls for it. Its deadlines use one shared daemon timer thread.</li>
+ * </ul>
+ */
+final class Parking {
+    private Parking() {
+    }
+
+    private static final ParkCommit READ_COMMIT = (g, arg) -> ((PollDesc) arg).commitGoroutine(PollDesc.READ, g);
+    private static final ParkCommit WRITE_COMMIT = (g, arg) -> ((PollDesc) arg).commitGoroutine(PollDesc.WRITE, g);
+
+    /** Parks the caller until {@code pd}'s {@code mode} slot is unblocked (see PollDesc.block). */
+    static void park(PollDesc pd, int mode) {
+        if (Go.onGoroutine()) {
+            pd.poller.checkOwner(pd);
+            Go.park(mode == PollDesc.READ ? READ_COMMIT : WRITE_COMMIT, pd, WaitReason.IO_WAIT);
+            pd.poller.goroutineWoke();
+            return;
+        }
+        Thread self = Thread.currentThread();
+        pd.poller.ensureHelper();
+        if (!pd.commit(mode, self)) {
+            return;
+        }
+        while (pd.holds(mode, self)) {
+            LockSupport.park(pd);
+        }
+    }
+
+    /** Makes a waiter taken out of a slot runnable again; null does nothing. */
+    static void wake(Object waiter) {
+        if (waiter == null) {
+            return;
+        }
+        if (waiter instanceof Thread t) {
+            LockSupport.unpark(t);
+        } else {
+            Go.ready((G) waiter);
+        }
+    }
+
+    /** A cancellable deadline timer. */
+    interface TimerHandle {
+        void cancel();
+    }
+
+    private static final class ThreadTimers {
+        static final ScheduledThreadPoolExecutor EXEC;
+
+        static {
+            EXEC = new ScheduledThreadPoolExecutor(1, r -> Thread.ofPlatform().daemon().name("gort-net-deadlines").unstarted(r));
+            EXEC.setRemoveOnCancelPolicy(true);
+        }
+    }
+
+    /** Runs {@code fire} after {@code delayNanos}: on the scheduler's timer heap from a goroutine. */
+    static TimerHandle startTimer(long delayNanos, Runnable fire) {
+        if (Go.onGoroutine()) {
+            Time.GoTimer t = Time.afterFunc(Duration.ofNanos(delayNanos), fire);
+            return t::stop;
+        }
+        ScheduledFuture<?> f = ThreadTimers.EXEC.schedule(fire, delayNanos, TimeUnit.NANOSECONDS);
+        return () -> f.cancel(false);
+    }
+}
