@@ -70,7 +70,7 @@ public final class Chan<T> implements Iterable<T> {
     public void send(T v) {
         M mp = Scheduler.currentM();
         G gp = mp.curg;
-        Go.safepoint(mp, gp);
+        mp = Go.safepoint(mp, gp); // may resume on another M
         lock.lock();
         if (closed) {
             lock.unlock();
@@ -195,7 +195,7 @@ public final class Chan<T> implements Iterable<T> {
     public T recv() {
         M mp = Scheduler.currentM();
         G gp = mp.curg;
-        Go.safepoint(mp, gp);
+        mp = Go.safepoint(mp, gp); // may resume on another M
         lock.lock();
         Sudog sg = sendq.dequeue();
         if (sg != null) {

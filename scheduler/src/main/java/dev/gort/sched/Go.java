@@ -54,10 +54,17 @@ public final class Go {
         }
     }
 
-    static void safepoint(M mp, G gp) {
+    /**
+     * A safepoint inside a runtime call. Returns the M the goroutine runs on afterwards: a
+     * preempted goroutine may resume on another M, so callers must use the returned M, never the
+     * one they read before.
+     */
+    static M safepoint(M mp, G gp) {
         if (gp.preemptRequested()) {
             mp.sched.gosched(mp, gp, M.YIELD_PREEMPTED);
+            return Scheduler.currentM();
         }
+        return mp;
     }
 
     /** Ends the current goroutine after unwinding its frames (Go's runtime.Goexit). */
@@ -91,7 +98,7 @@ public final class Go {
         M mp = Scheduler.currentM();
         G gp = mp.curg;
         Scheduler s = mp.sched;
-        safepoint(mp, gp);
+        mp = safepoint(mp, gp);
         s.entersyscall(mp, gp);
         try {
             return call.call();

@@ -108,7 +108,7 @@ public final class Select {
     private int selectgo(boolean block) {
         M mp = Scheduler.currentM();
         G gp = mp.curg;
-        Go.safepoint(mp, gp);
+        mp = Go.safepoint(mp, gp); // may resume on another M
         recvValue = null;
         recvOk = false;
         // Random poll order over the non-nil cases (Go's inside-out shuffle).

@@ -38,7 +38,7 @@ public final class Time {
     public static void sleepNanos(long nanos) {
         M mp = Scheduler.currentM();
         G gp = mp.curg;
-        Go.safepoint(mp, gp);
+        mp = Go.safepoint(mp, gp); // may resume on another M
         if (nanos <= 0) {
             return;
         }
