@@ -25,6 +25,8 @@ public final class Config {
     public static final long NO_MEMORY_LIMIT = Long.MAX_VALUE;
     /** GOMAXPROCS cap on a machine with fewer CPUs (Go <= 1.9's _MaxGomaxprocs); raised to the CPU count above it. */
     public static final int MIN_PROCS_CAP = 256;
+    /** The scheduler's hard limit on Ps (Go 1.10-1.14's _MaxGomaxprocs). */
+    public static final int MAX_PROCS = 1024;
 
     private final int gomaxprocs;
     private final int gogc;
@@ -125,7 +127,7 @@ public final class Config {
 
     /** The largest GOMAXPROCS accepted without capping on a machine with {@code ncpu} CPUs. */
     public static int procsCap(int ncpu) {
-        return Math.max(MIN_PROCS_CAP, ncpu);
+        return Math.max(MIN_PROCS_CAP, Math.min(ncpu, MAX_PROCS));
     }
 
     /** One line per key with its effective value and source, for {@code --print-config} style output. */

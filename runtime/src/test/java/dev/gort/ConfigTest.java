@@ -63,6 +63,7 @@ class ConfigTest {
         assertTrue(c.warnings().isEmpty());
         assertEquals(512, Config.procsCap(512));
         assertEquals(256, Config.procsCap(8));
+        assertEquals(1024, Config.procsCap(4096), "never above the scheduler's limit");
     }
 
     @ParameterizedTest

@@ -21,7 +21,8 @@ class PoolTest {
     static final ThreadLocal<Integer> PID = ThreadLocal.withInitial(() -> -1);
     static volatile int nprocs = 4;
 
-    static {
+    @org.junit.jupiter.api.BeforeEach
+    void install() {
         Procs.install(new Procs.Source() {
             @Override
             public int currentP() {
@@ -38,6 +39,7 @@ class PoolTest {
     @AfterEach
     void reset() {
         PID.set(-1);
+        Procs.install(null);
     }
 
     static final class Obj {

@@ -1,0 +1,193 @@
+package dev.gort;
+
+import dev.gort.arena.Heap;
+import dev.gort.arena.HeapConfig;
+import dev.gort.arena.MCache;
+import dev.gort.arena.StackAllocator;
+import dev.gort.sched.Affinity;
+import dev.gort.sched.FatalError;
+import dev.gort.sched.FatalHandler;
+import dev.gort.sched.McacheSource;
+import dev.gort.sched.SchedConfig;
+import dev.gort.sched.Scheduler;
+import dev.gort.sched.StackSource;
+import dev.gort.sync.Parking;
+import dev.gort.sync.Procs;
+import dev.gort.sys.Advice;
+import dev.gort.sys.OsMemory;
+import dev.gort.sys.PosixOsMemory;
+import dev.gort.sysmon.Sysmon;
+import dev.gort.sysmon.SysmonClock;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One running gort: the parts the bootstrap built, in the order it built them, and their
+ * shutdown. {@link Gort} is the public face; this class does the work.
+ */
+final class GortRuntime {
+    final Config config;
+    final PrintStream stderr;
+    final List<String> phases = new CopyOnWriteArrayList<>();
+    final String[] args;
+    final int ncpu;
+    final long physPageSize;
+    final OsMemory os;
+    Heap heap;
+    Scheduler sched;
+    Sysmon sysmon;
+    final AtomicLong memoryLimit;
+    private final AtomicInteger exitCode = new AtomicInteger(-1);
+
+    private GortRuntime(Config config, String[] args, PrintStream stderr, OsMemory os) {
+        this.config = config;
+        this.args = args.clone();
+        this.stderr = stderr;
+        this.os = os;
+        this.memoryLimit = new AtomicLong(config.memoryLimit());
+        // osinit: CPU count (what GOMAXPROCS defaults to) and the physical page size.
+        this.ncpu = config.ncpu();
+        this.physPageSize = os.pageSize();
+        phases.add("osinit");
+    }
+
+    /** args/env (already parsed into {@code config}) -> osinit -> schedinit. */
+    static GortRuntime boot(Config config, String[] args, PrintStream stderr, HeapConfig heapOverride) {
+        GortRuntime rt = new GortRuntime(config, args, stderr, PosixOsMemory.get());
+        rt.schedinit(heapOverride);
+        return rt;
+    }
+
+    /** Go's schedinit: stack allocator + mallocinit (the heap), goargs/goenvs, gcinit, procresize. */
+    private void schedinit(HeapConfig heapOverride) {
+        HeapConfig hc = heapOverride != null ? heapOverride : HeapConfig.defaults();
+        hc = hc.withScavengeIdleNanos(config.sysmon().scavengeIdleNanos())
+                .withAdvice(config.debug().madvdontneed() ? Advice.DONTNEED : Advice.FREE);
+        heap = Heap.create(hc, os);
+        phases.add("mallocinit");
+        phases.add("goargs");
+        StackAllocator stacks = heap.stacks();
+        SchedConfig sc = SchedConfig.defaults()
+                .gomaxprocs(config.gomaxprocs())
+                .affinity(Affinity.parse(config.affinity().toString()))
+                .schedtrace(config.debug().schedtrace(), config.debug().scheddetail())
+                .fatalHandler(FatalHandler.THROW)
+                .panicHandler((g, t) -> t instanceof ExitSignal)
+                .syscallRetake(0) // sysmon retakes Ps from syscalls
+                .stackSource(new StackSource() {
+                    @Override
+                    public long alloc(long bytes) {
+                        return stacks.alloc(bytes);
+                    }
+
+                    @Override
+                    public void free(long address, long bytes) {
+                        stacks.free(address, bytes);
+                    }
+                })
+                .mcacheSource(new McacheSource() {
+                    @Override
+                    public Object newCache() {
+                        return heap.newCache();
+                    }
+
+                    @Override
+                    public void releaseCache(Object cache) {
+                        heap.releaseCache((MCache) cache);
+                    }
+                });
+        sched = Scheduler.create(sc);
+        phases.add("procresize");
+    }
+
+    /**
+     * Runs runtime.main as goroutine 1: sysmon, runtime inits, the init hooks in order, then main.
+     * Returns the exit code: 0 when main returns, the code given to {@link Gort#exit}, 2 after a
+     * panic or fatal error (whose report goes to stderr first).
+     */
+    int runMain(List<Runnable> inits, GoMain main, SysmonClock clock) {
+        try {
+            sched.run(() -> runtimeMain(inits, main, clock));
+            int code = exitCode.get();
+            return code < 0 ? 0 : code;
+        } catch (FatalError e) {
+            stderr.print(e.report());
+            stderr.flush();
+            return 2;
+        } finally {
+            shutdown();
+        }
+    }
+
+    private void runtimeMain(List<Runnable> inits, GoMain main, SysmonClock clock) {
+        phases.add("runtime.main");
+        sysmon = new Sysmon(config.sysmon(), clock, SysmonPorts.scheduler(sched), null, SysmonPorts.scavenger(heap), null,
+                memoryLimit::get, stderr);
+        sysmon.start();
+        phases.add("sysmon");
+        // runtime package inits: the sync package's view of the scheduler.
+        Parking.install(SyncPorts.parker());
+        Procs.install(SyncPorts.procs(sched));
+        phases.add("runtime.init");
+        for (Runnable init : inits) {
+            init.run();
+        }
+        phases.add("main.init");
+        try {
+            phases.add("main.main");
+            main.main(args.clone());
+        } catch (ExitSignal e) {
+            throw e;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new MainException(e); // a checked exception from main panics like any other
+        }
+    }
+
+    /** os.Exit: records the code, stops the scheduler, and unwinds the calling goroutine. */
+    void exit(int code) {
+        exitCode.compareAndSet(-1, code);
+        sched.close();
+        throw new ExitSignal(code);
+    }
+
+    /** Threads stopped and joined, memory unmapped; the global seams reset. */
+    private void shutdown() {
+        if (sysmon != null) {
+            sysmon.stop();
+        }
+        Parking.install(null);
+        Procs.install(null);
+        if (gortMsAlive().isEmpty()) {
+            heap.close();
+        } else {
+            stderr.println("gort: warning: " + gortMsAlive() + " still blocked (in a syscall?): the heap stays mapped");
+        }
+        phases.add("exit");
+    }
+
+    static List<String> gortMsAlive() {
+        List<String> out = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.isAlive() && t.getName().startsWith("gort-M")) {
+                out.add(t.getName());
+            }
+        }
+        return out;
+    }
+
+    /** A checked exception thrown out of main, reported as Go reports a panic. */
+    static final class MainException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        MainException(Exception cause) {
+            super(cause.toString(), cause);
+        }
+    }
+}

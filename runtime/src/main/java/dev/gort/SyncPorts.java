@@ -1,0 +1,64 @@
+package dev.gort;
+
+import dev.gort.sched.G;
+import dev.gort.sched.Go;
+import dev.gort.sched.Scheduler;
+import dev.gort.sched.WaitReason;
+import dev.gort.sync.Parking;
+import dev.gort.sync.Procs;
+
+/** The scheduler-backed parker and P source the bootstrap installs for dev.gort.sync. */
+final class SyncPorts {
+    private SyncPorts() {
+    }
+
+    static Parking.GoroutineParker parker() {
+        return new Parking.GoroutineParker() {
+            @Override
+            public boolean onGoroutine() {
+                return Go.onGoroutine();
+            }
+
+            @Override
+            public Object current() {
+                return Go.current();
+            }
+
+            @Override
+            public void park(Runnable afterParked, String reason) {
+                Go.park((g, arg) -> {
+                    afterParked.run();
+                    return true;
+                }, null, reason(reason));
+            }
+
+            @Override
+            public void ready(Object goroutine) {
+                Go.ready((G) goroutine);
+            }
+        };
+    }
+
+    static WaitReason reason(String text) {
+        for (WaitReason r : WaitReason.values()) {
+            if (r.text().equals(text)) {
+                return r;
+            }
+        }
+        return WaitReason.SEMACQUIRE;
+    }
+
+    static Procs.Source procs(Scheduler s) {
+        return new Procs.Source() {
+            @Override
+            public int currentP() {
+                return Go.onGoroutine() ? Go.pid() : -1;
+            }
+
+            @Override
+            public int count() {
+                return s.gomaxprocs();
+            }
+        };
+    }
+}
