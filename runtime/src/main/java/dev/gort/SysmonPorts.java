@@ -31,6 +31,11 @@ final class SysmonPorts {
             }
 
             @Override
+            public long schedWhen(int p) {
+                return s.p(p).schedwhen(); // System.nanoTime() at execute, the clock sysmon uses in production
+            }
+
+            @Override
             public long syscallTick(int p) {
                 return s.p(p).syscalltick();
             }

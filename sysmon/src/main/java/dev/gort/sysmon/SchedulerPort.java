@@ -26,6 +26,15 @@ public interface SchedulerPort {
     /** Incremented by the scheduler each time P {@code p} starts running a G (Go: p.schedtick). */
     long schedTick(int p);
 
+    /**
+     * Monotonic time at which P {@code p} last started running a G (with {@link #schedTick}), or 0
+     * when the scheduler does not record it; sysmon then times the slice from its own first sight
+     * of the tick, as Go does (which can add up to one sysmon sleep to the slice).
+     */
+    default long schedWhen(int p) {
+        return 0;
+    }
+
     /** Incremented on each syscall exit on P {@code p} (Go: p.syscalltick). */
     long syscallTick(int p);
 

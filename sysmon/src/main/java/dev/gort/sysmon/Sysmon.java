@@ -50,6 +50,9 @@ public final class Sysmon {
     private long lastSeenNumGc;
     private long releasedSinceTrace;
 
+    /** Earliest end of a running G's slice seen in the last round (sysmon thread only). */
+    private long preemptDeadline = Long.MAX_VALUE;
+
     // sleep policy state (sysmon thread only)
     private int idleRounds;
     private long delayNanos;
@@ -149,7 +152,14 @@ public final class Sysmon {
 
     private void loop() {
         while (running) {
-            LockSupport.parkNanos(this, nextDelayNanos());
+            long delay = nextDelayNanos();
+            // Wake when the longest-running G's slice ends rather than up to a whole sleep later,
+            // so preemption lands within one slice plus the minimum sleep (Go: slice + up to 10 ms).
+            long untilSliceEnd = preemptDeadline - clock.nanoTime();
+            if (untilSliceEnd < delay) {
+                delay = Math.max(untilSliceEnd, config.minSleepNanos());
+            }
+            LockSupport.parkNanos(this, delay);
             if (!running) {
                 break;
             }
@@ -227,16 +237,21 @@ public final class Sysmon {
         int n = sched.procCount();
         ensureCapacity(n);
         int retook = 0;
+        preemptDeadline = Long.MAX_VALUE;
         for (int p = 0; p < n; p++) {
             int status = sched.procStatus(p);
             if (status == SchedulerPort.P_RUNNING) {
                 long tick = sched.schedTick(p);
                 if (seenSchedTick[p] != tick || seenSchedWhen[p] == 0) {
-                    seenSchedTick[p] = tick; // first sight of this G's slice
-                    seenSchedWhen[p] = now == 0 ? 1 : now;
-                } else if (now - seenSchedWhen[p] >= config.forcePreemptNanos()) {
+                    // First sight of this G's slice: its start as the scheduler recorded it, else now.
+                    seenSchedTick[p] = tick;
+                    long when = sched.schedWhen(p);
+                    seenSchedWhen[p] = when != 0 && when <= now ? when : (now == 0 ? 1 : now);
+                }
+                if (now - seenSchedWhen[p] >= config.forcePreemptNanos()) {
                     requestPreempt(p, now);
                 }
+                preemptDeadline = Math.min(preemptDeadline, seenSchedWhen[p] + config.forcePreemptNanos());
             } else if (status == SchedulerPort.P_SYSCALL) {
                 long tick = sched.syscallTick(p);
                 if (seenSyscallTick[p] != tick || seenSyscallWhen[p] == 0) {

@@ -10,6 +10,7 @@ import java.util.List;
 class ModelScheduler implements SchedulerPort {
     final int[] status;
     final long[] schedTick;
+    final long[] schedWhen;
     final long[] syscallTick;
     final boolean[] localWork;
     boolean spinningOrIdle;
@@ -20,6 +21,7 @@ class ModelScheduler implements SchedulerPort {
     ModelScheduler(int procs) {
         status = new int[procs];
         schedTick = new long[procs];
+        schedWhen = new long[procs];
         syscallTick = new long[procs];
         localWork = new boolean[procs];
     }
@@ -37,6 +39,11 @@ class ModelScheduler implements SchedulerPort {
     @Override
     public long schedTick(int p) {
         return schedTick[p];
+    }
+
+    @Override
+    public long schedWhen(int p) {
+        return schedWhen[p];
     }
 
     @Override

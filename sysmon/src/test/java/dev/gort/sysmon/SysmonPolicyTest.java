@@ -78,6 +78,24 @@ class SysmonPolicyTest {
     }
 
     @Test
+    void sliceTimedFromTheSchedulersRecordWhenKnown() {
+        ModelScheduler m = new ModelScheduler(1);
+        m.status[0] = SchedulerPort.P_RUNNING;
+        m.schedTick[0] = 5;
+        m.schedWhen[0] = now - 10 * MILLIS; // started 10 ms before sysmon first looks
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        s.round(now);
+        assertEquals(List.of(0), m.preempted, "10 ms since the recorded start: preempted on first sight");
+        m.schedTick[0]++;
+        m.schedWhen[0] = now + 1 * MILLIS;
+        s.round(now += 5 * MILLIS);
+        s.round(now += 5 * MILLIS);
+        assertEquals(List.of(0), m.preempted, "9 ms into the new slice");
+        s.round(now += 1 * MILLIS);
+        assertEquals(List.of(0, 0), m.preempted);
+    }
+
+    @Test
     void idlePsAreNeverPreempted() {
         ModelScheduler m = new ModelScheduler(1);
         Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);

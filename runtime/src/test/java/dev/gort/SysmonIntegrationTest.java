@@ -1,0 +1,182 @@
+package dev.gort;
+
+import dev.gort.arena.MCache;
+import dev.gort.arena.MemStats;
+import dev.gort.sched.Go;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** sysmon in a running gort, with the real scheduler and heap (periods shortened where the test needs it). */
+class SysmonIntegrationTest {
+    static Gort.Options opts(Map<String, String> env) {
+        return new Gort.Options().settings(env, Map.of());
+    }
+
+    /** GOMAXPROCS=1: a goroutine blocked in a syscall loses its P to sysmon and another goroutine runs meanwhile. */
+    @Test
+    void blockedSyscallLosesItsP() {
+        AtomicLong progressDuringSyscall = new AtomicLong();
+        int code = Gort.run(new String[0], args -> {
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicBoolean inSyscall = new AtomicBoolean();
+            AtomicLong counter = new AtomicLong();
+            dev.gort.sync.WaitGroup wg = new dev.gort.sync.WaitGroup();
+            wg.add(2);
+            Gort.go(() -> {
+                Gort.syscall(() -> {
+                    inSyscall.set(true);
+                    try {
+                        release.await(20, TimeUnit.SECONDS); // a blocking Java call
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                wg.done();
+            });
+            Gort.go(() -> {
+                while (!inSyscall.get()) {
+                    Gort.gosched();
+                }
+                long until = System.nanoTime() + 300_000_000L;
+                while (System.nanoTime() < until) {
+                    counter.incrementAndGet();
+                    Gort.gosched();
+                }
+                progressDuringSyscall.set(counter.get());
+                release.countDown();
+                wg.done();
+            });
+            wg.await();
+            assertTrue(Gort.sysmonStats().retakes() >= 1, "sysmon retook the P: " + Gort.sysmonStats());
+        }, opts(Map.of("GOMAXPROCS", "1")));
+        assertEquals(0, code);
+        assertTrue(progressDuringSyscall.get() > 1000, "ran " + progressDuringSyscall.get() + " times while the other blocked");
+    }
+
+    /**
+     * GOMAXPROCS=1: a goroutine looping on Gort.poll() is preempted by sysmon (10 ms slice), so a
+     * goroutine queued behind it runs. Measured over several trials; Go's own bound is slice + one
+     * sysmon sleep (<= 20 ms); gort wakes sysmon at the slice's end, so ~10-11 ms on an idle machine.
+     */
+    @Test
+    void pollLoopIsPreempted() {
+        List<Long> latenciesMs = new ArrayList<>();
+        int code = Gort.run(new String[0], args -> {
+            for (int trial = 0; trial < 7; trial++) {
+                AtomicBoolean otherRan = new AtomicBoolean();
+                AtomicLong queuedAt = new AtomicLong();
+                AtomicLong ranAt = new AtomicLong();
+                dev.gort.sync.WaitGroup wg = new dev.gort.sync.WaitGroup();
+                wg.add(1);
+                Gort.go(() -> {
+                    queuedAt.set(System.nanoTime());
+                    Gort.go(() -> {
+                        ranAt.set(System.nanoTime());
+                        otherRan.set(true);
+                    });
+                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    while (!otherRan.get() && System.nanoTime() < deadline) {
+                        Gort.poll(); // the only safepoint: never yields unless asked to
+                    }
+                    wg.done();
+                });
+                wg.await();
+                assertTrue(otherRan.get(), "the queued goroutine never ran: spinner not preempted");
+                latenciesMs.add((ranAt.get() - queuedAt.get()) / 1_000_000);
+            }
+            assertTrue(Gort.sysmonStats().preemptRequests() >= 7, Gort.sysmonStats().toString());
+        }, opts(Map.of("GOMAXPROCS", "1")));
+        assertEquals(0, code);
+        List<Long> sorted = new ArrayList<>(latenciesMs);
+        sorted.sort(null);
+        System.out.println("preemption latency ms (GOMAXPROCS=1, 10 ms slice): " + latenciesMs + " median " + sorted.get(3));
+        // Go's bound is ~20 ms; the machine is shared (load average often 8+ on 2 cores), where a
+        // runnable thread can wait tens of ms for a CPU: assert the median with a x5 margin.
+        assertTrue(sorted.get(3) <= 100, "median " + sorted.get(3) + " ms: " + latenciesMs);
+        assertTrue(sorted.get(0) >= 5, "preempted before the 10 ms slice? " + latenciesMs);
+    }
+
+    /**
+     * Free pages idle for the (shortened) scavenge age are released by sysmon's scavenger pass:
+     * mincore shows the arena's residency fall, HeapReleased rises; pages freed only just now stay.
+     */
+    @Test
+    void idleSpansReleasedAfterTheIdleAge() {
+        long size = 64L << 20;
+        int code = Gort.run(new String[0], args -> {
+            GortRuntime rt = Gort.currentRuntime();
+            MCache cache = (MCache) Go.mcache();
+            long obj = 256L << 10; // large objects: each its own span, back to the page heap on free
+            long[] ps = new long[(int) (size / obj)];
+            for (int i = 0; i < ps.length; i++) {
+                ps[i] = cache.alloc(obj, true);
+                for (long a = ps[i]; a < ps[i] + obj; a += 4096) {
+                    dev.gort.sys.NativeMemory.putLong(a, a);
+                }
+            }
+            long touched = rt.heap.arenaResidentBytes();
+            assertTrue(touched >= size, "resident after touch: " + touched);
+            for (long p : ps) {
+                cache.free(p);
+            }
+            long freedAt = System.nanoTime();
+            MemStats before = Gort.readMemStats();
+            Gort.sleep(Duration.ofMillis(100));
+            long resident100 = rt.heap.arenaResidentBytes();
+            if (System.nanoTime() - freedAt < 700_000_000L) { // the 1 s age has not passed: nothing released yet
+                assertTrue(resident100 >= size * 9 / 10, "released too early: " + resident100);
+            }
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (rt.heap.arenaResidentBytes() > size / 100 && System.nanoTime() < deadline) {
+                Gort.sleep(Duration.ofMillis(50));
+            }
+            long after = rt.heap.arenaResidentBytes();
+            long waitedMs = (System.nanoTime() - freedAt) / 1_000_000;
+            MemStats m = Gort.readMemStats();
+            assertTrue(after <= size / 100, "arena resident " + after + " after " + waitedMs + " ms");
+            assertTrue(waitedMs >= 900, "released after " + waitedMs + " ms, before the 1 s idle age");
+            assertTrue(m.heapReleased() - before.heapReleased() >= size, "HeapReleased " + before.heapReleased() + " -> " + m.heapReleased());
+            assertTrue(Gort.sysmonStats().scavengedBytes() >= size, Gort.sysmonStats().toString());
+        }, opts(Map.of("GOMAXPROCS", "1", "GORT_SCAVENGE_IDLE", "1s", "GORT_SCAVENGE_PERIOD", "100ms")));
+        assertEquals(0, code);
+    }
+
+    /** A memory limit below the retained heap makes sysmon release down to 95 % of it. */
+    @Test
+    void memoryLimitDrivesTheScavenger() {
+        long size = 64L << 20;
+        int code = Gort.run(new String[0], args -> {
+            GortRuntime rt = Gort.currentRuntime();
+            MCache cache = (MCache) Go.mcache();
+            long obj = 256L << 10;
+            long[] ps = new long[(int) (size / obj)];
+            for (int i = 0; i < ps.length; i++) {
+                ps[i] = cache.alloc(obj, true);
+                dev.gort.sys.NativeMemory.fill(ps[i], obj, (byte) 1);
+            }
+            for (int i = 0; i < ps.length / 2; i++) {
+                cache.free(ps[i]);
+            }
+            Gort.setMemoryLimit(48L << 20);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (Gort.readMemStats().heapRetained() > (48L << 20) * 95 / 100 && System.nanoTime() < deadline) {
+                Gort.sleep(Duration.ofMillis(10));
+            }
+            MemStats m = Gort.readMemStats();
+            assertTrue(m.heapRetained() <= (48L << 20) * 95 / 100, m.toString());
+            assertTrue(m.heapReleased() >= 8L << 20, m.toString());
+            assertTrue(rt.heap.arenaResidentBytes() <= m.heapRetained() + (1L << 20), "mincore agrees with retained");
+        }, opts(Map.of("GOMAXPROCS", "1", "GORT_SCAVENGE_PERIOD", "off")));
+        assertEquals(0, code);
+    }
+}
