@@ -33,7 +33,7 @@ public final class Go {
 
     /** True if the calling thread runs a goroutine. */
     public static boolean onGoroutine() {
-        return Thread.currentThread() instanceof M m && m.curg != null;
+        return Scheduler.carrier() instanceof M m && m.curg != null;
     }
 
     /** Yields the processor: the goroutine goes to the back of the global queue (Go's runtime.Gosched). */

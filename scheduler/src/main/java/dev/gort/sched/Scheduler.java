@@ -289,8 +289,37 @@ public final class Scheduler implements AutoCloseable {
     // ------------------------------------------------------------------------------------------
     // M lifecycle and the scheduling loop (g0)
 
+    /**
+     * The carrier thread (the M) running the caller. Never inlined: C2 may keep the result of an
+     * inlined {@code Thread.currentThread()} across a {@code Continuation.yield} in the same
+     * compiled frame, and a goroutine that resumed on another M would then see the M it left (a
+     * stale M: wrong P, wrong run queue; seen as "goroutine N yielded without an action" under
+     * load, 10 of 20 runs of a gosched loop at GOMAXPROCS=2, 0 with this lookup or with C1 only).
+     * Calling through a MethodHandle held in a non-final field keeps the JIT from inlining it, so
+     * the thread is read afresh in its own frame at every call.
+     */
+    static Thread carrier() {
+        try {
+            return (Thread) carrierLookup.invokeExact();
+        } catch (Throwable e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @SuppressWarnings("FieldMayBeFinal") // non-final on purpose: a final MethodHandle would be inlined
+    private static java.lang.invoke.MethodHandle carrierLookup;
+
+    static {
+        try {
+            carrierLookup = java.lang.invoke.MethodHandles.lookup().findStatic(Thread.class, "currentThread",
+                    java.lang.invoke.MethodType.methodType(Thread.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     static M currentM() {
-        Thread t = Thread.currentThread();
+        Thread t = carrier();
         if (t instanceof M m) {
             return m;
         }
@@ -1195,7 +1224,7 @@ public final class Scheduler implements AutoCloseable {
             throw new IllegalStateException("goready: goroutine " + gp.goid() + " is " + GStatus.name(gp.status())
                     + ", not waiting");
         }
-        Thread t = Thread.currentThread();
+        Thread t = carrier();
         if (t instanceof M mp && mp.sched == this) {
             P pp = mp.p;
             if (pp != null) {
@@ -1468,7 +1497,7 @@ public final class Scheduler implements AutoCloseable {
      */
     public void stopTheWorld(String reason) {
         worldLock.lock();
-        Thread t = Thread.currentThread();
+        Thread t = carrier();
         P own = t instanceof M mp && mp.sched == this ? mp.p : null;
         lock.lock();
         stopwait = gomaxprocs;
@@ -1510,7 +1539,7 @@ public final class Scheduler implements AutoCloseable {
         if (!worldLock.isHeldByCurrentThread()) {
             throw new IllegalStateException("startTheWorld without stopTheWorld on this thread");
         }
-        Thread t = Thread.currentThread();
+        Thread t = carrier();
         P own = t instanceof M mp && mp.sched == this ? mp.p : null;
         List<P> toStart = new ArrayList<>();
         lock.lock();
@@ -1563,7 +1592,7 @@ public final class Scheduler implements AutoCloseable {
     void addTimer(Timer t, long when, long period) {
         t.when = when;
         t.period = period;
-        Thread th = Thread.currentThread();
+        Thread th = carrier();
         P pp = th instanceof M mp && mp.sched == this && mp.p != null ? mp.p : allp[0];
         pp.timers.add(t);
         if (pp.timers.nextWhen() == when) {

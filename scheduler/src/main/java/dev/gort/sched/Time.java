@@ -26,7 +26,7 @@ public final class Time {
     private static final TimerFunc SEND_TIME = (arg, now) -> ((Chan<Long>) arg).offer(now);
 
     private static final TimerFunc GO_FUNC = (arg, now) -> {
-        M mp = (M) Thread.currentThread();
+        M mp = (M) Scheduler.carrier();
         mp.sched.newproc(mp, (Runnable) arg);
     };
 
