@@ -43,6 +43,8 @@ final class GortRuntime {
     Sysmon sysmon;
     final AtomicLong memoryLimit;
     private final AtomicInteger exitCode = new AtomicInteger(-1);
+    /** Ms of earlier runtimes that never ended (reported then), not this one's. */
+    private final java.util.Set<Thread> preexisting = new java.util.HashSet<>();
 
     private GortRuntime(Config config, String[] args, PrintStream stderr, OsMemory os) {
         this.config = config;
@@ -50,6 +52,11 @@ final class GortRuntime {
         this.stderr = stderr;
         this.os = os;
         this.memoryLimit = new AtomicLong(config.memoryLimit());
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("gort-M")) {
+                preexisting.add(t);
+            }
+        }
         // osinit: CPU count (what GOMAXPROCS defaults to) and the physical page size.
         this.ncpu = config.ncpu();
         this.physPageSize = os.pageSize();
@@ -164,22 +171,43 @@ final class GortRuntime {
         }
         Parking.install(null);
         Procs.install(null);
-        if (gortMsAlive().isEmpty()) {
+        List<Thread> alive = gortMsAlive(2_000);
+        if (alive.isEmpty()) {
             heap.close();
         } else {
-            stderr.println("gort: warning: " + gortMsAlive() + " still blocked (in a syscall?): the heap stays mapped");
+            StringBuilder sb = new StringBuilder("gort: warning: " + alive.size() + " M(s) still running after shutdown; the heap stays mapped");
+            for (Thread t : alive) {
+                sb.append("\n  ").append(t.getName()).append(" (").append(t.getState()).append(")");
+                StackTraceElement[] st = t.getStackTrace();
+                for (int i = 0; i < Math.min(8, st.length); i++) {
+                    sb.append("\n    at ").append(st[i]);
+                }
+            }
+            stderr.println(sb);
         }
         phases.add("exit");
     }
 
-    static List<String> gortMsAlive() {
-        List<String> out = new ArrayList<>();
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.isAlive() && t.getName().startsWith("gort-M")) {
-                out.add(t.getName());
+    /** Ms of this runtime's scheduler still alive, after waiting up to {@code waitMillis} for them to end. */
+    List<Thread> gortMsAlive(long waitMillis) {
+        long deadline = System.nanoTime() + waitMillis * 1_000_000;
+        while (true) {
+            List<Thread> out = new ArrayList<>();
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.isAlive() && t.getName().startsWith("gort-M") && !preexisting.contains(t)) {
+                    out.add(t);
+                }
+            }
+            if (out.isEmpty() || System.nanoTime() > deadline) {
+                return out;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return out;
             }
         }
-        return out;
     }
 
     /** A checked exception thrown out of main, reported as Go reports a panic. */
