@@ -44,8 +44,17 @@
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #if defined(__linux__)
 #include <sched.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#endif
+#if defined(__APPLE__)
+#include <sys/event.h>
 #endif
 
 /* ---- memory: the OsMemory state machine (PosixOsMemory) ---- */
@@ -77,6 +86,37 @@ pid_t gettid(void);
 int pthread_threadid_np(pthread_t thread, uint64_t *thread_id);
 #endif
 
+/* ---- sockets and readiness polling: the netpoller (LibCNet, NetConstants) ---- */
+int socket(int domain, int type, int protocol);
+int bind(int sockfd, const struct sockaddr *addr, socklen_t addrlen);
+int listen(int sockfd, int backlog);
+int accept(int sockfd, struct sockaddr *addr, socklen_t *addrlen);
+int connect(int sockfd, const struct sockaddr *addr, socklen_t addrlen);
+ssize_t read(int fd, void *buf, size_t count);
+ssize_t write(int fd, const void *buf, size_t count);
+int close(int fd);
+int setsockopt(int sockfd, int level, int optname, const void *optval, socklen_t optlen);
+int getsockopt(int sockfd, int level, int optname, void *optval, socklen_t *optlen);
+int getsockname(int sockfd, struct sockaddr *addr, socklen_t *addrlen);
+int getpeername(int sockfd, struct sockaddr *addr, socklen_t *addrlen);
+int fcntl(int fd, int cmd, ...);
+int shutdown(int sockfd, int how);
+/* getrlimit(int resource, struct rlimit *rlim) and setrlimit(int resource, const struct rlimit *rlim)
+ * are bound too; glibc with _GNU_SOURCE types resource as the enum __rlimit_resource_t (an int in
+ * the ABI), so they are not re-declared here. */
+#if defined(__linux__)
+int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+int epoll_create1(int flags);
+int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event);
+int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout);
+int eventfd(unsigned int initval, int flags);
+#endif
+#if defined(__APPLE__)
+int kqueue(void);
+int kevent(int kq, const struct kevent *changelist, int nchanges, struct kevent *eventlist,
+           int nevents, const struct timespec *timeout);
+#endif
+
 /*
  * Structs (Java descriptors with StructLayout; layouts checked member by member):
  *   struct timespec  -> Timespec     struct timeval -> Rusage.TIMEVAL
@@ -95,6 +135,21 @@ int pthread_threadid_np(pthread_t thread, uint64_t *thread_id);
  *   RUSAGE_SELF RUSAGE_THREAD
  *   CPU_SETSIZE
  * GORT-CONSTANTS-END
+ *
+ * The netpoller's constants (NetConstants.LINUX_X86_64 / LINUX_AARCH64 / MACOS; its sizeof_ and
+ * offsetof_ components, for sockaddr_in, sockaddr_in6, sockaddr_storage, socklen_t, rlimit,
+ * epoll_event (packed on x86_64) and struct kevent, are checked as C expressions):
+ *
+ * GORT-NET-CONSTANTS-BEGIN
+ *   AF_INET AF_INET6 SOCK_STREAM SOCK_NONBLOCK SOCK_CLOEXEC
+ *   SOL_SOCKET SO_REUSEADDR SO_REUSEPORT SO_ERROR SO_KEEPALIVE SO_RCVBUF SO_SNDBUF SO_NOSIGPIPE
+ *   IPPROTO_TCP IPPROTO_IPV6 TCP_NODELAY IPV6_V6ONLY SHUT_RD SHUT_WR SHUT_RDWR
+ *   O_NONBLOCK O_CLOEXEC F_GETFD F_SETFD F_GETFL F_SETFL FD_CLOEXEC RLIMIT_NOFILE MSG_NOSIGNAL
+ *   EPOLLIN EPOLLOUT EPOLLERR EPOLLHUP EPOLLRDHUP EPOLLET
+ *   EPOLL_CTL_ADD EPOLL_CTL_DEL EPOLL_CTL_MOD EPOLL_CLOEXEC EFD_CLOEXEC EFD_NONBLOCK
+ *   EVFILT_READ EVFILT_WRITE EVFILT_USER EV_ADD EV_DELETE EV_ENABLE EV_DISABLE EV_ONESHOT EV_CLEAR
+ *   EV_EOF EV_ERROR NOTE_TRIGGER
+ * GORT-NET-CONSTANTS-END
  */
 
 #endif /* GORT_SYS_H */

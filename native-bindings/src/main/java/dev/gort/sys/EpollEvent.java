@@ -17,7 +17,7 @@ package dev.gort.sys;
  *  +---------+---------+-------------------------+
  * </pre>
  * The size and the data offset come from {@link NetConstants#current()}, picked by architecture,
- * and are checked against {@code <sys/epoll.h>} by NetHeaderConformanceTest. Unaligned 8-byte
+ * and are checked against {@code <sys/epoll.h>} by HeaderConformanceTest. Unaligned 8-byte
  * access at offset 4 is fine on x86_64 (the only place it happens).
  */
 public final class EpollEvent {

@@ -5,8 +5,9 @@ package dev.gort.sys;
  * struct layouts that {@link LibCNet} uses. Names follow the C headers; {@link OsConstants#ABSENT}
  * means the OS has no such constant (macOS has no epoll, Linux no kqueue).
  *
- * <p>The Linux table is checked against the system headers by {@code NetHeaderConformanceTest}
- * (a C probe compiled with gcc prints every value below; see {@code src/main/c/gort_net.h}).
+ * <p>The table for the running platform is checked against the system headers by
+ * {@code HeaderConformanceTest} (every macro by name, ABSENT ones must be undefined, and every
+ * sizeof_/offsetof_ component as a C expression; names listed in {@code src/main/c/gort_sys.h}).
  * The macOS table is written from the macOS SDK headers ({@code sys/socket.h}, {@code
  * sys/event.h}, {@code netinet/in.h}, {@code sys/fcntl.h}) and is NOT run: no macOS machine
  * checks it, so treat it as documentation until it is. Linux values are the same on x86_64 and
@@ -22,7 +23,9 @@ public record NetConstants(
         int O_NONBLOCK, int O_CLOEXEC, int F_GETFD, int F_SETFD, int F_GETFL, int F_SETFL, int FD_CLOEXEC,
         int RLIMIT_NOFILE, int MSG_NOSIGNAL,
         // epoll / eventfd (Linux)
-        int EPOLLIN, int EPOLLOUT, int EPOLLERR, int EPOLLHUP, int EPOLLRDHUP, int EPOLLET,
+        int EPOLLIN, int EPOLLOUT, int EPOLLERR, int EPOLLHUP, int EPOLLRDHUP,
+        /** 1u << 31: a long, because as an int it would equal OsConstants.ABSENT (Integer.MIN_VALUE). */
+        long EPOLLET,
         int EPOLL_CTL_ADD, int EPOLL_CTL_DEL, int EPOLL_CTL_MOD, int EPOLL_CLOEXEC,
         int EFD_CLOEXEC, int EFD_NONBLOCK,
         // kqueue (macOS)
@@ -61,7 +64,7 @@ public record NetConstants(
                 0, 1, 2,
                 0x800, 0x80000, 1, 2, 3, 4, 1,
                 7, 0x4000,
-                0x001, 0x004, 0x008, 0x010, 0x2000, 0x80000000,
+                0x001, 0x004, 0x008, 0x010, 0x2000, 0x80000000L,
                 1, 2, 3, 0x80000,
                 0x80000, 0x800,
                 A, A, A,

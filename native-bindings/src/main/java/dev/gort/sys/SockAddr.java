@@ -21,7 +21,7 @@ import java.net.UnknownHostException;
  * macOS (NOT RUN): byte 0 is sin_len / sin6_len (u8) and byte 1 the family (u8); the rest is the same.
  * </pre>
  * Port and address are in network byte order (big-endian); the family in host order. Offsets
- * come from {@link NetConstants} and are checked against the headers by NetHeaderConformanceTest.
+ * come from {@link NetConstants} and are checked against the headers by HeaderConformanceTest.
  */
 public final class SockAddr {
     private SockAddr() {

@@ -57,6 +57,33 @@ class HeaderConformanceTest {
             "offsetof_rusage_ru_maxrss", "offsetof(struct rusage, ru_maxrss)",
             "sizeof_cpu_set_t", "sizeof(cpu_set_t)");
 
+    /** NetConstants' layout components: their C expression. */
+    private static final Map<String, String> NET_LAYOUT_EXPRESSIONS = Map.ofEntries(
+            Map.entry("sizeof_sockaddr_in", "sizeof(struct sockaddr_in)"),
+            Map.entry("offsetof_sin_len", "offsetof(struct sockaddr_in, sin_len)"),
+            Map.entry("offsetof_sin_family", "offsetof(struct sockaddr_in, sin_family)"),
+            Map.entry("offsetof_sin_port", "offsetof(struct sockaddr_in, sin_port)"),
+            Map.entry("offsetof_sin_addr", "offsetof(struct sockaddr_in, sin_addr)"),
+            Map.entry("sizeof_sockaddr_in6", "sizeof(struct sockaddr_in6)"),
+            Map.entry("offsetof_sin6_family", "offsetof(struct sockaddr_in6, sin6_family)"),
+            Map.entry("offsetof_sin6_port", "offsetof(struct sockaddr_in6, sin6_port)"),
+            Map.entry("offsetof_sin6_flowinfo", "offsetof(struct sockaddr_in6, sin6_flowinfo)"),
+            Map.entry("offsetof_sin6_addr", "offsetof(struct sockaddr_in6, sin6_addr)"),
+            Map.entry("offsetof_sin6_scope_id", "offsetof(struct sockaddr_in6, sin6_scope_id)"),
+            Map.entry("sizeof_sockaddr_storage", "sizeof(struct sockaddr_storage)"),
+            Map.entry("sizeof_socklen_t", "sizeof(socklen_t)"),
+            Map.entry("sizeof_rlimit", "sizeof(struct rlimit)"),
+            Map.entry("sizeof_epoll_event", "sizeof(struct epoll_event)"),
+            Map.entry("offsetof_epoll_event_events", "offsetof(struct epoll_event, events)"),
+            Map.entry("offsetof_epoll_event_data", "offsetof(struct epoll_event, data)"),
+            Map.entry("sizeof_kevent", "sizeof(struct kevent)"),
+            Map.entry("offsetof_kevent_ident", "offsetof(struct kevent, ident)"),
+            Map.entry("offsetof_kevent_filter", "offsetof(struct kevent, filter)"),
+            Map.entry("offsetof_kevent_flags", "offsetof(struct kevent, flags)"),
+            Map.entry("offsetof_kevent_fflags", "offsetof(struct kevent, fflags)"),
+            Map.entry("offsetof_kevent_data", "offsetof(struct kevent, data)"),
+            Map.entry("offsetof_kevent_udata", "offsetof(struct kevent, udata)"));
+
     /** Everything the probe checks. Add new bindings here (see the class comment). */
     static CProbe probe() {
         Platform platform = Platform.current();
@@ -81,16 +108,26 @@ class HeaderConformanceTest {
         if (platform.isLinux()) {
             p.struct("cpu_set_t", CpuSet.LAYOUT, "CpuSet.LAYOUT"); // CpuSet.CPU_SETSIZE = OsConstants': StructLayoutTest
         }
+
+        // The netpoller (LibCNet): socket/fcntl/epoll/eventfd/kqueue constants and struct layouts.
+        String net = platform.isMacOS() ? "NetConstants.MACOS"
+                : platform.arch() == Platform.Arch.X86_64 ? "NetConstants.LINUX_X86_64" : "NetConstants.LINUX_AARCH64";
+        constants(p, NetConstants.current(), net, NET_LAYOUT_EXPRESSIONS);
+        p.expression("sizeof(ssize_t)", "sizeof(ssize_t)", 8, "LibCNet.read/write: ssize_t as JAVA_LONG");
         return p;
     }
 
     /** Registers every int component of a constants record: macros by name, layout figures by LAYOUT_EXPRESSIONS. */
     static void constants(CProbe p, Record constants, String source) {
+        constants(p, constants, source, LAYOUT_EXPRESSIONS);
+    }
+
+    static void constants(CProbe p, Record constants, String source, Map<String, String> layoutExpressions) {
         for (RecordComponent rc : constants.getClass().getRecordComponents()) {
-            int value = intComponent(constants, rc);
+            long value = intComponent(constants, rc);
             String name = rc.getName();
             if (name.startsWith("sizeof_") || name.startsWith("offsetof_")) {
-                String expr = LAYOUT_EXPRESSIONS.get(name);
+                String expr = layoutExpressions.get(name);
                 if (expr == null) {
                     throw new IllegalStateException(source + "." + name + " is a layout figure with no C expression;"
                             + " add one to HeaderConformanceTest.LAYOUT_EXPRESSIONS");
@@ -104,9 +141,10 @@ class HeaderConformanceTest {
         }
     }
 
-    private static int intComponent(Record r, RecordComponent rc) {
+    /** An int component, or a long one (NetConstants.EPOLLET, 1u << 31, which as an int would read as ABSENT). */
+    private static long intComponent(Record r, RecordComponent rc) {
         try {
-            return (int) rc.getAccessor().invoke(r);
+            return ((Number) rc.getAccessor().invoke(r)).longValue();
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
@@ -157,12 +195,12 @@ class HeaderConformanceTest {
             functions.add(m.group(1));
         }
         assertTrue(functions.contains("mmap") && functions.contains("sched_getcpu"), "parsed prototypes: " + functions);
-        Set<String> libc = Arrays.stream(LibC.class.getDeclaredMethods())
+        Set<String> libc = Stream.of(LibC.class, LibCNet.class).flatMap(k -> Arrays.stream(k.getDeclaredMethods()))
                 .filter(x -> Modifier.isPublic(x.getModifiers()) && Modifier.isStatic(x.getModifiers()))
                 .map(Method::getName).collect(Collectors.toCollection(TreeSet::new));
         Set<String> missing = new TreeSet<>(functions);
         missing.removeAll(libc);
-        assertEquals(Set.of(), missing, "functions in gort_sys.h without a LibC method of the same name");
+        assertEquals(Set.of(), missing, "functions in gort_sys.h without a LibC or LibCNet method of the same name");
 
         int begin = header.indexOf("GORT-CONSTANTS-BEGIN");
         int end = header.indexOf("GORT-CONSTANTS-END");
@@ -176,6 +214,19 @@ class HeaderConformanceTest {
             }
         }
         assertEquals(java, listed, "GORT-CONSTANTS in gort_sys.h must list exactly OsConstants' macro components");
+
+        int netBegin = header.indexOf("GORT-NET-CONSTANTS-BEGIN");
+        int netEnd = header.indexOf("GORT-NET-CONSTANTS-END");
+        assertTrue(netBegin > 0 && netEnd > netBegin, "gort_sys.h has the GORT-NET-CONSTANTS block");
+        Set<String> netListed = Arrays.stream(header.substring(netBegin + "GORT-NET-CONSTANTS-BEGIN".length(), netEnd)
+                .replace("*", " ").split("\\s+")).filter(x -> !x.isEmpty()).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> netJava = new TreeSet<>();
+        for (RecordComponent rc : NetConstants.class.getRecordComponents()) {
+            if (!rc.getName().startsWith("sizeof_") && !rc.getName().startsWith("offsetof_")) {
+                netJava.add(rc.getName());
+            }
+        }
+        assertEquals(netJava, netListed, "GORT-NET-CONSTANTS in gort_sys.h must list exactly NetConstants' macro components");
     }
 
     @Test

@@ -53,9 +53,9 @@ class LibCNetTest {
             int r = LibCNet.connect(client, addr, len);
             assertTrue(r == 0 || r == -Errno.value("EINPROGRESS"), "connect: " + r);
             // edge-triggered registration with the fd as data; writable once connected
-            EpollEvent.set(events, C.EPOLLIN() | C.EPOLLOUT() | C.EPOLLRDHUP() | C.EPOLLET(), 0xABCD_0000_0000L | client);
+            EpollEvent.set(events, C.EPOLLIN() | C.EPOLLOUT() | C.EPOLLRDHUP() | (int) C.EPOLLET(), 0xABCD_0000_0000L | client);
             assertEquals(0, LibCNet.epoll_ctl(ep, C.EPOLL_CTL_ADD(), client, events));
-            EpollEvent.set(events, C.EPOLLIN() | C.EPOLLET(), 0x7777L);
+            EpollEvent.set(events, C.EPOLLIN() | (int) C.EPOLLET(), 0x7777L);
             assertEquals(0, LibCNet.epoll_ctl(ep, C.EPOLL_CTL_ADD(), efd, events));
             int n = LibCNet.epoll_wait(ep, events, 8, 5_000);
             assertEquals(1, n);

@@ -87,7 +87,7 @@ public final class NetPoller implements NetpollHook {
         // [0,16) the eventfd's epoll_event, [16,24) eventfd read buffer, [24,32) eventfd write buffer
         MemorySegment scratch = Arena.global().allocate(32, 8);
         this.wakeBuf = scratch.address();
-        EpollEvent.set(wakeBuf, C.EPOLLIN() | C.EPOLLET(), WAKE_TOKEN);
+        EpollEvent.set(wakeBuf, C.EPOLLIN() | (int) C.EPOLLET(), WAKE_TOKEN);
         int r = LibCNet.epoll_ctl(ep, C.EPOLL_CTL_ADD(), ev, wakeBuf);
         if (r < 0) {
             LibCNet.close(ev);
@@ -150,7 +150,7 @@ public final class NetPoller implements NetpollHook {
             TABLE_ELEMENT.setRelease(t, fd, pd);
         }
         MemorySegment ev = events.get();
-        EpollEvent.set(ev.address(), C.EPOLLIN() | C.EPOLLOUT() | C.EPOLLRDHUP() | C.EPOLLET(), (long) pd.seq << 32 | fd);
+        EpollEvent.set(ev.address(), C.EPOLLIN() | C.EPOLLOUT() | C.EPOLLRDHUP() | (int) C.EPOLLET(), (long) pd.seq << 32 | fd);
         int r = LibCNet.epoll_ctl(epfd, C.EPOLL_CTL_ADD(), fd, ev.address());
         if (r < 0) {
             clear(pd);
