@@ -232,14 +232,27 @@ public final class MCache {
         long bit = 1L << idx;
         if (NativeMemory.getLong(s + Span.CACHED_BY) == id) {
             // Owner: nobody else writes allocBits, freeIndex or localFreed of this span.
-            boolean allocated = idx < NativeMemory.getInt(s + Span.FREE_INDEX)
-                    || (NativeMemory.getLong(NativeMemory.getLong(s + Span.ALLOC_BITS) + wordOff) & bit) != 0;
+            int fi = NativeMemory.getInt(s + Span.FREE_INDEX);
+            long allocBits = NativeMemory.getLong(s + Span.ALLOC_BITS) + wordOff;
+            long aw = NativeMemory.getLong(allocBits);
+            boolean allocated = idx < fi || (aw & bit) != 0;
             long lw = NativeMemory.getLong(s + Span.LOCAL_FREED + wordOff);
             if (!allocated || (lw & bit) != 0 || (NativeMemory.getLong(s + Span.REMOTE_FREED + wordOff) & bit) != 0) {
                 throw heap.invalidFree(address, s, idx, allocated ? "double free" : "double free (slot is free)");
             }
-            NativeMemory.putLong(s + Span.LOCAL_FREED + wordOff, lw | bit);
-            NativeMemory.putInt(s + Span.LOCAL_PENDING, NativeMemory.getInt(s + Span.LOCAL_PENDING) + 1);
+            if (idx == fi - 1 && ((fi & 63) != 0 || fi == NativeMemory.getInt(s + Span.NELEMS))) {
+                // LIFO: the object just below the cursor goes straight back to it (alloc/free
+                // pairs reuse one hot slot, no fold needed). allocCache's top bit is 0 here (it
+                // has been shifted since it was loaded), so the left shift loses nothing.
+                NativeMemory.putLong(allocBits, aw & ~bit);
+                NativeMemory.putLong(s + Span.ALLOC_CACHE, (NativeMemory.getLong(s + Span.ALLOC_CACHE) << 1) | 1);
+                NativeMemory.putInt(s + Span.FREE_INDEX, idx);
+                NativeMemory.putInt(s + Span.ALLOC_COUNT, NativeMemory.getInt(s + Span.ALLOC_COUNT) - 1);
+                NativeMemory.putInt(s + Span.NEEDZERO, 1);
+            } else {
+                NativeMemory.putLong(s + Span.LOCAL_FREED + wordOff, lw | bit);
+                NativeMemory.putInt(s + Span.LOCAL_PENDING, NativeMemory.getInt(s + Span.LOCAL_PENDING) + 1);
+            }
         } else {
             remoteFree(s, address, idx, wordOff, bit);
         }

@@ -135,6 +135,12 @@ class HeapBasicTest {
         assertTrue(e.getMessage().contains("double free"), e.getMessage());
         assertTrue(e.getMessage().contains(Long.toHexString(a)), e.getMessage());
         assertTrue(e.getMessage().contains("sizeclass 5 (48 B"), e.getMessage());
+        long c = cache.alloc(48, true);
+        cache.free(c); // the LIFO path: straight back to the allocation cursor
+        e = assertThrows(InvalidFreeException.class, () -> cache.free(c));
+        assertTrue(e.getMessage().contains("double free"), e.getMessage());
+        assertEquals(c, cache.alloc(48, true), "the LIFO slot is handed out next");
+        cache.free(c);
         e = assertThrows(InvalidFreeException.class, () -> cache.free(b + 8));
         assertTrue(e.getMessage().contains("not the start of an object"), e.getMessage());
         e = assertThrows(InvalidFreeException.class, () -> cache.free(12345));
