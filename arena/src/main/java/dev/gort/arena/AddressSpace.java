@@ -128,19 +128,24 @@ final class AddressSpace {
 
     /** The descriptor recorded for the page holding {@code address} (committed range only). */
     long spanEntry(long address) {
-        return NativeMemory.getLong(spansBase + (pageIndex(address) << 3));
+        return Mem.getLong(spansBase + (pageIndex(address) << 3));
     }
 
     void setSpanEntry(long pageAddress, long span) {
-        NativeMemory.putLong(spansBase + (pageIndex(pageAddress) << 3), span);
+        Mem.putLong(spansBase + (pageIndex(pageAddress) << 3), span);
     }
 
     /** Points every page of {@code [start, start + npages)} at {@code span}. */
     void setSpanEntries(long start, long npages, long span) {
         long e = spansBase + (pageIndex(start) << 3);
         for (long i = 0; i < npages; i++) {
-            NativeMemory.putLong(e + (i << 3), span);
+            Mem.putLong(e + (i << 3), span);
         }
+    }
+
+    /** Clears the spans entries of {@code [start, start + npages)}. */
+    void clearSpanEntries(long start, long npages) {
+        NativeMemory.fill(spansBase + (pageIndex(start) << 3), npages << 3, (byte) 0);
     }
 
     /**
@@ -202,7 +207,7 @@ final class AddressSpace {
     long allocDescriptor() {
         long d = freeDescriptors;
         if (d != 0) {
-            freeDescriptors = NativeMemory.getLong(d + Span.NEXT);
+            freeDescriptors = Mem.getLong(d + Span.NEXT);
         } else {
             if (descriptorsTop + Span.SIZE > descriptorsBase + descriptorsCommitted) {
                 long want = Math.min(DESCRIPTOR_COMMIT, descriptorsLimit - (descriptorsBase + descriptorsCommitted));
@@ -226,8 +231,8 @@ final class AddressSpace {
     }
 
     void freeDescriptor(long d) {
-        NativeMemory.putInt(d + Span.STATE, Span.DEAD);
-        NativeMemory.putLong(d + Span.NEXT, freeDescriptors);
+        Mem.putInt(d + Span.STATE, Span.DEAD);
+        Mem.putLong(d + Span.NEXT, freeDescriptors);
         freeDescriptors = d;
         liveDescriptors--;
     }
@@ -251,7 +256,7 @@ final class AddressSpace {
     // --- released-page bits (one per arena page) ---
 
     boolean released(long pageIndex) {
-        return (NativeMemory.getLong(pageBitsBase + ((pageIndex >>> 6) << 3)) & (1L << pageIndex)) != 0;
+        return (Mem.getLong(pageBitsBase + ((pageIndex >>> 6) << 3)) & (1L << pageIndex)) != 0;
     }
 
     /** Sets (or clears) the released bit of pages {@code [first, first + n)}; returns how many changed. */
@@ -264,10 +269,10 @@ final class AddressSpace {
             int lo = (int) (p & 63);
             int span = (int) Math.min(64 - lo, end - p);
             long mask = (span == 64 ? -1L : ((1L << span) - 1)) << lo;
-            long w = NativeMemory.getLong(word);
+            long w = Mem.getLong(word);
             long nw = value ? (w | mask) : (w & ~mask);
             changed += Long.bitCount(w ^ nw);
-            NativeMemory.putLong(word, nw);
+            Mem.putLong(word, nw);
             p += span;
         }
         return changed;
@@ -281,7 +286,7 @@ final class AddressSpace {
             int lo = (int) (p & 63);
             int span = (int) Math.min(64 - lo, end - p);
             long mask = (span == 64 ? -1L : ((1L << span) - 1)) << lo;
-            count += Long.bitCount(NativeMemory.getLong(pageBitsBase + ((p >>> 6) << 3)) & mask);
+            count += Long.bitCount(Mem.getLong(pageBitsBase + ((p >>> 6) << 3)) & mask);
             p += span;
         }
         return count;

@@ -61,7 +61,7 @@ public final class GcSupport {
             return 0;
         }
         long off = address - Span.start(s);
-        return (int) ((off * (NativeMemory.getInt(s + Span.DIV_MUL) & 0xFFFF_FFFFL)) >>> 32);
+        return (int) ((off * (Mem.getInt(s + Span.DIV_MUL) & 0xFFFF_FFFFL)) >>> 32);
     }
 
     /** Base address of the allocated object containing {@code address}, or 0 (Go's findObject). */
@@ -116,11 +116,11 @@ public final class GcSupport {
         if (s == 0) {
             return false;
         }
-        return Span.bit(NativeMemory.getLong(s + Span.GCMARK_BITS), objectIndex(s, objectBase));
+        return Span.bit(Mem.getLong(s + Span.GCMARK_BITS), objectIndex(s, objectBase));
     }
 
     boolean markSlot(long s, int idx) {
-        long word = NativeMemory.getLong(s + Span.GCMARK_BITS) + ((long) (idx >>> 6) << 3);
+        long word = Mem.getLong(s + Span.GCMARK_BITS) + ((long) (idx >>> 6) << 3);
         long bit = 1L << idx;
         if ((NativeMemory.getLongVolatile(word) & bit) != 0) {
             return false;
@@ -159,14 +159,14 @@ public final class GcSupport {
     public boolean isPointerWord(long address) {
         checkRange(address, 1);
         long bitIndex = (address - space.arenaBase) >>> 3;
-        return (NativeMemory.getLong(space.bitmapBase + ((bitIndex >>> 6) << 3)) & (1L << bitIndex)) != 0;
+        return (Mem.getLong(space.bitmapBase + ((bitIndex >>> 6) << 3)) & (1L << bitIndex)) != 0;
     }
 
     private void setPointerBit(long address, boolean on) {
         long bitIndex = (address - space.arenaBase) >>> 3;
         long word = space.bitmapBase + ((bitIndex >>> 6) << 3);
-        long w = NativeMemory.getLong(word);
-        NativeMemory.putLong(word, on ? w | (1L << bitIndex) : w & ~(1L << bitIndex));
+        long w = Mem.getLong(word);
+        Mem.putLong(word, on ? w | (1L << bitIndex) : w & ~(1L << bitIndex));
     }
 
     private void checkRange(long address, long words) {
@@ -236,10 +236,10 @@ public final class GcSupport {
             }
             long n = Span.npages(s);
             h.removeLarge(s);
-            long marks = NativeMemory.getLong(s + Span.GCMARK_BITS);
-            boolean marked = (NativeMemory.getLong(marks) & 1) != 0;
-            NativeMemory.putLong(marks, 0);
-            NativeMemory.putLong(s + Span.SWEEPGEN, heap.sweepgen);
+            long marks = Mem.getLong(s + Span.GCMARK_BITS);
+            boolean marked = (Mem.getLong(marks) & 1) != 0;
+            Mem.putLong(marks, 0);
+            Mem.putLong(s + Span.SWEEPGEN, heap.sweepgen);
             if (marked) {
                 h.pushLarge(s, 0);
             } else {

@@ -58,8 +58,8 @@ public final class Heap implements AutoCloseable {
         this.mheap = new MHeap(space, config);
         this.maxObjectSize = config.arenaReservation();
         this.emptySpan = Arena.global().allocate(Span.SIZE, 64).address();
-        NativeMemory.putLong(emptySpan + Span.ALLOC_BITS, emptySpan + Span.BITS_A);
-        NativeMemory.putLong(emptySpan + Span.GCMARK_BITS, emptySpan + Span.BITS_B);
+        Mem.putLong(emptySpan + Span.ALLOC_BITS, emptySpan + Span.BITS_A);
+        Mem.putLong(emptySpan + Span.GCMARK_BITS, emptySpan + Span.BITS_B);
         for (int spc = 2; spc < centrals.length; spc++) {
             centrals[spc] = new MCentral(this, spc);
         }
@@ -162,18 +162,18 @@ public final class Heap implements AutoCloseable {
         mheap.lock.lock();
         try {
             s = mheap.allocSpanLocked(npages, Span.LARGE);
-            NativeMemory.putInt(s + Span.SPAN_CLASS, noscan ? 1 : 0);
-            NativeMemory.putInt(s + Span.NELEMS, 1);
-            NativeMemory.putInt(s + Span.FREE_INDEX, 1);
-            NativeMemory.putInt(s + Span.ALLOC_COUNT, 1);
-            NativeMemory.putLong(s + Span.SWEEPGEN, sweepgen);
+            Mem.putInt(s + Span.SPAN_CLASS, noscan ? 1 : 0);
+            Mem.putInt(s + Span.NELEMS, 1);
+            Mem.putInt(s + Span.FREE_INDEX, 1);
+            Mem.putInt(s + Span.ALLOC_COUNT, 1);
+            Mem.putLong(s + Span.SWEEPGEN, sweepgen);
             mheap.pushLarge(s, 0);
         } finally {
             mheap.lock.unlock();
         }
         long bytes = npages << SizeClasses.PAGE_SHIFT;
         long p = Span.start(s);
-        if (NativeMemory.getInt(s + Span.NEEDZERO) != 0) {
+        if (Mem.getInt(s + Span.NEEDZERO) != 0) {
             Zeroing.zero(p, bytes);
         }
         cache.stats[MCache.LARGE_MALLOCS]++;

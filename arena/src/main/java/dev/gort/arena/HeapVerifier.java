@@ -25,9 +25,9 @@ final class HeapVerifier {
                     continue;
                 }
                 if (Span.state(s) != Span.IN_USE || Span.spanClass(s) != spc
-                        || NativeMemory.getLong(s + Span.CACHED_BY) != c.id || Span.list(s) != Span.LIST_CACHED) {
+                        || Mem.getLong(s + Span.CACHED_BY) != c.id || Span.list(s) != Span.LIST_CACHED) {
                     fail(c + " slot " + spc + " holds " + Span.describe(s) + " cachedBy="
-                            + NativeMemory.getLong(s + Span.CACHED_BY) + " list=" + Span.list(s));
+                            + Mem.getLong(s + Span.CACHED_BY) + " list=" + Span.list(s));
                 }
                 if (!cached.add(s)) {
                     fail(Span.describe(s) + " is cached twice");
@@ -109,6 +109,13 @@ final class HeapVerifier {
                     if (space.spanEntry(start + (n - 1) * SizeClasses.PAGE_SIZE) != s) {
                         fail("last page of free " + Span.describe(s) + " does not map to it");
                     }
+                    for (long i = 1; i < n - 1; i++) {
+                        long e = space.spanEntry(start + i * SizeClasses.PAGE_SIZE);
+                        if (e != 0) {
+                            fail("interior page " + i + " of free " + Span.describe(s) + " maps to " + Span.describe(e)
+                                    + " (interior entries of free runs must be 0)");
+                        }
+                    }
                     if (st == Span.FREE) {
                         freeRuns++;
                     }
@@ -125,8 +132,8 @@ final class HeapVerifier {
                     allEntries(space, s);
                     largeSpans++;
                     inUsePages += n;
-                    if (NativeMemory.getInt(s + Span.ALLOC_COUNT) != 1) {
-                        fail(Span.describe(s) + " allocCount " + NativeMemory.getInt(s + Span.ALLOC_COUNT));
+                    if (Mem.getInt(s + Span.ALLOC_COUNT) != 1) {
+                        fail(Span.describe(s) + " allocCount " + Mem.getInt(s + Span.ALLOC_COUNT));
                     }
                     liveBytes += Span.bytes(s);
                     liveObjects++;
@@ -154,8 +161,8 @@ final class HeapVerifier {
             if (!cached.contains(s) && !listed.contains(s)) {
                 fail(Span.describe(s) + " is in use but neither cached nor on an mcentral list (leaked)");
             }
-            if (cached.contains(s) != (NativeMemory.getLong(s + Span.CACHED_BY) != 0)) {
-                fail(Span.describe(s) + " cachedBy=" + NativeMemory.getLong(s + Span.CACHED_BY) + " disagrees with the caches");
+            if (cached.contains(s) != (Mem.getLong(s + Span.CACHED_BY) != 0)) {
+                fail(Span.describe(s) + " cachedBy=" + Mem.getLong(s + Span.CACHED_BY) + " disagrees with the caches");
             }
             int nelems = Span.nelems(s);
             int allocated = 0, local = 0, remote = 0, live = 0;
@@ -176,19 +183,19 @@ final class HeapVerifier {
                     fail(Span.describe(s) + " has a freed bit beyond nelems at " + i);
                 }
             }
-            int count = NativeMemory.getInt(s + Span.ALLOC_COUNT);
+            int count = Mem.getInt(s + Span.ALLOC_COUNT);
             if (count != allocated) {
                 fail(Span.describe(s) + " allocCount " + count + " but the bitmaps show " + allocated + " allocated");
             }
-            if (NativeMemory.getInt(s + Span.LOCAL_PENDING) != local) {
-                fail(Span.describe(s) + " localPending " + NativeMemory.getInt(s + Span.LOCAL_PENDING) + " but "
+            if (Mem.getInt(s + Span.LOCAL_PENDING) != local) {
+                fail(Span.describe(s) + " localPending " + Mem.getInt(s + Span.LOCAL_PENDING) + " but "
                         + local + " local freed bits");
             }
-            if (NativeMemory.getLong(s + Span.REMOTE_PENDING) != remote) {
-                fail(Span.describe(s) + " remotePending " + NativeMemory.getLong(s + Span.REMOTE_PENDING) + " but "
+            if (Mem.getLong(s + Span.REMOTE_PENDING) != remote) {
+                fail(Span.describe(s) + " remotePending " + Mem.getLong(s + Span.REMOTE_PENDING) + " but "
                         + remote + " remote freed bits");
             }
-            int fi = NativeMemory.getInt(s + Span.FREE_INDEX);
+            int fi = Mem.getInt(s + Span.FREE_INDEX);
             if (fi < 0 || fi > nelems) {
                 fail(Span.describe(s) + " freeIndex " + fi + " outside [0, " + nelems + "]");
             }

@@ -71,32 +71,35 @@ public final class MCache {
      */
     public long alloc(long size, boolean noscan) {
         if (size > 0 && size <= SizeClasses.MAX_SMALL_SIZE) {
-            int sz = (int) size;
-            int cls = sz <= SizeClasses.SMALL_SIZE_MAX - 8 ? SizeClasses.SIZE_TO_CLASS8[(sz + 7) >>> 3]
-                    : SizeClasses.SIZE_TO_CLASS128[(sz - SizeClasses.SMALL_SIZE_MAX + 127) >>> 7];
+            int cls = SizeClasses.sizeToClass((int) size);
             long s = alloc[cls << 1 | (noscan ? 1 : 0)];
-            long cache = NativeMemory.getLong(s + Span.ALLOC_CACHE);
+            long cache = Mem.getLong(s + Span.ALLOC_CACHE);
+            long fc = Mem.getLong(s + Span.FREE_INDEX); // freeIndex | allocCount << 32
+            long ne = Mem.getLong(s + Span.NELEMS); // nelems | elemSize << 32
             int tz = Long.numberOfTrailingZeros(cache);
-            int idx = NativeMemory.getInt(s + Span.FREE_INDEX) + tz;
-            int nelems = NativeMemory.getInt(s + Span.NELEMS);
+            int idx = (int) fc + tz;
+            int nelems = (int) ne;
             int next = idx + 1;
             if (tz < 64 && idx < nelems && ((next & 63) != 0 || next == nelems)) {
-                NativeMemory.putLong(s + Span.ALLOC_CACHE, (cache >>> tz) >>> 1);
-                NativeMemory.putInt(s + Span.FREE_INDEX, next);
-                NativeMemory.putInt(s + Span.ALLOC_COUNT, NativeMemory.getInt(s + Span.ALLOC_COUNT) + 1);
-                int es = NativeMemory.getInt(s + Span.ELEM_SIZE);
-                long p = NativeMemory.getLong(s + Span.START) + (long) idx * es;
-                if (NativeMemory.getInt(s + Span.NEEDZERO) != 0) {
+                Mem.putLong(s + Span.ALLOC_CACHE, (cache >>> tz) >>> 1);
+                Mem.putLong(s + Span.FREE_INDEX, (fc & 0xFFFF_FFFF_0000_0000L) + (1L << 32) | next);
+                int es = (int) (ne >>> 32);
+                long p = Mem.getLong(s + Span.START) + (long) idx * es;
+                if (Mem.getInt(s + Span.NEEDZERO) != 0) {
                     Zeroing.zero(p, es);
                 }
                 stats[cls]++;
                 if (allocBlack) {
-                    heap.gc.markSlot(s, idx);
+                    markNew(s, idx);
                 }
                 return p;
             }
         }
         return allocSlow(size, noscan);
+    }
+
+    private void markNew(long s, int idx) {
+        heap.gc.markSlot(s, idx);
     }
 
     private long allocSlow(long size, boolean noscan) {
@@ -126,30 +129,30 @@ public final class MCache {
     /** Go's nextFreeIndex: moves freeIndex/allocCache to the next free slot; nelems if none. */
     private static int nextFreeIndex(long s) {
         int nelems = Span.nelems(s);
-        int fi = NativeMemory.getInt(s + Span.FREE_INDEX);
+        int fi = Mem.getInt(s + Span.FREE_INDEX);
         if (fi >= nelems) {
             return nelems;
         }
-        long cache = NativeMemory.getLong(s + Span.ALLOC_CACHE);
+        long cache = Mem.getLong(s + Span.ALLOC_CACHE);
         int tz = Long.numberOfTrailingZeros(cache);
-        long bits = NativeMemory.getLong(s + Span.ALLOC_BITS);
+        long bits = Mem.getLong(s + Span.ALLOC_BITS);
         while (tz == 64) {
             fi = (fi + 64) & ~63;
             if (fi >= nelems) {
-                NativeMemory.putInt(s + Span.FREE_INDEX, nelems);
+                Mem.putInt(s + Span.FREE_INDEX, nelems);
                 return nelems;
             }
-            cache = ~NativeMemory.getLong(bits + ((long) (fi >>> 6) << 3));
+            cache = ~Mem.getLong(bits + ((long) (fi >>> 6) << 3));
             tz = Long.numberOfTrailingZeros(cache);
         }
         int result = fi + tz;
         if (result >= nelems) {
-            NativeMemory.putInt(s + Span.FREE_INDEX, nelems);
-            NativeMemory.putLong(s + Span.ALLOC_CACHE, 0);
+            Mem.putInt(s + Span.FREE_INDEX, nelems);
+            Mem.putLong(s + Span.ALLOC_CACHE, 0);
             return nelems;
         }
-        NativeMemory.putLong(s + Span.ALLOC_CACHE, cache >>> tz);
-        NativeMemory.putInt(s + Span.FREE_INDEX, result);
+        Mem.putLong(s + Span.ALLOC_CACHE, cache >>> tz);
+        Mem.putInt(s + Span.FREE_INDEX, result);
         return result;
     }
 
@@ -157,16 +160,16 @@ public final class MCache {
     private long allocAt(long s, int idx, int cls) {
         int nelems = Span.nelems(s);
         int next = idx + 1;
-        long cache = NativeMemory.getLong(s + Span.ALLOC_CACHE) >>> 1;
+        long cache = Mem.getLong(s + Span.ALLOC_CACHE) >>> 1;
         if ((next & 63) == 0 && next < nelems) {
-            cache = ~NativeMemory.getLong(NativeMemory.getLong(s + Span.ALLOC_BITS) + ((long) (next >>> 6) << 3));
+            cache = ~Mem.getLong(Mem.getLong(s + Span.ALLOC_BITS) + ((long) (next >>> 6) << 3));
         }
-        NativeMemory.putLong(s + Span.ALLOC_CACHE, cache);
-        NativeMemory.putInt(s + Span.FREE_INDEX, next);
-        NativeMemory.putInt(s + Span.ALLOC_COUNT, NativeMemory.getInt(s + Span.ALLOC_COUNT) + 1);
+        Mem.putLong(s + Span.ALLOC_CACHE, cache);
+        Mem.putInt(s + Span.FREE_INDEX, next);
+        Mem.putInt(s + Span.ALLOC_COUNT, Mem.getInt(s + Span.ALLOC_COUNT) + 1);
         int es = Span.elemSize(s);
         long p = Span.start(s) + (long) idx * es;
-        if (NativeMemory.getInt(s + Span.NEEDZERO) != 0) {
+        if (Mem.getInt(s + Span.NEEDZERO) != 0) {
             Zeroing.zero(p, es);
         }
         stats[cls]++;
@@ -188,7 +191,7 @@ public final class MCache {
                 if (SpanSweep.lateBad(r) != 0) {
                     heap.lateInvalidFrees.addAndGet(SpanSweep.lateBad(r));
                 }
-                if (NativeMemory.getInt(s + Span.ALLOC_COUNT) < central.nelems) {
+                if (Mem.getInt(s + Span.ALLOC_COUNT) < central.nelems) {
                     return;
                 }
             }
@@ -208,70 +211,86 @@ public final class MCache {
     public void free(long address) {
         long off0 = address - arenaBase;
         if (off0 < 0 || off0 >= space.arenaCommitted) {
-            throw heap.invalidFree(address, 0, -1, "not a heap pointer: outside the committed arena [0x"
-                    + Long.toHexString(arenaBase) + ", 0x" + Long.toHexString(arenaBase + space.arenaCommitted) + ")");
+            throw outsideArena(address);
         }
-        long s = NativeMemory.getLong(spansBase + ((off0 >>> SizeClasses.PAGE_SHIFT) << 3));
-        if (s == 0) {
-            heap.freeNotSmall(this, 0, address);
-            return;
-        }
-        long off = address - NativeMemory.getLong(s + Span.START);
-        if (NativeMemory.getInt(s + Span.STATE) != Span.IN_USE || off < 0
-                || off >= NativeMemory.getLong(s + Span.NPAGES) << SizeClasses.PAGE_SHIFT) {
+        long s = Mem.getLong(spansBase + ((off0 >>> SizeClasses.PAGE_SHIFT) << 3));
+        // A non-zero spans entry always names a live descriptor whose pages include this one
+        // (MHeap keeps that invariant), so an in-use span needs no range check here.
+        long cs = s == 0 ? 0 : Mem.getLong(s + Span.SPAN_CLASS); // spanClass | state << 32
+        if ((int) (cs >>> 32) != Span.IN_USE) {
             heap.freeNotSmall(this, s, address);
             return;
         }
-        int idx = (int) ((off * (NativeMemory.getInt(s + Span.DIV_MUL) & 0xFFFF_FFFFL)) >>> 32);
-        int es = NativeMemory.getInt(s + Span.ELEM_SIZE);
-        if ((long) idx * es != off || idx >= NativeMemory.getInt(s + Span.NELEMS)) {
-            throw heap.invalidFree(address, s, idx, "not the start of an object (offset " + (off - (long) idx * es)
-                    + " into slot " + idx + ")");
+        long off = address - Mem.getLong(s + Span.START);
+        long ne = Mem.getLong(s + Span.NELEMS); // nelems | elemSize << 32
+        int idx = (int) ((off * (Mem.getLong(s + Span.DIV_MUL) & 0xFFFF_FFFFL)) >>> 32);
+        if ((long) idx * (int) (ne >>> 32) != off || idx >= (int) ne) {
+            throw notObjectStart(address, s, idx, off - (long) idx * (int) (ne >>> 32));
         }
+        if (Mem.getLong(s + Span.CACHED_BY) == id) {
+            freeLocal(s, address, idx, (int) ne);
+        } else {
+            remoteFree(s, address, idx, (long) (idx >>> 6) << 3, 1L << idx);
+        }
+        stats[NFREE + ((int) cs >>> 1)]++;
+    }
+
+    /** The owner's free: nobody else writes allocBits, freeIndex or localFreed of this span. */
+    private void freeLocal(long s, long address, int idx, int nelems) {
         long wordOff = (long) (idx >>> 6) << 3;
         long bit = 1L << idx;
-        if (NativeMemory.getLong(s + Span.CACHED_BY) == id) {
-            // Owner: nobody else writes allocBits, freeIndex or localFreed of this span.
-            int fi = NativeMemory.getInt(s + Span.FREE_INDEX);
-            long allocBits = NativeMemory.getLong(s + Span.ALLOC_BITS) + wordOff;
-            long aw = NativeMemory.getLong(allocBits);
-            boolean allocated = idx < fi || (aw & bit) != 0;
-            long lw = NativeMemory.getLong(s + Span.LOCAL_FREED + wordOff);
-            if (!allocated || (lw & bit) != 0 || (NativeMemory.getLong(s + Span.REMOTE_FREED + wordOff) & bit) != 0) {
-                throw heap.invalidFree(address, s, idx, allocated ? "double free" : "double free (slot is free)");
-            }
-            if (idx == fi - 1 && ((fi & 63) != 0 || fi == NativeMemory.getInt(s + Span.NELEMS))) {
-                // LIFO: the object just below the cursor goes straight back to it (alloc/free
-                // pairs reuse one hot slot, no fold needed). allocCache's top bit is 0 here (it
-                // has been shifted since it was loaded), so the left shift loses nothing.
-                NativeMemory.putLong(allocBits, aw & ~bit);
-                NativeMemory.putLong(s + Span.ALLOC_CACHE, (NativeMemory.getLong(s + Span.ALLOC_CACHE) << 1) | 1);
-                NativeMemory.putInt(s + Span.FREE_INDEX, idx);
-                NativeMemory.putInt(s + Span.ALLOC_COUNT, NativeMemory.getInt(s + Span.ALLOC_COUNT) - 1);
-                NativeMemory.putInt(s + Span.NEEDZERO, 1);
-            } else {
-                NativeMemory.putLong(s + Span.LOCAL_FREED + wordOff, lw | bit);
-                NativeMemory.putInt(s + Span.LOCAL_PENDING, NativeMemory.getInt(s + Span.LOCAL_PENDING) + 1);
-            }
-        } else {
-            remoteFree(s, address, idx, wordOff, bit);
+        long fc = Mem.getLong(s + Span.FREE_INDEX); // freeIndex | allocCount << 32
+        int fi = (int) fc;
+        long allocBits = Mem.getLong(s + Span.ALLOC_BITS) + wordOff;
+        long aw = Mem.getLong(allocBits);
+        long lw = Mem.getLong(s + Span.LOCAL_FREED + wordOff);
+        boolean allocated = idx < fi || (aw & bit) != 0;
+        if (!allocated || (lw & bit) != 0 || (Mem.getLong(s + Span.REMOTE_FREED + wordOff) & bit) != 0) {
+            throw doubleFree(address, s, idx, allocated);
         }
-        stats[NFREE + (NativeMemory.getInt(s + Span.SPAN_CLASS) >>> 1)]++;
+        if (idx == fi - 1 && ((fi & 63) != 0 || fi == nelems)) {
+            // LIFO: the object just below the cursor goes straight back to it (alloc/free pairs
+            // reuse one hot slot, no fold needed). allocCache's top bit is 0 here (it has been
+            // shifted since it was loaded), so the left shift loses nothing.
+            if ((aw & bit) != 0) {
+                Mem.putLong(allocBits, aw & ~bit);
+            }
+            Mem.putLong(s + Span.ALLOC_CACHE, (Mem.getLong(s + Span.ALLOC_CACHE) << 1) | 1);
+            Mem.putLong(s + Span.FREE_INDEX, (fc & 0xFFFF_FFFF_0000_0000L) - (1L << 32) | idx);
+            Mem.putInt(s + Span.NEEDZERO, 1);
+        } else {
+            Mem.putLong(s + Span.LOCAL_FREED + wordOff, lw | bit);
+            Mem.putInt(s + Span.LOCAL_PENDING, Mem.getInt(s + Span.LOCAL_PENDING) + 1);
+        }
+    }
+
+    // Cold error paths, kept out of free() so its compiled code stays small enough to inline.
+    private InvalidFreeException outsideArena(long address) {
+        return heap.invalidFree(address, 0, -1, "not a heap pointer: outside the committed arena [0x"
+                + Long.toHexString(arenaBase) + ", 0x" + Long.toHexString(arenaBase + space.arenaCommitted) + ")");
+    }
+
+    private InvalidFreeException notObjectStart(long address, long s, int idx, long into) {
+        return heap.invalidFree(address, s, idx, "not the start of an object (offset " + into + " into slot " + idx + ")");
+    }
+
+    private InvalidFreeException doubleFree(long address, long s, int idx, boolean allocated) {
+        return heap.invalidFree(address, s, idx, allocated ? "double free" : "double free (slot is free)");
     }
 
     private void remoteFree(long s, long address, int idx, long wordOff, long bit) {
         // Acquire freeIndex first: a concurrent fold writes allocBits before it resets freeIndex.
         int fi = NativeMemory.getIntAcquire(s + Span.FREE_INDEX);
         boolean allocated = idx < fi
-                || (NativeMemory.getLong(NativeMemory.getLong(s + Span.ALLOC_BITS) + wordOff) & bit) != 0;
+                || (Mem.getLong(Mem.getLong(s + Span.ALLOC_BITS) + wordOff) & bit) != 0;
         if (!allocated || (NativeMemory.getLongVolatile(s + Span.REMOTE_FREED + wordOff) & bit) != 0
-                || (NativeMemory.getLong(s + Span.LOCAL_FREED + wordOff) & bit) != 0) {
+                || (Mem.getLong(s + Span.LOCAL_FREED + wordOff) & bit) != 0) {
             throw heap.invalidFree(address, s, idx, allocated ? "double free" : "double free (slot is free)");
         }
         // Announce before publishing the bit: while the bit is unset the object is live, so the
         // span cannot be swept empty and returned to the heap under our feet.
         if (NativeMemory.getAndAddLong(s + Span.REMOTE_PENDING, 1) == 0) {
-            heap.central(NativeMemory.getInt(s + Span.SPAN_CLASS)).remoteFreeAnnounced(s);
+            heap.central(Mem.getInt(s + Span.SPAN_CLASS)).remoteFreeAnnounced(s);
         }
         long old = (long) NativeMemory.LONG_HANDLE.getAndBitwiseOr(NativeMemory.ALL, s + Span.REMOTE_FREED + wordOff, bit);
         if ((old & bit) != 0) {

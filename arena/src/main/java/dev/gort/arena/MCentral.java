@@ -48,17 +48,17 @@ final class MCentral {
     // ------------------------------------------------------------------ lists
 
     private int index(long s, long sg) {
-        long spanSg = NativeMemory.getLong(s + Span.SWEEPGEN);
+        long spanSg = Mem.getLong(s + Span.SWEEPGEN);
         int swept = (int) ((sg >>> 1) & 1);
         return spanSg == sg ? swept : 1 - swept;
     }
 
     private void push(long[] heads, int idx, long s, int list) {
         long head = heads[idx];
-        NativeMemory.putLong(s + Span.PREV, 0);
-        NativeMemory.putLong(s + Span.NEXT, head);
+        Mem.putLong(s + Span.PREV, 0);
+        Mem.putLong(s + Span.NEXT, head);
         if (head != 0) {
-            NativeMemory.putLong(head + Span.PREV, s);
+            Mem.putLong(head + Span.PREV, s);
         }
         heads[idx] = s;
         Span.setList(s, list);
@@ -68,21 +68,21 @@ final class MCentral {
         long next = Span.next(s);
         long prev = Span.prev(s);
         if (prev != 0) {
-            NativeMemory.putLong(prev + Span.NEXT, next);
+            Mem.putLong(prev + Span.NEXT, next);
         } else {
             heads[idx] = next;
         }
         if (next != 0) {
-            NativeMemory.putLong(next + Span.PREV, prev);
+            Mem.putLong(next + Span.PREV, prev);
         }
-        NativeMemory.putLong(s + Span.NEXT, 0);
-        NativeMemory.putLong(s + Span.PREV, 0);
+        Mem.putLong(s + Span.NEXT, 0);
+        Mem.putLong(s + Span.PREV, 0);
         Span.setList(s, Span.LIST_NONE);
     }
 
     /** Puts an uncached, swept span where it belongs: back to the heap, partial or full. */
     private void place(long s, long sg) {
-        int live = NativeMemory.getInt(s + Span.ALLOC_COUNT);
+        int live = Mem.getInt(s + Span.ALLOC_COUNT);
         int swept = (int) ((sg >>> 1) & 1);
         if (live == 0 && !SpanSweep.hasPending(s)) {
             heap.mheap.freeSpan(s);
@@ -119,7 +119,7 @@ final class MCentral {
             if (SpanSweep.hasPending(s)) {
                 account(SpanSweep.sweep(s, false));
             }
-            if (NativeMemory.getInt(s + Span.ALLOC_COUNT) < nelems) {
+            if (Mem.getInt(s + Span.ALLOC_COUNT) < nelems) {
                 unlink(partial, sw, s);
                 return take(s, cacheId);
             }
@@ -134,8 +134,8 @@ final class MCentral {
             while ((s = heads[un]) != 0 && budget-- > 0) {
                 unlink(heads, un, s);
                 account(SpanSweep.sweep(s, true));
-                NativeMemory.putLong(s + Span.SWEEPGEN, sg);
-                if (NativeMemory.getInt(s + Span.ALLOC_COUNT) < nelems) {
+                Mem.putLong(s + Span.SWEEPGEN, sg);
+                if (Mem.getInt(s + Span.ALLOC_COUNT) < nelems) {
                     return take(s, cacheId);
                 }
                 push(full, sw, s, Span.LIST_FULL);
@@ -148,25 +148,25 @@ final class MCentral {
     }
 
     void initSpan(long s, long sg) {
-        NativeMemory.putInt(s + Span.SPAN_CLASS, spanClass);
-        NativeMemory.putInt(s + Span.NELEMS, nelems);
-        NativeMemory.putInt(s + Span.ELEM_SIZE, elemSize);
-        NativeMemory.putInt(s + Span.DIV_MUL, divMul);
-        NativeMemory.putLong(s + Span.SWEEPGEN, sg);
-        NativeMemory.putLong(s + Span.ALLOC_CACHE, -1L);
+        Mem.putInt(s + Span.SPAN_CLASS, spanClass);
+        Mem.putInt(s + Span.NELEMS, nelems);
+        Mem.putInt(s + Span.ELEM_SIZE, elemSize);
+        Mem.putInt(s + Span.DIV_MUL, divMul);
+        Mem.putLong(s + Span.SWEEPGEN, sg);
+        Mem.putLong(s + Span.ALLOC_CACHE, -1L);
     }
 
     private long take(long s, long cacheId) {
         Span.setList(s, Span.LIST_CACHED);
         NativeMemory.putLongVolatile(s + Span.CACHED_BY, cacheId);
         // Go's heapLive: count the whole free part of the span as allocated now (it will be).
-        heap.addHeapLive((long) (nelems - NativeMemory.getInt(s + Span.ALLOC_COUNT)) * elemSize);
+        heap.addHeapLive((long) (nelems - Mem.getInt(s + Span.ALLOC_COUNT)) * elemSize);
         return s;
     }
 
     /** Takes back a span from its mcache: fold pending frees, then heap, partial or full. */
     synchronized void uncacheSpan(long s) {
-        heap.addHeapLive(-(long) (nelems - NativeMemory.getInt(s + Span.ALLOC_COUNT)) * elemSize);
+        heap.addHeapLive(-(long) (nelems - Mem.getInt(s + Span.ALLOC_COUNT)) * elemSize);
         NativeMemory.putLongVolatile(s + Span.CACHED_BY, 0);
         if (SpanSweep.hasPending(s)) {
             account(SpanSweep.sweep(s, false));
@@ -199,7 +199,7 @@ final class MCentral {
             if (s != 0) {
                 unlink(heads, un, s);
                 account(SpanSweep.sweep(s, true));
-                NativeMemory.putLong(s + Span.SWEEPGEN, sg);
+                Mem.putLong(s + Span.SWEEPGEN, sg);
                 place(s, sg);
                 return npages;
             }
@@ -238,7 +238,7 @@ final class MCentral {
             if (s != 0) {
                 unlink(heads, un, s);
                 account(SpanSweep.sweep(s, true));
-                NativeMemory.putLong(s + Span.SWEEPGEN, sg);
+                Mem.putLong(s + Span.SWEEPGEN, sg);
                 place(s, sg);
                 return true;
             }

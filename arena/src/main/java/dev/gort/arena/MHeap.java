@@ -93,9 +93,9 @@ final class MHeap {
     private void insertFree(long s) {
         long n = Span.npages(s);
         long head;
-        NativeMemory.putInt(s + Span.STATE, Span.FREE);
+        Mem.putInt(s + Span.STATE, Span.FREE);
         Span.setList(s, Span.LIST_FREE);
-        NativeMemory.putLong(s + Span.PREV, 0);
+        Mem.putLong(s + Span.PREV, 0);
         if (n < EXACT_LISTS) {
             head = freeHeads[(int) n];
             freeHeads[(int) n] = s;
@@ -108,9 +108,9 @@ final class MHeap {
             head = freeLarge;
             freeLarge = s;
         }
-        NativeMemory.putLong(s + Span.NEXT, head);
+        Mem.putLong(s + Span.NEXT, head);
         if (head != 0) {
-            NativeMemory.putLong(head + Span.PREV, s);
+            Mem.putLong(head + Span.PREV, s);
         }
     }
 
@@ -119,7 +119,7 @@ final class MHeap {
         long next = Span.next(s);
         long prev = Span.prev(s);
         if (prev != 0) {
-            NativeMemory.putLong(prev + Span.NEXT, next);
+            Mem.putLong(prev + Span.NEXT, next);
         } else if (n < EXACT_LISTS) {
             freeHeads[(int) n] = next;
             if (next == 0) {
@@ -133,10 +133,10 @@ final class MHeap {
             freeLarge = next;
         }
         if (next != 0) {
-            NativeMemory.putLong(next + Span.PREV, prev);
+            Mem.putLong(next + Span.PREV, prev);
         }
-        NativeMemory.putLong(s + Span.NEXT, 0);
-        NativeMemory.putLong(s + Span.PREV, 0);
+        Mem.putLong(s + Span.NEXT, 0);
+        Mem.putLong(s + Span.PREV, 0);
         Span.setList(s, Span.LIST_NONE);
     }
 
@@ -204,7 +204,7 @@ final class MHeap {
         removeFree(r);
         if (d != 0) {
             Span.init(d, start + npages * PAGE, m - npages, Span.FREE);
-            NativeMemory.putLong(d + Span.FREE_SINCE, NativeMemory.getLong(r + Span.FREE_SINCE));
+            Mem.putLong(d + Span.FREE_SINCE, Mem.getLong(r + Span.FREE_SINCE));
             space.setSpanEntry(Span.start(d), d);
             space.setSpanEntry(Span.start(d) + (m - npages - 1) * PAGE, d);
             insertFree(d);
@@ -222,7 +222,7 @@ final class MHeap {
             neverUsedFrom = end;
         }
         Span.init(r, start, npages, state);
-        NativeMemory.putInt(r + Span.NEEDZERO, zero ? 0 : 1);
+        Mem.putInt(r + Span.NEEDZERO, zero ? 0 : 1);
         space.setSpanEntries(start, npages, r);
         pagesFree -= npages;
         if (state == Span.STACK) {
@@ -255,7 +255,7 @@ final class MHeap {
         }
         long n = bytes / PAGE;
         Span.init(s, start, n, Span.FREE);
-        NativeMemory.putLong(s + Span.FREE_SINCE, now());
+        Mem.putLong(s + Span.FREE_SINCE, now());
         // Fresh pages are not resident: counted as released until used (Go 1.14+).
         space.setReleased(space.pageIndex(start), n, true);
         pagesReleased += n;
@@ -293,24 +293,29 @@ final class MHeap {
             throw new IllegalStateException("mheap: freeing " + Span.describe(s) + " which is not in use");
         }
         pagesFree += n;
-        NativeMemory.putLong(s + Span.FREE_SINCE, now());
-        NativeMemory.putLong(s + Span.CACHED_BY, 0);
+        Mem.putLong(s + Span.FREE_SINCE, now());
+        Mem.putLong(s + Span.CACHED_BY, 0);
         insertCoalesced(s);
     }
 
     /** Merges a FREE run with free neighbours and puts it on its list. */
     private void insertCoalesced(long s) {
-        NativeMemory.putInt(s + Span.STATE, Span.FREE);
+        Mem.putInt(s + Span.STATE, Span.FREE);
         long start = Span.start(s);
         long n = Span.npages(s);
-        long since = NativeMemory.getLong(s + Span.FREE_SINCE);
+        long since = Mem.getLong(s + Span.FREE_SINCE);
+        // Spans-entry invariant: an entry is 0 or names a live descriptor whose run covers the
+        // page; free runs map only their first and last page. So clear the run (an in-use span
+        // mapped every page), and clear the boundaries that become interior when merging.
+        space.clearSpanEntries(start, n);
         if (start > space.arenaBase) {
             long p = space.spanEntry(start - PAGE);
             if (p != 0 && Span.state(p) == Span.FREE && Span.end(p) == start) {
                 removeFree(p);
+                space.setSpanEntry(start - PAGE, 0);
                 start = Span.start(p);
                 n += Span.npages(p);
-                since = Math.max(since, NativeMemory.getLong(p + Span.FREE_SINCE));
+                since = Math.max(since, Mem.getLong(p + Span.FREE_SINCE));
                 space.freeDescriptor(p);
             }
         }
@@ -319,13 +324,14 @@ final class MHeap {
             long q = space.spanEntry(end);
             if (q != 0 && Span.state(q) == Span.FREE && Span.start(q) == end) {
                 removeFree(q);
+                space.setSpanEntry(end, 0);
                 n += Span.npages(q);
-                since = Math.max(since, NativeMemory.getLong(q + Span.FREE_SINCE));
+                since = Math.max(since, Mem.getLong(q + Span.FREE_SINCE));
                 space.freeDescriptor(q);
             }
         }
         Span.init(s, start, n, Span.FREE);
-        NativeMemory.putLong(s + Span.FREE_SINCE, since);
+        Mem.putLong(s + Span.FREE_SINCE, since);
         space.setSpanEntry(start, s);
         space.setSpanEntry(start + (n - 1) * PAGE, s);
         insertFree(s);
@@ -335,10 +341,10 @@ final class MHeap {
 
     void pushLarge(long s, int which) {
         long head = largeHeads[which];
-        NativeMemory.putLong(s + Span.PREV, 0);
-        NativeMemory.putLong(s + Span.NEXT, head);
+        Mem.putLong(s + Span.PREV, 0);
+        Mem.putLong(s + Span.NEXT, head);
         if (head != 0) {
-            NativeMemory.putLong(head + Span.PREV, s);
+            Mem.putLong(head + Span.PREV, s);
         }
         largeHeads[which] = s;
         Span.setList(s, which == 0 ? Span.LIST_LARGE : Span.LIST_LARGE_UNSWEPT);
@@ -348,12 +354,12 @@ final class MHeap {
         long next = Span.next(s);
         long prev = Span.prev(s);
         if (prev != 0) {
-            NativeMemory.putLong(prev + Span.NEXT, next);
+            Mem.putLong(prev + Span.NEXT, next);
         } else {
             largeHeads[Span.list(s) == Span.LIST_LARGE ? 0 : 1] = next;
         }
         if (next != 0) {
-            NativeMemory.putLong(next + Span.PREV, prev);
+            Mem.putLong(next + Span.PREV, prev);
         }
         Span.setList(s, Span.LIST_NONE);
     }
@@ -394,7 +400,7 @@ final class MHeap {
                     continue; // merged, split or reused since we looked
                 }
                 removeFree(s);
-                NativeMemory.putInt(s + Span.STATE, Span.SCAVENGING);
+                Mem.putInt(s + Span.STATE, Span.SCAVENGING);
             } finally {
                 lock.unlock();
             }
@@ -416,7 +422,7 @@ final class MHeap {
     }
 
     private void maybeCandidate(List<long[]> out, long s, long now, long minIdle) {
-        long since = NativeMemory.getLong(s + Span.FREE_SINCE);
+        long since = Mem.getLong(s + Span.FREE_SINCE);
         long n = Span.npages(s);
         if (now - since >= minIdle && space.countReleased(space.pageIndex(Span.start(s)), n) < n) {
             out.add(new long[] {s, Span.start(s), n, since});

@@ -47,6 +47,15 @@ final class Span {
     private Span() {
     }
 
+    static {
+        // Hot paths read two adjacent int fields with one long load (e.g. freeIndex | allocCount
+        // << 32): that packing assumes little-endian, as on every platform gort supports.
+        if (java.nio.ByteOrder.nativeOrder() != java.nio.ByteOrder.LITTLE_ENDIAN) {
+            throw new ExceptionInInitializerError("gort's arena needs a little-endian platform, this one is "
+                    + java.nio.ByteOrder.nativeOrder());
+        }
+    }
+
     static final long START = 0;
     static final long NPAGES = 8;
     static final long SPAN_CLASS = 16;
@@ -108,11 +117,11 @@ final class Span {
     }
 
     static long start(long s) {
-        return NativeMemory.getLong(s + START);
+        return Mem.getLong(s + START);
     }
 
     static long npages(long s) {
-        return NativeMemory.getLong(s + NPAGES);
+        return Mem.getLong(s + NPAGES);
     }
 
     static long bytes(long s) {
@@ -124,45 +133,45 @@ final class Span {
     }
 
     static int state(long s) {
-        return NativeMemory.getInt(s + STATE);
+        return Mem.getInt(s + STATE);
     }
 
     static int spanClass(long s) {
-        return NativeMemory.getInt(s + SPAN_CLASS);
+        return Mem.getInt(s + SPAN_CLASS);
     }
 
     static int nelems(long s) {
-        return NativeMemory.getInt(s + NELEMS);
+        return Mem.getInt(s + NELEMS);
     }
 
     static int elemSize(long s) {
-        return NativeMemory.getInt(s + ELEM_SIZE);
+        return Mem.getInt(s + ELEM_SIZE);
     }
 
     static long next(long s) {
-        return NativeMemory.getLong(s + NEXT);
+        return Mem.getLong(s + NEXT);
     }
 
     static long prev(long s) {
-        return NativeMemory.getLong(s + PREV);
+        return Mem.getLong(s + PREV);
     }
 
     static int list(long s) {
-        return NativeMemory.getInt(s + LIST);
+        return Mem.getInt(s + LIST);
     }
 
     static void setList(long s, int list) {
-        NativeMemory.putInt(s + LIST, list);
+        Mem.putInt(s + LIST, list);
     }
 
     /** Whether bit {@code i} of the bitmap at {@code bits} is set. */
     static boolean bit(long bits, int i) {
-        return (NativeMemory.getLong(bits + ((long) (i >>> 6) << 3)) & (1L << i)) != 0;
+        return (Mem.getLong(bits + ((long) (i >>> 6) << 3)) & (1L << i)) != 0;
     }
 
     /** Whether slot i is allocated (allocated bit or below freeIndex). Owner or quiescent only. */
     static boolean allocated(long s, int i) {
-        return i < NativeMemory.getInt(s + FREE_INDEX) || bit(NativeMemory.getLong(s + ALLOC_BITS), i);
+        return i < Mem.getInt(s + FREE_INDEX) || bit(Mem.getLong(s + ALLOC_BITS), i);
     }
 
     /** Whether slot i is live: allocated and not pending free. Owner or quiescent only. */
@@ -173,11 +182,11 @@ final class Span {
     /** Initialises a descriptor for a run of pages; every other field zero. */
     static void init(long s, long start, long npages, int state) {
         NativeMemory.fill(s, SIZE, (byte) 0);
-        NativeMemory.putLong(s + START, start);
-        NativeMemory.putLong(s + NPAGES, npages);
-        NativeMemory.putInt(s + STATE, state);
-        NativeMemory.putLong(s + ALLOC_BITS, s + BITS_A);
-        NativeMemory.putLong(s + GCMARK_BITS, s + BITS_B);
+        Mem.putLong(s + START, start);
+        Mem.putLong(s + NPAGES, npages);
+        Mem.putInt(s + STATE, state);
+        Mem.putLong(s + ALLOC_BITS, s + BITS_A);
+        Mem.putLong(s + GCMARK_BITS, s + BITS_B);
     }
 
     /** Clears all four bitmaps (2 * 128 + 2 * 128 bytes). */

@@ -49,14 +49,14 @@ final class SpanSweep {
     }
 
     static boolean hasPending(long s) {
-        return NativeMemory.getInt(s + Span.LOCAL_PENDING) != 0 || NativeMemory.getLongVolatile(s + Span.REMOTE_PENDING) != 0;
+        return Mem.getInt(s + Span.LOCAL_PENDING) != 0 || NativeMemory.getLongVolatile(s + Span.REMOTE_PENDING) != 0;
     }
 
     static long sweep(long s, boolean useMarks) {
         int nelems = Span.nelems(s);
-        int fi = NativeMemory.getInt(s + Span.FREE_INDEX);
-        long a = NativeMemory.getLong(s + Span.ALLOC_BITS);
-        long m = NativeMemory.getLong(s + Span.GCMARK_BITS);
+        int fi = Mem.getInt(s + Span.FREE_INDEX);
+        long a = Mem.getLong(s + Span.ALLOC_BITS);
+        long m = Mem.getLong(s + Span.GCMARK_BITS);
         long l = s + Span.LOCAL_FREED;
         long r = s + Span.REMOTE_FREED;
         int words = (nelems + 63) >>> 6;
@@ -64,16 +64,16 @@ final class SpanSweep {
         for (int w = 0; w < words; w++) {
             long off = (long) w << 3;
             int lo = w << 6;
-            long allocated = NativeMemory.getLong(a + off);
+            long allocated = Mem.getLong(a + off);
             if (fi > lo) {
                 allocated |= fi - lo >= 64 ? -1L : (1L << (fi - lo)) - 1;
             }
             if (nelems - lo < 64) {
                 allocated &= (1L << (nelems - lo)) - 1;
             }
-            long local = NativeMemory.getLong(l + off);
+            long local = Mem.getLong(l + off);
             if (local != 0) {
-                NativeMemory.putLong(l + off, 0);
+                Mem.putLong(l + off, 0);
             }
             long remote = NativeMemory.getLongVolatile(r + off);
             if (remote != 0) {
@@ -84,23 +84,23 @@ final class SpanSweep {
             bad += Long.bitCount(freed & ~allocated) + Long.bitCount(local & remote);
             long keep = allocated & ~freed;
             if (useMarks) {
-                long marks = NativeMemory.getLong(m + off);
+                long marks = Mem.getLong(m + off);
                 gcFreed += Long.bitCount(keep & ~marks);
                 keep &= marks;
-                NativeMemory.putLong(m + off, 0);
+                Mem.putLong(m + off, 0);
             }
-            NativeMemory.putLong(a + off, keep);
+            Mem.putLong(a + off, keep);
             prevAlloc += Long.bitCount(allocated);
             live += Long.bitCount(keep);
         }
         if (consumedRemote != 0) {
             NativeMemory.getAndAddLong(s + Span.REMOTE_PENDING, -consumedRemote);
         }
-        NativeMemory.putInt(s + Span.LOCAL_PENDING, 0);
-        NativeMemory.putInt(s + Span.ALLOC_COUNT, live);
-        NativeMemory.putLong(s + Span.ALLOC_CACHE, ~NativeMemory.getLong(a));
+        Mem.putInt(s + Span.LOCAL_PENDING, 0);
+        Mem.putInt(s + Span.ALLOC_COUNT, live);
+        Mem.putLong(s + Span.ALLOC_CACHE, ~Mem.getLong(a));
         if (live < prevAlloc) {
-            NativeMemory.putInt(s + Span.NEEDZERO, 1);
+            Mem.putInt(s + Span.NEEDZERO, 1);
         }
         NativeMemory.putIntRelease(s + Span.FREE_INDEX, 0);
         return (prevAlloc - live) | (long) gcFreed << 16 | (long) bad << 32 | (long) live << 48;

@@ -61,16 +61,16 @@ public final class StackAllocator {
         long s = largePools[lg];
         if (s != 0) {
             largePools[lg] = Span.next(s);
-            NativeMemory.putLong(s + Span.NEXT, 0);
+            Mem.putLong(s + Span.NEXT, 0);
             Span.setList(s, Span.LIST_NONE);
-            NativeMemory.putInt(s + Span.ALLOC_COUNT, 1);
+            Mem.putInt(s + Span.ALLOC_COUNT, 1);
             Zeroing.zero(Span.start(s), size);
             return Span.start(s);
         }
         s = heap.mheap.allocSpan(size / SizeClasses.PAGE_SIZE, Span.STACK);
-        NativeMemory.putInt(s + Span.NELEMS, 1);
-        NativeMemory.putInt(s + Span.ALLOC_COUNT, 1);
-        if (NativeMemory.getInt(s + Span.NEEDZERO) != 0) {
+        Mem.putInt(s + Span.NELEMS, 1);
+        Mem.putInt(s + Span.ALLOC_COUNT, 1);
+        if (Mem.getInt(s + Span.NEEDZERO) != 0) {
             Zeroing.zero(Span.start(s), size);
         }
         return Span.start(s);
@@ -81,23 +81,23 @@ public final class StackAllocator {
         long s = poolHeads[order];
         if (s == 0) {
             s = heap.mheap.allocSpan(POOL_SPAN_PAGES, Span.STACK);
-            NativeMemory.putInt(s + Span.ELEM_SIZE, (int) size);
-            NativeMemory.putInt(s + Span.NELEMS, (int) (POOL_SPAN_BYTES / size));
+            Mem.putInt(s + Span.ELEM_SIZE, (int) size);
+            Mem.putInt(s + Span.NELEMS, (int) (POOL_SPAN_BYTES / size));
             push(order, s);
         }
         int nelems = Span.nelems(s);
-        long inUse = NativeMemory.getLong(s + Span.BITS_A);
-        long used = NativeMemory.getLong(s + Span.BITS_B);
+        long inUse = Mem.getLong(s + Span.BITS_A);
+        long used = Mem.getLong(s + Span.BITS_B);
         int idx = Long.numberOfTrailingZeros(~inUse);
-        NativeMemory.putLong(s + Span.BITS_A, inUse | (1L << idx));
-        NativeMemory.putLong(s + Span.BITS_B, used | (1L << idx));
-        int count = NativeMemory.getInt(s + Span.ALLOC_COUNT) + 1;
-        NativeMemory.putInt(s + Span.ALLOC_COUNT, count);
+        Mem.putLong(s + Span.BITS_A, inUse | (1L << idx));
+        Mem.putLong(s + Span.BITS_B, used | (1L << idx));
+        int count = Mem.getInt(s + Span.ALLOC_COUNT) + 1;
+        Mem.putInt(s + Span.ALLOC_COUNT, count);
         if (count == nelems) {
             unlink(order, s);
         }
         long p = Span.start(s) + idx * size;
-        if ((used & (1L << idx)) != 0 || NativeMemory.getInt(s + Span.NEEDZERO) != 0) {
+        if ((used & (1L << idx)) != 0 || Mem.getInt(s + Span.NEEDZERO) != 0) {
             Zeroing.zero(p, size);
         }
         return p;
@@ -123,15 +123,15 @@ public final class StackAllocator {
                         + ": not the start of a " + size + " B segment");
             }
             int idx = (int) (off / size);
-            long inUse = NativeMemory.getLong(s + Span.BITS_A);
+            long inUse = Mem.getLong(s + Span.BITS_A);
             if ((inUse & (1L << idx)) == 0) {
                 throw new IllegalArgumentException("stack double free of 0x" + Long.toHexString(address) + " ("
                         + size + " B segment " + idx + " of " + Span.describe(s) + ")");
             }
-            NativeMemory.putLong(s + Span.BITS_A, inUse & ~(1L << idx));
+            Mem.putLong(s + Span.BITS_A, inUse & ~(1L << idx));
             int order = Long.numberOfTrailingZeros(size) - Long.numberOfTrailingZeros(MIN_STACK);
-            int count = NativeMemory.getInt(s + Span.ALLOC_COUNT) - 1;
-            NativeMemory.putInt(s + Span.ALLOC_COUNT, count);
+            int count = Mem.getInt(s + Span.ALLOC_COUNT) - 1;
+            Mem.putInt(s + Span.ALLOC_COUNT, count);
             if (count == Span.nelems(s) - 1) {
                 push(order, s); // was full, now has a free segment
             }
@@ -145,13 +145,13 @@ public final class StackAllocator {
             throw new IllegalArgumentException("stack free of 0x" + Long.toHexString(address) + " with size " + bytes
                     + ": the segment there is " + Span.describe(s));
         }
-        if (NativeMemory.getInt(s + Span.ALLOC_COUNT) != 1) {
+        if (Mem.getInt(s + Span.ALLOC_COUNT) != 1) {
             throw new IllegalArgumentException("stack double free of 0x" + Long.toHexString(address) + " ("
                     + Span.describe(s) + ")");
         }
-        NativeMemory.putInt(s + Span.ALLOC_COUNT, 0);
+        Mem.putInt(s + Span.ALLOC_COUNT, 0);
         int lg = Long.numberOfTrailingZeros(size);
-        NativeMemory.putLong(s + Span.NEXT, largePools[lg]);
+        Mem.putLong(s + Span.NEXT, largePools[lg]);
         Span.setList(s, Span.LIST_STACK);
         largePools[lg] = s;
     }
@@ -174,7 +174,7 @@ public final class StackAllocator {
             long s = poolHeads[order];
             while (s != 0) {
                 long next = Span.next(s);
-                if (NativeMemory.getInt(s + Span.ALLOC_COUNT) == 0) {
+                if (Mem.getInt(s + Span.ALLOC_COUNT) == 0) {
                     unlink(order, s);
                     bytes += Span.bytes(s);
                     heap.mheap.freeSpan(s);
@@ -208,10 +208,10 @@ public final class StackAllocator {
 
     private void push(int order, long s) {
         long head = poolHeads[order];
-        NativeMemory.putLong(s + Span.PREV, 0);
-        NativeMemory.putLong(s + Span.NEXT, head);
+        Mem.putLong(s + Span.PREV, 0);
+        Mem.putLong(s + Span.NEXT, head);
         if (head != 0) {
-            NativeMemory.putLong(head + Span.PREV, s);
+            Mem.putLong(head + Span.PREV, s);
         }
         poolHeads[order] = s;
         Span.setList(s, Span.LIST_STACK);
@@ -221,15 +221,15 @@ public final class StackAllocator {
         long next = Span.next(s);
         long prev = Span.prev(s);
         if (prev != 0) {
-            NativeMemory.putLong(prev + Span.NEXT, next);
+            Mem.putLong(prev + Span.NEXT, next);
         } else {
             poolHeads[order] = next;
         }
         if (next != 0) {
-            NativeMemory.putLong(next + Span.PREV, prev);
+            Mem.putLong(next + Span.PREV, prev);
         }
-        NativeMemory.putLong(s + Span.NEXT, 0);
-        NativeMemory.putLong(s + Span.PREV, 0);
+        Mem.putLong(s + Span.NEXT, 0);
+        Mem.putLong(s + Span.PREV, 0);
         Span.setList(s, Span.LIST_NONE);
     }
 }

@@ -15,12 +15,47 @@ final class Zeroing {
     private static final MemorySegment ZEROS = Arena.global().allocate(ZERO_BYTES, 64);
 
     /** Zeroes {@code bytes} (a multiple of 8) at {@code address} (8-aligned). */
+    @SuppressWarnings("fallthrough")
     static void zero(long address, long bytes) {
         if (bytes <= 128) {
-            for (long i = 0; i < bytes; i += 8) {
-                NativeMemory.putLong(address + i, 0L);
+            // Straight-line stores, falling through from the highest word: measured several
+            // times faster than a loop for the small classes, where zeroing dominates a pair.
+            switch ((int) (bytes >>> 3)) {
+            case 16:
+                Mem.putLong(address + 120, 0L);
+            case 15:
+                Mem.putLong(address + 112, 0L);
+            case 14:
+                Mem.putLong(address + 104, 0L);
+            case 13:
+                Mem.putLong(address + 96, 0L);
+            case 12:
+                Mem.putLong(address + 88, 0L);
+            case 11:
+                Mem.putLong(address + 80, 0L);
+            case 10:
+                Mem.putLong(address + 72, 0L);
+            case 9:
+                Mem.putLong(address + 64, 0L);
+            case 8:
+                Mem.putLong(address + 56, 0L);
+            case 7:
+                Mem.putLong(address + 48, 0L);
+            case 6:
+                Mem.putLong(address + 40, 0L);
+            case 5:
+                Mem.putLong(address + 32, 0L);
+            case 4:
+                Mem.putLong(address + 24, 0L);
+            case 3:
+                Mem.putLong(address + 16, 0L);
+            case 2:
+                Mem.putLong(address + 8, 0L);
+            case 1:
+                Mem.putLong(address + 0, 0L);
+                default:
+                    return;
             }
-            return;
         }
         while (bytes > 0) {
             long n = Math.min(bytes, ZERO_BYTES);
