@@ -54,6 +54,39 @@ public final class BenchMain {
         return flags;
     }
 
+    /** How long to wait for another JMH run on this machine (JMH's /tmp/jmh.lock) before giving up. */
+    private static final long LOCK_WAIT_NANOS = 15L * 60 * 1_000_000_000L;
+
+    /**
+     * Runs, but first waits while another JMH run on this machine holds JMH's lock: the build
+     * machines are shared, and two benchmark runs at once would spoil each other's figures.
+     */
+    static Collection<RunResult> runWhenNoOtherJmhRuns(Runner runner) throws RunnerException {
+        long deadline = System.nanoTime() + LOCK_WAIT_NANOS;
+        boolean told = false;
+        while (true) {
+            try {
+                return runner.run();
+            } catch (RunnerException e) {
+                boolean locked = e.getMessage() != null && e.getMessage().contains("Unable to acquire the JMH lock");
+                if (!locked || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                if (!told) {
+                    System.err.println("gort bench: another JMH run holds /tmp/jmh.lock (someone else benchmarking on this"
+                            + " machine); waiting up to 15 min for it to finish (-Djmh.ignoreLock=true in GORT_JAVA_OPTS skips this)");
+                    told = true;
+                }
+                try {
+                    Thread.sleep(5_000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
     public static void main(String[] args) throws IOException, RunnerException, CommandLineOptionException {
         if (args.length == 0) {
             System.err.println("usage: BenchMain <results dir> [regex] [--quick] [jmh options]   (./gort bench passes the dir)");
@@ -136,7 +169,7 @@ public final class BenchMain {
         }
         Collection<RunResult> results;
         try {
-            results = runner.run();
+            results = runWhenNoOtherJmhRuns(runner);
         } catch (NoBenchmarksException e) {
             System.err.println("gort bench: no benchmark matches " + (regex == null ? "the includes" : "'" + regex + "'")
                     + "; ./gort bench -l lists them");
