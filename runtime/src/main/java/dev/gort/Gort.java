@@ -225,6 +225,21 @@ public final class Gort {
         return rt().sched.gomaxprocs();
     }
 
+    /** Goroutines started since the runtime began. */
+    public static long goroutinesStarted() {
+        return rt().sched.goroutinesStarted();
+    }
+
+    /** Ms (threads) the scheduler has now. */
+    public static int threads() {
+        return rt().sched.threads();
+    }
+
+    /** Resident bytes of the heap's arena region (mincore), for release checks. */
+    public static long heapResidentBytes() {
+        return rt().heap.arenaResidentBytes();
+    }
+
     /** Ends the program with {@code code} (os.Exit): deferred work does not run; Gort.run returns the code. */
     public static void exit(int code) {
         rt().exit(code);
