@@ -48,6 +48,7 @@ public final class Type {
     private final long[] ptrMask;   // bit i of word i/64 = heap word i holds a pointer
     private final long ptrWords;    // words [0, ptrWords) may hold pointers; none after
     private final Map<String, Long> offsets;
+    private long[] fullMask;        // the mask zero-extended to cover every word of the object
 
     private Type(String name, long size, int align, long[] ptrMask, long ptrWords, Map<String, Long> offsets) {
         this.name = name;
@@ -153,6 +154,24 @@ public final class Type {
     /** Number of 64-bit mask words ({@code ceil(ptrWords / 64)}). */
     public int maskWords() {
         return ptrMask.length;
+    }
+
+    /** Words the allocator writes pointer bits for: the whole object, ceil(size / 8). */
+    public long sizeWords() {
+        return (size + 7) >>> 3;
+    }
+
+    /**
+     * The mask zero-extended to {@link #sizeWords()} bits, for the allocator: writing it clears
+     * bits a previous object in the same slot may have left. Shared: do not modify.
+     */
+    public long[] fullMask() {
+        long[] m = fullMask;
+        if (m == null) {
+            m = Arrays.copyOf(ptrMask, (int) Math.max(1, (sizeWords() + 63) >>> 6));
+            fullMask = m;
+        }
+        return m;
     }
 
     /** Number of pointer words in one object (popcount of the mask). */

@@ -1,0 +1,75 @@
+package dev.gort.gc;
+
+import dev.gort.arena.GcSupport;
+import dev.gort.arena.Heap;
+
+/** {@link MarkHeap} over the arena's {@link GcSupport}: the production heap the marker sees. */
+public final class ArenaMarkHeap implements MarkHeap {
+    private final Heap heap;
+    private final GcSupport gc;
+    private final long arenaBase;
+    private final long arenaEnd;
+
+    public ArenaMarkHeap(Heap heap) {
+        this.heap = heap;
+        this.gc = heap.gc();
+        this.arenaBase = heap.arenaBase();
+        this.arenaEnd = heap.arenaBase() + heap.config().arenaReservation();
+    }
+
+    @Override
+    public long spanOf(long address) {
+        return gc.spanOf(address);
+    }
+
+    @Override
+    public long findObject(long address) {
+        return gc.findObject(address);
+    }
+
+    @Override
+    public long objectSize(long s) {
+        return gc.objectSize(s);
+    }
+
+    @Override
+    public boolean isNoscan(long s) {
+        return gc.isNoscan(s);
+    }
+
+    @Override
+    public boolean tryMark(long base) {
+        return gc.tryMark(base);
+    }
+
+    @Override
+    public boolean isMarked(long base) {
+        return gc.isMarked(base);
+    }
+
+    @Override
+    public boolean isPointerWord(long address) {
+        return gc.isPointerWord(address);
+    }
+
+    @Override
+    public boolean inArena(long address) {
+        return address >= arenaBase && address < arenaEnd;
+    }
+
+    @Override
+    public String describeSpan(long s) {
+        if (s == 0) {
+            return "no in-use span";
+        }
+        long start = gc.spanStart(s);
+        int cls = gc.sizeClass(s);
+        return "span 0x" + Long.toHexString(s) + " [0x" + Long.toHexString(start) + "..) "
+                + (cls == 0 ? "large object of " + gc.objectSize(s) + " B" : "sizeclass " + cls + " (" + gc.objectSize(s) + " B"
+                + (gc.isNoscan(s) ? ", noscan)" : ", scan)"));
+    }
+
+    public Heap heap() {
+        return heap;
+    }
+}

@@ -1,0 +1,1060 @@
+package dev.gort.gc;
+
+import dev.gort.arena.GcSupport;
+import dev.gort.arena.Heap;
+import dev.gort.arena.HeapTrigger;
+import dev.gort.arena.MemStats;
+import dev.gort.sys.CpuClock;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The GC cycle (Go's mgc.go gcStart / gcMarkDone / gcMarkTermination / gcSweep), driven by a
+ * coordinator thread, with background mark workers and a background sweeper.
+ *
+ * <h2>One cycle</h2>
+ * <ol>
+ *   <li><b>Sweep termination</b> (STW #1): finish sweeping the previous cycle, start the pacer's
+ *       cycle, turn the write barrier and allocate-black on, scan every mutator's stack roots (so
+ *       every stack is black from here on: with the hybrid barrier no stack is ever rescanned).
+ *       Start the world.</li>
+ *   <li><b>Concurrent mark</b>: the coordinator scans the global root table; background workers
+ *       (dedicated and fractional, sized by the pacer to 25% of GOMAXPROCS) drain the grey queue;
+ *       allocating mutators assist in proportion to what they allocate; barriers grey into the
+ *       mutator's own gcWork.</li>
+ *   <li><b>Mark completion</b>: when no worker has work and the global list is empty, stop the world
+ *       and flush every mutator's gcWork. If that produced work (late barrier shades), start the
+ *       world again and keep marking (Go's issue 27993 loop); otherwise go on, world still stopped.</li>
+ *   <li><b>Mark termination</b> (STW #2): optional checkmark verification, barrier and
+ *       allocate-black off, flush all mcaches, sweepgen += 2 (every span now unswept; its gcmarkBits
+ *       decide), heapLive = bytes marked, new goal and trigger, gctrace/JFR/MemStats. Start the
+ *       world.</li>
+ *   <li><b>Sweep</b>: lazily when an mcentral refills, plus the background sweeper; a forced
+ *       {@link #gc()} sweeps everything before it returns, as runtime.GC does.</li>
+ * </ol>
+ *
+ * <h2>Modes</h2>
+ * Background (default); {@code gcstoptheworld=1}: the whole mark runs with the world stopped;
+ * {@code gcstoptheworld=2}: the sweep too; forced block: {@link #gc()}.
+ *
+ * <h2>Breakpoints</h2>
+ * Tests can stop the coordinator at {@link Breakpoint#AFTER_MARK_START} (world running, barrier on,
+ * stacks scanned, nothing else scanned, workers not started) and
+ * {@link Breakpoint#BEFORE_MARK_TERMINATION} (marking drained, world running) to stage barrier
+ * scenarios deterministically (TESTING.md G3).
+ */
+public final class Collector implements AutoCloseable {
+    public enum Breakpoint { NONE, AFTER_MARK_START, BEFORE_MARK_TERMINATION }
+
+    static final int OFF = 0;
+    static final int MARK = 1;
+    static final int MARK_TERMINATION = 2;
+
+    private final Heap heap;
+    private final GcSupport gcs;
+    private final World world;
+    private final ArenaMarkHeap markHeap;
+    private final Marker marker;
+    private final WorkbufPool pool;
+    private final GlobalRoots globals;
+    private final Pacer pacer = new Pacer();
+    private final GcStats stats;
+    private volatile GcOptions options;
+    private volatile PrintStream traceOut = System.err;
+
+    private volatile int phase = OFF;
+    private final GcWork coordinatorWork;
+    private final GcWork orphanWork;        // shades from threads that are not mutators
+    private final Object orphanLock = new Object();
+
+    // --- cycle control
+    private final ReentrantLock ctl = new ReentrantLock();
+    private final Condition ctlChanged = ctl.newCondition();
+    private boolean cycleRequested;      // guarded by ctl
+    private boolean forcedRequested;     // guarded by ctl
+    private boolean cycleRunning;        // guarded by ctl
+    private long cyclesDone;             // guarded by ctl
+    private Throwable cycleFailure;      // guarded by ctl: a failed cycle (bad pointer, checkmark)
+    private volatile boolean closed;
+
+    // --- breakpoints (guarded by ctl)
+    private Breakpoint breakpoint = Breakpoint.NONE;
+    private Breakpoint atBreakpoint = Breakpoint.NONE;
+
+    // --- mark workers
+    private final List<Thread> workerThreads = new ArrayList<>();
+    private final List<GcWork> workerWork = new ArrayList<>();
+    private final AtomicInteger busyWorkers = new AtomicInteger();
+    private volatile long markEpoch;
+    private volatile boolean markActive;
+    private volatile int activeWorkers;
+    private volatile int fractionalWorker = -1;
+    private final long[] workerCpu;
+
+    // --- sweeper
+    private final Thread coordinator;
+    private final Thread sweeper;
+    private final Object sweepSignal = new Object();
+    private long sweepRequests;            // guarded by sweepSignal
+
+    private final HeapTrigger trigger = (h, live) -> requestCycle(false);
+
+    public Collector(Heap heap, World world, WorkbufPool pool, GlobalRoots globals, GcOptions options) {
+        this.heap = heap;
+        this.gcs = heap.gc();
+        this.world = world;
+        this.pool = pool;
+        this.globals = globals;
+        this.options = options;
+        this.markHeap = new ArenaMarkHeap(heap);
+        this.marker = new Marker(markHeap);
+        this.marker.setInvalidPtrFatal(options.invalidptr());
+        this.stats = new GcStats(System.nanoTime());
+        this.coordinatorWork = new GcWork(pool);
+        this.orphanWork = new GcWork(pool);
+        pacer.setGcPercent(options.gcPercent());
+        pacer.setMemoryLimit(options.memoryLimit());
+        int nworkers = Math.max(1, world.gomaxprocs());
+        this.workerCpu = new long[nworkers];
+        WriteBarrier.install(this::shade);
+        gcs.setTrigger(pacer.trigger(), trigger);
+        for (int i = 0; i < nworkers; i++) {
+            GcWork w = new GcWork(pool);
+            workerWork.add(w);
+            final int id = i;
+            Thread t = Thread.ofPlatform().daemon().name("gort-gc-worker-" + i).unstarted(() -> workerLoop(id, w));
+            workerThreads.add(t);
+        }
+        this.coordinator = Thread.ofPlatform().daemon().name("gort-gc").unstarted(this::coordinatorLoop);
+        this.sweeper = Thread.ofPlatform().daemon().name("gort-bgsweep").unstarted(this::sweeperLoop);
+        workerThreads.forEach(Thread::start);
+        coordinator.start();
+        sweeper.start();
+    }
+
+    /** A collector over plain threads as mutators (see {@link ThreadWorld}). */
+    public static Collector forThreads(Heap heap, GcOptions options, int gomaxprocs) {
+        WorkbufPool pool = new WorkbufPool();
+        ThreadWorld w = new ThreadWorld(heap, pool, gomaxprocs);
+        return new Collector(heap, w, pool, new GlobalRoots(), options);
+    }
+
+    public World world() {
+        return world;
+    }
+
+    public ThreadWorld threadWorld() {
+        if (world instanceof ThreadWorld tw) {
+            return tw;
+        }
+        throw new IllegalStateException("this collector runs over " + world.getClass().getSimpleName() + ", not a ThreadWorld");
+    }
+
+    public GlobalRoots globals() {
+        return globals;
+    }
+
+    public Global newGlobal() {
+        return Global.of(globals);
+    }
+
+    public Pacer pacer() {
+        return pacer;
+    }
+
+    public Marker marker() {
+        return marker;
+    }
+
+    public Heap heap() {
+        return heap;
+    }
+
+    public GcOptions options() {
+        return options;
+    }
+
+    /** Where gctrace lines go (stderr by default). */
+    public void setTraceOutput(PrintStream out) {
+        traceOut = out;
+    }
+
+    /** Sets GOGC (percent or Pacer.OFF); returns the old value. */
+    public int setGcPercent(int percent) {
+        ctl.lock();
+        try {
+            options = options.withGcPercent(percent);
+            int old = pacer.setGcPercent(percent);
+            gcs.setTrigger(pacer.trigger(), trigger);
+            return old;
+        } finally {
+            ctl.unlock();
+        }
+    }
+
+    /** Sets GOMEMLIMIT in bytes (Pacer.INFINITE = none); returns the old value. */
+    public long setMemoryLimit(long bytes) {
+        ctl.lock();
+        try {
+            options = options.withMemoryLimit(bytes);
+            long old = pacer.setMemoryLimit(bytes);
+            refreshMemoryFigures();
+            pacer.refreshLimit();
+            gcs.setTrigger(pacer.trigger(), trigger);
+            return old;
+        } finally {
+            ctl.unlock();
+        }
+    }
+
+    // =================================================================== allocation
+
+    /** Allocates a zeroed object of type {@code t} for the calling mutator. A safepoint. */
+    public long alloc(Type t) {
+        return allocate(t.size(), t.noscan(), t);
+    }
+
+    /** Allocates a zeroed array of {@code n} elements of {@code elem}. A safepoint. */
+    public long allocArray(Type elem, long n) {
+        Type t = Type.arrayOf(elem, n);
+        return allocate(Math.max(1, t.size()), t.noscan(), t);
+    }
+
+    /** Allocates {@code n} zeroed bytes (noscan). A safepoint. */
+    public long allocBytes(long n) {
+        if (n <= 0) {
+            throw new IllegalArgumentException("allocation size " + n + " must be positive");
+        }
+        return allocate(n, true, null);
+    }
+
+    private long allocate(long size, boolean noscan, Type t) {
+        Mutator m = world.current();
+        if (m == null) {
+            throw new IllegalStateException("allocation on " + Thread.currentThread().getName()
+                    + ", which is not a mutator (a goroutine or a thread registered with the collector's world)");
+        }
+        world.safepoint(m);
+        long stress = options.gcstress();
+        if (stress > 0 && ++m.allocs % stress == 0) {
+            gcFromMutator(m);
+        }
+        long p = m.mcache.alloc(size, noscan);
+        if (!noscan) {
+            gcs.writePointerMask(p, t.sizeWords(), t.fullMask());
+        }
+        if (phase == MARK) {
+            // Allocated black by the arena; count it as marked and pay for it.
+            m.gcw.bytesMarked += size;
+            assist(m, size);
+        }
+        return p;
+    }
+
+    /** Go's gcAssistAlloc: pay scan work for allocating while marking. */
+    private void assist(Mutator m, long bytes) {
+        m.assistDebt += bytes * pacer.assistWorkPerByte();
+        if (m.assistDebt <= 0) {
+            return;
+        }
+        // Steal background credit first.
+        long want = (long) Math.ceil(m.assistDebt);
+        long credit = pacer.bgScanCredit.get();
+        if (credit > 0) {
+            long take = Math.min(credit, want);
+            if (pacer.bgScanCredit.compareAndSet(credit, credit - take)) {
+                m.assistDebt -= take;
+                if (m.assistDebt <= 0) {
+                    return;
+                }
+            }
+        }
+        long t0 = System.nanoTime();
+        long done = marker.drain(m.gcw, (long) Math.ceil(m.assistDebt) + (64 << 10));
+        m.assistDebt -= done;
+        long dt = System.nanoTime() - t0;
+        m.assistNanos += dt;
+        pacer.assistTime.addAndGet(dt);
+        if (done > 0) {
+            pacer.heapScanWork.addAndGet(done);   // live figure for revise(); recomputed exactly at termination
+        }
+        // Nothing left to scan: the debt cannot be paid now. Go parks the assist until background
+        // credit appears; here marking is about to complete, so the debt is forgiven.
+        if (m.assistDebt > 0 && m.gcw.empty() && pool.fullIsEmpty()) {
+            m.assistDebt = 0;
+        }
+    }
+
+    private void shade(long p) {
+        Mutator m = world.current();
+        if (m != null) {
+            marker.shade(p, m.gcw);
+        } else {
+            synchronized (orphanLock) {
+                marker.shade(p, orphanWork);
+            }
+        }
+    }
+
+    // =================================================================== forcing cycles
+
+    /**
+     * Runs a full collection and sweep and returns when both are complete (Go's runtime.GC). Works
+     * with GOGC=off. From a mutator, the mutator counts as stopped while it waits.
+     */
+    public void gc() {
+        Mutator m = world.current();
+        if (m != null) {
+            gcFromMutator(m);
+        } else {
+            gcBlocking();
+        }
+    }
+
+    private void gcFromMutator(Mutator m) {
+        world.enterBlocked(m);
+        try {
+            gcBlocking();
+        } finally {
+            world.exitBlocked(m);
+        }
+    }
+
+    private void gcBlocking() {
+        ctl.lock();
+        try {
+            // A cycle already running may have missed our garbage: wait for a whole new one.
+            long target = cyclesDone + (cycleRunning ? 2 : 1);
+            while (cyclesDone < target) {
+                checkOpen();
+                cycleRequested = true;
+                forcedRequested = true;
+                ctlChanged.signalAll();
+                ctlChanged.awaitUninterruptibly();
+                rethrowFailure();
+            }
+        } finally {
+            ctl.unlock();
+        }
+        sweepAll();
+    }
+
+    /** Sweeps every unswept span now (the forced collection's final step). */
+    public void sweepAll() {
+        while (gcs.sweepOne() != 0) {
+            // keep sweeping
+        }
+    }
+
+    /** Asks for a cycle (the heap trigger); returns at once. */
+    public void requestCycle(boolean forced) {
+        ctl.lock();
+        try {
+            if (!cycleRequested && !cycleRunning) {
+                cycleRequested = true;
+                forcedRequested |= forced;
+                ctlChanged.signalAll();
+            }
+        } finally {
+            ctl.unlock();
+        }
+    }
+
+    /** Completed cycles (NumGC). */
+    public long cycles() {
+        ctl.lock();
+        try {
+            return cyclesDone;
+        } finally {
+            ctl.unlock();
+        }
+    }
+
+    private void rethrowFailure() {
+        if (cycleFailure != null) {
+            Throwable f = cycleFailure;
+            if (f instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("GC cycle failed", f);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("collector is closed");
+        }
+        rethrowFailure();
+    }
+
+    // =================================================================== breakpoints
+
+    /** Makes the next cycle stop at {@code bp} (NONE clears it). */
+    public void setBreakpoint(Breakpoint bp) {
+        ctl.lock();
+        try {
+            breakpoint = bp;
+            ctlChanged.signalAll();
+        } finally {
+            ctl.unlock();
+        }
+    }
+
+    /**
+     * Starts a cycle if none runs and waits until the coordinator stops at {@code bp} (Go's runtime
+     * test hooks, TESTING.md runTo). A mutator calling it counts as stopped while it waits.
+     */
+    public void runTo(Breakpoint bp, long timeoutMillis) {
+        Mutator m = world.current();
+        if (m != null) {
+            world.enterBlocked(m);     // the caller must not hold up the stop-the-world it waits for
+        }
+        try {
+            runToBlocked(bp, timeoutMillis);
+        } finally {
+            if (m != null) {
+                world.exitBlocked(m);
+            }
+        }
+    }
+
+    private void runToBlocked(Breakpoint bp, long timeoutMillis) {
+        ctl.lock();
+        try {
+            breakpoint = bp;
+            if (!cycleRunning && atBreakpoint == Breakpoint.NONE) {
+                cycleRequested = true;
+            }
+            ctlChanged.signalAll();
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            while (atBreakpoint != bp) {
+                rethrowFailure();
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalStateException("collector did not reach " + bp + " within " + timeoutMillis + " ms");
+                }
+                ctlChanged.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for " + bp, e);
+        } finally {
+            ctl.unlock();
+        }
+    }
+
+    /** Lets a cycle stopped at a breakpoint continue (and clears the breakpoint). */
+    public void resume() {
+        ctl.lock();
+        try {
+            breakpoint = Breakpoint.NONE;
+            atBreakpoint = Breakpoint.NONE;
+            ctlChanged.signalAll();
+        } finally {
+            ctl.unlock();
+        }
+    }
+
+    /** Waits until the running cycle (if any) completed. */
+    public void awaitIdle(long timeoutMillis) {
+        Mutator m = world.current();
+        if (m != null) {
+            world.enterBlocked(m);
+        }
+        try {
+            awaitIdleBlocked(timeoutMillis);
+        } finally {
+            if (m != null) {
+                world.exitBlocked(m);
+            }
+        }
+    }
+
+    private void awaitIdleBlocked(long timeoutMillis) {
+        ctl.lock();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            while (cycleRunning || cycleRequested) {
+                rethrowFailure();
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalStateException("collector still busy after " + timeoutMillis + " ms");
+                }
+                ctlChanged.awaitNanos(left);
+            }
+            rethrowFailure();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            ctl.unlock();
+        }
+    }
+
+    private void breakpoint(Breakpoint here) {
+        ctl.lock();
+        try {
+            if (breakpoint != here) {
+                return;
+            }
+            atBreakpoint = here;
+            ctlChanged.signalAll();
+            while (atBreakpoint == here && !closed) {
+                ctlChanged.awaitUninterruptibly();
+            }
+        } finally {
+            ctl.unlock();
+        }
+    }
+
+    /** Test hook at a breakpoint: greys and scans {@code obj} now, making it black. */
+    public void blackenForTest(long obj) {
+        synchronized (orphanLock) {
+            long base = markHeap.findObject(obj);
+            if (base == 0) {
+                throw new IllegalArgumentException("0x" + Long.toHexString(obj) + " is not an allocated object");
+            }
+            if (markHeap.tryMark(base)) {
+                orphanWork.bytesMarked += markHeap.objectSize(markHeap.spanOf(base));
+            }
+            marker.scanObject(base, orphanWork);
+        }
+    }
+
+    /** True while the collector marks (write barrier on). */
+    public boolean marking() {
+        return phase == MARK;
+    }
+
+    // =================================================================== the cycle
+
+    private void coordinatorLoop() {
+        while (!closed) {
+            boolean forced;
+            ctl.lock();
+            try {
+                while (!cycleRequested && !closed) {
+                    ctlChanged.awaitUninterruptibly();
+                }
+                if (closed) {
+                    return;
+                }
+                forced = forcedRequested;
+                cycleRequested = false;
+                forcedRequested = false;
+                cycleRunning = true;
+            } finally {
+                ctl.unlock();
+            }
+            try {
+                runCycle(forced);
+                ctl.lock();
+                try {
+                    cyclesDone++;
+                    cycleRunning = false;
+                    ctlChanged.signalAll();
+                } finally {
+                    ctl.unlock();
+                }
+            } catch (Throwable t) {
+                // A fatal collector error (bad pointer, checkmark): Go would exit the process. Leave
+                // the world running so the error can be reported and the embedder decide.
+                WriteBarrier.enabled = false;
+                gcs.setAllocBlack(false);
+                phase = OFF;
+                markActive = false;
+                if (worldStopped) {
+                    startWorld();
+                }
+                ctl.lock();
+                try {
+                    cycleFailure = t;
+                    cycleRunning = false;
+                    ctlChanged.signalAll();
+                } finally {
+                    ctl.unlock();
+                }
+                System.err.println("gort: fatal error in the collector: " + t.getMessage());
+                return;
+            }
+        }
+    }
+
+    private void runCycle(boolean forced) {
+        GcOptions opt = options;
+        int procs = world.gomaxprocs();
+        int stwMode = opt.gcstoptheworld();
+        // Finish the previous cycle's sweep before stopping the world (Go: gcStart's sweepone loop).
+        sweepAll();
+
+        // ---- STW #1: sweep termination
+        long pause1Start = System.nanoTime();
+        stopWorld("GC sweep termination");
+        long tSweepTerm = System.nanoTime();
+        sweepAll();                                     // finishsweep_m
+        long heap0 = gcs.heapLive();
+        pacer.setHeapLive(heap0);
+        pacer.setGlobalsScan(globals.scanBytes());
+        pacer.startCycle(tSweepTerm, procs, stwMode > 0);
+        for (GcWork w : workerWork) {
+            w.bytesMarked = 0;
+            w.heapScanWork = 0;
+        }
+        WriteBarrier.enabled = true;
+        gcs.setAllocBlack(true);
+        phase = MARK;
+        long stackBytes = world.scanStacks((addr, n, what) -> marker.scanRootSlots(addr, n, what, coordinatorWork));
+        pacer.stackScanWork.addAndGet(stackBytes);
+        long tMark = System.nanoTime();
+        long pauseNs;
+        long tMarkTerm;
+        long pause2Start;
+        long cpuStart = CpuClock.threadCpuNanos();
+        if (stwMode > 0) {
+            scanGlobals(coordinatorWork);
+            marker.drain(coordinatorWork, Long.MAX_VALUE);
+            flushMutators();
+            drainAll();
+            pause2Start = System.nanoTime();
+            pauseNs = 0;
+            tMarkTerm = System.nanoTime();
+        } else {
+            startWorld();
+            pauseNs = System.nanoTime() - pause1Start;
+            breakpoint(Breakpoint.AFTER_MARK_START);
+            // ---- concurrent mark
+            scanGlobals(coordinatorWork);
+            coordinatorWork.dispose();          // publish root work for the workers
+            dbg("globals scanned");
+            startWorkers(procs);
+            dbg("workers started");
+            restarts = 0;
+            for (;;) {
+                awaitMarkDrained();
+                dbg("drained");
+                breakpoint(Breakpoint.BEFORE_MARK_TERMINATION);
+                awaitMarkDrained();
+                pause2Start = System.nanoTime();
+                stopWorld("GC mark termination");
+                dbg("world stopped");
+                boolean late = flushMutators();
+                if (!late && pool.fullIsEmpty() && busyWorkers.get() == 0) {
+                    break;
+                }
+                // Late work (barrier shades still buffered): resume concurrent marking.
+                restarts++;
+                startWorld();
+                pauseNs += System.nanoTime() - pause2Start;
+            }
+            stopWorkers();
+            dbg("workers stopped");
+            tMarkTerm = System.nanoTime();
+        }
+
+        // ---- STW #2: mark termination (world stopped)
+        phase = MARK_TERMINATION;
+        long bytesMarked = 0;
+        long scanWork = 0;
+        for (Mutator m : world.mutators()) {
+            bytesMarked += m.gcw.bytesMarked;
+            scanWork += m.gcw.heapScanWork;
+            m.gcw.bytesMarked = 0;
+            m.gcw.heapScanWork = 0;
+            m.assistDebt = 0;
+        }
+        for (GcWork w : workerWork) {
+            bytesMarked += w.bytesMarked;
+            scanWork += w.heapScanWork;
+            w.bytesMarked = 0;
+            w.heapScanWork = 0;
+        }
+        for (GcWork w : new GcWork[] {coordinatorWork, orphanWork}) {
+            bytesMarked += w.bytesMarked;
+            scanWork += w.heapScanWork;
+            w.bytesMarked = 0;
+            w.heapScanWork = 0;
+        }
+        if (opt.gccheckmark()) {
+            checkmark();
+        }
+        WriteBarrier.enabled = false;
+        gcs.setAllocBlack(false);
+        phase = OFF;
+        long heap1 = gcs.heapLive();
+        pacer.heapScanWork.set(scanWork);
+        pacer.setHeapLive(heap1);
+        long now = System.nanoTime();
+        pacer.endCycle(now);
+        gcs.flushAllCaches();
+        gcs.startSweepCycle();
+        gcs.resetHeapLive(bytesMarked);
+        pacer.resetLive(bytesMarked);
+        pacer.setLastStackScan(stackBytes);
+        refreshMemoryFigures();
+        pacer.commit(false);
+        gcs.setTrigger(pacer.trigger(), trigger);
+        if (stwMode == 2) {
+            sweepAll();
+        }
+        long tEnd = System.nanoTime();
+        startWorld();
+        pauseNs += System.nanoTime() - pause2Start;
+        if (stwMode > 0) {
+            pauseNs = System.nanoTime() - pause1Start;
+        }
+        synchronized (sweepSignal) {
+            sweepRequests++;
+            sweepSignal.notifyAll();
+        }
+
+        // ---- accounting
+        long assistCpu = pacer.assistTime.get();
+        long bgCpu = 0;
+        for (int i = 0; i < workerCpu.length; i++) {
+            bgCpu += workerCpu[i];
+            workerCpu[i] = 0;
+        }
+        if (stwMode > 0) {
+            bgCpu += CpuClock.threadCpuNanos() - cpuStart;
+        }
+        long sweepTermWall = tMark - tSweepTerm;
+        long markWall = stwMode > 0 ? tMarkTerm - tMark : tMarkTerm - tMark;
+        long markTermWall = tEnd - tMarkTerm;
+        long cycleCpu = sweepTermWall * procs + assistCpu + bgCpu + markTermWall * procs;
+        double frac = stats.cpuFractionWith(cycleCpu, tEnd, procs);
+        long num = stats.snapshot().numGC() + 1;
+        GcCycle c = new GcCycle(num, tSweepTerm - stats.startNanos(), frac, sweepTermWall, markWall, markTermWall,
+                sweepTermWall * procs, assistCpu, bgCpu, 0, markTermWall * procs,
+                heap0, heap1, bytesMarked, pacer.lastHeapGoal(), stackBytes, globals.scanBytes(), procs, forced);
+        stats.record(c, System.currentTimeMillis() * 1_000_000L, pacer.heapGoal());
+        lastPauseNs = pauseNs;
+        if (opt.gctrace()) {
+            GcTrace.print(traceOut, c);
+            if (Boolean.getBoolean("gort.gc.debug")) {
+                traceOut.println("gc debug: mark termination restarts=" + restarts + " drainedWaits=" + drainedWaits);
+            }
+        }
+        drainedWaits = 0;
+        GcCycleEvent ev = new GcCycleEvent();
+        if (ev.shouldCommit()) {
+            ev.set(c);
+            ev.commit();
+        }
+    }
+
+    private volatile long lastPauseNs;
+    private int restarts;
+    private boolean worldStopped;   // coordinator thread only
+
+    private void stopWorld(String reason) {
+        world.stopTheWorld(reason);
+        worldStopped = true;
+    }
+
+    private void startWorld() {
+        worldStopped = false;
+        world.startTheWorld();
+    }
+
+    /** Total stop-the-world time of the last cycle, including time to reach the safepoints. */
+    public long lastPauseNanos() {
+        return lastPauseNs;
+    }
+
+    private void scanGlobals(GcWork w) {
+        long n = globals.highWater();
+        for (long b = 0; b < n; b += GlobalRoots.BLOCK_SLOTS) {
+            long len = Math.min(GlobalRoots.BLOCK_SLOTS, n - b);
+            pacer.globalsScanWork.addAndGet(marker.scanRootSlots(globals.slotAddress(b), len, "global", w));
+        }
+    }
+
+    /** World stopped: publish every mutator's (and the orphan) grey buffers; true if any had work. */
+    private boolean flushMutators() {
+        boolean any = false;
+        for (Mutator m : world.mutators()) {
+            if (!m.gcw.empty()) {
+                any = true;
+            }
+            m.gcw.dispose();
+        }
+        synchronized (orphanLock) {
+            if (!orphanWork.empty()) {
+                any = true;
+            }
+            orphanWork.dispose();
+        }
+        return any;
+    }
+
+    /** Drains the whole grey set on the coordinator thread (world stopped modes and checkmark). */
+    private void drainAll() {
+        drainAll(coordinatorWork);
+    }
+
+    private void drainAll(GcWork w) {
+        for (;;) {
+            pacer.heapScanWork.addAndGet(marker.drain(w, Long.MAX_VALUE));
+            if (w.empty() && pool.fullIsEmpty()) {
+                break;
+            }
+        }
+        w.dispose();
+    }
+
+    /**
+     * gccheckmark (world stopped, workers stopped): re-mark from all roots with separate bits and
+     * fail, naming the object and its referrer, on any reachable object the mark left white.
+     */
+    private void checkmark() {
+        marker.startCheckmarks(heap.arenaBase(), heap.arenaCommittedBytes());
+        GcWork cw = new GcWork(pool);
+        try {
+            world.scanStacks((addr, n, what) -> marker.scanRootSlots(addr, n, what, cw));
+            long n = globals.highWater();
+            marker.scanRootSlots(globals.slotAddress(0), n, "global", cw);
+            while (marker.drain(cw, Long.MAX_VALUE) > 0 || !cw.empty()) {
+                // drain the checkmark traversal
+            }
+        } finally {
+            cw.dispose();
+            marker.endCheckmarks();
+        }
+        checkmarkCycles++;
+    }
+
+    private volatile long checkmarkCycles;
+
+    /** Cycles verified by gccheckmark so far. */
+    public long checkmarkCycles() {
+        return checkmarkCycles;
+    }
+
+    private void refreshMemoryFigures() {
+        MemStats ms = heap.readMemStats();
+        long mappedReady = ms.heapSys() - ms.heapReleased();
+        long heapFree = Math.max(0, ms.heapIdle() - ms.heapReleased());
+        pacer.setMemoryStats(mappedReady, heapFree, ms.heapAlloc());
+    }
+
+    // =================================================================== workers
+
+    private void startWorkers(int procs) {
+        int dedicated = (int) Math.min(workerThreads.size(), pacer.dedicatedWorkers());
+        boolean fractional = pacer.fractionalUtilizationGoal() > 0;
+        int n = Math.min(workerThreads.size(), dedicated + (fractional ? 1 : 0));
+        if (n == 0) {
+            n = 1;
+            fractional = true;
+        }
+        activeWorkers = n;
+        fractionalWorker = fractional ? n - 1 : -1;
+        busyWorkers.set(n);
+        markActive = true;
+        synchronized (this) {
+            markEpoch++;
+            notifyAll();
+        }
+    }
+
+    private void stopWorkers() {
+        markActive = false;
+        synchronized (this) {
+            notifyAll();
+            while (inMark.get() > 0) {
+                try {
+                    wait(0, 100_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private final AtomicInteger inMark = new AtomicInteger();
+
+    /** Waits until no worker holds work and the global list is empty. */
+    private long drainedWaits;
+    private static final boolean DEBUG = Boolean.getBoolean("gort.gc.debug");
+    private long dbgLast;
+
+    private void dbg(String what) {
+        if (DEBUG) {
+            long now = System.nanoTime();
+            System.err.println("gc debug: " + what + " +" + (now - dbgLast) / 1000 + " us");
+            dbgLast = now;
+        }
+    }
+
+    private void awaitMarkDrained() {
+        while (!(busyWorkers.get() == 0 && pool.fullIsEmpty())) {
+            drainedWaits++;
+            synchronized (this) {
+                try {
+                    wait(0, 200_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private void workerLoop(int id, GcWork w) {
+        long seen = 0;
+        while (!closed) {
+            synchronized (this) {
+                while ((markEpoch == seen || !markActive || id >= activeWorkers) && !closed) {
+                    if (markEpoch != seen && id >= activeWorkers) {
+                        seen = markEpoch;
+                    }
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                seen = markEpoch;
+                inMark.incrementAndGet();
+            }
+            try {
+                if (!closed) {
+                    markPhase(id, w);
+                }
+            } finally {
+                inMark.decrementAndGet();
+                synchronized (this) {
+                    notifyAll();
+                }
+            }
+        }
+    }
+
+    private void markPhase(int id, GcWork w) {
+        long cpu0 = CpuClock.threadCpuNanos();
+        long start = System.nanoTime();
+        boolean fractional = id == fractionalWorker;
+        double goal = pacer.fractionalUtilizationGoal() * world.gomaxprocs();
+        boolean busy = true;
+        long ran = 0;
+        while (markActive && !closed) {
+            if (!busy) {
+                // Idle: look for published work.
+                long obj = w.tryGet();
+                if (obj == 0) {
+                    synchronized (this) {
+                        notifyAll();
+                        try {
+                            wait(0, 100_000);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                    continue;
+                }
+                busyWorkers.incrementAndGet();
+                busy = true;
+                long t0 = System.nanoTime();
+                long done = marker.scanObject(obj, w);
+                pacer.bgScanCredit.addAndGet(done);
+                pacer.heapScanWork.addAndGet(done);
+                ran += System.nanoTime() - t0;
+                continue;
+            }
+            long t0 = System.nanoTime();
+            long done = marker.drain(w, 64 << 10);
+            ran += System.nanoTime() - t0;
+            pacer.bgScanCredit.addAndGet(done);
+            pacer.heapScanWork.addAndGet(done);
+            if (activeWorkers > 1 && pool.fullIsEmpty()) {
+                w.balance();      // let idle workers help (Go's gcw.balance)
+            }
+            if (done == 0 && w.empty()) {
+                w.dispose();
+                busy = false;
+                busyWorkers.decrementAndGet();
+                synchronized (this) {
+                    notifyAll();
+                }
+                continue;
+            }
+            if (fractional && goal > 0 && goal < 1) {
+                long elapsed = System.nanoTime() - start;
+                if (elapsed > 0 && (double) ran / elapsed > 1.2 * goal) {
+                    // Over its quota: step back so mutators keep their share (Go's pollFractionalWorkerExit).
+                    long pauseNs = (long) (ran / goal) - elapsed;
+                    w.balance();
+                    java.util.concurrent.locks.LockSupport.parkNanos(Math.min(Math.max(pauseNs, 50_000), 2_000_000));
+                }
+            }
+        }
+        if (busy) {
+            w.dispose();
+            busyWorkers.decrementAndGet();
+        }
+        workerCpu[id] += CpuClock.threadCpuNanos() - cpu0;
+    }
+
+    // =================================================================== sweeper
+
+    private void sweeperLoop() {
+        long seen = 0;
+        while (!closed) {
+            synchronized (sweepSignal) {
+                while (sweepRequests == seen && !closed) {
+                    try {
+                        sweepSignal.wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                seen = sweepRequests;
+            }
+            while (!closed && gcs.sweepOne() != 0) {
+                Thread.yield();
+            }
+        }
+    }
+
+    // =================================================================== stats
+
+    /** MemStats' GC fields. */
+    public GcStats.Snapshot gcStats() {
+        return stats.snapshot();
+    }
+
+    /** Stops the collector's threads. The heap, pool and globals stay the caller's to close. */
+    @Override
+    public void close() {
+        closed = true;
+        ctl.lock();
+        try {
+            ctlChanged.signalAll();
+        } finally {
+            ctl.unlock();
+        }
+        synchronized (this) {
+            notifyAll();
+        }
+        synchronized (sweepSignal) {
+            sweepSignal.notifyAll();
+        }
+        try {
+            coordinator.join(10_000);
+            sweeper.join(10_000);
+            for (Thread t : workerThreads) {
+                t.join(10_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        gcs.setTrigger(Long.MAX_VALUE, null);
+        WriteBarrier.enabled = false;
+    }
+}

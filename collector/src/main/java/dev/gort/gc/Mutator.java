@@ -1,0 +1,48 @@
+package dev.gort.gc;
+
+import dev.gort.arena.MCache;
+
+/**
+ * What the collector keeps per mutator context: per P under the scheduler, per registered thread in
+ * a {@link ThreadWorld}. Owned by one thread at a time, so nothing here is synchronised.
+ *
+ * <ul>
+ *   <li>{@code mcache}: the allocator's lock-free cache.</li>
+ *   <li>{@code gcw}: where this mutator's write barriers and assists put grey objects (Go's p.gcw);
+ *       flushed to the global lists at mark termination with the world stopped.</li>
+ *   <li>{@code assistDebt}: scan work owed for bytes allocated while marking (negative = credit).</li>
+ *   <li>{@code roots}: root pointer slots scanned at sweep termination (a thread's "stack"; under the
+ *       scheduler the G's shadow-stack frames play this part).</li>
+ * </ul>
+ */
+public final class Mutator {
+    final MCache mcache;
+    final GcWork gcw;
+    final RootSlots roots;
+    double assistDebt;
+    long assistNanos;
+    long allocs;
+    /** ThreadWorld state: RUNNING, STOPPED (at a safepoint) or BLOCKED (waiting, counts as stopped). */
+    volatile int state;
+    final Thread owner;
+
+    static final int RUNNING = 0;
+    static final int STOPPED = 1;
+    static final int BLOCKED = 2;
+
+    Mutator(MCache mcache, GcWork gcw, RootSlots roots, Thread owner) {
+        this.mcache = mcache;
+        this.gcw = gcw;
+        this.roots = roots;
+        this.owner = owner;
+    }
+
+    /** This mutator's root slots ("stack" roots). */
+    public RootSlots roots() {
+        return roots;
+    }
+
+    public MCache mcache() {
+        return mcache;
+    }
+}

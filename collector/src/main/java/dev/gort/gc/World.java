@@ -1,0 +1,38 @@
+package dev.gort.gc;
+
+/**
+ * The mutators as the collector sees them: how to stop and start them, how to find their roots and
+ * their per-mutator state. Implemented over the scheduler (Ps and goroutines) and by
+ * {@link ThreadWorld} (plain threads that poll safepoints), so the cycle is written once.
+ */
+public interface World {
+    /** GOMAXPROCS: what the pacer sizes workers by. */
+    int gomaxprocs();
+
+    /** Stops every mutator at a safepoint; returns when none runs mutator code. */
+    void stopTheWorld(String reason);
+
+    void startTheWorld();
+
+    /** The calling thread's mutator state, or null if it is not a mutator. */
+    Mutator current();
+
+    /** Every mutator (call with the world stopped). */
+    Iterable<Mutator> mutators();
+
+    /** Root visitor: {@code n} pointer slots at {@code address}, described for error messages. */
+    interface RootSink {
+        void slots(long address, long n, String description);
+    }
+
+    /** Visits every mutator's stack roots (world stopped); returns the scannable bytes. */
+    long scanStacks(RootSink sink);
+
+    /** A safepoint: blocks while the world is stopped. Called on allocation. */
+    void safepoint(Mutator m);
+
+    /** The mutator is about to wait for the collector: it counts as stopped until {@link #exitBlocked}. */
+    void enterBlocked(Mutator m);
+
+    void exitBlocked(Mutator m);
+}
