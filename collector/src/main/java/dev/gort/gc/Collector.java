@@ -284,12 +284,46 @@ public final class Collector implements AutoCloseable {
         if (done > 0) {
             pacer.heapScanWork.addAndGet(done);   // live figure for revise(); recomputed exactly at termination
         }
-        // Nothing left to scan: the debt cannot be paid now. Go parks the assist until background
-        // credit appears; here marking is about to complete, so the debt is forgiven.
-        if (m.assistDebt > 0 && m.gcw.empty() && pool.fullIsEmpty()) {
-            m.assistDebt = 0;
+        if (m.assistDebt > 0) {
+            waitForCredit(m);
         }
     }
+
+    /**
+     * The mutator still owes scan work but there is none to do (the grey set is held by workers):
+     * like Go's assist queue, it waits until background workers have produced enough credit or the
+     * mark phase ends. It counts as stopped meanwhile, so a stop-the-world is never held up. This is
+     * what keeps the heap goal when a mutator allocates faster than the workers mark.
+     */
+    private void waitForCredit(Mutator m) {
+        long t0 = System.nanoTime();
+        assistWaiters.incrementAndGet();
+        world.enterBlocked(m);
+        try {
+            while (m.assistDebt > 0 && phase == MARK && !closed && !paused) {
+                long credit = pacer.bgScanCredit.get();
+                if (credit > 0) {
+                    long take = Math.min(credit, (long) Math.ceil(m.assistDebt));
+                    if (pacer.bgScanCredit.compareAndSet(credit, credit - take)) {
+                        m.assistDebt -= take;
+                    }
+                    continue;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+            }
+            if (phase != MARK) {
+                m.assistDebt = 0;      // marking finished: nothing more is owed this cycle
+            }
+        } finally {
+            world.exitBlocked(m);
+            assistWaiters.decrementAndGet();
+            long dt = System.nanoTime() - t0;
+            m.assistNanos += dt;
+        }
+    }
+
+    private final AtomicInteger assistWaiters = new AtomicInteger();
+    private volatile boolean paused;
 
     private void shade(long p) {
         Mutator m = world.current();
@@ -503,10 +537,12 @@ public final class Collector implements AutoCloseable {
                 return;
             }
             atBreakpoint = here;
+            paused = true;             // assists must not wait for a coordinator that is paused
             ctlChanged.signalAll();
             while (atBreakpoint == here && !closed) {
                 ctlChanged.awaitUninterruptibly();
             }
+            paused = false;
         } finally {
             ctl.unlock();
         }
@@ -984,7 +1020,7 @@ public final class Collector implements AutoCloseable {
                 }
                 continue;
             }
-            if (fractional && goal > 0 && goal < 1) {
+            if (fractional && goal > 0 && goal < 1 && assistWaiters.get() == 0) {
                 long elapsed = System.nanoTime() - start;
                 if (elapsed > 0 && (double) ran / elapsed > 1.2 * goal) {
                     // Over its quota: step back so mutators keep their share (Go's pollFractionalWorkerExit).
