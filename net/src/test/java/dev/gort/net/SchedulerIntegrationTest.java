@@ -1,0 +1,140 @@
+package dev.gort.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gort.sched.Chan;
+import dev.gort.sched.Go;
+import dev.gort.sched.Time;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The poller as the scheduler's hook: an idle M blocking in epoll_wait is woken by readiness that
+ * comes from outside the runtime and by its next timer; goroutines blocked on I/O are not a
+ * deadlock; the waiter count returns to zero.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class SchedulerIntegrationTest {
+
+    @Test
+    void readinessFromOutsideWakesTheMBlockedInEpollWaitAndIsNotADeadlock() {
+        // GOMAXPROCS=1, the only goroutine blocked in accept, no timers: the deadlock detector must
+        // stay quiet (a waiter on I/O), and the M sleeps in epoll_wait(-1) until a platform thread
+        // outside the runtime connects and writes.
+        NetTesting.run(1, () -> {
+            try (Listener ln = Listener.listen("127.0.0.1", 0)) {
+                int port = ln.port();
+                Thread outsider = Thread.ofPlatform().daemon().start(() -> {
+                    try {
+                        Thread.sleep(300);
+                        try (Socket s = new Socket("127.0.0.1", port)) {
+                            OutputStream out = s.getOutputStream();
+                            out.write("from outside".getBytes());
+                            out.flush();
+                            Thread.sleep(300);
+                        }
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                NetPoller poller = NetPoller.current();
+                int pollsBefore = poller.polls();
+                long t0 = System.nanoTime();
+                Conn c = ln.accept();
+                assertTrue(System.nanoTime() - t0 >= 250_000_000L, "accept returned before anyone connected");
+                assertTrue(poller.polls() > pollsBefore, "the scheduler polled");
+                byte[] b = new byte[12];
+                EchoTest.readFully(c, b);
+                assertEquals("from outside", new String(b));
+                assertEquals(-1, c.read(b), "peer closed");
+                c.close();
+                assertEquals(0, poller.waiters(), "no goroutine counted as waiting on I/O any more");
+                try {
+                    outsider.join();
+                } catch (InterruptedException e) {
+                    throw new RuntimeException(e);
+                }
+            }
+        });
+    }
+
+    @Test
+    void anMBlockedInEpollWaitWakesForItsNextTimer() {
+        // One goroutine blocked on a read that never completes, the other sleeping: the idle M must
+        // block in epoll_wait only until the sleep's timer, not forever.
+        NetTesting.run(1, () -> {
+            try (Listener ln = Listener.listen("127.0.0.1", 0)) {
+                Chan<Conn> acc = new Chan<>(1);
+                Go.go(() -> acc.send(ln.accept()));
+                Conn c = Conn.dial(ln.address());
+                Conn server = acc.recv();
+                Chan<Throwable> reader = new Chan<>(1);
+                Go.go(() -> {
+                    try {
+                        c.read(new byte[1]);
+                        reader.send(new AssertionError("read returned"));
+                    } catch (Throwable t) {
+                        reader.send(t);
+                    }
+                });
+                for (int i = 0; i < 5; i++) {
+                    long t0 = System.nanoTime();
+                    Time.sleep(Duration.ofMillis(50));
+                    long slept = System.nanoTime() - t0;
+                    assertTrue(slept >= 45_000_000L && slept < 5_000_000_000L, "slept " + slept + " ns");
+                }
+                c.close();
+                assertTrue(reader.recv() instanceof ClosedException);
+                server.close();
+            }
+        });
+    }
+
+    @Test
+    void manyGoroutinesParkedOnIdleConnectionsCostNoThreads() {
+        // 500 goroutines blocked in read on idle connections: the scheduler keeps its few Ms.
+        NetTesting.run(2, () -> {
+            try (Listener ln = Listener.listen("127.0.0.1", 0)) {
+                int n = 500;
+                Chan<Conn> accepted = new Chan<>(n);
+                Go.go(() -> {
+                    try {
+                        for (;;) {
+                            accepted.send(ln.accept());
+                        }
+                    } catch (ClosedException e) {
+                        // done
+                    }
+                });
+                Conn[] clients = new Conn[n];
+                Conn[] servers = new Conn[n];
+                Chan<Integer> got = new Chan<>(n);
+                for (int i = 0; i < n; i++) {
+                    clients[i] = Conn.dial(ln.address());
+                    servers[i] = accepted.recv();
+                    Conn s = servers[i];
+                    Go.go(() -> got.send(s.read(new byte[4])));
+                }
+                Time.sleep(Duration.ofMillis(100));
+                int threads = Thread.activeCount();
+                assertTrue(NetPoller.current().waiters() >= n - 5, "parked on I/O: " + NetPoller.current().waiters());
+                assertTrue(threads < 60, "threads while " + n + " goroutines wait on I/O: " + threads);
+                for (Conn c : clients) {
+                    c.write(new byte[] {1, 2, 3});
+                }
+                for (int i = 0; i < n; i++) {
+                    assertEquals(3, got.recv());
+                }
+                for (int i = 0; i < n; i++) {
+                    clients[i].close();
+                    servers[i].close();
+                }
+            }
+        });
+    }
+}
