@@ -67,6 +67,9 @@ public final class NetPoller implements NetpollHook {
     private volatile PollDesc[] table = new PollDesc[1024];
     private volatile Thread helper;
     private final AtomicInteger polls = new AtomicInteger();
+    /** Pollers blocked in epoll_wait right now (the scheduler's idle M, the helper thread). */
+    private final AtomicInteger blockedPollers = new AtomicInteger();
+    private volatile long lastPollEnd;
 
     private NetPoller(Scheduler owner) {
         if (!LibCNet.hasEpoll()) {
@@ -108,7 +111,15 @@ public final class NetPoller implements NetpollHook {
         if (!Go.onGoroutine()) {
             return forThreads();
         }
-        Scheduler s = Go.scheduler();
+        return forScheduler(Go.scheduler());
+    }
+
+    /**
+     * The poller of {@code s}, created and installed as its netpoll hook if it has none yet. The
+     * runtime's bootstrap calls this to wire sysmon ({@link #lastPollNanos()} and
+     * {@code Scheduler.injectNetpoll()}) before any goroutine touches the network.
+     */
+    public static NetPoller forScheduler(Scheduler s) {
         synchronized (BY_SCHEDULER) {
             NetPoller p = BY_SCHEDULER.get(s);
             if (p == null) {
@@ -222,7 +233,19 @@ public final class NetPoller implements NetpollHook {
             timeoutMs = (int) Math.min(Integer.MAX_VALUE, (timeoutNanos + 999_999L) / 1_000_000L);
         }
         long buf = events.get().address();
-        int n = LibCNet.epoll_wait(epfd, buf, MAX_EVENTS, timeoutMs);
+        int n;
+        if (timeoutMs == 0) {
+            n = LibCNet.epoll_wait(epfd, buf, MAX_EVENTS, 0);
+        } else {
+            blockedPollers.incrementAndGet();
+            try {
+                n = LibCNet.epoll_wait(epfd, buf, MAX_EVENTS, timeoutMs);
+            } finally {
+                blockedPollers.decrementAndGet();
+            }
+        }
+        long end = System.nanoTime();
+        lastPollEnd = end == 0 ? 1 : end;
         if (n < 0) {
             if (-n == EINTR) {
                 return 0;
@@ -295,6 +318,16 @@ public final class NetPoller implements NetpollHook {
             wakeSig.set(false);
             throw new NetException("netpoll: write(eventfd) failed: " + Errno.name((int) -r), (int) -r, null);
         }
+    }
+
+    /**
+     * For sysmon (Go's sched.lastpoll): System.nanoTime() when the last poll returned; 0 while a
+     * poller is blocked in epoll_wait (it will see readiness itself) or if nobody polled yet.
+     * sysmon polls, through {@code Scheduler.injectNetpoll()}, when this is non-zero and older
+     * than 10 ms.
+     */
+    public long lastPollNanos() {
+        return blockedPollers.get() > 0 ? 0 : lastPollEnd;
     }
 
     /** How many polls ran (for tests and schedtrace-like reports). */

@@ -96,6 +96,81 @@ class SchedulerIntegrationTest {
     }
 
     @Test
+    void sysmonStyleInjectionReadiesAGoroutineNobodyElsePolledFor() throws Exception {
+        // GOMAXPROCS=1 and main spins without yielding, so no M polls: readiness for the parked
+        // reader reaches it only through Scheduler.injectNetpoll(), called here from a platform
+        // thread as sysmon would (after lastPollNanos() says nobody polled for a while).
+        java.util.concurrent.atomic.AtomicInteger injected = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        try (dev.gort.sched.Scheduler s = dev.gort.sched.Scheduler.create(
+                dev.gort.sched.SchedConfig.defaults().gomaxprocs(1).fatalHandler(dev.gort.sched.FatalHandler.THROW))) {
+            NetPoller poller = NetPoller.forScheduler(s);
+            s.run(() -> {
+                try (Listener ln = Listener.listen("127.0.0.1", 0)) {
+                    assertTrue(NetPoller.current() == poller, "forScheduler installed the same poller goroutines use");
+                    Chan<Conn> acc = new Chan<>(1);
+                    Go.go(() -> acc.send(ln.accept()));
+                    Conn c = Conn.dial(ln.address());
+                    Conn server = acc.recv();
+                    Chan<Integer> read = new Chan<>(1);
+                    Go.go(() -> read.send(server.read(new byte[8])));
+                    Time.sleep(Duration.ofMillis(20)); // the reader parks
+                    assertEquals(1, poller.waiters());
+                    c.write(new byte[] {1, 2});
+                    long lastBefore = poller.lastPollNanos();
+                    assertTrue(lastBefore != 0, "someone polled before and nobody blocks in epoll_wait now");
+                    Thread sysmon = Thread.ofPlatform().start(() -> {
+                        long deadline = System.nanoTime() + 10_000_000_000L;
+                        while (injected.get() == 0 && System.nanoTime() < deadline) {
+                            injected.addAndGet(s.injectNetpoll());
+                            try {
+                                Thread.sleep(5);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    });
+                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    while (injected.get() == 0 && System.nanoTime() < deadline) {
+                        Thread.onSpinWait(); // hold the only P: no scheduler poll can happen
+                    }
+                    assertEquals(1, injected.get(), "injectNetpoll readied the reader");
+                    assertEquals(2, read.recv());
+                    sysmon.join();
+                    c.close();
+                    server.close();
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+        }
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+    }
+
+    @Test
+    void lastPollIsZeroWhileSomeoneBlocksInEpollWait() throws Exception {
+        NetPoller poller;
+        try (dev.gort.sched.Scheduler s = dev.gort.sched.Scheduler.create(dev.gort.sched.SchedConfig.defaults().gomaxprocs(1))) {
+            poller = NetPoller.forScheduler(s);
+        }
+        poller.poll(0, null);
+        long first = poller.lastPollNanos();
+        assertTrue(first != 0);
+        Thread blocker = Thread.ofPlatform().start(() -> poller.poll(-1, null));
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (poller.lastPollNanos() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertEquals(0, poller.lastPollNanos(), "0 while a poller blocks: sysmon must not poll then");
+        poller.wakeup();
+        blocker.join(5000);
+        assertTrue(!blocker.isAlive(), "wakeup() cut the blocking poll short");
+        assertTrue(poller.lastPollNanos() - first > 0);
+    }
+
+    @Test
     void manyGoroutinesParkedOnIdleConnectionsCostNoThreads() {
         // 500 goroutines blocked in read on idle connections: the scheduler keeps its few Ms.
         NetTesting.run(2, () -> {
