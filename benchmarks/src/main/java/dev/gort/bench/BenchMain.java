@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 
@@ -52,6 +53,31 @@ public final class BenchMain {
         String[] flags = java.util.Arrays.copyOf(GORT_JVM_FLAGS, GORT_JVM_FLAGS.length + 1);
         flags[GORT_JVM_FLAGS.length] = "--sun-misc-unsafe-memory-access=allow";
         return flags;
+    }
+
+    /**
+     * The arguments after the results directory: {@code --quick} anywhere, {@code -h}/{@code --help},
+     * the regex (a bare word before the first JMH option), and everything else for JMH.
+     */
+    record Args(boolean quick, boolean help, String regex, List<String> jmhArgs) {
+        static Args parse(String[] args) {
+            boolean quick = false;
+            boolean help = false;
+            String regex = null;
+            List<String> jmh = new ArrayList<>();
+            for (String a : args) {
+                if (a.equals("--quick")) {
+                    quick = true;
+                } else if (a.equals("-h") || a.equals("--help")) {
+                    help = true;
+                } else if (regex == null && jmh.isEmpty() && !a.startsWith("-")) {
+                    regex = a;
+                } else {
+                    jmh.add(a);
+                }
+            }
+            return new Args(quick, help, regex, List.copyOf(jmh));
+        }
     }
 
     /** How long to wait for another JMH run on this machine (JMH's /tmp/jmh.lock) before giving up. */
@@ -93,26 +119,18 @@ public final class BenchMain {
             System.exit(2);
         }
         Path resultsDir = Path.of(args[0]);
-        boolean quick = false;
-        String regex = null;
-        List<String> jmhArgs = new ArrayList<>();
-        for (int i = 1; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--quick")) {
-                quick = true;
-            } else if (a.equals("-h") || a.equals("--help")) {
-                System.out.println("usage: ./gort bench [regex] [--quick] [jmh options]\n"
-                        + "  regex     selects benchmarks by fully qualified name (default: all)\n"
-                        + "  --quick   1 fork, 2 warmup + 3 measurement iterations of 1 s\n"
-                        + "  jmh options as for JMH's own main (e.g. -p size=1024 -prof gc -f 2); JMH's list follows.\n");
-                new CommandLineOptions("-h").showHelp();
-                return;
-            } else if (regex == null && jmhArgs.isEmpty() && !a.startsWith("-")) {
-                regex = a;
-            } else {
-                jmhArgs.add(a);
-            }
+        Args parsed = Args.parse(Arrays.copyOfRange(args, 1, args.length));
+        if (parsed.help()) {
+            System.out.println("usage: ./gort bench [regex] [--quick] [jmh options]\n"
+                    + "  regex     selects benchmarks by fully qualified name (default: all)\n"
+                    + "  --quick   1 fork, 2 warmup + 3 measurement iterations of 1 s\n"
+                    + "  jmh options as for JMH's own main (e.g. -p size=1024 -prof gc -f 2); JMH's list follows.\n");
+            new CommandLineOptions("-h").showHelp();
+            return;
         }
+        boolean quick = parsed.quick();
+        String regex = parsed.regex();
+        List<String> jmhArgs = parsed.jmhArgs();
 
         CommandLineOptions cli;
         try {

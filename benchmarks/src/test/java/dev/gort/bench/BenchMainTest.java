@@ -1,0 +1,39 @@
+package dev.gort.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BenchMainTest {
+
+    @Test
+    void regexQuickAndJmhOptionsAreSeparated() {
+        BenchMain.Args a = BenchMain.Args.parse(new String[] {"NativeCall", "--quick", "-p", "size=1", "-prof", "gc"});
+        assertEquals("NativeCall", a.regex());
+        assertTrue(a.quick());
+        assertFalse(a.help());
+        assertEquals(List.of("-p", "size=1", "-prof", "gc"), a.jmhArgs(), "an option's value is never taken for the regex");
+
+        BenchMain.Args b = BenchMain.Args.parse(new String[] {"--quick", "Arena.*"});
+        assertEquals("Arena.*", b.regex(), "--quick may come first");
+
+        BenchMain.Args c = BenchMain.Args.parse(new String[] {"-f", "2", "Later"});
+        assertNull(c.regex(), "after a JMH option a bare word belongs to JMH");
+        assertEquals(List.of("-f", "2", "Later"), c.jmhArgs());
+
+        assertTrue(BenchMain.Args.parse(new String[] {"--help"}).help());
+        assertNull(BenchMain.Args.parse(new String[0]).regex());
+    }
+
+    @Test
+    void forksGetGortsFlags() {
+        List<String> flags = List.of(BenchMain.forkFlags());
+        assertTrue(flags.containsAll(List.of("--enable-native-access=ALL-UNNAMED", "--add-exports",
+                "java.base/jdk.internal.vm=ALL-UNNAMED")), flags.toString());
+    }
+}
