@@ -109,6 +109,31 @@ class ReportsTest {
         assertEquals("recover me", recovered.get().getMessage());
     }
 
+    /** F15: more blocked Ms than the thread cap is Go's "thread exhaustion", not a hang. */
+    @Test
+    void threadExhaustionIsFatal() {
+        FatalError e = assertThrows(FatalError.class, () -> SchedTesting.run(
+                SchedConfig.defaults().gomaxprocs(1).maxThreads(3).syscallRetake(100_000), () -> {
+                    Chan<Boolean> done = new Chan<>();
+                    for (int i = 0; i < 5; i++) {
+                        Go.go(() -> {
+                            Go.syscall(() -> {
+                                try {
+                                    Thread.sleep(300);
+                                } catch (InterruptedException ie) {
+                                    Thread.currentThread().interrupt();
+                                }
+                            });
+                            done.send(true);
+                        });
+                    }
+                    for (int i = 0; i < 5; i++) {
+                        done.recv();
+                    }
+                }));
+        assertTrue(e.report().startsWith("runtime: program exceeds 3-thread limit\nfatal error: thread exhaustion\n"), e.report());
+    }
+
     @Test
     void configRejectsBadValuesWithTheAcceptedForms() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
