@@ -4,8 +4,9 @@ package dev.gort.sched;
  * A machine (Go's {@code m}): a platform thread that runs goroutines while it owns a P. Its
  * {@link #run()} is the scheduling loop, Go's g0: it resumes a goroutine's continuation, and when
  * the continuation yields it performs the action the goroutine asked for (park, requeue, exit).
- * Because M is the Thread, {@code Thread.currentThread()} inside any goroutine gives the M, and
- * from it the P and the mcache: two loads.
+ * Because M is the Thread, the carrier of a goroutine's continuation is the M, and from it the P
+ * and the mcache are two loads. (The lookup goes through {@code Scheduler.currentM()}, kept out of
+ * line on purpose: see there.)
  */
 final class M extends Thread {
     // What g0 does after the running goroutine's continuation yields.

@@ -13,7 +13,7 @@ final class Note {
 
     /** Sleeps until woken. */
     void sleep() {
-        sleeper = Thread.currentThread();
+        sleeper = self();
         while (!set) {
             LockSupport.park(this);
         }
@@ -27,7 +27,7 @@ final class Note {
             sleep();
             return true;
         }
-        sleeper = Thread.currentThread();
+        sleeper = self();
         long deadline = System.nanoTime() + nanos;
         while (!set) {
             long left = deadline - System.nanoTime();
@@ -37,6 +37,11 @@ final class Note {
             LockSupport.parkNanos(this, left);
         }
         return true;
+    }
+
+    /** The sleeping thread; goroutine code may have moved, so not an inlinable currentThread(). */
+    private static Thread self() {
+        return Scheduler.carrier();
     }
 
     void wakeup() {

@@ -16,8 +16,12 @@
  *     runqput/runqget/runqgrab/runqsteal ({@code RunQueue}), tick counters sysmon reads, the goid
  *     cache and free-G list; and Java-side the allocator's mcache (an Object supplied by
  *     {@link dev.gort.sched.McacheSource}) and a timer heap.</li>
- * <li><b>M</b>: a {@code Thread} subclass, so {@code Thread.currentThread()} inside a goroutine
- *     (the continuation's carrier) is the M: M -> P -> mcache is two loads. Its run() is g0, the
+ * <li><b>M</b>: a {@code Thread} subclass, so the carrier thread of a goroutine's continuation is
+ *     the M: M -> P -> mcache is two loads. The lookup ({@code Scheduler.currentM()}) is kept out
+ *     of line on purpose: C2 treats {@code Thread.currentThread()} as a constant within a compiled
+ *     method, and a goroutine resumes on another M after a yield, so an inlined read could name
+ *     the old M (found the hard way: a goroutine spawning after gosched at GOMAXPROCS=2 used an M
+ *     without a P). After a yield, code holding its G reads {@code g.m}. Its run() is g0, the
  *     scheduling loop. Ms are created on demand (cap {@code maxThreads}, Go's 10000, then
  *     "fatal error: thread exhaustion") and optionally pinned to CPUs (GORT_AFFINITY).</li>
  * <li>The sched state ({@link dev.gort.sched.Scheduler}): idle P and M lists, the global run

@@ -109,6 +109,32 @@ class SchedulerTest {
         assertEquals("bababa", sb.toString());
     }
 
+    /**
+     * Regression: with the current-M lookup inlined, C2 reused Thread.currentThread() across a
+     * gosched that moved the goroutine to the other M, and Go.go ran on an M without a P.
+     */
+    @Test
+    void spawningAfterMigrationUsesTheRightM() {
+        int n = 300_000;
+        AtomicLong ran = new AtomicLong();
+        SchedTesting.run(2, () -> {
+            Chan<Boolean> done = new Chan<>();
+            Runnable task = () -> {
+                if (ran.incrementAndGet() == n) {
+                    done.send(true);
+                }
+            };
+            for (int i = 0; i < n; i++) {
+                Go.go(task);
+                if ((i & 7) == 7) {
+                    Go.gosched();
+                }
+            }
+            done.recv();
+        });
+        assertEquals(n, ran.get());
+    }
+
     @Test
     void deadGsAreReused() {
         Scheduler s = SchedTesting.run(1, () -> {
