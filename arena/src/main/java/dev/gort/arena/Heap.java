@@ -239,6 +239,28 @@ public final class Heap implements AutoCloseable {
         return mheap.scavenge(config.scavengeIdleNanos(), 0);
     }
 
+    /** Releases free page runs idle at least {@code minIdleNanos} by the heap's clock; returns bytes released. */
+    public long scavengeIdle(long minIdleNanos) {
+        checkOpen();
+        if (minIdleNanos < 0) {
+            throw new IllegalArgumentException("minIdleNanos " + minIdleNanos + " must be >= 0");
+        }
+        return mheap.scavenge(minIdleNanos, 0);
+    }
+
+    /**
+     * Heap bytes held from the OS and not released (HeapSys - HeapReleased + StackInuse), read
+     * under the heap lock without summing cache counters: cheap enough for sysmon's every round.
+     */
+    public long heapRetainedBytes() {
+        mheap.lock.lock();
+        try {
+            return (mheap.pagesCommitted - mheap.pagesReleased) * SizeClasses.PAGE_SIZE;
+        } finally {
+            mheap.lock.unlock();
+        }
+    }
+
     /**
      * Releases free page runs, oldest first, until the heap retains at most {@code retainBytes}
      * (committed minus released: heap in use + stacks + unreleased free pages), e.g. heap goal +

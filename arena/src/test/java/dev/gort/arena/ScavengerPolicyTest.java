@@ -47,6 +47,7 @@ class ScavengerPolicyTest {
             assertEquals(0, resident(a, MiB));
             assertEquals(MiB, resident(b, MiB), "the young run is kept resident");
             assertEquals(0, heap.scavengeIdle(), "nothing more is old enough");
+            assertEquals(0, heap.scavengeIdle(TimeUnit.MINUTES.toNanos(3)), "b is 2 minutes idle");
             advanceMinutes(3); // b idle 5 min
             assertEquals(MiB, heap.scavengeIdle());
             assertEquals(0, resident(b, MiB));
@@ -79,6 +80,7 @@ class ScavengerPolicyTest {
             assertEquals(0, resident(b, MiB), "the oldest run went first");
             assertEquals(MiB, resident(a, MiB));
             assertEquals(3 * MiB, heap.readMemStats().heapRetained());
+            assertEquals(3 * MiB, heap.heapRetainedBytes());
             assertEquals(0, heap.scavengeToRetain(3 * MiB), "already at the target");
             assertEquals(MiB, heap.scavengeToRetain(0));
             heap.verifyHeap();
