@@ -241,9 +241,11 @@ public final class Collector implements AutoCloseable {
                     + ", which is not a mutator (a goroutine or a thread registered with the collector's world)");
         }
         world.safepoint(m);
+        m = world.current();            // a safepoint may resume the goroutine on another P
         long stress = options.gcstress();
         if (stress > 0 && ++m.allocs % stress == 0) {
             gcFromMutator(m);
+            m = world.current();
         }
         long p = m.mcache.alloc(size, noscan);
         if (!noscan) {
@@ -296,29 +298,29 @@ public final class Collector implements AutoCloseable {
      * what keeps the heap goal when a mutator allocates faster than the workers mark.
      */
     private void waitForCredit(Mutator m) {
+        // The debt moves to a local: under the scheduler the goroutine may come back on another P,
+        // whose mutator state this one must not touch.
+        final double[] debt = {m.assistDebt};
+        m.assistDebt = 0;
         long t0 = System.nanoTime();
         assistWaiters.incrementAndGet();
-        world.enterBlocked(m);
         try {
-            while (m.assistDebt > 0 && phase == MARK && !closed && !paused) {
-                long credit = pacer.bgScanCredit.get();
-                if (credit > 0) {
-                    long take = Math.min(credit, (long) Math.ceil(m.assistDebt));
-                    if (pacer.bgScanCredit.compareAndSet(credit, credit - take)) {
-                        m.assistDebt -= take;
+            world.runBlocking(m, () -> {
+                while (debt[0] > 0 && phase == MARK && !closed && !paused) {
+                    long credit = pacer.bgScanCredit.get();
+                    if (credit > 0) {
+                        long take = Math.min(credit, (long) Math.ceil(debt[0]));
+                        if (pacer.bgScanCredit.compareAndSet(credit, credit - take)) {
+                            debt[0] -= take;
+                        }
+                        continue;
                     }
-                    continue;
+                    java.util.concurrent.locks.LockSupport.parkNanos(20_000);
                 }
-                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
-            }
-            if (phase != MARK) {
-                m.assistDebt = 0;      // marking finished: nothing more is owed this cycle
-            }
+            });
         } finally {
-            world.exitBlocked(m);
             assistWaiters.decrementAndGet();
-            long dt = System.nanoTime() - t0;
-            m.assistNanos += dt;
+            pacer.assistTime.addAndGet(System.nanoTime() - t0);
         }
     }
 
@@ -352,12 +354,7 @@ public final class Collector implements AutoCloseable {
     }
 
     private void gcFromMutator(Mutator m) {
-        world.enterBlocked(m);
-        try {
-            gcBlocking();
-        } finally {
-            world.exitBlocked(m);
-        }
+        world.runBlocking(m, this::gcBlocking);
     }
 
     private void gcBlocking() {
@@ -447,14 +444,9 @@ public final class Collector implements AutoCloseable {
     public void runTo(Breakpoint bp, long timeoutMillis) {
         Mutator m = world.current();
         if (m != null) {
-            world.enterBlocked(m);     // the caller must not hold up the stop-the-world it waits for
-        }
-        try {
+            world.runBlocking(m, () -> runToBlocked(bp, timeoutMillis));   // never hold up the STW it waits for
+        } else {
             runToBlocked(bp, timeoutMillis);
-        } finally {
-            if (m != null) {
-                world.exitBlocked(m);
-            }
         }
     }
 
@@ -499,14 +491,9 @@ public final class Collector implements AutoCloseable {
     public void awaitIdle(long timeoutMillis) {
         Mutator m = world.current();
         if (m != null) {
-            world.enterBlocked(m);
-        }
-        try {
+            world.runBlocking(m, () -> awaitIdleBlocked(timeoutMillis));
+        } else {
             awaitIdleBlocked(timeoutMillis);
-        } finally {
-            if (m != null) {
-                world.exitBlocked(m);
-            }
         }
     }
 
@@ -644,7 +631,7 @@ public final class Collector implements AutoCloseable {
         WriteBarrier.enabled = true;
         gcs.setAllocBlack(true);
         phase = MARK;
-        long stackBytes = world.scanStacks((addr, n, what) -> marker.scanRootSlots(addr, n, what, coordinatorWork));
+        long stackBytes = world.scanStacks((addr, n, owner, id) -> marker.scanRootSlots(addr, n, owner, id, coordinatorWork));
         pacer.stackScanWork.addAndGet(stackBytes);
         long tMark = System.nanoTime();
         long pauseNs;
@@ -851,7 +838,7 @@ public final class Collector implements AutoCloseable {
         marker.startCheckmarks(heap.arenaBase(), heap.arenaCommittedBytes());
         GcWork cw = new GcWork(pool);
         try {
-            world.scanStacks((addr, n, what) -> marker.scanRootSlots(addr, n, what, cw));
+            world.scanStacks((addr, n, owner, id) -> marker.scanRootSlots(addr, n, owner, id, cw));
             long n = globals.highWater();
             marker.scanRootSlots(globals.slotAddress(0), n, "global", cw);
             while (marker.drain(cw, Long.MAX_VALUE) > 0 || !cw.empty()) {

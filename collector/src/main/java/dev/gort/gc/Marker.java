@@ -41,7 +41,7 @@ public final class Marker {
         invalidPtrFatal = fatal;
     }
 
-    /** Greys whatever {@code p} points into; {@code where} describes the holder for errors. */
+    /** Greys whatever {@code p} points into (a write-barrier shade). */
     public void shade(long p, GcWork w) {
         greyObject(p, 0, -1, w);
     }
@@ -57,20 +57,10 @@ public final class Marker {
             badPointer(p, s, referrer, offset, null);
             return;
         }
-        if (checkmarks != null) {
-            checkmarkGrey(base, s, referrer, offset, null, w);
-            return;
-        }
-        if (!heap.tryMark(base)) {
-            return;
-        }
-        w.bytesMarked += heap.objectSize(s);
-        if (!heap.isNoscan(s)) {
-            w.put(base);
-        }
+        greyFound(base, s, referrer, offset, null, -1, -1, w);
     }
 
-    /** Greys a root value (frame slot, global slot, channel buffer...) described by {@code root}. */
+    /** Greys a root value held by {@code root} (a description used only in error messages). */
     public void greyRoot(long p, String root, GcWork w) {
         if (p == 0) {
             return;
@@ -81,27 +71,50 @@ public final class Marker {
             badPointer(p, s, 0, -1, root);
             return;
         }
-        if (checkmarks != null) {
-            checkmarkGrey(base, s, 0, -1, root, w);
-            return;
-        }
-        if (heap.tryMark(base)) {
-            w.bytesMarked += heap.objectSize(s);
-            if (!heap.isNoscan(s)) {
-                w.put(base);
-            }
-        }
+        greyFound(base, s, 0, -1, root, -1, -1, w);
     }
 
     /** Scans {@code n} consecutive root pointer slots at {@code address}; returns bytes scanned. */
     public long scanRootSlots(long address, long n, String what, GcWork w) {
+        return scanRootSlots(address, n, what, -1, w);
+    }
+
+    /**
+     * Scans {@code n} root slots held by {@code owner} {@code id} ("goroutine", 17; id -1 = none);
+     * the description is built only if something is wrong. Returns bytes scanned.
+     */
+    public long scanRootSlots(long address, long n, String owner, long id, GcWork w) {
         for (long i = 0; i < n; i++) {
             long v = NativeMemory.getLong(address + (i << 3));
             if (v != 0) {
-                greyRoot(v, what == null ? null : what + " slot " + i, w);
+                long s = heap.spanOf(v);
+                long base = s == 0 ? 0 : heap.findObject(v);
+                if (base == 0) {
+                    badPointer(v, s, 0, -1, rootName(owner, id, i));
+                    continue;
+                }
+                greyFound(base, s, 0, -1, owner, id, i, w);
             }
         }
         return n << 3;
+    }
+
+    private static String rootName(String owner, long id, long slot) {
+        return owner + (id >= 0 ? " " + id : "") + " slot " + slot;
+    }
+
+    private void greyFound(long base, long s, long referrer, long offset, String root, long rootId, long rootSlot, GcWork w) {
+        if (checkmarks != null) {
+            checkmarkGrey(base, s, referrer, offset, root == null ? null : rootSlot >= 0 ? rootName(root, rootId, rootSlot) : root, w);
+            return;
+        }
+        if (!heap.tryMark(base)) {
+            return;
+        }
+        w.bytesMarked += heap.objectSize(s);
+        if (!heap.isNoscan(s)) {
+            w.put(base);
+        }
     }
 
     /** Scans one grey object; returns the bytes scanned (its size). */

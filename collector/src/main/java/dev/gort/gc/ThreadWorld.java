@@ -146,7 +146,7 @@ public final class ThreadWorld implements World {
     public long scanStacks(RootSink sink) {
         long bytes = 0;
         for (Mutator m : mutators()) {
-            sink.slots(m.roots.base(), m.roots.size(), "root slot of " + m.owner.getName() + ",");
+            sink.slots(m.roots.base(), m.roots.size(), "thread", m.owner.threadId());
             bytes += 8L * m.roots.size();
         }
         return bytes;
@@ -185,7 +185,16 @@ public final class ThreadWorld implements World {
     }
 
     @Override
-    public void enterBlocked(Mutator m) {
+    public void runBlocking(Mutator m, Runnable wait) {
+        enterBlocked(m);
+        try {
+            wait.run();
+        } finally {
+            exitBlocked(m);
+        }
+    }
+
+    void enterBlocked(Mutator m) {
         lock.lock();
         try {
             m.state = Mutator.BLOCKED;
@@ -195,8 +204,7 @@ public final class ThreadWorld implements World {
         }
     }
 
-    @Override
-    public void exitBlocked(Mutator m) {
+    void exitBlocked(Mutator m) {
         lock.lock();
         try {
             while (stopping && stopper != Thread.currentThread()) {

@@ -20,9 +20,12 @@ public interface World {
     /** Every mutator (call with the world stopped). */
     Iterable<Mutator> mutators();
 
-    /** Root visitor: {@code n} pointer slots at {@code address}, described for error messages. */
+    /**
+     * Root visitor: {@code n} pointer slots at {@code address}, held by {@code owner} {@code id}
+     * (e.g. "goroutine", 17): error messages say "held by goroutine 17 slot 3".
+     */
     interface RootSink {
-        void slots(long address, long n, String description);
+        void slots(long address, long n, String owner, long id);
     }
 
     /** Visits every mutator's stack roots (world stopped); returns the scannable bytes. */
@@ -31,8 +34,10 @@ public interface World {
     /** A safepoint: blocks while the world is stopped. Called on allocation. */
     void safepoint(Mutator m);
 
-    /** The mutator is about to wait for the collector: it counts as stopped until {@link #exitBlocked}. */
-    void enterBlocked(Mutator m);
-
-    void exitBlocked(Mutator m);
+    /**
+     * Runs {@code wait} (which waits for the collector) with the calling mutator counting as stopped,
+     * so a stop-the-world never waits for it. Under the scheduler this is a syscall: the goroutine
+     * may come back on another P, so callers re-read {@link #current()} afterwards.
+     */
+    void runBlocking(Mutator m, Runnable wait);
 }
