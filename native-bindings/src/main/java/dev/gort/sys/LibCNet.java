@@ -37,6 +37,15 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * the kernel copies straight into/out of a Java array, no bounce buffer) and must only be called
  * on a descriptor in O_NONBLOCK mode, where they cannot block.
  *
+ * <p><b>Goroutines: use the {@code MemorySegment cap} overloads.</b> The plain overloads capture
+ * errno into a per-thread buffer found through a ThreadLocal, which is sound on platform
+ * threads (the poller's Ms on g0, the helper thread) but not inside a goroutine: C2 may treat
+ * {@code Thread.currentThread()} as unchanged across a continuation yield, so after a goroutine
+ * parked and resumed on another M, a ThreadLocal lookup compiled into the same method can return
+ * the previous M's buffer while that M uses it (observed: echo data corrupted through a
+ * per-thread I/O buffer). Each overload with a leading {@code MemorySegment cap} (and, where
+ * needed, a {@code long scratch}) uses only what the caller owns.
+ *
  * <p>macOS: accept4, epoll_* and eventfd do not exist there (their handles are null and calling
  * them throws UnsupportedOperationException naming the call and the platform); kqueue/kevent
  * are bound instead. The macOS paths are present and selected at run time but are NOT run on
@@ -137,6 +146,20 @@ public final class LibCNet {
     private static final ThreadLocal<MemorySegment> SCRATCH =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(64, 8));
 
+    /**
+     * A new errno capture buffer for the {@code cap}-first overloads: one per owner that may call
+     * from a goroutine (gort's netpoller gives each connection its own), never shared between two
+     * callers that can run at once.
+     */
+    public static MemorySegment newCapture() {
+        return Arena.ofAuto().allocate(Linker.Option.captureStateLayout());
+    }
+
+    /** Bytes of one capture buffer, for callers that carve captures out of a larger native block. */
+    public static long captureBytes() {
+        return Linker.Option.captureStateLayout().byteSize();
+    }
+
     private static MethodHandle handle(String name, FunctionDescriptor descriptor, int kind, Linker.Option... extra) {
         MemorySegment symbol = LOOKUP.find(name).orElse(null);
         if (symbol == null) {
@@ -191,7 +214,11 @@ public final class LibCNet {
     // ---------------------------------------------------------------- sockets
 
     public static int socket(int domain, int type, int protocol) {
-        MemorySegment cap = LibC.capture();
+        return socket(LibC.capture(), domain, type, protocol);
+    }
+
+    /** As {@link #socket}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static int socket(MemorySegment cap, int domain, int type, int protocol) {
         try {
             return check((int) SOCKET.invokeExact(cap, domain, type, protocol), cap, "socket",
                     "domain=" + domain + ", type=" + hex(type) + ", protocol=" + protocol);
@@ -201,7 +228,11 @@ public final class LibCNet {
     }
 
     public static void bind(int fd, long addr, int addrlen) {
-        MemorySegment cap = LibC.capture();
+        bind(LibC.capture(), fd, addr, addrlen);
+    }
+
+    /** As {@link #bind}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static void bind(MemorySegment cap, int fd, long addr, int addrlen) {
         try {
             check((int) BIND.invokeExact(cap, fd, addr, addrlen), cap, "bind",
                     "fd=" + fd + ", addr=" + SockAddr.describe(addr, addrlen) + ", addrlen=" + addrlen);
@@ -211,7 +242,11 @@ public final class LibCNet {
     }
 
     public static void listen(int fd, int backlog) {
-        MemorySegment cap = LibC.capture();
+        listen(LibC.capture(), fd, backlog);
+    }
+
+    /** As {@link #listen}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static void listen(MemorySegment cap, int fd, int backlog) {
         try {
             check((int) LISTEN.invokeExact(cap, fd, backlog), cap, "listen", "fd=" + fd + ", backlog=" + backlog);
         } catch (Throwable t) {
@@ -221,8 +256,12 @@ public final class LibCNet {
 
     /** accept4 (Linux): the new descriptor, or the negated errno (-EAGAIN when none is pending). */
     public static int accept4(int fd, long addr, long addrlenPtr, int flags) {
+        return accept4(LibC.capture(), fd, addr, addrlenPtr, flags);
+    }
+
+    /** As {@link #accept4}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static int accept4(MemorySegment cap, int fd, long addr, long addrlenPtr, int flags) {
         MethodHandle h = require(ACCEPT4, "accept4");
-        MemorySegment cap = LibC.capture();
         try {
             return (int) negErrno((int) h.invokeExact(cap, fd, addr, addrlenPtr, flags), cap);
         } catch (Throwable t) {
@@ -232,7 +271,11 @@ public final class LibCNet {
 
     /** accept: the new descriptor, or the negated errno. */
     public static int accept(int fd, long addr, long addrlenPtr) {
-        MemorySegment cap = LibC.capture();
+        return accept(LibC.capture(), fd, addr, addrlenPtr);
+    }
+
+    /** As {@link #accept}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static int accept(MemorySegment cap, int fd, long addr, long addrlenPtr) {
         try {
             return (int) negErrno((int) ACCEPT.invokeExact(cap, fd, addr, addrlenPtr), cap);
         } catch (Throwable t) {
@@ -242,7 +285,11 @@ public final class LibCNet {
 
     /** connect: 0, or the negated errno (-EINPROGRESS on a non-blocking socket). */
     public static int connect(int fd, long addr, int addrlen) {
-        MemorySegment cap = LibC.capture();
+        return connect(LibC.capture(), fd, addr, addrlen);
+    }
+
+    /** As {@link #connect}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static int connect(MemorySegment cap, int fd, long addr, int addrlen) {
         try {
             return (int) negErrno((int) CONNECT.invokeExact(cap, fd, addr, addrlen), cap);
         } catch (Throwable t) {
@@ -252,7 +299,11 @@ public final class LibCNet {
 
     /** read into native memory: bytes read (0 at end of stream), or the negated errno. */
     public static long read(int fd, long buf, long count) {
-        MemorySegment cap = LibC.capture();
+        return read(LibC.capture(), fd, buf, count);
+    }
+
+    /** As {@link #read}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static long read(MemorySegment cap, int fd, long buf, long count) {
         try {
             return negErrno((long) READ.invokeExact(cap, fd, buf, count), cap);
         } catch (Throwable t) {
@@ -262,7 +313,11 @@ public final class LibCNet {
 
     /** write from native memory: bytes written, or the negated errno. */
     public static long write(int fd, long buf, long count) {
-        MemorySegment cap = LibC.capture();
+        return write(LibC.capture(), fd, buf, count);
+    }
+
+    /** As {@link #write}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static long write(MemorySegment cap, int fd, long buf, long count) {
         try {
             return negErrno((long) WRITE.invokeExact(cap, fd, buf, count), cap);
         } catch (Throwable t) {
@@ -275,8 +330,12 @@ public final class LibCNet {
      * errno. Only for O_NONBLOCK descriptors: the call holds off the GC while it runs.
      */
     public static long readHeap(int fd, byte[] b, int off, int len) {
+        return readHeap(LibC.capture(), fd, b, off, len);
+    }
+
+    /** As {@link #readHeap}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static long readHeap(MemorySegment cap, int fd, byte[] b, int off, int len) {
         java.util.Objects.checkFromIndexSize(off, len, b.length);
-        MemorySegment cap = LibC.capture();
         try {
             return negErrno((long) READ_HEAP.invokeExact(cap, fd, MemorySegment.ofArray(b).asSlice(off), (long) len), cap);
         } catch (Throwable t) {
@@ -286,8 +345,12 @@ public final class LibCNet {
 
     /** write straight from {@code b[off, off+len)} (critical, heap access); O_NONBLOCK descriptors only. */
     public static long writeHeap(int fd, byte[] b, int off, int len) {
+        return writeHeap(LibC.capture(), fd, b, off, len);
+    }
+
+    /** As {@link #writeHeap}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static long writeHeap(MemorySegment cap, int fd, byte[] b, int off, int len) {
         java.util.Objects.checkFromIndexSize(off, len, b.length);
-        MemorySegment cap = LibC.capture();
         try {
             return negErrno((long) WRITE_HEAP.invokeExact(cap, fd, MemorySegment.ofArray(b).asSlice(off), (long) len), cap);
         } catch (Throwable t) {
@@ -300,7 +363,11 @@ public final class LibCNet {
      * an error here (retrying could close a descriptor another thread just got); EBADF throws.
      */
     public static void close(int fd) {
-        MemorySegment cap = LibC.capture();
+        close(LibC.capture(), fd);
+    }
+
+    /** As {@link #close}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static void close(MemorySegment cap, int fd) {
         int r;
         try {
             r = (int) CLOSE.invokeExact(cap, fd);
@@ -313,7 +380,11 @@ public final class LibCNet {
     }
 
     public static void setsockopt(int fd, int level, int optname, long optval, int optlen) {
-        MemorySegment cap = LibC.capture();
+        setsockopt(LibC.capture(), fd, level, optname, optval, optlen);
+    }
+
+    /** As {@link #setsockopt}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static void setsockopt(MemorySegment cap, int fd, int level, int optname, long optval, int optlen) {
         try {
             check((int) SETSOCKOPT.invokeExact(cap, fd, level, optname, optval, optlen), cap, "setsockopt",
                     "fd=" + fd + ", level=" + level + ", optname=" + optname + ", optval=" + hex(optval) + ", optlen=" + optlen);
@@ -324,11 +395,14 @@ public final class LibCNet {
 
     /** setsockopt with an int value (SO_REUSEADDR, TCP_NODELAY, IPV6_V6ONLY, ...). */
     public static void setsockoptInt(int fd, int level, int optname, int value) {
-        MemorySegment s = SCRATCH.get();
-        s.set(JAVA_INT, 0, value);
-        MemorySegment cap = LibC.capture();
+        setsockoptInt(LibC.capture(), SCRATCH.get().address(), fd, level, optname, value);
+    }
+
+    /** As {@link #setsockoptInt}, with errno in {@code cap} and the value staged at {@code scratch} (4 bytes). */
+    public static void setsockoptInt(MemorySegment cap, long scratch, int fd, int level, int optname, int value) {
+        NativeMemory.putInt(scratch, value);
         try {
-            check((int) SETSOCKOPT.invokeExact(cap, fd, level, optname, s.address(), 4), cap, "setsockopt",
+            check((int) SETSOCKOPT.invokeExact(cap, fd, level, optname, scratch, 4), cap, "setsockopt",
                     "fd=" + fd + ", level=" + level + ", optname=" + optname + ", value=" + value);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -336,7 +410,11 @@ public final class LibCNet {
     }
 
     public static void getsockopt(int fd, int level, int optname, long optval, long optlenPtr) {
-        MemorySegment cap = LibC.capture();
+        getsockopt(LibC.capture(), fd, level, optname, optval, optlenPtr);
+    }
+
+    /** As {@link #getsockopt}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static void getsockopt(MemorySegment cap, int fd, int level, int optname, long optval, long optlenPtr) {
         try {
             check((int) GETSOCKOPT.invokeExact(cap, fd, level, optname, optval, optlenPtr), cap, "getsockopt",
                     "fd=" + fd + ", level=" + level + ", optname=" + optname);
@@ -347,16 +425,24 @@ public final class LibCNet {
 
     /** getsockopt of an int option; {@code getsockoptInt(fd, SOL_SOCKET, SO_ERROR)} is a pending connect's result. */
     public static int getsockoptInt(int fd, int level, int optname) {
-        MemorySegment s = SCRATCH.get();
-        s.set(JAVA_INT, 0, 0);
-        s.set(JAVA_INT, 8, 4);
-        getsockopt(fd, level, optname, s.address(), s.address() + 8);
-        return s.get(JAVA_INT, 0);
+        return getsockoptInt(LibC.capture(), SCRATCH.get().address(), fd, level, optname);
+    }
+
+    /** As {@link #getsockoptInt}, with errno in {@code cap} and 16 bytes of {@code scratch} for value and length. */
+    public static int getsockoptInt(MemorySegment cap, long scratch, int fd, int level, int optname) {
+        NativeMemory.putInt(scratch, 0);
+        NativeMemory.putInt(scratch + 8, 4);
+        getsockopt(cap, fd, level, optname, scratch, scratch + 8);
+        return NativeMemory.getInt(scratch);
     }
 
     /** getsockname into {@code addr} (capacity in {@code *addrlenPtr}, which receives the length). */
     public static void getsockname(int fd, long addr, long addrlenPtr) {
-        MemorySegment cap = LibC.capture();
+        getsockname(LibC.capture(), fd, addr, addrlenPtr);
+    }
+
+    /** As {@link #getsockname}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static void getsockname(MemorySegment cap, int fd, long addr, long addrlenPtr) {
         try {
             check((int) GETSOCKNAME.invokeExact(cap, fd, addr, addrlenPtr), cap, "getsockname", "fd=" + fd);
         } catch (Throwable t) {
@@ -366,7 +452,11 @@ public final class LibCNet {
 
     /** getpeername: 0 or the negated errno (-ENOTCONN before a connect completed). */
     public static int getpeername(int fd, long addr, long addrlenPtr) {
-        MemorySegment cap = LibC.capture();
+        return getpeername(LibC.capture(), fd, addr, addrlenPtr);
+    }
+
+    /** As {@link #getpeername}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static int getpeername(MemorySegment cap, int fd, long addr, long addrlenPtr) {
         try {
             return (int) negErrno((int) GETPEERNAME.invokeExact(cap, fd, addr, addrlenPtr), cap);
         } catch (Throwable t) {
@@ -375,7 +465,11 @@ public final class LibCNet {
     }
 
     public static int fcntl(int fd, int cmd, int arg) {
-        MemorySegment cap = LibC.capture();
+        return fcntl(LibC.capture(), fd, cmd, arg);
+    }
+
+    /** As {@link #fcntl}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static int fcntl(MemorySegment cap, int fd, int cmd, int arg) {
         try {
             return check((int) FCNTL.invokeExact(cap, fd, cmd, arg), cap, "fcntl", "fd=" + fd + ", cmd=" + cmd + ", arg=" + hex(arg));
         } catch (Throwable t) {
@@ -385,15 +479,24 @@ public final class LibCNet {
 
     /** Puts {@code fd} in O_NONBLOCK mode (F_GETFL, F_SETFL). */
     public static void setNonBlocking(int fd) {
-        int flags = fcntl(fd, C.F_GETFL(), 0);
+        setNonBlocking(LibC.capture(), fd);
+    }
+
+    /** As {@link #setNonBlocking}, with errno captured into {@code cap}. */
+    public static void setNonBlocking(MemorySegment cap, int fd) {
+        int flags = fcntl(cap, fd, C.F_GETFL(), 0);
         if ((flags & C.O_NONBLOCK()) == 0) {
-            fcntl(fd, C.F_SETFL(), flags | C.O_NONBLOCK());
+            fcntl(cap, fd, C.F_SETFL(), flags | C.O_NONBLOCK());
         }
     }
 
     /** shutdown: 0 or the negated errno (-ENOTCONN when the peer is gone). */
     public static int shutdown(int fd, int how) {
-        MemorySegment cap = LibC.capture();
+        return shutdown(LibC.capture(), fd, how);
+    }
+
+    /** As {@link #shutdown}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static int shutdown(MemorySegment cap, int fd, int how) {
         try {
             return (int) negErrno((int) SHUTDOWN.invokeExact(cap, fd, how), cap);
         } catch (Throwable t) {
@@ -404,8 +507,12 @@ public final class LibCNet {
     // ---------------------------------------------------------------- epoll / eventfd (Linux)
 
     public static int epoll_create1(int flags) {
+        return epoll_create1(LibC.capture(), flags);
+    }
+
+    /** As {@link #epoll_create1}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static int epoll_create1(MemorySegment cap, int flags) {
         MethodHandle h = require(EPOLL_CREATE1, "epoll_create1");
-        MemorySegment cap = LibC.capture();
         try {
             return check((int) h.invokeExact(cap, flags), cap, "epoll_create1", "flags=" + hex(flags));
         } catch (Throwable t) {
@@ -415,8 +522,12 @@ public final class LibCNet {
 
     /** epoll_ctl: 0, or the negated errno (callers decide: EEXIST/ENOENT/EBADF are often expected). */
     public static int epoll_ctl(int epfd, int op, int fd, long event) {
+        return epoll_ctl(LibC.capture(), epfd, op, fd, event);
+    }
+
+    /** As {@link #epoll_ctl}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static int epoll_ctl(MemorySegment cap, int epfd, int op, int fd, long event) {
         MethodHandle h = require(EPOLL_CTL, "epoll_ctl");
-        MemorySegment cap = LibC.capture();
         try {
             return (int) negErrno((int) h.invokeExact(cap, epfd, op, fd, event), cap);
         } catch (Throwable t) {
@@ -426,8 +537,12 @@ public final class LibCNet {
 
     /** epoll_wait: the number of events, or the negated errno (-EINTR when a signal arrived). */
     public static int epoll_wait(int epfd, long events, int maxevents, int timeoutMillis) {
+        return epoll_wait(LibC.capture(), epfd, events, maxevents, timeoutMillis);
+    }
+
+    /** As {@link #epoll_wait}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static int epoll_wait(MemorySegment cap, int epfd, long events, int maxevents, int timeoutMillis) {
         MethodHandle h = require(EPOLL_WAIT, "epoll_wait");
-        MemorySegment cap = LibC.capture();
         try {
             return (int) negErrno((int) h.invokeExact(cap, epfd, events, maxevents, timeoutMillis), cap);
         } catch (Throwable t) {
@@ -436,8 +551,12 @@ public final class LibCNet {
     }
 
     public static int eventfd(int initval, int flags) {
+        return eventfd(LibC.capture(), initval, flags);
+    }
+
+    /** As {@link #eventfd}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static int eventfd(MemorySegment cap, int initval, int flags) {
         MethodHandle h = require(EVENTFD, "eventfd");
-        MemorySegment cap = LibC.capture();
         try {
             return check((int) h.invokeExact(cap, initval, flags), cap, "eventfd", "initval=" + initval + ", flags=" + hex(flags));
         } catch (Throwable t) {
@@ -449,7 +568,11 @@ public final class LibCNet {
 
     /** getrlimit into {@code rlim} (struct rlimit: rlim_cur at 0, rlim_max at 8). */
     public static void getrlimit(int resource, long rlim) {
-        MemorySegment cap = LibC.capture();
+        getrlimit(LibC.capture(), resource, rlim);
+    }
+
+    /** As {@link #getrlimit}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static void getrlimit(MemorySegment cap, int resource, long rlim) {
         try {
             check((int) GETRLIMIT.invokeExact(cap, resource, rlim), cap, "getrlimit", "resource=" + resource);
         } catch (Throwable t) {
@@ -458,7 +581,11 @@ public final class LibCNet {
     }
 
     public static void setrlimit(int resource, long rlim) {
-        MemorySegment cap = LibC.capture();
+        setrlimit(LibC.capture(), resource, rlim);
+    }
+
+    /** As {@link #setrlimit}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static void setrlimit(MemorySegment cap, int resource, long rlim) {
         try {
             check((int) SETRLIMIT.invokeExact(cap, resource, rlim), cap, "setrlimit",
                     "resource=" + resource + ", cur=" + NativeMemory.getLong(rlim) + ", max=" + NativeMemory.getLong(rlim + 8));
@@ -485,8 +612,12 @@ public final class LibCNet {
     // ---------------------------------------------------------------- kqueue (macOS, NOT RUN)
 
     public static int kqueue() {
+        return kqueue(LibC.capture());
+    }
+
+    /** As {@link #kqueue}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static int kqueue(MemorySegment cap) {
         MethodHandle h = require(PLATFORM.isMacOS() ? KQUEUE : null, "kqueue");
-        MemorySegment cap = LibC.capture();
         try {
             return check((int) h.invokeExact(cap), cap, "kqueue", "");
         } catch (Throwable t) {
@@ -496,8 +627,12 @@ public final class LibCNet {
 
     /** kevent: the number of events, or the negated errno (-EINTR). {@code timeout} 0 = wait forever. */
     public static int kevent(int kq, long changelist, int nchanges, long eventlist, int nevents, long timeout) {
+        return kevent(LibC.capture(), kq, changelist, nchanges, eventlist, nevents, timeout);
+    }
+
+    /** As {@link #kevent}, with errno captured into {@code cap} (see the class comment on goroutines). */
+    public static int kevent(MemorySegment cap, int kq, long changelist, int nchanges, long eventlist, int nevents, long timeout) {
         MethodHandle h = require(PLATFORM.isMacOS() ? KEVENT : null, "kevent");
-        MemorySegment cap = LibC.capture();
         try {
             return (int) negErrno((int) h.invokeExact(cap, kq, changelist, nchanges, eventlist, nevents, timeout), cap);
         } catch (Throwable t) {

@@ -33,12 +33,13 @@ public final class Conn implements AutoCloseable {
 
     /** Wraps an accepted, already non-blocking fd. */
     static Conn adopt(int fd, InetSocketAddress local, InetSocketAddress remote) {
+        DescNatives n = new DescNatives();
         try {
-            LibCNet.setsockoptInt(fd, Sockets.C.IPPROTO_TCP(), Sockets.C.TCP_NODELAY(), 1); // Go's default
-            PollDesc pd = NetPoller.current().register(fd, "tcp " + Sockets.format(local) + "->" + Sockets.format(remote));
+            LibCNet.setsockoptInt(n.setupCap, n.opt, fd, Sockets.C.IPPROTO_TCP(), Sockets.C.TCP_NODELAY(), 1); // Go's default
+            PollDesc pd = NetPoller.current().register(fd, "tcp " + Sockets.format(local) + "->" + Sockets.format(remote), n);
             return new Conn(pd, local, remote);
         } catch (RuntimeException e) {
-            Sockets.closeQuietly(fd);
+            Sockets.closeQuietly(fd, n);
             throw e;
         }
     }
@@ -55,12 +56,13 @@ public final class Conn implements AutoCloseable {
     /** Connects, failing with DeadlineExceededException after {@code timeout} (null: no limit). */
     public static Conn dial(InetSocketAddress address, Duration timeout) {
         String where = "tcp " + Sockets.format(address);
-        int fd = Sockets.tcpSocket(address, "dial");
+        DescNatives n = new DescNatives();
+        int fd = Sockets.tcpSocket(address, "dial", n);
         PollDesc pd;
         try {
-            pd = NetPoller.current().register(fd, where);
+            pd = NetPoller.current().register(fd, where, n);
         } catch (RuntimeException e) {
-            Sockets.closeQuietly(fd);
+            Sockets.closeQuietly(fd, n);
             throw e;
         }
         boolean ok = false;
@@ -72,8 +74,8 @@ public final class Conn implements AutoCloseable {
             if (timeout != null) {
                 pd.setDeadline(PollDesc.WRITE, false, 0);
             }
-            LibCNet.setsockoptInt(fd, Sockets.C.IPPROTO_TCP(), Sockets.C.TCP_NODELAY(), 1);
-            InetSocketAddress local = Sockets.localAddress(fd);
+            LibCNet.setsockoptInt(n.setupCap, n.opt, fd, Sockets.C.IPPROTO_TCP(), Sockets.C.TCP_NODELAY(), 1);
+            InetSocketAddress local = Sockets.localAddress(fd, n);
             pd.name = "tcp " + Sockets.format(local) + "->" + Sockets.format(address);
             ok = true;
             return new Conn(pd, local, address);
@@ -87,9 +89,9 @@ public final class Conn implements AutoCloseable {
     private static void connect(PollDesc pd, InetSocketAddress address) {
         pd.incref("dial");
         try {
-            long s = Sockets.scratch();
-            int len = SockAddr.encode(address, s);
-            int r = LibCNet.connect(pd.fd, s, len);
+            DescNatives n = pd.natives;
+            int len = SockAddr.encode(address, n.setupAddr);
+            int r = LibCNet.connect(n.writeCap, pd.fd, n.setupAddr, len);
             if (r == 0) {
                 return;
             }
@@ -101,7 +103,7 @@ public final class Conn implements AutoCloseable {
                 pd.await(PollDesc.WRITE, "dial");
                 int soErr;
                 try {
-                    soErr = LibCNet.getsockoptInt(pd.fd, Sockets.C.SOL_SOCKET(), Sockets.C.SO_ERROR());
+                    soErr = LibCNet.getsockoptInt(n.writeCap, n.opt, pd.fd, Sockets.C.SOL_SOCKET(), Sockets.C.SO_ERROR());
                 } catch (NativeException ex) {
                     throw NetException.of("dial", pd.name, ex.errno());
                 }
@@ -130,7 +132,7 @@ public final class Conn implements AutoCloseable {
                 return 0;
             }
             for (;;) {
-                long n = LibCNet.readHeap(pd.fd, b, off, len);
+                long n = LibCNet.readHeap(pd.natives.readCap, pd.fd, b, off, len);
                 if (n > 0) {
                     return (int) n;
                 }
@@ -161,7 +163,7 @@ public final class Conn implements AutoCloseable {
             pd.checkErr(PollDesc.WRITE, "write");
             int done = 0;
             while (done < len) {
-                long n = LibCNet.writeHeap(pd.fd, b, off + done, len - done);
+                long n = LibCNet.writeHeap(pd.natives.writeCap, pd.fd, b, off + done, len - done);
                 if (n >= 0) {
                     done += (int) n;
                     continue;
@@ -186,7 +188,7 @@ public final class Conn implements AutoCloseable {
     public void closeWrite() {
         pd.incref("close write");
         try {
-            int r = LibCNet.shutdown(pd.fd, Sockets.C.SHUT_WR());
+            int r = LibCNet.shutdown(pd.natives.writeCap, pd.fd, Sockets.C.SHUT_WR());
             if (r < 0) {
                 throw NetException.of("close write", pd.name, -r);
             }
@@ -243,7 +245,12 @@ public final class Conn implements AutoCloseable {
     }
 
     public void setNoDelay(boolean on) {
-        LibCNet.setsockoptInt(pd.fd, Sockets.C.IPPROTO_TCP(), Sockets.C.TCP_NODELAY(), on ? 1 : 0);
+        pd.incref("set no delay");
+        try {
+            LibCNet.setsockoptInt(pd.natives.setupCap, pd.natives.opt, pd.fd, Sockets.C.IPPROTO_TCP(), Sockets.C.TCP_NODELAY(), on ? 1 : 0);
+        } finally {
+            pd.decref();
+        }
     }
 
     public InetSocketAddress localAddress() {

@@ -40,26 +40,27 @@ public final class Listener implements AutoCloseable {
     /** Listens on {@code address} (SO_REUSEADDR set, as Go does; "::" accepts IPv4 too). */
     public static Listener listen(InetSocketAddress address) {
         String where = "tcp " + Sockets.format(address);
-        int fd = Sockets.tcpSocket(address, "listen");
+        DescNatives n = new DescNatives();
+        int fd = Sockets.tcpSocket(address, "listen", n);
+        InetSocketAddress bound;
         try {
-            LibCNet.setsockoptInt(fd, Sockets.C.SOL_SOCKET(), Sockets.C.SO_REUSEADDR(), 1);
+            LibCNet.setsockoptInt(n.setupCap, n.opt, fd, Sockets.C.SOL_SOCKET(), Sockets.C.SO_REUSEADDR(), 1);
             if (address.getAddress() instanceof Inet6Address && address.getAddress().isAnyLocalAddress()) {
-                LibCNet.setsockoptInt(fd, Sockets.C.IPPROTO_IPV6(), Sockets.C.IPV6_V6ONLY(), 0);
+                LibCNet.setsockoptInt(n.setupCap, n.opt, fd, Sockets.C.IPPROTO_IPV6(), Sockets.C.IPV6_V6ONLY(), 0);
             }
-            long s = Sockets.scratch();
-            int len = SockAddr.encode(address, s);
-            LibCNet.bind(fd, s, len);
-            LibCNet.listen(fd, BACKLOG);
+            int len = SockAddr.encode(address, n.setupAddr);
+            LibCNet.bind(n.setupCap, fd, n.setupAddr, len);
+            LibCNet.listen(n.setupCap, fd, BACKLOG);
+            bound = Sockets.localAddress(fd, n);
         } catch (NativeException e) {
-            Sockets.closeQuietly(fd);
+            Sockets.closeQuietly(fd, n);
             throw NetException.of("listen", where, e.errno());
         }
-        InetSocketAddress bound = Sockets.localAddress(fd);
         PollDesc pd;
         try {
-            pd = NetPoller.current().register(fd, "tcp " + Sockets.format(bound));
+            pd = NetPoller.current().register(fd, "tcp " + Sockets.format(bound), n);
         } catch (RuntimeException e) {
-            Sockets.closeQuietly(fd);
+            Sockets.closeQuietly(fd, n);
             throw e;
         }
         return new Listener(pd, bound);
@@ -75,15 +76,16 @@ public final class Listener implements AutoCloseable {
         try {
             pd.checkErr(PollDesc.READ, "accept");
             for (;;) {
-                long s = Sockets.scratch();
+                DescNatives n = pd.natives;
+                long s = n.readAddr;
                 int fd;
                 if (LibCNet.hasAccept4()) {
-                    fd = LibCNet.accept4(pd.fd, s, Sockets.primedLen(s), Sockets.C.SOCK_NONBLOCK() | Sockets.C.SOCK_CLOEXEC());
+                    fd = LibCNet.accept4(n.readCap, pd.fd, s, DescNatives.primedLen(s), Sockets.C.SOCK_NONBLOCK() | Sockets.C.SOCK_CLOEXEC());
                 } else {
-                    fd = LibCNet.accept(pd.fd, s, Sockets.primedLen(s));
+                    fd = LibCNet.accept(n.readCap, pd.fd, s, DescNatives.primedLen(s));
                     if (fd >= 0) {
-                        LibCNet.setNonBlocking(fd);
-                        LibCNet.fcntl(fd, Sockets.C.F_SETFD(), Sockets.C.FD_CLOEXEC());
+                        LibCNet.setNonBlocking(n.readCap, fd);
+                        LibCNet.fcntl(n.readCap, fd, Sockets.C.F_SETFD(), Sockets.C.FD_CLOEXEC());
                     }
                 }
                 if (fd >= 0) {

@@ -56,6 +56,8 @@ public final class NetPoller implements NetpollHook {
     private final int epfd;
     private final int eventfd;
     private final long wakeBuf;
+    /** errno capture for wakeup(), which may run on a goroutine; one writer at a time (wakeSig). */
+    private final MemorySegment wakeCap = LibCNet.newCapture();
     private final WeakReference<Scheduler> owner;
     private final AtomicBoolean wakeSig = new AtomicBoolean();
     private final AtomicInteger goroutineWaiters = new AtomicInteger();
@@ -149,8 +151,8 @@ public final class NetPoller implements NetpollHook {
     // ------------------------------------------------------------------ registration
 
     /** Registers {@code fd} (already O_NONBLOCK) and returns its descriptor. */
-    PollDesc register(int fd, String name) {
-        PollDesc pd = new PollDesc(this, fd, seqs.incrementAndGet() & 0x7fffffff, name);
+    PollDesc register(int fd, String name, DescNatives natives) {
+        PollDesc pd = new PollDesc(this, fd, seqs.incrementAndGet() & 0x7fffffff, name, natives);
         synchronized (tableLock) {
             PollDesc[] t = table;
             if (fd >= t.length) {
@@ -160,9 +162,9 @@ public final class NetPoller implements NetpollHook {
             }
             TABLE_ELEMENT.setRelease(t, fd, pd);
         }
-        MemorySegment ev = events.get();
-        EpollEvent.set(ev.address(), C.EPOLLIN() | C.EPOLLOUT() | C.EPOLLRDHUP() | (int) C.EPOLLET(), (long) pd.seq << 32 | fd);
-        int r = LibCNet.epoll_ctl(epfd, C.EPOLL_CTL_ADD(), fd, ev.address());
+        // The descriptor's own event struct and capture: register runs on goroutines (see DescNatives).
+        EpollEvent.set(natives.event, C.EPOLLIN() | C.EPOLLOUT() | C.EPOLLRDHUP() | (int) C.EPOLLET(), (long) pd.seq << 32 | fd);
+        int r = LibCNet.epoll_ctl(natives.setupCap, epfd, C.EPOLL_CTL_ADD(), fd, natives.event);
         if (r < 0) {
             clear(pd);
             throw NetException.of("epoll_ctl(ADD)", name, -r);
@@ -172,7 +174,7 @@ public final class NetPoller implements NetpollHook {
 
     /** Removes {@code pd}'s registration (before its fd is closed). */
     void deregister(PollDesc pd) {
-        LibCNet.epoll_ctl(epfd, C.EPOLL_CTL_DEL(), pd.fd, 0); // ENOENT/EBADF are harmless here
+        LibCNet.epoll_ctl(pd.natives.setupCap, epfd, C.EPOLL_CTL_DEL(), pd.fd, 0); // ENOENT/EBADF are harmless here
         clear(pd);
     }
 
@@ -313,7 +315,7 @@ public final class NetPoller implements NetpollHook {
         }
         long b = wakeBuf + 24;
         NativeMemory.putLong(b, 1L);
-        long r = LibCNet.write(eventfd, b, 8);
+        long r = LibCNet.write(wakeCap, eventfd, b, 8);
         if (r < 0 && -r != EAGAIN) {
             wakeSig.set(false);
             throw new NetException("netpoll: write(eventfd) failed: " + Errno.name((int) -r), (int) -r, null);

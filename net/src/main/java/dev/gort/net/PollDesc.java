@@ -64,6 +64,8 @@ final class PollDesc {
 
     final NetPoller poller;
     final int fd;
+    /** This descriptor's errno captures and scratch: never a ThreadLocal on goroutine paths. */
+    final DescNatives natives;
     /** Distinguishes this registration from earlier ones of the same fd number (stale events). */
     final int seq;
     /** For messages: e.g. "tcp 127.0.0.1:8080->127.0.0.1:51234". */
@@ -85,9 +87,10 @@ final class PollDesc {
     private Parking.TimerHandle readTimer;
     private Parking.TimerHandle writeTimer;
 
-    PollDesc(NetPoller poller, int fd, int seq, String name) {
+    PollDesc(NetPoller poller, int fd, int seq, String name, DescNatives natives) {
         this.poller = poller;
         this.fd = fd;
+        this.natives = natives;
         this.seq = seq;
         this.name = name;
     }
@@ -154,7 +157,7 @@ final class PollDesc {
             destroyed = true;
         }
         poller.deregister(this);
-        LibCNet.close(fd);
+        LibCNet.close(natives.setupCap, fd);
     }
 
     // ------------------------------------------------------------------ waiting

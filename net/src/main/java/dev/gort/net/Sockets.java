@@ -3,17 +3,14 @@ package dev.gort.net;
 import dev.gort.sys.Errno;
 import dev.gort.sys.LibCNet;
 import dev.gort.sys.NativeException;
-import dev.gort.sys.NativeMemory;
 import dev.gort.sys.NetConstants;
 import dev.gort.sys.SockAddr;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 
-/** Socket set-up shared by Listener and Conn: creation, addresses, the per-thread sockaddr scratch. */
+/** Socket set-up shared by Listener and Conn: creation, addresses, errno names. */
 final class Sockets {
     private Sockets() {
     }
@@ -25,44 +22,25 @@ final class Sockets {
     static final int ECONNABORTED = Errno.value("ECONNABORTED");
     static final int EALREADY = Errno.value("EALREADY");
 
-    /**
-     * sockaddr_storage + a socklen_t, per thread (per M for goroutines). Only used between a
-     * syscall and the decode of its result, never across a park.
-     */
-    private static final ThreadLocal<MemorySegment> SCRATCH =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(SockAddr.STORAGE_BYTES + 16L, 8));
-
-    static long scratch() {
-        return SCRATCH.get().address();
-    }
-
-    /** Address of the socklen_t that follows the scratch sockaddr, primed with its capacity. */
-    static long primedLen(long scratch) {
-        long lenAt = scratch + SockAddr.STORAGE_BYTES;
-        NativeMemory.putInt(lenAt, SockAddr.STORAGE_BYTES);
-        return lenAt;
-    }
-
     /** A non-blocking, close-on-exec TCP socket of {@code address}'s family. */
-    static int tcpSocket(InetSocketAddress address, String op) {
+    static int tcpSocket(InetSocketAddress address, String op, DescNatives n) {
         int family = address.getAddress() instanceof Inet6Address ? C.AF_INET6() : C.AF_INET();
         try {
             if (LibCNet.hasAccept4()) {
-                return LibCNet.socket(family, C.SOCK_STREAM() | C.SOCK_NONBLOCK() | C.SOCK_CLOEXEC(), 0);
+                return LibCNet.socket(n.setupCap, family, C.SOCK_STREAM() | C.SOCK_NONBLOCK() | C.SOCK_CLOEXEC(), 0);
             }
-            int fd = LibCNet.socket(family, C.SOCK_STREAM(), 0);
-            LibCNet.setNonBlocking(fd);
-            LibCNet.fcntl(fd, C.F_SETFD(), C.FD_CLOEXEC());
+            int fd = LibCNet.socket(n.setupCap, family, C.SOCK_STREAM(), 0);
+            LibCNet.setNonBlocking(n.setupCap, fd);
+            LibCNet.fcntl(n.setupCap, fd, C.F_SETFD(), C.FD_CLOEXEC());
             return fd;
         } catch (NativeException e) {
             throw NetException.of(op, "tcp " + format(address), e.errno());
         }
     }
 
-    static InetSocketAddress localAddress(int fd) {
-        long s = scratch();
-        LibCNet.getsockname(fd, s, primedLen(s));
-        return SockAddr.decode(s);
+    static InetSocketAddress localAddress(int fd, DescNatives n) {
+        LibCNet.getsockname(n.setupCap, fd, n.setupAddr, DescNatives.primedLen(n.setupAddr));
+        return SockAddr.decode(n.setupAddr);
     }
 
     static InetSocketAddress resolve(String host, int port) {
@@ -91,9 +69,9 @@ final class Sockets {
         return (ip instanceof Inet6Address ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
-    static void closeQuietly(int fd) {
+    static void closeQuietly(int fd, DescNatives n) {
         try {
-            LibCNet.close(fd);
+            LibCNet.close(n.setupCap, fd);
         } catch (RuntimeException ignored) {
             // the original failure is what the caller reports
         }

@@ -22,8 +22,10 @@
  * <h2>The main path: a read</h2>
  * <ol>
  * <li>{@code Conn.read} takes a reference (fails with ClosedException once close began) and
- *     checks the deadline; then calls read(2) on the O_NONBLOCK socket, straight into the Java
- *     array (a critical downcall with heap access: no copy, no thread-state transition).</li>
+ *     checks the deadline; then calls read(2) on the O_NONBLOCK socket straight into the Java
+ *     array (a critical downcall with heap access: no copy, no thread-state transition), errno
+ *     captured into the descriptor's own buffer ({@code DescNatives}: no ThreadLocal on a
+ *     goroutine path, see LibCNet's class comment).</li>
  * <li>Data or end of stream: return. EAGAIN: {@code PollDesc.await(READ)}: consume a pending
  *     READY if there is one and retry at once; else publish WAIT, re-check close/deadline, and
  *     {@code Go.park} with wait reason "IO wait". The park's commit runs on the scheduler after the

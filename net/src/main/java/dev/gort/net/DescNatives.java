@@ -1,0 +1,55 @@
+package dev.gort.net;
+
+import dev.gort.sys.LibCNet;
+import dev.gort.sys.SockAddr;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One descriptor's own native scratch: errno capture buffers and small out-parameters, so no
+ * downcall made from a goroutine goes through a ThreadLocal (see LibCNet's class comment: after a
+ * park, a ThreadLocal lookup in compiled code can return the previous M's buffer).
+ *
+ * <pre>
+ *  0        16        32        48         64       80                       80+128+8
+ *  +--------+---------+---------+----------+--------+------------------------+----------+
+ *  |readCap |writeCap |setupCap | epoll_ev | opt 16 | readAddr (storage+len) | setupAddr|
+ *  +--------+---------+---------+----------+--------+------------------------+----------+
+ * </pre>
+ * The reading side (read, accept) uses readCap/readAddr, the writing side (write, connect,
+ * SO_ERROR) writeCap/opt/setupAddr, everything else (socket set-up, epoll_ctl, close,
+ * setsockopt) setupCap/event. One reader and one writer may run at once, so those two never share.
+ */
+final class DescNatives {
+    private static final long SLOT = 16;
+    private static final long ADDR_BYTES = SockAddr.STORAGE_BYTES + 8L;
+
+    final MemorySegment readCap;
+    final MemorySegment writeCap;
+    final MemorySegment setupCap;
+    final long event;
+    final long opt;
+    final long readAddr;
+    final long setupAddr;
+
+    DescNatives() {
+        if (LibCNet.captureBytes() > SLOT) {
+            throw new IllegalStateException("errno capture state is " + LibCNet.captureBytes() + " bytes; DescNatives reserves " + SLOT);
+        }
+        MemorySegment block = Arena.ofAuto().allocate(5 * SLOT + 2 * ADDR_BYTES, 16);
+        readCap = block.asSlice(0, LibCNet.captureBytes());
+        writeCap = block.asSlice(SLOT, LibCNet.captureBytes());
+        setupCap = block.asSlice(2 * SLOT, LibCNet.captureBytes());
+        event = block.address() + 3 * SLOT;
+        opt = block.address() + 4 * SLOT;
+        readAddr = block.address() + 5 * SLOT;
+        setupAddr = readAddr + ADDR_BYTES;
+    }
+
+    /** The socklen_t after a sockaddr buffer, primed with the buffer's capacity. */
+    static long primedLen(long addr) {
+        long lenAt = addr + SockAddr.STORAGE_BYTES;
+        dev.gort.sys.NativeMemory.putInt(lenAt, SockAddr.STORAGE_BYTES);
+        return lenAt;
+    }
+}
