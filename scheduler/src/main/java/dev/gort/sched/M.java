@@ -24,8 +24,12 @@ final class M extends Thread {
     volatile P nextp;
     /** The P it had when it entered a syscall. */
     P oldp;
-    /** The goroutine it runs, or null on g0. */
-    volatile G curg;
+    /**
+     * The goroutine it runs, or null on g0. Plain: written only by this M around each switch;
+     * other threads (preempt, schedtrace) read it as a hint, and a goroutine that resumes here sees
+     * it through the run-queue hand-off that brought it.
+     */
+    G curg;
     /** The goroutine locked to it, or null. */
     volatile G lockedg;
     volatile boolean spinning;
