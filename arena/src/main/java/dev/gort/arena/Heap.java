@@ -36,6 +36,8 @@ public final class Heap implements AutoCloseable {
     /** The sentinel every mcache slot points to when it holds no span: allocCache 0, nelems 0. */
     final long emptySpan;
     final long maxObjectSize;
+    /** Debug mode: poison freed small objects, check the poison when a slot is reused. */
+    final boolean clobberFree;
 
     /** Go's mheap_.sweepgen: even, +2 per GC cycle. */
     volatile long sweepgen;
@@ -57,6 +59,7 @@ public final class Heap implements AutoCloseable {
         this.space = new AddressSpace(os, config);
         this.mheap = new MHeap(space, config);
         this.maxObjectSize = config.arenaReservation();
+        this.clobberFree = config.clobberFree();
         this.emptySpan = Arena.global().allocate(Span.SIZE, 64).address();
         Mem.putLong(emptySpan + Span.ALLOC_BITS, emptySpan + Span.BITS_A);
         Mem.putLong(emptySpan + Span.GCMARK_BITS, emptySpan + Span.BITS_B);

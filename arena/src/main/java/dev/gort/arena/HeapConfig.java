@@ -24,9 +24,14 @@ import java.util.function.LongSupplier;
  * @param hugePages         apply MADV_HUGEPAGE to committed arena chunks (faster first touch and
  *                          release, at the price of 2 MiB release granularity)
  * @param maxStackBytes     largest stack segment {@link StackAllocator} hands out (a power of two)
+ * @param clobberFree       debug mode (Go's GODEBUG=clobberfree=1): freed small objects are filled
+ *                          with 0xDF bytes, and an allocation that reuses a slot checks the poison is
+ *                          intact, throwing {@link UseAfterFreeException} naming the object and the
+ *                          first modified word if something wrote to it after it was freed
  */
 public record HeapConfig(long arenaReservation, long heapArenaBytes, long scavengeIdleNanos, Advice advice,
-                         LongSupplier clock, boolean hugePages, long maxStackBytes) {
+                         LongSupplier clock, boolean hugePages, long maxStackBytes,
+                         boolean clobberFree) {
 
     public static final long DEFAULT_ARENA_RESERVATION = 64L << 30;
     public static final long DEFAULT_HEAP_ARENA_BYTES = 64L << 20;
@@ -58,35 +63,40 @@ public record HeapConfig(long arenaReservation, long heapArenaBytes, long scaven
     /** 64 GiB reservation, 64 MiB chunks, 5 minute scavenge age, MADV_DONTNEED, System.nanoTime. */
     public static HeapConfig defaults() {
         return new HeapConfig(DEFAULT_ARENA_RESERVATION, DEFAULT_HEAP_ARENA_BYTES, DEFAULT_SCAVENGE_IDLE_NANOS,
-                Advice.DONTNEED, System::nanoTime, false, DEFAULT_MAX_STACK_BYTES);
+                Advice.DONTNEED, System::nanoTime, false, DEFAULT_MAX_STACK_BYTES, false);
     }
 
     public HeapConfig withArenaReservation(long bytes) {
         return new HeapConfig(bytes, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages,
-                Math.min(maxStackBytes, Long.highestOneBit(Math.max(bytes, StackAllocator.MIN_STACK))));
+                Math.min(maxStackBytes, Long.highestOneBit(Math.max(bytes, StackAllocator.MIN_STACK))), clobberFree);
     }
 
     public HeapConfig withHeapArenaBytes(long bytes) {
-        return new HeapConfig(arenaReservation, bytes, scavengeIdleNanos, advice, clock, hugePages, maxStackBytes);
+        return new HeapConfig(arenaReservation, bytes, scavengeIdleNanos, advice, clock, hugePages, maxStackBytes, clobberFree);
     }
 
     public HeapConfig withScavengeIdleNanos(long nanos) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, nanos, advice, clock, hugePages, maxStackBytes);
+        return new HeapConfig(arenaReservation, heapArenaBytes, nanos, advice, clock, hugePages, maxStackBytes, clobberFree);
     }
 
     public HeapConfig withAdvice(Advice a) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, a, clock, hugePages, maxStackBytes);
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, a, clock, hugePages, maxStackBytes, clobberFree);
     }
 
     public HeapConfig withClock(LongSupplier c) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, c, hugePages, maxStackBytes);
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, c, hugePages, maxStackBytes, clobberFree);
     }
 
     public HeapConfig withHugePages(boolean on) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, on, maxStackBytes);
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, on, maxStackBytes, clobberFree);
+    }
+
+    public HeapConfig withClobberFree(boolean on) {
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages, maxStackBytes,
+                on);
     }
 
     public HeapConfig withMaxStackBytes(long bytes) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages, bytes);
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages, bytes, clobberFree);
     }
 }

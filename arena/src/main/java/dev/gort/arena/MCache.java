@@ -49,6 +49,7 @@ public final class MCache {
      * counts and bytes. Summed by readMemStats.
      */
     final long[] stats = new long[STATS];
+    private final boolean clobber;
     /** Set by the collector while marking: new objects are born marked (Go's allocate-black). */
     volatile boolean allocBlack;
     boolean released;
@@ -60,6 +61,7 @@ public final class MCache {
         this.space = heap.space;
         this.arenaBase = heap.space.arenaBase;
         this.spansBase = heap.space.spansBase;
+        this.clobber = heap.clobberFree;
         java.util.Arrays.fill(alloc, empty);
     }
 
@@ -86,6 +88,9 @@ public final class MCache {
                 int es = (int) (ne >>> 32);
                 long p = Mem.getLong(s + Span.START) + (long) idx * es;
                 if (Mem.getInt(s + Span.NEEDZERO) != 0) {
+                    if (clobber) {
+                        checkPoison(s, idx, p, es);
+                    }
                     Zeroing.zero(p, es);
                 }
                 stats[cls]++;
@@ -170,6 +175,9 @@ public final class MCache {
         int es = Span.elemSize(s);
         long p = Span.start(s) + (long) idx * es;
         if (Mem.getInt(s + Span.NEEDZERO) != 0) {
+            if (clobber) {
+                checkPoison(s, idx, p, es);
+            }
             Zeroing.zero(p, es);
         }
         stats[cls]++;
@@ -187,7 +195,7 @@ public final class MCache {
             if (SpanSweep.hasPending(s)) {
                 // heapLive is unchanged: the freed slots are free slots of a cached span, which
                 // Go's accounting already counts as allocated until the span is uncached.
-                long r = SpanSweep.sweep(s, false);
+                long r = SpanSweep.sweep(s, false, clobber);
                 if (SpanSweep.lateBad(r) != 0) {
                     heap.lateInvalidFrees.addAndGet(SpanSweep.lateBad(r));
                 }
@@ -248,6 +256,9 @@ public final class MCache {
         if (!allocated || (lw & bit) != 0 || (Mem.getLong(s + Span.REMOTE_FREED + wordOff) & bit) != 0) {
             throw doubleFree(address, s, idx, allocated);
         }
+        if (clobber) {
+            Zeroing.poison(address, Span.elemSize(s));
+        }
         if (idx == fi - 1 && ((fi & 63) != 0 || fi == nelems)) {
             // LIFO: the object just below the cursor goes straight back to it (alloc/free pairs
             // reuse one hot slot, no fold needed). allocCache's top bit is 0 here (it has been
@@ -261,6 +272,17 @@ public final class MCache {
         } else {
             Mem.putLong(s + Span.LOCAL_FREED + wordOff, lw | bit);
             Mem.putInt(s + Span.LOCAL_PENDING, Mem.getInt(s + Span.LOCAL_PENDING) + 1);
+        }
+    }
+
+    private void checkPoison(long s, int idx, long p, int es) {
+        long off = Zeroing.checkPoison(p, es);
+        if (off >= 0) {
+            stats[Span.spanClass(s) >>> 1]++; // the slot stays allocated: count it
+            throw new UseAfterFreeException("write after free: object 0x" + Long.toHexString(p) + " (slot " + idx
+                    + " of " + Span.describe(s) + ") was modified at +" + off + " after it was freed: found 0x"
+                    + Long.toHexString(Mem.getLong(p + off)) + ", expected the poison 0x"
+                    + Long.toHexString(Zeroing.POISON) + " (or zero if never used)");
         }
     }
 
@@ -286,6 +308,9 @@ public final class MCache {
         if (!allocated || (NativeMemory.getLongVolatile(s + Span.REMOTE_FREED + wordOff) & bit) != 0
                 || (Mem.getLong(s + Span.LOCAL_FREED + wordOff) & bit) != 0) {
             throw heap.invalidFree(address, s, idx, allocated ? "double free" : "double free (slot is free)");
+        }
+        if (clobber) {
+            Zeroing.poison(address, Span.elemSize(s));
         }
         // Announce before publishing the bit: while the bit is unset the object is live, so the
         // span cannot be swept empty and returned to the heap under our feet.

@@ -117,7 +117,7 @@ final class MCentral {
         while (s != 0 && budget-- > 0) {
             long next = Span.next(s);
             if (SpanSweep.hasPending(s)) {
-                account(SpanSweep.sweep(s, false));
+                account(SpanSweep.sweep(s, false, heap.clobberFree));
             }
             if (Mem.getInt(s + Span.ALLOC_COUNT) < nelems) {
                 unlink(partial, sw, s);
@@ -133,7 +133,7 @@ final class MCentral {
         for (long[] heads : lists) {
             while ((s = heads[un]) != 0 && budget-- > 0) {
                 unlink(heads, un, s);
-                account(SpanSweep.sweep(s, true));
+                account(SpanSweep.sweep(s, true, heap.clobberFree));
                 Mem.putLong(s + Span.SWEEPGEN, sg);
                 if (Mem.getInt(s + Span.ALLOC_COUNT) < nelems) {
                     return take(s, cacheId);
@@ -144,6 +144,10 @@ final class MCentral {
         // 4. grow: a fresh span from the heap.
         s = heap.mheap.allocSpan(npages, Span.IN_USE);
         initSpan(s, sg);
+        if (heap.clobberFree && Mem.getInt(s + Span.NEEDZERO) != 0) {
+            // Dirty pages from an earlier use: poison them so every reused slot checks out.
+            Zeroing.poison(Span.start(s), Span.bytes(s));
+        }
         return take(s, cacheId);
     }
 
@@ -169,7 +173,7 @@ final class MCentral {
         heap.addHeapLive(-(long) (nelems - Mem.getInt(s + Span.ALLOC_COUNT)) * elemSize);
         NativeMemory.putLongVolatile(s + Span.CACHED_BY, 0);
         if (SpanSweep.hasPending(s)) {
-            account(SpanSweep.sweep(s, false));
+            account(SpanSweep.sweep(s, false, heap.clobberFree));
         }
         place(s, heap.sweepgen);
     }
@@ -198,7 +202,7 @@ final class MCentral {
             long s = heads[un];
             if (s != 0) {
                 unlink(heads, un, s);
-                account(SpanSweep.sweep(s, true));
+                account(SpanSweep.sweep(s, true, heap.clobberFree));
                 Mem.putLong(s + Span.SWEEPGEN, sg);
                 place(s, sg);
                 return npages;
@@ -224,7 +228,7 @@ final class MCentral {
                 long next = Span.next(s);
                 if (SpanSweep.hasPending(s)) {
                     unlink(heads, sw, s);
-                    account(SpanSweep.sweep(s, false));
+                    account(SpanSweep.sweep(s, false, heap.clobberFree));
                     place(s, sg);
                 }
                 s = next;
@@ -237,7 +241,7 @@ final class MCentral {
             long s = heads[un];
             if (s != 0) {
                 unlink(heads, un, s);
-                account(SpanSweep.sweep(s, true));
+                account(SpanSweep.sweep(s, true, heap.clobberFree));
                 Mem.putLong(s + Span.SWEEPGEN, sg);
                 place(s, sg);
                 return true;

@@ -52,7 +52,7 @@ final class SpanSweep {
         return Mem.getInt(s + Span.LOCAL_PENDING) != 0 || NativeMemory.getLongVolatile(s + Span.REMOTE_PENDING) != 0;
     }
 
-    static long sweep(long s, boolean useMarks) {
+    static long sweep(long s, boolean useMarks, boolean clobber) {
         int nelems = Span.nelems(s);
         int fi = Mem.getInt(s + Span.FREE_INDEX);
         long a = Mem.getLong(s + Span.ALLOC_BITS);
@@ -85,7 +85,11 @@ final class SpanSweep {
             long keep = allocated & ~freed;
             if (useMarks) {
                 long marks = Mem.getLong(m + off);
-                gcFreed += Long.bitCount(keep & ~marks);
+                long dead = keep & ~marks;
+                gcFreed += Long.bitCount(dead);
+                if (clobber && dead != 0) {
+                    poisonSlots(s, lo, dead);
+                }
                 keep &= marks;
                 Mem.putLong(m + off, 0);
             }
@@ -104,6 +108,16 @@ final class SpanSweep {
         }
         NativeMemory.putIntRelease(s + Span.FREE_INDEX, 0);
         return (prevAlloc - live) | (long) gcFreed << 16 | (long) bad << 32 | (long) live << 48;
+    }
+
+    private static void poisonSlots(long s, int lo, long dead) {
+        int es = Span.elemSize(s);
+        long start = Span.start(s);
+        while (dead != 0) {
+            int b = Long.numberOfTrailingZeros(dead);
+            dead &= dead - 1;
+            Zeroing.poison(start + (long) (lo + b) * es, es);
+        }
     }
 
     /** Number of allocated slots by the bitmaps (allocBits | below freeIndex), for verification. */

@@ -14,6 +14,33 @@ final class Zeroing {
     /** A zero source for copies: MemorySegment.copy is a static call, it allocates nothing. */
     private static final MemorySegment ZEROS = Arena.global().allocate(ZERO_BYTES, 64);
 
+    /** clobberFree's poison: every byte 0xDF, as in mimalloc's debug fill. */
+    static final long POISON = 0xDFDF_DFDF_DFDF_DFDFL;
+
+    /** Fills a freed object with the poison. */
+    static void poison(long address, long bytes) {
+        for (long i = 0; i < bytes; i += 8) {
+            Mem.putLong(address + i, POISON);
+        }
+    }
+
+    /**
+     * Checks a slot about to be reused: all poison (freed) or all zero (never used since the span
+     * was made). Returns the offset of the first word that breaks the pattern, or -1.
+     */
+    static long checkPoison(long address, long bytes) {
+        long first = Mem.getLong(address);
+        if (first != POISON && first != 0) {
+            return 0;
+        }
+        for (long i = 8; i < bytes; i += 8) {
+            if (Mem.getLong(address + i) != first) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** Zeroes {@code bytes} (a multiple of 8) at {@code address} (8-aligned). */
     @SuppressWarnings("fallthrough")
     static void zero(long address, long bytes) {

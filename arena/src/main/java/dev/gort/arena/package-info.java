@@ -56,6 +56,13 @@
  *     in Go, which is what keeps the fast path free of atomics.</li>
  * </ul>
  *
+ * <h2>Debug mode</h2>
+ * {@code HeapConfig.withClobberFree(true)} (Go's clobberfree, mimalloc's debug fill): a manual
+ * free and a GC sweep fill dead small objects with 0xDF; a reused slot must still hold the poison
+ * (or zeros, if never used) or the allocation raises {@link dev.gort.arena.UseAfterFreeException}
+ * naming the object and the first word written after the free. Spans made from dirty pages are
+ * poisoned whole, so the check never sees another object's leftovers.
+ *
  * <h2>Returning memory to the OS</h2>
  * Free runs carry the clock reading of their last free. The scavenger (policies on {@link
  * dev.gort.arena.Heap}; sysmon will call them) releases the never-released pages of chosen runs
