@@ -239,7 +239,19 @@ public final class Heap implements AutoCloseable {
     /** Releases free page runs idle at least {@code config.scavengeIdleNanos()}; returns bytes released. */
     public long scavengeIdle() {
         checkOpen();
+        foldPendingFrees();
         return mheap.scavenge(config.scavengeIdleNanos(), 0);
+    }
+
+    /**
+     * Folds pending manual frees of spans no mcache holds, so spans whose objects were all freed
+     * go back to the page heap (and start their idle age) without waiting for an allocation of
+     * their class. The scavenger policies call it first.
+     */
+    public void foldPendingFrees() {
+        for (int spc = 2; spc < centrals.length; spc++) {
+            centrals[spc].foldPending();
+        }
     }
 
     /** Releases free page runs idle at least {@code minIdleNanos} by the heap's clock; returns bytes released. */
@@ -248,6 +260,7 @@ public final class Heap implements AutoCloseable {
         if (minIdleNanos < 0) {
             throw new IllegalArgumentException("minIdleNanos " + minIdleNanos + " must be >= 0");
         }
+        foldPendingFrees();
         return mheap.scavenge(minIdleNanos, 0);
     }
 
@@ -274,6 +287,7 @@ public final class Heap implements AutoCloseable {
         if (retainBytes < 0) {
             throw new IllegalArgumentException("retainBytes " + retainBytes + " must be >= 0");
         }
+        foldPendingFrees();
         return mheap.scavenge(0, retainBytes);
     }
 

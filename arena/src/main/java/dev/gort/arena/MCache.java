@@ -249,10 +249,9 @@ public final class MCache {
         long bit = 1L << idx;
         long fc = Mem.getLong(s + Span.FREE_INDEX); // freeIndex | allocCount << 32
         int fi = (int) fc;
-        long allocBits = Mem.getLong(s + Span.ALLOC_BITS) + wordOff;
-        long aw = Mem.getLong(allocBits);
         long lw = Mem.getLong(s + Span.LOCAL_FREED + wordOff);
-        boolean allocated = idx < fi || (aw & bit) != 0;
+        // Below freeIndex every slot is allocated; allocBits only matters above it.
+        boolean allocated = idx < fi || (Mem.getLong(Mem.getLong(s + Span.ALLOC_BITS) + wordOff) & bit) != 0;
         if (!allocated || (lw & bit) != 0 || (Mem.getLong(s + Span.REMOTE_FREED + wordOff) & bit) != 0) {
             throw doubleFree(address, s, idx, allocated);
         }
@@ -263,6 +262,10 @@ public final class MCache {
             // LIFO: the object just below the cursor goes straight back to it (alloc/free pairs
             // reuse one hot slot, no fold needed). allocCache's top bit is 0 here (it has been
             // shifted since it was loaded), so the left shift loses nothing.
+            // The slot may predate the last sweep (allocBits set, skipped by the cursor and
+            // uncovered by an earlier LIFO free): clear its bit so it reads as free.
+            long allocBits = Mem.getLong(s + Span.ALLOC_BITS) + wordOff;
+            long aw = Mem.getLong(allocBits);
             if ((aw & bit) != 0) {
                 Mem.putLong(allocBits, aw & ~bit);
             }

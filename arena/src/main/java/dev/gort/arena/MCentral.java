@@ -236,6 +236,26 @@ final class MCentral {
         }
     }
 
+    /**
+     * Folds the pending manual frees of the swept partial spans and returns the ones that became
+     * empty to the heap (their pages start their idle age now). Full spans never hold pending
+     * frees: the first announcement moves a span to partial. O(partial spans of this class).
+     */
+    synchronized void foldPending() {
+        long sg = heap.sweepgen;
+        int sw = (int) ((sg >>> 1) & 1);
+        long s = partial[sw];
+        while (s != 0) {
+            long next = Span.next(s);
+            if (SpanSweep.hasPending(s)) {
+                unlink(partial, sw, s);
+                account(SpanSweep.sweep(s, false, heap.clobberFree));
+                place(s, sg);
+            }
+            s = next;
+        }
+    }
+
     private boolean sweepOneLocked(int un, long sg) {
         for (long[] heads : lists) {
             long s = heads[un];

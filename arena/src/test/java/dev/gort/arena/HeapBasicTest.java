@@ -80,6 +80,24 @@ class HeapBasicTest {
     }
 
     @Test
+    void lifoFreeOfASlotThatPredatesTheLastSweep() {
+        // 19072 B: 3 objects per span, so the cursor soon has to skip slots that survived a fold.
+        long a = cache.alloc(19072, true);
+        long b = cache.alloc(19072, true);
+        long c = cache.alloc(19072, true);
+        cache.free(b); // not just below the cursor: pending
+        long d = cache.alloc(19072, true); // span exhausted: fold, cursor back to 0, skips a, takes b's slot
+        assertEquals(b, d);
+        cache.free(d); // LIFO: cursor back to d's slot
+        cache.free(a); // now just below the cursor, but allocated before the fold
+        heap.verifyHeap();
+        assertEquals(19072, heap.readMemStats().heapAlloc(), "only c is live");
+        assertThrows(InvalidFreeException.class, () -> cache.free(a));
+        cache.free(c);
+        heap.verifyHeap();
+    }
+
+    @Test
     void everySizeClassEdgeAndLargeObjects() {
         List<long[]> live = new ArrayList<>();
         for (int c = 1; c < SizeClasses.NUM_SIZE_CLASSES; c++) {

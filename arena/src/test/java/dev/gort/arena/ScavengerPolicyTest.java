@@ -61,6 +61,28 @@ class ScavengerPolicyTest {
     }
 
     @Test
+    void smallObjectsFreedEverywhereAreReleasedOnceIdle() {
+        try (Heap heap = newHeap()) {
+            MCache c = heap.newCache();
+            long[] ps = new long[4096];
+            for (int i = 0; i < ps.length; i++) {
+                ps[i] = c.alloc(1024, true);
+                NativeMemory.putLong(ps[i], i);
+            }
+            for (long p : ps) {
+                c.free(p); // most land in spans this cache no longer holds: pending until folded
+            }
+            assertEquals(0, heap.scavengeIdle(), "folded now, so idle only from now");
+            long inUse = heap.readMemStats().heapInuse();
+            assertTrue(inUse <= 8 * 1024, "only the cached span stays in use: " + inUse);
+            advanceMinutes(5);
+            long released = heap.scavengeIdle();
+            assertTrue(released >= 4096L * 1024 - 8 * 1024, "released " + released);
+            heap.verifyHeap();
+        }
+    }
+
+    @Test
     void retainTargetReleasesOldestFirst() {
         try (Heap heap = newHeap()) {
             MCache c = heap.newCache();
