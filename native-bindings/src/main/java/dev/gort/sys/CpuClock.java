@@ -12,8 +12,8 @@ public final class CpuClock {
     }
 
     private static final OsConstants C = Platform.current().constants();
-    private static final ThreadLocal<MemorySegment> SCRATCH =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Math.max(Rusage.LAYOUT.byteSize(), Timespec.LAYOUT.byteSize()), 8));
+    private static final CarrierLocal<MemorySegment> SCRATCH =
+            new CarrierLocal<>(() -> Arena.ofAuto().allocate(Math.max(Rusage.LAYOUT.byteSize(), Timespec.LAYOUT.byteSize()), 8));
 
     /** clock_gettime(clockId) in nanoseconds. */
     public static long nanos(int clockId) {

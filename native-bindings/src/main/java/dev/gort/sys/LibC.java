@@ -45,8 +45,8 @@ public final class LibC {
     private static final SymbolLookup LOOKUP = LINKER.defaultLookup();
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final ThreadLocal<MemorySegment> CAPTURE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+    private static final CarrierLocal<MemorySegment> CAPTURE =
+            new CarrierLocal<>(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
     private static final boolean ERRNO_CAPTURED = true;
     private static final boolean NO_ERRNO = false;

@@ -37,13 +37,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * the kernel copies straight into/out of a Java array, no bounce buffer) and must only be called
  * on a descriptor in O_NONBLOCK mode, where they cannot block.
  *
- * <p><b>Goroutines: use the {@code MemorySegment cap} overloads.</b> The plain overloads capture
- * errno into a per-thread buffer found through a ThreadLocal, which is sound on platform
- * threads (the poller's Ms on g0, the helper thread) but not inside a goroutine: C2 may treat
- * {@code Thread.currentThread()} as unchanged across a continuation yield, so after a goroutine
- * parked and resumed on another M, a ThreadLocal lookup compiled into the same method can return
- * the previous M's buffer while that M uses it (observed: echo data corrupted through a
- * per-thread I/O buffer). Each overload with a leading {@code MemorySegment cap} (and, where
+ * <p><b>Goroutines: prefer the {@code MemorySegment cap} overloads.</b> The plain overloads capture
+ * errno into a per-carrier buffer found through {@link CarrierLocal}, an out-of-line lookup, since
+ * C2 may treat an inlined {@code Thread.currentThread()} as unchanged across a continuation yield
+ * (observed here before CarrierLocal: echo data corrupted through a per-thread I/O buffer after a
+ * goroutine resumed on another M). Each overload with a leading {@code MemorySegment cap} (and, where
  * needed, a {@code long scratch}) uses only what the caller owns.
  *
  * <p>macOS: accept4, epoll_* and eventfd do not exist there (their handles are null and calling
@@ -143,8 +141,8 @@ public final class LibCNet {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG), ERRNO);
 
     /** Per-thread 64-byte scratch for the int-valued socket options and socklen_t out-parameters. */
-    private static final ThreadLocal<MemorySegment> SCRATCH =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(64, 8));
+    private static final CarrierLocal<MemorySegment> SCRATCH =
+            new CarrierLocal<>(() -> Arena.ofAuto().allocate(64, 8));
 
     /**
      * A new errno capture buffer for the {@code cap}-first overloads: one per owner that may call
