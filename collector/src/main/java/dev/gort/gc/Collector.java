@@ -247,6 +247,13 @@ public final class Collector implements AutoCloseable {
             gcFromMutator(m);
             m = world.current();
         }
+        if (startPending && gcs.heapLive() > pacer.heapGoal()) {
+            // A cycle was requested but has not started (the coordinator did not get a CPU yet) and
+            // the heap is past its goal: wait for sweep termination, as Go's allocating goroutine
+            // runs gcStart itself instead of allocating on.
+            world.runBlocking(m, this::awaitCycleStart);
+            m = world.current();
+        }
         long p = m.mcache.alloc(size, noscan);
         if (!noscan) {
             gcs.writePointerMask(p, t.sizeWords(), t.fullMask());
@@ -383,11 +390,37 @@ public final class Collector implements AutoCloseable {
         }
     }
 
+    private volatile boolean startPending;
+
+    private void clearStartPending() {
+        if (startPending) {
+            ctl.lock();
+            try {
+                startPending = false;
+                ctlChanged.signalAll();
+            } finally {
+                ctl.unlock();
+            }
+        }
+    }
+
+    private void awaitCycleStart() {
+        ctl.lock();
+        try {
+            while (startPending && !closed && cycleFailure == null) {
+                ctlChanged.awaitUninterruptibly();
+            }
+        } finally {
+            ctl.unlock();
+        }
+    }
+
     /** Asks for a cycle (the heap trigger); returns at once. */
     public void requestCycle(boolean forced) {
         ctl.lock();
         try {
             if (!cycleRequested && !cycleRunning) {
+                startPending = true;
                 cycleRequested = true;
                 forcedRequested |= forced;
                 ctlChanged.signalAll();
@@ -596,6 +629,7 @@ public final class Collector implements AutoCloseable {
                 }
                 ctl.lock();
                 try {
+                    startPending = false;
                     cycleFailure = t;
                     cycleRunning = false;
                     ctlChanged.signalAll();
@@ -631,6 +665,7 @@ public final class Collector implements AutoCloseable {
         WriteBarrier.enabled = true;
         gcs.setAllocBlack(true);
         phase = MARK;
+        clearStartPending();
         long stackBytes = world.scanStacks((addr, n, owner, id) -> marker.scanRootSlots(addr, n, owner, id, coordinatorWork));
         pacer.stackScanWork.addAndGet(stackBytes);
         long tMark = System.nanoTime();
@@ -649,6 +684,7 @@ public final class Collector implements AutoCloseable {
         } else {
             startWorld();
             pauseNs = System.nanoTime() - pause1Start;
+            reportPause(pauseNs);
             breakpoint(Breakpoint.AFTER_MARK_START);
             // ---- concurrent mark
             scanGlobals(coordinatorWork);
@@ -673,6 +709,7 @@ public final class Collector implements AutoCloseable {
                 restarts++;
                 startWorld();
                 pauseNs += System.nanoTime() - pause2Start;
+                reportPause(System.nanoTime() - pause2Start);
             }
             stopWorkers();
             dbg("workers stopped");
@@ -729,6 +766,9 @@ public final class Collector implements AutoCloseable {
         pauseNs += System.nanoTime() - pause2Start;
         if (stwMode > 0) {
             pauseNs = System.nanoTime() - pause1Start;
+            reportPause(pauseNs);
+        } else {
+            reportPause(System.nanoTime() - pause2Start);
         }
         synchronized (sweepSignal) {
             sweepRequests++;
@@ -774,7 +814,16 @@ public final class Collector implements AutoCloseable {
     private int restarts;
     private boolean worldStopped;   // coordinator thread only
 
+    private GcPauseEvent pauseEvent;     // coordinator thread only
+
     private void stopWorld(String reason) {
+        GcPauseEvent e = new GcPauseEvent();
+        if (e.isEnabled()) {
+            e.phase = reason;
+            e.gcNumber = stats.snapshot().numGC() + 1;
+            e.begin();
+            pauseEvent = e;
+        }
         world.stopTheWorld(reason);
         worldStopped = true;
     }
@@ -782,6 +831,25 @@ public final class Collector implements AutoCloseable {
     private void startWorld() {
         worldStopped = false;
         world.startTheWorld();
+        GcPauseEvent e = pauseEvent;
+        if (e != null) {
+            pauseEvent = null;
+            e.commit();
+        }
+    }
+
+    private volatile java.util.function.LongConsumer pauseListener;
+
+    /** Receives the duration of every stop-the-world pause (benchmarks: pause distributions). */
+    public void setPauseListener(java.util.function.LongConsumer l) {
+        pauseListener = l;
+    }
+
+    private void reportPause(long ns) {
+        java.util.function.LongConsumer l = pauseListener;
+        if (l != null) {
+            l.accept(ns);
+        }
     }
 
     /** Total stop-the-world time of the last cycle, including time to reach the safepoints. */

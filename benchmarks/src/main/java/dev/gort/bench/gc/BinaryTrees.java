@@ -1,0 +1,165 @@
+package dev.gort.bench.gc;
+
+import dev.gort.arena.Heap;
+import dev.gort.arena.HeapConfig;
+import dev.gort.gc.Collector;
+import dev.gort.gc.GcOptions;
+import dev.gort.gc.Mem;
+import dev.gort.gc.RootSlots;
+import dev.gort.gc.Type;
+import dev.gort.sys.PosixOsMemory;
+
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * binary-trees from the Computer Language Benchmarks Game (stretch tree, long-lived tree,
+ * iterations per depth), once on the gort heap and once on the JVM heap, in this JVM. Prints the
+ * program's usual output and one {@code RESULT} line: wall time, peak RSS (VmHWM), number of GCs,
+ * max and p99 stop-the-world pause. {@link BinaryTreesRun} forks one JVM per contender.
+ *
+ * <pre>java ... dev.gort.bench.gc.BinaryTrees gort|jvm DEPTH</pre>
+ */
+public final class BinaryTrees {
+    static final Type NODE = Type.struct("TreeNode").pointer("left").pointer("right").build();
+    static final long LEFT = NODE.offset("left"), RIGHT = NODE.offset("right");
+    static final int MIN_DEPTH = 4;
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 2 || !(args[0].equals("gort") || args[0].equals("jvm"))) {
+            System.err.println("usage: BinaryTrees gort|jvm DEPTH");
+            System.exit(2);
+        }
+        int n = Integer.parseInt(args[1]);
+        List<Long> pauses = Collections.synchronizedList(new ArrayList<>());
+        long t0 = System.nanoTime();
+        long gcs;
+        StringBuilder out = new StringBuilder();
+        if (args[0].equals("gort")) {
+            gcs = runGort(n, out, pauses);
+        } else {
+            gcs = runJvm(n, out, pauses);
+        }
+        long wall = System.nanoTime() - t0;
+        System.out.print(out);
+        List<Long> sorted = new ArrayList<>(pauses);
+        Collections.sort(sorted);
+        long max = sorted.isEmpty() ? 0 : sorted.getLast();
+        long p99 = sorted.isEmpty() ? 0 : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.99) - 1));
+        System.out.printf("RESULT mode=%s depth=%d wall_ms=%d peak_rss_mb=%d gcs=%d pauses=%d max_pause_us=%d p99_pause_us=%d%n",
+                args[0], n, wall / 1_000_000, peakRssKb() / 1024, gcs, sorted.size(), max / 1000, p99 / 1000);
+    }
+
+    // ------------------------------------------------------------------ gort heap
+
+    static long runGort(int n, StringBuilder out, List<Long> pauses) {
+        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(16L << 30), PosixOsMemory.get());
+        boolean trace = String.valueOf(System.getenv("GORT_DEBUG")).contains("gctrace=1");
+        Collector gc = Collector.forThreads(heap, GcOptions.DEFAULT.withDebug(trace, false, false, 0, 0),
+                Math.min(2, Runtime.getRuntime().availableProcessors()));
+        gc.setPauseListener(pauses::add);
+        var m = gc.threadWorld().register(64);
+        RootSlots roots = m.roots();
+        try {
+            int maxDepth = Math.max(MIN_DEPTH + 2, n);
+            int stretch = maxDepth + 1;
+            out.append("stretch tree of depth ").append(stretch).append("\t check: ")
+               .append(check(tree(gc, roots, stretch))).append('\n');
+            long longLived = tree(gc, roots, maxDepth);
+            roots.set(63, longLived);
+            for (int d = MIN_DEPTH; d <= maxDepth; d += 2) {
+                int iterations = 1 << (maxDepth - d + MIN_DEPTH);
+                long sum = 0;
+                for (int i = 0; i < iterations; i++) {
+                    sum += check(tree(gc, roots, d));
+                }
+                out.append(iterations).append("\t trees of depth ").append(d).append("\t check: ").append(sum).append('\n');
+            }
+            out.append("long lived tree of depth ").append(maxDepth).append("\t check: ").append(check(roots.get(63))).append('\n');
+            return gc.cycles();
+        } finally {
+            gc.threadWorld().unregister();
+            gc.close();
+            heap.close();
+        }
+    }
+
+    /** bottomUpTree: slot {@code d} roots the node under construction at depth d. */
+    static long tree(Collector gc, RootSlots roots, int d) {
+        long node = gc.alloc(NODE);
+        if (d > 0) {
+            roots.set(d, node);
+            Mem.storePtr(node, LEFT, tree(gc, roots, d - 1));
+            Mem.storePtr(node, RIGHT, tree(gc, roots, d - 1));
+            roots.set(d, 0);
+        }
+        return node;
+    }
+
+    static int check(long node) {
+        long l = Mem.loadPtr(node, LEFT);
+        return l == 0 ? 1 : 1 + check(l) + check(Mem.loadPtr(node, RIGHT));
+    }
+
+    // ------------------------------------------------------------------ JVM heap
+
+    record JNode(JNode left, JNode right) {
+        int check() {
+            return left == null ? 1 : 1 + left.check() + right.check();
+        }
+    }
+
+    static JNode jtree(int d) {
+        return d > 0 ? new JNode(jtree(d - 1), jtree(d - 1)) : new JNode(null, null);
+    }
+
+    static long runJvm(int n, StringBuilder out, List<Long> pauses) throws Exception {
+        try (var rs = new jdk.jfr.consumer.RecordingStream()) {
+            rs.enable("jdk.GCPhasePause").withThreshold(java.time.Duration.ZERO);
+            rs.onEvent("jdk.GCPhasePause", e -> pauses.add(e.getDuration().toNanos()));
+            rs.startAsync();
+            int maxDepth = Math.max(MIN_DEPTH + 2, n);
+            int stretch = maxDepth + 1;
+            out.append("stretch tree of depth ").append(stretch).append("\t check: ").append(jtree(stretch).check()).append('\n');
+            JNode longLived = jtree(maxDepth);
+            for (int d = MIN_DEPTH; d <= maxDepth; d += 2) {
+                int iterations = 1 << (maxDepth - d + MIN_DEPTH);
+                long sum = 0;
+                for (int i = 0; i < iterations; i++) {
+                    sum += jtree(d).check();
+                }
+                out.append(iterations).append("\t trees of depth ").append(d).append("\t check: ").append(sum).append('\n');
+            }
+            out.append("long lived tree of depth ").append(maxDepth).append("\t check: ").append(longLived.check()).append('\n');
+            Thread.sleep(300);      // let the stream deliver the last events
+            rs.stop();
+        }
+        long count = 0;
+        for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
+            String name = b.getName();
+            if (name.contains("Pauses") || name.contains("Concurrent")) {
+                continue;          // ZGC reports cycles and pauses separately; G1's concurrent cycle is not a collection
+            }
+            count += Math.max(0, b.getCollectionCount());
+        }
+        return count;
+    }
+
+    static long peakRssKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (Exception ignored) {
+            // not Linux
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,87 @@
+package dev.gort.bench.gc;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs {@link BinaryTrees} in separate JVMs: gort, then the JVM heap with G1, ParallelGC and ZGC,
+ * and prints a markdown table with ratios to G1 (the issue's targets: wall <= G1, peak RSS <= G1/5,
+ * max STW pause < 1 ms).
+ *
+ * <pre>java -cp ... dev.gort.bench.gc.BinaryTreesRun [DEPTH ...]   (default 18)</pre>
+ */
+public final class BinaryTreesRun {
+    public static void main(String[] args) throws Exception {
+        List<Integer> depths = new ArrayList<>();
+        for (String a : args) {
+            depths.add(Integer.parseInt(a));
+        }
+        if (depths.isEmpty()) {
+            depths.add(18);
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("java.class.path");
+        Map<String, List<String>> contenders = new LinkedHashMap<>();
+        contenders.put("gort (ThreadWorld, GOGC=100, -Xmx256m)", List.of("-Xmx256m", "-XX:+UseSerialGC", "gort"));
+        contenders.put("JVM G1", List.of("-XX:+UseG1GC", "jvm"));
+        contenders.put("JVM ParallelGC", List.of("-XX:+UseParallelGC", "jvm"));
+        contenders.put("JVM ZGC", List.of("-XX:+UseZGC", "jvm"));
+        for (int depth : depths) {
+            System.out.println("\n### binary-trees depth " + depth + "\n");
+            System.out.println("| run | wall ms | peak RSS MB | GCs | STW pauses | max pause us | p99 pause us | wall / G1 | RSS / G1 |");
+            System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            Map<String, Map<String, Long>> results = new LinkedHashMap<>();
+            for (var e : contenders.entrySet()) {
+                List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+                        "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED", "-cp", cp));
+                List<String> rest = e.getValue();
+                cmd.addAll(rest.subList(0, rest.size() - 1));
+                cmd.add(BinaryTrees.class.getName());
+                cmd.add(rest.getLast());
+                cmd.add(Integer.toString(depth));
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                Map<String, Long> r = new LinkedHashMap<>();
+                try (BufferedReader br = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+                    String line;
+                    while ((line = br.readLine()) != null) {
+                        if (line.startsWith("RESULT ")) {
+                            for (String kv : line.substring(7).split(" ")) {
+                                String[] p2 = kv.split("=");
+                                if (p2.length == 2 && p2[1].matches("-?\\d+")) {
+                                    r.put(p2[0], Long.parseLong(p2[1]));
+                                }
+                            }
+                        } else if (!line.contains("\t")) {
+                            System.err.println("  [" + e.getKey() + "] " + line);
+                        }
+                    }
+                }
+                int code = p.waitFor();
+                if (code != 0 || r.isEmpty()) {
+                    System.out.println("| " + e.getKey() + " | failed (exit " + code + ") | | | | | | | |");
+                    continue;
+                }
+                results.put(e.getKey(), r);
+            }
+            Map<String, Long> g1 = results.get("JVM G1");
+            for (var e : results.entrySet()) {
+                Map<String, Long> r = e.getValue();
+                String wr = g1 == null ? "" : String.format("%.2f", (double) r.get("wall_ms") / Math.max(1, g1.get("wall_ms")));
+                String rr = g1 == null ? "" : String.format("%.2f", (double) r.get("peak_rss_mb") / Math.max(1, g1.get("peak_rss_mb")));
+                System.out.printf("| %s | %d | %d | %d | %d | %d | %d | %s | %s |%n", e.getKey(), r.get("wall_ms"), r.get("peak_rss_mb"),
+                        r.get("gcs"), r.get("pauses"), r.get("max_pause_us"), r.get("p99_pause_us"), wr, rr);
+            }
+        }
+        System.out.println("\n(one run each, shared 2-core machine: compare within the table)");
+    }
+
+    private record Path() {
+        static java.nio.file.Path of(String first, String... more) {
+            return java.nio.file.Path.of(first, more);
+        }
+    }
+}
