@@ -1120,8 +1120,16 @@ public final class Scheduler implements AutoCloseable {
      * and waiting, no timer pending, nobody waiting on I/O, yet goroutines exist.
      */
     private boolean checkdead() {
-        if (exiting || !mainStarted) {
+        // A stop-the-world from a thread that is not an M parks every M while goroutines are
+        // runnable: not a deadlock (this fired in the collector's tests and the scheduler exited
+        // under a running GC). Runnable work anywhere is never one either.
+        if (exiting || !mainStarted || gcwaiting || runqsize > 0) {
             return false;
+        }
+        for (P p : allp) {
+            if (!RunQueue.isEmpty(p.base)) {
+                return false;
+            }
         }
         int run = mcount - nmidle - nmidlelocked;
         if (run > 0) {
@@ -1466,7 +1474,11 @@ public final class Scheduler implements AutoCloseable {
         mp.p = null;
         pp.m = null;
         nsyscall.incrementAndGet();
-        pp.setStatus(PStatus.SYSCALL);
+        // A full fence (CAS), not a release store: the gcwaiting read below must not pass it, or a
+        // stop-the-world could miss this P in both places.
+        if (!pp.casStatus(PStatus.RUNNING, PStatus.SYSCALL)) {
+            pp.setStatus(PStatus.SYSCALL);
+        }
         if (gcwaiting) {
             // A stop-the-world is waiting: give it this P now.
             lock.lock();
@@ -1660,6 +1672,12 @@ public final class Scheduler implements AutoCloseable {
             }
             preemptall();
             lock.lock();
+            // As Go's loop does: a P that entered a syscall after the first pass is taken now.
+            for (P sp : allp) {
+                if (sp.status() == PStatus.SYSCALL && sp.casStatus(PStatus.SYSCALL, PStatus.GCSTOP)) {
+                    stopwait--;
+                }
+            }
             wait = stopwait > 0;
             lock.unlock();
         }
