@@ -62,8 +62,9 @@ public final class NetPoller implements NetpollHook {
     private final AtomicBoolean wakeSig = new AtomicBoolean();
     private final AtomicInteger goroutineWaiters = new AtomicInteger();
     private final AtomicInteger seqs = new AtomicInteger();
-    private final ThreadLocal<MemorySegment> events =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate((long) EpollEvent.SIZE * MAX_EVENTS, 8));
+    /** epoll_wait's event array, per polling thread (the scheduler's Ms on g0, the helper, sysmon). */
+    private final dev.gort.sys.CarrierLocal<MemorySegment> events =
+            new dev.gort.sys.CarrierLocal<>(() -> Arena.ofAuto().allocate((long) EpollEvent.SIZE * MAX_EVENTS, 8));
     private final Object tableLock = new Object();
     /** fd -> its current registration; grown under tableLock, read lock-free by pollers. */
     private volatile PollDesc[] table = new PollDesc[1024];
