@@ -50,13 +50,24 @@ run_one() { # name port round cmd...   (start, warm up, measure once, stop)
   PID=$!
   port_up "$port" || { echo "$name did not start; log:" >&2; cat "/tmp/gort-bench-$name.log" >&2; exit 1; }
   wrk -t"$THREADS" -c"$CONNS" -d"$WARMUP" "http://127.0.0.1:$port/" >/dev/null
-  local out rps p99 errs
+  local out rps p99 errs cpu0 cpu1 reqs
+  cpu0=$(cpu_ticks "$PID")
   out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "http://127.0.0.1:$port/")
+  cpu1=$(cpu_ticks "$PID")
+  reqs=$(awk '/requests in/ {print $1}' <<<"$out")
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   errs=$(grep -E "Socket errors|Non-2xx" <<<"$out" | tr '\n' ' ' | tr ' ' '_' || true)
-  echo "$name $round $rps $p99 ${errs:-none}"
+  # server CPU (user+sys, all threads) during the measured run, and requests per CPU-second
+  local cpus per
+  cpus=$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", (b-a)/hz}')
+  per=$(awk -v r="$reqs" -v c="$cpus" 'BEGIN{ if (c > 0) printf "%.0f", r/c; else print "-" }')
+  echo "$name $round $rps $p99 $cpus $per ${errs:-none}"
   kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
+}
+
+cpu_ticks() { # pid -> utime+stime in clock ticks
+  awk '{print $14 + $15}' "/proc/$1/stat"
 }
 
 to_ms() { # wrk latency like 1.23ms / 456.00us / 1.02s -> ms
@@ -79,19 +90,20 @@ OUT="$ROOT/benchmarks/results/net-http-$(date -u +%Y%m%dT%H%M%SZ).md"
   echo "load average before: $LOAD0"
   echo "wrk -t$THREADS -c$CONNS -d$DURATION (warm-up $WARMUP), 127.0.0.1, GOMAXPROCS/event loops=$GOMAXPROCS, $(nproc) CPUs, $(date -u)"
   echo
-  echo "| server | round | requests/s | p99 latency (ms) | req/s vs gort (same round) | p99 vs gort (same round) | errors |"
-  echo "| --- | --- | --- | --- | --- | --- | --- |"
+  echo "| server | round | requests/s | p99 latency (ms) | server CPU s | requests per CPU s | req/s vs gort (same round) | p99 vs gort (same round) | req per CPU s vs gort | errors |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   base_rps="" base_p99=""
   for line in "${RESULTS[@]}"; do
-    while read -r name round rps p99 errs; do
+    while read -r name round rps p99 cpus per errs; do
       [ -z "$name" ] && continue
       p99ms=$(to_ms "$p99")
-      if [ "$name" = gort ]; then base_rps=$rps base_p99=$p99ms; fi
+      if [ "$name" = gort ]; then base_rps=$rps base_p99=$p99ms base_per=$per; fi
       if [ -n "$base_rps" ]; then
         rr=$(awk -v a="$rps" -v b="$base_rps" 'BEGIN{printf "%.2f", a/b}')
         pr=$(awk -v a="$p99ms" -v b="$base_p99" 'BEGIN{printf "%.2f", a/b}')
-      else rr="-" pr="-"; fi
-      echo "| $name | $round | $rps | $p99ms | $rr | $pr | $errs |"
+        cr=$(awk -v a="$per" -v b="$base_per" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "-" }')
+      else rr="-" pr="-" cr="-"; fi
+      echo "| $name | $round | $rps | $p99ms | $cpus | $per | $rr | $pr | $cr | $errs |"
     done <<<"$line"
   done
 } | tee "$OUT"
