@@ -285,7 +285,17 @@ public final class Collector implements AutoCloseable {
             }
         }
         long t0 = System.nanoTime();
-        long done = marker.drain(m.gcw, (long) Math.ceil(m.assistDebt) + (64 << 10));
+        // Drain in 64 KiB chunks and stop early if the world is being stopped: an assist must not
+        // hold up a stop-the-world (Go's assists are preemptible). The rest of the debt stays.
+        long want2 = (long) Math.ceil(m.assistDebt) + (64 << 10);
+        long done = 0;
+        while (done < want2 && !world.stopRequested()) {
+            long d = marker.drain(m.gcw, Math.min(64 << 10, want2 - done));
+            if (d == 0) {
+                break;
+            }
+            done += d;
+        }
         m.assistDebt -= done;
         long dt = System.nanoTime() - t0;
         m.assistNanos += dt;
@@ -293,7 +303,7 @@ public final class Collector implements AutoCloseable {
         if (done > 0) {
             pacer.heapScanWork.addAndGet(done);   // live figure for revise(); recomputed exactly at termination
         }
-        if (m.assistDebt > 0) {
+        if (m.assistDebt > 0 && !world.stopRequested()) {
             waitForCredit(m);
         }
     }

@@ -87,6 +87,11 @@ public final class SchedWorld implements World {
     }
 
     @Override
+    public boolean stopRequested() {
+        return sched.worldStopping();
+    }
+
+    @Override
     public void safepoint(Mutator m) {
         Go.poll();
     }

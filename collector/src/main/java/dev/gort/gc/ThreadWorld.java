@@ -153,6 +153,11 @@ public final class ThreadWorld implements World {
     }
 
     @Override
+    public boolean stopRequested() {
+        return stopping;
+    }
+
+    @Override
     public void safepoint(Mutator m) {
         if (stopping) {
             park(m);

@@ -31,6 +31,9 @@ public interface World {
     /** Visits every mutator's stack roots (world stopped); returns the scannable bytes. */
     long scanStacks(RootSink sink);
 
+    /** True while a stop-the-world is requested or in effect: long mutator-side work (assists) yields. */
+    boolean stopRequested();
+
     /** A safepoint: blocks while the world is stopped. Called on allocation. */
     void safepoint(Mutator m);
 
