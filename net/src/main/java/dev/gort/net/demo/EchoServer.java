@@ -18,7 +18,8 @@ public final class EchoServer {
         try (Scheduler s = Scheduler.create(cfg)) {
             s.run(() -> {
                 Listener ln = ServerArgs.listenOrExit("echo-server", a);
-                System.out.println("gort echo-server listening on " + ln.address() + " (GOMAXPROCS=" + s.gomaxprocs() + ")");
+                System.out.println("gort echo-server listening on " + ln.address().getAddress().getHostAddress() + ":" + ln.port()
+                        + " (GOMAXPROCS=" + s.gomaxprocs() + ")");
                 System.out.flush();
                 AcceptLoop.serve(ln, EchoServer::echo);
             });
