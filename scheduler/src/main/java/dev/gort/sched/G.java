@@ -141,7 +141,11 @@ public final class G implements Runnable {
         try {
             f.run();
         } catch (GoexitSignal e) {
-            // Go.goexit(): the goroutine ends normally after its frames unwound.
+            // Go.goexit(): the goroutine ends normally after its frames unwound. If it is main, the
+            // program does not end here (Go's rule): it deadlocks once every other goroutine ended.
+            if (sched.isMain(this) && !sched.exiting) {
+                sched.mainGoexited = true;
+            }
         } catch (Throwable t) {
             sched.goroutinePanicked(this, t);
         }

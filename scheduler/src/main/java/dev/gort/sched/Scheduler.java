@@ -86,6 +86,8 @@ public final class Scheduler implements AutoCloseable {
     private final Note exitNote = new Note();
     private volatile G mainG;
     private volatile boolean mainStarted;
+    /** Main ended with Go.goexit: the program goes on until the other goroutines end (Go's rule). */
+    volatile boolean mainGoexited;
     private final BitSet allowedCpus;
     private final AtomicBoolean affinityWarned = new AtomicBoolean();
 
@@ -1147,7 +1149,8 @@ public final class Scheduler implements AutoCloseable {
                 return false;
             }
         }
-        return liveGs.get() > 0;
+        // Goroutines exist and none can ever run; or main called Go.goexit and all the rest ended.
+        return liveGs.get() > 0 || mainGoexited;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1242,6 +1245,10 @@ public final class Scheduler implements AutoCloseable {
         return g;
     }
 
+    boolean isMain(G g) {
+        return g == mainG;
+    }
+
     private G newG(P pp, Runnable fn, long parentGoid) {
         if (fn == null) {
             throw new NullPointerException("go: function is null");
@@ -1291,7 +1298,7 @@ public final class Scheduler implements AutoCloseable {
         gp.lockedExt = 0;
         ShadowStack.reset(gp, cfg);
         long live = liveGs.decrementAndGet();
-        if (gp == mainG) {
+        if (gp == mainG && !mainGoexited) {
             exit();
             return;
         }

@@ -62,7 +62,7 @@ class ReportsTest {
     @Test
     void scheddetailLinesInGoFormat() {
         AtomicReference<String> trace = new AtomicReference<>();
-        SchedTesting.run(2, () -> {
+        SchedTesting.run(1, () -> {
             Chan<Integer> c = new Chan<>();
             Go.go(() -> c.recv());
             Go.gosched();
@@ -70,7 +70,7 @@ class ReportsTest {
             c.send(1);
         });
         String[] lines = trace.get().split("\n");
-        assertTrue(lines[0].matches("SCHED \\d+ms: gomaxprocs=2 idleprocs=\\d threads=\\d+ spinningthreads=\\d+ needspinning=[01] "
+        assertTrue(lines[0].matches("SCHED \\d+ms: gomaxprocs=1 idleprocs=\\d threads=\\d+ spinningthreads=\\d+ needspinning=[01] "
                 + "idlethreads=\\d+ runqueue=\\d+ gcwaiting=false nmidlelocked=\\d+ stopwait=\\d+ sysmonwait=false"), lines[0]);
         assertTrue(lines[1].matches("  P0: status=\\d schedtick=\\d+ syscalltick=\\d+ m=(\\d+|nil) runqsize=\\d+ gfreecnt=\\d+ timerslen=\\d+"),
                 lines[1]);
@@ -107,6 +107,23 @@ class ReportsTest {
             Go.gosched(); // the panicking goroutine runs (runnext) before main is back from the global queue
         });
         assertEquals("recover me", recovered.get().getMessage());
+    }
+
+    /** Go's rule: main's Goexit lets the others finish, then "no goroutines" is a deadlock. */
+    @Test
+    void mainGoexitWaitsForTheOthersThenDeadlocks() {
+        java.util.concurrent.atomic.AtomicInteger finished = new java.util.concurrent.atomic.AtomicInteger();
+        FatalError e = assertThrows(FatalError.class, () -> SchedTesting.run(2, () -> {
+            for (int i = 0; i < 3; i++) {
+                Go.go(() -> {
+                    Time.sleep(java.time.Duration.ofMillis(30));
+                    finished.incrementAndGet();
+                });
+            }
+            Go.goexit();
+        }));
+        assertEquals(3, finished.get(), "the other goroutines ran to the end");
+        assertEquals("fatal error: no goroutines (main called runtime.Goexit) - deadlock!\n", e.report());
     }
 
     /** F15: more blocked Ms than the thread cap is Go's "thread exhaustion", not a hang. */

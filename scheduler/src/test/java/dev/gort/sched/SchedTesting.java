@@ -18,6 +18,8 @@ final class SchedTesting {
         s.run(() -> {
             try {
                 main.run();
+            } catch (G.GoexitSignal g) {
+                throw g;
             } catch (Throwable t) {
                 failure.set(t);
             }
