@@ -20,14 +20,14 @@ class MarkerTest {
     static final long A = NODE.offset("a"), B = NODE.offset("b");
     static final Type BLOB = Type.bytes(40);
 
-    TestHeap heap;
+    SimpleMarkHeap heap;
     WorkbufPool pool;
     GlobalRoots roots;
     Marker marker;
 
     @BeforeEach
     void setUp() {
-        heap = new TestHeap(8 << 20);
+        heap = new SimpleMarkHeap(8 << 20);
         pool = new WorkbufPool(PosixOsMemory.get(), 16 << 20);
         roots = new GlobalRoots(PosixOsMemory.get(), 1 << 20);
         marker = new Marker(heap);

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * A deliberately simple heap for unit tests of the marker's logic: bump allocation in one native
  * region, a sorted map of objects, a set of mark bits. Integration tests use the real arena.
  */
-final class TestHeap implements MarkHeap, AutoCloseable {
+final class SimpleMarkHeap implements MarkHeap, AutoCloseable {
     private final Arena arena = Arena.ofShared();
     final long base;
     final long size;
@@ -22,7 +22,7 @@ final class TestHeap implements MarkHeap, AutoCloseable {
     private final BitSet ptrBits = new BitSet();
     final Map<Long, AtomicLong> scans = new ConcurrentHashMap<>();
 
-    TestHeap(long bytes) {
+    SimpleMarkHeap(long bytes) {
         this.size = bytes;
         this.base = arena.allocate(bytes, 4096).address();
         this.next = base;
