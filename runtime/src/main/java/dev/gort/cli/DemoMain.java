@@ -26,6 +26,11 @@ public final class DemoMain {
                 System.exit(2);
             }
         }
-        System.exit(Demo.run(depth, 256L << 20, System.out));
+        try {
+            System.exit(Demo.run(depth, 256L << 20, System.out));
+        } catch (dev.gort.ConfigException e) {
+            System.err.println("gort: " + e.getMessage());
+            System.exit(2);
+        }
     }
 }

@@ -40,6 +40,15 @@ public final class RunMain {
             return 2;
         }
         String[] args = Arrays.copyOfRange(argv, 1, argv.length);
+        try {
+            return runMain(main, args);
+        } catch (dev.gort.ConfigException e) {
+            System.err.println("gort: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static int runMain(Method main, String[] args) {
         return Gort.run(args, a -> {
             try {
                 main.invoke(null, (Object) a);
