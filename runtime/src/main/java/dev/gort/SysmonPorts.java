@@ -40,6 +40,11 @@ final class SysmonPorts {
                 return s.p(p).syscalltick();
             }
 
+            /**
+             * Local run queue or global queue non-empty. The runnext slot is not visible through
+             * the scheduler's public API (P.runqsize excludes it), so a G waiting only there is
+             * missed; sysmon then retakes after syscallRetake (10 ms) instead of after one round.
+             */
             @Override
             public boolean hasLocalWork(int p) {
                 P pp = s.p(p);

@@ -145,7 +145,8 @@ class SysmonIntegrationTest {
             MemStats m = Gort.readMemStats();
             assertTrue(after <= size / 100, "arena resident " + after + " after " + waitedMs + " ms");
             assertTrue(waitedMs >= 900, "released after " + waitedMs + " ms, before the 1 s idle age");
-            assertTrue(m.heapReleased() - before.heapReleased() >= size, "HeapReleased " + before.heapReleased() + " -> " + m.heapReleased());
+            assertTrue(m.heapReleased() - before.heapReleased() >= size, "HeapReleased " + before.heapReleased() + " -> " + m.heapReleased()
+                    + "; before " + before + "; after " + m + "; " + Gort.sysmonStats() + "; resident " + after + " (touched " + touched + ")");
             assertTrue(Gort.sysmonStats().scavengedBytes() >= size, Gort.sysmonStats().toString());
         }, opts(Map.of("GOMAXPROCS", "1", "GORT_SCAVENGE_IDLE", "1s", "GORT_SCAVENGE_PERIOD", "100ms")));
         assertEquals(0, code);

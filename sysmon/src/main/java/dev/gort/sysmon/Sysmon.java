@@ -151,6 +151,9 @@ public final class Sysmon {
     }
 
     private void loop() {
+        if (SysmonEvents.jfrInitialized()) {
+            SysmonEvents.warmUp(); // pay JFR's one-time registration before the first round
+        }
         while (running) {
             long delay = nextDelayNanos();
             // Wake when the longest-running G's slice ends rather than up to a whole sleep later,
@@ -269,8 +272,8 @@ public final class Sysmon {
                     retook++;
                     retakes = retakes + 1;
                     seenSyscallWhen[p] = 0;
-                    SysmonEvents.Retake e = new SysmonEvents.Retake();
-                    if (e.shouldCommit()) {
+                    SysmonEvents.Retake e = SysmonEvents.jfrInitialized() ? new SysmonEvents.Retake() : null;
+                    if (e != null && e.shouldCommit()) {
                         e.p = p;
                         e.inSyscall = inSyscall;
                         e.hadLocalWork = localWork;
@@ -290,8 +293,8 @@ public final class Sysmon {
         preemptRequests = preemptRequests + 1;
         // Restart the slice: ask again only after another full slice without a reschedule.
         seenSchedWhen[p] = now;
-        SysmonEvents.Preempt e = new SysmonEvents.Preempt();
-        if (e.shouldCommit()) {
+        SysmonEvents.Preempt e = SysmonEvents.jfrInitialized() ? new SysmonEvents.Preempt() : null;
+        if (e != null && e.shouldCommit()) {
             e.p = p;
             e.goid = sched.currentGoid(p);
             e.runningFor = runningFor;
@@ -320,8 +323,8 @@ public final class Sysmon {
             lastForcedGcRequest = now;
             if (gc.requestForcedGc()) {
                 forcedGcs = forcedGcs + 1;
-                SysmonEvents.ForcedGc e = new SysmonEvents.ForcedGc();
-                if (e.shouldCommit()) {
+                SysmonEvents.ForcedGc e = SysmonEvents.jfrInitialized() ? new SysmonEvents.ForcedGc() : null;
+                if (e != null && e.shouldCommit()) {
                     e.sinceLastGc = now - (lastGc == 0 ? startNanos : lastGc);
                     e.commit();
                 }
@@ -366,8 +369,8 @@ public final class Sysmon {
         scavengePasses = scavengePasses + 1;
         scavengedBytes = scavengedBytes + bytes;
         releasedSinceTrace += bytes;
-        SysmonEvents.Scavenge e = new SysmonEvents.Scavenge();
-        if (e.shouldCommit()) {
+        SysmonEvents.Scavenge e = SysmonEvents.jfrInitialized() ? new SysmonEvents.Scavenge() : null;
+        if (e != null && e.shouldCommit()) {
             e.reason = reason;
             e.released = bytes;
             e.heapReleased = scavenger.heapReleased();

@@ -18,6 +18,23 @@ final class SysmonEvents {
     private SysmonEvents() {
     }
 
+    /**
+     * Whether JFR runs in this JVM. The first instance of an event class makes JFR parse its
+     * annotations and register it, which took over a second under load; sysmon must not stall a
+     * round on that when nobody records, so no event object is made until JFR is initialized.
+     */
+    static boolean jfrInitialized() {
+        return jdk.jfr.FlightRecorder.isInitialized();
+    }
+
+    /** Registers the event classes now (sysmon calls it before its first round when JFR runs). */
+    static void warmUp() {
+        new Retake();
+        new Preempt();
+        new Scavenge();
+        new ForcedGc();
+    }
+
     @Name("dev.gort.SysmonRetake")
     @Label("gort sysmon retake")
     @Category({"gort", "Scheduler"})
