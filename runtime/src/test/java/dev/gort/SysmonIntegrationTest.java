@@ -103,7 +103,8 @@ class SysmonIntegrationTest {
         // Go's bound is ~20 ms; the machine is shared (load average often 8+ on 2 cores), where a
         // runnable thread can wait tens of ms for a CPU: assert the median with a x5 margin.
         assertTrue(sorted.get(3) <= 100, "median " + sorted.get(3) + " ms: " + latenciesMs);
-        assertTrue(sorted.get(0) >= 5, "preempted before the 10 ms slice? " + latenciesMs);
+        // No lower bound: a goroutine started through runnext inherits the time slice of the one
+        // before it (Go's inheritTime), so it can be asked to yield before running 10 ms itself.
     }
 
     /**
