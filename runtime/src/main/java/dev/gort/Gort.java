@@ -168,7 +168,7 @@ public final class Gort {
         return rt().config;
     }
 
-    /** Bootstrap phases so far, in order (args, osinit, mallocinit, goargs, procresize, runtime.main, sysmon, runtime.init, main.init, main.main, exit). */
+    /** Bootstrap phases so far, in order (args, osinit, mallocinit, goargs, procresize, gcinit, runtime.main, sysmon, runtime.init, gcenable, main.init, main.main, exit). */
     public static List<String> bootPhases() {
         return List.copyOf(rt().phases);
     }
@@ -245,7 +245,33 @@ public final class Gort {
         rt().exit(code);
     }
 
-    // ---- memory
+    // ---- memory and the collector
+
+    /** Runs a full garbage collection and sweep, blocking the caller until it ends (runtime.GC). */
+    public static void gc() {
+        rt().gc.gc();
+    }
+
+    /**
+     * Sets GOGC (a percentage; {@link Config#GOGC_OFF} turns the collector off) and returns the
+     * previous value (debug.SetGCPercent).
+     */
+    public static int setGCPercent(int percent) {
+        if (percent < Config.GOGC_OFF) {
+            throw new IllegalArgumentException("GC percent " + percent + " is not valid; accepted: a non-negative percentage, or -1 (off)");
+        }
+        return rt().gc.setGcPercent(percent);
+    }
+
+    /** The collector's figures (NumGC, PauseTotalNs, the PauseNs ring, LastGC, NextGC, GCCPUFraction). */
+    public static dev.gort.gc.GcStats.Snapshot gcStats() {
+        return rt().gc.gcStats();
+    }
+
+    /** The running collector, for allocating typed objects ({@code Gort.collector().alloc(type)}) and globals. */
+    public static dev.gort.gc.Collector collector() {
+        return rt().gc;
+    }
 
     /** The heap's statistics (runtime.ReadMemStats). */
     public static MemStats readMemStats() {
@@ -258,6 +284,9 @@ public final class Gort {
      */
     public static long freeOSMemory() {
         GortRuntime r = rt();
+        if (r.gc != null) {
+            r.gc.gc(); // Go's debug.FreeOSMemory: a GC first, so garbage becomes free pages
+        }
         long released = r.heap.freeOSMemory();
         if (r.config.debug().scavtrace()) {
             MemStats m = r.heap.readMemStats();
@@ -277,6 +306,9 @@ public final class Gort {
             return r.memoryLimit.get();
         }
         long prev = r.memoryLimit.getAndSet(bytes);
+        if (r.gc != null) {
+            r.gc.setMemoryLimit(bytes); // the pacer's goal under the limit
+        }
         if (r.sysmon != null) {
             r.sysmon.wake(); // act on the new limit at the next round
         }

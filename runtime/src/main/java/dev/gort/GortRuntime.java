@@ -1,16 +1,17 @@
 package dev.gort;
 
 import dev.gort.arena.Heap;
+import dev.gort.gc.Collector;
+import dev.gort.gc.GcOptions;
+import dev.gort.gc.GlobalRoots;
+import dev.gort.gc.SchedWorld;
+import dev.gort.gc.WorkbufPool;
 import dev.gort.arena.HeapConfig;
-import dev.gort.arena.MCache;
-import dev.gort.arena.StackAllocator;
 import dev.gort.sched.Affinity;
 import dev.gort.sched.FatalError;
 import dev.gort.sched.FatalHandler;
-import dev.gort.sched.McacheSource;
 import dev.gort.sched.SchedConfig;
 import dev.gort.sched.Scheduler;
-import dev.gort.sched.StackSource;
 import dev.gort.sync.Parking;
 import dev.gort.sync.Procs;
 import dev.gort.sys.Advice;
@@ -41,6 +42,10 @@ final class GortRuntime {
     Heap heap;
     Scheduler sched;
     Sysmon sysmon;
+    GcOptions gcOptions;
+    volatile Collector gc;
+    WorkbufPool workbufs;
+    GlobalRoots globals;
     final AtomicLong memoryLimit;
     private final AtomicInteger exitCode = new AtomicInteger(-1);
     /** Ms of earlier runtimes that never ended (reported then), not this one's. */
@@ -78,7 +83,6 @@ final class GortRuntime {
         heap = Heap.create(hc, os);
         phases.add("mallocinit");
         phases.add("goargs");
-        StackAllocator stacks = heap.stacks();
         SchedConfig sc = SchedConfig.defaults()
                 .gomaxprocs(config.gomaxprocs())
                 .affinity(Affinity.parse(config.affinity().toString()))
@@ -86,30 +90,16 @@ final class GortRuntime {
                 .fatalHandler(FatalHandler.THROW)
                 .panicHandler((g, t) -> t instanceof ExitSignal)
                 .syscallRetake(0) // sysmon retakes Ps from syscalls
-                .stackSource(new StackSource() {
-                    @Override
-                    public long alloc(long bytes) {
-                        return stacks.alloc(bytes);
-                    }
-
-                    @Override
-                    public void free(long address, long bytes) {
-                        stacks.free(address, bytes);
-                    }
-                })
-                .mcacheSource(new McacheSource() {
-                    @Override
-                    public Object newCache() {
-                        return heap.newCache();
-                    }
-
-                    @Override
-                    public void releaseCache(Object cache) {
-                        heap.releaseCache((MCache) cache);
-                    }
-                });
+                .heap(heap);      // shadow stacks from the heap's stack allocator, one mcache per P
         sched = Scheduler.create(sc);
         phases.add("procresize");
+        // gcinit: the pacer's settings. (Go runs gcinit before procresize; here the collector's
+        // world is the scheduler, so its settings are fixed after the Ps exist and its threads
+        // start in gcenable, on goroutine 1.)
+        GortDebug d = config.debug();
+        gcOptions = new GcOptions(config.gogc(), config.memoryLimit(), d.gctrace() > 0, d.gccheckmark(), d.gcpoison(),
+                d.gcstress(), d.gcstoptheworld(), d.invalidptr());
+        phases.add("gcinit");
     }
 
     /**
@@ -133,14 +123,21 @@ final class GortRuntime {
 
     private void runtimeMain(List<Runnable> inits, GoMain main, SysmonClock clock) {
         phases.add("runtime.main");
-        sysmon = new Sysmon(config.sysmon(), clock, SysmonPorts.scheduler(sched), null, SysmonPorts.scavenger(heap), null,
-                memoryLimit::get, stderr);
+        sysmon = new Sysmon(config.sysmon(), clock, SysmonPorts.scheduler(sched), SysmonPorts.collector(this),
+                SysmonPorts.scavenger(heap), null, memoryLimit::get, stderr);
         sysmon.start();
         phases.add("sysmon");
         // runtime package inits: the sync package's view of the scheduler.
         Parking.install(SyncPorts.parker());
         Procs.install(SyncPorts.procs(sched));
         phases.add("runtime.init");
+        // gcenable: the collector's coordinator, background mark workers and background sweeper.
+        workbufs = new WorkbufPool();
+        globals = new GlobalRoots();
+        Collector c = new Collector(heap, new SchedWorld(sched, workbufs), workbufs, globals, gcOptions);
+        c.setTraceOutput(stderr);
+        gc = c;
+        phases.add("gcenable");
         for (Runnable init : inits) {
             init.run();
         }
@@ -171,6 +168,13 @@ final class GortRuntime {
         }
         Parking.install(null);
         Procs.install(null);
+        Collector c = gc;
+        if (c != null) {
+            c.close(); // joins the coordinator, workers and sweeper
+            gc = null;
+            globals.close();
+            workbufs.close();
+        }
         List<Thread> alive = gortMsAlive(2_000);
         if (alive.isEmpty()) {
             heap.close();

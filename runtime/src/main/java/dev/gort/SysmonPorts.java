@@ -4,6 +4,8 @@ import dev.gort.arena.Heap;
 import dev.gort.arena.MemStats;
 import dev.gort.sched.P;
 import dev.gort.sched.Scheduler;
+import dev.gort.gc.Collector;
+import dev.gort.sysmon.GcPort;
 import dev.gort.sysmon.ScavengerPort;
 import dev.gort.sysmon.SchedulerPort;
 
@@ -64,6 +66,60 @@ final class SysmonPorts {
             @Override
             public void preempt(int p) {
                 s.preempt(p);
+            }
+        };
+    }
+
+    /**
+     * sysmon's view of the collector (absent until gcenable: then nothing is forced). The
+     * collector keeps LastGC in wall-clock nanoseconds (MemStats' unit); sysmon's clock is
+     * System.nanoTime, so the age is converted through the current wall clock.
+     */
+    static GcPort collector(GortRuntime rt) {
+        return new GcPort() {
+            @Override
+            public long lastGcNanos() {
+                Collector c = rt.gc;
+                if (c == null) {
+                    return 0;
+                }
+                long lastWall = c.gcStats().lastGC();
+                if (lastWall == 0) {
+                    return 0;
+                }
+                long age = System.currentTimeMillis() * 1_000_000L - lastWall;
+                return System.nanoTime() - Math.max(0, age);
+            }
+
+            @Override
+            public long numGc() {
+                Collector c = rt.gc;
+                return c == null ? 0 : c.cycles();
+            }
+
+            @Override
+            public boolean enabled() {
+                Collector c = rt.gc;
+                return c != null && c.options().gcPercent() >= 0;
+            }
+
+            @Override
+            public long heapGoal() {
+                Collector c = rt.gc;
+                return c == null ? 0 : c.pacer().heapGoal();
+            }
+
+            @Override
+            public boolean requestForcedGc() {
+                Collector c = rt.gc;
+                if (c == null) {
+                    return false;
+                }
+                if (rt.config.debug().gctrace() > 0) {
+                    rt.stderr.println("GC forced"); // Go's forcegchelper line
+                }
+                c.requestCycle(true);
+                return true;
             }
         };
     }

@@ -29,9 +29,9 @@ class BootstrapTest {
         int code = Gort.run(new String[]{"a", "b"}, args -> log.add("main " + String.join(",", args) + " " + Gort.bootPhases()), o);
         assertEquals(0, code);
         assertEquals(3, log.size(), log.toString());
-        assertEquals("init1 [args, osinit, mallocinit, goargs, procresize, runtime.main, sysmon, runtime.init]", log.get(0));
+        assertEquals("init1 [args, osinit, mallocinit, goargs, procresize, gcinit, runtime.main, sysmon, runtime.init, gcenable]", log.get(0));
         assertEquals("init2 on goroutine true", log.get(1));
-        assertEquals("main a,b [args, osinit, mallocinit, goargs, procresize, runtime.main, sysmon, runtime.init, main.init, main.main]",
+        assertEquals("main a,b [args, osinit, mallocinit, goargs, procresize, gcinit, runtime.main, sysmon, runtime.init, gcenable, main.init, main.main]",
                 log.get(2));
     }
 

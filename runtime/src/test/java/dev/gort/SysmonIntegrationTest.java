@@ -16,7 +16,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** sysmon in a running gort, with the real scheduler and heap (periods shortened where the test needs it). */
+/**
+ * sysmon in a running gort, with the real scheduler and heap (periods shortened where the test
+ * needs it). Tests that allocate straight from the P's mcache and free by hand (the heap's manual
+ * mode) run with GOGC=off, so the collector never sweeps objects it cannot see.
+ */
 class SysmonIntegrationTest {
     static Gort.Options opts(Map<String, String> env) {
         return new Gort.Options().settings(env, Map.of());
@@ -149,7 +153,7 @@ class SysmonIntegrationTest {
             assertTrue(m.heapReleased() - before.heapReleased() >= size, "HeapReleased " + before.heapReleased() + " -> " + m.heapReleased()
                     + "; before " + before + "; after " + m + "; " + Gort.sysmonStats() + "; resident " + after + " (touched " + touched + ")");
             assertTrue(Gort.sysmonStats().scavengedBytes() >= size, Gort.sysmonStats().toString());
-        }, opts(Map.of("GOMAXPROCS", "1", "GORT_SCAVENGE_IDLE", "1s", "GORT_SCAVENGE_PERIOD", "100ms")));
+        }, opts(Map.of("GOMAXPROCS", "1", "GORT_SCAVENGE_IDLE", "1s", "GORT_SCAVENGE_PERIOD", "100ms", "GOGC", "off")));
         assertEquals(0, code);
     }
 
@@ -178,7 +182,7 @@ class SysmonIntegrationTest {
             assertTrue(m.heapRetained() <= (48L << 20) * 95 / 100, m.toString());
             assertTrue(m.heapReleased() >= 8L << 20, m.toString());
             assertTrue(rt.heap.arenaResidentBytes() <= m.heapRetained() + (1L << 20), "mincore agrees with retained");
-        }, opts(Map.of("GOMAXPROCS", "1", "GORT_SCAVENGE_PERIOD", "off")));
+        }, opts(Map.of("GOMAXPROCS", "1", "GORT_SCAVENGE_PERIOD", "off", "GOGC", "off")));
         assertEquals(0, code);
     }
 }

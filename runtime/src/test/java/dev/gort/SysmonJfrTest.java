@@ -61,7 +61,7 @@ class SysmonJfrTest {
                 while (Gort.sysmonStats().scavengePasses() == 0 && System.nanoTime() < deadline) {
                     Gort.sleep(java.time.Duration.ofMillis(5));
                 }
-            }, new Gort.Options().settings(Map.of("GOMAXPROCS", "1", "GORT_SCAVENGE_PERIOD", "off"), Map.of()));
+            }, new Gort.Options().settings(Map.of("GOMAXPROCS", "1", "GORT_SCAVENGE_PERIOD", "off", "GOGC", "off"), Map.of()));
             assertEquals(0, code);
             r.stop();
             r.dump(file);

@@ -24,7 +24,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>a goroutine pipeline over channels: a generator, a fan-out of square workers, a fan-in
  *     summer; the sum is checked against the closed form;</li>
  * <li>a burst: 256 MiB allocated and touched, freed, and returned to the OS with
- *     {@code Gort.freeOSMemory()}; RSS and mincore residency before and after.</li>
+ *     {@code Gort.freeOSMemory()}; RSS and mincore residency before and after;</li>
+ * <li>the collector: 400,000 objects of garbage through its allocator with a full cycle every
+ *     50,000 (explicit cycles: the parts above use the heap's manual mode, so GOGC is off);
+ *     cycles, pauses and the heap in use after.</li>
  * </ol>
  */
 public final class Demo {
@@ -39,6 +42,13 @@ public final class Demo {
         long[] rss = new long[4];
         rss[0] = ProcessMemory.rssBytes();
         AtomicLong failures = new AtomicLong();
+        // The trees and the burst are allocated from the P's mcache and freed by hand (the heap's
+        // manual mode), so the collector stays off: it would sweep objects it cannot see.
+        java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        env.put("GOGC", "off");
+        java.util.Map<String, String> props = new java.util.HashMap<>();
+        System.getProperties().forEach((k, v) -> props.put(String.valueOf(k), String.valueOf(v)));
+        props.remove("gort.gogc");
         int code = Gort.run(new String[0], args -> {
             out.printf(Locale.ROOT, "gort demo: GOMAXPROCS=%d, %d CPUs%n", Gort.gomaxprocs(), Gort.config().ncpu());
 
@@ -69,12 +79,36 @@ public final class Demo {
                 out.println("CHECK FAILED: RSS did not drop by half the burst after freeOSMemory");
                 failures.incrementAndGet();
             }
+            // The collector: garbage through the typed allocator, a full cycle every 50,000 objects
+            // (explicit cycles: GOGC is off in this demo, see above).
+            dev.gort.gc.Collector collector = Gort.collector();
+            long gcStart = System.nanoTime();
+            int garbage = 400_000;
+            for (int i = 1; i <= garbage; i++) {
+                collector.allocBytes(256);
+                if (i % 50_000 == 0) {
+                    Gort.gc();
+                }
+            }
+            double gcMs = (System.nanoTime() - gcStart) / 1e6;
+            dev.gort.gc.GcStats.Snapshot g = Gort.gcStats();
+            long maxPause = 0;
+            for (long p : g.pauseNs()) {
+                maxPause = Math.max(maxPause, p);
+            }
+            MemStats afterGc = Gort.readMemStats();
+            out.printf(Locale.ROOT, "GC: %,d objects (%.0f MiB) of garbage in %.0f ms; %d cycles, pauses total %.2f ms, max %.3f ms; HeapInuse after %.1f MiB%n",
+                    garbage, garbage * 256 / 1048576.0, gcMs, g.numGC(), g.pauseTotalNs() / 1e6, maxPause / 1e6, afterGc.heapInuse() / 1048576.0);
+            if (g.numGC() < garbage / 50_000 || afterGc.heapInuse() > 32L << 20) {
+                out.println("CHECK FAILED: the collector did not run its cycles or did not free the garbage");
+                failures.incrementAndGet();
+            }
             SysmonStats s = Gort.sysmonStats();
             out.printf(Locale.ROOT, "scheduler: %,d goroutines started, %d threads, sysmon: %,d rounds, %d retakes, %d preemption requests, %d scavenger passes%n",
                     Gort.goroutinesStarted(), Gort.threads(), s.rounds(), s.retakes(), s.preemptRequests(), s.scavengePasses());
             out.printf(Locale.ROOT, "heap: %,d mallocs, %,d frees, HeapSys %.0f MiB, HeapInuse %.1f MiB, HeapReleased %.0f MiB%n",
                     m.mallocs(), m.frees(), m.heapSys() / 1048576.0, m.heapInuse() / 1048576.0, m.heapReleased() / 1048576.0);
-        });
+        }, new Gort.Options().settings(env, props));
         out.printf(Locale.ROOT, "done in %.1f s, exit %d%s%n", (System.nanoTime() - t0) / 1e9, code,
                 failures.get() == 0 ? "" : ", " + failures.get() + " check(s) failed");
         return code != 0 ? code : failures.get() == 0 ? 0 : 1;

@@ -21,6 +21,7 @@ class DemoTest {
         assertTrue(out.contains("pipeline: 200,000 messages"), out);
         assertTrue(out.contains("burst: 64 MiB allocated and touched"), out);
         assertTrue(out.contains("RSS: "), out);
+        assertTrue(out.contains("GC: 400,000 objects"), out);
         assertFalse(out.contains("CHECK FAILED"), out);
         System.out.println(out);
     }

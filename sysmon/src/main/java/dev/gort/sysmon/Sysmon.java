@@ -344,8 +344,13 @@ public final class Sysmon {
             lastSeenNumGc = numGc;
             long goal = gc.heapGoal();
             if (goal > 0) {
-                long target = goal + goal / 100 * config.retainExtraPercent();
-                if (scavenger.heapRetained() > target) {
+                long target; // heap goal + retainExtra %, saturating: with GOGC=off the goal is "infinite"
+                try {
+                    target = Math.addExact(goal, Math.multiplyExact(goal / 100, (long) config.retainExtraPercent()));
+                } catch (ArithmeticException overflow) {
+                    target = Long.MAX_VALUE;
+                }
+                if (target != Long.MAX_VALUE && scavenger.heapRetained() > target) {
                     released("retain", scavenger.releaseDownTo(target));
                 }
             }
@@ -390,7 +395,10 @@ public final class Sysmon {
 
     private void fail(String duty, Throwable e) {
         failures = failures + 1;
-        trace.println("gort: sysmon: " + duty + " failed: " + e);
+        // Report the first failure and then every 1000th: a duty failing each round must not flood stderr.
+        if (failures == 1 || failures % 1000 == 0) {
+            trace.println("gort: sysmon: " + duty + " failed: " + e + (failures > 1 ? " (" + failures + " failures so far)" : ""));
+        }
         if (e instanceof Error err && !(e instanceof AssertionError)) {
             throw err;
         }

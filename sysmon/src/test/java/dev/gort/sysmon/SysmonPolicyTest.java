@@ -234,6 +234,19 @@ class SysmonPolicyTest {
     }
 
     @Test
+    void noRetainTargetWhenTheGoalIsInfinite() {
+        ModelScavenger sc = new ModelScavenger();
+        ModelGc gc = new ModelGc();
+        SysmonConfig c = SysmonConfig.defaults().withScavenge(SysmonConfig.OFF, 300 * MILLIS, 10).withForceGcPeriod(SysmonConfig.OFF);
+        Sysmon s = sysmon(c, new ModelScheduler(1), gc, sc, null);
+        gc.goal = Long.MAX_VALUE - 5; // GOGC=off
+        gc.finish(now);
+        s.round(now += MILLIS);
+        assertEquals(-1, sc.downToAsked, "no overflowing target, nothing released");
+        assertEquals(0, s.stats().failures());
+    }
+
+    @Test
     void memoryLimitKeepsRetainedUnder95Percent() {
         ModelScavenger sc = new ModelScavenger();
         sc.retained = 200L << 20;
