@@ -439,6 +439,7 @@ public final class Heap implements AutoCloseable {
         synchronized (caches) {
             for (MCache c : caches) {
                 java.util.Arrays.fill(c.alloc, emptySpan);
+                c.lastAddr = 0;
             }
         }
         space.arenaCommitted = 0;

@@ -53,6 +53,21 @@ public final class MCache {
     /** Set by the collector while marking: new objects are born marked (Go's allocate-black). */
     volatile boolean allocBlack;
     boolean released;
+    /**
+     * The object the last fast-path allocation returned, 0 when none (Go has no counterpart: this
+     * is manual mode's alloc/free pair). While it is non-zero, nothing has moved its span's
+     * cursor since: freeIndex is lastIdx + 1 and bit 0 of allocCache's pre-alloc value was this
+     * slot, so the owner's free of this address can put the slot straight back under the cursor
+     * without the spans lookup, the divMul slot arithmetic, allocBits or localFreed (a local free
+     * of it clears this first). Only remoteFreed must still be checked: another thread may have
+     * freed the object. Cleared by every path that moves a cursor or uncaches a span (slow
+     * alloc, refill, releaseAll, Heap.close) and never set in clobberFree mode.
+     */
+    long lastAddr;
+    /** The span, slot and size class of {@link #lastAddr}. */
+    private long lastSpan;
+    private int lastIdx;
+    private int lastCls;
 
     MCache(Heap heap, long id) {
         this.heap = heap;
@@ -97,6 +112,12 @@ public final class MCache {
                 if (allocBlack) {
                     markNew(s, idx);
                 }
+                if (!clobber) {
+                    lastAddr = p;
+                    lastSpan = s;
+                    lastIdx = idx;
+                    lastCls = cls;
+                }
                 return p;
             }
         }
@@ -108,6 +129,7 @@ public final class MCache {
     }
 
     private long allocSlow(long size, boolean noscan) {
+        lastAddr = 0;
         heap.checkOpen();
         if (released) {
             throw new IllegalStateException(this + " was released with Heap.releaseCache; get a new one with newCache()");
@@ -189,6 +211,7 @@ public final class MCache {
 
     /** The cached span of {@code spc} is exhausted: fold its pending frees, or swap it for another. */
     private void refill(int spc) {
+        lastAddr = 0;
         long s = alloc[spc];
         MCentral central = heap.central(spc);
         if (s != empty) {
@@ -217,6 +240,30 @@ public final class MCache {
      * address that is not the start of a live object; nothing changes then.
      */
     public void free(long address) {
+        if (address == lastAddr && address != 0) {
+            long s = lastSpan;
+            int idx = lastIdx;
+            long bit = 1L << idx;
+            long wordOff = (long) (idx >>> 6) << 3;
+            if ((Mem.getLong(s + Span.REMOTE_FREED + wordOff) & bit) == 0) {
+                // The LIFO case of freeLocal, its checks already known to hold (see lastAddr).
+                lastAddr = 0;
+                Mem.putLong(s + Span.ALLOC_CACHE, (Mem.getLong(s + Span.ALLOC_CACHE) << 1) | 1);
+                Mem.putLong(s + Span.FREE_INDEX, Mem.getLong(s + Span.FREE_INDEX) - (1L << 32) - 1);
+                Mem.putInt(s + Span.NEEDZERO, 1);
+                stats[NFREE + lastCls]++;
+                return;
+            }
+        }
+        freeGeneral(address);
+    }
+
+    private void freeGeneral(long address) {
+        // Another address cannot be lastAddr's slot (the start check below), so only a free of
+        // lastAddr itself (remoteFreed set: a double free) must forget it.
+        if (address == lastAddr) {
+            lastAddr = 0;
+        }
         long off0 = address - arenaBase;
         if (off0 < 0 || off0 >= space.arenaCommitted) {
             throw outsideArena(address);
@@ -329,6 +376,7 @@ public final class MCache {
 
     /** Returns every cached span to its mcentral (Go's releaseAll); the cache stays usable. */
     public void releaseAll() {
+        lastAddr = 0;
         for (int spc = 0; spc < alloc.length; spc++) {
             long s = alloc[spc];
             if (s != empty) {
