@@ -53,7 +53,13 @@
  *     size class, with nothing changed. Pending frees are folded (a sweep that uses the freed bits
  *     instead of mark bits) when the owner runs out of slots, when the mcentral hands the span
  *     out, and by {@code freeOSMemory}. freeIndex never moves backwards between sweeps, exactly as
- *     in Go, which is what keeps the fast path free of atomics.</li>
+ *     in Go, which is what keeps the fast path free of atomics. One exception to that rule, the
+ *     LIFO case: a slot just below its span's cursor goes straight back under the cursor. The
+ *     commonest LIFO free, the owner freeing what its last fast-path allocation returned
+ *     ({@code MCache.lastAddr}), skips the spans lookup and slot arithmetic altogether: nothing
+ *     has moved the cursor since that allocation, so only remoteFreed (another thread may have
+ *     freed the object) needs checking. Every path that moves a cursor or uncaches a span forgets
+ *     lastAddr; clobberFree mode never sets it.</li>
  * </ul>
  *
  * <h2>Debug mode</h2>
