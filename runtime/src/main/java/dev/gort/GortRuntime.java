@@ -124,7 +124,7 @@ final class GortRuntime {
     private void runtimeMain(List<Runnable> inits, GoMain main, SysmonClock clock) {
         phases.add("runtime.main");
         sysmon = new Sysmon(config.sysmon(), clock, SysmonPorts.scheduler(sched), SysmonPorts.collector(this),
-                SysmonPorts.scavenger(heap), null, memoryLimit::get, stderr);
+                SysmonPorts.scavenger(heap), SysmonPorts.netpoll(sched), memoryLimit::get, stderr);
         sysmon.start();
         phases.add("sysmon");
         // runtime package inits: the sync package's view of the scheduler.

@@ -124,6 +124,32 @@ final class SysmonPorts {
         };
     }
 
+    /**
+     * sysmon's view of the network poller, through {@code Scheduler.injectNetpoll()} (a
+     * non-blocking poll that injects the ready goroutines; free when no poller exists, nobody
+     * waits on the network, or an M is already blocked in epoll_wait). The poller is created
+     * lazily by the first network call and has no public handle per scheduler, so this adapter
+     * times sysmon's own polls: sysmon polls at most every netpoll period (10 ms), where Go also
+     * skips the poll when another M polled recently.
+     */
+    static dev.gort.sysmon.NetpollPort netpoll(Scheduler s) {
+        return new dev.gort.sysmon.NetpollPort() {
+            private volatile long last = System.nanoTime();
+
+            @Override
+            public long lastPollNanos() {
+                return last;
+            }
+
+            @Override
+            public int pollAndInject() {
+                int n = s.injectNetpoll();
+                last = System.nanoTime();
+                return n;
+            }
+        };
+    }
+
     /** sysmon's view of the arena's scavenger. */
     static ScavengerPort scavenger(Heap heap) {
         return new ScavengerPort() {
