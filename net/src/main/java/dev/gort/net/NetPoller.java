@@ -48,7 +48,10 @@ public final class NetPoller implements NetpollHook {
     private static final int READ_EVENTS = C.EPOLLIN() | C.EPOLLRDHUP() | C.EPOLLHUP() | C.EPOLLERR();
     private static final int WRITE_EVENTS = C.EPOLLOUT() | C.EPOLLHUP() | C.EPOLLERR();
     private static final VarHandle TABLE_ELEMENT = MethodHandles.arrayElementVarHandle(PollDesc[].class);
-    private static final Cleaner CLEANER = Cleaner.create(r -> Thread.ofPlatform().daemon().name("gort-net-cleaner").unstarted(r));
+    /** Created with the first poller, so a runtime that never touches the network starts no thread for it. */
+    private static final class Cleaning {
+        static final Cleaner CLEANER = Cleaner.create(r -> Thread.ofPlatform().daemon().name("gort-net-cleaner").unstarted(r));
+    }
 
     private static final Map<Scheduler, NetPoller> BY_SCHEDULER = new WeakHashMap<>();
     private static volatile NetPoller threads;
@@ -100,7 +103,7 @@ public final class NetPoller implements NetpollHook {
             LibCNet.close(ep);
             throw new NetException("netpollinit: epoll_ctl(ADD eventfd) failed: " + Errno.name(-r), -r, null);
         }
-        CLEANER.register(this, () -> {
+        Cleaning.CLEANER.register(this, () -> {
             LibCNet.close(ev);
             LibCNet.close(ep);
         });
@@ -131,6 +134,13 @@ public final class NetPoller implements NetpollHook {
                 s.setNetpollHook(p);
             }
             return p;
+        }
+    }
+
+    /** The poller installed for {@code s}, or null if none of its goroutines touched the network yet. */
+    public static NetPoller installed(Scheduler s) {
+        synchronized (BY_SCHEDULER) {
+            return BY_SCHEDULER.get(s);
         }
     }
 
