@@ -19,6 +19,26 @@
  *       {@link dev.gort.gc.GcPauseEvent}).</li>
  * </ul>
  *
+ * <h2>The cycle ({@link dev.gort.gc.Collector})</h2>
+ * <ol>
+ *   <li>A cycle is requested by the heap trigger (the arena calls up through its HeapTrigger when
+ *       heapLive reaches the pacer's trigger), by {@code gc()} or by {@code gcstress}. A coordinator
+ *       thread runs it; an allocation past the goal waits until the requested cycle has started.</li>
+ *   <li>Sweep termination, world stopped: finish sweeping, start the pacer's cycle, barrier and
+ *       allocate-black on, scan every mutator's stack roots (goroutine frames or thread root slots).</li>
+ *   <li>Concurrent mark: globals, then background workers (platform threads sized by the pacer:
+ *       dedicated, plus a fractional one that keeps to its share); allocating mutators assist in
+ *       proportion to what they allocate and, finding no work, wait for background credit.</li>
+ *   <li>Mark completion: stop the world and flush every mutator's grey buffer; if that found work,
+ *       restart the world and keep marking.</li>
+ *   <li>Mark termination (still stopped): checkmark if asked, barrier off, flush mcaches,
+ *       sweepgen += 2, heapLive = bytes marked, new goal and trigger, gctrace, JFR, MemStats.</li>
+ *   <li>Sweep: lazily at mcentral refills plus a background sweeper thread.</li>
+ * </ol>
+ * Mutators are abstracted by {@link dev.gort.gc.World}: {@link dev.gort.gc.ThreadWorld} (registered
+ * threads that stop at their allocations) and {@link dev.gort.gc.SchedWorld} (goroutines; per-P state
+ * on the P, frames as roots, waits as syscalls).
+ *
  * <h2>Colours</h2>
  * White = mark bit clear. Grey = mark bit set and the pointer is in some workbuf (or about to be).
  * Black = mark bit set and scanned. Greying is a CAS on the span's gcmarkBits, so an object is
@@ -41,6 +61,11 @@
  *       The ABA test in WorkbufTest fails within milliseconds without the tag.</li>
  *   <li>Dijkstra-only barrier with stack rescan (Go 1.5-1.7): pauses grow with the number of
  *       goroutines.</li>
+ *   <li>Scanning stacks concurrently one goroutine at a time (Go's suspendG): less pause for many
+ *       goroutines, but it needs a per-G "scan me at your next safepoint" handshake with the
+ *       scheduler; gort scans all frames in the first pause for now (frames are small and native).</li>
+ *   <li>Mark workers as goroutines chosen by schedule() (Go's findRunnableGCWorker, the scheduler's
+ *       GcHook): the intended design; the workers are platform threads until that is wired.</li>
  * </ul>
  */
 package dev.gort.gc;
