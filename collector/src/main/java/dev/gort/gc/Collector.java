@@ -425,19 +425,31 @@ public final class Collector implements AutoCloseable {
         }
     }
 
-    /** Asks for a cycle (the heap trigger); returns at once. */
-    public void requestCycle(boolean forced) {
+    /**
+     * Asks for a cycle (the heap trigger, or sysmon's 2-minute forced GC); returns at once: true if
+     * a cycle was requested, false if one is already requested or running.
+     */
+    public boolean requestCycle(boolean forced) {
         ctl.lock();
         try {
-            if (!cycleRequested && !cycleRunning) {
+            if (!cycleRequested && !cycleRunning && !closed) {
                 startPending = true;
                 cycleRequested = true;
                 forcedRequested |= forced;
                 ctlChanged.signalAll();
+                return true;
             }
+            return false;
         } finally {
             ctl.unlock();
         }
+    }
+
+    private volatile long lastCycleEndNanos;
+
+    /** System.nanoTime() at which the last cycle ended, 0 before the first (sysmon's forced-GC clock). */
+    public long lastCycleEndNanos() {
+        return lastCycleEndNanos;
     }
 
     /** Completed cycles (NumGC). */
@@ -622,6 +634,7 @@ public final class Collector implements AutoCloseable {
                 ctl.lock();
                 try {
                     cyclesDone++;
+                    lastCycleEndNanos = System.nanoTime();
                     cycleRunning = false;
                     ctlChanged.signalAll();
                 } finally {

@@ -106,6 +106,7 @@ class CollectorTest {
         assertTrue(s.numGC() >= 1);
         assertTrue(s.numForcedGC() >= 1);
         assertTrue(s.pauseTotalNs() > 0);
+        assertTrue(gc.lastCycleEndNanos() > 0 && gc.lastCycleEndNanos() <= System.nanoTime());
         // Drop the root: the next cycle frees everything.
         m.roots().set(0, 0);
         gc.gc();
