@@ -31,10 +31,23 @@ import java.util.function.Supplier;
  * (goroutines move between Ms, and Ms can be many more than Ps).
  */
 public final class Pool<T> {
-    /** One P's part of the pool. Padded by neighbouring allocation only; Go pads to 128 bytes. */
-    static final class Local<T> {
+    /** Padding before a Local's fields (superclass fields are laid out first). */
+    abstract static class LocalPadBefore {
+        long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15, p16;
+    }
+
+    /** The fields one P writes on every get/put. */
+    abstract static class LocalFields<T> extends LocalPadBefore {
         T privateValue;
         final PoolChain<T> shared = new PoolChain<>();
+    }
+
+    /**
+     * One P's part of the pool, padded by 128 bytes on each side (Go pads poolLocal to 128 bytes)
+     * so two Ps' private slots never share a cache line: Locals are allocated one after another.
+     */
+    static final class Local<T> extends LocalFields<T> {
+        long q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15, q16;
     }
 
     private static final Object REGISTRY_LOCK = new Object();
