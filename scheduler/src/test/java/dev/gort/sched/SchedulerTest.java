@@ -64,27 +64,28 @@ class SchedulerTest {
 
     @Test
     void stealingHappensWithTwoPs() {
-        int n = 20_000;
+        // 200 children fit in the spawning P's local run queue (256) plus runnext, so none spill to
+        // the global queue. The parent then holds its P without reaching a safepoint: the only way a
+        // child can run meanwhile is that the other P's M steals it. Deterministic under any load;
+        // the deadline only bounds a broken scheduler.
+        int n = 200;
         AtomicLong ran = new AtomicLong();
+        long[] ranWhileParentHeldItsP = new long[1];
         Scheduler s = SchedTesting.run(2, () -> {
-            Chan<Boolean> done = new Chan<>();
             for (int i = 0; i < n; i++) {
-                Go.go(() -> {
-                    long x = 0;
-                    for (int k = 0; k < 2000; k++) {
-                        x += k * 31L;
-                    }
-                    if (x == 42) {
-                        System.out.println();
-                    }
-                    if (ran.incrementAndGet() == n) {
-                        done.send(true);
-                    }
-                });
+                Go.go(ran::incrementAndGet);
             }
-            done.recv();
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (ran.get() == 0 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            ranWhileParentHeldItsP[0] = ran.get();
+            while (ran.get() < n) {
+                Go.gosched();
+            }
         });
         assertEquals(n, ran.get());
+        assertTrue(ranWhileParentHeldItsP[0] > 0, "no child ran while the parent held its P: the other P never stole");
         assertTrue(s.steals() > 0, "no G was stolen between the 2 Ps");
     }
 
