@@ -1,5 +1,6 @@
 package dev.gort.sched;
 
+import dev.gort.sys.CarrierLocal;
 import dev.gort.sys.CpuAffinity;
 import dev.gort.sys.NativeMemory;
 import java.util.ArrayList;
@@ -292,167 +293,19 @@ public final class Scheduler implements AutoCloseable {
     // M lifecycle and the scheduling loop (g0)
 
     /**
-     * The carrier thread (the M) running the caller. Never inlined: C2 treats an inlined
+     * The carrier thread (the M) running the caller. C2 treats an inlined
      * {@code Thread.currentThread()} as constant within a compiled frame (only JDK methods marked
      * {@code @ChangesCurrentThread} are exempt), so across a {@code Continuation.yield} it could
      * still name the M a goroutine left (a stale M: wrong P, wrong run queue; seen as "goroutine N
-     * yielded without an action" and as Go.go on an M without a P at GOMAXPROCS=2). As an
-     * out-of-line call the thread is read afresh in its own frame every time. What keeps C2 from
-     * inlining it is size: the never-taken branch puts the bytecode far above FreqInlineSize (325
-     * bytes). (An earlier version called through a MethodHandle in a non-final field: correct, but
-     * about 10% of a channel round trip in JFR samples; a plain static call is a few ns.)
+     * yielded without an action" and as Go.go on an M without a P at GOMAXPROCS=2).
+     * {@link CarrierLocal#currentThread()} is an out-of-line call (padded past C2's inline limit),
+     * so the thread is read afresh in its own frame every time; a plain static call costs a few ns
+     * (a MethodHandle call in a non-final field was about 10% of a channel round trip in JFR).
      */
     static Thread carrier() {
-        Thread t = Thread.currentThread();
-        if (NEVER) {
-            long x = t.threadId();
-            x = x * 31 + 0;
-            x = x * 31 + 1;
-            x = x * 31 + 2;
-            x = x * 31 + 3;
-            x = x * 31 + 4;
-            x = x * 31 + 5;
-            x = x * 31 + 6;
-            x = x * 31 + 7;
-            x = x * 31 + 8;
-            x = x * 31 + 9;
-            x = x * 31 + 10;
-            x = x * 31 + 11;
-            x = x * 31 + 12;
-            x = x * 31 + 13;
-            x = x * 31 + 14;
-            x = x * 31 + 15;
-            x = x * 31 + 16;
-            x = x * 31 + 17;
-            x = x * 31 + 18;
-            x = x * 31 + 19;
-            x = x * 31 + 20;
-            x = x * 31 + 21;
-            x = x * 31 + 22;
-            x = x * 31 + 23;
-            x = x * 31 + 24;
-            x = x * 31 + 25;
-            x = x * 31 + 26;
-            x = x * 31 + 27;
-            x = x * 31 + 28;
-            x = x * 31 + 29;
-            x = x * 31 + 30;
-            x = x * 31 + 31;
-            x = x * 31 + 32;
-            x = x * 31 + 33;
-            x = x * 31 + 34;
-            x = x * 31 + 35;
-            x = x * 31 + 36;
-            x = x * 31 + 37;
-            x = x * 31 + 38;
-            x = x * 31 + 39;
-            x = x * 31 + 40;
-            x = x * 31 + 41;
-            x = x * 31 + 42;
-            x = x * 31 + 43;
-            x = x * 31 + 44;
-            x = x * 31 + 45;
-            x = x * 31 + 46;
-            x = x * 31 + 47;
-            x = x * 31 + 48;
-            x = x * 31 + 49;
-            x = x * 31 + 50;
-            x = x * 31 + 51;
-            x = x * 31 + 52;
-            x = x * 31 + 53;
-            x = x * 31 + 54;
-            x = x * 31 + 55;
-            x = x * 31 + 56;
-            x = x * 31 + 57;
-            x = x * 31 + 58;
-            x = x * 31 + 59;
-            x = x * 31 + 60;
-            x = x * 31 + 61;
-            x = x * 31 + 62;
-            x = x * 31 + 63;
-            x = x * 31 + 64;
-            x = x * 31 + 65;
-            x = x * 31 + 66;
-            x = x * 31 + 67;
-            x = x * 31 + 68;
-            x = x * 31 + 69;
-            x = x * 31 + 70;
-            x = x * 31 + 71;
-            x = x * 31 + 72;
-            x = x * 31 + 73;
-            x = x * 31 + 74;
-            x = x * 31 + 75;
-            x = x * 31 + 76;
-            x = x * 31 + 77;
-            x = x * 31 + 78;
-            x = x * 31 + 79;
-            x = x * 31 + 80;
-            x = x * 31 + 81;
-            x = x * 31 + 82;
-            x = x * 31 + 83;
-            x = x * 31 + 84;
-            x = x * 31 + 85;
-            x = x * 31 + 86;
-            x = x * 31 + 87;
-            x = x * 31 + 88;
-            x = x * 31 + 89;
-            x = x * 31 + 90;
-            x = x * 31 + 91;
-            x = x * 31 + 92;
-            x = x * 31 + 93;
-            x = x * 31 + 94;
-            x = x * 31 + 95;
-            x = x * 31 + 96;
-            x = x * 31 + 97;
-            x = x * 31 + 98;
-            x = x * 31 + 99;
-            x = x * 31 + 100;
-            x = x * 31 + 101;
-            x = x * 31 + 102;
-            x = x * 31 + 103;
-            x = x * 31 + 104;
-            x = x * 31 + 105;
-            x = x * 31 + 106;
-            x = x * 31 + 107;
-            x = x * 31 + 108;
-            x = x * 31 + 109;
-            x = x * 31 + 110;
-            x = x * 31 + 111;
-            x = x * 31 + 112;
-            x = x * 31 + 113;
-            x = x * 31 + 114;
-            x = x * 31 + 115;
-            x = x * 31 + 116;
-            x = x * 31 + 117;
-            x = x * 31 + 118;
-            x = x * 31 + 119;
-            x = x * 31 + 120;
-            x = x * 31 + 121;
-            x = x * 31 + 122;
-            x = x * 31 + 123;
-            x = x * 31 + 124;
-            x = x * 31 + 125;
-            x = x * 31 + 126;
-            x = x * 31 + 127;
-            x = x * 31 + 128;
-            x = x * 31 + 129;
-            x = x * 31 + 130;
-            x = x * 31 + 131;
-            x = x * 31 + 132;
-            x = x * 31 + 133;
-            x = x * 31 + 134;
-            x = x * 31 + 135;
-            x = x * 31 + 136;
-            x = x * 31 + 137;
-            x = x * 31 + 138;
-            x = x * 31 + 139;
-            throw new IllegalStateException(Long.toString(x));
-        }
-        return t;
+        return CarrierLocal.currentThread();
     }
 
-    /** Always false; guards carrier()'s padding. */
-    private static volatile boolean NEVER;
 
     static M currentM() {
         Thread t = carrier();
