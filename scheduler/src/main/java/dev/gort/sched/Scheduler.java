@@ -1245,25 +1245,43 @@ public final class Scheduler implements AutoCloseable {
 
     void gopark(M mp, G gp, ParkCommit commit, Object arg, WaitReason reason) {
         gp.setWaitReason(reason);
+        switchOut(mp, gp, M.YIELD_PARK, commit, arg);
+    }
+
+    /**
+     * Leaves the running G for g0 with {@code action} (park, gosched, exitsyscall). A G locked to
+     * its M, or one whose continuation cannot yield (pinned by a native frame or monitor: the yield
+     * returns false), keeps its M and runs the action's locked-M path instead, so a pinned G never
+     * hangs its P. Allocation-free: the action is an int, not a lambda, since this is every switch.
+     */
+    private void switchOut(M mp, G gp, int action, ParkCommit commit, Object arg) {
         if (gp.lockedm != null) {
-            parkLocked(mp, gp, commit, arg);
+            onLockedM(mp, gp, action, commit, arg);
             return;
         }
         mp.parkCommit = commit;
         mp.parkArg = arg;
-        mp.yieldAction = M.YIELD_PARK;
+        mp.yieldAction = action;
         if (!jdk.internal.vm.Continuation.yield(G.SCOPE)) {
-            // Pinned (a native frame or monitor on the stack): this G keeps its M.
+            // Pinned: this G keeps its M (temporarily locked to it).
             mp.yieldAction = M.YIELD_NONE;
             mp.parkCommit = null;
             mp.parkArg = null;
             gp.lockedm = mp;
             mp.lockedg = gp;
             try {
-                parkLocked(mp, gp, commit, arg);
+                onLockedM(mp, gp, action, commit, arg);
             } finally {
                 unlockTemp(gp);
             }
+        }
+    }
+
+    private void onLockedM(M mp, G gp, int action, ParkCommit commit, Object arg) {
+        switch (action) {
+            case M.YIELD_PARK -> parkLocked(mp, gp, commit, arg);
+            case M.YIELD_EXITSYSCALL -> exitsyscallLocked(mp, gp);
+            default -> goschedLocked(mp, gp);
         }
     }
 
@@ -1297,21 +1315,7 @@ public final class Scheduler implements AutoCloseable {
 
     void gosched(M mp, G gp, int action) {
         gp.setPreempt(false);
-        if (gp.lockedm != null) {
-            goschedLocked(mp, gp);
-            return;
-        }
-        mp.yieldAction = action;
-        if (!jdk.internal.vm.Continuation.yield(G.SCOPE)) {
-            mp.yieldAction = M.YIELD_NONE;
-            gp.lockedm = mp;
-            mp.lockedg = gp;
-            try {
-                goschedLocked(mp, gp);
-            } finally {
-                unlockTemp(gp);
-            }
-        }
+        switchOut(mp, gp, action, null, null);
     }
 
     private void goschedLocked(M mp, G gp) {
@@ -1377,21 +1381,7 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         // Slow path: queue the G and let this M go idle.
-        if (gp.lockedm != null) {
-            exitsyscallLocked(mp, gp);
-            return;
-        }
-        mp.yieldAction = M.YIELD_EXITSYSCALL;
-        if (!jdk.internal.vm.Continuation.yield(G.SCOPE)) {
-            mp.yieldAction = M.YIELD_NONE;
-            gp.lockedm = mp;
-            mp.lockedg = gp;
-            try {
-                exitsyscallLocked(mp, gp);
-            } finally {
-                unlockTemp(gp);
-            }
-        }
+        switchOut(mp, gp, M.YIELD_EXITSYSCALL, null, null);
     }
 
     private void exitsyscallLocked(M mp, G gp) {
