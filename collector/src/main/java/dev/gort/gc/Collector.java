@@ -105,6 +105,9 @@ public final class Collector implements AutoCloseable {
 
     private final HeapTrigger trigger = (h, live) -> requestCycle(false);
 
+    /** Run by every cycle at sweep termination, world stopped (Go's clearpools); see {@link #onSweepTermination}. */
+    private final List<Runnable> sweepTerminationHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     public Collector(Heap heap, World world, WorkbufPool pool, GlobalRoots globals, GcOptions options) {
         this.heap = heap;
         this.gcs = heap.gc();
@@ -147,6 +150,31 @@ public final class Collector implements AutoCloseable {
 
     public World world() {
         return world;
+    }
+
+    /**
+     * Registers {@code hook} to run at the start of every later cycle, on the collector's thread,
+     * with the world stopped and the previous cycle's sweep finished, before marking starts: Go's
+     * {@code clearpools} in gcStart (the runtime registers {@code sync.Pool}'s cleanup here). A
+     * hook must be short and must not allocate on the gort heap or wait for goroutines (they are
+     * stopped). A hook that throws a RuntimeException is reported on the trace output with its exception and the
+     * cycle goes on; hooks run in registration order.
+     */
+    public void onSweepTermination(Runnable hook) {
+        if (hook == null) {
+            throw new IllegalArgumentException("sweep-termination hook is null; accepted: a Runnable");
+        }
+        sweepTerminationHooks.add(hook);
+    }
+
+    private void runSweepTerminationHooks() {
+        for (Runnable h : sweepTerminationHooks) {
+            try {
+                h.run();
+            } catch (RuntimeException e) {
+                traceOut.println("gort: sweep-termination hook " + h + " failed (cycle continues): " + e);
+            }
+        }
     }
 
     public ThreadWorld threadWorld() {
@@ -677,6 +705,7 @@ public final class Collector implements AutoCloseable {
         stopWorld("GC sweep termination");
         long tSweepTerm = System.nanoTime();
         sweepAll();                                     // finishsweep_m
+        runSweepTerminationHooks();                     // clearpools
         long heap0 = gcs.heapLive();
         pacer.setHeapLive(heap0);
         pacer.setGlobalsScan(globals.scanBytes());

@@ -367,4 +367,30 @@ class CollectorTest {
         t.join();
         assertThrows(IllegalArgumentException.class, () -> gc.allocBytes(0));
     }
+
+    /** Go's clearpools slot: every cycle runs the hooks once, in order, before marking; a throwing hook is reported and skipped. */
+    @Test
+    void sweepTerminationHooksRunOncePerCycleBeforeMarking() {
+        start(GcOptions.DEFAULT);
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        gc.setTraceOutput(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+        gc.onSweepTermination(() -> calls.add("first marking=" + gc.marking() + " cycles=" + gc.cycles()));
+        gc.onSweepTermination(() -> {
+            throw new IllegalStateException("hook trouble");
+        });
+        gc.onSweepTermination(() -> calls.add("third"));
+        assertEquals("sweep-termination hook is null; accepted: a Runnable",
+                assertThrows(IllegalArgumentException.class, () -> gc.onSweepTermination(null)).getMessage());
+        long[] ps = list(0, 100);
+        gc.gc();
+        gc.gc();
+        assertEquals(List.of("first marking=false cycles=0", "third", "first marking=false cycles=1", "third"), calls);
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(2, out.split("hook trouble", -1).length - 1, out);
+        assertTrue(out.contains("failed (cycle continues): java.lang.IllegalStateException: hook trouble"), out);
+        for (int i = 0; i < ps.length; i++) {
+            assertAlive(ps[i], i);          // the cycles after the failing hook still marked correctly
+        }
+    }
 }
