@@ -13,6 +13,7 @@ import dev.gort.sched.FatalHandler;
 import dev.gort.sched.SchedConfig;
 import dev.gort.sched.Scheduler;
 import dev.gort.sync.Parking;
+import dev.gort.sync.Pool;
 import dev.gort.sync.Procs;
 import dev.gort.sys.Advice;
 import dev.gort.sys.OsMemory;
@@ -136,6 +137,7 @@ final class GortRuntime {
         globals = new GlobalRoots();
         Collector c = new Collector(heap, new SchedWorld(sched, workbufs), workbufs, globals, gcOptions);
         c.setTraceOutput(stderr);
+        c.onSweepTermination(Pool::cleanupAll); // Go's clearpools: pools move to their victim caches each cycle
         gc = c;
         phases.add("gcenable");
         for (Runnable init : inits) {

@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * <h2>Paths</h2>
  * {@link #put}: private slot if empty, else push on the own shared chain.
  * {@link #get}: private slot; own shared head; steal from every other P's shared tail (starting
- * after the own P); the victim's own private slot, then every victim shared tail; finally
+ * after the own P); the victim's own private slot, then every victim shared tail starting with
+ * the own P's; finally
  * {@code New}. Callers on no P (plain threads, or before the runtime starts) use one extra local
  * guarded by a lock and the same steal order.
  *
@@ -25,6 +26,15 @@ import java.util.function.Supplier;
  * poolCleanup, installed into the collector by the runtime): old victims are dropped, current
  * locals become victims. An unused object therefore survives one GC and is dropped at the second;
  * a pool nobody used for two cycles leaves the registry and its objects become garbage.
+ * Under {@code Gort.run} the runtime registers {@code cleanupAll} with the collector's
+ * {@code onSweepTermination} hook, so every gort GC cycle (Gort.gc(), the pacer, sysmon's forced
+ * GC) ages the pools; outside a runtime nothing calls it and pooled objects stay until taken.
+ *
+ * <h2>What the collector sees</h2>
+ * Pool entries are Java objects held by Java references, not pointers into the gort heap: they
+ * are not roots of gort's collector and the JVM's collector frees them once the pool drops them.
+ * Do not pool raw gort-heap addresses expecting them to keep objects alive: an address stored
+ * only in a Pool is garbage to gort's collector.
  *
  * <p>Alternatives rejected: Go &lt;= 1.12's mutex-guarded shared slice cleared on every GC
  * (latency spikes after each GC refill everything, issue 22950); a ThreadLocal per carrier thread
@@ -138,7 +148,7 @@ public final class Pool<T> {
             if (x != null) {
                 return x;
             }
-            x = steal(locals, -1);
+            x = steal(locals, 0);
             if (x != null) {
                 return x;
             }
@@ -153,14 +163,14 @@ public final class Pool<T> {
                     return x;
                 }
             }
-            return steal(victims, -1);
+            return steal(victims, 0);
         } finally {
             externalLock.unlock();
         }
     }
 
     private T getSlow(int pid) {
-        T x = steal(locals, pid);
+        T x = steal(locals, pid + 1);
         if (x != null) {
             return x;
         }
@@ -177,7 +187,7 @@ public final class Pool<T> {
                 return x;
             }
         }
-        x = steal(vs, pid);
+        x = steal(vs, pid);   // the own victim chain first, then the other Ps'
         if (x != null) {
             return x;
         }
@@ -194,18 +204,19 @@ public final class Pool<T> {
         return l.shared.popTail();
     }
 
-    /** popTail over every local of {@code ls} except {@code pid}'s, starting at pid + 1. */
-    private static <T> T steal(Local<T>[] ls, int pid) {
+    /**
+     * popTail over every local of {@code ls}, starting at index {@code first} (mod length) and
+     * wrapping around: from other Ps' chains {@code first} is pid + 1 (the own chain comes last and
+     * is already empty); over the victims it is pid, so the own victim chain is tried first (Go's
+     * getSlow).
+     */
+    private static <T> T steal(Local<T>[] ls, int first) {
         if (ls == null) {
             return null;
         }
         int n = ls.length;
         for (int i = 0; i < n; i++) {
-            int j = pid < 0 ? i : (pid + 1 + i) % n;
-            if (j == pid) {
-                continue;
-            }
-            Local<T> l = ls[j];
+            Local<T> l = ls[(first + i) % n];
             if (l != null) {
                 T x = l.shared.popTail();
                 if (x != null) {

@@ -23,7 +23,9 @@
  * <h2>Pool</h2>
  * Per-P private slot plus a per-P lock-free single-producer/multi-consumer chain of rings
  * ({@link dev.gort.sync.PoolChain}), stealing from other Ps' tails, and a victim cache moved on each
- * GC (Go 1.13+). The P id comes from {@link dev.gort.sync.Procs}; with cooperative preemption no
+ * GC (Go 1.13+) by {@code Pool.cleanupAll}, which the runtime registers as the collector's
+ * sweep-termination hook (Go's clearpools: world stopped, start of every cycle). Pool entries are
+ * Java objects, not gort-heap pointers, so they are not roots of gort's collector. The P id comes from {@link dev.gort.sync.Procs}; with cooperative preemption no
  * pinning is needed between reading it and using the P's local.
  *
  * <p>Alternatives rejected: wrapping java.util.concurrent locks (they block the M); a single

@@ -105,6 +105,25 @@ class PoolTest {
         assertNull(p.get(), "unused across two GCs: dropped");
     }
 
+    /** Go's getSlow walks the victim chains starting with the own P's (a P that put many objects gets them all back after one GC). */
+    @Test
+    void ownVictimSharedChainIsServed() {
+        Pool<Obj> p = new Pool<>();
+        PID.set(2);
+        for (int i = 1; i <= 5; i++) {
+            p.put(new Obj(i));
+        }
+        Pool.cleanupAll();
+        java.util.Set<Integer> ids = new java.util.TreeSet<>();
+        for (int i = 0; i < 5; i++) {
+            Obj o = p.get();
+            assertNotNull(o, "object " + i + " of 5 from P2's own victim");
+            ids.add(o.id);
+        }
+        assertEquals(java.util.Set.of(1, 2, 3, 4, 5), ids);
+        assertNull(p.get());
+    }
+
     @Test
     void victimRefillsThenAgesOut() {
         Pool<Obj> p = new Pool<>();
