@@ -20,6 +20,7 @@ import dev.gort.sys.OsMemory;
 import dev.gort.sys.PosixOsMemory;
 import dev.gort.sysmon.Sysmon;
 import dev.gort.sysmon.SysmonClock;
+import dev.gort.sysmon.SysmonConfig;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -87,7 +88,7 @@ final class GortRuntime {
         SchedConfig sc = SchedConfig.defaults()
                 .gomaxprocs(config.gomaxprocs())
                 .affinity(Affinity.parse(config.affinity().toString()))
-                .schedtrace(config.debug().schedtrace(), config.debug().scheddetail())
+                .schedtrace(0, false) // sysmon prints the SCHED lines (Go's sysmon does), see sysmonConfig()
                 .fatalHandler(FatalHandler.THROW)
                 .panicHandler((g, t) -> t instanceof ExitSignal)
                 .syscallRetake(0) // sysmon retakes Ps from syscalls
@@ -124,7 +125,7 @@ final class GortRuntime {
 
     private void runtimeMain(List<Runnable> inits, GoMain main, SysmonClock clock) {
         phases.add("runtime.main");
-        sysmon = new Sysmon(config.sysmon(), clock, SysmonPorts.scheduler(sched), SysmonPorts.collector(this),
+        sysmon = new Sysmon(sysmonConfig(), clock, SysmonPorts.scheduler(sched), SysmonPorts.collector(this),
                 SysmonPorts.scavenger(heap), SysmonPorts.netpoll(sched), memoryLimit::get, stderr);
         sysmon.start();
         phases.add("sysmon");
@@ -154,6 +155,13 @@ final class GortRuntime {
         } catch (Exception e) {
             throw new MainException(e); // a checked exception from main panics like any other
         }
+    }
+
+    /** sysmon's periods from the settings, with GORT_DEBUG's schedtrace/scheddetail (sysmon prints them, as Go's). */
+    SysmonConfig sysmonConfig() {
+        GortDebug d = config.debug();
+        return d.schedtrace() > 0 ? config.sysmon().withSchedtrace(d.schedtrace() * 1_000_000L, d.scheddetail())
+                : config.sysmon();
     }
 
     /** os.Exit: records the code, stops the scheduler, and unwinds the calling goroutine. */

@@ -42,15 +42,16 @@ final class SysmonPorts {
                 return s.p(p).syscalltick();
             }
 
-            /**
-             * Local run queue or global queue non-empty. The runnext slot is not visible through
-             * the scheduler's public API (P.runqsize excludes it), so a G waiting only there is
-             * missed; sysmon then retakes after syscallRetake (10 ms) instead of after one round.
-             */
+            /** Local ring or runnext (Go's runqempty) or the global queue non-empty. */
             @Override
             public boolean hasLocalWork(int p) {
                 P pp = s.p(p);
-                return pp.runqsize() > 0 || s.globalRunqueueSize() > 0;
+                return !pp.runqempty() || s.globalRunqueueSize() > 0;
+            }
+
+            @Override
+            public String schedtrace(boolean detailed) {
+                return s.schedtrace(detailed);
             }
 
             @Override
@@ -71,24 +72,16 @@ final class SysmonPorts {
     }
 
     /**
-     * sysmon's view of the collector (absent until gcenable: then nothing is forced). The
-     * collector keeps LastGC in wall-clock nanoseconds (MemStats' unit); sysmon's clock is
-     * System.nanoTime, so the age is converted through the current wall clock.
+     * sysmon's view of the collector (absent until gcenable: then nothing is forced). The last
+     * cycle's end is the collector's monotonic {@code lastCycleEndNanos} (System.nanoTime, sysmon's
+     * production clock), so a wall-clock step does not force or delay a GC.
      */
     static GcPort collector(GortRuntime rt) {
         return new GcPort() {
             @Override
             public long lastGcNanos() {
                 Collector c = rt.gc;
-                if (c == null) {
-                    return 0;
-                }
-                long lastWall = c.gcStats().lastGC();
-                if (lastWall == 0) {
-                    return 0;
-                }
-                long age = System.currentTimeMillis() * 1_000_000L - lastWall;
-                return System.nanoTime() - Math.max(0, age);
+                return c == null ? 0 : c.lastCycleEndNanos();
             }
 
             @Override
@@ -115,10 +108,12 @@ final class SysmonPorts {
                 if (c == null) {
                     return false;
                 }
+                if (!c.requestCycle(true)) {
+                    return false; // a cycle is already requested or running: nothing forced
+                }
                 if (rt.config.debug().gctrace() > 0) {
                     rt.stderr.println("GC forced"); // Go's forcegchelper line
                 }
-                c.requestCycle(true);
                 return true;
             }
         };

@@ -185,4 +185,43 @@ class SysmonIntegrationTest {
         }, opts(Map.of("GOMAXPROCS", "1", "GORT_SCAVENGE_PERIOD", "off", "GOGC", "off")));
         assertEquals(0, code);
     }
+
+    /** GORT_DEBUG=schedtrace: sysmon prints the SCHED lines (as Go's sysmon does) to the runtime's stderr; the scheduler's own tracer thread is not started. */
+    @Test
+    void schedtraceIsPrintedBySysmon() {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream ps = new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8);
+        AtomicBoolean tracerThread = new AtomicBoolean();
+        assertEquals(0, Gort.run(new String[0], args -> {
+            Gort.sleep(Duration.ofMillis(400));
+            tracerThread.set(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("gort-schedtrace")));
+        }, opts(Map.of("GOMAXPROCS", "2", "GORT_DEBUG", "schedtrace=50,scheddetail=1")).stderr(ps)));
+        String out = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        long sched = out.lines().filter(l -> l.startsWith("SCHED ") && l.contains("gomaxprocs=2")).count();
+        assertTrue(sched >= 3 && sched <= 12, "about 400/50 SCHED lines expected, got " + sched + ":\n" + out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("  P1: status=")), "scheddetail's P lines:\n" + out);
+        assertFalse(tracerThread.get(), "the scheduler's own schedtrace thread must not run under Gort.run");
+    }
+
+    /**
+     * Go's retake treats a P's runnext as work (runqempty): a goroutine just started by Gort.go
+     * sits in runnext, not in the ring, and sysmon's port must see it.
+     */
+    @Test
+    void runnextCountsAsLocalWorkForRetake() {
+        assertEquals(0, Gort.run(new String[0], args -> {
+            GortRuntime rt = Gort.currentRuntime();
+            dev.gort.sysmon.SchedulerPort port = SysmonPorts.scheduler(rt.sched);
+            int pid = Go.pid();
+            assertFalse(port.hasLocalWork(pid), "nothing queued yet");
+            AtomicBoolean ran = new AtomicBoolean();
+            Gort.go(() -> ran.set(true));    // newproc: into this P's runnext, no yield
+            assertEquals(0, rt.sched.p(pid).runqsize(), "the new G is in runnext, not in the ring");
+            assertTrue(port.hasLocalWork(pid), "a G waiting in runnext is work");
+            while (!ran.get()) {
+                Gort.gosched();
+            }
+            assertFalse(port.hasLocalWork(pid));
+        }, opts(Map.of("GOMAXPROCS", "1", "GOGC", "off"))));
+    }
 }

@@ -98,6 +98,11 @@ public final class P {
         return RunQueue.size(base);
     }
 
+    /** True if neither the local ring nor runnext holds a G (Go's runqempty; sysmon's retake reads it). */
+    public boolean runqempty() {
+        return RunQueue.isEmpty(base);
+    }
+
     int gfreeCount() {
         return (int) NativeMemory.getLong(base + PDescriptor.GFREE_COUNT);
     }

@@ -38,7 +38,11 @@ public interface SchedulerPort {
     /** Incremented on each syscall exit on P {@code p} (Go: p.syscalltick). */
     long syscallTick(int p);
 
-    /** Whether P {@code p}'s local run queue holds Gs. */
+    /**
+     * Whether P {@code p} has Gs waiting: its local run queue or its runnext slot (Go's
+     * {@code !runqempty(pp)}; a G readied just before the syscall sits in runnext) or the global
+     * queue.
+     */
     boolean hasLocalWork(int p);
 
     /** Whether any M spins looking for work or any P is idle (Go: nmspinning + npidle > 0). */
@@ -53,6 +57,14 @@ public interface SchedulerPort {
 
     /** Requests cooperative preemption of the G running on P {@code p} (Go: preemptone); it yields at its next safepoint. */
     void preempt(int p);
+
+    /**
+     * The scheduler's SCHED line (with {@code detailed}, also the P, M and G lines) as Go's
+     * schedtrace prints it, or null when the scheduler cannot report (sysmon then prints nothing).
+     */
+    default String schedtrace(boolean detailed) {
+        return null;
+    }
 
     /** Goroutine id running on P {@code p}, or 0 if none (for events and traces). */
     default long currentGoid(int p) {

@@ -18,7 +18,9 @@ import java.util.function.LongSupplier;
  * <li>drives the scavenger: every {@code scavengePeriod} it releases free page runs idle for
  *     {@code scavengeIdle}; after each new GC cycle it releases down to the retain target
  *     (heap goal + retainExtra %); whenever a memory limit is set it keeps the retained heap at
- *     or below 95 % of it.</li>
+ *     or below 95 % of it;</li>
+ * <li>with schedtrace on, prints the scheduler's SCHED line every {@code schedtrace} (Go prints
+ *     it from sysmon too).</li>
  * </ol>
  * Between rounds it sleeps {@code minSleep} (20 us), doubling each round once
  * {@code idleRoundsBeforeBackoff} (50) rounds in a row retook nothing, up to {@code maxSleep}
@@ -49,6 +51,8 @@ public final class Sysmon {
     private long lastScavengeAgePass;
     private long lastSeenNumGc;
     private long releasedSinceTrace;
+    private long lastSchedtrace;
+    private boolean schedtracePrinted;
 
     /** Earliest end of a running G's slice seen in the last round (sysmon thread only). */
     private long preemptDeadline = Long.MAX_VALUE;
@@ -220,6 +224,13 @@ public final class Sysmon {
                 fail("scavenge", e);
             }
         }
+        if (config.schedtraceNanos() != SysmonConfig.OFF) {
+            try {
+                schedtrace(now);
+            } catch (RuntimeException | Error e) {
+                fail("schedtrace", e);
+            }
+        }
         idleRounds = retook != 0 ? 0 : idleRounds + 1;
         rounds = rounds + 1;
         return retook;
@@ -384,6 +395,20 @@ public final class Sysmon {
         }
         if (config.scavtrace() && !reason.equals("retain")) {
             printScavTrace(false); // age and limit passes are not tied to a GC cycle: report them as they happen
+        }
+    }
+
+    /** Go's sysmon: {@code if debug.schedtrace > 0 && lasttrace+schedtrace*1e6 <= now { schedtrace(...) }}; the first round prints at once. */
+    private void schedtrace(long now) {
+        if (schedtracePrinted && now - lastSchedtrace < config.schedtraceNanos()) {
+            return;
+        }
+        schedtracePrinted = true;
+        lastSchedtrace = now;
+        String lines = sched.schedtrace(config.scheddetail());
+        if (lines != null) {
+            trace.print(lines);
+            trace.flush();
         }
     }
 

@@ -17,11 +17,14 @@ package dev.gort.sysmon;
  * @param retainExtraPercent       retained heap allowed above the heap goal before the scavenger
  *                                 releases down to it (Go: retainExtraPercent = 10)
  * @param scavtrace                print Go's {@code scav} line after each scavenger pass that ran
+ * @param schedtraceNanos          print the scheduler's SCHED line this often (Go: GODEBUG=schedtrace=ms,
+ *                                 printed by sysmon), or {@link #OFF}
+ * @param scheddetail              with schedtrace, also the per-P, per-M and per-G lines (Go: scheddetail=1)
  */
 public record SysmonConfig(long minSleepNanos, long maxSleepNanos, int idleRoundsBeforeBackoff,
                            long forcePreemptNanos, long syscallRetakeNanos, long forceGcPeriodNanos,
                            long netpollMaxAgeNanos, long scavengePeriodNanos, long scavengeIdleNanos,
-                           int retainExtraPercent, boolean scavtrace) {
+                           int retainExtraPercent, boolean scavtrace, long schedtraceNanos, boolean scheddetail) {
 
     /** Marks a disabled duty (forced GC, scavenging). */
     public static final long OFF = Long.MAX_VALUE;
@@ -49,6 +52,17 @@ public record SysmonConfig(long minSleepNanos, long maxSleepNanos, int idleRound
         if (retainExtraPercent < 0) {
             throw new IllegalArgumentException("retainExtraPercent " + retainExtraPercent + " < 0; accepted: >= 0");
         }
+        requirePositive("schedtraceNanos", schedtraceNanos);
+    }
+
+    /** Without schedtrace (the configuration before sysmon printed it). */
+    public SysmonConfig(long minSleepNanos, long maxSleepNanos, int idleRoundsBeforeBackoff,
+                        long forcePreemptNanos, long syscallRetakeNanos, long forceGcPeriodNanos,
+                        long netpollMaxAgeNanos, long scavengePeriodNanos, long scavengeIdleNanos,
+                        int retainExtraPercent, boolean scavtrace) {
+        this(minSleepNanos, maxSleepNanos, idleRoundsBeforeBackoff, forcePreemptNanos, syscallRetakeNanos,
+                forceGcPeriodNanos, netpollMaxAgeNanos, scavengePeriodNanos, scavengeIdleNanos, retainExtraPercent,
+                scavtrace, OFF, false);
     }
 
     /** Go's values. */
@@ -59,37 +73,44 @@ public record SysmonConfig(long minSleepNanos, long maxSleepNanos, int idleRound
 
     public SysmonConfig withSleep(long minNanos, long maxNanos) {
         return new SysmonConfig(minNanos, maxNanos, idleRoundsBeforeBackoff, forcePreemptNanos, syscallRetakeNanos,
-                forceGcPeriodNanos, netpollMaxAgeNanos, scavengePeriodNanos, scavengeIdleNanos, retainExtraPercent, scavtrace);
+                forceGcPeriodNanos, netpollMaxAgeNanos, scavengePeriodNanos, scavengeIdleNanos, retainExtraPercent, scavtrace, schedtraceNanos, scheddetail);
     }
 
     public SysmonConfig withForcePreempt(long nanos) {
         return new SysmonConfig(minSleepNanos, maxSleepNanos, idleRoundsBeforeBackoff, nanos, syscallRetakeNanos,
-                forceGcPeriodNanos, netpollMaxAgeNanos, scavengePeriodNanos, scavengeIdleNanos, retainExtraPercent, scavtrace);
+                forceGcPeriodNanos, netpollMaxAgeNanos, scavengePeriodNanos, scavengeIdleNanos, retainExtraPercent, scavtrace, schedtraceNanos, scheddetail);
     }
 
     public SysmonConfig withSyscallRetake(long nanos) {
         return new SysmonConfig(minSleepNanos, maxSleepNanos, idleRoundsBeforeBackoff, forcePreemptNanos, nanos,
-                forceGcPeriodNanos, netpollMaxAgeNanos, scavengePeriodNanos, scavengeIdleNanos, retainExtraPercent, scavtrace);
+                forceGcPeriodNanos, netpollMaxAgeNanos, scavengePeriodNanos, scavengeIdleNanos, retainExtraPercent, scavtrace, schedtraceNanos, scheddetail);
     }
 
     public SysmonConfig withForceGcPeriod(long nanos) {
         return new SysmonConfig(minSleepNanos, maxSleepNanos, idleRoundsBeforeBackoff, forcePreemptNanos, syscallRetakeNanos,
-                nanos, netpollMaxAgeNanos, scavengePeriodNanos, scavengeIdleNanos, retainExtraPercent, scavtrace);
+                nanos, netpollMaxAgeNanos, scavengePeriodNanos, scavengeIdleNanos, retainExtraPercent, scavtrace, schedtraceNanos, scheddetail);
     }
 
     public SysmonConfig withNetpollMaxAge(long nanos) {
         return new SysmonConfig(minSleepNanos, maxSleepNanos, idleRoundsBeforeBackoff, forcePreemptNanos, syscallRetakeNanos,
-                forceGcPeriodNanos, nanos, scavengePeriodNanos, scavengeIdleNanos, retainExtraPercent, scavtrace);
+                forceGcPeriodNanos, nanos, scavengePeriodNanos, scavengeIdleNanos, retainExtraPercent, scavtrace, schedtraceNanos, scheddetail);
     }
 
     public SysmonConfig withScavenge(long periodNanos, long idleNanos, int retainExtra) {
         return new SysmonConfig(minSleepNanos, maxSleepNanos, idleRoundsBeforeBackoff, forcePreemptNanos, syscallRetakeNanos,
-                forceGcPeriodNanos, netpollMaxAgeNanos, periodNanos, idleNanos, retainExtra, scavtrace);
+                forceGcPeriodNanos, netpollMaxAgeNanos, periodNanos, idleNanos, retainExtra, scavtrace, schedtraceNanos, scheddetail);
     }
 
     public SysmonConfig withScavtrace(boolean on) {
         return new SysmonConfig(minSleepNanos, maxSleepNanos, idleRoundsBeforeBackoff, forcePreemptNanos, syscallRetakeNanos,
-                forceGcPeriodNanos, netpollMaxAgeNanos, scavengePeriodNanos, scavengeIdleNanos, retainExtraPercent, on);
+                forceGcPeriodNanos, netpollMaxAgeNanos, scavengePeriodNanos, scavengeIdleNanos, retainExtraPercent, on, schedtraceNanos, scheddetail);
+    }
+
+    /** The SCHED line every {@code periodNanos} ({@link #OFF}: never), with the detail lines if {@code detail}. */
+    public SysmonConfig withSchedtrace(long periodNanos, boolean detail) {
+        return new SysmonConfig(minSleepNanos, maxSleepNanos, idleRoundsBeforeBackoff, forcePreemptNanos, syscallRetakeNanos,
+                forceGcPeriodNanos, netpollMaxAgeNanos, scavengePeriodNanos, scavengeIdleNanos, retainExtraPercent, scavtrace,
+                periodNanos, detail);
     }
 
     private static void requirePositive(String name, long v) {

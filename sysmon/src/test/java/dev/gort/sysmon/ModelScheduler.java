@@ -72,6 +72,14 @@ class ModelScheduler implements SchedulerPort {
         return true;
     }
 
+    int schedtraces;
+
+    @Override
+    public String schedtrace(boolean detailed) {
+        schedtraces++;
+        return "SCHED " + schedtraces + (detailed ? " detailed" : "") + "\n";
+    }
+
     @Override
     public synchronized void preempt(int p) {
         preempted.add(p);

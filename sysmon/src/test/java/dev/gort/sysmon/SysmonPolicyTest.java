@@ -392,4 +392,35 @@ class SysmonPolicyTest {
             return released;
         }
     }
+
+    /** Go's sysmon prints schedtrace: at the first round, then once the period has passed since the last line. */
+    @Test
+    void schedtraceLinesEveryPeriodFromTheRounds() {
+        ModelScheduler m = new ModelScheduler(1);
+        Sysmon s = sysmon(SysmonConfig.defaults().withSchedtrace(100 * MILLIS, false), m, null, null, null);
+        s.round(now);
+        assertEquals("SCHED 1\n", traceBytes.toString(StandardCharsets.UTF_8), "first round prints at once");
+        s.round(now += 60 * MILLIS);
+        s.round(now += 39 * MILLIS);
+        assertEquals(1, m.schedtraces, "99 ms: not yet");
+        s.round(now += 1 * MILLIS);
+        assertEquals(2, m.schedtraces, "100 ms after the first line");
+        s.round(now += 250 * MILLIS);
+        s.round(now += 10 * MILLIS);
+        assertEquals(3, m.schedtraces, "one line after a long sleep, not a burst to catch up");
+        assertEquals("SCHED 1\nSCHED 2\nSCHED 3\n", traceBytes.toString(StandardCharsets.UTF_8));
+
+        ModelScheduler d = new ModelScheduler(1);
+        traceBytes.reset();
+        sysmon(SysmonConfig.defaults().withSchedtrace(100 * MILLIS, true), d, null, null, null).round(now);
+        assertEquals("SCHED 1 detailed\n", traceBytes.toString(StandardCharsets.UTF_8), "scheddetail reaches the scheduler");
+
+        ModelScheduler off = new ModelScheduler(1);
+        Sysmon quiet = sysmon(SysmonConfig.defaults(), off, null, null, null);
+        for (int i = 0; i < 10; i++) {
+            quiet.round(now += 1_000 * MILLIS);
+        }
+        assertEquals(0, off.schedtraces, "schedtrace off by default");
+        assertThrows(IllegalArgumentException.class, () -> SysmonConfig.defaults().withSchedtrace(0, false));
+    }
 }
