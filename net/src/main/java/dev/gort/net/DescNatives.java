@@ -11,11 +11,13 @@ import java.lang.foreign.MemorySegment;
  * park, a ThreadLocal lookup in compiled code can return the previous M's buffer).
  *
  * <pre>
- *  0        16        32        48         64       80                       80+128+8
- *  +--------+---------+---------+----------+--------+------------------------+----------+
- *  |readCap |writeCap |setupCap | epoll_ev | opt 16 | readAddr (storage+len) | setupAddr|
- *  +--------+---------+---------+----------+--------+------------------------+----------+
+ *  0        16        32        48                 112      128                      128+128+8
+ *  +--------+---------+---------+------------------+--------+------------------------+----------+
+ *  |readCap |writeCap |setupCap | event 64         | opt 16 | readAddr (storage+len) | setupAddr|
+ *  +--------+---------+---------+------------------+--------+------------------------+----------+
  * </pre>
+ * The event slot holds the registration's change: one epoll_event (12 or 16 bytes) or two
+ * struct kevent (2 x 32 bytes, EVFILT_READ and EVFILT_WRITE).
  * The reading side (read, accept) uses readCap/readAddr, the writing side (write, connect,
  * SO_ERROR) writeCap/opt/setupAddr, everything else (socket set-up, epoll_ctl, close,
  * setsockopt) setupCap/event. One reader and one writer may run at once, so those two never share.
@@ -23,6 +25,8 @@ import java.lang.foreign.MemorySegment;
 final class DescNatives {
     private static final long SLOT = 16;
     private static final long ADDR_BYTES = SockAddr.STORAGE_BYTES + 8L;
+    /** Room for the largest registration change list: two struct kevent. */
+    static final long EVENT_BYTES = 64;
 
     final MemorySegment readCap;
     final MemorySegment writeCap;
@@ -36,13 +40,13 @@ final class DescNatives {
         if (LibCNet.captureBytes() > SLOT) {
             throw new IllegalStateException("errno capture state is " + LibCNet.captureBytes() + " bytes; DescNatives reserves " + SLOT);
         }
-        MemorySegment block = Arena.ofAuto().allocate(5 * SLOT + 2 * ADDR_BYTES, 16);
+        MemorySegment block = Arena.ofAuto().allocate(4 * SLOT + EVENT_BYTES + 2 * ADDR_BYTES, 16);
         readCap = block.asSlice(0, LibCNet.captureBytes());
         writeCap = block.asSlice(SLOT, LibCNet.captureBytes());
         setupCap = block.asSlice(2 * SLOT, LibCNet.captureBytes());
         event = block.address() + 3 * SLOT;
-        opt = block.address() + 4 * SLOT;
-        readAddr = block.address() + 5 * SLOT;
+        opt = block.address() + 3 * SLOT + EVENT_BYTES;
+        readAddr = opt + SLOT;
         setupAddr = readAddr + ADDR_BYTES;
     }
 

@@ -4,12 +4,7 @@ import dev.gort.sched.G;
 import dev.gort.sched.Go;
 import dev.gort.sched.NetpollHook;
 import dev.gort.sched.Scheduler;
-import dev.gort.sys.EpollEvent;
 import dev.gort.sys.Errno;
-import dev.gort.sys.LibCNet;
-import dev.gort.sys.NativeException;
-import dev.gort.sys.NativeMemory;
-import dev.gort.sys.NetConstants;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
@@ -23,30 +18,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The network poller (Go's netpoll_epoll.go): one epoll instance and one eventfd per scheduler,
- * installed as that scheduler's {@link NetpollHook} the first time a goroutine of it touches the
- * network. Descriptors are registered once, edge-triggered, for reading and writing
- * ({@code EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET}); each event's data word is
- * {@code seq << 32 | fd}, and an event whose seq no longer matches the fd's current registration
- * is dropped (the fd was closed and its number reused meanwhile).
+ * The network poller (Go's netpoll.go): one kernel event queue per scheduler, epoll with an eventfd
+ * on Linux ({@link EpollBackend}) or kqueue with an EVFILT_USER event on macOS
+ * ({@link KqueueBackend}, never run), chosen at run time by {@link PollerBackend#open()}; installed
+ * as that scheduler's {@link NetpollHook} the first time a goroutine of it touches the network.
+ * Descriptors are registered once, edge-triggered, for reading and writing; each event carries the
+ * token {@code seq << 32 | fd}, and an event whose seq no longer matches the fd's current
+ * registration is dropped (the fd was closed and its number reused meanwhile).
  *
  * <p>Who polls: findrunnable without blocking, an idle M blocking until its next timer, sysmon
  * when nobody polled for 10 ms (all through the hook), and, only if a platform thread (not a
  * goroutine) waits on I/O, this poller's helper thread. {@link #wakeup()} writes the eventfd to
- * cut a blocking epoll_wait short; the write is skipped while one is already pending (Go's
- * netpollWakeSig).
+ * cut a blocking wait short (eventfd write / NOTE_TRIGGER); it is skipped while one is already
+ * pending (Go's netpollWakeSig).
  *
  * <p>The poller for platform threads outside any scheduler is {@link #forThreads()}.
  */
 public final class NetPoller implements NetpollHook {
-    private static final NetConstants C = NetConstants.current();
-    private static final int EAGAIN = Errno.value("EAGAIN");
     private static final int EINTR = Errno.value("EINTR");
     private static final int MAX_EVENTS = 128;
-    /** Data word of the eventfd's registration: no fd has this value. */
-    private static final long WAKE_TOKEN = -1L;
-    private static final int READ_EVENTS = C.EPOLLIN() | C.EPOLLRDHUP() | C.EPOLLHUP() | C.EPOLLERR();
-    private static final int WRITE_EVENTS = C.EPOLLOUT() | C.EPOLLHUP() | C.EPOLLERR();
     private static final VarHandle TABLE_ELEMENT = MethodHandles.arrayElementVarHandle(PollDesc[].class);
     /** Created with the first poller, so a runtime that never touches the network starts no thread for it. */
     private static final class Cleaning {
@@ -56,57 +46,29 @@ public final class NetPoller implements NetpollHook {
     private static final Map<Scheduler, NetPoller> BY_SCHEDULER = new WeakHashMap<>();
     private static volatile NetPoller threads;
 
-    private final int epfd;
-    private final int eventfd;
-    private final long wakeBuf;
-    /** errno capture for wakeup(), which may run on a goroutine; one writer at a time (wakeSig). */
-    private final MemorySegment wakeCap = LibCNet.newCapture();
+    private final PollerBackend backend;
     private final WeakReference<Scheduler> owner;
     private final AtomicBoolean wakeSig = new AtomicBoolean();
     private final AtomicInteger goroutineWaiters = new AtomicInteger();
     private final AtomicInteger seqs = new AtomicInteger();
-    /** epoll_wait's event array, per polling thread (the scheduler's Ms on g0, the helper, sysmon). */
-    private final dev.gort.sys.CarrierLocal<MemorySegment> events =
-            new dev.gort.sys.CarrierLocal<>(() -> Arena.ofAuto().allocate((long) EpollEvent.SIZE * MAX_EVENTS, 8));
+    /** The wait's event array, per polling thread (the scheduler's Ms on g0, the helper, sysmon). */
+    private final dev.gort.sys.CarrierLocal<MemorySegment> events;
     private final Object tableLock = new Object();
     /** fd -> its current registration; grown under tableLock, read lock-free by pollers. */
     private volatile PollDesc[] table = new PollDesc[1024];
     private volatile Thread helper;
     private final AtomicInteger polls = new AtomicInteger();
-    /** Pollers blocked in epoll_wait right now (the scheduler's idle M, the helper thread). */
+    /** Pollers blocked in the kernel wait right now (the scheduler's idle M, the helper thread). */
     private final AtomicInteger blockedPollers = new AtomicInteger();
     private volatile long lastPollEnd;
 
     private NetPoller(Scheduler owner) {
-        if (!LibCNet.hasEpoll()) {
-            throw new UnsupportedOperationException("gort's netpoller runs on epoll (Linux); the kqueue poller for "
-                    + dev.gort.sys.Platform.current() + " has bindings (LibCNet.kqueue/kevent, KEvent) but is not written yet");
-        }
         this.owner = owner == null ? null : new WeakReference<>(owner);
-        int ep = LibCNet.epoll_create1(C.EPOLL_CLOEXEC());
-        int ev;
-        try {
-            ev = LibCNet.eventfd(0, C.EFD_CLOEXEC() | C.EFD_NONBLOCK());
-        } catch (NativeException e) {
-            LibCNet.close(ep);
-            throw new NetException("netpollinit: eventfd failed: " + e.getMessage(), e.errno(), e);
-        }
-        this.epfd = ep;
-        this.eventfd = ev;
-        // [0,16) the eventfd's epoll_event, [16,24) eventfd read buffer, [24,32) eventfd write buffer
-        MemorySegment scratch = Arena.global().allocate(32, 8);
-        this.wakeBuf = scratch.address();
-        EpollEvent.set(wakeBuf, C.EPOLLIN() | (int) C.EPOLLET(), WAKE_TOKEN);
-        int r = LibCNet.epoll_ctl(ep, C.EPOLL_CTL_ADD(), ev, wakeBuf);
-        if (r < 0) {
-            LibCNet.close(ev);
-            LibCNet.close(ep);
-            throw new NetException("netpollinit: epoll_ctl(ADD eventfd) failed: " + Errno.name(-r), -r, null);
-        }
-        Cleaning.CLEANER.register(this, () -> {
-            LibCNet.close(ev);
-            LibCNet.close(ep);
-        });
+        PollerBackend b = PollerBackend.open();
+        this.backend = b;
+        long bytes = b.bufferBytes(MAX_EVENTS);
+        this.events = new dev.gort.sys.CarrierLocal<>(() -> Arena.ofAuto().allocate(bytes, 8));
+        Cleaning.CLEANER.register(this, b::close); // b holds no reference back to this poller
     }
 
     /**
@@ -174,18 +136,17 @@ public final class NetPoller implements NetpollHook {
             TABLE_ELEMENT.setRelease(t, fd, pd);
         }
         // The descriptor's own event struct and capture: register runs on goroutines (see DescNatives).
-        EpollEvent.set(natives.event, C.EPOLLIN() | C.EPOLLOUT() | C.EPOLLRDHUP() | (int) C.EPOLLET(), (long) pd.seq << 32 | fd);
-        int r = LibCNet.epoll_ctl(natives.setupCap, epfd, C.EPOLL_CTL_ADD(), fd, natives.event);
+        int r = backend.register(fd, (long) pd.seq << 32 | fd, natives);
         if (r < 0) {
             clear(pd);
-            throw NetException.of("epoll_ctl(ADD)", name, -r);
+            throw NetException.of(backend.name().equals("epoll") ? "epoll_ctl(ADD)" : "kevent(EV_ADD)", name, -r);
         }
         return pd;
     }
 
     /** Removes {@code pd}'s registration (before its fd is closed). */
     void deregister(PollDesc pd) {
-        LibCNet.epoll_ctl(pd.natives.setupCap, epfd, C.EPOLL_CTL_DEL(), pd.fd, 0); // ENOENT/EBADF are harmless here
+        backend.deregister(pd.fd, pd.natives);
         clear(pd);
     }
 
@@ -229,30 +190,20 @@ public final class NetPoller implements NetpollHook {
 
     /**
      * Go's netpoll(delay): {@code timeoutNanos} 0 = just look, &lt; 0 = block until an event or
-     * {@link #wakeup()}, &gt; 0 = block at most that long (rounded up to a millisecond, epoll's unit).
+     * {@link #wakeup()}, &gt; 0 = block at most that long (epoll rounds up to a millisecond).
      * Goroutines go into {@code ready}; platform threads are unparked. Returns how many waiters it woke.
      */
     @Override
     public int poll(long timeoutNanos, ReadyList ready) {
         polls.incrementAndGet();
-        int timeoutMs;
-        if (timeoutNanos == 0) {
-            timeoutMs = 0;
-        } else if (timeoutNanos < 0) {
-            timeoutMs = -1;
-        } else if (timeoutNanos < 1_000_000L) {
-            timeoutMs = 1;
-        } else {
-            timeoutMs = (int) Math.min(Integer.MAX_VALUE, (timeoutNanos + 999_999L) / 1_000_000L);
-        }
         long buf = events.get().address();
         int n;
-        if (timeoutMs == 0) {
-            n = LibCNet.epoll_wait(epfd, buf, MAX_EVENTS, 0);
+        if (timeoutNanos == 0) {
+            n = backend.await(buf, MAX_EVENTS, 0);
         } else {
             blockedPollers.incrementAndGet();
             try {
-                n = LibCNet.epoll_wait(epfd, buf, MAX_EVENTS, timeoutMs);
+                n = backend.await(buf, MAX_EVENTS, timeoutNanos);
             } finally {
                 blockedPollers.decrementAndGet();
             }
@@ -263,16 +214,15 @@ public final class NetPoller implements NetpollHook {
             if (-n == EINTR) {
                 return 0;
             }
-            throw new NetException("netpoll: epoll_wait(epfd=" + epfd + ") failed: " + Errno.name(-n), -n, null);
+            throw new NetException("netpoll: " + backend + " wait failed: " + Errno.name(-n), -n, null);
         }
         int woken = 0;
         PollDesc[] t = table;
         for (int i = 0; i < n; i++) {
-            long ev = EpollEvent.at(buf, i);
-            long data = EpollEvent.data(ev);
-            if (data == WAKE_TOKEN) {
+            long data = backend.token(buf, i);
+            if (data == PollerBackend.WAKE_TOKEN) {
                 if (timeoutNanos != 0) {
-                    drainWakeup();
+                    drainWakeup(); // only a blocking poll drains: the wake-up was meant for it (Go's rule)
                 }
                 continue;
             }
@@ -285,11 +235,11 @@ public final class NetPoller implements NetpollHook {
             if (pd == null || pd.seq != seq) {
                 continue; // stale: that registration was closed
             }
-            int events = EpollEvent.events(ev);
-            if ((events & READ_EVENTS) != 0) {
+            int readiness = backend.readiness(buf, i);
+            if ((readiness & PollerBackend.READ) != 0) {
                 woken += deliver(pd.unblock(PollDesc.READ, true), ready);
             }
-            if ((events & WRITE_EVENTS) != 0) {
+            if ((readiness & PollerBackend.WRITE) != 0) {
                 woken += deliver(pd.unblock(PollDesc.WRITE, true), ready);
             }
         }
@@ -311,9 +261,9 @@ public final class NetPoller implements NetpollHook {
     }
 
     private void drainWakeup() {
-        long r = LibCNet.read(eventfd, wakeBuf + 16, 8);
-        if (r < 0 && -r != EAGAIN) {
-            throw new NetException("netpoll: read(eventfd) failed: " + Errno.name((int) -r), (int) -r, null);
+        int r = backend.drainWakeup();
+        if (r < 0) {
+            throw new NetException("netpoll: " + backend + " drain wake-up failed: " + Errno.name(-r), -r, null);
         }
         wakeSig.set(false);
     }
@@ -324,23 +274,26 @@ public final class NetPoller implements NetpollHook {
         if (!wakeSig.compareAndSet(false, true)) {
             return; // one is pending already
         }
-        long b = wakeBuf + 24;
-        NativeMemory.putLong(b, 1L);
-        long r = LibCNet.write(wakeCap, eventfd, b, 8);
-        if (r < 0 && -r != EAGAIN) {
+        int r = backend.wakeup();
+        if (r < 0) {
             wakeSig.set(false);
-            throw new NetException("netpoll: write(eventfd) failed: " + Errno.name((int) -r), (int) -r, null);
+            throw new NetException("netpoll: " + backend + " wake-up failed: " + Errno.name(-r), -r, null);
         }
     }
 
     /**
      * For sysmon (Go's sched.lastpoll): System.nanoTime() when the last poll returned; 0 while a
-     * poller is blocked in epoll_wait (it will see readiness itself) or if nobody polled yet.
+     * poller is blocked in the kernel wait (it will see readiness itself) or if nobody polled yet.
      * sysmon polls, through {@code Scheduler.injectNetpoll()}, when this is non-zero and older
      * than 10 ms.
      */
     public long lastPollNanos() {
         return blockedPollers.get() > 0 ? 0 : lastPollEnd;
+    }
+
+    /** "epoll" or "kqueue": the kernel queue this poller runs on. */
+    public String backendName() {
+        return backend.name();
     }
 
     /** How many polls ran (for tests and schedtrace-like reports). */
@@ -350,7 +303,7 @@ public final class NetPoller implements NetpollHook {
 
     /**
      * Starts the helper thread that polls for platform-thread waiters (once per poller). It blocks in
-     * epoll_wait; readiness found there for goroutines is handed to their scheduler with Go.ready.
+     * the kernel wait; readiness found there for goroutines is handed to their scheduler with Go.ready.
      */
     void ensureHelper() {
         if (helper != null) {
@@ -360,7 +313,7 @@ public final class NetPoller implements NetpollHook {
             if (helper != null) {
                 return;
             }
-            helper = Thread.ofPlatform().daemon().name("gort-netpoll-helper-" + epfd).start(() -> {
+            helper = Thread.ofPlatform().daemon().name("gort-netpoll-helper").start(() -> {
                 for (;;) {
                     poll(-1, null);
                 }

@@ -1,11 +1,15 @@
 /**
- * gort's netpoller: goroutine-blocking TCP on non-blocking sockets and epoll, Go's design
- * (runtime/netpoll.go, netpoll_epoll.go, internal/poll/fd_unix.go) on the FFM bindings of
- * {@code dev.gort.sys.LibCNet}.
+ * gort's netpoller: goroutine-blocking TCP on non-blocking sockets and epoll (Linux) or kqueue
+ * (macOS, never run), Go's design (runtime/netpoll.go, netpoll_epoll.go, netpoll_kqueue.go,
+ * internal/poll/fd_unix.go) on the FFM bindings of {@code dev.gort.sys.LibCNet}.
  *
  * <h2>Structures</h2>
  * <ul>
- * <li>{@link dev.gort.net.NetPoller}: one epoll instance + one eventfd per scheduler, installed as
+ * <li>{@code PollerBackend}: the kernel queue and its wake-up, chosen at run time by OS:
+ *     {@code EpollBackend} (epoll + eventfd, Linux) or {@code KqueueBackend} (kqueue + an
+ *     EVFILT_USER event, macOS; written from the headers, NEVER RUN). Everything above it is
+ *     shared. Its contract is one test class run against every backend the machine has.</li>
+ * <li>{@link dev.gort.net.NetPoller}: one backend per scheduler, installed as
  *     that scheduler's {@code NetpollHook} the first time one of its goroutines touches the
  *     network (a separate one, {@code forThreads()}, serves plain platform threads and has a helper
  *     thread polling for them). A table fd -> pollDesc; each registration's epoll data word is
@@ -64,7 +68,11 @@
  *     unchecked exceptions with Go's texts ("use of closed network connection", "i/o timeout").</li>
  * </ul>
  *
- * <p>macOS: the kqueue bindings and layouts exist in {@code dev.gort.sys}, but the kqueue poller
- * is not written; {@code NetPoller} says so at first use on macOS.
+ * <p>macOS: {@code KqueueBackend} registers each fd with EVFILT_READ and EVFILT_WRITE, both
+ * EV_ADD|EV_CLEAR (the edge-triggered equivalent of EPOLLET), tokens in udata; the wake-up is an
+ * EVFILT_USER event left triggered until the blocking poll that sees it disables it (level, like
+ * the eventfd: a non-blocking poll must not steal the blocked poller's wake-up); the timeout is a
+ * timespec until the next timer. It has never run: only its encoding (against the macOS
+ * struct kevent layout) and its selection are tested on Linux.
  */
 package dev.gort.net;
