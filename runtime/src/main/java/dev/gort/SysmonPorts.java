@@ -55,6 +55,16 @@ final class SysmonPorts {
             }
 
             @Override
+            public boolean armIdleWake(Runnable wake) {
+                return s.armSysmonWake(wake);
+            }
+
+            @Override
+            public void disarmIdleWake() {
+                s.disarmSysmonWake();
+            }
+
+            @Override
             public boolean spinningOrIdleProcs() {
                 return s.spinningThreads() + s.idleProcs() > 0;
             }
@@ -120,27 +130,32 @@ final class SysmonPorts {
     }
 
     /**
-     * sysmon's view of the network poller, through {@code Scheduler.injectNetpoll()} (a
-     * non-blocking poll that injects the ready goroutines; free when no poller exists, nobody
-     * waits on the network, or an M is already blocked in epoll_wait). The poller is created
-     * lazily by the first network call and has no public handle per scheduler, so this adapter
-     * times sysmon's own polls: sysmon polls at most every netpoll period (10 ms), where Go also
-     * skips the poll when another M polled recently.
+     * sysmon's view of the network poller (Go's sched.lastpoll): the scheduler's poller's own
+     * {@code lastPollNanos} — when any poll last returned (findrunnable's, an idle M's, sysmon's),
+     * 0 while an M is blocked in the kernel wait or before the program touched the network, so
+     * sysmon polls only when nobody did for the netpoll period — and {@code Scheduler.injectNetpoll()}
+     * for the poll itself.
      */
     static dev.gort.sysmon.NetpollPort netpoll(Scheduler s) {
         return new dev.gort.sysmon.NetpollPort() {
-            private volatile long last = System.nanoTime();
+            private volatile dev.gort.net.NetPoller poller; // cached once the program used the network
 
             @Override
             public long lastPollNanos() {
-                return last;
+                dev.gort.net.NetPoller p = poller;
+                if (p == null) {
+                    p = dev.gort.net.NetPoller.installed(s);
+                    if (p == null) {
+                        return 0; // nobody waits on the network: nothing to poll
+                    }
+                    poller = p;
+                }
+                return p.lastPollNanos();
             }
 
             @Override
             public int pollAndInject() {
-                int n = s.injectNetpoll();
-                last = System.nanoTime();
-                return n;
+                return s.injectNetpoll();
             }
         };
     }

@@ -224,4 +224,36 @@ class SysmonIntegrationTest {
             assertFalse(port.hasLocalWork(pid));
         }, opts(Map.of("GOMAXPROCS", "1", "GOGC", "off"))));
     }
+
+    /**
+     * Go's sysmonwait in the real runtime: while main sleeps and nothing else runs, every P is idle
+     * and sysmon sleeps deeply (few rounds); once goroutines run again it is awake: a poll() loop
+     * at GOMAXPROCS=1 is still preempted so another goroutine gets the P.
+     */
+    @Test
+    void deepSleepWhileIdleAndAwakeWhenGoroutinesRun() {
+        assertEquals(0, Gort.run(new String[0], args -> {
+            long r0 = Gort.sysmonStats().rounds();
+            Gort.sleep(Duration.ofMillis(600));
+            long idleRounds = Gort.sysmonStats().rounds() - r0;
+            long deep = Gort.currentRuntime().sysmon.deepSleeps();
+            assertTrue(deep >= 1, "no deep sleep while every P was idle (rounds meanwhile: " + idleRounds + ")");
+            assertTrue(idleRounds < 40, idleRounds + " rounds in 600 ms idle; a 10 ms sleep makes ~60");
+            AtomicBoolean other = new AtomicBoolean();
+            dev.gort.sync.WaitGroup wg = new dev.gort.sync.WaitGroup();
+            wg.add(1);
+            long t0 = System.nanoTime();
+            Gort.go(() -> {
+                while (!other.get() && System.nanoTime() - t0 < 20_000_000_000L) {
+                    Gort.poll(); // only sysmon's preemption request lets main have the P again
+                }
+                wg.done();
+            });
+            Gort.sleep(Duration.ofMillis(20)); // the hog takes the only P; main's timer fires behind it
+            other.set(true);
+            wg.await();
+            assertTrue(other.get(), "the hog was never preempted after the deep sleep");
+            assertTrue(Gort.sysmonStats().preemptRequests() >= 1);
+        }, opts(Map.of("GOMAXPROCS", "1", "GOGC", "off"))));
+    }
 }

@@ -966,8 +966,38 @@ public final class Scheduler implements AutoCloseable {
             pidle = pp.link;
             pp.link = null;
             npidle.decrementAndGet();
+            Runnable w = sysmonWake;
+            if (w != null) {
+                sysmonWake = null; // a P starts running: end sysmon's deep sleep (Go: sysmonwait + notewakeup)
+                w.run();
+            }
         }
         return pp;
+    }
+
+    /** sysmon's wake-up while it sleeps deeply (Go's sched.sysmonwait), or null. */
+    private volatile Runnable sysmonWake;
+
+    /**
+     * For sysmon's deep sleep (Go: sysmon parks while every P is idle): arms {@code wake} to run
+     * once, on the thread that takes the next P off the idle list, and returns true; returns false
+     * and arms nothing when some P is not idle now. {@code wake} must be short and must not block
+     * (it runs with the scheduler's lock held), e.g. an unpark.
+     */
+    public boolean armSysmonWake(Runnable wake) {
+        sysmonWake = wake;
+        // Volatile write, then read npidle; pidleget decrements npidle, then reads sysmonWake: one
+        // of the two sides sees the other, so a P taken meanwhile is never missed.
+        if (npidle.get() != gomaxprocs) {
+            sysmonWake = null;
+            return false;
+        }
+        return true;
+    }
+
+    /** Disarms {@link #armSysmonWake} (sysmon woke by its own timeout). */
+    public void disarmSysmonWake() {
+        sysmonWake = null;
     }
 
     /**

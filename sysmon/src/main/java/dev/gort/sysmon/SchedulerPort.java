@@ -59,6 +59,19 @@ public interface SchedulerPort {
     void preempt(int p);
 
     /**
+     * sysmon's deep sleep (Go's sched.sysmonwait): if every P is idle now, arms {@code wake} to
+     * run once when a P next leaves the idle list and returns true; else returns false. The
+     * default never sleeps deeply.
+     */
+    default boolean armIdleWake(Runnable wake) {
+        return false;
+    }
+
+    /** Disarms {@link #armIdleWake} after a deep sleep that ended by its timeout. */
+    default void disarmIdleWake() {
+    }
+
+    /**
      * The scheduler's SCHED line (with {@code detailed}, also the P, M and G lines) as Go's
      * schedtrace prints it, or null when the scheduler cannot report (sysmon then prints nothing).
      */

@@ -24,7 +24,9 @@ import java.util.function.LongSupplier;
  * </ol>
  * Between rounds it sleeps {@code minSleep} (20 us), doubling each round once
  * {@code idleRoundsBeforeBackoff} (50) rounds in a row retook nothing, up to {@code maxSleep}
- * (10 ms); {@link #wake()} cuts a sleep short and resets it to the minimum.
+ * (10 ms); {@link #wake()} cuts a sleep short and resets it to the minimum. While every P is idle
+ * it sleeps deeply instead (Go's sysmonwait), until the scheduler wakes it as a P starts running
+ * or its next timed duty is due.
  *
  * <p>Thread-safety: {@link #round(long)} and all per-P bookkeeping belong to the sysmon thread (or
  * to a test calling {@code round} directly with an injected clock, with no thread started). The
@@ -70,6 +72,7 @@ public final class Sysmon {
     private volatile long scavengePasses;
     private volatile long scavengedBytes;
     private volatile long failures;
+    private volatile long deepSleeps;
 
     private volatile boolean running;
     private volatile boolean wakeRequested;
@@ -159,6 +162,13 @@ public final class Sysmon {
             SysmonEvents.warmUp(); // pay JFR's one-time registration before the first round
         }
         while (running) {
+            if (deepSleep()) {
+                if (!running) {
+                    break;
+                }
+                round(clock.nanoTime());
+                continue;
+            }
             long delay = nextDelayNanos();
             // Wake when the longest-running G's slice ends rather than up to a whole sleep later,
             // so preemption lands within one slice plus the minimum sleep (Go: slice + up to 10 ms).
@@ -172,6 +182,35 @@ public final class Sysmon {
             }
             round(clock.nanoTime());
         }
+    }
+
+    /**
+     * Go's deep sleep: while every P is idle nothing can hog a P or sit in a syscall holding one,
+     * so sysmon parks until a P starts running (the scheduler runs the armed wake-up when a P
+     * leaves its idle list) or its next timed duty is due: a forced GC (it sleeps at most half the
+     * forced-GC period, as Go) or the scavenger's age pass. Not with schedtrace on (Go neither).
+     * Returns true if it slept.
+     */
+    private boolean deepSleep() {
+        if (config.schedtraceNanos() != SysmonConfig.OFF || !sched.armIdleWake(this::wake)) {
+            return false;
+        }
+        long now = clock.nanoTime();
+        long sleep = deepSleepNanos(now);
+        deepSleeps = deepSleeps + 1;
+        LockSupport.parkNanos(this, sleep);
+        sched.disarmIdleWake();
+        return true;
+    }
+
+    /** How long a deep sleep may last at {@code now}: until the earlier of half the forced-GC period and the next scavenger age pass. */
+    long deepSleepNanos(long now) {
+        long sleep = config.forceGcPeriodNanos() == SysmonConfig.OFF ? SysmonConfig.defaults().forceGcPeriodNanos() / 2
+                : config.forceGcPeriodNanos() / 2;
+        if (scavenger != null && config.scavengePeriodNanos() != SysmonConfig.OFF) {
+            sleep = Math.min(sleep, Math.max(config.minSleepNanos(), lastScavengeAgePass + config.scavengePeriodNanos() - now));
+        }
+        return Math.max(sleep, config.minSleepNanos());
     }
 
     /**
@@ -433,5 +472,10 @@ public final class Sysmon {
     public SysmonStats stats() {
         return new SysmonStats(rounds, retakes, preemptRequests, forcedGcs, netpollInjected, scavengePasses, scavengedBytes,
                 failures);
+    }
+
+    /** Deep sleeps taken so far (every P idle: parked until a P runs or a timed duty is due). */
+    public long deepSleeps() {
+        return deepSleeps;
     }
 }

@@ -11,7 +11,13 @@
  * <h2>A round ({@link dev.gort.sysmon.Sysmon#round(long)})</h2>
  * <ol>
  * <li>Sleep: 20 us while there is work; after 50 rounds in a row that retook nothing, double each
- *     round up to 10 ms. {@link dev.gort.sysmon.Sysmon#wake()} cuts a sleep short.</li>
+ *     round up to 10 ms. {@link dev.gort.sysmon.Sysmon#wake()} cuts a sleep short. While every P
+ *     is idle, a deep sleep instead (Go's sysmonwait): sysmon arms a wake-up in the scheduler
+ *     (run when a P next leaves the idle list, i.e. anything starts running: a timer, network
+ *     readiness, a syscall returning, a goroutine readied from outside) and parks until then, or
+ *     until half the forced-GC period or the next scavenger age pass, whichever comes first.
+ *     Unlike Go it need not wake for timers: a timer that readies a goroutine takes a P, and
+ *     that wakes sysmon. Not with schedtrace on (Go neither).</li>
  * <li>Netpoll: if the poller's last poll is older than 10 ms, poll without blocking and inject the
  *     ready goroutines into run queues.</li>
  * <li>Retake, per P (Go's sysmontick bookkeeping: last schedtick/syscalltick seen and when):
@@ -25,6 +31,8 @@
  *     policy, the seed's); after each new GC cycle release down to heap goal + 10 % (Go 1.13+'s
  *     retain target); with a memory limit keep the retained heap at or below 95 % of it (Go
  *     1.19). With scavtrace=1 Go's {@code scav} line is printed.</li>
+ * <li>schedtrace: with GORT_DEBUG=schedtrace=N, the scheduler's SCHED line every N ms (Go's sysmon
+ *     prints it too).</li>
  * </ol>
  *
  * <h2>Seams</h2>
@@ -37,9 +45,6 @@
  *
  * <h2>Alternatives rejected</h2>
  * <ul>
- * <li>Go's deep sleep (park up to forcegcperiod/2 when every P is idle): it needs the scheduler to
- *     wake sysmon whenever a P starts running; gort caps the sleep at 10 ms instead, costing 100
- *     wake-ups a second in an idle process.</li>
  * <li>A ScheduledExecutorService per duty: more threads, and the duties share observations (a
  *     round that retook a P shortens the next sleep).</li>
  * <li>Signals for preemption (Go 1.14+ SIGURG): a JVM thread cannot be interrupted at an arbitrary

@@ -73,6 +73,35 @@ class ModelScheduler implements SchedulerPort {
     }
 
     int schedtraces;
+    /** Every P idle (for sysmon's deep sleep); {@link #startP} ends it and runs the armed wake-up. */
+    volatile boolean allIdle;
+    private volatile Runnable armedWake;
+
+    @Override
+    public boolean armIdleWake(Runnable wake) {
+        armedWake = wake;
+        if (!allIdle) {
+            armedWake = null;
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    public void disarmIdleWake() {
+        armedWake = null;
+    }
+
+    /** A P leaves the idle list (the scheduler's pidleget): ends sysmon's deep sleep. */
+    void startP(int p) {
+        status[p] = P_RUNNING;
+        allIdle = false;
+        Runnable w = armedWake;
+        armedWake = null;
+        if (w != null) {
+            w.run();
+        }
+    }
 
     @Override
     public String schedtrace(boolean detailed) {

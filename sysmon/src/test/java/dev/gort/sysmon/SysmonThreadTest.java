@@ -59,4 +59,80 @@ class SysmonThreadTest {
             s.stop();
         }
     }
+
+    /** Go's sysmonwait: with every P idle sysmon runs no rounds; a P starting to run wakes it at once. */
+    @Test
+    void deepSleepWhileEveryPIsIdleEndsWhenAPRuns() throws Exception {
+        ModelScheduler m = new ModelScheduler(2);
+        m.allIdle = true;
+        Sysmon s = new Sysmon(SysmonConfig.defaults(), SysmonClock.SYSTEM, m, null, null, null, null, System.err);
+        s.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (s.deepSleeps() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(1, s.deepSleeps());
+            long r0 = s.stats().rounds();
+            Thread.sleep(300);
+            assertEquals(r0, s.stats().rounds(), "no rounds while every P is idle (a plain sleep would run ~30 rounds of 10 ms)");
+            long t0 = System.nanoTime();
+            m.startP(0);
+            while (s.stats().rounds() == r0 && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10)) {
+                Thread.onSpinWait();
+            }
+            long tookMs = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(s.stats().rounds() > r0, "no round after a P started");
+            assertTrue(tookMs < 1_000, "woken after " + tookMs + " ms; the deep sleep lasts 60 s");
+            long r1 = s.stats().rounds();
+            Thread.sleep(200);
+            assertTrue(s.stats().rounds() >= r1 + 5, "rounds resume while a P runs: " + (s.stats().rounds() - r1));
+            assertEquals(1, s.deepSleeps(), "no deep sleep while a P runs");
+        } finally {
+            s.stop();
+        }
+    }
+
+    /** A deep sleep lasts half the forced-GC period (Go's forcegcperiod/2), cut to the next scavenger age pass. */
+    @Test
+    void deepSleepLength() {
+        long[] now = {5_000_000_000L};
+        ModelScheduler m = new ModelScheduler(1);
+        ScavengerPort none = new ScavengerPort() {
+            @Override
+            public long releaseIdle(long nowNanos, long idleNanos) {
+                return 0;
+            }
+
+            @Override
+            public long releaseDownTo(long targetBytes) {
+                return 0;
+            }
+
+            @Override
+            public long heapInUse() {
+                return 0;
+            }
+
+            @Override
+            public long heapRetained() {
+                return 0;
+            }
+
+            @Override
+            public long heapReleased() {
+                return 0;
+            }
+        };
+        Sysmon noScav = new Sysmon(SysmonConfig.defaults(), () -> now[0], m, null, null, null, null, System.err);
+        assertEquals(60 * SysmonConfig.SECONDS, noScav.deepSleepNanos(now[0]));
+        SysmonConfig c = SysmonConfig.defaults().withScavenge(10 * SysmonConfig.SECONDS, 300 * SysmonConfig.SECONDS, 10);
+        Sysmon scav = new Sysmon(c, () -> now[0], m, null, none, null, null, System.err);
+        assertEquals(10 * SysmonConfig.SECONDS, scav.deepSleepNanos(now[0]), "the next age pass is 10 s away");
+        assertEquals(7 * SysmonConfig.SECONDS, scav.deepSleepNanos(now[0] + 3 * SysmonConfig.SECONDS));
+        assertEquals(c.minSleepNanos(), scav.deepSleepNanos(now[0] + 30 * SysmonConfig.SECONDS), "overdue: a short sleep");
+        Sysmon fastGc = new Sysmon(SysmonConfig.defaults().withForceGcPeriod(200 * SysmonConfig.MILLIS), () -> now[0], m, null,
+                null, null, null, System.err);
+        assertEquals(100 * SysmonConfig.MILLIS, fastGc.deepSleepNanos(now[0]));
+    }
 }
