@@ -104,6 +104,10 @@ public final class Collector implements AutoCloseable {
     private long sweepRequests;            // guarded by sweepSignal
 
     private final HeapTrigger trigger = (h, live) -> requestCycle(false);
+    /** Greys stack roots onto the coordinator's gcWork (a field: no lambda linkage inside a pause). */
+    private final World.RootSink stackSink;
+    /** world::stopRequested, made once (an assist must not allocate a method reference per call). */
+    private final java.util.function.BooleanSupplier stopRequested;
 
     /** Run by every cycle at sweep termination, world stopped (Go's clearpools); see {@link #onSweepTermination}. */
     private final List<Runnable> sweepTerminationHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -120,6 +124,8 @@ public final class Collector implements AutoCloseable {
         this.marker.setInvalidPtrFatal(options.invalidptr());
         this.stats = new GcStats(System.nanoTime());
         this.coordinatorWork = new GcWork(pool);
+        this.stopRequested = world::stopRequested;
+        this.stackSink = (addr, n, owner, id) -> marker.scanRootSlots(addr, n, owner, id, coordinatorWork);
         this.orphanWork = new GcWork(pool);
         pacer.setGcPercent(options.gcPercent());
         pacer.setMemoryLimit(options.memoryLimit());
@@ -318,13 +324,19 @@ public final class Collector implements AutoCloseable {
         long want2 = (long) Math.ceil(m.assistDebt) + (64 << 10);
         long done = 0;
         while (done < want2 && !world.stopRequested()) {
-            long d = marker.drain(m.gcw, Math.min(64 << 10, want2 - done));
+            long d = marker.drain(m.gcw, Math.min(64 << 10, want2 - done), stopRequested);
             if (d == 0) {
                 break;
             }
             done += d;
         }
         m.assistDebt -= done;
+        if (!m.gcw.empty()) {
+            // Publish what the assist left (it took whole buffers): the background workers finish
+            // it, instead of it waiting in this mutator's gcWork until mark completion finds it as
+            // late work and has to restart marking.
+            m.gcw.dispose();
+        }
         long dt = System.nanoTime() - t0;
         m.assistNanos += dt;
         pacer.assistTime.addAndGet(dt);
@@ -640,6 +652,7 @@ public final class Collector implements AutoCloseable {
     // =================================================================== the cycle
 
     private void coordinatorLoop() {
+        warmUpPausePath();
         while (!closed) {
             boolean forced;
             ctl.lock();
@@ -693,19 +706,40 @@ public final class Collector implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs the pause bookkeeping once before the first cycle (world running, nothing stopped): the
+     * first execution of a code path loads and links its classes, which would otherwise land inside
+     * the first cycle's pauses (milliseconds, measured).
+     */
+    private void warmUpPausePath() {
+        PauseTimer t = new PauseTimer();
+        t.begin();
+        t.step("stop");
+        StwPause p = t.end(0, StwPause.Kind.SWEEP_TERMINATION);
+        p.stepNanos("stop");
+        new GcPauseEvent().isEnabled();
+        // Not world.scanStacks: a World may walk its stacks only with the world stopped.
+        cyclePauses.clear();
+        markDrained();
+    }
+
     private void runCycle(boolean forced) {
         GcOptions opt = options;
         int procs = world.gomaxprocs();
         int stwMode = opt.gcstoptheworld();
+        long cycle = stats.snapshot().numGC() + 1;
         // Finish the previous cycle's sweep before stopping the world (Go: gcStart's sweepone loop).
         sweepAll();
 
         // ---- STW #1: sweep termination
-        long pause1Start = System.nanoTime();
-        stopWorld("GC sweep termination");
+        PauseTimer pt = pauseTimer;
+        stopWorld("GC sweep termination", pt);
+        pt.step("stop");
         long tSweepTerm = System.nanoTime();
         sweepAll();                                     // finishsweep_m
+        pt.step("finishsweep");
         runSweepTerminationHooks();                     // clearpools
+        pt.step("hooks");
         long heap0 = gcs.heapLive();
         pacer.setHeapLive(heap0);
         pacer.setGlobalsScan(globals.scanBytes());
@@ -718,25 +752,26 @@ public final class Collector implements AutoCloseable {
         gcs.setAllocBlack(true);
         phase = MARK;
         clearStartPending();
-        long stackBytes = world.scanStacks((addr, n, owner, id) -> marker.scanRootSlots(addr, n, owner, id, coordinatorWork));
+        pt.step("setup");
+        long stackBytes = world.scanStacks(stackSink);
         pacer.stackScanWork.addAndGet(stackBytes);
+        pt.step("stacks");
         long tMark = System.nanoTime();
-        long pauseNs;
+        long pauseNs = 0;
         long tMarkTerm;
-        long pause2Start;
         long cpuStart = CpuClock.threadCpuNanos();
         if (stwMode > 0) {
             scanGlobals(coordinatorWork);
             marker.drain(coordinatorWork, Long.MAX_VALUE);
             flushMutators();
             drainAll();
-            pause2Start = System.nanoTime();
-            pauseNs = 0;
+            pt.step("mark");
             tMarkTerm = System.nanoTime();
         } else {
             startWorld();
-            pauseNs = System.nanoTime() - pause1Start;
-            reportPause(pauseNs);
+            StwPause p1 = pt.end(cycle, StwPause.Kind.SWEEP_TERMINATION);
+            pauseNs = p1.totalNanos();
+            reportPause(p1);
             breakpoint(Breakpoint.AFTER_MARK_START);
             // ---- concurrent mark
             scanGlobals(coordinatorWork);
@@ -750,20 +785,28 @@ public final class Collector implements AutoCloseable {
                 dbg("drained");
                 breakpoint(Breakpoint.BEFORE_MARK_TERMINATION);
                 awaitMarkDrained();
-                pause2Start = System.nanoTime();
-                stopWorld("GC mark termination");
+                stopWorld("GC mark termination", pt);
+                pt.step("stop");
                 dbg("world stopped");
                 boolean late = flushMutators();
-                if (!late && pool.fullIsEmpty() && busyWorkers.get() == 0) {
+                pt.step("flush");
+                if (!late && markDrained()) {
                     break;
                 }
                 // Late work (barrier shades still buffered): resume concurrent marking.
                 restarts++;
                 startWorld();
-                pauseNs += System.nanoTime() - pause2Start;
-                reportPause(System.nanoTime() - pause2Start);
+                StwPause pc = pt.end(cycle, StwPause.Kind.MARK_COMPLETION);
+                pauseNs += pc.totalNanos();
+                reportPause(pc);
             }
-            stopWorkers();
+            // Every worker is idle (busyWorkers == 0 and nothing published): tell them to leave the
+            // mark phase, but wait for them only after the world restarted (they hold no work).
+            signalWorkersStop();
+            if (opt.gccheckmark()) {
+                awaitWorkersStopped();      // checkmark's traversal publishes buffers an idle worker must not take
+            }
+            pt.step("stopworkers");
             dbg("workers stopped");
             tMarkTerm = System.nanoTime();
         }
@@ -793,6 +836,7 @@ public final class Collector implements AutoCloseable {
         }
         if (opt.gccheckmark()) {
             checkmark();
+            pt.step("checkmark");
         }
         WriteBarrier.enabled = false;
         gcs.setAllocBlack(false);
@@ -802,26 +846,32 @@ public final class Collector implements AutoCloseable {
         pacer.setHeapLive(heap1);
         long now = System.nanoTime();
         pacer.endCycle(now);
+        pt.step("stats");
         gcs.flushAllCaches();
+        pt.step("flushcaches");
         gcs.startSweepCycle();
+        pt.step("sweepgen");
         gcs.resetHeapLive(bytesMarked);
         pacer.resetLive(bytesMarked);
         pacer.setLastStackScan(stackBytes);
         refreshMemoryFigures();
         pacer.commit(false);
         gcs.setTrigger(pacer.trigger(), trigger);
+        pt.step("pacer");
         if (stwMode == 2) {
             sweepAll();
+            pt.step("sweep");
         }
         long tEnd = System.nanoTime();
         startWorld();
-        pauseNs += System.nanoTime() - pause2Start;
+        StwPause p2 = pt.end(cycle, stwMode > 0 ? StwPause.Kind.SWEEP_TERMINATION : StwPause.Kind.MARK_TERMINATION);
         if (stwMode > 0) {
-            pauseNs = System.nanoTime() - pause1Start;
-            reportPause(pauseNs);
+            pauseNs = p2.totalNanos();      // one pause from sweep termination to the end of mark termination
         } else {
-            reportPause(System.nanoTime() - pause2Start);
+            pauseNs += p2.totalNanos();
         }
+        reportPause(p2);
+        awaitWorkersStopped();              // for their CPU figures, and so the next cycle starts them afresh
         synchronized (sweepSignal) {
             sweepRequests++;
             sweepSignal.notifyAll();
@@ -854,6 +904,12 @@ public final class Collector implements AutoCloseable {
                 traceOut.println("gc debug: mark termination restarts=" + restarts + " drainedWaits=" + drainedWaits);
             }
         }
+        if (PAUSE_TRACE) {
+            for (StwPause p : cyclePauses) {
+                traceOut.println(p);
+            }
+        }
+        cyclePauses.clear();
         drainedWaits = 0;
         GcCycleEvent ev = new GcCycleEvent();
         if (ev.shouldCommit()) {
@@ -868,7 +924,12 @@ public final class Collector implements AutoCloseable {
 
     private GcPauseEvent pauseEvent;     // coordinator thread only
 
-    private void stopWorld(String reason) {
+    /**
+     * Stops the world; the pause (and {@code pt}) starts when the stop is requested, after the JFR
+     * event is prepared (the first event object loads JFR's classes, which can take long: the
+     * mutators still run meanwhile, so it is not part of the pause).
+     */
+    private void stopWorld(String reason, PauseTimer pt) {
         GcPauseEvent e = new GcPauseEvent();
         if (e.isEnabled()) {
             e.phase = reason;
@@ -876,6 +937,7 @@ public final class Collector implements AutoCloseable {
             e.begin();
             pauseEvent = e;
         }
+        pt.begin();
         world.stopTheWorld(reason);
         worldStopped = true;
     }
@@ -890,17 +952,36 @@ public final class Collector implements AutoCloseable {
         }
     }
 
+    private final PauseTimer pauseTimer = new PauseTimer();
+    private final List<StwPause> cyclePauses = new ArrayList<>();     // coordinator thread only
+    private static final boolean PAUSE_TRACE = Boolean.getBoolean("gort.gc.pausetrace");
     private volatile java.util.function.LongConsumer pauseListener;
+    private volatile java.util.function.Consumer<StwPause> pauseBreakdownListener;
 
     /** Receives the duration of every stop-the-world pause (benchmarks: pause distributions). */
     public void setPauseListener(java.util.function.LongConsumer l) {
         pauseListener = l;
     }
 
-    private void reportPause(long ns) {
+    /**
+     * Receives every stop-the-world pause broken down by step (on the coordinator thread, after
+     * the world restarted; keep it short).
+     */
+    public void setPauseBreakdownListener(java.util.function.Consumer<StwPause> l) {
+        pauseBreakdownListener = l;
+    }
+
+    private void reportPause(StwPause p) {
         java.util.function.LongConsumer l = pauseListener;
         if (l != null) {
-            l.accept(ns);
+            l.accept(p.totalNanos());
+        }
+        java.util.function.Consumer<StwPause> b = pauseBreakdownListener;
+        if (b != null) {
+            b.accept(p);
+        }
+        if (PAUSE_TRACE) {
+            cyclePauses.add(p);
         }
     }
 
@@ -1005,8 +1086,16 @@ public final class Collector implements AutoCloseable {
         }
     }
 
-    private void stopWorkers() {
+    /**
+     * Tells the workers to leave the mark phase. Only a volatile write: idle workers look at it at
+     * least every 100 us, and taking the monitor here, inside a pause, could wait for a worker that
+     * was descheduled while holding it.
+     */
+    private void signalWorkersStop() {
         markActive = false;
+    }
+
+    private void awaitWorkersStopped() {
         synchronized (this) {
             notifyAll();
             while (inMark.get() > 0) {
@@ -1035,8 +1124,18 @@ public final class Collector implements AutoCloseable {
         }
     }
 
+    /**
+     * No grey work left outside the mutators' gcWorks: no worker busy and nothing published, with
+     * no buffer taken between the two reads (a worker counts itself busy before it takes one, and
+     * only a take can empty the list, so the list was empty when no worker was busy).
+     */
+    private boolean markDrained() {
+        long takes = pool.fullTakes();
+        return busyWorkers.get() == 0 && pool.fullIsEmpty() && pool.fullTakes() == takes;
+    }
+
     private void awaitMarkDrained() {
-        while (!(busyWorkers.get() == 0 && pool.fullIsEmpty())) {
+        while (!markDrained()) {
             drainedWaits++;
             synchronized (this) {
                 try {
@@ -1088,9 +1187,13 @@ public final class Collector implements AutoCloseable {
         long ran = 0;
         while (markActive && !closed) {
             if (!busy) {
-                // Idle: look for published work.
+                // Idle: look for published work. Count as busy before looking (Go's nwait
+                // decrement before gcDrain): otherwise the coordinator could see no busy worker and
+                // an empty full list while this worker holds a buffer it just took.
+                busyWorkers.incrementAndGet();
                 long obj = w.tryGet();
                 if (obj == 0) {
+                    busyWorkers.decrementAndGet();
                     synchronized (this) {
                         notifyAll();
                         try {
@@ -1101,7 +1204,6 @@ public final class Collector implements AutoCloseable {
                     }
                     continue;
                 }
-                busyWorkers.incrementAndGet();
                 busy = true;
                 long t0 = System.nanoTime();
                 long done = marker.scanObject(obj, w);

@@ -153,6 +153,23 @@ public final class Marker {
         return done;
     }
 
+    /**
+     * {@link #drain} that also stops as soon as {@code preempt} says so, checked after every
+     * object (Go's gcDrainN checks gp.preempt): an assisting mutator answers a stop-the-world
+     * within one object's scan instead of after its whole budget.
+     */
+    public long drain(GcWork w, long budget, java.util.function.BooleanSupplier preempt) {
+        long done = 0;
+        while (done < budget && !preempt.getAsBoolean()) {
+            long obj = w.tryGet();
+            if (obj == 0) {
+                break;
+            }
+            done += scanObject(obj, w);
+        }
+        return done;
+    }
+
     // ------------------------------------------------------------------ checkmark
 
     /** Starts a checkmark traversal (world stopped): roots and drain then verify instead of mark. */

@@ -26,6 +26,7 @@ public final class ThreadWorld implements World {
     private final ThreadLocal<Mutator> current = new ThreadLocal<>();
     private volatile boolean stopping;
     private Thread stopper;
+    private static final boolean DEBUG_STOP = Boolean.getBoolean("gort.gc.debugstop");
 
     public ThreadWorld(Heap heap, WorkbufPool pool, int gomaxprocs) {
         if (gomaxprocs < 1) {
@@ -105,6 +106,20 @@ public final class ThreadWorld implements World {
                 if (all) {
                     return;
                 }
+                if (DEBUG_STOP) {
+                    try {
+                        if (!changed.await(5, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                            for (Mutator m : mutators) {
+                                if (m != self && m.state == Mutator.RUNNING) {
+                                    System.err.println("stop slow: " + m.owner + " at " + java.util.Arrays.toString(m.owner.getStackTrace()));
+                                }
+                            }
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    continue;
+                }
                 changed.awaitUninterruptibly();
             }
         } finally {
@@ -166,9 +181,11 @@ public final class ThreadWorld implements World {
 
     /** A safepoint for the calling mutator thread (e.g. in loops that do not allocate). */
     public void poll() {
-        Mutator m = current.get();
-        if (m != null && stopping) {
-            park(m);
+        if (stopping) {                 // the fast path: one volatile read, no thread-local lookup
+            Mutator m = current.get();
+            if (m != null) {
+                park(m);
+            }
         }
     }
 

@@ -34,6 +34,7 @@ public final class WorkbufPool implements AutoCloseable {
     private long committedEnd;   // guarded by growLock
     private volatile long allocated; // workbufs carved so far
     private boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong fullTakes = new java.util.concurrent.atomic.AtomicLong();
 
     public WorkbufPool() {
         this(PosixOsMemory.get(), DEFAULT_RESERVE);
@@ -84,8 +85,15 @@ public final class WorkbufPool implements AutoCloseable {
         long b = full.pop();
         if (b != 0) {
             WorkbufLayout.check(b, "tryGetFull");
+            fullTakes.getAndIncrement();
         }
         return b;
+    }
+
+    /** Successful {@link #tryGetFull} calls so far: lets mark completion tell "the list stayed
+     *  empty" from "someone took the last buffer meanwhile". */
+    public long fullTakes() {
+        return fullTakes.get();
     }
 
     /** True when no grey work is published globally (per-P buffers may still hold some). */

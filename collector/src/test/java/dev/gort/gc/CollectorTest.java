@@ -393,4 +393,33 @@ class CollectorTest {
             assertAlive(ps[i], i);          // the cycles after the failing hook still marked correctly
         }
     }
+
+    @Test
+    void everyPauseIsReportedWithItsStepsAddingUpToTheTotal() {
+        start(GcOptions.DEFAULT);
+        List<StwPause> pauses = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Long> totals = java.util.Collections.synchronizedList(new ArrayList<>());
+        gc.setPauseBreakdownListener(pauses::add);
+        gc.setPauseListener(totals::add);
+        list(0, 10_000);
+        gc.gc();
+        gc.gc();
+        List<StwPause> ps = List.copyOf(pauses);
+        assertEquals(totals.size(), ps.size(), "both listeners see every pause");
+        assertEquals(2, ps.stream().filter(p -> p.kind() == StwPause.Kind.SWEEP_TERMINATION).count(), ps.toString());
+        assertEquals(2, ps.stream().filter(p -> p.kind() == StwPause.Kind.MARK_TERMINATION).count(), ps.toString());
+        for (StwPause p : ps) {
+            assertEquals("stop", p.steps().getFirst().name(), p.toString());
+            assertEquals("start", p.steps().getLast().name(), p.toString());
+            assertEquals(p.totalNanos(), p.steps().stream().mapToLong(StwPause.Step::nanos).sum(), p.toString());
+            assertTrue(p.toString().startsWith("pause gc " + p.cycle() + " "), p.toString());
+        }
+        StwPause sweepTerm = ps.stream().filter(p -> p.kind() == StwPause.Kind.SWEEP_TERMINATION).findFirst().orElseThrow();
+        assertTrue(sweepTerm.stepNanos("stacks") > 0, sweepTerm.toString());
+        assertEquals(0, sweepTerm.stepNanos("no such step"));
+        assertTrue(sweepTerm.workCpuNanos() > 0 && sweepTerm.workCpuNanos() <= sweepTerm.totalNanos() + 1_000_000,
+                sweepTerm.toString());
+        assertEquals(1, ps.getFirst().cycle());
+        assertEquals(2, ps.getLast().cycle());
+    }
 }

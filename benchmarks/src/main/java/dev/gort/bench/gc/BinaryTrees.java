@@ -6,6 +6,8 @@ import dev.gort.gc.Collector;
 import dev.gort.gc.GcOptions;
 import dev.gort.gc.Mem;
 import dev.gort.gc.RootSlots;
+import dev.gort.gc.StwPause;
+import dev.gort.gc.ThreadWorld;
 import dev.gort.gc.Type;
 import dev.gort.sys.PosixOsMemory;
 
@@ -29,6 +31,11 @@ public final class BinaryTrees {
     static final Type NODE = Type.struct("TreeNode").pointer("left").pointer("right").build();
     static final long LEFT = NODE.offset("left"), RIGHT = NODE.offset("right");
     static final int MIN_DEPTH = 4;
+    // Written by the collector's coordinator thread only, read after close().
+    static volatile long maxStopNanos;
+    static volatile long maxWorkNanos;
+    static volatile long maxWorkCpuNanos;
+    static volatile StwPause worst = new StwPause(0, StwPause.Kind.SWEEP_TERMINATION, 0, java.util.List.of());
 
     public static void main(String[] args) throws Exception {
         if (args.length != 2 || !(args[0].equals("gort") || args[0].equals("jvm"))) {
@@ -51,8 +58,16 @@ public final class BinaryTrees {
         Collections.sort(sorted);
         long max = sorted.isEmpty() ? 0 : sorted.getLast();
         long p99 = sorted.isEmpty() ? 0 : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.99) - 1));
-        System.out.printf("RESULT mode=%s depth=%d wall_ms=%d peak_rss_mb=%d gcs=%d pauses=%d max_pause_us=%d p99_pause_us=%d%n",
-                args[0], n, wall / 1_000_000, peakRssKb() / 1024, gcs, sorted.size(), max / 1000, p99 / 1000);
+        if (args[0].equals("gort")) {
+            // Time to safepoint (mutator reaching an allocation or poll, or getting a CPU on a
+            // loaded machine) vs. the collector's own work while the world was stopped.
+            System.out.println("worst " + worst);
+        }
+        System.out.printf("RESULT mode=%s depth=%d wall_ms=%d peak_rss_mb=%d gcs=%d pauses=%d max_pause_us=%d p99_pause_us=%d"
+                        + " max_stop_us=%d max_work_us=%d max_work_cpu_us=%d%n",
+                args[0], n, wall / 1_000_000, peakRssKb() / 1024, gcs, sorted.size(), max / 1000, p99 / 1000,
+                args[0].equals("gort") ? maxStopNanos / 1000 : -1, args[0].equals("gort") ? maxWorkNanos / 1000 : -1,
+                args[0].equals("gort") ? maxWorkCpuNanos / 1000 : -1);
     }
 
     // ------------------------------------------------------------------ gort heap
@@ -63,24 +78,33 @@ public final class BinaryTrees {
         Collector gc = Collector.forThreads(heap, GcOptions.DEFAULT.withDebug(trace, false, false, 0, 0),
                 Math.min(2, Runtime.getRuntime().availableProcessors()));
         gc.setPauseListener(pauses::add);
+        gc.setPauseBreakdownListener(p -> {
+            maxStopNanos = Math.max(maxStopNanos, p.stepNanos("stop"));
+            maxWorkNanos = Math.max(maxWorkNanos, p.totalNanos() - p.stepNanos("stop"));
+            maxWorkCpuNanos = Math.max(maxWorkCpuNanos, p.workCpuNanos());
+            if (p.totalNanos() > worst.totalNanos()) {
+                worst = p;
+            }
+        });
         var m = gc.threadWorld().register(64);
         RootSlots roots = m.roots();
+        ThreadWorld w = gc.threadWorld();
         try {
             int maxDepth = Math.max(MIN_DEPTH + 2, n);
             int stretch = maxDepth + 1;
             out.append("stretch tree of depth ").append(stretch).append("\t check: ")
-               .append(check(tree(gc, roots, stretch))).append('\n');
+               .append(check(w, tree(gc, roots, stretch))).append('\n');
             long longLived = tree(gc, roots, maxDepth);
             roots.set(63, longLived);
             for (int d = MIN_DEPTH; d <= maxDepth; d += 2) {
                 int iterations = 1 << (maxDepth - d + MIN_DEPTH);
                 long sum = 0;
                 for (int i = 0; i < iterations; i++) {
-                    sum += check(tree(gc, roots, d));
+                    sum += check(w, tree(gc, roots, d));
                 }
                 out.append(iterations).append("\t trees of depth ").append(d).append("\t check: ").append(sum).append('\n');
             }
-            out.append("long lived tree of depth ").append(maxDepth).append("\t check: ").append(check(roots.get(63))).append('\n');
+            out.append("long lived tree of depth ").append(maxDepth).append("\t check: ").append(check(w, roots.get(63))).append('\n');
             return gc.cycles();
         } finally {
             gc.threadWorld().unregister();
@@ -101,9 +125,16 @@ public final class BinaryTrees {
         return node;
     }
 
-    static int check(long node) {
+    /**
+     * check on the gort heap, with a safepoint per call: the Go program's itemCheck is preemptible
+     * at every call (the stack-bound check in the function prologue), so a stop-the-world never
+     * waits for a whole traversal of a 2^19-node tree. Without it the time to stop the world is
+     * the length of the longest check (hundreds of ms before the JIT warms up).
+     */
+    static int check(ThreadWorld w, long node) {
+        w.poll();
         long l = Mem.loadPtr(node, LEFT);
-        return l == 0 ? 1 : 1 + check(l) + check(Mem.loadPtr(node, RIGHT));
+        return l == 0 ? 1 : 1 + check(w, l) + check(w, Mem.loadPtr(node, RIGHT));
     }
 
     // ------------------------------------------------------------------ JVM heap

@@ -31,9 +31,10 @@ public final class BinaryTreesRun {
         contenders.put("JVM ParallelGC", List.of("-XX:+UseParallelGC", "jvm"));
         contenders.put("JVM ZGC", List.of("-XX:+UseZGC", "jvm"));
         for (int depth : depths) {
-            System.out.println("\n### binary-trees depth " + depth + "\n");
-            System.out.println("| run | wall ms | peak RSS MB | GCs | STW pauses | max pause us | p99 pause us | wall / G1 | RSS / G1 |");
-            System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            System.out.println("\n### binary-trees depth " + depth + " (load average " + loadAverage() + ")\n");
+            System.out.println("| run | wall ms | peak RSS MB | GCs | STW pauses | max pause us | p99 pause us "
+                    + "| max stop us | max in-pause work us (wall / cpu) | wall / G1 | RSS / G1 |");
+            System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             Map<String, Map<String, Long>> results = new LinkedHashMap<>();
             for (var e : contenders.entrySet()) {
                 List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
@@ -55,14 +56,14 @@ public final class BinaryTreesRun {
                                     r.put(p2[0], Long.parseLong(p2[1]));
                                 }
                             }
-                        } else if (!line.contains("\t")) {
+                        } else if (!line.contains("\t") || line.startsWith("worst ")) {
                             System.err.println("  [" + e.getKey() + "] " + line);
                         }
                     }
                 }
                 int code = p.waitFor();
                 if (code != 0 || r.isEmpty()) {
-                    System.out.println("| " + e.getKey() + " | failed (exit " + code + ") | | | | | | | |");
+                    System.out.println("| " + e.getKey() + " | failed (exit " + code + ") | | | | | | | | | |");
                     continue;
                 }
                 results.put(e.getKey(), r);
@@ -72,11 +73,26 @@ public final class BinaryTreesRun {
                 Map<String, Long> r = e.getValue();
                 String wr = g1 == null ? "" : String.format("%.2f", (double) r.get("wall_ms") / Math.max(1, g1.get("wall_ms")));
                 String rr = g1 == null ? "" : String.format("%.2f", (double) r.get("peak_rss_mb") / Math.max(1, g1.get("peak_rss_mb")));
-                System.out.printf("| %s | %d | %d | %d | %d | %d | %d | %s | %s |%n", e.getKey(), r.get("wall_ms"), r.get("peak_rss_mb"),
-                        r.get("gcs"), r.get("pauses"), r.get("max_pause_us"), r.get("p99_pause_us"), wr, rr);
+                String stop = r.getOrDefault("max_stop_us", -1L) < 0 ? "" : Long.toString(r.get("max_stop_us"));
+                String work = r.getOrDefault("max_work_us", -1L) < 0 ? ""
+                        : r.get("max_work_us") + " / " + r.getOrDefault("max_work_cpu_us", -1L);
+                System.out.printf("| %s | %d | %d | %d | %d | %d | %d | %s | %s | %s | %s |%n", e.getKey(), r.get("wall_ms"),
+                        r.get("peak_rss_mb"), r.get("gcs"), r.get("pauses"), r.get("max_pause_us"), r.get("p99_pause_us"),
+                        stop, work, wr, rr);
             }
         }
-        System.out.println("\n(one run each, shared 2-core machine: compare within the table)");
+        System.out.println("\n(one run each, shared 2-core machine: compare within the table; load average at the end: "
+                + loadAverage() + ")");
+    }
+
+    /** The 1, 5 and 15-minute load averages (/proc/loadavg), or "?" off Linux. */
+    static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (Exception e) {
+            return "?";
+        }
     }
 
     private record Path() {

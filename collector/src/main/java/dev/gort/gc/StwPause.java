@@ -1,0 +1,85 @@
+package dev.gort.gc;
+
+import java.util.List;
+
+/**
+ * One stop-the-world pause of the collector, broken down by step: how long the world took to stop
+ * (time to safepoint: the mutators must reach an allocation or a poll), each piece of work done
+ * while it was stopped, and restarting it. Delivered to
+ * {@link Collector#setPauseBreakdownListener} and, with {@code -Dgort.gc.pausetrace=true}, printed
+ * after the gctrace line as
+ * {@code pause gc 3 mark termination 0.210 ms: stop 0.040, flush 0.012, ... (work cpu 0.150 ms)}.
+ *
+ * @param cycle      the cycle's number (NumGC once it ends)
+ * @param kind       which pause
+ * @param totalNanos from the stop request until the world runs again (what PauseNs counts)
+ * @param steps      the parts, in order; they add up to {@code totalNanos}
+ */
+public record StwPause(long cycle, Kind kind, long totalNanos, List<Step> steps) {
+    /** Go's three kinds of collector pause (gcstoptheworld modes mark inside the first). */
+    public enum Kind {
+        SWEEP_TERMINATION("sweep termination"),
+        MARK_COMPLETION("mark completion (late work, marking resumed)"),
+        MARK_TERMINATION("mark termination");
+
+        private final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    /**
+     * One step: its name ("stop", "finishsweep", "stacks", "start", ...), its wall time and the
+     * CPU time the collector's thread spent in it (less than the wall time when that thread waited:
+     * for the mutators to stop, or for a CPU on a loaded machine).
+     */
+    public record Step(String name, long nanos, long cpuNanos) {
+    }
+
+    public StwPause {
+        steps = List.copyOf(steps);
+    }
+
+    /** The duration of step {@code name}, 0 if this pause has no such step. */
+    public long stepNanos(String name) {
+        long t = 0;
+        for (Step s : steps) {
+            if (s.name.equals(name)) {
+                t += s.nanos;
+            }
+        }
+        return t;
+    }
+
+    /** CPU time of the collector's thread during the pause, "stop" excluded: the work done while stopped. */
+    public long workCpuNanos() {
+        long t = 0;
+        for (Step s : steps) {
+            if (!s.name.equals("stop")) {
+                t += s.cpuNanos;
+            }
+        }
+        return t;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("pause gc ").append(cycle).append(' ').append(kind.label()).append(' ')
+                .append(ms(totalNanos)).append(" ms:");
+        String sep = " ";
+        for (Step s : steps) {
+            b.append(sep).append(s.name).append(' ').append(ms(s.nanos));
+            sep = ", ";
+        }
+        return b.append(" (work cpu ").append(ms(workCpuNanos())).append(" ms)").toString();
+    }
+
+    private static String ms(long ns) {
+        return String.format(java.util.Locale.ROOT, "%.3f", ns / 1e6);
+    }
+}
