@@ -34,7 +34,7 @@ final class SysmonPorts {
 
             @Override
             public long schedWhen(int p) {
-                return s.p(p).schedwhen(); // System.nanoTime() at execute, the clock sysmon uses in production
+                return s.p(p).schedwhen(); // 0: the scheduler does not read the clock per switch; sysmon times slices from schedtick
             }
 
             @Override

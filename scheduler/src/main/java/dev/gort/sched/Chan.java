@@ -78,7 +78,7 @@ public final class Chan<T> implements Iterable<T> {
         }
         Sudog sg = recvq.dequeue();
         if (sg != null) {
-            handToReceiver(sg, v);
+            handToReceiver(sg, v, mp);
             return;
         }
         if (qcount < cap) {
@@ -86,17 +86,16 @@ public final class Chan<T> implements Iterable<T> {
             lock.unlock();
             return;
         }
-        Sudog mine = gp.acquireSudog();
-        mine.g = gp;
-        mine.c = this;
+        Sudog mine = gp.chanSudog;
+        if (mine.c != this) {
+            mine.c = this; // the only reference store of a repeated send, and only on a new channel
+        }
         mine.elem = v;
-        mine.isSelect = false;
         mine.success = false;
         sendq.enqueue(mine);
-        mp.sched.gopark(mp, gp, UNLOCK, lock, WaitReason.CHAN_SEND);
+        mp.sched.goparkChan(mp, gp, WaitReason.CHAN_SEND);
         boolean ok = mine.success;
-        gp.param = null;
-        gp.releaseSudog(mine);
+        mine.elem = null;
         if (!ok) {
             throw new GoPanic("send on closed channel");
         }
@@ -128,7 +127,7 @@ public final class Chan<T> implements Iterable<T> {
     private boolean offerLocked(T v) {
         Sudog sg = recvq.dequeue();
         if (sg != null) {
-            handToReceiver(sg, v);
+            handToReceiver(sg, v, null);
             return true;
         }
         if (qcount < cap) {
@@ -140,14 +139,16 @@ public final class Chan<T> implements Iterable<T> {
         return false;
     }
 
-    /** Lock held; releases it. */
-    private void handToReceiver(Sudog sg, Object v) {
+    /** Lock held; releases it. {@code mp}: the sender's M if known, else null. */
+    private void handToReceiver(Sudog sg, Object v, M mp) {
         sg.elem = v;
         sg.success = true;
         G rg = sg.g;
-        rg.param = sg;
+        if (sg.isSelect) {
+            rg.param = sg; // which case fired; a plain operation knows its sudog
+        }
         lock.unlock();
-        rg.sched.ready(rg);
+        rg.sched.readyWaiter(mp, rg);
     }
 
     void bufPut(Object v) {
@@ -186,7 +187,9 @@ public final class Chan<T> implements Iterable<T> {
         }
         sg.elem = null;
         sg.success = true;
-        sg.g.param = sg;
+        if (sg.isSelect) {
+            sg.g.param = sg;
+        }
         return v;
     }
 
@@ -200,8 +203,9 @@ public final class Chan<T> implements Iterable<T> {
         Sudog sg = sendq.dequeue();
         if (sg != null) {
             Object v = takeFromSender(sg);
+            G sender = sg.g;
             lock.unlock();
-            gp.sched.ready(sg.g);
+            sender.sched.readyWaiter(mp, sender);
             return (T) v;
         }
         if (qcount > 0) {
@@ -214,18 +218,16 @@ public final class Chan<T> implements Iterable<T> {
             lastOk(gp, false);
             return null;
         }
-        Sudog mine = gp.acquireSudog();
-        mine.g = gp;
-        mine.c = this;
-        mine.elem = null;
-        mine.isSelect = false;
+        Sudog mine = gp.chanSudog;
+        if (mine.c != this) {
+            mine.c = this;
+        }
         mine.success = false;
         recvq.enqueue(mine);
-        mp.sched.gopark(mp, gp, UNLOCK, lock, WaitReason.CHAN_RECEIVE);
+        mp.sched.goparkChan(mp, gp, WaitReason.CHAN_RECEIVE);
         Object v = mine.elem;
         boolean ok = mine.success;
-        gp.param = null;
-        gp.releaseSudog(mine);
+        mine.elem = null;
         lastOk(gp, ok);
         return (T) v;
     }
@@ -262,13 +264,17 @@ public final class Chan<T> implements Iterable<T> {
         while ((sg = recvq.dequeue()) != null) {
             sg.elem = null;
             sg.success = false;
-            sg.g.param = sg;
+            if (sg.isSelect) {
+                sg.g.param = sg;
+            }
             sg.next = wake;
             wake = sg;
         }
         while ((sg = sendq.dequeue()) != null) {
             sg.success = false;
-            sg.g.param = sg;
+            if (sg.isSelect) {
+                sg.g.param = sg;
+            }
             sg.next = wake;
             wake = sg;
         }
@@ -277,7 +283,7 @@ public final class Chan<T> implements Iterable<T> {
             Sudog next = wake.next;
             wake.next = null;
             G g = wake.g;
-            g.sched.ready(g);
+            g.sched.readyWaiter(null, g);
             wake = next;
         }
     }

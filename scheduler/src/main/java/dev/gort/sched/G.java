@@ -48,8 +48,16 @@ public final class G implements Runnable {
     Sudog param;
     /** 0 while a select is undecided; the first waker CASes it to 1. */
     volatile int selectDone;
-    /** Free sudogs of this G (channel ops reuse them; select may need several). */
+    /** Free sudogs of this G for select (a select needs one per case). */
     Sudog sudogCache;
+    /**
+     * The sudog of this G's plain channel operations (a G is in at most one at a time). Its
+     * {@code g} never changes and its {@code c} is left pointing at the last channel, so the
+     * common send/recv stores no object references into long-lived objects: under G1 such a
+     * store is a write barrier with a StoreLoad fence when it crosses regions (Go's scheduler
+     * uses guintptr for the same reason). Its {@code elem} is null while idle.
+     */
+    final Sudog chanSudog = new Sudog();
     /** ok of the last receive (Chan.recv2). */
     boolean lastRecvOk;
     /** This goroutine's timer for sleep, made on first use. */
@@ -65,6 +73,7 @@ public final class G implements Runnable {
         this.index = index;
         this.desc = desc;
         this.ref = index + 1L;
+        chanSudog.g = this;
     }
 
     /** Go's goid. */

@@ -18,7 +18,7 @@ import dev.gort.sys.NativeMemory;
  *  +40     8     stackSize     shadow stack size in bytes
  *  +48     8     stackTop      offset from stackLo of the first free byte
  *  +56     8     topFrame      offset from stackLo of the top frame header + 1 (0 = no frame)
- *  +64     8     runningSince  System.nanoTime() when it last started running
+ *  +64     8     runningSince  (reserved, 0: switches do not read the clock)
  *  +72     8     waitSince     System.nanoTime() when it last parked
  *  +80     4     mid           id of the M running it, -1 if none
  *  +84     4     (pad)

@@ -15,6 +15,8 @@ final class M extends Thread {
     static final int YIELD_PREEMPTED = 2;
     static final int YIELD_PARK = 3;
     static final int YIELD_EXITSYSCALL = 4;
+    /** Parked in a plain channel operation: g0 unlocks {@code curg.chanSudog.c.lock}. */
+    static final int YIELD_PARK_CHAN = 5;
 
     final Scheduler sched;
     final int mid;

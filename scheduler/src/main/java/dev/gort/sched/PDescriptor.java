@@ -14,7 +14,7 @@ package dev.gort.sched;
  *  +144    8           schedtick    incremented on every schedule (not on inherited time)
  *  +152    8           syscalltick  incremented on every syscall exit / retake
  *  +160    8           syscallwhen  System.nanoTime() at the last entersyscall
- *  +168    8           schedwhen    System.nanoTime() when the current G's time slice started
+ *  +168    8           schedwhen    (reserved, 0: slices are timed by sysmon from schedtick)
  *  +176    8           goidcache    next goid to hand out (Go's goidcache)
  *  +184    8           goidcacheend end of the cached goid batch
  *  +192    8           gfreeHead    G ref of the first free G (linked through schedlink)

@@ -19,6 +19,10 @@ import dev.gort.sys.NativeMemory;
  * runnext is a separate CAS slot: the owner puts the G it just readied there so producer/consumer
  * pairs run back to back; thieves take it only on the last stealing pass.
  *
+ * <p>With GOMAXPROCS=1 nobody steals: the owner passes {@code stealable = false} and runnext and
+ * the head are updated with plain (release) stores, not CASes. Everything else still reads them
+ * with acquire loads (isEmpty, size), which is all a non-owner does then.
+ *
  * <p>The methods are static over addresses so tests can drive a queue without a scheduler.
  */
 final class RunQueue {
@@ -72,11 +76,25 @@ final class RunQueue {
      * {@code overflow} (Go's runqputslow).
      */
     static void put(long p, long ref, boolean next, long[] batch, Overflow overflow) {
+        put(p, ref, next, batch, overflow, true);
+    }
+
+    /**
+     * {@link #put(long, long, boolean, long[], Overflow)}; {@code stealable} false says no thief
+     * can touch this queue (GOMAXPROCS=1: there is no other P), so runnext is swapped with plain
+     * accesses instead of a CAS (the hand-off of every channel wake-up).
+     */
+    static void put(long p, long ref, boolean next, long[] batch, Overflow overflow, boolean stealable) {
         if (next) {
             long old;
-            do {
-                old = NativeMemory.getLongVolatile(p + RUNNEXT);
-            } while (!NativeMemory.casLong(p + RUNNEXT, old, ref));
+            if (stealable) {
+                do {
+                    old = NativeMemory.getLongVolatile(p + RUNNEXT);
+                } while (!NativeMemory.casLong(p + RUNNEXT, old, ref));
+            } else {
+                old = NativeMemory.getLong(p + RUNNEXT);
+                NativeMemory.putLongRelease(p + RUNNEXT, ref);
+            }
             if (old == 0) {
                 return;
             }
@@ -132,12 +150,36 @@ final class RunQueue {
      * the current time slice), else the head of the ring. 0 if empty.
      */
     static long get(long p, boolean[] inheritTime) {
+        return get(p, inheritTime, true);
+    }
+
+    /**
+     * {@link #get(long, boolean[])}; {@code stealable} false (no other P exists) takes runnext
+     * and the ring's head with plain accesses instead of CASes.
+     */
+    static long get(long p, boolean[] inheritTime, boolean stealable) {
         long next = NativeMemory.getLongVolatile(p + RUNNEXT);
-        if (next != 0 && NativeMemory.casLong(p + RUNNEXT, next, 0)) {
-            inheritTime[0] = true;
-            return next;
+        if (next != 0) {
+            if (!stealable) {
+                NativeMemory.putLongRelease(p + RUNNEXT, 0);
+                inheritTime[0] = true;
+                return next;
+            }
+            if (NativeMemory.casLong(p + RUNNEXT, next, 0)) {
+                inheritTime[0] = true;
+                return next;
+            }
         }
         inheritTime[0] = false;
+        if (!stealable) {
+            long h = NativeMemory.getLong(p + RUNQ_HEAD);
+            if (NativeMemory.getLong(p + RUNQ_TAIL) == h) {
+                return 0;
+            }
+            long ref = NativeMemory.getLong(slot(p, h));
+            NativeMemory.putLongRelease(p + RUNQ_HEAD, h + 1);
+            return ref;
+        }
         for (;;) {
             long h = head(p);
             long t = NativeMemory.getLong(p + RUNQ_TAIL);

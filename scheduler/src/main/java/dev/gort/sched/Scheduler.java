@@ -27,6 +27,11 @@ public final class Scheduler implements AutoCloseable {
     final SchedConfig cfg;
     final int gomaxprocs;
     final P[] allp;
+    /**
+     * False when GOMAXPROCS is 1: no other P exists, so no thief touches a run queue and its owner
+     * updates runnext and head without CASes. Changed only with the world stopped.
+     */
+    boolean stealable;
     final GTable gtable = new GTable();
     final long startNanos = System.nanoTime();
 
@@ -93,6 +98,8 @@ public final class Scheduler implements AutoCloseable {
     private final AtomicBoolean affinityWarned = new AtomicBoolean();
 
     private final NetpollHook.ReadyList readySink = this::netpollReady;
+    /** runqputslow's sink, made once (a bound method reference per call would be an allocation C2 may not remove). */
+    private final RunQueue.Overflow overflow = this::globrunqputbatch;
     private long readyHead;
     private long readyTail;
     private final RtLock readyLock = new RtLock();
@@ -101,6 +108,7 @@ public final class Scheduler implements AutoCloseable {
         this.cfg = cfg;
         this.gomaxprocs = cfg.gomaxprocs;
         this.allp = new P[gomaxprocs];
+        this.stealable = gomaxprocs > 1;
         for (int i = 0; i < gomaxprocs; i++) {
             allp[i] = new P(this, i);
             if (cfg.mcacheSource != null) {
@@ -163,7 +171,7 @@ public final class Scheduler implements AutoCloseable {
         P p0 = allp[0];
         G g = newG(p0, main, 0);
         mainG = g;
-        RunQueue.put(p0.base, g.ref, false, p0.batch, this::globrunqputbatch);
+        RunQueue.put(p0.base, g.ref, false, p0.batch, overflow);
         if (cfg.syscallRetakeNanos > 0) {
             retaker = Thread.ofPlatform().daemon().name("gort-retake").start(this::retakeLoop);
         }
@@ -370,15 +378,17 @@ public final class Scheduler implements AutoCloseable {
         for (;;) {
             P pp = mp.p;
             mp.curg = gp;
-            gp.m = mp;
+            if (gp.m != mp) {
+                gp.m = mp; // skipped (no write barrier) when gp last ran here, the common case
+            }
             NativeMemory.putInt(gp.desc + GDescriptor.MID, mp.mid);
             GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
             if (!inheritTime) {
+                // A new time slice. No clock read here (Go's execute has none either): sysmon
+                // times a slice from its first sight of a new schedtick, so a switch costs no
+                // System.nanoTime (about 20 ns, a tenth of a goroutine switch).
                 NativeMemory.putLongRelease(pp.base + PDescriptor.SCHEDTICK,
                         NativeMemory.getLong(pp.base + PDescriptor.SCHEDTICK) + 1);
-                long now = System.nanoTime();
-                NativeMemory.putLongRelease(pp.base + PDescriptor.SCHEDWHEN, now);
-                NativeMemory.putLong(gp.desc + GDescriptor.RUNNING_SINCE, now);
             }
             gp.cont.run();
             // Back on g0.
@@ -390,8 +400,16 @@ public final class Scheduler implements AutoCloseable {
             }
             int action = mp.yieldAction;
             mp.yieldAction = M.YIELD_NONE;
-            gp.m = null;
+            // gp.m stays: it is read only while gp runs or is in a syscall (a store here would be
+            // a G1 write barrier on every switch).
             switch (action) {
+                case M.YIELD_PARK_CHAN -> {
+                    // A plain channel operation: WAITING, then release the channel lock so a
+                    // peer can dequeue the sudog and ready gp.
+                    GDescriptor.setStatus(gp.desc, GStatus.WAITING);
+                    gp.chanSudog.c.lock.unlock();
+                    return;
+                }
                 case M.YIELD_GOSCHED, M.YIELD_PREEMPTED -> {
                     GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
                     lock.lock();
@@ -405,6 +423,12 @@ public final class Scheduler implements AutoCloseable {
                     mp.parkCommit = null;
                     mp.parkArg = null;
                     GDescriptor.setStatus(gp.desc, GStatus.WAITING);
+                    if (c == Chan.UNLOCK) {
+                        // The common park (a channel operation): no interface call at a call site
+                        // that sees every kind of commit.
+                        ((RtLock) a).unlock();
+                        return;
+                    }
                     if (c == null || c.commit(gp, a)) {
                         return;
                     }
@@ -478,7 +502,7 @@ public final class Scheduler implements AutoCloseable {
                     return gtable.get(ref);
                 }
             }
-            long ref = RunQueue.get(pp.base, inherit);
+            long ref = RunQueue.get(pp.base, inherit, stealable);
             if (ref != 0) {
                 return gtable.get(ref);
             }
@@ -1121,7 +1145,7 @@ public final class Scheduler implements AutoCloseable {
         }
         G cur = mp.curg;
         G g = newG(pp, fn, cur == null ? 0 : cur.goid());
-        RunQueue.put(pp.base, g.ref, true, pp.batch, this::globrunqputbatch);
+        RunQueue.put(pp.base, g.ref, true, pp.batch, overflow, stealable);
         if (mainStarted) {
             wakep();
         }
@@ -1174,6 +1198,7 @@ public final class Scheduler implements AutoCloseable {
         gp.cont = null;
         gp.m = null;
         gp.param = null;
+        gp.chanSudog.c = null; // the last channel: not retained by a dead G
         if (gp.lockedm != null) {
             gp.lockedm = null;
             mp.lockedg = null;
@@ -1256,11 +1281,32 @@ public final class Scheduler implements AutoCloseable {
             throw new IllegalStateException("goready: goroutine " + gp.goid() + " is " + GStatus.name(gp.status())
                     + ", not waiting");
         }
-        Thread t = carrier();
-        if (t instanceof M mp && mp.sched == this) {
+        runqputReady(null, gp);
+    }
+
+    /**
+     * Readies a goroutine whose sudog the caller just dequeued from a channel's wait queue under
+     * the channel lock. Such a goroutine is certainly WAITING (g0 stores WAITING before the park
+     * commit releases that lock) and no one else can ready it (the dequeue, or a select's
+     * selectDone CAS, decided that), so a release store replaces ready's CAS: one atomic less
+     * per channel hand-off. {@code mp} is the caller's M when it runs a goroutine of any
+     * scheduler, else null.
+     */
+    void readyWaiter(M mp, G gp) {
+        GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
+        runqputReady(mp, gp);
+    }
+
+    /** gp is RUNNABLE: into runnext of the caller's P if it has one here, else the global queue. */
+    private void runqputReady(M mp, G gp) {
+        if (mp == null) {
+            Thread t = carrier();
+            mp = t instanceof M m ? m : null;
+        }
+        if (mp != null && mp.sched == this) {
             P pp = mp.p;
             if (pp != null) {
-                RunQueue.put(pp.base, gp.ref, true, pp.batch, this::globrunqputbatch);
+                RunQueue.put(pp.base, gp.ref, true, pp.batch, overflow, stealable);
                 wakep();
                 return;
             }
@@ -1279,6 +1325,16 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
+     * gopark for a plain channel operation: gp's chanSudog is queued on {@code chanSudog.c}, whose
+     * lock is held; g0 releases it once gp is WAITING. Unlike gopark nothing is stored in the M
+     * (the lock is found through the sudog).
+     */
+    void goparkChan(M mp, G gp, WaitReason reason) {
+        gp.setWaitReason(reason);
+        switchOut(mp, gp, M.YIELD_PARK_CHAN, null, null);
+    }
+
+    /**
      * Leaves the running G for g0 with {@code action} (park, gosched, exitsyscall). A G locked to
      * its M, or one whose continuation cannot yield (pinned by a native frame or monitor: the yield
      * returns false), keeps its M and runs the action's locked-M path instead, so a pinned G never
@@ -1289,8 +1345,10 @@ public final class Scheduler implements AutoCloseable {
             onLockedM(mp, gp, action, commit, arg);
             return;
         }
-        mp.parkCommit = commit;
-        mp.parkArg = arg;
+        if (action != M.YIELD_PARK_CHAN) {
+            mp.parkCommit = commit;
+            mp.parkArg = arg;
+        }
         mp.yieldAction = action;
         if (!jdk.internal.vm.Continuation.yield(G.SCOPE)) {
             // Pinned: this G keeps its M (temporarily locked to it).
@@ -1310,6 +1368,7 @@ public final class Scheduler implements AutoCloseable {
     private void onLockedM(M mp, G gp, int action, ParkCommit commit, Object arg) {
         switch (action) {
             case M.YIELD_PARK -> parkLocked(mp, gp, commit, arg);
+            case M.YIELD_PARK_CHAN -> parkLocked(mp, gp, Chan.UNLOCK, gp.chanSudog.c.lock);
             case M.YIELD_EXITSYSCALL -> exitsyscallLocked(mp, gp);
             default -> goschedLocked(mp, gp);
         }
@@ -1340,7 +1399,6 @@ public final class Scheduler implements AutoCloseable {
         GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
         P pp = mp.p;
         NativeMemory.putLongRelease(pp.base + PDescriptor.SCHEDTICK, NativeMemory.getLong(pp.base + PDescriptor.SCHEDTICK) + 1);
-        NativeMemory.putLongRelease(pp.base + PDescriptor.SCHEDWHEN, System.nanoTime());
     }
 
     void gosched(M mp, G gp, int action) {

@@ -156,8 +156,9 @@ public final class Select {
                     sg.elem = values[i];
                     sg.success = true;
                     sg.g.param = sg;
+                    G peer = sg.g;
                     unlockAll();
-                    mp.sched.ready(sg.g);
+                    peer.sched.readyWaiter(mp, peer);
                     return i;
                 }
                 if (c.qcount < c.cap()) {
@@ -170,8 +171,9 @@ public final class Select {
                 if (sg != null) {
                     recvValue = c.takeFromSender(sg);
                     recvOk = true;
+                    G peer = sg.g;
                     unlockAll();
-                    mp.sched.ready(sg.g);
+                    peer.sched.readyWaiter(mp, peer);
                     return i;
                 }
                 if (c.qcount > 0) {
