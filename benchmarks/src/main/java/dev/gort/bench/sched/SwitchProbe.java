@@ -1,0 +1,133 @@
+package dev.gort.bench.sched;
+
+import dev.gort.sched.Chan;
+import dev.gort.sched.FatalHandler;
+import dev.gort.sched.Go;
+import dev.gort.sched.SchedConfig;
+import dev.gort.sched.Scheduler;
+import dev.gort.sys.CpuClock;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import jdk.internal.vm.Continuation;
+import jdk.internal.vm.ContinuationScope;
+
+/**
+ * A diagnostic companion to the JMH benchmarks, for a shared, loaded machine: runs the floor, the
+ * ping-pong and the spawn loops of {@link GoroutineBench} many times in one JVM and prints the
+ * best and median per-operation <em>thread CPU time</em> (the M's, at GOMAXPROCS=1) next to wall
+ * time. CPU time does not count the time the thread waited for a core, so ratios between the
+ * loops stay readable when other processes compete; JMH's wall-clock figures remain the reported
+ * ones. Not a JMH benchmark: {@code java ... dev.gort.bench.sched.SwitchProbe [rounds]}.
+ */
+public final class SwitchProbe {
+    private static final ContinuationScope SCOPE = new ContinuationScope("probe");
+    static final int N = 20_000;
+
+    private SwitchProbe() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+        String only = args.length > 1 ? args[1] : "";
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).fatalHandler(FatalHandler.THROW));
+        long[][] floor = new long[2][rounds];
+        long[][] ping = new long[2][rounds];
+        long[][] spawn = new long[2][rounds];
+        long[][] gosched = new long[2][rounds];
+        Continuation c = new Continuation(SCOPE, () -> {
+            for (;;) {
+                Continuation.yield(SCOPE);
+            }
+        });
+        s.run(() -> {
+            for (int r = 0; r < rounds + 5; r++) {
+                int k = Math.max(0, r - 5); // 5 warm-up rounds, overwritten
+                if (!only.contains("nofloor")) measure(floor, k, () -> {
+                    // On the goroutine's M, but a separate continuation scope nested inside: the
+                    // raw resume+yield cost.
+                    for (int i = 0; i < 2 * N; i++) {
+                        c.run();
+                    }
+                }, 2 * N);
+                if (only.isEmpty() || only.contains("ping")) {
+                    measure(ping, k, SwitchProbe::pingpong, N);
+                }
+                if (only.isEmpty() || only.contains("spawn")) {
+                    measure(spawn, k, SwitchProbe::spawnWaves, N);
+                }
+                if (only.isEmpty() || only.contains("sched")) {
+                    measure(gosched, k, () -> {
+                        for (int i = 0; i < N; i++) {
+                            Go.gosched();
+                        }
+                    }, N);
+                }
+            }
+        });
+        report("floor (resume+yield)", floor, null);
+        report("pingpong round trip", ping, floor);
+        report("spawn+complete waves64", spawn, floor);
+        report("gosched", gosched, floor);
+    }
+
+    private static void measure(long[][] into, int k, Runnable body, int ops) {
+        long w0 = System.nanoTime();
+        long c0 = CpuClock.threadCpuNanos();
+        body.run();
+        long c1 = CpuClock.threadCpuNanos();
+        long w1 = System.nanoTime();
+        into[0][k] = (w1 - w0) * 1000 / ops;
+        into[1][k] = (c1 - c0) * 1000 / ops;
+    }
+
+    static void pingpong() {
+        Chan<Integer> pingc = new Chan<>();
+        Chan<Integer> pongc = new Chan<>();
+        Integer v = 7;
+        Go.go(() -> {
+            for (int i = 0; i < N; i++) {
+                pongc.send(pingc.recv());
+            }
+        });
+        for (int i = 0; i < N; i++) {
+            pingc.send(v);
+            pongc.recv();
+        }
+    }
+
+    static void spawnWaves() {
+        Chan<Boolean> done = new Chan<>();
+        AtomicInteger left = new AtomicInteger(N);
+        Runnable task = () -> {
+            if (left.decrementAndGet() == 0) {
+                done.send(true);
+            }
+        };
+        for (int i = 0; i < N; i++) {
+            Go.go(task);
+            if ((i & 63) == 63) {
+                Go.gosched();
+            }
+        }
+        done.recv();
+    }
+
+    private static void report(String name, long[][] m, long[][] base) {
+        if (m[0][0] == 0) {
+            return;
+        }
+        long[] wall = m[0].clone();
+        long[] cpu = m[1].clone();
+        Arrays.sort(wall);
+        Arrays.sort(cpu);
+        String ratio = "";
+        if (base != null) {
+            long[] bc = base[1].clone();
+            Arrays.sort(bc);
+            ratio = String.format("   cpu ratio to floor: best %.2fx, median %.2fx", (double) cpu[0] / bc[0],
+                    (double) cpu[cpu.length / 2] / bc[bc.length / 2]);
+        }
+        System.out.printf("%-26s wall best %7.1f median %7.1f ns | cpu best %7.1f median %7.1f ns%s%n", name, wall[0] / 1000.0,
+                wall[wall.length / 2] / 1000.0, cpu[0] / 1000.0, cpu[cpu.length / 2] / 1000.0, ratio);
+    }
+}
