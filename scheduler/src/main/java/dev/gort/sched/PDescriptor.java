@@ -21,6 +21,8 @@ package dev.gort.sched;
  *  +200    8           gfreeCount
  *  +208    8           steals       Gs this P took from other Ps (statistics)
  *  +216    8           stolen       Gs other Ps took from this P (statistics)
+ *  +224    8           gcreated     goroutines created on this P (owner-only plain stores)
+ *  +232    8           gexited      goroutines that ended on this P (owner-only plain stores)
  *  +256    256 x 8     runq ring    G refs; slot = index mod 256
  *  +2304               (size)
  * </pre>
@@ -47,6 +49,8 @@ final class PDescriptor {
     static final long GFREE_COUNT = 200;
     static final long STEALS = 208;
     static final long STOLEN = 216;
+    static final long GCREATED = 224;
+    static final long GEXITED = 232;
     static final long RUNQ = 256;
     static final long SIZE = RUNQ + RUNQ_SIZE * 8L;
 }

@@ -21,7 +21,7 @@ final class Reports {
 
     /** "fatal error: all goroutines are asleep - deadlock!" plus every live goroutine. */
     static String deadlock(Scheduler s) {
-        if (s.liveGs.get() == 0 && s.mainGoexited) {
+        if (s.liveGoroutines() == 0 && s.mainGoexited) {
             return "fatal error: no goroutines (main called runtime.Goexit) - deadlock!\n";
         }
         StringBuilder sb = new StringBuilder("fatal error: all goroutines are asleep - deadlock!\n");

@@ -58,9 +58,6 @@ public final class Scheduler implements AutoCloseable {
     private int gfreeCount;
 
     final AtomicLong goidgen = new AtomicLong();
-    /** Goroutines started and not yet exited. */
-    final AtomicLong liveGs = new AtomicLong();
-    final AtomicLong spawned = new AtomicLong();
 
     // Stop-the-world.
     volatile boolean gcwaiting;
@@ -1057,7 +1054,7 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         // Goroutines exist and none can ever run; or main called Go.goexit and all the rest ended.
-        return liveGs.get() > 0 || mainGoexited;
+        return liveGoroutines() > 0 || mainGoexited;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1180,14 +1177,18 @@ public final class Scheduler implements AutoCloseable {
         NativeMemory.putInt(d + GDescriptor.MID, -1);
         g.fn = fn;
         g.cont = new G.GContinuation(g);
-        g.selectDone = 0;
+        // No volatile stores here (each is a full fence): select resets selectDone before use,
+        // and pinnedReason is normally null already.
         g.param = null;
-        g.pinnedReason = null;
+        if (g.pinnedReason != null) {
+            g.pinnedReason = null;
+        }
         g.lockedm = null;
         g.lockedExt = 0;
         g.frameDepth = 0;
-        liveGs.incrementAndGet();
-        spawned.incrementAndGet();
+        // Counted per P with plain stores (the owner's), summed by readers: two atomic
+        // increments were a fifth of a spawn+exit.
+        NativeMemory.putLongRelease(pp.base + PDescriptor.GCREATED, NativeMemory.getLong(pp.base + PDescriptor.GCREATED) + 1);
         GDescriptor.setStatus(d, GStatus.RUNNABLE);
         return g;
     }
@@ -1205,15 +1206,30 @@ public final class Scheduler implements AutoCloseable {
         }
         gp.lockedExt = 0;
         ShadowStack.reset(gp, cfg);
-        long live = liveGs.decrementAndGet();
+        P pp = mp.p;
+        NativeMemory.putLongRelease(pp.base + PDescriptor.GEXITED, NativeMemory.getLong(pp.base + PDescriptor.GEXITED) + 1);
         if (gp == mainG && !mainGoexited) {
             exit();
             return;
         }
-        gfput(mp.p, gp);
-        if (live < 0) {
-            throw new IllegalStateException("negative goroutine count");
+        gfput(pp, gp);
+    }
+
+    /**
+     * Goroutines created and not yet ended: the per-P counters summed (Go's gcount). Exact when
+     * the Ps are quiet (checkdead: every M idle, their last updates published by the sched lock);
+     * otherwise a snapshot that may be off by the goroutines starting or ending meanwhile.
+     */
+    long liveGoroutines() {
+        long created = 0;
+        long exited = 0;
+        for (P p : allp) {
+            exited += NativeMemory.getLongAcquire(p.base + PDescriptor.GEXITED);
         }
+        for (P p : allp) {
+            created += NativeMemory.getLongAcquire(p.base + PDescriptor.GCREATED);
+        }
+        return Math.max(0, created - exited);
     }
 
     /** Puts a dead G on pp's free list; a long list moves half to the global list (Go's gfput). */
@@ -1771,12 +1787,16 @@ public final class Scheduler implements AutoCloseable {
 
     /** Goroutines started and not finished. */
     public long goroutines() {
-        return liveGs.get();
+        return liveGoroutines();
     }
 
     /** Goroutines ever started. */
     public long goroutinesStarted() {
-        return spawned.get();
+        long n = 0;
+        for (P p : allp) {
+            n += NativeMemory.getLongAcquire(p.base + PDescriptor.GCREATED);
+        }
+        return n;
     }
 
     /** Gs stolen between Ps so far. */
