@@ -11,8 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The GC cycle (Go's mgc.go gcStart / gcMarkDone / gcMarkTermination / gcSweep), driven by a
@@ -74,8 +72,9 @@ public final class Collector implements AutoCloseable {
     private final Object orphanLock = new Object();
 
     // --- cycle control
-    private final ReentrantLock ctl = new ReentrantLock();
-    private final Condition ctlChanged = ctl.newCondition();
+    // Not a ReentrantLock: goroutines take it, and its owner check would see a stale carrier (MonitorLock).
+    private final MonitorLock ctl = new MonitorLock();
+    private final MonitorLock ctlChanged = ctl;
     private boolean cycleRequested;      // guarded by ctl
     private boolean forcedRequested;     // guarded by ctl
     private boolean cycleRunning;        // guarded by ctl
@@ -288,14 +287,21 @@ public final class Collector implements AutoCloseable {
             world.runBlocking(m, this::awaitCycleStart);
             m = world.current();
         }
+        if (phase == MARK) {
+            // Pay before allocating, as Go's mallocgc does (deductAssistCredit comes first): an
+            // assist may wait for credit, letting the cycle end and the next one scan the stacks,
+            // and an object allocated before that wait would be held only by a Java local, black
+            // for a cycle that is over and white (freed) in the next one.
+            assist(m, size);
+            m = world.current();
+        }
         long p = m.mcache.alloc(size, noscan);
         if (!noscan) {
             gcs.writePointerMask(p, t.sizeWords(), t.fullMask());
         }
         if (phase == MARK) {
-            // Allocated black by the arena; count it as marked and pay for it.
+            // Allocated black by the arena (no safepoint since the phase read): count it as marked.
             m.gcw.bytesMarked += size;
-            assist(m, size);
         }
         return p;
     }

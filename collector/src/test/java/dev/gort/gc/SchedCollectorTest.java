@@ -107,8 +107,7 @@ class SchedCollectorTest {
      * can reach; after a final collection the heap's live bytes equal exactly the model's reachable
      * bytes. The seed is printed so a failure replays.
      */
-    @org.junit.jupiter.api.Disabled("fails under the scheduler: a G observed with shadow frames but no shadow stack during "
-            + "stop-the-world, and a checkmark miss; see NEEDS.md. The same model passes over ThreadWorld (StressTest).")
+    //DISABLED-TMP
     @Test
     void referenceModelStress() {
         long seed = Long.getLong("gort.stress.seed", System.nanoTime());
@@ -133,7 +132,7 @@ class SchedCollectorTest {
                     }
                 });
             }
-            while (done.get() < workers) {
+            while (done.get() < workers && fail.get() == null) {
                 Go.poll();
                 Go.gosched();
             }
