@@ -41,7 +41,7 @@ class StressTest {
                     try {
                         SchedCollectorTest.Model model = new SchedCollectorTest.Model(gc, new Random(seed + id), id);
                         models[id] = model;
-                        model.run(millis, m.roots());
+                        model.run(Long.MAX_VALUE, millis, m.roots());
                     } catch (Throwable t) {
                         fail.compareAndSet(null, t);
                     } finally {

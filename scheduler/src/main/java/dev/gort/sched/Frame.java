@@ -38,6 +38,11 @@ public final class Frame implements AutoCloseable {
         if (g == null) {
             throw new IllegalStateException("Frame.push outside a goroutine");
         }
+        if (mp.p == null) {
+            // Syscall code runs while the world may be stopped and the collector reads frames.
+            throw new IllegalStateException("Frame.push inside Go.syscall (goroutine " + g.goid()
+                    + "): push frames before the call and pass their values in; syscall code may run during a stop-the-world");
+        }
         return push(g, slots);
     }
 

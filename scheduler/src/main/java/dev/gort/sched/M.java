@@ -40,6 +40,10 @@ final class M extends Thread {
     /** Next in the idle-M list (sched lock). */
     M link;
     final Note park = new Note();
+    /** Where it waits, without a P, for a stop-the-world to end (leaving a syscall). */
+    final Note stwNote = new Note();
+    /** Next in the scheduler's list of Ms waiting for the world to start (sched lock). */
+    M stwLink;
 
     int yieldAction;
     ParkCommit parkCommit;

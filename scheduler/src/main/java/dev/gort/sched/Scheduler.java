@@ -196,6 +196,7 @@ public final class Scheduler implements AutoCloseable {
         lock.unlock();
         for (M m : ms) {
             m.park.wakeup();
+            m.stwNote.wakeup();
         }
         pollNote.wakeup();
         NetpollHook np = netpoll;
@@ -434,10 +435,12 @@ public final class Scheduler implements AutoCloseable {
                     inheritTime = true;
                 }
                 case M.YIELD_EXITSYSCALL -> {
-                    // exitsyscall0: no P was free when the call returned.
-                    GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
+                    // exitsyscall0: no P was free when the call returned. The G stays SYSCALL
+                    // while the world is stopped (lock held from the check to the status change).
                     lock.lock();
-                    P np = gcwaiting ? null : pidleget();
+                    awaitWorldStartLocked(mp);
+                    GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
+                    P np = exiting ? null : pidleget();
                     if (np == null) {
                         globrunqput(gp.ref);
                     }
@@ -1474,23 +1477,25 @@ public final class Scheduler implements AutoCloseable {
             GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
             return;
         }
-        if (!gcwaiting) {
-            lock.lock();
-            P np = gcwaiting || exiting ? null : pidleget();
-            lock.unlock();
-            if (np != null) {
-                acquirep(mp, np);
-                GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
-                return;
-            }
+        // A stop-the-world took our P (or is taking Ps): wait on this M, the G still in SYSCALL,
+        // until the world restarts, so nothing about the G changes while it is stopped.
+        lock.lock();
+        awaitWorldStartLocked(mp);
+        P np = exiting ? null : pidleget();
+        lock.unlock();
+        if (np != null) {
+            acquirep(mp, np);
+            GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
+            return;
         }
         // Slow path: queue the G and let this M go idle.
         switchOut(mp, gp, M.YIELD_EXITSYSCALL, null, null);
     }
 
     private void exitsyscallLocked(M mp, G gp) {
-        GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
         lock.lock();
+        awaitWorldStartLocked(mp);
+        GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
         globrunqput(gp.ref);
         nmidlelocked++;
         boolean dead = checkdead();
@@ -1651,6 +1656,7 @@ public final class Scheduler implements AutoCloseable {
         lock.lock();
         gcwaiting = false;
         stwReason = null;
+        M waiters = takeStwWaiters();
         for (P p : allp) {
             if (p == own) {
                 p.setStatus(PStatus.RUNNING);
@@ -1664,6 +1670,7 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         lock.unlock();
+        wakeStwWaiters(waiters);
         for (P p : toStart) {
             startm(p, false);
         }
@@ -1674,6 +1681,43 @@ public final class Scheduler implements AutoCloseable {
     /** True while a stop-the-world is in effect or pending. */
     public boolean worldStopping() {
         return gcwaiting;
+    }
+
+    /**
+     * Sched lock held (and held again on return). An M without a P that is about to change a G
+     * (leaving a syscall: status, run queue) waits here while a stop-the-world is pending or in
+     * effect, so a stopped world means no G moves, not only that no P runs (the collector scans
+     * frames and statuses meanwhile). startTheWorld or exit wakes it. Go lets exitsyscall0 queue
+     * the G during a stop; here the stop's stronger promise is cheap: such Ms hold nothing.
+     */
+    private void awaitWorldStartLocked(M mp) {
+        while (gcwaiting && !exiting) {
+            mp.stwNote.clear();
+            mp.stwLink = stwWaiters;
+            stwWaiters = mp;
+            lock.unlock();
+            mp.stwNote.sleep();
+            lock.lock();
+        }
+    }
+
+    /** Ms parked in awaitWorldStartLocked, linked through M.stwLink (sched lock). */
+    private M stwWaiters;
+
+    /** Sched lock held: detaches the waiters; wake them with {@link #wakeStwWaiters} after unlocking. */
+    private M takeStwWaiters() {
+        M w = stwWaiters;
+        stwWaiters = null;
+        return w;
+    }
+
+    private static void wakeStwWaiters(M w) {
+        while (w != null) {
+            M next = w.stwLink;
+            w.stwLink = null;
+            w.stwNote.wakeup();
+            w = next;
+        }
     }
 
     /** On g0: mp gives its P to the pending stop-the-world and parks (Go's gcstopm). */
@@ -1762,6 +1806,21 @@ public final class Scheduler implements AutoCloseable {
                 f.accept(g);
             }
         }
+    }
+
+    /**
+     * Ms that hold a P or run a goroutine that is not in a syscall: 0 while the world is stopped
+     * from a thread that is not an M (the stop-the-world tests' check).
+     */
+    int runningMs() {
+        int n = 0;
+        for (M m : allmSnapshot()) {
+            G g = m.curg;
+            if (m.p != null || (g != null && g.status() == GStatus.RUNNING)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Threads (Ms) created so far. */

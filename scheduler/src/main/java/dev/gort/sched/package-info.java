@@ -87,7 +87,13 @@
  * allocator's entry points call {@code Go.poll()}). {@link dev.gort.sched.Scheduler#stopTheWorld}
  * takes idle Ps and Ps in syscalls at once, preempts the running ones, and waits until each M
  * gives its P up in the scheduler ({@code gcstopm}); a goroutine that never reaches a safepoint
- * delays it.
+ * delays it. While the world is stopped nothing about a G changes: no M holds a P, and an M whose
+ * goroutine returns from a syscall waits on its own note, the G still in SYSCALL, until
+ * {@code startTheWorld} (Go lets exitsyscall0 queue the G meanwhile; the stronger promise costs
+ * nothing and lets the collector read statuses and frames without racing). The one exception is
+ * {@link dev.gort.sched.Go#ready} from a thread that is not an M (WAITING to RUNNABLE, as in Go).
+ * Code inside {@link dev.gort.sched.Go#syscall} keeps running during a stop, as C code does in Go,
+ * so it must not push frames or store into frame slots.
  *
  * <h2>Hooks installed by other modules</h2>
  * <ul>

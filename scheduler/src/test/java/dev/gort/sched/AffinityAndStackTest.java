@@ -87,6 +87,21 @@ class AffinityAndStackTest {
     }
 
     @Test
+    void framePushInsideASyscallIsRefusedAndTheGoroutineGoesOn() {
+        SchedTesting.run(1, () -> {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Go.syscall(() -> {
+                Frame.push(1);
+            }));
+            assertTrue(e.getMessage().contains("Frame.push inside Go.syscall"), e.getMessage());
+            try (Frame f = Frame.push(1)) {      // usable again after the call
+                f.set(0, 0x10);
+                assertEquals(0x10, f.get(0));
+            }
+            assertEquals(0, Frame.stackInUse());
+        });
+    }
+
+    @Test
     void stackOverflowIsAPanicAndFramesUnwind() {
         AtomicReference<Throwable> panic = new AtomicReference<>();
         SchedTesting.run(SchedConfig.defaults().gomaxprocs(1).stackSizes(2048, 64 << 10).panicHandler((g, t) -> {

@@ -40,12 +40,17 @@ class StopTheWorldStressTest {
         runner.start();
         Thread.sleep(50);
         int done = 0;
+        long stoppedSyscallers = 0;
         for (int r = 0; r < rounds && err.get() == null && died.get() == null; r++) {
             s.stopTheWorld("stress");
             if (died.get() != null) {
                 break;
             }
             List<long[]> snap = snapshot(s);
+            int running = s.runningMs();
+            if (running != 0) {
+                err.compareAndSet(null, running + " Ms hold a P or run a goroutine while the world is stopped (round " + r + ")");
+            }
             for (long[] x : snap) {
                 if (x[2] != 0 && x[3] == 0) {
                     err.compareAndSet(null, "G index " + x[0] + " has frames but no stack during stop-the-world");
@@ -67,8 +72,16 @@ class StopTheWorldStressTest {
                     if (a[0] != b[0] || a[2] != b[2] || a[3] != b[3] || a[4] != b[4]) {
                         err.compareAndSet(null, "G index " + a[0] + " frames changed during stop-the-world (round " + r + ")");
                     }
+                    if (a[1] != b[1]) {
+                        err.compareAndSet(null, "G index " + a[0] + " changed status during stop-the-world: "
+                                + GStatus.name((int) a[1]) + " -> " + GStatus.name((int) b[1]) + " (round " + r + ")");
+                    }
                 }
             }
+            if (s.runningMs() != 0) {
+                err.compareAndSet(null, "an M started running during stop-the-world (round " + r + ")");
+            }
+            stoppedSyscallers += snap.stream().filter(x -> x[1] == GStatus.SYSCALL).count();
             s.startTheWorld();
             done++;
             Thread.sleep(1);
@@ -79,6 +92,11 @@ class StopTheWorldStressTest {
         assertEquals(null, err.get());
         assertEquals(rounds, done);
         assertTrue(ops.get() > 0);
+        // The rounds must have caught goroutines in syscalls that returned during the stop, or
+        // the syscall exit path was not exercised.
+        assertTrue(stoppedSyscallers > 0, "no round saw a goroutine in a syscall");
+        System.out.println("StopTheWorldStressTest: " + done + " rounds, " + stoppedSyscallers
+                + " goroutines seen in syscalls while stopped, " + ops.get() + " ops");
     }
 
     private static List<long[]> snapshot(Scheduler s) {
@@ -102,7 +120,12 @@ class StopTheWorldStressTest {
                         if (i % 7 == worker) {
                             Go.syscall(() -> {
                                 ops.incrementAndGet();
-                                Thread.onSpinWait();
+                                if (ops.get() % 3 == 0) {
+                                    // long enough to return while a stop-the-world is in effect
+                                    java.util.concurrent.locks.LockSupport.parkNanos(150_000);
+                                } else {
+                                    Thread.onSpinWait();
+                                }
                             });
                         }
                         if (i % 5 == 0) {
