@@ -88,8 +88,10 @@ public final class MCache {
      */
     public long alloc(long size, boolean noscan) {
         if (size > 0 && size <= SizeClasses.MAX_SMALL_SIZE) {
-            int cls = SizeClasses.sizeToClass((int) size);
-            long s = alloc[cls << 1 | (noscan ? 1 : 0)];
+            int cls = SizeClasses.SIZE_TO_CLASS[((int) size + 7) >>> 3];
+            // at(): the span's address with its range known to C2, so no access below pays the
+            // all-memory segment's bounds check (see Mem.ADDRESS_MASK).
+            long s = Mem.at(alloc[cls << 1 | (noscan ? 1 : 0)]);
             long cache = Mem.getLong(s + Span.ALLOC_CACHE);
             long fc = Mem.getLong(s + Span.FREE_INDEX); // freeIndex | allocCount << 32
             long ne = Mem.getLong(s + Span.NELEMS); // nelems | elemSize << 32
@@ -101,7 +103,7 @@ public final class MCache {
                 Mem.putLong(s + Span.ALLOC_CACHE, (cache >>> tz) >>> 1);
                 Mem.putLong(s + Span.FREE_INDEX, (fc & 0xFFFF_FFFF_0000_0000L) + (1L << 32) | next);
                 int es = (int) (ne >>> 32);
-                long p = Mem.getLong(s + Span.START) + (long) idx * es;
+                long p = Mem.at(Mem.getLong(s + Span.START) + (long) idx * es);
                 if (Mem.getInt(s + Span.NEEDZERO) != 0) {
                     if (clobber) {
                         checkPoison(s, idx, p, es);
@@ -241,11 +243,9 @@ public final class MCache {
      */
     public void free(long address) {
         if (address == lastAddr && address != 0) {
-            long s = lastSpan;
+            long s = Mem.at(lastSpan);
             int idx = lastIdx;
-            long bit = 1L << idx;
-            long wordOff = (long) (idx >>> 6) << 3;
-            if ((Mem.getLong(s + Span.REMOTE_FREED + wordOff) & bit) == 0) {
+            if ((Mem.getLong(s + Span.REMOTE_FREED + ((idx >>> 6) << 3)) & (1L << idx)) == 0) {
                 // The LIFO case of freeLocal, its checks already known to hold (see lastAddr).
                 lastAddr = 0;
                 Mem.putLong(s + Span.ALLOC_CACHE, (Mem.getLong(s + Span.ALLOC_CACHE) << 1) | 1);
@@ -268,7 +268,9 @@ public final class MCache {
         if (off0 < 0 || off0 >= space.arenaCommitted) {
             throw outsideArena(address);
         }
-        long s = Mem.getLong(spansBase + ((off0 >>> SizeClasses.PAGE_SHIFT) << 3));
+        // The span: one shift and one load (spans region, 8 B per page). Masked bases (Mem.at)
+        // let C2 drop the all-memory segment's bounds checks on every access below.
+        long s = Mem.at(Mem.getLong(Mem.at(spansBase) + ((off0 >>> SizeClasses.PAGE_SHIFT) << 3)));
         // A non-zero spans entry always names a live descriptor whose pages include this one
         // (MHeap keeps that invariant), so an in-use span needs no range check here.
         long cs = s == 0 ? 0 : Mem.getLong(s + Span.SPAN_CLASS); // spanClass | state << 32
@@ -298,7 +300,7 @@ public final class MCache {
         int fi = (int) fc;
         long lw = Mem.getLong(s + Span.LOCAL_FREED + wordOff);
         // Below freeIndex every slot is allocated; allocBits only matters above it.
-        boolean allocated = idx < fi || (Mem.getLong(Mem.getLong(s + Span.ALLOC_BITS) + wordOff) & bit) != 0;
+        boolean allocated = idx < fi || (Mem.getLong(Mem.at(Mem.getLong(s + Span.ALLOC_BITS)) + wordOff) & bit) != 0;
         if (!allocated || (lw & bit) != 0 || (Mem.getLong(s + Span.REMOTE_FREED + wordOff) & bit) != 0) {
             throw doubleFree(address, s, idx, allocated);
         }
@@ -311,7 +313,7 @@ public final class MCache {
             // shifted since it was loaded), so the left shift loses nothing.
             // The slot may predate the last sweep (allocBits set, skipped by the cursor and
             // uncovered by an earlier LIFO free): clear its bit so it reads as free.
-            long allocBits = Mem.getLong(s + Span.ALLOC_BITS) + wordOff;
+            long allocBits = Mem.at(Mem.getLong(s + Span.ALLOC_BITS)) + wordOff;
             long aw = Mem.getLong(allocBits);
             if ((aw & bit) != 0) {
                 Mem.putLong(allocBits, aw & ~bit);

@@ -49,6 +49,14 @@ public final class SizeClasses {
     /** Hot-path tables (public fields are read by MCache; they are never written after init). */
     static final byte[] SIZE_TO_CLASS8 = new byte[SMALL_SIZE_MAX / SMALL_SIZE_DIV + 1];
     static final byte[] SIZE_TO_CLASS128 = new byte[(MAX_SMALL_SIZE - SMALL_SIZE_MAX) / LARGE_SIZE_DIV + 1];
+    /**
+     * The hot path's single table: the class of every small size by {@code (size + 7) >>> 3}, 8 B
+     * granular over the whole small range (4097 entries). Every class size is a multiple of 8, so
+     * the smallest class holding {@code ((size + 7) / 8) * 8} bytes is the smallest holding
+     * {@code size}: the same answers as Go's two tables (SizeClassesTest checks every size), one
+     * load and no branch between them.
+     */
+    static final byte[] SIZE_TO_CLASS = new byte[MAX_SMALL_SIZE / SMALL_SIZE_DIV + 1];
 
     static {
         if (CLASS_TO_SIZE.length != NUM_SIZE_CLASSES || CLASS_TO_PAGES.length != NUM_SIZE_CLASSES) {
@@ -73,6 +81,13 @@ public final class SizeClasses {
                 c++;
             }
             SIZE_TO_CLASS128[i] = (byte) c;
+        }
+        c = 1;
+        for (int i = 0; i < SIZE_TO_CLASS.length; i++) {
+            while (CLASS_TO_SIZE[c] < i * SMALL_SIZE_DIV) {
+                c++;
+            }
+            SIZE_TO_CLASS[i] = (byte) c;
         }
     }
 

@@ -105,6 +105,13 @@ class SizeClassesTest {
     }
 
     @Test
+    void hotPathTableAgreesWithGosTwoTablesForEverySmallSize() {
+        for (int size = 1; size <= SizeClasses.MAX_SMALL_SIZE; size++) {
+            assertEquals(SizeClasses.sizeToClass(size), SizeClasses.SIZE_TO_CLASS[(size + 7) >>> 3], "size " + size);
+        }
+    }
+
+    @Test
     void divMulDividesEveryOffsetInASpan() {
         for (int c = 1; c < SizeClasses.NUM_SIZE_CLASSES; c++) {
             long size = SizeClasses.classToSize(c);
