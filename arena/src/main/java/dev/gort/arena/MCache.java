@@ -246,7 +246,7 @@ public final class MCache {
             long s = Mem.at(lastSpan);
             int idx = lastIdx;
             if ((Mem.getLong(s + Span.REMOTE_FREED + ((idx >>> 6) << 3)) & (1L << idx)) == 0) {
-                // The LIFO case of freeLocal, its checks already known to hold (see lastAddr).
+                // The LIFO case of freeGeneral, its checks already known to hold (see lastAddr).
                 lastAddr = 0;
                 Mem.putLong(s + Span.ALLOC_CACHE, (Mem.getLong(s + Span.ALLOC_CACHE) << 1) | 1);
                 Mem.putLong(s + Span.FREE_INDEX, Mem.getLong(s + Span.FREE_INDEX) - (1L << 32) - 1);
@@ -258,6 +258,14 @@ public final class MCache {
         freeGeneral(address);
     }
 
+    /**
+     * Every free but the owner's free of its last allocation. Deliberately one method of more
+     * than C2's FreqInlineSize (325 bytecodes): callers then call it instead of inlining it, so it
+     * is compiled once on its own budget. Inlined, its dozen native accesses (each expands to
+     * ~600 bytecodes of force-inlined FFM code) used up the caller's inlining budget
+     * (DesiredMethodLimit, 8000 bytecodes) and left the caller's own accesses, alloc's included,
+     * as out-of-line calls: slower than one call here.
+     */
     private void freeGeneral(long address) {
         // Another address cannot be lastAddr's slot (the start check below), so only a free of
         // lastAddr itself (remoteFreed set: a double free) must forget it.
@@ -280,32 +288,30 @@ public final class MCache {
         }
         long off = address - Mem.getLong(s + Span.START);
         long ne = Mem.getLong(s + Span.NELEMS); // nelems | elemSize << 32
+        int nelems = (int) ne;
         int idx = (int) ((off * (Mem.getLong(s + Span.DIV_MUL) & 0xFFFF_FFFFL)) >>> 32);
-        if ((long) idx * (int) (ne >>> 32) != off || idx >= (int) ne) {
+        if ((long) idx * (int) (ne >>> 32) != off || idx >= nelems) {
             throw notObjectStart(address, s, idx, off - (long) idx * (int) (ne >>> 32));
         }
-        if (Mem.getLong(s + Span.CACHED_BY) == id) {
-            freeLocal(s, address, idx, (int) ne);
-        } else {
-            remoteFree(s, address, idx, (long) (idx >>> 6) << 3, 1L << idx);
-        }
-        stats[NFREE + ((int) cs >>> 1)]++;
-    }
-
-    /** The owner's free: nobody else writes allocBits, freeIndex or localFreed of this span. */
-    private void freeLocal(long s, long address, int idx, int nelems) {
         long wordOff = (long) (idx >>> 6) << 3;
         long bit = 1L << idx;
+        if (Mem.getLong(s + Span.CACHED_BY) != id) {
+            remoteFree(s, address, idx, wordOff, bit);
+            stats[NFREE + ((int) cs >>> 1)]++;
+            return;
+        }
+        // The owner's free: nobody else writes allocBits, freeIndex or localFreed of this span.
         long fc = Mem.getLong(s + Span.FREE_INDEX); // freeIndex | allocCount << 32
         int fi = (int) fc;
         long lw = Mem.getLong(s + Span.LOCAL_FREED + wordOff);
         // Below freeIndex every slot is allocated; allocBits only matters above it.
-        boolean allocated = idx < fi || (Mem.getLong(Mem.at(Mem.getLong(s + Span.ALLOC_BITS)) + wordOff) & bit) != 0;
-        if (!allocated || (lw & bit) != 0 || (Mem.getLong(s + Span.REMOTE_FREED + wordOff) & bit) != 0) {
+        long allocBits = Mem.at(Mem.getLong(s + Span.ALLOC_BITS)) + wordOff;
+        boolean allocated = idx < fi || (Mem.getLong(allocBits) & bit) != 0;
+        if (!allocated || ((lw | Mem.getLong(s + Span.REMOTE_FREED + wordOff)) & bit) != 0) {
             throw doubleFree(address, s, idx, allocated);
         }
         if (clobber) {
-            Zeroing.poison(address, Span.elemSize(s));
+            Zeroing.poison(address, (int) (ne >>> 32));
         }
         if (idx == fi - 1 && ((fi & 63) != 0 || fi == nelems)) {
             // LIFO: the object just below the cursor goes straight back to it (alloc/free pairs
@@ -313,7 +319,6 @@ public final class MCache {
             // shifted since it was loaded), so the left shift loses nothing.
             // The slot may predate the last sweep (allocBits set, skipped by the cursor and
             // uncovered by an earlier LIFO free): clear its bit so it reads as free.
-            long allocBits = Mem.at(Mem.getLong(s + Span.ALLOC_BITS)) + wordOff;
             long aw = Mem.getLong(allocBits);
             if ((aw & bit) != 0) {
                 Mem.putLong(allocBits, aw & ~bit);
@@ -322,9 +327,12 @@ public final class MCache {
             Mem.putLong(s + Span.FREE_INDEX, (fc & 0xFFFF_FFFF_0000_0000L) - (1L << 32) | idx);
             Mem.putInt(s + Span.NEEDZERO, 1);
         } else {
+            // The common case: one bit in the owner's localFreed and the pending count; the slot
+            // comes back when the span is next folded.
             Mem.putLong(s + Span.LOCAL_FREED + wordOff, lw | bit);
             Mem.putInt(s + Span.LOCAL_PENDING, Mem.getInt(s + Span.LOCAL_PENDING) + 1);
         }
+        stats[NFREE + ((int) cs >>> 1)]++;
     }
 
     private void checkPoison(long s, int idx, long p, int es) {
