@@ -47,6 +47,7 @@ public final class Heap implements AutoCloseable {
     volatile HeapTrigger triggerHook;
 
     private final List<MCache> caches = new ArrayList<>();
+    private final ThreadLocal<MCache> threadCaches = new ThreadLocal<>();
     private final long[] retiredStats = new long[MCache.STATS];
     private final AtomicLong nextCacheId = new AtomicLong(1);
     /** Large objects freed by GC sweeps: count and bytes (under the heap lock). */
@@ -57,7 +58,7 @@ public final class Heap implements AutoCloseable {
     private Heap(HeapConfig config, OsMemory os) {
         this.config = config;
         this.space = new AddressSpace(os, config);
-        this.mheap = new MHeap(space, config);
+        this.mheap = new MHeap(space, config, ReleaseZeroProbe.dontneedReadsZero(os));
         this.maxObjectSize = config.arenaReservation();
         this.clobberFree = config.clobberFree();
         this.emptySpan = Arena.global().allocate(Span.SIZE, 64).address();
@@ -101,12 +102,64 @@ public final class Heap implements AutoCloseable {
             if (c.released) {
                 throw new IllegalStateException(c + " was already released");
             }
-            c.releaseAll();
-            for (int i = 0; i < retiredStats.length; i++) {
-                retiredStats[i] += c.stats[i];
+            retire(c);
+        }
+    }
+
+    /** Under the caches lock: flush, keep the counters, forget the cache. */
+    private void retire(MCache c) {
+        c.releaseAll();
+        for (int i = 0; i < retiredStats.length; i++) {
+            retiredStats[i] += c.stats[i];
+        }
+        c.released = true;
+        caches.remove(c);
+    }
+
+    /**
+     * The calling thread's own cache, made on first use and kept in a thread-local (manual mode's
+     * usual way to give each thread its mcache). When the thread ends, the heap releases the cache
+     * itself (TESTING A2, thread churn): {@link #releaseDeadThreadCaches()} runs whenever a thread
+     * takes its first cache and at {@link #freeOSMemory()}, so threads that allocate and die leave
+     * neither cached spans nor cache objects behind. Objects they allocated stay valid; any cache
+     * may free them.
+     */
+    public MCache threadCache() {
+        MCache c = threadCaches.get();
+        if (c != null && !c.released) {
+            return c;
+        }
+        releaseDeadThreadCaches();
+        c = newCache();
+        c.owner = Thread.currentThread();
+        threadCaches.set(c);
+        return c;
+    }
+
+    /**
+     * Releases the caches of {@link #threadCache()} owners that have terminated (their spans go back
+     * to the mcentrals, their counters into the heap's). Returns how many were released. A
+     * terminated thread's last actions happen-before {@code isAlive()} returning false, so its
+     * cache is quiescent here.
+     */
+    public int releaseDeadThreadCaches() {
+        int n = 0;
+        synchronized (caches) {
+            for (MCache c : new ArrayList<>(caches)) {
+                Thread t = c.owner;
+                if (t != null && !c.released && !t.isAlive()) {
+                    retire(c);
+                    n++;
+                }
             }
-            c.released = true;
-            caches.remove(c);
+        }
+        return n;
+    }
+
+    /** Live caches (made by newCache or threadCache and not released yet). */
+    public int cacheCount() {
+        synchronized (caches) {
+            return caches.size();
         }
     }
 
@@ -294,10 +347,12 @@ public final class Heap implements AutoCloseable {
     /**
      * Releases everything free now (Go's debug.FreeOSMemory without the GC): folds pending frees of
      * uncached spans, returns empty spans and pooled stacks to the page heap, then releases every
-     * free page. Spans still cached by an mcache are not touched. Returns bytes released.
+     * free page. Spans still cached by an mcache are not touched (caches of terminated {@link
+     * #threadCache()} owners are released first). Returns bytes released.
      */
     public long freeOSMemory() {
         checkOpen();
+        releaseDeadThreadCaches();
         returnFreeSpans();
         return mheap.scavenge(0, 0);
     }
@@ -391,6 +446,14 @@ public final class Heap implements AutoCloseable {
         return new MemStats(heapAlloc, totalAlloc, sys, mallocs, frees, heapAlloc, heapSys, pagesFree * page,
                 pagesInUse * page, pagesReleased * page, objects, stackInuse, stackInuse, mSpanInuse, descriptorsSys,
                 bitmap, other, heapLive.get(), List.copyOf(bySize));
+    }
+
+    /**
+     * Whether pages released with MADV_DONTNEED are trusted to read back zero (so spans made of
+     * them are not zeroed again): the answer of a probe at creation (see ReleaseZeroProbe).
+     */
+    public boolean releasedPagesReadZero() {
+        return mheap.releaseReadsZero;
     }
 
     /** The heap's current release advice (MADV_FREE falls back to MADV_DONTNEED for good on EINVAL). */

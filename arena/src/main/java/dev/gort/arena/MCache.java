@@ -53,6 +53,8 @@ public final class MCache {
     /** Set by the collector while marking: new objects are born marked (Go's allocate-black). */
     volatile boolean allocBlack;
     boolean released;
+    /** The thread that owns this cache if it came from {@link Heap#threadCache()}, else null. */
+    volatile Thread owner;
     /**
      * The object the last fast-path allocation returned, 0 when none (Go has no counterpart: this
      * is manual mode's alloc/free pair). While it is non-zero, nothing has moved its span's

@@ -32,7 +32,7 @@ import java.util.function.LongSupplier;
  *
  * <p><b>Zeroing.</b> A span handed out is known zero (needzero = 0) if its pages were never used
  * (above {@code neverUsedFrom}: fresh from the kernel) or if every page was released with an
- * advice that zeroes (MADV_DONTNEED on Linux). Otherwise needzero = 1 and the allocator zeroes
+ * advice that zeroes (MADV_DONTNEED on Linux), as {@link ReleaseZeroProbe} checked at creation. Otherwise needzero = 1 and the allocator zeroes
  * what it hands out.
  *
  * <p><b>Accounting</b> (all in pages, exact, under the lock): inUse (small and large spans),
@@ -65,6 +65,8 @@ final class MHeap {
 
     // scavenger accounting
     private volatile Advice advice;
+    /** {@link ReleaseZeroProbe}'s answer: pages released with DONTNEED read back zero (F13). */
+    final boolean releaseReadsZero;
     /** One scavenge at a time; guards the counters below. Taken before the heap lock. */
     final Object scavengeLock = new Object();
     long releasedBytesTotal;
@@ -72,7 +74,8 @@ final class MHeap {
     long releaseErrors;
     String lastReleaseError;
 
-    MHeap(AddressSpace space, HeapConfig config) {
+    MHeap(AddressSpace space, HeapConfig config, boolean releaseReadsZero) {
+        this.releaseReadsZero = releaseReadsZero;
         this.space = space;
         this.config = config;
         this.clock = config.clock();
@@ -211,8 +214,8 @@ final class MHeap {
         }
         long firstPage = space.pageIndex(start);
         long released = space.countReleased(firstPage, npages);
-        boolean zero = start >= neverUsedFrom || (released == npages && advice.zeroesPages()
-                && config.advice().zeroesPages());
+        boolean zero = start >= neverUsedFrom || (released == npages && releaseReadsZero
+                && advice.zeroesPages() && config.advice().zeroesPages());
         if (released > 0) {
             space.setReleased(firstPage, npages, false);
             pagesReleased -= released;
