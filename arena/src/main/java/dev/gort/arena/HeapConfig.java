@@ -28,10 +28,16 @@ import java.util.function.LongSupplier;
  *                          with 0xDF bytes, and an allocation that reuses a slot checks the poison is
  *                          intact, throwing {@link UseAfterFreeException} naming the object and the
  *                          first modified word if something wrote to it after it was freed
+ * @param overflowCheck     debug padding check (TESTING F6, mimalloc's debug padding): every small
+ *                          object gets 8 more bytes; the slack after the requested size is filled
+ *                          with 0xDE and the last word holds the size keyed with the address. A free
+ *                          checks both and throws {@link ObjectOverflowException} ("overflow after N
+ *                          bytes") if the object was written past its requested size; the object
+ *                          then stays allocated. Objects over 32 KiB - 8 are not padded
  */
 public record HeapConfig(long arenaReservation, long heapArenaBytes, long scavengeIdleNanos, Advice advice,
                          LongSupplier clock, boolean hugePages, long maxStackBytes,
-                         boolean clobberFree) {
+                         boolean clobberFree, boolean overflowCheck) {
 
     public static final long DEFAULT_ARENA_RESERVATION = 64L << 30;
     public static final long DEFAULT_HEAP_ARENA_BYTES = 64L << 20;
@@ -63,40 +69,46 @@ public record HeapConfig(long arenaReservation, long heapArenaBytes, long scaven
     /** 64 GiB reservation, 64 MiB chunks, 5 minute scavenge age, MADV_DONTNEED, System.nanoTime. */
     public static HeapConfig defaults() {
         return new HeapConfig(DEFAULT_ARENA_RESERVATION, DEFAULT_HEAP_ARENA_BYTES, DEFAULT_SCAVENGE_IDLE_NANOS,
-                Advice.DONTNEED, System::nanoTime, false, DEFAULT_MAX_STACK_BYTES, false);
+                Advice.DONTNEED, System::nanoTime, false, DEFAULT_MAX_STACK_BYTES, false, false);
     }
 
     public HeapConfig withArenaReservation(long bytes) {
         return new HeapConfig(bytes, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages,
-                Math.min(maxStackBytes, Long.highestOneBit(Math.max(bytes, StackAllocator.MIN_STACK))), clobberFree);
+                Math.min(maxStackBytes, Long.highestOneBit(Math.max(bytes, StackAllocator.MIN_STACK))), clobberFree, overflowCheck);
     }
 
     public HeapConfig withHeapArenaBytes(long bytes) {
-        return new HeapConfig(arenaReservation, bytes, scavengeIdleNanos, advice, clock, hugePages, maxStackBytes, clobberFree);
+        return new HeapConfig(arenaReservation, bytes, scavengeIdleNanos, advice, clock, hugePages, maxStackBytes, clobberFree, overflowCheck);
     }
 
     public HeapConfig withScavengeIdleNanos(long nanos) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, nanos, advice, clock, hugePages, maxStackBytes, clobberFree);
+        return new HeapConfig(arenaReservation, heapArenaBytes, nanos, advice, clock, hugePages, maxStackBytes, clobberFree, overflowCheck);
     }
 
     public HeapConfig withAdvice(Advice a) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, a, clock, hugePages, maxStackBytes, clobberFree);
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, a, clock, hugePages, maxStackBytes, clobberFree, overflowCheck);
     }
 
     public HeapConfig withClock(LongSupplier c) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, c, hugePages, maxStackBytes, clobberFree);
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, c, hugePages, maxStackBytes, clobberFree, overflowCheck);
     }
 
     public HeapConfig withHugePages(boolean on) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, on, maxStackBytes, clobberFree);
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, on, maxStackBytes, clobberFree, overflowCheck);
     }
 
     public HeapConfig withClobberFree(boolean on) {
         return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages, maxStackBytes,
-                on);
+                on, overflowCheck);
+    }
+
+    /** Debug padding check (TESTING F6); see the {@code overflowCheck} component. */
+    public HeapConfig withOverflowCheck(boolean on) {
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages, maxStackBytes,
+                clobberFree, on);
     }
 
     public HeapConfig withMaxStackBytes(long bytes) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages, bytes, clobberFree);
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages, bytes, clobberFree, overflowCheck);
     }
 }

@@ -50,6 +50,13 @@ public final class MCache {
      */
     final long[] stats = new long[STATS];
     private final boolean clobber;
+    /** Debug padding check (HeapConfig.overflowCheck): every small object is padded and checked. */
+    private final boolean overflowCheck;
+    /**
+     * Largest size the inline fast path serves: 32 KiB, or 0 in overflowCheck mode so that every
+     * allocation takes allocSlow, which pads (a field instead of a second flag test on the fast path).
+     */
+    private final long fastLimit;
     /** Set by the collector while marking: new objects are born marked (Go's allocate-black). */
     volatile boolean allocBlack;
     boolean released;
@@ -79,6 +86,8 @@ public final class MCache {
         this.arenaBase = heap.space.arenaBase;
         this.spansBase = heap.space.spansBase;
         this.clobber = heap.clobberFree;
+        this.overflowCheck = heap.config.overflowCheck();
+        this.fastLimit = overflowCheck ? 0 : SizeClasses.MAX_SMALL_SIZE;
         java.util.Arrays.fill(alloc, empty);
     }
 
@@ -89,7 +98,7 @@ public final class MCache {
      * maximum, HeapExhaustedException when the reservation is used up.
      */
     public long alloc(long size, boolean noscan) {
-        if (size > 0 && size <= SizeClasses.MAX_SMALL_SIZE) {
+        if (size > 0 && size <= fastLimit) {
             int cls = SizeClasses.SIZE_TO_CLASS[((int) size + 7) >>> 3];
             // at(): the span's address with its range known to C2, so no access below pays the
             // all-memory segment's bounds check (see Mem.ADDRESS_MASK).
@@ -142,9 +151,23 @@ public final class MCache {
             throw new IllegalArgumentException("allocation size " + size + " is out of range: accepted 1 to "
                     + heap.maxObjectSize + " bytes (the arena reservation)");
         }
+        if (overflowCheck) {
+            // Every object of a small span is padded; the few sizes that cannot take the 8 more
+            // bytes (32761 to 32768) become large objects, which are not checked.
+            if (size <= SizeClasses.MAX_SMALL_SIZE - OverflowPadding.TRAILER) {
+                int padded = (int) size + OverflowPadding.TRAILER;
+                return OverflowPadding.pad(allocSmall(padded, noscan), size,
+                        SizeClasses.classToSize(SizeClasses.sizeToClass(padded)));
+            }
+            return heap.allocLarge(this, size, noscan);
+        }
         if (size > SizeClasses.MAX_SMALL_SIZE) {
             return heap.allocLarge(this, size, noscan);
         }
+        return allocSmall(size, noscan);
+    }
+
+    private long allocSmall(long size, boolean noscan) {
         int cls = SizeClasses.sizeToClass((int) size);
         int spc = SizeClasses.spanClass(cls, noscan);
         while (true) {
@@ -312,6 +335,9 @@ public final class MCache {
         if (!allocated || ((lw | Mem.getLong(s + Span.REMOTE_FREED + wordOff)) & bit) != 0) {
             throw doubleFree(address, s, idx, allocated);
         }
+        if (overflowCheck) {
+            checkPadding(s, address, idx, (int) (ne >>> 32));
+        }
         if (clobber) {
             Zeroing.poison(address, (int) (ne >>> 32));
         }
@@ -348,6 +374,15 @@ public final class MCache {
         }
     }
 
+    /** overflowCheck mode: refuse the free (nothing changed yet) if the object's padding is damaged. */
+    private void checkPadding(long s, long address, int idx, int slot) {
+        String bad = OverflowPadding.check(address, slot);
+        if (bad != null) {
+            throw new ObjectOverflowException(bad + ": object 0x" + Long.toHexString(address) + " (slot " + idx
+                    + " of " + Span.describe(s) + "); the free was refused, the object stays allocated");
+        }
+    }
+
     // Cold error paths, kept out of free() so its compiled code stays small enough to inline.
     private InvalidFreeException outsideArena(long address) {
         return heap.invalidFree(address, 0, -1, "not a heap pointer: outside the committed arena [0x"
@@ -370,6 +405,9 @@ public final class MCache {
         if (!allocated || (NativeMemory.getLongVolatile(s + Span.REMOTE_FREED + wordOff) & bit) != 0
                 || (Mem.getLong(s + Span.LOCAL_FREED + wordOff) & bit) != 0) {
             throw heap.invalidFree(address, s, idx, allocated ? "double free" : "double free (slot is free)");
+        }
+        if (overflowCheck) {
+            checkPadding(s, address, idx, Span.elemSize(s));
         }
         if (clobber) {
             Zeroing.poison(address, Span.elemSize(s));
