@@ -17,8 +17,10 @@ import java.time.Instant;
  * {@link ConnectionResetException}, {@link ConnectionRefusedException} (dial), or a
  * {@link NetException} naming the errno. None of them disturbs other connections or the runtime.
  *
- * <p>One reader and one writer may use a Conn at the same time (reading and writing are
- * independent); two concurrent readers are reported as a usage error.
+ * <p>Any number of goroutines (and threads) may use a Conn at once: reading and writing are
+ * independent, and concurrent readers (or writers) are serialised in arrival order, each call
+ * whole (Go's fdMutex): a {@code write} of many bytes is never interleaved with another write's,
+ * and a waiting caller parks only its goroutine. Close wakes the waiters with ClosedException.
  */
 public final class Conn implements AutoCloseable {
     private final PollDesc pd;
@@ -87,7 +89,7 @@ public final class Conn implements AutoCloseable {
     }
 
     private static void connect(PollDesc pd, InetSocketAddress address) {
-        pd.incref("dial");
+        pd.lockAndIncref(PollDesc.WRITE, "dial");
         try {
             DescNatives n = pd.natives;
             int len = SockAddr.encode(address, n.setupAddr);
@@ -115,7 +117,7 @@ public final class Conn implements AutoCloseable {
                 }
             }
         } finally {
-            pd.decref();
+            pd.unlockAndDecref(PollDesc.WRITE);
         }
     }
 
@@ -125,7 +127,7 @@ public final class Conn implements AutoCloseable {
      */
     public int read(byte[] b, int off, int len) {
         java.util.Objects.checkFromIndexSize(off, len, b.length);
-        pd.incref("read");
+        pd.lockAndIncref(PollDesc.READ, "read");
         try {
             pd.checkErr(PollDesc.READ, "read");
             if (len == 0) {
@@ -147,7 +149,7 @@ public final class Conn implements AutoCloseable {
                 }
             }
         } finally {
-            pd.decref();
+            pd.unlockAndDecref(PollDesc.READ);
         }
     }
 
@@ -158,7 +160,7 @@ public final class Conn implements AutoCloseable {
     /** Writes all of {@code b[off, off+len)}, parking while the socket buffer is full. */
     public void write(byte[] b, int off, int len) {
         java.util.Objects.checkFromIndexSize(off, len, b.length);
-        pd.incref("write");
+        pd.lockAndIncref(PollDesc.WRITE, "write");
         try {
             pd.checkErr(PollDesc.WRITE, "write");
             int done = 0;
@@ -176,7 +178,7 @@ public final class Conn implements AutoCloseable {
                 }
             }
         } finally {
-            pd.decref();
+            pd.unlockAndDecref(PollDesc.WRITE);
         }
     }
 
@@ -195,6 +197,11 @@ public final class Conn implements AutoCloseable {
         } finally {
             pd.decref();
         }
+    }
+
+    /** The descriptor (tests in this package). */
+    PollDesc pdForTest() {
+        return pd;
     }
 
     /** Closes the connection; goroutines parked in read/write wake with ClosedException. Idempotent. */

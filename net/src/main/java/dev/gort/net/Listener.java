@@ -72,7 +72,7 @@ public final class Listener implements AutoCloseable {
      * when the process is out of descriptors (the pending connection stays queued; retry later).
      */
     public Conn accept() {
-        pd.incref("accept");
+        pd.lockAndIncref(PollDesc.READ, "accept");
         try {
             pd.checkErr(PollDesc.READ, "accept");
             for (;;) {
@@ -100,7 +100,7 @@ public final class Listener implements AutoCloseable {
                 }
             }
         } finally {
-            pd.decref();
+            pd.unlockAndDecref(PollDesc.READ);
         }
     }
 

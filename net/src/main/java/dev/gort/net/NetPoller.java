@@ -9,7 +9,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.lang.ref.Cleaner;
 import java.lang.ref.WeakReference;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -38,11 +37,6 @@ public final class NetPoller implements NetpollHook {
     private static final int EINTR = Errno.value("EINTR");
     private static final int MAX_EVENTS = 128;
     private static final VarHandle TABLE_ELEMENT = MethodHandles.arrayElementVarHandle(PollDesc[].class);
-    /** Created with the first poller, so a runtime that never touches the network starts no thread for it. */
-    private static final class Cleaning {
-        static final Cleaner CLEANER = Cleaner.create(r -> Thread.ofPlatform().daemon().name("gort-net-cleaner").unstarted(r));
-    }
-
     private static final Map<Scheduler, NetPoller> BY_SCHEDULER = new WeakHashMap<>();
     private static volatile NetPoller threads;
 
@@ -68,7 +62,66 @@ public final class NetPoller implements NetpollHook {
         this.backend = b;
         long bytes = b.bufferBytes(MAX_EVENTS);
         this.events = new dev.gort.sys.CarrierLocal<>(() -> Arena.ofAuto().allocate(bytes, 8));
-        Cleaning.CLEANER.register(this, b::close); // b holds no reference back to this poller
+    }
+
+    // ------------------------------------------------------------------ lifetime
+
+    /** Set in {@link #users} once {@link #close} began: no kernel call starts after it. */
+    private static final long CLOSED = 1L << 62;
+    /** Kernel calls on the backend in flight, plus the CLOSED bit. */
+    private final java.util.concurrent.atomic.AtomicLong users = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Enters a kernel call on the backend; false once the poller is closed (its fds may be reused numbers). */
+    private boolean enter() {
+        long u = users.incrementAndGet();
+        if ((u & CLOSED) != 0) {
+            users.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    private void leave() {
+        users.decrementAndGet();
+    }
+
+    /**
+     * Releases the kernel queue: called by the scheduler's shutdown once every M stopped (the
+     * {@link NetpollHook#close()} contract). Waits for kernel calls in flight (sysmon's poll, a
+     * platform thread's wake-up), then closes the backend; afterwards register fails, and
+     * deregister, wakeup and poll do nothing, so a Conn closed after the runtime ended never
+     * touches a descriptor number the kernel may have reused. No cleaner thread is involved.
+     * The platform-thread poller ({@link #forThreads()}) lives as long as the JVM.
+     */
+    @Override
+    public void close() {
+        long u;
+        do {
+            u = users.get();
+            if ((u & CLOSED) != 0) {
+                return;
+            }
+        } while (!users.compareAndSet(u, u | CLOSED));
+        while (users.get() != CLOSED) {
+            backend.wakeup(); // a blocked helper poll returns; other calls in flight are short
+            LockSupport.parkNanos(100_000L);
+        }
+        Scheduler s = owner == null ? null : owner.get();
+        if (s != null) {
+            synchronized (BY_SCHEDULER) {
+                BY_SCHEDULER.remove(s, this);
+            }
+        }
+        Thread h = helper;
+        backend.close();
+        if (h != null) {
+            h.interrupt();
+        }
+    }
+
+    /** True once {@link #close} ran. */
+    public boolean isClosed() {
+        return (users.get() & CLOSED) != 0;
     }
 
     /**
@@ -136,7 +189,16 @@ public final class NetPoller implements NetpollHook {
             TABLE_ELEMENT.setRelease(t, fd, pd);
         }
         // The descriptor's own event struct and capture: register runs on goroutines (see DescNatives).
-        int r = backend.register(fd, (long) pd.seq << 32 | fd, natives);
+        if (!enter()) {
+            clear(pd);
+            throw new ClosedException("register " + name + ": the network poller is closed (its runtime shut down)", 0, null);
+        }
+        int r;
+        try {
+            r = backend.register(fd, (long) pd.seq << 32 | fd, natives);
+        } finally {
+            leave();
+        }
         if (r < 0) {
             clear(pd);
             throw NetException.of(backend.name().equals("epoll") ? "epoll_ctl(ADD)" : "kevent(EV_ADD)", name, -r);
@@ -146,7 +208,13 @@ public final class NetPoller implements NetpollHook {
 
     /** Removes {@code pd}'s registration (before its fd is closed). */
     void deregister(PollDesc pd) {
-        backend.deregister(pd.fd, pd.natives);
+        if (enter()) {
+            try {
+                backend.deregister(pd.fd, pd.natives);
+            } finally {
+                leave();
+            }
+        }
         clear(pd);
     }
 
@@ -195,6 +263,17 @@ public final class NetPoller implements NetpollHook {
      */
     @Override
     public int poll(long timeoutNanos, ReadyList ready) {
+        if (!enter()) {
+            return 0; // closed: the scheduler has shut down
+        }
+        try {
+            return pollOpen(timeoutNanos, ready);
+        } finally {
+            leave();
+        }
+    }
+
+    private int pollOpen(long timeoutNanos, ReadyList ready) {
         polls.incrementAndGet();
         long buf = events.get().address();
         int n;
@@ -274,7 +353,15 @@ public final class NetPoller implements NetpollHook {
         if (!wakeSig.compareAndSet(false, true)) {
             return; // one is pending already
         }
-        int r = backend.wakeup();
+        if (!enter()) {
+            return;
+        }
+        int r;
+        try {
+            r = backend.wakeup();
+        } finally {
+            leave();
+        }
         if (r < 0) {
             wakeSig.set(false);
             throw new NetException("netpoll: " + backend + " wake-up failed: " + Errno.name(-r), -r, null);
@@ -314,7 +401,7 @@ public final class NetPoller implements NetpollHook {
                 return;
             }
             helper = Thread.ofPlatform().daemon().name("gort-netpoll-helper").start(() -> {
-                for (;;) {
+                while (!isClosed()) {
                     poll(-1, null);
                 }
             });

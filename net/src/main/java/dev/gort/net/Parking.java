@@ -17,7 +17,8 @@ import java.util.concurrent.locks.LockSupport;
  * <li>a goroutine parks with {@link Go#park} (wait reason "IO wait"); the commit publishes its G
  *     in the pollDesc slot once it is off its M; readiness hands the G back to the scheduler,
  *     through the netpoll hook's ready list or {@link Go#ready}. Its M runs other goroutines.
- *     Deadline timers go on the scheduler's timer heap ({@link Time#afterFunc}).</li>
+ *     Deadline timers are runtime timers on the scheduler's timer heap ({@link Time#runtimeTimer}):
+ *     the M that fires one flags the deadline and readies the waiter, no goroutine per firing.</li>
  * <li>a plain platform thread (an embedder's thread, a test, the JDK's own threads) publishes
  *     itself and waits in {@link LockSupport#park}; the poller's helper thread, started on the
  *     first such wait, polls for it. Its deadlines use one shared daemon timer thread.</li>
@@ -74,10 +75,17 @@ final class Parking {
         }
     }
 
-    /** Runs {@code fire} after {@code delayNanos}: on the scheduler's timer heap from a goroutine. */
+    /** Runs the deadline's Runnable on the M that fires the timer (it only flags and readies). */
+    private static final dev.gort.sched.TimerFunc RUN_ON_M = (arg, now) -> ((Runnable) arg).run();
+
+    /**
+     * Runs {@code fire} after {@code delayNanos}: from a goroutine, as a runtime timer on the
+     * scheduler's timer heap, called by the M that runs the heap without a goroutine per firing
+     * (Go's netpoll deadline timers); from a platform thread, on the shared deadline thread.
+     */
     static TimerHandle startTimer(long delayNanos, Runnable fire) {
         if (Go.onGoroutine()) {
-            Time.GoTimer t = Time.afterFunc(Duration.ofNanos(delayNanos), fire);
+            Time.GoTimer t = Time.runtimeTimer(Duration.ofNanos(delayNanos), RUN_ON_M, fire);
             return t::stop;
         }
         ScheduledFuture<?> f = ThreadTimers.EXEC.schedule(fire, delayNanos, TimeUnit.NANOSECONDS);

@@ -20,8 +20,9 @@ import java.lang.invoke.VarHandle;
  * (readiness, close or deadline came in between) the park is cancelled. {@link #unblock} moves
  * the slot to READY (I/O readiness) or null (close, deadline) and hands back the waiter it
  * found, to be made runnable. So a readiness notification is never lost and a waiter is woken
- * exactly once. Two callers waiting in the same direction at once is a usage error (Go serialises
- * them with fdMutex; gort reports it).
+ * exactly once. At most one caller waits per direction: Conn and Listener serialise the callers of
+ * a direction with {@link #readLock}/{@link #writeLock} first (Go's fdMutex), so a second waiter in
+ * a slot is an internal error.
  *
  * <p>Lifetime: {@link #state} counts operations in flight plus a CLOSING bit. Every blocking
  * operation holds a reference ({@link #incref}/{@link #decref}); {@link #close} sets CLOSING,
@@ -70,6 +71,9 @@ final class PollDesc {
     final int seq;
     /** For messages: e.g. "tcp 127.0.0.1:8080->127.0.0.1:51234". */
     volatile String name;
+    /** Serialise readers (read, accept) and writers (write, connect) among themselves: Go's fdMutex. */
+    final IoLock readLock = new IoLock();
+    final IoLock writeLock = new IoLock();
 
     @SuppressWarnings("unused") // through RG
     private volatile Object rg;
@@ -110,6 +114,22 @@ final class PollDesc {
         }
     }
 
+    /** incref plus the direction's IoLock (Go's fd.readLock/writeLock); release with {@link #unlockAndDecref}. */
+    void lockAndIncref(int mode, String op) {
+        incref(op);
+        try {
+            (mode == READ ? readLock : writeLock).lock(this, op);
+        } catch (RuntimeException | Error e) {
+            decref();
+            throw e;
+        }
+    }
+
+    void unlockAndDecref(int mode) {
+        (mode == READ ? readLock : writeLock).unlock();
+        decref();
+    }
+
     void decref() {
         long s = (long) STATE.getAndAdd(this, -1L) - 1;
         if (s == CLOSING) {
@@ -143,6 +163,8 @@ final class PollDesc {
         }
         Parking.wake(unblock(READ, false));
         Parking.wake(unblock(WRITE, false));
+        readLock.close();
+        writeLock.close();
         if (s == 0) {
             destroy();
         }
@@ -206,8 +228,8 @@ final class PollDesc {
                 }
                 continue;
             }
-            throw new IllegalStateException(op + " " + name + ": another goroutine is already blocked "
-                    + (mode == READ ? "reading" : "writing") + " this connection; use one reader and one writer per connection at a time");
+            throw new IllegalStateException(op + " " + name + ": a second caller waits for "
+                    + (mode == READ ? "reading" : "writing") + " without holding the direction's IoLock (internal error)");
         }
         // Close or a deadline may have run between the error check and WAIT: they found no waiter,
         // so this caller must not park (it would never be woken).

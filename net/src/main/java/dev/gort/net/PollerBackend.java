@@ -58,7 +58,7 @@ interface PollerBackend {
     /** After the wake-up event was seen by a blocking await: re-arms it; 0 or a negated errno. */
     int drainWakeup();
 
-    /** Closes the kernel objects (the Cleaner calls it when the poller is unreachable). */
+    /** Closes the kernel objects (NetPoller.close, once no call is in flight). */
     void close();
 
     /** The backend for {@code os}: epoll on Linux, kqueue on macOS. */

@@ -16,8 +16,10 @@
  *     {@code seq << 32 | fd}, so events of a closed registration whose fd number was reused are
  *     recognised and dropped (Go tags its pollDesc pointer with fdseq for the same reason).</li>
  * <li>{@code PollDesc} (Go's pollDesc): the fd, a read and a write waiter slot
- *     (null / READY / WAIT / the parked G), the read and write deadlines and their timers, and a
- *     reference count with a CLOSING bit (Go's fdMutex, reduced to what close needs).</li>
+ *     (null / READY / WAIT / the parked G), the read and write deadlines and their timers, a
+ *     reference count with a CLOSING bit, and two {@code IoLock}s (the halves of Go's fdMutex)
+ *     that queue concurrent readers, and concurrent writers, in arrival order: each call runs
+ *     whole, waiting callers park ("semacquire"), and close wakes them with ClosedException.</li>
  * <li>{@link dev.gort.net.Listener}, {@link dev.gort.net.Conn}: the user API: listen, accept,
  *     dial, read, write, closeWrite, close, deadlines. Errors are unchecked
  *     {@link dev.gort.net.NetException}s with one subclass per case a caller handles.</li>
@@ -50,10 +52,18 @@
  * {@code close()} sets CLOSING, bumps the deadline sequences (cancelling their timers), and
  * unblocks both slots without readiness: a parked goroutine wakes, sees CLOSING and throws
  * ClosedException. The fd is deregistered and closed by whoever drops the last reference, so no
- * read(2) can ever run on a descriptor number the kernel already reused. A deadline arms a timer
- * on the scheduler's timer heap ({@code Time.afterFunc}); when it fires it marks the direction
- * expired and unblocks it the same way; setting a new deadline bumps a sequence so a stale timer
- * does nothing.
+ * read(2) can ever run on a descriptor number the kernel already reused. A deadline arms a
+ * runtime timer on the scheduler's timer heap ({@code Time.runtimeTimer}: the M running the heap
+ * calls it directly, no goroutine per firing, as Go's netpoll deadlines); when it fires it marks
+ * the direction expired and unblocks it the same way; setting a new deadline bumps a sequence so
+ * a stale timer does nothing.
+ *
+ * <h2>Lifetime of a poller</h2>
+ * A scheduler's poller is closed by the scheduler's shutdown ({@code NetpollHook.close}) once every
+ * M stopped: it waits for kernel calls in flight, closes epoll/eventfd (or the kqueue), and from
+ * then on register fails and deregister/wakeup/poll do nothing, so a Conn closed after its runtime
+ * ended never touches a reused descriptor number. No cleaner thread exists. The platform-thread
+ * poller lives as long as the JVM.
  *
  * <h2>Alternatives rejected</h2>
  * <ul>

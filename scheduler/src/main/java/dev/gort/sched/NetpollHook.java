@@ -26,6 +26,13 @@ public interface NetpollHook {
 
     void wakeup();
 
+    /**
+     * Called once by the scheduler's shutdown after every M has stopped (not if some M could not
+     * be joined): the poller releases its kernel queue. Default: nothing.
+     */
+    default void close() {
+    }
+
     /** Where the poller puts goroutines whose I/O is ready. */
     interface ReadyList {
         /** {@code g} must be parked ({@link GStatus#WAITING}); it becomes runnable. */

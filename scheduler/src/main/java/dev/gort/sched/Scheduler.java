@@ -237,6 +237,10 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         if (allJoined) {
+            NetpollHook np = netpoll;
+            if (np != null) {
+                np.close(); // no M can poll any more
+            }
             // Nothing can touch native scheduler memory any more.
             for (int i = 0; i < gtable.count(); i++) {
                 ShadowStack.free(gtable.at(i));

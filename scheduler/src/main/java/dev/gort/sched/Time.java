@@ -84,6 +84,18 @@ public final class Time {
         return t;
     }
 
+    /**
+     * A runtime timer (Go's timers whose {@code f} the timer code calls directly, as netpoll
+     * deadlines do): {@code f.fire(arg, now)} runs after {@code d} on the M that runs the timer
+     * heap, without starting a goroutine. {@code f} must be short and must not block or park (it
+     * may ready goroutines). Call from a goroutine; {@link GoTimer#stop} cancels it.
+     */
+    public static GoTimer runtimeTimer(Duration d, TimerFunc f, Object arg) {
+        GoTimer t = new GoTimer(new Timer(f, arg), null, 0);
+        t.start(d.toNanos());
+        return t;
+    }
+
     /** Package-level timer with a custom function (tests, other runtime parts). */
     static Timer startTimer(TimerFunc f, Object arg, long delayNanos, long period) {
         Timer t = new Timer(f, arg);

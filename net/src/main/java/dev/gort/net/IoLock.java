@@ -1,0 +1,130 @@
+package dev.gort.net;
+
+import dev.gort.sched.G;
+import dev.gort.sched.Go;
+import dev.gort.sched.ParkCommit;
+import dev.gort.sched.WaitReason;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Serialises the readers (or the writers) of one descriptor: one half of Go's fdMutex
+ * (internal/poll/fd_mutex.go, rwlock/rwunlock). A second goroutine reading a Conn while another
+ * reads waits here, parked ("semacquire", its M runs other goroutines), and is handed the lock in
+ * FIFO order; it never meets the pollDesc's single waiter slot, and the two never share the
+ * direction's errno buffers ({@link DescNatives}). {@link #close} wakes every waiter with
+ * ClosedException (Go's increfAndClose); the holder finishes its operation and unlocks.
+ *
+ * <p>Fast path: an uncontended monitor (no allocation). Contended: a {@link Waiter} node per
+ * waiting caller; the hand-off and the park commit race through one CAS on the node's state, so
+ * a hand-off is never lost and a waiter is woken exactly once.
+ */
+final class IoLock {
+    private static final int WAITING = 0;   // queued, not yet parked (or about to)
+    private static final int PARKED = 1;    // the park committed: whoever grants or closes must wake it
+    private static final int GRANTED = 2;   // the lock was handed to it
+    private static final int CLOSED = 3;    // the descriptor closed while it waited
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Waiter.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** One queued caller: a goroutine (G) or a platform Thread. */
+    static final class Waiter {
+        final Object who;
+        @SuppressWarnings("unused") // through STATE
+        volatile int state;
+
+        Waiter(Object who) {
+            this.who = who;
+        }
+    }
+
+    private static final ParkCommit COMMIT = (g, arg) -> STATE.compareAndSet((Waiter) arg, WAITING, PARKED);
+
+    private boolean held;                                     // guarded by this
+    private boolean closed;                                   // guarded by this
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>(0); // guarded by this
+
+    /** Takes the lock, waiting behind earlier callers; ClosedException (from {@code pd}) once the descriptor closes. */
+    void lock(PollDesc pd, String op) {
+        Waiter w;
+        synchronized (this) {
+            if (closed) {
+                throw pd.closed(op);
+            }
+            if (!held) {
+                held = true;
+                return;
+            }
+            w = new Waiter(Go.onGoroutine() ? Go.current() : Thread.currentThread());
+            waiters.add(w);
+        }
+        if (w.who instanceof Thread) {
+            if (STATE.compareAndSet(w, WAITING, PARKED)) {
+                while ((int) STATE.getVolatile(w) == PARKED) {
+                    LockSupport.park(this);
+                }
+            }
+        } else {
+            Go.park(COMMIT, w, WaitReason.SEMACQUIRE); // the commit fails if granted or closed first: no sleep
+        }
+        if ((int) STATE.getVolatile(w) == CLOSED) {
+            throw pd.closed(op);
+        }
+        // GRANTED: the previous holder handed the lock over (held stayed true).
+    }
+
+    /** Releases the lock: hands it to the longest waiter, if any. */
+    void unlock() {
+        Waiter next;
+        synchronized (this) {
+            next = waiters.poll();
+            if (next == null) {
+                held = false;
+                return;
+            }
+        }
+        settle(next, GRANTED);
+    }
+
+    /** Wakes every waiter with CLOSED; later lock() calls fail. The holder keeps the lock until it unlocks. */
+    void close() {
+        ArrayDeque<Waiter> all;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            all = waiters.clone();
+            waiters.clear();
+        }
+        for (Waiter w : all) {
+            settle(w, CLOSED);
+        }
+    }
+
+    /** Callers queued behind the holder now (for tests). */
+    synchronized int waiting() {
+        return waiters.size();
+    }
+
+    private static void settle(Waiter w, int outcome) {
+        int prev = (int) STATE.getAndSet(w, outcome);
+        if (prev == PARKED) {
+            if (w.who instanceof Thread t) {
+                LockSupport.unpark(t);
+            } else {
+                Go.ready((G) w.who);
+            }
+        }
+    }
+}
