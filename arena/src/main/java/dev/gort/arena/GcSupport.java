@@ -80,6 +80,22 @@ public final class GcSupport {
         return Span.start(s) + (long) idx * Span.elemSize(s);
     }
 
+    /**
+     * {@link #findObject} for an address already known to lie in in-use span {@code s} (from
+     * {@link #spanOf}): the collector's greyobject looks the span up once per pointer, not once per
+     * question.
+     */
+    public long findObjectIn(long s, long address) {
+        if (Span.state(s) == Span.LARGE) {
+            return Span.start(s);
+        }
+        int idx = objectIndex(s, address);
+        if (idx >= Span.nelems(s) || !Span.allocated(s, idx)) {
+            return 0;
+        }
+        return Span.start(s) + (long) idx * Span.elemSize(s);
+    }
+
     /** Size class of the span (0 for a large span). */
     public int sizeClass(long s) {
         return Span.state(s) == Span.LARGE ? 0 : Span.spanClass(s) >>> 1;
@@ -109,6 +125,11 @@ public final class GcSupport {
         }
         int idx = objectIndex(s, objectBase);
         return markSlot(s, idx);
+    }
+
+    /** {@link #tryMark} for an object base already known to lie in in-use span {@code s}. */
+    public boolean tryMarkIn(long s, long objectBase) {
+        return markSlot(s, objectIndex(s, objectBase));
     }
 
     public boolean isMarked(long objectBase) {
@@ -160,6 +181,24 @@ public final class GcSupport {
         checkRange(address, 1);
         long bitIndex = (address - space.arenaBase) >>> 3;
         return (Mem.getLong(space.bitmapBase + ((bitIndex >>> 6) << 3)) & (1L << bitIndex)) != 0;
+    }
+
+    /**
+     * The pointer bits of {@code words} (1..64) heap words from {@code address}: bit i says whether
+     * word {@code address + 8 i} holds a managed pointer; bits at and above {@code words} are zero.
+     * One or two bitmap loads instead of a call per word (the collector's scanobject). Unchecked,
+     * like the allocator's fast path: {@code address} must be 8-aligned and the words inside the
+     * committed arena (an object the collector found through {@link #spanOf}).
+     */
+    public long pointerBits(long address, int words) {
+        long bitIndex = (address - space.arenaBase) >>> 3;
+        int k = (int) (bitIndex & 63);
+        long word = space.bitmapBase + ((bitIndex >>> 6) << 3);
+        long bits = Mem.getLong(word) >>> k;
+        if (k != 0 && k + words > 64) {
+            bits |= Mem.getLong(word + 8) << (64 - k);
+        }
+        return words >= 64 ? bits : bits & ((1L << words) - 1);
     }
 
     private void setPointerBit(long address, boolean on) {

@@ -53,6 +53,21 @@ public final class ArenaMarkHeap implements MarkHeap {
     }
 
     @Override
+    public long findObjectIn(long s, long address) {
+        return gc.findObjectIn(s, address);
+    }
+
+    @Override
+    public boolean tryMarkIn(long s, long base) {
+        return gc.tryMarkIn(s, base);
+    }
+
+    @Override
+    public long pointerBits(long address, int words) {
+        return gc.pointerBits(address, words);
+    }
+
+    @Override
     public boolean inArena(long address) {
         return address >= arenaBase && address < arenaEnd;
     }

@@ -26,6 +26,34 @@ public interface MarkHeap {
     /** The pointer bit of the heap word at {@code address}. */
     boolean isPointerWord(long address);
 
+    /**
+     * {@link #findObject} for an address known to lie in span {@code s} (as {@link #spanOf}
+     * returned it): one span lookup per pointer. The default asks {@link #findObject}.
+     */
+    default long findObjectIn(long s, long address) {
+        return findObject(address);
+    }
+
+    /** {@link #tryMark} for an object base known to lie in span {@code s}. */
+    default boolean tryMarkIn(long s, long base) {
+        return tryMark(base);
+    }
+
+    /**
+     * The pointer bits of {@code words} (1..64) words from {@code address}, bit i for word i, zero
+     * above {@code words}: scanobject reads 64 pointer bits at once. The default asks
+     * {@link #isPointerWord} per word.
+     */
+    default long pointerBits(long address, int words) {
+        long bits = 0;
+        for (int i = 0; i < words; i++) {
+            if (isPointerWord(address + ((long) i << 3))) {
+                bits |= 1L << i;
+            }
+        }
+        return bits;
+    }
+
     /** True if {@code address} lies in the heap's reserved arena (so a pointer there must be valid). */
     boolean inArena(long address);
 

@@ -52,7 +52,7 @@ public final class Marker {
      */
     public void greyObject(long p, long referrer, long offset, GcWork w) {
         long s = heap.spanOf(p);
-        long base = s == 0 ? 0 : heap.findObject(p);
+        long base = s == 0 ? 0 : heap.findObjectIn(s, p);
         if (base == 0) {
             badPointer(p, s, referrer, offset, null);
             return;
@@ -66,7 +66,7 @@ public final class Marker {
             return;
         }
         long s = heap.spanOf(p);
-        long base = s == 0 ? 0 : heap.findObject(p);
+        long base = s == 0 ? 0 : heap.findObjectIn(s, p);
         if (base == 0) {
             badPointer(p, s, 0, -1, root);
             return;
@@ -88,7 +88,7 @@ public final class Marker {
             long v = NativeMemory.getLong(address + (i << 3));
             if (v != 0) {
                 long s = heap.spanOf(v);
-                long base = s == 0 ? 0 : heap.findObject(v);
+                long base = s == 0 ? 0 : heap.findObjectIn(s, v);
                 if (base == 0) {
                     badPointer(v, s, 0, -1, rootName(owner, id, i));
                     continue;
@@ -108,7 +108,7 @@ public final class Marker {
             checkmarkGrey(base, s, referrer, offset, root == null ? null : rootSlot >= 0 ? rootName(root, rootId, rootSlot) : root, w);
             return;
         }
-        if (!heap.tryMark(base)) {
+        if (!heap.tryMarkIn(s, base)) {
             return;
         }
         w.bytesMarked += heap.objectSize(s);
@@ -117,17 +117,24 @@ public final class Marker {
         }
     }
 
-    /** Scans one grey object; returns the bytes scanned (its size). */
+    /**
+     * Scans one grey object; returns the bytes scanned (its size). The pointer bitmap is read 64
+     * words at a time and only the words whose bit is set are loaded (Go's scanobject walks the
+     * heap bitmap the same way), so a 16-byte node costs one bitmap load, not one call per word.
+     */
     public long scanObject(long obj, GcWork w) {
         long s = heap.spanOf(obj);
         if (s == 0) {
             throw new IllegalStateException("scanobject: 0x" + Long.toHexString(obj) + " is not in an in-use span");
         }
         long size = heap.objectSize(s);
-        for (long off = 0; off < size; off += 8) {
-            long a = obj + off;
-            if (heap.isPointerWord(a)) {
-                long v = NativeMemory.getLong(a);
+        long words = size >>> 3;
+        for (long first = 0; first < words; first += 64) {
+            long bits = heap.pointerBits(obj + (first << 3), (int) Math.min(64, words - first));
+            while (bits != 0) {
+                long off = (first + Long.numberOfTrailingZeros(bits)) << 3;
+                bits &= bits - 1;
+                long v = NativeMemory.getLong(obj + off);
                 if (v != 0) {
                     greyObject(v, obj, off, w);
                 }
