@@ -1,6 +1,5 @@
 package dev.gort.net;
 
-import dev.gort.sched.G;
 import dev.gort.sched.Go;
 import dev.gort.sched.ParkCommit;
 import dev.gort.sched.WaitReason;
@@ -50,9 +49,14 @@ final class IoLock {
 
     private static final ParkCommit COMMIT = (g, arg) -> STATE.compareAndSet((Waiter) arg, WAITING, PARKED);
 
+    private final NetPoller poller;
     private boolean held;                                     // guarded by this
     private boolean closed;                                   // guarded by this
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>(0); // guarded by this
+
+    IoLock(NetPoller poller) {
+        this.poller = poller;
+    }
 
     /** Takes the lock, waiting behind earlier callers; ClosedException (from {@code pd}) once the descriptor closes. */
     void lock(PollDesc pd, String op) {
@@ -93,7 +97,7 @@ final class IoLock {
                 return;
             }
         }
-        settle(next, GRANTED);
+        settle(next, GRANTED, poller);
     }
 
     /** Wakes every waiter with CLOSED; later lock() calls fail. The holder keeps the lock until it unlocks. */
@@ -108,7 +112,7 @@ final class IoLock {
             waiters.clear();
         }
         for (Waiter w : all) {
-            settle(w, CLOSED);
+            settle(w, CLOSED, poller);
         }
     }
 
@@ -117,14 +121,10 @@ final class IoLock {
         return waiters.size();
     }
 
-    private static void settle(Waiter w, int outcome) {
+    private static void settle(Waiter w, int outcome, NetPoller poller) {
         int prev = (int) STATE.getAndSet(w, outcome);
         if (prev == PARKED) {
-            if (w.who instanceof Thread t) {
-                LockSupport.unpark(t);
-            } else {
-                Go.ready((G) w.who);
-            }
+            Parking.wake(w.who, poller); // a goroutine of a scheduler that has ended is not readied
         }
     }
 }

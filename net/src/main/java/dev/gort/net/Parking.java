@@ -49,14 +49,19 @@ final class Parking {
         }
     }
 
-    /** Makes a waiter taken out of a slot runnable again; null does nothing. */
-    static void wake(Object waiter) {
+    /**
+     * Makes a waiter taken out of a slot runnable again; null does nothing. A goroutine of a
+     * scheduler that has shut down ({@code poller} closed) is dropped: it will never run again
+     * and its descriptor memory is freed (a Conn closed by an embedder after Gort.run returned,
+     * with a goroutine still parked on it).
+     */
+    static void wake(Object waiter, NetPoller poller) {
         if (waiter == null) {
             return;
         }
         if (waiter instanceof Thread t) {
             LockSupport.unpark(t);
-        } else {
+        } else if (!poller.isClosed()) {
             Go.ready((G) waiter);
         }
     }

@@ -72,8 +72,8 @@ final class PollDesc {
     /** For messages: e.g. "tcp 127.0.0.1:8080->127.0.0.1:51234". */
     volatile String name;
     /** Serialise readers (read, accept) and writers (write, connect) among themselves: Go's fdMutex. */
-    final IoLock readLock = new IoLock();
-    final IoLock writeLock = new IoLock();
+    final IoLock readLock;
+    final IoLock writeLock;
 
     @SuppressWarnings("unused") // through RG
     private volatile Object rg;
@@ -93,6 +93,8 @@ final class PollDesc {
 
     PollDesc(NetPoller poller, int fd, int seq, String name, DescNatives natives) {
         this.poller = poller;
+        this.readLock = new IoLock(poller);
+        this.writeLock = new IoLock(poller);
         this.fd = fd;
         this.natives = natives;
         this.seq = seq;
@@ -161,8 +163,8 @@ final class PollDesc {
             readTimer = null;
             writeTimer = null;
         }
-        Parking.wake(unblock(READ, false));
-        Parking.wake(unblock(WRITE, false));
+        Parking.wake(unblock(READ, false), poller);
+        Parking.wake(unblock(WRITE, false), poller);
         readLock.close();
         writeLock.close();
         if (s == 0) {
@@ -314,7 +316,7 @@ final class PollDesc {
             }
         }
         if (expireNow) {
-            Parking.wake(unblock(mode, false));
+            Parking.wake(unblock(mode, false), poller);
         }
     }
 
@@ -331,7 +333,7 @@ final class PollDesc {
                 writeTimer = null;
             }
         }
-        Parking.wake(unblock(mode, false));
+        Parking.wake(unblock(mode, false), poller);
     }
 
     private static void cancel(Parking.TimerHandle t) {

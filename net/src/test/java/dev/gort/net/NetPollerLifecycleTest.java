@@ -98,4 +98,34 @@ class NetPollerLifecycleTest {
             }
         });
     }
+
+    /**
+     * main returns while goroutines are parked in accept, in read and queued on the read lock;
+     * closing those descriptors afterwards (an embedder's finally) must not ready goroutines of
+     * the ended scheduler (their memory is freed): close succeeds and nothing is touched.
+     */
+    @Test
+    void closingDescriptorsWithGoroutinesParkedAfterShutdownIsSafe() {
+        AtomicReference<Listener> listener = new AtomicReference<>();
+        AtomicReference<Conn> conn = new AtomicReference<>();
+        NetTesting.run(2, () -> {
+            Listener ln = Listener.listen("127.0.0.1", 0);
+            listener.set(ln);
+            dev.gort.sched.Chan<Conn> accepted = new dev.gort.sched.Chan<>(1);
+            Go.go(() -> accepted.send(ln.accept()));
+            Conn c = Conn.dial(ln.address());
+            accepted.recv();
+            conn.set(c);
+            Go.go(() -> ln.accept());            // parked in accept
+            for (int i = 0; i < 2; i++) {
+                Go.go(() -> c.read(new byte[4])); // one parked in read, one queued on the read lock
+            }
+            dev.gort.sched.Time.sleep(Duration.ofMillis(50));
+            assertEquals(1, c.pdForTest().readLock.waiting());
+        });
+        conn.get().close();
+        listener.get().close();
+        assertTrue(conn.get().isClosed());
+        assertTrue(listener.get().isClosed());
+    }
 }
