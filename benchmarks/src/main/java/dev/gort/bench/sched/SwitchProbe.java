@@ -29,11 +29,16 @@ public final class SwitchProbe {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         String only = args.length > 1 ? args[1] : "";
-        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).fatalHandler(FatalHandler.THROW));
+        int procs = Integer.getInteger("probe.procs", 1);
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(procs).fatalHandler(FatalHandler.THROW));
         long[][] floor = new long[2][rounds];
         long[][] ping = new long[2][rounds];
         long[][] spawn = new long[2][rounds];
         long[][] gosched = new long[2][rounds];
+        long[][] spawnAll = new long[2][rounds];
+        long[][] freshFloor = new long[2][rounds];
+        Runnable nop = () -> {
+        };
         Continuation c = new Continuation(SCOPE, () -> {
             for (;;) {
                 Continuation.yield(SCOPE);
@@ -55,6 +60,17 @@ public final class SwitchProbe {
                 if (only.isEmpty() || only.contains("spawn")) {
                     measure(spawn, k, SwitchProbe::spawnWaves, N);
                 }
+                if (only.isEmpty() || only.contains("spawn")) {
+                    // The floor under a spawn: a new continuation run to completion, no scheduler.
+                    measure(freshFloor, k, () -> {
+                        for (int i = 0; i < N; i++) {
+                            new Continuation(SCOPE, nop).run();
+                        }
+                    }, N);
+                }
+                if (only.contains("spawnall")) {
+                    measure(spawnAll, k, SwitchProbe::spawnAllFirst, N);
+                }
                 if (only.isEmpty() || only.contains("sched")) {
                     measure(gosched, k, () -> {
                         for (int i = 0; i < N; i++) {
@@ -66,8 +82,13 @@ public final class SwitchProbe {
         });
         report("floor (resume+yield)", floor, null);
         report("pingpong round trip", ping, floor);
+        report("new continuation run", freshFloor, floor);
         report("spawn+complete waves64", spawn, floor);
+        if (freshFloor[0][0] != 0 && spawn[0][0] != 0) {
+            report("spawn / new continuation", spawn, freshFloor);
+        }
         report("gosched", gosched, floor);
+        report("spawn+complete all first", spawnAll, floor);
     }
 
     private static void measure(long[][] into, int k, Runnable body, int ops) {
@@ -108,6 +129,20 @@ public final class SwitchProbe {
             if ((i & 63) == 63) {
                 Go.gosched();
             }
+        }
+        done.recv();
+    }
+
+    static void spawnAllFirst() {
+        Chan<Boolean> done = new Chan<>();
+        AtomicInteger left = new AtomicInteger(N);
+        Runnable task = () -> {
+            if (left.decrementAndGet() == 0) {
+                done.send(true);
+            }
+        };
+        for (int i = 0; i < N; i++) {
+            Go.go(task);
         }
         done.recv();
     }
