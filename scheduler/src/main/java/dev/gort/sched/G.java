@@ -36,6 +36,8 @@ public final class G implements Runnable {
 
     GContinuation cont;
     Runnable fn;
+    /** goid of the goroutine whose go statement created it (0 for main). */
+    long parentGoid;
 
     /** The M running it (only meaningful while running or in a syscall). */
     M m;

@@ -39,16 +39,17 @@ final class GTable {
                 if (nchunks == chunks.length) {
                     chunks = java.util.Arrays.copyOf(chunks, nchunks * 2);
                 }
-                long bytes = CHUNK * GDescriptor.SIZE;
-                long base = LibC.malloc(bytes);
-                if (base == 0) {
+                long bytes = CHUNK * GDescriptor.SIZE + 64;
+                long raw = LibC.malloc(bytes);
+                if (raw == 0) {
                     throw new OutOfMemoryError("malloc(" + bytes + ") for G descriptors failed");
                 }
-                NativeMemory.fill(base, bytes, (byte) 0);
-                chunks[nchunks++] = base;
+                NativeMemory.fill(raw, bytes, (byte) 0);
+                chunks[nchunks++] = raw;
             }
-            long desc = chunks[index / CHUNK] + (index % CHUNK) * GDescriptor.SIZE;
-            NativeMemory.putInt(desc + GDescriptor.INDEX, index);
+            // Descriptors start on a cache line (malloc aligns to 16 only).
+            long base = (chunks[index / CHUNK] + 63) & ~63L;
+            long desc = base + (index % CHUNK) * GDescriptor.SIZE;
             NativeMemory.putInt(desc + GDescriptor.MID, -1);
             G g = new G(sched, index, desc);
             G[] a = all;

@@ -1177,11 +1177,11 @@ public final class Scheduler implements AutoCloseable {
         }
         NativeMemory.putLong(pp.base + PDescriptor.GOIDCACHE, goid + 1);
         NativeMemory.putLong(d + GDescriptor.GOID, goid);
-        NativeMemory.putLong(d + GDescriptor.PARENT_GOID, parentGoid);
         NativeMemory.putInt(d + GDescriptor.WAIT_REASON, 0);
         NativeMemory.putInt(d + GDescriptor.PREEMPT, 0);
         NativeMemory.putLong(d + GDescriptor.SCHEDLINK, 0);
         NativeMemory.putInt(d + GDescriptor.MID, -1);
+        g.parentGoid = parentGoid;
         g.fn = fn;
         g.cont = new G.GContinuation(g);
         // No volatile stores here (each is a full fence): select resets selectDone before use,
