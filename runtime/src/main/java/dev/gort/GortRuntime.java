@@ -82,6 +82,9 @@ final class GortRuntime {
         HeapConfig hc = heapOverride != null ? heapOverride : HeapConfig.defaults();
         hc = hc.withScavengeIdleNanos(config.sysmon().scavengeIdleNanos())
                 .withAdvice(config.debug().madvdontneed() ? Advice.DONTNEED : Advice.FREE);
+        if (config.debug().gcpoison()) {
+            hc = hc.withClobberFree(true);   // gcpoison: sweep fills freed slots, reuse checks the fill
+        }
         heap = Heap.create(hc, os);
         phases.add("mallocinit");
         phases.add("goargs");

@@ -13,6 +13,9 @@
  *       global full/empty lists in a {@link dev.gort.gc.WorkbufPool}, each a tagged lock-free
  *       stack ({@link dev.gort.gc.LfStack}) so a recycled buffer cannot cause ABA.</li>
  *   <li>{@link dev.gort.gc.Pacer}: heap goal, trigger, assist ratio, worker counts, memory limit.</li>
+ *   <li>{@link dev.gort.gc.PtrChan}: a channel of managed pointers whose values in flight are roots:
+ *       its ring slots are global root slots (scanned with the globals, stores barriered), a parked
+ *       sender's value sits in a frame on its own shadow stack (Go's sudog.elem into the stack).</li>
  *   <li>Observability: {@link dev.gort.gc.GcCycle} figures per cycle, printed as Go's gctrace line
  *       by {@link dev.gort.gc.GcTrace}, accumulated in {@link dev.gort.gc.GcStats} (MemStats' GC
  *       fields) and emitted as JFR events ({@link dev.gort.gc.GcCycleEvent},
@@ -51,6 +54,20 @@
  * With both, a stack scanned once stays correct: no stack rescan at mark termination, which is what
  * made Go's pauses sub-millisecond (proposal 17503). Frame-slot stores have no barrier; objects
  * allocated while marking are black.
+ *
+ * <h2>Goroutines as mutators: what the argument needs from the scheduler and from callers</h2>
+ * <ul>
+ *   <li>Every stack is scanned in the same stop-the-world, so all frames have one colour and a
+ *       pointer may move between frames (a PtrChan hand-off writes into a parked receiver's frame)
+ *       without a barrier. The scheduler promises that while stopped no M holds a P and no G
+ *       changes (an M leaving a syscall waits without a P, the G still SYSCALL).</li>
+ *   <li>An assist is paid before the allocation it is charged for (Go's mallocgc order): the
+ *       assist may wait, the cycle may end meanwhile, and a new object held only by a Java local
+ *       across that wait would be black for a finished cycle and white in the next.</li>
+ *   <li>Goroutine-facing locks record no owner thread ({@code MonitorLock}, PtrChan's spin lock):
+ *       C2 keeps {@code Thread.currentThread()} across a continuation yield, so a ReentrantLock
+ *       inlined into a goroutine's loop is taken in the name of an M the goroutine left.</li>
+ * </ul>
  *
  * <h2>Alternatives rejected</h2>
  * <ul>

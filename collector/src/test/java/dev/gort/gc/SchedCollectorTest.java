@@ -30,7 +30,10 @@ class SchedCollectorTest {
 
     /** Runs {@code body} as the main goroutine of a fresh heap + scheduler + collector. */
     static void withRuntime(int procs, GcOptions opts, Consumer<Collector> body) {
-        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        // gcpoison: sweep fills freed slots with 0xDF and a reused slot is checked, so an early free
+        // shows as a payload mismatch in the model (or a UseAfterFreeException on reuse).
+        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30).withClobberFree(opts.gcpoison()),
+                PosixOsMemory.get());
         Scheduler sched = Scheduler.create(SchedConfig.defaults().gomaxprocs(procs).heap(heap).fatalHandler(FatalHandler.THROW));
         WorkbufPool pool = new WorkbufPool();
         GlobalRoots globals = new GlobalRoots();
@@ -119,7 +122,7 @@ class SchedCollectorTest {
         long opsPerGoroutine = Long.getLong("gort.stress.ops", 2_000_000);
         long millis = Long.getLong("gort.stress.millis", 60_000);
         System.out.println("referenceModelStress seed=" + seed + " ops=" + opsPerGoroutine + " millis(cap)=" + millis);
-        GcOptions opts = GcOptions.DEFAULT.withGcPercent(10).withDebug(false, true, false, 0, 0);
+        GcOptions opts = GcOptions.DEFAULT.withGcPercent(10).withDebug(false, true, true, 0, 0);
         withRuntime(2, opts, gc -> {
             int workers = 2;
             Model[] models = new Model[workers];
@@ -159,8 +162,15 @@ class SchedCollectorTest {
             assertEquals(expected, ms.heapAlloc(), "seed " + seed + ": live bytes == model's reachable bytes");
             assertTrue(gc.cycles() >= 3, "cycles " + gc.cycles());
             assertEquals(gc.cycles(), gc.checkmarkCycles(), "every cycle was verified by checkmark");
+            long sends = models[0].chanSends + models[1].chanSends;
+            long parked = models[0].parkedSends + models[1].parkedSends;
             System.out.println("referenceModelStress: cycles=" + gc.cycles() + " objects=" + objects
-                    + " ops=" + models[0].ops + "+" + models[1].ops + " barrierStores=" + WriteBarrier.slowStores());
+                    + " ops=" + models[0].ops + "+" + models[1].ops + " barrierStores=" + WriteBarrier.slowStores()
+                    + " chanSends=" + sends + " parkedSends=" + parked + " inFlightAtCycleEnds=" + (models[0].inFlightAtCycles + models[1].inFlightAtCycles));
+            assertTrue(sends > 0, "the models sent pointers through channels");
+            assertTrue(parked > 0, "some sender parked with its pointer in a frame");
+            assertTrue(models[0].inFlightAtCycles + models[1].inFlightAtCycles > 0,
+                    "some cycle ended with pointers in flight (only rooted by channel buffers or parked senders)");
             for (Model m : models) {
                 m.release();
             }
@@ -182,6 +192,15 @@ class SchedCollectorTest {
         final int[] globalRoots = new int[GLOBALS];
         final Global[] globals = new Global[GLOBALS];
         long ops;
+        /** Pointer channels (goroutine mode): out is unbuffered (parked senders), back buffers 3. */
+        PtrChan out;
+        PtrChan back;
+        /** Ids sent into out and not yet received from back, in order (an echo goroutine returns them). */
+        final ArrayDeque<Integer> inflight = new ArrayDeque<>();
+        static final int MAX_INFLIGHT = 4;    // < 1 held by the echo + 3 buffered: a send never blocks for good
+        long chanSends;
+        long inFlightAtCycles;
+        long parkedSends;
 
         Model(Collector gc, Random r, int who) {
             this.gc = gc;
@@ -209,9 +228,64 @@ class SchedCollectorTest {
                 loop(maxOps, millis, threadRoots::set);
                 return;
             }
+            out = PtrChan.create(gc, 0);
+            back = PtrChan.create(gc, 3);
+            AtomicInteger echoDone = new AtomicInteger();
+            Go.go(() -> {
+                echo(out, back);
+                echoDone.set(1);
+            });
             try (Frame f = Frame.push(SLOTS)) {
                 loop(maxOps, millis, f::set);
+                while (!inflight.isEmpty()) {
+                    receiveInto(f::set);
+                }
+                out.close();
+                if (back.recv() != 0) {                 // 0 once the echo closed it: nothing left
+                    throw new AssertionError("model " + who + ": a pointer came back that was never sent");
+                }
+                while (echoDone.get() == 0) {
+                    Go.gosched();
+                }
+                parkedSends = out.sendParks() + back.sendParks();
+                out.free();
+                back.free();
+                // The frame is about to go: its roots move to globals (see loop's end).
+                for (int i = 0; i < SLOTS; i++) {
+                    if (frameRoots[i] >= 0) {
+                        Global g = gc.newGlobal();
+                        g.set(addr.get(frameRoots[i]));
+                        extra.add(g);
+                        extraIds.add(frameRoots[i]);
+                    }
+                }
             }
+        }
+
+        /**
+         * The echo goroutine: receives pointers from {@code in} and sends them back on {@code out},
+         * in order, until {@code in} is closed (the model never sends 0). Between the receive and
+         * the send the pointer is a Java local with no safepoint in between; a send that finds the
+         * buffer full parks with the pointer in a frame (a parked sender's value as a root).
+         */
+        static void echo(PtrChan in, PtrChan out) {
+            for (;;) {
+                long v = in.recv();
+                if (v == 0) {
+                    break;
+                }
+                out.send(v);
+            }
+            out.close();
+        }
+
+        private void receiveInto(Slots f) {
+            long v = back.recv();
+            int id = inflight.poll();
+            assertEquals(addr.get(id), v, "model " + who + ": pointer channel returned the wrong object (FIFO)");
+            int slot = r.nextInt(SLOTS);
+            f.set(slot, v);
+            frameRoots[slot] = id;
         }
 
         private void loop(long maxOps, long millis, Slots f) {
@@ -224,11 +298,16 @@ class SchedCollectorTest {
                     long c = gc.cycles();
                     if (c != lastCycles) {
                         lastCycles = c;
+                        if (!inflight.isEmpty()) {
+                            inFlightAtCycles++;
+                        }
                         verify(reachable());
                     }
                 }
-                // Hand the frame roots over to globals-only form: keep what the frame held alive
-                // by linking it under global 0's object chain? Simpler: move them to extra globals.
+                if (out != null) {
+                    return;       // goroutine mode: run() drains the channels, then moves the roots
+                }
+                // The thread's root slots go away with it: move what they hold to extra globals.
                 for (int i = 0; i < SLOTS; i++) {
                     if (frameRoots[i] >= 0) {
                         Global g = gc.newGlobal();
@@ -263,7 +342,23 @@ class SchedCollectorTest {
         }
 
         void step(Slots f) {
-            int op = r.nextInt(100);
+            int op = r.nextInt(out != null ? 112 : 100);
+            if (op >= 100) {
+                if (op < 106) {                              // move a frame root into the pointer channel
+                    int slot = r.nextInt(SLOTS);
+                    int x = frameRoots[slot];
+                    if (x >= 0 && inflight.size() < MAX_INFLIGHT) {
+                        f.set(slot, 0);                      // now only the Java local holds it...
+                        frameRoots[slot] = -1;
+                        inflight.add(x);
+                        out.send(addr.get(x));               // ...until send roots it (no safepoint before)
+                        chanSends++;
+                    }
+                } else if (!inflight.isEmpty()) {            // take the oldest back into a frame slot
+                    receiveInto(f);
+                }
+                return;
+            }
             if (op < 40) {                                   // allocate into a frame slot
                 int i = addr.size();
                 long p = node(gc, id(i));
@@ -323,6 +418,11 @@ class SchedCollectorTest {
                 }
             }
             for (int x : extraIds) {
+                if (seen.add(x)) {
+                    q.add(x);
+                }
+            }
+            for (int x : inflight) {
                 if (seen.add(x)) {
                     q.add(x);
                 }

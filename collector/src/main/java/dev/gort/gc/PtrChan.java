@@ -1,0 +1,354 @@
+package dev.gort.gc;
+
+import dev.gort.sched.Frame;
+import dev.gort.sched.G;
+import dev.gort.sched.Go;
+import dev.gort.sched.WaitReason;
+import dev.gort.sys.NativeMemory;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A channel of managed pointers between goroutines (Go's {@code chan *T}): values in flight stay
+ * visible to the collector, which a {@code dev.gort.sched.Chan<Long>} cannot promise (its buffer
+ * and parked senders' values are Java objects the collector never sees).
+ *
+ * <h2>Where a pointer in flight lives</h2>
+ * <pre>
+ *   buffer:  ring[i] = a slot of the global root table (GlobalRoots), i in [0, capacity)
+ *            head -> oldest value; count values from there, wrapping
+ *   sender parked (buffer full, or unbuffered with no receiver):
+ *            slot 0 of a 1-slot Frame the sender pushed on its own shadow stack
+ *   receiver parked (empty): slot 0 of its own 1-slot Frame; a sender writes the value there
+ *            directly and readies it (Go's send to a waiting receiver's sudog.elem)
+ * </pre>
+ * So the buffer is scanned as globals are (concurrently, every cycle, and by gccheckmark), parked
+ * values as stack roots (Go's sudog.elem points into the parked goroutine's stack the same way).
+ * Stores into ring slots go through the hybrid write barrier (a receive clears its slot through it,
+ * shading the value it takes). Moving a value between frames needs no barrier: every stack is
+ * scanned in the same stop-the-world, so both frames have the same colour.
+ *
+ * <h2>Rules</h2>
+ * Only goroutines send and receive. {@link #recv()} returns the pointer as a Java long: store it in
+ * a frame slot, an object or a global before the next safepoint (allocation, channel operation),
+ * like any pointer loaded from the heap. A send on a closed channel panics (IllegalStateException);
+ * a receive on a closed, drained channel returns 0 (so a program that must tell a sent 0 from
+ * the close sends only non-zero pointers, or counts). {@link #close()}
+ * and {@link #free()} are separate: close is Go's close(ch), free releases the ring's root slots.
+ *
+ * <p>Lock: a CAS spin lock without an owner, because a parking goroutine's lock is released by the
+ * scheduler (the park's commit runs on g0, after the goroutine is WAITING, so no waker can ready
+ * it before it has parked), and because java.util.concurrent locks record an owner thread that a
+ * goroutine moving between Ms would get wrong.
+ */
+public final class PtrChan {
+    private static final VarHandle LOCK;
+
+    static {
+        try {
+            LOCK = MethodHandles.lookup().findVarHandle(PtrChan.class, "lock", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final GlobalRoots roots;
+    private final long[] slotIndex;     // ring position -> GlobalRoots slot index
+    private final long[] slotAddr;      // ring position -> slot address
+    private final int capacity;
+    // Guarded by lock:
+    private int head;
+    private int count;
+    private boolean closed;
+    private boolean freed;
+    private Waiter sendq;               // FIFO, linked through next
+    private Waiter sendqTail;
+    private Waiter recvq;
+    private Waiter recvqTail;
+    private long sendParks;             // statistics: how often a sender / receiver parked
+    private long recvParks;
+    @SuppressWarnings("unused")
+    private volatile int lock;
+
+    /** A parked goroutine: its frame holds the value (sender) or receives it (receiver). */
+    private static final class Waiter {
+        G g;
+        Frame frame;
+        Waiter next;
+        /** Receiver: a value was delivered (false = woken by close). Sender: taken (false = closed). */
+        boolean success;
+    }
+
+    /** A channel of {@code capacity} buffered pointers (0 = unbuffered) whose ring lives in {@code roots}. */
+    public PtrChan(GlobalRoots roots, int capacity) {
+        if (capacity < 0) {
+            throw new IllegalArgumentException("PtrChan capacity " + capacity + " is negative; accepted: 0 (unbuffered) or more");
+        }
+        this.roots = roots;
+        this.capacity = capacity;
+        this.slotIndex = new long[capacity];
+        this.slotAddr = new long[capacity];
+        for (int i = 0; i < capacity; i++) {
+            slotIndex[i] = roots.allocSlot();
+            slotAddr[i] = roots.slotAddress(slotIndex[i]);
+        }
+    }
+
+    /** A channel whose ring lives in the collector's global root table. */
+    public static PtrChan create(Collector gc, int capacity) {
+        return new PtrChan(gc.globals(), capacity);
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Buffered values now (Go's len(ch)). */
+    public int len() {
+        lock();
+        try {
+            return count;
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Sends {@code p} (a managed pointer or 0), parking while the buffer is full (Go's {@code ch <- p}). */
+    public void send(long p) {
+        lock();
+        checkUsable();
+        if (closed) {
+            unlock();
+            throw new IllegalStateException("send on closed channel");
+        }
+        Waiter r = dequeue(false);
+        if (r != null) {
+            // Straight into the parked receiver's frame slot; it is WAITING, so its stack is still.
+            r.frame.set(0, p);
+            r.success = true;
+            unlock();
+            Go.ready(r.g);
+            return;
+        }
+        if (count < capacity) {
+            int tail = (head + count) % capacity;
+            WriteBarrier.storePointer(slotAddr[tail], p);
+            count++;
+            unlock();
+            return;
+        }
+        // Park with the value in a frame of our own: a stack root while we wait.
+        try (Frame f = Frame.push(1)) {
+            f.set(0, p);
+            Waiter w = new Waiter();
+            w.g = Go.current();
+            w.frame = f;
+            enqueue(w, true);
+            sendParks++;
+            Go.park(PtrChan::unlockAfterPark, this, WaitReason.CHAN_SEND);
+            if (!w.success) {
+                throw new IllegalStateException("send on closed channel");
+            }
+        }
+    }
+
+    /** Receives a pointer, parking while none is available; 0 once closed and drained. */
+    public long recv() {
+        lock();
+        checkUsable();
+        if (count > 0) {
+            int h = head;
+            long v = NativeMemory.getLong(slotAddr[h]);
+            WriteBarrier.storePointer(slotAddr[h], 0);     // shades v: it is ours now, in a Java local
+            head = (h + 1) % capacity;
+            count--;
+            Waiter s = dequeue(true);
+            if (s != null) {
+                // A parked sender's value takes the freed place at the tail (Go's recv on a full buffer).
+                int tail = (head + count) % capacity;
+                WriteBarrier.storePointer(slotAddr[tail], s.frame.get(0));
+                count++;
+                s.success = true;
+                unlock();
+                Go.ready(s.g);
+            } else {
+                unlock();
+            }
+            return v;
+        }
+        Waiter s = dequeue(true);
+        if (s != null) {
+            long v = s.frame.get(0);                       // unbuffered: straight from its frame
+            s.success = true;
+            unlock();
+            Go.ready(s.g);
+            return v;
+        }
+        if (closed) {
+            unlock();
+            return 0;
+        }
+        try (Frame f = Frame.push(1)) {
+            Waiter w = new Waiter();
+            w.g = Go.current();
+            w.frame = f;
+            enqueue(w, false);
+            recvParks++;
+            Go.park(PtrChan::unlockAfterPark, this, WaitReason.CHAN_RECEIVE);
+            return f.get(0);                               // 0 if woken by close
+        }
+    }
+
+    /** Go's close(ch): parked receivers get 0, parked senders panic, buffered values stay receivable. */
+    public void close() {
+        lock();
+        checkUsable();
+        if (closed) {
+            unlock();
+            throw new IllegalStateException("close of closed channel");
+        }
+        closed = true;
+        Waiter all = null;
+        Waiter w;
+        while ((w = dequeue(false)) != null) {
+            w.success = false;
+            w.next = all;
+            all = w;
+        }
+        while ((w = dequeue(true)) != null) {
+            w.success = false;
+            w.next = all;
+            all = w;
+        }
+        unlock();
+        while (all != null) {
+            Waiter next = all.next;
+            Go.ready(all.g);
+            all = next;
+        }
+    }
+
+    /**
+     * Releases the ring's root slots (clearing them through the barrier); whatever was buffered is
+     * no longer rooted by the channel. The channel must be closed and have no parked goroutines.
+     */
+    public void free() {
+        lock();
+        try {
+            if (freed) {
+                return;
+            }
+            if (!closed || sendq != null || recvq != null) {
+                throw new IllegalStateException("PtrChan.free: close the channel and let its parked goroutines go first");
+            }
+            freed = true;
+            count = 0;
+            for (long i : slotIndex) {
+                roots.freeSlot(i);
+            }
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Times a sender parked (buffer full or no receiver): its value was a stack root meanwhile. */
+    public long sendParks() {
+        lock();
+        try {
+            return sendParks;
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Times a receiver parked (nothing buffered, no sender). */
+    public long recvParks() {
+        lock();
+        try {
+            return recvParks;
+        } finally {
+            unlock();
+        }
+    }
+
+    /** The buffered pointers, oldest first (a snapshot, for tests and debugging). */
+    public long[] buffered() {
+        lock();
+        try {
+            long[] out = new long[count];
+            for (int i = 0; i < count; i++) {
+                out[i] = NativeMemory.getLong(slotAddr[(head + i) % capacity]);
+            }
+            return out;
+        } finally {
+            unlock();
+        }
+    }
+
+    private void checkUsable() {
+        if (freed) {
+            unlock();
+            throw new IllegalStateException("PtrChan used after free()");
+        }
+    }
+
+    private static boolean unlockAfterPark(G g, Object chan) {
+        ((PtrChan) chan).unlock();
+        return true;
+    }
+
+    private void enqueue(Waiter w, boolean sender) {
+        w.next = null;
+        if (sender) {
+            if (sendqTail == null) {
+                sendq = w;
+            } else {
+                sendqTail.next = w;
+            }
+            sendqTail = w;
+        } else {
+            if (recvqTail == null) {
+                recvq = w;
+            } else {
+                recvqTail.next = w;
+            }
+            recvqTail = w;
+        }
+    }
+
+    private Waiter dequeue(boolean sender) {
+        Waiter w = sender ? sendq : recvq;
+        if (w == null) {
+            return null;
+        }
+        if (sender) {
+            sendq = w.next;
+            if (sendq == null) {
+                sendqTail = null;
+            }
+        } else {
+            recvq = w.next;
+            if (recvq == null) {
+                recvqTail = null;
+            }
+        }
+        w.next = null;
+        return w;
+    }
+
+    private void lock() {
+        int spins = 0;
+        while (!LOCK.compareAndSet(this, 0, 1)) {
+            if (++spins < 100) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();       // the holder may be descheduled (2 shared cores)
+            }
+        }
+    }
+
+    private void unlock() {
+        LOCK.setRelease(this, 0);
+    }
+}
