@@ -39,15 +39,27 @@ final class IoLock {
     /** One queued caller: a goroutine (G) or a platform Thread. */
     static final class Waiter {
         final Object who;
+        final NetPoller poller;
         @SuppressWarnings("unused") // through STATE
         volatile int state;
 
-        Waiter(Object who) {
+        Waiter(Object who, NetPoller poller) {
             this.who = who;
+            this.poller = poller;
         }
     }
 
-    private static final ParkCommit COMMIT = (g, arg) -> STATE.compareAndSet((Waiter) arg, WAITING, PARKED);
+    /**
+     * The park commit: counts the goroutine as waiting on the network (it waits behind an I/O
+     * call, possibly a platform thread's, which the scheduler cannot see: without this the
+     * deadlock detector would call a program whose goroutines all wait here dead), then WAITING
+     * -> PARKED; it fails, cancelling the park, if the lock was granted or closed first.
+     */
+    private static final ParkCommit COMMIT = (g, arg) -> {
+        Waiter w = (Waiter) arg;
+        w.poller.goroutineParking(); // balanced by goroutineWoke() once Go.park returns, committed or not
+        return STATE.compareAndSet(w, WAITING, PARKED);
+    };
 
     private final NetPoller poller;
     private boolean held;                                     // guarded by this
@@ -69,7 +81,7 @@ final class IoLock {
                 held = true;
                 return;
             }
-            w = new Waiter(Go.onGoroutine() ? Go.current() : Thread.currentThread());
+            w = new Waiter(Go.onGoroutine() ? Go.current() : Thread.currentThread(), poller);
             waiters.add(w);
         }
         if (w.who instanceof Thread) {
@@ -80,6 +92,7 @@ final class IoLock {
             }
         } else {
             Go.park(COMMIT, w, WaitReason.SEMACQUIRE); // the commit fails if granted or closed first: no sleep
+            poller.goroutineWoke();
         }
         if ((int) STATE.getVolatile(w) == CLOSED) {
             throw pd.closed(op);
