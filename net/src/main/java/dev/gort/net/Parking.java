@@ -21,7 +21,8 @@ import java.util.concurrent.locks.LockSupport;
  *     the M that fires one flags the deadline and readies the waiter, no goroutine per firing.</li>
  * <li>a plain platform thread (an embedder's thread, a test, the JDK's own threads) publishes
  *     itself and waits in {@link LockSupport#park}; the poller's helper thread, started on the
- *     first such wait, polls for it. Its deadlines use one shared daemon timer thread.</li>
+ *     first such wait, polls for it. Its deadlines use one shared daemon timer thread, which ends
+ *     after a second without pending deadlines.</li>
  * </ul>
  */
 final class Parking {
@@ -77,6 +78,10 @@ final class Parking {
         static {
             EXEC = new ScheduledThreadPoolExecutor(1, r -> Thread.ofPlatform().daemon().name("gort-net-deadlines").unstarted(r));
             EXEC.setRemoveOnCancelPolicy(true);
+            // The thread ends after a second with no deadline pending (a new one starts it again),
+            // so it does not outlive the platform-thread I/O that needed it.
+            EXEC.setKeepAliveTime(1, TimeUnit.SECONDS);
+            EXEC.allowCoreThreadTimeOut(true);
         }
     }
 

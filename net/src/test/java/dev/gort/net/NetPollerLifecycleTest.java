@@ -128,4 +128,31 @@ class NetPollerLifecycleTest {
         assertTrue(conn.get().isClosed());
         assertTrue(listener.get().isClosed());
     }
+
+    /** Platform threads' deadlines run on a shared timer thread that ends once no deadline is pending. */
+    @Test
+    void platformThreadDeadlineThreadEndsWhenIdle() throws Exception {
+        try (Listener ln = Listener.listen("127.0.0.1", 0)) {
+            Thread acceptor = Thread.ofPlatform().start(() -> {
+                try (Conn c = ln.accept()) {
+                    c.read(new byte[1]); // until the client closes
+                }
+            });
+            try (Conn c = Conn.dial(ln.address())) {
+                c.setReadTimeout(Duration.ofMillis(20));
+                assertThrows(DeadlineExceededException.class, () -> c.read(new byte[4]));
+                assertTrue(deadlineThreadAlive(), "the deadline ran on the shared timer thread");
+            }
+            acceptor.join(10_000);
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (deadlineThreadAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertFalse(deadlineThreadAlive(), "gort-net-deadlines still alive 10 s after the last deadline");
+    }
+
+    static boolean deadlineThreadAlive() {
+        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.isAlive() && t.getName().equals("gort-net-deadlines"));
+    }
 }
