@@ -456,6 +456,16 @@ public final class Heap implements AutoCloseable {
         return mheap.releaseReadsZero;
     }
 
+    /** Ranges released by the mmap(MAP_FIXED) fallback because madvise failed (TESTING F11). */
+    public long releaseRemaps() {
+        mheap.lock.lock();
+        try {
+            return mheap.remaps;
+        } finally {
+            mheap.lock.unlock();
+        }
+    }
+
     /** The heap's current release advice (MADV_FREE falls back to MADV_DONTNEED for good on EINVAL). */
     public dev.gort.sys.Advice releaseAdvice() {
         return mheap.advice();

@@ -71,6 +71,8 @@ final class MHeap {
     final Object scavengeLock = new Object();
     long releasedBytesTotal;
     long releaseCalls;
+    /** Ranges released by the mmap(MAP_FIXED) fallback because madvise failed. */
+    long remaps;
     long releaseErrors;
     String lastReleaseError;
 
@@ -475,8 +477,10 @@ final class MHeap {
     }
 
     /**
-     * One madvise with Go's fallbacks: EAGAIN is retried (bounded), EINVAL for MADV_FREE switches
-     * to MADV_DONTNEED for good. Pages count as released only after a call succeeded.
+     * One madvise with Go's fallbacks (TESTING F10/F11): EAGAIN is retried (bounded), EINVAL for
+     * MADV_FREE switches to MADV_DONTNEED for good, and when madvise still fails the range is
+     * replaced with fresh zero pages by mmap(MAP_FIXED) ({@link dev.gort.sys.OsMemory#remap}).
+     * Pages count as released only after one of those calls succeeded.
      */
     private boolean releaseRange(long address, long bytes) {
         for (int attempt = 0; attempt < 4; attempt++) {
@@ -498,14 +502,28 @@ final class MHeap {
                     advice = Advice.DONTNEED;
                     continue;
                 }
-                return false;
+                return remapRange(address, bytes);
             } catch (UnsupportedOperationException e) {
                 releaseErrors++;
                 lastReleaseError = e.getMessage();
                 advice = Advice.DONTNEED;
             }
         }
-        return false;
+        return remapRange(address, bytes);
+    }
+
+    /** The last resort: fresh zero pages over the range (they read zero, like DONTNEED's). */
+    private boolean remapRange(long address, long bytes) {
+        try {
+            releaseCalls++;
+            space.os().remap(address, bytes);
+            remaps++;
+            return true;
+        } catch (NativeException | UnsupportedOperationException e) {
+            releaseErrors++;
+            lastReleaseError = e.getMessage();
+            return false;
+        }
     }
 
     // ------------------------------------------------------------------ walking

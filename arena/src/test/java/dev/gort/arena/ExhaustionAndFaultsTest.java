@@ -122,7 +122,8 @@ class ExhaustionAndFaultsTest {
             c.free(p);
             MemStats before = heap.readMemStats();
             os.failNext(Op.RELEASE, 1000, "ENOMEM");
-            assertEquals(0, heap.freeOSMemory(), "a failed madvise releases nothing");
+            os.failNext(Op.REMAP, 1000, "ENOMEM");
+            assertEquals(0, heap.freeOSMemory(), "a failed madvise and a failed remap release nothing");
             assertEquals(before.heapReleased(), heap.readMemStats().heapReleased(), "and counts nothing");
             heap.verifyHeap();
             os.clear();
@@ -130,6 +131,33 @@ class ExhaustionAndFaultsTest {
             assertEquals(2 * MiB, heap.freeOSMemory(), "EAGAIN is retried");
             MemStats st = heap.readMemStats();
             assertEquals(st.heapIdle(), st.heapReleased());
+            heap.verifyHeap();
+        }
+    }
+
+    @Test
+    void whenMadviseFailsTheRangeIsRemappedWithFreshZeroPages() {
+        FaultInjectingOsMemory os = new FaultInjectingOsMemory(PosixOsMemory.get());
+        try (Heap heap = Heap.create(small(), os)) {
+            MCache c = heap.newCache();
+            long p = c.alloc(2 * MiB, true);
+            NativeMemory.fill(p, 2 * MiB, (byte) 7);
+            c.free(p);
+            long releasedBefore = heap.readMemStats().heapReleased();
+            os.failNext(Op.RELEASE, 1000, "EINVAL"); // DONTNEED itself refused
+            long released = heap.freeOSMemory();
+            assertEquals(2 * MiB, released, "released through the remap fallback");
+            assertTrue(heap.releaseRemaps() > 0, "the fallback was taken");
+            assertEquals(releasedBefore + released, heap.readMemStats().heapReleased());
+            assertEquals(0, PosixOsMemory.get().residentPages(p, 2 * MiB), "the old pages are gone");
+            heap.verifyHeap();
+            os.clear();
+            long q = c.alloc(2 * MiB, true);
+            for (long off = 0; off < 2 * MiB; off += 4096) {
+                assertEquals(0, NativeMemory.getLong(q + off), "remapped memory reads zero at +" + off);
+            }
+            c.free(q);
+            heap.releaseCache(c);
             heap.verifyHeap();
         }
     }

@@ -48,6 +48,11 @@ class ReleaseZeroProbeTest {
         }
 
         @Override
+        public void remap(long address, long bytes) {
+            real.remap(address, bytes);
+        }
+
+        @Override
         public void decommit(long address, long bytes) {
             real.decommit(address, bytes);
         }

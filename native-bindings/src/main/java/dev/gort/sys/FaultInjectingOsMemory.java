@@ -13,7 +13,8 @@ public final class FaultInjectingOsMemory implements OsMemory {
 
     /** The operations a failure can be injected into, with the C call each one makes. */
     public enum Op {
-        RESERVE("mmap"), COMMIT("mprotect"), RELEASE("madvise"), DECOMMIT("madvise"), UNMAP("munmap"), HUGEPAGES("madvise");
+        RESERVE("mmap"), COMMIT("mprotect"), RELEASE("madvise"), REMAP("mmap"), DECOMMIT("madvise"), UNMAP("munmap"),
+        HUGEPAGES("madvise");
 
         final String call;
 
@@ -96,6 +97,12 @@ public final class FaultInjectingOsMemory implements OsMemory {
     public boolean release(long address, long bytes, Advice advice) {
         maybeFail(Op.RELEASE, address, bytes);
         return real.release(address, bytes, advice);
+    }
+
+    @Override
+    public void remap(long address, long bytes) {
+        maybeFail(Op.REMAP, address, bytes);
+        real.remap(address, bytes);
     }
 
     @Override

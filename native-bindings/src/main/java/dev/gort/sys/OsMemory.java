@@ -8,6 +8,7 @@ package dev.gort.sys;
  *   reserve     None     -> Reserved   mmap(PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE): address space only, RSS unchanged
  *   commit      Reserved -> Ready      mprotect(PROT_READ|PROT_WRITE): pages fault in (zeroed) on first touch
  *   release     Ready    -> Ready      madvise(advice): physical pages go back; the mapping stays usable
+ *   remap       Ready    -> Ready      mmap(MAP_FIXED) of fresh zero pages: release's fallback when madvise fails
  *   decommit    Ready    -> Reserved   madvise(DONTNEED) + mprotect(PROT_NONE)
  *   unmap       any      -> None       munmap
  * </pre>
@@ -34,6 +35,17 @@ public interface OsMemory {
      * stays committed. Returns true when the pages are now known to read back as zero.
      */
     boolean release(long address, long bytes, Advice advice);
+
+    /**
+     * Replaces a committed range with fresh zero pages: mmap(MAP_FIXED | MAP_PRIVATE |
+     * MAP_ANONYMOUS | MAP_NORESERVE, PROT_READ | PROT_WRITE) over it. The old pages go back to the
+     * kernel at once and the range stays usable (Ready -> Ready, like release with DONTNEED). The
+     * arena's fallback when madvise itself fails (TESTING F11). Implementations that cannot remap
+     * throw UnsupportedOperationException.
+     */
+    default void remap(long address, long bytes) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot remap memory");
+    }
 
     /** Returns a committed range to the reserved state (no access, no memory). */
     void decommit(long address, long bytes);

@@ -47,6 +47,14 @@ public final class PosixOsMemory implements OsMemory {
     }
 
     @Override
+    public void remap(long address, long bytes) {
+        checkRange("remap", address, bytes);
+        // MAP_FIXED replaces the pages in place: the old ones are freed, the new ones read zero.
+        LibC.mmap(address, bytes, c.PROT_READ() | c.PROT_WRITE(),
+                c.MAP_PRIVATE() | c.MAP_ANONYMOUS() | c.MAP_NORESERVE() | c.MAP_FIXED(), -1, 0L);
+    }
+
+    @Override
     public void decommit(long address, long bytes) {
         checkRange("decommit", address, bytes);
         LibC.madvise(address, bytes, c.MADV_DONTNEED());

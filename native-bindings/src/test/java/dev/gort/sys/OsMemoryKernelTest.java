@@ -139,6 +139,24 @@ class OsMemoryKernelTest {
     }
 
     @Test
+    void remapReplacesCommittedPagesWithFreshZeroPagesInPlace() {
+        base = os.reserve(RESERVATION);
+        long start = base + 3 * GiB;
+        os.commit(start, COMMIT);
+        NativeMemory.fill(start, COMMIT, (byte) 0x5a);
+        assertEquals(COMMIT / page, os.residentPages(start, COMMIT));
+        os.remap(start, COMMIT);
+        assertEquals(0, os.residentPages(start, COMMIT), "the old pages went back to the kernel");
+        MemoryMaps.Region r = MemoryMaps.find(start).orElseThrow();
+        assertEquals("rw-p", r.perms(), "the range stays usable: " + r);
+        for (long off = 0; off < COMMIT; off += page) {
+            assertEquals(0, NativeMemory.getLong(start + off), "remapped page at +" + off + " reads zero");
+        }
+        MemoryMaps.Region below = MemoryMaps.find(start - page).orElseThrow();
+        assertEquals("---p", below.perms(), "the reservation around it is untouched: " + below);
+    }
+
+    @Test
     void decommitReturnsToReservedAndUnmapRemovesTheMapping() {
         base = os.reserve(RESERVATION);
         long start = base + 2 * GiB;

@@ -137,6 +137,9 @@ public final class PairCpuProbe {
             heap.releaseCache(p.cache);
             System.out.printf(Locale.ROOT, "size %d, min thread-CPU ns per pair over %d rounds of %d:%n", size, rounds - rounds / 4, n);
             for (int b = 0; b < names.length; b++) {
+                if (best[b] == Double.MAX_VALUE) {
+                    continue; // not run
+                }
                 double base = names[b].endsWith("Ring") ? best[4] : best[1];
                 System.out.printf(Locale.ROOT, "  %-10s %7.2f ns  (x%.2f of malloc)%n", names[b], best[b], best[b] / base);
             }
