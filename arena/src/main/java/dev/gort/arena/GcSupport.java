@@ -23,7 +23,7 @@ import dev.gort.sys.NativeMemory;
  *     sweeper calling {@link #sweepOne} until it returns 0.</li>
  * <li><b>Allocate black</b>: {@link #setAllocBlack} makes new objects born marked while marking.</li>
  * <li><b>Pacing</b>: {@link #heapLive} (Go's heapLive: bytes in cached spans count as allocated,
- *     lowered by sweeps and folded frees), {@link #resetHeapLive} at mark termination, and
+ *     lowered by folded manual frees; GC sweeps leave it alone since it was reset to the marked bytes), {@link #resetHeapLive} at mark termination, and
  *     {@link #setTrigger} with a {@link HeapTrigger} the allocator calls when heapLive reaches it.</li>
  * </ul>
  */
@@ -285,8 +285,7 @@ public final class GcSupport {
                 long bytes = Span.bytes(s);
                 h.freeSpanLocked(s);
                 heap.largeGcFrees++;
-                heap.largeGcFreedBytes += bytes;
-                heap.addHeapLive(-bytes);
+                heap.largeGcFreedBytes += bytes;     // not counted in heapLive since its reset to the marked bytes
             }
             return n;
         } finally {

@@ -94,7 +94,11 @@ final class MCentral {
     }
 
     private void account(long r) {
-        int freed = SpanSweep.freedTotal(r);
+        // Manual frees lower heapLive; objects the GC sweep frees do not: the collector reset
+        // heapLive to the bytes it marked, so that garbage was never counted (Go's sweep leaves
+        // heapLive alone too). Subtracting it again made heapLive fall below the live heap and
+        // the trigger fire late.
+        int freed = SpanSweep.freedTotal(r) - SpanSweep.gcFreed(r);
         if (freed != 0) {
             heap.addHeapLive(-(long) freed * elemSize);
         }

@@ -295,6 +295,10 @@ public final class Collector implements AutoCloseable {
             assist(m, size);
             m = world.current();
         }
+        if (sweepPaced && (m.sweepCreditBytes += size) >= SWEEP_CREDIT_BYTES) {
+            m.sweepCreditBytes = 0;
+            deductSweepCredit();
+        }
         long p = m.mcache.alloc(size, noscan);
         if (!noscan) {
             gcs.writePointerMask(p, t.sizeWords(), t.fullMask());
@@ -736,6 +740,7 @@ public final class Collector implements AutoCloseable {
         long cycle = stats.snapshot().numGC() + 1;
         // Finish the previous cycle's sweep before stopping the world (Go: gcStart's sweepone loop).
         sweepAll();
+        sweepPaced = false;
 
         // ---- STW #1: sweep termination
         PauseTimer pt = pauseTimer;
@@ -860,9 +865,10 @@ public final class Collector implements AutoCloseable {
         gcs.resetHeapLive(bytesMarked);
         pacer.resetLive(bytesMarked);
         pacer.setLastStackScan(stackBytes);
-        refreshMemoryFigures();
+        MemStats msEnd = refreshMemoryFigures();
         pacer.commit(false);
         gcs.setTrigger(pacer.trigger(), trigger);
+        paceSweeper(msEnd.heapInuse() >>> dev.gort.arena.SizeClasses.PAGE_SHIFT, bytesMarked, pacer.trigger());
         pt.step("pacer");
         if (stwMode == 2) {
             sweepAll();
@@ -1065,12 +1071,55 @@ public final class Collector implements AutoCloseable {
         return checkmarkCycles;
     }
 
-    private void refreshMemoryFigures() {
+    private MemStats refreshMemoryFigures() {
         MemStats ms = heap.readMemStats();
         long mappedReady = ms.heapSys() - ms.heapReleased();
         long heapFree = Math.max(0, ms.heapIdle() - ms.heapReleased());
         pacer.setMemoryStats(mappedReady, heapFree, ms.heapAlloc());
+        return ms;
     }
+
+    // =================================================================== proportional sweep
+
+    /**
+     * Go's gcPaceSweeper (mark termination, world stopped, sweepgen just advanced): every span is
+     * unswept; spread sweeping them over the allocation between now and the next trigger, so that
+     * sweeping ends before the next cycle starts and allocation reuses the freed slots instead of
+     * growing the heap while the previous cycle's garbage waits for the background sweeper (on a
+     * loaded machine that garbage, not yet swept, doubled the peak heap).
+     */
+    private void paceSweeper(long pagesInUse, long heapLive, long trigger) {
+        long distance = trigger == Long.MAX_VALUE ? Long.MAX_VALUE : trigger - heapLive - (1L << 20);
+        distance = Math.max(distance, dev.gort.arena.SizeClasses.PAGE_SIZE);
+        pagesSwept.set(0);
+        sweepHeapLiveBasis = heapLive;
+        sweepPagesPerByte = (double) pagesInUse / distance;
+        sweepPaced = pagesInUse > 0;
+    }
+
+    /**
+     * Go's deductSweepCredit, called every {@link #SWEEP_CREDIT_BYTES} a mutator allocates while
+     * sweeping is paced: sweep spans until the pages swept (by anyone) keep up with the bytes
+     * allocated since mark termination times the pages-per-byte ratio.
+     */
+    private void deductSweepCredit() {
+        long target = (long) ((gcs.heapLive() - sweepHeapLiveBasis) * sweepPagesPerByte);
+        while (pagesSwept.get() < target && sweepPaced) {
+            long n = gcs.sweepOne();
+            if (n == 0) {
+                sweepPaced = false;
+                return;
+            }
+            pagesSwept.addAndGet(n);
+        }
+    }
+
+    /** Bytes a mutator allocates between two looks at its sweep debt. */
+    static final long SWEEP_CREDIT_BYTES = 16 << 10;
+    private volatile boolean sweepPaced;
+    private volatile double sweepPagesPerByte;
+    private volatile long sweepHeapLiveBasis;
+    private final java.util.concurrent.atomic.AtomicLong pagesSwept = new java.util.concurrent.atomic.AtomicLong();
 
     // =================================================================== workers
 
@@ -1267,9 +1316,12 @@ public final class Collector implements AutoCloseable {
                 }
                 seen = sweepRequests;
             }
-            while (!closed && gcs.sweepOne() != 0) {
+            long n;
+            while (!closed && (n = gcs.sweepOne()) != 0) {
+                pagesSwept.addAndGet(n);
                 Thread.yield();
             }
+            sweepPaced = false;
         }
     }
 

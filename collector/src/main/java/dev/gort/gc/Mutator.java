@@ -22,6 +22,8 @@ public final class Mutator {
     double assistDebt;
     long assistNanos;
     long allocs;
+    /** Bytes allocated since this mutator last paid sweep credit (proportional sweep). */
+    long sweepCreditBytes;
     /** ThreadWorld state: RUNNING, STOPPED (at a safepoint) or BLOCKED (waiting, counts as stopped). */
     volatile int state;
     final Thread owner;
