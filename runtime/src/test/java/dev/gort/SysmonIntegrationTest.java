@@ -236,7 +236,7 @@ class SysmonIntegrationTest {
             long r0 = Gort.sysmonStats().rounds();
             Gort.sleep(Duration.ofMillis(600));
             long idleRounds = Gort.sysmonStats().rounds() - r0;
-            long deep = Gort.currentRuntime().sysmon.deepSleeps();
+            long deep = Gort.sysmonStats().deepSleeps();
             assertTrue(deep >= 1, "no deep sleep while every P was idle (rounds meanwhile: " + idleRounds + ")");
             assertTrue(idleRounds < 40, idleRounds + " rounds in 600 ms idle; a 10 ms sleep makes ~60");
             AtomicBoolean other = new AtomicBoolean();

@@ -471,7 +471,7 @@ public final class Sysmon {
     /** The counters now. */
     public SysmonStats stats() {
         return new SysmonStats(rounds, retakes, preemptRequests, forcedGcs, netpollInjected, scavengePasses, scavengedBytes,
-                failures);
+                failures, deepSleeps);
     }
 
     /** Deep sleeps taken so far (every P idle: parked until a P runs or a timed duty is due). */

@@ -11,7 +11,8 @@ package dev.gort.sysmon;
  * @param scavengePasses   scavenger passes that released something
  * @param scavengedBytes   bytes released by passes sysmon drove
  * @param failures         rounds in which a duty threw (each reported on stderr)
+ * @param deepSleeps       deep sleeps taken while every P was idle (Go's sysmonwait)
  */
 public record SysmonStats(long rounds, long retakes, long preemptRequests, long forcedGcs, long netpollInjected,
-                          long scavengePasses, long scavengedBytes, long failures) {
+                          long scavengePasses, long scavengedBytes, long failures, long deepSleeps) {
 }
