@@ -27,8 +27,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Who polls: findrunnable without blocking, an idle M blocking until its next timer, sysmon
  * when nobody polled for 10 ms (all through the hook), and, only if a platform thread (not a
- * goroutine) waits on I/O, this poller's helper thread. {@link #wakeup()} writes the eventfd to
- * cut a blocking wait short (eventfd write / NOTE_TRIGGER); it is skipped while one is already
+ * goroutine) waits on I/O, this poller's helper thread. {@link #wakeup()} cuts a blocking wait short
+ * (an eventfd write, or NOTE_TRIGGER on kqueue); it is skipped while one is already
  * pending (Go's netpollWakeSig).
  *
  * <p>The poller for platform threads outside any scheduler is {@link #forThreads()}.
@@ -112,11 +112,7 @@ public final class NetPoller implements NetpollHook {
                 BY_SCHEDULER.remove(s, this);
             }
         }
-        Thread h = helper;
-        backend.close();
-        if (h != null) {
-            h.interrupt();
-        }
+        backend.close(); // a helper thread, woken above, sees isClosed() and ends
     }
 
     /** True once {@link #close} ran. */
@@ -136,9 +132,9 @@ public final class NetPoller implements NetpollHook {
     }
 
     /**
-     * The poller of {@code s}, created and installed as its netpoll hook if it has none yet. The
-     * runtime's bootstrap calls this to wire sysmon ({@link #lastPollNanos()} and
-     * {@code Scheduler.injectNetpoll()}) before any goroutine touches the network.
+     * The poller of {@code s}, created and installed as its netpoll hook if it has none yet (an
+     * embedder or a test may install it before any goroutine touches the network). sysmon finds
+     * it through {@link #installed} and reads {@link #lastPollNanos()}.
      */
     public static NetPoller forScheduler(Scheduler s) {
         synchronized (BY_SCHEDULER) {
