@@ -80,6 +80,9 @@ public final class SwitchProbe {
                 }
             }
         });
+        if (only.contains("vt")) {
+            compareWithVirtualThreads(s, rounds);
+        }
         report("floor (resume+yield)", floor, null);
         report("pingpong round trip", ping, floor);
         report("new continuation run", freshFloor, floor);
@@ -145,6 +148,97 @@ public final class SwitchProbe {
             Go.go(task);
         }
         done.recv();
+    }
+
+    /**
+     * Process CPU time (every thread: carriers, Ms, also JIT and GC) per operation, best of the
+     * rounds: gort at this GOMAXPROCS against virtual threads (ForkJoinPool carriers), for the
+     * SynchronousQueue ping-pong and the spawn. Virtual threads use every core, so wall time
+     * would favour them on a loaded machine; CPU time compares the work.
+     */
+    private static void compareWithVirtualThreads(Scheduler unused, int rounds) {
+        long[] gp = new long[rounds];
+        long[] vp = new long[rounds];
+        long[] gs = new long[rounds];
+        long[] vs = new long[rounds];
+        GortHarness h = new GortHarness(Integer.getInteger("probe.procs", 1));
+        try {
+            for (int r = 0; r < rounds + 5; r++) {
+                int k = Math.max(0, r - 5);
+                gp[k] = processCpu(() -> h.run(SwitchProbe::pingpong));
+                vp[k] = processCpu(SwitchProbe::vthreadPingPong);
+                gs[k] = processCpu(() -> h.run(SwitchProbe::spawnWaves));
+                vs[k] = processCpu(SwitchProbe::vthreadSpawn);
+            }
+        } finally {
+            try {
+                h.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Arrays.sort(gp);
+        Arrays.sort(vp);
+        Arrays.sort(gs);
+        Arrays.sort(vs);
+        System.out.printf("process cpu/op best: pingpong gort %.1f, vthread SynchronousQueue %.1f ns (ratio %.2f); "
+                + "spawn gort waves64 %.1f, vthread %.1f ns (throughput ratio %.2f)%n", gp[0] / 1000.0, vp[0] / 1000.0,
+                (double) gp[0] / vp[0], gs[0] / 1000.0, vs[0] / 1000.0, (double) vs[0] / gs[0]);
+    }
+
+    private static long processCpu(Runnable body) {
+        long c0 = CpuClock.processCpuNanos();
+        body.run();
+        return (CpuClock.processCpuNanos() - c0) * 1000 / N;
+    }
+
+    static void vthreadPingPong() {
+        java.util.concurrent.SynchronousQueue<Integer> pingq = new java.util.concurrent.SynchronousQueue<>();
+        java.util.concurrent.SynchronousQueue<Integer> pongq = new java.util.concurrent.SynchronousQueue<>();
+        Integer v = 7;
+        Thread a = Thread.ofVirtual().start(() -> {
+            try {
+                for (int i = 0; i < N; i++) {
+                    pongq.put(pingq.take());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Thread b = Thread.ofVirtual().start(() -> {
+            try {
+                for (int i = 0; i < N; i++) {
+                    pingq.put(v);
+                    pongq.take();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            a.join();
+            b.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static void vthreadSpawn() {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger left = new AtomicInteger(N);
+        Runnable task = () -> {
+            if (left.decrementAndGet() == 0) {
+                done.countDown();
+            }
+        };
+        for (int i = 0; i < N; i++) {
+            Thread.ofVirtual().start(task);
+        }
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void report(String name, long[][] m, long[][] base) {
