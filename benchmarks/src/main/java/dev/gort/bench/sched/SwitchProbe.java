@@ -81,7 +81,7 @@ public final class SwitchProbe {
             }
         });
         if (only.contains("vt")) {
-            compareWithVirtualThreads(s, rounds);
+            compareWithVirtualThreads(rounds);
         }
         report("floor (resume+yield)", floor, null);
         report("pingpong round trip", ping, floor);
@@ -156,7 +156,7 @@ public final class SwitchProbe {
      * SynchronousQueue ping-pong and the spawn. Virtual threads use every core, so wall time
      * would favour them on a loaded machine; CPU time compares the work.
      */
-    private static void compareWithVirtualThreads(Scheduler unused, int rounds) {
+    private static void compareWithVirtualThreads(int rounds) {
         long[] gp = new long[rounds];
         long[] vp = new long[rounds];
         long[] gs = new long[rounds];
