@@ -88,6 +88,7 @@ public final class Collector implements AutoCloseable {
 
     // --- mark workers
     private final List<Thread> workerThreads = new ArrayList<>();
+    private final GoroutineWorkers goroutineWorkers;      // non-null under SchedWorld
     private final List<GcWork> workerWork = new ArrayList<>();
     private final AtomicInteger busyWorkers = new AtomicInteger();
     private volatile long markEpoch;
@@ -128,8 +129,16 @@ public final class Collector implements AutoCloseable {
         this.orphanWork = new GcWork(pool);
         pacer.setGcPercent(options.gcPercent());
         pacer.setMemoryLimit(options.memoryLimit());
-        int nworkers = Math.max(1, world.gomaxprocs());
+        // Under the scheduler the mark workers are goroutines chosen by schedule() through the
+        // GcHook (GoroutineWorkers); over plain threads they are platform threads.
+        int nworkers = world instanceof SchedWorld ? 0 : Math.max(1, world.gomaxprocs());
         this.workerCpu = new long[nworkers];
+        if (world instanceof SchedWorld sw) {
+            this.goroutineWorkers = new GoroutineWorkers(sw, marker, pool, pacer, busyWorkers, () -> markActive);
+            sw.attachWorkers(goroutineWorkers);
+        } else {
+            this.goroutineWorkers = null;
+        }
         WriteBarrier.install(this::shade);
         gcs.setTrigger(pacer.trigger(), trigger);
         for (int i = 0; i < nworkers; i++) {
@@ -891,7 +900,7 @@ public final class Collector implements AutoCloseable {
 
         // ---- accounting
         long assistCpu = pacer.assistTime.get();
-        long bgCpu = 0;
+        long bgCpu = goroutineWorkers != null ? goroutineWorkers.takeCycleNanos() : 0;
         for (int i = 0; i < workerCpu.length; i++) {
             bgCpu += workerCpu[i];
             workerCpu[i] = 0;
@@ -1124,6 +1133,12 @@ public final class Collector implements AutoCloseable {
     // =================================================================== workers
 
     private void startWorkers(int procs) {
+        if (goroutineWorkers != null) {
+            busyWorkers.set(0);                 // each goroutine worker counts itself busy
+            markActive = true;
+            goroutineWorkers.startMark(System.nanoTime());
+            return;
+        }
         int dedicated = (int) Math.min(workerThreads.size(), pacer.dedicatedWorkers());
         boolean fractional = pacer.fractionalUtilizationGoal() > 0;
         int n = Math.min(workerThreads.size(), dedicated + (fractional ? 1 : 0));
@@ -1192,6 +1207,11 @@ public final class Collector implements AutoCloseable {
     private void awaitMarkDrained() {
         while (!markDrained()) {
             drainedWaits++;
+            if (goroutineWorkers != null && busyWorkers.get() == 0 && !pool.fullIsEmpty()) {
+                // Work is published but no worker runs: wake an idle P, and every ~1 ms ask the
+                // running goroutines to yield so schedule() considers a worker (Go's enlistWorker).
+                goroutineWorkers.enlist(drainedWaits % 5 == 0);
+            }
             synchronized (this) {
                 try {
                     wait(0, 200_000);
@@ -1332,10 +1352,33 @@ public final class Collector implements AutoCloseable {
         return stats.snapshot();
     }
 
+    /**
+     * Background mark worker figures: under the scheduler, goroutine workers' stints and wall time
+     * per mode (dedicated, fractional, idle); over threads, {@code goroutines == false} and zeros.
+     */
+    public MarkWorkerStats markWorkerStats() {
+        GoroutineWorkers g = goroutineWorkers;
+        if (g == null) {
+            return new MarkWorkerStats(false, 0, new long[3], new long[3], new long[3]);
+        }
+        long[] st = new long[3];
+        long[] ns = new long[3];
+        long[] wk = new long[3];
+        for (int i = 0; i < 3; i++) {
+            st[i] = g.stints[i].get();
+            ns[i] = g.nanos[i].get();
+            wk[i] = g.work[i].get();
+        }
+        return new MarkWorkerStats(true, g.workers(), st, ns, wk);
+    }
+
     /** Stops the collector's threads. The heap, pool and globals stay the caller's to close. */
     @Override
     public void close() {
         closed = true;
+        if (goroutineWorkers != null) {
+            goroutineWorkers.close();
+        }
         ctl.lock();
         try {
             ctlChanged.signalAll();

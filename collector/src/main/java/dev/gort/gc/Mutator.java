@@ -24,6 +24,8 @@ public final class Mutator {
     long allocs;
     /** Bytes allocated since this mutator last paid sweep credit (proportional sweep). */
     long sweepCreditBytes;
+    /** Nanoseconds a fractional goroutine worker marked on this P this cycle (Go's p.gcFractionalMarkTime). */
+    long fractionalNanos;
     /** ThreadWorld state: RUNNING, STOPPED (at a safepoint) or BLOCKED (waiting, counts as stopped). */
     volatile int state;
     final Thread owner;

@@ -12,15 +12,29 @@ import java.util.List;
  * The scheduler's goroutines as mutators: per-P collector state hangs off {@link P#gcState()}
  * (next to the P's mcache), stop-the-world is the scheduler's, stack roots are every live G's
  * shadow-stack frames ({@link dev.gort.sched.G#forEachFrame}), and waiting for the collector is a
- * syscall, which hands the P to the stop-the-world.
+ * syscall, which hands the P to the stop-the-world. The collector's mark workers are goroutines
+ * here ({@link GoroutineWorkers}, the scheduler's GcHook); they start on the first goroutine that
+ * gets a P's collector state, since only a goroutine can start goroutines.
  */
 public final class SchedWorld implements World {
     private final Scheduler sched;
     private final WorkbufPool pool;
+    /** The collector's goroutine mark workers, started with the first per-P state (null: none). */
+    private volatile GoroutineWorkers workers;
 
     public SchedWorld(Scheduler sched, WorkbufPool pool) {
         this.sched = sched;
         this.pool = pool;
+    }
+
+    public Scheduler scheduler() {
+        return sched;
+    }
+
+    /** The collector installs its goroutine workers: the scheduler's GcHook from now on. */
+    void attachWorkers(GoroutineWorkers w) {
+        workers = w;
+        sched.setGcHook(w);
     }
 
     @Override
@@ -52,6 +66,10 @@ public final class SchedWorld implements World {
             // Only the P's owner gets here, so no race creating it.
             Mutator m = new Mutator((MCache) p.mcache(), new GcWork(pool), null, null);
             p.setGcState(m);
+            GoroutineWorkers w = workers;
+            if (w != null) {
+                w.spawnIfNeeded();    // on a goroutine with a P: the worker goroutines can start
+            }
             return m;
         }
         return (Mutator) st;

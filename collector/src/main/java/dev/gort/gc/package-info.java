@@ -29,9 +29,12 @@
  *       thread runs it; an allocation past the goal waits until the requested cycle has started.</li>
  *   <li>Sweep termination, world stopped: finish sweeping, start the pacer's cycle, barrier and
  *       allocate-black on, scan every mutator's stack roots (goroutine frames or thread root slots).</li>
- *   <li>Concurrent mark: globals, then background workers (platform threads sized by the pacer:
- *       dedicated, plus a fractional one that keeps to its share); allocating mutators assist in
- *       proportion to what they allocate and, finding no work, wait for background credit.</li>
+ *   <li>Concurrent mark: globals, then background workers sized by the pacer (25% of GOMAXPROCS:
+ *       dedicated, fractional when not whole, idle ones on idle Ps); allocating mutators assist in
+ *       proportion to what they allocate and, finding no work, wait for background credit. Under
+ *       the scheduler the workers are goroutines that {@code schedule()} picks through the GcHook
+ *       ({@link dev.gort.gc.GoroutineWorkers}: Go's findRunnableGCWorker and idle workers); over
+ *       plain threads they are platform threads.</li>
  *   <li>Mark completion: stop the world and flush every mutator's grey buffer; if that found work,
  *       restart the world and keep marking.</li>
  *   <li>Mark termination (still stopped): checkmark if asked, barrier off, flush mcaches,
@@ -81,8 +84,11 @@
  *   <li>Scanning stacks concurrently one goroutine at a time (Go's suspendG): less pause for many
  *       goroutines, but it needs a per-G "scan me at your next safepoint" handshake with the
  *       scheduler; gort scans all frames in the first pause for now (frames are small and native).</li>
- *   <li>Mark workers as goroutines chosen by schedule() (Go's findRunnableGCWorker, the scheduler's
- *       GcHook): the intended design; the workers are platform threads until that is wired.</li>
+ *   <li>Mark workers as platform threads under the scheduler (the first version): they competed
+ *       with the Ms for the CPUs outside GOMAXPROCS, so "25% of GOMAXPROCS" was a request to the
+ *       OS, not a share of the Ps; as goroutines they take a P, and schedule() keeps the share.</li>
+ *   <li>Workers bound to a P (Go before 1.16): a pool of parked workers that any P can take is
+ *       simpler and needs no per-P wake-up; gort uses the pool, as Go does now.</li>
  * </ul>
  */
 package dev.gort.gc;

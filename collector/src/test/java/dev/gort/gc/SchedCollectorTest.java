@@ -104,6 +104,69 @@ class SchedCollectorTest {
     }
 
     /**
+     * Background mark workers are goroutines the scheduler picks through its GcHook, in Go's modes:
+     * at GOMAXPROCS=4 the pacer wants one dedicated worker (25% of 4); at GOMAXPROCS=2 none, but a
+     * fractional one (25% of 2 is not whole); Ps with nothing else to do run idle workers. A 150k
+     * node list rooted in a global gives them work; each forced cycle must keep it intact.
+     */
+    @Test
+    void markWorkersAreGoroutinesChosenByTheScheduler() {
+        for (int procs : new int[] {4, 2}) {
+            withRuntime(procs, GcOptions.DEFAULT.withDebug(false, true, false, 0, 0), gc -> {
+                int n = 150_000;
+                Global head = gc.newGlobal();
+                try (Frame f = Frame.push(1)) {
+                    for (int i = n - 1; i >= 0; i--) {
+                        long p = node(gc, i);
+                        Mem.storePtr(p, A, f.get(0));
+                        f.set(0, p);
+                    }
+                    head.set(f.get(0));
+                }
+                AtomicInteger stop = new AtomicInteger();
+                Go.go(() -> {                      // a mutator that keeps one P busy and yields often
+                    while (stop.get() == 0) {
+                        node(gc, -1);
+                        Go.gosched();
+                    }
+                });
+                for (int c = 0; c < 4; c++) {
+                    gc.gc();
+                }
+                stop.set(1);
+                long p = head.get();
+                for (int i = 0; i < n; i++) {
+                    assertEquals(i, Mem.getLong(p, ID), "node " + i);
+                    p = Mem.loadPtr(p, A);
+                }
+                assertEquals(0, p);
+                MarkWorkerStats ws = gc.markWorkerStats();
+                System.out.println("markWorkers GOMAXPROCS=" + procs + ": " + ws + " pacer dedicated(last)=" + gc.pacer().dedicatedWorkers());
+                assertTrue(ws.goroutines());
+                assertEquals(procs, ws.workers(), "one worker goroutine per P");
+                long total = 0;
+                for (int mode = 0; mode < 3; mode++) {
+                    total += ws.scanWork()[mode];
+                    if (ws.stints()[mode] > 0) {
+                        assertTrue(ws.nanos()[mode] > 0, "time is counted for mode " + mode + ": " + ws);
+                    }
+                }
+                assertTrue(total >= 4L * n * 16, "the workers scanned the list in each of 4 cycles (" + total + " bytes): " + ws);
+                if (procs == 4) {
+                    assertTrue(ws.stints()[MarkWorkerStats.DEDICATED] > 0, "GOMAXPROCS=4: a dedicated worker ran: " + ws);
+                    assertEquals(0, ws.stints()[MarkWorkerStats.FRACTIONAL], "GOMAXPROCS=4: no fractional worker: " + ws);
+                } else {
+                    assertEquals(0, ws.stints()[MarkWorkerStats.DEDICATED], "GOMAXPROCS=2: no dedicated worker: " + ws);
+                    assertTrue(ws.stints()[MarkWorkerStats.FRACTIONAL] + ws.stints()[MarkWorkerStats.IDLE] > 0, ws.toString());
+                }
+                long counted = Go.scheduler().goroutines();
+                assertTrue(counted <= 2, "worker goroutines are not counted (main and the mutator at most): " + counted);
+                head.close();
+            });
+        }
+    }
+
+    /**
      * TESTING.md G1: 2 goroutines at GOMAXPROCS=2 mutate random object graphs (allocate, link,
      * unlink, overwrite, frame slots, globals) while the collector runs continuously (GOGC=10) with
      * gccheckmark on; after every cycle each goroutine checks the payload of every object its model
@@ -171,6 +234,11 @@ class SchedCollectorTest {
             assertTrue(parked > 0, "some sender parked with its pointer in a frame");
             assertTrue(models[0].inFlightAtCycles + models[1].inFlightAtCycles > 0,
                     "some cycle ended with pointers in flight (only rooted by channel buffers or parked senders)");
+            MarkWorkerStats ws = gc.markWorkerStats();
+            System.out.println("referenceModelStress: mark workers: " + ws);
+            assertTrue(ws.goroutines(), "under the scheduler the mark workers are goroutines");
+            assertTrue(ws.stints()[MarkWorkerStats.FRACTIONAL] + ws.stints()[MarkWorkerStats.IDLE] > 0,
+                    "GOMAXPROCS=2 wants a fractional worker (25% of 2 Ps is not whole); idle Ps run idle workers: " + ws);
             for (Model m : models) {
                 m.release();
             }

@@ -69,6 +69,8 @@ public final class G implements Runnable {
     /** Frame objects by depth, reused. */
     Frame[] frames = new Frame[8];
     int frameDepth;
+    /** A runtime goroutine (GC worker): not counted by goroutines() or the deadlock check. */
+    boolean system;
 
     G(Scheduler sched, int index, long desc) {
         this.sched = sched;

@@ -17,6 +17,16 @@ public final class Go {
         return mp.sched.newproc(mp, fn);
     }
 
+    /**
+     * Starts a runtime-internal goroutine (a GC mark worker): scheduled like any other, but not
+     * counted by {@link Scheduler#goroutines()} nor by the deadlock check, as Go's system
+     * goroutines (sched.ngsys) are not.
+     */
+    public static G goSystem(Runnable fn) {
+        M mp = Scheduler.currentM();
+        return mp.sched.newproc(mp, fn, true);
+    }
+
     /** The running goroutine. */
     public static G current() {
         G g = Scheduler.currentM().curg;

@@ -28,8 +28,8 @@ final class Reports {
         for (int i = 0; i < s.gtable.count(); i++) {
             G g = s.gtable.at(i);
             int st = g.status();
-            if (st == GStatus.DEAD || st == GStatus.IDLE) {
-                continue;
+            if (st == GStatus.DEAD || st == GStatus.IDLE || g.system) {
+                continue;               // system goroutines (GC workers) are left out, as Go's traceback does
             }
             sb.append("\ngoroutine ").append(g.goid()).append(" [").append(state(g)).append("]:\n");
             StackTraceElement[] frames = null;

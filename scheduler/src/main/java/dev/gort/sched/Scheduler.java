@@ -1143,12 +1143,21 @@ public final class Scheduler implements AutoCloseable {
 
     /** Go's newproc: a new runnable goroutine in runnext of mp's P. */
     G newproc(M mp, Runnable fn) {
+        return newproc(mp, fn, false);
+    }
+
+    /** newproc; a {@code system} goroutine (GC worker) is left out of goroutines() and checkdead (Go's ngsys). */
+    G newproc(M mp, Runnable fn, boolean system) {
         P pp = mp.p;
         if (pp == null) {
             throw new IllegalStateException("go: M" + mp.mid + " has no P (called inside a syscall?)");
         }
         G cur = mp.curg;
         G g = newG(pp, fn, cur == null ? 0 : cur.goid());
+        if (system) {
+            g.system = true;           // before it can run (and exit) anywhere
+            ngsys.incrementAndGet();
+        }
         RunQueue.put(pp.base, g.ref, true, pp.batch, overflow, stealable);
         if (mainStarted) {
             wakep();
@@ -1213,6 +1222,10 @@ public final class Scheduler implements AutoCloseable {
         }
         gp.lockedExt = 0;
         ShadowStack.reset(gp, cfg);
+        if (gp.system) {
+            gp.system = false;
+            ngsys.decrementAndGet();
+        }
         P pp = mp.p;
         NativeMemory.putLongRelease(pp.base + PDescriptor.GEXITED, NativeMemory.getLong(pp.base + PDescriptor.GEXITED) + 1);
         if (gp == mainG && !mainGoexited) {
@@ -1236,7 +1249,21 @@ public final class Scheduler implements AutoCloseable {
         for (P p : allp) {
             created += NativeMemory.getLongAcquire(p.base + PDescriptor.GCREATED);
         }
-        return Math.max(0, created - exited);
+        return Math.max(0, created - exited - ngsys.get());
+    }
+
+    /** Live system goroutines (GC workers), not counted as goroutines (Go's sched.ngsys). */
+    final AtomicLong ngsys = new AtomicLong();
+
+    /**
+     * Starts an M on an idle P if one is idle and none spins (Go's wakep), for work the run queues
+     * do not show: the collector announces mark work so an idle P asks its GcHook for a worker
+     * (Go's enlistWorker).
+     */
+    public void wakeIdleP() {
+        if (!exiting) {
+            wakep();
+        }
     }
 
     /** Puts a dead G on pp's free list; a long list moves half to the global list (Go's gfput). */

@@ -80,6 +80,28 @@ class ReportsTest {
         assertTrue(trace.get().contains("  G2: status=4(chan receive) m=nil lockedm=nil\n"), trace.get());
     }
 
+    /** A system goroutine (a GC worker) is not counted, does not hide a deadlock and is left out of its report. */
+    @Test
+    void systemGoroutinesAreNotCountedNorReported() {
+        java.util.concurrent.atomic.AtomicLong counted = new java.util.concurrent.atomic.AtomicLong(-1);
+        FatalError e = assertThrows(FatalError.class, () -> SchedTesting.run(2, () -> {
+            Chan<Integer> forever = new Chan<>();
+            Go.goSystem(() -> forever.recv());           // parks for good, like an idle GC worker
+            Chan<Integer> started = new Chan<>(1);
+            Go.go(() -> started.send(1));
+            started.recv();
+            while (Go.scheduler().goroutines() > 1) {    // the user goroutine above has ended
+                Go.gosched();
+            }
+            counted.set(Go.scheduler().goroutines());
+            new Chan<Integer>().recv();                  // main blocks: only the system goroutine is left
+        }));
+        assertEquals(1, counted.get(), "main only: the system goroutine is not counted");
+        assertEquals("fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan receive]:\n",
+                e.report().substring(0, e.report().indexOf(":\n", e.report().indexOf("goroutine 1")) + 2), e.report());
+        assertEquals(1, e.report().split("\ngoroutine ", -1).length - 1, "one goroutine in the report: " + e.report());
+    }
+
     @Test
     void inProcessDeadlockAndPanicReportsAndRecovery() {
         FatalError e = assertThrows(FatalError.class, () -> SchedTesting.run(1, () -> new Chan<Integer>().recv()));

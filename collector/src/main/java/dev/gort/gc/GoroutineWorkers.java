@@ -1,0 +1,367 @@
+package dev.gort.gc;
+
+import dev.gort.sched.G;
+import dev.gort.sched.GcHook;
+import dev.gort.sched.Go;
+import dev.gort.sched.P;
+import dev.gort.sched.Scheduler;
+import dev.gort.sched.WaitReason;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Background mark workers as goroutines chosen by the scheduler (Go's gcBgMarkWorker with
+ * findRunnableGCWorker), used under {@link SchedWorld}; {@link ThreadWorld} keeps platform-thread
+ * workers.
+ *
+ * <h2>How a worker runs</h2>
+ * <ol>
+ *   <li>GOMAXPROCS worker goroutines are started (as system goroutines: not counted by
+ *       {@code goroutines()} or the deadlock check) the first time a P gets its collector state.
+ *       Each parks at once ({@code GC worker (idle)}); the park's commit puts it in the idle pool,
+ *       so the pool only ever holds WAITING goroutines.</li>
+ *   <li>While marking, {@code schedule()} asks {@link #findRunnableGCWorker} right after timers:
+ *       a dedicated worker while the pacer still needs one (25% of GOMAXPROCS rounded), else a
+ *       fractional one if this P is behind its share of the fractional goal; nothing if there is
+ *       no mark work. A P about to go idle asks {@link #findIdleGCWorker}: an idle-mode worker
+ *       (at most GOMAXPROCS - dedicated at a time) if there is work.</li>
+ *   <li>The worker drains into its P's gcWork (the P's Mutator, as Go's p.gcw) in chunks until: no
+ *       work; a stop-the-world is pending; marking ended; a fractional worker is over 1.2x its
+ *       goal; an idle worker's P has goroutines to run (Go's pollWork). Then it publishes what
+ *       it holds, stops counting as busy and parks again.</li>
+ *   <li>Mark work the scheduler cannot see (root jobs published by the coordinator) is announced
+ *       by {@link #enlist}: wake an idle P, and if no worker is busy, ask the running goroutines to
+ *       yield so their Ps look for a worker (Go's enlistWorker preempts a P for the same reason).</li>
+ * </ol>
+ * A worker never yields in the middle of a stint (it never calls Go.poll), so a stopped world has
+ * every worker parked and none busy; that is what lets mark termination check "no busy worker and
+ * no full buffer" with the world stopped.
+ */
+final class GoroutineWorkers implements GcHook {
+    static final int DEDICATED = 0;
+    static final int FRACTIONAL = 1;
+    static final int IDLE = 2;
+    static final String[] MODE_NAMES = {"dedicated", "fractional", "idle"};
+
+    private static final VarHandle POOL_LOCK;
+
+    static {
+        try {
+            POOL_LOCK = MethodHandles.lookup().findVarHandle(GoroutineWorkers.class, "poolLock", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final SchedWorld world;
+    private final Scheduler sched;
+    private final Marker marker;
+    private final WorkbufPool pool;
+    private final Pacer pacer;
+    private final AtomicInteger busyWorkers;
+    private final BooleanSupplier markActive;
+    private final BooleanSupplier worldStopping;
+
+    /** One parked worker goroutine. */
+    private static final class Worker {
+        final GoroutineWorkers owner;
+        G g;
+        int mode;
+        Worker next;
+
+        Worker(GoroutineWorkers owner) {
+            this.owner = owner;
+        }
+    }
+
+    private Worker idlePool;                    // guarded by poolLock
+    private int pooled;                         // guarded by poolLock
+    @SuppressWarnings("unused")
+    private volatile int poolLock;
+    private final AtomicInteger spawned = new AtomicInteger();
+    private final AtomicInteger idleRunning = new AtomicInteger();
+    private volatile int maxIdle;
+    private volatile long markStartNanos;
+    private volatile boolean closed;
+
+    // Statistics per mode, over the collector's life and for the current cycle.
+    final AtomicLong[] stints = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
+    final AtomicLong[] nanos = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
+    final AtomicLong[] work = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
+    private final AtomicLong cycleNanos = new AtomicLong();
+
+    GoroutineWorkers(SchedWorld world, Marker marker, WorkbufPool pool, Pacer pacer, AtomicInteger busyWorkers,
+                     BooleanSupplier markActive) {
+        this.world = world;
+        this.sched = world.scheduler();
+        this.marker = marker;
+        this.pool = pool;
+        this.pacer = pacer;
+        this.busyWorkers = busyWorkers;
+        this.markActive = markActive;
+        this.worldStopping = sched::worldStopping;
+    }
+
+    // ------------------------------------------------------------------ start-up
+
+    /** On a goroutine with a P (SchedWorld.current, first use of a P): starts the workers once. */
+    void spawnIfNeeded() {
+        if (spawned.get() != 0 || !spawned.compareAndSet(0, 1)) {
+            return;
+        }
+        int n = sched.gomaxprocs();
+        for (int i = 0; i < n; i++) {
+            Worker w = new Worker(this);
+            Go.goSystem(() -> workerLoop(w));
+        }
+    }
+
+    /** Worker goroutines started so far. */
+    int workers() {
+        return spawned.get() == 0 ? 0 : sched.gomaxprocs();
+    }
+
+    /** Parked workers in the idle pool now. */
+    int pooled() {
+        lockPool();
+        try {
+            return pooled;
+        } finally {
+            unlockPool();
+        }
+    }
+
+    // ------------------------------------------------------------------ the cycle
+
+    /** Mark start (the world may be running): per-P fractional clocks reset, Ps asked to look for workers. */
+    void startMark(long nowNanos) {
+        markStartNanos = nowNanos;
+        maxIdle = (int) Math.max(0, sched.gomaxprocs() - pacer.dedicatedWorkers());
+        idleRunning.set(0);
+        cycleNanos.set(0);
+        for (int i = 0; i < sched.gomaxprocs(); i++) {
+            Object st = sched.p(i).gcState();
+            if (st instanceof Mutator m) {
+                m.fractionalNanos = 0;
+            }
+        }
+        enlist(true);
+    }
+
+    /**
+     * Announces mark work the scheduler cannot see: wakes an idle P (it asks for an idle worker
+     * before parking), and with {@code preemptRunning} asks every running goroutine to yield so
+     * its P's schedule() considers a dedicated or fractional worker.
+     */
+    void enlist(boolean preemptRunning) {
+        if (closed || spawned.get() == 0) {
+            return;
+        }
+        sched.wakeIdleP();
+        if (preemptRunning) {
+            for (int i = 0; i < sched.gomaxprocs(); i++) {
+                sched.preempt(i);
+            }
+        }
+    }
+
+    /** Wall nanoseconds all workers marked this cycle (the gctrace's background CPU). */
+    long takeCycleNanos() {
+        return cycleNanos.getAndSet(0);
+    }
+
+    void close() {
+        closed = true;
+    }
+
+    // ------------------------------------------------------------------ GcHook (on an M's g0)
+
+    @Override
+    public G findRunnableGCWorker(P p, long nowNanos) {
+        if (!markActive.getAsBoolean() || closed || sched.worldStopping() || !workAvailable(p)) {
+            return null;
+        }
+        int mode;
+        if (decIfPositive(pacer.dedicatedMarkWorkersNeeded)) {
+            mode = DEDICATED;
+        } else {
+            if (pacer.fractionalUtilizationGoal() == 0) {
+                return null;
+            }
+            Object st = p.gcState();
+            long mine = st instanceof Mutator m ? m.fractionalNanos : 0;
+            if (!pacer.fractionalBehind(mine, nowNanos)) {
+                return null;
+            }
+            mode = FRACTIONAL;
+        }
+        Worker w = take();
+        if (w == null) {
+            if (mode == DEDICATED) {
+                pacer.dedicatedMarkWorkersNeeded.incrementAndGet();
+            }
+            return null;
+        }
+        w.mode = mode;
+        return w.g;
+    }
+
+    @Override
+    public G findIdleGCWorker(P p, long nowNanos) {
+        if (!markActive.getAsBoolean() || closed || sched.worldStopping() || !workAvailable(p)) {
+            return null;
+        }
+        int n;
+        do {
+            n = idleRunning.get();
+            if (n >= maxIdle) {
+                return null;
+            }
+        } while (!idleRunning.compareAndSet(n, n + 1));
+        Worker w = take();
+        if (w == null) {
+            idleRunning.decrementAndGet();
+            return null;
+        }
+        w.mode = IDLE;
+        return w.g;
+    }
+
+    private boolean workAvailable(P p) {
+        if (!pool.fullIsEmpty()) {
+            return true;
+        }
+        Object st = p.gcState();
+        return st instanceof Mutator m && !m.gcw.empty();
+    }
+
+    private static boolean decIfPositive(AtomicLong v) {
+        for (;;) {
+            long n = v.get();
+            if (n <= 0) {
+                return false;
+            }
+            if (v.compareAndSet(n, n - 1)) {
+                return true;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ the worker goroutine
+
+    private void workerLoop(Worker w) {
+        w.g = Go.current();
+        for (;;) {
+            Go.park(GoroutineWorkers::parkCommit, w, WaitReason.GC_WORKER_IDLE);
+            if (closed) {
+                return;
+            }
+            stint(w);
+        }
+    }
+
+    /** On g0 after the worker is WAITING: only now may the hook hand it out. */
+    private static boolean parkCommit(G g, Object arg) {
+        Worker w = (Worker) arg;
+        w.owner.put(w);
+        return true;
+    }
+
+    /** One scheduling of a worker: mark until a reason to stop, then publish and go back to the pool. */
+    private void stint(Worker w) {
+        int mode = w.mode;
+        Mutator m = world.current();
+        if (m == null) {
+            return;
+        }
+        GcWork gcw = m.gcw;
+        P p = Go.currentP();
+        long t0 = System.nanoTime();
+        long done = 0;
+        busyWorkers.incrementAndGet();
+        try {
+            while (markActive.getAsBoolean() && !closed && !sched.worldStopping()) {
+                long d = marker.drain(gcw, 64 << 10, worldStopping);   // answers a stop within one object
+                done += d;
+                pacer.bgScanCredit.addAndGet(d);
+                pacer.heapScanWork.addAndGet(d);
+                if (d == 0 && gcw.empty()) {
+                    break;                                   // no work anywhere we can reach
+                }
+                long now = System.nanoTime();
+                if (mode == FRACTIONAL && pacer.fractionalShouldExit(m.fractionalNanos + (now - t0), now)) {
+                    break;                                   // Go's pollFractionalWorkerExit
+                }
+                if (mode == IDLE && (p.runqsize() > 0 || sched.globalRunqueueSize() > 0)) {
+                    break;                                   // Go's pollWork: the P has goroutines to run
+                }
+                if (pool.fullIsEmpty() && !gcw.empty()) {
+                    gcw.balance();                           // let other workers and assists help
+                }
+            }
+        } finally {
+            gcw.dispose();                                   // publish: the coordinator's drained check sees it
+            long dt = System.nanoTime() - t0;
+            switch (mode) {
+                case DEDICATED -> {
+                    pacer.dedicatedMarkTime.addAndGet(dt);
+                    pacer.dedicatedMarkWorkersNeeded.incrementAndGet();
+                }
+                case FRACTIONAL -> {
+                    pacer.fractionalMarkTime.addAndGet(dt);
+                    m.fractionalNanos += dt;
+                }
+                default -> {
+                    pacer.idleMarkTime.addAndGet(dt);
+                    idleRunning.decrementAndGet();
+                }
+            }
+            stints[mode].incrementAndGet();
+            nanos[mode].addAndGet(dt);
+            work[mode].addAndGet(done);
+            cycleNanos.addAndGet(dt);
+            busyWorkers.decrementAndGet();
+        }
+    }
+
+    // ------------------------------------------------------------------ the idle pool
+
+    private void put(Worker w) {
+        lockPool();
+        w.next = idlePool;
+        idlePool = w;
+        pooled++;
+        unlockPool();
+    }
+
+    private Worker take() {
+        lockPool();
+        Worker w = idlePool;
+        if (w != null) {
+            idlePool = w.next;
+            w.next = null;
+            pooled--;
+        }
+        unlockPool();
+        return w;
+    }
+
+    private void lockPool() {
+        int spins = 0;
+        while (!POOL_LOCK.compareAndSet(this, 0, 1)) {
+            if (++spins < 100) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    private void unlockPool() {
+        POOL_LOCK.setRelease(this, 0);
+    }
+}
