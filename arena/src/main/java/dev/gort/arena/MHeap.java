@@ -6,7 +6,7 @@ import dev.gort.sys.NativeMemory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
+import dev.gort.sys.OwnerlessLock;
 import java.util.function.LongSupplier;
 
 /**
@@ -43,7 +43,8 @@ final class MHeap {
     static final int EXACT_LISTS = 128;
     static final long PAGE = SizeClasses.PAGE_SIZE;
 
-    final ReentrantLock lock = new ReentrantLock();
+    // Ownerless: goroutines take it (span allocation, stacks); see OwnerlessLock for the stale-carrier hazard.
+    final OwnerlessLock lock = new OwnerlessLock();
     final AddressSpace space;
     private final HeapConfig config;
     private final LongSupplier clock;
