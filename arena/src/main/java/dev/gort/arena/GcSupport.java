@@ -169,6 +169,28 @@ public final class GcSupport {
         }
     }
 
+    /**
+     * {@link #writePointerMask} for an object of at most 64 words: bit i of {@code bits} for word
+     * i, written with one or two read-modify-writes of the bitmap instead of one per word (the
+     * typed allocation path). Bits of other words are left as they are.
+     */
+    public void writePointerBits(long address, int words, long bits) {
+        if (words < 1 || words > 64) {
+            throw new IllegalArgumentException("writePointerBits covers 1..64 words, got " + words + "; use writePointerMask");
+        }
+        checkRange(address, words);
+        long bitIndex = (address - space.arenaBase) >>> 3;
+        int k = (int) (bitIndex & 63);
+        long word = space.bitmapBase + ((bitIndex >>> 6) << 3);
+        long mask = words == 64 ? -1L : (1L << words) - 1;
+        bits &= mask;
+        Mem.putLong(word, (Mem.getLong(word) & ~(mask << k)) | (bits << k));
+        if (k != 0 && k + words > 64) {
+            long w1 = word + 8;
+            Mem.putLong(w1, (Mem.getLong(w1) & ~(mask >>> (64 - k))) | (bits >>> (64 - k)));
+        }
+    }
+
     /** Clears the pointer bits of {@code words} words from {@code address}. */
     public void clearPointerBits(long address, long words) {
         checkRange(address, words);

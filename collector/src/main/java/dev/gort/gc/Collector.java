@@ -310,7 +310,12 @@ public final class Collector implements AutoCloseable {
         }
         long p = m.mcache.alloc(size, noscan);
         if (!noscan) {
-            gcs.writePointerMask(p, t.sizeWords(), t.fullMask());
+            long words = t.sizeWords();
+            if (words <= 64) {
+                gcs.writePointerBits(p, (int) words, t.fullMask()[0]);      // one bitmap RMW, not one per word
+            } else {
+                gcs.writePointerMask(p, words, t.fullMask());
+            }
         }
         if (phase == MARK) {
             // Allocated black by the arena (no safepoint since the phase read): count it as marked.

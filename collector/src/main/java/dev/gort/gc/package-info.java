@@ -39,8 +39,26 @@
  *       restart the world and keep marking.</li>
  *   <li>Mark termination (still stopped): checkmark if asked, barrier off, flush mcaches,
  *       sweepgen += 2, heapLive = bytes marked, new goal and trigger, gctrace, JFR, MemStats.</li>
- *   <li>Sweep: lazily at mcentral refills plus a background sweeper thread.</li>
+ *   <li>Sweep: lazily at mcentral refills, a background sweeper thread, and proportional sweep
+ *       (Go's gcPaceSweeper): mark termination spreads the pages in use over the allocation up to
+ *       the next trigger, and every 16 KiB a mutator allocates it sweeps until the pages swept keep
+ *       up. Without it the heap grew while the last cycle's garbage waited for the background
+ *       sweeper. GC sweeps do not lower heapLive: it was reset to the marked bytes, so the garbage
+ *       they free was never counted.</li>
  * </ol>
+ *
+ * <h2>What a pause costs (and how it is measured)</h2>
+ * Every pause is reported as a {@link dev.gort.gc.StwPause}: the time to stop (until every mutator
+ * reached a safepoint), each step done while stopped, and the restart, with the collector thread's
+ * CPU per step ({@code -Dgort.gc.pausetrace=true} prints them). Go's pauses are O(Ps), not O(heap),
+ * and so are these: sweep termination's finishsweep finds nothing left (the cycle's coordinator
+ * sweeps before it stops the world), marking is never finished inside a pause (mark completion stops
+ * the world only when no worker has work, and assists publish the buffers they leave), and workers
+ * are only told to stop inside mark termination, not waited for. What remains is the time to stop:
+ * a mutator must reach an allocation or a poll (a long loop without either, like a tree walk,
+ * must poll, as Go's function prologues do), and on a loaded machine it must get a CPU. The marking
+ * fast path reads 64 pointer bits per bitmap load ({@code GcSupport.pointerBits}) and looks a
+ * pointer's span up once ({@code findObjectIn}, {@code tryMarkIn}).
  * Mutators are abstracted by {@link dev.gort.gc.World}: {@link dev.gort.gc.ThreadWorld} (registered
  * threads that stop at their allocations) and {@link dev.gort.gc.SchedWorld} (goroutines; per-P state
  * on the P, frames as roots, waits as syscalls).

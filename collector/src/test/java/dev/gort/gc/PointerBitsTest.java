@@ -103,4 +103,28 @@ class PointerBitsTest {
         assertNotEquals(0, s);
         assertEquals(big, gcs.findObjectIn(s, big + 1234 * 8));
     }
+
+    /** writePointerBits at every alignment and length equals writePointerMask, and leaves the neighbours alone. */
+    @Test
+    void writePointerBitsMatchesWritePointerMask() {
+        SplittableRandom rnd = new SplittableRandom(7);
+        int words = 8192 / 8 * 2;
+        long p = cache.alloc(8L * words, false);
+        long[] ones = new long[words / 64];
+        java.util.Arrays.fill(ones, -1L);
+        for (int trial = 0; trial < 2000; trial++) {
+            int start = rnd.nextInt(words - 64);
+            int n = 1 + rnd.nextInt(64);
+            long bits = rnd.nextLong();
+            gcs.writePointerMask(p, words, ones);          // every neighbour bit set
+            gcs.writePointerBits(p + 8L * start, n, bits);
+            for (int i = 0; i < words; i++) {
+                boolean expect = i < start || i >= start + n || ((bits >>> (i - start)) & 1) != 0;
+                assertEquals(expect, gcs.isPointerWord(p + 8L * i), "trial " + trial + ": word " + i + " after writing "
+                        + n + " bits at word " + start);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> gcs.writePointerBits(p, 65, 0));
+        assertThrows(IllegalArgumentException.class, () -> gcs.writePointerBits(p, 0, 0));
+    }
 }
