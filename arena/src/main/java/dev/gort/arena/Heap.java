@@ -106,6 +106,21 @@ public final class Heap implements AutoCloseable {
         }
     }
 
+    /**
+     * efence mode (lock held): the freed object's pages stay out of circulation, counted in use,
+     * their spans entries kept (a second free names them), and become inaccessible: madvise
+     * DONTNEED + mprotect PROT_NONE. If that fails the pages simply stay readable (never reused).
+     */
+    private void fence(long s, long bytes) {
+        Mem.putInt(s + Span.STATE, Span.FENCED);
+        Mem.putInt(s + Span.ALLOC_COUNT, 0);
+        try {
+            space.os().decommit(Span.start(s), bytes);
+        } catch (RuntimeException e) {
+            // still never reused; only the fault on access is lost
+        }
+    }
+
     /** Under the caches lock: flush, keep the counters, forget the cache. */
     private void retire(MCache c) {
         c.releaseAll();
@@ -252,13 +267,19 @@ public final class Heap implements AutoCloseable {
             if (st == Span.LARGE && address == Span.start(s)) {
                 long bytes = Span.bytes(s);
                 mheap.removeLarge(s);
-                mheap.freeSpanLocked(s);
+                if (config.efence()) {
+                    fence(s, bytes);
+                } else {
+                    mheap.freeSpanLocked(s);
+                }
                 heapLive.addAndGet(-bytes);
                 cache.stats[MCache.LARGE_FREES]++;
                 cache.stats[MCache.LARGE_BYTES_FREED] += bytes;
                 return;
             }
-            if (st == Span.LARGE && inside) {
+            if (st == Span.FENCED && inside) {
+                reason = "double free or free of freed memory: the object was freed (efence mode)";
+            } else if (st == Span.LARGE && inside) {
                 reason = "not the start of an object (offset " + (address - Span.start(s)) + " into a large object)";
             } else if (st == Span.STACK && inside) {
                 reason = "address is in a stack segment: free it with StackAllocator.free";

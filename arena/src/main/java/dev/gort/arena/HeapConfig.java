@@ -34,10 +34,15 @@ import java.util.function.LongSupplier;
  *                          checks both and throws {@link ObjectOverflowException} ("overflow after N
  *                          bytes") if the object was written past its requested size; the object
  *                          then stays allocated. Objects over 32 KiB - 8 are not padded
+ * @param efence            debug mode (Go's GODEBUG=efence=1): every object gets pages of its own
+ *                          and a free makes them inaccessible (madvise + mprotect PROT_NONE) and
+ *                          never reuses them, so a use after free faults at once: the JVM dies with
+ *                          SIGSEGV (test it in a child JVM). A second free of the object raises
+ *                          {@link InvalidFreeException}. Memory is never recycled: debug only
  */
 public record HeapConfig(long arenaReservation, long heapArenaBytes, long scavengeIdleNanos, Advice advice,
                          LongSupplier clock, boolean hugePages, long maxStackBytes,
-                         boolean clobberFree, boolean overflowCheck) {
+                         boolean clobberFree, boolean overflowCheck, boolean efence) {
 
     public static final long DEFAULT_ARENA_RESERVATION = 64L << 30;
     public static final long DEFAULT_HEAP_ARENA_BYTES = 64L << 20;
@@ -69,46 +74,52 @@ public record HeapConfig(long arenaReservation, long heapArenaBytes, long scaven
     /** 64 GiB reservation, 64 MiB chunks, 5 minute scavenge age, MADV_DONTNEED, System.nanoTime. */
     public static HeapConfig defaults() {
         return new HeapConfig(DEFAULT_ARENA_RESERVATION, DEFAULT_HEAP_ARENA_BYTES, DEFAULT_SCAVENGE_IDLE_NANOS,
-                Advice.DONTNEED, System::nanoTime, false, DEFAULT_MAX_STACK_BYTES, false, false);
+                Advice.DONTNEED, System::nanoTime, false, DEFAULT_MAX_STACK_BYTES, false, false, false);
     }
 
     public HeapConfig withArenaReservation(long bytes) {
         return new HeapConfig(bytes, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages,
-                Math.min(maxStackBytes, Long.highestOneBit(Math.max(bytes, StackAllocator.MIN_STACK))), clobberFree, overflowCheck);
+                Math.min(maxStackBytes, Long.highestOneBit(Math.max(bytes, StackAllocator.MIN_STACK))), clobberFree, overflowCheck, efence);
     }
 
     public HeapConfig withHeapArenaBytes(long bytes) {
-        return new HeapConfig(arenaReservation, bytes, scavengeIdleNanos, advice, clock, hugePages, maxStackBytes, clobberFree, overflowCheck);
+        return new HeapConfig(arenaReservation, bytes, scavengeIdleNanos, advice, clock, hugePages, maxStackBytes, clobberFree, overflowCheck, efence);
     }
 
     public HeapConfig withScavengeIdleNanos(long nanos) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, nanos, advice, clock, hugePages, maxStackBytes, clobberFree, overflowCheck);
+        return new HeapConfig(arenaReservation, heapArenaBytes, nanos, advice, clock, hugePages, maxStackBytes, clobberFree, overflowCheck, efence);
     }
 
     public HeapConfig withAdvice(Advice a) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, a, clock, hugePages, maxStackBytes, clobberFree, overflowCheck);
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, a, clock, hugePages, maxStackBytes, clobberFree, overflowCheck, efence);
     }
 
     public HeapConfig withClock(LongSupplier c) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, c, hugePages, maxStackBytes, clobberFree, overflowCheck);
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, c, hugePages, maxStackBytes, clobberFree, overflowCheck, efence);
     }
 
     public HeapConfig withHugePages(boolean on) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, on, maxStackBytes, clobberFree, overflowCheck);
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, on, maxStackBytes, clobberFree, overflowCheck, efence);
     }
 
     public HeapConfig withClobberFree(boolean on) {
         return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages, maxStackBytes,
-                on, overflowCheck);
+                on, overflowCheck, efence);
     }
 
     /** Debug padding check (TESTING F6); see the {@code overflowCheck} component. */
     public HeapConfig withOverflowCheck(boolean on) {
         return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages, maxStackBytes,
-                clobberFree, on);
+                clobberFree, on, efence);
+    }
+
+    /** Go's GODEBUG=efence=1 (TESTING A8/F5); see the {@code efence} component. */
+    public HeapConfig withEfence(boolean on) {
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages, maxStackBytes,
+                clobberFree, overflowCheck, on);
     }
 
     public HeapConfig withMaxStackBytes(long bytes) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages, bytes, clobberFree, overflowCheck);
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages, bytes, clobberFree, overflowCheck, efence);
     }
 }

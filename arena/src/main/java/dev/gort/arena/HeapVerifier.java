@@ -142,6 +142,10 @@ final class HeapVerifier {
                     allEntries(space, s);
                     stackPages += n;
                 }
+                case Span.FENCED -> {
+                    allEntries(space, s); // efence: freed, inaccessible, counted in use, no object
+                    inUsePages += n;
+                }
                 default -> fail("run at 0x" + Long.toHexString(start) + " has " + Span.describe(s));
             }
             prevState = st;

@@ -52,6 +52,8 @@ public final class MCache {
     private final boolean clobber;
     /** Debug padding check (HeapConfig.overflowCheck): every small object is padded and checked. */
     private final boolean overflowCheck;
+    /** efence mode (HeapConfig.efence): every object is a page-granular span of its own. */
+    private final boolean efence;
     /**
      * Largest size the inline fast path serves: 32 KiB, or 0 in overflowCheck mode so that every
      * allocation takes allocSlow, which pads (a field instead of a second flag test on the fast path).
@@ -87,7 +89,8 @@ public final class MCache {
         this.spansBase = heap.space.spansBase;
         this.clobber = heap.clobberFree;
         this.overflowCheck = heap.config.overflowCheck();
-        this.fastLimit = overflowCheck ? 0 : SizeClasses.MAX_SMALL_SIZE;
+        this.efence = heap.config.efence();
+        this.fastLimit = overflowCheck || efence ? 0 : SizeClasses.MAX_SMALL_SIZE;
         java.util.Arrays.fill(alloc, empty);
     }
 
@@ -150,6 +153,9 @@ public final class MCache {
         if (size <= 0 || size > heap.maxObjectSize) {
             throw new IllegalArgumentException("allocation size " + size + " is out of range: accepted 1 to "
                     + heap.maxObjectSize + " bytes (the arena reservation)");
+        }
+        if (efence) {
+            return heap.allocLarge(this, size, noscan);
         }
         if (overflowCheck) {
             // Every object of a small span is padded; the few sizes that cannot take the 8 more

@@ -93,6 +93,8 @@ final class Span {
     static final int LARGE = 3;
     static final int STACK = 4;
     static final int SCAVENGING = 5;
+    /** efence mode: a freed object's pages, inaccessible and never reused (counted in use). */
+    static final int FENCED = 6;
 
     // lists (for the list field)
     static final int LIST_NONE = 0;
@@ -112,6 +114,7 @@ final class Span {
             case LARGE -> "large";
             case STACK -> "stack";
             case SCAVENGING -> "being scavenged";
+            case FENCED -> "freed in efence mode (inaccessible)";
             default -> "corrupt(" + state + ")";
         };
     }

@@ -100,7 +100,10 @@
  * object gets 8 more bytes, the slack is filled with 0xDE and the last word holds the requested
  * size keyed with the address ({@link dev.gort.arena.OverflowPadding}); every free checks both and
  * refuses a damaged object with {@link dev.gort.arena.ObjectOverflowException} ("overflow after N
- * bytes"), changing nothing.
+ * bytes"), changing nothing. {@code HeapConfig.withEfence(true)} (Go's GODEBUG=efence=1, TESTING
+ * A8): every object is a page-granular span of its own; a free leaves the span FENCED (counted in
+ * use, spans entries kept so a second free is named, never reused) and its pages PROT_NONE, so a
+ * use after free faults at once (tested in a child JVM, which dies with SIGSEGV).
  *
  * <h2>Returning memory to the OS</h2>
  * Free runs carry the clock reading of their last free. The scavenger (policies on {@link
