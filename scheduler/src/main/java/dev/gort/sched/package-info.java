@@ -141,7 +141,8 @@
  *     timeout (until the next timer) for the one idle polling M, {@code wakeup()} to break it,
  *     {@code hasWaiters()} for findRunnable and the deadlock detector. Parked I/O goroutines are
  *     returned through a ready list; sysmon can inject with {@code injectNetpoll()}.</li>
- * <li>{@link dev.gort.sched.GcHook}: findRunnableGCWorker / findIdleGCWorker; STW via
+ * <li>{@link dev.gort.sched.GcHook}: findRunnableGCWorker / findIdleGCWorker (the workers are
+ *     system goroutines, {@link dev.gort.sched.Go#goSystem}, like Go's ngsys ones); STW via
  *     {@code stopTheWorld(reason)} / {@code startTheWorld()}; roots: every G's shadow stack
  *     ({@link dev.gort.sched.G#stackLo()}, {@link dev.gort.sched.G#topFrame()}, frames linked as
  *     described in {@code ShadowStack}).</li>
