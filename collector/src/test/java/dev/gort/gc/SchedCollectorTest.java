@@ -168,7 +168,8 @@ class SchedCollectorTest {
 
     /**
      * TESTING.md G1: 2 goroutines at GOMAXPROCS=2 mutate random object graphs (allocate, link,
-     * unlink, overwrite, frame slots, globals) while the collector runs continuously (GOGC=10) with
+     * unlink, overwrite, frame slots, globals, a 4095-node tree under a global for the workers to
+     * mark, pointer channels through an echo goroutine) while the collector runs continuously (GOGC=10) with
      * gccheckmark on; after every cycle each goroutine checks the payload of every object its model
      * can reach; after a final collection the heap's live bytes equal exactly the model's reachable
      * bytes. Bounded by operations per goroutine ({@code -Dgort.stress.ops=}, default 2,000,000)
@@ -270,6 +271,17 @@ class SchedCollectorTest {
         long inFlightAtCycles;
         long parkedSends;
 
+        /**
+         * Depth of a binary tree each model builds under its own global before mutating
+         * ({@code -Dgort.stress.tree=}, default 12: 4095 nodes, 128 KiB): work for concurrent
+         * marking while the random walks reshape its upper levels.
+         */
+        static final int TREE_DEPTH = Integer.getInteger("gort.stress.tree", 12);
+        Global treeRoot;
+        int treeRootId = -1;
+        int treeBase = -1;
+        int treeEnd = -1;
+
         Model(Collector gc, Random r, int who) {
             this.gc = gc;
             this.r = r;
@@ -278,6 +290,30 @@ class SchedCollectorTest {
             java.util.Arrays.fill(globalRoots, -1);
             for (int i = 0; i < GLOBALS; i++) {
                 globals[i] = gc.newGlobal();
+            }
+            treeRoot = gc.newGlobal();
+        }
+
+        /** Top-down, so each new node is linked under the global-rooted tree before the next allocation. */
+        void buildTree() {
+            int n = (1 << TREE_DEPTH) - 1;
+            int base = addr.size();
+            treeBase = base;
+            treeEnd = base + n;
+            for (int t = 0; t < n; t++) {
+                int i = addr.size();
+                long p = node(gc, id(i));
+                addr.add(p);
+                kids.add(new int[] {-1, -1});
+                if (t == 0) {
+                    treeRoot.set(p);
+                    treeRootId = i;
+                } else {
+                    int parent = base + (t - 1) / 2;
+                    int k = (t - 1) % 2;
+                    Mem.storePtr(addr.get(parent), k == 0 ? A : B, p);
+                    kids.get(parent)[k] = i;
+                }
             }
         }
 
@@ -357,6 +393,7 @@ class SchedCollectorTest {
         }
 
         private void loop(long maxOps, long millis, Slots f) {
+            buildTree();
             long end = System.nanoTime() + millis * 1_000_000L;
             long lastCycles = gc.cycles();
             {
@@ -390,14 +427,29 @@ class SchedCollectorTest {
         final List<Global> extra = new ArrayList<>();
         final List<Integer> extraIds = new ArrayList<>();
 
+        /** A reachable object to read (may be anywhere in the tree). */
         int pickReachable() {
+            return pick(SLOTS + GLOBALS + 1);
+        }
+
+        /**
+         * A reachable object to overwrite a field of, never a tree node: the tree stays whole (mark
+         * work every cycle) while frames, globals, objects and channels point into it; random
+         * overwrites would cut it away within a few thousand operations.
+         */
+        int pickWritable() {
+            int x = pick(SLOTS + GLOBALS);
+            return x >= treeBase && x < treeEnd ? -1 : x;     // the tree's own fields never change
+        }
+
+        private int pick(int starts) {
             int start;
-            int k = r.nextInt(SLOTS + GLOBALS);
-            start = k < SLOTS ? frameRoots[k] : globalRoots[k - SLOTS];
+            int k = r.nextInt(starts);
+            start = k < SLOTS ? frameRoots[k] : k < SLOTS + GLOBALS ? globalRoots[k - SLOTS] : treeRootId;
             if (start < 0) {
                 return -1;
             }
-            int steps = r.nextInt(4);
+            int steps = r.nextInt(k == SLOTS + GLOBALS ? TREE_DEPTH + 1 : 4);
             int cur = start;
             for (int s = 0; s < steps; s++) {
                 int next = kids.get(cur)[r.nextInt(2)];
@@ -437,7 +489,7 @@ class SchedCollectorTest {
                 frameRoots[slot] = i;
                 // sometimes link the new object below an existing one too
                 if (r.nextBoolean()) {
-                    int x = pickReachable();
+                    int x = pickWritable();
                     if (x >= 0) {
                         int k = r.nextInt(2);
                         Mem.storePtr(addr.get(x), k == 0 ? A : B, p);
@@ -445,7 +497,7 @@ class SchedCollectorTest {
                     }
                 }
             } else if (op < 65) {                            // link two reachable objects (overwrite)
-                int x = pickReachable();
+                int x = pickWritable();
                 int y = pickReachable();
                 if (x >= 0) {
                     int k = r.nextInt(2);
@@ -453,7 +505,7 @@ class SchedCollectorTest {
                     kids.get(x)[k] = y;
                 }
             } else if (op < 80) {                            // unlink
-                int x = pickReachable();
+                int x = pickWritable();
                 if (x >= 0) {
                     int k = r.nextInt(2);
                     Mem.storePtr(addr.get(x), k == 0 ? A : B, 0);
@@ -490,6 +542,9 @@ class SchedCollectorTest {
                     q.add(x);
                 }
             }
+            if (treeRootId >= 0 && seen.add(treeRootId)) {
+                q.add(treeRootId);
+            }
             for (int x : inflight) {
                 if (seen.add(x)) {
                     q.add(x);
@@ -517,6 +572,7 @@ class SchedCollectorTest {
         }
 
         void release() {
+            treeRoot.close();
             for (Global g : globals) {
                 g.close();
             }
