@@ -494,6 +494,13 @@ public final class Collector implements AutoCloseable {
      * a cycle was requested, false if one is already requested or running.
      */
     public boolean requestCycle(boolean forced) {
+        // Fast path without the lock: the heap trigger calls this from allocation until the cycle
+        // starts, and a mutator waiting for the collector's lock cannot reach its safepoint (seen
+        // holding up a stop-the-world). startPending implies cycleRequested, phase != OFF implies
+        // cycleRunning: the locked check would say false too.
+        if (startPending || phase != OFF) {
+            return false;
+        }
         ctl.lock();
         try {
             if (!cycleRequested && !cycleRunning && !closed) {
