@@ -21,6 +21,9 @@ import java.util.BitSet;
  * bug): that is reported with the object, its span and its referrer.
  */
 public final class Marker {
+    /** Large objects are scanned in pieces of at most this many bytes (Go's maxObletBytes). */
+    public static final long MAX_OBLET_BYTES = 128 << 10;
+
     private final MarkHeap heap;
     private volatile boolean invalidPtrFatal = true;
 
@@ -128,6 +131,18 @@ public final class Marker {
             throw new IllegalStateException("scanobject: 0x" + Long.toHexString(obj) + " is not in an in-use span");
         }
         long size = heap.objectSize(s);
+        if (size > MAX_OBLET_BYTES) {
+            // A large object is scanned in oblets of at most 128 KiB (Go's maxObletBytes): scanning
+            // the first one queues the others, so no single scan (an assist's, which a stop-the-world
+            // waits for, or a worker's) walks megabytes of pointers; they also spread over workers.
+            long base = heap.findObjectIn(s, obj);
+            if (obj == base) {
+                for (long o = base + MAX_OBLET_BYTES; o < base + size; o += MAX_OBLET_BYTES) {
+                    w.put(o);
+                }
+            }
+            size = Math.min(MAX_OBLET_BYTES, base + size - obj);
+        }
         long words = size >>> 3;
         for (long first = 0; first < words; first += 64) {
             long bits = heap.pointerBits(obj + (first << 3), (int) Math.min(64, words - first));

@@ -150,6 +150,27 @@ class CollectorTest {
         assertEquals(10_000 / 7 + 1 + 1 + 1, heap.readMemStats().heapObjects());
     }
 
+    /** A 1 MB pointer array is scanned in 128 KiB oblets: every element, in every oblet, survives. */
+    @Test
+    void largePointerArraysAreScannedInOblets() {
+        start(GcOptions.DEFAULT.withDebug(false, true, false, 0, 0));     // gccheckmark: nothing missed
+        int n = 128 * 1024;                                              // 1 MiB of pointers: 8 oblets
+        long arr = gc.allocArray(Type.POINTER, n);
+        m.roots().set(0, arr);
+        for (int i = 0; i < n; i += 1000) {
+            Mem.storePtrAt(arr, i, node(i));
+        }
+        Mem.storePtrAt(arr, n - 1, node(n - 1));                          // the last word of the last oblet
+        gc.gc();
+        gc.gc();
+        for (int i = 0; i < n; i += 1000) {
+            assertAlive(Mem.loadPtrAt(arr, i), i);
+        }
+        assertAlive(Mem.loadPtrAt(arr, n - 1), n - 1);
+        assertEquals(n / 1000 + 1 + 1 + 1, heap.readMemStats().heapObjects());
+        assertTrue(gc.checkmarkCycles() >= 2);
+    }
+
     // ------------------------------------------------------------------ G3: barrier scenarios
 
     /**
