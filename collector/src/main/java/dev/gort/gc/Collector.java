@@ -1125,7 +1125,7 @@ public final class Collector implements AutoCloseable {
      */
     private void deductSweepCredit() {
         long target = (long) ((gcs.heapLive() - sweepHeapLiveBasis) * sweepPagesPerByte);
-        while (pagesSwept.get() < target && sweepPaced) {
+        while (pagesSwept.get() < target && sweepPaced && !world.stopRequested()) {   // a stop waits for no sweep
             long n = gcs.sweepOne();
             if (n == 0) {
                 sweepPaced = false;
