@@ -72,9 +72,9 @@ public final class Collector implements AutoCloseable {
     private final Object orphanLock = new Object();
 
     // --- cycle control
-    // Not a ReentrantLock: goroutines take it, and its owner check would see a stale carrier (MonitorLock).
-    private final MonitorLock ctl = new MonitorLock();
-    private final MonitorLock ctlChanged = ctl;
+    // Not a ReentrantLock: goroutines take it, and its owner check would see a stale carrier (OwnerlessLock).
+    private final dev.gort.sys.OwnerlessLock ctl = new dev.gort.sys.OwnerlessLock();
+    private final dev.gort.sys.OwnerlessLock ctlChanged = ctl;
     private boolean cycleRequested;      // guarded by ctl
     private boolean forcedRequested;     // guarded by ctl
     private boolean cycleRunning;        // guarded by ctl

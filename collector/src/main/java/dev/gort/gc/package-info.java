@@ -85,7 +85,7 @@
  *   <li>An assist is paid before the allocation it is charged for (Go's mallocgc order): the
  *       assist may wait, the cycle may end meanwhile, and a new object held only by a Java local
  *       across that wait would be black for a finished cycle and white in the next.</li>
- *   <li>Goroutine-facing locks record no owner thread ({@code MonitorLock}, PtrChan's spin lock):
+ *   <li>Goroutine-facing locks record no owner thread ({@code dev.gort.sys.OwnerlessLock}, PtrChan's spin lock):
  *       C2 keeps {@code Thread.currentThread()} across a continuation yield, so a ReentrantLock
  *       inlined into a goroutine's loop is taken in the name of an M the goroutine left.</li>
  * </ul>

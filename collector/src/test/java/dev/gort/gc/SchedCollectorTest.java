@@ -178,7 +178,7 @@ class SchedCollectorTest {
      *
      * <p>Was disabled: it hung (the cycle-control ReentrantLock taken by goroutines with a stale
      * carrier thread) and failed checkmark (an assist waited after allocating, so a new object lived
-     * only in a Java local across the end of its cycle); see MonitorLock and Collector.allocate.
+     * only in a Java local across the end of its cycle); see OwnerlessLock and Collector.allocate.
      */
     @Test
     void referenceModelStress() {

@@ -1,8 +1,9 @@
 package dev.gort.sys;
 
 /**
- * A non-reentrant mutual-exclusion lock that records no owner thread, for runtime structures that
- * goroutines lock (the heap's page allocator, the collector's cycle control).
+ * A non-reentrant mutual-exclusion lock with one condition that records no owner thread, for
+ * runtime structures that goroutines lock (the heap's page allocator, the collector's cycle
+ * control, whose waiters use the condition).
  *
  * <p>Why not {@link java.util.concurrent.locks.ReentrantLock}: it names its owner with
  * {@code Thread.currentThread()}, which C2 treats as a constant within one compiled frame (only
@@ -16,10 +17,15 @@ package dev.gort.sys;
  * <p>Here ownership is a boolean under a Java monitor: {@code synchronized} identifies the thread
  * by the VM's thread register, which is always the current carrier. Sections must be short and
  * must not yield (a goroutine that blocks here blocks its M, as on any lock).
+ *
+ * <p>Lock waiters and condition waiters share the one monitor, so every release wakes all of them
+ * ({@code notifyAll}): a single {@code notify} could go to a condition waiter that goes back to
+ * sleep and leave a lock waiter asleep beside a free lock.
  */
 public final class OwnerlessLock {
     private final Object monitor = new Object();
     private boolean held;          // guarded by monitor
+    private long signals;          // guarded by monitor: signalAll() count, the condition's generation
 
     public void lock() {
         synchronized (monitor) {
@@ -54,7 +60,80 @@ public final class OwnerlessLock {
                 throw new IllegalMonitorStateException("OwnerlessLock.unlock: the lock is not held");
             }
             held = false;
-            monitor.notify();
+            monitor.notifyAll();
+        }
+    }
+
+    /** Wakes every waiter of the condition (caller holds the lock). */
+    public void signalAll() {
+        synchronized (monitor) {
+            signals++;
+            monitor.notifyAll();
+        }
+    }
+
+    /** Releases the lock, waits for a signal, re-takes the lock (caller holds it). */
+    public void awaitUninterruptibly() {
+        boolean interrupted = false;
+        for (;;) {
+            try {
+                awaitNanos(-1);
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            CarrierLocal.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Releases the lock, waits for a signal or {@code nanos} (negative: no limit), re-takes the
+     * lock. Returns the nanoseconds left (at most 0 when the time ran out). Spurious returns are
+     * possible: callers re-check their predicate in a loop, as with {@code Condition}.
+     */
+    public long awaitNanos(long nanos) throws InterruptedException {
+        long deadline = System.nanoTime() + nanos;
+        synchronized (monitor) {
+            if (!held) {
+                throw new IllegalMonitorStateException("OwnerlessLock.await: the lock is not held");
+            }
+            long gen = signals;
+            held = false;
+            monitor.notifyAll();
+            InterruptedException ie = null;
+            try {
+                while (signals == gen) {
+                    if (nanos < 0) {
+                        monitor.wait();
+                    } else {
+                        long left = deadline - System.nanoTime();
+                        if (left <= 0) {
+                            break;
+                        }
+                        monitor.wait(left / 1_000_000, (int) (left % 1_000_000));
+                    }
+                }
+            } catch (InterruptedException e) {
+                ie = e;
+            }
+            boolean interrupted = false;
+            while (held) {
+                try {
+                    monitor.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            held = true;
+            if (ie != null) {
+                throw ie;
+            }
+            if (interrupted) {
+                CarrierLocal.currentThread().interrupt();
+            }
+            return nanos < 0 ? 1 : deadline - System.nanoTime();
         }
     }
 

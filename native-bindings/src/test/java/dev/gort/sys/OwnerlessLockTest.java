@@ -47,4 +47,68 @@ class OwnerlessLockTest {
         IllegalMonitorStateException e = assertThrows(IllegalMonitorStateException.class, lock::unlock);
         assertTrue(e.getMessage().contains("not held"), e.getMessage());
     }
+
+    @Test
+    void conditionWaitersAreSignalledAndLockWaitersAreNotLostBesideThem() throws Exception {
+        OwnerlessLock lock = new OwnerlessLock();
+        boolean[] ready = new boolean[1];     // guarded by lock
+        int waiters = 3;
+        Thread[] ws = new Thread[waiters];
+        java.util.concurrent.CountDownLatch parked = new java.util.concurrent.CountDownLatch(waiters);
+        for (int i = 0; i < waiters; i++) {
+            ws[i] = new Thread(() -> {
+                lock.lock();
+                try {
+                    parked.countDown();
+                    while (!ready[0]) {
+                        lock.awaitUninterruptibly();
+                    }
+                    counter++;                 // re-taken the lock: exclusive with the others
+                } finally {
+                    lock.unlock();
+                }
+            });
+            ws[i].start();
+        }
+        parked.await();
+        // Condition waiters sleep on the same monitor; many plain lock/unlock rounds from two
+        // threads must still all get through (a single notify could wake only a condition waiter).
+        Thread a = new Thread(() -> {
+            for (int i = 0; i < 20_000; i++) {
+                lock.lock();
+                lock.unlock();
+            }
+        });
+        Thread b = new Thread(() -> {
+            for (int i = 0; i < 20_000; i++) {
+                lock.lock();
+                lock.unlock();
+            }
+        });
+        a.start();
+        b.start();
+        a.join(20_000);
+        b.join(20_000);
+        assertFalse(a.isAlive() || b.isAlive(), "a lock waiter slept beside a free lock");
+        lock.lock();
+        try {
+            assertEquals(0, counter, "no condition waiter may pass before the signal");
+            ready[0] = true;
+            lock.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        for (Thread w : ws) {
+            w.join(20_000);
+            assertFalse(w.isAlive(), "a condition waiter missed signalAll");
+        }
+        assertEquals(waiters, counter);
+
+        lock.lock();
+        long left = lock.awaitNanos(2_000_000);  // nobody signals: the wait times out
+        assertTrue(left <= 0, "left " + left);
+        assertTrue(lock.isLocked(), "the lock is re-taken after the timeout");
+        lock.unlock();
+        assertThrows(IllegalMonitorStateException.class, () -> lock.awaitNanos(1));
+    }
 }
