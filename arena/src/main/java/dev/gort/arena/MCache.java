@@ -271,13 +271,25 @@ public final class MCache {
      * owns some mcache of the same heap: the object need not have come from this one. Throws
      * {@link InvalidFreeException} (naming address, span, size class) for a double free or an
      * address that is not the start of a live object; nothing changes then.
+     *
+     * <p>Deliberately one method of more than C2's FreqInlineSize (325 bytecodes), the
+     * last-allocation path and the general free together: callers call it instead of inlining it,
+     * so it is compiled once on its own budget. Each native access expands to ~600 bytecodes and
+     * ~650 C2 parse nodes of force-inlined FFM code. Inlined, the general free used up the
+     * caller's DesiredMethodLimit (8000 bytecodes); even the last-allocation path alone, inlined
+     * beside alloc, made an alloc+free pair ~12,000 nodes, two thirds of C2's
+     * NodeCountInliningCutoff (18,000): a caller whose compilation parses the pair twice (C2
+     * parses a do-while loop's first iteration as a copy of its own, as in JMH's measurement
+     * stub) ran out of nodes in the second, steady-state copy and left alloc's zeroing stores and
+     * this free as out-of-line calls: 22-27 ns per pair instead of 9-10. Called, the pair costs
+     * one call (~1 ns) more than fully inlined, in every caller shape.
      */
     public void free(long address) {
         if (address == lastAddr && address != 0) {
             long s = Mem.at(lastSpan);
             int idx = lastIdx;
             if ((Mem.getLong(s + Span.REMOTE_FREED + ((idx >>> 6) << 3)) & (1L << idx)) == 0) {
-                // The LIFO case of freeGeneral, its checks already known to hold (see lastAddr).
+                // The LIFO case below, its checks already known to hold (see lastAddr).
                 lastAddr = 0;
                 Mem.putLong(s + Span.ALLOC_CACHE, (Mem.getLong(s + Span.ALLOC_CACHE) << 1) | 1);
                 Mem.putLong(s + Span.FREE_INDEX, Mem.getLong(s + Span.FREE_INDEX) - (1L << 32) - 1);
@@ -285,19 +297,8 @@ public final class MCache {
                 stats[NFREE + lastCls]++;
                 return;
             }
+            // remoteFreed set: a double free, which the checks below report.
         }
-        freeGeneral(address);
-    }
-
-    /**
-     * Every free but the owner's free of its last allocation. Deliberately one method of more
-     * than C2's FreqInlineSize (325 bytecodes): callers then call it instead of inlining it, so it
-     * is compiled once on its own budget. Inlined, its dozen native accesses (each expands to
-     * ~600 bytecodes of force-inlined FFM code) used up the caller's inlining budget
-     * (DesiredMethodLimit, 8000 bytecodes) and left the caller's own accesses, alloc's included,
-     * as out-of-line calls: slower than one call here.
-     */
-    private void freeGeneral(long address) {
         // Another address cannot be lastAddr's slot (the start check below), so only a free of
         // lastAddr itself (remoteFreed set: a double free) must forget it.
         if (address == lastAddr) {
@@ -389,7 +390,7 @@ public final class MCache {
         }
     }
 
-    // Cold error paths, kept out of free() so its compiled code stays small enough to inline.
+    // Cold error paths, kept out of free() so its compiled code stays small.
     private InvalidFreeException outsideArena(long address) {
         return heap.invalidFree(address, 0, -1, "not a heap pointer: outside the committed arena [0x"
                 + Long.toHexString(arenaBase) + ", 0x" + Long.toHexString(arenaBase + space.arenaCommitted) + ")");
