@@ -85,6 +85,9 @@ final class GortRuntime {
         if (config.debug().gcpoison()) {
             hc = hc.withClobberFree(true);   // gcpoison: sweep fills freed slots, reuse checks the fill
         }
+        if (config.debug().harddecommit()) {
+            hc = hc.withHardDecommit(true);  // released pages PROT_NONE until reused: stale reads fault
+        }
         heap = Heap.create(hc, os);
         phases.add("mallocinit");
         phases.add("goargs");

@@ -261,4 +261,23 @@ class SysmonIntegrationTest {
             assertTrue(Gort.sysmonStats().preemptRequests() >= 1);
         }, opts(Map.of("GOMAXPROCS", "1", "GOGC", "off"))));
     }
+
+    /** GORT_DEBUG=harddecommit=1 reaches the heap: what the scavenger releases is PROT_NONE until reused. */
+    @Test
+    void harddecommitMakesReleasedPagesInaccessible() {
+        int code = Gort.run(new String[0], args -> {
+            GortRuntime rt = Gort.currentRuntime();
+            assertTrue(rt.heap.config().hardDecommit());
+            MCache cache = (MCache) Go.mcache();
+            long p = cache.alloc(1L << 20, true);
+            dev.gort.sys.NativeMemory.putLong(p, 1);
+            cache.free(p);
+            Gort.freeOSMemory();
+            assertTrue(dev.gort.sys.MemoryMaps.perms(p).startsWith("---"), dev.gort.sys.MemoryMaps.perms(p));
+            long q = cache.alloc(1L << 20, true);
+            assertEquals(0, dev.gort.sys.NativeMemory.getLong(q), "reused released memory reads zero");
+            cache.free(q);
+        }, opts(Map.of("GOMAXPROCS", "1", "GOGC", "off", "GORT_DEBUG", "harddecommit=1")));
+        assertEquals(0, code);
+    }
 }

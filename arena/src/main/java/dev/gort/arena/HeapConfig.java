@@ -39,10 +39,15 @@ import java.util.function.LongSupplier;
  *                          never reuses them, so a use after free faults at once: the JVM dies with
  *                          SIGSEGV (test it in a child JVM). A second free of the object raises
  *                          {@link InvalidFreeException}. Memory is never recycled: debug only
+ * @param hardDecommit      debug mode (Go's GODEBUG=harddecommit=1): pages the scavenger releases
+ *                          are also made inaccessible (madvise + mprotect PROT_NONE) and made
+ *                          read-write again only when a span that covers them is handed out, so a
+ *                          stale pointer into released memory faults at once instead of reading
+ *                          zeros. Costs two more system calls per released run: debug only
  */
 public record HeapConfig(long arenaReservation, long heapArenaBytes, long scavengeIdleNanos, Advice advice,
                          LongSupplier clock, boolean hugePages, long maxStackBytes,
-                         boolean clobberFree, boolean overflowCheck, boolean efence) {
+                         boolean clobberFree, boolean overflowCheck, boolean efence, boolean hardDecommit) {
 
     public static final long DEFAULT_ARENA_RESERVATION = 64L << 30;
     public static final long DEFAULT_HEAP_ARENA_BYTES = 64L << 20;
@@ -74,52 +79,58 @@ public record HeapConfig(long arenaReservation, long heapArenaBytes, long scaven
     /** 64 GiB reservation, 64 MiB chunks, 5 minute scavenge age, MADV_DONTNEED, System.nanoTime. */
     public static HeapConfig defaults() {
         return new HeapConfig(DEFAULT_ARENA_RESERVATION, DEFAULT_HEAP_ARENA_BYTES, DEFAULT_SCAVENGE_IDLE_NANOS,
-                Advice.DONTNEED, System::nanoTime, false, DEFAULT_MAX_STACK_BYTES, false, false, false);
+                Advice.DONTNEED, System::nanoTime, false, DEFAULT_MAX_STACK_BYTES, false, false, false, false);
     }
 
     public HeapConfig withArenaReservation(long bytes) {
         return new HeapConfig(bytes, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages,
-                Math.min(maxStackBytes, Long.highestOneBit(Math.max(bytes, StackAllocator.MIN_STACK))), clobberFree, overflowCheck, efence);
+                Math.min(maxStackBytes, Long.highestOneBit(Math.max(bytes, StackAllocator.MIN_STACK))), clobberFree, overflowCheck, efence, hardDecommit);
     }
 
     public HeapConfig withHeapArenaBytes(long bytes) {
-        return new HeapConfig(arenaReservation, bytes, scavengeIdleNanos, advice, clock, hugePages, maxStackBytes, clobberFree, overflowCheck, efence);
+        return new HeapConfig(arenaReservation, bytes, scavengeIdleNanos, advice, clock, hugePages, maxStackBytes, clobberFree, overflowCheck, efence, hardDecommit);
     }
 
     public HeapConfig withScavengeIdleNanos(long nanos) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, nanos, advice, clock, hugePages, maxStackBytes, clobberFree, overflowCheck, efence);
+        return new HeapConfig(arenaReservation, heapArenaBytes, nanos, advice, clock, hugePages, maxStackBytes, clobberFree, overflowCheck, efence, hardDecommit);
     }
 
     public HeapConfig withAdvice(Advice a) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, a, clock, hugePages, maxStackBytes, clobberFree, overflowCheck, efence);
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, a, clock, hugePages, maxStackBytes, clobberFree, overflowCheck, efence, hardDecommit);
     }
 
     public HeapConfig withClock(LongSupplier c) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, c, hugePages, maxStackBytes, clobberFree, overflowCheck, efence);
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, c, hugePages, maxStackBytes, clobberFree, overflowCheck, efence, hardDecommit);
     }
 
     public HeapConfig withHugePages(boolean on) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, on, maxStackBytes, clobberFree, overflowCheck, efence);
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, on, maxStackBytes, clobberFree, overflowCheck, efence, hardDecommit);
     }
 
     public HeapConfig withClobberFree(boolean on) {
         return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages, maxStackBytes,
-                on, overflowCheck, efence);
+                on, overflowCheck, efence, hardDecommit);
     }
 
     /** Debug padding check (TESTING F6); see the {@code overflowCheck} component. */
     public HeapConfig withOverflowCheck(boolean on) {
         return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages, maxStackBytes,
-                clobberFree, on, efence);
+                clobberFree, on, efence, hardDecommit);
     }
 
     /** Go's GODEBUG=efence=1 (TESTING A8/F5); see the {@code efence} component. */
     public HeapConfig withEfence(boolean on) {
         return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages, maxStackBytes,
-                clobberFree, overflowCheck, on);
+                clobberFree, overflowCheck, on, hardDecommit);
+    }
+
+    /** Go's GODEBUG=harddecommit=1 (TESTING A8); see the {@code hardDecommit} component. */
+    public HeapConfig withHardDecommit(boolean on) {
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages, maxStackBytes,
+                clobberFree, overflowCheck, efence, on);
     }
 
     public HeapConfig withMaxStackBytes(long bytes) {
-        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages, bytes, clobberFree, overflowCheck, efence);
+        return new HeapConfig(arenaReservation, heapArenaBytes, scavengeIdleNanos, advice, clock, hugePages, bytes, clobberFree, overflowCheck, efence, hardDecommit);
     }
 }

@@ -207,6 +207,16 @@ final class MHeap {
         long start = Span.start(r);
         // Take the remainder's descriptor before changing anything: if that fails, nothing did.
         long d = m > npages ? space.allocDescriptor() : 0;
+        if (config.hardDecommit() && space.countReleased(space.pageIndex(start), npages) > 0) {
+            try {
+                unfence(start, npages * PAGE);
+            } catch (RuntimeException e) {
+                if (d != 0) {
+                    space.freeDescriptor(d);
+                }
+                throw e;
+            }
+        }
         removeFree(r);
         if (d != 0) {
             Span.init(d, start + npages * PAGE, m - npages, Span.FREE);
@@ -491,6 +501,9 @@ final class MHeap {
                 // DONTNEED: the pages leave RSS now and read back zero. FREE: they leave RSS when
                 // the kernel wants them (LazyFree until then); contents undefined.
                 space.os().release(address, bytes, a);
+                if (config.hardDecommit()) {
+                    space.os().decommit(address, bytes); // PROT_NONE until a span covers it again
+                }
                 return true;
             } catch (NativeException e) {
                 releaseErrors++;
@@ -513,12 +526,27 @@ final class MHeap {
         return remapRange(address, bytes);
     }
 
+    /**
+     * harddecommit: makes a run read-write again before it is handed out. Released pages inside it
+     * are PROT_NONE; the range is widened to whole OS pages (with OS pages larger than gort's 8 KiB
+     * a neighbour's released page may become accessible early: it only loses the trap).
+     */
+    private void unfence(long start, long bytes) {
+        long osPage = space.osPage();
+        long a = start / osPage * osPage;
+        long b = AddressSpace.roundUp(start + bytes, osPage);
+        space.os().commit(a, b - a);
+    }
+
     /** The last resort: fresh zero pages over the range (they read zero, like DONTNEED's). */
     private boolean remapRange(long address, long bytes) {
         try {
             releaseCalls++;
             space.os().remap(address, bytes);
             remaps++;
+            if (config.hardDecommit()) {
+                space.os().decommit(address, bytes);
+            }
             return true;
         } catch (NativeException | UnsupportedOperationException e) {
             releaseErrors++;

@@ -109,6 +109,11 @@
  * A8): every object is a page-granular span of its own; a free leaves the span FENCED (counted in
  * use, spans entries kept so a second free is named, never reused) and its pages PROT_NONE, so a
  * use after free faults at once (tested in a child JVM, which dies with SIGSEGV).
+ * {@code HeapConfig.withHardDecommit(true)} (Go's GODEBUG=harddecommit=1, TESTING A8): every
+ * release is followed by mprotect(PROT_NONE), and {@code MHeap.allocSpan} makes a run read-write
+ * again (widened to whole OS pages) before handing out a span with released pages in it, with
+ * nothing changed if that call fails. Released pages are only ever touched through a span, so the
+ * trap catches exactly the stale pointers.
  *
  * <h2>Returning memory to the OS</h2>
  * Free runs carry the clock reading of their last free. The scavenger (policies on {@link
