@@ -6,12 +6,7 @@ import dev.gort.sys.PosixOsMemory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,22 +27,13 @@ class EfenceTest {
     @Test
     void useAfterFreeKillsTheChildJvmWithSigsegv(@TempDir Path dir) throws Exception {
         assumeTrue(Platform.current().isLinux(), "the crash report's wording is HotSpot-on-Linux's");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-exports",
-                "java.base/jdk.internal.vm=ALL-UNNAMED", "-XX:-CreateCoredumpOnCrash",
-                "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"), "-Xmx64m",
-                "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                EfenceChild.class.getName());
-        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile())
-                .start();
-        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "child did not finish");
-        String out = Files.readString(dir.resolve("out.txt"), StandardCharsets.UTF_8);
+        CrashingChildJvm child = CrashingChildJvm.run(dir, EfenceChild.class);
+        String out = child.output();
         assertNotEquals(0, child.exitValue(), "the child must die, output:\n" + out);
         assertTrue(out.contains("freed; reading after free"), "the child got to the read, output:\n" + out);
         assertFalse(out.contains("USE-AFTER-FREE NOT DETECTED"), out);
         assertTrue(out.contains("SIGSEGV"), "killed by the fault, output:\n" + out);
-        File[] reports = dir.toFile().listFiles((d, n) -> n.startsWith("hs_err_"));
-        assertTrue(reports != null && reports.length == 1, "one crash report in " + dir);
+        assertEquals(1, child.crashReports(), "one crash report in " + dir);
     }
 
     @Test

@@ -10,12 +10,7 @@ import dev.gort.sys.MemoryMaps;
 import dev.gort.sys.NativeMemory;
 import dev.gort.sys.Platform;
 import dev.gort.sys.PosixOsMemory;
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,21 +74,12 @@ class HardDecommitTest {
     @Test
     void aStaleReadOfReleasedMemoryKillsTheChildJvm(@TempDir Path dir) throws Exception {
         assumeTrue(Platform.current().isLinux(), "the crash report's wording is HotSpot-on-Linux's");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-exports",
-                "java.base/jdk.internal.vm=ALL-UNNAMED", "-XX:-CreateCoredumpOnCrash",
-                "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"), "-Xmx64m",
-                "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                HardDecommitChild.class.getName());
-        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile())
-                .start();
-        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "child did not finish");
-        String out = Files.readString(dir.resolve("out.txt"), StandardCharsets.UTF_8);
+        CrashingChildJvm child = CrashingChildJvm.run(dir, HardDecommitChild.class);
+        String out = child.output();
         assertNotEquals(0, child.exitValue(), "the child must die, output:\n" + out);
         assertTrue(out.contains("reading released memory"), "the child got to the read, output:\n" + out);
         assertFalse(out.contains("STALE READ NOT DETECTED"), out);
         assertTrue(out.contains("SIGSEGV"), "killed by the fault, output:\n" + out);
-        File[] reports = dir.toFile().listFiles((d, n) -> n.startsWith("hs_err_"));
-        assertTrue(reports != null && reports.length == 1, "one crash report in " + dir);
+        assertEquals(1, child.crashReports(), "one crash report in " + dir);
     }
 }

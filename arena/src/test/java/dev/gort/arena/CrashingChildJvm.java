@@ -1,0 +1,33 @@
+package dev.gort.arena;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a test's child main class in a JVM of its own, with gort's flags and the test class path,
+ * expecting it to crash: no core dump, HotSpot's crash report written into {@code dir}. Shared by
+ * the debug modes whose proof is a fault (efence, harddecommit).
+ */
+record CrashingChildJvm(int exitValue, String output, int crashReports) {
+
+    static CrashingChildJvm run(Path dir, Class<?> main) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-exports",
+                "java.base/jdk.internal.vm=ALL-UNNAMED", "-XX:-CreateCoredumpOnCrash",
+                "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"), "-Xmx64m",
+                "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                main.getName());
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile())
+                .start();
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "child " + main.getSimpleName() + " did not finish");
+        String out = Files.readString(dir.resolve("out.txt"), StandardCharsets.UTF_8);
+        File[] reports = dir.toFile().listFiles((d, n) -> n.startsWith("hs_err_"));
+        return new CrashingChildJvm(child.exitValue(), out, reports == null ? 0 : reports.length);
+    }
+}
