@@ -64,6 +64,52 @@ class MarkerTest {
         w.dispose();
     }
 
+    /**
+     * A preempted scan queues the rest of its object as a continuation: everything is still marked,
+     * and each word is scanned exactly once, also across an oblet boundary (the continuation stops
+     * at the end of its oblet; the next oblet was queued by the first).
+     */
+    @Test
+    void preemptedScansContinueWhereTheyStoppedAndScanEachWordOnce() {
+        int n = 20_000;                                   // 160000 B: two oblets (128 KiB + the rest)
+        Type arrType = Type.arrayOf(Type.POINTER, n);
+        long arr = heap.alloc(arrType);
+        List<Long> nodes = new ArrayList<>();
+        for (int i = 0; i < n; i += 97) {
+            long x = heap.alloc(NODE);
+            Mem.storePtrAt(arr, i, x);
+            nodes.add(x);
+        }
+        long last = heap.alloc(NODE);
+        Mem.storePtrAt(arr, n - 1, last);
+        nodes.add(last);
+        Global g = Global.of(roots);
+        g.set(arr);
+        GcWork w = new GcWork(pool);
+        marker.scanRootSlots(roots.slotAddress(0), roots.highWater(), "global", w);
+        int[] asks = {0};
+        int[] stops = {0};
+        java.util.function.BooleanSupplier everyThird = () -> {
+            boolean stop = ++asks[0] % 3 == 0;
+            if (stop) {
+                stops[0]++;
+            }
+            return stop;
+        };
+        long done = 0;
+        for (int rounds = 0; rounds < 10_000 && !w.empty(); rounds++) {
+            done += marker.drain(w, Long.MAX_VALUE, everyThird);
+        }
+        assertTrue(w.empty(), "drained");
+        assertTrue(stops[0] > 10, "the scan was interrupted many times: " + stops[0]);
+        Set<Long> expected = new HashSet<>(nodes);
+        expected.add(arr);
+        assertEquals(expected, heap.marked());
+        assertEquals(arrType.size() + (long) nodes.size() * NODE.size(), done, "every word scanned once");
+        assertEquals(done, w.heapScanWork);
+        w.dispose();
+    }
+
     @Test
     void badPointerNamesAddressSpanAndReferrer() {
         long a = heap.alloc(NODE), dead = heap.alloc(NODE);
