@@ -306,9 +306,13 @@ public final class Collector implements AutoCloseable {
         }
         if (sweepPaced && (m.sweepCreditBytes += size) >= SWEEP_CREDIT_BYTES) {
             m.sweepCreditBytes = 0;
+            m.site = Mutator.SITE_SWEEP;
             deductSweepCredit();
+            m.site = Mutator.SITE_USER;
         }
+        m.site = Mutator.SITE_ALLOC;
         long p = m.mcache.alloc(size, noscan);
+        m.site = Mutator.SITE_USER;
         if (!noscan) {
             long words = t.sizeWords();
             if (words <= 64) {
@@ -343,6 +347,7 @@ public final class Collector implements AutoCloseable {
             }
         }
         long t0 = System.nanoTime();
+        m.site = Mutator.SITE_ASSIST;
         // Drain in 64 KiB chunks and stop early if the world is being stopped: an assist must not
         // hold up a stop-the-world (Go's assists are preemptible). The rest of the debt stays.
         long want2 = (long) Math.ceil(m.assistDebt) + (64 << 10);
@@ -361,6 +366,7 @@ public final class Collector implements AutoCloseable {
             // late work and has to restart marking.
             m.gcw.dispose();
         }
+        m.site = Mutator.SITE_USER;
         long dt = System.nanoTime() - t0;
         m.assistNanos += dt;
         pacer.assistTime.addAndGet(dt);
@@ -1005,6 +1011,9 @@ public final class Collector implements AutoCloseable {
     }
 
     private void reportPause(StwPause p) {
+        if (PAUSE_TRACE || pauseBreakdownListener != null) {
+            p = p.withStopDetail(world.describeLastStop());      // after the restart: formatting is slow the first time
+        }
         java.util.function.LongConsumer l = pauseListener;
         if (l != null) {
             l.accept(p.totalNanos());

@@ -30,6 +30,33 @@ public final class Mutator {
     volatile int state;
     final Thread owner;
 
+    /**
+     * What the mutator is doing outside its own code (one of the SITE_ constants): plain stores on
+     * entering and leaving the collector's long mutator-side steps, read by a stop-the-world when it
+     * asks, so a slow stop can say where the slowest mutator was (a diagnostic: a stale read only
+     * misnames one pause).
+     */
+    int site;
+    /** ThreadWorld: {@link #site} when the last stop was requested, -1 if not running then. */
+    int siteAtStop = -1;
+    /** ThreadWorld: nanoseconds from the last stop request until this mutator stopped (0: was not running). */
+    long stopLatency;
+
+    /** ThreadWorld with gort.gc.stopstats: the thread's Linux tid and its run-queue wait (schedstat) at the stop request and when it stopped. */
+    long tid;
+    long runqWaitAtRequest;
+    long runqWaitAtStop;
+
+    static final int SITE_USER = 0;
+    static final int SITE_ASSIST = 1;
+    static final int SITE_SWEEP = 2;
+    static final int SITE_ALLOC = 3;
+    private static final String[] SITE_NAMES = {"its own code", "an assist", "proportional sweep", "the allocator"};
+
+    static String siteName(int site) {
+        return site >= 0 && site < SITE_NAMES.length ? SITE_NAMES[site] : "?";
+    }
+
     static final int RUNNING = 0;
     static final int STOPPED = 1;
     static final int BLOCKED = 2;

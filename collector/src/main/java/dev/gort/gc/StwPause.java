@@ -14,8 +14,9 @@ import java.util.List;
  * @param kind       which pause
  * @param totalNanos from the stop request until the world runs again (what PauseNs counts)
  * @param steps      the parts, in order; they add up to {@code totalNanos}
+ * @param stopDetail the slowest mutator to stop and where it was when asked, or null if unknown
  */
-public record StwPause(long cycle, Kind kind, long totalNanos, List<Step> steps) {
+public record StwPause(long cycle, Kind kind, long totalNanos, List<Step> steps, String stopDetail) {
     /** Go's three kinds of collector pause (gcstoptheworld modes mark inside the first). */
     public enum Kind {
         SWEEP_TERMINATION("sweep termination"),
@@ -43,6 +44,15 @@ public record StwPause(long cycle, Kind kind, long totalNanos, List<Step> steps)
 
     public StwPause {
         steps = List.copyOf(steps);
+    }
+
+    public StwPause(long cycle, Kind kind, long totalNanos, List<Step> steps) {
+        this(cycle, kind, totalNanos, steps, null);
+    }
+
+    /** This pause with {@code detail} as its stop detail (built after the restart, outside the pause). */
+    public StwPause withStopDetail(String detail) {
+        return new StwPause(cycle, kind, totalNanos, steps, detail);
     }
 
     /** The duration of step {@code name}, 0 if this pause has no such step. */
@@ -76,7 +86,11 @@ public record StwPause(long cycle, Kind kind, long totalNanos, List<Step> steps)
             b.append(sep).append(s.name).append(' ').append(ms(s.nanos));
             sep = ", ";
         }
-        return b.append(" (work cpu ").append(ms(workCpuNanos())).append(" ms)").toString();
+        b.append(" (work cpu ").append(ms(workCpuNanos())).append(" ms)");
+        if (stopDetail != null) {
+            b.append(" [").append(stopDetail).append(']');
+        }
+        return b.toString();
     }
 
     private static String ms(long ns) {

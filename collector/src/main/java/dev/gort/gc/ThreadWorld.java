@@ -26,7 +26,19 @@ public final class ThreadWorld implements World {
     private final ThreadLocal<Mutator> current = new ThreadLocal<>();
     private volatile boolean stopping;
     private Thread stopper;
+    /** When the current or last stop was requested (guarded by lock). */
+    private long stopRequestedAt;
+    /** The last mutator to reach its safepoint in the last stop, or null (guarded by lock). */
+    private Mutator slowestStopper;
     private static final boolean DEBUG_STOP = Boolean.getBoolean("gort.gc.debugstop");
+    /**
+     * Diagnostic: read each mutator's run-queue wait (/proc/.../schedstat) at the stop request and
+     * when it stops, so a slow stop says whether the thread was runnable without a CPU. The kernel
+     * books a wait when the thread gets the CPU, so the difference may include waiting that began
+     * before the request; a difference about as large as the stop latency means the thread spent
+     * the stop waiting for a CPU. Costs a file read per mutator per stop: off by default.
+     */
+    private static final boolean STOP_STATS = Boolean.getBoolean("gort.gc.stopstats");
 
     public ThreadWorld(Heap heap, WorkbufPool pool, int gomaxprocs) {
         if (gomaxprocs < 1) {
@@ -43,6 +55,9 @@ public final class ThreadWorld implements World {
             throw new IllegalStateException(Thread.currentThread().getName() + " is already a registered mutator");
         }
         Mutator m = new Mutator(heap.newCache(), new GcWork(pool), new RootSlots(rootSlots), Thread.currentThread());
+        if (STOP_STATS) {
+            m.tid = dev.gort.sys.CpuAffinity.threadId();
+        }
         lock.lock();
         try {
             while (stopping) {
@@ -92,18 +107,29 @@ public final class ThreadWorld implements World {
             while (stopping) {
                 changed.awaitUninterruptibly();
             }
+            stopRequestedAt = System.nanoTime();
             stopping = true;
             stopper = Thread.currentThread();
             Mutator self = current.get();
+            for (int i = 0; i < mutators.size(); i++) {
+                Mutator m = mutators.get(i);
+                m.stopLatency = 0;
+                m.siteAtStop = m != self && m.state == Mutator.RUNNING ? m.site : -1;   // where each was asked
+                if (STOP_STATS && m.siteAtStop >= 0) {
+                    m.runqWaitAtRequest = runqueueWaitNanos(m.tid);
+                }
+            }
             for (;;) {
                 boolean all = true;
-                for (Mutator m : mutators) {
+                for (int i = 0; i < mutators.size(); i++) {
+                    Mutator m = mutators.get(i);
                     if (m != self && m.state == Mutator.RUNNING) {
                         all = false;
                         break;
                     }
                 }
                 if (all) {
+                    noteSlowestStopper();
                     return;
                 }
                 if (DEBUG_STOP) {
@@ -122,6 +148,52 @@ public final class ThreadWorld implements World {
                 }
                 changed.awaitUninterruptibly();
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Nanoseconds thread {@code tid} of this process has spent runnable, waiting for a CPU (Linux schedstat); 0 if unknown. */
+    static long runqueueWaitNanos(long tid) {
+        try {
+            String line = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/task/" + tid + "/schedstat")).trim();
+            String[] f = line.split(" ");
+            return f.length >= 2 ? Long.parseLong(f[1]) : 0;
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** Lock held, world stopped: remembers the mutator that took longest to stop. */
+    private void noteSlowestStopper() {
+        Mutator slowest = null;
+        for (int i = 0; i < mutators.size(); i++) {
+            Mutator m = mutators.get(i);
+            if (m.stopLatency > 0 && (slowest == null || m.stopLatency > slowest.stopLatency)) {
+                slowest = m;
+            }
+        }
+        slowestStopper = slowest;
+        stopSeenAfter = System.nanoTime() - stopRequestedAt;
+    }
+
+    /** Nanoseconds from the last stop request until the stopper saw every mutator stopped (guarded by lock). */
+    private long stopSeenAfter;
+
+    @Override
+    public String describeLastStop() {
+        lock.lock();
+        try {
+            Mutator m = slowestStopper;
+            if (m == null) {
+                return String.format(java.util.Locale.ROOT, "no mutator was running; stopper saw it at %.3f ms", stopSeenAfter / 1e6);
+            }
+            String runq = STOP_STATS && m.runqWaitAtStop > 0
+                    ? String.format(java.util.Locale.ROOT, " (run-queue wait booked meanwhile %.3f ms: it waited for a CPU)", (m.runqWaitAtStop - m.runqWaitAtRequest) / 1e6)
+                    : "";
+            return String.format(java.util.Locale.ROOT, "last to stop: %s at %.3f ms%s, in %s when asked; stopper saw it at %.3f ms",
+                    m.owner.getName(), m.stopLatency / 1e6, runq, m.siteAtStop < 0 ? "a wait" : Mutator.siteName(m.siteAtStop),
+                    stopSeenAfter / 1e6);
         } finally {
             lock.unlock();
         }
@@ -196,6 +268,10 @@ public final class ThreadWorld implements World {
         lock.lock();
         try {
             m.state = Mutator.STOPPED;
+            m.stopLatency = System.nanoTime() - stopRequestedAt;
+            if (STOP_STATS) {
+                m.runqWaitAtStop = runqueueWaitNanos(m.tid);
+            }
             changed.signalAll();
             while (stopping && stopper != Thread.currentThread()) {
                 changed.awaitUninterruptibly();
@@ -220,6 +296,9 @@ public final class ThreadWorld implements World {
         lock.lock();
         try {
             m.state = Mutator.BLOCKED;
+            if (stopping && m.siteAtStop >= 0) {
+                m.stopLatency = System.nanoTime() - stopRequestedAt;    // it stopped by starting to wait
+            }
             changed.signalAll();
         } finally {
             lock.unlock();

@@ -43,4 +43,12 @@ public interface World {
      * may come back on another P, so callers re-read {@link #current()} afterwards.
      */
     void runBlocking(Mutator m, Runnable wait);
+
+    /**
+     * After a stop-the-world: which mutator was the last to stop, how long it took and where it was
+     * when asked, or null if this world does not know. Called by the stopper after the restart.
+     */
+    default String describeLastStop() {
+        return null;
+    }
 }
