@@ -150,6 +150,75 @@ public final class GcSupport {
         return (old & bit) == 0;
     }
 
+    /** {@link #markPointer} result flag: this call set the mark bit (the caller greys the object). */
+    public static final long MARKED_NOW = 1;
+    /** {@link #markPointer} result flag: the object lives in a noscan span (nothing to scan). */
+    public static final long MARKED_NOSCAN = 2;
+    /** {@link #markPointer} result: the size class sits in bits 56..63 (0 = a large object). */
+    public static final int MARKED_CLASS_SHIFT = 56;
+    /** {@link #markPointer} result: the object's base (bits 3..55). */
+    public static final long MARKED_BASE_MASK = ((1L << MARKED_CLASS_SHIFT) - 1) & ~7L;
+
+    /**
+     * Go's greyobject lookup in one pass over the span descriptor: finds the object containing
+     * {@code p} (interior pointers map to their object) and sets its mark bit unless it is set.
+     * Returns 0 if {@code p} is not inside an allocated object (the caller then asks
+     * {@link #spanOf} / {@link #findObjectIn} to say why), else the object's base |
+     * {@link #MARKED_NOW} if this call marked it | {@link #MARKED_NOSCAN} for a noscan span |
+     * size class &lt;&lt; {@link #MARKED_CLASS_SHIFT}.
+     *
+     * <p>Same answers as spanOf + findObjectIn + tryMarkIn, with each descriptor word read once
+     * (spanClass|state, start, nelems|elemSize, divMul, gcmarkBits) instead of once per question,
+     * and the mark bit read before the allocated check: a marked slot is allocated (marks are set
+     * only on slots found allocated or allocated black, and nothing is freed until the sweep), so
+     * the common "already marked" answer costs no allocBits load and no atomic.
+     */
+    public long markPointer(long p) {
+        long off = p - space.arenaBase;
+        if (off < 0 || off >= space.arenaCommitted) {
+            return 0;
+        }
+        long s = Mem.at(space.spanEntry(p));
+        if (s == 0) {
+            return 0;
+        }
+        long cs = Mem.getLong(s + Span.SPAN_CLASS);         // spanClass | state << 32
+        int state = (int) (cs >>> 32);
+        long start = Mem.getLong(s + Span.START);
+        long base;
+        int idx;
+        if (state == Span.IN_USE) {
+            long ne = Mem.getLong(s + Span.NELEMS);           // nelems | elemSize << 32
+            long o = p - start;
+            idx = (int) ((o * (Mem.getInt(s + Span.DIV_MUL) & 0xFFFF_FFFFL)) >>> 32);
+            if (o < 0 || idx >= (int) ne) {
+                return 0;
+            }
+            base = start + (long) idx * (int) (ne >>> 32);
+        } else if (state == Span.LARGE) {
+            if (p < start || p >= start + (Mem.getLong(s + Span.NPAGES) << SizeClasses.PAGE_SHIFT)) {
+                return 0;
+            }
+            idx = 0;
+            base = start;
+        } else {
+            return 0;
+        }
+        int spc = (int) cs;
+        long result = base | ((spc & 1) != 0 ? MARKED_NOSCAN : 0)
+                | (state == Span.LARGE ? 0 : (long) (spc >>> 1) << MARKED_CLASS_SHIFT);
+        long word = Mem.getLong(s + Span.GCMARK_BITS) + ((long) (idx >>> 6) << 3);
+        long bit = 1L << idx;
+        if ((NativeMemory.getLongVolatile(word) & bit) != 0) {
+            return result;
+        }
+        if (state == Span.IN_USE && !Span.allocated(s, idx)) {
+            return 0;
+        }
+        long old = (long) NativeMemory.LONG_HANDLE.getAndBitwiseOr(NativeMemory.ALL, word, bit);
+        return (old & bit) == 0 ? result | MARKED_NOW : result;
+    }
+
     public void setAllocBlack(boolean on) {
         for (MCache c : heap.cachesSnapshot()) {
             c.allocBlack = on;
@@ -179,6 +248,15 @@ public final class GcSupport {
             throw new IllegalArgumentException("writePointerBits covers 1..64 words, got " + words + "; use writePointerMask");
         }
         checkRange(address, words);
+        writeNewObjectPointerBits(address, words, bits);
+    }
+
+    /**
+     * {@link #writePointerBits} for an object {@link MCache#alloc} of this heap just returned
+     * (so 8-aligned and inside the committed arena) of 1..64 words: the typed allocation path,
+     * without the range checks (four compares and a volatile read per allocation).
+     */
+    public void writeNewObjectPointerBits(long address, int words, long bits) {
         long bitIndex = (address - space.arenaBase) >>> 3;
         int k = (int) (bitIndex & 63);
         long word = space.bitmapBase + ((bitIndex >>> 6) << 3);

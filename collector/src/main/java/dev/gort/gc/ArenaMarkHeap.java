@@ -2,6 +2,7 @@ package dev.gort.gc;
 
 import dev.gort.arena.GcSupport;
 import dev.gort.arena.Heap;
+import dev.gort.arena.SizeClasses;
 
 /** {@link MarkHeap} over the arena's {@link GcSupport}: the production heap the marker sees. */
 public final class ArenaMarkHeap implements MarkHeap {
@@ -65,6 +66,26 @@ public final class ArenaMarkHeap implements MarkHeap {
     @Override
     public long pointerBits(long address, int words) {
         return gc.pointerBits(address, words);
+    }
+
+    static {
+        if (GcSupport.MARKED_NOW != MARKED_NOW || GcSupport.MARKED_NOSCAN != MARKED_NOSCAN
+                || GcSupport.MARKED_BASE_MASK != MARKED_BASE_MASK) {
+            throw new ExceptionInInitializerError("GcSupport.markPointer's result encoding differs from MarkHeap's");
+        }
+    }
+
+    /** GcSupport's one-pass lookup; its encoding is MarkHeap's (checked above). */
+    @Override
+    public long markPointer(long p) {
+        return gc.markPointer(p);
+    }
+
+    /** Small objects carry their size class in the result's top byte: no span lookup. */
+    @Override
+    public long markedSize(long marked) {
+        int cls = (int) (marked >>> GcSupport.MARKED_CLASS_SHIFT);
+        return cls != 0 ? SizeClasses.classToSize(cls) : gc.objectSize(gc.spanOf(marked & MARKED_BASE_MASK));
     }
 
     @Override

@@ -139,7 +139,17 @@ public final class Collector implements AutoCloseable {
         } else {
             this.goroutineWorkers = null;
         }
-        WriteBarrier.install(this::shade);
+        WriteBarrier.install(new WriteBarrier.Shader() {
+            @Override
+            public void shade(long pointer) {
+                Collector.this.shade(pointer);
+            }
+
+            @Override
+            public void shadePair(long old, long value) {
+                Collector.this.shadePair(old, value);
+            }
+        });
         gcs.setTrigger(pacer.trigger(), trigger);
         for (int i = 0; i < nworkers; i++) {
             GcWork w = new GcWork(pool);
@@ -316,7 +326,7 @@ public final class Collector implements AutoCloseable {
         if (!noscan) {
             long words = t.sizeWords();
             if (words <= 64) {
-                gcs.writePointerBits(p, (int) words, t.fullMask()[0]);      // one bitmap RMW, not one per word
+                gcs.writeNewObjectPointerBits(p, (int) words, t.fullMask()[0]);      // one bitmap RMW, not one per word
             } else {
                 gcs.writePointerMask(p, words, t.fullMask());
             }
@@ -413,6 +423,26 @@ public final class Collector implements AutoCloseable {
 
     private final AtomicInteger assistWaiters = new AtomicInteger();
     private volatile boolean paused;
+
+    /** Both pointers of one barriered store, with one lookup of the calling mutator. */
+    private void shadePair(long old, long value) {
+        Mutator m = world.current();
+        if (m == null) {
+            if (old != 0) {
+                shade(old);
+            }
+            if (value != 0) {
+                shade(value);
+            }
+            return;
+        }
+        if (old != 0) {
+            marker.shade(old, m.gcw);
+        }
+        if (value != 0) {
+            marker.shade(value, m.gcw);
+        }
+    }
 
     private void shade(long p) {
         Mutator m = world.current();

@@ -54,6 +54,34 @@ public interface MarkHeap {
         return bits;
     }
 
+    /** {@link #markPointer} result flag: this call set the mark bit, so the caller greys the object. */
+    long MARKED_NOW = 1;
+    /** {@link #markPointer} result flag: the object is noscan (black at once, nothing to scan). */
+    long MARKED_NOSCAN = 2;
+    /** {@link #markPointer} result: the object's base. Bits 56..63 are the heap's own (a size hint). */
+    long MARKED_BASE_MASK = ((1L << 56) - 1) & ~7L;
+
+    /**
+     * Go's greyobject lookup as one question: the object containing {@code p} with its mark bit set
+     * by this call if it was clear. Returns 0 if {@code p} is not inside an allocated object (the
+     * marker then asks {@link #spanOf} and {@link #findObjectIn} to report it), else the base (see
+     * {@link #MARKED_BASE_MASK}) | {@link #MARKED_NOW} | {@link #MARKED_NOSCAN}. The default asks
+     * the one-question methods; the arena answers in one pass over the span descriptor.
+     */
+    default long markPointer(long p) {
+        long s = spanOf(p);
+        long base = s == 0 ? 0 : findObjectIn(s, p);
+        if (base == 0) {
+            return 0;
+        }
+        return base | (tryMarkIn(s, base) ? MARKED_NOW : 0) | (isNoscan(s) ? MARKED_NOSCAN : 0);
+    }
+
+    /** The object size of a non-zero {@link #markPointer} result. */
+    default long markedSize(long marked) {
+        return objectSize(spanOf(marked & MARKED_BASE_MASK));
+    }
+
     /** True if {@code address} lies in the heap's reserved arena (so a pointer there must be valid). */
     boolean inArena(long address);
 

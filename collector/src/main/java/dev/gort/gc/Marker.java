@@ -54,6 +54,9 @@ public final class Marker {
      * (referrer 0 = a root or a barrier; offset -1 = unknown).
      */
     public void greyObject(long p, long referrer, long offset, GcWork w) {
+        if (checkmarks == null && greyFast(p, w)) {
+            return;
+        }
         long s = heap.spanOf(p);
         long base = s == 0 ? 0 : heap.findObjectIn(s, p);
         if (base == 0) {
@@ -63,9 +66,32 @@ public final class Marker {
         greyFound(base, s, referrer, offset, null, -1, -1, w);
     }
 
+    /**
+     * The greyobject fast path: one {@link MarkHeap#markPointer} lookup; the caller that set the
+     * mark bit counts the bytes and queues a scan object. False when {@code p} is not inside an
+     * allocated object: the caller's slow path looks again and reports the bad pointer with its
+     * referrer (or, had a racing allocation since made it valid, greys it).
+     */
+    private boolean greyFast(long p, GcWork w) {
+        long r = heap.markPointer(p);
+        if (r == 0) {
+            return false;
+        }
+        if ((r & MarkHeap.MARKED_NOW) != 0) {
+            w.bytesMarked += heap.markedSize(r);
+            if ((r & MarkHeap.MARKED_NOSCAN) == 0) {
+                w.put(r & MarkHeap.MARKED_BASE_MASK);
+            }
+        }
+        return true;
+    }
+
     /** Greys a root value held by {@code root} (a description used only in error messages). */
     public void greyRoot(long p, String root, GcWork w) {
         if (p == 0) {
+            return;
+        }
+        if (checkmarks == null && greyFast(p, w)) {
             return;
         }
         long s = heap.spanOf(p);
@@ -90,6 +116,9 @@ public final class Marker {
         for (long i = 0; i < n; i++) {
             long v = NativeMemory.getLong(address + (i << 3));
             if (v != 0) {
+                if (checkmarks == null && greyFast(v, w)) {
+                    continue;
+                }
                 long s = heap.spanOf(v);
                 long base = s == 0 ? 0 : heap.findObjectIn(s, v);
                 if (base == 0) {

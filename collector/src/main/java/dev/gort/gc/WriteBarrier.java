@@ -28,6 +28,20 @@ public final class WriteBarrier {
     public interface Shader {
         /** Greys the object containing {@code pointer} (non-zero; may be interior or not in the heap). */
         void shade(long pointer);
+
+        /**
+         * Shades the overwritten and the new pointer of one store (either may be 0: skipped), in
+         * that order. The collector overrides it to find the calling mutator's gcWork once per
+         * store instead of once per pointer.
+         */
+        default void shadePair(long old, long value) {
+            if (old != 0) {
+                shade(old);
+            }
+            if (value != 0) {
+                shade(value);
+            }
+        }
     }
 
     /** Go's writeBarrier.enabled: true from sweep termination to mark termination. */
@@ -75,11 +89,8 @@ public final class WriteBarrier {
         long old = NativeMemory.getLong(slot);
         // Shade before the store (Go's wbBuf records both first, then the store happens): a
         // concurrent scan that reads the slot after the store still finds `old` grey.
-        if (old != 0) {
-            s.shade(old);
-        }
-        if (value != 0) {
-            s.shade(value);
+        if ((old | value) != 0) {
+            s.shadePair(old, value);
         }
         slowStores.increment();
         NativeMemory.putLong(slot, value);
