@@ -127,4 +127,61 @@ class PointerBitsTest {
         assertThrows(IllegalArgumentException.class, () -> gcs.writePointerBits(p, 65, 0));
         assertThrows(IllegalArgumentException.class, () -> gcs.writePointerBits(p, 0, 0));
     }
+
+    /**
+     * GcSupport.markPointer (greyobject's one-pass lookup) against spanOf + findObjectIn +
+     * tryMarkIn over every interior word of small scan and noscan objects of several classes,
+     * a large object, free slots, a span's tail waste and addresses outside the arena: the same
+     * base, the same first-mark answer, the size class and the noscan flag.
+     */
+    @Test
+    void markPointerAgreesWithTheSlowPaths() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        long[] sizes = {8, 16, 24, 48, 128, 1024, 4096, 32768};
+        java.util.List<long[]> objs = new java.util.ArrayList<>();      // {address, size, noscan}
+        for (int i = 0; i < 600; i++) {
+            long size = sizes[rnd.nextInt(sizes.length)];
+            boolean noscan = rnd.nextBoolean();
+            objs.add(new long[]{cache.alloc(size, noscan), size, noscan ? 1 : 0});
+        }
+        long big = cache.alloc(200 << 10, false);
+        objs.add(new long[]{big, 200 << 10, 0});
+        gcs.setAllocBlack(false);
+        ArenaMarkHeap mh = new ArenaMarkHeap(heap);
+        for (long[] o : objs) {
+            long p = o[0];
+            long s = gcs.spanOf(p);
+            long slot = gcs.objectSize(s);
+            for (long off = 0; off < Math.min(slot, 4096); off += 8) {
+                assertEquals(p, gcs.findObjectIn(gcs.spanOf(p + off), p + off));
+                boolean wasMarked = gcs.isMarked(p);
+                long r = gcs.markPointer(p + off);
+                assertEquals(p, r & GcSupport.MARKED_BASE_MASK, "base of 0x" + Long.toHexString(p) + "+" + off);
+                assertEquals(!wasMarked, (r & GcSupport.MARKED_NOW) != 0, "first mark of 0x" + Long.toHexString(p) + "+" + off);
+                assertEquals(o[2] == 1, (r & GcSupport.MARKED_NOSCAN) != 0, "noscan flag");
+                assertEquals(gcs.sizeClass(s), (int) (r >>> GcSupport.MARKED_CLASS_SHIFT), "size class");
+                assertEquals(slot, mh.markedSize(r), "object size from the result");
+                assertTrue(gcs.isMarked(p));
+                assertFalse(gcs.tryMarkIn(s, p), "the slow path sees the bit markPointer set");
+            }
+        }
+        // Not inside an allocated object: 0, and nothing marked.
+        long s16 = gcs.spanOf(cache.alloc(16, false));
+        long fresh = cache.alloc(16, false);
+        assertEquals(gcs.spanOf(fresh), s16, "two 16 B objects in one cached span");
+        long free = fresh + 16;                      // the cursor's next slot: not allocated yet
+        assertEquals(0, gcs.findObjectIn(s16, free));
+        assertEquals(0, gcs.markPointer(free), "a free slot");
+        assertFalse(gcs.isMarked(free));
+        long start = gcs.spanStart(s16);
+        assertEquals(0, gcs.markPointer(heap.arenaBase() - 4096), "below the arena");
+        assertEquals(0, gcs.markPointer(heap.arenaBase() + heap.arenaCommittedBytes() + 4096), "past the committed arena");
+        // 48 B objects in an 8 KiB span leave a 32 B tail (170 * 48 = 8160): no object there.
+        long p48 = cache.alloc(48, false);
+        long s48 = gcs.spanOf(p48);
+        long tail = gcs.spanStart(s48) + 8160;
+        if (gcs.spanOf(tail) == s48) {
+            assertEquals(0, gcs.markPointer(tail), "the span's tail waste");
+        }
+    }
 }

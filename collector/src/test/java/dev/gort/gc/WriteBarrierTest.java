@@ -100,4 +100,34 @@ class WriteBarrierTest {
             assertEquals(9, Mem.getByte(obj, t.offset("b") + 3));
         }
     }
+
+    /** A store hands both pointers to shadePair in one call (the collector's one mutator lookup); 0/0 calls nothing. */
+    @Test
+    void storeCallsShadePairOncePerStore() {
+        try (Arena a = Arena.ofConfined()) {
+            long obj = a.allocate(16, 8).address();
+            List<long[]> pairs = new ArrayList<>();
+            WriteBarrier.install(new WriteBarrier.Shader() {
+                @Override
+                public void shade(long pointer) {
+                    shaded.add(pointer);
+                }
+
+                @Override
+                public void shadePair(long old, long value) {
+                    pairs.add(new long[]{old, value});
+                }
+            });
+            WriteBarrier.enabled = true;
+            Mem.storePtr(obj, 0, 0xA000);          // old 0
+            Mem.storePtr(obj, 0, 0xB000);
+            Mem.storePtr(obj, 0, 0);               // new 0
+            Mem.storePtr(obj, 0, 0);               // both 0: no call
+            assertEquals(3, pairs.size());
+            assertArrayEquals(new long[]{0, 0xA000}, pairs.get(0));
+            assertArrayEquals(new long[]{0xA000, 0xB000}, pairs.get(1));
+            assertArrayEquals(new long[]{0xB000, 0}, pairs.get(2));
+            assertTrue(shaded.isEmpty(), "single shades only through shadePair's override");
+        }
+    }
 }
