@@ -58,7 +58,12 @@ public interface MarkHeap {
     long MARKED_NOW = 1;
     /** {@link #markPointer} result flag: the object is noscan (black at once, nothing to scan). */
     long MARKED_NOSCAN = 2;
-    /** {@link #markPointer} result: the object's base. Bits 56..63 are the heap's own (a size hint). */
+    /**
+     * {@link #markPointer} result: the object's base. Bits 56..63 are the heap's own size hint:
+     * non-zero only for a small object whose size {@link #markedSize} reads from them alone. The
+     * marker queues base | hint as the work-buffer entry, so scanning a small object needs no
+     * span lookup (the low bit stays free for the marker's continuations).
+     */
     long MARKED_BASE_MASK = ((1L << 56) - 1) & ~7L;
 
     /**

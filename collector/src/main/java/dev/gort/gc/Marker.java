@@ -80,7 +80,7 @@ public final class Marker {
         if ((r & MarkHeap.MARKED_NOW) != 0) {
             w.bytesMarked += heap.markedSize(r);
             if ((r & MarkHeap.MARKED_NOSCAN) == 0) {
-                w.put(r & MarkHeap.MARKED_BASE_MASK);
+                w.put(r & ~(MarkHeap.MARKED_NOW | MarkHeap.MARKED_NOSCAN));     // base + the heap's size hint
             }
         }
         return true;
@@ -168,6 +168,11 @@ public final class Marker {
     public long scanObject(long obj, GcWork w, java.util.function.BooleanSupplier preempt) {
         if ((obj & CONTINUATION) != 0) {
             return scanContinuation(obj & ~CONTINUATION, w, preempt);
+        }
+        if ((obj & ~MarkHeap.MARKED_BASE_MASK) != 0) {
+            // A small object queued by greyFast with its size hint in the top byte (see
+            // MarkHeap.markedSize): no span lookup, and never an oblet (small objects are <= 32 KiB).
+            return scanWords(obj & MarkHeap.MARKED_BASE_MASK, heap.markedSize(obj), w, preempt);
         }
         long s = heap.spanOf(obj);
         if (s == 0) {
