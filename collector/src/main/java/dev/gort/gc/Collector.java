@@ -106,7 +106,7 @@ public final class Collector implements AutoCloseable {
     private final HeapTrigger trigger = (h, live) -> requestCycle(false);
     /** Greys stack roots onto the coordinator's gcWork (a field: no lambda linkage inside a pause). */
     private final World.RootSink stackSink;
-    /** world::stopRequested, made once (an assist must not allocate a method reference per call). */
+    /** world::preemptRequested, made once (an assist must not allocate a method reference per call). */
     private final java.util.function.BooleanSupplier stopRequested;
 
     /** Run by every cycle at sweep termination, world stopped (Go's clearpools); see {@link #onSweepTermination}. */
@@ -124,7 +124,7 @@ public final class Collector implements AutoCloseable {
         this.marker.setInvalidPtrFatal(options.invalidptr());
         this.stats = new GcStats(System.nanoTime());
         this.coordinatorWork = new GcWork(pool);
-        this.stopRequested = world::stopRequested;
+        this.stopRequested = world::preemptRequested;
         this.stackSink = (addr, n, owner, id) -> marker.scanRootSlots(addr, n, owner, id, coordinatorWork);
         this.orphanWork = new GcWork(pool);
         pacer.setGcPercent(options.gcPercent());
@@ -362,7 +362,7 @@ public final class Collector implements AutoCloseable {
         // hold up a stop-the-world (Go's assists are preemptible). The rest of the debt stays.
         long want2 = (long) Math.ceil(m.assistDebt) + (64 << 10);
         long done = 0;
-        while (done < want2 && !world.stopRequested()) {
+        while (done < want2 && !world.preemptRequested()) {
             long d = marker.drain(m.gcw, Math.min(64 << 10, want2 - done), stopRequested);
             if (d == 0) {
                 break;
@@ -848,11 +848,15 @@ public final class Collector implements AutoCloseable {
             startWorkers(procs);
             dbg("workers started");
             restarts = 0;
+            raggedRounds = 0;
             for (;;) {
                 awaitMarkDrained();
                 dbg("drained");
                 breakpoint(Breakpoint.BEFORE_MARK_TERMINATION);
                 awaitMarkDrained();
+                if (raggedFlush()) {
+                    continue;       // mutators had published or held work: mark it, then ask again
+                }
                 stopWorld("GC mark termination", pt);
                 pt.step("stop");
                 dbg("world stopped");
@@ -970,7 +974,7 @@ public final class Collector implements AutoCloseable {
         if (opt.gctrace()) {
             GcTrace.print(traceOut, c);
             if (Boolean.getBoolean("gort.gc.debug")) {
-                traceOut.println("gc debug: mark termination restarts=" + restarts + " drainedWaits=" + drainedWaits);
+                traceOut.println("gc debug: mark termination restarts=" + restarts + " raggedRounds=" + raggedRounds + " drainedWaits=" + drainedWaits);
             }
         }
         if (PAUSE_TRACE) {
@@ -1014,6 +1018,10 @@ public final class Collector implements AutoCloseable {
     private void startWorld() {
         worldStopped = false;
         world.startTheWorld();
+        for (int i = 0; i < workerThreads.size(); i++) {
+            java.util.concurrent.locks.LockSupport.unpark(workerThreads.get(i));   // standing aside (no lock: one atomic each)
+        }
+        java.util.concurrent.locks.LockSupport.unpark(sweeper);
         GcPauseEvent e = pauseEvent;
         if (e != null) {
             pauseEvent = null;
@@ -1069,6 +1077,42 @@ public final class Collector implements AutoCloseable {
             pacer.globalsScanWork.addAndGet(marker.scanRootSlots(globals.slotAddress(b), len, "global", w));
         }
     }
+
+    /**
+     * Go's ragged mark-completion barrier (gcMarkDone's forEachP): every mutator publishes its grey
+     * buffers at its own next safepoint, the world running. Returns true if any mutator (or the
+     * orphan buffer) published work since the last round (gcw.flushedWork: assists' leftovers and
+     * full buffers count too), so marking must go on; false if this round found none, or if the
+     * world cannot run such rounds: then the stop-the-world that follows is mark termination, and
+     * its flush (the issue-27993 check) finds late work only if a barrier shaded a white object
+     * between a mutator's flush and the stop.
+     */
+    private boolean raggedFlush() {
+        raggedFoundWork = false;
+        if (!world.forEachMutatorAtSafepoint(raggedFlushFn)) {
+            return false;
+        }
+        synchronized (orphanLock) {
+            orphanWork.dispose();
+            if (orphanWork.flushedWork) {
+                orphanWork.flushedWork = false;
+                raggedFoundWork = true;
+            }
+        }
+        raggedRounds++;
+        return raggedFoundWork;
+    }
+
+    private volatile boolean raggedFoundWork;
+    private int raggedRounds;
+    /** Run for each mutator by its own thread at a safepoint, or for it (a field: no lambda per round). */
+    private final java.util.function.Consumer<Mutator> raggedFlushFn = m -> {
+        m.gcw.dispose();
+        if (m.gcw.flushedWork) {
+            m.gcw.flushedWork = false;
+            raggedFoundWork = true;
+        }
+    };
 
     /** World stopped: publish every mutator's (and the orphan) grey buffers; true if any had work. */
     private boolean flushMutators() {
@@ -1312,6 +1356,10 @@ public final class Collector implements AutoCloseable {
         boolean busy = true;
         long ran = 0;
         while (markActive && !closed) {
+            if (world.stopRequested()) {
+                standAside(true);
+                continue;
+            }
             if (!busy) {
                 // Idle: look for published work. Count as busy before looking (Go's nwait
                 // decrement before gcDrain): otherwise the coordinator could see no busy worker and
@@ -1372,6 +1420,21 @@ public final class Collector implements AutoCloseable {
         workerCpu[id] += CpuClock.threadCpuNanos() - cpu0;
     }
 
+    /**
+     * A collector thread that is not a mutator (a platform mark worker, the background sweeper)
+     * stands aside while a stop-the-world is requested: on a machine with as many runnable threads
+     * as CPUs it would hold a CPU that a mutator needs to reach its safepoint, and the stop would
+     * wait for the kernel to preempt it (measured: stops of several ms with a mutator runnable and
+     * waiting). {@link #startWorld} unparks it; the 1 ms bound covers stops by others (a
+     * scheduler's GOMAXPROCS change). A worker also leaves when the mark phase ends, since
+     * checkmark waits for the workers with the world stopped.
+     */
+    private void standAside(boolean worker) {
+        while (world.stopRequested() && !closed && (!worker || markActive)) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+    }
+
     // =================================================================== sweeper
 
     private void sweeperLoop() {
@@ -1390,7 +1453,11 @@ public final class Collector implements AutoCloseable {
             long n;
             while (!closed && (n = gcs.sweepOne()) != 0) {
                 pagesSwept.addAndGet(n);
-                Thread.yield();
+                if (world.stopRequested()) {
+                    standAside(false);
+                } else {
+                    Thread.yield();
+                }
             }
             sweepPaced = false;
         }

@@ -42,6 +42,9 @@ public final class Mutator {
     /** ThreadWorld: nanoseconds from the last stop request until this mutator stopped (0: was not running). */
     long stopLatency;
 
+    /** ThreadWorld: the last forEachMutatorAtSafepoint round this mutator has run (guarded by the world's lock). */
+    long raggedDone;
+
     /** ThreadWorld with gort.gc.stopstats: the thread's Linux tid and its run-queue wait (schedstat) at the stop request and when it stopped. */
     long tid;
     long runqWaitAtRequest;

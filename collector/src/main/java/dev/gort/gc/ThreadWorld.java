@@ -35,6 +35,13 @@ public final class ThreadWorld implements World {
     private final Mutator[] byThread = new Mutator[BY_THREAD];
     private static final int BY_THREAD = 256;
     private volatile boolean stopping;
+    /** A forEachMutatorAtSafepoint round waits for running mutators (checked at safepoints beside {@code stopping}). */
+    private volatile boolean raggedActive;
+    /** The current round's function, null between rounds (guarded by lock). */
+    private java.util.function.Consumer<Mutator> raggedFn;
+    /** The current (or last) round's number and how many mutators have not run it yet (guarded by lock). */
+    private long raggedRound;
+    private int raggedRemaining;
     private Thread stopper;
     /** When the current or last stop was requested (guarded by lock). */
     private long stopRequestedAt;
@@ -73,6 +80,7 @@ public final class ThreadWorld implements World {
             while (stopping) {
                 changed.awaitUninterruptibly();
             }
+            m.raggedDone = raggedRound;       // nothing of its own to flush in a round under way
             mutators.add(m);
             int slot = slotOf(m.owner);
             if (byThread[slot] == null) {
@@ -98,6 +106,7 @@ public final class ThreadWorld implements World {
                 changed.signalAll();
                 changed.awaitUninterruptibly();
             }
+            runRaggedLocked(m);         // a round under way counts on it: run it now, its last safepoint
             mutators.remove(m);
             int slot = slotOf(m.owner);
             if (byThread[slot] == m) {
@@ -122,7 +131,7 @@ public final class ThreadWorld implements World {
     public void stopTheWorld(String reason) {
         lock.lock();
         try {
-            while (stopping) {
+            while (stopping || raggedFn != null) {
                 changed.awaitUninterruptibly();
             }
             stopRequestedAt = System.nanoTime();
@@ -269,18 +278,95 @@ public final class ThreadWorld implements World {
     }
 
     @Override
+    public boolean preemptRequested() {
+        return stopping || raggedActive;
+    }
+
+    @Override
     public void safepoint(Mutator m) {
         if (stopping) {
             park(m);
+        } else if (raggedActive) {
+            raggedSafepoint(m);
         }
     }
 
     /** A safepoint for the calling mutator thread (e.g. in loops that do not allocate). */
     public void poll() {
-        if (stopping) {                 // the fast path: one volatile read, no thread-local lookup
+        if (stopping || raggedActive) {     // the fast path: two volatile reads, no thread-local lookup
             Mutator m = current.get();
             if (m != null) {
-                park(m);
+                safepoint(m);
+            }
+        }
+    }
+
+    /**
+     * {@code fn} always runs with the lock held, so a mutator's state cannot change under it: a
+     * waiting (BLOCKED) mutator needs the lock to run again, and the round runs {@code fn} for those
+     * itself; running ones run it at their next safepoint, in {@link #enterBlocked} or
+     * {@link #unregister}; the caller's own mutator, if any, is done by the caller. The caller
+     * waits on the condition, woken by the last one (no polling interval).
+     */
+    @Override
+    public boolean forEachMutatorAtSafepoint(java.util.function.Consumer<Mutator> fn) {
+        lock.lock();
+        try {
+            while (stopping || raggedFn != null) {
+                changed.awaitUninterruptibly();
+            }
+            long round = ++raggedRound;
+            raggedFn = fn;
+            Mutator self = current.get();
+            int remaining = 0;
+            for (int i = 0; i < mutators.size(); i++) {
+                Mutator m = mutators.get(i);
+                if (m == self || m.state != Mutator.RUNNING) {
+                    m.raggedDone = round;
+                    fn.accept(m);
+                } else {
+                    remaining++;
+                }
+            }
+            raggedRemaining = remaining;
+            if (remaining > 0) {
+                raggedActive = true;
+                try {
+                    while (raggedRemaining > 0) {
+                        changed.awaitUninterruptibly();
+                    }
+                } finally {
+                    raggedActive = false;
+                }
+            }
+            raggedFn = null;
+            changed.signalAll();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void raggedSafepoint(Mutator m) {
+        lock.lock();
+        try {
+            runRaggedLocked(m);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Lock held: runs the current round's function for {@code m} if it has not yet. */
+    private void runRaggedLocked(Mutator m) {
+        java.util.function.Consumer<Mutator> fn = raggedFn;
+        if (fn != null && m.raggedDone != raggedRound) {
+            m.raggedDone = raggedRound;
+            try {
+                fn.accept(m);
+            } finally {
+                if (--raggedRemaining == 0) {
+                    changed.signalAll();
+                }
             }
         }
     }
@@ -319,6 +405,7 @@ public final class ThreadWorld implements World {
     void enterBlocked(Mutator m) {
         lock.lock();
         try {
+            runRaggedLocked(m);             // its last safepoint before it waits
             m.state = Mutator.BLOCKED;
             if (stopping && m.siteAtStop >= 0) {
                 m.stopLatency = System.nanoTime() - stopRequestedAt;    // it stopped by starting to wait

@@ -34,6 +34,26 @@ public interface World {
     /** True while a stop-the-world is requested or in effect: long mutator-side work (assists) yields. */
     boolean stopRequested();
 
+    /**
+     * True while something waits for the mutators' next safepoint: a stop-the-world or a
+     * {@link #forEachMutatorAtSafepoint} round. Assists yield to it, as Go's yield to gp.preempt.
+     */
+    default boolean preemptRequested() {
+        return stopRequested();
+    }
+
+    /**
+     * Go's forEachP: runs {@code fn} once for every mutator, each at a safepoint of its own, without
+     * stopping the world. A running mutator runs it at its next safepoint (an allocation or a poll);
+     * one that is stopped, waiting ({@link #runBlocking}) or is the caller has it run on its behalf,
+     * while it cannot touch its state. {@code fn} must be short and must not block. Returns true
+     * when {@code fn} ran for every mutator, false at once if this world cannot do it (the caller
+     * then stops the world instead).
+     */
+    default boolean forEachMutatorAtSafepoint(java.util.function.Consumer<Mutator> fn) {
+        return false;
+    }
+
     /** A safepoint: blocks while the world is stopped. Called on allocation. */
     void safepoint(Mutator m);
 
