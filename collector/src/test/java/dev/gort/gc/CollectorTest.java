@@ -273,6 +273,36 @@ class CollectorTest {
         assertAlive(n3, 102);
     }
 
+    /**
+     * Go's ragged barrier: grey work a mutator holds in its own gcWork (a deletion barrier shaded c,
+     * whose child d nothing else reaches) is published at the mutator's next safepoint while the
+     * world runs, so the cycle ends with one stop-the-world for mark termination and no
+     * "mark completion (late work, marking resumed)" pause, and d survives (checkmark verifies).
+     */
+    @Test
+    void workHeldByAMutatorIsFlushedAtItsSafepointWithoutAMarkCompletionPause() {
+        start(GcOptions.DEFAULT.withDebug(false, true, false, 0, 0));
+        List<StwPause> pauses = java.util.Collections.synchronizedList(new ArrayList<>());
+        gc.setPauseBreakdownListener(pauses::add);
+        long b = node(2), c = node(3), d = node(4);
+        m.roots().set(1, b);
+        Mem.storePtr(b, A, c);
+        Mem.storePtr(c, A, d);                 // d: reachable only through c
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        Mem.storePtr(b, A, 0);                 // deletion barrier: c grey in this mutator's gcWork, unpublished
+        Mem.storePtr(b, B, c);                 // c stays reachable
+        assertFalse(m.gcw.empty(), "the shade waits in the mutator's own buffer");
+        gc.resume();
+        gc.awaitIdle(10_000);                  // a safepoint: the round publishes c for the workers
+        gc.sweepAll();
+        assertAlive(c, 3);
+        assertAlive(d, 4);
+        assertEquals(1, gc.checkmarkCycles());
+        List<StwPause> ps = List.copyOf(pauses);
+        assertEquals(List.of(StwPause.Kind.SWEEP_TERMINATION, StwPause.Kind.MARK_TERMINATION),
+                ps.stream().map(StwPause::kind).toList(), ps.toString());
+    }
+
     /** Negative control: without the barrier the same move loses the object, and checkmark says so. */
     @Test
     void checkmarkCatchesAMissingBarrier() {
