@@ -220,9 +220,24 @@ public final class Gort {
         return rt().sched.goroutines();
     }
 
-    /** The number of Ps (runtime.GOMAXPROCS(0); gort fixes it at start-up). */
+    /** The number of Ps now (runtime.GOMAXPROCS(0)). */
     public static int gomaxprocs() {
         return rt().sched.gomaxprocs();
+    }
+
+    /**
+     * runtime.GOMAXPROCS(n): sets the number of Ps to {@code n} and returns the previous setting;
+     * {@code n < 1} only reads it. A change stops the world (after any GC cycle in its mark phase
+     * ends) and resizes the Ps as Go's procresize does: see {@code Scheduler.setGomaxprocs}.
+     *
+     * @throws IllegalArgumentException {@code n} above {@code SchedConfig.MAX_PROCS} (1024); nothing changes
+     */
+    public static int gomaxprocs(int n) {
+        GortRuntime r = rt();
+        if (n < 1) {
+            return r.sched.gomaxprocs();
+        }
+        return r.sched.setGomaxprocs(n);
     }
 
     /** Goroutines started since the runtime began. */

@@ -138,6 +138,7 @@ final class GortRuntime {
         // runtime package inits: the sync package's view of the scheduler.
         Parking.install(SyncPorts.parker());
         Procs.install(SyncPorts.procs(sched));
+        sched.addProcResizeHook(SyncPorts.poolResizeHook());
         phases.add("runtime.init");
         // gcenable: the collector's coordinator, background mark workers and background sweeper.
         workbufs = new WorkbufPool();

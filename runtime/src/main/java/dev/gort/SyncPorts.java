@@ -2,9 +2,12 @@ package dev.gort;
 
 import dev.gort.sched.G;
 import dev.gort.sched.Go;
+import dev.gort.sched.P;
+import dev.gort.sched.ProcResizeHook;
 import dev.gort.sched.Scheduler;
 import dev.gort.sched.WaitReason;
 import dev.gort.sync.Parking;
+import dev.gort.sync.Pool;
 import dev.gort.sync.Procs;
 
 /** The scheduler-backed parker and P source the bootstrap installs for dev.gort.sync. */
@@ -46,6 +49,16 @@ final class SyncPorts {
             }
         }
         return WaitReason.SEMACQUIRE;
+    }
+
+    /** sync.Pool's part of procresize: a destroyed P's private slots move where other Ps find them. */
+    static ProcResizeHook poolResizeHook() {
+        return new ProcResizeHook() {
+            @Override
+            public void destroyP(P dying, P heir) {
+                Pool.procDestroyed(dying.id());
+            }
+        };
     }
 
     static Procs.Source procs(Scheduler s) {

@@ -23,6 +23,11 @@ final class SysmonPorts {
             }
 
             @Override
+            public long procResizeGeneration() {
+                return s.procresizeGeneration();
+            }
+
+            @Override
             public int procStatus(int p) {
                 return s.p(p).status();
             }

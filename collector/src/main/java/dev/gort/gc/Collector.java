@@ -80,6 +80,10 @@ public final class Collector implements AutoCloseable {
     private boolean cycleRunning;        // guarded by ctl
     private long cyclesDone;             // guarded by ctl
     private Throwable cycleFailure;      // guarded by ctl: a failed cycle (bad pointer, checkmark)
+    /** GOMAXPROCS changes in progress: no cycle starts while > 0 (Go's GOMAXPROCS holds gcsema). Guarded by ctl. */
+    private int resizeHolds;
+    /** Registered with the scheduler under SchedWorld (null otherwise). */
+    private final ProcResize procResize;
     private volatile boolean closed;
 
     // --- breakpoints (guarded by ctl)
@@ -136,8 +140,11 @@ public final class Collector implements AutoCloseable {
         if (world instanceof SchedWorld sw) {
             this.goroutineWorkers = new GoroutineWorkers(sw, marker, pool, pacer, busyWorkers, () -> markActive);
             sw.attachWorkers(goroutineWorkers);
+            this.procResize = new ProcResize();
+            sw.scheduler().addProcResizeHook(procResize);
         } else {
             this.goroutineWorkers = null;
+            this.procResize = null;
         }
         WriteBarrier.install(new WriteBarrier.Shader() {
             @Override
@@ -724,7 +731,7 @@ public final class Collector implements AutoCloseable {
             boolean forced;
             ctl.lock();
             try {
-                while (!cycleRequested && !closed) {
+                while ((!cycleRequested || resizeHolds > 0) && !closed) {
                     ctlChanged.awaitUninterruptibly();
                 }
                 if (closed) {
@@ -1497,6 +1504,9 @@ public final class Collector implements AutoCloseable {
         if (goroutineWorkers != null) {
             goroutineWorkers.close();
         }
+        if (procResize != null && world instanceof SchedWorld sw) {
+            sw.scheduler().removeProcResizeHook(procResize);
+        }
         ctl.lock();
         try {
             ctlChanged.signalAll();
@@ -1520,5 +1530,63 @@ public final class Collector implements AutoCloseable {
         }
         gcs.setTrigger(Long.MAX_VALUE, null);
         WriteBarrier.enabled = false;
+    }
+
+    /**
+     * GOMAXPROCS changes under the scheduler (its ProcResizeHook). As Go's GOMAXPROCS waits for
+     * gcsema, a resize waits until no cycle runs and holds new cycles off until the world runs
+     * again: the pacer's worker counts, the goroutine workers' idle limit and the cycle's
+     * GOMAXPROCS figure are all fixed at mark start and stay true for the whole cycle. A P that
+     * goes away publishes its grey buffers (empty outside marking, flushed anyway) and hands its
+     * marked-bytes and scan-work counters to the orphan gcWork, which mark termination sums like
+     * any mutator's; its assist debt is dropped (Go drops p.gcAssistTime too). Worker goroutines
+     * are started up to the new GOMAXPROCS by the first allocation on a new P
+     * ({@link SchedWorld#current}); extra ones after a shrink stay parked in the shared pool.
+     */
+    private final class ProcResize implements dev.gort.sched.ProcResizeHook {
+        @Override
+        public void beforeStop() {
+            Runnable hold = () -> {
+                ctl.lock();
+                try {
+                    resizeHolds++;
+                    while (cycleRunning && !closed) {
+                        ctlChanged.awaitUninterruptibly();
+                    }
+                } finally {
+                    ctl.unlock();
+                }
+            };
+            if (dev.gort.sched.Go.onGoroutine() && dev.gort.sched.Go.currentP() != null) {
+                dev.gort.sched.Go.syscall(hold);       // a cycle's stop-the-world must not wait for this P
+            } else {
+                hold.run();
+            }
+        }
+
+        @Override
+        public void destroyP(dev.gort.sched.P dying, dev.gort.sched.P heir) {
+            if (dying.gcState() instanceof Mutator m) {
+                synchronized (orphanLock) {
+                    orphanWork.bytesMarked += m.gcw.bytesMarked;
+                    orphanWork.heapScanWork += m.gcw.heapScanWork;
+                }
+                m.gcw.bytesMarked = 0;
+                m.gcw.heapScanWork = 0;
+                m.gcw.dispose();
+                dying.setGcState(null);             // a revived P gets a new Mutator with its new mcache
+            }
+        }
+
+        @Override
+        public void afterStart(int oldProcs, int newProcs) {
+            ctl.lock();
+            try {
+                resizeHolds--;
+                ctlChanged.signalAll();
+            } finally {
+                ctl.unlock();
+            }
+        }
     }
 }

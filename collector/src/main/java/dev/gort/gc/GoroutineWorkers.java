@@ -108,21 +108,25 @@ final class GoroutineWorkers implements GcHook {
 
     // ------------------------------------------------------------------ start-up
 
-    /** On a goroutine with a P (SchedWorld.current, first use of a P): starts the workers once. */
+    /**
+     * On a goroutine with a P (SchedWorld.current, first use of a P): starts workers until there
+     * are GOMAXPROCS of them (Go's gcBgMarkStartWorkers). GOMAXPROCS may grow at run time; a P
+     * that is new or revived calls this on its first allocation. After a shrink the extra workers
+     * stay parked in the shared pool (Go keeps them too).
+     */
     void spawnIfNeeded() {
-        if (spawned.get() != 0 || !spawned.compareAndSet(0, 1)) {
-            return;
-        }
-        int n = sched.gomaxprocs();
-        for (int i = 0; i < n; i++) {
-            Worker w = new Worker(this);
-            Go.goSystem(() -> workerLoop(w));
+        int want = sched.gomaxprocs();
+        for (int have = spawned.get(); have < want; have = spawned.get()) {
+            if (spawned.compareAndSet(have, have + 1)) {
+                Worker w = new Worker(this);
+                Go.goSystem(() -> workerLoop(w));
+            }
         }
     }
 
     /** Worker goroutines started so far. */
     int workers() {
-        return spawned.get() == 0 ? 0 : sched.gomaxprocs();
+        return spawned.get();
     }
 
     /** Parked workers in the idle pool now. */

@@ -320,6 +320,41 @@ public final class Pool<T> {
         }
     }
 
+    /**
+     * GOMAXPROCS shrank (called by the runtime's procresize hook, world stopped): P {@code pid}
+     * goes away. Its private slots, this cycle's and the victim's, are read only by that P, so
+     * they move onto its shared chains, which every other P (and plain threads) steal from: a
+     * pooled object outlives its P and is dropped only by the usual victim rules (Go instead drops
+     * the whole per-P array when GOMAXPROCS changes). The resizer is the chains' producer here:
+     * the P is stopped and its owner the only other pusher.
+     */
+    public static void procDestroyed(int pid) {
+        synchronized (REGISTRY_LOCK) {
+            for (Pool<?> p : allPools) {
+                p.privateToShared(pid);
+            }
+            for (Pool<?> p : oldPools) {
+                p.privateToShared(pid);
+            }
+        }
+    }
+
+    private void privateToShared(int pid) {
+        privateToShared(locals, pid);
+        privateToShared(victims, pid);
+    }
+
+    private static <T> void privateToShared(Local<T>[] ls, int pid) {
+        if (ls != null && pid < ls.length && ls[pid] != null) {
+            Local<T> l = ls[pid];
+            T x = l.privateValue;
+            if (x != null) {
+                l.privateValue = null;
+                l.shared.pushHead(x);
+            }
+        }
+    }
+
     /** Pools registered for cleanup now (for tests: a pool unused for two cycles is gone). */
     static int registeredPools() {
         synchronized (REGISTRY_LOCK) {

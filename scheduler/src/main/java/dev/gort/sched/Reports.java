@@ -74,7 +74,8 @@ final class Reports {
     static String schedtrace(Scheduler s, boolean detailed) {
         StringBuilder sb = new StringBuilder();
         long ms = (System.nanoTime() - s.startNanos) / 1_000_000;
-        sb.append("SCHED ").append(ms).append("ms: gomaxprocs=").append(s.gomaxprocs)
+        P[] allp = s.allp; // one snapshot: GOMAXPROCS may change at run time
+        sb.append("SCHED ").append(ms).append("ms: gomaxprocs=").append(allp.length)
                 .append(" idleprocs=").append(s.npidle.get())
                 .append(" threads=").append(s.mcount)
                 .append(" spinningthreads=").append(s.nmspinning.get())
@@ -87,7 +88,6 @@ final class Reports {
                     .append(" stopwait=").append(s.gcwaiting ? s.stopwait() : 0)
                     .append(" sysmonwait=false\n");
         }
-        P[] allp = s.allp;
         for (int i = 0; i < allp.length; i++) {
             P p = allp[i];
             int q = RunQueue.size(p.base);

@@ -9,6 +9,11 @@ import java.util.Map;
  * malformed value is an IllegalArgumentException naming the key, the value and the accepted form.
  */
 public final class SchedConfig {
+    /**
+     * The highest GOMAXPROCS, at start and at run time ({@code Scheduler.setGomaxprocs}): the
+     * scheduler reserves this many P references up front and creates the Ps themselves lazily.
+     */
+    public static final int MAX_PROCS = 1024;
     int gomaxprocs = Math.max(1, Runtime.getRuntime().availableProcessors());
     Affinity affinity = Affinity.NONE;
     int schedtraceMillis;
@@ -44,7 +49,7 @@ public final class SchedConfig {
             if (n < 1) {
                 throw new IllegalArgumentException("GOMAXPROCS=" + procs + " is not valid; accepted: a positive integer (e.g. GOMAXPROCS=4)");
             }
-            c.gomaxprocs = Math.min(n, 1024);
+            c.gomaxprocs = Math.min(n, MAX_PROCS);
         }
         String aff = props.getProperty("gort.affinity", env.get("GORT_AFFINITY"));
         if (aff != null) {
@@ -80,8 +85,8 @@ public final class SchedConfig {
     }
 
     public SchedConfig gomaxprocs(int n) {
-        if (n < 1 || n > 1024) {
-            throw new IllegalArgumentException("GOMAXPROCS " + n + " out of range; accepted: 1..1024");
+        if (n < 1 || n > MAX_PROCS) {
+            throw new IllegalArgumentException("GOMAXPROCS " + n + " out of range; accepted: 1.." + MAX_PROCS);
         }
         gomaxprocs = n;
         return this;

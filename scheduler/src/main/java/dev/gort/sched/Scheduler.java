@@ -25,8 +25,32 @@ public final class Scheduler implements AutoCloseable {
     static final long FORCE_PREEMPT_NS = 10_000_000L;
 
     final SchedConfig cfg;
-    final int gomaxprocs;
-    final P[] allp;
+    /**
+     * GOMAXPROCS now. Plain on purpose (schedule() reads it): changed only by procresize with the
+     * world stopped and under the sched lock, so every M sees the new value once it runs again.
+     * Threads that are not Ms read {@link #gomaxprocs()} (volatile) instead.
+     */
+    int gomaxprocs;
+    /**
+     * The Ps in use, index = id, length = gomaxprocs. Replaced (never mutated) by procresize with
+     * the world stopped, so a reader holding an old array still sees valid Ps (dead ones have
+     * status DEAD and empty queues).
+     */
+    P[] allp;
+    /**
+     * Every P ever created, index = id (Go's allp backing array, which procresize reslices): a
+     * destroyed P stays (DEAD) because an M in a syscall may still hold it as its oldp, and
+     * growing again reuses it. Allocated for {@link SchedConfig#MAX_PROCS} references; the Ps
+     * themselves (native block, timer heap, mcache) only when first needed.
+     */
+    private final P[] allpEver = new P[SchedConfig.MAX_PROCS];
+    /** Ps created so far (prefix of allpEver); their counters are summed even when dead. */
+    private volatile int nprocsEver;
+    /** gomaxprocs for readers that are not Ms (sysmon, the collector's coordinator, tests). */
+    private volatile int gomaxprocsPublished;
+    /** Incremented by every procresize (sysmon forgets its per-P observations when it changes). */
+    private volatile long procresizeGen;
+    private final List<ProcResizeHook> resizeHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
     /**
      * False when GOMAXPROCS is 1: no other P exists, so no thief touches a run queue and its owner
      * updates runnext and head without CASes. Changed only with the world stopped.
@@ -104,13 +128,11 @@ public final class Scheduler implements AutoCloseable {
     private Scheduler(SchedConfig cfg) {
         this.cfg = cfg;
         this.gomaxprocs = cfg.gomaxprocs;
+        this.gomaxprocsPublished = gomaxprocs;
         this.allp = new P[gomaxprocs];
         this.stealable = gomaxprocs > 1;
         for (int i = 0; i < gomaxprocs; i++) {
-            allp[i] = new P(this, i);
-            if (cfg.mcacheSource != null) {
-                allp[i].mcache = cfg.mcacheSource.newCache();
-            }
+            allp[i] = pinit(i);
         }
         BitSet allowed;
         try {
@@ -132,17 +154,31 @@ public final class Scheduler implements AutoCloseable {
         return new Scheduler(cfg);
     }
 
+    /** GOMAXPROCS now (it changes only through {@link #setGomaxprocs}). */
     public int gomaxprocs() {
-        return gomaxprocs;
+        return gomaxprocsPublished;
+    }
+
+    /** How many times GOMAXPROCS changed since start (sysmon resets its per-P records on a change). */
+    public long procresizeGeneration() {
+        return procresizeGen;
     }
 
     public SchedConfig config() {
         return cfg;
     }
 
-    /** The Ps, for sysmon and the collector (index = P id). */
+    /**
+     * P {@code id}, for sysmon and the collector. Ids below {@link #gomaxprocs()} are in use; a
+     * higher id that existed before GOMAXPROCS shrank returns its dead P (status
+     * {@link PStatus#DEAD}), so a reader that saw the old count never fails.
+     */
     public P p(int id) {
-        return allp[id];
+        if (id < 0 || id >= nprocsEver) {
+            throw new IllegalArgumentException("no P " + id + "; accepted: 0.." + (gomaxprocs() - 1)
+                    + " (GOMAXPROCS=" + gomaxprocs() + ")");
+        }
+        return allpEver[id];
     }
 
     public void setNetpollHook(NetpollHook hook) {
@@ -246,7 +282,8 @@ public final class Scheduler implements AutoCloseable {
                 ShadowStack.free(gtable.at(i));
             }
             gtable.free();
-            for (P p : allp) {
+            for (int i = 0; i < nprocsEver; i++) {
+                P p = allpEver[i];
                 if (cfg.mcacheSource != null && p.mcache != null) {
                     cfg.mcacheSource.releaseCache(p.mcache);
                     p.mcache = null;
@@ -653,7 +690,8 @@ public final class Scheduler implements AutoCloseable {
 
     /** Steals from a random other P: 4 passes; timers and runnext only on the last (Go's stealWork). */
     private long stealWork(M mp, P pp) {
-        int n = gomaxprocs;
+        P[] ps = allp;
+        int n = ps.length;
         if (n == 1) {
             return 0;
         }
@@ -661,7 +699,7 @@ public final class Scheduler implements AutoCloseable {
             boolean last = i == 3;
             int start = mp.fastrandn(n);
             for (int k = 0; k < n; k++) {
-                P p2 = allp[(start + k) % n];
+                P p2 = ps[(start + k) % n];
                 if (p2 == pp) {
                     continue;
                 }
@@ -1016,7 +1054,7 @@ public final class Scheduler implements AutoCloseable {
         sysmonWake = wake;
         // Volatile write, then read npidle; pidleget decrements npidle, then reads sysmonWake: one
         // of the two sides sees the other, so a P taken meanwhile is never missed.
-        if (npidle.get() != gomaxprocs) {
+        if (npidle.get() != gomaxprocsPublished) {
             sysmonWake = null;
             return false;
         }
@@ -1243,11 +1281,13 @@ public final class Scheduler implements AutoCloseable {
     long liveGoroutines() {
         long created = 0;
         long exited = 0;
-        for (P p : allp) {
-            exited += NativeMemory.getLongAcquire(p.base + PDescriptor.GEXITED);
+        // Dead Ps too: their counters stay (a destroyed P keeps what it created and ended).
+        int np = nprocsEver;
+        for (int i = 0; i < np; i++) {
+            exited += NativeMemory.getLongAcquire(allpEver[i].base + PDescriptor.GEXITED);
         }
-        for (P p : allp) {
-            created += NativeMemory.getLongAcquire(p.base + PDescriptor.GCREATED);
+        for (int i = 0; i < np; i++) {
+            created += NativeMemory.getLongAcquire(allpEver[i].base + PDescriptor.GCREATED);
         }
         return Math.max(0, created - exited - ngsys.get());
     }
@@ -1557,7 +1597,7 @@ public final class Scheduler implements AutoCloseable {
      * Returns whether it was taken. For sysmon; the built-in retaker uses it too.
      */
     public boolean retake(int id, boolean force) {
-        P pp = allp[id];
+        P pp = p(id);
         if (pp.status() != PStatus.SYSCALL) {
             return false;
         }
@@ -1601,7 +1641,7 @@ public final class Scheduler implements AutoCloseable {
 
     /** Asks the goroutine running on P {@code id} to yield at its next safepoint (Go's preemptone). */
     public boolean preempt(int id) {
-        P pp = allp[id];
+        P pp = p(id);
         M mp = pp.m;
         if (mp == null || pp.status() != PStatus.RUNNING) {
             return false;
@@ -1620,8 +1660,8 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void preemptall() {
-        for (int i = 0; i < gomaxprocs; i++) {
-            preempt(i);
+        for (P p : allp) {
+            preempt(p.id);
         }
     }
 
@@ -1768,6 +1808,200 @@ public final class Scheduler implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------------------------------
+    // GOMAXPROCS at run time (Go's runtime.GOMAXPROCS and procresize)
+
+    /** Called around every GOMAXPROCS change, in registration order (see {@link ProcResizeHook}). */
+    public void addProcResizeHook(ProcResizeHook hook) {
+        resizeHooks.add(java.util.Objects.requireNonNull(hook, "hook"));
+    }
+
+    public void removeProcResizeHook(ProcResizeHook hook) {
+        resizeHooks.remove(hook);
+    }
+
+    /** One resize at a time; a flag, not a lock: a goroutine waits for it inside a syscall (no owner thread to go stale). */
+    private final AtomicBoolean resizing = new AtomicBoolean();
+
+    /**
+     * Sets GOMAXPROCS to {@code n} and returns the previous setting (Go's runtime.GOMAXPROCS with
+     * {@code n >= 1}; {@link #gomaxprocs()} reads it). Equal to the current value: nothing happens.
+     * Otherwise the world is stopped and the Ps are resized as Go's procresize does: growing makes
+     * (or revives) Ps with their run queue, timer heap and mcache; shrinking destroys the highest
+     * ones, whose runnable goroutines go to the global queue, timers to a surviving P, free Gs to
+     * the global list, goid batch back to the counter when still the latest, mcache back to the
+     * mcentrals, after every {@link ProcResizeHook} flushed its own per-P state. A caller whose P
+     * goes away continues on P 0. Callable from a goroutine or from any other thread.
+     *
+     * @throws IllegalArgumentException {@code n} outside 1..{@link SchedConfig#MAX_PROCS}; nothing changes
+     * @throws IllegalStateException before {@link #run} or after the scheduler stopped, or from
+     *     scheduler code (a timer function, a hook)
+     */
+    public int setGomaxprocs(int n) {
+        if (n < 1 || n > SchedConfig.MAX_PROCS) {
+            throw new IllegalArgumentException("GOMAXPROCS " + n + " out of range; accepted: 1.." + SchedConfig.MAX_PROCS
+                    + " (GOMAXPROCS stays " + gomaxprocs() + ")");
+        }
+        if (!started.get() || exiting) {
+            throw new IllegalStateException(exiting ? "GOMAXPROCS: the scheduler has stopped"
+                    : "GOMAXPROCS: the scheduler has not started; before start use SchedConfig.gomaxprocs(" + n + ")");
+        }
+        Thread t = carrier();
+        boolean onGoroutine = t instanceof M m && m.sched == this && m.curg != null;
+        if (t instanceof M m && m.sched == this && m.curg == null) {
+            throw new IllegalStateException("GOMAXPROCS: called from scheduler code on M" + m.mid
+                    + " (a timer function or hook); call it from a goroutine or another thread");
+        }
+        if (n == gomaxprocs()) {
+            return n;
+        }
+        while (!resizing.compareAndSet(false, true)) {
+            if (onGoroutine) {
+                Go.syscall(() -> LockSupport.parkNanos(100_000)); // do not hold the P the other resize stops
+            } else {
+                LockSupport.parkNanos(100_000);
+            }
+        }
+        List<ProcResizeHook> hooks = List.copyOf(resizeHooks);
+        int prev = gomaxprocs();
+        int after = prev;
+        int began = 0;
+        try {
+            if (n == prev) {
+                return prev;
+            }
+            for (ProcResizeHook h : hooks) {
+                h.beforeStop();
+                began++;
+            }
+            stopTheWorld("GOMAXPROCS");
+            try {
+                if (!exiting) {
+                    prev = gomaxprocs;
+                    procresize(n, hooks);
+                    after = n;
+                }
+            } finally {
+                startTheWorld();
+            }
+            long when = earliestTimer();
+            if (when != Long.MAX_VALUE) {
+                wakeNetPoller(when); // moved timers may be earlier than a sleeping M's deadline
+            }
+        } finally {
+            for (int i = 0; i < began; i++) {
+                hooks.get(i).afterStart(prev, after);
+            }
+            resizing.set(false);
+        }
+        return prev;
+    }
+
+    /** A new P (id {@code i}) with its mcache, recorded in allpEver. */
+    private P pinit(int i) {
+        P p = new P(this, i);
+        if (cfg.mcacheSource != null) {
+            p.mcache = cfg.mcacheSource.newCache();
+        }
+        allpEver[i] = p;
+        if (nprocsEver <= i) {
+            nprocsEver = i + 1; // volatile: publishes the P to readers of p(id)
+        }
+        return p;
+    }
+
+    /**
+     * Go's procresize, world stopped (every P GCSTOP, the caller's own P included): Ps
+     * [gomaxprocs, n) are made or revived, the caller moves to P 0 if its P goes, Ps [n,
+     * gomaxprocs) are destroyed, then allp, gomaxprocs and the GOMAXPROCS=1 CAS-free run-queue
+     * mode switch together under the sched lock. startTheWorld then idles or starts every GCSTOP P
+     * of the new allp.
+     */
+    private void procresize(int n, List<ProcResizeHook> hooks) {
+        int old = gomaxprocs;
+        Thread t = carrier();
+        M mp = t instanceof M m && m.sched == this ? m : null;
+        P own = mp != null ? mp.p : null;
+        P[] next = java.util.Arrays.copyOf(allp, n);
+        for (int i = old; i < n; i++) {
+            P p = allpEver[i];
+            if (p == null) {
+                p = pinit(i);
+            } else if (cfg.mcacheSource != null && p.mcache == null) {
+                p.mcache = cfg.mcacheSource.newCache();
+            }
+            p.setStatus(PStatus.GCSTOP);
+            next[i] = p;
+        }
+        if (own != null && own.id >= n) {
+            // Go: release the current P and acquire allp[0] (stopped, so no M owns it).
+            own.m = null;
+            mp.p = null;
+            acquirep(mp, next[0]);
+            own = next[0];
+        }
+        P heir = own != null ? own : next[0];
+        for (int i = n; i < old; i++) {
+            destroyP(allp[i], heir, hooks);
+        }
+        lock.lock();
+        allp = next;
+        gomaxprocs = n;
+        stealable = n > 1;
+        gomaxprocsPublished = n;
+        procresizeGen++;
+        lock.unlock();
+    }
+
+    /** Go's p.destroy, world stopped: nothing of {@code pp} is lost; its state goes to the global lists or {@code heir}. */
+    private void destroyP(P pp, P heir, List<ProcResizeHook> hooks) {
+        for (ProcResizeHook h : hooks) {
+            h.destroyP(pp, heir);
+        }
+        // Runnable goroutines (runnext first, then the ring in order) to the global queue.
+        boolean[] inherit = new boolean[1];
+        lock.lock();
+        for (long ref; (ref = RunQueue.get(pp.base, inherit, true)) != 0;) {
+            globrunqput(ref);
+        }
+        lock.unlock();
+        pp.timers.moveAllTo(heir.timers);
+        gfpurge(pp);
+        // The unused goid batch goes back if no P took a batch after it (else the ids are skipped, as in Go).
+        long cache = NativeMemory.getLong(pp.base + PDescriptor.GOIDCACHE);
+        long end = NativeMemory.getLong(pp.base + PDescriptor.GOIDCACHEEND);
+        if (cache < end) {
+            goidgen.compareAndSet(end - 1, cache - 1);
+        }
+        NativeMemory.putLong(pp.base + PDescriptor.GOIDCACHE, 0);
+        NativeMemory.putLong(pp.base + PDescriptor.GOIDCACHEEND, 0);
+        if (cfg.mcacheSource != null && pp.mcache != null) {
+            cfg.mcacheSource.releaseCache(pp.mcache); // arena: flush its spans to the mcentrals
+            pp.mcache = null;
+        }
+        pp.setGcState(null);
+        pp.m = null;
+        pp.link = null;
+        pp.setStatus(PStatus.DEAD);
+    }
+
+    /** Moves every free G of pp to the global free list (Go's gfpurge). */
+    private void gfpurge(P pp) {
+        long base = pp.base;
+        gfreeLock.lock();
+        for (long ref = NativeMemory.getLong(base + PDescriptor.GFREE_HEAD); ref != 0;) {
+            long d = gtable.get(ref).desc;
+            long next = GDescriptor.schedlink(d);
+            GDescriptor.setSchedlink(d, gfreeHead);
+            gfreeHead = ref;
+            gfreeCount++;
+            ref = next;
+        }
+        gfreeLock.unlock();
+        NativeMemory.putLong(base + PDescriptor.GFREE_HEAD, 0);
+        NativeMemory.putLong(base + PDescriptor.GFREE_COUNT, 0);
+    }
+
+    // ------------------------------------------------------------------------------------------
     // Timers
 
     void addTimer(Timer t, long when, long period) {
@@ -1883,8 +2117,8 @@ public final class Scheduler implements AutoCloseable {
     /** Goroutines ever started. */
     public long goroutinesStarted() {
         long n = 0;
-        for (P p : allp) {
-            n += NativeMemory.getLongAcquire(p.base + PDescriptor.GCREATED);
+        for (int i = 0; i < nprocsEver; i++) {
+            n += NativeMemory.getLongAcquire(allpEver[i].base + PDescriptor.GCREATED);
         }
         return n;
     }
@@ -1892,8 +2126,8 @@ public final class Scheduler implements AutoCloseable {
     /** Gs stolen between Ps so far. */
     public long steals() {
         long n = 0;
-        for (P p : allp) {
-            n += p.steals();
+        for (int i = 0; i < nprocsEver; i++) {
+            n += allpEver[i].steals();
         }
         return n;
     }

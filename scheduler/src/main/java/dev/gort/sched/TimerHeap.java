@@ -92,6 +92,45 @@ final class TimerHeap {
         }
     }
 
+    /**
+     * Moves every timer to {@code to} (procresize: this heap's P goes away; Go's timers.take).
+     * Both locks are held for the move, so a concurrent {@code stopTimer} either finds a timer here
+     * or, after retrying, in {@code to}: never nowhere. The two locks are only ever nested here,
+     * with the world stopped, so the order cannot invert. Ties keep their relative order (new
+     * sequence numbers are handed out in the old order). Returns the number moved.
+     */
+    int moveAllTo(TimerHeap to) {
+        if (to == this) {
+            return 0;
+        }
+        lock.lock();
+        try {
+            to.lock.lock();
+            try {
+                Timer[] moving = java.util.Arrays.copyOf(heap, size);
+                java.util.Arrays.sort(moving, (a, b) -> less(a, b) ? -1 : less(b, a) ? 1 : 0);
+                for (int i = 0; i < size; i++) {
+                    heap[i] = null;
+                }
+                size = 0;
+                next = Long.MAX_VALUE;
+                for (Timer t : moving) {
+                    t.pp = to.owner;
+                    t.seq = to.seq++;
+                    to.push(t);
+                }
+                if (to.size > 0) {
+                    to.next = to.heap[0].when;
+                }
+                return moving.length;
+            } finally {
+                to.lock.unlock();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // --- heap mechanics (lock held) ---
 
     private static boolean less(Timer a, Timer b) {

@@ -20,6 +20,14 @@ public interface SchedulerPort {
     /** The number of Ps now (GOMAXPROCS); may change between rounds (procresize). */
     int procCount();
 
+    /**
+     * Changes whenever the set of Ps changed (GOMAXPROCS set at run time): sysmon then forgets its
+     * per-P observations, since a P id may now name a new or revived P. Default: never changes.
+     */
+    default long procResizeGeneration() {
+        return 0;
+    }
+
     /** P {@code p}'s status, one of the P_ constants. */
     int procStatus(int p);
 

@@ -47,6 +47,8 @@ public final class Sysmon {
     private long[] seenSchedWhen = new long[0];
     private long[] seenSyscallTick = new long[0];
     private long[] seenSyscallWhen = new long[0];
+    /** The scheduler's procresize generation these observations belong to. */
+    private long seenProcGeneration;
 
     private final long startNanos;
     private long lastForcedGcRequest;
@@ -287,6 +289,15 @@ public final class Sysmon {
 
     /** Go's retake: preempt long-running Gs, take Ps from Ms stuck in syscalls. */
     private int retake(long now) {
+        long gen = sched.procResizeGeneration();
+        if (gen != seenProcGeneration) {
+            // GOMAXPROCS changed: a P id may name a new or revived P; start its slices and syscalls afresh.
+            seenProcGeneration = gen;
+            java.util.Arrays.fill(seenSchedTick, 0);
+            java.util.Arrays.fill(seenSchedWhen, 0);
+            java.util.Arrays.fill(seenSyscallTick, 0);
+            java.util.Arrays.fill(seenSyscallWhen, 0);
+        }
         int n = sched.procCount();
         ensureCapacity(n);
         int retook = 0;
