@@ -63,6 +63,13 @@
  * threads that stop at their allocations) and {@link dev.gort.gc.SchedWorld} (goroutines; per-P state
  * on the P, frames as roots, waits as syscalls).
  *
+ * <h2>GOMAXPROCS changes</h2>
+ * Under the scheduler a resize (Go's procresize) is a {@code ProcResizeHook}: it waits until no
+ * cycle runs and holds the next one off until the world restarts (Go's GOMAXPROCS takes gcsema),
+ * so everything sized by GOMAXPROCS at mark start (pacer worker counts, the idle-worker limit, the
+ * cycle's P figure) holds for the whole cycle. A dying P publishes its grey buffers and hands its
+ * counters to the orphan gcWork; new Ps start the missing worker goroutines on first allocation.
+ *
  * <h2>Colours</h2>
  * White = mark bit clear. Grey = mark bit set and the pointer is in some workbuf (or about to be).
  * Black = mark bit set and scanned. Greying is a CAS on the span's gcmarkBits, so an object is

@@ -11,7 +11,7 @@
  *     free lists are native memory. Dead Gs are reused: per-P free list, spilled to / refilled from
  *     a global list in batches of 32 (Go's gfput/gfget, 64/32). goids come from a global counter
  *     in batches of 16 per P (Go's goidcache); the main goroutine is goid 1.</li>
- * <li><b>P</b> ({@link dev.gort.sched.P}): GOMAXPROCS of them. Each has a native block
+ * <li><b>P</b> ({@link dev.gort.sched.P}): GOMAXPROCS of them (changeable at run time, below). Each has a native block
  *     ({@code PDescriptor}) with a 256-slot ring + runnext driven by Go's lock-free
  *     runqput/runqget/runqgrab/runqsteal ({@code RunQueue}), tick counters sysmon reads, the goid
  *     cache and free-G list; and Java-side the allocator's mcache (an Object supplied by
@@ -135,6 +135,32 @@
  * Code inside {@link dev.gort.sched.Go#syscall} keeps running during a stop, as C code does in Go,
  * so it must not push frames or store into frame slots.
  *
+ * <h2>GOMAXPROCS at run time (procresize)</h2>
+ * {@link dev.gort.sched.Scheduler#setGomaxprocs} is Go's runtime.GOMAXPROCS: a flag (not a lock:
+ * a goroutine waits for it inside a syscall) admits one resize at a time; every
+ * {@link dev.gort.sched.ProcResizeHook} runs {@code beforeStop} (the collector waits here for a
+ * marking cycle to end and holds the next off); the world stops; then, as Go's procresize:
+ * <ol>
+ * <li>Ps [old, n) are made, or revived from {@code allpEver} (Go's allp backing array; 1024
+ *     references reserved, Ps created lazily), status GCSTOP, each with a new mcache.</li>
+ * <li>If the caller's own P is among the dying, it releases it and acquires P 0.</li>
+ * <li>Each dying P: hooks flush their per-P state ({@code destroyP}); runnext and the ring go to
+ *     the global queue; timers move to the caller's P (P 0 from a non-goroutine) under both heap
+ *     locks, so a concurrent stopTimer finds them on one side; free Gs go to the global list; an
+ *     unused goid batch goes back to the counter if it is still the latest; the mcache is
+ *     released (flushed to the mcentrals); status DEAD. The P object stays: an M in a syscall may
+ *     still hold it as its oldp (its exitsyscall CAS from SYSCALL fails on DEAD and takes the slow
+ *     path), and stale readers of an old {@code allp} or of {@code p(id)} see an empty dead P.</li>
+ * <li>Under the sched lock: the new {@code allp} array, {@code gomaxprocs}, the GOMAXPROCS=1
+ *     CAS-free run-queue mode ({@code stealable}) and a generation number change together.</li>
+ * </ol>
+ * startTheWorld then idles or starts every GCSTOP P of the new array. {@code gomaxprocs} and
+ * {@code allp} are plain fields (schedule() reads them): every M sees the new values after the
+ * restart through the sched lock; threads that are not Ms read a volatile copy.
+ * Alternatives rejected: resizing without a stop (every per-P structure would need a hand-off
+ * protocol with its owner, for an operation programs do once or rarely); freeing dead Ps (an M in
+ * a syscall may still name one: Go keeps them too).
+ *
  * <h2>Hooks installed by other modules</h2>
  * <ul>
  * <li>{@link dev.gort.sched.NetpollHook}: non-blocking poll in findRunnable, blocking poll with a
@@ -149,6 +175,8 @@
  * <li>sysmon surface: per P {@code status(), schedtick(), schedwhen(), syscalltick(),
  *     syscallwhen()}; {@code preempt(pid)}, {@code retake(pid, force)}, {@code injectNetpoll()},
  *     {@code schedtrace(detailed)}.</li>
+ * <li>{@link dev.gort.sched.ProcResizeHook}: per-P state flushed before a P is destroyed
+ *     (collector, sync.Pool; sysmon watches {@code procresizeGeneration()} instead).</li>
  * <li>{@link dev.gort.sched.StackSource} and {@link dev.gort.sched.McacheSource}: the arena's
  *     stack allocator and mcaches (the defaults are malloc and none).</li>
  * </ul>
