@@ -1234,6 +1234,11 @@ public final class Collector implements AutoCloseable {
 
     // =================================================================== workers
 
+    /** Ps no mutator thread holds (ThreadWorld: GOMAXPROCS minus registered threads); 0 under the scheduler. */
+    private int idleProcs() {
+        return world instanceof ThreadWorld tw ? tw.idleProcs() : 0;
+    }
+
     private void startWorkers(int procs) {
         if (goroutineWorkers != null) {
             busyWorkers.set(0);                 // each goroutine worker counts itself busy
@@ -1247,6 +1252,13 @@ public final class Collector implements AutoCloseable {
         if (n == 0) {
             n = 1;
             fractional = true;
+        }
+        // Idle Ps (GOMAXPROCS minus the registered mutator threads) run idle mark workers, as Go's
+        // findRunnableGCWorker gives an idle P to a worker: with one mutator at GOMAXPROCS=2 the
+        // second P marks full time instead of a fractional 25%, and the mutator's assists shrink.
+        int idle = idleProcs();
+        if (idle > n - (fractional ? 1 : 0)) {
+            n = Math.min(workerThreads.size(), Math.max(n, idle));
         }
         activeWorkers = n;
         fractionalWorker = fractional ? n - 1 : -1;
@@ -1410,7 +1422,7 @@ public final class Collector implements AutoCloseable {
                 }
                 continue;
             }
-            if (fractional && goal > 0 && goal < 1 && assistWaiters.get() == 0) {
+            if (fractional && goal > 0 && goal < 1 && assistWaiters.get() == 0 && idleProcs() == 0) {
                 long elapsed = System.nanoTime() - start;
                 if (elapsed > 0 && (double) ran / elapsed > 1.2 * goal) {
                     // Over its quota: step back so mutators keep their share (Go's pollFractionalWorkerExit).

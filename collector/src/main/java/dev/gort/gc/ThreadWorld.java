@@ -82,6 +82,7 @@ public final class ThreadWorld implements World {
             }
             m.raggedDone = raggedRound;       // nothing of its own to flush in a round under way
             mutators.add(m);
+            registered = mutators.size();
             int slot = slotOf(m.owner);
             if (byThread[slot] == null) {
                 byThread[slot] = m;
@@ -108,6 +109,7 @@ public final class ThreadWorld implements World {
             }
             runRaggedLocked(m);         // a round under way counts on it: run it now, its last safepoint
             mutators.remove(m);
+            registered = mutators.size();
             int slot = slotOf(m.owner);
             if (byThread[slot] == m) {
                 byThread[slot] = null;
@@ -120,6 +122,22 @@ public final class ThreadWorld implements World {
             lock.unlock();
         }
         current.remove();
+    }
+
+    /** Registered mutator threads (written under lock, read by the collector without it). */
+    private volatile int registered;
+
+    /**
+     * Ps no mutator holds: GOMAXPROCS minus the registered threads (a thread waiting for the
+     * collector still counts: it will want its P back). The collector runs idle mark workers on
+     * them, as Go runs an idle worker on a P with nothing else to do.
+     */
+    public int idleProcs() {
+        return Math.max(0, gomaxprocs - registered);
+    }
+
+    int mutatorCountForTest() {
+        return registered;
     }
 
     @Override

@@ -71,4 +71,43 @@ class ThreadWorldTest {
         heap.close();
         assertNull(failure.get(), () -> "failure: " + failure.get());
     }
+
+    /** Idle Ps (where the collector runs idle mark workers) are GOMAXPROCS minus the registered threads. */
+    @Test
+    void idleProcsCountsRegisteredThreads() throws Exception {
+        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        ThreadWorld world = new ThreadWorld(heap, new WorkbufPool(), 2);
+        assertEquals(2, world.idleProcs());
+        world.register(4);
+        assertEquals(1, world.idleProcs());
+        CountDownLatch in = new CountDownLatch(1);
+        CountDownLatch out = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread[] others = new Thread[2];
+        for (int i = 0; i < others.length; i++) {
+            others[i] = Thread.ofPlatform().start(() -> {
+                try {
+                    world.register(4);
+                    in.await();
+                    world.unregister();
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (world.mutatorCountForTest() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertEquals(0, world.idleProcs(), "three threads on two Ps: none idle, never negative");
+        in.countDown();
+        for (Thread t : others) {
+            t.join(10_000);
+        }
+        assertEquals(1, world.idleProcs());
+        world.unregister();
+        assertEquals(2, world.idleProcs());
+        heap.close();
+        assertNull(failure.get());
+    }
 }
