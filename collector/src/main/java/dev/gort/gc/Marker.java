@@ -230,8 +230,13 @@ public final class Marker {
             }
             long bits = heap.pointerBits(obj + (first << 3), (int) Math.min(64, words - first));
             while (bits != 0) {
-                long off = (first + Long.numberOfTrailingZeros(bits)) << 3;
-                bits &= bits - 1;
+                // Highest pointer word first: the work buffer is LIFO, so the object's first
+                // pointer field is the next one scanned. A structure built depth-first in field
+                // order (a tree's left subtree before its right one) then marks in allocation
+                // order, ascending through memory, instead of jumping back and forth.
+                int hi = 63 - Long.numberOfLeadingZeros(bits);
+                long off = (first + hi) << 3;
+                bits &= ~(1L << hi);
                 long v = NativeMemory.getLong(obj + off);
                 if (v != 0) {
                     greyObject(v, obj, off, w);

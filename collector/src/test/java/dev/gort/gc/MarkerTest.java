@@ -65,6 +65,24 @@ class MarkerTest {
     }
 
     /**
+     * scanobject queues an object's pointees highest field first, so the LIFO work buffer scans the
+     * first field's object next: a tree built depth-first in field order is marked in allocation order.
+     */
+    @Test
+    void firstPointerFieldIsScannedNext() {
+        long root = heap.alloc(NODE), left = heap.alloc(NODE), right = heap.alloc(NODE);
+        Mem.storePtr(root, A, left);
+        Mem.storePtr(root, B, right);
+        GcWork w = new GcWork(pool);
+        assertTrue(heap.tryMark(root));
+        marker.scanObject(root, w);
+        assertEquals(left, w.tryGet() & MarkHeap.MARKED_BASE_MASK, "field a's object pops first");
+        assertEquals(right, w.tryGet() & MarkHeap.MARKED_BASE_MASK);
+        assertEquals(0, w.tryGet());
+        w.dispose();
+    }
+
+    /**
      * A preempted scan queues the rest of its object as a continuation: everything is still marked,
      * and each word is scanned exactly once, also across an oblet boundary (the continuation stops
      * at the end of its oblet; the next oblet was queued by the first).
