@@ -1,8 +1,11 @@
 package dev.gort.gc;
 
+import dev.gort.sched.Chan;
 import dev.gort.sched.Frame;
 import dev.gort.sched.G;
 import dev.gort.sched.Go;
+import dev.gort.sched.SelectWaiter;
+import dev.gort.sched.SelectableChan;
 import dev.gort.sched.WaitReason;
 import dev.gort.sys.NativeMemory;
 
@@ -42,7 +45,7 @@ import java.lang.invoke.VarHandle;
  * it before it has parked), and because java.util.concurrent locks record an owner thread that a
  * goroutine moving between Ms would get wrong.
  */
-public final class PtrChan {
+public final class PtrChan implements SelectableChan {
     private static final VarHandle LOCK;
 
     static {
@@ -54,6 +57,8 @@ public final class PtrChan {
     }
 
     private final GlobalRoots roots;
+    /** Lock order among all channels (a select locks its cases' channels by id). */
+    private final long id = Chan.newChannelId();
     private final long[] slotIndex;     // ring position -> GlobalRoots slot index
     private final long[] slotAddr;      // ring position -> slot address
     private final int capacity;
@@ -71,13 +76,29 @@ public final class PtrChan {
     @SuppressWarnings("unused")
     private volatile int lock;
 
-    /** A parked goroutine: its frame holds the value (sender) or receives it (receiver). */
+    /**
+     * A parked goroutine: slot {@code slot} of {@code frame} holds the value (sender) or receives
+     * it (receiver). A plain send/recv uses slot 0 of a 1-slot frame; a select's case
+     * ({@code sel != null}) uses its case's slot of the select's frame.
+     */
     private static final class Waiter {
         G g;
         Frame frame;
+        int slot;
         Waiter next;
         /** Receiver: a value was delivered (false = woken by close). Sender: taken (false = closed). */
         boolean success;
+        /** Non-null for a select's case: it must be claimed before use, and is woken through it. */
+        SelectWaiter sel;
+    }
+
+    /** Wakes a dequeued (and, for a select, claimed) waiter; any thread, lock held or not. */
+    private static void wake(Waiter w, boolean success) {
+        if (w.sel != null) {
+            w.sel.complete(success);
+        } else {
+            Go.ready(w.g);
+        }
     }
 
     /** A channel of {@code capacity} buffered pointers (0 = unbuffered) whose ring lives in {@code roots}. */
@@ -125,10 +146,10 @@ public final class PtrChan {
         Waiter r = dequeue(false);
         if (r != null) {
             // Straight into the parked receiver's frame slot; it is WAITING, so its stack is still.
-            r.frame.set(0, p);
+            r.frame.set(r.slot, p);
             r.success = true;
             unlock();
-            Go.ready(r.g);
+            wake(r, true);
             return;
         }
         if (count < capacity) {
@@ -155,6 +176,27 @@ public final class PtrChan {
 
     /** Receives a pointer, parking while none is available; 0 once closed and drained. */
     public long recv() {
+        return recv(null);
+    }
+
+    /** A received pointer and Go's ok (false: the channel is closed and drained, pointer 0). */
+    public record Received(long pointer, boolean ok) {
+    }
+
+    /**
+     * Go's {@code p, ok := <-ch}: tells a sent 0 from the close. The pointer is in a Java object:
+     * store it in a frame slot, object or global before the next safepoint.
+     */
+    public Received recv2() {
+        boolean[] ok = new boolean[1];
+        long p = recv(ok);
+        return new Received(p, ok[0]);
+    }
+
+    private long recv(boolean[] ok) {
+        if (ok != null) {
+            ok[0] = true;
+        }
         lock();
         checkUsable();
         if (count > 0) {
@@ -167,11 +209,11 @@ public final class PtrChan {
             if (s != null) {
                 // A parked sender's value takes the freed place at the tail (Go's recv on a full buffer).
                 int tail = (head + count) % capacity;
-                WriteBarrier.storePointer(slotAddr[tail], s.frame.get(0));
+                WriteBarrier.storePointer(slotAddr[tail], s.frame.get(s.slot));
                 count++;
                 s.success = true;
                 unlock();
-                Go.ready(s.g);
+                wake(s, true);
             } else {
                 unlock();
             }
@@ -179,14 +221,17 @@ public final class PtrChan {
         }
         Waiter s = dequeue(true);
         if (s != null) {
-            long v = s.frame.get(0);                       // unbuffered: straight from its frame
+            long v = s.frame.get(s.slot);                  // unbuffered: straight from its frame
             s.success = true;
             unlock();
-            Go.ready(s.g);
+            wake(s, true);
             return v;
         }
         if (closed) {
             unlock();
+            if (ok != null) {
+                ok[0] = false;
+            }
             return 0;
         }
         try (Frame f = Frame.push(1)) {
@@ -196,6 +241,9 @@ public final class PtrChan {
             enqueue(w, false);
             recvParks++;
             Go.park(PtrChan::unlockAfterPark, this, WaitReason.CHAN_RECEIVE);
+            if (ok != null) {
+                ok[0] = w.success;
+            }
             return f.get(0);                               // 0 if woken by close
         }
     }
@@ -224,7 +272,7 @@ public final class PtrChan {
         unlock();
         while (all != null) {
             Waiter next = all.next;
-            Go.ready(all.g);
+            wake(all, false);
             all = next;
         }
     }
@@ -317,7 +365,17 @@ public final class PtrChan {
         }
     }
 
+    /** The first waiter that can still complete: a select's case another case already won is dropped (Go's dequeue). */
     private Waiter dequeue(boolean sender) {
+        for (;;) {
+            Waiter w = dequeueFirst(sender);
+            if (w == null || w.sel == null || w.sel.claim()) {
+                return w;
+            }
+        }
+    }
+
+    private Waiter dequeueFirst(boolean sender) {
         Waiter w = sender ? sendq : recvq;
         if (w == null) {
             return null;
@@ -335,6 +393,120 @@ public final class PtrChan {
         }
         w.next = null;
         return w;
+    }
+
+    // ---------------------------------------------------------------- Select cases (SelectableChan)
+
+    @Override
+    public long selectId() {
+        return id;
+    }
+
+    @Override
+    public void selectLock() {
+        lock();
+        if (freed) {
+            unlock();
+            throw new IllegalStateException("PtrChan used after free()");
+        }
+    }
+
+    @Override
+    public void selectUnlock() {
+        unlock();
+    }
+
+    /** Lock held: {@code f.get(slot)} to a parked receiver or the buffer, if either can take it. */
+    @Override
+    public int selectTrySend(Frame f, int slot) {
+        if (closed) {
+            return -1;
+        }
+        Waiter r = dequeue(false);
+        if (r != null) {
+            r.frame.set(r.slot, f.get(slot));          // frame to frame: same colour, no barrier
+            r.success = true;
+            wake(r, true);                              // readying under a channel lock is allowed
+            return 1;
+        }
+        if (count < capacity) {
+            WriteBarrier.storePointer(slotAddr[(head + count) % capacity], f.get(slot));
+            count++;
+            return 1;
+        }
+        return 0;
+    }
+
+    /** Lock held: a buffered value or a parked sender's into {@code f}'s slot; -1 if closed and drained. */
+    @Override
+    public int selectTryRecv(Frame f, int slot) {
+        if (count > 0) {
+            int h = head;
+            f.set(slot, NativeMemory.getLong(slotAddr[h]));
+            WriteBarrier.storePointer(slotAddr[h], 0);  // shades it, as recv does
+            head = (h + 1) % capacity;
+            count--;
+            Waiter s = dequeue(true);
+            if (s != null) {
+                WriteBarrier.storePointer(slotAddr[(head + count) % capacity], s.frame.get(s.slot));
+                count++;
+                s.success = true;
+                wake(s, true);
+            }
+            return 1;
+        }
+        Waiter s = dequeue(true);
+        if (s != null) {
+            f.set(slot, s.frame.get(s.slot));
+            s.success = true;
+            wake(s, true);
+            return 1;
+        }
+        return closed ? -1 : 0;
+    }
+
+    @Override
+    public void selectEnqueue(SelectWaiter sw) {
+        Waiter w = new Waiter();
+        w.frame = sw.frame();
+        w.slot = sw.slot();
+        w.sel = sw;
+        enqueue(w, sw.isSend());
+        if (sw.isSend()) {
+            sendParks++;
+        } else {
+            recvParks++;
+        }
+    }
+
+    @Override
+    public void selectDequeue(SelectWaiter sw) {
+        boolean sender = sw.isSend();
+        Waiter prev = null;
+        for (Waiter w = sender ? sendq : recvq; w != null; prev = w, w = w.next) {
+            if (w.sel != sw) {
+                continue;
+            }
+            Waiter next = w.next;
+            if (prev == null) {
+                if (sender) {
+                    sendq = next;
+                } else {
+                    recvq = next;
+                }
+            } else {
+                prev.next = next;
+            }
+            if (next == null) {
+                if (sender) {
+                    sendqTail = prev;
+                } else {
+                    recvqTail = prev;
+                }
+            }
+            w.next = null;
+            return;
+        }
     }
 
     private void lock() {

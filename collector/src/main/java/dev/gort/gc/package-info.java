@@ -15,7 +15,10 @@
  *   <li>{@link dev.gort.gc.Pacer}: heap goal, trigger, assist ratio, worker counts, memory limit.</li>
  *   <li>{@link dev.gort.gc.PtrChan}: a channel of managed pointers whose values in flight are roots:
  *       its ring slots are global root slots (scanned with the globals, stores barriered), a parked
- *       sender's value sits in a frame on its own shadow stack (Go's sudog.elem into the stack).</li>
+ *       sender's value sits in a frame on its own shadow stack (Go's sudog.elem into the stack). It
+ *       is a {@code SelectableChan}: in a {@code Select} every case's pointer sits in a slot of a
+ *       frame the select pushes before its first safepoint, so a parked select's value in flight
+ *       is a stack root too, and a peer delivers a received value into that slot.</li>
  *   <li>Observability: {@link dev.gort.gc.GcCycle} figures per cycle, printed as Go's gctrace line
  *       by {@link dev.gort.gc.GcTrace}, accumulated in {@link dev.gort.gc.GcStats} (MemStats' GC
  *       fields) and emitted as JFR events ({@link dev.gort.gc.GcCycleEvent},

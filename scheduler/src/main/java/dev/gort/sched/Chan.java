@@ -27,6 +27,11 @@ public final class Chan<T> implements Iterable<T> {
 
     /** Lock order for select. */
     final long id = IDS.incrementAndGet();
+
+    /** A fresh channel id, for {@link SelectableChan#selectId()}: channels of every kind share one lock order. */
+    public static long newChannelId() {
+        return IDS.incrementAndGet();
+    }
     final RtLock lock = new RtLock();
     private final int cap;
     private final Object[] buf;

@@ -36,6 +36,12 @@ public final class Select {
     private int norder;
     private Object recvValue;
     private boolean recvOk;
+    // Cases on SelectableChans (null until one is added; ext[i] != null for such a case, chans[i] is null).
+    private SelectableChan[] ext;
+    private long[] extSend;
+    private SelectWaiter[] extWaiters;
+    private int nExt;
+    private long recvPointer;
 
     /** Adds a receive case (index = number of cases before it). */
     public Select recv(Chan<?> c) {
@@ -55,12 +61,57 @@ public final class Select {
             isSend = java.util.Arrays.copyOf(isSend, m);
             pollorder = new int[m];
             lockorder = new int[m];
+            if (ext != null) {
+                ext = java.util.Arrays.copyOf(ext, m);
+                extSend = java.util.Arrays.copyOf(extSend, m);
+                extWaiters = new SelectWaiter[m];
+            }
         }
         chans[n] = c;
         values[n] = v;
         isSend[n] = send;
         n++;
         return this;
+    }
+
+    /**
+     * Adds a receive case on a {@link SelectableChan} (a PtrChan; {@code null} is a nil channel);
+     * the pointer received is {@link #pointer()}, Go's ok is {@link #ok()}.
+     */
+    public Select recvPtr(SelectableChan c) {
+        return addExt(c, 0, false);
+    }
+
+    /**
+     * Adds a send case of managed pointer {@code p} on a {@link SelectableChan} (a PtrChan). From
+     * the start of {@link #select()} until the case is taken the pointer sits in a frame slot of the
+     * selecting goroutine (a root); before that call, keeping it alive is the caller's job.
+     */
+    public Select sendPtr(SelectableChan c, long p) {
+        return addExt(c, p, true);
+    }
+
+    private Select addExt(SelectableChan c, long p, boolean send) {
+        add(null, null, send);
+        if (ext == null || ext.length < chans.length) {
+            int m = chans.length;
+            ext = ext == null ? new SelectableChan[m] : java.util.Arrays.copyOf(ext, m);
+            extSend = extSend == null ? new long[m] : java.util.Arrays.copyOf(extSend, m);
+            extWaiters = new SelectWaiter[m];
+        }
+        ext[n - 1] = c;
+        extSend[n - 1] = p;
+        nExt++;
+        return this;
+    }
+
+    /**
+     * The pointer received by the chosen {@link SelectableChan} receive case (0 if it was closed).
+     * A pointer in a Java local: store it in a frame slot, object or global before the next
+     * safepoint.
+     */
+    public long pointer() {
+        return recvPointer;
     }
 
     /** Replaces the value of send case {@code i} (reuse without rebuilding). */
@@ -76,6 +127,12 @@ public final class Select {
     public Select clear() {
         java.util.Arrays.fill(chans, 0, n, null);
         java.util.Arrays.fill(values, 0, n, null);
+        if (ext != null) {
+            java.util.Arrays.fill(ext, 0, n, null);
+            java.util.Arrays.fill(extSend, 0, n, 0);
+        }
+        nExt = 0;
+        recvPointer = 0;
         n = 0;
         recvValue = null;
         return this;
@@ -106,6 +163,9 @@ public final class Select {
     }
 
     private int selectgo(boolean block) {
+        if (nExt > 0) {
+            return selectgoMixed(block);
+        }
         M mp = Scheduler.currentM();
         G gp = mp.curg;
         mp = Go.safepoint(mp, gp); // may resume on another M
@@ -256,6 +316,245 @@ public final class Select {
             throw new GoPanic("send on closed channel");
         }
         return casi;
+    }
+
+    /**
+     * selectgo with {@link SelectableChan} cases: the same three passes over both kinds of
+     * channel, in one lock order. A frame with one slot per case (used by the SelectableChan
+     * cases) is pushed before the first safepoint and popped on return, so a pointer being sent or
+     * received is a root for as long as the goroutine waits. Kept apart from {@link #selectgo} so
+     * selects over plain Chans pay nothing for it.
+     */
+    private int selectgoMixed(boolean block) {
+        try (Frame f = Frame.push(n)) {
+            for (int i = 0; i < n; i++) {
+                if (ext[i] != null && isSend[i]) {
+                    f.set(i, extSend[i]);
+                }
+            }
+            M mp = Scheduler.currentM();
+            G gp = mp.curg;
+            mp = Go.safepoint(mp, gp);
+            recvValue = null;
+            recvOk = false;
+            recvPointer = 0;
+            norder = 0;
+            for (int i = 0; i < n; i++) {
+                if (chans[i] == null && ext[i] == null) {
+                    continue;
+                }
+                int j = mp.fastrandn(norder + 1);
+                pollorder[norder] = pollorder[j];
+                pollorder[j] = i;
+                norder++;
+            }
+            if (norder == 0) {
+                if (!block) {
+                    return -1;
+                }
+                mp.sched.gopark(mp, gp, null, null, WaitReason.SELECT);
+                throw new IllegalStateException("unreachable: a select with no ready case was woken");
+            }
+            for (int k = 0; k < norder; k++) {
+                int c = pollorder[k];
+                long id = caseId(c);
+                int j = k;
+                while (j > 0 && caseId(lockorder[j - 1]) > id) {
+                    lockorder[j] = lockorder[j - 1];
+                    j--;
+                }
+                lockorder[j] = c;
+            }
+            lockAllMixed();
+
+            // Pass 1.
+            for (int k = 0; k < norder; k++) {
+                int i = pollorder[k];
+                SelectableChan x = ext[i];
+                if (x != null) {
+                    if (isSend[i]) {
+                        int r = x.selectTrySend(f, i);
+                        if (r != 0) {
+                            unlockAllMixed();
+                            if (r < 0) {
+                                throw new GoPanic("send on closed channel");
+                            }
+                            return i;
+                        }
+                    } else {
+                        int r = x.selectTryRecv(f, i);
+                        if (r != 0) {
+                            recvPointer = f.get(i);
+                            recvOk = r > 0;
+                            unlockAllMixed();
+                            return i;
+                        }
+                    }
+                    continue;
+                }
+                Chan<?> c = chans[i];
+                if (isSend[i]) {
+                    if (c.closed) {
+                        unlockAllMixed();
+                        throw new GoPanic("send on closed channel");
+                    }
+                    Sudog sg = c.recvq.dequeue();
+                    if (sg != null) {
+                        sg.elem = values[i];
+                        sg.success = true;
+                        sg.g.param = sg;
+                        G peer = sg.g;
+                        unlockAllMixed();
+                        peer.sched.readyWaiter(mp, peer);
+                        return i;
+                    }
+                    if (c.qcount < c.cap()) {
+                        c.bufPut(values[i]);
+                        unlockAllMixed();
+                        return i;
+                    }
+                } else {
+                    Sudog sg = c.sendq.dequeue();
+                    if (sg != null) {
+                        recvValue = c.takeFromSender(sg);
+                        recvOk = true;
+                        G peer = sg.g;
+                        unlockAllMixed();
+                        peer.sched.readyWaiter(mp, peer);
+                        return i;
+                    }
+                    if (c.qcount > 0) {
+                        recvValue = c.bufTake();
+                        recvOk = true;
+                        unlockAllMixed();
+                        return i;
+                    }
+                    if (c.closed) {
+                        unlockAllMixed();
+                        return i;
+                    }
+                }
+            }
+            if (!block) {
+                unlockAllMixed();
+                return -1;
+            }
+
+            // Pass 2.
+            gp.param = null;
+            gp.selectDone = 0;
+            Sudog list = null;
+            Sudog tail = null;
+            for (int k = 0; k < norder; k++) {
+                int i = lockorder[k];
+                Sudog sg = gp.acquireSudog();
+                sg.g = gp;
+                sg.c = chans[i];
+                sg.isSelect = true;
+                sg.success = false;
+                sg.caseIndex = i;
+                sg.elem = isSend[i] && ext[i] == null ? values[i] : null;
+                if (tail == null) {
+                    list = sg;
+                } else {
+                    tail.waitlink = sg;
+                }
+                tail = sg;
+                if (ext[i] != null) {
+                    SelectWaiter w = new SelectWaiter(sg, isSend[i], f, i);
+                    extWaiters[i] = w;
+                    ext[i].selectEnqueue(w);
+                } else if (isSend[i]) {
+                    chans[i].sendq.enqueue(sg);
+                } else {
+                    chans[i].recvq.enqueue(sg);
+                }
+            }
+            mp.sched.gopark(mp, gp, UNLOCK_ALL_MIXED, this, WaitReason.SELECT);
+
+            // Pass 3.
+            lockAllMixed();
+            Sudog winner = gp.param;
+            gp.param = null;
+            for (Sudog sg = list; sg != null; sg = sg.waitlink) {
+                if (sg == winner) {
+                    continue;
+                }
+                int i = sg.caseIndex;
+                if (ext[i] != null) {
+                    ext[i].selectDequeue(extWaiters[i]);
+                } else if (isSend[i]) {
+                    sg.c.sendq.remove(sg);
+                } else {
+                    sg.c.recvq.remove(sg);
+                }
+            }
+            unlockAllMixed();
+            java.util.Arrays.fill(extWaiters, 0, n, null);
+            if (winner == null) {
+                throw new IllegalStateException("select woken without a case (goroutine " + gp.goid() + ")");
+            }
+            int casi = winner.caseIndex;
+            boolean success = winner.success;
+            if (!isSend[casi]) {
+                if (ext[casi] != null) {
+                    recvPointer = success ? f.get(casi) : 0;
+                } else {
+                    recvValue = winner.elem;
+                }
+                recvOk = success;
+            }
+            for (Sudog sg = list; sg != null;) {
+                Sudog next = sg.waitlink;
+                gp.releaseSudog(sg);
+                sg = next;
+            }
+            if (isSend[casi] && !success) {
+                throw new GoPanic("send on closed channel");
+            }
+            return casi;
+        }
+    }
+
+    static final ParkCommit UNLOCK_ALL_MIXED = (g, arg) -> {
+        ((Select) arg).unlockAllMixed();
+        return true;
+    };
+
+    private long caseId(int i) {
+        return ext[i] != null ? ext[i].selectId() : chans[i].id;
+    }
+
+    private void lockAllMixed() {
+        long prev = -1;
+        for (int k = 0; k < norder; k++) {
+            int i = lockorder[k];
+            long id = caseId(i);
+            if (id != prev) {
+                if (ext[i] != null) {
+                    ext[i].selectLock();
+                } else {
+                    chans[i].lock.lock();
+                }
+                prev = id;
+            }
+        }
+    }
+
+    void unlockAllMixed() {
+        long prev = -1;
+        for (int k = norder - 1; k >= 0; k--) {
+            int i = lockorder[k];
+            long id = caseId(i);
+            if (id != prev) {
+                if (ext[i] != null) {
+                    ext[i].selectUnlock();
+                } else {
+                    chans[i].lock.unlock();
+                }
+                prev = id;
+            }
+        }
     }
 
     private void lockAll() {

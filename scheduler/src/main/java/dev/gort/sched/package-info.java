@@ -97,7 +97,11 @@
  * readies the goroutine, so nothing polls. close wakes every receiver (null, ok=false) and every
  * sender (which panics "send on closed channel"). {@link dev.gort.sched.Select} is Go's selectgo:
  * random poll order, lock order by channel id, three passes, and a per-G {@code selectDone} CAS so
- * exactly one channel completes a select.
+ * exactly one channel completes a select. Channels implemented elsewhere (the collector's PtrChan)
+ * join a select through {@link dev.gort.sched.SelectableChan}: same lock order (one id sequence),
+ * same three passes ({@code selectgoMixed}, so a select over Chans alone pays nothing), their
+ * waiters claimed through {@link dev.gort.sched.SelectWaiter} (the selectDone CAS); the select
+ * pushes a frame with one pointer slot per case so values in flight stay collector roots.
  *
  * <h2>Timers</h2>
  * Per-P binary heaps ({@code TimerHeap}) under their own lock. A timer function runs on g0 holding
