@@ -26,9 +26,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       (dedicated and fractional, sized by the pacer to 25% of GOMAXPROCS) drain the grey queue;
  *       allocating mutators assist in proportion to what they allocate; barriers grey into the
  *       mutator's own gcWork.</li>
- *   <li><b>Mark completion</b>: when no worker has work and the global list is empty, stop the world
- *       and flush every mutator's gcWork. If that produced work (late barrier shades), start the
- *       world again and keep marking (Go's issue 27993 loop); otherwise go on, world still stopped.</li>
+ *   <li><b>Mark completion</b>: when no worker has work and the global list is empty, every mutator
+ *       publishes its gcWork at its own next safepoint (the ragged barrier, Go's forEachP); if any
+ *       had published work, keep marking. When a round finds none, stop the world and flush once
+ *       more: work found then (late barrier shades) restarts the world and marking (Go's issue
+ *       27993 loop); otherwise go on, world still stopped. Worlds without the ragged round
+ *       (SchedWorld for now) go straight to the stop-and-flush.</li>
  *   <li><b>Mark termination</b> (STW #2): optional checkmark verification, barrier and
  *       allocate-black off, flush all mcaches, sweepgen += 2 (every span now unswept; its gcmarkBits
  *       decide), heapLive = bytes marked, new goal and trigger, gctrace/JFR/MemStats. Start the
@@ -755,6 +758,15 @@ public final class Collector implements AutoCloseable {
                 } finally {
                     ctl.unlock();
                 }
+            } catch (ClosedMidCycle c) {
+                WriteBarrier.enabled = false;
+                gcs.setAllocBlack(false);
+                phase = OFF;
+                markActive = false;
+                if (worldStopped) {
+                    startWorld();
+                }
+                return;
             } catch (Throwable t) {
                 // A fatal collector error (bad pointer, checkmark): Go would exit the process. Leave
                 // the world running so the error can be reported and the embedder decide.
@@ -844,7 +856,7 @@ public final class Collector implements AutoCloseable {
             tMarkTerm = System.nanoTime();
         } else {
             startWorld();
-            StwPause p1 = pt.end(cycle, StwPause.Kind.SWEEP_TERMINATION);
+            StwPause p1 = pt.end(cycle, StwPause.Kind.SWEEP_TERMINATION, world.lastRestartNanos());
             pauseNs = p1.totalNanos();
             reportPause(p1);
             breakpoint(Breakpoint.AFTER_MARK_START);
@@ -875,7 +887,7 @@ public final class Collector implements AutoCloseable {
                 // Late work (barrier shades still buffered): resume concurrent marking.
                 restarts++;
                 startWorld();
-                StwPause pc = pt.end(cycle, StwPause.Kind.MARK_COMPLETION);
+                StwPause pc = pt.end(cycle, StwPause.Kind.MARK_COMPLETION, world.lastRestartNanos());
                 pauseNs += pc.totalNanos();
                 reportPause(pc);
             }
@@ -944,7 +956,7 @@ public final class Collector implements AutoCloseable {
         }
         long tEnd = System.nanoTime();
         startWorld();
-        StwPause p2 = pt.end(cycle, stwMode > 0 ? StwPause.Kind.SWEEP_TERMINATION : StwPause.Kind.MARK_TERMINATION);
+        StwPause p2 = pt.end(cycle, stwMode > 0 ? StwPause.Kind.SWEEP_TERMINATION : StwPause.Kind.MARK_TERMINATION, world.lastRestartNanos());
         if (stwMode > 0) {
             pauseNs = p2.totalNanos();      // one pause from sweep termination to the end of mark termination
         } else {
@@ -1320,6 +1332,12 @@ public final class Collector implements AutoCloseable {
 
     private void awaitMarkDrained() {
         while (!markDrained()) {
+            if (closed) {
+                // Closed mid-cycle: under the scheduler the worker goroutines may never run again
+                // (the scheduler exited), so the mark would never drain, and the caller is about
+                // to free the workbuf pool this loop reads.
+                throw new ClosedMidCycle();
+            }
             drainedWaits++;
             if (goroutineWorkers != null && busyWorkers.get() == 0 && !pool.fullIsEmpty()) {
                 // Work is published but no worker runs: wake an idle P, and every ~1 ms ask the
@@ -1334,6 +1352,13 @@ public final class Collector implements AutoCloseable {
                     return;
                 }
             }
+        }
+    }
+
+    /** The collector was closed while a cycle waited for marking to drain: the cycle is abandoned. */
+    private static final class ClosedMidCycle extends RuntimeException {
+        ClosedMidCycle() {
+            super("collector closed during the mark phase", null, false, false);
         }
     }
 

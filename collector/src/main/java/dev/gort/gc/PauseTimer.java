@@ -43,4 +43,17 @@ final class PauseTimer {
         step("start");
         return new StwPause(cycle, kind, last - start, steps);
     }
+
+    /**
+     * {@link #end(long, StwPause.Kind)} with the instant the world released its mutators
+     * ({@link World#lastRestartNanos}, 0 = unknown: now): the "start" step ends there, so a
+     * stopper descheduled by the threads it just woke does not lengthen the pause it reports.
+     */
+    StwPause end(long cycle, StwPause.Kind kind, long restartNanos) {
+        long now = System.nanoTime();
+        long at = restartNanos > last && restartNanos <= now ? restartNanos : now;
+        steps.add(new StwPause.Step("start", at - last, CpuClock.threadCpuNanos() - lastCpu));
+        last = at;
+        return new StwPause(cycle, kind, last - start, steps);
+    }
 }

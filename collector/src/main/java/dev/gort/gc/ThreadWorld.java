@@ -222,6 +222,13 @@ public final class ThreadWorld implements World {
         stopSeenAfter = System.nanoTime() - stopRequestedAt;
     }
 
+    private volatile long restartedAt;
+
+    @Override
+    public long lastRestartNanos() {
+        return restartedAt;
+    }
+
     /** Nanoseconds from the last stop request until the stopper saw every mutator stopped (guarded by lock). */
     private long stopSeenAfter;
 
@@ -253,6 +260,7 @@ public final class ThreadWorld implements World {
             }
             stopping = false;
             stopper = null;
+            restartedAt = System.nanoTime();
             changed.signalAll();
         } finally {
             lock.unlock();

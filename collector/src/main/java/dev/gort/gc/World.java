@@ -71,4 +71,13 @@ public interface World {
     default String describeLastStop() {
         return null;
     }
+
+    /**
+     * System.nanoTime() at which the last {@link #startTheWorld} released the mutators (before it
+     * woke them), or 0 if this world does not know: a pause ends there, as Go's pauseNS does; how
+     * long a woken thread then waits for a CPU is the kernel's, not the pause's.
+     */
+    default long lastRestartNanos() {
+        return 0;
+    }
 }

@@ -38,8 +38,14 @@
  *       the scheduler the workers are goroutines that {@code schedule()} picks through the GcHook
  *       ({@link dev.gort.gc.GoroutineWorkers}: Go's findRunnableGCWorker and idle workers); over
  *       plain threads they are platform threads.</li>
- *   <li>Mark completion: stop the world and flush every mutator's grey buffer; if that found work,
- *       restart the world and keep marking.</li>
+ *   <li>Mark completion (Go's gcMarkDone): when no worker has work, a ragged round asks every
+ *       mutator to publish its grey buffers at its own next safepoint, the world running
+ *       ({@link dev.gort.gc.World#forEachMutatorAtSafepoint}, Go's forEachP); while a round finds
+ *       published work marking goes on. Only a round that found none leads to a stop-the-world,
+ *       and that one is mark termination; its flush stays as the last check (work found there
+ *       restarts the world, Go's issue 27993: a barrier shaded a white object between a mutator's
+ *       flush and the stop). Under the scheduler there is no forEachP yet: the world is stopped
+ *       for the flush, and late work costs a "mark completion" pause and a restart.</li>
  *   <li>Mark termination (still stopped): checkmark if asked, barrier off, flush mcaches,
  *       sweepgen += 2, heapLive = bytes marked, new goal and trigger, gctrace, JFR, MemStats.</li>
  *   <li>Sweep: lazily at mcentral refills, a background sweeper thread, and proportional sweep
@@ -59,7 +65,16 @@
  * the world only when no worker has work, and assists publish the buffers they leave), and workers
  * are only told to stop inside mark termination, not waited for. What remains is the time to stop:
  * a mutator must reach an allocation or a poll (a long loop without either, like a tree walk,
- * must poll, as Go's function prologues do), and on a loaded machine it must get a CPU. The marking
+ * must poll, as Go's function prologues do), and on a loaded machine it must get a CPU. Every pause
+ * names its last stopper and what it was doing when asked (its own code, an assist, proportional
+ * sweep, the allocator; {@code -Dgort.gc.stopstats=true} adds its run-queue wait), which is how
+ * the bounds that follow were found. An assist yields within 4 KiB of scanning: a preemptible scan
+ * queues the rest of its object as a continuation (one 128 KiB oblet of a pointer table took
+ * 10-20 ms); the collector's own platform threads (mark workers over threads, the background
+ * sweeper) stand aside while a stop is requested, so they do not hold a CPU a stopping mutator
+ * waits for; the stop and the restart are wake-ups on the world's condition, not polling
+ * intervals. A pause ends when the world releases its mutators (as Go's pauseNS does); a woken
+ * thread's wait for a CPU after that is the kernel's. The marking
  * fast path reads 64 pointer bits per bitmap load ({@code GcSupport.pointerBits}) and looks a
  * pointer's span up once ({@code findObjectIn}, {@code tryMarkIn}).
  * Mutators are abstracted by {@link dev.gort.gc.World}: {@link dev.gort.gc.ThreadWorld} (registered
@@ -115,6 +130,10 @@
  *   <li>Mark workers as platform threads under the scheduler (the first version): they competed
  *       with the Ms for the CPUs outside GOMAXPROCS, so "25% of GOMAXPROCS" was a request to the
  *       OS, not a share of the Ps; as goroutines they take a P, and schedule() keeps the share.</li>
+ *   <li>Mark completion by stop-the-world (the first version): stop, flush every mutator's
+ *       buffers, restart if they held work. Mutators hold barrier shades until the flush, so most
+ *       cycles paid one to three extra pauses, each with a time to stop; the ragged round costs
+ *       each mutator one lock acquisition at a safepoint and stops nobody.</li>
  *   <li>Workers bound to a P (Go before 1.16): a pool of parked workers that any P can take is
  *       simpler and needs no per-P wake-up; gort uses the pool, as Go does now.</li>
  * </ul>

@@ -5,12 +5,20 @@ import dev.gort.arena.HeapConfig;
 import dev.gort.gc.Collector;
 import dev.gort.gc.GcOptions;
 import dev.gort.gc.Global;
+import dev.gort.gc.GlobalRoots;
 import dev.gort.gc.Mem;
 import dev.gort.gc.Mutator;
 import dev.gort.gc.RootSlots;
+import dev.gort.gc.SchedWorld;
 import dev.gort.gc.StwPause;
 import dev.gort.gc.ThreadWorld;
 import dev.gort.gc.Type;
+import dev.gort.gc.WorkbufPool;
+import dev.gort.sched.Chan;
+import dev.gort.sched.Frame;
+import dev.gort.sched.Go;
+import dev.gort.sched.SchedConfig;
+import dev.gort.sched.Scheduler;
 import dev.gort.sys.PosixOsMemory;
 
 import java.util.ArrayList;
@@ -22,7 +30,10 @@ import java.util.function.ToLongFunction;
 
 /**
  * The issue's pause benchmark: stop-the-world pause distribution with a 1 GiB live heap and 2
- * mutator threads (target: p99 under 0.5 ms), GOGC=100, pacer-driven cycles.
+ * mutators (target: p99 under 0.5 ms), GOGC=100, pacer-driven cycles. The mutators are platform
+ * threads registered with a ThreadWorld ({@code threads}, the default) or goroutines at
+ * GOMAXPROCS=2 under gort's scheduler ({@code goroutines}: SchedWorld, mark workers as goroutines,
+ * stops by the scheduler, roots in shadow-stack frames).
  *
  * <p>The live heap is a table of buckets (a pointer array held by a global), each bucket a chain of
  * 16 64-byte records (4 pointers, 4 longs). Each mutator owns half of the buckets; after building
@@ -32,7 +43,7 @@ import java.util.function.ToLongFunction;
  * of the time to stop (mutators reaching a safepoint, or getting a CPU) and of the collector's CPU
  * inside the pause.
  *
- * <pre>java ... dev.gort.bench.gc.PauseDistributionRun [LIVE_MIB=1024] [SECONDS=20]</pre>
+ * <pre>java ... dev.gort.bench.gc.PauseDistributionRun [LIVE_MIB=1024] [SECONDS=20] [threads|goroutines]</pre>
  */
 public final class PauseDistributionRun {
     static final Type RECORD = Type.struct("Record").pointer("next").pointer("p1").pointer("p2").pointer("p3")
@@ -44,91 +55,41 @@ public final class PauseDistributionRun {
     public static void main(String[] args) throws Exception {
         long liveMib = args.length > 0 ? Long.parseLong(args[0]) : 1024;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+        String mode = args.length > 2 ? args[2] : "threads";
+        if (!mode.equals("threads") && !mode.equals("goroutines")) {
+            throw new IllegalArgumentException("mutator kind '" + mode + "': accepted threads or goroutines");
+        }
         long buckets = (liveMib << 20) / (CHAIN * RECORD.size());
         String loadStart = BinaryTreesRun.loadAverage();
         Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(64L << 30), PosixOsMemory.get());
         boolean trace = String.valueOf(System.getenv("GORT_DEBUG")).contains("gctrace=1");
-        Collector gc = Collector.forThreads(heap, GcOptions.DEFAULT.withDebug(trace, false, false, 0, 0), 2);
-        List<StwPause> pauses = new ArrayList<>();
-        gc.setPauseBreakdownListener(p -> {
-            synchronized (pauses) {
-                pauses.add(p);
-            }
-        });
-        long[] replaced = new long[MUTATORS];
-        int[] steadyFrom = {-1};       // index of the first pause once the whole live heap is built
-        CountDownLatch built = new CountDownLatch(MUTATORS);
-        Global tableRoot = gc.newGlobal();
-        ThreadWorld world = gc.threadWorld();
-        // The table is allocated by the first mutator, before the others start.
-        CountDownLatch tableReady = new CountDownLatch(1);
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < MUTATORS; t++) {
-            final int id = t;
-            Thread th = Thread.ofPlatform().name("mutator-" + t).start(() -> {
-                try {
-                    if (id != 0) {
-                        tableReady.await();       // not a mutator yet: it must not hold up a stop-the-world
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                Mutator m = world.register(4);
-                RootSlots roots = m.roots();
-                try {
-                    if (id == 0) {
-                        tableRoot.set(gc.allocArray(Type.POINTER, buckets));
-                        tableReady.countDown();
-                    }
-                    long lo = buckets * id / MUTATORS, hi = buckets * (id + 1) / MUTATORS;
-                    for (long b = lo; b < hi; b++) {
-                        long chain = chain(gc, roots);
-                        Mem.storePtrAt(tableRoot.get(), b, chain);
-                    }
-                    built.countDown();
-                    world.runBlocking(m, () -> {           // waiting counts as stopped
-                        try {
-                            built.await();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    });
-                    synchronized (pauses) {
-                        if (steadyFrom[0] < 0) {
-                            steadyFrom[0] = pauses.size();
-                        }
-                    }
-                    long end = System.nanoTime() + seconds * 1_000_000_000L;
-                    SplittableRandom rnd = new SplittableRandom(id);
-                    long n = 0;
-                    while (System.nanoTime() < end) {
-                        long b = lo + rnd.nextLong(hi - lo);
-                        long chain = chain(gc, roots);
-                        Mem.storePtrAt(tableRoot.get(), b, chain);
-                        n++;
-                    }
-                    replaced[id] = n;
-                } finally {
-                    world.unregister();
-                }
-            });
-            threads.add(th);
+        GcOptions opts = GcOptions.DEFAULT.withDebug(trace, false, false, 0, 0);
+        Run run = new Run(buckets, seconds);
+        if (mode.equals("threads")) {
+            Collector gc = Collector.forThreads(heap, opts, 2);
+            run.listen(gc);
+            run.onThreads(gc);
+            run.finish(gc);
+        } else {
+            Scheduler sched = Scheduler.create(SchedConfig.defaults().gomaxprocs(MUTATORS).heap(heap));
+            WorkbufPool pool = new WorkbufPool();
+            GlobalRoots globals = new GlobalRoots();
+            Collector gc = new Collector(heap, new SchedWorld(sched, pool), pool, globals, opts);
+            run.listen(gc);
+            sched.run(() -> run.onGoroutines(gc));
+            run.finish(gc);
+            globals.close();
+            pool.close();
         }
-        for (Thread th : threads) {
-            th.join();
-        }
-        long cycles = gc.cycles();
-        GcSummary s;
-        synchronized (pauses) {
-            s = new GcSummary(List.copyOf(pauses.subList(Math.max(0, steadyFrom[0]), pauses.size())));
-        }
-        gc.close();
         heap.close();
-        System.out.printf(Locale.ROOT, "### STW pauses, %d MiB live (%d buckets x %d records of %d B), %d mutator threads, GOGC=100, %d s%n%n",
-                liveMib, buckets, CHAIN, RECORD.size(), MUTATORS, seconds);
-        System.out.printf(Locale.ROOT, "%d cycles in all, %d pauses once the live heap was built, %d chains replaced;"
-                + " load average at start %s, at end %s%n%n", cycles, s.all.size(), replaced[0] + replaced[1], loadStart, BinaryTreesRun.loadAverage());
+        GcSummary s = run.summary;
+        String kind = mode.equals("threads") ? MUTATORS + " mutator threads" : MUTATORS + " mutator goroutines at GOMAXPROCS=" + MUTATORS;
+        System.out.printf(Locale.ROOT, "### STW pauses, %d MiB live (%d buckets x %d records of %d B), %s, GOGC=100, %d s%n%n",
+                liveMib, buckets, CHAIN, RECORD.size(), kind, seconds);
+        System.out.printf(Locale.ROOT, "%d cycles in all, %d pauses once the live heap was built (%d of them mark completion),"
+                + " %d chains replaced; load average at start %s, at end %s%n%n", run.cycles, s.all.size(),
+                s.all.stream().filter(p -> p.kind() == StwPause.Kind.MARK_COMPLETION).count(),
+                run.replaced[0] + run.replaced[1], loadStart, BinaryTreesRun.loadAverage());
         System.out.println("| figure | p50 us | p99 us | max us |");
         System.out.println("| --- | ---: | ---: | ---: |");
         s.row("pause (wall, stop request to restart)", StwPause::totalNanos);
@@ -141,16 +102,155 @@ public final class PauseDistributionRun {
                 s.pct(StwPause::totalNanos, 0.99) / 1000.0);
     }
 
-    /** A fresh chain of {@link #CHAIN} records, rooted in slot 0 while it is built. */
-    static long chain(Collector gc, RootSlots roots) {
+    /** One run's workload and records, for either kind of mutator. */
+    static final class Run {
+        final long buckets;
+        final int seconds;
+        final List<StwPause> pauses = new ArrayList<>();
+        final long[] replaced = new long[MUTATORS];
+        int steadyFrom = -1;       // index of the first pause once the whole live heap is built (guarded by pauses)
+        long cycles;
+        GcSummary summary;
+        Global tableRoot;
+
+        Run(long buckets, int seconds) {
+            this.buckets = buckets;
+            this.seconds = seconds;
+        }
+
+        void listen(Collector gc) {
+            tableRoot = gc.newGlobal();
+            gc.setPauseBreakdownListener(p -> {
+                synchronized (pauses) {
+                    pauses.add(p);
+                }
+            });
+        }
+
+        void steady() {
+            synchronized (pauses) {
+                if (steadyFrom < 0) {
+                    steadyFrom = pauses.size();
+                }
+            }
+        }
+
+        void finish(Collector gc) {
+            cycles = gc.cycles();
+            synchronized (pauses) {
+                summary = new GcSummary(List.copyOf(pauses.subList(Math.max(0, steadyFrom), pauses.size())));
+            }
+            gc.close();
+        }
+
+        /** Mutator {@code id}'s half: build its buckets, then replace random chains until the time is up. */
+        void build(Collector gc, int id, Root root) {
+            long lo = buckets * id / MUTATORS, hi = buckets * (id + 1) / MUTATORS;
+            for (long b = lo; b < hi; b++) {
+                long chain = chain(gc, root);
+                Mem.storePtrAt(tableRoot.get(), b, chain);
+            }
+        }
+
+        void replace(Collector gc, int id, Root root) {
+            long lo = buckets * id / MUTATORS, hi = buckets * (id + 1) / MUTATORS;
+            long end = System.nanoTime() + seconds * 1_000_000_000L;
+            SplittableRandom rnd = new SplittableRandom(id);
+            long n = 0;
+            while (System.nanoTime() < end) {
+                long b = lo + rnd.nextLong(hi - lo);
+                long chain = chain(gc, root);
+                Mem.storePtrAt(tableRoot.get(), b, chain);
+                n++;
+            }
+            replaced[id] = n;
+        }
+
+        void onThreads(Collector gc) throws InterruptedException {
+            CountDownLatch built = new CountDownLatch(MUTATORS);
+            ThreadWorld world = gc.threadWorld();
+            // The table is allocated by the first mutator, before the others start.
+            CountDownLatch tableReady = new CountDownLatch(1);
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < MUTATORS; t++) {
+                final int id = t;
+                Thread th = Thread.ofPlatform().name("mutator-" + t).start(() -> {
+                    try {
+                        if (id != 0) {
+                            tableReady.await();       // not a mutator yet: it must not hold up a stop-the-world
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    Mutator m = world.register(4);
+                    RootSlots roots = m.roots();
+                    try {
+                        if (id == 0) {
+                            tableRoot.set(gc.allocArray(Type.POINTER, buckets));
+                            tableReady.countDown();
+                        }
+                        build(gc, id, p -> roots.set(0, p));
+                        built.countDown();
+                        world.runBlocking(m, () -> {           // waiting counts as stopped
+                            try {
+                                built.await();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        });
+                        steady();
+                        replace(gc, id, p -> roots.set(0, p));
+                    } finally {
+                        world.unregister();
+                    }
+                });
+                threads.add(th);
+            }
+            for (Thread th : threads) {
+                th.join();
+            }
+        }
+
+        /** On the main goroutine: the table, then one goroutine per mutator; roots are frame slots. */
+        void onGoroutines(Collector gc) {
+            tableRoot.set(gc.allocArray(Type.POINTER, buckets));
+            java.util.concurrent.atomic.AtomicInteger builders = new java.util.concurrent.atomic.AtomicInteger(MUTATORS);
+            Chan<Integer> done = new Chan<>(MUTATORS);
+            for (int t = 0; t < MUTATORS; t++) {
+                final int id = t;
+                Go.go(() -> {
+                    try (Frame f = Frame.push(1)) {
+                        build(gc, id, p -> f.set(0, p));
+                        if (builders.decrementAndGet() == 0) {
+                            steady();                      // the other one is already replacing chains
+                        }
+                        replace(gc, id, p -> f.set(0, p));
+                    }
+                    done.send(id);
+                });
+            }
+            for (int t = 0; t < MUTATORS; t++) {
+                done.recv();
+            }
+        }
+    }
+
+    /** Where a chain under construction is kept reachable: a root slot or a frame slot. */
+    interface Root {
+        void set(long p);
+    }
+
+    /** A fresh chain of {@link #CHAIN} records, kept in {@code root} while it is built. */
+    static long chain(Collector gc, Root root) {
         long head = 0;
         for (int i = 0; i < CHAIN; i++) {
             long r = gc.alloc(RECORD);
             Mem.storePtr(r, NEXT, head);
             head = r;
-            roots.set(0, head);
+            root.set(head);
         }
-        roots.set(0, 0);
+        root.set(0);
         return head;
     }
 
