@@ -30,8 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       publishes its gcWork at its own next safepoint (the ragged barrier, Go's forEachP); if any
  *       had published work, keep marking. When a round finds none, stop the world and flush once
  *       more: work found then (late barrier shades) restarts the world and marking (Go's issue
- *       27993 loop); otherwise go on, world still stopped. Worlds without the ragged round
- *       (SchedWorld for now) go straight to the stop-and-flush.</li>
+ *       27993 loop); otherwise go on, world still stopped. Under the scheduler the round is
+ *       partial (see SchedWorld): Ps that do not answer are flushed by the stop.</li>
  *   <li><b>Mark termination</b> (STW #2): optional checkmark verification, barrier and
  *       allocate-black off, flush all mcaches, sweepgen += 2 (every span now unswept; its gcmarkBits
  *       decide), heapLive = bytes marked, new goal and trigger, gctrace/JFR/MemStats. Start the
@@ -1101,8 +1101,9 @@ public final class Collector implements AutoCloseable {
      * Go's ragged mark-completion barrier (gcMarkDone's forEachP): every mutator publishes its grey
      * buffers at its own next safepoint, the world running. Returns true if any mutator (or the
      * orphan buffer) published work since the last round (gcw.flushedWork: assists' leftovers and
-     * full buffers count too), so marking must go on; false if this round found none, or if the
-     * world cannot run such rounds: then the stop-the-world that follows is mark termination, and
+     * full buffers count too), so marking must go on; false if this round found none (a partial
+     * round, SchedWorld's, says nothing of the Ps that did not answer), or if the world cannot run
+     * such rounds: then the stop-the-world that follows is mark termination, and
      * its flush (the issue-27993 check) finds late work only if a barrier shaded a white object
      * between a mutator's flush and the stop.
      */

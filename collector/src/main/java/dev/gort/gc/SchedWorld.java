@@ -110,8 +110,88 @@ public final class SchedWorld implements World {
     }
 
     @Override
+    public boolean preemptRequested() {
+        return roundActive || sched.worldStopping();
+    }
+
+    @Override
     public void safepoint(Mutator m) {
         Go.poll();
+        if (roundActive) {
+            answerRound();
+        }
+    }
+
+    // ---- the ragged round, partial: the scheduler has no forEachP (a per-P safe-point function
+    // run by schedule(), by syscall entry and for idle Ps under its lock), so only Ps whose
+    // goroutine allocates answer; the stop-the-world flush that follows stays the authority.
+
+    /** A round waits for answers (read at every allocation safepoint beside the preempt flag). */
+    private volatile boolean roundActive;
+    private volatile java.util.function.Consumer<Mutator> roundFn;
+    private volatile long round;
+    private final java.util.concurrent.atomic.AtomicInteger roundWaiting = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile Thread roundCaller;
+    /** How long a round waits for Ps that run a goroutine which does not allocate. */
+    static final long ROUND_WAIT_NANOS = 2_000_000;
+
+    /** On a goroutine at an allocation safepoint: run the round's function for this P's state, once. */
+    private void answerRound() {
+        Mutator cur = current();
+        java.util.function.Consumer<Mutator> fn = roundFn;
+        long r = round;
+        if (cur == null || fn == null || cur.raggedDone == r) {
+            return;
+        }
+        cur.raggedDone = r;           // only this P's owner writes it
+        fn.accept(cur);
+        cur.raggedAnswered = r;       // volatile: the caller reads it after
+        if (roundWaiting.decrementAndGet() == 0) {
+            java.util.concurrent.locks.LockSupport.unpark(roundCaller);
+        }
+    }
+
+    /**
+     * Go's forEachP as far as the collector alone can do it: every P running a goroutine runs
+     * {@code fn} for its state at its next allocation; the caller waits until each has answered,
+     * is no longer running (idle, in a syscall: its buffers wait for the stop-the-world flush) or
+     * {@link #ROUND_WAIT_NANOS} passed (a P running a goroutine that does not allocate, such as a
+     * mark worker). Woken by the last answer; rechecks P states every 100 us. Returns true: the
+     * round ran, for the Ps that answered.
+     */
+    @Override
+    public boolean forEachMutatorAtSafepoint(java.util.function.Consumer<Mutator> fn) {
+        if (Go.onGoroutine()) {
+            return false;             // the collector's coordinator is a platform thread; nothing else calls this
+        }
+        int procs = sched.gomaxprocs();
+        long r = round + 1;
+        roundCaller = Thread.currentThread();
+        roundFn = fn;
+        roundWaiting.set(procs);
+        round = r;
+        roundActive = true;
+        try {
+            long deadline = System.nanoTime() + ROUND_WAIT_NANOS;
+            for (;;) {
+                boolean waiting = false;
+                for (int i = 0; i < procs; i++) {
+                    P p = sched.p(i);
+                    Object st = p.gcState();
+                    if (st instanceof Mutator m && m.raggedAnswered != r && p.status() == dev.gort.sched.PStatus.RUNNING) {
+                        waiting = true;
+                        break;
+                    }
+                }
+                if (!waiting || System.nanoTime() - deadline > 0) {
+                    return true;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+            }
+        } finally {
+            roundActive = false;
+            roundFn = null;
+        }
     }
 
     @Override

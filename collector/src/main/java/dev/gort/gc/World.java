@@ -47,8 +47,9 @@ public interface World {
      * stopping the world. A running mutator runs it at its next safepoint (an allocation or a poll);
      * one that is stopped, waiting ({@link #runBlocking}) or is the caller has it run on its behalf,
      * while it cannot touch its state. {@code fn} must be short and must not block. Returns true
-     * when {@code fn} ran for every mutator, false at once if this world cannot do it (the caller
-     * then stops the world instead).
+     * when the round ran, false at once if this world cannot run one (the caller then stops the
+     * world instead). ThreadWorld's rounds are complete; SchedWorld's are partial (only Ps whose
+     * goroutine allocates answer), so a caller must not conclude anything about the others.
      */
     default boolean forEachMutatorAtSafepoint(java.util.function.Consumer<Mutator> fn) {
         return false;

@@ -44,8 +44,10 @@
  *       published work marking goes on. Only a round that found none leads to a stop-the-world,
  *       and that one is mark termination; its flush stays as the last check (work found there
  *       restarts the world, Go's issue 27993: a barrier shaded a white object between a mutator's
- *       flush and the stop). Under the scheduler there is no forEachP yet: the world is stopped
- *       for the flush, and late work costs a "mark completion" pause and a restart.</li>
+ *       flush and the stop). The scheduler has no forEachP yet, so under it the round is partial:
+ *       Ps whose goroutine allocates answer at that allocation, the others (idle, in a syscall,
+ *       running a goroutine that does not allocate; waited for at most 2 ms) keep their buffers
+ *       for the stop-the-world flush, where late work still costs a "mark completion" pause.</li>
  *   <li>Mark termination (still stopped): checkmark if asked, barrier off, flush mcaches,
  *       sweepgen += 2, heapLive = bytes marked, new goal and trigger, gctrace, JFR, MemStats.</li>
  *   <li>Sweep: lazily at mcentral refills, a background sweeper thread, and proportional sweep
