@@ -241,6 +241,7 @@ class ProcResizeUnderGortTest {
     void badValuesAndResizeAgainstForcedGcs() {
         AtomicReference<String> msg = new AtomicReference<>();
         AtomicInteger procsAfter = new AtomicInteger();
+        AtomicInteger workers = new AtomicInteger();
         assertEquals(0, Gort.run(new String[0], args -> {
             msg.set(assertThrows(IllegalArgumentException.class, () -> Gort.gomaxprocs(5000)).getMessage());
             assertEquals(2, Gort.gomaxprocs(-3), "n < 1 only reads");
@@ -260,9 +261,30 @@ class ProcResizeUnderGortTest {
             wg.await();
             Gort.gomaxprocs(3);
             procsAfter.set(Gort.gomaxprocs());
+            // The collector's worker goroutines: started up to the new GOMAXPROCS by the first
+            // allocation on a new P.
+            Gort.gomaxprocs(4);
+            onP(3, () -> Gort.collector().allocBytes(64));
+            // Count the parked worker goroutines themselves (not the collector's own figure).
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            int parked;
+            do {
+                Gort.sleep(Duration.ofMillis(2));
+                AtomicInteger k = new AtomicInteger();
+                Gort.currentRuntime().sched.forEachG(g -> {
+                    if (g.status() == dev.gort.sched.GStatus.WAITING
+                            && g.waitReason() == dev.gort.sched.WaitReason.GC_WORKER_IDLE) {
+                        k.incrementAndGet();
+                    }
+                });
+                parked = k.get();
+            } while (parked < 4 && System.nanoTime() < deadline);
+            workers.set(parked);
+            assertEquals(parked, Gort.collector().markWorkerStats().workers(), "the collector counts the same workers");
             assertEquals(2, Gort.config().gomaxprocs(), "Config keeps the start-up value; the runtime has the new one");
         }, opts(Map.of("GOMAXPROCS", "2"))));
         assertTrue(msg.get().contains("accepted: 1..1024") && msg.get().contains("stays 2"), msg.get());
         assertEquals(3, procsAfter.get());
+        assertTrue(workers.get() >= 4, "mark worker goroutines after growing to 4: " + workers.get());
     }
 }

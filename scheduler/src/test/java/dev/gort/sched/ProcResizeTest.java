@@ -398,6 +398,49 @@ class ProcResizeTest {
         assertEquals(5_000, done.get());
     }
 
+    /** GORT_AFFINITY=spread: Ms keep their pins across resizes, and Ms made for new Ps follow the same policy (by M index). */
+    @Test
+    void pinnedMsKeepTheirCpuAndNewMsFollowThePolicy() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.gort.sys.CpuAffinity.supported(), "CPU affinity needs Linux");
+        java.util.BitSet allowed = dev.gort.sys.CpuAffinity.mask();
+        AtomicReference<int[][]> before = new AtomicReference<>();
+        AtomicReference<String> err = new AtomicReference<>();
+        Scheduler s = SchedTesting.run(SchedConfig.defaults().gomaxprocs(1).affinity(Affinity.SPREAD), () -> {
+            Scheduler sched = Go.scheduler();
+            before.set(sched.pinnedCpus());
+            for (int n : new int[] {4, 1, 3}) {
+                sched.setGomaxprocs(n);
+                Chan<Boolean> done = new Chan<>(40);
+                for (int i = 0; i < 40; i++) {
+                    Go.go(() -> {
+                        long until = System.nanoTime() + 200_000;
+                        while (System.nanoTime() < until) {
+                            Go.poll();                  // busy: other Ps need Ms of their own
+                        }
+                        java.util.BitSet mask = dev.gort.sys.CpuAffinity.mask();
+                        if (mask.cardinality() != 1) {
+                            err.compareAndSet(null, "M" + Go.mid() + " runs unpinned: mask " + mask);
+                        }
+                        done.send(true);
+                    });
+                }
+                for (int i = 0; i < 40; i++) {
+                    done.recv();
+                }
+            }
+        });
+        assertEquals(null, err.get());
+        int[][] pins = s.pinnedCpus();
+        int[][] old = before.get();
+        assertTrue(pins.length > old.length, "new Ms were made for the new Ps: " + old.length + " -> " + pins.length);
+        for (int m = 0; m < pins.length; m++) {
+            assertEquals(Affinity.SPREAD.cpuFor(m, allowed), pins[m][0], "M" + m + " follows the spread policy");
+            if (m < old.length) {
+                assertEquals(old[m][0], pins[m][0], "M" + m + " kept its pin");
+            }
+        }
+    }
+
     /** A concurrent set of goids. */
     private static final class Set {
         private final java.util.Set<Long> s = ConcurrentHashMap.newKeySet();
