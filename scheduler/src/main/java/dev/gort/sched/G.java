@@ -34,8 +34,8 @@ public final class G implements Runnable {
     /** index + 1: how queues refer to this G. */
     final long ref;
 
+    /** The running or runnable goroutine's continuation (which holds its function); null when dead. */
     GContinuation cont;
-    Runnable fn;
     /** goid of the goroutine whose go statement created it (0 for main). */
     long parentGoid;
 
@@ -150,7 +150,7 @@ public final class G implements Runnable {
     /** The continuation body: the goroutine's function, with Go's panic semantics. */
     @Override
     public void run() {
-        Runnable f = fn;
+        Runnable f = cont.fn;
         try {
             f.run();
         } catch (GoexitSignal e) {
@@ -194,10 +194,13 @@ public final class G implements Runnable {
     /** The continuation of a goroutine: a failed yield (pinned) is recorded, never thrown. */
     static final class GContinuation extends Continuation {
         final G g;
+        /** The goroutine's function (Go's startpc). */
+        final Runnable fn;
 
-        GContinuation(G g) {
+        GContinuation(G g, Runnable fn) {
             super(SCOPE, g);
             this.g = g;
+            this.fn = fn;
         }
 
         @Override

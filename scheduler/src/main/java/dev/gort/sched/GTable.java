@@ -12,15 +12,28 @@ import dev.gort.sys.NativeMemory;
  */
 final class GTable {
     static final int CHUNK = 4096;
+    private static final int CHUNK_SHIFT = 12;
 
     private final RtLock lock = new RtLock();
     private volatile G[] all = new G[CHUNK];
     private long[] chunks = new long[16];
+    /**
+     * 64-byte aligned start of each chunk's descriptors: {@link #desc} computes a descriptor's
+     * address without loading the G object (a cache miss of its own when thousands of Gs are
+     * queued or free). Replaced, never changed in place, when it grows.
+     */
+    private volatile long[] descBases = new long[16];
     private int nchunks;
     private volatile int count;
 
     G get(long ref) {
         return all[(int) (ref - 1)];
+    }
+
+    /** Address of the descriptor of the G with this ref (index + 1). */
+    long desc(long ref) {
+        long i = ref - 1;
+        return descBases[(int) (i >>> CHUNK_SHIFT)] + (i & (CHUNK - 1)) * GDescriptor.SIZE;
     }
 
     int count() {
@@ -38,6 +51,7 @@ final class GTable {
             if (index % CHUNK == 0) {
                 if (nchunks == chunks.length) {
                     chunks = java.util.Arrays.copyOf(chunks, nchunks * 2);
+                    descBases = java.util.Arrays.copyOf(descBases, nchunks * 2);
                 }
                 long bytes = CHUNK * GDescriptor.SIZE + 64;
                 long raw = LibC.malloc(bytes);
@@ -45,10 +59,12 @@ final class GTable {
                     throw new OutOfMemoryError("malloc(" + bytes + ") for G descriptors failed");
                 }
                 NativeMemory.fill(raw, bytes, (byte) 0);
+                // Descriptors start on a cache line (malloc aligns to 16 only). Published before
+                // any ref of this chunk: the ref reaches readers through a release store or a lock.
+                descBases[nchunks] = (raw + 63) & ~63L;
                 chunks[nchunks++] = raw;
             }
-            // Descriptors start on a cache line (malloc aligns to 16 only).
-            long base = (chunks[index / CHUNK] + 63) & ~63L;
+            long base = descBases[index / CHUNK];
             long desc = base + (index % CHUNK) * GDescriptor.SIZE;
             NativeMemory.putInt(desc + GDescriptor.MID, -1);
             G g = new G(sched, index, desc);

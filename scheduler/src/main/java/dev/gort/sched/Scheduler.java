@@ -71,9 +71,9 @@ public final class Scheduler implements AutoCloseable {
     final AtomicInteger nmspinning = new AtomicInteger();
     volatile boolean needspinning;
 
-    // Global run queue: G refs linked through the descriptors' schedlink (sched lock).
-    private long runqHead;
-    private long runqTail;
+    /** Global run queue (sched lock); a ring of G refs, see GlobalRunQueue. */
+    private final GlobalRunQueue runq = new GlobalRunQueue();
+    /** runq's length, published once per operation for lock-free readers (findRunnable's checks). */
     volatile int runqsize;
 
     // Global free Gs (Go's sched.gFree), linked through schedlink.
@@ -1106,49 +1106,24 @@ public final class Scheduler implements AutoCloseable {
     // Global run queue (sched lock held)
 
     void globrunqput(long ref) {
-        long d = gtable.get(ref).desc;
-        GDescriptor.setSchedlink(d, 0);
-        if (runqTail == 0) {
-            runqHead = ref;
-        } else {
-            GDescriptor.setSchedlink(gtable.get(runqTail).desc, ref);
-        }
-        runqTail = ref;
-        runqsize++;
+        runq.put(ref);
+        runqsize = runq.size();
     }
 
     /** runqputslow's overflow: takes the lock. */
     private void globrunqputbatch(long[] batch, int n) {
-        for (int i = 0; i < n - 1; i++) {
-            GDescriptor.setSchedlink(gtable.get(batch[i]).desc, batch[i + 1]);
-        }
-        GDescriptor.setSchedlink(gtable.get(batch[n - 1]).desc, 0);
         lock.lock();
-        if (runqTail == 0) {
-            runqHead = batch[0];
-        } else {
-            GDescriptor.setSchedlink(gtable.get(runqTail).desc, batch[0]);
-        }
-        runqTail = batch[n - 1];
-        runqsize += n;
+        runq.putBatch(batch, n);
+        runqsize = runq.size();
         lock.unlock();
     }
 
-    private long globrunqpop() {
-        long ref = runqHead;
-        long d = gtable.get(ref).desc;
-        runqHead = GDescriptor.schedlink(d);
-        if (runqHead == 0) {
-            runqTail = 0;
-        }
-        GDescriptor.setSchedlink(d, 0);
-        runqsize--;
-        return ref;
-    }
-
-    /** Takes a batch from the global queue into pp's (empty enough) queue; returns one to run. */
+    /**
+     * Takes a batch from the global queue into pp's (empty enough) queue; returns one to run (Go's
+     * globrunqget). One volatile store of runqsize per call, not one per G: each is a full fence.
+     */
     private long globrunqget(P pp, int max) {
-        int size = runqsize;
+        int size = runq.size();
         if (size == 0) {
             return 0;
         }
@@ -1159,20 +1134,17 @@ public final class Scheduler implements AutoCloseable {
         if (n > PDescriptor.RUNQ_SIZE / 2) {
             n = PDescriptor.RUNQ_SIZE / 2;
         }
-        long first = globrunqpop();
+        long first = runq.pop();
         n--;
         if (n > 0) {
             long[] b = pp.batch;
-            for (int i = 0; i < n; i++) {
-                b[i] = globrunqpop();
-            }
+            runq.popBatch(b, n);
             if (!RunQueue.putBatchIfRoom(pp.base, b, n)) {
-                // The local queue had no room: give them back to the global queue.
-                for (int i = 0; i < n; i++) {
-                    globrunqput(b[i]);
-                }
+                // The local queue had no room: give them back, at the front, in order.
+                runq.unpopBatch(b, n);
             }
         }
+        runqsize = runq.size();
         return first;
     }
 
@@ -1229,8 +1201,9 @@ public final class Scheduler implements AutoCloseable {
         NativeMemory.putLong(d + GDescriptor.SCHEDLINK, 0);
         NativeMemory.putInt(d + GDescriptor.MID, -1);
         g.parentGoid = parentGoid;
-        g.fn = fn;
-        g.cont = new G.GContinuation(g);
+        // fn lives in the new continuation (a young object: its initialising stores need no G1
+        // write barrier); the one barriered store of a spawn is the continuation into the G.
+        g.cont = new G.GContinuation(g, fn);
         // No volatile stores here (each is a full fence): select resets selectDone before use,
         // and pinnedReason is normally null already.
         g.param = null;
@@ -1249,9 +1222,10 @@ public final class Scheduler implements AutoCloseable {
 
     private void goexit0(M mp, G gp) {
         GDescriptor.setStatus(gp.desc, GStatus.DEAD);
-        gp.fn = null;
-        gp.cont = null;
-        gp.m = null;
+        gp.cont = null; // with it the function and what it captured
+        // gp.m stays (an M is a long-lived thread; nothing reads a dead G's m): a reused G that
+        // runs on the same M again then stores nothing there, and each store would be a G1
+        // write barrier with a StoreLoad fence.
         gp.param = null;
         gp.chanSudog.c = null; // the last channel: not retained by a dead G
         if (gp.lockedm != null) {
@@ -1317,7 +1291,7 @@ public final class Scheduler implements AutoCloseable {
             gfreeLock.lock();
             while (n >= 32) {
                 long ref = NativeMemory.getLong(base + PDescriptor.GFREE_HEAD);
-                long d = gtable.get(ref).desc;
+                long d = gtable.desc(ref);
                 NativeMemory.putLong(base + PDescriptor.GFREE_HEAD, GDescriptor.schedlink(d));
                 n--;
                 GDescriptor.setSchedlink(d, gfreeHead);
@@ -1337,7 +1311,7 @@ public final class Scheduler implements AutoCloseable {
             gfreeLock.lock();
             while (n < 32 && gfreeHead != 0) {
                 long ref = gfreeHead;
-                long d = gtable.get(ref).desc;
+                long d = gtable.desc(ref);
                 gfreeHead = GDescriptor.schedlink(d);
                 gfreeCount--;
                 GDescriptor.setSchedlink(d, NativeMemory.getLong(base + PDescriptor.GFREE_HEAD));

@@ -47,6 +47,15 @@ public final class SwitchProbe {
         s.run(() -> {
             for (int r = 0; r < rounds + 5; r++) {
                 int k = Math.max(0, r - 5); // 5 warm-up rounds, overwritten
+                if (r == 5 && !Boolean.getBoolean("probe.young")) {
+                    // Make the runtime's long-lived objects (Ms, Ps, Gs, sudogs) old, as they are
+                    // in a long-running program and in JMH after its warm-up: a few rounds
+                    // allocate too little for a young collection, and reference stores into young
+                    // objects skip G1's card-marking barrier, so the probe would measure a
+                    // cheaper state than a real one. (-Dprobe.young=true skips this.)
+                    System.gc();
+                    System.gc();
+                }
                 if (!only.contains("nofloor")) measure(floor, k, () -> {
                     // On the goroutine's M, but a separate continuation scope nested inside: the
                     // raw resume+yield cost.
@@ -86,7 +95,7 @@ public final class SwitchProbe {
         report("floor (resume+yield)", floor, null);
         report("pingpong round trip", ping, floor);
         report("new continuation run", freshFloor, floor);
-        report("spawn+complete waves64", spawn, floor);
+        report("spawn+complete waves" + WAVE, spawn, floor);
         if (freshFloor[0][0] != 0 && spawn[0][0] != 0) {
             report("spawn / new continuation", spawn, freshFloor);
         }
@@ -127,14 +136,21 @@ public final class SwitchProbe {
                 done.send(true);
             }
         };
+        int wave = WAVE;
         for (int i = 0; i < N; i++) {
             Go.go(task);
-            if ((i & 63) == 63) {
+            if (i % wave == wave - 1) {
                 Go.gosched();
             }
         }
         done.recv();
     }
+
+    /**
+     * Spawns per gosched in {@link #spawnWaves} ({@code -Dprobe.wave}, default 64): the cost per
+     * goroutine against how many are queued at once (20000 = all queued first).
+     */
+    static final int WAVE = Integer.getInteger("probe.wave", 64);
 
     static void spawnAllFirst() {
         Chan<Boolean> done = new Chan<>();
