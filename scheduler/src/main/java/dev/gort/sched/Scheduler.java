@@ -434,68 +434,101 @@ public final class Scheduler implements AutoCloseable {
             mp.curg = null;
             NativeMemory.putInt(gp.desc + GDescriptor.MID, -1);
             if (gp.cont.isDone()) {
-                goexit0(mp, gp);
+                if (!goexit0(mp, gp)) {
+                    return; // main ended: the scheduler exits
+                }
+            } else {
+                int action = mp.yieldAction;
+                mp.yieldAction = M.YIELD_NONE;
+                // gp.m stays: it is read only while gp runs or is in a syscall (a store here would be
+                // a G1 write barrier on every switch).
+                switch (action) {
+                    case M.YIELD_PARK_CHAN -> {
+                        // A plain channel operation: WAITING, then release the channel lock so a
+                        // peer can dequeue the sudog and ready gp.
+                        GDescriptor.setStatus(gp.desc, GStatus.WAITING);
+                        gp.chanSudog.c.lock.unlock();
+                    }
+                    case M.YIELD_GOSCHED, M.YIELD_PREEMPTED -> {
+                        GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
+                        lock.lock();
+                        globrunqput(gp.ref);
+                        lock.unlock();
+                        return;
+                    }
+                    case M.YIELD_PARK -> {
+                        ParkCommit c = mp.parkCommit;
+                        Object a = mp.parkArg;
+                        mp.parkCommit = null;
+                        mp.parkArg = null;
+                        GDescriptor.setStatus(gp.desc, GStatus.WAITING);
+                        if (c == Chan.UNLOCK) {
+                            // The common park (a channel operation): no interface call at a call
+                            // site that sees every kind of commit.
+                            ((RtLock) a).unlock();
+                        } else if (c != null && !c.commit(gp, a)) {
+                            // commit refused: run it again at once, on the same time slice
+                            GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
+                            inheritTime = true;
+                            continue;
+                        }
+                    }
+                    case M.YIELD_EXITSYSCALL -> {
+                        // exitsyscall0: no P was free when the call returned. The G stays SYSCALL
+                        // while the world is stopped (lock held from the check to the status change).
+                        lock.lock();
+                        awaitWorldStartLocked(mp);
+                        GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
+                        P np = exiting ? null : pidleget();
+                        if (np == null) {
+                            globrunqput(gp.ref);
+                        }
+                        lock.unlock();
+                        if (np == null) {
+                            stopm(mp);
+                            return;
+                        }
+                        acquirep(mp, np);
+                        inheritTime = false;
+                        continue;
+                    }
+                    default -> throw new IllegalStateException("goroutine " + gp.goid() + " yielded without an action");
+                }
+            }
+            // gp parked or ended: run the next G of this P's own queue right here if schedule()
+            // would pick it anyway (the channel hand-off's partner sits in runnext).
+            G next = runqgetFast(mp);
+            if (next == null) {
+                return; // schedule() looks everywhere
+            }
+            M locked = next.lockedm;
+            if (locked != null && locked != mp) {
+                startlockedm(mp, next);
                 return;
             }
-            int action = mp.yieldAction;
-            mp.yieldAction = M.YIELD_NONE;
-            // gp.m stays: it is read only while gp runs or is in a syscall (a store here would be
-            // a G1 write barrier on every switch).
-            switch (action) {
-                case M.YIELD_PARK_CHAN -> {
-                    // A plain channel operation: WAITING, then release the channel lock so a
-                    // peer can dequeue the sudog and ready gp.
-                    GDescriptor.setStatus(gp.desc, GStatus.WAITING);
-                    gp.chanSudog.c.lock.unlock();
-                    return;
-                }
-                case M.YIELD_GOSCHED, M.YIELD_PREEMPTED -> {
-                    GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
-                    lock.lock();
-                    globrunqput(gp.ref);
-                    lock.unlock();
-                    return;
-                }
-                case M.YIELD_PARK -> {
-                    ParkCommit c = mp.parkCommit;
-                    Object a = mp.parkArg;
-                    mp.parkCommit = null;
-                    mp.parkArg = null;
-                    GDescriptor.setStatus(gp.desc, GStatus.WAITING);
-                    if (c == Chan.UNLOCK) {
-                        // The common park (a channel operation): no interface call at a call site
-                        // that sees every kind of commit.
-                        ((RtLock) a).unlock();
-                        return;
-                    }
-                    if (c == null || c.commit(gp, a)) {
-                        return;
-                    }
-                    // commit refused: run it again at once, on the same time slice
-                    GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
-                    inheritTime = true;
-                }
-                case M.YIELD_EXITSYSCALL -> {
-                    // exitsyscall0: no P was free when the call returned. The G stays SYSCALL
-                    // while the world is stopped (lock held from the check to the status change).
-                    lock.lock();
-                    awaitWorldStartLocked(mp);
-                    GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
-                    P np = exiting ? null : pidleget();
-                    if (np == null) {
-                        globrunqput(gp.ref);
-                    }
-                    lock.unlock();
-                    if (np == null) {
-                        stopm(mp);
-                        return;
-                    }
-                    acquirep(mp, np);
-                    inheritTime = false;
-                }
-                default -> throw new IllegalStateException("goroutine " + gp.goid() + " yielded without an action");
-            }
+            gp = next;
+            inheritTime = mp.inheritTime[0];
         }
+    }
+
+    /**
+     * schedule()'s short cut after a goroutine parked or ended: the next G from this P's own
+     * runnext or ring, when findRunnable would return that same G. Everything findRunnable
+     * consults before the local queue must be known to hold nothing: no stop-the-world pending
+     * and not exiting (else the M must stop), no timer on this P (a due one runs first; reading
+     * the clock to tell costs as much as this saves), no GC hook (its mark worker comes first),
+     * and an empty global queue (so the every-61st-tick fairness take has nothing to take). The
+     * M is not spinning (it ran a goroutine). Returns null to let schedule() do the full search.
+     * Saves a channel round trip the return to the M loop and findRunnable's checks, twice.
+     */
+    private G runqgetFast(M mp) {
+        P pp = mp.p;
+        if (gcwaiting || exiting || runqsize != 0 || gcHook != null || pp == null
+                || pp.timers.nextWhen() != Long.MAX_VALUE) {
+            return null;
+        }
+        long ref = RunQueue.get(pp.base, mp.inheritTime, stealable);
+        return ref == 0 ? null : gtable.get(ref);
     }
 
     /**
@@ -1220,7 +1253,8 @@ public final class Scheduler implements AutoCloseable {
         return g;
     }
 
-    private void goexit0(M mp, G gp) {
+    /** gp's continuation finished: Go's goexit0. False if gp was main and the scheduler now exits. */
+    private boolean goexit0(M mp, G gp) {
         GDescriptor.setStatus(gp.desc, GStatus.DEAD);
         gp.cont = null; // with it the function and what it captured
         // gp.m stays (an M is a long-lived thread; nothing reads a dead G's m): a reused G that
@@ -1242,9 +1276,10 @@ public final class Scheduler implements AutoCloseable {
         NativeMemory.putLongRelease(pp.base + PDescriptor.GEXITED, NativeMemory.getLong(pp.base + PDescriptor.GEXITED) + 1);
         if (gp == mainG && !mainGoexited) {
             exit();
-            return;
+            return false;
         }
         gfput(pp, gp);
+        return true;
     }
 
     /**
