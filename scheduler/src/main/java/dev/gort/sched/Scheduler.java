@@ -354,12 +354,17 @@ public final class Scheduler implements AutoCloseable {
     }
 
 
+    /** The M running the caller; small enough (bytecode) for C2 to inline at every call site. */
     static M currentM() {
         Thread t = carrier();
         if (t instanceof M m) {
             return m;
         }
-        throw new IllegalStateException("not running on a gort goroutine (current thread: " + t.getName()
+        throw notOnGoroutine(t);
+    }
+
+    private static IllegalStateException notOnGoroutine(Thread t) {
+        return new IllegalStateException("not running on a gort goroutine (current thread: " + t.getName()
                 + "); start goroutines with Scheduler.run / Go.go");
     }
 
