@@ -25,7 +25,10 @@
  *     scheduling loop. Ms are created on demand (cap {@code maxThreads}, Go's 10000, then
  *     "fatal error: thread exhaustion") and optionally pinned to CPUs (GORT_AFFINITY).</li>
  * <li>The sched state ({@link dev.gort.sched.Scheduler}): idle P and M lists, the global run
- *     queue, spinning count, stop-the-world state, under one short spin lock (Go's sched.lock).</li>
+ *     queue, spinning count, stop-the-world state, under one short spin lock (Go's sched.lock).
+ *     The global run queue ({@code GlobalRunQueue}) is a growable ring of G refs, not Go's list
+ *     linked through the Gs: with thousands of goroutines queued, every link written or followed
+ *     was a cache miss on a descriptor, and a batch now moves with one array copy.</li>
  * </ul>
  *
  * <h2>The main path</h2>
@@ -47,7 +50,11 @@
  *     which performs what the goroutine asked for in {@code M.yieldAction}: requeue (gosched,
  *     preemption: back of the global queue), park (status WAITING, then the park's commit function
  *     releases the channel lock or arms the timer; only then can a waker see it), exitsyscall
- *     (no P: queue globally, M goes idle), or, when the continuation is done, goexit (free list).</li>
+ *     (no P: queue globally, M goes idle), or, when the continuation is done, goexit (free list).
+ *     After a park or an exit g0 takes the next G straight from its P's runnext or ring
+ *     ({@code runqgetFast}) when findRunnable would choose that same G: no stop-the-world
+ *     pending, no timer on the P, no GC hook, the global queue empty. Otherwise (and always after
+ *     a gosched, whose G is on the global queue) it goes round {@code schedule()}.</li>
  * <li>Waking ({@link dev.gort.sched.Go#ready}): WAITING -> RUNNABLE, into runnext of the waker's P,
  *     {@code wakep()}. A channel send to a parked receiver hands the value to its sudog directly.
  *     A waker that dequeued the sudog under the channel lock stores RUNNABLE without a CAS
@@ -70,22 +77,38 @@
  *     (g0 finds the lock through the sudog: nothing stored in the M), {@code WaitQueue} counts
  *     waiters and leaves stale first/last, {@code g.param} is written for select only and
  *     {@code g.m} only when it changes. A ping-pong half trip went from about 11 barriered
- *     stores to 2 ({@code sudog.elem}, {@code m.curg}).</li>
+ *     stores to 2 ({@code sudog.elem}, {@code m.curg}). Those two are no longer where the time
+ *     goes: the probe under {@code -XX:+UseParallelGC} (a plain card store, no fence) gives the
+ *     same round trip.</li>
  * <li>Few atomics: channel hand-offs skip the status CAS (above); with GOMAXPROCS=1 nobody
  *     steals, so runnext and the ring head are updated with plain stores
  *     ({@code RunQueue.put/get(..., stealable=false)}); goroutine counts are per-P plain
  *     counters summed by readers; newG stores no volatile field (each is a full fence).</li>
  * <li>No clock reads per switch (System.nanoTime was about 20 ns of a 180 ns gosched).</li>
  * <li>A G descriptor is one 64-byte-aligned cache line: with thousands of goroutines queued,
- *     spawn, switch and exit each touch one line of it.</li>
+ *     spawn, switch and exit each touch one line of it. Lists of Gs (free lists) find a
+ *     descriptor from the G's ref by arithmetic ({@code GTable.desc}), not through the G object.</li>
+ * <li>A spawn stores one reference into the (old) G: its new continuation, which carries the
+ *     function (a young object's own fields need no barrier). A dead G keeps its {@code m}, so
+ *     the next run on the same M stores nothing there.</li>
  * </ul>
- * Measured with {@code dev.gort.bench.sched.SwitchProbe} (thread CPU time, best of N, which
+ * Cost against the number of goroutines queued at once (SwitchProbe {@code -Dprobe.wave}): up to
+ * a few hundred queued, a spawn+exit stays near 70 ns of CPU; at 20,000 queued before any runs it
+ * is 4-6 times that, because each goroutine's G object, descriptor, continuation and sudog (about
+ * eight cache lines between spawn and run) have left the caches by the time it runs. That is the
+ * working set, not a lock or a list walk (those were removed).</p>
+ * <p>Measured with {@code dev.gort.bench.sched.SwitchProbe} (thread CPU time, best of N, which
  * survives a loaded machine) and the JMH benchmarks in the same package; the README has the
- * figures. What remains per round trip beyond the two floors is mostly the channel locks'
- * CASes, the two barriered stores, two out-of-line carrier lookups and g0's loop.
+ * figures. What remains per round trip beyond the two floors is mostly the four channel-lock
+ * CASes (each party locks the channel once to park and once to hand over), four out-of-line
+ * carrier lookups, the sudog and status bookkeeping, and (not measured apart) the deeper stack a
+ * parked goroutine freezes (its channel frames) than the floor's bare loop. A lock-free channel at GOMAXPROCS=1
+ * was considered and rejected: with one P, other threads still touch channels ({@code offer},
+ * {@code close} and {@code trySend} from any thread, timer functions, goroutines of Ms in
+ * syscalls), so the lock must stay an atomic.
  *
- * <p>Spawning: a fresh continuation that runs to completion costs about 20-25 ns (it is never
- * frozen); a spawn+exit costs about 90 ns of CPU with the scheduler's work (G from gFree,
+ * <p>Spawning: a fresh continuation that runs to completion costs about 16 ns (it is never
+ * frozen); a spawn+exit costs about 70 ns of CPU with the scheduler's work (G from gFree,
  * goid, runnext put/get, execute, goexit, gfput). Reusing a dead G's continuation is not
  * possible (a done continuation cannot restart), and parking the continuations of dead Gs in a
  * loop to reuse them would add a freeze and a thaw (one floor, ~110 ns) to every goroutine to
