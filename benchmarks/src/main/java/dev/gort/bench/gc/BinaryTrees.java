@@ -9,6 +9,7 @@ import dev.gort.gc.RootSlots;
 import dev.gort.gc.StwPause;
 import dev.gort.gc.ThreadWorld;
 import dev.gort.gc.Type;
+import dev.gort.sys.CpuClock;
 import dev.gort.sys.PosixOsMemory;
 
 import java.lang.management.GarbageCollectorMXBean;
@@ -45,6 +46,8 @@ public final class BinaryTrees {
         int n = Integer.parseInt(args[1]);
         List<Long> pauses = Collections.synchronizedList(new ArrayList<>());
         long t0 = System.nanoTime();
+        long mutatorCpu0 = CpuClock.threadCpuNanos();
+        long processCpu0 = CpuClock.processCpuNanos();
         long gcs;
         StringBuilder out = new StringBuilder();
         if (args[0].equals("gort")) {
@@ -53,6 +56,10 @@ public final class BinaryTrees {
             gcs = runJvm(n, out, pauses);
         }
         long wall = System.nanoTime() - t0;
+        // CPU figures survive a loaded machine better than wall time: the mutator's own CPU (this
+        // thread: allocation, barriers, assists, the program) and the whole process's (+ GC threads).
+        long mutatorCpu = CpuClock.threadCpuNanos() - mutatorCpu0;
+        long processCpu = CpuClock.processCpuNanos() - processCpu0;
         System.out.print(out);
         List<Long> sorted = new ArrayList<>(pauses);
         Collections.sort(sorted);
@@ -64,10 +71,10 @@ public final class BinaryTrees {
             System.out.println("worst " + worst);
         }
         System.out.printf("RESULT mode=%s depth=%d wall_ms=%d peak_rss_mb=%d gcs=%d pauses=%d max_pause_us=%d p99_pause_us=%d"
-                        + " max_stop_us=%d max_work_us=%d max_work_cpu_us=%d%n",
+                        + " max_stop_us=%d max_work_us=%d max_work_cpu_us=%d mutator_cpu_ms=%d process_cpu_ms=%d%n",
                 args[0], n, wall / 1_000_000, peakRssKb() / 1024, gcs, sorted.size(), max / 1000, p99 / 1000,
                 args[0].equals("gort") ? maxStopNanos / 1000 : -1, args[0].equals("gort") ? maxWorkNanos / 1000 : -1,
-                args[0].equals("gort") ? maxWorkCpuNanos / 1000 : -1);
+                args[0].equals("gort") ? maxWorkCpuNanos / 1000 : -1, mutatorCpu / 1_000_000, processCpu / 1_000_000);
     }
 
     // ------------------------------------------------------------------ gort heap

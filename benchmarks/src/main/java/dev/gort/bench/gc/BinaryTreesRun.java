@@ -33,8 +33,8 @@ public final class BinaryTreesRun {
         for (int depth : depths) {
             System.out.println("\n### binary-trees depth " + depth + " (load average " + loadAverage() + ")\n");
             System.out.println("| run | wall ms | peak RSS MB | GCs | STW pauses | max pause us | p99 pause us "
-                    + "| max stop us | max in-pause work us (wall / cpu) | wall / G1 | RSS / G1 |");
-            System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+                    + "| max stop us | max in-pause work us (wall / cpu) | wall / G1 | RSS / G1 | mutator CPU ms | process CPU ms |");
+            System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             Map<String, Map<String, Long>> results = new LinkedHashMap<>();
             for (var e : contenders.entrySet()) {
                 List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
@@ -63,7 +63,7 @@ public final class BinaryTreesRun {
                 }
                 int code = p.waitFor();
                 if (code != 0 || r.isEmpty()) {
-                    System.out.println("| " + e.getKey() + " | failed (exit " + code + ") | | | | | | | | | |");
+                    System.out.println("| " + e.getKey() + " | failed (exit " + code + ") | | | | | | | | | | | |");
                     continue;
                 }
                 results.put(e.getKey(), r);
@@ -76,9 +76,9 @@ public final class BinaryTreesRun {
                 String stop = r.getOrDefault("max_stop_us", -1L) < 0 ? "" : Long.toString(r.get("max_stop_us"));
                 String work = r.getOrDefault("max_work_us", -1L) < 0 ? ""
                         : r.get("max_work_us") + " / " + r.getOrDefault("max_work_cpu_us", -1L);
-                System.out.printf("| %s | %d | %d | %d | %d | %d | %d | %s | %s | %s | %s |%n", e.getKey(), r.get("wall_ms"),
+                System.out.printf("| %s | %d | %d | %d | %d | %d | %d | %s | %s | %s | %s | %s | %s |%n", e.getKey(), r.get("wall_ms"),
                         r.get("peak_rss_mb"), r.get("gcs"), r.get("pauses"), r.get("max_pause_us"), r.get("p99_pause_us"),
-                        stop, work, wr, rr);
+                        stop, work, wr, rr, r.getOrDefault("mutator_cpu_ms", -1L), r.getOrDefault("process_cpu_ms", -1L));
             }
         }
         System.out.println("\n(one run each, shared 2-core machine: compare within the table; load average at the end: "
