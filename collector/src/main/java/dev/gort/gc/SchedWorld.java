@@ -53,6 +53,11 @@ public final class SchedWorld implements World {
     }
 
     @Override
+    public long lastRestartNanos() {
+        return sched.lastWorldStartNanos();
+    }
+
+    @Override
     public Mutator current() {
         if (!Go.onGoroutine()) {
             return null;

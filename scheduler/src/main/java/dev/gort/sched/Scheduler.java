@@ -1740,6 +1740,7 @@ public final class Scheduler implements AutoCloseable {
         List<P> toStart = new ArrayList<>();
         lock.lock();
         gcwaiting = false;
+        worldStartedNanos = System.nanoTime();     // the release; waking Ms follows
         stwReason = null;
         M waiters = takeStwWaiters();
         for (P p : allp) {
@@ -1761,6 +1762,16 @@ public final class Scheduler implements AutoCloseable {
         }
         wakep();
         worldLock.unlock();
+    }
+
+    private volatile long worldStartedNanos;
+
+    /**
+     * System.nanoTime() at which the last {@link #startTheWorld} released the Ps (before it started
+     * or woke Ms for them), 0 before the first: where a collector's pause ends, as Go's pauseNS.
+     */
+    public long lastWorldStartNanos() {
+        return worldStartedNanos;
     }
 
     /** True while a stop-the-world is in effect or pending. */
