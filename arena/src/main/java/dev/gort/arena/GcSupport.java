@@ -220,9 +220,7 @@ public final class GcSupport {
     }
 
     public void setAllocBlack(boolean on) {
-        for (MCache c : heap.cachesSnapshot()) {
-            c.allocBlack = on;
-        }
+        heap.setAllocBlack(on);     // also for caches made later in the cycle (a mutator registering while marking)
     }
 
     // ------------------------------------------------------------------ pointer bitmap

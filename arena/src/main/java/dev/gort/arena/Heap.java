@@ -88,9 +88,26 @@ public final class Heap implements AutoCloseable {
         checkOpen();
         MCache c = new MCache(this, nextCacheId.getAndIncrement());
         synchronized (caches) {
+            // A cache made while the collector marks (a thread registering as a mutator mid-cycle)
+            // allocates black like the others: its owner's roots were not scanned this cycle, so a
+            // white object it keeps only in a root slot would be freed while reachable.
+            c.allocBlack = allocBlack;
             caches.add(c);
         }
         return c;
+    }
+
+    /** The collector's allocate-black state, which every cache made from now on takes (guarded by caches). */
+    private boolean allocBlack;
+
+    /** GcSupport.setAllocBlack: every live cache and every cache made later allocates black (or not). */
+    void setAllocBlack(boolean on) {
+        synchronized (caches) {
+            allocBlack = on;
+            for (MCache c : caches) {
+                c.allocBlack = on;
+            }
+        }
     }
 
     /** Flushes the cache's spans back to their mcentrals and retires it (its counters are kept). */
