@@ -1902,8 +1902,11 @@ public final class Scheduler implements AutoCloseable {
             try {
                 if (!exiting) {
                     prev = gomaxprocs;
-                    procresize(n, hooks);
-                    after = n;
+                    try {
+                        procresize(n, hooks);
+                    } finally {
+                        after = gomaxprocs; // n, also when a hook failed (procresize completes, then rethrows)
+                    }
                 }
             } finally {
                 startTheWorld();
@@ -1965,8 +1968,17 @@ public final class Scheduler implements AutoCloseable {
             own = next[0];
         }
         P heir = own != null ? own : next[0];
+        // A failing hook must not leave a half-destroyed P in allp (startTheWorld would skip it
+        // and the next stop-the-world would wait for it forever): every dying P is destroyed and
+        // the new allp published, then the first hook failure is rethrown.
+        Throwable hookFailure = null;
         for (int i = n; i < old; i++) {
-            destroyP(allp[i], heir, hooks);
+            Throwable f = destroyP(allp[i], heir, hooks);
+            if (hookFailure == null) {
+                hookFailure = f;
+            } else if (f != null && f != hookFailure) {
+                hookFailure.addSuppressed(f);
+            }
         }
         lock.lock();
         allp = next;
@@ -1975,12 +1987,32 @@ public final class Scheduler implements AutoCloseable {
         gomaxprocsPublished = n;
         procresizeGen++;
         lock.unlock();
+        if (hookFailure instanceof RuntimeException re) {
+            throw re;
+        } else if (hookFailure instanceof Error e) {
+            throw e;
+        } else if (hookFailure != null) {
+            throw new IllegalStateException("GOMAXPROCS: a ProcResizeHook failed", hookFailure);
+        }
     }
 
-    /** Go's p.destroy, world stopped: nothing of {@code pp} is lost; its state goes to the global lists or {@code heir}. */
-    private void destroyP(P pp, P heir, List<ProcResizeHook> hooks) {
+    /**
+     * Go's p.destroy, world stopped: nothing of {@code pp} is lost; its state goes to the global
+     * lists or {@code heir}. Returns the first hook failure (the others suppressed in it), null if
+     * none: the P is destroyed either way, so the scheduler's own state stays whole.
+     */
+    private Throwable destroyP(P pp, P heir, List<ProcResizeHook> hooks) {
+        Throwable failure = null;
         for (ProcResizeHook h : hooks) {
-            h.destroyP(pp, heir);
+            try {
+                h.destroyP(pp, heir);
+            } catch (RuntimeException | Error e) {
+                if (failure == null) {
+                    failure = e;
+                } else if (e != failure) {
+                    failure.addSuppressed(e);
+                }
+            }
         }
         // Runnable goroutines (runnext first, then the ring in order) to the global queue.
         boolean[] inherit = new boolean[1];
@@ -2007,6 +2039,7 @@ public final class Scheduler implements AutoCloseable {
         pp.m = null;
         pp.link = null;
         pp.setStatus(PStatus.DEAD);
+        return failure;
     }
 
     /** Moves every free G of pp to the global free list (Go's gfpurge). */
