@@ -521,16 +521,24 @@ public final class Scheduler implements AutoCloseable {
      * runnext or ring, when findRunnable would return that same G. Everything findRunnable
      * consults before the local queue must be known to hold nothing: no stop-the-world pending
      * and not exiting (else the M must stop), no timer on this P (a due one runs first; reading
-     * the clock to tell costs as much as this saves), no GC hook (its mark worker comes first),
-     * and an empty global queue (so the every-61st-tick fairness take has nothing to take). The
-     * M is not spinning (it ran a goroutine). Returns null to let schedule() do the full search.
-     * Saves a channel round trip the return to the M loop and findRunnable's checks, twice.
+     * the clock to tell costs as much as this saves) and an empty global queue (so the
+     * every-61st-tick fairness take has nothing to take). The GC hook is asked first, as
+     * findRunnable asks it (its mark worker goes before the run queues). The M is not spinning
+     * (it ran a goroutine). Returns null to let schedule() do the full search. Saves a channel
+     * round trip the return to the M loop and findRunnable's checks, twice.
      */
     private G runqgetFast(M mp) {
         P pp = mp.p;
-        if (gcwaiting || exiting || runqsize != 0 || gcHook != null || pp == null
-                || pp.timers.nextWhen() != Long.MAX_VALUE) {
+        if (gcwaiting || exiting || runqsize != 0 || pp == null || pp.timers.nextWhen() != Long.MAX_VALUE) {
             return null;
+        }
+        GcHook gch = gcHook;
+        if (gch != null) {
+            G w = gch.findRunnableGCWorker(pp, System.nanoTime());
+            if (w != null && readyForRun(w)) {
+                mp.inheritTime[0] = false;
+                return w;
+            }
         }
         long ref = RunQueue.get(pp.base, mp.inheritTime, stealable);
         return ref == 0 ? null : gtable.get(ref);

@@ -53,8 +53,9 @@
  *     (no P: queue globally, M goes idle), or, when the continuation is done, goexit (free list).
  *     After a park or an exit g0 takes the next G straight from its P's runnext or ring
  *     ({@code runqgetFast}) when findRunnable would choose that same G: no stop-the-world
- *     pending, no timer on the P, no GC hook, the global queue empty. Otherwise (and always after
- *     a gosched, whose G is on the global queue) it goes round {@code schedule()}.</li>
+ *     pending, no timer on the P, the global queue empty (the GC hook is asked first, as there).
+ *     Otherwise (and always after a gosched, whose G is on the global queue) it goes round
+ *     {@code schedule()}.</li>
  * <li>Waking ({@link dev.gort.sched.Go#ready}): WAITING -> RUNNABLE, into runnext of the waker's P,
  *     {@code wakep()}. A channel send to a parked receiver hands the value to its sudog directly.
  *     A waker that dequeued the sudog under the channel lock stores RUNNABLE without a CAS
