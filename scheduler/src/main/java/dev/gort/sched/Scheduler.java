@@ -1888,6 +1888,9 @@ public final class Scheduler implements AutoCloseable {
             return n;
         }
         while (!resizing.compareAndSet(false, true)) {
+            if (exiting) {
+                throw new IllegalStateException("GOMAXPROCS: the scheduler has stopped");
+            }
             if (onGoroutine) {
                 Go.syscall(() -> LockSupport.parkNanos(100_000)); // do not hold the P the other resize stops
             } else {

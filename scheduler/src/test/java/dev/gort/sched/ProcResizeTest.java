@@ -441,6 +441,77 @@ class ProcResizeTest {
         }
     }
 
+    /**
+     * Three goroutines and a plain thread resize at once (one resize at a time is admitted, the
+     * others wait without holding their P): all finish, and afterwards exactly the Ps below
+     * GOMAXPROCS are alive and every P made above it is dead and empty.
+     */
+    @Test
+    void concurrentResizersAreSerialised() {
+        AtomicInteger done = new AtomicInteger();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicReference<String> states = new AtomicReference<>();
+        SchedTesting.run(2, () -> {
+            Scheduler sched = Go.scheduler();
+            Chan<Boolean> fin = new Chan<>(4);
+            for (int r = 0; r < 3; r++) {
+                int seed = r;
+                Go.go(() -> {
+                    java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+                    for (int i = 0; i < 40; i++) {
+                        sched.setGomaxprocs(1 + rnd.nextInt(5));
+                        done.incrementAndGet();
+                    }
+                    fin.send(true);
+                });
+            }
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    for (int i = 0; i < 40; i++) {
+                        sched.setGomaxprocs(1 + i % 4);
+                        done.incrementAndGet();
+                    }
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            });
+            for (int r = 0; r < 3; r++) {
+                fin.recv();
+            }
+            Go.syscall(() -> {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            sched.stopTheWorld("check");
+            StringBuilder sb = new StringBuilder();
+            int n = sched.gomaxprocs();
+            for (int i = 0; i < SchedConfig.MAX_PROCS; i++) {
+                P p;
+                try {
+                    p = sched.p(i);
+                } catch (IllegalArgumentException e) {
+                    break; // never made
+                }
+                boolean dead = p.status() == PStatus.DEAD;
+                if (dead != (i >= n) || (dead && (!p.runqempty() || p.timers.size() != 0 || p.gfreeCount() != 0
+                        || p.mcache() != null))) {
+                    sb.append("P").append(i).append(" status ").append(p.status()).append(" with GOMAXPROCS ").append(n)
+                            .append("; ");
+                }
+            }
+            sched.startTheWorld();
+            states.set(sb.toString());
+        });
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+        assertEquals(160, done.get());
+        assertEquals("", states.get());
+    }
+
     /** A concurrent set of goids. */
     private static final class Set {
         private final java.util.Set<Long> s = ConcurrentHashMap.newKeySet();
