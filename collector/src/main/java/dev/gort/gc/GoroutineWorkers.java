@@ -198,7 +198,8 @@ final class GoroutineWorkers implements GcHook {
             }
             Object st = p.gcState();
             long mine = st instanceof Mutator m ? m.fractionalNanos : 0;
-            if (!pacer.fractionalBehind(mine, nowNanos)) {
+            // The scheduler passes 0 unless it read the clock for timers: read it only here.
+            if (!pacer.fractionalBehind(mine, nowNanos != 0 ? nowNanos : System.nanoTime())) {
                 return null;
             }
             mode = FRACTIONAL;

@@ -17,9 +17,20 @@ package dev.gort.sched;
  * Work the run queues do not show (mark work) is announced with {@link Scheduler#wakeIdleP()} and
  * {@link Scheduler#preempt(int)} (Go's enlistWorker).
  * Both methods run on an M's scheduler loop: short, non-blocking.
+ *
+ * <p>The clock: both are asked on every scheduling decision, and {@code System.nanoTime()} costs
+ * about as much as the rest of a decision's checks, while a collector needs the time only for a
+ * fractional worker's quota while it marks. So {@code nowNanos} is the time the scheduler already
+ * read for its timers, or {@code 0} when it did not read the clock; a hook that needs the time and
+ * gets 0 reads {@code System.nanoTime()} itself, after its own cheap "not marking" early return.
  */
 public interface GcHook {
+    /**
+     * Dedicated or fractional mark worker for p, or null. {@code nowNanos}: the scheduler's
+     * {@code System.nanoTime()} if it read it for timers, else 0 (read it yourself if needed).
+     */
     G findRunnableGCWorker(P p, long nowNanos);
 
+    /** Idle-mode mark worker for p about to go idle, or null; {@code nowNanos} as above. */
     G findIdleGCWorker(P p, long nowNanos);
 }

@@ -534,7 +534,7 @@ public final class Scheduler implements AutoCloseable {
         }
         GcHook gch = gcHook;
         if (gch != null) {
-            G w = gch.findRunnableGCWorker(pp, System.nanoTime());
+            G w = gch.findRunnableGCWorker(pp, 0); // 0: the clock was not read (see GcHook)
             if (w != null && readyForRun(w)) {
                 mp.inheritTime[0] = false;
                 return w;
@@ -573,7 +573,7 @@ public final class Scheduler implements AutoCloseable {
             }
             GcHook gch = gcHook;
             if (gch != null) {
-                G w = gch.findRunnableGCWorker(pp, now == 0 ? System.nanoTime() : now);
+                G w = gch.findRunnableGCWorker(pp, now); // 0 unless timers read the clock
                 if (w != null && readyForRun(w)) {
                     inherit[0] = false;
                     return w;
@@ -626,7 +626,7 @@ public final class Scheduler implements AutoCloseable {
                 }
             }
             if (gch != null) {
-                G w = gch.findIdleGCWorker(pp, System.nanoTime());
+                G w = gch.findIdleGCWorker(pp, 0);
                 if (w != null && readyForRun(w)) {
                     inherit[0] = false;
                     return w;

@@ -2,6 +2,9 @@ package dev.gort.bench.sched;
 
 import dev.gort.sched.Chan;
 import dev.gort.sched.FatalHandler;
+import dev.gort.sched.G;
+import dev.gort.sched.GcHook;
+import dev.gort.sched.P;
 import dev.gort.sched.Go;
 import dev.gort.sched.SchedConfig;
 import dev.gort.sched.Scheduler;
@@ -26,11 +29,37 @@ public final class SwitchProbe {
     private SwitchProbe() {
     }
 
+    /** A GcHook as the collector's is between cycles: one volatile read, no worker. */
+    private static final class NotMarkingHook implements GcHook {
+        private volatile boolean marking;
+
+        @Override
+        public G findRunnableGCWorker(P p, long nowNanos) {
+            if (marking) {
+                throw new IllegalStateException("the probe's hook never marks");
+            }
+            return null;
+        }
+
+        @Override
+        public G findIdleGCWorker(P p, long nowNanos) {
+            if (marking) {
+                throw new IllegalStateException("the probe's hook never marks");
+            }
+            return null;
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         String only = args.length > 1 ? args[1] : "";
         int procs = Integer.getInteger("probe.procs", 1);
         Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(procs).fatalHandler(FatalHandler.THROW));
+        if (Boolean.getBoolean("probe.gchook")) {
+            // -Dprobe.gchook=true: a GC hook that, like the collector's between cycles, answers
+            // "not marking" from one volatile read: what every scheduling decision under Gort.run pays.
+            s.setGcHook(new NotMarkingHook());
+        }
         long[][] floor = new long[2][rounds];
         long[][] ping = new long[2][rounds];
         long[][] spawn = new long[2][rounds];
