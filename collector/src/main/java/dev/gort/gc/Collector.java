@@ -317,6 +317,7 @@ public final class Collector implements AutoCloseable {
             m = world.current();
         }
         if (phase == MARK) {
+            m.checkNotBlocked("an allocation");     // on the marking branch only: free outside a cycle
             // Pay before allocating, as Go's mallocgc does (deductAssistCredit comes first): an
             // assist may wait for credit, letting the cycle end and the next one scan the stacks,
             // and an object allocated before that wait would be held only by a Java local, black
@@ -446,6 +447,7 @@ public final class Collector implements AutoCloseable {
             }
             return;
         }
+        m.checkNotBlocked("a barriered pointer store");
         if (old != 0) {
             marker.shade(old, m.gcw);
         }
@@ -457,6 +459,7 @@ public final class Collector implements AutoCloseable {
     private void shade(long p) {
         Mutator m = world.current();
         if (m != null) {
+            m.checkNotBlocked("a barriered pointer store");
             marker.shade(p, m.gcw);
         } else {
             synchronized (orphanLock) {

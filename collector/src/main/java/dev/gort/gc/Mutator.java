@@ -66,6 +66,26 @@ public final class Mutator {
     static final int STOPPED = 1;
     static final int BLOCKED = 2;
 
+    /**
+     * The rule of {@link World#runBlocking}, checked on slow paths only (the barrier's slow path,
+     * allocation while marking, a safepoint that parks or runs a ragged round): a mutator counting
+     * as stopped must not touch its collector state, so {@code what} is refused with an
+     * IllegalStateException naming the rule. Costs one volatile read where it sits; the fast paths
+     * (barrier off, allocation outside marking with no stop or round pending) do not check.
+     */
+    void checkNotBlocked(String what) {
+        if (state == BLOCKED) {
+            throw blocked(what);
+        }
+    }
+
+    private IllegalStateException blocked(String what) {
+        return new IllegalStateException(what + " by mutator " + (owner == null ? "?" : owner.getName())
+                + " inside World.runBlocking's wait: while it counts as stopped the collector may flush or dispose"
+                + " its gcWork and mcache, so the wait code must not store heap pointers through the barrier,"
+                + " allocate or poll (it may only wait: locks, conditions, parking, plain reads and writes)");
+    }
+
     Mutator(MCache mcache, GcWork gcw, RootSlots roots, Thread owner) {
         this.mcache = mcache;
         this.gcw = gcw;

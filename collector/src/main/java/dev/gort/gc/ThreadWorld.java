@@ -374,6 +374,7 @@ public final class ThreadWorld implements World {
     }
 
     private void raggedSafepoint(Mutator m) {
+        m.checkNotBlocked("a safepoint (allocation or poll) during a ragged round");
         lock.lock();
         try {
             runRaggedLocked(m);
@@ -401,6 +402,7 @@ public final class ThreadWorld implements World {
         if (stopper == Thread.currentThread()) {
             return;
         }
+        m.checkNotBlocked("a safepoint (allocation or poll) during a stop");   // parking would end BLOCKED
         lock.lock();
         try {
             m.state = Mutator.STOPPED;
@@ -418,6 +420,13 @@ public final class ThreadWorld implements World {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Public so embedders can wait for something of their own without holding up a
+     * stop-the-world, under the contract of {@link World#runBlocking}; a breach is refused with
+     * IllegalStateException where it is cheap to see (see {@link Mutator#checkNotBlocked}).
+     */
     @Override
     public void runBlocking(Mutator m, Runnable wait) {
         enterBlocked(m);

@@ -62,6 +62,16 @@ public interface World {
      * Runs {@code wait} (which waits for the collector) with the calling mutator counting as stopped,
      * so a stop-the-world never waits for it. Under the scheduler this is a syscall: the goroutine
      * may come back on another P, so callers re-read {@link #current()} afterwards.
+     *
+     * <p>The contract of {@code wait}: it only waits (locks, conditions, parking, plain memory
+     * reads and writes). It must not store heap pointers through the write barrier
+     * ({@link Mem#storePtr}, {@link Mem#copyPtrs}, CAS of pointers), allocate, or poll: while the
+     * mutator counts as stopped, the collector may run rounds on its behalf and flush or dispose
+     * its gcWork and mcache, so a shade could land in a gcWork being disposed; and a poll would
+     * park and then reset the BLOCKED state to running, so later stops would wait for a mutator
+     * that never comes to a safepoint. ThreadWorld refuses a barriered store (while marking), an
+     * allocation while marking, and a safepoint that would park or run a round with an
+     * IllegalStateException naming this rule; the fast paths do not check.
      */
     void runBlocking(Mutator m, Runnable wait);
 
