@@ -11,7 +11,9 @@ public final class ArenaMarkHeap implements MarkHeap {
     private final long arenaBase;
     private final long arenaEnd;
 
+    /** @throws IllegalArgumentException if the arena reaches 2^56 (see {@link MarkHeap#checkAddressRange}) */
     public ArenaMarkHeap(Heap heap) {
+        MarkHeap.checkAddressRange(heap.arenaBase(), heap.config().arenaReservation());
         this.heap = heap;
         this.gc = heap.gc();
         this.arenaBase = heap.arenaBase();

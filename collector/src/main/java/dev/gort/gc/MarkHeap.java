@@ -66,6 +66,26 @@ public interface MarkHeap {
      */
     long MARKED_BASE_MASK = ((1L << 56) - 1) & ~7L;
 
+    /** Exclusive upper bound of heap addresses {@link #MARKED_BASE_MASK} keeps whole: 2^56. */
+    long ADDRESS_LIMIT = 1L << 56;
+
+    /**
+     * Checks that a heap reserved at {@code [base, base + length)} lies below {@link #ADDRESS_LIMIT},
+     * which the work-buffer encoding assumes (the top byte of an entry holds the size-class hint). A
+     * collector is built over a heap only after this check. Linux user space on x86-64 (4- or 5-level
+     * paging) and arm64 ends at or below 2^56 today, so a real arena passes; the check makes the
+     * assumption fail loudly at start-up instead of as mis-scanned objects on some future system.
+     */
+    static void checkAddressRange(long base, long length) {
+        if (base < 0 || length < 0 || length > ADDRESS_LIMIT || base > ADDRESS_LIMIT - length) {
+            throw new IllegalArgumentException("heap arena [0x" + Long.toHexString(base) + ", 0x"
+                    + Long.toHexString(base + length) + ") (base + reservation of " + length
+                    + " bytes) is not below 2^56 (0x" + Long.toHexString(ADDRESS_LIMIT) + "): the collector keeps a"
+                    + " size-class hint in bits 56..63 of every mark work-buffer entry (MarkHeap.MARKED_BASE_MASK),"
+                    + " so it accepts only heaps whose whole reservation lies below 2^56");
+        }
+    }
+
     /**
      * Go's greyobject lookup as one question: the object containing {@code p} with its mark bit set
      * by this call if it was clear. Returns 0 if {@code p} is not inside an allocated object (the
