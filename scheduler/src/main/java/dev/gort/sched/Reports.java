@@ -74,7 +74,7 @@ final class Reports {
     static String schedtrace(Scheduler s, boolean detailed) {
         StringBuilder sb = new StringBuilder();
         long ms = (System.nanoTime() - s.startNanos) / 1_000_000;
-        P[] allp = s.allp; // one snapshot: GOMAXPROCS may change at run time
+        P[] allp = s.allpPublished; // one snapshot (GOMAXPROCS may change); volatile: any thread calls this
         sb.append("SCHED ").append(ms).append("ms: gomaxprocs=").append(allp.length)
                 .append(" idleprocs=").append(s.npidle.get())
                 .append(" threads=").append(s.mcount)

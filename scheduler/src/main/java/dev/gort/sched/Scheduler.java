@@ -34,9 +34,19 @@ public final class Scheduler implements AutoCloseable {
     /**
      * The Ps in use, index = id, length = gomaxprocs. Replaced (never mutated) by procresize with
      * the world stopped, so a reader holding an old array still sees valid Ps (dead ones have
-     * status DEAD and empty queues).
+     * status DEAD and empty queues). Plain: read by Ms holding a P, which got it through the sched
+     * lock after the last resize (procresize writes it under that lock, the world stopped), and by
+     * code holding the sched lock. Every other reader uses {@link #allpPublished}.
      */
     P[] allp;
+    /**
+     * {@link #allp} for readers without a happens-before edge to the last procresize: threads that
+     * are not Ms (the syscall retaker, schedtrace, addTimer from a plain thread, run()'s caller) and
+     * an M that has released its P (findRunnable's final re-check and its timer look before it
+     * sleeps). A plain read there could see a new array before its elements (racy publication);
+     * this volatile copy, written after the array is filled, cannot.
+     */
+    volatile P[] allpPublished;
     /**
      * Every P ever created, index = id (Go's allp backing array, which procresize reslices): a
      * destroyed P stays (DEAD) because an M in a syscall may still hold it as its oldp, and
@@ -134,6 +144,7 @@ public final class Scheduler implements AutoCloseable {
         for (int i = 0; i < gomaxprocs; i++) {
             allp[i] = pinit(i);
         }
+        this.allpPublished = allp;
         BitSet allowed;
         try {
             allowed = CpuAffinity.mask();
@@ -201,7 +212,7 @@ public final class Scheduler implements AutoCloseable {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("this scheduler already ran; create a new one");
         }
-        P p0 = allp[0];
+        P p0 = allpPublished[0];    // run() may be called on any thread
         G g = newG(p0, main, 0);
         mainG = g;
         RunQueue.put(p0.base, g.ref, false, p0.batch, overflow);
@@ -661,8 +672,8 @@ public final class Scheduler implements AutoCloseable {
                     throw new IllegalStateException("findrunnable: negative nmspinning");
                 }
                 // The delicate dance: work submitted between our last look and the P release saw
-                // a spinning M and did not wake anyone. Look again.
-                for (P p2 : allp) {
+                // a spinning M and did not wake anyone. Look again. (No P now: the volatile copy.)
+                for (P p2 : allpPublished) {
                     if (!RunQueue.isEmpty(p2.base)) {
                         lock.lock();
                         P np2 = pidleget();
@@ -726,9 +737,10 @@ public final class Scheduler implements AutoCloseable {
         return GDescriptor.casStatus(w.desc, GStatus.WAITING, GStatus.RUNNABLE);
     }
 
+    /** Called by an M that has released its P: reads the volatile copy of allp. */
     private long earliestTimer() {
         long min = Long.MAX_VALUE;
-        for (P p : allp) {
+        for (P p : allpPublished) {
             min = Math.min(min, p.timers.nextWhen());
         }
         return min;
@@ -1650,7 +1662,7 @@ public final class Scheduler implements AutoCloseable {
             }
             LockSupport.parkNanos(tick);
             long now = System.nanoTime();
-            for (P pp : allp) {
+            for (P pp : allpPublished) {      // not an M: the volatile copy
                 if (pp.status() == PStatus.SYSCALL && now - pp.syscallwhen() >= threshold) {
                     retake(pp.id, false);
                 }
@@ -1993,6 +2005,7 @@ public final class Scheduler implements AutoCloseable {
         }
         lock.lock();
         allp = next;
+        allpPublished = next;
         gomaxprocs = n;
         stealable = n > 1;
         gomaxprocsPublished = n;
@@ -2077,7 +2090,7 @@ public final class Scheduler implements AutoCloseable {
         t.when = when;
         t.period = period;
         Thread th = carrier();
-        P pp = th instanceof M mp && mp.sched == this && mp.p != null ? mp.p : allp[0];
+        P pp = th instanceof M mp && mp.sched == this && mp.p != null ? mp.p : allpPublished[0];
         pp.timers.add(t);
         if (pp.timers.nextWhen() == when) {
             wakeNetPoller(when);

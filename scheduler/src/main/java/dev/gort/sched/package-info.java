@@ -184,7 +184,10 @@
  * </ol>
  * startTheWorld then idles or starts every GCSTOP P of the new array. {@code gomaxprocs} and
  * {@code allp} are plain fields (schedule() reads them): every M sees the new values after the
- * restart through the sched lock; threads that are not Ms read a volatile copy.
+ * restart through the sched lock; threads that are not Ms (the syscall retaker, schedtrace, a
+ * timer started from a plain thread) and an M that released its P read volatile copies
+ * ({@code gomaxprocs()}, {@code allpPublished}): a plain read without that edge could see a new
+ * array before its elements.
  * Alternatives rejected: resizing without a stop (every per-P structure would need a hand-off
  * protocol with its owner, for an operation programs do once or rarely); freeing dead Ps (an M in
  * a syscall may still name one: Go keeps them too).

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -396,6 +397,99 @@ class ProcResizeTest {
             throw new AssertionError(failure.get());
         }
         assertEquals(5_000, done.get());
+    }
+
+    /**
+     * Review finding: readers of allp without a happens-before edge to the last resize (threads
+     * that are not Ms: schedtrace, the syscall retaker, a timer reset from a plain thread; an M that
+     * released its P) read the volatile copy. While a plain thread resizes 1..4 over and over, a
+     * second plain thread takes schedtraces (each must list exactly gomaxprocs Ps, all non-null),
+     * a third resets a timer (addTimer falls back to P 0), goroutines enter syscalls (the retaker
+     * scans the Ps) and park and wake (findRunnable's re-check): nothing fails, every timer fires.
+     */
+    @Test
+    void readersThatAreNotMsSeeWholePArraysDuringResizes() throws Exception {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicInteger traces = new AtomicInteger();
+        AtomicInteger fired = new AtomicInteger();
+        AtomicInteger resets = new AtomicInteger();
+        SchedTesting.run(2, () -> {
+            Scheduler sched = Go.scheduler();
+            AtomicBoolean stop = new AtomicBoolean();
+            Time.GoTimer timer = Time.afterFunc(Duration.ofHours(1), fired::incrementAndGet);
+            Thread resizer = Thread.ofPlatform().start(() -> {
+                try {
+                    for (int i = 0; i < 300; i++) {
+                        sched.setGomaxprocs(1 + i % 4);
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+            Thread tracer = Thread.ofPlatform().start(() -> {
+                try {
+                    while (!stop.get()) {
+                        String t = sched.schedtrace(true);
+                        java.util.regex.Matcher m = java.util.regex.Pattern.compile("gomaxprocs=(\\d+) ").matcher(t);
+                        assertTrue(m.find(), t);
+                        int n = Integer.parseInt(m.group(1));
+                        assertEquals(n, t.split("\n  P", -1).length - 1, "one line per P: " + t);
+                        assertTrue(n >= 1 && n <= 4, t);
+                        traces.incrementAndGet();
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+            Thread resetter = Thread.ofPlatform().start(() -> {
+                try {
+                    while (!stop.get()) {
+                        timer.reset(Duration.ofNanos(50_000));
+                        resets.incrementAndGet();
+                        Thread.sleep(1);
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+            Chan<Boolean> done = new Chan<>(4);
+            for (int g = 0; g < 4; g++) {
+                Go.go(() -> {
+                    while (!stop.get()) {
+                        Go.syscall(() -> LockSupport.parkNanos(200_000));   // the retaker takes the P
+                        Time.sleep(Duration.ofNanos(100_000));              // park, wake by timer
+                    }
+                    done.send(true);
+                });
+            }
+            Go.syscall(() -> {
+                try {
+                    resizer.join();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Time.sleep(Duration.ofMillis(20));          // the last reset's timer fires
+            stop.set(true);
+            for (int g = 0; g < 4; g++) {
+                done.recv();
+            }
+            Go.syscall(() -> {
+                try {
+                    tracer.join();
+                    resetter.join();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Time.sleep(Duration.ofMillis(5));
+        });
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+        System.out.println("readersThatAreNotMs: traces=" + traces.get() + " resets=" + resets.get() + " fired=" + fired.get());
+        assertTrue(traces.get() > 0 && resets.get() > 0, "the readers ran");
+        assertTrue(fired.get() >= 1, "timers reset from a plain thread fire (" + fired.get() + " of " + resets.get() + ")");
     }
 
     /** GORT_AFFINITY=spread: Ms keep their pins across resizes, and Ms made for new Ps follow the same policy (by M index). */
