@@ -84,6 +84,9 @@ public record StwPause(long cycle, Kind kind, long totalNanos, List<Step> steps,
         String sep = " ";
         for (Step s : steps) {
             b.append(sep).append(s.name).append(' ').append(ms(s.nanos));
+            if (STEP_CPU) {
+                b.append('/').append(ms(s.cpuNanos));
+            }
             sep = ", ";
         }
         b.append(" (work cpu ").append(ms(workCpuNanos())).append(" ms)");
@@ -92,6 +95,12 @@ public record StwPause(long cycle, Kind kind, long totalNanos, List<Step> steps,
         }
         return b.toString();
     }
+
+    /**
+     * {@code -Dgort.gc.pausetrace.cpu=true}: each step prints as {@code name wall/cpu} (the
+     * collector thread's CPU in it), to tell waiting for a CPU or a lock from work.
+     */
+    private static final boolean STEP_CPU = Boolean.getBoolean("gort.gc.pausetrace.cpu");
 
     private static String ms(long ns) {
         return String.format(java.util.Locale.ROOT, "%.3f", ns / 1e6);
