@@ -369,6 +369,20 @@ public final class Heap implements AutoCloseable {
     }
 
     /**
+     * Pages in use by heap spans (MemStats.HeapInuse / page size), read under the heap lock without
+     * summing cache counters: what the collector's mark termination needs to pace the sweeper,
+     * without {@link #readMemStats()}'s walk of every cache and mcentral inside the pause.
+     */
+    public long heapInusePages() {
+        mheap.lock.lock();
+        try {
+            return mheap.pagesInUse;
+        } finally {
+            mheap.lock.unlock();
+        }
+    }
+
+    /**
      * Releases free page runs, oldest first, until the heap retains at most {@code retainBytes}
      * (committed minus released: heap in use + stacks + unreleased free pages), e.g. heap goal +
      * 10% as Go's background scavenger. Returns bytes released.

@@ -948,10 +948,14 @@ public final class Collector implements AutoCloseable {
         gcs.resetHeapLive(bytesMarked);
         pacer.resetLive(bytesMarked);
         pacer.setLastStackScan(stackBytes);
-        MemStats msEnd = refreshMemoryFigures();
+        // The memory figures (a walk of every mcache and mcentral: 0.07-1 ms measured) only feed
+        // the memory-limit goal; without a limit the pause reads just the pages in use.
+        if (pacer.memoryLimit() != Pacer.INFINITE) {
+            refreshMemoryFigures();
+        }
         pacer.commit(false);
         gcs.setTrigger(pacer.trigger(), trigger);
-        paceSweeper(msEnd.heapInuse() >>> dev.gort.arena.SizeClasses.PAGE_SHIFT, bytesMarked, pacer.trigger());
+        paceSweeper(heap.heapInusePages(), bytesMarked, pacer.trigger());
         pt.step("pacer");
         if (stwMode == 2) {
             sweepAll();
