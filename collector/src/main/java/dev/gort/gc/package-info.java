@@ -76,7 +76,14 @@
  * sweeper) stand aside while a stop is requested, so they do not hold a CPU a stopping mutator
  * waits for; the stop and the restart are wake-ups on the world's condition, not polling
  * intervals. A pause ends when the world releases its mutators (as Go's pauseNS does); a woken
- * thread's wait for a CPU after that is the kernel's. The marking
+ * thread's wait for a CPU after that is the kernel's. Two things that made the in-pause steps
+ * slow were not O(heap) but waits: the restart takes the scheduler's lock, and the last M to stop
+ * used to wake the stopper while holding it, so the stopper (woken onto that M's CPU) ran the whole
+ * pause and then spun on the lock of the M it had preempted (step "start" 0.4-7 ms; the M now wakes
+ * it after unlocking); and mark termination read the full memory statistics (a walk of every
+ * mcache and mcentral) to feed the pacer, which needs them only under a memory limit (it reads the
+ * pages in use otherwise). {@code -Dgort.gc.pausetrace.cpu=true} prints each step as wall/CPU,
+ * which tells a wait from work. The marking
  * fast path reads 64 pointer bits per bitmap load ({@code GcSupport.pointerBits}) and looks a
  * pointer's span up once ({@code findObjectIn}, {@code tryMarkIn}).
  * Mutators are abstracted by {@link dev.gort.gc.World}: {@link dev.gort.gc.ThreadWorld} (registered

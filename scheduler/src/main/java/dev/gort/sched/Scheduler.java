@@ -96,7 +96,8 @@ public final class Scheduler implements AutoCloseable {
     // Stop-the-world.
     volatile boolean gcwaiting;
     private int stopwait;
-    private final Note stopNote = new Note();
+    /** The stopper sleeps here; package-private for StopTheWorldStaleWakeupTest. */
+    final Note stopNote = new Note();
     private final ReentrantLock worldLock = new ReentrantLock();
 
     // The one M that may sleep for the next timer / block in netpoll.
