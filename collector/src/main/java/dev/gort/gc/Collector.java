@@ -650,13 +650,30 @@ public final class Collector implements AutoCloseable {
         }
     }
 
-    /** Lets a cycle stopped at a breakpoint continue (and clears the breakpoint). */
+    /**
+     * Lets a cycle stopped at a breakpoint continue and clears that breakpoint. A breakpoint set
+     * for a later point while stopped ({@link #setBreakpoint}) stays set: clearing it too let the
+     * coordinator run past it before the test's next {@link #runTo} re-armed it, and that runTo
+     * then waited out its timeout for a point the running cycle had already passed.
+     */
     public void resume() {
         ctl.lock();
         try {
-            breakpoint = Breakpoint.NONE;
+            if (breakpoint == atBreakpoint || atBreakpoint == Breakpoint.NONE) {
+                breakpoint = Breakpoint.NONE;
+            }
             atBreakpoint = Breakpoint.NONE;
             ctlChanged.signalAll();
+        } finally {
+            ctl.unlock();
+        }
+    }
+
+    /** The breakpoint the coordinator is stopped at, NONE while it runs (tests). */
+    Breakpoint stoppedAt() {
+        ctl.lock();
+        try {
+            return atBreakpoint;
         } finally {
             ctl.unlock();
         }

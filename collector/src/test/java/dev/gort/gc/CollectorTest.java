@@ -274,6 +274,38 @@ class CollectorTest {
     }
 
     /**
+     * setBreakpoint while stopped at an earlier breakpoint, then resume: the cycle stops at the new
+     * one. resume() used to clear every breakpoint, so the coordinator ran on until the test's next
+     * runTo re-armed it; when it had passed the point by then (a loaded machine descheduling the
+     * test thread after resume), that runTo waited out its 10 s for a cycle already done
+     * (allocationDuringMarkSurvives failed that way once at load 15). Here the test thread waits as a
+     * blocked mutator without re-arming: the old resume() finishes the cycle every time.
+     */
+    @Test
+    void aBreakpointSetWhileStoppedHoldsAfterResume() {
+        start(GcOptions.DEFAULT);
+        m.roots().set(0, node(1));
+        long cycles0 = gc.cycles();
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.setBreakpoint(Collector.Breakpoint.BEFORE_MARK_TERMINATION);
+        gc.resume();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        world.runBlocking(m, () -> {         // blocked: the ragged round and stops do not wait for us
+            while (gc.stoppedAt() != Collector.Breakpoint.BEFORE_MARK_TERMINATION && gc.cycles() == cycles0
+                    && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+            }
+        });
+        assertEquals(Collector.Breakpoint.BEFORE_MARK_TERMINATION, gc.stoppedAt(),
+                "stopped at the breakpoint set before resume (cycles completed meanwhile: " + (gc.cycles() - cycles0) + ")");
+        assertEquals(cycles0, gc.cycles(), "the cycle is held before mark termination");
+        gc.resume();                          // stopped at it: clears it, and the cycle completes
+        gc.awaitIdle(10_000);
+        assertEquals(cycles0 + 1, gc.cycles());
+        assertEquals(Collector.Breakpoint.NONE, gc.stoppedAt());
+    }
+
+    /**
      * Go's ragged barrier: grey work a mutator holds in its own gcWork (a deletion barrier shaded c,
      * whose child d nothing else reaches) is published at the mutator's next safepoint while the
      * world runs, so the cycle ends with one stop-the-world for mark termination and no
