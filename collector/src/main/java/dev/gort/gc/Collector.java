@@ -110,7 +110,19 @@ public final class Collector implements AutoCloseable {
     private final Object sweepSignal = new Object();
     private long sweepRequests;            // guarded by sweepSignal
 
-    private final HeapTrigger trigger = (h, live) -> requestCycle(false);
+    /**
+     * The arena calls it at span refills while heapLive is at or past the trigger: outside a cycle
+     * it asks for one; while marking (the cycle started at the trigger, so every refill lands here)
+     * it revises the assist ratio. Mark termination stops the world and an allocation is no
+     * safepoint, so no revise overlaps the coordinator setting heapLive at termination.
+     */
+    private final HeapTrigger trigger = (h, live) -> {
+        if (phase == MARK) {
+            pacer.reviseDuringMark(live);
+        } else {
+            requestCycle(false);
+        }
+    };
     /** Greys stack roots onto the coordinator's gcWork (a field: no lambda linkage inside a pause). */
     private final World.RootSink stackSink;
     /** world::preemptRequested, made once (an assist must not allocate a method reference per call). */

@@ -288,6 +288,22 @@ public final class Pacer {
         }
     }
 
+    /**
+     * During marking: heapLive grew to {@code live} (the arena's counter, read at a span refill
+     * past the trigger), so the assist ratio follows the runway left, as Go's update -> revise on
+     * every heapLive change. Without it the ratio stayed what startCycle computed: a heap running
+     * past its goal (scan work over the estimate, assists skipped for a stop) was not braked by the
+     * steeper ratio Go applies there (goal x 1.1, then all remaining work per byte). Outside
+     * marking it does nothing: heapLive is the collector's to set then.
+     */
+    public void reviseDuringMark(long live) {
+        if (!marking) {
+            return;
+        }
+        heapLive.set(live);
+        revise();
+    }
+
     /** Sets heapLive absolutely (start-up, or from the arena's exact counter at STW). */
     public void setHeapLive(long bytes) {
         heapLive.set(bytes);

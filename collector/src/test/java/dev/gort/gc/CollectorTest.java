@@ -274,6 +274,43 @@ class CollectorTest {
     }
 
     /**
+     * Go's revise while marking: the assist ratio follows heapLive during the cycle. With the
+     * coordinator held after mark start no scan work is done, so a mutator allocating past the
+     * goal must face the ratio Go applies there (the remaining work per byte of the 10% overshoot
+     * left, then per single byte): far steeper than at the start. Before the fix the ratio stayed
+     * what startCycle computed for the whole cycle, so nothing braked a heap running past its goal.
+     */
+    @Test
+    void assistRatioFollowsTheHeapWhileMarking() {
+        start(GcOptions.DEFAULT);
+        long head = 0;
+        for (int i = 0; i < 20_000; i++) {     // 640 KB of live list: scan work the cycle expects
+            long p = node(i);
+            Mem.storePtr(p, A, head);
+            head = p;
+            m.roots().set(0, head);
+        }
+        gc.gc();
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        double atStart = gc.pacer().assistWorkPerByte();
+        long goal = gc.pacer().heapGoal();
+        while (heap.gc().heapLive() < goal + goal / 5) {
+            gc.alloc(NODE);                    // held coordinator: assists find no work and do not wait
+        }
+        double pastGoal = gc.pacer().assistWorkPerByte();
+        gc.resume();
+        gc.awaitIdle(10_000);
+        assertTrue(atStart > 0, "the cycle expects scan work: " + atStart);
+        assertTrue(pastGoal > 1000 * atStart, "assist work per byte at 1.2 x the goal " + pastGoal
+                + " vs " + atStart + " at the start of the cycle");
+        long id = 20_000;
+        for (long p = head; p != 0; p = Mem.loadPtr(p, A)) {
+            assertEquals(--id, Mem.getLong(p, ID), "the live list survived");
+        }
+        assertEquals(0, id);
+    }
+
+    /**
      * setBreakpoint while stopped at an earlier breakpoint, then resume: the cycle stops at the new
      * one. resume() used to clear every breakpoint, so the coordinator ran on until the test's next
      * runTo re-armed it; when it had passed the point by then (a loaded machine descheduling the
