@@ -234,16 +234,37 @@ class SysmonIntegrationTest {
      * Go's sysmonwait in the real runtime: while main sleeps and nothing else runs, every P is idle
      * and sysmon sleeps deeply (few rounds); once goroutines run again it is awake: a poll() loop
      * at GOMAXPROCS=1 is still preempted so another goroutine gets the P.
+     *
+     * <p>The idle rounds are counted by a plain thread inside main's sleep, from 200 ms to at most
+     * 590 ms after it began: the timer cannot have woken the P yet. Counting from main after the
+     * sleep also counted sysmon's rounds after the wake-up (a wake restarts its sleep at 20 us:
+     * some 60 rounds in its first ~20 ms awake), which a loaded machine stretches until main gets a
+     * CPU to read the counter (failed that way at load 15-20: "62 rounds in 600 ms idle").
      */
     @Test
     void deepSleepWhileIdleAndAwakeWhenGoroutinesRun() {
         assertEquals(0, Gort.run(new String[0], args -> {
-            long r0 = Gort.sysmonStats().rounds();
-            Gort.sleep(Duration.ofMillis(600));
-            long idleRounds = Gort.sysmonStats().rounds() - r0;
-            long deep = Gort.sysmonStats().deepSleeps();
-            assertTrue(deep >= 1, "no deep sleep while every P was idle (rounds meanwhile: " + idleRounds + ")");
-            assertTrue(idleRounds < 40, idleRounds + " rounds in 600 ms idle; a 10 ms sleep makes ~60");
+            GortRuntime rt = Gort.currentRuntime();
+            long[] window = null;              // {rounds in the window, window ms, deep sleeps at its end}
+            for (int attempt = 0; attempt < 5 && window == null; attempt++) {
+                long t0 = System.nanoTime();
+                long[][] out = new long[1][];
+                Thread sampler = Thread.ofPlatform().name("idle-window-sampler").start(() -> out[0] = idleWindow(rt, t0));
+                Gort.sleep(Duration.ofMillis(600));
+                Gort.syscall(() -> {
+                    try {
+                        sampler.join();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                window = out[0];               // null: the sampler was descheduled past the window; again
+            }
+            assertNotNull(window, "in 5 sleeps of 600 ms the sampler thread never read sysmon's rounds twice within one");
+            long idleRounds = window[0];
+            assertTrue(window[2] >= 1, "no deep sleep while every P was idle (rounds meanwhile: " + idleRounds + ")");
+            assertTrue(idleRounds < 10, idleRounds + " rounds in " + window[1] + " ms while every P was idle; a 10 ms sleep makes ~"
+                    + window[1] / 10);
             AtomicBoolean other = new AtomicBoolean();
             dev.gort.sync.WaitGroup wg = new dev.gort.sync.WaitGroup();
             wg.add(1);
@@ -260,6 +281,30 @@ class SysmonIntegrationTest {
             assertTrue(other.get(), "the hog was never preempted after the deep sleep");
             assertTrue(Gort.sysmonStats().preemptRequests() >= 1);
         }, opts(Map.of("GOMAXPROCS", "1", "GOGC", "off"))));
+    }
+
+    /**
+     * Sysmon's rounds between 200 ms after {@code t0} and a second read at most 590 ms after it,
+     * while main sleeps 600 ms from t0: {rounds, window ms, deep sleeps so far}, or null if this
+     * thread did not get a CPU in time for the second read.
+     */
+    private static long[] idleWindow(GortRuntime rt, long t0) {
+        sleepUntil(t0 + 200_000_000L);
+        long r1 = rt.sysmon.stats().rounds();
+        long s1 = System.nanoTime();
+        sleepUntil(t0 + 500_000_000L);
+        dev.gort.sysmon.SysmonStats st = rt.sysmon.stats();
+        long s2 = System.nanoTime();
+        if (s2 - t0 > 590_000_000L) {
+            return null;
+        }
+        return new long[] {st.rounds() - r1, (s2 - s1) / 1_000_000, st.deepSleeps()};
+    }
+
+    private static void sleepUntil(long deadline) {
+        for (long left; (left = deadline - System.nanoTime()) > 0; ) {
+            java.util.concurrent.locks.LockSupport.parkNanos(left);
+        }
     }
 
     /** GORT_DEBUG=harddecommit=1 reaches the heap: what the scavenger releases is PROT_NONE until reused. */
