@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       goal: {@code runway = consMark * (1-u)/u * expectedScanWork} with u = 0.25; {@code trigger =
  *       goal - runway}, clamped to [45/64, 61/64] of the way from heapMarked to the goal (the upper
  *       bound relaxed to goal - 4 MiB for big heaps).</li>
- *   <li><b>Assists</b> (revise, whenever heapLive changes during marking): a mutator that allocates
+ *   <li><b>Assists</b> (revise, whenever heapLive changes during marking: the collector calls
+ *       {@link #reviseDuringMark} at each span refill, as Go's update does): a mutator that allocates
  *       {@code n} bytes owes {@code n * assistWorkPerByte} bytes of scan work, where
  *       {@code assistWorkPerByte = remainingScanWork / (goal - heapLive)}. If scanning outruns the
  *       estimate the goal is extrapolated (at most to the hard goal (1+GOGC/100) x goal); past the goal
