@@ -506,8 +506,15 @@ public final class Collector implements AutoCloseable {
             long target = cyclesDone + (cycleRunning ? 2 : 1);
             while (cyclesDone < target) {
                 checkOpen();
-                cycleRequested = true;
-                forcedRequested = true;
+                // Request only while no cycle runs: every wake-up during one (its breakpoints, a
+                // spurious one) re-requested, which left a request behind that started another
+                // cycle right after ours, at heapLive = the live heap (HeapBoundsTest's memory-limit
+                // case: that cycle spanned the whole first churn, marked all of it black, and the
+                // next goal rose to it: 47 MiB peak under a 40 MiB limit).
+                if (!cycleRunning) {
+                    cycleRequested = true;
+                    forcedRequested = true;
+                }
                 ctlChanged.signalAll();
                 ctlChanged.awaitUninterruptibly();
                 rethrowFailure();

@@ -274,6 +274,46 @@ class CollectorTest {
     }
 
     /**
+     * gc() makes exactly the cycle it waits for: woken while that cycle runs (here by its
+     * breakpoint) it used to request again, so one more cycle started right after, with the live
+     * heap as heap0; a workload starting then had all its first allocations marked black by it.
+     */
+    @Test
+    void gcWokenDuringItsCycleLeavesNoRequestBehind() throws Exception {
+        start(GcOptions.DEFAULT);
+        m.roots().set(0, node(1));
+        long cycles0 = gc.cycles();
+        gc.setBreakpoint(Collector.Breakpoint.AFTER_MARK_START);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread forcer = Thread.ofPlatform().name("forcer").start(() -> {
+            try {
+                gc.gc();                          // not a mutator: waits on the collector's condition
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        });
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        world.runBlocking(m, () -> {
+            while (gc.stoppedAt() != Collector.Breakpoint.AFTER_MARK_START && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+            }
+        });
+        assertEquals(Collector.Breakpoint.AFTER_MARK_START, gc.stoppedAt(), "the forced cycle reached its breakpoint");
+        gc.resume();
+        world.runBlocking(m, () -> {
+            try {
+                forcer.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertFalse(forcer.isAlive(), "gc() returned");
+        assertNull(failed.get());
+        gc.awaitIdle(10_000);                   // waits for a cycle left requested, if any
+        assertEquals(cycles0 + 1, gc.cycles(), "cycles made by one gc()");
+    }
+
+    /**
      * Go's revise while marking: the assist ratio follows heapLive during the cycle. With the
      * coordinator held after mark start no scan work is done, so a mutator allocating past the
      * goal must face the ratio Go applies there (the remaining work per byte of the 10% overshoot
