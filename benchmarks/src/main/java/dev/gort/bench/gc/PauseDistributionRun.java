@@ -78,10 +78,22 @@ public final class PauseDistributionRun {
             run.listen(gc);
             sched.run(() -> run.onGoroutines(gc));
             run.finish(gc);
-            globals.close();
-            pool.close();
+            // Unmapped only after the report: when run() returns, an M may still be running a
+            // mark worker goroutine that touches the work buffers (a run ended in SIGSEGV in
+            // GcWork.dispose after pool.close(), losing the table).
+            closeAfterReport = () -> {
+                globals.close();
+                pool.close();
+            };
         }
+        report(run, liveMib, buckets, seconds, mode, loadStart);
+        closeAfterReport.run();
         heap.close();
+    }
+
+    private static Runnable closeAfterReport = () -> { };
+
+    private static void report(Run run, long liveMib, long buckets, int seconds, String mode, String loadStart) {
         GcSummary s = run.summary;
         String kind = mode.equals("threads") ? MUTATORS + " mutator threads" : MUTATORS + " mutator goroutines at GOMAXPROCS=" + MUTATORS;
         System.out.printf(Locale.ROOT, "### STW pauses, %d MiB live (%d buckets x %d records of %d B), %s, GOGC=100, %d s%n%n",
