@@ -798,24 +798,12 @@ public final class Collector implements AutoCloseable {
                     ctl.unlock();
                 }
             } catch (ClosedMidCycle c) {
-                WriteBarrier.enabled = false;
-                gcs.setAllocBlack(false);
-                phase = OFF;
-                markActive = false;
-                if (worldStopped) {
-                    startWorld();
-                }
+                abandonCycle();
                 return;
             } catch (Throwable t) {
                 // A fatal collector error (bad pointer, checkmark): Go would exit the process. Leave
                 // the world running so the error can be reported and the embedder decide.
-                WriteBarrier.enabled = false;
-                gcs.setAllocBlack(false);
-                phase = OFF;
-                markActive = false;
-                if (worldStopped) {
-                    startWorld();
-                }
+                abandonCycle();
                 ctl.lock();
                 try {
                     startPending = false;
@@ -846,6 +834,21 @@ public final class Collector implements AutoCloseable {
         // Not world.scanStacks: a World may walk its stacks only with the world stopped.
         cyclePauses.clear();
         markDrained();
+    }
+
+    /**
+     * Leaves a cycle that cannot finish (the collector was closed mid-cycle, or a fatal error such as
+     * a bad pointer or a checkmark failure): barrier and allocate-black off, phase OFF, and the world
+     * restarted if this thread stopped it, so mutators are never left parked behind a dead cycle.
+     */
+    private void abandonCycle() {
+        WriteBarrier.enabled = false;
+        gcs.setAllocBlack(false);
+        phase = OFF;
+        markActive = false;
+        if (worldStopped) {
+            startWorld();
+        }
     }
 
     private void runCycle(boolean forced) {
