@@ -187,16 +187,20 @@ final class GortRuntime {
         Procs.install(null);
         Collector c = gc;
         if (c != null) {
-            c.close(); // joins the coordinator, workers and sweeper
+            c.close(); // joins the coordinator, platform workers and sweeper
             gc = null;
-            globals.close();
-            workbufs.close();
         }
+        // Unmap only once every M is gone: a mark-worker goroutine can still be running on an M
+        // when run() returns, and it touches the work buffers, the global roots and the heap.
         List<Thread> alive = gortMsAlive(2_000);
         if (alive.isEmpty()) {
+            if (c != null) {
+                globals.close();
+                workbufs.close();
+            }
             heap.close();
         } else {
-            StringBuilder sb = new StringBuilder("gort: warning: " + alive.size() + " M(s) still running after shutdown; the heap stays mapped");
+            StringBuilder sb = new StringBuilder("gort: warning: " + alive.size() + " M(s) still running after shutdown; the heap, work buffers and global roots stay mapped");
             for (Thread t : alive) {
                 sb.append("\n  ").append(t.getName()).append(" (").append(t.getState()).append(")");
                 StackTraceElement[] st = t.getStackTrace();
