@@ -205,47 +205,8 @@ public final class Select {
         // Pass 1: a case that can proceed now.
         for (int k = 0; k < norder; k++) {
             int i = pollorder[k];
-            Chan<?> c = chans[i];
-            if (isSend[i]) {
-                if (c.closed) {
-                    unlockAll();
-                    throw new GoPanic("send on closed channel");
-                }
-                Sudog sg = c.recvq.dequeue();
-                if (sg != null) {
-                    sg.elem = values[i];
-                    sg.success = true;
-                    sg.g.param = sg;
-                    G peer = sg.g;
-                    unlockAll();
-                    peer.sched.readyWaiter(mp, peer);
-                    return i;
-                }
-                if (c.qcount < c.cap()) {
-                    c.bufPut(values[i]);
-                    unlockAll();
-                    return i;
-                }
-            } else {
-                Sudog sg = c.sendq.dequeue();
-                if (sg != null) {
-                    recvValue = c.takeFromSender(sg);
-                    recvOk = true;
-                    G peer = sg.g;
-                    unlockAll();
-                    peer.sched.readyWaiter(mp, peer);
-                    return i;
-                }
-                if (c.qcount > 0) {
-                    recvValue = c.bufTake();
-                    recvOk = true;
-                    unlockAll();
-                    return i;
-                }
-                if (c.closed) {
-                    unlockAll();
-                    return i;
-                }
+            if (tryPlainCaseNow(mp, i, false)) {
+                return i;
             }
         }
         if (!block) {
@@ -392,47 +353,8 @@ public final class Select {
                     }
                     continue;
                 }
-                Chan<?> c = chans[i];
-                if (isSend[i]) {
-                    if (c.closed) {
-                        unlockAllMixed();
-                        throw new GoPanic("send on closed channel");
-                    }
-                    Sudog sg = c.recvq.dequeue();
-                    if (sg != null) {
-                        sg.elem = values[i];
-                        sg.success = true;
-                        sg.g.param = sg;
-                        G peer = sg.g;
-                        unlockAllMixed();
-                        peer.sched.readyWaiter(mp, peer);
-                        return i;
-                    }
-                    if (c.qcount < c.cap()) {
-                        c.bufPut(values[i]);
-                        unlockAllMixed();
-                        return i;
-                    }
-                } else {
-                    Sudog sg = c.sendq.dequeue();
-                    if (sg != null) {
-                        recvValue = c.takeFromSender(sg);
-                        recvOk = true;
-                        G peer = sg.g;
-                        unlockAllMixed();
-                        peer.sched.readyWaiter(mp, peer);
-                        return i;
-                    }
-                    if (c.qcount > 0) {
-                        recvValue = c.bufTake();
-                        recvOk = true;
-                        unlockAllMixed();
-                        return i;
-                    }
-                    if (c.closed) {
-                        unlockAllMixed();
-                        return i;
-                    }
+                if (tryPlainCaseNow(mp, i, true)) {
+                    return i;
                 }
             }
             if (!block) {
@@ -538,6 +460,67 @@ public final class Select {
                 }
                 prev = id;
             }
+        }
+    }
+
+    /**
+     * Pass 1 for a plain {@link Chan} case {@code i}, with every case's channel locked: completes the
+     * case if it can proceed now (a parked peer, buffer room or data, or a closed channel to receive
+     * from), unlocking everything first, and returns true; false (still locked) if it cannot.
+     * Shared by the plain and the mixed select so both keep one copy of Go's case rules; {@code mixed}
+     * picks the unlock that matches how the channels were locked.
+     */
+    private boolean tryPlainCaseNow(M mp, int i, boolean mixed) {
+        Chan<?> c = chans[i];
+        if (isSend[i]) {
+            if (c.closed) {
+                unlock(mixed);
+                throw new GoPanic("send on closed channel");
+            }
+            Sudog sg = c.recvq.dequeue();
+            if (sg != null) {
+                sg.elem = values[i];
+                sg.success = true;
+                sg.g.param = sg;
+                G peer = sg.g;
+                unlock(mixed);
+                peer.sched.readyWaiter(mp, peer);
+                return true;
+            }
+            if (c.qcount < c.cap()) {
+                c.bufPut(values[i]);
+                unlock(mixed);
+                return true;
+            }
+            return false;
+        }
+        Sudog sg = c.sendq.dequeue();
+        if (sg != null) {
+            recvValue = c.takeFromSender(sg);
+            recvOk = true;
+            G peer = sg.g;
+            unlock(mixed);
+            peer.sched.readyWaiter(mp, peer);
+            return true;
+        }
+        if (c.qcount > 0) {
+            recvValue = c.bufTake();
+            recvOk = true;
+            unlock(mixed);
+            return true;
+        }
+        if (c.closed) {
+            unlock(mixed);
+            return true;
+        }
+        return false;
+    }
+
+    private void unlock(boolean mixed) {
+        if (mixed) {
+            unlockAllMixed();
+        } else {
+            unlockAll();
         }
     }
 
