@@ -29,15 +29,7 @@ public final class OwnerlessLock {
 
     public void lock() {
         synchronized (monitor) {
-            boolean interrupted = false;
-            while (held) {
-                try {
-                    monitor.wait();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            held = true;
+            boolean interrupted = takeWhenFree();
             if (interrupted) {
                 CarrierLocal.currentThread().interrupt();
             }
@@ -118,15 +110,7 @@ public final class OwnerlessLock {
             } catch (InterruptedException e) {
                 ie = e;
             }
-            boolean interrupted = false;
-            while (held) {
-                try {
-                    monitor.wait();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            held = true;
+            boolean interrupted = takeWhenFree();
             if (ie != null) {
                 throw ie;
             }
@@ -135,6 +119,24 @@ public final class OwnerlessLock {
             }
             return nanos < 0 ? 1 : deadline - System.nanoTime();
         }
+    }
+
+    /**
+     * With the monitor held: waits until the lock is free and takes it. An interrupt does not stop
+     * the wait (the lock must be retaken, as Condition.await does); returns whether one arrived, for
+     * the caller to restore.
+     */
+    private boolean takeWhenFree() {
+        boolean interrupted = false;
+        while (held) {
+            try {
+                monitor.wait();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        held = true;
+        return interrupted;
     }
 
     public boolean isLocked() {
