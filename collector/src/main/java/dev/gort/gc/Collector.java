@@ -591,6 +591,11 @@ public final class Collector implements AutoCloseable {
         return lastCycleEndNanos;
     }
 
+    /** Background mark workers marking now (tests). */
+    int busyWorkers() {
+        return busyWorkers.get();
+    }
+
     /** Completed cycles (NumGC). */
     public long cycles() {
         ctl.lock();

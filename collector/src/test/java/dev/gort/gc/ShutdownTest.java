@@ -1,0 +1,135 @@
+package dev.gort.gc;
+
+import dev.gort.arena.Heap;
+import dev.gort.arena.HeapConfig;
+import dev.gort.sched.FatalHandler;
+import dev.gort.sched.Go;
+import dev.gort.sched.SchedConfig;
+import dev.gort.sched.Scheduler;
+import dev.gort.sys.PosixOsMemory;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Scheduler.run() returns only after every M is out of collector code: a main goroutine that
+ * returns while mark-worker goroutines are busy (and a mutator allocates) must not leave an M
+ * marking into work buffers the embedder is about to unmap (seen: SIGSEGV in GcWork.dispose after
+ * run() returned in a benchmark harness).
+ */
+class ShutdownTest {
+    static final Type NODE = CollectorTest.NODE;
+    static final long A = CollectorTest.A;
+
+    @Test
+    void mainReturningWhileWorkersMarkLeavesNoMInCollectorCode() throws Exception {
+        Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
+        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        Scheduler sched = Scheduler.create(SchedConfig.defaults().gomaxprocs(4).heap(heap).fatalHandler(FatalHandler.THROW));
+        WorkbufPool pool = new WorkbufPool();
+        GlobalRoots globals = new GlobalRoots();
+        Collector gc = new Collector(heap, new SchedWorld(sched, pool), pool, globals, GcOptions.DEFAULT.withGcPercent(-1));
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicLong allocsAfterExit = new AtomicLong();
+        long[] busyWhenMainReturned = {-1};
+        boolean[] fullWhenMainReturned = {false};
+        try {
+            sched.run(() -> {
+                try {
+                    // 4096 lists of 600 nodes (~80 MB): far more marking than a few ms of a worker.
+                    Global roots = gc.newGlobal();
+                    long table = gc.allocArray(Type.POINTER, 4096);
+                    roots.set(table);
+                    for (int i = 0; i < 4096; i++) {
+                        long head = 0;
+                        for (int j = 0; j < 600; j++) {
+                            long n = gc.alloc(NODE);
+                            Mem.putLong(n, CollectorTest.ID, j);
+                            Mem.storePtr(n, A, head);
+                            head = n;
+                            table = roots.get();
+                        }
+                        Mem.storePtr(table, 8L * i, head);
+                    }
+                    // A mutator that keeps allocating (assists, waits for credit) through the exit.
+                    Go.go(() -> {
+                        for (long k = 1; ; k++) {
+                            if (k < 3_000_000) {
+                                gc.alloc(NODE);        // bounded: GOGC is off (~100 MB at most)
+                            }
+                            allocsAfterExit.incrementAndGet();
+                            if (k % 1000 == 0) {
+                                dev.gort.sched.Time.sleepNanos(500_000);
+                            }
+                        }
+                    });
+                    assertTrue(gc.requestCycle(true));
+                    long deadline = System.nanoTime() + 20_000_000_000L;
+                    while (gc.busyWorkers() == 0) {
+                        assertTrue(System.nanoTime() < deadline, "no mark worker became busy in 20 s");
+                        dev.gort.sched.Time.sleepNanos(200_000);
+                    }
+                    busyWhenMainReturned[0] = gc.busyWorkers();
+                    fullWhenMainReturned[0] = !pool.fullIsEmpty();
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            List<String> alive = new ArrayList<>();
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.isAlive() && t.getName().startsWith("gort-M") && !before.contains(t)) {
+                    StringBuilder sb = new StringBuilder(t.getName());
+                    for (StackTraceElement e : t.getStackTrace()) {
+                        sb.append("\n    at ").append(e);
+                    }
+                    alive.add(sb.toString());
+                }
+            }
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+            System.out.println("ShutdownTest: busy workers when main returned " + busyWhenMainReturned[0]
+                    + ", full buffers then " + fullWhenMainReturned[0] + ", Ms alive after run() " + alive.size());
+            assertEquals(List.of(), alive, "Ms still running when Scheduler.run() returned");
+            // The workers answered the exit instead of draining the whole heap first.
+            assertFalse(pool.fullIsEmpty(),
+                    "workers drained the whole heap before leaving (they ignore the scheduler's exit)");
+            assertEquals(0, gc.busyWorkers(), "a worker still counts as busy after run() returned");
+        } finally {
+            gc.close();
+            // Cleanup only once every M is gone (a failing run leaves one marking).
+            boolean gone = waitForMs(before, 30_000);
+            if (gone) {
+                globals.close();
+                pool.close();
+                heap.close();
+            }
+        }
+    }
+
+    private static boolean waitForMs(Set<Thread> before, long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        for (;;) {
+            boolean any = false;
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.isAlive() && t.getName().startsWith("gort-M") && !before.contains(t)) {
+                    any = true;
+                }
+            }
+            if (!any) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(5);
+        }
+    }
+}
