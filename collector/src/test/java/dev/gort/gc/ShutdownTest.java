@@ -114,6 +114,77 @@ class ShutdownTest {
         }
     }
 
+    /**
+     * Main returns while the coordinator is held inside a cycle (a breakpoint before mark
+     * termination) and a goroutine waits in gc() for that cycle: run() must return with the
+     * cycle abandoned (nothing of the collector left to touch the scheduler's P and G memory, which
+     * shutdown frees) and the waiting goroutine's M gone. Before the fix the coordinator stayed in
+     * the cycle until close() (a resume() then ran a ragged round and a stop-the-world over the
+     * freed Ps) and the gc() caller's M waited in its syscall past shutdown's join.
+     */
+    @Test
+    void mainReturningMidCycleAbandonsTheCycleBeforeRunReturns() throws Exception {
+        Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
+        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        Scheduler sched = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).heap(heap).fatalHandler(FatalHandler.THROW));
+        WorkbufPool pool = new WorkbufPool();
+        GlobalRoots globals = new GlobalRoots();
+        Collector gc = new Collector(heap, new SchedWorld(sched, pool), pool, globals, GcOptions.DEFAULT);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean gcReturned = new java.util.concurrent.atomic.AtomicBoolean();
+        try {
+            sched.run(() -> {
+                try {
+                    Global g = gc.newGlobal();
+                    long head = 0;
+                    for (int i = 0; i < 10_000; i++) {
+                        long n = gc.alloc(NODE);
+                        Mem.storePtr(n, A, head);
+                        head = n;
+                        g.set(head);
+                    }
+                    gc.runTo(Collector.Breakpoint.BEFORE_MARK_TERMINATION, 20_000);
+                    Go.go(() -> {
+                        gc.gc();                       // waits for two cycles: the held one and another
+                        gcReturned.set(true);
+                    });
+                    dev.gort.sched.Time.sleepNanos(50_000_000);
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            List<String> alive = aliveMs(before);
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+            assertEquals(List.of(), alive, "Ms still running when Scheduler.run() returned");
+            assertEquals(Collector.Breakpoint.NONE, gc.stoppedAt(), "the coordinator is still held in the cycle");
+            assertFalse(gc.marking(), "the cycle is still marking after run() returned");
+            assertFalse(gcReturned.get(), "gc()'s caller ran on after the scheduler exited");
+        } finally {
+            gc.close();
+            if (waitForMs(before, 30_000)) {
+                globals.close();
+                pool.close();
+                heap.close();
+            }
+        }
+    }
+
+    private static List<String> aliveMs(Set<Thread> before) {
+        List<String> alive = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.isAlive() && t.getName().startsWith("gort-M") && !before.contains(t)) {
+                StringBuilder sb = new StringBuilder(t.getName());
+                for (StackTraceElement e : t.getStackTrace()) {
+                    sb.append("\n    at ").append(e);
+                }
+                alive.add(sb.toString());
+            }
+        }
+        return alive;
+    }
+
     private static boolean waitForMs(Set<Thread> before, long millis) throws InterruptedException {
         long deadline = System.nanoTime() + millis * 1_000_000;
         for (;;) {
