@@ -190,8 +190,9 @@ final class GortRuntime {
             c.close(); // joins the coordinator, platform workers and sweeper
             gc = null;
         }
-        // Unmap only once every M is gone: a mark-worker goroutine can still be running on an M
-        // when run() returns, and it touches the work buffers, the global roots and the heap.
+        // Unmap only once every M is gone. run() returns after the collector left every M
+        // (GcHook.schedulerExiting: worker stints, assists and waits end, the cycle is abandoned),
+        // but an M can still be blocked in a user's syscall, and on its return it may allocate.
         List<Thread> alive = gortMsAlive(2_000);
         if (alive.isEmpty()) {
             if (c != null) {

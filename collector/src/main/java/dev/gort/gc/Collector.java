@@ -153,7 +153,8 @@ public final class Collector implements AutoCloseable {
         int nworkers = world instanceof SchedWorld ? 0 : Math.max(1, world.gomaxprocs());
         this.workerCpu = new long[nworkers];
         if (world instanceof SchedWorld sw) {
-            this.goroutineWorkers = new GoroutineWorkers(sw, marker, pool, pacer, busyWorkers, () -> markActive);
+            this.goroutineWorkers = new GoroutineWorkers(sw, marker, pool, pacer, busyWorkers, () -> markActive,
+                    this::schedulerExiting);
             sw.attachWorkers(goroutineWorkers);
             this.procResize = new ProcResize();
             sw.scheduler().addProcResizeHook(procResize);
@@ -426,7 +427,7 @@ public final class Collector implements AutoCloseable {
         assistWaiters.incrementAndGet();
         try {
             world.runBlocking(m, () -> {
-                while (debt[0] > 0 && phase == MARK && !closed && !paused) {
+                while (debt[0] > 0 && phase == MARK && !closed && !paused && !world.exiting()) {
                     long credit = pacer.bgScanCredit.get();
                     if (credit > 0) {
                         long take = Math.min(credit, (long) Math.ceil(debt[0]));
@@ -506,6 +507,9 @@ public final class Collector implements AutoCloseable {
             long target = cyclesDone + (cycleRunning ? 2 : 1);
             while (cyclesDone < target) {
                 checkOpen();
+                if (world.exiting()) {
+                    return;     // no cycle will finish; the goroutine stops at its next safepoint
+                }
                 // Request only while no cycle runs: every wake-up during one (its breakpoints, a
                 // spurious one) re-requested, which left a request behind that started another
                 // cycle right after ours, at heapLive = the live heap (HeapBoundsTest's memory-limit
@@ -549,7 +553,7 @@ public final class Collector implements AutoCloseable {
     private void awaitCycleStart() {
         ctl.lock();
         try {
-            while (startPending && !closed && cycleFailure == null) {
+            while (startPending && !closed && cycleFailure == null && !world.exiting()) {
                 ctlChanged.awaitUninterruptibly();
             }
         } finally {
@@ -742,9 +746,10 @@ public final class Collector implements AutoCloseable {
             atBreakpoint = here;
             paused = true;             // assists must not wait for a coordinator that is paused
             ctlChanged.signalAll();
-            while (atBreakpoint == here && !closed) {
+            while (atBreakpoint == here && !closed && !world.exiting()) {
                 ctlChanged.awaitUninterruptibly();
             }
+            atBreakpoint = Breakpoint.NONE;     // left by resume(), close() or the world's exit
             paused = false;
         } finally {
             ctl.unlock();
@@ -778,11 +783,11 @@ public final class Collector implements AutoCloseable {
             boolean forced;
             ctl.lock();
             try {
-                while ((!cycleRequested || resizeHolds > 0) && !closed) {
+                while ((!cycleRequested || resizeHolds > 0) && !closed && !world.exiting()) {
                     ctlChanged.awaitUninterruptibly();
                 }
-                if (closed) {
-                    return;
+                if (closed || world.exiting()) {
+                    return;     // the world is gone: no cycle can run on it
                 }
                 forced = forcedRequested;
                 cycleRequested = false;
@@ -1384,7 +1389,7 @@ public final class Collector implements AutoCloseable {
 
     private void awaitMarkDrained() {
         while (!markDrained()) {
-            if (closed) {
+            if (closed || world.exiting()) {
                 // Closed mid-cycle: under the scheduler the worker goroutines may never run again
                 // (the scheduler exited), so the mark would never drain, and the caller is about
                 // to free the workbuf pool this loop reads.
@@ -1587,6 +1592,36 @@ public final class Collector implements AutoCloseable {
     }
 
     /** Stops the collector's threads. The heap, pool and globals stay the caller's to close. */
+    /**
+     * The scheduler exits (its GcHook, on the thread that ran it, before it joins its Ms and frees
+     * its memory): waits in runBlocking and the coordinator are woken; they see World.exiting().
+     * Returns once the coordinator is out of its cycle (abandoned at its next check, at most one
+     * bounded step away) or gone, so nothing of the collector touches the scheduler afterwards;
+     * gives up after 10 s with a warning (a coordinator that never gets a CPU).
+     */
+    private void schedulerExiting() {
+        ctl.lock();
+        try {
+            ctlChanged.signalAll();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (cycleRunning && coordinator.isAlive()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    System.err.println("gort: warning: the collector's coordinator is still in a cycle 10 s after the scheduler exited");
+                    return;
+                }
+                ctlChanged.awaitNanos(Math.min(left, 1_000_000));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            ctl.unlock();
+        }
+        synchronized (this) {
+            notifyAll();
+        }
+    }
+
     @Override
     public void close() {
         closed = true;

@@ -65,6 +65,7 @@ final class GoroutineWorkers implements GcHook {
     private final AtomicInteger busyWorkers;
     private final BooleanSupplier markActive;
     private final BooleanSupplier worldStopping;
+    private final Runnable onSchedulerExit;
 
     /** One parked worker goroutine. */
     private static final class Worker {
@@ -95,7 +96,7 @@ final class GoroutineWorkers implements GcHook {
     private final AtomicLong cycleNanos = new AtomicLong();
 
     GoroutineWorkers(SchedWorld world, Marker marker, WorkbufPool pool, Pacer pacer, AtomicInteger busyWorkers,
-                     BooleanSupplier markActive) {
+                     BooleanSupplier markActive, Runnable onSchedulerExit) {
         this.world = world;
         this.sched = world.scheduler();
         this.marker = marker;
@@ -103,7 +104,8 @@ final class GoroutineWorkers implements GcHook {
         this.pacer = pacer;
         this.busyWorkers = busyWorkers;
         this.markActive = markActive;
-        this.worldStopping = sched::worldStopping;
+        this.worldStopping = world::stopRequested;     // a stop, or the scheduler's exit
+        this.onSchedulerExit = onSchedulerExit;
     }
 
     // ------------------------------------------------------------------ start-up
@@ -182,11 +184,22 @@ final class GoroutineWorkers implements GcHook {
         closed = true;
     }
 
+    /**
+     * The scheduler stops for good (before it joins its Ms): no stint starts any more, one running
+     * leaves within one object's scan (its stop check sees the exit), and the collector ends its
+     * waits and its cycle.
+     */
+    @Override
+    public void schedulerExiting() {
+        closed = true;
+        onSchedulerExit.run();
+    }
+
     // ------------------------------------------------------------------ GcHook (on an M's g0)
 
     @Override
     public G findRunnableGCWorker(P p, long nowNanos) {
-        if (!markActive.getAsBoolean() || closed || sched.worldStopping() || !workAvailable(p)) {
+        if (!markActive.getAsBoolean() || closed || worldStopping.getAsBoolean() || !workAvailable(p)) {
             return null;
         }
         int mode;
@@ -217,7 +230,7 @@ final class GoroutineWorkers implements GcHook {
 
     @Override
     public G findIdleGCWorker(P p, long nowNanos) {
-        if (!markActive.getAsBoolean() || closed || sched.worldStopping() || !workAvailable(p)) {
+        if (!markActive.getAsBoolean() || closed || worldStopping.getAsBoolean() || !workAvailable(p)) {
             return null;
         }
         int n;
@@ -289,7 +302,7 @@ final class GoroutineWorkers implements GcHook {
         long done = 0;
         busyWorkers.incrementAndGet();
         try {
-            while (markActive.getAsBoolean() && !closed && !sched.worldStopping()) {
+            while (markActive.getAsBoolean() && !closed && !worldStopping.getAsBoolean()) {
                 long d = marker.drain(gcw, 64 << 10, worldStopping);   // answers a stop within one object
                 done += d;
                 pacer.bgScanCredit.addAndGet(d);

@@ -111,7 +111,12 @@ public final class SchedWorld implements World {
 
     @Override
     public boolean stopRequested() {
-        return sched.worldStopping();
+        return sched.worldStopping() || sched.exiting();    // an exit is a stop that never ends
+    }
+
+    @Override
+    public boolean exiting() {
+        return sched.exiting();
     }
 
     @Override

@@ -35,6 +35,15 @@ public interface World {
     boolean stopRequested();
 
     /**
+     * True once the mutators' world ended for good (SchedWorld: the scheduler exited). Collector
+     * code on a mutator's thread leaves at once (stopRequested is true too), waits in
+     * {@link #runBlocking} end, and the coordinator abandons its cycle.
+     */
+    default boolean exiting() {
+        return false;
+    }
+
+    /**
      * True while something waits for the mutators' next safepoint: a stop-the-world or a
      * {@link #forEachMutatorAtSafepoint} round. Assists yield to it, as Go's yield to gp.preempt.
      */

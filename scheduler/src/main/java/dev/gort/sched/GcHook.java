@@ -33,4 +33,15 @@ public interface GcHook {
 
     /** Idle-mode mark worker for p about to go idle, or null; {@code nowNanos} as above. */
     G findIdleGCWorker(P p, long nowNanos);
+
+    /**
+     * Called once when the scheduler stops for good, on the thread that ran {@link Scheduler#run}
+     * (or closed it), after {@link Scheduler#exiting()} became true and before the scheduler joins
+     * its Ms and frees its P and G memory. The collector ends what it does on Ms (mark worker
+     * stints, assists, waits in syscalls) and on its own threads with the scheduler (a cycle in
+     * progress is abandoned), and returns once none of it will touch the scheduler again, so
+     * {@code run()} returns only after every M is out of collector code.
+     */
+    default void schedulerExiting() {
+    }
 }

@@ -243,6 +243,12 @@ public final class Scheduler implements AutoCloseable {
         List<M> ms = new ArrayList<>(allm);
         lock.unlock();
         for (M m : ms) {
+            // Every goroutine on an M (running, or in a syscall it returns from) yields at its next
+            // safepoint, and its M leaves instead of running it on (Go's exit stops them all).
+            G g = m.curg;
+            if (g != null) {
+                g.setPreempt(true);
+            }
             m.park.wakeup();
             m.stwNote.wakeup();
         }
@@ -257,6 +263,10 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void shutdown() {
+        GcHook hook = gcHook;
+        if (hook != null) {
+            hook.schedulerExiting();    // before the Ms are joined and the P and G memory freed
+        }
         List<M> ms;
         lock.lock();
         ms = new ArrayList<>(allm);
@@ -1804,6 +1814,15 @@ public final class Scheduler implements AutoCloseable {
     /** True while a stop-the-world is in effect or pending. */
     public boolean worldStopping() {
         return gcwaiting;
+    }
+
+    /**
+     * True once the scheduler stops for good (main returned, {@link #close}, a fatal error): no
+     * goroutine runs past its next scheduling point, and a stop-the-world returns without stopping
+     * anything. Collector code on an M answers it as it answers a stop.
+     */
+    public boolean exiting() {
+        return exiting;
     }
 
     /**
