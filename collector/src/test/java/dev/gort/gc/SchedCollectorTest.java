@@ -268,6 +268,8 @@ class SchedCollectorTest {
         final ArrayDeque<Integer> inflight = new ArrayDeque<>();
         static final int MAX_INFLIGHT = 4;    // < 1 held by the echo + 3 buffered: a send never blocks for good
         long chanSends;
+        /** The echo goroutine receives and sends through Select pointer cases (beside a nil-like never-ready case). */
+        boolean selectEcho;
         long inFlightAtCycles;
         long parkedSends;
 
@@ -336,7 +338,11 @@ class SchedCollectorTest {
             back = PtrChan.create(gc, 3);
             AtomicInteger echoDone = new AtomicInteger();
             Go.go(() -> {
-                echo(out, back);
+                if (selectEcho) {
+                    selectEcho(gc, out, back);
+                } else {
+                    echo(out, back);
+                }
                 echoDone.set(1);
             });
             try (Frame f = Frame.push(SLOTS)) {
@@ -381,6 +387,31 @@ class SchedCollectorTest {
                 out.send(v);
             }
             out.close();
+        }
+
+        /**
+         * {@link #echo} through Select: a receive case on {@code in} and a send case on {@code out},
+         * each beside a case on a channel nobody uses (so the mixed select runs, not a plain
+         * channel op). The received pointer is a Java local only between select() and the send
+         * select's start, with no safepoint between; a blocked send parks with it in the select's frame.
+         */
+        static void selectEcho(Collector gc, PtrChan in, PtrChan out) {
+            dev.gort.sched.Select s = new dev.gort.sched.Select();
+            PtrChan idle = PtrChan.create(gc, 0);
+            for (;;) {
+                s.clear().recvPtr(idle).recvPtr(in);
+                int i = s.select();
+                assertEquals(1, i, "only the echo's input is ever ready");
+                long v = s.pointer();
+                if (!s.ok()) {
+                    break;
+                }
+                s.clear().recvPtr(idle).sendPtr(out, v);
+                assertEquals(1, s.select());
+            }
+            out.close();
+            idle.close();
+            idle.free();
         }
 
         private void receiveInto(Slots f) {
