@@ -31,6 +31,17 @@ public final class GcSupport {
     private final Heap heap;
     private final AddressSpace space;
 
+    /** Plain-mode access to {@link AddressSpace#arenaCommitted} for {@link #markPointer}. */
+    private static final java.lang.invoke.VarHandle ARENA_COMMITTED;
+
+    static {
+        try {
+            ARENA_COMMITTED = java.lang.invoke.MethodHandles.lookup().findVarHandle(AddressSpace.class, "arenaCommitted", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     GcSupport(Heap heap) {
         this.heap = heap;
         this.space = heap.space;
@@ -142,12 +153,25 @@ public final class GcSupport {
 
     boolean markSlot(long s, int idx) {
         long word = Mem.getLong(s + Span.GCMARK_BITS) + ((long) (idx >>> 6) << 3);
-        long bit = 1L << idx;
-        if ((NativeMemory.getLongVolatile(word) & bit) != 0) {
-            return false;
+        return setMarkBit(word, 1L << idx);
+    }
+
+    /**
+     * Sets {@code bit} in mark word {@code word}; true if this call set it. A plain read first (Go's
+     * isMarked before its atomic OR): a stale 0 only costs the CAS, and a 1 is never stale (mark
+     * bits are only set during a cycle). Then a CAS loop rather than VarHandle getAndBitwiseOr, which
+     * on JDK 25 is itself a getLongVolatile + weakCompareAndSet loop through several layers, seen
+     * not inlined into the marker (one call per newly marked object).
+     */
+    private static boolean setMarkBit(long word, long bit) {
+        long w = Mem.getLong(word);
+        while ((w & bit) == 0) {
+            if (NativeMemory.casLong(word, w, w | bit)) {
+                return true;
+            }
+            w = NativeMemory.getLongVolatile(word);
         }
-        long old = (long) NativeMemory.LONG_HANDLE.getAndBitwiseOr(NativeMemory.ALL, word, bit);
-        return (old & bit) == 0;
+        return false;
     }
 
     /** {@link #markPointer} result flag: this call set the mark bit (the caller greys the object). */
@@ -175,7 +199,11 @@ public final class GcSupport {
      */
     public long markPointer(long p) {
         long off = p - space.arenaBase;
-        if (off < 0 || off >= space.arenaCommitted) {
+        // A plain read of arenaCommitted (it only grows): a stale value can only reject a pointer
+        // into memory committed since, and the caller's slow path (spanOf) reads it again
+        // (volatile). A volatile read here would also pin every later load of the loop inlining
+        // this (the marker's scan) below it.
+        if (off < 0 || off >= (long) ARENA_COMMITTED.get(space)) {
             return 0;
         }
         long s = Mem.at(space.spanEntry(p));
@@ -209,14 +237,15 @@ public final class GcSupport {
                 | (state == Span.LARGE ? 0 : (long) (spc >>> 1) << MARKED_CLASS_SHIFT);
         long word = Mem.getLong(s + Span.GCMARK_BITS) + ((long) (idx >>> 6) << 3);
         long bit = 1L << idx;
-        if ((NativeMemory.getLongVolatile(word) & bit) != 0) {
+        // A plain read first (see setMarkBit): the common "already marked" answer costs no
+        // allocBits load, no alignment check and no atomic.
+        if ((Mem.getLong(word) & bit) != 0) {
             return result;
         }
         if (state == Span.IN_USE && !Span.allocated(s, idx)) {
             return 0;
         }
-        long old = (long) NativeMemory.LONG_HANDLE.getAndBitwiseOr(NativeMemory.ALL, word, bit);
-        return (old & bit) == 0 ? result | MARKED_NOW : result;
+        return setMarkBit(word, bit) ? result | MARKED_NOW : result;
     }
 
     public void setAllocBlack(boolean on) {

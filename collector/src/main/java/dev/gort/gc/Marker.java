@@ -252,26 +252,25 @@ public final class Marker {
      * bytes of scan work were done (Go's gcDrain / gcDrainN). Returns the scan work done.
      */
     public long drain(GcWork w, long budget) {
-        long done = 0;
-        while (done < budget) {
-            long obj = w.tryGet();
-            if (obj == 0) {
-                break;
-            }
-            done += scanObject(obj, w);
-        }
-        return done;
+        return drain(w, budget, null);
     }
 
     /**
-     * {@link #drain} that also stops as soon as {@code preempt} says so, checked after every
-     * object and every {@link #PREEMPT_CHECK_BYTES} inside one (Go's gcDrainN checks gp.preempt):
-     * an assisting mutator answers a stop-the-world within 4 KiB of scanning instead of after its
-     * whole budget or a whole oblet.
+     * {@link #drain} that also stops as soon as {@code preempt} says so (null: never), checked
+     * after every object and every {@link #PREEMPT_CHECK_BYTES} inside one (Go's gcDrainN checks
+     * gp.preempt): an assisting mutator answers a stop-the-world within 4 KiB of scanning instead
+     * of after its whole budget or a whole oblet.
+     *
+     * <p>No touch-ahead: a FIFO of 4, 8 or 16 objects between the work buffer and the scan, each
+     * object's first word loaded on entry (Java has no prefetch instruction; a kept load starts the
+     * same miss), measured 15-35 % slower on a 64 MiB binary tree (MarkThroughputRun 64 7 tree:
+     * 524 MB/s without, 442 / 423 / 340 MB/s with 8 / 4 / 16; the same ordering over two rounds):
+     * the LIFO order marks a depth-first-built tree in allocation order, ascending through memory,
+     * which the hardware prefetcher already follows, and a FIFO in front breaks that order.
      */
     public long drain(GcWork w, long budget, java.util.function.BooleanSupplier preempt) {
         long done = 0;
-        while (done < budget && !preempt.getAsBoolean()) {
+        while (done < budget && (preempt == null || !preempt.getAsBoolean())) {
             long obj = w.tryGet();
             if (obj == 0) {
                 break;

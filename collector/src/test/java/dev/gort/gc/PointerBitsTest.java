@@ -184,4 +184,86 @@ class PointerBitsTest {
             assertEquals(0, gcs.markPointer(tail), "the span's tail waste");
         }
     }
+
+    /**
+     * markPointer's CAS loop under contention: four threads mark the same 16-byte objects (64 per
+     * mark word, so neighbours' bits race in one word), each through a different interior
+     * address and order. Every object must end marked and exactly one call per object must report
+     * MARKED_NOW: a lost bit would leave a reachable object white (freed while live), a second
+     * MARKED_NOW would queue it twice.
+     */
+    @Test
+    void racingMarkersSetEveryBitAndGreyEachObjectOnce() throws Exception {
+        int n = 8192;
+        long[] objs = new long[n];
+        for (int i = 0; i < n; i++) {
+            objs[i] = cache.alloc(16, false);
+        }
+        for (int round = 0; round < 3; round++) {
+            java.util.concurrent.atomic.AtomicIntegerArray greyed = new java.util.concurrent.atomic.AtomicIntegerArray(n);
+            int threads = 4;
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+            java.util.List<Thread> ts = new java.util.ArrayList<>();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                Thread th = new Thread(() -> {
+                    try {
+                        start.await();
+                        for (int k = 0; k < n; k++) {
+                            int i = (id & 1) == 0 ? k : n - 1 - k;
+                            long r = gcs.markPointer(objs[i] + 8L * (id >>> 1));     // base or interior
+                            if ((r & GcSupport.MARKED_BASE_MASK) != objs[i]) {
+                                throw new AssertionError("markPointer(0x" + Long.toHexString(objs[i]) + ") -> 0x" + Long.toHexString(r));
+                            }
+                            if ((r & GcSupport.MARKED_NOW) != 0) {
+                                greyed.incrementAndGet(i);
+                            }
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                });
+                th.start();
+                ts.add(th);
+            }
+            for (Thread th : ts) {
+                th.join();
+            }
+            if (failure.get() != null) {
+                throw new AssertionError("round " + round, failure.get());
+            }
+            for (int i = 0; i < n; i++) {
+                assertEquals(1, greyed.get(i), "round " + round + ": object " + i + " greyed by exactly one marker");
+                assertTrue(gcs.isMarked(objs[i]), "round " + round + ": object " + i + " marked");
+            }
+            // Next round: fresh objects in fresh spans (marks are only cleared by a sweep).
+            for (int i = 0; i < n; i++) {
+                objs[i] = cache.alloc(16, false);
+            }
+        }
+    }
+
+    /** The marker's fast path queues an object once however often and through whichever address it is reached. */
+    @Test
+    void anAlreadyMarkedObjectIsNotQueuedTwice() {
+        Type node = Type.struct("N2").pointer("a").pointer("b").build();
+        long p = cache.alloc(node.size(), false);
+        gcs.writePointerMask(p, node.sizeWords(), node.fullMask());
+        long leaf = cache.alloc(64, true);                     // noscan: black at once, never queued
+        try (WorkbufPool pool = new WorkbufPool(PosixOsMemory.get(), 16 << 20)) {
+            Marker marker = new Marker(new ArenaMarkHeap(heap));
+            GcWork w = new GcWork(pool);
+            marker.shade(p, w);
+            marker.shade(p + 8, w);
+            marker.greyRoot(p, "test root", w);
+            marker.shade(leaf, w);
+            marker.shade(leaf + 40, w);
+            assertEquals(1, w.localCount(), "one entry for the scan object, none for the noscan one");
+            assertEquals(node.size() + 64, w.bytesMarked, "each object's bytes counted once");
+            assertEquals(p, w.tryGet() & MarkHeap.MARKED_BASE_MASK);
+            assertEquals(0, w.tryGet());
+            w.dispose();
+        }
+    }
 }

@@ -35,7 +35,10 @@ import java.util.Locale;
  *       (batches that straddle a phase change are dropped).</li>
  * </ol>
  *
- * <pre>java ... dev.gort.bench.gc.MarkThroughputRun [LIVE_MIB=128] [REPEATS=5]</pre>
+ * <pre>java ... dev.gort.bench.gc.MarkThroughputRun [LIVE_MIB=128] [REPEATS=5] [mixed|tree]</pre>
+ *
+ * <p>{@code tree}: the whole live heap is one binary tree of 16-byte nodes built depth-first, as
+ * binary-trees' long-lived tree (the marker's small-object, pointer-chasing case alone).
  */
 public final class MarkThroughputRun {
     static final Type NODE = Type.struct("Node").pointer("left").pointer("right").build();
@@ -51,16 +54,34 @@ public final class MarkThroughputRun {
     public static void main(String[] args) {
         long liveMib = args.length > 0 ? Long.parseLong(args[0]) : 128;
         int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        System.out.printf(Locale.ROOT, "mark throughput, live heap ~%d MiB, load average %s%n", liveMib, BinaryTreesRun.loadAverage());
+        if (args.length > 2 && args[2].equals("tree")) {
+            shape = "tree";
+        } else if (args.length > 2 && !args[2].equals("mixed")) {
+            throw new IllegalArgumentException("shape must be 'mixed' (default) or 'tree', got " + args[2]);
+        }
+        System.out.printf(Locale.ROOT, "mark throughput, live heap ~%d MiB (" + shape + "), load average %s%n", liveMib, BinaryTreesRun.loadAverage());
         stwMark(liveMib, repeats);
-        concurrentMarkAndAllocation(liveMib, repeats);
+        if (!Boolean.getBoolean("gort.bench.stwOnly")) {     // -Dgort.bench.stwOnly=true: the STW figure alone (A/B runs)
+            concurrentMarkAndAllocation(liveMib, repeats);
+        }
         System.out.printf(Locale.ROOT, "(shared 2-core machine; load average at the end %s)%n", BinaryTreesRun.loadAverage());
     }
 
     // ------------------------------------------------------------------ live heap
 
+    /** "mixed" (a third each: tree, records, pointer arrays) or "tree" (one binary tree, binary-trees' shape). */
+    static String shape = "mixed";
+
     /** Builds ~{@code mib} MiB of live objects rooted in slots 0..2. */
     static void buildLiveHeap(Collector gc, RootSlots roots, long mib) {
+        if (shape.equals("tree")) {
+            int depth = 1;
+            while ((32L << depth) <= (mib << 20)) {
+                depth++;
+            }
+            roots.set(0, tree(gc, roots, depth - 1));
+            return;
+        }
         long third = (mib << 20) / 3;
         int depth = 1;
         while ((32L << depth) <= third) {       // 2^(d+1)-1 nodes of 16 bytes
