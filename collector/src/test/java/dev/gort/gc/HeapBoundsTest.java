@@ -132,6 +132,13 @@ class HeapBoundsTest {
         System.out.println("HeapBoundsTest GOGC=100: " + figures + diagnosis());
         assertTrue(ratio <= 2.2, figures + ": over GOGC=100's goal of 2 x marked + 10%" + diagnosis());
         assertTrue(peak > 1.2 * reachable, "the heap grew towards its goal (a collector running nonstop is not the pacer): " + figures);
+        // Go's cycle count: a cycle triggers no earlier than 45/64 of the way from the marked heap
+        // to its goal (2 x marked, marked >= the reachable list), so between two cycle starts at
+        // least 45/64 L is allocated: 8 L of garbage make at most 8 / (45/64) ~ 11.4 cycles, plus the
+        // one running at each end. More means cycles start early (a low trigger, a stale estimate),
+        // each re-marking the whole live heap as binary-trees' long-lived tree is.
+        double maxCycles = 8.0 * Pacer.TRIGGER_RATIO_DEN / Pacer.MIN_TRIGGER_RATIO_NUM + 2;
+        assertTrue(cycles <= maxCycles, figures + ": more cycles than Go's lowest trigger allows (" + String.format("%.1f", maxCycles) + ")" + diagnosis());
         gc.gc();
         gc.gc();                                  // the last black allocations are garbage now
         assertEquals(reachable, gc.gcStats().lastCycle().heap2(), "the live list survived every cycle, exactly");
