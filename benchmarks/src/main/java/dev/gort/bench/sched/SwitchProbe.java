@@ -20,7 +20,17 @@ import jdk.internal.vm.ContinuationScope;
  * best and median per-operation <em>thread CPU time</em> (the M's, at GOMAXPROCS=1) next to wall
  * time. CPU time does not count the time the thread waited for a core, so ratios between the
  * loops stay readable when other processes compete; JMH's wall-clock figures remain the reported
- * ones. Not a JMH benchmark: {@code java ... dev.gort.bench.sched.SwitchProbe [rounds]}.
+ * ones. Not a JMH benchmark: {@code java ... dev.gort.bench.sched.SwitchProbe [rounds] [modes]}.
+ *
+ * <p>Modes (second argument, words may be combined; none = floor, ping, spawn, gosched):
+ * {@code ping}, {@code spawn}, {@code spawnall}, {@code sched}, {@code vt} (process CPU against
+ * virtual threads), {@code nofloor}, and {@code parts}: the pieces of a ping-pong round trip
+ * measured apart, to attribute what it costs beyond its two floors: the same alternation of two
+ * goroutines without a channel ({@code Go.ready} + {@code Go.park}), the round trip's four
+ * channel operations without parking, four carrier lookups ({@code Go.current()}), and floors
+ * made harder in one respect each: two continuations resumed alternately, a frame with 16 longs
+ * live across the yield, the yield {@code -Dprobe.depth} calls (default 6) below the resumed
+ * frame, and a loop that yields {@code -Dprobe.depth} calls above its entry.
  */
 public final class SwitchProbe {
     private static final ContinuationScope SCOPE = new ContinuationScope("probe");
@@ -66,6 +76,30 @@ public final class SwitchProbe {
         long[][] gosched = new long[2][rounds];
         long[][] spawnAll = new long[2][rounds];
         long[][] freshFloor = new long[2][rounds];
+        long[][] parkReady = new long[2][rounds];
+        long[][] chanNoPark = new long[2][rounds];
+        long[][] lookup = new long[2][rounds];
+        long[][] deepFloor = new long[2][rounds];
+        long[][] deepLoopFloor = new long[2][rounds];
+        long[][] twoFloor = new long[2][rounds];
+        long[][] bigFrameFloor = new long[2][rounds];
+        long[] sink = new long[1];
+        Continuation big = new Continuation(SCOPE, () -> {
+            // 16 longs live across the yield: a larger compiled frame to freeze and thaw.
+            long a0 = sink[0], a1 = a0 * 3, a2 = a1 * 5, a3 = a2 * 7, a4 = a3 * 11, a5 = a4 * 13, a6 = a5 * 17, a7 = a6 * 19;
+            long b0 = a7 * 23, b1 = b0 * 29, b2 = b1 * 31, b3 = b2 * 37, b4 = b3 * 41, b5 = b4 * 43, b6 = b5 * 47, b7 = b6 * 53;
+            for (;;) {
+                Continuation.yield(SCOPE);
+                a0++; a1 += a0; a2 += a1; a3 += a2; a4 += a3; a5 += a4; a6 += a5; a7 += a6;
+                b0 += a7; b1 += b0; b2 += b1; b3 += b2; b4 += b3; b5 += b4; b6 += b5; b7 += b6;
+                sink[0] = a0 ^ a1 ^ a2 ^ a3 ^ a4 ^ a5 ^ a6 ^ a7 ^ b0 ^ b1 ^ b2 ^ b3 ^ b4 ^ b5 ^ b6 ^ b7;
+            }
+        });
+        Continuation c2 = new Continuation(SCOPE, () -> {
+            for (;;) {
+                Continuation.yield(SCOPE);
+            }
+        });
         Runnable nop = () -> {
         };
         Continuation c = new Continuation(SCOPE, () -> {
@@ -106,6 +140,41 @@ public final class SwitchProbe {
                         }
                     }, N);
                 }
+                if (only.contains("parts")) {
+                    // Attribution of a ping-pong round trip (see pingpong): the same alternation
+                    // without a channel (park/ready only), the four channel operations of a round
+                    // trip without parking, the carrier lookups alone, and the floor with the
+                    // yield made from a deeper stack (as a goroutine parked in a channel op is).
+                    measure(parkReady, k, SwitchProbe::parkReady, N);
+                    measure(chanNoPark, k, SwitchProbe::chanNoPark, N);
+                    measure(lookup, k, () -> {
+                        for (int i = 0; i < 4 * N; i++) {
+                            Go.current();
+                        }
+                    }, N);
+                    measure(bigFrameFloor, k, () -> {
+                        for (int i = 0; i < 2 * N; i++) {
+                            big.run();
+                        }
+                    }, 2 * N);
+                    measure(twoFloor, k, () -> {
+                        // Two continuations resumed alternately, as two goroutines are.
+                        for (int i = 0; i < N; i++) {
+                            c.run();
+                            c2.run();
+                        }
+                    }, 2 * N);
+                    measure(deepLoopFloor, k, () -> {
+                        for (int i = 0; i < 2 * N; i++) {
+                            DEEP_LOOP.run();
+                        }
+                    }, 2 * N);
+                    measure(deepFloor, k, () -> {
+                        for (int i = 0; i < 2 * N; i++) {
+                            DEEP.run();
+                        }
+                    }, 2 * N);
+                }
                 if (only.contains("spawnall")) {
                     measure(spawnAll, k, SwitchProbe::spawnAllFirst, N);
                 }
@@ -129,6 +198,13 @@ public final class SwitchProbe {
             report("spawn / new continuation", spawn, freshFloor);
         }
         report("gosched", gosched, floor);
+        report("park/ready round trip", parkReady, floor);
+        report("4 chan ops, no park", chanNoPark, floor);
+        report("4 carrier lookups", lookup, floor);
+        report("floor, 2 alternating", twoFloor, floor);
+        report("floor, 16 longs live", bigFrameFloor, floor);
+        report("floor, yield " + DEPTH + " deep", deepFloor, floor);
+        report("floor, loop " + DEPTH + " deep", deepLoopFloor, floor);
         report("spawn+complete all first", spawnAll, floor);
     }
 
@@ -155,6 +231,74 @@ public final class SwitchProbe {
             pingc.send(v);
             pongc.recv();
         }
+    }
+
+    /**
+     * The ping-pong's alternation without a channel: each side readies the other (runnext) and
+     * parks with no commit; per round trip two switches, two ready CASes, four carrier lookups.
+     */
+    static void parkReady() {
+        G mainG = Go.current();
+        G[] other = new G[1];
+        other[0] = Go.go(() -> {
+            Go.park(null, null, dev.gort.sched.WaitReason.SLEEP);
+            for (int i = 0; i < N; i++) {
+                Go.ready(mainG);
+                Go.park(null, null, dev.gort.sched.WaitReason.SLEEP);
+            }
+        });
+        while (other[0].status() != dev.gort.sched.GStatus.WAITING) {
+            Go.gosched(); // the partner runs and parks first
+        }
+        for (int i = 0; i < N; i++) {
+            Go.ready(other[0]);
+            Go.park(null, null, dev.gort.sched.WaitReason.SLEEP);
+        }
+        Go.ready(other[0]); // let it end
+        Go.gosched();
+    }
+
+    /** The four channel operations of a round trip without blocking: one buffered slot, send then receive, twice. */
+    static void chanNoPark() {
+        Chan<Integer> a = new Chan<>(1);
+        Chan<Integer> b = new Chan<>(1);
+        Integer v = 7;
+        for (int i = 0; i < N; i++) {
+            a.send(v);
+            a.recv();
+            b.send(v);
+            b.recv();
+        }
+    }
+
+    /** A continuation whose yield happens 6 calls deep (not inlined: see deep()). */
+    private static final Continuation DEEP = new Continuation(SCOPE, () -> {
+        for (;;) {
+            deep(SwitchProbe.DEPTH);
+        }
+    });
+
+    /** -Dprobe.depth: calls between the DEEP continuation's body and its yield. */
+    static final int DEPTH = Integer.getInteger("probe.depth", 6);
+
+    /** A continuation that yields in a loop DEPTH calls above its entry (the frames below stay frozen). */
+    private static final Continuation DEEP_LOOP = new Continuation(SCOPE, () -> deepLoop(SwitchProbe.DEPTH));
+
+    private static int deepLoop(int n) {
+        if (n == 0) {
+            for (;;) {
+                Continuation.yield(SCOPE);
+            }
+        }
+        return deepLoop(n - 1) + 1;
+    }
+
+    private static int deep(int n) {
+        if (n == 0) {
+            Continuation.yield(SCOPE);
+            return 0;
+        }
+        return deep(n - 1) + 1;
     }
 
     static void spawnWaves() {
