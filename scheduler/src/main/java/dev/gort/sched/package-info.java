@@ -78,9 +78,9 @@
  *     (g0 finds the lock through the sudog: nothing stored in the M), {@code WaitQueue} counts
  *     waiters and leaves stale first/last, {@code g.param} is written for select only and
  *     {@code g.m} only when it changes. A ping-pong half trip went from about 11 barriered
- *     stores to 2 ({@code sudog.elem}, {@code m.curg}). Those two are no longer where the time
- *     goes: the probe under {@code -XX:+UseParallelGC} (a plain card store, no fence) gives the
- *     same round trip.</li>
+ *     stores to 2 ({@code sudog.elem}, {@code m.curg}). Under {@code -XX:+UseParallelGC} (a
+ *     plain card store, no fence) the probe's round trip is 12-15 ns (5 %) shorter, but not
+ *     through those two: taking the {@code m.curg} store away (a G index) gained nothing.</li>
  * <li>Few atomics: channel hand-offs skip the status CAS (above); with GOMAXPROCS=1 nobody
  *     steals, so runnext and the ring head are updated with plain stores
  *     ({@code RunQueue.put/get(..., stealable=false)}); goroutine counts are per-P plain
@@ -100,13 +100,22 @@
  * working set, not a lock or a list walk (those were removed).</p>
  * <p>Measured with {@code dev.gort.bench.sched.SwitchProbe} (thread CPU time, best of N, which
  * survives a loaded machine) and the JMH benchmarks in the same package; the README has the
- * figures. What remains per round trip beyond the two floors is mostly the four channel-lock
- * CASes (each party locks the channel once to park and once to hand over), four out-of-line
- * carrier lookups, the sudog and status bookkeeping, and (not measured apart) the deeper stack a
- * parked goroutine freezes (its channel frames) than the floor's bare loop. A lock-free channel at GOMAXPROCS=1
- * was considered and rejected: with one P, other threads still touch channels ({@code offer},
- * {@code close} and {@code trySend} from any thread, timer functions, goroutines of Ms in
- * syscalls), so the lock must stay an atomic.
+ * figures. What remains per round trip beyond the two floors, measured apart
+ * ({@code SwitchProbe ... parts}): 45-55 ns of switch bookkeeping (the same alternation through
+ * {@code Go.ready}/{@code Go.park} without a channel is 2.4-2.5 floors), spread over some forty
+ * loads and stores per switch with none dominant, and 20-30 ns for the four channel operations.
+ * Measured not to matter (A/B, unsafe variants for measurement only): the four channel-lock
+ * CASes (a plain-store lock changed nothing), the four out-of-line carrier lookups (about 10 ns
+ * in all; an inlined {@code Thread.currentThread()} changed nothing beyond noise), the G1
+ * barriers of the {@code m.curg} stores (a G index instead made the reads cost more than the
+ * barriers did). What does matter is the number of physical frames between the resumed frame
+ * and {@code yield0}: about 10 ns per frame per switch (the JDK freezes and thaws each; frames
+ * below the resumed one are thawed lazily and cost nothing), so the park path
+ * ({@code Chan.recv} -> {@code goparkChan} -> {@code switchOut} -> {@code Continuation.yield})
+ * is kept small enough for C2 to inline into its caller, as it does. A lock-free channel at
+ * GOMAXPROCS=1 was considered and rejected: with one P, other threads still touch channels
+ * ({@code offer}, {@code close} and {@code trySend} from any thread, timer functions, goroutines
+ * of Ms in syscalls), so the lock must stay an atomic (and it is not where the time goes).
  *
  * <p>Spawning: a fresh continuation that runs to completion costs about 16 ns (it is never
  * frozen); a spawn+exit costs about 70 ns of CPU with the scheduler's work (G from gFree,
@@ -233,6 +242,15 @@
  * <li>Polling channel waiters: forbidden; every wait is a sudog and a park.</li>
  * <li>A direct switch from one goroutine to the next (Go's gogo after mcall): continuations
  *     nest, so a yield always returns to the parent (g0); every switch is a yield plus a run.</li>
+ * <li>Nested hand-off: a goroutine that parks runs the goroutine it just readied nested on its
+ *     own stack instead of yielding; when that one parks, its yield returns into the first, which
+ *     continues without a thaw if it was readied meanwhile. A channel ping-pong would cost one
+ *     freeze/thaw instead of two (about 1.5-1.7 floors instead of 2.7). Rejected: while nested,
+ *     neither goroutine can move to another M, and a nested goroutine whose yield fails (pinned
+ *     by a monitor or native frame, so it blocks its M) while it waits for its host deadlocks a
+ *     program that works today; nothing tells in advance whether a goroutine will park pinned.
+ *     It also needs every waker to know the host is mounted (never queue it, or another M would
+ *     resume a mounted continuation).</li>
  * <li>Deferring wakep while the readied G sits in runnext (a thief may take runnext only after a
  *     3 us back-off anyway): it would save the futex wake of a spinning M per hand-off at
  *     GOMAXPROCS &gt; 1, but a waker that keeps running without a safepoint would leave the G
