@@ -67,6 +67,8 @@ public final class Collector implements AutoCloseable {
     private final Pacer pacer = new Pacer();
     private final GcStats stats;
     private volatile GcOptions options;
+    /** GORT_DEBUG gcstress (fixed at construction: later option changes keep it): collect every N allocations. */
+    private final long stress;
     private volatile PrintStream traceOut = System.err;
 
     private volatile int phase = OFF;
@@ -138,6 +140,7 @@ public final class Collector implements AutoCloseable {
         this.pool = pool;
         this.globals = globals;
         this.options = options;
+        this.stress = options.gcstress();
         this.markHeap = new ArenaMarkHeap(heap);
         this.marker = new Marker(markHeap);
         this.marker.setInvalidPtrFatal(options.invalidptr());
@@ -290,15 +293,32 @@ public final class Collector implements AutoCloseable {
 
     // =================================================================== allocation
 
-    /** Allocates a zeroed object of type {@code t} for the calling mutator. A safepoint. */
+    /**
+     * Allocates a zeroed object of type {@code t} for the calling mutator. A safepoint.
+     *
+     * <p>This and {@link #allocate} are the allocation fast path, kept small enough for C2 to
+     * inline into the caller (FreqInlineSize: 325 bytecodes; the whole collector path used to be
+     * one 352-byte method, a call per object): one lookup of the mutator, the safepoint's two flag
+     * reads, one read for "anything special" (gcstress or a cycle start owed), the phase, a
+     * counter for sweep credit, the mcache and one bitmap read-modify-write. Everything else
+     * (waiting for a cycle start, assists, sweeping) is in methods only the rare case calls.
+     */
     public long alloc(Type t) {
-        return allocate(t.size(), t.noscan(), t);
+        Mutator m = world.current();
+        if (m == null) {
+            throw notAMutator();
+        }
+        return allocate(m, t.size(), t.allocWords, t);
     }
 
     /** Allocates a zeroed array of {@code n} elements of {@code elem}. A safepoint. */
     public long allocArray(Type elem, long n) {
         Type t = Type.arrayOf(elem, n);
-        return allocate(Math.max(1, t.size()), t.noscan(), t);
+        Mutator m = world.current();
+        if (m == null) {
+            throw notAMutator();
+        }
+        return allocate(m, Math.max(1, t.size()), t.allocWords, t);
     }
 
     /** Allocates {@code n} zeroed bytes (noscan). A safepoint. */
@@ -306,18 +326,58 @@ public final class Collector implements AutoCloseable {
         if (n <= 0) {
             throw new IllegalArgumentException("allocation size " + n + " must be positive");
         }
-        return allocate(n, true, null);
-    }
-
-    private long allocate(long size, boolean noscan, Type t) {
         Mutator m = world.current();
         if (m == null) {
-            throw new IllegalStateException("allocation on " + Thread.currentThread().getName()
-                    + ", which is not a mutator (a goroutine or a thread registered with the collector's world)");
+            throw notAMutator();
         }
-        world.safepoint(m);
-        m = world.current();            // a safepoint may resume the goroutine on another P
-        long stress = options.gcstress();
+        return allocate(m, n, 0, null);
+    }
+
+    private static IllegalStateException notAMutator() {
+        return new IllegalStateException("allocation on " + Thread.currentThread().getName()
+                + ", which is not a mutator (a goroutine or a thread registered with the collector's world)");
+    }
+
+    /**
+     * The allocation path. {@code words}: the object's pointer-bit words when 1..64 (one bitmap
+     * read-modify-write with {@code t}'s first mask word), 0 for noscan, -1 for a larger scan
+     * object (the whole mask).
+     */
+    private long allocate(Mutator m, long size, int words, Type t) {
+        m = world.safepointThenCurrent(m);      // a safepoint may resume the goroutine on another P
+        if (stress > 0 || startPending) {
+            m = allocChecks(m);
+        }
+        if (phase == MARK) {
+            m.checkNotBlocked("an allocation");     // on the marking branch only: free outside a cycle
+            // Pay before allocating, as Go's mallocgc does (deductAssistCredit comes first): an
+            // assist may wait for credit, letting the cycle end and the next one scan the stacks,
+            // and an object allocated before that wait would be held only by a Java local, black
+            // for a cycle that is over and white (freed) in the next one.
+            if ((m.assistBytes -= size) < 0) {
+                m = assistAlloc(m);
+            }
+        }
+        if ((m.sweepCreditBytes += size) >= SWEEP_CREDIT_BYTES) {
+            paySweepCredit(m);
+        }
+        m.site = Mutator.SITE_ALLOC;
+        long p = m.mcache.alloc(size, words == 0);
+        m.site = Mutator.SITE_USER;
+        if (words > 0) {
+            gcs.writeNewObjectPointerBits(p, words, t.allocMask);       // one bitmap RMW, not one per word
+        } else if (words < 0) {
+            gcs.writePointerMask(p, t.sizeWords(), t.fullMask());
+        }
+        if (phase == MARK) {
+            // Allocated black by the arena (no safepoint since the phase read): count it as marked.
+            m.gcw.bytesMarked += size;
+        }
+        return p;
+    }
+
+    /** The rare checks before an allocation: gcstress, and a cycle start owed past the goal. */
+    private Mutator allocChecks(Mutator m) {
         if (stress > 0 && ++m.allocs % stress == 0) {
             gcFromMutator(m);
             m = world.current();
@@ -329,71 +389,76 @@ public final class Collector implements AutoCloseable {
             world.runBlocking(m, this::awaitCycleStart);
             m = world.current();
         }
-        if (phase == MARK) {
-            m.checkNotBlocked("an allocation");     // on the marking branch only: free outside a cycle
-            // Pay before allocating, as Go's mallocgc does (deductAssistCredit comes first): an
-            // assist may wait for credit, letting the cycle end and the next one scan the stacks,
-            // and an object allocated before that wait would be held only by a Java local, black
-            // for a cycle that is over and white (freed) in the next one.
-            assist(m, size);
-            m = world.current();
-        }
-        if (sweepPaced && (m.sweepCreditBytes += size) >= SWEEP_CREDIT_BYTES) {
-            m.sweepCreditBytes = 0;
+        return m;
+    }
+
+    /** Every {@link #SWEEP_CREDIT_BYTES} a mutator allocates: sweep if sweeping is paced. */
+    private void paySweepCredit(Mutator m) {
+        m.sweepCreditBytes = 0;
+        if (sweepPaced) {
             m.site = Mutator.SITE_SWEEP;
             deductSweepCredit();
             m.site = Mutator.SITE_USER;
         }
-        m.site = Mutator.SITE_ALLOC;
-        long p = m.mcache.alloc(size, noscan);
-        m.site = Mutator.SITE_USER;
-        if (!noscan) {
-            long words = t.sizeWords();
-            if (words <= 64) {
-                gcs.writeNewObjectPointerBits(p, (int) words, t.fullMask()[0]);      // one bitmap RMW, not one per word
-            } else {
-                gcs.writePointerMask(p, words, t.fullMask());
-            }
-        }
-        if (phase == MARK) {
-            // Allocated black by the arena (no safepoint since the phase read): count it as marked.
-            m.gcw.bytesMarked += size;
-        }
-        return p;
     }
 
-    /** Go's gcAssistAlloc: pay scan work for allocating while marking. */
-    private void assist(Mutator m, long bytes) {
-        m.assistDebt += bytes * pacer.assistWorkPerByte();
-        if (m.assistDebt <= 0) {
-            return;
+    /**
+     * Scan work an assist does (or steals from the background credit) beyond its debt, as Go's
+     * gcOverAssistWork: the surplus becomes allocation credit, so the mutator's next ~64 KiB of
+     * scan work worth of allocations pay nothing and take the fast path, instead of every
+     * allocation stealing a few bytes of credit with a CAS on the pacer's shared counter.
+     */
+    static final long OVER_ASSIST_WORK = 64 << 10;
+
+    /**
+     * Go's gcAssistAlloc, for a mutator whose allocation credit ({@link Mutator#assistBytes})
+     * went negative: convert the debt to scan work at the pacer's current ratio (at least
+     * {@link #OVER_ASSIST_WORK}), steal what the background workers have banked, do the rest by
+     * draining grey objects, and if work is still owed with none to do, wait for credit. Returns
+     * the calling mutator (re-read when it waited: under the scheduler it may come back on
+     * another P).
+     */
+    private Mutator assistAlloc(Mutator m) {
+        double workPerByte = pacer.assistWorkPerByte();
+        double bytesPerWork = pacer.assistBytesPerWork();
+        long debtBytes = -m.assistBytes;
+        long scanWork = (long) (workPerByte * debtBytes);
+        if (scanWork < OVER_ASSIST_WORK) {
+            scanWork = OVER_ASSIST_WORK;
+            debtBytes = (long) (bytesPerWork * scanWork);
         }
         // Steal background credit first.
-        long want = (long) Math.ceil(m.assistDebt);
         long credit = pacer.bgScanCredit.get();
         if (credit > 0) {
-            long take = Math.min(credit, want);
-            if (pacer.bgScanCredit.compareAndSet(credit, credit - take)) {
-                m.assistDebt -= take;
-                if (m.assistDebt <= 0) {
-                    return;
-                }
+            long stolen;
+            if (credit < scanWork) {
+                stolen = credit;
+                m.assistBytes += 1 + (long) (bytesPerWork * stolen);
+            } else {
+                stolen = scanWork;
+                m.assistBytes += debtBytes;
+            }
+            pacer.bgScanCredit.addAndGet(-stolen);     // may dip below 0 for a moment, as Go's does
+            scanWork -= stolen;
+            if (m.assistBytes >= 0) {
+                return m;
             }
         }
         long t0 = System.nanoTime();
         m.site = Mutator.SITE_ASSIST;
         // Drain in 64 KiB chunks and stop early if the world is being stopped: an assist must not
         // hold up a stop-the-world (Go's assists are preemptible). The rest of the debt stays.
-        long want2 = (long) Math.ceil(m.assistDebt) + (64 << 10);
         long done = 0;
-        while (done < want2 && !world.preemptRequested()) {
-            long d = marker.drain(m.gcw, Math.min(64 << 10, want2 - done), stopRequested);
+        while (done < scanWork && !world.preemptRequested()) {
+            long d = marker.drain(m.gcw, Math.min(64 << 10, scanWork - done), stopRequested);
             if (d == 0) {
                 break;
             }
             done += d;
         }
-        m.assistDebt -= done;
+        if (done > 0) {
+            m.assistBytes += 1 + (long) (bytesPerWork * done);
+        }
         if (!m.gcw.empty()) {
             // Publish what the assist left (it took whole buffers): the background workers finish
             // it, instead of it waiting in this mutator's gcWork until mark completion finds it as
@@ -407,9 +472,11 @@ public final class Collector implements AutoCloseable {
         if (done > 0) {
             pacer.heapScanWork.addAndGet(done);   // live figure for revise(); recomputed exactly at termination
         }
-        if (m.assistDebt > 0 && !world.stopRequested()) {
-            waitForCredit(m);
+        if (m.assistBytes < 0 && !world.stopRequested()) {
+            waitForCredit(m, workPerByte);
+            return world.current();
         }
+        return m;
     }
 
     /**
@@ -418,11 +485,11 @@ public final class Collector implements AutoCloseable {
      * mark phase ends. It counts as stopped meanwhile, so a stop-the-world is never held up. This is
      * what keeps the heap goal when a mutator allocates faster than the workers mark.
      */
-    private void waitForCredit(Mutator m) {
+    private void waitForCredit(Mutator m, double workPerByte) {
         // The debt moves to a local: under the scheduler the goroutine may come back on another P,
         // whose mutator state this one must not touch.
-        final double[] debt = {m.assistDebt};
-        m.assistDebt = 0;
+        final double[] debt = {Math.max(1, -m.assistBytes * workPerByte)};
+        m.assistBytes = 0;
         long t0 = System.nanoTime();
         assistWaiters.incrementAndGet();
         try {
@@ -963,7 +1030,7 @@ public final class Collector implements AutoCloseable {
             scanWork += m.gcw.heapScanWork;
             m.gcw.bytesMarked = 0;
             m.gcw.heapScanWork = 0;
-            m.assistDebt = 0;
+            m.assistBytes = 0;
         }
         for (GcWork w : workerWork) {
             bytesMarked += w.bytesMarked;

@@ -28,7 +28,7 @@ public final class Mem {
     public static void storePtr(long obj, long offset, long value) {
         long slot = obj + offset;
         if (WriteBarrier.enabled) {
-            WriteBarrier.storePointer(slot, value);
+            WriteBarrier.storeEnabled(slot, value);
         } else {
             NativeMemory.putLong(slot, value);
         }

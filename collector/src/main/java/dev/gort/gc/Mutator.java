@@ -10,7 +10,9 @@ import dev.gort.arena.MCache;
  *   <li>{@code mcache}: the allocator's lock-free cache.</li>
  *   <li>{@code gcw}: where this mutator's write barriers and assists put grey objects (Go's p.gcw);
  *       flushed to the global lists at mark termination with the world stopped.</li>
- *   <li>{@code assistDebt}: scan work owed for bytes allocated while marking (negative = credit).</li>
+ *   <li>{@code assistBytes}: allocation credit while marking, in bytes (Go's gcAssistBytes): each
+ *       allocation subtracts its size; below zero the mutator assists, and an assist's surplus
+ *       work (Go's gcOverAssistWork) becomes credit. Zeroed at mark termination (world stopped).</li>
  *   <li>{@code roots}: root pointer slots scanned at sweep termination (a thread's "stack"; under the
  *       scheduler the G's shadow-stack frames play this part).</li>
  * </ul>
@@ -19,7 +21,7 @@ public final class Mutator {
     final MCache mcache;
     final GcWork gcw;
     final RootSlots roots;
-    double assistDebt;
+    long assistBytes;
     long assistNanos;
     long allocs;
     /** Bytes allocated since this mutator last paid sweep credit (proportional sweep). */

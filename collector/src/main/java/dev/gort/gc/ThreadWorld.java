@@ -317,6 +317,13 @@ public final class ThreadWorld implements World {
         }
     }
 
+    /** A registered thread keeps its mutator across a safepoint: no second lookup. */
+    @Override
+    public Mutator safepointThenCurrent(Mutator m) {
+        safepoint(m);
+        return m;
+    }
+
     /** A safepoint for the calling mutator thread (e.g. in loops that do not allocate). */
     public void poll() {
         if (stopping || raggedActive) {     // the fast path: two volatile reads, no thread-local lookup

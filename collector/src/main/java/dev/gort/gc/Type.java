@@ -49,6 +49,14 @@ public final class Type {
     private final long ptrWords;    // words [0, ptrWords) may hold pointers; none after
     private final Map<String, Long> offsets;
     private long[] fullMask;        // the mask zero-extended to cover every word of the object
+    /**
+     * For the allocation fast path: the words of pointer bits it writes when 1..64 (one bitmap
+     * read-modify-write of {@link #allocMask}), 0 when noscan (nothing written), -1 when larger
+     * (the whole {@link #fullMask()}).
+     */
+    final int allocWords;
+    /** The first mask word, for {@link #allocWords} 1..64. */
+    final long allocMask;
 
     private Type(String name, long size, int align, long[] ptrMask, long ptrWords, Map<String, Long> offsets) {
         this.name = name;
@@ -57,6 +65,9 @@ public final class Type {
         this.ptrMask = ptrMask;
         this.ptrWords = ptrWords;
         this.offsets = offsets;
+        long words = (size + 7) >>> 3;
+        this.allocWords = ptrWords == 0 ? 0 : words <= 64 ? (int) words : -1;
+        this.allocMask = ptrMask.length == 0 ? 0 : ptrMask[0];
     }
 
     private static Type primitive(String name, int size) {

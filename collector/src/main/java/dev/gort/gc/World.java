@@ -68,6 +68,16 @@ public interface World {
     void safepoint(Mutator m);
 
     /**
+     * {@link #safepoint} then {@link #current()}: the allocation path's safepoint. A world whose
+     * mutator never changes across a safepoint (a ThreadWorld thread keeps its own) returns
+     * {@code m} without a second lookup.
+     */
+    default Mutator safepointThenCurrent(Mutator m) {
+        safepoint(m);
+        return current();
+    }
+
+    /**
      * Runs {@code wait} (which waits for the collector) with the calling mutator counting as stopped,
      * so a stop-the-world never waits for it. Under the scheduler this is a syscall: the goroutine
      * may come back on another P, so callers re-read {@link #current()} afterwards.

@@ -82,7 +82,10 @@ public final class BinaryTrees {
     static long runGort(int n, StringBuilder out, List<Long> pauses) {
         Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(16L << 30), PosixOsMemory.get());
         boolean trace = String.valueOf(System.getenv("GORT_DEBUG")).contains("gctrace=1");
-        Collector gc = Collector.forThreads(heap, GcOptions.DEFAULT.withDebug(trace, false, false, 0, 0),
+        // -Dgort.bt.gogc=N|off: GOGC for this run (default 100); off measures the mutator without cycles.
+        String gogc = System.getProperty("gort.bt.gogc", "100");
+        int percent = gogc.equals("off") ? dev.gort.gc.Pacer.OFF : Integer.parseInt(gogc);
+        Collector gc = Collector.forThreads(heap, GcOptions.DEFAULT.withGcPercent(percent).withDebug(trace, false, false, 0, 0),
                 Math.min(2, Runtime.getRuntime().availableProcessors()));
         gc.setPauseListener(pauses::add);
         gc.setPauseBreakdownListener(p -> {

@@ -27,13 +27,20 @@ import java.util.concurrent.TimeUnit;
  * A typed allocation through the collector ({@code Collector.alloc}: safepoint, pacing checks,
  * mcache, pointer bits; the garbage collected by background cycles at GOGC=100 over a small live
  * heap, so the figure includes the amortised cycles, sweeping and assists) against the arena's
- * own manual-mode alloc + free pair and the JVM's {@code new}.
+ * own manual-mode alloc + free pair and the JVM's {@code new}, and the same node allocation while
+ * the collector marks.
  *
  * <ul>
  * <li>{@code arenaPair_baseline}: {@code MCache.alloc(32) + free}, the allocator alone.</li>
  * <li>{@code collectorAlloc32}: a 32-byte object with one pointer field (pointer bits written).</li>
- * <li>{@code collectorNode16}: binary-trees' node (two pointers), the two fields stored through
- *     the write barrier as the program does.</li>
+ * <li>{@code collectorNode16}: binary-trees' node (two pointers), both fields stored through the
+ *     write barrier with a pointer to a rooted object, as the program links children. The live
+ *     heap is tiny, so marking takes a small share of the time: mostly "not marking".</li>
+ * <li>{@code collectorNode16_marking}: the same while marking: each measurement iteration runs
+ *     with the cycle held right after mark start (barrier on, allocate-black, assists paid by
+ *     stealing the background credit the benchmark banks, at a low assist ratio, as when the
+ *     workers keep up); the
+ *     iteration's allocations (~0.5 GB) are freed by the cycle finishing between iterations.</li>
  * <li>{@code jvmNew32}: a Java object of two references and two longs (TLAB bump + young GC).</li>
  * </ul>
  */
@@ -51,7 +58,7 @@ public class CollectorAllocBench {
     private MCache cache;
     private Heap heap;
     private Collector gc;
-    private long prev;
+    private long keep;
 
     record JObj(Object p, Object q, long a, long b) {
     }
@@ -62,7 +69,7 @@ public class CollectorAllocBench {
         cache = manualHeap.newCache();
         heap = Heap.create(HeapConfig.defaults().withArenaReservation(4L << 30), PosixOsMemory.get());
         gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
-        gc.threadWorld().register(8);       // setup runs on the benchmark thread (Scope.Thread)
+        gc.threadWorld().register(8).roots().set(0, keep = gc.alloc(NODE));   // setup runs on the benchmark thread (Scope.Thread)
     }
 
     @TearDown(Level.Trial)
@@ -89,8 +96,55 @@ public class CollectorAllocBench {
     @Benchmark
     public long collectorNode16() {
         long n = gc.alloc(NODE);
-        Mem.storePtr(n, 0, 0);
-        Mem.storePtr(n, 8, 0);
+        Mem.storePtr(n, 0, keep);
+        Mem.storePtr(n, 8, keep);
+        return n;
+    }
+
+    /** A collector held in its mark phase for each measurement iteration (see the class comment). */
+    @State(Scope.Thread)
+    public static class Marking {
+        Heap heap;
+        Collector gc;
+        long keep;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            heap = Heap.create(HeapConfig.defaults().withArenaReservation(8L << 30), PosixOsMemory.get());
+            // GOGC so high the goal (4 MiB x GOGC/100 = 4 GiB) is never near: the assist ratio stays
+            // low, as when the workers keep up, so one steal of background credit pays for many
+            // allocations; cycles start only from holdInMark.
+            gc = Collector.forThreads(heap, GcOptions.DEFAULT.withGcPercent(100_000), 2);
+            gc.threadWorld().register(8).roots().set(0, keep = gc.alloc(NODE));
+        }
+
+        @Setup(Level.Iteration)
+        public void holdInMark() {
+            gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 60_000);
+            gc.pacer().bgScanCredit.set(1L << 50);     // the workers "keep up": assists steal, never wait
+        }
+
+        @TearDown(Level.Iteration)
+        public void finishCycle() {
+            gc.setBreakpoint(Collector.Breakpoint.NONE);
+            gc.resume();
+            gc.awaitIdle(60_000);
+            gc.sweepAll();
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            gc.threadWorld().unregister();
+            gc.close();
+            heap.close();
+        }
+    }
+
+    @Benchmark
+    public long collectorNode16_marking(Marking s) {
+        long n = s.gc.alloc(NODE);
+        Mem.storePtr(n, 0, s.keep);
+        Mem.storePtr(n, 8, s.keep);
         return n;
     }
 
