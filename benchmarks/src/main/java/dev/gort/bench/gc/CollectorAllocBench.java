@@ -36,11 +36,8 @@ import java.util.concurrent.TimeUnit;
  * <li>{@code collectorNode16}: binary-trees' node (two pointers), both fields stored through the
  *     write barrier with a pointer to a rooted object, as the program links children. The live
  *     heap is tiny, so marking takes a small share of the time: mostly "not marking".</li>
- * <li>{@code collectorNode16_marking}: the same while marking: each measurement iteration runs
- *     with the cycle held right after mark start (barrier on, allocate-black, assists paid by
- *     stealing the background credit the benchmark banks, at a low assist ratio, as when the
- *     workers keep up); the
- *     iteration's allocations (~0.5 GB) are freed by the cycle finishing between iterations.</li>
+ * <li>the same while marking: {@link CollectorMarkingAllocBench} (its own class: the write
+ *     barrier's switch is process-wide, so one collector per JMH fork).</li>
  * <li>{@code jvmNew32}: a Java object of two references and two longs (TLAB bump + young GC).</li>
  * </ul>
  */
@@ -98,53 +95,6 @@ public class CollectorAllocBench {
         long n = gc.alloc(NODE);
         Mem.storePtr(n, 0, keep);
         Mem.storePtr(n, 8, keep);
-        return n;
-    }
-
-    /** A collector held in its mark phase for each measurement iteration (see the class comment). */
-    @State(Scope.Thread)
-    public static class Marking {
-        Heap heap;
-        Collector gc;
-        long keep;
-
-        @Setup(Level.Trial)
-        public void setUp() {
-            heap = Heap.create(HeapConfig.defaults().withArenaReservation(8L << 30), PosixOsMemory.get());
-            // GOGC so high the goal (4 MiB x GOGC/100 = 4 GiB) is never near: the assist ratio stays
-            // low, as when the workers keep up, so one steal of background credit pays for many
-            // allocations; cycles start only from holdInMark.
-            gc = Collector.forThreads(heap, GcOptions.DEFAULT.withGcPercent(100_000), 2);
-            gc.threadWorld().register(8).roots().set(0, keep = gc.alloc(NODE));
-        }
-
-        @Setup(Level.Iteration)
-        public void holdInMark() {
-            gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 60_000);
-            gc.pacer().bgScanCredit.set(1L << 50);     // the workers "keep up": assists steal, never wait
-        }
-
-        @TearDown(Level.Iteration)
-        public void finishCycle() {
-            gc.setBreakpoint(Collector.Breakpoint.NONE);
-            gc.resume();
-            gc.awaitIdle(60_000);
-            gc.sweepAll();
-        }
-
-        @TearDown(Level.Trial)
-        public void tearDown() {
-            gc.threadWorld().unregister();
-            gc.close();
-            heap.close();
-        }
-    }
-
-    @Benchmark
-    public long collectorNode16_marking(Marking s) {
-        long n = s.gc.alloc(NODE);
-        Mem.storePtr(n, 0, s.keep);
-        Mem.storePtr(n, 8, s.keep);
         return n;
     }
 
