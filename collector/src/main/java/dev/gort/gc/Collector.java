@@ -372,6 +372,7 @@ public final class Collector implements AutoCloseable {
         if (phase == MARK) {
             // Allocated black by the arena (no safepoint since the phase read): count it as marked.
             m.gcw.bytesMarked += size;
+            m.lastBlack = p;
         }
         return p;
     }
@@ -528,10 +529,14 @@ public final class Collector implements AutoCloseable {
             return;
         }
         m.checkNotBlocked("a barriered pointer store");
-        if (old != 0) {
+        // The object this mutator allocated last in this mark phase is black: shading it is a
+        // no-op, so skip its lookup. Building a structure stores the node just made into its
+        // parent all the time (binary-trees: every leaf, half of its stores while marking).
+        long black = m.lastBlack;
+        if (old != 0 && old != black) {
             marker.shade(old, m.gcw);
         }
-        if (value != 0) {
+        if (value != 0 && value != black) {
             marker.shade(value, m.gcw);
         }
     }
@@ -1031,6 +1036,7 @@ public final class Collector implements AutoCloseable {
             m.gcw.bytesMarked = 0;
             m.gcw.heapScanWork = 0;
             m.assistBytes = 0;
+            m.lastBlack = 0;                // it may be freed by this sweep and its slot reused white
         }
         for (GcWork w : workerWork) {
             bytesMarked += w.bytesMarked;

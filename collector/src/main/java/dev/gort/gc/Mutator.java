@@ -22,6 +22,13 @@ public final class Mutator {
     final GcWork gcw;
     final RootSlots roots;
     long assistBytes;
+    /**
+     * The last object this mutator allocated in the current mark phase (allocated black), or 0:
+     * the write barrier skips shading it. Set only while marking, cleared at mark termination with
+     * the world stopped, so it never names an object of an earlier cycle (freed, its slot reused
+     * by a white object).
+     */
+    long lastBlack;
     long assistNanos;
     long allocs;
     /** Bytes allocated since this mutator last paid sweep credit (proportional sweep). */

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class AllocFastPathTest {
     static final Type NODE = Type.struct("Node").pointer("left").pointer("right").longField("id").longField("pad").build();
-    static final long LEFT = NODE.offset("left"), ID = NODE.offset("id");
+    static final long LEFT = NODE.offset("left"), RIGHT = NODE.offset("right"), ID = NODE.offset("id");
 
     Heap heap;
     Collector gc;
@@ -25,8 +25,12 @@ class AllocFastPathTest {
     Mutator m;
 
     void start() {
+        start(GcOptions.DEFAULT);
+    }
+
+    void start(GcOptions options) {
         heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
-        gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
+        gc = Collector.forThreads(heap, options, 2);
         world = gc.threadWorld();
         m = world.register(8);
     }
@@ -142,5 +146,76 @@ class AllocFastPathTest {
             gc.alloc(NODE);
         }
         assertEquals(0, m.assistBytes);
+    }
+
+    @Test
+    void theBarrierStillShadesAWhiteObjectStoredRightAfterAnAllocation() {
+        start();
+        long parent = gc.alloc(NODE);
+        long white = gc.alloc(NODE);
+        Mem.storePtr(parent, LEFT, white);      // reachable only through parent: white after mark start
+        m.roots().set(0, parent);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        assertFalse(heap.gc().isMarked(white), "not scanned yet");
+        long fresh = gc.alloc(NODE);
+        assertEquals(fresh, m.lastBlack, "the barrier's filter names the object just allocated black");
+        Mem.storePtr(parent, RIGHT, white);
+        assertTrue(heap.gc().isMarked(white), "a pointer other than the last black allocation is shaded");
+        Mem.storePtr(white, LEFT, fresh);       // filtered: fresh is black already
+        assertTrue(heap.gc().isMarked(fresh));
+        gc.resume();
+        gc.awaitIdle(10_000);
+        assertEquals(0, m.lastBlack, "cleared at mark termination");
+    }
+
+    /**
+     * The filter must never outlive its cycle: an object allocated black in one cycle is freed by
+     * its sweep, and its slot reused by an object allocated outside marking (white in the next
+     * cycle). Here that reused object's only heap reference is deleted during the next mark while
+     * a Java local holds it, then stored into a scanned object: both barriers must shade it. Had
+     * the filter still named the address, neither would, and the object would be freed while
+     * reachable (checkmark fails the cycle first).
+     */
+    @Test
+    void anAddressAllocatedBlackInOneCycleIsShadedWhenReusedWhiteInTheNext() {
+        start(GcOptions.DEFAULT.withDebug(false, true, false, 0, 0));
+        long holder = gc.alloc(NODE);
+        m.roots().set(0, holder);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        long black = gc.alloc(NODE);            // garbage, allocated black: the filter's address
+        assertEquals(black, m.lastBlack);
+        gc.resume();
+        gc.awaitIdle(10_000);
+        gc.gc();                                // black's cycle is over; this one frees it
+        // Reuse the slot outside marking: allocate (rooted in a list) until the address comes back.
+        long list = 0;
+        long reused = 0;
+        for (int i = 0; i < 200_000 && reused == 0; i++) {
+            long p = gc.alloc(NODE);
+            Mem.storePtr(p, RIGHT, list);
+            list = p;
+            m.roots().set(1, list);
+            if (p == black) {
+                reused = p;
+            }
+        }
+        assertNotEquals(0, reused, "the freed slot was reused within 200000 allocations");
+        Mem.putLong(reused, ID, 4242);
+        m.roots().set(1, 0);                    // the list is garbage now, except through holder below
+        Mem.storePtr(holder, LEFT, reused);     // reused's only reference is in the heap
+        gc.awaitIdle(10_000);                   // a cycle the loop triggered is over: runTo starts a fresh one
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        assertEquals(0, m.lastBlack, "no allocation in this mark phase yet");
+        long local = Mem.loadPtr(holder, LEFT);
+        Mem.storePtr(holder, LEFT, 0);          // deletion barrier: shades reused
+        long scanned = gc.alloc(NODE);          // a new (black) object, rooted
+        m.roots().set(2, scanned);
+        Mem.storePtr(scanned, LEFT, local);     // insertion barrier: shades it again
+        gc.resume();
+        gc.awaitIdle(10_000);
+        gc.sweepAll();
+        assertNotEquals(0, heap.gc().findObject(reused), "the reused object survived");
+        assertEquals(4242, Mem.getLong(reused, ID));
+        assertTrue(gc.checkmarkCycles() > 0, "checkmark verified the cycles");
     }
 }
