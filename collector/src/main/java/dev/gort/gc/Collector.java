@@ -218,6 +218,9 @@ public final class Collector implements AutoCloseable {
     }
 
     private void runSweepTerminationHooks() {
+        if (sweepTerminationHooks.isEmpty()) {
+            return;                          // no iterator allocated in the pause
+        }
         for (Runnable h : sweepTerminationHooks) {
             try {
                 h.run();
@@ -912,9 +915,14 @@ public final class Collector implements AutoCloseable {
         t.step("stop");
         StwPause p = t.end(0, StwPause.Kind.SWEEP_TERMINATION);
         p.stepNanos("stop");
+        if (!pauseTimerWarm) {
+            pauseTimerWarm = true;           // once per JVM: compiled code is shared by every collector
+            PauseTimer.warmUp(PAUSE_TIMER_WARMUP_ROUNDS);
+        }
         new GcPauseEvent().isEnabled();
         // Not world.scanStacks: a World may walk its stacks only with the world stopped.
         cyclePauses.clear();
+        cycleSched.clear();
         markDrained();
     }
 
@@ -923,6 +931,10 @@ public final class Collector implements AutoCloseable {
      * a bad pointer or a checkmark failure): barrier and allocate-black off, phase OFF, and the world
      * restarted if this thread stopped it, so mutators are never left parked behind a dead cycle.
      */
+    private static volatile boolean pauseTimerWarm;
+    /** Enough begin/step/end rounds for C2 (its invocation threshold is 5000 by default). */
+    static final int PAUSE_TIMER_WARMUP_ROUNDS = 12_000;
+
     private void abandonCycle() {
         WriteBarrier.enabled = false;
         gcs.setAllocBlack(false);
@@ -1044,12 +1056,12 @@ public final class Collector implements AutoCloseable {
             w.bytesMarked = 0;
             w.heapScanWork = 0;
         }
-        for (GcWork w : new GcWork[] {coordinatorWork, orphanWork}) {
-            bytesMarked += w.bytesMarked;
-            scanWork += w.heapScanWork;
-            w.bytesMarked = 0;
-            w.heapScanWork = 0;
-        }
+        bytesMarked += coordinatorWork.bytesMarked + orphanWork.bytesMarked;        // no array: nothing allocated in the pause
+        scanWork += coordinatorWork.heapScanWork + orphanWork.heapScanWork;
+        coordinatorWork.bytesMarked = 0;
+        coordinatorWork.heapScanWork = 0;
+        orphanWork.bytesMarked = 0;
+        orphanWork.heapScanWork = 0;
         if (opt.gccheckmark()) {
             checkmark();
             pt.step("checkmark");
@@ -1126,11 +1138,15 @@ public final class Collector implements AutoCloseable {
             }
         }
         if (PAUSE_TRACE) {
-            for (StwPause p : cyclePauses) {
-                traceOut.println(p);
+            for (int i = 0; i < cyclePauses.size(); i++) {
+                traceOut.println(cyclePauses.get(i));
+                if (cycleSched.get(i) != null) {
+                    traceOut.println(cycleSched.get(i));
+                }
             }
         }
         cyclePauses.clear();
+        cycleSched.clear();
         drainedWaits = 0;
         GcCycleEvent ev = new GcCycleEvent();
         if (ev.shouldCommit()) {
@@ -1158,6 +1174,9 @@ public final class Collector implements AutoCloseable {
             e.begin();
             pauseEvent = e;
         }
+        if (SchedTrace.ENABLED) {
+            schedTrace.begin();
+        }
         pt.begin();
         world.stopTheWorld(reason);
         worldStopped = true;
@@ -1178,7 +1197,9 @@ public final class Collector implements AutoCloseable {
     }
 
     private final PauseTimer pauseTimer = new PauseTimer();
+    private final SchedTrace schedTrace = SchedTrace.ENABLED ? new SchedTrace() : null;
     private final List<StwPause> cyclePauses = new ArrayList<>();     // coordinator thread only
+    private final List<String> cycleSched = new ArrayList<>();        // SchedTrace lines beside cyclePauses (null: none)
     private static final boolean PAUSE_TRACE = Boolean.getBoolean("gort.gc.pausetrace");
     private volatile java.util.function.LongConsumer pauseListener;
     private volatile java.util.function.Consumer<StwPause> pauseBreakdownListener;
@@ -1197,6 +1218,7 @@ public final class Collector implements AutoCloseable {
     }
 
     private void reportPause(StwPause p) {
+        String sched = SchedTrace.ENABLED ? schedTrace.end(p.totalNanos()) : null;
         if (PAUSE_TRACE || pauseBreakdownListener != null) {
             p = p.withStopDetail(world.describeLastStop());      // after the restart: formatting is slow the first time
         }
@@ -1210,6 +1232,7 @@ public final class Collector implements AutoCloseable {
         }
         if (PAUSE_TRACE) {
             cyclePauses.add(p);
+            cycleSched.add(sched);
         }
     }
 

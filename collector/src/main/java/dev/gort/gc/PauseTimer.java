@@ -16,22 +16,41 @@ final class PauseTimer {
     private long start;
     private long last;
     private long lastCpu;
-    private final List<StwPause.Step> steps = new ArrayList<>();
+    // The steps of the pause in progress, in preallocated arrays: step() runs with the world
+    // stopped and must not allocate (a Java allocation there can be the one that triggers a JVM
+    // collection, a safepoint that stops the stopper for milliseconds). The StwPause is built by
+    // end(), after the restart.
+    private String[] names = new String[16];
+    private long[] nanos = new long[16];
+    private long[] cpus = new long[16];
+    private int n;
 
     void begin() {
-        steps.clear();
+        n = 0;
         lastCpu = CpuClock.threadCpuNanos();
         start = System.nanoTime();
         last = start;
     }
 
-    /** Ends the step {@code name} now. */
+    /** Ends the step {@code name} now (a constant string: nothing is allocated). */
     void step(String name) {
         long now = System.nanoTime();
         long cpu = CpuClock.threadCpuNanos();
-        steps.add(new StwPause.Step(name, now - last, cpu - lastCpu));
+        record(name, now - last, cpu - lastCpu);
         last = now;
         lastCpu = cpu;
+    }
+
+    private void record(String name, long wall, long cpu) {
+        if (n == names.length) {       // more steps than ever seen (a new debug step): grow once
+            names = java.util.Arrays.copyOf(names, n * 2);
+            nanos = java.util.Arrays.copyOf(nanos, n * 2);
+            cpus = java.util.Arrays.copyOf(cpus, n * 2);
+        }
+        names[n] = name;
+        nanos[n] = wall;
+        cpus[n] = cpu;
+        n++;
     }
 
     long elapsed() {
@@ -41,7 +60,7 @@ final class PauseTimer {
     /** Ends the last step ("start": restarting the world) and returns the pause. */
     StwPause end(long cycle, StwPause.Kind kind) {
         step("start");
-        return new StwPause(cycle, kind, last - start, steps);
+        return build(cycle, kind);
     }
 
     /**
@@ -52,8 +71,31 @@ final class PauseTimer {
     StwPause end(long cycle, StwPause.Kind kind, long restartNanos) {
         long now = System.nanoTime();
         long at = restartNanos > last && restartNanos <= now ? restartNanos : now;
-        steps.add(new StwPause.Step("start", at - last, CpuClock.threadCpuNanos() - lastCpu));
+        record("start", at - last, CpuClock.threadCpuNanos() - lastCpu);
         last = at;
+        return build(cycle, kind);
+    }
+
+    private StwPause build(long cycle, StwPause.Kind kind) {
+        List<StwPause.Step> steps = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            steps.add(new StwPause.Step(names[i], nanos[i], cpus[i]));
+        }
         return new StwPause(cycle, kind, last - start, steps);
+    }
+
+    /**
+     * Runs begin/step/end {@code rounds} times (world running, before the first cycle), so the
+     * JIT compiles them: the pause path runs a few times per cycle and would otherwise stay
+     * interpreted, where each step's two clock reads (one a native call) cost microseconds.
+     */
+    static void warmUp(int rounds) {
+        PauseTimer t = new PauseTimer();
+        for (int i = 0; i < rounds; i++) {
+            t.begin();
+            t.step("stop");
+            t.step("work");
+            t.end(0, StwPause.Kind.SWEEP_TERMINATION, 0).stepNanos("stop");
+        }
     }
 }

@@ -1,0 +1,122 @@
+package dev.gort.gc;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Who held the CPU during a pause ({@code -Dgort.gc.pausetrace.sched=true}, diagnostics only: it
+ * reads /proc and allocates). Linux keeps, per thread, {@code /proc/self/task/<tid>/schedstat}:
+ * nanoseconds run on a CPU, nanoseconds waited runnable on a run queue, and time slices. A
+ * snapshot of every thread of the process is taken just before the stop request and just after
+ * the restart; a slow pause then prints the threads that ran or waited in between, as
+ * {@code name run/wait ms (slices)}. Run time by this process's threads beyond the pause's CPUs
+ * names the competitor; a stopping mutator's or the stopper's wait with no other thread of the
+ * process running means the CPU went to another process (or the hypervisor: steal time).
+ *
+ * <p>The snapshots sit outside the pause (before the stop request, after the restart), so they
+ * do not lengthen it; their own cost shows as the stopper's CPU just before the stop.
+ */
+final class SchedTrace {
+    static final boolean ENABLED = Boolean.getBoolean("gort.gc.pausetrace.sched");
+    /** Pauses at least this long get a line (ns); {@code -Dgort.gc.pausetrace.sched.minus=...} in microseconds. */
+    static final long MIN_NANOS = Long.getLong("gort.gc.pausetrace.sched.minus", 400) * 1000;
+    private static final Path TASKS = Path.of("/proc/self/task");
+
+    /** tid -> {run ns, wait ns, slices}. */
+    private Map<Integer, long[]> before = new HashMap<>();
+    private final Map<Integer, String> names = new HashMap<>();
+    private long stealBefore;
+
+    /** Snapshot before the stop request. */
+    void begin() {
+        before = snapshot();
+        stealBefore = stealJiffies();
+    }
+
+    /**
+     * Snapshot after the restart; returns a line naming the threads that ran or waited since
+     * {@link #begin}, busiest first, or null if the pause was shorter than the threshold.
+     */
+    String end(long pauseNanos) {
+        Map<Integer, long[]> after = snapshot();
+        long steal = stealJiffies() - stealBefore;
+        if (pauseNanos < MIN_NANOS) {
+            return null;
+        }
+        List<String> rows = new ArrayList<>();
+        List<long[]> keys = new ArrayList<>();
+        long totalRun = 0;
+        for (Map.Entry<Integer, long[]> e : after.entrySet()) {
+            long[] b = before.get(e.getKey());
+            long[] a = e.getValue();
+            long run = a[0] - (b == null ? 0 : b[0]);
+            long wait = a[1] - (b == null ? 0 : b[1]);
+            long slices = a[2] - (b == null ? 0 : b[2]);
+            if (run < 20_000 && wait < 20_000) {
+                continue;
+            }
+            totalRun += run;
+            keys.add(new long[] {run + wait, rows.size()});
+            rows.add(String.format(Locale.ROOT, "%s %.3f/%.3f (%d)", name(e.getKey()), run / 1e6, wait / 1e6, slices));
+        }
+        keys.sort((x, y) -> Long.compare(y[0], x[0]));
+        StringBuilder sb = new StringBuilder("  sched: run/wait ms (slices) since the stop request: process run ")
+                .append(String.format(Locale.ROOT, "%.3f", totalRun / 1e6)).append(" ms, steal ").append(steal).append(" jiffies:");
+        for (long[] k : keys) {
+            sb.append(' ').append(rows.get((int) k[1])).append(';');
+        }
+        return sb.toString();
+    }
+
+    private String name(int tid) {
+        return names.computeIfAbsent(tid, t -> {
+            try {
+                return Files.readString(TASKS.resolve(t + "/comm")).trim() + "#" + t;
+            } catch (IOException e) {
+                return "?#" + t;
+            }
+        });
+    }
+
+    private static Map<Integer, long[]> snapshot() {
+        Map<Integer, long[]> m = new HashMap<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(TASKS)) {
+            for (Path p : ds) {
+                int tid;
+                try {
+                    tid = Integer.parseInt(p.getFileName().toString());
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                try {
+                    String[] f = Files.readString(p.resolve("schedstat")).trim().split(" ");
+                    m.put(tid, new long[] {Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2])});
+                } catch (NoSuchFileException e) {
+                    // the thread exited meanwhile
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no schedstat on this kernel: an empty snapshot
+        }
+        return m;
+    }
+
+    /** The machine's steal time (the hypervisor ran someone else), in jiffies, from /proc/stat. */
+    private static long stealJiffies() {
+        try {
+            String first = Files.readAllLines(Path.of("/proc/stat")).get(0);
+            String[] f = first.trim().split("\\s+");
+            return f.length > 8 ? Long.parseLong(f[8]) : 0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+}
