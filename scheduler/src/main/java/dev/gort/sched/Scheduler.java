@@ -1758,6 +1758,7 @@ public final class Scheduler implements AutoCloseable {
                 // that mutator may be waiting for (2 cores: 100 us polls cost the stopper 10-17% of
                 // a stop's wall time as CPU, measured). 100 us doubling to 1.6 ms, as a bound.
                 preemptall();
+                stopRepreempts++;
                 backoff = Math.min(backoff * 2, STOP_REPREEMPT_MAX_NANOS);
             }
             lock.lock();
@@ -1780,6 +1781,8 @@ public final class Scheduler implements AutoCloseable {
     /** stopTheWorld's first re-preempt interval (Go's 100 us) and the bound its doubling reaches. */
     static final long STOP_REPREEMPT_FIRST_NANOS = 100_000;
     static final long STOP_REPREEMPT_MAX_NANOS = 1_600_000;
+    /** Re-preempt passes made by stopTheWorld after its timed sleeps (worldLock holder writes; tests read). */
+    volatile long stopRepreempts;
 
     /** Restarts the world stopped by {@link #stopTheWorld}; must be called by the same thread. */
     public void startTheWorld() {

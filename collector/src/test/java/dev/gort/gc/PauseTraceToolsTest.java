@@ -1,0 +1,96 @@
+package dev.gort.gc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The pause-measuring tools: PauseTimer's preallocated steps and SchedTrace's attribution. */
+class PauseTraceToolsTest {
+
+    @Test
+    void pauseTimerKeepsEveryStepInOrderPastItsInitialCapacity() {
+        PauseTimer t = new PauseTimer();
+        for (int round = 0; round < 2; round++) {          // reused: a second pause starts empty
+            t.begin();
+            for (int i = 0; i < 40; i++) {
+                t.step(i % 2 == 0 ? "even" : "odd");
+            }
+            StwPause p = t.end(7, StwPause.Kind.MARK_TERMINATION, 0);
+            assertEquals(41, p.steps().size());
+            assertEquals("even", p.steps().get(0).name());
+            assertEquals("odd", p.steps().get(39).name());
+            assertEquals("start", p.steps().get(40).name());
+            long sum = p.steps().stream().mapToLong(StwPause.Step::nanos).sum();
+            assertEquals(p.totalNanos(), sum, "the steps add up to the pause");
+            assertTrue(p.stepNanos("even") > 0 && p.stepNanos("stop") == 0);
+        }
+    }
+
+    @Test
+    void pauseTimerEndsAtTheRestartInstantWhenKnown() throws Exception {
+        PauseTimer t = new PauseTimer();
+        t.begin();
+        t.step("stop");
+        long restart = System.nanoTime();
+        Thread.sleep(5);
+        StwPause p = t.end(1, StwPause.Kind.SWEEP_TERMINATION, restart);
+        assertTrue(p.stepNanos("start") < 5_000_000, "the time after the restart is not the pause's: " + p);
+    }
+
+    @Test
+    void schedTraceNamesTheThreadThatRanDuringASlowPause() throws Exception {
+        if (!Files.exists(Path.of("/proc/self/task/" + dev.gort.sys.CpuAffinity.threadId() + "/schedstat"))) {
+            return;      // no per-thread schedstat on this kernel: the tool prints nothing useful
+        }
+        SchedTrace st = new SchedTrace();
+        CountDownLatch go = new CountDownLatch(1);
+        CountDownLatch burnt = new CountDownLatch(1);
+        CountDownLatch exit = new CountDownLatch(1);     // alive until the end snapshot: an exited thread has no schedstat
+        Thread burner = Thread.ofPlatform().name("pt-burner").unstarted(() -> {
+            try {
+                go.await();
+            } catch (InterruptedException e) {
+                return;
+            }
+            long end = System.nanoTime() + 30_000_000;
+            long x = 0;
+            while (System.nanoTime() < end) {
+                x += x * 31 + 7;
+            }
+            if (x == 42) {
+                System.out.println();
+            }
+            burnt.countDown();
+            try {
+                exit.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        burner.start();
+        Thread.sleep(5);
+        st.begin();
+        go.countDown();
+        burnt.await();
+        String line = st.end(Long.MAX_VALUE / 2);
+        exit.countDown();
+        burner.join();
+        assertNotNull(line);
+        Matcher m = Pattern.compile("pt-burner#\\d+ (\\d+\\.\\d+)/(\\d+\\.\\d+) \\((\\d+)\\)").matcher(line);
+        assertTrue(m.find(), "the burner is named: " + line);
+        double runMs = Double.parseDouble(m.group(1));
+        double waitMs = Double.parseDouble(m.group(2));
+        // 30 ms of wall on a CPU or waiting for one (a loaded machine splits it), not nothing.
+        assertTrue(runMs + waitMs >= 20, "burner run+wait " + runMs + "+" + waitMs + " ms: " + line);
+        assertTrue(line.contains("process run "), line);
+        assertNull(st.end(0), "a pause under the threshold prints nothing");
+    }
+}

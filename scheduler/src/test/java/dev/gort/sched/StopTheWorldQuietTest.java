@@ -1,0 +1,140 @@
+package dev.gort.sched;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What the stopper and the scheduler's own threads cost while a stop-the-world waits for a
+ * goroutine that is slow to reach a safepoint (on a loaded 2-core machine: off-CPU). The stopper
+ * re-preempts with a backoff (100 us doubling to 1.6 ms) instead of every 100 us, and the syscall
+ * retaker sleeps while the world is stopped instead of ticking every 500 us; both wake-ups took
+ * CPU slices the stopping goroutine was waiting for. The stop must still complete, the world must
+ * restart, and the retaker must work again afterwards.
+ */
+@Timeout(60)
+class StopTheWorldQuietTest {
+    /** How long the goroutine keeps off safepoints once the stop was requested. */
+    static final long LATE_NANOS = 40_000_000;
+
+    @Test
+    void slowStopBacksOffAndRetakerSleeps() throws Exception {
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).fatalHandler(FatalHandler.THROW));
+        AtomicLong stopAskedAt = new AtomicLong();
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicBoolean stopped = new AtomicBoolean();
+        CountDownLatch running = new CountDownLatch(2);
+        AtomicLong syscallsAfter = new AtomicLong();
+        Thread runner = new Thread(() -> s.run(() -> {
+            Chan<Boolean> fin = new Chan<>(2);
+            Go.go(() -> {                       // the late one: no safepoint until LATE_NANOS after the request
+                running.countDown();
+                long handled = 0;
+                while (!done.get()) {
+                    long asked = stopAskedAt.get();
+                    if (asked != handled) {
+                        handled = asked;
+                        while (System.nanoTime() - asked < LATE_NANOS) {
+                            Thread.onSpinWait();
+                        }
+                    }
+                    Go.poll();
+                }
+                fin.send(true);
+            });
+            Go.go(() -> {                       // in a syscall throughout: the retaker has something to watch
+                running.countDown();
+                while (!done.get()) {
+                    Go.syscall(() -> sleepMillis(5));
+                    syscallsAfter.incrementAndGet();
+                }
+                fin.send(true);
+            });
+            fin.recv();
+            fin.recv();
+        }), "quiet-runner");
+        runner.start();
+        assertTrue(running.await(10, TimeUnit.SECONDS));
+        sleepMillis(20);
+        // The late goroutine may be in a run queue when the stop is asked (the scheduler time-slices
+        // it): then the stop completes at once and says nothing. Try until it was running.
+        long retakeSlices0 = 0, retakeSlices1 = 0, reps = 0, stopNanos = 0;
+        for (int attempt = 0; attempt < 20; attempt++) {
+            retakeSlices0 = retakerSlices();
+            long rep0 = s.stopRepreempts;
+            long t0 = System.nanoTime();
+            stopAskedAt.set(t0);
+            s.stopTheWorld("quiet test");
+            stopNanos = System.nanoTime() - t0;
+            retakeSlices1 = retakerSlices();
+            reps = s.stopRepreempts - rep0;
+            if (stopNanos >= LATE_NANOS) {
+                break;
+            }
+            s.startTheWorld();
+            sleepMillis(LATE_NANOS / 1_000_000 + 5);
+        }
+        stopped.set(true);
+        sleepMillis(10);                        // stopped: the retaker must stay asleep
+        long retakeSlices2 = retakerSlices();
+        s.startTheWorld();
+        long n0 = syscallsAfter.get();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (syscallsAfter.get() < n0 + 3 && System.nanoTime() < deadline) {
+            sleepMillis(1);
+        }
+        done.set(true);
+        runner.join(10_000);
+        assertTrue(syscallsAfter.get() >= n0 + 3, "the world did not run again after the restart");
+        assertTrue(stopNanos >= LATE_NANOS, "the stop returned before the late goroutine reached a safepoint");
+        // 100 us polls would be ~400 re-preempts in 40 ms; with the backoff ~28 (+ descheduling slack).
+        assertTrue(reps >= 1 && reps <= 60, "re-preempt passes during a " + stopNanos / 1_000_000 + " ms stop: " + reps);
+        if (retakeSlices0 >= 0) {
+            // A ticking retaker takes ~20 slices per 10 ms; asleep it takes none (a wake-up or two of slack).
+            assertTrue(retakeSlices2 - retakeSlices1 <= 3,
+                    "the retaker ran " + (retakeSlices2 - retakeSlices1) + " times in 10 ms with the world stopped");
+            assertTrue(retakeSlices1 - retakeSlices0 <= 10,
+                    "the retaker ran " + (retakeSlices1 - retakeSlices0) + " times during a " + stopNanos / 1_000_000 + " ms stop");
+        }
+        assertEquals(false, runner.isAlive());
+    }
+
+    /** Time slices of this process's gort-retake threads (Linux schedstat), -1 if unknown. */
+    static long retakerSlices() {
+        long n = 0;
+        boolean any = false;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path p : ds) {
+                try {
+                    if (Files.readString(p.resolve("comm")).trim().equals("gort-retake")) {
+                        n += Long.parseLong(Files.readString(p.resolve("schedstat")).trim().split(" ")[2]);
+                        any = true;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // exited meanwhile, or no schedstat
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return any ? n : -1;
+    }
+
+    static void sleepMillis(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
