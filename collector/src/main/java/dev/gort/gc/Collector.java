@@ -612,6 +612,8 @@ public final class Collector implements AutoCloseable {
     }
 
     private volatile boolean startPending;
+    /** The running cycle has passed mark termination (phase OFF again); cleared when the next one starts. */
+    private volatile boolean cycleTail;
 
     private void clearStartPending() {
         if (startPending) {
@@ -650,7 +652,12 @@ public final class Collector implements AutoCloseable {
         }
         ctl.lock();
         try {
-            if (!cycleRequested && !cycleRunning && !closed) {
+            // During a cycle's tail (mark termination done, the coordinator still reporting and
+            // waiting for its workers) the heap can already be past the new trigger: the request
+            // counts, and allocations past the goal wait for the next cycle's start, instead of
+            // running on unchecked until the tail ends (seen at load 12: 52 MiB under a 40 MiB
+            // limit, the peak outside marking).
+            if (!cycleRequested && (!cycleRunning || cycleTail) && !closed) {
                 startPending = true;
                 cycleRequested = true;
                 forcedRequested |= forced;
@@ -868,6 +875,7 @@ public final class Collector implements AutoCloseable {
                 cycleRequested = false;
                 forcedRequested = false;
                 cycleRunning = true;
+                cycleTail = false;
             } finally {
                 ctl.unlock();
             }
@@ -1069,6 +1077,7 @@ public final class Collector implements AutoCloseable {
         WriteBarrier.enabled = false;
         gcs.setAllocBlack(false);
         phase = OFF;
+        cycleTail = true;
         long heap1 = gcs.heapLive();
         pacer.heapScanWork.set(scanWork);
         pacer.setHeapLive(heap1);
@@ -1139,7 +1148,9 @@ public final class Collector implements AutoCloseable {
         }
         if (PAUSE_TRACE) {
             for (int i = 0; i < cyclePauses.size(); i++) {
-                traceOut.println(cyclePauses.get(i));
+                // @tn: System.nanoTime() of the stop request, the JVM's -Xlog "tn" decorator
+                // (safepoints, GC), so a pause can be matched with what the JVM did meanwhile.
+                traceOut.println(cyclePauses.get(i) + " @tn " + cycleStarts.get(i));
                 if (cycleSched.get(i) != null) {
                     traceOut.println(cycleSched.get(i));
                 }
@@ -1147,6 +1158,7 @@ public final class Collector implements AutoCloseable {
         }
         cyclePauses.clear();
         cycleSched.clear();
+        cycleStarts.clear();
         drainedWaits = 0;
         GcCycleEvent ev = new GcCycleEvent();
         if (ev.shouldCommit()) {
@@ -1200,6 +1212,7 @@ public final class Collector implements AutoCloseable {
     private final SchedTrace schedTrace = SchedTrace.ENABLED ? new SchedTrace() : null;
     private final List<StwPause> cyclePauses = new ArrayList<>();     // coordinator thread only
     private final List<String> cycleSched = new ArrayList<>();        // SchedTrace lines beside cyclePauses (null: none)
+    private final List<Long> cycleStarts = new ArrayList<>();         // each pause's stop request, System.nanoTime()
     private static final boolean PAUSE_TRACE = Boolean.getBoolean("gort.gc.pausetrace");
     private volatile java.util.function.LongConsumer pauseListener;
     private volatile java.util.function.Consumer<StwPause> pauseBreakdownListener;
@@ -1233,6 +1246,7 @@ public final class Collector implements AutoCloseable {
         if (PAUSE_TRACE) {
             cyclePauses.add(p);
             cycleSched.add(sched);
+            cycleStarts.add(pauseTimer.startNanos());
         }
     }
 

@@ -53,6 +53,11 @@ final class PauseTimer {
         n++;
     }
 
+    /** System.nanoTime() of the last {@link #begin}: the stop request. */
+    long startNanos() {
+        return start;
+    }
+
     long elapsed() {
         return System.nanoTime() - start;
     }
