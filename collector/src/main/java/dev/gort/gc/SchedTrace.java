@@ -35,6 +35,17 @@ final class SchedTrace {
     private final Map<Integer, String> names = new HashMap<>();
     private long stealBefore;
 
+    SchedTrace() {
+        // Run the /proc reading a few hundred times now (diagnostic mode only, ~0.1-1 s): otherwise
+        // its first executions, right before stop requests, queue JIT compiles of the file-reading
+        // code, and the compiler threads then compete with the very pauses being attributed.
+        for (int i = 0; i < WARMUP_SNAPSHOTS; i++) {
+            snapshot();
+        }
+    }
+
+    static final int WARMUP_SNAPSHOTS = Integer.getInteger("gort.gc.pausetrace.sched.warmup", 300);
+
     /** Snapshot before the stop request. */
     void begin() {
         before = snapshot();

@@ -83,7 +83,24 @@
  * it after unlocking); and mark termination read the full memory statistics (a walk of every
  * mcache and mcentral) to feed the pacer, which needs them only under a memory limit (it reads the
  * pages in use otherwise). {@code -Dgort.gc.pausetrace.cpu=true} prints each step as wall/CPU,
- * which tells a wait from work. The marking
+ * which tells a wait from work. {@code -Dgort.gc.pausetrace.sched=true} ({@link dev.gort.gc.SchedTrace})
+ * answers who held the CPU meanwhile: it reads every thread's {@code /proc/self/task/<tid>/schedstat}
+ * (run ns, run-queue wait ns, slices) before the stop request and after the restart, and prints the
+ * threads that ran or waited during each slow pause. Measured with it at load 5-12 (28 Nov, session
+ * 4): most of the CPU during slow pauses went to other processes (the process's threads used well
+ * under the two CPUs the pause spanned, and both the stopping mutators and the coordinator waited
+ * on the run queue); of the process's own run time, JIT compiler threads took 31-47% (compiles of
+ * code first reached in the early cycles, the pause path among them), the coordinator 22-33%, the
+ * mutators the rest before they stopped; the JVM's own GC ran in no steady-state pause. Two
+ * wake-ups of the runtime's own took CPU slices a stopping mutator could wait for, and are gone:
+ * the scheduler's stopTheWorld re-preempted every 100 us (the stopper's CPU was 20% of the stop's
+ * wall; it now backs off from 100 us to 1.6 ms, 1% measured, since the preempt flags stay set and
+ * the last M wakes the stopper anyway), and the syscall retaker ticked every 500 us while the world
+ * was stopped (it sleeps now until startTheWorld wakes it, as Go's sysmon does on gcwaiting). The
+ * pause bookkeeping allocates no Java object while the world is stopped (PauseTimer's steps are
+ * preallocated arrays, startTheWorld keeps its restart list), so no allocation inside a pause can
+ * be the one that starts a JVM collection, and PauseTimer is JIT-compiled before the first cycle.
+ * The marking
  * fast path reads 64 pointer bits per bitmap load ({@code GcSupport.pointerBits}) and looks a
  * pointer's span up once ({@code findObjectIn}, {@code tryMarkIn}).
  * Mutators are abstracted by {@link dev.gort.gc.World}: {@link dev.gort.gc.ThreadWorld} (registered
