@@ -113,8 +113,8 @@ class BootstrapTest {
         int code = Gort.run(new String[0], args -> assertEquals(256, Gort.gomaxprocs()),
                 opts(Map.of("GOMAXPROCS", "1024", "GORT_DEBUG", "nosuchkey=1")).ncpu(2)
                         .stderr(new PrintStream(err, true, StandardCharsets.UTF_8)));
-        assertEquals(0, code);
         String text = err.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, text);
         assertTrue(text.contains("gort: warning: GOMAXPROCS=1024 (environment variable GOMAXPROCS) capped to 256"), text);
         assertTrue(text.contains("gort: warning: unknown GORT_DEBUG key nosuchkey"), text);
     }

@@ -1050,7 +1050,11 @@ public final class Collector implements AutoCloseable {
         phase = MARK_TERMINATION;
         long bytesMarked = 0;
         long scanWork = 0;
-        for (Mutator m : world.mutators()) {
+        for (int i = 0, n = world.mutatorSlots(); i < n; i++) {      // no iterator in the pause
+            Mutator m = world.mutatorAt(i);
+            if (m == null) {
+                continue;
+            }
             bytesMarked += m.gcw.bytesMarked;
             scanWork += m.gcw.heapScanWork;
             m.gcw.bytesMarked = 0;
@@ -1303,7 +1307,11 @@ public final class Collector implements AutoCloseable {
     /** World stopped: publish every mutator's (and the orphan) grey buffers; true if any had work. */
     private boolean flushMutators() {
         boolean any = false;
-        for (Mutator m : world.mutators()) {
+        for (int i = 0, n = world.mutatorSlots(); i < n; i++) {      // no iterator in the pause
+            Mutator m = world.mutatorAt(i);
+            if (m == null) {
+                continue;
+            }
             if (!m.gcw.empty()) {
                 any = true;
             }

@@ -93,20 +93,51 @@ public final class SchedWorld implements World {
     }
 
     @Override
+    public int mutatorSlots() {
+        return sched.gomaxprocs();
+    }
+
+    @Override
+    public Mutator mutatorAt(int i) {
+        return sched.p(i).gcState() instanceof Mutator m ? m : null;
+    }
+
+    @Override
     public long scanStacks(RootSink sink) {
-        long[] bytes = {0};
-        sched.forEachG(g -> {
-            long goid = g.goid();
+        StackScan s = stackScan;           // one visitor, reused: no lambda per goroutine inside the pause
+        s.sink = sink;
+        s.bytes = 0;
+        try {
+            sched.forEachG(s);
+            return s.bytes;
+        } finally {
+            s.sink = null;
+        }
+    }
+
+    private final StackScan stackScan = new StackScan();
+
+    /** Visits every goroutine's frames into {@link #sink} (the stopper's thread only, world stopped). */
+    private static final class StackScan implements java.util.function.Consumer<dev.gort.sched.G>, dev.gort.sched.G.FrameVisitor {
+        RootSink sink;
+        long bytes;
+        long goid;
+
+        @Override
+        public void accept(dev.gort.sched.G g) {
+            goid = g.goid();
             if (g.topFrame() != 0 && g.stackLo() == 0) {
                 throw new IllegalStateException("goroutine " + goid + " (status " + g.status() + ", " + g.waitReason()
                         + ") has shadow frames (top " + g.topFrame() + ") but no shadow stack");
             }
-            g.forEachFrame((addr, n) -> {
-                sink.slots(addr, n, "goroutine", goid);
-                bytes[0] += 8L * n;
-            });
-        });
-        return bytes[0];
+            g.forEachFrame(this);
+        }
+
+        @Override
+        public void frame(long slotsAddress, int nslots) {
+            sink.slots(slotsAddress, nslots, "goroutine", goid);
+            bytes += 8L * nslots;
+        }
     }
 
     @Override

@@ -288,10 +288,22 @@ public final class ThreadWorld implements World {
         }
     }
 
+    /** World stopped: register and unregister wait for the restart, so the list does not change (the stopper took the lock after the last change). */
+    @Override
+    public int mutatorSlots() {
+        return mutators.size();
+    }
+
+    @Override
+    public Mutator mutatorAt(int i) {
+        return mutators.get(i);
+    }
+
     @Override
     public long scanStacks(RootSink sink) {
         long bytes = 0;
-        for (Mutator m : mutators()) {
+        for (int i = 0, n = mutators.size(); i < n; i++) {      // world stopped: no copy (see mutatorSlots)
+            Mutator m = mutators.get(i);
             sink.slots(m.roots.base(), m.roots.size(), "thread", m.owner.threadId());
             bytes += 8L * m.roots.size();
         }

@@ -21,6 +21,30 @@ public interface World {
     Iterable<Mutator> mutators();
 
     /**
+     * With the world stopped (the set of mutators does not change): the number of mutator slots,
+     * for {@link #mutatorAt}. The pause walks mutators this way, without allocating an iterator
+     * or a copy while the world is stopped.
+     */
+    default int mutatorSlots() {
+        int n = 0;
+        for (Mutator ignored : mutators()) {
+            n++;
+        }
+        return n;
+    }
+
+    /** With the world stopped: the mutator in slot {@code i} ({@code 0 <= i < mutatorSlots()}), or null if the slot is empty. */
+    default Mutator mutatorAt(int i) {
+        int k = 0;
+        for (Mutator m : mutators()) {
+            if (k++ == i) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /**
      * Root visitor: {@code n} pointer slots at {@code address}, held by {@code owner} {@code id}
      * (e.g. "goroutine", 17): error messages say "held by goroutine 17 slot 3".
      */
