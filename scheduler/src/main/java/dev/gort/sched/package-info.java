@@ -109,7 +109,7 @@
  * in all; an inlined {@code Thread.currentThread()} changed nothing beyond noise), the G1
  * barriers of the {@code m.curg} stores (a G index instead made the reads cost more than the
  * barriers did). What does matter is the number of physical frames between the resumed frame
- * and {@code yield0}: about 10 ns per frame per switch (the JDK freezes and thaws each; frames
+ * and {@code yield0}: 5-10 ns per frame per switch (the JDK freezes and thaws each; frames
  * below the resumed one are thawed lazily and cost nothing), so the park path
  * ({@code Chan.recv} -> {@code goparkChan} -> {@code switchOut} -> {@code Continuation.yield})
  * is kept small enough for C2 to inline into its caller, as it does. A lock-free channel at
