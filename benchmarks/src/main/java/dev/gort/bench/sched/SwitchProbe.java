@@ -77,6 +77,7 @@ public final class SwitchProbe {
         long[][] spawnAll = new long[2][rounds];
         long[][] freshFloor = new long[2][rounds];
         long[][] parkReady = new long[2][rounds];
+        long[][] selectPing = new long[2][rounds];
         long[][] chanNoPark = new long[2][rounds];
         long[][] lookup = new long[2][rounds];
         long[][] deepFloor = new long[2][rounds];
@@ -147,6 +148,7 @@ public final class SwitchProbe {
                     // yield made from a deeper stack (as a goroutine parked in a channel op is).
                     measure(parkReady, k, SwitchProbe::parkReady, N);
                     measure(chanNoPark, k, SwitchProbe::chanNoPark, N);
+                    measure(selectPing, k, SwitchProbe::selectPingPong, N);
                     measure(lookup, k, () -> {
                         for (int i = 0; i < 4 * N; i++) {
                             Go.current();
@@ -200,6 +202,7 @@ public final class SwitchProbe {
         report("gosched", gosched, floor);
         report("park/ready round trip", parkReady, floor);
         report("4 chan ops, no park", chanNoPark, floor);
+        report("select ping-pong", selectPing, floor);
         report("4 carrier lookups", lookup, floor);
         report("floor, 2 alternating", twoFloor, floor);
         report("floor, 16 longs live", bigFrameFloor, floor);
@@ -256,6 +259,28 @@ public final class SwitchProbe {
         }
         Go.ready(other[0]); // let it end
         Go.gosched();
+    }
+
+    /**
+     * The ping-pong with each receive a select over the channel and a nil case (Go's usual
+     * {@code select { case v := <-c: ... case <-quit: }} shape): the park happens inside selectgo.
+     */
+    static void selectPingPong() {
+        Chan<Integer> pingc = new Chan<>();
+        Chan<Integer> pongc = new Chan<>();
+        Integer v = 7;
+        Go.go(() -> {
+            dev.gort.sched.Select in = new dev.gort.sched.Select().recv(pingc).recv(null);
+            for (int i = 0; i < N; i++) {
+                in.select();
+                pongc.send((Integer) in.value());
+            }
+        });
+        dev.gort.sched.Select back = new dev.gort.sched.Select().recv(pongc).recv(null);
+        for (int i = 0; i < N; i++) {
+            pingc.send(v);
+            back.select();
+        }
     }
 
     /** The four channel operations of a round trip without blocking: one buffered slot, send then receive, twice. */
