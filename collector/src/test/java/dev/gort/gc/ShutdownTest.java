@@ -171,6 +171,61 @@ class ShutdownTest {
         }
     }
 
+    /**
+     * A GOMAXPROCS change waits for the running cycle to end (the collector's resize hook, Go's
+     * gcsema). If main returns meanwhile the cycle is abandoned, not ended: the resizing
+     * goroutine's M must still leave before run() returns (it waited in its syscall until close()).
+     */
+    @Test
+    void aResizeWaitingForTheCycleLeavesAtExit() throws Exception {
+        Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
+        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        Scheduler sched = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).heap(heap).fatalHandler(FatalHandler.THROW));
+        WorkbufPool pool = new WorkbufPool();
+        GlobalRoots globals = new GlobalRoots();
+        Collector gc = new Collector(heap, new SchedWorld(sched, pool), pool, globals, GcOptions.DEFAULT);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean resized = new java.util.concurrent.atomic.AtomicBoolean();
+        try {
+            sched.run(() -> {
+                try {
+                    Global g = gc.newGlobal();
+                    long head = 0;
+                    for (int i = 0; i < 1000; i++) {
+                        long n = gc.alloc(NODE);
+                        Mem.storePtr(n, A, head);
+                        head = n;
+                        g.set(head);
+                    }
+                    // Held before the globals are scanned: at exit the cycle has mark work left, so it
+                    // is abandoned rather than finished.
+                    gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 20_000);
+                    Go.go(() -> {
+                        sched.setGomaxprocs(3);        // waits for the held cycle
+                        resized.set(true);
+                    });
+                    dev.gort.sched.Time.sleepNanos(50_000_000);
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            List<String> alive = aliveMs(before);
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+            assertEquals(List.of(), alive, "Ms still running when Scheduler.run() returned");
+            assertFalse(resized.get(), "the resize went on after the scheduler exited");
+            assertEquals(2, sched.gomaxprocs());
+        } finally {
+            gc.close();
+            if (waitForMs(before, 30_000)) {
+                globals.close();
+                pool.close();
+                heap.close();
+            }
+        }
+    }
+
     private static List<String> aliveMs(Set<Thread> before) {
         List<String> alive = new ArrayList<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
