@@ -1792,7 +1792,7 @@ public final class Collector implements AutoCloseable {
                 ctl.lock();
                 try {
                     resizeHolds++;
-                    while (cycleRunning && !closed) {
+                    while (cycleRunning && !closed && !world.exiting()) {    // an abandoned cycle never ends
                         ctlChanged.awaitUninterruptibly();
                     }
                 } finally {
