@@ -114,6 +114,19 @@
  * cycle's P figure) holds for the whole cycle. A dying P publishes its grey buffers and hands its
  * counters to the orphan gcWork; new Ps start the missing worker goroutines on first allocation.
  *
+ * <h2>When the scheduler exits</h2>
+ * Main returning (or a fatal error, or os.Exit) ends the scheduler at any point of a cycle. Its
+ * Ms stop only at a scheduling point, and its P and G memory is freed once they are joined, so the
+ * collector must leave both first: {@code Scheduler.exit} marks every M's goroutine preempted, and
+ * before joining the Ms the scheduler calls {@code GcHook.schedulerExiting}. From then on
+ * {@code SchedWorld.stopRequested()} stays true (an exit is a stop that never ends: a worker stint,
+ * an assist and proportional sweep leave within one object, as for a stop), no worker stint
+ * starts, waits in {@code runBlocking} (credit, {@code gc()}, a pending cycle start, a resize
+ * waiting for the cycle) end, and the coordinator leaves its cycle at its next check (a breakpoint,
+ * the drained wait, the idle wait; a cycle already past marking finishes) while the hook waits for
+ * it. So {@code Scheduler.run()} returns only after every M is out of collector code and the
+ * coordinator no longer touches the scheduler; the collector is unusable afterwards.
+ *
  * <h2>Colours</h2>
  * White = mark bit clear. Grey = mark bit set and the pointer is in some workbuf (or about to be).
  * Black = mark bit set and scanned. Greying is a CAS on the span's gcmarkBits, so an object is
