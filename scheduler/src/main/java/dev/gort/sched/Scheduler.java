@@ -1473,8 +1473,8 @@ public final class Scheduler implements AutoCloseable {
 
     /**
      * Leaves the running G for g0 with {@code action} (park, gosched, exitsyscall). A G locked to
-     * its M, or one whose continuation cannot yield (pinned by a native frame or a critical section; not by a monitor on JDK 25: the yield
-     * returns false), keeps its M and runs the action's locked-M path instead, so a pinned G never
+     * its M, or one whose continuation cannot yield (pinned by a native frame or a critical
+     * section; a held monitor does not pin on JDK 25: the yield returns false), keeps its M and runs the action's locked-M path instead, so a pinned G never
      * hangs its P. Allocation-free: the action is an int, not a lambda, since this is every switch.
      */
     private void switchOut(M mp, G gp, int action, ParkCommit commit, Object arg) {
