@@ -375,7 +375,7 @@ public final class Collector implements AutoCloseable {
         if (phase == MARK) {
             // Allocated black by the arena (no safepoint since the phase read): count it as marked.
             m.gcw.bytesMarked += size;
-            m.lastBlack = p;
+            m.recentBlack[Mutator.recentBlackSlot(p)] = p;
         }
         return p;
     }
@@ -532,14 +532,12 @@ public final class Collector implements AutoCloseable {
             return;
         }
         m.checkNotBlocked("a barriered pointer store");
-        // The object this mutator allocated last in this mark phase is black: shading it is a
-        // no-op, so skip its lookup. Building a structure stores the node just made into its
-        // parent all the time (binary-trees: every leaf, half of its stores while marking).
-        long black = m.lastBlack;
-        if (old != 0 && old != black) {
+        // Objects this mutator allocated in this mark phase are black: shading them is a no-op,
+        // so skip the lookup for the ones its filter remembers (see Mutator.recentBlack).
+        if (old != 0 && !m.isRecentBlack(old)) {
             marker.shade(old, m.gcw);
         }
-        if (value != 0 && value != black) {
+        if (value != 0 && !m.isRecentBlack(value)) {
             marker.shade(value, m.gcw);
         }
     }
@@ -1060,7 +1058,7 @@ public final class Collector implements AutoCloseable {
             m.gcw.bytesMarked = 0;
             m.gcw.heapScanWork = 0;
             m.assistBytes = 0;
-            m.lastBlack = 0;                // it may be freed by this sweep and its slot reused white
+            java.util.Arrays.fill(m.recentBlack, 0);   // they may be freed by this sweep and their slots reused white
         }
         for (GcWork w : workerWork) {
             bytesMarked += w.bytesMarked;

@@ -23,12 +23,27 @@ public final class Mutator {
     final RootSlots roots;
     long assistBytes;
     /**
-     * The last object this mutator allocated in the current mark phase (allocated black), or 0:
-     * the write barrier skips shading it. Set only while marking, cleared at mark termination with
-     * the world stopped, so it never names an object of an earlier cycle (freed, its slot reused
-     * by a white object).
+     * Objects this mutator allocated in the current mark phase (allocated black), direct-mapped by
+     * address ({@link #recentBlackSlot}); 0 = empty. The write barrier skips shading a pointer
+     * found here: shading a black object is a no-op, and programs mostly link objects they just
+     * made (binary-trees: every child it stores was allocated black in the same mark phase, at
+     * most a few hundred allocations earlier for all but the top levels of a tree). Written only
+     * while marking, cleared at mark termination with the world stopped, so it never names an
+     * object of an earlier cycle (maybe freed, its slot reused by a white object). An entry
+     * overwritten by a later allocation only makes the barrier look that object up again.
      */
-    long lastBlack;
+    final long[] recentBlack = new long[RECENT_BLACK];
+    static final int RECENT_BLACK = 256;
+
+    /** The filter slot of object address {@code p} (16-byte granules: consecutive small objects do not collide). */
+    static int recentBlackSlot(long p) {
+        return (int) (p >>> 4) & (RECENT_BLACK - 1);
+    }
+
+    /** True if {@code p} is a non-null pointer this mutator allocated black in this mark phase (per the filter). */
+    boolean isRecentBlack(long p) {
+        return recentBlack[recentBlackSlot(p)] == p;
+    }
     long assistNanos;
     long allocs;
     /** Bytes allocated since this mutator last paid sweep credit (proportional sweep). */

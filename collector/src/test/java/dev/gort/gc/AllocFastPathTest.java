@@ -158,14 +158,16 @@ class AllocFastPathTest {
         gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
         assertFalse(heap.gc().isMarked(white), "not scanned yet");
         long fresh = gc.alloc(NODE);
-        assertEquals(fresh, m.lastBlack, "the barrier's filter names the object just allocated black");
+        assertTrue(m.isRecentBlack(fresh), "the barrier's filter names the object just allocated black");
+        assertFalse(m.isRecentBlack(white), "and not one allocated before mark start");
         Mem.storePtr(parent, RIGHT, white);
-        assertTrue(heap.gc().isMarked(white), "a pointer other than the last black allocation is shaded");
+        assertTrue(heap.gc().isMarked(white), "a pointer the filter does not name is shaded");
         Mem.storePtr(white, LEFT, fresh);       // filtered: fresh is black already
         assertTrue(heap.gc().isMarked(fresh));
         gc.resume();
         gc.awaitIdle(10_000);
-        assertEquals(0, m.lastBlack, "cleared at mark termination");
+        assertFalse(m.isRecentBlack(fresh), "cleared at mark termination");
+        assertTrue(java.util.Arrays.stream(m.recentBlack).allMatch(a -> a == 0), "every entry");
     }
 
     /**
@@ -183,7 +185,7 @@ class AllocFastPathTest {
         m.roots().set(0, holder);
         gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
         long black = gc.alloc(NODE);            // garbage, allocated black: the filter's address
-        assertEquals(black, m.lastBlack);
+        assertTrue(m.isRecentBlack(black));
         gc.resume();
         gc.awaitIdle(10_000);
         gc.gc();                                // black's cycle is over; this one frees it
@@ -205,7 +207,7 @@ class AllocFastPathTest {
         Mem.storePtr(holder, LEFT, reused);     // reused's only reference is in the heap
         gc.awaitIdle(10_000);                   // a cycle the loop triggered is over: runTo starts a fresh one
         gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
-        assertEquals(0, m.lastBlack, "no allocation in this mark phase yet");
+        assertFalse(m.isRecentBlack(reused), "the filter forgot the address at the last mark termination");
         long local = Mem.loadPtr(holder, LEFT);
         Mem.storePtr(holder, LEFT, 0);          // deletion barrier: shades reused
         long scanned = gc.alloc(NODE);          // a new (black) object, rooted
