@@ -413,6 +413,8 @@ public final class Collector implements AutoCloseable {
      * allocation stealing a few bytes of credit with a CAS on the pacer's shared counter.
      */
     static final long OVER_ASSIST_WORK = 64 << 10;
+    /** The most allocation credit one over-assist buys (see {@link #assistAlloc}). */
+    static final long OVER_ASSIST_BYTES = 64 << 10;
 
     /**
      * Go's gcAssistAlloc, for a mutator whose allocation credit ({@link Mutator#assistBytes})
@@ -428,8 +430,15 @@ public final class Collector implements AutoCloseable {
         long debtBytes = -m.assistBytes;
         long scanWork = (long) (workPerByte * debtBytes);
         if (scanWork < OVER_ASSIST_WORK) {
-            scanWork = OVER_ASSIST_WORK;
-            debtBytes = (long) (bytesPerWork * scanWork);
+            // Over-assist, but buy at most OVER_ASSIST_BYTES of credit: credit is spent at the
+            // ratio it was bought at, and at a generous ratio (scan work beyond the estimate makes
+            // the work left look tiny, bytesPerWork ~ runway / 1000) 64 KiB of work would buy many
+            // times the runway left; HeapBoundsTest's memory limit ran 10-25% over that way.
+            long bytes = Math.min((long) (bytesPerWork * OVER_ASSIST_WORK), Math.max(debtBytes, OVER_ASSIST_BYTES));
+            if (bytes > debtBytes) {
+                debtBytes = bytes;
+                scanWork = Math.max(1, (long) Math.ceil(workPerByte * bytes));
+            }
         }
         // Steal background credit first.
         long credit = pacer.bgScanCredit.get();

@@ -59,6 +59,24 @@ class AllocFastPathTest {
         return head;
     }
 
+    /**
+     * What an assist for {@code debt} bytes buys, as {@link Collector#assistAlloc} computes it:
+     * {credit bytes, scan work}: Go's over-assist of OVER_ASSIST_WORK, capped at OVER_ASSIST_BYTES
+     * of credit.
+     */
+    static long[] overAssist(double workPerByte, double bytesPerWork, long debt) {
+        long scanWork = (long) (workPerByte * debt);
+        long bytes = debt;
+        if (scanWork < Collector.OVER_ASSIST_WORK) {
+            long b = Math.min((long) (bytesPerWork * Collector.OVER_ASSIST_WORK), Math.max(debt, Collector.OVER_ASSIST_BYTES));
+            if (b > debt) {
+                bytes = b;
+                scanWork = Math.max(1, (long) Math.ceil(workPerByte * b));
+            }
+        }
+        return new long[] {bytes, scanWork};
+    }
+
     @Test
     void oneStealOfBackgroundCreditPaysForTheNextAllocationsExactly() {
         start();
@@ -72,10 +90,13 @@ class AllocFastPathTest {
         double workPerByte = gc.pacer().assistWorkPerByte();
         assertTrue(workPerByte > 0 && workPerByte * NODE.size() < Collector.OVER_ASSIST_WORK,
                 "one node's debt is below the over-assist amount: " + workPerByte);
+        assertTrue(overAssist(workPerByte, bytesPerWork, NODE.size())[0] >= 100 * NODE.size(),
+                "the over-assist buys credit for many allocations");
 
         gc.alloc(NODE);
-        long credit = (long) (bytesPerWork * Collector.OVER_ASSIST_WORK) - NODE.size();
-        assertEquals(bank - Collector.OVER_ASSIST_WORK, gc.pacer().bgScanCredit.get(),
+        long[] over = overAssist(workPerByte, bytesPerWork, NODE.size());
+        long credit = over[0] - NODE.size();
+        assertEquals(bank - over[1], gc.pacer().bgScanCredit.get(),
                 "the first allocation steals the over-assist amount of background credit, not its own debt");
         assertEquals(credit, m.assistBytes, "and gets it as allocation credit at the pacer's ratio");
 
@@ -84,7 +105,7 @@ class AllocFastPathTest {
         for (long i = 0; i < n; i++) {
             gc.alloc(NODE);
         }
-        assertEquals(bank - Collector.OVER_ASSIST_WORK, gc.pacer().bgScanCredit.get(),
+        assertEquals(bank - over[1], gc.pacer().bgScanCredit.get(),
                 "allocations within the credit do not touch the background credit");
         assertEquals(credit - n * NODE.size(), m.assistBytes, "each pays exactly its size");
     }
@@ -103,10 +124,11 @@ class AllocFastPathTest {
         Mem.storePtr(holder, LEFT, Mem.loadPtr(head, LEFT));
         gc.pacer().bgScanCredit.set(0);
         long scanned0 = gc.pacer().heapScanWork.get();
+        long[] over = overAssist(gc.pacer().assistWorkPerByte(), gc.pacer().assistBytesPerWork(), NODE.size());
         gc.alloc(NODE);
         long scanned = gc.pacer().heapScanWork.get() - scanned0;
-        assertTrue(scanned >= Collector.OVER_ASSIST_WORK, "the assist scanned the over-assist amount (the list "
-                + "is 640 KB of grey work): " + scanned);
+        assertTrue(scanned >= over[1] && over[1] > 1000, "the assist scanned the over-assist amount " + over[1]
+                + " (the list is 640 KB of grey work): " + scanned);
         assertTrue(m.assistBytes > 0, "its surplus became credit: " + m.assistBytes);
         assertEquals(0, gc.pacer().bgScanCredit.get(), "nothing was stolen");
     }
