@@ -266,7 +266,12 @@ public final class Scheduler implements AutoCloseable {
     private void shutdown() {
         GcHook hook = gcHook;
         if (hook != null) {
-            hook.schedulerExiting();    // before the Ms are joined and the P and G memory freed
+            try {
+                hook.schedulerExiting();    // before the Ms are joined and the P and G memory freed
+            } catch (RuntimeException | Error e) {
+                // The Ms must still be joined and the memory freed: report it and go on.
+                System.err.println("gort: GcHook.schedulerExiting failed: " + e);
+            }
         }
         List<M> ms;
         lock.lock();
