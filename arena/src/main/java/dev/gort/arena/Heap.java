@@ -552,7 +552,11 @@ public final class Heap implements AutoCloseable {
      */
     public void verifyHeap() {
         checkOpen();
-        HeapVerifier.verify(this, centrals);
+        // No release in flight meanwhile: a scavenger (sysmon's, on its own thread) takes runs off
+        // the free lists and books them released in steps that a verification must not split.
+        synchronized (mheap.scavengeLock) {
+            HeapVerifier.verify(this, centrals);
+        }
     }
 
     @Override
