@@ -83,6 +83,17 @@ public final class ArenaMarkHeap implements MarkHeap {
         return gc.markPointer(p);
     }
 
+    /** GcSupport's lookup with a one-span cache (see {@link GcSupport#markPointer(long, long[])}). */
+    @Override
+    public long markPointer(long p, long[] spanCache) {
+        return gc.markPointer(p, spanCache);
+    }
+
+    @Override
+    public void clearSpanCache(long[] spanCache) {
+        GcSupport.clearSpanCache(spanCache);
+    }
+
     /** Small objects carry their size class in the result's top byte: no span lookup. */
     @Override
     public long markedSize(long marked) {

@@ -24,6 +24,13 @@ public final class GcWork {
     /** Bytes of heap scanned through this gcWork (not yet flushed). */
     public long heapScanWork;
 
+    /**
+     * The marker's one-span cache for {@link MarkHeap#markPointer(long, long[])} while this
+     * gcWork's owner scans: cleared at the start of every drain and scan call (valid within one
+     * mark phase only), never read by anything else.
+     */
+    final long[] spanCache = new long[dev.gort.arena.GcSupport.SPAN_CACHE_LONGS];
+
     public GcWork(WorkbufPool pool) {
         this.pool = pool;
     }

@@ -102,6 +102,19 @@ public interface MarkHeap {
         return base | (tryMarkIn(s, base) ? MARKED_NOW : 0) | (isNoscan(s) ? MARKED_NOSCAN : 0);
     }
 
+    /**
+     * {@link #markPointer(long)} with a span cache the caller owns ({@code long[8]}, cleared with
+     * {@link #clearSpanCache} at the start of every drain or scan: valid within one mark phase
+     * only). The default ignores the cache.
+     */
+    default long markPointer(long p, long[] spanCache) {
+        return markPointer(p);
+    }
+
+    /** Empties a span cache for {@link #markPointer(long, long[])}. */
+    default void clearSpanCache(long[] spanCache) {
+    }
+
     /** The object size of a non-zero {@link #markPointer} result. */
     default long markedSize(long marked) {
         return objectSize(spanOf(marked & MARKED_BASE_MASK));

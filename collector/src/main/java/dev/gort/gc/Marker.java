@@ -86,6 +86,27 @@ public final class Marker {
         return true;
     }
 
+    /**
+     * {@link #greyObject} for a pointer found by scanning: the lookup goes through the gcWork's span
+     * cache, which the drain or scan call running this cleared on entry (so it is never older than
+     * the current mark phase). Roots and barrier shades use the uncached lookup.
+     */
+    private void greyScanned(long p, long referrer, long offset, GcWork w) {
+        if (checkmarks == null) {
+            long r = heap.markPointer(p, w.spanCache);
+            if (r != 0) {
+                if ((r & MarkHeap.MARKED_NOW) != 0) {
+                    w.bytesMarked += heap.markedSize(r);
+                    if ((r & MarkHeap.MARKED_NOSCAN) == 0) {
+                        w.put(r & ~(MarkHeap.MARKED_NOW | MarkHeap.MARKED_NOSCAN));
+                    }
+                }
+                return;
+            }
+        }
+        greyObject(p, referrer, offset, w);
+    }
+
     /** Greys a root value held by {@code root} (a description used only in error messages). */
     public void greyRoot(long p, String root, GcWork w) {
         if (p == 0) {
@@ -166,6 +187,12 @@ public final class Marker {
      * measured holding a stop-the-world up for 10-20 ms inside a mutator's assist.
      */
     public long scanObject(long obj, GcWork w, java.util.function.BooleanSupplier preempt) {
+        heap.clearSpanCache(w.spanCache);
+        return scan(obj, w, preempt);
+    }
+
+    /** {@link #scanObject} inside a drain, which cleared the span cache on entry. */
+    private long scan(long obj, GcWork w, java.util.function.BooleanSupplier preempt) {
         if ((obj & CONTINUATION) != 0) {
             return scanContinuation(obj & ~CONTINUATION, w, preempt);
         }
@@ -239,7 +266,7 @@ public final class Marker {
                 bits &= ~(1L << hi);
                 long v = NativeMemory.getLong(obj + off);
                 if (v != 0) {
-                    greyObject(v, obj, off, w);
+                    greyScanned(v, obj, off, w);
                 }
             }
         }
@@ -269,13 +296,14 @@ public final class Marker {
      * which the hardware prefetcher already follows, and a FIFO in front breaks that order.
      */
     public long drain(GcWork w, long budget, java.util.function.BooleanSupplier preempt) {
+        heap.clearSpanCache(w.spanCache);      // a drain never outlives the mark phase it began in
         long done = 0;
         while (done < budget && (preempt == null || !preempt.getAsBoolean())) {
             long obj = w.tryGet();
             if (obj == 0) {
                 break;
             }
-            done += scanObject(obj, w, preempt);
+            done += scan(obj, w, preempt);
         }
         return done;
     }

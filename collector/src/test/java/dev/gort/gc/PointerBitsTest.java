@@ -266,4 +266,54 @@ class PointerBitsTest {
             w.dispose();
         }
     }
+
+    /**
+     * The span-cached lookup answers as the uncached one for every kind of address: interior
+     * pointers, the unused tail of a span, free slots, noscan and large objects, addresses outside
+     * the arena, consecutive hits in one span and jumps between spans; and it greys each object once.
+     */
+    @Test
+    void spanCachedMarkPointerAgreesWithTheUncachedLookup() {
+        SplittableRandom rnd = new SplittableRandom(7);
+        java.util.List<Long> objs = new java.util.ArrayList<>();
+        long[] sizes = {16, 48, 112, 1024, 6000, 40_000};
+        for (int i = 0; i < 3000; i++) {
+            long size = sizes[rnd.nextInt(sizes.length)];
+            long p = cache.alloc(size, rnd.nextBoolean());
+            objs.add(p);
+        }
+        // Interior addresses up to 56 bytes in: past a small object that is its neighbour slot,
+        // unallocated after the last object of a span (the cached path's allocated check).
+        java.util.List<Long> probes = new java.util.ArrayList<>();
+        for (long p : objs) {
+            probes.add(p);
+            probes.add(p + 8);
+            probes.add(p + 15);
+        }
+        for (int i = 0; i < 20_000; i++) {
+            long p = objs.get(rnd.nextInt(objs.size()));
+            probes.add(p + 8L * rnd.nextInt(0, 8));
+        }
+        probes.add(heap.arenaBase() - 8);
+        probes.add(heap.arenaBase() + heap.config().arenaReservation() - 8);
+        // Expected answers from the slow path (findObject, spanOf), which marking does not change.
+        long[] spanCache = new long[GcSupport.SPAN_CACHE_LONGS];
+        GcSupport.clearSpanCache(spanCache);
+        java.util.Set<Long> greyed = new java.util.HashSet<>();
+        for (int i = 0; i < probes.size(); i++) {
+            long p = probes.get(i);
+            long base = gcs.findObject(p);
+            long s = gcs.spanOf(p);
+            long r = gcs.markPointer(p, spanCache);
+            if (base == 0) {
+                assertEquals(0, r, "probe " + i + " 0x" + Long.toHexString(p) + " is not in an object");
+                continue;
+            }
+            assertEquals(base, r & GcSupport.MARKED_BASE_MASK, "probe " + i + " 0x" + Long.toHexString(p));
+            assertEquals(gcs.isNoscan(s), (r & GcSupport.MARKED_NOSCAN) != 0, "noscan flag, probe " + i);
+            assertEquals(gcs.sizeClass(s), (int) (r >>> GcSupport.MARKED_CLASS_SHIFT), "class hint, probe " + i);
+            assertEquals(greyed.add(base), (r & GcSupport.MARKED_NOW) != 0, "greyed once, probe " + i);
+            assertTrue(gcs.isMarked(base));
+        }
+    }
 }
