@@ -144,6 +144,12 @@
  *       and the atomic: a CAS loop on the mark word (VarHandle getAndBitwiseOr is itself a volatile
  *       read plus a weak-CAS loop on JDK 25). With the world stopped and one marker a plain store
  *       instead measured only 5-10 % faster on a tree, so the atomic is not where the time goes.
+ *       Pointers found by scanning go through a one-span cache in the gcWork
+ *       ({@code GcSupport.markPointer(p, cache)}): a tree's nodes share spans, so most lookups skip
+ *       the spans-region entry and the descriptor (22-48 % more MB/s on a tree, 23-29 % on the
+ *       mixed heap). The cache is cleared whenever a drain or scan call starts, so it never
+ *       outlives a mark phase (only the sweep frees spans or swaps mark bits); roots and barrier
+ *       shades use the uncached lookup.
  *       A 0 answer (not an allocated object) falls back to the one-question methods,
  *       which name the bad pointer and its referrer.</li>
  *   <li>The answer carries the size class in its top byte; the work-buffer entry keeps it, so
