@@ -622,17 +622,23 @@ public final class Collector implements AutoCloseable {
     /** The running cycle has passed mark termination (phase OFF again); cleared when the next one starts. */
     private volatile boolean cycleTail;
 
+    /**
+     * Called with the world stopped: the flag is cleared now (no mutator runs to read it), the
+     * allocations waiting for it are woken by the next {@link #startWorld}. Waking them here made
+     * them runnable inside the pause: on two cores they took the CPU from this thread and then
+     * stopped again at their safepoint (sweep termination's "setup" step measured 0.5-1.1 ms wall
+     * for 0.03 ms of CPU). A waiter that checked the flag before this write is in await by the
+     * time startWorld signals under the lock, so none sleeps past the restart.
+     */
     private void clearStartPending() {
         if (startPending) {
-            ctl.lock();
-            try {
-                startPending = false;
-                ctlChanged.signalAll();
-            } finally {
-                ctl.unlock();
-            }
+            startPending = false;
+            wakeStartWaiters = true;
         }
     }
+
+    /** Allocations waiting for the cycle start are to be woken at the next restart (coordinator only). */
+    private boolean wakeStartWaiters;
 
     private void awaitCycleStart() {
         ctl.lock();
@@ -1212,6 +1218,15 @@ public final class Collector implements AutoCloseable {
             java.util.concurrent.locks.LockSupport.unpark(workerThreads.get(i));   // standing aside (no lock: one atomic each)
         }
         java.util.concurrent.locks.LockSupport.unpark(sweeper);
+        if (wakeStartWaiters) {
+            wakeStartWaiters = false;
+            ctl.lock();
+            try {
+                ctlChanged.signalAll();
+            } finally {
+                ctl.unlock();
+            }
+        }
         GcPauseEvent e = pauseEvent;
         if (e != null) {
             pauseEvent = null;
