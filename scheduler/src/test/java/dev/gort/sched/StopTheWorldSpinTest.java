@@ -41,8 +41,15 @@ class StopTheWorldSpinTest {
                         Go.go(() -> {
                             long n = 0;
                             while (!stop.get()) {
-                                spins.incrementAndGet(me);
+                                long k = spins.incrementAndGet(me);
                                 Go.poll();
+                                // Without sysmon nothing preempts a goroutine that never yields, and
+                                // a spinner queued behind the other on the same P (both were in the
+                                // global queue at a restart and one M took both) would wait forever,
+                                // as in Go without sysmon's 10 ms preemption: yield now and then.
+                                if ((k & 0xFFFF) == 0) {
+                                    Go.gosched();
+                                }
                                 // Phase 2: spinner 0 stops the world itself every 4096 spins; its
                                 // own P counts as stopped, the other spinner must stop at poll().
                                 if (me == 0 && (++n & 4095) == 0 && goroutinePhase.get()
