@@ -124,51 +124,15 @@ class ShutdownTest {
      */
     @Test
     void mainReturningMidCycleAbandonsTheCycleBeforeRunReturns() throws Exception {
-        Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
-        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
-        Scheduler sched = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).heap(heap).fatalHandler(FatalHandler.THROW));
-        WorkbufPool pool = new WorkbufPool();
-        GlobalRoots globals = new GlobalRoots();
-        Collector gc = new Collector(heap, new SchedWorld(sched, pool), pool, globals, GcOptions.DEFAULT);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
         java.util.concurrent.atomic.AtomicBoolean gcReturned = new java.util.concurrent.atomic.AtomicBoolean();
-        try {
-            sched.run(() -> {
-                try {
-                    Global g = gc.newGlobal();
-                    long head = 0;
-                    for (int i = 0; i < 10_000; i++) {
-                        long n = gc.alloc(NODE);
-                        Mem.storePtr(n, A, head);
-                        head = n;
-                        g.set(head);
-                    }
-                    gc.runTo(Collector.Breakpoint.BEFORE_MARK_TERMINATION, 20_000);
-                    Go.go(() -> {
-                        gc.gc();                       // waits for two cycles: the held one and another
-                        gcReturned.set(true);
-                    });
-                    dev.gort.sched.Time.sleepNanos(50_000_000);
-                } catch (Throwable t) {
-                    failure.set(t);
-                }
-            });
-            List<String> alive = aliveMs(before);
-            if (failure.get() != null) {
-                throw new AssertionError(failure.get());
-            }
-            assertEquals(List.of(), alive, "Ms still running when Scheduler.run() returned");
+        exitWhileACycleIsHeld(10_000, Collector.Breakpoint.BEFORE_MARK_TERMINATION, (gc, sched) -> {
+            gc.gc();                       // waits for two cycles: the held one and another
+            gcReturned.set(true);
+        }, (gc, sched) -> {
             assertEquals(Collector.Breakpoint.NONE, gc.stoppedAt(), "the coordinator is still held in the cycle");
             assertFalse(gc.marking(), "the cycle is still marking after run() returned");
             assertFalse(gcReturned.get(), "gc()'s caller ran on after the scheduler exited");
-        } finally {
-            gc.close();
-            if (waitForMs(before, 30_000)) {
-                globals.close();
-                pool.close();
-                heap.close();
-            }
-        }
+        });
     }
 
     /**
@@ -178,6 +142,30 @@ class ShutdownTest {
      */
     @Test
     void aResizeWaitingForTheCycleLeavesAtExit() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean resized = new java.util.concurrent.atomic.AtomicBoolean();
+        // Held before the globals are scanned: at exit the cycle has mark work left, so it is
+        // abandoned rather than finished.
+        exitWhileACycleIsHeld(1000, Collector.Breakpoint.AFTER_MARK_START, (gc, sched) -> {
+            sched.setGomaxprocs(3);        // waits for the held cycle
+            resized.set(true);
+        }, (gc, sched) -> {
+            assertFalse(resized.get(), "the resize went on after the scheduler exited");
+            assertEquals(2, sched.gomaxprocs());
+        });
+    }
+
+    /** What a test does with the collector and its scheduler (a goroutine's body, or checks). */
+    private interface WithCollector {
+        void run(Collector gc, Scheduler sched) throws Exception;
+    }
+
+    /**
+     * Main builds a list of {@code nodes} under a global, holds the coordinator at {@code held},
+     * starts a goroutine running {@code waiter} (which waits for the held cycle) and returns: run()
+     * must return with no M left, then {@code checks} run. Cleanup only once every M is gone.
+     */
+    private static void exitWhileACycleIsHeld(int nodes, Collector.Breakpoint held, WithCollector waiter,
+            WithCollector checks) throws Exception {
         Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
         Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
         Scheduler sched = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).heap(heap).fatalHandler(FatalHandler.THROW));
@@ -185,24 +173,24 @@ class ShutdownTest {
         GlobalRoots globals = new GlobalRoots();
         Collector gc = new Collector(heap, new SchedWorld(sched, pool), pool, globals, GcOptions.DEFAULT);
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        java.util.concurrent.atomic.AtomicBoolean resized = new java.util.concurrent.atomic.AtomicBoolean();
         try {
             sched.run(() -> {
                 try {
                     Global g = gc.newGlobal();
                     long head = 0;
-                    for (int i = 0; i < 1000; i++) {
+                    for (int i = 0; i < nodes; i++) {
                         long n = gc.alloc(NODE);
                         Mem.storePtr(n, A, head);
                         head = n;
                         g.set(head);
                     }
-                    // Held before the globals are scanned: at exit the cycle has mark work left, so it
-                    // is abandoned rather than finished.
-                    gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 20_000);
+                    gc.runTo(held, 20_000);
                     Go.go(() -> {
-                        sched.setGomaxprocs(3);        // waits for the held cycle
-                        resized.set(true);
+                        try {
+                            waiter.run(gc, sched);
+                        } catch (Exception e) {
+                            failure.compareAndSet(null, e);
+                        }
                     });
                     dev.gort.sched.Time.sleepNanos(50_000_000);
                 } catch (Throwable t) {
@@ -214,8 +202,7 @@ class ShutdownTest {
                 throw new AssertionError(failure.get());
             }
             assertEquals(List.of(), alive, "Ms still running when Scheduler.run() returned");
-            assertFalse(resized.get(), "the resize went on after the scheduler exited");
-            assertEquals(2, sched.gomaxprocs());
+            checks.run(gc, sched);
         } finally {
             gc.close();
             if (waitForMs(before, 30_000)) {
