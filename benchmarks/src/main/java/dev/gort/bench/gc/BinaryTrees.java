@@ -84,7 +84,7 @@ public final class BinaryTrees {
         boolean trace = String.valueOf(System.getenv("GORT_DEBUG")).contains("gctrace=1");
         // -Dgort.bt.gogc=N|off: GOGC for this run (default 100); off measures the mutator without cycles.
         String gogc = System.getProperty("gort.bt.gogc", "100");
-        int percent = gogc.equals("off") ? dev.gort.gc.Pacer.OFF : Integer.parseInt(gogc);
+        int percent = gogc.equals("off") ? dev.gort.gc.Pacer.OFF : parsePercent(gogc);
         Collector gc = Collector.forThreads(heap, GcOptions.DEFAULT.withGcPercent(percent).withDebug(trace, false, false, 0, 0),
                 Math.min(2, Runtime.getRuntime().availableProcessors()));
         gc.setPauseListener(pauses::add);
@@ -145,6 +145,19 @@ public final class BinaryTrees {
         w.poll();
         long l = Mem.loadPtr(node, LEFT);
         return l == 0 ? 1 : 1 + check(w, l) + check(w, Mem.loadPtr(node, RIGHT));
+    }
+
+    /** A GOGC percentage >= 0, or an error naming what is accepted. */
+    private static int parsePercent(String gogc) {
+        try {
+            int p = Integer.parseInt(gogc.trim());
+            if (p >= 0) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-Dgort.bt.gogc=" + gogc + ": accepted are 'off' or a percentage >= 0 (default 100)");
     }
 
     // ------------------------------------------------------------------ JVM heap

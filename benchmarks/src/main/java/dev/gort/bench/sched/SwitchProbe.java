@@ -22,7 +22,7 @@ import jdk.internal.vm.ContinuationScope;
  * loops stay readable when other processes compete; JMH's wall-clock figures remain the reported
  * ones. Not a JMH benchmark: {@code java ... dev.gort.bench.sched.SwitchProbe [rounds] [modes]}.
  *
- * <p>Modes (second argument, words may be combined; none = floor, ping, spawn, gosched):
+ * <p>Modes (second argument, words separated by spaces or commas, anything else is refused; none = floor, ping, spawn, gosched):
  * {@code ping}, {@code spawn}, {@code spawnall}, {@code sched}, {@code vt} (process CPU against
  * virtual threads), {@code nofloor}, and {@code parts}: the pieces of a ping-pong round trip
  * measured apart, to attribute what it costs beyond its two floors: the same alternation of two
@@ -60,9 +60,19 @@ public final class SwitchProbe {
         }
     }
 
+    /** The words the mode argument may contain. */
+    private static final java.util.List<String> MODES =
+            java.util.List.of("ping", "spawn", "spawnall", "sched", "parts", "vt", "nofloor");
+
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         String only = args.length > 1 ? args[1] : "";
+        for (String word : only.trim().isEmpty() ? new String[0] : only.trim().split("[\\s,]+")) {
+            if (!MODES.contains(word)) {
+                throw new IllegalArgumentException("SwitchProbe: unknown mode '" + word + "' in \"" + only
+                        + "\"; accepted (separated by spaces or commas; none = ping spawn sched): " + MODES);
+            }
+        }
         int procs = Integer.getInteger("probe.procs", 1);
         Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(procs).fatalHandler(FatalHandler.THROW));
         if (Boolean.getBoolean("probe.gchook")) {
