@@ -26,12 +26,7 @@ public final class Mem {
 
     /** Writes a managed pointer field through the write barrier. */
     public static void storePtr(long obj, long offset, long value) {
-        long slot = obj + offset;
-        if (WriteBarrier.enabled) {
-            WriteBarrier.storeEnabled(slot, value);
-        } else {
-            NativeMemory.putLong(slot, value);
-        }
+        WriteBarrier.storePointer(obj + offset, value);
     }
 
     /** Element {@code index} of an array of pointers starting at {@code array}. */

@@ -78,11 +78,6 @@ public final class WriteBarrier {
         }
     }
 
-    /** The barrier's slow path, for a caller that has just read {@link #enabled} as true. */
-    static void storeEnabled(long slot, long value) {
-        storeSlow(slot, value);
-    }
-
     /** Compare-and-set of a pointer slot applying the barrier when it succeeds. */
     public static boolean casPointer(long slot, long expected, long value) {
         if (enabled) {
