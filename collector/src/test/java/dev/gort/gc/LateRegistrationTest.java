@@ -3,7 +3,6 @@ package dev.gort.gc;
 import dev.gort.arena.Heap;
 import dev.gort.arena.HeapConfig;
 import dev.gort.sys.PosixOsMemory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.CountDownLatch;
@@ -20,27 +19,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * stack scan) and root-slot stores have no barrier, so an object it allocates and keeps only in a
  * root slot is never marked: checkmark reports it, and without checkmark the sweep frees it.
  */
-class LateRegistrationTest {
-    Heap heap;
-    Collector gc;
-    ThreadWorld world;
+class LateRegistrationTest extends ThreadWorldFixture {
     Mutator m;
-
-    @AfterEach
-    void stop() {
-        WriteBarrier.enabled = false;
-        if (world != null && world.current() != null) {
-            world.unregister();
-        }
-        if (gc != null) {
-            gc.setBreakpoint(Collector.Breakpoint.NONE);
-            gc.resume();
-            gc.close();
-        }
-        if (heap != null) {
-            heap.close();
-        }
-    }
 
     @Test
     void anObjectAllocatedByAMutatorRegisteredDuringMarkSurvivesTheCycle() throws Exception {

@@ -3,7 +3,6 @@ package dev.gort.gc;
 import dev.gort.arena.Heap;
 import dev.gort.arena.HeapConfig;
 import dev.gort.sys.PosixOsMemory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.CountDownLatch;
@@ -19,26 +18,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * reset BLOCKED to RUNNING, so the next stop would wait for it forever. Each is refused with an
  * IllegalStateException naming the rule, and the mutator and the collector work afterwards.
  */
-class RunBlockingContractTest {
-    Heap heap;
-    Collector gc;
-    ThreadWorld world;
-
-    @AfterEach
-    void stop() {
-        WriteBarrier.enabled = false;
-        if (world != null && world.current() != null) {
-            world.unregister();
-        }
-        if (gc != null) {
-            gc.setBreakpoint(Collector.Breakpoint.NONE);
-            gc.resume();
-            gc.close();
-        }
-        if (heap != null) {
-            heap.close();
-        }
-    }
+class RunBlockingContractTest extends ThreadWorldFixture {
 
     private void start() {
         heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());

@@ -82,16 +82,7 @@ class ShutdownTest {
                     failure.set(t);
                 }
             });
-            List<String> alive = new ArrayList<>();
-            for (Thread t : Thread.getAllStackTraces().keySet()) {
-                if (t.isAlive() && t.getName().startsWith("gort-M") && !before.contains(t)) {
-                    StringBuilder sb = new StringBuilder(t.getName());
-                    for (StackTraceElement e : t.getStackTrace()) {
-                        sb.append("\n    at ").append(e);
-                    }
-                    alive.add(sb.toString());
-                }
-            }
+            List<String> alive = aliveMs(before);
             if (failure.get() != null) {
                 throw new AssertionError(failure.get());
             }
