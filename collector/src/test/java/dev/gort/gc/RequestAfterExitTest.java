@@ -1,0 +1,98 @@
+package dev.gort.gc;
+
+import dev.gort.arena.Heap;
+import dev.gort.arena.HeapConfig;
+import dev.gort.sched.FatalHandler;
+import dev.gort.sched.SchedConfig;
+import dev.gort.sched.Scheduler;
+import dev.gort.sys.PosixOsMemory;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A collection asked for by a plain thread once the scheduler has exited (or while it exits) can
+ * never run: the world it would stop is gone. {@code gc()} must say so instead of returning as if
+ * a cycle and a sweep had completed (Go's runtime.GC never returns without one), and
+ * {@code requestCycle} must not report a request as accepted. A goroutine asking at exit is
+ * different: it stops at its next safepoint, so gc() returns to it (ShutdownTest).
+ */
+class RequestAfterExitTest {
+    static final Type NODE = CollectorTest.NODE;
+
+    @Test
+    void gcAndRequestCycleAfterTheSchedulerExitedSaySo() {
+        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        Scheduler sched = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).heap(heap).fatalHandler(FatalHandler.THROW));
+        WorkbufPool pool = new WorkbufPool();
+        GlobalRoots globals = new GlobalRoots();
+        Collector gc = new Collector(heap, new SchedWorld(sched, pool), pool, globals, GcOptions.DEFAULT);
+        try {
+            long before = gc.cycles();
+            sched.run(() -> {
+                for (int i = 0; i < 1000; i++) {
+                    gc.alloc(NODE);
+                }
+            });
+            IllegalStateException e = assertThrows(IllegalStateException.class, gc::gc,
+                    "gc() after the scheduler exited returned as if a collection had run");
+            assertTrue(e.getMessage().contains("scheduler"), e.getMessage());
+            assertEquals(before, gc.cycles(), "no cycle can have run");
+            assertFalse(gc.requestCycle(true), "a cycle request after the scheduler exited was accepted");
+        } finally {
+            gc.close();
+            globals.close();
+            pool.close();
+            heap.close();
+        }
+    }
+
+    /** A plain thread waiting in gc() while main returns mid-cycle is told the collection did not happen. */
+    @Test
+    void aPlainThreadWaitingInGcWhenTheSchedulerExitsIsTold() throws Exception {
+        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        Scheduler sched = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).heap(heap).fatalHandler(FatalHandler.THROW));
+        WorkbufPool pool = new WorkbufPool();
+        GlobalRoots globals = new GlobalRoots();
+        Collector gc = new Collector(heap, new SchedWorld(sched, pool), pool, globals, GcOptions.DEFAULT);
+        AtomicReference<Object> outcome = new AtomicReference<>();
+        CountDownLatch done = new CountDownLatch(1);
+        Thread plain = new Thread(() -> {
+            try {
+                gc.gc();
+                outcome.set("returned");
+            } catch (Throwable t) {
+                outcome.set(t);
+            } finally {
+                done.countDown();
+            }
+        }, "plain-gc-caller");
+        try {
+            sched.run(() -> {
+                Global g = gc.newGlobal();
+                for (int i = 0; i < 1000; i++) {
+                    long n = gc.alloc(NODE);
+                    Mem.storePtr(n, CollectorTest.A, g.get());
+                    g.set(n);
+                }
+                gc.runTo(Collector.Breakpoint.BEFORE_MARK_TERMINATION, 20_000);
+                plain.start();                        // waits for the held cycle and one more
+                dev.gort.sched.Time.sleepNanos(50_000_000);
+            });
+            assertTrue(done.await(20, TimeUnit.SECONDS), "the plain thread's gc() still waits after the scheduler exited");
+            Object o = outcome.get();
+            assertTrue(o instanceof IllegalStateException, "gc() on a plain thread across the exit: " + o);
+            assertTrue(((Throwable) o).getMessage().contains("scheduler"), ((Throwable) o).getMessage());
+        } finally {
+            gc.close();
+            plain.join(10_000);
+            globals.close();
+            pool.close();
+            heap.close();
+        }
+    }
+}
