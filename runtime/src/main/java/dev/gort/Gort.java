@@ -155,6 +155,19 @@ public final class Gort {
         return current;
     }
 
+    /**
+     * The running runtime's collector. The runtime exists before gcenable (on goroutine 1) makes
+     * it and after shutdown drops it; a call from another thread in those windows is refused.
+     */
+    private static dev.gort.gc.Collector gcOf(GortRuntime r) {
+        dev.gort.gc.Collector c = r.gc;
+        if (c == null) {
+            throw new IllegalStateException("gort's collector is not running: the runtime is starting (before gcenable) "
+                    + "or shutting down; call the collector from the program, between main's start and its return");
+        }
+        return c;
+    }
+
     private static GortRuntime rt() {
         GortRuntime r = current;
         if (r == null) {
@@ -264,7 +277,7 @@ public final class Gort {
 
     /** Runs a full garbage collection and sweep, blocking the caller until it ends (runtime.GC). */
     public static void gc() {
-        rt().gc.gc();
+        gcOf(rt()).gc();
     }
 
     /**
@@ -275,17 +288,17 @@ public final class Gort {
         if (percent < Config.GOGC_OFF) {
             throw new IllegalArgumentException("GC percent " + percent + " is not valid; accepted: a non-negative percentage, or -1 (off)");
         }
-        return rt().gc.setGcPercent(percent);
+        return gcOf(rt()).setGcPercent(percent);
     }
 
     /** The collector's figures (NumGC, PauseTotalNs, the PauseNs ring, LastGC, NextGC, GCCPUFraction). */
     public static dev.gort.gc.GcStats.Snapshot gcStats() {
-        return rt().gc.gcStats();
+        return gcOf(rt()).gcStats();
     }
 
     /** The running collector, for allocating typed objects ({@code Gort.collector().alloc(type)}) and globals. */
     public static dev.gort.gc.Collector collector() {
-        return rt().gc;
+        return gcOf(rt());
     }
 
     /** The heap's statistics (runtime.ReadMemStats). */
@@ -332,6 +345,10 @@ public final class Gort {
 
     /** sysmon's counters (retakes, preemption requests, forced GCs, scavenger passes). */
     public static SysmonStats sysmonStats() {
-        return rt().sysmon.stats();
+        dev.gort.sysmon.Sysmon s = rt().sysmon;
+        if (s == null) {
+            throw new IllegalStateException("gort's sysmon is not running yet: it starts on goroutine 1 before the init hooks");
+        }
+        return s.stats();
     }
 }

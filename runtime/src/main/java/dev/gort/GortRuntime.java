@@ -43,7 +43,7 @@ final class GortRuntime {
     final OsMemory os;
     Heap heap;
     Scheduler sched;
-    Sysmon sysmon;
+    volatile Sysmon sysmon;
     GcOptions gcOptions;
     volatile Collector gc;
     WorkbufPool workbufs;

@@ -579,10 +579,19 @@ public final class Collector implements AutoCloseable {
     }
 
     private void gcFromMutator(Mutator m) {
-        world.runBlocking(m, this::gcBlocking);
+        world.runBlocking(m, () -> gcBlocking(true));
     }
 
+    /**
+     * Waits for a whole new cycle, then sweeps. {@code goroutine}: the caller is a mutator waiting
+     * in runBlocking; at the world's exit it returns (it stops at its next safepoint and never
+     * runs on). A plain thread would run on believing a collection happened: it is told.
+     */
     private void gcBlocking() {
+        gcBlocking(false);
+    }
+
+    private void gcBlocking(boolean goroutine) {
         ctl.lock();
         try {
             // A cycle already running may have missed our garbage: wait for a whole new one.
@@ -590,7 +599,10 @@ public final class Collector implements AutoCloseable {
             while (cyclesDone < target) {
                 checkOpen();
                 if (world.exiting()) {
-                    return;     // no cycle will finish; the goroutine stops at its next safepoint
+                    if (goroutine) {
+                        return;     // no cycle will finish; the goroutine stops at its next safepoint
+                    }
+                    throw exitedError("gc()");
                 }
                 // Request only while no cycle runs: every wake-up during one (its breakpoints, a
                 // spurious one) re-requested, which left a request behind that started another
@@ -670,7 +682,7 @@ public final class Collector implements AutoCloseable {
             // counts, and allocations past the goal wait for the next cycle's start, instead of
             // running on unchecked until the tail ends (seen at load 12: 52 MiB under a 40 MiB
             // limit, the peak outside marking).
-            if (!cycleRequested && (!cycleRunning || cycleTail) && !closed) {
+            if (!cycleRequested && (!cycleRunning || cycleTail) && !closed && !world.exiting()) {
                 startPending = true;
                 cycleRequested = true;
                 forcedRequested |= forced;
@@ -713,6 +725,13 @@ public final class Collector implements AutoCloseable {
             }
             throw new IllegalStateException("GC cycle failed", f);
         }
+    }
+
+    /** The world's scheduler has exited: its coordinator left and no cycle can stop that world again. */
+    private IllegalStateException exitedError(String what) {
+        return new IllegalStateException(what + " on " + Thread.currentThread().getName()
+                + ": the scheduler this collector runs on has exited, so no collection can run; "
+                + "collect before the program's main returns");
     }
 
     private void checkOpen() {
