@@ -312,8 +312,9 @@ public final class Gort {
      */
     public static long freeOSMemory() {
         GortRuntime r = rt();
-        if (r.gc != null) {
-            r.gc.gc(); // Go's debug.FreeOSMemory: a GC first, so garbage becomes free pages
+        dev.gort.gc.Collector c = r.gc;      // one read: shutdown may drop it meanwhile
+        if (c != null) {
+            c.gc(); // Go's debug.FreeOSMemory: a GC first, so garbage becomes free pages
         }
         long released = r.heap.freeOSMemory();
         if (r.config.debug().scavtrace()) {
@@ -334,11 +335,13 @@ public final class Gort {
             return r.memoryLimit.get();
         }
         long prev = r.memoryLimit.getAndSet(bytes);
-        if (r.gc != null) {
-            r.gc.setMemoryLimit(bytes); // the pacer's goal under the limit
+        dev.gort.gc.Collector c = r.gc;      // one read: shutdown may drop it meanwhile
+        if (c != null) {
+            c.setMemoryLimit(bytes); // the pacer's goal under the limit
         }
-        if (r.sysmon != null) {
-            r.sysmon.wake(); // act on the new limit at the next round
+        dev.gort.sysmon.Sysmon sm = r.sysmon;
+        if (sm != null) {
+            sm.wake(); // act on the new limit at the next round
         }
         return prev;
     }
