@@ -486,21 +486,25 @@ public final class Collector implements AutoCloseable {
             pacer.heapScanWork.addAndGet(done);   // live figure for revise(); recomputed exactly at termination
         }
         if (m.assistBytes < 0 && !world.stopRequested()) {
-            waitForCredit(m, workPerByte);
-            return world.current();
+            return waitForCredit(m, workPerByte);
         }
         return m;
     }
 
     /**
      * The mutator still owes scan work but there is none to do (the grey set is held by workers):
-     * like Go's assist queue, it waits until background workers have produced enough credit or the
-     * mark phase ends. It counts as stopped meanwhile, so a stop-the-world is never held up. This is
-     * what keeps the heap goal when a mutator allocates faster than the workers mark.
+     * like Go's assist queue, it waits until background workers have produced enough credit, or
+     * work is published again (a worker's drain publishes some whenever the global list is empty,
+     * Go's balance), or the mark phase ends. On published work it returns with the rest of its
+     * debt back in {@link Mutator#assistBytes}, so its next allocation assists again instead of
+     * idling while the worker marks alone (Go's parked assist retries from the top when woken).
+     * It counts as stopped meanwhile, so a stop-the-world is never held up. This is what keeps
+     * the heap goal when a mutator allocates faster than the workers mark. Returns the calling
+     * mutator, re-read after the wait.
      */
-    private void waitForCredit(Mutator m, double workPerByte) {
+    private Mutator waitForCredit(Mutator m, double workPerByte) {
         // The debt moves to a local: under the scheduler the goroutine may come back on another P,
-        // whose mutator state this one must not touch.
+        // whose mutator state this one must not touch until it is current again.
         final double[] debt = {Math.max(1, -m.assistBytes * workPerByte)};
         m.assistBytes = 0;
         long t0 = System.nanoTime();
@@ -516,6 +520,9 @@ public final class Collector implements AutoCloseable {
                         }
                         continue;
                     }
+                    if (!pool.fullIsEmpty()) {
+                        return;         // work to do: leave the wait and assist with it
+                    }
                     java.util.concurrent.locks.LockSupport.parkNanos(20_000);
                 }
             });
@@ -523,6 +530,11 @@ public final class Collector implements AutoCloseable {
             assistWaiters.decrementAndGet();
             pacer.assistTime.addAndGet(System.nanoTime() - t0);
         }
+        Mutator now = world.current();
+        if (debt[0] > 0 && phase == MARK && now != null) {
+            now.assistBytes -= Math.max(1, (long) Math.ceil(debt[0] / workPerByte));
+        }
+        return now;
     }
 
     private final AtomicInteger assistWaiters = new AtomicInteger();
@@ -1651,9 +1663,6 @@ public final class Collector implements AutoCloseable {
             ran += System.nanoTime() - t0;
             pacer.bgScanCredit.addAndGet(done);
             pacer.heapScanWork.addAndGet(done);
-            if (activeWorkers > 1 && pool.fullIsEmpty()) {
-                w.balance();      // let idle workers help (Go's gcw.balance)
-            }
             if (done == 0 && w.empty()) {
                 w.dispose();
                 busy = false;

@@ -118,6 +118,19 @@ public final class GcWork {
     }
 
     /**
+     * Go's gcDrain keeps work available on the global list: when nothing is published, publish
+     * some of this gcWork's ({@link #balance}). Called before every object a drain takes, so an
+     * assisting mutator or a second worker finds work instead of waiting for credit: a
+     * depth-first structure (a tree) never fills a buffer, so without this its whole grey set
+     * stays in the one worker that took the root. One volatile read when work is published.
+     */
+    public void balanceIfGlobalEmpty() {
+        if (wbuf1 != 0 && pool.fullIsEmpty()) {
+            balance();
+        }
+    }
+
+    /**
      * Moves some local work to the global list so idle workers can help (Go's balance): all of
      * wbuf2 if it holds any, else half of wbuf1 if it holds more than 4.
      */
@@ -135,7 +148,12 @@ public final class GcWork {
         }
     }
 
-    /** Publishes half of {@code b} as a full buffer and returns the other half (Go's handoff). */
+    /**
+     * Go's handoff: publishes {@code b} with its older (bottom) half and returns a new buffer with
+     * the newer (top) half. The thief gets the entries pushed first, which in a depth-first
+     * traversal are the largest pending subtrees, so one handoff feeds it for long; the owner
+     * keeps what it pushed last and goes on where it was.
+     */
     private long handoff(long b) {
         long b1 = pool.getEmpty();
         long n = WorkbufLayout.nobj(b) / 2;
@@ -143,8 +161,8 @@ public final class GcWork {
         dev.gort.sys.NativeMemory.copy(b + WorkbufLayout.OBJ + (keep << 3), b1 + WorkbufLayout.OBJ, n << 3);
         WorkbufLayout.setNobj(b, keep);
         WorkbufLayout.setNobj(b1, n);
-        pool.putFull(b1);
-        return b;
+        pool.putFull(b);
+        return b1;
     }
 
     /**

@@ -299,6 +299,7 @@ public final class Marker {
         heap.clearSpanCache(w.spanCache);      // a drain never outlives the mark phase it began in
         long done = 0;
         while (done < budget && (preempt == null || !preempt.getAsBoolean())) {
+            w.balanceIfGlobalEmpty();
             long obj = w.tryGet();
             if (obj == 0) {
                 break;

@@ -115,10 +115,12 @@ class MarkerTest {
             return stop;
         };
         long done = 0;
-        for (int rounds = 0; rounds < 10_000 && !w.empty(); rounds++) {
+        // A drain publishes half of its work whenever the global list is empty (Go's balance), so
+        // "done" means this gcWork and the global list are both empty.
+        for (int rounds = 0; rounds < 10_000 && !(w.empty() && pool.fullIsEmpty()); rounds++) {
             done += marker.drain(w, Long.MAX_VALUE, everyThird);
         }
-        assertTrue(w.empty(), "drained");
+        assertTrue(w.empty() && pool.fullIsEmpty(), "drained");
         assertTrue(stops[0] > 10, "the scan was interrupted many times: " + stops[0]);
         Set<Long> expected = new HashSet<>(nodes);
         expected.add(arr);
@@ -126,6 +128,46 @@ class MarkerTest {
         assertEquals(arrType.size() + (long) nodes.size() * NODE.size(), done, "every word scanned once");
         assertEquals(done, w.heapScanWork);
         w.dispose();
+    }
+
+    long tree(int depth) {
+        long n = heap.alloc(NODE);
+        if (depth > 0) {
+            Mem.storePtr(n, A, tree(depth - 1));
+            Mem.storePtr(n, B, tree(depth - 1));
+        }
+        return n;
+    }
+
+    /**
+     * A depth-first traversal of a tree never fills a work buffer (it holds about one entry per
+     * level), so unless a drain publishes work when the global list is empty (Go's balance), a
+     * second marker - an assisting mutator - finds nothing and waits while the first marks alone.
+     * After a small partial drain the global list must hold work another gcWork can take, the
+     * older (larger) subtrees; both together mark the whole tree once.
+     */
+    @Test
+    void drainPublishesWorkForASecondMarkerWhenTheGlobalListIsEmpty() {
+        int depth = 10;                                     // 2047 nodes
+        Global g = Global.of(roots);
+        g.set(tree(depth));
+        GcWork first = new GcWork(pool);
+        GcWork second = new GcWork(pool);
+        marker.scanRootSlots(roots.slotAddress(0), roots.highWater(), "global", first);
+        long done = marker.drain(first, 10 * NODE.size());
+        assertFalse(pool.fullIsEmpty(), "after a partial drain of a tree some of its grey set is published");
+        long stolen = marker.drain(second, Long.MAX_VALUE);
+        assertTrue(stolen > (1L << (depth - 2)) * NODE.size(),
+                "the second marker got large subtrees to scan, not leaves: " + stolen + " bytes");
+        done += stolen;
+        while (!(first.empty() && second.empty() && pool.fullIsEmpty())) {
+            done += marker.drain(first, Long.MAX_VALUE);
+            done += marker.drain(second, Long.MAX_VALUE);
+        }
+        assertEquals(((1L << (depth + 1)) - 1) * NODE.size(), done, "every node scanned exactly once");
+        assertEquals((1 << (depth + 1)) - 1, heap.marked().size());
+        first.dispose();
+        second.dispose();
     }
 
     @Test
