@@ -8,8 +8,13 @@ import jdk.internal.vm.ContinuationScope;
 
 /**
  * A goroutine: a {@link Continuation} plus a native descriptor ({@link GDescriptor}). A G object
- * and its descriptor are reused after the goroutine ends (Go's gFree lists); a new continuation is
- * made for each start, since a finished continuation cannot be restarted.
+ * and its descriptor are reused after the goroutine ends (Go's gFree lists). A G is spawned with
+ * its function only ({@link #fn}); its continuation is made when it first runs, since a finished
+ * continuation cannot be restarted. That continuation is a <em>runner</em> (its entry is
+ * {@link #run()}): when the goroutine's function returns, the still-mounted continuation may go
+ * on to run the next fresh goroutine of the P's queue ({@code Scheduler.adoptNext}), so a wave of
+ * short goroutines shares one continuation. The G that yields in a continuation owns it from then
+ * on ({@link #cont}).
  *
  * <p>Other modules see a G as a handle: the netpoller and the collector park goroutines with
  * {@link Go#park} and hand them back to the scheduler (netpoll results, GC workers).
@@ -34,8 +39,17 @@ public final class G implements Runnable {
     /** index + 1: how queues refer to this G. */
     final long ref;
 
-    /** The running or runnable goroutine's continuation (which holds its function); null when dead. */
+    /**
+     * The continuation this goroutine resumes in: set by g0 when the goroutine first yields (it
+     * may have been made for another G, whose runner adopted this one); null while the goroutine
+     * has not yielded yet (fresh, or running without a yield so far) and when it is dead.
+     */
     GContinuation cont;
+    /**
+     * The function of a goroutine that has not started (Go's startpc); null from its start on. A
+     * runnable G with a function is fresh: it has no frames, so a runner may adopt it.
+     */
+    Runnable fn;
     /** goid of the goroutine whose go statement created it (0 for main). */
     long parentGoid;
 
@@ -147,10 +161,26 @@ public final class G implements Runnable {
         NativeMemory.putInt(desc + GDescriptor.WAIT_REASON, r.ordinal());
     }
 
-    /** The continuation body: the goroutine's function, with Go's panic semantics. */
+    /**
+     * The continuation's entry (a runner): runs this G's function, then, while
+     * {@code Scheduler.adoptNext} hands it the next fresh G of the P's queue (after doing the
+     * finished G's goexit0 itself), that G's function, in a loop: no new continuation, no return
+     * to g0. When adoptNext declines, the continuation finishes and g0 ends the last G (the M's
+     * {@code curg}), as for a continuation that ran one goroutine.
+     */
     @Override
     public void run() {
-        Runnable f = cont.fn;
+        G g = this;
+        do {
+            g.runFunction();
+            g = sched.adoptNext(g);
+        } while (g != null);
+    }
+
+    /** The goroutine's function, with Go's panic semantics. */
+    private void runFunction() {
+        Runnable f = fn;
+        fn = null; // started: no longer adoptable, and the function is not kept past its run
         try {
             f.run();
         } catch (GoexitSignal e) {
@@ -191,23 +221,22 @@ public final class G implements Runnable {
         return "goroutine " + goid() + " [" + GStatus.name(status()) + "]";
     }
 
-    /** The continuation of a goroutine: a failed yield (pinned) is recorded, never thrown. */
+    /**
+     * The continuation of a goroutine (a runner: it may run several fresh goroutines one after
+     * another, see {@link G#run()}): a failed yield (pinned) is recorded, never thrown.
+     */
     static final class GContinuation extends Continuation {
-        final G g;
-        /** The goroutine's function (Go's startpc). */
-        final Runnable fn;
-
-        GContinuation(G g, Runnable fn) {
-            super(SCOPE, g);
-            this.g = g;
-            this.fn = fn;
+        /** {@code first} is the G it is made for; its entry is {@code first.run()}. */
+        GContinuation(G first) {
+            super(SCOPE, first);
         }
 
         @Override
         protected void onPinned(Continuation.Pinned reason) {
             // The JDK's default throws into the yielding code. A pinned goroutine instead keeps its
             // M and blocks it (Go.park/Go.gosched handle the false yield), like a blocking syscall.
-            g.pinnedReason = reason;
+            // The yielding G is the M's curg: not necessarily the G this runner was made for.
+            Scheduler.currentM().curg.pinnedReason = reason;
         }
     }
 

@@ -45,6 +45,11 @@ final class M extends Thread {
     /** Next in the scheduler's list of Ms waiting for the world to start (sched lock). */
     M stwLink;
 
+    /**
+     * A G its running goroutine's runner took from the P's queue but could not adopt (not fresh),
+     * or the GC hook's worker: g0 runs it next (Scheduler.adoptNext). Null otherwise.
+     */
+    G runnerNext;
     int yieldAction;
     ParkCommit parkCommit;
     Object parkArg;

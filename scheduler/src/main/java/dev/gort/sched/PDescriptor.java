@@ -23,6 +23,8 @@ package dev.gort.sched;
  *  +216    8           stolen       Gs other Ps took from this P (statistics)
  *  +224    8           gcreated     goroutines created on this P (owner-only plain stores)
  *  +232    8           gexited      goroutines that ended on this P (owner-only plain stores)
+ *  +240    8           runnerAdopted fresh goroutines a runner started in a finished one's
+ *                                    continuation (Scheduler.adoptNext; owner-only plain stores)
  *  +256    256 x 8     runq ring    G refs; slot = index mod 256
  *  +2304               (size)
  * </pre>
@@ -51,6 +53,7 @@ final class PDescriptor {
     static final long STOLEN = 216;
     static final long GCREATED = 224;
     static final long GEXITED = 232;
+    static final long RUNNER_ADOPTED = 240;
     static final long RUNQ = 256;
     static final long SIZE = RUNQ + RUNQ_SIZE * 8L;
 }

@@ -462,15 +462,31 @@ public final class Scheduler implements AutoCloseable {
                 NativeMemory.putLongRelease(pp.base + PDescriptor.SCHEDTICK,
                         NativeMemory.getLong(pp.base + PDescriptor.SCHEDTICK) + 1);
             }
-            gp.cont.run();
-            // Back on g0.
+            G.GContinuation c = gp.cont;
+            if (c == null) {
+                // gp's first run: a new runner continuation (G.run). It is stored into gp only if
+                // gp yields (below): a goroutine that runs to its end stores no reference here.
+                c = new G.GContinuation(gp);
+            }
+            c.run();
+            // Back on g0. The continuation belongs to the G that yielded or ended last in it: gp,
+            // or a fresh G that gp's runner adopted after gp ended (adoptNext keeps curg current).
+            gp = mp.curg;
             mp.curg = null;
             NativeMemory.putInt(gp.desc + GDescriptor.MID, -1);
-            if (gp.cont.isDone()) {
+            if (c.isDone()) {
+                // A preempt request seen at the end: the next slice goes through schedule().
+                boolean preempted = gp.preemptRequested();
                 if (!goexit0(mp, gp)) {
                     return; // main ended: the scheduler exits
                 }
+                if (preempted && mp.runnerNext == null) {
+                    return;
+                }
             } else {
+                if (gp.cont != c) {
+                    gp.cont = c; // before anything below can queue or ready gp
+                }
                 int action = mp.yieldAction;
                 mp.yieldAction = M.YIELD_NONE;
                 // gp.m stays: it is read only while gp runs or is in a syscall (a store here would be
@@ -490,16 +506,16 @@ public final class Scheduler implements AutoCloseable {
                         return;
                     }
                     case M.YIELD_PARK -> {
-                        ParkCommit c = mp.parkCommit;
+                        ParkCommit commit = mp.parkCommit;
                         Object a = mp.parkArg;
                         mp.parkCommit = null;
                         mp.parkArg = null;
                         GDescriptor.setStatus(gp.desc, GStatus.WAITING);
-                        if (c == Chan.UNLOCK) {
+                        if (commit == Chan.UNLOCK) {
                             // The common park (a channel operation): no interface call at a call
                             // site that sees every kind of commit.
                             ((RtLock) a).unlock();
-                        } else if (c != null && !c.commit(gp, a)) {
+                        } else if (commit != null && !commit.commit(gp, a)) {
                             // commit refused: run it again at once, on the same time slice
                             GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
                             inheritTime = true;
@@ -529,10 +545,16 @@ public final class Scheduler implements AutoCloseable {
                 }
             }
             // gp parked or ended: run the next G of this P's own queue right here if schedule()
-            // would pick it anyway (the channel hand-off's partner sits in runnext).
-            G next = runqgetFast(mp);
-            if (next == null) {
-                return; // schedule() looks everywhere
+            // would pick it anyway (the channel hand-off's partner sits in runnext), or the G a
+            // runner took from that queue but could not adopt (it has frames of its own).
+            G next = mp.runnerNext;
+            if (next != null) {
+                mp.runnerNext = null;
+            } else {
+                next = runqgetFast(mp);
+                if (next == null) {
+                    return; // schedule() looks everywhere
+                }
             }
             M locked = next.lockedm;
             if (locked != null && locked != mp) {
@@ -570,6 +592,80 @@ public final class Scheduler implements AutoCloseable {
         }
         long ref = RunQueue.get(pp.base, mp.inheritTime, stealable);
         return ref == 0 ? null : gtable.get(ref);
+    }
+
+    /**
+     * A runner's adoption point ({@link G#run()}): gp's function has returned inside its
+     * continuation, which is still mounted on gp's M. If the G findRunnable would pick next is
+     * fresh (it has never run, so it has no frames), ends gp here (goexit0) and starts that G as
+     * execute would (curg, m, MID, RUNNING, schedtick unless it inherits the slice), and returns
+     * it: the runner calls its function in the same continuation, with no new continuation and no
+     * return to g0. Otherwise returns null, the continuation finishes and g0 ends gp as usual:
+     * when gp is main (its exit ends the program), is locked to its M, or was asked to yield; when
+     * a stop-the-world or exit is pending, a timer is on this P, the global queue's every-61st-tick
+     * turn has come, or the local queue is empty. What the GC hook returns, and a G taken from the
+     * queue that is not fresh (it has a continuation to resume, or waits for its locked M), go to
+     * g0 in {@code mp.runnerNext}: the take is atomic against thieves, so it is never put back.
+     */
+    G adoptNext(G gp) {
+        M mp = gp.m; // the M the runner is mounted on (set for gp by execute or by its adoption)
+        P pp = mp.p;
+        if (gcwaiting || exiting || pp == null || gp.lockedm != null || gp == mainG || gp.preemptRequested()
+                || pp.timers.nextWhen() != Long.MAX_VALUE) {
+            return null;
+        }
+        long base = pp.base;
+        if (runqsize != 0 && NativeMemory.getLong(base + PDescriptor.SCHEDTICK) % 61 == 0) {
+            return null; // findRunnable takes from the global queue first on this tick
+        }
+        boolean[] inherit = mp.inheritTime;
+        GcHook gch = gcHook;
+        if (gch != null) {
+            G w = gch.findRunnableGCWorker(pp, 0); // 0: the clock was not read (see GcHook)
+            if (w != null && readyForRun(w)) {
+                inherit[0] = false;
+                mp.runnerNext = w;
+                return null;
+            }
+        }
+        long ref = RunQueue.get(base, inherit, stealable);
+        if (ref == 0) {
+            return null;
+        }
+        G next = gtable.get(ref);
+        if (next.fn == null) {
+            mp.runnerNext = next; // started before: it resumes in its own continuation
+            return null;
+        }
+        // gp's end, as g0 does it after a finished continuation (gp is not main: goexit0 is true).
+        NativeMemory.putInt(gp.desc + GDescriptor.MID, -1);
+        goexit0(mp, gp);
+        // next's start, as execute does it.
+        mp.curg = next;
+        if (next.m != mp) {
+            next.m = mp;
+        }
+        NativeMemory.putInt(next.desc + GDescriptor.MID, mp.mid);
+        GDescriptor.setStatus(next.desc, GStatus.RUNNING);
+        if (!inherit[0]) {
+            NativeMemory.putLongRelease(base + PDescriptor.SCHEDTICK, NativeMemory.getLong(base + PDescriptor.SCHEDTICK) + 1);
+        }
+        NativeMemory.putLongRelease(base + PDescriptor.RUNNER_ADOPTED, NativeMemory.getLong(base + PDescriptor.RUNNER_ADOPTED) + 1);
+        return next;
+    }
+
+    /**
+     * Fresh goroutines started inside another goroutine's continuation by its runner instead of
+     * in a continuation of their own ({@link #adoptNext}), summed over every P ever created: a
+     * statistic, exact when the Ps are quiet.
+     */
+    public long runnerAdoptions() {
+        long n = 0;
+        int np = nprocsEver;
+        for (int i = 0; i < np; i++) {
+            n += NativeMemory.getLongAcquire(allpEver[i].base + PDescriptor.RUNNER_ADOPTED);
+        }
+        return n;
     }
 
     /**
@@ -1273,22 +1369,19 @@ public final class Scheduler implements AutoCloseable {
         NativeMemory.putLong(pp.base + PDescriptor.GOIDCACHE, goid + 1);
         NativeMemory.putLong(d + GDescriptor.GOID, goid);
         NativeMemory.putInt(d + GDescriptor.WAIT_REASON, 0);
-        NativeMemory.putInt(d + GDescriptor.PREEMPT, 0);
-        NativeMemory.putLong(d + GDescriptor.SCHEDLINK, 0);
-        NativeMemory.putInt(d + GDescriptor.MID, -1);
+        NativeMemory.putInt(d + GDescriptor.PREEMPT, 0); // a request may have reached the G as it ended
+        // Left as they must be by the G's last end or its allocation, so not stored again: MID -1
+        // (execute / adoptNext before goexit0), schedlink 0 (gfget), and in the G param, lockedm,
+        // lockedExt (goexit0) and frameDepth (ShadowStack.reset).
         g.parentGoid = parentGoid;
-        // fn lives in the new continuation (a young object: its initialising stores need no G1
-        // write barrier); the one barriered store of a spawn is the continuation into the G.
-        g.cont = new G.GContinuation(g, fn);
+        // The one barriered store of a spawn (the G is old). No continuation yet: execute makes
+        // one when the G first runs, unless a runner adopts it (G.run, adoptNext).
+        g.fn = fn;
         // No volatile stores here (each is a full fence): select resets selectDone before use,
         // and pinnedReason is normally null already.
-        g.param = null;
         if (g.pinnedReason != null) {
             g.pinnedReason = null;
         }
-        g.lockedm = null;
-        g.lockedExt = 0;
-        g.frameDepth = 0;
         // Counted per P with plain stores (the owner's), summed by readers: two atomic
         // increments were a fifth of a spawn+exit.
         NativeMemory.putLongRelease(pp.base + PDescriptor.GCREATED, NativeMemory.getLong(pp.base + PDescriptor.GCREATED) + 1);
@@ -1299,12 +1392,17 @@ public final class Scheduler implements AutoCloseable {
     /** gp's continuation finished: Go's goexit0. False if gp was main and the scheduler now exits. */
     private boolean goexit0(M mp, G gp) {
         GDescriptor.setStatus(gp.desc, GStatus.DEAD);
-        gp.cont = null; // with it the function and what it captured
+        if (gp.cont != null) {
+            gp.cont = null; // a G that never yielded has none (its function was cleared at its start)
+        }
         // gp.m stays (an M is a long-lived thread; nothing reads a dead G's m): a reused G that
         // runs on the same M again then stores nothing there, and each store would be a G1
         // write barrier with a StoreLoad fence.
         gp.param = null;
-        gp.chanSudog.c = null; // the last channel: not retained by a dead G
+        Sudog cs = gp.chanSudog;
+        if (cs.c != null) {
+            cs.c = null; // the last channel: not retained by a dead G
+        }
         if (gp.lockedm != null) {
             gp.lockedm = null;
             mp.lockedg = null;

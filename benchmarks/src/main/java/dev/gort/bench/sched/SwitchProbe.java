@@ -219,6 +219,9 @@ public final class SwitchProbe {
         report("floor, yield " + DEPTH + " deep", deepFloor, floor);
         report("floor, loop " + DEPTH + " deep", deepLoopFloor, floor);
         report("spawn+complete all first", spawnAll, floor);
+        // How many goroutines started inside a finished one's continuation (the runner's fast
+        // path) rather than in a continuation of their own.
+        System.out.println("runner adoptions: " + s.runnerAdoptions());
     }
 
     private static void measure(long[][] into, int k, Runnable body, int ops) {
