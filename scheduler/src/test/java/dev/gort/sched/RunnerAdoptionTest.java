@@ -413,15 +413,20 @@ class RunnerAdoptionTest {
                 failure.set(t);
             }
         }, "runner-chain");
+        runner.setDaemon(true); // a failure below must not leave the JVM waiting for it
         runner.start();
         try {
             awaitAdoptions(s, 10_000);
             for (int i = 0; i < 6; i++) {
+                int n = i % 2 == 0 ? 2 : 1;
                 long t0 = System.nanoTime();
-                s.setGomaxprocs(i % 2 == 0 ? 2 : 1);
+                // From a plain thread, watched: a stop the runner ignores would block it for good.
+                Thread resize = Thread.ofPlatform().daemon().start(() -> s.setGomaxprocs(n));
+                resize.join(20_000);
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 // Promptly is milliseconds; the bound only separates that from a hang on a loaded machine.
-                assertTrue(ms < 20_000, "setGomaxprocs took " + ms + " ms");
+                assertFalse(resize.isAlive(), "setGomaxprocs(" + n + ") has not returned after " + ms + " ms");
+                assertEquals(n, s.gomaxprocs());
                 awaitAdoptions(s, s.runnerAdoptions() + 1_000); // the chain adopts again after the restart
             }
         } finally {

@@ -37,6 +37,10 @@ class SchedulerTest {
         assertEquals((long) n * (n - 1) / 2, sum.get());
         assertEquals(1, goidMax[0], "main goroutine is goid 1");
         assertEquals(n + 1, s.goroutinesStarted());
+        // Queued first, they run back to back: most start in the continuation of the one before
+        // (runner adoption); at one P all but the every-61st-tick turns of the global queue.
+        long adopted = s.runnerAdoptions();
+        assertTrue(procs == 1 ? adopted > n / 2 : adopted > 0, "runner adoptions " + adopted + " of " + n);
     }
 
     @Test
