@@ -310,6 +310,12 @@ public final class Scheduler implements AutoCloseable {
                 ShadowStack.free(gtable.at(i));
             }
             gtable.free();
+            // The statistics outlive the P blocks (tests and probes read them after run returns).
+            long[] sums = new long[(int) ((PDescriptor.RUNNER_ADOPTED - PDescriptor.STEALS) / 8) + 1];
+            for (int k = 0; k < sums.length; k++) {
+                sums[k] = sumPCounter(PDescriptor.STEALS + 8L * k);
+            }
+            pCountersAtExit = sums;
             for (int i = 0; i < nprocsEver; i++) {
                 P p = allpEver[i];
                 if (cfg.mcacheSource != null && p.mcache != null) {
@@ -660,10 +666,26 @@ public final class Scheduler implements AutoCloseable {
      * statistic, exact when the Ps are quiet.
      */
     public long runnerAdoptions() {
+        return sumPCounter(PDescriptor.RUNNER_ADOPTED);
+    }
+
+    /**
+     * The per-P counters (steals, stolen, created, exited, adopted: contiguous in PDescriptor)
+     * summed when shutdown freed the P blocks, so the statistics stay readable after run()
+     * returned; null before.
+     */
+    private volatile long[] pCountersAtExit;
+
+    /** The counter at {@code offset} of every P ever created, summed (after shutdown: as it ended). */
+    private long sumPCounter(long offset) {
+        long[] atExit = pCountersAtExit;
+        if (atExit != null) {
+            return atExit[(int) ((offset - PDescriptor.STEALS) / 8)];
+        }
         long n = 0;
         int np = nprocsEver;
         for (int i = 0; i < np; i++) {
-            n += NativeMemory.getLongAcquire(allpEver[i].base + PDescriptor.RUNNER_ADOPTED);
+            n += NativeMemory.getLongAcquire(allpEver[i].base + offset);
         }
         return n;
     }
@@ -1429,6 +1451,12 @@ public final class Scheduler implements AutoCloseable {
      * otherwise a snapshot that may be off by the goroutines starting or ending meanwhile.
      */
     long liveGoroutines() {
+        long[] atExit = pCountersAtExit;
+        if (atExit != null) {
+            long c = atExit[(int) ((PDescriptor.GCREATED - PDescriptor.STEALS) / 8)];
+            long e = atExit[(int) ((PDescriptor.GEXITED - PDescriptor.STEALS) / 8)];
+            return Math.max(0, c - e - ngsys.get());
+        }
         long created = 0;
         long exited = 0;
         // Dead Ps too: their counters stay (a destroyed P keeps what it created and ended).
@@ -2359,20 +2387,12 @@ public final class Scheduler implements AutoCloseable {
 
     /** Goroutines ever started. */
     public long goroutinesStarted() {
-        long n = 0;
-        for (int i = 0; i < nprocsEver; i++) {
-            n += NativeMemory.getLongAcquire(allpEver[i].base + PDescriptor.GCREATED);
-        }
-        return n;
+        return sumPCounter(PDescriptor.GCREATED);
     }
 
     /** Gs stolen between Ps so far. */
     public long steals() {
-        long n = 0;
-        for (int i = 0; i < nprocsEver; i++) {
-            n += allpEver[i].steals();
-        }
-        return n;
+        return sumPCounter(PDescriptor.STEALS);
     }
 
     /** CPUs the Ms were pinned to (index = M id, -1 = unpinned), and where each ran right after. */
