@@ -175,6 +175,11 @@ public final class Collector implements AutoCloseable {
             public void shadePair(long old, long value) {
                 Collector.this.shadePair(old, value);
             }
+
+            @Override
+            public boolean callerIsStoppable() {
+                return world.current() != null;     // a goroutine with a P, or a registered thread
+            }
         });
         gcs.setTrigger(pacer.trigger(), trigger);
         for (int i = 0; i < nworkers; i++) {

@@ -76,8 +76,14 @@ public final class Mem {
         NativeMemory.copy(from, to, n);
     }
 
-    /** Copies {@code n} elements of an array of pointers, with Go's bulk pre-write barrier. */
+    /**
+     * Copies {@code n} elements of an array of pointers, with Go's bulk pre-write barrier. Only from
+     * a thread the collector's stop-the-world stops (a goroutine, a registered thread): from any
+     * other thread a cycle could start between the barrier check and the end of the copy, so it
+     * throws IllegalStateException (see {@link WriteBarrier#requireStoppableCaller}).
+     */
     public static void copyPtrs(long fromArray, long toArray, long n) {
+        WriteBarrier.requireStoppableCaller("Mem.copyPtrs");
         if (WriteBarrier.enabled) {
             WriteBarrier.bulkPreWrite(toArray, fromArray, n, null);
         }

@@ -42,6 +42,33 @@ public final class WriteBarrier {
                 shade(value);
             }
         }
+
+        /**
+         * Whether the calling thread is one the collector's stop-the-world stops (a goroutine with
+         * a P under the scheduler, a registered thread under ThreadWorld). Recording shaders in
+         * tests have no world: true.
+         */
+        default boolean callerIsStoppable() {
+            return true;
+        }
+    }
+
+    /**
+     * Refuses a pointer store from a thread the stop-the-world does not stop. Such a thread's store
+     * reads {@link #enabled} and then stores with nothing in between that a stop waits for, so a
+     * whole cycle start (stop, stack scan, restart) can fall between the two: the store then skips
+     * the deletion barrier and can hide the overwritten pointer from marking when a goroutine copied
+     * it into its (already scanned) frame meanwhile. Checked where a check is cheap next to the work
+     * ({@link Mem#copyPtrs}, whose window is the whole copy); single stores are not checked (the
+     * fast path stays one flag read), so the rule is the caller's for them.
+     */
+    static void requireStoppableCaller(String operation) {
+        if (!shader.callerIsStoppable()) {
+            throw new IllegalStateException(operation + " on " + Thread.currentThread().getName()
+                    + ", a thread the collector's stop-the-world does not stop: its pointer stores can hide a pointer "
+                    + "from marking; store heap pointers from a goroutine (outside Go.syscall) or a thread registered "
+                    + "with the collector's ThreadWorld");
+        }
     }
 
     /** Go's writeBarrier.enabled: true from sweep termination to mark termination. */

@@ -218,6 +218,13 @@
  *   <li>An assist is paid before the allocation it is charged for (Go's mallocgc order): the
  *       assist may wait, the cycle may end meanwhile, and a new object held only by a Java local
  *       across that wait would be black for a finished cycle and white in the next.</li>
+ *   <li>Only threads the stop-the-world stops store heap pointers. A goroutine's barriered store
+ *       has no safepoint between its flag read and its store, so no cycle start falls between
+ *       them; a plain thread (or a goroutine inside {@code Go.syscall}) is never stopped, so a cycle
+ *       start (barrier on, stacks scanned) can, and the store skips the deletion barrier: a pointer
+ *       a goroutine copied into its scanned frame meanwhile is lost (PlainThreadStoreRaceTest).
+ *       {@code Mem.copyPtrs}, whose window is the whole copy, refuses such callers; single stores
+ *       are not checked (the fast path stays one flag read).</li>
  *   <li>Goroutine-facing locks record no owner thread ({@code dev.gort.sys.OwnerlessLock}, PtrChan's spin lock):
  *       C2 keeps {@code Thread.currentThread()} across a continuation yield, so a ReentrantLock
  *       inlined into a goroutine's loop is taken in the name of an M the goroutine left.</li>
