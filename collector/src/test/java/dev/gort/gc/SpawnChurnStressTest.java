@@ -94,8 +94,9 @@ class SpawnChurnStressTest {
                 resizer.start();
                 SplittableRandom rnd = new SplittableRandom(seed);
                 long end = System.nanoTime() + millis * 1_000_000;
+                long hardEnd = end + 60_000_000_000L;     // a loaded machine: go on until 3 cycles ran
                 long seq = 0;
-                while (System.nanoTime() < end && failure.get() == null) {
+                while ((System.nanoTime() < end || gc.cycles() < 3) && System.nanoTime() < hardEnd && failure.get() == null) {
                     // A wave of fresh goroutines, then wait until (nearly) all have finished.
                     int wave = 16 + rnd.nextInt(64);
                     for (int k = 0; k < wave; k++) {
@@ -142,7 +143,7 @@ class SpawnChurnStressTest {
             System.out.println("SpawnChurnStressTest: goroutines=" + started.get() + " yields=" + yields.get()
                     + " goexits=" + exits.get() + " recovered panics=" + recovered.get() + " locked=" + locked.get()
                     + " children=" + children.get() + " resizes=" + resizes.get() + " cycles=" + gc.cycles()
-                    + " checkmarked=" + gc.checkmarkCycles());
+                    + " checkmarked=" + gc.checkmarkCycles() + " runner adoptions=" + sched.runnerAdoptions());
             assertEquals(started.get(), finished.get());
             assertTrue(cyclesSeen[0] >= 3, "only " + cyclesSeen[0] + " cycles ran during the churn");
             assertEquals(gc.cycles(), gc.checkmarkCycles(), "every cycle was checked by checkmark");
