@@ -21,11 +21,12 @@ import static org.junit.jupiter.api.Assertions.*;
  * goroutines (the shape a scheduler may run back to back in one continuation) each push a frame,
  * build a short list across allocation safepoints (so a cycle's stack scan finds the list only in
  * that goroutine's frame), check it, and publish it into one of a table of globals. Among them:
- * goroutines that yield (gosched) with the list in their frame, lock their thread, end with
- * Go.goexit() or a recovered panic after publishing, or spawn a child that builds its own list;
- * a plain thread resizes GOMAXPROCS 2 <-> 1 meanwhile (a stop-the-world while goroutines are
- * started and finished). After the churn and a final gc() every published list is intact and the
- * heap holds exactly their nodes. Seeded ({@code -Dgort.stress.seed}); {@code -Dgort.stress.millis}
+ * goroutines that yield (gosched) with the list in their frame, yield while pinned, lock their
+ * thread, end with Go.goexit() or a recovered panic after publishing, or spawn a child that builds
+ * its own list; a plain thread resizes GOMAXPROCS 2 <-> 1 meanwhile (a stop-the-world while
+ * goroutines are started and finished), another preempts every P every ~0.2 ms (sysmon's part).
+ * After the churn and a final gc() every published list is intact and the heap holds exactly
+ * their nodes. Seeded ({@code -Dgort.stress.seed}); {@code -Dgort.stress.millis}
  * runs longer.
  */
 class SpawnChurnStressTest {
@@ -69,7 +70,8 @@ class SpawnChurnStressTest {
                 GcOptions.DEFAULT.withGcPercent(5).withDebug(false, true, true, 0, 0));
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicLong started = new AtomicLong(), finished = new AtomicLong(), yields = new AtomicLong(),
-                exits = new AtomicLong(), locked = new AtomicLong(), children = new AtomicLong(), resizes = new AtomicLong();
+                exits = new AtomicLong(), locked = new AtomicLong(), children = new AtomicLong(), resizes = new AtomicLong(),
+                preempts = new AtomicLong(), pinned = new AtomicLong();
         Global[] table = new Global[TABLE];
         long[] cyclesSeen = new long[1];
         try {
@@ -92,6 +94,24 @@ class SpawnChurnStressTest {
                     }
                 }, "spawnchurn-resizer");
                 resizer.start();
+                // sysmon's part, faster: preempt whatever runs on each P every ~0.2 ms.
+                Thread preempter = new Thread(() -> {
+                    long end = System.nanoTime() + millis * 1_000_000;
+                    while (System.nanoTime() < end && failure.get() == null) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                        int n = sched.gomaxprocs();
+                        for (int i = 0; i < n; i++) {
+                            try {
+                                sched.preempt(i);
+                                preempts.incrementAndGet();
+                            } catch (IllegalArgumentException shrunk) {
+                                // the P went away meanwhile
+                            }
+                        }
+                    }
+                }, "spawnchurn-preempter");
+                preempter.setDaemon(true);
+                preempter.start();
                 SplittableRandom rnd = new SplittableRandom(seed);
                 long end = System.nanoTime() + millis * 1_000_000;
                 long hardEnd = end + 60_000_000_000L;     // a loaded machine: go on until 3 cycles ran
@@ -103,7 +123,7 @@ class SpawnChurnStressTest {
                         long id = ++seq;
                         int kind = rnd.nextInt(16);
                         started.incrementAndGet();
-                        Go.go(() -> body(gc, table, id, kind, failure, finished, yields, exits, locked, children, started));
+                        Go.go(() -> body(gc, table, id, kind, failure, finished, yields, exits, locked, children, started, pinned));
                     }
                     while (started.get() - finished.get() > 8 && failure.get() == null) {
                         Go.gosched();
@@ -142,7 +162,8 @@ class SpawnChurnStressTest {
             }
             System.out.println("SpawnChurnStressTest: goroutines=" + started.get() + " yields=" + yields.get()
                     + " goexits=" + exits.get() + " recovered panics=" + recovered.get() + " locked=" + locked.get()
-                    + " children=" + children.get() + " resizes=" + resizes.get() + " cycles=" + gc.cycles()
+                    + " children=" + children.get() + " pinned=" + pinned.get() + " preempts=" + preempts.get()
+                    + " resizes=" + resizes.get() + " cycles=" + gc.cycles()
                     + " checkmarked=" + gc.checkmarkCycles() + " runner adoptions=" + sched.runnerAdoptions());
             assertEquals(started.get(), finished.get());
             assertTrue(cyclesSeen[0] >= 3, "only " + cyclesSeen[0] + " cycles ran during the churn");
@@ -159,7 +180,7 @@ class SpawnChurnStressTest {
     /** One short goroutine: build a list in a frame across safepoints, check it, publish it, end some way. */
     private static void body(Collector gc, Global[] table, long id, int kind, AtomicReference<Throwable> failure,
                              AtomicLong finished, AtomicLong yields, AtomicLong exits, AtomicLong locked,
-                             AtomicLong children, AtomicLong started) {
+                             AtomicLong children, AtomicLong started, AtomicLong pinned) {
         boolean counted = false;
         try (Frame f = Frame.push(2)) {
             if (kind == 0) {
@@ -176,6 +197,15 @@ class SpawnChurnStressTest {
                     yields.incrementAndGet();
                     Go.gosched();                            // resumes later, maybe on another M
                 }
+                if (kind == 6 && i == LIST / 2) {
+                    pinned.incrementAndGet();
+                    jdk.internal.vm.Continuation.pin();      // a yield that cannot unmount: keeps its M
+                    try {
+                        Go.gosched();
+                    } finally {
+                        jdk.internal.vm.Continuation.unpin();
+                    }
+                }
             }
             verifyList(f.get(0), id);
             if (kind == 2 && children.get() < 5_000) {
@@ -183,7 +213,7 @@ class SpawnChurnStressTest {
                 started.incrementAndGet();
                 long childId = -id;                          // negative ids: children
                 Go.go(() -> body(gc, table, Math.abs(childId) + (1L << 40), 3, failure, finished, yields, exits,
-                        locked, children, started));
+                        locked, children, started, pinned));
             }
             table[(int) Math.floorMod(id, TABLE)].set(f.get(0));
             if (kind == 0) {
