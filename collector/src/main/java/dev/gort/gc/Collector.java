@@ -74,6 +74,11 @@ public final class Collector implements AutoCloseable {
     private volatile int phase = OFF;
     private final GcWork coordinatorWork;
     private final GcWork orphanWork;        // shades from threads that are not mutators
+    /**
+     * Goroutine stacks as concurrent roots (SchedWorld only; null: stacks are scanned in the sweep
+     * termination pause, as ThreadWorld's registered threads' roots are).
+     */
+    private final StackRoots stackRoots;
     private final Object orphanLock = new Object();
 
     // --- cycle control
@@ -159,11 +164,14 @@ public final class Collector implements AutoCloseable {
             this.goroutineWorkers = new GoroutineWorkers(sw, marker, pool, pacer, busyWorkers, () -> markActive,
                     this::schedulerExiting);
             sw.attachWorkers(goroutineWorkers);
+            this.stackRoots = new StackRoots(sw.scheduler(), marker, pacer, orphanWork, orphanLock);
+            goroutineWorkers.setStackRoots(stackRoots);
             this.procResize = new ProcResize();
             sw.scheduler().addProcResizeHook(procResize);
         } else {
             this.goroutineWorkers = null;
             this.procResize = null;
+            this.stackRoots = null;
         }
         WriteBarrier.install(new WriteBarrier.Shader() {
             @Override
@@ -901,6 +909,19 @@ public final class Collector implements AutoCloseable {
         }
     }
 
+    /**
+     * Test hook at a breakpoint (SchedWorld, concurrent stack scan active): scans {@code g}'s frames
+     * now, as a mark worker would, if it is neither running nor scanned yet in this cycle. Returns
+     * true if it scanned them (its stack is black from now on).
+     */
+    public boolean scanStackForTest(dev.gort.sched.G g) {
+        synchronized (orphanLock) {
+            StackRoots.FrameScan fs = new StackRoots.FrameScan(marker);
+            fs.w = orphanWork;
+            return dev.gort.sched.StackScans.tryScan(g, fs, null);
+        }
+    }
+
     /** True while the collector marks (write barrier on). */
     public boolean marking() {
         return phase == MARK;
@@ -993,6 +1014,9 @@ public final class Collector implements AutoCloseable {
     static final int PAUSE_TIMER_WARMUP_ROUNDS = 12_000;
 
     private void abandonCycle() {
+        if (stackRoots != null) {
+            stackRoots.abandon();
+        }
         WriteBarrier.enabled = false;
         gcs.setAllocBlack(false);
         phase = OFF;
@@ -1033,8 +1057,19 @@ public final class Collector implements AutoCloseable {
         phase = MARK;
         clearStartPending();
         pt.step("setup");
-        long stackBytes = world.scanStacks(stackSink);
-        pacer.stackScanWork.addAndGet(stackBytes);
+        // Under the scheduler (background mode) no stack is read here: a new scan generation starts,
+        // and goroutines are scanned during the mark phase (StackRoots). Otherwise every mutator's
+        // roots are walked inside this pause.
+        boolean concurrentStacks = stackRoots != null && stwMode == 0;
+        long stackBytes = 0;
+        stacksInSweepTermination = 0;
+        if (concurrentStacks) {
+            stackRoots.begin();
+        } else {
+            stackBytes = world.scanStacks(stackSink);
+            pacer.stackScanWork.addAndGet(stackBytes);
+            stacksInSweepTermination = world instanceof SchedWorld sw ? sw.lastStacksWalked() : -1;
+        }
         pt.step("stacks");
         long tMark = System.nanoTime();
         long pauseNs = 0;
@@ -1059,6 +1094,12 @@ public final class Collector implements AutoCloseable {
             dbg("globals scanned");
             startWorkers(procs);
             dbg("workers started");
+            if (concurrentStacks) {
+                // The workers claim stack jobs too; the coordinator takes its share meanwhile.
+                stackRoots.scanJobs(coordinatorWork, null, () -> closed || world.exiting(), false);
+                coordinatorWork.dispose();
+                dbg("stack jobs claimed");
+            }
             restarts = 0;
             raggedRounds = 0;
             for (;;) {
@@ -1068,6 +1109,10 @@ public final class Collector implements AutoCloseable {
                 awaitMarkDrained();
                 if (raggedFlush()) {
                     continue;       // mutators had published or held work: mark it, then ask again
+                }
+                if (concurrentStacks && stackRoots.scanLeftovers(coordinatorWork) > 0) {
+                    coordinatorWork.dispose();
+                    continue;       // goroutines that ran at their job and parked since: mark what they hold
                 }
                 stopWorld("GC mark termination", pt);
                 pt.step("stop");
@@ -1096,6 +1141,15 @@ public final class Collector implements AutoCloseable {
         }
 
         // ---- STW #2: mark termination (world stopped)
+        if (concurrentStacks) {
+            // Goroutines that ran (or sat in a syscall) through the whole mark phase: usually none
+            // but the one waiting in gc(). Their greys are marked here, in the pause.
+            if (stackRoots.finishStopped(coordinatorWork) > 0) {
+                drainAll(coordinatorWork);
+            }
+            stackBytes = stackRoots.bytes.get();
+            pt.step("stacks");
+        }
         phase = MARK_TERMINATION;
         long bytesMarked = 0;
         long scanWork = 0;
@@ -1173,6 +1227,10 @@ public final class Collector implements AutoCloseable {
         }
 
         // ---- accounting
+        lastStackScan = concurrentStacks
+                ? new StackScanStats(0, stackRoots.byWorkers.get(), stackRoots.byCoordinator.get(), stackRoots.onRunThisCycle(),
+                        stackRoots.atTermination, stackBytes)
+                : new StackScanStats(stacksInSweepTermination, 0, 0, 0, 0, stackBytes);
         long assistCpu = pacer.assistTime.get();
         long bgCpu = goroutineWorkers != null ? goroutineWorkers.takeCycleNanos() : 0;
         for (int i = 0; i < workerCpu.length; i++) {
@@ -1310,6 +1368,24 @@ public final class Collector implements AutoCloseable {
             cycleSched.add(sched);
             cycleStarts.add(pauseTimer.startNanos());
         }
+    }
+
+    /**
+     * Who scanned the goroutine stacks of the last finished cycle: stacks walked inside the sweep
+     * termination pause (the stop-the-world modes and ThreadWorld: -1 when the mutators are not
+     * goroutines), by the mark workers, by the coordinator during the mark phase, by the scheduler
+     * on g0 before a goroutine ran again, inside the mark termination pause; and the bytes read.
+     */
+    public record StackScanStats(long inSweepTermination, long byWorkers, long byCoordinator, long beforeRun,
+                                 long inMarkTermination, long bytes) {
+    }
+
+    private long stacksInSweepTermination;
+    private volatile StackScanStats lastStackScan = new StackScanStats(0, 0, 0, 0, 0, 0);
+
+    /** The last finished cycle's stack scan figures (see {@link StackScanStats}). */
+    public StackScanStats lastStackScan() {
+        return lastStackScan;
     }
 
     /** Total stop-the-world time of the last cycle, including time to reach the safepoints. */
@@ -1560,7 +1636,8 @@ public final class Collector implements AutoCloseable {
      */
     private boolean markDrained() {
         long takes = pool.fullTakes();
-        return busyWorkers.get() == 0 && pool.fullIsEmpty() && pool.fullTakes() == takes;
+        return busyWorkers.get() == 0 && pool.fullIsEmpty() && pool.fullTakes() == takes
+                && (stackRoots == null || stackRoots.jobsClaimed());
     }
 
     private void awaitMarkDrained() {

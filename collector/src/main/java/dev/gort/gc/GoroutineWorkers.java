@@ -108,6 +108,13 @@ final class GoroutineWorkers implements GcHook {
         this.onSchedulerExit = onSchedulerExit;
     }
 
+    /** Goroutine stacks as root jobs (the collector sets it once, before any cycle). */
+    private volatile StackRoots stackRoots;
+
+    void setStackRoots(StackRoots sr) {
+        stackRoots = sr;
+    }
+
     // ------------------------------------------------------------------ start-up
 
     /**
@@ -302,6 +309,10 @@ final class GoroutineWorkers implements GcHook {
         long done = 0;
         busyWorkers.incrementAndGet();
         try {
+            StackRoots sr = stackRoots;
+            if (sr != null && !sr.jobsClaimed() && markActive.getAsBoolean()) {
+                sr.scanJobs(gcw, p, worldStopping, true);   // root jobs first, as Go's gcDrain claims markroot jobs first
+            }
             while (markActive.getAsBoolean() && !closed && !worldStopping.getAsBoolean()) {
                 long d = marker.drain(gcw, 64 << 10, worldStopping);   // answers a stop within one object
                 done += d;

@@ -22,6 +22,8 @@ public final class Mutator {
     final GcWork gcw;
     final RootSlots roots;
     long assistBytes;
+    /** The collector's frame visitor for goroutines scanned on this P before they run (SchedWorld; made on first use). */
+    StackRoots.FrameScan stackScan;
     /**
      * Objects this mutator allocated in the current mark phase (allocated black), direct-mapped by
      * address ({@link #recentBlackSlot}); 0 = empty. The write barrier skips shading a pointer

@@ -29,8 +29,10 @@ import java.lang.invoke.VarHandle;
  * So the buffer is scanned as globals are (concurrently, every cycle, and by gccheckmark), parked
  * values as stack roots (Go's sudog.elem points into the parked goroutine's stack the same way).
  * Stores into ring slots go through the hybrid write barrier (a receive clears its slot through it,
- * shading the value it takes). Moving a value between frames needs no barrier: every stack is
- * scanned in the same stop-the-world, so both frames have the same colour.
+ * shading the value it takes). Moving a value between two goroutines' frames (a hand-off to or
+ * from a parked goroutine) shades it while marking ({@link WriteBarrier#frameToFrame}, Go's
+ * sendDirect/recvDirect barrier): stacks are scanned concurrently, one goroutine at a time, so the
+ * frame it leaves may not be scanned yet while the frame it enters already is.
  *
  * <h2>Rules</h2>
  * Only goroutines send and receive. {@link #recv()} returns the pointer as a Java long: store it in
@@ -146,6 +148,8 @@ public final class PtrChan implements SelectableChan {
         Waiter r = dequeue(false);
         if (r != null) {
             // Straight into the parked receiver's frame slot; it is WAITING, so its stack is still.
+            // Its frames may be scanned already and ours not yet: shade p (Go's sendDirect).
+            WriteBarrier.frameToFrame(p);
             r.frame.set(r.slot, p);
             r.success = true;
             unlock();
@@ -222,6 +226,7 @@ public final class PtrChan implements SelectableChan {
         Waiter s = dequeue(true);
         if (s != null) {
             long v = s.frame.get(s.slot);                  // unbuffered: straight from its frame
+            WriteBarrier.frameToFrame(v);                  // its frames may not be scanned yet, ours may (Go's recvDirect)
             s.success = true;
             unlock();
             wake(s, true);
@@ -424,7 +429,9 @@ public final class PtrChan implements SelectableChan {
         }
         Waiter r = dequeue(false);
         if (r != null) {
-            r.frame.set(r.slot, f.get(slot));          // frame to frame: same colour, no barrier
+            long v = f.get(slot);
+            WriteBarrier.frameToFrame(v);               // frame to frame: the colours may differ (sendDirect)
+            r.frame.set(r.slot, v);
             r.success = true;
             wake(r, true);                              // readying under a channel lock is allowed
             return 1;
@@ -457,7 +464,9 @@ public final class PtrChan implements SelectableChan {
         }
         Waiter s = dequeue(true);
         if (s != null) {
-            f.set(slot, s.frame.get(s.slot));
+            long v = s.frame.get(s.slot);
+            WriteBarrier.frameToFrame(v);               // frame to frame: the colours may differ (recvDirect)
+            f.set(slot, v);
             s.success = true;
             wake(s, true);
             return 1;

@@ -107,8 +107,10 @@ public final class SchedWorld implements World {
         StackScan s = stackScan;           // one visitor, reused: no lambda per goroutine inside the pause
         s.sink = sink;
         s.bytes = 0;
+        s.gs = 0;
         try {
             sched.forEachG(s);
+            lastStacksWalked = s.gs;
             return s.bytes;
         } finally {
             s.sink = null;
@@ -116,16 +118,24 @@ public final class SchedWorld implements World {
     }
 
     private final StackScan stackScan = new StackScan();
+    private long lastStacksWalked;
+
+    /** Goroutines the last {@link #scanStacks} visited. */
+    long lastStacksWalked() {
+        return lastStacksWalked;
+    }
 
     /** Visits every goroutine's frames into {@link #sink} (the stopper's thread only, world stopped). */
     private static final class StackScan implements java.util.function.Consumer<dev.gort.sched.G>, dev.gort.sched.G.FrameVisitor {
         RootSink sink;
         long bytes;
         long goid;
+        long gs;
 
         @Override
         public void accept(dev.gort.sched.G g) {
             goid = g.goid();
+            gs++;
             if (g.topFrame() != 0 && g.stackLo() == 0) {
                 throw new IllegalStateException("goroutine " + goid + " (status " + g.status() + ", " + g.waitReason()
                         + ") has shadow frames (top " + g.topFrame() + ") but no shadow stack");

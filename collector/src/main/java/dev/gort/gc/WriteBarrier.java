@@ -105,6 +105,18 @@ public final class WriteBarrier {
         }
     }
 
+    /**
+     * Go's sendDirect/recvDirect barrier: {@code value} moves from one goroutine's frame to
+     * another's (a channel hand-off to or from a parked goroutine). Frames are scanned once per
+     * cycle, each at its own time, so the source may not be scanned yet while the destination is:
+     * while marking, the value is shaded. Frame stores are otherwise not barriered.
+     */
+    public static void frameToFrame(long value) {
+        if (enabled && value != 0) {
+            shader.shade(value);
+        }
+    }
+
     /** Compare-and-set of a pointer slot applying the barrier when it succeeds. */
     public static boolean casPointer(long slot, long expected, long value) {
         if (enabled) {

@@ -15,7 +15,8 @@ import dev.gort.sys.NativeMemory;
  *  +20     4     mid           id of the M running it, -1 if none
  *  +24     8     schedlink     index + 1 of the next G in a G list (global runq, free list); 0 = end
  *  +32     8     stackLo       shadow stack base address (0 = not allocated yet)
- *  +40     8     stackSize     shadow stack size in bytes
+ *  +40     4     stackSize     shadow stack size in bytes (at most SchedConfig's maxStackBytes, below 2 GiB)
+ *  +44     4     stackScan     the collector's scan word for this G's frames: (cycle generation << 1) | busy
  *  +48     8     stackTop      offset from stackLo of the first free byte
  *  +56     8     topFrame      offset from stackLo of the top frame header + 1 (0 = no frame)
  *  +64           (size: one cache line; descriptors are 64-byte aligned)
@@ -37,6 +38,12 @@ final class GDescriptor {
     static final long SCHEDLINK = 24;
     static final long STACK_LO = 32;
     static final long STACK_SIZE = 40;
+    /**
+     * The stack scan word (see {@link StackScans}): {@code gen << 1} once this G's frames were
+     * scanned in the mark phase of generation {@code gen}, {@code gen << 1 | 1} while a scanner holds
+     * them (the G must not start running then). Changed by CAS only while a mark phase is active.
+     */
+    static final long STACK_SCAN = 44;
     static final long STACK_TOP = 48;
     static final long TOP_FRAME = 56;
     static final long SIZE = 64;

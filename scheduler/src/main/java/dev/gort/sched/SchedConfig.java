@@ -24,6 +24,8 @@ public final class SchedConfig {
     McacheSource mcacheSource;
     long startingStackBytes = 2048;
     long maxStackBytes = 1L << 30;
+    /** The largest shadow stack: its size is a 32-bit field of the G descriptor (GDescriptor.STACK_SIZE). */
+    public static final long MAX_STACK_LIMIT = 1L << 30;
     /** Built-in retake of Ps blocked in syscalls (until sysmon does it); <= 0 disables. */
     long syscallRetakeNanos = 1_000_000;
     int maxThreads = 10_000;
@@ -157,14 +159,14 @@ public final class SchedConfig {
                 }
             }
         };
-        maxStackBytes = Math.max(startingStackBytes, heap.config().maxStackBytes());
+        maxStackBytes = Math.max(startingStackBytes, Math.min(MAX_STACK_LIMIT, heap.config().maxStackBytes()));
         return this;
     }
 
     public SchedConfig stackSizes(long startingBytes, long maxBytes) {
-        if (startingBytes < 64 || Long.bitCount(startingBytes) != 1 || maxBytes < startingBytes) {
+        if (startingBytes < 64 || Long.bitCount(startingBytes) != 1 || maxBytes < startingBytes || maxBytes > MAX_STACK_LIMIT) {
             throw new IllegalArgumentException("stack sizes " + startingBytes + "/" + maxBytes
-                    + " not valid; accepted: starting size a power of two >= 64, max >= starting");
+                    + " not valid; accepted: starting size a power of two >= 64, max >= starting and at most " + MAX_STACK_LIMIT);
         }
         startingStackBytes = startingBytes;
         maxStackBytes = maxBytes;

@@ -108,6 +108,13 @@ public final class Scheduler implements AutoCloseable {
     volatile NetpollHook netpoll;
     volatile GcHook gcHook;
 
+    // The collector's concurrent stack scan (StackScans): the active generation, 0 outside a mark
+    // phase (the one read execute pays then), and the visitor that scans a G before it runs.
+    volatile int stackScanGen;
+    int lastStackScanGen;
+    StackScans.Scanner stackScanner;
+    final java.util.concurrent.atomic.AtomicLong stackScansOnRun = new java.util.concurrent.atomic.AtomicLong();
+
     // Syscalls.
     final AtomicInteger nsyscall = new AtomicInteger();
     private Thread retaker;
@@ -460,6 +467,9 @@ public final class Scheduler implements AutoCloseable {
                 gp.m = mp; // skipped (no write barrier) when gp last ran here, the common case
             }
             NativeMemory.putInt(gp.desc + GDescriptor.MID, mp.mid);
+            if (stackScanGen != 0) {
+                StackScans.beforeRun(this, mp, gp);    // marking: gp's frames are scanned before it runs
+            }
             GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
             if (!inheritTime) {
                 // A new time slice. No clock read here (Go's execute has none either): sysmon
@@ -1656,6 +1666,9 @@ public final class Scheduler implements AutoCloseable {
     private void parkLocked(M mp, G gp, ParkCommit commit, Object arg) {
         GDescriptor.setStatus(gp.desc, GStatus.WAITING);
         if (commit != null && !commit.commit(gp, arg)) {
+            if (stackScanGen != 0) {
+                StackScans.beforeRun(this, mp, gp);    // it was WAITING: a scanner may hold its frames
+            }
             GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
             return;
         }
@@ -1664,6 +1677,9 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void resumeLocked(M mp, G gp) {
+        if (stackScanGen != 0) {
+            StackScans.beforeRun(this, mp, gp);        // a locked G resumes here, not in execute
+        }
         GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
         P pp = mp.p;
         NativeMemory.putLongRelease(pp.base + PDescriptor.SCHEDTICK, NativeMemory.getLong(pp.base + PDescriptor.SCHEDTICK) + 1);

@@ -27,7 +27,7 @@ final class ShadowStack {
     static void ensure(G g, long bytes) {
         long d = g.desc;
         long lo = NativeMemory.getLong(d + GDescriptor.STACK_LO);
-        long size = NativeMemory.getLong(d + GDescriptor.STACK_SIZE);
+        long size = NativeMemory.getInt(d + GDescriptor.STACK_SIZE);
         long top = NativeMemory.getLong(d + GDescriptor.STACK_TOP);
         long need = top + bytes;
         if (lo != 0 && need <= size) {
@@ -48,7 +48,7 @@ final class ShadowStack {
             cfg.stackSource.free(lo, size);
         }
         // Publish the new bounds before anyone can read slots through them.
-        NativeMemory.putLong(d + GDescriptor.STACK_SIZE, newSize);
+        NativeMemory.putInt(d + GDescriptor.STACK_SIZE, (int) newSize);
         NativeMemory.putLongRelease(d + GDescriptor.STACK_LO, nlo);
     }
 
@@ -58,7 +58,7 @@ final class ShadowStack {
         NativeMemory.putLong(d + GDescriptor.STACK_TOP, 0);
         NativeMemory.putLong(d + GDescriptor.TOP_FRAME, 0);
         g.frameDepth = 0;
-        long size = NativeMemory.getLong(d + GDescriptor.STACK_SIZE);
+        long size = NativeMemory.getInt(d + GDescriptor.STACK_SIZE);
         if (size != 0 && size != cfg.startingStackBytes) {
             free(g);
         }
@@ -68,13 +68,13 @@ final class ShadowStack {
         long d = g.desc;
         long lo = NativeMemory.getLong(d + GDescriptor.STACK_LO);
         if (lo != 0) {
-            g.sched.cfg.stackSource.free(lo, NativeMemory.getLong(d + GDescriptor.STACK_SIZE));
+            g.sched.cfg.stackSource.free(lo, NativeMemory.getInt(d + GDescriptor.STACK_SIZE));
             NativeMemory.putLong(d + GDescriptor.STACK_LO, 0);
-            NativeMemory.putLong(d + GDescriptor.STACK_SIZE, 0);
+            NativeMemory.putInt(d + GDescriptor.STACK_SIZE, 0);
         }
     }
 
     static long size(G g) {
-        return NativeMemory.getLong(g.desc + GDescriptor.STACK_SIZE);
+        return NativeMemory.getInt(g.desc + GDescriptor.STACK_SIZE);
     }
 }

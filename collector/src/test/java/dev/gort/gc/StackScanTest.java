@@ -1,0 +1,211 @@
+package dev.gort.gc;
+
+import dev.gort.sched.Chan;
+import dev.gort.sched.Frame;
+import dev.gort.sched.Go;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Goroutine stacks under the scheduler are scanned during the mark phase, not in the sweep
+ * termination pause: who scanned them ({@link Collector#lastStackScan}), that the stop-the-world
+ * mode still walks them in its pause, and a stress of many goroutines parking and waking through
+ * pointer channels while cycles run (gccheckmark and gcpoison on).
+ */
+class StackScanTest {
+    static final GcOptions CHECKED = GcOptions.DEFAULT.withDebug(false, true, true, 0, 0);
+
+    /** N goroutines parked with a frame of 4 pointers each; returns after {@code body} ran and they ended. */
+    static void withParkedGoroutines(Collector gc, int n, Runnable body) {
+        Chan<Integer> gate = new Chan<>();
+        Chan<Integer> done = new Chan<>(n);
+        AtomicInteger parked = new AtomicInteger();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        for (int g = 0; g < n; g++) {
+            final long id = g * 4L;
+            Go.go(() -> {
+                try (Frame f = Frame.push(4)) {
+                    for (int s = 0; s < 4; s++) {
+                        f.set(s, SchedCollectorTest.node(gc, id + s));
+                    }
+                    parked.incrementAndGet();
+                    gate.recv();
+                    for (int s = 0; s < 4; s++) {
+                        assertEquals(id + s, Mem.getLong(f.get(s), CollectorTest.ID));
+                        assertEquals(CollectorTest.check(id + s), Mem.getLong(f.get(s), CollectorTest.CHECK));
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+                done.send(1);
+            });
+        }
+        while (parked.get() < n) {
+            Go.gosched();
+        }
+        body.run();
+        gate.close();
+        for (int g = 0; g < n; g++) {
+            done.recv();
+        }
+        assertNull(failure.get(), () -> "a goroutine's frame lost an object: " + failure.get());
+    }
+
+    @Test
+    void sweepTerminationPauseScansNoStackWhenGoroutinesAreParked() {
+        int n = 2000;
+        SchedCollectorTest.withRuntime(2, CHECKED, gc -> withParkedGoroutines(gc, n, () -> {
+            for (int i = 0; i < 20_000; i++) {
+                SchedCollectorTest.node(gc, -1 - i);            // garbage
+            }
+            gc.gc();
+            Collector.StackScanStats s = gc.lastStackScan();
+            System.out.println("parked goroutines " + n + ": " + s);
+            assertEquals(0, s.inSweepTermination(), "no stack walked in the sweep termination pause");
+            long concurrent = s.byWorkers() + s.byCoordinator() + s.beforeRun();
+            assertTrue(concurrent >= n, "every parked goroutine scanned during the mark phase: " + s);
+            // Left for mark termination: the goroutine blocked in gc() (a syscall) and at most a few
+            // that were running when their turn came and never stopped.
+            assertTrue(s.inMarkTermination() <= 4, "stacks left for mark termination: " + s);
+            assertTrue(s.bytes() >= n * 4L * 8, "the parked frames' slots were read: " + s);
+            assertEquals(n * 4L, gc.heap().readMemStats().heapObjects(), "the parked frames' objects live, the garbage freed");
+        }));
+    }
+
+    @Test
+    void stopTheWorldModeStillScansStacksInItsPause() {
+        int n = 300;
+        SchedCollectorTest.withRuntime(2, GcOptions.DEFAULT.withDebug(false, false, true, 0, 1), gc -> withParkedGoroutines(gc, n, () -> {
+            gc.gc();
+            Collector.StackScanStats s = gc.lastStackScan();
+            assertTrue(s.inSweepTermination() >= n, "gcstoptheworld=1 walks every goroutine in its one pause: " + s);
+            assertEquals(0, s.byWorkers() + s.byCoordinator() + s.beforeRun() + s.inMarkTermination(), s.toString());
+            assertEquals(n * 4L, gc.heap().readMemStats().heapObjects());
+        }));
+    }
+
+    /**
+     * Many goroutines in a ring pass tokens (one node each) through buffered and unbuffered pointer
+     * channels, parking and waking all the time, while each keeps chains of nodes in its frame and
+     * replaces some every round; a goroutine forces cycles meanwhile and GOGC=10 starts more.
+     * Every node's payload is checked by its holder, which knows the id it expects in each slot.
+     * At the end the heap holds exactly the nodes the goroutines hold. Rounds:
+     * {@code -Dgort.stress.ops} (default 300).
+     */
+    @Test
+    void manyGoroutinesParkingAndWakingWhileCyclesRun() {
+        int k = 64;
+        int slots = 4;
+        int chain = 3;
+        int rounds = Integer.getInteger("gort.stress.ops", 300);
+        long seed = Long.getLong("gort.stress.seed", System.nanoTime());
+        System.out.println("manyGoroutinesParkingAndWakingWhileCyclesRun seed=" + seed + " rounds=" + rounds);
+        SchedCollectorTest.withRuntime(2, CHECKED.withGcPercent(10), gc -> {
+            PtrChan[] ring = new PtrChan[k];
+            for (int i = 0; i < k; i++) {
+                ring[i] = PtrChan.create(gc, i % 2);             // buffered and unbuffered in turn
+            }
+            AtomicLong nextId = new AtomicLong(1);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            AtomicInteger finished = new AtomicInteger();
+            Chan<Integer> gate = new Chan<>();
+            Chan<Integer> done = new Chan<>(k);
+            for (int i = 0; i < k; i++) {
+                final int me = i;
+                Go.go(() -> {
+                    SplittableRandom rnd = new SplittableRandom(seed + me);
+                    long[] expect = new long[slots * chain + 1];   // ids in frame slots; the last slot: the token
+                    try (Frame f = Frame.push(slots * chain + 1)) {
+                        for (int s = 0; s < slots; s++) {
+                            newChain(gc, f, s, chain, expect, nextId);
+                        }
+                        long tid = nextId.getAndIncrement();
+                        f.set(slots * chain, SchedCollectorTest.node(gc, tid));
+                        expect[slots * chain] = tid;
+                        for (int r = 0; r < rounds; r++) {
+                            // pass my token on, take my predecessor's (the ids travel in the payload)
+                            long tok = f.get(slots * chain);
+                            f.set(slots * chain, 0);
+                            ring[(me + 1) % k].send(tok);
+                            f.set(slots * chain, ring[me].recv());
+                            long got = Mem.getLong(f.get(slots * chain), CollectorTest.ID);
+                            assertEquals(CollectorTest.check(got), Mem.getLong(f.get(slots * chain), CollectorTest.CHECK),
+                                    "token payload (seed " + seed + ")");
+                            expect[slots * chain] = got;
+                            if (rnd.nextInt(4) == 0) {
+                                newChain(gc, f, rnd.nextInt(slots), chain, expect, nextId);
+                            }
+                            for (int s = 0; s < slots * chain; s++) {
+                                assertEquals(expect[s], Mem.getLong(f.get(s), CollectorTest.ID), "slot " + s + " (seed " + seed + ")");
+                                assertEquals(CollectorTest.check(expect[s]), Mem.getLong(f.get(s), CollectorTest.CHECK));
+                            }
+                            for (int g = 0; g < 50; g++) {
+                                SchedCollectorTest.node(gc, -1);  // garbage
+                            }
+                        }
+                        finished.incrementAndGet();
+                        gate.recv();                               // parked, holding everything, for the count
+                        for (int s = 0; s <= slots * chain; s++) {
+                            assertEquals(CollectorTest.check(expect[s]), Mem.getLong(f.get(s), CollectorTest.CHECK));
+                        }
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, new AssertionError("goroutine " + me + ", seed " + seed + ": " + t, t));
+                    }
+                    done.send(1);
+                });
+            }
+            long forced = 0;
+            long beforeRun = 0;
+            long concurrent = 0;
+            while (finished.get() < k && failure.get() == null) {
+                gc.gc();                                           // cycles while they run
+                forced++;
+                Collector.StackScanStats st = gc.lastStackScan();
+                beforeRun += st.beforeRun();
+                concurrent += st.byWorkers() + st.byCoordinator();
+                assertEquals(0, st.inSweepTermination());
+            }
+            assertNull(failure.get());
+            gc.gc();
+            long held = (long) k * (slots * chain + 1);
+            assertEquals(held, gc.heap().readMemStats().heapObjects(), "the heap holds exactly the goroutines' nodes (seed " + seed + ")");
+            Collector.StackScanStats s = gc.lastStackScan();
+            System.out.println("manyGoroutines: cycles=" + gc.cycles() + " forced=" + forced + " stacks scanned before they ran "
+                    + beforeRun + ", by workers/coordinator " + concurrent + "; last " + s);
+            assertTrue(forced == 0 || beforeRun + concurrent > 0, "goroutines were scanned during the mark phases");
+            assertEquals(0, s.inSweepTermination());
+            assertTrue(s.byWorkers() + s.byCoordinator() + s.beforeRun() >= k, s.toString());
+            assertEquals(gc.cycles(), gc.checkmarkCycles(), "every cycle verified by checkmark");
+            gate.close();
+            for (int i = 0; i < k; i++) {
+                done.recv();
+            }
+            assertNull(failure.get());
+            for (PtrChan c : ring) {
+                c.close();
+                c.free();
+            }
+            gc.gc();
+            assertEquals(0, gc.heap().readMemStats().heapObjects(), "seed " + seed + ": nothing held, nothing left");
+        });
+    }
+
+    /** Slots [s*chain, s*chain+chain) get a fresh chain; the nodes link through A as well. */
+    private static void newChain(Collector gc, Frame f, int s, int chain, long[] expect, AtomicLong nextId) {
+        for (int c = 0; c < chain; c++) {
+            long id = nextId.getAndIncrement();
+            long p = SchedCollectorTest.node(gc, id);
+            if (c > 0) {
+                Mem.storePtr(p, CollectorTest.A, f.get(s * chain + c - 1));
+            }
+            f.set(s * chain + c, p);
+            expect[s * chain + c] = id;
+        }
+    }
+}
