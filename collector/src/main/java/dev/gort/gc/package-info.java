@@ -31,8 +31,11 @@
  *       heapLive reaches the pacer's trigger), by {@code gc()} or by {@code gcstress}. A coordinator
  *       thread runs it; an allocation past the goal waits until the requested cycle has started.</li>
  *   <li>Sweep termination, world stopped: finish sweeping, start the pacer's cycle, barrier and
- *       allocate-black on, scan every mutator's stack roots (goroutine frames or thread root slots).</li>
- *   <li>Concurrent mark: globals, then background workers sized by the pacer (25% of GOMAXPROCS:
+ *       allocate-black on. Under the scheduler (background mode) it only starts a stack-scan
+ *       generation: no frame is read in the pause (see "Goroutine stacks" below). ThreadWorld's
+ *       registered threads' root slots and the gcstoptheworld modes are still walked here.</li>
+ *   <li>Concurrent mark: globals, goroutine stacks (the workers and the coordinator claim them as
+ *       root jobs first, Go's markroot), then background workers sized by the pacer (25% of GOMAXPROCS:
  *       dedicated, fractional when not whole, idle ones on idle Ps); allocating mutators assist in
  *       proportion to what they allocate and, finding no work, wait for background credit. Under
  *       the scheduler the workers are goroutines that {@code schedule()} picks through the GcHook
@@ -178,6 +181,46 @@
  * made Go's pauses sub-millisecond (proposal 17503). Frame-slot stores have no barrier; objects
  * allocated while marking are black.
  *
+ * <h2>Goroutine stacks: scanned once, concurrently ({@link dev.gort.gc.StackRoots})</h2>
+ * Go's markroot job per goroutine (suspendG + scanstack), adapted to a scheduler that cannot stop
+ * one running goroutine from outside. Each G descriptor has a scan word: {@code gen << 1} once its
+ * frames were scanned in this cycle's generation, {@code gen << 1 | 1} while a scanner holds them
+ * (claimed by CAS), anything else: not scanned yet ({@link dev.gort.sched.StackScans}).
+ * <ol>
+ *   <li>Sweep termination (world stopped) bumps the generation: every G is unscanned, nothing is
+ *       read. The pause no longer grows with goroutines or frames (StackScanPauseRun: 100,000
+ *       parked goroutines, the pause's "stacks" step 33 ms -> 5 us median).</li>
+ *   <li>Mark workers (before they drain) and the coordinator (after the globals) claim G indices
+ *       from one counter and scan the Gs that are WAITING or RUNNABLE: claim the word, re-read
+ *       the status (a G that runs or sits in a syscall is released unscanned), read its frames,
+ *       publish {@code gen << 1}.</li>
+ *   <li>A G starts running only in the scheduler's execute (and where a locked G resumes on its
+ *       own M): there, while a generation is active, a G whose word is not this generation's is
+ *       scanned on g0 into the P's gcWork before it runs (it is at a safepoint), or waited for if
+ *       a scanner holds it. So a claimed G's frames cannot change while they are read, and a
+ *       goroutine that runs during the mark phase has a black stack, except one that came back
+ *       from a syscall (exitsyscall does not scan, as in Go) or ran since mark start. The Gs
+ *       running at sweep termination are not among those: the stop made them yield, so they
+ *       pass through execute when the world restarts. Outside a mark phase execute pays one
+ *       volatile read (a plain load on x86).</li>
+ *   <li>Before stopping the world for mark termination, the coordinator scans the Gs that have
+ *       parked since their job found them running; with the world stopped it scans what is left
+ *       (Gs in a syscall, such as the one waiting in {@code gc()}, or running the whole phase) and
+ *       drains their greys inside that pause ({@code lastStackScan().inMarkTermination()}: usually
+ *       1). Then the generation ends.</li>
+ * </ol>
+ * Why once is enough: the hybrid barrier below. A pointer can only reach a frame by a load from
+ * the heap or a global (then the deletion half shades it if that reference is overwritten before
+ * it is scanned), by allocation (black), or from another goroutine's frame through a pointer
+ * channel. That last move is the one the barrier on heap stores does not see: a goroutine with an
+ * unscanned stack (back from a syscall) hands the only reference to a parked receiver whose stack
+ * is already scanned and then pops its frame. So a hand-off to or from a parked goroutine's frame
+ * shades the value while marking ({@link dev.gort.gc.WriteBarrier#frameToFrame}, Go's
+ * sendDirect/recvDirect barrier); ring slots and globals are barriered stores already.
+ * StackScanScenarioTest stages each path at AFTER_MARK_START; the two send cases fail checkmark
+ * without the shade. sync.Pool entries are Java objects, not roots (nothing to do); a value
+ * handed back from {@code Go.syscall} was loaded from the heap or a frame (the first rule).
+ *
  * <h2>The mutator's cost per object (allocation and barrier fast paths)</h2>
  * binary-trees spends over half its time in the mark phase (each cycle re-marks the long-lived tree),
  * so what a mutator pays per object while marking matters as much as the plain path.
@@ -211,10 +254,11 @@
  *
  * <h2>Goroutines as mutators: what the argument needs from the scheduler and from callers</h2>
  * <ul>
- *   <li>Every stack is scanned in the same stop-the-world, so all frames have one colour and a
- *       pointer may move between frames (a PtrChan hand-off writes into a parked receiver's frame)
- *       without a barrier. The scheduler promises that while stopped no M holds a P and no G
- *       changes (an M leaving a syscall waits without a P, the G still SYSCALL).</li>
+ *   <li>A G's frames change only while it runs, and it starts running only where the scheduler
+ *       checks its scan word (execute, a locked G's resume, a refused park commit); code in
+ *       {@code Go.syscall} must not store into frames (Frame.push refuses there): a G in a syscall
+ *       is scanned only with the world stopped. While stopped no M holds a P and no G changes
+ *       (an M leaving a syscall waits without a P, the G still SYSCALL).</li>
  *   <li>An assist is paid before the allocation it is charged for (Go's mallocgc order): the
  *       assist may wait, the cycle may end meanwhile, and a new object held only by a Java local
  *       across that wait would be black for a finished cycle and white in the next.</li>
@@ -239,9 +283,12 @@
  *       The ABA test in WorkbufTest fails within milliseconds without the tag.</li>
  *   <li>Dijkstra-only barrier with stack rescan (Go 1.5-1.7): pauses grow with the number of
  *       goroutines.</li>
- *   <li>Scanning stacks concurrently one goroutine at a time (Go's suspendG): less pause for many
- *       goroutines, but it needs a per-G "scan me at your next safepoint" handshake with the
- *       scheduler; gort scans all frames in the first pause for now (frames are small and native).</li>
+ *   <li>Scanning every stack in the sweep termination pause (sessions 1-4): one colour for all
+ *       frames and no hand-off barrier, but the pause grew with goroutines: 33 ms median at
+ *       100,000 parked goroutines of 8 slots. Replaced by the concurrent scan above.</li>
+ *   <li>Preempting a running G so a worker can scan it (Go's suspendG): the scheduler has no
+ *       asynchronous preemption, and a G that yields goes through execute anyway, which scans it;
+ *       what still runs at mark termination is scanned in that pause.</li>
  *   <li>Mark workers as platform threads under the scheduler (the first version): they competed
  *       with the Ms for the CPUs outside GOMAXPROCS, so "25% of GOMAXPROCS" was a request to the
  *       OS, not a share of the Ps; as goroutines they take a P, and schedule() keeps the share.</li>
