@@ -1144,8 +1144,8 @@ public final class Collector implements AutoCloseable {
         if (concurrentStacks) {
             // Goroutines that ran (or sat in a syscall) through the whole mark phase: usually none
             // but the one waiting in gc(). Their greys are marked here, in the pause.
-            if (stackRoots.finishStopped(coordinatorWork) > 0) {
-                drainAll(coordinatorWork);
+            if (stackRoots.finishStopped(coordinatorWork) > 0 && !(coordinatorWork.empty() && pool.fullIsEmpty())) {
+                drainAll(coordinatorWork);      // only if those frames held a white object (10 us for nothing)
             }
             stackBytes = stackRoots.bytes.get();
             pt.step("stacks");

@@ -161,8 +161,10 @@ final class StackRoots {
                 n++;
             }
         }
-        bytes.addAndGet(fs.bytes);
-        pacer.stackScanWork.addAndGet(fs.bytes);
+        if (fs.bytes != 0) {
+            bytes.addAndGet(fs.bytes);
+            pacer.stackScanWork.addAndGet(fs.bytes);
+        }
         fs.w = null;
         atTermination = n;
         nLeftovers = 0;
