@@ -91,6 +91,63 @@ class StackScanTest {
     }
 
     /**
+     * Waves of fresh goroutines spawned while a generation is active (the cycle held at
+     * AFTER_MARK_START): a runner continuation adopts most of them (Scheduler.adoptNext), which
+     * must claim their scan word as execute does; each allocates nodes into its frame, hands one to
+     * main through a pointer channel and ends. The nodes survive (checkmark), and the scheduler
+     * counted scans before run for them.
+     */
+    @Test
+    void freshGoroutinesStartedAndAdoptedDuringMarking() {
+        SchedCollectorTest.withRuntime(1, CHECKED, gc -> {
+            int waves = 20;
+            int perWave = 50;
+            PtrChan out = PtrChan.create(gc, perWave);
+            Global keep = gc.newGlobal();
+            keep.set(gc.allocArray(Type.POINTER, waves * perWave));
+            gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 20_000);
+            long adoptedBefore = Go.scheduler().runnerAdoptions();
+            long scannedBefore = dev.gort.sched.StackScans.scansOnRun(Go.scheduler());
+            for (int w = 0; w < waves; w++) {
+                for (int i = 0; i < perWave; i++) {
+                    final long id = 1 + (long) w * perWave + i;
+                    Go.go(() -> {
+                        try (Frame f = Frame.push(2)) {
+                            f.set(0, SchedCollectorTest.node(gc, id));
+                            f.set(1, SchedCollectorTest.node(gc, -id));      // garbage once the frame pops
+                            out.send(f.get(0));
+                        }
+                    });
+                }
+                while (out.len() < perWave) {
+                    Go.gosched();          // not a parked receiver: a sender would ready main, and the runner would not adopt
+                }
+                for (int i = 0; i < perWave; i++) {
+                    long p = out.recv();
+                    Mem.storePtrAt(keep.get(), Mem.getLong(p, CollectorTest.ID) - 1, p);
+                }
+            }
+            long adopted = Go.scheduler().runnerAdoptions() - adoptedBefore;
+            long scanned = dev.gort.sched.StackScans.scansOnRun(Go.scheduler()) - scannedBefore;
+            System.out.println("fresh goroutines during marking: adopted " + adopted + ", scanned before run " + scanned);
+            // A G reused after it ended keeps this generation's word (a fresh G has no frames: black,
+            // Go's "new goroutines start with a scanned stack"); the first wave's Gs were new.
+            assertTrue(scanned >= perWave / 2, "fresh goroutines were claimed before they ran: " + scanned);
+            assertTrue(adopted > 0, "runner continuations adopted fresh goroutines while the generation was active");
+            gc.resume();
+            gc.gc();
+            for (int i = 0; i < waves * perWave; i++) {
+                long p = Mem.loadPtrAt(keep.get(), i);
+                assertEquals(i + 1, Mem.getLong(p, CollectorTest.ID));
+                assertEquals(CollectorTest.check(i + 1), Mem.getLong(p, CollectorTest.CHECK));
+            }
+            assertEquals(waves * perWave + 1, gc.heap().readMemStats().heapObjects(), "the kept nodes and their array");
+            out.close();
+            out.free();
+        });
+    }
+
+    /**
      * Many goroutines in a ring pass tokens (one node each) through buffered and unbuffered pointer
      * channels, parking and waking all the time, while each keeps chains of nodes in its frame and
      * replaces some every round; a goroutine forces cycles meanwhile and GOGC=10 starts more.

@@ -662,6 +662,9 @@ public final class Scheduler implements AutoCloseable {
             next.m = mp;
         }
         NativeMemory.putInt(next.desc + GDescriptor.MID, mp.mid);
+        if (stackScanGen != 0) {
+            StackScans.beforeRun(this, mp, next);      // marking: as in execute (no frames, but a worker may hold its word)
+        }
         GDescriptor.setStatus(next.desc, GStatus.RUNNING);
         if (!inherit[0]) {
             NativeMemory.putLongRelease(base + PDescriptor.SCHEDTICK, NativeMemory.getLong(base + PDescriptor.SCHEDTICK) + 1);

@@ -20,8 +20,9 @@ import dev.gort.sys.NativeMemory;
  *   <li>a scanner (a mark worker, the collector's coordinator) claims a G that is not running
  *       (WAITING or RUNNABLE) with a CAS of its word to busy, re-reads the status, and scans its
  *       frames; a RUNNING or SYSCALL G is released unscanned (its frames may be changing);</li>
- *   <li>{@link Scheduler}'s execute (and the two places a locked G resumes on its own M) calls
- *       {@link #beforeRun} before a G starts running: if the word is not this generation's it claims
+ *   <li>{@link Scheduler}'s execute (and the two places a locked G resumes on its own M, and
+ *       adoptNext, where a runner continuation starts a fresh G) calls {@link #beforeRun} before a
+ *       G starts running; any new place that sets a G RUNNING must call it too: if the word is not this generation's it claims
  *       it and scans the G on g0, where the G is at a safepoint; if a scanner holds it, it waits
  *       (one G's frames: microseconds);</li>
  *   <li>with the world stopped at mark termination, the collector scans whatever is still not
