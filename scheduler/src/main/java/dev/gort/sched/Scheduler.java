@@ -270,6 +270,16 @@ public final class Scheduler implements AutoCloseable {
         exitNote.wakeup();
     }
 
+    /** Marks the goroutine each of {@code ms} runs now as preempted (exit and shutdown). */
+    private static void preemptRunning(List<M> ms) {
+        for (M m : ms) {
+            G g = m.curg;
+            if (g != null) {
+                g.setPreempt(true);
+            }
+        }
+    }
+
     private void shutdown() {
         GcHook hook = gcHook;
         if (hook != null) {
@@ -290,8 +300,15 @@ public final class Scheduler implements AutoCloseable {
                 continue;
             }
             m.park.wakeup();
+            // exit() marked the goroutine each M ran then; one an M started just after (g0 had
+            // picked it, or a runner adopted it) has no mark and would poll on: mark again every
+            // millisecond while waiting, as the stopper re-preempts during a stop-the-world.
+            long deadline = System.nanoTime() + 2_000_000_000L;
             try {
-                m.join(2000);
+                while (m.isAlive() && System.nanoTime() < deadline) {
+                    preemptRunning(ms);
+                    m.join(1);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
