@@ -188,6 +188,11 @@ public final class Collector implements AutoCloseable {
             public boolean callerIsStoppable() {
                 return world.current() != null;     // a goroutine with a P, or a registered thread
             }
+
+            @Override
+            public void shadeStore(long obj, long slot, long value) {
+                Collector.this.shadeStore(obj, slot, value);
+            }
         });
         gcs.setTrigger(pacer.trigger(), trigger);
         for (int i = 0; i < nworkers; i++) {
@@ -568,6 +573,37 @@ public final class Collector implements AutoCloseable {
         m.checkNotBlocked("a barriered pointer store");
         // Objects this mutator allocated in this mark phase are black: shading them is a no-op,
         // so skip the lookup for the ones its filter remembers (see Mutator.recentBlack).
+        if (old != 0 && !m.isRecentBlack(old)) {
+            marker.shade(old, m.gcw);
+        }
+        if (value != 0 && !m.isRecentBlack(value)) {
+            marker.shade(value, m.gcw);
+        }
+    }
+
+    /**
+     * The barrier of a field store into {@code obj} ({@link WriteBarrier#storeField}), with one
+     * lookup of the calling mutator. An object this mutator allocated black in this mark phase
+     * (its filter names it) needs no deletion shade: it was born zeroed and every pointer stored
+     * into it since was shaded by the insertion half, so its old value is not read at all.
+     */
+    private void shadeStore(long obj, long slot, long value) {
+        Mutator m = world.current();
+        if (m == null) {
+            long old = dev.gort.sys.NativeMemory.getLong(slot);
+            if (old != 0) {
+                shade(old);
+            }
+            if (value != 0) {
+                shade(value);
+            }
+            return;
+        }
+        long old = m.isRecentBlack(obj) ? 0 : dev.gort.sys.NativeMemory.getLong(slot);
+        if ((old | value) == 0) {
+            return;         // nothing to shade (as storeSlow: no shader call for 0 over 0)
+        }
+        m.checkNotBlocked("a barriered pointer store");
         if (old != 0 && !m.isRecentBlack(old)) {
             marker.shade(old, m.gcw);
         }

@@ -26,7 +26,7 @@ public final class Mem {
 
     /** Writes a managed pointer field through the write barrier. */
     public static void storePtr(long obj, long offset, long value) {
-        WriteBarrier.storePointer(obj + offset, value);
+        WriteBarrier.storeField(obj, obj + offset, value);
     }
 
     /** Element {@code index} of an array of pointers starting at {@code array}. */

@@ -44,6 +44,19 @@ public final class WriteBarrier {
         }
 
         /**
+         * The barrier of {@code *slot = value} where {@code slot} is a field of the object whose
+         * base is {@code obj}, before the store: shades the old {@code *slot} and {@code value}.
+         * The collector overrides it to skip reading the old value when {@code obj} was allocated
+         * black in this mark phase (see {@link WriteBarrier#storeField}).
+         */
+        default void shadeStore(long obj, long slot, long value) {
+            long old = NativeMemory.getLong(slot);
+            if ((old | value) != 0) {
+                shadePair(old, value);
+            }
+        }
+
+        /**
          * Whether the calling thread is one the collector's stop-the-world stops (a goroutine with
          * a P under the scheduler, a registered thread under ThreadWorld). Recording shaders in
          * tests have no world: true.
@@ -115,6 +128,30 @@ public final class WriteBarrier {
         if (enabled && value != 0) {
             shader.shade(value);
         }
+    }
+
+    /**
+     * Stores {@code value} into field {@code slot} of the object whose base is {@code obj}
+     * ({@link Mem#storePtr}), applying the barrier. Knowing the object lets the collector skip the
+     * deletion half for an object allocated black in this mark phase: every pointer stored into it
+     * since then went through the insertion half (this barrier, {@link #casPointer},
+     * {@link #bulkPreWrite}), and it was born zeroed, so its old value is already grey or black.
+     * That saves the load of the old value, which in a tree built bottom-up is a cache miss (the
+     * parent was allocated a whole subtree earlier).
+     */
+    public static void storeField(long obj, long slot, long value) {
+        if (enabled) {
+            storeFieldSlow(obj, slot, value);
+        } else {
+            NativeMemory.putLong(slot, value);
+        }
+    }
+
+    private static void storeFieldSlow(long obj, long slot, long value) {
+        // Shade before the store, as storeSlow does.
+        shader.shadeStore(obj, slot, value);
+        slowStoreStripes[(int) (Thread.currentThread().threadId() & (STRIPES - 1)) * STRIPE_LONGS]++;
+        NativeMemory.putLong(slot, value);
     }
 
     /** Compare-and-set of a pointer slot applying the barrier when it succeeds. */
