@@ -1130,10 +1130,14 @@ public final class Collector implements AutoCloseable {
             dbg("globals scanned");
             startWorkers(procs);
             dbg("workers started");
+            coordinatorStackCpu = 0;
             if (concurrentStacks) {
-                // The workers claim stack jobs too; the coordinator takes its share meanwhile.
+                // The workers claim stack jobs too; the coordinator takes its share meanwhile (its
+                // CPU counts as background mark CPU in the cycle's figures).
+                long c0 = CpuClock.threadCpuNanos();
                 stackRoots.scanJobs(coordinatorWork, null, () -> closed || world.exiting(), false);
                 coordinatorWork.dispose();
+                coordinatorStackCpu += CpuClock.threadCpuNanos() - c0;
                 dbg("stack jobs claimed");
             }
             restarts = 0;
@@ -1146,9 +1150,14 @@ public final class Collector implements AutoCloseable {
                 if (raggedFlush()) {
                     continue;       // mutators had published or held work: mark it, then ask again
                 }
-                if (concurrentStacks && stackRoots.scanLeftovers(coordinatorWork) > 0) {
-                    coordinatorWork.dispose();
-                    continue;       // goroutines that ran at their job and parked since: mark what they hold
+                if (concurrentStacks) {
+                    long c0 = CpuClock.threadCpuNanos();
+                    int found = stackRoots.scanLeftovers(coordinatorWork);
+                    coordinatorStackCpu += CpuClock.threadCpuNanos() - c0;
+                    if (found > 0) {
+                        coordinatorWork.dispose();
+                        continue;   // goroutines that ran at their job and parked since: mark what they hold
+                    }
                 }
                 stopWorld("GC mark termination", pt);
                 pt.step("stop");
@@ -1275,6 +1284,8 @@ public final class Collector implements AutoCloseable {
         }
         if (stwMode > 0) {
             bgCpu += CpuClock.threadCpuNanos() - cpuStart;
+        } else {
+            bgCpu += coordinatorStackCpu;
         }
         long sweepTermWall = tMark - tSweepTerm;
         long markWall = stwMode > 0 ? tMarkTerm - tMark : tMarkTerm - tMark;
@@ -1417,6 +1428,8 @@ public final class Collector implements AutoCloseable {
     }
 
     private long stacksInSweepTermination;
+    /** The coordinator's CPU scanning goroutine stacks in this cycle's mark phase (background mark CPU). */
+    private long coordinatorStackCpu;
     private volatile StackScanStats lastStackScan = new StackScanStats(0, 0, 0, 0, 0, 0);
 
     /** The last finished cycle's stack scan figures (see {@link StackScanStats}). */
