@@ -51,6 +51,45 @@ class RequestAfterExitTest {
         }
     }
 
+    /**
+     * A goroutine inside Go.syscall (no P: not a mutator) waiting in gc() while main returns
+     * mid-cycle: it stops at the end of its syscall like any goroutine; an exception there would be
+     * reported as a panic and turn a clean exit into a fatal one.
+     */
+    @Test
+    void aGoroutineInASyscallWaitingInGcAtExitIsNoPanic() {
+        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        Scheduler sched = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).heap(heap).fatalHandler(FatalHandler.THROW));
+        WorkbufPool pool = new WorkbufPool();
+        GlobalRoots globals = new GlobalRoots();
+        Collector gc = new Collector(heap, new SchedWorld(sched, pool), pool, globals, GcOptions.DEFAULT);
+        java.util.concurrent.atomic.AtomicBoolean waiting = new java.util.concurrent.atomic.AtomicBoolean();
+        try {
+            assertDoesNotThrow(() -> sched.run(() -> {
+                Global g = gc.newGlobal();
+                for (int i = 0; i < 1000; i++) {
+                    long n = gc.alloc(NODE);
+                    Mem.storePtr(n, CollectorTest.A, g.get());
+                    g.set(n);
+                }
+                gc.runTo(Collector.Breakpoint.BEFORE_MARK_TERMINATION, 20_000);
+                dev.gort.sched.Go.go(() -> dev.gort.sched.Go.syscall(() -> {
+                    waiting.set(true);
+                    gc.gc();                          // waits for the held cycle and one more
+                }));
+                while (!waiting.get()) {
+                    dev.gort.sched.Time.sleepNanos(1_000_000);
+                }
+                dev.gort.sched.Time.sleepNanos(20_000_000);
+            }), "the exit reported a panic");
+        } finally {
+            gc.close();
+            globals.close();
+            pool.close();
+            heap.close();
+        }
+    }
+
     /** A plain thread waiting in gc() while main returns mid-cycle is told the collection did not happen. */
     @Test
     void aPlainThreadWaitingInGcWhenTheSchedulerExitsIsTold() throws Exception {
