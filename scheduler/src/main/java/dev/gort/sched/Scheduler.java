@@ -940,13 +940,19 @@ public final class Scheduler implements AutoCloseable {
         return 0;
     }
 
-    private G pollNetwork(NetpollHook np, long timeout) {
-        np.poll(timeout, readySink);
+    /** Takes the list of goroutines the pollers readied (linked through schedlink); 0 if none. */
+    private long takeReady() {
         readyLock.lock();
         long head = readyHead;
         readyHead = 0;
         readyTail = 0;
         readyLock.unlock();
+        return head;
+    }
+
+    private G pollNetwork(NetpollHook np, long timeout) {
+        np.poll(timeout, readySink);
+        long head = takeReady();
         if (head == 0) {
             return null;
         }
@@ -976,7 +982,8 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** Puts a schedlink-linked list of runnable Gs on the global queue and wakes Ms for them. */
-    private void injectglist(long head) {
+    /** Queues the list of Gs linked from {@code head} globally and starts Ms for them (Go's injectglist); returns how many. */
+    private int injectglist(long head) {
         int n = 0;
         lock.lock();
         for (long ref = head; ref != 0;) {
@@ -989,23 +996,18 @@ public final class Scheduler implements AutoCloseable {
         for (int i = 0; i < n && npidle.get() > 0; i++) {
             startm(null, false);
         }
+        return n;
     }
 
-    /** sysmon: polls the network without blocking and queues what is ready (Go's sysmon netpoll). */
+    /** sysmon: polls the network without blocking and queues what is ready (Go's sysmon netpoll); returns how many goroutines it made runnable. */
     public int injectNetpoll() {
         NetpollHook np = netpoll;
         if (np == null || !np.hasWaiters() || polling.get()) {
             return 0;
         }
-        G g = pollNetwork(np, 0);
-        if (g == null) {
-            return 0;
-        }
-        lock.lock();
-        globrunqput(g.ref);
-        lock.unlock();
-        wakep();
-        return 1;
+        np.poll(0, readySink);
+        long head = takeReady();
+        return head == 0 ? 0 : injectglist(head);     // Go's sysmon: injectglist(&list)
     }
 
     // ------------------------------------------------------------------------------------------
