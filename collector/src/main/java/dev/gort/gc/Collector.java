@@ -186,7 +186,9 @@ public final class Collector implements AutoCloseable {
 
             @Override
             public boolean callerIsStoppable() {
-                return world.current() != null;     // a goroutine with a P, or a registered thread
+                // A goroutine with a P, or a registered thread; anyone once no cycle can start any
+                // more (closed, or the scheduler exited), so a closed collector's shader refuses nothing.
+                return world.current() != null || closed || world.exiting();
             }
 
             @Override

@@ -122,6 +122,11 @@ class PlainThreadStoreRaceTest {
         if (failure.get() != null) {
             throw new AssertionError("(" + outcome[0] + ") " + failure.get(), failure.get());
         }
+        // Once the collector is closed no cycle can start: its shader refuses nobody any more.
+        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            long from = a.allocate(32, 8).address(), to = a.allocate(32, 8).address();
+            Mem.copyPtrs(from, to, 4);
+        }
         // Refused (the fix), or if a future change lets such a copy run, it must have raced and the
         // list survived (checked above); a run that neither refused nor raced proved nothing.
         IllegalStateException e = refused.get();
