@@ -120,15 +120,18 @@
  * <h2>When the scheduler exits</h2>
  * Main returning (or a fatal error, or os.Exit) ends the scheduler at any point of a cycle. Its
  * Ms stop only at a scheduling point, and its P and G memory is freed once they are joined, so the
- * collector must leave both first: {@code Scheduler.exit} marks every M's goroutine preempted, and
- * before joining the Ms the scheduler calls {@code GcHook.schedulerExiting}. From then on
+ * collector must leave both first: {@code Scheduler.exit} marks every M's goroutine preempted (and
+ * shutdown marks again every millisecond while it joins the Ms, for a goroutine an M started just
+ * after), and before joining the Ms the scheduler calls {@code GcHook.schedulerExiting}. From then on
  * {@code SchedWorld.stopRequested()} stays true (an exit is a stop that never ends: a worker stint,
  * an assist and proportional sweep leave within one object, as for a stop), no worker stint
  * starts, waits in {@code runBlocking} (credit, {@code gc()}, a pending cycle start, a resize
  * waiting for the cycle) end, and the coordinator leaves its cycle at its next check (a breakpoint,
  * the drained wait, the idle wait; a cycle already past marking finishes) while the hook waits for
  * it. So {@code Scheduler.run()} returns only after every M is out of collector code and the
- * coordinator no longer touches the scheduler; the collector is unusable afterwards.
+ * coordinator no longer touches the scheduler; the collector is unusable afterwards: a plain
+ * thread's {@code gc()} then throws IllegalStateException (a goroutine's returns: it stops at its
+ * next safepoint), and {@code requestCycle} accepts nothing.
  *
  * <h2>Colours</h2>
  * White = mark bit clear. Grey = mark bit set and the pointer is in some workbuf (or about to be).
