@@ -25,8 +25,23 @@ class InjectNetpollCountTest {
             return !parked.isEmpty();
         }
 
+        /**
+         * Hands the goroutines back only to the sysmon-like thread: an M's own poll (findRunnable,
+         * or an idle M's timed poll, which waits up to 1 ms) finds nothing, so the count is
+         * injectNetpoll's alone.
+         */
         @Override
         public synchronized int poll(long timeoutNanos, ReadyList ready) {
+            if (!Thread.currentThread().getName().equals("sysmon-like")) {
+                if (timeoutNanos != 0) {
+                    try {
+                        wait(1);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return 0;
+            }
             int n = parked.size();
             for (G g : parked) {
                 ready.add(g);
@@ -36,7 +51,8 @@ class InjectNetpollCountTest {
         }
 
         @Override
-        public void wakeup() {
+        public synchronized void wakeup() {
+            notifyAll();
         }
 
         synchronized void add(G g) {
@@ -70,7 +86,15 @@ class InjectNetpollCountTest {
             }
             // sysmon's call, from a thread that is not an M.
             Go.syscall(() -> {
-                Thread t = new Thread(() -> injected[0] = s.injectNetpoll(), "sysmon-like");
+                Thread t = new Thread(() -> {
+                    // 0 while an idle M is in its blocking poll (one poller at a time): try again.
+                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    int n;
+                    while ((n = s.injectNetpoll()) == 0 && System.nanoTime() < deadline) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+                    }
+                    injected[0] = n;
+                }, "sysmon-like");
                 t.start();
                 try {
                     t.join();
