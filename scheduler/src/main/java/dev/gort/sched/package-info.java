@@ -34,7 +34,7 @@
  * <h2>The main path</h2>
  * <ol>
  * <li>{@link dev.gort.sched.Go#go}: take a free G (or allocate), give it a goid from the P's
- *     cache and a new continuation, put it in the P's runnext (the old runnext goes to the ring;
+ *     cache and its function (no continuation yet), put it in the P's runnext (the old runnext goes to the ring;
  *     a full ring moves 128 + 1 to the global queue), and {@code wakep()} a spinning M if a P is
  *     idle and nobody spins.</li>
  * <li>g0 runs {@code schedule()}: {@code findRunnable} in Go's order: due timers of this P; the GC
@@ -46,11 +46,14 @@
  *     list.</li>
  * <li>{@code execute}: status RUNNING, schedtick++ unless the G inherits the time slice (runnext;
  *     no clock read: sysmon times a slice from its first sight of a new schedtick, as in Go),
- *     {@code continuation.run()}. The goroutine runs until it yields; the yield returns to g0,
+ *     {@code continuation.run()} (a G that never ran gets a new continuation here, a
+ *     <em>runner</em>: see Spawning). The goroutine runs until it yields; the yield returns to g0,
  *     which performs what the goroutine asked for in {@code M.yieldAction}: requeue (gosched,
  *     preemption: back of the global queue), park (status WAITING, then the park's commit function
  *     releases the channel lock or arms the timer; only then can a waker see it), exitsyscall
  *     (no P: queue globally, M goes idle), or, when the continuation is done, goexit (free list).
+ *     The G that yielded or ended is {@code mp.curg}, not necessarily the one execute resumed (a
+ *     runner may have adopted others meanwhile).
  *     After a park or an exit g0 takes the next G straight from its P's runnext or ring
  *     ({@code runqgetFast}) when findRunnable would choose that same G: no stop-the-world
  *     pending, no timer on the P, the global queue empty (the GC hook is asked first, as there).
@@ -89,9 +92,10 @@
  * <li>A G descriptor is one 64-byte-aligned cache line: with thousands of goroutines queued,
  *     spawn, switch and exit each touch one line of it. Lists of Gs (free lists) find a
  *     descriptor from the G's ref by arithmetic ({@code GTable.desc}), not through the G object.</li>
- * <li>A spawn stores one reference into the (old) G: its new continuation, which carries the
- *     function (a young object's own fields need no barrier). A dead G keeps its {@code m}, so
- *     the next run on the same M stores nothing there.</li>
+ * <li>A spawn stores one reference into the (old) G: its function. A goroutine that ends
+ *     without yielding stores none of its continuation (g0 stores it into the G only at a
+ *     yield). A dead G keeps its {@code m}, so the next run on the same M stores nothing
+ *     there.</li>
  * </ul>
  * Cost against the number of goroutines queued at once (SwitchProbe {@code -Dprobe.wave}): up to
  * a few hundred queued, a spawn+exit stays near 70 ns of CPU; at 20,000 queued before any runs it
@@ -117,12 +121,45 @@
  * ({@code offer}, {@code close} and {@code trySend} from any thread, timer functions, goroutines
  * of Ms in syscalls), so the lock must stay an atomic (and it is not where the time goes).
  *
- * <p>Spawning: a fresh continuation that runs to completion costs about 16 ns (it is never
- * frozen); a spawn+exit costs about 70 ns of CPU with the scheduler's work (G from gFree,
- * goid, runnext put/get, execute, goexit, gfput). Reusing a dead G's continuation is not
- * possible (a done continuation cannot restart), and parking the continuations of dead Gs in a
- * loop to reuse them would add a freeze and a thaw (one floor, ~110 ns) to every goroutine to
- * save a 64-byte allocation: rejected.
+ * <h2>Spawning: runner continuations</h2>
+ * A goroutine that has never run has no frames, so it needs a continuation only as a place to run
+ * its function. A spawn therefore stores just the function ({@code G.fn}); {@code execute} makes a
+ * continuation when it first runs such a G, and that continuation's entry ({@code G.run}) is a
+ * loop: when the goroutine's function returns, the continuation is still mounted, and
+ * {@code Scheduler.adoptNext} asks whether the G findRunnable would pick next is fresh too. If so,
+ * it does the ended G's goexit0 there, starts the next one exactly as execute would (curg, m, MID,
+ * RUNNING, schedtick unless it inherits the slice, the per-P adoption counter) and the loop calls
+ * its function: no new continuation, no yield, no return to g0. This is Go's reuse of a dead G's
+ * stack for the next G, done at the continuation level; a wave of short goroutines runs in one
+ * continuation, and per goroutine a spawn+exit is newproc, a run-queue take, the function call
+ * and goexit0.
+ * <ol>
+ * <li>The adoption point declines (the continuation finishes, g0 ends the G and picks as before)
+ *     whenever findRunnable could choose otherwise or the M must stop: a stop-the-world or exit
+ *     pending, a timer on the P, the global queue's every-61st-tick turn, an empty local queue;
+ *     and when the ended G is main (its exit ends the program), is locked to its M, or was asked
+ *     to yield (then g0 goes through {@code schedule()} for the next slice).</li>
+ * <li>The run-queue take is the usual atomic one ({@code RunQueue.get}). A G taken that is not
+ *     fresh (it has frames: it resumes in its own continuation) and a GC worker the hook returns
+ *     cannot run here; they go to g0 in {@code M.runnerNext}, never back to the queue, where a
+ *     thief may have moved on.</li>
+ * <li>A G that yields inside a runner owns that continuation from then on: g0 stores it as the
+ *     G's {@code cont} before it acts on the yield (park, requeue), so whoever resumes the G,
+ *     on any M, resumes the runner; when its function returns, the runner adopts again. Which G
+ *     a continuation belongs to is always the M's {@code curg}: execute reads it when
+ *     {@code run()} returns, and {@code onPinned} records a failed yield on it.</li>
+ * <li>Panics and {@code Go.goexit()} end only the function's call ({@code G.runFunction}); the
+ *     report names the adopted G, which is the current one.</li>
+ * </ol>
+ * Measured (SwitchProbe, thread CPU, best of 100, alternated with the previous main): spawn+exit
+ * in waves of 64 from 82-89 to 61-68 ns, all 20,000 queued first from 367-389 to 286-363 ns;
+ * allocation per spawn from 56 B (a continuation each) to under 1.2 B (JMH {@code -prof gc}).
+ * Alternatives rejected: parking a dead G's continuation in a loop to reuse it for the next G
+ * (a freeze and a thaw, one floor of ~110 ns, to save a 16 ns fresh continuation: a finished
+ * continuation cannot restart, but a running one can simply call the next function);
+ * adopting any runnable G (one with frames must resume its own continuation: continuations
+ * nest, they cannot be spliced); running the next goroutine nested inside the ending one's
+ * function (recursion: the stack grows with every adoption).
  *
  * <h2>Channels and select</h2>
  * {@link dev.gort.sched.Chan} is Go's hchan: a lock, a ring buffer, recvq and sendq of sudogs.
