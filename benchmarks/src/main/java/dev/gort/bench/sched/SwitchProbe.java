@@ -413,11 +413,24 @@ public final class SwitchProbe {
                 (double) gp[0] / vp[0], gs[0] / 1000.0, vs[0] / 1000.0, (double) vs[0] / gs[0]);
     }
 
+    /**
+     * Process CPU per operation (ns x 1000) over {@link #PROCESS_CPU_REPS} runs of {@code body}. One
+     * run is not enough: the process clock adds a thread that is running on another CPU only up to
+     * that thread's last scheduler update (a tick, 4 ms at HZ=250), so a 1-2 ms job on an M that is
+     * still on its CPU when the caller reads the clock can measure as almost nothing (a spawn wave
+     * read 5 ns per goroutine against 60 ns of the M's own thread CPU). Over 20+ ms the lag is at
+     * most one tick in the sum.
+     */
     private static long processCpu(Runnable body) {
         long c0 = CpuClock.processCpuNanos();
-        body.run();
-        return (CpuClock.processCpuNanos() - c0) * 1000 / N;
+        for (int i = 0; i < PROCESS_CPU_REPS; i++) {
+            body.run();
+        }
+        return (CpuClock.processCpuNanos() - c0) * 1000 / ((long) N * PROCESS_CPU_REPS);
     }
+
+    /** Runs per process-CPU sample ({@code -Dprobe.cpureps}, default 16). */
+    static final int PROCESS_CPU_REPS = Integer.getInteger("probe.cpureps", 16);
 
     static void vthreadPingPong() {
         java.util.concurrent.SynchronousQueue<Integer> pingq = new java.util.concurrent.SynchronousQueue<>();
