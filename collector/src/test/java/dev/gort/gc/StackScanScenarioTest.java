@@ -130,7 +130,6 @@ class StackScanScenarioTest {
             assertTrue(gc.scanStackForTest(r.g.get()), "the parked receiver's stack is scanned now (black)");
             release.countDown();
             waitFor(moved);
-            assertTrue(unscanned.get(), "the sender ran with an unscanned stack (the scenario)");
             while (r.got == 0) {
                 Go.gosched();                  // the receiver takes it from its receive frame into its own
             }
@@ -142,6 +141,11 @@ class StackScanScenarioTest {
             park.close();
             c.close();
             c.free();
+            // Last, so the cycle is still checked when the scenario was not staged: the sender can
+            // come back from its syscall through the scheduler (no P free at once), which scans it
+            // before it runs; then the test proves no corruption but not the shade, and says so.
+            org.junit.jupiter.api.Assumptions.assumeTrue(unscanned.get(),
+                    "scenario not staged this run: the sender was scanned before it ran (it got its P back through the scheduler)");
         });
     }
 
@@ -168,7 +172,6 @@ class StackScanScenarioTest {
             assertTrue(gc.scanStackForTest(r.g.get()));
             release.countDown();
             waitFor(moved);
-            assertTrue(unscanned.get(), "the sender ran with an unscanned stack (the scenario)");
             gc.resume();
             gc.gc();
             r.verify.send(1);
@@ -177,6 +180,11 @@ class StackScanScenarioTest {
             park.close();
             c.close();
             c.free();
+            // Last, so the cycle is still checked when the scenario was not staged: the sender can
+            // come back from its syscall through the scheduler (no P free at once), which scans it
+            // before it runs; then the test proves no corruption but not the shade, and says so.
+            org.junit.jupiter.api.Assumptions.assumeTrue(unscanned.get(),
+                    "scenario not staged this run: the sender was scanned before it ran (it got its P back through the scheduler)");
         });
     }
 
@@ -282,7 +290,6 @@ class StackScanScenarioTest {
             assertTrue(gc.scanStackForTest(r.g.get()));
             release.countDown();
             waitFor(moved);
-            assertTrue(unscanned.get(), "the sender ran with an unscanned stack (the scenario)");
             gate.send(1);
             while (r.got == 0) {
                 Go.gosched();
@@ -296,6 +303,11 @@ class StackScanScenarioTest {
             park.close();
             c.close();
             c.free();
+            // Last, so the cycle is still checked when the scenario was not staged: the sender can
+            // come back from its syscall through the scheduler (no P free at once), which scans it
+            // before it runs; then the test proves no corruption but not the shade, and says so.
+            org.junit.jupiter.api.Assumptions.assumeTrue(unscanned.get(),
+                    "scenario not staged this run: the sender was scanned before it ran (it got its P back through the scheduler)");
         });
     }
 
