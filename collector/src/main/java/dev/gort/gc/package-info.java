@@ -19,6 +19,15 @@
  *       is a {@code SelectableChan}: in a {@code Select} every case's pointer sits in a slot of a
  *       frame the select pushes before its first safepoint, so a parked select's value in flight
  *       is a stack root too, and a peer delivers a received value into that slot.</li>
+ *   <li>{@link dev.gort.gc.PtrPool}: Go's sync.Pool for managed pointers (issue 5's "Pool
+ *       entries" root): per index (a P's id, or a registered thread's id mod GOMAXPROCS) a private
+ *       slot and a ring of shared slots, all slots of the global root table (scanned with the
+ *       globals; stores barriered, a get's clearing shades what it takes), each index's part under
+ *       a CAS spin word; get steals the oldest entries of other indices, then the victim cache,
+ *       then New. One sweep-termination hook per collector (world stopped, barrier off) clears the
+ *       victims and makes the primaries the victims, so a pooled object outlives one cycle and is
+ *       garbage at the second (Go 1.13+). Only goroutines and registered threads may put and get.
+ *       {@code dev.gort.sync.Pool} stays the pool for Java objects.</li>
  *   <li>Observability: {@link dev.gort.gc.GcCycle} figures per cycle, printed as Go's gctrace line
  *       by {@link dev.gort.gc.GcTrace}, accumulated in {@link dev.gort.gc.GcStats} (MemStats' GC
  *       fields) and emitted as JFR events ({@link dev.gort.gc.GcCycleEvent},
@@ -221,7 +230,8 @@
  * shades the value while marking ({@link dev.gort.gc.WriteBarrier#frameToFrame}, Go's
  * sendDirect/recvDirect barrier); ring slots and globals are barriered stores already.
  * StackScanScenarioTest stages each path at AFTER_MARK_START; the two send cases fail checkmark
- * without the shade. sync.Pool entries are Java objects, not roots (nothing to do); a value
+ * without the shade. sync.Pool entries are Java objects, not roots (nothing to do); PtrPool's
+ * entries are global slots, so a put and a get are barriered stores like a channel's ring; a value
  * handed back from {@code Go.syscall} was loaded from the heap or a frame (the first rule).
  *
  * <h2>The mutator's cost per object (allocation and barrier fast paths)</h2>
