@@ -116,12 +116,13 @@ class PtrPoolTest {
      * (POOLED -> HELD by CAS: a pointer handed to two getters fails it), then writes a new
      * generation. At the end the pool is drained into a global list and the live heap must equal
      * exactly the drained objects plus the entries the pool still holds.
-     * {@code -Dgort.stress.ops=} (default 40,000 per goroutine), {@code -Dgort.stress.seed=}.
+     * {@code -Dgort.stress.ops=} (default 200,000 per goroutine; time cap {@code -Dgort.stress.millis=},
+     * default 40 s), {@code -Dgort.stress.seed=} replays the operations (the interleaving is the scheduler's).
      */
     @Test
     void concurrentPutGetStealWhileCollecting() {
         long seed = Long.getLong("gort.stress.seed", System.nanoTime());
-        int ops = Integer.getInteger("gort.stress.ops", 40_000);
+        int ops = Integer.getInteger("gort.stress.ops", 200_000);
         long millis = Long.getLong("gort.stress.millis", 40_000);
         System.out.println("PtrPool stress seed=" + seed + " ops=" + ops);
         GcOptions opts = GcOptions.DEFAULT.withGcPercent(10).withDebug(false, true, true, 0, 0);
@@ -144,14 +145,16 @@ class PtrPoolTest {
                     try (Frame f = Frame.push(slots)) {
                         int held = 0;
                         for (int op = 0; op < ops && fail.get() == null; op++) {
-                            int c = r.nextInt(10);
-                            if (held < slots && c < (producer ? 3 : 6)) {
+                            int c = r.nextInt(100);
+                            // Producers make and put more than they take, consumers take more: the
+                            // consumers' gets steal and, after a cycle, drain the victim cache.
+                            if (held < slots && c < (producer ? 30 : 70)) {
                                 long p = pool.get();
                                 if (p != 0) {
                                     claim(p, state, gens);
                                     f.set(held++, p);
                                 }
-                            } else if (held < slots && c < 7) {
+                            } else if (held < slots && c < (producer ? 45 : 75)) {
                                 int id = (int) nextId.getAndIncrement();
                                 long p = SchedCollectorTest.node(gc, id);
                                 f.set(held++, p);
@@ -162,7 +165,7 @@ class PtrPoolTest {
                                 long p = f.get(--held);
                                 f.set(held, 0);
                                 int id = (int) (Mem.getLong(p, ID) & 0xFFFF_FFFFL);
-                                if (!producer && r.nextInt(4) == 0) {
+                                if (!producer && r.nextInt(2) == 0) {
                                     state.set(id, DROPPED);        // garbage from now on
                                 } else {
                                     state.set(id, POOLED);         // before the put: a getter may claim it at once
