@@ -29,8 +29,9 @@ import java.util.function.LongSupplier;
  * Only the slots' addresses are Java data; the pointers themselves live in native slots the
  * collector scans with the globals (concurrently, every cycle, and again under gccheckmark). A
  * ring grows by taking more slots and reordering the Java array of slot addresses, never by moving
- * a pointer between slots. Slots are kept (zeroed) when entries leave, so a Local only asks the
- * root table for slots at its high water; {@link #close()} returns them all.
+ * a pointer between slots. Slots are kept (zeroed) when entries leave, so a Local asks the root
+ * table for slots only at a new high water; a ring beyond twice its peak of the last two cycles
+ * gives the rest back at a sweep termination, and {@link #close()} returns them all.
  *
  * <h2>Paths</h2>
  * {@link #put}: the caller's Local: the private slot if empty, else the newest end of the shared
@@ -49,7 +50,9 @@ import java.util.function.LongSupplier;
  * through {@link Collector#onSweepTermination}, one per collector for all its pools) each
  * victim's slots are cleared and the primaries become the victims, the cleared victims the new
  * (empty) primaries: an unused pooled object survives one cycle in the victim cache and is
- * garbage at the second, as Go's poolCleanup. The hook allocates nothing.
+ * garbage at the second, as Go's poolCleanup. The hook allocates nothing on the gort heap; a
+ * recycled Local whose ring is more than twice its recent peak gives the extra slots back to the
+ * root table (a Java array copy, and GlobalRoots' lock, which no stopped mutator holds).
  *
  * <h2>Rules</h2>
  * Only goroutines (with a P, so not inside {@code Go.syscall}) and threads registered with the
@@ -118,6 +121,7 @@ public final class PtrPool implements AutoCloseable {
         long[] ring = new long[0];            // ring position -> slot address
         int tail;
         int count;
+        int peak;                             // most ring entries since the last trim
         long steals;                          // entries other indices took from here (statistics)
         long victimTakes;                     // entries taken from here while it was a victim
 
@@ -161,7 +165,9 @@ public final class PtrPool implements AutoCloseable {
                 grow(roots);
             }
             WriteBarrier.storePointer(ring[(tail + count) % ring.length], p);
-            count++;
+            if (++count > peak) {
+                peak = count;
+            }
         }
 
         /** Full ring: the slot addresses in age order, then new slots (values never move). */
@@ -195,6 +201,23 @@ public final class PtrPool implements AutoCloseable {
             }
             tail = 0;
             count = 0;
+        }
+
+        /**
+         * After {@link #clear()} (world stopped): gives back the ring slots beyond twice the peak
+         * since the last trim (at least {@link #FIRST_RING}), so a burst does not keep its slots
+         * in the root table for the pool's life. A Local is trimmed when it is recycled from
+         * victim to primary, so the peak covers its last two cycles.
+         */
+        void trim(GlobalRoots roots) {
+            int keep = Math.max(FIRST_RING, Integer.highestOneBit(Math.max(1, peak)) << 1);
+            if (ring.length > keep) {
+                for (int k = keep; k < ring.length; k++) {
+                    roots.freeSlot(indexOf(roots, ring[k]));
+                }
+                ring = java.util.Arrays.copyOf(ring, keep);
+            }
+            peak = 0;
         }
 
         int entries() {
@@ -418,6 +441,7 @@ public final class PtrPool implements AutoCloseable {
             if (v != null) {
                 v.lock();          // never held here (no path holds it across a safepoint): one CAS
                 v.clear();
+                v.trim(roots);
                 v.unlock();
             }
             Local primary = (Local) ELEM.getAcquire(locals, i);

@@ -74,6 +74,31 @@ class PtrPoolTest {
         });
     }
 
+    /** A burst's ring slots go back to the root table once the burst is two cycles old. */
+    @Test
+    void ringSlotsOfABurstAreGivenBack() {
+        SchedCollectorTest.withRuntime(2, OPTS, gc -> {
+            long handles = gc.globals().liveHandles();
+            try (PtrPool pool = new PtrPool(gc)) {
+                for (int i = 0; i < 2000; i++) {
+                    pool.put(SchedCollectorTest.node(gc, i));
+                }
+                long burst = pool.slots();
+                assertTrue(burst >= 2000, "slots for 2000 entries: " + burst);
+                for (int c = 0; c < 4; c++) {
+                    gc.gc();
+                }
+                assertEquals(0, objects(gc), "entries dropped");
+                long after = pool.slots();
+                assertTrue(after <= 4 * (1 + 8), "at most 4 Locals (2 Ps, 2 generations) of 1 + 8 slots: " + after);
+                assertEquals(handles + after, gc.globals().liveHandles(), "the slots went back to the root table");
+                pool.put(SchedCollectorTest.node(gc, 1));     // and the pool still works
+                assertEquals(1, Mem.getLong(pool.get(), ID));
+            }
+            assertEquals(handles, gc.globals().liveHandles());
+        });
+    }
+
     /** After one cycle get finds the entries in the victim cache; then New answers. */
     @Test
     void getAfterOneCycleTakesFromTheVictimCacheThenNew() {
