@@ -25,7 +25,8 @@
  * ({@link dev.gort.sync.PoolChain}), stealing from other Ps' tails, and a victim cache moved on each
  * GC (Go 1.13+) by {@code Pool.cleanupAll}, which the runtime registers as the collector's
  * sweep-termination hook (Go's clearpools: world stopped, start of every cycle). Pool entries are
- * Java objects, not gort-heap pointers, so they are not roots of gort's collector. The P id comes from {@link dev.gort.sync.Procs}; with cooperative preemption no
+ * Java objects, not gort-heap pointers, so they are not roots of gort's collector (gort-heap
+ * pointers go in {@code dev.gort.gc.PtrPool}, whose entries are roots). The P id comes from {@link dev.gort.sync.Procs}; with cooperative preemption no
  * pinning is needed between reading it and using the P's local.
  *
  * <p>Alternatives rejected: wrapping java.util.concurrent locks (they block the M); a single
