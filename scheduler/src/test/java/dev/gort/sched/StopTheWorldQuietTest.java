@@ -103,7 +103,9 @@ class StopTheWorldQuietTest {
             // A ticking retaker takes ~20 slices per 10 ms; asleep it takes none (a wake-up or two of slack).
             assertTrue(retakeSlices2 - retakeSlices1 <= 3,
                     "the retaker ran " + (retakeSlices2 - retakeSlices1) + " times in 10 ms with the world stopped");
-            assertTrue(retakeSlices1 - retakeSlices0 <= 10,
+            // Over the whole stop (its first pass included, before the retaker saw the stop, and
+            // wake-ups of a loaded machine) a ticking retaker would take ~80; 20 is a 4x margin.
+            assertTrue(retakeSlices1 - retakeSlices0 <= 20,
                     "the retaker ran " + (retakeSlices1 - retakeSlices0) + " times during a " + stopNanos / 1_000_000 + " ms stop");
         }
         assertEquals(false, runner.isAlive());
