@@ -519,17 +519,10 @@ public final class PtrChan implements SelectableChan {
     }
 
     private void lock() {
-        int spins = 0;
-        while (!LOCK.compareAndSet(this, 0, 1)) {
-            if (++spins < 100) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();       // the holder may be descheduled (2 shared cores)
-            }
-        }
+        SpinLock.lock(LOCK, this);
     }
 
     private void unlock() {
-        LOCK.setRelease(this, 0);
+        SpinLock.unlock(LOCK, this);
     }
 }

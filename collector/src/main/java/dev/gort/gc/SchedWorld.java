@@ -125,6 +125,17 @@ public final class SchedWorld implements World {
         return lastStacksWalked;
     }
 
+    /**
+     * A goroutine with frames must have a shadow stack to hold them: anything else is a corrupt G
+     * descriptor, reported before its frames are walked (every stack scan checks it).
+     */
+    static void requireShadowStack(dev.gort.sched.G g) {
+        if (g.topFrame() != 0 && g.stackLo() == 0) {
+            throw new IllegalStateException("goroutine " + g.goid() + " (status " + g.status() + ", " + g.waitReason()
+                    + ") has shadow frames (top " + g.topFrame() + ") but no shadow stack");
+        }
+    }
+
     /** Visits every goroutine's frames into {@link #sink} (the stopper's thread only, world stopped). */
     private static final class StackScan implements java.util.function.Consumer<dev.gort.sched.G>, dev.gort.sched.G.FrameVisitor {
         RootSink sink;
@@ -136,10 +147,7 @@ public final class SchedWorld implements World {
         public void accept(dev.gort.sched.G g) {
             goid = g.goid();
             gs++;
-            if (g.topFrame() != 0 && g.stackLo() == 0) {
-                throw new IllegalStateException("goroutine " + goid + " (status " + g.status() + ", " + g.waitReason()
-                        + ") has shadow frames (top " + g.topFrame() + ") but no shadow stack");
-            }
+            requireShadowStack(g);
             g.forEachFrame(this);
         }
 

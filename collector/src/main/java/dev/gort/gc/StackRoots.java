@@ -239,10 +239,7 @@ final class StackRoots {
         @Override
         public void scan(G g, P pp) {
             goid = g.goid();
-            if (g.topFrame() != 0 && g.stackLo() == 0) {
-                throw new IllegalStateException("goroutine " + goid + " (status " + g.status() + ", " + g.waitReason()
-                        + ") has shadow frames (top " + g.topFrame() + ") but no shadow stack");
-            }
+            SchedWorld.requireShadowStack(g);
             g.forEachFrame(this);
         }
 
