@@ -430,7 +430,16 @@ public final class SwitchProbe {
     }
 
     /** Runs per process-CPU sample ({@code -Dprobe.cpureps}, default 16). */
-    static final int PROCESS_CPU_REPS = Integer.getInteger("probe.cpureps", 16);
+    static final int PROCESS_CPU_REPS = positive("probe.cpureps", 16);
+
+    private static int positive(String property, int defaultValue) {
+        int v = Integer.getInteger(property, defaultValue);
+        if (v < 1) {
+            throw new IllegalArgumentException("SwitchProbe: -D" + property + "=" + v + ": accepted a whole number >= 1 (default "
+                    + defaultValue + ")");
+        }
+        return v;
+    }
 
     static void vthreadPingPong() {
         java.util.concurrent.SynchronousQueue<Integer> pingq = new java.util.concurrent.SynchronousQueue<>();
