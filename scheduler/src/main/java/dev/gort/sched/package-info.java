@@ -103,8 +103,8 @@
  * eight cache lines between spawn and run) have left the caches by the time it runs. That is the
  * working set, not a lock or a list walk (those were removed).</p>
  * <p>Measured with {@code dev.gort.bench.sched.SwitchProbe} (thread CPU time, best of N, which
- * survives a loaded machine) and the JMH benchmarks in the same package; the README has the
- * figures. What remains per round trip beyond the two floors, measured apart
+ * survives a loaded machine) and the JMH benchmarks in the same package; README has the current
+ * figures and docs/performance.md every run. What remains per round trip beyond the two floors, measured apart
  * ({@code SwitchProbe ... parts}): 45-55 ns of switch bookkeeping (the same alternation through
  * {@code Go.ready}/{@code Go.park} without a channel is 2.4-2.5 floors), spread over some forty
  * loads and stores per switch with none dominant, and 20-30 ns for the four channel operations.
