@@ -43,6 +43,11 @@ import java.util.function.ToLongFunction;
  * of the time to stop (mutators reaching a safepoint, or getting a CPU) and of the collector's CPU
  * inside the pause.
  *
+ * <p>{@code -Dgort.bench.warmup=S} adds a second table over the pauses that came at least S seconds
+ * after the live heap was built: on 2 cores the JIT's compiler threads take the CPUs a stop waits
+ * for during the first minute, and that table shows the distribution once compilation settled.
+ * The first table always covers every pause.
+ *
  * <pre>java ... dev.gort.bench.gc.PauseDistributionRun [LIVE_MIB=1024] [SECONDS=20] [threads|goroutines]</pre>
  */
 public final class PauseDistributionRun {
@@ -56,6 +61,7 @@ public final class PauseDistributionRun {
         long liveMib = args.length > 0 ? Long.parseLong(args[0]) : 1024;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         String mode = args.length > 2 ? args[2] : "threads";
+        int warmup = warmupSeconds(System.getProperty("gort.bench.warmup", "0"));
         if (!mode.equals("threads") && !mode.equals("goroutines")) {
             throw new IllegalArgumentException("mutator kind '" + mode + "': accepted threads or goroutines");
         }
@@ -86,14 +92,27 @@ public final class PauseDistributionRun {
                 pool.close();
             };
         }
-        report(run, liveMib, buckets, seconds, mode, loadStart);
+        report(run, liveMib, buckets, seconds, mode, loadStart, warmup);
         closeAfterReport.run();
         heap.close();
     }
 
     private static Runnable closeAfterReport = () -> { };
 
-    private static void report(Run run, long liveMib, long buckets, int seconds, String mode, String loadStart) {
+    /** -Dgort.bench.warmup: whole seconds >= 0, or an error naming what is accepted. */
+    static int warmupSeconds(String value) {
+        try {
+            int s = Integer.parseInt(value.trim());
+            if (s >= 0) {
+                return s;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-Dgort.bench.warmup=" + value + ": accepted are whole seconds >= 0 (default 0: no warm-up table)");
+    }
+
+    private static void report(Run run, long liveMib, long buckets, int seconds, String mode, String loadStart, int warmup) {
         GcSummary s = run.summary;
         String kind = mode.equals("threads") ? MUTATORS + " mutator threads" : MUTATORS + " mutator goroutines at GOMAXPROCS=" + MUTATORS;
         System.out.printf(Locale.ROOT, "### STW pauses, %d MiB live (%d buckets x %d records of %d B), %s, GOGC=100, %d s%n%n",
@@ -112,6 +131,17 @@ public final class PauseDistributionRun {
         System.out.println("worst: " + s.worst());
         System.out.printf(Locale.ROOT, "%ntarget p99 < 500 us: %s (p99 %.0f us)%n", s.pct(StwPause::totalNanos, 0.99) < 500_000 ? "met" : "NOT met",
                 s.pct(StwPause::totalNanos, 0.99) / 1000.0);
+        if (warmup > 0) {
+            GcSummary w = run.after(warmup);
+            System.out.printf(Locale.ROOT, "%n%d pauses from %d s after the live heap was built (warm-up excluded):%n%n", w.all().size(), warmup);
+            System.out.println("| figure | p50 us | p99 us | max us |");
+            System.out.println("| --- | ---: | ---: | ---: |");
+            w.row("pause (wall, stop request to restart)", StwPause::totalNanos);
+            w.row("time to stop (mutators at a safepoint)", p -> p.stepNanos("stop"));
+            w.row("in-pause work (collector CPU)", StwPause::workCpuNanos);
+            System.out.printf(Locale.ROOT, "%nafter warm-up, over 500 us: %d of %d%n",
+                    w.all().stream().filter(p -> p.totalNanos() > 500_000).count(), w.all().size());
+        }
     }
 
     /** One run's workload and records, for either kind of mutator. */
@@ -119,6 +149,8 @@ public final class PauseDistributionRun {
         final long buckets;
         final int seconds;
         final List<StwPause> pauses = new ArrayList<>();
+        final List<Long> arrivals = new ArrayList<>();   // System.nanoTime() when each pause was reported (guarded by pauses)
+        long steadyAt;                                   // System.nanoTime() of steadyFrom (guarded by pauses)
         final long[] replaced = new long[MUTATORS];
         int steadyFrom = -1;       // index of the first pause once the whole live heap is built (guarded by pauses)
         long cycles;
@@ -133,8 +165,10 @@ public final class PauseDistributionRun {
         void listen(Collector gc) {
             tableRoot = gc.newGlobal();
             gc.setPauseBreakdownListener(p -> {
+                long now = System.nanoTime();
                 synchronized (pauses) {
                     pauses.add(p);
+                    arrivals.add(now);
                 }
             });
         }
@@ -143,7 +177,21 @@ public final class PauseDistributionRun {
             synchronized (pauses) {
                 if (steadyFrom < 0) {
                     steadyFrom = pauses.size();
+                    steadyAt = System.nanoTime();
                 }
+            }
+        }
+
+        /** The steady-state pauses reported at least {@code seconds} after the live heap was built. */
+        GcSummary after(int seconds) {
+            synchronized (pauses) {
+                List<StwPause> out = new ArrayList<>();
+                for (int i = Math.max(0, steadyFrom); i < pauses.size(); i++) {
+                    if (arrivals.get(i) - steadyAt >= seconds * 1_000_000_000L) {
+                        out.add(pauses.get(i));
+                    }
+                }
+                return new GcSummary(out);
             }
         }
 
