@@ -59,6 +59,8 @@ public final class MCache {
      * allocation takes allocSlow, which pads (a field instead of a second flag test on the fast path).
      */
     private final long fastLimit;
+    /** {@link #allocFast} may serve: no debug mode that checks, pads or isolates every object. */
+    private final boolean typedFast;
     /** Set by the collector while marking: new objects are born marked (Go's allocate-black). */
     volatile boolean allocBlack;
     boolean released;
@@ -91,6 +93,7 @@ public final class MCache {
         this.overflowCheck = heap.config.overflowCheck();
         this.efence = heap.config.efence();
         this.fastLimit = overflowCheck || efence ? 0 : SizeClasses.MAX_SMALL_SIZE;
+        this.typedFast = !overflowCheck && !efence && !clobber;
         java.util.Arrays.fill(alloc, empty);
     }
 
@@ -138,6 +141,57 @@ public final class MCache {
             }
         }
         return allocSlow(size, noscan);
+    }
+
+    /**
+     * The collector's typed fast path (Go's nextFreeFast plus mallocgc's small-object tail): a slot
+     * of span class {@code spanClass} from the cached span's allocCache window, zeroed, counted and
+     * allocated black when the collector marks, or 0 when this path cannot serve it (the window is
+     * empty or the next slot crosses a 64-slot boundary, or a debug mode: clobberFree's poison
+     * check, overflow padding, efence) — then call {@link #alloc}, which handles every case.
+     *
+     * <p>Kept small on purpose (slots up to 16 bytes zeroed inline, larger ones and the mark bit
+     * out of line): C2 inlines a callee only while its own compiled code is under
+     * InlineSmallCode (2500 bytes on x86), and this method is compiled into the collector's
+     * allocation fast path, which must stay inlinable into the program's call sites.
+     */
+    public long allocFast(int spanClass) {
+        long s = Mem.at(alloc[spanClass]);
+        long cache = Mem.getLong(s + Span.ALLOC_CACHE);
+        long fc = Mem.getLong(s + Span.FREE_INDEX); // freeIndex | allocCount << 32
+        long ne = Mem.getLong(s + Span.NELEMS); // nelems | elemSize << 32
+        int tz = Long.numberOfTrailingZeros(cache);
+        int idx = (int) fc + tz;
+        int nelems = (int) ne;
+        int next = idx + 1;
+        if (tz == 64 || idx >= nelems || ((next & 63) == 0 && next != nelems) || !typedFast) {
+            return 0;
+        }
+        Mem.putLong(s + Span.ALLOC_CACHE, (cache >>> tz) >>> 1);
+        Mem.putLong(s + Span.FREE_INDEX, (fc & 0xFFFF_FFFF_0000_0000L) + (1L << 32) | next);
+        lastAddr = 0;       // a cursor moved: manual free's shortcut no longer holds
+        int es = (int) (ne >>> 32);
+        long p = Mem.at(Mem.getLong(s + Span.START) + (long) idx * es);
+        if (Mem.getInt(s + Span.NEEDZERO) != 0) {
+            zeroSlot(p, es);
+        }
+        stats[spanClass >>> 1]++;
+        if (allocBlack) {
+            markNew(s, idx);
+        }
+        return p;
+    }
+
+    /** Zeroes a slot of {@code es} bytes: 8 or 16 with straight stores, larger ones out of line. */
+    private static void zeroSlot(long p, int es) {
+        if (es <= 16) {
+            Mem.putLong(p, 0L);
+            if (es == 16) {
+                Mem.putLong(p + 8, 0L);
+            }
+        } else {
+            Zeroing.zero(p, es);
+        }
     }
 
     private void markNew(long s, int idx) {

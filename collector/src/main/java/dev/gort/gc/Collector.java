@@ -319,19 +319,52 @@ public final class Collector implements AutoCloseable {
     /**
      * Allocates a zeroed object of type {@code t} for the calling mutator. A safepoint.
      *
-     * <p>This and {@link #allocate} are the allocation fast path, kept small enough for C2 to
-     * inline into the caller (FreqInlineSize: 325 bytecodes; the whole collector path used to be
-     * one 352-byte method, a call per object): one lookup of the mutator, the safepoint's two flag
-     * reads, one read for "anything special" (gcstress or a cycle start owed), the phase, a
-     * counter for sweep credit, the mcache and one bitmap read-modify-write. Everything else
-     * (waiting for a cycle start, assists, sweeping) is in methods only the rare case calls.
+     * <p>The inline fast path (Go's mallocgc with nextFreeFast): small enough in bytecode and in
+     * compiled code that C2 inlines it into the caller even after compiling it alone (a callee
+     * whose own C2 code exceeds InlineSmallCode, 2500 bytes on x86, is "already compiled into a
+     * big method" and called). It serves a small type from the cached span's allocCache window
+     * while nothing special is due: the mutator lookup, the safepoint's flag reads, gcstress and
+     * a cycle start owed (one read each), while marking the assist credit (which must cover the
+     * object: the assist runs before the allocation, see {@link #allocate}) and the mutator's
+     * state, the sweep credit, then the mcache's slot, the pointer bits (one bitmap
+     * read-modify-write) and, while marking, the allocate-black bookkeeping. Everything else
+     * (refill, assist, sweep credit due, large or many-word types, gcstress, debug modes) goes to
+     * {@link #allocate}, which handles every case.
      */
     public long alloc(Type t) {
         Mutator m = world.current();
         if (m == null) {
             throw notAMutator();
         }
-        return allocate(m, t.size(), t.allocWords, t);
+        m = world.safepointThenCurrent(m);      // a safepoint may resume the goroutine on another P
+        long size = t.size();
+        int spc = t.fastSpanClass;
+        if (spc >= 0 && stress == 0 && !startPending && m.sweepCreditBytes + size < SWEEP_CREDIT_BYTES) {
+            // No safepoint from here to the return: the phase read here holds for the object (it
+            // changes only with the world stopped), as in allocate.
+            boolean marking = phase == MARK;
+            if (!marking || (m.assistBytes >= size && m.state != Mutator.BLOCKED)) {
+                long p = m.mcache.allocFast(spc);
+                if (p != 0) {
+                    m.sweepCreditBytes += size;
+                    if (t.allocWords > 0) {
+                        gcs.writeNewObjectPointerBits(p, t.allocWords, t.allocMask);
+                    }
+                    if (marking) {
+                        allocatedBlack(m, p, size);
+                    }
+                    return p;
+                }
+            }
+        }
+        return allocate(m, size, t.allocWords, t);
+    }
+
+    /** Allocated black by the arena while marking: pay the assist credit and count the object as marked. */
+    private static void allocatedBlack(Mutator m, long p, long size) {
+        m.assistBytes -= size;
+        m.gcw.bytesMarked += size;
+        m.recentBlack[Mutator.recentBlackSlot(p)] = p;
     }
 
     /** Allocates a zeroed array of {@code n} elements of {@code elem}. A safepoint. */

@@ -1,5 +1,7 @@
 package dev.gort.gc;
 
+import dev.gort.arena.SizeClasses;
+
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -57,6 +59,13 @@ public final class Type {
     final int allocWords;
     /** The first mask word, for {@link #allocWords} 1..64. */
     final long allocMask;
+    /**
+     * The span class {@link Collector#alloc}'s inline fast path takes this type from (Go's
+     * spanClass: size class and noscan), or -1 when the fast path does not serve it: size 0 (the
+     * general path reports it), more than 64 pointer-bit words (the whole mask is written out of
+     * line) or a large object.
+     */
+    final int fastSpanClass;
 
     private Type(String name, long size, int align, long[] ptrMask, long ptrWords, Map<String, Long> offsets) {
         this.name = name;
@@ -68,6 +77,8 @@ public final class Type {
         long words = (size + 7) >>> 3;
         this.allocWords = ptrWords == 0 ? 0 : words <= 64 ? (int) words : -1;
         this.allocMask = ptrMask.length == 0 ? 0 : ptrMask[0];
+        this.fastSpanClass = size <= 0 || allocWords < 0 || size > SizeClasses.MAX_SMALL_SIZE ? -1
+                : SizeClasses.spanClass(SizeClasses.sizeToClass((int) size), allocWords == 0);
     }
 
     private static Type primitive(String name, int size) {

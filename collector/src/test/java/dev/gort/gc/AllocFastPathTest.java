@@ -289,4 +289,100 @@ class AllocFastPathTest {
         assertEquals(4242, Mem.getLong(reused, ID));
         assertTrue(gc.checkmarkCycles() > 0, "checkmark verified the cycles");
     }
+
+    /** A struct of {@code words} words: pointer fields where {@code isPointer(word)}, longs elsewhere. */
+    static Type structOf(int words, java.util.function.IntPredicate isPointer) {
+        Type.Builder b = Type.struct("S" + words);
+        for (int w = 0; w < words; w++) {
+            if (isPointer.test(w)) {
+                b.pointer("f" + w);
+            } else {
+                b.longField("f" + w);
+            }
+        }
+        return b.build();
+    }
+
+    /**
+     * Every small size class the inline fast path serves (objects of 1..64 pointer-bit words):
+     * after a cycle freed a span's worth of all-pointer objects filled with pointers, objects of a
+     * sparse type of the same size class reuse those slots zeroed, with exactly their own pointer
+     * bits (the stale bits of the previous objects overwritten), and a noscan type of the same
+     * size is zeroed too. A fast path that skipped zeroing, wrote the wrong mask or served the
+     * wrong span class fails here.
+     */
+    @Test
+    void everyFastSizeClassGetsAZeroedSlotAndExactlyItsPointerBitsOnReuse() {
+        start(GcOptions.DEFAULT.withGcPercent(Pacer.OFF));
+        long target = gc.alloc(NODE);
+        m.roots().set(0, target);
+        int classes = 0;
+        for (int c = 1; c < dev.gort.arena.SizeClasses.NUM_SIZE_CLASSES; c++) {
+            int size = dev.gort.arena.SizeClasses.classToSize(c);
+            int words = size / 8;
+            if (words > 64) {
+                break;
+            }
+            classes++;
+            Type full = structOf(words, w -> true);
+            Type sparse = structOf(words, w -> w % 3 == 0);
+            Type noscan = structOf(words, w -> false);
+            assertTrue(full.fastSpanClass >= 0 && sparse.fastSpanClass >= 0 && noscan.fastSpanClass >= 0,
+                    "size " + size + " is served by the fast path");
+            int n = 2 * dev.gort.arena.SizeClasses.classToObjects(c) + 3;
+            for (int i = 0; i < n; i++) {
+                long p = gc.alloc(full);
+                for (int w = 0; w < words; w++) {
+                    Mem.storePtr(p, 8L * w, target);
+                }
+                long q = gc.alloc(noscan);
+                for (int w = 0; w < words; w++) {
+                    Mem.putLong(q, 8L * w, -1L);
+                }
+            }
+            gc.gc();       // all of them garbage: the spans are swept, their slots free and dirty
+            long mask = 0;
+            for (int w = 0; w < words; w++) {
+                mask |= (w % 3 == 0 ? 1L : 0L) << w;
+            }
+            for (int i = 0; i < n; i++) {
+                long p = gc.alloc(sparse);
+                long q = gc.alloc(noscan);
+                for (int w = 0; w < words; w++) {
+                    assertEquals(0, Mem.getLong(p, 8L * w), "size " + size + " object " + i + " word " + w + " zeroed");
+                    assertEquals(0, Mem.getLong(q, 8L * w), "size " + size + " noscan object " + i + " word " + w + " zeroed");
+                }
+                assertEquals(mask, heap.gc().pointerBits(p, words), "size " + size + " object " + i + ": its own pointer bits");
+                assertEquals(p, heap.gc().findObject(p + size - 1), "size " + size + " object " + i + " fills one slot of its class");
+            }
+        }
+        assertTrue(classes >= 25, "the classes up to 512 bytes: " + classes);
+    }
+
+    /**
+     * The counts the fast path keeps are exact: MemStats' mallocs (per size class, from the
+     * mcache's counters) and the proportional-sweep credit (paid, and reset, every 16 KiB).
+     */
+    @Test
+    void theFastPathCountsEveryAllocationAndItsSweepCredit() {
+        start(GcOptions.DEFAULT.withGcPercent(Pacer.OFF));
+        int cls = dev.gort.arena.SizeClasses.sizeToClass((int) NODE.size());
+        long mallocs0 = heap.readMemStats().mallocs();
+        long classMallocs0 = heap.readMemStats().bySize().get(cls - 1).mallocs();
+        long credit = m.sweepCreditBytes;
+        int n = 100_003;
+        for (int i = 0; i < n; i++) {
+            gc.alloc(NODE);
+            credit += NODE.size();
+            if (credit >= Collector.SWEEP_CREDIT_BYTES) {
+                credit = 0;
+            }
+            if (i % 9973 == 0) {
+                assertEquals(credit, m.sweepCreditBytes, "sweep credit after allocation " + i);
+            }
+        }
+        assertEquals(credit, m.sweepCreditBytes, "sweep credit after every allocation");
+        assertEquals(n, heap.readMemStats().mallocs() - mallocs0, "every allocation counted once");
+        assertEquals(n, heap.readMemStats().bySize().get(cls - 1).mallocs() - classMallocs0, "in its size class");
+    }
 }
