@@ -42,9 +42,20 @@ public final class GcSupport {
         }
     }
 
+    /**
+     * Copies of {@link AddressSpace#arenaBase} and {@link AddressSpace#bitmapBase} (fixed at
+     * reservation): {@link #pointerBits}, once per scanned object, reads them one load away
+     * instead of through {@link #space}. C2 does not trust final instance fields, so after every
+     * mark-bit CAS the scan loop reloads whatever chain it uses.
+     */
+    private final long arenaBase;
+    private final long bitmapBase;
+
     GcSupport(Heap heap) {
         this.heap = heap;
         this.space = heap.space;
+        this.arenaBase = space.arenaBase;
+        this.bitmapBase = space.bitmapBase;
     }
 
     // ------------------------------------------------------------------ finding objects
@@ -373,9 +384,9 @@ public final class GcSupport {
      * committed arena (an object the collector found through {@link #spanOf}).
      */
     public long pointerBits(long address, int words) {
-        long bitIndex = (address - space.arenaBase) >>> 3;
+        long bitIndex = (address - arenaBase) >>> 3;
         int k = (int) (bitIndex & 63);
-        long word = space.bitmapBase + ((bitIndex >>> 6) << 3);
+        long word = bitmapBase + ((bitIndex >>> 6) << 3);
         long bits = Mem.getLong(word) >>> k;
         if (k != 0 && k + words > 64) {
             bits |= Mem.getLong(word + 8) << (64 - k);

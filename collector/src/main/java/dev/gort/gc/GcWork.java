@@ -40,8 +40,27 @@ public final class GcWork {
         wbuf2 = pool.getEmpty();
     }
 
+    /**
+     * The entry put last, held in this field in front of wbuf1 (0 = none): the top of the LIFO.
+     * Scanning an object greys its children and the drain takes the one greyed last next, so that
+     * entry never makes the round trip through the native buffer (a store and a load of the
+     * entry and of nobj each way). It is local work like wbuf1's: {@link #empty},
+     * {@link #localCount}, {@link #balance} and {@link #dispose} account for it. Measured on a
+     * 64 MiB binary tree with the world stopped, with vs without, both at once (load 7): 540-599
+     * vs 487-570 MB/s median, 5 rounds of 5.
+     */
+    private long held;
+
     /** Enqueues a grey object pointer. */
     public void put(long obj) {
+        long h = held;
+        held = obj;
+        if (h != 0) {
+            putBuffered(h);
+        }
+    }
+
+    private void putBuffered(long obj) {
         long b = wbuf1;
         if (b == 0) {
             init();
@@ -64,6 +83,11 @@ public final class GcWork {
 
     /** Dequeues a grey object pointer, taking published work if local work ran out; 0 if none. */
     public long tryGet() {
+        long h = held;
+        if (h != 0) {
+            held = 0;
+            return h;
+        }
         long b = wbuf1;
         if (b == 0) {
             init();
@@ -90,6 +114,11 @@ public final class GcWork {
 
     /** Dequeues from local buffers only (Go's tryGetFast + wbuf2); 0 if both are empty. */
     public long tryGetLocal() {
+        long h = held;
+        if (h != 0) {
+            held = 0;
+            return h;
+        }
         long b = wbuf1;
         if (b == 0) {
             return 0;
@@ -109,12 +138,12 @@ public final class GcWork {
 
     /** True if this gcWork holds no grey pointers locally. */
     public boolean empty() {
-        return wbuf1 == 0 || (WorkbufLayout.nobj(wbuf1) == 0 && WorkbufLayout.nobj(wbuf2) == 0);
+        return held == 0 && (wbuf1 == 0 || (WorkbufLayout.nobj(wbuf1) == 0 && WorkbufLayout.nobj(wbuf2) == 0));
     }
 
     /** Number of grey pointers held locally. */
     public long localCount() {
-        return wbuf1 == 0 ? 0 : WorkbufLayout.nobj(wbuf1) + WorkbufLayout.nobj(wbuf2);
+        return (held != 0 ? 1 : 0) + (wbuf1 == 0 ? 0 : WorkbufLayout.nobj(wbuf1) + WorkbufLayout.nobj(wbuf2));
     }
 
     /**
@@ -132,7 +161,7 @@ public final class GcWork {
 
     /**
      * Moves some local work to the global list so idle workers can help (Go's balance): all of
-     * wbuf2 if it holds any, else half of wbuf1 if it holds more than 4.
+     * wbuf2 if it holds any, else half of wbuf1 (with the held entry) if it holds more than 4.
      */
     public void balance() {
         if (wbuf1 == 0) {
@@ -142,7 +171,8 @@ public final class GcWork {
             pool.putFull(wbuf2);
             flushedWork = true;
             wbuf2 = pool.getEmpty();
-        } else if (WorkbufLayout.nobj(wbuf1) > 4) {
+        } else if (WorkbufLayout.nobj(wbuf1) + (held != 0 ? 1 : 0) > 4) {
+            unhold();
             wbuf1 = handoff(wbuf1);
             flushedWork = true;
         }
@@ -170,11 +200,21 @@ public final class GcWork {
      * gcWork empty and buffer-less. Statistics stay for the caller to collect.
      */
     public void dispose() {
+        unhold();
         if (wbuf1 != 0) {
             release(wbuf1);
             release(wbuf2);
             wbuf1 = 0;
             wbuf2 = 0;
+        }
+    }
+
+    /** Moves the held entry into the work buffer (before anything that publishes or counts buffers). */
+    private void unhold() {
+        long h = held;
+        if (h != 0) {
+            held = 0;
+            putBuffered(h);
         }
     }
 

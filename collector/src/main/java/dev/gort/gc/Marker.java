@@ -199,7 +199,11 @@ public final class Marker {
         if ((obj & ~MarkHeap.MARKED_BASE_MASK) != 0) {
             // A small object queued by greyFast with its size hint in the top byte (see
             // MarkHeap.markedSize): no span lookup, and never an oblet (small objects are <= 32 KiB).
-            return scanWords(obj & MarkHeap.MARKED_BASE_MASK, heap.markedSize(obj), w, preempt);
+            long size = heap.markedSize(obj);
+            if (size <= SMALL_SCAN_BYTES) {
+                return scanSmall(obj & MarkHeap.MARKED_BASE_MASK, size, w);
+            }
+            return scanWords(obj & MarkHeap.MARKED_BASE_MASK, size, w, preempt);
         }
         long s = heap.spanOf(obj);
         if (s == 0) {
@@ -243,6 +247,29 @@ public final class Marker {
             end = Math.min(end, base + ((from - base) / MAX_OBLET_BYTES + 1) * MAX_OBLET_BYTES);
         }
         return scanWords(from, end - from, w, preempt);
+    }
+
+    /** Objects up to this size have all their pointer bits in one {@link MarkHeap#pointerBits} answer. */
+    static final long SMALL_SCAN_BYTES = 64 << 3;
+
+    /**
+     * {@link #scanWords} for an object of at most 64 words ({@link #SMALL_SCAN_BYTES}): one
+     * pointer-bits answer covers it, and it is below {@link #PREEMPT_CHECK_BYTES}, so there is no
+     * outer loop and no preemption check.
+     */
+    private long scanSmall(long obj, long size, GcWork w) {
+        long bits = heap.pointerBits(obj, (int) (size >>> 3));
+        while (bits != 0) {
+            int hi = 63 - Long.numberOfLeadingZeros(bits);     // highest first, as scanWords
+            long off = (long) hi << 3;
+            bits &= ~(1L << hi);
+            long v = NativeMemory.getLong(obj + off);
+            if (v != 0) {
+                greyScanned(v, obj, off, w);
+            }
+        }
+        w.heapScanWork += size;
+        return size;
     }
 
     /** Greys what the {@code size} bytes at {@code obj} point to, by the pointer bitmap. */

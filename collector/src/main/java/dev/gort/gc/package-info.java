@@ -168,7 +168,15 @@
  *       A 0 answer (not an allocated object) falls back to the one-question methods,
  *       which name the bad pointer and its referrer.</li>
  *   <li>The answer carries the size class in its top byte; the work-buffer entry keeps it, so
- *       scanobject of a small object needs no span lookup (large objects and oblets do one).</li>
+ *       scanobject of a small object needs no span lookup (large objects and oblets do one). An
+ *       object of at most 64 words (512 B: every binary-trees node, record and small struct) is
+ *       scanned by {@code Marker.scanSmall}: one pointer-bits answer, no word loop, no preemption
+ *       check (4 KiB apart, so never inside such an object).</li>
+ *   <li>The entry put last waits in a field of the gcWork ({@code GcWork.held}), not in the
+ *       native buffer: scanning an object greys its children highest field first, and the drain
+ *       takes the last one greyed next, so on a tree one entry per node skips the buffer's store
+ *       and load (and nobj's). It counts as local work everywhere wbuf1's does (empty, localCount,
+ *       balance, dispose).</li>
  *   <li>scanobject reads 64 pointer bits per bitmap load and queues the pointees highest field
  *       first: the LIFO buffer then scans the first field's object next, and a structure built
  *       depth-first in field order (a tree) is marked in allocation order, ascending through

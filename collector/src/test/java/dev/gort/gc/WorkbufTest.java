@@ -86,6 +86,54 @@ class WorkbufTest {
         }
     }
 
+    /**
+     * The entry put last is held in a field, not in a workbuf: it still counts as local work
+     * (empty, localCount), comes back first (LIFO, also from tryGetLocal), and balance and dispose
+     * publish it with the rest, so a second gcWork can take it and nothing is lost or duplicated.
+     */
+    @Test
+    void theEntryPutLastIsLocalWorkThatIsNeverLost() {
+        try (WorkbufPool pool = new WorkbufPool(PosixOsMemory.get(), 16 << 20)) {
+            GcWork a = new GcWork(pool);
+            GcWork b = new GcWork(pool);
+            a.put(16);
+            assertFalse(a.empty(), "one held entry is local work");
+            assertEquals(1, a.localCount());
+            assertEquals(16, a.tryGetLocal());
+            assertTrue(a.empty());
+            assertEquals(0, a.tryGet());
+
+            a.put(32);
+            a.dispose();                                   // the only entry is the held one
+            assertFalse(pool.fullIsEmpty(), "dispose publishes the held entry");
+            assertEquals(32, b.tryGet());
+            assertEquals(0, b.tryGet());
+
+            for (int i = 1; i <= 5; i++) {
+                a.put(i * 8L);
+            }
+            assertEquals(40, a.tryGet(), "LIFO: the last put comes back first");
+            a.put(48);
+            a.balance();                                   // 5 local entries, one of them held: half are published
+            Set<Long> got = new HashSet<>();
+            long p;
+            while ((p = b.tryGet()) != 0) {
+                assertTrue(got.add(p));
+            }
+            assertFalse(got.isEmpty(), "balance published some of the work");
+            while ((p = a.tryGet()) != 0) {
+                assertTrue(got.add(p), "duplicate " + p);
+            }
+            assertEquals(Set.of(8L, 16L, 24L, 32L, 48L), got);
+            assertTrue(a.empty() && b.empty() && pool.fullIsEmpty());
+            a.dispose();
+            b.dispose();
+            long[] counts = pool.countsQuiescent();
+            assertEquals(0, counts[0]);
+            assertEquals(pool.allocated(), counts[1], "every buffer is back on the empty list");
+        }
+    }
+
     @Test
     void exhaustionAndCommitFailureLeaveThePoolUsable() {
         FaultInjectingOsMemory os = new FaultInjectingOsMemory(PosixOsMemory.get());
