@@ -171,7 +171,8 @@ public final class Gort {
     private static GortRuntime rt() {
         GortRuntime r = current;
         if (r == null) {
-            throw new IllegalStateException("gort is not running: call Gort.run first");
+            throw new IllegalStateException("gort is not running: Gort.run has not started, or its run ended and the runtime "
+                    + "shut down; call this from the program, between Gort.run's start and its return");
         }
         return r;
     }

@@ -14,7 +14,7 @@ public final class Global implements AutoCloseable {
     private final GlobalRoots roots;
     private final long slot;
     private final long address;
-    private boolean closed;
+    private volatile boolean closed;
 
     private Global(GlobalRoots roots, long slot) {
         this.roots = roots;
@@ -27,24 +27,35 @@ public final class Global implements AutoCloseable {
         return new Global(roots, roots.allocSlot());
     }
 
+    /**
+     * The pointer held (0 if none).
+     *
+     * @throws IllegalStateException the handle was closed, or its table (collector, runtime) was
+     */
     public long get() {
+        check("get");
         return GlobalRoots.load(address);
     }
 
     /** Stores a managed pointer (or 0) through the write barrier. */
     public void set(long pointer) {
-        if (closed) {
-            throw new IllegalStateException("Global slot " + slot + " was closed");
-        }
+        check("set");
         WriteBarrier.storePointer(address, pointer);
     }
 
     /** Compare-and-set through the write barrier. */
     public boolean compareAndSet(long expected, long pointer) {
-        if (closed) {
-            throw new IllegalStateException("Global slot " + slot + " was closed");
-        }
+        check("compareAndSet");
         return WriteBarrier.casPointer(address, expected, pointer);
+    }
+
+    /** No native access after close: the slot may be another handle's by now, or unmapped. */
+    private void check(String op) {
+        if (closed) {
+            throw new IllegalStateException("Global." + op + ": global slot " + slot + " was closed; accepted: a Global "
+                    + "before its close()");
+        }
+        roots.requireOpen("Global." + op + " (slot " + slot + ")");
     }
 
     /** Native address of the slot (e.g. for root-scanning tests). */
@@ -57,7 +68,7 @@ public final class Global implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            roots.freeSlot(slot);
+            roots.freeSlot(slot);       // a no-op once the table is closed
         }
     }
 }

@@ -33,7 +33,8 @@ public final class GlobalRoots implements AutoCloseable {
     private volatile long highWater;    // slots ever handed out
     private final List<Long> free = new ArrayList<>();  // guarded by this
     private long live;                  // guarded by this
-    private boolean closed;
+    /** Set once by {@link #close()}: every handle's access checks it first (no native read after close). */
+    private volatile boolean closed;
 
     public GlobalRoots() {
         this(PosixOsMemory.get(), 1L << 30);
@@ -51,9 +52,7 @@ public final class GlobalRoots implements AutoCloseable {
 
     /** Allocates a slot (zero); returns its index. */
     public synchronized long allocSlot() {
-        if (closed) {
-            throw new IllegalStateException("global root table is closed");
-        }
+        requireOpen("a new global slot");
         live++;
         if (!free.isEmpty()) {
             return free.removeLast();
@@ -73,8 +72,11 @@ public final class GlobalRoots implements AutoCloseable {
         return i;
     }
 
-    /** Releases slot {@code i}: it is cleared (through the barrier) and reused later. */
+    /** Releases slot {@code i}: it is cleared (through the barrier) and reused later. Nothing to do once closed. */
     public synchronized void freeSlot(long i) {
+        if (closed) {
+            return;     // every slot went with the table
+        }
         checkIndex(i);
         WriteBarrier.storePointer(slotAddress(i), 0);
         free.add(i);
@@ -114,11 +116,41 @@ public final class GlobalRoots implements AutoCloseable {
         return base;
     }
 
+    /** True once {@link #close()} ran: the slots are gone. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Throws IllegalStateException naming {@code what} if the table is closed: every handle
+     * ({@link Global}, {@link PtrChan}, {@link PtrPool}) calls this before touching a slot, so a
+     * handle kept past its runtime or collector fails clearly instead of reading freed memory.
+     */
+    public void requireOpen(String what) {
+        if (closed) {
+            throw new IllegalStateException(what + ": the global root table holding its slots is closed (its collector or "
+                    + "runtime ended); handles (Global, PtrChan, PtrPool) are usable only while the collector that made "
+                    + "them runs");
+        }
+    }
+
+    /**
+     * Closes the table. The committed slots' pages are given back (MADV_DONTNEED) but stay mapped,
+     * so an access racing the close on another thread (its {@link #requireOpen} check passed just
+     * before) reads a zero page instead of crashing the JVM; only the never-committed rest of the
+     * reservation is unmapped. The price is the committed part's address space (64 KiB per step,
+     * no memory) for the life of the process.
+     */
     @Override
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            os.unmap(base, reserved);
+            if (committed > 0) {
+                os.release(base, committed, dev.gort.sys.Advice.DONTNEED);
+            }
+            if (reserved > committed) {
+                os.unmap(base + committed, reserved - committed);
+            }
         }
     }
 

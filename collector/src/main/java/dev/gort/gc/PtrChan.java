@@ -328,6 +328,7 @@ public final class PtrChan implements SelectableChan {
     /** The buffered pointers, oldest first (a snapshot, for tests and debugging). */
     public long[] buffered() {
         lock();
+        checkUsable();
         try {
             long[] out = new long[count];
             for (int i = 0; i < count; i++) {
@@ -339,10 +340,15 @@ public final class PtrChan implements SelectableChan {
         }
     }
 
+    /** Lock held: throws (after unlocking) if the ring's slots are gone: freed, or the root table closed. */
     private void checkUsable() {
         if (freed) {
             unlock();
-            throw new IllegalStateException("PtrChan used after free()");
+            throw new IllegalStateException("PtrChan used after free(); accepted: a channel before its free()");
+        }
+        if (roots.isClosed()) {
+            unlock();
+            roots.requireOpen("PtrChan (capacity " + capacity + ")");
         }
     }
 
@@ -410,10 +416,7 @@ public final class PtrChan implements SelectableChan {
     @Override
     public void selectLock() {
         lock();
-        if (freed) {
-            unlock();
-            throw new IllegalStateException("PtrChan used after free()");
-        }
+        checkUsable();
     }
 
     @Override

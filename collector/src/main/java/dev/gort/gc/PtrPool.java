@@ -383,6 +383,7 @@ public final class PtrPool implements AutoCloseable {
 
     /** The caller's index; refuses callers the world does not stop. */
     private int index(String op) {
+        roots.requireOpen(op);      // the slots went with the collector's root table: no native access
         if (world.current() == null) {
             throw new IllegalStateException(op + " on " + Thread.currentThread().getName()
                     + ", which is neither a goroutine holding a P nor a thread registered with the collector's"
@@ -419,7 +420,7 @@ public final class PtrPool implements AutoCloseable {
 
     private void checkOpen() {
         if (closed) {
-            throw new IllegalStateException("PtrPool used after close(); make a new PtrPool");
+            throw new IllegalStateException("PtrPool used after close(); accepted: a pool before its close() (make a new PtrPool)");
         }
     }
 

@@ -85,14 +85,15 @@ public final class Frame implements AutoCloseable {
 
     /** Stores a pointer in slot i. */
     public void set(int i, long pointer) {
-        NativeMemory.putLong(slotAddress(i), pointer);
+        NativeMemory.putLong(slotAddress(i, "set"), pointer);
     }
 
     public long get(int i) {
-        return NativeMemory.getLong(slotAddress(i));
+        return NativeMemory.getLong(slotAddress(i, "get"));
     }
 
-    private long slotAddress(int i) {
+    private long slotAddress(int i, String op) {
+        checkLive(op);
         if (i < 0 || i >= nslots) {
             throw new IndexOutOfBoundsException("frame slot " + i + " out of range; this frame has " + nslots + " slots (0.."
                     + (nslots - 1) + ")");
@@ -108,6 +109,7 @@ public final class Frame implements AutoCloseable {
         if (bytes < 0) {
             throw new IllegalArgumentException("scratch size " + bytes + " is negative");
         }
+        checkLive("scratch");
         checkTop("scratch");
         long rounded = (bytes + 7L) & ~7L;
         ShadowStack.ensure(g, rounded);
@@ -123,7 +125,23 @@ public final class Frame implements AutoCloseable {
 
     /** Current address of this frame's scratch area (start of the first scratch bytes). */
     public long scratchAddress() {
+        checkLive("scratchAddress");
         return NativeMemory.getLong(g.desc + GDescriptor.STACK_LO) + fp + ShadowStack.HEADER + 8L * nslots;
+    }
+
+    /**
+     * A frame is live from its push until its close, while its goroutine runs (or is parked: a
+     * channel hands a value into a parked receiver's frame). After its close, its goroutine's end
+     * or the scheduler's shutdown (which frees the shadow stacks) it throws instead of reading a
+     * stack that is gone or is another frame's. A handle whose G was reused and pushed a frame at
+     * the same depth is that frame (Frame objects are reused per depth): not detectable.
+     */
+    private void checkLive(String op) {
+        if (g.frameDepth <= depth || g.sched.stacksFreed) {
+            throw new IllegalStateException("Frame." + op + ": the frame (depth " + depth + ") is no longer on its goroutine's "
+                    + "shadow stack (" + (g.sched.stacksFreed ? "the scheduler ended and freed the stacks"
+                            : "it was closed, or its goroutine ended") + "); accepted: a frame between its push and its close");
+        }
     }
 
     private void checkTop(String op) {
@@ -136,6 +154,7 @@ public final class Frame implements AutoCloseable {
     /** Pops this frame (and its scratch bytes). */
     @Override
     public void close() {
+        checkLive("close");
         checkTop("close");
         long d = g.desc;
         long lo = NativeMemory.getLong(d + GDescriptor.STACK_LO);

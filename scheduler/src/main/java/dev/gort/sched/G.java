@@ -3,6 +3,7 @@ package dev.gort.sched;
 import dev.gort.sys.NativeMemory;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.Reference;
 import jdk.internal.vm.Continuation;
 import jdk.internal.vm.ContinuationScope;
 
@@ -96,17 +97,23 @@ public final class G implements Runnable {
 
     /** Go's goid. */
     public long goid() {
-        return NativeMemory.getLong(desc + GDescriptor.GOID);
+        long v = NativeMemory.getLong(desc + GDescriptor.GOID);
+        Reference.reachabilityFence(this);    // the descriptor lives while this G is reachable (NativeBlocks)
+        return v;
     }
 
     /** One of {@link GStatus}. */
     public int status() {
-        return GDescriptor.status(desc);
+        int v = GDescriptor.status(desc);
+        Reference.reachabilityFence(this);
+        return v;
     }
 
     /** Why it is parked (meaningful while {@link GStatus#WAITING}). */
     public WaitReason waitReason() {
-        return WaitReason.of(NativeMemory.getInt(desc + GDescriptor.WAIT_REASON));
+        WaitReason v = WaitReason.of(NativeMemory.getInt(desc + GDescriptor.WAIT_REASON));
+        Reference.reachabilityFence(this);
+        return v;
     }
 
     /** Address of the native descriptor (layout in the package's GDescriptor). */
@@ -116,12 +123,16 @@ public final class G implements Runnable {
 
     /** Base address of the shadow stack (0 if none allocated yet). */
     public long stackLo() {
-        return NativeMemory.getLong(desc + GDescriptor.STACK_LO);
+        long v = NativeMemory.getLong(desc + GDescriptor.STACK_LO);
+        Reference.reachabilityFence(this);
+        return v;
     }
 
     /** Offset + 1 of the top shadow frame from {@link #stackLo()} (0 = no frame). */
     public long topFrame() {
-        return NativeMemory.getLong(desc + GDescriptor.TOP_FRAME);
+        long v = NativeMemory.getLong(desc + GDescriptor.TOP_FRAME);
+        Reference.reachabilityFence(this);
+        return v;
     }
 
     /** Receives one shadow frame: the address of its first pointer slot and the slot count. */

@@ -5,7 +5,8 @@ import dev.gort.sys.NativeMemory;
 
 /**
  * Every G ever created by one scheduler (Go's {@code allgs}): index -> G object, and the native
- * descriptors, allocated in chunks of {@value #CHUNK} and never freed while the scheduler lives
+ * descriptors, allocated in chunks of {@value #CHUNK} and never freed while the scheduler is
+ * reachable (its {@link NativeBlocks} frees them after; G handles read them after shutdown)
  * (dead Gs are reused, as in Go). Queues store {@code index + 1} ("a G reference"), 0 meaning none.
  * Readers index {@link #all} without a lock: a G is stored before its reference is published
  * through a run queue's release store or a lock.
@@ -16,7 +17,6 @@ final class GTable {
 
     private final RtLock lock = new RtLock();
     private volatile G[] all = new G[CHUNK];
-    private long[] chunks = new long[16];
     /**
      * 64-byte aligned start of each chunk's descriptors: {@link #desc} computes a descriptor's
      * address without loading the G object (a cache miss of its own when thousands of Gs are
@@ -25,6 +25,11 @@ final class GTable {
     private volatile long[] descBases = new long[16];
     private int nchunks;
     private volatile int count;
+    private final NativeBlocks blocks;
+
+    GTable(NativeBlocks blocks) {
+        this.blocks = blocks;
+    }
 
     G get(long ref) {
         return all[(int) (ref - 1)];
@@ -49,8 +54,7 @@ final class GTable {
         try {
             int index = count;
             if (index % CHUNK == 0) {
-                if (nchunks == chunks.length) {
-                    chunks = java.util.Arrays.copyOf(chunks, nchunks * 2);
+                if (nchunks == descBases.length) {
                     descBases = java.util.Arrays.copyOf(descBases, nchunks * 2);
                 }
                 long bytes = CHUNK * GDescriptor.SIZE + 64;
@@ -62,7 +66,8 @@ final class GTable {
                 // Descriptors start on a cache line (malloc aligns to 16 only). Published before
                 // any ref of this chunk: the ref reaches readers through a release store or a lock.
                 descBases[nchunks] = (raw + 63) & ~63L;
-                chunks[nchunks++] = raw;
+                nchunks++;
+                blocks.add(raw);
             }
             long base = descBases[index / CHUNK];
             long desc = base + (index % CHUNK) * GDescriptor.SIZE;
@@ -81,10 +86,4 @@ final class GTable {
         }
     }
 
-    void free() {
-        for (int i = 0; i < nchunks; i++) {
-            LibC.free(chunks[i]);
-        }
-        nchunks = 0;
-    }
 }

@@ -3,18 +3,21 @@ package dev.gort.sched;
 import dev.gort.sys.LibC;
 import dev.gort.sys.NativeMemory;
 
+import java.lang.ref.Reference;
+
 /**
  * A processor (Go's {@code p}): the right to run goroutines. GOMAXPROCS of them exist; an M must
  * own one to run Go code. The run queue and counters live in a native block ({@link PDescriptor});
  * the Java object holds what other modules attach: the mcache (the allocator's per-P cache) and the
- * timer heap.
+ * timer heap. The block is freed when the scheduler is unreachable ({@link NativeBlocks}), so a P
+ * kept after {@link Scheduler#run} returned reads its final figures; public readers fence
+ * {@code this} so the block outlives the read.
  */
 public final class P {
     final Scheduler sched;
     final int id;
     /** 64-byte aligned address of the native block. */
     final long base;
-    private final long raw;
     /** The M owning it, or null. */
     volatile M m;
     /** Next in the idle list (guarded by the sched lock). */
@@ -31,10 +34,11 @@ public final class P {
         this.sched = sched;
         this.id = id;
         long bytes = PDescriptor.SIZE + 64;
-        raw = LibC.malloc(bytes);
+        long raw = LibC.malloc(bytes);
         if (raw == 0) {
             throw new OutOfMemoryError("malloc(" + bytes + ") for P " + id + " failed");
         }
+        sched.nativeBlocks.add(raw);    // freed when the scheduler is unreachable, not at shutdown
         NativeMemory.fill(raw, bytes, (byte) 0);
         base = (raw + 63) & ~63L;
         NativeMemory.putInt(base + PDescriptor.ID, id);
@@ -47,7 +51,9 @@ public final class P {
 
     /** One of {@link PStatus}. */
     public int status() {
-        return NativeMemory.getIntAcquire(base + PDescriptor.STATUS);
+        int v = NativeMemory.getIntAcquire(base + PDescriptor.STATUS);
+        Reference.reachabilityFence(this);    // the block lives while this P is reachable (NativeBlocks)
+        return v;
     }
 
     void setStatus(int s) {
@@ -72,16 +78,22 @@ public final class P {
     }
 
     public long schedtick() {
-        return NativeMemory.getLongVolatile(base + PDescriptor.SCHEDTICK);
+        long v = NativeMemory.getLongVolatile(base + PDescriptor.SCHEDTICK);
+        Reference.reachabilityFence(this);
+        return v;
     }
 
     public long syscalltick() {
-        return NativeMemory.getLongVolatile(base + PDescriptor.SYSCALLTICK);
+        long v = NativeMemory.getLongVolatile(base + PDescriptor.SYSCALLTICK);
+        Reference.reachabilityFence(this);
+        return v;
     }
 
     /** System.nanoTime() when its M entered the current (or last) syscall. */
     public long syscallwhen() {
-        return NativeMemory.getLongVolatile(base + PDescriptor.SYSCALLWHEN);
+        long v = NativeMemory.getLongVolatile(base + PDescriptor.SYSCALLWHEN);
+        Reference.reachabilityFence(this);
+        return v;
     }
 
     /**
@@ -90,28 +102,32 @@ public final class P {
      * sight of a new {@link #schedtick()}.
      */
     public long schedwhen() {
-        return NativeMemory.getLongVolatile(base + PDescriptor.SCHEDWHEN);
+        long v = NativeMemory.getLongVolatile(base + PDescriptor.SCHEDWHEN);
+        Reference.reachabilityFence(this);
+        return v;
     }
 
     /** Gs this P stole from others. */
     public long steals() {
-        return NativeMemory.getLongVolatile(base + PDescriptor.STEALS);
+        long v = NativeMemory.getLongVolatile(base + PDescriptor.STEALS);
+        Reference.reachabilityFence(this);
+        return v;
     }
 
     public int runqsize() {
-        return RunQueue.size(base);
+        int v = RunQueue.size(base);
+        Reference.reachabilityFence(this);
+        return v;
     }
 
     /** True if neither the local ring nor runnext holds a G (Go's runqempty; sysmon's retake reads it). */
     public boolean runqempty() {
-        return RunQueue.isEmpty(base);
+        boolean v = RunQueue.isEmpty(base);
+        Reference.reachabilityFence(this);
+        return v;
     }
 
     int gfreeCount() {
         return (int) NativeMemory.getLong(base + PDescriptor.GFREE_COUNT);
-    }
-
-    void free() {
-        LibC.free(raw);
     }
 }

@@ -66,7 +66,9 @@ public final class Scheduler implements AutoCloseable {
      * updates runnext and head without CASes. Changed only with the world stopped.
      */
     boolean stealable;
-    final GTable gtable = new GTable();
+    /** P blocks and G descriptor chunks: freed when this scheduler is unreachable, never at shutdown (see NativeBlocks). */
+    final NativeBlocks nativeBlocks = NativeBlocks.of(this);
+    final GTable gtable = new GTable(nativeBlocks);
     final long startNanos = System.nanoTime();
 
     /** sched.lock: idle lists, global run queue, counters below. */
@@ -125,6 +127,8 @@ public final class Scheduler implements AutoCloseable {
     // Lifecycle.
     private final AtomicBoolean started = new AtomicBoolean();
     volatile boolean exiting;
+    /** Set by shutdown before the shadow stacks are freed: frames are gone (Frame checks it). */
+    volatile boolean stacksFreed;
     private final AtomicBoolean fatalOnce = new AtomicBoolean();
     private volatile String fatalReport;
     private volatile Throwable fatalCause;
@@ -330,10 +334,12 @@ public final class Scheduler implements AutoCloseable {
                 np.close(); // no M can poll any more
             }
             // Nothing can touch native scheduler memory any more.
+            stacksFreed = true;     // Frame refuses access from here on (its slots are in these stacks)
             for (int i = 0; i < gtable.count(); i++) {
                 ShadowStack.free(gtable.at(i));
             }
-            gtable.free();
+            // The G descriptors and P blocks stay until this scheduler is unreachable (NativeBlocks):
+            // G and P handles, the schedtrace printer and sysmon read their final values.
             // The statistics outlive the P blocks (tests and probes read them after run returns).
             long[] sums = new long[(int) ((PDescriptor.RUNNER_ADOPTED - PDescriptor.STEALS) / 8) + 1];
             for (int k = 0; k < sums.length; k++) {
@@ -346,7 +352,6 @@ public final class Scheduler implements AutoCloseable {
                     cfg.mcacheSource.releaseCache(p.mcache);
                     p.mcache = null;
                 }
-                p.free();
             }
         }
         // else: an M is still blocked in a syscall; its memory stays (it is the caller's to finish).
