@@ -510,7 +510,9 @@ public final class Collector implements AutoCloseable {
                 return m;
             }
         }
-        long t0 = System.nanoTime();
+        // The assist's CPU, not its wall time: a descheduled thread is not assisting (gctrace's
+        // assist figure and GCCPUFraction). The drain does not yield, so the thread stays the same.
+        long t0 = CpuClock.threadCpuNanos();
         m.site = Mutator.SITE_ASSIST;
         // Drain in 64 KiB chunks and stop early if the world is being stopped: an assist must not
         // hold up a stop-the-world (Go's assists are preemptible). The rest of the debt stays.
@@ -532,7 +534,7 @@ public final class Collector implements AutoCloseable {
             m.gcw.dispose();
         }
         m.site = Mutator.SITE_USER;
-        long dt = System.nanoTime() - t0;
+        long dt = CpuClock.threadCpuNanos() - t0;
         m.assistNanos += dt;
         pacer.assistTime.addAndGet(dt);
         if (done > 0) {
@@ -560,34 +562,44 @@ public final class Collector implements AutoCloseable {
         // whose mutator state this one must not touch until it is current again.
         final double[] debt = {Math.max(1, -m.assistBytes * workPerByte)};
         m.assistBytes = 0;
-        long t0 = System.nanoTime();
         assistWaiters.incrementAndGet();
         try {
             world.runBlocking(m, () -> {
-                while (debt[0] > 0 && phase == MARK && !closed && !paused && !world.exiting()) {
-                    long credit = pacer.bgScanCredit.get();
-                    if (credit > 0) {
-                        long take = Math.min(credit, (long) Math.ceil(debt[0]));
-                        if (pacer.bgScanCredit.compareAndSet(credit, credit - take)) {
-                            debt[0] -= take;
-                        }
-                        continue;
-                    }
-                    if (!pool.fullIsEmpty()) {
-                        return;         // work to do: leave the wait and assist with it
-                    }
-                    java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+                // Only the CPU the wait's polling burns counts as assist time (Go's parked assist
+                // counts none): measured inside, where the thread cannot change under the goroutine.
+                long c0 = CpuClock.threadCpuNanos();
+                try {
+                    awaitCredit(debt);
+                } finally {
+                    pacer.assistTime.addAndGet(CpuClock.threadCpuNanos() - c0);
                 }
             });
         } finally {
             assistWaiters.decrementAndGet();
-            pacer.assistTime.addAndGet(System.nanoTime() - t0);
         }
         Mutator now = world.current();
         if (debt[0] > 0 && phase == MARK && now != null) {
             now.assistBytes -= Math.max(1, (long) Math.ceil(debt[0] / workPerByte));
         }
         return now;
+    }
+
+    /** waitForCredit's loop: takes background credit until {@code debt[0]} is paid, work appears or the mark phase ends. */
+    private void awaitCredit(double[] debt) {
+        while (debt[0] > 0 && phase == MARK && !closed && !paused && !world.exiting()) {
+            long credit = pacer.bgScanCredit.get();
+            if (credit > 0) {
+                long take = Math.min(credit, (long) Math.ceil(debt[0]));
+                if (pacer.bgScanCredit.compareAndSet(credit, credit - take)) {
+                    debt[0] -= take;
+                }
+                continue;
+            }
+            if (!pool.fullIsEmpty()) {
+                return;         // work to do: leave the wait and assist with it
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+        }
     }
 
     private final AtomicInteger assistWaiters = new AtomicInteger();

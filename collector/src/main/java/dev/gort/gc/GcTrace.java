@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  *   <li>{@code a+b+c ms clock}: wall time of sweep termination (STW), concurrent mark, mark
  *       termination (STW).</li>
  *   <li>{@code a+b/c/d+e ms cpu}: CPU of sweep termination, assists / background workers / idle
- *       workers, mark termination.</li>
+ *       workers, mark termination. The assist figure is the assisting threads' thread CPU while
+ *       draining or polling for credit: time an assist is parked or descheduled is not in it.</li>
  *   <li>{@code h0->h1->h2 MB}: heap at cycle start, at mark termination, marked live (MiB, truncated).</li>
  *   <li>{@code G MB goal}, {@code S MB stacks}, {@code G MB globals}: the heap goal, scannable stacks
  *       and globals (Go 1.19+ form; Go 1.18 and older end with {@code goal, N P}).</li>
