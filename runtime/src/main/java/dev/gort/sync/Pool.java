@@ -19,7 +19,9 @@ import java.util.function.Supplier;
  * after the own P); the victim's own private slot, then every victim shared tail starting with
  * the own P's; finally
  * {@code New}. Callers on no P (plain threads, or before the runtime starts) use one extra local
- * guarded by a lock and the same steal order.
+ * guarded by a lock and the same steal order. No goroutine takes that lock: a goroutine's steal
+ * from the external local or its victim only pops their chains' tails, which is lock-free (the
+ * external victim is a volatile reference, replaced with the world stopped).
  *
  * <h2>Cycles</h2>
  * {@link #cleanupAll()} runs at the start of each GC cycle with the world stopped (Go's
@@ -70,7 +72,13 @@ public final class Pool<T> {
     private volatile Local<T>[] victims;  // the previous cycle's locals, or null
     private final Local<T> external = new Local<>(); // for callers on no P, under externalLock
     private final ReentrantLock externalLock = new ReentrantLock();
-    private Local<T> externalVictim;       // under externalLock
+    /**
+     * The external local of the previous cycle. Written under externalLock by cleanupAll (world
+     * stopped: no goroutine is in getSlow) and read under it by plain threads, which may take its
+     * private slot; volatile so a goroutine's getSlow reads it without the lock and only pops its
+     * chain's tail (PoolChain.popTail is safe from any number of threads).
+     */
+    private volatile Local<T> externalVictim;
     private volatile boolean registered;   // in allPools this cycle (written under REGISTRY_LOCK)
 
     /** A pool whose {@link #get} returns {@code newValue.get()} when empty ({@code newValue} may be null: get returns null). */
@@ -192,13 +200,8 @@ public final class Pool<T> {
         if (x != null) {
             return x;
         }
-        externalLock.lock();
-        try {
-            Local<T> ev = externalVictim;
-            return ev == null ? null : ev.shared.popTail();
-        } finally {
-            externalLock.unlock();
-        }
+        Local<T> ev = externalVictim;    // no lock: get and put take none on any path of a goroutine (Go's are lock-free)
+        return ev == null ? null : ev.shared.popTail();
     }
 
     private T stealExternal(Local<T> l) {

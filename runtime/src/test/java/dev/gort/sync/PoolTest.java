@@ -256,4 +256,35 @@ class PoolTest {
         assertTrue(cleanups.get() > 0);
         assertTrue(made.get() < threads * opsPerThread / 4, "the pool reused objects: made " + made.get());
     }
+
+    /**
+     * Go's Get takes no lock; here the plain threads' external local has one, and a goroutine's
+     * getSlow must not wait on it (it only pops the external chains' tails, which is lock-free).
+     * Before the fix the goroutine blocked on that lock (held here by a plain thread) until it was
+     * released: its M and P stalled behind a thread outside the scheduler.
+     */
+    @Test
+    void aGetOnAPNeverWaitsForThePlainThreadsLock() throws Exception {
+        Pool<Obj> p = new Pool<>();
+        PID.set(-1);
+        p.put(new Obj(1));                       // the external local has an entry,
+        p.get();                                 // now it is empty again: P0's get goes all the way down getSlow
+        java.lang.reflect.Field f = Pool.class.getDeclaredField("externalLock");
+        f.setAccessible(true);
+        java.util.concurrent.locks.ReentrantLock lock = (java.util.concurrent.locks.ReentrantLock) f.get(p);
+        lock.lock();                             // a plain thread in the middle of its get
+        try {
+            java.util.concurrent.atomic.AtomicReference<Object> got = new java.util.concurrent.atomic.AtomicReference<>("unset");
+            Thread onP = new Thread(() -> {
+                PID.set(0);
+                got.set(p.get());
+            });
+            onP.start();
+            onP.join(5_000);
+            assertFalse(onP.isAlive(), "a get on P0 waited for the lock of the plain threads' local");
+            assertNull(got.get(), "empty pool without New");
+        } finally {
+            lock.unlock();
+        }
+    }
 }
