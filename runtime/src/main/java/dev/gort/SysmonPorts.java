@@ -80,8 +80,8 @@ final class SysmonPorts {
             }
 
             @Override
-            public void preempt(int p) {
-                s.preempt(p);
+            public boolean preempt(int p) {
+                return s.preempt(p);
             }
         };
     }

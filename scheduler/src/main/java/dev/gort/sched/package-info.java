@@ -45,7 +45,12 @@
  *     either sleep until the next timer / block in netpoll (one M at a time) or park on the idle
  *     list.</li>
  * <li>{@code execute}: status RUNNING, schedtick++ unless the G inherits the time slice (runnext;
- *     no clock read: sysmon times a slice from its first sight of a new schedtick, as in Go),
+ *     no clock read: sysmon times a slice from its first sight of a new schedtick, as in Go. So a
+ *     pair handing off through runnext is one long runner to sysmon, which preempts it after
+ *     forcePreempt, 10 ms; the preempted G goes to the global queue behind whatever waits there:
+ *     runtime's RunnextStarvationTest. A Scheduler used without sysmon has nothing to break such
+ *     a chain, the 61st-tick check never comes: a G readied onto the global queue waited over
+ *     20 s in a probe, as it would in Go without sysmon),
  *     {@code continuation.run()} (a G that never ran gets a new continuation here, a
  *     <em>runner</em>: see Spawning). The goroutine runs until it yields; the yield returns to g0,
  *     which performs what the goroutine asked for in {@code M.yieldAction}: requeue (gosched,

@@ -63,8 +63,12 @@ public interface SchedulerPort {
      */
     boolean retakeFromSyscall(int p);
 
-    /** Requests cooperative preemption of the G running on P {@code p} (Go: preemptone); it yields at its next safepoint. */
-    void preempt(int p);
+    /**
+     * Requests cooperative preemption of the G running on P {@code p} (Go: preemptone); it yields
+     * at its next safepoint. Returns false if no G was flagged: the P's M was between goroutines
+     * (in g0) at that instant, which a chain of goroutines handing off through runnext often is.
+     */
+    boolean preempt(int p);
 
     /**
      * sysmon's deep sleep (Go's sched.sysmonwait): if every P is idle now, arms {@code wake} to

@@ -350,7 +350,13 @@ public final class Sysmon {
 
     private void requestPreempt(int p, long now) {
         long runningFor = now - seenSchedWhen[p];
-        sched.preempt(p);
+        if (!sched.preempt(p)) {
+            // No G on the P at this instant: its M was between goroutines, as a pair handing off
+            // through runnext (one inherited slice) often is. Ask again next round, as Go's retake
+            // does, instead of a whole slice later: restarting the slice here let such a pair
+            // starve the global queue for hundreds of ms (RunnextStarvationTest).
+            return;
+        }
         preemptRequests = preemptRequests + 1;
         // Restart the slice: ask again only after another full slice without a reschedule.
         seenSchedWhen[p] = now;

@@ -15,6 +15,8 @@ class ModelScheduler implements SchedulerPort {
     final boolean[] localWork;
     boolean spinningOrIdle;
     boolean syscallReturnsFirst;
+    /** False: preempt finds no G on the P (its M between goroutines) and flags nothing. */
+    boolean preemptFindsG = true;
     final List<Integer> preempted = new ArrayList<>();
     final List<Integer> retaken = new ArrayList<>();
 
@@ -110,8 +112,9 @@ class ModelScheduler implements SchedulerPort {
     }
 
     @Override
-    public synchronized void preempt(int p) {
+    public synchronized boolean preempt(int p) {
         preempted.add(p);
+        return preemptFindsG;
     }
 
     /** P p enters a syscall (G keeps the P until sysmon takes it). */

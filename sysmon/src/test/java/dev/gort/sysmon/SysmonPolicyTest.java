@@ -77,6 +77,29 @@ class SysmonPolicyTest {
         assertEquals(3, s.stats().preemptRequests());
     }
 
+    /**
+     * A request that found no G (the M between two goroutines of a runnext chain, which keeps one
+     * schedtick) is asked again at the next round, not a whole slice later: restarting the slice
+     * let such a chain starve the global queue for hundreds of ms (RunnextStarvationTest).
+     */
+    @Test
+    void aPreemptThatFoundNoGIsAskedAgainNextRound() {
+        ModelScheduler m = new ModelScheduler(1);
+        m.status[0] = SchedulerPort.P_RUNNING;
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        s.round(now);
+        m.preemptFindsG = false;
+        s.round(now += 11 * MILLIS);
+        assertEquals(List.of(0), m.preempted, "asked once the slice was over");
+        assertEquals(0, s.stats().preemptRequests(), "nothing was flagged");
+        m.preemptFindsG = true;
+        s.round(now += 20 * MICROS);
+        assertEquals(List.of(0, 0), m.preempted, "asked again at the next round");
+        assertEquals(1, s.stats().preemptRequests());
+        s.round(now += 20 * MICROS);
+        assertEquals(List.of(0, 0), m.preempted, "flagged: the slice restarts");
+    }
+
     @Test
     void sliceTimedFromTheSchedulersRecordWhenKnown() {
         ModelScheduler m = new ModelScheduler(1);
