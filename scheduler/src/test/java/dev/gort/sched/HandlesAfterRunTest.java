@@ -107,4 +107,21 @@ class HandlesAfterRunTest {
             assertTrue(m.contains("accepted: a frame between its push and its close"), m);
         }
     }
+
+    /** The blocks kept past run() are freed once the scheduler is unreachable (at a later scheduler's creation, or here). */
+    @Test
+    void blocksOfAnUnreachableSchedulerAreFreed() throws Exception {
+        NativeBlocks blocks = SchedTesting.run(2, () -> {
+            for (int i = 0; i < 10; i++) {
+                Go.go(() -> { });
+            }
+        }).nativeBlocks;                        // the scheduler itself is not kept
+        assertTrue(blocks.count() >= 3, "two P blocks and a G chunk at least, got " + blocks.count());
+        for (int i = 0; i < 200 && blocks.count() > 0; i++) {
+            System.gc();
+            Thread.sleep(10);
+            NativeBlocks.freeUnreachable();
+        }
+        assertEquals(0, blocks.count(), "the unreachable scheduler's blocks were freed");
+    }
 }
