@@ -316,8 +316,27 @@ public final class MCache {
             alloc[spc] = empty;
             central.uncacheSpan(s);
         }
-        alloc[spc] = central.cacheSpan(id);
+        s = central.cacheSpan(id);
+        alloc[spc] = s;
+        zeroIfAllFree(s);
         heap.checkTrigger();
+    }
+
+    /**
+     * A span that comes to this cache with every slot free but dirty (needzero: memory of earlier
+     * objects) is zeroed whole, in one bulk fill, and marked clean, so the allocations that follow
+     * skip their per-object zeroing. In a collected heap that is most refills (a span freed whole
+     * by the sweep and handed out again by the mheap): one memset of the span's objects instead of
+     * a store per word spread over its allocations, each the first touch of its cache line. Kept
+     * exact for needzero's invariant (a clean span's free slots are all zero): every slot is free,
+     * and later frees set needzero again. Not in clobberFree mode, whose poison must stay to be
+     * checked at allocation.
+     */
+    private void zeroIfAllFree(long s) {
+        if (!clobber && Mem.getInt(s + Span.NEEDZERO) != 0 && Mem.getInt(s + Span.ALLOC_COUNT) == 0) {
+            Zeroing.zero(Span.start(s), (long) Span.nelems(s) * Span.elemSize(s));
+            Mem.putInt(s + Span.NEEDZERO, 0);
+        }
     }
 
     /**

@@ -34,7 +34,13 @@
  *     frees are pending (manual mode), fold them into allocBits in place ({@link SpanSweep});
  *     otherwise refill: give the span back to its mcentral and take another.</li>
  * <li>{@code MCentral.cacheSpan}: partial swept spans (folding pending frees), then unswept ones
- *     (GC sweep first), then a fresh span from the mheap.</li>
+ *     (GC sweep first), then a fresh span from the mheap. A span that arrives with every slot
+ *     free but needzero set is zeroed whole in one bulk fill and marked clean, so its
+ *     allocations skip their per-object zeroing (in a collected heap most refills are such
+ *     spans; not in clobberFree mode, whose poison is checked at allocation).</li>
+ * <li>{@code MCache.allocFast(spanClass)}: the collector's typed fast path, step 1 with the span
+ *     class precomputed by the caller's Type and returning 0 instead of taking any slow step
+ *     (window boundary, refill, debug modes); small enough compiled that C2 inlines it.</li>
  * <li>{@code MHeap.allocSpan}: best-fit free run, split, set the spans entries; if none fits,
  *     commit another 64 MiB chunk of the reservation (arena + its spans and bitmap slices); if the
  *     reservation is used up, {@link dev.gort.arena.HeapExhaustedException} with the figures.</li>

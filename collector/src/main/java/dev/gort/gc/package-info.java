@@ -246,12 +246,23 @@
  * binary-trees spends over half its time in the mark phase (each cycle re-marks the long-lived tree),
  * so what a mutator pays per object while marking matters as much as the plain path.
  * <ol>
- *   <li><b>Allocation</b> ({@code Collector.alloc} + {@code allocate}): one mutator lookup, the
- *       safepoint's two flag reads ({@code World.safepointThenCurrent}: a ThreadWorld thread keeps
- *       its mutator, no second lookup), one read for the rare cases (gcstress, a cycle start owed
- *       past the goal), the phase, a sweep-credit counter, the mcache, one bitmap read-modify-write
- *       with the Type's precomputed first mask word. The old single 352-bytecode method was over
- *       C2's FreqInlineSize and called its helpers out of line.</li>
+ *   <li><b>Allocation</b> ({@code Collector.alloc}): an inline fast path for small types, every
+ *       rare case in {@code allocate}. One mutator lookup, the safepoint's two flag reads
+ *       ({@code World.safepointThenCurrent}: a ThreadWorld thread keeps its mutator, no second
+ *       lookup), gcstress and a cycle start owed (one read each), the sweep-credit counter, while
+ *       marking the assist credit (it must cover the object: the assist runs before the
+ *       allocation) and the mutator's state; then {@code MCache.allocFast} with the span class the
+ *       Type precomputed (no size-class lookup; the slot from the allocCache window, zeroed with
+ *       one or two stores for 8/16-byte slots), one bitmap read-modify-write with the Type's
+ *       first mask word, and while marking the allocate-black bookkeeping. {@code allocate} takes
+ *       a window boundary or refill, an assist, sweep credit due, large or many-word types,
+ *       gcstress, a cycle start owed and the arena's debug modes. Why the split: C2 inlines a
+ *       callee only while its own compiled code is under InlineSmallCode (2500 bytes on x86);
+ *       the old alloc + allocate, once compiled alone (it is hot from many callers), was over it,
+ *       so every later compilation of a caller (binary-trees' {@code tree}, after each deopt)
+ *       called it out of line ("already compiled into a big method"), two calls per node. The
+ *       fast path stays inlined after being compiled alone (PrintInlining; see
+ *       docs/performance.md). The old single 352-bytecode method was over C2's FreqInlineSize.</li>
  *   <li><b>Assist credit in bytes</b> (Go's gcAssistBytes): while marking each allocation subtracts
  *       its size from {@code Mutator.assistBytes}; only below zero does it call the assist, which
  *       converts the debt to scan work at the pacer's ratio, at least 64 KiB of it (Go's

@@ -23,6 +23,7 @@ import java.util.Arrays;
  */
 public final class AllocCpuRun {
     static final Type NODE = Type.struct("Node").pointer("left").pointer("right").build();
+    static final Type NOSCAN16 = Type.struct("Pair").longField("a").longField("b").build();
     static volatile long sink;
     static volatile Object osink;
 
@@ -32,9 +33,11 @@ public final class AllocCpuRun {
     public static void main(String[] args) {
         long ops = (args.length > 0 ? Long.parseLong(args[0]) : 20) * 1_000_000L;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        double[][] r = new double[4][rounds];
         String[] names = {"arena alloc+free (32 B)", "collector node16 + 2 barriered stores, GOGC=100",
-                "same while marking (cycle held after mark start)", "JVM new (2 refs + 2 longs)"};
+                "same while marking (cycle held after mark start)", "JVM new (2 refs + 2 longs)",
+                "collector node16 alone (pointer bits, no stores), GOGC=100", "collector 16 B noscan alone (no pointer bits), GOGC=100",
+                "node16 + 2 barriered stores + 2 root-slot sets (binary-trees' tree), GOGC=100", "ThreadWorld.poll() alone"};
+        double[][] r = new double[names.length][rounds];
 
         // One collector at a time: the write barrier's switch and shader are process-wide.
         Heap manual = Heap.create(HeapConfig.defaults(), PosixOsMemory.get());
@@ -67,6 +70,34 @@ public final class AllocCpuRun {
                     acc += n;
                 }
                 record(r, 1, round, t, ops);
+                // The pieces of binary-trees' per-node work, one at a time (same collector and cycles).
+                t = CpuClock.threadCpuNanos();
+                for (long i = 0; i < ops; i++) {
+                    acc += gc.alloc(NODE);
+                }
+                record(r, 4, round, t, ops);
+                t = CpuClock.threadCpuNanos();
+                for (long i = 0; i < ops; i++) {
+                    acc += gc.alloc(NOSCAN16);
+                }
+                record(r, 5, round, t, ops);
+                t = CpuClock.threadCpuNanos();
+                for (long i = 0; i < ops; i++) {
+                    long n = gc.alloc(NODE);
+                    roots.set(1, n);
+                    Mem.storePtr(n, 0, keep);
+                    Mem.storePtr(n, 8, keep);
+                    roots.set(1, 0);
+                    acc += n;
+                }
+                record(r, 6, round, t, ops);
+                var w = gc.threadWorld();
+                t = CpuClock.threadCpuNanos();
+                for (long i = 0; i < ops; i++) {
+                    w.poll();
+                    acc += i;
+                }
+                record(r, 7, round, t, ops);
             }
         } finally {
             gc.threadWorld().unregister();
@@ -101,7 +132,7 @@ public final class AllocCpuRun {
         sink = acc;
         System.out.printf("%n| case | thread CPU ns/op (median of %d rounds of %d M ops) | min | max |%n| --- | ---: | ---: | ---: |%n",
                 rounds, ops / 1_000_000);
-        for (int c = 0; c < 4; c++) {
+        for (int c = 0; c < names.length; c++) {
             double[] v = r[c].clone();
             Arrays.sort(v);
             System.out.printf("| %s | %.1f | %.1f | %.1f |%n", names[c], v[v.length / 2], v[0], v[v.length - 1]);
