@@ -27,7 +27,13 @@ public enum DebugKey {
     /** 1 (default): a bad pointer found while scanning is fatal; 0: ignored. */
     INVALIDPTR("invalidptr", 0, 1, 1),
     /** 1: released memory is also made inaccessible (mprotect PROT_NONE), so stray reads fault. */
-    HARDDECOMMIT("harddecommit", 0, 1, 0);
+    HARDDECOMMIT("harddecommit", 0, 1, 0),
+    /**
+     * 1: every {@code dev.gort.gc.Mem} accessor checks that its address lies in an open heap's
+     * arena (an address kept past its runtime fails with a message, not a SIGSEGV). Read from the
+     * process environment or {@code -Dgort.checkptr=1} once, when Mem loads.
+     */
+    CHECKPTR("checkptr", 0, 1, 0);
 
     private final String key;
     private final int min;

@@ -127,6 +127,10 @@ public final class Gort {
         for (String w : config.warnings()) {
             options.stderr.println("gort: warning: " + w);
         }
+        if (config.debug().checkptr() && !dev.gort.gc.Mem.checkptr()) {
+            options.stderr.println("gort: warning: GORT_DEBUG=checkptr=1 takes effect only from the process environment or "
+                    + "-Dgort.checkptr=1, read when dev.gort.gc.Mem loads; Mem accessors are not checked in this JVM");
+        }
         List<Runnable> inits;
         synchronized (REGISTERED_INITS) {
             inits = new ArrayList<>(REGISTERED_INITS);

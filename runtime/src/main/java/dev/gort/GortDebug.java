@@ -76,6 +76,10 @@ public final class GortDebug {
         return get(DebugKey.HARDDECOMMIT) != 0;
     }
 
+    public boolean checkptr() {
+        return get(DebugKey.CHECKPTR) != 0;
+    }
+
     /**
      * Parses {@code text}. Throws {@link ConfigException} for a malformed known key; appends one
      * warning to {@code warnings} naming all unknown keys and listing the known ones.

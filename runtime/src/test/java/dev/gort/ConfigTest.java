@@ -191,7 +191,7 @@ class ConfigTest {
         assertEquals(1, c.debug().gctrace());
         assertEquals(List.of("unknown GORT_DEBUG keys foo, asyncpreemptoff, bar (environment variable GORT_DEBUG) ignored; known keys: "
                 + "gctrace, schedtrace, scheddetail, scavtrace, gccheckmark, gcpoison, gcstress, gcstoptheworld, madvdontneed, "
-                + "invalidptr, harddecommit"), c.warnings());
+                + "invalidptr, harddecommit, checkptr"), c.warnings());
         assertEquals(List.of("unknown GORT_DEBUG key gctrcae (environment variable GORT_DEBUG) ignored; known keys: "
                 + DebugKey.known()), env("GORT_DEBUG", "gctrcae=1").warnings());
     }

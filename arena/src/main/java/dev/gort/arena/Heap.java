@@ -76,7 +76,32 @@ public final class Heap implements AutoCloseable {
      * HeapExhaustedException when the address space cannot be reserved.
      */
     public static Heap create(HeapConfig config, OsMemory os) {
-        return new Heap(config, os);
+        Heap h = new Heap(config, os);
+        synchronized (Heap.class) {
+            Heap[] open = java.util.Arrays.copyOf(OPEN, OPEN.length + 1);
+            open[open.length - 1] = h;
+            OPEN = open;
+        }
+        return h;
+    }
+
+    /** Heaps not closed yet, for {@link #inOpenArena} (copy on write). */
+    private static volatile Heap[] OPEN = new Heap[0];
+
+    /**
+     * True if {@code [address, address + bytes)} lies in the committed arena of a heap that is
+     * not closed: the check behind {@code GORT_DEBUG=checkptr=1} (collector's Mem accessors), so
+     * an address kept past its heap's close fails with a message instead of a SIGSEGV. Not a
+     * hot-path method: a scan of the open heaps.
+     */
+    public static boolean inOpenArena(long address, long bytes) {
+        for (Heap h : OPEN) {
+            long off = address - h.space.arenaBase;
+            if (off >= 0 && bytes >= 0 && off + bytes <= h.space.arenaCommitted) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public HeapConfig config() {
@@ -565,6 +590,11 @@ public final class Heap implements AutoCloseable {
             return;
         }
         closed = true;
+        synchronized (Heap.class) {     // before unmapping: checkptr refuses this arena from now on
+            List<Heap> open = new ArrayList<>(List.of(OPEN));
+            open.remove(this);
+            OPEN = open.toArray(new Heap[0]);
+        }
         synchronized (caches) {
             for (MCache c : caches) {
                 java.util.Arrays.fill(c.alloc, emptySpan);

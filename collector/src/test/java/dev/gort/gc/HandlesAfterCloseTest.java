@@ -96,4 +96,26 @@ class HandlesAfterCloseTest {
         pool.get().close();                             // closing a handle of a closed table is a quiet no-op
         global.get().close();
     }
+
+    /** checkptr's two parts: the setting's parsing, and the open-arena test it applies (a closed heap's arena is refused). */
+    @Test
+    void checkptrSettingAndOpenArenaCheck() {
+        assertTrue(Mem.checkptrSetting("1", null));
+        assertTrue(Mem.checkptrSetting(null, "gctrace=1, checkptr=1"));
+        assertFalse(Mem.checkptrSetting(null, "checkptr=0,gctrace=1"));
+        assertFalse(Mem.checkptrSetting("0", "checkptr=1"), "the property wins");
+        assertFalse(Mem.checkptrSetting(null, null));
+        dev.gort.arena.Heap heap = dev.gort.arena.Heap.create(dev.gort.arena.HeapConfig.defaults().withArenaReservation(1L << 30),
+                PosixOsMemory.get());
+        long p;
+        try {
+            p = heap.threadCache().alloc(64, true);
+            assertTrue(dev.gort.arena.Heap.inOpenArena(p, 64));
+            assertFalse(dev.gort.arena.Heap.inOpenArena(0x1000, 8));
+            assertFalse(dev.gort.arena.Heap.inOpenArena(heap.arenaBase() + heap.arenaCommittedBytes(), 8), "past the committed arena");
+        } finally {
+            heap.close();
+        }
+        assertFalse(dev.gort.arena.Heap.inOpenArena(p, 64), "the heap was closed");
+    }
 }
