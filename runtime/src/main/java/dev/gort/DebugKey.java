@@ -31,7 +31,7 @@ public enum DebugKey {
     /**
      * 1: every {@code dev.gort.gc.Mem} accessor checks that its address lies in an open heap's
      * arena (an address kept past its runtime fails with a message, not a SIGSEGV). Read from the
-     * process environment or {@code -Dgort.checkptr=1} once, when Mem loads.
+     * process environment, {@code -Dgort.debug} or {@code -Dgort.checkptr=1} once, when Mem loads.
      */
     CHECKPTR("checkptr", 0, 1, 0);
 

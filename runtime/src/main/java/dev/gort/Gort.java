@@ -128,8 +128,8 @@ public final class Gort {
             options.stderr.println("gort: warning: " + w);
         }
         if (config.debug().checkptr() && !dev.gort.gc.Mem.checkptr()) {
-            options.stderr.println("gort: warning: GORT_DEBUG=checkptr=1 takes effect only from the process environment or "
-                    + "-Dgort.checkptr=1, read when dev.gort.gc.Mem loads; Mem accessors are not checked in this JVM");
+            options.stderr.println("gort: warning: GORT_DEBUG=checkptr=1 takes effect only from the process environment, "
+                    + "-Dgort.debug or -Dgort.checkptr=1, read when dev.gort.gc.Mem loads; Mem accessors are not checked in this JVM");
         }
         List<Runnable> inits;
         synchronized (REGISTERED_INITS) {
@@ -304,6 +304,20 @@ public final class Gort {
     /** The running collector, for allocating typed objects ({@code Gort.collector().alloc(type)}) and globals. */
     public static dev.gort.gc.Collector collector() {
         return gcOf(rt());
+    }
+
+    /**
+     * A new pool of gort-heap pointers (Go's sync.Pool for objects on the gort heap): its entries
+     * are roots of the running collector, aged by each cycle as Go's pools; get returns 0 when
+     * empty. Close it when done (frees its root slots). See {@code dev.gort.gc.PtrPool}.
+     */
+    public static dev.gort.gc.PtrPool newPtrPool() {
+        return new dev.gort.gc.PtrPool(gcOf(rt()));
+    }
+
+    /** {@link #newPtrPool()} whose get returns {@code newObject.getAsLong()} when empty (Go's New; it may allocate). */
+    public static dev.gort.gc.PtrPool newPtrPool(java.util.function.LongSupplier newObject) {
+        return new dev.gort.gc.PtrPool(gcOf(rt()), newObject);
     }
 
     /** The heap's statistics (runtime.ReadMemStats). */

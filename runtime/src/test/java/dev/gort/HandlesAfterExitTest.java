@@ -96,4 +96,32 @@ class HandlesAfterExitTest {
         assertTrue(refused.get() > 0, "the reader ran after at least one run ended");
         System.out.println("HandlesAfterExitTest: " + values.get() + " reads answered, " + refused.get() + " refused clearly");
     }
+
+    /** Gort.newPtrPool: a PtrPool of the running collector (entries are roots), unusable after the run. */
+    @Test
+    void newPtrPoolBelongsToTheRunningCollector() {
+        assertThrows(IllegalStateException.class, Gort::newPtrPool, "outside a run");
+        AtomicReference<dev.gort.gc.PtrPool> kept = new AtomicReference<>();
+        assertEquals(0, Gort.run(new String[0], args -> {
+            long[] made = new long[1];
+            dev.gort.gc.PtrPool pool = Gort.newPtrPool(() -> {
+                made[0]++;
+                return Gort.collector().alloc(Type.LONG);
+            });
+            long p = pool.get();                // empty: New
+            assertEquals(1, made[0]);
+            dev.gort.gc.Mem.putLong(p, 0, 77);
+            pool.put(p);                        // the pool is now its only root
+            Gort.gc();
+            long q = pool.get();                // survived the cycle (victim cache)
+            assertEquals(p, q);
+            assertEquals(77, dev.gort.gc.Mem.getLong(q, 0));
+            try (dev.gort.gc.PtrPool empty = Gort.newPtrPool()) {
+                assertEquals(0, empty.get(), "no New: 0 when empty");
+            }
+            kept.set(pool);
+        }, opts()));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> kept.get().get());
+        assertTrue(e.getMessage().contains("global root table holding its slots is closed"), e.getMessage());
+    }
 }

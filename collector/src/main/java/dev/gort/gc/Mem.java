@@ -14,7 +14,8 @@ import java.lang.foreign.ValueLayout;
  * would hide it from the collector during marking; don't.
  *
  * <p><b>checkptr</b> (Go's {@code -d=checkptr} in spirit): with {@code GORT_DEBUG=checkptr=1} in the
- * environment or {@code -Dgort.checkptr=1}, read once when this class loads, every accessor first
+ * environment, {@code -Dgort.debug=checkptr=1} or {@code -Dgort.checkptr=1}, read once when this
+ * class loads, every accessor first
  * checks that the bytes it touches lie in the committed arena of a heap that is not closed, and
  * throws IllegalStateException otherwise: an address kept past its runtime (whose heap was
  * unmapped) or never from the heap fails with its address instead of a SIGSEGV. Off by default:
@@ -27,7 +28,8 @@ public final class Mem {
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
 
     /** GORT_DEBUG=checkptr=1 or -Dgort.checkptr=1: every access checks its address (see the class comment). */
-    static final boolean CHECKPTR = checkptrSetting(System.getProperty("gort.checkptr"), System.getenv("GORT_DEBUG"));
+    static final boolean CHECKPTR = checkptrSetting(System.getProperty("gort.checkptr"),
+            System.getProperty("gort.debug", "") + "," + java.util.Objects.requireNonNullElse(System.getenv("GORT_DEBUG"), ""));
 
     /** Whether this JVM checks Mem addresses (GORT_DEBUG=checkptr=1 or -Dgort.checkptr=1 when Mem loaded). */
     public static boolean checkptr() {

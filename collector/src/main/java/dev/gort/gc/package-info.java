@@ -28,6 +28,13 @@
  *       victims and makes the primaries the victims, so a pooled object outlives one cycle and is
  *       garbage at the second (Go 1.13+). Only goroutines and registered threads may put and get.
  *       {@code dev.gort.sync.Pool} stays the pool for Java objects.</li>
+ *   <li>Handles outlive nothing: {@link dev.gort.gc.Global}, PtrChan and PtrPool check their
+ *       {@link dev.gort.gc.GlobalRoots} table's volatile closed flag before any native access and
+ *       throw IllegalStateException once it is closed (the runtime ended); the close leaves the
+ *       committed slot pages mapped (MADV_DONTNEED: no memory) so an access racing the close
+ *       reads a zero page, not an unmapped one. {@link dev.gort.gc.Mem} stays unchecked (raw
+ *       addresses on the hot path) unless GORT_DEBUG=checkptr=1, which checks every access
+ *       against the open heaps' arenas.</li>
  *   <li>Observability: {@link dev.gort.gc.GcCycle} figures per cycle, printed as Go's gctrace line
  *       by {@link dev.gort.gc.GcTrace}, accumulated in {@link dev.gort.gc.GcStats} (MemStats' GC
  *       fields) and emitted as JFR events ({@link dev.gort.gc.GcCycleEvent},

@@ -37,7 +37,7 @@ import java.util.function.Supplier;
  * are not roots of gort's collector and the JVM's collector frees them once the pool drops them.
  * Do not pool raw gort-heap addresses expecting them to keep objects alive: an address stored
  * only in a Pool is garbage to gort's collector. Pool gort-heap pointers in
- * {@code dev.gort.gc.PtrPool} ({@code new PtrPool(Gort.collector())}): same semantics, entries are roots.
+ * {@code dev.gort.gc.PtrPool} ({@code Gort.newPtrPool()}): same semantics, entries are roots.
  *
  * <p>Alternatives rejected: Go &lt;= 1.12's mutex-guarded shared slice cleared on every GC
  * (latency spikes after each GC refill everything, issue 22950); a ThreadLocal per carrier thread

@@ -275,6 +275,15 @@
  * yet goroutines exist: {@code fatal error: all goroutines are asleep - deadlock!} with every
  * goroutine's state and stack (Go's checkdead).
  *
+ * <h2>After run() returns</h2>
+ * Shutdown frees the shadow stacks (the heap's) and releases the mcaches, but not the P blocks
+ * and G descriptor chunks: {@code NativeBlocks} frees those once the scheduler is unreachable
+ * (a phantom reference, polled when the next scheduler is made; no thread), so a P from
+ * {@code p(id)}, a G handle, sysmon racing the shutdown or the scheddetail printer read the final
+ * figures (they read freed malloc memory before: {@code status=37 runqsize=-2}). A {@link
+ * dev.gort.sched.Frame} checks that it is still pushed and that the stacks are not freed before
+ * each access, and throws IllegalStateException otherwise.
+ *
  * <h2>Alternatives rejected</h2>
  * <ul>
  * <li>Virtual threads: their scheduler is a ForkJoinPool we cannot shape into Go's P/runnext/
