@@ -24,14 +24,41 @@ import static org.junit.jupiter.api.Assertions.*;
 class RequestAfterExitTest {
     static final Type NODE = CollectorTest.NODE;
 
+    /** A heap, a scheduler at GOMAXPROCS=2 and a collector over it; close() in the embedder's order. */
+    record Rig(Heap heap, Scheduler sched, WorkbufPool pool, GlobalRoots globals, Collector gc) implements AutoCloseable {
+        static Rig create() {
+            Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+            Scheduler sched = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).heap(heap).fatalHandler(FatalHandler.THROW));
+            WorkbufPool pool = new WorkbufPool();
+            GlobalRoots globals = new GlobalRoots();
+            return new Rig(heap, sched, pool, globals, new Collector(heap, new SchedWorld(sched, pool), pool, globals, GcOptions.DEFAULT));
+        }
+
+        @Override
+        public void close() {
+            gc.close();
+            globals.close();
+            pool.close();
+            heap.close();
+        }
+    }
+
+    /** On a goroutine: a 1000-node list rooted in a global, then a cycle held before mark termination. */
+    static void listHeldBeforeMarkTermination(Collector gc) {
+        Global g = gc.newGlobal();
+        for (int i = 0; i < 1000; i++) {
+            long n = gc.alloc(NODE);
+            Mem.storePtr(n, CollectorTest.A, g.get());
+            g.set(n);
+        }
+        gc.runTo(Collector.Breakpoint.BEFORE_MARK_TERMINATION, 20_000);
+    }
+
     @Test
     void gcAndRequestCycleAfterTheSchedulerExitedSaySo() {
-        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
-        Scheduler sched = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).heap(heap).fatalHandler(FatalHandler.THROW));
-        WorkbufPool pool = new WorkbufPool();
-        GlobalRoots globals = new GlobalRoots();
-        Collector gc = new Collector(heap, new SchedWorld(sched, pool), pool, globals, GcOptions.DEFAULT);
-        try {
+        try (Rig rig = Rig.create()) {
+            Collector gc = rig.gc();
+            Scheduler sched = rig.sched();
             long before = gc.cycles();
             sched.run(() -> {
                 for (int i = 0; i < 1000; i++) {
@@ -43,11 +70,6 @@ class RequestAfterExitTest {
             assertTrue(e.getMessage().contains("scheduler"), e.getMessage());
             assertEquals(before, gc.cycles(), "no cycle can have run");
             assertFalse(gc.requestCycle(true), "a cycle request after the scheduler exited was accepted");
-        } finally {
-            gc.close();
-            globals.close();
-            pool.close();
-            heap.close();
         }
     }
 
@@ -58,21 +80,11 @@ class RequestAfterExitTest {
      */
     @Test
     void aGoroutineInASyscallWaitingInGcAtExitIsNoPanic() {
-        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
-        Scheduler sched = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).heap(heap).fatalHandler(FatalHandler.THROW));
-        WorkbufPool pool = new WorkbufPool();
-        GlobalRoots globals = new GlobalRoots();
-        Collector gc = new Collector(heap, new SchedWorld(sched, pool), pool, globals, GcOptions.DEFAULT);
         java.util.concurrent.atomic.AtomicBoolean waiting = new java.util.concurrent.atomic.AtomicBoolean();
-        try {
-            assertDoesNotThrow(() -> sched.run(() -> {
-                Global g = gc.newGlobal();
-                for (int i = 0; i < 1000; i++) {
-                    long n = gc.alloc(NODE);
-                    Mem.storePtr(n, CollectorTest.A, g.get());
-                    g.set(n);
-                }
-                gc.runTo(Collector.Breakpoint.BEFORE_MARK_TERMINATION, 20_000);
+        try (Rig rig = Rig.create()) {
+            Collector gc = rig.gc();
+            assertDoesNotThrow(() -> rig.sched().run(() -> {
+                listHeldBeforeMarkTermination(gc);
                 dev.gort.sched.Go.go(() -> dev.gort.sched.Go.syscall(() -> {
                     waiting.set(true);
                     gc.gc();                          // waits for the held cycle and one more
@@ -82,22 +94,14 @@ class RequestAfterExitTest {
                 }
                 dev.gort.sched.Time.sleepNanos(20_000_000);
             }), "the exit reported a panic");
-        } finally {
-            gc.close();
-            globals.close();
-            pool.close();
-            heap.close();
         }
     }
 
     /** A plain thread waiting in gc() while main returns mid-cycle is told the collection did not happen. */
     @Test
     void aPlainThreadWaitingInGcWhenTheSchedulerExitsIsTold() throws Exception {
-        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
-        Scheduler sched = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).heap(heap).fatalHandler(FatalHandler.THROW));
-        WorkbufPool pool = new WorkbufPool();
-        GlobalRoots globals = new GlobalRoots();
-        Collector gc = new Collector(heap, new SchedWorld(sched, pool), pool, globals, GcOptions.DEFAULT);
+        Rig rig = Rig.create();
+        Collector gc = rig.gc();
         AtomicReference<Object> outcome = new AtomicReference<>();
         CountDownLatch done = new CountDownLatch(1);
         Thread plain = new Thread(() -> {
@@ -111,14 +115,8 @@ class RequestAfterExitTest {
             }
         }, "plain-gc-caller");
         try {
-            sched.run(() -> {
-                Global g = gc.newGlobal();
-                for (int i = 0; i < 1000; i++) {
-                    long n = gc.alloc(NODE);
-                    Mem.storePtr(n, CollectorTest.A, g.get());
-                    g.set(n);
-                }
-                gc.runTo(Collector.Breakpoint.BEFORE_MARK_TERMINATION, 20_000);
+            rig.sched().run(() -> {
+                listHeldBeforeMarkTermination(gc);
                 plain.start();                        // waits for the held cycle and one more
                 dev.gort.sched.Time.sleepNanos(50_000_000);
             });
@@ -128,10 +126,8 @@ class RequestAfterExitTest {
             assertTrue(((Throwable) o).getMessage().contains("scheduler"), ((Throwable) o).getMessage());
         } finally {
             gc.close();
-            plain.join(10_000);
-            globals.close();
-            pool.close();
-            heap.close();
+            plain.join(10_000);                   // out of gc() before the heap goes
+            rig.close();
         }
     }
 }

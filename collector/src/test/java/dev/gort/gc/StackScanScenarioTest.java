@@ -112,80 +112,64 @@ class StackScanScenarioTest {
      */
     @Test
     void sendDirectFromUnscannedToScannedReceiver() {
-        SchedCollectorTest.withRuntime(3, OPTS, gc -> {
-            PtrChan c = PtrChan.create(gc, 0);
-            Receiver r = new Receiver();
-            r.start(c, 71);
-            while (c.recvParks() == 0) {
-                Go.gosched();
-            }
-            CountDownLatch inSyscall = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            AtomicBoolean unscanned = new AtomicBoolean();
-            AtomicBoolean moved = new AtomicBoolean();
-            Chan<Integer> park = new Chan<>();
-            syscallHolder(gc, 71, inSyscall, release, unscanned, c::send, moved, park);
-            awaitUninterruptibly(inSyscall);
-            gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 20_000);
-            assertTrue(gc.scanStackForTest(r.g.get()), "the parked receiver's stack is scanned now (black)");
-            release.countDown();
-            waitFor(moved);
-            while (r.got == 0) {
-                Go.gosched();                  // the receiver takes it from its receive frame into its own
-            }
-            gc.resume();
-            gc.gc();                       // rethrows a checkmark failure of the staged cycle
-            r.verify.send(1);
-            r.done.recv();
-            assertNull(r.failure.get(), () -> "receiver: " + r.failure.get());
-            park.close();
-            c.close();
-            c.free();
-            // Last, so the cycle is still checked when the scenario was not staged: the sender can
-            // come back from its syscall through the scheduler (no P free at once), which scans it
-            // before it runs; then the test proves no corruption but not the shade, and says so.
-            org.junit.jupiter.api.Assumptions.assumeTrue(unscanned.get(),
-                    "scenario not staged this run: the sender was scanned before it ran (it got its P back through the scheduler)");
-        });
+        SchedCollectorTest.withRuntime(3, OPTS, gc -> sendFromUnscannedToScannedReceiver(gc, 71, PtrChan::send, true));
     }
 
     /** The same through a select's send case: Select hands the pointer to the parked receiver. */
     @Test
     void selectSendCaseFromUnscannedToScannedReceiver() {
         SchedCollectorTest.withRuntime(3, OPTS, gc -> {
-            PtrChan c = PtrChan.create(gc, 0);
-            Receiver r = new Receiver();
-            r.start(c, 72);
-            while (c.recvParks() == 0) {
-                Go.gosched();
-            }
-            CountDownLatch inSyscall = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            AtomicBoolean unscanned = new AtomicBoolean();
-            AtomicBoolean moved = new AtomicBoolean();
-            Chan<Integer> park = new Chan<>();
             Chan<String> never = new Chan<>();
-            syscallHolder(gc, 72, inSyscall, release, unscanned,
-                    p -> assertEquals(1, new Select().recv(never).sendPtr(c, p).select()), moved, park);
-            awaitUninterruptibly(inSyscall);
-            gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 20_000);
-            assertTrue(gc.scanStackForTest(r.g.get()));
-            release.countDown();
-            waitFor(moved);
-            gc.resume();
-            gc.gc();
-            r.verify.send(1);
-            r.done.recv();
-            assertNull(r.failure.get(), () -> "receiver: " + r.failure.get());
-            park.close();
-            c.close();
-            c.free();
-            // Last, so the cycle is still checked when the scenario was not staged: the sender can
-            // come back from its syscall through the scheduler (no P free at once), which scans it
-            // before it runs; then the test proves no corruption but not the shade, and says so.
-            org.junit.jupiter.api.Assumptions.assumeTrue(unscanned.get(),
-                    "scenario not staged this run: the sender was scanned before it ran (it got its P back through the scheduler)");
+            sendFromUnscannedToScannedReceiver(gc, 72, (c, p) -> assertEquals(1, new Select().recv(never).sendPtr(c, p).select()), false);
         });
+    }
+
+    /** How the unscanned holder hands its pointer to the channel's parked receiver. */
+    interface Send {
+        void send(PtrChan c, long p);
+    }
+
+    /**
+     * The two sendDirect scenarios: a receiver parks on an unbuffered PtrChan, the cycle starts
+     * while object {@code id}'s holder is in a syscall, the receiver's stack is scanned (black),
+     * then the holder comes back unscanned and sends its only reference with {@code send}. The
+     * staged cycle is checkmarked and the receiver checks the payload. {@code awaitReceipt}: wait
+     * until the receiver moved the value from its receive frame into its own before the cycle goes on.
+     */
+    private static void sendFromUnscannedToScannedReceiver(Collector gc, long id, Send send, boolean awaitReceipt) {
+        PtrChan c = PtrChan.create(gc, 0);
+        Receiver r = new Receiver();
+        r.start(c, id);
+        while (c.recvParks() == 0) {
+            Go.gosched();
+        }
+        CountDownLatch inSyscall = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean unscanned = new AtomicBoolean();
+        AtomicBoolean moved = new AtomicBoolean();
+        Chan<Integer> park = new Chan<>();
+        syscallHolder(gc, id, inSyscall, release, unscanned, p -> send.send(c, p), moved, park);
+        awaitUninterruptibly(inSyscall);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 20_000);
+        assertTrue(gc.scanStackForTest(r.g.get()), "the parked receiver's stack is scanned now (black)");
+        release.countDown();
+        waitFor(moved);
+        while (awaitReceipt && r.got == 0) {
+            Go.gosched();                  // the receiver takes it from its receive frame into its own
+        }
+        gc.resume();
+        gc.gc();                           // rethrows a checkmark failure of the staged cycle
+        r.verify.send(1);
+        r.done.recv();
+        assertNull(r.failure.get(), () -> "receiver: " + r.failure.get());
+        park.close();
+        c.close();
+        c.free();
+        // Last, so the cycle is still checked when the scenario was not staged: the sender can
+        // come back from its syscall through the scheduler (no P free at once), which scans it
+        // before it runs; then the test proves no corruption but not the shade, and says so.
+        org.junit.jupiter.api.Assumptions.assumeTrue(unscanned.get(),
+                "scenario not staged this run: the sender was scanned before it ran (it got its P back through the scheduler)");
     }
 
     /**
