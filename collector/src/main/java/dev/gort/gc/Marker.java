@@ -258,16 +258,7 @@ public final class Marker {
      * outer loop and no preemption check.
      */
     private long scanSmall(long obj, long size, GcWork w) {
-        long bits = heap.pointerBits(obj, (int) (size >>> 3));
-        while (bits != 0) {
-            int hi = 63 - Long.numberOfLeadingZeros(bits);     // highest first, as scanWords
-            long off = (long) hi << 3;
-            bits &= ~(1L << hi);
-            long v = NativeMemory.getLong(obj + off);
-            if (v != 0) {
-                greyScanned(v, obj, off, w);
-            }
-        }
+        greyByBits(obj, 0, heap.pointerBits(obj, (int) (size >>> 3)), w);
         w.heapScanWork += size;
         return size;
     }
@@ -282,23 +273,29 @@ public final class Marker {
                 w.heapScanWork += scanned;
                 return scanned;
             }
-            long bits = heap.pointerBits(obj + (first << 3), (int) Math.min(64, words - first));
-            while (bits != 0) {
-                // Highest pointer word first: the work buffer is LIFO, so the object's first
-                // pointer field is the next one scanned. A structure built depth-first in field
-                // order (a tree's left subtree before its right one) then marks in allocation
-                // order, ascending through memory, instead of jumping back and forth.
-                int hi = 63 - Long.numberOfLeadingZeros(bits);
-                long off = (first + hi) << 3;
-                bits &= ~(1L << hi);
-                long v = NativeMemory.getLong(obj + off);
-                if (v != 0) {
-                    greyScanned(v, obj, off, w);
-                }
-            }
+            greyByBits(obj, first, heap.pointerBits(obj + (first << 3), (int) Math.min(64, words - first)), w);
         }
         w.heapScanWork += size;
         return size;
+    }
+
+    /**
+     * Greys the non-nil pointers of the 64 words of {@code obj} from word {@code first} whose bits
+     * are set in {@code bits}. Highest pointer word first: the work buffer is LIFO, so the object's
+     * first pointer field is the next one scanned. A structure built depth-first in field order (a
+     * tree's left subtree before its right one) then marks in allocation order, ascending through
+     * memory, instead of jumping back and forth.
+     */
+    private void greyByBits(long obj, long first, long bits, GcWork w) {
+        while (bits != 0) {
+            int hi = 63 - Long.numberOfLeadingZeros(bits);
+            long off = (first + hi) << 3;
+            bits &= ~(1L << hi);
+            long v = NativeMemory.getLong(obj + off);
+            if (v != 0) {
+                greyScanned(v, obj, off, w);
+            }
+        }
     }
 
     /**
