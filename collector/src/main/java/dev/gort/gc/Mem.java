@@ -28,26 +28,51 @@ public final class Mem {
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
 
     /** GORT_DEBUG=checkptr=1 or -Dgort.checkptr=1: every access checks its address (see the class comment). */
-    static final boolean CHECKPTR = checkptrSetting(System.getProperty("gort.checkptr"),
-            System.getProperty("gort.debug", "") + "," + java.util.Objects.requireNonNullElse(System.getenv("GORT_DEBUG"), ""));
+    static final boolean CHECKPTR = readCheckptr();
+
+    /** A malformed setting is reported and leaves checking off: a class initializer that threw would leave Mem unusable. */
+    private static boolean readCheckptr() {
+        try {
+            return checkptrSetting(System.getProperty("gort.checkptr"),
+                    System.getProperty("gort.debug", "") + "," + java.util.Objects.requireNonNullElse(System.getenv("GORT_DEBUG"), ""));
+        } catch (IllegalArgumentException e) {
+            System.err.println("gort: warning: " + e.getMessage() + "; Mem accessors are not checked in this JVM");
+            return false;
+        }
+    }
 
     /** Whether this JVM checks Mem addresses (GORT_DEBUG=checkptr=1 or -Dgort.checkptr=1 when Mem loaded). */
     public static boolean checkptr() {
         return CHECKPTR;
     }
 
+    /**
+     * The checkptr switch from {@code -Dgort.checkptr} (wins) or the {@code checkptr=} entry of the
+     * GORT_DEBUG / gort.debug list; anything but 0 or 1 is refused with the accepted forms.
+     */
     static boolean checkptrSetting(String property, String gortDebug) {
         if (property != null) {
-            return property.trim().equals("1");
+            return zeroOrOne(property, "-Dgort.checkptr=" + property);
         }
+        boolean on = false;
         if (gortDebug != null) {
             for (String kv : gortDebug.split(",")) {
-                if (kv.trim().equals("checkptr=1")) {
-                    return true;
+                String t = kv.trim();
+                if (t.startsWith("checkptr=")) {
+                    on = zeroOrOne(t.substring("checkptr=".length()), "GORT_DEBUG " + t);
                 }
             }
         }
-        return false;
+        return on;
+    }
+
+    private static boolean zeroOrOne(String value, String what) {
+        return switch (value.trim()) {
+            case "0" -> false;
+            case "1" -> true;
+            default -> throw new IllegalArgumentException("malformed " + what + ": accepted are 0 (off, the default) and 1 "
+                    + "(every Mem access checks its address)");
+        };
     }
 
     private static void check(String op, long address, long bytes) {

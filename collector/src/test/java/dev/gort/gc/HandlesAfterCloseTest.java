@@ -105,6 +105,12 @@ class HandlesAfterCloseTest {
         assertFalse(Mem.checkptrSetting(null, "checkptr=0,gctrace=1"));
         assertFalse(Mem.checkptrSetting("0", "checkptr=1"), "the property wins");
         assertFalse(Mem.checkptrSetting(null, null));
+        for (String bad : new String[] {"true", "2", "", "yes"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Mem.checkptrSetting(bad, null));
+            assertTrue(e.getMessage().contains("-Dgort.checkptr=" + bad) && e.getMessage().contains("accepted are 0"), e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Mem.checkptrSetting(null, "gctrace=1,checkptr=on"));
+        assertTrue(e.getMessage().contains("checkptr=on") && e.getMessage().contains("accepted are 0"), e.getMessage());
         dev.gort.arena.Heap heap = dev.gort.arena.Heap.create(dev.gort.arena.HeapConfig.defaults().withArenaReservation(1L << 30),
                 PosixOsMemory.get());
         long p;
