@@ -55,7 +55,9 @@ public final class Global implements AutoCloseable {
             throw new IllegalStateException("Global." + op + ": global slot " + slot + " was closed; accepted: a Global "
                     + "before its close()");
         }
-        roots.requireOpen("Global." + op + " (slot " + slot + ")");
+        if (roots.isClosed()) {      // the message only on failure: get/set are hot and must not allocate
+            roots.requireOpen("Global." + op + " (slot " + slot + ")");
+        }
     }
 
     /** Native address of the slot (e.g. for root-scanning tests). */

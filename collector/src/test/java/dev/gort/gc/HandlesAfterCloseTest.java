@@ -38,6 +38,29 @@ class HandlesAfterCloseTest {
         roots.close();                                  // idempotent
     }
 
+    /** The liveness check costs no allocation while the table is open (its message is built only on failure). */
+    @Test
+    void openGlobalAccessAllocatesNothing() {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        try (GlobalRoots roots = new GlobalRoots(PosixOsMemory.get(), 64 << 10)) {
+            Global g = Global.of(roots);
+            long best = Long.MAX_VALUE;
+            long sink = 0;
+            // Best of up to ten rounds: rounds run before compilation may allocate in the interpreter.
+            for (int round = 0; round < 10 && best >= 64 * 1024; round++) {
+                long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 50_000; i++) {
+                    g.set(0);
+                    sink += g.get() + 1;
+                }
+                best = Math.min(best, threads.getCurrentThreadAllocatedBytes() - before);
+            }
+            assertEquals(0, sink % 50_000, "get() after set(0) reads 0");
+            // 100,000 accesses a round: a message string per access would be several MB.
+            assertTrue(best < 64 * 1024, "100000 Global accesses allocated " + best + " bytes of Java heap");
+        }
+    }
+
     @Test
     void closedGlobalThrowsWhileItsTableIsOpen() {
         try (GlobalRoots roots = new GlobalRoots(PosixOsMemory.get(), 64 << 10)) {

@@ -137,13 +137,6 @@ public final class LibC {
         return (int) ERRNO.get(capture, 0L);
     }
 
-    /** The one place a -1 result becomes an exception. */
-    private static int check(int result, MemorySegment capture, String call, String args) {
-        if (result == -1) {
-            throw new NativeException(call, args, errno(capture));
-        }
-        return result;
-    }
 
     private static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) {
@@ -162,6 +155,9 @@ public final class LibC {
         return h;
     }
 
+    // Every wrapper builds its error message only after the call returned -1: clock_gettime and
+    // getrusage sit on hot paths (CPU clocks per assist and per pause step), and an eagerly built
+    // "clockid=..., tp=0x..." string was a Java allocation per call.
     static String hex(long v) {
         return "0x" + Long.toHexString(v);
     }
@@ -183,20 +179,27 @@ public final class LibC {
 
     public static void munmap(long addr, long length) {
         MemorySegment cap = capture();
+        int r;
         try {
-            check((int) MUNMAP.invokeExact(cap, addr, length), cap, "munmap", "addr=" + hex(addr) + ", len=" + length);
+            r = (int) MUNMAP.invokeExact(cap, addr, length);
         } catch (Throwable t) {
             throw rethrow(t);
+        }
+        if (r == -1) {
+            throw new NativeException("munmap", "addr=" + hex(addr) + ", len=" + length, errno(cap));
         }
     }
 
     public static void mprotect(long addr, long length, int prot) {
         MemorySegment cap = capture();
+        int r;
         try {
-            check((int) MPROTECT.invokeExact(cap, addr, length, prot), cap, "mprotect",
-                    "addr=" + hex(addr) + ", len=" + length + ", prot=" + Flags.prot(prot));
+            r = (int) MPROTECT.invokeExact(cap, addr, length, prot);
         } catch (Throwable t) {
             throw rethrow(t);
+        }
+        if (r == -1) {
+            throw new NativeException("mprotect", "addr=" + hex(addr) + ", len=" + length + ", prot=" + Flags.prot(prot), errno(cap));
         }
     }
 
@@ -248,22 +251,28 @@ public final class LibC {
     public static void sched_setaffinity(int pid, long cpusetsize, long mask) {
         MethodHandle h = require(SCHED_SETAFFINITY, "sched_setaffinity");
         MemorySegment cap = capture();
+        int r;
         try {
-            check((int) h.invokeExact(cap, pid, cpusetsize, mask), cap, "sched_setaffinity",
-                    "pid=" + pid + ", cpusetsize=" + cpusetsize + ", mask=" + hex(mask));
+            r = (int) h.invokeExact(cap, pid, cpusetsize, mask);
         } catch (Throwable t) {
             throw rethrow(t);
+        }
+        if (r == -1) {
+            throw new NativeException("sched_setaffinity", "pid=" + pid + ", cpusetsize=" + cpusetsize + ", mask=" + hex(mask), errno(cap));
         }
     }
 
     public static void sched_getaffinity(int pid, long cpusetsize, long mask) {
         MethodHandle h = require(SCHED_GETAFFINITY, "sched_getaffinity");
         MemorySegment cap = capture();
+        int r;
         try {
-            check((int) h.invokeExact(cap, pid, cpusetsize, mask), cap, "sched_getaffinity",
-                    "pid=" + pid + ", cpusetsize=" + cpusetsize + ", mask=" + hex(mask));
+            r = (int) h.invokeExact(cap, pid, cpusetsize, mask);
         } catch (Throwable t) {
             throw rethrow(t);
+        }
+        if (r == -1) {
+            throw new NativeException("sched_getaffinity", "pid=" + pid + ", cpusetsize=" + cpusetsize + ", mask=" + hex(mask), errno(cap));
         }
     }
 
@@ -324,20 +333,27 @@ public final class LibC {
 
     public static void getrusage(int who, long usage) {
         MemorySegment cap = capture();
+        int r;
         try {
-            check((int) GETRUSAGE.invokeExact(cap, who, usage), cap, "getrusage", "who=" + who + ", usage=" + hex(usage));
+            r = (int) GETRUSAGE.invokeExact(cap, who, usage);
         } catch (Throwable t) {
             throw rethrow(t);
+        }
+        if (r == -1) {
+            throw new NativeException("getrusage", "who=" + who + ", usage=" + hex(usage), errno(cap));
         }
     }
 
     public static void clock_gettime(int clockId, long timespec) {
         MemorySegment cap = capture();
+        int r;
         try {
-            check((int) CLOCK_GETTIME.invokeExact(cap, clockId, timespec), cap, "clock_gettime",
-                    "clockid=" + clockId + ", tp=" + hex(timespec));
+            r = (int) CLOCK_GETTIME.invokeExact(cap, clockId, timespec);
         } catch (Throwable t) {
             throw rethrow(t);
+        }
+        if (r == -1) {
+            throw new NativeException("clock_gettime", "clockid=" + clockId + ", tp=" + hex(timespec), errno(cap));
         }
     }
 

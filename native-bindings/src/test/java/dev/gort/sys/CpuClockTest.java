@@ -54,4 +54,25 @@ class CpuClockTest {
             assertTrue(mine.userNanos() + mine.systemNanos() <= self.userNanos() + self.systemNanos() + 100_000_000L);
         }
     }
+
+    @Test
+    void clocksAllocateNothingPerCall() {
+        // The collector reads the thread CPU clock per assist and per pause step: a Java object per
+        // call (an error message built before knowing the call failed, once) is garbage on a hot path.
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        // The interpreter allocates while invoking the downcall; compiled code must not. The best
+        // of ten rounds of 100,000 calls is taken, so a round run before compilation does not count.
+        long best = Long.MAX_VALUE;
+        long sink = 0;
+        for (int round = 0; round < 10 && best >= 64 * 1024; round++) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 50_000; i++) {
+                sink += CpuClock.threadCpuNanos() + CpuClock.monotonicNanos();
+            }
+            best = Math.min(best, threads.getCurrentThreadAllocatedBytes() - before);
+        }
+        assertTrue(sink != 0);
+        // 100,000 calls a round: one 24-byte object per call would be 2.4 MB; allow a few stray objects.
+        assertTrue(best < 64 * 1024, "100000 compiled clock reads allocated " + best + " bytes of Java heap");
+    }
 }
