@@ -456,20 +456,74 @@ public final class GcSupport {
         }
     }
 
+    /**
+     * {@link #startSweepCycle} without the flush (mark termination, world stopped; mutators need
+     * not have flushed their caches): sweepgen += 2, then every mcache's spans are set aside as a
+     * whole for the sweeper ({@code MCache.detachForSweep}: one table swap per cache, not an
+     * uncache per cached span), so the pause does O(caches) work, none per span or size class.
+     * The set-aside spans are swept and returned to their mcentrals by {@link #sweepOne} (the
+     * background sweeper, proportional sweep, or the next cycle's finishsweep before it stops the
+     * world); {@link #sweepDone} is false until they are. Only the large-span list move is still
+     * O(large spans) (see startSweepCycle).
+     */
+    public void startSweepCycleDetached() {
+        // The previous cycle's set-aside spans belong to its sweep, which must end before this one
+        // starts (the collector's finishsweep drains them before sweep termination, so this loop
+        // finds none there; it keeps the order right for any caller).
+        while (heap.drainOneStaleCache() != 0) {
+            // drain
+        }
+        heap.mheap.lock.lock();
+        try {
+            long s;
+            while ((s = heap.mheap.largeHeads[0]) != 0) {
+                heap.mheap.removeLarge(s);
+                heap.mheap.pushLarge(s, 1);
+            }
+            heap.sweepgen += 2;
+        } finally {
+            heap.mheap.lock.unlock();
+        }
+        heap.detachCachesForSweep();        // after the bump: a drain that follows sees these spans as stale
+    }
+
     public long sweepgen() {
         return heap.sweepgen;
     }
 
-    /** Sweeps one unswept span; returns the pages it held, or 0 when nothing is left to sweep. */
+    /**
+     * Sweeps one unswept span, or returns one mcache's set-aside spans (swept) to their mcentrals;
+     * returns the pages, or 0 when nothing is left to sweep. Once a call found nothing, the calls
+     * that follow in the same sweep cycle answer 0 at once (Go's sweep.drained): the next cycle's
+     * finishsweep, with the world stopped, no longer walks every mcentral to learn that the
+     * coordinator already swept everything before it stopped the world.
+     */
     public long sweepOne() {
+        long sg = heap.sweepgen;
+        if (sweptGen == sg && heap.staleCaches.get() == 0) {
+            return 0;
+        }
+        long n = heap.drainOneStaleCache();
+        if (n != 0) {
+            return n;
+        }
         for (int spc = 2; spc < SizeClasses.NUM_SPAN_CLASSES; spc++) {
-            long n = heap.central(spc).sweepOne();
+            n = heap.central(spc).sweepOne();
             if (n != 0) {
                 return n;
             }
         }
-        return sweepOneLarge();
+        n = sweepOneLarge();
+        if (n == 0 && heap.staleCaches.get() == 0) {
+            // Unswept spans appear only when sweepgen moves on (set-aside ones then too, counted
+            // in staleCaches), so "nothing left" holds for the rest of cycle sg.
+            sweptGen = sg;
+        }
+        return n;
     }
+
+    /** The sweepgen whose sweep a {@link #sweepOne} found finished (-1: none yet). */
+    private volatile long sweptGen = -1;
 
     private long sweepOneLarge() {
         MHeap h = heap.mheap;
@@ -507,6 +561,9 @@ public final class GcSupport {
 
     /** Whether every span has been swept in the current cycle. */
     public boolean sweepDone() {
+        if (heap.staleCaches.get() != 0) {
+            return false;
+        }
         for (int spc = 2; spc < SizeClasses.NUM_SPAN_CLASSES; spc++) {
             if (heap.central(spc).hasUnswept()) {
                 return false;

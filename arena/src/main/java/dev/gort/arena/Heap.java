@@ -43,6 +43,8 @@ public final class Heap implements AutoCloseable {
     volatile long sweepgen;
     private final AtomicLong heapLive = new AtomicLong();
     final AtomicLong lateInvalidFrees = new AtomicLong();
+    /** Caches whose spans {@link MCache#detachForSweep} set aside and {@link MCache#drainStale} has not returned yet. */
+    final java.util.concurrent.atomic.AtomicInteger staleCaches = new java.util.concurrent.atomic.AtomicInteger();
     volatile long trigger = Long.MAX_VALUE;
     volatile HeapTrigger triggerHook;
 
@@ -133,6 +135,38 @@ public final class Heap implements AutoCloseable {
                 c.allocBlack = on;
             }
         }
+    }
+
+    /**
+     * GcSupport.startSweepCycleDetached, world stopped: sets every cache's spans aside for the
+     * sweeper ({@link MCache#detachForSweep}), or flushes a cache whose previous set-aside spans
+     * are still there. No snapshot list: nothing is allocated with the world stopped.
+     */
+    void detachCachesForSweep() {
+        synchronized (caches) {
+            for (int i = 0, n = caches.size(); i < n; i++) {
+                MCache c = caches.get(i);
+                if (!c.detachForSweep()) {
+                    c.releaseAll();
+                }
+            }
+        }
+    }
+
+    /** Drains one cache's set-aside spans (see {@link MCache#drainStale}); the pages returned, 0 if none was left. */
+    long drainOneStaleCache() {
+        if (staleCaches.get() == 0) {
+            return 0;
+        }
+        for (MCache c : cachesSnapshot()) {
+            if (c.hasStale()) {
+                long n = c.drainStale();
+                if (n != 0) {
+                    return n;
+                }
+            }
+        }
+        return 0;
     }
 
     /** Flushes the cache's spans back to their mcentrals and retires it (its counters are kept). */
@@ -598,6 +632,7 @@ public final class Heap implements AutoCloseable {
         synchronized (caches) {
             for (MCache c : caches) {
                 java.util.Arrays.fill(c.alloc, emptySpan);
+                c.forgetStale();
                 c.lastAddr = 0;
             }
         }

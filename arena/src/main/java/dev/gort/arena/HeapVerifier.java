@@ -19,18 +19,27 @@ final class HeapVerifier {
         MemStats stats = heap.readMemStats();
         Set<Long> cached = new HashSet<>();
         for (MCache c : heap.cachesSnapshot()) {
-            for (int spc = 0; spc < c.alloc.length; spc++) {
-                long s = c.alloc[spc];
-                if (s == heap.emptySpan) {
-                    continue;
-                }
-                if (Span.state(s) != Span.IN_USE || Span.spanClass(s) != spc
-                        || Mem.getLong(s + Span.CACHED_BY) != c.id || Span.list(s) != Span.LIST_CACHED) {
-                    fail(c + " slot " + spc + " holds " + Span.describe(s) + " cachedBy="
-                            + Mem.getLong(s + Span.CACHED_BY) + " list=" + Span.list(s));
-                }
-                if (!cached.add(s)) {
-                    fail(Span.describe(s) + " is cached twice");
+            // A cache's own table, and the spans mark termination set aside for the sweeper
+            // (MCache.detachForSweep): still cached by it until drained, and one sweep cycle behind.
+            long[] stale = c.staleSpans();
+            for (long[] table : stale == null ? new long[][] {c.alloc} : new long[][] {c.alloc, stale}) {
+                for (int spc = 0; spc < table.length; spc++) {
+                    long s = table[spc];
+                    if (s == heap.emptySpan) {
+                        continue;
+                    }
+                    if (Span.state(s) != Span.IN_USE || Span.spanClass(s) != spc
+                            || Mem.getLong(s + Span.CACHED_BY) != c.id || Span.list(s) != Span.LIST_CACHED) {
+                        fail(c + " slot " + spc + " holds " + Span.describe(s) + " cachedBy="
+                                + Mem.getLong(s + Span.CACHED_BY) + " list=" + Span.list(s));
+                    }
+                    if (table == stale && Mem.getLong(s + Span.SWEEPGEN) != heap.sweepgen - 2) {
+                        fail(c + " set aside " + Span.describe(s) + " with sweepgen " + Mem.getLong(s + Span.SWEEPGEN)
+                                + ", expected the previous cycle's " + (heap.sweepgen - 2));
+                    }
+                    if (!cached.add(s)) {
+                        fail(Span.describe(s) + " is cached twice");
+                    }
                 }
             }
         }

@@ -42,8 +42,24 @@ public final class MCache {
     private final long arenaBase;
     private final long spansBase;
     private final AddressSpace space;
-    /** The cached span of each span class, or the empty sentinel (whose allocCache is 0). */
-    final long[] alloc = new long[SizeClasses.NUM_SPAN_CLASSES];
+    /**
+     * The cached span of each span class, or the empty sentinel (whose allocCache is 0). Not final:
+     * mark termination swaps it for {@link #spare} in O(1) instead of returning every span to its
+     * mcentral inside the pause ({@link #detachForSweep}); the owner reads it afresh on each
+     * allocation, and the swap happens with the world stopped, before the restart that orders it.
+     */
+    long[] alloc = new long[SizeClasses.NUM_SPAN_CLASSES];
+    /**
+     * The spans this cache held when the last sweep cycle began (Go's mspan.sweepgen == sg+1:
+     * "cached before sweep began, still cached, needs sweeping"), set aside by
+     * {@link #detachForSweep} and returned (swept) to their mcentrals by {@link #drainStale} on the
+     * sweeper's or the coordinator's thread; null when none. The owner never reads it: it
+     * allocates only from {@link #alloc}. Guarded by this cache's monitor (written), volatile for
+     * the sweeper's quick look.
+     */
+    private volatile long[] stale;
+    /** An all-empty table for the next {@link #detachForSweep}; null while {@link #stale} uses it. Guarded by this. */
+    private long[] spare = new long[SizeClasses.NUM_SPAN_CLASSES];
     /**
      * Owner-only counters: mallocs per class, frees per class (counted by whoever frees), large
      * counts and bytes. Summed by readMemStats.
@@ -95,6 +111,7 @@ public final class MCache {
         this.fastLimit = overflowCheck || efence ? 0 : SizeClasses.MAX_SMALL_SIZE;
         this.typedFast = !overflowCheck && !efence && !clobber;
         java.util.Arrays.fill(alloc, empty);
+        java.util.Arrays.fill(spare, empty);
     }
 
     /**
@@ -504,8 +521,78 @@ public final class MCache {
         }
     }
 
+    /**
+     * Mark termination, world stopped, right after the sweep cycle began (sweepgen += 2): the
+     * cached spans are set aside as a whole ({@link #stale}) and an empty table takes their place,
+     * so the owner's next allocation of each class refills from its mcentral exactly as after a
+     * flush, but the pause does one reference swap instead of an uncache (an mcentral lock, a
+     * heapLive atomic, a list push) per cached span and a walk of every span class. Go defers the
+     * same work out of the pause (mcache.prepareForSweep, run by each P before it allocates, and
+     * by forEachP for idle ones); here no owner pays it: {@link #drainStale} runs on the sweeper.
+     * Returns false, changing nothing, if the previous set aside was not drained yet (the caller
+     * then flushes with {@link #releaseAll}); GC mode only (no manual frees race the drain).
+     */
+    synchronized boolean detachForSweep() {
+        if (stale != null || spare == null) {
+            return false;
+        }
+        lastAddr = 0;
+        long[] held = alloc;
+        alloc = spare;
+        spare = null;
+        stale = held;
+        heap.staleCaches.incrementAndGet();
+        return true;
+    }
+
+    /** Heap.close: the set-aside spans are gone with the arena. */
+    synchronized void forgetStale() {
+        if (stale != null) {
+            java.util.Arrays.fill(stale, empty);
+            spare = stale;
+            stale = null;
+            heap.staleCaches.decrementAndGet();
+        }
+    }
+
+    /** The spans set aside by {@link #detachForSweep} and not yet drained (verifyHeap), or null. */
+    long[] staleSpans() {
+        return stale;
+    }
+
+    /** Whether {@link #detachForSweep} left spans that {@link #drainStale} has not returned yet. */
+    boolean hasStale() {
+        return stale != null;
+    }
+
+    /**
+     * Returns the spans {@link #detachForSweep} set aside to their mcentrals, sweeping each (its
+     * sweepgen is the previous cycle's: {@link MCentral#uncacheSpan} sweeps a stale span), from any
+     * thread. Returns the pages returned, 0 if nothing was set aside.
+     */
+    synchronized long drainStale() {
+        long[] held = stale;
+        if (held == null) {
+            return 0;
+        }
+        long pages = 0;
+        for (int spc = 0; spc < held.length; spc++) {
+            long s = held[spc];
+            if (s != empty) {
+                held[spc] = empty;
+                pages += Span.npages(s);
+                heap.central(spc).uncacheSpan(s);
+            }
+        }
+        spare = held;
+        stale = null;
+        heap.staleCaches.decrementAndGet();
+        return Math.max(pages, 1);
+    }
+
     /** Returns every cached span to its mcentral (Go's releaseAll); the cache stays usable. */
     public void releaseAll() {
+        drainStale();
         lastAddr = 0;
         for (int spc = 0; spc < alloc.length; spc++) {
             long s = alloc[spc];

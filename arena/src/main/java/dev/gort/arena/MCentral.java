@@ -172,14 +172,26 @@ final class MCentral {
         return s;
     }
 
-    /** Takes back a span from its mcache: fold pending frees, then heap, partial or full. */
+    /**
+     * Takes back a span from its mcache: fold pending frees, then heap, partial or full. A span
+     * cached before the current sweep cycle began (set aside by {@link MCache#detachForSweep}:
+     * its sweepgen is the previous cycle's) is GC-swept here, and heapLive is left alone: the
+     * collector reset it to the marked bytes since the span was cached, so its free slots are no
+     * longer counted (Go's mcache.releaseAll skips the same adjustment for stale spans).
+     */
     synchronized void uncacheSpan(long s) {
-        heap.addHeapLive(-(long) (nelems - Mem.getInt(s + Span.ALLOC_COUNT)) * elemSize);
+        long sg = heap.sweepgen;
         NativeMemory.putLongVolatile(s + Span.CACHED_BY, 0);
-        if (SpanSweep.hasPending(s)) {
-            account(SpanSweep.sweep(s, false, heap.clobberFree));
+        if (Mem.getLong(s + Span.SWEEPGEN) != sg) {
+            account(SpanSweep.sweep(s, true, heap.clobberFree));
+            Mem.putLong(s + Span.SWEEPGEN, sg);
+        } else {
+            heap.addHeapLive(-(long) (nelems - Mem.getInt(s + Span.ALLOC_COUNT)) * elemSize);
+            if (SpanSweep.hasPending(s)) {
+                account(SpanSweep.sweep(s, false, heap.clobberFree));
+            }
         }
-        place(s, heap.sweepgen);
+        place(s, sg);
     }
 
     /**

@@ -180,4 +180,100 @@ class GcModeTest {
         gc.resetHeapLive(123);
         assertEquals(123, gc.heapLive());
     }
+
+    /**
+     * Mark termination's O(caches) form (startSweepCycleDetached): the cached spans are set aside
+     * unflushed, the owner's next allocations refill elsewhere, and the sweep returns the set-aside
+     * spans swept: unmarked slots free (and reused), marked ones intact. Without the drain in
+     * sweepOne the unmarked objects of the cached spans would stay allocated forever (the
+     * findObject check fails) and sweepDone would lie.
+     */
+    @Test
+    void detachedSweepCycleSweepsTheCachedSpansOffThePause() {
+        List<Long> objs = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {                  // part of one 64 B span, still cached
+            long p = cache.alloc(64, false);
+            NativeMemory.putLong(p, i);
+            objs.add(p);
+        }
+        long cachedSpan = gc.spanOf(objs.get(objs.size() - 1));
+        for (int i = 0; i < objs.size(); i += 2) {
+            gc.tryMark(objs.get(i));
+        }
+        long sg = gc.sweepgen();
+        gc.startSweepCycleDetached();
+        assertEquals(sg + 2, gc.sweepgen());
+        assertFalse(gc.sweepDone(), "the set-aside spans are not swept yet");
+        heap.verifyHeap();                                // they count as cached, one cycle behind
+        gc.resetHeapLive(1000);
+        // The owner allocates at once: never from the set-aside span (its unmarked slots are not
+        // known free yet, and an object put there now would be freed by its sweep).
+        List<Long> fresh = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            long p = cache.alloc(64, false);
+            assertTrue(gc.spanOf(p) != cachedSpan, "allocation before the drain avoids the set-aside span");
+            NativeMemory.putLong(p, -i);
+            fresh.add(p);
+        }
+        long heapLiveBefore = gc.heapLive();
+        long pages = 0;
+        long n;
+        while ((n = gc.sweepOne()) != 0) {
+            pages += n;
+        }
+        assertTrue(pages > 0);
+        assertTrue(gc.sweepDone());
+        assertEquals(0, gc.sweepOne(), "a finished sweep answers at once");
+        assertEquals(heapLiveBefore, gc.heapLive(), "a stale span's free slots were not counted since the reset: no adjustment");
+        int checked = 0;
+        for (int i = 0; i < objs.size(); i++) {
+            long p = objs.get(i);
+            if (i % 2 == 0) {
+                assertEquals(p, gc.findObject(p), "marked object survives");
+                assertEquals(i, NativeMemory.getLong(p));
+            } else if (gc.spanOf(p) == cachedSpan) {      // (other spans' free slots may hold the fresh objects)
+                assertEquals(0, gc.findObject(p), "unmarked object " + i + " of the set-aside span is free after the drain");
+                checked++;
+            }
+        }
+        assertTrue(checked > 10, "the cached span held unmarked objects: " + checked);
+        for (int i = 0; i < fresh.size(); i++) {
+            assertEquals(-i, NativeMemory.getLong(fresh.get(i)), "objects allocated after the bump are untouched");
+        }
+        heap.verifyHeap();
+        // The freed slots are reused: a refill finds the swept span on its mcentral's partial list.
+        boolean reused = false;
+        for (int i = 0; i < 2000 && !reused; i++) {
+            reused = gc.spanOf(cache.alloc(64, false)) == cachedSpan;
+        }
+        assertTrue(reused, "the drained span's free slots are handed out again");
+        heap.verifyHeap();
+    }
+
+    /**
+     * A second cycle started while the first one's set-aside spans were never drained (the
+     * collector's finishsweep never allows it) sweeps them first, as their own cycle's sweep,
+     * instead of stacking two cycles of unswept spans: marks of the first cycle do not leak into
+     * the second.
+     */
+    @Test
+    void detachWithUndrainedSpansFallsBackToFlushing() {
+        List<Long> objs = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            objs.add(cache.alloc(48, true));
+        }
+        gc.tryMark(objs.get(0));
+        gc.startSweepCycleDetached();
+        long p = cache.alloc(48, true);                   // a new span: the old one is set aside
+        gc.tryMark(p);
+        gc.startSweepCycleDetached();                     // first set-aside still there: swept first, as its own cycle's sweep
+        heap.verifyHeap();
+        while (gc.sweepOne() != 0) {
+            // sweep
+        }
+        assertEquals(0, gc.findObject(objs.get(0)), "marked in the first cycle only: freed by the second");
+        assertEquals(p, gc.findObject(p), "marked in the second cycle: kept");
+        assertEquals(0, gc.findObject(objs.get(1)));
+        heap.verifyHeap();
+    }
 }

@@ -1283,9 +1283,11 @@ public final class Collector implements AutoCloseable {
         long now = System.nanoTime();
         pacer.endCycle(now);
         pt.step("stats");
-        gcs.flushAllCaches();
-        pt.step("flushcaches");
-        gcs.startSweepCycle();
+        // sweepgen += 2 and every mcache's spans set aside whole for the sweeper (one table swap
+        // per mcache): no uncache per cached span and no walk of every size class in the pause.
+        // The sweeper (signalled at the restart) sweeps them back into their mcentrals; the next
+        // cycle's finishsweep, before it stops the world, makes sure none is left.
+        gcs.startSweepCycleDetached();
         pt.step("sweepgen");
         gcs.resetHeapLive(bytesMarked);
         pacer.resetLive(bytesMarked);
