@@ -1404,6 +1404,7 @@ public final class Collector implements AutoCloseable {
     private void startWorld() {
         worldStopped = false;
         world.startTheWorld();
+        pauseTimer.restarted();             // the pause's CPU ends here, not after the wake-ups below
         for (int i = 0; i < workerThreads.size(); i++) {
             java.util.concurrent.locks.LockSupport.unpark(workerThreads.get(i));   // standing aside (no lock: one atomic each)
         }
