@@ -218,9 +218,11 @@
  *       read. The pause no longer grows with goroutines or frames (StackScanPauseRun: 100,000
  *       parked goroutines, the pause's "stacks" step 33 ms -> 5 us median).</li>
  *   <li>Mark workers (before they drain) and the coordinator (after the globals) claim G indices
- *       from one counter and scan the Gs that are WAITING or RUNNABLE: claim the word, re-read
- *       the status (a G that runs or sits in a syscall is released unscanned), read its frames,
- *       publish {@code gen << 1}.</li>
+ *       from one counter and scan the Gs that are WAITING, RUNNABLE or in a SYSCALL: claim the
+ *       word, re-read the status (a G that runs is released unscanned), read its frames, publish
+ *       {@code gen << 1}. A G in a syscall runs code that may not touch its frames, and
+ *       exitsyscall, which sets it RUNNING without passing through execute, waits while a
+ *       scanner holds its word (Go's casgstatus spinning on the scan bit).</li>
  *   <li>A G starts running only in the scheduler's execute (and where a locked G resumes on its
  *       own M): there, while a generation is active, a G whose word is not this generation's is
  *       scanned on g0 into the P's gcWork before it runs (it is at a safepoint), or waited for if
@@ -232,9 +234,11 @@
  *       volatile read (a plain load on x86).</li>
  *   <li>Before stopping the world for mark termination, the coordinator scans the Gs that have
  *       parked since their job found them running; with the world stopped it scans what is left
- *       (Gs in a syscall, such as the one waiting in {@code gc()}, or running the whole phase) and
- *       drains their greys inside that pause ({@code lastStackScan().inMarkTermination()}: usually
- *       1). Then the generation ends.</li>
+ *       (Gs running the whole phase, or that entered a syscall after that last pass) and drains
+ *       their greys inside that pause ({@code lastStackScan().inMarkTermination()}: usually 0).
+ *       Then the generation ends. Until session 7 every G sitting in a syscall (the one waiting in
+ *       {@code gc()}, a server's goroutines blocked in calls) was left for this pause, which then
+ *       grew with them; StackScanTest holds 24 such Gs to none scanned in the pause.</li>
  * </ol>
  * Why once is enough: the hybrid barrier below. A pointer can only reach a frame by a load from
  * the heap or a global (then the deletion half shades it if that reference is overwritten before
@@ -321,7 +325,8 @@
  *   <li>A G's frames change only while it runs, and it starts running only where the scheduler
  *       checks its scan word (execute, a locked G's resume, a refused park commit); code in
  *       {@code Go.syscall} must not store into frames (Frame.push refuses there): a G in a syscall
- *       is scanned only with the world stopped. While stopped no M holds a P and no G changes
+ *       is scanned concurrently, its frames held still by that rule and by exitsyscall waiting
+ *       for a scanner that claimed it. While stopped no M holds a P and no G changes
  *       (an M leaving a syscall waits without a P, the G still SYSCALL).</li>
  *   <li>An assist is paid before the allocation it is charged for (Go's mallocgc order): the
  *       assist may wait, the cycle may end meanwhile, and a new object held only by a Java local

@@ -1766,6 +1766,7 @@ public final class Scheduler implements AutoCloseable {
             pp.m = mp;
             NativeMemory.putLongRelease(pp.base + PDescriptor.SYSCALLTICK, NativeMemory.getLong(pp.base + PDescriptor.SYSCALLTICK) + 1);
             GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
+            StackScans.afterSyscall(this, gp);      // a collector may be scanning its frames
             return;
         }
         // A stop-the-world took our P (or is taking Ps): wait on this M, the G still in SYSCALL,
@@ -1777,6 +1778,7 @@ public final class Scheduler implements AutoCloseable {
         if (np != null) {
             acquirep(mp, np);
             GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
+            StackScans.afterSyscall(this, gp);
             return;
         }
         // Slow path: queue the G and let this M go idle.

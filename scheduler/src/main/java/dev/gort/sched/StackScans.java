@@ -18,15 +18,22 @@ import dev.gort.sys.NativeMemory;
  * termination pause does for stacks. From then on:
  * <ol>
  *   <li>a scanner (a mark worker, the collector's coordinator) claims a G that is not running
- *       (WAITING or RUNNABLE) with a CAS of its word to busy, re-reads the status, and scans its
- *       frames; a RUNNING or SYSCALL G is released unscanned (its frames may be changing);</li>
+ *       (WAITING, RUNNABLE, or SYSCALL: code inside {@code Go.syscall} may not push or pop frames)
+ *       with a CAS of its word to busy, re-reads the status, and scans its frames; a RUNNING G is
+ *       released unscanned (its frames may be changing);</li>
+ *   <li>exitsyscall, which sets a G RUNNING without passing through execute, waits while a
+ *       scanner holds the word ({@link #afterSyscall}: Go's casgstatus spinning on the scan bit),
+ *       so a G scanned in its syscall comes back to frames nobody reads;</li>
  *   <li>{@link Scheduler}'s execute (and the two places a locked G resumes on its own M, and
  *       adoptNext, where a runner continuation starts a fresh G) calls {@link #beforeRun} before a
  *       G starts running; any new place that sets a G RUNNING must call it too: if the word is not this generation's it claims
  *       it and scans the G on g0, where the G is at a safepoint; if a scanner holds it, it waits
  *       (one G's frames: microseconds);</li>
  *   <li>with the world stopped at mark termination, the collector scans whatever is still not
- *       this generation's ({@link #scanStopped}): Gs that sat in a syscall or ran the whole phase.</li>
+ *       this generation's ({@link #scanStopped}): Gs that ran the whole phase (and a G that
+ *       entered a syscall after the collector's last pass over the Gs). Gs sitting in a syscall
+ *       used to be left for that pause too, which made it grow with them (a server's goroutines
+ *       blocked in calls); they are scanned concurrently now, as Go's markroot does.</li>
  * </ol>
  * A G's frames change only while it runs, and it starts running only through the places in 2, so
  * a claimed G's frames are still while they are read. Why once is enough (no rescan) is the hybrid
@@ -92,16 +99,16 @@ public final class StackScans {
             return false;
         }
         int st = GDescriptor.status(g.desc);
-        if (st != GStatus.WAITING && st != GStatus.RUNNABLE) {
+        if (!stillFrames(st)) {
             return false;                   // cheap filter; the check that counts is after the claim
         }
         if (!NativeMemory.casInt(a, w, done | 1)) {
             return false;
         }
-        // Claimed (a full fence): a G that was not running cannot start now (beforeRun waits), and
-        // one that is running or in a syscall shows it in the status read after the claim.
+        // Claimed (a full fence): a G that was not running cannot start now (beforeRun and
+        // afterSyscall wait), and one that is running shows it in the status read after the claim.
         st = GDescriptor.status(g.desc);
-        if (st != GStatus.WAITING && st != GStatus.RUNNABLE) {
+        if (!stillFrames(st)) {
             NativeMemory.putIntRelease(a, w);
             return false;
         }
@@ -111,6 +118,39 @@ public final class StackScans {
             NativeMemory.putIntRelease(a, done);
         }
         return true;
+    }
+
+    /**
+     * Statuses whose frames cannot change while the scan word is held: parked or queued Gs start
+     * only through beforeRun, and a G in a syscall runs code that may not touch its frames and
+     * leaves only through afterSyscall.
+     */
+    private static boolean stillFrames(int st) {
+        return st == GStatus.WAITING || st == GStatus.RUNNABLE || st == GStatus.SYSCALL;
+    }
+
+    /**
+     * exitsyscall's half, right after it set gp RUNNING (on gp's M, outside execute): if a
+     * scanner claimed gp while it was in the syscall, waits until the scan is done, so gp's frames
+     * do not change while they are read. The status store and the word read are ordered by a
+     * full fence, against the scanner's claim (a CAS) and its status re-read: either the scanner
+     * sees RUNNING and lets go, or this sees the claim and waits. One volatile read when no
+     * generation is active. A G that leaves unscanned keeps running with an unscanned stack
+     * until execute or mark termination scans it, as before.
+     */
+    static void afterSyscall(Scheduler s, G gp) {
+        if (s.stackScanGen == 0) {
+            return;
+        }
+        java.lang.invoke.VarHandle.fullFence();
+        long a = gp.desc + GDescriptor.STACK_SCAN;
+        for (int spins = 0; (NativeMemory.getIntAcquire(a) & 1) != 0; spins++) {
+            if (spins < 200) {
+                Thread.onSpinWait();        // a scanner reads its frames: one G's worth
+            } else {
+                Thread.yield();             // that scanner's thread lost its CPU
+            }
+        }
     }
 
     /**
