@@ -442,14 +442,11 @@ public final class GcSupport {
                         + "with the world stopped before starting a sweep cycle");
             }
         }
+        sweepLargeUnswept();
         heap.mheap.lock.lock();
         try {
             // Every large span becomes unswept too.
-            long s;
-            while ((s = heap.mheap.largeHeads[0]) != 0) {
-                heap.mheap.removeLarge(s);
-                heap.mheap.pushLarge(s, 1);
-            }
+            heap.mheap.flipLargeLists();       // every large span unswept, none moved
             heap.sweepgen += 2;
         } finally {
             heap.mheap.lock.unlock();
@@ -463,23 +460,20 @@ public final class GcSupport {
      * uncache per cached span), so the pause does O(caches) work, none per span or size class.
      * The set-aside spans are swept and returned to their mcentrals by {@link #sweepOne} (the
      * background sweeper, proportional sweep, or the next cycle's finishsweep before it stops the
-     * world); {@link #sweepDone} is false until they are. Only the large-span list move is still
-     * O(large spans) (see startSweepCycle).
+     * world); {@link #sweepDone} is false until they are. Large spans become unswept by
+     * swapping the roles of the mheap's two large lists (O(1)).
      */
     public void startSweepCycleDetached() {
-        // The previous cycle's set-aside spans belong to its sweep, which must end before this one
-        // starts (the collector's finishsweep drains them before sweep termination, so this loop
-        // finds none there; it keeps the order right for any caller).
+        // The previous cycle's set-aside spans and unswept large spans belong to its sweep, which
+        // must end before this one starts (the collector's finishsweep sweeps them before sweep
+        // termination, so these loops find none there; they keep the order right for any caller).
         while (heap.drainOneStaleCache() != 0) {
             // drain
         }
+        sweepLargeUnswept();
         heap.mheap.lock.lock();
         try {
-            long s;
-            while ((s = heap.mheap.largeHeads[0]) != 0) {
-                heap.mheap.removeLarge(s);
-                heap.mheap.pushLarge(s, 1);
-            }
+            heap.mheap.flipLargeLists();       // every large span unswept, none moved
             heap.sweepgen += 2;
         } finally {
             heap.mheap.lock.unlock();
@@ -529,7 +523,7 @@ public final class GcSupport {
         MHeap h = heap.mheap;
         h.lock.lock();
         try {
-            long s = h.largeHeads[1];
+            long s = h.largeHead(1);
             if (s == 0) {
                 return 0;
             }
@@ -571,7 +565,7 @@ public final class GcSupport {
         }
         heap.mheap.lock.lock();
         try {
-            return heap.mheap.largeHeads[1] == 0;
+            return heap.mheap.largeHead(1) == 0;
         } finally {
             heap.mheap.lock.unlock();
         }

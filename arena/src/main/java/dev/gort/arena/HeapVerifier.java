@@ -72,9 +72,15 @@ final class HeapVerifier {
             check("small spans listed or cached", w.smallSpans, listed.size() + cached.size());
             long largeListed = 0;
             for (int which = 0; which < 2; which++) {
-                for (long s = h.largeHeads[which]; s != 0; s = Span.next(s)) {
+                // which 0: the swept list (sweepgen == the heap's), 1: unswept (one cycle behind)
+                long expectSg = which == 0 ? sweepgen : sweepgen - 2;
+                for (long s = h.largeHead(which); s != 0; s = Span.next(s)) {
                     if (Span.state(s) != Span.LARGE) {
                         fail("large list holds " + Span.describe(s));
+                    }
+                    if (Mem.getLong(s + Span.SWEEPGEN) != expectSg) {
+                        fail((which == 0 ? "swept" : "unswept") + " large list holds " + Span.describe(s) + " with sweepgen "
+                                + Mem.getLong(s + Span.SWEEPGEN) + ", expected " + expectSg);
                     }
                     largeListed++;
                 }

@@ -54,7 +54,15 @@ final class MHeap {
     private long occupancyHi;
     private long freeLarge;
     /** In-use large spans (doubly linked): [0] swept, [1] unswept (moved there at a sweep-cycle start). */
+    /**
+     * The in-use large spans on two lists, indexed physically; which one holds the swept spans
+     * flips with every sweep cycle ({@link #flipLargeLists}), as mcentral's lists follow sweepgen
+     * parity, so starting a sweep cycle moves no span. Use {@link #largeHead} with a logical index
+     * (0 swept, 1 unswept). Under the lock.
+     */
     final long[] largeHeads = new long[2];
+    /** Physical index of the swept large list. Under the lock. */
+    private int largeSwept;
 
     long pagesInUse;
     long pagesStack;
@@ -355,15 +363,35 @@ final class MHeap {
 
     // ------------------------------------------------------------------ large spans list
 
+    /** Pushes large span s on the swept ({@code which} 0) or unswept (1) list. */
     void pushLarge(long s, int which) {
-        long head = largeHeads[which];
+        int phys = which ^ largeSwept;
+        long head = largeHeads[phys];
         Mem.putLong(s + Span.PREV, 0);
         Mem.putLong(s + Span.NEXT, head);
         if (head != 0) {
             Mem.putLong(head + Span.PREV, s);
         }
-        largeHeads[which] = s;
-        Span.setList(s, which == 0 ? Span.LIST_LARGE : Span.LIST_LARGE_UNSWEPT);
+        largeHeads[phys] = s;
+        Span.setList(s, phys == 0 ? Span.LIST_LARGE : Span.LIST_LARGE_1);    // the physical list: removeLarge needs its head
+    }
+
+    /** The first span of the swept ({@code which} 0) or unswept (1) large list, 0 if empty. */
+    long largeHead(int which) {
+        return largeHeads[which ^ largeSwept];
+    }
+
+    /**
+     * A sweep cycle starts (sweepgen += 2, lock held): every swept large span becomes unswept by
+     * swapping the lists' roles, O(1); the unswept list must be empty (the previous sweep ended).
+     * It was a move of every large span from one list to the other inside the mark termination
+     * pause: O(large objects) with the world stopped.
+     */
+    void flipLargeLists() {
+        if (largeHead(1) != 0) {
+            throw new IllegalStateException("a sweep cycle starts with large spans still unswept: " + Span.describe(largeHead(1)));
+        }
+        largeSwept ^= 1;
     }
 
     void removeLarge(long s) {
@@ -372,7 +400,7 @@ final class MHeap {
         if (prev != 0) {
             Mem.putLong(prev + Span.NEXT, next);
         } else {
-            largeHeads[Span.list(s) == Span.LIST_LARGE ? 0 : 1] = next;
+            largeHeads[Span.list(s) == Span.LIST_LARGE ? 0 : 1] = next;       // the physical list it is on
         }
         if (next != 0) {
             Mem.putLong(next + Span.PREV, prev);

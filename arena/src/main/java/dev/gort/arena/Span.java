@@ -102,9 +102,11 @@ final class Span {
     static final int LIST_PARTIAL = 2;
     static final int LIST_FULL = 3;
     static final int LIST_FREE = 4;
+    /** On the mheap's large list at physical index 0 (which of the two is the swept one follows sweepgen). */
     static final int LIST_LARGE = 5;
     static final int LIST_STACK = 6;
-    static final int LIST_LARGE_UNSWEPT = 7;
+    /** On the mheap's large list at physical index 1. */
+    static final int LIST_LARGE_1 = 7;
 
     static String stateName(int state) {
         return switch (state) {

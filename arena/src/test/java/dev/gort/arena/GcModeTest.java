@@ -276,4 +276,48 @@ class GcModeTest {
         assertEquals(0, gc.findObject(objs.get(1)));
         heap.verifyHeap();
     }
+
+    /**
+     * Large spans become unswept at the start of a sweep cycle by swapping the roles of the
+     * mheap's two large lists (no span moves inside the pause); the sweep then frees the
+     * unmarked ones and keeps the marked ones, cycle after cycle (the lists alternate). Without
+     * the swap the large spans would stay "swept" and the unmarked ones would never be freed.
+     */
+    @Test
+    void largeSpansBecomeUnsweptWithoutMoving() {
+        List<Long> big = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            long p = cache.alloc(40_000 + 8 * i, i % 2 == 0);
+            NativeMemory.putLong(p, i);
+            big.add(p);
+        }
+        for (int cycle = 0; cycle < 3; cycle++) {
+            for (int i = 0; i < big.size(); i++) {
+                if (big.get(i) != 0 && i % (cycle + 2) == 0) {
+                    gc.tryMark(big.get(i));
+                }
+            }
+            gc.startSweepCycleDetached();
+            heap.verifyHeap();                           // every large span on the unswept list, one cycle behind
+            assertFalse(gc.sweepDone());
+            while (gc.sweepOne() != 0) {
+                // sweep
+            }
+            assertTrue(gc.sweepDone());
+            for (int i = 0; i < big.size(); i++) {
+                long p = big.get(i);
+                if (p == 0) {
+                    continue;
+                }
+                if (i % (cycle + 2) == 0) {
+                    assertEquals(p, gc.findObject(p), "cycle " + cycle + ": marked large object " + i + " kept");
+                    assertEquals(i, NativeMemory.getLong(p));
+                } else {
+                    assertEquals(0, gc.findObject(p), "cycle " + cycle + ": unmarked large object " + i + " freed");
+                    big.set(i, 0L);
+                }
+            }
+            heap.verifyHeap();
+        }
+    }
 }
