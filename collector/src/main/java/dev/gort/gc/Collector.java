@@ -1073,7 +1073,7 @@ public final class Collector implements AutoCloseable {
     private void warmUpPausePath() {
         PauseTimer t = new PauseTimer();
         t.begin();
-        t.step("stop");
+        t.stopped();
         StwPause p = t.end(0, StwPause.Kind.SWEEP_TERMINATION);
         p.stepNanos("stop");
         if (!pauseTimerWarm) {
@@ -1121,7 +1121,7 @@ public final class Collector implements AutoCloseable {
         // ---- STW #1: sweep termination
         PauseTimer pt = pauseTimer;
         stopWorld("GC sweep termination", pt);
-        pt.step("stop");
+        pt.stopped();
         long tSweepTerm = System.nanoTime();
         sweepAll();                                     // finishsweep_m
         pt.step("finishsweep");
@@ -1207,7 +1207,7 @@ public final class Collector implements AutoCloseable {
                     }
                 }
                 stopWorld("GC mark termination", pt);
-                pt.step("stop");
+                pt.stopped();
                 dbg("world stopped");
                 boolean late = flushMutators();
                 pt.step("flush");

@@ -9,7 +9,8 @@ import java.util.List;
  * Times the steps of one stop-the-world pause (coordinator thread only). {@link #begin} is called
  * just before the stop request, {@link #step} after each piece of work, {@link #end} after the
  * world restarted; each step's time is the time since the previous mark, so the steps add up to the
- * whole pause. Each step also records the coordinator's CPU time in it: on a loaded machine the
+ * whole pause. The coordinator's CPU over the work (from the world stopped to its restart) is
+ * recorded too, and per step with {@code -Dgort.gc.pausetrace.cpu=true}: on a loaded machine the
  * wall time of a step includes waiting for a CPU, its CPU time is the work itself.
  */
 final class PauseTimer {
@@ -28,19 +29,43 @@ final class PauseTimer {
     void begin() {
         n = 0;
         restartCpu = 0;
-        lastCpu = CpuClock.threadCpuNanos();
+        lastCpu = STEP_CPU ? CpuClock.threadCpuNanos() : 0;
         start = System.nanoTime();
         last = start;
     }
 
-    /** Ends the step {@code name} now (a constant string: nothing is allocated). */
+    /**
+     * Ends the step {@code name} now (a constant string: nothing is allocated). Its CPU is read
+     * only with {@code -Dgort.gc.pausetrace.cpu=true}: the thread CPU clock is a system call
+     * (clock_gettime(CLOCK_THREAD_CPUTIME_ID) is not in the vDSO), measured at 2-4 us warm and
+     * 5-10 us cold on the shared 2-core machine, and a pause of ten steps read it ten times,
+     * inside the pause, lengthening what it measured by 30-50 us. Without it a step records 0
+     * CPU and the work's CPU is read twice: when the world stopped ({@link #stopped}) and when it
+     * restarted (the "start" step carries it all), so {@link StwPause#workCpuNanos} is unchanged.
+     */
     void step(String name) {
         long now = System.nanoTime();
-        long cpu = CpuClock.threadCpuNanos();
-        record(name, now - last, cpu - lastCpu);
+        if (STEP_CPU) {
+            long cpu = CpuClock.threadCpuNanos();
+            record(name, now - last, cpu - lastCpu);
+            lastCpu = cpu;
+        } else {
+            record(name, now - last, 0);
+        }
         last = now;
-        lastCpu = cpu;
     }
+
+    /** Ends the "stop" step (the world is stopped): from here the CPU is the pause's work. */
+    void stopped() {
+        long now = System.nanoTime();
+        long cpu = CpuClock.threadCpuNanos();
+        record("stop", now - last, STEP_CPU ? cpu - lastCpu : 0);
+        lastCpu = cpu;
+        last = now;
+    }
+
+    /** {@code -Dgort.gc.pausetrace.cpu=true}: every step's CPU (two clock reads more per step, inside the pause). */
+    static final boolean STEP_CPU = Boolean.getBoolean("gort.gc.pausetrace.cpu");
 
     private void record(String name, long wall, long cpu) {
         if (n == names.length) {       // more steps than ever seen (a new debug step): grow once
@@ -65,8 +90,7 @@ final class PauseTimer {
 
     /** Ends the last step ("start": restarting the world) and returns the pause. */
     StwPause end(long cycle, StwPause.Kind kind) {
-        step("start");
-        return build(cycle, kind);
+        return end(cycle, kind, 0);
     }
 
     /**
@@ -114,7 +138,7 @@ final class PauseTimer {
         PauseTimer t = new PauseTimer();
         for (int i = 0; i < rounds; i++) {
             t.begin();
-            t.step("stop");
+            t.stopped();
             t.step("work");
             t.end(0, StwPause.Kind.SWEEP_TERMINATION, 0).stepNanos("stop");
         }

@@ -37,7 +37,9 @@ public record StwPause(long cycle, Kind kind, long totalNanos, List<Step> steps,
     /**
      * One step: its name ("stop", "finishsweep", "stacks", "start", ...), its wall time and the
      * CPU time the collector's thread spent in it (less than the wall time when that thread waited:
-     * for the mutators to stop, or for a CPU on a loaded machine).
+     * for the mutators to stop, or for a CPU on a loaded machine). The CPU is per step only with
+     * {@code -Dgort.gc.pausetrace.cpu=true}; otherwise the steps between the stop and the restart
+     * carry 0 and "start" carries the work's whole CPU (see PauseTimer.step for why).
      */
     public record Step(String name, long nanos, long cpuNanos) {
     }
@@ -100,7 +102,7 @@ public record StwPause(long cycle, Kind kind, long totalNanos, List<Step> steps,
      * {@code -Dgort.gc.pausetrace.cpu=true}: each step prints as {@code name wall/cpu} (the
      * collector thread's CPU in it), to tell waiting for a CPU or a lock from work.
      */
-    private static final boolean STEP_CPU = Boolean.getBoolean("gort.gc.pausetrace.cpu");
+    private static final boolean STEP_CPU = PauseTimer.STEP_CPU;
 
     private static String ms(long ns) {
         return String.format(java.util.Locale.ROOT, "%.3f", ns / 1e6);
