@@ -44,7 +44,8 @@ public final class GcSupport {
 
     /**
      * Copies of {@link AddressSpace#arenaBase} and {@link AddressSpace#bitmapBase} (fixed at
-     * reservation): {@link #pointerBits}, once per scanned object, reads them one load away
+     * reservation): {@link #pointerBits}, once per scanned object, and
+     * {@link #writeNewObjectPointerBits}, once per allocation, read them one load away
      * instead of through {@link #space}. C2 does not trust final instance fields, so after every
      * mark-bit CAS the scan loop reloads whatever chain it uses.
      */
@@ -350,9 +351,9 @@ public final class GcSupport {
      * without the range checks (four compares and a volatile read per allocation).
      */
     public void writeNewObjectPointerBits(long address, int words, long bits) {
-        long bitIndex = (address - space.arenaBase) >>> 3;
+        long bitIndex = (address - arenaBase) >>> 3;       // the copies: one load each, not two
         int k = (int) (bitIndex & 63);
-        long word = space.bitmapBase + ((bitIndex >>> 6) << 3);
+        long word = bitmapBase + ((bitIndex >>> 6) << 3);
         long mask = words == 64 ? -1L : (1L << words) - 1;
         bits &= mask;
         // Store only what changes. The bitmap is not cleared when objects die, so a slot reused by

@@ -163,9 +163,10 @@ public final class MCache {
     /**
      * The collector's typed fast path (Go's nextFreeFast plus mallocgc's small-object tail): a slot
      * of span class {@code spanClass} from the cached span's allocCache window, zeroed, counted and
-     * allocated black when the collector marks, or 0 when this path cannot serve it (the window is
-     * empty or the next slot crosses a 64-slot boundary, or a debug mode: clobberFree's poison
-     * check, overflow padding, efence) — then call {@link #alloc}, which handles every case.
+     * allocated black when the collector marks, or 0 when this path cannot serve it (no free slot
+     * left in the current 64-slot window, or a debug mode: clobberFree's poison check, overflow
+     * padding, efence) — then call {@link #alloc}, which handles every case. The slot that ends a
+     * window loads the next window's allocCache itself ({@link #nextWindow}).
      *
      * <p>Kept small on purpose (slots up to 16 bytes zeroed inline, larger ones and the mark bit
      * out of line): C2 inlines a callee only while its own compiled code is under
@@ -181,10 +182,15 @@ public final class MCache {
         int idx = (int) fc + tz;
         int nelems = (int) ne;
         int next = idx + 1;
-        if (tz == 64 || idx >= nelems || ((next & 63) == 0 && next != nelems) || !typedFast) {
+        if (tz == 64 || idx >= nelems || !typedFast) {
             return 0;
         }
-        Mem.putLong(s + Span.ALLOC_CACHE, (cache >>> tz) >>> 1);
+        // The slot that ends a 64-slot window loads the next window's allocCache here (out of
+        // line, once per 64 slots) instead of sending the caller down the general path, as
+        // allocAt does for it: Go's nextFreeFast gives up there and mallocgc's nextFree pays a
+        // few loads, but our general path is the collector's whole allocate + alloc + allocSlow.
+        long nextCache = (next & 63) == 0 && next != nelems ? nextWindow(s, next) : (cache >>> tz) >>> 1;
+        Mem.putLong(s + Span.ALLOC_CACHE, nextCache);
         Mem.putLong(s + Span.FREE_INDEX, (fc & 0xFFFF_FFFF_0000_0000L) + (1L << 32) | next);
         lastAddr = 0;       // a cursor moved: manual free's shortcut no longer holds
         int es = (int) (ne >>> 32);
@@ -197,6 +203,15 @@ public final class MCache {
             markNew(s, idx);
         }
         return p;
+    }
+
+    /**
+     * The allocCache of the window that starts at slot {@code next} (a multiple of 64 below
+     * nelems): the complement of its allocBits word, bit 0 = slot {@code next}. Kept out of
+     * line: taken once per 64 allocations, and allocFast must stay small.
+     */
+    private static long nextWindow(long s, int next) {
+        return ~Mem.getLong(Mem.getLong(s + Span.ALLOC_BITS) + ((long) (next >>> 6) << 3));
     }
 
     /** Zeroes a slot of {@code es} bytes: 8 or 16 with straight stores, larger ones out of line. */

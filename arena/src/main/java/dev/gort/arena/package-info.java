@@ -40,7 +40,10 @@
  *     spans; not in clobberFree mode, whose poison is checked at allocation).</li>
  * <li>{@code MCache.allocFast(spanClass)}: the collector's typed fast path, step 1 with the span
  *     class precomputed by the caller's Type and returning 0 instead of taking any slow step
- *     (window boundary, refill, debug modes); small enough compiled that C2 inlines it.</li>
+ *     (a window with no free slot left, refill, debug modes); small enough compiled that C2
+ *     inlines it. The slot that ends a 64-slot window reloads allocCache from the next allocBits
+ *     word out of line (one call per 64 slots) rather than returning 0: the collector's general
+ *     path that 0 sends the caller down costs far more than Go's nextFree.</li>
  * <li>{@code MHeap.allocSpan}: best-fit free run, split, set the spans entries; if none fits,
  *     commit another 64 MiB chunk of the reservation (arena + its spans and bitmap slices); if the
  *     reservation is used up, {@link dev.gort.arena.HeapExhaustedException} with the figures.</li>

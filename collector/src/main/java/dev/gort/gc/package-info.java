@@ -266,8 +266,10 @@
  *       Type precomputed (no size-class lookup; the slot from the allocCache window, zeroed with
  *       one or two stores for 8/16-byte slots), one bitmap read-modify-write with the Type's
  *       first mask word, and while marking the allocate-black bookkeeping. {@code allocate} takes
- *       a window boundary or refill, an assist, sweep credit due, large or many-word types,
- *       gcstress, a cycle start owed and the arena's debug modes. Why the split: C2 inlines a
+ *       a window with no free slot left or a refill, an assist, sweep credit due, large or
+ *       many-word types, gcstress, a cycle start owed and the arena's debug modes (the slot that
+ *       ends a 64-slot window stays on the fast path: allocFast reloads the window out of line).
+ *       Why the split: C2 inlines a
  *       callee only while its own compiled code is under InlineSmallCode (2500 bytes on x86);
  *       the old alloc + allocate, once compiled alone (it is hot from many callers), was over it,
  *       so every later compilation of a caller (binary-trees' {@code tree}, after each deopt)
