@@ -31,19 +31,34 @@ public final class RootSlots implements AutoCloseable {
         return n;
     }
 
+    /**
+     * Stores {@code pointer} in slot {@code i}: a plain store (no barrier, see the class comment).
+     * Called twice per node by a recursive builder, so kept to a few bytecodes: the range check is
+     * one unsigned compare with the message built out of line, and C2 inlines it where it would
+     * otherwise call it (its inlining budget is spent fast by native accesses).
+     */
     public void set(int i, long pointer) {
-        NativeMemory.putLong(address(i), pointer);
+        NativeMemory.putLong(slot(i), pointer);
     }
 
     public long get(int i) {
-        return NativeMemory.getLong(address(i));
+        return NativeMemory.getLong(slot(i));
     }
 
+    /** The native address of slot {@code i}; IndexOutOfBoundsException outside [0, size()). */
     public long address(int i) {
-        if (i < 0 || i >= n) {
-            throw new IndexOutOfBoundsException("root slot " + i + " out of range [0, " + n + ")");
+        return slot(i);
+    }
+
+    private long slot(int i) {
+        if (Integer.compareUnsigned(i, n) >= 0) {
+            throw outOfRange(i);
         }
-        return base + 8L * i;
+        return base + ((long) i << 3);
+    }
+
+    private IndexOutOfBoundsException outOfRange(int i) {
+        return new IndexOutOfBoundsException("root slot " + i + " out of range [0, " + n + ")");
     }
 
     long base() {
