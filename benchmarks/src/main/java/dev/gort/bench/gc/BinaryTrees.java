@@ -48,6 +48,7 @@ public final class BinaryTrees {
         long t0 = System.nanoTime();
         long mutatorCpu0 = CpuClock.threadCpuNanos();
         long processCpu0 = CpuClock.processCpuNanos();
+        CpuClock.Usage usage0 = CpuClock.threadUsage();
         long gcs;
         StringBuilder out = new StringBuilder();
         if (args[0].equals("gort")) {
@@ -60,6 +61,13 @@ public final class BinaryTrees {
         // thread: allocation, barriers, assists, the program) and the whole process's (+ GC threads).
         long mutatorCpu = CpuClock.threadCpuNanos() - mutatorCpu0;
         long processCpu = CpuClock.processCpuNanos() - processCpu0;
+        // The mutator's CPU split into user and kernel time, and its page faults: with GOGC=off
+        // every node is fresh memory, so the kernel's first-touch faults (zeroing pages) are most
+        // of the mutator's time, not the allocator; mutator_user_ms is the figure to compare then.
+        CpuClock.Usage usage1 = CpuClock.threadUsage();
+        long mutatorUser = usage1.userNanos() - usage0.userNanos();
+        long mutatorSys = usage1.systemNanos() - usage0.systemNanos();
+        long mutatorFaults = usage1.minorFaults() - usage0.minorFaults();
         System.out.print(out);
         List<Long> sorted = new ArrayList<>(pauses);
         Collections.sort(sorted);
@@ -71,10 +79,12 @@ public final class BinaryTrees {
             System.out.println("worst " + worst);
         }
         System.out.printf("RESULT mode=%s depth=%d wall_ms=%d peak_rss_mb=%d gcs=%d pauses=%d max_pause_us=%d p99_pause_us=%d"
-                        + " max_stop_us=%d max_work_us=%d max_work_cpu_us=%d mutator_cpu_ms=%d process_cpu_ms=%d%n",
+                        + " max_stop_us=%d max_work_us=%d max_work_cpu_us=%d mutator_cpu_ms=%d process_cpu_ms=%d"
+                        + " mutator_user_ms=%d mutator_sys_ms=%d mutator_minflt=%d%n",
                 args[0], n, wall / 1_000_000, peakRssKb() / 1024, gcs, sorted.size(), max / 1000, p99 / 1000,
                 args[0].equals("gort") ? maxStopNanos / 1000 : -1, args[0].equals("gort") ? maxWorkNanos / 1000 : -1,
-                args[0].equals("gort") ? maxWorkCpuNanos / 1000 : -1, mutatorCpu / 1_000_000, processCpu / 1_000_000);
+                args[0].equals("gort") ? maxWorkCpuNanos / 1000 : -1, mutatorCpu / 1_000_000, processCpu / 1_000_000,
+                mutatorUser / 1_000_000, mutatorSys / 1_000_000, mutatorFaults);
     }
 
     // ------------------------------------------------------------------ gort heap
