@@ -20,7 +20,9 @@ import dev.gort.sys.NativeMemory;
  *     flushed ({@link #flushAllCaches}), {@link #startSweepCycle} adds 2 to sweepgen, which makes
  *     every span unswept. Spans are then swept lazily when an mcentral refills (gcmarkBits become
  *     allocBits, unmarked objects are freed, empty spans go back to the mheap) and by a background
- *     sweeper calling {@link #sweepOne} until it returns 0.</li>
+ *     sweeper calling {@link #sweepOne} until it returns 0. {@link #startSweepCycleDetached} is
+ *     the same without the flush: each mcache's spans are set aside whole and swept by
+ *     sweepOne (what the collector's mark termination uses, so the pause is O(caches)).</li>
  * <li><b>Allocate black</b>: {@link #setAllocBlack} makes new objects born marked while marking.</li>
  * <li><b>Pacing</b>: {@link #heapLive} (Go's heapLive: bytes in cached spans count as allocated,
  *     lowered by folded manual frees; GC sweeps leave it alone since it was reset to the marked bytes), {@link #resetHeapLive} at mark termination, and

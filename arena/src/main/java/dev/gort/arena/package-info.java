@@ -54,7 +54,12 @@
  * <ul>
  * <li><b>GC mode</b>: the collector marks (gcmarkBits, CAS), then {@code startSweepCycle} adds 2
  *     to sweepgen; each span is swept once (lazily at refill, or by {@code sweepOne}): allocBits
- *     become the mark bits, unmarked objects are free, empty spans go back to the mheap.</li>
+ *     become the mark bits, unmarked objects are free, empty spans go back to the mheap. The
+ *     collector uses {@code startSweepCycleDetached}, which needs no flush first: each mcache's
+ *     span table is swapped for an empty one (O(caches) with the world stopped) and the spans it
+ *     held, one sweep cycle behind, are swept back into their mcentrals by {@code sweepOne} (Go
+ *     defers the same flush to mcache.prepareForSweep). The mheap's two large-span lists swap
+ *     roles by sweepgen parity, as mcentral's do, so no span moves when a cycle starts.</li>
  * <li><b>Manual mode</b>: {@code MCache.free(address)} from any thread. The owner of the span sets a
  *     bit in the span's localFreed bitmap with plain stores; any other thread ORs it atomically
  *     into remoteFreed after counting it in remotePending (first count moves a full span to

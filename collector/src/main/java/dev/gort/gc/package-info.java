@@ -67,8 +67,12 @@
  *       Ps whose goroutine allocates answer at that allocation, the others (idle, in a syscall,
  *       running a goroutine that does not allocate; waited for at most 2 ms) keep their buffers
  *       for the stop-the-world flush, where late work still costs a "mark completion" pause.</li>
- *   <li>Mark termination (still stopped): checkmark if asked, barrier off, flush mcaches,
- *       sweepgen += 2, heapLive = bytes marked, new goal and trigger, gctrace, JFR, MemStats.</li>
+ *   <li>Mark termination (still stopped): checkmark if asked, barrier off, sweepgen += 2 with
+ *       every mcache's spans set aside whole for the sweeper (one table swap per mcache, no
+ *       flush: {@code GcSupport.startSweepCycleDetached}), heapLive = bytes marked, the trigger
+ *       disarmed. Right after the restart: the pacer's end of cycle and the next goal and
+ *       trigger, the sweep pacing, the mutators' barrier filters cleared; then gctrace, JFR,
+ *       MemStats.</li>
  *   <li>Sweep: lazily at mcentral refills, a background sweeper thread, and proportional sweep
  *       (Go's gcPaceSweeper): mark termination spreads the pages in use over the allocation up to
  *       the next trigger, and every 16 KiB a mutator allocates it sweeps until the pages swept keep
@@ -89,7 +93,16 @@
  * must poll, as Go's function prologues do), and on a loaded machine it must get a CPU. Every pause
  * names its last stopper and what it was doing when asked (its own code, an assist, proportional
  * sweep, the allocator; {@code -Dgort.gc.stopstats=true} adds its run-queue wait), which is how
- * the bounds that follow were found. An assist yields within 4 KiB of scanning: a preemptible scan
+ * the bounds that follow were found. Session 7 took out of the pause what still grew with
+ * something other than the Ps: the mcache flush (136 span classes x every mcache, an mcentral lock
+ * per cached span; now one table swap per mcache, the set-aside spans swept by the sweeper as Go's
+ * prepareForSweep defers it), finishsweep's lock of every mcentral (now one read once the sweep
+ * is known finished), the move of every large span to the unswept list (now the two lists swap
+ * roles), the pacer's end-of-cycle arithmetic and the barrier filters (after the restart), and
+ * the scan of goroutines sitting in a syscall (now concurrent). It also found that the thread CPU
+ * clock the pause breakdown read at every step is a system call of 2-10 us on this machine, so
+ * the clock is read twice per pause unless {@code -Dgort.gc.pausetrace.cpu=true} asks per step
+ * (docs/performance.md has the tables). An assist yields within 4 KiB of scanning: a preemptible scan
  * queues the rest of its object as a continuation (one 128 KiB oblet of a pointer table took
  * 10-20 ms); the collector's own platform threads (mark workers over threads, the background
  * sweeper) stand aside while a stop is requested, so they do not hold a CPU a stopping mutator
