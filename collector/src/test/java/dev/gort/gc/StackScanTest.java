@@ -380,4 +380,60 @@ class StackScanTest {
             assertTrue(cycles >= 3, "cycles ran meanwhile: " + cycles);
         });
     }
+
+    /**
+     * exitsyscall waits for a scanner that claimed the goroutine during its syscall: here the
+     * scanner still holds the claim when the call returns, and the goroutine must not run on (and
+     * change its frames) until the scan is done. Without StackScans.afterSyscall it runs on at once
+     * and sees the scan unfinished. The cycle is held at mark start, before any worker or the
+     * coordinator claims a stack, so the test's scanner is the only one.
+     */
+    @Test
+    void exitsyscallWaitsForAScannerHoldingTheGoroutine() {
+        SchedCollectorTest.withRuntime(2, CHECKED, gc -> {
+            java.util.concurrent.CountDownLatch inCall = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch returnNow = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicBoolean scanDone = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicBoolean sawScanDone = new java.util.concurrent.atomic.AtomicBoolean();
+            Chan<Integer> done = new Chan<>(1);
+            dev.gort.sched.G g = Go.go(() -> {
+                try (Frame f = Frame.push(1)) {
+                    f.set(0, SchedCollectorTest.node(gc, 77));
+                    Go.syscall(() -> {
+                        inCall.countDown();
+                        returnNow.await();
+                        return null;
+                    });
+                    sawScanDone.set(scanDone.get());       // the first thing it does back from the call
+                    assertEquals(77, Mem.getLong(f.get(0), CollectorTest.ID));
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+                done.send(1);
+            });
+            try {
+                Go.syscall(() -> {
+                    inCall.await();
+                    return null;
+                });
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 20_000);     // a scan generation is active, no scanner ran
+            boolean scanned = dev.gort.sched.StackScans.tryScan(g, (gg, pp) -> {
+                returnNow.countDown();                  // the call returns while this scanner holds the goroutine
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                scanDone.set(true);
+            }, null);
+            assertTrue(scanned, "a goroutine in a syscall is claimed and scanned");
+            done.recv();
+            assertTrue(sawScanDone.get(), "exitsyscall waited until the scanner let go of the goroutine");
+            gc.resume();
+            gc.gc();
+        });
+    }
 }
