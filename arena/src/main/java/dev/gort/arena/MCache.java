@@ -331,6 +331,13 @@ public final class MCache {
     /** The cached span of {@code spc} is exhausted: fold its pending frees, or swap it for another. */
     private void refill(int spc) {
         lastAddr = 0;
+        if (stale != null) {
+            // The first refill since mark termination set this cache's spans aside: return them
+            // (swept) to their mcentrals now, on the owner's time, as Go's P runs
+            // mcache.prepareForSweep before it allocates, so this refill and the ones after find
+            // their free slots instead of growing the heap while they wait for the sweeper.
+            drainStale();
+        }
         long s = alloc[spc];
         MCentral central = heap.central(spc);
         if (s != empty) {
