@@ -57,6 +57,12 @@ public final class SchedWorld implements World {
         return sched.lastWorldStartNanos();
     }
 
+    /** The scheduler's timeline of the last stop: when the last P stopped, when the stopper saw it. */
+    @Override
+    public String describeLastStop() {
+        return sched.describeLastStop();
+    }
+
     @Override
     public Mutator current() {
         if (!Go.onGoroutine()) {

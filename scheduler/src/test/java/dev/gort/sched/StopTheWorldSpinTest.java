@@ -7,8 +7,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * S2: stop-the-world while GOMAXPROCS goroutines spin in {@code Go.poll()} loops, so every P is
@@ -18,11 +19,16 @@ import org.junit.jupiter.api.Timeout;
  * while the world is stopped, and every spinner moves again after the start.
  * Rounds: {@code -Dgort.stress.stwSpin=<rounds>}.
  */
-@Timeout(120)
+@Timeout(180)
 class StopTheWorldSpinTest {
 
-    @Test
-    void spinnersStopAtPollAndResume() throws Exception {
+    /**
+     * With the stopper's own spin off (the default), short and longer than any stop here (the
+     * stopper then never sleeps): a spin that ended early would let a spinner move while stopped.
+     */
+    @ParameterizedTest(name = "stopper spin {0} ns")
+    @ValueSource(longs = {0, 100_000, 20_000_000})
+    void spinnersStopAtPollAndResume(long stopperSpinNanos) throws Exception {
         int rounds = Integer.getInteger("gort.stress.stwSpin", 100);
         int procs = 2;
         AtomicLongArray spins = new AtomicLongArray(procs);
@@ -32,6 +38,7 @@ class StopTheWorldSpinTest {
         AtomicReference<String> err = new AtomicReference<>();
         AtomicReference<Throwable> died = new AtomicReference<>();
         Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(procs).fatalHandler(FatalHandler.THROW));
+        s.stopSpinNanos = stopperSpinNanos;
         Thread runner = new Thread(() -> {
             try {
                 s.run(() -> {

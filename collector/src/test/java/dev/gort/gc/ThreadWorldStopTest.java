@@ -1,0 +1,262 @@
+package dev.gort.gc;
+
+import dev.gort.arena.Heap;
+import dev.gort.arena.HeapConfig;
+import dev.gort.sys.PosixOsMemory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * ThreadWorld's stop-the-world: only the last mutator to stop wakes the stopper, the restart
+ * releases parked mutators directly (each set RUNNING under the lock, then unparked), and the
+ * stopper may spin before it blocks. A stop still waits for every mutator whatever the spin (none,
+ * the default; a short one; one longer than any mutator's stretch between safepoints), no mutator
+ * moves while the world is stopped, mutators may join and leave around thousands of stops, and a
+ * mutator parked at every stop is woken by every restart. Stress sizes: {@code
+ * -Dgort.stress.stopRounds=...}.
+ */
+@Timeout(180)
+class ThreadWorldStopTest {
+    static final int ROUNDS = Integer.getInteger("gort.stress.stopRounds", 1);
+    Heap heap;
+    WorkbufPool pool;
+    ThreadWorld world;
+    final AtomicBoolean done = new AtomicBoolean();
+    final AtomicReference<Throwable> failure = new AtomicReference<>();
+    final List<Thread> threads = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        pool = new WorkbufPool();
+        world = new ThreadWorld(heap, pool, 2);
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        done.set(true);
+        for (Thread t : threads) {
+            t.join(30_000);
+            assertFalse(t.isAlive(), t.getName() + " did not finish: " + java.util.Arrays.toString(t.getStackTrace()));
+        }
+        pool.close();
+        heap.close();
+        assertNull(failure.get(), () -> "a mutator failed: " + failure.get());
+    }
+
+    Thread start(String name, Runnable body) {
+        Thread t = Thread.ofPlatform().name(name).start(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+            }
+        });
+        threads.add(t);
+        return t;
+    }
+
+    static void busyNanos(long n) {
+        long t = System.nanoTime();
+        while (System.nanoTime() - t < n) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Mutators run stretches of their own code (0-2 ms, no safepoint) between polls and count
+     * twice per stretch, at its start and at its end. A stop that returned while one was inside a
+     * stretch (a spin that ended early, a missed RUNNING state) would see its count move within
+     * the 3 ms the stopper watches (longer than any stretch); a stopped world shows none moving.
+     */
+    @ParameterizedTest(name = "spin {0} ns")
+    @ValueSource(longs = {0, 100_000, 50_000_000})
+    void aStopWaitsForEveryMutatorWhateverTheSpin(long spinNanos) throws Exception {
+        world.setStopSpinNanosForTest(spinNanos);
+        int n = 3;
+        AtomicLongArray counts = new AtomicLongArray(n);
+        CountDownLatch registered = new CountDownLatch(n);
+        for (int i = 0; i < n; i++) {
+            int me = i;
+            start("stretcher-" + i, () -> {
+                world.register(1);
+                registered.countDown();
+                SplittableRandom r = new SplittableRandom(42 + me);
+                try {
+                    while (!done.get()) {
+                        world.poll();
+                        counts.incrementAndGet(me);
+                        busyNanos(r.nextInt(4) == 0 ? 0 : r.nextLong(2_000_000));
+                        counts.incrementAndGet(me);
+                    }
+                } finally {
+                    world.unregister();
+                }
+            });
+        }
+        assertTrue(registered.await(10, TimeUnit.SECONDS));
+        int stops = 100 * ROUNDS;
+        for (int s = 0; s < stops; s++) {
+            world.stopTheWorld("test");
+            try {
+                for (int i = 0; i < world.mutatorSlots(); i++) {
+                    assertNotEquals(Mutator.RUNNING, world.mutatorAt(i).state, "stop " + s + ": mutator " + i + " still running");
+                }
+                long[] before = snapshot(counts);
+                busyNanos(3_000_000);
+                long[] after = snapshot(counts);
+                assertArrayEquals(before, after, "stop " + s + " (spin " + spinNanos + " ns): a mutator moved while the world was stopped");
+                assertTrue(world.stopRequested());
+            } finally {
+                world.startTheWorld();
+            }
+            Thread.sleep(0, 200_000);
+        }
+        assertEquals(stops, world.stopsForTest());
+        if (spinNanos == 0) {
+            assertEquals(0, world.stopsEndedSpinningForTest(), "no spin configured, none may end spinning");
+        }
+    }
+
+    static long[] snapshot(AtomicLongArray a) {
+        long[] s = new long[a.length()];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = a.get(i);
+        }
+        return s;
+    }
+
+    /**
+     * Six threads register, poll a while (some also wait in runBlocking), unregister, and start
+     * again, while the test thread stops and restarts the world 2000 times: during each stop the
+     * mutator set and every registered thread's progress stay put, and every thread finishes.
+     */
+    @Test
+    void stopStartStressWithMutatorsJoiningAndLeaving() throws Exception {
+        int n = 6;
+        AtomicLong progress = new AtomicLong();
+        AtomicLong lives = new AtomicLong();
+        for (int i = 0; i < n; i++) {
+            int me = i;
+            start("churner-" + i, () -> {
+                SplittableRandom r = new SplittableRandom(7 + me);
+                while (!done.get()) {
+                    Mutator m = world.register(1);
+                    lives.incrementAndGet();
+                    int polls = r.nextInt(200);
+                    for (int k = 0; k < polls && !done.get(); k++) {
+                        world.poll();
+                        progress.incrementAndGet();
+                        if (r.nextInt(50) == 0) {
+                            world.runBlocking(m, () -> busyNanos(20_000));   // counts as stopped meanwhile
+                        }
+                        busyNanos(r.nextLong(20_000));
+                        progress.incrementAndGet();
+                    }
+                    world.unregister();
+                }
+            });
+        }
+        int stops = 2000 * ROUNDS;
+        for (int s = 0; s < stops; s++) {
+            world.stopTheWorld("stress");
+            try {
+                int registered = world.mutatorCountForTest();
+                long p0 = progress.get();
+                busyNanos(100_000);
+                assertEquals(p0, progress.get(), "stop " + s + ": a registered mutator moved while the world was stopped");
+                assertEquals(registered, world.mutatorCountForTest(), "stop " + s + ": the mutator set changed while stopped");
+            } finally {
+                world.startTheWorld();
+            }
+            if (s % 4 == 0) {
+                Thread.sleep(0, 50_000);
+            }
+        }
+        done.set(true);
+        for (Thread t : threads) {
+            t.join(30_000);
+        }
+        assertTrue(lives.get() > n, "mutators joined and left during the stops: " + lives.get() + " registrations");
+        assertEquals(0, world.mutatorCountForTest(), "every mutator left");
+    }
+
+    /**
+     * No lost wake-up: a mutator that polls continuously parks at each of 3000 stops and must run
+     * again after each restart (the test waits for its count to move before the next stop), and a
+     * mutator waiting in runBlocking throughout must come out after the last one.
+     */
+    @Test
+    void aParkedMutatorIsWokenByEveryRestart() throws Exception {
+        AtomicLong count = new AtomicLong();
+        CountDownLatch registered = new CountDownLatch(2);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean waiterOut = new AtomicBoolean();
+        start("poller", () -> {
+            world.register(1);
+            registered.countDown();
+            try {
+                while (!done.get()) {
+                    world.poll();
+                    count.incrementAndGet();
+                }
+            } finally {
+                world.unregister();
+            }
+        });
+        start("waiter", () -> {
+            Mutator m = world.register(1);
+            registered.countDown();
+            world.runBlocking(m, () -> {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            world.poll();
+            waiterOut.set(true);
+            world.unregister();
+        });
+        assertTrue(registered.await(10, TimeUnit.SECONDS));
+        int stops = 3000 * ROUNDS;
+        for (int s = 0; s < stops; s++) {
+            world.stopTheWorld("wakeups");
+            long c = count.get();
+            world.startTheWorld();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (count.get() == c) {
+                assertTrue(System.nanoTime() - deadline < 0, "stop " + s + ": the parked mutator did not run again within 10 s of the restart");
+                Thread.onSpinWait();
+            }
+        }
+        release.countDown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!waiterOut.get() && System.nanoTime() - deadline < 0) {
+            Thread.sleep(1);
+        }
+        assertTrue(waiterOut.get(), "the mutator waiting across every stop came out of runBlocking");
+    }
+
+    @Test
+    void aNegativeSpinIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> world.setStopSpinNanosForTest(-1));
+        assertTrue(e.getMessage().contains(">= 0"), e.getMessage());
+    }
+}
