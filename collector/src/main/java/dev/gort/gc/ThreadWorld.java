@@ -537,8 +537,17 @@ public final class ThreadWorld implements World {
         // startTheWorld sets RUNNING (under the lock) and unparks this thread. A stop that starts
         // before this thread wakes finds it RUNNING and waits for its next safepoint, which is
         // soon after it returns from here.
+        // Uninterruptible like the condition wait it replaces: park returns at once while the
+        // interrupt flag is set, so clear it meanwhile and set it again after.
+        boolean interrupted = false;
         while (m.state == Mutator.STOPPED) {
             java.util.concurrent.locks.LockSupport.park(this);
+            if (Thread.interrupted()) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

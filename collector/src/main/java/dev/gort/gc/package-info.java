@@ -132,6 +132,21 @@
  * pause bookkeeping allocates no Java object while the world is stopped (PauseTimer's steps are
  * preallocated arrays, startTheWorld keeps its restart list), so no allocation inside a pause can
  * be the one that starts a JVM collection, and PauseTimer is JIT-compiled before the first cycle.
+ * ThreadWorld's stop hand-shake wakes as few threads as it can (session 7): the stopper waits on a
+ * condition of its own that only the last mutator to stop signals (when every waiter shared one
+ * condition, the first of two stopping mutators woke the stopper for nothing, and on 2 cores that
+ * wake-up competed with the second one's way to its safepoint: 1.96 stopper context switches per
+ * stop, now 1.00), and the restart sets each parked mutator RUNNING under the lock and unparks it,
+ * instead of a lock hand-off chain in which each woken mutator had to get a CPU before the next
+ * could go. Rejected by measurement: a stopper that spins before it blocks (with Thread.onSpinWait
+ * it tripled the median stop, with Thread.yield the tail grew; with as many running mutators as
+ * CPUs it holds a CPU a stopping mutator needs) is left as an opt-in
+ * ({@code -Dgort.gc.stopspin.us}, {@code -Dgort.sched.stopspin.us}). A mutator waiting for assist
+ * credit polls every 200 us instead of 20 us while a stop is requested (no credit comes then).
+ * What remains of the time to stop on the shared machine is the kernel's run queue: a stopping
+ * mutator, or the woken stopper, waiting for a CPU held by other processes (pausetrace.sched shows
+ * the process running well under its two CPUs in such pauses). {@code StopLatencyRun} in the
+ * benchmarks measures the stop path alone, thousands of stops a run.
  * The marking
  * fast path reads 64 pointer bits per bitmap load ({@code GcSupport.pointerBits}) and looks a
  * pointer's span up once ({@code findObjectIn}, {@code tryMarkIn}).

@@ -254,6 +254,53 @@ class ThreadWorldStopTest {
         assertTrue(waiterOut.get(), "the mutator waiting across every stop came out of runBlocking");
     }
 
+    /**
+     * A mutator interrupted while parked for a stop stays parked (not spinning: park returns at
+     * once while the flag is set) and does not run until the restart, and keeps its interrupt.
+     */
+    @Test
+    void anInterruptedMutatorStaysParkedAndKeepsItsInterrupt() throws Exception {
+        AtomicLong count = new AtomicLong();
+        AtomicBoolean sawInterrupt = new AtomicBoolean();
+        Thread poller = start("interrupted-poller", () -> {
+            world.register(1);
+            try {
+                while (!done.get()) {
+                    world.poll();
+                    count.incrementAndGet();
+                    if (Thread.currentThread().isInterrupted()) {
+                        sawInterrupt.set(true);
+                        return;
+                    }
+                }
+            } finally {
+                world.unregister();
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (count.get() == 0 && System.nanoTime() - deadline < 0) {
+            Thread.sleep(1);
+        }
+        world.stopTheWorld("interrupt");
+        long c;
+        try {
+            c = count.get();
+            poller.interrupt();
+            Thread.sleep(50);
+            Thread.State st = poller.getState();
+            for (int i = 0; i < 100 && st != Thread.State.WAITING; i++) {   // a loaded machine: give it time to park again
+                Thread.sleep(10);
+                st = poller.getState();
+            }
+            assertEquals(Thread.State.WAITING, st, "an interrupted stopped mutator must park again, not spin");
+            assertEquals(c, count.get(), "the interrupted mutator ran while the world was stopped");
+        } finally {
+            world.startTheWorld();
+        }
+        poller.join(10_000);
+        assertTrue(sawInterrupt.get(), "the interrupt survived the stop");
+    }
+
     @Test
     void aNegativeSpinIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> world.setStopSpinNanosForTest(-1));
