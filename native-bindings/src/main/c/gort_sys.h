@@ -52,6 +52,12 @@
 #include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
+/* struct sched_attr; glibc before 2.41 has no definition of its own, and this uapi header also
+   defines struct sched_param, which <sched.h> already did: renamed here for the include only. */
+#define sched_param gort_linux_sched_param
+#include <linux/sched/types.h>
+#undef sched_param
 #endif
 #if defined(__APPLE__)
 #include <sys/event.h>
@@ -81,6 +87,11 @@ int sched_setaffinity(pid_t pid, size_t cpusetsize, const cpu_set_t *mask);
 int sched_getaffinity(pid_t pid, size_t cpusetsize, cpu_set_t *mask);
 int sched_getcpu(void);
 pid_t gettid(void);
+/* ThreadSlice: the EEVDF slice of SCHED_OTHER threads (Linux 6.12+). glibc before 2.41 has no
+   wrappers: LibC calls them as syscall(SYS_sched_setattr, tid, attr, flags) and
+   syscall(SYS_sched_getattr, tid, attr, size, flags), every variadic argument passed as a long. */
+int sched_setattr(pid_t tid, struct sched_attr *attr, unsigned int flags);
+int sched_getattr(pid_t tid, struct sched_attr *attr, unsigned int size, unsigned int flags);
 #endif
 #if defined(__APPLE__)
 int pthread_threadid_np(pthread_t thread, uint64_t *thread_id);

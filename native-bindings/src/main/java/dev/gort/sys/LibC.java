@@ -98,6 +98,12 @@ public final class LibC {
     // int getrusage(int who, struct rusage *usage)
     private static final MethodHandle GETRUSAGE = handle("getrusage",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_CAPTURED, CRITICAL);
+    // long syscall(long number, ...)   (Linux: sched_setattr/sched_getattr, which glibc < 2.41 does
+    // not wrap; glibc's syscall reads every variadic argument as a long, so all are passed as longs)
+    private static final MethodHandle SYSCALL3 = variadicHandle("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle SYSCALL4 = variadicHandle("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
     // int clock_gettime(clockid_t clockid, struct timespec *tp)
     private static final MethodHandle CLOCK_GETTIME = handle("clock_gettime",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_CAPTURED, CRITICAL);
@@ -126,6 +132,15 @@ public final class LibC {
             options = new Linker.Option[0];
         }
         return LINKER.downcallHandle(symbol, descriptor, options);
+    }
+
+    /** A variadic function whose arguments after the first are variadic; errno captured, not critical. */
+    static MethodHandle variadicHandle(String name, FunctionDescriptor descriptor) {
+        MemorySegment symbol = LOOKUP.find(name).orElse(null);
+        if (symbol == null || !PLATFORM.isLinux()) {
+            return null;
+        }
+        return LINKER.downcallHandle(symbol, descriptor, Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
     }
 
     /** The calling thread's errno capture buffer (one per thread, so Ms never share one). */
@@ -341,6 +356,36 @@ public final class LibC {
         }
         if (r == -1) {
             throw new NativeException("getrusage", "who=" + who + ", usage=" + hex(usage), errno(cap));
+        }
+    }
+
+    /** sched_setattr(tid, attr, flags) through syscall(2) (Linux): tid 0 is the calling thread. */
+    public static void sched_setattr(int tid, long attr, int flags) {
+        MethodHandle h = require(SYSCALL3, "syscall(SYS_sched_setattr)");
+        MemorySegment cap = capture();
+        long r;
+        try {
+            r = (long) h.invokeExact(cap, SchedAttr.SYS_SCHED_SETATTR, (long) tid, attr, (long) flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r == -1L) {
+            throw new NativeException("sched_setattr", "tid=" + tid + ", attr=" + hex(attr) + ", flags=" + flags, errno(cap));
+        }
+    }
+
+    /** sched_getattr(tid, attr, size, flags) through syscall(2) (Linux). */
+    public static void sched_getattr(int tid, long attr, int size, int flags) {
+        MethodHandle h = require(SYSCALL4, "syscall(SYS_sched_getattr)");
+        MemorySegment cap = capture();
+        long r;
+        try {
+            r = (long) h.invokeExact(cap, SchedAttr.SYS_SCHED_GETATTR, (long) tid, attr, (long) size, (long) flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r == -1L) {
+            throw new NativeException("sched_getattr", "tid=" + tid + ", attr=" + hex(attr) + ", size=" + size, errno(cap));
         }
     }
 

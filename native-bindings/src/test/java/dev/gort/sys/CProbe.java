@@ -144,6 +144,7 @@ final class CProbe {
         Path src = workDir.resolve("gort_probe.c");
         Path exe = workDir.resolve("gort_probe");
         Files.writeString(src, source());
+        Files.deleteIfExists(exe);      // else a failed compile leaves the last run's probe to answer
         String compileOut = exec(List.of(compiler, "-std=gnu11", "-Wall", "-I", headerDir.toString(), "-o", exe.toString(),
                 src.toString()), workDir);
         if (!Files.isExecutable(exe)) {

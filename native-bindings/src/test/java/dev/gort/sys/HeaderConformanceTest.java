@@ -107,6 +107,10 @@ class HeaderConformanceTest {
         p.struct("struct rusage", Rusage.LAYOUT, "Rusage.LAYOUT");
         if (platform.isLinux()) {
             p.struct("cpu_set_t", CpuSet.LAYOUT, "CpuSet.LAYOUT"); // CpuSet.CPU_SETSIZE = OsConstants': StructLayoutTest
+            p.struct("struct sched_attr", SchedAttr.LAYOUT, "SchedAttr.LAYOUT");
+            p.expression("SYS_sched_setattr", "SYS_sched_setattr", SchedAttr.SYS_SCHED_SETATTR, "SchedAttr.SYS_SCHED_SETATTR");
+            p.expression("SYS_sched_getattr", "SYS_sched_getattr", SchedAttr.SYS_SCHED_GETATTR, "SchedAttr.SYS_SCHED_GETATTR");
+            p.expression("SCHED_OTHER", "SCHED_OTHER", SchedAttr.SCHED_OTHER, "SchedAttr.SCHED_OTHER");
         }
 
         // The netpoller (LibCNet): socket/fcntl/epoll/eventfd/kqueue constants and struct layouts.
