@@ -137,6 +137,13 @@ public final class StopLatencyRun {
 
     static void stopper(int stops, long gapNanos, long[] stopNs, Stop stop, Runnable start, java.util.function.LongSupplier released) {
         java.util.SplittableRandom r = new java.util.SplittableRandom(1);
+        // -Dgort.bench.stopperslice.us=N: the stopper asks for an N us EEVDF slice (ThreadSlice),
+        // as the collector's coordinator does: the A/B of that setting.
+        long sliceUs = Long.getLong("gort.bench.stopperslice.us", 0);
+        if (sliceUs > 0) {
+            System.out.println("stopper slice " + sliceUs + " us: " + (dev.gort.sys.ThreadSlice.request(sliceUs * 1000)
+                    ? "taken" : "not supported here"));
+        }
         LockSupport.parkNanos(200_000_000);                 // the mutators' loops compiled
         long[] cs0 = contextSwitches();
         long cpu0 = dev.gort.sys.CpuClock.threadCpuNanos();
