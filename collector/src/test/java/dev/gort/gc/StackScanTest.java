@@ -24,18 +24,34 @@ class StackScanTest {
     /** N goroutines parked with a frame of 4 pointers each; returns after {@code body} ran and they ended. */
     static void withParkedGoroutines(Collector gc, int n, Runnable body) {
         Chan<Integer> gate = new Chan<>();
+        withFramedGoroutines(gc, n, 0, blocked -> {
+            blocked.incrementAndGet();
+            gate.recv();
+        }, gate::close, body);
+    }
+
+    /** Blocks a goroutine; counts it in {@code blocked} once it really is blocked (parked, in a call). */
+    interface Block {
+        void run(AtomicInteger blocked) throws Exception;
+    }
+
+    /**
+     * N goroutines, each with a frame of 4 pointers to fresh objects (ids {@code firstId + 4g + s}),
+     * blocked in {@code block}; once all are, runs {@code body}, then {@code release}, waits for
+     * them to end and checks that every frame still held its objects intact.
+     */
+    static void withFramedGoroutines(Collector gc, int n, long firstId, Block block, Runnable release, Runnable body) {
         Chan<Integer> done = new Chan<>(n);
-        AtomicInteger parked = new AtomicInteger();
+        AtomicInteger blocked = new AtomicInteger();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         for (int g = 0; g < n; g++) {
-            final long id = g * 4L;
+            final long id = firstId + g * 4L;
             Go.go(() -> {
                 try (Frame f = Frame.push(4)) {
                     for (int s = 0; s < 4; s++) {
                         f.set(s, SchedCollectorTest.node(gc, id + s));
                     }
-                    parked.incrementAndGet();
-                    gate.recv();
+                    block.run(blocked);
                     for (int s = 0; s < 4; s++) {
                         assertEquals(id + s, Mem.getLong(f.get(s), CollectorTest.ID));
                         assertEquals(CollectorTest.check(id + s), Mem.getLong(f.get(s), CollectorTest.CHECK));
@@ -46,11 +62,11 @@ class StackScanTest {
                 done.send(1);
             });
         }
-        while (parked.get() < n) {
+        while (blocked.get() < n) {
             Go.gosched();
         }
         body.run();
-        gate.close();
+        release.run();
         for (int g = 0; g < n; g++) {
             done.recv();
         }
@@ -278,49 +294,22 @@ class StackScanTest {
         int n = 24;
         SchedCollectorTest.withRuntime(2, CHECKED, gc -> {
             java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-            AtomicInteger inCall = new AtomicInteger();
-            Chan<Integer> done = new Chan<>(n);
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            for (int g = 0; g < n; g++) {
-                final long id = 1_000 + g * 4L;
-                Go.go(() -> {
-                    try (Frame f = Frame.push(4)) {
-                        for (int s = 0; s < 4; s++) {
-                            f.set(s, SchedCollectorTest.node(gc, id + s));
-                        }
-                        Go.syscall(() -> {
-                            inCall.incrementAndGet();
-                            release.await();
-                            return null;
-                        });
-                        for (int s = 0; s < 4; s++) {
-                            assertEquals(id + s, Mem.getLong(f.get(s), CollectorTest.ID));
-                            assertEquals(CollectorTest.check(id + s), Mem.getLong(f.get(s), CollectorTest.CHECK));
-                        }
-                    } catch (Throwable t) {
-                        failure.compareAndSet(null, t);
-                    }
-                    done.send(1);
-                });
-            }
-            while (inCall.get() < n) {
-                Go.gosched();
-            }
-            for (int i = 0; i < 5_000; i++) {
-                SchedCollectorTest.node(gc, -1 - i);            // garbage
-            }
-            gc.gc();
-            Collector.StackScanStats st = gc.lastStackScan();
-            System.out.println("goroutines in a syscall " + n + ": " + st);
-            // Before: every one of the n was left for the pause (inMarkTermination >= n).
-            assertTrue(st.inMarkTermination() <= 4, "stacks left for the mark termination pause: " + st);
-            assertTrue(st.byWorkers() + st.byCoordinator() >= n, "the syscall goroutines were scanned concurrently: " + st);
-            assertEquals(n * 4L, gc.heap().readMemStats().heapObjects(), "their frames' objects live, the garbage freed");
-            release.countDown();
-            for (int g = 0; g < n; g++) {
-                done.recv();
-            }
-            assertNull(failure.get(), () -> "a syscall goroutine's frame lost an object: " + failure.get());
+            withFramedGoroutines(gc, n, 1_000, blocked -> Go.syscall(() -> {
+                blocked.incrementAndGet();          // counted inside the call: the G is in SYSCALL
+                release.await();
+                return null;
+            }), release::countDown, () -> {
+                for (int i = 0; i < 5_000; i++) {
+                    SchedCollectorTest.node(gc, -1 - i);            // garbage
+                }
+                gc.gc();
+                Collector.StackScanStats st = gc.lastStackScan();
+                System.out.println("goroutines in a syscall " + n + ": " + st);
+                // Before: every one of the n was left for the pause (inMarkTermination >= n).
+                assertTrue(st.inMarkTermination() <= 4, "stacks left for the mark termination pause: " + st);
+                assertTrue(st.byWorkers() + st.byCoordinator() >= n, "the syscall goroutines were scanned concurrently: " + st);
+                assertEquals(n * 4L, gc.heap().readMemStats().heapObjects(), "their frames' objects live, the garbage freed");
+            });
         });
     }
 
