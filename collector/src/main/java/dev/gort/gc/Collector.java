@@ -611,7 +611,8 @@ public final class Collector implements AutoCloseable {
      * requested or in effect ({@code -Dgort.gc.assistwait.stopped.us}, default 200; 20 is the
      * running world's interval). Bounds how late such a mutator notices the restart.
      */
-    static final long ASSIST_WAIT_STOPPED_NANOS = Math.max(1, Long.getLong("gort.gc.assistwait.stopped.us", 200)) * 1000;
+    static final long ASSIST_WAIT_STOPPED_NANOS = dev.gort.sys.TuningProperty.microsAsNanos("gort.gc.assistwait.stopped.us",
+            200, 1, 1_000_000);
 
     private final AtomicInteger assistWaiters = new AtomicInteger();
     private volatile boolean paused;

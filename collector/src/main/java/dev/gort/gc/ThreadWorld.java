@@ -165,7 +165,8 @@ public final class ThreadWorld implements World {
      * wake-up is the last step of the stop.
      */
     static final long STOP_SPIN_NANOS_DEFAULT = 0;
-    static final long STOP_SPIN_NANOS = Math.max(0, Long.getLong("gort.gc.stopspin.us", STOP_SPIN_NANOS_DEFAULT / 1000)) * 1000;
+    static final long STOP_SPIN_NANOS = dev.gort.sys.TuningProperty.microsAsNanos("gort.gc.stopspin.us",
+            STOP_SPIN_NANOS_DEFAULT / 1000, 0, 1_000_000);
     /** This world's spin bound (tests set it: 0 exercises the blocking path alone, a long one the spin alone). */
     private volatile long stopSpinNanos = STOP_SPIN_NANOS;
 

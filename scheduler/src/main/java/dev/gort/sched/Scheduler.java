@@ -1984,7 +1984,7 @@ public final class Scheduler implements AutoCloseable {
      * waits for may need. It can pay where a CPU is spare and the woken stopper's wait for one is
      * the last step of a stop.
      */
-    static final long STOP_SPIN_NANOS = Math.max(0, Long.getLong("gort.sched.stopspin.us", 0)) * 1000;
+    static final long STOP_SPIN_NANOS = dev.gort.sys.TuningProperty.microsAsNanos("gort.sched.stopspin.us", 0, 0, 1_000_000);
     /** This scheduler's spin bound (tests change it). */
     volatile long stopSpinNanos = STOP_SPIN_NANOS;
 

@@ -139,7 +139,7 @@ public final class StopLatencyRun {
         java.util.SplittableRandom r = new java.util.SplittableRandom(1);
         // -Dgort.bench.stopperslice.us=N: the stopper asks for an N us EEVDF slice (ThreadSlice),
         // as the collector's coordinator does: the A/B of that setting.
-        long sliceUs = Long.getLong("gort.bench.stopperslice.us", 0);
+        long sliceUs = dev.gort.sys.TuningProperty.microsAsNanos("gort.bench.stopperslice.us", 0, 0, dev.gort.sys.ThreadSlice.MAX_NANOS / 1000) / 1000;
         if (sliceUs > 0) {
             System.out.println("stopper slice " + sliceUs + " us: " + (dev.gort.sys.ThreadSlice.request(sliceUs * 1000)
                     ? "taken" : "not supported here"));

@@ -1,0 +1,45 @@
+package dev.gort.sys;
+
+/**
+ * Tuning knobs given as system properties ({@code -Dgort.gc.stopspin.us=50}) and read once by a
+ * class initializer. A malformed or out-of-range value is refused with a warning on stderr that
+ * names the property, the value and what is accepted, and the default is used: throwing from a
+ * class initializer would leave the class unusable for the rest of the JVM's life (the same rule
+ * as {@code GORT_DEBUG=checkptr=}).
+ */
+public final class TuningProperty {
+    private TuningProperty() {
+    }
+
+    /**
+     * The property {@code name} as a whole number of microseconds in {@code min..max}, converted
+     * to nanoseconds; {@code defaultMicros} when it is unset or refused.
+     */
+    public static long microsAsNanos(String name, long defaultMicros, long min, long max) {
+        String value = System.getProperty(name);
+        try {
+            return parseMicros(name, value, defaultMicros, min, max) * 1000;
+        } catch (IllegalArgumentException e) {
+            System.err.println("gort: warning: " + e.getMessage() + "; using the default " + defaultMicros + " us");
+            return defaultMicros * 1000;
+        }
+    }
+
+    /** {@code value} (null: unset) as microseconds in {@code min..max}, or an error naming what is accepted. */
+    static long parseMicros(String name, String value, long defaultMicros, long min, long max) {
+        if (value == null) {
+            return defaultMicros;
+        }
+        long v;
+        try {
+            v = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            v = Long.MIN_VALUE;
+        }
+        if (v < min || v > max) {
+            throw new IllegalArgumentException("-D" + name + "=" + value + " is not valid; accepted: whole microseconds "
+                    + min + ".." + max + " (default " + defaultMicros + ")");
+        }
+        return v;
+    }
+}

@@ -1,0 +1,38 @@
+package dev.gort.sys;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class TuningPropertyTest {
+
+    @Test
+    void unsetGivesTheDefaultAndGoodValuesAreTaken() {
+        assertEquals(200, TuningProperty.parseMicros("gort.x.us", null, 200, 1, 1000));
+        assertEquals(50, TuningProperty.parseMicros("gort.x.us", " 50 ", 200, 1, 1000));
+        assertEquals(1000, TuningProperty.parseMicros("gort.x.us", "1000", 200, 1, 1000));
+    }
+
+    @Test
+    void malformedAndOutOfRangeValuesAreRefusedWithWhatIsAccepted() {
+        for (String bad : new String[] {"abc", "", "1.5", "0", "-3", "1001", "99999999999999999999"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> TuningProperty.parseMicros("gort.x.us", bad, 200, 1, 1000));
+            assertEquals("-Dgort.x.us=" + bad + " is not valid; accepted: whole microseconds 1..1000 (default 200)", e.getMessage());
+        }
+    }
+
+    @Test
+    void aRefusedPropertyFallsBackToTheDefaultWithAWarning() {
+        String name = "gort.test.tuningproperty.us";
+        System.setProperty(name, "lots");
+        try {
+            assertEquals(200_000, TuningProperty.microsAsNanos(name, 200, 1, 1000));
+            System.setProperty(name, "7");
+            assertEquals(7_000, TuningProperty.microsAsNanos(name, 200, 1, 1000));
+        } finally {
+            System.clearProperty(name);
+        }
+        assertEquals(200_000, TuningProperty.microsAsNanos(name, 200, 1, 1000));
+    }
+}
