@@ -52,6 +52,12 @@ public final class MarkThroughputRun {
     static final int ARRAY_LEN = 512;
 
     public static void main(String[] args) {
+        // The STW figure is the mark step's CPU from the pause breakdown, which reads the thread CPU
+        // clock per step only when asked (a system call per step, PauseTimer): ask before the
+        // collector's classes load, unless the command line already decided.
+        if (System.getProperty("gort.gc.pausetrace.cpu") == null) {
+            System.setProperty("gort.gc.pausetrace.cpu", "true");
+        }
         long liveMib = args.length > 0 ? Long.parseLong(args[0]) : 128;
         int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         if (args.length > 2 && args[2].equals("tree")) {
@@ -158,6 +164,10 @@ public final class MarkThroughputRun {
                             .filter(s -> s.name().equals("mark")).mapToLong(StwPause.Step::cpuNanos).sum()).sum();
                 }
                 marked = c.heap2();
+                if (markCpu <= 0) {
+                    throw new IllegalStateException("the pause breakdown has no CPU time for the mark step: run without "
+                            + "-Dgort.gc.pausetrace.cpu=false (the STW figure needs per-step CPU)");
+                }
                 mbPerCpuSec.add(marked / 1e6 / (markCpu / 1e9));
             }
             mbPerCpuSec.sort(null);
