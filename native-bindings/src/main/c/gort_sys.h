@@ -53,11 +53,15 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
-/* struct sched_attr; glibc before 2.41 has no definition of its own, and this uapi header also
-   defines struct sched_param, which <sched.h> already did: renamed here for the include only. */
+/* struct sched_attr. glibc 2.41+ defines it in <sched.h> itself (under _GNU_SOURCE), where the
+   uapi header's second definition would not compile; this has only been compiled against glibc
+   2.36. Before 2.41 it comes from the uapi header, which also defines struct sched_param, already
+   in <sched.h>: renamed for the include. */
+#if !defined(SCHED_ATTR_SIZE_VER1) && !(defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 41)))
 #define sched_param gort_linux_sched_param
 #include <linux/sched/types.h>
 #undef sched_param
+#endif
 #endif
 #if defined(__APPLE__)
 #include <sys/event.h>
