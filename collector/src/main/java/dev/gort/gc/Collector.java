@@ -4,6 +4,8 @@ import dev.gort.arena.GcSupport;
 import dev.gort.arena.Heap;
 import dev.gort.arena.HeapTrigger;
 import dev.gort.arena.MemStats;
+import dev.gort.sched.Go;
+import dev.gort.sched.WaitReason;
 import dev.gort.sys.CpuClock;
 
 import java.io.PrintStream;
@@ -154,6 +156,9 @@ public final class Collector implements AutoCloseable {
         this.stopRequested = world::preemptRequested;
         this.stackSink = (addr, n, owner, id) -> marker.scanRootSlots(addr, n, owner, id, coordinatorWork);
         this.orphanWork = new GcWork(pool);
+        // Over plain threads a waiting mutator's CPU is nobody's, so published work wakes it; under
+        // the scheduler its P runs an idle worker instead, as in Go (see AssistQueue).
+        this.assists = new AssistQueue(pacer.bgScanCredit, this::assistWaitGoesOn, pool, !(world instanceof SchedWorld));
         pacer.setGcPercent(options.gcPercent());
         pacer.setMemoryLimit(options.memoryLimit());
         // Under the scheduler the mark workers are goroutines chosen by schedule() through the
@@ -161,7 +166,7 @@ public final class Collector implements AutoCloseable {
         int nworkers = world instanceof SchedWorld ? 0 : Math.max(1, world.gomaxprocs());
         this.workerCpu = new long[nworkers];
         if (world instanceof SchedWorld sw) {
-            this.goroutineWorkers = new GoroutineWorkers(sw, marker, pool, pacer, busyWorkers, () -> markActive,
+            this.goroutineWorkers = new GoroutineWorkers(sw, marker, pool, pacer, assists, busyWorkers, () -> markActive,
                     this::schedulerExiting);
             sw.attachWorkers(goroutineWorkers);
             this.stackRoots = new StackRoots(sw.scheduler(), marker, pacer, orphanWork, orphanLock);
@@ -548,73 +553,65 @@ public final class Collector implements AutoCloseable {
 
     /**
      * The mutator still owes scan work but there is none to do (the grey set is held by workers):
-     * like Go's assist queue, it waits until background workers have produced enough credit, or
-     * work is published again (a worker's drain publishes some whenever the global list is empty,
-     * Go's balance), or the mark phase ends. On published work it returns with the rest of its
-     * debt back in {@link Mutator#assistBytes}, so its next allocation assists again instead of
-     * idling while the worker marks alone (Go's parked assist retries from the top when woken).
-     * It counts as stopped meanwhile, so a stop-the-world is never held up. This is what keeps
-     * the heap goal when a mutator allocates faster than the workers mark. Returns the calling
-     * mutator, re-read after the wait.
+     * it parks in Go's assist queue ({@link AssistQueue}) until a background worker's credit
+     * flush pays its debt, or the wait ends (mark termination, close, the world's exit; over plain
+     * threads also published work: see AssistQueue). Nobody polls. A goroutine parks itself
+     * ({@code Go.park}, Go's gcParkAssist): its P runs other goroutines or an idle mark worker
+     * meanwhile. A platform thread parks inside {@link World#runBlocking}, counting as stopped, so
+     * a stop-the-world never waits for it. Woken with debt left while still marking (published
+     * work, a test breakpoint), it takes the rest back into {@link Mutator#assistBytes} at the
+     * ratio it was converted at, so its next allocation assists again (Go's parked assist retries
+     * from the top when woken); woken by the end of the mark phase, the rest is dropped (the next
+     * cycle starts with no debt). This is what keeps the heap goal when a mutator allocates faster
+     * than the workers mark. Returns the calling mutator, re-read after the wait (a goroutine may
+     * come back on another P, whose mutator state this one must not touch until it is current).
      */
     private Mutator waitForCredit(Mutator m, double workPerByte) {
-        // The debt moves to a local: under the scheduler the goroutine may come back on another P,
-        // whose mutator state this one must not touch until it is current again.
-        final double[] debt = {Math.max(1, -m.assistBytes * workPerByte)};
+        long debt = Math.max(1, (long) Math.ceil(-m.assistBytes * workPerByte));
         m.assistBytes = 0;
-        assistWaiters.incrementAndGet();
-        try {
-            world.runBlocking(m, () -> {
-                // Only the CPU the wait's polling burns counts as assist time (Go's parked assist
-                // counts none): measured inside, where the thread cannot change under the goroutine.
-                long c0 = CpuClock.threadCpuNanos();
-                try {
-                    awaitCredit(debt);
-                } finally {
-                    pacer.assistTime.addAndGet(CpuClock.threadCpuNanos() - c0);
-                }
-            });
-        } finally {
-            assistWaiters.decrementAndGet();
+        AssistQueue.Waiter w = assists.acquire(debt);
+        if (goroutineWorkers != null) {
+            Go.park(AssistQueue::parkCommit, w, WaitReason.GC_ASSIST_WAIT);
+        } else {
+            world.runBlocking(m, w);
         }
+        long left = w.debt;
+        assists.release(w);
         Mutator now = world.current();
-        if (debt[0] > 0 && phase == MARK && now != null) {
-            now.assistBytes -= Math.max(1, (long) Math.ceil(debt[0] / workPerByte));
+        if (left > 0 && phase == MARK && now != null) {
+            now.assistBytes -= Math.max(1, (long) Math.ceil(left / workPerByte));
         }
         return now;
     }
 
-    /** waitForCredit's loop: takes background credit until {@code debt[0]} is paid, work appears or the mark phase ends. */
-    private void awaitCredit(double[] debt) {
-        while (debt[0] > 0 && phase == MARK && !closed && !paused && !world.exiting()) {
-            long credit = pacer.bgScanCredit.get();
-            if (credit > 0) {
-                long take = Math.min(credit, (long) Math.ceil(debt[0]));
-                if (pacer.bgScanCredit.compareAndSet(credit, credit - take)) {
-                    debt[0] -= take;
-                }
-                continue;
-            }
-            if (!pool.fullIsEmpty()) {
-                return;         // work to do: leave the wait and assist with it
-            }
-            // While the world is stopped (or stopping) no credit comes: the workers stand aside or
-            // are stopped. Polling every 20 us then only takes CPU slices from the threads the
-            // stop waits for (a waiting assist's thread ran 30 ms in 983 slices during a 118 ms
-            // goroutine stop whose last M waited 129 ms for a CPU, 2 cores at load 8).
-            java.util.concurrent.locks.LockSupport.parkNanos(world.stopRequested() ? ASSIST_WAIT_STOPPED_NANOS : 20_000);
-        }
+    /** The queue of assists waiting for background credit; its flush is the workers' only way to bank credit. */
+    private final AssistQueue assists;
+
+    /** True while a queued assist may stay parked: the mark phase runs and nothing ends it early. */
+    private boolean assistWaitGoesOn() {
+        return phase == MARK && !closed && (!paused || assistWaitsWhilePaused) && !world.exiting();
     }
 
     /**
-     * How long a mutator waiting for assist credit sleeps between looks while a stop-the-world is
-     * requested or in effect ({@code -Dgort.gc.assistwait.stopped.us}, default 200; 20 is the
-     * running world's interval). Bounds how late such a mutator notices the restart.
+     * Test hook: assists may queue while the coordinator is held at a breakpoint (normally a
+     * breakpoint ends every wait, since no cycle progress may come). The test then pays them
+     * through {@link AssistQueue#flush} or ends them by resuming.
      */
-    static final long ASSIST_WAIT_STOPPED_NANOS = dev.gort.sys.TuningProperty.microsAsNanos("gort.gc.assistwait.stopped.us",
-            200, 1, 1_000_000);
+    void setAssistWaitsWhilePausedForTest(boolean allow) {
+        assistWaitsWhilePaused = allow;
+    }
 
-    private final AtomicInteger assistWaiters = new AtomicInteger();
+    private volatile boolean assistWaitsWhilePaused;
+
+    /** What the assist queue did since this collector started (parks, and what woke them). */
+    public AssistWaitStats assistWaitStats() {
+        return assists.stats();
+    }
+
+    AssistQueue assistQueueForTest() {
+        return assists;
+    }
+
     private volatile boolean paused;
 
     /** Both pointers of one barriered store, with one lookup of the calling mutator. */
@@ -979,6 +976,9 @@ public final class Collector implements AutoCloseable {
             }
             atBreakpoint = here;
             paused = true;             // assists must not wait for a coordinator that is paused
+            if (!assistWaitsWhilePaused) {
+                assists.wakeAll(!world.exiting());
+            }
             ctlChanged.signalAll();
             while (atBreakpoint == here && !closed && !world.exiting()) {
                 ctlChanged.awaitUninterruptibly();
@@ -1119,6 +1119,7 @@ public final class Collector implements AutoCloseable {
         if (worldStopped) {
             startWorld();
         }
+        assists.wakeAll(!world.exiting());
     }
 
     private void runCycle(boolean forced) {
@@ -1312,6 +1313,10 @@ public final class Collector implements AutoCloseable {
         }
         long tEnd = System.nanoTime();
         startWorld();
+        // Go's gcWakeAllAssists, after the restart rather than inside the pause (Go wakes them
+        // stopped; they run when the world starts): a thread woken in the pause would only wait
+        // in runBlocking's exit, competing for a CPU with the stop's own work.
+        assists.wakeAll(true);
         StwPause p2 = pt.end(cycle, stwMode > 0 ? StwPause.Kind.SWEEP_TERMINATION : StwPause.Kind.MARK_TERMINATION, world.lastRestartNanos());
         if (stwMode > 0) {
             pauseNs = p2.totalNanos();      // one pause from sweep termination to the end of mark termination
@@ -1886,7 +1891,7 @@ public final class Collector implements AutoCloseable {
                 busy = true;
                 long t0 = System.nanoTime();
                 long done = marker.scanObject(obj, w);
-                pacer.bgScanCredit.addAndGet(done);
+                assists.flush(done);
                 pacer.heapScanWork.addAndGet(done);
                 ran += System.nanoTime() - t0;
                 continue;
@@ -1894,7 +1899,7 @@ public final class Collector implements AutoCloseable {
             long t0 = System.nanoTime();
             long done = marker.drain(w, 64 << 10);
             ran += System.nanoTime() - t0;
-            pacer.bgScanCredit.addAndGet(done);
+            assists.flush(done);
             pacer.heapScanWork.addAndGet(done);
             if (done == 0 && w.empty()) {
                 w.dispose();
@@ -1905,7 +1910,7 @@ public final class Collector implements AutoCloseable {
                 }
                 continue;
             }
-            if (fractional && goal > 0 && goal < 1 && assistWaiters.get() == 0 && idleProcs() == 0) {
+            if (fractional && goal > 0 && goal < 1 && assists.queued() == 0 && idleProcs() == 0) {
                 long elapsed = System.nanoTime() - start;
                 if (elapsed > 0 && (double) ran / elapsed > 1.2 * goal) {
                     // Over its quota: step back so mutators keep their share (Go's pollFractionalWorkerExit).
@@ -2001,6 +2006,7 @@ public final class Collector implements AutoCloseable {
      * gives up after 10 s with a warning (a coordinator that never gets a CPU).
      */
     private void schedulerExiting() {
+        assists.wakeAll(false);        // parked goroutines never run again: dropped, not readied
         ctl.lock();
         try {
             ctlChanged.signalAll();
@@ -2026,6 +2032,7 @@ public final class Collector implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        assists.wakeAll(!world.exiting());
         if (goroutineWorkers != null) {
             goroutineWorkers.close();
         }

@@ -57,6 +57,8 @@ final class GoroutineWorkers implements GcHook {
         }
     }
 
+    /** The credit flush: pays queued assists, banks the rest (Go's gcFlushBgCredit). */
+    private final AssistQueue assists;
     private final SchedWorld world;
     private final Scheduler sched;
     private final Marker marker;
@@ -95,13 +97,14 @@ final class GoroutineWorkers implements GcHook {
     final AtomicLong[] work = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
     private final AtomicLong cycleNanos = new AtomicLong();
 
-    GoroutineWorkers(SchedWorld world, Marker marker, WorkbufPool pool, Pacer pacer, AtomicInteger busyWorkers,
-                     BooleanSupplier markActive, Runnable onSchedulerExit) {
+    GoroutineWorkers(SchedWorld world, Marker marker, WorkbufPool pool, Pacer pacer, AssistQueue assists,
+                     AtomicInteger busyWorkers, BooleanSupplier markActive, Runnable onSchedulerExit) {
         this.world = world;
         this.sched = world.scheduler();
         this.marker = marker;
         this.pool = pool;
         this.pacer = pacer;
+        this.assists = assists;
         this.busyWorkers = busyWorkers;
         this.markActive = markActive;
         this.worldStopping = world::stopRequested;     // a stop, or the scheduler's exit
@@ -316,7 +319,7 @@ final class GoroutineWorkers implements GcHook {
             while (markActive.getAsBoolean() && !closed && !worldStopping.getAsBoolean()) {
                 long d = marker.drain(gcw, 64 << 10, worldStopping);   // answers a stop within one object
                 done += d;
-                pacer.bgScanCredit.addAndGet(d);
+                assists.flush(d);                        // Go's gcFlushBgCredit: pays queued assists first
                 pacer.heapScanWork.addAndGet(d);
                 if (d == 0 && gcw.empty()) {
                     break;                                   // no work anywhere we can reach
