@@ -113,6 +113,12 @@ final class AssistQueue {
     private Waiter tail;
     private Waiter free;
     private volatile int queued;
+    /**
+     * Goroutines queued or dequeued but not yet readied: the scheduler's deadlock check must not
+     * fire while the collector will still ready one (GcHook.holdsParkedGoroutines). Decremented
+     * only after Go.ready, when the goroutine is on a run queue the check sees.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger goroutinesHeld = new java.util.concurrent.atomic.AtomicInteger();
 
     // Counts (written under the lock, read racily for statistics).
     private long waits;
@@ -148,6 +154,11 @@ final class AssistQueue {
     /** Number of queued waiters (racy). */
     int queued() {
         return queued;
+    }
+
+    /** True while a parked goroutine waits here or is being readied (see {@link #goroutinesHeld}). */
+    boolean holdsGoroutines() {
+        return goroutinesHeld.get() > 0;
     }
 
     /**
@@ -308,6 +319,7 @@ final class AssistQueue {
         w.state = why;
         if (g != null) {
             Go.ready(g);
+            w.queue.goroutinesHeld.decrementAndGet();
         } else {
             LockSupport.unpark(t);
         }
@@ -327,6 +339,7 @@ final class AssistQueue {
                 wokenAtEnd++;
                 if (w.g != null && !readyGoroutines) {
                     w.state = ENDED;
+                    goroutinesHeld.decrementAndGet();
                 } else {
                     wake(w, ENDED);
                 }
@@ -351,7 +364,13 @@ final class AssistQueue {
     static boolean parkCommit(G g, Object arg) {
         Waiter w = (Waiter) arg;
         w.g = g;
-        return w.queue.enqueue(w);
+        AssistQueue q = w.queue;
+        q.goroutinesHeld.incrementAndGet();         // before it can be seen queued: see goroutinesHeld
+        boolean park = q.enqueue(w);
+        if (!park) {
+            q.goroutinesHeld.decrementAndGet();     // it runs on at once
+        }
+        return park;
     }
 
     /** Statistics since the collector started (racy reads). */

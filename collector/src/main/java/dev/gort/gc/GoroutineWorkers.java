@@ -118,6 +118,12 @@ final class GoroutineWorkers implements GcHook {
         stackRoots = sr;
     }
 
+    /** Assists parked in the assist queue are readied by the collector, not by a goroutine: no deadlock. */
+    @Override
+    public boolean holdsParkedGoroutines() {
+        return assists.holdsGoroutines();
+    }
+
     // ------------------------------------------------------------------ start-up
 
     /**

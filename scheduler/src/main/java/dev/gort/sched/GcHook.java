@@ -44,4 +44,16 @@ public interface GcHook {
      */
     default void schedulerExiting() {
     }
+
+    /**
+     * True while the collector holds goroutines parked that it will ready itself without any
+     * goroutine's help (assists waiting in its assist queue: the collector's coordinator, a
+     * platform thread, wakes them at the end of the mark phase at the latest). The deadlock check
+     * does not fire then: in Go a cycle in progress always has an M (a mark worker, or the
+     * goroutine finishing the mark), so a goroutine in gcParkAssist is never the last one asleep.
+     * Called under the scheduler's lock: a volatile read, nothing more.
+     */
+    default boolean holdsParkedGoroutines() {
+        return false;
+    }
 }

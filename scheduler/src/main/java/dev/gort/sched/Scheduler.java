@@ -1308,6 +1308,10 @@ public final class Scheduler implements AutoCloseable {
         if (exiting || !mainStarted || gcwaiting || runqsize > 0) {
             return false;
         }
+        GcHook gch = gcHook;
+        if (gch != null && gch.holdsParkedGoroutines()) {
+            return false;       // parked assists: the collector readies them (GcHook.holdsParkedGoroutines)
+        }
         for (P p : allp) {
             if (!RunQueue.isEmpty(p.base)) {
                 return false;
