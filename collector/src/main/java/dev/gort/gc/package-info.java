@@ -53,7 +53,8 @@
  *   <li>Concurrent mark: globals, goroutine stacks (the workers and the coordinator claim them as
  *       root jobs first, Go's markroot), then background workers sized by the pacer (25% of GOMAXPROCS:
  *       dedicated, fractional when not whole, idle ones on idle Ps); allocating mutators assist in
- *       proportion to what they allocate and, finding no work, wait for background credit. Under
+ *       proportion to what they allocate and, finding no work, park in the assist queue until background
+ *       credit pays them ({@link dev.gort.gc.AssistQueue}, below). Under
  *       the scheduler the workers are goroutines that {@code schedule()} picks through the GcHook
  *       ({@link dev.gort.gc.GoroutineWorkers}: Go's findRunnableGCWorker and idle workers); over
  *       plain threads they are platform threads.</li>
@@ -142,7 +143,9 @@
  * it tripled the median stop, with Thread.yield the tail grew; with as many running mutators as
  * CPUs it holds a CPU a stopping mutator needs) is left as an opt-in
  * ({@code -Dgort.gc.stopspin.us}, {@code -Dgort.sched.stopspin.us}). A mutator waiting for assist
- * credit polls every 200 us instead of 20 us while a stop is requested (no credit comes then).
+ * credit used to poll (every 20 us, 200 us while a stop was requested); since session 8 it parks in
+ * the assist queue and is woken only by the credit that pays it or the end of the mark phase, so
+ * it takes no CPU slice from the threads a stop waits for.
  * What remains of the time to stop on the shared machine is the kernel's run queue: a stopping
  * mutator, or the woken stopper, waiting for a CPU held by other processes (pausetrace.sched shows
  * the process running well under its two CPUs in such pauses). {@code StopLatencyRun} in the
@@ -343,12 +346,45 @@
  * idled). Go's gcDrain keeps work available instead: before each object, if the global list is
  * empty it calls {@code balance}, publishing wbuf2 or half of wbuf1 (Go's handoff gives away the
  * older half, in a tree the larger subtrees, and keeps the newer). gort's {@code Marker.drain}
- * does the same ({@code GcWork.balanceIfGlobalEmpty}: one volatile read when work is published),
- * and an assist waiting for credit leaves the wait when work is published, keeping the rest of
- * its debt for its next allocation (Go's parked assist retries from the top when woken). The
- * mutator then marks beside the worker while it owes work, so a cycle's marking uses both CPUs
- * and its mark phase is shorter; the marking moves into the mutator's CPU time, which is why its
- * thread CPU does not fall with it.
+ * does the same ({@code GcWork.balanceIfGlobalEmpty}: one volatile read when work is published).
+ * Over plain threads an assist parked for credit is woken when work is published (the credit
+ * flush wakes the queue's head when the global list holds work), keeping the rest of its debt for
+ * its next allocation (Go's parked assist retries from the top when woken). The mutator then
+ * marks beside the worker while it owes work, so a cycle's marking uses both CPUs and its mark
+ * phase is shorter; the marking moves into the mutator's CPU time, which is why its thread CPU
+ * does not fall with it. Under the scheduler the parked goroutine's P is free, and schedule()
+ * gives it an idle mark worker when there is work, as in Go, so published work wakes nobody.
+ *
+ * <h2>Assists that find no work: the assist queue ({@link dev.gort.gc.AssistQueue})</h2>
+ * Go's gcParkAssist / gcFlushBgCredit / gcWakeAllAssists. No one polls:
+ * <ol>
+ *   <li>An assist that still owes scan work after stealing credit and draining what it could
+ *       converts the rest to scan work and parks: a goroutine with {@code Go.park} (wait reason
+ *       "GC assist wait"; the park commit, on g0 after it is WAITING, queues it, so no flusher can
+ *       ready it before it is parked), a registered thread with {@code LockSupport.park} inside
+ *       {@code runBlocking} (it counts as stopped). Queueing takes the queue's spin lock, refuses
+ *       if the mark phase is over, links the waiter at the tail and then pays from the credit as
+ *       a flush would; paid there, it does not park.</li>
+ *   <li>A mark worker, after each drained chunk, flushes its scan work: adds it to the
+ *       background credit and, only if the queue's count is non-zero, takes the lock and pays
+ *       waiters from the head: one paid in full is dequeued and woken ({@code Go.ready} or
+ *       {@code LockSupport.unpark}), one paid in part goes to the back (Go's rule, so a large debt
+ *       does not hold up small ones) and the flush stops there. The rest stays as credit. No lost
+ *       wake-up: the flush writes the credit and then reads the count, the waiter writes the
+ *       count and then reads the credit, both sequentially consistent.</li>
+ *   <li>The end of the mark phase wakes every waiter right after mark termination's restart (Go
+ *       wakes them with the world stopped; here a thread woken in the pause would only wait in
+ *       runBlocking's exit, competing for a CPU with the pause), with its debt dropped; so do an
+ *       abandoned cycle, close, a breakpoint (a paused coordinator produces nothing to wait for)
+ *       and the scheduler's exit (goroutines then are dropped, not readied).</li>
+ *   <li>A stop-the-world never waits for a queued assist (a parked goroutine holds no P; a
+ *       waiting thread is BLOCKED) and the restart does not touch it. The scheduler's deadlock
+ *       check asks the GcHook whether the collector holds parked goroutines it will ready
+ *       ({@code holdsParkedGoroutines}): the coordinator is a platform thread, so every M can be
+ *       idle while the only user goroutine waits for the mark's end (in Go a cycle always has an
+ *       M).</li>
+ * </ol>
+ * {@link dev.gort.gc.Collector#assistWaitStats} counts parks and what woke them.
  *
  * <h2>Goroutines as mutators: what the argument needs from the scheduler and from callers</h2>
  * <ul>
@@ -401,6 +437,11 @@
  *       mark bit is about 6 % of the mutator's samples inside the mark phase at depth 18 (about 2 %
  *       of all its samples; the CAS is uncontended), while the ranges would have to be known to
  *       markPointer, checkmark and the marked-bytes count. Not worth it for that.</li>
+ *   <li>Polling for assist credit (sessions 1-7: look at the credit every 20 us, 200 us while a
+ *       stop was requested): up to 50,000 wake-ups a second per waiting mutator on a 2-core
+ *       machine where the stop's threads and the workers producing the credit need those CPUs
+ *       (in one 118 ms goroutine stop a polling assist's thread ran 30 ms in 983 slices). A waiting
+ *       goroutine also held its M in a syscall, its P handed off only by the retaker.</li>
  *   <li>Workers bound to a P (Go before 1.16): a pool of parked workers that any P can take is
  *       simpler and needs no per-P wake-up; gort uses the pool, as Go does now.</li>
  * </ul>

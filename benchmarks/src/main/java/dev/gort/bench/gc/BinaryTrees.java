@@ -128,6 +128,7 @@ public final class BinaryTrees {
             return gc.cycles();
         } finally {
             gc.threadWorld().unregister();
+            System.err.println("assist queue: " + gc.assistWaitStats());    // stderr: stdout is the benchmark's output
             gc.close();
             heap.close();
         }

@@ -129,6 +129,7 @@ public final class PauseDistributionRun {
         s.row("in-pause work (collector CPU)", StwPause::workCpuNanos);
         System.out.println();
         System.out.println("worst: " + s.worst());
+        System.out.println("assist queue: " + run.assistWaits + " (process: " + dev.gort.sys.CpuClock.selfUsage() + ")");
         System.out.printf(Locale.ROOT, "%ntarget p99 < 500 us: %s (p99 %.0f us)%n", s.pct(StwPause::totalNanos, 0.99) < 500_000 ? "met" : "NOT met",
                 s.pct(StwPause::totalNanos, 0.99) / 1000.0);
         if (warmup > 0) {
@@ -156,6 +157,8 @@ public final class PauseDistributionRun {
         long cycles;
         GcSummary summary;
         Global tableRoot;
+
+        dev.gort.gc.AssistWaitStats assistWaits;
 
         Run(long buckets, int seconds) {
             this.buckets = buckets;
@@ -197,6 +200,7 @@ public final class PauseDistributionRun {
 
         void finish(Collector gc) {
             cycles = gc.cycles();
+            assistWaits = gc.assistWaitStats();
             synchronized (pauses) {
                 summary = new GcSummary(List.copyOf(pauses.subList(Math.max(0, steadyFrom), pauses.size())));
             }
