@@ -473,6 +473,7 @@ public final class GcSupport {
         while (heap.drainOneStaleCache() != 0) {
             // drain
         }
+        awaitSweepsInFlight();
         sweepLargeUnswept();
         heap.mheap.lock.lock();
         try {
@@ -556,9 +557,31 @@ public final class GcSupport {
         }
     }
 
-    /** Whether every span has been swept in the current cycle. */
+    /**
+     * After {@link #sweepOne} returned 0: waits until the spans other threads claimed are swept
+     * and placed (Go's finishsweep_m waiting for sweep.active), helping with set-aside spans nobody
+     * has claimed yet. Spans are swept with no lock held, so "nothing left to claim" is not yet
+     * "swept"; each claimed span is one span's sweep away from done (a mutator sweeps only inside
+     * an allocation, the background sweeper stands aside between spans), so the wait is bounded
+     * by one sweep and its thread's wait for a CPU. Spins briefly, then sleeps 20 us at a time.
+     */
+    public void awaitSweepsInFlight() {
+        int spins = 0;
+        while (heap.sweepsInFlight.get() != 0 || heap.staleCaches.get() != 0) {
+            if (heap.drainOneStaleCache() != 0) {
+                continue;
+            }
+            if (++spins < 100) {
+                Thread.onSpinWait();
+            } else {
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+            }
+        }
+    }
+
+    /** Whether every span has been swept in the current cycle (none left to claim, none in flight). */
     public boolean sweepDone() {
-        if (heap.staleCaches.get() != 0) {
+        if (heap.staleCaches.get() != 0 || heap.sweepsInFlight.get() != 0) {
             return false;
         }
         for (int spc = 2; spc < SizeClasses.NUM_SPAN_CLASSES; spc++) {

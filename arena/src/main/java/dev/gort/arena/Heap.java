@@ -45,6 +45,12 @@ public final class Heap implements AutoCloseable {
     final AtomicLong lateInvalidFrees = new AtomicLong();
     /** Caches whose spans {@link MCache#detachForSweep} set aside and {@link MCache#drainStale} has not returned yet. */
     final java.util.concurrent.atomic.AtomicInteger staleCaches = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * Spans claimed off an mcentral's unswept lists and being swept with no lock held (Go's
+     * sweep.active): the sweep of a cycle is finished only when nothing is left to claim and this
+     * is 0 ({@link GcSupport#awaitSweepsInFlight}).
+     */
+    final java.util.concurrent.atomic.AtomicInteger sweepsInFlight = new java.util.concurrent.atomic.AtomicInteger();
     volatile long trigger = Long.MAX_VALUE;
     volatile HeapTrigger triggerHook;
 
@@ -153,14 +159,29 @@ public final class Heap implements AutoCloseable {
         }
     }
 
-    /** Drains one cache's set-aside spans (see {@link MCache#drainStale}); the pages returned, 0 if none was left. */
+    void beginSweep() {
+        sweepsInFlight.incrementAndGet();
+    }
+
+    void endSweep() {
+        sweepsInFlight.decrementAndGet();
+    }
+
+    void endSweeps(int n) {
+        sweepsInFlight.addAndGet(-n);
+    }
+
+    /**
+     * Returns one set-aside span of some cache to its mcentral, swept (see {@link MCache#drainStale});
+     * its pages, or 0 if none was left to claim (others may still be sweeping theirs).
+     */
     long drainOneStaleCache() {
         if (staleCaches.get() == 0) {
             return 0;
         }
         for (MCache c : cachesSnapshot()) {
             if (c.hasStale()) {
-                long n = c.drainStale();
+                long n = c.drainStale(1);
                 if (n != 0) {
                     return n;
                 }
@@ -477,6 +498,7 @@ public final class Heap implements AutoCloseable {
         for (int spc = 2; spc < centrals.length; spc++) {
             centrals[spc].sweepAll();
         }
+        gc.awaitSweepsInFlight();   // spans other threads claimed (swept with no lock held)
         gc.sweepLargeUnswept();
         stacks.flushPools();
     }
@@ -511,9 +533,7 @@ public final class Heap implements AutoCloseable {
         }
         long[] gcFrees = new long[SizeClasses.NUM_SIZE_CLASSES];
         for (int spc = 2; spc < centrals.length; spc++) {
-            synchronized (centrals[spc]) {
-                gcFrees[spc >>> 1] += centrals[spc].gcFrees;
-            }
+            gcFrees[spc >>> 1] += centrals[spc].gcFrees;
         }
         long pagesInUse, pagesFree, pagesReleased, pagesStack, descriptors, descriptorsSys, bitmap, other, lgFrees,
                 lgFreedBytes;

@@ -336,7 +336,7 @@ public final class MCache {
             // (swept) to their mcentrals now, on the owner's time, as Go's P runs
             // mcache.prepareForSweep before it allocates, so this refill and the ones after find
             // their free slots instead of growing the heap while they wait for the sweeper.
-            drainStale();
+            drainStale(Integer.MAX_VALUE);
         }
         long s = alloc[spc];
         MCentral central = heap.central(spc);
@@ -353,9 +353,10 @@ public final class MCache {
                 }
             }
             alloc[spc] = empty;
-            central.uncacheSpan(s);
+        } else {
+            s = 0;
         }
-        s = central.cacheSpan(id);
+        s = central.cacheSpan(s, id);       // gives the exhausted span back and takes another
         alloc[spc] = s;
         zeroIfAllFree(s);
         heap.checkTrigger();
@@ -560,8 +561,18 @@ public final class MCache {
         }
         lastAddr = 0;
         long[] held = alloc;
+        int n = 0;
+        for (long s : held) {
+            if (s != empty) {
+                n++;
+            }
+        }
+        if (n == 0) {
+            return true;        // nothing cached: nothing to set aside
+        }
         alloc = spare;
         spare = null;
+        staleLeft = n;
         stale = held;
         heap.staleCaches.incrementAndGet();
         return true;
@@ -588,33 +599,66 @@ public final class MCache {
     }
 
     /**
-     * Returns the spans {@link #detachForSweep} set aside to their mcentrals, sweeping each (its
-     * sweepgen is the previous cycle's: {@link MCentral#uncacheSpan} sweeps a stale span), from any
-     * thread. Returns the pages returned, 0 if nothing was set aside.
+     * Returns up to {@code max} of the spans {@link #detachForSweep} set aside to their mcentrals,
+     * sweeping each (its sweepgen is the previous cycle's: {@link MCentral#uncacheSpan} sweeps a
+     * stale span), from any thread. Returns the pages returned, 0 if this call returned none.
+     *
+     * <p>Each span is claimed on its own (an atomic exchange of its slot), with no lock held over
+     * the drain: the owner's first refill drains the whole table while the background sweeper or
+     * proportional sweep, draining one span per {@link GcSupport#sweepOne}, may take others of the
+     * same table. Until session 8 the drain held this cache's monitor for the whole table, so an
+     * owner's refill could wait for a descheduled sweeper to finish up to 136 span sweeps. The
+     * thread that returns the table's last span retires it ({@code staleCaches} falls), so the
+     * cycle's sweep is not finished while a claimed span is still being swept.
      */
-    synchronized long drainStale() {
+    long drainStale(int max) {
         long[] held = stale;
         if (held == null) {
             return 0;
         }
         long pages = 0;
-        for (int spc = 0; spc < held.length; spc++) {
-            long s = held[spc];
-            if (s != empty) {
-                held[spc] = empty;
-                pages += Span.npages(s);
-                heap.central(spc).uncacheSpan(s);
+        int done = 0;
+        for (int spc = 0; spc < held.length && done < max; spc++) {
+            if (held[spc] == empty) {
+                continue;
+            }
+            long s = (long) SLOT.getAndSet(held, spc, empty);
+            if (s == empty) {
+                continue;       // another thread claimed it
+            }
+            pages += Span.npages(s);
+            done++;
+            heap.central(spc).uncacheSpan(s);
+            if ((int) STALE_LEFT.getAndAdd(this, -1) == 1) {
+                retireStale(held);
             }
         }
+        return pages;
+    }
+
+    private synchronized void retireStale(long[] held) {
         spare = held;
         stale = null;
         heap.staleCaches.decrementAndGet();
-        return Math.max(pages, 1);
     }
+
+    private static final java.lang.invoke.VarHandle SLOT = java.lang.invoke.MethodHandles.arrayElementVarHandle(long[].class);
+    private static final java.lang.invoke.VarHandle STALE_LEFT;
+
+    static {
+        try {
+            STALE_LEFT = java.lang.invoke.MethodHandles.lookup().findVarHandle(MCache.class, "staleLeft", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Set-aside spans not yet returned to their mcentrals (claimed or not); see {@link #drainStale}. */
+    private volatile int staleLeft;
 
     /** Returns every cached span to its mcentral (Go's releaseAll); the cache stays usable. */
     public void releaseAll() {
-        drainStale();
+        drainStale(Integer.MAX_VALUE);
         lastAddr = 0;
         for (int spc = 0; spc < alloc.length; spc++) {
             long s = alloc[spc];

@@ -32,8 +32,17 @@ final class MCentral {
     private final long[] full = new long[2];
     /** {partial, full}: iterated by the refill and sweep loops without allocating. */
     private final long[][] lists = {partial, full};
-    /** Objects freed by GC sweeps of this class (under the lock). */
-    long gcFrees;
+    /** Objects freed by GC sweeps of this class (added atomically: sweeps account with no lock held). */
+    volatile long gcFrees;
+    private static final java.lang.invoke.VarHandle GC_FREES;
+
+    static {
+        try {
+            GC_FREES = java.lang.invoke.MethodHandles.lookup().findVarHandle(MCentral.class, "gcFrees", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     MCentral(Heap heap, int spanClass) {
         this.heap = heap;
@@ -93,6 +102,26 @@ final class MCentral {
         }
     }
 
+    /**
+     * {@link #place} without the mheap: lists a swept span as partial or full and returns false,
+     * or returns true for an empty span, which the caller frees to the mheap after releasing this
+     * lock (caller holds the lock).
+     */
+    private boolean placeListed(long s, long sg) {
+        int live = Mem.getInt(s + Span.ALLOC_COUNT);
+        if (live == 0 && !SpanSweep.hasPending(s)) {
+            return true;
+        }
+        int swept = (int) ((sg >>> 1) & 1);
+        if (live < nelems || NativeMemory.getLongVolatile(s + Span.REMOTE_PENDING) != 0) {
+            push(partial, swept, s, Span.LIST_PARTIAL);
+        } else {
+            push(full, swept, s, Span.LIST_FULL);
+        }
+        return false;
+    }
+
+    /** Counts a sweep's result (heapLive, gcFrees, late invalid frees): atomics only, no lock needed. */
     private void account(long r) {
         // Manual frees lower heapLive; objects the GC sweep frees do not: the collector reset
         // heapLive to the bytes it marked, so that garbage was never counted (Go's sweep leaves
@@ -102,7 +131,9 @@ final class MCentral {
         if (freed != 0) {
             heap.addHeapLive(-(long) freed * elemSize);
         }
-        gcFrees += SpanSweep.gcFreed(r);
+        if (SpanSweep.gcFreed(r) != 0) {
+            GC_FREES.getAndAdd(this, (long) SpanSweep.gcFreed(r));
+        }
         if (SpanSweep.lateBad(r) != 0) {
             heap.lateInvalidFrees.addAndGet(SpanSweep.lateBad(r));
         }
@@ -110,42 +141,83 @@ final class MCentral {
 
     // ------------------------------------------------------------------ refill
 
-    /** Hands a span with at least one free slot to the mcache {@code cacheId}. */
-    synchronized long cacheSpan(long cacheId) {
+    /**
+     * Hands a span with at least one free slot to the mcache {@code cacheId}, first taking back
+     * {@code old} (the caller's exhausted span of this class, or 0): MCache's refill, with one
+     * lock hold for both in the common case. The lock is held only for list operations: an
+     * unswept span is claimed off its list under the lock and swept with no lock held
+     * ({@link #claimUnsweptLocked}, Go's sweepLocked), a span with free slots is taken with no
+     * lock, a full one is listed in the same hold that claims the next, and a fresh span comes
+     * from the mheap with no mcentral lock held. Until session 8 the sweep of up to 100 spans and
+     * the mheap's growth ran under the lock, one hold per refill plus one per uncache: a holder
+     * descheduled in it kept the other mutator, the background sweeper and proportional sweep
+     * waiting, and on 2 loaded cores a thread that blocked on the monitor then waited for a CPU
+     * after it was woken (JFR, 1 GiB pause benchmark: 1.2 s of monitor waits over 100 us a minute,
+     * up to 94 ms each; most slow "in the allocator" stops).
+     */
+    long cacheSpan(long old, long cacheId) {
         long sg = heap.sweepgen;
         int sw = (int) ((sg >>> 1) & 1);
-        int un = 1 - sw;
         int budget = SPAN_BUDGET;
-        // 1. partial, swept: fold pending manual frees.
-        long s = partial[sw];
-        while (s != 0 && budget-- > 0) {
-            long next = Span.next(s);
-            if (SpanSweep.hasPending(s)) {
-                account(SpanSweep.sweep(s, false, heap.clobberFree));
+        if (old != 0) {
+            sweepForUncache(old, sg);
+        }
+        boolean freeOld = false;
+        boolean swept = false;
+        long s = 0;
+        synchronized (this) {
+            if (old != 0) {
+                freeOld = placeListed(old, sg);
             }
+            // 1. partial, swept (folding pending manual frees: manual mode; under the lock, as
+            //    remote frees' announcements move spans between these lists).
+            long p = partial[sw];
+            while (p != 0 && budget-- > 0) {
+                long next = Span.next(p);
+                if (SpanSweep.hasPending(p)) {
+                    account(SpanSweep.sweep(p, false, heap.clobberFree));
+                }
+                if (Mem.getInt(p + Span.ALLOC_COUNT) < nelems) {
+                    unlink(partial, sw, p);
+                    s = p;
+                    swept = true;
+                    break;
+                }
+                if (!SpanSweep.hasPending(p)) {
+                    unlink(partial, sw, p);
+                    push(full, sw, p, Span.LIST_FULL);
+                }
+                p = next;
+            }
+            // 2. partial, unswept; 3. full, unswept: claim one to sweep with no lock held.
+            if (!swept && budget-- > 0) {
+                s = claimUnsweptLocked(sg);
+            }
+        }
+        if (freeOld) {
+            heap.mheap.freeSpan(old);       // outside the mcentral lock
+        }
+        if (swept) {
+            return take(s, cacheId);
+        }
+        // GC sweep the claimed span with no lock held; use it if anything is free, else list it as
+        // full in the hold that claims the next. At most SPAN_BUDGET spans, as Go's cacheSpan.
+        while (s != 0) {
+            assert !Thread.holdsLock(this) : "a GC sweep under the mcentral lock";
+            account(SpanSweep.sweep(s, true, heap.clobberFree));
+            Mem.putLong(s + Span.SWEEPGEN, sg);
             if (Mem.getInt(s + Span.ALLOC_COUNT) < nelems) {
-                unlink(partial, sw, s);
+                heap.endSweep();
                 return take(s, cacheId);
             }
-            if (!SpanSweep.hasPending(s)) {
-                unlink(partial, sw, s);
+            synchronized (this) {
                 push(full, sw, s, Span.LIST_FULL);
-            }
-            s = next;
-        }
-        // 2. partial, unswept; 3. full, unswept: GC sweep, then use if anything is free.
-        for (long[] heads : lists) {
-            while ((s = heads[un]) != 0 && budget-- > 0) {
-                unlink(heads, un, s);
-                account(SpanSweep.sweep(s, true, heap.clobberFree));
-                Mem.putLong(s + Span.SWEEPGEN, sg);
-                if (Mem.getInt(s + Span.ALLOC_COUNT) < nelems) {
-                    return take(s, cacheId);
-                }
-                push(full, sw, s, Span.LIST_FULL);
+                heap.endSweep();
+                s = budget-- > 0 ? claimUnsweptLocked(sg) : 0;
             }
         }
-        // 4. grow: a fresh span from the heap.
+        // 4. grow: a fresh span from the heap (the mheap's lock only).
+        assert !Thread.holdsLock(this) : "the mheap's growth under the mcentral lock";
         s = heap.mheap.allocSpan(npages, Span.IN_USE);
         initSpan(s, sg);
         if (heap.clobberFree && Mem.getInt(s + Span.NEEDZERO) != 0) {
@@ -153,6 +225,27 @@ final class MCentral {
             Zeroing.poison(Span.start(s), Span.bytes(s));
         }
         return take(s, cacheId);
+    }
+
+    /**
+     * Takes one unswept span off this mcentral's lists for the caller to sweep with no lock held
+     * (partial first, then full), or returns 0 if none is left (caller holds the lock). The claimed span is on no list
+     * and not cached; its sweepgen becomes {@code sg - 1} ("being swept", Go's convention) and
+     * {@link Heap#sweepsInFlight} counts it until {@link Heap#endSweep}, so "the sweep of
+     * cycle sg is finished" waits for it ({@link GcSupport#awaitSweepsInFlight}).
+     */
+    private long claimUnsweptLocked(long sg) {
+        int un = 1 - (int) ((sg >>> 1) & 1);
+        for (long[] heads : lists) {
+            long s = heads[un];
+            if (s != 0) {
+                unlink(heads, un, s);
+                Mem.putLong(s + Span.SWEEPGEN, sg - 1);
+                heap.beginSweep();
+                return s;
+            }
+        }
+        return 0;
     }
 
     void initSpan(long s, long sg) {
@@ -164,6 +257,7 @@ final class MCentral {
         Mem.putLong(s + Span.ALLOC_CACHE, -1L);
     }
 
+    /** The span goes to mcache {@code cacheId}. No lock needed: {@code s} is on no list and owned by the caller. */
     private long take(long s, long cacheId) {
         Span.setList(s, Span.LIST_CACHED);
         NativeMemory.putLongVolatile(s + Span.CACHED_BY, cacheId);
@@ -179,8 +273,25 @@ final class MCentral {
      * collector reset it to the marked bytes since the span was cached, so its free slots are no
      * longer counted (Go's mcache.releaseAll skips the same adjustment for stale spans).
      */
-    synchronized void uncacheSpan(long s) {
+    void uncacheSpan(long s) {
         long sg = heap.sweepgen;
+        sweepForUncache(s, sg);
+        boolean free;
+        synchronized (this) {
+            free = placeListed(s, sg);
+        }
+        if (free) {
+            heap.mheap.freeSpan(s);     // outside the mcentral lock
+        }
+    }
+
+    /**
+     * uncacheSpan's work before the span is listed, done by its owner with no lock held: a stale
+     * span (cached before this sweep cycle began) is GC-swept and heapLive left alone; a current
+     * one gives its free slots back to heapLive and folds pending manual frees.
+     */
+    private void sweepForUncache(long s, long sg) {
+        assert !Thread.holdsLock(this) : "an uncache's sweep under the mcentral lock";
         NativeMemory.putLongVolatile(s + Span.CACHED_BY, 0);
         if (Mem.getLong(s + Span.SWEEPGEN) != sg) {
             account(SpanSweep.sweep(s, true, heap.clobberFree));
@@ -191,7 +302,7 @@ final class MCentral {
                 account(SpanSweep.sweep(s, false, heap.clobberFree));
             }
         }
-        place(s, sg);
+        Span.setList(s, Span.LIST_NONE);
     }
 
     /**
@@ -209,23 +320,62 @@ final class MCentral {
 
     // ------------------------------------------------------------------ sweeping drivers
 
-    /** GC mode: sweeps one unswept span of this class; returns its pages, or 0 if none was left. */
-    synchronized long sweepOne() {
+    /**
+     * GC mode: sweeps one unswept span of this class; returns its pages, or 0 if none was left.
+     * The span is claimed under the lock and swept without it ({@link #claimUnswept}).
+     */
+    long sweepOne() {
         long sg = heap.sweepgen;
         int sw = (int) ((sg >>> 1) & 1);
-        int un = 1 - sw;
-        for (long[] heads : lists) {
-            long s = heads[un];
-            if (s != 0) {
-                unlink(heads, un, s);
-                account(SpanSweep.sweep(s, true, heap.clobberFree));
-                Mem.putLong(s + Span.SWEEPGEN, sg);
-                place(s, sg);
-                return npages;
+        // Claim a batch in one hold, chained through the spans' own NEXT links (they are on no
+        // list while claimed), sweep them with no lock held, list them all in a second hold.
+        long chain = 0;
+        int n = 0;
+        synchronized (this) {
+            long s;
+            while (n < SWEEP_BATCH && (s = claimUnsweptLocked(sg)) != 0) {
+                Mem.putLong(s + Span.NEXT, chain);
+                chain = s;
+                n++;
             }
         }
-        return 0;
+        if (n == 0) {
+            return 0;
+        }
+        assert !Thread.holdsLock(this) : "a GC sweep under the mcentral lock";
+        for (long s = chain; s != 0; s = Span.next(s)) {
+            account(SpanSweep.sweep(s, true, heap.clobberFree));
+            Mem.putLong(s + Span.SWEEPGEN, sg);
+        }
+        long empty = 0;
+        synchronized (this) {
+            long s = chain;
+            while (s != 0) {
+                long next = Span.next(s);
+                if (placeListed(s, sg)) {
+                    Mem.putLong(s + Span.NEXT, empty);     // chained again, for the mheap below
+                    empty = s;
+                }
+                s = next;
+            }
+        }
+        while (empty != 0) {
+            long next = Span.next(empty);
+            Mem.putLong(empty + Span.NEXT, 0);
+            heap.mheap.freeSpan(empty);     // outside the mcentral lock
+            empty = next;
+        }
+        heap.endSweeps(n);
+        return (long) n * npages;
     }
+
+    /**
+     * Spans {@link #sweepOne} claims per lock hold. The background sweeper and proportional sweep
+     * used to take the lock once per span, the commonest hold by far (every span of the heap once
+     * per cycle, ~50,000 a second at 1 GiB); a batch of 8 spans is a few microseconds of sweeping
+     * between the callers' looks at a pending stop.
+     */
+    static final int SWEEP_BATCH = 8;
 
     /**
      * Folds every pending manual free of uncached spans and returns empty spans to the heap

@@ -745,6 +745,7 @@ public final class Collector implements AutoCloseable {
         while (gcs.sweepOne() != 0) {
             // keep sweeping
         }
+        gcs.awaitSweepsInFlight();      // spans other threads claimed are swept with no lock held
     }
 
     private volatile boolean startPending;
@@ -1957,14 +1958,20 @@ public final class Collector implements AutoCloseable {
                 }
                 seen = sweepRequests;
             }
-            long n;
-            while (!closed && (n = gcs.sweepOne()) != 0) {
-                pagesSwept.addAndGet(n);
+            // Looks at a pending stop before each batch, not after: a stop requested meanwhile
+            // finds the sweeper aside and holding no lock (a sweepOne batch is a few microseconds
+            // of sweeping between two short mcentral holds; finishsweep waits for one in flight).
+            while (!closed) {
                 if (world.stopRequested()) {
                     standAside(false);
-                } else {
-                    Thread.yield();
+                    continue;
                 }
+                long n = gcs.sweepOne();
+                if (n == 0) {
+                    break;
+                }
+                pagesSwept.addAndGet(n);
+                Thread.yield();
             }
             sweepPaced = false;
         }
