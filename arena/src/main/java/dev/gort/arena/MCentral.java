@@ -10,8 +10,11 @@ import dev.gort.sys.NativeMemory;
  * span becomes "unswept" without being touched.
  *
  * <p>One lock per mcentral (Go's pre-1.15 design; Go 1.15+ uses lock-free span sets, which pay
- * off with many Ps; here the lock is taken once per span refill, i.e. once per up to 1024
- * allocations). Lock order: mcentral, then mheap.
+ * off with many Ps; here the lock is taken about once per span refill, i.e. once per up to 1024
+ * allocations, and once per 8 spans the sweepers sweep). It guards the four lists and nothing
+ * else: it is held for list operations only, never across a GC sweep, the mheap's growth or a
+ * free to the mheap (asserted; see {@link #cacheSpan}). Lock order: mcentral, then mheap (the
+ * mheap is no longer called with the mcentral lock held, but the order stays the rule).
  *
  * <p>cacheSpan (refill) order, as Go's: partial swept (folding pending manual frees), partial
  * unswept (sweep, use), full unswept (sweep; use if anything was freed, else full swept), and

@@ -21,8 +21,9 @@ import dev.gort.sys.NativeMemory;
  * raced past the check at free time) is dropped and counted as a late invalid free; it never
  * changes the counts.
  *
- * <p>The caller owns the span exclusively for allocation: the mcache that caches it, or the
- * mcentral (under its lock) while the span is not cached.
+ * <p>The caller owns the span exclusively for allocation: the mcache that caches it, the thread
+ * that claimed it off an mcentral list (a GC sweep runs with no lock held, see MCentral), or the
+ * mcentral under its lock (manual mode's pending frees on listed spans).
  */
 final class SpanSweep {
     private SpanSweep() {

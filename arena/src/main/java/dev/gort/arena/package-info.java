@@ -60,6 +60,20 @@
  *     held, one sweep cycle behind, are swept back into their mcentrals by {@code sweepOne} (Go
  *     defers the same flush to mcache.prepareForSweep). The mheap's two large-span lists swap
  *     roles by sweepgen parity, as mcentral's do, so no span moves when a cycle starts.</li>
+ * <li><b>No lock is held across a sweep</b> (session 8, Go's sweepLocked): a sweeper claims an
+ *     unswept span off its mcentral list under the lock (sweepgen becomes sg-1, "being swept",
+ *     and {@code Heap.sweepsInFlight} counts it, Go's sweep.active), sweeps it with no lock held,
+ *     and lists it (or takes it, in a refill) in a second short hold; the background sweeper and
+ *     proportional sweep claim 8 spans per hold; the mheap's growth and frees run outside the
+ *     mcentral lock. A set-aside cache table is drained slot by slot (an atomic exchange per
+ *     slot), so the owner's refill and the sweeper share it without a monitor over the whole
+ *     table. "The cycle's sweep is finished" is then "nothing left to claim and nothing in flight"
+ *     ({@code GcSupport.awaitSweepsInFlight}). Why: on 2 loaded cores a thread descheduled while
+ *     it held an mcentral lock across up to 100 span sweeps kept the other mutator, proportional
+ *     sweep and the background sweeper waiting, and a thread that blocked on the monitor then
+ *     waited again for a CPU once woken: 1.2-2.2 s of mutator monitor waits over 100 us per minute
+ *     on the 1 GiB pause benchmark (JFR), up to 94 ms each, the slow "in the allocator" stops.
+ *     MCentral asserts the rule (the tests run with -ea).</li>
  * <li><b>Manual mode</b>: {@code MCache.free(address)} from any thread. The owner of the span sets a
  *     bit in the span's localFreed bitmap with plain stores; any other thread ORs it atomically
  *     into remoteFreed after counting it in remotePending (first count moves a full span to
