@@ -86,6 +86,16 @@ void *malloc(size_t size);
 void free(void *ptr);
 
 /* ---- threads and CPUs (CpuAffinity) ---- */
+/* ThreadPriority: a thread lowering its own priority (Linux: per-thread nice through sched_setattr;
+   macOS: PRIO_DARWIN_THREAD / PRIO_DARWIN_BG, the thread's background band). */
+#if defined(__linux__)
+/* glibc with _GNU_SOURCE declares 'which' as enum __priority_which (an int in the ABI: LibC passes JAVA_INT) */
+int setpriority(__priority_which_t which, id_t who, int prio);
+int getpriority(__priority_which_t which, id_t who);
+#else
+int setpriority(int which, id_t who, int prio);
+int getpriority(int which, id_t who);
+#endif
 #if defined(__linux__)
 int sched_setaffinity(pid_t pid, size_t cpusetsize, const cpu_set_t *mask);
 int sched_getaffinity(pid_t pid, size_t cpusetsize, cpu_set_t *mask);

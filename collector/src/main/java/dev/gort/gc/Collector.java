@@ -113,6 +113,28 @@ public final class Collector implements AutoCloseable {
     private volatile int fractionalWorker = -1;
     private final long[] workerCpu;
 
+    /**
+     * Diagnostics for pausetrace: when each collector platform thread (the mark worker threads by
+     * id, then the background sweeper) last began standing aside for a stop (System.nanoTime(),
+     * written by that thread). A pause's line names those that stood aside during it and after how
+     * long; one not named was parked (idle) or never saw the stop.
+     */
+    private final java.util.concurrent.atomic.AtomicLongArray asideAt;
+
+    /**
+     * The OS priority the collector's background platform threads give themselves when they start
+     * ({@code -Dgort.gc.background.priority=normal|idle|1..19}): the background sweeper in both
+     * worlds and, over ThreadWorld, the mark worker threads. Under the scheduler the mark workers
+     * are goroutines on the Ms that run user code, which are never lowered (an unprivileged thread
+     * cannot raise its priority back). See {@link #lowerBackgroundThread}.
+     */
+    static final dev.gort.sys.ThreadPriority.Background BACKGROUND_PRIORITY_DEFAULT = dev.gort.sys.ThreadPriority.Background.IDLE;
+    static final dev.gort.sys.ThreadPriority.Background BACKGROUND_PRIORITY =
+            dev.gort.sys.ThreadPriority.Background.fromProperty("gort.gc.background.priority", BACKGROUND_PRIORITY_DEFAULT);
+    /** Each background platform thread's id and the setting read back after lowering (index as {@link #asideAt}; tests). */
+    private final java.util.concurrent.atomic.AtomicIntegerArray backgroundTids;
+    private final java.util.concurrent.atomic.AtomicReferenceArray<dev.gort.sys.ThreadPriority.Setting> backgroundSettings;
+
     // --- sweeper
     private final Thread coordinator;
     private final Thread sweeper;
@@ -202,6 +224,9 @@ public final class Collector implements AutoCloseable {
             }
         });
         gcs.setTrigger(pacer.trigger(), trigger);
+        asideAt = new java.util.concurrent.atomic.AtomicLongArray(nworkers + 1);
+        backgroundTids = new java.util.concurrent.atomic.AtomicIntegerArray(nworkers + 1);
+        backgroundSettings = new java.util.concurrent.atomic.AtomicReferenceArray<>(nworkers + 1);
         for (int i = 0; i < nworkers; i++) {
             GcWork w = new GcWork(pool);
             workerWork.add(w);
@@ -1508,7 +1533,7 @@ public final class Collector implements AutoCloseable {
     private void reportPause(StwPause p) {
         String sched = SchedTrace.ENABLED ? schedTrace.end(p.totalNanos()) : null;
         if (PAUSE_TRACE || pauseBreakdownListener != null) {
-            p = p.withStopDetail(world.describeLastStop());      // after the restart: formatting is slow the first time
+            p = p.withStopDetail(world.describeLastStop() + describeAside());      // after the restart: formatting is slow the first time
         }
         java.util.function.LongConsumer l = pauseListener;
         if (l != null) {
@@ -1523,6 +1548,21 @@ public final class Collector implements AutoCloseable {
             cycleSched.add(sched);
             cycleStarts.add(pauseTimer.startNanos());
         }
+    }
+
+    /** The collector threads that stood aside during the last pause, and when ("" if none). */
+    private String describeAside() {
+        long start = pauseTimer.startNanos();
+        StringBuilder sb = null;
+        for (int i = 0; i < asideAt.length(); i++) {
+            long at = asideAt.get(i);
+            if (at != 0 && at - start >= 0) {
+                sb = sb == null ? new StringBuilder("; stood aside:") : sb.append(',');
+                sb.append(' ').append(i < workerThreads.size() ? workerThreads.get(i).getName() : sweeper.getName())
+                  .append(String.format(java.util.Locale.ROOT, " at %.3f ms", (at - start) / 1e6));
+            }
+        }
+        return sb == null ? "" : sb.toString();
     }
 
     /**
@@ -1830,6 +1870,7 @@ public final class Collector implements AutoCloseable {
     }
 
     private void workerLoop(int id, GcWork w) {
+        lowerBackgroundThread(id);
         long seen = 0;
         while (!closed) {
             synchronized (this) {
@@ -1868,7 +1909,7 @@ public final class Collector implements AutoCloseable {
         long ran = 0;
         while (markActive && !closed) {
             if (world.stopRequested()) {
-                standAside(true);
+                standAside(id, true);
                 continue;
             }
             if (!busy) {
@@ -1937,15 +1978,41 @@ public final class Collector implements AutoCloseable {
      * scheduler's GOMAXPROCS change). A worker also leaves when the mark phase ends, since
      * checkmark waits for the workers with the world stopped.
      */
-    private void standAside(boolean worker) {
+    private void standAside(int index, boolean worker) {
+        asideAt.lazySet(index, System.nanoTime());
         while (world.stopRequested() && !closed && (!worker || markActive)) {
             java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
         }
     }
 
+    /**
+     * A collector platform thread lowers its own OS priority to {@link #BACKGROUND_PRIORITY} before
+     * its first work (default SCHED_IDLE on Linux): it then never holds a CPU that a mutator needs
+     * to reach its safepoint, or that the stopper needs once woken, since the kernel preempts an
+     * idle-policy thread at once for any waking normal one; it still gets every CPU the process's
+     * other threads leave unused, which is what Go's idle mark worker and background sweeper are
+     * for. These threads never run user code, so the change is never undone (an unprivileged
+     * thread could not raise itself back). A refusal leaves the thread as it was.
+     */
+    private void lowerBackgroundThread(int index) {
+        backgroundTids.set(index, (int) dev.gort.sys.CpuAffinity.threadId());
+        backgroundSettings.set(index, dev.gort.sys.ThreadPriority.lowerCurrent(BACKGROUND_PRIORITY));
+    }
+
+    /** Tests: "name tid setting" of each background platform thread that has started (setting null: unknown or refused). */
+    List<String> backgroundThreadsForTest() {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < backgroundTids.length(); i++) {
+            String name = i < workerThreads.size() ? workerThreads.get(i).getName() : sweeper.getName();
+            out.add(name + " " + backgroundTids.get(i) + " " + backgroundSettings.get(i));
+        }
+        return out;
+    }
+
     // =================================================================== sweeper
 
     private void sweeperLoop() {
+        lowerBackgroundThread(asideAt.length() - 1);
         long seen = 0;
         while (!closed) {
             synchronized (sweepSignal) {
@@ -1963,7 +2030,7 @@ public final class Collector implements AutoCloseable {
             // of sweeping between two short mcentral holds; finishsweep waits for one in flight).
             while (!closed) {
                 if (world.stopRequested()) {
-                    standAside(false);
+                    standAside(asideAt.length() - 1, false);
                     continue;
                 }
                 long n = gcs.sweepOne();

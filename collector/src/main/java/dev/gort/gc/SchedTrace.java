@@ -17,7 +17,8 @@ import java.util.Map;
  * nanoseconds run on a CPU, nanoseconds waited runnable on a run queue, and time slices. A
  * snapshot of every thread of the process is taken just before the stop request and just after
  * the restart; a slow pause then prints the threads that ran or waited in between, as
- * {@code name run/wait ms (slices)}. Run time by this process's threads beyond the pause's CPUs
+ * {@code name run/wait ms (slices) R>S} (the thread's state letter from {@code stat} in the
+ * snapshot before the request and in the one after the restart). Run time by this process's threads beyond the pause's CPUs
  * names the competitor; a stopping mutator's or the stopper's wait with no other thread of the
  * process running means the CPU went to another process (or the hypervisor: steal time).
  *
@@ -32,7 +33,7 @@ final class SchedTrace {
     static final long MIN_NANOS = Long.getLong("gort.gc.pausetrace.sched.minus", 400) * 1000;
     private static final Path TASKS = Path.of("/proc/self/task");
 
-    /** tid -> {run ns, wait ns, slices}. */
+    /** tid -> {run ns, wait ns, slices, state letter from /proc/.../stat (R running or runnable, S sleeping, D ...)}. */
     private Map<Integer, long[]> before = new HashMap<>();
     private final Map<Integer, String> names = new HashMap<>();
     private long stealBefore;
@@ -85,10 +86,11 @@ final class SchedTrace {
             }
             totalRun += run;
             keys.add(new long[] {run + wait, rows.size()});
-            rows.add(String.format(Locale.ROOT, "%s %.3f/%.3f (%d)", name(e.getKey()), run / 1e6, wait / 1e6, slices));
+            rows.add(String.format(Locale.ROOT, "%s %.3f/%.3f (%d) %c>%c", name(e.getKey()), run / 1e6, wait / 1e6, slices,
+                    b == null ? '?' : (char) b[3], (char) a[3]));
         }
         keys.sort((x, y) -> Long.compare(y[0], x[0]));
-        StringBuilder sb = new StringBuilder("  sched: run/wait ms (slices) over the pause and the two snapshots (")
+        StringBuilder sb = new StringBuilder("  sched: run/wait ms (slices) state before>after, over the pause and the two snapshots (")
                 .append(String.format(Locale.ROOT, "%.3f", snapshotsNanos / 1e6)).append(" ms): process run ")
                 .append(String.format(Locale.ROOT, "%.3f", totalRun / 1e6)).append(" ms, steal ").append(steal).append(" jiffies:");
         for (long[] k : keys) {
@@ -119,7 +121,7 @@ final class SchedTrace {
                 }
                 try {
                     String[] f = Files.readString(p.resolve("schedstat")).trim().split(" ");
-                    m.put(tid, new long[] {Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2])});
+                    m.put(tid, new long[] {Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]), state(p)});
                 } catch (NoSuchFileException e) {
                     // the thread exited meanwhile
                 }
@@ -128,6 +130,17 @@ final class SchedTrace {
             // no schedstat on this kernel: an empty snapshot
         }
         return m;
+    }
+
+    /**
+     * The thread's state letter from {@code stat} (after the last ')': the name may hold spaces and
+     * parentheses): R is running or runnable, so R in the snapshot before a stop request names the
+     * threads that competed for the CPUs when the stop began. '?' if unreadable.
+     */
+    private static long state(Path task) throws IOException {
+        String stat = Files.readString(task.resolve("stat"));
+        int close = stat.lastIndexOf(')');
+        return close >= 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : '?';
     }
 
     /** The machine's steal time (the hypervisor ran someone else), in jiffies, from /proc/stat. */

@@ -98,6 +98,12 @@ public final class LibC {
     // int getrusage(int who, struct rusage *usage)
     private static final MethodHandle GETRUSAGE = handle("getrusage",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_CAPTURED, CRITICAL);
+    // int setpriority(int which, id_t who, int prio)   (ThreadPriority: macOS's per-thread background band)
+    private static final MethodHandle SETPRIORITY = handle("setpriority",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_CAPTURED, NOT_CRITICAL);
+    // int getpriority(int which, id_t who)   (-1 is a valid nice value: errors are told by errno, see getpriority)
+    private static final MethodHandle GETPRIORITY = handle("getpriority",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_CAPTURED, CRITICAL);
     // long syscall(long number, ...)   (Linux: sched_setattr/sched_getattr, which glibc < 2.41 does
     // not wrap; glibc's syscall reads every variadic argument as a long, so all are passed as longs)
     private static final MethodHandle SYSCALL3 = variadicHandle("syscall",
@@ -356,6 +362,34 @@ public final class LibC {
         }
         if (r == -1) {
             throw new NativeException("getrusage", "who=" + who + ", usage=" + hex(usage), errno(cap));
+        }
+    }
+
+    /** setpriority(which, who, prio): Linux PRIO_PROCESS with who 0 is the calling thread; macOS PRIO_DARWIN_THREAD its band. */
+    public static void setpriority(int which, int who, int prio) {
+        MemorySegment cap = capture();
+        int r;
+        try {
+            r = (int) SETPRIORITY.invokeExact(cap, which, who, prio);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r == -1) {
+            throw new NativeException("setpriority", "which=" + which + ", who=" + who + ", prio=" + prio, errno(cap));
+        }
+    }
+
+    /**
+     * getpriority(which, who): the nice value, or -1 on error; -1 is also a valid nice value, so
+     * this returns it as is. Used where the values are known positive (tests reading back a
+     * lowered thread); ThreadPriority.of reads sched_getattr, which has no such ambiguity.
+     */
+    public static int getpriority(int which, int who) {
+        MemorySegment cap = capture();
+        try {
+            return (int) GETPRIORITY.invokeExact(cap, which, who);
+        } catch (Throwable t) {
+            throw rethrow(t);
         }
     }
 

@@ -111,6 +111,13 @@ class HeaderConformanceTest {
             p.expression("SYS_sched_setattr", "SYS_sched_setattr", SchedAttr.SYS_SCHED_SETATTR, "SchedAttr.SYS_SCHED_SETATTR");
             p.expression("SYS_sched_getattr", "SYS_sched_getattr", SchedAttr.SYS_SCHED_GETATTR, "SchedAttr.SYS_SCHED_GETATTR");
             p.expression("SCHED_OTHER", "SCHED_OTHER", SchedAttr.SCHED_OTHER, "SchedAttr.SCHED_OTHER");
+            p.expression("SCHED_BATCH", "SCHED_BATCH", ThreadPriority.SCHED_BATCH, "ThreadPriority.SCHED_BATCH");
+            p.expression("SCHED_IDLE", "SCHED_IDLE", ThreadPriority.SCHED_IDLE, "ThreadPriority.SCHED_IDLE");
+        }
+        p.expression("PRIO_PROCESS", "PRIO_PROCESS", ThreadPriority.PRIO_PROCESS, "ThreadPriority.PRIO_PROCESS");
+        if (platform.isMacOS()) {
+            p.expression("PRIO_DARWIN_THREAD", "PRIO_DARWIN_THREAD", ThreadPriority.PRIO_DARWIN_THREAD, "ThreadPriority.PRIO_DARWIN_THREAD");
+            p.expression("PRIO_DARWIN_BG", "PRIO_DARWIN_BG", ThreadPriority.PRIO_DARWIN_BG, "ThreadPriority.PRIO_DARWIN_BG");
         }
 
         // The netpoller (LibCNet): socket/fcntl/epoll/eventfd/kqueue constants and struct layouts.

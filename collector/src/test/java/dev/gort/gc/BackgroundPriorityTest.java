@@ -1,0 +1,158 @@
+package dev.gort.gc;
+
+import dev.gort.arena.Heap;
+import dev.gort.arena.HeapConfig;
+import dev.gort.sys.CpuAffinity;
+import dev.gort.sys.Platform;
+import dev.gort.sys.PosixOsMemory;
+import dev.gort.sys.ThreadPriority;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The collector's background platform threads lower their own OS priority
+ * ({@code -Dgort.gc.background.priority}, default idle), and nothing else does: the mutators, the
+ * coordinator (the stopper) and, under the scheduler, the Ms that run the worker goroutines stay
+ * at normal priority. Read back per thread with sched_getattr (ThreadPriority.of). Linux only: on
+ * other systems the priorities cannot be read back per thread and the tests return early.
+ */
+class BackgroundPriorityTest {
+
+    private static boolean matches(ThreadPriority.Setting s, ThreadPriority.Background b) {
+        if (b.isNormal()) {
+            return s.policy() == ThreadPriority.SCHED_OTHER && s.nice() == 0;
+        }
+        return b.policy() == ThreadPriority.SCHED_IDLE ? s.isIdle() : s.policy() == ThreadPriority.SCHED_OTHER && s.nice() == b.nice();
+    }
+
+    /** Waits until every background thread has recorded its tid, then returns the records "name tid setting". */
+    private static List<String> started(Collector gc) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            List<String> rows = gc.backgroundThreadsForTest();
+            if (rows.stream().noneMatch(r -> r.split(" ")[1].equals("0")) || System.nanoTime() > deadline) {
+                return rows;
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void threadWorldWorkersAndSweeperRunLoweredAndTheMutatorDoesNot() throws InterruptedException {
+        if (!Platform.current().isLinux()) {
+            return;
+        }
+        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        Collector gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
+        try {
+            var m = gc.threadWorld().register(4);
+            List<String> rows = started(gc);
+            assertEquals(3, rows.size(), "two worker threads and the sweeper: " + rows);
+            for (String row : rows) {
+                int tid = Integer.parseInt(row.split(" ")[1]);
+                assertTrue(tid > 0, "started: " + row);
+                ThreadPriority.Setting s = ThreadPriority.of(tid);
+                assertNotNull(s, row);
+                assertTrue(matches(s, Collector.BACKGROUND_PRIORITY), row + " read back " + s + ", expected " + Collector.BACKGROUND_PRIORITY);
+            }
+            // A few cycles with marking: the workers ran, and the mutator is still at normal priority.
+            for (int i = 0; i < 3; i++) {
+                m.roots().set(0, gc.alloc(CollectorTest.NODE));
+                gc.gc();
+            }
+            assertEquals(new ThreadPriority.Setting(ThreadPriority.SCHED_OTHER, 0), ThreadPriority.current(), "the mutator thread");
+            assertEquals(new ThreadPriority.Setting(ThreadPriority.SCHED_OTHER, 0), ThreadPriority.of(coordinatorTid()),
+                    "the coordinator stops the world: it must win a CPU when woken");
+            gc.threadWorld().unregister();
+        } finally {
+            gc.close();
+            heap.close();
+        }
+    }
+
+    /**
+     * Under the scheduler the mark workers are goroutines run by the Ms that also run user code:
+     * after cycles in which workers ran, every thread but the collector's background platform
+     * threads is still at normal priority (nothing was lowered that would have to be raised back).
+     */
+    @Test
+    void underTheSchedulerOnlyTheSweeperIsLowered() {
+        if (!Platform.current().isLinux()) {
+            return;
+        }
+        List<String> lowered = new ArrayList<>();
+        int[] sweeperTid = new int[1];
+        SchedCollectorTest.withRuntime(2, GcOptions.DEFAULT, gc -> {
+            List<String> rows;
+            try {
+                rows = started(gc);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            assertEquals(1, rows.size(), "the sweeper only (worker goroutines have no thread of their own): " + rows);
+            sweeperTid[0] = Integer.parseInt(rows.getFirst().split(" ")[1]);
+            try (dev.gort.sched.Frame f = dev.gort.sched.Frame.push(1)) {
+                for (int i = 0; i < 4; i++) {
+                    f.set(0, gc.alloc(CollectorTest.NODE));
+                    gc.gc();
+                }
+            }
+            assertTrue(gc.markWorkerStats().goroutines(), "worker goroutines ran");
+            lowered.addAll(loweredThreads());
+        });
+        if (!Collector.BACKGROUND_PRIORITY.isNormal()) {
+            assertTrue(lowered.stream().anyMatch(r -> r.startsWith(sweeperTid[0] + " ")), "the sweeper is lowered: " + lowered);
+        }
+        for (String r : lowered) {
+            String name = r.split(" ", 3)[1];
+            assertTrue(name.startsWith("gort-bgsweep") || name.startsWith("gort-gc-worker"),
+                    "only the collector's background threads run lowered, found " + r + " among " + lowered);
+        }
+    }
+
+    /** "tid comm setting" of every thread of this JVM that does not run at SCHED_OTHER nice 0 (the JVM's own threads included). */
+    private static List<String> loweredThreads() {
+        List<String> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path p : ds) {
+                int tid = Integer.parseInt(p.getFileName().toString());
+                ThreadPriority.Setting s = ThreadPriority.of(tid);
+                if (s != null && !(s.policy() == ThreadPriority.SCHED_OTHER && s.nice() == 0)) {
+                    String comm;
+                    try {
+                        comm = Files.readString(p.resolve("comm")).trim();
+                    } catch (IOException e) {
+                        continue;       // exited meanwhile
+                    }
+                    out.add(tid + " " + comm + " " + s);
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return out;
+    }
+
+    private static int coordinatorTid() {
+        // The coordinator is named gort-gc; several collectors may live in this JVM, so take any
+        // live one: none of them may be lowered.
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path p : ds) {
+                if (Files.readString(p.resolve("comm")).trim().equals("gort-gc")) {
+                    return Integer.parseInt(p.getFileName().toString());
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        throw new AssertionError("no gort-gc thread (tid of this one: " + CpuAffinity.threadId() + ")");
+    }
+}
