@@ -123,14 +123,22 @@ public final class Collector implements AutoCloseable {
 
     /**
      * The OS priority the collector's background platform threads give themselves when they start
-     * ({@code -Dgort.gc.background.priority=normal|idle|1..19}): the background sweeper in both
-     * worlds and, over ThreadWorld, the mark worker threads. Under the scheduler the mark workers
-     * are goroutines on the Ms that run user code, which are never lowered (an unprivileged thread
-     * cannot raise its priority back). See {@link #lowerBackgroundThread}.
+     * ({@code -Dgort.gc.background.priority=normal|idle|1..19}, default normal: unchanged): the
+     * background sweeper in both worlds and, over ThreadWorld, the mark worker threads. Under the
+     * scheduler the mark workers are goroutines on the Ms that run user code, which are never
+     * lowered (an unprivileged thread cannot raise its priority back). Off by default because it
+     * lost its A/B (session 8, docs/performance.md): these threads ran under 2 ms in all of 48 slow
+     * stops of a binary-trees run (the JIT's compiler threads and other processes held the CPUs),
+     * while a lowered idle worker lost its CPU to other processes on the shared machine and its
+     * marking moved into the mutator's assists (mutator CPU 1.3 x). See {@link #lowerBackgroundThread}.
      */
-    static final dev.gort.sys.ThreadPriority.Background BACKGROUND_PRIORITY_DEFAULT = dev.gort.sys.ThreadPriority.Background.IDLE;
+    static final dev.gort.sys.ThreadPriority.Background BACKGROUND_PRIORITY_DEFAULT = dev.gort.sys.ThreadPriority.Background.NORMAL;
     static final dev.gort.sys.ThreadPriority.Background BACKGROUND_PRIORITY =
             dev.gort.sys.ThreadPriority.Background.fromProperty("gort.gc.background.priority", BACKGROUND_PRIORITY_DEFAULT);
+    /** What collectors created from now on apply (tests set it around a construction; the property otherwise). */
+    static volatile dev.gort.sys.ThreadPriority.Background backgroundPriority = BACKGROUND_PRIORITY;
+    /** This collector's choice, read once at construction so its threads agree. */
+    private final dev.gort.sys.ThreadPriority.Background myBackgroundPriority = backgroundPriority;
     /** Each background platform thread's id and the setting read back after lowering (index as {@link #asideAt}; tests). */
     private final java.util.concurrent.atomic.AtomicIntegerArray backgroundTids;
     private final java.util.concurrent.atomic.AtomicReferenceArray<dev.gort.sys.ThreadPriority.Setting> backgroundSettings;
@@ -1987,16 +1995,18 @@ public final class Collector implements AutoCloseable {
 
     /**
      * A collector platform thread lowers its own OS priority to {@link #BACKGROUND_PRIORITY} before
-     * its first work (default SCHED_IDLE on Linux): it then never holds a CPU that a mutator needs
-     * to reach its safepoint, or that the stopper needs once woken, since the kernel preempts an
-     * idle-policy thread at once for any waking normal one; it still gets every CPU the process's
-     * other threads leave unused, which is what Go's idle mark worker and background sweeper are
-     * for. These threads never run user code, so the change is never undone (an unprivileged
-     * thread could not raise itself back). A refusal leaves the thread as it was.
+     * its first work, if asked. With SCHED_IDLE on Linux the kernel preempts it at once for any
+     * waking normal thread, so it never holds a CPU a mutator needs to reach its safepoint or the
+     * woken stopper needs; it still gets the CPUs the machine leaves unused, which is all Go's idle
+     * mark worker and background sweeper are for. The cost shows on a shared machine: with
+     * autogroups (or cgroups) a lowered thread also yields to other processes, since its process's
+     * share on its CPU is weighted by its own weight. These threads never run user code, so the
+     * change is never undone (an unprivileged thread could not raise itself back). A refusal
+     * leaves the thread as it was. Records the thread's id and the setting read back.
      */
     private void lowerBackgroundThread(int index) {
         backgroundTids.set(index, (int) dev.gort.sys.CpuAffinity.threadId());
-        backgroundSettings.set(index, dev.gort.sys.ThreadPriority.lowerCurrent(BACKGROUND_PRIORITY));
+        backgroundSettings.set(index, dev.gort.sys.ThreadPriority.lowerCurrent(myBackgroundPriority));
     }
 
     /** Tests: "name tid setting" of each background platform thread that has started (setting null: unknown or refused). */

@@ -18,13 +18,25 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The collector's background platform threads lower their own OS priority
- * ({@code -Dgort.gc.background.priority}, default idle), and nothing else does: the mutators, the
- * coordinator (the stopper) and, under the scheduler, the Ms that run the worker goroutines stay
- * at normal priority. Read back per thread with sched_getattr (ThreadPriority.of). Linux only: on
- * other systems the priorities cannot be read back per thread and the tests return early.
+ * Asked to ({@code -Dgort.gc.background.priority}; here {@link Collector#backgroundPriority} around
+ * the construction), the collector's background platform threads lower their own OS priority, and
+ * nothing else does: the mutators, the coordinator (the stopper) and, under the scheduler, the Ms
+ * that run the worker goroutines stay at normal priority. By default nothing is lowered. Read back
+ * per thread with sched_getattr (ThreadPriority.of). Linux only: on other systems the priorities
+ * cannot be read back per thread and the tests return early.
  */
 class BackgroundPriorityTest {
+
+    /** Runs {@code body} with collectors created inside it applying {@code b}. */
+    private static void withPriority(ThreadPriority.Background b, Runnable body) {
+        ThreadPriority.Background saved = Collector.backgroundPriority;
+        Collector.backgroundPriority = b;
+        try {
+            body.run();
+        } finally {
+            Collector.backgroundPriority = saved;
+        }
+    }
 
     private static boolean matches(ThreadPriority.Setting s, ThreadPriority.Background b) {
         if (b.isNormal()) {
@@ -46,7 +58,19 @@ class BackgroundPriorityTest {
     }
 
     @Test
-    void threadWorldWorkersAndSweeperRunLoweredAndTheMutatorDoesNot() throws InterruptedException {
+    void threadWorldWorkersAndSweeperRunLoweredAndTheMutatorDoesNot() {
+        withPriority(ThreadPriority.Background.IDLE, () -> threadWorld(ThreadPriority.Background.IDLE));
+        withPriority(ThreadPriority.Background.nice(11), () -> threadWorld(ThreadPriority.Background.nice(11)));
+    }
+
+    @Test
+    void byDefaultNothingIsLowered() {
+        assertEquals("normal", System.getProperty("gort.gc.background.priority", "normal"), "this test reads the default");
+        assertTrue(Collector.BACKGROUND_PRIORITY.isNormal());
+        withPriority(Collector.BACKGROUND_PRIORITY, () -> threadWorld(ThreadPriority.Background.NORMAL));
+    }
+
+    private void threadWorld(ThreadPriority.Background expected) {
         if (!Platform.current().isLinux()) {
             return;
         }
@@ -61,7 +85,7 @@ class BackgroundPriorityTest {
                 assertTrue(tid > 0, "started: " + row);
                 ThreadPriority.Setting s = ThreadPriority.of(tid);
                 assertNotNull(s, row);
-                assertTrue(matches(s, Collector.BACKGROUND_PRIORITY), row + " read back " + s + ", expected " + Collector.BACKGROUND_PRIORITY);
+                assertTrue(matches(s, expected), row + " read back " + s + ", expected " + expected);
             }
             // A few cycles with marking: the workers ran, and the mutator is still at normal priority.
             for (int i = 0; i < 3; i++) {
@@ -72,6 +96,8 @@ class BackgroundPriorityTest {
             assertEquals(new ThreadPriority.Setting(ThreadPriority.SCHED_OTHER, 0), ThreadPriority.of(coordinatorTid()),
                     "the coordinator stops the world: it must win a CPU when woken");
             gc.threadWorld().unregister();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
         } finally {
             gc.close();
             heap.close();
@@ -88,6 +114,10 @@ class BackgroundPriorityTest {
         if (!Platform.current().isLinux()) {
             return;
         }
+        withPriority(ThreadPriority.Background.IDLE, this::underTheScheduler);
+    }
+
+    private void underTheScheduler() {
         List<String> lowered = new ArrayList<>();
         int[] sweeperTid = new int[1];
         SchedCollectorTest.withRuntime(2, GcOptions.DEFAULT, gc -> {
@@ -108,9 +138,7 @@ class BackgroundPriorityTest {
             assertTrue(gc.markWorkerStats().goroutines(), "worker goroutines ran");
             lowered.addAll(loweredThreads());
         });
-        if (!Collector.BACKGROUND_PRIORITY.isNormal()) {
-            assertTrue(lowered.stream().anyMatch(r -> r.startsWith(sweeperTid[0] + " ")), "the sweeper is lowered: " + lowered);
-        }
+        assertTrue(lowered.stream().anyMatch(r -> r.startsWith(sweeperTid[0] + " ")), "the sweeper is lowered: " + lowered);
         for (String r : lowered) {
             String name = r.split(" ", 3)[1];
             assertTrue(name.startsWith("gort-bgsweep") || name.startsWith("gort-gc-worker"),
