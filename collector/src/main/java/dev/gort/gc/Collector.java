@@ -1058,7 +1058,30 @@ public final class Collector implements AutoCloseable {
 
     // =================================================================== the cycle
 
+    /**
+     * {@code -Dgort.gc.stopperslice.us=N} (0 = off, the default; otherwise 100..100000, Linux's
+     * range): the coordinator asks for an N us EEVDF slice ({@link dev.gort.sys.ThreadSlice}), so
+     * that when the last mutator to stop wakes it, it can preempt a CPU-bound thread (a JIT compiler
+     * thread, in binary-trees' slow stops) instead of waiting for the next tick. An experiment
+     * (session 8, docs/performance.md); session 7 measured the same slice on StopLatencyRun's
+     * stopper with no gain.
+     */
+    static final long STOPPER_SLICE_NANOS = stopperSlice();
+
+    private static long stopperSlice() {
+        long n = dev.gort.sys.TuningProperty.microsAsNanos("gort.gc.stopperslice.us", 0, 0, dev.gort.sys.ThreadSlice.MAX_NANOS / 1000);
+        if (n != 0 && n < dev.gort.sys.ThreadSlice.MIN_NANOS) {
+            System.err.println("gort: warning: -Dgort.gc.stopperslice.us=" + n / 1000 + " is not valid; accepted: 0 (off) or "
+                    + dev.gort.sys.ThreadSlice.MIN_NANOS / 1000 + ".." + dev.gort.sys.ThreadSlice.MAX_NANOS / 1000 + "; using 0");
+            return 0;
+        }
+        return n;
+    }
+
     private void coordinatorLoop() {
+        if (STOPPER_SLICE_NANOS != 0) {
+            dev.gort.sys.ThreadSlice.request(STOPPER_SLICE_NANOS);     // false where unsupported: the default slice stays
+        }
         warmUpPausePath();
         while (!closed) {
             boolean forced;
