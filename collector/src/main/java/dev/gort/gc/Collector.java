@@ -139,7 +139,7 @@ public final class Collector implements AutoCloseable {
     static volatile dev.gort.sys.ThreadPriority.Background backgroundPriority = BACKGROUND_PRIORITY;
     /** This collector's choice, read once at construction so its threads agree. */
     private final dev.gort.sys.ThreadPriority.Background myBackgroundPriority = backgroundPriority;
-    /** Each background platform thread's id and the setting read back after lowering (index as {@link #asideAt}; tests). */
+    /** Each background platform thread's id (set once it has lowered itself) and the setting read back (index as {@link #asideAt}; tests). */
     private final java.util.concurrent.atomic.AtomicIntegerArray backgroundTids;
     private final java.util.concurrent.atomic.AtomicReferenceArray<dev.gort.sys.ThreadPriority.Setting> backgroundSettings;
 
@@ -2028,8 +2028,8 @@ public final class Collector implements AutoCloseable {
      * leaves the thread as it was. Records the thread's id and the setting read back.
      */
     private void lowerBackgroundThread(int index) {
-        backgroundTids.set(index, (int) dev.gort.sys.CpuAffinity.threadId());
         backgroundSettings.set(index, dev.gort.sys.ThreadPriority.lowerCurrent(myBackgroundPriority));
+        backgroundTids.set(index, (int) dev.gort.sys.CpuAffinity.threadId());     // last: a tid says the lowering is done
     }
 
     /** Tests: "name tid setting" of each background platform thread that has started (setting null: unknown or refused). */

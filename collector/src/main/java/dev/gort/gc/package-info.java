@@ -150,6 +150,22 @@
  * mutator, or the woken stopper, waiting for a CPU held by other processes (pausetrace.sched shows
  * the process running well under its two CPUs in such pauses). {@code StopLatencyRun} in the
  * benchmarks measures the stop path alone, thousands of stops a run.
+ * Who holds the CPUs while a stop waits (session 8): SchedTrace prints each thread's state in
+ * the snapshot before the request and after the restart ({@code R>S}: runnable at the request,
+ * asleep after), and pausetrace names the collector platform threads that stood aside during a
+ * pause and when. In the slow stops of a binary-trees run and of the 1 GiB goroutine run at load
+ * 7-10, the process's threads ran a fifth to a quarter of the CPU time the pauses spanned (other
+ * processes had the rest); of the process's own share the JIT's compiler threads (C2 above all)
+ * ran the most beside the stopper and the mutators, while the collector's background threads
+ * barely ran: the idle mark worker 1.5 ms over 48 slow stops (it stood aside 0.05 ms after the
+ * request at the median), the background sweeper never, the scheduler's retaker 2.8 ms over 35.
+ * So lowering those threads' OS priority ({@link dev.gort.sys.ThreadPriority}: SCHED_IDLE or a
+ * nice value, each thread lowering itself, which needs no privilege; never the Ms that run
+ * goroutines, since raising a thread back does) is opt-in,
+ * {@code -Dgort.gc.background.priority}, default normal: it bought no pause and cost throughput,
+ * because with autogroups a lowered idle worker yields its CPU to other processes too and its
+ * marking moved into the mutator's assists. Lowering the JIT's compiler threads slowed the JIT's
+ * warm-up instead (process CPU 1.2 x).
  * The marking
  * fast path reads 64 pointer bits per bitmap load ({@code GcSupport.pointerBits}) and looks a
  * pointer's span up once ({@code findObjectIn}, {@code tryMarkIn}).

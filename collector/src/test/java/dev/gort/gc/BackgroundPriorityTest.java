@@ -88,7 +88,9 @@ class BackgroundPriorityTest {
                 assertTrue(matches(s, expected), row + " read back " + s + ", expected " + expected);
             }
             // A few cycles with marking: the workers ran, and the mutator is still at normal priority.
-            for (int i = 0; i < 3; i++) {
+            // (Not with idle workers: on a loaded machine they may get almost no CPU, and the test
+            // would wait for their marking.)
+            for (int i = 0; i < (expected.policy() == ThreadPriority.SCHED_IDLE ? 0 : 3); i++) {
                 m.roots().set(0, gc.alloc(CollectorTest.NODE));
                 gc.gc();
             }
