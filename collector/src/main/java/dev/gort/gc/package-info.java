@@ -154,7 +154,7 @@
  * the snapshot before the request and after the restart ({@code R>S}: runnable at the request,
  * asleep after), and pausetrace names the collector platform threads that stood aside during a
  * pause and when. In the slow stops of a binary-trees run and of the 1 GiB goroutine run at load
- * 7-10, the process's threads ran a fifth to a quarter of the CPU time the pauses spanned (other
+ * 7-10, the process's threads ran a fifth to a third of the CPU time the pauses spanned (other
  * processes had the rest); of the process's own share the JIT's compiler threads (C2 above all)
  * ran the most beside the stopper and the mutators, while the collector's background threads
  * barely ran: the idle mark worker 1.5 ms over 48 slow stops (it stood aside 0.05 ms after the
