@@ -1068,7 +1068,8 @@ public final class Collector implements AutoCloseable {
      */
     static final long STOPPER_SLICE_NANOS = stopperSlice();
 
-    private static long stopperSlice() {
+    /** The property read now (the class reads it once, into {@link #STOPPER_SLICE_NANOS}; tests call it again). */
+    static long stopperSlice() {
         long n = dev.gort.sys.TuningProperty.microsAsNanos("gort.gc.stopperslice.us", 0, 0, dev.gort.sys.ThreadSlice.MAX_NANOS / 1000);
         if (n != 0 && n < dev.gort.sys.ThreadSlice.MIN_NANOS) {
             System.err.println("gort: warning: -Dgort.gc.stopperslice.us=" + n / 1000 + " is not valid; accepted: 0 (off) or "

@@ -148,6 +148,29 @@ class BackgroundPriorityTest {
         }
     }
 
+    /** -Dgort.gc.stopperslice.us: 0 (off) or Linux's slice range in microseconds; anything else warns and means off. */
+    @Test
+    void stopperSliceValuesAreCheckedAndBadOnesMeanOff() {
+        String name = "gort.gc.stopperslice.us";
+        String saved = System.getProperty(name);
+        try {
+            String[][] cases = {{"0", "0"}, {"100", "100000"}, {"2500", "2500000"}, {"100000", "100000000"},
+                                {"50", "0"}, {"1", "0"}, {"100001", "0"}, {"-5", "0"}, {"fast", "0"}, {"", "0"}};
+            for (String[] c : cases) {
+                System.setProperty(name, c[0]);
+                assertEquals(Long.parseLong(c[1]), Collector.stopperSlice(), "-D" + name + "=" + c[0]);
+            }
+            System.clearProperty(name);
+            assertEquals(0, Collector.stopperSlice(), "unset: off");
+        } finally {
+            if (saved == null) {
+                System.clearProperty(name);
+            } else {
+                System.setProperty(name, saved);
+            }
+        }
+    }
+
     /** "tid comm setting" of every thread of this JVM that does not run at SCHED_OTHER nice 0 (the JVM's own threads included). */
     private static List<String> loweredThreads() {
         List<String> out = new ArrayList<>();
