@@ -79,6 +79,34 @@ public final class MCache {
     private final boolean typedFast;
     /** Set by the collector while marking: new objects are born marked (Go's allocate-black). */
     volatile boolean allocBlack;
+    /**
+     * Which step of the slow path this cache's owner is in (a STEP_ constant), for a stop-the-world
+     * to name where a mutator "in the allocator" was when asked (a diagnostic: plain stores on the
+     * slow path only, read racily by the stopper; a stale read misnames one pause).
+     */
+    int slowStep;
+    public static final int STEP_NONE = 0;
+    public static final int STEP_DRAIN = 1;
+    public static final int STEP_LOCK_WAIT = 2;
+    public static final int STEP_LOCKED = 3;
+    public static final int STEP_SWEEP = 4;
+    public static final int STEP_MHEAP = 5;
+    public static final int STEP_ZERO = 6;
+    public static final int STEP_LARGE = 7;
+    public static final int STEP_TRIGGER = 8;
+    private static final String[] STEP_NAMES = {"", "returning set-aside spans", "waiting for an mcentral lock",
+        "holding an mcentral lock", "sweeping a claimed span", "at the mheap", "zeroing a span",
+        "allocating a large object", "at the GC trigger"};
+
+    /** The slow-path step the owner is in now (STEP_NONE outside the slow path). */
+    public int slowStep() {
+        return slowStep;
+    }
+
+    /** A STEP_ constant's name ("" for STEP_NONE, "?" if unknown). */
+    public static String stepName(int step) {
+        return step >= 0 && step < STEP_NAMES.length ? STEP_NAMES[step] : "?";
+    }
     boolean released;
     /** The thread that owns this cache if it came from {@link Heap#threadCache()}, else null. */
     volatile Thread owner;
@@ -254,7 +282,10 @@ public final class MCache {
             return heap.allocLarge(this, size, noscan);
         }
         if (size > SizeClasses.MAX_SMALL_SIZE) {
-            return heap.allocLarge(this, size, noscan);
+            slowStep = STEP_LARGE;
+            long p = heap.allocLarge(this, size, noscan);
+            slowStep = STEP_NONE;
+            return p;
         }
         return allocSmall(size, noscan);
     }
@@ -336,6 +367,7 @@ public final class MCache {
             // (swept) to their mcentrals now, on the owner's time, as Go's P runs
             // mcache.prepareForSweep before it allocates, so this refill and the ones after find
             // their free slots instead of growing the heap while they wait for the sweeper.
+            slowStep = STEP_DRAIN;
             drainStale(Integer.MAX_VALUE);
         }
         long s = alloc[spc];
@@ -356,10 +388,13 @@ public final class MCache {
         } else {
             s = 0;
         }
-        s = central.cacheSpan(s, id);       // gives the exhausted span back and takes another
+        s = central.cacheSpan(s, this);     // gives the exhausted span back and takes another
         alloc[spc] = s;
+        slowStep = STEP_ZERO;
         zeroIfAllFree(s);
+        slowStep = STEP_TRIGGER;
         heap.checkTrigger();
+        slowStep = STEP_NONE;
     }
 
     /**

@@ -158,7 +158,8 @@ final class MCentral {
      * after it was woken (JFR, 1 GiB pause benchmark: 1.2 s of monitor waits over 100 us a minute,
      * up to 94 ms each; most slow "in the allocator" stops).
      */
-    long cacheSpan(long old, long cacheId) {
+    long cacheSpan(long old, MCache cache) {
+        long cacheId = cache.id;
         long sg = heap.sweepgen;
         int sw = (int) ((sg >>> 1) & 1);
         int budget = SPAN_BUDGET;
@@ -168,7 +169,9 @@ final class MCentral {
         boolean freeOld = false;
         boolean swept = false;
         long s = 0;
+        cache.slowStep = MCache.STEP_LOCK_WAIT;
         synchronized (this) {
+            cache.slowStep = MCache.STEP_LOCKED;
             if (old != 0) {
                 freeOld = placeListed(old, sg);
             }
@@ -198,6 +201,7 @@ final class MCentral {
             }
         }
         if (freeOld) {
+            cache.slowStep = MCache.STEP_MHEAP;
             heap.mheap.freeSpan(old);       // outside the mcentral lock
         }
         if (swept) {
@@ -207,13 +211,16 @@ final class MCentral {
         // full in the hold that claims the next. At most SPAN_BUDGET spans, as Go's cacheSpan.
         while (s != 0) {
             assert !Thread.holdsLock(this) : "a GC sweep under the mcentral lock";
+            cache.slowStep = MCache.STEP_SWEEP;
             account(SpanSweep.sweep(s, true, heap.clobberFree));
             Mem.putLong(s + Span.SWEEPGEN, sg);
             if (Mem.getInt(s + Span.ALLOC_COUNT) < nelems) {
                 heap.endSweep();
                 return take(s, cacheId);
             }
+            cache.slowStep = MCache.STEP_LOCK_WAIT;
             synchronized (this) {
+                cache.slowStep = MCache.STEP_LOCKED;
                 push(full, sw, s, Span.LIST_FULL);
                 heap.endSweep();
                 s = budget-- > 0 ? claimUnsweptLocked(sg) : 0;
@@ -221,6 +228,7 @@ final class MCentral {
         }
         // 4. grow: a fresh span from the heap (the mheap's lock only).
         assert !Thread.holdsLock(this) : "the mheap's growth under the mcentral lock";
+        cache.slowStep = MCache.STEP_MHEAP;
         s = heap.mheap.allocSpan(npages, Span.IN_USE);
         initSpan(s, sg);
         if (heap.clobberFree && Mem.getInt(s + Span.NEEDZERO) != 0) {

@@ -85,7 +85,23 @@ public final class Mutator {
     private static final String[] SITE_NAMES = {"its own code", "an assist", "proportional sweep", "the allocator"};
 
     static String siteName(int site) {
-        return site >= 0 && site < SITE_NAMES.length ? SITE_NAMES[site] : "?";
+        int base = site & SITE_MASK;
+        int step = site >>> SITE_STEP_SHIFT;
+        String name = site >= 0 && base < SITE_NAMES.length ? SITE_NAMES[base] : "?";
+        return step == 0 ? name : name + " (" + MCache.stepName(step) + ")";
+    }
+
+    private static final int SITE_MASK = 15;
+    private static final int SITE_STEP_SHIFT = 4;
+
+    /**
+     * {@link #site} as a stop-the-world records it when it asks: in the allocator, with the
+     * arena's slow-path step ({@link MCache#slowStep}) in the bits above the site, so a slow stop
+     * says whether the mutator was waiting for an mcentral lock, sweeping, at the mheap, ...
+     */
+    int siteNow() {
+        int s = site;
+        return s == SITE_ALLOC ? s | mcache.slowStep() << SITE_STEP_SHIFT : s;
     }
 
     static final int RUNNING = 0;

@@ -218,7 +218,7 @@ public final class ThreadWorld implements World {
             for (int i = 0; i < mutators.size(); i++) {
                 Mutator m = mutators.get(i);
                 m.stopLatency = 0;
-                m.siteAtStop = m != self && m.state == Mutator.RUNNING ? m.site : -1;   // where each was asked
+                m.siteAtStop = m != self && m.state == Mutator.RUNNING ? m.siteNow() : -1;   // where each was asked
                 if (STOP_STATS && m.siteAtStop >= 0) {
                     m.runqWaitAtRequest = runqueueWaitNanos(m.tid);
                 }
