@@ -84,7 +84,24 @@ public final class MCache {
      * to name where a mutator "in the allocator" was when asked (a diagnostic: plain stores on the
      * slow path only, read racily by the stopper; a stale read misnames one pause).
      */
-    int slowStep;
+    private int slowStep;
+    private static final java.lang.invoke.VarHandle SLOW_STEP;
+
+    static {
+        try {
+            SLOW_STEP = java.lang.invoke.MethodHandles.lookup().findVarHandle(MCache.class, "slowStep", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * Records the slow-path step: an opaque store (a plain mov on x86), so that C2 cannot fold
+     * consecutive steps into the last one as it may plain stores no other code of this thread reads.
+     */
+    void step(int step) {
+        SLOW_STEP.setOpaque(this, step);
+    }
     public static final int STEP_NONE = 0;
     public static final int STEP_DRAIN = 1;
     public static final int STEP_LOCK_WAIT = 2;
@@ -100,7 +117,7 @@ public final class MCache {
 
     /** The slow-path step the owner is in now (STEP_NONE outside the slow path). */
     public int slowStep() {
-        return slowStep;
+        return (int) SLOW_STEP.getOpaque(this);
     }
 
     /** A STEP_ constant's name ("" for STEP_NONE, "?" if unknown). */
@@ -282,9 +299,9 @@ public final class MCache {
             return heap.allocLarge(this, size, noscan);
         }
         if (size > SizeClasses.MAX_SMALL_SIZE) {
-            slowStep = STEP_LARGE;
+            step(STEP_LARGE);
             long p = heap.allocLarge(this, size, noscan);
-            slowStep = STEP_NONE;
+            step(STEP_NONE);
             return p;
         }
         return allocSmall(size, noscan);
@@ -367,7 +384,7 @@ public final class MCache {
             // (swept) to their mcentrals now, on the owner's time, as Go's P runs
             // mcache.prepareForSweep before it allocates, so this refill and the ones after find
             // their free slots instead of growing the heap while they wait for the sweeper.
-            slowStep = STEP_DRAIN;
+            step(STEP_DRAIN);
             drainStale(Integer.MAX_VALUE);
         }
         long s = alloc[spc];
@@ -390,11 +407,11 @@ public final class MCache {
         }
         s = central.cacheSpan(s, this);     // gives the exhausted span back and takes another
         alloc[spc] = s;
-        slowStep = STEP_ZERO;
+        step(STEP_ZERO);
         zeroIfAllFree(s);
-        slowStep = STEP_TRIGGER;
+        step(STEP_TRIGGER);
         heap.checkTrigger();
-        slowStep = STEP_NONE;
+        step(STEP_NONE);
     }
 
     /**

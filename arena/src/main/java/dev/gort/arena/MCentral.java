@@ -169,9 +169,9 @@ final class MCentral {
         boolean freeOld = false;
         boolean swept = false;
         long s = 0;
-        cache.slowStep = MCache.STEP_LOCK_WAIT;
+        cache.step(MCache.STEP_LOCK_WAIT);
         synchronized (this) {
-            cache.slowStep = MCache.STEP_LOCKED;
+            cache.step(MCache.STEP_LOCKED);
             if (old != 0) {
                 freeOld = placeListed(old, sg);
             }
@@ -201,7 +201,7 @@ final class MCentral {
             }
         }
         if (freeOld) {
-            cache.slowStep = MCache.STEP_MHEAP;
+            cache.step(MCache.STEP_MHEAP);
             heap.mheap.freeSpan(old);       // outside the mcentral lock
         }
         if (swept) {
@@ -211,16 +211,16 @@ final class MCentral {
         // full in the hold that claims the next. At most SPAN_BUDGET spans, as Go's cacheSpan.
         while (s != 0) {
             assert !Thread.holdsLock(this) : "a GC sweep under the mcentral lock";
-            cache.slowStep = MCache.STEP_SWEEP;
+            cache.step(MCache.STEP_SWEEP);
             account(SpanSweep.sweep(s, true, heap.clobberFree));
             Mem.putLong(s + Span.SWEEPGEN, sg);
             if (Mem.getInt(s + Span.ALLOC_COUNT) < nelems) {
                 heap.endSweep();
                 return take(s, cacheId);
             }
-            cache.slowStep = MCache.STEP_LOCK_WAIT;
+            cache.step(MCache.STEP_LOCK_WAIT);
             synchronized (this) {
-                cache.slowStep = MCache.STEP_LOCKED;
+                cache.step(MCache.STEP_LOCKED);
                 push(full, sw, s, Span.LIST_FULL);
                 heap.endSweep();
                 s = budget-- > 0 ? claimUnsweptLocked(sg) : 0;
@@ -228,7 +228,7 @@ final class MCentral {
         }
         // 4. grow: a fresh span from the heap (the mheap's lock only).
         assert !Thread.holdsLock(this) : "the mheap's growth under the mcentral lock";
-        cache.slowStep = MCache.STEP_MHEAP;
+        cache.step(MCache.STEP_MHEAP);
         s = heap.mheap.allocSpan(npages, Span.IN_USE);
         initSpan(s, sg);
         if (heap.clobberFree && Mem.getInt(s + Span.NEEDZERO) != 0) {
