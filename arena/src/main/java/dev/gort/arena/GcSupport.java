@@ -490,8 +490,10 @@ public final class GcSupport {
     }
 
     /**
-     * Sweeps one unswept span, or returns one mcache's set-aside spans (swept) to their mcentrals;
-     * returns the pages, or 0 when nothing is left to sweep. Once a call found nothing, the calls
+     * Sweeps a batch of up to 8 unswept spans of one mcentral (claimed in one lock hold, swept
+     * with no lock held), or returns one set-aside span of some mcache (swept) to its mcentral;
+     * returns the pages, or 0 when nothing is left to claim (spans other threads claimed may still
+     * be in flight: {@link #awaitSweepsInFlight}). Once a call found nothing, the calls
      * that follow in the same sweep cycle answer 0 at once (Go's sweep.drained): the next cycle's
      * finishsweep, with the world stopped, no longer walks every mcentral to learn that the
      * coordinator already swept everything before it stopped the world.

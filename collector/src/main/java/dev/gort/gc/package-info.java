@@ -93,7 +93,7 @@
  * a mutator must reach an allocation or a poll (a long loop without either, like a tree walk,
  * must poll, as Go's function prologues do), and on a loaded machine it must get a CPU. Every pause
  * names its last stopper and what it was doing when asked (its own code, an assist, proportional
- * sweep, the allocator; {@code -Dgort.gc.stopstats=true} adds its run-queue wait), which is how
+ * sweep, the allocator with its slow-path step, e.g. "waiting for an mcentral lock"; {@code -Dgort.gc.stopstats=true} adds its run-queue wait), which is how
  * the bounds that follow were found. Session 7 took out of the pause what still grew with
  * something other than the Ps: the mcache flush (136 span classes x every mcache, an mcentral lock
  * per cached span; now one table swap per mcache, the set-aside spans swept by the sweeper as Go's
