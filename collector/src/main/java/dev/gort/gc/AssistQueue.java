@@ -90,6 +90,8 @@ final class AssistQueue {
         volatile int state;
         Thread thread;
         G g;
+        /** System.nanoTime() when it queued to park, 0 if it did not park. */
+        long parkedAt;
 
         Waiter(AssistQueue queue) {
             this.queue = queue;
@@ -129,6 +131,7 @@ final class AssistQueue {
     private long refusedEnded;
     private long refusedWork;
     private long partialPayments;
+    private long parkedNanos;
 
     /**
      * @param credit      the background scan credit (the pacer's bgScanCredit)
@@ -201,6 +204,7 @@ final class AssistQueue {
         w.debt = debt;
         w.thread = null;
         w.g = null;
+        w.parkedAt = 0;
         w.state = IDLE;
         return w;
     }
@@ -209,8 +213,11 @@ final class AssistQueue {
     void release(Waiter w) {
         w.thread = null;
         w.g = null;
+        long parked = w.parkedAt != 0 ? System.nanoTime() - w.parkedAt : 0;
+        w.parkedAt = 0;
         lock();
         try {
+            parkedNanos += parked;
             w.next = free;
             free = w;
         } finally {
@@ -248,6 +255,7 @@ final class AssistQueue {
             payLocked(w);
             if (w.state == QUEUED) {
                 waits++;
+                w.parkedAt = System.nanoTime();
                 return true;
             }
             return false;
@@ -376,7 +384,7 @@ final class AssistQueue {
     /** Statistics since the collector started (racy reads). */
     AssistWaitStats stats() {
         return new AssistWaitStats(waits, paidAtEnqueue, paidInQueue, wokenAtEnd, wokenForWork, refusedEnded,
-                refusedWork, partialPayments);
+                refusedWork, partialPayments, parkedNanos);
     }
 
     /** Test check (quiescent queue): the links agree with {@code queued}; returns the queued debts in order. */

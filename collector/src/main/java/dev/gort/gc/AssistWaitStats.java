@@ -15,9 +15,11 @@ package dev.gort.gc;
  * @param refusedEnded   waits that did not queue because the mark phase had ended
  * @param refusedWork    waits that did not queue because work was published (plain threads only)
  * @param partialPayments flushes that paid a waiter in part (it moved to the back of the queue)
+ * @param parkedNanos    wall time from park to resumption, summed over the parks that ended (a
+ *                       polling wait, as before session 8, woke every 20 us of it)
  */
 public record AssistWaitStats(long parks, long paidAtEnqueue, long paidInQueue, long wokenAtMarkEnd, long wokenForWork,
-                              long refusedEnded, long refusedWork, long partialPayments) {
+                              long refusedEnded, long refusedWork, long partialPayments, long parkedNanos) {
     /** Parks plus waits refused or paid at the queue: every call into the queue. */
     public long waits() {
         return parks + paidAtEnqueue + refusedEnded + refusedWork;

@@ -334,8 +334,12 @@ final class GoroutineWorkers implements GcHook {
                 if (mode == FRACTIONAL && pacer.fractionalShouldExit(m.fractionalNanos + (now - t0), now)) {
                     break;                                   // Go's pollFractionalWorkerExit
                 }
-                if (mode == IDLE && (p.runqsize() > 0 || sched.globalRunqueueSize() > 0)) {
-                    break;                                   // Go's pollWork: the P has goroutines to run
+                if (mode == IDLE && (!p.runqempty() || sched.globalRunqueueSize() > 0)) {
+                    // Go's pollWork: the P has goroutines to run. runqempty, not runqsize: a
+                    // goroutine in runnext counts (Go's pollWork uses runqempty too), and that is
+                    // where this worker's own credit flush readies a paid assist; with runqsize
+                    // the assist waited until the stint ran out of work (parks of ~75 ms).
+                    break;
                 }
                 if (pool.fullIsEmpty() && !gcw.empty()) {
                     gcw.balance();                           // let other workers and assists help

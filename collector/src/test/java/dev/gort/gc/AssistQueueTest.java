@@ -454,6 +454,67 @@ class AssistQueueTest {
         }
     }
 
+    /**
+     * The same under the scheduler: a goroutine parked in the queue (Go.park, "GC assist wait")
+     * holds no P, so the scheduler's stop-the-world completes around it, and neither the stop nor
+     * the restart makes it runnable; the flush after them readies it.
+     */
+    @Test
+    void aSchedulerStopWhileAGoroutineWaitsCompletesWithoutWakingIt() {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Scheduler sched = Scheduler.create(SchedConfig.defaults().gomaxprocs(2));
+        sched.run(() -> {
+            try {
+                AssistQueue.Waiter w = q.acquire(1000);
+                AtomicReference<dev.gort.sched.G> waiter = new AtomicReference<>();
+                java.util.concurrent.atomic.AtomicBoolean resumed = new java.util.concurrent.atomic.AtomicBoolean();
+                Go.go(() -> {
+                    waiter.set(Go.current());
+                    Go.park(AssistQueue::parkCommit, w, WaitReason.GC_ASSIST_WAIT);
+                    resumed.set(true);
+                });
+                long deadline = System.nanoTime() + TIMEOUT_NS;
+                while (w.state != AssistQueue.QUEUED) {
+                    assertTrue(System.nanoTime() < deadline, "the goroutine never queued");
+                    Go.gosched();
+                }
+                assertEquals(WaitReason.GC_ASSIST_WAIT, waiter.get().waitReason());
+                Thread stopper = Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < 20; i++) {
+                        sched.stopTheWorld("test stop " + i);
+                        sched.startTheWorld();
+                    }
+                });
+                Go.syscall(() -> {
+                    try {
+                        stopper.join(TIMEOUT_NS / 1_000_000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                assertFalse(stopper.isAlive(), "20 stops completed with the goroutine parked in the queue");
+                for (int i = 0; i < 100; i++) {
+                    Go.gosched();
+                }
+                assertFalse(resumed.get(), "no stop or restart readied it");
+                assertEquals(AssistQueue.QUEUED, w.state);
+                assertEquals(0, q.stats().wakeups());
+                q.flush(1000);
+                while (!resumed.get()) {
+                    assertTrue(System.nanoTime() < deadline, "the flush did not ready it");
+                    Go.gosched();
+                }
+                assertEquals(AssistQueue.PAID, w.state);
+                assertEquals(1, q.stats().paidInQueue());
+            } catch (Throwable t) {
+                failure.set(t);
+                open = false;
+                q.wakeAll(true);
+            }
+        });
+        assertNull(failure.get());
+    }
+
     static long voluntarySwitches(long tid) throws Exception {
         for (String line : Files.readAllLines(Path.of("/proc/self/task/" + tid + "/status"))) {
             if (line.startsWith("voluntary_ctxt_switches:")) {

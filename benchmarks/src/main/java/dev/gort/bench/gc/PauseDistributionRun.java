@@ -97,6 +97,10 @@ public final class PauseDistributionRun {
         heap.close();
     }
 
+    static final java.util.concurrent.atomic.AtomicLong MUTATOR_VCSW = new java.util.concurrent.atomic.AtomicLong();
+    static final java.util.concurrent.atomic.AtomicLong MUTATOR_IVCSW = new java.util.concurrent.atomic.AtomicLong();
+    static final java.util.concurrent.atomic.AtomicLong MUTATOR_CPU = new java.util.concurrent.atomic.AtomicLong();
+
     private static Runnable closeAfterReport = () -> { };
 
     /** -Dgort.bench.warmup: whole seconds >= 0, or an error naming what is accepted. */
@@ -129,6 +133,10 @@ public final class PauseDistributionRun {
         s.row("in-pause work (collector CPU)", StwPause::workCpuNanos);
         System.out.println();
         System.out.println("worst: " + s.worst());
+        if (mode.equals("threads")) {
+            System.out.printf(Locale.ROOT, "mutator threads in the steady phase: voluntary switches %d, involuntary %d, CPU %d ms%n",
+                    MUTATOR_VCSW.get(), MUTATOR_IVCSW.get(), MUTATOR_CPU.get() / 1_000_000);
+        }
         System.out.println("assist queue: " + run.assistWaits + " (process: " + dev.gort.sys.CpuClock.selfUsage() + ")");
         System.out.printf(Locale.ROOT, "%ntarget p99 < 500 us: %s (p99 %.0f us)%n", s.pct(StwPause::totalNanos, 0.99) < 500_000 ? "met" : "NOT met",
                 s.pct(StwPause::totalNanos, 0.99) / 1000.0);
@@ -264,7 +272,12 @@ public final class PauseDistributionRun {
                             }
                         });
                         steady();
+                        dev.gort.sys.CpuClock.Usage u0 = dev.gort.sys.CpuClock.threadUsage();
                         replace(gc, id, p -> roots.set(0, p));
+                        dev.gort.sys.CpuClock.Usage u1 = dev.gort.sys.CpuClock.threadUsage();
+                        MUTATOR_VCSW.addAndGet(u1.voluntarySwitches() - u0.voluntarySwitches());
+                        MUTATOR_IVCSW.addAndGet(u1.involuntarySwitches() - u0.involuntarySwitches());
+                        MUTATOR_CPU.addAndGet(u1.userNanos() + u1.systemNanos() - u0.userNanos() - u0.systemNanos());
                     } finally {
                         world.unregister();
                     }
