@@ -11,9 +11,9 @@ package dev.gort.gc;
  * @param paidInQueue    parked waits paid in full by a worker's credit flush, then woken
  * @param wokenAtMarkEnd parked waits woken with debt left when the wait ended (mark termination,
  *                       an abandoned cycle, close, a test breakpoint, the scheduler's exit)
- * @param wokenForWork   parked waits woken because work was published (plain threads only)
+ * @param wokenForWork   parked waits woken because work was published
  * @param refusedEnded   waits that did not queue because the mark phase had ended
- * @param refusedWork    waits that did not queue because work was published (plain threads only)
+ * @param refusedWork    waits that did not queue because work was published
  * @param partialPayments flushes that paid a waiter in part (it moved to the back of the queue)
  * @param parkedNanos    wall time from park to resumption, summed over the parks that ended (a
  *                       polling wait, as before session 8, woke every 20 us of it)

@@ -186,9 +186,9 @@ public final class Collector implements AutoCloseable {
         this.stopRequested = world::preemptRequested;
         this.stackSink = (addr, n, owner, id) -> marker.scanRootSlots(addr, n, owner, id, coordinatorWork);
         this.orphanWork = new GcWork(pool);
-        // Over plain threads a waiting mutator's CPU is nobody's, so published work wakes it; under
-        // the scheduler its P runs an idle worker instead, as in Go (see AssistQueue).
-        this.assists = new AssistQueue(pacer.bgScanCredit, this::assistWaitGoesOn, pool, !(world instanceof SchedWorld));
+        // Published work wakes the queue's head in both worlds (see AssistQueue: over threads the
+        // waiter's CPU is nobody's; under the scheduler nothing wakes an idle P for published work).
+        this.assists = new AssistQueue(pacer.bgScanCredit, this::assistWaitGoesOn, pool, true);
         pacer.setGcPercent(options.gcPercent());
         pacer.setMemoryLimit(options.memoryLimit());
         // Under the scheduler the mark workers are goroutines chosen by schedule() through the
@@ -587,8 +587,8 @@ public final class Collector implements AutoCloseable {
     /**
      * The mutator still owes scan work but there is none to do (the grey set is held by workers):
      * it parks in Go's assist queue ({@link AssistQueue}) until a background worker's credit
-     * flush pays its debt, or the wait ends (mark termination, close, the world's exit; over plain
-     * threads also published work: see AssistQueue). Nobody polls. A goroutine parks itself
+     * flush pays its debt, or work is published (see AssistQueue), or the wait ends (mark
+     * termination, close, the world's exit). Nobody polls. A goroutine parks itself
      * ({@code Go.park}, Go's gcParkAssist): its P runs other goroutines or an idle mark worker
      * meanwhile. A platform thread parks inside {@link World#runBlocking}, counting as stopped, so
      * a stop-the-world never waits for it. Woken with debt left while still marking (published

@@ -363,13 +363,14 @@
  * empty it calls {@code balance}, publishing wbuf2 or half of wbuf1 (Go's handoff gives away the
  * older half, in a tree the larger subtrees, and keeps the newer). gort's {@code Marker.drain}
  * does the same ({@code GcWork.balanceIfGlobalEmpty}: one volatile read when work is published).
- * Over plain threads an assist parked for credit is woken when work is published (the credit
- * flush wakes the queue's head when the global list holds work), keeping the rest of its debt for
+ * An assist parked for credit is woken when work is published (the credit flush wakes the
+ * queue's head when the global list holds work), keeping the rest of its debt for
  * its next allocation (Go's parked assist retries from the top when woken). The mutator then
  * marks beside the worker while it owes work, so a cycle's marking uses both CPUs and its mark
  * phase is shorter; the marking moves into the mutator's CPU time, which is why its thread CPU
- * does not fall with it. Under the scheduler the parked goroutine's P is free, and schedule()
- * gives it an idle mark worker when there is work, as in Go, so published work wakes nobody.
+ * does not fall with it. Go wakes nobody for published work: its balance enlists an idle P,
+ * which runs an idle worker. gort's scheduler has no wake-up for published work, and without this
+ * one the goroutine world left a CPU idle while assists waited (AssistQueue has the figures).
  *
  * <h2>Assists that find no work: the assist queue ({@link dev.gort.gc.AssistQueue})</h2>
  * Go's gcParkAssist / gcFlushBgCredit / gcWakeAllAssists. No one polls:

@@ -155,7 +155,7 @@ class AssistQueueTest {
     }
 
     @Test
-    void overPlainThreadsPublishedWorkWakesTheHeadWaiter() throws Exception {
+    void publishedWorkWakesTheHeadWaiter() throws Exception {
         AssistQueue wq = new AssistQueue(credit, () -> open, pool, true);
         AssistQueue.Waiter a = wq.acquire(100);
         Thread t = Thread.ofPlatform().start(a);

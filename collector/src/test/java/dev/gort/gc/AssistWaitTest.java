@@ -260,6 +260,5 @@ class AssistWaitTest extends ThreadWorldFixture {
         AssistWaitStats s = stats.get();
         System.out.println("AssistWaitTest goroutines: " + s);
         assertEquals(s.parks(), s.wakeups(), "every park readied exactly once");
-        assertEquals(0, s.wokenForWork(), "under the scheduler published work does not wake a parked assist (Go's rule)");
     }
 }
