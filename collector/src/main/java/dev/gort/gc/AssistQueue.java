@@ -365,8 +365,16 @@ final class AssistQueue {
         if (!enqueue(w)) {
             return;
         }
+        // park returns at once while the interrupt status is set: cleared for the wait and set
+        // again after it, or an interrupted mutator would spin here until paid. The wait ends
+        // only by a waker; the interrupt is the program's to see afterwards.
+        boolean interrupted = false;
         while (w.state == QUEUED) {
             LockSupport.park(this);
+            interrupted |= Thread.interrupted();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -93,6 +93,37 @@ class AssistQueueTest {
         assertEquals(1, s.wakeups(), "woken once, by the flush that paid it");
     }
 
+    /**
+     * An interrupted thread still parks while it waits (LockSupport.park returns at once while the
+     * interrupt status is set, so a wait that kept it would spin until paid) and keeps its
+     * interrupt after the wait.
+     */
+    @Test
+    void anInterruptedWaiterParksAndKeepsItsInterrupt() throws Exception {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        AssistQueue.Waiter w = q.acquire(1000);
+        AtomicReference<Boolean> interruptedAfter = new AtomicReference<>();
+        Thread t = Thread.ofPlatform().name("assist-waiter-interrupted").start(() -> {
+            Thread.currentThread().interrupt();
+            w.run();
+            interruptedAfter.set(Thread.currentThread().isInterrupted());
+        });
+        awaitQueued(w);
+        long cpu0 = mx.getThreadCpuTime(t.threadId());
+        Thread.sleep(300);
+        t.interrupt();          // interrupted again while parked: still waits
+        Thread.sleep(200);
+        long cpuNs = mx.getThreadCpuTime(t.threadId()) - cpu0;
+        assertEquals(AssistQueue.QUEUED, w.state, "an interrupt does not end the wait");
+        q.flush(1000);
+        join(List.of(t));
+        assertEquals(AssistQueue.PAID, w.state);
+        assertEquals(Boolean.TRUE, interruptedAfter.get(), "the interrupt is still set after the wait");
+        // 500 ms of waiting: a spinning wait burns ~500 ms of CPU, a parked one well under 1 ms
+        // plus two wake-ups; x20 margin for a loaded machine's accounting.
+        assertTrue(cpuNs < 50_000_000L, "the waiting thread used " + cpuNs / 1000 + " us of CPU in 500 ms: it spun");
+    }
+
     @Test
     void creditFoundWhileQueueingPaysWithoutParking() {
         credit.set(500);
