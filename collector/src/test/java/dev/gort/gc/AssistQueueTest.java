@@ -65,6 +65,26 @@ class AssistQueueTest {
         }
     }
 
+    /**
+     * A stress flusher: takes random pieces (1..4000) of {@code toFlush} until none is left and
+     * flushes each, yielding after one piece in {@code yieldOneIn}.
+     */
+    static void flushInPieces(AssistQueue q, AtomicLong toFlush, Random r, int yieldOneIn, Runnable yield) {
+        for (;;) {
+            long left = toFlush.get();
+            if (left == 0) {
+                return;
+            }
+            long piece = Math.min(left, 1 + r.nextInt(4000));
+            if (toFlush.compareAndSet(left, left - piece)) {
+                q.flush(piece);
+                if (r.nextInt(yieldOneIn) == 0) {
+                    yield.run();
+                }
+            }
+        }
+    }
+
     static void join(List<Thread> threads) throws InterruptedException {
         for (Thread t : threads) {
             t.join(TIMEOUT_NS / 1_000_000);
@@ -264,19 +284,7 @@ class AssistQueueTest {
             threads.add(Thread.ofPlatform().name("stress-flusher-" + i).start(() -> {
                 try {
                     go.await();
-                    for (;;) {
-                        long left = toFlush.get();
-                        if (left == 0) {
-                            return;
-                        }
-                        long piece = Math.min(left, 1 + r.nextInt(4000));
-                        if (toFlush.compareAndSet(left, left - piece)) {
-                            q.flush(piece);
-                            if (r.nextInt(8) == 0) {
-                                Thread.yield();
-                            }
-                        }
-                    }
+                    flushInPieces(q, toFlush, r, 8, Thread::yield);
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
                 }
@@ -401,19 +409,7 @@ class AssistQueueTest {
             for (int i = 0; i < flushers; i++) {
                 Random r = new Random(flushSeeds[i]);
                 Go.go(() -> {
-                    for (;;) {
-                        long left = toFlush.get();
-                        if (left == 0) {
-                            break;
-                        }
-                        long piece = Math.min(left, 1 + r.nextInt(4000));
-                        if (toFlush.compareAndSet(left, left - piece)) {
-                            q.flush(piece);
-                            if (r.nextInt(4) == 0) {
-                                Go.gosched();
-                            }
-                        }
-                    }
+                    flushInPieces(q, toFlush, r, 4, Go::gosched);
                     done.incrementAndGet();
                 });
             }
