@@ -445,11 +445,16 @@ public final class GcSupport {
                         + "with the world stopped before starting a sweep cycle");
             }
         }
+        awaitSweepsInFlight();
         sweepLargeUnswept();
+        flipLargeListsAndBumpSweepgen();
+    }
+
+    /** Every large span becomes unswept (the mheap's two large lists swap roles, none moved), then sweepgen += 2. */
+    private void flipLargeListsAndBumpSweepgen() {
         heap.mheap.lock.lock();
         try {
-            // Every large span becomes unswept too.
-            heap.mheap.flipLargeLists();       // every large span unswept, none moved
+            heap.mheap.flipLargeLists();
             heap.sweepgen += 2;
         } finally {
             heap.mheap.lock.unlock();
@@ -475,13 +480,7 @@ public final class GcSupport {
         }
         awaitSweepsInFlight();
         sweepLargeUnswept();
-        heap.mheap.lock.lock();
-        try {
-            heap.mheap.flipLargeLists();       // every large span unswept, none moved
-            heap.sweepgen += 2;
-        } finally {
-            heap.mheap.lock.unlock();
-        }
+        flipLargeListsAndBumpSweepgen();
         heap.detachCachesForSweep();        // after the bump: a drain that follows sees these spans as stale
     }
 
