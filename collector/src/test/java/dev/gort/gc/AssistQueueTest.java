@@ -65,6 +65,26 @@ class AssistQueueTest {
         }
     }
 
+    /** Random debts (1..5000) for each waiter's rounds; their sum is added to {@code toFlush}. */
+    static long[][] randomDebts(Random seeds, int waiters, int rounds, AtomicLong toFlush) {
+        long[][] debts = new long[waiters][rounds];
+        for (long[] d : debts) {
+            for (int i = 0; i < rounds; i++) {
+                d[i] = 1 + seeds.nextInt(5000);
+                toFlush.addAndGet(d[i]);
+            }
+        }
+        return debts;
+    }
+
+    /** A stress waiter's check after its wait (nothing but payment ends it there), then the node back. */
+    void releasePaid(AssistQueue.Waiter w) {
+        if (w.state != AssistQueue.PAID || w.debt != 0) {
+            throw new AssertionError("woken unpaid: state " + w.state + " debt " + w.debt);
+        }
+        q.release(w);
+    }
+
     /**
      * A stress flusher: takes random pieces (1..4000) of {@code toFlush} until none is left and
      * flushes each, yielding after one piece in {@code yieldOneIn}.
@@ -250,13 +270,7 @@ class AssistQueueTest {
         System.out.println("AssistQueueTest.noLostWakeUpUnderStress seed " + seed);
         Random seeds = new Random(seed);
         AtomicLong toFlush = new AtomicLong();
-        long[][] debts = new long[waiters][rounds];
-        for (long[] d : debts) {
-            for (int i = 0; i < rounds; i++) {
-                d[i] = 1 + seeds.nextInt(5000);
-                toFlush.addAndGet(d[i]);
-            }
-        }
+        long[][] debts = randomDebts(seeds, waiters, rounds, toFlush);
         long total = toFlush.get();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         List<Thread> threads = new ArrayList<>();
@@ -269,10 +283,7 @@ class AssistQueueTest {
                     for (long debt : d) {
                         AssistQueue.Waiter w = q.acquire(debt);
                         w.run();
-                        if (w.state != AssistQueue.PAID || w.debt != 0) {
-                            throw new AssertionError("woken unpaid: state " + w.state + " debt " + w.debt);
-                        }
-                        q.release(w);
+                        releasePaid(w);
                     }
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
@@ -375,13 +386,7 @@ class AssistQueueTest {
         System.out.println("AssistQueueTest.noLostWakeUpWithParkedGoroutines seed " + seed);
         Random seeds = new Random(seed);
         AtomicLong toFlush = new AtomicLong();
-        long[][] debts = new long[waiters][rounds];
-        for (long[] d : debts) {
-            for (int i = 0; i < rounds; i++) {
-                d[i] = 1 + seeds.nextInt(5000);
-                toFlush.addAndGet(d[i]);
-            }
-        }
+        long[][] debts = randomDebts(seeds, waiters, rounds, toFlush);
         long[] flushSeeds = {seeds.nextLong(), seeds.nextLong()};
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Scheduler sched = Scheduler.create(SchedConfig.defaults().gomaxprocs(2));
@@ -394,10 +399,7 @@ class AssistQueueTest {
                         for (long debt : d) {
                             AssistQueue.Waiter w = q.acquire(debt);
                             Go.park(AssistQueue::parkCommit, w, WaitReason.GC_ASSIST_WAIT);
-                            if (w.state != AssistQueue.PAID || w.debt != 0) {
-                                throw new AssertionError("woken unpaid: state " + w.state + " debt " + w.debt);
-                            }
-                            q.release(w);
+                            releasePaid(w);
                         }
                     } catch (Throwable t) {
                         failure.compareAndSet(null, t);
