@@ -150,12 +150,14 @@ final class AddressSpace {
 
     /**
      * Commits the next {@code bytes} of arena (a multiple of heapArenaBytes) with its spans and
-     * bitmap metadata. On failure nothing stays committed and HeapExhaustedException explains why.
+     * bitmap metadata. On failure nothing stays committed and HeapExhaustedException explains why,
+     * with {@code figures}' text, which is built only then (growth runs inside an allocation's
+     * slow path, where a mutator may be asked to stop).
      */
-    long growArena(long bytes, String figures) {
+    long growArena(long bytes, java.util.function.Supplier<String> figures) {
         long start = arenaBase + arenaCommitted;
         if (arenaCommitted + bytes > arenaBytes) {
-            throw new HeapExhaustedException("arena reservation exhausted: need " + bytes + " B more; " + figures);
+            throw new HeapExhaustedException("arena reservation exhausted: need " + bytes + " B more; " + figures.get());
         }
         long newCommitted = arenaCommitted + bytes;
         long spansNeed = roundUp((newCommitted >>> SizeClasses.PAGE_SHIFT) * 8, osPage);
@@ -179,7 +181,7 @@ final class AddressSpace {
                 decommitQuietly(start, bytes);
             }
             throw new HeapExhaustedException("cannot commit " + bytes + " B of arena at 0x" + Long.toHexString(start)
-                    + " (" + e.getMessage() + "); " + figures, e);
+                    + " (" + e.getMessage() + "); " + figures.get(), e);
         }
         spansCommitted = Math.max(spansCommitted, spansNeed);
         bitmapCommitted = Math.max(bitmapCommitted, bitmapNeed);

@@ -269,7 +269,7 @@ final class MHeap {
         long s = space.allocDescriptor();
         long start;
         try {
-            start = space.growArena(bytes, figures(npages));
+            start = space.growArena(bytes, () -> figures(npages));     // the text only on failure
         } catch (RuntimeException e) {
             space.freeDescriptor(s);
             throw e;
