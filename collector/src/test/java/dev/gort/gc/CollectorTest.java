@@ -3,6 +3,7 @@ package dev.gort.gc;
 import dev.gort.arena.Heap;
 import dev.gort.arena.HeapConfig;
 import dev.gort.arena.MemStats;
+import dev.gort.gc.stress.GraphModel;
 import dev.gort.sys.PosixOsMemory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -17,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** The whole cycle over the real arena, with the test thread as the (only) mutator. */
 class CollectorTest {
-    static final Type NODE = Type.struct("Node").pointer("a").pointer("b").longField("id").longField("check").build();
+    static final Type NODE = GraphModel.NODE;
     static final long A = NODE.offset("a"), B = NODE.offset("b"), ID = NODE.offset("id"), CHECK = NODE.offset("check");
     static final long NODE_SLOT = 32;   // size class of a 32-byte object
 
@@ -46,7 +47,7 @@ class CollectorTest {
     }
 
     static long check(long id) {
-        return id * 0x9E3779B97F4A7C15L ^ 0x5DEECE66DL;
+        return GraphModel.check(id);
     }
 
     long node(long id) {

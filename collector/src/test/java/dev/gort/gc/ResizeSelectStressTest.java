@@ -2,6 +2,7 @@ package dev.gort.gc;
 
 import dev.gort.arena.Heap;
 import dev.gort.arena.HeapConfig;
+import dev.gort.gc.stress.GraphModel;
 import dev.gort.sched.FatalHandler;
 import dev.gort.sched.Go;
 import dev.gort.sched.SchedConfig;
@@ -11,7 +12,6 @@ import dev.gort.sys.PosixOsMemory;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The reference-model stress (SchedCollectorTest.Model: random graphs, frames, globals, pointer
+ * The reference-model stress (dev.gort.gc.stress.GraphModel: random graphs, frames, globals, pointer
  * channels) with two things at once the other stress tests keep apart: GOMAXPROCS changes at run
  * time (a goroutine resizes between 1 and 4 every few ms, so Ps die and revive with gcWork, mcache
  * and timers while cycles run back to back) and pointers echoed through Select's pointer cases.
@@ -45,10 +45,10 @@ class ResizeSelectStressTest {
             sched.run(() -> {
                 try {
                     int workers = 3;
-                    SchedCollectorTest.Model[] models = new SchedCollectorTest.Model[workers];
+                    GraphModel[] models = new GraphModel[workers];
                     AtomicInteger done = new AtomicInteger();
                     for (int w = 0; w < workers; w++) {
-                        SchedCollectorTest.Model m = new SchedCollectorTest.Model(gc, new Random(seed + w), w);
+                        GraphModel m = new GraphModel(gc, new Random(seed + w), w);
                         m.selectEcho = w != 0;
                         models[w] = m;
                         Go.go(() -> {
@@ -73,8 +73,8 @@ class ResizeSelectStressTest {
                     }
                     gc.gc();
                     long objects = 0;
-                    for (SchedCollectorTest.Model m : models) {
-                        Set<Integer> r = m.reachable();
+                    for (GraphModel m : models) {
+                        var r = m.reachable();
                         m.verify(r);
                         objects += r.size();
                     }
@@ -83,7 +83,7 @@ class ResizeSelectStressTest {
                     assertEquals(objects * SchedCollectorTest.NODE_SLOT, ms.heapAlloc(), "seed " + seed + ": live bytes");
                     assertEquals(gc.cycles(), gc.checkmarkCycles(), "every cycle was verified by checkmark");
                     long sends = 0;
-                    for (SchedCollectorTest.Model m : models) {
+                    for (GraphModel m : models) {
                         sends += m.chanSends;
                     }
                     System.out.println("referenceModelUnderResizesAndSelects: cycles=" + gc.cycles() + " resizes=" + resizes
@@ -92,7 +92,7 @@ class ResizeSelectStressTest {
                     // seen at load 11-16): require only that both happened.
                     assertTrue(gc.cycles() >= 2, "cycles " + gc.cycles());
                     assertTrue(resizes.get() >= 2, "resizes " + resizes);
-                    for (SchedCollectorTest.Model m : models) {
+                    for (GraphModel m : models) {
                         m.release();
                     }
                     gc.gc();

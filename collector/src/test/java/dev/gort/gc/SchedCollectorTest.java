@@ -2,6 +2,7 @@ package dev.gort.gc;
 
 import dev.gort.arena.Heap;
 import dev.gort.arena.HeapConfig;
+import dev.gort.gc.stress.GraphModel;
 import dev.gort.sched.FatalHandler;
 import dev.gort.sched.Frame;
 import dev.gort.sched.Go;
@@ -10,12 +11,7 @@ import dev.gort.sched.Scheduler;
 import dev.gort.sys.PosixOsMemory;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -189,11 +185,11 @@ class SchedCollectorTest {
         GcOptions opts = GcOptions.DEFAULT.withGcPercent(10).withDebug(false, true, true, 0, 0);
         withRuntime(2, opts, gc -> {
             int workers = 2;
-            Model[] models = new Model[workers];
+            GraphModel[] models = new GraphModel[workers];
             AtomicInteger done = new AtomicInteger();
             AtomicReference<Throwable> fail = new AtomicReference<>();
             for (int w = 0; w < workers; w++) {
-                Model m = new Model(gc, new Random(seed + w), w);
+                GraphModel m = new GraphModel(gc, new Random(seed + w), w);
                 models[w] = m;
                 Go.go(() -> {
                     try {
@@ -215,8 +211,8 @@ class SchedCollectorTest {
             gc.gc();
             long expected = 0;
             long objects = 0;
-            for (Model m : models) {
-                Set<Integer> r = m.reachable();
+            for (GraphModel m : models) {
+                var r = m.reachable();
                 m.verify(r);
                 objects += r.size();
                 expected += r.size() * NODE_SLOT;
@@ -240,377 +236,11 @@ class SchedCollectorTest {
             assertTrue(ws.goroutines(), "under the scheduler the mark workers are goroutines");
             assertTrue(ws.stints()[MarkWorkerStats.FRACTIONAL] + ws.stints()[MarkWorkerStats.IDLE] > 0,
                     "GOMAXPROCS=2 wants a fractional worker (25% of 2 Ps is not whole); idle Ps run idle workers: " + ws);
-            for (Model m : models) {
+            for (GraphModel m : models) {
                 m.release();
             }
             gc.gc();
             assertEquals(0, gc.heap().readMemStats().heapObjects(), "seed " + seed + ": dropping every root frees everything");
         });
     }
-
-    /** One goroutine's object graph, mirrored in Java. Object ids index {@code addr}/{@code kids}. */
-    static final class Model {
-        static final int SLOTS = 8;
-        static final int GLOBALS = 4;
-        final Collector gc;
-        final Random r;
-        final int who;
-        final List<Long> addr = new ArrayList<>();
-        final List<int[]> kids = new ArrayList<>();
-        final int[] frameRoots = new int[SLOTS];
-        final int[] globalRoots = new int[GLOBALS];
-        final Global[] globals = new Global[GLOBALS];
-        long ops;
-        /** Pointer channels (goroutine mode): out is unbuffered (parked senders), back buffers 3. */
-        PtrChan out;
-        PtrChan back;
-        /** Ids sent into out and not yet received from back, in order (an echo goroutine returns them). */
-        final ArrayDeque<Integer> inflight = new ArrayDeque<>();
-        static final int MAX_INFLIGHT = 4;    // < 1 held by the echo + 3 buffered: a send never blocks for good
-        long chanSends;
-        /** The echo goroutine receives and sends through Select pointer cases (beside a nil-like never-ready case). */
-        boolean selectEcho;
-        long inFlightAtCycles;
-        long parkedSends;
-
-        /**
-         * Depth of a binary tree each model builds under its own global before mutating
-         * ({@code -Dgort.stress.tree=}, default 12: 4095 nodes, 128 KiB): work for concurrent
-         * marking while the random walks reshape its upper levels.
-         */
-        static final int TREE_DEPTH = Integer.getInteger("gort.stress.tree", 12);
-        Global treeRoot;
-        int treeRootId = -1;
-        int treeBase = -1;
-        int treeEnd = -1;
-
-        Model(Collector gc, Random r, int who) {
-            this.gc = gc;
-            this.r = r;
-            this.who = who;
-            java.util.Arrays.fill(frameRoots, -1);
-            java.util.Arrays.fill(globalRoots, -1);
-            for (int i = 0; i < GLOBALS; i++) {
-                globals[i] = gc.newGlobal();
-            }
-            treeRoot = gc.newGlobal();
-        }
-
-        /** Top-down, so each new node is linked under the global-rooted tree before the next allocation. */
-        void buildTree() {
-            int n = (1 << TREE_DEPTH) - 1;
-            int base = addr.size();
-            treeBase = base;
-            treeEnd = base + n;
-            for (int t = 0; t < n; t++) {
-                int i = addr.size();
-                long p = node(gc, id(i));
-                addr.add(p);
-                kids.add(new int[] {-1, -1});
-                if (t == 0) {
-                    treeRoot.set(p);
-                    treeRootId = i;
-                } else {
-                    int parent = base + (t - 1) / 2;
-                    int k = (t - 1) % 2;
-                    Mem.storePtr(addr.get(parent), k == 0 ? A : B, p);
-                    kids.get(parent)[k] = i;
-                }
-            }
-        }
-
-        long id(int i) {
-            return ((long) who << 40) | i;
-        }
-
-        /** Root slots: a goroutine's Frame, or a thread mutator's RootSlots. */
-        interface Slots {
-            void set(int i, long p);
-        }
-
-        /** Runs {@code maxOps} operations or until {@code millis} pass, whichever comes first. */
-        void run(long maxOps, long millis, RootSlots threadRoots) {
-            if (threadRoots != null) {
-                loop(maxOps, millis, threadRoots::set);
-                return;
-            }
-            out = PtrChan.create(gc, 0);
-            back = PtrChan.create(gc, 3);
-            AtomicInteger echoDone = new AtomicInteger();
-            Go.go(() -> {
-                if (selectEcho) {
-                    selectEcho(gc, out, back);
-                } else {
-                    echo(out, back);
-                }
-                echoDone.set(1);
-            });
-            try (Frame f = Frame.push(SLOTS)) {
-                loop(maxOps, millis, f::set);
-                while (!inflight.isEmpty()) {
-                    receiveInto(f::set);
-                }
-                out.close();
-                if (back.recv() != 0) {                 // 0 once the echo closed it: nothing left
-                    throw new AssertionError("model " + who + ": a pointer came back that was never sent");
-                }
-                while (echoDone.get() == 0) {
-                    Go.gosched();
-                }
-                parkedSends = out.sendParks() + back.sendParks();
-                out.free();
-                back.free();
-                // The frame is about to go: its roots move to globals (see loop's end).
-                for (int i = 0; i < SLOTS; i++) {
-                    if (frameRoots[i] >= 0) {
-                        Global g = gc.newGlobal();
-                        g.set(addr.get(frameRoots[i]));
-                        extra.add(g);
-                        extraIds.add(frameRoots[i]);
-                    }
-                }
-            }
-        }
-
-        /**
-         * The echo goroutine: receives pointers from {@code in} and sends them back on {@code out},
-         * in order, until {@code in} is closed (the model never sends 0). Between the receive and
-         * the send the pointer is a Java local with no safepoint in between; a send that finds the
-         * buffer full parks with the pointer in a frame (a parked sender's value as a root).
-         */
-        static void echo(PtrChan in, PtrChan out) {
-            for (;;) {
-                long v = in.recv();
-                if (v == 0) {
-                    break;
-                }
-                out.send(v);
-            }
-            out.close();
-        }
-
-        /**
-         * {@link #echo} through Select: a receive case on {@code in} and a send case on {@code out},
-         * each beside a case on a channel nobody uses (so the mixed select runs, not a plain
-         * channel op). The received pointer is a Java local only between select() and the send
-         * select's start, with no safepoint between; a blocked send parks with it in the select's frame.
-         */
-        static void selectEcho(Collector gc, PtrChan in, PtrChan out) {
-            dev.gort.sched.Select s = new dev.gort.sched.Select();
-            PtrChan idle = PtrChan.create(gc, 0);
-            for (;;) {
-                s.clear().recvPtr(idle).recvPtr(in);
-                int i = s.select();
-                assertEquals(1, i, "only the echo's input is ever ready");
-                long v = s.pointer();
-                if (!s.ok()) {
-                    break;
-                }
-                s.clear().recvPtr(idle).sendPtr(out, v);
-                assertEquals(1, s.select());
-            }
-            out.close();
-            idle.close();
-            idle.free();
-        }
-
-        private void receiveInto(Slots f) {
-            long v = back.recv();
-            int id = inflight.poll();
-            assertEquals(addr.get(id), v, "model " + who + ": pointer channel returned the wrong object (FIFO)");
-            int slot = r.nextInt(SLOTS);
-            f.set(slot, v);
-            frameRoots[slot] = id;
-        }
-
-        private void loop(long maxOps, long millis, Slots f) {
-            buildTree();
-            long end = System.nanoTime() + millis * 1_000_000L;
-            long lastCycles = gc.cycles();
-            {
-                while (ops < maxOps && ((ops & 1023) != 0 || System.nanoTime() < end)) {
-                    step(f);
-                    ops++;
-                    long c = gc.cycles();
-                    if (c != lastCycles) {
-                        lastCycles = c;
-                        if (!inflight.isEmpty()) {
-                            inFlightAtCycles++;
-                        }
-                        verify(reachable());
-                    }
-                }
-                if (out != null) {
-                    return;       // goroutine mode: run() drains the channels, then moves the roots
-                }
-                // The thread's root slots go away with it: move what they hold to extra globals.
-                for (int i = 0; i < SLOTS; i++) {
-                    if (frameRoots[i] >= 0) {
-                        Global g = gc.newGlobal();
-                        g.set(addr.get(frameRoots[i]));
-                        extra.add(g);
-                        extraIds.add(frameRoots[i]);
-                    }
-                }
-            }
-        }
-
-        final List<Global> extra = new ArrayList<>();
-        final List<Integer> extraIds = new ArrayList<>();
-
-        /** A reachable object to read (may be anywhere in the tree). */
-        int pickReachable() {
-            return pick(SLOTS + GLOBALS + 1);
-        }
-
-        /**
-         * A reachable object to overwrite a field of, never a tree node: the tree stays whole (mark
-         * work every cycle) while frames, globals, objects and channels point into it; random
-         * overwrites would cut it away within a few thousand operations.
-         */
-        int pickWritable() {
-            int x = pick(SLOTS + GLOBALS);
-            return x >= treeBase && x < treeEnd ? -1 : x;     // the tree's own fields never change
-        }
-
-        private int pick(int starts) {
-            int start;
-            int k = r.nextInt(starts);
-            start = k < SLOTS ? frameRoots[k] : k < SLOTS + GLOBALS ? globalRoots[k - SLOTS] : treeRootId;
-            if (start < 0) {
-                return -1;
-            }
-            int steps = r.nextInt(k == SLOTS + GLOBALS ? TREE_DEPTH + 1 : 4);
-            int cur = start;
-            for (int s = 0; s < steps; s++) {
-                int next = kids.get(cur)[r.nextInt(2)];
-                if (next < 0) {
-                    break;
-                }
-                cur = next;
-            }
-            return cur;
-        }
-
-        void step(Slots f) {
-            int op = r.nextInt(out != null ? 112 : 100);
-            if (op >= 100) {
-                if (op < 106) {                              // move a frame root into the pointer channel
-                    int slot = r.nextInt(SLOTS);
-                    int x = frameRoots[slot];
-                    if (x >= 0 && inflight.size() < MAX_INFLIGHT) {
-                        f.set(slot, 0);                      // now only the Java local holds it...
-                        frameRoots[slot] = -1;
-                        inflight.add(x);
-                        out.send(addr.get(x));               // ...until send roots it (no safepoint before)
-                        chanSends++;
-                    }
-                } else if (!inflight.isEmpty()) {            // take the oldest back into a frame slot
-                    receiveInto(f);
-                }
-                return;
-            }
-            if (op < 40) {                                   // allocate into a frame slot
-                int i = addr.size();
-                long p = node(gc, id(i));
-                addr.add(p);
-                kids.add(new int[] {-1, -1});
-                int slot = r.nextInt(SLOTS);
-                f.set(slot, p);
-                frameRoots[slot] = i;
-                // sometimes link the new object below an existing one too
-                if (r.nextBoolean()) {
-                    int x = pickWritable();
-                    if (x >= 0) {
-                        int k = r.nextInt(2);
-                        Mem.storePtr(addr.get(x), k == 0 ? A : B, p);
-                        kids.get(x)[k] = i;
-                    }
-                }
-            } else if (op < 65) {                            // link two reachable objects (overwrite)
-                int x = pickWritable();
-                int y = pickReachable();
-                if (x >= 0) {
-                    int k = r.nextInt(2);
-                    Mem.storePtr(addr.get(x), k == 0 ? A : B, y < 0 ? 0 : addr.get(y));
-                    kids.get(x)[k] = y;
-                }
-            } else if (op < 80) {                            // unlink
-                int x = pickWritable();
-                if (x >= 0) {
-                    int k = r.nextInt(2);
-                    Mem.storePtr(addr.get(x), k == 0 ? A : B, 0);
-                    kids.get(x)[k] = -1;
-                }
-            } else if (op < 90) {                            // global <- reachable or null
-                int g = r.nextInt(GLOBALS);
-                int x = r.nextInt(4) == 0 ? -1 : pickReachable();
-                globals[g].set(x < 0 ? 0 : addr.get(x));
-                globalRoots[g] = x;
-            } else {                                         // frame slot <- reachable or null (no barrier)
-                int slot = r.nextInt(SLOTS);
-                int x = r.nextInt(3) == 0 ? -1 : pickReachable();
-                f.set(slot, x < 0 ? 0 : addr.get(x));
-                frameRoots[slot] = x;
-            }
-        }
-
-        Set<Integer> reachable() {
-            Set<Integer> seen = new HashSet<>();
-            ArrayDeque<Integer> q = new ArrayDeque<>();
-            for (int x : frameRoots) {
-                if (x >= 0 && seen.add(x)) {
-                    q.add(x);
-                }
-            }
-            for (int x : globalRoots) {
-                if (x >= 0 && seen.add(x)) {
-                    q.add(x);
-                }
-            }
-            for (int x : extraIds) {
-                if (seen.add(x)) {
-                    q.add(x);
-                }
-            }
-            if (treeRootId >= 0 && seen.add(treeRootId)) {
-                q.add(treeRootId);
-            }
-            for (int x : inflight) {
-                if (seen.add(x)) {
-                    q.add(x);
-                }
-            }
-            while (!q.isEmpty()) {
-                for (int c : kids.get(q.poll())) {
-                    if (c >= 0 && seen.add(c)) {
-                        q.add(c);
-                    }
-                }
-            }
-            return seen;
-        }
-
-        void verify(Set<Integer> reach) {
-            for (int i : reach) {
-                long p = addr.get(i);
-                assertEquals(id(i), Mem.getLong(p, ID), "object " + i + " of goroutine model " + who + " lost its payload (freed early?)");
-                assertEquals(CollectorTest.check(id(i)), Mem.getLong(p, CHECK));
-                int[] k = kids.get(i);
-                assertEquals(k[0] < 0 ? 0 : addr.get(k[0]), Mem.loadPtr(p, A), "object " + i + " field a");
-                assertEquals(k[1] < 0 ? 0 : addr.get(k[1]), Mem.loadPtr(p, B), "object " + i + " field b");
-            }
-        }
-
-        void release() {
-            treeRoot.close();
-            for (Global g : globals) {
-                g.close();
-            }
-            for (Global g : extra) {
-                g.close();
-            }
-        }
-    }
-
 }

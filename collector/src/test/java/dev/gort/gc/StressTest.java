@@ -2,11 +2,11 @@ package dev.gort.gc;
 
 import dev.gort.arena.Heap;
 import dev.gort.arena.HeapConfig;
+import dev.gort.gc.stress.GraphModel;
 import dev.gort.sys.PosixOsMemory;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -31,15 +31,15 @@ class StressTest {
         ThreadWorld world = gc.threadWorld();
         try {
             int n = 2;
-            SchedCollectorTest.Model[] models = new SchedCollectorTest.Model[n];
+            GraphModel[] models = new GraphModel[n];
             Thread[] ts = new Thread[n];
             AtomicReference<Throwable> fail = new AtomicReference<>();
             for (int w = 0; w < n; w++) {
                 final int id = w;
                 ts[w] = new Thread(() -> {
-                    Mutator m = world.register(SchedCollectorTest.Model.SLOTS);
+                    Mutator m = world.register(GraphModel.SLOTS);
                     try {
-                        SchedCollectorTest.Model model = new SchedCollectorTest.Model(gc, new Random(seed + id), id);
+                        GraphModel model = new GraphModel(gc, new Random(seed + id), id);
                         models[id] = model;
                         model.run(Long.MAX_VALUE, millis, m.roots());
                     } catch (Throwable t) {
@@ -59,8 +59,8 @@ class StressTest {
             }
             gc.gc();
             long objects = 0;
-            for (SchedCollectorTest.Model m : models) {
-                Set<Integer> r = m.reachable();
+            for (GraphModel m : models) {
+                var r = m.reachable();
                 m.verify(r);
                 objects += r.size();
             }
@@ -72,7 +72,7 @@ class StressTest {
             System.out.println("referenceModelStressOverThreads: cycles=" + gc.cycles() + " reachable=" + objects
                     + " ops=" + models[0].ops + "+" + models[1].ops + " barrierSlowStores=" + WriteBarrier.slowStores()
                     + " maxPause=" + gc.gcStats().pauseTotalNs() / Math.max(1, gc.cycles()) + "ns(avg)");
-            for (SchedCollectorTest.Model m : models) {
+            for (GraphModel m : models) {
                 m.release();
             }
             gc.gc();

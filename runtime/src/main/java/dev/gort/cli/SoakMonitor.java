@@ -1,0 +1,232 @@
+package dev.gort.cli;
+
+import dev.gort.arena.Heap;
+import dev.gort.arena.MemStats;
+import dev.gort.gc.Collector;
+import dev.gort.gc.GcStats;
+import dev.gort.gc.WriteBarrier;
+import dev.gort.sys.ProcessMemory;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.LongSupplier;
+
+/**
+ * The soak's figures: one line per report period (cycles, forced cycles, barrier stores that took
+ * the slow path, objects freed, live heap, RSS, bytes the scavenger released, the longest pause),
+ * RSS sampled every few seconds for the slope, and the totals at the end.
+ *
+ * <p>Rounds come and go (each has its own heap and collector), so a round {@linkplain #attach
+ * attaches} its world and {@linkplain #detach detaches} it before closing anything; a sample is
+ * taken under the same lock, so the monitor never reads a closed heap. Counters are summed as
+ * deltas per attached world.
+ */
+final class SoakMonitor {
+    /** RSS samples this often, for the slope (the report lines show the latest). */
+    static final long RSS_SAMPLE_MILLIS = 5_000;
+
+    private final PrintStream out;
+    private final long startNanos = System.nanoTime();
+    private final long reportMillis;
+    private final long warmupMillis;
+    private Thread thread;
+    private volatile boolean stopping;
+
+    // The attached world (guarded by this).
+    private String world = "-";
+    private Collector gc;
+    private Heap heap;
+    private LongSupplier scavenged;
+    private long seenCycles;
+    private long seenForced;
+    private long seenFrees;
+    private long seenScavenged;
+
+    // Totals and this period's figures (guarded by this).
+    long cycles;
+    long forced;
+    long frees;
+    long scavengedBytes;
+    long maxPauseNs;
+    private long periodCycles;
+    private long periodForced;
+    private long periodFrees;
+    private long periodScavenged;
+    private long periodMaxPause;
+    private long periodBarrier0 = WriteBarrier.slowStores();
+    private final long barrier0 = WriteBarrier.slowStores();
+    private final List<long[]> rss = new ArrayList<>();     // {millis since start, bytes}
+    long peakRss;
+
+    SoakMonitor(PrintStream out, long reportMillis, long totalMillis) {
+        this.out = out;
+        this.reportMillis = reportMillis;
+        this.warmupMillis = Math.min(5 * 60_000L, totalMillis / 3);
+    }
+
+    long elapsedMillis() {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    synchronized void attach(String name, Collector c, Heap h, LongSupplier scavengedBytes) {
+        world = name;
+        gc = c;
+        heap = h;
+        scavenged = scavengedBytes;
+        seenCycles = 0;
+        seenForced = 0;
+        seenFrees = h.readMemStats().frees();
+        seenScavenged = scavengedBytes.getAsLong();
+    }
+
+    /** Takes the world's last figures; call before closing its collector or heap. */
+    synchronized void detach() {
+        if (gc != null) {
+            sampleWorld();
+        }
+        world = "-";
+        gc = null;
+        heap = null;
+        scavenged = null;
+    }
+
+    private void sampleWorld() {
+        GcStats.Snapshot s = gc.gcStats();
+        long newCycles = s.numGC() - seenCycles;
+        if (newCycles > 0) {
+            long[] ring = s.pauseNs();
+            long n = Math.min(newCycles, ring.length);
+            for (long k = 0; k < n; k++) {
+                long p = ring[(int) ((s.numGC() - 1 - k) % ring.length)];
+                periodMaxPause = Math.max(periodMaxPause, p);
+            }
+        }
+        periodCycles += newCycles;
+        periodForced += s.numForcedGC() - seenForced;
+        seenCycles = s.numGC();
+        seenForced = s.numForcedGC();
+        MemStats m = heap.readMemStats();
+        periodFrees += m.frees() - seenFrees;
+        seenFrees = m.frees();
+        long sc = scavenged.getAsLong();
+        periodScavenged += sc - seenScavenged;
+        seenScavenged = sc;
+    }
+
+    synchronized void sampleRss() {
+        long r = ProcessMemory.rssBytes();
+        rss.add(new long[] {elapsedMillis(), r});
+        peakRss = Math.max(peakRss, r);
+    }
+
+    /** Prints this period's line and starts the next period. */
+    synchronized void report() {
+        if (gc != null) {
+            sampleWorld();
+        }
+        long live = heap != null ? heap.readMemStats().heapAlloc() : -1;
+        long bs = WriteBarrier.slowStores();
+        long rssNow = ProcessMemory.rssBytes();
+        cycles += periodCycles;
+        forced += periodForced;
+        frees += periodFrees;
+        scavengedBytes += periodScavenged;
+        maxPauseNs = Math.max(maxPauseNs, periodMaxPause);
+        out.printf(Locale.ROOT, "soak %6.1f min [%s]: cycles +%d (%d), forced +%d, barrier stores +%d, freed +%d objects, "
+                        + "live %s, RSS %s, scavenged +%s, max pause %.2f ms, load %s%n",
+                elapsedMillis() / 60_000.0, world, periodCycles, cycles, periodForced, bs - periodBarrier0, periodFrees,
+                live < 0 ? "-" : Format.bytes(live), Format.bytes(rssNow), Format.bytes(periodScavenged),
+                periodMaxPause / 1e6, loadAverage());
+        periodBarrier0 = bs;
+        periodCycles = 0;
+        periodForced = 0;
+        periodFrees = 0;
+        periodScavenged = 0;
+        periodMaxPause = 0;
+    }
+
+    long barrierStores() {
+        return WriteBarrier.slowStores() - barrier0;
+    }
+
+    static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "?";
+        }
+    }
+
+    /**
+     * RSS slope after warm-up in percent of the mean RSS per 10 minutes (least squares over the
+     * samples), or NaN with fewer than 3 samples after the warm-up.
+     */
+    synchronized double rssSlopePercentPer10Min() {
+        return slope(rss, warmupMillis);
+    }
+
+    long warmupMillis() {
+        return warmupMillis;
+    }
+
+    /** Least-squares slope of {@code samples} ({t ms, bytes}) after {@code fromMillis}, in % of their mean per 10 min. */
+    static double slope(List<long[]> samples, long fromMillis) {
+        double n = 0, st = 0, sy = 0;
+        for (long[] s : samples) {
+            if (s[0] >= fromMillis) {
+                n++;
+                st += s[0];
+                sy += s[1];
+            }
+        }
+        if (n < 3) {
+            return Double.NaN;
+        }
+        double mt = st / n, my = sy / n, num = 0, den = 0;
+        for (long[] s : samples) {
+            if (s[0] >= fromMillis) {
+                num += (s[0] - mt) * (s[1] - my);
+                den += (s[0] - mt) * (s[0] - mt);
+            }
+        }
+        if (den == 0 || my == 0) {
+            return Double.NaN;
+        }
+        return num / den * 600_000.0 / my * 100.0;
+    }
+
+    void start() {
+        thread = Thread.ofPlatform().daemon().name("soak-monitor").start(() -> {
+            long nextReport = reportMillis;
+            long nextRss = 0;
+            while (!stopping) {
+                long now = elapsedMillis();
+                if (now >= nextRss) {
+                    sampleRss();
+                    nextRss += RSS_SAMPLE_MILLIS;
+                }
+                if (now >= nextReport) {
+                    report();
+                    nextReport += reportMillis;
+                }
+                try {
+                    Thread.sleep(Math.max(1, Math.min(nextRss, nextReport) - elapsedMillis()));
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    /** Stops the thread and prints the last (partial) period. */
+    void stop() throws InterruptedException {
+        stopping = true;
+        thread.interrupt();
+        thread.join();
+        sampleRss();
+        report();
+    }
+}
