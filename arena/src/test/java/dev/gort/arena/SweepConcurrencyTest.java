@@ -52,11 +52,15 @@ class SweepConcurrencyTest {
      * set-aside table and sweeps at the mcentral), two sweepers calling sweepOne (batches of
      * claimed spans, single set-aside spans of the owners' tables). Every marked object survives
      * with its contents, every unmarked one is freed, the new objects are live, and the counts
-     * are exact. Repeated over cycles and seeds.
+     * are exact. Repeated over cycles and seeds ({@code -Dgort.stress.seed=} replays the operations,
+     * {@code -Dgort.stress.millis=} goes on for longer than the 4 cycles).
      */
     @Test
     void concurrentSweepsOfOneCycleAreExact() throws Exception {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("gort.stress.seed", System.nanoTime());
+        long millis = Long.getLong("gort.stress.millis", 0);       // > 0: cycles go on this long (at least 4)
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        System.out.println("concurrentSweepsOfOneCycleAreExact seed=" + seed + " millis=" + millis);
         SplittableRandom rnd = new SplittableRandom(seed);
         int owners = 2;
         MCache[] caches = new MCache[owners];
@@ -66,7 +70,8 @@ class SweepConcurrencyTest {
             objs.add(new ArrayList<>());
         }
         long[] sizes = {16, 48, 64, 256, 1024};
-        for (int cycle = 0; cycle < 4; cycle++) {
+        int cycle = 0;
+        for (; cycle < 4 || System.nanoTime() < deadline; cycle++) {
             // Allocate (the caches keep spans cached: they are set aside at the cycle's start).
             for (int o = 0; o < owners; o++) {
                 for (int i = 0; i < 20_000; i++) {
@@ -162,6 +167,7 @@ class SweepConcurrencyTest {
             assertEquals(bytes, st.heapAlloc(), "seed " + seed + ": HeapAlloc after cycle " + cycle);
             heap.verifyHeap();
         }
+        System.out.println("concurrentSweepsOfOneCycleAreExact: " + cycle + " cycles");
     }
 
     /**

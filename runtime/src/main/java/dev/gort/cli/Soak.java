@@ -107,7 +107,7 @@ final class Soak {
 
     private int summary() {
         double slope = monitor.rssSlopePercentPer10Min();
-        out.printf(Locale.ROOT, "soak: %d rounds in %.1f min: %d cycles (%d forced), %d barrier stores (slow path), %d objects freed, "
+        out.printf(Locale.ROOT, "soak: %d rounds in %.1f min: %d cycles (%d forced by sysmon), %d barrier stores (slow path), %d objects freed, "
                         + "%d model-reachable objects checked at round ends, %d model ops, %d subtree swaps, %d pool gets, "
                         + "%s scavenged, max pause %.2f ms, peak RSS %s%n",
                 rounds, monitor.elapsedMillis() / 60_000.0, monitor.cycles, monitor.forced, monitor.barrierStores(), monitor.frees,
@@ -173,7 +173,7 @@ final class Soak {
         Gort.gc();
         long baseObjects = heap.readMemStats().heapObjects();
         long baseBytes = heap.readMemStats().heapAlloc();
-        monitor.attach("goroutines", gc, heap, () -> Gort.sysmonStats().scavengedBytes());
+        monitor.attach("goroutines", gc, heap, () -> Gort.sysmonStats().scavengedBytes(), () -> Gort.sysmonStats().forcedGcs());
         try {
             GraphModel[] models = {new GraphModel(gc, new Random(seed), 0), new GraphModel(gc, new Random(seed + 1), 1)};
             models[1].selectEcho = true;
@@ -230,7 +230,7 @@ final class Soak {
             gc = Collector.forThreads(heap, GcOptions.DEFAULT.withGcPercent(s.gogc()).withDebug(false, true, true, 0, 0), PROCS);
             Collector c = gc;
             ThreadWorld world = gc.threadWorld();
-            monitor.attach("threads", gc, heap, scavenged::get);
+            monitor.attach("threads", gc, heap, scavenged::get, () -> 0);
             ticker = Thread.ofPlatform().daemon().name("soak-scavenger").start(() -> {
                 while (!Thread.currentThread().isInterrupted()) {
                     try {

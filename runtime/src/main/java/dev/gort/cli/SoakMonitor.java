@@ -14,7 +14,7 @@ import java.util.Locale;
 import java.util.function.LongSupplier;
 
 /**
- * The soak's figures: one line per report period (cycles, forced cycles, barrier stores that took
+ * The soak's figures: one line per report period (cycles, cycles sysmon forced, barrier stores that took
  * the slow path, objects freed, live heap, RSS, bytes the scavenger released, the longest pause),
  * RSS sampled every few seconds for the slope, and the totals at the end.
  *
@@ -36,9 +36,12 @@ final class SoakMonitor {
 
     // The attached world (guarded by this).
     private String world = "-";
+    /** The worlds attached during this period, e.g. "goroutines+threads". */
+    private String periodWorlds = "";
     private Collector gc;
     private Heap heap;
     private LongSupplier scavenged;
+    private LongSupplier sysmonForced;
     private long seenCycles;
     private long seenForced;
     private long seenFrees;
@@ -70,13 +73,22 @@ final class SoakMonitor {
         return (System.nanoTime() - startNanos) / 1_000_000;
     }
 
-    synchronized void attach(String name, Collector c, Heap h, LongSupplier scavengedBytes) {
+    /**
+     * Attaches a round's world: {@code scavengedBytes} and {@code forcedBySysmon} count from the
+     * world's start (the scavenger's released bytes, the cycles sysmon forced after its period
+     * without one; a world without sysmon passes zero).
+     */
+    synchronized void attach(String name, Collector c, Heap h, LongSupplier scavengedBytes, LongSupplier forcedBySysmon) {
         world = name;
+        if (!("+" + periodWorlds + "+").contains("+" + name + "+")) {
+            periodWorlds = periodWorlds.isEmpty() ? name : periodWorlds + "+" + name;
+        }
         gc = c;
         heap = h;
         scavenged = scavengedBytes;
+        sysmonForced = forcedBySysmon;
         seenCycles = 0;
-        seenForced = 0;
+        seenForced = forcedBySysmon.getAsLong();
         seenFrees = h.readMemStats().frees();
         seenScavenged = scavengedBytes.getAsLong();
     }
@@ -90,6 +102,7 @@ final class SoakMonitor {
         gc = null;
         heap = null;
         scavenged = null;
+        sysmonForced = null;
     }
 
     private void sampleWorld() {
@@ -104,9 +117,10 @@ final class SoakMonitor {
             }
         }
         periodCycles += newCycles;
-        periodForced += s.numForcedGC() - seenForced;
+        long f = sysmonForced.getAsLong();
+        periodForced += f - seenForced;
         seenCycles = s.numGC();
-        seenForced = s.numForcedGC();
+        seenForced = f;
         MemStats m = heap.readMemStats();
         periodFrees += m.frees() - seenFrees;
         seenFrees = m.frees();
@@ -134,12 +148,13 @@ final class SoakMonitor {
         frees += periodFrees;
         scavengedBytes += periodScavenged;
         maxPauseNs = Math.max(maxPauseNs, periodMaxPause);
-        out.printf(Locale.ROOT, "soak %6.1f min [%s]: cycles +%d (%d), forced +%d, barrier stores +%d, freed +%d objects, "
-                        + "live %s, RSS %s, scavenged +%s, max pause %.2f ms, load %s%n",
-                elapsedMillis() / 60_000.0, world, periodCycles, cycles, periodForced, bs - periodBarrier0, periodFrees,
-                live < 0 ? "-" : Format.bytes(live), Format.bytes(rssNow), Format.bytes(periodScavenged),
+        out.printf(Locale.ROOT, "soak %6.1f min [%s]: cycles +%d (%d), sysmon-forced +%d, barrier stores +%d, freed +%d objects, "
+                        + "live %s, RSS %s (Java heap committed %s), scavenged +%s, max pause %.2f ms, load %s%n",
+                elapsedMillis() / 60_000.0, periodWorlds.isEmpty() ? "-" : periodWorlds, periodCycles, cycles, periodForced, bs - periodBarrier0, periodFrees,
+                live < 0 ? "-" : Format.bytes(live), Format.bytes(rssNow), Format.bytes(Runtime.getRuntime().totalMemory()), Format.bytes(periodScavenged),
                 periodMaxPause / 1e6, loadAverage());
         periodBarrier0 = bs;
+        periodWorlds = gc != null ? world : "";
         periodCycles = 0;
         periodForced = 0;
         periodFrees = 0;

@@ -74,7 +74,7 @@ public final class TreeSwapLoad {
             trees[t].set(build(height, slots));
             slots.set(0, 0);
         }
-        verify(poll);
+        verifyTrees(poll);
         long end = System.nanoTime() + millis * 1_000_000L;
         while (System.nanoTime() < end) {
             for (int i = 0; i < OPS_PER_BATCH; i++) {
@@ -85,7 +85,7 @@ public final class TreeSwapLoad {
                 }
             }
             poll.run();
-            verify(poll);
+            verifyTrees(poll);
         }
     }
 
@@ -147,8 +147,16 @@ public final class TreeSwapLoad {
         replaced++;
     }
 
-    /** Both trees: full to height h exactly, every payload intact. */
-    private void verify(Runnable poll) {
+    /** The root of tree {@code t} (0 or 1), or 0 before {@link #run} built it. */
+    public long treeRoot(int t) {
+        return trees[t] == null ? 0 : trees[t].get();
+    }
+
+    /**
+     * Both trees: full to the height exactly, every payload intact; throws {@link StressFailure}
+     * naming the first node that is not. {@code poll} is called every few thousand nodes.
+     */
+    public void verifyTrees(Runnable poll) {
         long expected = (1L << (height + 1)) - 1;
         for (int t = 0; t < 2; t++) {
             long count = 0;
