@@ -208,7 +208,7 @@ public final class Collector implements AutoCloseable {
             this.procResize = null;
             this.stackRoots = null;
         }
-        WriteBarrier.install(new WriteBarrier.Shader() {
+        WriteBarrier.install(world instanceof ThreadWorld tw ? tw.barrierFilter.table : null, new WriteBarrier.Shader() {
             @Override
             public void shade(long pointer) {
                 Collector.this.shade(pointer);
@@ -402,7 +402,7 @@ public final class Collector implements AutoCloseable {
     private static void allocatedBlack(Mutator m, long p, long size) {
         m.assistBytes -= size;
         m.gcw.bytesMarked += size;
-        m.recentBlack[Mutator.recentBlackSlot(p)] = p;
+        m.rememberBlack(p);
     }
 
     /** Allocates a zeroed array of {@code n} elements of {@code elem}. A safepoint. */
@@ -466,7 +466,7 @@ public final class Collector implements AutoCloseable {
         if (phase == MARK) {
             // Allocated black by the arena (no safepoint since the phase read): count it as marked.
             m.gcw.bytesMarked += size;
-            m.recentBlack[Mutator.recentBlackSlot(p)] = p;
+            m.rememberBlack(p);
         }
         return p;
     }
@@ -1480,11 +1480,17 @@ public final class Collector implements AutoCloseable {
      * the filter (allocate-black writes it, the barrier reads it, each with no safepoint between
      * its phase read and its use), marking ended in the pause, and the next mark phase starts in
      * the next cycle's pause, after this. It was an Arrays.fill per mutator inside the pause.
+     * Over threads the whole {@link BarrierFilter} table (512 KiB) is emptied: the barrier reads it
+     * by thread id for any caller, so a thread that left must not leave an entry behind either.
      */
     private void clearBarrierFilters() {
+        if (world instanceof ThreadWorld tw) {
+            tw.barrierFilter.clear();       // the whole table: a thread that left keeps no entry either
+            return;
+        }
         for (Mutator m : world.mutators()) {
             if (m != null) {
-                java.util.Arrays.fill(m.recentBlack, 0);
+                m.clearRecentBlack();
             }
         }
     }

@@ -30,11 +30,17 @@ public final class Mutator {
      * found here: shading a black object is a no-op, and programs mostly link objects they just
      * made (binary-trees: every child it stores was allocated black in the same mark phase, at
      * most a few hundred allocations earlier for all but the top levels of a tree). Written only
-     * while marking, cleared at mark termination with the world stopped, so it never names an
-     * object of an earlier cycle (maybe freed, its slot reused by a white object). An entry
+     * while marking, cleared after mark termination before the next mark phase, so it never names
+     * an object of an earlier cycle (maybe freed, its slot reused by a white object). An entry
      * overwritten by a later allocation only makes the barrier look that object up again.
+     *
+     * <p>The filter is the {@link #RECENT_BLACK} entries of {@link #recentBlack} from
+     * {@link #recentBlackBase}: a registered thread's lives in its ThreadWorld's
+     * {@link BarrierFilter} table (the barrier reads it by thread id, without finding the
+     * mutator); a P's under the scheduler is an array of its own.
      */
-    final long[] recentBlack = new long[RECENT_BLACK];
+    final long[] recentBlack;
+    final int recentBlackBase;
     static final int RECENT_BLACK = 256;
 
     /** The filter slot of object address {@code p} (16-byte granules: consecutive small objects do not collide). */
@@ -44,7 +50,27 @@ public final class Mutator {
 
     /** True if {@code p} is a non-null pointer this mutator allocated black in this mark phase (per the filter). */
     boolean isRecentBlack(long p) {
-        return recentBlack[recentBlackSlot(p)] == p;
+        return recentBlack[recentBlackBase + recentBlackSlot(p)] == p;
+    }
+
+    /** Records {@code p}, just allocated black. */
+    void rememberBlack(long p) {
+        recentBlack[recentBlackBase + recentBlackSlot(p)] = p;
+    }
+
+    /** True if this mutator's filter names no object (for tests). */
+    boolean recentBlackEmpty() {
+        for (int i = 0; i < RECENT_BLACK; i++) {
+            if (recentBlack[recentBlackBase + i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Empties this mutator's filter. */
+    void clearRecentBlack() {
+        java.util.Arrays.fill(recentBlack, recentBlackBase, recentBlackBase + RECENT_BLACK, 0L);
     }
     long assistNanos;
     long allocs;
@@ -128,11 +154,19 @@ public final class Mutator {
                 + " allocate or poll (it may only wait: locks, conditions, parking, plain reads and writes)");
     }
 
+    /** A P's mutator under the scheduler: its filter is an array of its own. */
     Mutator(MCache mcache, GcWork gcw, RootSlots roots, Thread owner) {
+        this(mcache, gcw, roots, owner, new long[RECENT_BLACK], 0);
+    }
+
+    /** A mutator whose filter is the {@link #RECENT_BLACK} entries of {@code filterTable} from {@code filterBase}. */
+    Mutator(MCache mcache, GcWork gcw, RootSlots roots, Thread owner, long[] filterTable, int filterBase) {
         this.mcache = mcache;
         this.gcw = gcw;
         this.roots = roots;
         this.owner = owner;
+        this.recentBlack = filterTable;
+        this.recentBlackBase = filterBase;
     }
 
     /** This mutator's root slots ("stack" roots). */

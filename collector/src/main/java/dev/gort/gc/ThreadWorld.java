@@ -40,7 +40,9 @@ public final class ThreadWorld implements World {
      * and a WeakReference check), more than the arena's whole allocation.
      */
     private final Mutator[] byThread = new Mutator[BY_THREAD];
-    private static final int BY_THREAD = 256;
+    private static final int BY_THREAD = BarrierFilter.THREADS;
+    /** The registered threads' allocated-black filters, by thread id (the write barrier reads them without a mutator lookup). */
+    final BarrierFilter barrierFilter = new BarrierFilter();
     private volatile boolean stopping;
     /** A forEachMutatorAtSafepoint round waits for running mutators (checked at safepoints beside {@code stopping}). */
     private volatile boolean raggedActive;
@@ -80,7 +82,9 @@ public final class ThreadWorld implements World {
         if (current.get() != null) {
             throw new IllegalStateException(Thread.currentThread().getName() + " is already a registered mutator");
         }
-        Mutator m = new Mutator(heap.newCache(), new GcWork(pool), new RootSlots(rootSlots), Thread.currentThread());
+        Thread self = Thread.currentThread();
+        Mutator m = new Mutator(heap.newCache(), new GcWork(pool), new RootSlots(rootSlots), self,
+                barrierFilter.table, BarrierFilter.base(self.threadId()));
         if (STOP_STATS) {
             m.tid = dev.gort.sys.CpuAffinity.threadId();
         }

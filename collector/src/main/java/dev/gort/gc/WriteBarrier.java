@@ -91,6 +91,13 @@ public final class WriteBarrier {
     };
 
     /**
+     * The installed collector's {@link BarrierFilter} table when its mutators are registered threads,
+     * else null: {@link #storeFieldSlow} asks it first whether both pointers of a store were allocated
+     * black in this mark phase (binary-trees' every store), without the shader's mutator lookup.
+     */
+    private static volatile long[] filterTable;
+
+    /**
      * Counts barriered stores that took the slow path (a statistic for tests and traces): plain
      * increments of a stripe chosen by thread id, each stripe on its own cache line. Exact for one
      * thread and for threads on different stripes; two threads whose ids are equal modulo
@@ -103,9 +110,18 @@ public final class WriteBarrier {
 
     /** Installs the shader; call with the world stopped (or before any goroutine runs). */
     public static void install(Shader s) {
+        install(null, s);
+    }
+
+    /**
+     * Installs the shader and the allocated-black filter table its stores may consult first (null:
+     * none; see {@link BarrierFilter}); call with the world stopped (or before any goroutine runs).
+     */
+    static void install(long[] filter, Shader s) {
         if (s == null) {
             throw new IllegalArgumentException("shader must not be null");
         }
+        filterTable = filter;
         shader = s;
     }
 
@@ -148,9 +164,17 @@ public final class WriteBarrier {
     }
 
     private static void storeFieldSlow(long obj, long slot, long value) {
-        // Shade before the store, as storeSlow does.
-        shader.shadeStore(obj, slot, value);
-        slowStoreStripes[(int) (Thread.currentThread().threadId() & (STRIPES - 1)) * STRIPE_LONGS]++;
+        long tid = Thread.currentThread().threadId();
+        int stripe = (int) (tid & (STRIPES - 1)) * STRIPE_LONGS;
+        long[] filter = filterTable;
+        if (filter != null && BarrierFilter.bothRecentBlack(filter, tid, obj, value)) {
+            // Both allocated black in this mark phase: no deletion shade (obj was born zeroed and
+            // every pointer stored into it since was shaded) and the new pointer is black already.
+            slowStoreStripes[stripe + 1]++;
+        } else {
+            shader.shadeStore(obj, slot, value);    // shade before the store, as storeSlow does
+        }
+        slowStoreStripes[stripe]++;
         NativeMemory.putLong(slot, value);
     }
 
@@ -201,6 +225,18 @@ public final class WriteBarrier {
                 }
             }
         }
+    }
+
+    /**
+     * Number of field stores since start that the {@link BarrierFilter} table let through without
+     * a shade or a mutator lookup (a subset of {@link #slowStores}; same striping and exactness).
+     */
+    public static long filteredStores() {
+        long n = 0;
+        for (int i = 1; i < slowStoreStripes.length; i += STRIPE_LONGS) {
+            n += slowStoreStripes[i];
+        }
+        return n;
     }
 
     /** Number of stores that took the slow path since start. */

@@ -336,10 +336,18 @@
  *       address, the objects it allocated black in this mark phase; the barrier skips shading a
  *       pointer found there (shading a black object is a no-op, but finding its mark bit costs a
  *       span lookup). Programs mostly link what they just made: in binary-trees nearly every
- *       barriered store while marking stores such a child. The table is cleared at mark
- *       termination with the world stopped: an address from an earlier cycle may since have been
- *       freed and reused by a white object. Go has no such filter: its barrier only buffers
- *       both pointers (wbBuf) and pays the lookup when the buffer is flushed.</li>
+ *       barriered store while marking stores such a child. The table is emptied after mark
+ *       termination, before the next mark phase: an address from an earlier cycle may since have
+ *       been freed and reused by a white object. Go has no such filter: its barrier only buffers
+ *       both pointers (wbBuf) and pays the lookup when the buffer is flushed. Over threads the
+ *       filters live in one table indexed by thread id ({@code BarrierFilter}), and a field store
+ *       asks it first: when both the target object and the stored pointer are named there, the
+ *       store needs no shade and no mutator lookup (the lookup through the shader, the collector,
+ *       the world and its thread table was most of a filtered store's ~9 ns). An entry is a fact
+ *       about the object (allocated black in this mark phase) whoever reads it, so threads whose
+ *       ids share a slot only share entries; the whole table is emptied after each cycle, so a
+ *       thread that left leaves nothing behind. A P's filter under the scheduler is its own
+ *       array (a goroutine's carrier thread changes), and its stores take the lookup.</li>
  *   <li>The barrier's slow-store statistic is a striped plain counter, not a LongAdder (a locked
  *       add per store).</li>
  *   <li><b>Stores into objects allocated black</b>: {@code Mem.storePtr} hands the barrier the

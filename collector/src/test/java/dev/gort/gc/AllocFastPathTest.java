@@ -189,7 +189,72 @@ class AllocFastPathTest {
         gc.resume();
         gc.awaitIdle(10_000);
         assertFalse(m.isRecentBlack(fresh), "cleared at mark termination");
-        assertTrue(java.util.Arrays.stream(m.recentBlack).allMatch(a -> a == 0), "every entry");
+        assertTrue(m.recentBlackEmpty(), "every entry");
+    }
+
+    /**
+     * The barrier's first question (BarrierFilter): a store of an object allocated black into
+     * another allocated black, both in this mark phase, is let through by the calling thread's
+     * filter table without a shade or a mutator lookup; a store whose target or value the table
+     * does not name still takes the shader's path and shades what it must.
+     */
+    @Test
+    void aStoreBetweenTwoObjectsAllocatedBlackIsFilteredByTheTable() {
+        start();
+        long old = gc.alloc(NODE);
+        long white = gc.alloc(NODE);
+        Mem.storePtr(old, LEFT, white);
+        m.roots().set(0, old);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        long a = gc.alloc(NODE);
+        long b = gc.alloc(NODE);
+        m.roots().set(1, a);
+        long filtered = WriteBarrier.filteredStores();
+        long slow = WriteBarrier.slowStores();
+        Mem.storePtr(a, LEFT, b);
+        Mem.storePtr(a, RIGHT, 0);
+        assertEquals(filtered + 2, WriteBarrier.filteredStores(), "both stores named by the table (0 needs no shade)");
+        assertEquals(slow + 2, WriteBarrier.slowStores(), "and counted as barriered stores");
+        assertEquals(b, Mem.loadPtr(a, LEFT));
+
+        assertFalse(heap.gc().isMarked(white), "white: not scanned yet");
+        Mem.storePtr(a, RIGHT, white);          // value from before the cycle: not in the table
+        assertEquals(filtered + 2, WriteBarrier.filteredStores());
+        assertTrue(heap.gc().isMarked(white), "the insertion half shaded it");
+
+        long white2 = gc.alloc(NODE);           // allocated black, stored into an object from before the cycle
+        long prev = Mem.loadPtr(old, LEFT);
+        Mem.storePtr(old, LEFT, white2);
+        assertEquals(filtered + 2, WriteBarrier.filteredStores(), "the target is not in the table: the deletion half runs");
+        assertEquals(white, prev);
+        gc.resume();
+        gc.awaitIdle(10_000);
+        assertTrue(m.recentBlackEmpty(), "the filter was emptied after mark termination");
+    }
+
+    /**
+     * The table is emptied whole after mark termination, so a thread that allocated black and left
+     * during the mark phase leaves no entry behind for a later thread whose id shares its slot.
+     */
+    @Test
+    void theFilterTableIsEmptyAfterTheCycleEvenForAThreadThatLeft() throws Exception {
+        start();
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        long[] mine = {0};
+        Thread t = Thread.ofPlatform().start(() -> {
+            Mutator other = world.register(2);
+            for (int i = 0; i < 100; i++) {
+                mine[0] = gc.alloc(NODE);
+            }
+            assertTrue(other.isRecentBlack(mine[0]));
+            world.unregister();
+        });
+        t.join(10_000);
+        long[] table = world.barrierFilter.table;
+        assertTrue(java.util.Arrays.stream(table).anyMatch(e -> e == mine[0]), "the departed thread's entry is still there");
+        gc.resume();
+        gc.awaitIdle(10_000);
+        assertTrue(java.util.Arrays.stream(table).allMatch(e -> e == 0), "the whole table was emptied after the cycle");
     }
 
     /**

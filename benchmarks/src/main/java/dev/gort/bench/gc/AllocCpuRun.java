@@ -36,7 +36,10 @@ public final class AllocCpuRun {
         String[] names = {"arena alloc+free (32 B)", "collector node16 + 2 barriered stores, GOGC=100",
                 "same while marking (cycle held after mark start)", "JVM new (2 refs + 2 longs)",
                 "collector node16 alone (pointer bits, no stores), GOGC=100", "collector 16 B noscan alone (no pointer bits), GOGC=100",
-                "node16 + 2 barriered stores + 2 root-slot sets (binary-trees' tree), GOGC=100", "ThreadWorld.poll() alone"};
+                "node16 + 2 barriered stores + 2 root-slot sets (binary-trees' tree), GOGC=100", "ThreadWorld.poll() alone",
+                "node16 alone while marking (allocate-black, no stores)",
+                "node16 + 2 stores of this cycle's nodes while marking (the barrier's recent-black filter hits, as in binary-trees)",
+                "2 barriered stores between this cycle's nodes while marking, no allocation (the filtered barrier alone)"};
         double[][] r = new double[names.length][rounds];
 
         // One collector at a time: the write barrier's switch and shader are process-wide.
@@ -153,6 +156,38 @@ public final class AllocCpuRun {
             acc += n;
         }
         record(r, 2, round, t, ops);
+        t = CpuClock.threadCpuNanos();
+        for (long i = 0; i < ops; i++) {
+            acc += mgc.alloc(NODE);
+        }
+        record(r, 8, round, t, ops);
+        // binary-trees' pattern: the stored pointers are objects this mutator allocated in this mark
+        // phase (the previous two nodes), so the barrier's filter skips both shades.
+        long prev = mgc.alloc(NODE);
+        long prev2 = prev;
+        t = CpuClock.threadCpuNanos();
+        for (long i = 0; i < ops; i++) {
+            long n = mgc.alloc(NODE);
+            Mem.storePtr(n, 0, prev);
+            Mem.storePtr(n, 8, prev2);
+            prev2 = prev;
+            prev = n;
+        }
+        acc += prev;
+        record(r, 9, round, t, ops);
+        // The filtered barrier alone: stores among 256 nodes allocated black in this mark phase
+        // (consecutive addresses: distinct filter slots), no allocation and so no page faults.
+        long[] nodes = new long[256];
+        for (int k = 0; k < nodes.length; k++) {
+            nodes[k] = mgc.alloc(NODE);
+        }
+        t = CpuClock.threadCpuNanos();
+        for (long i = 0; i < ops; i++) {
+            long a = nodes[(int) i & 255];
+            Mem.storePtr(a, 0, nodes[(int) (i + 1) & 255]);
+            Mem.storePtr(a, 8, nodes[(int) (i + 2) & 255]);
+        }
+        record(r, 10, round, t, ops);
         mgc.setBreakpoint(Collector.Breakpoint.NONE);
         mgc.resume();
         mgc.awaitIdle(60_000);

@@ -9,6 +9,7 @@ import dev.gort.gc.RootSlots;
 import dev.gort.gc.StwPause;
 import dev.gort.gc.ThreadWorld;
 import dev.gort.gc.Type;
+import dev.gort.gc.WriteBarrier;
 import dev.gort.sys.CpuClock;
 import dev.gort.sys.PosixOsMemory;
 
@@ -80,12 +81,26 @@ public final class BinaryTrees {
         }
         System.out.printf("RESULT mode=%s depth=%d wall_ms=%d peak_rss_mb=%d gcs=%d pauses=%d max_pause_us=%d p99_pause_us=%d"
                         + " max_stop_us=%d max_work_us=%d max_work_cpu_us=%d mutator_cpu_ms=%d process_cpu_ms=%d"
-                        + " mutator_user_ms=%d mutator_sys_ms=%d mutator_minflt=%d mutator_vcsw=%d mutator_ivcsw=%d%n",
+                        + " mutator_user_ms=%d mutator_sys_ms=%d mutator_minflt=%d mutator_vcsw=%d mutator_ivcsw=%d"
+                        + " barrier_slow=%d barrier_filtered=%d%n",
                 args[0], n, wall / 1_000_000, peakRssKb() / 1024, gcs, sorted.size(), max / 1000, p99 / 1000,
                 args[0].equals("gort") ? maxStopNanos / 1000 : -1, args[0].equals("gort") ? maxWorkNanos / 1000 : -1,
                 args[0].equals("gort") ? maxWorkCpuNanos / 1000 : -1, mutatorCpu / 1_000_000, processCpu / 1_000_000,
                 mutatorUser / 1_000_000, mutatorSys / 1_000_000, mutatorFaults,
-                usage1.voluntarySwitches() - usage0.voluntarySwitches(), usage1.involuntarySwitches() - usage0.involuntarySwitches());
+                usage1.voluntarySwitches() - usage0.voluntarySwitches(), usage1.involuntarySwitches() - usage0.involuntarySwitches(),
+                args[0].equals("gort") ? WriteBarrier.slowStores() : -1, args[0].equals("gort") ? filteredStores() : -1);
+    }
+
+    /**
+     * Barriered stores the BarrierFilter table let through without a shade or a mutator lookup;
+     * -1 on collector classes from before that counter (A/B runs put older classes on this path).
+     */
+    private static long filteredStores() {
+        try {
+            return WriteBarrier.filteredStores();
+        } catch (NoSuchMethodError e) {
+            return -1;
+        }
     }
 
     // ------------------------------------------------------------------ gort heap
