@@ -484,6 +484,31 @@ public final class GcSupport {
         heap.detachCachesForSweep();        // after the bump: a drain that follows sees these spans as stale
     }
 
+    /** {@link #setStallHookForTest}'s point in MCentral.sweepOne, before the hold that claims spans. */
+    public static final int STALL_BEFORE_CLAIM = Heap.STALL_BEFORE_CLAIM;
+    /** {@link #setStallHookForTest}'s point in MCentral.sweepOne right after that hold (claimed spans in flight). */
+    public static final int STALL_AFTER_CLAIM = Heap.STALL_AFTER_CLAIM;
+    /** {@link #setStallHookForTest}'s point in a set-aside table's drain, after the table was read. */
+    public static final int STALL_DRAIN_HELD = Heap.STALL_DRAIN_HELD;
+    /** {@link #setStallHookForTest}'s point at the end of a set-aside table's drain. */
+    public static final int STALL_DRAIN_DONE = Heap.STALL_DRAIN_DONE;
+
+    /** A test's hook at a sweeping thread's stall points. */
+    @FunctionalInterface
+    public interface StallHook {
+        /** {@code point}: a {@code STALL_*} constant; {@code spanClass}: the mcentral's, or -1. */
+        void at(int point, int spanClass);
+    }
+
+    /**
+     * Test hook: {@code hook.at(point, spanClass)} runs on every sweeping thread at the points
+     * above (null removes it). A test blocks one thread there (the background sweeper) to model a
+     * sweeper that gets no CPU across whole GC cycles.
+     */
+    public void setStallHookForTest(StallHook hook) {
+        heap.stallHook = hook;
+    }
+
     public long sweepgen() {
         return heap.sweepgen;
     }

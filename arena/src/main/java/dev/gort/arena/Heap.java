@@ -51,6 +51,29 @@ public final class Heap implements AutoCloseable {
      * is 0 ({@link GcSupport#awaitSweepsInFlight}).
      */
     final java.util.concurrent.atomic.AtomicInteger sweepsInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * Test hook (null in production): called by a sweeping thread at the {@code STALL_*} points,
+     * on whatever thread sweeps; a test blocks the background sweeper there to model a thread
+     * that gets no CPU (SCHED_IDLE on busy CPUs, or any thread on a loaded machine). Set through
+     * {@link GcSupport#setStallHookForTest}.
+     */
+    volatile GcSupport.StallHook stallHook;
+    /** {@link MCentral#sweepOne}, before the lock hold that claims a batch. */
+    static final int STALL_BEFORE_CLAIM = 1;
+    /** {@link MCentral#sweepOne}, after that hold (the batch, if any, claimed and counted in flight). */
+    static final int STALL_AFTER_CLAIM = 2;
+    /** {@link MCache#drainStale}, after it read the set-aside table and before its first claim. */
+    static final int STALL_DRAIN_HELD = 3;
+    /** {@link MCache#drainStale}, on its way out. */
+    static final int STALL_DRAIN_DONE = 4;
+
+    void stallPoint(int point, int spanClass) {
+        GcSupport.StallHook h = stallHook;
+        if (h != null) {
+            h.at(point, spanClass);
+        }
+    }
+
     volatile long trigger = Long.MAX_VALUE;
     volatile HeapTrigger triggerHook;
 

@@ -608,7 +608,12 @@ public final class MCache {
      * then flushes with {@link #releaseAll}); GC mode only (no manual frees race the drain).
      */
     synchronized boolean detachForSweep() {
-        if (stale != null || spare == null) {
+        // drainers > 0: a drain may still hold the table that was retired into spare (read before
+        // the retire, its thread descheduled since), and would take slots out of it: it must not
+        // become the live alloc table. The caller flushes instead. Sequentially consistent: the
+        // drain counts itself before it reads stale, the retire (under this monitor) follows that
+        // read, and this read follows the retire.
+        if (stale != null || spare == null || (int) DRAINERS.getVolatile(this) != 0) {
             return false;
         }
         lastAddr = 0;
@@ -664,10 +669,32 @@ public final class MCache {
      * cycle's sweep is not finished while a claimed span is still being swept.
      */
     long drainStale(int max) {
+        if (stale == null) {
+            return 0;
+        }
+        DRAINERS.getAndAdd(this, 1);
+        try {
+            return drainStaleCounted(max);
+        } finally {
+            DRAINERS.getAndAdd(this, -1);
+            heap.stallPoint(Heap.STALL_DRAIN_DONE, -1);
+        }
+    }
+
+    /**
+     * {@link #drainStale}'s body, counted in {@link #drainers}. The table read here may be retired
+     * (its last span returned by another thread) while this thread is descheduled; until it
+     * leaves, {@link #detachForSweep} does not reuse it as the live alloc table, whose slots this
+     * loop would otherwise take from under the owner (a cached span uncached, its free slots
+     * taken off heapLive while the owner still allocates from it, and the table then set aside
+     * and live at once).
+     */
+    private long drainStaleCounted(int max) {
         long[] held = stale;
         if (held == null) {
             return 0;
         }
+        heap.stallPoint(Heap.STALL_DRAIN_HELD, -1);
         long pages = 0;
         int done = 0;
         for (int spc = 0; spc < held.length && done < max; spc++) {
@@ -696,10 +723,12 @@ public final class MCache {
 
     private static final java.lang.invoke.VarHandle SLOT = java.lang.invoke.MethodHandles.arrayElementVarHandle(long[].class);
     private static final java.lang.invoke.VarHandle STALE_LEFT;
+    private static final java.lang.invoke.VarHandle DRAINERS;
 
     static {
         try {
             STALE_LEFT = java.lang.invoke.MethodHandles.lookup().findVarHandle(MCache.class, "staleLeft", int.class);
+            DRAINERS = java.lang.invoke.MethodHandles.lookup().findVarHandle(MCache.class, "drainers", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -707,6 +736,9 @@ public final class MCache {
 
     /** Set-aside spans not yet returned to their mcentrals (claimed or not); see {@link #drainStale}. */
     private volatile int staleLeft;
+    /** Threads inside {@link #drainStale} (Go's sweep.active for this cache's set-aside table); see {@link #detachForSweep}. */
+    @SuppressWarnings("unused")     // through DRAINERS
+    private volatile int drainers;
 
     /** Returns every cached span to its mcentral (Go's releaseAll); the cache stays usable. */
     public void releaseAll() {

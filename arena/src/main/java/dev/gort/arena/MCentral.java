@@ -336,13 +336,25 @@ final class MCentral {
      * The span is claimed under the lock and swept without it ({@link #claimUnswept}).
      */
     long sweepOne() {
-        long sg = heap.sweepgen;
-        int sw = (int) ((sg >>> 1) & 1);
         // Claim a batch in one hold, chained through the spans' own NEXT links (they are on no
         // list while claimed), sweep them with no lock held, list them all in a second hold.
         long chain = 0;
         int n = 0;
+        long sg;
+        heap.stallPoint(Heap.STALL_BEFORE_CLAIM, spanClass);
         synchronized (this) {
+            // sweepgen is read under the lock, not before it (Go's sweepLocker takes the span by a
+            // CAS against the sweepgen it began with, so a stale one claims nothing). The caller
+            // may be the background sweeper, a platform thread no stop-the-world waits for: read
+            // before the lock, a sweepgen could be a whole cycle old by the time the lock was
+            // held (the thread descheduled or blocked on the monitor across mark termination's
+            // sweepgen += 2), and the claim then took spans off the lists that had become the
+            // *swept* ones, swept them again with their mark bits already cleared and freed their
+            // live objects ("found bad pointer in heap"; StarvedSweeperTest). Read here it is
+            // current for the claim: a bump can only happen between two holds once the previous
+            // sweep is finished, when the lists it could race with are empty, and a claimed span
+            // is counted in sweepsInFlight, which the bump waits for.
+            sg = heap.sweepgen;
             long s;
             while (n < SWEEP_BATCH && (s = claimUnsweptLocked(sg)) != 0) {
                 Mem.putLong(s + Span.NEXT, chain);
@@ -350,6 +362,7 @@ final class MCentral {
                 n++;
             }
         }
+        heap.stallPoint(Heap.STALL_AFTER_CLAIM, spanClass);
         if (n == 0) {
             return 0;
         }
