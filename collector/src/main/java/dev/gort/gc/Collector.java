@@ -1938,6 +1938,27 @@ public final class Collector implements AutoCloseable {
         }
     }
 
+    /**
+     * Test hook (null in production): a platform mark worker calls it with its index after a
+     * drained chunk that left grey work in its own gcWork, before it flushes the chunk's credit;
+     * a test blocks it there to model a worker that gets no CPU while holding work.
+     */
+    private volatile java.util.function.IntConsumer workerStallHook;
+
+    void setWorkerStallHookForTest(java.util.function.IntConsumer hook) {
+        workerStallHook = hook;
+    }
+
+    /** Workbufs carved so far: the collector's memory outside the arena (tests). */
+    long workbufsAllocated() {
+        return pool.allocated();
+    }
+
+    /** A cycle was requested and has not reached sweep termination yet (tests). */
+    boolean cycleStartPending() {
+        return startPending;
+    }
+
     private void markPhase(int id, GcWork w) {
         long cpu0 = CpuClock.threadCpuNanos();
         long start = System.nanoTime();
@@ -1979,6 +2000,10 @@ public final class Collector implements AutoCloseable {
             long t0 = System.nanoTime();
             long done = marker.drain(w, 64 << 10);
             ran += System.nanoTime() - t0;
+            java.util.function.IntConsumer stall = workerStallHook;
+            if (stall != null && !w.empty()) {
+                stall.accept(id);       // test: this worker stops here holding grey work (StarvedBackgroundThreadsTest)
+            }
             assists.flush(done);
             pacer.heapScanWork.addAndGet(done);
             if (done == 0 && w.empty()) {
