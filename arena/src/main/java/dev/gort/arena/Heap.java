@@ -60,7 +60,7 @@ public final class Heap implements AutoCloseable {
     volatile GcSupport.StallHook stallHook;
     /** {@link MCentral#sweepOne}, before the lock hold that claims a batch. */
     static final int STALL_BEFORE_CLAIM = 1;
-    /** {@link MCentral#sweepOne}, after that hold (the batch, if any, claimed and counted in flight). */
+    /** {@link MCentral#sweepOne}, after that hold claimed a batch (counted in flight, not yet swept). */
     static final int STALL_AFTER_CLAIM = 2;
     /** {@link MCache#drainStale}, after it read the set-aside table and before its first claim. */
     static final int STALL_DRAIN_HELD = 3;

@@ -362,10 +362,10 @@ final class MCentral {
                 n++;
             }
         }
-        heap.stallPoint(Heap.STALL_AFTER_CLAIM, spanClass);
         if (n == 0) {
             return 0;
         }
+        heap.stallPoint(Heap.STALL_AFTER_CLAIM, spanClass);
         assert !Thread.holdsLock(this) : "a GC sweep under the mcentral lock";
         for (long s = chain; s != 0; s = Span.next(s)) {
             account(SpanSweep.sweep(s, true, heap.clobberFree));
