@@ -74,6 +74,18 @@
  *     waited again for a CPU once woken: 1.2-2.2 s of mutator monitor waits over 100 us per minute
  *     on the 1 GiB pause benchmark (JFR), up to 94 ms each, the slow "in the allocator" stops.
  *     MCentral asserts the rule (the tests run with -ea).</li>
+ * <li><b>A sweeper may be a cycle late</b> (session 9): the background sweeper is a platform
+ *     thread no stop-the-world waits for, so it can be descheduled anywhere and resume after
+ *     mark termination's sweepgen += 2 (at SCHED_IDLE beside busy mutators it often does).
+ *     Whatever it read before then must not be used after: {@code MCentral.sweepOne} reads
+ *     sweepgen inside the hold that claims (read before it, a stale value made the claim take
+ *     spans off the lists that had become the swept ones and free their live objects), and a
+ *     drain of a set-aside table counts itself ({@code MCache.drainers}) so that a table retired
+ *     while a descheduled drain still holds it is not reused as the live alloc table (the drain
+ *     took the owner's freshly cached span). Go gets the same from its sweepLocker (a CAS
+ *     against the sweepgen the sweeper began with) and from a background sweeper that is a
+ *     goroutine, stopped like any other. {@code GcSupport.setStallHookForTest} stops a sweeping
+ *     thread at these points (StarvedSweeperTest).</li>
  * <li><b>Manual mode</b>: {@code MCache.free(address)} from any thread. The owner of the span sets a
  *     bit in the span's localFreed bitmap with plain stores; any other thread ORs it atomically
  *     into remoteFreed after counting it in remotePending (first count moves a full span to
