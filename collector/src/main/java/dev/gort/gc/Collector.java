@@ -483,6 +483,12 @@ public final class Collector implements AutoCloseable {
             // runs gcStart itself instead of allocating on.
             world.runBlocking(m, this::awaitCycleStart);
             m = world.current();
+            Throwable f = cycleFailure;
+            if (f != null) {
+                throw new IllegalStateException("allocation past the heap goal (" + (pacer.heapGoal() >> 20)
+                        + " MiB) refused: the collector failed and no cycle will run, so the heap would grow "
+                        + "without bound (collector error: " + f.getMessage() + ")", f);
+            }
         }
         return m;
     }
@@ -1118,11 +1124,15 @@ public final class Collector implements AutoCloseable {
                 return;
             } catch (Throwable t) {
                 // A fatal collector error (bad pointer, checkmark): Go would exit the process. Leave
-                // the world running so the error can be reported and the embedder decide.
+                // the world running so the error can be reported and the embedder decide, but not
+                // the heap growing: no cycle will run again, so startPending stays set (every
+                // allocation takes the checked path) and one past the goal fails with this error
+                // (allocChecks) instead of growing a heap nobody collects until the kernel's OOM
+                // killer ends the process.
                 abandonCycle();
                 ctl.lock();
                 try {
-                    startPending = false;
+                    startPending = true;
                     cycleFailure = t;
                     cycleRunning = false;
                     ctlChanged.signalAll();

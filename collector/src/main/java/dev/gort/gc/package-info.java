@@ -45,7 +45,10 @@
  * <ol>
  *   <li>A cycle is requested by the heap trigger (the arena calls up through its HeapTrigger when
  *       heapLive reaches the pacer's trigger), by {@code gc()} or by {@code gcstress}. A coordinator
- *       thread runs it; an allocation past the goal waits until the requested cycle has started.</li>
+ *       thread runs it; an allocation past the goal waits until the requested cycle has started.
+ *       After a fatal collector error (bad pointer, checkmark) no cycle runs again, and an
+ *       allocation past the goal fails with that error instead of growing a heap nobody collects
+ *       (CollectorFailureTest).</li>
  *   <li>Sweep termination, world stopped: finish sweeping, start the pacer's cycle, barrier and
  *       allocate-black on. Under the scheduler (background mode) it only starts a stack-scan
  *       generation: no frame is read in the pause (see "Goroutine stacks" below). ThreadWorld's
