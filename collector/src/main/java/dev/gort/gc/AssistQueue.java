@@ -170,6 +170,13 @@ final class AssistQueue {
      * Go's gcFlushBgCredit: {@code work} bytes of scan work done by a background worker become
      * credit, and pay queued assists first.
      */
+    /** Waiters woken so far (written under the lock; read without it, e.g. around a flush). */
+    private volatile long wakeups;
+
+    long wakeups() {
+        return wakeups;
+    }
+
     void flush(long work) {
         if (work > 0) {
             credit.addAndGet(work);
@@ -327,6 +334,7 @@ final class AssistQueue {
         G g = w.g;
         Thread t = w.thread;
         w.state = why;
+        w.queue.wakeups++;              // under the queue lock
         if (g != null) {
             Go.ready(g);
             w.queue.goroutinesHeld.decrementAndGet();

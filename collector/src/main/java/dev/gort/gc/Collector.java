@@ -111,6 +111,27 @@ public final class Collector implements AutoCloseable {
     private volatile boolean markActive;
     private volatile int activeWorkers;
     private volatile int fractionalWorker = -1;
+    /** Worker ids below this are dedicated (they must run; fractional and idle ones are the rest). */
+    private volatile int dedicatedWorkerCount;
+    /**
+     * Over ThreadWorld the mark workers and the background sweeper run on a P
+     * ({@link ThreadWorld#acquireP}): a worker that must run while every P is a running mutator's
+     * takes one at a mutator's next safepoint, and the sweeper sweeps only on an idle P. Off
+     * ({@code -Dgort.gc.workers.onp=false}): the session-8 behaviour, collector threads beside the
+     * mutators (kept for A/B runs and for the tests that show the difference).
+     */
+    static final boolean WORKERS_ON_P_DEFAULT = true;
+    static volatile boolean workersOnP = Boolean.parseBoolean(System.getProperty("gort.gc.workers.onp", String.valueOf(WORKERS_ON_P_DEFAULT)));
+    /** This collector's choice, read once at construction. */
+    private final boolean myWorkersOnP = workersOnP;
+    /**
+     * How long a dedicated worker keeps a P it was handed before it gives it back to a mutator that
+     * waits for it, and asks again (Go preempts a long-running goroutine after ~10 ms).
+     */
+    static final long DEDICATED_SLICE_NANOS = 10_000_000L;
+    /** markActive and not closed, made once (acquireP's stillWanted). */
+    private final java.util.function.BooleanSupplier markStillActive = () -> markActive && !closed;
+    private final java.util.function.BooleanSupplier notClosed = () -> !closed;
     private final long[] workerCpu;
 
     /**
@@ -1187,6 +1208,9 @@ public final class Collector implements AutoCloseable {
         if (worldStopped) {
             startWorld();
         }
+        if (world instanceof ThreadWorld tw) {
+            tw.wakePWaiters();              // workers waiting for a P leave the abandoned mark
+        }
         assists.wakeAll(!world.exiting());
     }
 
@@ -1828,6 +1852,7 @@ public final class Collector implements AutoCloseable {
         }
         activeWorkers = n;
         fractionalWorker = fractional ? n - 1 : -1;
+        dedicatedWorkerCount = Math.min(dedicated, n);
         busyWorkers.set(n);
         markActive = true;
         synchronized (this) {
@@ -1973,73 +1998,150 @@ public final class Collector implements AutoCloseable {
         long cpu0 = CpuClock.threadCpuNanos();
         long start = System.nanoTime();
         boolean fractional = id == fractionalWorker;
+        boolean dedicated = !fractional && id < dedicatedWorkerCount;
+        boolean idleOnly = !fractional && !dedicated;           // runs only on a P no mutator holds
+        ThreadWorld tw = myWorkersOnP && world instanceof ThreadWorld t ? t : null;
+        boolean holdsP = false;
+        long sliceStart = 0;
         double goal = pacer.fractionalUtilizationGoal() * world.gomaxprocs();
         boolean busy = true;
         long ran = 0;
-        while (markActive && !closed) {
-            if (world.stopRequested()) {
-                standAside(id, true);
-                continue;
-            }
-            if (!busy) {
-                // Idle: look for published work. Count as busy before looking (Go's nwait
-                // decrement before gcDrain): otherwise the coordinator could see no busy worker and
-                // an empty full list while this worker holds a buffer it just took.
-                busyWorkers.incrementAndGet();
-                long obj = w.tryGet();
-                if (obj == 0) {
-                    busyWorkers.decrementAndGet();
+        try {
+            while (markActive && !closed) {
+                if (world.stopRequested()) {
+                    standAside(id, true);       // keeps its P: a mutator lent to it counts as stopped
+                    continue;
+                }
+                if (!busy && pool.fullIsEmpty()) {
+                    // Idle with nothing published: no P needed to wait (Go's worker ends its stint).
+                    if (holdsP) {
+                        tw.releaseP();
+                        holdsP = false;
+                    }
+                    // With every P a mutator's, work found would need a hand-over and the mutators'
+                    // assists take published work meanwhile: look every 1 ms, not every 100 us
+                    // (each look is a wake-up, a runnable thread beside the mutators).
+                    long idleWait = tw != null && tw.idlePsRelaxed() <= 0 ? 1_000_000 : 100_000;
                     synchronized (this) {
                         notifyAll();
                         try {
-                            wait(0, 100_000);
+                            wait(idleWait / 1_000_000, (int) (idleWait % 1_000_000));
                         } catch (InterruptedException e) {
                             return;
                         }
                     }
                     continue;
                 }
-                busy = true;
+                if (busy && w.empty() && pool.fullIsEmpty()) {
+                    busy = false;             // nothing to mark: go idle without taking a P for it
+                    w.dispose();
+                    busyWorkers.decrementAndGet();
+                    synchronized (this) {
+                        notifyAll();
+                    }
+                    continue;
+                }
+                if (tw != null && !holdsP) {
+                    if (!tw.acquireP(!idleOnly, markStillActive)) {
+                        continue;               // the mark ended or the collector closed while it waited
+                    }
+                    holdsP = true;
+                    sliceStart = System.nanoTime();
+                    continue;                   // a stop may have come while it waited
+                }
+                if (!busy) {
+                    // Idle: look for published work. Count as busy before looking (Go's nwait
+                    // decrement before gcDrain): otherwise the coordinator could see no busy worker and
+                    // an empty full list while this worker holds a buffer it just took.
+                    busyWorkers.incrementAndGet();
+                    long obj = w.tryGet();
+                    if (obj == 0) {
+                        busyWorkers.decrementAndGet();
+                        continue;
+                    }
+                    busy = true;
+                    long t0 = System.nanoTime();
+                    long done = marker.scanObject(obj, w);
+                    assists.flush(done);
+                    pacer.heapScanWork.addAndGet(done);
+                    ran += System.nanoTime() - t0;
+                    continue;
+                }
                 long t0 = System.nanoTime();
-                long done = marker.scanObject(obj, w);
+                long done = marker.drain(w, 64 << 10);
+                long t1 = System.nanoTime();
+                ran += t1 - t0;
+                java.util.function.IntConsumer stall = workerStallHook;
+                if (stall != null && !w.empty()) {
+                    stall.accept(id);       // test: this worker stops here holding grey work (StarvedBackgroundThreadsTest)
+                }
+                long wakeups = assists.wakeups();
                 assists.flush(done);
                 pacer.heapScanWork.addAndGet(done);
-                ran += System.nanoTime() - t0;
-                continue;
+                if (tw != null && assists.wakeups() != wakeups && tw.idlePsRelaxed() <= 0) {
+                    // The flush paid (woke) a parked assist: its thread wants a P back now and
+                    // none is idle. Leave this one at once rather than after the next chunk (Go
+                    // readies the assist into a run queue, where it waits for a P; a thread runs
+                    // as soon as it is woken, beside this one, until it finds no P).
+                    w.dispose();
+                    busy = false;
+                    busyWorkers.decrementAndGet();
+                    tw.releaseP();
+                    holdsP = false;
+                    continue;
+                }
+                if (done == 0 && w.empty()) {
+                    w.dispose();
+                    busy = false;
+                    busyWorkers.decrementAndGet();
+                    synchronized (this) {
+                        notifyAll();
+                    }
+                    continue;
+                }
+                if (tw != null) {
+                    boolean sliceOver = dedicated && t1 - sliceStart > DEDICATED_SLICE_NANOS && tw.mutatorWaitsForP();
+                    if (sliceOver || tw.shouldYieldP(idleOnly)) {
+                        // A mutator needs the P (or its slice is over): publish the grey objects so
+                        // assists can take them, leave the P; a worker that must run asks again.
+                        w.dispose();
+                        busy = false;
+                        busyWorkers.decrementAndGet();
+                        if (sliceOver) {
+                            tw.releaseP();
+                        }
+                        holdsP = false;
+                        continue;
+                    }
+                }
+                if (fractional && goal > 0 && goal < 1 && assists.queued() == 0 && idleProcs() == 0) {
+                    long elapsed = System.nanoTime() - start;
+                    if (elapsed > 0 && (double) ran / elapsed > 1.2 * goal) {
+                        // Over its quota: step back so mutators keep their share (Go's pollFractionalWorkerExit).
+                        long pauseNs = (long) (ran / goal) - elapsed;
+                        if (tw != null) {
+                            w.dispose();          // its grey objects stay takeable while it is off its P
+                            busy = false;
+                            busyWorkers.decrementAndGet();
+                            tw.releaseP();
+                            holdsP = false;
+                        } else {
+                            w.balance();
+                        }
+                        java.util.concurrent.locks.LockSupport.parkNanos(Math.min(Math.max(pauseNs, 50_000), 2_000_000));
+                    }
+                }
             }
-            long t0 = System.nanoTime();
-            long done = marker.drain(w, 64 << 10);
-            ran += System.nanoTime() - t0;
-            java.util.function.IntConsumer stall = workerStallHook;
-            if (stall != null && !w.empty()) {
-                stall.accept(id);       // test: this worker stops here holding grey work (StarvedBackgroundThreadsTest)
-            }
-            assists.flush(done);
-            pacer.heapScanWork.addAndGet(done);
-            if (done == 0 && w.empty()) {
+        } finally {
+            if (busy) {
                 w.dispose();
-                busy = false;
                 busyWorkers.decrementAndGet();
-                synchronized (this) {
-                    notifyAll();
-                }
-                continue;
             }
-            if (fractional && goal > 0 && goal < 1 && assists.queued() == 0 && idleProcs() == 0) {
-                long elapsed = System.nanoTime() - start;
-                if (elapsed > 0 && (double) ran / elapsed > 1.2 * goal) {
-                    // Over its quota: step back so mutators keep their share (Go's pollFractionalWorkerExit).
-                    long pauseNs = (long) (ran / goal) - elapsed;
-                    w.balance();
-                    java.util.concurrent.locks.LockSupport.parkNanos(Math.min(Math.max(pauseNs, 50_000), 2_000_000));
-                }
+            if (holdsP) {
+                tw.releaseP();
             }
+            workerCpu[id] += CpuClock.threadCpuNanos() - cpu0;
         }
-        if (busy) {
-            w.dispose();
-            busyWorkers.decrementAndGet();
-        }
-        workerCpu[id] += CpuClock.threadCpuNanos() - cpu0;
     }
 
     /**
@@ -2103,17 +2205,39 @@ public final class Collector implements AutoCloseable {
             // Looks at a pending stop before each batch, not after: a stop requested meanwhile
             // finds the sweeper aside and holding no lock (a sweepOne batch is a few microseconds
             // of sweeping between two short mcentral holds; finishsweep waits for one in flight).
-            while (!closed) {
-                if (world.stopRequested()) {
-                    standAside(asideAt.length() - 1, false);
-                    continue;
+            // Over ThreadWorld it sweeps only on an idle P (Go's bgsweep yields its P when none is
+            // idle): with every P a running mutator's, the lazy sweep at refills and the
+            // proportional sweep credit do the sweeping, and gcStart finishes the rest before it
+            // stops the world.
+            ThreadWorld tw = myWorkersOnP && world instanceof ThreadWorld t ? t : null;
+            boolean holdsP = false;
+            try {
+                while (!closed) {
+                    if (world.stopRequested()) {
+                        standAside(asideAt.length() - 1, false);
+                        continue;
+                    }
+                    if (tw != null && !holdsP) {
+                        if (!tw.acquireP(false, notClosed)) {
+                            continue;
+                        }
+                        holdsP = true;
+                        continue;
+                    }
+                    long n = gcs.sweepOne();
+                    if (n == 0) {
+                        break;
+                    }
+                    pagesSwept.addAndGet(n);
+                    if (tw != null && tw.shouldYieldP(true)) {
+                        holdsP = false;
+                    }
+                    Thread.yield();
                 }
-                long n = gcs.sweepOne();
-                if (n == 0) {
-                    break;
+            } finally {
+                if (holdsP) {
+                    tw.releaseP();
                 }
-                pagesSwept.addAndGet(n);
-                Thread.yield();
             }
             sweepPaced = false;
         }
@@ -2199,6 +2323,9 @@ public final class Collector implements AutoCloseable {
         }
         synchronized (sweepSignal) {
             sweepSignal.notifyAll();
+        }
+        if (world instanceof ThreadWorld tw) {
+            tw.wakePWaiters();              // a worker or the sweeper waiting for a P sees the close
         }
         try {
             coordinator.join(10_000);

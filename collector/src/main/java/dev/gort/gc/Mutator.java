@@ -78,7 +78,7 @@ public final class Mutator {
     long sweepCreditBytes;
     /** Nanoseconds a fractional goroutine worker marked on this P this cycle (Go's p.gcFractionalMarkTime). */
     long fractionalNanos;
-    /** ThreadWorld state: RUNNING, STOPPED (at a safepoint) or BLOCKED (waiting, counts as stopped). */
+    /** ThreadWorld state: RUNNING, STOPPED (at a safepoint), BLOCKED (waiting, counts as stopped) or LENT (its P handed to a mark worker, counts as stopped). */
     volatile int state;
     final Thread owner;
 
@@ -133,6 +133,12 @@ public final class Mutator {
     static final int RUNNING = 0;
     static final int STOPPED = 1;
     static final int BLOCKED = 2;
+    /**
+     * ThreadWorld: parked at a safepoint because it handed its P to a collector thread (a mark
+     * worker that had to run while every P was a running mutator's); counts as stopped, like
+     * BLOCKED, and runs again when the worker gives the P back.
+     */
+    static final int LENT = 3;
 
     /**
      * The rule of {@link World#runBlocking}, checked on slow paths only (the barrier's slow path,

@@ -96,6 +96,7 @@ public final class ThreadWorld implements World {
             m.raggedDone = raggedRound;       // nothing of its own to flush in a round under way
             mutators.add(m);
             registered = mutators.size();
+            mutatorTakesPLocked();
             int slot = slotOf(m.owner);
             if (byThread[slot] == null) {
                 byThread[slot] = m;
@@ -123,6 +124,8 @@ public final class ThreadWorld implements World {
             runRaggedLocked(m);         // a round under way counts on it: run it now, its last safepoint
             mutators.remove(m);
             registered = mutators.size();
+            mutatorPs--;
+            pFreedLocked();
             int slot = slotOf(m.owner);
             if (byThread[slot] == m) {
                 byThread[slot] = null;
@@ -215,6 +218,7 @@ public final class ThreadWorld implements World {
             }
             stopRequestedAt = System.nanoTime();
             stopping = true;
+            updateFlagsLocked();
             stopper = Thread.currentThread();
             stops++;
             self = current.get();
@@ -350,6 +354,7 @@ public final class ThreadWorld implements World {
                 throw new IllegalStateException("startTheWorld without a stopTheWorld by this thread");
             }
             stopping = false;
+            updateFlagsLocked();
             stopper = null;
             stopperSelf = null;
             restartedAt = System.nanoTime();
@@ -365,6 +370,7 @@ public final class ThreadWorld implements World {
                 }
             }
             changed.signalAll();           // registering, unregistering, returning waiters and other stoppers
+            pFreed.signalAll();            // collector threads waiting for a P look again (the mark may have ended meanwhile)
         } finally {
             lock.unlock();
         }
@@ -423,12 +429,25 @@ public final class ThreadWorld implements World {
         return stopping || raggedActive;
     }
 
+    /**
+     * The fast path is one volatile read: {@link #safepointFlags} folds a stop, a ragged round and a
+     * collector thread's request for a P into one word.
+     */
     @Override
     public void safepoint(Mutator m) {
+        if (safepointFlags != 0) {
+            safepointSlow(m);
+        }
+    }
+
+    private void safepointSlow(Mutator m) {
         if (stopping) {
             park(m);
         } else if (raggedActive) {
             raggedSafepoint(m);
+        }
+        if ((safepointFlags & SP_HANDOVER) != 0) {
+            handOver(m);
         }
     }
 
@@ -441,7 +460,7 @@ public final class ThreadWorld implements World {
 
     /** A safepoint for the calling mutator thread (e.g. in loops that do not allocate). */
     public void poll() {
-        if (stopping || raggedActive) {     // the fast path: two volatile reads, no thread-local lookup
+        if (safepointFlags != 0) {          // the fast path: one volatile read, no thread-local lookup
             Mutator m = current.get();
             if (m != null) {
                 safepoint(m);
@@ -479,12 +498,14 @@ public final class ThreadWorld implements World {
             raggedRemaining = remaining;
             if (remaining > 0) {
                 raggedActive = true;
+                updateFlagsLocked();
                 try {
                     while (raggedRemaining > 0) {
                         changed.awaitUninterruptibly();
                     }
                 } finally {
                     raggedActive = false;
+                    updateFlagsLocked();
                 }
             }
             raggedFn = null;
@@ -578,6 +599,8 @@ public final class ThreadWorld implements World {
         try {
             runRaggedLocked(m);             // its last safepoint before it waits
             m.state = Mutator.BLOCKED;
+            mutatorPs--;                    // its P is idle while it waits: a collector thread may use it
+            pFreedLocked();
             if (stopping && m.siteAtStop >= 0) {
                 m.stopLatency = System.nanoTime() - stopRequestedAt;    // it stopped by starting to wait
             }
@@ -587,15 +610,325 @@ public final class ThreadWorld implements World {
         }
     }
 
+    /**
+     * Back from a wait: the mutator needs a P again. If a collector thread took the P it left idle
+     * (none is idle now), it asks one to yield and waits, still BLOCKED (a stop does not wait for
+     * it), until that thread's next check between chunks of work gives the P back: in Go a
+     * goroutine readied by a mark worker's credit flush waits in a run queue too. Without the
+     * wait the woken thread ran beside the worker, three runnable threads on two Ps for a whole
+     * chunk of marking. The stopper itself never waits for a P (the workers stand aside for it).
+     */
     void exitBlocked(Mutator m) {
         lock.lock();
         try {
-            while (stopping && stopper != Thread.currentThread()) {
-                changed.awaitUninterruptibly();
+            boolean waitingForP = false;
+            try {
+                for (;;) {
+                    if (stopping && stopper != Thread.currentThread()) {
+                        changed.awaitUninterruptibly();
+                        continue;
+                    }
+                    if (workerPs > 0 && idleLocked() <= 0 && stopper != Thread.currentThread()) {
+                        if (!waitingForP) {
+                            waitingForP = true;
+                            mutatorPWaiters++;
+                            yieldDemand = Math.min(yieldDemand + 1, workerPs);
+                            mutatorPWaits++;
+                        }
+                        pFreed.awaitNanos(10_000_000L);
+                        continue;
+                    }
+                    break;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();     // keeps the interrupt; takes its P now (never waits again)
+            } finally {
+                if (waitingForP) {
+                    mutatorPWaiters--;
+                }
             }
             m.state = Mutator.RUNNING;
+            mutatorTakesPLocked();
         } finally {
             lock.unlock();
         }
+    }
+
+    // =================================================================== Ps for the collector's threads
+
+    /*
+     * Go runs its mark workers and its background sweeper on a P: when every P runs user code, a
+     * worker that must run takes one and the goroutine it displaced waits in a run queue, at a
+     * safepoint. Here the mutators are plain threads, so the same rule is kept by counting:
+     *
+     *   mutatorPs  registered mutators that hold a P (RUNNING or STOPPED; not BLOCKED, not LENT)
+     *   workerPs   collector threads that hold a P (a mark worker marking, the sweeper sweeping)
+     *   grants     Ps a mutator handed over that no worker has taken yet (in transit)
+     *   idle       gomaxprocs - mutatorPs - workerPs - grants
+     *
+     * A collector thread marks or sweeps only while it holds a P (acquireP .. releaseP). It takes an
+     * idle one if there is one; a worker that must run (dedicated, or fractional within its quota)
+     * otherwise raises SP_HANDOVER and waits: the next mutator to reach a safepoint (allocation or
+     * poll) hands its P over and parks LENT, counting as stopped for any stop or ragged round, until
+     * a worker gives a P back (releaseP resumes the longest-lent mutator first). A mutator that
+     * starts to hold a P while none is idle (back from runBlocking, or registering) never waits:
+     * it asks one P-holding worker to yield at its next chunk of work (yieldDemand), as a
+     * goroutine readied in Go waits at most until the worker's next preemption check.
+     */
+    static final int SP_STOP = 1;
+    static final int SP_RAGGED = 2;
+    static final int SP_HANDOVER = 4;
+    /** Everything a safepoint must look at, in one volatile word (written under the lock). */
+    private volatile int safepointFlags;
+    private final Condition pFreed = lock.newCondition();
+    private int mutatorPs;              // guarded by lock
+    private int workerPs;               // guarded by lock
+    private int grants;                 // guarded by lock
+    private int handoverWaiters;        // guarded by lock
+    /** Mutators back from runBlocking waiting for a P a collector thread holds (guarded by lock). */
+    private int mutatorPWaiters;
+    /** Ps nobody holds, as of the last change (written under the lock; idle workers read it to pace their polling). */
+    private volatile int idleNowRelaxed;
+    /** Collector threads holding a P, as of the last change (written under the lock; tests sample it). */
+    private volatile int workerPsRelaxed;
+    /** Mutators parked LENT, longest-lent first (guarded by lock). */
+    private final java.util.ArrayDeque<Mutator> lent = new java.util.ArrayDeque<>();
+    /** How many P-holding collector threads should give their P up at their next check (written under the lock). */
+    private volatile int yieldDemand;
+    /** True while a mutator waits LENT or the Ps are overcommitted: an idle-P worker should leave its P (written under the lock). */
+    private volatile boolean idleWorkersYield;
+    /** Counters (written under the lock, read by tests and benchmarks). */
+    private volatile long handOvers, lentResumes, workerYields, pAcquires, mutatorPWaits;
+    /** Largest number of Ps held by mutators and collector threads at a hand-over or a grant (guarded by lock). */
+    private int maxHeldAtGrant;
+
+    private int idleLocked() {
+        return gomaxprocs - mutatorPs - workerPs - grants;
+    }
+
+    private void updateFlagsLocked() {
+        boolean wanted = handoverWaiters > grants + Math.max(0, idleLocked());
+        safepointFlags = (stopping ? SP_STOP : 0) | (raggedActive ? SP_RAGGED : 0) | (wanted ? SP_HANDOVER : 0);
+        idleWorkersYield = !lent.isEmpty() || idleLocked() < 0 || mutatorPWaiters > 0;
+        idleNowRelaxed = idleLocked();
+        workerPsRelaxed = workerPs;
+    }
+
+    /** Lock held: a mutator began to hold a P (registered, or back from a wait). */
+    private void mutatorTakesPLocked() {
+        mutatorPs++;
+        if (workerPs > 0 && idleLocked() < 0) {
+            yieldDemand = Math.min(yieldDemand + 1, workerPs);
+        }
+        updateFlagsLocked();
+    }
+
+    /**
+     * Lock held: a P may have become idle. It goes back to a LENT mutator first (a runnable
+     * goroutine waiting in a run queue, in Go's terms), unless a worker waits for a hand-over it
+     * has not been granted (it takes the idle P instead, and the lent mutator stays lent to it).
+     */
+    private void pFreedLocked() {
+        while (!lent.isEmpty() && idleLocked() > Math.max(0, handoverWaiters - grants) + mutatorPWaiters) {
+            resumeLentLocked();
+        }
+        updateFlagsLocked();
+        pFreed.signalAll();
+    }
+
+    /** A mutator at a safepoint with SP_HANDOVER raised: hands its P to a waiting worker and parks until one gives a P back. */
+    private void handOver(Mutator m) {
+        if (stopper == Thread.currentThread()) {
+            return;
+        }
+        m.checkNotBlocked("a safepoint (allocation or poll) handing its P to a mark worker");
+        lock.lock();
+        try {
+            if (stopping || handoverWaiters <= grants + Math.max(0, idleLocked())) {
+                return;                   // no longer needed (or a stop came first: the next safepoint parks for it)
+            }
+            m.state = Mutator.LENT;
+            mutatorPs--;
+            grants++;
+            lent.addLast(m);
+            handOvers++;
+            maxHeldAtGrant = Math.max(maxHeldAtGrant, mutatorPs + workerPs + grants);
+            runRaggedLocked(m);           // a round that counted m as running must not wait for a LENT mutator
+            pFreedLocked();
+        } finally {
+            lock.unlock();
+        }
+        boolean interrupted = false;
+        while (m.state != Mutator.RUNNING) {         // LENT, then STOPPED if given back during a stop
+            java.util.concurrent.locks.LockSupport.park(this);
+            if (Thread.interrupted()) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Lock held: the longest-lent mutator gets a P back and runs (or stays stopped until the restart). */
+    private void resumeLentLocked() {
+        Mutator m = lent.pollFirst();
+        mutatorPs++;
+        lentResumes++;
+        m.state = stopping ? Mutator.STOPPED : Mutator.RUNNING;     // during a stop: the restart sets it RUNNING
+        java.util.concurrent.locks.LockSupport.unpark(m.owner);
+    }
+
+    /** Lock held: grants nobody waits for any more go back to lent mutators. */
+    private void returnSurplusGrantsLocked() {
+        while (grants > handoverWaiters && !lent.isEmpty()) {
+            grants--;
+            resumeLentLocked();
+        }
+        if (grants > handoverWaiters) {
+            grants = handoverWaiters;     // (cannot happen: every grant has its lent mutator)
+        }
+    }
+
+    /**
+     * A collector thread (mark worker, background sweeper) takes a P before it marks or sweeps:
+     * an idle one, or with {@code handover} one a mutator hands over at its next safepoint.
+     * Waits until it has one or {@code stillWanted} says false (looked at whenever a P frees, at
+     * every restart of the world, after {@link #wakePWaiters} and at least every 10 ms).
+     * Returns whether it holds a P; it must call {@link #releaseP} once done.
+     */
+    boolean acquireP(boolean handover, java.util.function.BooleanSupplier stillWanted) {
+        lock.lock();
+        try {
+            if (handover) {
+                handoverWaiters++;
+                updateFlagsLocked();
+            }
+            try {
+                for (;;) {
+                    if (handover && grants > 0) {
+                        grants--;
+                        workerPs++;
+                        pAcquires++;
+                        return true;
+                    }
+                    if (idleLocked() > 0 && (handover || lent.isEmpty())) {
+                        workerPs++;
+                        pAcquires++;
+                        maxHeldAtGrant = Math.max(maxHeldAtGrant, mutatorPs + workerPs + grants);
+                        return true;
+                    }
+                    if (!stillWanted.getAsBoolean()) {
+                        return false;
+                    }
+                    pFreed.awaitNanos(10_000_000L);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } finally {
+                if (handover) {
+                    handoverWaiters--;
+                    returnSurplusGrantsLocked();
+                }
+                updateFlagsLocked();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Gives the calling collector thread's P back: to the longest-lent mutator if one waits, else idle. */
+    void releaseP() {
+        lock.lock();
+        try {
+            workerPs--;
+            if (yieldDemand > workerPs) {
+                yieldDemand = workerPs;
+            }
+            pFreedLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A P-holding collector thread's check between chunks of work (two volatile reads): true if it
+     * should give its P up now (a mutator came back with no idle P, or, for an idle-P worker
+     * ({@code idleOnly}), a mutator waits LENT). Gives the P up itself when it returns true.
+     */
+    boolean shouldYieldP(boolean idleOnly) {
+        if (yieldDemand == 0 && !(idleOnly && idleWorkersYield)) {
+            return false;
+        }
+        lock.lock();
+        try {
+            if (yieldDemand > 0) {
+                yieldDemand--;
+                workerPs--;               // the P goes to the mutator that came back (already counted)
+                workerYields++;
+                pFreedLocked();
+                return true;
+            }
+            if (idleOnly && (!lent.isEmpty() || idleLocked() < 0 || mutatorPWaiters > 0)) {
+                workerYields++;
+                workerPs--;
+                pFreedLocked();
+                return true;
+            }
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Collector threads holding a P at the last change (no lock; tests). */
+    int workerPsRelaxed() {
+        return workerPsRelaxed;
+    }
+
+    /** Ps nobody held at the last change (no lock; may be stale or negative). */
+    int idlePsRelaxed() {
+        return idleNowRelaxed;
+    }
+
+    /** True if some mutator waits LENT for a P (a dedicated worker's slice end gives its P back then). */
+    boolean mutatorWaitsForP() {
+        return idleWorkersYield;
+    }
+
+    /** Wakes collector threads waiting in {@link #acquireP} so they look at their stillWanted (mark end, close). */
+    void wakePWaiters() {
+        lock.lock();
+        try {
+            pFreed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ps nobody holds right now (may be negative: more holders than Ps, see {@link #idleProcs} for the registered count). */
+    int idlePsNow() {
+        lock.lock();
+        try {
+            return idleLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Hand-over counters: "handOvers lentResumes workerYields pAcquires maxHeldAtGrant". */
+    long[] pStatsForTest() {
+        lock.lock();
+        try {
+            return new long[] {handOvers, lentResumes, workerYields, pAcquires, maxHeldAtGrant, mutatorPs, workerPs, grants, lent.size(), mutatorPWaits};
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Mutators handed a P to a collector thread this many times since the world was made. */
+    public long handOvers() {
+        return handOvers;
     }
 }
