@@ -1885,6 +1885,12 @@ public final class Collector implements AutoCloseable {
     }
 
     private final AtomicInteger inMark = new AtomicInteger();
+    /** Platform mark workers inside a chunk of marking right now (tests sample it beside the mutators' states). */
+    private final AtomicInteger workersMarking = new AtomicInteger();
+
+    int workersMarkingForTest() {
+        return workersMarking.get();
+    }
 
     /** Waits until no worker holds work and the global list is empty. */
     private long drainedWaits;
@@ -2068,7 +2074,13 @@ public final class Collector implements AutoCloseable {
                     continue;
                 }
                 long t0 = System.nanoTime();
-                long done = marker.drain(w, 64 << 10);
+                workersMarking.incrementAndGet();
+                long done;
+                try {
+                    done = marker.drain(w, 64 << 10);
+                } finally {
+                    workersMarking.decrementAndGet();
+                }
                 long t1 = System.nanoTime();
                 ran += t1 - t0;
                 java.util.function.IntConsumer stall = workerStallHook;

@@ -30,6 +30,8 @@ public final class ThreadWorld implements World {
      */
     private final Condition stopDone = lock.newCondition();
     private final List<Mutator> mutators = new ArrayList<>();  // guarded by lock
+    /** A copy of {@code mutators} made at each register and unregister, for racy readers (tests' samplers). */
+    private volatile Mutator[] mutatorsSnapshot = new Mutator[0];
     private final ThreadLocal<Mutator> current = new ThreadLocal<>();
     /**
      * The fast way to {@link #current()}: mutators by thread id modulo the table size, each entry
@@ -96,6 +98,7 @@ public final class ThreadWorld implements World {
             m.raggedDone = raggedRound;       // nothing of its own to flush in a round under way
             mutators.add(m);
             registered = mutators.size();
+            mutatorsSnapshot = mutators.toArray(new Mutator[0]);
             mutatorTakesPLocked();
             int slot = slotOf(m.owner);
             if (byThread[slot] == null) {
@@ -124,6 +127,7 @@ public final class ThreadWorld implements World {
             runRaggedLocked(m);         // a round under way counts on it: run it now, its last safepoint
             mutators.remove(m);
             registered = mutators.size();
+            mutatorsSnapshot = mutators.toArray(new Mutator[0]);
             mutatorPs--;
             pFreedLocked();
             int slot = slotOf(m.owner);
@@ -880,6 +884,17 @@ public final class ThreadWorld implements World {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Tests: the mutator list's size, read without the lock (a sampler's racy view). */
+    int mutatorSlotsRelaxedForTest() {
+        return mutatorsSnapshot.length;
+    }
+
+    /** Tests: mutator {@code i} of a racy view, or null. */
+    Mutator mutatorAtRelaxedForTest(int i) {
+        Mutator[] a = mutatorsSnapshot;
+        return i < a.length ? a[i] : null;
     }
 
     /** Collector threads holding a P at the last change (no lock; tests). */

@@ -60,7 +60,7 @@
  *       credit pays them ({@link dev.gort.gc.AssistQueue}, below). Under
  *       the scheduler the workers are goroutines that {@code schedule()} picks through the GcHook
  *       ({@link dev.gort.gc.GoroutineWorkers}: Go's findRunnableGCWorker and idle workers); over
- *       plain threads they are platform threads.</li>
+ *       plain threads they are platform threads that run on a P (below).</li>
  *   <li>Mark completion (Go's gcMarkDone): when no worker has work, a ragged round asks every
  *       mutator to publish its grey buffers at its own next safepoint, the world running
  *       ({@link dev.gort.gc.World#forEachMutatorAtSafepoint}, Go's forEachP); while a round finds
@@ -77,7 +77,8 @@
  *       disarmed. Right after the restart: the pacer's end of cycle and the next goal and
  *       trigger, the sweep pacing, the mutators' barrier filters cleared; then gctrace, JFR,
  *       MemStats.</li>
- *   <li>Sweep: lazily at mcentral refills, a background sweeper thread, and proportional sweep
+ *   <li>Sweep: lazily at mcentral refills, a background sweeper thread (over ThreadWorld only
+ *       while a P is idle), and proportional sweep
  *       (Go's gcPaceSweeper): mark termination spreads the pages in use over the allocation up to
  *       the next trigger, and every 16 KiB a mutator allocates it sweeps until the pages swept keep
  *       up. Without it the heap grew while the last cycle's garbage waited for the background
@@ -302,6 +303,39 @@
  * without the shade. sync.Pool entries are Java objects, not roots (nothing to do); PtrPool's
  * entries are global slots, so a put and a get are barriered stores like a channel's ring; a value
  * handed back from {@code Go.syscall} was loaded from the heap or a frame (the first rule).
+ *
+ * <h2>Collector threads on a P (ThreadWorld, session 9)</h2>
+ * In Go a mark worker and the background sweeper are goroutines: they run on a P, and a goroutine
+ * they displace waits in a run queue, at a safepoint, where a stop does not wait for it. Over
+ * plain threads the workers were extra OS threads: with two mutators holding both Ps the
+ * fractional worker ran beside them on two CPUs, the kernel time-sliced three runnable threads,
+ * and a stop waited for a switched-out mutator (146,524 involuntary switches of the two mutators
+ * in a 1 GiB pause run; p99 2.3 ms). {@link dev.gort.gc.ThreadWorld} now counts Ps:
+ * <ol>
+ *   <li>A registered mutator holds a P while RUNNING or STOPPED; one waiting in
+ *       {@code runBlocking} (BLOCKED) or LENT does not. A collector thread marks or sweeps only
+ *       between {@code acquireP} and {@code releaseP}.</li>
+ *   <li>A worker that must run (dedicated, or fractional within its quota) with no idle P raises
+ *       a hand-over bit in the safepoint flag word (the fast path stays one volatile read: a stop,
+ *       a ragged round and a hand-over share it). The next mutator at a safepoint runs any ragged
+ *       round due, parks LENT and grants its P; it counts as stopped for stops and rounds.</li>
+ *   <li>The worker gives the P back when its fractional quota is reached (Go's
+ *       pollFractionalWorkerExit, 20 % over goal), when a dedicated worker's 10 ms slice is over
+ *       and a lender waits, when it finds no work, when its credit flush woke a parked assist
+ *       (that thread needs a P now), and at mark end. The P goes to the longest-lent mutator.</li>
+ *   <li>Idle-P workers and the background sweeper take only idle Ps (fewer mutators than
+ *       GOMAXPROCS, or mutators in runBlocking) and leave them when a mutator is lent or waits.
+ *       A mutator back from runBlocking with no idle P never overcommits the Ps: it asks a
+ *       P-holding collector thread to yield and waits, still BLOCKED, until that thread's next
+ *       check between 64 KiB chunks of marking.</li>
+ * </ol>
+ * The sweeper over threads thus sweeps only on an idle P; with every P a running mutator's the
+ * lazy sweep at refills and the proportional sweep credit do the sweeping, and the coordinator
+ * finishes any rest before it stops the world (never inside the pause). Under the scheduler the
+ * background sweeper is still a platform thread (not yet a goroutine). WorkersOnPTest checks the
+ * result from outside: sampling the threads' states in /proc, the worker was runnable beside both
+ * running mutators in a few percent of its runnable samples (hand-over windows), against 40 %
+ * with {@code -Dgort.gc.workers.onp=false}, the old behaviour kept for A/B runs.
  *
  * <h2>The mutator's cost per object (allocation and barrier fast paths)</h2>
  * binary-trees spends over half its time in the mark phase (each cycle re-marks the long-lived tree),
