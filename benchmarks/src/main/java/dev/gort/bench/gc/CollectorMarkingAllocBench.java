@@ -43,6 +43,8 @@ public class CollectorMarkingAllocBench {
     private Heap heap;
     private Collector gc;
     private long keep;
+    /** The two nodes allocated last (this mark phase: black, named by the barrier's filter). */
+    private long prev, prev2;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -55,6 +57,7 @@ public class CollectorMarkingAllocBench {
     public void holdInMark() {
         gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 60_000);
         gc.pacer().bgScanCredit.set(1L << 50);     // the workers "keep up": assists steal, never wait
+        prev = prev2 = gc.alloc(NODE);
     }
 
     @TearDown(Level.Iteration)
@@ -77,6 +80,20 @@ public class CollectorMarkingAllocBench {
         long n = gc.alloc(NODE);
         Mem.storePtr(n, 0, keep);
         Mem.storePtr(n, 8, keep);
+        return n;
+    }
+
+    /**
+     * binary-trees' pattern: the stored pointers are this cycle's own (black) nodes, so the
+     * barrier's allocated-black filter answers both halves without a shade.
+     */
+    @Benchmark
+    public long collectorNode16_marking_storesOfNewNodes() {
+        long n = gc.alloc(NODE);
+        Mem.storePtr(n, 0, prev);
+        Mem.storePtr(n, 8, prev2);
+        prev2 = prev;
+        prev = n;
         return n;
     }
 }
