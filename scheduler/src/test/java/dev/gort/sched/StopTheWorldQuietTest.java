@@ -98,7 +98,13 @@ class StopTheWorldQuietTest {
         assertTrue(syscallsAfter.get() >= n0 + 3, "the world did not run again after the restart");
         assertTrue(stopNanos >= LATE_NANOS, "the stop returned before the late goroutine reached a safepoint");
         // 100 us polls would be ~400 re-preempts in 40 ms; with the backoff ~28 (+ descheduling slack).
-        assertTrue(reps >= 1 && reps <= 60, "re-preempt passes during a " + stopNanos / 1_000_000 + " ms stop: " + reps);
+        // At least one pass, unless the stopper itself got no CPU until the late goroutine had
+        // stopped on its own: a stop over twice LATE_NANOS with no pass (seen at load 15: 0 passes in
+        // an 85 ms stop) is the machine, not a missing re-preempt. The upper bound always holds.
+        assertTrue(reps <= 60, "re-preempt passes during a " + stopNanos / 1_000_000 + " ms stop: " + reps);
+        assertTrue(reps >= 1 || stopNanos > 2 * LATE_NANOS,
+                "no re-preempt pass during a " + stopNanos / 1_000_000 + " ms stop (the late goroutine polls after "
+                        + LATE_NANOS / 1_000_000 + " ms)");
         if (retakeSlices0 >= 0) {
             // A ticking retaker takes ~20 slices per 10 ms; asleep it takes none (a wake-up or two of slack).
             assertTrue(retakeSlices2 - retakeSlices1 <= 3,
