@@ -2251,7 +2251,11 @@ public final class Collector implements AutoCloseable {
                     tw.releaseP();
                 }
             }
-            sweepPaced = false;
+            // No write of sweepPaced here (Go's bgsweep writes no pacing state either): this
+            // thread's last sweepOne() == 0 may be a cycle old (no stop waits for the sweeper), and
+            // clearing the pacing then turned off the next cycle's proportional sweep with all its
+            // spans unswept (StaleSweeperPacingTest). A mutator's deductSweepCredit clears it when
+            // it finds nothing left, and a mutator is never a cycle late (a stop waits for it).
         }
     }
 

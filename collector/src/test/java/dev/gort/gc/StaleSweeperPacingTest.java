@@ -6,7 +6,6 @@ import dev.gort.arena.HeapConfig;
 import dev.gort.arena.SizeClasses;
 import dev.gort.sys.PosixOsMemory;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.CountDownLatch;
@@ -30,11 +29,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * <p>Deterministic: the stall hook orders the threads; the released sweeper is caught again at
  * its next sweep step, after its loop ran the write, and the pacing is read there.
  *
- * <p>Disabled: it fails on main (session 9) and the fix belongs in {@code sweeperLoop}, which
- * branch {@code onp} is rewriting. A fix verified against this test (docs/performance.md, "Session
- * 9, branch sweeprace"): the loop reads {@code gcs.sweepgen()} before each {@code sweepOne} and,
- * when that call answers 0, clears the pacing only if sweepgen is still the one it read, checked
- * and written under a lock that {@code paceSweeper} also takes for its write. Enable it with the fix.
+ * <p>It failed on main until the sweeper's loop stopped writing the pacing at all (session 9,
+ * lead): only a mutator's deductSweepCredit, which no mark termination can overtake, clears it.
  */
 class StaleSweeperPacingTest {
     static final Type NODE = Type.struct("PNode").pointer("next").longField("a").longField("b").longField("c").build();
@@ -102,8 +98,6 @@ class StaleSweeperPacingTest {
     }
 
     @Test
-    @Disabled("fails on main: Collector.sweeperLoop clears sweepPaced after a cycle-old sweepOne() == 0; "
-            + "the fix is branch onp's to make (docs/performance.md, Session 9, branch sweeprace)")
     void aSweeperACycleLateDoesNotTurnOffTheNextCyclesProportionalSweep() throws Exception {
         heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
         gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
