@@ -118,9 +118,9 @@ final class Soak {
             ends.append(ends.isEmpty() ? "" : ", ").append(e[0] == 0 ? "G " : "T ").append(Format.mib(e[1]));
         }
         out.println("soak: RSS at round ends (G goroutines, T threads): " + ends);
-        out.printf(Locale.ROOT, "soak: RSS slope after %.1f min warm-up: %s (N1 target: < 1 %%/10 min)%n",
-                monitor.warmupMillis() / 60_000.0,
-                Double.isNaN(slope) ? "n/a (too few samples)" : String.format(Locale.ROOT, "%+.2f %%/10 min", slope));
+        double outside = monitor.rssOutsideJavaHeapSlopePercentPer10Min();
+        out.printf(Locale.ROOT, "soak: RSS slope after %.1f min warm-up: %s; RSS outside the Java heap: %s (N1 target: < 1 %%/10 min)%n",
+                monitor.warmupMillis() / 60_000.0, percent(slope), percent(outside));
         Throwable f = failure.get();
         if (f != null) {
             err.println("soak: FAILED in round " + (rounds - 1) + " (seed " + s.seed() + ", round seed "
@@ -130,6 +130,10 @@ final class Soak {
         }
         out.println("soak: PASS (seed " + s.seed() + ")");
         return 0;
+    }
+
+    private static String percent(double slope) {
+        return Double.isNaN(slope) ? "n/a (too few samples)" : String.format(Locale.ROOT, "%+.2f %%/10 min", slope);
     }
 
     private void fail(Throwable t) {
