@@ -4,6 +4,7 @@ import dev.gort.arena.Heap;
 import dev.gort.arena.MemStats;
 import dev.gort.gc.Collector;
 import dev.gort.gc.GcStats;
+import dev.gort.gc.StwPause;
 import dev.gort.gc.WriteBarrier;
 import dev.gort.sys.ProcessMemory;
 
@@ -26,6 +27,8 @@ import java.util.function.LongSupplier;
 final class SoakMonitor {
     /** RSS samples this often, for the slope (the report lines show the latest). */
     static final long RSS_SAMPLE_MILLIS = 5_000;
+    /** A period's longest pause is printed with its steps when it reaches this. */
+    static final long LONG_PAUSE_NANOS = 50_000_000L;
 
     private final PrintStream out;
     private final long startNanos = System.nanoTime();
@@ -61,6 +64,9 @@ final class SoakMonitor {
     private long periodBarrier0 = WriteBarrier.slowStores();
     private final long barrier0 = WriteBarrier.slowStores();
     private final List<long[]> rss = new ArrayList<>();     // {millis since start, bytes}
+    /** The period's longest single pause with its steps (set on the collector's coordinator thread). */
+    private final Object longestLock = new Object();
+    private StwPause longest;
     /** RSS less the Java heap's committed bytes: what gort's own memory (and the JVM's non-heap) holds. */
     private final List<long[]> rssOutsideJavaHeap = new ArrayList<>();
     long peakRss;
@@ -92,13 +98,24 @@ final class SoakMonitor {
         seenCycles = 0;
         seenForced = forcedBySysmon.getAsLong();
         seenFrees = h.readMemStats().frees();
+        c.setPauseBreakdownListener(this::offerPause);
         seenScavenged = scavengedBytes.getAsLong();
+    }
+
+    /** Called after every pause with its breakdown (on the coordinator thread: keep it short). */
+    private void offerPause(StwPause p) {
+        synchronized (longestLock) {
+            if (longest == null || p.totalNanos() > longest.totalNanos()) {
+                longest = p;
+            }
+        }
     }
 
     /** Takes the world's last figures; call before closing its collector or heap. */
     synchronized void detach() {
         if (gc != null) {
             sampleWorld();
+            gc.setPauseBreakdownListener(null);
         }
         world = "-";
         gc = null;
@@ -156,6 +173,14 @@ final class SoakMonitor {
                 elapsedMillis() / 60_000.0, periodWorlds.isEmpty() ? "-" : periodWorlds, periodCycles, cycles, periodForced, bs - periodBarrier0, periodFrees,
                 live < 0 ? "-" : Format.bytes(live), Format.bytes(rssNow), Format.bytes(Runtime.getRuntime().totalMemory()), Format.bytes(periodScavenged),
                 periodMaxPause / 1e6, loadAverage());
+        StwPause lp;
+        synchronized (longestLock) {
+            lp = longest;
+            longest = null;
+        }
+        if (lp != null && lp.totalNanos() >= LONG_PAUSE_NANOS) {
+            out.println("soak   longest pause of the period: " + lp);
+        }
         periodBarrier0 = bs;
         periodWorlds = gc != null ? world : "";
         periodCycles = 0;
