@@ -44,6 +44,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * loads stop, one more cycle runs, the heap's live objects and bytes must equal exactly what the
  * models reach plus the trees, {@code verifyHeap} must pass, and once every root is dropped one
  * cycle must return the heap to its start. Any failure is printed with the seed and the soak exits 1.
+ * The RSS slope (N1: under 1 % per 10 minutes after warm-up) is reported and judged in the output,
+ * not in the exit code: on a shared machine RSS also moves with the JVM and the other processes'
+ * pressure, and a 10-minute run has too few samples to fail a build on.
  */
 final class Soak {
     /** sysmon periods for goroutine rounds: short enough to fire many times in each quiet end. */
@@ -119,8 +122,9 @@ final class Soak {
         }
         out.println("soak: RSS at round ends (G goroutines, T threads): " + ends);
         double outside = monitor.rssOutsideJavaHeapSlopePercentPer10Min();
-        out.printf(Locale.ROOT, "soak: RSS slope after %.1f min warm-up: %s; RSS outside the Java heap: %s (N1 target: < 1 %%/10 min)%n",
-                monitor.warmupMillis() / 60_000.0, percent(slope), percent(outside));
+        out.printf(Locale.ROOT, "soak: RSS slope after %.1f min warm-up: %s; RSS outside the Java heap: %s (N1 target: < 1 %%/10 min: %s)%n",
+                monitor.warmupMillis() / 60_000.0, percent(slope), percent(outside),
+                Double.isNaN(outside) ? "not judged" : Math.abs(outside) < 1.0 ? "met" : "NOT met");
         Throwable f = failure.get();
         if (f != null) {
             err.println("soak: FAILED in round " + (rounds - 1) + " (seed " + s.seed() + ", round seed "
