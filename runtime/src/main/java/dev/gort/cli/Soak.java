@@ -329,8 +329,11 @@ final class Soak {
         treeSwaps += tree.swaps;
         poolGets += pool.gets.get();
         MemStats ms = heap.readMemStats();
-        expect(ms.heapObjects() - baseObjects == objects, world + " round end: " + (ms.heapObjects() - baseObjects)
-                + " live objects, the models reach " + objects + " (freed early or leaked)");
+        if (ms.heapObjects() - baseObjects != objects) {
+            throw new IllegalStateException(world + " round end: " + (ms.heapObjects() - baseObjects)
+                    + " live objects, the models reach " + objects + " (freed early or leaked); "
+                    + SoakDiagnosis.unexpectedObjects(heap, models, tree));
+        }
         expect(ms.heapAlloc() - baseBytes == objects * GraphModel.NODE_SLOT, world + " round end: live bytes "
                 + (ms.heapAlloc() - baseBytes) + ", the models reach " + objects * GraphModel.NODE_SLOT);
         heap.verifyHeap();
