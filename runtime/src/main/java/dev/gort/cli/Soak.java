@@ -272,7 +272,16 @@ final class Soak {
             if (failure.get() != null) {
                 return;
             }
-            roundEnd("threads", heap, c::gc, models, tree, pool, 0, 0);
+            // The round end's own pointer stores (the pool's close, the models' and trees' globals
+            // let go) come from this thread: it registers, so a stop-the-world stops it between
+            // reading the barrier flag and storing (the rule for every pointer store; a plain
+            // thread's late deletion shade left objects grey for the next cycle: docs/soak.md).
+            world.register(1);
+            try {
+                roundEnd("threads", heap, c::gc, models, tree, pool, 0, 0);
+            } finally {
+                world.unregister();
+            }
             Thread.sleep(quiet);
             roundEndRss.add(new long[] {1, dev.gort.sys.ProcessMemory.rssBytes()});
         } finally {
