@@ -100,8 +100,12 @@ class StopTheWorldQuietTest {
         // 100 us polls would be ~400 re-preempts in 40 ms; with the backoff ~28 (+ descheduling slack).
         // At least one pass, unless the stopper itself got no CPU until the late goroutine had
         // stopped on its own: a stop over twice LATE_NANOS with no pass (seen at load 15: 0 passes in
-        // an 85 ms stop) is the machine, not a missing re-preempt. The upper bound always holds.
-        assertTrue(reps <= 60, "re-preempt passes during a " + stopNanos / 1_000_000 + " ms stop: " + reps);
+        // an 85 ms stop) is the machine, not a missing re-preempt.
+        // The bound scales with the stop's length (passes back off to a steady interval): 60 per
+        // LATE_NANOS is still ~7x below 100 us polling (a 132 ms stop at load 19 took 72 passes).
+        long maxReps = Math.max(60, 60 * stopNanos / LATE_NANOS);
+        assertTrue(reps <= maxReps, "re-preempt passes during a " + stopNanos / 1_000_000 + " ms stop: " + reps
+                + " (at most " + maxReps + ")");
         assertTrue(reps >= 1 || stopNanos > 2 * LATE_NANOS,
                 "no re-preempt pass during a " + stopNanos / 1_000_000 + " ms stop (the late goroutine polls after "
                         + LATE_NANOS / 1_000_000 + " ms)");
