@@ -114,13 +114,15 @@ public final class Collector implements AutoCloseable {
     /** Worker ids below this are dedicated (they must run; fractional and idle ones are the rest). */
     private volatile int dedicatedWorkerCount;
     /**
-     * Over ThreadWorld the mark workers and the background sweeper run on a P
-     * ({@link ThreadWorld#acquireP}): a worker that must run while every P is a running mutator's
-     * takes one at a mutator's next safepoint, and the sweeper sweeps only on an idle P. Off
-     * ({@code -Dgort.gc.workers.onp=false}): the session-8 behaviour, collector threads beside the
-     * mutators (kept for A/B runs and for the tests that show the difference).
+     * {@code -Dgort.gc.workers.onp=true}: over ThreadWorld the mark workers and the background
+     * sweeper run on a P ({@link ThreadWorld#acquireP}): a worker that must run while every P is a
+     * running mutator's takes one at a mutator's next safepoint, and the sweeper sweeps only on an
+     * idle P. Off by default (collector threads beside the mutators, as before session 9) because
+     * it lost its quiet A/B (29 Nov 06:04-06:08, {@code PauseDistributionRun 1024 120 threads}, same
+     * build): 0.78 x the chains replaced (57.6 M against 74.2 M), slow pauses after warm-up 3 of 37
+     * against 3 of 45; docs/performance.md "Session 9, lead".
      */
-    static final boolean WORKERS_ON_P_DEFAULT = true;
+    static final boolean WORKERS_ON_P_DEFAULT = false;
     static volatile boolean workersOnP = Boolean.parseBoolean(System.getProperty("gort.gc.workers.onp", String.valueOf(WORKERS_ON_P_DEFAULT)));
     /** This collector's choice, read once at construction. */
     private final boolean myWorkersOnP = workersOnP;

@@ -60,7 +60,7 @@
  *       credit pays them ({@link dev.gort.gc.AssistQueue}, below). Under
  *       the scheduler the workers are goroutines that {@code schedule()} picks through the GcHook
  *       ({@link dev.gort.gc.GoroutineWorkers}: Go's findRunnableGCWorker and idle workers); over
- *       plain threads they are platform threads that run on a P (below).</li>
+ *       plain threads they are platform threads, which can be made to run on a P (below; opt-in).</li>
  *   <li>Mark completion (Go's gcMarkDone): when no worker has work, a ragged round asks every
  *       mutator to publish its grey buffers at its own next safepoint, the world running
  *       ({@link dev.gort.gc.World#forEachMutatorAtSafepoint}, Go's forEachP); while a round finds
@@ -304,13 +304,15 @@
  * entries are global slots, so a put and a get are barriered stores like a channel's ring; a value
  * handed back from {@code Go.syscall} was loaded from the heap or a frame (the first rule).
  *
- * <h2>Collector threads on a P (ThreadWorld, session 9)</h2>
+ * <h2>Collector threads on a P (ThreadWorld, session 9; opt-in: {@code -Dgort.gc.workers.onp=true})</h2>
  * In Go a mark worker and the background sweeper are goroutines: they run on a P, and a goroutine
  * they displace waits in a run queue, at a safepoint, where a stop does not wait for it. Over
  * plain threads the workers were extra OS threads: with two mutators holding both Ps the
  * fractional worker ran beside them on two CPUs, the kernel time-sliced three runnable threads,
  * and a stop waited for a switched-out mutator (146,524 involuntary switches of the two mutators
- * in a 1 GiB pause run; p99 2.3 ms). {@link dev.gort.gc.ThreadWorld} now counts Ps:
+ * in a 1 GiB pause run; p99 2.3 ms). With {@code -Dgort.gc.workers.onp=true}
+ * {@link dev.gort.gc.ThreadWorld} counts Ps (off by default: in the quiet A/B it cost 0.78 x the
+ * benchmark's throughput and did not lower the count of slow pauses; docs/performance.md):
  * <ol>
  *   <li>A registered mutator holds a P while RUNNING or STOPPED; one waiting in
  *       {@code runBlocking} (BLOCKED) or LENT does not. A collector thread marks or sweeps only
@@ -335,7 +337,7 @@
  * background sweeper is still a platform thread (not yet a goroutine). WorkersOnPTest checks the
  * result from outside: sampling the threads' states in /proc, the worker was runnable beside both
  * running mutators in a few percent of its runnable samples (hand-over windows), against 40 %
- * with {@code -Dgort.gc.workers.onp=false}, the old behaviour kept for A/B runs.
+ * with the switch off (the default, the behaviour before session 9).
  *
  * <h2>The mutator's cost per object (allocation and barrier fast paths)</h2>
  * binary-trees spends over half its time in the mark phase (each cycle re-marks the long-lived tree),

@@ -31,6 +31,20 @@ import static org.junit.jupiter.api.Assertions.*;
  * hand-over then, the waiting mutators' Ps are idle.
  */
 class WorkersOnPTest {
+    private boolean savedWorkersOnP;
+
+    /** The switch is off by default; these tests are about it on (-Dgort.gc.workers.onp=false shows them fail). */
+    @org.junit.jupiter.api.BeforeEach
+    void switchOn() {
+        savedWorkersOnP = Collector.workersOnP;
+        Collector.workersOnP = Boolean.parseBoolean(System.getProperty("gort.gc.workers.onp", "true"));
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void restoreSwitch() {
+        Collector.workersOnP = savedWorkersOnP;
+    }
+
     static final Type NODE = Type.struct("OnpNode").pointer("next").longField("a").longField("b").build();
     static final long NEXT = NODE.offset("next");
 
