@@ -115,9 +115,7 @@ class PHandOverTest {
         long[] st = world.pStatsForTest();
         assertEquals(1, st[1], "one resume");
         assertTrue(st[4] <= 1, "never more holders than Ps at a grant: " + st[4]);
-        stop.set(true);
-        mutator.join(20_000);
-        assertNull(failure.get(), () -> "mutator failed: " + failure.get());
+        stopAndJoin(mutator);
     }
 
     @Test
@@ -138,9 +136,7 @@ class PHandOverTest {
         assertTrue(polls.get() - p <= 1, "it must not run before the restart");
         world.startTheWorld();
         await(() -> polls.get() > p + 100, "the mutator to run after the restart");
-        stop.set(true);
-        mutator.join(20_000);
-        assertNull(failure.get(), () -> "mutator failed: " + failure.get());
+        stopAndJoin(mutator);
     }
 
     @Test
@@ -188,10 +184,7 @@ class PHandOverTest {
         back.await();
         assertEquals(0, world.idlePsNow(), "two mutators, no worker");
         assertEquals(1, world.pStatsForTest()[2], "one yield counted");
-        stop.set(true);
-        runner.join(20_000);
-        waiter.join(20_000);
-        assertNull(failure.get(), () -> "mutator failed: " + failure.get());
+        stopAndJoin(runner, waiter);
     }
 
     @Test
@@ -219,8 +212,15 @@ class PHandOverTest {
         assertEquals(0, st[6], "no worker P: " + java.util.Arrays.toString(st));
         assertEquals(0, st[7], "no grant in transit: " + java.util.Arrays.toString(st));
         assertEquals(0, st[8], "no mutator lent: " + java.util.Arrays.toString(st));
+        stopAndJoin(mutator);
+    }
+
+    /** Ends the test's mutator threads and fails with the first error one of them met. */
+    private void stopAndJoin(Thread... mutators) throws InterruptedException {
         stop.set(true);
-        mutator.join(20_000);
+        for (Thread t : mutators) {
+            t.join(20_000);
+        }
         assertNull(failure.get(), () -> "mutator failed: " + failure.get());
     }
 }
