@@ -3,7 +3,6 @@ package dev.gort.gc;
 import dev.gort.arena.Heap;
 import dev.gort.arena.HeapConfig;
 import dev.gort.sys.PosixOsMemory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -14,22 +13,10 @@ import static org.junit.jupiter.api.Assertions.*;
  * (a runaway heap ends in the kernel's OOM killer, which reports nothing): an allocation past the
  * heap goal fails with the collector's error.
  */
-class CollectorFailureTest {
+class CollectorFailureTest extends ThreadWorldFixture {
     static final Type NODE = Type.struct("Node").pointer("next").longField("id").longField("a").longField("b").build();
     static final long NEXT = NODE.offset("next");
 
-    Heap heap;
-    Collector gc;
-    ThreadWorld world;
-
-    @AfterEach
-    void stop() {
-        if (gc != null) {
-            world.unregister();
-            gc.close();
-            heap.close();
-        }
-    }
 
     @Test
     void afterAFatalCollectorErrorAnAllocationPastTheGoalFailsInsteadOfGrowingTheHeap() {

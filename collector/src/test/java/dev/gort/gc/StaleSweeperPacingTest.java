@@ -5,7 +5,6 @@ import dev.gort.arena.Heap;
 import dev.gort.arena.HeapConfig;
 import dev.gort.arena.SizeClasses;
 import dev.gort.sys.PosixOsMemory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.CountDownLatch;
@@ -32,25 +31,12 @@ import static org.junit.jupiter.api.Assertions.*;
  * <p>It failed on main until the sweeper's loop stopped writing the pacing at all (session 9,
  * lead): only a mutator's deductSweepCredit, which no mark termination can overtake, clears it.
  */
-class StaleSweeperPacingTest {
+class StaleSweeperPacingTest extends ThreadWorldFixture {
     static final Type NODE = Type.struct("PNode").pointer("next").longField("a").longField("b").longField("c").build();
     static final String SWEEPER = "gort-bgsweep";
     static final int LAST_CLASS = SizeClasses.NUM_SPAN_CLASSES - 1;     // no object of it is allocated here
 
-    Heap heap;
-    Collector gc;
-    ThreadWorld world;
     Mutator m;
-
-    @AfterEach
-    void stop() {
-        if (gc != null) {
-            heap.gc().setStallHookForTest(null);
-            world.unregister();
-            gc.close();
-            heap.close();
-        }
-    }
 
     /** Blocks the sweeper at (BEFORE_CLAIM, LAST_CLASS); once released, blocks it again at its next step. */
     final class Hook implements GcSupport.StallHook {

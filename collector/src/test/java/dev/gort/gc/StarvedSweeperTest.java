@@ -4,7 +4,6 @@ import dev.gort.arena.GcSupport;
 import dev.gort.arena.Heap;
 import dev.gort.arena.HeapConfig;
 import dev.gort.sys.PosixOsMemory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.CountDownLatch;
@@ -24,16 +23,13 @@ import static org.junit.jupiter.api.Assertions.*;
  * MCentral.sweepOne and MCache.drainStale/detachForSweep. Deterministic: the hooks order the
  * threads; no timing is asserted (the waits are bounded only so a hang fails with a message).
  */
-class StarvedSweeperTest {
+class StarvedSweeperTest extends ThreadWorldFixture {
     static final Type NODE = Type.struct("Node").pointer("next").longField("id").longField("a").longField("b").build();
     static final long NEXT = NODE.offset("next");
     static final long ID = NODE.offset("id");
     static final String SWEEPER = "gort-bgsweep";
     static final long WAIT_S = 60;
 
-    Heap heap;
-    Collector gc;
-    ThreadWorld world;
     Mutator m;
 
     void start() {
@@ -43,16 +39,6 @@ class StarvedSweeperTest {
         gc = Collector.forThreads(heap, GcOptions.DEFAULT.withDebug(false, true, true, 0, 0), 2);
         world = gc.threadWorld();
         m = world.register(4);
-    }
-
-    @AfterEach
-    void stop() {
-        if (gc != null) {
-            heap.gc().setStallHookForTest(null);
-            world.unregister();
-            gc.close();
-            heap.close();
-        }
     }
 
     /** A list of {@code n} nodes, ids n-1 .. 0 from the head, rooted in slot 0. */

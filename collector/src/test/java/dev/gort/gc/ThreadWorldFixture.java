@@ -5,9 +5,9 @@ import org.junit.jupiter.api.AfterEach;
 
 /**
  * A heap, a collector over plain threads and its ThreadWorld, for tests that hold the coordinator
- * at breakpoints: after each test the barrier is off, the calling thread unregistered, the
- * coordinator released from any breakpoint, and the collector and heap closed (whatever the test
- * created; a field left null is skipped).
+ * at breakpoints or stall sweeping threads: after each test the barrier is off, the calling thread
+ * unregistered, the coordinator released from any breakpoint, the sweep stall hook removed, and the
+ * collector and heap closed (whatever the test created; a field left null is skipped).
  */
 abstract class ThreadWorldFixture {
     Heap heap;
@@ -26,6 +26,7 @@ abstract class ThreadWorldFixture {
             gc.close();
         }
         if (heap != null) {
+            heap.gc().setStallHookForTest(null);
             heap.close();
         }
     }
