@@ -123,7 +123,7 @@ public final class Collector implements AutoCloseable {
      * against 3 of 45; docs/performance.md "Session 9, lead".
      */
     static final boolean WORKERS_ON_P_DEFAULT = false;
-    static volatile boolean workersOnP = Boolean.parseBoolean(System.getProperty("gort.gc.workers.onp", String.valueOf(WORKERS_ON_P_DEFAULT)));
+    static volatile boolean workersOnP = dev.gort.sys.TuningProperty.flag("gort.gc.workers.onp", WORKERS_ON_P_DEFAULT);
     /** This collector's choice, read once at construction. */
     private final boolean myWorkersOnP = workersOnP;
     /**

@@ -25,6 +25,33 @@ public final class TuningProperty {
         }
     }
 
+    /** The property {@code name} as {@code true} or {@code false} (any case); {@code defaultValue} when it is unset or refused. */
+    public static boolean flag(String name, boolean defaultValue) {
+        String value = System.getProperty(name);
+        try {
+            return parseFlag(name, value, defaultValue);
+        } catch (IllegalArgumentException e) {
+            System.err.println("gort: warning: " + e.getMessage() + "; using the default " + defaultValue);
+            return defaultValue;
+        }
+    }
+
+    /** {@code value} (null: unset) as a flag, or an error naming what is accepted. */
+    static boolean parseFlag(String name, String value, boolean defaultValue) {
+        if (value == null) {
+            return defaultValue;
+        }
+        String v = value.trim();
+        if (v.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (v.equalsIgnoreCase("false")) {
+            return false;
+        }
+        throw new IllegalArgumentException("-D" + name + "=" + value + " is not valid; accepted: true or false (default "
+                + defaultValue + ")");
+    }
+
     /** {@code value} (null: unset) as microseconds in {@code min..max}, or an error naming what is accepted. */
     static long parseMicros(String name, String value, long defaultMicros, long min, long max) {
         if (value == null) {

@@ -35,4 +35,25 @@ class TuningPropertyTest {
         }
         assertEquals(200_000, TuningProperty.microsAsNanos(name, 200, 1, 1000));
     }
+
+    @Test
+    void flagsAcceptTrueOrFalseAndRefuseTheRestWithWhatIsAccepted() {
+        assertTrue(TuningProperty.parseFlag("gort.x.on", null, true));
+        assertFalse(TuningProperty.parseFlag("gort.x.on", " FALSE ", true));
+        assertTrue(TuningProperty.parseFlag("gort.x.on", "True", false));
+        for (String bad : new String[] {"", "ture", "1", "yes"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> TuningProperty.parseFlag("gort.x.on", bad, false));
+            assertEquals("-Dgort.x.on=" + bad + " is not valid; accepted: true or false (default false)", e.getMessage());
+        }
+        String name = "gort.test.tuningproperty.flag";
+        System.setProperty(name, "ture");
+        try {
+            assertFalse(TuningProperty.flag(name, false), "a refused value means the default");
+            System.setProperty(name, "true");
+            assertTrue(TuningProperty.flag(name, false));
+        } finally {
+            System.clearProperty(name);
+        }
+    }
 }
