@@ -168,7 +168,10 @@ public final class Collector implements AutoCloseable {
 
     // --- sweeper
     private final Thread coordinator;
+    /** The background sweeper over ThreadWorld: a platform thread (null under SchedWorld). */
     private final Thread sweeper;
+    /** The background sweeper under SchedWorld: a system goroutine (null over ThreadWorld). */
+    private final SweeperGoroutine sweeperG;
     private final Object sweepSignal = new Object();
     private long sweepRequests;            // guarded by sweepSignal
 
@@ -226,10 +229,13 @@ public final class Collector implements AutoCloseable {
             goroutineWorkers.setStackRoots(stackRoots);
             this.procResize = new ProcResize();
             sw.scheduler().addProcResizeHook(procResize);
+            this.sweeperG = new SweeperGoroutine(gcs, sweepCredit, sw.scheduler());
+            sw.attachSweeper(sweeperG);
         } else {
             this.goroutineWorkers = null;
             this.procResize = null;
             this.stackRoots = null;
+            this.sweeperG = null;
         }
         WriteBarrier.install(world instanceof ThreadWorld tw ? tw.barrierFilter.table : null, new WriteBarrier.Shader() {
             @Override
@@ -266,10 +272,14 @@ public final class Collector implements AutoCloseable {
             workerThreads.add(t);
         }
         this.coordinator = Thread.ofPlatform().daemon().name("gort-gc").unstarted(this::coordinatorLoop);
-        this.sweeper = Thread.ofPlatform().daemon().name("gort-bgsweep").unstarted(this::sweeperLoop);
+        // Go's bgsweep is a goroutine: under the scheduler it is one (SweeperGoroutine, started by
+        // the first goroutine that gets a P's collector state); over plain threads, a thread.
+        this.sweeper = sweeperG != null ? null : Thread.ofPlatform().daemon().name(SWEEPER_THREAD).unstarted(this::sweeperLoop);
         workerThreads.forEach(Thread::start);
         coordinator.start();
-        sweeper.start();
+        if (sweeper != null) {
+            sweeper.start();
+        }
     }
 
     /** A collector over plain threads as mutators (see {@link ThreadWorld}). */
@@ -804,8 +814,9 @@ public final class Collector implements AutoCloseable {
 
     /** Sweeps every unswept span now (the forced collection's final step). */
     public void sweepAll() {
-        while (gcs.sweepOne() != 0) {
-            // keep sweeping
+        long n;
+        while ((n = gcs.sweepOne()) != 0) {
+            finishSweptPages.addAndGet(n);
         }
         gcs.awaitSweepsInFlight();      // spans other threads claimed are swept with no lock held
     }
@@ -1421,10 +1432,7 @@ public final class Collector implements AutoCloseable {
         commitPacer(heap1, scanWork, bytesMarked, stackBytes, tMarkTermWork);
         clearBarrierFilters();
         awaitWorkersStopped();              // for their CPU figures, and so the next cycle starts them afresh
-        synchronized (sweepSignal) {
-            sweepRequests++;
-            sweepSignal.notifyAll();
-        }
+        wakeSweeper();
 
         // ---- accounting
         lastStackScan = concurrentStacks
@@ -1565,7 +1573,9 @@ public final class Collector implements AutoCloseable {
         for (int i = 0; i < workerThreads.size(); i++) {
             java.util.concurrent.locks.LockSupport.unpark(workerThreads.get(i));   // standing aside (no lock: one atomic each)
         }
-        java.util.concurrent.locks.LockSupport.unpark(sweeper);
+        if (sweeper != null) {
+            java.util.concurrent.locks.LockSupport.unpark(sweeper);
+        }
         if (wakeStartWaiters) {
             wakeStartWaiters = false;
             ctl.lock();
@@ -1632,7 +1642,7 @@ public final class Collector implements AutoCloseable {
             long at = asideAt.get(i);
             if (at != 0 && at - start >= 0) {
                 sb = sb == null ? new StringBuilder("; stood aside:") : sb.append(',');
-                sb.append(' ').append(i < workerThreads.size() ? workerThreads.get(i).getName() : sweeper.getName())
+                sb.append(' ').append(i < workerThreads.size() ? workerThreads.get(i).getName() : SWEEPER_THREAD)
                   .append(String.format(java.util.Locale.ROOT, " at %.3f ms", (at - start) / 1e6));
             }
         }
@@ -1794,7 +1804,8 @@ public final class Collector implements AutoCloseable {
     private void paceSweeper(long pagesInUse, long heapLive, long trigger) {
         long distance = trigger == Long.MAX_VALUE ? Long.MAX_VALUE : trigger - heapLive - (1L << 20);
         distance = Math.max(distance, dev.gort.arena.SizeClasses.PAGE_SIZE);
-        pagesSwept.set(0);
+        sweepCredit.newEpoch();
+        pagesToSweep.addAndGet(pagesInUse);
         sweepHeapLiveBasis = heapLive;
         sweepPagesPerByte = (double) pagesInUse / distance;
         sweepPaced = pagesInUse > 0;
@@ -1807,13 +1818,15 @@ public final class Collector implements AutoCloseable {
      */
     private void deductSweepCredit() {
         long target = (long) ((gcs.heapLive() - sweepHeapLiveBasis) * sweepPagesPerByte);
-        while (pagesSwept.get() < target && sweepPaced && !world.stopRequested()) {   // a stop waits for no sweep
+        while (sweepCredit.pages() < target && sweepPaced && !world.stopRequested()) {   // a stop waits for no sweep
+            long tag = sweepCredit.tag();
             long n = gcs.sweepOne();
             if (n == 0) {
                 sweepPaced = false;
                 return;
             }
-            pagesSwept.addAndGet(n);
+            sweepCredit.credit(tag, n);
+            proportionalSweptPages.addAndGet(n);
         }
     }
 
@@ -1822,7 +1835,14 @@ public final class Collector implements AutoCloseable {
     private volatile boolean sweepPaced;
     private volatile double sweepPagesPerByte;
     private volatile long sweepHeapLiveBasis;
-    private final java.util.concurrent.atomic.AtomicLong pagesSwept = new java.util.concurrent.atomic.AtomicLong();
+    /** Pages swept toward the current pacing, tagged with it (Go's pagesSwept; see {@link SweepCredit}). */
+    private final SweepCredit sweepCredit = new SweepCredit();
+    /** Pages swept by proportional sweep (mutators' sweep credit), by finishsweep and forced sweeps ({@link #sweepAll}), and by the thread sweeper. */
+    private final java.util.concurrent.atomic.AtomicLong proportionalSweptPages = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong finishSweptPages = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong threadSweptPages = new java.util.concurrent.atomic.AtomicLong();
+    /** Pages made unswept by the cycles so far (the pages in use at each mark termination's pacing). */
+    private final java.util.concurrent.atomic.AtomicLong pagesToSweep = new java.util.concurrent.atomic.AtomicLong();
 
     // =================================================================== workers
 
@@ -2193,14 +2213,69 @@ public final class Collector implements AutoCloseable {
     /** Tests: "name tid setting" of each background platform thread that has started (setting null: unknown or refused). */
     List<String> backgroundThreadsForTest() {
         List<String> out = new ArrayList<>();
-        for (int i = 0; i < backgroundTids.length(); i++) {
-            String name = i < workerThreads.size() ? workerThreads.get(i).getName() : sweeper.getName();
+        int n = sweeper != null ? backgroundTids.length() : workerThreads.size();     // under the scheduler: none
+        for (int i = 0; i < n; i++) {
+            String name = i < workerThreads.size() ? workerThreads.get(i).getName() : SWEEPER_THREAD;
             out.add(name + " " + backgroundTids.get(i) + " " + backgroundSettings.get(i));
         }
         return out;
     }
 
     // =================================================================== sweeper
+
+    /** The thread sweeper's name (over ThreadWorld; under the scheduler no thread has it). */
+    static final String SWEEPER_THREAD = "gort-bgsweep";
+
+    /**
+     * Mark termination's end, world running (Go's gcSweep readies bgsweep): the sweeper goroutine
+     * is readied if parked, or the sweeper thread signalled. Runs inside the cycle, so a scheduler
+     * exit waits for it to finish (schedulerExiting) and the sweeper's G is still there.
+     */
+    private void wakeSweeper() {
+        if (sweeperG != null) {
+            if (!world.exiting()) {
+                sweeperG.wake();
+            }
+            return;
+        }
+        synchronized (sweepSignal) {
+            sweepRequests++;
+            sweepSignal.notifyAll();
+        }
+    }
+
+    /**
+     * Who swept, in pages, over the collector's life: the background sweeper (a goroutine under the
+     * scheduler, a thread over ThreadWorld), the mutators' proportional sweep, finishsweep and
+     * forced sweeps ({@link #sweepAll}); {@code pagesToSweep} is the pages in use at each cycle's
+     * sweep pacing, so the rest (lazy sweeps at mcentral refills and mcache uncaches, which the
+     * arena does not count, and spans not swept yet) is about {@code pagesToSweep - background -
+     * proportional - finish}. {@code staleCreditsRefused}: batches not credited to a newer cycle's
+     * pacing (see {@link SweepCredit}).
+     */
+    public record SweepStats(boolean goroutine, long background, long proportional, long finish, long pagesToSweep,
+                             long backgroundBatches, long backgroundYields, long backgroundParks, long staleCreditsRefused) {
+        /** The pages nobody counted: lazy sweeps at refills and uncaches, plus any not yet swept. */
+        public long lazyOrUnswept() {
+            return Math.max(0, pagesToSweep - background - proportional - finish);
+        }
+    }
+
+    /** The sweep's figures so far (see {@link SweepStats}). */
+    public SweepStats sweepStats() {
+        SweeperGoroutine s = sweeperG;
+        if (s != null) {
+            return new SweepStats(true, s.pagesSwept.get(), proportionalSweptPages.get(), finishSweptPages.get(),
+                    pagesToSweep.get(), s.batches.get(), s.yields.get(), s.parks.get(), sweepCredit.refused());
+        }
+        return new SweepStats(false, threadSweptPages.get(), proportionalSweptPages.get(), finishSweptPages.get(),
+                pagesToSweep.get(), 0, 0, 0, sweepCredit.refused());
+    }
+
+    /** The sweeper goroutine (null over ThreadWorld; tests). */
+    SweeperGoroutine sweeperGoroutine() {
+        return sweeperG;
+    }
 
     private void sweeperLoop() {
         lowerBackgroundThread(asideAt.length() - 1);
@@ -2238,11 +2313,16 @@ public final class Collector implements AutoCloseable {
                         holdsP = true;
                         continue;
                     }
+                    long tag = sweepCredit.tag();    // before the sweep: see SweepCredit
                     long n = gcs.sweepOne();
                     if (n == 0) {
                         break;
                     }
-                    pagesSwept.addAndGet(n);
+                    // Credited only if no later cycle's pacing began meanwhile: this thread may have
+                    // been descheduled across a whole mark termination since its sweepOne (no stop
+                    // waits for it), and its batch belongs to the cycle before.
+                    sweepCredit.credit(tag, n);
+                    threadSweptPages.addAndGet(n);
                     if (tw != null && tw.shouldYieldP(true)) {
                         holdsP = false;
                     }
@@ -2342,12 +2422,17 @@ public final class Collector implements AutoCloseable {
         synchronized (sweepSignal) {
             sweepSignal.notifyAll();
         }
+        if (sweeperG != null) {
+            sweeperG.close(!world.exiting());     // readied if parked; after the scheduler's exit it never runs again
+        }
         if (world instanceof ThreadWorld tw) {
             tw.wakePWaiters();              // a worker or the sweeper waiting for a P sees the close
         }
         try {
             coordinator.join(10_000);
-            sweeper.join(10_000);
+            if (sweeper != null) {
+                sweeper.join(10_000);
+            }
             for (Thread t : workerThreads) {
                 t.join(10_000);
             }

@@ -31,6 +31,14 @@ public final class SchedWorld implements World {
         return sched;
     }
 
+    /** The collector's background sweeper goroutine, started with the first per-P state (null: none). */
+    private volatile SweeperGoroutine sweeper;
+
+    /** The collector installs its sweeper goroutine (started by the first goroutine that gets a P's state). */
+    void attachSweeper(SweeperGoroutine s) {
+        sweeper = s;
+    }
+
     /** The collector installs its goroutine workers: the scheduler's GcHook from now on. */
     void attachWorkers(GoroutineWorkers w) {
         workers = w;
@@ -80,6 +88,10 @@ public final class SchedWorld implements World {
             GoroutineWorkers w = workers;
             if (w != null) {
                 w.spawnIfNeeded();    // on a goroutine with a P: the worker goroutines can start
+            }
+            SweeperGoroutine s = sweeper;
+            if (s != null) {
+                s.spawnIfNeeded();    // Go's gcenable starts bgsweep; here the first P user does
             }
             return m;
         }

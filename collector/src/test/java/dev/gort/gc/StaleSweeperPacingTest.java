@@ -124,4 +124,106 @@ class StaleSweeperPacingTest extends ThreadWorldFixture {
             hook.releaseAgain.countDown();
         }
     }
+
+    static long creditedPages(Collector c) throws ReflectiveOperationException {
+        var f = Collector.class.getDeclaredField("sweepCredit");
+        f.setAccessible(true);
+        return ((SweepCredit) f.get(c)).pages();
+    }
+
+    /** One attempt's latches: the sweeper caught at the end of a drain, released, caught again. */
+    static final class DrainCatch {
+        final CountDownLatch caught = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final CountDownLatch caughtAgain = new CountDownLatch(1);
+        final CountDownLatch releaseAgain = new CountDownLatch(1);
+    }
+
+    /**
+     * Session 9, branch sweeprace's second finding: the sweeper thread's {@code
+     * pagesSwept.addAndGet(n)} after a {@code sweepOne()} of cycle S, delayed past a whole cycle
+     * S+2 (no stop waits for the thread), credited S's batch to S+2's proportional sweep, whose
+     * pacing had just reset the count: the mutators then swept n pages less of S+2 than paced.
+     * The sweeper is stopped at the end of a set-aside span's drain (the span swept, its pages
+     * about to be returned), a triggered cycle S+2 runs and paces its sweep, the mutator stops
+     * allocating, and the released sweeper is caught again at its next sweep step: the pages
+     * credited to S+2 must not have moved. A drain can come out empty-handed (another thread took
+     * the table's spans first): then there is nothing stale to credit, so the test repeats until
+     * an attempt's refused credit shows that a real batch was held (at most 8 attempts).
+     */
+    @Test
+    void aBatchSweptACycleAgoIsNotCreditedToTheNextCyclesProportionalSweep() throws Exception {
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
+        world = gc.threadWorld();
+        m = world.register(4);
+        long head = 0;
+        for (int i = 0; i < 64 * 1024; i++) {
+            long p = gc.alloc(NODE);
+            Mem.storePtr(p, NODE.offset("next"), head);
+            head = p;
+            m.roots().set(0, head);
+        }
+        gc.gc();
+        Thread testThread = Thread.currentThread();
+        java.util.concurrent.atomic.AtomicReference<DrainCatch> current = new java.util.concurrent.atomic.AtomicReference<>();
+        heap.gc().setStallHookForTest((p, spc) -> {
+            DrainCatch c = current.get();
+            if (c == null) {
+                return;
+            }
+            Thread t = Thread.currentThread();
+            try {
+                if (t.getName().equals(SWEEPER)) {
+                    if (c.caught.getCount() > 0) {
+                        if (p == GcSupport.STALL_DRAIN_DONE) {
+                            c.caught.countDown();
+                            c.release.await(120, TimeUnit.SECONDS);
+                        }
+                    } else if (c.release.getCount() == 0 && c.caughtAgain.getCount() > 0) {
+                        c.caughtAgain.countDown();
+                        c.releaseAgain.await(120, TimeUnit.SECONDS);
+                    }
+                } else if (t == testThread && p == GcSupport.STALL_DRAIN_HELD && c.caught.getCount() > 0) {
+                    c.caught.await(50, TimeUnit.MILLISECONDS);      // let the sweeper drain a span first
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        int tested = 0;
+        for (int attempt = 0; attempt < 8 && tested == 0; attempt++) {
+            DrainCatch c = new DrainCatch();
+            current.set(c);
+            for (int i = 0; i < 200 && c.caught.getCount() > 0; i++) {
+                for (int k = 0; k < 20_000; k++) {
+                    gc.alloc(NODE);
+                }
+                gc.gc();
+            }
+            assertEquals(0, c.caught.getCount(), "the sweeper never reached the end of a drain");
+            long refused0 = gc.sweepStats().staleCreditsRefused();
+            long cycles = gc.gcStats().numGC();
+            for (long k = 0; gc.gcStats().numGC() == cycles; k++) {
+                gc.alloc(NODE);
+                assertTrue(k < 50_000_000L, "no triggered cycle");
+            }
+            assertTrue(sweepPaced(gc), "precondition: the triggered cycle's mark termination paced its sweep");
+            long credited = creditedPages(gc);                   // the mutator allocates no more: nobody else sweeps
+            c.release.countDown();
+            assertTrue(c.caughtAgain.await(60, TimeUnit.SECONDS), "the released sweeper did not reach its next step");
+            try {
+                assertFalse(heap.gc().sweepDone(), "precondition: the sweeper reached a step of the new cycle's sweep");
+                assertEquals(credited, creditedPages(gc), "the sweeper credited a batch of the cycle before to this "
+                        + "cycle's proportional sweep");
+                long refused = gc.sweepStats().staleCreditsRefused() - refused0;
+                assertTrue(refused <= 1, "one batch was held, " + refused + " credits refused");
+                tested += (int) refused;
+            } finally {
+                current.set(null);
+                c.releaseAgain.countDown();
+            }
+        }
+        assertEquals(1, tested, "no attempt caught the sweeper holding a swept span across the cycle");
+    }
 }
