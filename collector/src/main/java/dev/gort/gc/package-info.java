@@ -77,14 +77,42 @@
  *       disarmed. Right after the restart: the pacer's end of cycle and the next goal and
  *       trigger, the sweep pacing, the mutators' barrier filters cleared; then gctrace, JFR,
  *       MemStats.</li>
- *   <li>Sweep: lazily at mcentral refills, a background sweeper thread (over ThreadWorld only
- *       while a P is idle), and proportional sweep
+ *   <li>Sweep: lazily at mcentral refills, a background sweeper, and proportional sweep
  *       (Go's gcPaceSweeper): mark termination spreads the pages in use over the allocation up to
  *       the next trigger, and every 16 KiB a mutator allocates it sweeps until the pages swept keep
  *       up. Without it the heap grew while the last cycle's garbage waited for the background
  *       sweeper. GC sweeps do not lower heapLive: it was reset to the marked bytes, so the garbage
- *       they free was never counted.</li>
+ *       they free was never counted. The pages swept toward a cycle's pacing are tagged with it
+ *       ({@link dev.gort.gc.SweepCredit}): a batch swept under one pacing and credited after the
+ *       next began is refused, not counted for the new cycle. {@code Collector.sweepStats()}
+ *       says who swept (background, proportional, finishsweep; the lazy rest by difference).</li>
  * </ol>
+ *
+ * <h2>The background sweeper</h2>
+ * Under the scheduler ({@link dev.gort.gc.SchedWorld}) it is a system goroutine, Go's bgsweep
+ * ({@link dev.gort.gc.SweeperGoroutine}); over {@link dev.gort.gc.ThreadWorld} a platform thread
+ * ({@code gort-bgsweep}, {@code Collector.sweeperLoop}).
+ * <ol>
+ *   <li>The goroutine is started once by the first goroutine that gets a P's collector state
+ *       (Go's gcenable), as a system goroutine: not counted by {@code goroutines()} nor by the
+ *       deadlock check.</li>
+ *   <li>It parks in "GC sweep wait". At the end of mark termination, after the restart, the
+ *       coordinator readies it if it is parked (Go's gcSweep), else it sees the request before it
+ *       parks (a lock-free PARKED/RUNNING handshake: the park's commit and the waker each take
+ *       PARKED -> RUNNING by CAS, so exactly one resumes it).</li>
+ *   <li>It sweeps one batch ({@code GcSupport.sweepOne}: up to 8 spans of one mcentral, or one
+ *       set-aside mcache span) at a time; after each it yields unless a P is idle and nobody asked
+ *       for its own (Go's goschedIfBusy). With idle Ps it sweeps a cycle alone; with every P busy
+ *       it runs when a P picks it from the global queue and the lazy and proportional sweeps do
+ *       most of the work, as in Go.</li>
+ *   <li>When {@code sweepOne} finds nothing it parks again; when the collector closes it returns.</li>
+ * </ol>
+ * Its only safepoints are between batches and the park, and {@code sweepOne} does not poll, so a
+ * stop-the-world finds it parked or yielded, never holding a claimed span: unlike the thread, it
+ * cannot be a cycle late (the arena's package-info, "A sweeper may be a cycle late", lists what
+ * that cost the thread). Rejected: readying it inside the mark termination pause as Go does (a
+ * run-queue insert and perhaps an M wake-up that no stopped mutator needs; done right after the
+ * restart, where the thread was signalled).
  *
  * <h2>What a pause costs (and how it is measured)</h2>
  * Every pause is reported as a {@link dev.gort.gc.StwPause}: the time to stop (until every mutator
@@ -334,7 +362,7 @@
  * The sweeper over threads thus sweeps only on an idle P; with every P a running mutator's the
  * lazy sweep at refills and the proportional sweep credit do the sweeping, and the coordinator
  * finishes any rest before it stops the world (never inside the pause). Under the scheduler the
- * background sweeper is still a platform thread (not yet a goroutine). WorkersOnPTest checks the
+ * background sweeper is a goroutine (session 10; "The background sweeper" above). WorkersOnPTest checks the
  * result from outside: sampling the threads' states in /proc, the worker was runnable beside both
  * running mutators in a few percent of its runnable samples (hand-over windows), against 40 %
  * with the switch off (the default, the behaviour before session 9).
