@@ -746,6 +746,10 @@ public final class Collector implements AutoCloseable {
             m.checkNotBlocked("a barriered pointer store");
             marker.shade(p, m.gcw);
         } else {
+            Runnable stall = orphanShadeStallHook;
+            if (stall != null) {
+                stall.run();        // tests: the thread loses its CPU between the flag read and the shade
+            }
             synchronized (orphanLock) {
                 marker.shade(p, orphanWork);
             }
@@ -1215,6 +1219,7 @@ public final class Collector implements AutoCloseable {
             stackRoots.abandon();
         }
         WriteBarrier.enabled = false;
+        releaseStoreGate();
         gcs.setAllocBlack(false);
         phase = OFF;
         markActive = false;
@@ -1238,6 +1243,10 @@ public final class Collector implements AutoCloseable {
 
         // ---- STW #1: sweep termination
         PauseTimer pt = pauseTimer;
+        // The store gate before the stop (an unstoppable caller waits there holding no other lock)
+        // until the flag is on: a store of such a thread reads it and stores wholly before the
+        // flip, so before any stack scan, or wholly after, shading (WriteBarrier.enterStoreGate).
+        acquireStoreGate();
         stopWorld("GC sweep termination", pt);
         pt.stopped();
         long tSweepTerm = System.nanoTime();
@@ -1254,6 +1263,9 @@ public final class Collector implements AutoCloseable {
             w.heapScanWork = 0;
         }
         WriteBarrier.enabled = true;
+        if (stwMode == 0) {
+            releaseStoreGate();         // the gcstoptheworld modes keep it to the end of their one pause
+        }
         gcs.setAllocBlack(true);
         phase = MARK;
         clearStartPending();
@@ -1324,6 +1336,10 @@ public final class Collector implements AutoCloseable {
                         continue;   // goroutines that ran at their job and parked since: mark what they hold
                     }
                 }
+                // The store gate from before the stop to the flag turned off: an unstoppable
+                // caller's shades are in the orphan gcWork this flush publishes, or come after the
+                // flag is off (no late shade marking an object for the next cycle).
+                acquireStoreGate();
                 stopWorld("GC mark termination", pt);
                 pt.stopped();
                 dbg("world stopped");
@@ -1335,6 +1351,7 @@ public final class Collector implements AutoCloseable {
                 // Late work (barrier shades still buffered): resume concurrent marking.
                 restarts++;
                 startWorld();
+                releaseStoreGate();
                 StwPause pc = pt.end(cycle, StwPause.Kind.MARK_COMPLETION, world.lastRestartNanos());
                 pauseNs += pc.totalNanos();
                 reportPause(pc);
@@ -1393,6 +1410,7 @@ public final class Collector implements AutoCloseable {
             pt.step("checkmark");
         }
         WriteBarrier.enabled = false;
+        releaseStoreGate();
         gcs.setAllocBlack(false);
         phase = OFF;
         cycleTail = true;
@@ -1542,6 +1560,20 @@ public final class Collector implements AutoCloseable {
     private volatile long lastPauseNs;
     private int restarts;
     private boolean worldStopped;   // coordinator thread only
+    private boolean holdsStoreGate;     // coordinator thread only
+
+    /** Takes {@link WriteBarrier}'s store gate for a flip of the barrier flag (coordinator). */
+    private void acquireStoreGate() {
+        WriteBarrier.lockStoreGateForFlip();
+        holdsStoreGate = true;
+    }
+
+    private void releaseStoreGate() {
+        if (holdsStoreGate) {
+            holdsStoreGate = false;
+            WriteBarrier.unlockStoreGateAfterFlip();
+        }
+    }
 
     private GcPauseEvent pauseEvent;     // coordinator thread only
 
@@ -2007,6 +2039,18 @@ public final class Collector implements AutoCloseable {
      * a test blocks it there to model a worker that gets no CPU while holding work.
      */
     private volatile java.util.function.IntConsumer workerStallHook;
+
+    /**
+     * Tests: run by a store from a thread that is not a mutator (an unstoppable caller: a plain
+     * thread, a goroutine in Go.syscall, the coordinator) after it read the barrier as on and
+     * before it shades into the orphan gcWork; null (the default) costs one volatile read on that
+     * path only, never on a mutator's.
+     */
+    private volatile Runnable orphanShadeStallHook;
+
+    void setOrphanShadeStallHookForTest(Runnable hook) {
+        orphanShadeStallHook = hook;
+    }
 
     void setWorkerStallHookForTest(java.util.function.IntConsumer hook) {
         workerStallHook = hook;

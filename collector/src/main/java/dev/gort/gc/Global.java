@@ -65,12 +65,25 @@ public final class Global implements AutoCloseable {
         return address;
     }
 
-    /** Releases the slot; the object it held is no longer rooted by it. */
+    /**
+     * Releases the slot; the object it held is no longer rooted by it. Any thread: one the
+     * stop-the-world does not stop clears the slot inside the store gate
+     * ({@link WriteBarrier#enterStoreGate}), so its deletion shade is never late for the cycle
+     * that was marking when it read the barrier flag. A {@link #get} on another thread racing the
+     * close (a use-after-close in the caller) reads the pointer or 0, never a freed object: its
+     * closed check precedes its load with no safepoint between, so it cannot load after a stack
+     * scan that a cycle starting after this close's flag read did.
+     */
     @Override
     public void close() {
         if (!closed) {
-            closed = true;
-            roots.freeSlot(slot);       // a no-op once the table is closed
+            closed = true;              // before the store: a get that sees the slot cleared sees this first
+            boolean gated = WriteBarrier.enterStoreGate();
+            try {
+                roots.releaseSlot(slot);    // a no-op once the table is closed
+            } finally {
+                WriteBarrier.leaveStoreGate(gated);
+            }
         }
     }
 }

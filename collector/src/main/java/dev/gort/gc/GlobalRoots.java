@@ -72,8 +72,26 @@ public final class GlobalRoots implements AutoCloseable {
         return i;
     }
 
-    /** Releases slot {@code i}: it is cleared (through the barrier) and reused later. Nothing to do once closed. */
-    public synchronized void freeSlot(long i) {
+    /**
+     * Releases slot {@code i}: it is cleared (through the barrier) and reused later. Nothing to do
+     * once closed. Any thread: a thread the stop-the-world does not stop clears the slot inside the
+     * store gate (see {@link WriteBarrier#enterStoreGate}).
+     */
+    public void freeSlot(long i) {
+        boolean gated = WriteBarrier.enterStoreGate();
+        try {
+            releaseSlot(i);
+        } finally {
+            WriteBarrier.leaveStoreGate(gated);
+        }
+    }
+
+    /**
+     * {@link #freeSlot} for a caller that is stoppable, already inside the store gate (an entry
+     * point took it first, before its own locks), or the coordinator in a pause (which must never
+     * take the gate it may hold).
+     */
+    synchronized void releaseSlot(long i) {
         if (closed) {
             return;     // every slot went with the table
         }

@@ -287,6 +287,15 @@ public final class PtrChan implements SelectableChan {
      * no longer rooted by the channel. The channel must be closed and have no parked goroutines.
      */
     public void free() {
+        boolean gated = WriteBarrier.enterStoreGate();      // before the channel's lock (the gate's lock order)
+        try {
+            freeGated();
+        } finally {
+            WriteBarrier.leaveStoreGate(gated);
+        }
+    }
+
+    private void freeGated() {
         lock();
         try {
             if (freed) {
@@ -298,7 +307,7 @@ public final class PtrChan implements SelectableChan {
             freed = true;
             count = 0;
             for (long i : slotIndex) {
-                roots.freeSlot(i);
+                roots.releaseSlot(i);
             }
         } finally {
             unlock();

@@ -185,7 +185,7 @@ public final class PtrPool implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 for (int j = cap; j < k; j++) {
-                    roots.freeSlot(indexOf(roots, grown[j]));
+                    roots.releaseSlot(indexOf(roots, grown[j]));     // a put: a stoppable caller
                 }
                 throw e;
             }
@@ -213,7 +213,7 @@ public final class PtrPool implements AutoCloseable {
             int keep = Math.max(FIRST_RING, Integer.highestOneBit(Math.max(1, peak)) << 1);
             if (ring.length > keep) {
                 for (int k = keep; k < ring.length; k++) {
-                    roots.freeSlot(indexOf(roots, ring[k]));
+                    roots.releaseSlot(indexOf(roots, ring[k]));      // the coordinator, in the pause: no gate
                 }
                 ring = java.util.Arrays.copyOf(ring, keep);
             }
@@ -225,9 +225,9 @@ public final class PtrPool implements AutoCloseable {
         }
 
         void freeSlots(GlobalRoots roots) {
-            roots.freeSlot(indexOf(roots, privateSlot));
+            roots.releaseSlot(indexOf(roots, privateSlot));     // close() took the store gate first
             for (long slot : ring) {
-                roots.freeSlot(indexOf(roots, slot));
+                roots.releaseSlot(indexOf(roots, slot));
             }
             ring = new long[0];
             tail = 0;
@@ -511,6 +511,17 @@ public final class PtrPool implements AutoCloseable {
      */
     @Override
     public void close() {
+        // The store gate first, before this pool's and its Locals' locks (its lock order): an
+        // unstoppable caller's clears then fall wholly before or after each barrier flip.
+        boolean gated = WriteBarrier.enterStoreGate();
+        try {
+            closeGated();
+        } finally {
+            WriteBarrier.leaveStoreGate(gated);
+        }
+    }
+
+    private void closeGated() {
         synchronized (this) {
             if (closed) {
                 return;

@@ -87,6 +87,56 @@ public final class WriteBarrier {
     /** Go's writeBarrier.enabled: true from sweep termination to mark termination. */
     public static volatile boolean enabled;
 
+    /**
+     * The store gate: serialises the pointer stores of threads the stop-the-world does not stop
+     * with the collector's flips of {@link #enabled}. A goroutine's or registered thread's store
+     * has no safepoint between its flag read and its store, so no flip falls between the two; an
+     * unstoppable thread's store has nothing a stop waits for, so the whole sweep termination
+     * (flag on, stacks scanned) or mark termination (final flush, flag off) can fall between them.
+     * Entry points that unstoppable threads may call ({@code Global.close}, {@code PtrPool.close},
+     * {@code PtrChan.free}, {@code GlobalRoots.freeSlot}) take it around their stores
+     * ({@link #enterStoreGate}); the coordinator holds it from before it stops the world until
+     * the flag is flipped (sweep termination), and from before mark termination's stop through
+     * its final flush to the flag turned off, so a gated store reads the flag and stores wholly
+     * before or wholly after each flip, and what it shaded into the orphan gcWork while marking
+     * is flushed by that mark termination. Mutators never touch it: their fast paths are unchanged.
+     *
+     * <p>Lock order: the gate is always the first lock an unstoppable caller takes (before a
+     * PtrPool's, a Local's, a PtrChan's or the root table's), because the coordinator holds it
+     * while it stops the world: a caller waiting for it must hold nothing a running mutator could
+     * spin or block on before reaching its safepoint. An {@link dev.gort.sys.OwnerlessLock}: a
+     * goroutine inside {@code Go.syscall} may take it too.
+     */
+    private static final dev.gort.sys.OwnerlessLock STORE_GATE = new dev.gort.sys.OwnerlessLock();
+
+    /**
+     * Takes the store gate if the calling thread is one the stop-the-world does not stop; returns
+     * whether it did (pass it to {@link #leaveStoreGate}). A stoppable caller (or any caller once no
+     * cycle can start: collector closed) takes nothing. Not reentrant: call it once, at the entry point.
+     */
+    static boolean enterStoreGate() {
+        if (shader.callerIsStoppable()) {
+            return false;
+        }
+        STORE_GATE.lock();
+        return true;
+    }
+
+    static void leaveStoreGate(boolean entered) {
+        if (entered) {
+            STORE_GATE.unlock();
+        }
+    }
+
+    /** The coordinator, before it stops the world for a flip of {@link #enabled} (not reentrant). */
+    static void lockStoreGateForFlip() {
+        STORE_GATE.lock();
+    }
+
+    static void unlockStoreGateAfterFlip() {
+        STORE_GATE.unlock();
+    }
+
     private static volatile Shader shader = p -> {
     };
 
