@@ -510,7 +510,7 @@ public final class Collector implements AutoCloseable {
             gcFromMutator(m);
             m = world.current();
         }
-        if (startPending && gcs.heapLive() > pacer.heapGoal()) {
+        if (startPending && gcs.heapLive() > Math.min(pacer.heapGoal(), provisionalGoal)) {
             // A cycle was requested but has not started (the coordinator did not get a CPU yet) and
             // the heap is past its goal: wait for sweep termination, as Go's allocating goroutine
             // runs gcStart itself instead of allocating on.
@@ -1426,9 +1426,16 @@ public final class Collector implements AutoCloseable {
         gcs.resetHeapLive(bytesMarked);
         // The pacer's end of cycle (consMark, the next goal and trigger) and the sweep pacing are
         // computed right after the restart (commitPacer), not here: 25-35 us of the pause's CPU,
-        // measured, for arithmetic no stopped mutator needs. Until then the trigger is disarmed, so
-        // no allocation in between requests a cycle against the finished cycle's trigger.
-        gcs.setTrigger(Long.MAX_VALUE, trigger);
+        // measured, for arithmetic no stopped mutator needs. Until then the trigger is armed at the
+        // new goal (a provisional trigger: a few multiplications, no cons/mark), not at the
+        // finished cycle's trigger (heapLive was just reset to the marked bytes; a grown live heap
+        // would request a cycle at once) and not disarmed: a coordinator starved before
+        // commitPacer let mutators allocate unchecked past the goal. An allocation past it
+        // requests the next cycle (requestCycle counts in the tail) and waits for its start
+        // (allocChecks, against this goal until the commit).
+        long provisional = pacer.provisionalGoal(bytesMarked, stackBytes);
+        provisionalGoal = provisional;
+        gcs.setTrigger(provisional, trigger);
         pt.step("pacer");
         if (stwMode == 2) {
             sweepAll();
@@ -1447,6 +1454,10 @@ public final class Collector implements AutoCloseable {
             pauseNs += p2.totalNanos();
         }
         reportPause(p2);
+        Runnable tailStall = tailStallHookForTest;
+        if (tailStall != null) {
+            tailStall.run();            // tests: the coordinator starved between the restart and commitPacer
+        }
         commitPacer(heap1, scanWork, bytesMarked, stackBytes, tMarkTermWork);
         clearBarrierFilters();
         awaitWorkersStopped();              // for their CPU figures, and so the next cycle starts them afresh
@@ -1529,6 +1540,7 @@ public final class Collector implements AutoCloseable {
             }
             pacer.commit(false);
             gcs.setTrigger(pacer.trigger(), trigger);
+            provisionalGoal = Long.MAX_VALUE;       // the pacer's goal holds again
         } finally {
             ctl.unlock();
         }
@@ -2047,6 +2059,25 @@ public final class Collector implements AutoCloseable {
      * path only, never on a mutator's.
      */
     private volatile Runnable orphanShadeStallHook;
+
+    /**
+     * The goal armed as a provisional trigger by mark termination until {@link #commitPacer}
+     * commits the real one (Long.MAX_VALUE otherwise); allocations past the goal wait for the next
+     * cycle's start against the lower of it and the pacer's goal.
+     */
+    private volatile long provisionalGoal = Long.MAX_VALUE;
+
+    /** Tests: run by the coordinator after mark termination's restart, before commitPacer. */
+    private volatile Runnable tailStallHookForTest;
+
+    void setTailStallHookForTest(Runnable hook) {
+        tailStallHookForTest = hook;
+    }
+
+    /** The provisional goal armed until the pacer's commit, Long.MAX_VALUE when none (tests). */
+    long provisionalGoal() {
+        return provisionalGoal;
+    }
 
     void setOrphanShadeStallHookForTest(Runnable hook) {
         orphanShadeStallHook = hook;

@@ -186,6 +186,10 @@ public final class Pacer {
 
     /** The goal the memory limit alone allows (Go's memoryLimitHeapGoal). */
     public long memoryLimitHeapGoal() {
+        return memoryLimitHeapGoal(heapMarked);
+    }
+
+    private long memoryLimitHeapGoal(long heapMarked) {
         if (memoryLimit == INFINITE) {
             return INFINITE;
         }
@@ -202,6 +206,29 @@ public final class Pacer {
             goal -= headroom;
         }
         return Math.max(goal, heapMarked);
+    }
+
+    /**
+     * The goal {@link #commit} will give the cycle after one that marked {@code marked} bytes with
+     * {@code stackBytes} of stacks, from the memory figures of the last refresh and without the
+     * cons/mark update (which moves only the trigger): for the collector to arm in mark
+     * termination's pause, as a provisional trigger, until it commits the real goal and trigger with
+     * the world running. Cheap arithmetic, no state changed. GOGC=off without a limit: INFINITE.
+     */
+    public long provisionalGoal(long marked, long stackBytes) {
+        long goal = INFINITE;
+        if (gcPercent >= 0) {
+            long base = sat(sat(marked + stackBytes) + globalsScan);
+            goal = sat(marked + mulDiv(base, gcPercent, 100));
+        }
+        if (goal < heapMinimum) {
+            goal = heapMinimum;
+        }
+        long limitGoal = memoryLimitHeapGoal(marked);
+        if (limitGoal < goal) {
+            return limitGoal;
+        }
+        return Math.max(goal, sat(marked + SWEEP_MIN_HEAP_DISTANCE));     // commit(false)'s sweep distance
     }
 
     /** Go's heapGoalInternal + trigger: returns {trigger, goal}. */

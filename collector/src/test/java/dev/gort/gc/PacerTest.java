@@ -44,6 +44,37 @@ class PacerTest {
         assertEquals(216 * MiB, p.heapGoal());
     }
 
+    /**
+     * The provisional goal mark termination arms (before the pacer's commit, with the world
+     * running) is the goal that commit then computes, for GOGC goals, the heap minimum, GOGC=off
+     * and a memory limit (from the same memory figures).
+     */
+    @Test
+    void provisionalGoalIsTheGoalTheCommitComputes() {
+        long[][] cases = {{100, 100 * MiB, 10 * MiB}, {50, 300 * MiB, 0}, {100, MiB, 0}, {0, 20 * MiB, MiB}, {-1, 40 * MiB, 0}};
+        for (long[] c : cases) {
+            Pacer p = new Pacer();
+            p.setGcPercent((int) c[0]);
+            p.setGlobalsScan(2 * MiB);
+            finishCycle(p, 10 * MiB, 5 * MiB, 1);
+            long provisional = p.provisionalGoal(c[1], c[2]);
+            p.startCycle(10, 4, false);
+            p.endCycle(1_000_010);
+            p.resetLive(c[1]);
+            p.setLastStackScan(c[2]);
+            p.commit(false);
+            assertEquals(p.heapGoal(), provisional, "GOGC " + c[0] + ", marked " + (c[1] >> 20) + " MiB");
+        }
+        Pacer p = new Pacer();
+        p.setMemoryLimit(64 * MiB);
+        p.setMemoryStats(80 * MiB, 10 * MiB, 60 * MiB);
+        long provisional = p.provisionalGoal(50 * MiB, 0);
+        p.resetLive(50 * MiB);
+        p.commit(false);
+        assertEquals(p.heapGoal(), provisional, "memory-limited goal");
+        assertTrue(provisional < 100 * MiB, "the limit caps it: " + provisional);
+    }
+
     @Test
     void gogcZeroCollectsContinuouslyAndSmallHeapsUseTheMinimum() {
         Pacer p = new Pacer();
