@@ -634,6 +634,18 @@ public final class GcSupport {
         heap.setHeapLive(bytes);
     }
 
+    /**
+     * Marks the heap as managed by a collector (named for messages) from now on: its mcaches are
+     * the collector's (made by {@link Heap#newCache} for its Ps or registered threads), and
+     * {@link Heap#threadCache()} is refused, because a thread cache is released whenever its
+     * thread is found dead ({@link Heap#releaseDeadThreadCaches}, from any thread, at any time),
+     * and that uncaching would lower heapLive behind the pacer after mark termination reset it to
+     * the marked bytes. Refused (IllegalStateException) if live thread caches exist already.
+     */
+    public void claimForCollector(String collector) {
+        heap.claimForCollector(collector);
+    }
+
     /** Installs the hook called when heapLive reaches {@code triggerBytes} (null hook: none). */
     public void setTrigger(long triggerBytes, HeapTrigger hook) {
         heap.trigger = triggerBytes;

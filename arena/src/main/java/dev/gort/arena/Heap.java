@@ -258,17 +258,65 @@ public final class Heap implements AutoCloseable {
      * takes its first cache and at {@link #freeOSMemory()}, so threads that allocate and die leave
      * neither cached spans nor cache objects behind. Objects they allocated stay valid; any cache
      * may free them.
+     *
+     * @throws IllegalStateException the heap is managed by a collector ({@link GcSupport#claimForCollector}):
+     *     its mcaches are the collector's mutators', and a thread cache released when its thread is
+     *     found dead (at any time, from any thread) would uncache spans behind the collector's back,
+     *     lowering heapLive after mark termination reset it to the marked bytes
      */
     public MCache threadCache() {
         MCache c = threadCaches.get();
         if (c != null && !c.released) {
-            return c;
+            return c;       // never on a managed heap: the claim refuses a heap with thread caches
         }
         releaseDeadThreadCaches();
-        c = newCache();
-        c.owner = Thread.currentThread();
+        c = new MCache(this, nextCacheId.getAndIncrement());
+        synchronized (caches) {             // the check and the add under the lock the claim takes
+            checkOpen();
+            String by = managedBy;
+            if (by != null) {
+                throw new IllegalStateException("Heap.threadCache() on a heap managed by " + by + ": its mcaches belong "
+                        + "to the collector's mutators; allocate through the collector (from a goroutine, or a thread "
+                        + "registered with its ThreadWorld), or use threadCache()/newCache() on a heap without a collector");
+            }
+            c.allocBlack = allocBlack;
+            c.owner = Thread.currentThread();
+            caches.add(c);
+        }
         threadCaches.set(c);
         return c;
+    }
+
+    /** Who manages this heap ({@link GcSupport#claimForCollector}), null in manual mode (guarded by caches for writes). */
+    private volatile String managedBy;
+
+    /** GcSupport.claimForCollector: refuses a heap that has live thread caches, then marks it managed. */
+    void claimForCollector(String collector) {
+        if (collector == null || collector.isEmpty()) {
+            throw new IllegalArgumentException("claimForCollector: name the collector (got " + collector + ")");
+        }
+        checkOpen();
+        releaseDeadThreadCaches();          // a dead thread's cache is no obstacle: flushed here, before any cycle
+        synchronized (caches) {
+            int owned = 0;
+            for (MCache c : caches) {
+                if (c.owner != null && !c.released) {
+                    owned++;
+                }
+            }
+            if (owned > 0) {
+                throw new IllegalStateException("a collector cannot manage this heap: " + owned + " thread cache(s) from "
+                        + "Heap.threadCache() are live, and the collector does not own them (releasing one late, when "
+                        + "its thread is found dead, would lower heapLive behind the pacer); create the collector on a "
+                        + "heap used only through it");
+            }
+            managedBy = collector;
+        }
+    }
+
+    /** The collector managing this heap, or null (manual mode). */
+    public String managedBy() {
+        return managedBy;
     }
 
     /**

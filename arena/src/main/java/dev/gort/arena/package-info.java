@@ -133,7 +133,13 @@
  * {@code Heap.threadCache()} gives each thread its own mcache through a thread-local. A thread that
  * ends without releasing it leaves nothing behind: {@code releaseDeadThreadCaches()} (run when a
  * thread takes its first cache and by {@code freeOSMemory}) flushes the cache of every owner that
- * is no longer alive into the mcentrals and keeps its counters (TESTING A2).
+ * is no longer alive into the mcentrals and keeps its counters (TESTING A2). Manual mode only:
+ * a heap a collector manages ({@code GcSupport.claimForCollector}, done by the collector's
+ * constructor) refuses {@code threadCache()}, and the claim refuses a heap with live thread
+ * caches. Such a release happens whenever some thread notices the owner is dead, so under a
+ * collector it could uncache spans after mark termination reset heapLive to the marked bytes and
+ * lower heapLive below what is allocated (the pacer's figures wrong for the cycle); the
+ * collector's mutators get their caches from {@code newCache()} and release them themselves.
  *
  * <h2>Debug mode</h2>
  * {@code HeapConfig.withClobberFree(true)} (Go's clobberfree, mimalloc's debug fill): a manual

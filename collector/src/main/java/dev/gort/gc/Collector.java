@@ -199,6 +199,10 @@ public final class Collector implements AutoCloseable {
     public Collector(Heap heap, World world, WorkbufPool pool, GlobalRoots globals, GcOptions options) {
         this.heap = heap;
         this.gcs = heap.gc();
+        // From here on the heap's mcaches are this collector's: Heap.threadCache() is refused
+        // (a thread cache released late, when its thread is found dead, would uncache spans and
+        // lower heapLive behind the pacer). Refused itself if the heap has live thread caches.
+        gcs.claimForCollector("a collector over " + world.getClass().getSimpleName());
         this.world = world;
         this.pool = pool;
         this.globals = globals;
