@@ -41,6 +41,10 @@ import java.lang.invoke.VarHandle;
  * a receive on a closed, drained channel returns 0 (so a program that must tell a sent 0 from
  * the close sends only non-zero pointers, or counts). {@link #close()}
  * and {@link #free()} are separate: close is Go's close(ch), free releases the ring's root slots.
+ * Both may be called from any thread; free's clears then run inside the store gate
+ * ({@link WriteBarrier#enterStoreGate}). Send and receive are not checked: a plain thread's
+ * buffered send or receive would store without a stop ordering it (the caller's rule, as
+ * {@code Mem.storePtr}), and a pointer it receives is rooted nowhere.
  *
  * <p>Lock: a CAS spin lock without an owner, because a parking goroutine's lock is released by the
  * scheduler (the park's commit runs on g0, after the goroutine is WAITING, so no waker can ready

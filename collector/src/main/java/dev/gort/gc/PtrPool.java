@@ -63,7 +63,8 @@ import java.util.function.LongSupplier;
  * global before the next safepoint, like any pointer loaded from the heap. {@code put(0)} is
  * refused (Go's Put(nil) is a no-op; here a 0 is more likely a lost pointer). {@link #close()}
  * may be called from any thread (it only clears slots, whose values no mutator can hold without
- * a get's shade); later use throws.
+ * a get's shade; an unstoppable caller clears them inside the store gate, so its deletion shades
+ * are never a cycle late, see {@link WriteBarrier#enterStoreGate}); later use throws.
  *
  * <h2>Concurrency</h2>
  * Each Local's lock is a CAS spin word without an owner (a goroutine may continue on another M;

@@ -73,8 +73,11 @@
  *       for the stop-the-world flush, where late work still costs a "mark completion" pause.</li>
  *   <li>Mark termination (still stopped): checkmark if asked, barrier off, sweepgen += 2 with
  *       every mcache's spans set aside whole for the sweeper (one table swap per mcache, no
- *       flush: {@code GcSupport.startSweepCycleDetached}), heapLive = bytes marked, the trigger
- *       disarmed. Right after the restart: the pacer's end of cycle and the next goal and
+ *       flush: {@code GcSupport.startSweepCycleDetached}), heapLive = bytes marked, a
+ *       provisional trigger armed at the new goal ({@code Pacer.provisionalGoal}: the commit's
+ *       goal arithmetic without cons/mark; until session 10 the trigger was disarmed, and a
+ *       coordinator starved before the commit let mutators allocate unchecked past the goal).
+ *       Right after the restart: the pacer's end of cycle and the next goal and
  *       trigger, the sweep pacing, the mutators' barrier filters cleared; then gctrace, JFR,
  *       MemStats.</li>
  *   <li>Sweep: lazily at mcentral refills, a background sweeper, and proportional sweep
@@ -496,6 +499,22 @@
  *       a goroutine copied into its scanned frame meanwhile is lost (PlainThreadStoreRaceTest).
  *       {@code Mem.copyPtrs}, whose window is the whole copy, refuses such callers; single stores
  *       are not checked (the fast path stays one flag read).</li>
+ *   <li>The exception: the entry points that only clear root slots may be called from any thread
+ *       ({@code Global.close}, {@code PtrPool.close}, {@code PtrChan.free},
+ *       {@code GlobalRoots.freeSlot}). An unstoppable caller runs them inside
+ *       {@code WriteBarrier}'s store gate, which the coordinator holds from before it stops the
+ *       world until the barrier flag has flipped (sweep termination: on; mark termination: through
+ *       the final flush, checkmark and the flag off). Its flag read and store fall wholly between
+ *       flips, and a shade it makes while marking lands in the orphan gcWork before the flush that
+ *       ends the mark. Without it such a thread could read the flag as on, lose its CPU across
+ *       the whole mark termination and shade afterwards, marking the object for the next cycle
+ *       (kept one cycle too long: seen in the soak; UnstoppableStoreTest). Reading the flag as off
+ *       before a cycle start is harmless for these clears: the slot's value cannot be copied into
+ *       an already scanned frame after the clear began (Global.close sets its closed flag first,
+ *       and a get checks it and loads with no safepoint between; pool and channel slots are
+ *       emptied by their own barriered gets). The gate is the first lock such a caller takes:
+ *       the coordinator holds it while it stops the world, so its waiters must hold nothing a
+ *       running mutator could wait on. Mutators never take it.</li>
  *   <li>Goroutine-facing locks record no owner thread ({@code dev.gort.sys.OwnerlessLock}, PtrChan's spin lock):
  *       C2 keeps {@code Thread.currentThread()} across a continuation yield, so a ReentrantLock
  *       inlined into a goroutine's loop is taken in the name of an M the goroutine left.</li>
@@ -536,6 +555,12 @@
  *       goroutine also held its M in a syscall, its P handed off only by the retaker.</li>
  *   <li>Workers bound to a P (Go before 1.16): a pool of parked workers that any P can take is
  *       simpler and needs no per-P wake-up; gort uses the pool, as Go does now.</li>
+ *   <li>For unstoppable threads' clears (session 10): refusing them as {@code Mem.copyPtrs} does
+ *       (closing handles from a main or shutdown thread is the ordinary way to let objects go);
+ *       the gate on every store (a mutator lookup on {@code Global.set}'s fast path, several
+ *       loads under the scheduler, for a caller's rule); a try-lock in the pause that restarts
+ *       the world when a gated store holds the gate (simpler to take the gate before the stop,
+ *       so a stalled holder delays the stop request and never sits inside a pause).</li>
  * </ul>
  */
 package dev.gort.gc;
