@@ -104,10 +104,16 @@ public final class WriteBarrier {
      * <p>Lock order: the gate is always the first lock an unstoppable caller takes (before a
      * PtrPool's, a Local's, a PtrChan's or the root table's), because the coordinator holds it
      * while it stops the world: a caller waiting for it must hold nothing a running mutator could
-     * spin or block on before reaching its safepoint. An {@link dev.gort.sys.OwnerlessLock}: a
-     * goroutine inside {@code Go.syscall} may take it too.
+     * spin or block on before reaching its safepoint.
+     *
+     * <p>A fair {@link java.util.concurrent.Semaphore} of one permit: no owner thread (a goroutine
+     * inside {@code Go.syscall} may take it, and java.util.concurrent locks name an owner a
+     * goroutine moving between Ms gets wrong, see {@link dev.gort.sys.OwnerlessLock}), and FIFO,
+     * so a thread clearing handles in a loop cannot re-take the gate ahead of the coordinator
+     * waiting for it (an unfair lock lets a releasing thread barge back in; not measured, the
+     * first version used OwnerlessLock, which is unfair, and StoreGateStressTest passes with both).
      */
-    private static final dev.gort.sys.OwnerlessLock STORE_GATE = new dev.gort.sys.OwnerlessLock();
+    private static final java.util.concurrent.Semaphore STORE_GATE = new java.util.concurrent.Semaphore(1, true);
 
     /**
      * Takes the store gate if the calling thread is one the stop-the-world does not stop; returns
@@ -118,23 +124,23 @@ public final class WriteBarrier {
         if (shader.callerIsStoppable()) {
             return false;
         }
-        STORE_GATE.lock();
+        STORE_GATE.acquireUninterruptibly();
         return true;
     }
 
     static void leaveStoreGate(boolean entered) {
         if (entered) {
-            STORE_GATE.unlock();
+            STORE_GATE.release();
         }
     }
 
     /** The coordinator, before it stops the world for a flip of {@link #enabled} (not reentrant). */
     static void lockStoreGateForFlip() {
-        STORE_GATE.lock();
+        STORE_GATE.acquireUninterruptibly();
     }
 
     static void unlockStoreGateAfterFlip() {
-        STORE_GATE.unlock();
+        STORE_GATE.release();
     }
 
     private static volatile Shader shader = p -> {
