@@ -253,6 +253,11 @@ public final class Collector implements AutoCloseable {
             }
 
             @Override
+            public java.util.concurrent.Semaphore storeGate() {
+                return storeGate;
+            }
+
+            @Override
             public boolean callerIsStoppable() {
                 // A goroutine with a P, or a registered thread; anyone once no cycle can start any
                 // more (closed, or the scheduler exited), so a closed collector's shader refuses nothing.
@@ -1577,17 +1582,19 @@ public final class Collector implements AutoCloseable {
     private int restarts;
     private boolean worldStopped;   // coordinator thread only
     private boolean holdsStoreGate;     // coordinator thread only
+    /** This collector's store gate (see {@link WriteBarrier#enterStoreGate}): fair, one permit, no owner. */
+    private final java.util.concurrent.Semaphore storeGate = new java.util.concurrent.Semaphore(1, true);
 
-    /** Takes {@link WriteBarrier}'s store gate for a flip of the barrier flag (coordinator). */
+    /** Takes the store gate for a flip of the barrier flag (coordinator; not reentrant). */
     private void acquireStoreGate() {
-        WriteBarrier.lockStoreGateForFlip();
+        storeGate.acquireUninterruptibly();
         holdsStoreGate = true;
     }
 
     private void releaseStoreGate() {
         if (holdsStoreGate) {
             holdsStoreGate = false;
-            WriteBarrier.unlockStoreGateAfterFlip();
+            storeGate.release();
         }
     }
 

@@ -78,11 +78,11 @@ public final class Global implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;              // before the store: a get that sees the slot cleared sees this first
-            boolean gated = WriteBarrier.enterStoreGate();
+            java.util.concurrent.Semaphore gate = WriteBarrier.enterStoreGate();
             try {
                 roots.releaseSlot(slot);    // a no-op once the table is closed
             } finally {
-                WriteBarrier.leaveStoreGate(gated);
+                WriteBarrier.leaveStoreGate(gate);
             }
         }
     }

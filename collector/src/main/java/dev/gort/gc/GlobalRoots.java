@@ -78,11 +78,11 @@ public final class GlobalRoots implements AutoCloseable {
      * store gate (see {@link WriteBarrier#enterStoreGate}).
      */
     public void freeSlot(long i) {
-        boolean gated = WriteBarrier.enterStoreGate();
+        java.util.concurrent.Semaphore gate = WriteBarrier.enterStoreGate();
         try {
             releaseSlot(i);
         } finally {
-            WriteBarrier.leaveStoreGate(gated);
+            WriteBarrier.leaveStoreGate(gate);
         }
     }
 

@@ -291,11 +291,11 @@ public final class PtrChan implements SelectableChan {
      * no longer rooted by the channel. The channel must be closed and have no parked goroutines.
      */
     public void free() {
-        boolean gated = WriteBarrier.enterStoreGate();      // before the channel's lock (the gate's lock order)
+        java.util.concurrent.Semaphore gate = WriteBarrier.enterStoreGate();      // before the channel's lock (the gate's lock order)
         try {
             freeGated();
         } finally {
-            WriteBarrier.leaveStoreGate(gated);
+            WriteBarrier.leaveStoreGate(gate);
         }
     }
 

@@ -514,11 +514,11 @@ public final class PtrPool implements AutoCloseable {
     public void close() {
         // The store gate first, before this pool's and its Locals' locks (its lock order): an
         // unstoppable caller's clears then fall wholly before or after each barrier flip.
-        boolean gated = WriteBarrier.enterStoreGate();
+        java.util.concurrent.Semaphore gate = WriteBarrier.enterStoreGate();
         try {
             closeGated();
         } finally {
-            WriteBarrier.leaveStoreGate(gated);
+            WriteBarrier.leaveStoreGate(gate);
         }
     }
 

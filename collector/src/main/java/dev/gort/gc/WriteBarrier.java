@@ -64,6 +64,14 @@ public final class WriteBarrier {
         default boolean callerIsStoppable() {
             return true;
         }
+
+        /**
+         * The collector's store gate ({@link WriteBarrier#enterStoreGate}), which its coordinator
+         * holds around each flip of {@link WriteBarrier#enabled}; null: none (recording shaders).
+         */
+        default java.util.concurrent.Semaphore storeGate() {
+            return null;
+        }
     }
 
     /**
@@ -94,53 +102,46 @@ public final class WriteBarrier {
      * unstoppable thread's store has nothing a stop waits for, so the whole sweep termination
      * (flag on, stacks scanned) or mark termination (final flush, flag off) can fall between them.
      * Entry points that unstoppable threads may call ({@code Global.close}, {@code PtrPool.close},
-     * {@code PtrChan.free}, {@code GlobalRoots.freeSlot}) take it around their stores
-     * ({@link #enterStoreGate}); the coordinator holds it from before it stops the world until
-     * the flag is flipped (sweep termination), and from before mark termination's stop through
-     * its final flush to the flag turned off, so a gated store reads the flag and stores wholly
-     * before or wholly after each flip, and what it shaded into the orphan gcWork while marking
-     * is flushed by that mark termination. Mutators never touch it: their fast paths are unchanged.
+     * {@code PtrChan.free}, {@code GlobalRoots.freeSlot}) take it around their stores; the
+     * installed collector's coordinator holds it from before it stops the world until the flag is
+     * flipped (sweep termination), and from before mark termination's stop through its final
+     * flush to the flag turned off, so a gated store reads the flag and stores wholly before or
+     * wholly after each flip, and what it shaded into the orphan gcWork while marking is flushed
+     * by that mark termination. Mutators never touch it: their fast paths are unchanged.
      *
      * <p>Lock order: the gate is always the first lock an unstoppable caller takes (before a
      * PtrPool's, a Local's, a PtrChan's or the root table's), because the coordinator holds it
      * while it stops the world: a caller waiting for it must hold nothing a running mutator could
      * spin or block on before reaching its safepoint.
      *
-     * <p>A fair {@link java.util.concurrent.Semaphore} of one permit: no owner thread (a goroutine
-     * inside {@code Go.syscall} may take it, and java.util.concurrent locks name an owner a
-     * goroutine moving between Ms gets wrong, see {@link dev.gort.sys.OwnerlessLock}), and FIFO,
-     * so a thread clearing handles in a loop cannot re-take the gate ahead of the coordinator
-     * waiting for it (an unfair lock lets a releasing thread barge back in; not measured, the
-     * first version used OwnerlessLock, which is unfair, and StoreGateStressTest passes with both).
+     * <p>The gate is the installed shader's ({@link Shader#storeGate}: one per collector, so a
+     * collector whose coordinator never came back from a stop leaves no held gate to the next
+     * one): a fair {@link java.util.concurrent.Semaphore} of one permit. No owner thread (a
+     * goroutine inside {@code Go.syscall} may take it, and java.util.concurrent locks name an
+     * owner a goroutine moving between Ms gets wrong, see {@link dev.gort.sys.OwnerlessLock}), and
+     * FIFO, so a thread clearing handles in a loop cannot re-take it ahead of the coordinator
+     * waiting for it (an unfair lock lets a releasing thread barge back in; argued, not measured:
+     * StoreGateStressTest passed with the unfair OwnerlessLock too).
+     *
+     * @return the gate taken (pass it to {@link #leaveStoreGate}), or null: the caller is stoppable,
+     *     or no cycle can start any more (collector closed), or the shader has no gate (tests)
      */
-    private static final java.util.concurrent.Semaphore STORE_GATE = new java.util.concurrent.Semaphore(1, true);
-
-    /**
-     * Takes the store gate if the calling thread is one the stop-the-world does not stop; returns
-     * whether it did (pass it to {@link #leaveStoreGate}). A stoppable caller (or any caller once no
-     * cycle can start: collector closed) takes nothing. Not reentrant: call it once, at the entry point.
-     */
-    static boolean enterStoreGate() {
-        if (shader.callerIsStoppable()) {
-            return false;
+    static java.util.concurrent.Semaphore enterStoreGate() {
+        Shader s = shader;
+        if (s.callerIsStoppable()) {
+            return null;
         }
-        STORE_GATE.acquireUninterruptibly();
-        return true;
-    }
-
-    static void leaveStoreGate(boolean entered) {
-        if (entered) {
-            STORE_GATE.release();
+        java.util.concurrent.Semaphore gate = s.storeGate();
+        if (gate != null) {
+            gate.acquireUninterruptibly();
         }
+        return gate;
     }
 
-    /** The coordinator, before it stops the world for a flip of {@link #enabled} (not reentrant). */
-    static void lockStoreGateForFlip() {
-        STORE_GATE.acquireUninterruptibly();
-    }
-
-    static void unlockStoreGateAfterFlip() {
-        STORE_GATE.release();
+    static void leaveStoreGate(java.util.concurrent.Semaphore gate) {
+        if (gate != null) {
+            gate.release();
+        }
     }
 
     private static volatile Shader shader = p -> {
