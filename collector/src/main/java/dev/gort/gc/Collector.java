@@ -261,7 +261,10 @@ public final class Collector implements AutoCloseable {
             public boolean callerIsStoppable() {
                 // A goroutine with a P, or a registered thread; anyone once no cycle can start any
                 // more (closed, or the scheduler exited), so a closed collector's shader refuses nothing.
-                return world.current() != null || closed || world.exiting();
+                // And the coordinator itself: it makes the flips, so none falls inside its own store
+                // (a sweep-termination hook closing a handle runs in the pause, holding the store
+                // gate: it must not wait for it).
+                return world.current() != null || Thread.currentThread() == coordinator || closed || world.exiting();
             }
 
             @Override
@@ -307,7 +310,9 @@ public final class Collector implements AutoCloseable {
      * with the world stopped and the previous cycle's sweep finished, before marking starts: Go's
      * {@code clearpools} in gcStart (the runtime registers {@code sync.Pool}'s cleanup here). A
      * hook must be short and must not allocate on the gort heap or wait for goroutines (they are
-     * stopped). A hook that throws a RuntimeException is reported on the trace output with its exception and the
+     * stopped). It may let handles go ({@code Global.close}, {@code PtrPool.close},
+     * {@code PtrChan.free}): the barrier is still off, and the coordinator is never made to wait
+     * for the store gate it holds there. A hook that throws a RuntimeException is reported on the trace output with its exception and the
      * cycle goes on; hooks run in registration order.
      */
     public void onSweepTermination(Runnable hook) {

@@ -82,6 +82,44 @@ class UnstoppableStoreTest extends ThreadWorldFixture {
         assertFalse(o.terminatedWhileStalled, "mark termination completed while the closing thread was stalled in its shade");
     }
 
+    /**
+     * A sweep-termination hook runs on the coordinator, in the pause, holding the store gate: a
+     * handle it closes must not make the coordinator wait for its own gate (it is treated as a
+     * stoppable caller: it makes the flips). Before that rule the gc() below never returned.
+     */
+    @Test
+    void aSweepTerminationHookMayCloseHandles() throws Exception {
+        start();
+        world.register(1);
+        Global g = gc.newGlobal();
+        long head = list(21);
+        g.set(head);
+        PtrPool pool = new PtrPool(gc);
+        pool.put(list(31));
+        world.unregister();
+        AtomicReference<Throwable> hookFailure = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean(true);
+        gc.onSweepTermination(() -> {
+            if (armed.getAndSet(false)) {
+                try {
+                    g.close();
+                    pool.close();
+                } catch (Throwable t) {
+                    hookFailure.set(t);
+                }
+            }
+        });
+        Thread t = new Thread(gc::gc, "gc-caller");
+        t.start();
+        t.join(30_000);
+        assertFalse(t.isAlive(), "gc() with a hook closing handles did not return in 30 s (the coordinator waits for "
+                + "the store gate it holds)");
+        assertNull(hookFailure.get(), "the hook's closes failed");
+        assertEquals(0, heap.gc().findObject(head), "the global the hook closed let its object go in that cycle");
+        gc.gc();                                    // the pool's objects: cleared in the first, freed by now
+        assertEquals(0, heap.readMemStats().heapObjects(), "nothing left");
+    }
+
     record Outcome(boolean terminatedWhileStalled) {
     }
 
