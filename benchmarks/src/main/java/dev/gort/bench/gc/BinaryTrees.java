@@ -27,7 +27,12 @@ import java.util.List;
  * program's usual output and one {@code RESULT} line: wall time, peak RSS (VmHWM), number of GCs,
  * max and p99 stop-the-world pause. {@link BinaryTreesRun} forks one JVM per contender.
  *
- * <pre>java ... dev.gort.bench.gc.BinaryTrees gort|jvm DEPTH</pre>
+ * <p>{@code gort-sched}: the same program on the gort heap as the main goroutine of gort's
+ * scheduler at GOMAXPROCS=2 (SchedWorld: mark workers and the background sweeper are goroutines,
+ * roots in a shadow-stack frame, a {@code Go.poll} per check call); its mutator CPU is not
+ * measured (-1: the goroutine may move between Ms), the process CPU is.
+ *
+ * <pre>java ... dev.gort.bench.gc.BinaryTrees gort|gort-sched|jvm DEPTH</pre>
  */
 public final class BinaryTrees {
     static final Type NODE = Type.struct("TreeNode").pointer("left").pointer("right").build();
@@ -40,8 +45,8 @@ public final class BinaryTrees {
     static volatile StwPause worst = new StwPause(0, StwPause.Kind.SWEEP_TERMINATION, 0, java.util.List.of());
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 2 || !(args[0].equals("gort") || args[0].equals("jvm"))) {
-            System.err.println("usage: BinaryTrees gort|jvm DEPTH");
+        if (args.length != 2 || !(args[0].equals("gort") || args[0].equals("gort-sched") || args[0].equals("jvm"))) {
+            System.err.println("usage: BinaryTrees gort|gort-sched|jvm DEPTH");
             System.exit(2);
         }
         int n = Integer.parseInt(args[1]);
@@ -52,15 +57,18 @@ public final class BinaryTrees {
         CpuClock.Usage usage0 = CpuClock.threadUsage();
         long gcs;
         StringBuilder out = new StringBuilder();
+        boolean gort = args[0].startsWith("gort");
         if (args[0].equals("gort")) {
             gcs = runGort(n, out, pauses);
+        } else if (args[0].equals("gort-sched")) {
+            gcs = runGortSched(n, out, pauses);
         } else {
             gcs = runJvm(n, out, pauses);
         }
         long wall = System.nanoTime() - t0;
         // CPU figures survive a loaded machine better than wall time: the mutator's own CPU (this
         // thread: allocation, barriers, assists, the program) and the whole process's (+ GC threads).
-        long mutatorCpu = CpuClock.threadCpuNanos() - mutatorCpu0;
+        long mutatorCpu = args[0].equals("gort-sched") ? -1_000_000 : CpuClock.threadCpuNanos() - mutatorCpu0;
         long processCpu = CpuClock.processCpuNanos() - processCpu0;
         // The mutator's CPU split into user and kernel time, and its page faults: with GOGC=off
         // every node is fresh memory, so the kernel's first-touch faults (zeroing pages) are most
@@ -74,7 +82,7 @@ public final class BinaryTrees {
         Collections.sort(sorted);
         long max = sorted.isEmpty() ? 0 : sorted.getLast();
         long p99 = sorted.isEmpty() ? 0 : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.99) - 1));
-        if (args[0].equals("gort")) {
+        if (gort) {
             // Time to safepoint (mutator reaching an allocation or poll, or getting a CPU on a
             // loaded machine) vs. the collector's own work while the world was stopped.
             System.out.println("worst " + worst);
@@ -84,11 +92,40 @@ public final class BinaryTrees {
                         + " mutator_user_ms=%d mutator_sys_ms=%d mutator_minflt=%d mutator_vcsw=%d mutator_ivcsw=%d"
                         + " barrier_slow=%d barrier_filtered=%d%n",
                 args[0], n, wall / 1_000_000, peakRssKb() / 1024, gcs, sorted.size(), max / 1000, p99 / 1000,
-                args[0].equals("gort") ? maxStopNanos / 1000 : -1, args[0].equals("gort") ? maxWorkNanos / 1000 : -1,
-                args[0].equals("gort") ? maxWorkCpuNanos / 1000 : -1, mutatorCpu / 1_000_000, processCpu / 1_000_000,
+                gort ? maxStopNanos / 1000 : -1, gort ? maxWorkNanos / 1000 : -1,
+                gort ? maxWorkCpuNanos / 1000 : -1, mutatorCpu / 1_000_000, processCpu / 1_000_000,
                 mutatorUser / 1_000_000, mutatorSys / 1_000_000, mutatorFaults,
                 usage1.voluntarySwitches() - usage0.voluntarySwitches(), usage1.involuntarySwitches() - usage0.involuntarySwitches(),
-                args[0].equals("gort") ? WriteBarrier.slowStores() : -1, args[0].equals("gort") ? filteredStores() : -1);
+                gort ? WriteBarrier.slowStores() : -1, gort ? filteredStores() : -1);
+        if (gort) {
+            System.out.println(sweepLine);
+        }
+    }
+
+    static volatile String sweepLine = "";
+
+    /**
+     * "sweep: ..." with the shares of the pages swept by the background sweeper, proportional
+     * sweep, finishsweep and (by difference) lazily, from Collector.sweepStats(); read reflectively
+     * so the same benchmark source runs on collector classes from before that method (A/B runs).
+     */
+    static String sweepShares(Collector gc) {
+        try {
+            Object st = Collector.class.getMethod("sweepStats").invoke(gc);
+            Class<?> c = st.getClass();
+            long bg = (long) c.getMethod("background").invoke(st);
+            long prop = (long) c.getMethod("proportional").invoke(st);
+            long fin = (long) c.getMethod("finish").invoke(st);
+            long all = (long) c.getMethod("pagesToSweep").invoke(st);
+            long lazy = (long) c.getMethod("lazyOrUnswept").invoke(st);
+            double d = Math.max(1, all) / 100.0;
+            return String.format(java.util.Locale.ROOT,
+                    "sweep: %s pages made unswept %d; background %.1f%%, proportional %.1f%%, finishsweep %.1f%%, lazy or unswept %.1f%%; %s",
+                    (boolean) c.getMethod("goroutine").invoke(st) ? "goroutine sweeper," : "thread sweeper,", all,
+                    bg / d, prop / d, fin / d, lazy / d, st);
+        } catch (ReflectiveOperationException e) {
+            return "sweep: no Collector.sweepStats() in these classes";
+        }
     }
 
     /**
@@ -141,6 +178,7 @@ public final class BinaryTrees {
                 out.append(iterations).append("\t trees of depth ").append(d).append("\t check: ").append(sum).append('\n');
             }
             out.append("long lived tree of depth ").append(maxDepth).append("\t check: ").append(check(w, roots.get(63))).append('\n');
+            sweepLine = sweepShares(gc);
             return gc.cycles();
         } finally {
             gc.threadWorld().unregister();
@@ -148,6 +186,77 @@ public final class BinaryTrees {
             gc.close();
             heap.close();
         }
+    }
+
+    static long runGortSched(int n, StringBuilder out, List<Long> pauses) {
+        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(16L << 30), PosixOsMemory.get());
+        boolean trace = String.valueOf(System.getenv("GORT_DEBUG")).contains("gctrace=1");
+        String gogc = System.getProperty("gort.bt.gogc", "100");
+        int percent = gogc.equals("off") ? dev.gort.gc.Pacer.OFF : parsePercent(gogc);
+        dev.gort.sched.Scheduler sched = dev.gort.sched.Scheduler.create(dev.gort.sched.SchedConfig.defaults()
+                .gomaxprocs(Math.min(2, Runtime.getRuntime().availableProcessors())).heap(heap));
+        dev.gort.gc.WorkbufPool pool = new dev.gort.gc.WorkbufPool();
+        dev.gort.gc.GlobalRoots globals = new dev.gort.gc.GlobalRoots();
+        Collector gc = new Collector(heap, new dev.gort.gc.SchedWorld(sched, pool), pool, globals,
+                GcOptions.DEFAULT.withGcPercent(percent).withDebug(trace, false, false, 0, 0));
+        gc.setPauseListener(pauses::add);
+        gc.setPauseBreakdownListener(p -> {
+            maxStopNanos = Math.max(maxStopNanos, p.stepNanos("stop"));
+            maxWorkNanos = Math.max(maxWorkNanos, p.totalNanos() - p.stepNanos("stop"));
+            maxWorkCpuNanos = Math.max(maxWorkCpuNanos, p.workCpuNanos());
+            if (p.totalNanos() > worst.totalNanos()) {
+                worst = p;
+            }
+        });
+        long[] cycles = new long[1];
+        try {
+            sched.run(() -> {
+                try (dev.gort.sched.Frame f = dev.gort.sched.Frame.push(64)) {
+                    int maxDepth = Math.max(MIN_DEPTH + 2, n);
+                    int stretch = maxDepth + 1;
+                    out.append("stretch tree of depth ").append(stretch).append("\t check: ")
+                       .append(checkG(tree(gc, f, stretch))).append('\n');
+                    f.set(63, tree(gc, f, maxDepth));
+                    for (int d = MIN_DEPTH; d <= maxDepth; d += 2) {
+                        int iterations = 1 << (maxDepth - d + MIN_DEPTH);
+                        long sum = 0;
+                        for (int i = 0; i < iterations; i++) {
+                            sum += checkG(tree(gc, f, d));
+                        }
+                        out.append(iterations).append("\t trees of depth ").append(d).append("\t check: ").append(sum).append('\n');
+                    }
+                    out.append("long lived tree of depth ").append(maxDepth).append("\t check: ").append(checkG(f.get(63))).append('\n');
+                }
+                cycles[0] = gc.cycles();
+            });
+            sweepLine = sweepShares(gc);
+            return cycles[0];
+        } finally {
+            System.err.println("assist queue: " + gc.assistWaitStats());
+            gc.close();
+            globals.close();
+            pool.close();
+            heap.close();
+        }
+    }
+
+    /** bottomUpTree on a goroutine: frame slot {@code d} roots the node under construction at depth d. */
+    static long tree(Collector gc, dev.gort.sched.Frame f, int d) {
+        long node = gc.alloc(NODE);
+        if (d > 0) {
+            f.set(d, node);
+            Mem.storePtr(node, LEFT, tree(gc, f, d - 1));
+            Mem.storePtr(node, RIGHT, tree(gc, f, d - 1));
+            f.set(d, 0);
+        }
+        return node;
+    }
+
+    /** check on a goroutine, a safepoint per call (as {@link #check}). */
+    static int checkG(long node) {
+        dev.gort.sched.Go.poll();
+        long l = Mem.loadPtr(node, LEFT);
+        return l == 0 ? 1 : 1 + checkG(l) + checkG(Mem.loadPtr(node, RIGHT));
     }
 
     /** bottomUpTree: slot {@code d} roots the node under construction at depth d. */

@@ -138,6 +138,7 @@ public final class PauseDistributionRun {
                     MUTATOR_VCSW.get(), MUTATOR_IVCSW.get(), MUTATOR_CPU.get() / 1_000_000);
         }
         System.out.println("assist queue: " + run.assistWaits + " (process: " + dev.gort.sys.CpuClock.selfUsage() + ")");
+        System.out.println(run.sweep);
         System.out.printf(Locale.ROOT, "%ntarget p99 < 500 us: %s (p99 %.0f us)%n", s.pct(StwPause::totalNanos, 0.99) < 500_000 ? "met" : "NOT met",
                 s.pct(StwPause::totalNanos, 0.99) / 1000.0);
         if (warmup > 0) {
@@ -206,9 +207,12 @@ public final class PauseDistributionRun {
             }
         }
 
+        String sweep = "";
+
         void finish(Collector gc) {
             cycles = gc.cycles();
             assistWaits = gc.assistWaitStats();
+            sweep = BinaryTrees.sweepShares(gc);
             synchronized (pauses) {
                 summary = new GcSummary(List.copyOf(pauses.subList(Math.max(0, steadyFrom), pauses.size())));
             }
