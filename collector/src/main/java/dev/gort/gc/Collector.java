@@ -127,6 +127,14 @@ public final class Collector implements AutoCloseable {
     /** This collector's choice, read once at construction. */
     private final boolean myWorkersOnP = workersOnP;
     /**
+     * {@code -Dgort.gc.sweeper.goroutine=false}: under SchedWorld the background sweeper is the
+     * platform thread {@code gort-bgsweep} again (the behaviour before session 10), for A/B runs on
+     * one build. On by default: Go's bgsweep is a goroutine, and a goroutine is stopped by a
+     * stop-the-world like any other (see {@link SweeperGoroutine}). No effect over ThreadWorld.
+     */
+    static final boolean SWEEPER_GOROUTINE_DEFAULT = true;
+    static volatile boolean sweeperGoroutine = dev.gort.sys.TuningProperty.flag("gort.gc.sweeper.goroutine", SWEEPER_GOROUTINE_DEFAULT);
+    /**
      * How long a dedicated worker keeps a P it was handed before it gives it back to a mutator that
      * waits for it, and asks again (Go preempts a long-running goroutine after ~10 ms).
      */
@@ -233,7 +241,7 @@ public final class Collector implements AutoCloseable {
             goroutineWorkers.setStackRoots(stackRoots);
             this.procResize = new ProcResize();
             sw.scheduler().addProcResizeHook(procResize);
-            this.sweeperG = new SweeperGoroutine(gcs, sweepCredit, sw.scheduler());
+            this.sweeperG = sweeperGoroutine ? new SweeperGoroutine(gcs, sweepCredit, sw.scheduler()) : null;
             sw.attachSweeper(sweeperG);
         } else {
             this.goroutineWorkers = null;

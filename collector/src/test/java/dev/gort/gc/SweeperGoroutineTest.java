@@ -278,6 +278,28 @@ class SweeperGoroutineTest {
         });
     }
 
+    /** -Dgort.gc.sweeper.goroutine=false (A/B runs): under the scheduler the sweeper is the platform thread again, and it sweeps. */
+    @Test
+    void theSwitchBringsBackTheSweeperThread() {
+        boolean saved = Collector.sweeperGoroutine;
+        Collector.sweeperGoroutine = false;
+        try {
+            SchedCollectorTest.withRuntime(2, GOGC_OFF, gc -> {
+                assertNull(gc.sweeperGoroutine());
+                assertTrue(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals(Collector.SWEEPER_THREAD)
+                        && t.isAlive()), "the sweeper thread runs");
+                liveAndGarbage(gc, 1000, 100_000);
+                oneBackgroundCycle(gc);
+                sleepUntil(gc.heap().gc()::sweepDone, "the sweep is done");
+                Collector.SweepStats st = gc.sweepStats();
+                assertFalse(st.goroutine());
+                assertTrue(st.background() > 0, "the thread swept: " + st);
+            });
+        } finally {
+            Collector.sweeperGoroutine = saved;
+        }
+    }
+
     @Test
     void closeEndsTheSweeperGoroutine() {
         SchedCollectorTest.withRuntime(2, GcOptions.DEFAULT, gc -> {
