@@ -35,6 +35,7 @@ class CheckptrTest {
                     } catch (IllegalStateException e) {
                         System.out.println("non-heap: " + e.getMessage());
                     }
+                    plainThreadStores(p);
                 }
             });
             System.out.println("run returned " + code);
@@ -45,6 +46,50 @@ class CheckptrTest {
             }
             System.out.println("JVM alive");
         }
+    }
+
+    /**
+     * checkptr also checks the store rule: a plain thread's pointer stores (Global.set, Mem.storePtr)
+     * are refused, naming the thread; letting go (Global.close) is allowed from any thread.
+     */
+    static void plainThreadStores(long p0) {
+        try (dev.gort.sched.Frame f = dev.gort.sched.Frame.push(2)) {     // both rooted across the syscall below
+            f.set(0, p0);
+            dev.gort.gc.Global g = Gort.collector().newGlobal();
+            f.set(1, Gort.collector().alloc(Type.POINTER));
+            plainThreadStores(f, g);
+        }
+    }
+
+    static void plainThreadStores(dev.gort.sched.Frame f, dev.gort.gc.Global g) {
+        long p = f.get(0);
+        long holder = f.get(1);
+        Thread t = new Thread(() -> {
+            try {
+                g.set(p);
+                System.out.println("FAIL: a plain thread's Global.set was let through");
+            } catch (IllegalStateException e) {
+                System.out.println("plain set: " + e.getMessage());
+            }
+            try {
+                Mem.storePtr(holder, 0, p);
+                System.out.println("FAIL: a plain thread's Mem.storePtr was let through");
+            } catch (IllegalStateException e) {
+                System.out.println("plain storePtr: " + e.getMessage());
+            }
+            g.close();
+            System.out.println("plain close: ok");
+        }, "plain-storer");
+        t.start();
+        Gort.syscall(() -> {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Mem.storePtr(f.get(1), 0, f.get(0));    // the goroutine itself may
+        System.out.println("goroutine storePtr: " + (Mem.loadPtr(f.get(1), 0) == f.get(0) ? "ok" : "FAIL"));
     }
 
     @Test
@@ -59,6 +104,11 @@ class CheckptrTest {
         assertTrue(r.stdout().contains("accepted: addresses of objects from Collector.alloc while their heap is open"), r.toString());
         assertTrue(r.stdout().contains("JVM alive"), r.toString());
         assertFalse(r.stderr().contains("checkptr=1 takes effect only"), "set in the environment: no warning\n" + r);
+        assertTrue(r.stdout().contains("plain set: Global.set on plain-storer, a thread the collector's stop-the-world does not stop"),
+                r.toString());
+        assertTrue(r.stdout().contains("plain storePtr: Mem.storePtr on plain-storer"), r.toString());
+        assertTrue(r.stdout().contains("plain close: ok") && r.stdout().contains("goroutine storePtr: ok"), r.toString());
+        assertFalse(r.stdout().contains("FAIL"), r.toString());
     }
 
     @Test

@@ -37,15 +37,25 @@ public final class Global implements AutoCloseable {
         return GlobalRoots.load(address);
     }
 
-    /** Stores a managed pointer (or 0) through the write barrier. */
+    /**
+     * Stores a managed pointer (or 0) through the write barrier. Only from a thread the collector's
+     * stop-the-world stops (README, "The rule"; checked under {@code GORT_DEBUG=checkptr=1}); to let
+     * go of the object from any thread, {@link #close()}.
+     */
     public void set(long pointer) {
         check("set");
+        if (Mem.CHECKPTR) {
+            WriteBarrier.requireStoppableCaller("Global.set");
+        }
         WriteBarrier.storePointer(address, pointer);
     }
 
-    /** Compare-and-set through the write barrier. */
+    /** Compare-and-set through the write barrier (the thread rule as {@link #set}). */
     public boolean compareAndSet(long expected, long pointer) {
         check("compareAndSet");
+        if (Mem.CHECKPTR) {
+            WriteBarrier.requireStoppableCaller("Global.compareAndSet");
+        }
         return WriteBarrier.casPointer(address, expected, pointer);
     }
 

@@ -19,7 +19,11 @@ import java.lang.foreign.ValueLayout;
  * checks that the bytes it touches lie in the committed arena of a heap that is not closed, and
  * throws IllegalStateException otherwise: an address kept past its runtime (whose heap was
  * unmapped) or never from the heap fails with its address instead of a SIGSEGV. Off by default:
- * the check is a scan of the open heaps per access; off, the constant folds it away.
+ * the check is a scan of the open heaps per access; off, the constant folds it away. It also
+ * checks the store rule (README, "The rule"): {@link #storePtr}, {@code Global.set/compareAndSet}
+ * and {@code PtrChan.send/recv} throw IllegalStateException on a thread the stop-the-world does
+ * not stop (a plain thread, a goroutine inside {@code Go.syscall}), whose store can hide a
+ * pointer from marking; those single stores are not checked otherwise (a mutator lookup per store).
  */
 public final class Mem {
     private Mem() {
@@ -96,6 +100,7 @@ public final class Mem {
     public static void storePtr(long obj, long offset, long value) {
         if (CHECKPTR) {
             check("storePtr", obj + offset, 8);
+            WriteBarrier.requireStoppableCaller("Mem.storePtr");
         }
         WriteBarrier.storeField(obj, obj + offset, value);
     }

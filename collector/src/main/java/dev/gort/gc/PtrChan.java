@@ -42,9 +42,10 @@ import java.lang.invoke.VarHandle;
  * the close sends only non-zero pointers, or counts). {@link #close()}
  * and {@link #free()} are separate: close is Go's close(ch), free releases the ring's root slots.
  * Both may be called from any thread; free's clears then run inside the store gate
- * ({@link WriteBarrier#enterStoreGate}). Send and receive are not checked: a plain thread's
- * buffered send or receive would store without a stop ordering it (the caller's rule, as
- * {@code Mem.storePtr}), and a pointer it receives is rooted nowhere.
+ * ({@link WriteBarrier#enterStoreGate}). Send and receive are checked only under
+ * {@code GORT_DEBUG=checkptr=1}: a plain thread's buffered send or receive would store without a
+ * stop ordering it (the caller's rule, as {@code Mem.storePtr}), and a pointer it receives is
+ * rooted nowhere.
  *
  * <p>Lock: a CAS spin lock without an owner, because a parking goroutine's lock is released by the
  * scheduler (the park's commit runs on g0, after the goroutine is WAITING, so no waker can ready
@@ -143,6 +144,9 @@ public final class PtrChan implements SelectableChan {
 
     /** Sends {@code p} (a managed pointer or 0), parking while the buffer is full (Go's {@code ch <- p}). */
     public void send(long p) {
+        if (Mem.CHECKPTR) {
+            WriteBarrier.requireStoppableCaller("PtrChan.send");
+        }
         lock();
         checkUsable();
         if (closed) {
@@ -202,6 +206,9 @@ public final class PtrChan implements SelectableChan {
     }
 
     private long recv(boolean[] ok) {
+        if (Mem.CHECKPTR) {
+            WriteBarrier.requireStoppableCaller("PtrChan.recv");
+        }
         if (ok != null) {
             ok[0] = true;
         }
