@@ -167,9 +167,12 @@ class SweeperGoroutineTest {
                 List<Long> batchesAtStop = new ArrayList<>();
                 AtomicBoolean done = new AtomicBoolean();
                 AtomicReference<Throwable> err = new AtomicReference<>();
-                oneBackgroundCycle(gc);
                 Thread stopper = new Thread(() -> {
                     try {
+                        long deadline = System.nanoTime() + WAIT_NANOS;
+                        while (sw.batches.get() == 0 && System.nanoTime() - deadline < 0) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(100_000);   // the sweep has begun
+                        }
                         for (int i = 0; i < 40; i++) {
                             java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
                             sched.stopTheWorld("SweeperGoroutineTest");
@@ -192,6 +195,7 @@ class SweeperGoroutineTest {
                     }
                 }, "sweeper-test-stopper");
                 stopper.start();
+                oneBackgroundCycle(gc);
                 sleepUntil(done::get, "the stopper finished");
                 assertNull(err.get());
                 sleepUntil(gc.heap().gc()::sweepDone, "the sweep is done");
