@@ -159,6 +159,9 @@ public final class BinaryTrees {
                 worst = p;
             }
         });
+        // -Dgort.bt.sample=MS: sample RSS beside the heap's and pacer's figures (RssSampler), printed at the end.
+        long samplePeriod = Long.getLong("gort.bt.sample", 0);
+        RssSampler sampler = samplePeriod > 0 ? new RssSampler(heap, gc, samplePeriod) : null;
         var m = gc.threadWorld().register(64);
         RootSlots roots = m.roots();
         ThreadWorld w = gc.threadWorld();
@@ -183,6 +186,10 @@ public final class BinaryTrees {
         } finally {
             gc.threadWorld().unregister();
             System.err.println("assist queue: " + gc.assistWaitStats());    // stderr: stdout is the benchmark's output
+            if (sampler != null) {
+                sampler.close();
+                sampler.print(System.err, 5);
+            }
             gc.close();
             heap.close();
         }
