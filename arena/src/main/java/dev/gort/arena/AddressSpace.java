@@ -14,9 +14,14 @@ import dev.gort.sys.OsMemory;
  *  arena       arenaReservation             objects, in 8 KiB pages                  in heapArenaBytes chunks
  *  spans       arena / 1024                 8 bytes per page: its span descriptor    with each arena chunk
  *  bitmap      arena / 64                   1 bit per 8-byte word: "holds a pointer" with each arena chunk
- *  meta        pages / 8 + descriptors      released bit per page; span descriptors  page bits at once (tiny);
- *                                                                                     descriptors 64 KiB at a time
+ *  meta        pages / 8 + descriptors      released bit per page; span descriptors; page bits at once (tiny);
+ *              + pending-free pairs         each descriptor's pending-free pair:     descriptors 64 KiB at a time,
+ *                                           same size as the descriptor region,      pairs in step with them
+ *                                           pair = descriptor + freedDelta
  * </pre>
+ *
+ * The pending-free pairs are committed but only written by explicit frees: a heap that never
+ * frees explicitly (a collected heap) never makes them resident.
  *
  * The state machine is the OS layer's (None -> Reserved -> Ready); every transition here goes
  * through {@link OsMemory}, and a failed commit is rolled back so the committed figures always
@@ -43,6 +48,20 @@ final class AddressSpace {
     final long pageBitsBytes;
     final long descriptorsBase;
     private final long descriptorsLimit;
+    /**
+     * The pending-free pairs, laid out like the descriptors (stride Span.SIZE, of which the pair
+     * uses Span.FREED_BYTES): descriptor d's pair is at d + freedDelta, one add on the free path
+     * (a 256-byte stride needs a division by 3 there). The unused third costs address space only,
+     * and resident memory only in a heap that frees explicitly.
+     */
+    final long freedBase;
+    final long freedDelta;
+    /**
+     * Set (racily, never cleared) by the first explicit free that writes a pending-free bit: from
+     * then on a descriptor's pair is cleared whenever the descriptor is set up for a new run. A
+     * heap that never frees explicitly skips that and never touches the pairs.
+     */
+    volatile boolean freedBitsWritten;
     final long heapArenaBytes;
 
     /** Bytes of arena committed, from arenaBase. Readable without the lock (racy, for bounds checks). */
@@ -65,7 +84,8 @@ final class AddressSpace {
         this.bitmapBytes = roundUp(arenaBytes / 64, osPage);
         this.pageBitsBytes = roundUp((pages + 7) / 8, osPage);
         long descriptorBytes = roundUp((pages + 64) * Span.SIZE, osPage);
-        this.metaBytes = pageBitsBytes + descriptorBytes;
+        long pairBytes = descriptorBytes;
+        this.metaBytes = pageBitsBytes + descriptorBytes + pairBytes;
         // Reserve 8 KiB more so the arena can start on a runtime page boundary.
         long extra = Math.max(0, SizeClasses.PAGE_SIZE - osPage);
         long a = 0, s = 0, b = 0, m = 0;
@@ -92,7 +112,9 @@ final class AddressSpace {
         this.metaBase = m;
         this.pageBitsBase = m;
         this.descriptorsBase = m + pageBitsBytes;
-        this.descriptorsLimit = m + metaBytes;
+        this.descriptorsLimit = descriptorsBase + descriptorBytes;
+        this.freedBase = descriptorsLimit;
+        this.freedDelta = freedBase - descriptorsBase;
         this.descriptorsTop = descriptorsBase;
     }
 
@@ -217,9 +239,16 @@ final class AddressSpace {
                     throw new HeapExhaustedException("span descriptor region exhausted (" + liveDescriptors
                             + " descriptors live)");
                 }
+                // The descriptors and their pending-free pairs, the same range of each region.
+                boolean descriptorsDone = false;
                 try {
                     os.commit(descriptorsBase + descriptorsCommitted, want);
+                    descriptorsDone = true;
+                    os.commit(freedBase + descriptorsCommitted, want);
                 } catch (NativeException e) {
+                    if (descriptorsDone) {
+                        decommitQuietly(descriptorsBase + descriptorsCommitted, want);
+                    }
                     throw new HeapExhaustedException("cannot commit span descriptors: " + e.getMessage(), e);
                 }
                 descriptorsCommitted += want;
@@ -229,7 +258,28 @@ final class AddressSpace {
         }
         liveDescriptors++;
         NativeMemory.fill(d, Span.SIZE, (byte) 0);
+        clearFreedBits(d);
         return d;
+    }
+
+    /**
+     * The pending-free pair of descriptor {@code s} (localFreed at +{@link Span#LOCAL_FREED},
+     * remoteFreed at +{@link Span#REMOTE_FREED}): the parallel region at the descriptor's offset.
+     */
+    long freedBits(long s) {
+        return s + freedDelta;
+    }
+
+    /** Zeroes descriptor {@code s}'s pending-free pair if any explicit free has written one yet. */
+    void clearFreedBits(long s) {
+        if (freedBitsWritten) {
+            NativeMemory.fill(freedBits(s), Span.FREED_BYTES, (byte) 0);
+        }
+    }
+
+    /** Bytes of pending-free pairs committed (counted in MSpanSys with the descriptors). */
+    long freedCommitted() {
+        return descriptorsCommitted;
     }
 
     void freeDescriptor(long d) {

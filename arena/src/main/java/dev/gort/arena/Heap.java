@@ -615,7 +615,7 @@ public final class Heap implements AutoCloseable {
             pagesReleased = mheap.pagesReleased;
             pagesStack = mheap.pagesStack;
             descriptors = space.liveDescriptors();
-            descriptorsSys = space.descriptorsCommitted();
+            descriptorsSys = space.descriptorsCommitted() + space.freedCommitted();
             bitmap = space.bitmapCommitted();
             other = space.metadataCommitted();
             lgFrees = largeGcFrees;

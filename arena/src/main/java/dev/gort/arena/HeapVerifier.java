@@ -141,7 +141,7 @@ final class HeapVerifier {
                     allEntries(space, s);
                     smallSpans++;
                     inUsePages += n;
-                    verifySmall(s, cached, listed);
+                    verifySmall(space, s, cached, listed);
                 }
                 case Span.LARGE -> {
                     allEntries(space, s);
@@ -166,7 +166,7 @@ final class HeapVerifier {
             prevState = st;
         }
 
-        private void verifySmall(long s, Set<Long> cached, Set<Long> listed) {
+        private void verifySmall(AddressSpace space, long s, Set<Long> cached, Set<Long> listed) {
             int spc = Span.spanClass(s);
             int cls = spc >>> 1;
             if (cls < 1 || cls >= SizeClasses.NUM_SIZE_CLASSES) {
@@ -184,11 +184,12 @@ final class HeapVerifier {
                 fail(Span.describe(s) + " cachedBy=" + Mem.getLong(s + Span.CACHED_BY) + " disagrees with the caches");
             }
             int nelems = Span.nelems(s);
+            long freed = space.freedBits(s);
             int allocated = 0, local = 0, remote = 0, live = 0;
             for (int i = 0; i < nelems; i++) {
                 boolean a = Span.allocated(s, i);
-                boolean l = Span.bit(s + Span.LOCAL_FREED, i);
-                boolean r = Span.bit(s + Span.REMOTE_FREED, i);
+                boolean l = Span.bit(freed + Span.LOCAL_FREED, i);
+                boolean r = Span.bit(freed + Span.REMOTE_FREED, i);
                 if ((l || r) && !a) {
                     fail(Span.describe(s) + " slot " + i + " is pending free but not allocated");
                 }
@@ -198,7 +199,7 @@ final class HeapVerifier {
                 live += a && !l && !r ? 1 : 0;
             }
             for (int i = nelems; i < Span.MAX_ELEMS; i++) {
-                if (Span.bit(s + Span.LOCAL_FREED, i) || Span.bit(s + Span.REMOTE_FREED, i)) {
+                if (Span.bit(freed + Span.LOCAL_FREED, i) || Span.bit(freed + Span.REMOTE_FREED, i)) {
                     fail(Span.describe(s) + " has a freed bit beyond nelems at " + i);
                 }
             }

@@ -41,6 +41,8 @@ public final class MCache {
     private final long empty;
     private final long arenaBase;
     private final long spansBase;
+    /** A descriptor's pending-free pair is at descriptor + freedDelta ({@link AddressSpace#freedBits}). */
+    private final long freedDelta;
     private final AddressSpace space;
     /**
      * The cached span of each span class, or the empty sentinel (whose allocCache is 0). Not final:
@@ -150,6 +152,7 @@ public final class MCache {
         this.space = heap.space;
         this.arenaBase = heap.space.arenaBase;
         this.spansBase = heap.space.spansBase;
+        this.freedDelta = heap.space.freedDelta;
         this.clobber = heap.clobberFree;
         this.overflowCheck = heap.config.overflowCheck();
         this.efence = heap.config.efence();
@@ -393,7 +396,7 @@ public final class MCache {
             if (SpanSweep.hasPending(s)) {
                 // heapLive is unchanged: the freed slots are free slots of a cached span, which
                 // Go's accounting already counts as allocated until the span is uncached.
-                long r = SpanSweep.sweep(s, false, clobber);
+                long r = SpanSweep.sweep(s, space.freedBits(s), false, clobber);
                 if (SpanSweep.lateBad(r) != 0) {
                     heap.lateInvalidFrees.addAndGet(SpanSweep.lateBad(r));
                 }
@@ -453,7 +456,9 @@ public final class MCache {
         if (address == lastAddr && address != 0) {
             long s = Mem.at(lastSpan);
             int idx = lastIdx;
-            if ((Mem.getLong(s + Span.REMOTE_FREED + ((idx >>> 6) << 3)) & (1L << idx)) == 0) {
+            // No remote free announced (a set remoteFreed bit always has its count) or none for this slot.
+            if (Mem.getLong(s + Span.REMOTE_PENDING) == 0
+                    || (Mem.getLong(freedBits(s) + Span.REMOTE_FREED + ((idx >>> 6) << 3)) & (1L << idx)) == 0) {
                 // The LIFO case below, its checks already known to hold (see lastAddr).
                 lastAddr = 0;
                 Mem.putLong(s + Span.ALLOC_CACHE, (Mem.getLong(s + Span.ALLOC_CACHE) << 1) | 1);
@@ -492,19 +497,20 @@ public final class MCache {
         }
         long wordOff = (long) (idx >>> 6) << 3;
         long bit = 1L << idx;
+        long f = freedBits(s);
         if (Mem.getLong(s + Span.CACHED_BY) != id) {
-            remoteFree(s, address, idx, wordOff, bit);
+            remoteFree(s, f, address, idx, wordOff, bit);
             stats[NFREE + ((int) cs >>> 1)]++;
             return;
         }
         // The owner's free: nobody else writes allocBits, freeIndex or localFreed of this span.
         long fc = Mem.getLong(s + Span.FREE_INDEX); // freeIndex | allocCount << 32
         int fi = (int) fc;
-        long lw = Mem.getLong(s + Span.LOCAL_FREED + wordOff);
+        long lw = Mem.getLong(f + Span.LOCAL_FREED + wordOff);
         // Below freeIndex every slot is allocated; allocBits only matters above it.
         long allocBits = Mem.at(Mem.getLong(s + Span.ALLOC_BITS)) + wordOff;
         boolean allocated = idx < fi || (Mem.getLong(allocBits) & bit) != 0;
-        if (!allocated || ((lw | Mem.getLong(s + Span.REMOTE_FREED + wordOff)) & bit) != 0) {
+        if (!allocated || ((lw | Mem.getLong(f + Span.REMOTE_FREED + wordOff)) & bit) != 0) {
             throw doubleFree(address, s, idx, allocated);
         }
         if (overflowCheck) {
@@ -529,7 +535,10 @@ public final class MCache {
         } else {
             // The common case: one bit in the owner's localFreed and the pending count; the slot
             // comes back when the span is next folded.
-            Mem.putLong(s + Span.LOCAL_FREED + wordOff, lw | bit);
+            if (!space.freedBitsWritten) {
+                space.freedBitsWritten = true;      // once per heap: descriptors' pairs are cleared on reuse from now on
+            }
+            Mem.putLong(f + Span.LOCAL_FREED + wordOff, lw | bit);
             Mem.putInt(s + Span.LOCAL_PENDING, Mem.getInt(s + Span.LOCAL_PENDING) + 1);
         }
         stats[NFREE + ((int) cs >>> 1)]++;
@@ -569,13 +578,18 @@ public final class MCache {
         return heap.invalidFree(address, s, idx, allocated ? "double free" : "double free (slot is free)");
     }
 
-    private void remoteFree(long s, long address, int idx, long wordOff, long bit) {
+    /** {@link AddressSpace#freedBits} with this cache's copies of the bases (no load through the heap). */
+    private long freedBits(long s) {
+        return Mem.at(s + freedDelta);
+    }
+
+    private void remoteFree(long s, long f, long address, int idx, long wordOff, long bit) {
         // Acquire freeIndex first: a concurrent fold writes allocBits before it resets freeIndex.
         int fi = NativeMemory.getIntAcquire(s + Span.FREE_INDEX);
         boolean allocated = idx < fi
                 || (Mem.getLong(Mem.getLong(s + Span.ALLOC_BITS) + wordOff) & bit) != 0;
-        if (!allocated || (NativeMemory.getLongVolatile(s + Span.REMOTE_FREED + wordOff) & bit) != 0
-                || (Mem.getLong(s + Span.LOCAL_FREED + wordOff) & bit) != 0) {
+        if (!allocated || (NativeMemory.getLongVolatile(f + Span.REMOTE_FREED + wordOff) & bit) != 0
+                || (Mem.getLong(f + Span.LOCAL_FREED + wordOff) & bit) != 0) {
             throw heap.invalidFree(address, s, idx, allocated ? "double free" : "double free (slot is free)");
         }
         if (overflowCheck) {
@@ -586,10 +600,13 @@ public final class MCache {
         }
         // Announce before publishing the bit: while the bit is unset the object is live, so the
         // span cannot be swept empty and returned to the heap under our feet.
+        if (!space.freedBitsWritten) {
+            space.freedBitsWritten = true;
+        }
         if (NativeMemory.getAndAddLong(s + Span.REMOTE_PENDING, 1) == 0) {
             heap.central(Mem.getInt(s + Span.SPAN_CLASS)).remoteFreeAnnounced(s);
         }
-        long old = (long) NativeMemory.LONG_HANDLE.getAndBitwiseOr(NativeMemory.ALL, s + Span.REMOTE_FREED + wordOff, bit);
+        long old = (long) NativeMemory.LONG_HANDLE.getAndBitwiseOr(NativeMemory.ALL, f + Span.REMOTE_FREED + wordOff, bit);
         if ((old & bit) != 0) {
             NativeMemory.getAndAddLong(s + Span.REMOTE_PENDING, -1);
             throw heap.invalidFree(address, s, idx, "double free (raced with another free of the same object)");

@@ -181,7 +181,7 @@ final class MCentral {
             while (p != 0 && budget-- > 0) {
                 long next = Span.next(p);
                 if (SpanSweep.hasPending(p)) {
-                    account(SpanSweep.sweep(p, false, heap.clobberFree));
+                    account(SpanSweep.sweep(p, heap.space.freedBits(p), false, heap.clobberFree));
                 }
                 if (Mem.getInt(p + Span.ALLOC_COUNT) < nelems) {
                     unlink(partial, sw, p);
@@ -212,7 +212,7 @@ final class MCentral {
         while (s != 0) {
             assert !Thread.holdsLock(this) : "a GC sweep under the mcentral lock";
             cache.step(MCache.STEP_SWEEP);
-            account(SpanSweep.sweep(s, true, heap.clobberFree));
+            account(SpanSweep.sweep(s, heap.space.freedBits(s), true, heap.clobberFree));
             Mem.putLong(s + Span.SWEEPGEN, sg);
             if (Mem.getInt(s + Span.ALLOC_COUNT) < nelems) {
                 heap.endSweep();
@@ -305,12 +305,12 @@ final class MCentral {
         assert !Thread.holdsLock(this) : "an uncache's sweep under the mcentral lock";
         NativeMemory.putLongVolatile(s + Span.CACHED_BY, 0);
         if (Mem.getLong(s + Span.SWEEPGEN) != sg) {
-            account(SpanSweep.sweep(s, true, heap.clobberFree));
+            account(SpanSweep.sweep(s, heap.space.freedBits(s), true, heap.clobberFree));
             Mem.putLong(s + Span.SWEEPGEN, sg);
         } else {
             heap.addHeapLive(-(long) (nelems - Mem.getInt(s + Span.ALLOC_COUNT)) * elemSize);
             if (SpanSweep.hasPending(s)) {
-                account(SpanSweep.sweep(s, false, heap.clobberFree));
+                account(SpanSweep.sweep(s, heap.space.freedBits(s), false, heap.clobberFree));
             }
         }
         Span.setList(s, Span.LIST_NONE);
@@ -368,7 +368,7 @@ final class MCentral {
         heap.stallPoint(Heap.STALL_AFTER_CLAIM, spanClass);
         assert !Thread.holdsLock(this) : "a GC sweep under the mcentral lock";
         for (long s = chain; s != 0; s = Span.next(s)) {
-            account(SpanSweep.sweep(s, true, heap.clobberFree));
+            account(SpanSweep.sweep(s, heap.space.freedBits(s), true, heap.clobberFree));
             Mem.putLong(s + Span.SWEEPGEN, sg);
         }
         long empty = 0;
@@ -418,7 +418,7 @@ final class MCentral {
                 long next = Span.next(s);
                 if (SpanSweep.hasPending(s)) {
                     unlink(heads, sw, s);
-                    account(SpanSweep.sweep(s, false, heap.clobberFree));
+                    account(SpanSweep.sweep(s, heap.space.freedBits(s), false, heap.clobberFree));
                     place(s, sg);
                 }
                 s = next;
@@ -439,7 +439,7 @@ final class MCentral {
             long next = Span.next(s);
             if (SpanSweep.hasPending(s)) {
                 unlink(partial, sw, s);
-                account(SpanSweep.sweep(s, false, heap.clobberFree));
+                account(SpanSweep.sweep(s, heap.space.freedBits(s), false, heap.clobberFree));
                 place(s, sg);
             }
             s = next;
@@ -451,7 +451,7 @@ final class MCentral {
             long s = heads[un];
             if (s != 0) {
                 unlink(heads, un, s);
-                account(SpanSweep.sweep(s, true, heap.clobberFree));
+                account(SpanSweep.sweep(s, heap.space.freedBits(s), true, heap.clobberFree));
                 Mem.putLong(s + Span.SWEEPGEN, sg);
                 place(s, sg);
                 return true;

@@ -245,6 +245,7 @@ final class MHeap {
         if (end > neverUsedFrom) {
             neverUsedFrom = end;
         }
+        space.clearFreedBits(r);        // a run's descriptor may have served a span with pending frees
         Span.init(r, start, npages, state);
         Mem.putInt(r + Span.NEEDZERO, zero ? 0 : 1);
         space.setSpanEntries(start, npages, r);

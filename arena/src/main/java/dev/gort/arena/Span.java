@@ -34,10 +34,20 @@ import dev.gort.sys.NativeMemory;
  *  120     freeSince      long  free runs: clock reading when the run was last freed
  *  128     bits A         128 B allocBits storage (1024 slots at most: class 1, 8 B in 8 KiB)
  *  256     bits B         128 B gcmarkBits storage
- *  384     localFreed     128 B owner's pending frees (plain)
- *  512     remoteFreed    128 B other threads' pending frees (atomic OR)
- *  640
+ *  384
+ *
+ *  pending-free pair: {@link #FREED_BYTES} = 256 B per descriptor in a parallel region laid out
+ *  like the descriptors ({@link AddressSpace#freedBits}: descriptor + a fixed delta), manual frees only
+ *    0     localFreed     128 B owner's pending frees (plain)
+ *  128     remoteFreed    128 B other threads' pending frees (atomic OR)
  * </pre>
+ *
+ * <p>Why the pending-free bitmaps are not in the descriptor (session 10): only explicit frees
+ * (manual mode) write them, yet as 256 of 640 descriptor bytes they were resident for every span
+ * of a collected heap: 9 of binary-trees 21's 22 MB of descriptors at its peak (Go's mspan has
+ * no such bitmaps at all). In the parallel region a heap that never frees explicitly never
+ * touches them (the sweep reads them only when a pending count says a bit may be set), so they
+ * cost address space only.
  *
  * <p>Invariants: a slot i is allocated iff {@code i < freeIndex || allocBits[i]}; it is live iff it
  * is allocated and neither freed bit is set. {@code allocCache} is a shifted complement of
@@ -79,9 +89,12 @@ final class Span {
     static final long FREE_SINCE = 120;
     static final long BITS_A = 128;
     static final long BITS_B = 256;
-    static final long LOCAL_FREED = 384;
-    static final long REMOTE_FREED = 512;
-    static final long SIZE = 640;
+    static final long SIZE = 384;
+    /** Bytes of a descriptor's pending-free pair in the parallel region: localFreed, then remoteFreed. */
+    static final long FREED_BYTES = 256;
+    /** Offsets in the pending-free pair. */
+    static final long LOCAL_FREED = 0;
+    static final long REMOTE_FREED = 128;
     /** Bytes of one bitmap: 1024 bits, enough for the 8-byte class (1024 objects per 8 KiB). */
     static final int BITMAP_BYTES = 128;
     static final int MAX_ELEMS = BITMAP_BYTES * 8;
@@ -179,9 +192,12 @@ final class Span {
         return i < Mem.getInt(s + FREE_INDEX) || bit(Mem.getLong(s + ALLOC_BITS), i);
     }
 
-    /** Whether slot i is live: allocated and not pending free. Owner or quiescent only. */
-    static boolean live(long s, int i) {
-        return allocated(s, i) && !bit(s + LOCAL_FREED, i) && !bit(s + REMOTE_FREED, i);
+    /**
+     * Whether slot i is live: allocated and not pending free ({@code freed}: the span's pending-free
+     * pair, {@link AddressSpace#freedBits}). Owner or quiescent only.
+     */
+    static boolean live(long s, long freed, int i) {
+        return allocated(s, i) && !bit(freed + LOCAL_FREED, i) && !bit(freed + REMOTE_FREED, i);
     }
 
     /** Initialises a descriptor for a run of pages; every other field zero. */
@@ -192,11 +208,6 @@ final class Span {
         Mem.putInt(s + STATE, state);
         Mem.putLong(s + ALLOC_BITS, s + BITS_A);
         Mem.putLong(s + GCMARK_BITS, s + BITS_B);
-    }
-
-    /** Clears all four bitmaps (2 * 128 + 2 * 128 bytes). */
-    static void clearBitmaps(long s) {
-        NativeMemory.fill(s + BITS_A, 4L * BITMAP_BYTES, (byte) 0);
     }
 
     static String describe(long s) {

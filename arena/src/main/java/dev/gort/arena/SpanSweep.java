@@ -21,6 +21,13 @@ import dev.gort.sys.NativeMemory;
  * raced past the check at free time) is dropped and counted as a late invalid free; it never
  * changes the counts.
  *
+ * <p>The pending-free bitmaps live outside the descriptor ({@link AddressSpace#freedBits}); the
+ * sweep reads them only when the span's pending counts are not both zero. A set bit always has
+ * its count (the owner counts with its store; another thread announces before its OR, and the
+ * sweep lowers remotePending only by the bits it took), so no count means no bit, and a heap that
+ * never frees explicitly never touches those pages. A remote free that announces after the check
+ * is folded by the next sweep, as one that came after the sweep would be.
+ *
  * <p>The caller owns the span exclusively for allocation: the mcache that caches it, the thread
  * that claimed it off an mcentral list (a GC sweep runs with no lock held, see MCentral), or the
  * mcentral under its lock (manual mode's pending frees on listed spans).
@@ -53,13 +60,15 @@ final class SpanSweep {
         return Mem.getInt(s + Span.LOCAL_PENDING) != 0 || NativeMemory.getLongVolatile(s + Span.REMOTE_PENDING) != 0;
     }
 
-    static long sweep(long s, boolean useMarks, boolean clobber) {
+    /** {@code freedPair}: the span's pending-free pair ({@link AddressSpace#freedBits}). */
+    static long sweep(long s, long freedPair, boolean useMarks, boolean clobber) {
         int nelems = Span.nelems(s);
         int fi = Mem.getInt(s + Span.FREE_INDEX);
         long a = Mem.getLong(s + Span.ALLOC_BITS);
         long m = Mem.getLong(s + Span.GCMARK_BITS);
-        long l = s + Span.LOCAL_FREED;
-        long r = s + Span.REMOTE_FREED;
+        boolean pending = hasPending(s);
+        long l = freedPair + Span.LOCAL_FREED;
+        long r = freedPair + Span.REMOTE_FREED;
         int words = (nelems + 63) >>> 6;
         int prevAlloc = 0, live = 0, gcFreed = 0, bad = 0, consumedRemote = 0;
         for (int w = 0; w < words; w++) {
@@ -72,14 +81,17 @@ final class SpanSweep {
             if (nelems - lo < 64) {
                 allocated &= (1L << (nelems - lo)) - 1;
             }
-            long local = Mem.getLong(l + off);
-            if (local != 0) {
-                Mem.putLong(l + off, 0);
-            }
-            long remote = NativeMemory.getLongVolatile(r + off);
-            if (remote != 0) {
-                remote = (long) NativeMemory.LONG_HANDLE.getAndSet(NativeMemory.ALL, r + off, 0L);
-                consumedRemote += Long.bitCount(remote);
+            long local = 0, remote = 0;
+            if (pending) {
+                local = Mem.getLong(l + off);
+                if (local != 0) {
+                    Mem.putLong(l + off, 0);
+                }
+                remote = NativeMemory.getLongVolatile(r + off);
+                if (remote != 0) {
+                    remote = (long) NativeMemory.LONG_HANDLE.getAndSet(NativeMemory.ALL, r + off, 0L);
+                    consumedRemote += Long.bitCount(remote);
+                }
             }
             long freed = local | remote;
             bad += Long.bitCount(freed & ~allocated) + Long.bitCount(local & remote);

@@ -10,9 +10,12 @@
  *   AddressSpace   four reservations (PROT_NONE | MAP_NORESERVE), committed as the heap grows:
  *                  arena (objects, 8 KiB pages, committed in heapArenaBytes = 64 MiB chunks),
  *                  spans (page -&gt; span descriptor, 8 B per page), bitmap (1 pointer bit per word),
- *                  meta (released bit per page; span descriptors, committed 64 KiB at a time)
- *   Span           native descriptor (640 B, see its diagram): page run, size class, freeIndex,
- *                  allocCache, allocBits, gcmarkBits, sweepgen, pending-free bitmaps, list links
+ *                  meta (released bit per page; span descriptors, committed 64 KiB at a time;
+ *                  beside them each descriptor's pending-free pair, written by explicit frees only)
+ *   Span           native descriptor (384 B, see its diagram): page run, size class, freeIndex,
+ *                  allocCache, allocBits, gcmarkBits, sweepgen, list links; its pending-free
+ *                  bitmaps (manual mode) sit in the parallel region, so a collected heap never
+ *                  makes them resident (session 10: 640 B before, 9 MB of binary-trees 21's peak)
  *   SizeClasses    Go's 67 size classes, 8 B to 32 KiB, pages per span exactly as Go's table
  *   MHeap          free page runs (coalesced on free), best fit, one lock; grows the arena
  *   MCentral       per span class: partial/full x swept/unswept lists (sweepgen), one lock

@@ -16,7 +16,8 @@ import java.util.List;
  * descriptors, pointer bitmap) and the pacer's (heapLive, marked, goal) every {@code periodMillis},
  * and keeps the sample taken at the highest RSS. Diagnostic only: it reads MemStats (which sums
  * the mcaches' counters without stopping anyone) and mincore over the committed arena, a few
- * hundred microseconds a sample, on its own thread.
+ * hundred microseconds a sample, on its own thread. Descriptors are MSpanInuse (live descriptors x
+ * their size: what is resident of them; MSpanSys also counts committed, untouched pending-free pairs).
  *
  * <p>Printed at the end ({@link #print}): one line per sample ({@code SAMPLE ...}, MB) and the
  * peak ({@code PEAK ...}). "rest" is RSS less the arena's resident pages, the descriptors and the
@@ -74,7 +75,7 @@ final class RssSampler implements AutoCloseable {
         Pacer p = gc.pacer();
         long goal = p.heapGoal();
         Sample s = new Sample((System.nanoTime() - t0) / 1_000_000, pm.vmRss(), pm.anonymous(), heap.arenaResidentBytes(),
-                ms.heapInuse(), ms.heapIdle(), ms.heapReleased(), ms.mSpanSys(), ms.gcSys(), p.heapLive(), p.heapMarked(),
+                ms.heapInuse(), ms.heapIdle(), ms.heapReleased(), ms.mSpanInuse(), ms.gcSys(), p.heapLive(), p.heapMarked(),
                 goal == Pacer.INFINITE ? -1 : goal, gc.cycles());
         samples.add(s);
         if (peak == null || s.rss() > peak.rss()) {
