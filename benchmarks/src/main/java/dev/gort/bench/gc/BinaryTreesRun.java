@@ -40,8 +40,14 @@ public final class BinaryTreesRun {
             System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             Map<String, Map<String, Long>> results = new LinkedHashMap<>();
             for (var e : contenders.entrySet()) {
+                // Every contender returns the JVM's freed malloc memory to the OS once a second
+                // (a JDK product flag an embedder that cares about RSS would set): glibc otherwise
+                // keeps what C2's compiler arenas freed, 10-15 MiB of the gort JVM's peak RSS
+                // (docs/performance.md, Session 10, branch rss). Same flag for all, so the ratios
+                // compare the collectors, not malloc's retention.
                 List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-                        "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED", "-cp", cp));
+                        "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED", "-XX:TrimNativeHeapInterval=1000",
+                        "-cp", cp));
                 List<String> rest = e.getValue();
                 cmd.addAll(rest.subList(0, rest.size() - 1));
                 cmd.add(BinaryTrees.class.getName());
