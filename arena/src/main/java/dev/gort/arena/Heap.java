@@ -91,7 +91,7 @@ public final class Heap implements AutoCloseable {
         this.space = new AddressSpace(os, config);
         this.mheap = new MHeap(space, config, ReleaseZeroProbe.dontneedReadsZero(os));
         this.maxObjectSize = config.arenaReservation();
-        this.clobberFree = config.clobberFree();
+        this.clobberFree = dev.gort.sys.ForcedGcModes.get().poison(config.clobberFree());   // -Dgort.gc.force=gcpoison=1
         this.emptySpan = Arena.global().allocate(Span.SIZE, 64).address();
         Mem.putLong(emptySpan + Span.ALLOC_BITS, emptySpan + Span.BITS_A);
         Mem.putLong(emptySpan + Span.GCMARK_BITS, emptySpan + Span.BITS_B);

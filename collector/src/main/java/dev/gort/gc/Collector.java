@@ -205,6 +205,7 @@ public final class Collector implements AutoCloseable {
     private final List<Runnable> sweepTerminationHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public Collector(Heap heap, World world, WorkbufPool pool, GlobalRoots globals, GcOptions options) {
+        options = options.withForcedModes();   // -Dgort.gc.force (TESTING.md G2: the suite under a debug mode)
         this.heap = heap;
         this.gcs = heap.gc();
         // From here on the heap's mcaches are this collector's: Heap.threadCache() is refused

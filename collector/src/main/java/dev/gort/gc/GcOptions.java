@@ -46,6 +46,24 @@ public record GcOptions(int gcPercent, long memoryLimit, boolean gctrace, boolea
         return new GcOptions(gcPercent, l, gctrace, gccheckmark, gcpoison, gcstress, gcstoptheworld, invalidptr);
     }
 
+    /**
+     * These options with the JVM-wide forced debug modes applied on top ({@code -Dgort.gc.force},
+     * see {@link dev.gort.sys.ForcedGcModes}); every Collector calls it on the options it is built
+     * with, so a whole test suite can run under gccheckmark or gcstoptheworld=2.
+     */
+    public GcOptions withForcedModes() {
+        return withForcedModes(dev.gort.sys.ForcedGcModes.get());
+    }
+
+    /** These options with {@code forced} applied on top: a forced key replaces the built value. */
+    public GcOptions withForcedModes(dev.gort.sys.ForcedGcModes forced) {
+        if (!forced.any()) {
+            return this;
+        }
+        return new GcOptions(gcPercent, memoryLimit, gctrace, forced.checkmark(gccheckmark), forced.poison(gcpoison),
+                gcstress, forced.stopTheWorld(gcstoptheworld), invalidptr);
+    }
+
     public GcOptions withDebug(boolean trace, boolean checkmark, boolean poison, long stress, int stw) {
         return new GcOptions(gcPercent, memoryLimit, trace, checkmark, poison, stress, stw, invalidptr);
     }
