@@ -521,6 +521,19 @@
  *       inlined into a goroutine's loop is taken in the name of an M the goroutine left.</li>
  * </ul>
  *
+ * <h2>Debug modes forced on a whole JVM ({@code -Dgort.gc.force}, TESTING.md G2)</h2>
+ * Every Collector's first step is {@code options.withForcedModes()}: the JVM-wide
+ * {@link dev.gort.sys.ForcedGcModes} (gccheckmark, gcstoptheworld, gcpoison; a given key replaces
+ * the built value) on top of the options the caller built, so a suite whose tests each build their
+ * own GcOptions runs under checkmark or the stop-the-world mode without editing a test
+ * ({@code ./gort test --gc-mode=checkmark|stw2|poison}). gcpoison is the heap's clobber-free fill,
+ * so the Heap applies that key itself. A test whose assertion is about the concurrent mode itself
+ * (a breakpoint inside concurrent mark, stacks scanned outside the pause) asks
+ * {@code ForcedGcModes.get()} and skips with the reason; it never weakens what it checks in the
+ * normal mode. Rejected: a GcOptions default changed by the property (tests that build options by
+ * hand would escape it) and a test-only hook (the property is also how a user reruns a failing
+ * program under checkmark without rebuilding it).
+ *
  * <h2>Alternatives rejected</h2>
  * <ul>
  *   <li>A Java queue (ArrayDeque/ConcurrentLinkedQueue) of grey pointers: allocates per push and its

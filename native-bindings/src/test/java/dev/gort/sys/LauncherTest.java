@@ -58,6 +58,26 @@ class LauncherTest {
     }
 
     @Test
+    void testRefusesAnUnknownGcModeBeforeLookingForAJdk() throws Exception {
+        Map<String, String> noJdk = Map.of("JAVA_HOME", "/nonexistent", "GORT_JDK_SEARCH", "");
+        Run r = gort(noJdk, "test", "--gc-mode=checkmrak");
+        assertEquals(1, r.exit, r.err);
+        assertEquals("gort: test: unknown --gc-mode 'checkmrak'; accepted: checkmark (gccheckmark=1), stw2 (gcstoptheworld=2), "
+                + "poison (gcpoison=1), rotate (one of them per UTC day), none\n", r.err);
+        assertEquals("", r.out, "nothing was built or run");
+        r = gort(Map.of("JAVA_HOME", "/nonexistent", "GORT_JDK_SEARCH", "", "GORT_GC_MODE", "stw3"), "test");
+        assertEquals(1, r.exit, r.err);
+        assertTrue(r.err.startsWith("gort: test: unknown --gc-mode 'stw3'"), r.err);
+        r = gort(noJdk, "test", "--gc-mode");
+        assertEquals(1, r.exit, r.err);
+        assertTrue(r.err.startsWith("gort: test: --gc-mode needs a value"), r.err);
+        // A known mode goes on to look for a JDK (and, with one, would run the suite).
+        r = gort(noJdk, "test", "--gc-mode=stw2");
+        assertEquals(1, r.exit, r.err);
+        assertTrue(r.err.startsWith("gort: no JDK >= 22 found"), r.err);
+    }
+
+    @Test
     void noFittingJdkSaysWhereItLookedAndHowToFixIt() throws Exception {
         Run r = gort(Map.of("JAVA_HOME", "/nonexistent-jdk", "GORT_JDK_SEARCH", "/nonexistent-dir/*"), "sys");
         assertEquals(1, r.exit, r.out + r.err);
