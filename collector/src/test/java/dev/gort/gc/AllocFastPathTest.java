@@ -79,6 +79,7 @@ class AllocFastPathTest {
 
     @Test
     void oneStealOfBackgroundCreditPaysForTheNextAllocationsExactly() {
+        ForcedMode.assumeConcurrentMark("stops at the AFTER_MARK_START breakpoint");
         start();
         liveList(20_000);
         gc.gc();
@@ -112,6 +113,7 @@ class AllocFastPathTest {
 
     @Test
     void withoutBackgroundCreditTheAssistScansAndBanksItsSurplus() {
+        ForcedMode.assumeConcurrentMark("stops at the AFTER_MARK_START breakpoint");
         start();
         long holder = gc.alloc(NODE);
         m.roots().set(1, holder);
@@ -135,6 +137,7 @@ class AllocFastPathTest {
 
     @Test
     void anAllocationDuringMarkIsBlackAndCountedAsMarked() {
+        ForcedMode.assumeConcurrentMark("stops at the AFTER_MARK_START breakpoint");
         start();
         liveList(1_000);
         gc.gc();
@@ -172,6 +175,7 @@ class AllocFastPathTest {
 
     @Test
     void theBarrierStillShadesAWhiteObjectStoredRightAfterAnAllocation() {
+        ForcedMode.assumeConcurrentMark("stops at the AFTER_MARK_START breakpoint");
         start();
         long parent = gc.alloc(NODE);
         long white = gc.alloc(NODE);
@@ -200,6 +204,7 @@ class AllocFastPathTest {
      */
     @Test
     void aStoreBetweenTwoObjectsAllocatedBlackIsFilteredByTheTable() {
+        ForcedMode.assumeConcurrentMark("stops at the AFTER_MARK_START breakpoint");
         start();
         long old = gc.alloc(NODE);
         long white = gc.alloc(NODE);
@@ -238,6 +243,7 @@ class AllocFastPathTest {
      */
     @Test
     void theFilterTableIsEmptyAfterTheCycleEvenForAThreadThatLeft() throws Exception {
+        ForcedMode.assumeConcurrentMark("stops at the AFTER_MARK_START breakpoint");
         start();
         gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
         long[] mine = {0};
@@ -268,6 +274,7 @@ class AllocFastPathTest {
      */
     @Test
     void aStoreIntoAnObjectAllocatedBlackSkipsTheDeletionShade() {
+        ForcedMode.assumeConcurrentMark("stops at the AFTER_MARK_START breakpoint");
         start(GcOptions.DEFAULT.withDebug(false, true, false, 0, 0));
         long parent = gc.alloc(NODE);
         long w1 = gc.alloc(NODE), w2 = gc.alloc(NODE), w3 = gc.alloc(NODE);
@@ -314,6 +321,7 @@ class AllocFastPathTest {
      */
     @Test
     void anAddressAllocatedBlackInOneCycleIsShadedWhenReusedWhiteInTheNext() {
+        ForcedMode.assumeConcurrentMark("stops at the AFTER_MARK_START breakpoint");
         start(GcOptions.DEFAULT.withDebug(false, true, false, 0, 0));
         long holder = gc.alloc(NODE);
         m.roots().set(0, holder);

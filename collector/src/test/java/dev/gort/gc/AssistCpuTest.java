@@ -34,6 +34,7 @@ class AssistCpuTest {
 
     @Test
     void reportedAssistCpuIsAtMostTheAssistingThreadsCpu() throws Exception {
+        ForcedMode.assumeConcurrentMark("measures mutator assists, which only concurrent mark has");
         assumeAffinity();
         Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(4L << 30), PosixOsMemory.get());
         Collector gc = Collector.forThreads(heap, GcOptions.DEFAULT.withGcPercent(10).withDebug(true, false, false, 0, 0), 2);

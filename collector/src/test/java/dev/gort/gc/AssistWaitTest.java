@@ -78,6 +78,7 @@ class AssistWaitTest extends ThreadWorldFixture {
 
     @Test
     void aWaitingAllocationIsPaidByCreditFlushedLaterAndKeepsNoDebt() throws Exception {
+        ForcedMode.assumeConcurrentMark("holds the cycle at BEFORE_MARK_TERMINATION with an assist waiting");
         start(GcOptions.DEFAULT);
         holdBeforeMarkTermination();
         AtomicLong after = new AtomicLong(Long.MIN_VALUE);
@@ -109,6 +110,7 @@ class AssistWaitTest extends ThreadWorldFixture {
 
     @Test
     void theEndOfTheMarkPhaseWakesAWaiterAndDropsItsDebt() throws Exception {
+        ForcedMode.assumeConcurrentMark("holds the cycle at BEFORE_MARK_TERMINATION with an assist waiting");
         start(GcOptions.DEFAULT);
         holdBeforeMarkTermination();
         long cycles = gc.gcStats().numGC();
@@ -133,6 +135,7 @@ class AssistWaitTest extends ThreadWorldFixture {
 
     @Test
     void closingTheCollectorWakesAWaiter() throws Exception {
+        ForcedMode.assumeConcurrentMark("holds the cycle at BEFORE_MARK_TERMINATION with an assist waiting");
         start(GcOptions.DEFAULT);
         holdBeforeMarkTermination();
         AtomicLong after = new AtomicLong(Long.MIN_VALUE);

@@ -181,6 +181,7 @@ class CollectorTest {
      */
     @Test
     void referenceMovedFromUnscannedToBlackObjectSurvives() {
+        ForcedMode.assumeConcurrentMark("stages a barrier scenario at a breakpoint inside concurrent mark");
         start(GcOptions.DEFAULT.withDebug(false, true, false, 0, 0));
         long b = node(2), c = node(3);
         m.roots().set(1, b);
@@ -203,6 +204,7 @@ class CollectorTest {
     /** A black object made black by scanning (not allocation) also keeps what is stored into it. */
     @Test
     void storeIntoScannedObjectSurvives() {
+        ForcedMode.assumeConcurrentMark("stages a barrier scenario at a breakpoint inside concurrent mark");
         start(GcOptions.DEFAULT.withDebug(false, true, false, 0, 0));
         long a = node(1), b = node(2), c = node(3);
         m.roots().set(0, a);
@@ -221,6 +223,7 @@ class CollectorTest {
     /** A root popped during the cycle: its object was greyed by the stack scan and survives. */
     @Test
     void rootPoppedAfterStackScanSurvives() {
+        ForcedMode.assumeConcurrentMark("stages a barrier scenario at a breakpoint inside concurrent mark");
         start(GcOptions.DEFAULT.withDebug(false, true, false, 0, 0));
         long holder = node(1), e = node(2);
         m.roots().set(0, holder);
@@ -237,6 +240,7 @@ class CollectorTest {
     /** The only reference moves from a global (scanned concurrently, later) into a scanned root. */
     @Test
     void referenceMovedFromGlobalToScannedRootSurvives() {
+        ForcedMode.assumeConcurrentMark("stages a barrier scenario at a breakpoint inside concurrent mark");
         start(GcOptions.DEFAULT.withDebug(false, true, false, 0, 0));
         Global g = gc.newGlobal();
         long f = node(7);
@@ -253,6 +257,7 @@ class CollectorTest {
     /** Objects allocated while marking are black, even if only a root (already scanned) holds them. */
     @Test
     void allocationDuringMarkSurvives() {
+        ForcedMode.assumeConcurrentMark("stages a barrier scenario at a breakpoint inside concurrent mark");
         start(GcOptions.DEFAULT.withDebug(false, true, false, 0, 0));
         long a = node(1);
         m.roots().set(0, a);
@@ -281,6 +286,7 @@ class CollectorTest {
      */
     @Test
     void gcWokenDuringItsCycleLeavesNoRequestBehind() throws Exception {
+        ForcedMode.assumeConcurrentMark("holds the cycle at a breakpoint inside concurrent mark");
         start(GcOptions.DEFAULT);
         m.roots().set(0, node(1));
         long cycles0 = gc.cycles();
@@ -323,6 +329,7 @@ class CollectorTest {
      */
     @Test
     void assistRatioFollowsTheHeapWhileMarking() {
+        ForcedMode.assumeConcurrentMark("holds the cycle at a breakpoint inside concurrent mark");
         start(GcOptions.DEFAULT);
         long head = 0;
         for (int i = 0; i < 20_000; i++) {     // 640 KB of live list: scan work the cycle expects
@@ -361,6 +368,7 @@ class CollectorTest {
      */
     @Test
     void aBreakpointSetWhileStoppedHoldsAfterResume() {
+        ForcedMode.assumeConcurrentMark("holds the cycle at a breakpoint inside concurrent mark");
         start(GcOptions.DEFAULT);
         m.roots().set(0, node(1));
         long cycles0 = gc.cycles();
@@ -391,6 +399,7 @@ class CollectorTest {
      */
     @Test
     void workHeldByAMutatorIsFlushedAtItsSafepointWithoutAMarkCompletionPause() {
+        ForcedMode.assumeConcurrentMark("holds the cycle at a breakpoint inside concurrent mark");
         start(GcOptions.DEFAULT.withDebug(false, true, false, 0, 0));
         List<StwPause> pauses = java.util.Collections.synchronizedList(new ArrayList<>());
         gc.setPauseBreakdownListener(pauses::add);
@@ -416,6 +425,7 @@ class CollectorTest {
     /** Negative control: without the barrier the same move loses the object, and checkmark says so. */
     @Test
     void checkmarkCatchesAMissingBarrier() {
+        ForcedMode.assumeConcurrentMark("stages a barrier scenario at a breakpoint inside concurrent mark");
         start(GcOptions.DEFAULT.withDebug(false, true, false, 0, 0));
         long b = node(2), c = node(3);
         m.roots().set(1, b);

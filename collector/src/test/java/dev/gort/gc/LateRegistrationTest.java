@@ -24,6 +24,7 @@ class LateRegistrationTest extends ThreadWorldFixture {
 
     @Test
     void anObjectAllocatedByAMutatorRegisteredDuringMarkSurvivesTheCycle() throws Exception {
+        ForcedMode.assumeConcurrentMark("registers a mutator at the AFTER_MARK_START breakpoint");
         heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
         gc = Collector.forThreads(heap, GcOptions.DEFAULT.withDebug(false, true, false, 0, 0), 2);
         world = gc.threadWorld();

@@ -39,6 +39,7 @@ class PlainThreadStoreRaceTest {
 
     @Test
     void aPlainThreadsBulkCopyDoesNotHideAPointerAGoroutineCopied() throws Exception {
+        ForcedMode.assumeConcurrentMark("races the copies while the cycle is held at AFTER_MARK_START");
         Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
         Scheduler sched = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).heap(heap).fatalHandler(FatalHandler.THROW));
         WorkbufPool pool = new WorkbufPool();

@@ -80,6 +80,7 @@ class RequestAfterExitTest {
      */
     @Test
     void aGoroutineInASyscallWaitingInGcAtExitIsNoPanic() {
+        ForcedMode.assumeConcurrentMark("holds the cycle at BEFORE_MARK_TERMINATION while the scheduler exits");
         java.util.concurrent.atomic.AtomicBoolean waiting = new java.util.concurrent.atomic.AtomicBoolean();
         try (Rig rig = Rig.create()) {
             Collector gc = rig.gc();
@@ -100,6 +101,7 @@ class RequestAfterExitTest {
     /** A plain thread waiting in gc() while main returns mid-cycle is told the collection did not happen. */
     @Test
     void aPlainThreadWaitingInGcWhenTheSchedulerExitsIsTold() throws Exception {
+        ForcedMode.assumeConcurrentMark("holds the cycle at BEFORE_MARK_TERMINATION while the scheduler exits");
         Rig rig = Rig.create();
         Collector gc = rig.gc();
         AtomicReference<Object> outcome = new AtomicReference<>();

@@ -34,6 +34,7 @@ class RunBlockingContractTest extends ThreadWorldFixture {
 
     @Test
     void barrieredStoreAndAllocationWhileMarkingAreRefusedInsideTheWait() {
+        ForcedMode.assumeConcurrentMark("checks the wait while the cycle is held at AFTER_MARK_START");
         start();
         Mutator m = world.register(2);
         long x = gc.alloc(CollectorTest.NODE);
@@ -71,6 +72,7 @@ class RunBlockingContractTest extends ThreadWorldFixture {
 
     @Test
     void waitingItselfIsAllowed() {
+        ForcedMode.assumeConcurrentMark("checks the wait while the cycle is held at AFTER_MARK_START");
         start();
         Mutator m = world.register(1);
         long x = gc.alloc(CollectorTest.NODE);

@@ -115,6 +115,7 @@ class ShutdownTest {
      */
     @Test
     void mainReturningMidCycleAbandonsTheCycleBeforeRunReturns() throws Exception {
+        ForcedMode.assumeConcurrentMark("exits while the cycle is held at a breakpoint inside concurrent mark");
         java.util.concurrent.atomic.AtomicBoolean gcReturned = new java.util.concurrent.atomic.AtomicBoolean();
         exitWhileACycleIsHeld(10_000, Collector.Breakpoint.BEFORE_MARK_TERMINATION, (gc, sched) -> {
             gc.gc();                       // waits for two cycles: the held one and another
@@ -133,6 +134,7 @@ class ShutdownTest {
      */
     @Test
     void aResizeWaitingForTheCycleLeavesAtExit() throws Exception {
+        ForcedMode.assumeConcurrentMark("exits while the cycle is held at a breakpoint inside concurrent mark");
         java.util.concurrent.atomic.AtomicBoolean resized = new java.util.concurrent.atomic.AtomicBoolean();
         // Held before the globals are scanned: at exit the cycle has mark work left, so it is
         // abandoned rather than finished.

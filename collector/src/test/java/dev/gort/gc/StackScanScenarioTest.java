@@ -112,12 +112,14 @@ class StackScanScenarioTest {
      */
     @Test
     void sendDirectFromUnscannedToScannedReceiver() {
+        ForcedMode.assumeConcurrentMark("stages the hand-over with stacks unscanned at AFTER_MARK_START");
         SchedCollectorTest.withRuntime(3, OPTS, gc -> sendFromUnscannedToScannedReceiver(gc, 71, PtrChan::send, true));
     }
 
     /** The same through a select's send case: Select hands the pointer to the parked receiver. */
     @Test
     void selectSendCaseFromUnscannedToScannedReceiver() {
+        ForcedMode.assumeConcurrentMark("stages the hand-over with stacks unscanned at AFTER_MARK_START");
         SchedCollectorTest.withRuntime(3, OPTS, gc -> {
             Chan<String> never = new Chan<>();
             sendFromUnscannedToScannedReceiver(gc, 72, (c, p) -> assertEquals(1, new Select().recv(never).sendPtr(c, p).select()), false);
@@ -189,6 +191,7 @@ class StackScanScenarioTest {
      */
     @Test
     void recvDirectFromUnscannedParkedSender() {
+        ForcedMode.assumeConcurrentMark("stages the hand-over with stacks unscanned at AFTER_MARK_START");
         SchedCollectorTest.withRuntime(3, OPTS, gc -> {
             PtrChan c = PtrChan.create(gc, 0);
             AtomicReference<G> sender = new AtomicReference<>();
@@ -242,6 +245,7 @@ class StackScanScenarioTest {
      */
     @Test
     void bufferedChannelAndGlobalFromUnscannedToScanned() {
+        ForcedMode.assumeConcurrentMark("stages the hand-over with stacks unscanned at AFTER_MARK_START");
         SchedCollectorTest.withRuntime(3, OPTS, gc -> {
             PtrChan c = PtrChan.create(gc, 4);
             Global global = gc.newGlobal();
@@ -300,6 +304,7 @@ class StackScanScenarioTest {
      */
     @Test
     void valueReturnedFromSyscallIntoScannedFrame() {
+        ForcedMode.assumeConcurrentMark("stages the hand-over with stacks unscanned at AFTER_MARK_START");
         SchedCollectorTest.withRuntime(3, OPTS, gc -> {
             Global global = gc.newGlobal();
             global.set(SchedCollectorTest.node(gc, 75));

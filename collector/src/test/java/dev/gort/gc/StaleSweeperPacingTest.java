@@ -85,6 +85,7 @@ class StaleSweeperPacingTest extends ThreadWorldFixture {
 
     @Test
     void aSweeperACycleLateDoesNotTurnOffTheNextCyclesProportionalSweep() throws Exception {
+        ForcedMode.assumeBackgroundSweep("stalls the background sweeper across cycles");
         heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
         gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
         world = gc.threadWorld();

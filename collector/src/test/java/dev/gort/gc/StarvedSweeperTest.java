@@ -160,6 +160,7 @@ class StarvedSweeperTest extends ThreadWorldFixture {
      */
     @Test
     void sweeperStalledAcrossMarkTerminationBeforeItsClaimFreesNothingLive() {
+        ForcedMode.assumeBackgroundSweep("stalls the background sweeper at a chosen point");
         start();
         int n = 64 * 1024;                                  // 2 MiB of live nodes: 256 spans
         buildLive(n);
@@ -191,6 +192,7 @@ class StarvedSweeperTest extends ThreadWorldFixture {
      */
     @Test
     void drainStalledOnARetiredTableNeverTakesTheOwnersCachedSpan() {
+        ForcedMode.assumeBackgroundSweep("stalls the background sweeper at a chosen point");
         start();
         int n = 16 * 1024;
         buildLive(n);

@@ -74,6 +74,7 @@ class WorkersOnPTest {
 
     @Test
     void theWorkerRunsOnAMutatorsPNotBesideBoth() throws Exception {
+        ForcedMode.assumeConcurrentMark("watches a mark worker take a mutator's P");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/proc/self/task")), "needs /proc");
         Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(4L << 30), PosixOsMemory.get());
         Collector gc = Collector.forThreads(heap, GcOptions.DEFAULT.withGcPercent(50), 2);
