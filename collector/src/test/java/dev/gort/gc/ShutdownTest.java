@@ -30,6 +30,7 @@ class ShutdownTest {
 
     @Test
     void mainReturningWhileWorkersMarkLeavesNoMInCollectorCode() throws Exception {
+        ForcedMode.assumeConcurrentMark("main returns while mark workers are busy");
         Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
         Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
         Scheduler sched = Scheduler.create(SchedConfig.defaults().gomaxprocs(4).heap(heap).fatalHandler(FatalHandler.THROW));

@@ -35,6 +35,9 @@ class StarvedBackgroundThreadsTest {
 
     Heap heap;
     Collector gc;
+    /** The scenario's mutator and freeze, stopped by {@link #stop} before the heap is unmapped. */
+    Churner churner;
+    Freezer freezer;
 
     void start(GcOptions opts) {
         heap = Heap.create(HeapConfig.defaults().withArenaReservation(2L << 30), PosixOsMemory.get());
@@ -42,10 +45,21 @@ class StarvedBackgroundThreadsTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws InterruptedException {
         if (gc != null) {
             heap.gc().setStallHookForTest(null);
             gc.setWorkerStallHookForTest(null);
+            // A scenario that failed before stopping its churner: a thread still allocating when the
+            // heap is unmapped dies of SIGSEGV and takes the whole test JVM (and every later
+            // class's report) with it. Release the freeze, stop the churner, then close.
+            if (freezer != null) {
+                freezer.release.countDown();
+            }
+            if (churner != null) {
+                churner.stopChurn = true;
+                churner.join(TimeUnit.NANOSECONDS.toMillis(WAIT_NS));
+                assertFalse(churner.isAlive(), "the churner did not stop within 60 s; the heap is left mapped");
+            }
             gc.close();
             heap.close();
         }
@@ -142,10 +156,12 @@ class StarvedBackgroundThreadsTest {
     void scenario(String what, java.util.function.Supplier<Freezer> install, java.util.function.BooleanSupplier waiting, java.util.function.LongUnaryOperator boundOfMarked, String boundName)
             throws InterruptedException {
         Churner c = new Churner();
+        churner = c;
         c.start();
         assertTrue(c.built.await(60, TimeUnit.SECONDS), "the live list was not built within 60 s");
         assertNull(c.failure.get());
         Freezer f = install.get();          // after the build: the freeze is in the churn
+        freezer = f;
         f.awaitCaught(what);
         long from = c.allocated;
         long deadline = System.nanoTime() + WAIT_NS;
@@ -204,6 +220,7 @@ class StarvedBackgroundThreadsTest {
 
     @Test
     void sweeperFrozenHoldingClaimedSpansGogc100() throws InterruptedException {
+        ForcedMode.assumeBackgroundSweep("freezes the background sweeper holding a claim");
         start(GcOptions.DEFAULT);
         // The next cycle cannot start until the claimed spans are swept (its sweep termination
         // needs the previous sweep finished): the mutator waits for it once past the goal.
@@ -212,6 +229,7 @@ class StarvedBackgroundThreadsTest {
 
     @Test
     void workerFrozenHoldingGreyWorkGogc100() throws InterruptedException {
+        ForcedMode.assumeConcurrentMark("freezes a mark worker holding grey work");
         start(GcOptions.DEFAULT);
         // Mark termination waits for the frozen worker's work; the mutator's assists do the rest
         // and then wait for credit in the assist queue.
@@ -220,6 +238,7 @@ class StarvedBackgroundThreadsTest {
 
     @Test
     void sweeperFrozenHoldingClaimedSpansUnderAMemoryLimit() throws InterruptedException {
+        ForcedMode.assumeBackgroundSweep("freezes the background sweeper holding a claim");
         long limit = 14L << 20;         // GOGC=100 alone would aim at 2 L = 16 MiB
         start(GcOptions.DEFAULT.withMemoryLimit(limit));
         scenario("sweeper frozen holding a claim, GOMEMLIMIT=14MiB", this::freezeSweeperHoldingAClaim, gc::cycleStartPending, marked -> limit * 110 / 100, "limit + 10%");
@@ -227,6 +246,7 @@ class StarvedBackgroundThreadsTest {
 
     @Test
     void workerFrozenHoldingGreyWorkUnderAMemoryLimit() throws InterruptedException {
+        ForcedMode.assumeConcurrentMark("freezes a mark worker holding grey work");
         long limit = 14L << 20;
         start(GcOptions.DEFAULT.withMemoryLimit(limit));
         scenario("mark worker frozen holding grey work, GOMEMLIMIT=14MiB", this::freezeWorkerHoldingGreyWork, gc::marking, marked -> limit * 110 / 100, "limit + 10%");
