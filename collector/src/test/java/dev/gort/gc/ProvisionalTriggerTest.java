@@ -108,6 +108,7 @@ class ProvisionalTriggerTest extends ThreadWorldFixture {
         long bound = Math.min(goal, provisional) + (1L << 20);      // + allocation between span refills
         assertTrue(maxLiveDuringStall.get() <= bound, "heapLive reached " + maxLiveDuringStall.get() + " during the stall, over the goal "
                 + Math.min(goal, provisional) + " + 1 MiB");
+        gc.awaitIdle(30_000);                       // the cycles the mutator requested are over, each committed
         assertEquals(Long.MAX_VALUE, gc.provisionalGoal(), "the commit replaced the provisional goal");
     }
 }

@@ -130,6 +130,7 @@ class UnstoppableStoreTest extends ThreadWorldFixture {
      * its shade lands in the next cycle's mark bits as a late one does after a long descheduling.
      */
     Outcome closeWhileMarking(Runnable close) throws Exception {
+        ForcedMode.assumeConcurrentMark("a close while the world runs with the barrier on");
         CountDownLatch stalled = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicReference<Throwable> closerFailure = new AtomicReference<>();
