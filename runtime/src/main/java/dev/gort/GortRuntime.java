@@ -140,7 +140,8 @@ final class GortRuntime {
         Procs.install(SyncPorts.procs(sched));
         sched.addProcResizeHook(SyncPorts.poolResizeHook());
         phases.add("runtime.init");
-        // gcenable: the collector's coordinator, background mark workers and background sweeper.
+        // gcenable: the collector's coordinator thread; its mark workers and background sweeper are
+        // system goroutines, started by the first goroutine that gets a P's collector state.
         workbufs = new WorkbufPool();
         globals = new GlobalRoots();
         Collector c = new Collector(heap, new SchedWorld(sched, workbufs), workbufs, globals, gcOptions);
@@ -187,7 +188,7 @@ final class GortRuntime {
         Procs.install(null);
         Collector c = gc;
         if (c != null) {
-            c.close(); // joins the coordinator, platform workers and sweeper
+            c.close(); // joins the coordinator; the sweeper and worker goroutines ended with the scheduler
             gc = null;
         }
         // Unmap only once every M is gone. run() returns after the collector left every M
