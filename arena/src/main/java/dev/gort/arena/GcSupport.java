@@ -546,6 +546,34 @@ public final class GcSupport {
         return n;
     }
 
+    /** Most {@link #sweepOne} batches (of up to 8 spans) one {@link #reclaim} sweeps: bounds one refill's delay. */
+    static final int RECLAIM_BATCHES = 128;
+
+    /**
+     * Go's mheap.reclaim: called before the mheap hands out a fresh run of {@code npages} (a
+     * span for a refill that found nothing in its own class, or a large object) while the
+     * cycle's sweep is unfinished. While no free run fits, sweep spans of any class (sweepOne), so
+     * that dead spans come back to the mheap and are reused before the arena grows past them.
+     * Go finds entirely dead spans with its pageMarks bitmap; gort sweeps in list order, at most
+     * {@link #RECLAIM_BATCHES} batches per call (the next refill continues): the sweep work is
+     * what the sweeper would do anyway, only earlier. Returns the batches swept (0 at once when
+     * the cycle's sweep is known finished, e.g. always in manual mode after the first call).
+     */
+    int reclaim(long npages) {
+        long sg = heap.sweepgen;
+        if (sweptGen == sg && heap.staleCaches.get() == 0) {
+            return 0;
+        }
+        int batches = 0;
+        while (batches < RECLAIM_BATCHES && !heap.mheap.hasFit(npages)) {
+            if (sweepOne() == 0) {
+                break;
+            }
+            batches++;
+        }
+        return batches;
+    }
+
     /** The sweepgen whose sweep a {@link #sweepOne} found finished (-1: none yet). */
     private volatile long sweptGen = -1;
 

@@ -398,6 +398,7 @@ public final class Heap implements AutoCloseable {
     long allocLarge(MCache cache, long size, boolean noscan) {
         long npages = (size + SizeClasses.PAGE_SIZE - 1) >>> SizeClasses.PAGE_SHIFT;
         long s;
+        gc.reclaim(npages);         // dead spans back to the mheap before it grows (Go's mheap.alloc)
         mheap.lock.lock();
         try {
             s = mheap.allocSpanLocked(npages, Span.LARGE);

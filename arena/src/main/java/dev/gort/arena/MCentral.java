@@ -226,8 +226,11 @@ final class MCentral {
                 s = budget-- > 0 ? claimUnsweptLocked(sg) : 0;
             }
         }
-        // 4. grow: a fresh span from the heap (the mheap's lock only).
+        // 4. grow: a fresh span from the heap (the mheap's lock only), after reclaiming dead
+        //    spans of other classes if no free run fits (Go's mheap.alloc -> reclaim).
         assert !Thread.holdsLock(this) : "the mheap's growth under the mcentral lock";
+        cache.step(MCache.STEP_SWEEP);
+        heap.gc.reclaim(npages);
         cache.step(MCache.STEP_MHEAP);
         s = heap.mheap.allocSpan(npages, Span.IN_USE);
         initSpan(s, sg);

@@ -258,6 +258,16 @@ final class MHeap {
         return r;
     }
 
+    /** Whether a free run of at least {@code npages} exists now (no growth needed). */
+    boolean hasFit(long npages) {
+        lock.lock();
+        try {
+            return findFit(npages) != 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Commits enough arena for a run of {@code npages}; the new pages join the free runs. */
     private void grow(long npages) {
         long chunk = space.heapArenaBytes;

@@ -1,0 +1,97 @@
+package dev.gort.arena;
+
+import dev.gort.sys.PosixOsMemory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Go's mheap.reclaim: before the heap takes a fresh run for a span or a large object while the
+ * cycle's sweep is unfinished, it sweeps (any size class) until a free run fits, so pages of dead
+ * spans are reused before the arena grows past them. A refill sweeps its own class's unswept
+ * spans first (MCentral.cacheSpan); without reclaim, an allocation of another class right after
+ * a cycle grew the arena while the dead spans of the first class waited for the sweeper.
+ */
+class ReclaimTest {
+    static final long CHUNK = 64L << 20;
+    Heap heap;
+    GcSupport gc;
+    MCache cache;
+
+    @BeforeEach
+    void setUp() {
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        gc = heap.gc();
+        cache = heap.newCache();
+    }
+
+    @AfterEach
+    void tearDown() {
+        heap.close();
+    }
+
+    /** Fills most of the first arena chunk with 48-byte objects, keeps every {@code keepEvery}-th (0: none), starts a sweep cycle. */
+    List<Long> fillAndStartCycle(int keepEvery) {
+        List<Long> objs = new ArrayList<>();
+        long bytes = 0;
+        while (bytes < CHUNK - (6L << 20)) {
+            objs.add(cache.alloc(48, true));
+            bytes += 48;
+        }
+        assertEquals(CHUNK, heap.arenaCommittedBytes(), "one chunk so far");
+        List<Long> kept = new ArrayList<>();
+        if (keepEvery > 0) {
+            for (int i = 0; i < objs.size(); i += keepEvery) {
+                gc.tryMark(objs.get(i));
+                kept.add(objs.get(i));
+            }
+        }
+        gc.flushAllCaches();
+        gc.startSweepCycle();
+        assertTrue(!gc.sweepDone(), "the cycle's sweep has not run");
+        return kept;
+    }
+
+    @Test
+    void smallSpansOfAnotherClassReuseDeadSpansInsteadOfGrowing() {
+        fillAndStartCycle(0);
+        // 40 MiB of 1 KiB objects: only ~6 MiB of the chunk is free, the rest is dead 48 B spans.
+        for (long b = 0; b < (40L << 20); b += 1024) {
+            cache.alloc(1024, true);
+        }
+        assertEquals(CHUNK, heap.arenaCommittedBytes(), "the arena did not grow while dead spans waited to be swept");
+        gc.flushAllCaches();
+        heap.verifyHeap();
+    }
+
+    @Test
+    void largeObjectsReuseDeadSpansInsteadOfGrowing() {
+        fillAndStartCycle(0);
+        for (long b = 0; b < (40L << 20); b += 40 << 10) {
+            cache.alloc(40 << 10, true);
+        }
+        assertEquals(CHUNK, heap.arenaCommittedBytes(), "the arena did not grow while dead spans waited to be swept");
+        gc.flushAllCaches();
+        heap.verifyHeap();
+    }
+
+    @Test
+    void nothingToReclaimStillGrowsAndKeepsLiveObjects() {
+        List<Long> kept = fillAndStartCycle(1);      // everything marked: sweeping frees nothing
+        for (long b = 0; b < (40L << 20); b += 1024) {
+            cache.alloc(1024, true);
+        }
+        assertEquals(2 * CHUNK, heap.arenaCommittedBytes(), "no dead span to reuse: the arena grows");
+        for (long p : kept) {
+            assertEquals(p, gc.findObject(p), "a live object survives the reclaim sweeps");
+        }
+        gc.flushAllCaches();
+        heap.verifyHeap();
+    }
+}
