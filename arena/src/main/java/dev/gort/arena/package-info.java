@@ -47,7 +47,11 @@
  *     inlines it. The slot that ends a 64-slot window reloads allocCache from the next allocBits
  *     word out of line (one call per 64 slots) rather than returning 0: the collector's general
  *     path that 0 sends the caller down costs far more than Go's nextFree.</li>
- * <li>{@code MHeap.allocSpan}: best-fit free run, split, set the spans entries; if none fits,
+ * <li>{@code MHeap.allocSpan}: best-fit free run, split, set the spans entries. If none fits
+ *     while the cycle's sweep is unfinished, the caller (a refill with nothing in its own class,
+ *     a large object) first reclaims: {@code GcSupport.reclaim} sweeps spans of any class until a
+ *     run fits (at most 128 batches per call), as Go's mheap.alloc calls reclaim, so dead spans
+ *     are reused before the arena grows past them. If none fits,
  *     commit another 64 MiB chunk of the reservation (arena + its spans and bitmap slices); if the
  *     reservation is used up, {@link dev.gort.arena.HeapExhaustedException} with the figures.</li>
  * <li>Large objects (&gt; 32 KiB) get their own span straight from the mheap.</li>

@@ -17,7 +17,9 @@ import java.util.List;
  * and keeps the sample taken at the highest RSS. Diagnostic only: it reads MemStats (which sums
  * the mcaches' counters without stopping anyone) and mincore over the committed arena, a few
  * hundred microseconds a sample, on its own thread. Descriptors are MSpanInuse (live descriptors x
- * their size: what is resident of them; MSpanSys also counts committed, untouched pending-free pairs).
+ * their size; the resident descriptor pages are the most ever live, so after the heap shrank
+ * "rest" includes a few MB of idle descriptors; MSpanSys would count the committed, untouched
+ * pending-free pairs as well).
  *
  * <p>Printed at the end ({@link #print}): one line per sample ({@code SAMPLE ...}, MB) and the
  * peak ({@code PEAK ...}). "rest" is RSS less the arena's resident pages, the descriptors and the
