@@ -154,6 +154,7 @@ class StaleSweeperPacingTest extends ThreadWorldFixture {
      */
     @Test
     void aBatchSweptACycleAgoIsNotCreditedToTheNextCyclesProportionalSweep() throws Exception {
+        ForcedMode.assumeBackgroundSweep("stalls the background sweeper at the end of a drain across cycles");
         heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
         gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
         world = gc.threadWorld();

@@ -116,6 +116,7 @@ class SweeperGoroutineTest {
      */
     @Test
     void withIdlePsTheSweeperGoroutineSweepsTheWholeCycle() {
+        ForcedMode.assumeConcurrentMark("leaves a cycle's sweep to the background sweeper, held at BEFORE_MARK_TERMINATION first");
         SchedCollectorTest.withRuntime(2, GOGC_OFF, gc -> {
             int live = 20_000;
             Global head = liveAndGarbage(gc, live, 300_000);
@@ -149,6 +150,7 @@ class SweeperGoroutineTest {
      */
     @Test
     void aStopTheWorldNeverFindsTheSweeperInsideABatch() {
+        ForcedMode.assumeConcurrentMark("leaves a cycle's sweep to the background sweeper, held at BEFORE_MARK_TERMINATION first");
         SchedCollectorTest.withRuntime(2, GOGC_OFF, gc -> {
             int live = 10_000;
             Global head = liveAndGarbage(gc, live, 400_000);
@@ -220,6 +222,7 @@ class SweeperGoroutineTest {
      */
     @Test
     void withNoIdlePTheSweeperYieldsToRunnableGoroutines() {
+        ForcedMode.assumeConcurrentMark("leaves a cycle's sweep to the background sweeper, held at BEFORE_MARK_TERMINATION first");
         SchedCollectorTest.withRuntime(1, GOGC_OFF, gc -> {
             int live = 10_000;
             Global head = liveAndGarbage(gc, live, 300_000);
@@ -285,6 +288,7 @@ class SweeperGoroutineTest {
     /** -Dgort.gc.sweeper.goroutine=false (A/B runs): under the scheduler the sweeper is the platform thread again, and it sweeps. */
     @Test
     void theSwitchBringsBackTheSweeperThread() {
+        ForcedMode.assumeConcurrentMark("leaves a cycle's sweep to the background sweeper, held at BEFORE_MARK_TERMINATION first");
         boolean saved = Collector.sweeperGoroutine;
         Collector.sweeperGoroutine = false;
         try {
