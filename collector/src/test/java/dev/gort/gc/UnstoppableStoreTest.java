@@ -49,7 +49,6 @@ class UnstoppableStoreTest extends ThreadWorldFixture {
 
     @Test
     void aGlobalClosedByAPlainThreadWhileMarkingIsFreedByTheNextFullCycle() throws Exception {
-        ForcedMode.assumeConcurrentMark("closes a handle while the cycle is held at AFTER_MARK_START");
         start();
         world.register(1);
         Global g = gc.newGlobal();
@@ -69,7 +68,6 @@ class UnstoppableStoreTest extends ThreadWorldFixture {
 
     @Test
     void aPoolClosedByAPlainThreadWhileMarkingLetsItsObjectsGoAtTheNextFullCycle() throws Exception {
-        ForcedMode.assumeConcurrentMark("closes a handle while the cycle is held at AFTER_MARK_START");
         start();
         world.register(1);
         PtrPool pool = new PtrPool(gc);
