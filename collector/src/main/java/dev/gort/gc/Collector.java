@@ -1266,12 +1266,16 @@ public final class Collector implements AutoCloseable {
 
         // ---- STW #1: sweep termination
         PauseTimer pt = pauseTimer;
-        // The store gate before the stop (an unstoppable caller waits there holding no other lock)
-        // until the flag is on: a store of such a thread reads it and stores wholly before the
-        // flip, so before any stack scan, or wholly after, shading (WriteBarrier.enterStoreGate).
-        acquireStoreGate();
+        awaitStoreGateFree();
         stopWorld("GC sweep termination", pt);
         pt.stopped();
+        // The store gate from the stop until the flag is on: a store of an unstoppable thread reads
+        // it and stores wholly before the flip, so before any stack scan, or wholly after, shading
+        // (WriteBarrier.enterStoreGate). Taken once the world is stopped, never held across the
+        // stop request: a thread waiting for it may hold a lock a mutator blocks on short of its
+        // safepoint, and the stop would wait for that mutator forever (StoreGateLockOrderTest).
+        // awaitStoreGateFree let the sections in progress leave first, outside the pause.
+        acquireStoreGate();
         long tSweepTerm = System.nanoTime();
         sweepAll();                                     // finishsweep_m
         pt.step("finishsweep");
@@ -1359,12 +1363,14 @@ public final class Collector implements AutoCloseable {
                         continue;   // goroutines that ran at their job and parked since: mark what they hold
                     }
                 }
-                // The store gate from before the stop to the flag turned off: an unstoppable
-                // caller's shades are in the orphan gcWork this flush publishes, or come after the
-                // flag is off (no late shade marking an object for the next cycle).
-                acquireStoreGate();
+                // The store gate from the stop to the flag turned off: an unstoppable caller's
+                // shades are in the orphan gcWork this flush publishes, or come after the flag is
+                // off (no late shade marking an object for the next cycle). Taken once stopped, as
+                // at sweep termination (a gate held across the stop can deadlock it).
+                awaitStoreGateFree();
                 stopWorld("GC mark termination", pt);
                 pt.stopped();
+                acquireStoreGate();
                 dbg("world stopped");
                 boolean late = flushMutators();
                 pt.step("flush");
@@ -1599,7 +1605,19 @@ public final class Collector implements AutoCloseable {
     /** This collector's store gate (see {@link WriteBarrier#enterStoreGate}): fair, one permit, no owner. */
     private final java.util.concurrent.Semaphore storeGate = new java.util.concurrent.Semaphore(1, true);
 
-    /** Takes the store gate for a flip of the barrier flag (coordinator; not reentrant). */
+    /**
+     * Before a stop request (coordinator, world running, holding nothing): waits until the gated
+     * sections in progress have left, without keeping the gate, so that a holder that lost its CPU
+     * delays the stop request rather than sitting inside the pause ({@link #acquireStoreGate} in
+     * the pause then waits only for a section begun in between). Never keep the gate across the
+     * stop: a waiter may hold a lock a mutator blocks on short of its safepoint (deadlock).
+     */
+    private void awaitStoreGateFree() {
+        storeGate.acquireUninterruptibly();
+        storeGate.release();
+    }
+
+    /** Takes the store gate for a flip of the barrier flag (coordinator, world stopped; not reentrant). */
     private void acquireStoreGate() {
         storeGate.acquireUninterruptibly();
         holdsStoreGate = true;

@@ -103,16 +103,22 @@ public final class WriteBarrier {
      * (flag on, stacks scanned) or mark termination (final flush, flag off) can fall between them.
      * Entry points that unstoppable threads may call ({@code Global.close}, {@code PtrPool.close},
      * {@code PtrChan.free}, {@code GlobalRoots.freeSlot}) take it around their stores; the
-     * installed collector's coordinator holds it from before it stops the world until the flag is
-     * flipped (sweep termination), and from before mark termination's stop through its final
+     * installed collector's coordinator takes it once the world is stopped and holds it until the
+     * flag is flipped (sweep termination), and from mark termination's stop through its final
      * flush to the flag turned off, so a gated store reads the flag and stores wholly before or
      * wholly after each flip, and what it shaded into the orphan gcWork while marking is flushed
      * by that mark termination. Mutators never touch it: their fast paths are unchanged.
      *
-     * <p>Lock order: the gate is always the first lock an unstoppable caller takes (before a
-     * PtrPool's, a Local's, a PtrChan's or the root table's), because the coordinator holds it
-     * while it stops the world: a caller waiting for it must hold nothing a running mutator could
-     * spin or block on before reaching its safepoint.
+     * <p>Never held across a stop request: a thread waiting for the gate may hold a lock of its
+     * own (an application's monitor) that a mutator blocks on short of its safepoint, so a
+     * coordinator holding the gate while it waits for the world to stop deadlocks with it
+     * (branch hidden took it before the stop; StoreGateLockOrderTest, session 10 review). Before
+     * the stop request the coordinator only waits for the gate to be free (the sections in
+     * progress leave outside the pause); taken in the pause, it waits at most for a section begun
+     * in between, which needs nothing a stopped mutator holds: the runtime locks inside it (a
+     * PtrPool's and its Locals', a PtrChan's, the root table's, the orphan gcWork's) are never
+     * held across a safepoint. Lock order: the gate is the first of those locks an unstoppable
+     * caller takes.
      *
      * <p>The gate is the installed shader's ({@link Shader#storeGate}: one per collector, so a
      * collector whose coordinator never came back from a stop leaves no held gate to the next

@@ -503,9 +503,10 @@
  *   <li>The exception: the entry points that only clear root slots may be called from any thread
  *       ({@code Global.close}, {@code PtrPool.close}, {@code PtrChan.free},
  *       {@code GlobalRoots.freeSlot}). An unstoppable caller runs them inside
- *       {@code WriteBarrier}'s store gate, which the coordinator holds from before it stops the
- *       world until the barrier flag has flipped (sweep termination: on; mark termination: through
- *       the final flush, checkmark and the flag off). Its flag read and store fall wholly between
+ *       {@code WriteBarrier}'s store gate, which the coordinator waits to find free before each
+ *       stop request and takes once the world is stopped, until the barrier flag has flipped
+ *       (sweep termination: on; mark termination: through the final flush, checkmark and the flag
+ *       off). Its flag read and store fall wholly between
  *       flips, and a shade it makes while marking lands in the orphan gcWork before the flush that
  *       ends the mark. Without it such a thread could read the flag as on, lose its CPU across
  *       the whole mark termination and shade afterwards, marking the object for the next cycle
@@ -513,9 +514,11 @@
  *       before a cycle start is harmless for these clears: the slot's value cannot be copied into
  *       an already scanned frame after the clear began (Global.close sets its closed flag first,
  *       and a get checks it and loads with no safepoint between; pool and channel slots are
- *       emptied by their own barriered gets). The gate is the first lock such a caller takes:
- *       the coordinator holds it while it stops the world, so its waiters must hold nothing a
- *       running mutator could wait on. Mutators never take it.</li>
+ *       emptied by their own barriered gets). The gate is the first runtime lock such a caller
+ *       takes. It is never held across a stop request: a waiter may hold an application lock a
+ *       mutator blocks on short of its safepoint, and a stop waiting for that mutator would never
+ *       end (branch hidden held it across the stop; StoreGateLockOrderTest). Mutators never take
+ *       it.</li>
  *   <li>Goroutine-facing locks record no owner thread ({@code dev.gort.sys.OwnerlessLock}, PtrChan's spin lock):
  *       C2 keeps {@code Thread.currentThread()} across a continuation yield, so a ReentrantLock
  *       inlined into a goroutine's loop is taken in the name of an M the goroutine left.</li>
@@ -573,8 +576,10 @@
  *       (closing handles from a main or shutdown thread is the ordinary way to let objects go);
  *       the gate on every store (a mutator lookup on {@code Global.set}'s fast path, several
  *       loads under the scheduler, for a caller's rule); a try-lock in the pause that restarts
- *       the world when a gated store holds the gate (simpler to take the gate before the stop,
- *       so a stalled holder delays the stop request and never sits inside a pause).</li>
+ *       the world when a gated store holds the gate; taking the gate before the stop request and
+ *       holding it across the stop (branch hidden: a stalled holder then never sits inside a
+ *       pause, but a waiter holding an application lock deadlocks the stop; waiting for the gate
+ *       to be free before the stop keeps most of that benefit).</li>
  * </ul>
  */
 package dev.gort.gc;
