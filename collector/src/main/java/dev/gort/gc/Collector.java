@@ -533,7 +533,7 @@ public final class Collector implements AutoCloseable {
             gcFromMutator(m);
             m = world.current();
         }
-        if (startPending && gcs.heapLive() > Math.min(pacer.heapGoal(), provisionalGoal)) {
+        if (startPending && gcs.heapLive() > goalNow()) {
             // A cycle was requested but has not started (the coordinator did not get a CPU yet) and
             // the heap is past its goal: wait for sweep termination, as Go's allocating goroutine
             // runs gcStart itself instead of allocating on.
@@ -547,6 +547,17 @@ public final class Collector implements AutoCloseable {
             }
         }
         return m;
+    }
+
+    /**
+     * The heap goal an allocation is held to: between mark termination and the pacer's commit the
+     * provisional goal (the new cycle's, computed the same way), not the finished cycle's, which a
+     * mark that ended past it would otherwise turn into a wait for yet another cycle on every
+     * allocation of the tail (review10).
+     */
+    private long goalNow() {
+        long provisional = provisionalGoal;
+        return provisional != Long.MAX_VALUE ? provisional : pacer.heapGoal();
     }
 
     /** Every {@link #SWEEP_CREDIT_BYTES} a mutator allocates: sweep if sweeping is paced. */
@@ -2105,8 +2116,8 @@ public final class Collector implements AutoCloseable {
 
     /**
      * The goal armed as a provisional trigger by mark termination until {@link #commitPacer}
-     * commits the real one (Long.MAX_VALUE otherwise); allocations past the goal wait for the next
-     * cycle's start against the lower of it and the pacer's goal.
+     * commits the real one (Long.MAX_VALUE otherwise); while armed, allocations past the goal wait
+     * for the next cycle's start against it instead of the pacer's (the finished cycle's) goal.
      */
     private volatile long provisionalGoal = Long.MAX_VALUE;
 
