@@ -168,20 +168,22 @@ public final class Pacer {
      */
     public void commit(boolean sweepDone) {
         sweepDistMinTrigger = sweepDone ? 0 : sat(heapLive.get() + SWEEP_MIN_HEAP_DISTANCE);
-        long goal = INFINITE;
-        if (gcPercent >= 0) {
-            long base = sat(sat(heapMarked + lastStackScan) + globalsScan);
-            goal = sat(heapMarked + mulDiv(base, gcPercent, 100));
-        }
-        if (goal < heapMinimum) {
-            goal = heapMinimum;
-        }
-        gcPercentHeapGoal = goal;
+        gcPercentHeapGoal = gcPercentGoal(heapMarked, lastStackScan);
         double r = (consMark * (1 - GOAL_UTILIZATION) / GOAL_UTILIZATION) * (double) (lastHeapScan + lastStackScan + globalsScan);
         runway = r >= INFINITE ? INFINITE : (long) r;
         long[] tg = triggerAndGoal();
         trigger = tg[0];
         heapGoal = tg[1];
+    }
+
+    /** GOGC's goal for a cycle that marked {@code marked} bytes with {@code stackBytes} of stacks, at least the minimum heap; INFINITE when GOGC=off. */
+    private long gcPercentGoal(long marked, long stackBytes) {
+        long goal = INFINITE;
+        if (gcPercent >= 0) {
+            long base = sat(sat(marked + stackBytes) + globalsScan);
+            goal = sat(marked + mulDiv(base, gcPercent, 100));
+        }
+        return Math.max(goal, heapMinimum);
     }
 
     /** The goal the memory limit alone allows (Go's memoryLimitHeapGoal). */
@@ -216,14 +218,7 @@ public final class Pacer {
      * the world running. Cheap arithmetic, no state changed. GOGC=off without a limit: INFINITE.
      */
     public long provisionalGoal(long marked, long stackBytes) {
-        long goal = INFINITE;
-        if (gcPercent >= 0) {
-            long base = sat(sat(marked + stackBytes) + globalsScan);
-            goal = sat(marked + mulDiv(base, gcPercent, 100));
-        }
-        if (goal < heapMinimum) {
-            goal = heapMinimum;
-        }
+        long goal = gcPercentGoal(marked, stackBytes);
         long limitGoal = memoryLimitHeapGoal(marked);
         if (limitGoal < goal) {
             return limitGoal;
