@@ -143,24 +143,14 @@ public final class BinaryTrees {
     // ------------------------------------------------------------------ gort heap
 
     static long runGort(int n, StringBuilder out, List<Long> pauses) {
+        // -Dgort.bt.sample=MS: sample RSS beside the heap's and pacer's figures (RssSampler), printed at
+        // the end. Read (and refused if malformed) before anything is mapped.
+        long samplePeriod = sampleMillis();
+        GcOptions options = gcOptions();
         Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(16L << 30), PosixOsMemory.get());
-        boolean trace = String.valueOf(System.getenv("GORT_DEBUG")).contains("gctrace=1");
-        // -Dgort.bt.gogc=N|off: GOGC for this run (default 100); off measures the mutator without cycles.
-        String gogc = System.getProperty("gort.bt.gogc", "100");
-        int percent = gogc.equals("off") ? dev.gort.gc.Pacer.OFF : parsePercent(gogc);
-        Collector gc = Collector.forThreads(heap, GcOptions.DEFAULT.withGcPercent(percent).withDebug(trace, false, false, 0, 0),
+        Collector gc = Collector.forThreads(heap, options,
                 Math.min(2, Runtime.getRuntime().availableProcessors()));
-        gc.setPauseListener(pauses::add);
-        gc.setPauseBreakdownListener(p -> {
-            maxStopNanos = Math.max(maxStopNanos, p.stepNanos("stop"));
-            maxWorkNanos = Math.max(maxWorkNanos, p.totalNanos() - p.stepNanos("stop"));
-            maxWorkCpuNanos = Math.max(maxWorkCpuNanos, p.workCpuNanos());
-            if (p.totalNanos() > worst.totalNanos()) {
-                worst = p;
-            }
-        });
-        // -Dgort.bt.sample=MS: sample RSS beside the heap's and pacer's figures (RssSampler), printed at the end.
-        long samplePeriod = Long.getLong("gort.bt.sample", 0);
+        recordPauses(gc, pauses);
         RssSampler sampler = samplePeriod > 0 ? new RssSampler(heap, gc, samplePeriod) : null;
         var m = gc.threadWorld().register(64);
         RootSlots roots = m.roots();
@@ -196,25 +186,15 @@ public final class BinaryTrees {
     }
 
     static long runGortSched(int n, StringBuilder out, List<Long> pauses) {
+        GcOptions options = gcOptions();           // refused before anything is mapped
         Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(16L << 30), PosixOsMemory.get());
-        boolean trace = String.valueOf(System.getenv("GORT_DEBUG")).contains("gctrace=1");
-        String gogc = System.getProperty("gort.bt.gogc", "100");
-        int percent = gogc.equals("off") ? dev.gort.gc.Pacer.OFF : parsePercent(gogc);
         dev.gort.sched.Scheduler sched = dev.gort.sched.Scheduler.create(dev.gort.sched.SchedConfig.defaults()
                 .gomaxprocs(Math.min(2, Runtime.getRuntime().availableProcessors())).heap(heap));
         dev.gort.gc.WorkbufPool pool = new dev.gort.gc.WorkbufPool();
         dev.gort.gc.GlobalRoots globals = new dev.gort.gc.GlobalRoots();
         Collector gc = new Collector(heap, new dev.gort.gc.SchedWorld(sched, pool), pool, globals,
-                GcOptions.DEFAULT.withGcPercent(percent).withDebug(trace, false, false, 0, 0));
-        gc.setPauseListener(pauses::add);
-        gc.setPauseBreakdownListener(p -> {
-            maxStopNanos = Math.max(maxStopNanos, p.stepNanos("stop"));
-            maxWorkNanos = Math.max(maxWorkNanos, p.totalNanos() - p.stepNanos("stop"));
-            maxWorkCpuNanos = Math.max(maxWorkCpuNanos, p.workCpuNanos());
-            if (p.totalNanos() > worst.totalNanos()) {
-                worst = p;
-            }
-        });
+                options);
+        recordPauses(gc, pauses);
         long[] cycles = new long[1];
         try {
             sched.run(() -> {
@@ -291,6 +271,44 @@ public final class BinaryTrees {
     }
 
     /** A GOGC percentage >= 0, or an error naming what is accepted. */
+    /** GOGC from -Dgort.bt.gogc=N|off (default 100; off measures the mutator without cycles), gctrace from GORT_DEBUG. */
+    private static GcOptions gcOptions() {
+        boolean trace = String.valueOf(System.getenv("GORT_DEBUG")).contains("gctrace=1");
+        String gogc = System.getProperty("gort.bt.gogc", "100");
+        int percent = gogc.equals("off") ? dev.gort.gc.Pacer.OFF : parsePercent(gogc);
+        return GcOptions.DEFAULT.withGcPercent(percent).withDebug(trace, false, false, 0, 0);
+    }
+
+    /** Every pause into {@code pauses}; the longest stop, in-pause work and the worst breakdown into the statics. */
+    private static void recordPauses(Collector gc, List<Long> pauses) {
+        gc.setPauseListener(pauses::add);
+        gc.setPauseBreakdownListener(p -> {
+            maxStopNanos = Math.max(maxStopNanos, p.stepNanos("stop"));
+            maxWorkNanos = Math.max(maxWorkNanos, p.totalNanos() - p.stepNanos("stop"));
+            maxWorkCpuNanos = Math.max(maxWorkCpuNanos, p.workCpuNanos());
+            if (p.totalNanos() > worst.totalNanos()) {
+                worst = p;
+            }
+        });
+    }
+
+    /** -Dgort.bt.sample=MS: 0 or absent = off; anything but a whole number of milliseconds >= 0 is refused. */
+    static long sampleMillis() {
+        String v = System.getProperty("gort.bt.sample");
+        if (v == null || v.isBlank()) {
+            return 0;
+        }
+        try {
+            long ms = Long.parseLong(v.trim());
+            if (ms >= 0) {
+                return ms;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-Dgort.bt.sample=" + v + ": accepted is a sampling period in whole milliseconds >= 0 (0 or absent: no sampling)");
+    }
+
     private static int parsePercent(String gogc) {
         try {
             int p = Integer.parseInt(gogc.trim());
