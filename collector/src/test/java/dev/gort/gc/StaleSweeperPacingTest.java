@@ -77,6 +77,32 @@ class StaleSweeperPacingTest extends ThreadWorldFixture {
         }
     }
 
+    /**
+     * Allocates until a triggered cycle's mark termination (sweepgen moves inside its pause), then
+     * allocates no more and waits, blocked, until the cycle is recorded: its pacer commit, which
+     * paces the sweep, comes before the record. The mutator used to allocate until numGC moved;
+     * on a loaded machine the coordinator could lose its CPU between pacing the sweep and
+     * recording the cycle while the mutator, still allocating, paid its sweep credit until every
+     * span was swept and cleared the pacing itself (deductSweepCredit's sweepOne() == 0): the
+     * preconditions below then failed without any stale sweeper involved (review10's loaded
+     * full run). With no allocation after the pause only the stalled sweeper could sweep.
+     */
+    void awaitTriggeredCyclePaced() {
+        long cycles = gc.gcStats().numGC();
+        long sweepgen = heap.gc().sweepgen();
+        for (long k = 0; heap.gc().sweepgen() == sweepgen; k++) {
+            gc.alloc(NODE);
+            assertTrue(k < 50_000_000L, "no triggered cycle");
+        }
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        world.runBlocking(m, () -> {
+            while (gc.gcStats().numGC() == cycles && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+        });
+        assertNotEquals(cycles, gc.gcStats().numGC(), "the triggered cycle was not recorded within 60 s of its mark termination");
+    }
+
     static boolean sweepPaced(Collector c) throws ReflectiveOperationException {
         var f = Collector.class.getDeclaredField("sweepPaced");
         f.setAccessible(true);
@@ -108,11 +134,7 @@ class StaleSweeperPacingTest extends ThreadWorldFixture {
         }
         assertEquals(0, hook.caught.getCount(), "the sweeper never reached the last class's claim point");
         // A triggered (not forced) cycle: it leaves its sweep to the sweeper and proportional sweep.
-        long cycles = gc.gcStats().numGC();
-        for (long k = 0; gc.gcStats().numGC() == cycles; k++) {
-            gc.alloc(NODE);
-            assertTrue(k < 50_000_000L, "no triggered cycle");
-        }
+        awaitTriggeredCyclePaced();
         assertTrue(sweepPaced(gc), "precondition: the triggered cycle's mark termination paced its sweep");
         assertFalse(heap.gc().sweepDone(), "precondition: spans of the new cycle are unswept");
         hook.release.countDown();
@@ -205,11 +227,7 @@ class StaleSweeperPacingTest extends ThreadWorldFixture {
             }
             assertEquals(0, c.caught.getCount(), "the sweeper never reached the end of a drain");
             long refused0 = gc.sweepStats().staleCreditsRefused();
-            long cycles = gc.gcStats().numGC();
-            for (long k = 0; gc.gcStats().numGC() == cycles; k++) {
-                gc.alloc(NODE);
-                assertTrue(k < 50_000_000L, "no triggered cycle");
-            }
+            awaitTriggeredCyclePaced();
             assertTrue(sweepPaced(gc), "precondition: the triggered cycle's mark termination paced its sweep");
             long credited = creditedPages(gc);                   // the mutator allocates no more: nobody else sweeps
             c.release.countDown();
