@@ -33,6 +33,7 @@ final class ChildJvm {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
+        cmd.addAll(dev.gort.sys.ForcedGcModes.get().childJvmFlags());     // ./gort test --gc-mode reaches the child; a test's own -D comes later and wins
         cmd.addAll(jvmFlags);
         cmd.add("-Xmx256m");
         cmd.add("-XX:TieredStopAtLevel=1");

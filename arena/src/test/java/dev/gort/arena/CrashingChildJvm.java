@@ -18,11 +18,12 @@ record CrashingChildJvm(int exitValue, String output, int crashReports) {
 
     static CrashingChildJvm run(Path dir, Class<?> main) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-exports",
+        List<String> cmd = new java.util.ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-exports",
                 "java.base/jdk.internal.vm=ALL-UNNAMED", "-XX:-CreateCoredumpOnCrash",
-                "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"), "-Xmx64m",
-                "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                main.getName());
+                "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"), "-Xmx64m"));
+        cmd.addAll(dev.gort.sys.ForcedGcModes.get().childJvmFlags());     // ./gort test --gc-mode reaches the child
+        cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                main.getName()));
         Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile())
                 .start();
         assertTrue(child.waitFor(60, TimeUnit.SECONDS), "child " + main.getSimpleName() + " did not finish");

@@ -7,7 +7,8 @@ package dev.gort.sys;
  * comma-separated list of them. Every {@code Collector} applies it on top of the options it was
  * built with ({@code GcOptions.withForcedModes}), and every {@code Heap} takes {@code gcpoison}
  * as its clobber-free fill, so tests that build their own options run in the forced mode too.
- * {@code ./gort test --gc-mode=checkmark|stw2|poison} passes the property to every test JVM.
+ * {@code ./gort test --gc-mode=checkmark|stw2|poison} passes the property to every test JVM, and
+ * tests pass it on to the JVMs they start ({@link #childJvmFlags()}).
  *
  * <p>A key that is given replaces the built value (so {@code gcstoptheworld=0} forces concurrent
  * mark); a key that is not given leaves it alone. The property is read once, by the first caller
@@ -78,6 +79,17 @@ public record ForcedGcModes(int gccheckmark, int gcstoptheworld, int gcpoison) {
     /** {@code built} unless gcpoison is forced. */
     public boolean poison(boolean built) {
         return gcpoison == UNSET ? built : gcpoison == 1;
+    }
+
+    /**
+     * The flag a child JVM needs to run under these modes ({@code -Dgort.gc.force=<toString()>}),
+     * or no flag when nothing is forced. Tests that start JVMs put it before their own flags (a
+     * later {@code -D} of the same property wins), so {@code ./gort test --gc-mode=...} reaches
+     * the fatal-case and start-up children too. Only the accepted entries are passed on: a child
+     * repeats no warning for an entry this JVM already refused.
+     */
+    public java.util.List<String> childJvmFlags() {
+        return any() ? java.util.List.of("-D" + PROPERTY + "=" + this) : java.util.List.of();
     }
 
     /** The forced entries in the property's own syntax ("" when none), for messages and test names. */

@@ -92,4 +92,17 @@ class ForcedGcModesTest {
         assertSame(f, ForcedGcModes.get());
         assertEquals(ForcedGcModes.parse(System.getProperty(ForcedGcModes.PROPERTY), new PrintStream(new ByteArrayOutputStream())), f);
     }
+
+    @Test
+    void childJvmFlagsCarryTheAcceptedEntriesOnly() {
+        assertEquals(java.util.List.of(), ForcedGcModes.NONE.childJvmFlags(), "nothing forced, no flag");
+        assertEquals(java.util.List.of("-Dgort.gc.force=gcstoptheworld=2"),
+                ForcedGcModes.parse("gcstoptheworld=2", out).childJvmFlags());
+        ForcedGcModes partly = ForcedGcModes.parse("gcpoison=yes, gccheckmark=1", out);
+        assertEquals(java.util.List.of("-Dgort.gc.force=gccheckmark=1"), partly.childJvmFlags(),
+                "the refused entry is not passed on (the child would warn about it again)");
+        ForcedGcModes all = ForcedGcModes.parse("gcpoison=1,gcstoptheworld=0,gccheckmark=0", out);
+        assertEquals(all, ForcedGcModes.parse(all.childJvmFlags().get(0).substring("-Dgort.gc.force=".length()), out),
+                "the flag parses back to the same modes");
+    }
 }

@@ -32,7 +32,9 @@ class StartupChildJvmTest {
     static Result run(Map<String, String> env, String mainClass) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
-                "-XX:TieredStopAtLevel=1", "-Xmx128m", "-cp", System.getProperty("java.class.path"), RunMain.class.getName(), mainClass));
+                "-XX:TieredStopAtLevel=1", "-Xmx128m"));
+        cmd.addAll(dev.gort.sys.ForcedGcModes.get().childJvmFlags());     // ./gort test --gc-mode reaches the child
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), RunMain.class.getName(), mainClass));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         for (String k : List.of("GOMAXPROCS", "GOGC", "GOMEMLIMIT", "GORT_DEBUG", "GORT_AFFINITY", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
             pb.environment().remove(k);
