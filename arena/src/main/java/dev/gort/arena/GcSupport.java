@@ -671,7 +671,23 @@ public final class GcSupport {
      * the marked bytes. Refused (IllegalStateException) if live thread caches exist already.
      */
     public void claimForCollector(String collector) {
-        heap.claimForCollector(collector);
+        heap.claimForCollector(collector, null);
+    }
+
+    /**
+     * {@link #claimForCollector(String)} with the collector's say on {@link Heap#close()}: the
+     * close asks {@code guard} first and is refused with its answer while it names something of
+     * the collector that may still touch the heap (the collector not closed, a thread of it still
+     * running). Without a guard only the live mcaches hold a close off.
+     */
+    public void claimForCollector(String collector, CloseGuard guard) {
+        heap.claimForCollector(collector, guard);
+    }
+
+    /** A heap manager's answer to {@link Heap#close()}: why the heap must stay mapped, or null when nothing of the manager can touch it any more. */
+    @FunctionalInterface
+    public interface CloseGuard {
+        String whyHeapStaysOpen();
     }
 
     /** Installs the hook called when heapLive reaches {@code triggerBytes} (null hook: none). */

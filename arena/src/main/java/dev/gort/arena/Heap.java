@@ -141,9 +141,10 @@ public final class Heap implements AutoCloseable {
 
     /** A new mcache for one owner (a thread, or a P). */
     public MCache newCache() {
-        checkOpen();
         MCache c = new MCache(this, nextCacheId.getAndIncrement());
         synchronized (caches) {
+            checkOpen();                    // under the lock close() decides under: no cache is made after it
+
             // A cache made while the collector marks (a thread registering as a mutator mid-cycle)
             // allocates black like the others: its owner's roots were not scanned this cycle, so a
             // white object it keeps only in a root slot would be freed while reachable.
@@ -290,8 +291,11 @@ public final class Heap implements AutoCloseable {
     /** Who manages this heap ({@link GcSupport#claimForCollector}), null in manual mode (guarded by caches for writes). */
     private volatile String managedBy;
 
+    /** The managing collector's say on {@link #close()} (null: none; written with managedBy). */
+    private volatile GcSupport.CloseGuard closeGuard;
+
     /** GcSupport.claimForCollector: refuses a heap that has live thread caches, then marks it managed. */
-    void claimForCollector(String collector) {
+    void claimForCollector(String collector, GcSupport.CloseGuard guard) {
         if (collector == null || collector.isEmpty()) {
             throw new IllegalArgumentException("claimForCollector: name the collector (got " + collector + ")");
         }
@@ -310,6 +314,7 @@ public final class Heap implements AutoCloseable {
                         + "its thread is found dead, would lower heapLive behind the pacer); create the collector on a "
                         + "heap used only through it");
             }
+            closeGuard = guard;
             managedBy = collector;
         }
     }
@@ -710,18 +715,52 @@ public final class Heap implements AutoCloseable {
         }
     }
 
+    /**
+     * Unmaps the heap, once nothing can allocate from it any more; otherwise refuses with an
+     * IllegalStateException that names what is still open, and the heap stays open and fully
+     * usable. Unmapping under a thread that allocates would kill the JVM (SIGSEGV), and the
+     * allocation fast path takes no lock and checks no flag, so the close must be sure first:
+     * <ul>
+     *   <li>A heap a collector manages: the collector's {@link GcSupport.CloseGuard} must have
+     *       nothing to name (the collector closed, its threads ended), and no mcache may be live
+     *       (its mutators: threads still registered with its ThreadWorld, a scheduler whose run
+     *       has not ended and whose Ps hold theirs).</li>
+     *   <li>Manual mode: no {@link #threadCache()} of another live thread (its owner may still
+     *       allocate); the caller's own and those of ended threads are released here. Caches from
+     *       {@link #newCache()} have no owner the heap could ask about: they are the caller's, and
+     *       no thread may use one during or after the close (used after it, an allocation is
+     *       refused with "heap is closed").</li>
+     * </ul>
+     * The usual order: stop allocating (unregister the threads, let the scheduler's run end),
+     * close the collector, then its work buffers and globals, then the heap.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
-        closed = true;
-        synchronized (Heap.class) {     // before unmapping: checkptr refuses this arena from now on
-            List<Heap> open = new ArrayList<>(List.of(OPEN));
-            open.remove(this);
-            OPEN = open.toArray(new Heap[0]);
+        GcSupport.CloseGuard guard = closeGuard;
+        if (guard != null) {
+            String why = guard.whyHeapStaysOpen();      // outside the caches lock: the collector answers under its own locks
+            if (why != null) {
+                throw closeRefused(why);
+            }
         }
+        releaseDeadThreadCaches();
         synchronized (caches) {
+            if (closed) {
+                return;
+            }
+            String why = cachesStillInUse();
+            if (why != null) {
+                throw closeRefused(why);
+            }
+            closed = true;              // newCache and threadCache check it under this lock: none is made from here on
+            synchronized (Heap.class) {     // before unmapping: checkptr refuses this arena from now on
+                List<Heap> open = new ArrayList<>(List.of(OPEN));
+                open.remove(this);
+                OPEN = open.toArray(new Heap[0]);
+            }
             for (MCache c : caches) {
                 java.util.Arrays.fill(c.alloc, emptySpan);
                 c.forgetStale();
@@ -739,5 +778,33 @@ public final class Heap implements AutoCloseable {
 
     public boolean isClosed() {
         return closed;
+    }
+
+    private IllegalStateException closeRefused(String why) {
+        return new IllegalStateException("Heap.close() refused, the heap stays open and usable: " + why);
+    }
+
+    /** Under the caches lock: what live cache may still allocate (see {@link #close()}), or null. */
+    private String cachesStillInUse() {
+        if (managedBy != null) {
+            int live = 0;
+            for (MCache c : caches) {
+                live += c.released ? 0 : 1;
+            }
+            return live == 0 ? null : live + " mcache(s) of " + managedBy + "'s mutators are live (a thread still "
+                    + "registered with its ThreadWorld, or a scheduler whose run has not ended, or an M of it still "
+                    + "running): unregister the threads or let the scheduler's run end, close the collector, then the heap";
+        }
+        Thread self = Thread.currentThread();
+        List<String> owners = new ArrayList<>();
+        for (MCache c : caches) {
+            Thread t = c.owner;
+            if (t != null && t != self && !c.released && t.isAlive()) {
+                owners.add(t.getName());
+            }
+        }
+        return owners.isEmpty() ? null : owners.size() + " thread cache(s) from Heap.threadCache() belong to live "
+                + "threads that may still allocate " + owners + ": release each on its thread "
+                + "(heap.releaseCache(heap.threadCache())) or let the threads end, then close the heap";
     }
 }
