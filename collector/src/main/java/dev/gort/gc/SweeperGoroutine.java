@@ -28,7 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>When sweepOne finds nothing it parks ({@code GC sweep wait}). Mark termination's end
  *       ({@link #wake}, on the coordinator, world running) readies it if it is parked (Go's
  *       gcSweep: {@code if sweep.parked { ready(sweep.g) }}).</li>
- *   <li>{@link #close} (the collector closes) wakes it and it returns.</li>
+ *   <li>{@link #close} (the collector closes) wakes it and it returns; close waits for a batch
+ *       in progress, so after it no sweep of this goroutine touches the heap (an embedder may
+ *       unmap it next).</li>
  * </ol>
  *
  * <h2>Invariants</h2>
@@ -42,6 +44,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       request it has not seen; the waker counts a request, then looks for PARKED. Both take
  *       PARKED -> RUNNING by CAS: the winner resumes it (commit refused) or readies it, exactly
  *       once.</li>
+ *   <li>A batch and {@link #close} agree through {@link #inBatch} and {@link #closed}, both
+ *       volatile: the goroutine sets inBatch and then reads closed, close sets closed and then
+ *       reads inBatch, so either the goroutine sees the close and sweeps nothing more, or close
+ *       sees the batch and waits for its end.</li>
  * </ul>
  *
  * <p>Rejected: readying it from the mark termination pause (Go readies it with the world stopped):
@@ -65,6 +71,10 @@ final class SweeperGoroutine {
     private volatile G g;
     private volatile boolean closed;
     private volatile boolean exited;
+    /** Set from before the goroutine's look at {@link #closed} until its batch is swept and credited. */
+    private volatile boolean inBatch;
+    /** How long {@link #close} waits for a batch in progress (a batch is at most 8 spans: microseconds, unless its M gets no CPU). */
+    static final long CLOSE_WAIT_NANOS = 10_000_000_000L;
 
     /** Pages this goroutine swept, batches, yields (goschedIfBusy), parks: over the collector's life. */
     final AtomicLong pagesSwept = new AtomicLong();
@@ -108,12 +118,31 @@ final class SweeperGoroutine {
         }
     }
 
-    /** The collector closes: the goroutine returns at its next look (readied if parked, unless the scheduler exited). */
+    /**
+     * The collector closes: the goroutine returns at its next look (readied if parked, unless the
+     * scheduler exited). Returns once no batch is in progress, so nothing of the sweeper touches
+     * the heap afterwards (before session 11 a batch under way could sweep a heap the embedder
+     * unmapped right after the close); gives up after {@link #CLOSE_WAIT_NANOS} with a warning
+     * (an M that gets no CPU). Any thread, a goroutine included: a batch needs no P of the caller's.
+     */
     void close(boolean schedulerRunning) {
         closed = true;
         if (schedulerRunning) {
             wake();
         }
+        long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+        while (inBatch) {
+            if (System.nanoTime() - deadline > 0) {
+                System.err.println("gort: warning: the collector closed while its sweeper goroutine was still in a sweep batch after 10 s");
+                return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+        }
+    }
+
+    /** True while a sweep batch is in progress (tests). */
+    boolean inBatch() {
+        return inBatch;
     }
 
     private void loop() {
@@ -134,13 +163,22 @@ final class SweeperGoroutine {
     }
 
     private void sweepUntilNothingLeft() {
-        while (!closed && !sched.exiting()) {
-            long tag = credit.tag();          // before the sweep: a later pacing refuses the credit
-            long n = gcs.sweepOne();          // no safepoint inside: never stopped holding a claimed span
-            if (n == 0) {
-                return;
+        for (;;) {
+            long n;
+            inBatch = true;                   // before the look at closed (see close)
+            try {
+                if (closed || sched.exiting()) {
+                    return;
+                }
+                long tag = credit.tag();      // before the sweep: a later pacing refuses the credit
+                n = gcs.sweepOne();           // no safepoint inside: never stopped holding a claimed span
+                if (n == 0) {
+                    return;
+                }
+                credit.credit(tag, n);
+            } finally {
+                inBatch = false;
             }
-            credit.credit(tag, n);
             pagesSwept.addAndGet(n);
             batches.incrementAndGet();
             goschedIfBusy();
