@@ -556,23 +556,58 @@ public final class GcSupport {
      * that dead spans come back to the mheap and are reused before the arena grows past them.
      * Go finds entirely dead spans with its pageMarks bitmap; gort sweeps in list order, at most
      * {@link #RECLAIM_BATCHES} batches per call (the next refill continues): the sweep work is
-     * what the sweeper would do anyway, only earlier. Returns the batches swept (0 at once when
-     * the cycle's sweep is known finished, e.g. always in manual mode after the first call).
+     * what the sweeper would do anyway, only earlier. Each batch is credited to the collector's
+     * proportional sweep ({@link #setSweepCredit}), as Go's mspan.sweep adds every swept span to
+     * pagesSwept whoever sweeps it: pages reclaim swept are pages the mutators need not sweep.
+     * Returns the batches swept (0 at once when the cycle's sweep is known finished, e.g. always
+     * in manual mode after the first call).
      */
     int reclaim(long npages) {
         long sg = heap.sweepgen;
         if (sweptGen == sg && heap.staleCaches.get() == 0) {
             return 0;
         }
+        SweepCredit credit = sweepCredit;
         int batches = 0;
         while (batches < RECLAIM_BATCHES && !heap.mheap.hasFit(npages)) {
-            if (sweepOne() == 0) {
+            long tag = credit == null ? 0 : credit.tag();       // before the sweep, as every sweeper reads it
+            long n = sweepOne();
+            if (n == 0) {
                 break;
             }
+            if (credit != null) {
+                credit.credit(tag, n);
+            }
+            reclaimSweptPages.addAndGet(n);
             batches++;
         }
         return batches;
     }
+
+    /**
+     * Where sweeps the heap does by itself ({@link #reclaim}) are credited: the collector's count
+     * of pages swept toward the current pacing (Go's mheap_.pagesSwept). {@code tag} is read
+     * before a sweep and handed back with its pages, so a pacing that began in between can
+     * refuse them.
+     */
+    public interface SweepCredit {
+        long tag();
+
+        boolean credit(long tag, long pages);
+    }
+
+    /** The collector's sweep credit (null: none, manual mode). */
+    public void setSweepCredit(SweepCredit credit) {
+        sweepCredit = credit;
+    }
+
+    /** Pages {@link #reclaim} swept over the heap's life. */
+    public long reclaimSweptPages() {
+        return reclaimSweptPages.get();
+    }
+
+    private volatile SweepCredit sweepCredit;
+    private final java.util.concurrent.atomic.AtomicLong reclaimSweptPages = new java.util.concurrent.atomic.AtomicLong();
 
     /** The sweepgen whose sweep a {@link #sweepOne} found finished (-1: none yet). */
     private volatile long sweptGen = -1;

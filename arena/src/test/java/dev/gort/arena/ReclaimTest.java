@@ -94,4 +94,43 @@ class ReclaimTest {
         gc.flushAllCaches();
         heap.verifyHeap();
     }
+
+    /**
+     * Reclaim's sweeps are credited to the collector's proportional sweep (Go's pagesSwept counts
+     * every swept span, whoever swept it); before session 11 they were not, and the mutators swept
+     * those pages' worth again. A recording credit stands in for the collector's.
+     */
+    @Test
+    void reclaimSweepsAreCreditedToTheProportionalSweep() {
+        long[] credited = new long[1];
+        long[] refused = new long[1];
+        long[] epoch = {7};
+        gc.setSweepCredit(new GcSupport.SweepCredit() {
+            @Override
+            public long tag() {
+                return epoch[0];
+            }
+
+            @Override
+            public boolean credit(long tag, long pages) {
+                if (tag != epoch[0]) {
+                    refused[0] += pages;
+                    return false;
+                }
+                credited[0] += pages;
+                return true;
+            }
+        });
+        fillAndStartCycle(0);
+        long before = gc.reclaimSweptPages();
+        for (long b = 0; b < (8L << 20); b += 1024) {
+            cache.alloc(1024, true);
+        }
+        long swept = gc.reclaimSweptPages() - before;
+        assertTrue(swept > 0, "precondition: reclaim swept pages (" + swept + ")");
+        assertEquals(swept, credited[0], "every page reclaim swept is credited");
+        assertEquals(0, refused[0], "no pacing began meanwhile: nothing refused");
+        gc.flushAllCaches();
+        heap.verifyHeap();
+    }
 }

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * cannot be a cycle late, but the tag costs it nothing. The epoch wraps after 65,536 cycles: a
  * sweeper would have to be stalled that long between two instructions to be credited wrongly.
  */
-final class SweepCredit {
+final class SweepCredit implements dev.gort.arena.GcSupport.SweepCredit {
     static final int EPOCH_SHIFT = 48;
     static final long PAGES_MASK = (1L << EPOCH_SHIFT) - 1;
     private static final long EPOCH_MASK = ~PAGES_MASK;
@@ -35,7 +35,8 @@ final class SweepCredit {
     private final AtomicLong refused = new AtomicLong();
 
     /** The current pacing's tag: read before a sweep, passed to {@link #credit} after it. */
-    long tag() {
+    @Override
+    public long tag() {
         return word.get() & EPOCH_MASK;
     }
 
@@ -53,7 +54,8 @@ final class SweepCredit {
      * Adds {@code pages} swept by a sweep that read {@code tag} before it began; refuses them
      * (returns false, adds nothing) if a newer pacing began since.
      */
-    boolean credit(long tag, long pages) {
+    @Override
+    public boolean credit(long tag, long pages) {
         if (pages < 0 || pages > PAGES_MASK) {
             throw new IllegalArgumentException("pages swept must be in [0, 2^48), got " + pages);
         }
