@@ -85,7 +85,7 @@ final class Reports {
         if (detailed) {
             sb.append(" gcwaiting=").append(s.gcwaiting)
                     .append(" nmidlelocked=").append(s.nmidlelocked)
-                    .append(" stopwait=").append(s.gcwaiting ? s.stopwait() : 0)
+                    .append(" stopwait=").append(s.gcwaiting ? s.world.stopwait() : 0)
                     .append(" sysmonwait=false\n");
         }
         for (int i = 0; i < allp.length; i++) {

@@ -10,7 +10,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One G-M-P scheduler: GOMAXPROCS Ps, the Ms that run them, the global run queue, the free-G
@@ -53,14 +52,14 @@ public final class Scheduler implements AutoCloseable {
      * growing again reuses it. Allocated for {@link SchedConfig#MAX_PROCS} references; the Ps
      * themselves (native block, timer heap, mcache) only when first needed.
      */
-    private final P[] allpEver = new P[SchedConfig.MAX_PROCS];
+    final P[] allpEver = new P[SchedConfig.MAX_PROCS];
     /** Ps created so far (prefix of allpEver); their counters are summed even when dead. */
     private volatile int nprocsEver;
     /** gomaxprocs for readers that are not Ms (sysmon, the collector's coordinator, tests). */
-    private volatile int gomaxprocsPublished;
+    volatile int gomaxprocsPublished;
     /** Incremented by every procresize (sysmon forgets its per-P observations when it changes). */
-    private volatile long procresizeGen;
-    private final List<ProcResizeHook> resizeHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    volatile long procresizeGen;
+    private final ProcResize resize = new ProcResize(this);
     /**
      * False when GOMAXPROCS is 1: no other P exists, so no thief touches a run queue and its owner
      * updates runnext and head without CASes. Changed only with the world stopped.
@@ -88,19 +87,17 @@ public final class Scheduler implements AutoCloseable {
     /** runq's length, published once per operation for lock-free readers (findRunnable's checks). */
     volatile int runqsize;
 
-    // Global free Gs (Go's sched.gFree), linked through schedlink.
-    private final RtLock gfreeLock = new RtLock();
-    private long gfreeHead;
-    private int gfreeCount;
+    /** Dead Gs for reuse, per P and global (Go's gFree). */
+    final GFreeList gfree = new GFreeList(gtable);
 
     final AtomicLong goidgen = new AtomicLong();
 
-    // Stop-the-world.
+    /**
+     * A stop-the-world is pending or in effect: every M gives up its P at its next scheduling
+     * point. Written by {@link #world} under the sched lock; read without it at every scheduling point.
+     */
     volatile boolean gcwaiting;
-    private int stopwait;
-    /** The stopper sleeps here; package-private for StopTheWorldStaleWakeupTest. */
-    final Note stopNote = new Note();
-    private final ReentrantLock worldLock = new ReentrantLock();
+    final WorldStop world;
 
     // The one M that may sleep for the next timer / block in netpoll.
     private final AtomicBoolean polling = new AtomicBoolean();
@@ -119,9 +116,7 @@ public final class Scheduler implements AutoCloseable {
 
     // Syscalls.
     final AtomicInteger nsyscall = new AtomicInteger();
-    private Thread retaker;
-    private final Note retakerNote = new Note();
-    private volatile boolean retakerIdle;
+    final SyscallRetaker retaker = new SyscallRetaker(this);
     private Thread tracer;
 
     // Lifecycle.
@@ -140,12 +135,9 @@ public final class Scheduler implements AutoCloseable {
     private final BitSet allowedCpus;
     private final AtomicBoolean affinityWarned = new AtomicBoolean();
 
-    private final NetpollHook.ReadyList readySink = this::netpollReady;
+    private final NetpollReadyList netpollReady = new NetpollReadyList(this);
     /** runqputslow's sink, made once (a bound method reference per call would be an allocation C2 may not remove). */
     private final RunQueue.Overflow overflow = this::globrunqputbatch;
-    private long readyHead;
-    private long readyTail;
-    private final RtLock readyLock = new RtLock();
 
     private Scheduler(SchedConfig cfg) {
         this.cfg = cfg;
@@ -157,7 +149,7 @@ public final class Scheduler implements AutoCloseable {
             allp[i] = pinit(i);
         }
         this.allpPublished = allp;
-        this.restartPs = new P[gomaxprocs];
+        this.world = new WorldStop(this, gomaxprocs);
         BitSet allowed;
         try {
             allowed = CpuAffinity.mask();
@@ -229,9 +221,7 @@ public final class Scheduler implements AutoCloseable {
         G g = newG(p0, main, 0);
         mainG = g;
         RunQueue.put(p0.base, g.ref, false, p0.batch, overflow);
-        if (cfg.syscallRetakeNanos > 0) {
-            retaker = Thread.ofPlatform().daemon().name("gort-retake").start(this::retakeLoop);
-        }
+        retaker.startThread();
         if (cfg.schedtraceMillis > 0) {
             tracer = Thread.ofPlatform().daemon().name("gort-schedtrace").start(this::traceLoop);
         }
@@ -269,8 +259,8 @@ public final class Scheduler implements AutoCloseable {
         if (np != null) {
             np.wakeup();
         }
-        stopNote.wakeup();
-        retakerNote.wakeup();
+        world.stopNote.wakeup();
+        retaker.wakeup();
         exitNote.wakeup();
     }
 
@@ -318,7 +308,7 @@ public final class Scheduler implements AutoCloseable {
             }
             allJoined &= !m.isAlive();
         }
-        for (Thread t : new Thread[] {retaker, tracer}) {
+        for (Thread t : new Thread[] {retaker.thread(), tracer}) {
             if (t != null) {
                 LockSupport.unpark(t);
                 try {
@@ -564,7 +554,7 @@ public final class Scheduler implements AutoCloseable {
                         // exitsyscall0: no P was free when the call returned. The G stays SYSCALL
                         // while the world is stopped (lock held from the check to the status change).
                         lock.lock();
-                        awaitWorldStartLocked(mp);
+                        world.awaitStartLocked(mp);
                         GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
                         P np = exiting ? null : pidleget();
                         if (np == null) {
@@ -741,7 +731,7 @@ public final class Scheduler implements AutoCloseable {
                 return null;
             }
             if (gcwaiting) {
-                gcstopm(mp);
+                world.gcstopm(mp);
                 return null;
             }
             long now = 0;
@@ -785,7 +775,7 @@ public final class Scheduler implements AutoCloseable {
             }
             NetpollHook np = netpoll;
             if (np != null && !polling.get() && np.hasWaiters()) {
-                G g = pollNetwork(np, 0);
+                G g = netpollReady.pollNetwork(np, 0);
                 if (g != null) {
                     inherit[0] = false;
                     return g;
@@ -866,7 +856,7 @@ public final class Scheduler implements AutoCloseable {
                 G g = null;
                 long delay = until == Long.MAX_VALUE ? -1 : Math.max(0, until - System.nanoTime());
                 if (netWaiters) {
-                    g = pollNetwork(np, delay);
+                    g = netpollReady.pollNetwork(np, delay);
                 } else if (delay != 0) {
                     pollNote.sleep(delay);
                     pollNote.clear();
@@ -908,7 +898,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** Called by an M that has released its P: reads the volatile copy of allp. */
-    private long earliestTimer() {
+    long earliestTimer() {
         long min = Long.MAX_VALUE;
         for (P p : allpPublished) {
             min = Math.min(min, p.timers.nextWhen());
@@ -945,50 +935,8 @@ public final class Scheduler implements AutoCloseable {
         return 0;
     }
 
-    /** Takes the list of goroutines the pollers readied (linked through schedlink); 0 if none. */
-    private long takeReady() {
-        readyLock.lock();
-        long head = readyHead;
-        readyHead = 0;
-        readyTail = 0;
-        readyLock.unlock();
-        return head;
-    }
-
-    private G pollNetwork(NetpollHook np, long timeout) {
-        np.poll(timeout, readySink);
-        long head = takeReady();
-        if (head == 0) {
-            return null;
-        }
-        G first = gtable.get(head);
-        long rest = GDescriptor.schedlink(first.desc);
-        GDescriptor.setSchedlink(first.desc, 0);
-        if (rest != 0) {
-            injectglist(rest);
-        }
-        return first;
-    }
-
-    private void netpollReady(G g) {
-        if (!GDescriptor.casStatus(g.desc, GStatus.WAITING, GStatus.RUNNABLE)) {
-            throw new IllegalStateException("netpoll returned goroutine " + g.goid() + " in status " + GStatus.name(g.status())
-                    + "; only parked (waiting) goroutines can be made ready");
-        }
-        readyLock.lock();
-        GDescriptor.setSchedlink(g.desc, 0);
-        if (readyTail == 0) {
-            readyHead = g.ref;
-        } else {
-            GDescriptor.setSchedlink(gtable.get(readyTail).desc, g.ref);
-        }
-        readyTail = g.ref;
-        readyLock.unlock();
-    }
-
-    /** Puts a schedlink-linked list of runnable Gs on the global queue and wakes Ms for them. */
     /** Queues the list of Gs linked from {@code head} globally and starts Ms for them (Go's injectglist); returns how many. */
-    private int injectglist(long head) {
+    int injectglist(long head) {
         int n = 0;
         lock.lock();
         for (long ref = head; ref != 0;) {
@@ -1010,9 +958,7 @@ public final class Scheduler implements AutoCloseable {
         if (np == null || !np.hasWaiters() || polling.get()) {
             return 0;
         }
-        np.poll(0, readySink);
-        long head = takeReady();
-        return head == 0 ? 0 : injectglist(head);     // Go's sysmon: injectglist(&list)
+        return netpollReady.injectNetpoll(np);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1043,7 +989,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** Runs pp (an idle P, or any idle P if null) on an idle or new M. */
-    private void startm(P pp, boolean spinning) {
+    void startm(P pp, boolean spinning) {
         lock.lock();
         if (pp == null) {
             pp = exiting ? null : pidleget();
@@ -1086,7 +1032,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** Parks mp on the idle list until startm hands it a P (Go's stopm). */
-    private void stopm(M mp) {
+    void stopm(M mp) {
         if (mp.p != null) {
             throw new IllegalStateException("stopm holding P" + mp.p.id);
         }
@@ -1145,10 +1091,10 @@ public final class Scheduler implements AutoCloseable {
         lock.lock();
         if (gcwaiting) {
             pp.setStatus(PStatus.GCSTOP);
-            boolean last = --stopwait == 0;
+            boolean last = world.pStoppedLocked();
             lock.unlock();
             if (last) {
-                lastPStopped();         // after unlocking: see gcstopm
+                world.lastPStopped();   // after unlocking: see gcstopm
             }
             return;
         }
@@ -1228,7 +1174,7 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
-    private void acquirep(M mp, P pp) {
+    void acquirep(M mp, P pp) {
         if (pp.m != null) {
             throw new IllegalStateException("acquirep: P" + pp.id + " already owned by M" + pp.m.mid);
         }
@@ -1237,7 +1183,7 @@ public final class Scheduler implements AutoCloseable {
         pp.setStatus(PStatus.RUNNING);
     }
 
-    private P releasep(M mp) {
+    P releasep(M mp) {
         P pp = mp.p;
         mp.p = null;
         pp.m = null;
@@ -1246,7 +1192,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** Lock held. */
-    private void pidleput(P pp) {
+    void pidleput(P pp) {
         if (!RunQueue.isEmpty(pp.base)) {
             throw new IllegalStateException("pidleput: P" + pp.id + " has a non-empty run queue");
         }
@@ -1257,7 +1203,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** Lock held. */
-    private P pidleget() {
+    P pidleget() {
         P pp = pidle;
         if (pp != null) {
             pidle = pp.link;
@@ -1418,7 +1364,7 @@ public final class Scheduler implements AutoCloseable {
         if (fn == null) {
             throw new NullPointerException("go: function is null");
         }
-        G g = gfget(pp);
+        G g = gfree.get(pp);
         if (g == null) {
             g = gtable.allocate(this);
         }
@@ -1482,7 +1428,7 @@ public final class Scheduler implements AutoCloseable {
             exit();
             return false;
         }
-        gfput(pp, gp);
+        gfree.put(pp, gp);
         return true;
     }
 
@@ -1523,62 +1469,6 @@ public final class Scheduler implements AutoCloseable {
         if (!exiting) {
             wakep();
         }
-    }
-
-    /** Puts a dead G on pp's free list; a long list moves half to the global list (Go's gfput). */
-    private void gfput(P pp, G gp) {
-        long base = pp.base;
-        GDescriptor.setSchedlink(gp.desc, NativeMemory.getLong(base + PDescriptor.GFREE_HEAD));
-        NativeMemory.putLong(base + PDescriptor.GFREE_HEAD, gp.ref);
-        long n = NativeMemory.getLong(base + PDescriptor.GFREE_COUNT) + 1;
-        NativeMemory.putLong(base + PDescriptor.GFREE_COUNT, n);
-        if (n >= 64) {
-            gfreeLock.lock();
-            while (n >= 32) {
-                long ref = NativeMemory.getLong(base + PDescriptor.GFREE_HEAD);
-                long d = gtable.desc(ref);
-                NativeMemory.putLong(base + PDescriptor.GFREE_HEAD, GDescriptor.schedlink(d));
-                n--;
-                GDescriptor.setSchedlink(d, gfreeHead);
-                gfreeHead = ref;
-                gfreeCount++;
-            }
-            gfreeLock.unlock();
-            NativeMemory.putLong(base + PDescriptor.GFREE_COUNT, n);
-        }
-    }
-
-    /** Takes a free G from pp's list, refilling it with up to 32 from the global list (Go's gfget). */
-    private G gfget(P pp) {
-        long base = pp.base;
-        long n = NativeMemory.getLong(base + PDescriptor.GFREE_COUNT);
-        if (n == 0 && gfreeCount > 0) {
-            gfreeLock.lock();
-            while (n < 32 && gfreeHead != 0) {
-                long ref = gfreeHead;
-                long d = gtable.desc(ref);
-                gfreeHead = GDescriptor.schedlink(d);
-                gfreeCount--;
-                GDescriptor.setSchedlink(d, NativeMemory.getLong(base + PDescriptor.GFREE_HEAD));
-                NativeMemory.putLong(base + PDescriptor.GFREE_HEAD, ref);
-                n++;
-            }
-            gfreeLock.unlock();
-            NativeMemory.putLong(base + PDescriptor.GFREE_COUNT, n);
-        }
-        if (n == 0) {
-            return null;
-        }
-        long ref = NativeMemory.getLong(base + PDescriptor.GFREE_HEAD);
-        G g = gtable.get(ref);
-        NativeMemory.putLong(base + PDescriptor.GFREE_HEAD, GDescriptor.schedlink(g.desc));
-        NativeMemory.putLong(base + PDescriptor.GFREE_COUNT, n - 1);
-        GDescriptor.setSchedlink(g.desc, 0);
-        return g;
-    }
-
-    int globalFreeCount() {
-        return gfreeCount;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1749,15 +1639,13 @@ public final class Scheduler implements AutoCloseable {
         if (gcwaiting) {
             // A stop-the-world is waiting: give it this P now.
             lock.lock();
-            boolean last = gcwaiting && pp.casStatus(PStatus.SYSCALL, PStatus.GCSTOP) && --stopwait == 0;
+            boolean last = gcwaiting && pp.casStatus(PStatus.SYSCALL, PStatus.GCSTOP) && world.pStoppedLocked();
             lock.unlock();
             if (last) {
-                lastPStopped();         // after unlocking: see gcstopm
+                world.lastPStopped();   // after unlocking: see gcstopm
             }
         }
-        if (retakerIdle) {
-            retakerNote.wakeup();
-        }
+        retaker.wakeIfIdle();
     }
 
     void exitsyscall(M mp, G gp) {
@@ -1776,7 +1664,7 @@ public final class Scheduler implements AutoCloseable {
         // A stop-the-world took our P (or is taking Ps): wait on this M, the G still in SYSCALL,
         // until the world restarts, so nothing about the G changes while it is stopped.
         lock.lock();
-        awaitWorldStartLocked(mp);
+        world.awaitStartLocked(mp);
         P np = exiting ? null : pidleget();
         lock.unlock();
         if (np != null) {
@@ -1791,7 +1679,7 @@ public final class Scheduler implements AutoCloseable {
 
     private void exitsyscallLocked(M mp, G gp) {
         lock.lock();
-        awaitWorldStartLocked(mp);
+        world.awaitStartLocked(mp);
         GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
         globrunqput(gp.ref);
         nmidlelocked++;
@@ -1823,46 +1711,7 @@ public final class Scheduler implements AutoCloseable {
      * Returns whether it was taken. For sysmon; the built-in retaker uses it too.
      */
     public boolean retake(int id, boolean force) {
-        P pp = p(id);
-        if (pp.status() != PStatus.SYSCALL) {
-            return false;
-        }
-        if (!force && RunQueue.isEmpty(pp.base) && runqsize == 0 && nmspinning.get() + npidle.get() > 0
-                && System.nanoTime() - pp.syscallwhen() < FORCE_PREEMPT_NS) {
-            return false;
-        }
-        if (!pp.casStatus(PStatus.SYSCALL, PStatus.IDLE)) {
-            return false;
-        }
-        NativeMemory.putLongRelease(pp.base + PDescriptor.SYSCALLTICK, NativeMemory.getLong(pp.base + PDescriptor.SYSCALLTICK) + 1);
-        handoffp(pp);
-        return true;
-    }
-
-    private void retakeLoop() {
-        long threshold = cfg.syscallRetakeNanos;
-        long tick = Math.max(20_000, threshold / 2);
-        while (!exiting) {
-            // While the world is stopped there is nothing to retake (the stopper took every P in a
-            // syscall) and a wake-up every tick takes a CPU from the stopper or a stopping M: sleep
-            // until startTheWorld wakes it, as Go's sysmon sleeps on sysmonnote while gcwaiting.
-            if (nsyscall.get() == 0 || gcwaiting) {
-                retakerIdle = true;
-                if ((nsyscall.get() == 0 || gcwaiting) && !exiting) {
-                    retakerNote.sleep(100_000_000L);
-                }
-                retakerNote.clear();
-                retakerIdle = false;
-                continue;
-            }
-            LockSupport.parkNanos(tick);
-            long now = System.nanoTime();
-            for (P pp : allpPublished) {      // not an M: the volatile copy
-                if (pp.status() == PStatus.SYSCALL && now - pp.syscallwhen() >= threshold) {
-                    retake(pp.id, false);
-                }
-            }
-        }
+        return retaker.retake(id, force);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1888,12 +1737,6 @@ public final class Scheduler implements AutoCloseable {
         g.setPreempt(true);
     }
 
-    private void preemptall() {
-        for (P p : allp) {
-            preempt(p.id);
-        }
-    }
-
     /**
      * Stops every P at a safepoint (Go's stopTheWorld). Idle Ps and Ps in syscalls are taken at once;
      * running goroutines are asked to yield and their Ms stop at the next scheduling point. Called
@@ -1901,138 +1744,13 @@ public final class Scheduler implements AutoCloseable {
      * thread too. Goroutines that never reach a safepoint delay it (preemption is cooperative).
      */
     public void stopTheWorld(String reason) {
-        worldLock.lock();
-        stopRequestNanos = System.nanoTime();
-        stopDumped = false;
-        lastPStoppedNanos = 0;
-        stopSpun = false;
-        Thread t = carrier();
-        P own = t instanceof M mp && mp.sched == this ? mp.p : null;
-        lock.lock();
-        stopwait = gomaxprocs;
-        gcwaiting = true;
-        stopNote.clear();
-        preemptall();
-        if (own != null) {
-            own.setStatus(PStatus.GCSTOP);
-            stopwait--;
-        }
-        for (P p : allp) {
-            if (p.status() == PStatus.SYSCALL && p.casStatus(PStatus.SYSCALL, PStatus.GCSTOP)) {
-                stopwait--;
-            }
-        }
-        P p;
-        while ((p = pidleget()) != null) {
-            p.setStatus(PStatus.GCSTOP);
-            stopwait--;
-        }
-        boolean wait = stopwait > 0;
-        lock.unlock();
-        if (wait && stopSpinNanos > 0) {
-            // Spin first if asked (see STOP_SPIN_NANOS): a running goroutine reaches its safepoint
-            // in microseconds, and the last M's wake-up then finds this thread runnable instead of
-            // asleep. The note is only a hint here as below: the loop checks stopwait under the lock.
-            long deadline = System.nanoTime() + stopSpinNanos;
-            do {
-                Thread.yield();
-                if (stopNote.isSet()) {
-                    stopSpun = true;
-                    break;
-                }
-            } while (System.nanoTime() - deadline < 0 && !exiting);
-        }
-        long backoff = STOP_REPREEMPT_FIRST_NANOS;
-        while (wait && !exiting) {
-            // A wakeup is a hint, checked under the lock: the last M wakes the note after unlocking,
-            // so a wakeup meant for an earlier stop whose stopper saw stopwait == 0 by itself can
-            // arrive during this one.
-            boolean woken = stopNote.sleep(backoff);
-            if (!woken) {
-                // Re-preempt (a goroutine that started after the first pass), backing off: the
-                // preempt flags stay set and the last M wakes this note, so a timeout means a
-                // mutator is still on its way or off-CPU, and every wake-up here takes a CPU slice
-                // that mutator may be waiting for (2 cores: 100 us polls cost the stopper 10-17% of
-                // a stop's wall time as CPU, measured). 100 us doubling to 1.6 ms, as a bound.
-                preemptall();
-                stopRepreempts++;
-                backoff = Math.min(backoff * 2, STOP_REPREEMPT_MAX_NANOS);
-                if (DEBUG_STOP && !stopDumped && System.nanoTime() - stopRequestNanos > 5_000_000) {
-                    stopDumped = true;
-                    dumpSlowStop();
-                }
-            }
-            lock.lock();
-            // As Go's loop does: a P that entered a syscall after the first pass is taken now.
-            for (P sp : allp) {
-                if (sp.status() == PStatus.SYSCALL && sp.casStatus(PStatus.SYSCALL, PStatus.GCSTOP)) {
-                    stopwait--;
-                }
-            }
-            wait = stopwait > 0;
-            if (wait && woken) {
-                stopNote.clear();       // stale (see above); the real last wakeup follows a later decrement
-            }
-            lock.unlock();
-        }
-        stwReason = reason;
-        stopSeenNanos = System.nanoTime();
+        world.stop(reason);
     }
 
-    /**
-     * How long {@link #stopTheWorld} spins (yielding its CPU on each turn), waiting for the last P,
-     * before it sleeps on its note (nanoseconds; {@code -Dgort.sched.stopspin.us}, default 0:
-     * sleep at once). Off by default: it lost its A/B on the 2-core machine (StopLatencyRun
-     * goroutines, 2 goroutines at GOMAXPROCS=2, load 6-8, 4 alternated runs of 1000 stops: p50 64
-     * vs 89 us but p90 2.05 vs 0.79 ms), since a spinning stopper holds a CPU the goroutine it
-     * waits for may need. It can pay where a CPU is spare and the woken stopper's wait for one is
-     * the last step of a stop.
-     */
-    static final long STOP_SPIN_NANOS = dev.gort.sys.TuningProperty.microsAsNanos("gort.sched.stopspin.us", 0, 0, 1_000_000);
-    /** This scheduler's spin bound (tests change it). */
-    volatile long stopSpinNanos = STOP_SPIN_NANOS;
-
-    /**
-     * {@code -Dgort.sched.debugstop=true}: a stop still waiting 5 ms after its request prints, once,
-     * every P's status and the stack of every thread of this process whose name starts with "gort"
-     * (diagnostics: it allocates and takes a JVM safepoint), to tell which M holds the stop up and
-     * what the others do meanwhile.
-     */
-    private static final boolean DEBUG_STOP = Boolean.getBoolean("gort.sched.debugstop");
-    private boolean stopDumped;
-
-    private void dumpSlowStop() {
-        StringBuilder b = new StringBuilder("stop slow: ")
-                .append(String.format(java.util.Locale.ROOT, "%.3f ms after the request;", (System.nanoTime() - stopRequestNanos) / 1e6));
-        for (P p : allp) {
-            b.append(" P").append(p.id).append(' ').append(p.status());
-        }
-        b.append('\n');
-        for (java.util.Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
-            if (!e.getKey().getName().startsWith("gort")) {
-                continue;
-            }
-            b.append("  ").append(e.getKey().getName()).append(' ').append(e.getKey().getState()).append('\n');
-            StackTraceElement[] st = e.getValue();
-            for (int i = 0; i < Math.min(st.length, 12); i++) {
-                b.append("      at ").append(st[i]).append('\n');
-            }
-        }
-        System.err.print(b);
+    /** Restarts the world stopped by {@link #stopTheWorld}; must be called by the same thread. */
+    public void startTheWorld() {
+        world.start();
     }
-
-    /** By whoever made stopwait reach 0, after unlocking: records when, then wakes the stopper. */
-    private void lastPStopped() {
-        lastPStoppedNanos = System.nanoTime();
-        stopNote.wakeup();
-    }
-
-    // The last stop's timeline (System.nanoTime(); diagnostics): the request, the last P to stop
-    // (0: none had to, every P was idle, in a syscall or the stopper's own), the stopper seeing it.
-    private volatile long stopRequestNanos;
-    private volatile long lastPStoppedNanos;
-    private volatile long stopSeenNanos;
-    private volatile boolean stopSpun;
 
     /**
      * After a stop-the-world (diagnostics, allocates): when the last P stopped and when the stopper
@@ -2040,73 +1758,15 @@ public final class Scheduler implements AutoCloseable {
      * passes so far; e.g. {@code "last P stopped at 0.041 ms; stopper saw it at 0.043 ms, spinning"}.
      */
     public String describeLastStop() {
-        long req = stopRequestNanos;
-        long last = lastPStoppedNanos;
-        long seen = stopSeenNanos;
-        String lastPart = last == 0 ? "no P had to stop" : String.format(java.util.Locale.ROOT, "last P stopped at %.3f ms", (last - req) / 1e6);
-        return String.format(java.util.Locale.ROOT, "%s; stopper saw it at %.3f ms, %s (re-preempt passes so far %d)",
-                lastPart, (seen - req) / 1e6, last == 0 ? "at once" : stopSpun ? "spinning" : "woken", stopRepreempts);
+        return world.describeLastStop();
     }
-
-    private volatile String stwReason;
-    /** stopTheWorld's first re-preempt interval (Go's 100 us) and the bound its doubling reaches. */
-    static final long STOP_REPREEMPT_FIRST_NANOS = 100_000;
-    static final long STOP_REPREEMPT_MAX_NANOS = 1_600_000;
-    /** Re-preempt passes made by stopTheWorld after its timed sleeps (worldLock holder writes; tests read). */
-    volatile long stopRepreempts;
-
-    /** Restarts the world stopped by {@link #stopTheWorld}; must be called by the same thread. */
-    public void startTheWorld() {
-        if (!worldLock.isHeldByCurrentThread()) {
-            throw new IllegalStateException("startTheWorld without stopTheWorld on this thread");
-        }
-        Thread t = carrier();
-        P own = t instanceof M mp && mp.sched == this ? mp.p : null;
-        lock.lock();
-        gcwaiting = false;
-        int nstart = 0;
-        if (restartPs.length < allp.length) {
-            restartPs = new P[allp.length];          // only after a GOMAXPROCS growth
-        }
-        worldStartedNanos = System.nanoTime();     // the release; waking Ms follows
-        stwReason = null;
-        M waiters = takeStwWaiters();
-        for (P p : allp) {
-            if (p == own) {
-                p.setStatus(PStatus.RUNNING);
-            } else if (p.status() == PStatus.GCSTOP) {
-                if (RunQueue.isEmpty(p.base)) {
-                    pidleput(p);
-                } else {
-                    p.setStatus(PStatus.IDLE);
-                    restartPs[nstart++] = p;     // no Java allocation inside the pause
-                }
-            }
-        }
-        lock.unlock();
-        wakeStwWaiters(waiters);
-        for (int i = 0; i < nstart; i++) {
-            P p = restartPs[i];
-            restartPs[i] = null;
-            startm(p, false);
-        }
-        wakep();
-        if (retakerIdle) {
-            retakerNote.wakeup();      // it sleeps while the world is stopped (see retakeLoop)
-        }
-        worldLock.unlock();
-    }
-
-    private volatile long worldStartedNanos;
-    /** startTheWorld's list of Ps to start (sched lock; worldLock holder only), kept between pauses. */
-    private P[] restartPs = new P[0];
 
     /**
      * System.nanoTime() at which the last {@link #startTheWorld} released the Ps (before it started
      * or woke Ms for them), 0 before the first: where a collector's pause ends, as Go's pauseNS.
      */
     public long lastWorldStartNanos() {
-        return worldStartedNanos;
+        return world.lastStartNanos();
     }
 
     /** True while a stop-the-world is in effect or pending. */
@@ -2123,78 +1783,17 @@ public final class Scheduler implements AutoCloseable {
         return exiting;
     }
 
-    /**
-     * Sched lock held (and held again on return). An M without a P that is about to change a G
-     * (leaving a syscall: status, run queue) waits here while a stop-the-world is pending or in
-     * effect, so a stopped world means no G moves, not only that no P runs (the collector scans
-     * frames and statuses meanwhile). startTheWorld or exit wakes it. Go lets exitsyscall0 queue
-     * the G during a stop; here the stop's stronger promise is cheap: such Ms hold nothing.
-     */
-    private void awaitWorldStartLocked(M mp) {
-        while (gcwaiting && !exiting) {
-            mp.stwNote.clear();
-            mp.stwLink = stwWaiters;
-            stwWaiters = mp;
-            lock.unlock();
-            mp.stwNote.sleep();
-            lock.lock();
-        }
-    }
-
-    /** Ms parked in awaitWorldStartLocked, linked through M.stwLink (sched lock). */
-    private M stwWaiters;
-
-    /** Sched lock held: detaches the waiters; wake them with {@link #wakeStwWaiters} after unlocking. */
-    private M takeStwWaiters() {
-        M w = stwWaiters;
-        stwWaiters = null;
-        return w;
-    }
-
-    private static void wakeStwWaiters(M w) {
-        while (w != null) {
-            M next = w.stwLink;
-            w.stwLink = null;
-            w.stwNote.wakeup();
-            w = next;
-        }
-    }
-
-    /** On g0: mp gives its P to the pending stop-the-world and parks (Go's gcstopm). */
-    private void gcstopm(M mp) {
-        if (mp.spinning) {
-            mp.spinning = false;
-            nmspinning.decrementAndGet();
-        }
-        P pp = releasep(mp);
-        lock.lock();
-        pp.setStatus(PStatus.GCSTOP);
-        boolean last = --stopwait == 0;
-        lock.unlock();
-        // Wake the stopper only after unlocking: the woken stopper tends to take this M's CPU at
-        // once (2 cores), and an M preempted inside the sched lock made the stopper's
-        // startTheWorld wait for the lock for the whole pause plus milliseconds (measured: the
-        // "start" step of collector pauses, 0.4-7 ms at load, owner an M in gcstopm).
-        if (last) {
-            lastPStopped();
-        }
-        stopm(mp);
-    }
-
     // ------------------------------------------------------------------------------------------
     // GOMAXPROCS at run time (Go's runtime.GOMAXPROCS and procresize)
 
     /** Called around every GOMAXPROCS change, in registration order (see {@link ProcResizeHook}). */
     public void addProcResizeHook(ProcResizeHook hook) {
-        resizeHooks.add(java.util.Objects.requireNonNull(hook, "hook"));
+        resize.addHook(hook);
     }
 
     public void removeProcResizeHook(ProcResizeHook hook) {
-        resizeHooks.remove(hook);
+        resize.removeHook(hook);
     }
-
-    /** One resize at a time; a flag, not a lock: a goroutine waits for it inside a syscall (no owner thread to go stale). */
-    private final AtomicBoolean resizing = new AtomicBoolean();
 
     /**
      * Sets GOMAXPROCS to {@code n} and returns the previous setting (Go's runtime.GOMAXPROCS with
@@ -2211,73 +1810,11 @@ public final class Scheduler implements AutoCloseable {
      *     scheduler code (a timer function, a hook)
      */
     public int setGomaxprocs(int n) {
-        if (n < 1 || n > SchedConfig.MAX_PROCS) {
-            throw new IllegalArgumentException("GOMAXPROCS " + n + " out of range; accepted: 1.." + SchedConfig.MAX_PROCS
-                    + " (GOMAXPROCS stays " + gomaxprocs() + ")");
-        }
-        if (!started.get() || exiting) {
-            throw new IllegalStateException(exiting ? "GOMAXPROCS: the scheduler has stopped"
-                    : "GOMAXPROCS: the scheduler has not started; before start use SchedConfig.gomaxprocs(" + n + ")");
-        }
-        Thread t = carrier();
-        boolean onGoroutine = t instanceof M m && m.sched == this && m.curg != null;
-        if (t instanceof M m && m.sched == this && m.curg == null) {
-            throw new IllegalStateException("GOMAXPROCS: called from scheduler code on M" + m.mid
-                    + " (a timer function or hook); call it from a goroutine or another thread");
-        }
-        if (n == gomaxprocs()) {
-            return n;
-        }
-        while (!resizing.compareAndSet(false, true)) {
-            if (exiting) {
-                throw new IllegalStateException("GOMAXPROCS: the scheduler has stopped");
-            }
-            if (onGoroutine) {
-                Go.syscall(() -> LockSupport.parkNanos(100_000)); // do not hold the P the other resize stops
-            } else {
-                LockSupport.parkNanos(100_000);
-            }
-        }
-        List<ProcResizeHook> hooks = List.copyOf(resizeHooks);
-        int prev = gomaxprocs();
-        int after = prev;
-        int began = 0;
-        try {
-            if (n == prev) {
-                return prev;
-            }
-            for (ProcResizeHook h : hooks) {
-                h.beforeStop();
-                began++;
-            }
-            stopTheWorld("GOMAXPROCS");
-            try {
-                if (!exiting) {
-                    prev = gomaxprocs;
-                    try {
-                        procresize(n, hooks);
-                    } finally {
-                        after = gomaxprocs; // n, also when a hook failed (procresize completes, then rethrows)
-                    }
-                }
-            } finally {
-                startTheWorld();
-            }
-            long when = earliestTimer();
-            if (when != Long.MAX_VALUE) {
-                wakeNetPoller(when); // moved timers may be earlier than a sleeping M's deadline
-            }
-        } finally {
-            for (int i = 0; i < began; i++) {
-                hooks.get(i).afterStart(prev, after);
-            }
-            resizing.set(false);
-        }
-        return prev;
+        return resize.setGomaxprocs(n);
     }
 
     /** A new P (id {@code i}) with its mcache, recorded in allpEver. */
-    private P pinit(int i) {
+    P pinit(int i) {
         P p = new P(this, i);
         if (cfg.mcacheSource != null) {
             p.mcache = cfg.mcacheSource.newCache();
@@ -2287,129 +1824,6 @@ public final class Scheduler implements AutoCloseable {
             nprocsEver = i + 1; // volatile: publishes the P to readers of p(id)
         }
         return p;
-    }
-
-    /**
-     * Go's procresize, world stopped (every P GCSTOP, the caller's own P included): Ps
-     * [gomaxprocs, n) are made or revived, the caller moves to P 0 if its P goes, Ps [n,
-     * gomaxprocs) are destroyed, then allp, gomaxprocs and the GOMAXPROCS=1 CAS-free run-queue
-     * mode switch together under the sched lock. startTheWorld then idles or starts every GCSTOP P
-     * of the new allp.
-     */
-    private void procresize(int n, List<ProcResizeHook> hooks) {
-        int old = gomaxprocs;
-        Thread t = carrier();
-        M mp = t instanceof M m && m.sched == this ? m : null;
-        P own = mp != null ? mp.p : null;
-        P[] next = java.util.Arrays.copyOf(allp, n);
-        for (int i = old; i < n; i++) {
-            P p = allpEver[i];
-            if (p == null) {
-                p = pinit(i);
-            } else if (cfg.mcacheSource != null && p.mcache == null) {
-                p.mcache = cfg.mcacheSource.newCache();
-            }
-            p.setStatus(PStatus.GCSTOP);
-            next[i] = p;
-        }
-        if (own != null && own.id >= n) {
-            // Go: release the current P and acquire allp[0] (stopped, so no M owns it).
-            own.m = null;
-            mp.p = null;
-            acquirep(mp, next[0]);
-            own = next[0];
-        }
-        P heir = own != null ? own : next[0];
-        // A failing hook must not leave a half-destroyed P in allp (startTheWorld would skip it
-        // and the next stop-the-world would wait for it forever): every dying P is destroyed and
-        // the new allp published, then the first hook failure is rethrown.
-        Throwable hookFailure = null;
-        for (int i = n; i < old; i++) {
-            Throwable f = destroyP(allp[i], heir, hooks);
-            if (hookFailure == null) {
-                hookFailure = f;
-            } else if (f != null && f != hookFailure) {
-                hookFailure.addSuppressed(f);
-            }
-        }
-        lock.lock();
-        allp = next;
-        allpPublished = next;
-        gomaxprocs = n;
-        stealable = n > 1;
-        gomaxprocsPublished = n;
-        procresizeGen++;
-        lock.unlock();
-        if (hookFailure instanceof RuntimeException re) {
-            throw re;
-        } else if (hookFailure instanceof Error e) {
-            throw e;
-        } else if (hookFailure != null) {
-            throw new IllegalStateException("GOMAXPROCS: a ProcResizeHook failed", hookFailure);
-        }
-    }
-
-    /**
-     * Go's p.destroy, world stopped: nothing of {@code pp} is lost; its state goes to the global
-     * lists or {@code heir}. Returns the first hook failure (the others suppressed in it), null if
-     * none: the P is destroyed either way, so the scheduler's own state stays whole.
-     */
-    private Throwable destroyP(P pp, P heir, List<ProcResizeHook> hooks) {
-        Throwable failure = null;
-        for (ProcResizeHook h : hooks) {
-            try {
-                h.destroyP(pp, heir);
-            } catch (RuntimeException | Error e) {
-                if (failure == null) {
-                    failure = e;
-                } else if (e != failure) {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        // Runnable goroutines (runnext first, then the ring in order) to the global queue.
-        boolean[] inherit = new boolean[1];
-        lock.lock();
-        for (long ref; (ref = RunQueue.get(pp.base, inherit, true)) != 0;) {
-            globrunqput(ref);
-        }
-        lock.unlock();
-        pp.timers.moveAllTo(heir.timers);
-        gfpurge(pp);
-        // The unused goid batch goes back if no P took a batch after it (else the ids are skipped, as in Go).
-        long cache = NativeMemory.getLong(pp.base + PDescriptor.GOIDCACHE);
-        long end = NativeMemory.getLong(pp.base + PDescriptor.GOIDCACHEEND);
-        if (cache < end) {
-            goidgen.compareAndSet(end - 1, cache - 1);
-        }
-        NativeMemory.putLong(pp.base + PDescriptor.GOIDCACHE, 0);
-        NativeMemory.putLong(pp.base + PDescriptor.GOIDCACHEEND, 0);
-        if (cfg.mcacheSource != null && pp.mcache != null) {
-            cfg.mcacheSource.releaseCache(pp.mcache); // arena: flush its spans to the mcentrals
-            pp.mcache = null;
-        }
-        pp.setGcState(null);
-        pp.m = null;
-        pp.link = null;
-        pp.setStatus(PStatus.DEAD);
-        return failure;
-    }
-
-    /** Moves every free G of pp to the global free list (Go's gfpurge). */
-    private void gfpurge(P pp) {
-        long base = pp.base;
-        gfreeLock.lock();
-        for (long ref = NativeMemory.getLong(base + PDescriptor.GFREE_HEAD); ref != 0;) {
-            long d = gtable.get(ref).desc;
-            long next = GDescriptor.schedlink(d);
-            GDescriptor.setSchedlink(d, gfreeHead);
-            gfreeHead = ref;
-            gfreeCount++;
-            ref = next;
-        }
-        gfreeLock.unlock();
-        NativeMemory.putLong(base + PDescriptor.GFREE_HEAD, 0);
-        NativeMemory.putLong(base + PDescriptor.GFREE_COUNT, 0);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -2546,11 +1960,8 @@ public final class Scheduler implements AutoCloseable {
         return r;
     }
 
-    String stwReason() {
-        return stwReason;
-    }
-
-    int stopwait() {
-        return stopwait;
+    /** True once {@link #run} was called (or {@link #close} before it). */
+    boolean started() {
+        return started.get();
     }
 }

@@ -71,7 +71,7 @@ class StopTheWorldQuietTest {
         long retakeSlices0 = 0, retakeSlices1 = 0, reps = 0, stopNanos = 0, stopperQueued = 0;
         for (int attempt = 0; attempt < 20; attempt++) {
             retakeSlices0 = retakerSlices();
-            long rep0 = s.stopRepreempts;
+            long rep0 = s.world.stopRepreempts;
             long queued0 = ownRunDelayNanos();
             long t0 = System.nanoTime();
             stopAskedAt.set(t0);
@@ -79,7 +79,7 @@ class StopTheWorldQuietTest {
             stopNanos = System.nanoTime() - t0;
             stopperQueued = queued0 < 0 ? -1 : ownRunDelayNanos() - queued0;
             retakeSlices1 = retakerSlices();
-            reps = s.stopRepreempts - rep0;
+            reps = s.world.stopRepreempts - rep0;
             if (stopNanos >= LATE_NANOS) {
                 break;
             }

@@ -38,7 +38,7 @@ class StopTheWorldSpinTest {
         AtomicReference<String> err = new AtomicReference<>();
         AtomicReference<Throwable> died = new AtomicReference<>();
         Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(procs).fatalHandler(FatalHandler.THROW));
-        s.stopSpinNanos = stopperSpinNanos;
+        s.world.stopSpinNanos = stopperSpinNanos;
         Thread runner = new Thread(() -> {
             try {
                 s.run(() -> {

@@ -57,7 +57,7 @@ class StopTheWorldStaleWakeupTest {
         AtomicBoolean stopping = new AtomicBoolean(true);
         Thread waker = new Thread(() -> {
             while (stopping.get()) {
-                s.stopNote.wakeup();                   // stale wakeups, as a late last M would send
+                s.world.stopNote.wakeup();                   // stale wakeups, as a late last M would send
                 java.util.concurrent.locks.LockSupport.parkNanos(50_000);
             }
         }, "stale-waker");

@@ -1,0 +1,319 @@
+package dev.gort.sched;
+
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One scheduler's stop-the-world (Go's stopTheWorld / startTheWorld and the state they share):
+ * the count of Ps still to stop, the stopper's note, the Ms that wait for the world to start
+ * again, and the last stop's timeline. The flag every M checks, {@link Scheduler#gcwaiting}, stays
+ * in the scheduler (read at every scheduling point).
+ *
+ * <p>Threads and locks: {@link #stop} and {@link #start} run on one thread at a time, the holder
+ * of {@link #worldLock}; {@link #stopwait} and {@link #stwWaiters} are under the sched lock; the
+ * M that stops the last P calls {@link #lastPStopped} after releasing that lock.
+ */
+final class WorldStop {
+    /** stop's first re-preempt interval (Go's 100 us) and the bound its doubling reaches. */
+    static final long REPREEMPT_FIRST_NANOS = 100_000;
+    static final long REPREEMPT_MAX_NANOS = 1_600_000;
+    /**
+     * How long {@link #stop} spins (yielding its CPU on each turn), waiting for the last P,
+     * before it sleeps on its note (nanoseconds; {@code -Dgort.sched.stopspin.us}, default 0:
+     * sleep at once). Off by default: it lost its A/B on the 2-core machine (StopLatencyRun
+     * goroutines, 2 goroutines at GOMAXPROCS=2, load 6-8, 4 alternated runs of 1000 stops: p50 64
+     * vs 89 us but p90 2.05 vs 0.79 ms), since a spinning stopper holds a CPU the goroutine it
+     * waits for may need. It can pay where a CPU is spare and the woken stopper's wait for one is
+     * the last step of a stop.
+     */
+    static final long STOP_SPIN_NANOS = dev.gort.sys.TuningProperty.microsAsNanos("gort.sched.stopspin.us", 0, 0, 1_000_000);
+    /**
+     * {@code -Dgort.sched.debugstop=true}: a stop still waiting 5 ms after its request prints, once,
+     * every P's status and the stack of every thread of this process whose name starts with "gort"
+     * (diagnostics: it allocates and takes a JVM safepoint), to tell which M holds the stop up and
+     * what the others do meanwhile.
+     */
+    private static final boolean DEBUG_STOP = Boolean.getBoolean("gort.sched.debugstop");
+
+    private final Scheduler s;
+    /** Ps not yet stopped by the pending stop (sched lock). */
+    private int stopwait;
+    /** The stopper sleeps here; package-private for StopTheWorldStaleWakeupTest. */
+    final Note stopNote = new Note();
+    private final ReentrantLock worldLock = new ReentrantLock();
+    /** This scheduler's spin bound (tests change it). */
+    volatile long stopSpinNanos = STOP_SPIN_NANOS;
+    /** Re-preempt passes made by stop after its timed sleeps (worldLock holder writes; tests read). */
+    volatile long stopRepreempts;
+    private boolean stopDumped;
+    private volatile String stwReason;
+
+    // The last stop's timeline (System.nanoTime(); diagnostics): the request, the last P to stop
+    // (0: none had to, every P was idle, in a syscall or the stopper's own), the stopper seeing it.
+    private volatile long stopRequestNanos;
+    private volatile long lastPStoppedNanos;
+    private volatile long stopSeenNanos;
+    private volatile boolean stopSpun;
+
+    private volatile long worldStartedNanos;
+    /** start's list of Ps to start (sched lock; worldLock holder only), kept between pauses. */
+    private P[] restartPs;
+    /** Ms parked in awaitStartLocked, linked through M.stwLink (sched lock). */
+    private M stwWaiters;
+
+    WorldStop(Scheduler s, int nprocs) {
+        this.s = s;
+        this.restartPs = new P[nprocs];
+    }
+
+    /**
+     * Stops every P at a safepoint (Go's stopTheWorld). Idle Ps and Ps in syscalls are taken at once;
+     * running goroutines are asked to yield and their Ms stop at the next scheduling point. Called
+     * from a goroutine, its own P counts as stopped and it keeps running; callable from any other
+     * thread too. Goroutines that never reach a safepoint delay it (preemption is cooperative).
+     */
+    void stop(String reason) {
+        worldLock.lock();
+        stopRequestNanos = System.nanoTime();
+        stopDumped = false;
+        lastPStoppedNanos = 0;
+        stopSpun = false;
+        Thread t = Scheduler.carrier();
+        P own = t instanceof M mp && mp.sched == s ? mp.p : null;
+        s.lock.lock();
+        stopwait = s.gomaxprocs;
+        s.gcwaiting = true;
+        stopNote.clear();
+        preemptall();
+        if (own != null) {
+            own.setStatus(PStatus.GCSTOP);
+            stopwait--;
+        }
+        for (P p : s.allp) {
+            if (p.status() == PStatus.SYSCALL && p.casStatus(PStatus.SYSCALL, PStatus.GCSTOP)) {
+                stopwait--;
+            }
+        }
+        P p;
+        while ((p = s.pidleget()) != null) {
+            p.setStatus(PStatus.GCSTOP);
+            stopwait--;
+        }
+        boolean wait = stopwait > 0;
+        s.lock.unlock();
+        if (wait && stopSpinNanos > 0) {
+            // Spin first if asked (see STOP_SPIN_NANOS): a running goroutine reaches its safepoint
+            // in microseconds, and the last M's wake-up then finds this thread runnable instead of
+            // asleep. The note is only a hint here as below: the loop checks stopwait under the lock.
+            long deadline = System.nanoTime() + stopSpinNanos;
+            do {
+                Thread.yield();
+                if (stopNote.isSet()) {
+                    stopSpun = true;
+                    break;
+                }
+            } while (System.nanoTime() - deadline < 0 && !s.exiting);
+        }
+        long backoff = REPREEMPT_FIRST_NANOS;
+        while (wait && !s.exiting) {
+            // A wakeup is a hint, checked under the lock: the last M wakes the note after unlocking,
+            // so a wakeup meant for an earlier stop whose stopper saw stopwait == 0 by itself can
+            // arrive during this one.
+            boolean woken = stopNote.sleep(backoff);
+            if (!woken) {
+                // Re-preempt (a goroutine that started after the first pass), backing off: the
+                // preempt flags stay set and the last M wakes this note, so a timeout means a
+                // mutator is still on its way or off-CPU, and every wake-up here takes a CPU slice
+                // that mutator may be waiting for (2 cores: 100 us polls cost the stopper 10-17% of
+                // a stop's wall time as CPU, measured). 100 us doubling to 1.6 ms, as a bound.
+                preemptall();
+                stopRepreempts++;
+                backoff = Math.min(backoff * 2, REPREEMPT_MAX_NANOS);
+                if (DEBUG_STOP && !stopDumped && System.nanoTime() - stopRequestNanos > 5_000_000) {
+                    stopDumped = true;
+                    dumpSlowStop();
+                }
+            }
+            s.lock.lock();
+            // As Go's loop does: a P that entered a syscall after the first pass is taken now.
+            for (P sp : s.allp) {
+                if (sp.status() == PStatus.SYSCALL && sp.casStatus(PStatus.SYSCALL, PStatus.GCSTOP)) {
+                    stopwait--;
+                }
+            }
+            wait = stopwait > 0;
+            if (wait && woken) {
+                stopNote.clear();       // stale (see above); the real last wakeup follows a later decrement
+            }
+            s.lock.unlock();
+        }
+        stwReason = reason;
+        stopSeenNanos = System.nanoTime();
+    }
+
+    private void preemptall() {
+        for (P p : s.allp) {
+            s.preempt(p.id);
+        }
+    }
+
+    private void dumpSlowStop() {
+        StringBuilder b = new StringBuilder("stop slow: ")
+                .append(String.format(java.util.Locale.ROOT, "%.3f ms after the request;", (System.nanoTime() - stopRequestNanos) / 1e6));
+        for (P p : s.allp) {
+            b.append(" P").append(p.id).append(' ').append(p.status());
+        }
+        b.append('\n');
+        for (java.util.Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+            if (!e.getKey().getName().startsWith("gort")) {
+                continue;
+            }
+            b.append("  ").append(e.getKey().getName()).append(' ').append(e.getKey().getState()).append('\n');
+            StackTraceElement[] st = e.getValue();
+            for (int i = 0; i < Math.min(st.length, 12); i++) {
+                b.append("      at ").append(st[i]).append('\n');
+            }
+        }
+        System.err.print(b);
+    }
+
+    /**
+     * Sched lock held: {@code pp}, whose status the caller set to GCSTOP, counts as stopped. True
+     * if it was the last; the caller then calls {@link #lastPStopped} after unlocking.
+     */
+    boolean pStoppedLocked() {
+        return --stopwait == 0;
+    }
+
+    /** By whoever made stopwait reach 0, after unlocking: records when, then wakes the stopper. */
+    void lastPStopped() {
+        lastPStoppedNanos = System.nanoTime();
+        stopNote.wakeup();
+    }
+
+    /** On g0: mp gives its P to the pending stop-the-world and parks (Go's gcstopm). */
+    void gcstopm(M mp) {
+        if (mp.spinning) {
+            mp.spinning = false;
+            s.nmspinning.decrementAndGet();
+        }
+        P pp = s.releasep(mp);
+        s.lock.lock();
+        pp.setStatus(PStatus.GCSTOP);
+        boolean last = pStoppedLocked();
+        s.lock.unlock();
+        // Wake the stopper only after unlocking: the woken stopper tends to take this M's CPU at
+        // once (2 cores), and an M preempted inside the sched lock made the stopper's
+        // start wait for the lock for the whole pause plus milliseconds (measured: the
+        // "start" step of collector pauses, 0.4-7 ms at load, owner an M in gcstopm).
+        if (last) {
+            lastPStopped();
+        }
+        s.stopm(mp);
+    }
+
+    /**
+     * After a stop-the-world (diagnostics, allocates): when the last P stopped and when the stopper
+     * saw it, relative to the request, whether it saw it spinning or woken, and the re-preempt
+     * passes so far; e.g. {@code "last P stopped at 0.041 ms; stopper saw it at 0.043 ms, spinning"}.
+     */
+    String describeLastStop() {
+        long req = stopRequestNanos;
+        long last = lastPStoppedNanos;
+        long seen = stopSeenNanos;
+        String lastPart = last == 0 ? "no P had to stop" : String.format(java.util.Locale.ROOT, "last P stopped at %.3f ms", (last - req) / 1e6);
+        return String.format(java.util.Locale.ROOT, "%s; stopper saw it at %.3f ms, %s (re-preempt passes so far %d)",
+                lastPart, (seen - req) / 1e6, last == 0 ? "at once" : stopSpun ? "spinning" : "woken", stopRepreempts);
+    }
+
+    /** Restarts the world stopped by {@link #stop}; must be called by the same thread. */
+    void start() {
+        if (!worldLock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("startTheWorld without stopTheWorld on this thread");
+        }
+        Thread t = Scheduler.carrier();
+        P own = t instanceof M mp && mp.sched == s ? mp.p : null;
+        s.lock.lock();
+        s.gcwaiting = false;
+        int nstart = 0;
+        P[] allp = s.allp;
+        if (restartPs.length < allp.length) {
+            restartPs = new P[allp.length];          // only after a GOMAXPROCS growth
+        }
+        worldStartedNanos = System.nanoTime();     // the release; waking Ms follows
+        stwReason = null;
+        M waiters = takeStwWaiters();
+        for (P p : allp) {
+            if (p == own) {
+                p.setStatus(PStatus.RUNNING);
+            } else if (p.status() == PStatus.GCSTOP) {
+                if (RunQueue.isEmpty(p.base)) {
+                    s.pidleput(p);
+                } else {
+                    p.setStatus(PStatus.IDLE);
+                    restartPs[nstart++] = p;     // no Java allocation inside the pause
+                }
+            }
+        }
+        s.lock.unlock();
+        wakeStwWaiters(waiters);
+        for (int i = 0; i < nstart; i++) {
+            P p = restartPs[i];
+            restartPs[i] = null;
+            s.startm(p, false);
+        }
+        s.wakep();
+        s.retaker.wakeIfIdle();      // it sleeps while the world is stopped (see SyscallRetaker)
+        worldLock.unlock();
+    }
+
+    /**
+     * System.nanoTime() at which the last {@link #start} released the Ps (before it started
+     * or woke Ms for them), 0 before the first: where a collector's pause ends, as Go's pauseNS.
+     */
+    long lastStartNanos() {
+        return worldStartedNanos;
+    }
+
+    /**
+     * Sched lock held (and held again on return). An M without a P that is about to change a G
+     * (leaving a syscall: status, run queue) waits here while a stop-the-world is pending or in
+     * effect, so a stopped world means no G moves, not only that no P runs (the collector scans
+     * frames and statuses meanwhile). start or exit wakes it. Go lets exitsyscall0 queue
+     * the G during a stop; here the stop's stronger promise is cheap: such Ms hold nothing.
+     */
+    void awaitStartLocked(M mp) {
+        while (s.gcwaiting && !s.exiting) {
+            mp.stwNote.clear();
+            mp.stwLink = stwWaiters;
+            stwWaiters = mp;
+            s.lock.unlock();
+            mp.stwNote.sleep();
+            s.lock.lock();
+        }
+    }
+
+    /** Sched lock held: detaches the waiters; wake them with {@link #wakeStwWaiters} after unlocking. */
+    private M takeStwWaiters() {
+        M w = stwWaiters;
+        stwWaiters = null;
+        return w;
+    }
+
+    private static void wakeStwWaiters(M w) {
+        while (w != null) {
+            M next = w.stwLink;
+            w.stwLink = null;
+            w.stwNote.wakeup();
+            w = next;
+        }
+    }
+
+    String stwReason() {
+        return stwReason;
+    }
+
+    /** Ps still to stop (diagnostics: a racy read without the sched lock). */
+    int stopwait() {
+        return stopwait;
+    }
+}
