@@ -49,7 +49,7 @@ final class PDescriptor {
     static final long GOIDCACHEEND = 184;
     static final long GFREE_HEAD = 192;
     static final long GFREE_COUNT = 200;
-    // STEALS .. RUNNER_ADOPTED are contiguous: Scheduler.sumPCounter snapshots them by index at shutdown.
+    // STEALS .. RUNNER_ADOPTED are contiguous: AllPs snapshots them by index at shutdown.
     static final long STEALS = 208;
     static final long STOLEN = 216;
     static final long GCREATED = 224;

@@ -111,7 +111,7 @@ final class ProcResize {
         P[] next = java.util.Arrays.copyOf(allp, n);
         SchedConfig cfg = s.cfg;
         for (int i = old; i < n; i++) {
-            P p = s.allpEver[i];
+            P p = s.allpEver.get(i);
             if (p == null) {
                 p = s.pinit(i);
             } else if (cfg.mcacheSource != null && p.mcache == null) {

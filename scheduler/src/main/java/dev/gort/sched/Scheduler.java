@@ -46,15 +46,8 @@ public final class Scheduler implements AutoCloseable {
      * this volatile copy, written after the array is filled, cannot.
      */
     volatile P[] allpPublished;
-    /**
-     * Every P ever created, index = id (Go's allp backing array, which procresize reslices): a
-     * destroyed P stays (DEAD) because an M in a syscall may still hold it as its oldp, and
-     * growing again reuses it. Allocated for {@link SchedConfig#MAX_PROCS} references; the Ps
-     * themselves (native block, timer heap, mcache) only when first needed.
-     */
-    final P[] allpEver = new P[SchedConfig.MAX_PROCS];
-    /** Ps created so far (prefix of allpEver); their counters are summed even when dead. */
-    private volatile int nprocsEver;
+    /** Every P ever created (Go's allp backing array) and their counters' sums. */
+    final AllPs allpEver = new AllPs();
     /** gomaxprocs for readers that are not Ms (sysmon, the collector's coordinator, tests). */
     volatile int gomaxprocsPublished;
     /** Incremented by every procresize (sysmon forgets its per-P observations when it changes). */
@@ -190,11 +183,11 @@ public final class Scheduler implements AutoCloseable {
      * {@link PStatus#DEAD}), so a reader that saw the old count never fails.
      */
     public P p(int id) {
-        if (id < 0 || id >= nprocsEver) {
+        if (id < 0 || id >= allpEver.count()) {
             throw new IllegalArgumentException("no P " + id + "; accepted: 0.." + (gomaxprocs() - 1)
                     + " (GOMAXPROCS=" + gomaxprocs() + ")");
         }
-        return allpEver[id];
+        return allpEver.get(id);
     }
 
     public void setNetpollHook(NetpollHook hook) {
@@ -264,87 +257,8 @@ public final class Scheduler implements AutoCloseable {
         exitNote.wakeup();
     }
 
-    /** Marks the goroutine each of {@code ms} runs now as preempted (exit and shutdown). */
-    private static void preemptRunning(List<M> ms) {
-        for (M m : ms) {
-            G g = m.curg;
-            if (g != null) {
-                g.setPreempt(true);
-            }
-        }
-    }
-
     private void shutdown() {
-        GcHook hook = gcHook;
-        if (hook != null) {
-            try {
-                hook.schedulerExiting();    // before the Ms are joined and the P and G memory freed
-            } catch (RuntimeException | Error e) {
-                // The Ms must still be joined and the memory freed: report it and go on.
-                System.err.println("gort: GcHook.schedulerExiting failed: " + e);
-            }
-        }
-        List<M> ms;
-        lock.lock();
-        ms = new ArrayList<>(allm);
-        lock.unlock();
-        boolean allJoined = true;
-        for (M m : ms) {
-            if (m == Thread.currentThread()) {
-                continue;
-            }
-            m.park.wakeup();
-            // exit() marked the goroutine each M ran then; one an M started just after (g0 had
-            // picked it, or a runner adopted it) has no mark and would poll on: mark again every
-            // millisecond while waiting, as the stopper re-preempts during a stop-the-world.
-            long deadline = System.nanoTime() + 2_000_000_000L;
-            try {
-                while (m.isAlive() && System.nanoTime() < deadline) {
-                    preemptRunning(ms);
-                    m.join(1);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            allJoined &= !m.isAlive();
-        }
-        for (Thread t : new Thread[] {retaker.thread(), tracer}) {
-            if (t != null) {
-                LockSupport.unpark(t);
-                try {
-                    t.join(1000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
-        if (allJoined) {
-            NetpollHook np = netpoll;
-            if (np != null) {
-                np.close(); // no M can poll any more
-            }
-            // Nothing can touch native scheduler memory any more.
-            stacksFreed = true;     // Frame refuses access from here on (its slots are in these stacks)
-            for (int i = 0; i < gtable.count(); i++) {
-                ShadowStack.free(gtable.at(i));
-            }
-            // The G descriptors and P blocks stay until this scheduler is unreachable (NativeBlocks):
-            // G and P handles, the schedtrace printer and sysmon read their final values.
-            // The statistics outlive the P blocks (tests and probes read them after run returns).
-            long[] sums = new long[(int) ((PDescriptor.RUNNER_ADOPTED - PDescriptor.STEALS) / 8) + 1];
-            for (int k = 0; k < sums.length; k++) {
-                sums[k] = sumPCounter(PDescriptor.STEALS + 8L * k);
-            }
-            pCountersAtExit = sums;
-            for (int i = 0; i < nprocsEver; i++) {
-                P p = allpEver[i];
-                if (cfg.mcacheSource != null && p.mcache != null) {
-                    cfg.mcacheSource.releaseCache(p.mcache);
-                    p.mcache = null;
-                }
-            }
-        }
-        // else: an M is still blocked in a syscall; its memory stays (it is the caller's to finish).
+        Shutdown.run(this, retaker.thread(), tracer);
     }
 
     @Override
@@ -691,28 +605,7 @@ public final class Scheduler implements AutoCloseable {
      * statistic, exact when the Ps are quiet.
      */
     public long runnerAdoptions() {
-        return sumPCounter(PDescriptor.RUNNER_ADOPTED);
-    }
-
-    /**
-     * The per-P counters (steals, stolen, created, exited, adopted: contiguous in PDescriptor)
-     * summed when shutdown freed the P blocks, so the statistics stay readable after run()
-     * returned; null before.
-     */
-    private volatile long[] pCountersAtExit;
-
-    /** The counter at {@code offset} of every P ever created, summed (after shutdown: as it ended). */
-    private long sumPCounter(long offset) {
-        long[] atExit = pCountersAtExit;
-        if (atExit != null) {
-            return atExit[(int) ((offset - PDescriptor.STEALS) / 8)];
-        }
-        long n = 0;
-        int np = nprocsEver;
-        for (int i = 0; i < np; i++) {
-            n += NativeMemory.getLongAcquire(allpEver[i].base + offset);
-        }
-        return n;
+        return allpEver.sum(PDescriptor.RUNNER_ADOPTED);
     }
 
     /**
@@ -1438,23 +1331,7 @@ public final class Scheduler implements AutoCloseable {
      * otherwise a snapshot that may be off by the goroutines starting or ending meanwhile.
      */
     long liveGoroutines() {
-        long[] atExit = pCountersAtExit;
-        if (atExit != null) {
-            long c = atExit[(int) ((PDescriptor.GCREATED - PDescriptor.STEALS) / 8)];
-            long e = atExit[(int) ((PDescriptor.GEXITED - PDescriptor.STEALS) / 8)];
-            return Math.max(0, c - e - ngsys.get());
-        }
-        long created = 0;
-        long exited = 0;
-        // Dead Ps too: their counters stay (a destroyed P keeps what it created and ended).
-        int np = nprocsEver;
-        for (int i = 0; i < np; i++) {
-            exited += NativeMemory.getLongAcquire(allpEver[i].base + PDescriptor.GEXITED);
-        }
-        for (int i = 0; i < np; i++) {
-            created += NativeMemory.getLongAcquire(allpEver[i].base + PDescriptor.GCREATED);
-        }
-        return Math.max(0, created - exited - ngsys.get());
+        return allpEver.live(ngsys.get());
     }
 
     /** Live system goroutines (GC workers), not counted as goroutines (Go's sched.ngsys). */
@@ -1819,10 +1696,7 @@ public final class Scheduler implements AutoCloseable {
         if (cfg.mcacheSource != null) {
             p.mcache = cfg.mcacheSource.newCache();
         }
-        allpEver[i] = p;
-        if (nprocsEver <= i) {
-            nprocsEver = i + 1; // volatile: publishes the P to readers of p(id)
-        }
+        allpEver.add(p);
         return p;
     }
 
@@ -1941,12 +1815,12 @@ public final class Scheduler implements AutoCloseable {
 
     /** Goroutines ever started. */
     public long goroutinesStarted() {
-        return sumPCounter(PDescriptor.GCREATED);
+        return allpEver.sum(PDescriptor.GCREATED);
     }
 
     /** Gs stolen between Ps so far. */
     public long steals() {
-        return sumPCounter(PDescriptor.STEALS);
+        return allpEver.sum(PDescriptor.STEALS);
     }
 
     /** CPUs the Ms were pinned to (index = M id, -1 = unpinned), and where each ran right after. */
