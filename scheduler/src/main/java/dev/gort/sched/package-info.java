@@ -28,7 +28,13 @@
  *     queue, spinning count, stop-the-world state, under one short spin lock (Go's sched.lock).
  *     The global run queue ({@code GlobalRunQueue}) is a growable ring of G refs, not Go's list
  *     linked through the Gs: with thousands of goroutines queued, every link written or followed
- *     was a cache miss on a descriptor, and a batch now moves with one array copy.</li>
+ *     was a cache miss on a descriptor, and a batch now moves with one array copy.
+ *     {@code Scheduler} keeps the public API and the hot paths (the M loop, findRunnable, park /
+ *     ready, syscall entry and exit, goroutine start and end); the other jobs of Go's proc.go are
+ *     package-private classes it owns: {@code WorldStop} (stop-the-world), {@code ProcResize}
+ *     (GOMAXPROCS), {@code SyscallRetaker}, {@code GFreeList} (dead Gs), {@code NetpollReadyList}
+ *     (what a poll readied), {@code AllPs} (every P ever made, the per-P counters summed) and
+ *     {@code Shutdown}.</li>
  * </ul>
  *
  * <h2>The main path</h2>
