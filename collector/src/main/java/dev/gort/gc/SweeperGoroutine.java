@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The background sweeper as a system goroutine (Go's {@code bgsweep}), used under
- * {@link SchedWorld}; {@link ThreadWorld} keeps its platform thread ({@code Collector.sweeperLoop}).
+ * {@link SchedWorld}; {@link ThreadWorld} keeps its platform thread ({@code ThreadSweeper}).
  *
  * <h2>Life</h2>
  * <ol>

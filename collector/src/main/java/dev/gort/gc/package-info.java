@@ -94,7 +94,7 @@
  * <h2>The background sweeper</h2>
  * Under the scheduler ({@link dev.gort.gc.SchedWorld}) it is a system goroutine, Go's bgsweep
  * ({@link dev.gort.gc.SweeperGoroutine}); over {@link dev.gort.gc.ThreadWorld} a platform thread
- * ({@code gort-bgsweep}, {@code Collector.sweeperLoop}); {@code -Dgort.gc.sweeper.goroutine=false}
+ * ({@code gort-bgsweep}, {@code ThreadSweeper}); {@code -Dgort.gc.sweeper.goroutine=false}
  * brings the thread back under the scheduler (the behaviour before session 10, for A/B runs).
  * <ol>
  *   <li>The goroutine is started once by the first goroutine that gets a P's collector state

@@ -60,15 +60,15 @@ class AllocFastPathTest {
     }
 
     /**
-     * What an assist for {@code debt} bytes buys, as {@link Collector#assistAlloc} computes it:
+     * What an assist for {@code debt} bytes buys, as {@link Assists#alloc} computes it:
      * {credit bytes, scan work}: Go's over-assist of OVER_ASSIST_WORK, capped at OVER_ASSIST_BYTES
      * of credit.
      */
     static long[] overAssist(double workPerByte, double bytesPerWork, long debt) {
         long scanWork = (long) (workPerByte * debt);
         long bytes = debt;
-        if (scanWork < Collector.OVER_ASSIST_WORK) {
-            long b = Math.min((long) (bytesPerWork * Collector.OVER_ASSIST_WORK), Math.max(debt, Collector.OVER_ASSIST_BYTES));
+        if (scanWork < Assists.OVER_ASSIST_WORK) {
+            long b = Math.min((long) (bytesPerWork * Assists.OVER_ASSIST_WORK), Math.max(debt, Assists.OVER_ASSIST_BYTES));
             if (b > debt) {
                 bytes = b;
                 scanWork = Math.max(1, (long) Math.ceil(workPerByte * b));
@@ -89,7 +89,7 @@ class AllocFastPathTest {
         gc.pacer().bgScanCredit.set(bank);
         double bytesPerWork = gc.pacer().assistBytesPerWork();
         double workPerByte = gc.pacer().assistWorkPerByte();
-        assertTrue(workPerByte > 0 && workPerByte * NODE.size() < Collector.OVER_ASSIST_WORK,
+        assertTrue(workPerByte > 0 && workPerByte * NODE.size() < Assists.OVER_ASSIST_WORK,
                 "one node's debt is below the over-assist amount: " + workPerByte);
         assertTrue(overAssist(workPerByte, bytesPerWork, NODE.size())[0] >= 100 * NODE.size(),
                 "the over-assist buys credit for many allocations");
@@ -447,7 +447,7 @@ class AllocFastPathTest {
         for (int i = 0; i < n; i++) {
             gc.alloc(NODE);
             credit += NODE.size();
-            if (credit >= Collector.SWEEP_CREDIT_BYTES) {
+            if (credit >= Sweeping.SWEEP_CREDIT_BYTES) {
                 credit = 0;
             }
             if (i % 9973 == 0) {

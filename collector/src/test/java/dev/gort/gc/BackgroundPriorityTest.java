@@ -149,10 +149,10 @@ class BackgroundPriorityTest {
                                 {"50", "0"}, {"1", "0"}, {"100001", "0"}, {"-5", "0"}, {"fast", "0"}, {"", "0"}};
             for (String[] c : cases) {
                 System.setProperty(name, c[0]);
-                assertEquals(Long.parseLong(c[1]), Collector.stopperSlice(), "-D" + name + "=" + c[0]);
+                assertEquals(Long.parseLong(c[1]), Coordinator.stopperSlice(), "-D" + name + "=" + c[0]);
             }
             System.clearProperty(name);
-            assertEquals(0, Collector.stopperSlice(), "unset: off");
+            assertEquals(0, Coordinator.stopperSlice(), "unset: off");
         } finally {
             if (saved == null) {
                 System.clearProperty(name);

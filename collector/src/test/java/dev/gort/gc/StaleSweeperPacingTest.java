@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Session 9, branch sweeprace: the background sweeper's loop ({@code Collector.sweeperLoop})
+ * Session 9, branch sweeprace: the background sweeper's loop ({@code Collector.sweeperLoop} then, {@code ThreadSweeper} now)
  * ends a sweep with {@code sweepPaced = false} after {@code gcs.sweepOne()} answered 0. The
  * answer can be a cycle old: the sweeper, a platform thread no stop-the-world waits for, is
  * stopped here inside its last {@code sweepOne} of cycle S (at the claim point of the last span
@@ -103,10 +103,8 @@ class StaleSweeperPacingTest extends ThreadWorldFixture {
         assertNotEquals(cycles, gc.gcStats().numGC(), "the triggered cycle was not recorded within 60 s of its mark termination");
     }
 
-    static boolean sweepPaced(Collector c) throws ReflectiveOperationException {
-        var f = Collector.class.getDeclaredField("sweepPaced");
-        f.setAccessible(true);
-        return f.getBoolean(c);
+    static boolean sweepPaced(Collector c) {
+        return c.sweepingForTest().paced;
     }
 
     @Test
@@ -148,10 +146,8 @@ class StaleSweeperPacingTest extends ThreadWorldFixture {
         }
     }
 
-    static long creditedPages(Collector c) throws ReflectiveOperationException {
-        var f = Collector.class.getDeclaredField("sweepCredit");
-        f.setAccessible(true);
-        return ((SweepCredit) f.get(c)).pages();
+    static long creditedPages(Collector c) {
+        return c.sweepingForTest().credit.pages();
     }
 
     /** One attempt's latches: the sweeper caught at the end of a drain, released, caught again. */

@@ -1,0 +1,169 @@
+package dev.gort.gc;
+
+import dev.gort.sched.Go;
+import dev.gort.sched.WaitReason;
+import dev.gort.sys.CpuClock;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * Mark assists (Go's gcAssistAlloc): a mutator that allocates while marking pays for it in scan
+ * work, stealing the background workers' banked credit first, then draining grey objects itself,
+ * and waiting in the {@link AssistQueue} when work is owed but there is none to do.
+ *
+ * <p>{@link #alloc} runs on the allocating mutator (its {@link Mutator} is touched only by it);
+ * the queue is shared with the background workers, whose credit flushes pay parked assists.
+ */
+final class Assists {
+    /**
+     * Scan work an assist does (or steals from the background credit) beyond its debt, as Go's
+     * gcOverAssistWork: the surplus becomes allocation credit, so the mutator's next ~64 KiB of
+     * scan work worth of allocations pay nothing and take the fast path, instead of every
+     * allocation stealing a few bytes of credit with a CAS on the pacer's shared counter.
+     */
+    static final long OVER_ASSIST_WORK = 64 << 10;
+    /** The most allocation credit one over-assist buys (see {@link #alloc}). */
+    static final long OVER_ASSIST_BYTES = 64 << 10;
+
+    private final Collector c;
+    private final World world;
+    private final Marker marker;
+    private final Pacer pacer;
+    /** Goroutine mutators park themselves (Go.park); thread mutators wait in runBlocking. */
+    private final boolean goroutines;
+    /** world::preemptRequested, made once (an assist must not allocate a method reference per call). */
+    private final BooleanSupplier stopRequested;
+    /** The queue of assists waiting for background credit; its flush is the workers' only way to bank credit. */
+    final AssistQueue queue;
+    /** The coordinator is held at a test breakpoint (written under the control lock). */
+    volatile boolean paused;
+    /** Test hook: see {@link Collector#setAssistWaitsWhilePausedForTest}. */
+    volatile boolean waitsWhilePaused;
+
+    Assists(Collector c, WorkbufPool pool) {
+        this.c = c;
+        this.world = c.world;
+        this.marker = c.marker;
+        this.pacer = c.pacer;
+        this.goroutines = world instanceof SchedWorld;
+        this.stopRequested = world::preemptRequested;
+        // Published work wakes the queue's head in both worlds (see AssistQueue: over threads the
+        // waiter's CPU is nobody's; under the scheduler nothing wakes an idle P for published work).
+        this.queue = new AssistQueue(pacer.bgScanCredit, this::waitGoesOn, pool, true);
+    }
+
+    /** True while a queued assist may stay parked: the mark phase runs and nothing ends it early. */
+    private boolean waitGoesOn() {
+        return c.phase == Collector.MARK && !c.closed && (!paused || waitsWhilePaused) && !world.exiting();
+    }
+
+    /**
+     * Go's gcAssistAlloc, for a mutator whose allocation credit ({@link Mutator#assistBytes})
+     * went negative: convert the debt to scan work at the pacer's current ratio (at least
+     * {@link #OVER_ASSIST_WORK}), steal what the background workers have banked, do the rest by
+     * draining grey objects, and if work is still owed with none to do, wait for credit. Returns
+     * the calling mutator (re-read when it waited: under the scheduler it may come back on
+     * another P).
+     */
+    Mutator alloc(Mutator m) {
+        double workPerByte = pacer.assistWorkPerByte();
+        double bytesPerWork = pacer.assistBytesPerWork();
+        long debtBytes = -m.assistBytes;
+        long scanWork = (long) (workPerByte * debtBytes);
+        if (scanWork < OVER_ASSIST_WORK) {
+            // Over-assist, but buy at most OVER_ASSIST_BYTES of credit: credit is spent at the
+            // ratio it was bought at, and at a generous ratio (scan work beyond the estimate makes
+            // the work left look tiny, bytesPerWork ~ runway / 1000) 64 KiB of work would buy many
+            // times the runway left; HeapBoundsTest's memory limit ran 10-25% over that way.
+            long bytes = Math.min((long) (bytesPerWork * OVER_ASSIST_WORK), Math.max(debtBytes, OVER_ASSIST_BYTES));
+            if (bytes > debtBytes) {
+                debtBytes = bytes;
+                scanWork = Math.max(1, (long) Math.ceil(workPerByte * bytes));
+            }
+        }
+        // Steal background credit first.
+        long credit = pacer.bgScanCredit.get();
+        if (credit > 0) {
+            long stolen;
+            if (credit < scanWork) {
+                stolen = credit;
+                m.assistBytes += 1 + (long) (bytesPerWork * stolen);
+            } else {
+                stolen = scanWork;
+                m.assistBytes += debtBytes;
+            }
+            pacer.bgScanCredit.addAndGet(-stolen);     // may dip below 0 for a moment, as Go's does
+            scanWork -= stolen;
+            if (m.assistBytes >= 0) {
+                return m;
+            }
+        }
+        // The assist's CPU, not its wall time: a descheduled thread is not assisting (gctrace's
+        // assist figure and GCCPUFraction). The drain does not yield, so the thread stays the same.
+        long t0 = CpuClock.threadCpuNanos();
+        m.site = Mutator.SITE_ASSIST;
+        // Drain in 64 KiB chunks and stop early if the world is being stopped: an assist must not
+        // hold up a stop-the-world (Go's assists are preemptible). The rest of the debt stays.
+        long done = 0;
+        while (done < scanWork && !world.preemptRequested()) {
+            long d = marker.drain(m.gcw, Math.min(64 << 10, scanWork - done), stopRequested);
+            if (d == 0) {
+                break;
+            }
+            done += d;
+        }
+        if (done > 0) {
+            m.assistBytes += 1 + (long) (bytesPerWork * done);
+        }
+        if (!m.gcw.empty()) {
+            // Publish what the assist left (it took whole buffers): the background workers finish
+            // it, instead of it waiting in this mutator's gcWork until mark completion finds it as
+            // late work and has to restart marking.
+            m.gcw.dispose();
+        }
+        m.site = Mutator.SITE_USER;
+        long dt = CpuClock.threadCpuNanos() - t0;
+        m.assistNanos += dt;
+        pacer.assistTime.addAndGet(dt);
+        if (done > 0) {
+            pacer.heapScanWork.addAndGet(done);   // live figure for revise(); recomputed exactly at termination
+        }
+        if (m.assistBytes < 0 && !world.stopRequested()) {
+            return waitForCredit(m, workPerByte);
+        }
+        return m;
+    }
+
+    /**
+     * The mutator still owes scan work but there is none to do (the grey set is held by workers):
+     * it parks in Go's assist queue ({@link AssistQueue}) until a background worker's credit
+     * flush pays its debt, or work is published (see AssistQueue), or the wait ends (mark
+     * termination, close, the world's exit). Nobody polls. A goroutine parks itself
+     * ({@code Go.park}, Go's gcParkAssist): its P runs other goroutines or an idle mark worker
+     * meanwhile. A platform thread parks inside {@link World#runBlocking}, counting as stopped, so
+     * a stop-the-world never waits for it. Woken with debt left while still marking (published
+     * work, a test breakpoint), it takes the rest back into {@link Mutator#assistBytes} at the
+     * ratio it was converted at, so its next allocation assists again (Go's parked assist retries
+     * from the top when woken); woken by the end of the mark phase, the rest is dropped (the next
+     * cycle starts with no debt). This is what keeps the heap goal when a mutator allocates faster
+     * than the workers mark. Returns the calling mutator, re-read after the wait (a goroutine may
+     * come back on another P, whose mutator state this one must not touch until it is current).
+     */
+    private Mutator waitForCredit(Mutator m, double workPerByte) {
+        long debt = Math.max(1, (long) Math.ceil(-m.assistBytes * workPerByte));
+        m.assistBytes = 0;
+        AssistQueue.Waiter w = queue.acquire(debt);
+        if (goroutines) {
+            Go.park(AssistQueue::parkCommit, w, WaitReason.GC_ASSIST_WAIT);
+        } else {
+            world.runBlocking(m, w);
+        }
+        long left = w.debt;
+        queue.release(w);
+        Mutator now = world.current();
+        if (left > 0 && c.phase == Collector.MARK && now != null) {
+            now.assistBytes -= Math.max(1, (long) Math.ceil(left / workPerByte));
+        }
+        return now;
+    }
+}

@@ -1,0 +1,626 @@
+package dev.gort.gc;
+
+import dev.gort.arena.GcSupport;
+import dev.gort.arena.Heap;
+import dev.gort.sys.CpuClock;
+
+import java.util.List;
+
+/**
+ * The coordinator thread ({@code gort-gc}) and the cycle it runs (Go's gcStart, gcMarkDone,
+ * gcMarkTermination): it takes each request from {@link CycleControl}, stops and restarts the
+ * world, flips the barrier and the phase, scans the roots it owns, waits for the workers to drain
+ * the mark, commits the pacer and wakes the sweeper; the steps of one cycle are described in
+ * {@link Collector}'s header. A cycle that cannot finish (the collector closed, a fatal error) is
+ * abandoned with the world running again.
+ *
+ * <p>Everything here runs on the coordinator thread except the getters of the last cycle's
+ * figures (volatile) and {@link #onSweepTermination} (a concurrent list).
+ */
+final class Coordinator {
+    /**
+     * {@code -Dgort.gc.stopperslice.us=N} (0 = off, the default; otherwise 100..100000, Linux's
+     * range): the coordinator asks for an N us EEVDF slice ({@link dev.gort.sys.ThreadSlice}), so
+     * that when the last mutator to stop wakes it, it can preempt a CPU-bound thread (a JIT compiler
+     * thread, in binary-trees' slow stops) instead of waiting for the next tick. An experiment
+     * (session 8, docs/performance.md); session 7 measured the same slice on StopLatencyRun's
+     * stopper with no gain.
+     */
+    static final long STOPPER_SLICE_NANOS = stopperSlice();
+
+    /** The property read now (the class reads it once, into {@link #STOPPER_SLICE_NANOS}; tests call it again). */
+    static long stopperSlice() {
+        long n = dev.gort.sys.TuningProperty.microsAsNanos("gort.gc.stopperslice.us", 0, 0, dev.gort.sys.ThreadSlice.MAX_NANOS / 1000);
+        if (n != 0 && n < dev.gort.sys.ThreadSlice.MIN_NANOS) {
+            System.err.println("gort: warning: -Dgort.gc.stopperslice.us=" + n / 1000 + " is not valid; accepted: 0 (off) or "
+                    + dev.gort.sys.ThreadSlice.MIN_NANOS / 1000 + ".." + dev.gort.sys.ThreadSlice.MAX_NANOS / 1000 + "; using 0");
+            return 0;
+        }
+        return n;
+    }
+
+    private static final boolean DEBUG = Boolean.getBoolean("gort.gc.debug");
+
+    private final Collector c;
+    private final Heap heap;
+    private final GcSupport gcs;
+    private final World world;
+    private final Marker marker;
+    private final WorkbufPool pool;
+    private final GlobalRoots globals;
+    private final Pacer pacer;
+    private final GcStats stats;
+    private final StackRoots stackRoots;
+    private final CycleControl control;
+    private final Stepping stepping;
+    private final MarkWorkers workers;
+    private final MarkCompletion completion;
+    private final Sweeping sweeping;
+    private final AssistQueue assists;
+    private final PauseReporter pauses;
+    private final StoreGate storeGate;
+    /** The background sweeper over ThreadWorld or with the sweeper goroutine off (else null). */
+    private final ThreadSweeper threadSweeper;
+    /** The background sweeper under SchedWorld (else null). */
+    private final SweeperGoroutine sweeperG;
+    final Thread thread;
+
+    /** The coordinator's own grey work: roots it scans, and the stop-the-world modes' whole mark. */
+    final GcWork coordinatorWork;
+    /** Greys stack roots onto the coordinator's gcWork (a field: no lambda linkage inside a pause). */
+    private final World.RootSink stackSink;
+    /** Run by every cycle at sweep termination, world stopped (Go's clearpools); see {@link Collector#onSweepTermination}. */
+    private final List<Runnable> sweepTerminationHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private boolean worldStopped;
+    private int restarts;
+    private long stacksInSweepTermination;
+    /** The coordinator's CPU scanning goroutine stacks in this cycle's mark phase (background mark CPU). */
+    private long coordinatorStackCpu;
+    private long dbgLast;
+    private volatile long lastPauseNs;
+    private volatile Collector.StackScanStats lastStackScan = new Collector.StackScanStats(0, 0, 0, 0, 0, 0);
+
+    /**
+     * The goal armed as a provisional trigger by mark termination until {@link #commitPacer}
+     * commits the real one (Long.MAX_VALUE otherwise); while armed, allocations past the goal wait
+     * for the next cycle's start against it instead of the pacer's (the finished cycle's) goal.
+     */
+    volatile long provisionalGoal = Long.MAX_VALUE;
+
+    /** Tests: run by the coordinator after mark termination's restart, before commitPacer. */
+    volatile Runnable tailStallHookForTest;
+
+    Coordinator(Collector c, CycleControl control, Stepping stepping, MarkWorkers workers, Sweeping sweeping,
+                AssistQueue assists, PauseReporter pauses, StoreGate storeGate, ThreadSweeper threadSweeper,
+                SweeperGoroutine sweeperG) {
+        this.c = c;
+        this.heap = c.heap;
+        this.gcs = c.gcs;
+        this.world = c.world;
+        this.marker = c.marker;
+        this.pool = c.pool;
+        this.globals = c.globals;
+        this.pacer = c.pacer;
+        this.stats = c.stats;
+        this.stackRoots = c.stackRoots;
+        this.control = control;
+        this.stepping = stepping;
+        this.workers = workers;
+        this.sweeping = sweeping;
+        this.assists = assists;
+        this.pauses = pauses;
+        this.storeGate = storeGate;
+        this.threadSweeper = threadSweeper;
+        this.sweeperG = sweeperG;
+        this.coordinatorWork = new GcWork(pool);
+        this.stackSink = (addr, n, owner, id) -> marker.scanRootSlots(addr, n, owner, id, coordinatorWork);
+        this.completion = new MarkCompletion(c);
+        this.thread = Thread.ofPlatform().daemon().name("gort-gc").unstarted(this::loop);
+    }
+
+    void onSweepTermination(Runnable hook) {
+        sweepTerminationHooks.add(hook);
+    }
+
+    private void runSweepTerminationHooks() {
+        if (sweepTerminationHooks.isEmpty()) {
+            return;                          // no iterator allocated in the pause
+        }
+        for (Runnable h : sweepTerminationHooks) {
+            try {
+                h.run();
+            } catch (RuntimeException e) {
+                c.traceOut.println("gort: sweep-termination hook " + h + " failed (cycle continues): " + e);
+            }
+        }
+    }
+
+    Collector.StackScanStats lastStackScan() {
+        return lastStackScan;
+    }
+
+    long lastPauseNanos() {
+        return lastPauseNs;
+    }
+
+    long checkmarkCycles() {
+        return completion.checkmarkCycles;
+    }
+
+    private void dbg(String what) {
+        if (DEBUG) {
+            long now = System.nanoTime();
+            System.err.println("gc debug: " + what + " +" + (now - dbgLast) / 1000 + " us");
+            dbgLast = now;
+        }
+    }
+
+    private void loop() {
+        if (STOPPER_SLICE_NANOS != 0) {
+            dev.gort.sys.ThreadSlice.request(STOPPER_SLICE_NANOS);     // false where unsupported: the default slice stays
+        }
+        warmUpPausePath();
+        while (!c.closed) {
+            boolean forced;
+            control.ctl.lock();
+            try {
+                while ((!control.cycleRequested || control.resizeHolds > 0) && !c.closed && !world.exiting()) {
+                    control.ctlChanged.awaitUninterruptibly();
+                }
+                if (c.closed || world.exiting()) {
+                    return;     // the world is gone: no cycle can run on it
+                }
+                forced = control.forcedRequested;
+                control.cycleRequested = false;
+                control.forcedRequested = false;
+                control.cycleRunning = true;
+                control.cycleTail = false;
+            } finally {
+                control.ctl.unlock();
+            }
+            try {
+                runCycle(forced);
+                control.ctl.lock();
+                try {
+                    control.cyclesDone++;
+                    control.lastCycleEndNanos = System.nanoTime();
+                    control.cycleRunning = false;
+                    control.ctlChanged.signalAll();
+                } finally {
+                    control.ctl.unlock();
+                }
+            } catch (MarkWorkers.ClosedMidCycle closedMidCycle) {
+                abandonCycle();
+                return;
+            } catch (Throwable t) {
+                // A fatal collector error (bad pointer, checkmark): Go would exit the process. Leave
+                // the world running so the error can be reported and the embedder decide, but not
+                // the heap growing: no cycle will run again, so startPending stays set (every
+                // allocation takes the checked path) and one past the goal fails with this error
+                // (allocChecks) instead of growing a heap nobody collects until the kernel's OOM
+                // killer ends the process.
+                abandonCycle();
+                control.ctl.lock();
+                try {
+                    c.startPending = true;
+                    control.cycleFailure = t;
+                    control.cycleRunning = false;
+                    control.ctlChanged.signalAll();
+                } finally {
+                    control.ctl.unlock();
+                }
+                System.err.println("gort: fatal error in the collector: " + t.getMessage());
+                return;
+            }
+        }
+    }
+
+    /**
+     * Runs the pause bookkeeping once before the first cycle (world running, nothing stopped): the
+     * first execution of a code path loads and links its classes, which would otherwise land inside
+     * the first cycle's pauses (milliseconds, measured).
+     */
+    private void warmUpPausePath() {
+        pauses.warmUp();
+        // Not world.scanStacks: a World may walk its stacks only with the world stopped.
+        workers.markDrained();
+    }
+
+    /**
+     * Leaves a cycle that cannot finish (the collector was closed mid-cycle, or a fatal error such as
+     * a bad pointer or a checkmark failure): barrier and allocate-black off, phase OFF, and the world
+     * restarted if this thread stopped it, so mutators are never left parked behind a dead cycle.
+     */
+    private void abandonCycle() {
+        if (stackRoots != null) {
+            stackRoots.abandon();
+        }
+        WriteBarrier.enabled = false;
+        storeGate.release();
+        gcs.setAllocBlack(false);
+        c.phase = Collector.OFF;
+        workers.markActive = false;
+        if (worldStopped) {
+            startWorld();
+        }
+        if (world instanceof ThreadWorld tw) {
+            tw.wakePWaiters();              // workers waiting for a P leave the abandoned mark
+        }
+        assists.wakeAll(!world.exiting());
+    }
+
+    private void runCycle(boolean forced) {
+        GcOptions opt = c.options;
+        int procs = world.gomaxprocs();
+        int stwMode = opt.gcstoptheworld();
+        long cycle = stats.snapshot().numGC() + 1;
+        // Finish the previous cycle's sweep before stopping the world (Go: gcStart's sweepone loop).
+        sweeping.sweepAll();
+        sweeping.paced = false;
+
+        // ---- STW #1: sweep termination
+        PauseTimer pt = pauses.timer;
+        storeGate.awaitFree();
+        stopWorld("GC sweep termination");
+        pt.stopped();
+        // The store gate from the stop until the flag is on: a store of an unstoppable thread reads
+        // it and stores wholly before the flip, so before any stack scan, or wholly after, shading
+        // (WriteBarrier.enterStoreGate). Taken once the world is stopped, never held across the
+        // stop request: a thread waiting for it may hold a lock a mutator blocks on short of its
+        // safepoint, and the stop would wait for that mutator forever (StoreGateLockOrderTest).
+        // awaitStoreGateFree let the sections in progress leave first, outside the pause.
+        storeGate.acquire();
+        long tSweepTerm = System.nanoTime();
+        sweeping.sweepAll();                            // finishsweep_m
+        pt.step("finishsweep");
+        runSweepTerminationHooks();                     // clearpools
+        pt.step("hooks");
+        long heap0 = gcs.heapLive();
+        pacer.setHeapLive(heap0);
+        pacer.setGlobalsScan(globals.scanBytes());
+        pacer.startCycle(tSweepTerm, procs, stwMode > 0);
+        for (GcWork w : workers.workerWork) {
+            w.bytesMarked = 0;
+            w.heapScanWork = 0;
+        }
+        WriteBarrier.enabled = true;
+        if (stwMode == 0) {
+            storeGate.release();         // the gcstoptheworld modes keep it to the end of their one pause
+        }
+        gcs.setAllocBlack(true);
+        c.phase = Collector.MARK;
+        control.clearStartPending();
+        pt.step("setup");
+        // Under the scheduler (background mode) no stack is read here: a new scan generation starts,
+        // and goroutines are scanned during the mark phase (StackRoots). Otherwise every mutator's
+        // roots are walked inside this pause.
+        boolean concurrentStacks = stackRoots != null && stwMode == 0;
+        long stackBytes = 0;
+        stacksInSweepTermination = 0;
+        if (concurrentStacks) {
+            stackRoots.begin();
+        } else {
+            stackBytes = world.scanStacks(stackSink);
+            pacer.stackScanWork.addAndGet(stackBytes);
+            stacksInSweepTermination = world instanceof SchedWorld sw ? sw.lastStacksWalked() : -1;
+        }
+        pt.step("stacks");
+        long tMark = System.nanoTime();
+        long pauseNs = 0;
+        long tMarkTerm;
+        long cpuStart = CpuClock.threadCpuNanos();
+        if (stwMode > 0) {
+            scanGlobals(coordinatorWork);
+            marker.drain(coordinatorWork, Long.MAX_VALUE);
+            completion.flushMutators();
+            completion.drainAll(coordinatorWork);
+            pt.step("mark");
+            tMarkTerm = System.nanoTime();
+        } else {
+            startWorld();
+            StwPause p1 = pt.end(cycle, StwPause.Kind.SWEEP_TERMINATION, world.lastRestartNanos());
+            pauseNs = p1.totalNanos();
+            pauses.report(p1);
+            stepping.breakpoint(Collector.Breakpoint.AFTER_MARK_START);
+            // ---- concurrent mark
+            scanGlobals(coordinatorWork);
+            coordinatorWork.dispose();          // publish root work for the workers
+            dbg("globals scanned");
+            workers.startMark(procs);
+            dbg("workers started");
+            coordinatorStackCpu = 0;
+            if (concurrentStacks) {
+                // The workers claim stack jobs too; the coordinator takes its share meanwhile (its
+                // CPU counts as background mark CPU in the cycle's figures).
+                long c0 = CpuClock.threadCpuNanos();
+                stackRoots.scanJobs(coordinatorWork, null, () -> c.closed || world.exiting(), false);
+                coordinatorWork.dispose();
+                coordinatorStackCpu += CpuClock.threadCpuNanos() - c0;
+                dbg("stack jobs claimed");
+            }
+            restarts = 0;
+            completion.raggedRounds = 0;
+            for (;;) {
+                workers.awaitMarkDrained();
+                dbg("drained");
+                stepping.breakpoint(Collector.Breakpoint.BEFORE_MARK_TERMINATION);
+                workers.awaitMarkDrained();
+                if (completion.raggedFlush()) {
+                    continue;       // mutators had published or held work: mark it, then ask again
+                }
+                if (concurrentStacks) {
+                    long c0 = CpuClock.threadCpuNanos();
+                    int found = stackRoots.scanLeftovers(coordinatorWork);
+                    coordinatorStackCpu += CpuClock.threadCpuNanos() - c0;
+                    if (found > 0) {
+                        coordinatorWork.dispose();
+                        continue;   // goroutines that ran at their job and parked since: mark what they hold
+                    }
+                }
+                // The store gate from the stop to the flag turned off: an unstoppable caller's
+                // shades are in the orphan gcWork this flush publishes, or come after the flag is
+                // off (no late shade marking an object for the next cycle). Taken once stopped, as
+                // at sweep termination (a gate held across the stop can deadlock it).
+                storeGate.awaitFree();
+                stopWorld("GC mark termination");
+                pt.stopped();
+                storeGate.acquire();
+                dbg("world stopped");
+                boolean late = completion.flushMutators();
+                pt.step("flush");
+                if (!late && workers.markDrained()) {
+                    break;
+                }
+                // Late work (barrier shades still buffered): resume concurrent marking.
+                restarts++;
+                startWorld();
+                storeGate.release();
+                StwPause pc = pt.end(cycle, StwPause.Kind.MARK_COMPLETION, world.lastRestartNanos());
+                pauseNs += pc.totalNanos();
+                pauses.report(pc);
+            }
+            // Every worker is idle (busyWorkers == 0 and nothing published): tell them to leave the
+            // mark phase, but wait for them only after the world restarted (they hold no work).
+            workers.signalStop();
+            if (opt.gccheckmark()) {
+                workers.awaitStopped();      // checkmark's traversal publishes buffers an idle worker must not take
+            }
+            pt.step("stopworkers");
+            dbg("workers stopped");
+            tMarkTerm = System.nanoTime();
+        }
+
+        // ---- STW #2: mark termination (world stopped)
+        if (concurrentStacks) {
+            // Goroutines that ran (or sat in a syscall) through the whole mark phase: usually none
+            // but the one waiting in gc(). Their greys are marked here, in the pause.
+            if (stackRoots.finishStopped(coordinatorWork) > 0 && !(coordinatorWork.empty() && pool.fullIsEmpty())) {
+                completion.drainAll(coordinatorWork);      // only if those frames held a white object (10 us for nothing)
+            }
+            stackBytes = stackRoots.bytes.get();
+            pt.step("stacks");
+        }
+        c.phase = Collector.MARK_TERMINATION;
+        long bytesMarked = 0;
+        long scanWork = 0;
+        for (int i = 0, n = world.mutatorSlots(); i < n; i++) {      // no iterator in the pause
+            Mutator m = world.mutatorAt(i);
+            if (m == null) {
+                continue;
+            }
+            bytesMarked += m.gcw.bytesMarked;
+            scanWork += m.gcw.heapScanWork;
+            m.gcw.bytesMarked = 0;
+            m.gcw.heapScanWork = 0;
+            m.assistBytes = 0;
+            // m.recentBlack is cleared after the restart (clearBarrierFilters): only marking reads
+            // or writes it, and the next mark phase starts in the next pause.
+        }
+        for (GcWork w : workers.workerWork) {
+            bytesMarked += w.bytesMarked;
+            scanWork += w.heapScanWork;
+            w.bytesMarked = 0;
+            w.heapScanWork = 0;
+        }
+        bytesMarked += coordinatorWork.bytesMarked + c.orphanWork.bytesMarked;        // no array: nothing allocated in the pause
+        scanWork += coordinatorWork.heapScanWork + c.orphanWork.heapScanWork;
+        coordinatorWork.bytesMarked = 0;
+        coordinatorWork.heapScanWork = 0;
+        c.orphanWork.bytesMarked = 0;
+        c.orphanWork.heapScanWork = 0;
+        if (opt.gccheckmark()) {
+            completion.checkmark();
+            pt.step("checkmark");
+        }
+        WriteBarrier.enabled = false;
+        storeGate.release();
+        gcs.setAllocBlack(false);
+        c.phase = Collector.OFF;
+        control.cycleTail = true;
+        long heap1 = gcs.heapLive();
+        long tMarkTermWork = System.nanoTime();
+        pt.step("stats");
+        // sweepgen += 2 and every mcache's spans set aside whole for the sweeper (one table swap
+        // per mcache): no uncache per cached span and no walk of every size class in the pause.
+        // The sweeper (signalled at the restart) sweeps them back into their mcentrals; the next
+        // cycle's finishsweep, before it stops the world, makes sure none is left.
+        gcs.startSweepCycleDetached();
+        pt.step("sweepgen");
+        gcs.resetHeapLive(bytesMarked);
+        // The pacer's end of cycle (consMark, the next goal and trigger) and the sweep pacing are
+        // computed right after the restart (commitPacer), not here: 25-35 us of the pause's CPU,
+        // measured, for arithmetic no stopped mutator needs. Until then the trigger is armed at the
+        // new goal (a provisional trigger: a few multiplications, no cons/mark), not at the
+        // finished cycle's trigger (heapLive was just reset to the marked bytes; a grown live heap
+        // would request a cycle at once) and not disarmed: a coordinator starved before
+        // commitPacer let mutators allocate unchecked past the goal. An allocation past it
+        // requests the next cycle (requestCycle counts in the tail) and waits for its start
+        // (allocChecks, against this goal until the commit).
+        long provisional = pacer.provisionalGoal(bytesMarked, stackBytes);
+        provisionalGoal = provisional;
+        gcs.setTrigger(provisional, c.trigger);
+        pt.step("pacer");
+        if (stwMode == 2) {
+            sweeping.sweepAll();
+            pt.step("sweep");
+        }
+        long tEnd = System.nanoTime();
+        startWorld();
+        // Go's gcWakeAllAssists, after the restart rather than inside the pause (Go wakes them
+        // stopped; they run when the world starts): a thread woken in the pause would only wait
+        // in runBlocking's exit, competing for a CPU with the stop's own work.
+        assists.wakeAll(true);
+        StwPause p2 = pt.end(cycle, stwMode > 0 ? StwPause.Kind.SWEEP_TERMINATION : StwPause.Kind.MARK_TERMINATION, world.lastRestartNanos());
+        if (stwMode > 0) {
+            pauseNs = p2.totalNanos();      // one pause from sweep termination to the end of mark termination
+        } else {
+            pauseNs += p2.totalNanos();
+        }
+        pauses.report(p2);
+        Runnable tailStall = tailStallHookForTest;
+        if (tailStall != null) {
+            tailStall.run();            // tests: the coordinator starved between the restart and commitPacer
+        }
+        commitPacer(heap1, scanWork, bytesMarked, stackBytes, tMarkTermWork);
+        clearBarrierFilters();
+        workers.awaitStopped();              // for their CPU figures, and so the next cycle starts them afresh
+        wakeSweeper();
+
+        // ---- accounting
+        lastStackScan = concurrentStacks
+                ? new Collector.StackScanStats(0, stackRoots.byWorkers.get(), stackRoots.byCoordinator.get(), stackRoots.onRunThisCycle(),
+                        stackRoots.atTermination, stackBytes)
+                : new Collector.StackScanStats(stacksInSweepTermination, 0, 0, 0, 0, stackBytes);
+        long assistCpu = pacer.assistTime.get();
+        long bgCpu = workers.takeCycleCpu();
+        if (stwMode > 0) {
+            bgCpu += CpuClock.threadCpuNanos() - cpuStart;
+        } else {
+            bgCpu += coordinatorStackCpu;
+        }
+        long sweepTermWall = tMark - tSweepTerm;
+        long markWall = stwMode > 0 ? tMarkTerm - tMark : tMarkTerm - tMark;
+        long markTermWall = tEnd - tMarkTerm;
+        long cycleCpu = sweepTermWall * procs + assistCpu + bgCpu + markTermWall * procs;
+        double frac = stats.cpuFractionWith(cycleCpu, tEnd, procs);
+        long num = stats.snapshot().numGC() + 1;
+        GcCycle finished = new GcCycle(num, tSweepTerm - stats.startNanos(), frac, sweepTermWall, markWall, markTermWall,
+                sweepTermWall * procs, assistCpu, bgCpu, 0, markTermWall * procs,
+                heap0, heap1, bytesMarked, pacer.lastHeapGoal(), stackBytes, globals.scanBytes(), procs, forced);
+        stats.record(finished, System.currentTimeMillis() * 1_000_000L, pacer.heapGoal());
+        lastPauseNs = pauseNs;
+        if (opt.gctrace()) {
+            GcTrace.print(c.traceOut, finished);
+            if (Boolean.getBoolean("gort.gc.debug")) {
+                c.traceOut.println("gc debug: mark termination restarts=" + restarts + " raggedRounds=" + completion.raggedRounds
+                        + " drainedWaits=" + workers.drainedWaits);
+            }
+        }
+        pauses.endCycle(c.traceOut);
+        workers.drainedWaits = 0;
+        GcCycleEvent ev = new GcCycleEvent();
+        if (ev.shouldCommit()) {
+            ev.set(finished);
+            ev.commit();
+        }
+    }
+
+    /**
+     * Mark termination's pacer work, done with the world running again (it was in the pause until
+     * session 7): the finished cycle's figures into the pacer (endCycle: consMark), the live heap
+     * it marked, the next goal and trigger (commit), the trigger armed, the sweep paced. Under
+     * ctl, like the setters that change GOGC and GOMEMLIMIT. Mutators do not read these figures
+     * outside a mark phase except the trigger (disarmed in the pause until here) and the sweep
+     * pacing (off until here), so a few microseconds of delay change nothing they see.
+     */
+    private void commitPacer(long heap1, long scanWork, long bytesMarked, long stackBytes, long markTermNanos) {
+        control.ctl.lock();
+        try {
+            pacer.heapScanWork.set(scanWork);
+            pacer.setHeapLive(heap1);
+            pacer.endCycle(markTermNanos);
+            pacer.resetLive(bytesMarked);
+            pacer.setLastStackScan(stackBytes);
+            // The memory figures (a walk of every mcache and mcentral: 0.07-1 ms measured) only
+            // feed the memory-limit goal; without a limit the pacer reads just the pages in use.
+            if (pacer.memoryLimit() != Pacer.INFINITE) {
+                c.refreshMemoryFigures();
+            }
+            pacer.commit(false);
+            gcs.setTrigger(pacer.trigger(), c.trigger);
+            provisionalGoal = Long.MAX_VALUE;       // the pacer's goal holds again
+        } finally {
+            control.ctl.unlock();
+        }
+        sweeping.pace(heap.heapInusePages(), bytesMarked, pacer.trigger());
+    }
+
+    /**
+     * Empties every mutator's allocated-black filter (Mutator.recentBlack) after mark termination,
+     * world running: an address in it may be freed by this cycle's sweep and reused by a white
+     * object in the next mark phase. Safe without the world stopped because only marking touches
+     * the filter (allocate-black writes it, the barrier reads it, each with no safepoint between
+     * its phase read and its use), marking ended in the pause, and the next mark phase starts in
+     * the next cycle's pause, after this. It was an Arrays.fill per mutator inside the pause.
+     * Over threads the whole {@link BarrierFilter} table (512 KiB) is emptied: the barrier reads it
+     * by thread id for any caller, so a thread that left must not leave an entry behind either.
+     */
+    private void clearBarrierFilters() {
+        if (world instanceof ThreadWorld tw) {
+            tw.barrierFilter.clear();       // the whole table: a thread that left keeps no entry either
+            return;
+        }
+        for (Mutator m : world.mutators()) {
+            if (m != null) {
+                m.clearRecentBlack();
+            }
+        }
+    }
+
+
+    /**
+     * Stops the world; the pause (and the pause timer) starts when the stop is requested, after the
+     * JFR event is prepared ({@link PauseReporter#beforeStop}).
+     */
+    private void stopWorld(String reason) {
+        pauses.beforeStop(reason);
+        world.stopTheWorld(reason);
+        worldStopped = true;
+    }
+
+    private void startWorld() {
+        worldStopped = false;
+        world.startTheWorld();
+        pauses.timer.restarted();           // the pause's CPU ends here, not after the wake-ups below
+        workers.unparkThreads();            // standing aside
+        if (threadSweeper != null) {
+            java.util.concurrent.locks.LockSupport.unpark(threadSweeper.thread);
+        }
+        control.wakeStartWaitersIfDue();
+        pauses.commitPauseEvent();
+    }
+
+    /**
+     * Mark termination's end, world running (Go's gcSweep readies bgsweep): the sweeper goroutine
+     * is readied if parked, or the sweeper thread signalled. Runs inside the cycle, so a scheduler
+     * exit waits for it to finish (schedulerExiting) and the sweeper's G is still there.
+     */
+    private void wakeSweeper() {
+        if (sweeperG != null) {
+            if (!world.exiting()) {
+                sweeperG.wake();
+            }
+            return;
+        }
+        threadSweeper.wake();
+    }
+
+    private void scanGlobals(GcWork w) {
+        long n = globals.highWater();
+        for (long b = 0; b < n; b += GlobalRoots.BLOCK_SLOTS) {
+            long len = Math.min(GlobalRoots.BLOCK_SLOTS, n - b);
+            pacer.globalsScanWork.addAndGet(marker.scanRootSlots(globals.slotAddress(b), len, "global", w));
+        }
+    }
+}

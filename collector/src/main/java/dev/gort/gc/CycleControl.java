@@ -1,0 +1,185 @@
+package dev.gort.gc;
+
+import dev.gort.sys.OwnerlessLock;
+
+/**
+ * Who asks for cycles and who waits for them: the collector's control lock {@link #ctl} and the
+ * state it guards (a cycle requested, forced, running, in its tail, done, failed; GOMAXPROCS
+ * changes holding cycles off), the requests (the heap trigger, sysmon, {@link Collector#gc}) and
+ * the waits for a cycle's start or end. The coordinator takes the requests ({@link Coordinator});
+ * the test breakpoints ({@link Stepping}) use the same lock.
+ *
+ * <p>{@link Collector#startPending} (a cycle requested and not started yet) stays a field of the
+ * collector: the allocation fast path reads it.
+ */
+final class CycleControl {
+    private final Collector c;
+    private final World world;
+    // Not a ReentrantLock: goroutines take it, and its owner check would see a stale carrier (OwnerlessLock).
+    final OwnerlessLock ctl = new OwnerlessLock();
+    /** The lock is its own condition: signalled on every change of the state below. */
+    final OwnerlessLock ctlChanged = ctl;
+    boolean cycleRequested;      // guarded by ctl
+    boolean forcedRequested;     // guarded by ctl
+    boolean cycleRunning;        // guarded by ctl
+    long cyclesDone;             // guarded by ctl
+    Throwable cycleFailure;      // guarded by ctl: a failed cycle (bad pointer, checkmark)
+    /** GOMAXPROCS changes in progress: no cycle starts while > 0 (Go's GOMAXPROCS holds gcsema). Guarded by ctl. */
+    int resizeHolds;
+    /** The running cycle has passed mark termination (phase OFF again); cleared when the next one starts. */
+    volatile boolean cycleTail;
+    /** Allocations waiting for the cycle start are to be woken at the next restart (coordinator only). */
+    private boolean wakeStartWaiters;
+    volatile long lastCycleEndNanos;
+
+    CycleControl(Collector c) {
+        this.c = c;
+        this.world = c.world;
+    }
+
+    /**
+     * Asks for a cycle (the heap trigger, or sysmon's 2-minute forced GC); returns at once: true if
+     * a cycle was requested, false if one is already requested or running.
+     */
+    boolean requestCycle(boolean forced) {
+        // Fast path without the lock: the heap trigger calls this from allocation until the cycle
+        // starts, and a mutator waiting for the collector's lock cannot reach its safepoint (seen
+        // holding up a stop-the-world). startPending implies cycleRequested, phase != OFF implies
+        // cycleRunning: the locked check would say false too.
+        if (c.startPending || c.phase != Collector.OFF) {
+            return false;
+        }
+        ctl.lock();
+        try {
+            // During a cycle's tail (mark termination done, the coordinator still reporting and
+            // waiting for its workers) the heap can already be past the new trigger: the request
+            // counts, and allocations past the goal wait for the next cycle's start, instead of
+            // running on unchecked until the tail ends (seen at load 12: 52 MiB under a 40 MiB
+            // limit, the peak outside marking).
+            if (!cycleRequested && (!cycleRunning || cycleTail) && !c.closed && !world.exiting()) {
+                c.startPending = true;
+                cycleRequested = true;
+                forcedRequested |= forced;
+                ctlChanged.signalAll();
+                return true;
+            }
+            return false;
+        } finally {
+            ctl.unlock();
+        }
+    }
+
+    /**
+     * Waits for a whole new cycle (then the caller sweeps). {@code goroutine}: the caller is a
+     * mutator waiting in runBlocking; at the world's exit it returns (it stops at its next
+     * safepoint and never runs on). A plain thread would run on believing a collection happened:
+     * it is told.
+     */
+    void awaitNewCycle(boolean goroutine) {
+        ctl.lock();
+        try {
+            // A cycle already running may have missed our garbage: wait for a whole new one.
+            long target = cyclesDone + (cycleRunning ? 2 : 1);
+            while (cyclesDone < target) {
+                checkOpen();
+                if (world.exiting()) {
+                    if (goroutine) {
+                        return;     // no cycle will finish; the goroutine stops at its next safepoint
+                    }
+                    throw exitedError("gc()");
+                }
+                // Request only while no cycle runs: every wake-up during one (its breakpoints, a
+                // spurious one) re-requested, which left a request behind that started another
+                // cycle right after ours, at heapLive = the live heap (HeapBoundsTest's memory-limit
+                // case: that cycle spanned the whole first churn, marked all of it black, and the
+                // next goal rose to it: 47 MiB peak under a 40 MiB limit).
+                if (!cycleRunning) {
+                    cycleRequested = true;
+                    forcedRequested = true;
+                }
+                ctlChanged.signalAll();
+                ctlChanged.awaitUninterruptibly();
+                rethrowFailure();
+            }
+        } finally {
+            ctl.unlock();
+        }
+    }
+
+    /**
+     * Called with the world stopped: the flag is cleared now (no mutator runs to read it), the
+     * allocations waiting for it are woken by the next restart ({@link #wakeStartWaitersIfDue}).
+     * Waking them here made them runnable inside the pause: on two cores they took the CPU from
+     * the coordinator and then stopped again at their safepoint (sweep termination's "setup" step
+     * measured 0.5-1.1 ms wall for 0.03 ms of CPU). A waiter that checked the flag before this
+     * write is in await by the time the restart signals under the lock, so none sleeps past it.
+     */
+    void clearStartPending() {
+        if (c.startPending) {
+            c.startPending = false;
+            wakeStartWaiters = true;
+        }
+    }
+
+    /** After a restart (coordinator): wakes the allocations that waited for the cycle start, if any. */
+    void wakeStartWaitersIfDue() {
+        if (wakeStartWaiters) {
+            wakeStartWaiters = false;
+            signalAll();
+        }
+    }
+
+    /** An allocation past the goal waits here for the requested cycle's sweep termination. */
+    void awaitCycleStart() {
+        ctl.lock();
+        try {
+            while (c.startPending && !c.closed && cycleFailure == null && !world.exiting()) {
+                ctlChanged.awaitUninterruptibly();
+            }
+        } finally {
+            ctl.unlock();
+        }
+    }
+
+    void signalAll() {
+        ctl.lock();
+        try {
+            ctlChanged.signalAll();
+        } finally {
+            ctl.unlock();
+        }
+    }
+
+    long cycles() {
+        ctl.lock();
+        try {
+            return cyclesDone;
+        } finally {
+            ctl.unlock();
+        }
+    }
+
+    void rethrowFailure() {
+        if (cycleFailure != null) {
+            Throwable f = cycleFailure;
+            if (f instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("GC cycle failed", f);
+        }
+    }
+
+    /** The world's scheduler has exited: its coordinator left and no cycle can stop that world again. */
+    IllegalStateException exitedError(String what) {
+        return new IllegalStateException(what + " on " + Thread.currentThread().getName()
+                + ": the scheduler this collector runs on has exited, so no collection can run; "
+                + "collect before the program's main returns");
+    }
+
+    private void checkOpen() {
+        if (c.closed) {
+            throw new IllegalStateException("collector is closed");
+        }
+        rethrowFailure();
+    }
+}

@@ -1,0 +1,425 @@
+package dev.gort.gc;
+
+import dev.gort.sys.CpuClock;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The background mark workers' lifecycle: started at each mark phase with the pacer's split
+ * (dedicated, fractional, idle), told to stop, waited for, and whether marking has drained. Over
+ * ThreadWorld they are this class's platform threads ({@link #markPhase}); under the scheduler
+ * they are goroutines chosen by schedule() ({@link GoroutineWorkers}), and only the counts and
+ * flags here are shared with them.
+ *
+ * <p>This object's monitor is the workers' wait/notify point: workers wait on it for a mark phase
+ * (or, idle, for published work), the coordinator waits on it for them to drain or stop, and
+ * both notify it on every change. {@link #markActive} and the counts are volatile or atomic
+ * (read unlocked, also inside pauses).
+ */
+final class MarkWorkers {
+    /**
+     * How long a dedicated worker keeps a P it was handed before it gives it back to a mutator that
+     * waits for it, and asks again (Go preempts a long-running goroutine after ~10 ms).
+     */
+    static final long DEDICATED_SLICE_NANOS = 10_000_000L;
+
+    private final Collector c;
+    private final World world;
+    private final Marker marker;
+    private final WorkbufPool pool;
+    private final Pacer pacer;
+    private final AssistQueue assists;
+    private final StackRoots stackRoots;
+    private final BackgroundThreads background;
+    /** Over ThreadWorld, whether workers run on a P (the collector's choice of {@link Collector#workersOnP}). */
+    private final boolean onP;
+    /** Non-null under SchedWorld: the workers are goroutines. */
+    final GoroutineWorkers goroutines;
+    /** Platform worker threads (ThreadWorld) and their gcWorks, by id. */
+    private final List<Thread> threads = new ArrayList<>();
+    final List<GcWork> workerWork = new ArrayList<>();
+    final AtomicInteger busyWorkers = new AtomicInteger();
+    private volatile long markEpoch;
+    volatile boolean markActive;
+    private volatile int activeWorkers;
+    private volatile int fractionalWorker = -1;
+    /** Worker ids below this are dedicated (they must run; fractional and idle ones are the rest). */
+    private volatile int dedicatedWorkerCount;
+    /** markActive and not closed, made once (acquireP's stillWanted). */
+    private final BooleanSupplier markStillActive;
+    /** Each platform worker's CPU in this cycle (written by that worker, taken by the coordinator once they stopped). */
+    private final long[] workerCpu;
+    private final AtomicInteger inMark = new AtomicInteger();
+    /** Platform mark workers inside a chunk of marking right now (tests sample it beside the mutators' states). */
+    final AtomicInteger workersMarking = new AtomicInteger();
+    /** Times the coordinator looked for drained marking this cycle (gc debug; coordinator only). */
+    long drainedWaits;
+
+    /**
+     * Test hook (null in production): a platform mark worker calls it with its index after a
+     * drained chunk that left grey work in its own gcWork, before it flushes the chunk's credit;
+     * a test blocks it there to model a worker that gets no CPU while holding work.
+     */
+    volatile java.util.function.IntConsumer workerStallHook;
+
+    /** {@code c.stackRoots} and {@code assists} must be set: goroutine workers claim stack jobs. */
+    MarkWorkers(Collector c, AssistQueue assists, int nworkers, BackgroundThreads background, boolean onP) {
+        this.c = c;
+        this.world = c.world;
+        this.marker = c.marker;
+        this.pool = c.pool;
+        this.pacer = c.pacer;
+        this.assists = assists;
+        this.stackRoots = c.stackRoots;
+        this.background = background;
+        this.onP = onP;
+        this.markStillActive = () -> markActive && !c.closed;
+        this.workerCpu = new long[nworkers];
+        // Under the scheduler the mark workers are goroutines chosen by schedule() through the
+        // GcHook (GoroutineWorkers); over plain threads they are platform threads.
+        if (world instanceof SchedWorld sw) {
+            this.goroutines = new GoroutineWorkers(sw, marker, pool, pacer, assists, busyWorkers, () -> markActive,
+                    c::schedulerExiting);
+            sw.attachWorkers(goroutines);
+            goroutines.setStackRoots(stackRoots);
+        } else {
+            this.goroutines = null;
+        }
+        for (int i = 0; i < nworkers; i++) {
+            GcWork w = new GcWork(pool);
+            workerWork.add(w);
+            final int id = i;
+            threads.add(Thread.ofPlatform().daemon().name(BackgroundThreads.workerName(i)).unstarted(() -> workerLoop(id, w)));
+        }
+    }
+
+    void startThreads() {
+        threads.forEach(Thread::start);
+    }
+
+    /** At a restart: unparks the platform workers standing aside (no lock: one atomic each). */
+    void unparkThreads() {
+        for (int i = 0; i < threads.size(); i++) {
+            java.util.concurrent.locks.LockSupport.unpark(threads.get(i));
+        }
+    }
+
+    /** Wakes every waiter on this monitor (close, the scheduler's exit). */
+    void wakeAll() {
+        synchronized (this) {
+            notifyAll();
+        }
+    }
+
+    void joinThreads(long millis) throws InterruptedException {
+        for (Thread t : threads) {
+            t.join(millis);
+        }
+    }
+
+    /** The workers' mark CPU this cycle, reset for the next (coordinator, workers stopped). */
+    long takeCycleCpu() {
+        long cpu = goroutines != null ? goroutines.takeCycleNanos() : 0;
+        for (int i = 0; i < workerCpu.length; i++) {
+            cpu += workerCpu[i];
+            workerCpu[i] = 0;
+        }
+        return cpu;
+    }
+
+    /** Ps no mutator thread holds (ThreadWorld: GOMAXPROCS minus registered threads); 0 under the scheduler. */
+    private int idleProcs() {
+        return world instanceof ThreadWorld tw ? tw.idleProcs() : 0;
+    }
+
+    /** The mark phase starts (coordinator, world running): the pacer's workers mark. */
+    void startMark(int procs) {
+        if (goroutines != null) {
+            busyWorkers.set(0);                 // each goroutine worker counts itself busy
+            markActive = true;
+            goroutines.startMark(System.nanoTime());
+            return;
+        }
+        int dedicated = (int) Math.min(threads.size(), pacer.dedicatedWorkers());
+        boolean fractional = pacer.fractionalUtilizationGoal() > 0;
+        int n = Math.min(threads.size(), dedicated + (fractional ? 1 : 0));
+        if (n == 0) {
+            n = 1;
+            fractional = true;
+        }
+        // Idle Ps (GOMAXPROCS minus the registered mutator threads) run idle mark workers, as Go's
+        // findRunnableGCWorker gives an idle P to a worker: with one mutator at GOMAXPROCS=2 the
+        // second P marks full time instead of a fractional 25%, and the mutator's assists shrink.
+        int idle = idleProcs();
+        if (idle > n - (fractional ? 1 : 0)) {
+            n = Math.min(threads.size(), Math.max(n, idle));
+        }
+        activeWorkers = n;
+        fractionalWorker = fractional ? n - 1 : -1;
+        dedicatedWorkerCount = Math.min(dedicated, n);
+        busyWorkers.set(n);
+        markActive = true;
+        synchronized (this) {
+            markEpoch++;
+            notifyAll();
+        }
+    }
+
+    /**
+     * Tells the workers to leave the mark phase. Only a volatile write: idle workers look at it at
+     * least every 100 us, and taking the monitor here, inside a pause, could wait for a worker that
+     * was descheduled while holding it.
+     */
+    void signalStop() {
+        markActive = false;
+    }
+
+    void awaitStopped() {
+        synchronized (this) {
+            notifyAll();
+            while (inMark.get() > 0) {
+                try {
+                    wait(0, 100_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * No grey work left outside the mutators' gcWorks: no worker busy and nothing published, with
+     * no buffer taken between the two reads (a worker counts itself busy before it takes one, and
+     * only a take can empty the list, so the list was empty when no worker was busy).
+     */
+    boolean markDrained() {
+        long takes = pool.fullTakes();
+        return busyWorkers.get() == 0 && pool.fullIsEmpty() && pool.fullTakes() == takes
+                && (stackRoots == null || stackRoots.jobsClaimed());
+    }
+
+    /** Waits until no worker holds work and the global list is empty (coordinator). */
+    void awaitMarkDrained() {
+        while (!markDrained()) {
+            if (c.closed || world.exiting()) {
+                // Closed mid-cycle: under the scheduler the worker goroutines may never run again
+                // (the scheduler exited), so the mark would never drain, and the caller is about
+                // to free the workbuf pool this loop reads.
+                throw new ClosedMidCycle();
+            }
+            drainedWaits++;
+            if (goroutines != null && busyWorkers.get() == 0 && !pool.fullIsEmpty()) {
+                // Work is published but no worker runs: wake an idle P, and every ~1 ms ask the
+                // running goroutines to yield so schedule() considers a worker (Go's enlistWorker).
+                goroutines.enlist(drainedWaits % 5 == 0);
+            }
+            synchronized (this) {
+                try {
+                    wait(0, 200_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** The collector was closed while a cycle waited for marking to drain: the cycle is abandoned. */
+    static final class ClosedMidCycle extends RuntimeException {
+        ClosedMidCycle() {
+            super("collector closed during the mark phase", null, false, false);
+        }
+    }
+
+    private void workerLoop(int id, GcWork w) {
+        background.lowerCurrent(id);
+        long seen = 0;
+        while (!c.closed) {
+            synchronized (this) {
+                while ((markEpoch == seen || !markActive || id >= activeWorkers) && !c.closed) {
+                    if (markEpoch != seen && id >= activeWorkers) {
+                        seen = markEpoch;
+                    }
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                seen = markEpoch;
+                inMark.incrementAndGet();
+            }
+            try {
+                if (!c.closed) {
+                    markPhase(id, w);
+                }
+            } finally {
+                inMark.decrementAndGet();
+                synchronized (this) {
+                    notifyAll();
+                }
+            }
+        }
+    }
+
+    /** A platform worker's stint in one mark phase (its own thread), until the phase ends or the collector closes. */
+    private void markPhase(int id, GcWork w) {
+        long cpu0 = CpuClock.threadCpuNanos();
+        long start = System.nanoTime();
+        boolean fractional = id == fractionalWorker;
+        boolean dedicated = !fractional && id < dedicatedWorkerCount;
+        boolean idleOnly = !fractional && !dedicated;           // runs only on a P no mutator holds
+        ThreadWorld tw = onP && world instanceof ThreadWorld t ? t : null;
+        boolean holdsP = false;
+        long sliceStart = 0;
+        double goal = pacer.fractionalUtilizationGoal() * world.gomaxprocs();
+        boolean busy = true;
+        long ran = 0;
+        try {
+            while (markActive && !c.closed) {
+                if (world.stopRequested()) {
+                    background.standAside(id, markStillActive);       // keeps its P: a mutator lent to it counts as stopped
+                    continue;
+                }
+                if (!busy && pool.fullIsEmpty()) {
+                    // Idle with nothing published: no P needed to wait (Go's worker ends its stint).
+                    if (holdsP) {
+                        tw.releaseP();
+                        holdsP = false;
+                    }
+                    // With every P a mutator's, work found would need a hand-over and the mutators'
+                    // assists take published work meanwhile: look every 1 ms, not every 100 us
+                    // (each look is a wake-up, a runnable thread beside the mutators).
+                    long idleWait = tw != null && tw.idlePsRelaxed() <= 0 ? 1_000_000 : 100_000;
+                    synchronized (this) {
+                        notifyAll();
+                        try {
+                            wait(idleWait / 1_000_000, (int) (idleWait % 1_000_000));
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                    continue;
+                }
+                if (busy && w.empty() && pool.fullIsEmpty()) {
+                    busy = false;             // nothing to mark: go idle without taking a P for it
+                    w.dispose();
+                    busyWorkers.decrementAndGet();
+                    synchronized (this) {
+                        notifyAll();
+                    }
+                    continue;
+                }
+                if (tw != null && !holdsP) {
+                    if (!tw.acquireP(!idleOnly, markStillActive)) {
+                        continue;               // the mark ended or the collector closed while it waited
+                    }
+                    holdsP = true;
+                    sliceStart = System.nanoTime();
+                    continue;                   // a stop may have come while it waited
+                }
+                if (!busy) {
+                    // Idle: look for published work. Count as busy before looking (Go's nwait
+                    // decrement before gcDrain): otherwise the coordinator could see no busy worker and
+                    // an empty full list while this worker holds a buffer it just took.
+                    busyWorkers.incrementAndGet();
+                    long obj = w.tryGet();
+                    if (obj == 0) {
+                        busyWorkers.decrementAndGet();
+                        continue;
+                    }
+                    busy = true;
+                    long t0 = System.nanoTime();
+                    long done = marker.scanObject(obj, w);
+                    assists.flush(done);
+                    pacer.heapScanWork.addAndGet(done);
+                    ran += System.nanoTime() - t0;
+                    continue;
+                }
+                long t0 = System.nanoTime();
+                workersMarking.incrementAndGet();
+                long done;
+                try {
+                    done = marker.drain(w, 64 << 10);
+                } finally {
+                    workersMarking.decrementAndGet();
+                }
+                long t1 = System.nanoTime();
+                ran += t1 - t0;
+                java.util.function.IntConsumer stall = workerStallHook;
+                if (stall != null && !w.empty()) {
+                    stall.accept(id);       // test: this worker stops here holding grey work (StarvedBackgroundThreadsTest)
+                }
+                long wakeups = assists.wakeups();
+                assists.flush(done);
+                pacer.heapScanWork.addAndGet(done);
+                if (tw != null && assists.wakeups() != wakeups && tw.idlePsRelaxed() <= 0) {
+                    // The flush paid (woke) a parked assist: its thread wants a P back now and
+                    // none is idle. Leave this one at once rather than after the next chunk (Go
+                    // readies the assist into a run queue, where it waits for a P; a thread runs
+                    // as soon as it is woken, beside this one, until it finds no P).
+                    w.dispose();
+                    busy = false;
+                    busyWorkers.decrementAndGet();
+                    tw.releaseP();
+                    holdsP = false;
+                    continue;
+                }
+                if (done == 0 && w.empty()) {
+                    w.dispose();
+                    busy = false;
+                    busyWorkers.decrementAndGet();
+                    synchronized (this) {
+                        notifyAll();
+                    }
+                    continue;
+                }
+                if (tw != null) {
+                    boolean sliceOver = dedicated && t1 - sliceStart > DEDICATED_SLICE_NANOS && tw.mutatorWaitsForP();
+                    if (sliceOver || tw.shouldYieldP(idleOnly)) {
+                        // A mutator needs the P (or its slice is over): publish the grey objects so
+                        // assists can take them, leave the P; a worker that must run asks again.
+                        w.dispose();
+                        busy = false;
+                        busyWorkers.decrementAndGet();
+                        if (sliceOver) {
+                            tw.releaseP();
+                        }
+                        holdsP = false;
+                        continue;
+                    }
+                }
+                if (fractional && goal > 0 && goal < 1 && assists.queued() == 0 && idleProcs() == 0) {
+                    long elapsed = System.nanoTime() - start;
+                    if (elapsed > 0 && (double) ran / elapsed > 1.2 * goal) {
+                        // Over its quota: step back so mutators keep their share (Go's pollFractionalWorkerExit).
+                        long pauseNs = (long) (ran / goal) - elapsed;
+                        if (tw != null) {
+                            w.dispose();          // its grey objects stay takeable while it is off its P
+                            busy = false;
+                            busyWorkers.decrementAndGet();
+                            tw.releaseP();
+                            holdsP = false;
+                        } else {
+                            w.balance();
+                        }
+                        java.util.concurrent.locks.LockSupport.parkNanos(Math.min(Math.max(pauseNs, 50_000), 2_000_000));
+                    }
+                }
+            }
+        } finally {
+            if (busy) {
+                w.dispose();
+                busyWorkers.decrementAndGet();
+            }
+            if (holdsP) {
+                tw.releaseP();
+            }
+            workerCpu[id] += CpuClock.threadCpuNanos() - cpu0;
+        }
+    }
+}

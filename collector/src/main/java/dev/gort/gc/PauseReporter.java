@@ -1,0 +1,135 @@
+package dev.gort.gc;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+
+/**
+ * Where the collector's stop-the-world pauses go once measured: the pause listeners (benchmarks'
+ * pause distributions, the per-step breakdown), the JFR pause event, SchedTrace and the
+ * {@code -Dgort.gc.pausetrace} lines printed after each cycle. Owns the {@link PauseTimer} the
+ * coordinator steps through each pause.
+ *
+ * <p>Coordinator thread only, except the listener setters (volatile fields, read once per pause).
+ */
+final class PauseReporter {
+    static final boolean PAUSE_TRACE = Boolean.getBoolean("gort.gc.pausetrace");
+    /** Enough begin/step/end rounds for C2 (its invocation threshold is 5000 by default). */
+    static final int PAUSE_TIMER_WARMUP_ROUNDS = 12_000;
+    private static volatile boolean pauseTimerWarm;
+
+    final PauseTimer timer = new PauseTimer();
+    private final World world;
+    private final GcStats stats;
+    private final BackgroundThreads background;
+    private final SchedTrace schedTrace = SchedTrace.ENABLED ? new SchedTrace() : null;
+    private final List<StwPause> cyclePauses = new ArrayList<>();
+    private final List<String> cycleSched = new ArrayList<>();        // SchedTrace lines beside cyclePauses (null: none)
+    private final List<Long> cycleStarts = new ArrayList<>();         // each pause's stop request, System.nanoTime()
+    private GcPauseEvent pauseEvent;
+    private volatile LongConsumer pauseListener;
+    private volatile Consumer<StwPause> pauseBreakdownListener;
+
+    PauseReporter(World world, GcStats stats, BackgroundThreads background) {
+        this.world = world;
+        this.stats = stats;
+        this.background = background;
+    }
+
+    void setPauseListener(LongConsumer l) {
+        pauseListener = l;
+    }
+
+    void setPauseBreakdownListener(Consumer<StwPause> l) {
+        pauseBreakdownListener = l;
+    }
+
+    /**
+     * Runs the pause bookkeeping once before the first cycle (world running, nothing stopped): the
+     * first execution of a code path loads and links its classes, which would otherwise land inside
+     * the first cycle's pauses (milliseconds, measured).
+     */
+    void warmUp() {
+        PauseTimer t = new PauseTimer();
+        t.begin();
+        t.stopped();
+        StwPause p = t.end(0, StwPause.Kind.SWEEP_TERMINATION);
+        p.stepNanos("stop");
+        if (!pauseTimerWarm) {
+            pauseTimerWarm = true;           // once per JVM: compiled code is shared by every collector
+            PauseTimer.warmUp(PAUSE_TIMER_WARMUP_ROUNDS);
+        }
+        new GcPauseEvent().isEnabled();
+        cyclePauses.clear();
+        cycleSched.clear();
+    }
+
+    /**
+     * Just before the stop request: the pause (and the timer) starts now, after the JFR event is
+     * prepared (the first event object loads JFR's classes, which can take long: the mutators
+     * still run meanwhile, so it is not part of the pause).
+     */
+    void beforeStop(String reason) {
+        GcPauseEvent e = new GcPauseEvent();
+        if (e.isEnabled()) {
+            e.phase = reason;
+            e.gcNumber = stats.snapshot().numGC() + 1;
+            e.begin();
+            pauseEvent = e;
+        }
+        if (SchedTrace.ENABLED) {
+            schedTrace.begin();
+        }
+        timer.begin();
+    }
+
+    /** The world restarted and its wake-ups are done: the JFR pause event ends. */
+    void commitPauseEvent() {
+        GcPauseEvent e = pauseEvent;
+        if (e != null) {
+            pauseEvent = null;
+            e.commit();
+        }
+    }
+
+    /** Hands a finished pause to the listeners and the pausetrace (after the restart). */
+    void report(StwPause p) {
+        String sched = SchedTrace.ENABLED ? schedTrace.end(p.totalNanos()) : null;
+        if (PAUSE_TRACE || pauseBreakdownListener != null) {
+            // after the restart: formatting is slow the first time
+            p = p.withStopDetail(world.describeLastStop() + background.describeAside(timer.startNanos()));
+        }
+        LongConsumer l = pauseListener;
+        if (l != null) {
+            l.accept(p.totalNanos());
+        }
+        Consumer<StwPause> b = pauseBreakdownListener;
+        if (b != null) {
+            b.accept(p);
+        }
+        if (PAUSE_TRACE) {
+            cyclePauses.add(p);
+            cycleSched.add(sched);
+            cycleStarts.add(timer.startNanos());
+        }
+    }
+
+    /** The cycle ended: prints its pauses under pausetrace and forgets them. */
+    void endCycle(PrintStream traceOut) {
+        if (PAUSE_TRACE) {
+            for (int i = 0; i < cyclePauses.size(); i++) {
+                // @tn: System.nanoTime() of the stop request, the JVM's -Xlog "tn" decorator
+                // (safepoints, GC), so a pause can be matched with what the JVM did meanwhile.
+                traceOut.println(cyclePauses.get(i) + " @tn " + cycleStarts.get(i));
+                if (cycleSched.get(i) != null) {
+                    traceOut.println(cycleSched.get(i));
+                }
+            }
+        }
+        cyclePauses.clear();
+        cycleSched.clear();
+        cycleStarts.clear();
+    }
+}

@@ -1,0 +1,46 @@
+package dev.gort.gc;
+
+import java.util.concurrent.Semaphore;
+
+/**
+ * The coordinator's side of this collector's store gate ({@link WriteBarrier#enterStoreGate}): it
+ * holds the gate around each flip of {@link WriteBarrier#enabled} so that a store by a thread the
+ * stop-the-world does not stop falls wholly before or wholly after the flip. Fair, one permit, no
+ * owner. Every method but {@link #semaphore} runs on the coordinator thread only (so
+ * {@code held} needs no synchronisation); the barrier's shader hands the semaphore to storing threads.
+ */
+final class StoreGate {
+    private final Semaphore gate = new Semaphore(1, true);
+    private boolean held;       // coordinator thread only
+
+    /** The semaphore storing threads take ({@link WriteBarrier.Shader#storeGate}). */
+    Semaphore semaphore() {
+        return gate;
+    }
+
+    /**
+     * Before a stop request (coordinator, world running, holding nothing): waits until the gated
+     * sections in progress have left, without keeping the gate, so that a holder that lost its CPU
+     * delays the stop request rather than sitting inside the pause ({@link #acquire} in the pause
+     * then waits only for a section begun in between). Never keep the gate across the stop: a
+     * waiter may hold a lock a mutator blocks on short of its safepoint (deadlock).
+     */
+    void awaitFree() {
+        gate.acquireUninterruptibly();
+        gate.release();
+    }
+
+    /** Takes the gate for a flip of the barrier flag (coordinator, world stopped; not reentrant). */
+    void acquire() {
+        gate.acquireUninterruptibly();
+        held = true;
+    }
+
+    /** Lets the gate go if the coordinator holds it (a no-op otherwise: abandon paths call it blindly). */
+    void release() {
+        if (held) {
+            held = false;
+            gate.release();
+        }
+    }
+}
