@@ -343,7 +343,36 @@ public final class Collector implements AutoCloseable {
         if (m == null) {
             throw notAMutator();
         }
-        m = world.safepointThenCurrent(m);      // a safepoint may resume the goroutine on another P
+        return allocFor(world.safepointThenCurrent(m), t);      // a safepoint may resume the goroutine on another P
+    }
+
+    /**
+     * {@link #alloc(Type)} for a registered thread that holds its own mutator, {@code m} from
+     * {@link ThreadWorld#register}: the same allocation without finding the caller's mutator
+     * (thread id -> the world's table -> owner check, a chain of dependent loads on every
+     * allocation), as Go's mallocgc starts from getg() in a register. {@code m} must be the calling
+     * thread's, registered with this collector's world and not unregistered since: checked (two
+     * compares), and refused with an IllegalArgumentException naming what was wrong.
+     */
+    public long alloc(Mutator m, Type t) {
+        if (m == null || m.handleWorld != world || m.owner != Thread.currentThread()) {
+            throw notThisCallersMutator(m);
+        }
+        ((ThreadWorld) world).safepoint(m);        // a registered thread keeps its mutator across it
+        return allocFor(m, t);
+    }
+
+    private IllegalArgumentException notThisCallersMutator(Mutator m) {
+        String why = m == null ? "it is null" : m.handleWorld == world ? "it belongs to thread " + m.owner.getName()
+                : world instanceof ThreadWorld && m.owner != null && m.world == world ? "it was unregistered"
+                : "it is not a mutator of this collector's ThreadWorld";
+        return new IllegalArgumentException("Collector.alloc(Mutator, Type) on " + Thread.currentThread().getName()
+                + " with a mutator the caller cannot allocate through: " + why + "; accepted: the mutator "
+                + "ThreadWorld.register returned to the calling thread, until it unregisters (or use alloc(Type))");
+    }
+
+    /** The fast path of both alloc methods, for the calling mutator {@code m} just past its safepoint. */
+    private long allocFor(Mutator m, Type t) {
         long size = t.size();
         int spc = t.fastSpanClass;
         if (spc >= 0 && stress == 0 && !startPending && m.sweepCreditBytes + size < Sweeping.SWEEP_CREDIT_BYTES) {

@@ -81,6 +81,10 @@ public final class Mutator {
     /** ThreadWorld state: RUNNING, STOPPED (at a safepoint), BLOCKED (waiting, counts as stopped) or LENT (its P handed to a mark worker, counts as stopped). */
     volatile int state;
     final Thread owner;
+    /** ThreadWorld: the world this mutator is registered with, for which it serves as an allocation handle; null before register and after unregister. */
+    ThreadWorld handleWorld;
+    /** ThreadWorld: the world that made this mutator (kept after unregister, to name the error). */
+    World world;
 
     /**
      * What the mutator is doing outside its own code (one of the SITE_ constants): plain stores on

@@ -108,6 +108,8 @@ public final class ThreadWorld implements World {
             lock.unlock();
         }
         current.set(m);
+        m.world = this;
+        m.handleWorld = this;
         return m;
     }
 
@@ -134,6 +136,7 @@ public final class ThreadWorld implements World {
             if (byThread[slot] == m) {
                 byThread[slot] = null;
             }
+            m.handleWorld = null;       // Collector.alloc(Mutator, Type) refuses it from now on
             m.gcw.dispose();
             heap.releaseCache(m.mcache);
             m.roots.close();

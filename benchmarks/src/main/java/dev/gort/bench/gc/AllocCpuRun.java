@@ -39,7 +39,10 @@ public final class AllocCpuRun {
                 "node16 + 2 barriered stores + 2 root-slot sets (binary-trees' tree), GOGC=100", "ThreadWorld.poll() alone",
                 "node16 alone while marking (allocate-black, no stores)",
                 "node16 + 2 stores of this cycle's nodes while marking (the barrier's recent-black filter hits, as in binary-trees)",
-                "2 barriered stores between this cycle's nodes while marking, no allocation (the filtered barrier alone)"};
+                "2 barriered stores between this cycle's nodes while marking, no allocation (the filtered barrier alone)",
+                "node16 alone through the held mutator (gc.alloc(m, NODE)), GOGC=100",
+                "binary-trees' tree through the held mutator (gc.alloc(m, NODE)), GOGC=100",
+                "node16 alone through the held mutator while marking"};
         double[][] r = new double[names.length][rounds];
 
         // One collector at a time: the write barrier's switch and shader are process-wide.
@@ -61,7 +64,8 @@ public final class AllocCpuRun {
         Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(4L << 30), PosixOsMemory.get());
         Collector gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
         try {
-            var roots = gc.threadWorld().register(8).roots();
+            var me = gc.threadWorld().register(8);
+            var roots = me.roots();
             long keep = gc.alloc(NODE);
             roots.set(0, keep);
             for (int round = -1; round < rounds; round++) {
@@ -79,6 +83,21 @@ public final class AllocCpuRun {
                     acc += gc.alloc(NODE);
                 }
                 record(r, 4, round, t, ops);
+                t = CpuClock.threadCpuNanos();
+                for (long i = 0; i < ops; i++) {
+                    acc += gc.alloc(me, NODE);
+                }
+                record(r, 11, round, t, ops);
+                t = CpuClock.threadCpuNanos();
+                for (long i = 0; i < ops; i++) {
+                    long n = gc.alloc(me, NODE);
+                    roots.set(1, n);
+                    Mem.storePtr(n, 0, keep);
+                    Mem.storePtr(n, 8, keep);
+                    roots.set(1, 0);
+                    acc += n;
+                }
+                record(r, 12, round, t, ops);
                 t = CpuClock.threadCpuNanos();
                 for (long i = 0; i < ops; i++) {
                     acc += gc.alloc(NOSCAN16);
@@ -161,6 +180,12 @@ public final class AllocCpuRun {
             acc += mgc.alloc(NODE);
         }
         record(r, 8, round, t, ops);
+        dev.gort.gc.Mutator me = mgc.threadWorld().current();
+        t = CpuClock.threadCpuNanos();
+        for (long i = 0; i < ops; i++) {
+            acc += mgc.alloc(me, NODE);
+        }
+        record(r, 13, round, t, ops);
         // binary-trees' pattern: the stored pointers are objects this mutator allocated in this mark
         // phase (the previous two nodes), so the barrier's filter skips both shades.
         long prev = mgc.alloc(NODE);

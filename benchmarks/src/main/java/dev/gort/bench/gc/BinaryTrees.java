@@ -5,6 +5,7 @@ import dev.gort.arena.HeapConfig;
 import dev.gort.gc.Collector;
 import dev.gort.gc.GcOptions;
 import dev.gort.gc.Mem;
+import dev.gort.gc.Mutator;
 import dev.gort.gc.RootSlots;
 import dev.gort.gc.StwPause;
 import dev.gort.gc.ThreadWorld;
@@ -152,21 +153,23 @@ public final class BinaryTrees {
                 Math.min(2, Runtime.getRuntime().availableProcessors()));
         recordPauses(gc, pauses);
         RssSampler sampler = samplePeriod > 0 ? new RssSampler(heap, gc, samplePeriod) : null;
-        var m = gc.threadWorld().register(64);
+        // The registered thread holds its mutator and allocates through it (Collector.alloc(Mutator,
+        // Type)): no lookup of the caller's mutator per node.
+        Mutator m = gc.threadWorld().register(64);
         RootSlots roots = m.roots();
         ThreadWorld w = gc.threadWorld();
         try {
             int maxDepth = Math.max(MIN_DEPTH + 2, n);
             int stretch = maxDepth + 1;
             out.append("stretch tree of depth ").append(stretch).append("\t check: ")
-               .append(check(w, tree(gc, roots, stretch))).append('\n');
-            long longLived = tree(gc, roots, maxDepth);
+               .append(check(w, tree(gc, m, roots, stretch))).append('\n');
+            long longLived = tree(gc, m, roots, maxDepth);
             roots.set(63, longLived);
             for (int d = MIN_DEPTH; d <= maxDepth; d += 2) {
                 int iterations = 1 << (maxDepth - d + MIN_DEPTH);
                 long sum = 0;
                 for (int i = 0; i < iterations; i++) {
-                    sum += check(w, tree(gc, roots, d));
+                    sum += check(w, tree(gc, m, roots, d));
                 }
                 out.append(iterations).append("\t trees of depth ").append(d).append("\t check: ").append(sum).append('\n');
             }
@@ -246,13 +249,13 @@ public final class BinaryTrees {
         return l == 0 ? 1 : 1 + checkG(l) + checkG(Mem.loadPtr(node, RIGHT));
     }
 
-    /** bottomUpTree: slot {@code d} roots the node under construction at depth d. */
-    static long tree(Collector gc, RootSlots roots, int d) {
-        long node = gc.alloc(NODE);
+    /** bottomUpTree on mutator thread {@code m}: slot {@code d} of its roots holds the node under construction at depth d. */
+    static long tree(Collector gc, Mutator m, RootSlots roots, int d) {
+        long node = gc.alloc(m, NODE);
         if (d > 0) {
             roots.set(d, node);
-            Mem.storePtr(node, LEFT, tree(gc, roots, d - 1));
-            Mem.storePtr(node, RIGHT, tree(gc, roots, d - 1));
+            Mem.storePtr(node, LEFT, tree(gc, m, roots, d - 1));
+            Mem.storePtr(node, RIGHT, tree(gc, m, roots, d - 1));
             roots.set(d, 0);
         }
         return node;
