@@ -33,6 +33,10 @@ import java.util.List;
  * roots in a shadow-stack frame, a {@code Go.poll} per check call); its mutator CPU is not
  * measured (-1: the goroutine may move between Ms), the process CPU is.
  *
+ * <p>{@code gort}: one registered thread allocating through the mutator it holds
+ * ({@code gc.alloc(m, NODE)}); {@code -Dgort.bt.alloc=lookup} makes it call {@code gc.alloc(NODE)},
+ * which finds the mutator on each call (an A/B of the two in one build).
+ *
  * <pre>java ... dev.gort.bench.gc.BinaryTrees gort|gort-sched|jvm DEPTH</pre>
  */
 public final class BinaryTrees {
@@ -147,6 +151,7 @@ public final class BinaryTrees {
         // -Dgort.bt.sample=MS: sample RSS beside the heap's and pacer's figures (RssSampler), printed at
         // the end. Read (and refused if malformed) before anything is mapped.
         long samplePeriod = sampleMillis();
+        boolean held = heldMutator(System.getProperty("gort.bt.alloc"));
         GcOptions options = gcOptions();
         Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(16L << 30), PosixOsMemory.get());
         Collector gc = Collector.forThreads(heap, options,
@@ -162,14 +167,14 @@ public final class BinaryTrees {
             int maxDepth = Math.max(MIN_DEPTH + 2, n);
             int stretch = maxDepth + 1;
             out.append("stretch tree of depth ").append(stretch).append("\t check: ")
-               .append(check(w, tree(gc, m, roots, stretch))).append('\n');
-            long longLived = tree(gc, m, roots, maxDepth);
+               .append(check(w, held ? tree(gc, m, roots, stretch) : tree(gc, roots, stretch))).append('\n');
+            long longLived = held ? tree(gc, m, roots, maxDepth) : tree(gc, roots, maxDepth);
             roots.set(63, longLived);
             for (int d = MIN_DEPTH; d <= maxDepth; d += 2) {
                 int iterations = 1 << (maxDepth - d + MIN_DEPTH);
                 long sum = 0;
                 for (int i = 0; i < iterations; i++) {
-                    sum += check(w, tree(gc, m, roots, d));
+                    sum += check(w, held ? tree(gc, m, roots, d) : tree(gc, roots, d));
                 }
                 out.append(iterations).append("\t trees of depth ").append(d).append("\t check: ").append(sum).append('\n');
             }
@@ -259,6 +264,34 @@ public final class BinaryTrees {
             roots.set(d, 0);
         }
         return node;
+    }
+
+    /** bottomUpTree as a thread that does not keep its mutator writes it: gc.alloc(NODE) finds it on each call. */
+    static long tree(Collector gc, RootSlots roots, int d) {
+        long node = gc.alloc(NODE);
+        if (d > 0) {
+            roots.set(d, node);
+            Mem.storePtr(node, LEFT, tree(gc, roots, d - 1));
+            Mem.storePtr(node, RIGHT, tree(gc, roots, d - 1));
+            roots.set(d, 0);
+        }
+        return node;
+    }
+
+    /**
+     * -Dgort.bt.alloc: {@code held} (default, absent or blank) allocates through the mutator the
+     * thread registered ({@code gc.alloc(m, NODE)}), {@code lookup} through {@code gc.alloc(NODE)},
+     * so one build can A/B the two; anything else is refused with what is accepted.
+     */
+    static boolean heldMutator(String v) {
+        if (v == null || v.isBlank() || v.trim().equals("held")) {
+            return true;
+        }
+        if (v.trim().equals("lookup")) {
+            return false;
+        }
+        throw new IllegalArgumentException("-Dgort.bt.alloc=" + v + ": accepted are 'held' (gc.alloc(m, NODE) through the "
+                + "registered mutator, the default) and 'lookup' (gc.alloc(NODE))");
     }
 
     /**
