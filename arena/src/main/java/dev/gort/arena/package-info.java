@@ -148,6 +148,16 @@
  * lower heapLive below what is allocated (the pacer's figures wrong for the cycle); the
  * collector's mutators get their caches from {@code newCache()} and release them themselves.
  *
+ * <h2>Closing</h2>
+ * {@code Heap.close()} unmaps; a thread allocating meanwhile would die of SIGSEGV, and the
+ * allocation path takes no lock and reads no flag. So the close checks once, under the lock
+ * {@code newCache()} and {@code threadCache()} take, and refuses (IllegalStateException naming
+ * what is still open; nothing changed, the heap stays usable) while a collector's
+ * {@code GcSupport.CloseGuard} names something (the collector not closed, a thread of it still
+ * running), while a managed heap has a live mcache (a registered thread, a scheduler's P), or
+ * while another live thread holds a manual-mode thread cache. Caches from {@code newCache()} in
+ * manual mode are the caller's: they have no owner the heap could ask about.
+ *
  * <h2>Debug mode</h2>
  * {@code HeapConfig.withClobberFree(true)} (Go's clobberfree, mimalloc's debug fill): a manual
  * free and a GC sweep fill dead small objects with 0xDF; a reused slot must still hold the poison
