@@ -172,7 +172,7 @@ public final class Collector implements AutoCloseable {
         // From here on the heap's mcaches are this collector's: Heap.threadCache() is refused
         // (a thread cache released late, when its thread is found dead, would uncache spans and
         // lower heapLive behind the pacer). Refused itself if the heap has live thread caches.
-        gcs.claimForCollector("a collector over " + world.getClass().getSimpleName());
+        gcs.claimForCollector("a collector over " + world.getClass().getSimpleName(), this::whyHeapStaysOpen);
         this.world = world;
         this.pool = pool;
         this.globals = globals;
@@ -832,6 +832,29 @@ public final class Collector implements AutoCloseable {
             control.ctl.unlock();
         }
         workers.wakeAll();
+    }
+
+    /**
+     * Heap.close's question ({@link GcSupport.CloseGuard}): what of this collector may still touch
+     * the heap, or null. Its mutators' mcaches the heap counts itself.
+     */
+    private String whyHeapStaysOpen() {
+        if (!closed) {
+            return "it is managed by " + heap.managedBy() + ", which is not closed: close the collector first "
+                    + "(Collector.close()), then the heap";
+        }
+        List<String> running = new java.util.ArrayList<>();
+        workers.addAliveThreads(running);
+        for (Thread t : new Thread[] {coordinator.thread, threadSweeper == null ? null : threadSweeper.thread}) {
+            if (t != null && t.isAlive()) {
+                running.add(t.getName());
+            }
+        }
+        if (sweeperG != null && sweeperG.inBatch()) {
+            running.add("the sweeper goroutine, in a sweep batch");
+        }
+        return running.isEmpty() ? null : "threads of its closed collector still run " + running
+                + " (Collector.close() gave up waiting for them); the heap stays mapped under them";
     }
 
     /** Stops the collector's threads. The heap, pool and globals stay the caller's to close. */

@@ -114,6 +114,15 @@ final class MarkWorkers {
         }
     }
 
+    /** Names of the platform worker threads still alive, added to {@code into} (Heap.close's question after a close). */
+    void addAliveThreads(List<String> into) {
+        for (Thread t : threads) {
+            if (t.isAlive()) {
+                into.add(t.getName());
+            }
+        }
+    }
+
     void joinThreads(long millis) throws InterruptedException {
         for (Thread t : threads) {
             t.join(millis);
