@@ -585,6 +585,7 @@ public final class Collector implements AutoCloseable {
      * test hooks, TESTING.md runTo). A mutator calling it counts as stopped while it waits.
      */
     public void runTo(Breakpoint bp, long timeoutMillis) {
+        stepping.refuseUnreachable("runTo", bp);
         Mutator m = world.current();
         if (m != null) {
             world.runBlocking(m, () -> stepping.runTo(bp, timeoutMillis));   // never hold up the STW it waits for

@@ -23,7 +23,25 @@ final class Stepping {
         this.assists = assists;
     }
 
+    /**
+     * Both breakpoints lie inside the concurrent mark phase, which gcstoptheworld=1|2 (built or
+     * forced by -Dgort.gc.force) does not have: refused at once, instead of the caller waiting out
+     * its timeout for a point no cycle reaches (session 10, g2).
+     */
+    void refuseUnreachable(String what, Collector.Breakpoint bp) {
+        int stw = c.options().gcstoptheworld();
+        if (bp != Collector.Breakpoint.NONE && stw > 0) {
+            dev.gort.sys.ForcedGcModes forced = dev.gort.sys.ForcedGcModes.get();
+            throw new IllegalStateException(what + "(" + bp + "): the breakpoint cannot be reached: this collector runs "
+                    + "gcstoptheworld=" + stw + (forced.gcstoptheworld() != dev.gort.sys.ForcedGcModes.UNSET
+                            ? " (forced by -D" + dev.gort.sys.ForcedGcModes.PROPERTY + "=" + forced + ")" : "")
+                    + ", which marks with the world stopped: there is no concurrent mark phase to stop in; "
+                    + "breakpoints need gcstoptheworld=0");
+        }
+    }
+
     void setBreakpoint(Collector.Breakpoint bp) {
+        refuseUnreachable("setBreakpoint", bp);
         control.ctl.lock();
         try {
             breakpoint = bp;
