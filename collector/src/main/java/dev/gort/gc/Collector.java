@@ -189,6 +189,7 @@ public final class Collector implements AutoCloseable {
         this.control = new CycleControl(this);
         this.stepping = new Stepping(this, control, assists);
         this.sweeping = new Sweeping(gcs, world);
+        gcs.setSweepCredit(sweeping.credit);        // reclaim's sweeps count toward the proportional sweep, as Go's pagesSwept
         // Under the scheduler the mark workers are goroutines chosen by schedule() through the
         // GcHook (GoroutineWorkers); over plain threads they are platform threads.
         int nworkers = world instanceof SchedWorld ? 0 : Math.max(1, world.gomaxprocs());
