@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class HeapCloseOrderTest {
     static final Type NODE = Type.struct("CNode").pointer("next").longField("v").build();
 
-    /** A registered thread allocating garbage until told to stop; then it unregisters. */
+    /** A registered thread allocating garbage (paced) until told to stop; then it unregisters. */
     static final class Allocator extends Thread {
         final ThreadWorld world;
         final Collector gc;
@@ -47,7 +47,11 @@ class HeapCloseOrderTest {
                     while (!stop.get()) {
                         long p = gc.alloc(NODE);
                         Mem.putLong(p, NODE.offset("v"), 42);
-                        allocated.incrementAndGet();
+                        if (allocated.incrementAndGet() % 1000 == 0) {
+                            // At most ~1 M allocations a second: after gc.close() nothing collects,
+                            // and a test thread descheduled for seconds must not see the heap fill.
+                            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                        }
                     }
                 } finally {
                     world.unregister();
