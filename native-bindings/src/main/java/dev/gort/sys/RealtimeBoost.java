@@ -1,0 +1,142 @@
+package dev.gort.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One thread's switch between its own scheduling attributes and a real-time policy (Linux
+ * SCHED_FIFO at a fixed priority), for a short stretch during which every microsecond it waits for
+ * a CPU is someone else's wait: the collector's stop-the-world coordinator from its stop request to
+ * its restart. A SCHED_FIFO thread that wakes preempts any SCHED_OTHER thread on the CPU it is
+ * placed on at once, where a normal thread waits for the running one's slice or the next tick
+ * (1-4 ms here), and while it runs no SCHED_OTHER thread (a JIT compiler thread, another process)
+ * can take its CPU away.
+ *
+ * <p>Raising a thread to a real-time policy needs privilege: CAP_SYS_NICE, or an RLIMIT_RTPRIO at
+ * least the priority asked for (0 by default, so an unprivileged process is refused with EPERM).
+ * {@link #forCurrentThread} tries the switch once both ways and throws the kernel's refusal, so a
+ * caller finds out at start-up, not in its first pause, and runs unboosted. The kernel's real-time
+ * throttling (sched_rt_runtime_us, 0.95 s of each second by default) bounds what a runaway boosted
+ * thread could take; the holder still must keep each boosted stretch short: while it runs, the
+ * normal threads of its CPU do not.
+ *
+ * <p>Each switch is one sched_setattr system call on attributes prepared in native memory at
+ * creation (no allocation per switch). The thread's normal attributes (policy, nice value, EEVDF
+ * slice) are read once at creation and written back by {@link #lower}: a change made to the thread
+ * meanwhile by other code is undone. Linux only; macOS has no per-thread real-time policy reachable
+ * without Mach calls, and {@link #forCurrentThread} refuses there.
+ */
+public final class RealtimeBoost {
+    /** SCHED_FIFO as Linux numbers it ({@code <sched.h>}). */
+    public static final int SCHED_FIFO = 1;
+    /** The static priorities Linux accepts for SCHED_FIFO. */
+    public static final int MIN_PRIORITY = 1, MAX_PRIORITY = 99;
+
+    private final Thread owner;
+    private final int priority;
+    /** sched_attr for the boosted state, and the thread's own as read at creation (native, kept alive by {@code arena}). */
+    private final long boostedAttr, normalAttr;
+    @SuppressWarnings("unused")
+    private final Arena arena;
+    private boolean raised;
+
+    private RealtimeBoost(Thread owner, int priority, Arena arena, long boostedAttr, long normalAttr) {
+        this.owner = owner;
+        this.priority = priority;
+        this.arena = arena;
+        this.boostedAttr = boostedAttr;
+        this.normalAttr = normalAttr;
+    }
+
+    /**
+     * A boost for the calling thread at SCHED_FIFO {@code priority} (1..99). Tries it once (raise,
+     * then lower) so a refusal shows now: throws {@link NativeException} with the kernel's errno
+     * (EPERM: no CAP_SYS_NICE and RLIMIT_RTPRIO below {@code priority}) and
+     * UnsupportedOperationException off Linux; the thread's attributes are as before either way.
+     */
+    public static RealtimeBoost forCurrentThread(int priority) {
+        if (priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
+            throw new IllegalArgumentException("real-time priority " + priority + ": accepted " + MIN_PRIORITY + ".." + MAX_PRIORITY);
+        }
+        if (!Platform.current().isLinux()) {
+            throw new UnsupportedOperationException("a real-time boost needs Linux's SCHED_FIFO (running on " + Platform.current() + ")");
+        }
+        int size = (int) SchedAttr.LAYOUT.byteSize();
+        Arena arena = Arena.ofAuto();
+        MemorySegment normal = arena.allocate(SchedAttr.LAYOUT);
+        MemorySegment boosted = arena.allocate(SchedAttr.LAYOUT);
+        LibC.sched_getattr(0, normal.address(), size, 0);
+        NativeMemory.putInt(normal.address() + SchedAttr.SIZE, size);
+        NativeMemory.putLong(normal.address() + SchedAttr.SCHED_FLAGS, 0);
+        NativeMemory.putInt(boosted.address() + SchedAttr.SIZE, size);
+        NativeMemory.putInt(boosted.address() + SchedAttr.SCHED_POLICY, SCHED_FIFO);
+        NativeMemory.putInt(boosted.address() + SchedAttr.SCHED_PRIORITY, priority);
+        RealtimeBoost b = new RealtimeBoost(Thread.currentThread(), priority, arena, boosted.address(), normal.address());
+        b.raise();          // throws the refusal
+        b.lower();
+        return b;
+    }
+
+    /** Switches the owner thread to SCHED_FIFO at this boost's priority (owner only; one system call). */
+    public void raise() {
+        checkOwner();
+        LibC.sched_setattr(0, boostedAttr, 0);
+        raised = true;
+    }
+
+    /** Puts the owner thread back to the attributes it had at creation (owner only; one system call). */
+    public void lower() {
+        checkOwner();
+        LibC.sched_setattr(0, normalAttr, 0);
+        raised = false;
+    }
+
+    /** Whether the last switch was {@link #raise} (owner only). */
+    public boolean raised() {
+        return raised;
+    }
+
+    public int priority() {
+        return priority;
+    }
+
+    private void checkOwner() {
+        if (Thread.currentThread() != owner) {
+            throw new IllegalStateException("a real-time boost switches only its own thread " + owner.getName()
+                    + ", called on " + Thread.currentThread().getName());
+        }
+    }
+
+    /**
+     * The property {@code name} as a SCHED_FIFO priority: 0 (off, the default when unset) or
+     * 1..99; a malformed or out-of-range value is refused with a warning naming what is accepted,
+     * and 0 is used (see {@link TuningProperty}).
+     */
+    public static int priorityFromProperty(String name) {
+        String value = System.getProperty(name);
+        try {
+            return parsePriority(name, value);
+        } catch (IllegalArgumentException e) {
+            System.err.println("gort: warning: " + e.getMessage() + "; using 0 (off)");
+            return 0;
+        }
+    }
+
+    /** {@code value} (null: unset, 0) as 0 or a priority 1..99, or an error naming what is accepted. */
+    public static int parsePriority(String name, String value) {
+        if (value == null) {
+            return 0;
+        }
+        int v;
+        try {
+            v = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            v = -1;
+        }
+        if (v < 0 || v > MAX_PRIORITY) {
+            throw new IllegalArgumentException("-D" + name + "=" + value + " is not valid; accepted: 0 (off, the default) or a SCHED_FIFO priority "
+                    + MIN_PRIORITY + ".." + MAX_PRIORITY);
+        }
+        return v;
+    }
+}

@@ -1,0 +1,155 @@
+package dev.gort.sys;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * RealtimeBoost on the build machines' Linux: the property's accepted forms, a boost read back as
+ * SCHED_FIFO and the thread's own attributes read back after it, the kernel's refusal of a thread
+ * without CAP_SYS_NICE (dropped from that one thread's effective set: capabilities are per thread
+ * on Linux), and the owner rule. Every switch runs on a fresh thread, never the test's own.
+ */
+class RealtimeBoostTest {
+
+    private static void onThread(Runnable body) throws InterruptedException {
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        Thread t = Thread.ofPlatform().start(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                error.set(e);
+            }
+        });
+        t.join();
+        if (error.get() instanceof org.opentest4j.TestAbortedException skipped) {
+            throw skipped;
+        }
+        if (error.get() != null) {
+            throw new AssertionError(error.get());
+        }
+    }
+
+    @Test
+    void thePropertyAcceptsZeroOrAPriorityAndRefusesTheRestNamingWhatIsAccepted() {
+        assertEquals(0, RealtimeBoost.parsePriority("p", null));
+        assertEquals(0, RealtimeBoost.parsePriority("p", "0"));
+        assertEquals(10, RealtimeBoost.parsePriority("p", " 10 "));
+        assertEquals(99, RealtimeBoost.parsePriority("p", "99"));
+        for (String bad : new String[] {"-1", "100", "fifo", "", "1.5"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RealtimeBoost.parsePriority("gort.x", bad));
+            assertTrue(e.getMessage().contains("-Dgort.x=" + bad) && e.getMessage().contains("0 (off, the default) or a SCHED_FIFO priority 1..99"),
+                    e.getMessage());
+        }
+        String old = System.getProperty("gort.test.rtprio");
+        System.setProperty("gort.test.rtprio", "high");
+        try {
+            assertEquals(0, RealtimeBoost.priorityFromProperty("gort.test.rtprio"), "a malformed value warns and means off");
+        } finally {
+            if (old == null) {
+                System.clearProperty("gort.test.rtprio");
+            } else {
+                System.setProperty("gort.test.rtprio", old);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> RealtimeBoost.forCurrentThread(0));
+        assertThrows(IllegalArgumentException.class, () -> RealtimeBoost.forCurrentThread(100));
+    }
+
+    @Test
+    void aBoostedThreadReadsBackSchedFifoAndItsOwnAttributesAfterwards() throws InterruptedException {
+        Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
+        onThread(() -> {
+            ThreadPriority.Setting before = ThreadPriority.current();
+            long sliceBefore = ThreadSlice.current();
+            RealtimeBoost b;
+            try {
+                b = RealtimeBoost.forCurrentThread(3);
+            } catch (NativeException e) {
+                Assumptions.abort("this process may not use SCHED_FIFO here: " + e.getMessage());
+                return;
+            }
+            assertEquals(before, ThreadPriority.current(), "the trial switch at creation leaves the thread as it was");
+            int tid = (int) CpuAffinity.threadId();
+            for (int round = 0; round < 3; round++) {
+                b.raise();
+                assertTrue(b.raised());
+                assertEquals(RealtimeBoost.SCHED_FIFO, ThreadPriority.of(tid).policy(), "raised: SCHED_FIFO");
+                b.lower();
+                assertFalse(b.raised());
+                assertEquals(before, ThreadPriority.current(), "lowered: the thread's own policy and nice value");
+                assertEquals(sliceBefore, ThreadSlice.current(), "lowered: the thread's own slice");
+            }
+            assertEquals(3, b.priority());
+        });
+    }
+
+    @Test
+    void aBoostIsSwitchedOnlyByItsOwnThread() throws InterruptedException {
+        Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
+        AtomicReference<RealtimeBoost> made = new AtomicReference<>();
+        onThread(() -> {
+            try {
+                made.set(RealtimeBoost.forCurrentThread(2));
+            } catch (NativeException e) {
+                Assumptions.abort("this process may not use SCHED_FIFO here: " + e.getMessage());
+            }
+        });
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> made.get().raise());
+        assertTrue(e.getMessage().contains("switches only its own thread"), e.getMessage());
+    }
+
+    /** CAP_SYS_NICE's bit ({@code <linux/capability.h>}) and the v3 header's version. */
+    static final int CAP_SYS_NICE = 23, LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+
+    /** Clears CAP_SYS_NICE from the calling thread's effective set (capget, then capset: per thread). */
+    static void dropSysNiceFromThisThread() throws Throwable {
+        Linker linker = Linker.nativeLinker();
+        MethodHandle capget = linker.downcallHandle(linker.defaultLookup().find("capget").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        MethodHandle capset = linker.downcallHandle(linker.defaultLookup().find("capset").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment header = a.allocate(8);       // {u32 version, int pid}
+            MemorySegment data = a.allocate(24);        // 2 x {u32 effective, permitted, inheritable}
+            header.set(JAVA_INT, 0, LINUX_CAPABILITY_VERSION_3);
+            header.set(JAVA_INT, 4, 0);
+            assertEquals(0, (int) capget.invokeExact(header, data), "capget");
+            data.set(JAVA_INT, 0, data.get(JAVA_INT, 0) & ~(1 << CAP_SYS_NICE));
+            assertEquals(0, (int) capset.invokeExact(header, data), "capset");
+        }
+    }
+
+    @Test
+    void aThreadWithoutTheRightIsRefusedWithTheErrnoAndKeepsItsAttributes() throws InterruptedException {
+        Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
+        onThread(() -> {
+            try {
+                dropSysNiceFromThisThread();
+            } catch (Throwable e) {
+                Assumptions.abort("cannot drop CAP_SYS_NICE here: " + e);
+            }
+            ThreadPriority.Setting before = ThreadPriority.current();
+            NativeException e;
+            try {
+                RealtimeBoost.forCurrentThread(5);
+                Assumptions.abort("SCHED_FIFO 5 allowed without CAP_SYS_NICE (RLIMIT_RTPRIO allows it here)");
+                return;
+            } catch (NativeException refused) {
+                e = refused;
+            }
+            assertTrue(e.getMessage().contains("sched_setattr") && e.getMessage().contains("EPERM"), e.getMessage());
+            assertEquals(before, ThreadPriority.current(), "a refused boost leaves the thread as it was");
+        });
+    }
+}
