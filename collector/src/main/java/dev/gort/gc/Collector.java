@@ -224,6 +224,11 @@ public final class Collector implements AutoCloseable {
         }
     }
 
+    /** The coordinator's real-time boost (tests). */
+    StopperBoost stopperBoostForTest() {
+        return coordinator.stopperBoost;
+    }
+
     /** True on this collector's coordinator thread (the barrier lets it store while it holds the store gate). */
     boolean isCoordinatorThread() {
         return Thread.currentThread() == coordinator.thread;

@@ -41,6 +41,11 @@ final class Coordinator {
 
     private static final boolean DEBUG = Boolean.getBoolean("gort.gc.debug");
 
+    /** The coordinator's SCHED_FIFO boost over pauses, and its settings as they were when this collector was made. */
+    final StopperBoost stopperBoost = new StopperBoost();
+    private final int stopperRtPriority = StopperBoost.priorityForNewCollectors;
+    private final boolean stopperRtMutators = StopperBoost.mutatorsForNewCollectors;
+
     private final Collector c;
     private final Heap heap;
     private final GcSupport gcs;
@@ -157,6 +162,7 @@ final class Coordinator {
     }
 
     private void loop() {
+        stopperBoost.start(stopperRtPriority, stopperRtMutators, world);
         if (STOPPER_SLICE_NANOS != 0) {
             dev.gort.sys.ThreadSlice.request(STOPPER_SLICE_NANOS);     // false where unsupported: the default slice stays
         }
@@ -581,10 +587,12 @@ final class Coordinator {
 
     /**
      * Stops the world; the pause (and the pause timer) starts when the stop is requested, after the
-     * JFR event is prepared ({@link PauseReporter#beforeStop}).
+     * JFR event is prepared ({@link PauseReporter#beforeStop}) and the coordinator boosted ({@link StopperBoost}).
      */
     private void stopWorld(String reason) {
         pauses.beforeStop(reason);
+        stopperBoost.raise();               // before the request: the mutators still run, no pause yet
+        pauses.timer.begin();
         world.stopTheWorld(reason);
         worldStopped = true;
     }
@@ -599,6 +607,7 @@ final class Coordinator {
         }
         control.wakeStartWaitersIfDue();
         pauses.commitPauseEvent();
+        stopperBoost.lower();
     }
 
     /**

@@ -107,6 +107,9 @@ public final class Mutator {
     long tid;
     long runqWaitAtRequest;
     long runqWaitAtStop;
+    /** ThreadWorld's real-time stop (MutatorStopBoost): this thread's own sched_attr, kept while boosted, and whether it is boosted now (guarded by the world's lock). */
+    java.lang.foreign.MemorySegment savedSchedAttr;
+    boolean rtBoosted;
 
     static final int SITE_USER = 0;
     static final int SITE_ASSIST = 1;

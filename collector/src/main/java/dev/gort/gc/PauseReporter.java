@@ -67,9 +67,9 @@ final class PauseReporter {
     }
 
     /**
-     * Just before the stop request: the pause (and the timer) starts now, after the JFR event is
-     * prepared (the first event object loads JFR's classes, which can take long: the mutators
-     * still run meanwhile, so it is not part of the pause).
+     * Just before the stop request: the JFR event is prepared (the first event object loads JFR's
+     * classes, which can take long: the mutators still run meanwhile, so it is not part of the
+     * pause); the caller then begins {@link #timer}, the pause's start.
      */
     void beforeStop(String reason) {
         GcPauseEvent e = new GcPauseEvent();
@@ -82,7 +82,6 @@ final class PauseReporter {
         if (SchedTrace.ENABLED) {
             schedTrace.begin();
         }
-        timer.begin();
     }
 
     /** The world restarted and its wake-ups are done: the JFR pause event ends. */

@@ -87,8 +87,8 @@ public final class ThreadWorld implements World {
         Thread self = Thread.currentThread();
         Mutator m = new Mutator(heap.newCache(), new GcWork(pool), new RootSlots(rootSlots), self,
                 barrierFilter.table, BarrierFilter.base(self.threadId()));
-        if (STOP_STATS) {
-            m.tid = dev.gort.sys.CpuAffinity.threadId();
+        if (STOP_STATS || dev.gort.sys.Platform.current().isLinux()) {
+            m.tid = dev.gort.sys.CpuAffinity.threadId();    // (the stop's real-time boost names the thread by it)
         }
         lock.lock();
         try {
@@ -192,6 +192,48 @@ public final class ThreadWorld implements World {
         stopSpinNanos = nanos;
     }
 
+    // =================================================================== late mutators at a real-time priority (opt-in, see MutatorStopBoost)
+
+    /** Set once the collector's coordinator was allowed SCHED_FIFO and -Dgort.gc.stopper.rtmutators=true; null: off (guarded by lock). */
+    private MutatorStopBoost mutatorBoost;
+
+    /** Collector (its coordinator's boost allowed): mutators still running {@link MutatorStopBoost#GRACE_NANOS} into a stop get SCHED_FIFO {@code priority}. */
+    void boostMutatorsWhileStopping(int priority) {
+        MutatorStopBoost b = new MutatorStopBoost(priority);
+        lock.lock();
+        try {
+            mutatorBoost = b;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long mutatorBoostsForTest() {
+        MutatorStopBoost b = mutatorBoost;
+        return b == null ? 0 : b.boosts();
+    }
+
+    /** Lock held, stopper, after the grace: every mutator still RUNNING (but the stopper's own) to SCHED_FIFO. */
+    private void boostRunningLocked(Mutator self) {
+        for (int i = 0, n = mutators.size(); i < n; i++) {
+            Mutator m = mutators.get(i);
+            if (m != self && m.state == Mutator.RUNNING && !mutatorBoost.raise(m)) {
+                mutatorBoost = null;          // refused (warned): stops go without it
+                return;
+            }
+        }
+    }
+
+    /** Lock held, restart: every boosted mutator back to its own attributes before it is released. */
+    private void lowerBoostedLocked() {
+        for (int i = 0, n = mutators.size(); i < n; i++) {
+            Mutator m = mutators.get(i);
+            if (m.rtBoosted) {
+                MutatorStopBoost.lower(m);
+            }
+        }
+    }
+
     /** Whether the last stop saw its last mutator stop while spinning (no wake-up needed). */
     private boolean lastStopSpun;
     /** Stops that ended inside the spin, and stops in all (stopper writes, tests read). */
@@ -254,6 +296,7 @@ public final class ThreadWorld implements World {
                 }
             } while (System.nanoTime() - deadline < 0);
         }
+        boolean laggardsBoosted = false, interrupted = false;
         lock.lock();
         try {
             for (;;) {
@@ -275,10 +318,25 @@ public final class ThreadWorld implements World {
                     }
                     continue;
                 }
+                if (mutatorBoost != null && !laggardsBoosted) {
+                    laggardsBoosted = true;
+                    try {
+                        stopDone.awaitNanos(MutatorStopBoost.GRACE_NANOS);     // the usual stop needs no boost
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                    if (!allStopped(self)) {
+                        boostRunningLocked(self);
+                    }
+                    continue;
+                }
                 stopDone.awaitUninterruptibly();
             }
         } finally {
             lock.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -364,6 +422,7 @@ public final class ThreadWorld implements World {
             updateFlagsLocked();
             stopper = null;
             stopperSelf = null;
+            lowerBoostedLocked();          // before any mutator runs again
             restartedAt = System.nanoTime();
             // Release the parked mutators directly: each is set RUNNING here, under the lock (so a
             // ragged round that starts next sees it running, and a stop that starts next waits for

@@ -134,6 +134,77 @@ class ThreadWorldStopTest {
         }
     }
 
+    /**
+     * With the real-time stop on, a mutator still running {@link MutatorStopBoost#GRACE_NANOS}
+     * after the stop request (here: 3 ms stretches without a safepoint) is SCHED_FIFO until the
+     * restart and back to its own policy after it; a mutator waiting (BLOCKED) at the request is
+     * never touched. Needs the right to use SCHED_FIFO (root here); skipped without it.
+     */
+    @Test
+    void lateMutatorsAreRealTimeWhileTheStopWaitsAndNormalAfter() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.gort.sys.Platform.current().isLinux(), "SCHED_FIFO is Linux's");
+        try {
+            dev.gort.sys.RealtimeBoost.forCurrentThread(3);
+        } catch (dev.gort.sys.NativeException e) {
+            org.junit.jupiter.api.Assumptions.abort("SCHED_FIFO refused here: " + e.getMessage());
+        }
+        world.boostMutatorsWhileStopping(3);
+        AtomicLong tidRunning = new AtomicLong(), tidWaiting = new AtomicLong();
+        CountDownLatch registered = new CountDownLatch(2);
+        CountDownLatch releaseWaiter = new CountDownLatch(1);
+        start("running", () -> {
+            world.register(1);
+            tidRunning.set(dev.gort.sys.CpuAffinity.threadId());
+            registered.countDown();
+            try {
+                while (!done.get()) {
+                    world.poll();
+                    busyNanos(3_000_000);
+                }
+            } finally {
+                world.unregister();
+            }
+        });
+        start("waiting", () -> {
+            Mutator m = world.register(1);
+            tidWaiting.set(dev.gort.sys.CpuAffinity.threadId());
+            registered.countDown();
+            world.runBlocking(m, () -> {
+                try {
+                    releaseWaiter.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            world.unregister();
+        });
+        assertTrue(registered.await(10, TimeUnit.SECONDS));
+        Thread.sleep(20);            // the waiting one is in runBlocking by now (BLOCKED: not boosted either way)
+        dev.gort.sys.ThreadPriority.Setting normal = dev.gort.sys.ThreadPriority.of((int) tidRunning.get());
+        assertEquals(dev.gort.sys.ThreadPriority.SCHED_OTHER, normal.policy());
+        int stops = 20, boostedStops = 0;
+        for (int s = 0; s < stops; s++) {
+            long before = world.mutatorBoostsForTest();
+            world.stopTheWorld("test");
+            try {
+                boolean boosted = world.mutatorBoostsForTest() > before;
+                boostedStops += boosted ? 1 : 0;
+                assertEquals(boosted ? dev.gort.sys.RealtimeBoost.SCHED_FIFO : dev.gort.sys.ThreadPriority.SCHED_OTHER,
+                        dev.gort.sys.ThreadPriority.of((int) tidRunning.get()).policy(), "stop " + s + ": the running mutator while stopped");
+                assertEquals(dev.gort.sys.ThreadPriority.SCHED_OTHER, dev.gort.sys.ThreadPriority.of((int) tidWaiting.get()).policy(),
+                        "stop " + s + ": the waiting mutator is left alone");
+            } finally {
+                world.startTheWorld();
+            }
+            assertEquals(normal, dev.gort.sys.ThreadPriority.of((int) tidRunning.get()), "stop " + s + ": its own policy after the restart");
+            Thread.sleep(1);
+        }
+        assertTrue(boostedStops >= stops / 2, "a mutator in a 3 ms stretch is still running after the grace: boosted in "
+                + boostedStops + " of " + stops + " stops");
+        releaseWaiter.countDown();
+        assertThrows(IllegalArgumentException.class, () -> world.boostMutatorsWhileStopping(0));
+    }
+
     static long[] snapshot(AtomicLongArray a) {
         long[] s = new long[a.length()];
         for (int i = 0; i < s.length; i++) {

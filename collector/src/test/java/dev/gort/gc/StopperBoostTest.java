@@ -1,0 +1,162 @@
+package dev.gort.gc;
+
+import dev.gort.arena.Heap;
+import dev.gort.arena.HeapConfig;
+import dev.gort.sys.Platform;
+import dev.gort.sys.PosixOsMemory;
+import dev.gort.sys.RealtimeBoost;
+import dev.gort.sys.ThreadPriority;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The coordinator's SCHED_FIFO boost over pauses ({@code -Dgort.gc.stopper.rtprio}; here
+ * {@link StopperBoost#priorityForNewCollectors} around the construction): off by default; when on, raised
+ * for each pause and normal between them; refused by the kernel (a thread without CAP_SYS_NICE),
+ * it says why and the coordinator runs unboosted.
+ */
+class StopperBoostTest {
+
+    @Test
+    void byDefaultTheCoordinatorIsNeverBoosted() {
+        Assumptions.assumeTrue(System.getProperty(StopperBoost.PROPERTY) == null, "this test reads the default");
+        assertEquals(0, StopperBoost.PRIORITY);
+        assertEquals(0, StopperBoost.priorityForNewCollectors);
+        cycles(0, gc -> {
+            assertFalse(gc.stopperBoostForTest().active());
+            assertEquals(0, gc.stopperBoostForTest().raises());
+            assertNull(gc.stopperBoostForTest().refusal());
+        });
+    }
+
+    @Test
+    void aBoostedCoordinatorIsRaisedForEachPauseAndNormalBetweenThem() {
+        Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
+        cycles(4, gc -> {
+            Assumptions.assumeTrue(gc.stopperBoostForTest().refusal() == null, () -> "refused here: " + gc.stopperBoostForTest().refusal());
+            assertTrue(gc.stopperBoostForTest().active());
+            assertTrue(gc.stopperBoostForTest().raises() >= 2 * 3, "two pauses a cycle, three cycles: raised " + gc.stopperBoostForTest().raises() + " times");
+            for (String row : coordinators()) {
+                assertNotEquals(RealtimeBoost.SCHED_FIFO + "", row.split(" ")[1], "a coordinator between pauses: " + row);
+            }
+        });
+    }
+
+    @Test
+    void aRefusedBoostSaysWhyAndChangesNothing() throws InterruptedException {
+        Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        Thread t = Thread.ofPlatform().start(() -> {
+            try {
+                dropSysNiceFromThisThread();
+                ThreadPriority.Setting before = ThreadPriority.current();
+                StopperBoost b = new StopperBoost();
+                b.start(5, false, new ThreadWorld(null, null, 1));
+                if (b.active()) {
+                    return;             // RLIMIT_RTPRIO allows it here without the capability: nothing refused to check
+                }
+                String why = b.refusal();
+                assertNotNull(why);
+                assertTrue(why.contains("EPERM") && why.contains("CAP_SYS_NICE or an RLIMIT_RTPRIO >= 5"), why);
+                b.raise();
+                assertEquals(before, ThreadPriority.current(), "a refused boost never raises");
+                b.lower();
+                assertEquals(0, b.raises());
+            } catch (Throwable e) {
+                error.set(e);
+            }
+        });
+        t.join();
+        if (error.get() != null) {
+            throw new AssertionError(error.get());
+        }
+    }
+
+    @Test
+    void underTheSchedulerTheBoostIsRefusedWithWhy() {
+        StopperBoost b = new StopperBoost();
+        b.start(5, false, null);
+        assertFalse(b.active());
+        assertTrue(b.refusal().contains("only the plain-thread world"), b.refusal());
+        b.raise();
+        assertEquals(0, b.raises());
+    }
+
+    /** Three collections with the coordinator's boost at {@code priority}, then {@code check}. */
+    private static void cycles(int priority, java.util.function.Consumer<Collector> check) {
+        int saved = StopperBoost.priorityForNewCollectors;
+        StopperBoost.priorityForNewCollectors = priority;
+        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        Collector gc;
+        try {
+            gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
+        } finally {
+            StopperBoost.priorityForNewCollectors = saved;
+        }
+        try {
+            var m = gc.threadWorld().register(4);
+            for (int i = 0; i < 3; i++) {
+                m.roots().set(0, gc.alloc(CollectorTest.NODE));
+                gc.gc();
+            }
+            check.accept(gc);
+            gc.threadWorld().unregister();
+        } finally {
+            gc.close();
+            heap.close();
+        }
+    }
+
+    /** "tid policy" of each live gort-gc thread (several collectors may live in this JVM). */
+    private static List<String> coordinators() {
+        List<String> rows = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path p : ds) {
+                if (Files.readString(p.resolve("comm")).trim().equals("gort-gc")) {
+                    ThreadPriority.Setting s = ThreadPriority.of(Integer.parseInt(p.getFileName().toString()));
+                    if (s != null) {
+                        rows.add(p.getFileName() + " " + s.policy());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        assertFalse(rows.isEmpty(), "no gort-gc thread found");
+        return rows;
+    }
+
+    /** Clears CAP_SYS_NICE (bit 23) from the calling thread's effective set: capget, then capset (capabilities are per thread). */
+    static void dropSysNiceFromThisThread() throws Throwable {
+        Linker linker = Linker.nativeLinker();
+        MethodHandle capget = linker.downcallHandle(linker.defaultLookup().find("capget").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        MethodHandle capset = linker.downcallHandle(linker.defaultLookup().find("capset").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment header = a.allocate(8);       // {u32 version = _LINUX_CAPABILITY_VERSION_3, int pid = 0}
+            MemorySegment data = a.allocate(24);        // 2 x {u32 effective, permitted, inheritable}
+            header.set(JAVA_INT, 0, 0x20080522);
+            assertEquals(0, (int) capget.invokeExact(header, data), "capget");
+            data.set(JAVA_INT, 0, data.get(JAVA_INT, 0) & ~(1 << 23));
+            assertEquals(0, (int) capset.invokeExact(header, data), "capset");
+        }
+    }
+}
