@@ -144,17 +144,35 @@ public final class StopLatencyRun {
             System.out.println("stopper slice " + sliceUs + " us: " + (dev.gort.sys.ThreadSlice.request(sliceUs * 1000)
                     ? "taken" : "not supported here"));
         }
+        // -Dgort.bench.stopper.rtprio=N: the stopper runs each stop and restart at SCHED_FIFO N
+        // (RealtimeBoost), as the collector's coordinator does with -Dgort.gc.stopper.rtprio=N.
+        int rtprio = dev.gort.sys.RealtimeBoost.priorityFromProperty("gort.bench.stopper.rtprio");
+        dev.gort.sys.RealtimeBoost boost = null;
+        if (rtprio > 0) {
+            try {
+                boost = dev.gort.sys.RealtimeBoost.forCurrentThread(rtprio);
+                System.out.println("stopper boosted to SCHED_FIFO " + rtprio + " over each stop");
+            } catch (dev.gort.sys.NativeException | UnsupportedOperationException e) {
+                System.out.println("stopper boost refused: " + e.getMessage() + "; running unboosted");
+            }
+        }
         LockSupport.parkNanos(200_000_000);                 // the mutators' loops compiled
         long[] cs0 = contextSwitches();
         long cpu0 = dev.gort.sys.CpuClock.threadCpuNanos();
         long pcpu0 = dev.gort.sys.CpuClock.processCpuNanos();
         long gapSwitches = 0;
         for (int s = 0; s < stops; s++) {
+            if (boost != null) {
+                boost.raise();                              // before the request, as the collector does
+            }
             long t0 = System.nanoTime();
             stop.stop("StopLatencyRun");
             stopNs[s] = System.nanoTime() - t0;
             epoch = s + 1;
             start.run();
+            if (boost != null) {
+                boost.lower();
+            }
             if (gapNanos > 0) {
                 long gap = r.nextLong(2 * gapNanos);
                 long t1 = System.nanoTime();
