@@ -25,11 +25,12 @@ final class StopperBoost {
     /** The property as read at class initialization (malformed: warned, 0). */
     static final int PRIORITY = RealtimeBoost.priorityFromProperty(PROPERTY);
     /**
-     * {@code -Dgort.gc.stopper.rtmutators=true}: with the coordinator boosted, running mutators are
-     * boosted too from each stop request to the restart (ThreadWorld#boostMutatorsWhileStopping):
-     * a mutator waiting for a CPU when the stop is requested is the other way a stop runs late.
+     * {@code -Dgort.gc.stopper.rtmutators=true|false} (default true): with the coordinator boosted,
+     * the mutators still running 0.1 ms into a stop are boosted too until the restart
+     * ({@link MutatorStopBoost}): a mutator waiting for a CPU before its safepoint is the other way
+     * a stop runs late, and the commoner one under load. false keeps the coordinator's boost alone.
      */
-    static final boolean MUTATORS = dev.gort.sys.TuningProperty.flag("gort.gc.stopper.rtmutators", false);
+    static final boolean MUTATORS = dev.gort.sys.TuningProperty.flag("gort.gc.stopper.rtmutators", true);
     /** What collectors made from now on use (the properties; tests set them around a construction). */
     static volatile int priorityForNewCollectors = PRIORITY;
     static volatile boolean mutatorsForNewCollectors = MUTATORS;

@@ -208,6 +208,15 @@ public final class ThreadWorld implements World {
         }
     }
 
+    boolean mutatorBoostOnForTest() {
+        lock.lock();
+        try {
+            return mutatorBoost != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     long mutatorBoostsForTest() {
         MutatorStopBoost b = mutatorBoost;
         return b == null ? 0 : b.boosts();

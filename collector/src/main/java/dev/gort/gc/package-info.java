@@ -202,6 +202,15 @@
  * because with autogroups a lowered idle worker yields its CPU to other processes too and its
  * marking moved into the mutator's assists. Lowering the JIT's compiler threads slowed the JIT's
  * warm-up instead (process CPU 1.2 x).
+ * Raising instead (session 11, opt-in, privileged): {@code -Dgort.gc.stopper.rtprio=N} runs the
+ * coordinator at SCHED_FIFO from its stop request to its restart ({@link StopperBoost}), so the
+ * woken stopper preempts whatever holds a CPU instead of waiting a slice or a tick, and the
+ * mutators of a {@link ThreadWorld} still running 0.1 ms into a stop get the same priority until
+ * the restart ({@link MutatorStopBoost}): the two waits for a CPU that made binary-trees' slow
+ * stops. Only over plain threads: the scheduler's stop spins on RtLocks that yield, and a real-time
+ * thread's yield leaves a lock holder queued on its CPU waiting. Rejected by measurement: waking the
+ * stopper on the last mutator's own CPU (affinity narrowed by the waker), which made the woken
+ * stopper later, not sooner.
  * The marking
  * fast path reads 64 pointer bits per bitmap load ({@code GcSupport.pointerBits}) and looks a
  * pointer's span up once ({@code findObjectIn}, {@code tryMarkIn}).

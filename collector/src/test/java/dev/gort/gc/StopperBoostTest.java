@@ -41,6 +41,7 @@ class StopperBoostTest {
         assertEquals(0, StopperBoost.priorityForNewCollectors);
         cycles(0, gc -> {
             assertFalse(gc.stopperBoostForTest().active());
+            assertFalse(gc.threadWorld().mutatorBoostOnForTest());
             assertEquals(0, gc.stopperBoostForTest().raises());
             assertNull(gc.stopperBoostForTest().refusal());
         });
@@ -53,6 +54,7 @@ class StopperBoostTest {
             Assumptions.assumeTrue(gc.stopperBoostForTest().refusal() == null, () -> "refused here: " + gc.stopperBoostForTest().refusal());
             assertTrue(gc.stopperBoostForTest().active());
             assertTrue(gc.stopperBoostForTest().raises() >= 2 * 3, "two pauses a cycle, three cycles: raised " + gc.stopperBoostForTest().raises() + " times");
+            assertEquals(StopperBoost.MUTATORS, gc.threadWorld().mutatorBoostOnForTest(), "late mutators boosted too, by default");
             for (String row : coordinators()) {
                 assertNotEquals(RealtimeBoost.SCHED_FIFO + "", row.split(" ")[1], "a coordinator between pauses: " + row);
             }
