@@ -46,6 +46,7 @@ final class MutatorStopBoost {
         fifo = Arena.ofAuto().allocate(SchedAttr.LAYOUT);
         fifoAttr = fifo.address();
         NativeMemory.putInt(fifoAttr + SchedAttr.SIZE, (int) SchedAttr.LAYOUT.byteSize());
+        NativeMemory.putLong(fifoAttr + SchedAttr.SCHED_FLAGS, RealtimeBoost.SCHED_FLAG_RESET_ON_FORK);   // a thread it starts is not real-time
         NativeMemory.putInt(fifoAttr + SchedAttr.SCHED_POLICY, RealtimeBoost.SCHED_FIFO);
         NativeMemory.putInt(fifoAttr + SchedAttr.SCHED_PRIORITY, priority);
     }
@@ -83,7 +84,7 @@ final class MutatorStopBoost {
     static void lower(Mutator m) {
         m.rtBoosted = false;
         try {
-            LibC.sched_setattr((int) m.tid, m.savedSchedAttr.address(), 0);
+            RealtimeBoost.restore((int) m.tid, m.savedSchedAttr.address());
         } catch (NativeException e) {
             System.err.println("gort: warning: -Dgort.gc.stopper.rtmutators: mutator " + m.owner.getName()
                     + " could not be put back from SCHED_FIFO (" + e.getMessage() + ")");

@@ -29,6 +29,12 @@ import java.lang.foreign.MemorySegment;
 public final class RealtimeBoost {
     /** SCHED_FIFO as Linux numbers it ({@code <sched.h>}). */
     public static final int SCHED_FIFO = 1;
+    /**
+     * sched_attr's SCHED_FLAG_RESET_ON_FORK: a thread created by a boosted one starts at
+     * SCHED_OTHER instead of inheriting the real-time policy (the JVM creates threads with the
+     * creator's policy) and staying there, since only its creator's boost is ever lowered.
+     */
+    public static final long SCHED_FLAG_RESET_ON_FORK = 0x01;
     /** The static priorities Linux accepts for SCHED_FIFO. */
     public static final int MIN_PRIORITY = 1, MAX_PRIORITY = 99;
 
@@ -69,6 +75,7 @@ public final class RealtimeBoost {
         NativeMemory.putInt(normal.address() + SchedAttr.SIZE, size);
         NativeMemory.putLong(normal.address() + SchedAttr.SCHED_FLAGS, 0);
         NativeMemory.putInt(boosted.address() + SchedAttr.SIZE, size);
+        NativeMemory.putLong(boosted.address() + SchedAttr.SCHED_FLAGS, SCHED_FLAG_RESET_ON_FORK);
         NativeMemory.putInt(boosted.address() + SchedAttr.SCHED_POLICY, SCHED_FIFO);
         NativeMemory.putInt(boosted.address() + SchedAttr.SCHED_PRIORITY, priority);
         RealtimeBoost b = new RealtimeBoost(Thread.currentThread(), priority, arena, boosted.address(), normal.address());
@@ -87,8 +94,31 @@ public final class RealtimeBoost {
     /** Puts the owner thread back to the attributes it had at creation (owner only; one system call). */
     public void lower() {
         checkOwner();
-        LibC.sched_setattr(0, normalAttr, 0);
+        restore(0, normalAttr);
         raised = false;
+    }
+
+    /**
+     * Thread {@code tid} (0: the caller) back to the attributes at {@code attr} (flags 0) after a
+     * boost with {@link #SCHED_FLAG_RESET_ON_FORK}. Clearing that flag needs CAP_SYS_NICE; a thread
+     * allowed SCHED_FIFO by RLIMIT_RTPRIO alone is refused (EPERM), and then goes back with the
+     * flag kept: its policy and nice value are its own again, and a thread it creates starts at
+     * SCHED_OTHER and nice >= 0 (what the flag does), instead of staying real-time.
+     */
+    public static void restore(int tid, long attr) {
+        try {
+            LibC.sched_setattr(tid, attr, 0);
+        } catch (NativeException e) {
+            if (!"EPERM".equals(e.errnoName())) {
+                throw e;
+            }
+            NativeMemory.putLong(attr + SchedAttr.SCHED_FLAGS, SCHED_FLAG_RESET_ON_FORK);
+            try {
+                LibC.sched_setattr(tid, attr, 0);
+            } finally {
+                NativeMemory.putLong(attr + SchedAttr.SCHED_FLAGS, 0);
+            }
+        }
     }
 
     /** Whether the last switch was {@link #raise} (owner only). */

@@ -94,6 +94,32 @@ class RealtimeBoostTest {
         });
     }
 
+    /** A thread started by a boosted one does not inherit SCHED_FIFO (SCHED_FLAG_RESET_ON_FORK). */
+    @Test
+    void aThreadStartedWhileBoostedIsNotRealTime() throws InterruptedException {
+        Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
+        AtomicReference<ThreadPriority.Setting> child = new AtomicReference<>();
+        onThread(() -> {
+            RealtimeBoost b;
+            try {
+                b = RealtimeBoost.forCurrentThread(2);
+            } catch (NativeException e) {
+                Assumptions.abort("this process may not use SCHED_FIFO here: " + e.getMessage());
+                return;
+            }
+            b.raise();
+            try {
+                Thread t = Thread.ofPlatform().start(() -> child.set(ThreadPriority.current()));
+                t.join();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            } finally {
+                b.lower();
+            }
+        });
+        assertEquals(ThreadPriority.SCHED_OTHER, child.get().policy(), "a thread started by a boosted thread: " + child.get());
+    }
+
     @Test
     void aBoostIsSwitchedOnlyByItsOwnThread() throws InterruptedException {
         Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
