@@ -53,7 +53,8 @@ class StopperBoostTest {
         cycles(4, gc -> {
             Assumptions.assumeTrue(gc.stopperBoostForTest().refusal() == null, () -> "refused here: " + gc.stopperBoostForTest().refusal());
             assertTrue(gc.stopperBoostForTest().active());
-            assertTrue(gc.stopperBoostForTest().raises() >= 2 * 3, "two pauses a cycle, three cycles: raised " + gc.stopperBoostForTest().raises() + " times");
+            assertTrue(gc.stopperBoostForTest().raises() >= 3, "a pause or two a cycle (one under gcstoptheworld), three cycles: raised "
+                    + gc.stopperBoostForTest().raises() + " times");
             assertEquals(StopperBoost.MUTATORS, gc.threadWorld().mutatorBoostOnForTest(), "late mutators boosted too, by default");
             for (String row : coordinators()) {
                 assertNotEquals(RealtimeBoost.SCHED_FIFO + "", row.split(" ")[1], "a coordinator between pauses: " + row);
@@ -112,15 +113,15 @@ class StopperBoostTest {
         } finally {
             StopperBoost.priorityForNewCollectors = saved;
         }
+        var m = gc.threadWorld().register(4);
         try {
-            var m = gc.threadWorld().register(4);
             for (int i = 0; i < 3; i++) {
                 m.roots().set(0, gc.alloc(CollectorTest.NODE));
                 gc.gc();
             }
             check.accept(gc);
-            gc.threadWorld().unregister();
         } finally {
+            gc.threadWorld().unregister();
             gc.close();
             heap.close();
         }
