@@ -864,9 +864,16 @@ public final class Collector implements AutoCloseable {
                 + " (Collector.close() gave up waiting for them); the heap stays mapped under them";
     }
 
-    /** Stops the collector's threads. The heap, pool and globals stay the caller's to close. */
+    /**
+     * Stops the collector's threads. The heap, pool and globals stay the caller's to close. A
+     * mutator may call it (a registered thread, a goroutine): it counts as stopped while it waits
+     * for the threads, since the coordinator, woken by the close in the middle of a cycle, may
+     * stop the world once more to end it and would otherwise wait for the closing mutator, which
+     * waits for it (review11: both stuck until the 10 s join gave up, the coordinator left alive).
+     */
     @Override
     public void close() {
+        Mutator self = world.exiting() ? null : world.current();     // before the close: as an allocation just before it
         closed = true;
         assists.queue.wakeAll(!world.exiting());
         if (workers.goroutines != null) {
@@ -886,6 +893,17 @@ public final class Collector implements AutoCloseable {
         if (world instanceof ThreadWorld tw) {
             tw.wakePWaiters();              // a worker or the sweeper waiting for a P sees the close
         }
+        if (self != null) {
+            world.runBlocking(self, this::joinThreads);
+        } else {
+            joinThreads();
+        }
+        gcs.setTrigger(Long.MAX_VALUE, null);
+        WriteBarrier.enabled = false;
+    }
+
+    /** Close's wait for the coordinator, the thread sweeper and the platform workers (10 s each at most); only waits. */
+    private void joinThreads() {
         try {
             coordinator.thread.join(10_000);
             if (threadSweeper != null) {
@@ -895,8 +913,6 @@ public final class Collector implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        gcs.setTrigger(Long.MAX_VALUE, null);
-        WriteBarrier.enabled = false;
     }
 
 

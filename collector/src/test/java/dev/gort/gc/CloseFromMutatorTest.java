@@ -1,0 +1,63 @@
+package dev.gort.gc;
+
+import dev.gort.arena.Heap;
+import dev.gort.arena.HeapConfig;
+import dev.gort.sched.Go;
+import dev.gort.sys.PosixOsMemory;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Review (review11): {@link Collector#close()} called by a thread that is still a registered
+ * mutator, while a cycle is in its mark phase. Close wakes the coordinator, which goes on to mark
+ * termination and stops the world; the world waits for every registered mutator, the closing
+ * thread included, and that thread sits in close's join of the coordinator: neither moves until
+ * the join gives up (10 s), and the collector is left with its coordinator alive, so the heap then
+ * refuses to close. A close from a mutator must count as stopped while it waits.
+ */
+class CloseFromMutatorTest extends ThreadWorldFixture {
+
+    @Test
+    void aRegisteredThreadClosesTheCollectorMidCycleWithoutStallingTheStop() throws Exception {
+        ForcedMode.assumeConcurrentMark("holds the coordinator at BEFORE_MARK_TERMINATION");
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
+        world = gc.threadWorld();
+        Mutator m = world.register(4);
+        long keep = gc.alloc(m, CollectorTest.NODE);
+        m.roots().set(0, keep);
+        gc.runTo(Collector.Breakpoint.BEFORE_MARK_TERMINATION, 10_000);    // marking drained, world running
+
+        long t0 = System.nanoTime();
+        gc.close();                          // still registered: a mutator's thread closes
+        long closeMs = (System.nanoTime() - t0) / 1_000_000;
+
+        assertTrue(closeMs < 5_000, "Collector.close() from a registered mutator mid-cycle took " + closeMs
+                + " ms (the coordinator's stop waited for the closing thread, which waited for the coordinator)");
+        world.unregister();
+        heap.close();                        // nothing of the collector may still run: accepted
+        assertTrue(heap.isClosed());
+    }
+
+    /** The same under the scheduler: the stop waits for the P of the goroutine that closes. */
+    @Test
+    void aGoroutineClosesTheCollectorMidCycleWithoutStallingTheStop() {
+        ForcedMode.assumeConcurrentMark("holds the coordinator at BEFORE_MARK_TERMINATION");
+        AtomicLong closeMs = new AtomicLong(-1);
+        try (RequestAfterExitTest.Rig rig = RequestAfterExitTest.Rig.create()) {
+            Collector c = rig.gc();
+            rig.sched().run(() -> {
+                RequestAfterExitTest.listHeldBeforeMarkTermination(c);     // marking drained, world running
+                assertNotNull(Go.currentP(), "the closing goroutine holds a P");
+                long t0 = System.nanoTime();
+                c.close();
+                closeMs.set((System.nanoTime() - t0) / 1_000_000);
+            });
+            assertTrue(closeMs.get() >= 0 && closeMs.get() < 5_000, "Collector.close() from a goroutine mid-cycle took "
+                    + closeMs.get() + " ms (the coordinator's stop waited for the closing goroutine's P)");
+        }                                    // the rig closes the heap: refused if the coordinator were still alive
+    }
+}
