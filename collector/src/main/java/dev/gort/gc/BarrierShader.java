@@ -36,22 +36,9 @@ final class BarrierShader implements WriteBarrier.Shader {
     public void shadePair(long old, long value) {
         Mutator m = world.current();
         if (m == null) {
-            if (old != 0) {
-                shade(old);
-            }
-            if (value != 0) {
-                shade(value);
-            }
-            return;
-        }
-        m.checkNotBlocked("a barriered pointer store");
-        // Objects this mutator allocated in this mark phase are black: shading them is a no-op,
-        // so skip the lookup for the ones its filter remembers (see Mutator.recentBlack).
-        if (old != 0 && !m.isRecentBlack(old)) {
-            marker.shade(old, m.gcw);
-        }
-        if (value != 0 && !m.isRecentBlack(value)) {
-            marker.shade(value, m.gcw);
+            shadeFromOrphan(old, value);
+        } else {
+            shadeFromMutator(m, old, value);
         }
     }
 
@@ -65,19 +52,32 @@ final class BarrierShader implements WriteBarrier.Shader {
     public void shadeStore(long obj, long slot, long value) {
         Mutator m = world.current();
         if (m == null) {
-            long old = NativeMemory.getLong(slot);
-            if (old != 0) {
-                shade(old);
-            }
-            if (value != 0) {
-                shade(value);
-            }
+            shadeFromOrphan(NativeMemory.getLong(slot), value);
             return;
         }
         long old = m.isRecentBlack(obj) ? 0 : NativeMemory.getLong(slot);
         if ((old | value) == 0) {
             return;         // nothing to shade (as storeSlow: no shader call for 0 over 0)
         }
+        shadeFromMutator(m, old, value);
+    }
+
+    /** A thread that is no mutator of this world: each pointer through {@link #shade} (the store gate's path). */
+    private void shadeFromOrphan(long old, long value) {
+        if (old != 0) {
+            shade(old);
+        }
+        if (value != 0) {
+            shade(value);
+        }
+    }
+
+    /**
+     * A mutator's two shades into its own gcWork. Objects it allocated in this mark phase are
+     * black: shading them is a no-op, so the lookup is skipped for the ones its filter remembers
+     * (see Mutator.recentBlack).
+     */
+    private void shadeFromMutator(Mutator m, long old, long value) {
         m.checkNotBlocked("a barriered pointer store");
         if (old != 0 && !m.isRecentBlack(old)) {
             marker.shade(old, m.gcw);
