@@ -22,24 +22,6 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class RealtimeBoostTest {
 
-    private static void onThread(Runnable body) throws InterruptedException {
-        AtomicReference<Throwable> error = new AtomicReference<>();
-        Thread t = Thread.ofPlatform().start(() -> {
-            try {
-                body.run();
-            } catch (Throwable e) {
-                error.set(e);
-            }
-        });
-        t.join();
-        if (error.get() instanceof org.opentest4j.TestAbortedException skipped) {
-            throw skipped;
-        }
-        if (error.get() != null) {
-            throw new AssertionError(error.get());
-        }
-    }
-
     @Test
     void thePropertyAcceptsZeroOrAPriorityAndRefusesTheRestNamingWhatIsAccepted() {
         assertEquals(0, RealtimeBoost.parsePriority("p", null));
@@ -69,7 +51,7 @@ class RealtimeBoostTest {
     @Test
     void aBoostedThreadReadsBackSchedFifoAndItsOwnAttributesAfterwards() throws InterruptedException {
         Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
-        onThread(() -> {
+        FreshThread.run(() -> {
             ThreadPriority.Setting before = ThreadPriority.current();
             long sliceBefore = ThreadSlice.current();
             RealtimeBoost b;
@@ -99,7 +81,7 @@ class RealtimeBoostTest {
     void aThreadStartedWhileBoostedIsNotRealTime() throws InterruptedException {
         Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
         AtomicReference<ThreadPriority.Setting> child = new AtomicReference<>();
-        onThread(() -> {
+        FreshThread.run(() -> {
             RealtimeBoost b;
             try {
                 b = RealtimeBoost.forCurrentThread(2);
@@ -124,7 +106,7 @@ class RealtimeBoostTest {
     void aBoostIsSwitchedOnlyByItsOwnThread() throws InterruptedException {
         Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
         AtomicReference<RealtimeBoost> made = new AtomicReference<>();
-        onThread(() -> {
+        FreshThread.run(() -> {
             try {
                 made.set(RealtimeBoost.forCurrentThread(2));
             } catch (NativeException e) {
@@ -159,7 +141,7 @@ class RealtimeBoostTest {
     @Test
     void aThreadWithoutTheRightIsRefusedWithTheErrnoAndKeepsItsAttributes() throws InterruptedException {
         Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
-        onThread(() -> {
+        FreshThread.run(() -> {
             try {
                 dropSysNiceFromThisThread();
             } catch (Throwable e) {

@@ -4,7 +4,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -15,22 +14,6 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class ThreadPriorityTest {
 
-    /** Runs {@code body} on a fresh platform thread: a lowered thread cannot always be raised again, so never lower the test's own. */
-    private static void onThread(Runnable body) throws InterruptedException {
-        AtomicReference<Throwable> error = new AtomicReference<>();
-        Thread t = Thread.ofPlatform().start(() -> {
-            try {
-                body.run();
-            } catch (Throwable e) {
-                error.set(e);
-            }
-        });
-        t.join();
-        if (error.get() != null) {
-            throw new AssertionError(error.get());
-        }
-    }
-
     private static boolean linux() {
         return Platform.current().isLinux();
     }
@@ -40,7 +23,7 @@ class ThreadPriorityTest {
         // The JVM may itself run niced (`nice ./gort test`): a fresh thread inherits that value.
         ThreadPriority.Setting base = ThreadPriority.current();
         Assumptions.assumeTrue(base == null || base.nice() < 7, "the JVM runs at nice " + (base == null ? "?" : base.nice()) + " >= 7");
-        onThread(() -> {
+        FreshThread.run(() -> {
             ThreadPriority.Setting before = ThreadPriority.current();
             ThreadPriority.Setting after = ThreadPriority.lowerCurrent(ThreadPriority.Background.nice(7));
             if (!linux()) {
@@ -88,7 +71,7 @@ class ThreadPriorityTest {
 
     @Test
     void loweringKeepsTheRequestedSlice() throws InterruptedException {
-        onThread(() -> {
+        FreshThread.run(() -> {
             if (!linux() || !ThreadSlice.request(300_000)) {
                 return;     // kernels before 6.12 have no per-thread slice
             }
@@ -105,7 +88,7 @@ class ThreadPriorityTest {
      */
     @Test
     void restoreSaysWhetherTheKernelAllowedIt() throws InterruptedException {
-        onThread(() -> {
+        FreshThread.run(() -> {
             ThreadPriority.Setting normal = ThreadPriority.current();
             ThreadPriority.lowerCurrent(ThreadPriority.Background.nice(9));
             boolean restored = ThreadPriority.restoreCurrent(normal);
@@ -117,7 +100,7 @@ class ThreadPriorityTest {
                 assertEquals(9, ThreadPriority.current().nice(), "a refused restore leaves the lowered value");
             }
         });
-        onThread(() -> {
+        FreshThread.run(() -> {
             ThreadPriority.Setting normal = ThreadPriority.current();
             ThreadPriority.lowerCurrent(ThreadPriority.Background.IDLE);
             boolean restored = ThreadPriority.restoreCurrent(normal);
@@ -130,7 +113,7 @@ class ThreadPriorityTest {
 
     @Test
     void normalChangesNothing() throws InterruptedException {
-        onThread(() -> {
+        FreshThread.run(() -> {
             ThreadPriority.Setting before = ThreadPriority.current();
             assertEquals(before, ThreadPriority.lowerCurrent(ThreadPriority.Background.NORMAL));
         });
@@ -138,7 +121,7 @@ class ThreadPriorityTest {
 
     @Test
     void theLinuxPathIsTheOneTakenHere() throws InterruptedException {
-        onThread(() -> {
+        FreshThread.run(() -> {
             ThreadPriority.Setting s = ThreadPriority.lowerCurrent(ThreadPriority.Background.nice(2));
             if (linux()) {
                 assertNotEquals(ThreadPriority.DARWIN_BACKGROUND, s.policy(), "Linux never takes the macOS background band");

@@ -2,33 +2,14 @@ package dev.gort.sys;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 class ThreadSliceTest {
 
-    /** Runs {@code body} on a fresh platform thread (the slice is per thread: the test's own stays untouched). */
-    private static void onThread(Runnable body) throws InterruptedException {
-        AtomicLong failed = new AtomicLong();
-        Throwable[] error = new Throwable[1];
-        Thread t = Thread.ofPlatform().start(() -> {
-            try {
-                body.run();
-            } catch (Throwable e) {
-                error[0] = e;
-                failed.incrementAndGet();
-            }
-        });
-        t.join();
-        if (error[0] != null) {
-            throw new AssertionError(error[0]);
-        }
-    }
-
     @Test
     void requestedSliceIsReadBackOnThisKernel() throws InterruptedException {
-        onThread(() -> {
+        FreshThread.run(() -> {
             long before = ThreadSlice.current();
             boolean taken = ThreadSlice.request(200_000);
             if (!Platform.current().isLinux()) {
@@ -52,7 +33,7 @@ class ThreadSliceTest {
     @Test
     void theSliceIsPerThread() throws InterruptedException {
         long mine = ThreadSlice.current();
-        onThread(() -> ThreadSlice.request(300_000));
+        FreshThread.run(() -> ThreadSlice.request(300_000));
         assertEquals(mine, ThreadSlice.current(), "another thread's request does not change this one's");
     }
 
