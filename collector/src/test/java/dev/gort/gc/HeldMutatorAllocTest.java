@@ -3,7 +3,6 @@ package dev.gort.gc;
 import dev.gort.arena.Heap;
 import dev.gort.arena.HeapConfig;
 import dev.gort.sys.PosixOsMemory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.atomic.AtomicReference;
@@ -16,13 +15,10 @@ import static org.junit.jupiter.api.Assertions.*;
  * marking, counted), a correct heap under checkmark and poison, and a clear refusal for a mutator
  * that is not its own live one, after which the collector still serves it.
  */
-class HeldMutatorAllocTest {
+class HeldMutatorAllocTest extends ThreadWorldFixture {
     static final Type NODE = Type.struct("Node").pointer("left").pointer("right").longField("id").build();
     static final long LEFT = NODE.offset("left"), RIGHT = NODE.offset("right"), ID = NODE.offset("id");
 
-    Heap heap;
-    Collector gc;
-    ThreadWorld world;
     Mutator m;
 
     void start(GcOptions options) {
@@ -30,19 +26,6 @@ class HeldMutatorAllocTest {
         gc = Collector.forThreads(heap, options, 2);
         world = gc.threadWorld();
         m = world.register(32);
-    }
-
-    @AfterEach
-    void stop() {
-        if (gc != null) {
-            gc.setBreakpoint(Collector.Breakpoint.NONE);
-            gc.resume();
-            if (world.current() != null) {
-                world.unregister();
-            }
-            gc.close();
-            heap.close();
-        }
     }
 
     @Test
