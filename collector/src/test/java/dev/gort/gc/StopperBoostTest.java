@@ -6,24 +6,18 @@ import dev.gort.sys.Platform;
 import dev.gort.sys.PosixOsMemory;
 import dev.gort.sys.RealtimeBoost;
 import dev.gort.sys.ThreadPriority;
+import dev.gort.testing.FreshThread;
+import dev.gort.testing.ThreadCapabilities;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -65,31 +59,22 @@ class StopperBoostTest {
     @Test
     void aRefusedBoostSaysWhyAndChangesNothing() throws InterruptedException {
         Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
-        AtomicReference<Throwable> error = new AtomicReference<>();
-        Thread t = Thread.ofPlatform().start(() -> {
-            try {
-                dropSysNiceFromThisThread();
-                ThreadPriority.Setting before = ThreadPriority.current();
-                StopperBoost b = new StopperBoost();
-                b.start(5, false, new ThreadWorld(null, null, 1));
-                if (b.active()) {
-                    return;             // RLIMIT_RTPRIO allows it here without the capability: nothing refused to check
-                }
-                String why = b.refusal();
-                assertNotNull(why);
-                assertTrue(why.contains("EPERM") && why.contains("CAP_SYS_NICE or an RLIMIT_RTPRIO >= 5"), why);
-                b.raise();
-                assertEquals(before, ThreadPriority.current(), "a refused boost never raises");
-                b.lower();
-                assertEquals(0, b.raises());
-            } catch (Throwable e) {
-                error.set(e);
+        FreshThread.run(() -> {
+            ThreadCapabilities.dropSysNiceFromThisThread();
+            ThreadPriority.Setting before = ThreadPriority.current();
+            StopperBoost b = new StopperBoost();
+            b.start(5, false, new ThreadWorld(null, null, 1));
+            if (b.active()) {
+                return;             // RLIMIT_RTPRIO allows it here without the capability: nothing refused to check
             }
+            String why = b.refusal();
+            assertNotNull(why);
+            assertTrue(why.contains("EPERM") && why.contains("CAP_SYS_NICE or an RLIMIT_RTPRIO >= 5"), why);
+            b.raise();
+            assertEquals(before, ThreadPriority.current(), "a refused boost never raises");
+            b.lower();
+            assertEquals(0, b.raises());
         });
-        t.join();
-        if (error.get() != null) {
-            throw new AssertionError(error.get());
-        }
     }
 
     @Test
@@ -144,22 +129,5 @@ class StopperBoostTest {
         }
         assertFalse(rows.isEmpty(), "no gort-gc thread found");
         return rows;
-    }
-
-    /** Clears CAP_SYS_NICE (bit 23) from the calling thread's effective set: capget, then capset (capabilities are per thread). */
-    static void dropSysNiceFromThisThread() throws Throwable {
-        Linker linker = Linker.nativeLinker();
-        MethodHandle capget = linker.downcallHandle(linker.defaultLookup().find("capget").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        MethodHandle capset = linker.downcallHandle(linker.defaultLookup().find("capset").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment header = a.allocate(8);       // {u32 version = _LINUX_CAPABILITY_VERSION_3, int pid = 0}
-            MemorySegment data = a.allocate(24);        // 2 x {u32 effective, permitted, inheritable}
-            header.set(JAVA_INT, 0, 0x20080522);
-            assertEquals(0, (int) capget.invokeExact(header, data), "capget");
-            data.set(JAVA_INT, 0, data.get(JAVA_INT, 0) & ~(1 << 23));
-            assertEquals(0, (int) capset.invokeExact(header, data), "capset");
-        }
     }
 }

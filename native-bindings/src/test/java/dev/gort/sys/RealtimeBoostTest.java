@@ -1,17 +1,12 @@
 package dev.gort.sys;
 
+import dev.gort.testing.FreshThread;
+import dev.gort.testing.ThreadCapabilities;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -117,33 +112,12 @@ class RealtimeBoostTest {
         assertTrue(e.getMessage().contains("switches only its own thread"), e.getMessage());
     }
 
-    /** CAP_SYS_NICE's bit ({@code <linux/capability.h>}) and the v3 header's version. */
-    static final int CAP_SYS_NICE = 23, LINUX_CAPABILITY_VERSION_3 = 0x20080522;
-
-    /** Clears CAP_SYS_NICE from the calling thread's effective set (capget, then capset: per thread). */
-    static void dropSysNiceFromThisThread() throws Throwable {
-        Linker linker = Linker.nativeLinker();
-        MethodHandle capget = linker.downcallHandle(linker.defaultLookup().find("capget").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        MethodHandle capset = linker.downcallHandle(linker.defaultLookup().find("capset").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment header = a.allocate(8);       // {u32 version, int pid}
-            MemorySegment data = a.allocate(24);        // 2 x {u32 effective, permitted, inheritable}
-            header.set(JAVA_INT, 0, LINUX_CAPABILITY_VERSION_3);
-            header.set(JAVA_INT, 4, 0);
-            assertEquals(0, (int) capget.invokeExact(header, data), "capget");
-            data.set(JAVA_INT, 0, data.get(JAVA_INT, 0) & ~(1 << CAP_SYS_NICE));
-            assertEquals(0, (int) capset.invokeExact(header, data), "capset");
-        }
-    }
-
     @Test
     void aThreadWithoutTheRightIsRefusedWithTheErrnoAndKeepsItsAttributes() throws InterruptedException {
         Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
         FreshThread.run(() -> {
             try {
-                dropSysNiceFromThisThread();
+                ThreadCapabilities.dropSysNiceFromThisThread();
             } catch (Throwable e) {
                 Assumptions.abort("cannot drop CAP_SYS_NICE here: " + e);
             }

@@ -1,5 +1,6 @@
 package dev.gort.sys;
 
+import dev.gort.testing.FreshThread;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.gort.sys;
+package dev.gort.testing;
 
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -8,11 +8,17 @@ import java.util.concurrent.atomic.AtomicReference;
  * which could not always be put back. A failure there fails the test; an assumption that did not
  * hold there skips it.
  */
-final class FreshThread {
+public final class FreshThread {
     private FreshThread() {
     }
 
-    static void run(Runnable body) throws InterruptedException {
+    /** A test body that may throw anything (a downcall's invokeExact throws Throwable). */
+    @FunctionalInterface
+    public interface Body {
+        void run() throws Throwable;
+    }
+
+    public static void run(Body body) throws InterruptedException {
         AtomicReference<Throwable> error = new AtomicReference<>();
         Thread t = Thread.ofPlatform().start(() -> {
             try {
