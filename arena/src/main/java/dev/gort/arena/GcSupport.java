@@ -703,7 +703,9 @@ public final class GcSupport {
      * {@link Heap#threadCache()} is refused, because a thread cache is released whenever its
      * thread is found dead ({@link Heap#releaseDeadThreadCaches}, from any thread, at any time),
      * and that uncaching would lower heapLive behind the pacer after mark termination reset it to
-     * the marked bytes. Refused (IllegalStateException) if live thread caches exist already.
+     * the marked bytes. Refused (IllegalStateException) if live thread caches exist already, or
+     * while the heap's current manager's {@link CloseGuard} still names something of it that runs
+     * (one collector per heap; a manager claimed without a guard never holds a later claim off).
      */
     public void claimForCollector(String collector) {
         heap.claimForCollector(collector, null);

@@ -294,7 +294,11 @@ public final class Heap implements AutoCloseable {
     /** The managing collector's say on {@link #close()} (null: none; written with managedBy). */
     private volatile GcSupport.CloseGuard closeGuard;
 
-    /** GcSupport.claimForCollector: refuses a heap that has live thread caches, then marks it managed. */
+    /**
+     * GcSupport.claimForCollector: refuses a heap that has live thread caches, or whose current
+     * manager's guard still names something of it that runs (a claim without a guard says nothing:
+     * it never holds a later claim off, as it never holds a close off), then marks it managed.
+     */
     void claimForCollector(String collector, GcSupport.CloseGuard guard) {
         if (collector == null || collector.isEmpty()) {
             throw new IllegalArgumentException("claimForCollector: name the collector (got " + collector + ")");
@@ -314,9 +318,24 @@ public final class Heap implements AutoCloseable {
                         + "its thread is found dead, would lower heapLive behind the pacer); create the collector on a "
                         + "heap used only through it");
             }
+            GcSupport.CloseGuard previous = closeGuard;
+            String live = previous == null ? null : previous.whyHeapStaysOpen();    // takes no lock (CloseGuard)
+            if (live != null) {
+                throw new IllegalStateException("a second manager for " + this + " refused: " + managedBy
+                        + " manages it and is still live (its answer to Heap.close(): " + live + "); one collector "
+                        + "per heap (a second would take over the first's close guard, heap trigger and sweep credit "
+                        + "while the first still runs): close the first and let its threads end, then create the next");
+            }
             closeGuard = guard;
             managedBy = collector;
         }
+    }
+
+    /** The heap as messages name it: where its arena starts and how much it may grow. */
+    @Override
+    public String toString() {
+        return "the heap at 0x" + Long.toHexString(space.arenaBase) + " (" + (config.arenaReservation() >> 20)
+                + " MiB arena)";
     }
 
     /** The collector managing this heap, or null (manual mode). */

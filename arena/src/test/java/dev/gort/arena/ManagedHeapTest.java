@@ -65,6 +65,36 @@ class ManagedHeapTest {
     }
 
     @Test
+    void aSecondClaimIsRefusedWhileTheFirstManagerSaysItIsLiveAndAcceptedOnceItIsNot() {
+        try (Heap heap = newHeap()) {
+            AtomicReference<String> firstSays = new AtomicReference<>("it is not closed");
+            heap.gc().claimForCollector("the first collector", firstSays::get);
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> heap.gc().claimForCollector("the second collector", () -> null));
+            assertTrue(e.getMessage().startsWith("a second manager for " + heap + " refused: the first collector manages "
+                    + "it and is still live (its answer to Heap.close(): it is not closed)"), e.getMessage());
+            assertTrue(e.getMessage().contains("close the first and let its threads end"), e.getMessage());
+            assertEquals("the first collector", heap.managedBy(), "a refused claim changes nothing");
+            IllegalStateException close = assertThrows(IllegalStateException.class, heap::close);
+            assertTrue(close.getMessage().endsWith("it is not closed"), "the first's guard still decides: " + close.getMessage());
+
+            firstSays.set(null);                                // the first closed, its threads ended
+            heap.gc().claimForCollector("the second collector", () -> null);
+            assertEquals("the second collector", heap.managedBy());
+            heap.gc().claimForCollector("a guardless manager");     // the second's guard says nothing runs
+            heap.gc().claimForCollector("another one");             // a claim without a guard never holds one off
+            assertEquals("another one", heap.managedBy());
+        }
+    }
+
+    @Test
+    void theHeapNamesItselfByItsArena() {
+        try (Heap heap = newHeap()) {
+            assertEquals("the heap at 0x" + Long.toHexString(heap.arenaBase()) + " (1024 MiB arena)", heap.toString());
+        }
+    }
+
+    @Test
     void theClaimNeedsAName() {
         try (Heap heap = newHeap()) {
             assertThrows(IllegalArgumentException.class, () -> heap.gc().claimForCollector(""));

@@ -85,7 +85,25 @@ public final class Collector implements AutoCloseable {
      * allocation fast path reads it.
      */
     volatile boolean startPending;
+    /**
+     * {@link #close()} has begun. Set before close sets {@link #startPending}, which then stays set
+     * for good (see {@link CycleControl#clearStartPending}): every allocation that starts after the
+     * close leaves the fast path and is refused in {@link #allocChecks}.
+     */
     volatile boolean closed;
+    /** {@link #close()} has returned (its last writes to the heap's trigger and the JVM's barrier flag are done). */
+    private volatile boolean closeFinished;
+    /** How messages name this collector ("a collector over ThreadWorld"); also the heap's managedBy. */
+    private final String name;
+
+    /**
+     * The collector whose shader {@link WriteBarrier} holds (the last one constructed in this JVM),
+     * guarded by {@link #INSTALL_LOCK}. The barrier's shader and its enabled flag are one per JVM,
+     * so a second live collector would shade the first's stores into its own work and flip the
+     * flag under the first's cycles: refused while this one {@linkplain #stillRunning runs}.
+     */
+    private static Collector installed;
+    private static final Object INSTALL_LOCK = new Object();
     /** Shades from threads that are not mutators, under {@link #orphanLock}. */
     final GcWork orphanWork;
     final Object orphanLock = new Object();
@@ -165,14 +183,21 @@ public final class Collector implements AutoCloseable {
         }
     };
 
+    /**
+     * A collector for {@code heap}'s objects over {@code world}'s mutators; starts its threads.
+     *
+     * @throws IllegalStateException another collector of this JVM is still live (not closed, or
+     *     its close has not returned, or its threads still run): the write barrier is one per JVM.
+     *     Also when {@code heap} has live thread caches or another live manager (the arena's
+     *     {@code claimForCollector}). A refused construction changes nothing: the heap and the
+     *     live collector are as they were.
+     */
     public Collector(Heap heap, World world, WorkbufPool pool, GlobalRoots globals, GcOptions options) {
         options = options.withForcedModes();   // -Dgort.gc.force (TESTING.md G2: the suite under a debug mode)
         this.heap = heap;
         this.gcs = heap.gc();
-        // From here on the heap's mcaches are this collector's: Heap.threadCache() is refused
-        // (a thread cache released late, when its thread is found dead, would uncache spans and
-        // lower heapLive behind the pacer). Refused itself if the heap has live thread caches.
-        gcs.claimForCollector("a collector over " + world.getClass().getSimpleName(), this::whyHeapStaysOpen);
+        this.name = "a collector over " + world.getClass().getSimpleName();
+        claimHeapAndBarrier();
         this.world = world;
         this.pool = pool;
         this.globals = globals;
@@ -217,10 +242,43 @@ public final class Collector implements AutoCloseable {
         this.shader = new BarrierShader(this, storeGate);
         WriteBarrier.install(world instanceof ThreadWorld tw ? tw.barrierFilter.table : null, shader);
         gcs.setTrigger(pacer.trigger(), trigger);
-        workers.startThreads();
-        coordinator.thread.start();
-        if (threadSweeper != null) {
-            threadSweeper.thread.start();
+        try {
+            workers.startThreads();
+            coordinator.thread.start();
+            if (threadSweeper != null) {
+                threadSweeper.thread.start();
+            }
+        } catch (RuntimeException | Error e) {
+            // Only thread starts throw after the claim: the heap and this JVM must not be left to a
+            // collector whose guard says "not closed" for ever (nothing else could ever collect).
+            closed = true;
+            closeFinished = true;
+            throw e;
+        }
+    }
+
+    /**
+     * The constructor's first step, before anything of the heap, the scheduler or the barrier is
+     * touched (so a refusal changes nothing): refuses while another collector of this JVM is live
+     * (see {@link #installed}), claims the heap (refused if it has live thread caches or another
+     * live manager), then counts as the installed collector from here on: a second constructor
+     * meanwhile finds this one not closed and is refused.
+     */
+    private void claimHeapAndBarrier() {
+        synchronized (INSTALL_LOCK) {
+            Collector other = installed;
+            String why = other == null ? null : other.stillRunning();
+            if (why != null) {
+                throw new IllegalStateException("a second live collector refused: " + other.name + " on " + other.heap
+                        + (other.heap == heap ? " (this same heap)" : "") + " is still live (" + why + "); the write "
+                        + "barrier is one per JVM (WriteBarrier's shader and flag), so one collector at a time: close "
+                        + "that one (Collector.close()) before creating another, on this heap or any other");
+            }
+            // From here on the heap's mcaches are this collector's: Heap.threadCache() is refused
+            // (a thread cache released late, when its thread is found dead, would uncache spans and
+            // lower heapLive behind the pacer). Refused itself if the heap has live thread caches.
+            gcs.claimForCollector(name, this::whyHeapStaysOpen);
+            installed = this;
         }
     }
 
@@ -237,8 +295,13 @@ public final class Collector implements AutoCloseable {
     /** A collector over plain threads as mutators (see {@link ThreadWorld}). */
     public static Collector forThreads(Heap heap, GcOptions options, int gomaxprocs) {
         WorkbufPool pool = new WorkbufPool();
-        ThreadWorld w = new ThreadWorld(heap, pool, gomaxprocs);
-        return new Collector(heap, w, pool, new GlobalRoots(), options);
+        try {
+            ThreadWorld w = new ThreadWorld(heap, pool, gomaxprocs);
+            return new Collector(heap, w, pool, new GlobalRoots(), options);
+        } catch (RuntimeException | Error e) {
+            pool.close();                   // a refused collector leaves no reservation behind
+            throw e;
+        }
     }
 
     public World world() {
@@ -475,8 +538,15 @@ public final class Collector implements AutoCloseable {
         return p;
     }
 
-    /** The rare checks before an allocation: gcstress, and a cycle start owed past the goal. */
+    /**
+     * The rare checks before an allocation: the collector closed, gcstress, and a cycle start owed
+     * past the goal. Close sets startPending for good, so every allocation that starts after it
+     * comes here and is refused before it takes anything (no credit paid, nothing cached).
+     */
     private Mutator allocChecks(Mutator m) {
+        if (closed) {
+            throw closedRefusal();
+        }
         if (stress > 0 && ++m.allocs % stress == 0) {
             gcFromMutator(m);
             m = world.current();
@@ -495,6 +565,14 @@ public final class Collector implements AutoCloseable {
             }
         }
         return m;
+    }
+
+    /** The refusal of an allocation through a closed collector: what is closed and what to do instead. */
+    private IllegalStateException closedRefusal() {
+        return new IllegalStateException("allocation on " + Thread.currentThread().getName() + " refused: " + name
+                + " on " + heap + " is closed (Collector.close()), so no cycle would ever free what it allocated; "
+                + "allocate before closing the collector; after the close, unregister the thread "
+                + "(ThreadWorld.unregister) or let the goroutines end, then close the heap");
     }
 
     /**
@@ -842,17 +920,46 @@ public final class Collector implements AutoCloseable {
     }
 
     /**
-     * Heap.close's question ({@link GcSupport.CloseGuard}): what of this collector may still touch
-     * the heap, or null. Its mutators' mcaches the heap counts itself.
+     * Heap.close's question ({@link GcSupport.CloseGuard}, also asked by a later claim of the heap):
+     * what of this collector may still touch the heap, or null. Its mutators' mcaches the heap
+     * counts itself.
      */
     private String whyHeapStaysOpen() {
         if (!closed) {
             return "it is managed by " + heap.managedBy() + ", which is not closed: close the collector first "
                     + "(Collector.close()), then the heap";
         }
+        List<String> running = runningThreads();
+        if (!running.isEmpty()) {
+            return "threads of its closed collector still run " + running
+                    + " (Collector.close() gave up waiting for them); the heap stays mapped under them";
+        }
+        return closeFinished ? null : "its Collector.close() has not returned yet";
+    }
+
+    /**
+     * What of this collector may still run (touch its heap, flip the JVM's barrier flag, hold the
+     * installed shader), or null once close() has returned and its threads ended; takes no lock.
+     */
+    private String stillRunning() {
+        if (!closed) {
+            return "not closed";
+        }
+        List<String> running = runningThreads();
+        if (!running.isEmpty()) {
+            return "closed, but its threads still run " + running + " (Collector.close() gave up waiting for them)";
+        }
+        return closeFinished ? null : "its Collector.close() has not returned yet";
+    }
+
+    /** This collector's threads (and sweeper goroutine in a batch) still running; no lock. */
+    private List<String> runningThreads() {
         List<String> running = new java.util.ArrayList<>();
-        workers.addAliveThreads(running);
-        for (Thread t : new Thread[] {coordinator.thread, threadSweeper == null ? null : threadSweeper.thread}) {
+        if (workers != null) {          // null only when read by a claim racing a constructor that failed early
+            workers.addAliveThreads(running);
+        }
+        for (Thread t : new Thread[] {coordinator == null ? null : coordinator.thread,
+                threadSweeper == null ? null : threadSweeper.thread}) {
             if (t != null && t.isAlive()) {
                 running.add(t.getName());
             }
@@ -860,8 +967,7 @@ public final class Collector implements AutoCloseable {
         if (sweeperG != null && sweeperG.inBatch()) {
             running.add("the sweeper goroutine, in a sweep batch");
         }
-        return running.isEmpty() ? null : "threads of its closed collector still run " + running
-                + " (Collector.close() gave up waiting for them); the heap stays mapped under them";
+        return running;
     }
 
     /**
@@ -870,11 +976,25 @@ public final class Collector implements AutoCloseable {
      * for the threads, since the coordinator, woken by the close in the middle of a cycle, may
      * stop the world once more to end it and would otherwise wait for the closing mutator, which
      * waits for it (review11: both stuck until the 10 s join gave up, the coordinator left alive).
+     *
+     * <p>After it, allocation is refused (IllegalStateException naming the closed collector): every
+     * allocation that starts after the close began, the free slots of spans a mutator already
+     * caches included; one already past its {@code startPending} read may finish (at most one per
+     * mutator). Loads and stores on objects allocated before stay valid until the heap closes (no
+     * cycle needs them; the barrier is off), handles (Global, PtrPool, PtrChan) keep working, and a
+     * registered thread keeps its mcache, so the heap refuses to close until it unregisters. A
+     * second call returns at once (a later collector may own the JVM's barrier by then).
      */
     @Override
     public void close() {
+        if (closeFinished) {
+            return;         // closed already: a later collector may own the JVM's barrier flag by now
+        }
         Mutator self = world.exiting() ? null : world.current();     // before the close: as an allocation just before it
         closed = true;
+        // Every allocation from here on leaves the fast path (which reads startPending) and is
+        // refused in allocChecks; the coordinator's clearStartPending puts it back once closed.
+        startPending = true;
         assists.queue.wakeAll(!world.exiting());
         if (workers.goroutines != null) {
             workers.goroutines.close();
@@ -900,6 +1020,12 @@ public final class Collector implements AutoCloseable {
         }
         gcs.setTrigger(Long.MAX_VALUE, null);
         WriteBarrier.enabled = false;
+        closeFinished = true;
+        synchronized (INSTALL_LOCK) {
+            if (installed == this && stillRunning() == null) {
+                installed = null;           // nothing of it runs: the next collector needs no look at it
+            }
+        }
     }
 
     /** Close's wait for the coordinator, the thread sweeper and the platform workers (10 s each at most); only waits. */

@@ -117,6 +117,12 @@ final class CycleControl {
     void clearStartPending() {
         if (c.startPending) {
             c.startPending = false;
+            // A close racing this cycle start set the flag for good (allocation refused from then
+            // on): read after the write, so either this sees closed or close's own write of the
+            // flag comes after ours (both volatile).
+            if (c.closed) {
+                c.startPending = true;
+            }
             wakeStartWaiters = true;
         }
     }

@@ -18,7 +18,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * 10's g2 run: a teardown unmapped the heap under a registered thread still allocating: SIGSEGV).
  * {@code Heap.close()} asks the collector first (not closed, or its threads still running) and
  * then refuses while a mutator's mcache is live; every refusal leaves the heap and the collector
- * usable, and the order of the README (unregister, close the collector, then the heap) works.
+ * usable, and the order of the README (unregister, close the collector, then the heap) works. A
+ * mutator that allocates after the collector closed is refused (AllocAfterCloseTest) but keeps
+ * its mcache until it unregisters, so the heap still refuses to close under it.
  */
 class HeapCloseOrderTest {
     static final Type NODE = Type.struct("CNode").pointer("next").longField("v").build();
@@ -31,6 +33,7 @@ class HeapCloseOrderTest {
         final CountDownLatch started = new CountDownLatch(1);
         final AtomicLong allocated = new AtomicLong();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final AtomicReference<IllegalStateException> refused = new AtomicReference<>();
 
         Allocator(Collector gc) {
             super("test-mutator");
@@ -45,7 +48,18 @@ class HeapCloseOrderTest {
                 try {
                     started.countDown();
                     while (!stop.get()) {
-                        long p = gc.alloc(NODE);
+                        long p;
+                        try {
+                            p = gc.alloc(NODE);
+                        } catch (IllegalStateException closed) {
+                            // The collector closed: refused. Still registered until told to stop,
+                            // as an embedder's thread may be when the heap's close comes.
+                            refused.set(closed);
+                            while (!stop.get()) {
+                                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                            }
+                            break;
+                        }
                         Mem.putLong(p, NODE.offset("v"), 42);
                         if (allocated.incrementAndGet() % 1000 == 0) {
                             // At most ~1 M allocations a second: after gc.close() nothing collects,
@@ -95,10 +109,15 @@ class HeapCloseOrderTest {
             assertTrue(gc.gcStats().numGC() > cycles, "no cycle ran after the refused close");
 
             gc.close();
-            e = assertThrows(IllegalStateException.class, heap::close);
+            long deadline2 = System.nanoTime() + 30_000_000_000L;
+            while (a.refused.get() == null && a.failure.get() == null && System.nanoTime() < deadline2) {
+                Thread.sleep(1);
+            }
+            assertNotNull(a.refused.get(), "the mutator's allocations after the close were not refused");
+            assertTrue(a.refused.get().getMessage().contains("is closed (Collector.close())"), a.refused.get().getMessage());
+            e = assertThrows(IllegalStateException.class, heap::close);      // refused, but still registered
             assertTrue(e.getMessage().contains("1 mcache(s) of a collector over ThreadWorld's mutators are live")
                     && e.getMessage().contains("unregister the threads"), e.getMessage());
-            a.awaitProgress();                          // the mutator's cache still works (no collection now)
         } finally {
             a.stop.set(true);
             a.join();
