@@ -77,14 +77,14 @@ final class Reports {
         P[] allp = s.allpPublished; // one snapshot (GOMAXPROCS may change); volatile: any thread calls this
         sb.append("SCHED ").append(ms).append("ms: gomaxprocs=").append(allp.length)
                 .append(" idleprocs=").append(s.npidle.get())
-                .append(" threads=").append(s.mcount)
+                .append(" threads=").append(s.mpool.mcount)
                 .append(" spinningthreads=").append(s.nmspinning.get())
                 .append(" needspinning=").append(s.needspinning ? 1 : 0)
-                .append(" idlethreads=").append(s.nmidle)
+                .append(" idlethreads=").append(s.mpool.nmidle)
                 .append(" runqueue=").append(s.runqsize);
         if (detailed) {
             sb.append(" gcwaiting=").append(s.gcwaiting)
-                    .append(" nmidlelocked=").append(s.nmidlelocked)
+                    .append(" nmidlelocked=").append(s.mpool.nmidlelocked)
                     .append(" stopwait=").append(s.gcwaiting ? s.world.stopwait() : 0)
                     .append(" sysmonwait=false\n");
         }

@@ -1,15 +1,11 @@
 package dev.gort.sched;
 
 import dev.gort.sys.CarrierLocal;
-import dev.gort.sys.CpuAffinity;
 import dev.gort.sys.NativeMemory;
-import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * One G-M-P scheduler: GOMAXPROCS Ps, the Ms that run them, the global run queue, the free-G
@@ -19,6 +15,10 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Lock order: the sched lock ({@link #lock}) may be taken while holding a channel lock (goready
  * never takes it on the fast path) but never the other way round; the free-G lock and timer-heap
  * locks are leaves.
+ *
+ * <p>This file keeps the public API and the switch path (the M loop, execute, findRunnable,
+ * park / ready, syscalls); the other jobs are package-private classes listed in the package
+ * documentation. A public method whose work moved is a one-line delegate here.
  */
 public final class Scheduler implements AutoCloseable {
     static final long FORCE_PREEMPT_NS = 10_000_000L;
@@ -63,14 +63,12 @@ public final class Scheduler implements AutoCloseable {
     final GTable gtable = new GTable(nativeBlocks);
     final long startNanos = System.nanoTime();
 
-    /** sched.lock: idle lists, global run queue, counters below. */
+    /** sched.lock: idle lists, global run queue, counters below, the Ms ({@link MPool}). */
     final RtLock lock = new RtLock();
-    private M midle;
-    int nmidle;
-    int nmidlelocked;
-    int mcount;
-    private final List<M> allm = new ArrayList<>();
-    private P pidle;
+    /** The Ms: started, parked idle, pinned (Go's allm, midle, mcount). */
+    final MPool mpool = new MPool(this);
+    /** Ps no M runs: the idle list, handoffp, sysmon's wake-up. */
+    final IdlePs idlePs = new IdlePs(this);
     final AtomicInteger npidle = new AtomicInteger();
     final AtomicInteger nmspinning = new AtomicInteger();
     volatile boolean needspinning;
@@ -93,9 +91,9 @@ public final class Scheduler implements AutoCloseable {
     final WorldStop world;
 
     // The one M that may sleep for the next timer / block in netpoll.
-    private final AtomicBoolean polling = new AtomicBoolean();
+    final AtomicBoolean polling = new AtomicBoolean();
     private volatile long pollUntil;
-    private final Note pollNote = new Note();
+    final Note pollNote = new Note();
 
     volatile NetpollHook netpoll;
     volatile GcHook gcHook;
@@ -110,27 +108,23 @@ public final class Scheduler implements AutoCloseable {
     // Syscalls.
     final AtomicInteger nsyscall = new AtomicInteger();
     final SyscallRetaker retaker = new SyscallRetaker(this);
-    private Thread tracer;
 
-    // Lifecycle.
-    private final AtomicBoolean started = new AtomicBoolean();
+    // Lifecycle: run once, exit once, fatal errors (SchedulerLifecycle); these fields are read on
+    // the switch path, so they stay here.
+    private final SchedulerLifecycle life = new SchedulerLifecycle(this);
+    /** Set once, under the sched lock, by SchedulerLifecycle.exit (or by close before run). */
     volatile boolean exiting;
     /** Set by shutdown before the shadow stacks are freed: frames are gone (Frame checks it). */
     volatile boolean stacksFreed;
-    private final AtomicBoolean fatalOnce = new AtomicBoolean();
-    private volatile String fatalReport;
-    private volatile Throwable fatalCause;
-    private final Note exitNote = new Note();
-    private volatile G mainG;
-    private volatile boolean mainStarted;
+    /** Goroutine 1 (set by run before any M starts). */
+    volatile G mainG;
+    volatile boolean mainStarted;
     /** Main ended with Go.goexit: the program goes on until the other goroutines end (Go's rule). */
     volatile boolean mainGoexited;
-    private final BitSet allowedCpus;
-    private final AtomicBoolean affinityWarned = new AtomicBoolean();
 
     private final NetpollReadyList netpollReady = new NetpollReadyList(this);
     /** runqputslow's sink, made once (a bound method reference per call would be an allocation C2 may not remove). */
-    private final RunQueue.Overflow overflow = this::globrunqputbatch;
+    final RunQueue.Overflow overflow = this::globrunqputbatch;
 
     private Scheduler(SchedConfig cfg) {
         this.cfg = cfg;
@@ -143,13 +137,6 @@ public final class Scheduler implements AutoCloseable {
         }
         this.allpPublished = allp;
         this.world = new WorldStop(this, gomaxprocs);
-        BitSet allowed;
-        try {
-            allowed = CpuAffinity.mask();
-        } catch (RuntimeException e) {
-            allowed = new BitSet();
-        }
-        this.allowedCpus = allowed;
         // Every P starts idle except P0, which the main goroutine's M takes.
         lock.lock();
         for (int i = gomaxprocs - 1; i >= 1; i--) {
@@ -199,7 +186,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------------------------------
-    // Lifecycle
+    // Lifecycle and fatal errors (SchedulerLifecycle)
 
     /**
      * Runs {@code main} as goroutine 1 and returns when it returns (other goroutines are abandoned,
@@ -207,104 +194,30 @@ public final class Scheduler implements AutoCloseable {
      * fatal error under {@link FatalHandler#THROW}. A scheduler runs once.
      */
     public void run(Runnable main) {
-        if (!started.compareAndSet(false, true)) {
-            throw new IllegalStateException("this scheduler already ran; create a new one");
-        }
-        P p0 = allpPublished[0];    // run() may be called on any thread
-        G g = newG(p0, main, 0);
-        mainG = g;
-        RunQueue.put(p0.base, g.ref, false, p0.batch, overflow);
-        retaker.startThread();
-        if (cfg.schedtraceMillis > 0) {
-            tracer = Thread.ofPlatform().daemon().name("gort-schedtrace").start(this::traceLoop);
-        }
-        mainStarted = true;
-        startm(p0, false);
-        exitNote.sleep();
-        shutdown();
-        if (fatalReport != null) {
-            throw new FatalError(fatalReport, fatalCause);
-        }
+        life.run(main);
     }
 
     /** Stops the scheduler: every M leaves its loop at its next scheduling point. */
     void exit() {
-        lock.lock();
-        if (exiting) {
-            lock.unlock();
-            return;
-        }
-        exiting = true;
-        List<M> ms = new ArrayList<>(allm);
-        lock.unlock();
-        for (M m : ms) {
-            // Every goroutine on an M (running, or in a syscall it returns from) yields at its next
-            // safepoint, and its M leaves instead of running it on (Go's exit stops them all).
-            G g = m.curg;
-            if (g != null) {
-                g.setPreempt(true);
-            }
-            m.park.wakeup();
-            m.stwNote.wakeup();
-        }
-        pollNote.wakeup();
-        NetpollHook np = netpoll;
-        if (np != null) {
-            np.wakeup();
-        }
-        world.stopNote.wakeup();
-        retaker.wakeup();
-        exitNote.wakeup();
-    }
-
-    private void shutdown() {
-        Shutdown.run(this, retaker.thread(), tracer);
+        life.exit();
     }
 
     @Override
     public void close() {
-        if (!started.get()) {
-            started.set(true);
-            exiting = true;
-            shutdown();
-        } else {
-            exit();
-        }
+        life.close();
     }
 
-    // ------------------------------------------------------------------------------------------
-    // Fatal errors
-
     void goroutinePanicked(G g, Throwable t) {
-        PanicHandler h = cfg.panicHandler;
-        if (h != null) {
-            try {
-                if (h.recover(g, t)) {
-                    return;
-                }
-            } catch (Throwable ignored) {
-                // a failing handler does not recover
-            }
-        }
-        fatal(Reports.panic(g, t), t);
+        life.goroutinePanicked(g, t);
     }
 
     /** Go's fatal error path: the report goes to the FatalHandler once, then the scheduler stops. */
     void fatal(String report, Throwable cause) {
-        if (!fatalOnce.compareAndSet(false, true)) {
-            return;
-        }
-        fatalReport = report;
-        fatalCause = cause;
-        FatalHandler h = cfg.fatalHandler;
-        if (h != FatalHandler.THROW) {
-            h.fatal(report, 2);
-        }
-        exit();
+        life.fatal(report, cause);
     }
 
     // ------------------------------------------------------------------------------------------
-    // M lifecycle and the scheduling loop (g0)
+    // The scheduling loop (g0); the Ms themselves are MPool's
 
     /**
      * The carrier thread (the M) running the caller. C2 treats an inlined
@@ -336,19 +249,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     void mstart(M mp) {
-        int cpu = mp.pinnedCpu;
-        if (cpu >= 0) {
-            try {
-                CpuAffinity.pin(cpu);
-                mp.cpuAfterPin = CpuAffinity.currentCpu();
-            } catch (RuntimeException e) {
-                mp.pinnedCpu = -1;
-                if (affinityWarned.compareAndSet(false, true)) {
-                    System.err.println("gort: GORT_AFFINITY=" + cfg.affinity + ": cannot pin M" + mp.mid + " to CPU " + cpu
-                            + " (" + e.getMessage() + "); running unpinned");
-                }
-            }
-        }
+        mpool.pinToCpu(mp);
         try {
             P np = mp.nextp;
             mp.nextp = null;
@@ -378,7 +279,7 @@ public final class Scheduler implements AutoCloseable {
         }
         M locked = gp.lockedm;
         if (locked != null && locked != mp) {
-            startlockedm(mp, gp);
+            LockedM.startlockedm(this, mp, gp);
             return;
         }
         execute(mp, gp, mp.inheritTime[0]);
@@ -419,7 +320,7 @@ public final class Scheduler implements AutoCloseable {
             if (c.isDone()) {
                 // A preempt request seen at the end: the next slice goes through schedule().
                 boolean preempted = gp.preemptRequested();
-                if (!goexit0(mp, gp)) {
+                if (!GoroutineLifecycle.goexit0(this, mp, gp)) {
                     return; // main ended: the scheduler exits
                 }
                 if (preempted && mp.runnerNext == null) {
@@ -500,7 +401,7 @@ public final class Scheduler implements AutoCloseable {
             }
             M locked = next.lockedm;
             if (locked != null && locked != mp) {
-                startlockedm(mp, next);
+                LockedM.startlockedm(this, mp, next);
                 return;
             }
             gp = next;
@@ -581,7 +482,7 @@ public final class Scheduler implements AutoCloseable {
         }
         // gp's end, as g0 does it after a finished continuation (gp is not main: goexit0 is true).
         NativeMemory.putInt(gp.desc + GDescriptor.MID, -1);
-        goexit0(mp, gp);
+        GoroutineLifecycle.goexit0(this, mp, gp);
         // next's start, as execute does it.
         mp.curg = next;
         if (next.m != mp) {
@@ -855,7 +756,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------------------------------
-    // Ms: start, stop, spin
+    // Ms: spin, wake, start and stop (MPool), idle Ps (IdlePs)
 
     private void resetspinning(M mp) {
         mp.spinning = false;
@@ -881,174 +782,14 @@ public final class Scheduler implements AutoCloseable {
         startm(pp, true);
     }
 
-    /** Runs pp (an idle P, or any idle P if null) on an idle or new M. */
+    /** Runs pp (an idle P, or any idle P if null) on an idle or new M (Go's startm; {@link MPool}). */
     void startm(P pp, boolean spinning) {
-        lock.lock();
-        if (pp == null) {
-            pp = exiting ? null : pidleget();
-            if (pp == null) {
-                lock.unlock();
-                if (spinning) {
-                    nmspinning.decrementAndGet();
-                }
-                return;
-            }
-        }
-        M nmp = mget();
-        if (nmp == null) {
-            if (mcount >= cfg.maxThreads) {
-                int count = mcount;
-                lock.unlock();
-                fatal("runtime: program exceeds " + cfg.maxThreads + "-thread limit\nfatal error: thread exhaustion\n"
-                        + "(" + count + " Ms exist)\n", null);
-                return;
-            }
-            int id = mcount++;
-            nmp = new M(this, id);
-            allm.add(nmp);
-            lock.unlock();
-            nmp.spinning = spinning;
-            nmp.nextp = pp;
-            nmp.pinnedCpu = cfg.affinity.cpuFor(id, allowedCpus);
-            try {
-                nmp.start();
-            } catch (Throwable t) {
-                fatal("runtime: failed to create new OS thread (have " + (id + 1) + " already)\nfatal error: newosproc: "
-                        + t + "\n", t);
-            }
-            return;
-        }
-        lock.unlock();
-        nmp.spinning = spinning;
-        nmp.nextp = pp;
-        nmp.park.wakeup();
+        mpool.startm(pp, spinning);
     }
 
-    /** Parks mp on the idle list until startm hands it a P (Go's stopm). */
+    /** Parks mp on the idle list until startm hands it a P (Go's stopm; {@link MPool}). */
     void stopm(M mp) {
-        if (mp.p != null) {
-            throw new IllegalStateException("stopm holding P" + mp.p.id);
-        }
-        if (mp.spinning) {
-            mp.spinning = false;
-            nmspinning.decrementAndGet();
-        }
-        lock.lock();
-        if (exiting) {
-            lock.unlock();
-            return;
-        }
-        mp.link = midle;
-        midle = mp;
-        nmidle++;
-        boolean dead = checkdead();
-        lock.unlock();
-        if (dead) {
-            fatal(Reports.deadlock(this), null);
-        }
-        mp.blocked = true;
-        mp.park.sleep();
-        mp.park.clear();
-        mp.blocked = false;
-        if (exiting) {
-            return;
-        }
-        P np = mp.nextp;
-        mp.nextp = null;
-        if (np == null) {
-            throw new IllegalStateException("M" + mp.mid + " woken without a P");
-        }
-        acquirep(mp, np);
-    }
-
-    private M mget() {
-        M m = midle;
-        if (m != null) {
-            midle = m.link;
-            m.link = null;
-            nmidle--;
-        }
-        return m;
-    }
-
-    /** Hands pp, whose M is leaving it (syscall, lock wait), to whoever can use it (Go's handoffp). */
-    void handoffp(P pp) {
-        if (!RunQueue.isEmpty(pp.base) || runqsize != 0) {
-            startm(pp, false);
-            return;
-        }
-        if (nmspinning.get() + npidle.get() == 0 && nmspinning.compareAndSet(0, 1)) {
-            startm(pp, true);
-            return;
-        }
-        lock.lock();
-        if (gcwaiting) {
-            pp.setStatus(PStatus.GCSTOP);
-            boolean last = world.pStoppedLocked();
-            lock.unlock();
-            if (last) {
-                world.lastPStopped();   // after unlocking: see gcstopm
-            }
-            return;
-        }
-        if (runqsize != 0) {
-            lock.unlock();
-            startm(pp, false);
-            return;
-        }
-        // The last running P, and nobody waits for timers or I/O: keep an M on it.
-        if (npidle.get() == gomaxprocs - 1 && !polling.get()
-                && (pp.timers.nextWhen() != Long.MAX_VALUE || (netpoll != null && netpoll.hasWaiters()))) {
-            lock.unlock();
-            startm(pp, false);
-            return;
-        }
-        pidleput(pp);
-        lock.unlock();
-        long when = pp.timers.nextWhen();
-        if (when != Long.MAX_VALUE) {
-            wakeNetPoller(when);
-        }
-    }
-
-    /** Hands mp's P to the M that gp is locked to, then parks mp (Go's startlockedm). */
-    private void startlockedm(M mp, G gp) {
-        M locked = gp.lockedm;
-        P pp = releasep(mp);
-        locked.nextp = pp;
-        // The locked M stops counting as idle now, before mp parks: else checkdead could see
-        // every M idle in between and report a false deadlock (Go does the same here).
-        lock.lock();
-        nmidlelocked--;
-        lock.unlock();
-        locked.park.wakeup();
-        stopm(mp);
-    }
-
-    /**
-     * Runs on a locked (or pinned) goroutine's own M while it cannot run: gives the P away and sleeps
-     * until startlockedm hands a P back (Go's stoplockedm).
-     */
-    void stoplockedm(M mp) {
-        P pp = releasep(mp);
-        handoffp(pp);
-        lock.lock();
-        nmidlelocked++;
-        boolean dead = checkdead();
-        lock.unlock();
-        if (dead) {
-            fatal(Reports.deadlock(this), null);
-        }
-        mp.blocked = true;
-        mp.park.sleep();
-        mp.park.clear();
-        mp.blocked = false;
-        if (exiting) {
-            throw G.GoexitSignal.INSTANCE;
-        }
-        P np = mp.nextp;
-        mp.nextp = null;
-        acquirep(mp, np);
+        mpool.stopm(mp);
     }
 
     /** Wakes the M sleeping for timers/I-O if {@code when} is earlier than its deadline, else wakes an M. */
@@ -1084,35 +825,15 @@ public final class Scheduler implements AutoCloseable {
         return pp;
     }
 
-    /** Lock held. */
+    /** Lock held: pp onto the idle list ({@link IdlePs}). */
     void pidleput(P pp) {
-        if (!RunQueue.isEmpty(pp.base)) {
-            throw new IllegalStateException("pidleput: P" + pp.id + " has a non-empty run queue");
-        }
-        pp.setStatus(PStatus.IDLE);
-        pp.link = pidle;
-        pidle = pp;
-        npidle.incrementAndGet();
+        idlePs.put(pp);
     }
 
-    /** Lock held. */
+    /** Lock held: an idle P, or null ({@link IdlePs}). */
     P pidleget() {
-        P pp = pidle;
-        if (pp != null) {
-            pidle = pp.link;
-            pp.link = null;
-            npidle.decrementAndGet();
-            Runnable w = sysmonWake;
-            if (w != null) {
-                sysmonWake = null; // a P starts running: end sysmon's deep sleep (Go: sysmonwait + notewakeup)
-                w.run();
-            }
-        }
-        return pp;
+        return idlePs.get();
     }
-
-    /** sysmon's wake-up while it sleeps deeply (Go's sched.sysmonwait), or null. */
-    private volatile Runnable sysmonWake;
 
     /**
      * For sysmon's deep sleep (Go: sysmon parks while every P is idle): arms {@code wake} to run
@@ -1121,59 +842,12 @@ public final class Scheduler implements AutoCloseable {
      * (it runs with the scheduler's lock held), e.g. an unpark.
      */
     public boolean armSysmonWake(Runnable wake) {
-        sysmonWake = wake;
-        // Volatile write, then read npidle; pidleget decrements npidle, then reads sysmonWake: one
-        // of the two sides sees the other, so a P taken meanwhile is never missed.
-        if (npidle.get() != gomaxprocsPublished) {
-            sysmonWake = null;
-            return false;
-        }
-        return true;
+        return idlePs.armSysmonWake(wake);
     }
 
     /** Disarms {@link #armSysmonWake} (sysmon woke by its own timeout). */
     public void disarmSysmonWake() {
-        sysmonWake = null;
-    }
-
-    /**
-     * Lock held. Fatal if no M can run anything ever again (Go's checkdead): every M idle or locked
-     * and waiting, no timer pending, nobody waiting on I/O, yet goroutines exist.
-     */
-    private boolean checkdead() {
-        // A stop-the-world from a thread that is not an M parks every M while goroutines are
-        // runnable: not a deadlock (this fired in the collector's tests and the scheduler exited
-        // under a running GC). Runnable work anywhere is never one either.
-        if (exiting || !mainStarted || gcwaiting || runqsize > 0) {
-            return false;
-        }
-        GcHook gch = gcHook;
-        if (gch != null && gch.holdsParkedGoroutines()) {
-            return false;       // parked assists: the collector readies them (GcHook.holdsParkedGoroutines)
-        }
-        for (P p : allp) {
-            if (!RunQueue.isEmpty(p.base)) {
-                return false;
-            }
-        }
-        int run = mcount - nmidle - nmidlelocked;
-        if (run > 0) {
-            return false;
-        }
-        if (nsyscall.get() > 0) {
-            return false;
-        }
-        NetpollHook np = netpoll;
-        if (np != null && np.hasWaiters()) {
-            return false;
-        }
-        for (P p : allp) {
-            if (p.timers.nextWhen() != Long.MAX_VALUE) {
-                return false;
-            }
-        }
-        // Goroutines exist and none can ever run; or main called Go.goexit and all the rest ended.
-        return liveGoroutines() > 0 || mainGoexited;
+        idlePs.disarmSysmonWake();
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1223,106 +897,20 @@ public final class Scheduler implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------------------------------
-    // Goroutine creation, exit, free lists
+    // Goroutine creation and exit (GoroutineLifecycle)
 
     /** Go's newproc: a new runnable goroutine in runnext of mp's P. */
     G newproc(M mp, Runnable fn) {
-        return newproc(mp, fn, false);
+        return GoroutineLifecycle.newproc(this, mp, fn, false);
     }
 
     /** newproc; a {@code system} goroutine (GC worker) is left out of goroutines() and checkdead (Go's ngsys). */
     G newproc(M mp, Runnable fn, boolean system) {
-        P pp = mp.p;
-        if (pp == null) {
-            throw new IllegalStateException("go: M" + mp.mid + " has no P (called inside a syscall?)");
-        }
-        G cur = mp.curg;
-        G g = newG(pp, fn, cur == null ? 0 : cur.goid());
-        if (system) {
-            g.system = true;           // before it can run (and exit) anywhere
-            ngsys.incrementAndGet();
-        }
-        RunQueue.put(pp.base, g.ref, true, pp.batch, overflow, stealable);
-        if (mainStarted) {
-            wakep();
-        }
-        return g;
+        return GoroutineLifecycle.newproc(this, mp, fn, system);
     }
 
     boolean isMain(G g) {
         return g == mainG;
-    }
-
-    private G newG(P pp, Runnable fn, long parentGoid) {
-        if (fn == null) {
-            throw new NullPointerException("go: function is null");
-        }
-        G g = gfree.get(pp);
-        if (g == null) {
-            g = gtable.allocate(this);
-        }
-        long d = g.desc;
-        long goid = NativeMemory.getLong(pp.base + PDescriptor.GOIDCACHE);
-        if (goid == NativeMemory.getLong(pp.base + PDescriptor.GOIDCACHEEND)) {
-            // Go's goidcache: take a batch of 16 from the global counter.
-            goid = goidgen.addAndGet(16) - 15;
-            NativeMemory.putLong(pp.base + PDescriptor.GOIDCACHEEND, goid + 16);
-        }
-        NativeMemory.putLong(pp.base + PDescriptor.GOIDCACHE, goid + 1);
-        NativeMemory.putLong(d + GDescriptor.GOID, goid);
-        NativeMemory.putInt(d + GDescriptor.WAIT_REASON, 0);
-        NativeMemory.putInt(d + GDescriptor.PREEMPT, 0); // a request may have reached the G as it ended
-        // Left as they must be by the G's last end or its allocation, so not stored again: MID -1
-        // (execute / adoptNext before goexit0), schedlink 0 (gfget), and in the G param, lockedm,
-        // lockedExt (goexit0) and frameDepth (ShadowStack.reset).
-        g.parentGoid = parentGoid;
-        // The one barriered store of a spawn (the G is old). No continuation yet: execute makes
-        // one when the G first runs, unless a runner adopts it (G.run, adoptNext).
-        g.fn = fn;
-        // No volatile stores here (each is a full fence): select resets selectDone before use,
-        // and pinnedReason is normally null already.
-        if (g.pinnedReason != null) {
-            g.pinnedReason = null;
-        }
-        // Counted per P with plain stores (the owner's), summed by readers: two atomic
-        // increments were a fifth of a spawn+exit.
-        NativeMemory.putLongRelease(pp.base + PDescriptor.GCREATED, NativeMemory.getLong(pp.base + PDescriptor.GCREATED) + 1);
-        GDescriptor.setStatus(d, GStatus.RUNNABLE);
-        return g;
-    }
-
-    /** gp's continuation finished: Go's goexit0. False if gp was main and the scheduler now exits. */
-    private boolean goexit0(M mp, G gp) {
-        GDescriptor.setStatus(gp.desc, GStatus.DEAD);
-        if (gp.cont != null) {
-            gp.cont = null; // a G that never yielded has none (its function was cleared at its start)
-        }
-        // gp.m stays (an M is a long-lived thread; nothing reads a dead G's m): a reused G that
-        // runs on the same M again then stores nothing there, and each store would be a G1
-        // write barrier with a StoreLoad fence.
-        gp.param = null;
-        Sudog cs = gp.chanSudog;
-        if (cs.c != null) {
-            cs.c = null; // the last channel: not retained by a dead G
-        }
-        if (gp.lockedm != null) {
-            gp.lockedm = null;
-            mp.lockedg = null;
-        }
-        gp.lockedExt = 0;
-        ShadowStack.reset(gp, cfg);
-        if (gp.system) {
-            gp.system = false;
-            ngsys.decrementAndGet();
-        }
-        P pp = mp.p;
-        NativeMemory.putLongRelease(pp.base + PDescriptor.GEXITED, NativeMemory.getLong(pp.base + PDescriptor.GEXITED) + 1);
-        if (gp == mainG && !mainGoexited) {
-            exit();
-            return false;
-        }
-        gfree.put(pp, gp);
-        return true;
     }
 
     /**
@@ -1418,7 +1006,7 @@ public final class Scheduler implements AutoCloseable {
      */
     private void switchOut(M mp, G gp, int action, ParkCommit commit, Object arg) {
         if (gp.lockedm != null) {
-            onLockedM(mp, gp, action, commit, arg);
+            LockedM.onLockedM(this, mp, gp, action, commit, arg);
             return;
         }
         if (action != M.YIELD_PARK_CHAN) {
@@ -1434,67 +1022,16 @@ public final class Scheduler implements AutoCloseable {
             gp.lockedm = mp;
             mp.lockedg = gp;
             try {
-                onLockedM(mp, gp, action, commit, arg);
+                LockedM.onLockedM(this, mp, gp, action, commit, arg);
             } finally {
-                unlockTemp(gp);
+                LockedM.unlockTemp(gp);
             }
         }
-    }
-
-    private void onLockedM(M mp, G gp, int action, ParkCommit commit, Object arg) {
-        switch (action) {
-            case M.YIELD_PARK -> parkLocked(mp, gp, commit, arg);
-            case M.YIELD_PARK_CHAN -> parkLocked(mp, gp, Chan.UNLOCK, gp.chanSudog.c.lock);
-            case M.YIELD_EXITSYSCALL -> exitsyscallLocked(mp, gp);
-            default -> goschedLocked(mp, gp);
-        }
-    }
-
-    private void unlockTemp(G gp) {
-        if (gp.lockedExt == 0) {
-            M m = gp.lockedm;
-            gp.lockedm = null;
-            if (m != null) {
-                m.lockedg = null;
-            }
-        }
-    }
-
-    /** Park for a G that must stay on its M: the M waits with it (stoplockedm). */
-    private void parkLocked(M mp, G gp, ParkCommit commit, Object arg) {
-        GDescriptor.setStatus(gp.desc, GStatus.WAITING);
-        if (commit != null && !commit.commit(gp, arg)) {
-            if (stackScanGen != 0) {
-                StackScans.beforeRun(this, mp, gp);    // it was WAITING: a scanner may hold its frames
-            }
-            GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
-            return;
-        }
-        stoplockedm(mp);
-        resumeLocked(mp, gp);
-    }
-
-    private void resumeLocked(M mp, G gp) {
-        if (stackScanGen != 0) {
-            StackScans.beforeRun(this, mp, gp);        // a locked G resumes here, not in execute
-        }
-        GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
-        P pp = mp.p;
-        NativeMemory.putLongRelease(pp.base + PDescriptor.SCHEDTICK, NativeMemory.getLong(pp.base + PDescriptor.SCHEDTICK) + 1);
     }
 
     void gosched(M mp, G gp, int action) {
         gp.setPreempt(false);
         switchOut(mp, gp, action, null, null);
-    }
-
-    private void goschedLocked(M mp, G gp) {
-        GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
-        lock.lock();
-        globrunqput(gp.ref);
-        lock.unlock();
-        stoplockedm(mp);
-        resumeLocked(mp, gp);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1552,33 +1089,6 @@ public final class Scheduler implements AutoCloseable {
         }
         // Slow path: queue the G and let this M go idle.
         switchOut(mp, gp, M.YIELD_EXITSYSCALL, null, null);
-    }
-
-    private void exitsyscallLocked(M mp, G gp) {
-        lock.lock();
-        world.awaitStartLocked(mp);
-        GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
-        globrunqput(gp.ref);
-        nmidlelocked++;
-        boolean dead = checkdead();
-        lock.unlock();
-        if (npidle.get() > 0) {
-            startm(null, false);
-        }
-        if (dead) {
-            fatal(Reports.deadlock(this), null);
-        }
-        mp.blocked = true;
-        mp.park.sleep();
-        mp.park.clear();
-        mp.blocked = false;
-        if (exiting) {
-            throw G.GoexitSignal.INSTANCE;
-        }
-        P np = mp.nextp;
-        mp.nextp = null;
-        acquirep(mp, np);
-        resumeLocked(mp, gp);
     }
 
     /**
@@ -1735,29 +1245,8 @@ public final class Scheduler implements AutoCloseable {
         return Reports.schedtrace(this, detailed);
     }
 
-    private void traceLoop() {
-        long period = cfg.schedtraceMillis * 1_000_000L;
-        long next = System.nanoTime() + period;
-        while (!exiting) {
-            LockSupport.parkNanos(next - System.nanoTime());
-            if (exiting) {
-                break;
-            }
-            if (System.nanoTime() >= next) {
-                System.err.print(schedtrace(cfg.scheddetail));
-                System.err.flush();
-                next += period;
-            }
-        }
-    }
-
     List<M> allmSnapshot() {
-        lock.lock();
-        try {
-            return new ArrayList<>(allm);
-        } finally {
-            lock.unlock();
-        }
+        return mpool.snapshot();
     }
 
     /** Calls {@code f} for every G that is not dead (Go's forEachG); stop the world for a stable view. */
@@ -1772,28 +1261,18 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
-    /**
-     * Ms that hold a P or run a goroutine that is not in a syscall: 0 while the world is stopped
-     * from a thread that is not an M (the stop-the-world tests' check).
-     */
+    /** Ms that hold a P or run a goroutine that is not in a syscall (see {@link MPool#runningMs}). */
     int runningMs() {
-        int n = 0;
-        for (M m : allmSnapshot()) {
-            G g = m.curg;
-            if (m.p != null || (g != null && g.status() == GStatus.RUNNING)) {
-                n++;
-            }
-        }
-        return n;
+        return mpool.runningMs();
     }
 
     /** Threads (Ms) created so far. */
     public int threads() {
-        return mcount;
+        return mpool.mcount;
     }
 
     public int idleThreads() {
-        return nmidle;
+        return mpool.nmidle;
     }
 
     public int idleProcs() {
@@ -1825,17 +1304,11 @@ public final class Scheduler implements AutoCloseable {
 
     /** CPUs the Ms were pinned to (index = M id, -1 = unpinned), and where each ran right after. */
     public int[][] pinnedCpus() {
-        List<M> ms = allmSnapshot();
-        int[][] r = new int[ms.size()][2];
-        for (int i = 0; i < ms.size(); i++) {
-            r[i][0] = ms.get(i).pinnedCpu;
-            r[i][1] = ms.get(i).cpuAfterPin;
-        }
-        return r;
+        return mpool.pinnedCpus();
     }
 
     /** True once {@link #run} was called (or {@link #close} before it). */
     boolean started() {
-        return started.get();
+        return life.started();
     }
 }

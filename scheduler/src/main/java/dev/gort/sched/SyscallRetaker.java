@@ -62,7 +62,7 @@ final class SyscallRetaker {
             return false;
         }
         NativeMemory.putLongRelease(pp.base + PDescriptor.SYSCALLTICK, NativeMemory.getLong(pp.base + PDescriptor.SYSCALLTICK) + 1);
-        s.handoffp(pp);
+        s.idlePs.handoffp(pp);
         return true;
     }
 

@@ -29,12 +29,18 @@
  *     The global run queue ({@code GlobalRunQueue}) is a growable ring of G refs, not Go's list
  *     linked through the Gs: with thousands of goroutines queued, every link written or followed
  *     was a cache miss on a descriptor, and a batch now moves with one array copy.
- *     {@code Scheduler} keeps the public API and the hot paths (the M loop, findRunnable, park /
- *     ready, syscall entry and exit, goroutine start and end); the other jobs of Go's proc.go are
- *     package-private classes it owns: {@code WorldStop} (stop-the-world), {@code ProcResize}
- *     (GOMAXPROCS), {@code SyscallRetaker}, {@code GFreeList} (dead Gs), {@code NetpollReadyList}
- *     (what a poll readied), {@code AllPs} (every P ever made, the per-P counters summed) and
- *     {@code Shutdown}.</li>
+ *     {@code Scheduler} keeps the public API and the hot paths (the M loop, execute, findRunnable,
+ *     park / ready, syscall entry and exit); the other jobs of Go's proc.go are package-private
+ *     classes: {@code WorldStop} (stop-the-world), {@code ProcResize} (GOMAXPROCS),
+ *     {@code SyscallRetaker}, {@code GFreeList} (dead Gs), {@code NetpollReadyList} (what a poll
+ *     readied), {@code AllPs} (every P ever made, the per-P counters summed), {@code MPool} (the
+ *     Ms: startm, stopm, the idle list, CPU pinning), {@code IdlePs} (the idle P list, handoffp,
+ *     sysmon's wake-up), {@code LockedM} (a goroutine that keeps its M: stoplockedm,
+ *     startlockedm), {@code GoroutineLifecycle} (newproc, goexit0), {@code DeadlockCheck}
+ *     (checkdead), {@code SchedulerLifecycle} (run once, exit once, fatal errors),
+ *     {@code SchedTracer} (the schedtrace thread) and {@code Shutdown}. Those called from the
+ *     switch path (LockedM, GoroutineLifecycle) are static methods taking the scheduler, so their
+ *     call sites have the bytecode of the private methods they were.</li>
  * </ul>
  *
  * <h2>The main path</h2>

@@ -1,0 +1,190 @@
+package dev.gort.sched;
+
+import dev.gort.sys.CpuAffinity;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The Ms of one scheduler (Go's allm, sched.midle, sched.mcount): {@link #startm} runs a P on an
+ * idle M or a new one (up to {@link SchedConfig#maxThreads}), {@link #stopm} parks an M that has no
+ * P on the idle list until startm hands it one, and a new M pins itself to its CPU
+ * ({@code GORT_AFFINITY}) before it runs anything.
+ *
+ * <p>Owns the M list, the idle list and its counters, all guarded by the sched lock
+ * ({@link Scheduler#lock}); the counters are also read without it, racily, by schedtrace and the
+ * public getters. An M is never removed: Ms live until the scheduler exits ({@link Shutdown}
+ * joins them). {@code nmidlelocked} counts Ms asleep with their locked goroutine ({@link LockedM}).
+ */
+final class MPool {
+    private final Scheduler s;
+    private M midle;
+    int nmidle;
+    int nmidlelocked;
+    int mcount;
+    private final List<M> allm = new ArrayList<>();
+    private final BitSet allowedCpus;
+    private final AtomicBoolean affinityWarned = new AtomicBoolean();
+
+    MPool(Scheduler s) {
+        this.s = s;
+        BitSet allowed;
+        try {
+            allowed = CpuAffinity.mask();
+        } catch (RuntimeException e) {
+            allowed = new BitSet();
+        }
+        this.allowedCpus = allowed;
+    }
+
+    /** Runs pp (an idle P, or any idle P if null) on an idle or new M (Go's startm). */
+    void startm(P pp, boolean spinning) {
+        s.lock.lock();
+        if (pp == null) {
+            pp = s.exiting ? null : s.pidleget();
+            if (pp == null) {
+                s.lock.unlock();
+                if (spinning) {
+                    s.nmspinning.decrementAndGet();
+                }
+                return;
+            }
+        }
+        M nmp = mget();
+        if (nmp == null) {
+            SchedConfig cfg = s.cfg;
+            if (mcount >= cfg.maxThreads) {
+                int count = mcount;
+                s.lock.unlock();
+                s.fatal("runtime: program exceeds " + cfg.maxThreads + "-thread limit\nfatal error: thread exhaustion\n"
+                        + "(" + count + " Ms exist)\n", null);
+                return;
+            }
+            int id = mcount++;
+            nmp = new M(s, id);
+            allm.add(nmp);
+            s.lock.unlock();
+            nmp.spinning = spinning;
+            nmp.nextp = pp;
+            nmp.pinnedCpu = cfg.affinity.cpuFor(id, allowedCpus);
+            try {
+                nmp.start();
+            } catch (Throwable t) {
+                s.fatal("runtime: failed to create new OS thread (have " + (id + 1) + " already)\nfatal error: newosproc: "
+                        + t + "\n", t);
+            }
+            return;
+        }
+        s.lock.unlock();
+        nmp.spinning = spinning;
+        nmp.nextp = pp;
+        nmp.park.wakeup();
+    }
+
+    /** Parks mp on the idle list until startm hands it a P (Go's stopm). */
+    void stopm(M mp) {
+        if (mp.p != null) {
+            throw new IllegalStateException("stopm holding P" + mp.p.id);
+        }
+        if (mp.spinning) {
+            mp.spinning = false;
+            s.nmspinning.decrementAndGet();
+        }
+        s.lock.lock();
+        if (s.exiting) {
+            s.lock.unlock();
+            return;
+        }
+        mp.link = midle;
+        midle = mp;
+        nmidle++;
+        boolean dead = DeadlockCheck.checkdead(s);
+        s.lock.unlock();
+        if (dead) {
+            s.fatal(Reports.deadlock(s), null);
+        }
+        mp.blocked = true;
+        mp.park.sleep();
+        mp.park.clear();
+        mp.blocked = false;
+        if (s.exiting) {
+            return;
+        }
+        P np = mp.nextp;
+        mp.nextp = null;
+        if (np == null) {
+            throw new IllegalStateException("M" + mp.mid + " woken without a P");
+        }
+        s.acquirep(mp, np);
+    }
+
+    private M mget() {
+        M m = midle;
+        if (m != null) {
+            midle = m.link;
+            m.link = null;
+            nmidle--;
+        }
+        return m;
+    }
+
+    /** On the new M's own thread, before it runs anything: pins it to its CPU if it has one. */
+    void pinToCpu(M mp) {
+        int cpu = mp.pinnedCpu;
+        if (cpu < 0) {
+            return;
+        }
+        try {
+            CpuAffinity.pin(cpu);
+            mp.cpuAfterPin = CpuAffinity.currentCpu();
+        } catch (RuntimeException e) {
+            mp.pinnedCpu = -1;
+            if (affinityWarned.compareAndSet(false, true)) {
+                System.err.println("gort: GORT_AFFINITY=" + s.cfg.affinity + ": cannot pin M" + mp.mid + " to CPU " + cpu
+                        + " (" + e.getMessage() + "); running unpinned");
+            }
+        }
+    }
+
+    /** Lock held: a copy of the M list. */
+    List<M> snapshotLocked() {
+        return new ArrayList<>(allm);
+    }
+
+    /** A copy of the M list, taken under the sched lock. */
+    List<M> snapshot() {
+        s.lock.lock();
+        try {
+            return new ArrayList<>(allm);
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    /**
+     * Ms that hold a P or run a goroutine that is not in a syscall: 0 while the world is stopped
+     * from a thread that is not an M (the stop-the-world tests' check).
+     */
+    int runningMs() {
+        int n = 0;
+        for (M m : snapshot()) {
+            G g = m.curg;
+            if (m.p != null || (g != null && g.status() == GStatus.RUNNING)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** CPUs the Ms were pinned to (index = M id, -1 = unpinned), and where each ran right after. */
+    int[][] pinnedCpus() {
+        List<M> ms = snapshot();
+        int[][] r = new int[ms.size()][2];
+        for (int i = 0; i < ms.size(); i++) {
+            r[i][0] = ms.get(i).pinnedCpu;
+            r[i][1] = ms.get(i).cpuAfterPin;
+        }
+        return r;
+    }
+}
