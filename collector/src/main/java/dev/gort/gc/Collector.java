@@ -93,6 +93,10 @@ public final class Collector implements AutoCloseable {
     volatile boolean closed;
     /** {@link #close()} has returned (its last writes to the heap's trigger and the JVM's barrier flag are done). */
     private volatile boolean closeFinished;
+    /** Taken by the one {@link #close()} call that makes those last writes (calls may race). */
+    private final java.util.concurrent.atomic.AtomicBoolean closeTailClaimed = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Tests: run by every {@link #close()} call after its wait for the threads, before the last writes. */
+    volatile Runnable closeTailHookForTest;
     /** How messages name this collector ("a collector over ThreadWorld"); also the heap's managedBy. */
     private final String name;
 
@@ -983,7 +987,8 @@ public final class Collector implements AutoCloseable {
      * mutator). Loads and stores on objects allocated before stay valid until the heap closes (no
      * cycle needs them; the barrier is off), handles (Global, PtrPool, PtrChan) keep working, and a
      * registered thread keeps its mcache, so the heap refuses to close until it unregisters. A
-     * second call returns at once (a later collector may own the JVM's barrier by then).
+     * second call returns at once (a later collector may own the JVM's barrier by then); of calls
+     * racing each other, one makes the last writes and the others return after it.
      */
     @Override
     public void close() {
@@ -1017,6 +1022,20 @@ public final class Collector implements AutoCloseable {
             world.runBlocking(self, this::joinThreads);
         } else {
             joinThreads();
+        }
+        Runnable hook = closeTailHookForTest;
+        if (hook != null) {
+            hook.run();
+        }
+        // The last writes are made by one call only: a concurrent close() that got here later
+        // would otherwise clear the heap trigger and the JVM's barrier flag after the first had
+        // returned, i.e. under a collector created meanwhile (its heap trigger gone for good,
+        // its barrier off mid-mark). The later call waits for the first's few stores instead.
+        if (!closeTailClaimed.compareAndSet(false, true)) {
+            while (!closeFinished) {
+                Thread.yield();
+            }
+            return;
         }
         gcs.setTrigger(Long.MAX_VALUE, null);
         WriteBarrier.enabled = false;

@@ -5,6 +5,10 @@ import dev.gort.arena.HeapConfig;
 import dev.gort.sys.PosixOsMemory;
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -98,5 +102,54 @@ class SecondCollectorTest {
         second.close();
         heapA.close();
         heapB.close();
+    }
+
+    /**
+     * Two close() calls racing (review12): the one that reached the end second cleared the heap
+     * trigger and the JVM's barrier flag after the other had returned, by then under the next
+     * collector on that heap, which then never started a cycle from heap growth (and would have
+     * marked with the barrier off). Now one call makes the last writes; the other returns after it.
+     */
+    @Test
+    void aCloseRacingAnotherLeavesTheNextCollectorsTriggerAlone() throws Exception {
+        Heap heap = newHeap();
+        Collector first = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
+        CountDownLatch racerAtTail = new CountDownLatch(1);
+        CountDownLatch releaseRacer = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        first.closeTailHookForTest = () -> {
+            if (calls.incrementAndGet() == 1) {         // the racer: held until the next collector runs
+                racerAtTail.countDown();
+                try {
+                    releaseRacer.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        Thread racer = new Thread(first::close, "racing-close");
+        racer.start();
+        assertTrue(racerAtTail.await(30, TimeUnit.SECONDS), "the racing close() reached its end");
+        first.close();                                  // the other call, done first
+        Collector second = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
+        try {
+            releaseRacer.countDown();
+            racer.join(10_000);
+            assertFalse(racer.isAlive(), "the racing close() returned");
+            second.threadWorld().register(1);
+            try {
+                long cycles = second.cycles();
+                for (long bytes = 0; second.cycles() == cycles && bytes < (256L << 20); bytes += NODE.size()) {
+                    second.alloc(NODE);
+                }
+                assertTrue(second.cycles() > cycles, "the next collector's heap trigger was cleared by the racing close()");
+            } finally {
+                second.threadWorld().unregister();
+            }
+        } finally {
+            releaseRacer.countDown();
+            second.close();
+            heap.close();
+        }
     }
 }
