@@ -327,6 +327,7 @@ public final class NetPoller implements NetpollHook {
         }
         if (waiter instanceof Thread th) {
             LockSupport.unpark(th);
+            return 0;           // not a goroutine: the hook's count is of goroutines made runnable
         } else if (ready != null) {
             ready.add((G) waiter);
         } else {

@@ -39,11 +39,19 @@ final class NetpollReadyList {
         return g;
     }
 
-    /** sysmon: polls without blocking and queues what is ready; returns how many goroutines it made runnable. */
+    /**
+     * sysmon: polls without blocking and queues what is ready; returns how many goroutines its poll
+     * made runnable. That is the hook's count, not what {@link #take} finds: the list is shared, so
+     * an M whose own poll found nothing may take (and run) what this poll readied a moment before,
+     * and this take may find what an M's poll readied.
+     */
     int injectNetpoll(NetpollHook np) {
-        np.poll(0, sink);
+        int readied = np.poll(0, sink);
         long first = take();
-        return first == 0 ? 0 : s.injectglist(first);     // Go's sysmon: injectglist(&list)
+        if (first != 0) {
+            s.injectglist(first);       // Go's sysmon: injectglist(&list)
+        }
+        return readied;
     }
 
     /** Takes the list of goroutines the pollers readied (linked through schedlink); 0 if none. */

@@ -19,10 +19,19 @@ class InjectNetpollCountTest {
     /** Goroutines park on it; a poll hands every parked one back as ready. */
     static final class ParkedSet implements NetpollHook {
         final List<G> parked = new ArrayList<>();
+        /**
+         * When set, sysmon's poll returns only once these many goroutines it readied have resumed:
+         * an M took them from the ready list between sysmon's poll and its own take (the race).
+         */
+        AtomicInteger holdUntilResumed;
+        int holdCount;
+        boolean holding;
+        /** Whether those goroutines resumed while sysmon's poll held (so an M took them). */
+        volatile boolean ranWhileHeld;
 
         @Override
         public synchronized boolean hasWaiters() {
-            return !parked.isEmpty();
+            return !parked.isEmpty() || holding;    // keeps the Ms polling while sysmon holds
         }
 
         /**
@@ -47,6 +56,20 @@ class InjectNetpollCountTest {
                 ready.add(g);
             }
             parked.clear();
+            if (holdUntilResumed != null) {
+                holding = true;
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (holdUntilResumed.get() < holdCount && System.nanoTime() < deadline) {
+                    try {
+                        wait(1);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+                ranWhileHeld = holdUntilResumed.get() >= holdCount;
+                holding = false;
+            }
             return n;
         }
 
@@ -66,10 +89,35 @@ class InjectNetpollCountTest {
 
     @Test
     void injectNetpollCountsEveryGoroutineItReadies() {
+        int[] result = runThreeParkedAndInject(false);
+        assertEquals(3, result[0]);
+        assertEquals(3, result[1], "injectNetpoll readied 3 goroutines but reported " + result[1]);
+    }
+
+    /**
+     * The ready list is shared by every poller: an M's own poll that finds nothing still takes
+     * what sysmon's poll put there a moment before. Those goroutines run (the M runs them), and
+     * sysmon's count must still say its poll readied them (it counted 0 before: the flaky failure
+     * of the test above under load).
+     */
+    @Test
+    void injectNetpollCountsWhatItsPollReadiedWhenAnMTakesThem() {
+        int[] result = runThreeParkedAndInject(true);
+        assertEquals(3, result[0]);
+        assertEquals(1, result[2], "the goroutines sysmon's poll readied were to be taken and run by an M before sysmon's poll returned");
+        assertEquals(3, result[1], "injectNetpoll's poll readied 3 goroutines but it reported " + result[1]);
+    }
+
+    /** Returns {goroutines resumed, injectNetpoll's count, 1 if an M ran them while sysmon's poll held}. */
+    private static int[] runThreeParkedAndInject(boolean holdUntilAnMRunsThem) {
         Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).fatalHandler(FatalHandler.THROW));
         ParkedSet poller = new ParkedSet();
         s.setNetpollHook(poller);
         AtomicInteger resumed = new AtomicInteger();
+        if (holdUntilAnMRunsThem) {
+            poller.holdUntilResumed = resumed;
+            poller.holdCount = 3;
+        }
         int[] injected = {-1};
         s.run(() -> {
             for (int i = 0; i < 3; i++) {
@@ -106,7 +154,6 @@ class InjectNetpollCountTest {
                 Go.gosched();
             }
         });
-        assertEquals(3, resumed.get());
-        assertEquals(3, injected[0], "injectNetpoll readied 3 goroutines but reported " + injected[0]);
+        return new int[] {resumed.get(), injected[0], poller.ranWhileHeld ? 1 : 0};
     }
 }
