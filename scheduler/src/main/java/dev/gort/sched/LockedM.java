@@ -43,6 +43,16 @@ final class LockedM {
         s.mpool.nmidlelocked++;
         boolean dead = DeadlockCheck.checkdead(s);
         s.lock.unlock();
+        sleepUntilHandedP(s, mp, dead);
+    }
+
+    /**
+     * The locked M's wait, after it counted itself in nmidlelocked under the sched lock (and let
+     * go of it): reports the deadlock that count made {@code dead}, sleeps until startlockedm
+     * hands it a P in {@code nextp}, and takes that P. The scheduler's exit ends the goroutine
+     * instead (its M leaves with it).
+     */
+    private static void sleepUntilHandedP(Scheduler s, M mp, boolean dead) {
         if (dead) {
             s.fatal(Reports.deadlock(s), null);
         }
@@ -122,19 +132,7 @@ final class LockedM {
         if (s.npidle.get() > 0) {
             s.startm(null, false);
         }
-        if (dead) {
-            s.fatal(Reports.deadlock(s), null);
-        }
-        mp.blocked = true;
-        mp.park.sleep();
-        mp.park.clear();
-        mp.blocked = false;
-        if (s.exiting) {
-            throw G.GoexitSignal.INSTANCE;
-        }
-        P np = mp.nextp;
-        mp.nextp = null;
-        s.acquirep(mp, np);
+        sleepUntilHandedP(s, mp, dead);
         resumeLocked(s, mp, gp);
     }
 }
