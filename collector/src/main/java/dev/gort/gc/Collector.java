@@ -126,7 +126,7 @@ public final class Collector implements AutoCloseable {
     private final PauseReporter pauses;
     private final StoreGate storeGate = new StoreGate();
     private final BarrierShader shader;
-    private final Coordinator coordinator;
+    final Coordinator coordinator;
     /** The background sweeper over ThreadWorld: a platform thread (null under SchedWorld unless the goroutine is off). */
     private final ThreadSweeper threadSweeper;
     /** The background sweeper under SchedWorld: a system goroutine (null over ThreadWorld). */

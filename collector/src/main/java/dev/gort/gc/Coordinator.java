@@ -235,7 +235,32 @@ final class Coordinator {
         pool.putEmpty(pool.getEmpty());
         // Not world.scanStacks: a World may walk its stacks only with the world stopped.
         workers.markDrained();
+        // The store gate's fair Semaphore and the world's lock, run a few times a cycle, cross the
+        // JIT's thresholds mid-run (Semaphore.release at its 256th or 384th call: binary-trees'
+        // gc 53-96): the compile request, made inside the pause, woke a compiler thread that took
+        // the coordinator's CPU for 2-3 ms of "setup" (docs/performance.md, session 12, defpause).
+        // Run here until C2 has them; the gate is free (no cycle yet), so a thread that wants it
+        // meanwhile waits only for one acquire-release.
+        for (int i = 0; i < PAUSE_PATH_WARMUP_ROUNDS; i++) {
+            storeGate.awaitFree();
+            storeGate.acquire();
+            storeGate.release();
+        }
+        if (world instanceof ThreadWorld tw) {
+            tw.warmUpStopPath(PAUSE_PATH_WARMUP_ROUNDS);
+        }
+        pausePathWarm = true;
     }
+
+    /**
+     * Rounds of the pause path's lock handling before the first cycle: past C2's invocation
+     * threshold (5000) even scaled by a long compile queue, as at start-up (PauseTimer.step's C2
+     * request came at its 12,487th call in one loaded run). ~3 ms of CPU, once per collector.
+     */
+    static final int PAUSE_PATH_WARMUP_ROUNDS = 30_000;
+
+    /** Set once {@link #warmUpPausePath} is done (tests). */
+    volatile boolean pausePathWarm;
 
     /**
      * Leaves a cycle that cannot finish (the collector was closed mid-cycle, or a fatal error such as

@@ -16,8 +16,12 @@ import java.util.function.LongConsumer;
  */
 final class PauseReporter {
     static final boolean PAUSE_TRACE = Boolean.getBoolean("gort.gc.pausetrace");
-    /** Enough begin/step/end rounds for C2 (its invocation threshold is 5000 by default). */
-    static final int PAUSE_TIMER_WARMUP_ROUNDS = 12_000;
+    /**
+     * Enough begin/step/end rounds for C2 (its invocation threshold is 5000 by default, scaled up
+     * while the compile queue is long, as at start-up: with 12,000 rounds PauseTimer.step's C2
+     * request still came at its 12,487th call, inside binary-trees' gc 55 at load 6-8).
+     */
+    static final int PAUSE_TIMER_WARMUP_ROUNDS = 30_000;
     private static volatile boolean pauseTimerWarm;
 
     final PauseTimer timer = new PauseTimer();

@@ -349,6 +349,29 @@ public final class ThreadWorld implements World {
         }
     }
 
+    /**
+     * Runs the stop path's lock handling {@code rounds} times with the world running (the
+     * coordinator, before its first cycle), so the JIT compiles it then and not inside a pause:
+     * a method of the pause path crosses a compile threshold at a fixed count of calls, i.e. at
+     * some cycle mid-run, and the compile request wakes a compiler thread that on two CPUs can take
+     * the stopper's CPU for a slice (measured in binary-trees, session 12). The lock, the list
+     * reads and the flag word are the real ones; the condition signalled is a private one, so no
+     * waiter wakes. Nothing changes: the flags are recomputed from the state they already show.
+     */
+    void warmUpStopPath(int rounds) {
+        Condition none = lock.newCondition();
+        for (int i = 0; i < rounds; i++) {
+            lock.lock();
+            try {
+                allStopped(stopperSelf);
+                updateFlagsLocked();
+                none.signal();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
     /** Lock held: a mutator just stopped or started waiting; wakes the stopper if it was the last one running. */
     private void signalStopperIfAllStoppedLocked() {
         if (stopping && allStopped(stopperSelf)) {
