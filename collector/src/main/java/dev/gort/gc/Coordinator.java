@@ -254,8 +254,9 @@ final class Coordinator {
 
     /**
      * Rounds of the pause path's lock handling before the first cycle: past C2's invocation
-     * threshold (5000) even scaled by a long compile queue, as at start-up (PauseTimer.step's C2
-     * request came at its 12,487th call in one loaded run). Once per collector: ~75 ms of wall time
+     * threshold (5000), also when a compile queue of up to ~15 scales it up, as at start-up
+     * (PauseTimer.step's C2 request came at its 12,487th call in one loaded run). A longer queue
+     * still defers C2 into the run (at load 17 it had not come 15 s after a child JVM's start). Once per collector: ~75 ms of wall time
      * measured in a child JVM at load ~10, mostly in the interpreter before the first compiles.
      */
     static final int PAUSE_PATH_WARMUP_ROUNDS = 30_000;
