@@ -72,7 +72,7 @@ final class GoroutineWorkers implements GcHook {
     /** One parked worker goroutine. */
     private static final class Worker {
         final GoroutineWorkers owner;
-        G g;
+        volatile G g;
         int mode;
         Worker next;
 
@@ -137,10 +137,35 @@ final class GoroutineWorkers implements GcHook {
         for (int have = spawned.get(); have < want; have = spawned.get()) {
             if (spawned.compareAndSet(have, have + 1)) {
                 Worker w = new Worker(this);
+                synchronized (this) {
+                    Worker[] a = java.util.Arrays.copyOf(all, all.length + 1);
+                    a[all.length] = w;
+                    all = a;
+                }
                 Go.goSystem(() -> workerLoop(w));
             }
         }
     }
+
+    /** Every worker started, in start order (replaced as a whole when one is added; diagnostics read it). */
+    private volatile Worker[] all = new Worker[0];
+
+    /**
+     * What a stopper waiting for a P calls {@code g} (StopHolders): a mark worker and the mode of its
+     * current or last stint, the background sweeper, or null. No allocation: constant strings.
+     */
+    @Override
+    public String describeGoroutine(G g) {
+        for (Worker w : all) {
+            if (w.g == g) {
+                return WORKER_KINDS[w.mode];
+            }
+        }
+        SweeperGoroutine s = world.sweeper();
+        return s != null && s.goroutine() == g ? "background sweeper" : null;
+    }
+
+    private static final String[] WORKER_KINDS = {"mark worker, dedicated", "mark worker, fractional", "mark worker, idle"};
 
     /** Worker goroutines started so far. */
     int workers() {

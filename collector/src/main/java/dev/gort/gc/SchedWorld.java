@@ -34,6 +34,10 @@ public final class SchedWorld implements World {
     /** The collector's background sweeper goroutine, started with the first per-P state (null: none). */
     private volatile SweeperGoroutine sweeper;
 
+    SweeperGoroutine sweeper() {
+        return sweeper;
+    }
+
     /** The collector installs its sweeper goroutine (started by the first goroutine that gets a P's state). */
     void attachSweeper(SweeperGoroutine s) {
         sweeper = s;

@@ -56,4 +56,13 @@ public interface GcHook {
     default boolean holdsParkedGoroutines() {
         return false;
     }
+
+    /**
+     * What the collector calls {@code g} if it is one of its goroutines (e.g. {@code "mark worker,
+     * dedicated"}, {@code "background sweeper"}), else null. Diagnostics: a stopper that waits for a
+     * P names what runs there ({@code StopHolders}); it must not block and should not allocate.
+     */
+    default String describeGoroutine(G g) {
+        return null;
+    }
 }

@@ -58,6 +58,9 @@ public final class Go {
      */
     public static void poll() {
         M mp = Scheduler.currentM();
+        if (StopHolders.ON) {
+            mp.polls++;
+        }
         G gp = mp.curg;
         if (gp.preemptRequested()) {
             mp.sched.gosched(mp, gp, M.YIELD_PREEMPTED);
@@ -70,6 +73,9 @@ public final class Go {
      * one they read before.
      */
     static M safepoint(M mp, G gp) {
+        if (StopHolders.ON) {
+            mp.polls++;
+        }
         if (gp.preemptRequested()) {
             mp.sched.gosched(mp, gp, M.YIELD_PREEMPTED);
             return Scheduler.currentM();

@@ -55,6 +55,13 @@ final class M extends Thread {
     Object parkArg;
     /** runqget's inherit-time result. */
     final boolean[] inheritTime = new boolean[1];
+    /**
+     * Preemption checks this M's goroutines made, counted only under {@link StopHolders#ON}
+     * (plain: written by this M only, read by a stopper as a hint).
+     */
+    long polls;
+    /** Its kernel thread id, recorded at start under {@link StopHolders#ON} (0 otherwise). */
+    volatile int tid;
     /** CPU this M is pinned to (GORT_AFFINITY), or -1. */
     volatile int pinnedCpu = -1;
     /** CPU it actually ran on right after pinning (sched_getcpu), or -1. */
@@ -86,6 +93,9 @@ final class M extends Thread {
 
     @Override
     public void run() {
+        if (StopHolders.ON) {
+            tid = (int) dev.gort.sys.CpuAffinity.threadId();
+        }
         sched.mstart(this);
     }
 }

@@ -1158,6 +1158,9 @@ public final class Scheduler implements AutoCloseable {
 
     /** True while a stop-the-world is in effect or pending. */
     public boolean worldStopping() {
+        if (StopHolders.ON) {
+            StopHolders.countCheck();    // the collector's workers, assists and sweeps check here
+        }
         return gcwaiting;
     }
 

@@ -44,6 +44,10 @@ final class WorldStop {
     volatile long stopSpinNanos = STOP_SPIN_NANOS;
     /** Re-preempt passes made by stop after its timed sleeps (worldLock holder writes; tests read). */
     volatile long stopRepreempts;
+    /** Timed re-preempt passes of the current or last stop (worldLock holder writes; diagnostics read). */
+    private volatile int stopPasses;
+    /** Who held the stop up ({@link StopHolders#ON} only, else null). */
+    private final StopHolders holders = StopHolders.ON ? new StopHolders() : null;
     private boolean stopDumped;
     private volatile String stwReason;
 
@@ -75,6 +79,10 @@ final class WorldStop {
         worldLock.lock();
         stopRequestNanos = System.nanoTime();
         stopDumped = false;
+        stopPasses = 0;
+        if (StopHolders.ON) {
+            holders.reset();
+        }
         lastPStoppedNanos = 0;
         stopSpun = false;
         Thread t = Scheduler.carrier();
@@ -127,6 +135,10 @@ final class WorldStop {
                 // a stop's wall time as CPU, measured). 100 us doubling to 1.6 ms, as a bound.
                 preemptall();
                 stopRepreempts++;
+                stopPasses++;
+                if (StopHolders.ON) {
+                    holders.sample(s, System.nanoTime() - stopRequestNanos);
+                }
                 backoff = Math.min(backoff * 2, REPREEMPT_MAX_NANOS);
                 if (DEBUG_STOP && !stopDumped && System.nanoTime() - stopRequestNanos > 5_000_000) {
                     stopDumped = true;
@@ -214,15 +226,18 @@ final class WorldStop {
     /**
      * After a stop-the-world (diagnostics, allocates): when the last P stopped and when the stopper
      * saw it, relative to the request, whether it saw it spinning or woken, and the re-preempt
-     * passes so far; e.g. {@code "last P stopped at 0.041 ms; stopper saw it at 0.043 ms, spinning"}.
+     * passes of this stop and of all stops so far; e.g. {@code "last P stopped at 0.041 ms; stopper saw it at
+     * 0.043 ms, spinning (re-preempt passes 0, 12 so far)"}. Under {@link StopHolders#ON} a stop
+     * that made timed passes also names what ran on the Ps it waited for ({@link StopHolders#describe}).
      */
     String describeLastStop() {
         long req = stopRequestNanos;
         long last = lastPStoppedNanos;
         long seen = stopSeenNanos;
         String lastPart = last == 0 ? "no P had to stop" : String.format(java.util.Locale.ROOT, "last P stopped at %.3f ms", (last - req) / 1e6);
-        return String.format(java.util.Locale.ROOT, "%s; stopper saw it at %.3f ms, %s (re-preempt passes so far %d)",
-                lastPart, (seen - req) / 1e6, last == 0 ? "at once" : stopSpun ? "spinning" : "woken", stopRepreempts);
+        String held = StopHolders.ON ? holders.describe() : "";
+        return String.format(java.util.Locale.ROOT, "%s; stopper saw it at %.3f ms, %s (re-preempt passes %d, %d so far)%s",
+                lastPart, (seen - req) / 1e6, last == 0 ? "at once" : stopSpun ? "spinning" : "woken", stopPasses, stopRepreempts, held);
     }
 
     /** Restarts the world stopped by {@link #stop}; must be called by the same thread. */

@@ -21,9 +21,15 @@ final class ChildJvm {
     }
 
     static Result run(Class<?> main, Map<String, String> env, String... args) throws Exception {
+        return run(main, List.of(), env, args);
+    }
+
+    /** As above, with extra JVM flags (e.g. {@code -D} properties read into static finals). */
+    static Result run(Class<?> main, List<String> jvmFlags, Map<String, String> env, String... args) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
                 "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED", "-Xmx256m", "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(jvmFlags);
         cmd.addAll(dev.gort.sys.ForcedGcModes.get().childJvmFlags());     // ./gort test --gc-mode reaches the child
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         cmd.addAll(List.of(args));

@@ -1,0 +1,279 @@
+package dev.gort.sched;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Who held a stop-the-world up: a diagnostic of {@link WorldStop}, on under
+ * {@code -Dgort.gc.pausetrace=true} or {@code -Dgort.sched.stoptrace=true}, a constant false
+ * otherwise (every hook below is behind {@link #ON}, a static final the JIT folds away).
+ *
+ * <p>What it costs while on: each M counts its preemption checks in a plain field of its own
+ * ({@link M#polls}: {@link Go#poll}, the runtime's safepoints, and every look at
+ * {@link Scheduler#worldStopping()}, which the collector's mark workers, assists and sweeps use as
+ * their check); no clock is read on those paths. Only a stop that is still waiting at its first
+ * timed re-preempt pass (0.1 ms) pays more: at each pass the stopper samples every P that has not
+ * stopped (its M, the goroutine on it, that goroutine's status and kind as the GC hook names it,
+ * the M's check count and the P's schedtick) and reads the M's state and {@code schedstat} (two
+ * /proc reads, ~10-20 us each, while the stopper waits anyway). A stop that ends before
+ * 0.1 ms samples nothing.
+ *
+ * <p>How to read the result ({@link #describe}): the Ps still running at the last pass are the
+ * ones the stop waited for. An unchanged check count between two passes means the goroutine did
+ * not reach a preemption check in that interval (a check with the preempt flag set would have
+ * stopped it). The M's state at each pass says whether it was running or runnable (R) or
+ * asleep (S: blocked in a lock, a park or a system call); schedstat between the first and the last
+ * pass splits the R time into ran and waited, with a caveat: the kernel adds a run-queue wait when
+ * it ends and run time at ticks and switches, so a thread still waiting at the last pass shows
+ * little of either. Runnable throughout with no check is a loop that does not poll (or a machine
+ * that gives it no CPU: then schedstat's wait, or the pausetrace.sched line, says so); asleep is a
+ * wait that is not the scheduler's.
+ *
+ * <p>Threads: {@link #reset}, {@link #sample} and {@link #describe} run on the stopper (the holder
+ * of the world's lock) only; the fields it reads from Ms and Gs are racy hints, as in schedtrace.
+ */
+final class StopHolders {
+    static final boolean ON = Boolean.getBoolean("gort.sched.stoptrace") || Boolean.getBoolean("gort.gc.pausetrace");
+
+    /** What the stopper saw of one P across the passes of the current stop. */
+    private static final class Slot {
+        /** ns after the request of the first and of the latest pass that saw this P unstopped (-1: none). */
+        long firstAt = -1;
+        long lastAt = -1;
+        /** The pass before the latest one that found the check count changed (-1: unchanged since the first). */
+        long checkSeenAfter = -1;
+        long checkSeenBy = -1;
+        int pstatus;
+        M m;
+        G g;
+        long goid;
+        int gstatus;
+        String kind;
+        long firstPolls;
+        long lastPolls;
+        long firstTick;
+        long lastTick;
+        /** The M's schedstat (run ns, wait ns) at its first and at its latest sample; -1 if unreadable. */
+        long run0 = -1;
+        long wait0 = -1;
+        long run1 = -1;
+        long wait1 = -1;
+        /** Passes that found the M running or runnable ('R' in /proc/.../stat), and that read its state at all. */
+        int runnablePasses;
+        int statePasses;
+    }
+
+    private Slot[] slots = new Slot[0];
+    private int passes;
+    private long lastPassAt;
+
+    /** At each stop request (stopper): forget the previous stop's samples. */
+    void reset() {
+        passes = 0;
+        lastPassAt = -1;
+        for (Slot s : slots) {
+            s.firstAt = -1;
+            s.lastAt = -1;
+            s.m = null;
+            s.g = null;
+            s.kind = null;
+        }
+    }
+
+    /** At a timed re-preempt pass, {@code at} ns after the request: samples every P not stopped. */
+    void sample(Scheduler s, long at) {
+        P[] allp = s.allp;
+        if (slots.length < allp.length) {
+            Slot[] n = java.util.Arrays.copyOf(slots, allp.length);
+            for (int i = slots.length; i < n.length; i++) {
+                n[i] = new Slot();
+            }
+            slots = n;
+        }
+        passes++;
+        lastPassAt = at;
+        GcHook hook = s.gcHook;
+        for (int i = 0; i < allp.length; i++) {
+            P p = allp[i];
+            int st = p.status();
+            if (st == PStatus.GCSTOP || st == PStatus.DEAD) {
+                continue;
+            }
+            Slot sl = slots[i];
+            M mp = p.m;
+            G gp = mp == null ? null : mp.curg;
+            long polls = mp == null ? 0 : mp.polls;
+            long tick = p.schedtick();
+            boolean same = sl.lastAt >= 0 && sl.m == mp && sl.g == gp && sl.lastTick == tick;
+            if (!same) {
+                // A new holder on this P (first sight, or another M or goroutine since the last pass).
+                sl.firstAt = at;
+                sl.checkSeenAfter = -1;
+                sl.checkSeenBy = -1;
+                sl.m = mp;
+                sl.g = gp;
+                sl.goid = gp == null ? 0 : gp.goid();
+                sl.kind = gp == null ? null : kindOf(hook, gp);
+                sl.firstPolls = polls;
+                sl.firstTick = tick;
+                long[] ss = mp == null ? null : schedstat(mp.tid);
+                sl.run0 = ss == null ? -1 : ss[0];
+                sl.wait0 = ss == null ? -1 : ss[1];
+                sl.run1 = sl.run0;
+                sl.wait1 = sl.wait0;
+                sl.runnablePasses = 0;
+                sl.statePasses = 0;
+            } else {
+                if (polls != sl.lastPolls) {
+                    sl.checkSeenAfter = sl.lastAt;
+                    sl.checkSeenBy = at;
+                }
+                long[] ss = schedstat(mp.tid);
+                sl.run1 = ss == null ? -1 : ss[0];
+                sl.wait1 = ss == null ? -1 : ss[1];
+            }
+            char state = mp == null ? '?' : threadState(mp.tid);
+            if (state != '?') {
+                sl.statePasses++;
+                if (state == 'R') {
+                    sl.runnablePasses++;
+                }
+            }
+            sl.pstatus = st;
+            sl.gstatus = gp == null ? -1 : gp.status();
+            sl.lastPolls = polls;
+            sl.lastTick = tick;
+            sl.lastAt = at;
+        }
+    }
+
+    /** The goroutine's kind: what the GC hook calls it (a mark worker, the sweeper), else system or user. */
+    private static String kindOf(GcHook hook, G gp) {
+        String k = hook == null ? null : hook.describeGoroutine(gp);
+        if (k != null) {
+            return k;
+        }
+        if (gp.sched.isMain(gp)) {
+            return "main goroutine";
+        }
+        return gp.system ? "system goroutine" : "user goroutine";
+    }
+
+    /**
+     * After the stop (allocates): for each P still running at the last pass, what ran there; empty
+     * if the stop made no timed pass. The M's run and wait are schedstat's between the first and the
+     * last pass that saw it holding the P (none with a single pass): the stopper's own view, so a
+     * stopper that waited for a CPU itself sees late passes, never wrong figures.
+     */
+    String describe() {
+        if (passes == 0) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "; held at the last of %d timed passes (%.3f ms) by", passes, lastPassAt / 1e6));
+        boolean any = false;
+        for (int i = 0; i < slots.length; i++) {
+            Slot sl = slots[i];
+            if (sl.lastAt != lastPassAt || sl.lastAt < 0) {
+                continue;
+            }
+            any = true;
+            b.append(" P").append(i).append(": ");
+            if (sl.m == null) {
+                b.append("no M, P status ").append(sl.pstatus);
+                continue;
+            }
+            b.append('M').append(sl.m.mid);
+            if (sl.g == null) {
+                b.append(" on g0 (scheduler code, no goroutine)");
+            } else {
+                b.append(" running goroutine ").append(sl.goid).append(" (").append(sl.kind).append(", ")
+                        .append(GStatus.name(sl.gstatus)).append(')');
+            }
+            b.append(String.format(Locale.ROOT, " at every pass from %.3f ms", sl.firstAt / 1e6));
+            if (sl.checkSeenBy < 0) {
+                b.append(String.format(Locale.ROOT, "; no preemption check from %.3f to %.3f ms", sl.firstAt / 1e6, sl.lastAt / 1e6));
+            } else {
+                b.append(String.format(Locale.ROOT, "; last preemption check between %.3f and %.3f ms", sl.checkSeenAfter / 1e6,
+                        sl.checkSeenBy / 1e6));
+            }
+            b.append(" (checks ").append(sl.lastPolls - sl.firstPolls).append(" in that time)");
+            if (sl.statePasses > 0) {
+                b.append("; M").append(sl.m.mid).append(" running or runnable at ").append(sl.runnablePasses).append(" of ")
+                        .append(sl.statePasses).append(" passes");
+            }
+            long span = sl.lastAt - sl.firstAt;
+            if (sl.run0 >= 0 && sl.run1 >= 0 && span > 0) {
+                long ran = sl.run1 - sl.run0;
+                b.append(String.format(Locale.ROOT, ", schedstat between the passes at %.3f and %.3f ms: ran %.3f ms, waited %.3f ms",
+                        sl.firstAt / 1e6, sl.lastAt / 1e6, ran / 1e6, (sl.wait1 - sl.wait0) / 1e6));
+                b.append(verdict(sl, ran, span));
+            }
+        }
+        if (!any) {
+            b.append(" none (every P stopped or was taken at that pass)");
+        }
+        return b.toString();
+    }
+
+    /**
+     * The reading in a few words, for the common shapes only (else nothing): a goroutine without a
+     * check that held a CPU most of the interval runs a loop that does not poll; one runnable at
+     * every pass that ran little waited for a CPU; one asleep at most passes waits on something
+     * that is not the scheduler (a lock, a park, a blocking call outside {@code Go.syscall}).
+     */
+    private static String verdict(Slot sl, long ran, long span) {
+        if (sl.statePasses < 2) {
+            return "";
+        }
+        boolean noCheck = sl.checkSeenBy < 0 && sl.g != null;
+        if (sl.runnablePasses == sl.statePasses && noCheck && ran * 2 >= span) {
+            return " (on a CPU without a preemption check: a loop that does not poll)";
+        }
+        if (sl.runnablePasses == sl.statePasses && ran * 10 < span) {
+            return " (waiting for a CPU)";
+        }
+        if (sl.runnablePasses * 2 < sl.statePasses) {
+            return " (asleep: a wait that is not the scheduler's)";
+        }
+        return "";
+    }
+
+    /** Counts a preemption check of the calling M (see the class comment); any thread. */
+    static void countCheck() {
+        if (Scheduler.carrier() instanceof M mp) {
+            mp.polls++;
+        }
+    }
+
+    /** The thread's state letter from /proc/self/task/TID/stat (R running or runnable, S sleeping, D ...), or '?'. */
+    static char threadState(int tid) {
+        if (tid <= 0) {
+            return '?';
+        }
+        try {
+            String st = new String(Files.readAllBytes(Path.of("/proc/self/task/" + tid + "/stat")), StandardCharsets.US_ASCII);
+            int i = st.lastIndexOf(')');          // the name may hold spaces and parentheses
+            return i < 0 || i + 2 >= st.length() ? '?' : st.charAt(i + 2);
+        } catch (IOException | RuntimeException e) {
+            return '?';
+        }
+    }
+
+    /** {run ns, wait ns} from /proc/self/task/TID/schedstat, or null (no such thread, no schedstat). */
+    static long[] schedstat(int tid) {
+        if (tid <= 0) {
+            return null;
+        }
+        try {
+            String[] f = new String(Files.readAllBytes(Path.of("/proc/self/task/" + tid + "/schedstat")), StandardCharsets.US_ASCII)
+                    .trim().split(" ");
+            return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+}

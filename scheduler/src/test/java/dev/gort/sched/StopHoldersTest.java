@@ -1,0 +1,200 @@
+package dev.gort.sched;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The stop's description names what held it ({@code -Dgort.sched.stoptrace=true}, a static final:
+ * so in a child JVM): three goroutines each keep a stop waiting 30 ms after its request, one
+ * spinning without a preemption check, one asleep in a park that is not a scheduler wait, one
+ * that checks {@link Scheduler#worldStopping()} and ignores the answer. The description must name
+ * the goroutine, its kind, whether it checked, and (schedstat) whether its M was runnable or asleep.
+ */
+@Timeout(90)
+class StopHoldersTest {
+    static final long LATE_NANOS = 30_000_000;
+
+    @Test
+    void slowStopNamesTheGoroutineOnTheLastP() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(HeldStops.class, List.of("-Dgort.sched.stoptrace=true"), Map.of());
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        String spin = line(r.stdout(), "spin");
+        String sleep = line(r.stdout(), "sleep");
+        String ignore = line(r.stdout(), "ignore");
+
+        assertTrue(spin.matches("M\\d+ running goroutine " + goid(r.stdout(), "spin")
+                + " \\(user goroutine, running\\) at every pass from \\d+\\.\\d+ ms; no preemption check from .*"), spin);
+        // Spinning: running or runnable at every pass, whatever the load.
+        assertTrue(spin.matches(".*; M\\d+ running or runnable at (\\d+) of \\1 passes.*"), spin);
+
+        assertTrue(sleep.startsWith("M") && sleep.contains(" running goroutine " + goid(r.stdout(), "sleep") + " (user goroutine, running)"), sleep);
+        assertTrue(sleep.contains("no preemption check from"), sleep);
+        // Asleep in parkNanos: not runnable at some pass (a spinning M is runnable at every one).
+        Matcher m = Pattern.compile("running or runnable at (\\d+) of (\\d+) passes").matcher(sleep);
+        assertTrue(m.find() && Integer.parseInt(m.group(1)) < Integer.parseInt(m.group(2)), sleep);
+
+        // Named by the GC hook; its checks are counted, so the description says when it last checked.
+        assertTrue(ignore.contains(" running goroutine " + goid(r.stdout(), "ignore") + " (stubborn test worker, running)"), ignore);
+        assertTrue(ignore.matches(".*last preemption check between \\d+\\.\\d+ and \\d+\\.\\d+ ms \\(checks [1-9]\\d* in that time\\).*"), ignore);
+    }
+
+    private static String line(String out, String name) {
+        return out.lines().filter(l -> l.startsWith(name + ": ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no line for " + name + " in:\n" + out)).substring(name.length() + 2);
+    }
+
+    private static String goid(String out, String name) {
+        return line(out, name + "-goid");
+    }
+
+    private static final Pattern PASSES = Pattern.compile("schedstat between the passes at (\\d+\\.\\d+) and (\\d+\\.\\d+) ms");
+
+    /**
+     * The child: GOMAXPROCS=2, one behaviour at a time; a platform thread stops the world, retrying
+     * until the late goroutine was running when asked (it may be queued: then the stop is short).
+     */
+    static final class HeldStops {
+        static final AtomicLong asked = new AtomicLong();
+        static volatile String mode = "";
+        static volatile boolean done;
+
+        public static void main(String[] args) throws Exception {
+            Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2));
+            AtomicLong[] goids = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
+            G[] ignorer = new G[1];
+            s.setGcHook(new GcHook() {
+                @Override
+                public G findRunnableGCWorker(P p, long nowNanos) {
+                    return null;
+                }
+
+                @Override
+                public G findIdleGCWorker(P p, long nowNanos) {
+                    return null;
+                }
+
+                @Override
+                public String describeGoroutine(G g) {
+                    return g == ignorer[0] ? "stubborn test worker" : null;
+                }
+            });
+            CountDownLatch started = new CountDownLatch(3);
+            Thread runner = new Thread(() -> s.run(() -> {
+                Chan<Boolean> fin = new Chan<>(3);
+                Go.go(() -> late("spin", goids[0], started, fin, () -> spinUntil(asked.get() + LATE_NANOS)));
+                Go.go(() -> late("sleep", goids[1], started, fin, () -> {
+                    long end = asked.get() + LATE_NANOS;
+                    for (long left; (left = end - System.nanoTime()) > 0; ) {
+                        LockSupport.parkNanos(left);
+                    }
+                }));
+                Go.go(() -> {
+                    ignorer[0] = Go.current();
+                    late("ignore", goids[2], started, fin, () -> {
+                        long end = asked.get() + LATE_NANOS;
+                        while (System.nanoTime() - end < 0) {
+                            s.worldStopping();            // a check whose answer it ignores
+                            spinUntil(System.nanoTime() + 200_000);
+                        }
+                    });
+                });
+                fin.recv();
+                fin.recv();
+                fin.recv();
+            }), "held-runner");
+            runner.start();
+            if (!started.await(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("goroutines did not start");
+            }
+            String[] names = {"spin", "sleep", "ignore"};
+            String[] wanted = {"no preemption check from", "no preemption check from", "last preemption check between"};
+            for (int i = 0; i < names.length; i++) {
+                String d = null;
+                String last = null;
+                for (int attempt = 0; attempt < 20 && d == null; attempt++) {
+                    mode = names[i];
+                    Thread.sleep(5);
+                    long t0 = System.nanoTime();
+                    asked.set(t0);
+                    s.stopTheWorld("held test");
+                    long took = System.nanoTime() - t0;
+                    String desc = s.describeLastStop();
+                    mode = "";
+                    String seg = segment(desc, goids[i].get());
+                    last = seg != null ? seg : desc;
+                    // The late goroutine held the last pass, running, sampled at 3 passes or more
+                    // over at least 5 ms from before half its lateness (under load the stopper's
+                    // passes come late, or catch it queued or on its way out).
+                    if (took >= LATE_NANOS && seg != null && seg.contains(", running) at") && seg.contains(wanted[i])
+                            && spanAtLeast(seg, 5.0) && passesAtLeast(seg, 3) && firstPassBefore(seg, LATE_NANOS / 2e6)) {
+                        d = seg;
+                    }
+                    s.startTheWorld();
+                    Thread.sleep(LATE_NANOS / 1_000_000 + 5);
+                }
+                System.out.println(names[i] + "-goid: " + goids[i].get());
+                System.out.println(names[i] + ": " + (d != null ? d : last));
+            }
+            done = true;
+            runner.join(10_000);
+        }
+
+        /** The part of a stop's description about the P whose M ran goroutine {@code goid}, or null. */
+        static String segment(String desc, long goid) {
+            for (String part : desc.split(" P\\d+: ")) {
+                if (part.contains(" running goroutine " + goid + " (")) {
+                    return part;
+                }
+            }
+            return null;
+        }
+
+        static boolean passesAtLeast(String seg, int n) {
+            Matcher m = Pattern.compile("at \\d+ of (\\d+) passes").matcher(seg);
+            return m.find() && Integer.parseInt(m.group(1)) >= n;
+        }
+
+        static boolean firstPassBefore(String seg, double ms) {
+            Matcher m = PASSES.matcher(seg);
+            return m.find() && Double.parseDouble(m.group(1)) < ms;
+        }
+
+        static boolean spanAtLeast(String seg, double ms) {
+            Matcher m = PASSES.matcher(seg);
+            return m.find() && Double.parseDouble(m.group(2)) - Double.parseDouble(m.group(1)) >= ms;
+        }
+
+        /** Yields in a loop until its mode's stop is asked, then runs {@code late} (no safepoint), until done. */
+        static void late(String name, AtomicLong goid, CountDownLatch started, Chan<Boolean> fin, Runnable late) {
+            goid.set(Go.current().goid());
+            started.countDown();
+            long handled = 0;
+            while (!done) {
+                long a = asked.get();
+                if (a != handled && mode.equals(name)) {
+                    handled = a;
+                    late.run();
+                }
+                Go.gosched();                             // three goroutines, two Ps, no sysmon: take turns
+            }
+            fin.send(true);
+        }
+
+        static void spinUntil(long end) {
+            while (System.nanoTime() - end < 0) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+}
