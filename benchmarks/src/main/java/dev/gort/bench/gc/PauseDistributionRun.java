@@ -151,6 +151,7 @@ public final class PauseDistributionRun {
             w.row("in-pause work (collector CPU)", StwPause::workCpuNanos);
             System.out.printf(Locale.ROOT, "%nafter warm-up, over 500 us: %d of %d%n",
                     w.all().stream().filter(p -> p.totalNanos() > 500_000).count(), w.all().size());
+            w.printSlowByCause(500_000);
         }
     }
 
@@ -346,6 +347,66 @@ public final class PauseDistributionRun {
 
         void row(String name, ToLongFunction<StwPause> f) {
             System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f | %.0f |%n", name, pct(f, 0.5) / 1000, pct(f, 0.99) / 1000, pct(f, 1.0) / 1000);
+        }
+
+        /**
+         * The pauses over {@code minNanos}, each given the cause that took most of it (as branch
+         * {@code stopper} counted them over threads): <i>mutator</i>, request until the last P or
+         * mutator stopped (on its way to a safepoint, or waiting for a CPU); <i>stopper</i>, that
+         * until the stopper saw it; <i>work</i>, the in-pause steps. Read from the stop detail the
+         * world writes ({@code last P stopped at A ms; stopper saw it at B ms} under the scheduler,
+         * {@code last to stop: NAME at A ms ...; stopper saw it at B ms} over threads); a pause without
+         * one (no pausetrace, no listener) is counted as unknown.
+         */
+        void printSlowByCause(long minNanos) {
+            int mutator = 0, stopper = 0, work = 0, unknown = 0;
+            List<String> lines = new ArrayList<>();
+            for (StwPause p : all) {
+                if (p.totalNanos() <= minNanos) {
+                    continue;
+                }
+                double[] ab = stopTimeline(p.stopDetail());
+                String cause;
+                if (ab == null) {
+                    cause = "unknown";
+                    unknown++;
+                } else {
+                    double total = p.totalNanos() / 1e6;
+                    double inPause = total - p.stepNanos("stop") / 1e6;
+                    double late = ab[0];
+                    double seenLate = ab[1] - ab[0];
+                    if (late >= seenLate && late >= inPause) {
+                        cause = "mutator";
+                        mutator++;
+                    } else if (seenLate >= inPause) {
+                        cause = "stopper";
+                        stopper++;
+                    } else {
+                        cause = "work";
+                        work++;
+                    }
+                }
+                lines.add("  " + cause + ": " + p);
+            }
+            System.out.printf(Locale.ROOT, "over %d us by cause: mutator %d, stopper %d, work %d, unknown %d%n", minNanos / 1000,
+                    mutator, stopper, work, unknown);
+            lines.forEach(System.out::println);
+        }
+
+        private static final java.util.regex.Pattern LAST_STOPPED = java.util.regex.Pattern.compile(
+                "(?:last P stopped at ([0-9.]+) ms|last to stop: .*? at ([0-9.]+) ms|no P had to stop|no mutator was running)[^;]*; stopper saw it at ([0-9.]+) ms");
+
+        /** {A, B}: when the last P (or mutator) stopped and when the stopper saw it, ms after the request; null if not said. */
+        static double[] stopTimeline(String detail) {
+            if (detail == null) {
+                return null;
+            }
+            java.util.regex.Matcher m = LAST_STOPPED.matcher(detail);
+            if (!m.find()) {
+                return null;
+            }
+            String last = m.group(1) != null ? m.group(1) : m.group(2);
+            return new double[] {last == null ? 0 : Double.parseDouble(last), Double.parseDouble(m.group(3))};
         }
 
         StwPause worst() {
