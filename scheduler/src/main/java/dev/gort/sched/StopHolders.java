@@ -83,8 +83,20 @@ final class StopHolders {
         }
     }
 
-    /** At a timed re-preempt pass, {@code at} ns after the request: samples every P not stopped. */
+    /**
+     * At a timed re-preempt pass, {@code at} ns after the request: samples every P not stopped.
+     * Never throws: what it reads races with the Ms (a P between owners, a G between statuses),
+     * and a diagnostic must not fail the stop; a failed sample is skipped.
+     */
     void sample(Scheduler s, long at) {
+        try {
+            sampleAll(s, at);
+        } catch (RuntimeException e) {
+            // a racy read went wrong (see above): this pass says nothing
+        }
+    }
+
+    private void sampleAll(Scheduler s, long at) {
         P[] allp = s.allp;
         if (slots.length < allp.length) {
             Slot[] n = java.util.Arrays.copyOf(slots, allp.length);
@@ -131,7 +143,7 @@ final class StopHolders {
                     sl.checkSeenAfter = sl.lastAt;
                     sl.checkSeenBy = at;
                 }
-                long[] ss = schedstat(mp.tid);
+                long[] ss = mp == null ? null : schedstat(mp.tid);
                 sl.run1 = ss == null ? -1 : ss[0];
                 sl.wait1 = ss == null ? -1 : ss[1];
             }

@@ -137,7 +137,7 @@ final class WorldStop {
                 stopRepreempts++;
                 stopPasses++;
                 if (StopHolders.ON) {
-                    holders.sample(s, System.nanoTime() - stopRequestNanos);
+                    holders.sample(s, System.nanoTime() - stopRequestNanos);   // never throws (a diagnostic)
                 }
                 backoff = Math.min(backoff * 2, REPREEMPT_MAX_NANOS);
                 if (DEBUG_STOP && !stopDumped && System.nanoTime() - stopRequestNanos > 5_000_000) {
