@@ -165,6 +165,17 @@ final class GoroutineWorkers implements GcHook {
         return s != null && s.goroutine() == g ? "background sweeper" : null;
     }
 
+    /** The workers' goroutines started so far (those that have run; tests). */
+    java.util.List<G> workerGoroutines() {
+        java.util.List<G> gs = new java.util.ArrayList<>();
+        for (Worker w : all) {
+            if (w.g != null) {
+                gs.add(w.g);
+            }
+        }
+        return gs;
+    }
+
     private static final String[] WORKER_KINDS = {"mark worker, dedicated", "mark worker, fractional", "mark worker, idle"};
 
     /** Worker goroutines started so far. */

@@ -34,6 +34,10 @@ public final class SchedWorld implements World {
     /** The collector's background sweeper goroutine, started with the first per-P state (null: none). */
     private volatile SweeperGoroutine sweeper;
 
+    GoroutineWorkers workers() {
+        return workers;
+    }
+
     SweeperGoroutine sweeper() {
         return sweeper;
     }
