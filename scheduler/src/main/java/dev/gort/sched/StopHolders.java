@@ -30,7 +30,9 @@ import java.util.Locale;
  * it ends and run time at ticks and switches, so a thread still waiting at the last pass shows
  * little of either. Runnable throughout with no check is a loop that does not poll (or a machine
  * that gives it no CPU: then schedstat's wait, or the pausetrace.sched line, says so); asleep is a
- * wait that is not the scheduler's.
+ * wait that is not the scheduler's; a holder asleep at two passes in a row also has its stack
+ * taken (once per stop and P: the JVM reads a blocked thread's stack without waiting for it) and
+ * printed, so the description names the wait.
  *
  * <p>Threads: {@link #reset}, {@link #sample} and {@link #describe} run on the stopper (the holder
  * of the world's lock) only; the fields it reads from Ms and Gs are racy hints, as in schedtrace.
@@ -64,7 +66,13 @@ final class StopHolders {
         /** Passes that found the M running or runnable ('R' in /proc/.../stat), and that read its state at all. */
         int runnablePasses;
         int statePasses;
+        /** Passes in a row that found the M asleep; its stack, taken at the second such pass (null: none). */
+        int asleepInRow;
+        StackTraceElement[] stack;
     }
+
+    /** Frames of an asleep holder's stack printed. */
+    static final int STACK_FRAMES = 14;
 
     private Slot[] slots = new Slot[0];
     private int passes;
@@ -138,6 +146,8 @@ final class StopHolders {
                 sl.wait1 = sl.wait0;
                 sl.runnablePasses = 0;
                 sl.statePasses = 0;
+                sl.asleepInRow = 0;
+                sl.stack = null;
             } else {
                 if (polls != sl.lastPolls) {
                     sl.checkSeenAfter = sl.lastAt;
@@ -153,6 +163,13 @@ final class StopHolders {
                 if (state == 'R') {
                     sl.runnablePasses++;
                 }
+            }
+            sl.asleepInRow = state == 'S' || state == 'D' ? sl.asleepInRow + 1 : 0;
+            if (sl.asleepInRow == 2 && sl.stack == null && gp != null) {
+                // Asleep at two passes in a row while it holds a P with a goroutine: a wait the
+                // scheduler does not know about. Its stack says which (the M is blocked, so the
+                // JVM takes the stack without waiting for it; a running M is never asked).
+                sl.stack = mp.getStackTrace();
             }
             sl.pstatus = st;
             sl.gstatus = gp == null ? -1 : gp.status();
@@ -223,6 +240,15 @@ final class StopHolders {
                 b.append(String.format(Locale.ROOT, ", schedstat between the passes at %.3f and %.3f ms: ran %.3f ms, waited %.3f ms",
                         sl.firstAt / 1e6, sl.lastAt / 1e6, ran / 1e6, (sl.wait1 - sl.wait0) / 1e6));
                 b.append(verdict(sl, ran, span));
+            }
+            if (sl.stack != null) {
+                b.append("; its stack when asleep:");
+                for (int k = 0; k < Math.min(STACK_FRAMES, sl.stack.length); k++) {
+                    StackTraceElement e = sl.stack[k];
+                    String cls = e.getClassName();
+                    b.append(k == 0 ? " " : " <- ").append(cls.substring(cls.lastIndexOf('.') + 1)).append('.')
+                            .append(e.getMethodName()).append(':').append(e.getLineNumber());
+                }
             }
         }
         if (!any) {

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Timeout;
  * so in a child JVM): three goroutines each keep a stop waiting 30 ms after its request, one
  * spinning without a preemption check, one asleep in a park that is not a scheduler wait, one
  * that checks {@link Scheduler#worldStopping()} and ignores the answer. The description must name
- * the goroutine, its kind, whether it checked, and (schedstat) whether its M was runnable or asleep.
+ * the goroutine, its kind, whether it checked, whether its M was runnable or asleep (/proc), and
+ * for the sleeper where it sleeps (its stack).
  */
 @Timeout(90)
 class StopHoldersTest {
@@ -43,6 +44,9 @@ class StopHoldersTest {
         // Asleep in parkNanos: not runnable at some pass (a spinning M is runnable at every one).
         Matcher m = Pattern.compile("running or runnable at (\\d+) of (\\d+) passes").matcher(sleep);
         assertTrue(m.find() && Integer.parseInt(m.group(1)) < Integer.parseInt(m.group(2)), sleep);
+        // Asleep at two passes in a row: its stack names the wait.
+        assertTrue(sleep.matches(".*its stack when asleep: .*LockSupport\\.parkNanos.*HeldStops.*"), sleep);
+        assertTrue(!spin.contains("its stack when asleep"), spin);
 
         // Named by the GC hook; its checks are counted, so the description says when it last checked.
         assertTrue(ignore.contains(" running goroutine " + goid(r.stdout(), "ignore") + " (stubborn test worker, running)"), ignore);
@@ -118,7 +122,7 @@ class StopHoldersTest {
                 throw new AssertionError("goroutines did not start");
             }
             String[] names = {"spin", "sleep", "ignore"};
-            String[] wanted = {"no preemption check from", "no preemption check from", "last preemption check between"};
+            String[] wanted = {"no preemption check from", "its stack when asleep", "last preemption check between"};
             for (int i = 0; i < names.length; i++) {
                 String d = null;
                 String last = null;
