@@ -89,7 +89,11 @@ final class BackgroundThreads {
      */
     void lowerCurrent(int index) {
         settings.set(index, ThreadPriority.lowerCurrent(priority));
-        tids.set(index, (int) CpuAffinity.threadId());     // last: a tid says the lowering is done
+        int tid = (int) CpuAffinity.threadId();
+        if (world instanceof ThreadWorld tw) {
+            tw.knowLockHolder(Thread.currentThread(), tid);     // a real-time stopper waiting for the world's lock may boost it
+        }
+        tids.set(index, tid);     // last: a tid says the lowering is done
     }
 
     /** The collector threads that stood aside during the pause whose stop was requested at {@code start} ("" if none). */

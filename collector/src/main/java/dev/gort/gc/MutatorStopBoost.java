@@ -54,13 +54,14 @@ final class MutatorStopBoost {
     /**
      * World's lock held, stop under way: {@code m} to SCHED_FIFO, its own attributes kept for
      * {@link #lower}. A thread already real-time (its owner's choice) is left alone. Returns false
-     * (with a warning) if the kernel refused: the caller stops boosting.
+     * (with a warning) if the kernel refused: the caller stops boosting. A mutator whose thread
+     * ended while registered is skipped: its tid may name an unrelated thread by now.
      */
     boolean raise(Mutator m) {
-        int size = (int) SchedAttr.LAYOUT.byteSize();
-        if (m.savedSchedAttr == null) {
-            m.savedSchedAttr = Arena.ofAuto().allocate(SchedAttr.LAYOUT);     // the mutator keeps it alive
+        if (m.savedSchedAttr == null || !m.owner.isAlive()) {
+            return true;        // no tid kept (not Linux), or its thread ended still registered: its tid may be another thread's now
         }
+        int size = (int) SchedAttr.LAYOUT.byteSize();
         long saved = m.savedSchedAttr.address();
         try {
             LibC.sched_getattr((int) m.tid, saved, size, 0);
@@ -80,15 +81,29 @@ final class MutatorStopBoost {
         }
     }
 
-    /** World's lock held, restart: {@code m} (boosted) back to its own attributes. */
+    /**
+     * World's lock held, restart: {@code m} (boosted) back to its own attributes. A thread that
+     * ended meanwhile is not touched: the kernel may have given its tid to another thread.
+     */
     static void lower(Mutator m) {
         m.rtBoosted = false;
+        if (!m.owner.isAlive()) {
+            return;
+        }
         try {
             RealtimeBoost.restore((int) m.tid, m.savedSchedAttr.address());
         } catch (NativeException e) {
             System.err.println("gort: warning: -Dgort.gc.stopper.rtmutators: mutator " + m.owner.getName()
                     + " could not be put back from SCHED_FIFO (" + e.getMessage() + ")");
         }
+    }
+
+    /**
+     * The buffer a mutator's own attributes are kept in while it is boosted: made at register
+     * (native, kept alive by the mutator), so a stop allocates nothing when it boosts it.
+     */
+    static java.lang.foreign.MemorySegment newSavedAttr() {
+        return Arena.ofAuto().allocate(SchedAttr.LAYOUT);
     }
 
     /** Mutators boosted so far. */

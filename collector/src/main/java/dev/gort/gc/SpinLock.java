@@ -3,22 +3,35 @@ package dev.gort.gc;
 import java.lang.invoke.VarHandle;
 
 /**
- * The short spin lock of the collector's pointer structures (PtrChan, PtrPool): an int field of the
- * owner, 0 free / 1 held, reached through the owner's VarHandle, so a lock costs no object. Held
- * only for a few stores, never across a park or an allocation: a waiter spins, then yields, since
- * on 2 shared cores the holder may be descheduled.
+ * The short spin lock of the collector's pointer structures (AssistQueue, PtrChan, PtrPool): an int
+ * field of the owner, 0 free / 1 held, reached through the owner's VarHandle, so a lock costs no
+ * object. Held only for a few stores, never across a park or an allocation: a waiter spins, then
+ * yields, since on 2 shared cores the holder may be descheduled, and at last sleeps.
+ *
+ * <p>Why it sleeps: a waiter at SCHED_FIFO (a mutator the real-time stop boosted, see
+ * {@link MutatorStopBoost}) yields only to real-time threads, so a normal holder queued on its CPU
+ * never runs while it spins or yields: the holder waits for another CPU, or for the kernel's
+ * real-time throttling (50 ms a second). A waiter that has yielded {@link #YIELDS} times without
+ * the lock parks for {@link #SLEEP_NANOS} between tries, which lets any holder on its CPU run. A
+ * normal waiter rarely gets that far (a yield lets the holder run).
  */
 final class SpinLock {
+    static final int SPINS = 100;
+    static final int YIELDS = 200;
+    static final long SLEEP_NANOS = 20_000;
+
     private SpinLock() {
     }
 
     static void lock(VarHandle word, Object owner) {
-        int spins = 0;
+        int tries = 0;
         while (!word.compareAndSet(owner, 0, 1)) {
-            if (++spins < 100) {
+            if (++tries < SPINS) {
                 Thread.onSpinWait();
-            } else {
+            } else if (tries < SPINS + YIELDS) {
                 Thread.yield();
+            } else {
+                java.util.concurrent.locks.LockSupport.parkNanos(SLEEP_NANOS);
             }
         }
     }

@@ -65,6 +65,7 @@ final class StopperBoost {
                     + priority);
             return;
         }
+        tw.inheritForRealtimeStopper(owner, priority);     // its waits for the world's lock make the owner run
         if (boostMutators) {
             tw.boostMutatorsWhileStopping(priority);
         }

@@ -5,7 +5,6 @@ import dev.gort.arena.Heap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Plain Java threads as mutators: each registers, allocates through the collector and keeps its
@@ -20,15 +19,9 @@ public final class ThreadWorld implements World {
     private final Heap heap;
     private final WorkbufPool pool;
     private final int gomaxprocs;
-    private final ReentrantLock lock = new ReentrantLock();
+    /** Priority inheritance by hand for the real-time stop's waiters (see WorldLock); a plain ReentrantLock otherwise. */
+    private final WorldLock lock = new WorldLock();
     private final Condition changed = lock.newCondition();
-    /**
-     * The stopper waits here for the last mutator to stop; only that one signals it. (All waiters
-     * sharing {@code changed} made every stopping mutator wake the stopper: with two mutators the
-     * first woke it for nothing, and on 2 cores that wake-up took the CPU the second one needed to
-     * reach its safepoint.)
-     */
-    private final Condition stopDone = lock.newCondition();
     private final List<Mutator> mutators = new ArrayList<>();  // guarded by lock
     /** A copy of {@code mutators} made at each register and unregister, for racy readers (tests' samplers). */
     private volatile Mutator[] mutatorsSnapshot = new Mutator[0];
@@ -89,6 +82,8 @@ public final class ThreadWorld implements World {
                 barrierFilter.table, BarrierFilter.base(self.threadId()));
         if (STOP_STATS || dev.gort.sys.Platform.current().isLinux()) {
             m.tid = dev.gort.sys.CpuAffinity.threadId();    // (the stop's real-time boost names the thread by it)
+            m.savedSchedAttr = MutatorStopBoost.newSavedAttr();     // here, not inside a stop's first boost of it
+            lock.knowTid(self, (int) m.tid);
         }
         lock.lock();
         try {
@@ -123,7 +118,7 @@ public final class ThreadWorld implements World {
         try {
             while (stopping) {      // never change the mutator set under a stopped world
                 m.state = Mutator.BLOCKED;
-                signalStopperIfAllStoppedLocked();
+                java.util.concurrent.locks.LockSupport.unpark(stopperToWakeLocked());    // (before the await's unlock: a rare path)
                 changed.awaitUninterruptibly();
             }
             runRaggedLocked(m);         // a round under way counts on it: run it now, its last safepoint
@@ -145,6 +140,7 @@ public final class ThreadWorld implements World {
             lock.unlock();
         }
         current.remove();
+        lock.forgetTid(m.owner);
     }
 
     /** Registered mutator threads (written under lock, read by the collector without it). */
@@ -170,7 +166,7 @@ public final class ThreadWorld implements World {
 
     /**
      * How long a stopper spins (yielding its CPU on each turn) on the mutators' states, outside
-     * the lock, before it blocks on {@link #stopDone} (nanoseconds; {@code -Dgort.gc.stopspin.us},
+     * the lock, before it parks until the last mutator unparks it (nanoseconds; {@code -Dgort.gc.stopspin.us},
      * default 0: block at once). Off by default because it lost its A/B on the 2-core machine
      * (StopLatencyRun, 2 mutators, load 6-8, 5 alternated runs of 1000 stops: p50 38 vs 39 us,
      * p90 316 vs 155 us, p99 8.9 vs 5.4 ms; spinning with Thread.onSpinWait instead of yielding
@@ -222,6 +218,51 @@ public final class ThreadWorld implements World {
         return b == null ? 0 : b.boosts();
     }
 
+    /** The coordinator allowed SCHED_FIFO (see StopperBoost): its lock waits make a normal owner run (null: none). */
+    private volatile Thread realtimeStopper;
+    /** The longest wait for the lock by a real-time thread in the current or last stop (guarded by lock). */
+    private final WorldLock.LockWait lockWaitInStop = new WorldLock.LockWait();
+
+    /**
+     * Collector, its coordinator's boost allowed: while it waits for the world's lock over a stop
+     * (and a mutator it boosted waits), the owner runs at SCHED_FIFO {@code priority}
+     * ({@code -Dgort.gc.stopper.rtinherit}, default true; see WorldLock).
+     */
+    void inheritForRealtimeStopper(Thread coordinator, int priority) {
+        realtimeStopper = coordinator;
+        lock.inheritAt(WorldLock.INHERIT ? priority : 0);
+    }
+
+    /** Tests: the world's lock. */
+    WorldLock lockForTest() {
+        return lock;
+    }
+
+    /** A collector thread that may take the world's lock tells its tid (a real-time waiter may boost it); 0 forgets. */
+    void knowLockHolder(Thread t, int tid) {
+        if (tid > 0) {
+            lock.knowTid(t, tid);
+        } else {
+            lock.forgetTid(t);
+        }
+    }
+
+    /** The lock on the stopper's path: with priority inheritance when the stopper is the real-time coordinator. Returns ns waited on the slow path. */
+    private long lockForStopper() {
+        long waited = lock.lockAsRealtime(Thread.currentThread() == realtimeStopper);
+        if (waited > 0 && stopping) {
+            lockWaitInStop.keepIfLonger(lock.lastSlow);
+        }
+        return waited;
+    }
+
+    /** The lock for a mutator's step into a stop: with inheritance while the stopper has it boosted. */
+    private void lockAsMutator(Mutator m) {
+        if (lock.lockAsRealtime(m.rtBoosted) > 0 && stopping) {
+            lockWaitInStop.keepIfLonger(lock.lastSlow);
+        }
+    }
+
     /** Lock held, stopper, after the grace: every mutator still RUNNING (but the stopper's own) to SCHED_FIFO. */
     private void boostRunningLocked(Mutator self) {
         for (int i = 0, n = mutators.size(); i < n; i++) {
@@ -269,10 +310,14 @@ public final class ThreadWorld implements World {
     @Override
     public void stopTheWorld(String reason) {
         Mutator self;
-        lock.lock();
+        long lockWait = lockForStopper();
         try {
             while (stopping || raggedFn != null) {
                 changed.awaitUninterruptibly();
+            }
+            lockWaitInStop.clear();
+            if (lockWait > 0) {
+                lockWaitInStop.keepIfLonger(lock.lastSlow);
             }
             stopRequestedAt = System.nanoTime();
             stopping = true;
@@ -305,41 +350,48 @@ public final class ThreadWorld implements World {
                 }
             } while (System.nanoTime() - deadline < 0);
         }
-        boolean laggardsBoosted = false, interrupted = false;
-        lock.lock();
+        // The stopper parks without the lock and the last mutator to stop unparks it: a condition's
+        // wait would take the lock back inside AQS, where a real-time stopper could not make a
+        // normal owner run (WorldLock); lockForStopper does.
+        boolean laggardsBoosted = mutatorBoost == null, interrupted = false;
+        long graceEnd = stopRequestedAt + MutatorStopBoost.GRACE_NANOS;
+        lockForStopper();
         try {
             for (;;) {
                 if (allStopped(self)) {
                     noteSlowestStopper();
                     return;
                 }
-                if (DEBUG_STOP) {
-                    try {
-                        if (!stopDone.await(5, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                            for (Mutator m : mutators) {
-                                if (m != self && m.state == Mutator.RUNNING) {
-                                    System.err.println("stop slow: " + m.owner + " at " + java.util.Arrays.toString(m.owner.getStackTrace()));
-                                }
-                            }
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    continue;
-                }
-                if (mutatorBoost != null && !laggardsBoosted) {
+                long now = System.nanoTime();
+                if (!laggardsBoosted && now - graceEnd >= 0) {
                     laggardsBoosted = true;
-                    try {
-                        stopDone.awaitNanos(MutatorStopBoost.GRACE_NANOS);     // the usual stop needs no boost
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                    if (!allStopped(self)) {
+                    if (mutatorBoost != null) {
                         boostRunningLocked(self);
                     }
                     continue;
                 }
-                stopDone.awaitUninterruptibly();
+                lock.unlock();
+                try {
+                    if (!laggardsBoosted) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(this, graceEnd - now);     // the usual stop needs no boost
+                    } else if (DEBUG_STOP) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(this, 5_000_000);
+                    } else {
+                        java.util.concurrent.locks.LockSupport.park(this);
+                    }
+                    if (Thread.interrupted()) {
+                        interrupted = true;     // park returns at once while the flag is set: set again at the end
+                    }
+                } finally {
+                    lockForStopper();
+                }
+                if (DEBUG_STOP && laggardsBoosted && System.nanoTime() - now >= 5_000_000) {
+                    for (Mutator m : mutators) {
+                        if (m != self && m.state == Mutator.RUNNING) {
+                            System.err.println("stop slow: " + m.owner + " at " + java.util.Arrays.toString(m.owner.getStackTrace()));
+                        }
+                    }
+                }
             }
         } finally {
             lock.unlock();
@@ -355,28 +407,33 @@ public final class ThreadWorld implements World {
      * a method of the pause path crosses a compile threshold at a fixed count of calls, i.e. at
      * some cycle mid-run, and the compile request wakes a compiler thread that on two CPUs can take
      * the stopper's CPU for a slice (measured in binary-trees, session 12). The lock, the list
-     * reads and the flag word are the real ones; the condition signalled is a private one, so no
-     * waiter wakes. Nothing changes: the flags are recomputed from the state they already show.
+     * reads and the flag word are the real ones; no stop is under way, so no stopper is woken
+     * (unpark of null). Nothing changes: the flags are recomputed from the state they already show.
      */
     void warmUpStopPath(int rounds) {
-        Condition none = lock.newCondition();
         for (int i = 0; i < rounds; i++) {
-            lock.lock();
+            lock.lockAsRealtime(false);
+            Thread wake;
             try {
                 allStopped(stopperSelf);
                 updateFlagsLocked();
-                none.signal();
+                wake = stopperToWakeLocked();
             } finally {
                 lock.unlock();
             }
+            java.util.concurrent.locks.LockSupport.unpark(wake);
         }
     }
 
-    /** Lock held: a mutator just stopped or started waiting; wakes the stopper if it was the last one running. */
-    private void signalStopperIfAllStoppedLocked() {
-        if (stopping && allStopped(stopperSelf)) {
-            stopDone.signal();
-        }
+    /**
+     * Lock held: a mutator just stopped or started waiting; returns the stopper to wake if it was
+     * the last one running (else null). The caller unparks it after its unlock: a real-time stopper
+     * woken on the caller's CPU preempts it at once, and woken before the unlock it found the lock
+     * still held by a thread it had just switched out, queued behind the machine's other threads
+     * (seen: 0.2-1.7 ms at binary-trees 18). A stale wake-up is harmless: the stopper parks in a loop.
+     */
+    private Thread stopperToWakeLocked() {
+        return stopping && allStopped(stopperSelf) ? stopper : null;
     }
 
     /** True if no mutator but {@code self} is RUNNING (stopper only, while {@code stopping}: the list does not change). */
@@ -430,14 +487,15 @@ public final class ThreadWorld implements World {
         try {
             Mutator m = slowestStopper;
             if (m == null) {
-                return String.format(java.util.Locale.ROOT, "no mutator was running; stopper saw it at %.3f ms", stopSeenAfter / 1e6);
+                return String.format(java.util.Locale.ROOT, "no mutator was running; stopper saw it at %.3f ms", stopSeenAfter / 1e6)
+                        + lockWaitInStop.describe();
             }
             String runq = STOP_STATS && m.runqWaitAtStop > 0
                     ? String.format(java.util.Locale.ROOT, " (run-queue wait booked meanwhile %.3f ms: it waited for a CPU)", (m.runqWaitAtStop - m.runqWaitAtRequest) / 1e6)
                     : "";
             return String.format(java.util.Locale.ROOT, "last to stop: %s at %.3f ms%s, in %s when asked; stopper saw it at %.3f ms, %s",
                     m.owner.getName(), m.stopLatency / 1e6, runq, m.siteAtStop < 0 ? "a wait" : Mutator.siteName(m.siteAtStop),
-                    stopSeenAfter / 1e6, lastStopSpun ? "spinning" : "woken");
+                    stopSeenAfter / 1e6, lastStopSpun ? "spinning" : "woken") + lockWaitInStop.describe();
         } finally {
             lock.unlock();
         }
@@ -445,7 +503,7 @@ public final class ThreadWorld implements World {
 
     @Override
     public void startTheWorld() {
-        lock.lock();
+        lockForStopper();
         try {
             if (!stopping || stopper != Thread.currentThread()) {
                 throw new IllegalStateException("startTheWorld without a stopTheWorld by this thread");
@@ -644,7 +702,8 @@ public final class ThreadWorld implements World {
             return;
         }
         m.checkNotBlocked("a safepoint (allocation or poll) during a stop");   // parking would end BLOCKED
-        lock.lock();
+        Thread wake;
+        lockAsMutator(m);
         try {
             if (!stopping) {
                 return;                   // the stop ended before this mutator got the lock
@@ -654,10 +713,11 @@ public final class ThreadWorld implements World {
             if (STOP_STATS) {
                 m.runqWaitAtStop = runqueueWaitNanos(m.tid);
             }
-            signalStopperIfAllStoppedLocked();
+            wake = stopperToWakeLocked();
         } finally {
             lock.unlock();
         }
+        java.util.concurrent.locks.LockSupport.unpark(wake);
         // startTheWorld sets RUNNING (under the lock) and unparks this thread. A stop that starts
         // before this thread wakes finds it RUNNING and waits for its next safepoint, which is
         // soon after it returns from here.
@@ -693,7 +753,8 @@ public final class ThreadWorld implements World {
     }
 
     void enterBlocked(Mutator m) {
-        lock.lock();
+        Thread wake;
+        lockAsMutator(m);
         try {
             runRaggedLocked(m);             // its last safepoint before it waits
             m.state = Mutator.BLOCKED;
@@ -702,10 +763,11 @@ public final class ThreadWorld implements World {
             if (stopping && m.siteAtStop >= 0) {
                 m.stopLatency = System.nanoTime() - stopRequestedAt;    // it stopped by starting to wait
             }
-            signalStopperIfAllStoppedLocked();     // a ragged round waiting for it was signalled by runRaggedLocked
+            wake = stopperToWakeLocked();     // a ragged round waiting for it was signalled by runRaggedLocked
         } finally {
             lock.unlock();
         }
+        java.util.concurrent.locks.LockSupport.unpark(wake);
     }
 
     /**
