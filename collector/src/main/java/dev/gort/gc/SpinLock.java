@@ -18,20 +18,22 @@ import java.lang.invoke.VarHandle;
 final class SpinLock {
     static final int SPINS = 100;
     static final int YIELDS = 200;
-    static final long SLEEP_NANOS = 20_000;
+    static final long SLEEP_NANOS = 20_000, MAX_SLEEP_NANOS = 1_000_000;
 
     private SpinLock() {
     }
 
     static void lock(VarHandle word, Object owner) {
         int tries = 0;
+        long sleep = SLEEP_NANOS;
         while (!word.compareAndSet(owner, 0, 1)) {
             if (++tries < SPINS) {
                 Thread.onSpinWait();
             } else if (tries < SPINS + YIELDS) {
                 Thread.yield();
             } else {
-                java.util.concurrent.locks.LockSupport.parkNanos(SLEEP_NANOS);
+                java.util.concurrent.locks.LockSupport.parkNanos(sleep);
+                sleep = Math.min(MAX_SLEEP_NANOS, 2 * sleep);
             }
         }
     }

@@ -1,0 +1,100 @@
+package dev.gort.gc;
+
+import dev.gort.sys.CpuAffinity;
+import dev.gort.sys.CpuClock;
+import dev.gort.sys.NativeException;
+import dev.gort.sys.Platform;
+import dev.gort.sys.RealtimeBoost;
+import org.junit.jupiter.api.Assumptions;
+
+import java.util.BitSet;
+
+/**
+ * The priority-inversion setup of the real-time stop's tests: a normal thread and a SCHED_FIFO
+ * "hog" pinned to one CPU, so the normal thread gets no CPU while the hog spins (the kernel's
+ * fair server gives it 50 ms of each second, late in the period) unless something raises it. The
+ * hog spins at most {@link #HOG_LIMIT_NANOS}, so a test that fails does not hold the CPU longer.
+ */
+final class PinnedStarvation {
+    /** Priorities: the hog sits between a normal thread and the real-time waiter (classic inversion). */
+    static final int HOG_PRIORITY = 5, WAITER_PRIORITY = 10;
+    static final long HOG_LIMIT_NANOS = 300_000_000L;
+
+    private PinnedStarvation() {
+    }
+
+    /** The highest CPU this process may use (the one every pinned thread of a test shares). */
+    static int cpu() {
+        BitSet mask = CpuAffinity.mask();
+        return mask.length() - 1;
+    }
+
+    /** Skips the test unless this Linux lets the calling thread use SCHED_FIFO (and it can pin). */
+    static RealtimeBoost boostOrSkip(int priority) {
+        Assumptions.assumeTrue(Platform.current().isLinux() && CpuAffinity.supported(), "SCHED_FIFO and pinning are Linux's");
+        try {
+            return RealtimeBoost.forCurrentThread(priority);
+        } catch (NativeException | UnsupportedOperationException e) {
+            Assumptions.abort("the kernel refused SCHED_FIFO " + priority + " here (" + e.getMessage() + "): needs CAP_SYS_NICE or RLIMIT_RTPRIO");
+            return null;
+        }
+    }
+
+    /** Burns {@code nanos} of the calling thread's CPU time. */
+    static void burnCpu(long nanos) {
+        long end = CpuClock.threadCpuNanos() + nanos;
+        long x = 0;
+        while (CpuClock.threadCpuNanos() < end) {
+            x += x * 31 + 7;
+        }
+        sink = x;
+    }
+
+    static volatile long sink;
+
+    /** A started SCHED_FIFO {@link #HOG_PRIORITY} thread spinning on {@code cpu} until {@link Hog#stop} or its limit. */
+    static Hog startHog(int cpu) throws InterruptedException {
+        Hog h = new Hog(cpu);
+        h.thread.start();
+        while (!h.spinning && h.thread.isAlive()) {
+            Thread.sleep(1);
+        }
+        if (h.failure != null) {
+            throw new AssertionError("hog", h.failure);
+        }
+        return h;
+    }
+
+    static final class Hog {
+        final Thread thread;
+        volatile boolean spinning, stop;
+        volatile Throwable failure;
+
+        Hog(int cpu) {
+            thread = Thread.ofPlatform().name("pi-hog").unstarted(() -> {
+                try {
+                    CpuAffinity.pin(cpu);
+                    RealtimeBoost b = RealtimeBoost.forCurrentThread(HOG_PRIORITY);
+                    b.raise();
+                    try {
+                        long end = System.nanoTime() + HOG_LIMIT_NANOS;
+                        spinning = true;
+                        while (!stop && System.nanoTime() - end < 0) {
+                            Thread.onSpinWait();
+                        }
+                    } finally {
+                        b.lower();
+                    }
+                } catch (Throwable e) {
+                    failure = e;
+                }
+                spinning = true;
+            });
+        }
+
+        void stopAndJoin() throws InterruptedException {
+            stop = true;
+            thread.join();
+        }
+    }
+}

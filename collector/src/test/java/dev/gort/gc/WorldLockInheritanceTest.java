@@ -1,0 +1,113 @@
+package dev.gort.gc;
+
+import dev.gort.arena.Heap;
+import dev.gort.arena.HeapConfig;
+import dev.gort.sys.CpuAffinity;
+import dev.gort.sys.PosixOsMemory;
+import dev.gort.sys.RealtimeBoost;
+import dev.gort.sys.ThreadPriority;
+import dev.gort.testing.FreshThread;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The real-time stop's priority inversion and its cure (WorldLock): a normal collector thread
+ * holds the world's lock and needs 3 ms of CPU to finish, a SCHED_FIFO hog shares its (pinned)
+ * CPU, and the real-time coordinator asks for a stop. With inheritance the owner runs at the
+ * coordinator's priority until it releases, and the stop is over in milliseconds, the pause
+ * trace naming the owner; without it the owner waits for the hog (here its 300 ms limit).
+ * Skipped where the kernel refuses SCHED_FIFO.
+ */
+class WorldLockInheritanceTest {
+    static final long OWNER_CPU_NANOS = 3_000_000;
+
+    @Test
+    void aRealtimeStopperBoostsTheNormalOwnerOfTheWorldsLockUntilItIsReleased() throws Exception {
+        Outcome o = stopBehindStarvedOwner(true);
+        assertTrue(o.stopNanos < 100_000_000L, "with inheritance the stop waits for the owner's 3 ms of CPU, not the hog: took "
+                + o.stopNanos / 1e6 + " ms");
+        assertTrue(o.inheritances >= 1, "the owner was boosted");
+        assertEquals(ThreadPriority.SCHED_OTHER, o.ownerPolicyAfter, "the owner is put back once it released the lock");
+        assertTrue(o.trace.contains("world's lock: pi-stopper waited") && o.trace.contains("behind pi-owner (tid ")
+                && o.trace.contains("boosted)") && !o.trace.contains("not boosted"), o.trace);
+    }
+
+    /** The control: the same setup without inheritance starves the owner (the hazard the class cures). */
+    @Test
+    void withoutInheritanceTheSameStopWaitsForTheHog() throws Exception {
+        Outcome o = stopBehindStarvedOwner(false);
+        assertTrue(o.stopNanos >= 200_000_000L, "the owner should have waited for the hog: the stop took " + o.stopNanos / 1e6 + " ms");
+        assertEquals(0, o.inheritances);
+        assertTrue(o.trace.contains("behind pi-owner") && o.trace.contains("not boosted)"), o.trace);
+    }
+
+    record Outcome(long stopNanos, long inheritances, int ownerPolicyAfter, String trace) {
+    }
+
+    private static Outcome stopBehindStarvedOwner(boolean inherit) throws Exception {
+        AtomicReference<Outcome> out = new AtomicReference<>();
+        FreshThread.run(() -> {
+            Thread.currentThread().setName("pi-stopper");
+            RealtimeBoost stopperBoost = PinnedStarvation.boostOrSkip(PinnedStarvation.WAITER_PRIORITY);
+            int cpu = PinnedStarvation.cpu();
+            Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+            try {
+                ThreadWorld world = new ThreadWorld(heap, new WorkbufPool(), 2);
+                world.inheritForRealtimeStopper(Thread.currentThread(), PinnedStarvation.WAITER_PRIORITY);
+                if (!inherit) {
+                    world.lockForTest().inheritAt(0);
+                }
+                CountDownLatch holding = new CountDownLatch(1), stopped = new CountDownLatch(1);
+                int[] ownerPolicyAfter = {-1};
+                AtomicReference<Throwable> ownerFailure = new AtomicReference<>();
+                Thread owner = Thread.ofPlatform().name("pi-owner").start(() -> {
+                    try {
+                        CpuAffinity.pin(cpu);
+                        world.knowLockHolder(Thread.currentThread(), (int) CpuAffinity.threadId());   // as a collector thread does
+                        world.lockForTest().lock();
+                        try {
+                            holding.countDown();
+                            Thread.sleep(20);              // the hog takes the CPU meanwhile
+                            PinnedStarvation.burnCpu(OWNER_CPU_NANOS);
+                        } finally {
+                            world.lockForTest().unlock();
+                        }
+                        stopped.await();                   // the stopper has the lock: it put this thread back
+                        ownerPolicyAfter[0] = ThreadPriority.current().policy();
+                    } catch (Throwable e) {
+                        ownerFailure.set(e);
+                        holding.countDown();
+                    }
+                });
+                holding.await();
+                PinnedStarvation.Hog hog = PinnedStarvation.startHog(cpu);
+                Thread.sleep(30);                           // the owner is runnable behind the hog by now
+                long stopNanos;
+                try {
+                    stopperBoost.raise();
+                    long t0 = System.nanoTime();
+                    world.stopTheWorld("test");
+                    stopNanos = System.nanoTime() - t0;
+                    stopped.countDown();
+                    world.startTheWorld();
+                    stopperBoost.lower();
+                } finally {
+                    stopped.countDown();
+                    hog.stopAndJoin();
+                    owner.join();
+                }
+                if (ownerFailure.get() != null) {
+                    throw new AssertionError("owner", ownerFailure.get());
+                }
+                out.set(new Outcome(stopNanos, world.lockForTest().inheritances(), ownerPolicyAfter[0], world.describeLastStop()));
+            } finally {
+                heap.close();
+            }
+        });
+        return out.get();
+    }
+}
