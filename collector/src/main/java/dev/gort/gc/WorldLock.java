@@ -17,7 +17,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * opt-in real-time stop: the coordinator at SCHED_FIFO from its stop request to the restart, and
  * the late mutators it boosts, see {@link StopperBoost}).
  *
- * <p>Why: a SCHED_FIFO thread that finds the lock held waits for its owner, and the owner is a
+ * <p>Why: a SCHED_FIFO thread must never spin in the lock's queue (see {@link #POLL_NANOS}); and
+ * one that finds the lock held waits for its owner, and the owner is a
  * normal thread (a mark worker giving its P back, the sweeper, a mutator) that may itself wait for
  * a CPU behind a boosted mutator and other processes for as long as the machine's load says: the
  * real-time stop then waits without bound. Java's locks know nothing of OS priorities, so
@@ -40,10 +41,15 @@ import java.util.concurrent.locks.ReentrantLock;
 final class WorldLock extends ReentrantLock {
     /**
      * How often a real-time waiter tries the lock again and looks at the owner (which can change:
-     * the lock is not fair). The waiter polls instead of queueing: in the lock's queue it would
-     * wait behind the normal threads queued before it (a restart's signalAll moves every worker
-     * waiting for a P there), each of which must get a CPU, take the lock and release it first; a
-     * free lock seen at a poll is taken at once. A real-time thread's timed park has no timer slack.
+     * the lock is not fair). The waiter polls and never enters the lock's queue, for two reasons.
+     * AbstractQueuedSynchronizer's acquire spins without parking while a neighbouring node is
+     * half-linked by another thread (Thread.onSpinWait until it takes its next step): a SCHED_FIFO
+     * thread spinning there keeps a preempted normal thread from that step on its CPU; this was
+     * the real-time stop's 59-242 ms outliers under load (docs/performance.md, session 12
+     * "pinv": the coordinator ran the whole pause, the stopped mutator sat runnable). And in the
+     * queue it would wait behind the normal threads queued before it (a restart's signalAll moves
+     * every worker waiting for a P there), each of which must get a CPU first. A real-time
+     * thread's timed park has no timer slack.
      */
     static final long POLL_NANOS = 50_000;
 

@@ -71,7 +71,7 @@ final class PinnedStarvation {
         volatile Throwable failure;
 
         Hog(int cpu) {
-            thread = Thread.ofPlatform().name("pi-hog").unstarted(() -> {
+            thread = Thread.ofPlatform().daemon().name("pi-hog").unstarted(() -> {
                 try {
                     CpuAffinity.pin(cpu);
                     RealtimeBoost b = RealtimeBoost.forCurrentThread(HOG_PRIORITY);

@@ -17,8 +17,10 @@ import static org.junit.jupiter.api.Assertions.*;
  * SpinLock with a SCHED_FIFO waiter (a mutator the real-time stop boosted, meeting AssistQueue's,
  * PtrChan's or PtrPool's lock) and a normal holder on the same CPU: a real-time thread's yield
  * never lets the holder run there, so a waiter that only spun and yielded kept the lock held until
- * the kernel's fair server ran the holder (~1 s). After its yields the waiter sleeps between tries,
- * and the holder, which needs 3 ms of CPU, releases within milliseconds. Skipped where the kernel
+ * the kernel's fair server ran the holder (~1 s; 1.5-4.5 s seen with fixed 20 us sleeps). After its
+ * yields the waiter sleeps between tries (backing off to 1 ms), and the holder, which needs 3 ms of
+ * CPU, releases as soon as its share of the gaps gives it that (80-100 ms at load 18, where it
+ * competes with every normal thread of the CPU; the bound is 500 ms). Skipped where the kernel
  * refuses SCHED_FIFO.
  */
 class SpinLockRealtimeTest {
@@ -44,7 +46,7 @@ class SpinLockRealtimeTest {
             CpuAffinity.pin(cpu);
             CountDownLatch holding = new CountDownLatch(1);
             AtomicReference<Throwable> failure = new AtomicReference<>();
-            Thread holder = Thread.ofPlatform().name("spin-holder").start(() -> {
+            Thread holder = Thread.ofPlatform().daemon().name("spin-holder").start(() -> {
                 try {
                     CpuAffinity.pin(cpu);
                     SpinLock.lock(WORD, this);
@@ -78,6 +80,6 @@ class SpinLockRealtimeTest {
                 throw new AssertionError("holder", failure.get());
             }
         });
-        assertTrue(waited.get() < 250_000_000L, "the real-time waiter should let the holder on its CPU run: waited " + waited.get() / 1e6 + " ms; holder saw the flag at " + (sawFlagAt - startAt) / 1e6 + " ms, burnt at " + (burntAt - startAt) / 1e6);
+        assertTrue(waited.get() < 500_000_000L, "the real-time waiter should let the holder on its CPU run: waited " + waited.get() / 1e6 + " ms; holder saw the flag at " + (sawFlagAt - startAt) / 1e6 + " ms, burnt at " + (burntAt - startAt) / 1e6);
     }
 }

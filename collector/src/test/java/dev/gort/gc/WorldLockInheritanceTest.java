@@ -61,17 +61,17 @@ class WorldLockInheritanceTest {
                 if (!inherit) {
                     world.lockForTest().inheritAt(0);
                 }
-                CountDownLatch holding = new CountDownLatch(1), stopped = new CountDownLatch(1);
+                CountDownLatch holding = new CountDownLatch(1), hogUp = new CountDownLatch(1), stopped = new CountDownLatch(1);
                 int[] ownerPolicyAfter = {-1};
                 AtomicReference<Throwable> ownerFailure = new AtomicReference<>();
-                Thread owner = Thread.ofPlatform().name("pi-owner").start(() -> {
+                Thread owner = Thread.ofPlatform().daemon().name("pi-owner").start(() -> {
                     try {
                         CpuAffinity.pin(cpu);
                         world.knowLockHolder(Thread.currentThread(), (int) CpuAffinity.threadId());   // as a collector thread does
                         world.lockForTest().lock();
                         try {
                             holding.countDown();
-                            Thread.sleep(20);              // the hog takes the CPU meanwhile
+                            hogUp.await(5, java.util.concurrent.TimeUnit.SECONDS);   // woken with the hog spinning on its CPU: runnable, starved
                             PinnedStarvation.burnCpu(OWNER_CPU_NANOS);
                         } finally {
                             world.lockForTest().unlock();
@@ -85,7 +85,8 @@ class WorldLockInheritanceTest {
                 });
                 holding.await();
                 PinnedStarvation.Hog hog = PinnedStarvation.startHog(cpu);
-                Thread.sleep(30);                           // the owner is runnable behind the hog by now
+                hogUp.countDown();
+                Thread.sleep(10);
                 long stopNanos;
                 try {
                     stopperBoost.raise();
