@@ -351,8 +351,8 @@ public final class ThreadWorld implements World {
             } while (System.nanoTime() - deadline < 0);
         }
         // The stopper parks without the lock and the last mutator to stop unparks it: a condition's
-        // wait would take the lock back inside AQS, where a real-time stopper could not make a
-        // normal owner run (WorldLock); lockForStopper does.
+        // wait takes the lock back through AQS's queue, where a real-time stopper can spin on a
+        // preempted normal thread's next step (WorldLock.POLL_NANOS); lockForStopper never queues.
         boolean laggardsBoosted = mutatorBoost == null, interrupted = false;
         long graceEnd = stopRequestedAt + MutatorStopBoost.GRACE_NANOS;
         lockForStopper();
