@@ -1,5 +1,7 @@
 package dev.gort.bench.gc;
 
+import dev.gort.sys.ForcedGcModes;
+
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.util.ArrayList;
@@ -11,6 +13,12 @@ import java.util.Map;
  * Runs {@link BinaryTrees} in separate JVMs: gort, then the JVM heap with G1, ParallelGC and ZGC,
  * and prints a markdown table with ratios to G1 (the issue's targets: wall <= G1, peak RSS <= G1/5,
  * max STW pause < 1 ms).
+ *
+ * <p>The gort contender runs under this JVM's forced collector modes ({@code -Dgort.gc.force},
+ * {@link ForcedGcModes#childJvmFlags()}, said in the table's heading), so a harness run under a
+ * debug mode measures that mode, not the plain collector. The JVM-heap contenders run no gort
+ * code (BinaryTrees' {@code jvm} mode allocates Java objects): the property means nothing to them
+ * and is not passed.
  *
  * <pre>java -cp ... dev.gort.bench.gc.BinaryTreesRun [DEPTH ...]   (default 18)</pre>
  */
@@ -33,8 +41,10 @@ public final class BinaryTreesRun {
         contenders.put("JVM G1", List.of("-XX:+UseG1GC", "jvm"));
         contenders.put("JVM ParallelGC", List.of("-XX:+UseParallelGC", "jvm"));
         contenders.put("JVM ZGC", List.of("-XX:+UseZGC", "jvm"));
+        ForcedGcModes forced = ForcedGcModes.get();
         for (int depth : depths) {
-            System.out.println("\n### binary-trees depth " + depth + " (load average " + loadAverage() + ")\n");
+            System.out.println("\n### binary-trees depth " + depth + " (load average " + loadAverage() + ")"
+                    + (forced.any() ? ", gort forced to " + forced + " (-D" + ForcedGcModes.PROPERTY + ")" : "") + "\n");
             System.out.println("| run | wall ms | peak RSS MB | GCs | STW pauses | max pause us | p99 pause us "
                     + "| max stop us | max in-pause work us (wall / cpu) | wall / G1 | RSS / G1 | mutator CPU ms | process CPU ms |");
             System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -45,14 +55,7 @@ public final class BinaryTreesRun {
                 // keeps what C2's compiler arenas freed, 10-15 MiB of the gort JVM's peak RSS
                 // (docs/performance.md, Session 10, branch rss). Same flag for all, so the ratios
                 // compare the collectors, not malloc's retention.
-                List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-                        "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED", "-XX:TrimNativeHeapInterval=1000",
-                        "-cp", cp));
-                List<String> rest = e.getValue();
-                cmd.addAll(rest.subList(0, rest.size() - 1));
-                cmd.add(BinaryTrees.class.getName());
-                cmd.add(rest.getLast());
-                cmd.add(Integer.toString(depth));
+                List<String> cmd = command(java, cp, e.getValue(), depth, forced);
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
                 Map<String, Long> r = new LinkedHashMap<>();
                 try (BufferedReader br = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
@@ -92,6 +95,26 @@ public final class BinaryTreesRun {
         }
         System.out.println("\n(one run each, shared 2-core machine: compare within the table; load average at the end: "
                 + loadAverage() + ")");
+    }
+
+    /**
+     * One contender's command line: {@code contender} is its JVM flags then BinaryTrees' mode
+     * ({@code gort} or {@code jvm}). The gort contender gets {@code forced}'s flag before its own
+     * (a contender's own {@code -D} would win); a {@code jvm} one never does (no gort code runs).
+     */
+    static List<String> command(String java, String cp, List<String> contender, int depth, ForcedGcModes forced) {
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+                "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED", "-XX:TrimNativeHeapInterval=1000",
+                "-cp", cp));
+        String mode = contender.getLast();
+        if (!mode.equals("jvm")) {
+            cmd.addAll(forced.childJvmFlags());
+        }
+        cmd.addAll(contender.subList(0, contender.size() - 1));
+        cmd.add(BinaryTrees.class.getName());
+        cmd.add(mode);
+        cmd.add(Integer.toString(depth));
+        return cmd;
     }
 
     /** The 1, 5 and 15-minute load averages (/proc/loadavg), or "?" off Linux. */

@@ -1,0 +1,35 @@
+package dev.gort.bench.gc;
+
+import dev.gort.sys.ForcedGcModes;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * BinaryTreesRun's contenders under a forced collector mode: the gort one gets the harness JVM's
+ * {@code -Dgort.gc.force} (before its own flags), the JVM-heap ones, which run no gort code, do not.
+ */
+class BinaryTreesRunTest {
+    static final ForcedGcModes STW2 = new ForcedGcModes(ForcedGcModes.UNSET, 2, ForcedGcModes.UNSET);
+
+    @Test
+    void theGortContenderRunsUnderTheForcedModeBeforeItsOwnFlags() {
+        List<String> cmd = BinaryTreesRun.command("java", "cp", List.of("-Xmx64m", "gort"), 18, STW2);
+        int forced = cmd.indexOf("-Dgort.gc.force=gcstoptheworld=2");
+        assertTrue(forced > 0, cmd.toString());
+        assertTrue(forced < cmd.indexOf("-Xmx64m") && cmd.indexOf("-Xmx64m") < cmd.indexOf(BinaryTrees.class.getName()),
+                cmd.toString());
+        assertEquals(List.of(BinaryTrees.class.getName(), "gort", "18"), cmd.subList(cmd.size() - 3, cmd.size()));
+    }
+
+    @Test
+    void theJvmHeapContendersAndAnUnforcedRunGetNoProperty() {
+        List<String> jvm = BinaryTreesRun.command("java", "cp", List.of("-XX:+UseG1GC", "jvm"), 18, STW2);
+        List<String> plain = BinaryTreesRun.command("java", "cp", List.of("-Xmx64m", "gort"), 18, ForcedGcModes.NONE);
+        for (List<String> cmd : List.of(jvm, plain)) {
+            assertTrue(cmd.stream().noneMatch(a -> a.startsWith("-D" + ForcedGcModes.PROPERTY)), cmd.toString());
+        }
+    }
+}
