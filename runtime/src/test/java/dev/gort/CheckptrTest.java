@@ -1,5 +1,6 @@
 package dev.gort;
 
+import dev.gort.testing.ChildJvm;
 import dev.gort.gc.Mem;
 import dev.gort.gc.Type;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.gort;
 
+import dev.gort.testing.ChildJvm;
 import dev.gort.sys.ForcedGcModes;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,6 @@
 package dev.gort;
 
+import dev.gort.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

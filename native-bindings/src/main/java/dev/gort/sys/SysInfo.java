@@ -69,7 +69,15 @@ public final class SysInfo {
         fact(f, "JDK", () -> Runtime.version() + " (" + System.getProperty("java.vendor") + ", "
                 + System.getProperty("java.vm.name") + ")");
         fact(f, "java.home", () -> System.getProperty("java.home"));
+        // A run under a collector debug mode measures that mode: say so before any figure is read.
+        fact(f, "GC modes forced", () -> forcedModes(ForcedGcModes.get()));
         return f;
+    }
+
+    /** The "GC modes forced" fact: the entries every collector and heap of this JVM applies, or none. */
+    static String forcedModes(ForcedGcModes forced) {
+        return forced.any() ? forced + " (-D" + ForcedGcModes.PROPERTY + ")"
+                : "none (-D" + ForcedGcModes.PROPERTY + " unset)";
     }
 
     private interface Fact {

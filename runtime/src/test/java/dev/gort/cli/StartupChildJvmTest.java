@@ -1,15 +1,9 @@
 package dev.gort.cli;
 
+import dev.gort.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -29,28 +23,10 @@ class StartupChildJvmTest {
         }
     }
 
+    /** {@code mainClass} as goroutine 1 through {@link RunMain} in a fresh JVM ({@link ChildJvm}). */
     static Result run(Map<String, String> env, String mainClass) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
-                "-XX:TieredStopAtLevel=1", "-Xmx128m"));
-        cmd.addAll(dev.gort.sys.ForcedGcModes.get().childJvmFlags());     // ./gort test --gc-mode reaches the child
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), RunMain.class.getName(), mainClass));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        for (String k : List.of("GOMAXPROCS", "GOGC", "GOMEMLIMIT", "GORT_DEBUG", "GORT_AFFINITY", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
-            pb.environment().remove(k);
-        }
-        pb.environment().putAll(env);
-        File out = File.createTempFile("gort-run", ".out");
-        File err = File.createTempFile("gort-run", ".err");
-        try {
-            Process p = pb.redirectOutput(out).redirectError(err).start();
-            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child did not finish");
-            return new Result(p.exitValue(), Files.readString(out.toPath(), StandardCharsets.UTF_8),
-                    Files.readString(err.toPath(), StandardCharsets.UTF_8));
-        } finally {
-            out.delete();
-            err.delete();
-        }
+        ChildJvm.Result r = ChildJvm.run(ChildJvm.GORT_FLAGS, env, RunMain.class.getName(), mainClass);
+        return new Result(r.exitCode(), r.stdout(), r.stderr());
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.gort.sched;
 
+import dev.gort.testing.ChildJvm;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package dev.gort;
+package dev.gort.testing;
 
 import java.io.File;
 import java.io.IOException;
@@ -11,24 +11,42 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a main class in a fresh JVM with this test's classpath (Go's runTestProg): for fatal cases,
- * exit codes and start-up checks that must not touch the test JVM.
+ * Runs a main class in a fresh JVM with this test's classpath (Go's runTestProg): for fatal
+ * cases, exit codes and start-up checks that must not touch the test JVM. The child runs under
+ * this JVM's forced collector modes ({@code ./gort test --gc-mode=...}: the flag goes first, so a
+ * test's own {@code -Dgort.gc.force} wins) and without the gort settings of this process's
+ * environment (GOMAXPROCS, GOGC, ...: a test gives the child its own).
  */
-final class ChildJvm {
+public final class ChildJvm {
     private ChildJvm() {
     }
 
-    static final List<String> GORT_FLAGS = List.of("--enable-native-access=ALL-UNNAMED", "--add-exports",
+    /** The two JVM flags every gort process needs (the root pom's gort.jvm.flags). */
+    public static final List<String> GORT_FLAGS = List.of("--enable-native-access=ALL-UNNAMED", "--add-exports",
             "java.base/jdk.internal.vm=ALL-UNNAMED");
 
-    record Result(int exitCode, String stdout, String stderr) {
+    public record Result(int exitCode, String stdout, String stderr) {
         @Override
         public String toString() {
             return "exit " + exitCode + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
         }
     }
 
-    static Result run(List<String> jvmFlags, Map<String, String> env, String mainClass, String... args)
+    /** {@code main} with {@link #GORT_FLAGS}, {@code env} added to the cleaned environment. */
+    public static Result run(Class<?> main, Map<String, String> env, String... args) throws IOException, InterruptedException {
+        return run(main, List.of(), env, args);
+    }
+
+    /** As above, with extra JVM flags after gort's (e.g. {@code -D} properties read into static finals). */
+    public static Result run(Class<?> main, List<String> jvmFlags, Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
+        List<String> flags = new ArrayList<>(GORT_FLAGS);
+        flags.addAll(jvmFlags);
+        return run(flags, env, main.getName(), args);
+    }
+
+    /** {@code mainClass} with exactly {@code jvmFlags} (tests of a missing flag pass none). */
+    public static Result run(List<String> jvmFlags, Map<String, String> env, String mainClass, String... args)
             throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>();
@@ -53,7 +71,8 @@ final class ChildJvm {
             Process p = pb.start();
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new AssertionError("child JVM " + cmd + " did not finish within 120 s");
+                throw new AssertionError("child JVM " + cmd + " did not finish within 120 s; stderr: "
+                        + Files.readString(err.toPath(), StandardCharsets.UTF_8));
             }
             return new Result(p.exitValue(), Files.readString(out.toPath(), StandardCharsets.UTF_8),
                     Files.readString(err.toPath(), StandardCharsets.UTF_8));
