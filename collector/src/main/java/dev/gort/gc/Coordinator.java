@@ -287,20 +287,43 @@ final class Coordinator {
         assists.wakeAll(!world.exiting());
     }
 
+    /**
+     * One cycle, phase by phase in Go's order (gcStart, the mark phase, gcMarkDone,
+     * gcMarkTermination); the figures one phase leaves for a later one travel in {@code st}. Two
+     * pauses (one in the gcstoptheworld modes): sweep termination stops the world and
+     * {@link #markConcurrently} restarts it; the mark phase stops it again for mark termination,
+     * which restarts it.
+     */
     private void runCycle(boolean forced) {
         GcOptions opt = c.options;
-        int procs = world.gomaxprocs();
-        int stwMode = opt.gcstoptheworld();
-        long cycle = stats.snapshot().numGC() + 1;
+        CycleState st = new CycleState(forced, opt, world.gomaxprocs(), opt.gcstoptheworld(), stats.snapshot().numGC() + 1,
+                pauses.timer);
         // Finish the previous cycle's sweep before stopping the world (Go: gcStart's sweepone loop).
         sweeping.sweepAll();
         sweeping.paced = false;
+        sweepTermination(st);
+        st.tMark = System.nanoTime();
+        st.cpuStart = CpuClock.threadCpuNanos();
+        if (st.stwMode > 0) {
+            markStopped(st);
+        } else {
+            markConcurrently(st);
+        }
+        markTermination(st);
+        afterMarkTermination(st);
+        account(st);
+    }
 
-        // ---- STW #1: sweep termination
-        PauseTimer pt = pauses.timer;
+    /**
+     * STW #1 (Go's gcStart with the world stopped): finishes the sweep, runs the sweep-termination
+     * hooks, starts the pacer's cycle, turns the barrier and allocate-black on, enters MARK, and
+     * either begins a stack-scan generation (goroutines are scanned during the mark phase) or walks
+     * every mutator's stack here. Returns with the world stopped.
+     */
+    private void sweepTermination(CycleState st) {
         storeGate.awaitFree();
         stopWorld("GC sweep termination");
-        pt.stopped();
+        st.pt.stopped();
         // The store gate from the stop until the flag is on: a store of an unstoppable thread reads
         // it and stores wholly before the flip, so before any stack scan, or wholly after, shading
         // (WriteBarrier.enterStoreGate). Taken once the world is stopped, never held across the
@@ -308,146 +331,159 @@ final class Coordinator {
         // safepoint, and the stop would wait for that mutator forever (StoreGateLockOrderTest).
         // awaitStoreGateFree let the sections in progress leave first, outside the pause.
         storeGate.acquire();
-        long tSweepTerm = System.nanoTime();
+        st.tSweepTerm = System.nanoTime();
         sweeping.sweepAll();                            // finishsweep_m
-        pt.step("finishsweep");
+        st.pt.step("finishsweep");
         runSweepTerminationHooks();                     // clearpools
-        pt.step("hooks");
-        long heap0 = gcs.heapLive();
-        pacer.setHeapLive(heap0);
+        st.pt.step("hooks");
+        st.heap0 = gcs.heapLive();
+        pacer.setHeapLive(st.heap0);
         pacer.setGlobalsScan(globals.scanBytes());
-        pacer.startCycle(tSweepTerm, procs, stwMode > 0);
+        pacer.startCycle(st.tSweepTerm, st.procs, st.stwMode > 0);
         for (GcWork w : workers.workerWork) {
             w.bytesMarked = 0;
             w.heapScanWork = 0;
         }
         WriteBarrier.enabled = true;
-        if (stwMode == 0) {
+        if (st.stwMode == 0) {
             storeGate.release();         // the gcstoptheworld modes keep it to the end of their one pause
         }
         gcs.setAllocBlack(true);
         c.phase = Collector.MARK;
         control.clearStartPending();
-        pt.step("setup");
+        st.pt.step("setup");
         // Under the scheduler (background mode) no stack is read here: a new scan generation starts,
         // and goroutines are scanned during the mark phase (StackRoots). Otherwise every mutator's
         // roots are walked inside this pause.
-        boolean concurrentStacks = stackRoots != null && stwMode == 0;
-        long stackBytes = 0;
+        st.concurrentStacks = stackRoots != null && st.stwMode == 0;
+        st.stackBytes = 0;
         stacksInSweepTermination = 0;
-        if (concurrentStacks) {
+        if (st.concurrentStacks) {
             stackRoots.begin();
         } else {
-            stackBytes = world.scanStacks(stackSink);
-            pacer.stackScanWork.addAndGet(stackBytes);
+            st.stackBytes = world.scanStacks(stackSink);
+            pacer.stackScanWork.addAndGet(st.stackBytes);
             stacksInSweepTermination = world instanceof SchedWorld sw ? sw.lastStacksWalked() : -1;
         }
-        pt.step("stacks");
-        long tMark = System.nanoTime();
-        long pauseNs = 0;
-        long tMarkTerm;
-        long cpuStart = CpuClock.threadCpuNanos();
-        if (stwMode > 0) {
-            scanGlobals(coordinatorWork);
-            marker.drain(coordinatorWork, Long.MAX_VALUE);
-            completion.flushMutators();
-            completion.drainAll(coordinatorWork);
-            pt.step("mark");
-            tMarkTerm = System.nanoTime();
-        } else {
-            startWorld();
-            StwPause p1 = pt.end(cycle, StwPause.Kind.SWEEP_TERMINATION, world.lastRestartNanos());
-            pauseNs = p1.totalNanos();
-            pauses.report(p1);
-            stepping.breakpoint(Collector.Breakpoint.AFTER_MARK_START);
-            // ---- concurrent mark
-            scanGlobals(coordinatorWork);
-            coordinatorWork.dispose();          // publish root work for the workers
-            dbg("globals scanned");
-            workers.startMark(procs);
-            dbg("workers started");
-            coordinatorStackCpu = 0;
-            if (concurrentStacks) {
-                // The workers claim stack jobs too; the coordinator takes its share meanwhile (its
-                // CPU counts as background mark CPU in the cycle's figures).
-                long c0 = CpuClock.threadCpuNanos();
-                stackRoots.scanJobs(coordinatorWork, null, () -> c.closed || world.exiting(), false);
-                coordinatorWork.dispose();
-                coordinatorStackCpu += CpuClock.threadCpuNanos() - c0;
-                dbg("stack jobs claimed");
-            }
-            restarts = 0;
-            completion.raggedRounds = 0;
-            for (;;) {
-                workers.awaitMarkDrained();
-                dbg("drained");
-                stepping.breakpoint(Collector.Breakpoint.BEFORE_MARK_TERMINATION);
-                workers.awaitMarkDrained();
-                if (completion.raggedFlush()) {
-                    continue;       // mutators had published or held work: mark it, then ask again
-                }
-                if (concurrentStacks) {
-                    long c0 = CpuClock.threadCpuNanos();
-                    int found = stackRoots.scanLeftovers(coordinatorWork);
-                    coordinatorStackCpu += CpuClock.threadCpuNanos() - c0;
-                    if (found > 0) {
-                        coordinatorWork.dispose();
-                        continue;   // goroutines that ran at their job and parked since: mark what they hold
-                    }
-                }
-                // The store gate from the stop to the flag turned off: an unstoppable caller's
-                // shades are in the orphan gcWork this flush publishes, or come after the flag is
-                // off (no late shade marking an object for the next cycle). Taken once stopped, as
-                // at sweep termination (a gate held across the stop can deadlock it).
-                storeGate.awaitFree();
-                stopWorld("GC mark termination");
-                pt.stopped();
-                storeGate.acquire();
-                dbg("world stopped");
-                boolean late = completion.flushMutators();
-                pt.step("flush");
-                if (!late && workers.markDrained()) {
-                    break;
-                }
-                // Late work (barrier shades still buffered): resume concurrent marking.
-                restarts++;
-                startWorld();
-                storeGate.release();
-                StwPause pc = pt.end(cycle, StwPause.Kind.MARK_COMPLETION, world.lastRestartNanos());
-                pauseNs += pc.totalNanos();
-                pauses.report(pc);
-            }
-            // Every worker is idle (busyWorkers == 0 and nothing published): tell them to leave the
-            // mark phase, but wait for them only after the world restarted (they hold no work).
-            workers.signalStop();
-            if (opt.gccheckmark()) {
-                workers.awaitStopped();      // checkmark's traversal publishes buffers an idle worker must not take
-            }
-            pt.step("stopworkers");
-            dbg("workers stopped");
-            tMarkTerm = System.nanoTime();
-        }
+        st.pt.step("stacks");
+    }
 
-        // ---- STW #2: mark termination (world stopped)
-        if (concurrentStacks) {
+    /** The gcstoptheworld modes: the whole mark inside sweep termination's pause (world stopped throughout). */
+    private void markStopped(CycleState st) {
+        scanGlobals(coordinatorWork);
+        marker.drain(coordinatorWork, Long.MAX_VALUE);
+        completion.flushMutators();
+        completion.drainAll(coordinatorWork);
+        st.pt.step("mark");
+        st.tMarkTerm = System.nanoTime();
+    }
+
+    /**
+     * The concurrent mark phase: restarts the world (ending the sweep-termination pause), scans the
+     * globals, starts the workers, takes its share of the stack jobs, then loops until the mark is
+     * drained and a ragged flush and a stopped flush find no late work (Go's gcMarkDone); a stop
+     * that finds late work restarts the world (a mark-completion pause) and marks on. Returns with
+     * the world stopped for mark termination and the workers told to leave the mark phase.
+     */
+    private void markConcurrently(CycleState st) {
+        startWorld();
+        StwPause p1 = st.pt.end(st.cycle, StwPause.Kind.SWEEP_TERMINATION, world.lastRestartNanos());
+        st.pauseNs = p1.totalNanos();
+        pauses.report(p1);
+        stepping.breakpoint(Collector.Breakpoint.AFTER_MARK_START);
+        // ---- concurrent mark
+        scanGlobals(coordinatorWork);
+        coordinatorWork.dispose();          // publish root work for the workers
+        dbg("globals scanned");
+        workers.startMark(st.procs);
+        dbg("workers started");
+        coordinatorStackCpu = 0;
+        if (st.concurrentStacks) {
+            // The workers claim stack jobs too; the coordinator takes its share meanwhile (its
+            // CPU counts as background mark CPU in the cycle's figures).
+            long c0 = CpuClock.threadCpuNanos();
+            stackRoots.scanJobs(coordinatorWork, null, () -> c.closed || world.exiting(), false);
+            coordinatorWork.dispose();
+            coordinatorStackCpu += CpuClock.threadCpuNanos() - c0;
+            dbg("stack jobs claimed");
+        }
+        restarts = 0;
+        completion.raggedRounds = 0;
+        for (;;) {
+            workers.awaitMarkDrained();
+            dbg("drained");
+            stepping.breakpoint(Collector.Breakpoint.BEFORE_MARK_TERMINATION);
+            workers.awaitMarkDrained();
+            if (completion.raggedFlush()) {
+                continue;       // mutators had published or held work: mark it, then ask again
+            }
+            if (st.concurrentStacks) {
+                long c0 = CpuClock.threadCpuNanos();
+                int found = stackRoots.scanLeftovers(coordinatorWork);
+                coordinatorStackCpu += CpuClock.threadCpuNanos() - c0;
+                if (found > 0) {
+                    coordinatorWork.dispose();
+                    continue;   // goroutines that ran at their job and parked since: mark what they hold
+                }
+            }
+            // The store gate from the stop to the flag turned off: an unstoppable caller's
+            // shades are in the orphan gcWork this flush publishes, or come after the flag is
+            // off (no late shade marking an object for the next cycle). Taken once stopped, as
+            // at sweep termination (a gate held across the stop can deadlock it).
+            storeGate.awaitFree();
+            stopWorld("GC mark termination");
+            st.pt.stopped();
+            storeGate.acquire();
+            dbg("world stopped");
+            boolean late = completion.flushMutators();
+            st.pt.step("flush");
+            if (!late && workers.markDrained()) {
+                break;
+            }
+            // Late work (barrier shades still buffered): resume concurrent marking.
+            restarts++;
+            startWorld();
+            storeGate.release();
+            StwPause pc = st.pt.end(st.cycle, StwPause.Kind.MARK_COMPLETION, world.lastRestartNanos());
+            st.pauseNs += pc.totalNanos();
+            pauses.report(pc);
+        }
+        // Every worker is idle (busyWorkers == 0 and nothing published): tell them to leave the
+        // mark phase, but wait for them only after the world restarted (they hold no work).
+        workers.signalStop();
+        if (st.opt.gccheckmark()) {
+            workers.awaitStopped();      // checkmark's traversal publishes buffers an idle worker must not take
+        }
+        st.pt.step("stopworkers");
+        dbg("workers stopped");
+        st.tMarkTerm = System.nanoTime();
+    }
+
+    /**
+     * STW #2 (Go's gcMarkTermination), world stopped: the stacks left, the mark counters summed,
+     * checkmark, the barrier and allocate-black off, phase OFF, the sweep cycle started, the
+     * provisional trigger; then restarts the world and reports the pause.
+     */
+    private void markTermination(CycleState st) {
+        if (st.concurrentStacks) {
             // Goroutines that ran (or sat in a syscall) through the whole mark phase: usually none
             // but the one waiting in gc(). Their greys are marked here, in the pause.
             if (stackRoots.finishStopped(coordinatorWork) > 0 && !(coordinatorWork.empty() && pool.fullIsEmpty())) {
                 completion.drainAll(coordinatorWork);      // only if those frames held a white object (10 us for nothing)
             }
-            stackBytes = stackRoots.bytes.get();
-            pt.step("stacks");
+            st.stackBytes = stackRoots.bytes.get();
+            st.pt.step("stacks");
         }
         c.phase = Collector.MARK_TERMINATION;
-        long bytesMarked = 0;
-        long scanWork = 0;
+        st.bytesMarked = 0;
+        st.scanWork = 0;
         for (int i = 0, n = world.mutatorSlots(); i < n; i++) {      // no iterator in the pause
             Mutator m = world.mutatorAt(i);
             if (m == null) {
                 continue;
             }
-            bytesMarked += m.gcw.bytesMarked;
-            scanWork += m.gcw.heapScanWork;
+            st.bytesMarked += m.gcw.bytesMarked;
+            st.scanWork += m.gcw.heapScanWork;
             m.gcw.bytesMarked = 0;
             m.gcw.heapScanWork = 0;
             m.assistBytes = 0;
@@ -455,36 +491,36 @@ final class Coordinator {
             // or writes it, and the next mark phase starts in the next pause.
         }
         for (GcWork w : workers.workerWork) {
-            bytesMarked += w.bytesMarked;
-            scanWork += w.heapScanWork;
+            st.bytesMarked += w.bytesMarked;
+            st.scanWork += w.heapScanWork;
             w.bytesMarked = 0;
             w.heapScanWork = 0;
         }
-        bytesMarked += coordinatorWork.bytesMarked + c.orphanWork.bytesMarked;        // no array: nothing allocated in the pause
-        scanWork += coordinatorWork.heapScanWork + c.orphanWork.heapScanWork;
+        st.bytesMarked += coordinatorWork.bytesMarked + c.orphanWork.bytesMarked;        // no array: nothing allocated in the pause
+        st.scanWork += coordinatorWork.heapScanWork + c.orphanWork.heapScanWork;
         coordinatorWork.bytesMarked = 0;
         coordinatorWork.heapScanWork = 0;
         c.orphanWork.bytesMarked = 0;
         c.orphanWork.heapScanWork = 0;
-        if (opt.gccheckmark()) {
+        if (st.opt.gccheckmark()) {
             completion.checkmark();
-            pt.step("checkmark");
+            st.pt.step("checkmark");
         }
         WriteBarrier.enabled = false;
         storeGate.release();
         gcs.setAllocBlack(false);
         c.phase = Collector.OFF;
         control.cycleTail = true;
-        long heap1 = gcs.heapLive();
-        long tMarkTermWork = System.nanoTime();
-        pt.step("stats");
+        st.heap1 = gcs.heapLive();
+        st.tMarkTermWork = System.nanoTime();
+        st.pt.step("stats");
         // sweepgen += 2 and every mcache's spans set aside whole for the sweeper (one table swap
         // per mcache): no uncache per cached span and no walk of every size class in the pause.
         // The sweeper (signalled at the restart) sweeps them back into their mcentrals; the next
         // cycle's finishsweep, before it stops the world, makes sure none is left.
         gcs.startSweepCycleDetached();
-        pt.step("sweepgen");
-        gcs.resetHeapLive(bytesMarked);
+        st.pt.step("sweepgen");
+        gcs.resetHeapLive(st.bytesMarked);
         // The pacer's end of cycle (consMark, the next goal and trigger) and the sweep pacing are
         // computed right after the restart (commitPacer), not here: 25-35 us of the pause's CPU,
         // measured, for arithmetic no stopped mutator needs. Until then the trigger is armed at the
@@ -494,60 +530,66 @@ final class Coordinator {
         // commitPacer let mutators allocate unchecked past the goal. An allocation past it
         // requests the next cycle (requestCycle counts in the tail) and waits for its start
         // (allocChecks, against this goal until the commit).
-        long provisional = pacer.provisionalGoal(bytesMarked, stackBytes);
+        long provisional = pacer.provisionalGoal(st.bytesMarked, st.stackBytes);
         provisionalGoal = provisional;
         gcs.setTrigger(provisional, c.trigger);
-        pt.step("pacer");
-        if (stwMode == 2) {
+        st.pt.step("pacer");
+        if (st.stwMode == 2) {
             sweeping.sweepAll();
-            pt.step("sweep");
+            st.pt.step("sweep");
         }
-        long tEnd = System.nanoTime();
+        st.tEnd = System.nanoTime();
         startWorld();
         // Go's gcWakeAllAssists, after the restart rather than inside the pause (Go wakes them
         // stopped; they run when the world starts): a thread woken in the pause would only wait
         // in runBlocking's exit, competing for a CPU with the stop's own work.
         assists.wakeAll(true);
-        StwPause p2 = pt.end(cycle, stwMode > 0 ? StwPause.Kind.SWEEP_TERMINATION : StwPause.Kind.MARK_TERMINATION, world.lastRestartNanos());
-        if (stwMode > 0) {
-            pauseNs = p2.totalNanos();      // one pause from sweep termination to the end of mark termination
+        StwPause p2 = st.pt.end(st.cycle, st.stwMode > 0 ? StwPause.Kind.SWEEP_TERMINATION : StwPause.Kind.MARK_TERMINATION, world.lastRestartNanos());
+        if (st.stwMode > 0) {
+            st.pauseNs = p2.totalNanos();      // one pause from sweep termination to the end of mark termination
         } else {
-            pauseNs += p2.totalNanos();
+            st.pauseNs += p2.totalNanos();
         }
         pauses.report(p2);
+    }
+
+    /** After mark termination's restart: the pacer committed, the barrier filters cleared, the workers joined, the sweeper woken. */
+    private void afterMarkTermination(CycleState st) {
         Runnable tailStall = tailStallHookForTest;
         if (tailStall != null) {
             tailStall.run();            // tests: the coordinator starved between the restart and commitPacer
         }
-        commitPacer(heap1, scanWork, bytesMarked, stackBytes, tMarkTermWork);
+        commitPacer(st.heap1, st.scanWork, st.bytesMarked, st.stackBytes, st.tMarkTermWork);
         clearBarrierFilters();
         workers.awaitStopped();              // for their CPU figures, and so the next cycle starts them afresh
         wakeSweeper();
+    }
 
-        // ---- accounting
-        lastStackScan = concurrentStacks
+    /** The finished cycle's figures: stack-scan stats, CPU, the GcCycle record, gctrace, the JFR event. */
+    private void account(CycleState st) {
+        lastStackScan = st.concurrentStacks
                 ? new Collector.StackScanStats(0, stackRoots.byWorkers.get(), stackRoots.byCoordinator.get(), stackRoots.onRunThisCycle(),
-                        stackRoots.atTermination, stackBytes)
-                : new Collector.StackScanStats(stacksInSweepTermination, 0, 0, 0, 0, stackBytes);
+                        stackRoots.atTermination, st.stackBytes)
+                : new Collector.StackScanStats(stacksInSweepTermination, 0, 0, 0, 0, st.stackBytes);
         long assistCpu = pacer.assistTime.get();
         long bgCpu = workers.takeCycleCpu();
-        if (stwMode > 0) {
-            bgCpu += CpuClock.threadCpuNanos() - cpuStart;
+        if (st.stwMode > 0) {
+            bgCpu += CpuClock.threadCpuNanos() - st.cpuStart;
         } else {
             bgCpu += coordinatorStackCpu;
         }
-        long sweepTermWall = tMark - tSweepTerm;
-        long markWall = stwMode > 0 ? tMarkTerm - tMark : tMarkTerm - tMark;
-        long markTermWall = tEnd - tMarkTerm;
-        long cycleCpu = sweepTermWall * procs + assistCpu + bgCpu + markTermWall * procs;
-        double frac = stats.cpuFractionWith(cycleCpu, tEnd, procs);
+        long sweepTermWall = st.tMark - st.tSweepTerm;
+        long markWall = st.stwMode > 0 ? st.tMarkTerm - st.tMark : st.tMarkTerm - st.tMark;
+        long markTermWall = st.tEnd - st.tMarkTerm;
+        long cycleCpu = sweepTermWall * st.procs + assistCpu + bgCpu + markTermWall * st.procs;
+        double frac = stats.cpuFractionWith(cycleCpu, st.tEnd, st.procs);
         long num = stats.snapshot().numGC() + 1;
-        GcCycle finished = new GcCycle(num, tSweepTerm - stats.startNanos(), frac, sweepTermWall, markWall, markTermWall,
-                sweepTermWall * procs, assistCpu, bgCpu, 0, markTermWall * procs,
-                heap0, heap1, bytesMarked, pacer.lastHeapGoal(), stackBytes, globals.scanBytes(), procs, forced);
+        GcCycle finished = new GcCycle(num, st.tSweepTerm - stats.startNanos(), frac, sweepTermWall, markWall, markTermWall,
+                sweepTermWall * st.procs, assistCpu, bgCpu, 0, markTermWall * st.procs,
+                st.heap0, st.heap1, st.bytesMarked, pacer.lastHeapGoal(), st.stackBytes, globals.scanBytes(), st.procs, st.forced);
         stats.record(finished, System.currentTimeMillis() * 1_000_000L, pacer.heapGoal());
-        lastPauseNs = pauseNs;
-        if (opt.gctrace()) {
+        lastPauseNs = st.pauseNs;
+        if (st.opt.gctrace()) {
             GcTrace.print(c.traceOut, finished);
             if (Boolean.getBoolean("gort.gc.debug")) {
                 c.traceOut.println("gc debug: mark termination restarts=" + restarts + " raggedRounds=" + completion.raggedRounds
@@ -562,6 +604,7 @@ final class Coordinator {
             ev.commit();
         }
     }
+
 
     /**
      * Mark termination's pacer work, done with the world running again (it was in the pause until

@@ -1,0 +1,48 @@
+package dev.gort.gc;
+
+/**
+ * What one collection cycle carries from phase to phase ({@link Coordinator}'s runCycle:
+ * sweep termination, the mark phase, mark termination, the tail after it, the accounting): its
+ * settings read once at its start, and the times and counts a later phase or the cycle's record
+ * needs. Made at the start of each cycle, before the first pause, and used only by the coordinator
+ * thread, so nothing here is shared or synchronized; nothing is allocated inside a pause.
+ */
+final class CycleState {
+    final boolean forced;
+    final GcOptions opt;
+    /** GOMAXPROCS at the cycle's start (the mark workers' count, the CPU figures). */
+    final int procs;
+    /** {@link GcOptions#gcstoptheworld()}: 0 concurrent, 1 or 2 one pause for the whole cycle. */
+    final int stwMode;
+    /** This cycle's number (the pauses' label). */
+    final long cycle;
+    final PauseTimer pt;
+
+    /** Stacks are scanned during the mark phase (under the scheduler, concurrent mode). */
+    boolean concurrentStacks;
+    long stackBytes;
+    long heap0;
+    long heap1;
+    long bytesMarked;
+    long scanWork;
+    /** Pause time so far this cycle (the sum of its pauses; in the gcstoptheworld modes the one pause). */
+    long pauseNs;
+    // System.nanoTime() at: sweep termination's start (world stopped), the mark phase's start,
+    // mark termination's start, the end of mark termination's work, and just before its restart.
+    long tSweepTerm;
+    long tMark;
+    long tMarkTerm;
+    long tMarkTermWork;
+    long tEnd;
+    /** The coordinator's thread CPU at the mark phase's start (the gcstoptheworld modes' mark CPU). */
+    long cpuStart;
+
+    CycleState(boolean forced, GcOptions opt, int procs, int stwMode, long cycle, PauseTimer pt) {
+        this.forced = forced;
+        this.opt = opt;
+        this.procs = procs;
+        this.stwMode = stwMode;
+        this.cycle = cycle;
+        this.pt = pt;
+    }
+}
