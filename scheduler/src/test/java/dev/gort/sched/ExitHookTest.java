@@ -21,17 +21,7 @@ class ExitHookTest {
         AtomicInteger sawExiting = new AtomicInteger();
         Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).fatalHandler(FatalHandler.THROW));
         AtomicInteger loops = new AtomicInteger();
-        s.setGcHook(new GcHook() {
-            @Override
-            public G findRunnableGCWorker(P p, long nowNanos) {
-                return null;
-            }
-
-            @Override
-            public G findIdleGCWorker(P p, long nowNanos) {
-                return null;
-            }
-
+        s.setGcHook(new NoGcWorkers() {
             @Override
             public void schedulerExiting() {
                 calls.incrementAndGet();

@@ -79,17 +79,7 @@ class StopHoldersTest {
             Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2));
             AtomicLong[] goids = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
             G[] ignorer = new G[1];
-            s.setGcHook(new GcHook() {
-                @Override
-                public G findRunnableGCWorker(P p, long nowNanos) {
-                    return null;
-                }
-
-                @Override
-                public G findIdleGCWorker(P p, long nowNanos) {
-                    return null;
-                }
-
+            s.setGcHook(new NoGcWorkers() {
                 @Override
                 public String describeGoroutine(G g) {
                     return g == ignorer[0] ? "stubborn test worker" : null;
