@@ -121,26 +121,79 @@ public final class ThreadWorld implements World {
                 java.util.concurrent.locks.LockSupport.unpark(stopperToWakeLocked());    // (before the await's unlock: a rare path)
                 changed.awaitUninterruptibly();
             }
-            runRaggedLocked(m);         // a round under way counts on it: run it now, its last safepoint
-            mutators.remove(m);
-            registered = mutators.size();
-            mutatorsSnapshot = mutators.toArray(new Mutator[0]);
-            mutatorPs--;
-            pFreedLocked();
-            int slot = slotOf(m.owner);
-            if (byThread[slot] == m) {
-                byThread[slot] = null;
-            }
-            m.handleWorld = null;       // Collector.alloc(Mutator, Type) refuses it from now on
-            m.gcw.dispose();
-            heap.releaseCache(m.mcache);
-            m.roots.close();
-            changed.signalAll();
+            removeLocked(m, true);
         } finally {
             lock.unlock();
         }
         current.remove();
         lock.forgetTid(m.owner);
+    }
+
+    /**
+     * Lock held: takes {@code m} out of the world (its thread unregistering, or ended without
+     * unregistering). Its roots stop being roots, its cache and work buffers go back (grey work
+     * published, not dropped); {@code holdsP} if it counted as holding a P (RUNNING).
+     */
+    private void removeLocked(Mutator m, boolean holdsP) {
+        runRaggedLocked(m);         // a round under way counts on it: run it now, its last safepoint
+        mutators.remove(m);
+        registered = mutators.size();
+        mutatorsSnapshot = mutators.toArray(new Mutator[0]);
+        if (holdsP) {
+            mutatorPs--;
+        }
+        pFreedLocked();
+        int slot = slotOf(m.owner);
+        if (byThread[slot] == m) {
+            byThread[slot] = null;
+        }
+        m.handleWorld = null;       // Collector.alloc(Mutator, Type) refuses it from now on
+        m.gcw.dispose();
+        heap.releaseCache(m.mcache);
+        m.roots.close();
+        changed.signalAll();
+    }
+
+    /** How long a stop or a ragged round waits for a mutator before it looks for ended threads. */
+    static final long DEAD_OWNER_CHECK_NANOS = 10_000_000L;
+
+    /** Mutators removed because their thread ended registered (guarded by lock). */
+    private long endedRegistered;
+
+    /** Mutators whose thread ended without unregistering, removed by a stop or a ragged round that waited for them. */
+    public long endedRegisteredForTest() {
+        lock.lock();
+        try {
+            return endedRegistered;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Lock held, by the stopper while its stop waits or by a ragged round's caller while it waits:
+     * removes every mutator but {@code self} whose thread has ended (an embedder's thread that died
+     * of an exception between register and unregister). Such a mutator stays RUNNING forever, so
+     * the stop or round would wait for it without end; it cannot run again, and its thread's last
+     * writes happen-before {@code isAlive()} returning false, so its cache, work buffers and roots
+     * are this thread's to take back. Only a thread that ended RUNNING is waited for (a waiting
+     * one's runBlocking always exits BLOCKED first). Returns how many it removed.
+     */
+    private int removeEndedLocked(Mutator self) {
+        int removed = 0;
+        for (int i = mutators.size() - 1; i >= 0; i--) {
+            Mutator m = mutators.get(i);
+            if (m != self && m.state == Mutator.RUNNING && !m.owner.isAlive()) {
+                removeLocked(m, true);
+                lock.forgetTid(m.owner);
+                endedRegistered++;
+                removed++;
+                System.err.println("gort: thread \"" + m.owner.getName() + "\" ended while registered with the collector's"
+                        + " ThreadWorld; its mutator was removed (its root slots are no longer roots). A thread that"
+                        + " registers must call threadWorld().unregister() before it ends (in a finally block).");
+            }
+        }
+        return removed;
     }
 
     /** Registered mutator threads (written under lock, read by the collector without it). */
@@ -377,13 +430,17 @@ public final class ThreadWorld implements World {
                     } else if (DEBUG_STOP) {
                         java.util.concurrent.locks.LockSupport.parkNanos(this, 5_000_000);
                     } else {
-                        java.util.concurrent.locks.LockSupport.park(this);
+                        // Timed only so that a thread that ended registered is found (removeEndedLocked).
+                        java.util.concurrent.locks.LockSupport.parkNanos(this, DEAD_OWNER_CHECK_NANOS);
                     }
                     if (Thread.interrupted()) {
                         interrupted = true;     // park returns at once while the flag is set: set again at the end
                     }
                 } finally {
                     lockForStopper();
+                }
+                if (laggardsBoosted && System.nanoTime() - now >= DEAD_OWNER_CHECK_NANOS / 2 && !allStopped(self)) {
+                    removeEndedLocked(self);    // woken by its timeout, not by the last mutator
                 }
                 if (DEBUG_STOP && laggardsBoosted && System.nanoTime() - now >= 5_000_000) {
                     for (Mutator m : mutators) {
@@ -655,11 +712,21 @@ public final class ThreadWorld implements World {
             if (remaining > 0) {
                 raggedActive = true;
                 updateFlagsLocked();
+                boolean interrupted = false;
                 try {
                     while (raggedRemaining > 0) {
-                        changed.awaitUninterruptibly();
+                        try {
+                            if (changed.awaitNanos(DEAD_OWNER_CHECK_NANOS) <= 0) {
+                                removeEndedLocked(self);     // runs the round for each one it removes
+                            }
+                        } catch (InterruptedException e) {
+                            interrupted = true;         // the round must finish: keep the flag for the caller
+                        }
                     }
                 } finally {
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
                     raggedActive = false;
                     updateFlagsLocked();
                 }
