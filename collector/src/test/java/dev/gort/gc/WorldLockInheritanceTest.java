@@ -40,7 +40,10 @@ class WorldLockInheritanceTest {
     @Test
     void withoutInheritanceTheSameStopWaitsForTheHog() throws Exception {
         Outcome o = stopBehindStarvedOwner(false);
-        assertTrue(o.stopNanos >= 200_000_000L, "the owner should have waited for the hog: the stop took " + o.stopNanos / 1e6 + " ms");
+        // Not the hog's whole 300 ms: the kernel's fair server (Linux 6.12+) may run the starved owner
+        // earlier in its period when fair tasks on that CPU were already starved (132 ms seen once
+        // while other JVMs ran real-time hogs). 100 ms is still 30 x the owner's 3 ms of CPU.
+        assertTrue(o.stopNanos >= 100_000_000L, "the owner should have waited for the hog: the stop took " + o.stopNanos / 1e6 + " ms");
         assertEquals(0, o.inheritances);
         assertTrue(o.trace.contains("behind pi-owner") && o.trace.contains("not boosted)"), o.trace);
     }
