@@ -218,8 +218,10 @@
  * allocator's entry points call {@code Go.poll()}). {@link dev.gort.sched.Scheduler#stopTheWorld}
  * takes idle Ps and Ps in syscalls at once, preempts the running ones, and waits until each M
  * gives its P up in the scheduler ({@code gcstopm}); a goroutine that never reaches a safepoint
- * delays it. The last M to stop wakes the stopper; the stopper's timed sleeps only re-preempt (a G
- * that started after the first pass), backing off from 100 us to 1.6 ms: on two cores every
+ * delays it. A goroutine an M starts while a stop is pending is flagged by {@code execute} (the
+ * stop's preempt pass found that M on g0, with nothing to flag), so it yields at its first
+ * safepoint. The last M to stop wakes the stopper; the stopper's timed sleeps only re-preempt (a G
+ * that started after the first pass without being seen), backing off from 100 us to 1.6 ms: on two cores every
  * wake-up took a CPU slice a stopping goroutine might be waiting for. The syscall retaker sleeps
  * while the world is stopped (there is nothing to retake: the stopper took every P in a syscall)
  * and {@code startTheWorld} wakes it, as Go's sysmon sleeps while {@code gcwaiting}. While the world is stopped nothing about a G changes: no M holds a P, and an M whose
