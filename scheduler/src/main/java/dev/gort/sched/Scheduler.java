@@ -311,13 +311,14 @@ public final class Scheduler implements AutoCloseable {
                 // gp yields (below): a goroutine that runs to its end stores no reference here.
                 c = new G.GContinuation(gp);
             }
-            if (gcwaiting) {
-                // A stop asked after this M's last look (findRunnable's top, runqgetFast): its
-                // preemptall found no goroutine here (curg was null on g0), so gp would run
-                // unflagged until the stopper's next timed pass (0.1-1.6 ms, later if the stopper
-                // waits for a CPU). Flagged, it yields at its first safepoint. A race left by the
-                // plain curg store (the stopper reads curg before this store is visible while this
-                // read misses its flag) ends at that pass, as before.
+            if (gcwaiting || exiting) {
+                // A stop (or the exit) asked after this M's last look (findRunnable's top,
+                // runqgetFast): its preemptall found no goroutine here (curg was null on g0), so gp
+                // would run unflagged until the stopper's next timed pass (0.1-1.6 ms, later if the
+                // stopper waits for a CPU; Shutdown's 1 ms re-marking for an exit). Flagged, it
+                // yields at its first safepoint. A race left by the plain curg store (the stopper
+                // reads curg before this store is visible while this read misses its flag) ends at
+                // that pass, as before.
                 gp.setPreempt(true);
             }
             c.run();
