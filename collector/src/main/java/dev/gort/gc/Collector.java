@@ -997,6 +997,9 @@ public final class Collector implements AutoCloseable {
         }
         Mutator self = world.exiting() ? null : world.current();     // before the close: as an allocation just before it
         closed = true;
+        if (world instanceof ThreadWorld tw) {
+            tw.collectorClosed(name + " on " + heap);      // registering is refused from now on
+        }
         // Every allocation from here on leaves the fast path (which reads startPending) and is
         // refused in allocChecks; the coordinator's clearStartPending puts it back once closed.
         startPending = true;

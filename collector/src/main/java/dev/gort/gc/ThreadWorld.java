@@ -72,8 +72,29 @@ public final class ThreadWorld implements World {
         this.gomaxprocs = gomaxprocs;
     }
 
-    /** Makes the calling thread a mutator with {@code rootSlots} root slots. */
+    /**
+     * Set once by {@link Collector#close()} of the collector this world belongs to (null while it
+     * is open, and always for a world made without a collector): names it for the refusal.
+     */
+    private volatile String closedCollector;
+
+    /** The collector this world belongs to is closing: no thread may register from now on. */
+    void collectorClosed(String collector) {
+        closedCollector = collector;
+    }
+
+    /**
+     * Makes the calling thread a mutator with {@code rootSlots} root slots. Refused once the
+     * collector is closed: the thread could not allocate (Collector refuses it) and its cache would
+     * keep the heap from closing until it unregistered.
+     */
     public Mutator register(int rootSlots) {
+        String closed = closedCollector;
+        if (closed != null) {
+            throw new IllegalStateException(Thread.currentThread().getName() + " cannot register: " + closed
+                    + " is closed (Collector.close()), so it could not allocate and would hold the heap open;"
+                    + " register with a new collector instead (Collector.forThreads on an open heap)");
+        }
         if (current.get() != null) {
             throw new IllegalStateException(Thread.currentThread().getName() + " is already a registered mutator");
         }

@@ -122,4 +122,29 @@ class AllocAfterCloseTest extends ThreadWorldFixture {
                 && refusal.get().contains("is closed (Collector.close())")
                 && refusal.get().contains("let the goroutines end"), refusal.get());
     }
+
+    /**
+     * After the close a thread cannot register either (it could not allocate, and its cache would
+     * hold the heap open): refused, naming the closed collector; the heap then closes, and a new
+     * collector on a new heap takes the same thread.
+     */
+    @Test
+    void registeringWithAClosedCollectorsWorldIsRefused() {
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
+        ThreadWorld closedWorld = gc.threadWorld();
+        gc.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> closedWorld.register(1));
+        assertTrue(e.getMessage().startsWith(Thread.currentThread().getName() + " cannot register: a collector over ThreadWorld on "
+                + heap + " is closed (Collector.close())"), e.getMessage());
+        assertTrue(e.getMessage().contains("register with a new collector instead"), e.getMessage());
+        assertNull(closedWorld.current(), "nothing registered");
+        heap.close();                           // no cache was taken: the heap closes
+
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
+        world = gc.threadWorld();
+        Mutator m = world.register(1);
+        assertNotEquals(0, gc.alloc(m, NODE), "the same thread registers and allocates with the new collector");
+    }
 }
