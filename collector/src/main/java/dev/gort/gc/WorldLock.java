@@ -160,34 +160,37 @@ final class WorldLock extends ReentrantLock {
         Thread boosted = null;
         int boostedTid = 0;
         boolean boostedAny = false, interrupted = false;
-        for (;;) {
-            Thread owner = getOwner();
-            if (owner != boosted && inheritPriority != 0) {
-                if (boosted != null) {
-                    restore(boosted, boostedTid);
-                    boosted = null;
-                }
-                int tid = tidOf(owner);
-                if (tid > 0 && inheriting.compareAndSet(false, true)) {
-                    if (boost(owner, tid)) {
-                        boosted = owner;
-                        boostedTid = tid;
-                        boostedAny = true;
-                    } else {
-                        inheriting.set(false);
+        try {
+            for (;;) {
+                Thread owner = getOwner();
+                if (owner != boosted && inheritPriority != 0) {
+                    if (boosted != null) {
+                        restore(boosted, boostedTid);
+                        boosted = null;
+                    }
+                    int tid = tidOf(owner);
+                    if (tid > 0 && inheriting.compareAndSet(false, true)) {
+                        if (boost(owner, tid)) {
+                            boosted = owner;
+                            boostedTid = tid;
+                            boostedAny = true;
+                        } else {
+                            inheriting.set(false);
+                        }
                     }
                 }
+                java.util.concurrent.locks.LockSupport.parkNanos(this, POLL_NANOS);
+                if (Thread.interrupted()) {
+                    interrupted = true;         // uninterruptible, like lock(): the flag is set again below
+                }
+                if (tryLock()) {
+                    break;
+                }
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(this, POLL_NANOS);
-            if (Thread.interrupted()) {
-                interrupted = true;         // uninterruptible, like lock(): the flag is set again below
+        } finally {
+            if (boosted != null) {
+                restore(boosted, boostedTid);     // on every path: an owner must not stay at SCHED_FIFO
             }
-            if (tryLock()) {
-                break;
-            }
-        }
-        if (boosted != null) {
-            restore(boosted, boostedTid);
         }
         long waited = System.nanoTime() - start;
         LockWait w = lastSlow;
