@@ -201,6 +201,7 @@ public final class Collector implements AutoCloseable {
         this.heap = heap;
         this.gcs = heap.gc();
         this.name = "a collector over " + world.getClass().getSimpleName();
+        this.createdBy = creationSite();
         claimHeapAndBarrier();
         this.world = world;
         this.pool = pool;
@@ -268,13 +269,25 @@ public final class Collector implements AutoCloseable {
      * live manager), then counts as the installed collector from here on: a second constructor
      * meanwhile finds this one not closed and is refused.
      */
+    /** Where this collector was made, for the second-collector refusal: the leaked one is found by it. */
+    private final String createdBy;
+
+    /** The creating thread and the first caller outside Collector (its constructor and factories; once per collector). */
+    private static String creationSite() {
+        String caller = StackWalker.getInstance().walk(frames -> frames
+                .filter(f -> !f.getClassName().equals(Collector.class.getName()))
+                .findFirst().map(StackWalker.StackFrame::toStackTraceElement).map(Object::toString).orElse("?"));
+        return "thread \"" + Thread.currentThread().getName() + "\" at " + caller;
+    }
+
     private void claimHeapAndBarrier() {
         synchronized (INSTALL_LOCK) {
             Collector other = installed;
             String why = other == null ? null : other.stillRunning();
             if (why != null) {
                 throw new IllegalStateException("a second live collector refused: " + other.name + " on " + other.heap
-                        + (other.heap == heap ? " (this same heap)" : "") + " is still live (" + why + "); the write "
+                        + (other.heap == heap ? " (this same heap)" : "") + " is still live (" + why + "; created by "
+                        + other.createdBy + "); the write "
                         + "barrier is one per JVM (WriteBarrier's shader and flag), so one collector at a time: close "
                         + "that one (Collector.close()) before creating another, on this heap or any other");
             }

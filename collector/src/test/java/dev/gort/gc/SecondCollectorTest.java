@@ -34,7 +34,9 @@ class SecondCollectorTest {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> Collector.forThreads(heap, GcOptions.DEFAULT, 2));
             assertTrue(e.getMessage().startsWith("a second live collector refused: a collector over ThreadWorld on "
-                    + heap + " (this same heap) is still live (not closed)"), e.getMessage());
+                    + heap + " (this same heap) is still live (not closed; created by thread \"" + Thread.currentThread().getName()
+                    + "\" at dev.gort.gc.SecondCollectorTest.aSecondCollectorOnALiveCollectorsHeapIsRefusedAndTheFirstStillCollects("),
+                    e.getMessage());
             assertTrue(e.getMessage().contains("close that one (Collector.close()) before creating another"), e.getMessage());
             assertEquals("a collector over ThreadWorld", heap.managedBy());
 
@@ -93,7 +95,9 @@ class SecondCollectorTest {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> Collector.forThreads(heapB, GcOptions.DEFAULT, 2));
             assertTrue(e.getMessage().startsWith("a second live collector refused: a collector over ThreadWorld on "
-                    + heapA + " is still live (not closed); the write barrier is one per JVM"), e.getMessage());
+                    + heapA + " is still live (not closed; created by thread \""), e.getMessage());
+            assertTrue(e.getMessage().contains("(SecondCollectorTest.java:") && e.getMessage().contains("); the write barrier is one per JVM"),
+                    "the refusal names where the live one was made: " + e.getMessage());
             assertNull(heapB.managedBy(), "the refused collector did not claim its heap");
         } finally {
             first.close();
