@@ -3,7 +3,6 @@ package dev.gort.testing;
 import dev.gort.sys.ForcedGcModes;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,18 +57,21 @@ public final class Launcher {
         } else {
             pb.environment().put("GORT_JAVA_OPTS", opts);
         }
+        // Both streams to files, as ChildJvm: reading the output before the timed wait would hang
+        // the test on a launcher that hangs with its output open, instead of failing it.
+        Path out = Files.createTempFile("gort-out", ".txt");
         Path err = Files.createTempFile("gort-err", ".txt");
         try {
-            pb.redirectError(err.toFile());
+            pb.redirectOutput(out.toFile()).redirectError(err.toFile());
             Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             boolean ended = p.waitFor(60, TimeUnit.SECONDS);
             if (!ended) {
                 p.destroyForcibly();
             }
-            assertTrue(ended, "the launcher finished within 60 s: " + cmd);
-            return new Result(p.exitValue(), out, Files.readString(err));
+            assertTrue(ended, "the launcher finished within 60 s: " + cmd + "; stderr so far: " + Files.readString(err));
+            return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
         } finally {
+            Files.delete(out);
             Files.delete(err);
         }
     }
