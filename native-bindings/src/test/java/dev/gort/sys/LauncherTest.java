@@ -112,8 +112,22 @@ class LauncherTest {
             r = Launcher.run(script, ForcedGcModes.NONE, Map.of("JAVA_HOME", JAVA_HOME, "GORT_NO_BUILD", "1"), "sys");
             assertEquals(1, r.exit(), r.toString());
             assertEquals("gort: GORT_NO_BUILD=1 but native-bindings/target/classes is missing under " + dir
-                    + ": build first (./gort build) or unset GORT_NO_BUILD\n", r.err());
+                    + " (needed for native-bindings): build first (./gort build) or unset GORT_NO_BUILD\n", r.err());
             assertEquals("", r.out());
+            // The target's own classes are there but not a module its classpath needs: named, not a
+            // ClassNotFoundException later.
+            Path classes = Files.createDirectories(dir.resolve("native-bindings/target/classes"));
+            try {
+                r = Launcher.run(script, ForcedGcModes.NONE, Map.of("JAVA_HOME", JAVA_HOME, "GORT_NO_BUILD", "1"), "demo");
+                assertEquals(1, r.exit(), r.toString());
+                assertEquals("gort: GORT_NO_BUILD=1 but arena/target/classes is missing under " + dir
+                        + " (needed for runtime): build first (./gort build) or unset GORT_NO_BUILD\n", r.err());
+                assertEquals("", r.out());
+            } finally {
+                Files.delete(classes);
+                Files.delete(classes.getParent());
+                Files.delete(classes.getParent().getParent());
+            }
         } finally {
             Files.delete(script);
             Files.delete(dir);
