@@ -261,6 +261,19 @@ final class Coordinator {
      */
     static final int PAUSE_PATH_WARMUP_ROUNDS = 30_000;
 
+    /**
+     * A closed collector's cycle goes no further than the next point where it would wait for the
+     * mutators (a ragged round or a stop): close() released a breakpoint or came mid-cycle, and a
+     * registered thread that runs on without polling (the closer's caller, say) would hold that
+     * wait, and so close's join, until close gave up with the heap still mapped under the
+     * coordinator (CI, session 12: AssistWaitTest's close at BEFORE_MARK_TERMINATION).
+     */
+    private void leaveIfClosed() {
+        if (c.closed || world.exiting()) {
+            throw new MarkWorkers.ClosedMidCycle();
+        }
+    }
+
     /** Set once {@link #warmUpPausePath} is done (tests). */
     volatile boolean pausePathWarm;
 
@@ -322,6 +335,7 @@ final class Coordinator {
      */
     private void sweepTermination(CycleState st) {
         storeGate.awaitFree();
+        leaveIfClosed();
         stopWorld("GC sweep termination");
         st.pt.stopped();
         // The store gate from the stop until the flag is on: a store of an unstoppable thread reads
@@ -391,6 +405,7 @@ final class Coordinator {
         st.pauseNs = p1.totalNanos();
         pauses.report(p1);
         stepping.breakpoint(Collector.Breakpoint.AFTER_MARK_START);
+        leaveIfClosed();
         // ---- concurrent mark
         scanGlobals(coordinatorWork);
         coordinatorWork.dispose();          // publish root work for the workers
@@ -413,6 +428,7 @@ final class Coordinator {
             workers.awaitMarkDrained();
             dbg("drained");
             stepping.breakpoint(Collector.Breakpoint.BEFORE_MARK_TERMINATION);
+            leaveIfClosed();
             workers.awaitMarkDrained();
             if (completion.raggedFlush()) {
                 continue;       // mutators had published or held work: mark it, then ask again
@@ -431,6 +447,7 @@ final class Coordinator {
             // off (no late shade marking an object for the next cycle). Taken once stopped, as
             // at sweep termination (a gate held across the stop can deadlock it).
             storeGate.awaitFree();
+            leaveIfClosed();
             stopWorld("GC mark termination");
             st.pt.stopped();
             storeGate.acquire();

@@ -42,6 +42,38 @@ class CloseFromMutatorTest extends ThreadWorldFixture {
         assertTrue(heap.isClosed());
     }
 
+    /**
+     * CI, session 12 (AssistWaitTest under gcpoison): a plain thread closes while the coordinator is
+     * held at BEFORE_MARK_TERMINATION, and another registered thread runs on without polling (here
+     * it waits for the closer). The released coordinator must not go on to the ragged round or the
+     * stop, which would wait for that thread until close gave up (10 s) with the coordinator alive.
+     */
+    @Test
+    void aCloseMidCycleIsNotHeldByAMutatorThatRunsWithoutPolling() throws Exception {
+        ForcedMode.assumeConcurrentMark("holds the coordinator at BEFORE_MARK_TERMINATION");
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
+        world = gc.threadWorld();
+        Mutator m = world.register(4);
+        m.roots().set(0, gc.alloc(m, CollectorTest.NODE));
+        gc.runTo(Collector.Breakpoint.BEFORE_MARK_TERMINATION, 10_000);    // marking drained, world running
+
+        AtomicLong closeMs = new AtomicLong(-1);
+        Thread closer = Thread.ofPlatform().name("plain-closer").start(() -> {
+            long t0 = System.nanoTime();
+            gc.close();
+            closeMs.set((System.nanoTime() - t0) / 1_000_000);
+        });
+        closer.join(30_000);                 // registered and RUNNING, no safepoint poll meanwhile
+
+        assertFalse(closer.isAlive(), "Collector.close() still running after 30 s");
+        assertTrue(closeMs.get() >= 0 && closeMs.get() < 5_000, "Collector.close() from a plain thread mid-cycle took "
+                + closeMs.get() + " ms (the released coordinator waited for a running mutator that never polled)");
+        world.unregister();
+        heap.close();                        // nothing of the collector may still run: accepted
+        assertTrue(heap.isClosed());
+    }
+
     /** The same under the scheduler: the stop waits for the P of the goroutine that closes. */
     @Test
     void aGoroutineClosesTheCollectorMidCycleWithoutStallingTheStop() {
