@@ -87,26 +87,36 @@ class WorldLockInheritanceTest {
                     }
                 });
                 holding.await();
-                PinnedStarvation.Hog hog = PinnedStarvation.startHog(cpu);
-                hogUp.countDown();
-                Thread.sleep(10);
+                // Real-time before the hog starts: a normal stopper waiting for a CPU on a loaded
+                // machine could come to its stop after the hog's 300 ms limit, with the owner done
+                // and the lock free (session 13: a 0.04 ms stop at autogroup nice 19, load ~30).
+                stopperBoost.raise();
                 long stopNanos;
+                boolean heldAtStop;
+                PinnedStarvation.Hog hog = null;
                 try {
-                    stopperBoost.raise();
+                    hog = PinnedStarvation.startHog(cpu);
+                    hogUp.countDown();
+                    Thread.sleep(10);
+                    heldAtStop = world.lockForTest().isLocked();
                     long t0 = System.nanoTime();
                     world.stopTheWorld("test");
                     stopNanos = System.nanoTime() - t0;
                     stopped.countDown();
                     world.startTheWorld();
-                    stopperBoost.lower();
                 } finally {
+                    stopperBoost.lower();
+                    hogUp.countDown();
                     stopped.countDown();
-                    hog.stopAndJoin();
+                    if (hog != null) {
+                        hog.stopAndJoin();
+                    }
                     owner.join();
                 }
                 if (ownerFailure.get() != null) {
                     throw new AssertionError("owner", ownerFailure.get());
                 }
+                assertTrue(heldAtStop, "precondition: the starved owner still held the world's lock when the stop began");
                 out.set(new Outcome(stopNanos, world.lockForTest().inheritances(), ownerPolicyAfter[0], world.describeLastStop()));
             } finally {
                 heap.close();
