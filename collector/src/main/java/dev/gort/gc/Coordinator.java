@@ -228,6 +228,9 @@ final class Coordinator {
      * the first cycle's pauses (milliseconds, measured).
      */
     private void warmUpPausePath() {
+        if (c.closed || world.exiting()) {
+            return;         // closed before this thread got a CPU (a loaded machine): nothing to warm
+        }
         pauses.warmUp();
         // The first root greyed in a cycle takes the coordinator's first workbufs: done first inside
         // gc 1's sweep termination, it loaded and verified WorkbufLayout and committed the pool's
@@ -241,16 +244,32 @@ final class Coordinator {
         // the coordinator's CPU for 2-3 ms of "setup" (docs/performance.md, session 12, defpause).
         // Run here until C2 has them; the gate is free (no cycle yet), so a thread that wants it
         // meanwhile waits only for one acquire-release.
-        for (int i = 0; i < PAUSE_PATH_WARMUP_ROUNDS; i++) {
-            storeGate.awaitFree();
-            storeGate.acquire();
-            storeGate.release();
+        // In chunks, leaving at once when the collector closes: the rounds start in the
+        // interpreter, and in a loaded child JVM they took more than 15 s, which a close right
+        // after creation would otherwise wait out (its join gives up after a while).
+        for (int done = 0; done < PAUSE_PATH_WARMUP_ROUNDS; done += WARMUP_CHUNK) {
+            if (c.closed || world.exiting()) {
+                return;
+            }
+            for (int i = 0; i < WARMUP_CHUNK; i++) {
+                storeGate.awaitFree();
+                storeGate.acquire();
+                storeGate.release();
+            }
         }
         if (world instanceof ThreadWorld tw) {
-            tw.warmUpStopPath(PAUSE_PATH_WARMUP_ROUNDS);
+            for (int done = 0; done < PAUSE_PATH_WARMUP_ROUNDS; done += WARMUP_CHUNK) {
+                if (c.closed || world.exiting()) {
+                    return;
+                }
+                tw.warmUpStopPath(WARMUP_CHUNK);
+            }
         }
         pausePathWarm = true;
     }
+
+    /** Warm-up rounds between two looks at whether the collector closed. */
+    static final int WARMUP_CHUNK = 1024;
 
     /**
      * Rounds of the pause path's lock handling before the first cycle: past C2's invocation
