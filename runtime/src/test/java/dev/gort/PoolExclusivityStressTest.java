@@ -19,7 +19,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * collections (Gort.gc: Pool.cleanupAll with the world stopped, victims dropped) and GOMAXPROCS
  * resizes 1..3 (a destroyed P's private slots moved to its shared chain) run back to back. Each
  * token records whether it is out; a get of a token that is already out is a double hand-out.
- * Seeded ({@code -Dgort.stress.seed}); {@code -Dgort.stress.millis} runs longer.
+ * Seeded ({@code -Dgort.stress.seed}); {@code -Dgort.stress.millis} runs longer. The run goes on
+ * past its time until 3 cycles and 3 resizes happened (at most 60 s more): those counts are the
+ * run's precondition, and 4 s held only 2 cycles at autogroup nice 19, load ~40 (session 13).
  */
 class PoolExclusivityStressTest {
     static final class Token {
@@ -70,7 +72,9 @@ class PoolExclusivityStressTest {
                 }
                 wg.done();
             });
-            while (System.nanoTime() < end && failure.get() == null) {
+            long hardEnd = end + 60_000_000_000L;
+            while ((System.nanoTime() < end || ((cycles.get() < 3 || resizes.get() < 3) && System.nanoTime() < hardEnd))
+                    && failure.get() == null) {
                 Gort.sleep(java.time.Duration.ofMillis(20));
             }
             stop.set(true);
