@@ -1144,6 +1144,17 @@ public final class Scheduler implements AutoCloseable {
         world.stop(reason);
     }
 
+    /**
+     * {@link #stopTheWorld(String)} that gives up once {@code giveUp} says true (asked at each
+     * timed turn of the wait, every 0.1-1.6 ms): it then restarts the world and throws
+     * {@link StopGivenUpException}. For a caller that may stop wanting the stop while a goroutine
+     * without a safepoint holds it up (a collector being closed). Any other exception thrown inside
+     * either form also leaves the world running again.
+     */
+    public void stopTheWorld(String reason, java.util.function.BooleanSupplier giveUp) {
+        world.stop(reason, giveUp);
+    }
+
     /** Restarts the world stopped by {@link #stopTheWorld}; must be called by the same thread. */
     public void startTheWorld() {
         world.start();

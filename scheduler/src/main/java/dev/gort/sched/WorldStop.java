@@ -76,7 +76,63 @@ final class WorldStop {
      * thread too. Goroutines that never reach a safepoint delay it (preemption is cooperative).
      */
     void stop(String reason) {
+        stop(reason, null);
+    }
+
+    /**
+     * {@link #stop(String)} that gives up when {@code giveUp} (null: never) says true at a timed
+     * turn of its wait (100 us doubling to 1.6 ms: no wake-up needed): the world is restarted and
+     * {@link StopGivenUpException} thrown, naming the Ps it still waited for.
+     */
+    void stop(String reason, java.util.function.BooleanSupplier giveUp) {
         worldLock.lock();
+        try {
+            stopHeld(reason, giveUp);
+        } catch (Throwable t) {
+            // Whatever failed between the request and the end of the wait (a diagnostic, an
+            // out-of-memory error), the world must not stay stopped with the world lock held by a
+            // thread that has gone on: Ps stopped so far run again and the caller gets the error.
+            abandon(t);
+            throw t;
+        }
+    }
+
+    /**
+     * A stop that cannot finish: restarts what it stopped ({@link #start} treats the Ps still
+     * running as it treats the caller's: they go on) and releases the world lock. An M that saw
+     * the flag before the restart and has not given its P yet keeps it ({@link #gcstopm} looks at
+     * the flag again under the sched lock). A failure of the restart is added to {@code cause}.
+     */
+    private void abandon(Throwable cause) {
+        try {
+            start();
+        } catch (Throwable t) {
+            if (t != cause) {
+                cause.addSuppressed(t);
+            }
+        } finally {
+            if (worldLock.isHeldByCurrentThread()) {
+                worldLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Tests: called at the stop's fault points ("request": flag raised, sched lock free; "wait":
+     * each timed turn of the wait; "stopped": every P stopped, before the return; "start": the
+     * restart, Ps released, before Ms are started for them); whatever it throws must leave the
+     * world running.
+     */
+    volatile java.util.function.Consumer<String> faultForTest;
+
+    private void fault(String where) {
+        java.util.function.Consumer<String> f = faultForTest;
+        if (f != null) {
+            f.accept(where);
+        }
+    }
+
+    private void stopHeld(String reason, java.util.function.BooleanSupplier giveUp) {
         stopRequestNanos = System.nanoTime();
         stopDumped = false;
         stopPasses = 0;
@@ -87,27 +143,32 @@ final class WorldStop {
         stopSpun = false;
         Thread t = Scheduler.carrier();
         P own = t instanceof M mp && mp.sched == s ? mp.p : null;
+        boolean wait;
         s.lock.lock();
-        stopwait = s.gomaxprocs;
-        s.gcwaiting = true;
-        stopNote.clear();
-        preemptall();
-        if (own != null) {
-            own.setStatus(PStatus.GCSTOP);
-            stopwait--;
-        }
-        for (P p : s.allp) {
-            if (p.status() == PStatus.SYSCALL && p.casStatus(PStatus.SYSCALL, PStatus.GCSTOP)) {
+        try {
+            stopwait = s.gomaxprocs;
+            s.gcwaiting = true;
+            stopNote.clear();
+            preemptall();
+            if (own != null) {
+                own.setStatus(PStatus.GCSTOP);
                 stopwait--;
             }
+            for (P p : s.allp) {
+                if (p.status() == PStatus.SYSCALL && p.casStatus(PStatus.SYSCALL, PStatus.GCSTOP)) {
+                    stopwait--;
+                }
+            }
+            P p;
+            while ((p = s.pidleget()) != null) {
+                p.setStatus(PStatus.GCSTOP);
+                stopwait--;
+            }
+            wait = stopwait > 0;
+        } finally {
+            s.lock.unlock();
         }
-        P p;
-        while ((p = s.pidleget()) != null) {
-            p.setStatus(PStatus.GCSTOP);
-            stopwait--;
-        }
-        boolean wait = stopwait > 0;
-        s.lock.unlock();
+        fault("request");
         if (wait && stopSpinNanos > 0) {
             // Spin first if asked (see STOP_SPIN_NANOS): a running goroutine reaches its safepoint
             // in microseconds, and the last M's wake-up then finds this thread runnable instead of
@@ -128,6 +189,12 @@ final class WorldStop {
             // arrive during this one.
             boolean woken = stopNote.sleep(backoff);
             if (!woken) {
+                fault("wait");
+                if (giveUp != null && giveUp.getAsBoolean()) {
+                    throw new StopGivenUpException(String.format(java.util.Locale.ROOT,
+                            "stopTheWorld(\"%s\") given up by its caller after %.3f ms, %d P(s) not stopped; the world runs again",
+                            reason, (System.nanoTime() - stopRequestNanos) / 1e6, stopwait));
+                }
                 // Re-preempt (a goroutine that started after the first pass), backing off: the
                 // preempt flags stay set and the last M wakes this note, so a timeout means a
                 // mutator is still on its way or off-CPU, and every wake-up here takes a CPU slice
@@ -146,20 +213,24 @@ final class WorldStop {
                 }
             }
             s.lock.lock();
-            // As Go's loop does: a P that entered a syscall after the first pass is taken now.
-            for (P sp : s.allp) {
-                if (sp.status() == PStatus.SYSCALL && sp.casStatus(PStatus.SYSCALL, PStatus.GCSTOP)) {
-                    stopwait--;
+            try {
+                // As Go's loop does: a P that entered a syscall after the first pass is taken now.
+                for (P sp : s.allp) {
+                    if (sp.status() == PStatus.SYSCALL && sp.casStatus(PStatus.SYSCALL, PStatus.GCSTOP)) {
+                        stopwait--;
+                    }
                 }
+                wait = stopwait > 0;
+                if (wait && woken) {
+                    stopNote.clear();       // stale (see above); the real last wakeup follows a later decrement
+                }
+            } finally {
+                s.lock.unlock();
             }
-            wait = stopwait > 0;
-            if (wait && woken) {
-                stopNote.clear();       // stale (see above); the real last wakeup follows a later decrement
-            }
-            s.lock.unlock();
         }
         stwReason = reason;
         stopSeenNanos = System.nanoTime();
+        fault("stopped");
     }
 
     private void preemptall() {
@@ -210,6 +281,13 @@ final class WorldStop {
         }
         P pp = s.releasep(mp);
         s.lock.lock();
+        if (!s.gcwaiting) {
+            // The stop was abandoned (its stopper failed and restarted the world) after this M's
+            // look at the flag: a P stopped now would never be started again. Keep it.
+            s.lock.unlock();
+            s.acquirep(mp, pp);
+            return;
+        }
         pp.setStatus(PStatus.GCSTOP);
         boolean last = pStoppedLocked();
         s.lock.unlock();
@@ -270,15 +348,57 @@ final class WorldStop {
             }
         }
         s.lock.unlock();
-        wakeStwWaiters(waiters);
-        for (int i = 0; i < nstart; i++) {
-            P p = restartPs[i];
-            restartPs[i] = null;
-            s.startm(p, false);
+        int started = 0;
+        try {
+            wakeStwWaiters(waiters);
+            fault("start");
+            for (; started < nstart; started++) {
+                P p = restartPs[started];
+                restartPs[started] = null;
+                s.startm(p, false);
+            }
+            s.wakep();
+            s.retaker.wakeIfIdle();      // it sleeps while the world is stopped (see SyscallRetaker)
+        } catch (Throwable failure) {
+            try {
+                idleUnstarted(started, nstart);
+                s.wakep();               // an M for the goroutines moved to the global queue, if one can be had
+                s.retaker.wakeIfIdle();
+            } catch (Throwable u) {
+                if (u != failure) {
+                    failure.addSuppressed(u);
+                }
+            }
+            throw failure;
+        } finally {
+            worldLock.unlock();
         }
-        s.wakep();
-        s.retaker.wakeIfIdle();      // it sleeps while the world is stopped (see SyscallRetaker)
-        worldLock.unlock();
+    }
+
+    /**
+     * A restart that failed before it started an M for every P with work (an out-of-memory error
+     * making a thread): the rest go on the idle list, where the next wakep or a spinning M finds
+     * them, instead of staying IDLE on no list, lost to the scheduler. Their goroutines go to the
+     * global run queue first (the idle list takes only empty Ps), as a destroyed P's do; the
+     * CAS-taking get, since other Ms may steal from these queues meanwhile.
+     */
+    private void idleUnstarted(int from, int to) {
+        boolean[] inherit = new boolean[1];
+        s.lock.lock();
+        try {
+            for (int i = from; i < to; i++) {
+                P p = restartPs[i];
+                restartPs[i] = null;
+                if (p != null && p.m == null && p.status() == PStatus.IDLE) {
+                    for (long ref; (ref = RunQueue.get(p.base, inherit, true)) != 0;) {
+                        s.globrunqput(ref);
+                    }
+                    s.pidleput(p);
+                }
+            }
+        } finally {
+            s.lock.unlock();
+        }
     }
 
     /**

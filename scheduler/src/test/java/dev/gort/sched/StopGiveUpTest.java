@@ -1,0 +1,93 @@
+package dev.gort.sched;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * stopTheWorld(reason, giveUp): a stop held up by a goroutine that never reaches a safepoint
+ * gives up once its caller says so (a collector being closed), restarting the world: the other
+ * goroutine runs on, the next stop works. Without the give-up the stop waits as long as the
+ * goroutine spins.
+ */
+@Timeout(60)
+class StopGiveUpTest {
+
+    @Test
+    void aStopGivesUpWhenItsCallerSaysSoAndTheWorldRuns() throws Exception {
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).fatalHandler(FatalHandler.THROW));
+        AtomicBoolean quit = new AtomicBoolean();
+        AtomicLong progress = new AtomicLong();
+        CountDownLatch running = new CountDownLatch(2);
+        AtomicReference<Throwable> died = new AtomicReference<>();
+        Thread runner = new Thread(() -> {
+            try {
+                s.run(() -> {
+                    Chan<Boolean> done = new Chan<>(2);
+                    Go.go(() -> {
+                        running.countDown();
+                        while (!quit.get()) {
+                            Thread.onSpinWait();       // no safepoint until the test ends
+                        }
+                        done.send(true);
+                    });
+                    Go.go(() -> {
+                        running.countDown();
+                        while (!quit.get()) {
+                            progress.incrementAndGet();
+                            Go.poll();
+                        }
+                        done.send(true);
+                    });
+                    done.recv();
+                    done.recv();
+                });
+            } catch (Throwable t) {
+                died.set(t);
+            }
+        }, "test-runner");
+        runner.start();
+        try {
+            running.await();
+            AtomicBoolean giveUp = new AtomicBoolean();
+            Thread asker = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                giveUp.set(true);
+            });
+            long t0 = System.nanoTime();
+            StopGivenUpException e = assertThrows(StopGivenUpException.class, () -> s.stopTheWorld("test", giveUp::get));
+            long took = System.nanoTime() - t0;
+            asker.join();
+            assertTrue(e.getMessage().contains("stopTheWorld(\"test\") given up") && e.getMessage().contains("1 P(s) not stopped"),
+                    e.getMessage());
+            assertTrue(took >= 40_000_000L && took < 5_000_000_000L, "gave up " + took / 1_000_000 + " ms after the request");
+            assertFalse(s.worldStopping(), "the world runs again");
+            long before = progress.get();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (progress.get() < before + 1000 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertTrue(progress.get() >= before + 1000, "the polling goroutine runs after the stop gave up");
+            StopGivenUpException again = assertThrows(StopGivenUpException.class, () -> s.stopTheWorld("again", () -> true));
+            assertTrue(again.getMessage().contains("\"again\""), again.getMessage());
+        } finally {
+            quit.set(true);
+            runner.join(30_000);
+        }
+        assertFalse(runner.isAlive(), "the program ended");
+        assertNull(died.get());
+        s.close();
+    }
+}
