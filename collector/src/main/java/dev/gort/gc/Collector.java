@@ -299,6 +299,11 @@ public final class Collector implements AutoCloseable {
         }
     }
 
+    /** The pause timer, whose fault hook tests throw from inside a pause. */
+    PauseTimer pauseTimerForTest() {
+        return pauses.timer;
+    }
+
     /** The coordinator's real-time boost (tests). */
     StopperBoost stopperBoostForTest() {
         return coordinator.stopperBoost;
@@ -964,7 +969,8 @@ public final class Collector implements AutoCloseable {
         }
         List<String> running = runningThreads();
         if (!running.isEmpty()) {
-            return "closed, but its threads still run " + running + " (Collector.close() gave up waiting for them)";
+            return "closed, but its threads still run " + running + " (Collector.close() gave up waiting for them;"
+                    + " awaitTermination(Duration) waits for them)";
         }
         return closeFinished ? null : "its Collector.close() has not returned yet";
     }
@@ -1002,16 +1008,49 @@ public final class Collector implements AutoCloseable {
      * registered thread keeps its mcache, so the heap refuses to close until it unregisters. A
      * second call returns at once (a later collector may own the JVM's barrier by then); of calls
      * racing each other, one makes the last writes and the others return after it.
+     *
+     * <p>Waits at most 10 s for the threads ({@link #closeWithin(java.time.Duration)} to choose).
+     *
+     * @throws IllegalStateException the collector is closed but some of its threads did not end
+     *     in time (named, with where they are): see {@link #closeWithin(java.time.Duration)}
      */
     @Override
     public void close() {
+        closeWithin(CLOSE_WAIT);
+    }
+
+    /** How long {@link #close()} waits for the collector's threads. */
+    static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(10);
+
+    /**
+     * {@link #close()}, waiting at most {@code maxWait} for the collector's threads. Returns
+     * normally once they all ended: the heap may then close and another collector may be made.
+     * If some still run after {@code maxWait} (a sweep-termination hook that blocks, a thread
+     * starved of CPU), the collector is closed all the same (allocation refused, no cycle starts,
+     * the barrier off), but it throws IllegalStateException naming those threads and where they
+     * are: they may still touch the heap and the JVM's one write barrier, so the heap refuses to
+     * close and a new collector in this JVM is refused until they end. {@link #awaitTermination}
+     * waits for them; a later close() returns normally once they ended, and throws again if not.
+     *
+     * @throws IllegalArgumentException {@code maxWait} is null or negative
+     */
+    public void closeWithin(java.time.Duration maxWait) {
+        long waitNanos = waitNanos(maxWait, "closeWithin");
+        long deadline = System.nanoTime() + waitNanos;
         if (closeFinished) {
-            return;         // closed already: a later collector may own the JVM's barrier flag by now
+            // Closed already: a later collector may own the JVM's barrier flag by now, so nothing
+            // but the wait for threads the first close gave up on.
+            if (!awaitThreads(deadline)) {
+                throw threadsStillRun(maxWait);
+            }
+            return;
         }
         Mutator self = world.exiting() ? null : world.current();     // before the close: as an allocation just before it
         closed = true;
         if (world instanceof ThreadWorld tw) {
-            tw.collectorClosed(name + " on " + heap);      // registering is refused from now on
+            tw.collectorClosed(name + " on " + heap);      // registering is refused; a stop or round waiting gives up
+        } else if (world instanceof SchedWorld sw) {
+            sw.collectorClosed();                          // a stop waiting for a goroutine gives up
         }
         // Every allocation from here on leaves the fast path (which reads startPending) and is
         // refused in allocChecks; the coordinator's clearStartPending puts it back once closed.
@@ -1035,9 +1074,9 @@ public final class Collector implements AutoCloseable {
             tw.wakePWaiters();              // a worker or the sweeper waiting for a P sees the close
         }
         if (self != null) {
-            world.runBlocking(self, this::joinThreads);
+            world.runBlocking(self, () -> awaitThreads(deadline));
         } else {
-            joinThreads();
+            awaitThreads(deadline);
         }
         Runnable hook = closeTailHookForTest;
         if (hook != null) {
@@ -1056,6 +1095,41 @@ public final class Collector implements AutoCloseable {
         gcs.setTrigger(Long.MAX_VALUE, null);
         WriteBarrier.enabled = false;
         closeFinished = true;
+        uninstallIfEnded();
+        if (!runningThreads().isEmpty()) {
+            throw threadsStillRun(maxWait);
+        }
+    }
+
+    /**
+     * Waits at most {@code maxWait} for the threads of a closed collector to end (those its
+     * {@link #close} gave up on). True once none runs: the heap may close and another collector
+     * may be made. Refused before close (the threads run until it).
+     *
+     * @throws IllegalStateException the collector is not closed
+     * @throws IllegalArgumentException {@code maxWait} is null or negative
+     */
+    public boolean awaitTermination(java.time.Duration maxWait) {
+        long deadline = System.nanoTime() + waitNanos(maxWait, "awaitTermination");
+        if (!closed) {
+            throw new IllegalStateException("awaitTermination refused: " + name + " on " + heap
+                    + " is not closed, and its threads run until it is; call close() first");
+        }
+        boolean ended = awaitThreads(deadline);
+        if (ended && closeFinished) {
+            uninstallIfEnded();
+        }
+        return ended && closeFinished;
+    }
+
+    private static long waitNanos(java.time.Duration maxWait, String what) {
+        if (maxWait == null || maxWait.isNegative()) {
+            throw new IllegalArgumentException(what + ": the wait must be a non-negative Duration (zero: do not wait), got " + maxWait);
+        }
+        return maxWait.toNanos();     // saturates at Long.MAX_VALUE
+    }
+
+    private void uninstallIfEnded() {
         synchronized (INSTALL_LOCK) {
             if (installed == this && stillRunning() == null) {
                 installed = null;           // nothing of it runs: the next collector needs no look at it
@@ -1063,17 +1137,71 @@ public final class Collector implements AutoCloseable {
         }
     }
 
-    /** Close's wait for the coordinator, the thread sweeper and the platform workers (10 s each at most); only waits. */
-    private void joinThreads() {
-        try {
-            coordinator.thread.join(10_000);
-            if (threadSweeper != null) {
-                threadSweeper.thread.join(10_000);
+    /**
+     * The close that gave up: which threads still run and where (their top frames), and what that
+     * means for the heap and the next collector.
+     */
+    private IllegalStateException threadsStillRun(java.time.Duration waited) {
+        StringBuilder b = new StringBuilder();
+        for (Thread t : ownThreads()) {
+            if (!t.isAlive()) {
+                continue;
             }
-            workers.joinThreads(10_000);
+            b.append(b.isEmpty() ? "" : "; ").append('"').append(t.getName()).append("\" ").append(t.getState());
+            // The top frame, then the first few of gort's own (the JDK's wait frames say little).
+            StackTraceElement[] st = t.getStackTrace();
+            int shown = 0;
+            for (int i = 0; i < st.length && shown < 4; i++) {
+                String cls = st[i].getClassName();
+                if (i == 0 || !(cls.startsWith("java.") || cls.startsWith("jdk."))) {
+                    b.append(shown == 0 ? " at " : " < ").append(st[i]);
+                    shown++;
+                }
+            }
+        }
+        if (sweeperG != null && sweeperG.inBatch()) {
+            b.append(b.isEmpty() ? "" : "; ").append("the sweeper goroutine, in a sweep batch");
+        }
+        return new IllegalStateException(name + " on " + heap + " is closed (allocation refused, no cycle starts), but "
+                + "its threads did not end within " + waited.toMillis() + " ms: " + b + ". They may still touch the heap "
+                + "and the JVM's write barrier, so the heap refuses to close and a new collector in this JVM is refused "
+                + "until they end; awaitTermination(Duration) waits for them, and close() returns normally once they ended");
+    }
+
+    /** The coordinator, the thread sweeper and the platform workers. */
+    private List<Thread> ownThreads() {
+        List<Thread> all = new java.util.ArrayList<>();
+        all.add(coordinator.thread);
+        if (threadSweeper != null) {
+            all.add(threadSweeper.thread);
+        }
+        workers.addThreads(all);
+        return all;
+    }
+
+    /** Waits until {@code deadline} (System.nanoTime()) for the collector's threads; true if all ended. Only waits. */
+    private boolean awaitThreads(long deadline) {
+        try {
+            for (Thread t : ownThreads()) {
+                long left = deadline - System.nanoTime();
+                if (left > 0) {
+                    t.join(java.time.Duration.ofNanos(left));
+                }
+                if (t.isAlive()) {
+                    return false;
+                }
+            }
+            while (sweeperG != null && sweeperG.inBatch()) {      // (close() waited for its batch already)
+                if (deadline - System.nanoTime() <= 0) {
+                    return false;
+                }
+                Thread.sleep(1);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
+        return true;
     }
 
 

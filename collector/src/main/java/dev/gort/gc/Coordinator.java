@@ -197,7 +197,7 @@ final class Coordinator {
                     control.ctl.unlock();
                 }
             } catch (MarkWorkers.ClosedMidCycle closedMidCycle) {
-                abandonCycle();
+                abandonCycle(closedMidCycle);
                 return;
             } catch (Throwable t) {
                 // A fatal collector error (bad pointer, checkmark): Go would exit the process. Leave
@@ -206,7 +206,10 @@ final class Coordinator {
                 // allocation takes the checked path) and one past the goal fails with this error
                 // (allocChecks) instead of growing a heap nobody collects until the kernel's OOM
                 // killer ends the process.
-                abandonCycle();
+                String reason = pauseReason;
+                abandonCycle(t);
+                String during = reason == null ? "" : " (during " + reason
+                        + (world.stopRequested() && !world.exiting() ? "; the world could not be restarted" : "; the world runs again") + ")";
                 control.ctl.lock();
                 try {
                     c.startPending = true;
@@ -216,7 +219,8 @@ final class Coordinator {
                 } finally {
                     control.ctl.unlock();
                 }
-                System.err.println("gort: fatal error in the collector: " + t.getMessage());
+                System.err.println("gort: fatal error in the collector" + during + ": " + t
+                        + "; no cycle will run again (gc() and an allocation past the goal throw it)");
                 return;
             }
         }
@@ -301,22 +305,37 @@ final class Coordinator {
      * a bad pointer or a checkmark failure): barrier and allocate-black off, phase OFF, and the world
      * restarted if this thread stopped it, so mutators are never left parked behind a dead cycle.
      */
-    private void abandonCycle() {
-        if (stackRoots != null) {
-            stackRoots.abandon();
-        }
+    private void abandonCycle(Throwable cause) {
+        // Flags first (plain writes that cannot fail), then each step that could throw on its own:
+        // one failing must not keep the world stopped or the waiters parked. Failures are added to
+        // cause (suppressed), which the caller reports.
         WriteBarrier.enabled = false;
-        storeGate.release();
         gcs.setAllocBlack(false);
         c.phase = Collector.OFF;
         workers.markActive = false;
+        if (stackRoots != null) {
+            abandonStep(cause, stackRoots::abandon);
+        }
+        abandonStep(cause, storeGate::release);
         if (worldStopped) {
-            startWorld();
+            abandonStep(cause, this::startWorld);
         }
+        abandonStep(cause, stopperBoost::lower);     // raised before a stop request that then failed
         if (world instanceof ThreadWorld tw) {
-            tw.wakePWaiters();              // workers waiting for a P leave the abandoned mark
+            abandonStep(cause, tw::wakePWaiters);    // workers waiting for a P leave the abandoned mark
         }
-        assists.wakeAll(!world.exiting());
+        abandonStep(cause, () -> assists.wakeAll(!world.exiting()));
+        pauseReason = null;
+    }
+
+    private static void abandonStep(Throwable cause, Runnable step) {
+        try {
+            step.run();
+        } catch (Throwable t) {
+            if (t != cause) {
+                cause.addSuppressed(t);
+            }
+        }
     }
 
     /**
@@ -700,14 +719,20 @@ final class Coordinator {
      * JFR event is prepared ({@link PauseReporter#beforeStop}) and the coordinator boosted ({@link StopperBoost}).
      */
     private void stopWorld(String reason) {
+        pauseReason = reason;
         pauses.beforeStop(reason);
         stopperBoost.raise();               // before the request: the mutators still run, no pause yet
         pauses.timer.begin();
-        world.stopTheWorld(reason);
+        world.stopTheWorld(reason);         // throws with the world running (World's contract)
         worldStopped = true;
     }
 
+    /** The pause in progress or the one a failure came in ({@link #stopWorld}'s reason), for the fatal error's message. */
+    private String pauseReason;
+
     private void startWorld() {
+        // Not stopped from here on even if the restart throws: a world's start ends the stop before
+        // anything that can fail (ThreadWorld, WorldStop), and a second start would be refused.
         worldStopped = false;
         world.startTheWorld();
         pauses.timer.restarted();           // the pause's CPU ends here, not after the wake-ups below
@@ -718,6 +743,7 @@ final class Coordinator {
         control.wakeStartWaitersIfDue();
         pauses.commitPauseEvent();
         stopperBoost.lower();
+        pauseReason = null;
     }
 
     /**

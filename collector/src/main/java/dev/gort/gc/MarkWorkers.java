@@ -123,10 +123,9 @@ final class MarkWorkers {
         }
     }
 
-    void joinThreads(long millis) throws InterruptedException {
-        for (Thread t : threads) {
-            t.join(millis);
-        }
+    /** Adds the platform worker threads (none under the scheduler's goroutine workers). */
+    void addThreads(List<Thread> into) {
+        into.addAll(threads);
     }
 
     /** The workers' mark CPU this cycle, reset for the next (coordinator, workers stopped). */
@@ -240,7 +239,12 @@ final class MarkWorkers {
     /** The collector was closed while a cycle waited for marking to drain: the cycle is abandoned. */
     static final class ClosedMidCycle extends RuntimeException {
         ClosedMidCycle() {
-            super("collector closed during the mark phase", null, false, false);
+            this("collector closed during the mark phase");
+        }
+
+        /** A wait of the world's (a stop, a ragged round) given up because the collector closed: {@code why} says which. */
+        ClosedMidCycle(String why) {
+            super(why, null, false, false);
         }
     }
 

@@ -53,6 +53,20 @@ final class PauseTimer {
             record(name, now - last, 0);
         }
         last = now;
+        fault(name);
+    }
+
+    /**
+     * Tests: called after each step of a pause ("stop", then the step names) with the world
+     * stopped; whatever it throws must end in an abandoned cycle with the world running again.
+     */
+    volatile java.util.function.Consumer<String> faultForTest;
+
+    private void fault(String step) {
+        java.util.function.Consumer<String> f = faultForTest;
+        if (f != null) {
+            f.accept(step);
+        }
     }
 
     /** Ends the "stop" step (the world is stopped): from here the CPU is the pause's work. */
@@ -62,6 +76,7 @@ final class PauseTimer {
         record("stop", now - last, STEP_CPU ? cpu - lastCpu : 0);
         lastCpu = cpu;
         last = now;
+        fault("stop");
     }
 
     /** {@code -Dgort.gc.pausetrace.cpu=true}: every step's CPU (two clock reads more per step, inside the pause). */

@@ -60,7 +60,21 @@ public final class SchedWorld implements World {
 
     @Override
     public void stopTheWorld(String reason) {
-        sched.stopTheWorld(reason);
+        try {
+            sched.stopTheWorld(reason, closedCheck);
+        } catch (dev.gort.sched.StopGivenUpException e) {
+            throw new MarkWorkers.ClosedMidCycle("stop given up: the collector was closed while it waited (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Set by {@link Collector#close()}: a stop still waiting for a goroutine gives up (the cycle is abandoned anyway). */
+    private volatile boolean collectorClosed;
+    /** A field, not a lambda per stop: no allocation on the pause path. */
+    private final java.util.function.BooleanSupplier closedCheck = () -> collectorClosed;
+
+    /** The collector is closing: a stop waiting for a goroutine that does not reach a safepoint gives up. */
+    void collectorClosed() {
+        collectorClosed = true;
     }
 
     @Override

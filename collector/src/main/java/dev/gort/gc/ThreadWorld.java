@@ -78,9 +78,57 @@ public final class ThreadWorld implements World {
      */
     private volatile String closedCollector;
 
-    /** The collector this world belongs to is closing: no thread may register from now on. */
+    /**
+     * The collector this world belongs to is closing: no thread may register from now on, and a
+     * stop or ragged round waiting for running mutators gives up (woken here): its cycle is
+     * abandoned anyway, and a mutator that runs on without a safepoint (the closer's own other
+     * work, say) would otherwise hold the coordinator, and so close's join, until close gave up.
+     */
     void collectorClosed(String collector) {
         closedCollector = collector;
+        Thread waiting;
+        lock.lock();
+        try {
+            waiting = stopper;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        java.util.concurrent.locks.LockSupport.unpark(waiting);
+    }
+
+    /**
+     * Lock held, a stop or ragged round waiting for {@code what}: throws ClosedMidCycle once the
+     * collector is closed (the caller unwinds what it began), naming the mutators still running.
+     */
+    private void giveUpIfClosedLocked(String what, Mutator self) {
+        String closed = closedCollector;
+        if (closed == null) {
+            return;
+        }
+        StringBuilder running = new StringBuilder();
+        for (int i = 0, n = mutators.size(); i < n; i++) {
+            Mutator m = mutators.get(i);
+            if (m != self && m.state == Mutator.RUNNING) {
+                running.append(running.isEmpty() ? "" : ", ").append('"').append(m.owner.getName()).append('"');
+            }
+        }
+        throw new MarkWorkers.ClosedMidCycle(what + " given up: " + closed + " was closed while it waited for "
+                + (running.isEmpty() ? "the mutators" : "running mutator(s) " + running));
+    }
+
+    /**
+     * Tests: called at the stop's fault points ("request": flag raised, lock held; "wait": each
+     * turn of the wait, lock held; "stopped": every mutator stopped, before the return); whatever
+     * it throws must leave the world running again.
+     */
+    volatile java.util.function.Consumer<String> stopFaultForTest;
+
+    private void stopFault(String where) {
+        java.util.function.Consumer<String> f = stopFaultForTest;
+        if (f != null) {
+            f.accept(where);
+        }
     }
 
     /**
@@ -400,17 +448,61 @@ public final class ThreadWorld implements World {
             stops++;
             self = current.get();
             stopperSelf = self;
-            for (int i = 0; i < mutators.size(); i++) {
-                Mutator m = mutators.get(i);
-                m.stopLatency = 0;
-                m.siteAtStop = m != self && m.state == Mutator.RUNNING ? m.siteNow() : -1;   // where each was asked
-                if (STOP_STATS && m.siteAtStop >= 0) {
-                    m.runqWaitAtRequest = runqueueWaitNanos(m.tid);
+            try {
+                for (int i = 0; i < mutators.size(); i++) {
+                    Mutator m = mutators.get(i);
+                    m.stopLatency = 0;
+                    m.siteAtStop = m != self && m.state == Mutator.RUNNING ? m.siteNow() : -1;   // where each was asked
+                    if (STOP_STATS && m.siteAtStop >= 0) {
+                        m.runqWaitAtRequest = runqueueWaitNanos(m.tid);
+                    }
                 }
+                stopFault("request");
+            } catch (Throwable t) {
+                releaseStoppedLocked();
+                throw t;
             }
         } finally {
             lock.unlock();
         }
+        try {
+            awaitStopped(self);
+        } catch (Throwable t) {
+            // Whatever failed (a boost refused by the kernel, a diagnostic, an out-of-memory error,
+            // the collector's close), the world must not stay stopped with nobody to restart it:
+            // the caller gets the error with every mutator running again, as before the request.
+            abandonStop(t);
+            throw t;
+        }
+    }
+
+    /**
+     * A stop that cannot finish: releases the mutators it stopped (as startTheWorld does) and
+     * clears the request, whether or not this thread holds the lock; a failure of the release
+     * itself is added to {@code cause} as suppressed.
+     */
+    private void abandonStop(Throwable cause) {
+        boolean held = lock.isHeldByCurrentThread();
+        try {
+            if (!held) {
+                lock.lock();
+            }
+            if (stopping && stopper == Thread.currentThread()) {
+                releaseStoppedLocked();
+            }
+        } catch (Throwable t) {
+            if (t != cause) {
+                cause.addSuppressed(t);
+            }
+        } finally {
+            if (!held && lock.isHeldByCurrentThread()) {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** The wait half of {@link #stopTheWorld}: returns once no mutator but {@code self} runs. */
+    private void awaitStopped(Mutator self) {
         long spin = stopSpinNanos;
         lastStopSpun = false;
         if (spin > 0 && !allStopped(self)) {
@@ -432,10 +524,13 @@ public final class ThreadWorld implements World {
         lockForStopper();
         try {
             for (;;) {
+                stopFault("wait");
                 if (allStopped(self)) {
                     noteSlowestStopper();
+                    stopFault("stopped");
                     return;
                 }
+                giveUpIfClosedLocked("stop", self);
                 long now = System.nanoTime();
                 if (!laggardsBoosted && now - graceEnd >= 0) {
                     laggardsBoosted = true;
@@ -586,12 +681,26 @@ public final class ThreadWorld implements World {
             if (!stopping || stopper != Thread.currentThread()) {
                 throw new IllegalStateException("startTheWorld without a stopTheWorld by this thread");
             }
-            stopping = false;
-            updateFlagsLocked();
-            stopper = null;
-            stopperSelf = null;
-            lowerBoostedLocked();          // before any mutator runs again
             restartedAt = System.nanoTime();
+            releaseStoppedLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Lock held, by the stopper: ends its stop (done or abandoned) and lets every stopped mutator
+     * run. The flag is cleared and the stopper forgotten before anything that could throw, so a
+     * failure here still leaves a world no later stop or mutator waits on for ever.
+     */
+    private void releaseStoppedLocked() {
+        stopping = false;
+        updateFlagsLocked();
+        stopper = null;
+        stopperSelf = null;
+        try {
+            lowerBoostedLocked();          // before any mutator runs again
+        } finally {
             // Release the parked mutators directly: each is set RUNNING here, under the lock (so a
             // ragged round that starts next sees it running, and a stop that starts next waits for
             // it), and unparked; it needs no lock to go on. Through the condition instead, each
@@ -605,8 +714,6 @@ public final class ThreadWorld implements World {
             }
             changed.signalAll();           // registering, unregistering, returning waiters and other stoppers
             pFreed.signalAll();            // collector threads waiting for a P look again (the mark may have ended meanwhile)
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -718,42 +825,50 @@ public final class ThreadWorld implements World {
             }
             long round = ++raggedRound;
             raggedFn = fn;
-            Mutator self = current.get();
-            int remaining = 0;
-            for (int i = 0; i < mutators.size(); i++) {
-                Mutator m = mutators.get(i);
-                if (m == self || m.state != Mutator.RUNNING) {
-                    m.raggedDone = round;
-                    fn.accept(m);
-                } else {
-                    remaining++;
+            // Whatever throws below (fn, the close giving the round up), the round ends here: a
+            // round left set would hold every later stop and round (they wait for raggedFn to clear).
+            // Mutators that had not run fn yet never will (runRaggedLocked reads raggedFn).
+            try {
+                Mutator self = current.get();
+                int remaining = 0;
+                for (int i = 0; i < mutators.size(); i++) {
+                    Mutator m = mutators.get(i);
+                    if (m == self || m.state != Mutator.RUNNING) {
+                        m.raggedDone = round;
+                        fn.accept(m);
+                    } else {
+                        remaining++;
+                    }
                 }
-            }
-            raggedRemaining = remaining;
-            if (remaining > 0) {
-                raggedActive = true;
-                updateFlagsLocked();
-                boolean interrupted = false;
-                try {
-                    while (raggedRemaining > 0) {
-                        try {
-                            if (changed.awaitNanos(DEAD_OWNER_CHECK_NANOS) <= 0) {
-                                removeEndedLocked(self);     // runs the round for each one it removes
-                            }
-                        } catch (InterruptedException e) {
-                            interrupted = true;         // the round must finish: keep the flag for the caller
-                        }
-                    }
-                } finally {
-                    if (interrupted) {
-                        Thread.currentThread().interrupt();
-                    }
-                    raggedActive = false;
+                raggedRemaining = remaining;
+                if (remaining > 0) {
+                    raggedActive = true;
                     updateFlagsLocked();
+                    boolean interrupted = false;
+                    try {
+                        while (raggedRemaining > 0) {
+                            giveUpIfClosedLocked("ragged round", self);
+                            try {
+                                if (changed.awaitNanos(DEAD_OWNER_CHECK_NANOS) <= 0) {
+                                    removeEndedLocked(self);     // runs the round for each one it removes
+                                }
+                            } catch (InterruptedException e) {
+                                interrupted = true;         // the round must finish: keep the flag for the caller
+                            }
+                        }
+                    } finally {
+                        if (interrupted) {
+                            Thread.currentThread().interrupt();
+                        }
+                        raggedActive = false;
+                        updateFlagsLocked();
+                    }
                 }
+            } finally {
+                raggedFn = null;
+                raggedRemaining = 0;
+                changed.signalAll();
             }
-            raggedFn = null;
-            changed.signalAll();
             return true;
         } finally {
             lock.unlock();

@@ -1,0 +1,140 @@
+package dev.gort.gc;
+
+import dev.gort.arena.Heap;
+import dev.gort.arena.HeapConfig;
+import dev.gort.sys.PosixOsMemory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * ThreadWorld's stop and ragged round when something inside them throws: the caller gets the
+ * error and the world runs again (no mutator left parked, the flag cleared, the next stop and
+ * round work). Before, a throw after the request left {@code stopping} set with nobody to clear
+ * it: every mutator parked at its next safepoint for good, and register, unregister and every
+ * later stop waited for ever; a round whose function threw left {@code raggedFn} set, so every
+ * later stop and round waited for ever.
+ */
+@Timeout(60)
+class ThreadWorldStopFaultTest {
+    Heap heap;
+    WorkbufPool pool;
+    ThreadWorld world;
+    final AtomicBoolean done = new AtomicBoolean();
+    final AtomicReference<Throwable> failure = new AtomicReference<>();
+    final AtomicLong progress = new AtomicLong();
+    Thread mutator;
+
+    static final class InjectedFault extends RuntimeException {
+        InjectedFault(String where) {
+            super("injected fault at " + where);
+        }
+    }
+
+    @BeforeEach
+    void setUp() throws InterruptedException {
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        pool = new WorkbufPool();
+        world = new ThreadWorld(heap, pool, 2);
+        CountDownLatch registered = new CountDownLatch(1);
+        mutator = Thread.ofPlatform().name("polling-mutator").start(() -> {
+            world.register(1);
+            registered.countDown();
+            try {
+                while (!done.get()) {
+                    progress.incrementAndGet();
+                    world.poll();
+                    Thread.onSpinWait();
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            } finally {
+                world.unregister();
+            }
+        });
+        registered.await();
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        world.stopFaultForTest = null;
+        done.set(true);
+        mutator.join(30_000);
+        assertFalse(mutator.isAlive(), "the mutator did not finish: " + java.util.Arrays.toString(mutator.getStackTrace()));
+        pool.close();
+        heap.close();
+        assertNull(failure.get(), () -> "the mutator failed: " + failure.get());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"request", "wait", "stopped"})
+    void aStopThatThrowsLeavesTheWorldRunning(String point) throws InterruptedException {
+        AtomicBoolean armed = new AtomicBoolean(true);
+        world.stopFaultForTest = where -> {
+            if (where.equals(point) && armed.getAndSet(false)) {
+                throw new InjectedFault(where);
+            }
+        };
+        InjectedFault f = assertThrows(InjectedFault.class, () -> world.stopTheWorld("test"));
+        assertEquals("injected fault at " + point, f.getMessage());
+        assertFalse(world.stopRequested(), "the stop flag is cleared");
+        assertMutatorRuns("after the failed stop at " + point);
+        // The next stop stops the mutator (no stale stopper or flag), and its restart releases it.
+        world.stopTheWorld("after the fault");
+        long frozen = progress.get();
+        Thread.sleep(20);
+        assertEquals(frozen, progress.get(), "the mutator is stopped by the next stop");
+        world.startTheWorld();
+        assertMutatorRuns("after the next stop");
+    }
+
+    @Test
+    void aRaggedRoundWhoseFunctionThrowsEndsAndTheNextRoundRuns() throws InterruptedException {
+        // The caller is registered here, so the function runs first on the caller's behalf and throws.
+        AtomicReference<Throwable> inCaller = new AtomicReference<>();
+        Thread caller = Thread.ofPlatform().name("round-caller").start(() -> {
+            Mutator self = world.register(1);
+            try {
+                world.forEachMutatorAtSafepoint(m -> {
+                    if (m == self) {
+                        throw new InjectedFault("the round's function");
+                    }
+                });
+            } catch (Throwable t) {
+                inCaller.set(t);
+            } finally {
+                world.unregister();       // waits for no round: the failed one ended
+            }
+        });
+        caller.join(10_000);
+        assertFalse(caller.isAlive(), "the caller's unregister waited: " + java.util.Arrays.toString(caller.getStackTrace()));
+        assertInstanceOf(InjectedFault.class, inCaller.get());
+        assertFalse(world.preemptRequested(), "no round or stop left requested");
+        AtomicLong ran = new AtomicLong();
+        assertTrue(world.forEachMutatorAtSafepoint(m -> ran.incrementAndGet()));
+        assertEquals(1, ran.get(), "the next round reaches the polling mutator");
+        world.stopTheWorld("after the round");
+        world.startTheWorld();
+        assertMutatorRuns("after the failed round");
+    }
+
+    private void assertMutatorRuns(String when) throws InterruptedException {
+        long before = progress.get();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (progress.get() < before + 100 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertTrue(progress.get() >= before + 100, "the mutator runs " + when + " (" + mutator.getState() + " at "
+                + java.util.Arrays.toString(mutator.getStackTrace()) + ")");
+    }
+}
