@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Timeout;
  * left gcwaiting set and the world lock held by the thread that had gone on: every M parked for
  * good and the next stop waited for the lock for ever (the process hung).
  *
- * <p>Two goroutines at GOMAXPROCS=2: one counts, polling; one runs 20 ms without a safepoint per
- * turn, so a stop always reaches its timed wait ("wait").
+ * <p>Two goroutines at GOMAXPROCS=2: one counts, polling; the other polls too, except in the
+ * "wait" case, where it runs without a safepoint until the fault fires.
  */
 @Timeout(60)
 class StopFaultTest {
@@ -41,6 +41,9 @@ class StopFaultTest {
         AtomicBoolean quit = new AtomicBoolean();
         CountDownLatch running = new CountDownLatch(2);
         AtomicReference<Throwable> died = new AtomicReference<>();
+        // For "wait": the second goroutine runs without a safepoint until the fault fires, so the
+        // stop cannot end before its first timed turn (a goroutine polling every 20 ms could, at load).
+        AtomicBoolean hold = new AtomicBoolean(point.equals("wait"));
         Thread runner = new Thread(() -> {
             try {
                 s.run(() -> {
@@ -56,9 +59,8 @@ class StopFaultTest {
                     Go.go(() -> {
                         running.countDown();
                         while (!quit.get()) {
-                            long until = System.nanoTime() + 20_000_000L;
-                            while (System.nanoTime() < until) {
-                                Thread.onSpinWait();     // no safepoint: a stop waits its timed passes
+                            while (hold.get() && !quit.get()) {
+                                Thread.onSpinWait();     // no safepoint: the stop reaches its timed wait
                             }
                             Go.poll();
                         }
@@ -76,6 +78,7 @@ class StopFaultTest {
         AtomicBoolean armed = new AtomicBoolean(true);
         s.world.faultForTest = where -> {
             if (where.equals(point) && armed.getAndSet(false)) {
+                hold.set(false);
                 throw new InjectedFault(where);
             }
         };
