@@ -1009,7 +1009,7 @@ public final class Collector implements AutoCloseable {
      * second call returns at once (a later collector may own the JVM's barrier by then); of calls
      * racing each other, one makes the last writes and the others return after it.
      *
-     * <p>Waits at most 10 s for the threads ({@link #closeWithin(java.time.Duration)} to choose).
+     * <p>Waits at most 60 s for the threads ({@link #closeWithin(java.time.Duration)} to choose).
      *
      * @throws IllegalStateException the collector is closed but some of its threads did not end
      *     in time (named, with where they are): see {@link #closeWithin(java.time.Duration)}
@@ -1019,8 +1019,13 @@ public final class Collector implements AutoCloseable {
         closeWithin(CLOSE_WAIT);
     }
 
-    /** How long {@link #close()} waits for the collector's threads. */
-    static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(10);
+    /**
+     * How long {@link #close()} waits for the collector's threads: long, since a thread starved of
+     * CPU is not a stuck one (a coordinator took over 10 s to leave its idle wait in a suite run at
+     * load ~60), and only a real hang pays it; since session 13 a stop or ragged round no longer
+     * waits through a close.
+     */
+    static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(60);
 
     /**
      * {@link #close()}, waiting at most {@code maxWait} for the collector's threads. Returns

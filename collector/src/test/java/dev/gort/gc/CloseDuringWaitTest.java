@@ -30,8 +30,8 @@ import static org.junit.jupiter.api.Assertions.*;
 @Timeout(60)
 class CloseDuringWaitTest extends ThreadWorldFixture {
     /**
-     * Below close's 10 s wait for the threads (a close that waited for the spinner takes that long,
-     * and then throws), loose for a loaded machine: it takes milliseconds.
+     * Far below close's 60 s wait for the threads (a close that waited for the spinner takes that
+     * long, and then throws), loose for a loaded machine: it takes milliseconds.
      */
     static final long PROMPT_NANOS = 9_000_000_000L;
     final AtomicBoolean spin = new AtomicBoolean();
