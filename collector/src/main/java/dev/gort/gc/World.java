@@ -9,7 +9,11 @@ public interface World {
     /** GOMAXPROCS: what the pacer sizes workers by. */
     int gomaxprocs();
 
-    /** Stops every mutator at a safepoint; returns when none runs mutator code. */
+    /**
+     * Stops every mutator at a safepoint; returns when none runs mutator code. If it throws (a
+     * failure inside it, or the collector closed while it waited: ClosedMidCycle), the world runs
+     * again: nothing it stopped stays stopped, and no startTheWorld is owed.
+     */
     void stopTheWorld(String reason);
 
     void startTheWorld();
