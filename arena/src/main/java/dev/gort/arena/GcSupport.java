@@ -15,7 +15,9 @@ import dev.gort.sys.NativeMemory;
  *     managed pointer". A typed allocation writes its type's mask with {@link #writePointerMask}
  *     right after {@link MCache#alloc}; noscan objects write nothing. Bits of one span are written
  *     only by the span's allocating owner (a span's bitmap words never straddle another span), so
- *     plain stores suffice.</li>
+ *     plain stores suffice. The collector's fast path stamps a freshly cached span once with its
+ *     first type's bits over every free slot ({@link #stampFreeSlots}) and then writes no bits for
+ *     allocations of that type from it ({@link MCache#pointerStamp}).</li>
  * <li><b>Sweeping</b> (sweepgen): at mark termination, with the world stopped and every mcache
  *     flushed ({@link #flushAllCaches}), {@link #startSweepCycle} adds 2 to sweepgen, which makes
  *     every span unswept. Spans are then swept lazily when an mcentral refills (gcmarkBits become
@@ -376,6 +378,128 @@ public final class GcSupport {
                 Mem.putLong(w1, updated1);
             }
         }
+    }
+
+    // ------------------------------------------------------------------ pointer-bit stamps
+
+    /** {@link MCache#pointerStamp} of a span that is not stamped in this caching (no key equals it). */
+    public static final long NO_STAMP = Long.MIN_VALUE;
+
+    /**
+     * The stamp key of the pointer bits {@link #writeNewObjectPointerBits} writes for an object of
+     * {@code words} (1..63) words with first mask word {@code mask}: the mask's low {@code words}
+     * bits and a sentinel bit at {@code words}, so two types with the same bits share a key and
+     * no key is 0, negative or {@link #NO_STAMP}. -1 for 64 words (never stamped).
+     */
+    public static long stampKey(int words, long mask) {
+        if (words < 1 || words > 64) {
+            throw new IllegalArgumentException("stampKey covers 1..64 words, got " + words);
+        }
+        return words == 64 ? -1L : (mask & ((1L << words) - 1)) | (1L << words);
+    }
+
+    /**
+     * Stamps the span {@code c} caches for {@code spanClass} with {@code key}'s pointer bits: every
+     * slot it may still hand out (at or past its cursor, free in allocBits) gets the key's bits over
+     * all its words, a few bitmap read-modify-writes per 64 words instead of one per allocation;
+     * then {@link MCache#pointerStamp} is {@code key} and the collector's fast path skips the bitmap
+     * for allocations of that key from this span until it is uncached. Does nothing unless the span
+     * is unstamped in this caching (stamp 0); marks it {@link #NO_STAMP} instead when it cannot be
+     * stamped (a slot of words not dividing 64, or {@code key} -1). Owner only, as every bitmap
+     * write of a cached span: allocated slots' bits are kept (markers may be reading them), and a
+     * free slot's bits are not read by anyone until it is handed out (its object is reached only
+     * through a pointer published after the allocation).
+     */
+    public void stampFreeSlots(MCache c, int spanClass, long key) {
+        if (c.stamps[spanClass] != 0) {
+            return;
+        }
+        long s = c.alloc[spanClass];
+        if (s == heap.emptySpan) {
+            return;
+        }
+        s = Mem.at(s);
+        int slotWords = Span.elemSize(s) >>> 3;
+        int nelems = Span.nelems(s);
+        long startBit = (Span.start(s) - arenaBase) >>> 3;
+        if (key <= 0 || slotWords == 0 || 64 % slotWords != 0 || 63 - Long.numberOfLeadingZeros(key) > slotWords
+                || ((long) nelems * slotWords & 63) != 0 || (startBit & 63) != 0) {
+            c.stamps[spanClass] = NO_STAMP;
+            return;
+        }
+        long slotStarts = slotStarts(slotWords);
+        long pattern = slotStarts * (key & ~Long.highestOneBit(key));       // the mask in every slot: no carries (mask < 2^slotWords)
+        long slotFill = slotWords == 64 ? -1L : (1L << slotWords) - 1;
+        long bitmap = bitmapBase + (startBit >>> 3);
+        int perWord = 64 / slotWords;
+        int fi = Mem.getInt(s + Span.FREE_INDEX);
+        long allocBits = Mem.getLong(s + Span.ALLOC_BITS);
+        for (int slot0 = fi - fi % perWord; slot0 < nelems; slot0 += perWord) {
+            long free = freeSlots(allocBits, slot0, perWord, fi);
+            if (free == 0) {
+                continue;
+            }
+            long sel = Long.expand(free, slotStarts) * slotFill;
+            long word = bitmap + ((long) (slot0 / perWord) << 3);
+            long old = Mem.getLong(word);
+            long updated = (old & ~sel) | (pattern & sel);
+            if (updated != old) {
+                Mem.putLong(word, updated);
+            }
+        }
+        c.stamps[spanClass] = key;
+    }
+
+    /**
+     * The first stamped slot of {@code c}'s span for {@code spanClass} whose pointer bits differ
+     * from its stamp, described, or null when the stamp holds (or there is none): verifyHeap's
+     * cross-check of {@link #stampFreeSlots}' invariant, with no allocation running.
+     */
+    String stampViolation(MCache c, int spanClass) {
+        long key = c.stamps[spanClass];
+        long s = c.alloc[spanClass];
+        if (key <= 0 || s == heap.emptySpan) {
+            return null;
+        }
+        int slotWords = Span.elemSize(s) >>> 3;
+        int words = 63 - Long.numberOfLeadingZeros(key);
+        long mask = key & ~(1L << words);
+        int fi = Mem.getInt(s + Span.FREE_INDEX);
+        long allocBits = Mem.getLong(s + Span.ALLOC_BITS);
+        for (int idx = fi; idx < Span.nelems(s); idx++) {
+            if (Span.bit(allocBits, idx)) {
+                continue;
+            }
+            long p = Span.start(s) + (long) idx * Span.elemSize(s);
+            long bits = pointerBits(p, slotWords);
+            if (bits != mask) {
+                return "free slot " + idx + " (0x" + Long.toHexString(p) + ") of " + Span.describe(s) + ", stamped 0x"
+                        + Long.toHexString(key) + " by " + c + ", has pointer bits 0x" + Long.toHexString(bits)
+                        + ", expected 0x" + Long.toHexString(mask);
+            }
+        }
+        return null;
+    }
+
+    /** Bits 0, w, 2w, ... of a word: the first bitmap bit of each slot of {@code w} words (w divides 64). */
+    private static long slotStarts(int w) {
+        long m = 0;
+        for (int i = 0; i < 64; i += w) {
+            m |= 1L << i;
+        }
+        return m;
+    }
+
+    /** Bit k: slot {@code slot0 + k} (k < n, n divides 64, slot0 a multiple of n) is free and at or past cursor {@code fi}. */
+    private static long freeSlots(long allocBits, int slot0, int n, int fi) {
+        long free = ~Mem.getLong(allocBits + ((long) (slot0 >>> 6) << 3)) >>> (slot0 & 63);
+        if (n < 64) {
+            free &= (1L << n) - 1;
+        }
+        if (fi > slot0) {
+            free &= -1L << (fi - slot0);
+        }
+        return free;
     }
 
     /** Clears the pointer bits of {@code words} words from {@code address}. */

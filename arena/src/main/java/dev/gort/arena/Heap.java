@@ -782,6 +782,7 @@ public final class Heap implements AutoCloseable {
             }
             for (MCache c : caches) {
                 java.util.Arrays.fill(c.alloc, emptySpan);
+                java.util.Arrays.fill(c.stamps, GcSupport.NO_STAMP);
                 c.forgetStale();
                 c.lastAddr = 0;
             }

@@ -40,6 +40,10 @@ final class HeapVerifier {
                     if (!cached.add(s)) {
                         fail(Span.describe(s) + " is cached twice");
                     }
+                    String stamp = table == c.alloc ? heap.gc().stampViolation(c, spc) : null;
+                    if (stamp != null) {
+                        fail("pointer-bit stamp broken: " + stamp);
+                    }
                 }
             }
         }

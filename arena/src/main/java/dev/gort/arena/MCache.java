@@ -52,6 +52,19 @@ public final class MCache {
      */
     long[] alloc = new long[SizeClasses.NUM_SPAN_CLASSES];
     /**
+     * The pointer-bit stamp of each cached span ({@link GcSupport#stampFreeSlots}), owner-only:
+     * 0 while the span in {@link #alloc} has not been stamped since it was cached, a stamp key when
+     * every slot the owner may still hand out from it holds that key's pointer bits, or
+     * {@link GcSupport#NO_STAMP} when it will not be stamped in this caching. Reset to 0 wherever
+     * {@link #alloc}'s entry changes or freed slots come back to the span (refill, its fold,
+     * {@link #detachForSweep}, {@link #releaseAll}, Heap.close), and dropped for good at this
+     * cache's first manual free ({@link #manualFrees}), which may put a slot with another type's
+     * bits back under the cursor.
+     */
+    final long[] stamps = new long[SizeClasses.NUM_SPAN_CLASSES];
+    /** Set at this cache's first {@link #free}: no span of it is stamped from then on. */
+    boolean manualFrees;
+    /**
      * The spans this cache held when the last sweep cycle began (Go's mspan.sweepgen == sg+1:
      * "cached before sweep began, still cached, needs sweeping"), set aside by
      * {@link #detachForSweep} and returned (swept) to their mcentrals by {@link #drainStale} on the
@@ -396,6 +409,7 @@ public final class MCache {
             if (SpanSweep.hasPending(s)) {
                 // heapLive is unchanged: the freed slots are free slots of a cached span, which
                 // Go's accounting already counts as allocated until the span is uncached.
+                stamps[spc] = manualFrees ? GcSupport.NO_STAMP : 0;     // folded slots keep their last object's bits
                 long r = SpanSweep.sweep(s, space.freedBits(s), false, clobber);
                 if (SpanSweep.lateBad(r) != 0) {
                     heap.lateInvalidFrees.addAndGet(SpanSweep.lateBad(r));
@@ -410,6 +424,7 @@ public final class MCache {
         }
         s = central.cacheSpan(s, this);     // gives the exhausted span back and takes another
         alloc[spc] = s;
+        stamps[spc] = manualFrees ? GcSupport.NO_STAMP : 0;
         step(STEP_ZERO);
         zeroIfAllFree(s);
         step(STEP_TRIGGER);
@@ -453,6 +468,9 @@ public final class MCache {
      * one call (~1 ns) more than fully inlined, in every caller shape.
      */
     public void free(long address) {
+        if (!manualFrees) {
+            dropStamps();
+        }
         if (address == lastAddr && address != 0) {
             long s = Mem.at(lastSpan);
             int idx = lastIdx;
@@ -542,6 +560,20 @@ public final class MCache {
             Mem.putInt(s + Span.LOCAL_PENDING, Mem.getInt(s + Span.LOCAL_PENDING) + 1);
         }
         stats[NFREE + ((int) cs >>> 1)]++;
+    }
+
+    /** The first manual free: stamps no longer hold (a slot may come back with another type's bits). */
+    private void dropStamps() {
+        manualFrees = true;
+        java.util.Arrays.fill(stamps, GcSupport.NO_STAMP);
+    }
+
+    /**
+     * The pointer-bit stamp of the span cached for {@code spanClass} (see {@link #stamps}): the
+     * collector's typed fast path skips its bitmap write when this equals its type's stamp key.
+     */
+    public long pointerStamp(int spanClass) {
+        return stamps[spanClass];
     }
 
     private void checkPoison(long s, int idx, long p, int es) {
@@ -646,6 +678,7 @@ public final class MCache {
         }
         alloc = spare;
         spare = null;
+        java.util.Arrays.fill(stamps, manualFrees ? GcSupport.NO_STAMP : 0);
         staleLeft = n;
         stale = held;
         heap.staleCaches.incrementAndGet();
@@ -765,6 +798,7 @@ public final class MCache {
             long s = alloc[spc];
             if (s != empty) {
                 alloc[spc] = empty;
+                stamps[spc] = manualFrees ? GcSupport.NO_STAMP : 0;
                 heap.central(spc).uncacheSpan(s);
             }
         }

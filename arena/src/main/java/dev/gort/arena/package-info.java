@@ -210,6 +210,7 @@
  * their first and last; no two free runs are adjacent; released bits only on free pages; every
  * in-use small span is cached by exactly one mcache or on exactly one mcentral list; allocCount =
  * allocated slots by the bitmaps; pending bits are a subset of allocated slots; page counts and
- * MemStats equal the walk.
+ * MemStats equal the walk; every free slot (at or past the cursor) of a span its mcache holds
+ * stamped ({@link GcSupport#stampFreeSlots}) has the stamp's pointer bits.
  */
 package dev.gort.arena;

@@ -3,6 +3,7 @@ package dev.gort.gc;
 import dev.gort.arena.GcSupport;
 import dev.gort.arena.Heap;
 import dev.gort.arena.HeapTrigger;
+import dev.gort.arena.MCache;
 import dev.gort.arena.MemStats;
 
 import java.io.PrintStream;
@@ -471,11 +472,12 @@ public final class Collector implements AutoCloseable {
             // changes only with the world stopped), as in allocate.
             boolean marking = phase == MARK;
             if (!marking || (m.assistBytes >= size && m.state != Mutator.BLOCKED)) {
-                long p = m.mcache.allocFast(spc);
+                MCache mc = m.mcache;
+                long p = mc.allocFast(spc);
                 if (p != 0) {
                     m.sweepCreditBytes += size;
-                    if (t.allocWords > 0) {
-                        gcs.writeNewObjectPointerBits(p, t.allocWords, t.allocMask);
+                    if (mc.pointerStamp(spc) != t.stampKey) {      // a Java array compare, no bitmap access
+                        writePointerBits(mc, spc, p, t);
                     }
                     if (marking) {
                         allocatedBlack(m, p, size);
@@ -485,6 +487,21 @@ public final class Collector implements AutoCloseable {
             }
         }
         return allocate(m, size, t.allocWords, t);
+    }
+
+    /**
+     * The fast path's pointer bits when the cached span is not stamped with {@code t}'s: the slot's
+     * own bits, then, at the first typed allocation from a freshly cached span, the span's stamp
+     * (its free slots get {@code t}'s bits, so the next allocations of {@code t} write none).
+     * Out of line: once per span for a program with one type per size class.
+     */
+    private void writePointerBits(MCache mc, int spc, long p, Type t) {
+        if (t.allocWords > 0) {
+            gcs.writeNewObjectPointerBits(p, t.allocWords, t.allocMask);
+            if (mc.pointerStamp(spc) == 0) {
+                gcs.stampFreeSlots(mc, spc, t.stampKey);
+            }
+        }
     }
 
     /** Allocated black by the arena while marking: pay the assist credit and count the object as marked. */

@@ -1,5 +1,6 @@
 package dev.gort.gc;
 
+import dev.gort.arena.GcSupport;
 import dev.gort.arena.SizeClasses;
 
 import java.util.Arrays;
@@ -66,6 +67,12 @@ public final class Type {
      * line) or a large object.
      */
     final int fastSpanClass;
+    /**
+     * {@link GcSupport#stampKey} of the bits the fast path writes (0 for noscan, whose spans are
+     * never stamped, so an unstamped noscan span's stamp 0 matches): when the cached span's
+     * {@link dev.gort.arena.MCache#pointerStamp} equals it, the slot already holds these bits.
+     */
+    final long stampKey;
 
     private Type(String name, long size, int align, long[] ptrMask, long ptrWords, Map<String, Long> offsets) {
         this.name = name;
@@ -79,6 +86,7 @@ public final class Type {
         this.allocMask = ptrMask.length == 0 ? 0 : ptrMask[0];
         this.fastSpanClass = size <= 0 || allocWords < 0 || size > SizeClasses.MAX_SMALL_SIZE ? -1
                 : SizeClasses.spanClass(SizeClasses.sizeToClass((int) size), allocWords == 0);
+        this.stampKey = allocWords > 0 ? GcSupport.stampKey(allocWords, allocMask) : 0;
     }
 
     private static Type primitive(String name, int size) {
