@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.time.Duration;
 
 /**
  * One running gort: the parts the bootstrap built, in the order it built them, and their
@@ -179,6 +180,12 @@ final class GortRuntime {
         throw new ExitSignal(code);
     }
 
+    /**
+     * Tests: how long shutdown's {@link Collector#closeWithin} waits for the collector's threads
+     * (null: {@link Collector#close()}'s own wait); a short one makes a real close give up.
+     */
+    static volatile Duration collectorCloseWaitForTest;
+
     /** Threads stopped and joined, memory unmapped; the global seams reset. */
     private void shutdown() {
         if (sysmon != null) {
@@ -187,9 +194,28 @@ final class GortRuntime {
         Parking.install(null);
         Procs.install(null);
         Collector c = gc;
+        boolean collectorEnded = true;
         if (c != null) {
-            c.close(); // joins the coordinator; the sweeper and worker goroutines ended with the scheduler
+            try {
+                // Joins the coordinator; the sweeper and worker goroutines ended with the scheduler.
+                Duration wait = collectorCloseWaitForTest;
+                if (wait != null) {
+                    c.closeWithin(wait);
+                } else {
+                    c.close();
+                }
+            } catch (IllegalStateException e) {
+                // Closed, but its threads still run (starved or stuck; the message names them) and
+                // read the work buffers, the global roots and the heap: none may be unmapped under
+                // them (a SIGSEGV in the coordinator's warm-up at load ~60, session 13).
+                collectorEnded = false;
+                stderr.println("gort: warning: the heap, work buffers and global roots stay mapped: " + e.getMessage());
+            }
             gc = null;
+        }
+        if (!collectorEnded) {
+            phases.add("exit");
+            return;
         }
         // Unmap only once every M is gone. run() returns after the collector left every M
         // (GcHook.schedulerExiting: worker stints, assists and waits end, the cycle is abandoned),
