@@ -30,9 +30,12 @@ import java.util.Locale;
  * it ends and run time at ticks and switches, so a thread still waiting at the last pass shows
  * little of either. Runnable throughout with no check is a loop that does not poll (or a machine
  * that gives it no CPU: then schedstat's wait, or the pausetrace.sched line, says so); asleep is a
- * wait that is not the scheduler's; a holder asleep at two passes in a row also has its stack
- * taken (once per stop and P: the JVM reads a blocked thread's stack without waiting for it) and
- * printed, so the description names the wait.
+ * wait that is not the scheduler's; a holder asleep at two passes in a row, or running with no
+ * check since the previous pass, also has its stack taken (once per stop and P) and printed, so
+ * the description names the wait or the path. A blocked thread's stack is read without waiting
+ * for it; a running one's takes a JVM handshake, and the time it took is printed with it: a
+ * thread in a loop answers within microseconds, one that has no CPU (the kernel's run queue, or
+ * a vCPU the host took away, which the guest still counts as running) answers when it gets one.
  *
  * <p>Threads: {@link #reset}, {@link #sample} and {@link #describe} run on the stopper (the holder
  * of the world's lock) only; the fields it reads from Ms and Gs are racy hints, as in schedtrace.
@@ -69,10 +72,14 @@ final class StopHolders {
         /** Passes in a row that found the M asleep; its stack, taken at the second such pass (null: none). */
         int asleepInRow;
         StackTraceElement[] stack;
+        /** Whether the M was running or runnable when its stack was taken, when (ns after the request) and how long the JVM took. */
+        boolean stackRunning;
+        long stackAt;
+        long stackNanos;
     }
 
     /** Frames of an asleep holder's stack printed. */
-    static final int STACK_FRAMES = 14;
+    static final int STACK_FRAMES = 18;
 
     private Slot[] slots = new Slot[0];
     private int passes;
@@ -165,11 +172,19 @@ final class StopHolders {
                 }
             }
             sl.asleepInRow = state == 'S' || state == 'D' ? sl.asleepInRow + 1 : 0;
-            if (sl.asleepInRow == 2 && sl.stack == null && gp != null) {
+            if (sl.stack == null && gp != null && (sl.asleepInRow == 2 || (same && polls == sl.lastPolls && state == 'R'))) {
                 // Asleep at two passes in a row while it holds a P with a goroutine: a wait the
-                // scheduler does not know about. Its stack says which (the M is blocked, so the
-                // JVM takes the stack without waiting for it; a running M is never asked).
+                // scheduler does not know about; or running with no check since the last pass: a
+                // path without a preemption check. Its stack says which (once per stop and P). A
+                // blocked M's stack is read without waiting for it; a running M's takes a JVM
+                // handshake, which waits until the thread reaches a JVM safepoint poll: how long
+                // that took is kept, since an M that does not run (no CPU for it, or a CPU the
+                // host took away) answers late, and an M in a loop answers at once.
+                long t0 = System.nanoTime();
                 sl.stack = mp.getStackTrace();
+                sl.stackNanos = System.nanoTime() - t0;
+                sl.stackRunning = state == 'R';
+                sl.stackAt = at;
             }
             sl.pstatus = st;
             sl.gstatus = gp == null ? -1 : gp.status();
@@ -242,7 +257,12 @@ final class StopHolders {
                 b.append(verdict(sl, ran, span));
             }
             if (sl.stack != null) {
-                b.append("; its stack when asleep:");
+                if (sl.stackRunning) {
+                    b.append(String.format(Locale.ROOT, "; its stack when running without a check (at %.3f ms, read in %.3f ms):",
+                            sl.stackAt / 1e6, sl.stackNanos / 1e6));
+                } else {
+                    b.append("; its stack when asleep:");
+                }
                 for (int k = 0; k < Math.min(STACK_FRAMES, sl.stack.length); k++) {
                     StackTraceElement e = sl.stack[k];
                     String cls = e.getClassName();

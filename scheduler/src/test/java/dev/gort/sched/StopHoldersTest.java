@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
  * spinning without a preemption check, one asleep in a park that is not a scheduler wait, one
  * that checks {@link Scheduler#worldStopping()} and ignores the answer. The description must name
  * the goroutine, its kind, whether it checked, whether its M was runnable or asleep (/proc), and
- * for the sleeper where it sleeps (its stack).
+ * where the sleeper sleeps and the spinner spins (their stacks).
  */
 @Timeout(90)
 class StopHoldersTest {
@@ -49,6 +49,10 @@ class StopHoldersTest {
         // Asleep at two passes in a row: its stack names the wait.
         assertTrue(sleep.matches(".*its stack when asleep: .*LockSupport\\.parkNanos.*HeldStops.*"), sleep);
         assertTrue(!spin.contains("its stack when asleep"), spin);
+        // Running with no check since the previous pass: its stack names the loop, and the time
+        // the JVM took to read it is printed (a handshake with the running thread).
+        assertTrue(spin.matches(".*its stack when running without a check \\(at \\d+\\.\\d+ ms, read in \\d+\\.\\d+ ms\\):"
+                + " .*HeldStops\\.spinUntil.*"), spin);
 
         // Named by the GC hook; its checks are counted, so the description says when it last checked.
         assertTrue(ignore.contains(" running goroutine " + goid(r.stdout(), "ignore") + " (stubborn test worker, running)"), ignore);
