@@ -687,6 +687,18 @@ public final class GcSupport {
      * in manual mode after the first call).
      */
     int reclaim(long npages) {
+        if (dev.gort.sys.PathProbe.ON) {
+            long t = dev.gort.sys.PathProbe.start();
+            try {
+                return reclaimUnprobed(npages);
+            } finally {
+                dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.RECLAIM, t);
+            }
+        }
+        return reclaimUnprobed(npages);
+    }
+
+    private int reclaimUnprobed(long npages) {
         long sg = heap.sweepgen;
         if (sweptGen == sg && heap.staleCaches.get() == 0) {
             return 0;

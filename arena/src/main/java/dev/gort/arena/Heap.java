@@ -420,6 +420,18 @@ public final class Heap implements AutoCloseable {
     // ------------------------------------------------------------------ large objects
 
     long allocLarge(MCache cache, long size, boolean noscan) {
+        if (dev.gort.sys.PathProbe.ON) {
+            long t = dev.gort.sys.PathProbe.start();
+            try {
+                return allocLargeUnprobed(cache, size, noscan);
+            } finally {
+                dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.LARGE, t);
+            }
+        }
+        return allocLargeUnprobed(cache, size, noscan);
+    }
+
+    private long allocLargeUnprobed(MCache cache, long size, boolean noscan) {
         long npages = (size + SizeClasses.PAGE_SIZE - 1) >>> SizeClasses.PAGE_SHIFT;
         long s;
         gc.reclaim(npages);         // dead spans back to the mheap before it grows (Go's mheap.alloc)

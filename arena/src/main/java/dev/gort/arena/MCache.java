@@ -394,6 +394,19 @@ public final class MCache {
 
     /** The cached span of {@code spc} is exhausted: fold its pending frees, or swap it for another. */
     private void refill(int spc) {
+        if (dev.gort.sys.PathProbe.ON) {
+            long t = dev.gort.sys.PathProbe.start();
+            try {
+                refillUnprobed(spc);
+            } finally {
+                dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.REFILL, t);
+            }
+        } else {
+            refillUnprobed(spc);
+        }
+    }
+
+    private void refillUnprobed(int spc) {
         lastAddr = 0;
         if (stale != null) {
             // The first refill since mark termination set this cache's spans aside: return them
@@ -401,7 +414,11 @@ public final class MCache {
             // mcache.prepareForSweep before it allocates, so this refill and the ones after find
             // their free slots instead of growing the heap while they wait for the sweeper.
             step(STEP_DRAIN);
+            long t = dev.gort.sys.PathProbe.ON ? dev.gort.sys.PathProbe.start() : 0;
             drainStale(Integer.MAX_VALUE);
+            if (dev.gort.sys.PathProbe.ON) {
+                dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.DRAIN_STALE, t);
+            }
         }
         long s = alloc[spc];
         MCentral central = heap.central(spc);
@@ -422,7 +439,11 @@ public final class MCache {
         } else {
             s = 0;
         }
+        long t = dev.gort.sys.PathProbe.ON ? dev.gort.sys.PathProbe.start() : 0;
         s = central.cacheSpan(s, this);     // gives the exhausted span back and takes another
+        if (dev.gort.sys.PathProbe.ON) {
+            dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.CACHE_SPAN, t);
+        }
         alloc[spc] = s;
         stamps[spc] = manualFrees ? GcSupport.NO_STAMP : 0;
         step(STEP_ZERO);

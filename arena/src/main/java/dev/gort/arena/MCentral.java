@@ -170,6 +170,7 @@ final class MCentral {
         boolean swept = false;
         long s = 0;
         cache.step(MCache.STEP_LOCK_WAIT);
+        long probe = dev.gort.sys.PathProbe.ON ? dev.gort.sys.PathProbe.start() : 0;
         synchronized (this) {
             cache.step(MCache.STEP_LOCKED);
             if (old != 0) {
@@ -204,11 +205,17 @@ final class MCentral {
             cache.step(MCache.STEP_MHEAP);
             heap.mheap.freeSpan(old);       // outside the mcentral lock
         }
+        if (dev.gort.sys.PathProbe.ON) {
+            dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.CENTRAL_LISTS, probe);
+        }
         if (swept) {
             return take(s, cacheId);
         }
         // GC sweep the claimed span with no lock held; use it if anything is free, else list it as
         // full in the hold that claims the next. At most SPAN_BUDGET spans, as Go's cacheSpan.
+        if (dev.gort.sys.PathProbe.ON) {
+            probe = dev.gort.sys.PathProbe.start();
+        }
         while (s != 0) {
             assert !Thread.holdsLock(this) : "a GC sweep under the mcentral lock";
             cache.step(MCache.STEP_SWEEP);
@@ -216,6 +223,9 @@ final class MCentral {
             Mem.putLong(s + Span.SWEEPGEN, sg);
             if (Mem.getInt(s + Span.ALLOC_COUNT) < nelems) {
                 heap.endSweep();
+                if (dev.gort.sys.PathProbe.ON) {
+                    dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.CENTRAL_SWEEPS, probe);
+                }
                 return take(s, cacheId);
             }
             cache.step(MCache.STEP_LOCK_WAIT);
@@ -229,6 +239,10 @@ final class MCentral {
         // 4. grow: a fresh span from the heap (the mheap's lock only), after reclaiming dead
         //    spans of other classes if no free run fits (Go's mheap.alloc -> reclaim).
         assert !Thread.holdsLock(this) : "the mheap's growth under the mcentral lock";
+        if (dev.gort.sys.PathProbe.ON) {
+            dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.CENTRAL_SWEEPS, probe);
+            probe = dev.gort.sys.PathProbe.start();
+        }
         cache.step(MCache.STEP_SWEEP);
         heap.gc.reclaim(npages);
         cache.step(MCache.STEP_MHEAP);
@@ -237,6 +251,9 @@ final class MCentral {
         if (heap.clobberFree && Mem.getInt(s + Span.NEEDZERO) != 0) {
             // Dirty pages from an earlier use: poison them so every reused slot checks out.
             Zeroing.poison(Span.start(s), Span.bytes(s));
+        }
+        if (dev.gort.sys.PathProbe.ON) {
+            dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.CENTRAL_GROW, probe);
         }
         return take(s, cacheId);
     }

@@ -194,11 +194,19 @@ final class MHeap {
      * set; the caller fills in the rest. Throws HeapExhaustedException with nothing changed.
      */
     long allocSpan(long npages, int state) {
+        long t = dev.gort.sys.PathProbe.ON ? dev.gort.sys.PathProbe.start() : 0;
         lock.lock();
+        if (dev.gort.sys.PathProbe.ON) {
+            dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.MHEAP_LOCK, t);
+            t = dev.gort.sys.PathProbe.start();
+        }
         try {
             return allocSpanLocked(npages, state);
         } finally {
             lock.unlock();
+            if (dev.gort.sys.PathProbe.ON) {
+                dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.MHEAP_LOCKED, t);
+            }
         }
     }
 
@@ -270,6 +278,14 @@ final class MHeap {
 
     /** Commits enough arena for a run of {@code npages}; the new pages join the free runs. */
     private void grow(long npages) {
+        long t = dev.gort.sys.PathProbe.ON ? dev.gort.sys.PathProbe.start() : 0;
+        growUnprobed(npages);
+        if (dev.gort.sys.PathProbe.ON) {
+            dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.GROW, t);
+        }
+    }
+
+    private void growUnprobed(long npages) {
         long chunk = space.heapArenaBytes;
         long need = npages * PAGE;
         long bytes = AddressSpace.roundUp(need, chunk);

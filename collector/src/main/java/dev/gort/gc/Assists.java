@@ -105,12 +105,16 @@ final class Assists {
         // Drain in 64 KiB chunks and stop early if the world is being stopped: an assist must not
         // hold up a stop-the-world (Go's assists are preemptible). The rest of the debt stays.
         long done = 0;
+        long probe = dev.gort.sys.PathProbe.ON ? dev.gort.sys.PathProbe.start() : 0;
         while (done < scanWork && !world.preemptRequested()) {
             long d = marker.drain(m.gcw, Math.min(64 << 10, scanWork - done), stopRequested);
             if (d == 0) {
                 break;
             }
             done += d;
+        }
+        if (dev.gort.sys.PathProbe.ON) {
+            dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.ASSIST_DRAIN, probe);
         }
         if (done > 0) {
             m.assistBytes += 1 + (long) (bytesPerWork * done);

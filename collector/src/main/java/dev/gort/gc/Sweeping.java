@@ -67,7 +67,11 @@ final class Sweeping {
         m.sweepCreditBytes = 0;
         if (paced) {
             m.site = Mutator.SITE_SWEEP;
+            long t = dev.gort.sys.PathProbe.ON ? dev.gort.sys.PathProbe.start() : 0;
             deductCredit();
+            if (dev.gort.sys.PathProbe.ON) {
+                dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.SWEEP_CREDIT, t);
+            }
             m.site = Mutator.SITE_USER;
         }
     }

@@ -295,7 +295,11 @@ public final class Scheduler implements AutoCloseable {
             }
             NativeMemory.putInt(gp.desc + GDescriptor.MID, mp.mid);
             if (stackScanGen != 0) {
+                long t = dev.gort.sys.PathProbe.ON ? dev.gort.sys.PathProbe.start() : 0;
                 StackScans.beforeRun(this, mp, gp);    // marking: gp's frames are scanned before it runs
+                if (dev.gort.sys.PathProbe.ON) {
+                    dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.BEFORE_RUN, t);
+                }
             }
             GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
             if (!inheritTime) {

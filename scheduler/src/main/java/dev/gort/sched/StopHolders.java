@@ -132,6 +132,11 @@ final class StopHolders {
             Slot sl = slots[i];
             M mp = p.m;
             G gp = mp == null ? null : mp.curg;
+            // Read with curg, before the /proc reads below (10-40 us): read after them, a goroutine
+            // that yielded for this stop in between showed as "runnable" on the M it had just
+            // left (the likely reading of session 12's 27 ms stop, whose holder stopped its P
+            // 56 us after that pass).
+            int gstatus = gp == null ? -1 : gp.status();
             long polls = mp == null ? 0 : mp.polls;
             long tick = p.schedtick();
             boolean same = sl.lastAt >= 0 && sl.m == mp && sl.g == gp && sl.lastTick == tick;
@@ -187,7 +192,7 @@ final class StopHolders {
                 sl.stackAt = at;
             }
             sl.pstatus = st;
-            sl.gstatus = gp == null ? -1 : gp.status();
+            sl.gstatus = gstatus;
             sl.lastPolls = polls;
             sl.lastTick = tick;
             sl.lastAt = at;

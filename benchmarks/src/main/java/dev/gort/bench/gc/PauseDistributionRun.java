@@ -93,6 +93,9 @@ public final class PauseDistributionRun {
             };
         }
         report(run, liveMib, buckets, seconds, mode, loadStart, warmup);
+        if (dev.gort.sys.PathProbe.ON) {
+            System.out.print(dev.gort.sys.PathProbe.report());
+        }
         closeAfterReport.run();
         heap.close();
     }
@@ -189,6 +192,9 @@ public final class PauseDistributionRun {
         void steady() {
             synchronized (pauses) {
                 if (steadyFrom < 0) {
+                    if (dev.gort.sys.PathProbe.ON) {
+                        dev.gort.sys.PathProbe.reset();     // the steady phase only
+                    }
                     steadyFrom = pauses.size();
                     steadyAt = System.nanoTime();
                 }

@@ -1,0 +1,61 @@
+package dev.gort.sys;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * PathProbe's accounting, called directly (its hooks in the runtime are behind the static final
+ * ON, off in tests): a nested call is booked to its own path with its own CPU time, a call that
+ * spins on a CPU shows CPU close to its wall time and one that sleeps shows none, and an end on
+ * another thread than its start (a goroutine that moved Ms) books no CPU time but counts it unknown.
+ */
+class PathProbeTest {
+    @Test
+    void booksWallAndCpuPerPathAndRefusesACpuFigureFromAnotherThread() throws Exception {
+        PathProbe.reset();
+        long outer = PathProbe.start();
+        long inner = PathProbe.start();
+        spin(3_000_000);
+        PathProbe.end(PathProbe.RECLAIM, inner);
+        Thread.sleep(3);
+        PathProbe.end(PathProbe.REFILL, outer);
+
+        long[] moved = new long[1];
+        Thread a = new Thread(() -> moved[0] = PathProbe.start());
+        a.start();
+        a.join();
+        PathProbe.end(PathProbe.GROW, moved[0]);
+
+        String r = PathProbe.report();
+        double[] reclaim = figures(r, "reclaim");
+        double[] refill = figures(r, "mcache refill");
+        // reclaim: one call that burned 3 ms of CPU: wall and CPU both >= 3 ms.
+        assertTrue(reclaim[0] == 1 && reclaim[1] >= 3.0 && reclaim[3] >= 3.0, r);
+        // refill: its own call, 3 ms asleep on top of the spin: wall >= 6 ms, and its CPU is the
+        // spin's without the sleep (CPU and wall of one call are read at its start and end).
+        assertTrue(refill[0] == 1 && refill[1] >= 6.0 && refill[3] >= 3.0 && refill[3] <= refill[1] - 2.5, r);
+        assertTrue(r.matches("(?s).*mheap growth: 1, .*CPU 0 / 0 \\(unknown 1\\).*"), r);
+
+        PathProbe.reset();
+        assertTrue(!PathProbe.report().contains("reclaim"), PathProbe.report());
+    }
+
+    /** Burns {@code nanos} of this thread's CPU time (not wall time: a loaded machine may deschedule it). */
+    private static void spin(long nanos) {
+        long end = CpuClock.threadCpuNanos() + nanos;
+        while (CpuClock.threadCpuNanos() - end < 0) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /** calls, longest wall ms, its CPU ms, longest CPU ms for the path whose name starts with {@code name}. */
+    private static double[] figures(String report, String name) {
+        Matcher m = Pattern.compile("  " + Pattern.quote(name) + "[^:]*: (\\d+), ([0-9.]+) \\(([-0-9.]+)\\), ([-0-9.]+),").matcher(report);
+        assertTrue(m.find(), report);
+        return new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)),
+            Double.parseDouble(m.group(4))};
+    }
+}
