@@ -30,9 +30,9 @@ import java.util.Locale;
  * it ends and run time at ticks and switches, so a thread still waiting at the last pass shows
  * little of either. Runnable throughout with no check is a loop that does not poll (or a machine
  * that gives it no CPU: then schedstat's wait, or the pausetrace.sched line, says so); asleep is a
- * wait that is not the scheduler's; a holder asleep at two passes in a row, or running with no
- * check since the previous pass, also has its stack taken (once per stop and P) and printed, so
- * the description names the wait or the path. A blocked thread's stack is read without waiting
+ * wait that is not the scheduler's; a holder asleep at two passes in a row, or (with
+ * {@link #RUNNING_STACKS}) running with no check since the previous pass, also has its stack
+ * taken (once per stop and P) and printed, so the description names the wait or the path. A blocked thread's stack is read without waiting
  * for it; a running one's takes a JVM handshake, and the time it took is printed with it: a
  * thread in a loop answers within microseconds, one that has no CPU (the kernel's run queue, or
  * a vCPU the host took away, which the guest still counts as running) answers when it gets one.
@@ -42,6 +42,14 @@ import java.util.Locale;
  */
 final class StopHolders {
     static final boolean ON = Boolean.getBoolean("gort.sched.stoptrace") || Boolean.getBoolean("gort.gc.pausetrace");
+    /**
+     * {@code -Dgort.sched.stoptrace.runningstacks=true}: also take the stack of a holder that is
+     * running with no check since the previous pass. Off by default, since the stopper waits for
+     * the JVM's handshake with that thread (5.7 ms once at load 80: the thread had no CPU), and a
+     * stop whose last P stops meanwhile is seen that much later, which pausetrace's own figures
+     * would then include.
+     */
+    static final boolean RUNNING_STACKS = Boolean.getBoolean("gort.sched.stoptrace.runningstacks");
 
     /** What the stopper saw of one P across the passes of the current stop. */
     private static final class Slot {
@@ -177,7 +185,7 @@ final class StopHolders {
                 }
             }
             sl.asleepInRow = state == 'S' || state == 'D' ? sl.asleepInRow + 1 : 0;
-            if (sl.stack == null && gp != null && (sl.asleepInRow == 2 || (same && polls == sl.lastPolls && state == 'R'))) {
+            if (sl.stack == null && gp != null && (sl.asleepInRow == 2 || (RUNNING_STACKS && same && polls == sl.lastPolls && state == 'R'))) {
                 // Asleep at two passes in a row while it holds a P with a goroutine: a wait the
                 // scheduler does not know about; or running with no check since the last pass: a
                 // path without a preemption check. Its stack says which (once per stop and P). A

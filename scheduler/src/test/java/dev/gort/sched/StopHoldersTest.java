@@ -30,7 +30,8 @@ class StopHoldersTest {
 
     @Test
     void slowStopNamesTheGoroutineOnTheLastP() throws Exception {
-        ChildJvm.Result r = ChildJvm.run(HeldStops.class, List.of("-Dgort.sched.stoptrace=true"), Map.of());
+        ChildJvm.Result r = ChildJvm.run(HeldStops.class, List.of("-Dgort.sched.stoptrace=true",
+                "-Dgort.sched.stoptrace.runningstacks=true"), Map.of());
         assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
         String spin = line(r.stdout(), "spin");
         String sleep = line(r.stdout(), "sleep");
