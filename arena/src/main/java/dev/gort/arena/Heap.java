@@ -435,6 +435,7 @@ public final class Heap implements AutoCloseable {
         long npages = (size + SizeClasses.PAGE_SIZE - 1) >>> SizeClasses.PAGE_SHIFT;
         long s;
         gc.reclaim(npages);         // dead spans back to the mheap before it grows (Go's mheap.alloc)
+        mheap.ensureFit(npages);    // a growth commits outside the mheap lock
         mheap.lock.lock();
         try {
             s = mheap.allocSpanLocked(npages, Span.LARGE);

@@ -57,47 +57,49 @@ final class HeapVerifier {
         }
         long sweepgen = heap.sweepgen;
         MHeap h = heap.mheap;
-        h.lock.lock();
-        try {
-            Walk w = new Walk();
-            AddressSpace space = heap.space;
-            h.forEachRun(s -> w.visit(heap, space, s, cached, listed, sweepgen));
-            long freeRuns = h.freeListRuns();
-            if (freeRuns != w.freeRuns) {
-                fail("free lists hold " + freeRuns + " runs, the arena walk found " + w.freeRuns + " free runs");
-            }
-            check("pages in use (small+large)", w.inUsePages, h.pagesInUse);
-            check("stack pages", w.stackPages, h.pagesStack);
-            check("free pages", w.freePages, h.pagesFree);
-            check("released pages", w.releasedPages, h.pagesReleased);
-            check("committed pages", w.inUsePages + w.stackPages + w.freePages, h.pagesCommitted);
-            check("committed bytes", (w.inUsePages + w.stackPages + w.freePages) * SizeClasses.PAGE_SIZE,
-                    space.arenaCommitted);
-            check("small spans listed or cached", w.smallSpans, listed.size() + cached.size());
-            long largeListed = 0;
-            for (int which = 0; which < 2; which++) {
-                // which 0: the swept list (sweepgen == the heap's), 1: unswept (one cycle behind)
-                long expectSg = which == 0 ? sweepgen : sweepgen - 2;
-                for (long s = h.largeHead(which); s != 0; s = Span.next(s)) {
-                    if (Span.state(s) != Span.LARGE) {
-                        fail("large list holds " + Span.describe(s));
-                    }
-                    if (Mem.getLong(s + Span.SWEEPGEN) != expectSg) {
-                        fail((which == 0 ? "swept" : "unswept") + " large list holds " + Span.describe(s) + " with sweepgen "
-                                + Mem.getLong(s + Span.SWEEPGEN) + ", expected " + expectSg);
-                    }
-                    largeListed++;
+        synchronized (h.growLock) {      // no growth half done (committed, not yet a free run): see MHeap.ensureFit
+            h.lock.lock();
+            try {
+                Walk w = new Walk();
+                AddressSpace space = heap.space;
+                h.forEachRun(s -> w.visit(heap, space, s, cached, listed, sweepgen));
+                long freeRuns = h.freeListRuns();
+                if (freeRuns != w.freeRuns) {
+                    fail("free lists hold " + freeRuns + " runs, the arena walk found " + w.freeRuns + " free runs");
                 }
+                check("pages in use (small+large)", w.inUsePages, h.pagesInUse);
+                check("stack pages", w.stackPages, h.pagesStack);
+                check("free pages", w.freePages, h.pagesFree);
+                check("released pages", w.releasedPages, h.pagesReleased);
+                check("committed pages", w.inUsePages + w.stackPages + w.freePages, h.pagesCommitted);
+                check("committed bytes", (w.inUsePages + w.stackPages + w.freePages) * SizeClasses.PAGE_SIZE,
+                        space.arenaCommitted);
+                check("small spans listed or cached", w.smallSpans, listed.size() + cached.size());
+                long largeListed = 0;
+                for (int which = 0; which < 2; which++) {
+                    // which 0: the swept list (sweepgen == the heap's), 1: unswept (one cycle behind)
+                    long expectSg = which == 0 ? sweepgen : sweepgen - 2;
+                    for (long s = h.largeHead(which); s != 0; s = Span.next(s)) {
+                        if (Span.state(s) != Span.LARGE) {
+                            fail("large list holds " + Span.describe(s));
+                        }
+                        if (Mem.getLong(s + Span.SWEEPGEN) != expectSg) {
+                            fail((which == 0 ? "swept" : "unswept") + " large list holds " + Span.describe(s) + " with sweepgen "
+                                    + Mem.getLong(s + Span.SWEEPGEN) + ", expected " + expectSg);
+                        }
+                        largeListed++;
+                    }
+                }
+                check("large spans listed", w.largeSpans, largeListed);
+                check("MemStats.HeapInuse", w.inUsePages * SizeClasses.PAGE_SIZE, stats.heapInuse());
+                check("MemStats.HeapIdle", w.freePages * SizeClasses.PAGE_SIZE, stats.heapIdle());
+                check("MemStats.HeapReleased", w.releasedPages * SizeClasses.PAGE_SIZE, stats.heapReleased());
+                check("MemStats.StackInuse", w.stackPages * SizeClasses.PAGE_SIZE, stats.stackInuse());
+                check("MemStats.HeapAlloc (live bytes by the bitmaps)", w.liveBytes, stats.heapAlloc());
+                check("MemStats.HeapObjects (live objects by the bitmaps)", w.liveObjects, stats.heapObjects());
+            } finally {
+                h.lock.unlock();
             }
-            check("large spans listed", w.largeSpans, largeListed);
-            check("MemStats.HeapInuse", w.inUsePages * SizeClasses.PAGE_SIZE, stats.heapInuse());
-            check("MemStats.HeapIdle", w.freePages * SizeClasses.PAGE_SIZE, stats.heapIdle());
-            check("MemStats.HeapReleased", w.releasedPages * SizeClasses.PAGE_SIZE, stats.heapReleased());
-            check("MemStats.StackInuse", w.stackPages * SizeClasses.PAGE_SIZE, stats.stackInuse());
-            check("MemStats.HeapAlloc (live bytes by the bitmaps)", w.liveBytes, stats.heapAlloc());
-            check("MemStats.HeapObjects (live objects by the bitmaps)", w.liveObjects, stats.heapObjects());
-        } finally {
-            h.lock.unlock();
         }
         long late = heap.lateInvalidFrees.get();
         if (late != 0) {

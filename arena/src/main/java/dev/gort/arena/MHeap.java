@@ -11,7 +11,8 @@ import java.util.function.LongSupplier;
 
 /**
  * mheap: the page heap. It owns the free page runs of the committed arena and hands out spans of
- * whole 8 KiB pages; one lock, held for list surgery only (never across an madvise).
+ * whole 8 KiB pages; one lock, held for list surgery only (never across an madvise, nor across
+ * the commit of a growth but in a rare fallback: see {@link #ensureFit}).
  *
  * <p><b>Free runs.</b> A free run is a span descriptor in state FREE whose first and last pages
  * point to it in the spans region. Runs of fewer than 128 pages sit on exact-size lists
@@ -194,6 +195,7 @@ final class MHeap {
      * set; the caller fills in the rest. Throws HeapExhaustedException with nothing changed.
      */
     long allocSpan(long npages, int state) {
+        ensureFit(npages);
         long t = dev.gort.sys.PathProbe.ON ? dev.gort.sys.PathProbe.start() : 0;
         lock.lock();
         if (dev.gort.sys.PathProbe.ON) {
@@ -213,6 +215,7 @@ final class MHeap {
     long allocSpanLocked(long npages, int state) {
         long r = findFit(npages);
         if (r == 0) {
+            // Rare: another thread took the run ensureFit grew (or the caller did not ensure it).
             grow(npages);
             r = findFit(npages);
             if (r == 0) {
@@ -276,34 +279,104 @@ final class MHeap {
         }
     }
 
-    /** Commits enough arena for a run of {@code npages}; the new pages join the free runs. */
+    /**
+     * Grows the arena, if no free run of {@code npages} exists, with the mheap lock not held
+     * across the commit (mprotect of a 64 MiB chunk): every span allocation and free takes this
+     * lock, and the commit held it 0.5-85 ms (wall) at a time in the 1 GiB pause benchmark under
+     * load (PathProbe), a wait in the allocator that no stop-the-world can cut short (goroutine
+     * stops were seen waiting 11 ms on this lock in MHeap.allocSpan behind a growth). Growers are
+     * serialized by {@link #growLock} (taken before the mheap lock, never while holding it); the
+     * caller then takes the mheap lock and finds the run, or grows under it if another thread took
+     * the run meanwhile ({@link #allocSpanLocked}'s fallback).
+     */
+    void ensureFit(long npages) {
+        if (hasFit(npages)) {
+            return;
+        }
+        synchronized (growLock) {
+            if (hasFit(npages)) {
+                return;         // another grower made room
+            }
+            long d;
+            lock.lock();
+            try {
+                d = space.allocDescriptor();
+            } finally {
+                lock.unlock();
+            }
+            long[] grown;
+            try {
+                grown = commitForRun(npages);
+            } catch (RuntimeException e) {
+                lock.lock();
+                try {
+                    space.freeDescriptor(d);
+                } finally {
+                    lock.unlock();
+                }
+                throw e;
+            }
+            lock.lock();
+            try {
+                addGrown(d, grown[0], grown[1]);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Serializes {@link #ensureFit}'s growers (outside the mheap lock; see there), and keeps
+     * {@link HeapVerifier} out of a growth half done (committed, not yet a free run).
+     */
+    final Object growLock = new Object();
+
+    /** Commits enough arena for a run of {@code npages} (lock held); the new pages join the free runs. */
     private void grow(long npages) {
         long t = dev.gort.sys.PathProbe.ON ? dev.gort.sys.PathProbe.start() : 0;
-        growUnprobed(npages);
+        long s = space.allocDescriptor();
+        long[] grown;
+        try {
+            grown = commitForRun(npages);
+        } catch (RuntimeException e) {
+            space.freeDescriptor(s);
+            throw e;
+        }
+        addGrown(s, grown[0], grown[1]);
         if (dev.gort.sys.PathProbe.ON) {
             dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.GROW, t);
         }
     }
 
-    private void growUnprobed(long npages) {
+    /**
+     * Commits the next chunk(s) of the arena for a run of {@code npages}: {start, bytes}. The
+     * address space's commit state is guarded by its own monitor, innermost of the heap's locks,
+     * as both {@link #ensureFit} (no mheap lock) and {@link #grow} (mheap lock held) come here.
+     */
+    private long[] commitForRun(long npages) {
+        long t = dev.gort.sys.PathProbe.ON ? dev.gort.sys.PathProbe.start() : 0;
         long chunk = space.heapArenaBytes;
         long need = npages * PAGE;
         long bytes = AddressSpace.roundUp(need, chunk);
-        long left = space.arenaBytes - space.arenaCommitted;
-        if (bytes > left && need <= left) {
-            bytes = left;
-        }
-        long s = space.allocDescriptor();
         long start;
-        try {
+        synchronized (space) {
+            long left = space.arenaBytes - space.arenaCommitted;
+            if (bytes > left && need <= left) {
+                bytes = left;
+            }
             start = space.growArena(bytes, () -> figures(npages));     // the text only on failure
-        } catch (RuntimeException e) {
-            space.freeDescriptor(s);
-            throw e;
         }
         if (config.hugePages()) {
             space.hugePages(start, bytes);
         }
+        if (dev.gort.sys.PathProbe.ON) {
+            dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.COMMIT, t);
+        }
+        return new long[] {start, bytes};
+    }
+
+    /** Lock held: the committed range {@code [start, start + bytes)} becomes a free run described by {@code s}. */
+    private void addGrown(long s, long start, long bytes) {
         long n = bytes / PAGE;
         Span.init(s, start, n, Span.FREE);
         Mem.putLong(s + Span.FREE_SINCE, now());

@@ -35,12 +35,14 @@ public final class PathProbe {
     public static final int CENTRAL_LISTS = 12;
     public static final int MHEAP_LOCK = 13;
     public static final int MHEAP_LOCKED = 14;
+    public static final int COMMIT = 15;
     private static final String[] NAMES = {"mcache refill (all of it)", "reclaim (sweep before the mheap grows)",
         "large object", "mheap growth", "proportional sweep (sweep credit)", "assist drain", "allocation checks (cycle start owed)",
         "execute's stack scan before a goroutine runs", "refill: mcentral cacheSpan", "refill: set-aside spans returned",
         "cacheSpan: claimed spans swept (full ones listed, the next claimed)", "cacheSpan: a fresh span (reclaim, mheap)",
         "cacheSpan: the first lock hold (swept partial list, first claim; the old span freed)",
-        "mheap.allocSpan: taking the mheap lock", "mheap.allocSpan: under the mheap lock (growth included)"};
+        "mheap.allocSpan: taking the mheap lock", "mheap.allocSpan: under the mheap lock (growth included)",
+        "arena commit for growth (outside the mheap lock unless a fallback)"};
 
     /** calls, max wall, CPU at max wall, max CPU, wall over 0.5 / 2 ms, CPU over 0.5 / 2 ms, CPU unknown. */
     private static final int FIELDS = 9;

@@ -1,0 +1,143 @@
+package dev.gort.arena;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gort.sys.Advice;
+import dev.gort.sys.OsMemory;
+import dev.gort.sys.PosixOsMemory;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A growth of the arena does not hold the mheap lock across its commit: while one thread's large
+ * allocation is inside the commit of new arena chunks (held there by the test), another thread
+ * gets a span from the free run it already had. Before, the commit ran under the mheap lock and
+ * every span allocation and free waited for it (in the 1 GiB pause benchmark a goroutine sat in
+ * MHeap.allocSpan 11 ms, and with it a stop-the-world).
+ */
+@Timeout(60)
+class GrowOutsideLockTest {
+    static final long CHUNK = 4L << 20;
+
+    /** The real kernel; a commit of whole arena chunks waits at {@code release} once armed. */
+    static final class HeldCommits implements OsMemory {
+        final OsMemory real = PosixOsMemory.get();
+        volatile long arenaBase = -1;
+        volatile boolean armed;
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public void commit(long address, long bytes) {
+            long base = arenaBase;
+            if (armed && base >= 0 && address >= base && bytes >= CHUNK) {
+                entered.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            real.commit(address, bytes);
+        }
+
+        @Override
+        public long pageSize() {
+            return real.pageSize();
+        }
+
+        @Override
+        public long reserve(long bytes) {
+            return real.reserve(bytes);
+        }
+
+        @Override
+        public boolean release(long address, long bytes, Advice advice) {
+            return real.release(address, bytes, advice);
+        }
+
+        @Override
+        public void remap(long address, long bytes) {
+            real.remap(address, bytes);
+        }
+
+        @Override
+        public void decommit(long address, long bytes) {
+            real.decommit(address, bytes);
+        }
+
+        @Override
+        public void hugePages(long address, long bytes, boolean enable) {
+            real.hugePages(address, bytes, enable);
+        }
+
+        @Override
+        public void unmap(long address, long bytes) {
+            real.unmap(address, bytes);
+        }
+
+        @Override
+        public long residentPages(long address, long bytes) {
+            return real.residentPages(address, bytes);
+        }
+    }
+
+    @Test
+    void aSpanFromTheFreeRunsIsNotHeldUpByAGrowthsCommit() throws Exception {
+        HeldCommits os = new HeldCommits();
+        try (Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30).withHeapArenaBytes(CHUNK), os)) {
+            os.arenaBase = heap.arenaBase();
+            MCache first = heap.newCache();
+            assertNotEquals(0, first.alloc(64, false));        // commits the first chunk; most of it stays free
+            long committed = heap.arenaCommittedBytes();
+            os.armed = true;
+
+            AtomicLong large = new AtomicLong();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread grower = new Thread(() -> {
+                try {
+                    MCache c = heap.newCache();
+                    large.set(c.alloc(2 * CHUNK, true));      // no free run fits: grows, held in the commit
+                    heap.releaseCache(c);
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            }, "grower");
+            grower.start();
+            assertTrue(os.entered.await(20, TimeUnit.SECONDS), "the large allocation did not reach the arena commit");
+
+            CountDownLatch small = new CountDownLatch(1);
+            AtomicLong smallAt = new AtomicLong();
+            Thread other = new Thread(() -> {
+                try {
+                    MCache c = heap.newCache();
+                    smallAt.set(c.alloc(1024, false));     // a fresh span of another class, from the first chunk's free run
+                    heap.releaseCache(c);
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+                small.countDown();
+            }, "other");
+            other.start();
+            boolean done = small.await(5, TimeUnit.SECONDS);
+            os.release.countDown();
+            grower.join(20_000);
+            other.join(20_000);
+            assertTrue(done, "a span allocation waited for another thread's arena commit (the mheap lock held across it)");
+            assertEquals(null, failure.get());
+            assertTrue(smallAt.get() >= heap.arenaBase() && smallAt.get() < heap.arenaBase() + committed,
+                    "the small object came from the chunk committed before the growth");
+            assertNotEquals(0, large.get());
+            assertTrue(heap.arenaCommittedBytes() >= committed + 2 * CHUNK, "committed " + heap.arenaCommittedBytes());
+            heap.releaseCache(first);
+            heap.verifyHeap();
+        }
+    }
+}
