@@ -27,7 +27,7 @@ class WorldLockInheritanceTest {
 
     @Test
     void aRealtimeStopperBoostsTheNormalOwnerOfTheWorldsLockUntilItIsReleased() throws Exception {
-        Outcome o = stopBehindStarvedOwner(true);
+        Outcome o = stopBehindHeldLock(true);
         assertTrue(o.stopNanos < 100_000_000L, "with inheritance the stop waits for the owner's 3 ms of CPU, not the hog: took "
                 + o.stopNanos / 1e6 + " ms");
         assertTrue(o.inheritances >= 1, "the owner was boosted");
@@ -39,7 +39,7 @@ class WorldLockInheritanceTest {
     /** The control: the same setup without inheritance starves the owner (the hazard the class cures). */
     @Test
     void withoutInheritanceTheSameStopWaitsForTheHog() throws Exception {
-        Outcome o = stopBehindStarvedOwner(false);
+        Outcome o = stopBehindHeldLock(false);
         // Not the hog's whole 300 ms: the kernel's fair server (Linux 6.12+) may run the starved owner
         // earlier in its period when fair tasks on that CPU were already starved (132 ms seen once
         // while other JVMs ran real-time hogs). 100 ms is still 30 x the owner's 3 ms of CPU.
@@ -48,7 +48,24 @@ class WorldLockInheritanceTest {
         assertTrue(o.trace.contains("behind pi-owner") && o.trace.contains("not boosted)"), o.trace);
     }
 
-    record Outcome(long stopNanos, long inheritances, int ownerPolicyAfter, String trace) {
+    record Outcome(long stopNanos, long inheritances, int ownerPolicyAfter, String trace, boolean heldAtStop) {
+    }
+
+    /**
+     * The setup until the owner still held the lock when the stop began (at most 5 tries): the
+     * kernel's fair server may give the starved owner its 3 ms within the stopper's 10 ms sleep
+     * (session 13, a plain run at load ~25: the lock was free at the stop), and then the stop
+     * shows nothing about inheritance either way.
+     */
+    private static Outcome stopBehindHeldLock(boolean inherit) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            Outcome o = stopBehindStarvedOwner(inherit);
+            if (o.heldAtStop() || attempt == 5) {
+                assertTrue(o.heldAtStop(), "precondition: the starved owner still held the world's lock when the stop began, in none of "
+                        + attempt + " tries");
+                return o;
+            }
+        }
     }
 
     private static Outcome stopBehindStarvedOwner(boolean inherit) throws Exception {
@@ -116,8 +133,7 @@ class WorldLockInheritanceTest {
                 if (ownerFailure.get() != null) {
                     throw new AssertionError("owner", ownerFailure.get());
                 }
-                assertTrue(heldAtStop, "precondition: the starved owner still held the world's lock when the stop began");
-                out.set(new Outcome(stopNanos, world.lockForTest().inheritances(), ownerPolicyAfter[0], world.describeLastStop()));
+                out.set(new Outcome(stopNanos, world.lockForTest().inheritances(), ownerPolicyAfter[0], world.describeLastStop(), heldAtStop));
             } finally {
                 heap.close();
             }
