@@ -38,8 +38,14 @@ class StopHoldersTest {
 
         assertTrue(spin.matches("M\\d+ running goroutine " + goid(r.stdout(), "spin")
                 + " \\(user goroutine, running\\) at every pass from \\d+\\.\\d+ ms; no preemption check from .*"), spin);
-        // Spinning: running or runnable at every pass, whatever the load.
-        assertTrue(spin.matches(".*; M\\d+ running or runnable at (\\d+) of \\1 passes.*"), spin);
+        // Spinning: running or runnable at (nearly) every pass. Not at every one whatever the load:
+        // while the child JVM holds a safepoint (a GC, a handshake) the spinner sleeps on the JVM's
+        // futex (seen once: 10 of 11 passes at load ~4). A sleeper in parkNanos is runnable at few.
+        Matcher sm = Pattern.compile("; M\\d+ running or runnable at (\\d+) of (\\d+) passes").matcher(spin);
+        assertTrue(sm.find(), spin);
+        int spinRunnable = Integer.parseInt(sm.group(1));
+        int spinPasses = Integer.parseInt(sm.group(2));
+        assertTrue(spinRunnable >= spinPasses - 2 && 4 * spinRunnable >= 3 * spinPasses, spin);
 
         assertTrue(sleep.startsWith("M") && sleep.contains(" running goroutine " + goid(r.stdout(), "sleep") + " (user goroutine, running)"), sleep);
         assertTrue(sleep.contains("no preemption check from"), sleep);
