@@ -145,6 +145,50 @@ class PointerStampTest extends ThreadWorldFixture {
         assertTrue(e.getMessage().contains("1..64"), e.getMessage());
     }
 
+    /**
+     * Slots freed by another cache come back to a cached span when its owner folds them at the
+     * span's exhaustion (MCache.refill), with the bits of the objects that died there: the fold
+     * drops the stamp. Fails if the fold kept it (verifyHeap: the second freed slot, still free,
+     * holds SECOND's bits under BOTH's stamp).
+     */
+    @Test
+    void aFoldOfRemoteFreesDropsTheStamp() {
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        MCache c = heap.newCache();
+        MCache other = heap.newCache();
+        try {
+            int spc = BOTH.fastSpanClass;
+            long p = c.alloc(16, false);
+            heap.gc().writePointerBits(p, 2, 0b11);
+            heap.gc().stampFreeSlots(c, spc, BOTH.stampKey);
+            assertEquals(BOTH.stampKey, c.pointerStamp(spc));
+            long a = c.alloc(16, false);        // two objects of another type (their own bits) from the stamped span
+            long b = c.alloc(16, false);
+            heap.gc().writePointerBits(a, 2, 0b10);
+            heap.gc().writePointerBits(b, 2, 0b10);
+            assertEquals(heap.gc().spanOf(p), heap.gc().spanOf(b), "one span");
+            other.free(a);                      // remote frees: pending until the owner folds them
+            other.free(b);
+            assertEquals(BOTH.stampKey, c.pointerStamp(spc), "a remote free leaves the owner's stamp (nothing came back yet)");
+            heap.verifyHeap();
+            long q = 0;
+            for (int i = 0; i < 10_000 && q != a && q != b; i++) {
+                q = c.alloc(16, false);         // until the exhausted span is folded and hands a freed slot out again
+            }
+            assertTrue(q == a || q == b, "the fold gave a freed slot back");
+            long stillFree = q == a ? b : a;
+            assertEquals(0b10, heap.gc().pointerBits(stillFree, 2), "precondition: the free slot kept its dead object's bits");
+            heap.verifyHeap();                  // (with the stamp kept: "pointer-bit stamp broken" at stillFree)
+            assertEquals(0, c.pointerStamp(spc), "the fold dropped the stamp");
+            heap.gc().stampFreeSlots(c, spc, BOTH.stampKey);     // the next typed allocation's restamp covers it
+            assertEquals(0b11, heap.gc().pointerBits(stillFree, 2), "restamped");
+            heap.verifyHeap();
+        } finally {
+            heap.releaseCache(other);
+            heap.releaseCache(c);
+        }
+    }
+
     /** A manual free may put back a slot with another type's bits: the cache drops its stamps for good. */
     @Test
     void aManualFreeDropsTheCachesStamps() {
