@@ -255,7 +255,7 @@ final class Coordinator {
             if (c.closed || world.exiting()) {
                 return;
             }
-            for (int i = 0; i < WARMUP_CHUNK; i++) {
+            for (int i = 0, n = Math.min(WARMUP_CHUNK, PAUSE_PATH_WARMUP_ROUNDS - done); i < n; i++) {
                 storeGate.awaitFree();
                 storeGate.acquire();
                 storeGate.release();
@@ -266,7 +266,7 @@ final class Coordinator {
                 if (c.closed || world.exiting()) {
                     return;
                 }
-                tw.warmUpStopPath(WARMUP_CHUNK);
+                tw.warmUpStopPath(Math.min(WARMUP_CHUNK, PAUSE_PATH_WARMUP_ROUNDS - done));
             }
         }
         pausePathWarm = true;
