@@ -615,15 +615,19 @@ public final class Heap implements AutoCloseable {
     /** The free page runs in address order as {start, npages} pairs (for tests and diagnostics). */
     public List<long[]> freeRuns() {
         List<long[]> runs = new ArrayList<>();
-        mheap.lock.lock();
-        try {
-            mheap.forEachRun(s -> {
-                if (Span.state(s) == Span.FREE || Span.state(s) == Span.SCAVENGING) {
-                    runs.add(new long[] {Span.start(s), Span.npages(s)});
-                }
-            });
-        } finally {
-            mheap.lock.unlock();
+        // The walk goes to the committed end, which a growth outside the mheap lock moves before
+        // its pages become a run (MHeap.ensureFit): growLock first, as verifyHeap.
+        synchronized (mheap.growLock) {
+            mheap.lock.lock();
+            try {
+                mheap.forEachRun(s -> {
+                    if (Span.state(s) == Span.FREE || Span.state(s) == Span.SCAVENGING) {
+                        runs.add(new long[] {Span.start(s), Span.npages(s)});
+                    }
+                });
+            } finally {
+                mheap.lock.unlock();
+            }
         }
         return runs;
     }

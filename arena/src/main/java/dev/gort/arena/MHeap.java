@@ -685,7 +685,11 @@ final class MHeap {
 
     // ------------------------------------------------------------------ walking
 
-    /** Calls {@code visitor} for every run of the committed arena in address order (lock held). */
+    /**
+     * Calls {@code visitor} for every run of the committed arena in address order (lock held, and
+     * {@link #growLock} before it: a growth in {@link #ensureFit} moves the committed end before
+     * its pages become a run).
+     */
     void forEachRun(RunVisitor visitor) {
         long p = space.arenaBase;
         long end = space.arenaEnd();

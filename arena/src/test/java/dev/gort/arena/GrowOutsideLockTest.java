@@ -73,8 +73,20 @@ class GrowOutsideLockTest {
             real.decommit(address, bytes);
         }
 
+        /** Once armed: a growth's MADV_HUGEPAGE waits here, after its commit moved arenaCommitted, before its run is added. */
+        volatile boolean holdHugePages;
+
         @Override
         public void hugePages(long address, long bytes, boolean enable) {
+            long base = arenaBase;
+            if (holdHugePages && base >= 0 && address >= base && bytes >= CHUNK) {
+                entered.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             real.hugePages(address, bytes, enable);
         }
 
@@ -136,6 +148,54 @@ class GrowOutsideLockTest {
                     "the small object came from the chunk committed before the growth");
             assertNotEquals(0, large.get());
             assertTrue(heap.arenaCommittedBytes() >= committed + 2 * CHUNK, "committed " + heap.arenaCommittedBytes());
+            heap.releaseCache(first);
+            heap.verifyHeap();
+        }
+    }
+
+    /**
+     * Heap.freeRuns walks the arena to its committed end: a growth outside the mheap lock has
+     * moved that end before its pages became a run, so the walk must wait for it as verifyHeap
+     * does (growLock). Without, it threw "page ... does not start a run" (review13).
+     */
+    @Test
+    void freeRunsWaitsForAGrowthHalfDone() throws Exception {
+        HeldCommits os = new HeldCommits();
+        try (Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30).withHeapArenaBytes(CHUNK)
+                .withHugePages(true), os)) {
+            os.arenaBase = heap.arenaBase();
+            MCache first = heap.newCache();
+            assertNotEquals(0, first.alloc(64, false));
+            long committed = heap.arenaCommittedBytes();
+            os.holdHugePages = true;
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread grower = new Thread(() -> {
+                try {
+                    MCache c = heap.newCache();
+                    c.alloc(2 * CHUNK, true);                   // grows; held after the commit, before the run is added
+                    heap.releaseCache(c);
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            }, "grower");
+            grower.start();
+            assertTrue(os.entered.await(20, TimeUnit.SECONDS), "the large allocation did not reach the growth's hugePages");
+            assertTrue(heap.arenaCommittedBytes() > committed, "precondition: the committed end moved before the run exists");
+            AtomicReference<java.util.List<long[]>> runs = new AtomicReference<>();
+            Thread walker = new Thread(() -> {
+                try {
+                    runs.set(heap.freeRuns());
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            }, "walker");
+            walker.start();
+            walker.join(300);                                   // a walk that does not wait fails at once
+            os.release.countDown();
+            grower.join(20_000);
+            walker.join(20_000);
+            assertEquals(null, failure.get());
+            assertTrue(runs.get() != null && !runs.get().isEmpty(), "the walk returned the free runs");
             heap.releaseCache(first);
             heap.verifyHeap();
         }
