@@ -119,11 +119,18 @@ class StressLoadsTest {
             PoolChurn pool = new PoolChurn(gc);
             AtomicInteger done = new AtomicInteger();
             AtomicReference<Throwable> fail = new AtomicReference<>();
+            // The churn must meet 3 cycles (asserted below: the run's precondition, not a speed
+            // claim); a loaded machine got 1 in MILLIS (review13's suite run, autogroup nice 19), so
+            // it goes on in short rounds until they ran, at most 60 s more.
+            long hardEnd = System.nanoTime() + (MILLIS + 60_000) * 1_000_000L;
             for (int i = 0; i < 3; i++) {
                 Random r = new Random(seed + i);
                 Go.go(() -> {
                     try (Frame f = Frame.push(PoolChurn.slots())) {
                         pool.run(r, MILLIS, Slots.of(f), Go::poll);
+                        while (gc.cycles() < 3 && System.nanoTime() - hardEnd < 0 && fail.get() == null) {
+                            pool.run(r, 250, Slots.of(f), Go::poll);
+                        }
                     } catch (Throwable t) {
                         fail.compareAndSet(null, t);
                     } finally {
