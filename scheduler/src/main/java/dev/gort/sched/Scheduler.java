@@ -1156,6 +1156,11 @@ public final class Scheduler implements AutoCloseable {
      * either form also leaves the world running again.
      */
     public void stopTheWorld(String reason, java.util.function.BooleanSupplier giveUp) {
+        if (giveUp == null) {
+            // Refused before anything stops: the world and its lock are untouched.
+            throw new IllegalArgumentException("stopTheWorld(\"" + reason + "\", giveUp): giveUp is null; accepted: a"
+                    + " BooleanSupplier asked at each timed turn of the wait, or stopTheWorld(reason) for a stop that never gives up");
+        }
         world.stop(reason, giveUp);
     }
 

@@ -84,4 +84,40 @@ class StopGiveUpTest {
         assertNull(died.get());
         s.close();
     }
+
+    /** A null give-up is refused before anything stops: the world runs and the next stop works. */
+    @Test
+    void aNullGiveUpIsRefusedAndNothingStops() throws Exception {
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).fatalHandler(FatalHandler.THROW));
+        AtomicBoolean quit = new AtomicBoolean();
+        AtomicLong progress = new AtomicLong();
+        CountDownLatch running = new CountDownLatch(1);
+        Thread runner = new Thread(() -> s.run(() -> {
+            running.countDown();
+            while (!quit.get()) {
+                progress.incrementAndGet();
+                Go.poll();
+            }
+        }), "null-giveup-runner");
+        runner.start();
+        try {
+            assertTrue(running.await(30, java.util.concurrent.TimeUnit.SECONDS));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.stopTheWorld("test", null));
+            assertTrue(e.getMessage().contains("giveUp is null") && e.getMessage().contains("stopTheWorld(reason)"), e.getMessage());
+            assertFalse(s.worldStopping(), "nothing was stopped");
+            s.stopTheWorld("after the refusal");
+            s.startTheWorld();
+            long before = progress.get();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (progress.get() < before + 1000 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertTrue(progress.get() >= before + 1000, "the goroutine runs after the refusal and the next stop");
+        } finally {
+            quit.set(true);
+            runner.join(30_000);
+        }
+        assertFalse(runner.isAlive(), "the program ended");
+        s.close();
+    }
 }
