@@ -12,10 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -29,10 +26,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 @Timeout(60)
 class PauseFaultTest extends ThreadWorldFixture {
-    final AtomicBoolean done = new AtomicBoolean();
-    final AtomicLong progress = new AtomicLong();
-    final AtomicReference<Throwable> mutatorFailure = new AtomicReference<>();
-    Thread mutator;
+    PollingMutator mutator;
 
     static final class InjectedFault extends RuntimeException {
         InjectedFault(String where) {
@@ -42,35 +36,16 @@ class PauseFaultTest extends ThreadWorldFixture {
 
     @AfterEach
     void stopMutator() throws InterruptedException {
-        done.set(true);
         if (mutator != null) {
-            mutator.join(30_000);
-            assertFalse(mutator.isAlive(), "the mutator did not finish: " + java.util.Arrays.toString(mutator.getStackTrace()));
+            mutator.stopAndCheck();
         }
-        assertNull(mutatorFailure.get(), () -> "the mutator failed: " + mutatorFailure.get());
     }
 
     private void start() throws InterruptedException {
         heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
         gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
         world = gc.threadWorld();
-        CountDownLatch registered = new CountDownLatch(1);
-        mutator = Thread.ofPlatform().name("polling-mutator").start(() -> {
-            world.register(1);
-            registered.countDown();
-            try {
-                while (!done.get()) {
-                    progress.incrementAndGet();
-                    world.poll();
-                    Thread.onSpinWait();
-                }
-            } catch (Throwable t) {
-                mutatorFailure.set(t);
-            } finally {
-                world.unregister();
-            }
-        });
-        registered.await();
+        mutator = PollingMutator.start(world);
         gc.gc();                 // a whole cycle first: the fault comes in a later one
     }
 
@@ -131,13 +106,7 @@ class PauseFaultTest extends ThreadWorldFixture {
         assertFalse(world.stopRequested(), "the world is not left stopped after " + after);
         assertFalse(WriteBarrier.enabled, "the barrier is off");
         assertEquals(Collector.OFF, gc.phase, "the phase is OFF");
-        long before = progress.get();
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (progress.get() < before + 100 && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
-        assertTrue(progress.get() >= before + 100, "the mutator runs after " + after + " (" + mutator.getState() + " at "
-                + java.util.Arrays.toString(mutator.getStackTrace()) + ")");
+        mutator.assertRuns("after " + after);
         world.stopTheWorld("by hand, after " + after);      // the world's stop is whole: a stop by hand works
         world.startTheWorld();
         assertThrows(RuntimeException.class, gc::gc, "the collector says it cannot run a cycle");

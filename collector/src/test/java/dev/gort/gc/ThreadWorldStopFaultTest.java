@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -30,10 +29,7 @@ class ThreadWorldStopFaultTest {
     Heap heap;
     WorkbufPool pool;
     ThreadWorld world;
-    final AtomicBoolean done = new AtomicBoolean();
-    final AtomicReference<Throwable> failure = new AtomicReference<>();
-    final AtomicLong progress = new AtomicLong();
-    Thread mutator;
+    PollingMutator mutator;
 
     static final class InjectedFault extends RuntimeException {
         InjectedFault(String where) {
@@ -46,34 +42,15 @@ class ThreadWorldStopFaultTest {
         heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
         pool = new WorkbufPool();
         world = new ThreadWorld(heap, pool, 2);
-        CountDownLatch registered = new CountDownLatch(1);
-        mutator = Thread.ofPlatform().name("polling-mutator").start(() -> {
-            world.register(1);
-            registered.countDown();
-            try {
-                while (!done.get()) {
-                    progress.incrementAndGet();
-                    world.poll();
-                    Thread.onSpinWait();
-                }
-            } catch (Throwable t) {
-                failure.set(t);
-            } finally {
-                world.unregister();
-            }
-        });
-        registered.await();
+        mutator = PollingMutator.start(world);
     }
 
     @AfterEach
     void tearDown() throws InterruptedException {
         world.stopFaultForTest = null;
-        done.set(true);
-        mutator.join(30_000);
-        assertFalse(mutator.isAlive(), "the mutator did not finish: " + java.util.Arrays.toString(mutator.getStackTrace()));
+        mutator.stopAndCheck();
         pool.close();
         heap.close();
-        assertNull(failure.get(), () -> "the mutator failed: " + failure.get());
     }
 
     @ParameterizedTest
@@ -88,14 +65,14 @@ class ThreadWorldStopFaultTest {
         InjectedFault f = assertThrows(InjectedFault.class, () -> world.stopTheWorld("test"));
         assertEquals("injected fault at " + point, f.getMessage());
         assertFalse(world.stopRequested(), "the stop flag is cleared");
-        assertMutatorRuns("after the failed stop at " + point);
+        mutator.assertRuns("after the failed stop at " + point);
         // The next stop stops the mutator (no stale stopper or flag), and its restart releases it.
         world.stopTheWorld("after the fault");
-        long frozen = progress.get();
+        long frozen = mutator.progress();
         Thread.sleep(20);
-        assertEquals(frozen, progress.get(), "the mutator is stopped by the next stop");
+        assertEquals(frozen, mutator.progress(), "the mutator is stopped by the next stop");
         world.startTheWorld();
-        assertMutatorRuns("after the next stop");
+        mutator.assertRuns("after the next stop");
     }
 
     @Test
@@ -125,16 +102,6 @@ class ThreadWorldStopFaultTest {
         assertEquals(1, ran.get(), "the next round reaches the polling mutator");
         world.stopTheWorld("after the round");
         world.startTheWorld();
-        assertMutatorRuns("after the failed round");
-    }
-
-    private void assertMutatorRuns(String when) throws InterruptedException {
-        long before = progress.get();
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (progress.get() < before + 100 && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
-        assertTrue(progress.get() >= before + 100, "the mutator runs " + when + " (" + mutator.getState() + " at "
-                + java.util.Arrays.toString(mutator.getStackTrace()) + ")");
+        mutator.assertRuns("after the failed round");
     }
 }
