@@ -21,6 +21,20 @@ public final class JvmFlags {
     public static final String NATIVE_ACCESS = "--enable-native-access=ALL-UNNAMED";
     public static final String ADD_EXPORTS = "--add-exports java.base/jdk.internal.vm=ALL-UNNAMED";
 
+    /**
+     * Recommended, not required: keeps C2 from inlining the collector's allocation fast path
+     * ({@code Collector.allocFor}) into its callers, so an allocation is one call, as Go's mallocgc
+     * is. Inlined, its ~7-10 thousand parse nodes (each FFM access through the all-memory segment
+     * parses to ~650 before C2 folds it) push a recursive allocating caller over C2's
+     * NodeCountInliningCutoff, and which calls C2 then leaves out of line depends on the profile at
+     * compile time: binary-trees' mutator CPU varied by a third between runs of one build. Out of
+     * line, the caller's compilation is the same every run (docs/performance.md, "Session 14, lead").
+     * {@code quiet} keeps the JVM from printing the command at start-up. The launcher, Surefire, the
+     * benchmark forks and the benchmark harnesses' child JVMs pass these.
+     */
+    public static final List<String> ALLOCATION_CALL = List.of("-XX:CompileCommand=quiet",
+            "-XX:CompileCommand=dontinline,dev.gort.gc.Collector::allocFor");
+
     /** The flags missing for the module gort runs in (empty when both are present). */
     public static List<String> missing() {
         return missing(JvmFlags.class.getModule());

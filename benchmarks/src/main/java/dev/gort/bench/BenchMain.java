@@ -34,16 +34,20 @@ import java.util.List;
  *
  * <p>Budgets (the machines are shared, so modest): default 1 fork, 3 warmup and 5 measurement
  * iterations of 1 s; {@code --quick} 1 fork, 2 warmup and 3 measurement iterations of 1 s. Every
- * fork gets gort's two JVM flags; {@code -jvmArgs}/{@code -jvmArgsAppend} on the command line add
+ * fork gets gort's two JVM flags and the allocation-call flags; {@code -jvmArgs}/{@code -jvmArgsAppend} on the command line add
  * to them.
  */
 public final class BenchMain {
     private BenchMain() {
     }
 
-    /** The flags every gort JVM needs (the launcher and Surefire pass the same). */
-    static final String[] GORT_JVM_FLAGS = {"--enable-native-access=ALL-UNNAMED", "--add-exports",
-        "java.base/jdk.internal.vm=ALL-UNNAMED"};
+    /**
+     * The flags every gort JVM needs, and the allocation call kept out of line
+     * ({@link dev.gort.JvmFlags#ALLOCATION_CALL}); the launcher and Surefire pass the same.
+     */
+    static final String[] GORT_JVM_FLAGS = java.util.stream.Stream.concat(
+            java.util.stream.Stream.of("--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED"),
+            dev.gort.JvmFlags.ALLOCATION_CALL.stream()).toArray(String[]::new);
 
     /** gort's flags, plus silencing JDK 23+'s sun.misc.Unsafe warning about JMH's own field access. */
     static String[] forkFlags() {

@@ -35,5 +35,6 @@ class BenchMainTest {
         List<String> flags = List.of(BenchMain.forkFlags());
         assertTrue(flags.containsAll(List.of("--enable-native-access=ALL-UNNAMED", "--add-exports",
                 "java.base/jdk.internal.vm=ALL-UNNAMED")), flags.toString());
+        assertTrue(flags.containsAll(dev.gort.JvmFlags.ALLOCATION_CALL), flags.toString());
     }
 }

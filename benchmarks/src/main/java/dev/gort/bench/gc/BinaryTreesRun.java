@@ -99,7 +99,8 @@ public final class BinaryTreesRun {
 
     /**
      * One contender's command line: {@code contender} is its JVM flags then BinaryTrees' mode
-     * ({@code gort} or {@code jvm}). The gort contender gets {@code forced}'s flag before its own
+     * ({@code gort} or {@code jvm}). The gort contender gets the allocation-call flags
+     * ({@link dev.gort.JvmFlags#ALLOCATION_CALL}) and {@code forced}'s flag before its own
      * (a contender's own {@code -D} would win); a {@code jvm} one never does (no gort code runs).
      */
     static List<String> command(String java, String cp, List<String> contender, int depth, ForcedGcModes forced) {
@@ -108,6 +109,7 @@ public final class BinaryTreesRun {
                 "-cp", cp));
         String mode = contender.getLast();
         if (!mode.equals("jvm")) {
+            cmd.addAll(dev.gort.JvmFlags.ALLOCATION_CALL);
             cmd.addAll(forced.childJvmFlags());
         }
         cmd.addAll(contender.subList(0, contender.size() - 1));

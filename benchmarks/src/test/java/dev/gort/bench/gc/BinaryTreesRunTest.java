@@ -32,4 +32,12 @@ class BinaryTreesRunTest {
             assertTrue(cmd.stream().noneMatch(a -> a.startsWith("-D" + ForcedGcModes.PROPERTY)), cmd.toString());
         }
     }
+
+    @Test
+    void onlyGortContendersKeepTheAllocationCallOutOfLine() {
+        List<String> jvm = BinaryTreesRun.command("java", "cp", List.of("-XX:+UseG1GC", "jvm"), 18, ForcedGcModes.NONE);
+        List<String> gort = BinaryTreesRun.command("java", "cp", List.of("-Xmx64m", "gort"), 18, ForcedGcModes.NONE);
+        assertTrue(gort.containsAll(dev.gort.JvmFlags.ALLOCATION_CALL), gort.toString());
+        assertTrue(jvm.stream().noneMatch(dev.gort.JvmFlags.ALLOCATION_CALL::contains), jvm.toString());
+    }
 }
