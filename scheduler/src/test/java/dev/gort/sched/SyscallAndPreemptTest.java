@@ -16,11 +16,17 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class SyscallAndPreemptTest {
 
-    /** At GOMAXPROCS=1 one goroutine blocks 500 ms in a syscall while another keeps running. */
+    /**
+     * At GOMAXPROCS=1 one goroutine blocks in a syscall while another keeps running: the call
+     * returns once the other has run 100 times during it (at least 500 ms), so a starved machine
+     * slows the test instead of failing it; without the hand-off the other goroutine cannot run
+     * at all and the call gives up after 30 s.
+     */
     @Test
     void syscallHandsThePOffAtOneProc() {
         AtomicLong progressDuringCall = new AtomicLong();
         AtomicLong retakes = new AtomicLong();
+        AtomicLong callMillis = new AtomicLong();
         SchedTesting.run(1, () -> {
             AtomicBoolean inCall = new AtomicBoolean();
             AtomicBoolean callDone = new AtomicBoolean();
@@ -29,9 +35,14 @@ class SyscallAndPreemptTest {
             Go.go(() -> {
                 try {
                     Go.syscall(() -> {
+                        long t0 = System.nanoTime();
                         inCall.set(true);
                         Thread.sleep(500);
+                        while (progressDuringCall.get() <= 100 && System.nanoTime() - t0 < 30_000_000_000L) {
+                            Thread.sleep(10);
+                        }
                         inCall.set(false);
+                        callMillis.set((System.nanoTime() - t0) / 1_000_000);
                         return null;
                     });
                 } catch (Exception e) {
@@ -54,7 +65,7 @@ class SyscallAndPreemptTest {
             retakes.set(Go.scheduler().p(0).syscalltick() - tick0);
         });
         assertTrue(progressDuringCall.get() > 100, "other goroutine ran only " + progressDuringCall.get()
-                + " times during the 500 ms syscall");
+                + " times during the " + callMillis.get() + " ms syscall");
         assertTrue(retakes.get() >= 1);
     }
 
