@@ -62,6 +62,8 @@ final class M extends Thread {
     long polls;
     /** Its kernel thread id, recorded at start under {@link StopHolders#ON} (0 otherwise). */
     volatile int tid;
+    /** Its /proc files, opened by a stopper's first sample of it (StopHolders, the world lock's holder only; null until then). */
+    ThreadProcStat procStat;
     /** CPU this M is pinned to (GORT_AFFINITY), or -1. */
     volatile int pinnedCpu = -1;
     /** CPU it actually ran on right after pinning (sched_getcpu), or -1. */

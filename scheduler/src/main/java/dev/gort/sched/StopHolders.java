@@ -1,9 +1,5 @@
 package dev.gort.sched;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -18,8 +14,9 @@ import java.util.Locale;
  * timed re-preempt pass (0.1 ms) pays more: at each pass the stopper samples every P that has not
  * stopped (its M, the goroutine on it, that goroutine's status and kind as the GC hook names it,
  * the M's check count and the P's schedtick) and reads the M's state and {@code schedstat} (two
- * /proc reads, ~10-20 us each, while the stopper waits anyway). A stop that ends before
- * 0.1 ms samples nothing.
+ * /proc files kept open per M, {@link ThreadProcStat}: a seek and a read each, no allocation,
+ * while the stopper waits anyway; the stop's description prints what the sampling cost). A stop
+ * that ends before 0.1 ms samples nothing.
  *
  * <p>How to read the result ({@link #describe}): the Ps still running at the last pass are the
  * ones the stop waited for. An unchanged check count between two passes means the goroutine did
@@ -92,11 +89,18 @@ final class StopHolders {
     private Slot[] slots = new Slot[0];
     private int passes;
     private long lastPassAt;
+    /**
+     * Wall time (ns) the stopper spent sampling in the current stop: the diagnostic's own cost,
+     * paid inside the stop (no CPU clock: CpuClock allocates until the JIT has compiled it, and a
+     * pass allocates nothing).
+     */
+    private long sampleWallNanos;
 
     /** At each stop request (stopper): forget the previous stop's samples. */
     void reset() {
         passes = 0;
         lastPassAt = -1;
+        sampleWallNanos = 0;
         for (Slot s : slots) {
             s.firstAt = -1;
             s.lastAt = -1;
@@ -112,11 +116,13 @@ final class StopHolders {
      * and a diagnostic must not fail the stop; a failed sample is skipped.
      */
     void sample(Scheduler s, long at) {
+        long w0 = System.nanoTime();
         try {
             sampleAll(s, at);
         } catch (RuntimeException e) {
             // a racy read went wrong (see above): this pass says nothing
         }
+        sampleWallNanos += System.nanoTime() - w0;
     }
 
     private void sampleAll(Scheduler s, long at) {
@@ -147,6 +153,7 @@ final class StopHolders {
             int gstatus = gp == null ? -1 : gp.status();
             long polls = mp == null ? 0 : mp.polls;
             long tick = p.schedtick();
+            ThreadProcStat ps = procOf(mp);
             boolean same = sl.lastAt >= 0 && sl.m == mp && sl.g == gp && sl.lastTick == tick;
             if (!same) {
                 // A new holder on this P (first sight, or another M or goroutine since the last pass).
@@ -159,9 +166,9 @@ final class StopHolders {
                 sl.kind = gp == null ? null : kindOf(hook, gp);
                 sl.firstPolls = polls;
                 sl.firstTick = tick;
-                long[] ss = mp == null ? null : schedstat(mp.tid);
-                sl.run0 = ss == null ? -1 : ss[0];
-                sl.wait0 = ss == null ? -1 : ss[1];
+                boolean read = ps != null && ps.readSchedstat();
+                sl.run0 = read ? ps.runNanos : -1;
+                sl.wait0 = read ? ps.waitNanos : -1;
                 sl.run1 = sl.run0;
                 sl.wait1 = sl.wait0;
                 sl.runnablePasses = 0;
@@ -173,11 +180,11 @@ final class StopHolders {
                     sl.checkSeenAfter = sl.lastAt;
                     sl.checkSeenBy = at;
                 }
-                long[] ss = mp == null ? null : schedstat(mp.tid);
-                sl.run1 = ss == null ? -1 : ss[0];
-                sl.wait1 = ss == null ? -1 : ss[1];
+                boolean read = ps != null && ps.readSchedstat();
+                sl.run1 = read ? ps.runNanos : -1;
+                sl.wait1 = read ? ps.waitNanos : -1;
             }
-            char state = mp == null ? '?' : threadState(mp.tid);
+            char state = ps == null ? '?' : ps.state();
             if (state != '?') {
                 sl.statePasses++;
                 if (state == 'R') {
@@ -287,6 +294,7 @@ final class StopHolders {
         if (!any) {
             b.append(" none (every P stopped or was taken at that pass)");
         }
+        b.append(String.format(Locale.ROOT, "; sampling took %.3f ms", sampleWallNanos / 1e6));
         return b.toString();
     }
 
@@ -320,31 +328,19 @@ final class StopHolders {
         }
     }
 
-    /** The thread's state letter from /proc/self/task/TID/stat (R running or runnable, S sleeping, D ...), or '?'. */
-    static char threadState(int tid) {
-        if (tid <= 0) {
-            return '?';
-        }
-        try {
-            String st = new String(Files.readAllBytes(Path.of("/proc/self/task/" + tid + "/stat")), StandardCharsets.US_ASCII);
-            int i = st.lastIndexOf(')');          // the name may hold spaces and parentheses
-            return i < 0 || i + 2 >= st.length() ? '?' : st.charAt(i + 2);
-        } catch (IOException | RuntimeException e) {
-            return '?';
-        }
-    }
-
-    /** {run ns, wait ns} from /proc/self/task/TID/schedstat, or null (no such thread, no schedstat). */
-    static long[] schedstat(int tid) {
-        if (tid <= 0) {
+    /**
+     * The M's /proc files, opened at its first sample and kept on the M (stopper only); null if
+     * its tid is unknown or its files cannot be opened (then tried again at the next sample).
+     */
+    private static ThreadProcStat procOf(M mp) {
+        if (mp == null) {
             return null;
         }
-        try {
-            String[] f = new String(Files.readAllBytes(Path.of("/proc/self/task/" + tid + "/schedstat")), StandardCharsets.US_ASCII)
-                    .trim().split(" ");
-            return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
-        } catch (IOException | RuntimeException e) {
-            return null;
+        ThreadProcStat ps = mp.procStat;
+        if (ps == null || ps.tid != mp.tid) {
+            ps = ThreadProcStat.open(mp.tid);
+            mp.procStat = ps;
         }
+        return ps;
     }
 }
