@@ -62,8 +62,12 @@ final class M extends Thread {
     long polls;
     /** Its kernel thread id, recorded at start under {@link StopHolders#ON} (0 otherwise). */
     volatile int tid;
-    /** Its /proc files, opened by a stopper's first sample of it (StopHolders, the world lock's holder only; null until then). */
-    ThreadProcStat procStat;
+    /**
+     * Its /proc files (StopHolders): opened by this M at its start under {@link StopHolders#ON}, so
+     * no stop pays for the open; read only by a stopper (the world lock's holder), which opens them
+     * itself if they are missing.
+     */
+    volatile ThreadProcStat procStat;
     /** CPU this M is pinned to (GORT_AFFINITY), or -1. */
     volatile int pinnedCpu = -1;
     /** CPU it actually ran on right after pinning (sched_getcpu), or -1. */
@@ -97,6 +101,7 @@ final class M extends Thread {
     public void run() {
         if (StopHolders.ON) {
             tid = (int) dev.gort.sys.CpuAffinity.threadId();
+            procStat = ThreadProcStat.open(tid);
         }
         sched.mstart(this);
     }

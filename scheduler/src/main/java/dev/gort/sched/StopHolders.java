@@ -96,6 +96,25 @@ final class StopHolders {
      */
     private long sampleWallNanos;
 
+    /**
+     * Rounds of /proc reads run when the diagnostic is created: past C1's invocation threshold, so
+     * the reads a timed pass makes run compiled from the first stop (a pass is rare: about 20 in a
+     * two-minute run, too few for the JIT) and none of their compile requests lands inside a stop.
+     */
+    static final int WARMUP_READS = 1000;
+
+    /** Diagnostic mode only (WorldStop makes one under {@link #ON}): warms the reads on this thread's own files. */
+    StopHolders() {
+        ThreadProcStat self = ThreadProcStat.open((int) dev.gort.sys.CpuAffinity.threadId());
+        if (self != null) {
+            for (int i = 0; i < WARMUP_READS; i++) {
+                self.state();
+                self.readSchedstat();
+            }
+            self.close();
+        }
+    }
+
     /** At each stop request (stopper): forget the previous stop's samples. */
     void reset() {
         passes = 0;
