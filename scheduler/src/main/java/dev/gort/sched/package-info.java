@@ -236,11 +236,13 @@
  * checks in a plain field ({@code Go.poll}, the runtime's safepoints, {@code worldStopping()}, the
  * collector's check); a stop still waiting at a timed re-preempt pass samples every P not stopped
  * (M, goroutine, its status and kind as the GC hook names it, the check count, the M's /proc
- * state and schedstat), and the stop's description ({@code describeLastStop}) names what held the
+ * state and schedstat, read through files each M opened at its start: no allocation, tens of
+ * microseconds a pass), and the stop's description ({@code describeLastStop}) names what held the
  * last pass: e.g. {@code held at the last of 10 timed passes (28.953 ms) by P0: M2 running
  * goroutine 5 (user goroutine, running) at every pass from 1.185 ms; no preemption check from
  * 1.185 to 28.953 ms (checks 0 in that time); M2 running or runnable at 10 of 10 passes,
- * schedstat between the passes at 1.185 and 28.953 ms: ran 0.000 ms, waited 28.150 ms}. Nothing is
+ * schedstat between the passes at 1.185 and 28.953 ms: ran 0.000 ms, waited 28.150 ms; sampling
+ * took 0.412 ms}, the last figure being the diagnostic's own time inside the stop. Nothing is
  * sampled for a stop that ends before its first pass (0.1 ms).
  *
  * <h2>GOMAXPROCS at run time (procresize)</h2>
