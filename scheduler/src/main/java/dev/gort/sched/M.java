@@ -103,6 +103,13 @@ final class M extends Thread {
             tid = (int) dev.gort.sys.CpuAffinity.threadId();
             procStat = ThreadProcStat.open(tid);
         }
-        sched.mstart(this);
+        try {
+            sched.mstart(this);
+        } finally {
+            ThreadProcStat ps = procStat;
+            if (ps != null) {
+                ps.close();         // no descriptor outlives its thread (a stopper reading it meanwhile sees "unknown")
+            }
+        }
     }
 }
