@@ -38,48 +38,112 @@ final class MPool {
         this.allowedCpus = allowed;
     }
 
-    /** Runs pp (an idle P, or any idle P if null) on an idle or new M (Go's startm). */
+    /**
+     * Runs pp (an idle P, or any idle P if null) on an idle or new M (Go's startm). If something
+     * throws before the P is handed to an M (a new M's allocation), the P is given back
+     * ({@link #giveBack}) and a spinning caller's count dropped before the error goes on: the P
+     * would otherwise be IDLE on no list, run by no M and taken by no later stop, and a leaked
+     * spinning count would keep every later wakep from starting an M.
+     */
     void startm(P pp, boolean spinning) {
+        M nmp = null;
+        boolean fresh = false;
+        int count;
         s.lock.lock();
-        if (pp == null) {
-            pp = s.exiting ? null : s.pidleget();
+        try {
             if (pp == null) {
-                s.lock.unlock();
-                if (spinning) {
-                    s.nmspinning.decrementAndGet();
+                pp = s.exiting ? null : s.pidleget();
+            }
+            if (pp != null) {
+                fault("startm");
+                nmp = mget();
+                if (nmp == null && mcount < s.cfg.maxThreads) {
+                    nmp = new M(s, mcount);     // counted only once listed: a failure here changes nothing
+                    allm.add(nmp);
+                    mcount++;
+                    fresh = true;
                 }
-                return;
             }
+            count = mcount;
+        } catch (Throwable t) {
+            giveBack(pp, spinning, t);
+            throw t;
         }
-        M nmp = mget();
-        if (nmp == null) {
-            SchedConfig cfg = s.cfg;
-            if (mcount >= cfg.maxThreads) {
-                int count = mcount;
-                s.lock.unlock();
-                s.fatal("runtime: program exceeds " + cfg.maxThreads + "-thread limit\nfatal error: thread exhaustion\n"
-                        + "(" + count + " Ms exist)\n", null);
-                return;
-            }
-            int id = mcount++;
-            nmp = new M(s, id);
-            allm.add(nmp);
-            s.lock.unlock();
-            nmp.spinning = spinning;
-            nmp.nextp = pp;
-            nmp.pinnedCpu = cfg.affinity.cpuFor(id, allowedCpus);
-            try {
-                nmp.start();
-            } catch (Throwable t) {
-                s.fatal("runtime: failed to create new OS thread (have " + (id + 1) + " already)\nfatal error: newosproc: "
-                        + t + "\n", t);
+        s.lock.unlock();
+        if (pp == null) {
+            if (spinning) {
+                s.nmspinning.decrementAndGet();
             }
             return;
         }
-        s.lock.unlock();
+        if (nmp == null) {
+            s.fatal("runtime: program exceeds " + s.cfg.maxThreads + "-thread limit\nfatal error: thread exhaustion\n"
+                    + "(" + count + " Ms exist)\n", null);
+            return;
+        }
         nmp.spinning = spinning;
         nmp.nextp = pp;
-        nmp.park.wakeup();
+        if (!fresh) {
+            nmp.park.wakeup();
+            return;
+        }
+        nmp.pinnedCpu = s.cfg.affinity.cpuFor(nmp.mid, allowedCpus);
+        try {
+            nmp.start();
+        } catch (Throwable t) {
+            s.fatal("runtime: failed to create new OS thread (have " + count + " already)\nfatal error: newosproc: "
+                    + t + "\n", t);
+        }
+    }
+
+    /**
+     * Sched lock held (released here): {@code pp}, chosen by a startm that failed before an M
+     * took it, goes back: stopped if a stop is pending (it counts, as handoffp's does), else
+     * idle; its goroutines to the global run queue (the idle list takes only empty Ps). A
+     * failure here is added to {@code failure}.
+     */
+    private void giveBack(P pp, boolean spinning, Throwable failure) {
+        boolean last = false;
+        try {
+            if (pp != null) {
+                boolean[] inherit = new boolean[1];
+                for (long ref; (ref = RunQueue.get(pp.base, inherit, true)) != 0;) {
+                    s.globrunqput(ref);
+                }
+                if (s.gcwaiting) {
+                    pp.setStatus(PStatus.GCSTOP);
+                    last = s.world.pStoppedLocked();
+                } else {
+                    s.pidleput(pp);
+                }
+            }
+        } catch (Throwable u) {
+            if (u != failure) {
+                failure.addSuppressed(u);
+            }
+        } finally {
+            s.lock.unlock();
+            if (spinning) {
+                s.nmspinning.decrementAndGet();
+            }
+        }
+        if (last) {
+            s.world.lastPStopped();
+        }
+    }
+
+    /**
+     * Tests: called by {@link #startm} with "startm" once the P is chosen, before an M takes it
+     * (sched lock held): stands for a failure making the M. Whatever it throws must leave the P
+     * with the scheduler.
+     */
+    volatile java.util.function.Consumer<String> faultForTest;
+
+    private void fault(String where) {
+        java.util.function.Consumer<String> f = faultForTest;
+        if (f != null) {
+            f.accept(where);
+        }
     }
 
     /** Parks mp on the idle list until startm hands it a P (Go's stopm). */

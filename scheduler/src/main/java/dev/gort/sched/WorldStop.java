@@ -119,9 +119,9 @@ final class WorldStop {
 
     /**
      * Tests: called at the stop's fault points ("request": flag raised, sched lock free; "wait":
-     * each timed turn of the wait; "stopped": every P stopped, before the return; "start": the
-     * restart, Ps released, before Ms are started for them); whatever it throws must leave the
-     * world running.
+     * each timed turn of the wait; "stopped": every P stopped, before the return; "release": the
+     * restart, sched lock held, after each stopped P it released; "start": the restart, Ps
+     * released, before Ms are started for them); whatever it throws must leave the world running.
      */
     volatile java.util.function.Consumer<String> faultForTest;
 
@@ -273,6 +273,12 @@ final class WorldStop {
         stopNote.wakeup();
     }
 
+    /**
+     * Tests: run by {@link #gcstopm} between the M's look at gcwaiting and its sched lock, the
+     * window in which an abandoned stop can restart the world (GcstopmRecheckTest).
+     */
+    volatile Runnable gcstopmDelayForTest;
+
     /** On g0: mp gives its P to the pending stop-the-world and parks (Go's gcstopm). */
     void gcstopm(M mp) {
         if (mp.spinning) {
@@ -280,6 +286,10 @@ final class WorldStop {
             s.nmspinning.decrementAndGet();
         }
         P pp = s.releasep(mp);
+        Runnable delay = gcstopmDelayForTest;
+        if (delay != null) {
+            delay.run();
+        }
         s.lock.lock();
         if (!s.gcwaiting) {
             // The stop was abandoned (its stopper failed and restarted the world) after this M's
@@ -318,87 +328,157 @@ final class WorldStop {
                 lastPart, (seen - req) / 1e6, last == 0 ? "at once" : stopSpun ? "spinning" : "woken", stopPasses, stopRepreempts, held);
     }
 
-    /** Restarts the world stopped by {@link #stop}; must be called by the same thread. */
+    /**
+     * Restarts the world stopped by {@link #stop}; must be called by the same thread. Whatever
+     * throws inside it (the restart's own work, an M that cannot be made), the world lock and the
+     * sched lock are released, no P stays stopped and every goroutine of a stopped P is on some
+     * run queue an M can reach; the error reaches the caller.
+     */
     void start() {
         if (!worldLock.isHeldByCurrentThread()) {
             throw new IllegalStateException("startTheWorld without stopTheWorld on this thread");
         }
+        try {
+            startHeld();
+        } finally {
+            worldLock.unlock();
+        }
+    }
+
+    private void startHeld() {
         Thread t = Scheduler.carrier();
         P own = t instanceof M mp && mp.sched == s ? mp.p : null;
-        s.lock.lock();
-        s.gcwaiting = false;
-        int nstart = 0;
+        // allp changes only under a stop, by this thread (procresize), so it is read here before
+        // the sched lock, and the list grown before it: nothing allocates under that lock.
         P[] allp = s.allp;
         if (restartPs.length < allp.length) {
             restartPs = new P[allp.length];          // only after a GOMAXPROCS growth
         }
-        worldStartedNanos = System.nanoTime();     // the release; waking Ms follows
-        stwReason = null;
-        M waiters = takeStwWaiters();
-        for (P p : allp) {
-            if (p == own) {
-                p.setStatus(PStatus.RUNNING);
-            } else if (p.status() == PStatus.GCSTOP) {
-                if (RunQueue.isEmpty(p.base)) {
-                    s.pidleput(p);
-                } else {
-                    p.setStatus(PStatus.IDLE);
-                    restartPs[nstart++] = p;     // no Java allocation inside the pause
+        int nstart = 0;
+        M waiters = null;
+        s.lock.lock();
+        try {
+            s.gcwaiting = false;
+            worldStartedNanos = System.nanoTime();     // the release; waking Ms follows
+            stwReason = null;
+            waiters = takeStwWaiters();
+            for (P p : allp) {
+                if (p == own) {
+                    p.setStatus(PStatus.RUNNING);
+                } else if (p.status() == PStatus.GCSTOP) {
+                    if (RunQueue.isEmpty(p.base)) {
+                        s.pidleput(p);
+                    } else {
+                        p.setStatus(PStatus.IDLE);
+                        restartPs[nstart++] = p;     // no Java allocation inside the pause
+                    }
+                    fault("release");
                 }
             }
+        } catch (Throwable failure) {
+            // Sched lock still held, gcwaiting already false: the Ps this loop did not reach
+            // would stay GCSTOP, run by no M and taken by no later stop. They go idle as a
+            // failed hand-off's do (below); the ones it reached are idle or in restartPs.
+            try {
+                if (own != null) {
+                    own.setStatus(PStatus.RUNNING);      // the caller's M goes on with it
+                }
+                for (P p : allp) {
+                    if (p != own && p.status() == PStatus.GCSTOP) {
+                        idleWithGoroutinesQueuedLocked(p);
+                    }
+                }
+            } catch (Throwable u) {
+                if (u != failure) {
+                    failure.addSuppressed(u);
+                }
+            } finally {
+                s.lock.unlock();
+            }
+            afterFailedStart(waiters, 0, nstart, failure);
+            throw failure;
         }
         s.lock.unlock();
         int started = 0;
         try {
             wakeStwWaiters(waiters);
+            waiters = null;
             fault("start");
             for (; started < nstart; started++) {
                 P p = restartPs[started];
                 restartPs[started] = null;
-                s.startm(p, false);
+                s.startm(p, false);      // a startm that throws gives its P back itself (MPool)
             }
             s.wakep();
             s.retaker.wakeIfIdle();      // it sleeps while the world is stopped (see SyscallRetaker)
         } catch (Throwable failure) {
-            try {
-                idleUnstarted(started, nstart);
-                s.wakep();               // an M for the goroutines moved to the global queue, if one can be had
-                s.retaker.wakeIfIdle();
-            } catch (Throwable u) {
-                if (u != failure) {
-                    failure.addSuppressed(u);
-                }
-            }
+            afterFailedStart(waiters, started, nstart, failure);
             throw failure;
-        } finally {
-            worldLock.unlock();
+        }
+    }
+
+    /**
+     * A restart that failed (sched lock not held): the Ps in {@code restartPs[from, to)} not yet
+     * started go idle with their goroutines queued globally, Ms waiting for the start are woken
+     * (null: none, or woken already), an M is asked for the queued goroutines and the retaker woken.
+     * Failures here are added to {@code failure}.
+     */
+    private void afterFailedStart(M waiters, int from, int to, Throwable failure) {
+        try {
+            idleUnstarted(from, to);
+        } catch (Throwable u) {
+            if (u != failure) {
+                failure.addSuppressed(u);
+            }
+        }
+        try {
+            wakeStwWaiters(waiters);   // takeStwWaiters emptied the list: these are woken here or nowhere
+        } catch (Throwable u) {
+            if (u != failure) {
+                failure.addSuppressed(u);
+            }
+        }
+        try {
+            s.wakep();               // an M for the goroutines moved to the global queue, if one can be had
+            s.retaker.wakeIfIdle();
+        } catch (Throwable u) {
+            if (u != failure) {
+                failure.addSuppressed(u);
+            }
         }
     }
 
     /**
      * A restart that failed before it started an M for every P with work (an out-of-memory error
      * making a thread): the rest go on the idle list, where the next wakep or a spinning M finds
-     * them, instead of staying IDLE on no list, lost to the scheduler. Their goroutines go to the
-     * global run queue first (the idle list takes only empty Ps), as a destroyed P's do; the
-     * CAS-taking get, since other Ms may steal from these queues meanwhile.
+     * them, instead of staying IDLE on no list, lost to the scheduler.
      */
     private void idleUnstarted(int from, int to) {
-        boolean[] inherit = new boolean[1];
         s.lock.lock();
         try {
             for (int i = from; i < to; i++) {
                 P p = restartPs[i];
                 restartPs[i] = null;
                 if (p != null && p.m == null && p.status() == PStatus.IDLE) {
-                    for (long ref; (ref = RunQueue.get(p.base, inherit, true)) != 0;) {
-                        s.globrunqput(ref);
-                    }
-                    s.pidleput(p);
+                    idleWithGoroutinesQueuedLocked(p);
                 }
             }
         } finally {
             s.lock.unlock();
         }
+    }
+
+    /**
+     * Sched lock held: {@code p}, run by no M and on no list, goes on the idle list. Its
+     * goroutines go to the global run queue first (the idle list takes only empty Ps), as a
+     * destroyed P's do; the CAS-taking get, since other Ms may steal from its queue meanwhile.
+     */
+    void idleWithGoroutinesQueuedLocked(P p) {
+        boolean[] inherit = new boolean[1];
+        for (long ref; (ref = RunQueue.get(p.base, inherit, true)) != 0;) {
+            s.globrunqput(ref);
+        }
+        s.pidleput(p);
     }
 
     /**

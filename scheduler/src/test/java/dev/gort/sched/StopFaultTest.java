@@ -17,7 +17,9 @@ import org.junit.jupiter.api.Timeout;
 /**
  * An exception thrown inside stopTheWorld or startTheWorld (a diagnostic's bug, an out-of-memory
  * error) reaches the caller with the world running again: no P left stopped, the world lock free
- * for the next stop, the goroutines running. Before, a throw between the request and the return
+ * for the next stop, the goroutines running. "release" throws inside start's sched-lock section
+ * (session 14: both locks stayed held); "startm" inside the hand-off of a P to an M (session 14:
+ * that P was lost, IDLE on no list, and the next stop waited for it for ever). Before, a throw between the request and the return
  * left gcwaiting set and the world lock held by the thread that had gone on: every M parked for
  * good and the next stop waited for the lock for ever (the process hung).
  *
@@ -34,7 +36,7 @@ class StopFaultTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"request", "wait", "stopped", "start"})
+    @ValueSource(strings = {"request", "wait", "stopped", "release", "start", "startm"})
     void aStopThatThrowsLeavesTheWorldRunning(String point) throws Exception {
         Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).fatalHandler(FatalHandler.THROW));
         AtomicLong progress = new AtomicLong();
@@ -76,16 +78,23 @@ class StopFaultTest {
         runner.start();
         running.await();
         AtomicBoolean armed = new AtomicBoolean(true);
-        s.world.faultForTest = where -> {
+        java.util.function.Consumer<String> fault = where -> {
             if (where.equals(point) && armed.getAndSet(false)) {
                 hold.set(false);
                 throw new InjectedFault(where);
             }
         };
+        boolean inStart = point.equals("release") || point.equals("start") || point.equals("startm");
+        if (!point.equals("startm")) {
+            s.world.faultForTest = fault;
+        }
         try {
             InjectedFault f;
-            if (point.equals("start")) {
+            if (inStart) {
                 s.stopTheWorld("test");
+                // Both goroutines were preempted with work queued: the restart starts an M for
+                // each P ("startm": the first hand-off fails, as a new M's allocation could).
+                s.mpool.faultForTest = point.equals("startm") ? fault : null;
                 f = assertThrows(InjectedFault.class, s::startTheWorld);
             } else {
                 f = assertThrows(InjectedFault.class, () -> s.stopTheWorld("test"));
@@ -102,8 +111,11 @@ class StopFaultTest {
             assertTrue(progress.get() >= before + 1000, "the goroutines run after the failed " + point
                     + " (progress " + before + " -> " + progress.get() + " in 10 s)");
 
-            // The world lock is free and the Ps whole: a later stop stops every P and restarts them.
-            s.stopTheWorld("after the fault");
+            // The world lock is free and the Ps whole: a later stop stops every P and restarts
+            // them. A P lost by the failure (stopped or idle on no list, or its M's hand-off
+            // dropped) is never taken by a stop: this one gives up after 10 s instead of hanging.
+            long giveUpAt = System.nanoTime() + 10_000_000_000L;
+            s.stopTheWorld("after the fault", () -> System.nanoTime() - giveUpAt > 0);
             int notStopped = 0;
             for (int i = 0; i < s.gomaxprocs(); i++) {
                 if (s.p(i).status() != PStatus.GCSTOP) {
@@ -120,6 +132,7 @@ class StopFaultTest {
             assertTrue(progress.get() >= again + 1000, "the goroutines run after the next stop");
         } finally {
             s.world.faultForTest = null;
+            s.mpool.faultForTest = null;
             quit.set(true);
             runner.join(30_000);
         }
