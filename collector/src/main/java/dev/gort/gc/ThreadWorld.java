@@ -119,8 +119,10 @@ public final class ThreadWorld implements World {
 
     /**
      * Tests: called at the stop's fault points ("request": flag raised, lock held; "wait": each
-     * turn of the wait, lock held; "stopped": every mutator stopped, before the return); whatever
-     * it throws must leave the world running again.
+     * turn of the wait, lock held; "stopped": every mutator stopped, before the return;
+     * "release": a stop's end, done or abandoned, flag cleared, before the mutators are let go);
+     * whatever it throws must leave the world running again, and the caller must get the first
+     * failure, a later one suppressed in it.
      */
     volatile java.util.function.Consumer<String> stopFaultForTest;
 
@@ -459,7 +461,7 @@ public final class ThreadWorld implements World {
                 }
                 stopFault("request");
             } catch (Throwable t) {
-                releaseStoppedLocked();
+                abandonStop(t);         // a release that throws too is added to t, not thrown instead of it
                 throw t;
             }
         } finally {
@@ -700,6 +702,7 @@ public final class ThreadWorld implements World {
         stopperSelf = null;
         try {
             lowerBoostedLocked();          // before any mutator runs again
+            stopFault("release");
         } finally {
             // Release the parked mutators directly: each is set RUNNING here, under the lock (so a
             // ragged round that starts next sees it running, and a stop that starts next waits for

@@ -75,6 +75,37 @@ class ThreadWorldStopFaultTest {
         mutator.assertRuns("after the next stop");
     }
 
+    /**
+     * The stop fails, and so does the release that undoes it (a boost the kernel will not lower):
+     * the caller gets the first failure with the second suppressed in it, and the mutators run.
+     * Before, the request part's catch called the release directly, so the release's error
+     * replaced the stop's and the first was lost (session 13's review).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"request", "wait", "stopped"})
+    void aReleaseThatThrowsTooKeepsTheFirstFailure(String point) throws InterruptedException {
+        AtomicBoolean stopArmed = new AtomicBoolean(true);
+        AtomicBoolean releaseArmed = new AtomicBoolean(true);
+        world.stopFaultForTest = where -> {
+            if (where.equals(point) && stopArmed.getAndSet(false)) {
+                throw new InjectedFault(where);
+            }
+            if (where.equals("release") && !stopArmed.get() && releaseArmed.getAndSet(false)) {
+                throw new InjectedFault(where);
+            }
+        };
+        InjectedFault f = assertThrows(InjectedFault.class, () -> world.stopTheWorld("test"));
+        assertEquals("injected fault at " + point, f.getMessage(), "the first failure reaches the caller");
+        assertEquals(1, f.getSuppressed().length, "the release's failure is kept with it");
+        assertEquals("injected fault at release", f.getSuppressed()[0].getMessage());
+        assertFalse(releaseArmed.get(), "the release's fault fired");
+        assertFalse(world.stopRequested(), "the stop flag is cleared");
+        mutator.assertRuns("after the failed stop and release at " + point);
+        world.stopTheWorld("after the faults");
+        world.startTheWorld();
+        mutator.assertRuns("after the next stop");
+    }
+
     @Test
     void aRaggedRoundWhoseFunctionThrowsEndsAndTheNextRoundRuns() throws InterruptedException {
         // The caller is registered here, so the function runs first on the caller's behalf and throws.
