@@ -72,6 +72,7 @@ final class AddressSpace {
     private long descriptorsTop;
     private long freeDescriptors;
     private long liveDescriptors;
+    /** Set by {@link #close} before it unmaps (the heap holds growLock and the mheap lock around it). */
     private boolean closed;
 
     AddressSpace(OsMemory os, HeapConfig config) {
@@ -353,6 +354,11 @@ final class AddressSpace {
     }
 
     /** Unmaps every region. Idempotent. */
+    /** Whether {@link #close} ran; read under the mheap lock, as close runs under it. */
+    boolean isClosed() {
+        return closed;
+    }
+
     void close() {
         if (closed) {
             return;

@@ -804,12 +804,19 @@ public final class Heap implements AutoCloseable {
                 c.lastAddr = 0;
             }
         }
-        space.arenaCommitted = 0;
-        mheap.lock.lock();
-        try {
-            space.close();
-        } finally {
-            mheap.lock.unlock();
+        // A growth commits outside the mheap lock, under growLock (MHeap.ensureFit): unmapping
+        // under the mheap lock alone could land between its commit and its run, which then
+        // wrote into unmapped metadata, or had its mprotect hit whatever was mapped there next.
+        // Both locks, in their order: no growth is half done here, and any later one finds the
+        // address space closed (MHeap.checkOpenLocked) before it touches anything.
+        synchronized (mheap.growLock) {
+            mheap.lock.lock();
+            try {
+                space.arenaCommitted = 0;
+                space.close();
+            } finally {
+                mheap.lock.unlock();
+            }
         }
     }
 

@@ -213,6 +213,7 @@ final class MHeap {
     }
 
     long allocSpanLocked(long npages, int state) {
+        checkOpenLocked();
         long r = findFit(npages);
         if (r == 0) {
             // Rare: another thread took the run ensureFit grew (or the caller did not ensure it).
@@ -269,10 +270,23 @@ final class MHeap {
         return r;
     }
 
+    /**
+     * Lock held: refuses to go on once {@link Heap#close} unmapped the address space (it does so
+     * holding growLock and this lock, so a check under either sees it): the free lists and
+     * descriptors live in the unmapped regions, and a growth would commit into a reservation
+     * that is no longer ours.
+     */
+    void checkOpenLocked() {
+        if (space.isClosed()) {
+            throw new IllegalStateException("heap is closed");
+        }
+    }
+
     /** Whether a free run of at least {@code npages} exists now (no growth needed). */
     boolean hasFit(long npages) {
         lock.lock();
         try {
+            checkOpenLocked();
             return findFit(npages) != 0;
         } finally {
             lock.unlock();

@@ -1,6 +1,8 @@
 package dev.gort.arena;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,8 +92,12 @@ class GrowOutsideLockTest {
             real.hugePages(address, bytes, enable);
         }
 
+        /** unmap calls so far (the reservation's trims, a close's). */
+        final java.util.concurrent.atomic.AtomicInteger unmaps = new java.util.concurrent.atomic.AtomicInteger();
+
         @Override
         public void unmap(long address, long bytes) {
+            unmaps.incrementAndGet();
             real.unmap(address, bytes);
         }
 
@@ -199,5 +205,60 @@ class GrowOutsideLockTest {
             heap.releaseCache(first);
             heap.verifyHeap();
         }
+    }
+
+    /**
+     * Heap.close against a growth between its commit and its run (growLock held, the mheap lock
+     * not): the close waits for the growth, then unmaps, and a growth after it is refused with
+     * "heap is closed" instead of reading the unmapped free lists or committing into a
+     * reservation that is no longer the heap's. Before, close took only the mheap lock and
+     * unmapped under the held growth (review13's note), whose run was then written into unmapped
+     * metadata; the test then fails without releasing it (the grower stays parked, a daemon).
+     */
+    @Test
+    void aCloseWaitsForAGrowthHalfDone() throws Exception {
+        HeldCommits os = new HeldCommits();
+        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30).withHeapArenaBytes(CHUNK)
+                .withHugePages(true), os);
+        os.arenaBase = heap.arenaBase();
+        MCache first = heap.newCache();
+        assertNotEquals(0, first.alloc(64, false));
+        heap.releaseCache(first);
+        long npages = 2 * CHUNK / SizeClasses.PAGE_SIZE;
+        os.holdHugePages = true;
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread grower = new Thread(() -> {
+            try {
+                heap.mheap.ensureFit(npages);                   // held after the commit, before the run is added
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            }
+        }, "grower");
+        grower.setDaemon(true);
+        grower.start();
+        assertTrue(os.entered.await(20, TimeUnit.SECONDS), "the growth did not reach its hugePages advice");
+        int unmapsBefore = os.unmaps.get();                     // the reservation's own trims
+        Thread closer = new Thread(() -> {
+            try {
+                heap.close();
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            }
+        }, "closer");
+        closer.setDaemon(true);
+        closer.start();
+        closer.join(300);                                       // a close that does not wait unmaps at once
+        int unmapsMeanwhile = os.unmaps.get() - unmapsBefore;
+        assertEquals(0, unmapsMeanwhile, "close unmapped the heap while a growth was between its commit and its run");
+        assertTrue(closer.isAlive(), "close waits for the growth");
+        os.release.countDown();
+        grower.join(20_000);
+        closer.join(20_000);
+        assertFalse(grower.isAlive() || closer.isAlive(), "growth and close ended");
+        assertEquals(null, failure.get());
+        assertTrue(heap.isClosed());
+        assertTrue(os.unmaps.get() > unmapsBefore, "the close unmapped once the growth was done");
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> heap.mheap.ensureFit(npages));
+        assertEquals("heap is closed", refused.getMessage());
     }
 }
