@@ -27,7 +27,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * goroutines are started and finished), another preempts every P every ~0.2 ms (sysmon's part).
  * After the churn and a final gc() every published list is intact and the heap holds exactly
  * their nodes. Seeded ({@code -Dgort.stress.seed}); {@code -Dgort.stress.millis}
- * runs longer.
+ * runs longer. On a starved machine the churn goes on past its time until 3 cycles ran, and the
+ * resizer until it resized twice (each at most 60 s more): those counts are the run's
+ * preconditions.
  */
 class SpawnChurnStressTest {
     static final Type NODE = CollectorTest.NODE;
@@ -82,7 +84,8 @@ class SpawnChurnStressTest {
                 Thread resizer = new Thread(() -> {
                     SplittableRandom r = new SplittableRandom(seed ^ 0xABCDEF);
                     long end = System.nanoTime() + millis * 1_000_000;
-                    while (System.nanoTime() < end && failure.get() == null) {
+                    long hardEnd = end + 60_000_000_000L;     // a loaded machine: go on until 2 resizes ran
+                    while ((System.nanoTime() < end || resizes.get() < 2) && System.nanoTime() < hardEnd && failure.get() == null) {
                         try {
                             Thread.sleep(20 + r.nextInt(60));
                             sched.setGomaxprocs(sched.gomaxprocs() == 2 ? 1 : 2);

@@ -17,7 +17,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * continuously (GOGC=10) with gccheckmark on. After every cycle each mutator checks payload and
  * pointer fields of every object its model reaches; after a final collection the heap's live bytes
  * equal exactly the models' reachable bytes, and dropping every root frees everything. Seeds are
- * printed; -Dgort.stress.seed=... replays, -Dgort.stress.millis=... runs longer.
+ * printed; -Dgort.stress.seed=... replays, -Dgort.stress.millis=... runs longer. The mutation goes
+ * on past its time until 3 cycles ran (at most 60 s more): the count is the run's precondition,
+ * which a starved run on a loaded machine may not meet in its time.
  */
 class StressTest {
     @Test
@@ -41,6 +43,7 @@ class StressTest {
                     try {
                         GraphModel model = new GraphModel(gc, new Random(seed + id), id);
                         models[id] = model;
+                        model.keepGoingWhile(() -> gc.cycles() < 3, 60_000);     // starved: run on until the cycles ran
                         model.run(Long.MAX_VALUE, millis, m.roots());
                     } catch (Throwable t) {
                         fail.compareAndSet(null, t);
@@ -51,7 +54,7 @@ class StressTest {
                 ts[w].start();
             }
             for (Thread t : ts) {
-                t.join(millis + 120_000);
+                t.join(millis + 180_000);
                 assertFalse(t.isAlive(), "mutator hung (seed " + seed + ")");
             }
             if (fail.get() != null) {

@@ -27,6 +27,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * behaviour, 39 of 285, and no hand-over, which fails the test). The kernel's view from /proc
  * (R = running or runnable) is printed beside it, not asserted: on a loaded machine a woken
  * thread reads R for as long as it waits for a CPU (11 % vs 28 % in the same runs).
+ * The mutators run for their time and then until the sampler saw the run's preconditions (2
+ * cycles, a hand-over, 20 marking samples; at most 60 s more), so a starved run on a loaded machine
+ * meets them instead of failing for want of CPU.
  * And mark completes when no mutator runs at all (both wait in runBlocking): the worker needs no
  * hand-over then, the waiting mutators' Ps are idle.
  */
@@ -86,6 +89,9 @@ class WorkersOnPTest {
         // samples; /proc: worker R, worker R with both mutators R, with at most one; -; runtime: worker marking, marking with both mutators RUNNING
         long[] counts = new long[7];
         AtomicLong sink = new AtomicLong();
+        // Set by the sampler once the run's preconditions hold (cycles, a hand-over, marking
+        // samples): a starved run goes on past its time until then, at most 60 s more.
+        java.util.concurrent.atomic.AtomicBoolean enough = new java.util.concurrent.atomic.AtomicBoolean();
         List<Thread> threads = new ArrayList<>();
         try {
             long workerTid = workerTid(gc, 0);
@@ -104,8 +110,9 @@ class WorkersOnPTest {
                         }
                         built.countDown();
                         long end = System.nanoTime() + millis * 1_000_000L;
+                        long hardEnd = end + 60_000_000_000L;
                         long x = 0;
-                        while (System.nanoTime() < end) {
+                        while (System.nanoTime() < end || (!enough.get() && System.nanoTime() < hardEnd)) {
                             for (int i = 0; i < 64; i++) {
                                 gc.alloc(NODE);                // garbage: cycles keep coming
                             }
@@ -160,6 +167,9 @@ class WorkersOnPTest {
                     } else {
                         counts[3]++;
                     }
+                }
+                if (!enough.get() && (counts[0] & 63) == 0) {
+                    enough.set(gc.gcStats().numGC() - cycles0 >= 2 && world.pStatsForTest()[0] > 0 && counts[5] >= 20);
                 }
                 java.util.concurrent.locks.LockSupport.parkNanos(300_000);
             }

@@ -163,9 +163,27 @@ public final class GraphModel {
         }
     }
 
+    private java.util.function.BooleanSupplier unmetPrecondition = () -> false;
+    private long preconditionCapNanos;
+
     /**
-     * Runs {@code maxOps} operations or until {@code millis} pass, whichever comes first, as a
-     * registered thread ({@code threadRoots} its slots) or as a goroutine ({@code threadRoots} null).
+     * After its {@code millis}, {@link #run} goes on while {@code unmet} says true (checked every
+     * 1024 operations), for at most {@code capMillis} more: a test whose assertions need, say,
+     * some cycles to have run meets them on a starved machine instead of failing for want of
+     * CPU (the count is the run's precondition, not what it checks).
+     */
+    public void keepGoingWhile(java.util.function.BooleanSupplier unmet, long capMillis) {
+        this.unmetPrecondition = java.util.Objects.requireNonNull(unmet, "unmet");
+        if (capMillis < 0) {
+            throw new IllegalArgumentException("capMillis must be >= 0, got " + capMillis);
+        }
+        this.preconditionCapNanos = capMillis * 1_000_000L;
+    }
+
+    /**
+     * Runs {@code maxOps} operations or until {@code millis} pass (and {@link #keepGoingWhile}'s
+     * precondition is met), whichever comes first, as a registered thread ({@code threadRoots}
+     * its slots) or as a goroutine ({@code threadRoots} null).
      */
     public void run(long maxOps, long millis, RootSlots threadRoots) {
         if (threadRoots != null) {
@@ -275,8 +293,10 @@ public final class GraphModel {
     private void loop(long maxOps, long millis, Slots f) {
         buildTree();
         long end = System.nanoTime() + millis * 1_000_000L;
+        long hardEnd = end + preconditionCapNanos;
         long lastCycles = gc.cycles();
-        while (ops < maxOps && ((ops & 1023) != 0 || System.nanoTime() < end)) {
+        while (ops < maxOps && ((ops & 1023) != 0 || System.nanoTime() < end
+                || (System.nanoTime() < hardEnd && unmetPrecondition.getAsBoolean()))) {
             step(f);
             ops++;
             long c = gc.cycles();
