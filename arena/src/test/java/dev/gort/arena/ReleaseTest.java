@@ -5,6 +5,8 @@ import dev.gort.sys.NativeMemory;
 import dev.gort.sys.Platform;
 import dev.gort.sys.PosixOsMemory;
 import dev.gort.sys.ProcessMemory;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,19 +23,32 @@ class ReleaseTest {
     static final long MiB = 1L << 20;
     static final int[] SIZES = {16, 48, 64, 112, 256, 512, 1024, 2048, 4096};
 
-    static long[] allocateAndTouch(MCache cache, long totalBytes) {
-        long[] out = new long[(int) (totalBytes / 16)];
+    /** Zeros to compare fresh objects with (as large as the largest of SIZES). */
+    static final MemorySegment ZEROS = Arena.global().allocate(4096);
+
+    /**
+     * How many objects of SIZES, in turn, make {@code totalBytes}: the address arrays are sized
+     * to it (591,000 for 512 MiB). Sized for 16-byte objects they were 268 MB of Java heap each,
+     * first-touched twice a run: on this VM, under load, most of the test's 40-51 s.
+     */
+    static int objectsFor(long totalBytes) {
         int n = 0;
-        long done = 0;
-        while (done < totalBytes) {
+        for (long done = 0; done < totalBytes; n++) {
+            done += SIZES[n % SIZES.length];
+        }
+        return n;
+    }
+
+    static long[] allocateAndTouch(MCache cache, long totalBytes) {
+        long[] out = new long[objectsFor(totalBytes)];
+        for (int n = 0; n < out.length; n++) {
             int size = SIZES[n % SIZES.length];
             long p = cache.alloc(size, true);
             NativeMemory.putLong(p, p);
             NativeMemory.putLong(p + size - 8, ~p);
-            out[n++] = p;
-            done += size;
+            out[n] = p;
         }
-        return java.util.Arrays.copyOf(out, n);
+        return out;
     }
 
     @Test
@@ -77,22 +92,18 @@ class ReleaseTest {
     }
 
     static long[] allocateAndTouchCheckingZero(MCache cache, long totalBytes) {
-        long[] out = new long[(int) (totalBytes / 16)];
-        int n = 0;
-        long done = 0;
-        while (done < totalBytes) {
+        long[] out = new long[objectsFor(totalBytes)];
+        for (int n = 0; n < out.length; n++) {
             int size = SIZES[n % SIZES.length];
             long p = cache.alloc(size, true);
-            for (int i = 0; i < size; i += 8) {
-                if (NativeMemory.getLong(p + i) != 0) {
-                    throw new AssertionError("re-allocated memory at 0x" + Long.toHexString(p + i) + " is not zero");
-                }
+            long at = MemorySegment.mismatch(NativeMemory.ALL, p, p + size, ZEROS, 0, size);   // every byte, compared in bulk
+            if (at >= 0) {
+                throw new AssertionError("re-allocated memory at 0x" + Long.toHexString(p + at) + " is not zero");
             }
             NativeMemory.putLong(p, p);
-            out[n++] = p;
-            done += size;
+            out[n] = p;
         }
-        return java.util.Arrays.copyOf(out, n);
+        return out;
     }
 
     @Test
