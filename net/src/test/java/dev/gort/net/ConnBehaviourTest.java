@@ -235,7 +235,12 @@ class ConnBehaviourTest {
                         }
                     });
                 }
-                Time.sleep(Duration.ofMillis(50)); // one parked in read, two queued on the read lock
+                // One parks in read, two queue on the read lock. Waited for, not slept on: 50 ms
+                // saw one reader queued at load ~27 (session 14), the third not yet started.
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (p[1].pdForTest().readLock.waiting() < 2 && System.nanoTime() - deadline < 0) {
+                    Time.sleep(Duration.ofMillis(1));
+                }
                 assertEquals(2, p[1].pdForTest().readLock.waiting(), "two readers wait behind the first");
                 java.util.Set<Object> got = new java.util.HashSet<>();
                 for (String m : new String[] {"one", "two"}) {
