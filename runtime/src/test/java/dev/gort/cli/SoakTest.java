@@ -31,6 +31,26 @@ class SoakTest {
         assertTrue(text.contains("RSS at round ends (G goroutines, T threads): G "), text);
     }
 
+    /**
+     * A soak of both worlds shorter than its first round still runs a round of each world (the
+     * second past its time): before, it ended after the goroutine round, as SoakTest's short soak
+     * did when a loaded machine starved its first round (session 14).
+     */
+    @Test
+    void aSoakOfBothWorldsRunsEachWorldEvenPastItsTime() throws Exception {
+        SoakSettings s = SoakSettings.parse(new String[] {"0.02", "--round-seconds", "2", "--quiet-seconds", "0.5",
+                "--report-seconds", "1", "--tree-height", "8", "--seed", "7"});
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = new Soak(s, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)).run();
+        String text = out.toString(StandardCharsets.UTF_8);
+        System.out.println(text);
+        assertEquals(0, rc, "exit code; stderr: " + err.toString(StandardCharsets.UTF_8));
+        assertTrue(text.matches("(?s).*soak: 2 rounds in .*"), "a round of each world, no more:\n" + text);
+        assertTrue(text.contains("RSS at round ends (G goroutines, T threads): G "), text);
+        assertTrue(text.matches("(?s).*\\bT \\d.*"), "a threads round ended:\n" + text);
+    }
+
     @Test
     void argumentsAreCheckedWithTheAcceptedForms() {
         SoakSettings d = SoakSettings.parse(new String[0]);
