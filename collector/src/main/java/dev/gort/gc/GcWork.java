@@ -16,6 +16,17 @@ public final class GcWork {
     private final WorkbufPool pool;
     private long wbuf1;
     private long wbuf2;
+    /**
+     * wbuf1's entry count, kept here instead of in its native {@code nobj} while this gcWork holds
+     * it: a push or pop is then one native store or load of the entry, not also a load and a store
+     * of {@code nobj} (a chain through memory from one push to the next pop), and each inlined copy
+     * of {@link #put} is three FFM accesses (~650 C2 parse nodes each) smaller, which the scan loop
+     * needs to stay under C2's inlining budget. Invariant: wbuf1's native nobj is stale; wbuf2's is
+     * exact. Every place wbuf1 stops being wbuf1 (swapped with wbuf2, published, handed off,
+     * released) writes the count back first ({@link #syncWbuf1}), and every buffer that becomes
+     * wbuf1 has its count read.
+     */
+    private long n1;
     /** True once this gcWork published work to the global list since the flag was last reset
      *  (Go's flushedWork, used by mark completion's ragged barrier). */
     public boolean flushedWork;
@@ -38,6 +49,21 @@ public final class GcWork {
     private void init() {
         wbuf1 = pool.getEmpty();
         wbuf2 = pool.getEmpty();
+        n1 = WorkbufLayout.nobj(wbuf1);
+    }
+
+    /** Writes wbuf1's count back to its native nobj (before wbuf1 leaves that role). */
+    private void syncWbuf1() {
+        WorkbufLayout.setNobj(wbuf1, n1);
+    }
+
+    /** Swaps wbuf1 and wbuf2, keeping the count invariant. */
+    private void swap() {
+        syncWbuf1();
+        long b = wbuf1;
+        wbuf1 = wbuf2;
+        wbuf2 = b;
+        n1 = WorkbufLayout.nobj(wbuf1);
     }
 
     /**
@@ -61,24 +87,25 @@ public final class GcWork {
     }
 
     private void putBuffered(long obj) {
-        long b = wbuf1;
-        if (b == 0) {
+        if (wbuf1 == 0) {
             init();
-            b = wbuf1;
-        } else if (WorkbufLayout.nobj(b) == WorkbufLayout.CAPACITY) {
-            wbuf1 = wbuf2;
-            wbuf2 = b;
-            b = wbuf1;
-            if (WorkbufLayout.nobj(b) == WorkbufLayout.CAPACITY) {
-                pool.putFull(b);
-                flushedWork = true;
-                b = pool.getEmpty();
-                wbuf1 = b;
-            }
+        } else if (n1 == WorkbufLayout.CAPACITY) {
+            makeRoomInWbuf1();
         }
-        long n = WorkbufLayout.nobj(b);
-        WorkbufLayout.setObj(b, n, obj);
-        WorkbufLayout.setNobj(b, n + 1);
+        long n = n1;
+        WorkbufLayout.setObj(wbuf1, n, obj);
+        n1 = n + 1;
+    }
+
+    /** wbuf1 is full: swap with wbuf2 and, if that is full too, publish it and take an empty one. */
+    private void makeRoomInWbuf1() {
+        swap();
+        if (n1 == WorkbufLayout.CAPACITY) {
+            pool.putFull(wbuf1);            // its nobj is exact: it was wbuf2
+            flushedWork = true;
+            wbuf1 = pool.getEmpty();
+            n1 = WorkbufLayout.nobj(wbuf1);
+        }
     }
 
     /** Dequeues a grey object pointer, taking published work if local work ran out; 0 if none. */
@@ -88,28 +115,31 @@ public final class GcWork {
             held = 0;
             return h;
         }
-        long b = wbuf1;
-        if (b == 0) {
+        if (wbuf1 == 0) {
             init();
-            b = wbuf1;
         }
-        if (WorkbufLayout.nobj(b) == 0) {
-            wbuf1 = wbuf2;
-            wbuf2 = b;
-            b = wbuf1;
-            if (WorkbufLayout.nobj(b) == 0) {
-                long f = pool.tryGetFull();
-                if (f == 0) {
-                    return 0;
-                }
-                pool.putEmpty(b);
-                b = f;
-                wbuf1 = b;
-            }
+        if (n1 == 0 && !refillWbuf1()) {
+            return 0;
         }
-        long n = WorkbufLayout.nobj(b) - 1;
-        WorkbufLayout.setNobj(b, n);
-        return WorkbufLayout.obj(b, n);
+        long n = n1 - 1;
+        n1 = n;
+        return WorkbufLayout.obj(wbuf1, n);
+    }
+
+    /** wbuf1 is empty: swap with wbuf2 and, if that is empty too, take a full buffer; false if none. */
+    private boolean refillWbuf1() {
+        swap();
+        if (n1 != 0) {
+            return true;
+        }
+        long f = pool.tryGetFull();
+        if (f == 0) {
+            return false;
+        }
+        pool.putEmpty(wbuf1);               // synced by swap: both of this gcWork's buffers were empty
+        wbuf1 = f;
+        n1 = WorkbufLayout.nobj(f);
+        return true;
     }
 
     /** Dequeues from local buffers only (Go's tryGetFast + wbuf2); 0 if both are empty. */
@@ -119,31 +149,28 @@ public final class GcWork {
             held = 0;
             return h;
         }
-        long b = wbuf1;
-        if (b == 0) {
+        if (wbuf1 == 0) {
             return 0;
         }
-        if (WorkbufLayout.nobj(b) == 0) {
-            wbuf1 = wbuf2;
-            wbuf2 = b;
-            b = wbuf1;
-            if (WorkbufLayout.nobj(b) == 0) {
+        if (n1 == 0) {
+            swap();
+            if (n1 == 0) {
                 return 0;
             }
         }
-        long n = WorkbufLayout.nobj(b) - 1;
-        WorkbufLayout.setNobj(b, n);
-        return WorkbufLayout.obj(b, n);
+        long n = n1 - 1;
+        n1 = n;
+        return WorkbufLayout.obj(wbuf1, n);
     }
 
     /** True if this gcWork holds no grey pointers locally. */
     public boolean empty() {
-        return held == 0 && (wbuf1 == 0 || (WorkbufLayout.nobj(wbuf1) == 0 && WorkbufLayout.nobj(wbuf2) == 0));
+        return held == 0 && (wbuf1 == 0 || (n1 == 0 && WorkbufLayout.nobj(wbuf2) == 0));
     }
 
     /** Number of grey pointers held locally. */
     public long localCount() {
-        return (held != 0 ? 1 : 0) + (wbuf1 == 0 ? 0 : WorkbufLayout.nobj(wbuf1) + WorkbufLayout.nobj(wbuf2));
+        return (held != 0 ? 1 : 0) + (wbuf1 == 0 ? 0 : n1 + WorkbufLayout.nobj(wbuf2));
     }
 
     /**
@@ -171,9 +198,11 @@ public final class GcWork {
             pool.putFull(wbuf2);
             flushedWork = true;
             wbuf2 = pool.getEmpty();
-        } else if (WorkbufLayout.nobj(wbuf1) + (held != 0 ? 1 : 0) > 4) {
+        } else if (n1 + (held != 0 ? 1 : 0) > 4) {
             unhold();
+            syncWbuf1();
             wbuf1 = handoff(wbuf1);
+            n1 = WorkbufLayout.nobj(wbuf1);
             flushedWork = true;
         }
     }
@@ -202,10 +231,12 @@ public final class GcWork {
     public void dispose() {
         unhold();
         if (wbuf1 != 0) {
+            syncWbuf1();
             release(wbuf1);
             release(wbuf2);
             wbuf1 = 0;
             wbuf2 = 0;
+            n1 = 0;
         }
     }
 
