@@ -72,7 +72,8 @@ public final class ArenaMarkHeap implements MarkHeap {
 
     static {
         if (GcSupport.MARKED_NOW != MARKED_NOW || GcSupport.MARKED_NOSCAN != MARKED_NOSCAN
-                || GcSupport.MARKED_BASE_MASK != MARKED_BASE_MASK) {
+                || GcSupport.MARKED_BASE_MASK != MARKED_BASE_MASK
+                || GcSupport.MARKED_PAIRED != MARKED_PAIRED || GcSupport.PAIR_SECOND != PAIR_SECOND) {
             throw new ExceptionInInitializerError("GcSupport.markPointer's result encoding differs from MarkHeap's");
         }
     }
@@ -87,6 +88,12 @@ public final class ArenaMarkHeap implements MarkHeap {
     @Override
     public long markPointer(long p, long[] spanCache) {
         return gc.markPointer(p, spanCache);
+    }
+
+    /** GcSupport's lookup that may mark the next pointer with the same CAS (see {@link GcSupport#markPointer(long, long, long[])}). */
+    @Override
+    public long markPointer(long p, long q, long[] spanCache) {
+        return gc.markPointer(p, q, spanCache);
     }
 
     @Override

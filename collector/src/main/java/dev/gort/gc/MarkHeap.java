@@ -111,6 +111,26 @@ public interface MarkHeap {
         return markPointer(p);
     }
 
+    /** Where {@link #markPointer(long, long, long[])} leaves its answer for the paired pointer. */
+    int PAIR_SECOND = 8;
+
+    /**
+     * {@link #markPointer} result flag of {@link #markPointer(long, long, long[])}: the second
+     * pointer was marked by the same call and its answer is in {@code spanCache[PAIR_SECOND]}.
+     */
+    long MARKED_PAIRED = 4;
+
+    /**
+     * {@link #markPointer(long, long[])} of {@code p} that may also mark {@code q} (the next
+     * pointer of the same object, 0 = none) in the same step, with one atomic when their objects'
+     * mark bits share a word: then the answer carries {@link #MARKED_PAIRED} and {@code q}'s answer
+     * is in {@code spanCache[PAIR_SECOND]}; otherwise {@code q} is untouched (the caller marks it on
+     * its own). The default never pairs.
+     */
+    default long markPointer(long p, long q, long[] spanCache) {
+        return markPointer(p, spanCache);
+    }
+
     /** Empties a span cache for {@link #markPointer(long, long[])}. */
     default void clearSpanCache(long[] spanCache) {
     }

@@ -86,27 +86,6 @@ public final class Marker {
         return true;
     }
 
-    /**
-     * {@link #greyObject} for a pointer found by scanning: the lookup goes through the gcWork's span
-     * cache, which the drain or scan call running this cleared on entry (so it is never older than
-     * the current mark phase). Roots and barrier shades use the uncached lookup.
-     */
-    private void greyScanned(long p, long referrer, long offset, GcWork w) {
-        if (checkmarks == null) {
-            long r = heap.markPointer(p, w.spanCache);
-            if (r != 0) {
-                if ((r & MarkHeap.MARKED_NOW) != 0) {
-                    w.bytesMarked += heap.markedSize(r);
-                    if ((r & MarkHeap.MARKED_NOSCAN) == 0) {
-                        w.put(r & ~(MarkHeap.MARKED_NOW | MarkHeap.MARKED_NOSCAN));
-                    }
-                }
-                return;
-            }
-        }
-        greyObject(p, referrer, offset, w);
-    }
-
     /** Greys a root value held by {@code root} (a description used only in error messages). */
     public void greyRoot(long p, String root, GcWork w) {
         if (p == 0) {
@@ -292,8 +271,37 @@ public final class Marker {
             long off = (first + hi) << 3;
             bits &= ~(1L << hi);
             long v = NativeMemory.getLong(obj + off);
-            if (v != 0) {
-                greyScanned(v, obj, off, w);
+            if (v == 0) {
+                continue;
+            }
+            if (checkmarks != null) {
+                greyObject(v, obj, off, w);
+                continue;
+            }
+            // greyobject for a pointer found by scanning, through the gcWork's span cache (cleared
+            // by the drain or scan call running this, so never older than the current mark phase;
+            // roots and barrier shades use the uncached lookup), offered the next pointer too: when
+            // both objects' mark bits share a word, one CAS marks both (MarkHeap.MARKED_PAIRED).
+            long next = bits == 0 ? 0 : NativeMemory.getLong(obj + ((first + 63 - Long.numberOfLeadingZeros(bits)) << 3));
+            long r = heap.markPointer(v, next, w.spanCache);
+            if (r == 0) {
+                greyObject(v, obj, off, w);
+                continue;
+            }
+            queueMarked(r & ~MarkHeap.MARKED_PAIRED, w);
+            if ((r & MarkHeap.MARKED_PAIRED) != 0) {
+                bits &= ~Long.highestOneBit(bits);
+                queueMarked(w.spanCache[MarkHeap.PAIR_SECOND], w);      // the lower field on top: scanned next
+            }
+        }
+    }
+
+    /** Counts and queues a non-zero {@link MarkHeap#markPointer} answer if it set the mark bit. */
+    private void queueMarked(long r, GcWork w) {
+        if ((r & MarkHeap.MARKED_NOW) != 0) {
+            w.bytesMarked += heap.markedSize(r);
+            if ((r & MarkHeap.MARKED_NOSCAN) == 0) {
+                w.put(r & ~(MarkHeap.MARKED_NOW | MarkHeap.MARKED_NOSCAN));
             }
         }
     }

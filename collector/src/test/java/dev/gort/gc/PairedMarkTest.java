@@ -1,0 +1,195 @@
+package dev.gort.gc;
+
+import dev.gort.arena.GcSupport;
+import dev.gort.arena.Heap;
+import dev.gort.arena.HeapConfig;
+import dev.gort.arena.MCache;
+import dev.gort.sys.PosixOsMemory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * GcSupport.markPointer(p, q, cache), the scan loop's lookup that marks the next pointer of an
+ * object with the same CAS when both objects' mark bits share a word: it pairs exactly when that
+ * is safe, answers for p as the single lookup does, and, under racing markers, still tells exactly
+ * one caller per object that it set the bit.
+ */
+class PairedMarkTest {
+    Heap heap;
+    GcSupport gcs;
+    MCache cache;
+
+    @BeforeEach
+    void setUp() {
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        gcs = heap.gc();
+        cache = heap.newCache();
+        gcs.setAllocBlack(false);
+    }
+
+    @AfterEach
+    void tearDown() {
+        heap.releaseCache(cache);
+        heap.close();
+    }
+
+    private static long[] freshSpanCache() {
+        long[] c = new long[GcSupport.SPAN_CACHE_LONGS];
+        GcSupport.clearSpanCache(c);
+        return c;
+    }
+
+    /** 16-byte scan objects allocated back to back: one span, 64 to a mark word. */
+    private long[] nodes(int n) {
+        long[] objs = new long[n];
+        for (int i = 0; i < n; i++) {
+            objs[i] = cache.alloc(16, false);
+        }
+        return objs;
+    }
+
+    @Test
+    void pairsTwoClearAllocatedObjectsOfOneMarkWord() {
+        long[] o = nodes(8);
+        assertEquals(gcs.spanOf(o[0]), gcs.spanOf(o[7]), "one span");
+        long[] c = freshSpanCache();
+        gcs.markPointer(o[0], c);                           // fills the span cache
+        long r = gcs.markPointer(o[2] + 8, o[3], c);        // an interior pointer pairs with its neighbour
+        assertEquals(o[2], r & GcSupport.MARKED_BASE_MASK);
+        assertNotEquals(0, r & GcSupport.MARKED_NOW, "p marked by this call");
+        assertNotEquals(0, r & GcSupport.MARKED_PAIRED, "q marked by the same call");
+        long rq = c[GcSupport.PAIR_SECOND];
+        assertEquals(o[3], rq & GcSupport.MARKED_BASE_MASK);
+        assertNotEquals(0, rq & GcSupport.MARKED_NOW);
+        assertEquals(0, rq & GcSupport.MARKED_PAIRED);
+        assertEquals(gcs.sizeClass(gcs.spanOf(o[3])), (int) (rq >>> GcSupport.MARKED_CLASS_SHIFT), "q's class hint");
+        assertTrue(gcs.isMarked(o[2]) && gcs.isMarked(o[3]));
+        // Both marked now: p answers "marked" and q is left to its own lookup.
+        long again = gcs.markPointer(o[2], o[3], c);
+        assertEquals(o[2], again & (GcSupport.MARKED_BASE_MASK | GcSupport.MARKED_NOW | GcSupport.MARKED_PAIRED));
+    }
+
+    @Test
+    void leavesTheSecondPointerAloneWhenItCannotShareTheCas() {
+        long[] o = nodes(200);
+        long spanStart = gcs.spanStart(gcs.spanOf(o[0]));
+        assertEquals(gcs.spanOf(o[0]), gcs.spanOf(o[199]), "one span");
+        long inNextWord = 0;                                // a slot whose mark bit is in another word than o[2]'s
+        for (long p : o) {
+            if ((p - spanStart) / 16 / 64 != (o[2] - spanStart) / 16 / 64) {
+                inNextWord = p;
+                break;
+            }
+        }
+        assertNotEquals(0, inNextWord);
+        long[] c = freshSpanCache();
+        gcs.markPointer(o[0], c);
+        MCache otherCache = heap.newCache();
+        try {
+            long other = otherCache.alloc(16, false);       // another cache's span: outside the cached one
+            gcs.markPointer(o[5], c);                       // already marked
+            long[][] cases = {
+                    {o[1], 0},                              // no second pointer
+                    {o[2], inNextWord},                     // another mark word
+                    {o[3], o[3] + 8},                       // the same object
+                    {o[4], o[5]},                           // q already marked
+                    {o[6], other},                          // q in another span
+                    {o[7], heap.arenaBase() - 64},          // q outside the arena
+            };
+            for (long[] k : cases) {
+                long q = k[1];
+                boolean qWasMarked = q != 0 && gcs.findObject(q) != 0 && gcs.isMarked(q);
+                long r = gcs.markPointer(k[0], q, c);
+                long flags = GcSupport.MARKED_NOW | GcSupport.MARKED_NOSCAN | GcSupport.MARKED_PAIRED;
+                assertEquals(k[0] | GcSupport.MARKED_NOW, r & (GcSupport.MARKED_BASE_MASK | flags),
+                        "p 0x" + Long.toHexString(k[0]) + " marked alone (q 0x" + Long.toHexString(q) + ")");
+                if (q != 0 && gcs.findObject(q) != 0 && gcs.findObject(q) != k[0]) {
+                    assertEquals(qWasMarked, gcs.isMarked(q), "q 0x" + Long.toHexString(q) + " untouched");
+                }
+            }
+        } finally {
+            heap.releaseCache(otherCache);
+        }
+        // A pointer to a free slot as q: not paired (the single lookup reports it), and not marked.
+        long freeSlot = o[199] + 16;                        // the cursor's next slot: not allocated yet
+        assertEquals(0, gcs.findObject(freeSlot));
+        long r = gcs.markPointer(o[8], freeSlot, c);
+        assertEquals(0, r & GcSupport.MARKED_PAIRED);
+        assertFalse(gcs.isMarked(freeSlot), "a free slot never gets a mark bit");
+        // p on a cache miss: marked alone, q untouched even though it could have paired.
+        long r2 = gcs.markPointer(o[10], o[11], freshSpanCache());
+        assertEquals(o[10] | GcSupport.MARKED_NOW, r2 & (GcSupport.MARKED_BASE_MASK | GcSupport.MARKED_NOW | GcSupport.MARKED_PAIRED));
+        assertFalse(gcs.isMarked(o[11]));
+    }
+
+    /**
+     * Four threads mark neighbouring pairs of 16-byte objects (each pair in one mark word with
+     * others racing on the same word), in different orders and pairings (o[i] with o[i+1], o[i+1]
+     * with o[i]), counting every MARKED_NOW, paired or not: each object exactly once, none lost.
+     */
+    @Test
+    void racingPairedMarkersGreyEachObjectOnce() throws Exception {
+        int n = 8192;
+        for (int round = 0; round < 3; round++) {
+            long[] objs = nodes(n);
+            AtomicIntegerArray greyed = new AtomicIntegerArray(n);
+            int threads = 4;
+            CyclicBarrier start = new CyclicBarrier(threads);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            List<Thread> ts = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                Thread th = new Thread(() -> {
+                    try {
+                        long[] c = freshSpanCache();
+                        start.await();
+                        for (int k = 0; k + 1 < n; k += 1 + (id & 1)) {
+                            int i = (id & 2) == 0 ? k : n - 2 - k;
+                            int a = (id & 1) == 0 ? i : i + 1;
+                            int b = (id & 1) == 0 ? i + 1 : i;
+                            long r = gcs.markPointer(objs[a], objs[b], c);
+                            if ((r & GcSupport.MARKED_BASE_MASK) != objs[a]) {
+                                throw new AssertionError("markPointer(0x" + Long.toHexString(objs[a]) + ") -> 0x" + Long.toHexString(r));
+                            }
+                            if ((r & GcSupport.MARKED_NOW) != 0) {
+                                greyed.incrementAndGet(a);
+                            }
+                            if ((r & GcSupport.MARKED_PAIRED) != 0) {
+                                long rq = c[GcSupport.PAIR_SECOND];
+                                if ((rq & GcSupport.MARKED_BASE_MASK) != objs[b]) {
+                                    throw new AssertionError("paired answer 0x" + Long.toHexString(rq) + " for 0x" + Long.toHexString(objs[b]));
+                                }
+                                if ((rq & GcSupport.MARKED_NOW) != 0) {
+                                    greyed.incrementAndGet(b);
+                                }
+                            }
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                });
+                th.start();
+                ts.add(th);
+            }
+            for (Thread th : ts) {
+                th.join();
+            }
+            if (failure.get() != null) {
+                throw new AssertionError("round " + round, failure.get());
+            }
+            for (int i = 0; i < n; i++) {
+                assertTrue(gcs.isMarked(objs[i]), "round " + round + ": object " + i + " marked");
+                assertEquals(1, greyed.get(i), "round " + round + ": object " + i + " greyed by exactly one call");
+            }
+        }
+    }
+}
