@@ -257,7 +257,14 @@
  *       atomic; a set bit is never stale within a cycle). Only a clear bit pays the allocated check
  *       and the atomic: a CAS loop on the mark word (VarHandle getAndBitwiseOr is itself a volatile
  *       read plus a weak-CAS loop on JDK 25). With the world stopped and one marker a plain store
- *       instead measured only 5-10 % faster on a tree, so the atomic is not where the time goes.
+ *       instead measured only 5-10 % faster on a tree, yet perf puts ~40 % of the scan loop's
+ *       samples on the instruction after it (session 14): a locked instruction waits for the loads
+ *       it depends on (the pointer, then its mark word), so it is where that latency shows.
+ *       The scan loop offers each pointer's lookup the object's next pointer too
+ *       ({@code GcSupport.markPointer(p, q, cache)}): when both objects are clear, allocated and
+ *       their mark bits share a word, one CAS sets both, and each object's MARKED_NOW goes to the
+ *       caller whose CAS found its bit clear (a depth-first tree's children share a word at
+ *       ~4 nodes in 9).
  *       Pointers found by scanning go through a one-span cache in the gcWork
  *       ({@code GcSupport.markPointer(p, cache)}): a tree's nodes share spans, so most lookups skip
  *       the spans-region entry and the descriptor (22-48 % more MB/s on a tree, 23-29 % on the
