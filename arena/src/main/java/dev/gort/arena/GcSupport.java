@@ -34,6 +34,7 @@ import dev.gort.sys.NativeMemory;
 public final class GcSupport {
     private final Heap heap;
     private final AddressSpace space;
+    private final Reclaimer reclaimer;
 
     /** Plain-mode access to {@link AddressSpace#arenaCommitted} for {@link #markPointer}. */
     private static final java.lang.invoke.VarHandle ARENA_COMMITTED;
@@ -59,6 +60,7 @@ public final class GcSupport {
     GcSupport(Heap heap) {
         this.heap = heap;
         this.space = heap.space;
+        this.reclaimer = new Reclaimer(heap);
         this.arenaBase = space.arenaBase;
         this.bitmapBase = space.bitmapBase;
     }
@@ -657,6 +659,7 @@ public final class GcSupport {
         try {
             heap.mheap.flipLargeLists();
             heap.sweepgen += 2;
+            reclaimer.cycleStarted();
         } finally {
             heap.mheap.lock.unlock();
         }
@@ -747,21 +750,17 @@ public final class GcSupport {
         return n;
     }
 
-    /** Most {@link #sweepOne} batches (of up to 8 spans) one {@link #reclaim} sweeps: bounds one refill's delay. */
-    static final int RECLAIM_BATCHES = 128;
-
     /**
      * Go's mheap.reclaim: called before the mheap hands out a fresh run of {@code npages} (a
      * span for a refill that found nothing in its own class, or a large object) while the
-     * cycle's sweep is unfinished. While no free run fits, sweep spans of any class (sweepOne), so
-     * that dead spans come back to the mheap and are reused before the arena grows past them.
-     * Go finds entirely dead spans with its pageMarks bitmap; gort sweeps in list order, at most
-     * {@link #RECLAIM_BATCHES} batches per call (the next refill continues): the sweep work is
-     * what the sweeper would do anyway, only earlier. Each batch is credited to the collector's
-     * proportional sweep ({@link #setSweepCredit}), as Go's mspan.sweep adds every swept span to
-     * pagesSwept whoever sweeps it: pages reclaim swept are pages the mutators need not sweep.
-     * Returns the batches swept (0 at once when the cycle's sweep is known finished, e.g. always
-     * in manual mode after the first call).
+     * cycle's sweep is unfinished. While no free run fits, it sweeps the mcaches' set-aside spans
+     * and then frees the spans no object of which was marked, of any class, found by a walk of the
+     * arena ({@link Reclaimer}); it stops when a run fits or the walk has covered the arena once
+     * in this cycle, and never sweeps a span with a marked object (that yields no page). Each
+     * freed span is credited to the collector's proportional sweep ({@link #setSweepCredit}), as
+     * Go's mspan.sweep adds every swept span to pagesSwept whoever sweeps it. Returns the chunks
+     * walked (0 at once when the cycle's sweep is known finished, e.g. always in manual mode
+     * after the first call).
      */
     int reclaim(long npages) {
         if (dev.gort.sys.PathProbe.ON) {
@@ -781,20 +780,41 @@ public final class GcSupport {
             return 0;
         }
         SweepCredit credit = sweepCredit;
-        int batches = 0;
-        while (batches < RECLAIM_BATCHES && !heap.mheap.hasFit(npages)) {
+        MHeap h = heap.mheap;
+        int outcome = RECLAIM_FIT;
+        while (heap.staleCaches.get() != 0 && !h.hasFit(npages)) {
             long tag = credit == null ? 0 : credit.tag();       // before the sweep, as every sweeper reads it
-            long n = sweepOne();
+            long n = heap.drainOneStaleCache();
             if (n == 0) {
                 break;
             }
-            if (credit != null) {
-                credit.credit(tag, n);
-            }
-            reclaimSweptPages.addAndGet(n);
-            batches++;
+            credit(credit, tag, n);
         }
-        return batches;
+        int chunks = 0;
+        while (!h.hasFit(npages)) {
+            if (heap.sweepgen != sg) {
+                break;              // a new cycle began (its own reclaim walk starts over)
+            }
+            long tag = credit == null ? 0 : credit.tag();
+            long n = reclaimer.reclaimChunk(sg);
+            if (n < 0) {
+                outcome = RECLAIM_WALKED_OUT;
+                break;
+            }
+            if (n > 0) {
+                credit(credit, tag, n);
+            }
+            chunks++;
+        }
+        reclaimOutcomes.incrementAndGet(outcome);
+        return chunks;
+    }
+
+    private void credit(SweepCredit credit, long tag, long pages) {
+        if (credit != null) {
+            credit.credit(tag, pages);
+        }
+        reclaimSweptPages.addAndGet(pages);
     }
 
     /**
@@ -819,6 +839,21 @@ public final class GcSupport {
         return reclaimSweptPages.get();
     }
 
+    /** {@link #reclaimOutcomes} index: a free run fit (before or after freeing dead spans). */
+    static final int RECLAIM_FIT = 0;
+    /** {@link #reclaimOutcomes} index: the walk covered the arena and no run fit (the growth that follows is Go's). */
+    static final int RECLAIM_WALKED_OUT = 1;
+
+    /**
+     * How the {@link #reclaim} calls that ran (sweep unfinished) ended: {a run fit, the arena
+     * walked with no fit}. A diagnostic for benchmarks: the second kind is followed by a growth.
+     */
+    public long[] reclaimOutcomes() {
+        return new long[] {reclaimOutcomes.get(RECLAIM_FIT), reclaimOutcomes.get(RECLAIM_WALKED_OUT)};
+    }
+
+    private final java.util.concurrent.atomic.AtomicLongArray reclaimOutcomes = new java.util.concurrent.atomic.AtomicLongArray(2);
+
     private volatile SweepCredit sweepCredit;
     private final java.util.concurrent.atomic.AtomicLong reclaimSweptPages = new java.util.concurrent.atomic.AtomicLong();
 
@@ -837,20 +872,27 @@ public final class GcSupport {
             h.removeLarge(s);
             long marks = Mem.getLong(s + Span.GCMARK_BITS);
             boolean marked = (Mem.getLong(marks) & 1) != 0;
-            Mem.putLong(marks, 0);
-            Mem.putLong(s + Span.SWEEPGEN, heap.sweepgen);
             if (marked) {
+                Mem.putLong(marks, 0);
+                Mem.putLong(s + Span.SWEEPGEN, heap.sweepgen);
                 h.pushLarge(s, 0);
             } else {
-                long bytes = Span.bytes(s);
-                h.freeSpanLocked(s);
-                heap.largeGcFrees++;
-                heap.largeGcFreedBytes += bytes;     // not counted in heapLive since its reset to the marked bytes
+                freeUnmarkedLargeLocked(s);
             }
             return n;
         } finally {
             h.lock.unlock();
         }
+    }
+
+    /** mheap lock held: sweeps large span {@code s}, taken off its list, whose object is unmarked: its pages go back to the mheap. */
+    void freeUnmarkedLargeLocked(long s) {
+        Mem.putLong(Mem.getLong(s + Span.GCMARK_BITS), 0);
+        Mem.putLong(s + Span.SWEEPGEN, heap.sweepgen);
+        long bytes = Span.bytes(s);
+        heap.mheap.freeSpanLocked(s);
+        heap.largeGcFrees++;
+        heap.largeGcFreedBytes += bytes;     // not counted in heapLive since its reset to the marked bytes
     }
 
     void sweepLargeUnswept() {

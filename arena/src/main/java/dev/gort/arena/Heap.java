@@ -724,6 +724,13 @@ public final class Heap implements AutoCloseable {
         return space.os().residentPages(space.arenaBase, committed) * space.osPage();
     }
 
+    /** Arena growths (each a commit of one or more chunks) over the heap's life. */
+    public long arenaGrowths() {
+        synchronized (space) {
+            return mheap.growths;
+        }
+    }
+
     /** Bytes of arena committed (= HeapSys + StackInuse). */
     public long arenaCommittedBytes() {
         return space.arenaCommitted;

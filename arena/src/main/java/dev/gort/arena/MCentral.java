@@ -414,6 +414,37 @@ final class MCentral {
     }
 
     /**
+     * Go's reclaim for one span ({@link Reclaimer}): if {@code s} is on this mcentral's unswept
+     * lists in cycle {@code sg} with no object marked and no manual free pending, claims it,
+     * sweeps it (every object dies) and frees it to the mheap. Returns the pages freed, else 0.
+     * Every condition is checked under the lock, since the caller found {@code s} with none held.
+     */
+    long reclaimIfDead(long s, long sg) {
+        synchronized (this) {
+            int list = Span.list(s);
+            if (heap.sweepgen != sg || (list != Span.LIST_PARTIAL && list != Span.LIST_FULL) || Span.spanClass(s) != spanClass
+                    || Span.state(s) != Span.IN_USE || Mem.getLong(s + Span.SWEEPGEN) != sg - 2
+                    || SpanSweep.hasPending(s) || !Reclaimer.noMarks(s)) {
+                return 0;
+            }
+            unlink(list == Span.LIST_PARTIAL ? partial : full, 1 - (int) ((sg >>> 1) & 1), s);
+            Mem.putLong(s + Span.SWEEPGEN, sg - 1);
+            heap.beginSweep();
+        }
+        account(SpanSweep.sweep(s, heap.space.freedBits(s), true, heap.clobberFree));
+        Mem.putLong(s + Span.SWEEPGEN, sg);
+        boolean empty;
+        synchronized (this) {
+            empty = placeListed(s, sg);
+        }
+        if (empty) {
+            heap.mheap.freeSpan(s);     // outside the mcentral lock
+        }
+        heap.endSweep();
+        return empty ? npages : 0;
+    }
+
+    /**
      * Spans {@link #sweepOne} claims per lock hold. The background sweeper and proportional sweep
      * used to take the lock once per span, the commonest hold by far (every span of the heap once
      * per cycle, ~50,000 a second at 1 GiB); a batch of 8 spans is a few microseconds of sweeping

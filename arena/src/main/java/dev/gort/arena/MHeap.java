@@ -70,6 +70,8 @@ final class MHeap {
     long pagesFree;
     long pagesReleased;
     long pagesCommitted;
+    /** Arena growths (commits) over the heap's life; under the address space's monitor. */
+    long growths;
     /** Pages at or above this address were never handed out since commit: they read as zero. */
     private long neverUsedFrom;
 
@@ -379,6 +381,7 @@ final class MHeap {
                 bytes = left;
             }
             start = space.growArena(bytes, () -> figures(npages));     // the text only on failure
+            growths++;
         }
         if (config.hugePages()) {
             space.hugePages(start, bytes);
@@ -506,6 +509,13 @@ final class MHeap {
             throw new IllegalStateException("a sweep cycle starts with large spans still unswept: " + Span.describe(largeHead(1)));
         }
         largeSwept ^= 1;
+    }
+
+    /** Lock held: whether large span {@code s} is on the unswept large list (its list tag names the physical list). */
+    boolean onUnsweptLargeList(long s) {
+        int list = Span.list(s);
+        int phys = list == Span.LIST_LARGE ? 0 : list == Span.LIST_LARGE_1 ? 1 : -1;
+        return phys == (1 ^ largeSwept);
     }
 
     void removeLarge(long s) {

@@ -13,8 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Go's mheap.reclaim: before the heap takes a fresh run for a span or a large object while the
- * cycle's sweep is unfinished, it sweeps (any size class) until a free run fits, so pages of dead
- * spans are reused before the arena grows past them. A refill sweeps its own class's unswept
+ * cycle's sweep is unfinished, it frees unswept spans with no marked object (any size class)
+ * until a free run fits, so pages of dead spans are reused before the arena grows past them. A refill sweeps its own class's unswept
  * spans first (MCentral.cacheSpan); without reclaim, an allocation of another class right after
  * a cycle grew the arena while the dead spans of the first class waited for the sweeper.
  */
@@ -77,6 +77,48 @@ class ReclaimTest {
             cache.alloc(40 << 10, true);
         }
         assertEquals(CHUNK, heap.arenaCommittedBytes(), "the arena did not grow while dead spans waited to be swept");
+        gc.flushAllCaches();
+        heap.verifyHeap();
+    }
+
+    /**
+     * Go's reclaim finds the dead spans wherever they are (its pageMarks: no object marked) and
+     * frees only those, until a run fits or none is left. A reclaim that sweeps spans in list
+     * order sweeps live spans first, which yields no page, and one that gives up after a fixed
+     * number of them grows the heap while dead spans wait: here 3000 spans of 16-byte objects,
+     * each holding one live object, come first in that order (a lower size class, swept
+     * first), and 40 MiB of dead 48-byte spans after them.
+     */
+    @Test
+    void deadSpansBehindLiveOnesAreReclaimedBeforeTheHeapGrows() {
+        List<Long> live = new ArrayList<>();
+        int perSpan = 8192 / 16;
+        for (int i = 0; i < 3000 * perSpan; i++) {
+            long p = cache.alloc(16, true);
+            if (i % perSpan == 0) {
+                live.add(p);
+            }
+        }
+        long bytes = 3000L * 8192;
+        while (bytes < CHUNK - (6L << 20)) {
+            cache.alloc(48, true);
+            bytes += 48;
+        }
+        assertEquals(CHUNK, heap.arenaCommittedBytes(), "one chunk so far");
+        for (long p : live) {
+            gc.tryMark(p);
+        }
+        gc.flushAllCaches();
+        gc.startSweepCycle();
+        // 20 MiB of 1 KiB objects: ~6 MiB fit in the free end of the chunk, the rest must come from dead spans.
+        for (long b = 0; b < (20L << 20); b += 1024) {
+            cache.alloc(1024, true);
+        }
+        assertEquals(CHUNK, heap.arenaCommittedBytes(), "the arena did not grow while dead spans waited behind live ones; reclaim "
+                + java.util.Arrays.toString(gc.reclaimOutcomes()) + " (a run fit, arena walked out)");
+        for (long p : live) {
+            assertEquals(p, gc.findObject(p), "a live object survives reclaim");
+        }
         gc.flushAllCaches();
         heap.verifyHeap();
     }
