@@ -66,13 +66,17 @@ public final class PauseDistributionRun {
             throw new IllegalArgumentException("mutator kind '" + mode + "': accepted threads or goroutines");
         }
         long buckets = (liveMib << 20) / (CHAIN * RECORD.size());
+        // -Dgort.bt.sample=MS: RSS beside the heap's and pacer's figures (RssSampler), printed after the table.
+        long samplePeriod = BinaryTrees.sampleMillis();
         String loadStart = BinaryTreesRun.loadAverage();
         Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(64L << 30), PosixOsMemory.get());
         boolean trace = String.valueOf(System.getenv("GORT_DEBUG")).contains("gctrace=1");
         GcOptions opts = GcOptions.DEFAULT.withDebug(trace, false, false, 0, 0);
         Run run = new Run(buckets, seconds);
+        RssSampler sampler = null;
         if (mode.equals("threads")) {
             Collector gc = Collector.forThreads(heap, opts, 2);
+            sampler = samplePeriod > 0 ? new RssSampler(heap, gc, samplePeriod) : null;
             run.listen(gc);
             run.onThreads(gc);
             run.finish(gc);
@@ -81,6 +85,7 @@ public final class PauseDistributionRun {
             WorkbufPool pool = new WorkbufPool();
             GlobalRoots globals = new GlobalRoots();
             Collector gc = new Collector(heap, new SchedWorld(sched, pool), pool, globals, opts);
+            sampler = samplePeriod > 0 ? new RssSampler(heap, gc, samplePeriod) : null;
             run.listen(gc);
             sched.run(() -> run.onGoroutines(gc));
             run.finish(gc);
@@ -93,6 +98,10 @@ public final class PauseDistributionRun {
             };
         }
         report(run, liveMib, buckets, seconds, mode, loadStart, warmup);
+        if (sampler != null) {
+            sampler.close();
+            sampler.print(System.out, 10);
+        }
         if (dev.gort.sys.PathProbe.ON) {
             System.out.print(dev.gort.sys.PathProbe.report());
         }

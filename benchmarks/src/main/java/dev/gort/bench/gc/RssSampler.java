@@ -31,7 +31,7 @@ final class RssSampler implements AutoCloseable {
     /** One sample, in bytes (cycles: completed collections). */
     record Sample(long millis, long rss, long anonymous, long arenaResident, long heapInuse, long heapIdle,
                   long heapReleased, long descriptors, long bitmap, long heapLive, long heapMarked, long goal,
-                  long cycles) {
+                  long cycles, long heapAlloc, long committed, long growths, long[] reclaims) {
         long rest() {
             return rss - arenaResident - descriptors - bitmap;
         }
@@ -78,7 +78,8 @@ final class RssSampler implements AutoCloseable {
         long goal = p.heapGoal();
         Sample s = new Sample((System.nanoTime() - t0) / 1_000_000, pm.vmRss(), pm.anonymous(), heap.arenaResidentBytes(),
                 ms.heapInuse(), ms.heapIdle(), ms.heapReleased(), ms.mSpanInuse(), ms.gcSys(), p.heapLive(), p.heapMarked(),
-                goal == Pacer.INFINITE ? -1 : goal, gc.cycles());
+                goal == Pacer.INFINITE ? -1 : goal, gc.cycles(), ms.heapAlloc(), heap.arenaCommittedBytes(),
+                heap.arenaGrowths(), heap.gc().reclaimOutcomes());
         samples.add(s);
         if (peak == null || s.rss() > peak.rss()) {
             peak = s;
@@ -99,7 +100,7 @@ final class RssSampler implements AutoCloseable {
 
     /** The samples (every {@code every}-th, and the peak) and the peak line, in MB. */
     synchronized void print(PrintStream out, int every) {
-        out.println("SAMPLE ms rss anon arenaResident heapInuse heapIdle heapReleased descriptors bitmap rest heapLive marked goal cycles (MB)");
+        out.println("SAMPLE ms rss anon arenaResident heapInuse heapIdle heapReleased descriptors bitmap rest heapLive marked goal cycles heapAlloc committed (MB) growths reclaim-fit/walkedout");
         for (int i = 0; i < samples.size(); i++) {
             Sample s = samples.get(i);
             if (i % Math.max(1, every) == 0 || s == peak || i == samples.size() - 1) {
@@ -115,7 +116,8 @@ final class RssSampler implements AutoCloseable {
         return s.millis() + " " + mb(s.rss()) + " " + mb(s.anonymous()) + " " + mb(s.arenaResident()) + " "
                 + mb(s.heapInuse()) + " " + mb(s.heapIdle()) + " " + mb(s.heapReleased()) + " " + mb(s.descriptors())
                 + " " + mb(s.bitmap()) + " " + mb(s.rest()) + " " + mb(s.heapLive()) + " " + mb(s.heapMarked()) + " "
-                + mb(s.goal()) + " " + s.cycles();
+                + mb(s.goal()) + " " + s.cycles() + " " + mb(s.heapAlloc()) + " " + mb(s.committed())
+                + " " + s.growths() + " " + s.reclaims()[0] + "/" + s.reclaims()[1];
     }
 
     private static String mb(long bytes) {
