@@ -49,8 +49,9 @@
  *     path that 0 sends the caller down costs far more than Go's nextFree.</li>
  * <li>{@code MHeap.allocSpan}: best-fit free run, split, set the spans entries. If none fits
  *     while the cycle's sweep is unfinished, the caller (a refill with nothing in its own class,
- *     a large object) first reclaims: {@code GcSupport.reclaim} sweeps spans of any class until a
- *     run fits (at most 128 batches per call), as Go's mheap.alloc calls reclaim, so dead spans
+ *     a large object) first reclaims: {@code GcSupport.reclaim} frees the unswept spans of any
+ *     class with no marked object, found by a walk of the arena ({@code Reclaimer}, once per
+ *     sweep cycle at most), until a run fits, as Go's mheap.alloc calls reclaim, so dead spans
  *     are reused before the arena grows past them. If none fits,
  *     commit another 64 MiB chunk of the reservation (arena + its spans and bitmap slices); if the
  *     reservation is used up, {@link dev.gort.arena.HeapExhaustedException} with the figures.</li>
