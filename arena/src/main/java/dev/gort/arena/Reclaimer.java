@@ -70,7 +70,16 @@ final class Reclaimer {
             }
             int state = Span.state(s);
             if ((state == Span.IN_USE || state == Span.LARGE) && Mem.getLong(s + Span.SWEEPGEN) == sg - 2 && noMarks(s)) {
-                freed += state == Span.IN_USE ? heap.central(Span.spanClass(s)).reclaimIfDead(s, sg) : reclaimLargeIfDead(s, sg);
+                if (state == Span.LARGE) {
+                    freed += reclaimLargeIfDead(s, sg);
+                } else {
+                    // A span being set up (Span.init zeroed it, MCentral.initSpan not yet run)
+                    // reads class 0 and sweepgen 0: no mcentral to ask.
+                    int spc = Span.spanClass(s);
+                    if (spc >= 2 && spc < SizeClasses.NUM_SPAN_CLASSES) {
+                        freed += heap.central(spc).reclaimIfDead(s, sg);
+                    }
+                }
             }
             page += n;
         }
