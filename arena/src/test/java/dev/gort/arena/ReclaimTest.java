@@ -123,6 +123,34 @@ class ReclaimTest {
         heap.verifyHeap();
     }
 
+    /** Dead large objects are found by the walk too (the mheap's unswept large list), live ones kept. */
+    @Test
+    void deadLargeObjectsAreReclaimedLiveOnesKept() {
+        List<Long> objs = new ArrayList<>();
+        long bytes = 0;
+        while (bytes < CHUNK - (6L << 20)) {
+            objs.add(cache.alloc(40 << 10, true));
+            bytes += 40 << 10;
+        }
+        assertEquals(CHUNK, heap.arenaCommittedBytes(), "one chunk so far");
+        List<Long> kept = new ArrayList<>();
+        for (int i = 0; i < objs.size(); i += 4) {
+            gc.tryMark(objs.get(i));
+            kept.add(objs.get(i));
+        }
+        gc.flushAllCaches();
+        gc.startSweepCycle();
+        for (long b = 0; b < (30L << 20); b += 1024) {
+            cache.alloc(1024, true);
+        }
+        assertEquals(CHUNK, heap.arenaCommittedBytes(), "the arena did not grow while dead large objects waited");
+        for (long p : kept) {
+            assertEquals(p, gc.findObject(p), "a marked large object survives reclaim");
+        }
+        gc.flushAllCaches();
+        heap.verifyHeap();
+    }
+
     @Test
     void nothingToReclaimStillGrowsAndKeepsLiveObjects() {
         List<Long> kept = fillAndStartCycle(1);      // everything marked: sweeping frees nothing
