@@ -22,6 +22,13 @@ public final class JvmFlags {
     public static final String ADD_EXPORTS = "--add-exports java.base/jdk.internal.vm=ALL-UNNAMED";
 
     /**
+     * {@link #ALLOCATION_CALL}'s flags one by one, as constants: JMH's {@code @Fork} annotations take
+     * only constant expressions, and a copy of the string there would miss a rename of the method.
+     */
+    public static final String COMPILE_COMMAND_QUIET = "-XX:CompileCommand=quiet";
+    public static final String DONTINLINE_ALLOCATION = "-XX:CompileCommand=dontinline,dev.gort.gc.Collector::allocFor";
+
+    /**
      * Recommended, not required: keeps C2 from inlining the collector's allocation fast path
      * ({@code Collector.allocFor}) into its callers, so an allocation is one call, as Go's mallocgc
      * is. Inlined, its ~7-10 thousand parse nodes (each FFM access through the all-memory segment
@@ -32,8 +39,7 @@ public final class JvmFlags {
      * {@code quiet} keeps the JVM from printing the command at start-up. The launcher, Surefire, the
      * benchmark forks and the benchmark harnesses' child JVMs pass these.
      */
-    public static final List<String> ALLOCATION_CALL = List.of("-XX:CompileCommand=quiet",
-            "-XX:CompileCommand=dontinline,dev.gort.gc.Collector::allocFor");
+    public static final List<String> ALLOCATION_CALL = List.of(COMPILE_COMMAND_QUIET, DONTINLINE_ALLOCATION);
 
     /** The flags missing for the module gort runs in (empty when both are present). */
     public static List<String> missing() {

@@ -37,4 +37,18 @@ class BenchMainTest {
                 "java.base/jdk.internal.vm=ALL-UNNAMED")), flags.toString());
         assertTrue(flags.containsAll(dev.gort.JvmFlags.ALLOCATION_CALL), flags.toString());
     }
+
+    /**
+     * The collector's allocation benchmarks fork with the allocation-call flags of their own too
+     * (run through JMH's main, without BenchMain's forkFlags, they would measure another build of
+     * the caller): their {@code @Fork} names JvmFlags' constants, checked here as JMH reads them.
+     */
+    @Test
+    void collectorAllocationBenchmarksForkWithTheAllocationCallFlags() {
+        for (Class<?> bench : List.of(dev.gort.bench.gc.CollectorAllocBench.class, dev.gort.bench.gc.CollectorMarkingAllocBench.class)) {
+            org.openjdk.jmh.annotations.Fork fork = bench.getAnnotation(org.openjdk.jmh.annotations.Fork.class);
+            assertTrue(fork != null && List.of(fork.jvmArgsPrepend()).containsAll(dev.gort.JvmFlags.ALLOCATION_CALL),
+                    bench.getSimpleName() + "'s @Fork lacks " + dev.gort.JvmFlags.ALLOCATION_CALL);
+        }
+    }
 }

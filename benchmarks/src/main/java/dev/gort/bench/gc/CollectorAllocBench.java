@@ -46,7 +46,7 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsPrepend = {"--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
-        "-XX:CompileCommand=quiet", "-XX:CompileCommand=dontinline,dev.gort.gc.Collector::allocFor"})
+        dev.gort.JvmFlags.COMPILE_COMMAND_QUIET, dev.gort.JvmFlags.DONTINLINE_ALLOCATION})
 @State(Scope.Thread)
 public class CollectorAllocBench {
     static final Type OBJ32 = Type.struct("Obj32").pointer("p").longField("a").longField("b").longField("c").build();
