@@ -87,12 +87,19 @@ final class Reclaimer {
     }
 
     /**
-     * Whether no slot of span {@code s} is marked (for a large span: its one object). The
-     * bitmap is the descriptor's own, so a stale descriptor is read safely; the word count is
-     * clamped to the bitmap's size.
+     * Whether no slot of span {@code s} is marked (for a large span: its one object). Read with no
+     * lock by the walk, so only the descriptor's own bitmaps are read, and the word count is
+     * clamped to a bitmap's size: a descriptor being set up ({@link Span#init} zeroes it, then
+     * writes start, npages and state before the bitmap pointers) can read as an unswept in-use or
+     * large span whose mark-bits pointer is still 0 (sweepgen 0 is {@code sg - 2} in the first
+     * sweep cycle); such a span counts as marked (not a candidate), and reading through that 0
+     * killed the JVM (ReclaimHalfInitTest).
      */
     static boolean noMarks(long s) {
         long marks = Mem.getLong(s + Span.GCMARK_BITS);
+        if (marks != s + Span.BITS_A && marks != s + Span.BITS_B) {
+            return false;
+        }
         if (Span.state(s) == Span.LARGE) {
             return (Mem.getLong(marks) & 1) == 0;
         }
