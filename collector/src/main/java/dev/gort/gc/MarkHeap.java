@@ -103,9 +103,9 @@ public interface MarkHeap {
     }
 
     /**
-     * {@link #markPointer(long)} with a span cache the caller owns ({@code long[8]}, cleared with
-     * {@link #clearSpanCache} at the start of every drain or scan: valid within one mark phase
-     * only). The default ignores the cache.
+     * {@link #markPointer(long)} with a span cache the caller owns (a {@code long[]} of
+     * {@code GcSupport.SPAN_CACHE_LONGS}, cleared with {@link #clearSpanCache} at the start of
+     * every drain or scan: valid within one mark phase only). The default ignores the cache.
      */
     default long markPointer(long p, long[] spanCache) {
         return markPointer(p);
