@@ -1,15 +1,13 @@
 package dev.gort.sched;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static dev.gort.sched.SchedTesting.assertNextStopTakesEveryP;
+import static dev.gort.sched.SchedTesting.assertProgress;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -32,29 +30,18 @@ class GcstopmRecheckTest {
         AtomicLong[] progress = {new AtomicLong(), new AtomicLong()};
         AtomicBoolean quit = new AtomicBoolean();
         CountDownLatch running = new CountDownLatch(2);
-        AtomicReference<Throwable> died = new AtomicReference<>();
-        Thread runner = new Thread(() -> {
-            try {
-                s.run(() -> {
-                    Chan<Boolean> done = new Chan<>(2);
-                    for (AtomicLong counter : progress) {
-                        Go.go(() -> {
-                            running.countDown();
-                            while (!quit.get()) {
-                                counter.incrementAndGet();
-                                Go.poll();
-                            }
-                            done.send(true);
-                        });
-                    }
-                    done.recv();
-                    done.recv();
-                });
-            } catch (Throwable t) {
-                died.set(t);
-            }
-        }, "test-runner");
-        runner.start();
+        Runnable[] counters = new Runnable[2];
+        for (int i = 0; i < 2; i++) {
+            AtomicLong counter = progress[i];
+            counters[i] = () -> {
+                running.countDown();
+                while (!quit.get()) {
+                    counter.incrementAndGet();
+                    Go.poll();
+                }
+            };
+        }
+        SchedTesting.Background program = SchedTesting.Background.start(s, counters);
         running.await();
 
         CountDownLatch inWindow = new CountDownLatch(1);
@@ -85,32 +72,16 @@ class GcstopmRecheckTest {
             leave.countDown();              // the M goes on after the restart: it must keep its P
 
             for (int i = 0; i < 2; i++) {
-                long before = progress[i].get();
-                long deadline = System.nanoTime() + 10_000_000_000L;
-                while (progress[i].get() < before + 1000 && System.nanoTime() < deadline) {
-                    Thread.sleep(1);
-                }
-                assertTrue(progress[i].get() >= before + 1000, "goroutine " + i + " runs after the abandoned stop (progress "
-                        + before + " -> " + progress[i].get() + " in 10 s)");
+                assertProgress(progress[i]::get, 1000, "goroutine " + i + " runs after the abandoned stop");
             }
-            long giveUpAt = System.nanoTime() + 10_000_000_000L;
-            s.stopTheWorld("after", () -> System.nanoTime() - giveUpAt > 0);   // a P stopped by the stale M is never taken
-            int notStopped = 0;
-            for (int i = 0; i < s.gomaxprocs(); i++) {
-                if (s.p(i).status() != PStatus.GCSTOP) {
-                    notStopped++;
-                }
-            }
-            s.startTheWorld();
-            assertEquals(0, notStopped, "every P stopped by the next stop");
+            assertNextStopTakesEveryP(s, "after");
         } finally {
             s.world.gcstopmDelayForTest = null;
             leave.countDown();
             quit.set(true);
-            runner.join(30_000);
+            program.join();
         }
-        assertFalse(runner.isAlive(), "the program ended");
-        assertNull(died.get());
+        program.assertEnded();
         s.close();
     }
 }

@@ -1,15 +1,14 @@
 package dev.gort.sched;
 
+import static dev.gort.sched.SchedTesting.assertNextStopTakesEveryP;
+import static dev.gort.sched.SchedTesting.assertProgress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
@@ -42,40 +41,24 @@ class StopFaultTest {
         AtomicLong progress = new AtomicLong();
         AtomicBoolean quit = new AtomicBoolean();
         CountDownLatch running = new CountDownLatch(2);
-        AtomicReference<Throwable> died = new AtomicReference<>();
         // For "wait": the second goroutine runs without a safepoint until the fault fires, so the
         // stop cannot end before its first timed turn (a goroutine polling every 20 ms could, at load).
         AtomicBoolean hold = new AtomicBoolean(point.equals("wait"));
-        Thread runner = new Thread(() -> {
-            try {
-                s.run(() -> {
-                    Chan<Boolean> done = new Chan<>(2);
-                    Go.go(() -> {
-                        running.countDown();
-                        while (!quit.get()) {
-                            progress.incrementAndGet();
-                            Go.poll();
-                        }
-                        done.send(true);
-                    });
-                    Go.go(() -> {
-                        running.countDown();
-                        while (!quit.get()) {
-                            while (hold.get() && !quit.get()) {
-                                Thread.onSpinWait();     // no safepoint: the stop reaches its timed wait
-                            }
-                            Go.poll();
-                        }
-                        done.send(true);
-                    });
-                    done.recv();
-                    done.recv();
-                });
-            } catch (Throwable t) {
-                died.set(t);
+        SchedTesting.Background program = SchedTesting.Background.start(s, () -> {
+            running.countDown();
+            while (!quit.get()) {
+                progress.incrementAndGet();
+                Go.poll();
             }
-        }, "test-runner");
-        runner.start();
+        }, () -> {
+            running.countDown();
+            while (!quit.get()) {
+                while (hold.get() && !quit.get()) {
+                    Thread.onSpinWait();     // no safepoint: the stop reaches its timed wait
+                }
+                Go.poll();
+            }
+        });
         running.await();
         AtomicBoolean armed = new AtomicBoolean(true);
         java.util.function.Consumer<String> fault = where -> {
@@ -103,41 +86,16 @@ class StopFaultTest {
             assertFalse(armed.get(), "the fault fired");
             assertFalse(s.worldStopping(), "gcwaiting cleared: the world runs again");
 
-            long before = progress.get();
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (progress.get() < before + 1000 && System.nanoTime() < deadline) {
-                Thread.sleep(1);
-            }
-            assertTrue(progress.get() >= before + 1000, "the goroutines run after the failed " + point
-                    + " (progress " + before + " -> " + progress.get() + " in 10 s)");
-
-            // The world lock is free and the Ps whole: a later stop stops every P and restarts
-            // them. A P lost by the failure (stopped or idle on no list, or its M's hand-off
-            // dropped) is never taken by a stop: this one gives up after 10 s instead of hanging.
-            long giveUpAt = System.nanoTime() + 10_000_000_000L;
-            s.stopTheWorld("after the fault", () -> System.nanoTime() - giveUpAt > 0);
-            int notStopped = 0;
-            for (int i = 0; i < s.gomaxprocs(); i++) {
-                if (s.p(i).status() != PStatus.GCSTOP) {
-                    notStopped++;
-                }
-            }
-            s.startTheWorld();
-            assertEquals(0, notStopped, "every P stopped by the next stop");
-            long again = progress.get();
-            deadline = System.nanoTime() + 10_000_000_000L;
-            while (progress.get() < again + 1000 && System.nanoTime() < deadline) {
-                Thread.sleep(1);
-            }
-            assertTrue(progress.get() >= again + 1000, "the goroutines run after the next stop");
+            assertProgress(progress::get, 1000, "the goroutines run after the failed " + point);
+            assertNextStopTakesEveryP(s, "after the fault");     // the world lock is free and the Ps whole
+            assertProgress(progress::get, 1000, "the goroutines run after the next stop");
         } finally {
             s.world.faultForTest = null;
             s.mpool.faultForTest = null;
             quit.set(true);
-            runner.join(30_000);
+            program.join();
         }
-        assertFalse(runner.isAlive(), "the program ended");
-        assertNull(died.get());
+        program.assertEnded();
         s.close();
     }
 }

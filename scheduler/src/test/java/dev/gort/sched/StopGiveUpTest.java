@@ -1,14 +1,13 @@
 package dev.gort.sched;
 
+import static dev.gort.sched.SchedTesting.assertProgress;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -27,34 +26,18 @@ class StopGiveUpTest {
         AtomicBoolean quit = new AtomicBoolean();
         AtomicLong progress = new AtomicLong();
         CountDownLatch running = new CountDownLatch(2);
-        AtomicReference<Throwable> died = new AtomicReference<>();
-        Thread runner = new Thread(() -> {
-            try {
-                s.run(() -> {
-                    Chan<Boolean> done = new Chan<>(2);
-                    Go.go(() -> {
-                        running.countDown();
-                        while (!quit.get()) {
-                            Thread.onSpinWait();       // no safepoint until the test ends
-                        }
-                        done.send(true);
-                    });
-                    Go.go(() -> {
-                        running.countDown();
-                        while (!quit.get()) {
-                            progress.incrementAndGet();
-                            Go.poll();
-                        }
-                        done.send(true);
-                    });
-                    done.recv();
-                    done.recv();
-                });
-            } catch (Throwable t) {
-                died.set(t);
+        SchedTesting.Background program = SchedTesting.Background.start(s, () -> {
+            running.countDown();
+            while (!quit.get()) {
+                Thread.onSpinWait();       // no safepoint until the test ends
             }
-        }, "test-runner");
-        runner.start();
+        }, () -> {
+            running.countDown();
+            while (!quit.get()) {
+                progress.incrementAndGet();
+                Go.poll();
+            }
+        });
         try {
             running.await();
             // Give up 50 ms after the call, timed from the call itself (a thread set to flip a flag
@@ -68,20 +51,14 @@ class StopGiveUpTest {
                     e.getMessage());
             assertTrue(took >= 50_000_000L && took < 5_000_000_000L, "gave up " + took / 1_000_000 + " ms after the call");
             assertFalse(s.worldStopping(), "the world runs again");
-            long before = progress.get();
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (progress.get() < before + 1000 && System.nanoTime() < deadline) {
-                Thread.sleep(1);
-            }
-            assertTrue(progress.get() >= before + 1000, "the polling goroutine runs after the stop gave up");
+            assertProgress(progress::get, 1000, "the polling goroutine runs after the stop gave up");
             StopGivenUpException again = assertThrows(StopGivenUpException.class, () -> s.stopTheWorld("again", () -> true));
             assertTrue(again.getMessage().contains("\"again\""), again.getMessage());
         } finally {
             quit.set(true);
-            runner.join(30_000);
+            program.join();
         }
-        assertFalse(runner.isAlive(), "the program ended");
-        assertNull(died.get());
+        program.assertEnded();
         s.close();
     }
 
@@ -92,14 +69,13 @@ class StopGiveUpTest {
         AtomicBoolean quit = new AtomicBoolean();
         AtomicLong progress = new AtomicLong();
         CountDownLatch running = new CountDownLatch(1);
-        Thread runner = new Thread(() -> s.run(() -> {
+        SchedTesting.Background program = SchedTesting.Background.start(s, () -> {
             running.countDown();
             while (!quit.get()) {
                 progress.incrementAndGet();
                 Go.poll();
             }
-        }), "null-giveup-runner");
-        runner.start();
+        });
         try {
             assertTrue(running.await(30, java.util.concurrent.TimeUnit.SECONDS));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.stopTheWorld("test", null));
@@ -107,17 +83,12 @@ class StopGiveUpTest {
             assertFalse(s.worldStopping(), "nothing was stopped");
             s.stopTheWorld("after the refusal");
             s.startTheWorld();
-            long before = progress.get();
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (progress.get() < before + 1000 && System.nanoTime() < deadline) {
-                Thread.sleep(1);
-            }
-            assertTrue(progress.get() >= before + 1000, "the goroutine runs after the refusal and the next stop");
+            assertProgress(progress::get, 1000, "the goroutine runs after the refusal and the next stop");
         } finally {
             quit.set(true);
-            runner.join(30_000);
+            program.join();
         }
-        assertFalse(runner.isAlive(), "the program ended");
+        program.assertEnded();
         s.close();
     }
 }
