@@ -49,6 +49,24 @@ class BenchMainTest {
             org.openjdk.jmh.annotations.Fork fork = bench.getAnnotation(org.openjdk.jmh.annotations.Fork.class);
             assertTrue(fork != null && List.of(fork.jvmArgsPrepend()).containsAll(dev.gort.JvmFlags.ALLOCATION_CALL),
                     bench.getSimpleName() + "'s @Fork lacks " + dev.gort.JvmFlags.ALLOCATION_CALL);
+            // A method's own @Fork replaces the class's in JMH: it must carry the flags as well.
+            for (java.lang.reflect.Method m : bench.getDeclaredMethods()) {
+                org.openjdk.jmh.annotations.Fork own = m.getAnnotation(org.openjdk.jmh.annotations.Fork.class);
+                assertTrue(own == null || List.of(own.jvmArgsPrepend()).containsAll(dev.gort.JvmFlags.ALLOCATION_CALL),
+                        bench.getSimpleName() + "." + m.getName() + "'s @Fork lacks " + dev.gort.JvmFlags.ALLOCATION_CALL);
+            }
         }
+    }
+
+    /**
+     * The JVM peer {@code jvmNew32} forks with a fixed Java heap: on a growing heap some iterations
+     * measured first touches of fresh memory (124-147 ns an object, no GC) instead of {@code new}.
+     */
+    @Test
+    void theJvmPeerForksWithAFixedWarmHeap() throws NoSuchMethodException {
+        org.openjdk.jmh.annotations.Fork own = dev.gort.bench.gc.CollectorAllocBench.class.getMethod("jvmNew32")
+                .getAnnotation(org.openjdk.jmh.annotations.Fork.class);
+        assertTrue(own != null && List.of(own.jvmArgsAppend()).containsAll(List.of("-Xms256m", "-Xmx256m", "-Xmn64m")),
+                "jvmNew32's @Fork: " + (own == null ? "none" : List.of(own.jvmArgsAppend())));
     }
 }

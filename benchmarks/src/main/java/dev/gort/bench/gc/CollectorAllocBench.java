@@ -38,7 +38,8 @@ import java.util.concurrent.TimeUnit;
  *     heap is tiny, so marking takes a small share of the time: mostly "not marking".</li>
  * <li>the same while marking: {@link CollectorMarkingAllocBench} (its own class: the write
  *     barrier's switch is process-wide, so one collector per JMH fork).</li>
- * <li>{@code jvmNew32}: a Java object of two references and two longs (TLAB bump + young GC).</li>
+ * <li>{@code jvmNew32}: a Java object of two references and two longs (TLAB bump + young GC), in
+ *     a fork of its own with a fixed, warm Java heap.</li>
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -49,6 +50,8 @@ import java.util.concurrent.TimeUnit;
         dev.gort.JvmFlags.COMPILE_COMMAND_QUIET, dev.gort.JvmFlags.DONTINLINE_ALLOCATION})
 @State(Scope.Thread)
 public class CollectorAllocBench {
+    /** The JVM peer's fixed heap (see {@link #jvmNew32}). */
+    static final String JVM_PEER_HEAP_MIN = "-Xms256m", JVM_PEER_HEAP_MAX = "-Xmx256m", JVM_PEER_YOUNG = "-Xmn64m";
     static final Type OBJ32 = Type.struct("Obj32").pointer("p").longField("a").longField("b").longField("c").build();
     static final Type NODE = Type.struct("Node").pointer("left").pointer("right").build();
 
@@ -99,7 +102,19 @@ public class CollectorAllocBench {
         return n;
     }
 
+    /**
+     * The JVM peer in steady state: a fixed Java heap with a 64 MB young generation, so eden is
+     * reused, warm, after the first collections. With the default growing heap some iterations
+     * allocated into memory never touched before and took 124-147 ns an object with no GC at all:
+     * on this VM a first touch of a 4 KiB page costs 35-135 us (the host backs it only then; the
+     * balloon's free page reporting hands freed guest memory back), so those iterations measured
+     * the host's page faults, not {@code new} (docs/performance.md, "Session 15, lead").
+     * Method-level {@code @Fork} replaces the class's, so the gort flags are repeated.
+     */
     @Benchmark
+    @Fork(value = 1, jvmArgsPrepend = {"--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
+            dev.gort.JvmFlags.COMPILE_COMMAND_QUIET, dev.gort.JvmFlags.DONTINLINE_ALLOCATION},
+            jvmArgsAppend = {JVM_PEER_HEAP_MIN, JVM_PEER_HEAP_MAX, JVM_PEER_YOUNG})
     public Object jvmNew32() {
         return new JObj(null, null, 1, 2);
     }
