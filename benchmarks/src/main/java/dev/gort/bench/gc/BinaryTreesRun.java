@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs {@link BinaryTrees} in separate JVMs: gort, then the JVM heap with G1, ParallelGC and ZGC,
- * and prints a markdown table with ratios to G1 (the issue's targets: wall <= G1, peak RSS <= G1/5,
- * max STW pause < 1 ms).
+ * Runs {@link BinaryTrees} in separate JVMs: gort, then the JVM heap with G1 (default, and with a
+ * fixed pretouched heap: its steady state), ParallelGC and ZGC, and prints a markdown table with
+ * ratios to default G1 (the issue's targets: wall <= G1, peak RSS <= G1/5, max STW pause < 1 ms).
  *
  * <p>The gort contender runs under this JVM's forced collector modes ({@code -Dgort.gc.force},
  * {@link ForcedGcModes#childJvmFlags()}, said in the table's heading), so a harness run under a
@@ -33,16 +33,9 @@ public final class BinaryTreesRun {
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("java.class.path");
-        Map<String, List<String>> contenders = new LinkedHashMap<>();
-        // The gort run's data lives in the arena; its JVM needs a Java heap only for start-up (class
-        // loading, JFR, the harness: three 8 MB young collections in the first second) and allocates
-        // none in steady state, so a small young generation keeps untouched eden out of its RSS.
-        contenders.put("gort (ThreadWorld, GOGC=100, -Xmx64m -Xmn8m)", List.of("-Xmx64m", "-Xmn8m", "-XX:+UseSerialGC", "gort"));
-        contenders.put("JVM G1", List.of("-XX:+UseG1GC", "jvm"));
-        contenders.put("JVM ParallelGC", List.of("-XX:+UseParallelGC", "jvm"));
-        contenders.put("JVM ZGC", List.of("-XX:+UseZGC", "jvm"));
         ForcedGcModes forced = ForcedGcModes.get();
         for (int depth : depths) {
+            Map<String, List<String>> contenders = contenders(depth);
             System.out.println("\n### binary-trees depth " + depth + " (load average " + loadAverage() + ")"
                     + (forced.any() ? ", gort forced to " + forced + " (-D" + ForcedGcModes.PROPERTY + ")" : "") + "\n");
             System.out.println("| run | wall ms | peak RSS MB | GCs | STW pauses | max pause us | p99 pause us "
@@ -95,6 +88,38 @@ public final class BinaryTreesRun {
         }
         System.out.println("\n(one run each, shared 2-core machine: compare within the table; load average at the end: "
                 + loadAverage() + ")");
+    }
+
+    /** The contenders at one depth: name -> JVM flags, then BinaryTrees' mode ({@code gort} or {@code jvm}). */
+    static Map<String, List<String>> contenders(int depth) {
+        Map<String, List<String>> contenders = new LinkedHashMap<>();
+        // The gort run's data lives in the arena; its JVM needs a Java heap only for start-up (class
+        // loading, JFR, the harness: three 8 MB young collections in the first second) and allocates
+        // none in steady state, so a small young generation keeps untouched eden out of its RSS.
+        contenders.put("gort (ThreadWorld, GOGC=100, -Xmx64m -Xmn8m)", List.of("-Xmx64m", "-Xmn8m", "-XX:+UseSerialGC", "gort"));
+        contenders.put("JVM G1", List.of("-XX:+UseG1GC", "jvm"));
+        // G1 in steady state: a growing heap pays a first touch of every page it grows into, and
+        // on this VM that costs 35-135 us a 4 KiB page (the host backs guest memory only when
+        // touched): G1's default depth-21 run takes 500-670 K such faults and 4-5 s of system time
+        // in its ~12 s of mutator CPU. Pretouched (inside the JVM's start-up, not the program's
+        // wall), the same program's mutator CPU is 2-3 s (docs/performance.md, "Session 15,
+        // lead"). Both rows are shown; the ratios stay against default G1, the issue's peer.
+        String heap = pretouchedHeap(depth);
+        contenders.put(G1_PRETOUCHED + " " + heap, List.of("-XX:+UseG1GC", "-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch", "jvm"));
+        contenders.put("JVM ParallelGC", List.of("-XX:+UseParallelGC", "jvm"));
+        contenders.put("JVM ZGC", List.of("-XX:+UseZGC", "jvm"));
+        return contenders;
+    }
+
+    /** The row name of G1 with a fixed, pretouched heap; the heap size follows it. */
+    static final String G1_PRETOUCHED = "JVM G1, fixed pretouched heap";
+
+    /**
+     * The pretouched G1 heap for a depth: above the default G1 run's peak RSS at that depth (depth
+     * 21: 2.4-3.0 GB), so the fixed heap does not make G1 collect more often than it would.
+     */
+    static String pretouchedHeap(int depth) {
+        return depth >= 21 ? "4g" : depth >= 19 ? "2g" : "1g";
     }
 
     /**
