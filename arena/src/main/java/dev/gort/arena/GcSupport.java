@@ -273,7 +273,7 @@ public final class GcSupport {
 
     /** Length of the {@code long[]} a caller of {@link #markPointer(long, long[])} keeps as its span cache. */
     public static final int SPAN_CACHE_LONGS = 9;
-    private static final int C_START = 0, C_LEN = 1, C_SPAN = 2, C_DIV = 3, C_ELEM = 4, C_BITS = 5, C_FLAGS = 6;
+    private static final int C_START = 0, C_LEN = 1, C_SPAN = 2, C_DIV = 3, C_ELEM = 4, C_BITS = 5, C_FLAGS = 6, C_ALLOC_BITS = 7;
     /** Where {@link #markPointer(long, long, long[])} leaves its answer for the paired pointer. */
     public static final int PAIR_SECOND = 8;
 
@@ -327,11 +327,11 @@ public final class GcSupport {
             if ((w & bit) != 0) {
                 return result;
             }
-            long s = Mem.at(cache[C_SPAN]);
-            if (!Span.allocated(s, idx)) {
+            long allocated = allocatedInWord(cache, idx >>> 6);
+            if ((allocated & bit) == 0) {
                 return 0;
             }
-            long bitQ = pairBit(q, cache, idx, w, s);
+            long bitQ = pairBit(q, cache, idx, w, allocated);
             long newly = setMarkBits(word, w, bit | bitQ);
             if (bitQ != 0) {
                 result |= MARKED_PAIRED;
@@ -346,11 +346,12 @@ public final class GcSupport {
 
     /**
      * The mark bit of {@code q} (0 = none) if it can be set by the CAS that sets slot {@code idx}'s
-     * in the cached span (mark word last read as {@code w}, span descriptor {@code s}): another
-     * allocated slot of the span, clear in the same word. Its answer (without MARKED_NOW) is then in
-     * {@code cache[PAIR_SECOND]}. 0 otherwise, including every q outside the cached span.
+     * in the cached span (mark word last read as {@code w}, the word's allocated slots
+     * {@code allocated}, from {@link #allocatedInWord}): another allocated slot of the span, clear
+     * in the same word. Its answer (without MARKED_NOW) is then in {@code cache[PAIR_SECOND]}. 0
+     * otherwise, including every q outside the cached span.
      */
-    private static long pairBit(long q, long[] cache, int idx, long w, long s) {
+    private static long pairBit(long q, long[] cache, int idx, long w, long allocated) {
         long start = cache[C_START];
         long oq = q - start;
         if (Long.compareUnsigned(oq, cache[C_LEN]) >= 0) {
@@ -358,11 +359,30 @@ public final class GcSupport {
         }
         int iq = (int) ((oq * cache[C_DIV]) >>> 32);
         long bq = 1L << iq;
-        if ((iq >>> 6) != (idx >>> 6) || iq == idx || (w & bq) != 0 || !Span.allocated(s, iq)) {
+        if ((iq >>> 6) != (idx >>> 6) || iq == idx || ((w | ~allocated) & bq) != 0) {
             return 0;
         }
         cache[PAIR_SECOND] = (start + (long) iq * cache[C_ELEM]) | cache[C_FLAGS];
         return bq;
+    }
+
+    /**
+     * The allocated slots among the 64 of word {@code k} of the cached span: {@link Span#allocated}
+     * for a whole mark word at once (slot i allocated iff i &lt; freeIndex or allocBits[i]), in two
+     * native loads (freeIndex, then the allocBits word, in Span.allocated's order) instead of three
+     * per slot: the allocBits address is cached, and its word index is the mark word's, so the
+     * pair's second slot costs no load at all. Each FFM access parses to ~650 C2 nodes, which
+     * the scan loop inlining this needs under NodeCountInliningCutoff.
+     *
+     * <p>The answer is Span.allocated's on the same two reads, for both slots: the allocBits
+     * address is a descriptor's for its whole life (Span.init; sweeps and frees rewrite the bits
+     * in place), so caching it changes nothing, and the reads are made in Span.allocated's order
+     * (the sweep writes the bits before it resets freeIndex with release).
+     */
+    private static long allocatedInWord(long[] cache, int k) {
+        long below = Mem.getInt(Mem.at(cache[C_SPAN]) + Span.FREE_INDEX) - ((long) k << 6);   // slots of word k below freeIndex
+        long belowMask = below <= 0 ? 0 : below >= 64 ? -1L : (1L << below) - 1;
+        return belowMask | Mem.getLong(Mem.at(cache[C_ALLOC_BITS]) + ((long) k << 3));
     }
 
     /** The uncached {@link #markPointer(long)}, then its span (if small) cached for the next lookups. */
@@ -379,6 +399,7 @@ public final class GcSupport {
             cache[C_DIV] = Mem.getInt(s + Span.DIV_MUL) & 0xFFFF_FFFFL;
             cache[C_ELEM] = elem;
             cache[C_BITS] = Mem.getLong(s + Span.GCMARK_BITS);
+            cache[C_ALLOC_BITS] = Mem.at(Mem.getLong(s + Span.ALLOC_BITS));
             cache[C_FLAGS] = r & ~MARKED_BASE_MASK & ~MARKED_NOW;       // class << 56 | noscan
         }
         return r;

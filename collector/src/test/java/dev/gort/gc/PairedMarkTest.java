@@ -192,4 +192,67 @@ class PairedMarkTest {
             }
         }
     }
+
+    /**
+     * After a sweep a span's allocated slots are its survivors (allocBits) plus the slots
+     * allocated since, below freeIndex; the cached lookup reads both for a whole mark word at
+     * once and answers for the pair's second slot from the same reads. Over every 8-byte address
+     * of such spans, single and paired lookups answer as the uncached findObject does: a free slot
+     * is never marked nor paired, and every allocated object is told MARKED_NOW exactly once.
+     */
+    @Test
+    void cachedAllocatedCheckAfterASweepAgreesWithFindObject() {
+        long[] objs = nodes(3 * 512 + 100);                 // the 16-byte class: 512 slots a span
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
+        for (long p : objs) {
+            if (rnd.nextInt(3) != 0) {
+                gcs.tryMark(p);                             // about two thirds survive the sweep
+            }
+        }
+        gcs.flushAllCaches();
+        gcs.startSweepCycle();
+        while (gcs.sweepOne() != 0) {
+            // sweep every span
+        }
+        gcs.awaitSweepsInFlight();
+        // New objects take free slots of the swept spans from freeIndex 0 up, so some mark words
+        // hold slots allocated below freeIndex, survivors above it and free slots.
+        int fresh = 0;
+        long lo = objs[0], hi = objs[objs.length - 1] + 16;
+        for (int i = 0; i < 400; i++) {
+            long p = cache.alloc(16, false);
+            if (p >= lo && p < hi) {
+                fresh++;
+            }
+        }
+        assertTrue(fresh >= 20, "the new objects reuse the swept spans' free slots (" + fresh + " of 400 did)");
+        long[] c = freshSpanCache();
+        java.util.Set<Long> greyed = new java.util.HashSet<>();
+        int free = 0, paired = 0;
+        for (long p = lo; p < hi; p += 8) {
+            long q = p + 16;                                // the next slot: allocated or free
+            long base = gcs.findObject(p);
+            long baseQ = gcs.findObject(q);
+            long r = gcs.markPointer(p, q, c);
+            String at = "p 0x" + Long.toHexString(p) + " (slot " + ((p - lo) >>> 4) + ")";
+            if (base == 0) {
+                free++;
+                assertEquals(0, r, at + " is a free slot");
+                assertFalse(gcs.isMarked(p), at + ": a free slot never gets a mark bit");
+                continue;
+            }
+            assertEquals(base, r & GcSupport.MARKED_BASE_MASK, at);
+            assertEquals(greyed.add(base), (r & GcSupport.MARKED_NOW) != 0, at + " told MARKED_NOW once");
+            if ((r & GcSupport.MARKED_PAIRED) != 0) {
+                paired++;
+                long rq = c[GcSupport.PAIR_SECOND];
+                assertNotEquals(0, baseQ, at + ": paired with the free slot 0x" + Long.toHexString(q));
+                assertEquals(baseQ, rq & GcSupport.MARKED_BASE_MASK, at + ": the pair's answer");
+                assertEquals(greyed.add(baseQ), (rq & GcSupport.MARKED_NOW) != 0, at + ": q told MARKED_NOW once");
+            } else if (baseQ == 0 && q < hi) {
+                assertFalse(gcs.isMarked(q), "free slot 0x" + Long.toHexString(q) + " marked through a pair");
+            }
+        }
+        assertTrue(free > 100 && paired > 100, "free slots probed " + free + ", pairs made " + paired);
+    }
 }
