@@ -103,8 +103,7 @@ final class BackgroundThreads {
             long at = asideAt.get(i);
             if (at != 0 && at - start >= 0) {
                 sb = sb == null ? new StringBuilder("; stood aside:") : sb.append(',');
-                sb.append(' ').append(name(i))
-                  .append(String.format(java.util.Locale.ROOT, " at %.3f ms", (at - start) / 1e6));
+                Millis.append(sb.append(' ').append(name(i)).append(" at "), at - start).append(" ms");
             }
         }
         return sb == null ? "" : sb.toString();

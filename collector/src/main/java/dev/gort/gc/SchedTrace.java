@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -86,13 +85,13 @@ final class SchedTrace {
             }
             totalRun += run;
             keys.add(new long[] {run + wait, rows.size()});
-            rows.add(String.format(Locale.ROOT, "%s %.3f/%.3f (%d) %c>%c", name(e.getKey()), run / 1e6, wait / 1e6, slices,
-                    b == null ? '?' : (char) b[3], (char) a[3]));
+            StringBuilder row = Millis.append(Millis.append(new StringBuilder(name(e.getKey())).append(' '), run).append('/'), wait);
+            rows.add(row.append(" (").append(slices).append(") ").append(b == null ? '?' : (char) b[3]).append('>').append((char) a[3]).toString());
         }
         keys.sort((x, y) -> Long.compare(y[0], x[0]));
         StringBuilder sb = new StringBuilder("  sched: run/wait ms (slices) state before>after, over the pause and the two snapshots (")
-                .append(String.format(Locale.ROOT, "%.3f", snapshotsNanos / 1e6)).append(" ms): process run ")
-                .append(String.format(Locale.ROOT, "%.3f", totalRun / 1e6)).append(" ms, steal ").append(steal).append(" jiffies:");
+                .append(Millis.of(snapshotsNanos)).append(" ms): process run ")
+                .append(Millis.of(totalRun)).append(" ms, steal ").append(steal).append(" jiffies:");
         for (long[] k : keys) {
             sb.append(' ').append(rows.get((int) k[1])).append(';');
         }

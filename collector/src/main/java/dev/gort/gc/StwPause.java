@@ -105,6 +105,6 @@ public record StwPause(long cycle, Kind kind, long totalNanos, List<Step> steps,
     private static final boolean STEP_CPU = PauseTimer.STEP_CPU;
 
     private static String ms(long ns) {
-        return String.format(java.util.Locale.ROOT, "%.3f", ns / 1e6);
+        return Millis.of(ns);
     }
 }

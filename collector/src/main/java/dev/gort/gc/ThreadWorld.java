@@ -662,15 +662,15 @@ public final class ThreadWorld implements World {
         try {
             Mutator m = slowestStopper;
             if (m == null) {
-                return String.format(java.util.Locale.ROOT, "no mutator was running; stopper saw it at %.3f ms", stopSeenAfter / 1e6)
-                        + lockWaitInStop.describe();
+                return Millis.append(new StringBuilder("no mutator was running; stopper saw it at "), stopSeenAfter).append(" ms")
+                        .append(lockWaitInStop.describe()).toString();
             }
-            String runq = STOP_STATS && m.runqWaitAtStop > 0
-                    ? String.format(java.util.Locale.ROOT, " (run-queue wait booked meanwhile %.3f ms: it waited for a CPU)", (m.runqWaitAtStop - m.runqWaitAtRequest) / 1e6)
-                    : "";
-            return String.format(java.util.Locale.ROOT, "last to stop: %s at %.3f ms%s, in %s when asked; stopper saw it at %.3f ms, %s",
-                    m.owner.getName(), m.stopLatency / 1e6, runq, m.siteAtStop < 0 ? "a wait" : Mutator.siteName(m.siteAtStop),
-                    stopSeenAfter / 1e6, lastStopSpun ? "spinning" : "woken") + lockWaitInStop.describe();
+            StringBuilder sb = Millis.append(new StringBuilder("last to stop: ").append(m.owner.getName()).append(" at "), m.stopLatency).append(" ms");
+            if (STOP_STATS && m.runqWaitAtStop > 0) {
+                Millis.append(sb.append(" (run-queue wait booked meanwhile "), m.runqWaitAtStop - m.runqWaitAtRequest).append(" ms: it waited for a CPU)");
+            }
+            sb.append(", in ").append(m.siteAtStop < 0 ? "a wait" : Mutator.siteName(m.siteAtStop)).append(" when asked; stopper saw it at ");
+            return Millis.append(sb, stopSeenAfter).append(" ms, ").append(lastStopSpun ? "spinning" : "woken").append(lockWaitInStop.describe()).toString();
         } finally {
             lock.unlock();
         }

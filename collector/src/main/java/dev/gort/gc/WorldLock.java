@@ -314,16 +314,15 @@ final class WorldLock extends ReentrantLock {
             if (waiter == null) {
                 return "";
             }
-            StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT, "; world's lock: %s waited %.3f ms behind %s",
-                    waiter.getName(), waitNanos / 1e6, owner == null ? "a released lock" : owner.getName()));
+            StringBuilder sb = Millis.append(new StringBuilder("; world's lock: ").append(waiter.getName()).append(" waited "), waitNanos)
+                    .append(" ms behind ").append(owner == null ? "a released lock" : owner.getName());
             if (owner != null) {
                 sb.append(ownerTid > 0 ? " (tid " + ownerTid : " (tid unknown");
                 if (ownerState != '?') {
                     sb.append(", ").append(ownerState).append(" at the start");
                 }
                 if (ownerRanNanos >= 0) {
-                    sb.append(String.format(java.util.Locale.ROOT, ", meanwhile ran %.3f ms, runnable %.3f ms", ownerRanNanos / 1e6,
-                            ownerRunnableNanos / 1e6));
+                    Millis.append(Millis.append(sb.append(", meanwhile ran "), ownerRanNanos).append(" ms, runnable "), ownerRunnableNanos).append(" ms");
                 }
                 sb.append(boosted ? ", boosted)" : ", not boosted)");
             }
