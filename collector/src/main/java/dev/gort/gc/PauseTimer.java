@@ -148,6 +148,9 @@ final class PauseTimer {
      * Runs begin/step/end {@code rounds} times (world running, before the first cycle), so the
      * JIT compiles them: the pause path runs a few times per cycle and would otherwise stay
      * interpreted, where each step's two clock reads (one a native call) cost microseconds.
+     * Most rounds end as a real pause does (a restart instant, the CPU read at the restart), some
+     * without: a profile of only the latter had C2 compile the former as a trap, and {@code end}
+     * was deoptimized inside gc 1's pause (-Xlog:deoptimization, session 15, jitpause).
      */
     static void warmUp(int rounds) {
         PauseTimer t = new PauseTimer();
@@ -155,7 +158,11 @@ final class PauseTimer {
             t.begin();
             t.stopped();
             t.step("work");
-            t.end(0, StwPause.Kind.SWEEP_TERMINATION, 0).stepNanos("stop");
+            boolean asAPause = (i & 3) != 0;
+            if (asAPause) {
+                t.restarted();
+            }
+            t.end(0, StwPause.Kind.SWEEP_TERMINATION, asAPause ? System.nanoTime() : 0).stepNanos("stop");
         }
     }
 }

@@ -584,8 +584,19 @@ public final class ThreadWorld implements World {
      * the stopper's CPU for a slice (measured in binary-trees, session 12). The lock, the list
      * reads and the flag word are the real ones; no stop is under way, so no stopper is woken
      * (unpark of null). Nothing changes: the flags are recomputed from the state they already show.
+     *
+     * <p>C2 compiles a branch that its profile never saw taken as a trap back to the interpreter.
+     * With the world running, the real state takes one side of every test (no stop requested, no
+     * mutator running or none registered yet), so the code compiled here trapped at the first real
+     * stop: allStopped, stopperToWakeLocked and updateFlagsLocked were deoptimized inside gc 2-3's
+     * pauses and compiled again there (-Xlog:deoptimization, session 15, jitpause). Their tests
+     * therefore live in static methods that each round also runs over state of the warm-up's own
+     * (two mutators of no thread, in turn running and stopped; each flag set and clear), so the
+     * profile the real callers inline has seen both sides.
      */
     void warmUpStopPath(int rounds) {
+        List<Mutator> sample = new ArrayList<>(List.of(warmUpMutator(), warmUpMutator()));     // the real list's class
+        Thread self = Thread.currentThread();
         for (int i = 0; i < rounds; i++) {
             lock.lockAsRealtime(false);
             Thread wake;
@@ -593,11 +604,23 @@ public final class ThreadWorld implements World {
                 allStopped(stopperSelf);
                 updateFlagsLocked();
                 wake = stopperToWakeLocked();
+                sample.get(0).state = (i & 1) == 0 ? Mutator.RUNNING : Mutator.STOPPED;
+                sample.get(1).state = (i & 2) == 0 ? Mutator.RUNNING : Mutator.BLOCKED;
+                if (stopperIfAllStopped((i & 4) == 0, sample, null, self) == self) {
+                    sample.get(0).state = Mutator.RUNNING;        // as a stop's end would
+                }
+                safepointFlagsFor((i & 1) != 0, (i & 2) != 0, i & 3, (i >> 2) & 1, ((i >> 3) & 3) - 1);
+                idleWorkersShouldYield((i & 8) != 0, ((i >> 1) & 3) - 1, (i >> 4) & 1);
             } finally {
                 lock.unlock();
             }
             java.util.concurrent.locks.LockSupport.unpark(wake);
         }
+    }
+
+    /** A mutator of no thread and no memory for {@link #warmUpStopPath}'s own state (never registered). */
+    private static Mutator warmUpMutator() {
+        return new Mutator(null, null, null, null);
     }
 
     /**
@@ -608,13 +631,22 @@ public final class ThreadWorld implements World {
      * (seen: 0.2-1.7 ms at binary-trees 18). A stale wake-up is harmless: the stopper parks in a loop.
      */
     private Thread stopperToWakeLocked() {
-        return stopping && allStopped(stopperSelf) ? stopper : null;
+        return stopperIfAllStopped(stopping, mutators, stopperSelf, stopper);
+    }
+
+    /** {@code stopper} if a stop is requested and no mutator of {@code ms} but {@code self} runs, else null (static: see warmUpStopPath). */
+    private static Thread stopperIfAllStopped(boolean stopRequested, List<Mutator> ms, Mutator self, Thread stopper) {
+        return stopRequested && allStoppedIn(ms, self) ? stopper : null;
     }
 
     /** True if no mutator but {@code self} is RUNNING (stopper only, while {@code stopping}: the list does not change). */
     private boolean allStopped(Mutator self) {
-        for (int i = 0, n = mutators.size(); i < n; i++) {
-            Mutator m = mutators.get(i);
+        return allStoppedIn(mutators, self);
+    }
+
+    private static boolean allStoppedIn(List<Mutator> ms, Mutator self) {
+        for (int i = 0, n = ms.size(); i < n; i++) {
+            Mutator m = ms.get(i);
             if (m != self && m.state == Mutator.RUNNING) {
                 return false;
             }
@@ -1073,11 +1105,22 @@ public final class ThreadWorld implements World {
     }
 
     private void updateFlagsLocked() {
-        boolean wanted = handoverWaiters > grants + Math.max(0, idleLocked());
-        safepointFlags = (stopping ? SP_STOP : 0) | (raggedActive ? SP_RAGGED : 0) | (wanted ? SP_HANDOVER : 0);
-        idleWorkersYield = !lent.isEmpty() || idleLocked() < 0 || mutatorPWaiters > 0;
-        idleNowRelaxed = idleLocked();
+        int idle = idleLocked();
+        safepointFlags = safepointFlagsFor(stopping, raggedActive, handoverWaiters, grants, idle);
+        idleWorkersYield = idleWorkersShouldYield(!lent.isEmpty(), idle, mutatorPWaiters);
+        idleNowRelaxed = idle;
         workerPsRelaxed = workerPs;
+    }
+
+    /** The flag word for this state (static: see warmUpStopPath). */
+    private static int safepointFlagsFor(boolean stopping, boolean ragged, int handoverWaiters, int grants, int idle) {
+        boolean wanted = handoverWaiters > grants + Math.max(0, idle);
+        return (stopping ? SP_STOP : 0) | (ragged ? SP_RAGGED : 0) | (wanted ? SP_HANDOVER : 0);
+    }
+
+    /** Whether idle workers should give their P back (static: see warmUpStopPath). */
+    private static boolean idleWorkersShouldYield(boolean lentAny, int idle, int mutatorPWaiters) {
+        return lentAny || idle < 0 || mutatorPWaiters > 0;
     }
 
     /** Lock held: a mutator began to hold a P (registered, or back from a wait). */

@@ -1,0 +1,123 @@
+package dev.gort.gc;
+
+import dev.gort.arena.Heap;
+import dev.gort.arena.HeapConfig;
+import dev.gort.sys.PosixOsMemory;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The coordinator's warm-up leaves the stop path compiled with a profile that has seen both sides
+ * of its tests, so the first real stops do not trap out of it. C2 compiles a branch its profile
+ * never saw taken as a trap to the interpreter; a warm-up run with the world going (no stop
+ * requested, no mutator running) gave exactly that profile, and allStopped, stopperToWakeLocked,
+ * updateFlagsLocked and PauseTimer.end were deoptimized inside binary-trees' first pauses and
+ * compiled again there, by a compiler thread that took the coordinator's CPU (session 15,
+ * jitpause). A fresh child JVM (compiled code is per JVM) logs its deoptimizations
+ * ({@code -Xlog:deoptimization=debug}); after the warm-up it runs forced cycles with a mutator
+ * polling, and none of the warmed methods may trap in them.
+ */
+class StopPathProfileTest {
+
+    /** The warmed methods as the deoptimization log names a trap's method (class.method, then its signature). */
+    static final List<String> WARMED = List.of(
+            "dev.gort.gc.ThreadWorld.allStopped(", "dev.gort.gc.ThreadWorld.allStoppedIn(",
+            "dev.gort.gc.ThreadWorld.stopperToWakeLocked(", "dev.gort.gc.ThreadWorld.stopperIfAllStopped(",
+            "dev.gort.gc.ThreadWorld.updateFlagsLocked(", "dev.gort.gc.ThreadWorld.safepointFlagsFor(",
+            "dev.gort.gc.ThreadWorld.idleWorkersShouldYield(", "dev.gort.gc.PauseTimer.end(");
+
+    @Test
+    void theFirstRealStopsDoNotTrapOutOfTheWarmedStopPath() throws Exception {
+        // Not ChildJvm: it caps the child at C1 (TieredStopAtLevel=1), and the traps are C2's.
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-exports",
+                "java.base/jdk.internal.vm=ALL-UNNAMED", "-Xmx128m", "-Xlog:deoptimization=debug:stdout:none", "-cp",
+                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")), Child.class.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(90, TimeUnit.SECONDS), "child did not finish");
+        String r = "child said:\n" + out;
+        assertEquals(0, p.exitValue(), r);
+        Assumptions.assumeTrue(out.contains("warm compiled=true"),
+                "C2 had not compiled updateFlagsLocked 15 s after the warm-up (a loaded machine): nothing to judge; " + r);
+        int from = out.indexOf("cycles start");
+        int to = out.indexOf("cycles done");
+        assertTrue(from >= 0 && to > from, r);
+        List<String> traps = new ArrayList<>();
+        for (String line : out.substring(from, to).split("\n")) {
+            for (String m : WARMED) {
+                if (line.contains("trap_bci") && line.contains(m)) {
+                    traps.add(line.trim());
+                }
+            }
+        }
+        assertTrue(traps.isEmpty(), "the warmed stop path trapped in the first real stops: " + traps + "\n" + r);
+        assertTrue(out.contains("cycles=5"), r);
+    }
+
+    /**
+     * Makes a collector over threads, waits for its warm-up and for C2's code of the stop path,
+     * then runs five forced cycles while a registered thread polls (so each stop waits for a
+     * running mutator and is woken by it), printing markers around them.
+     */
+    public static final class Child {
+        public static void main(String[] args) throws Exception {
+            Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 28), PosixOsMemory.get());
+            Collector gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (!gc.coordinator.pausePathWarm && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            boolean compiled = false;
+            long c2Deadline = System.nanoTime() + 15_000_000_000L;
+            String levels = "";
+            while (gc.coordinator.pausePathWarm && !compiled && System.nanoTime() < c2Deadline) {
+                String list = PausePathWarmUpTest.Child.codeList();
+                int allStopped = PausePathWarmUpTest.Child.compiledLevel(list, "dev.gort.gc.ThreadWorld.allStopped(Ldev/gort/gc/Mutator;)Z");
+                int flags = PausePathWarmUpTest.Child.compiledLevel(list, "dev.gort.gc.ThreadWorld.updateFlagsLocked()V");
+                levels = "allStopped " + allStopped + ", updateFlagsLocked " + flags;
+                compiled = flags == 4;      // allStopped may stay at C1 where its warm-up profile never entered its loop (no mutator yet)
+                if (!compiled) {
+                    // A long compile queue leaves the warmed methods at tier 2, which asks for no
+                    // more compiles once the calls stop: more rounds of the same warm-up, as the
+                    // coordinator runs it (it is idle: no cycle was asked for).
+                    gc.threadWorld().warmUpStopPath(Coordinator.WARMUP_CHUNK);
+                    Thread.sleep(20);
+                }
+            }
+            System.out.println("warm compiled=" + compiled + " (" + levels + ")");
+            ThreadWorld world = gc.threadWorld();
+            AtomicBoolean done = new AtomicBoolean();
+            Thread poller = Thread.ofPlatform().name("poller").start(() -> {
+                world.register(1);
+                try {
+                    while (!done.get()) {
+                        world.poll();
+                        Thread.onSpinWait();
+                    }
+                } finally {
+                    world.unregister();
+                }
+            });
+            System.out.println("cycles start");
+            for (int i = 0; i < 5; i++) {
+                gc.gc();
+            }
+            System.out.println("cycles done");
+            System.out.println("cycles=" + gc.cycles());
+            done.set(true);
+            poller.join();
+            gc.close();
+            heap.close();
+        }
+    }
+}
