@@ -65,7 +65,7 @@ class WorkerStandAsideTest extends ThreadWorldFixture {
                 break;                    // the list is marked: the cycle ended
             }
         }
-        assertTrue(chunks.size() >= 5, "too few stops met a worker inside a chunk: " + chunks);
+        assertTrue(chunks.size() >= 3, "too few stops met a worker inside a chunk: " + chunks);
         long cut = chunks.stream().filter(c -> c < CHUNK).count();
         assertTrue(cut * 2 > chunks.size(), "a worker asked to stand aside mid-chunk finished its chunk first (scan work per chunk: "
                 + chunks + ")");
