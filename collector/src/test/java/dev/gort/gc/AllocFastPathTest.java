@@ -238,6 +238,43 @@ class AllocFastPathTest {
     }
 
     /**
+     * The fast path's allocate-black steps, written out in {@code Collector.allocFor} rather than
+     * called (C2 left the call out of line): every object it serves while marking is named by the
+     * barrier's filter at the slot the barrier reads ({@link Mutator#recentBlackSlot}), so a store
+     * between two of them is filtered; each is paid from the credit and counted as marked once.
+     * With background credit banked, the allocations after the first take the fast path.
+     */
+    @Test
+    void everyObjectTheFastPathAllocatesWhileMarkingIsNamedByTheFilterAndPaidFor() {
+        ForcedMode.assumeConcurrentMark("stops at the AFTER_MARK_START breakpoint");
+        start();
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.pacer().bgScanCredit.set(1L << 40);      // assists steal: no drain, no wait
+        long prev = gc.alloc(NODE);
+        m.roots().set(0, prev);
+        long marked0 = m.gcw.bytesMarked;
+        int n = 2_000;
+        for (int i = 0; i < n; i++) {
+            long credit = m.assistBytes;
+            long p = gc.alloc(NODE);
+            assertTrue(m.isRecentBlack(p), "allocation " + i + " while marking is named by the barrier's filter");
+            assertTrue(heap.gc().isMarked(p), "allocation " + i + " is black");
+            if (credit >= NODE.size()) {
+                assertEquals(credit - NODE.size(), m.assistBytes, "allocation " + i + " paid its size from the credit");
+            }
+            long filtered = WriteBarrier.filteredStores();
+            Mem.storePtr(p, LEFT, prev);
+            assertEquals(filtered + 1, WriteBarrier.filteredStores(), "store " + i + " between two new objects is filtered");
+            m.roots().set(0, p);
+            prev = p;
+        }
+        assertEquals(marked0 + n * NODE.size(), m.gcw.bytesMarked, "each counted as marked once");
+        gc.resume();
+        gc.awaitIdle(10_000);
+        assertTrue(m.recentBlackEmpty(), "the filter was emptied after mark termination");
+    }
+
+    /**
      * The table is emptied whole after mark termination, so a thread that allocated black and left
      * during the mark phase leaves no entry behind for a later thread whose id shares its slot.
      */
