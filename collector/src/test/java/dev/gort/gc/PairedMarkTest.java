@@ -226,6 +226,17 @@ class PairedMarkTest {
             }
         }
         assertTrue(fresh >= 20, "the new objects reuse the swept spans' free slots (" + fresh + " of 400 did)");
+        int[] probed = assertCachedLookupsAgreeWithFindObject(lo, hi);
+        int free = probed[0], paired = probed[1];
+        assertTrue(free > 100 && paired > 100, "free slots probed " + free + ", pairs made " + paired);
+    }
+
+    /**
+     * Every 8-byte address in [lo, hi): the cached lookup, paired with the next slot, answers as
+     * the uncached findObject does (a free slot never marked nor paired, each object told
+     * MARKED_NOW once). Marks what it finds. Returns {free slots probed, pairs made}.
+     */
+    private int[] assertCachedLookupsAgreeWithFindObject(long lo, long hi) {
         long[] c = freshSpanCache();
         java.util.Set<Long> greyed = new java.util.HashSet<>();
         int free = 0, paired = 0;
@@ -253,6 +264,65 @@ class PairedMarkTest {
                 assertFalse(gcs.isMarked(q), "free slot 0x" + Long.toHexString(q) + " marked through a pair");
             }
         }
-        assertTrue(free > 100 && paired > 100, "free slots probed " + free + ", pairs made " + paired);
+        return new int[] {free, paired};
+    }
+
+    /**
+     * The cached allocated check at freeIndex's edges: slot freeIndex - 1 allocated since the
+     * sweep, slot freeIndex free or a survivor, freeIndex at a mark word's last slot (63), at its
+     * end (64: the whole word below it), past a word's first slots (66, 130) and near the span's end
+     * (511). Each span of the
+     * 16-byte class, swept with one slot in four surviving, is cached by a cache of its own, which
+     * allocates until its freeIndex is the span's target; then every address of every span is
+     * looked up. A mask of the slots below freeIndex wrong by one, or wrong at a whole word,
+     * leaves an allocated object unmarked (freed while reachable) or marks a free slot.
+     */
+    @Test
+    void cachedAllocatedCheckAtFreeIndexEdgesAgreesWithFindObject() {
+        int[] targets = {2, 3, 63, 64, 66, 128, 130, 511};   // slot target - 1 free after the sweep
+        long[] objs = nodes(targets.length * 512);          // the 16-byte class: 512 slots a span
+        java.util.Set<Long> spans = new java.util.HashSet<>();
+        for (long p : objs) {
+            spans.add(gcs.spanOf(p));
+            if (slot(p) % 4 == 0) {
+                gcs.tryMark(p);                             // slots 0, 4, 8, ... survive the sweep
+            }
+        }
+        assertEquals(targets.length, spans.size(), "one span per target");
+        gcs.flushAllCaches();
+        gcs.startSweepCycle();
+        while (gcs.sweepOne() != 0) {
+            // sweep every span
+        }
+        gcs.awaitSweepsInFlight();
+        List<MCache> caches = new ArrayList<>();
+        java.util.Set<Long> cachedSpans = new java.util.HashSet<>();
+        try {
+            for (int target : targets) {
+                MCache mc = heap.newCache();
+                caches.add(mc);
+                // A swept span's free slots are handed out from freeIndex 0 up, freeIndex then
+                // one past the slot handed out: the slots free after the sweep are 1, 2, 3, 5, ...
+                long p;
+                do {
+                    p = mc.alloc(16, false);
+                    assertTrue(spans.contains(gcs.spanOf(p)), "allocation from a swept span of the test's");
+                } while (slot(p) + 1 < target);
+                assertEquals(target, slot(p) + 1, "freeIndex reaches the target (slot " + slot(p) + " handed out)");
+                cachedSpans.add(gcs.spanOf(p));
+            }
+            assertEquals(targets.length, cachedSpans.size(), "each target in a span of its own");
+            long lo = java.util.Arrays.stream(objs).min().getAsLong(), hi = java.util.Arrays.stream(objs).max().getAsLong() + 16;
+            int[] probed = assertCachedLookupsAgreeWithFindObject(lo, hi);
+            assertTrue(probed[0] > 1000 && probed[1] > 200, "free slots probed " + probed[0] + ", pairs made " + probed[1]);
+        } finally {
+            caches.forEach(heap::releaseCache);
+        }
+    }
+
+    /** The slot index of object {@code p} in its span. */
+    private int slot(long p) {
+        long s = gcs.spanOf(p);
+        return gcs.objectIndex(s, p);
     }
 }
