@@ -48,6 +48,13 @@ import java.util.function.ToLongFunction;
  * for during the first minute, and that table shows the distribution once compilation settled.
  * The first table always covers every pause.
  *
+ * <p>Each table is followed by what its sample can say about p99 ({@link PauseTail}): the count of
+ * pauses over 500 us, where the nearest-rank p99 sits (below 100 pauses it is the maximum), and a
+ * 95 % upper bound on the share over 500 us. {@code -Dgort.bench.minpauses=N} makes the run long
+ * enough for that: the mutators go on past SECONDS until N pauses were recorded after the warm-up
+ * (e.g. 100 for a p99 that is not the maximum, 300 for a bound under 1 %), at most
+ * {@link #MIN_PAUSES_LIMIT_SECONDS} s in all; the table's header gives the time it took.
+ *
  * <pre>java ... dev.gort.bench.gc.PauseDistributionRun [LIVE_MIB=1024] [SECONDS=20] [threads|goroutines]</pre>
  */
 public final class PauseDistributionRun {
@@ -62,6 +69,7 @@ public final class PauseDistributionRun {
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         String mode = args.length > 2 ? args[2] : "threads";
         int warmup = warmupSeconds(System.getProperty("gort.bench.warmup", "0"));
+        int minPauses = minPauses(System.getProperty("gort.bench.minpauses", "0"));
         if (!mode.equals("threads") && !mode.equals("goroutines")) {
             throw new IllegalArgumentException("mutator kind '" + mode + "': accepted threads or goroutines");
         }
@@ -72,7 +80,7 @@ public final class PauseDistributionRun {
         Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(64L << 30), PosixOsMemory.get());
         boolean trace = String.valueOf(System.getenv("GORT_DEBUG")).contains("gctrace=1");
         GcOptions opts = GcOptions.DEFAULT.withDebug(trace, false, false, 0, 0);
-        Run run = new Run(buckets, seconds);
+        Run run = new Run(buckets, seconds, warmup, minPauses);
         RssSampler sampler = null;
         if (mode.equals("threads")) {
             Collector gc = Collector.forThreads(heap, opts, 2);
@@ -115,6 +123,23 @@ public final class PauseDistributionRun {
 
     private static Runnable closeAfterReport = () -> { };
 
+    /** Bound on a run that {@code -Dgort.bench.minpauses} extends (seconds of replacing, in all). */
+    static final int MIN_PAUSES_LIMIT_SECONDS = 1800;
+
+    /** -Dgort.bench.minpauses: a whole count >= 0 (0: SECONDS alone decides), or an error naming what is accepted. */
+    static int minPauses(String value) {
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-Dgort.bench.minpauses=" + value
+                + ": accepted is a whole number of pauses >= 0 to record after the warm-up (default 0: the run lasts SECONDS)");
+    }
+
     /** -Dgort.bench.warmup: whole seconds >= 0, or an error naming what is accepted. */
     static int warmupSeconds(String value) {
         try {
@@ -131,8 +156,10 @@ public final class PauseDistributionRun {
     private static void report(Run run, long liveMib, long buckets, int seconds, String mode, String loadStart, int warmup) {
         GcSummary s = run.summary;
         String kind = mode.equals("threads") ? MUTATORS + " mutator threads" : MUTATORS + " mutator goroutines at GOMAXPROCS=" + MUTATORS;
-        System.out.printf(Locale.ROOT, "### STW pauses, %d MiB live (%d buckets x %d records of %d B), %s, GOGC=100, %d s%n%n",
-                liveMib, buckets, CHAIN, RECORD.size(), kind, seconds);
+        System.out.printf(Locale.ROOT, "### STW pauses, %d MiB live (%d buckets x %d records of %d B), %s, GOGC=100, %d s%s%n%n",
+                liveMib, buckets, CHAIN, RECORD.size(), kind, seconds, run.minPauses == 0 ? ""
+                        : String.format(Locale.ROOT, " (-Dgort.bench.minpauses=%d: replaced chains for %.0f s%s)", run.minPauses,
+                                run.steadySeconds(), run.pausesAfterWarmup() < run.minPauses ? ", stopped at the time limit short of the count" : ""));
         System.out.printf(Locale.ROOT, "%d cycles in all, %d pauses once the live heap was built (%d of them mark completion),"
                 + " %d chains replaced; load average at start %s, at end %s%n%n", run.cycles, s.all.size(),
                 s.all.stream().filter(p -> p.kind() == StwPause.Kind.MARK_COMPLETION).count(),
@@ -153,6 +180,7 @@ public final class PauseDistributionRun {
         System.out.println(run.sweep);
         System.out.printf(Locale.ROOT, "%ntarget p99 < 500 us: %s (p99 %.0f us)%n", s.pct(StwPause::totalNanos, 0.99) < 500_000 ? "met" : "NOT met",
                 s.pct(StwPause::totalNanos, 0.99) / 1000.0);
+        System.out.println(s.tail(SLOW_NANOS).describe(s.all().size() / Math.max(1e-9, run.steadySeconds())));
         if (warmup > 0) {
             GcSummary w = run.after(warmup);
             System.out.printf(Locale.ROOT, "%n%d pauses from %d s after the live heap was built (warm-up excluded):%n%n", w.all().size(), warmup);
@@ -162,15 +190,25 @@ public final class PauseDistributionRun {
             w.row("time to stop (mutators at a safepoint)", p -> p.stepNanos("stop"));
             w.row("in-pause work (collector CPU)", StwPause::workCpuNanos);
             System.out.printf(Locale.ROOT, "%nafter warm-up, over 500 us: %d of %d%n",
-                    w.all().stream().filter(p -> p.totalNanos() > 500_000).count(), w.all().size());
-            w.printSlowByCause(500_000);
+                    w.all().stream().filter(p -> p.totalNanos() > SLOW_NANOS).count(), w.all().size());
+            System.out.println(w.tail(SLOW_NANOS).describe(w.all().size() / Math.max(1e-9, run.steadySeconds() - warmup)));
+            w.printSlowByCause(SLOW_NANOS);
         }
     }
+
+    /** The bound: a pause over it is slow (p99 must stay under it). */
+    static final long SLOW_NANOS = 500_000;
 
     /** One run's workload and records, for either kind of mutator. */
     static final class Run {
         final long buckets;
         final int seconds;
+        final int warmup;
+        final int minPauses;
+        /** Pauses reported at least {@link #warmup} s after steadyAt (listener writes, mutators read). */
+        private final java.util.concurrent.atomic.AtomicInteger afterWarmup = new java.util.concurrent.atomic.AtomicInteger();
+        /** System.nanoTime() when the first mutator stopped replacing (0: not yet). */
+        private volatile long replaceEndAt;
         final List<StwPause> pauses = new ArrayList<>();
         final List<Long> arrivals = new ArrayList<>();   // System.nanoTime() when each pause was reported (guarded by pauses)
         long steadyAt;                                   // System.nanoTime() of steadyFrom (guarded by pauses)
@@ -182,9 +220,29 @@ public final class PauseDistributionRun {
 
         dev.gort.gc.AssistWaitStats assistWaits;
 
-        Run(long buckets, int seconds) {
+        Run(long buckets, int seconds, int warmup, int minPauses) {
             this.buckets = buckets;
             this.seconds = seconds;
+            this.warmup = warmup;
+            this.minPauses = minPauses;
+        }
+
+        int pausesAfterWarmup() {
+            return afterWarmup.get();
+        }
+
+        /** Seconds from the live heap's being built to the end of replacing (0 if never steady). */
+        double steadySeconds() {
+            long from, to = replaceEndAt;
+            synchronized (pauses) {
+                from = steadyAt;
+            }
+            return from == 0 || to == 0 ? 0 : (to - from) / 1e9;
+        }
+
+        /** Whether a mutator stops replacing at {@code now}: SECONDS are up and the pause count (if asked) reached, or the limit. */
+        boolean replacingDone(long now, long end, long limit) {
+            return now - end >= 0 && (afterWarmup.get() >= minPauses || now - limit >= 0);
         }
 
         void listen(Collector gc) {
@@ -194,6 +252,9 @@ public final class PauseDistributionRun {
                 synchronized (pauses) {
                     pauses.add(p);
                     arrivals.add(now);
+                    if (steadyFrom >= 0 && now - steadyAt >= warmup * 1_000_000_000L) {
+                        afterWarmup.incrementAndGet();
+                    }
                 }
             });
         }
@@ -246,16 +307,21 @@ public final class PauseDistributionRun {
 
         void replace(Collector gc, int id, Root root) {
             long lo = buckets * id / MUTATORS, hi = buckets * (id + 1) / MUTATORS;
-            long end = System.nanoTime() + seconds * 1_000_000_000L;
+            long start = System.nanoTime();
+            long end = start + seconds * 1_000_000_000L;
+            long limit = start + Math.max(seconds, MIN_PAUSES_LIMIT_SECONDS) * 1_000_000_000L;
             SplittableRandom rnd = new SplittableRandom(id);
             long n = 0;
-            while (System.nanoTime() < end) {
+            while (!replacingDone(System.nanoTime(), end, limit)) {
                 long b = lo + rnd.nextLong(hi - lo);
                 long chain = chain(gc, root);
                 Mem.storePtrAt(tableRoot.get(), b, chain);
                 n++;
             }
             replaced[id] = n;
+            if (replaceEndAt == 0) {
+                replaceEndAt = System.nanoTime();
+            }
         }
 
         void onThreads(Collector gc) throws InterruptedException {
@@ -422,6 +488,10 @@ public final class PauseDistributionRun {
             }
             String last = m.group(1) != null ? m.group(1) : m.group(2);
             return new double[] {last == null ? 0 : Double.parseDouble(last), Double.parseDouble(m.group(3))};
+        }
+
+        PauseTail tail(long thresholdNanos) {
+            return new PauseTail(all.size(), (int) all.stream().filter(p -> p.totalNanos() > thresholdNanos).count(), thresholdNanos);
         }
 
         StwPause worst() {

@@ -22,6 +22,27 @@ class PauseDistributionRunTest {
     }
 
     @Test
+    void minPausesAcceptsWholeCountsAndNamesTheAcceptedFormOtherwise() {
+        assertEquals(0, PauseDistributionRun.minPauses("0"));
+        assertEquals(300, PauseDistributionRun.minPauses(" 300"));
+        for (String bad : new String[] {"-5", "3e2", "many", ""}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PauseDistributionRun.minPauses(bad));
+            assertTrue(e.getMessage().contains("-Dgort.bench.minpauses=" + bad) && e.getMessage().contains("whole number of pauses >= 0"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void replacingGoesOnPastTheSecondsUntilTheCountOrTheLimit() {
+        PauseDistributionRun.Run run = new PauseDistributionRun.Run(1, 1, 0, 2);
+        assertTrue(!run.replacingDone(5, 10, 100), "before SECONDS");
+        assertTrue(!run.replacingDone(20, 10, 100), "SECONDS up, no pause recorded yet");
+        assertTrue(run.replacingDone(100, 10, 100), "the limit ends it short of the count");
+        PauseDistributionRun.Run plain = new PauseDistributionRun.Run(1, 1, 0, 0);
+        assertTrue(plain.replacingDone(10, 10, 100), "no count asked: SECONDS decide");
+    }
+
+    @Test
     void stopTimelineReadFromBothWorldsDetails() {
         double[] sched = PauseDistributionRun.GcSummary.stopTimeline(
                 "last P stopped at 30.033 ms; stopper saw it at 30.106 ms, woken (re-preempt passes 17, 50 so far)");
