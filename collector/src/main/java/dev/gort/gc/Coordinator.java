@@ -196,6 +196,7 @@ final class Coordinator {
                 } finally {
                     control.ctl.unlock();
                 }
+                warmUpStopPathChunk();
             } catch (MarkWorkers.ClosedMidCycle closedMidCycle) {
                 abandonCycle(closedMidCycle);
                 return;
@@ -294,6 +295,47 @@ final class Coordinator {
     private void leaveIfClosed() {
         if (c.closed || world.exiting()) {
             throw new MarkWorkers.ClosedMidCycle();
+        }
+    }
+
+    /** Stop and start pairs {@link World#warmUpStopPath} has run so far (tests, diagnostics). */
+    volatile int stopPathWarmUpPairs;
+    /** Calls of {@link #warmUpStopPathChunk} that ran the world's warm-up. */
+    private int stopPathWarmUpCalls;
+
+    /** Pairs asked of the world per idle gap between cycles. */
+    static final int STOP_WARMUP_CHUNK = 200;
+    /** Calls after which the warm-up is left unfinished (each may give up a few slow stops: see StopPathWarmup). */
+    static final int STOP_WARMUP_MAX_CALLS = 30;
+
+    /**
+     * After a cycle, world running, until the world's stop path is warm ({@link World#warmUpStopPath}:
+     * the scheduler's code that runs only inside stops, which would otherwise reach the JIT's
+     * thresholds inside a pause): up to {@link #STOP_WARMUP_CHUNK} stop and start pairs, ended at
+     * once when the next cycle is requested (startPending, volatile: cycles are not held back)
+     * or the collector closes. After a cycle rather than before the first: the program's
+     * goroutines then run, so their Ms' side of a stop is warmed too, and a program that starts
+     * by allocating is not kept waiting past its first goal.
+     */
+    private void warmUpStopPathChunk() {
+        int target = world.stopPathWarmUpRounds();
+        if (stopPathWarmUpPairs >= target || stopPathWarmUpCalls >= STOP_WARMUP_MAX_CALLS || c.closed) {
+            return;
+        }
+        stopPathWarmUpCalls++;
+        try {
+            long t0 = System.nanoTime();
+            int n = world.warmUpStopPath(Math.min(STOP_WARMUP_CHUNK, target - stopPathWarmUpPairs),
+                    () -> !c.closed && !world.exiting() && !c.startPending);
+            stopPathWarmUpPairs += n;
+            if (PauseReporter.PAUSE_TRACE) {
+                c.traceOut.printf(java.util.Locale.ROOT, "stop path warm-up after gc %d: %d pairs in %.3f ms (%d of %d in all)%n",
+                        control.cyclesDone, n, (System.nanoTime() - t0) / 1e6, stopPathWarmUpPairs, target);
+            }
+        } catch (RuntimeException e) {
+            // The world runs again (a stop that throws restarts it): the warm-up is optional, the cycles are not.
+            stopPathWarmUpCalls = STOP_WARMUP_MAX_CALLS;
+            System.err.println("gort: warning: the stop path's warm-up failed and was left: " + e);
         }
     }
 

@@ -82,6 +82,17 @@ public final class SchedWorld implements World {
         sched.startTheWorld();
     }
 
+    /** The scheduler's stop path compiled before it is timed ({@code Scheduler.warmUpStopPath}). */
+    @Override
+    public int warmUpStopPath(int rounds, java.util.function.BooleanSupplier keepGoing) {
+        return sched.warmUpStopPath(rounds, keepGoing);
+    }
+
+    @Override
+    public int stopPathWarmUpRounds() {
+        return sched.stopPathWarmUpRounds();
+    }
+
     @Override
     public long lastRestartNanos() {
         return sched.lastWorldStartNanos();

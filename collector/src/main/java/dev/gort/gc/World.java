@@ -138,4 +138,19 @@ public interface World {
     default long lastRestartNanos() {
         return 0;
     }
+
+    /**
+     * The collector's coordinator, between cycles: {@code rounds} real stop and start pairs if this
+     * world's stop path needs them to be compiled before it is timed (the scheduler's does:
+     * {@code Scheduler.warmUpStopPath}); {@code keepGoing} is asked before each. Returns the pairs
+     * run (fewer when stops were slow or keepGoing said false). The world runs when it returns.
+     */
+    default int warmUpStopPath(int rounds, java.util.function.BooleanSupplier keepGoing) {
+        return 0;
+    }
+
+    /** Pairs of {@link #warmUpStopPath} this world wants in all (0: none). */
+    default int stopPathWarmUpRounds() {
+        return 0;
+    }
 }

@@ -1164,6 +1164,22 @@ public final class Scheduler implements AutoCloseable {
         world.stop(reason, giveUp);
     }
 
+    /**
+     * Up to {@code rounds} stop and start pairs run so that the stop path is compiled before it is
+     * timed (a collector's coordinator, between its first cycles; {@link StopPathWarmup}). Returns
+     * the pairs completed: it ends early, with the world running, after a few stops that waited
+     * over 2 ms, when {@code keepGoing} says false, or when the scheduler exits. Not from a
+     * goroutine of this scheduler.
+     */
+    public int warmUpStopPath(int rounds, java.util.function.BooleanSupplier keepGoing) {
+        return StopPathWarmup.run(this, rounds, keepGoing);
+    }
+
+    /** Pairs the stop path's warm-up wants in all ({@code -Dgort.sched.stopwarmup=N}, default 1000; 0: none). */
+    public int stopPathWarmUpRounds() {
+        return StopPathWarmup.ROUNDS;
+    }
+
     /** Restarts the world stopped by {@link #stopTheWorld}; must be called by the same thread. */
     public void startTheWorld() {
         world.start();

@@ -123,7 +123,7 @@ record PauseTail(int pauses, int over, long thresholdNanos) {
         } else {
             int need = pausesForConfidentP99();
             if (need < 0) {
-                b.append(" (observed share >= 1 %: no longer run makes p99 < ").append(us).append(" us)");
+                b.append(" (observed share >= 1 %: at that share no run is long enough to bound it under 1 %)");
             } else {
                 b.append(String.format(Locale.ROOT, " (at this share, ~%d pauses would bound it under 1 %%%s)", need,
                         pausesPerSecond > 0 ? String.format(Locale.ROOT, ", ~%.0f s", need / pausesPerSecond) : ""));

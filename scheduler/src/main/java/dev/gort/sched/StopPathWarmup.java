@@ -1,0 +1,109 @@
+package dev.gort.sched;
+
+/**
+ * Stop-the-world pairs run once before a collector's first pause, so that the stop path is
+ * compiled before it is timed.
+ *
+ * <p>Why: the code of a stop runs only inside stops (the stopper's request, wait and restart in
+ * {@link WorldStop}; an M's {@code gcstopm}, {@code releasep}, {@code stopm}; the restart's
+ * {@code pidleput}, {@code startm}, {@code acquirep}), a few times a cycle, so it stays in the
+ * interpreter for a minute or more and crosses the JIT's invocation threshold (C1 at about 200
+ * calls) in the middle of a pause. The compile request then wakes a compiler thread, which on two
+ * cores takes the CPU the stopper or the last M needs: in the 1 GiB goroutine run (session 15,
+ * branch {@code gp99}; -Xlog:jit+compilation with System.nanoTime stamps) {@code releasep},
+ * {@code stopm}, {@code startm}, {@code acquirep}, {@code pidleget} and {@code pidleput} were
+ * compiled 60-90 s into the run, at or within 2 ms after a pause, and one 0.96 ms sweep
+ * termination had C1 on one CPU for 0.58 ms of it, compiling {@code releasep} (perf sched_switch).
+ *
+ * <p>What it does: up to {@link #ROUNDS} stop and start pairs, back to back, on the thread that
+ * calls it (the collector's coordinator, before its first cycle). Each is a real stop: Ps running
+ * goroutines stop at their next safepoint, so the Ms' side is warmed too when the program already
+ * runs goroutines (idle Ps are taken by the stopper alone). A stop still waiting after
+ * {@link #GIVE_UP_NANOS} is given up (world restarted) and counts against
+ * {@link #MAX_GIVEN_UP}; the warm-up ends after that many, or after {@link #BUDGET_NANOS} in all:
+ * a program whose goroutine runs long without a safepoint, or blocks outside {@code Go.syscall},
+ * must not be held by stops nobody asked for, and on a loaded machine, where a stop that waits for
+ * a CPU takes milliseconds, the warm-up must not take the program's first second. Cost, quiet:
+ * {@code ROUNDS} stops of tens of microseconds each, once per collector.
+ */
+final class StopPathWarmup {
+    /**
+     * {@code -Dgort.sched.stopwarmup=N} (0..100000, default 1000; 0: none): pairs run. C1's
+     * threshold is 200 calls, but looked at only every 128 calls and scaled up while the compile
+     * queue is long, as at a program's start: in a child JVM at load 11, 300 pairs left
+     * {@code stopHeld} and {@code startHeld} interpreted ({@code StopPathWarmupTest}).
+     */
+    static final int ROUNDS = rounds(System.getProperty("gort.sched.stopwarmup"));
+    static final int DEFAULT_ROUNDS = 1000;
+    static final int MAX_ROUNDS = 100_000;
+    /** A warm-up stop that waits longer than this is given up (at its first timed turn after it: 0.1-1.6 ms later). */
+    static final long GIVE_UP_NANOS = 2_000_000;
+    /** Stops given up after which the warm-up ends. */
+    static final int MAX_GIVEN_UP = 5;
+    /** Wall time after which the warm-up ends, whatever it has done. */
+    static final long BUDGET_NANOS = 500_000_000;
+
+    private StopPathWarmup() {
+    }
+
+    /** The property's value as a count, or the default with a warning naming what is accepted (read once, in a class initializer). */
+    static int rounds(String value) {
+        try {
+            return parseRounds(value);
+        } catch (IllegalArgumentException e) {
+            System.err.println("gort: warning: " + e.getMessage() + "; using the default " + DEFAULT_ROUNDS);
+            return DEFAULT_ROUNDS;
+        }
+    }
+
+    /** {@code value} (null: unset) as a count in 0..{@link #MAX_ROUNDS}, or an error naming what is accepted. */
+    static int parseRounds(String value) {
+        if (value == null) {
+            return DEFAULT_ROUNDS;
+        }
+        long v;
+        try {
+            v = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            v = -1;
+        }
+        if (v < 0 || v > MAX_ROUNDS) {
+            throw new IllegalArgumentException("-Dgort.sched.stopwarmup=" + value + " is not valid; accepted: a whole number of stop"
+                    + " and start pairs 0.." + MAX_ROUNDS + " (default " + DEFAULT_ROUNDS + "; 0: no warm-up)");
+        }
+        return (int) v;
+    }
+
+    /**
+     * Runs up to {@code rounds} stop and start pairs on {@code s} from the calling thread (not a
+     * goroutine of {@code s}: its own P would not stop, and its M's side would not be warmed).
+     * Returns the pairs completed: fewer when {@link #MAX_GIVEN_UP} stops were given up or the
+     * {@link #BUDGET_NANOS} is spent (see the class comment), when {@code keepGoing} said false
+     * before a pair, or when the scheduler exits. The world runs when it returns.
+     */
+    static int run(Scheduler s, int rounds, java.util.function.BooleanSupplier keepGoing) {
+        if (rounds < 0) {
+            throw new IllegalArgumentException("stop path warm-up of " + rounds + " rounds: accepted 0 or more");
+        }
+        if (Scheduler.carrier() instanceof M mp && mp.sched == s) {
+            throw new IllegalStateException("stop path warm-up called on a goroutine of the scheduler it would stop; call it from another thread");
+        }
+        long[] started = new long[1];
+        java.util.function.BooleanSupplier giveUp = () -> System.nanoTime() - started[0] > GIVE_UP_NANOS;
+        long t0 = System.nanoTime();
+        int done = 0, givenUp = 0;
+        while (done < rounds && givenUp < MAX_GIVEN_UP && System.nanoTime() - t0 < BUDGET_NANOS && !s.exiting
+                && keepGoing.getAsBoolean()) {
+            started[0] = System.nanoTime();
+            try {
+                s.stopTheWorld("stop path warm-up", giveUp);
+            } catch (StopGivenUpException e) {
+                givenUp++;         // a goroutine slow to stop: the world runs again, and so does it
+                continue;
+            }
+            s.startTheWorld();
+            done++;
+        }
+        return done;
+    }
+}
