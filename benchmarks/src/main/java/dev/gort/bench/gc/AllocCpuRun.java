@@ -31,8 +31,9 @@ public final class AllocCpuRun {
     }
 
     public static void main(String[] args) {
-        long ops = (args.length > 0 ? Long.parseLong(args[0]) : 20) * 1_000_000L;
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        CpuRunArgs a = CpuRunArgs.parse("AllocCpuRun", args, 20, 5, 1);
+        long ops = a.ops();
+        int rounds = a.rounds();
         String[] names = {"arena alloc+free (32 B)", "collector node16 + 2 barriered stores, GOGC=100",
                 "same while marking (cycle held after mark start)", "JVM new (2 refs + 2 longs)",
                 "collector node16 alone (pointer bits, no stores), GOGC=100", "collector 16 B noscan alone (no pointer bits), GOGC=100",

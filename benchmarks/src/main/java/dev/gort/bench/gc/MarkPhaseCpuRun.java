@@ -41,12 +41,9 @@ public final class MarkPhaseCpuRun {
             "binary-trees' tree of depth " + TREE_DEPTH + " (node, 2 stores, 2 root-slot sets), per node"};
 
     public static void main(String[] args) {
-        long ops = (args.length > 0 ? Long.parseLong(args[0]) : 10) * 1_000_000L;
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 8;
-        if (ops <= 0 || rounds <= WARM_ROUNDS) {
-            throw new IllegalArgumentException("MarkPhaseCpuRun [OPS_MILLIONS > 0] [ROUNDS > " + WARM_ROUNDS
-                    + "]: got " + Arrays.toString(args));
-        }
+        CpuRunArgs a = CpuRunArgs.parse("MarkPhaseCpuRun", args, 10, 8, WARM_ROUNDS + 1);
+        long ops = a.ops();
+        int rounds = a.rounds();
         // [case][phase: 0 between cycles, 1 marking][round]
         double[][][] r = new double[CASES.length][2][rounds - WARM_ROUNDS];
         Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(16L << 30), PosixOsMemory.get());
