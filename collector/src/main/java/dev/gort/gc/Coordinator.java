@@ -56,7 +56,7 @@ final class Coordinator {
     private final Pacer pacer;
     private final GcStats stats;
     private final StackRoots stackRoots;
-    private final CycleControl control;
+    final CycleControl control;           // package-private for tests
     private final Stepping stepping;
     private final MarkWorkers workers;
     private final MarkCompletion completion;
@@ -312,8 +312,8 @@ final class Coordinator {
      * After a cycle, world running, until the world's stop path is warm ({@link World#warmUpStopPath}:
      * the scheduler's code that runs only inside stops, which would otherwise reach the JIT's
      * thresholds inside a pause): up to {@link #STOP_WARMUP_CHUNK} stop and start pairs, ended at
-     * once when the next cycle is requested (startPending, volatile: cycles are not held back)
-     * or the collector closes. After a cycle rather than before the first: the program's
+     * once when the next cycle is requested or the collector closes ({@link #stopPathWarmUpMayGoOn}:
+     * cycles are not held back). After a cycle rather than before the first: the program's
      * goroutines then run, so their Ms' side of a stop is warmed too, and a program that starts
      * by allocating is not kept waiting past its first goal.
      */
@@ -326,17 +326,29 @@ final class Coordinator {
         try {
             long t0 = System.nanoTime();
             int n = world.warmUpStopPath(Math.min(STOP_WARMUP_CHUNK, target - stopPathWarmUpPairs),
-                    () -> !c.closed && !world.exiting() && !c.startPending);
+                    this::stopPathWarmUpMayGoOn);
             stopPathWarmUpPairs += n;
             if (PauseReporter.PAUSE_TRACE) {
-                c.traceOut.printf(java.util.Locale.ROOT, "stop path warm-up after gc %d: %d pairs in %.3f ms (%d of %d in all)%n",
-                        control.cyclesDone, n, (System.nanoTime() - t0) / 1e6, stopPathWarmUpPairs, target);
+                c.traceOut.println(Millis.append(new StringBuilder("stop path warm-up after gc ").append(control.cyclesDone).append(": ")
+                        .append(n).append(" pairs in "), System.nanoTime() - t0).append(" ms (").append(stopPathWarmUpPairs)
+                        .append(" of ").append(target).append(" in all)"));
             }
         } catch (RuntimeException e) {
             // The world runs again (a stop that throws restarts it): the warm-up is optional, the cycles are not.
             stopPathWarmUpCalls = STOP_WARMUP_MAX_CALLS;
             System.err.println("gort: warning: the stop path's warm-up failed and was left: " + e);
         }
+    }
+
+    /**
+     * Whether the stop path's warm-up may run its next pair: no cycle requested (by the heap
+     * trigger or sysmon, which also set startPending, or by gc() or a test's runTo, which set
+     * only cycleRequested: a gc() call used to wait for the rest of a 200-pair chunk) and the
+     * collector and its world open. Read without the lock (both flags volatile): a request that
+     * lands meanwhile waits for one pair at most.
+     */
+    boolean stopPathWarmUpMayGoOn() {
+        return !control.cycleRequested && !c.startPending && !c.closed && !world.exiting();
     }
 
     /** Set once {@link #warmUpPausePath} is done (tests). */

@@ -19,7 +19,11 @@ final class CycleControl {
     final OwnerlessLock ctl = new OwnerlessLock();
     /** The lock is its own condition: signalled on every change of the state below. */
     final OwnerlessLock ctlChanged = ctl;
-    boolean cycleRequested;      // guarded by ctl
+    /**
+     * Written under ctl; volatile for the stop path's warm-up, which reads it without the lock to
+     * end at once when a cycle is asked for (gc() and runTo set this flag, not startPending).
+     */
+    volatile boolean cycleRequested;
     boolean forcedRequested;     // guarded by ctl
     boolean cycleRunning;        // guarded by ctl
     long cyclesDone;             // guarded by ctl
