@@ -175,8 +175,7 @@ public final class GcWork {
 
     /**
      * Go's gcDrain keeps work available on the global list: when nothing is published, publish
-     * some of this gcWork's ({@link #balance}). Called before every 16th object a drain takes
-     * and when its budget ends it ({@link Marker#BALANCE_MASK}), so an
+     * some of this gcWork's ({@link #balance}). Called before every object a drain takes, so an
      * assisting mutator or a second worker finds work instead of waiting for credit: a
      * depth-first structure (a tree) never fills a buffer, so without this its whole grey set
      * stays in the one worker that took the root. One volatile read when work is published.

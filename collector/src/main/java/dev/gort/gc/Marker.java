@@ -330,33 +330,16 @@ public final class Marker {
     public long drain(GcWork w, long budget, java.util.function.BooleanSupplier preempt) {
         heap.clearSpanCache(w.spanCache);      // a drain never outlives the mark phase it began in
         long done = 0;
-        int objects = 0;
         while (done < budget && (preempt == null || !preempt.getAsBoolean())) {
-            if ((objects++ & BALANCE_MASK) == 0) {
-                w.balanceIfGlobalEmpty();
-            }
+            w.balanceIfGlobalEmpty();
             long obj = w.tryGet();
             if (obj == 0) {
                 break;
             }
             done += scan(obj, w, preempt);
         }
-        if (done >= budget) {
-            w.balanceIfGlobalEmpty();           // cut short by its budget: what it leaves is published for others
-        }
         return done;
     }
-
-    /**
-     * A drain looks at the global full list (Go's gcDrain: {@code if work.full == 0 { balance }})
-     * before every {@code BALANCE_MASK + 1}-th object and when its budget ends it (not when a stop
-     * request does: that path stays as short as it was), not before every object:
-     * the look is a volatile load of the list head, a native word other markers write; with the
-     * stall that follows it, it was about a quarter of the drain loop's own samples (~3.5 % of
-     * binary-trees' background worker; perf, session 15). Another marker then waits at most 16
-     * objects (~0.3 us at ~20 ns each) longer for published work.
-     */
-    static final int BALANCE_MASK = 15;
 
     // ------------------------------------------------------------------ checkmark
 
