@@ -54,8 +54,27 @@ public final class TuningProperty {
 
     /** {@code value} (null: unset) as microseconds in {@code min..max}, or an error naming what is accepted. */
     static long parseMicros(String name, String value, long defaultMicros, long min, long max) {
+        return parseWhole(name, value, "microseconds", defaultMicros, min, max);
+    }
+
+    /**
+     * {@code value}, the property {@code name}'s (null: unset), as a whole number of {@code unit}
+     * in {@code min..max}; {@code defaultValue} when it is unset or refused, with a warning naming
+     * what is accepted (for a knob read once in a class initializer).
+     */
+    public static long whole(String name, String value, String unit, long defaultValue, long min, long max) {
+        try {
+            return parseWhole(name, value, unit, defaultValue, min, max);
+        } catch (IllegalArgumentException e) {
+            System.err.println("gort: warning: " + e.getMessage() + "; using the default " + defaultValue);
+            return defaultValue;
+        }
+    }
+
+    /** {@code value} (null: unset) as a whole number of {@code unit} in {@code min..max}, or an error naming what is accepted. */
+    public static long parseWhole(String name, String value, String unit, long defaultValue, long min, long max) {
         if (value == null) {
-            return defaultMicros;
+            return defaultValue;
         }
         long v;
         try {
@@ -64,8 +83,8 @@ public final class TuningProperty {
             v = Long.MIN_VALUE;
         }
         if (v < min || v > max) {
-            throw new IllegalArgumentException("-D" + name + "=" + value + " is not valid; accepted: whole microseconds "
-                    + min + ".." + max + " (default " + defaultMicros + ")");
+            throw new IllegalArgumentException("-D" + name + "=" + value + " is not valid; accepted: whole " + unit + " "
+                    + min + ".." + max + " (default " + defaultValue + ")");
         }
         return v;
     }

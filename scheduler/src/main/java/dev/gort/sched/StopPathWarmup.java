@@ -27,13 +27,15 @@ package dev.gort.sched;
  * {@code ROUNDS} stops of tens of microseconds each, once per collector.
  */
 final class StopPathWarmup {
+    static final String PROPERTY = "gort.sched.stopwarmup";
+    static final String UNIT = "stop and start pairs (0: no warm-up)";
     /**
      * {@code -Dgort.sched.stopwarmup=N} (0..100000, default 1000; 0: none): pairs run. C1's
      * threshold is 200 calls, but looked at only every 128 calls and scaled up while the compile
      * queue is long, as at a program's start: in a child JVM at load 11, 300 pairs left
      * {@code stopHeld} and {@code startHeld} interpreted ({@code StopPathWarmupTest}).
      */
-    static final int ROUNDS = rounds(System.getProperty("gort.sched.stopwarmup"));
+    static final int ROUNDS = rounds(System.getProperty(PROPERTY));
     static final int DEFAULT_ROUNDS = 1000;
     static final int MAX_ROUNDS = 100_000;
     /** A warm-up stop that waits longer than this is given up (at its first timed turn after it: 0.1-1.6 ms later). */
@@ -48,30 +50,12 @@ final class StopPathWarmup {
 
     /** The property's value as a count, or the default with a warning naming what is accepted (read once, in a class initializer). */
     static int rounds(String value) {
-        try {
-            return parseRounds(value);
-        } catch (IllegalArgumentException e) {
-            System.err.println("gort: warning: " + e.getMessage() + "; using the default " + DEFAULT_ROUNDS);
-            return DEFAULT_ROUNDS;
-        }
+        return (int) dev.gort.sys.TuningProperty.whole(PROPERTY, value, UNIT, DEFAULT_ROUNDS, 0, MAX_ROUNDS);
     }
 
     /** {@code value} (null: unset) as a count in 0..{@link #MAX_ROUNDS}, or an error naming what is accepted. */
     static int parseRounds(String value) {
-        if (value == null) {
-            return DEFAULT_ROUNDS;
-        }
-        long v;
-        try {
-            v = Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            v = -1;
-        }
-        if (v < 0 || v > MAX_ROUNDS) {
-            throw new IllegalArgumentException("-Dgort.sched.stopwarmup=" + value + " is not valid; accepted: a whole number of stop"
-                    + " and start pairs 0.." + MAX_ROUNDS + " (default " + DEFAULT_ROUNDS + "; 0: no warm-up)");
-        }
-        return (int) v;
+        return (int) dev.gort.sys.TuningProperty.parseWhole(PROPERTY, value, UNIT, DEFAULT_ROUNDS, 0, MAX_ROUNDS);
     }
 
     /**
