@@ -26,7 +26,7 @@ public final class BinaryTreesRun {
     public static void main(String[] args) throws Exception {
         List<Integer> depths = new ArrayList<>();
         for (String a : args) {
-            depths.add(Integer.parseInt(a));
+            depths.add(parseDepth(a));
         }
         if (depths.isEmpty()) {
             depths.add(18);
@@ -116,10 +116,29 @@ public final class BinaryTreesRun {
 
     /**
      * The pretouched G1 heap for a depth: above the default G1 run's peak RSS at that depth (depth
-     * 21: 2.4-3.0 GB), so the fixed heap does not make G1 collect more often than it would.
+     * 21: 2.4-3.5 GB; each level doubles the trees), so the fixed heap does not make G1 collect
+     * more often than it would.
      */
     static String pretouchedHeap(int depth) {
-        return depth >= 21 ? "4g" : depth >= 19 ? "2g" : "1g";
+        return depth >= 22 ? "8g" : depth == 21 ? "4g" : depth >= 19 ? "2g" : "1g";
+    }
+
+    /** The deepest tree run: depth 22's default G1 run already needs ~6 GB, this 2-core, 24 GB machine's sensible limit. */
+    static final int MAX_DEPTH = 22;
+
+    /** A depth argument, or an error naming what is accepted (BinaryTrees' minimum depth is 4). */
+    static int parseDepth(String arg) {
+        int d;
+        try {
+            d = Integer.parseInt(arg.trim());
+        } catch (NumberFormatException e) {
+            d = -1;
+        }
+        if (d < BinaryTrees.MIN_DEPTH || d > MAX_DEPTH) {
+            throw new IllegalArgumentException("BinaryTreesRun depth \"" + arg + "\" is not valid; accepted: whole depths " + BinaryTrees.MIN_DEPTH + ".."
+                    + MAX_DEPTH + " (default 18), e.g. BinaryTreesRun 18 21");
+        }
+        return d;
     }
 
     /**

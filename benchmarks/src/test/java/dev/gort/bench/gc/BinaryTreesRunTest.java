@@ -58,4 +58,15 @@ class BinaryTreesRunTest {
         assertTrue(cmd.contains("-XX:+AlwaysPreTouch") && cmd.stream().noneMatch(dev.gort.JvmFlags.ALLOCATION_CALL::contains),
                 cmd.toString());
     }
+
+    /** A depth that is not a whole number in 4..22 is refused naming what is accepted (was a bare NumberFormatException). */
+    @Test
+    void badDepthsAreRefusedNamingWhatIsAccepted() {
+        assertEquals(21, BinaryTreesRun.parseDepth(" 21 "));
+        assertEquals("8g", BinaryTreesRun.pretouchedHeap(22));
+        for (String bad : List.of("x", "3", "23", "", "-1")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BinaryTreesRun.parseDepth(bad));
+            assertTrue(e.getMessage().contains("\"" + bad + "\"") && e.getMessage().contains("4..22"), e.getMessage());
+        }
+    }
 }
