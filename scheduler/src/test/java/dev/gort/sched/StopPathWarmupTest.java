@@ -42,7 +42,7 @@ class StopPathWarmupTest {
         AtomicBoolean done = new AtomicBoolean();
         AtomicLong polls = new AtomicLong();
         CountDownLatch running = new CountDownLatch(2);
-        Thread runner = startPollers(s, done, polls, running, new AtomicLong());
+        SchedTesting.Background runner = startPollers(s, done, polls, running, new AtomicLong());
         try {
             assertTrue(running.await(10, TimeUnit.SECONDS));
             assertThrows(IllegalArgumentException.class, () -> StopPathWarmup.run(s, -1, () -> true));
@@ -61,9 +61,11 @@ class StopPathWarmupTest {
             }
             assertTrue(polls.get() >= p0 + 1000, "the goroutines did not run again after the warm-up");
             assertEquals(0, StopPathWarmup.run(s, 50, () -> false), "keepGoing false: no round");
+            done.set(true);
+            runner.assertEnded();
         } finally {
             done.set(true);
-            runner.join(10_000);
+            runner.join();
         }
     }
 
@@ -74,7 +76,7 @@ class StopPathWarmupTest {
         AtomicLong polls = new AtomicLong();
         AtomicLong spinUntil = new AtomicLong();
         CountDownLatch running = new CountDownLatch(2);
-        Thread runner = startPollers(s, done, polls, running, spinUntil);
+        SchedTesting.Background runner = startPollers(s, done, polls, running, spinUntil);
         try {
             assertTrue(running.await(10, TimeUnit.SECONDS));
             spinUntil.set(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));   // no safepoint for 5 s
@@ -91,10 +93,12 @@ class StopPathWarmupTest {
                 Thread.sleep(1);
             }
             assertTrue(polls.get() >= p0 + 1000, "the world stayed stopped after a given-up warm-up");
+            done.set(true);
+            runner.assertEnded();
         } finally {
             spinUntil.set(0);
             done.set(true);
-            runner.join(10_000);
+            runner.join();
         }
     }
 
@@ -115,30 +119,25 @@ class StopPathWarmupTest {
     }
 
     /** Two goroutines that poll in a loop (one spins without a safepoint while spinUntil is in the future). */
-    private static Thread startPollers(Scheduler s, AtomicBoolean done, AtomicLong polls, CountDownLatch running, AtomicLong spinUntil) {
-        Thread runner = new Thread(() -> s.run(() -> {
-            Chan<Boolean> fin = new Chan<>(2);
-            for (int i = 0; i < 2; i++) {
-                final boolean spinner = i == 0;
-                Go.go(() -> {
-                    running.countDown();
-                    while (!done.get()) {
-                        if (spinner) {
-                            while (System.nanoTime() - spinUntil.get() < 0 && !done.get()) {
-                                Thread.onSpinWait();
-                            }
+    private static SchedTesting.Background startPollers(Scheduler s, AtomicBoolean done, AtomicLong polls, CountDownLatch running,
+            AtomicLong spinUntil) {
+        Runnable[] pollers = new Runnable[2];
+        for (int i = 0; i < 2; i++) {
+            final boolean spinner = i == 0;
+            pollers[i] = () -> {
+                running.countDown();
+                while (!done.get()) {
+                    if (spinner) {
+                        while (System.nanoTime() - spinUntil.get() < 0 && !done.get()) {
+                            Thread.onSpinWait();
                         }
-                        Go.poll();
-                        polls.incrementAndGet();
                     }
-                    fin.send(true);
-                });
-            }
-            fin.recv();
-            fin.recv();
-        }), "warmup-runner");
-        runner.start();
-        return runner;
+                    Go.poll();
+                    polls.incrementAndGet();
+                }
+            };
+        }
+        return SchedTesting.Background.start(s, pollers);
     }
 
     /**
@@ -191,7 +190,7 @@ class StopPathWarmupTest {
             Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).fatalHandler(FatalHandler.THROW));
             AtomicBoolean done = new AtomicBoolean();
             CountDownLatch running = new CountDownLatch(2);
-            Thread runner = startPollers(s, done, new AtomicLong(), running, new AtomicLong());
+            SchedTesting.Background runner = startPollers(s, done, new AtomicLong(), running, new AtomicLong());
             running.await();
             int total = 0;
             long until = System.nanoTime() + 10_000_000_000L;      // calls end early on slow stops (load): call again
@@ -214,7 +213,7 @@ class StopPathWarmupTest {
             }
             missing.forEach(m -> System.out.println("not compiled " + m));
             done.set(true);
-            runner.join(10_000);
+            runner.assertEnded();
         }
 
         static String codeList() throws Exception {
