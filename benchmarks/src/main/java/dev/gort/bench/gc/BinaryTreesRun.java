@@ -4,6 +4,7 @@ import dev.gort.sys.ForcedGcModes;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +21,9 @@ import java.util.Map;
  * code (BinaryTrees' {@code jvm} mode allocates Java objects): the property means nothing to them
  * and is not passed.
  *
+ * <p>{@code -Dgort.bench.aot=TRAIN_DEPTH} runs every contender from a JDK 25 AOT cache it trained at
+ * that depth with its own flags ({@link AotTraining}); the class path must then be JAR files.
+ *
  * <pre>java -cp ... dev.gort.bench.gc.BinaryTreesRun [DEPTH ...]   (default 18)</pre>
  */
 public final class BinaryTreesRun {
@@ -34,14 +38,19 @@ public final class BinaryTreesRun {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("java.class.path");
         ForcedGcModes forced = ForcedGcModes.get();
+        int aotDepth = AotTraining.trainingDepth(System.getProperty(AotTraining.PROPERTY));
+        var aotDir = aotDepth > 0 ? AotTraining.cacheDirectory(cp) : null;
         for (int depth : depths) {
             Map<String, List<String>> contenders = contenders(depth);
             System.out.println("\n### binary-trees depth " + depth + " (load average " + loadAverage() + ")"
-                    + (forced.any() ? ", gort forced to " + forced + " (-D" + ForcedGcModes.PROPERTY + ")" : "") + "\n");
+                    + (forced.any() ? ", gort forced to " + forced + " (-D" + ForcedGcModes.PROPERTY + ")" : "")
+                    + (aotDepth > 0 ? ", every contender from an AOT cache it trained at depth " + aotDepth + " (-D" + AotTraining.PROPERTY
+                            + ", eager compilation)" : "") + "\n");
             System.out.println("| run | wall ms | peak RSS MB | GCs | STW pauses | max pause us | p99 pause us "
                     + "| max stop us | max in-pause work us (wall / cpu) | wall / G1 | RSS / G1 | mutator CPU ms | process CPU ms |");
             System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             Map<String, Map<String, Long>> results = new LinkedHashMap<>();
+            int contender = 0;
             for (var e : contenders.entrySet()) {
                 // Every contender returns the JVM's freed malloc memory to the OS once a second
                 // (a JDK product flag an embedder that cares about RSS would set): glibc otherwise
@@ -49,6 +58,18 @@ public final class BinaryTreesRun {
                 // (docs/performance.md, Session 10, branch rss). Same flag for all, so the ratios
                 // compare the collectors, not malloc's retention.
                 List<String> cmd = command(java, cp, e.getValue(), depth, forced);
+                if (aotDir != null) {
+                    var cache = aotDir.resolve("contender-" + (contender++) + ".aot");
+                    Process t = new ProcessBuilder(command(java, cp, e.getValue(), aotDepth, forced, AotTraining.trainFlags(cache)))
+                            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    int tc = t.waitFor();
+                    if (tc != 0 || !Files.isRegularFile(cache)) {
+                        System.out.println("| " + e.getKey() + " | failed (AOT training at depth " + aotDepth + ": exit " + tc
+                                + (Files.isRegularFile(cache) ? "" : ", no cache") + ") | | | | | | | | | | | |");
+                        continue;
+                    }
+                    cmd = command(java, cp, e.getValue(), depth, forced, AotTraining.useFlags(cache));
+                }
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
                 Map<String, Long> r = new LinkedHashMap<>();
                 try (BufferedReader br = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
@@ -85,6 +106,9 @@ public final class BinaryTreesRun {
                         r.get("peak_rss_mb"), r.get("gcs"), r.get("pauses"), r.get("max_pause_us"), r.get("p99_pause_us"),
                         stop, work, wr, rr, r.getOrDefault("mutator_cpu_ms", -1L), r.getOrDefault("process_cpu_ms", -1L));
             }
+        }
+        if (aotDir != null) {
+            AotTraining.deleteCacheDirectory(aotDir);
         }
         System.out.println("\n(one run each, shared 2-core machine: compare within the table; load average at the end: "
                 + loadAverage() + ")");
@@ -148,6 +172,11 @@ public final class BinaryTreesRun {
      * (a contender's own {@code -D} would win); a {@code jvm} one never does (no gort code runs).
      */
     static List<String> command(String java, String cp, List<String> contender, int depth, ForcedGcModes forced) {
+        return command(java, cp, contender, depth, forced, List.of());
+    }
+
+    /** As above, with {@code extra} after the contender's own flags (an AOT cache's, {@link AotTraining}). */
+    static List<String> command(String java, String cp, List<String> contender, int depth, ForcedGcModes forced, List<String> extra) {
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
                 "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED", "-XX:TrimNativeHeapInterval=1000",
                 "-cp", cp));
@@ -157,6 +186,7 @@ public final class BinaryTreesRun {
             cmd.addAll(forced.childJvmFlags());
         }
         cmd.addAll(contender.subList(0, contender.size() - 1));
+        cmd.addAll(extra);
         cmd.add(BinaryTrees.class.getName());
         cmd.add(mode);
         cmd.add(Integer.toString(depth));
