@@ -197,6 +197,7 @@ final class Coordinator {
                     control.ctl.unlock();
                 }
                 warmUpStopPathChunk();
+                rehearsePausePath();
             } catch (MarkWorkers.ClosedMidCycle closedMidCycle) {
                 abandonCycle(closedMidCycle);
                 return;
@@ -271,7 +272,37 @@ final class Coordinator {
             }
         }
         pausePathWarm = true;
+        rehearsePausePath();
     }
+
+    /**
+     * The pause path's rehearsal ({@link PausePathRehearsal}: the root scan, the sweep cycle's
+     * start and finishsweep run on a heap of its own until the JIT has compiled them), in chunks,
+     * before the first cycle and then after each cycle until this JVM has run all its rounds. It
+     * gives way to a requested cycle, as the stop path's warm-up does ({@link #stopPathWarmUpMayGoOn}):
+     * a gc() waits for one round at most, and the rest runs after that cycle.
+     */
+    private void rehearsePausePath() {
+        if (pausePathRehearsed) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        while (!pausePathRehearsed && stopPathWarmUpMayGoOn()) {
+            pausePathRehearsed = PausePathRehearsal.runChunk(heap.config(), this::stopPathWarmUpMayGoOn);
+        }
+        rehearsalNanos += System.nanoTime() - t0;
+        if (pausePathRehearsed && PauseReporter.PAUSE_TRACE) {
+            c.traceOut.println(Millis.append(new StringBuilder("pause path rehearsal done after gc ").append(control.cyclesDone)
+                    .append(": ").append(PausePathRehearsal.roundsDone()).append(" rounds in this JVM, this collector's share "),
+                    rehearsalNanos).append(" ms"));
+        }
+    }
+
+    /** Wall time this collector spent in the rehearsal. */
+    private long rehearsalNanos;
+
+    /** Set once this JVM's pause path rehearsal is done, off, or given up (tests). */
+    volatile boolean pausePathRehearsed;
 
     /** Warm-up rounds between two looks at whether the collector closed. */
     static final int WARMUP_CHUNK = 1024;
