@@ -63,6 +63,10 @@ class PausePathRehearsalTest {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-exports",
                 "java.base/jdk.internal.vm=ALL-UNNAMED", "-Xmx128m"));
+        String forced = System.getProperty("gort.gc.force");
+        if (forced != null) {
+            cmd.add("-Dgort.gc.force=" + forced);      // a suite run under a debug mode rehearses in it too
+        }
         cmd.addAll(flags);
         cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
                 Child.class.getName()));
