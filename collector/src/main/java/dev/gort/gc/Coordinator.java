@@ -280,7 +280,8 @@ final class Coordinator {
      * start and finishsweep run on a heap of its own until the JIT has compiled them), in chunks,
      * before the first cycle and then after each cycle until this JVM has run all its rounds. It
      * gives way to a requested cycle, as the stop path's warm-up does ({@link #stopPathWarmUpMayGoOn}):
-     * a gc() waits for one round at most, and the rest runs after that cycle.
+     * a gc() waits for one round at most (in a JVM with several collectors, or for another
+     * coordinator's chunk of {@link PausePathRehearsal#CHUNK} rounds), and the rest runs after that cycle.
      */
     private void rehearsePausePath() {
         if (pausePathRehearsed) {
