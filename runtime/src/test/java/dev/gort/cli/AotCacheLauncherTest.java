@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -123,6 +124,31 @@ class AotCacheLauncherTest {
             Launcher.Result r = Launcher.run(root.resolve("gort"), ForcedGcModes.get(), env, "run", "dev.gort.sys.SysInfo");
             assertRefused(r, "run: GORT_AOT_CACHE='" + cache + "' was made from other jars or another JDK than this run's (a stale cache"
                     + " would run the classes it recorded, not the jars'); make it again with ./gort aot-train, or unset GORT_AOT_CACHE");
+        } finally {
+            delete(root);
+        }
+    }
+
+    /**
+     * With GORT_NO_BUILD=1 a module jar older than its classes (compiled since it was packaged: mvn
+     * compile or test, an IDE) is refused: run would map the old jar's code, not the classes a run
+     * without a cache takes, and a cache trained on the same old jar would match its fingerprint.
+     */
+    @Test
+    void runRefusesAJarOlderThanItsModulesClasses() throws Exception {
+        Path root = checkout();
+        try {
+            Path cache = Files.writeString(root.resolve("app.aot"), "not a cache");
+            Files.writeString(root.resolve("app.aot.sum"), "0\n");
+            Path jar = root.resolve("collector/target/gort-collector-test.jar");
+            Path recompiled = Files.writeString(root.resolve("collector/target/classes/Recompiled.class"), "x");
+            Files.setLastModifiedTime(recompiled, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 10_000));
+            Map<String, String> env = Map.of("JAVA_HOME", JAVA_HOME, "GORT_NO_BUILD", "1", "GORT_AOT_CACHE", cache.toString());
+            Launcher.Result r = Launcher.run(root.resolve("gort"), ForcedGcModes.get(), env, "run", "dev.gort.sys.SysInfo");
+            assertEquals(1, r.exit(), r.toString());
+            assertTrue(r.err().startsWith("gort: GORT_AOT_CACHE: ") && r.err().contains("gort-collector-test.jar is older than "
+                    + "collector/target/classes (compiled since it was packaged); accepted: jars packaged from the classes"), r.err());
+            assertEquals("", r.out(), "nothing was run");
         } finally {
             delete(root);
         }
