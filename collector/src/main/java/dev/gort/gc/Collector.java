@@ -184,9 +184,14 @@ public final class Collector implements AutoCloseable {
         if (phase == MARK) {
             pacer.reviseDuringMark(live);
         } else {
-            requestCycle(false);
+            requestCycleFromAllocation();
         }
     };
+
+    /** The heap trigger outside a mark phase: the allocating mutator owes the cycle its start (CycleControl). */
+    private void requestCycleFromAllocation() {
+        control.requestCycleFromAllocation();
+    }
 
     /**
      * A collector for {@code heap}'s objects over {@code world}'s mutators; starts its threads.
@@ -303,6 +308,11 @@ public final class Collector implements AutoCloseable {
     /** The pause timer, whose fault hook tests throw from inside a pause. */
     PauseTimer pauseTimerForTest() {
         return pauses.timer;
+    }
+
+    /** Allocations that waited for the start of a cycle they had requested (tests). */
+    long startsOwedForTest() {
+        return control.startsOwed.get();
     }
 
     /** The coordinator's real-time boost (tests). */
@@ -591,7 +601,12 @@ public final class Collector implements AutoCloseable {
             gcFromMutator(m);
             m = world.current();
         }
-        if (startPending && gcs.heapLive() > goalNow()) {
+        boolean owed = control.takeStartOwed(m);
+        boolean pastGoal = startPending && gcs.heapLive() > goalNow();
+        if (owed && startPending) {
+            world.runBlocking(m, control::wakeAndAwaitCycleStart);     // see CycleControl.startOwedBy
+            m = world.current();
+        } else if (startPending && pastGoal) {
             // A cycle was requested but has not started (the coordinator did not get a CPU yet) and
             // the heap is past its goal: wait for sweep termination, as Go's allocating goroutine
             // runs gcStart itself instead of allocating on.

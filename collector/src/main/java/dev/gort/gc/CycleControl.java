@@ -42,10 +42,117 @@ final class CycleControl {
     }
 
     /**
+     * The mutator whose allocation made the pending request and has not woken the coordinator yet
+     * (null: none, or the coordinator was woken). Go's allocating goroutine runs gcStart itself;
+     * here the heap trigger (inside the arena's refill, where nothing may wait: the object being
+     * allocated is only in a Java local) records the request without waking the coordinator, and
+     * the mutator's next allocation ({@link #takeStartOwed}, before it allocates) enters
+     * runBlocking (its P counts as stopped) and only then wakes it ({@link #wakeAndAwaitCycleStart}).
+     * So the coordinator runs on that mutator's CPU and its stop never waits for that mutator.
+     * Woken at the trigger, the coordinator preempted the very mutator that woke it (the kernel's
+     * wake-up preemption), stopped the world, and then slept until that mutator got its CPU back
+     * and reached its safepoint (a ThreadWorld test saw the trigger still at the refill's trigger
+     * step when the stop was asked). Written under ctl; cleared in sweep termination's pause.
+     */
+    private volatile Mutator startOwedBy;
+    /** When {@link #startOwedBy} was set (System.nanoTime()). */
+    private volatile long startOwedSince;
+
+    /**
+     * How long another mutator's allocation lets an owed start wait before it wakes the
+     * coordinator itself ({@link #takeStartOwed}): the owner may have stopped allocating (its
+     * goroutine ended, its thread unregistered or went on without allocating).
+     */
+    static final long OWED_START_GRACE_NANOS = 1_000_000;
+
+    /**
+     * {@code -Dgort.gc.trigger.givesp=false}: the heap trigger wakes the coordinator at once and
+     * the mutator that reached it allocates on (the behaviour before session 16); for A/B runs on
+     * one build. Volatile for tests (read once per request).
+     */
+    static volatile boolean triggerGivesP = dev.gort.sys.TuningProperty.flag("gort.gc.trigger.givesp", true);
+
+    /**
+     * The heap trigger's request, from an allocation: as {@link #requestCycle}, but if this call
+     * made the request the coordinator is left asleep and the calling mutator owes the cycle its
+     * start ({@link #startOwedBy}).
+     */
+    boolean requestCycleFromAllocation() {
+        if (c.startPending || c.phase != Collector.OFF) {
+            return false;               // the fast path below's: no world.current() per refill
+        }
+        Mutator m = triggerGivesP ? world.current() : null;    // once a cycle: the request succeeds at most once per start
+        return requestCycle(false, m);
+    }
+
+    /**
+     * At an allocation while a start is pending (allocChecks, before anything is allocated): true
+     * once for the mutator that owes the start, which must then wait in runBlocking through
+     * {@link #wakeAndAwaitCycleStart}. Another mutator finding the owed start older than
+     * {@link #OWED_START_GRACE_NANOS} wakes the coordinator itself.
+     */
+    boolean takeStartOwed(Mutator m) {
+        Mutator owner = startOwedBy;
+        if (owner == null) {
+            return false;
+        }
+        if (owner == m) {
+            startOwedBy = null;          // only the owner clears it so, and only once per request
+            startsOwed.incrementAndGet();
+            return true;
+        }
+        if (System.nanoTime() - startOwedSince > OWED_START_GRACE_NANOS) {
+            wakeOwedStart();
+        }
+        return false;
+    }
+
+    /** The owner's wait (inside runBlocking: it counts as stopped): wakes the coordinator, then waits for sweep termination. */
+    void wakeAndAwaitCycleStart() {
+        ctl.lock();
+        try {
+            ctlChanged.signalAll();
+            awaitCycleStartLocked();
+        } finally {
+            ctl.unlock();
+        }
+    }
+
+    /** Wakes the coordinator for a start still owed (someone else needs the cycle now). */
+    void wakeOwedStart() {
+        if (startOwedBy == null) {
+            return;
+        }
+        ctl.lock();
+        try {
+            wakeOwedStartLocked();
+        } finally {
+            ctl.unlock();
+        }
+    }
+
+    /** {@link #wakeOwedStart} with ctl held. */
+    void wakeOwedStartLocked() {
+        if (startOwedBy != null) {
+            startOwedBy = null;
+            ctlChanged.signalAll();
+        }
+    }
+
+    /** Allocations that waited for a cycle's start because they had requested it (tests, diagnostics). */
+    final java.util.concurrent.atomic.AtomicLong startsOwed = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
      * Asks for a cycle (the heap trigger, or sysmon's 2-minute forced GC); returns at once: true if
-     * a cycle was requested, false if one is already requested or running.
+     * a cycle was requested, false if one is already requested or running. A start still owed by
+     * an allocation is woken now.
      */
     boolean requestCycle(boolean forced) {
+        wakeOwedStart();
+        return requestCycle(forced, null);
+    }
+
+    private boolean requestCycle(boolean forced, Mutator requester) {
         // Fast path without the lock: the heap trigger calls this from allocation until the cycle
         // starts, and a mutator waiting for the collector's lock cannot reach its safepoint (seen
         // holding up a stop-the-world). startPending implies cycleRequested, phase != OFF implies
@@ -64,7 +171,12 @@ final class CycleControl {
                 c.startPending = true;
                 cycleRequested = true;
                 forcedRequested |= forced;
-                ctlChanged.signalAll();
+                if (requester != null) {
+                    startOwedSince = System.nanoTime();
+                    startOwedBy = requester;    // the requester wakes the coordinator from runBlocking
+                } else {
+                    ctlChanged.signalAll();
+                }
                 return true;
             }
             return false;
@@ -119,6 +231,7 @@ final class CycleControl {
      * write is in await by the time the restart signals under the lock, so none sleeps past it.
      */
     void clearStartPending() {
+        startOwedBy = null;                 // the start is here: a mutator that did not get to its next allocation owes nothing
         if (c.startPending) {
             c.startPending = false;
             // A close racing this cycle start set the flag for good (allocation refused from then
@@ -143,11 +256,16 @@ final class CycleControl {
     void awaitCycleStart() {
         ctl.lock();
         try {
-            while (c.startPending && !c.closed && cycleFailure == null && !world.exiting()) {
-                ctlChanged.awaitUninterruptibly();
-            }
+            wakeOwedStartLocked();          // the owner has not woken the coordinator yet: this wait needs it now
+            awaitCycleStartLocked();
         } finally {
             ctl.unlock();
+        }
+    }
+
+    private void awaitCycleStartLocked() {
+        while (c.startPending && !c.closed && cycleFailure == null && !world.exiting()) {
+            ctlChanged.awaitUninterruptibly();
         }
     }
 
@@ -163,6 +281,7 @@ final class CycleControl {
     long cycles() {
         ctl.lock();
         try {
+            wakeOwedStartLocked();          // a caller polling the count may be waiting for the owed cycle
             return cyclesDone;
         } finally {
             ctl.unlock();

@@ -109,6 +109,7 @@ final class Stepping {
     void awaitIdle(long timeoutMillis) {
         control.ctl.lock();
         try {
+            control.wakeOwedStartLocked();      // a start owed by an allocation: this caller waits for it now
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             while (control.cycleRunning || control.cycleRequested) {
                 control.rethrowFailure();

@@ -1,0 +1,89 @@
+package dev.gort.gc;
+
+import dev.gort.arena.Heap;
+import dev.gort.arena.HeapConfig;
+import dev.gort.sys.PosixOsMemory;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The mutator whose allocation reaches the heap trigger gives its CPU to the cycle's start (Go's
+ * gcStart runs on the allocating goroutine): at its next allocation it enters runBlocking and only
+ * then wakes the coordinator, so sweep termination's stop finds it stopped instead of waiting for
+ * its safepoint. Each test lets the coordinator's warm-up end (so that only the request can wake
+ * it), stops it at AFTER_MARK_START (just after sweep termination's restart, no stop since) and
+ * reads what that stop had to wait for. With {@code CycleControl.triggerGivesP} false (the
+ * behaviour before session 16) the first assertion of each fails: the trigger wakes the
+ * coordinator and allocates on, and the stop waits for it.
+ */
+class TriggerGivesPTest extends ThreadWorldFixture {
+    static final Type NODE = HeldMutatorAllocTest.NODE;
+    static final long DEADLINE_NANOS = 15_000_000_000L;
+
+    @Test
+    void aRegisteredThreadThatTriggersACycleIsNotAmongTheMutatorsItsStopWaitsFor() {
+        ForcedMode.assumeConcurrentMark("stops at the AFTER_MARK_START breakpoint");
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
+        world = gc.threadWorld();
+        awaitPausePathWarm(gc);             // before registering: the warm-up's stops would wait for this thread
+        Mutator m = world.register(4);
+        gc.setBreakpoint(Collector.Breakpoint.AFTER_MARK_START);
+        long deadline = System.nanoTime() + DEADLINE_NANOS;
+        long allocs = 0;
+        // Garbage until the heap trigger's cycle has started: this thread is the only mutator, so
+        // its allocation requested it. No wait here but the allocation's own (runBlocking).
+        while (gc.stoppedAt() != Collector.Breakpoint.AFTER_MARK_START) {
+            for (int i = 0; i < 256; i++) {
+                gc.alloc(m, NODE);
+            }
+            allocs += 256;
+            assertTrue(System.nanoTime() - deadline < 0, "no cycle reached AFTER_MARK_START after " + allocs + " allocations");
+        }
+        assertEquals(-1, m.siteAtStop, "the triggering thread was not running at sweep termination's stop request"
+                + " (it waited for the start in runBlocking); its site: " + m.siteAtStop);
+        assertEquals(1, gc.startsOwedForTest(), "one allocation waited for the start it requested");
+    }
+
+    @Test
+    void aGoroutineThatTriggersACycleLeavesSweepTerminationNoPToStop() {
+        ForcedMode.assumeConcurrentMark("stops at the AFTER_MARK_START breakpoint");
+        boolean sweeperWas = Collector.sweeperGoroutine;
+        // The sweeper as a thread: a sweeper goroutine still sweeping would be a P the stop waits
+        // for, whatever the trigger does. One P, one goroutine: the trigger's is the only P.
+        Collector.sweeperGoroutine = false;
+        try {
+            SchedCollectorTest.withRuntime(1, GcOptions.DEFAULT, c -> {
+                awaitPausePathWarm(c);
+                c.setBreakpoint(Collector.Breakpoint.AFTER_MARK_START);
+                long deadline = System.nanoTime() + DEADLINE_NANOS;
+                long allocs = 0;
+                while (c.stoppedAt() != Collector.Breakpoint.AFTER_MARK_START) {
+                    for (int i = 0; i < 256; i++) {
+                        c.alloc(NODE);
+                    }
+                    allocs += 256;
+                    assertTrue(System.nanoTime() - deadline < 0, "no cycle reached AFTER_MARK_START after " + allocs + " allocations");
+                }
+                String stop = c.world().describeLastStop();
+                assertTrue(stop.contains("no P had to stop"), "sweep termination's stop took the trigger's P at once"
+                        + " (in a syscall, waiting for the start): " + stop);
+                assertEquals(1, c.startsOwedForTest(), "one allocation waited for the start it requested");
+                c.setBreakpoint(Collector.Breakpoint.NONE);
+                c.resume();
+            });
+        } finally {
+            Collector.sweeperGoroutine = sweeperWas;
+        }
+    }
+
+    /** The coordinator's warm-up before its first cycle ended: it sleeps until a request wakes it. */
+    static void awaitPausePathWarm(Collector c) {
+        long deadline = System.nanoTime() + DEADLINE_NANOS;
+        while (!c.coordinator.pausePathWarm) {
+            assertTrue(System.nanoTime() - deadline < 0, "the coordinator's pause-path warm-up did not end");
+            Thread.onSpinWait();
+        }
+    }
+}
