@@ -39,6 +39,8 @@ final class CycleControl {
     CycleControl(Collector c) {
         this.c = c;
         this.world = c.world;
+        Boolean forced = triggerGivesP;
+        this.givesP = forced != null ? forced : !(world instanceof SchedWorld);
     }
 
     /**
@@ -66,11 +68,19 @@ final class CycleControl {
     static final long OWED_START_GRACE_NANOS = 1_000_000;
 
     /**
-     * {@code -Dgort.gc.trigger.givesp=false}: the heap trigger wakes the coordinator at once and
-     * the mutator that reached it allocates on (the behaviour before session 16); for A/B runs on
-     * one build. Volatile for tests (read once per request).
+     * {@code -Dgort.gc.trigger.givesp=true|false}: whether the mutator that reaches the heap trigger
+     * gives its CPU to the cycle's start ({@link #startOwedBy}) or, false, wakes the coordinator at
+     * once and allocates on (the behaviour before session 16). Unset (null): over ThreadWorld yes,
+     * under the scheduler no. Session 16's A/B (docs/performance.md, branch gcstart): over threads
+     * binary-trees' slow pauses halved; under the scheduler the other P still has to stop and the
+     * coordinator, asleep for it on the CPU the trigger left idle, was woken later (the sweep
+     * termination's median +17 us, the tail unchanged within noise). Read once per collector
+     * (tests set it before constructing one).
      */
-    static volatile boolean triggerGivesP = dev.gort.sys.TuningProperty.flag("gort.gc.trigger.givesp", true);
+    static volatile Boolean triggerGivesP = System.getProperty("gort.gc.trigger.givesp") == null ? null
+            : dev.gort.sys.TuningProperty.flag("gort.gc.trigger.givesp", false);
+    /** This collector's choice ({@link #triggerGivesP}, or its world's default). */
+    private final boolean givesP;
 
     /**
      * The heap trigger's request, from an allocation: as {@link #requestCycle}, but if this call
@@ -81,7 +91,7 @@ final class CycleControl {
         if (c.startPending || c.phase != Collector.OFF) {
             return false;               // the fast path below's: no world.current() per refill
         }
-        Mutator m = triggerGivesP ? world.current() : null;    // once a cycle: the request succeeds at most once per start
+        Mutator m = givesP ? world.current() : null;    // once a cycle: the request succeeds at most once per start
         return requestCycle(false, m);
     }
 

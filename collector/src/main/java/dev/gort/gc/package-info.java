@@ -46,6 +46,12 @@
  *   <li>A cycle is requested by the heap trigger (the arena calls up through its HeapTrigger when
  *       heapLive reaches the pacer's trigger), by {@code gc()} or by {@code gcstress}. A coordinator
  *       thread runs it; an allocation past the goal waits until the requested cycle has started.
+ *       The mutator whose allocation reached the trigger does not wake the coordinator there (it is
+ *       inside the arena's refill): its next allocation enters runBlocking, wakes it and waits for
+ *       sweep termination, so the coordinator runs on that CPU and the stop does not wait for that
+ *       mutator (Go's gcStart runs on the allocating goroutine; {@code CycleControl.startOwedBy}).
+ *       The default over ThreadWorld; under the scheduler only with
+ *       {@code -Dgort.gc.trigger.givesp=true} (session 16's A/B: see {@code CycleControl.triggerGivesP}).
  *       After a fatal collector error (bad pointer, checkmark) no cycle runs again, and an
  *       allocation past the goal fails with that error instead of growing a heap nobody collects
  *       (CollectorFailureTest).</li>

@@ -13,9 +13,10 @@ import static org.junit.jupiter.api.Assertions.*;
  * then wakes the coordinator, so sweep termination's stop finds it stopped instead of waiting for
  * its safepoint. Each test lets the coordinator's warm-up end (so that only the request can wake
  * it), stops it at AFTER_MARK_START (just after sweep termination's restart, no stop since) and
- * reads what that stop had to wait for. With {@code CycleControl.triggerGivesP} false (the
+ * reads what that stop had to wait for. With {@code -Dgort.gc.trigger.givesp=false} (the
  * behaviour before session 16) the first assertion of each fails: the trigger wakes the
- * coordinator and allocates on, and the stop waits for it.
+ * coordinator and allocates on, and the stop waits for it. The thread world's test runs the
+ * default (on over threads); the goroutine world's turns it on (off by default there).
  */
 class TriggerGivesPTest extends ThreadWorldFixture {
     static final Type NODE = HeldMutatorAllocTest.NODE;
@@ -50,9 +51,11 @@ class TriggerGivesPTest extends ThreadWorldFixture {
     void aGoroutineThatTriggersACycleLeavesSweepTerminationNoPToStop() {
         ForcedMode.assumeConcurrentMark("stops at the AFTER_MARK_START breakpoint");
         boolean sweeperWas = Collector.sweeperGoroutine;
+        Boolean givesPWas = CycleControl.triggerGivesP;
         // The sweeper as a thread: a sweeper goroutine still sweeping would be a P the stop waits
         // for, whatever the trigger does. One P, one goroutine: the trigger's is the only P.
         Collector.sweeperGoroutine = false;
+        CycleControl.triggerGivesP = true;      // off by default under the scheduler (see its comment)
         try {
             SchedCollectorTest.withRuntime(1, GcOptions.DEFAULT, c -> {
                 awaitPausePathWarm(c);
@@ -75,6 +78,7 @@ class TriggerGivesPTest extends ThreadWorldFixture {
             });
         } finally {
             Collector.sweeperGoroutine = sweeperWas;
+            CycleControl.triggerGivesP = givesPWas;
         }
     }
 
