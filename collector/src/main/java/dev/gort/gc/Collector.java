@@ -223,6 +223,9 @@ public final class Collector implements AutoCloseable {
         pacer.setGcPercent(options.gcPercent());
         pacer.setMemoryLimit(options.memoryLimit());
         this.control = new CycleControl(this);
+        if (world instanceof ThreadWorld tw) {
+            tw.setMutatorPausingHook(control::mutatorPausing);      // an owed start is handed on, not lost
+        }
         this.stepping = new Stepping(this, control, assists);
         this.sweeping = new Sweeping(gcs, world);
         gcs.setSweepCredit(sweeping.credit);        // reclaim's sweeps count toward the proportional sweep, as Go's pagesSwept

@@ -128,6 +128,16 @@ final class CycleControl {
         }
     }
 
+    /**
+     * {@code m} leaves the world or starts a wait (ThreadWorld's hook): a start it owes is woken
+     * now, since its next allocation, which would have woken it, may never come.
+     */
+    void mutatorPausing(Mutator m) {
+        if (startOwedBy == m) {
+            wakeOwedStart();
+        }
+    }
+
     /** Wakes the coordinator for a start still owed (someone else needs the cycle now). */
     void wakeOwedStart() {
         if (startOwedBy == null) {

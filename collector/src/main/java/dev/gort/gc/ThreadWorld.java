@@ -198,6 +198,28 @@ public final class ThreadWorld implements World {
         }
         current.remove();
         lock.forgetTid(m.owner);
+        mutatorPausing(m);
+    }
+
+    /**
+     * Told when a mutator stops allocating for a while: it left the world or starts a wait
+     * (runBlocking); outside the world's lock. The collector's heap trigger leaves a cycle's start
+     * to the next allocation of the mutator that reached it ({@code CycleControl.startOwedBy}): one
+     * that allocates no more must hand the start on, or the cycle would wait for another
+     * mutator's allocation or a call that happens to wake it. Set once by the collector; null for a
+     * world without one.
+     */
+    private volatile java.util.function.Consumer<Mutator> pausingHook;
+
+    void setMutatorPausingHook(java.util.function.Consumer<Mutator> hook) {
+        pausingHook = hook;
+    }
+
+    private void mutatorPausing(Mutator m) {
+        java.util.function.Consumer<Mutator> hook = pausingHook;
+        if (hook != null) {
+            hook.accept(m);
+        }
     }
 
     /**
@@ -984,6 +1006,7 @@ public final class ThreadWorld implements World {
     public void runBlocking(Mutator m, Runnable wait) {
         enterBlocked(m);
         try {
+            mutatorPausing(m);
             wait.run();
         } finally {
             exitBlocked(m);
