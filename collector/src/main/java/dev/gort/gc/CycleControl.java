@@ -75,10 +75,11 @@ final class CycleControl {
      * binary-trees' slow pauses halved; under the scheduler the other P still has to stop and the
      * coordinator, asleep for it on the CPU the trigger left idle, was woken later (the sweep
      * termination's median +17 us, the tail unchanged within noise). Read once per collector
-     * (tests set it before constructing one).
+     * (tests set it before constructing one). A value other than true or false is refused with a
+     * warning and leaves each world's default.
      */
-    static volatile Boolean triggerGivesP = System.getProperty("gort.gc.trigger.givesp") == null ? null
-            : dev.gort.sys.TuningProperty.flag("gort.gc.trigger.givesp", false);
+    static volatile Boolean triggerGivesP = dev.gort.sys.TuningProperty.flagOrContextDefault("gort.gc.trigger.givesp",
+            "on over ThreadWorld, off under the scheduler");
     /** This collector's choice ({@link #triggerGivesP}, or its world's default). */
     private final boolean givesP;
 

@@ -36,6 +36,25 @@ public final class TuningProperty {
         }
     }
 
+    /**
+     * {@code -Dname=true|false} for a setting whose default depends on the caller's context: null
+     * when unset, and when not valid (a warning names the value, what is accepted and that the
+     * context's default, {@code defaultDescription}, applies), so a bad value never overrides it.
+     */
+    public static Boolean flagOrContextDefault(String name, String defaultDescription) {
+        String value = System.getProperty(name);
+        if (value == null) {
+            return null;
+        }
+        String v = value.trim();
+        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+            return Boolean.valueOf(v.equalsIgnoreCase("true"));
+        }
+        System.err.println("gort: warning: -D" + name + "=" + value + " is not valid; accepted: true or false"
+                + " (unset: " + defaultDescription + "); using that default");
+        return null;
+    }
+
     /** {@code value} (null: unset) as a flag, or an error naming what is accepted. */
     static boolean parseFlag(String name, String value, boolean defaultValue) {
         if (value == null) {

@@ -56,4 +56,22 @@ class TuningPropertyTest {
             System.clearProperty(name);
         }
     }
+
+    @Test
+    void aFlagWithAContextDefaultIsNullWhenUnsetOrRefused() {
+        String name = "gort.test.tuningproperty.contextflag";
+        assertNull(TuningProperty.flagOrContextDefault(name, "on over threads"));
+        try {
+            System.setProperty(name, " TRUE ");
+            assertEquals(Boolean.TRUE, TuningProperty.flagOrContextDefault(name, "on over threads"));
+            System.setProperty(name, "false");
+            assertEquals(Boolean.FALSE, TuningProperty.flagOrContextDefault(name, "on over threads"));
+            for (String bad : new String[] {"", "ture", "1"}) {
+                System.setProperty(name, bad);
+                assertNull(TuningProperty.flagOrContextDefault(name, "on over threads"), "a refused value leaves the context's default: " + bad);
+            }
+        } finally {
+            System.clearProperty(name);
+        }
+    }
 }
