@@ -1303,13 +1303,7 @@ public final class Collector implements AutoCloseable {
 
         @Override
         public void afterStart(int oldProcs, int newProcs) {
-            control.ctl.lock();
-            try {
-                control.resizeHolds--;
-                control.ctlChanged.signalAll();
-            } finally {
-                control.ctl.unlock();
-            }
+            control.releaseStartHold();
         }
     }
 }

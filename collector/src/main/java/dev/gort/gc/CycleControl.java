@@ -139,6 +139,27 @@ final class CycleControl {
         }
     }
 
+    /** Holds back the start of any cycle until {@link #releaseStartHold} (a GOMAXPROCS change; tests). */
+    void holdStarts() {
+        ctl.lock();
+        try {
+            resizeHolds++;
+        } finally {
+            ctl.unlock();
+        }
+    }
+
+    /** Ends one {@link #holdStarts} (or ProcResize's hold): a request made meanwhile may start now. */
+    void releaseStartHold() {
+        ctl.lock();
+        try {
+            resizeHolds--;
+            ctlChanged.signalAll();
+        } finally {
+            ctl.unlock();
+        }
+    }
+
     /** Wakes the coordinator for a start still owed (someone else needs the cycle now). */
     void wakeOwedStart() {
         if (startOwedBy == null) {

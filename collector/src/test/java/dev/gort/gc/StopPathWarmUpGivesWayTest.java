@@ -24,12 +24,7 @@ class StopPathWarmUpGivesWayTest extends ThreadWorldFixture {
         Coordinator co = gc.coordinator;
         CycleControl control = co.control;
         assertTrue(co.stopPathWarmUpMayGoOn(), "no cycle asked for: the warm-up may go on");
-        control.ctl.lock();
-        try {
-            control.resizeHolds++;          // no cycle starts while held
-        } finally {
-            control.ctl.unlock();
-        }
+        control.holdStarts();               // no cycle starts while held
         Thread caller = Thread.ofPlatform().name("gc-caller").start(gc::gc);
         try {
             long deadline = System.nanoTime() + 10_000_000_000L;
@@ -40,13 +35,7 @@ class StopPathWarmUpGivesWayTest extends ThreadWorldFixture {
             assertFalse(co.stopPathWarmUpMayGoOn(), "a cycle asked for by gc() (startPending " + gc.startPending
                     + ") ends the warm-up before its next pair");
         } finally {
-            control.ctl.lock();
-            try {
-                control.resizeHolds--;
-                control.ctlChanged.signalAll();
-            } finally {
-                control.ctl.unlock();
-            }
+            control.releaseStartHold();
             caller.join(30_000);
         }
         assertFalse(caller.isAlive(), "gc() returned once the cycle could start");
