@@ -318,6 +318,16 @@ public final class Collector implements AutoCloseable {
         return control.startsOwed.get();
     }
 
+    /** Owed starts the coordinator took after their grace, the owner not having handed them over (tests). */
+    long owedStartsTakenForTest() {
+        control.ctl.lock();
+        try {
+            return control.owedStartsTaken;
+        } finally {
+            control.ctl.unlock();
+        }
+    }
+
     /** The coordinator's real-time boost (tests). */
     StopperBoost stopperBoostForTest() {
         return coordinator.stopperBoost;

@@ -171,13 +171,23 @@ final class Coordinator {
             boolean forced;
             control.ctl.lock();
             try {
-                while ((!control.cycleRequested || control.resizeHolds > 0) && !c.closed && !world.exiting()) {
-                    control.ctlChanged.awaitUninterruptibly();
+                boolean interrupted = false;
+                while ((!control.cycleRequested || control.resizeHolds > 0 || control.owedStartInGrace())
+                        && !c.closed && !world.exiting()) {
+                    try {
+                        control.ctlChanged.awaitNanos(control.idleWaitNanos());    // timed only while a start can be owed
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
                 }
                 if (c.closed || world.exiting()) {
                     return;     // the world is gone: no cycle can run on it
                 }
                 forced = control.forcedRequested;
+                control.takeOverdueOwedStart();
                 control.cycleRequested = false;
                 control.forcedRequested = false;
                 control.cycleRunning = true;

@@ -181,6 +181,56 @@ final class CycleControl {
         }
     }
 
+    /**
+     * How often the coordinator, asleep with no cycle requested, looks whether a start has been
+     * owed for longer than {@link #OWED_START_GRACE_NANOS} ({@link #idleWaitNanos}). The owed
+     * request does not wake it (that wake-up is what the hand-off avoids), so without a look of
+     * its own an owner that computes without allocating or blocking, or whose thread ended
+     * registered, would hold the start until some other thread allocated for a grace or called
+     * gc(), awaitIdle or cycles(). Only where the trigger gives its CPU ({@link #givesP}): without
+     * the hand-off nothing is ever owed and the coordinator sleeps until signalled, as before.
+     */
+    static final long OWED_START_POLL_NANOS = 10_000_000;
+
+    /**
+     * The coordinator's idle wait, with {@link #ctl} held: how long it may sleep before it must
+     * look at an owed start again (negative: until signalled). A start owed for less than the grace
+     * is the owner's to hand over: the wait ends when its grace does, not before.
+     */
+    long idleWaitNanos() {
+        if (!givesP) {
+            return -1;
+        }
+        if (startOwedBy != null) {
+            return Math.max(1, startOwedSince + OWED_START_GRACE_NANOS - System.nanoTime());
+        }
+        return OWED_START_POLL_NANOS;
+    }
+
+    /**
+     * Coordinator, with {@link #ctl} held, a cycle requested: whether the start is still its owner's
+     * to hand over (owed for less than the grace), so the coordinator should not start it yet. A
+     * coordinator woken early (by its poll, or by anything else that signals) would otherwise
+     * start the cycle while its owner still runs on the CPU it is about to give.
+     */
+    boolean owedStartInGrace() {
+        return startOwedBy != null && System.nanoTime() - startOwedSince < OWED_START_GRACE_NANOS;
+    }
+
+    /**
+     * Coordinator, with {@link #ctl} held, about to start a requested cycle: a start still owed past
+     * its grace is taken from its owner (counted), who then owes nothing.
+     */
+    void takeOverdueOwedStart() {
+        if (startOwedBy != null) {
+            startOwedBy = null;
+            owedStartsTaken++;
+        }
+    }
+
+    /** Owed starts the coordinator took after the grace, the owner not having handed them over (guarded by ctl). */
+    long owedStartsTaken;
+
     /** Allocations that waited for a cycle's start because they had requested it (tests, diagnostics). */
     final java.util.concurrent.atomic.AtomicLong startsOwed = new java.util.concurrent.atomic.AtomicLong();
 
@@ -255,6 +305,7 @@ final class CycleControl {
                     cycleRequested = true;
                     forcedRequested = true;
                 }
+                wakeOwedStartLocked();      // this caller waits for the cycle now: the owner's hand-off is not awaited
                 ctlChanged.signalAll();
                 ctlChanged.awaitUninterruptibly();
                 rethrowFailure();

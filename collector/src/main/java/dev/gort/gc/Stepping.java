@@ -59,6 +59,7 @@ final class Stepping {
             if (!control.cycleRunning && atBreakpoint == Collector.Breakpoint.NONE) {
                 control.cycleRequested = true;
             }
+            control.wakeOwedStartLocked();      // the caller waits for the cycle now
             control.ctlChanged.signalAll();
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             while (atBreakpoint != bp) {

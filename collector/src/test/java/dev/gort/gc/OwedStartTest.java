@@ -12,8 +12,11 @@ import static org.junit.jupiter.api.Assertions.*;
  * is not lost when that mutator allocates no more for a while: a thread that leaves the world, or
  * waits (runBlocking), with no other mutator allocating and nobody asking for a cycle. Go starts
  * the cycle at the trigger whatever the goroutine does next; here the coordinator slept on the
- * request until some later allocation or call happened to wake it (review16: both tests failed,
- * the cycle still pending after 10 s).
+ * request until some later allocation or call happened to wake it (review16: the first two tests
+ * failed, the cycle still pending after 10 s). An owner that computes on without allocating or
+ * waiting, or whose thread ended registered, says nothing: the coordinator's idle wait looks
+ * every {@code CycleControl.OWED_START_POLL_NANOS} and takes a start owed past its grace (session
+ * 17: without that, the last two tests failed the same way).
  */
 class OwedStartTest extends ThreadWorldFixture {
     static final long DEADLINE_NANOS = 10_000_000_000L;
@@ -35,19 +38,69 @@ class OwedStartTest extends ThreadWorldFixture {
                 + DEADLINE_NANOS / 1_000_000_000L + " s of its requester starting to wait");
     }
 
-    /** A collector over threads, this thread registered and allocating until its allocation requested a cycle. */
-    private Mutator allocateToTheTrigger() {
+    /**
+     * The owner goes on computing, polling its safepoints (so the cycle's stops can take it) but
+     * never allocating or waiting: nothing of the owner hands the start over, and nobody else
+     * allocates or asks. The coordinator takes it itself once the grace is over (before the
+     * bound, the start stayed pending until the deadline).
+     */
+    @Test
+    void aStartOwedByAThreadThatComputesOnIsTakenByTheCoordinator() {
+        Mutator m = allocateToTheTrigger();
+        long deadline = System.nanoTime() + DEADLINE_NANOS;
+        long spins = 0;
+        while (gc.cycleStartPending() && System.nanoTime() - deadline < 0) {
+            world.safepoint(m);                 // computing: no allocation, no wait, no unregister
+            spins++;
+        }
+        assertFalse(gc.cycleStartPending(), "the cycle the trigger requested did not start within "
+                + DEADLINE_NANOS / 1_000_000_000L + " s while its requester computed on (" + spins + " safepoint polls)");
+        assertEquals(1, gc.owedStartsTakenForTest(), "the coordinator should have taken the owed start itself");
+        assertEquals(0, gc.startsOwedForTest(), "the owner never allocated again, so it cannot have handed the start over");
+    }
+
+    /**
+     * The owner's thread ends without unregistering (an embedder's thread that died of an
+     * exception): no allocation of it will ever come, and its mutator is removed only by a stop.
+     */
+    @Test
+    void aStartOwedByAThreadThatEndedRegisteredStillHappens() throws InterruptedException {
+        newCollector();
+        Thread owner = new Thread(() -> {
+            world.register(4);
+            allocateUntilTheTrigger(world.current());
+            // ends registered
+        }, "owed-start-owner");
+        owner.start();
+        owner.join(DEADLINE_NANOS / 1_000_000);
+        assertFalse(owner.isAlive(), "the owner did not reach the trigger");
+        assertTrue(awaitStart(), "the cycle the trigger requested did not start within "
+                + DEADLINE_NANOS / 1_000_000_000L + " s of its requester's thread ending registered");
+        assertEquals(1, gc.owedStartsTakenForTest(), "the coordinator should have taken the owed start itself");
+    }
+
+    /** A collector over threads whose coordinator sleeps until a request wakes it. */
+    private void newCollector() {
         heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
         gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
         world = gc.threadWorld();
         awaitCoordinatorAsleep(gc);
+    }
+
+    /** A collector over threads, this thread registered and allocating until its allocation requested a cycle. */
+    private Mutator allocateToTheTrigger() {
+        newCollector();
         Mutator m = world.register(4);
+        allocateUntilTheTrigger(m);
+        return m;
+    }
+
+    private void allocateUntilTheTrigger(Mutator m) {
         long deadline = System.nanoTime() + DEADLINE_NANOS;
         while (!gc.cycleStartPending()) {
             gc.alloc(m, TriggerGivesPTest.NODE);
             assertTrue(System.nanoTime() - deadline < 0, "no cycle was requested");
         }
-        return m;
     }
 
     /**
