@@ -121,7 +121,7 @@ final class Coordinator {
         this.coordinatorWork = new GcWork(pool);
         this.stackSink = (addr, n, owner, id) -> marker.scanRootSlots(addr, n, owner, id, coordinatorWork);
         this.completion = new MarkCompletion(c);
-        this.thread = Thread.ofPlatform().daemon().name("gort-gc").unstarted(this::loop);
+        this.thread = Thread.ofPlatform().daemon().name("gort-gc").unstarted(this::run);
     }
 
     void onSweepTermination(Runnable hook) {
@@ -161,12 +161,26 @@ final class Coordinator {
         }
     }
 
+    /** The coordinator thread: the cycles, then this JVM's pause path rehearsal left if this collector still held a part of it. */
+    private void run() {
+        try {
+            loop();
+        } finally {
+            leaveRehearsal();
+        }
+    }
+
     private void loop() {
         stopperBoost.start(stopperRtPriority, stopperRtMutators, world);
         if (STOPPER_SLICE_NANOS != 0) {
             dev.gort.sys.ThreadSlice.request(STOPPER_SLICE_NANOS);     // false where unsupported: the default slice stays
         }
-        warmUpPausePath();
+        try {
+            warmUpPausePath();
+        } catch (Throwable t) {
+            failForGood(t);     // no cycle ran yet: nothing to abandon, but nobody may wait for one in vain
+            return;
+        }
         while (!c.closed) {
             boolean forced;
             control.ctl.lock();
@@ -212,30 +226,36 @@ final class Coordinator {
                 abandonCycle(closedMidCycle);
                 return;
             } catch (Throwable t) {
-                // A fatal collector error (bad pointer, checkmark): Go would exit the process. Leave
-                // the world running so the error can be reported and the embedder decide, but not
-                // the heap growing: no cycle will run again, so startPending stays set (every
-                // allocation takes the checked path) and one past the goal fails with this error
-                // (allocChecks) instead of growing a heap nobody collects until the kernel's OOM
-                // killer ends the process.
-                String reason = pauseReason;
-                abandonCycle(t);
-                String during = reason == null ? "" : " (during " + reason
-                        + (world.stopRequested() && !world.exiting() ? "; the world could not be restarted" : "; the world runs again") + ")";
-                control.ctl.lock();
-                try {
-                    c.startPending = true;
-                    control.cycleFailure = t;
-                    control.cycleRunning = false;
-                    control.ctlChanged.signalAll();
-                } finally {
-                    control.ctl.unlock();
-                }
-                System.err.println("gort: fatal error in the collector" + during + ": " + t
-                        + "; no cycle will run again (gc() and an allocation past the goal throw it)");
+                failForGood(t);
                 return;
             }
         }
+    }
+
+    /**
+     * A fatal collector error (bad pointer, checkmark; or the JVM's InternalError out of the
+     * rehearsal): Go would exit the process. Leave the world running so the error can be reported
+     * and the embedder decide, but not the heap growing: no cycle will run again, so startPending
+     * stays set (every allocation takes the checked path) and one past the goal fails with this
+     * error (allocChecks) instead of growing a heap nobody collects until the kernel's OOM killer
+     * ends the process.
+     */
+    private void failForGood(Throwable t) {
+        String reason = pauseReason;
+        abandonCycle(t);
+        String during = reason == null ? "" : " (during " + reason
+                + (world.stopRequested() && !world.exiting() ? "; the world could not be restarted" : "; the world runs again") + ")";
+        control.ctl.lock();
+        try {
+            c.startPending = true;
+            control.cycleFailure = t;
+            control.cycleRunning = false;
+            control.ctlChanged.signalAll();
+        } finally {
+            control.ctl.unlock();
+        }
+        System.err.println("gort: fatal error in the collector" + during + ": " + t
+                + "; no cycle will run again (gc() and an allocation past the goal throw it)");
     }
 
     /**
@@ -297,15 +317,38 @@ final class Coordinator {
         if (pausePathRehearsed) {
             return;
         }
-        long t0 = System.nanoTime();
-        while (!pausePathRehearsed && stopPathWarmUpMayGoOn()) {
-            pausePathRehearsed = PausePathRehearsal.runChunk(heap.config(), this::stopPathWarmUpMayGoOn);
+        if (!rehearsalJoined) {
+            PausePathRehearsal.join();
+            rehearsalJoined = true;
         }
-        rehearsalNanos += System.nanoTime() - t0;
+        long t0 = System.nanoTime();
+        try {
+            while (!pausePathRehearsed && stopPathWarmUpMayGoOn()) {
+                pausePathRehearsed = PausePathRehearsal.runChunk(heap.config(), this::stopPathWarmUpMayGoOn);
+            }
+        } catch (Throwable t) {
+            pausePathRehearsed = true;      // given up (runChunk rethrows only the JVM's InternalError / UnknownError)
+            throw t;
+        } finally {
+            rehearsalNanos += System.nanoTime() - t0;
+            if (pausePathRehearsed || c.closed || world.exiting()) {
+                leaveRehearsal();           // the last collector out unmaps the scratch heap
+            }
+        }
         if (pausePathRehearsed && PauseReporter.PAUSE_TRACE) {
             c.traceOut.println(Millis.append(new StringBuilder("pause path rehearsal done after gc ").append(control.cyclesDone)
                     .append(": ").append(PausePathRehearsal.roundsDone()).append(" rounds in this JVM, this collector's share "),
                     rehearsalNanos).append(" ms"));
+        }
+    }
+
+    /** Between this collector's PausePathRehearsal.join and leave. Coordinator thread only. */
+    private boolean rehearsalJoined;
+
+    private void leaveRehearsal() {
+        if (rehearsalJoined) {
+            rehearsalJoined = false;
+            PausePathRehearsal.leave();
         }
     }
 

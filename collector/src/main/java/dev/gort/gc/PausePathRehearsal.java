@@ -60,14 +60,35 @@ final class PausePathRehearsal {
     private static PausePathRehearsal current;
     /** Set when a round failed: the rehearsal is optional and is not tried again (guarded by LOCK). */
     private static boolean failed;
+    /**
+     * Collectors that may still run chunks ({@link #join}, {@link #leave}; guarded by LOCK). The
+     * scratch state lives between chunks (it gives way to cycles), so the last one to leave, done
+     * or closed, unmaps it: a collector closed mid-rehearsal left 8 MiB mapped for the JVM's life
+     * when no other collector came to finish the rounds.
+     */
+    private static int users;
+
+    /** Tests: thrown by the next round's start (then cleared), as a failure inside a round would be. */
+    static volatile Throwable failNextRoundForTest;
+    /** Tests: the scratch heap's arena base while it is mapped, the last one's after (0: none made yet). */
+    static volatile long scratchBaseForTest;
 
     private final Heap heap;
     private final GcSupport gcs;
     private final Marker marker;
     private final WorkbufPool pool;
     private final GcWork work;
-    /** Two caches, as a mutator's and a worker's: detachCachesForSweep loops over them. */
+    /**
+     * Three caches, as the program's: an idle one that never allocates (a worker's, or a mutator's
+     * that allocated nothing this cycle), first in the heap's list, then two that allocate. The real
+     * heap always has idle caches: {@code detachForSweep} finds nothing to set aside in them, and
+     * the drain walks past them. Rehearsed with two busy caches only, C2 compiled those methods
+     * with the empty case as an uncommon trap (session 16, greywarm: a rehearsal-trained method of
+     * the sweep trapped on the real sweeper's first use and was compiled again).
+     */
     private final MCache[] caches;
+    /** The caches that allocate ({@code caches[1..2]}). */
+    private final MCache[] busy;
     /** A store gate of its own: the collector's real one is handed to storing threads. */
     private final StoreGate gate = new StoreGate();
     private final Arena slotArena;
@@ -88,7 +109,9 @@ final class PausePathRehearsal {
             p = new WorkbufPool(PosixOsMemory.get(), 1L << 20);
             pool = p;
             work = new GcWork(pool);
-            caches = new MCache[] {heap.newCache(), heap.newCache()};
+            caches = new MCache[] {heap.newCache(), heap.newCache(), heap.newCache()};
+            busy = new MCache[] {caches[1], caches[2]};
+            scratchBaseForTest = heap.arenaBase();
             a = Arena.ofShared();
             slotArena = a;
             slots = a.allocate((long) SLOTS << 3, 8).address();
@@ -96,10 +119,10 @@ final class PausePathRehearsal {
                 NativeMemory.putLong(slots + ((long) i << 3), 0);
             }
             for (int i = 0; i < NODES; i++) {
-                setSlot(i, node(caches[i & 1]));
+                setSlot(i, node(busy[i & 1]));
             }
             for (int i = 0; i < NOSCANS; i++) {
-                setSlot(NODES + i, caches[i & 1].alloc(32, true));
+                setSlot(NODES + i, busy[i & 1].alloc(32, true));
             }
             for (int i = 0; i < REPEATS; i++) {
                 setSlot(NODES + NOSCANS + i, slot(i * 3));
@@ -118,7 +141,18 @@ final class PausePathRehearsal {
 
     /**
      * Runs up to {@link #CHUNK} rounds while {@code mayGoOn} says so and rounds remain; true when
-     * none remain (done, off, or given up after a failure, which is reported once on stderr).
+     * none remain (done, off, or given up after a failure, which is reported once on stderr). The
+     * caller is between {@link #join} and {@link #leave}.
+     *
+     * <p>A failure of a round is the rehearsal's: its heap, caches, marker and roots are its own, so
+     * nothing of the program's is left half done, and the collector goes on without it. That holds
+     * for an {@link Error} too (a LinkageError, an AssertionError under -ea, a StackOverflowError
+     * already unwound, an OutOfMemoryError: the JVM's own handling of that, the OnOutOfMemoryError
+     * family of flags, ran where it was thrown, and the collector is what can free the program's
+     * memory, so the coordinator must not die of it). Only an {@link InternalError} or
+     * {@link UnknownError}, the JVM reporting itself broken, is not the rehearsal's to judge: after
+     * the scratch state is unmapped it is rethrown, and the coordinator's fatal path hands it to
+     * every gc() and allocation past the goal.
      */
     static boolean runChunk(HeapConfig like, java.util.function.BooleanSupplier mayGoOn) {
         synchronized (LOCK) {
@@ -135,23 +169,66 @@ final class PausePathRehearsal {
                 }
                 roundsDone += current.rounds(Math.min(CHUNK, ROUNDS - roundsDone), mayGoOn);
                 if (roundsDone >= ROUNDS) {
-                    current.close();
-                    current = null;
+                    closeCurrent();
                 }
-            } catch (RuntimeException e) {
+            } catch (Throwable t) {
                 failed = true;
-                System.err.println("gort: warning: the pause path's rehearsal failed and was left (the collector is not affected): " + e);
-                if (current != null) {
-                    try {
-                        current.close();
-                    } catch (RuntimeException ignored) {
-                        // its memory stays mapped: the process goes on
-                    }
-                    current = null;
+                closeCurrentAfter(t);
+                if (t instanceof InternalError || t instanceof UnknownError) {
+                    throw (VirtualMachineError) t;
                 }
+                System.err.println("gort: warning: the pause path's rehearsal failed and was left (the collector goes on"
+                        + " without it; its pauses may hold JIT compiles): " + t);
                 return true;
             }
             return roundsDone >= ROUNDS;
+        }
+    }
+
+    /** A collector's coordinator that will run chunks (before its first). */
+    static void join() {
+        synchronized (LOCK) {
+            users++;
+        }
+    }
+
+    /**
+     * The coordinator leaves: its rounds are done, or its collector closed (or its thread is
+     * ending). The last one out unmaps the scratch state; the rounds run so far stay counted, and
+     * a later collector's rehearsal makes a fresh one for the rest.
+     */
+    static void leave() {
+        synchronized (LOCK) {
+            if (--users == 0 && current != null) {
+                closeCurrent();
+            }
+        }
+    }
+
+    /** LOCK held: unmaps the scratch state; a failure to do so is reported and the state dropped. */
+    private static void closeCurrent() {
+        try {
+            closeCurrentAfter(null);
+        } catch (RuntimeException | Error e) {
+            failed = true;
+            System.err.println("gort: warning: the pause path's rehearsal could not unmap its scratch heap: " + e);
+        }
+    }
+
+    /** LOCK held: closes the scratch state, if any; a failure is added to {@code cause} (suppressed) or, with none, thrown. */
+    private static void closeCurrentAfter(Throwable cause) {
+        PausePathRehearsal r = current;
+        current = null;
+        if (r == null) {
+            return;
+        }
+        try {
+            r.close();
+        } catch (RuntimeException | Error e) {
+            if (cause == null) {
+                throw e;
+            }
+            cause.addSuppressed(e);
         }
     }
 
@@ -178,6 +255,7 @@ final class PausePathRehearsal {
     private int rounds(int n, java.util.function.BooleanSupplier mayGoOn) {
         int done = 0;
         while (done < n && mayGoOn.getAsBoolean()) {
+            failIfAskedForTest();
             gate.awaitFree();                           // sweep termination, in its order
             gate.acquire();
             gate.release();
@@ -203,6 +281,17 @@ final class PausePathRehearsal {
         return done;
     }
 
+    private static void failIfAskedForTest() {
+        Throwable t = failNextRoundForTest;
+        if (t != null) {
+            failNextRoundForTest = null;
+            if (t instanceof Error e) {
+                throw e;
+            }
+            throw (RuntimeException) t;
+        }
+    }
+
     private void finishSweep() {
         while (gcs.sweepOne() != 0) {
             // finishsweep
@@ -213,7 +302,7 @@ final class PausePathRehearsal {
     private void replaceSomeRoots() {
         for (int i = 0; i < FRESH; i++) {
             int s = fresh++ % NODES;
-            setSlot(s, node(caches[s & 1]));
+            setSlot(s, node(busy[s & 1]));
         }
     }
 
@@ -234,15 +323,20 @@ final class PausePathRehearsal {
         return NativeMemory.getLong(slots + ((long) i << 3));
     }
 
+    /**
+     * Unmaps everything, also after a round that failed halfway (a sweep cycle started and not
+     * finished, a cache that will not release): the heap's close, which unmaps the arena, runs
+     * whatever the steps before it threw.
+     */
     private void close() {
-        for (int i = 0; i < SLOTS; i++) {
-            setSlot(i, 0);
+        try {
+            slotArena.close();
+            pool.close();
+            for (MCache c : caches) {
+                heap.releaseCache(c);
+            }
+        } finally {
+            heap.close();
         }
-        slotArena.close();
-        pool.close();
-        for (MCache c : caches) {
-            heap.releaseCache(c);
-        }
-        heap.close();
     }
 }
