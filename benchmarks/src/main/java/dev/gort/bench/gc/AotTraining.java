@@ -65,14 +65,98 @@ final class AotTraining {
         return Files.createTempDirectory("binarytrees-aot");
     }
 
-    /** Deletes the caches and their directory (20 MB or more a contender). */
-    static void deleteCacheDirectory(Path dir) throws IOException {
-        try (var files = Files.list(dir)) {
-            for (Path f : files.toList()) {
-                Files.delete(f);
+    /** The body of a run that may write caches into a directory (null when no cache is asked for). */
+    interface CacheUser {
+        void run(Path dir) throws Exception;
+    }
+
+    /**
+     * Runs {@code body} with a fresh cache directory when {@code depth > 0} (null otherwise), and
+     * deletes the directory and its caches (20 MB or more a contender) however the body ends: a run
+     * that threw (a contender's output it could not parse, an interrupt) left them in /tmp. A
+     * failure to delete is reported on stderr naming the directory, and does not hide the body's
+     * own exception.
+     */
+    static void withCacheDirectory(String classPath, int depth, CacheUser body) throws Exception {
+        Path dir = depth > 0 ? cacheDirectory(classPath) : null;
+        try {
+            body.run(dir);
+        } finally {
+            if (dir != null) {
+                try {
+                    deleteCacheDirectory(dir);
+                } catch (IOException e) {
+                    System.err.println("BinaryTreesRun: could not delete the AOT cache directory " + dir + ": " + e);
+                }
             }
         }
-        Files.delete(dir);
+    }
+
+    /** Deletes the caches (and any partial file a killed training left) and their directory. */
+    static void deleteCacheDirectory(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+        Files.deleteIfExists(dir);
+    }
+
+    static final String TIMEOUT_PROPERTY = "gort.bench.aot.timeout";
+
+    /** Default bound of one training run: depth 19 took 73 s starved beside measurements (session 16); 21 ~20 s quiet. */
+    static final int DEFAULT_TIMEOUT_SECONDS = 600;
+
+    /**
+     * {@code -Dgort.bench.aot.timeout=SECONDS}: how long one contender's training run may take
+     * before it is killed, a whole number 1..86400 (default 600), or an error naming what is accepted.
+     */
+    static int trainingTimeoutSeconds(String value) {
+        if (value == null || value.isBlank()) {
+            return DEFAULT_TIMEOUT_SECONDS;
+        }
+        int s;
+        try {
+            s = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            s = -1;
+        }
+        if (s < 1 || s > 86_400) {
+            throw new IllegalArgumentException("-D" + TIMEOUT_PROPERTY + "=" + value + " is not valid; accepted: the seconds one"
+                    + " contender's AOT training run may take before it is killed, a whole number 1..86400 (default "
+                    + DEFAULT_TIMEOUT_SECONDS + ")");
+        }
+        return s;
+    }
+
+    /**
+     * Runs one training command (its output discarded) for at most {@code timeoutSeconds}; returns
+     * null when it exited 0 and wrote {@code cache}, else why not, for the contender's row. On
+     * timeout the child is killed (and waited for, so it writes nothing after) and the reason says
+     * so: an unbounded wait let one stuck training hold the whole table.
+     */
+    static String train(List<String> cmd, Path cache, int timeoutSeconds) throws IOException, InterruptedException {
+        Process t = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        boolean ended;
+        try {
+            ended = t.waitFor(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            t.destroyForcibly().waitFor();
+            throw e;
+        }
+        if (!ended) {
+            t.destroyForcibly().waitFor();
+            Files.deleteIfExists(cache);
+            return "AOT training timed out after " + timeoutSeconds + " s and was killed (-D" + TIMEOUT_PROPERTY + "=SECONDS)";
+        }
+        int code = t.exitValue();
+        if (code != 0 || !Files.isRegularFile(cache)) {
+            return "AOT training: exit " + code + (Files.isRegularFile(cache) ? "" : ", no cache");
+        }
+        return null;
     }
 
     /** The training run's extra flags: it writes {@code cache} when it exits. */

@@ -4,7 +4,6 @@ import dev.gort.sys.ForcedGcModes;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +21,9 @@ import java.util.Map;
  * and is not passed.
  *
  * <p>{@code -Dgort.bench.aot=TRAIN_DEPTH} runs every contender from a JDK 25 AOT cache it trained at
- * that depth with its own flags ({@link AotTraining}); the class path must then be JAR files.
+ * that depth with its own flags ({@link AotTraining}); the class path must then be JAR files. Each
+ * training run is killed after {@code -Dgort.bench.aot.timeout=SECONDS} (default 600; its row then
+ * says so), and the caches' directory is deleted however the run ends.
  *
  * <pre>java -cp ... dev.gort.bench.gc.BinaryTreesRun [DEPTH ...]   (default 18)</pre>
  */
@@ -39,7 +40,15 @@ public final class BinaryTreesRun {
         String cp = System.getProperty("java.class.path");
         ForcedGcModes forced = ForcedGcModes.get();
         int aotDepth = AotTraining.trainingDepth(System.getProperty(AotTraining.PROPERTY));
-        var aotDir = aotDepth > 0 ? AotTraining.cacheDirectory(cp) : null;
+        int aotTimeout = AotTraining.trainingTimeoutSeconds(System.getProperty(AotTraining.TIMEOUT_PROPERTY));
+        AotTraining.withCacheDirectory(cp, aotDepth, aotDir -> runDepths(depths, java, cp, forced, aotDepth, aotTimeout, aotDir));
+        System.out.println("\n(one run each, shared 2-core machine: compare within the table; load average at the end: "
+                + loadAverage() + ")");
+    }
+
+    /** The tables, one per depth; {@code aotDir} holds the contenders' caches (null: no cache). */
+    private static void runDepths(List<Integer> depths, String java, String cp, ForcedGcModes forced, int aotDepth, int aotTimeout,
+            java.nio.file.Path aotDir) throws Exception {
         for (int depth : depths) {
             Map<String, List<String>> contenders = contenders(depth);
             System.out.println("\n### binary-trees depth " + depth + " (load average " + loadAverage() + ")"
@@ -60,12 +69,10 @@ public final class BinaryTreesRun {
                 List<String> cmd = command(java, cp, e.getValue(), depth, forced);
                 if (aotDir != null) {
                     var cache = aotDir.resolve("contender-" + (contender++) + ".aot");
-                    Process t = new ProcessBuilder(command(java, cp, e.getValue(), aotDepth, forced, AotTraining.trainFlags(cache)))
-                            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                    int tc = t.waitFor();
-                    if (tc != 0 || !Files.isRegularFile(cache)) {
-                        System.out.println("| " + e.getKey() + " | failed (AOT training at depth " + aotDepth + ": exit " + tc
-                                + (Files.isRegularFile(cache) ? "" : ", no cache") + ") | | | | | | | | | | | |");
+                    String failed = AotTraining.train(command(java, cp, e.getValue(), aotDepth, forced, AotTraining.trainFlags(cache)),
+                            cache, aotTimeout);
+                    if (failed != null) {
+                        System.out.println("| " + e.getKey() + " | failed (at depth " + aotDepth + ": " + failed + ") | | | | | | | | | | | |");
                         continue;
                     }
                     cmd = command(java, cp, e.getValue(), depth, forced, AotTraining.useFlags(cache));
@@ -107,11 +114,6 @@ public final class BinaryTreesRun {
                         stop, work, wr, rr, r.getOrDefault("mutator_cpu_ms", -1L), r.getOrDefault("process_cpu_ms", -1L));
             }
         }
-        if (aotDir != null) {
-            AotTraining.deleteCacheDirectory(aotDir);
-        }
-        System.out.println("\n(one run each, shared 2-core machine: compare within the table; load average at the end: "
-                + loadAverage() + ")");
     }
 
     /** The contenders at one depth: name -> JVM flags, then BinaryTrees' mode ({@code gort} or {@code jvm}). */
