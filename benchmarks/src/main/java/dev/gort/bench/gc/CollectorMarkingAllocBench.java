@@ -30,10 +30,16 @@ import java.util.concurrent.TimeUnit;
  * iteration's allocations (a few hundred MB) are freed by the cycle finishing between iterations.
  * Its own class because the write barrier's switch and shader are process-wide: one collector per
  * JMH fork. On a loaded machine prefer {@link AllocCpuRun} (thread CPU time, not wall).
+ *
+ * <p>Ten warm-up iterations, not three: each iteration's figure fell for about eight (131, 119,
+ * 72, 68, 59, 56, 54, 47 ns, then 40-50; the stores-of-new-nodes case 107 down to 26-33 ns), so
+ * with three the measured five were still the warm-up's tail, 20-30 % above the steady figure
+ * (session 17, branch leftovers; not traced: the JIT's later tiers and the arena's first touches
+ * of the pages each longer iteration reaches are the candidates).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 10, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsPrepend = {"--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
         dev.gort.JvmFlags.COMPILE_COMMAND_QUIET, dev.gort.JvmFlags.DONTINLINE_ALLOCATION})
