@@ -93,6 +93,9 @@ final class Coordinator {
      */
     volatile long provisionalGoal = Long.MAX_VALUE;
 
+    /** The thread that ran the last mark termination's stopped steps (tests, diagnostics). */
+    volatile Thread markTerminationRanOn;
+
     /** Tests: run by the coordinator after mark termination's restart, before commitPacer. */
     volatile Runnable tailStallHookForTest;
 
@@ -121,6 +124,7 @@ final class Coordinator {
         this.coordinatorWork = new GcWork(pool);
         this.stackSink = (addr, n, owner, id) -> marker.scanRootSlots(addr, n, owner, id, coordinatorWork);
         this.completion = new MarkCompletion(c);
+        this.markDoneHandOff = handOffForNewCollectors && world instanceof ThreadWorld ? new StopHandOff(this::markDoneStopped) : null;
         this.thread = Thread.ofPlatform().daemon().name("gort-gc").unstarted(this::run);
     }
 
@@ -496,10 +500,10 @@ final class Coordinator {
         st.cpuStart = CpuClock.threadCpuNanos();
         if (st.stwMode > 0) {
             markStopped(st);
+            markTermination(st);
         } else {
-            markConcurrently(st);
+            markConcurrently(st);           // ends with mark termination's pause, as Go's gcMarkDone calls gcMarkTermination
         }
-        markTermination(st);
         afterMarkTermination(st);
         account(st);
     }
@@ -625,22 +629,81 @@ final class Coordinator {
             // at sweep termination (a gate held across the stop can deadlock it).
             storeGate.awaitFree();
             leaveIfClosed();
-            stopWorld("GC mark termination");
-            st.pt.stopped();
-            storeGate.acquire();
-            dbg("world stopped");
-            boolean late = completion.flushMutators();
-            st.pt.step("flush");
-            if (!late && workers.markDrained()) {
-                break;
+            if (stopForMarkDone(st)) {
+                break;                  // mark termination ran: the world runs again
             }
-            // Late work (barrier shades still buffered): resume concurrent marking.
+            // Late work (barrier shades still buffered): the steps restarted the world; mark on.
             restarts++;
-            startWorld();
-            storeGate.release();
+            afterRestart();
             StwPause pc = st.pt.end(st.cycle, StwPause.Kind.MARK_COMPLETION, world.lastRestartNanos());
             st.pauseNs += pc.totalNanos();
             pauses.report(pc);
+        }
+        afterRestart();
+        markTerminationReport(st);
+    }
+
+    /**
+     * {@code -Dgort.gc.markdone.handoff=true|false} (default true): over ThreadWorld, the mutator
+     * that completes mark termination's stop runs the stopped steps itself ({@link StopHandOff})
+     * instead of waking the coordinator to run them. Read by each new collector; under the
+     * scheduler the stop is SchedWorld's and the steps stay on the coordinator. A value other
+     * than true or false is refused with a warning and the default kept (TuningProperty).
+     */
+    static volatile boolean handOffForNewCollectors = markDoneHandOffProperty();
+
+    /** The property read now (the class reads it once, into {@link #handOffForNewCollectors}; tests call it again). */
+    static boolean markDoneHandOffProperty() {
+        return dev.gort.sys.TuningProperty.flag("gort.gc.markdone.handoff", true);
+    }
+
+    /** Mark termination's stopped steps as a hand-off (ThreadWorld with {@link #handOffForNewCollectors}), else null. */
+    private final StopHandOff markDoneHandOff;
+    /** The cycle whose mark termination is being stopped for (read by the steps, whoever runs them). */
+    private CycleState markDoneCycle;
+    /** The steps found late work and restarted the world (written by whoever ran them, read after). */
+    private boolean markDoneLate;
+
+    /**
+     * Stops the world for mark termination (Go's gcMarkDone, then gcMarkTermination) and runs
+     * {@link #markDoneStopped}: on the last mutator to stop (the hand-off) or here after the stop.
+     * Returns with the world running again: true if marking was complete and mark termination
+     * ran (its pause not yet reported), false if the stop found late work.
+     */
+    private boolean stopForMarkDone(CycleState st) {
+        markDoneCycle = st;
+        if (markDoneHandOff == null) {
+            stopWorld("GC mark termination");
+            markDoneStopped();
+            return !markDoneLate;
+        }
+        String reason = "GC mark termination";
+        pauseReason = reason;
+        pauses.beforeStop(reason);
+        stopperBoost.raise();
+        pauses.timer.begin();
+        try {
+            ((ThreadWorld) world).stopTheWorldAndRun(reason, markDoneHandOff);
+        } finally {
+            worldStopped = false;       // the world runs again whatever happened (its contract)
+        }
+        return !markDoneLate;
+    }
+
+    /** Mark termination's stopped steps (world stopped, any thread): flush; then either restart for late work or terminate. */
+    private void markDoneStopped() {
+        CycleState st = markDoneCycle;
+        worldStopped = true;
+        st.pt.stopped();
+        storeGate.acquire();
+        dbg("world stopped");
+        boolean late = completion.flushMutators();
+        st.pt.step("flush");
+        markDoneLate = late || !workers.markDrained();
+        if (markDoneLate) {
+            restartWorld();
+            storeGate.release();
+            return;
         }
         // Every worker is idle (busyWorkers == 0 and nothing published): tell them to leave the
         // mark phase, but wait for them only after the world restarted (they hold no work).
@@ -651,6 +714,7 @@ final class Coordinator {
         st.pt.step("stopworkers");
         dbg("workers stopped");
         st.tMarkTerm = System.nanoTime();
+        markTerminationStopped(st);
     }
 
     /**
@@ -659,6 +723,17 @@ final class Coordinator {
      * provisional trigger; then restarts the world and reports the pause.
      */
     private void markTermination(CycleState st) {
+        markTerminationStopped(st);
+        afterRestart();
+        markTerminationReport(st);
+    }
+
+    /**
+     * The stopped part of {@link #markTermination}, ending with the world restarted and the assists
+     * woken: the coordinator's, or the mutator's that the mark-termination stop handed it to.
+     */
+    private void markTerminationStopped(CycleState st) {
+        markTerminationRanOn = Thread.currentThread();
         if (st.concurrentStacks) {
             // Goroutines that ran (or sat in a syscall) through the whole mark phase: usually none
             // but the one waiting in gc(). Their greys are marked here, in the pause.
@@ -733,11 +808,15 @@ final class Coordinator {
             st.pt.step("sweep");
         }
         st.tEnd = System.nanoTime();
-        startWorld();
+        restartWorld();
         // Go's gcWakeAllAssists, after the restart rather than inside the pause (Go wakes them
         // stopped; they run when the world starts): a thread woken in the pause would only wait
         // in runBlocking's exit, competing for a CPU with the stop's own work.
         assists.wakeAll(true);
+    }
+
+    /** Mark termination's pause reported (coordinator, world running). */
+    private void markTerminationReport(CycleState st) {
         StwPause p2 = st.pt.end(st.cycle, st.stwMode > 0 ? StwPause.Kind.SWEEP_TERMINATION : StwPause.Kind.MARK_TERMINATION, world.lastRestartNanos());
         if (st.stwMode > 0) {
             st.pauseNs = p2.totalNanos();      // one pause from sweep termination to the end of mark termination
@@ -870,6 +949,15 @@ final class Coordinator {
     private String pauseReason;
 
     private void startWorld() {
+        restartWorld();
+        afterRestart();
+    }
+
+    /**
+     * The restart and its lock-free wake-ups: run by whichever thread ran the stopped steps (the
+     * coordinator, or the mutator a mark termination's stop was handed to).
+     */
+    private void restartWorld() {
         // Not stopped from here on even if the restart throws: a world's start ends the stop before
         // anything that can fail (ThreadWorld, WorldStop), and a second start would be refused.
         worldStopped = false;
@@ -879,8 +967,12 @@ final class Coordinator {
         if (threadSweeper != null) {
             java.util.concurrent.locks.LockSupport.unpark(threadSweeper.thread);
         }
-        control.wakeStartWaitersIfDue();
         pauses.commitPauseEvent();
+    }
+
+    /** The coordinator's part after a restart (its own boost lowered, the start waiters woken). */
+    private void afterRestart() {
+        control.wakeStartWaitersIfDue();
         stopperBoost.lower();
         pauseReason = null;
     }

@@ -455,6 +455,92 @@ public final class ThreadWorld implements World {
      */
     @Override
     public void stopTheWorld(String reason) {
+        stop(reason, null);
+    }
+
+    /**
+     * Stops the world and runs {@code h}'s steps with it stopped, on whichever thread first sees
+     * every mutator stopped: the last mutator to park at its safepoint (it becomes the stop's
+     * owner and ends it: the steps restart the world), or this thread if it finds them stopped
+     * first (no mutator running at the request, one that left the world or started a wait, a
+     * thread that ended registered). Returns once the steps ran; throws their failure (or the
+     * stop's own) with the world running again. The stopper is not on the path from the last
+     * mutator's stop to the restart, so its wake-up (a third thread on two CPUs, behind whatever
+     * holds them) no longer lengthens the pause; it is woken after, to go on with the cycle.
+     */
+    void stopTheWorldAndRun(String reason, StopHandOff h) {
+        h.arm();
+        stop(reason, h);
+        if (h.runner == Thread.currentThread()) {
+            runHandOff(h);          // claimed here: the usual stop, the steps on the stopper
+        } else {
+            awaitHandOffDone(h);
+        }
+        Throwable f = h.failure();
+        if (f instanceof RuntimeException e) {
+            throw e;
+        } else if (f instanceof Error e) {
+            throw e;
+        } else if (f != null) {
+            throw new IllegalStateException("the stopped steps failed on " + h.runner.getName(), f);
+        }
+    }
+
+    /** The stopper, lock not held: until the mutator that claimed {@code h} has run it (finish() unparks it; the steps are short). */
+    private void awaitHandOffDone(StopHandOff h) {
+        boolean interrupted = false;
+        while (!h.done()) {
+            java.util.concurrent.locks.LockSupport.parkNanos(this, DEAD_OWNER_CHECK_NANOS);
+            if (Thread.interrupted()) {
+                interrupted = true;     // park returns at once while the flag is set: set again at the end
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The claimant runs the stopped steps (lock not held). A failure ends the stop if the steps
+     * left the world stopped (abandonStop, the caller's contract: the world runs again), and is
+     * handed to the stopper; a mutator that ran them never sees it.
+     */
+    private void runHandOff(StopHandOff h) {
+        Throwable failure = null;
+        try {
+            h.steps.run();
+        } catch (Throwable t) {
+            failure = t;
+            abandonStop(t);
+        }
+        h.finish(failure);
+    }
+
+    /** Stops whose stopped steps a mutator ran (the hand-off), and whether the last stop's were (stopper writes or the claimant under lock; tests read). */
+    private volatile long stopsHandedOff;
+    private boolean lastStopHandedOff;
+
+    long stopsHandedOffForTest() {
+        return stopsHandedOff;
+    }
+
+    /**
+     * Tests: run by the stopper as its wait begins, right after the request (lock not held), the
+     * stopper held there as long as it runs: a stopper that gets no CPU after its request.
+     */
+    volatile Runnable stopWaitHookForTest;
+
+    private void stopWaitHook() {
+        Runnable r = stopWaitHookForTest;
+        if (r != null) {
+            r.run();
+        }
+    }
+
+    /** The current stop's hand-off, or null: the stopper runs its own steps after the stop (guarded by lock). */
+    private StopHandOff handOff;
+
+    private void stop(String reason, StopHandOff h) {
         Mutator self;
         long lockWait = lockForStopper();
         try {
@@ -469,6 +555,8 @@ public final class ThreadWorld implements World {
             stopping = true;
             updateFlagsLocked();
             stopper = Thread.currentThread();
+            handOff = h;
+            lastStopHandedOff = false;
             stops++;
             self = current.get();
             stopperSelf = self;
@@ -490,7 +578,7 @@ public final class ThreadWorld implements World {
             lock.unlock();
         }
         try {
-            awaitStopped(self);
+            awaitStopped(self, h);
         } catch (Throwable t) {
             // Whatever failed (a boost refused by the kernel, a diagnostic, an out-of-memory error,
             // the collector's close), the world must not stay stopped with nobody to restart it:
@@ -525,8 +613,13 @@ public final class ThreadWorld implements World {
         }
     }
 
-    /** The wait half of {@link #stopTheWorld}: returns once no mutator but {@code self} runs. */
-    private void awaitStopped(Mutator self) {
+    /**
+     * The wait half of {@link #stopTheWorld}: returns once no mutator but {@code self} runs, or,
+     * with a hand-off {@code h}, once this thread claimed it (every mutator stopped) or the last
+     * mutator to stop did (it runs the steps and restarts the world: the caller waits for that).
+     */
+    private void awaitStopped(Mutator self, StopHandOff h) {
+        stopWaitHook();
         long spin = stopSpinNanos;
         lastStopSpun = false;
         if (spin > 0 && !allStopped(self)) {
@@ -548,10 +641,19 @@ public final class ThreadWorld implements World {
         lockForStopper();
         try {
             for (;;) {
+                if (h != null && h.runner != null) {
+                    // A mutator claimed the steps: the stop is its own now (no give-up on a close,
+                    // no boost, no dead-owner look); the caller waits for them without the lock,
+                    // which the claimant's restart takes.
+                    return;
+                }
                 stopFault("wait");
                 if (allStopped(self)) {
                     noteSlowestStopper();
                     stopFault("stopped");
+                    if (h != null) {
+                        h.runner = Thread.currentThread();        // nobody parked last with it armed: the steps run here
+                    }
                     return;
                 }
                 giveUpIfClosedLocked("stop", self);
@@ -723,7 +825,12 @@ public final class ThreadWorld implements World {
             if (STOP_STATS && m.runqWaitAtStop > 0) {
                 Millis.append(sb.append(" (run-queue wait booked meanwhile "), m.runqWaitAtStop - m.runqWaitAtRequest).append(" ms: it waited for a CPU)");
             }
-            sb.append(", in ").append(m.siteAtStop < 0 ? "a wait" : Mutator.siteName(m.siteAtStop)).append(" when asked; stopper saw it at ");
+            sb.append(", in ").append(m.siteAtStop < 0 ? "a wait" : Mutator.siteName(m.siteAtStop)).append(" when asked; ");
+            if (lastStopHandedOff) {
+                return Millis.append(sb.append("it ran the stopped steps from "), stopSeenAfter).append(" ms (hand-off)")
+                        .append(lockWaitInStop.describe()).toString();
+            }
+            sb.append("stopper saw it at ");
             return Millis.append(sb, stopSeenAfter).append(" ms, ").append(lastStopSpun ? "spinning" : "woken").append(lockWaitInStop.describe()).toString();
         } finally {
             lock.unlock();
@@ -754,6 +861,7 @@ public final class ThreadWorld implements World {
         updateFlagsLocked();
         stopper = null;
         stopperSelf = null;
+        handOff = null;
         try {
             lowerBoostedLocked();          // before any mutator runs again
             stopFault("release");
@@ -766,7 +874,9 @@ public final class ThreadWorld implements World {
                 Mutator m = mutators.get(i);
                 if (m.state == Mutator.STOPPED) {
                     m.state = Mutator.RUNNING;
-                    java.util.concurrent.locks.LockSupport.unpark(m.owner);
+                    if (m.owner != Thread.currentThread()) {      // a hand-off's runner is not parked
+                        java.util.concurrent.locks.LockSupport.unpark(m.owner);
+                    }
                 }
             }
             changed.signalAll();           // registering, unregistering, returning waiters and other stoppers
@@ -957,12 +1067,27 @@ public final class ThreadWorld implements World {
         }
     }
 
+    /**
+     * Lock held, every mutator stopped, {@code m} the last: the stop becomes its thread's (the
+     * stopper's checks, startTheWorld and abandonStop accept it; its own safepoints inside the
+     * steps pass), and the stop is seen done now, as the stopper would have seen it.
+     */
+    private void claimLocked(StopHandOff h, Mutator m) {
+        h.runner = m.owner;
+        stopper = m.owner;
+        stopperSelf = m;
+        lastStopHandedOff = true;
+        stopsHandedOff++;
+        noteSlowestStopper();
+    }
+
     private void park(Mutator m) {
         if (stopper == Thread.currentThread()) {
             return;
         }
         m.checkNotBlocked("a safepoint (allocation or poll) during a stop");   // parking would end BLOCKED
         Thread wake;
+        StopHandOff claim = null;
         lockAsMutator(m);
         try {
             if (!stopping) {
@@ -974,8 +1099,16 @@ public final class ThreadWorld implements World {
                 m.runqWaitAtStop = runqueueWaitNanos(m.tid);
             }
             wake = stopperToWakeLocked();
+            if (wake != null && handOff != null && handOff.runner == null) {
+                claim = handOff;          // the last to stop: it runs the stopped steps instead of waking the stopper
+                claimLocked(claim, m);
+                wake = null;
+            }
         } finally {
             lock.unlock();
+        }
+        if (claim != null) {
+            runHandOff(claim);           // ends with the world running: this mutator was set RUNNING by the restart
         }
         java.util.concurrent.locks.LockSupport.unpark(wake);
         // startTheWorld sets RUNNING (under the lock) and unparks this thread. A stop that starts

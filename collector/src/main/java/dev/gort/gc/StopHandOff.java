@@ -1,0 +1,58 @@
+package dev.gort.gc;
+
+/**
+ * The stopped steps of a stop that its stopper hands to whichever thread first sees every mutator
+ * stopped ({@link ThreadWorld#stopTheWorldAndRun}): usually the last mutator to reach its
+ * safepoint, which runs them on the CPU it already holds instead of waking the stopper (Go runs
+ * gcMarkDone and the stop on the goroutine that found no mark work; here the stopper is a third
+ * thread on two CPUs, and its wake-up waited 2-4 ms on a run queue in binary-trees 21's slow mark
+ * terminations, session 17). The steps end with the world restarted.
+ *
+ * <p>One object per stopper, reused by each of its stops: {@link #arm} before the request, the
+ * claim under the world's lock (one claimant), {@link #finish} by the claimant, and {@link #done}
+ * read by the stopper publishes everything the steps wrote.
+ */
+final class StopHandOff {
+    /** Run with the world stopped by the claimant; must end with the world started again (or throw). */
+    final Runnable steps;
+    /** The thread that asked for the stop (woken by a claimant that is not it). */
+    private Thread stopper;
+    /** Who runs the steps: null until claimed (guarded by the world's lock). */
+    Thread runner;
+    private Throwable failure;
+    private volatile boolean done;
+
+    StopHandOff(Runnable steps) {
+        this.steps = steps;
+    }
+
+    /** The stopper, before its stop request: unclaimed, not done. */
+    void arm() {
+        stopper = Thread.currentThread();
+        runner = null;
+        failure = null;
+        done = false;
+    }
+
+    Thread stopper() {
+        return stopper;
+    }
+
+    /** Claimant, world restarted (or the stop abandoned): publishes the outcome and wakes the stopper if it is another thread. */
+    void finish(Throwable failure) {
+        this.failure = failure;
+        done = true;
+        if (runner != stopper) {
+            java.util.concurrent.locks.LockSupport.unpark(stopper);
+        }
+    }
+
+    boolean done() {
+        return done;
+    }
+
+    /** The steps' failure (after {@link #done}), or null. */
+    Throwable failure() {
+        return failure;
+    }
+}

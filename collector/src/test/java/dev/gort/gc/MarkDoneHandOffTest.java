@@ -1,0 +1,145 @@
+package dev.gort.gc;
+
+import dev.gort.arena.Heap;
+import dev.gort.arena.HeapConfig;
+import dev.gort.sys.PosixOsMemory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Mark termination's stop over ThreadWorld hands its stopped steps to the last mutator to stop
+ * (StopHandOff, {@code -Dgort.gc.markdone.handoff}): the pause ends, and that mutator runs on,
+ * while the coordinator that asked for the stop has had no CPU since its request.
+ */
+@Timeout(60)
+class MarkDoneHandOffTest extends ThreadWorldFixture {
+    private PollingMutator mutator;
+    private final boolean defaultHandOff = Coordinator.handOffForNewCollectors;
+
+    @AfterEach
+    void restore() throws InterruptedException {
+        if (world != null) {
+            world.stopWaitHookForTest = null;
+        }
+        Coordinator.handOffForNewCollectors = defaultHandOff;
+        if (mutator != null) {
+            mutator.stopAndCheck();
+        }
+    }
+
+    private void start(boolean handOff) throws InterruptedException {
+        ForcedMode.assumeConcurrentMark("mark termination's own stop comes after a concurrent mark");
+        Coordinator.handOffForNewCollectors = handOff;
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
+        world = gc.threadWorld();
+        mutator = PollingMutator.start(world);
+        gc.gc();                 // a whole cycle first: the coordinator's warm-ups are behind it
+    }
+
+    /**
+     * Holds the coordinator in mark termination's stop wait (after its request, before it would
+     * run the steps) until the polling mutator has counted 100 more, at most {@code holdMillis};
+     * returns whether it did, i.e. whether the world restarted without the coordinator.
+     */
+    private boolean mutatorRanOnWhileCoordinatorHeld(long holdMillis) throws Exception {
+        AtomicBoolean armed = new AtomicBoolean(true);
+        AtomicReference<Boolean> ranOn = new AtomicReference<>();
+        world.stopWaitHookForTest = () -> {
+            if (gc.phase != Collector.MARK || !armed.getAndSet(false)) {
+                return;                  // sweep termination's stop, or the hold is over
+            }
+            long before = mutator.progress();
+            long deadline = System.nanoTime() + holdMillis * 1_000_000L;
+            while (mutator.progress() < before + 100 && System.nanoTime() - deadline < 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+            ranOn.set(mutator.progress() >= before + 100);
+        };
+        long handedOff = world.stopsHandedOffForTest();
+        gc.gc();
+        world.stopWaitHookForTest = null;
+        assertFalse(armed.get(), "the coordinator waited in mark termination's stop");
+        assertNotNull(ranOn.get());
+        if (ranOn.get()) {
+            assertTrue(world.stopsHandedOffForTest() > handedOff, "a stop was handed off");
+        }
+        return ranOn.get();
+    }
+
+    @Test
+    void theLastMutatorToStopEndsMarkTerminationWhileTheCoordinatorIsHeld() throws Exception {
+        start(true);
+        // 10 s: the mutator needs a CPU to stop, run the steps and count on (a starved machine).
+        assertTrue(mutatorRanOnWhileCoordinatorHeld(10_000),
+                "the mutator ran on after mark termination's stop with the coordinator held since its request");
+        assertSame(mutatorThread(), gc.coordinator.markTerminationRanOn, "the steps ran on the mutator");
+        assertFalse(world.stopRequested());
+        assertEquals(Collector.OFF, gc.phase);
+        assertFalse(WriteBarrier.enabled);
+        gc.gc();                 // the cycles go on
+        assertSame(mutatorThread(), gc.coordinator.markTerminationRanOn);
+        mutator.assertRuns("after the handed-off cycles");
+    }
+
+    @Test
+    void withTheHandOffOffTheStopWaitsForTheCoordinator() throws Exception {
+        start(false);
+        // The mutator stays parked until the coordinator runs the steps: it cannot count on.
+        assertFalse(mutatorRanOnWhileCoordinatorHeld(300), "without the hand-off the world waits for the coordinator");
+        assertSame(gc.coordinator.thread, gc.coordinator.markTerminationRanOn, "the steps ran on the coordinator");
+        assertEquals(0, world.stopsHandedOffForTest());
+        mutator.assertRuns("after the cycle");
+    }
+
+    @Test
+    void withNoMutatorRunningTheCoordinatorRunsTheStepsItself() throws Exception {
+        ForcedMode.assumeConcurrentMark("mark termination's own stop comes after a concurrent mark");
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
+        world = gc.threadWorld();
+        gc.gc();
+        gc.gc();
+        assertSame(gc.coordinator.thread, gc.coordinator.markTerminationRanOn, "nobody else to hand the steps to");
+        assertEquals(0, world.stopsHandedOffForTest());
+    }
+
+    @Test
+    void aBadPropertyValueIsRefusedWithAWarningAndTheDefaultKept() {
+        String old = System.getProperty("gort.gc.markdone.handoff");
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setProperty("gort.gc.markdone.handoff", "maybe");
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertTrue(Coordinator.markDoneHandOffProperty(), "the default (on) is kept");
+            System.setProperty("gort.gc.markdone.handoff", "false");
+            assertFalse(Coordinator.markDoneHandOffProperty());
+        } finally {
+            System.setErr(oldErr);
+            if (old == null) {
+                System.clearProperty("gort.gc.markdone.handoff");
+            } else {
+                System.setProperty("gort.gc.markdone.handoff", old);
+            }
+        }
+        String s = err.toString(StandardCharsets.UTF_8);
+        assertTrue(s.contains("-Dgort.gc.markdone.handoff=maybe is not valid; accepted: true or false"), s);
+    }
+
+    private Thread mutatorThread() {
+        for (Mutator m : world.mutators()) {
+            return m.owner;
+        }
+        throw new AssertionError("no mutator");
+    }
+}
