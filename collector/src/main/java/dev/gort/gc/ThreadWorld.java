@@ -506,6 +506,9 @@ public final class ThreadWorld implements World {
      * handed to the stopper; a mutator that ran them never sees it.
      */
     private void runHandOff(StopHandOff h) {
+        // A mutator's thread may carry its program's interrupt: the steps' waits (checkmark's wait
+        // for the workers) must not end early on it. Cleared for the steps, set again after.
+        boolean interrupted = Thread.interrupted();
         Throwable failure = null;
         try {
             h.steps.run();
@@ -514,6 +517,9 @@ public final class ThreadWorld implements World {
             abandonStop(t);
         }
         h.finish(failure);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Stops whose stopped steps a mutator ran (the hand-off), and whether the last stop's were (stopper writes or the claimant under lock; tests read). */

@@ -102,6 +102,45 @@ class MarkDoneHandOffTest extends ThreadWorldFixture {
     }
 
     @Test
+    void aMutatorsInterruptIsKeptAcrossTheStepsItRan() throws Exception {
+        ForcedMode.assumeConcurrentMark("mark termination's own stop comes after a concurrent mark");
+        Coordinator.handOffForNewCollectors = true;
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
+        world = gc.threadWorld();
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicBoolean keptInterrupt = new AtomicBoolean(true);
+        java.util.concurrent.CountDownLatch registered = new java.util.concurrent.CountDownLatch(1);
+        Thread t = Thread.ofPlatform().name("interrupted-mutator").start(() -> {
+            world.register(1);
+            Thread.currentThread().interrupt();       // the program's own interrupt, pending while it polls
+            registered.countDown();
+            try {
+                while (!done.get()) {
+                    world.poll();
+                    if (!Thread.currentThread().isInterrupted()) {
+                        keptInterrupt.set(false);
+                    }
+                    Thread.onSpinWait();
+                }
+            } finally {
+                world.unregister();
+            }
+        });
+        registered.await();
+        try {
+            gc.gc();
+            gc.gc();
+            assertSame(t, gc.coordinator.markTerminationRanOn, "the interrupted mutator ran the steps");
+        } finally {
+            done.set(true);
+            t.join(10_000);
+        }
+        assertFalse(t.isAlive());
+        assertTrue(keptInterrupt.get(), "its interrupt was set again after the steps");
+    }
+
+    @Test
     void withNoMutatorRunningTheCoordinatorRunsTheStepsItself() throws Exception {
         ForcedMode.assumeConcurrentMark("mark termination's own stop comes after a concurrent mark");
         heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
