@@ -76,7 +76,10 @@
  *       flush and the stop). The scheduler has no forEachP yet, so under it the round is partial:
  *       Ps whose goroutine allocates answer at that allocation, the others (idle, in a syscall,
  *       running a goroutine that does not allocate; waited for at most 2 ms) keep their buffers
- *       for the stop-the-world flush, where late work still costs a "mark completion" pause.</li>
+ *       for the stop-the-world flush, where late work still costs a "mark completion" pause.
+ *       Over plain threads that stop's steps (the flush, mark termination, the restart) run on the
+ *       last mutator to stop, not on the coordinator it would otherwise wake
+ *       ({@link dev.gort.gc.StopHandOff}; Go runs gcMarkDone on the goroutine that found no work).</li>
  *   <li>Mark termination (still stopped): checkmark if asked, barrier off, sweepgen += 2 with
  *       every mcache's spans set aside whole for the sweeper (one table swap per mcache, no
  *       flush: {@code GcSupport.startSweepCycleDetached}), heapLive = bytes marked, a
