@@ -78,7 +78,7 @@ final class IdlePs {
             boolean last = s.world.pStoppedLocked();
             s.lock.unlock();
             if (last) {
-                s.world.lastPStopped();   // after unlocking: see gcstopm
+                s.world.lastPStopped(pp, StopLastP.BY_HANDOFF);   // after unlocking: see gcstopm
             }
             return;
         }

@@ -128,7 +128,7 @@ final class MPool {
             }
         }
         if (last) {
-            s.world.lastPStopped();
+            s.world.lastPStopped(pp, StopLastP.BY_STARTM_FAILED);
         }
     }
 

@@ -1070,7 +1070,7 @@ public final class Scheduler implements AutoCloseable {
             boolean last = gcwaiting && pp.casStatus(PStatus.SYSCALL, PStatus.GCSTOP) && world.pStoppedLocked();
             lock.unlock();
             if (last) {
-                world.lastPStopped();   // after unlocking: see gcstopm
+                world.lastPStopped(pp, StopLastP.BY_SYSCALL);   // after unlocking: see gcstopm
             }
         }
         retaker.wakeIfIdle();

@@ -38,7 +38,8 @@ import java.util.Locale;
  * of the world's lock) only; the fields it reads from Ms and Gs are racy hints, as in schedtrace.
  */
 final class StopHolders {
-    static final boolean ON = Boolean.getBoolean("gort.sched.stoptrace") || Boolean.getBoolean("gort.gc.pausetrace");
+    static final boolean ON = Boolean.getBoolean("gort.sched.stoptrace") || Boolean.getBoolean("gort.gc.pausetrace")
+            || StopLastP.ON;
     /**
      * {@code -Dgort.sched.stoptrace.runningstacks=true}: also take the stack of a holder that is
      * running with no check since the previous pass. Off by default, since the stopper waits for

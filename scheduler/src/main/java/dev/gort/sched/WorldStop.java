@@ -48,6 +48,8 @@ final class WorldStop {
     private volatile int stopPasses;
     /** Who held the stop up ({@link StopHolders#ON} only, else null). */
     private final StopHolders holders = StopHolders.ON ? new StopHolders() : null;
+    /** How the last P stopped ({@link StopLastP#ON} only, else null). */
+    private final StopLastP lastTrace = StopLastP.ON ? new StopLastP() : null;
     private boolean stopDumped;
     private volatile String stwReason;
 
@@ -141,6 +143,9 @@ final class WorldStop {
         }
         lastPStoppedNanos = 0;
         stopSpun = false;
+        if (StopLastP.ON) {
+            lastTrace.reset();      // before the flag: a P may stop as soon as it is raised
+        }
         Thread t = Scheduler.carrier();
         P own = t instanceof M mp && mp.sched == s ? mp.p : null;
         boolean wait;
@@ -167,6 +172,9 @@ final class WorldStop {
             wait = stopwait > 0;
         } finally {
             s.lock.unlock();
+        }
+        if (StopLastP.ON && wait) {
+            lastTrace.atRequest(s);
         }
         fault("request");
         if (wait && stopSpinNanos > 0) {
@@ -230,6 +238,9 @@ final class WorldStop {
         }
         stwReason = reason;
         stopSeenNanos = System.nanoTime();
+        if (StopLastP.ON && lastPStoppedNanos != 0) {
+            lastTrace.atSeen();
+        }
         fault("stopped");
     }
 
@@ -267,8 +278,14 @@ final class WorldStop {
         return --stopwait == 0;
     }
 
-    /** By whoever made stopwait reach 0, after unlocking: records when, then wakes the stopper. */
-    void lastPStopped() {
+    /**
+     * By whoever made stopwait reach 0 by stopping {@code pp}, after unlocking: records when (and,
+     * under {@link StopLastP#ON}, how: a {@code StopLastP.BY_*}), then wakes the stopper.
+     */
+    void lastPStopped(P pp, int how) {
+        if (StopLastP.ON) {
+            lastTrace.lastStopped(pp, how);
+        }
         lastPStoppedNanos = System.nanoTime();
         stopNote.wakeup();
     }
@@ -306,7 +323,7 @@ final class WorldStop {
         // start wait for the lock for the whole pause plus milliseconds (measured: the
         // "start" step of collector pauses, 0.4-7 ms at load, owner an M in gcstopm).
         if (last) {
-            lastPStopped();
+            lastPStopped(pp, StopLastP.BY_GCSTOPM);
         }
         s.stopm(mp);
     }
@@ -323,7 +340,7 @@ final class WorldStop {
         long last = lastPStoppedNanos;
         long seen = stopSeenNanos;
         String lastPart = last == 0 ? "no P had to stop" : String.format(java.util.Locale.ROOT, "last P stopped at %.3f ms", (last - req) / 1e6);
-        String held = StopHolders.ON ? holders.describe() : "";
+        String held = (StopHolders.ON ? holders.describe() : "") + (StopLastP.ON && last != 0 ? lastTrace.describe(last - req) : "");
         return String.format(java.util.Locale.ROOT, "%s; stopper saw it at %.3f ms, %s (re-preempt passes %d, %d so far)%s",
                 lastPart, (seen - req) / 1e6, last == 0 ? "at once" : stopSpun ? "spinning" : "woken", stopPasses, stopRepreempts, held);
     }
