@@ -647,8 +647,13 @@ final class Coordinator {
      * {@code -Dgort.gc.markdone.handoff=true|false} (default true): over ThreadWorld, the mutator
      * that completes mark termination's stop runs the stopped steps itself ({@link StopHandOff})
      * instead of waking the coordinator to run them. Read by each new collector; under the
-     * scheduler the stop is SchedWorld's and the steps stay on the coordinator. A value other
-     * than true or false is refused with a warning and the default kept (TuningProperty).
+     * scheduler the stop is SchedWorld's and the steps stay on the coordinator. Nor is it taken
+     * while the coordinator holds its real-time boost ({@code -Dgort.gc.stopper.rtprio},
+     * {@link StopperBoost#active}): that opt-in runs the pause at SCHED_FIFO, and a mutator that
+     * claimed the steps would run them at its own priority (one that stopped within
+     * MutatorStopBoost's grace is never boosted), preemptible by any normal thread; a SCHED_FIFO
+     * coordinator is not woken late, which is what the hand-off saves. A value other than true or
+     * false is refused with a warning and the default kept (TuningProperty).
      */
     static volatile boolean handOffForNewCollectors = markDoneHandOffProperty();
 
@@ -672,7 +677,7 @@ final class Coordinator {
      */
     private boolean stopForMarkDone(CycleState st) {
         markDoneCycle = st;
-        if (markDoneHandOff == null) {
+        if (markDoneHandOff == null || stopperBoost.active()) {     // boosted: see handOffForNewCollectors
             stopWorld("GC mark termination");
             markDoneStopped();
             return !markDoneLate;

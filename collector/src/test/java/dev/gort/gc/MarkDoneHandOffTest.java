@@ -101,6 +101,37 @@ class MarkDoneHandOffTest extends ThreadWorldFixture {
         mutator.assertRuns("after the cycle");
     }
 
+    /**
+     * With the opt-in real-time stop ({@code -Dgort.gc.stopper.rtprio}) the coordinator runs the
+     * pause at SCHED_FIFO: handed to a mutator, the steps would run at that mutator's own priority
+     * (one that stopped within MutatorStopBoost's grace is never boosted), preemptible by any
+     * normal thread, in the very mode chosen to keep pauses from being preempted. The hand-off is
+     * not taken then; a SCHED_FIFO coordinator is not woken late, which is what the hand-off saves.
+     */
+    @Test
+    void withTheRealTimeStopTheBoostedCoordinatorRunsTheSteps() throws Exception {
+        ForcedMode.assumeConcurrentMark("mark termination's own stop comes after a concurrent mark");
+        Coordinator.handOffForNewCollectors = true;
+        int savedPriority = StopperBoost.priorityForNewCollectors;
+        StopperBoost.priorityForNewCollectors = 10;
+        try {
+            heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+            gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
+        } finally {
+            StopperBoost.priorityForNewCollectors = savedPriority;
+        }
+        world = gc.threadWorld();
+        mutator = PollingMutator.start(world);
+        gc.gc();                 // the coordinator has tried its boost by the end of a cycle
+        StopperBoost boost = gc.stopperBoostForTest();
+        org.junit.jupiter.api.Assumptions.assumeTrue(boost.active(), () -> "SCHED_FIFO not allowed here: " + boost.refusal());
+        gc.gc();
+        assertSame(gc.coordinator.thread, gc.coordinator.markTerminationRanOn,
+                "mark termination's steps ran on the SCHED_FIFO coordinator, not on a mutator at its own priority");
+        assertEquals(0, world.stopsHandedOffForTest(), "no stop handed off while the coordinator is boosted");
+        mutator.assertRuns("after the boosted cycles");
+    }
+
     @Test
     void aMutatorsInterruptIsKeptAcrossTheStepsItRan() throws Exception {
         ForcedMode.assumeConcurrentMark("mark termination's own stop comes after a concurrent mark");
