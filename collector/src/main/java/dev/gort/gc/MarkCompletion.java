@@ -6,8 +6,10 @@ import dev.gort.arena.Heap;
  * How the coordinator finds that marking is complete, and what it does with the world stopped at
  * the end of marking: the ragged flush of the mutators' grey buffers (Go's gcMarkDone forEachP),
  * the flush inside the stop (the issue-27993 check), draining the rest on the coordinator
- * thread, and gccheckmark's verification. Coordinator thread only (the ragged flush function runs
- * on each mutator's thread at its safepoint and only sets {@code raggedFoundWork}).
+ * thread, and gccheckmark's verification. One thread at a time: the coordinator, or over
+ * ThreadWorld the mutator that claimed mark termination's stopped steps ({@link StopHandOff}: the
+ * coordinator waits for them, and their done flag orders what each side wrote). The ragged flush
+ * function runs on each mutator's thread at its safepoint and only sets {@code raggedFoundWork}.
  */
 final class MarkCompletion {
     private final Collector c;

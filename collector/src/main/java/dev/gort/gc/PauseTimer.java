@@ -6,7 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Times the steps of one stop-the-world pause (coordinator thread only). {@link #begin} is called
+ * Times the steps of one stop-the-world pause (one thread at a time: the coordinator; from
+ * {@link #stopped} to {@link #restarted} of a mark termination handed to a mutator over
+ * ThreadWorld, that mutator, see {@link StopHandOff}). {@link #begin} is called
  * just before the stop request, {@link #step} after each piece of work, {@link #end} after the
  * world restarted; each step's time is the time since the previous mark, so the steps add up to the
  * whole pause. The coordinator's CPU over the work (from the world stopped to its restart) is

@@ -6,12 +6,14 @@ import java.util.concurrent.Semaphore;
  * The coordinator's side of this collector's store gate ({@link WriteBarrier#enterStoreGate}): it
  * holds the gate around each flip of {@link WriteBarrier#enabled} so that a store by a thread the
  * stop-the-world does not stop falls wholly before or wholly after the flip. Fair, one permit, no
- * owner. Every method but {@link #semaphore} runs on the coordinator thread only (so
- * {@code held} needs no synchronisation); the barrier's shader hands the semaphore to storing threads.
+ * owner. Every method but {@link #semaphore} runs on one thread at a time: the coordinator, or
+ * the mutator running mark termination's handed-off steps while the coordinator waits for them
+ * ({@link StopHandOff}: its done flag orders {@code held}'s accesses, which need no other
+ * synchronisation); the barrier's shader hands the semaphore to storing threads.
  */
 final class StoreGate {
     private final Semaphore gate = new Semaphore(1, true);
-    private boolean held;       // coordinator thread only
+    private boolean held;       // one thread at a time (see the class comment)
 
     /** The semaphore storing threads take ({@link WriteBarrier.Shader#storeGate}). */
     Semaphore semaphore() {
