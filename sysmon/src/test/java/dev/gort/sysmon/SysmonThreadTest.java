@@ -11,7 +11,10 @@ class SysmonThreadTest {
     @Test
     void runsRoundsWakesAndStops() throws Exception {
         ModelScheduler m = new ModelScheduler(1);
-        SysmonConfig c = SysmonConfig.defaults().withSleep(20 * SysmonConfig.MICROS, 200 * SysmonConfig.MILLIS);
+        // The backed-off sleep is capped at 1 s so a woken round and a timed-out one are far apart:
+        // a wake-up that is lost takes the rest of a 1 s sleep, a woken round on a starved machine
+        // (a checkmark suite at load ~8 once took 191 ms to run sysmon) still well under that.
+        SysmonConfig c = SysmonConfig.defaults().withSleep(20 * SysmonConfig.MICROS, 1000 * SysmonConfig.MILLIS);
         Sysmon s = new Sysmon(c, SysmonClock.SYSTEM, m, null, null, null, null, System.err);
         s.start();
         assertTrue(s.isRunning());
@@ -23,9 +26,16 @@ class SysmonThreadTest {
             Thread.sleep(5);
         }
         assertTrue(s.stats().rounds() >= 60, "rounds: " + s.stats().rounds());
-        // Idle for long: the sleep has backed off toward 200 ms. A wake() must bring a round well before that.
-        Thread.sleep(1500);
+        // Idle for long: 50 rounds at 20 us, then doubling sleeps reach the 1 s cap after ~1.3 s.
+        Thread.sleep(2500);
+        // Just after a round the sleep before the next is the whole cap: wake it then.
+        long seen = s.stats().rounds();
+        long syncDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (s.stats().rounds() == seen && System.nanoTime() < syncDeadline) {
+            Thread.onSpinWait();
+        }
         long before = s.stats().rounds();
+        assertTrue(before > seen, "no backed-off round within 5 s");
         long t0 = System.nanoTime();
         s.wake();
         while (s.stats().rounds() == before && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5)) {
@@ -33,7 +43,7 @@ class SysmonThreadTest {
         }
         long tookMs = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(s.stats().rounds() > before);
-        assertTrue(tookMs < 150, "woken round after " + tookMs + " ms (backed-off sleep is 200 ms)");
+        assertTrue(tookMs < 600, "woken round after " + tookMs + " ms (the backed-off sleep it cut short is 1000 ms)");
         Thread t = s.thread();
         s.stop();
         assertFalse(t.isAlive());
