@@ -15,7 +15,7 @@ import java.util.function.LongConsumer;
  * <p>Coordinator thread only, except the listener setters (volatile fields, read once per pause).
  */
 final class PauseReporter {
-    static final boolean PAUSE_TRACE = Boolean.getBoolean("gort.gc.pausetrace");
+    static final boolean PAUSE_TRACE = dev.gort.sys.TuningProperty.flag("gort.gc.pausetrace", false);
     /**
      * Enough begin/step/end rounds for C2 (its invocation threshold is 5000 by default, scaled up
      * while the compile queue is long, as at start-up: with 12,000 rounds PauseTimer.step's C2

@@ -27,7 +27,7 @@ import java.util.Map;
  * line prints, so run times are upper bounds for the pause itself and shares are approximate.
  */
 final class SchedTrace {
-    static final boolean ENABLED = Boolean.getBoolean("gort.gc.pausetrace.sched");
+    static final boolean ENABLED = dev.gort.sys.TuningProperty.flag("gort.gc.pausetrace.sched", false);
     /** Pauses at least this long get a line (ns); {@code -Dgort.gc.pausetrace.sched.minus=...} in microseconds. */
     static final long MIN_NANOS = Long.getLong("gort.gc.pausetrace.sched.minus", 400) * 1000;
     private static final Path TASKS = Path.of("/proc/self/task");

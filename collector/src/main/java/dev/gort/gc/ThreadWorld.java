@@ -53,7 +53,7 @@ public final class ThreadWorld implements World {
     private long stopRequestedAt;
     /** The last mutator to reach its safepoint in the last stop, or null (guarded by lock). */
     private Mutator slowestStopper;
-    private static final boolean DEBUG_STOP = Boolean.getBoolean("gort.gc.debugstop");
+    private static final boolean DEBUG_STOP = dev.gort.sys.TuningProperty.flag("gort.gc.debugstop", false);
     /**
      * Diagnostic: read each mutator's run-queue wait (/proc/.../schedstat) at the stop request and
      * when it stops, so a slow stop says whether the thread was runnable without a CPU. The kernel
@@ -61,7 +61,7 @@ public final class ThreadWorld implements World {
      * before the request; a difference about as large as the stop latency means the thread spent
      * the stop waiting for a CPU. Costs a file read per mutator per stop: off by default.
      */
-    private static final boolean STOP_STATS = Boolean.getBoolean("gort.gc.stopstats");
+    private static final boolean STOP_STATS = dev.gort.sys.TuningProperty.flag("gort.gc.stopstats", false);
 
     public ThreadWorld(Heap heap, WorkbufPool pool, int gomaxprocs) {
         if (gomaxprocs < 1) {

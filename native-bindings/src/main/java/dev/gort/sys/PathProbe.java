@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * path is probed only if it is rare next to the work it does (a refill per span, not an allocation).
  */
 public final class PathProbe {
-    public static final boolean ON = Boolean.getBoolean("gort.debug.pathprobe");
+    public static final boolean ON = dev.gort.sys.TuningProperty.flag("gort.debug.pathprobe", false);
 
     public static final int REFILL = 0;
     public static final int RECLAIM = 1;

@@ -38,7 +38,7 @@ import java.util.Locale;
  * of the world's lock) only; the fields it reads from Ms and Gs are racy hints, as in schedtrace.
  */
 final class StopHolders {
-    static final boolean ON = Boolean.getBoolean("gort.sched.stoptrace") || Boolean.getBoolean("gort.gc.pausetrace")
+    static final boolean ON = dev.gort.sys.TuningProperty.flag("gort.sched.stoptrace", false) || dev.gort.sys.TuningProperty.flag("gort.gc.pausetrace", false)
             || StopLastP.ON;
     /**
      * {@code -Dgort.sched.stoptrace.runningstacks=true}: also take the stack of a holder that is
@@ -47,7 +47,7 @@ final class StopHolders {
      * stop whose last P stops meanwhile is seen that much later, which pausetrace's own figures
      * would then include.
      */
-    static final boolean RUNNING_STACKS = Boolean.getBoolean("gort.sched.stoptrace.runningstacks");
+    static final boolean RUNNING_STACKS = dev.gort.sys.TuningProperty.flag("gort.sched.stoptrace.runningstacks", false);
 
     /** What the stopper saw of one P across the passes of the current stop. */
     private static final class Slot {

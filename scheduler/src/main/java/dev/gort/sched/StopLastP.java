@@ -22,7 +22,7 @@ import java.util.Locale;
  * whoever stopped the last P (after the sched lock, before it wakes the stopper).
  */
 final class StopLastP {
-    static final boolean ON = Boolean.getBoolean("gort.sched.stoptrace.last");
+    static final boolean ON = dev.gort.sys.TuningProperty.flag("gort.sched.stoptrace.last", false);
 
     /** How the last P stopped (see {@link #HOW}). */
     static final int BY_GCSTOPM = 1;

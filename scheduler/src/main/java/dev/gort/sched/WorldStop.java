@@ -32,7 +32,7 @@ final class WorldStop {
      * (diagnostics: it allocates and takes a JVM safepoint), to tell which M holds the stop up and
      * what the others do meanwhile.
      */
-    private static final boolean DEBUG_STOP = Boolean.getBoolean("gort.sched.debugstop");
+    private static final boolean DEBUG_STOP = dev.gort.sys.TuningProperty.flag("gort.sched.debugstop", false);
 
     private final Scheduler s;
     /** Ps not yet stopped by the pending stop (sched lock). */

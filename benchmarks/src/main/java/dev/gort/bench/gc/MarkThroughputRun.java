@@ -67,7 +67,7 @@ public final class MarkThroughputRun {
         }
         System.out.printf(Locale.ROOT, "mark throughput, live heap ~%d MiB (" + shape + "), load average %s%n", liveMib, BinaryTreesRun.loadAverage());
         stwMark(liveMib, repeats);
-        if (!Boolean.getBoolean("gort.bench.stwOnly")) {     // -Dgort.bench.stwOnly=true: the STW figure alone (A/B runs)
+        if (!dev.gort.sys.TuningProperty.flag("gort.bench.stwOnly", false)) {     // -Dgort.bench.stwOnly=true: the STW figure alone (A/B runs)
             concurrentMarkAndAllocation(liveMib, repeats);
         }
         System.out.printf(Locale.ROOT, "(shared 2-core machine; load average at the end %s)%n", BinaryTreesRun.loadAverage());
