@@ -39,7 +39,7 @@ final class Coordinator {
         return n;
     }
 
-    private static final boolean DEBUG = Boolean.getBoolean("gort.gc.debug");
+    private static final boolean DEBUG = dev.gort.sys.TuningProperty.flag("gort.gc.debug", false);
 
     /** The coordinator's SCHED_FIFO boost over pauses, and its settings as they were when this collector was made. */
     final StopperBoost stopperBoost = new StopperBoost();
@@ -683,10 +683,7 @@ final class Coordinator {
             return !markDoneLate;
         }
         String reason = "GC mark termination";
-        pauseReason = reason;
-        pauses.beforeStop(reason);
-        stopperBoost.raise();
-        pauses.timer.begin();
+        beforeStopRequest(reason);
         try {
             ((ThreadWorld) world).stopTheWorldAndRun(reason, markDoneHandOff);
         } finally {
@@ -869,7 +866,7 @@ final class Coordinator {
         lastPauseNs = st.pauseNs;
         if (st.opt.gctrace()) {
             GcTrace.print(c.traceOut, finished);
-            if (Boolean.getBoolean("gort.gc.debug")) {
+            if (DEBUG) {
                 c.traceOut.println("gc debug: mark termination restarts=" + restarts + " raggedRounds=" + completion.raggedRounds
                         + " drainedWaits=" + workers.drainedWaits);
             }
@@ -942,12 +939,17 @@ final class Coordinator {
      * JFR event is prepared ({@link PauseReporter#beforeStop}) and the coordinator boosted ({@link StopperBoost}).
      */
     private void stopWorld(String reason) {
+        beforeStopRequest(reason);
+        world.stopTheWorld(reason);         // throws with the world running (World's contract)
+        worldStopped = true;
+    }
+
+    /** What every stop request of the coordinator's is preceded by, handed off or not. */
+    private void beforeStopRequest(String reason) {
         pauseReason = reason;
         pauses.beforeStop(reason);
         stopperBoost.raise();               // before the request: the mutators still run, no pause yet
         pauses.timer.begin();
-        world.stopTheWorld(reason);         // throws with the world running (World's contract)
-        worldStopped = true;
     }
 
     /** The pause in progress or the one a failure came in ({@link #stopWorld}'s reason), for the fatal error's message. */

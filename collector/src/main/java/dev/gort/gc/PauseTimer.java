@@ -28,7 +28,11 @@ final class PauseTimer {
     private long[] cpus = new long[16];
     private int n;
 
+    /** The thread that called {@link #begin}: the stopper. */
+    private Thread beganOn;
+
     void begin() {
+        beganOn = Thread.currentThread();
         n = 0;
         restartCpu = 0;
         lastCpu = STEP_CPU ? CpuClock.threadCpuNanos() : 0;
@@ -75,14 +79,16 @@ final class PauseTimer {
     void stopped() {
         long now = System.nanoTime();
         long cpu = CpuClock.threadCpuNanos();
-        record("stop", now - last, STEP_CPU ? cpu - lastCpu : 0);
+        // A mark termination handed to a mutator (StopHandOff) ends its stop on another thread than
+        // begin() read: two threads' CPU clocks do not subtract, so that "stop" records none.
+        record("stop", now - last, STEP_CPU && Thread.currentThread() == beganOn ? cpu - lastCpu : 0);
         lastCpu = cpu;
         last = now;
         fault("stop");
     }
 
     /** {@code -Dgort.gc.pausetrace.cpu=true}: every step's CPU (two clock reads more per step, inside the pause). */
-    static final boolean STEP_CPU = Boolean.getBoolean("gort.gc.pausetrace.cpu");
+    static final boolean STEP_CPU = dev.gort.sys.TuningProperty.flag("gort.gc.pausetrace.cpu", false);
 
     private void record(String name, long wall, long cpu) {
         if (n == names.length) {       // more steps than ever seen (a new debug step): grow once
