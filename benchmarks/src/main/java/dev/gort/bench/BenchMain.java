@@ -2,14 +2,18 @@ package dev.gort.bench;
 
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.BenchmarkList;
+import org.openjdk.jmh.runner.BenchmarkListEntry;
 import org.openjdk.jmh.runner.NoBenchmarksException;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.CommandLineOptionException;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,10 +36,15 @@ import java.util.List;
  * line options ({@code -p size=1024}, {@code -prof gc}, {@code -f 2}, ...), which win over the
  * defaults below.
  *
- * <p>Budgets (the machines are shared, so modest): default 1 fork, 3 warmup and 5 measurement
- * iterations of 1 s; {@code --quick} 1 fork, 2 warmup and 3 measurement iterations of 1 s. Every
- * fork gets gort's two JVM flags and the allocation-call flags; {@code -jvmArgs}/{@code -jvmArgsAppend} on the command line add
- * to them.
+ * <p>Budgets (the machines are shared, so modest): each benchmark's own {@code @Warmup},
+ * {@code @Measurement} and {@code @Fork} (every class here declares them: 1 fork, mostly 3 warmup
+ * and 5 measurement iterations of 1 s, more where a class needs it; BenchMainTest checks);
+ * {@code -wi}/{@code -i}/{@code -w}/{@code -r}/{@code -f} on the command line win over them;
+ * {@code --quick} is 1 fork, 2 warmup and 3 measurement iterations of 1 s for every benchmark
+ * (what the command line does not set). A benchmark that declares none of a setting gets
+ * {@link Budget#DEFAULT}'s, and since JMH has one value per run, so does every benchmark of that
+ * run (a warning names them). Every fork gets gort's two JVM flags and the allocation-call flags;
+ * {@code -jvmArgs}/{@code -jvmArgsAppend} on the command line add to them.
  */
 public final class BenchMain {
     private BenchMain() {
@@ -163,21 +172,11 @@ public final class BenchMain {
         } else if (cli.getIncludes().isEmpty()) {
             opts.include("dev\\.gort\\.bench\\..*");
         }
-        // Defaults only where the command line did not choose.
-        if (!cli.getForkCount().hasValue()) {
-            opts.forks(1);
-        }
-        if (!cli.getWarmupIterations().hasValue()) {
-            opts.warmupIterations(quick ? 2 : 3);
-        }
-        if (!cli.getMeasurementIterations().hasValue()) {
-            opts.measurementIterations(quick ? 3 : 5);
-        }
-        if (!cli.getWarmupTime().hasValue()) {
-            opts.warmupTime(TimeValue.seconds(1));
-        }
-        if (!cli.getMeasurementTime().hasValue()) {
-            opts.measurementTime(TimeValue.seconds(1));
+        Options chosen = opts.build();      // the includes and excludes as the Runner will read them
+        java.util.SortedSet<BenchmarkListEntry> selected = BenchmarkList.defaultList().find(
+                OutputFormatFactory.createFormatInstance(System.err, VerboseMode.SILENT), chosen.getIncludes(), chosen.getExcludes());
+        for (String warning : Budget.apply(opts, cli, quick, selected)) {
+            System.err.println("gort bench: " + warning);
         }
 
         Runner runner = new Runner(opts.build());

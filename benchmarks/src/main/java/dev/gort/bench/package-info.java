@@ -4,8 +4,9 @@
  * <p>One package per area ({@code dev.gort.bench.sys}, {@code .arena}, {@code .sched} ...), one
  * class per question, the peers the issue names as methods of the same class so they run in the
  * same fork on the same machine state. {@link dev.gort.bench.BenchMain} runs JMH with modest
- * budgets (the build machines are shared: 1 fork, 3 warmup + 5 measurement iterations of 1 s;
- * {@code --quick} 2 + 3), writes JMH's JSON to {@code benchmarks/results/<timestamp>.json}
+ * budgets, each class's own annotations (the build machines are shared: 1 fork, mostly 3 warmup
+ * + 5 measurement iterations of 1 s; a class declares more where it needs them; {@code --quick}
+ * 2 + 3 for every class), writes JMH's JSON to {@code benchmarks/results/<timestamp>.json}
  * (git-ignored) and prints a markdown table via {@link dev.gort.bench.BenchTable}.
  *
  * <p><b>Baselines.</b> Ratios are per class: name the floor or the peer method {@code ..._floor}

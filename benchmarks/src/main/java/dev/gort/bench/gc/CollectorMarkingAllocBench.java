@@ -31,11 +31,11 @@ import java.util.concurrent.TimeUnit;
  * Its own class because the write barrier's switch and shader are process-wide: one collector per
  * JMH fork. On a loaded machine prefer {@link AllocCpuRun} (thread CPU time, not wall).
  *
- * <p>Run it with {@code -wi 10} ({@code ./gort bench CollectorMarkingAllocBench -wi 10}): each
- * iteration's figure falls for about eight (131, 119, 72, 68, 59, 56, 54, 47 ns, then 40-50; the
- * stores-of-new-nodes case 107 down to 26-33 ns), so with the three warm-ups BenchMain sets for
- * every class (it overrides this annotation) the measured five are still the warm-up's tail,
- * 20-30 % above the steady figure (session 17, branch leftovers; not traced: the JIT's later
+ * <p>Ten warm-ups: each iteration's figure falls for about eight (131, 119, 72, 68, 59, 56, 54,
+ * 47 ns, then 40-50; the stores-of-new-nodes case 107 down to 26-33 ns), so with three the
+ * measured five were still the warm-up's tail, 20-30 % above the steady figure (session 17, branch
+ * leftovers, when BenchMain set {@code -wi 3} over every class's annotation; since session 18 the
+ * annotation stands unless {@code -wi} or {@code --quick} is given; not traced: the JIT's later
  * tiers and the arena's first touches of the pages each faster iteration reaches are the candidates).
  */
 @BenchmarkMode(Mode.AverageTime)
