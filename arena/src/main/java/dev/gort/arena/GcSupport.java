@@ -717,6 +717,8 @@ public final class GcSupport {
     public static final int STALL_DRAIN_HELD = Heap.STALL_DRAIN_HELD;
     /** {@link #setStallHookForTest}'s point at the end of a set-aside table's drain. */
     public static final int STALL_DRAIN_DONE = Heap.STALL_DRAIN_DONE;
+    /** {@link #setStallHookForTest}'s point in a set-aside table's drain between a span's claim and its return. */
+    public static final int STALL_DRAIN_CLAIMED = Heap.STALL_DRAIN_CLAIMED;
 
     /** A test's hook at a sweeping thread's stall points. */
     @FunctionalInterface

@@ -66,6 +66,8 @@ public final class Heap implements AutoCloseable {
     static final int STALL_DRAIN_HELD = 3;
     /** {@link MCache#drainStale}, on its way out. */
     static final int STALL_DRAIN_DONE = 4;
+    /** {@link MCache#drainStale}, a slot claimed and its span not yet returned (counted in staleLeft). */
+    static final int STALL_DRAIN_CLAIMED = 5;
 
     void stallPoint(int point, int spanClass) {
         GcSupport.StallHook h = stallHook;

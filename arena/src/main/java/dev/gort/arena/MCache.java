@@ -776,6 +776,7 @@ public final class MCache {
             if (s == empty) {
                 continue;       // another thread claimed it
             }
+            heap.stallPoint(Heap.STALL_DRAIN_CLAIMED, spc);
             pages += Span.npages(s);
             done++;
             heap.central(spc).uncacheSpan(s);
