@@ -72,6 +72,8 @@ final class PausePathRehearsal {
     static volatile Throwable failNextRoundForTest;
     /** Tests: the scratch heap's arena base while it is mapped, the last one's after (0: none made yet). */
     static volatile long scratchBaseForTest;
+    /** Tests: the bytes of the scratch heap's arena from {@link #scratchBaseForTest}, all reserved while it is mapped. */
+    static final long SCRATCH_ARENA_BYTES = 8L << 20;
 
     private final Heap heap;
     private final GcSupport gcs;
@@ -96,7 +98,7 @@ final class PausePathRehearsal {
     private int fresh;
 
     private PausePathRehearsal(HeapConfig like) {
-        long reserve = 8L << 20;
+        long reserve = SCRATCH_ARENA_BYTES;
         HeapConfig cfg = like.withHeapArenaBytes(1L << 20).withArenaReservation(reserve)
                 .withMaxStackBytes(Math.min(like.maxStackBytes(), reserve));
         heap = Heap.create(cfg, PosixOsMemory.get());

@@ -33,8 +33,11 @@ class PausePathRehearsalExitTest {
     @Test
     void aCollectorClosedMidRehearsalUnmapsTheScratchHeap() throws Exception {
         String out = child("close", "-D" + PausePathRehearsal.PROPERTY + "=100000");
+        assertTrue(out.contains("scratch heap mapped before the close: true"), "the check sees the mapped heap:\n" + out);
         assertTrue(out.contains("closed after rounds "), out);
         assertTrue(out.contains("scratch heap mapped after the close: false"), out);
+        assertFalse(out.contains("an unrelated mapping at the base: true, read as the heap: true"),
+                "a 1 MiB mapping at the heap's old base is not the heap:\n" + out);
     }
 
     @Test
@@ -83,18 +86,36 @@ class PausePathRehearsalExitTest {
         return out;
     }
 
-    /** Whether an address lies in one of this process's mappings (/proc/self/maps: the kernel's view, not ours). */
-    static boolean mapped(long addr) throws IOException {
+    /**
+     * Whether the scratch heap's whole arena, {@code [base, base + 8 MiB)}, is still mapped: this
+     * process's mappings (/proc/self/maps: the kernel's view, not ours) cover it without a gap. Not
+     * just its base: once the heap is unmapped the kernel may place an unrelated mapping (a thread's
+     * stack, a malloc arena) in the hole it left, and a look at one address then read "still mapped".
+     * Only a mapping of the whole 8 MiB at that spot could fool this.
+     */
+    static boolean mapped(long base) throws IOException {
+        long end = base + PausePathRehearsal.SCRATCH_ARENA_BYTES;
+        List<long[]> inRange = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
             int dash = line.indexOf('-');
             int space = line.indexOf(' ');
             long lo = Long.parseUnsignedLong(line.substring(0, dash), 16);
             long hi = Long.parseUnsignedLong(line.substring(dash + 1, space), 16);
-            if (Long.compareUnsigned(addr, lo) >= 0 && Long.compareUnsigned(addr, hi) < 0) {
-                return true;
+            if (Long.compareUnsigned(lo, end) < 0 && Long.compareUnsigned(hi, base) > 0) {
+                inRange.add(new long[] {lo, hi});
             }
         }
-        return false;
+        inRange.sort((x, y) -> Long.compareUnsigned(x[0], y[0]));
+        long covered = base;            // the maps file lists mappings in address order; sorted to be sure
+        for (long[] m : inRange) {
+            if (Long.compareUnsigned(m[0], covered) > 0) {
+                return false;           // a gap
+            }
+            if (Long.compareUnsigned(m[1], covered) > 0) {
+                covered = m[1];
+            }
+        }
+        return base != 0 && Long.compareUnsigned(covered, end) >= 0;
     }
 
     /**
@@ -127,6 +148,15 @@ class PausePathRehearsalExitTest {
                     Thread.sleep(10);       // close joins the coordinator; allow for a join that gave up on a starved machine
                 }
                 System.out.println("scratch heap mapped after the close: " + still);
+                if (!still) {
+                    // An unrelated 1 MiB mapping in the hole the heap left (the base as a hint, as
+                    // the kernel would place the next mapping there): it must not read as the heap.
+                    dev.gort.sys.OsConstants k = dev.gort.sys.Platform.current().constants();
+                    long m = dev.gort.sys.LibC.mmap(base, 1L << 20, k.PROT_NONE(), k.MAP_PRIVATE() | k.MAP_ANONYMOUS()
+                            | k.MAP_NORESERVE(), -1, 0L);
+                    System.out.println("an unrelated mapping at the base: " + (m == base) + ", read as the heap: " + mapped(base));
+                    dev.gort.sys.LibC.munmap(m, 1L << 20);
+                }
                 heap.close();
                 return;
             }
