@@ -66,6 +66,9 @@ final class Assists {
      * another P).
      */
     Mutator alloc(Mutator m) {
+        if (MarkMutatorStats.ON) {
+            m.markStats[MarkMutatorStats.ASSISTS]++;
+        }
         double workPerByte = pacer.assistWorkPerByte();
         double bytesPerWork = pacer.assistBytesPerWork();
         long debtBytes = -m.assistBytes;
@@ -95,12 +98,18 @@ final class Assists {
             pacer.bgScanCredit.addAndGet(-stolen);     // may dip below 0 for a moment, as Go's does
             scanWork -= stolen;
             if (m.assistBytes >= 0) {
+                if (MarkMutatorStats.ON) {
+                    m.markStats[MarkMutatorStats.CREDIT_ONLY]++;
+                }
                 return m;
             }
         }
         // The assist's CPU, not its wall time: a descheduled thread is not assisting (gctrace's
         // assist figure and GCCPUFraction). The drain does not yield, so the thread stays the same.
         long t0 = CpuClock.threadCpuNanos();
+        if (MarkMutatorStats.ON) {
+            m.markStats[MarkMutatorStats.DRAIN_ASSISTS]++;
+        }
         m.site = Mutator.SITE_ASSIST;
         // Drain in 64 KiB chunks and stop early if the world is being stopped: an assist must not
         // hold up a stop-the-world (Go's assists are preemptible). The rest of the debt stays.
@@ -108,6 +117,10 @@ final class Assists {
         long probe = dev.gort.sys.PathProbe.ON ? dev.gort.sys.PathProbe.start() : 0;
         while (done < scanWork && !world.preemptRequested()) {
             long d = marker.drain(m.gcw, Math.min(64 << 10, scanWork - done), stopRequested);
+            if (MarkMutatorStats.ON) {
+                m.markStats[MarkMutatorStats.DRAIN_CALLS]++;
+                m.markStats[d == 0 ? MarkMutatorStats.DRAIN_EMPTY : MarkMutatorStats.WORK_DONE] += d == 0 ? 1 : d;
+            }
             if (d == 0) {
                 break;
             }
@@ -155,6 +168,9 @@ final class Assists {
      */
     private Mutator waitForCredit(Mutator m, double workPerByte) {
         long debt = Math.max(1, (long) Math.ceil(-m.assistBytes * workPerByte));
+        if (MarkMutatorStats.ON) {
+            m.markStats[MarkMutatorStats.WAITS]++;
+        }
         m.assistBytes = 0;
         AssistQueue.Waiter w = queue.acquire(debt);
         if (goroutines) {

@@ -574,6 +574,12 @@ public final class Collector implements AutoCloseable {
         }
         if (phase == MARK) {
             m.checkNotBlocked("an allocation");     // on the marking branch only: free outside a cycle
+            if (MarkMutatorStats.ON) {
+                m.markStats[MarkMutatorStats.SLOW_MARKING]++;
+                if (m.assistBytes < size) {
+                    m.markStats[MarkMutatorStats.SLOW_FOR_ASSIST]++;
+                }
+            }
             // Pay before allocating, as Go's mallocgc does (deductAssistCredit comes first): an
             // assist may wait for credit, letting the cycle end and the next one scan the stacks,
             // and an object allocated before that wait would be held only by a Java local, black
@@ -794,6 +800,14 @@ public final class Collector implements AutoCloseable {
             fs.w = orphanWork;
             return dev.gort.sched.StackScans.tryScan(g, fs, null);
         }
+    }
+
+    /**
+     * {@code m}'s mark-phase counters ({@code -Dgort.gc.markmutstats=true}, a diagnostic) as one
+     * line, or a line saying the diagnostic is off. Racy unless {@code m} is quiet.
+     */
+    public String markMutatorStats(Mutator m) {
+        return m.markStats == null ? "markmut: off (-Dgort.gc.markmutstats=true)" : MarkMutatorStats.format(m.markStats);
     }
 
     /** True while the collector marks (write barrier on). */

@@ -73,6 +73,8 @@ public final class Mutator {
         java.util.Arrays.fill(recentBlack, recentBlackBase, recentBlackBase + RECENT_BLACK, 0L);
     }
     long assistNanos;
+    /** {@link MarkMutatorStats}' counters, null unless that diagnostic is on. */
+    final long[] markStats = MarkMutatorStats.ON ? new long[MarkMutatorStats.COUNT] : null;
     long allocs;
     /** Bytes allocated since this mutator last paid sweep credit (proportional sweep). */
     long sweepCreditBytes;

@@ -163,6 +163,7 @@ public final class BinaryTrees {
         Mutator m = gc.threadWorld().register(64);
         RootSlots roots = m.roots();
         ThreadWorld w = gc.threadWorld();
+        PhaseSplit split = PhaseSplit.enabled() ? new PhaseSplit(gc) : null;       // a diagnostic, off by default
         try {
             int maxDepth = Math.max(MIN_DEPTH + 2, n);
             int stretch = maxDepth + 1;
@@ -182,6 +183,11 @@ public final class BinaryTrees {
             sweepLine = sweepShares(gc);
             return gc.cycles();
         } finally {
+            if (split != null) {
+                split.close();
+                split.print(System.err);
+                System.err.println(gc.markMutatorStats(m));
+            }
             gc.threadWorld().unregister();
             System.err.println("assist queue: " + gc.assistWaitStats());    // stderr: stdout is the benchmark's output
             if (sampler != null) {
