@@ -169,6 +169,63 @@ public final class GcSupport {
         return Span.bit(Mem.getLong(s + Span.GCMARK_BITS), objectIndex(s, objectBase));
     }
 
+    /**
+     * Allocate-black per window (see {@link MCache#allocBlack}): sets the mark bits of the free
+     * slots of cached span {@code s}'s current allocCache window, so the owner's allocations from
+     * that window need no mark bit of their own. Called when a window is taken while marking and,
+     * at mark start, for every cached span's current window. One atomic OR per window: markers
+     * may set other bits of the same word concurrently.
+     */
+    static void premarkWindow(long s) {
+        premarkWindow(s, Mem.getInt(s + Span.FREE_INDEX), Mem.getLong(s + Span.ALLOC_CACHE));
+    }
+
+    /** {@link #premarkWindow(long)} for the window that will start at slot {@code fi} with allocCache {@code cache}. */
+    static void premarkWindow(long s, int fi, long cache) {
+        long mask = windowFreeMask(s, fi, cache);
+        if (mask != 0) {
+            long word = Mem.getLong(s + Span.GCMARK_BITS) + ((long) (fi >>> 6) << 3);
+            long w = Mem.getLong(word);
+            while ((w & mask) != mask && !NativeMemory.casLong(word, w, w | mask)) {
+                w = NativeMemory.getLongVolatile(word);
+            }
+        }
+    }
+
+    /**
+     * Undoes {@link #premarkWindow} for the slots of {@code s}'s current window that are still
+     * free: the span leaves its cache while marking, or marking ends (the world stopped, before
+     * checkmark's successors and any sweep read the mark bits as "live"). Atomic: markers may set
+     * other bits of the word while marking; none sets a free slot's bit (nothing points there).
+     */
+    static void unpremarkWindow(long s) {
+        int fi = Mem.getInt(s + Span.FREE_INDEX);
+        long mask = windowFreeMask(s, fi, Mem.getLong(s + Span.ALLOC_CACHE));
+        if (mask != 0) {
+            long word = Mem.getLong(s + Span.GCMARK_BITS) + ((long) (fi >>> 6) << 3);
+            long w = Mem.getLong(word);
+            while ((w & mask) != 0 && !NativeMemory.casLong(word, w, w & ~mask)) {
+                w = NativeMemory.getLongVolatile(word);
+            }
+        }
+    }
+
+    /**
+     * The free slots of the window at slot {@code fi} with allocCache {@code cache} as bits of
+     * mark word fi / 64: allocCache names them from bit 0 = slot fi up to the word's end (the bits
+     * above are 0), limited to slots below nelems (a fresh span's allocCache is all ones). 0 for
+     * the empty sentinel and an exhausted span.
+     */
+    private static long windowFreeMask(long s, int fi, long cache) {
+        int nelems = Span.nelems(s);
+        if (cache == 0 || fi >= nelems) {
+            return 0;
+        }
+        long mask = cache << (fi & 63);
+        int inWord = nelems - (fi & ~63);
+        return inWord >= 64 ? mask : mask & ((1L << inWord) - 1);
+    }
+
     boolean markSlot(long s, int idx) {
         long word = Mem.getLong(s + Span.GCMARK_BITS) + ((long) (idx >>> 6) << 3);
         return setMarkBit(word, 1L << idx);

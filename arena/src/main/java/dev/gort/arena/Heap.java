@@ -159,11 +159,18 @@ public final class Heap implements AutoCloseable {
     /** The collector's allocate-black state, which every cache made from now on takes (guarded by caches). */
     private boolean allocBlack;
 
-    /** GcSupport.setAllocBlack: every live cache and every cache made later allocates black (or not). */
+    /**
+     * GcSupport.setAllocBlack: every live cache and every cache made later allocates black (or
+     * not), a window at a time: each cache's current windows are premarked, or their free slots'
+     * marks cleared, as the flag changes (see {@link MCache#allocBlack}). With the world stopped.
+     */
     void setAllocBlack(boolean on) {
         synchronized (caches) {
             allocBlack = on;
             for (MCache c : caches) {
+                if (c.allocBlack != on) {
+                    c.premarkWindows(on);
+                }
                 c.allocBlack = on;
             }
         }

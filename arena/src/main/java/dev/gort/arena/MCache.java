@@ -92,7 +92,23 @@ public final class MCache {
     private final long fastLimit;
     /** {@link #allocFast} may serve: no debug mode that checks, pads or isolates every object. */
     private final boolean typedFast;
-    /** Set by the collector while marking: new objects are born marked (Go's allocate-black). */
+    /**
+     * Set by the collector while marking: new objects are born marked (Go's allocate-black), a
+     * window at a time. While it is set, every free slot of each cached span's current window
+     * (the slots its allocCache names) has its mark bit set ({@link GcSupport#premarkWindow}), so
+     * an allocation from the window writes no mark bit and pays no atomic: the window is marked
+     * with one atomic OR when it is taken (here: {@link #nextWindow}, {@link #allocAt},
+     * {@link #nextFreeIndex}, {@link #refill}; the caches' current windows at mark start,
+     * {@link Heap#setAllocBlack}), and the marks of the slots it did not hand out are cleared when
+     * its span leaves the cache while marking ({@link #refill}'s return and fold,
+     * {@link #releaseAll}) and, for every cache, when marking ends (Heap.setAllocBlack(false), the
+     * world stopped, before the sweep reads the marks as "live"), so the cycle's marks are exact.
+     * A manual free that puts a slot back under the cursor marks it. Slots handed out before mark
+     * start are not in the window (the cursor passed them) and stay white until a marker finds
+     * them. Between those points a free slot of a current window reads as marked: a dangling
+     * pointer into one is taken for an already marked object rather than reported as bad.
+     * Changes only with the world stopped, when no owner is inside an allocation.
+     */
     volatile boolean allocBlack;
     /**
      * Which step of the slow path this cache's owner is in (a STEP_ constant), for a stop-the-world
@@ -206,9 +222,6 @@ public final class MCache {
                     Zeroing.zero(p, es);
                 }
                 stats[cls]++;
-                if (allocBlack) {
-                    markNew(s, idx);
-                }
                 if (!clobber) {
                     lastAddr = p;
                     lastSpan = s;
@@ -260,19 +273,21 @@ public final class MCache {
             zeroSlot(p, es);
         }
         stats[spanClass >>> 1]++;
-        if (allocBlack) {
-            markNew(s, idx);
-        }
-        return p;
+        return p;       // allocated black by its window's premark while marking (see allocBlack)
     }
 
     /**
      * The allocCache of the window that starts at slot {@code next} (a multiple of 64 below
-     * nelems): the complement of its allocBits word, bit 0 = slot {@code next}. Kept out of
-     * line: taken once per 64 allocations, and allocFast must stay small.
+     * nelems): the complement of its allocBits word, bit 0 = slot {@code next}; while marking,
+     * the window's free slots are marked first ({@link #allocBlack}). Kept out of line: taken
+     * once per 64 allocations, and allocFast must stay small.
      */
-    private static long nextWindow(long s, int next) {
-        return ~Mem.getLong(Mem.getLong(s + Span.ALLOC_BITS) + ((long) (next >>> 6) << 3));
+    private long nextWindow(long s, int next) {
+        long cache = ~Mem.getLong(Mem.getLong(s + Span.ALLOC_BITS) + ((long) (next >>> 6) << 3));
+        if (allocBlack) {
+            GcSupport.premarkWindow(s, next, cache);
+        }
+        return cache;
     }
 
     /** Zeroes a slot of {@code es} bytes: 8 or 16 with straight stores, larger ones out of line. */
@@ -287,8 +302,11 @@ public final class MCache {
         }
     }
 
-    private void markNew(long s, int idx) {
-        heap.gc.markSlot(s, idx);
+    /** Keeps {@link #allocBlack}'s invariant for a slot a manual free puts back under the cursor while marking. */
+    private void markReturnedSlot(long s, int idx) {
+        if (allocBlack) {
+            heap.gc.markSlot(s, idx);
+        }
     }
 
     private long allocSlow(long size, boolean noscan) {
@@ -328,7 +346,7 @@ public final class MCache {
         int spc = SizeClasses.spanClass(cls, noscan);
         while (true) {
             long s = alloc[spc];
-            int idx = nextFreeIndex(s);
+            int idx = nextFreeIndex(s, allocBlack);
             if (idx < Span.nelems(s)) {
                 return allocAt(s, idx, cls);
             }
@@ -336,8 +354,11 @@ public final class MCache {
         }
     }
 
-    /** Go's nextFreeIndex: moves freeIndex/allocCache to the next free slot; nelems if none. */
-    private static int nextFreeIndex(long s) {
+    /**
+     * Go's nextFreeIndex: moves freeIndex/allocCache to the next free slot; nelems if none. A
+     * window it moves to is premarked when {@code black} ({@link #allocBlack}).
+     */
+    private static int nextFreeIndex(long s, boolean black) {
         int nelems = Span.nelems(s);
         int fi = Mem.getInt(s + Span.FREE_INDEX);
         if (fi >= nelems) {
@@ -346,7 +367,9 @@ public final class MCache {
         long cache = Mem.getLong(s + Span.ALLOC_CACHE);
         int tz = Long.numberOfTrailingZeros(cache);
         long bits = Mem.getLong(s + Span.ALLOC_BITS);
+        boolean moved = false;
         while (tz == 64) {
+            moved = true;
             fi = (fi + 64) & ~63;
             if (fi >= nelems) {
                 Mem.putInt(s + Span.FREE_INDEX, nelems);
@@ -363,6 +386,9 @@ public final class MCache {
         }
         Mem.putLong(s + Span.ALLOC_CACHE, cache >>> tz);
         Mem.putInt(s + Span.FREE_INDEX, result);
+        if (black && moved) {
+            GcSupport.premarkWindow(s);
+        }
         return result;
     }
 
@@ -372,7 +398,7 @@ public final class MCache {
         int next = idx + 1;
         long cache = Mem.getLong(s + Span.ALLOC_CACHE) >>> 1;
         if ((next & 63) == 0 && next < nelems) {
-            cache = ~Mem.getLong(Mem.getLong(s + Span.ALLOC_BITS) + ((long) (next >>> 6) << 3));
+            cache = nextWindow(s, next);
         }
         Mem.putLong(s + Span.ALLOC_CACHE, cache);
         Mem.putInt(s + Span.FREE_INDEX, next);
@@ -386,10 +412,7 @@ public final class MCache {
             Zeroing.zero(p, es);
         }
         stats[cls]++;
-        if (allocBlack) {
-            heap.gc.markSlot(s, idx);
-        }
-        return p;
+        return p;       // allocated black by its window's premark while marking (see allocBlack)
     }
 
     /** The cached span of {@code spc} is exhausted: fold its pending frees, or swap it for another. */
@@ -423,6 +446,9 @@ public final class MCache {
         long s = alloc[spc];
         MCentral central = heap.central(spc);
         if (s != empty) {
+            if (allocBlack) {
+                GcSupport.unpremarkWindow(s);       // the window's free slots leave the cache (or are refolded)
+            }
             if (SpanSweep.hasPending(s)) {
                 // heapLive is unchanged: the freed slots are free slots of a cached span, which
                 // Go's accounting already counts as allocated until the span is uncached.
@@ -432,6 +458,9 @@ public final class MCache {
                     heap.lateInvalidFrees.addAndGet(SpanSweep.lateBad(r));
                 }
                 if (Mem.getInt(s + Span.ALLOC_COUNT) < central.nelems) {
+                    if (allocBlack) {
+                        GcSupport.premarkWindow(s);
+                    }
                     return;
                 }
             }
@@ -446,6 +475,9 @@ public final class MCache {
         }
         alloc[spc] = s;
         stamps[spc] = manualFrees ? GcSupport.NO_STAMP : 0;
+        if (allocBlack) {
+            GcSupport.premarkWindow(s);
+        }
         step(STEP_ZERO);
         zeroIfAllFree(s);
         step(STEP_TRIGGER);
@@ -503,6 +535,7 @@ public final class MCache {
                 Mem.putLong(s + Span.ALLOC_CACHE, (Mem.getLong(s + Span.ALLOC_CACHE) << 1) | 1);
                 Mem.putLong(s + Span.FREE_INDEX, Mem.getLong(s + Span.FREE_INDEX) - (1L << 32) - 1);
                 Mem.putInt(s + Span.NEEDZERO, 1);
+                markReturnedSlot(s, idx);
                 stats[NFREE + lastCls]++;
                 return;
             }
@@ -571,6 +604,7 @@ public final class MCache {
             Mem.putLong(s + Span.ALLOC_CACHE, (Mem.getLong(s + Span.ALLOC_CACHE) << 1) | 1);
             Mem.putLong(s + Span.FREE_INDEX, (fc & 0xFFFF_FFFF_0000_0000L) - (1L << 32) | idx);
             Mem.putInt(s + Span.NEEDZERO, 1);
+            markReturnedSlot(s, idx);
         } else {
             // The common case: one bit in the owner's localFreed and the pending count; the slot
             // comes back when the span is next folded.
@@ -819,9 +853,30 @@ public final class MCache {
         for (int spc = 0; spc < alloc.length; spc++) {
             long s = alloc[spc];
             if (s != empty) {
+                if (allocBlack) {
+                    GcSupport.unpremarkWindow(s);
+                }
                 alloc[spc] = empty;
                 stamps[spc] = manualFrees ? GcSupport.NO_STAMP : 0;
                 heap.central(spc).uncacheSpan(s);
+            }
+        }
+    }
+
+    /**
+     * Heap.setAllocBlack, with the world stopped (no owner inside an allocation): the current
+     * window of every cached span premarked ({@code on}) or its still-free slots unmarked, as
+     * {@link #allocBlack} changes. Spans set aside by {@link #detachForSweep} are not cached: at
+     * mark termination they are set aside after this runs.
+     */
+    void premarkWindows(boolean on) {
+        for (long s : alloc) {
+            if (s != empty) {
+                if (on) {
+                    GcSupport.premarkWindow(s);
+                } else {
+                    GcSupport.unpremarkWindow(s);
+                }
             }
         }
     }
