@@ -102,7 +102,8 @@ public final class MCache {
      * {@link Heap#setAllocBlack}), and the marks of the slots it did not hand out are cleared when
      * its span leaves the cache while marking ({@link #refill}'s return and fold,
      * {@link #releaseAll}) and, for every cache, when marking ends (Heap.setAllocBlack(false), the
-     * world stopped, before the sweep reads the marks as "live"), so the cycle's marks are exact.
+     * world stopped), so the cycle's marks name exactly its marked and allocated-black objects
+     * (the sweep alone would not need it: it keeps allocated-and-marked slots only).
      * A manual free that puts a slot back under the cursor marks it. Slots handed out before mark
      * start are not in the window (the cursor passed them) and stay white until a marker finds
      * them. Between those points a free slot of a current window reads as marked: a dangling
