@@ -194,9 +194,9 @@ public final class GcSupport {
 
     /**
      * Undoes {@link #premarkWindow} for the slots of {@code s}'s current window that are still
-     * free: the span leaves its cache while marking, or marking ends (the world stopped, before
-     * checkmark's successors and any sweep read the mark bits as "live"). Atomic: markers may set
-     * other bits of the word while marking; none sets a free slot's bit (nothing points there).
+     * free: the span leaves its cache while marking, or marking ends (the world stopped). Atomic:
+     * markers may set other bits of the word while marking; none sets a free slot's bit (nothing
+     * points there).
      */
     static void unpremarkWindow(long s) {
         int fi = Mem.getInt(s + Span.FREE_INDEX);
