@@ -170,6 +170,9 @@ public final class MarkThroughputRun {
                 }
                 mbPerCpuSec.add(marked / 1e6 / (markCpu / 1e9));
             }
+            if (dev.gort.sys.TuningProperty.flag("gort.bench.mark.each", false)) {     // each cycle's figure, in order (a shape or a machine change shows as a step)
+                System.out.println("STW mark per cycle, MB/s: " + mbPerCpuSec.stream().map(v -> String.format(Locale.ROOT, "%.0f", v)).toList());
+            }
             mbPerCpuSec.sort(null);
             System.out.printf(Locale.ROOT, "STW mark, 1 thread: %d MB marked per cycle, %.0f MB/s median, %.0f MB/s best (CPU time of the mark step, %d cycles)%n",
                     marked / 1_000_000, mbPerCpuSec.get(mbPerCpuSec.size() / 2), mbPerCpuSec.getLast(), repeats);
