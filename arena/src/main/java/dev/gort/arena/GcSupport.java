@@ -329,22 +329,56 @@ public final class GcSupport {
     }
 
     /** Length of the {@code long[]} a caller of {@link #markPointer(long, long[])} keeps as its span cache. */
-    public static final int SPAN_CACHE_LONGS = 9;
+    public static final int SPAN_CACHE_LONGS = 13;
     private static final int C_START = 0, C_LEN = 1, C_SPAN = 2, C_DIV = 3, C_ELEM = 4, C_BITS = 5, C_FLAGS = 6, C_ALLOC_BITS = 7;
     /** Where {@link #markPointer(long, long, long[])} leaves its answer for the paired pointer. */
     public static final int PAIR_SECOND = 8;
+    /**
+     * The marker's pending mark word (see {@link #markPointer(long, long, long[])}): its address,
+     * the bits this marker set in it but not yet in memory, their objects' size, and the bytes
+     * of objects this marker was told {@link #MARKED_NOW} for but another marker marked first
+     * (found when the pending bits were written), which {@link #flushMarks} hands back.
+     */
+    private static final int C_PEND_WORD = 9, C_PEND_BITS = 10, C_PEND_ELEM = 11, C_LOST = 12;
 
-    /** Empties a span cache (its next lookup misses). */
+    /** Empties a span cache (its next lookup misses); pending mark bits are written first. */
     public static void clearSpanCache(long[] cache) {
+        writePendingMarks(cache);
         cache[C_LEN] = 0;
+    }
+
+    /**
+     * Writes the cache's pending mark bits to their mark word and returns the bytes of objects
+     * the cache's owner was told {@link #MARKED_NOW} for that another marker had marked first
+     * (each such object was then greyed twice: the caller subtracts these bytes from its count of
+     * marked bytes, so each object's bytes are still counted once). After this call every object
+     * this cache's lookups answered for has its mark bit set in memory. The marker calls it at the
+     * end of every drain or scan; a cache with nothing pending costs one load.
+     */
+    public static long flushMarks(long[] cache) {
+        writePendingMarks(cache);
+        long lost = cache[C_LOST];
+        cache[C_LOST] = 0;
+        return lost;
+    }
+
+    private static void writePendingMarks(long[] cache) {
+        long bits = cache[C_PEND_BITS];
+        if (bits != 0) {
+            long word = cache[C_PEND_WORD];
+            long newly = setMarkBits(word, Mem.getLong(word), bits);
+            cache[C_LOST] += Long.bitCount(bits & ~newly) * cache[C_PEND_ELEM];
+            cache[C_PEND_BITS] = 0;
+        }
     }
 
     /**
      * {@link #markPointer(long)} with a one-span cache owned by the calling marker: consecutive
      * pointers into the span of the previous lookup (a tree's children, allocated together, share
      * a span of 512 16-byte slots) skip the arena bounds check, the spans-region entry and the
-     * descriptor's class, state, start, size, divMul and gcmarkBits words; the mark bit, the
-     * allocated check and the atomic are as in the uncached path. Small in-use spans only.
+     * descriptor's class, state, start, size, divMul and gcmarkBits words. Small in-use spans only.
+     * The mark bit is set as {@link #markPointer(long, long, long[])} sets it (pending in the
+     * cache until {@link #flushMarks}).
      *
      * <p>Valid only while the cached span's geometry and gcmarkBits cannot change: within one mark
      * phase (spans are freed and mark bits swapped only by the sweep, after mark termination). The
@@ -359,18 +393,28 @@ public final class GcSupport {
 
     /**
      * {@link #markPointer(long, long[])} of {@code p} that also marks {@code q} (the next pointer
-     * found in the same object; 0 = none) with the same CAS when both objects lie in the cached
+     * found in the same object; 0 = none) in the same step when both objects lie in the cached
      * span, their mark bits share a word, and both are clear and allocated: a tree node's
-     * children, allocated one after the other, which is about four nodes in nine of a binary tree
-     * built depth-first in field order. Then the answer for {@code p} carries
-     * {@link #MARKED_PAIRED} and {@code cache[PAIR_SECOND]} holds {@code q}'s answer (with
-     * {@link #MARKED_NOW} if this CAS set its bit); otherwise {@code q} is untouched and the caller
-     * marks it on its own, which also reports it if it is a bad pointer.
+     * children, allocated one after the other. Then the answer for {@code p} carries
+     * {@link #MARKED_PAIRED} and {@code cache[PAIR_SECOND]} holds {@code q}'s answer; otherwise
+     * {@code q} is untouched and the caller marks it on its own, which also reports it if it is a
+     * bad pointer.
      *
-     * <p>The CAS is greyobject's one locked instruction: it drains the store buffer and holds later
-     * loads back, and perf put ~40 % of the scan loop's samples on it (binary-trees 21's worker and
-     * MarkThroughputRun's tree). The bits this CAS sets are exactly those clear in the word it
-     * replaced, so each object still has exactly one caller told {@link #MARKED_NOW}.
+     * <p><b>Pending mark word.</b> The bits set through the cached span are not written with a
+     * CAS per object: they collect in the cache's pending word ({@code cache[C_PEND_BITS]} for
+     * the mark word at {@code cache[C_PEND_WORD]}) and are written with one CAS when a lookup
+     * needs another mark word, and at {@link #flushMarks} (the end of every drain or scan). The
+     * CAS was greyobject's one locked instruction: it drains the store buffer and holds later
+     * loads back, and perf put 20-28 % of the scan loop's samples on it; a tree built depth-first
+     * marks its nodes in allocation order, so consecutive marks mostly share a word. The plain
+     * "already marked" test reads the memory word and the pending bits, so this marker never
+     * greys an object twice (a cache miss writes the pending word before its uncached lookup).
+     * Between the lookup and the write another marker sees the object's
+     * bit clear and greys it too: the object is then scanned twice (marking is idempotent; a scan
+     * only greys), and the write finds the bit set and counts its bytes into what
+     * {@link #flushMarks} returns, so marked bytes stay counted once. The mark bit in memory is
+     * what everything outside this marker reads (mark termination, the sweep, checkmark); every
+     * drain and scan writes its pending bits before it returns, so none outlives the drain.
      */
     public long markPointer(long p, long q, long[] cache) {
         long start = cache[C_START];
@@ -379,8 +423,16 @@ public final class GcSupport {
             int idx = (int) ((o * cache[C_DIV]) >>> 32);
             long word = cache[C_BITS] + ((long) (idx >>> 6) << 3);
             long bit = 1L << idx;
-            long result = (start + (long) idx * cache[C_ELEM]) | cache[C_FLAGS];
-            long w = Mem.getLong(word);
+            // p itself when it is its object's base (a field's usual value): the answer, which the
+            // marker queues and scans next, then hangs on p alone, not on the multiply.
+            long base = start + (long) idx * cache[C_ELEM];
+            long result = p | cache[C_FLAGS];
+            if (base != p) {
+                result = base | cache[C_FLAGS];
+            }
+            boolean pendingWord = word == cache[C_PEND_WORD];
+            long pend = pendingWord ? cache[C_PEND_BITS] : 0;
+            long w = Mem.getLong(word) | pend;
             if ((w & bit) != 0) {
                 return result;
             }
@@ -389,21 +441,23 @@ public final class GcSupport {
                 return 0;
             }
             long bitQ = pairBit(q, cache, idx, w, allocated);
-            long newly = setMarkBits(word, w, bit | bitQ);
-            if (bitQ != 0) {
-                result |= MARKED_PAIRED;
-                if ((newly & bitQ) != 0) {
-                    cache[PAIR_SECOND] |= MARKED_NOW;
-                }
+            if (!pendingWord) {
+                writePendingMarks(cache);
+                cache[C_PEND_WORD] = word;
+                cache[C_PEND_ELEM] = cache[C_ELEM];
             }
-            return (newly & bit) != 0 ? result | MARKED_NOW : result;
+            cache[C_PEND_BITS] = pend | bit | bitQ;
+            if (bitQ != 0) {
+                cache[PAIR_SECOND] |= MARKED_NOW;
+                result |= MARKED_PAIRED;
+            }
+            return result | MARKED_NOW;
         }
         return markPointerAndCache(p, cache);
     }
 
     /**
-     * The mark bit of {@code q} (0 = none) if it can be set by the CAS that sets slot {@code idx}'s
-     * in the cached span (mark word last read as {@code w}, the word's allocated slots
+     * The mark bit of {@code q} (0 = none) if it can be set with slot {@code idx}'s in the cached span (mark word last read as {@code w}, the word's allocated slots
      * {@code allocated}, from {@link #allocatedInWord}): another allocated slot of the span, clear
      * in the same word. Its answer (without MARKED_NOW) is then in {@code cache[PAIR_SECOND]}. 0
      * otherwise, including every q outside the cached span.
@@ -442,8 +496,13 @@ public final class GcSupport {
         return belowMask | Mem.getLong(Mem.at(cache[C_ALLOC_BITS]) + ((long) k << 3));
     }
 
-    /** The uncached {@link #markPointer(long)}, then its span (if small) cached for the next lookups. */
+    /**
+     * The uncached {@link #markPointer(long)}, then its span (if small) cached for the next lookups.
+     * The pending mark word is written first: the uncached lookup reads the bits in memory, and p
+     * may be an object this marker greyed through the cache (a pointer back into an earlier span).
+     */
     private long markPointerAndCache(long p, long[] cache) {
+        writePendingMarks(cache);
         long r = markPointer(p);
         if ((r >>> MARKED_CLASS_SHIFT) != 0) {
             // A small object, so p lies in an in-use span (markPointer checked the state and bounds).

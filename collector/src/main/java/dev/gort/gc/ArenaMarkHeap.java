@@ -101,6 +101,11 @@ public final class ArenaMarkHeap implements MarkHeap {
         GcSupport.clearSpanCache(spanCache);
     }
 
+    @Override
+    public long flushMarks(long[] spanCache) {
+        return GcSupport.flushMarks(spanCache);
+    }
+
     /** Small objects carry their size class in the result's top byte: no span lookup. */
     @Override
     public long markedSize(long marked) {

@@ -135,6 +135,17 @@ public interface MarkHeap {
     default void clearSpanCache(long[] spanCache) {
     }
 
+    /**
+     * Writes the mark bits that lookups through {@code spanCache} left pending (the arena sets
+     * them one mark word at a time, see {@code GcSupport.markPointer(long, long, long[])}) and
+     * returns the bytes of objects those lookups answered {@link #MARKED_NOW} for that another
+     * marker had marked first (greyed twice; the caller subtracts them from its marked bytes).
+     * Every drain and scan calls it before it returns. The default has nothing pending.
+     */
+    default long flushMarks(long[] spanCache) {
+        return 0;
+    }
+
     /** The object size of a non-zero {@link #markPointer} result. */
     default long markedSize(long marked) {
         return objectSize(spanOf(marked & MARKED_BASE_MASK));

@@ -167,7 +167,21 @@ public final class Marker {
      */
     public long scanObject(long obj, GcWork w, java.util.function.BooleanSupplier preempt) {
         heap.clearSpanCache(w.spanCache);
-        return scan(obj, w, preempt);
+        try {
+            return scan(obj, w, preempt);
+        } finally {
+            flushMarks(w);
+        }
+    }
+
+    /**
+     * Writes the mark bits the span cache holds pending (every drain and scan ends with this, so
+     * no bit stays pending outside one: mark termination, the sweep and checkmark read the bits
+     * in memory) and takes back the bytes of objects greyed here that another marker had marked
+     * first, so each object's bytes are counted once.
+     */
+    private void flushMarks(GcWork w) {
+        w.bytesMarked -= heap.flushMarks(w.spanCache);
     }
 
     /** {@link #scanObject} inside a drain, which cleared the span cache on entry. */
@@ -237,6 +251,15 @@ public final class Marker {
      * outer loop and no preemption check.
      */
     private long scanSmall(long obj, long size, GcWork w) {
+        if (size == 16) {
+            // Both words loaded before the pointer bits are known: their loads then run beside the
+            // bitmap's instead of after it. A 16-byte node's scan is a link of the marker's
+            // dependency chain (the child greyed last is the next object scanned), and the bitmap
+            // load, the bit search and then the field load were the longest part of it.
+            greyTwoWords(obj, heap.pointerBits(obj, 2), NativeMemory.getLong(obj), NativeMemory.getLong(obj + 8), w);
+            w.heapScanWork += size;
+            return size;
+        }
         greyByBits(obj, 0, heap.pointerBits(obj, (int) (size >>> 3)), w);
         w.heapScanWork += size;
         return size;
@@ -296,6 +319,46 @@ public final class Marker {
         }
     }
 
+    /**
+     * {@link #greyByBits} for a two-word object whose words {@code w0} and {@code w1} are already
+     * loaded (pointer bits {@code bits}): the same order (the higher word first, so the lower one
+     * is on top of the work buffer and scanned next), the same pairing of the two, the same
+     * checkmark and bad-pointer paths.
+     */
+    private void greyTwoWords(long obj, long bits, long w0, long w1, GcWork w) {
+        long v1 = (bits & 2) != 0 ? w1 : 0;
+        long v0 = (bits & 1) != 0 ? w0 : 0;
+        if (checkmarks != null) {
+            if (v1 != 0) {
+                greyObject(v1, obj, 8, w);
+            }
+            if (v0 != 0) {
+                greyObject(v0, obj, 0, w);
+            }
+            return;
+        }
+        if (v1 != 0) {
+            long r = heap.markPointer(v1, v0, w.spanCache);
+            if (r == 0) {
+                greyObject(v1, obj, 8, w);
+            } else {
+                queueMarked(r & ~MarkHeap.MARKED_PAIRED, w);
+                if ((r & MarkHeap.MARKED_PAIRED) != 0) {
+                    queueMarked(w.spanCache[MarkHeap.PAIR_SECOND], w);
+                    return;
+                }
+            }
+        }
+        if (v0 != 0) {
+            long r = heap.markPointer(v0, 0, w.spanCache);
+            if (r == 0) {
+                greyObject(v0, obj, 0, w);
+            } else {
+                queueMarked(r, w);
+            }
+        }
+    }
+
     /** Counts and queues a non-zero {@link MarkHeap#markPointer} answer if it set the mark bit. */
     private void queueMarked(long r, GcWork w) {
         if ((r & MarkHeap.MARKED_NOW) != 0) {
@@ -330,13 +393,17 @@ public final class Marker {
     public long drain(GcWork w, long budget, java.util.function.BooleanSupplier preempt) {
         heap.clearSpanCache(w.spanCache);      // a drain never outlives the mark phase it began in
         long done = 0;
-        while (done < budget && (preempt == null || !preempt.getAsBoolean())) {
-            w.balanceIfGlobalEmpty();
-            long obj = w.tryGet();
-            if (obj == 0) {
-                break;
+        try {
+            while (done < budget && (preempt == null || !preempt.getAsBoolean())) {
+                w.balanceIfGlobalEmpty();
+                long obj = w.tryGet();
+                if (obj == 0) {
+                    break;
+                }
+                done += scan(obj, w, preempt);
             }
-            done += scan(obj, w, preempt);
+        } finally {
+            flushMarks(w);
         }
         return done;
     }

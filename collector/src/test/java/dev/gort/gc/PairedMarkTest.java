@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * GcSupport.markPointer(p, q, cache), the scan loop's lookup that marks the next pointer of an
  * object with the same CAS when both objects' mark bits share a word: it pairs exactly when that
- * is safe, answers for p as the single lookup does, and, under racing markers, still tells exactly
- * one caller per object that it set the bit.
+ * is safe, answers for p as the single lookup does, and, under racing markers, every object is
+ * marked and its bytes counted once: a marker told MARKED_NOW for an object another marker set
+ * first learns so when its pending mark word is written (GcSupport.flushMarks).
  */
 class PairedMarkTest {
     Heap heap;
@@ -72,6 +73,8 @@ class PairedMarkTest {
         assertNotEquals(0, rq & GcSupport.MARKED_NOW);
         assertEquals(0, rq & GcSupport.MARKED_PAIRED);
         assertEquals(gcs.sizeClass(gcs.spanOf(o[3])), (int) (rq >>> GcSupport.MARKED_CLASS_SHIFT), "q's class hint");
+        assertFalse(gcs.isMarked(o[2]) || gcs.isMarked(o[3]), "pending in the cache until the mark word is written");
+        assertEquals(0, GcSupport.flushMarks(c), "nobody else marked them");
         assertTrue(gcs.isMarked(o[2]) && gcs.isMarked(o[3]));
         // Both marked now: p answers "marked" and q is left to its own lookup.
         long again = gcs.markPointer(o[2], o[3], c);
@@ -97,6 +100,7 @@ class PairedMarkTest {
         try {
             long other = otherCache.alloc(16, false);       // another cache's span: outside the cached one
             gcs.markPointer(o[5], c);                       // already marked
+            GcSupport.flushMarks(c);
             long[][] cases = {
                     {o[1], 0},                              // no second pointer
                     {o[2], inNextWord},                     // another mark word
@@ -134,7 +138,9 @@ class PairedMarkTest {
     /**
      * Four threads mark neighbouring pairs of 16-byte objects (each pair in one mark word with
      * others racing on the same word), in different orders and pairings (o[i] with o[i+1], o[i+1]
-     * with o[i]), counting every MARKED_NOW, paired or not: each object exactly once, none lost.
+     * with o[i]), counting every MARKED_NOW, paired or not: each object at least once, none lost,
+     * and the MARKED_NOW answers less the objects flushMarks reports as marked first by another
+     * marker are exactly one per object (the bytes the marker counts stay exact).
      */
     @Test
     void racingPairedMarkersGreyEachObjectOnce() throws Exception {
@@ -145,6 +151,7 @@ class PairedMarkTest {
             int threads = 4;
             CyclicBarrier start = new CyclicBarrier(threads);
             AtomicReference<Throwable> failure = new AtomicReference<>();
+            java.util.concurrent.atomic.AtomicLong lostBytes = new java.util.concurrent.atomic.AtomicLong();
             List<Thread> ts = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 int id = t;
@@ -173,6 +180,7 @@ class PairedMarkTest {
                                 }
                             }
                         }
+                        lostBytes.addAndGet(GcSupport.flushMarks(c));
                     } catch (Throwable e) {
                         failure.compareAndSet(null, e);
                     }
@@ -186,10 +194,14 @@ class PairedMarkTest {
             if (failure.get() != null) {
                 throw new AssertionError("round " + round, failure.get());
             }
+            long told = 0;
             for (int i = 0; i < n; i++) {
                 assertTrue(gcs.isMarked(objs[i]), "round " + round + ": object " + i + " marked");
-                assertEquals(1, greyed.get(i), "round " + round + ": object " + i + " greyed by exactly one call");
+                assertTrue(greyed.get(i) >= 1, "round " + round + ": object " + i + " greyed by some call");
+                told += greyed.get(i);
             }
+            assertEquals(0, lostBytes.get() % 16, "whole 16-byte objects");
+            assertEquals(n, told - lostBytes.get() / 16, "round " + round + ": MARKED_NOW answers less those flushMarks took back");
         }
     }
 

@@ -313,7 +313,10 @@ class PointerBitsTest {
             assertEquals(gcs.isNoscan(s), (r & GcSupport.MARKED_NOSCAN) != 0, "noscan flag, probe " + i);
             assertEquals(gcs.sizeClass(s), (int) (r >>> GcSupport.MARKED_CLASS_SHIFT), "class hint, probe " + i);
             assertEquals(greyed.add(base), (r & GcSupport.MARKED_NOW) != 0, "greyed once, probe " + i);
-            assertTrue(gcs.isMarked(base));
+        }
+        assertEquals(0, GcSupport.flushMarks(spanCache), "no other marker");
+        for (long base : greyed) {
+            assertTrue(gcs.isMarked(base), "0x" + Long.toHexString(base) + " marked once the pending mark word is written");
         }
     }
     /**
@@ -441,9 +444,16 @@ class PointerBitsTest {
                     marked += ws[t].bytesMarked;
                     ws[t].dispose();
                 }
-                assertEquals(expectScan, drained, "seed " + seed + ": each reached scan object scanned once, whole, by "
-                        + markers + " markers");
-                assertEquals(expectScan, scanWork, "seed " + seed);
+                if (markers == 1) {
+                    assertEquals(expectScan, drained, "seed " + seed + ": each reached scan object scanned once, whole");
+                    assertEquals(expectScan, scanWork, "seed " + seed);
+                } else {
+                    // Racing markers may both grey an object whose bit one of them holds pending
+                    // (GcSupport.markPointer's pending mark word): it is then scanned twice.
+                    assertTrue(drained >= expectScan, "seed " + seed + ": every reached scan object scanned whole by "
+                            + markers + " markers (" + drained + " of " + expectScan + " bytes)");
+                    assertEquals(drained, scanWork, "seed " + seed);
+                }
                 assertEquals(expectMarked, marked, "seed " + seed + ": each reached object's bytes counted once");
             }
             // Next seed: fresh spans (marks are only cleared by a sweep).

@@ -1,0 +1,162 @@
+package dev.gort.gc;
+
+import dev.gort.arena.GcSupport;
+import dev.gort.arena.Heap;
+import dev.gort.arena.HeapConfig;
+import dev.gort.arena.MCache;
+import dev.gort.sys.NativeMemory;
+import dev.gort.sys.PosixOsMemory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The marker's scan of a 16-byte object (both words loaded before the pointer bits, then greyed
+ * as greyByBits would) and the arena's pending mark word, over the real arena: only words whose
+ * pointer bit is set are followed, a field pointing at a free slot is reported with its offset,
+ * two fields to one object grey it once, checkmark still verifies, and every mark bit is in
+ * memory when a drain returns.
+ */
+class TwoWordScanTest {
+    Heap heap;
+    GcSupport gcs;
+    MCache cache;
+    WorkbufPool pool;
+    Marker marker;
+
+    @BeforeEach
+    void setUp() {
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        gcs = heap.gc();
+        cache = heap.newCache();
+        gcs.setAllocBlack(false);
+        pool = new WorkbufPool(PosixOsMemory.get(), 16 << 20);
+        marker = new Marker(new ArenaMarkHeap(heap));
+    }
+
+    @AfterEach
+    void tearDown() {
+        pool.close();
+        heap.releaseCache(cache);
+        heap.close();
+    }
+
+    /** A 16-byte object holding {@code w0}, {@code w1}, pointer bits {@code bits} (bit i: word i). */
+    private long node(long w0, long w1, long bits) {
+        long p = cache.alloc(16, false);
+        gcs.writePointerBits(p, 2, bits);
+        NativeMemory.putLong(p, w0);
+        NativeMemory.putLong(p + 8, w1);
+        return p;
+    }
+
+    private long drainFrom(long root, GcWork w) {
+        marker.greyRoot(root, "test root", w);
+        return marker.drain(w, Long.MAX_VALUE);
+    }
+
+    @Test
+    void followsOnlyWordsWithTheirPointerBitAndMarksInMemoryByTheDrainsEnd() {
+        long leafA = node(0, 0, 3);
+        long leafB = node(0, 0, 3);
+        long scalarTarget = node(0, 0, 3);
+        long onlyLow = node(leafA, scalarTarget, 1);      // word 1 looks like a pointer but is a scalar
+        long onlyHigh = node(scalarTarget, leafB, 2);     // word 0 likewise
+        long root = node(onlyLow, onlyHigh, 3);
+        GcWork w = new GcWork(pool);
+        long scanned = drainFrom(root, w);
+        for (long p : new long[] {root, onlyLow, onlyHigh, leafA, leafB}) {
+            assertTrue(gcs.isMarked(p), "0x" + Long.toHexString(p) + " reached and marked in memory when the drain returned");
+        }
+        assertFalse(gcs.isMarked(scalarTarget), "a word without its pointer bit is not followed");
+        assertEquals(5 * 16, scanned);
+        assertEquals(5 * 16, w.bytesMarked, "each reached object's bytes counted once");
+        w.dispose();
+    }
+
+    @Test
+    void twoFieldsToOneObjectGreyItOnce() {
+        long leaf = node(0, 0, 3);
+        long root = node(leaf, leaf + 8, 3);               // the same object, by base and by interior pointer
+        GcWork w = new GcWork(pool);
+        assertEquals(2 * 16, drainFrom(root, w), "the leaf scanned once");
+        assertEquals(2 * 16, w.bytesMarked);
+        assertTrue(gcs.isMarked(leaf));
+        w.dispose();
+    }
+
+    @Test
+    void aFieldPointingAtAFreeSlotIsReportedWithItsOffset() {
+        for (int word = 0; word < 2; word++) {
+            long root = node(0, 0, 3);
+            long last = node(0, 0, 3);
+            long free = last + 16;                          // the cache's next slot: not allocated
+            assertEquals(0, gcs.findObject(free));
+            NativeMemory.putLong(root + 8L * word, free);
+            GcWork w = new GcWork(pool);
+            BadPointerException e = assertThrows(BadPointerException.class, () -> drainFrom(root, w));
+            assertTrue(e.getMessage().contains("found bad pointer in heap: 0x" + Long.toHexString(free)), e.getMessage());
+            assertTrue(e.getMessage().contains("to a free slot"), e.getMessage());
+            assertTrue(e.getMessage().contains("found in object 0x" + Long.toHexString(root) + "+0x" + (8 * word)), e.getMessage());
+            assertFalse(gcs.isMarked(free), "a free slot never gets a mark bit");
+            w.dispose();
+        }
+    }
+
+    @Test
+    void checkmarkFollowsBothWordsAndFindsAnUnmarkedOne() {
+        long leafA = node(0, 0, 3);
+        long leafB = node(0, 0, 3);
+        long root = node(leafA, leafB, 3);
+        GcWork w = new GcWork(pool);
+        drainFrom(root, w);
+        marker.startCheckmarks(heap.arenaBase(), heap.config().arenaReservation());
+        try {
+            assertEquals(3 * 16, drainFrom(root, w), "checkmark traverses the same three objects");
+        } finally {
+            marker.endCheckmarks();
+        }
+        long unmarked = node(0, 0, 3);                     // reachable only after the mark: a missed object
+        NativeMemory.putLong(leafB + 8, unmarked);
+        marker.startCheckmarks(heap.arenaBase(), heap.config().arenaReservation());
+        try {
+            CheckmarkException e = assertThrows(CheckmarkException.class, () -> drainFrom(root, w));
+            assertTrue(e.getMessage().contains("0x" + Long.toHexString(unmarked)), e.getMessage());
+            assertTrue(e.getMessage().contains("found in object 0x" + Long.toHexString(leafB) + "+0x8"), e.getMessage());
+        } finally {
+            marker.endCheckmarks();
+        }
+        w.dispose();
+    }
+
+    /**
+     * A pointer back into an earlier span after the span cache moved on: the cache miss writes the
+     * pending mark word before its uncached lookup, so an object greyed through the cache is not
+     * greyed again by the uncached path.
+     */
+    @Test
+    void aCacheMissWritesThePendingWordFirst() {
+        long a = cache.alloc(16, false);
+        MCache other = heap.newCache();
+        try {
+            long b = other.alloc(16, false);                // another span
+            assertNotEquals(gcs.spanOf(a), gcs.spanOf(b));
+            long[] c = new long[GcSupport.SPAN_CACHE_LONGS];
+            GcSupport.clearSpanCache(c);
+            long a2 = cache.alloc(16, false);
+            gcs.markPointer(a, c);                           // fills the cache with a's span (uncached lookup marks a)
+            long r = gcs.markPointer(a2, c);                 // cached: pending
+            assertNotEquals(0, r & GcSupport.MARKED_NOW);
+            assertFalse(gcs.isMarked(a2), "pending");
+            gcs.markPointer(b, c);                           // a miss: the pending word is written first
+            assertTrue(gcs.isMarked(a2));
+            long again = gcs.markPointer(a2, c);             // a miss again, back to a's span
+            assertEquals(0, again & GcSupport.MARKED_NOW, "a2 was greyed once");
+            assertEquals(0, GcSupport.flushMarks(c));
+        } finally {
+            heap.releaseCache(other);
+        }
+    }
+}
