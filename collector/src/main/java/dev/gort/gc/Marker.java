@@ -9,8 +9,11 @@ import java.util.BitSet;
  * of how the cycle is driven.
  *
  * <p>Grey an object: find its base (interior pointers are legal and mark the base object), set its
- * mark bit with a CAS; only the caller that set the bit enqueues it, so each object is scanned once
- * per cycle. Noscan objects are black at once (nothing to scan).
+ * mark bit; only the caller that set the bit enqueues it. The scan loop's bits are set one mark
+ * word at a time (pending in the gcWork's span cache until the word changes or the drain ends,
+ * see GcSupport.markPointer(p, q, cache)), so a second marker that reads a pending object's bit
+ * clear greys it too: an object is scanned once per marker at most, its bytes counted once
+ * (the drain's flushMarks). Noscan objects are black at once (nothing to scan).
  *
  * <p>Scan an object: for every word whose bit is set in the arena's pointer bitmap, load it and grey
  * what it points to. Scan work is counted in bytes of the object, as Go's heapScanWork.
