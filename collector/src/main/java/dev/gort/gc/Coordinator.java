@@ -59,7 +59,7 @@ final class Coordinator {
     final CycleControl control;           // package-private for tests
     private final Stepping stepping;
     private final MarkWorkers workers;
-    private final MarkCompletion completion;
+    final MarkCompletion completion;
     private final Sweeping sweeping;
     private final AssistQueue assists;
     private final PauseReporter pauses;
@@ -125,6 +125,7 @@ final class Coordinator {
         this.stackSink = (addr, n, owner, id) -> marker.scanRootSlots(addr, n, owner, id, coordinatorWork);
         this.completion = new MarkCompletion(c);
         this.markDoneHandOff = handOffForNewCollectors && world instanceof ThreadWorld ? new StopHandOff(this::markDoneStopped) : null;
+        this.markDoneSchedSteps = handOffForNewCollectors && world instanceof SchedWorld ? this::markDoneStopped : null;
         this.thread = Thread.ofPlatform().daemon().name("gort-gc").unstarted(this::run);
     }
 
@@ -646,8 +647,9 @@ final class Coordinator {
     /**
      * {@code -Dgort.gc.markdone.handoff=true|false} (default true): over ThreadWorld, the mutator
      * that completes mark termination's stop runs the stopped steps itself ({@link StopHandOff})
-     * instead of waking the coordinator to run them. Read by each new collector; under the
-     * scheduler the stop is SchedWorld's and the steps stay on the coordinator. Nor is it taken
+     * instead of waking the coordinator to run them; under the scheduler, the M that stops the
+     * last P does, at its safepoint, keeping that P ({@link SchedWorld#stopTheWorldAndRun}). Read
+     * by each new collector. Nor is it taken
      * while the coordinator holds its real-time boost ({@code -Dgort.gc.stopper.rtprio},
      * {@link StopperBoost#active}): that opt-in runs the pause at SCHED_FIFO, and a mutator that
      * claimed the steps would run them at its own priority (one that stopped within
@@ -664,6 +666,8 @@ final class Coordinator {
 
     /** Mark termination's stopped steps as a hand-off (ThreadWorld with {@link #handOffForNewCollectors}), else null. */
     private final StopHandOff markDoneHandOff;
+    /** The same steps for the scheduler's hand-off (SchedWorld with {@link #handOffForNewCollectors}), else null; one object, no lambda per stop. */
+    private final Runnable markDoneSchedSteps;
     /** The cycle whose mark termination is being stopped for (read by the steps, whoever runs them). */
     private CycleState markDoneCycle;
     /** The steps found late work and restarted the world (written by whoever ran them, read after). */
@@ -677,7 +681,7 @@ final class Coordinator {
      */
     private boolean stopForMarkDone(CycleState st) {
         markDoneCycle = st;
-        if (markDoneHandOff == null || stopperBoost.active()) {     // boosted: see handOffForNewCollectors
+        if ((markDoneHandOff == null && markDoneSchedSteps == null) || stopperBoost.active()) {     // boosted: see handOffForNewCollectors
             stopWorld("GC mark termination");
             markDoneStopped();
             return !markDoneLate;
@@ -685,7 +689,11 @@ final class Coordinator {
         String reason = "GC mark termination";
         beforeStopRequest(reason);
         try {
-            ((ThreadWorld) world).stopTheWorldAndRun(reason, markDoneHandOff);
+            if (markDoneHandOff != null) {
+                ((ThreadWorld) world).stopTheWorldAndRun(reason, markDoneHandOff);
+            } else {
+                ((SchedWorld) world).stopTheWorldAndRun(reason, markDoneSchedSteps);
+            }
         } finally {
             worldStopped = false;       // the world runs again whatever happened (its contract)
         }

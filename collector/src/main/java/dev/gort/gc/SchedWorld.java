@@ -67,6 +67,20 @@ public final class SchedWorld implements World {
         }
     }
 
+    /**
+     * Stops the world and runs {@code steps} (which end with {@link #startTheWorld}) on the M that
+     * stops the last P, or here ({@link Scheduler#stopTheWorldAndRun}): mark termination's
+     * hand-off under the scheduler, as {@link ThreadWorld#stopTheWorldAndRun} over threads. Throws
+     * the steps' failure, or ClosedMidCycle for a stop given up at a close, with the world running.
+     */
+    void stopTheWorldAndRun(String reason, Runnable steps) {
+        try {
+            sched.stopTheWorldAndRun(reason, closedCheck, steps);
+        } catch (dev.gort.sched.StopGivenUpException e) {
+            throw new MarkWorkers.ClosedMidCycle("stop given up: the collector was closed while it waited (" + e.getMessage() + ")");
+        }
+    }
+
     /** Set by {@link Collector#close()}: a stop still waiting for a goroutine gives up (the cycle is abandoned anyway). */
     private volatile boolean collectorClosed;
     /** A field, not a lambda per stop: no allocation on the pause path. */

@@ -1165,6 +1165,33 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
+     * {@link #stopTheWorld(String, java.util.function.BooleanSupplier)}, then {@code steps}, which
+     * must end by {@link #startTheWorld} (on the thread that runs them), run by the M that stops
+     * the last P at its safepoint if one does (it keeps that P and goes on with its goroutines
+     * after the restart), else by the caller: the caller's wake-up after the last P stopped is not
+     * in the pause. Returns once the steps ran; throws their failure (or the stop's) with the
+     * world running again. The steps run on a scheduler thread without a goroutine (g0): they must
+     * not wait for a goroutine, and the caller must not hold what they need. Not from a goroutine
+     * of this scheduler.
+     */
+    public void stopTheWorldAndRun(String reason, java.util.function.BooleanSupplier giveUp, Runnable steps) {
+        if (giveUp == null || steps == null) {
+            throw new IllegalArgumentException("stopTheWorldAndRun(\"" + reason + "\"): " + (giveUp == null ? "giveUp" : "steps")
+                    + " is null; accepted: a BooleanSupplier asked at each timed turn of the wait, and steps that end by startTheWorld");
+        }
+        if (carrier() instanceof M mp && mp.sched == this) {
+            throw new IllegalStateException("stopTheWorldAndRun(\"" + reason + "\") from a goroutine of this scheduler; accepted:"
+                    + " a thread outside it (a goroutine stopper keeps its P and runs its own steps: use stopTheWorld)");
+        }
+        world.stopAndRun(reason, giveUp, steps);
+    }
+
+    /** Stops whose steps ({@link #stopTheWorldAndRun}) an M ran instead of the caller, so far. */
+    public long stopsHandedOff() {
+        return world.stopsHandedOffForTest();
+    }
+
+    /**
      * Up to {@code rounds} stop and start pairs run so that the stop path is compiled before it is
      * timed (a collector's coordinator, between its first cycles; {@link StopPathWarmup}). Returns
      * the pairs completed: it ends early, with the world running, after a few stops that waited

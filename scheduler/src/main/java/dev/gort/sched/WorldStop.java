@@ -60,6 +60,26 @@ final class WorldStop {
     private volatile long stopSeenNanos;
     private volatile boolean stopSpun;
 
+    // The hand-off (stopAndRun): the stopped steps of the current stop, run by the M that stops its
+    // last P at a safepoint (gcstopm) instead of waking the stopper. handOffSteps and handOffClaimed
+    // are under the sched lock; the claimant publishes its outcome through handOffDone.
+    private Runnable handOffSteps;
+    /** Volatile for the stopper's unlocked look at a timed turn (a hint: decisions re-read it under the lock). */
+    private volatile boolean handOffClaimed;
+    private volatile boolean handOffDone;
+    private Throwable handOffFailure;
+    /** The M that ran the last stop's steps (null: the stopper ran them, or no hand-off); when it claimed them. */
+    private volatile M handOffRunner;
+    private volatile long handOffClaimNanos;
+    /** Stops whose steps an M ran (claimant writes under the sched lock; tests read). */
+    private volatile long stopsHandedOff;
+    /**
+     * The thread that may call {@link #start} for the current stop: the stopper, or the M that
+     * claimed its steps. The world lock stays the stopper's (a ReentrantLock is released by its
+     * holder only): a claimant's start leaves it held, and the stopper releases it once the steps are done.
+     */
+    private volatile Thread startOwner;
+
     private volatile long worldStartedNanos;
     /** start's list of Ps to start (sched lock; worldLock holder only), kept between pauses. */
     private P[] restartPs;
@@ -89,7 +109,8 @@ final class WorldStop {
     void stop(String reason, java.util.function.BooleanSupplier giveUp) {
         worldLock.lock();
         try {
-            stopHeld(reason, giveUp);
+            startOwner = Thread.currentThread();
+            stopHeld(reason, giveUp, null);
         } catch (Throwable t) {
             // Whatever failed between the request and the end of the wait (a diagnostic, an
             // out-of-memory error), the world must not stay stopped with the world lock held by a
@@ -100,6 +121,151 @@ final class WorldStop {
     }
 
     /**
+     * Stops the world and runs {@code steps}, which must end by restarting it ({@link #start}), on
+     * whichever thread first sees every P stopped: the M that stops the last P at its safepoint
+     * ({@link #gcstopm}: it keeps that P, runs the steps on the CPU it holds and goes on with its
+     * goroutines after the restart), or this thread if every P was stopped at the request, or the
+     * last stopped by another path (a syscall's entry, a hand-off) or the scheduler exits. The
+     * stopper is then not on the path from the last P's stop to the restart: its wake-up (a thread
+     * asleep on a note, woken onto a CPU behind whatever runs there) leaves the pause (Go runs
+     * gcMarkDone, the stop and gcMarkTermination on the goroutine that found no mark work). Returns
+     * once the steps ran; their failure is thrown here with the world running again (the claimant
+     * restarts it if they did not); {@code giveUp} is asked until a claim, as in {@link #stop(String,
+     * java.util.function.BooleanSupplier)}.
+     */
+    void stopAndRun(String reason, java.util.function.BooleanSupplier giveUp, Runnable steps) {
+        worldLock.lock();
+        boolean claimed;
+        try {
+            startOwner = Thread.currentThread();
+            stopHeld(reason, giveUp, steps);
+            claimed = disarmHandOff();
+        } catch (Throwable t) {
+            if (disarmHandOff()) {
+                // Claimed before this thread failed (a fault hook, a diagnostic): the claimant
+                // restarts the world; the error is the caller's once it has.
+                awaitHandOffDone();
+                worldLock.unlock();
+                throw t;
+            }
+            abandon(t);
+            throw t;
+        }
+        Throwable failure;
+        if (claimed) {
+            awaitHandOffDone();
+            failure = handOffFailure;
+            handOffFailure = null;
+        } else {
+            failure = runSteps(steps);
+        }
+        if (worldLock.isHeldByCurrentThread()) {
+            worldLock.unlock();          // a claimant's start leaves it held (see startOwner)
+        }
+        if (failure instanceof RuntimeException e) {
+            throw e;
+        } else if (failure instanceof Error e) {
+            throw e;
+        } else if (failure != null) {
+            throw new IllegalStateException("the stopped steps of \"" + reason + "\" failed", failure);
+        }
+    }
+
+    /** Stopper: no claim from now on; true if an M claimed the current steps already (sched lock). */
+    private boolean disarmHandOff() {
+        s.lock.lock();
+        try {
+            handOffSteps = null;
+            return handOffClaimed;
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    /** Stopper, after a claim: until the claimant has run the steps (it wakes the note when done). */
+    private void awaitHandOffDone() {
+        while (!handOffDone) {
+            stopNote.sleep(REPREEMPT_MAX_NANOS);    // a bound, not a poll: the claimant wakes it
+        }
+    }
+
+    /**
+     * Runs the stopped steps on this thread (the stopper or the claimant, {@link #startOwner});
+     * returns their failure, after restarting the world if they left it stopped. The thread's
+     * interrupt flag is cleared for them and set again after: a goroutine's interrupt of its carrier,
+     * or the stopper's own, must not end a wait inside the steps early.
+     */
+    private Throwable runSteps(Runnable steps) {
+        boolean interrupted = Thread.interrupted();
+        Throwable failure = null;
+        try {
+            steps.run();
+            if (startOwner == Thread.currentThread()) {
+                throw new IllegalStateException("the stopped steps returned without startTheWorld (accepted: steps that end by"
+                        + " restarting the world); the world was restarted for them");
+            }
+        } catch (Throwable t) {
+            failure = t;
+            if (startOwner == Thread.currentThread()) {
+                try {
+                    startOwner = null;     // still set: the steps did not restart the world, which must not stay stopped
+                    startHeld();
+                } catch (Throwable u) {
+                    if (u != t) {
+                        t.addSuppressed(u);
+                    }
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return failure;
+    }
+
+    /**
+     * Sched lock held, {@code pp} (mp's, released) the last P to stop: claims the current stop's
+     * steps if there are any. mp keeps pp, stopped (as a goroutine stopper keeps its own): the
+     * restart runs it again and mp goes on with its goroutines. Returns the steps if claimed (the
+     * caller then calls {@link #runClaimed} after unlocking), else null.
+     */
+    Runnable claimLocked(M mp, P pp) {
+        Runnable steps = handOffSteps;
+        if (steps == null || handOffClaimed) {
+            return null;
+        }
+        handOffClaimed = true;
+        handOffRunner = mp;
+        startOwner = mp;
+        mp.p = pp;
+        pp.m = mp;
+        stopsHandedOff++;
+        return steps;
+    }
+
+    /** The claimant, sched lock free: runs the steps it claimed (they restart the world), then wakes the stopper. */
+    void runClaimed(P pp, Runnable steps) {
+        long now = System.nanoTime();
+        if (StopLastP.ON) {
+            lastTrace.lastStopped(pp, StopLastP.BY_GCSTOPM);
+        }
+        lastPStoppedNanos = now;
+        handOffClaimNanos = now;
+        handOffFailure = runSteps(steps);
+        handOffDone = true;
+        stopNote.wakeup();
+    }
+
+    long stopsHandedOffForTest() {
+        return stopsHandedOff;
+    }
+
+    /** The thread that ran the last stopAndRun's steps, if an M did (null: the stopper). */
+    Thread lastHandOffRunner() {
+        return handOffRunner;
+    }
+
+    /**
      * A stop that cannot finish: restarts what it stopped ({@link #start} treats the Ps still
      * running as it treats the caller's: they go on) and releases the world lock. An M that saw
      * the flag before the restart and has not given its P yet keeps it ({@link #gcstopm} looks at
@@ -107,7 +273,9 @@ final class WorldStop {
      */
     private void abandon(Throwable cause) {
         try {
-            start();
+            if (startOwner == Thread.currentThread()) {
+                start();
+            }
         } catch (Throwable t) {
             if (t != cause) {
                 cause.addSuppressed(t);
@@ -134,7 +302,7 @@ final class WorldStop {
         }
     }
 
-    private void stopHeld(String reason, java.util.function.BooleanSupplier giveUp) {
+    private void stopHeld(String reason, java.util.function.BooleanSupplier giveUp, Runnable steps) {
         stopRequestNanos = System.nanoTime();
         stopDumped = false;
         stopPasses = 0;
@@ -170,6 +338,11 @@ final class WorldStop {
                 stopwait--;
             }
             wait = stopwait > 0;
+            // Armed only if some P is still to stop: otherwise this thread runs the steps.
+            handOffSteps = wait ? steps : null;
+            handOffClaimed = false;
+            handOffDone = false;
+            handOffRunner = null;
         } finally {
             s.lock.unlock();
         }
@@ -191,14 +364,20 @@ final class WorldStop {
             } while (System.nanoTime() - deadline < 0 && !s.exiting);
         }
         long backoff = REPREEMPT_FIRST_NANOS;
+        boolean claimed = false;
         while (wait && !s.exiting) {
             // A wakeup is a hint, checked under the lock: the last M wakes the note after unlocking,
             // so a wakeup meant for an earlier stop whose stopper saw stopwait == 0 by itself can
             // arrive during this one.
             boolean woken = stopNote.sleep(backoff);
-            if (!woken) {
+            if (!woken && steps != null && handOffClaimed) {
+                // Claimed while this thread slept: the world is the claimant's now (maybe running
+                // again), so no re-preempt pass; the loop ends on stopwait 0 below.
+            } else if (!woken) {
                 fault("wait");
-                if (giveUp != null && giveUp.getAsBoolean()) {
+                // Disarmed before giving up, so no M claims the steps of a stop that is abandoned;
+                // one that claimed them already ends this stop itself (the loop sees stopwait 0).
+                if (giveUp != null && giveUp.getAsBoolean() && !(steps != null && disarmHandOff())) {
                     throw new StopGivenUpException(String.format(java.util.Locale.ROOT,
                             "stopTheWorld(\"%s\") given up by its caller after %.3f ms, %d P(s) not stopped; the world runs again",
                             reason, (System.nanoTime() - stopRequestNanos) / 1e6, stopwait));
@@ -229,6 +408,7 @@ final class WorldStop {
                     }
                 }
                 wait = stopwait > 0;
+                claimed = handOffClaimed;
                 if (wait && woken) {
                     stopNote.clear();       // stale (see above); the real last wakeup follows a later decrement
                 }
@@ -236,8 +416,14 @@ final class WorldStop {
                 s.lock.unlock();
             }
         }
-        stwReason = reason;
-        stopSeenNanos = System.nanoTime();
+        if (claimed) {
+            // The claimant runs the steps and the restart (this thread's stwReason write could
+            // land after its start cleared it); the stop was "seen" at its claim.
+            stopSeenNanos = handOffClaimNanos;
+        } else {
+            stwReason = reason;
+            stopSeenNanos = System.nanoTime();
+        }
         if (StopLastP.ON && lastPStoppedNanos != 0) {
             lastTrace.atSeen();
         }
@@ -317,7 +503,12 @@ final class WorldStop {
         }
         pp.setStatus(PStatus.GCSTOP);
         boolean last = pStoppedLocked();
+        Runnable steps = last ? claimLocked(mp, pp) : null;
         s.lock.unlock();
+        if (steps != null) {
+            runClaimed(pp, steps);      // on g0, holding nothing: the world runs again after, and mp keeps pp
+            return;
+        }
         // Wake the stopper only after unlocking: the woken stopper tends to take this M's CPU at
         // once (2 cores), and an M preempted inside the sched lock made the stopper's
         // start wait for the lock for the whole pause plus milliseconds (measured: the
@@ -341,6 +532,11 @@ final class WorldStop {
         long seen = stopSeenNanos;
         String lastPart = last == 0 ? "no P had to stop" : String.format(java.util.Locale.ROOT, "last P stopped at %.3f ms", (last - req) / 1e6);
         String held = (StopHolders.ON ? holders.describe() : "") + (StopLastP.ON && last != 0 ? lastTrace.describe(last - req) : "");
+        M runner = handOffRunner;
+        if (runner != null) {
+            return String.format(java.util.Locale.ROOT, "%s; M%d ran the stopped steps from %.3f ms (hand-off) (re-preempt passes %d, %d so far)%s",
+                    lastPart, runner.mid, (seen - req) / 1e6, stopPasses, stopRepreempts, held);
+        }
         return String.format(java.util.Locale.ROOT, "%s; stopper saw it at %.3f ms, %s (re-preempt passes %d, %d so far)%s",
                 lastPart, (seen - req) / 1e6, last == 0 ? "at once" : stopSpun ? "spinning" : "woken", stopPasses, stopRepreempts, held);
     }
@@ -352,13 +548,16 @@ final class WorldStop {
      * run queue an M can reach; the error reaches the caller.
      */
     void start() {
-        if (!worldLock.isHeldByCurrentThread()) {
+        if (startOwner != Thread.currentThread()) {
             throw new IllegalStateException("startTheWorld without stopTheWorld on this thread");
         }
+        startOwner = null;
         try {
             startHeld();
         } finally {
-            worldLock.unlock();
+            if (worldLock.isHeldByCurrentThread()) {
+                worldLock.unlock();      // the stopper's; a claimant's start leaves it to the stopper (stopAndRun)
+            }
         }
     }
 

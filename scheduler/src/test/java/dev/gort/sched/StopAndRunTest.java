@@ -1,0 +1,194 @@
+package dev.gort.sched;
+
+import static dev.gort.sched.SchedTesting.assertProgress;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * stopTheWorldAndRun: the M that stops the last P at its safepoint runs the stopped steps (and
+ * the restart) instead of waking the stopper, keeps its P and goes on; with nothing to stop the
+ * caller runs them; a failure of the steps reaches the caller with the world running.
+ */
+@Timeout(60)
+class StopAndRunTest {
+    private Scheduler s;
+    private SchedTesting.Background program;
+    private final AtomicBoolean quit = new AtomicBoolean();
+    private final AtomicLong progress = new AtomicLong();
+
+    @AfterEach
+    void end() throws InterruptedException {
+        if (s != null) {
+            s.world.faultForTest = null;
+        }
+        quit.set(true);
+        if (program != null) {
+            program.join();
+        }
+    }
+
+    /** Two goroutines at GOMAXPROCS=2 that count and poll after every count. */
+    private void startPolling() throws InterruptedException {
+        s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).fatalHandler(FatalHandler.THROW));
+        CountDownLatch running = new CountDownLatch(2);
+        Runnable poller = () -> {
+            running.countDown();
+            while (!quit.get()) {
+                progress.incrementAndGet();
+                Go.poll();
+            }
+        };
+        program = SchedTesting.Background.start(s, poller, poller);
+        running.await();
+    }
+
+    /**
+     * Holds the stopper right after its request (its fault hook, sched lock free), for the next
+     * stop only, until the goroutines counted 1000 more or {@code holdMillis} passed; the result
+     * says whether they did, i.e. whether the world ran again without the stopper.
+     */
+    private AtomicReference<Boolean> holdStopperAfterRequest(long holdMillis) {
+        AtomicReference<Boolean> ranOn = new AtomicReference<>();
+        AtomicBoolean armed = new AtomicBoolean(true);
+        s.world.faultForTest = where -> {
+            if (!where.equals("request") || !armed.getAndSet(false)) {
+                return;
+            }
+            long before = progress.get();
+            long deadline = System.nanoTime() + holdMillis * 1_000_000L;
+            while (progress.get() < before + 1000 && System.nanoTime() - deadline < 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+            ranOn.set(progress.get() >= before + 1000);
+        };
+        return ranOn;
+    }
+
+    @Test
+    void theMThatStopsTheLastPRunsTheStepsAndTheWorldRunsWithoutTheStopper() throws Exception {
+        startPolling();
+        AtomicReference<Boolean> ranOn = holdStopperAfterRequest(10_000);    // 10 s: a starved machine
+        AtomicReference<Thread> stepsOn = new AtomicReference<>();
+        AtomicBoolean stoppedInSteps = new AtomicBoolean();
+        long handedOff = s.stopsHandedOff();
+        s.stopTheWorldAndRun("test", () -> false, () -> {
+            stepsOn.set(Thread.currentThread());
+            stoppedInSteps.set(s.worldStopping() && s.p(0).status() == PStatus.GCSTOP && s.p(1).status() == PStatus.GCSTOP);
+            s.startTheWorld();
+        });
+        assertTrue(ranOn.get(), "the goroutines ran on while the stopper was held since its request");
+        assertInstanceOf(M.class, stepsOn.get(), "the steps ran on an M of the scheduler");
+        assertTrue(stoppedInSteps.get(), "every P was stopped while the steps ran");
+        assertEquals(handedOff + 1, s.stopsHandedOff());
+        assertFalse(s.worldStopping());
+        assertTrue(s.describeLastStop().contains("ran the stopped steps from"), s.describeLastStop());
+        assertProgress(progress::get, 1000, "the goroutines after the handed-off stop");
+        SchedTesting.assertNextStopTakesEveryP(s, "after the hand-off");
+    }
+
+    /** The control: the plain stop waits for its stopper, so held after its request the goroutines cannot run on. */
+    @Test
+    void aPlainStopHeldAfterItsRequestKeepsTheWorldStopped() throws Exception {
+        startPolling();
+        AtomicReference<Boolean> ranOn = holdStopperAfterRequest(300);
+        s.stopTheWorld("test");
+        s.startTheWorld();
+        assertFalse(ranOn.get(), "without the hand-off the world waits for the stopper");
+    }
+
+    @Test
+    void withNoPToStopTheCallerRunsTheSteps() throws Exception {
+        s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).fatalHandler(FatalHandler.THROW));
+        CountDownLatch waiting = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        program = SchedTesting.Background.start(s, () -> Go.syscall(() -> {
+            waiting.countDown();
+            try {
+                release.await();       // in a syscall: its P is taken at the request, the other is idle
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        waiting.await();
+        try {
+            AtomicReference<Thread> stepsOn = new AtomicReference<>();
+            long handedOff = s.stopsHandedOff();
+            s.stopTheWorldAndRun("test", () -> false, () -> {
+                stepsOn.set(Thread.currentThread());
+                s.startTheWorld();
+            });
+            assertSame(Thread.currentThread(), stepsOn.get(), "nobody else to run them");
+            assertEquals(handedOff, s.stopsHandedOff());
+            assertFalse(s.worldStopping());
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void aFailureOfTheHandedOffStepsReachesTheCallerWithTheWorldRunning() throws Exception {
+        startPolling();
+        AtomicReference<Boolean> ranOn = holdStopperAfterRequest(10_000);
+        AtomicReference<Thread> stepsOn = new AtomicReference<>();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.stopTheWorldAndRun("test", () -> false, () -> {
+            stepsOn.set(Thread.currentThread());
+            throw new IllegalStateException("steps failed");
+        }));
+        assertEquals("steps failed", e.getMessage());
+        assertTrue(ranOn.get(), "the claimant restarted the world without the stopper");
+        assertInstanceOf(M.class, stepsOn.get());
+        assertFalse(s.worldStopping());
+        assertProgress(progress::get, 1000, "the goroutines after the failed steps");
+        SchedTesting.assertNextStopTakesEveryP(s, "after the failed steps");
+    }
+
+    @Test
+    void stepsThatDoNotRestartTheWorldAreRefusedAndTheWorldRestarted() throws Exception {
+        startPolling();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.stopTheWorldAndRun("test", () -> false, () -> { }));
+        assertTrue(e.getMessage().contains("returned without startTheWorld"), e.getMessage());
+        assertFalse(s.worldStopping());
+        assertProgress(progress::get, 1000, "the goroutines after steps that did not restart");
+        SchedTesting.assertNextStopTakesEveryP(s, "after the refused steps");
+    }
+
+    @Test
+    void aCallFromAGoroutineIsRefused() throws Exception {
+        s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).fatalHandler(FatalHandler.THROW));
+        AtomicReference<Throwable> fromGoroutine = new AtomicReference<>();
+        program = SchedTesting.Background.start(s, () -> {
+            try {
+                s.stopTheWorldAndRun("test", () -> false, s::startTheWorld);
+            } catch (Throwable t) {
+                fromGoroutine.set(t);
+            }
+        });
+        program.assertEnded();
+        assertInstanceOf(IllegalStateException.class, fromGoroutine.get());
+        assertTrue(fromGoroutine.get().getMessage().contains("from a goroutine"), fromGoroutine.get().getMessage());
+    }
+
+    @Test
+    void badArgumentsAreRefusedBeforeAnythingStops() throws Exception {
+        startPolling();
+        IllegalArgumentException noSteps = assertThrows(IllegalArgumentException.class, () -> s.stopTheWorldAndRun("test", () -> false, null));
+        assertTrue(noSteps.getMessage().contains("steps is null"), noSteps.getMessage());
+        IllegalArgumentException noGiveUp = assertThrows(IllegalArgumentException.class,
+                () -> s.stopTheWorldAndRun("test", null, s::startTheWorld));
+        assertTrue(noGiveUp.getMessage().contains("giveUp is null"), noGiveUp.getMessage());
+        assertFalse(s.worldStopping());
+        assertProgress(progress::get, 1000, "the goroutines after the refusals");
+    }
+}
