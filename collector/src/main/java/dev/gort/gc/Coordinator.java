@@ -95,6 +95,8 @@ final class Coordinator {
 
     /** The thread that ran the last mark termination's stopped steps (tests, diagnostics). */
     volatile Thread markTerminationRanOn;
+    /** The thread that ran the last sweep termination's stopped steps (tests: the coordinator, or an M it was handed to). */
+    volatile Thread sweepTerminationRanOn;
 
     /** Tests: run by the coordinator after mark termination's restart, before commitPacer. */
     volatile Runnable tailStallHookForTest;
@@ -126,6 +128,7 @@ final class Coordinator {
         this.completion = new MarkCompletion(c);
         this.markDoneHandOff = handOffForNewCollectors && world instanceof ThreadWorld ? new StopHandOff(this::markDoneStopped) : null;
         this.markDoneSchedSteps = handOffForNewCollectors && world instanceof SchedWorld ? this::markDoneStopped : null;
+        this.sweepTermSchedSteps = sweepTermHandOffForNewCollectors && world instanceof SchedWorld ? this::sweepTerminationHandedOff : null;
         this.thread = Thread.ofPlatform().daemon().name("gort-gc").unstarted(this::run);
     }
 
@@ -513,12 +516,59 @@ final class Coordinator {
      * STW #1 (Go's gcStart with the world stopped): finishes the sweep, runs the sweep-termination
      * hooks, starts the pacer's cycle, turns the barrier and allocate-black on, enters MARK, and
      * either begins a stack-scan generation (goroutines are scanned during the mark phase) or walks
-     * every mutator's stack here. Returns with the world stopped.
+     * every mutator's stack here. Returns with the world stopped, or, when the steps were handed
+     * to an M ({@link #sweepTermHandOffForNewCollectors}), running again.
      */
     private void sweepTermination(CycleState st) {
         storeGate.awaitFree();
         leaveIfClosed();
+        if (sweepTermSchedSteps != null && st.stwMode == 0 && !stopperBoost.active()) {
+            // Under the scheduler the M that stops the last P runs the stopped steps and the
+            // restart (see sweepTermHandOffForNewCollectors); the world runs again on return.
+            sweepTermCycle = st;
+            String reason = "GC sweep termination";
+            beforeStopRequest(reason);
+            try {
+                ((SchedWorld) world).stopTheWorldAndRun(reason, sweepTermSchedSteps);
+            } finally {
+                worldStopped = false;       // the world runs again whatever happened (its contract)
+            }
+            return;
+        }
         stopWorld("GC sweep termination");
+        sweepTerminationStopped(st);
+    }
+
+    /**
+     * {@code -Dgort.gc.sweepterm.handoff=true|false} (default true): under the scheduler (its
+     * concurrent mode, coordinator not boosted), sweep termination's stopped steps and the restart
+     * run on the M that stops the last P, at its safepoint ({@link SchedWorld#stopTheWorldAndRun}),
+     * as mark termination's do ({@link #handOffForNewCollectors}): the coordinator, asleep on its
+     * note after the request, is woken after the restart instead of before the steps. Read by each
+     * new collector; a value other than true or false is refused with a warning and the default kept.
+     */
+    static volatile boolean sweepTermHandOffForNewCollectors = sweepTermHandOffProperty();
+
+    /** The property read now (tests call it again). */
+    static boolean sweepTermHandOffProperty() {
+        return dev.gort.sys.TuningProperty.flag("gort.gc.sweepterm.handoff", true);
+    }
+
+    /** Sweep termination's stopped steps and restart, for the scheduler's hand-off (null: not handed off). */
+    private final Runnable sweepTermSchedSteps;
+    /** The cycle whose sweep termination is being stopped for (read by the steps, whoever runs them). */
+    private CycleState sweepTermCycle;
+
+    /** Sweep termination's steps handed off: the stopped part, then the restart (the rest of startWorld stays the coordinator's). */
+    private void sweepTerminationHandedOff() {
+        sweepTerminationStopped(sweepTermCycle);
+        restartWorld();
+    }
+
+    /** Sweep termination's stopped part (world stopped, any thread); returns with the world stopped. */
+    private void sweepTerminationStopped(CycleState st) {
+        sweepTerminationRanOn = Thread.currentThread();
+        worldStopped = true;
         st.pt.stopped();
         // The store gate from the stop until the flag is on: a store of an unstoppable thread reads
         // it and stores wholly before the flip, so before any stack scan, or wholly after, shading
@@ -582,7 +632,10 @@ final class Coordinator {
      * the world stopped for mark termination and the workers told to leave the mark phase.
      */
     private void markConcurrently(CycleState st) {
-        startWorld();
+        if (worldStopped) {
+            restartWorld();                 // not when sweep termination's steps were handed off: they restarted it
+        }
+        afterRestart();
         StwPause p1 = st.pt.end(st.cycle, StwPause.Kind.SWEEP_TERMINATION, world.lastRestartNanos());
         st.pauseNs = p1.totalNanos();
         pauses.report(p1);

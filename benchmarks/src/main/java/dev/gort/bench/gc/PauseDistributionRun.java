@@ -475,7 +475,8 @@ public final class PauseDistributionRun {
         }
 
         private static final java.util.regex.Pattern LAST_STOPPED = java.util.regex.Pattern.compile(
-                "(?:last P stopped at ([0-9.]+) ms|last to stop: .*? at ([0-9.]+) ms|no P had to stop|no mutator was running)[^;]*; stopper saw it at ([0-9.]+) ms");
+                "(?:last P stopped at ([0-9.]+) ms|last to stop: .*? at ([0-9.]+) ms|no P had to stop|no mutator was running)[^;]*; "
+                        + "(?:stopper saw it at|it ran the stopped steps from|M[0-9]+ ran the stopped steps from) ([0-9.]+) ms");
 
         /** {A, B}: when the last P (or mutator) stopped and when the stopper saw it, ms after the request; null if not said. */
         static double[] stopTimeline(String detail) {

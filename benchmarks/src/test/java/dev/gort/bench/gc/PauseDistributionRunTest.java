@@ -55,6 +55,15 @@ class PauseDistributionRunTest {
                 "last to stop: mutator-1 at 3.100 ms (run-queue wait booked meanwhile 2.900 ms: it waited for a CPU), in alloc when asked; stopper saw it at 5.200 ms, woken");
         assertEquals(3.1, threads[0], 1e-9);
         assertEquals(5.2, threads[1], 1e-9);
+        // A hand-off: the thread that stopped last ran the steps (the "seen" time is its claim).
+        double[] schedHandOff = PauseDistributionRun.GcSummary.stopTimeline(
+                "last P stopped at 0.081 ms; M2 ran the stopped steps from 0.081 ms (hand-off) (re-preempt passes 0, 3 so far)");
+        assertEquals(0.081, schedHandOff[0], 1e-9);
+        assertEquals(0.081, schedHandOff[1], 1e-9);
+        double[] threadsHandOff = PauseDistributionRun.GcSummary.stopTimeline(
+                "last to stop: main at 0.020 ms (run-queue wait booked meanwhile 0.000 ms), in alloc when asked; it ran the stopped steps from 0.021 ms (hand-off)");
+        assertEquals(0.02, threadsHandOff[0], 1e-9);
+        assertEquals(0.021, threadsHandOff[1], 1e-9);
         assertEquals(null, PauseDistributionRun.GcSummary.stopTimeline(null));
         assertEquals(null, PauseDistributionRun.GcSummary.stopTimeline("something else"));
     }

@@ -11,18 +11,21 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Under the scheduler, mark termination's stop hands its stopped steps to the M that stops the
- * last P ({@code Scheduler.stopTheWorldAndRun}, {@code -Dgort.gc.markdone.handoff}): with a
- * goroutine running at the request, that goroutine's M runs them, not the coordinator; the cycles
- * and the goroutine go on.
+ * Under the scheduler, sweep termination's and mark termination's stops hand their stopped steps
+ * to the M that stops the last P ({@code Scheduler.stopTheWorldAndRun};
+ * {@code -Dgort.gc.sweepterm.handoff}, {@code -Dgort.gc.markdone.handoff}): with a goroutine
+ * running at the request, that goroutine's M runs them, not the coordinator; the cycles and the
+ * goroutine go on.
  */
 @Timeout(60)
-class SchedMarkDoneHandOffTest {
+class SchedStopHandOffTest {
     private final boolean defaultHandOff = Coordinator.handOffForNewCollectors;
+    private final boolean defaultSweepTermHandOff = Coordinator.sweepTermHandOffForNewCollectors;
 
     @AfterEach
     void restore() {
         Coordinator.handOffForNewCollectors = defaultHandOff;
+        Coordinator.sweepTermHandOffForNewCollectors = defaultSweepTermHandOff;
     }
 
     /**
@@ -32,6 +35,10 @@ class SchedMarkDoneHandOffTest {
      * steps, the last first.
      */
     private static Thread[] cyclesBesideAPoller(Collector gc) {
+        return cyclesBesideAPoller(gc, () -> gc.coordinator.markTerminationRanOn);
+    }
+
+    private static Thread[] cyclesBesideAPoller(Collector gc, java.util.function.Supplier<Thread> ranOn) {
         AtomicBoolean quit = new AtomicBoolean();
         AtomicLong progress = new AtomicLong();
         AtomicBoolean ended = new AtomicBoolean();
@@ -54,7 +61,7 @@ class SchedMarkDoneHandOffTest {
         try {
             for (int i = 0; i < 20 && other == null; i++) {
                 gc.gc();
-                last = gc.coordinator.markTerminationRanOn;
+                last = ranOn.get();
                 if (last != gc.coordinator.thread) {
                     other = last;
                 }
@@ -93,11 +100,61 @@ class SchedMarkDoneHandOffTest {
     void withTheHandOffOffTheCoordinatorRunsThem() {
         ForcedMode.assumeConcurrentMark("mark termination's own stop comes after a concurrent mark");
         Coordinator.handOffForNewCollectors = false;
+        Coordinator.sweepTermHandOffForNewCollectors = false;
         SchedCollectorTest.withRuntime(2, GcOptions.DEFAULT, gc -> {
             Thread[] ran = cyclesBesideAPoller(gc);
             assertNull(ran[0], "every mark termination ran on the coordinator");
             assertEquals(0, Go.scheduler().stopsHandedOff());
         });
+    }
+
+    @Test
+    void theMThatStopsTheLastPRunsSweepTerminationsStepsAndRestart() {
+        ForcedMode.assumeConcurrentMark("sweep termination's steps stay on the coordinator when the world stays stopped for the mark");
+        Coordinator.sweepTermHandOffForNewCollectors = true;
+        Coordinator.handOffForNewCollectors = false;      // this hand-off alone
+        SchedCollectorTest.withRuntime(2, GcOptions.DEFAULT, gc -> {
+            Thread[] ran = cyclesBesideAPoller(gc, () -> gc.coordinator.sweepTerminationRanOn);
+            assertNotNull(ran[0], "a sweep termination's steps ran on another thread than the coordinator in 20 cycles");
+            assertTrue(ran[0].getName().startsWith("gort-M"), "on an M of the scheduler: " + ran[0].getName());
+            assertSame(gc.coordinator.thread, gc.coordinator.markTerminationRanOn, "mark termination's stay on the coordinator");
+            assertTrue(Go.scheduler().stopsHandedOff() > 0);
+        });
+    }
+
+    @Test
+    void withTheSweepTerminationHandOffOffTheCoordinatorRunsThem() {
+        ForcedMode.assumeConcurrentMark("as above");
+        Coordinator.sweepTermHandOffForNewCollectors = false;
+        Coordinator.handOffForNewCollectors = false;
+        SchedCollectorTest.withRuntime(2, GcOptions.DEFAULT, gc -> {
+            Thread[] ran = cyclesBesideAPoller(gc, () -> gc.coordinator.sweepTerminationRanOn);
+            assertNull(ran[0], "every sweep termination ran on the coordinator");
+            assertEquals(0, Go.scheduler().stopsHandedOff());
+        });
+    }
+
+    @Test
+    void aBadSweepTerminationPropertyValueIsRefusedWithAWarningAndTheDefaultKept() {
+        String old = System.getProperty("gort.gc.sweepterm.handoff");
+        java.io.PrintStream oldErr = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        try {
+            System.setProperty("gort.gc.sweepterm.handoff", "sometimes");
+            System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+            assertTrue(Coordinator.sweepTermHandOffProperty(), "the default (on) is kept");
+            System.setProperty("gort.gc.sweepterm.handoff", "false");
+            assertFalse(Coordinator.sweepTermHandOffProperty());
+        } finally {
+            System.setErr(oldErr);
+            if (old == null) {
+                System.clearProperty("gort.gc.sweepterm.handoff");
+            } else {
+                System.setProperty("gort.gc.sweepterm.handoff", old);
+            }
+        }
+        String warning = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(warning.contains("-Dgort.gc.sweepterm.handoff=sometimes is not valid; accepted: true or false"), warning);
     }
 
     /** gccheckmark's re-mark and its wait for the workers run inside the handed-off steps too. */
