@@ -40,7 +40,8 @@ final class CycleControl {
         this.c = c;
         this.world = c.world;
         Boolean forced = triggerGivesP;
-        this.givesP = forced != null ? forced : !(world instanceof SchedWorld);
+        // Under the scheduler only with sweep termination's hand-off (see triggerGivesP).
+        this.givesP = forced != null ? forced : !(world instanceof SchedWorld) || Coordinator.sweepTermHandOffForNewCollectors;
     }
 
     /**
@@ -71,10 +72,13 @@ final class CycleControl {
      * {@code -Dgort.gc.trigger.givesp=true|false}: whether the mutator that reaches the heap trigger
      * gives its CPU to the cycle's start ({@link #startOwedBy}) or, false, wakes the coordinator at
      * once and allocates on (the behaviour before session 16). Unset (null): over ThreadWorld yes,
-     * under the scheduler no. Session 16's A/B (docs/performance.md, branch gcstart): over threads
-     * binary-trees' slow pauses halved; under the scheduler the other P still has to stop and the
-     * coordinator, asleep for it on the CPU the trigger left idle, was woken later (the sweep
-     * termination's median +17 us, the tail unchanged within noise). Read once per collector
+     * under the scheduler when sweep termination's stopped steps are handed to the M that stops
+     * the last P ({@link Coordinator#sweepTermHandOffForNewCollectors}, default on). Session 16's
+     * A/B (docs/performance.md, branch gcstart): over threads binary-trees' slow pauses halved;
+     * under the scheduler the other P still had to stop and the coordinator, asleep for it on the
+     * CPU the trigger left idle, was woken later (the sweep termination's median +17 us, the tail
+     * unchanged within noise). With the hand-off that M runs the steps on its own CPU and nobody is
+     * woken (session 18, branch gworld: fewer slow sweep terminations). Read once per collector
      * (tests set it before constructing one). A value other than true or false is refused with a
      * warning and leaves each world's default.
      */

@@ -50,8 +50,9 @@
  *       inside the arena's refill): its next allocation enters runBlocking, wakes it and waits for
  *       sweep termination, so the coordinator runs on that CPU and the stop does not wait for that
  *       mutator (Go's gcStart runs on the allocating goroutine; {@code CycleControl.startOwedBy}).
- *       The default over ThreadWorld; under the scheduler only with
- *       {@code -Dgort.gc.trigger.givesp=true} (session 16's A/B: see {@code CycleControl.triggerGivesP}).
+ *       The default over ThreadWorld, and under the scheduler while sweep termination's stopped
+ *       steps are handed to the M that stops the last P ({@code -Dgort.gc.sweepterm.handoff},
+ *       default on; see {@code CycleControl.triggerGivesP}).
  *       After a fatal collector error (bad pointer, checkmark) no cycle runs again, and an
  *       allocation past the goal fails with that error instead of growing a heap nobody collects
  *       (CollectorFailureTest).</li>

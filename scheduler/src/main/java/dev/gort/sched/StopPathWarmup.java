@@ -74,18 +74,26 @@ final class StopPathWarmup {
         }
         long[] started = new long[1];
         java.util.function.BooleanSupplier giveUp = () -> System.nanoTime() - started[0] > GIVE_UP_NANOS;
+        // Every other pair is a stop that hands its steps (here only the restart) to the M that
+        // stops the last P, as the collector's pauses do (stopTheWorldAndRun): the claim and the
+        // stopper's wait for it are warmed too when goroutines run.
+        Runnable restart = s::startTheWorld;
         long t0 = System.nanoTime();
         int done = 0, givenUp = 0;
         while (done < rounds && givenUp < MAX_GIVEN_UP && System.nanoTime() - t0 < BUDGET_NANOS && !s.exiting
                 && keepGoing.getAsBoolean()) {
             started[0] = System.nanoTime();
             try {
-                s.stopTheWorld("stop path warm-up", giveUp);
+                if ((done & 1) == 0) {
+                    s.stopTheWorld("stop path warm-up", giveUp);
+                    s.startTheWorld();
+                } else {
+                    s.world.stopAndRun("stop path warm-up", giveUp, restart);
+                }
             } catch (StopGivenUpException e) {
                 givenUp++;         // a goroutine slow to stop: the world runs again, and so does it
                 continue;
             }
-            s.startTheWorld();
             done++;
         }
         return done;

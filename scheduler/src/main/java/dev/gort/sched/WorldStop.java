@@ -146,6 +146,11 @@ final class WorldStop {
                 // restarts the world; the error is the caller's once it has.
                 awaitHandOffDone();
                 worldLock.unlock();
+                Throwable f = handOffFailure;
+                handOffFailure = null;
+                if (f != null && f != t) {
+                    t.addSuppressed(f);
+                }
                 throw t;
             }
             abandon(t);
@@ -234,6 +239,10 @@ final class WorldStop {
         if (steps == null || handOffClaimed) {
             return null;
         }
+        // The times under the lock: the stopper reads them once it saw the claim under it.
+        long now = System.nanoTime();
+        lastPStoppedNanos = now;
+        handOffClaimNanos = now;
         handOffClaimed = true;
         handOffRunner = mp;
         startOwner = mp;
@@ -245,12 +254,9 @@ final class WorldStop {
 
     /** The claimant, sched lock free: runs the steps it claimed (they restart the world), then wakes the stopper. */
     void runClaimed(P pp, Runnable steps) {
-        long now = System.nanoTime();
         if (StopLastP.ON) {
             lastTrace.lastStopped(pp, StopLastP.BY_GCSTOPM);
         }
-        lastPStoppedNanos = now;
-        handOffClaimNanos = now;
         handOffFailure = runSteps(steps);
         handOffDone = true;
         stopNote.wakeup();

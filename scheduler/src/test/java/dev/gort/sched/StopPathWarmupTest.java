@@ -146,7 +146,7 @@ class StopPathWarmupTest {
      * releasep is compiled inside gcstopm and need not get code of its own.
      */
     static final List<String> WARMED = List.of(
-            "dev.gort.sched.WorldStop.stopHeld(Ljava/lang/String;Ljava/util/function/BooleanSupplier;)V",
+            "dev.gort.sched.WorldStop.stopHeld(Ljava/lang/String;Ljava/util/function/BooleanSupplier;Ljava/lang/Runnable;)V",
             "dev.gort.sched.WorldStop.startHeld()V",
             "dev.gort.sched.WorldStop.gcstopm(Ldev/gort/sched/M;)V",
             "dev.gort.sched.MPool.stopm(Ldev/gort/sched/M;)V");
