@@ -407,6 +407,14 @@ final class WorldStop {
             }
             s.lock.lock();
             try {
+                claimed = handOffClaimed;
+                if (claimed) {
+                    // The claimant stopped the last P and owns the stop: it may have restarted the
+                    // world already, and a P that entered a syscall since is not this stop's to take
+                    // (taken here it stayed GCSTOP after the restart, and the next stop waited for it
+                    // forever: seen as a hang with every P GCSTOP and stopwait 1).
+                    break;
+                }
                 // As Go's loop does: a P that entered a syscall after the first pass is taken now.
                 for (P sp : s.allp) {
                     if (sp.status() == PStatus.SYSCALL && sp.casStatus(PStatus.SYSCALL, PStatus.GCSTOP)) {
@@ -414,7 +422,6 @@ final class WorldStop {
                     }
                 }
                 wait = stopwait > 0;
-                claimed = handOffClaimed;
                 if (wait && woken) {
                     stopNote.clear();       // stale (see above); the real last wakeup follows a later decrement
                 }
@@ -446,7 +453,16 @@ final class WorldStop {
         StringBuilder b = new StringBuilder("stop slow: ")
                 .append(String.format(java.util.Locale.ROOT, "%.3f ms after the request;", (System.nanoTime() - stopRequestNanos) / 1e6));
         for (P p : s.allp) {
-            b.append(" P").append(p.id).append(' ').append(p.status());
+            M pm = p.m;
+            b.append(" P").append(p.id).append(' ').append(p.status()).append(" m=").append(pm == null ? -1 : pm.mid)
+                    .append(" runq=").append(RunQueue.isEmpty(p.base) ? 0 : 1);
+        }
+        b.append(" stopwait=").append(stopwait).append(" claimed=").append(handOffClaimed).append(" steps=").append(handOffSteps != null);
+        for (M m : s.allmSnapshot()) {
+            b.append("\n  M").append(m.mid).append(" p=").append(m.p == null ? -1 : m.p.id).append(" nextp=")
+                    .append(m.nextp == null ? -1 : m.nextp.id).append(" oldp=").append(m.oldp == null ? -1 : m.oldp.id)
+                    .append(" curg=").append(m.curg == null ? -1 : m.curg.goid()).append(" blocked=").append(m.blocked)
+                    .append(" spinning=").append(m.spinning);
         }
         b.append('\n');
         for (java.util.Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {

@@ -137,6 +137,63 @@ class StopAndRunTest {
         }
     }
 
+    /**
+     * After a claim the world is the claimant's: a goroutine that enters a syscall once the
+     * claimant restarted it must not be taken by the stopper's wait loop, which used to take every
+     * P in SYSCALL at each turn; taken after the restart, that P stayed GCSTOP and the next stop
+     * waited for it forever (a hang in the goroutine world's cycles and in StackScanTest).
+     */
+    @Test
+    void aPInASyscallAfterTheClaimantsRestartIsNotTakenByTheStopper() throws Exception {
+        s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).syscallRetake(60_000_000_000L).fatalHandler(FatalHandler.THROW));
+        CountDownLatch running = new CountDownLatch(2);
+        AtomicBoolean inSyscall = new AtomicBoolean();
+        program = SchedTesting.Background.start(s, () -> {
+            running.countDown();
+            while (!quit.get()) {
+                progress.incrementAndGet();
+                Go.poll();
+            }
+        }, () -> {
+            running.countDown();
+            while (!quit.get()) {
+                Go.syscall(() -> {
+                    inSyscall.set(true);
+                    long until = System.nanoTime() + 20_000_000L;
+                    while (!quit.get() && System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                    }
+                    inSyscall.set(false);
+                });
+                Go.poll();
+            }
+        });
+        running.await();
+        AtomicBoolean armed = new AtomicBoolean(true);
+        AtomicBoolean sawSyscallAfterRestart = new AtomicBoolean();
+        s.world.faultForTest = where -> {
+            if (!where.equals("request") || !armed.getAndSet(false)) {
+                return;
+            }
+            // Held until the claimant restarted the world (the poller counts on) and a P is in a
+            // syscall again, then the stopper's wait loop runs.
+            long before = progress.get();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (System.nanoTime() - deadline < 0) {
+                boolean syscallP = s.p(0).status() == PStatus.SYSCALL || s.p(1).status() == PStatus.SYSCALL;
+                if (progress.get() >= before + 1000 && syscallP && inSyscall.get()) {
+                    sawSyscallAfterRestart.set(true);
+                    return;
+                }
+                Thread.onSpinWait();
+            }
+        };
+        s.stopTheWorldAndRun("test", () -> false, s::startTheWorld);
+        s.world.faultForTest = null;
+        org.junit.jupiter.api.Assumptions.assumeTrue(sawSyscallAfterRestart.get(), "no syscall after the restart within 10 s");
+        SchedTesting.assertNextStopTakesEveryP(s, "after a stop whose claimant restarted the world");
+    }
+
     @Test
     void aFailureOfTheHandedOffStepsReachesTheCallerWithTheWorldRunning() throws Exception {
         startPolling();
