@@ -110,7 +110,9 @@ class StopAndRunTest {
 
     @Test
     void withNoPToStopTheCallerRunsTheSteps() throws Exception {
-        s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).fatalHandler(FatalHandler.THROW));
+        // No retake: the 1 ms retaker could hand the SYSCALL P to a spinning M before the request,
+        // and that M would stop it and claim the steps (review18 saw it once: "but was gort-M1").
+        s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).syscallRetake(60_000_000_000L).fatalHandler(FatalHandler.THROW));
         CountDownLatch waiting = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         program = SchedTesting.Background.start(s, () -> Go.syscall(() -> {
