@@ -92,7 +92,6 @@ class SchedStopHandOffTest {
             assertTrue(ran[0].getName().startsWith("gort-M"), "on an M of the scheduler: " + ran[0].getName());
             assertEquals(Collector.OFF, gc.phase);
             assertFalse(WriteBarrier.enabled);
-            assertTrue(Go.scheduler().stopsHandedOff() > 0);
         });
     }
 
@@ -104,7 +103,6 @@ class SchedStopHandOffTest {
         SchedCollectorTest.withRuntime(2, GcOptions.DEFAULT, gc -> {
             Thread[] ran = cyclesBesideAPoller(gc);
             assertNull(ran[0], "every mark termination ran on the coordinator");
-            assertEquals(0, Go.scheduler().stopsHandedOff());
         });
     }
 
@@ -118,7 +116,6 @@ class SchedStopHandOffTest {
             assertNotNull(ran[0], "a sweep termination's steps ran on another thread than the coordinator in 20 cycles");
             assertTrue(ran[0].getName().startsWith("gort-M"), "on an M of the scheduler: " + ran[0].getName());
             assertSame(gc.coordinator.thread, gc.coordinator.markTerminationRanOn, "mark termination's stay on the coordinator");
-            assertTrue(Go.scheduler().stopsHandedOff() > 0);
         });
     }
 
@@ -130,7 +127,6 @@ class SchedStopHandOffTest {
         SchedCollectorTest.withRuntime(2, GcOptions.DEFAULT, gc -> {
             Thread[] ran = cyclesBesideAPoller(gc, () -> gc.coordinator.sweepTerminationRanOn);
             assertNull(ran[0], "every sweep termination ran on the coordinator");
-            assertEquals(0, Go.scheduler().stopsHandedOff());
         });
     }
 
