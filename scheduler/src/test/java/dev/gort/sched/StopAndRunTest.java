@@ -108,6 +108,16 @@ class StopAndRunTest {
         assertFalse(ranOn.get(), "without the hand-off the world waits for the stopper");
     }
 
+    private static boolean everyPIdleOrInASyscall(Scheduler s) {
+        for (P p : s.allp) {
+            int st = p.status();
+            if (st != PStatus.IDLE && st != PStatus.SYSCALL) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Test
     void withNoPToStopTheCallerRunsTheSteps() throws Exception {
         // No retake: the 1 ms retaker could hand the SYSCALL P to a spinning M before the request,
@@ -124,6 +134,15 @@ class StopAndRunTest {
             }
         }));
         waiting.await();
+        // And until no M holds a P: the main goroutine's M (parked in its recv) and an M woken for
+        // the new goroutine may still spin with a P, looking for work; one that sees the request
+        // stops that P and claims the steps (the suite saw it: "but was gort-M1", also with no
+        // retake). Nothing wakes an M after that (no goroutine is runnable, no retake).
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!everyPIdleOrInASyscall(s)) {
+            assertTrue(System.nanoTime() - deadline < 0, "the Ms did not give their Ps up within 10 s");
+            Thread.sleep(1);
+        }
         try {
             AtomicReference<Thread> stepsOn = new AtomicReference<>();
             long handedOff = s.stopsHandedOff();
