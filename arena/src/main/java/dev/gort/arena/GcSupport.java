@@ -394,9 +394,10 @@ public final class GcSupport {
     /**
      * {@link #markPointer(long, long[])} of {@code p} that also marks {@code q} (the next pointer
      * found in the same object; 0 = none) in the same step when both objects lie in the cached
-     * span, their mark bits share a word, and both are clear and allocated: a tree node's
-     * children, allocated one after the other. Then the answer for {@code p} carries
-     * {@link #MARKED_PAIRED} and {@code cache[PAIR_SECOND]} holds {@code q}'s answer; otherwise
+     * span, their mark bits share a word, both are clear and allocated, and {@code q} is its
+     * object's base: a tree node's children, allocated one after the other. Then the answer for
+     * {@code p} carries {@link #MARKED_PAIRED} and {@code cache[PAIR_SECOND]} holds {@code q}'s
+     * answer, which is always {@code q | (answer & ~MARKED_BASE_MASK & ~MARKED_PAIRED)}; otherwise
      * {@code q} is untouched and the caller marks it on its own, which also reports it if it is a
      * bad pointer.
      *
@@ -459,8 +460,12 @@ public final class GcSupport {
     /**
      * The mark bit of {@code q} (0 = none) if it can be set with slot {@code idx}'s in the cached span (mark word last read as {@code w}, the word's allocated slots
      * {@code allocated}, from {@link #allocatedInWord}): another allocated slot of the span, clear
-     * in the same word. Its answer (without MARKED_NOW) is then in {@code cache[PAIR_SECOND]}. 0
-     * otherwise, including every q outside the cached span.
+     * in the same word, and {@code q} its object's base. Its answer (without MARKED_NOW) is then in
+     * {@code cache[PAIR_SECOND]}: {@code q} | the span's flags, so a paired answer is always the
+     * first answer's flags on {@code q} itself and the marker can build it from registers (the
+     * object it scans next need not wait for this store and its reload, nor for the multiplies to
+     * the slot and back). 0 otherwise, including every q outside the cached span and every
+     * interior q (which then takes its own lookup).
      */
     private static long pairBit(long q, long[] cache, int idx, long w, long allocated) {
         long start = cache[C_START];
@@ -470,10 +475,10 @@ public final class GcSupport {
         }
         int iq = (int) ((oq * cache[C_DIV]) >>> 32);
         long bq = 1L << iq;
-        if ((iq >>> 6) != (idx >>> 6) || iq == idx || ((w | ~allocated) & bq) != 0) {
+        if ((iq >>> 6) != (idx >>> 6) || iq == idx || ((w | ~allocated) & bq) != 0 || start + (long) iq * cache[C_ELEM] != q) {
             return 0;
         }
-        cache[PAIR_SECOND] = (start + (long) iq * cache[C_ELEM]) | cache[C_FLAGS];
+        cache[PAIR_SECOND] = q | cache[C_FLAGS];
         return bq;
     }
 

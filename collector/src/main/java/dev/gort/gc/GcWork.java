@@ -42,8 +42,12 @@ public final class GcWork {
      */
     final long[] spanCache = new long[dev.gort.arena.GcSupport.SPAN_CACHE_LONGS];
 
+    /** {@link WorkbufPool#fullHeadAddress}: read by {@link #balanceIfGlobalEmpty} before every object a drain scans. */
+    private final long fullHead;
+
     public GcWork(WorkbufPool pool) {
         this.pool = pool;
+        this.fullHead = pool.fullHeadAddress();
     }
 
     private void init() {
@@ -178,10 +182,16 @@ public final class GcWork {
      * some of this gcWork's ({@link #balance}). Called before every object a drain takes, so an
      * assisting mutator or a second worker finds work instead of waiting for credit: a
      * depth-first structure (a tree) never fills a buffer, so without this its whole grey set
-     * stays in the one worker that took the root. One volatile read when work is published.
+     * stays in the one worker that took the root.
+     *
+     * <p>A plain read of the full list's head word, not the LfStack's volatile one: the answer is
+     * only a hint (a stale "published" delays a publish by one object; a stale "empty" publishes
+     * once more, which is what balance does anyway when asked), and a volatile read here, before
+     * every object, was an acquire in the scan loop that made C2 reload every field the loop uses
+     * after it. The loop's own native stores and calls keep the read from being hoisted out of it.
      */
     public void balanceIfGlobalEmpty() {
-        if (wbuf1 != 0 && pool.fullIsEmpty()) {
+        if (wbuf1 != 0 && dev.gort.sys.NativeMemory.getLong(fullHead) == 0) {
             balance();
         }
     }

@@ -123,12 +123,24 @@ public interface MarkHeap {
     /**
      * {@link #markPointer(long, long[])} of {@code p} that may also mark {@code q} (the next
      * pointer of the same object, 0 = none) in the same step, with one atomic when their objects'
-     * mark bits share a word: then the answer carries {@link #MARKED_PAIRED} and {@code q}'s answer
-     * is in {@code spanCache[PAIR_SECOND]}; otherwise {@code q} is untouched (the caller marks it on
-     * its own). The default never pairs.
+     * mark bits share a word and {@code q} is its object's base: then the answer carries
+     * {@link #MARKED_PAIRED} and {@code q}'s answer is in {@code spanCache[PAIR_SECOND]}, always
+     * {@code q} with the first answer's flags ({@link #pairedAnswer}); otherwise {@code q} is
+     * untouched (the caller marks it on its own). The default never pairs.
      */
     default long markPointer(long p, long q, long[] spanCache) {
         return markPointer(p, spanCache);
+    }
+
+    /**
+     * The answer for {@code q} of a {@link #markPointer(long, long, long[])} answer {@code r}
+     * that carries {@link #MARKED_PAIRED}: {@code q} (a base: only bases pair) with {@code r}'s
+     * flags (same span: same class hint and noscan; the same call set both bits). Equal to
+     * {@code spanCache[PAIR_SECOND]}, built from registers: the marker scans this object next,
+     * and a store and reload of the cache slot would sit in its dependency chain.
+     */
+    static long pairedAnswer(long r, long q) {
+        return q | (r & ~MARKED_BASE_MASK & ~MARKED_PAIRED);
     }
 
     /** Empties a span cache for {@link #markPointer(long, long[])}. */

@@ -170,8 +170,13 @@ public final class Marker {
      */
     public long scanObject(long obj, GcWork w, java.util.function.BooleanSupplier preempt) {
         heap.clearSpanCache(w.spanCache);
+        long work0 = w.heapScanWork;
         try {
-            return scan(obj, w, preempt);
+            long next = scanNext(obj, w, preempt);
+            if (next != 0) {
+                w.put(next);
+            }
+            return w.heapScanWork - work0;
         } finally {
             flushMarks(w);
         }
@@ -187,10 +192,17 @@ public final class Marker {
         w.bytesMarked -= heap.flushMarks(w.spanCache);
     }
 
-    /** {@link #scanObject} inside a drain, which cleared the span cache on entry. */
-    private long scan(long obj, GcWork w, java.util.function.BooleanSupplier preempt) {
+    /**
+     * {@link #scanObject} inside a drain, which cleared the span cache on entry: scans {@code obj},
+     * counting its bytes in {@code w.heapScanWork}, and returns the entry it greyed last, which is
+     * not queued (0 = none: everything it greyed is in {@code w}). The caller scans that entry next
+     * or queues it: it is the top of the LIFO, held in a register instead of making a store and a
+     * reload through {@code w} in the marker's chain from one node to the next.
+     */
+    private long scanNext(long obj, GcWork w, java.util.function.BooleanSupplier preempt) {
         if ((obj & CONTINUATION) != 0) {
-            return scanContinuation(obj & ~CONTINUATION, w, preempt);
+            scanContinuation(obj & ~CONTINUATION, w, preempt);
+            return 0;
         }
         if ((obj & ~MarkHeap.MARKED_BASE_MASK) != 0) {
             // A small object queued by greyFast with its size hint in the top byte (see
@@ -199,7 +211,8 @@ public final class Marker {
             if (size <= SMALL_SCAN_BYTES) {
                 return scanSmall(obj & MarkHeap.MARKED_BASE_MASK, size, w);
             }
-            return scanWords(obj & MarkHeap.MARKED_BASE_MASK, size, w, preempt);
+            scanWords(obj & MarkHeap.MARKED_BASE_MASK, size, w, preempt);
+            return 0;
         }
         long s = heap.spanOf(obj);
         if (s == 0) {
@@ -218,7 +231,8 @@ public final class Marker {
             }
             size = Math.min(MAX_OBLET_BYTES, base + size - obj);
         }
-        return scanWords(obj, size, w, preempt);
+        scanWords(obj, size, w, preempt);
+        return 0;
     }
 
     /**
@@ -251,21 +265,19 @@ public final class Marker {
     /**
      * {@link #scanWords} for an object of at most 64 words ({@link #SMALL_SCAN_BYTES}): one
      * pointer-bits answer covers it, and it is below {@link #PREEMPT_CHECK_BYTES}, so there is no
-     * outer loop and no preemption check.
+     * outer loop and no preemption check. Returns the entry greyed last, not queued (see
+     * {@link #scanNext}).
      */
     private long scanSmall(long obj, long size, GcWork w) {
+        w.heapScanWork += size;
         if (size == 16) {
             // Both words loaded before the pointer bits are known: their loads then run beside the
             // bitmap's instead of after it. A 16-byte node's scan is a link of the marker's
             // dependency chain (the child greyed last is the next object scanned), and the bitmap
             // load, the bit search and then the field load were the longest part of it.
-            greyTwoWords(obj, heap.pointerBits(obj, 2), NativeMemory.getLong(obj), NativeMemory.getLong(obj + 8), w);
-            w.heapScanWork += size;
-            return size;
+            return greyTwoWords(obj, heap.pointerBits(obj, 2), NativeMemory.getLong(obj), NativeMemory.getLong(obj + 8), w);
         }
-        greyByBits(obj, 0, heap.pointerBits(obj, (int) (size >>> 3)), w);
-        w.heapScanWork += size;
-        return size;
+        return greyByBits(obj, 0, heap.pointerBits(obj, (int) (size >>> 3)), w);
     }
 
     /** Greys what the {@code size} bytes at {@code obj} point to, by the pointer bitmap. */
@@ -278,7 +290,10 @@ public final class Marker {
                 w.heapScanWork += scanned;
                 return scanned;
             }
-            greyByBits(obj, first, heap.pointerBits(obj + (first << 3), (int) Math.min(64, words - first)), w);
+            long top = greyByBits(obj, first, heap.pointerBits(obj + (first << 3), (int) Math.min(64, words - first)), w);
+            if (top != 0) {
+                w.put(top);
+            }
         }
         w.heapScanWork += size;
         return size;
@@ -289,9 +304,11 @@ public final class Marker {
      * are set in {@code bits}. Highest pointer word first: the work buffer is LIFO, so the object's
      * first pointer field is the next one scanned. A structure built depth-first in field order (a
      * tree's left subtree before its right one) then marks in allocation order, ascending through
-     * memory, instead of jumping back and forth.
+     * memory, instead of jumping back and forth. Returns the entry greyed last, not queued (see
+     * {@link #scanNext}); 0 if none.
      */
-    private void greyByBits(long obj, long first, long bits, GcWork w) {
+    private long greyByBits(long obj, long first, long bits, GcWork w) {
+        long top = 0;
         while (bits != 0) {
             int hi = 63 - Long.numberOfLeadingZeros(bits);
             long off = (first + hi) << 3;
@@ -301,6 +318,7 @@ public final class Marker {
                 continue;
             }
             if (checkmarks != null) {
+                top = queueHeld(top, w);
                 greyObject(v, obj, off, w);
                 continue;
             }
@@ -311,24 +329,27 @@ public final class Marker {
             long next = bits == 0 ? 0 : NativeMemory.getLong(obj + ((first + 63 - Long.numberOfLeadingZeros(bits)) << 3));
             long r = heap.markPointer(v, next, w.spanCache);
             if (r == 0) {
+                top = queueHeld(top, w);
                 greyObject(v, obj, off, w);
                 continue;
             }
-            queueMarked(r & ~MarkHeap.MARKED_PAIRED, w);
+            top = queueMarked(top, r & ~MarkHeap.MARKED_PAIRED, w);
             if ((r & MarkHeap.MARKED_PAIRED) != 0) {
                 bits &= ~Long.highestOneBit(bits);
-                queueMarked(w.spanCache[MarkHeap.PAIR_SECOND], w);      // the lower field on top: scanned next
+                top = queueMarked(top, MarkHeap.pairedAnswer(r, next), w);      // the lower field on top: scanned next
             }
         }
+        return top;
     }
 
     /**
      * {@link #greyByBits} for a two-word object whose words {@code w0} and {@code w1} are already
      * loaded (pointer bits {@code bits}): the same order (the higher word first, so the lower one
      * is on top of the work buffer and scanned next), the same pairing of the two, the same
-     * checkmark and bad-pointer paths.
+     * checkmark and bad-pointer paths. Returns the entry greyed last, not queued (see
+     * {@link #scanNext}); 0 if none.
      */
-    private void greyTwoWords(long obj, long bits, long w0, long w1, GcWork w) {
+    private long greyTwoWords(long obj, long bits, long w0, long w1, GcWork w) {
         long v1 = (bits & 2) != 0 ? w1 : 0;
         long v0 = (bits & 1) != 0 ? w0 : 0;
         if (checkmarks != null) {
@@ -338,38 +359,58 @@ public final class Marker {
             if (v0 != 0) {
                 greyObject(v0, obj, 0, w);
             }
-            return;
+            return 0;
         }
+        long top = 0;
         if (v1 != 0) {
             long r = heap.markPointer(v1, v0, w.spanCache);
             if (r == 0) {
                 greyObject(v1, obj, 8, w);
             } else {
-                queueMarked(r & ~MarkHeap.MARKED_PAIRED, w);
+                top = queueMarked(0, r & ~MarkHeap.MARKED_PAIRED, w);
                 if ((r & MarkHeap.MARKED_PAIRED) != 0) {
-                    queueMarked(w.spanCache[MarkHeap.PAIR_SECOND], w);
-                    return;
+                    return queueMarked(top, MarkHeap.pairedAnswer(r, v0), w);
                 }
             }
         }
         if (v0 != 0) {
             long r = heap.markPointer(v0, 0, w.spanCache);
             if (r == 0) {
+                top = queueHeld(top, w);
                 greyObject(v0, obj, 0, w);
             } else {
-                queueMarked(r, w);
+                top = queueMarked(top, r, w);
             }
         }
+        return top;
     }
 
-    /** Counts and queues a non-zero {@link MarkHeap#markPointer} answer if it set the mark bit. */
-    private void queueMarked(long r, GcWork w) {
-        if ((r & MarkHeap.MARKED_NOW) != 0) {
-            w.bytesMarked += heap.markedSize(r);
-            if ((r & MarkHeap.MARKED_NOSCAN) == 0) {
-                w.put(r & ~(MarkHeap.MARKED_NOW | MarkHeap.MARKED_NOSCAN));
-            }
+    /**
+     * Counts a non-zero {@link MarkHeap#markPointer} answer {@code r} if it set the mark bit and
+     * returns the entry to hold back: {@code r}'s object if it is to be scanned (the entry held
+     * back until now, {@code top}, is queued first: same LIFO order as queueing both), else
+     * {@code top}.
+     */
+    private long queueMarked(long top, long r, GcWork w) {
+        if ((r & MarkHeap.MARKED_NOW) == 0) {
+            return top;
         }
+        w.bytesMarked += heap.markedSize(r);
+        if ((r & MarkHeap.MARKED_NOSCAN) != 0) {
+            return top;
+        }
+        if (top != 0) {
+            w.put(top);
+        }
+        return r & ~(MarkHeap.MARKED_NOW | MarkHeap.MARKED_NOSCAN);
+    }
+
+    /** Queues the entry held back (before a path that queues on its own, to keep the LIFO order); returns 0. */
+    private static long queueHeld(long top, GcWork w) {
+        if (top != 0) {
+            w.put(top);
+        }
+        return 0;
     }
 
     /**
@@ -395,20 +436,31 @@ public final class Marker {
      */
     public long drain(GcWork w, long budget, java.util.function.BooleanSupplier preempt) {
         heap.clearSpanCache(w.spanCache);      // a drain never outlives the mark phase it began in
-        long done = 0;
+        long work0 = w.heapScanWork;
+        // The entry the last scan greyed last (the LIFO's top), scanned next without a store to w
+        // and its reload: 0 = take one from w. Queued back before the drain returns, so w holds
+        // all of this marker's grey objects whenever it is outside a drain.
+        long next = 0;
         try {
-            while (done < budget && (preempt == null || !preempt.getAsBoolean())) {
+            while (w.heapScanWork - work0 < budget && (preempt == null || !preempt.getAsBoolean())) {
                 w.balanceIfGlobalEmpty();
-                long obj = w.tryGet();
+                long obj = next;
+                next = 0;
                 if (obj == 0) {
-                    break;
+                    obj = w.tryGet();
+                    if (obj == 0) {
+                        break;
+                    }
                 }
-                done += scan(obj, w, preempt);
+                next = scanNext(obj, w, preempt);
             }
         } finally {
+            if (next != 0) {
+                w.put(next);
+            }
             flushMarks(w);
         }
-        return done;
+        return w.heapScanWork - work0;
     }
 
     // ------------------------------------------------------------------ checkmark

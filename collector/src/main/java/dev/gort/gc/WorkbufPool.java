@@ -101,6 +101,15 @@ public final class WorkbufPool implements AutoCloseable {
         return full.isEmpty();
     }
 
+    /**
+     * The native word holding the full list's head (0 = empty): for a marker's per-object look at
+     * whether anything is published ({@link GcWork#balanceIfGlobalEmpty}), one load instead of the
+     * chain through this pool and its LfStack. Fixed for the pool's life.
+     */
+    long fullHeadAddress() {
+        return base;
+    }
+
     /** Workbufs carved from the reservation so far. */
     public long allocated() {
         return allocated;

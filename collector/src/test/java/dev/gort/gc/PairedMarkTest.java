@@ -73,12 +73,29 @@ class PairedMarkTest {
         assertNotEquals(0, rq & GcSupport.MARKED_NOW);
         assertEquals(0, rq & GcSupport.MARKED_PAIRED);
         assertEquals(gcs.sizeClass(gcs.spanOf(o[3])), (int) (rq >>> GcSupport.MARKED_CLASS_SHIFT), "q's class hint");
+        assertEquals(MarkHeap.pairedAnswer(r, o[3]), rq, "the marker's answer for q, built from q and p's answer");
         assertFalse(gcs.isMarked(o[2]) || gcs.isMarked(o[3]), "pending in the cache until the mark word is written");
         assertEquals(0, GcSupport.flushMarks(c), "nobody else marked them");
         assertTrue(gcs.isMarked(o[2]) && gcs.isMarked(o[3]));
         // Both marked now: p answers "marked" and q is left to its own lookup.
         long again = gcs.markPointer(o[2], o[3], c);
         assertEquals(o[2], again & (GcSupport.MARKED_BASE_MASK | GcSupport.MARKED_NOW | GcSupport.MARKED_PAIRED));
+    }
+
+    /** An interior q does not pair (the marker builds a pair's answer from q itself): it takes its own lookup, which finds its base. */
+    @Test
+    void anInteriorSecondPointerIsNotPaired() {
+        long[] o = nodes(8);
+        long[] c = freshSpanCache();
+        gcs.markPointer(o[0], c);                           // fills the span cache
+        long r = gcs.markPointer(o[2], o[3] + 8, c);
+        assertEquals(o[2] | GcSupport.MARKED_NOW, r & (GcSupport.MARKED_BASE_MASK | GcSupport.MARKED_NOW | GcSupport.MARKED_PAIRED),
+                "p marked, q (interior) left alone");
+        long rq = gcs.markPointer(o[3] + 8, c);
+        assertEquals(o[3] | GcSupport.MARKED_NOW, rq & (GcSupport.MARKED_BASE_MASK | GcSupport.MARKED_NOW | GcSupport.MARKED_PAIRED),
+                "q's own lookup marks its base");
+        assertEquals(0, GcSupport.flushMarks(c));
+        assertTrue(gcs.isMarked(o[2]) && gcs.isMarked(o[3]));
     }
 
     @Test

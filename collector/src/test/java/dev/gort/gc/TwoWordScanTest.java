@@ -87,6 +87,56 @@ class TwoWordScanTest {
         w.dispose();
     }
 
+    /**
+     * The drain scans the child a scan greyed last without queueing it (Marker.scanNext): a drain
+     * that stops on its budget must leave that child in its gcWork, or the rest of the structure
+     * is never marked.
+     */
+    @Test
+    void aDrainThatRunsOutOfBudgetLeavesTheChildItWouldScanNextInItsGcWork() {
+        long c3 = node(0, 0, 3);
+        long c2 = node(c3, 0, 3);
+        long c1 = node(c2, 0, 3);
+        long root = node(c1, 0, 3);
+        GcWork w = new GcWork(pool);
+        marker.greyRoot(root, "test root", w);
+        assertEquals(16, marker.drain(w, 16), "the budget stops the drain after one object");
+        assertTrue(gcs.isMarked(c1), "the scanned object's child is marked in memory");
+        assertFalse(gcs.isMarked(c2), "the child itself is not scanned yet");
+        assertFalse(w.empty(), "the child the drain would have scanned next is back in its gcWork");
+        assertEquals(1, w.localCount());
+        assertEquals(3 * 16, marker.drain(w, Long.MAX_VALUE));
+        for (long p : new long[] {root, c1, c2, c3}) {
+            assertTrue(gcs.isMarked(p), "0x" + Long.toHexString(p) + " marked");
+        }
+        assertTrue(w.empty());
+        assertEquals(4 * 16, w.bytesMarked, "each object's bytes counted once");
+        w.dispose();
+    }
+
+    /**
+     * Only a base pairs (GcSupport.markPointer(p, q, cache)), because the marker builds the
+     * pair's answer from q itself (MarkHeap.pairedAnswer) and scans it next: an interior pointer
+     * in the lower word must be scanned from its object's base, so the grandchild behind that
+     * object's first word is reached (scanned from the interior address, the marker would read
+     * the object's second word and its neighbour's first instead).
+     */
+    @Test
+    void anInteriorPointerInTheLowerWordIsScannedFromItsBase() {
+        long grandchild = node(0, 0, 3);
+        long lower = node(grandchild, 0, 3);
+        long upper = node(0, 0, 3);                         // lower's neighbour, same mark word: the two would pair
+        assertEquals(gcs.spanOf(lower), gcs.spanOf(upper));
+        assertEquals(lower + 16, upper);
+        long root = node(lower + 8, upper, 3);
+        GcWork w = new GcWork(pool);
+        assertEquals(4 * 16, drainFrom(root, w), "root, lower, upper and the grandchild, each scanned once");
+        assertTrue(gcs.isMarked(lower) && gcs.isMarked(upper));
+        assertTrue(gcs.isMarked(grandchild), "lower scanned from its base");
+        assertEquals(4 * 16, w.bytesMarked);
+        w.dispose();
+    }
+
     @Test
     void aFieldPointingAtAFreeSlotIsReportedWithItsOffset() {
         for (int word = 0; word < 2; word++) {
