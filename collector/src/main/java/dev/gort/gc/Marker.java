@@ -270,13 +270,6 @@ public final class Marker {
      */
     private long scanSmall(long obj, long size, GcWork w) {
         w.heapScanWork += size;
-        if (size == 16) {
-            // Both words loaded before the pointer bits are known: their loads then run beside the
-            // bitmap's instead of after it. A 16-byte node's scan is a link of the marker's
-            // dependency chain (the child greyed last is the next object scanned), and the bitmap
-            // load, the bit search and then the field load were the longest part of it.
-            return greyTwoWords(obj, heap.pointerBits(obj, 2), NativeMemory.getLong(obj), NativeMemory.getLong(obj + 8), w);
-        }
         return greyByBits(obj, 0, heap.pointerBits(obj, (int) (size >>> 3)), w);
     }
 
@@ -337,49 +330,6 @@ public final class Marker {
             if ((r & MarkHeap.MARKED_PAIRED) != 0) {
                 bits &= ~Long.highestOneBit(bits);
                 top = queueMarked(top, MarkHeap.pairedAnswer(r, next), w);      // the lower field on top: scanned next
-            }
-        }
-        return top;
-    }
-
-    /**
-     * {@link #greyByBits} for a two-word object whose words {@code w0} and {@code w1} are already
-     * loaded (pointer bits {@code bits}): the same order (the higher word first, so the lower one
-     * is on top of the work buffer and scanned next), the same pairing of the two, the same
-     * checkmark and bad-pointer paths. Returns the entry greyed last, not queued (see
-     * {@link #scanNext}); 0 if none.
-     */
-    private long greyTwoWords(long obj, long bits, long w0, long w1, GcWork w) {
-        long v1 = (bits & 2) != 0 ? w1 : 0;
-        long v0 = (bits & 1) != 0 ? w0 : 0;
-        if (checkmarks != null) {
-            if (v1 != 0) {
-                greyObject(v1, obj, 8, w);
-            }
-            if (v0 != 0) {
-                greyObject(v0, obj, 0, w);
-            }
-            return 0;
-        }
-        long top = 0;
-        if (v1 != 0) {
-            long r = heap.markPointer(v1, v0, w.spanCache);
-            if (r == 0) {
-                greyObject(v1, obj, 8, w);
-            } else {
-                top = queueMarked(0, r & ~MarkHeap.MARKED_PAIRED, w);
-                if ((r & MarkHeap.MARKED_PAIRED) != 0) {
-                    return queueMarked(top, MarkHeap.pairedAnswer(r, v0), w);
-                }
-            }
-        }
-        if (v0 != 0) {
-            long r = heap.markPointer(v0, 0, w.spanCache);
-            if (r == 0) {
-                top = queueHeld(top, w);
-                greyObject(v0, obj, 0, w);
-            } else {
-                top = queueMarked(top, r, w);
             }
         }
         return top;
@@ -452,7 +402,51 @@ public final class Marker {
                         break;
                     }
                 }
-                next = scanNext(obj, w, preempt);
+                if (checkmarks != null || (obj & CONTINUATION) != 0 || (obj & ~MarkHeap.MARKED_BASE_MASK) == 0
+                        || heap.markedSize(obj) != 16) {
+                    next = scanNext(obj, w, preempt);
+                    continue;
+                }
+                // A 16-byte object queued with its size hint (a tree node), outside checkmark:
+                // scanSmall and greyByBits for two words, written out in the loop so that the
+                // loop is one compiled unit. C2 does not inline a callee already compiled into
+                // more than InlineSmallCode (2,500 bytes), and which of the scan methods it
+                // compiled first varied from run to run: the same code marked a tree at ~800 or
+                // ~1,500 MB/s. The callees here compile small (the cached markPointer ~1.2 KB,
+                // from one call site), so they inline whichever was compiled first.
+                // Both words are loaded beside the pointer bits, not after them (the bitmap load
+                // and the bit search were the longest part of the chain from one node to the
+                // next). The higher word is greyed first, offered the lower one to pair; the
+                // lower one is held back as the next object to scan.
+                obj &= MarkHeap.MARKED_BASE_MASK;
+                long w0 = NativeMemory.getLong(obj);
+                long w1 = NativeMemory.getLong(obj + 8);
+                long bits = heap.pointerBits(obj, 2);
+                w.heapScanWork += 16;
+                long p = (bits & 2) != 0 ? w1 : 0;
+                long q = (bits & 1) != 0 ? w0 : 0;
+                long off = 8;
+                if (p == 0) {
+                    p = q;
+                    q = 0;
+                    off = 0;
+                }
+                while (p != 0) {
+                    long r = heap.markPointer(p, q, w.spanCache);
+                    if (r == 0) {
+                        next = queueHeld(next, w);
+                        greyObject(p, obj, off, w);     // the slow path: reports a bad pointer with its referrer
+                    } else {
+                        next = queueMarked(next, r & ~MarkHeap.MARKED_PAIRED, w);
+                        if ((r & MarkHeap.MARKED_PAIRED) != 0) {
+                            next = queueMarked(next, MarkHeap.pairedAnswer(r, q), w);
+                            break;
+                        }
+                    }
+                    p = q;
+                    q = 0;
+                    off = 0;
+                }
             }
         } finally {
             if (next != 0) {
