@@ -38,6 +38,13 @@ final class BarrierFilter {
 
     final long[] table = new long[THREADS * ENTRIES];
 
+    static {
+        if (Integer.bitCount(THREADS * ENTRIES) != 1) {
+            throw new AssertionError("BarrierFilter's table length " + THREADS * ENTRIES
+                    + " must be a power of two (bothRecentBlack masks its index)");
+        }
+    }
+
     /** The first entry of thread {@code threadId}'s filter. */
     static int base(long threadId) {
         return ((int) threadId & (THREADS - 1)) * ENTRIES;
@@ -46,11 +53,18 @@ final class BarrierFilter {
     /**
      * True if both {@code obj} and {@code value} (0 counts as filtered) are named by the filter of
      * the thread with id {@code threadId}: the store needs no shade at all.
+     *
+     * <p>The index is masked with {@code table.length - 1}, which leaves it unchanged (base + slot
+     * is below THREADS * ENTRIES, a power of two, the table's length): an index masked by the
+     * length less one is one C2 knows in range, so the two loads need no range check, only one
+     * test that the length is not 0 (C2's code for this method: two {@code cmp; jae} to a trap
+     * before, one {@code test; jbe} after). Part of every barriered store while marking.
      */
     static boolean bothRecentBlack(long[] table, long threadId, long obj, long value) {
         int base = base(threadId);
-        return table[base + Mutator.recentBlackSlot(obj)] == obj
-                && (value == 0 || table[base + Mutator.recentBlackSlot(value)] == value);
+        int mask = table.length - 1;
+        return table[(base + Mutator.recentBlackSlot(obj)) & mask] == obj
+                && (value == 0 || table[(base + Mutator.recentBlackSlot(value)) & mask] == value);
     }
 
     /** Empties every entry (after mark termination, see the class comment). */

@@ -166,6 +166,9 @@ public final class WriteBarrier {
      * thread and for threads on different stripes; two threads whose ids are equal modulo
      * {@link #STRIPES} may lose an increment now and then. It replaced a LongAdder, whose
      * uncontended add is a locked CAS on every slow store (two per binary-trees node while marking).
+     * A stripe's word 0 counts the slow stores the filter did not let through, word 1 those it did:
+     * each store increments one word (the filtered store, binary-trees' every store while marking,
+     * pays one increment), and {@link #slowStores} is their sum.
      */
     private static final int STRIPES = 64;
     private static final int STRIPE_LONGS = 8;      // 64 bytes: one cache line per stripe
@@ -236,8 +239,8 @@ public final class WriteBarrier {
             slowStoreStripes[stripe + 1]++;
         } else {
             shader.shadeStore(obj, slot, value);    // shade before the store, as storeSlow does
+            slowStoreStripes[stripe]++;
         }
-        slowStoreStripes[stripe]++;
         NativeMemory.putLong(slot, value);
     }
 
@@ -302,11 +305,11 @@ public final class WriteBarrier {
         return n;
     }
 
-    /** Number of stores that took the slow path since start. */
+    /** Number of stores that took the slow path since start (filtered or not). */
     public static long slowStores() {
         long n = 0;
         for (int i = 0; i < slowStoreStripes.length; i += STRIPE_LONGS) {
-            n += slowStoreStripes[i];
+            n += slowStoreStripes[i] + slowStoreStripes[i + 1];
         }
         return n;
     }

@@ -225,12 +225,14 @@ class AllocFastPathTest {
         assertFalse(heap.gc().isMarked(white), "white: not scanned yet");
         Mem.storePtr(a, RIGHT, white);          // value from before the cycle: not in the table
         assertEquals(filtered + 2, WriteBarrier.filteredStores());
+        assertEquals(slow + 3, WriteBarrier.slowStores(), "a store the table did not let through is a barriered store too");
         assertTrue(heap.gc().isMarked(white), "the insertion half shaded it");
 
         long white2 = gc.alloc(NODE);           // allocated black, stored into an object from before the cycle
         long prev = Mem.loadPtr(old, LEFT);
         Mem.storePtr(old, LEFT, white2);
         assertEquals(filtered + 2, WriteBarrier.filteredStores(), "the target is not in the table: the deletion half runs");
+        assertEquals(slow + 4, WriteBarrier.slowStores());
         assertEquals(white, prev);
         gc.resume();
         gc.awaitIdle(10_000);
