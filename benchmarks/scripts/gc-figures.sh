@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The collector issue's figures, one run each (README "GC figures"): BinaryTreesRun 21, BinaryTrees
+# gort 21 twice (gctrace), BinaryTreesRun 18, PauseDistributionRun 1024 120 goroutines.
+# usage: gc-figures.sh [CLASSPATH_FILE]   (default: this checkout's built classes)
+#   OUT=DIR (default /tmp/gc-figures-<time>), ONLY="bt21 bt21x2 bt18 pd" to run a subset.
+# Run it on a quiet machine; the load average is written beside each output.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+if [ $# -ge 1 ]; then cp=$(cat "$1"); else
+  cp=""; for m in native-bindings arena scheduler net collector sysmon runtime benchmarks; do cp="$cp${cp:+:}$root/$m/target/classes"; done
+  cp="$cp:$(cat "$root/benchmarks/target/classpath.txt")"
+fi
+java=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
+out=${OUT:-/tmp/gc-figures-$(date +%H%M%S)}; mkdir -p "$out"
+only=${ONLY:-bt21 bt21x2 bt18 pd}
+flags=(--enable-native-access=ALL-UNNAMED --add-exports java.base/jdk.internal.vm=ALL-UNNAMED
+  -XX:CompileCommand=quiet -XX:CompileCommand=dontinline,dev.gort.gc.Collector::allocFor)
+small=(-Xmx256m -XX:+UseSerialGC -XX:TrimNativeHeapInterval=1000)
+run() { # name cmd...
+  local name=$1; shift
+  { date -u +%T; cat /proc/loadavg; } > "$out/$name.load"
+  "$@" > "$out/$name.txt" 2>&1 || echo "$name: exit $?" >> "$out/$name.txt"
+  { date -u +%T; cat /proc/loadavg; } >> "$out/$name.load"
+  echo "== $name ($(head -c 8 "$out/$name.load"), load $(sed -n 2p "$out/$name.load" | cut -d' ' -f1-3))"
+}
+for step in $only; do case $step in
+  bt21) run bt21 "$java" "${flags[@]}" -cp "$cp" dev.gort.bench.gc.BinaryTreesRun 21 ;;
+  bt21x2) for i in 1 2; do run bt21-gort-$i env GORT_DEBUG=gctrace=1 "$java" "${flags[@]}" "${small[@]}" -cp "$cp" dev.gort.bench.gc.BinaryTrees gort 21; done ;;
+  bt18) run bt18 "$java" "${flags[@]}" -cp "$cp" dev.gort.bench.gc.BinaryTreesRun 18 ;;
+  pd) run pd "$java" "${flags[@]}" -cp "$cp" dev.gort.bench.gc.PauseDistributionRun 1024 120 goroutines ;;
+  *) echo "unknown step '$step'; accepted: bt21 bt21x2 bt18 pd" >&2; exit 2 ;;
+esac; done
+echo "outputs in $out"
