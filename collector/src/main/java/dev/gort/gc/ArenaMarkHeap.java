@@ -73,7 +73,8 @@ public final class ArenaMarkHeap implements MarkHeap {
     static {
         if (GcSupport.MARKED_NOW != MARKED_NOW || GcSupport.MARKED_NOSCAN != MARKED_NOSCAN
                 || GcSupport.MARKED_BASE_MASK != MARKED_BASE_MASK
-                || GcSupport.MARKED_PAIRED != MARKED_PAIRED || GcSupport.PAIR_SECOND != PAIR_SECOND) {
+                || GcSupport.MARKED_PAIRED != MARKED_PAIRED || GcSupport.PAIR_SECOND != PAIR_SECOND
+                || GcSupport.MARKED_CLASS_SHIFT != SIZE_HINT_SHIFT || SizeClasses.classToSize(SizeClasses.sizeToClass(16)) != 16) {
             throw new ExceptionInInitializerError("GcSupport.markPointer's result encoding differs from MarkHeap's");
         }
     }
@@ -104,6 +105,12 @@ public final class ArenaMarkHeap implements MarkHeap {
     @Override
     public long flushMarks(long[] spanCache) {
         return GcSupport.flushMarks(spanCache);
+    }
+
+    /** A 16-byte object's hint is its size class (see {@link #markedSize}). */
+    @Override
+    public long sixteenByteHint() {
+        return SizeClasses.sizeToClass(16);
     }
 
     /** Small objects carry their size class in the result's top byte: no span lookup. */

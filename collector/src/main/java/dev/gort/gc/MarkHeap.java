@@ -66,6 +66,19 @@ public interface MarkHeap {
      */
     long MARKED_BASE_MASK = ((1L << 56) - 1) & ~7L;
 
+    /** Where an entry's size hint starts (bits 56..63, above {@link #MARKED_BASE_MASK}). */
+    int SIZE_HINT_SHIFT = 56;
+
+    /**
+     * The size hint (an entry's bits 56..63) this heap gives every 16-byte object, or -1 if its
+     * hints do not tell 16-byte objects apart. The marker's drain compares an entry's top byte with
+     * it to pick the written-out scan of a two-word node, instead of a {@link #markedSize} lookup
+     * per object.
+     */
+    default long sixteenByteHint() {
+        return -1;
+    }
+
     /** Exclusive upper bound of heap addresses {@link #MARKED_BASE_MASK} keeps whole: 2^56. */
     long ADDRESS_LIMIT = 1L << 56;
 

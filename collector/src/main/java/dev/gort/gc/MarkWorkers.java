@@ -30,8 +30,9 @@ final class MarkWorkers {
     private final World world;
     private final Marker marker;
     /**
-     * A platform worker's drain stops at a stop request (checked after every object): it stands
-     * aside within one object rather than after its 64 KiB chunk. A chunk of binary-trees' nodes
+     * A platform worker's drain stops at a stop request (asked every 1 KiB of scan work,
+     * {@link Marker#PREEMPT_DRAIN_CHECK_BYTES}): it stands aside within ~1 KiB of scanning plus one
+     * object rather than after its 64 KiB chunk. A chunk of binary-trees' nodes
      * is 0.1-1 ms of cache misses, more when the worker loses its CPU mid-chunk; meanwhile it held
      * a CPU the woken stopper (or a mutator on its way to its safepoint) needed, and the pause
      * trace showed stops ending right after "stood aside: gort-gc-worker-0 at 1.0-2.6 ms"

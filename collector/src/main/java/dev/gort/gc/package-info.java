@@ -242,7 +242,7 @@
  * shutdown marks again every millisecond while it joins the Ms, for a goroutine an M started just
  * after), and before joining the Ms the scheduler calls {@code GcHook.schedulerExiting}. From then on
  * {@code SchedWorld.stopRequested()} stays true (an exit is a stop that never ends: a worker stint,
- * an assist and proportional sweep leave within one object, as for a stop), no worker stint
+ * an assist and proportional sweep leave within about 1 KiB of scan work or one object, as for a stop), no worker stint
  * starts, waits in {@code runBlocking} (credit, {@code gc()}, a pending cycle start, a resize
  * waiting for the cycle) end, and the coordinator leaves its cycle at its next check (a breakpoint,
  * the drained wait, the idle wait; a cycle already past marking finishes) while the hook waits for

@@ -130,6 +130,46 @@ class MarkerTest {
         w.dispose();
     }
 
+    /**
+     * A drain asks its preemption request when it starts and then once per
+     * {@link Marker#PREEMPT_DRAIN_CHECK_BYTES} of scan work, not before every object, and still
+     * answers a request within that much scan work plus the object that crossed the mark. Fails if
+     * the drain asks per object (too many asks) or if it skips looks (it scans on past the bound).
+     */
+    @Test
+    void aDrainAsksForPreemptionPerScanWorkIntervalAndStopsWithinOne() {
+        int depth = 12;                                     // 8191 nodes of 24 bytes: ~192 KiB of scan work
+        Global g = Global.of(roots);
+        g.set(tree(depth));
+        GcWork w = new GcWork(pool);
+        marker.scanRootSlots(roots.slotAddress(0), roots.highWater(), "global", w);
+        long stopAt = 10_000;                               // not a multiple of the interval or of a node
+        int[] asks = {0};
+        long[] workWhenTold = {-1};
+        java.util.function.BooleanSupplier stopAfter = () -> {
+            asks[0]++;
+            if (w.heapScanWork >= stopAt && workWhenTold[0] < 0) {
+                workWhenTold[0] = w.heapScanWork;
+            }
+            return w.heapScanWork >= stopAt;
+        };
+        long done = marker.drain(w, Long.MAX_VALUE, stopAfter);
+        assertTrue(done >= stopAt, "the drain stopped before it was told to: " + done);
+        assertTrue(done <= stopAt + Marker.PREEMPT_DRAIN_CHECK_BYTES + NODE.size(),
+                "a stop waited for at most one interval of scan work plus one object: scanned " + done);
+        assertEquals(done, workWhenTold[0], "it stopped at the look that saw the request");
+        assertTrue(asks[0] <= done / Marker.PREEMPT_DRAIN_CHECK_BYTES + 2,
+                "asked once per interval, not per object: " + asks[0] + " asks for " + done / NODE.size() + " objects");
+        // Told to stop before it starts: no scan at all.
+        assertEquals(0, marker.drain(w, Long.MAX_VALUE, () -> true));
+        // The rest is still there: everything is scanned exactly once in the end.
+        while (!(w.empty() && pool.fullIsEmpty())) {
+            done += marker.drain(w, Long.MAX_VALUE);
+        }
+        assertEquals(((1L << (depth + 1)) - 1) * NODE.size(), done, "every node scanned exactly once");
+        w.dispose();
+    }
+
     long tree(int depth) {
         long n = heap.alloc(NODE);
         if (depth > 0) {
