@@ -238,8 +238,8 @@ final class GoroutineWorkers implements GcHook {
 
     /**
      * The scheduler stops for good (before it joins its Ms): no stint starts any more, one running
-     * leaves within ~1 KiB of scan work plus one object (its stop check sees the exit), and the collector ends its
-     * waits and its cycle.
+     * leaves within ~1 KiB of scan work plus one object (its stop check sees the exit), and the
+     * collector ends its waits and its cycle.
      */
     @Override
     public void schedulerExiting() {
@@ -359,7 +359,8 @@ final class GoroutineWorkers implements GcHook {
                 sr.scanJobs(gcw, p, worldStopping, true);   // root jobs first, as Go's gcDrain claims markroot jobs first
             }
             while (markActive.getAsBoolean() && !closed && !worldStopping.getAsBoolean()) {
-                long d = marker.drain(gcw, 64 << 10, worldStopping);   // answers a stop within ~1 KiB of scanning (Marker.PREEMPT_DRAIN_CHECK_BYTES)
+                // Answers a stop within ~1 KiB of scanning plus one object (Marker.PREEMPT_DRAIN_CHECK_BYTES).
+                long d = marker.drain(gcw, 64 << 10, worldStopping);
                 done += d;
                 assists.flush(d);                        // Go's gcFlushBgCredit: pays queued assists first
                 pacer.heapScanWork.addAndGet(d);
