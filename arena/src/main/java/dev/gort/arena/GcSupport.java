@@ -810,7 +810,7 @@ public final class GcSupport {
     /**
      * {@link #startSweepCycle} without the flush (mark termination, world stopped; mutators need
      * not have flushed their caches): sweepgen += 2, then every mcache's spans are set aside as a
-     * whole for the sweeper ({@code MCache.detachForSweep}: one table swap per cache, not an
+     * whole for the sweeper ({@code MCache.detachForSweep}: one pass over each cache's table, not an
      * uncache per cached span), so the pause does O(caches) work, none per span or size class.
      * The set-aside spans are swept and returned to their mcentrals by {@link #sweepOne} (the
      * background sweeper, proportional sweep, or the next cycle's finishsweep before it stops the

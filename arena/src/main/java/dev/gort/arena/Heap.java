@@ -464,6 +464,7 @@ public final class Heap implements AutoCloseable {
         }
         cache.stats[MCache.LARGE_MALLOCS]++;
         cache.stats[MCache.LARGE_BYTES_ALLOC] += bytes;
+        cache.spanBytesTaken += bytes;
         heapLive.addAndGet(bytes);
         if (cache.allocBlack) {
             gc.markSlot(s, 0);

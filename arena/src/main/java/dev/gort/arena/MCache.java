@@ -45,12 +45,12 @@ public final class MCache {
     private final long freedDelta;
     private final AddressSpace space;
     /**
-     * The cached span of each span class, or the empty sentinel (whose allocCache is 0). Not final:
-     * mark termination swaps it for {@link #spare} in O(1) instead of returning every span to its
-     * mcentral inside the pause ({@link #detachForSweep}); the owner reads it afresh on each
-     * allocation, and the swap happens with the world stopped, before the restart that orders it.
+     * The cached span of each span class, or the empty sentinel (whose allocCache is 0). The same
+     * array for the cache's whole life, so that an owner may hold it ({@link #spanTable}) and reach
+     * a span in one load fewer: mark termination moves the cached spans into {@link #spare} (one
+     * pass over the table, world stopped) instead of swapping the tables ({@link #detachForSweep}).
      */
-    long[] alloc = new long[SizeClasses.NUM_SPAN_CLASSES];
+    final long[] alloc = new long[SizeClasses.NUM_SPAN_CLASSES];
     /**
      * The pointer-bit stamp of each cached span ({@link GcSupport#stampFreeSlots}), owner-only:
      * 0 while the span in {@link #alloc} has not been stamped since it was cached, a stamp key when
@@ -236,6 +236,28 @@ public final class MCache {
     }
 
     /**
+     * This cache's span table, for an owner to hold and pass to {@link #allocFast}: the same array
+     * for the cache's life (see {@link #alloc}). Only the owner may use it, as the cache itself.
+     */
+    public long[] spanTable() {
+        return alloc;
+    }
+
+    /**
+     * Bytes of the spans this cache took from the heap (small spans at refill, large objects'
+     * spans) since the last call, and resets the count: the owner's proportional-sweep debt, paid
+     * per span as Go's cacheSpan and largeAlloc deduct sweep credit, not per object. Owner-only.
+     */
+    public long takeSpanBytes() {
+        long b = spanBytesTaken;
+        spanBytesTaken = 0;
+        return b;
+    }
+
+    /** See {@link #takeSpanBytes}; added to by {@link #refill} and Heap.allocLarge. */
+    long spanBytesTaken;
+
+    /**
      * The collector's typed fast path (Go's nextFreeFast plus mallocgc's small-object tail): a slot
      * of span class {@code spanClass} from the cached span's allocCache window, zeroed, counted and
      * allocated black when the collector marks, or 0 when this path cannot serve it (no free slot
@@ -243,13 +265,18 @@ public final class MCache {
      * padding, efence) — then call {@link #alloc}, which handles every case. The slot that ends a
      * window loads the next window's allocCache itself ({@link #nextWindow}).
      *
+     * <p>{@code table} is this cache's {@link #spanTable}, which the caller holds: the span is
+     * then two dependent loads from the caller's own object (holder -> table -> span) instead of
+     * three (holder -> cache -> table -> span), the fast path's longest chain. Another array is
+     * refused (0), not used.
+     *
      * <p>Kept small on purpose (slots up to 16 bytes zeroed inline, larger ones and the mark bit
      * out of line): C2 inlines a callee only while its own compiled code is under
      * InlineSmallCode (2500 bytes on x86), and this method is compiled into the collector's
      * allocation fast path, which must stay inlinable into the program's call sites.
      */
-    public long allocFast(int spanClass) {
-        long s = Mem.at(alloc[spanClass]);
+    public long allocFast(long[] table, int spanClass) {
+        long s = Mem.at(table[spanClass]);
         long cache = Mem.getLong(s + Span.ALLOC_CACHE);
         long fc = Mem.getLong(s + Span.FREE_INDEX); // freeIndex | allocCount << 32
         long ne = Mem.getLong(s + Span.NELEMS); // nelems | elemSize << 32
@@ -257,8 +284,8 @@ public final class MCache {
         int idx = (int) fc + tz;
         int nelems = (int) ne;
         int next = idx + 1;
-        if (tz == 64 || idx >= nelems || !typedFast) {
-            return 0;
+        if (tz == 64 || idx >= nelems || !typedFast || table != alloc) {
+            return 0;       // table != alloc: another cache's table (its spans are not ours to take)
         }
         // The slot that ends a 64-slot window loads the next window's allocCache here (out of
         // line, once per 64 slots) instead of sending the caller down the general path, as
@@ -475,6 +502,7 @@ public final class MCache {
             dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.CACHE_SPAN, t);
         }
         alloc[spc] = s;
+        spanBytesTaken += (long) Span.npages(s) << SizeClasses.PAGE_SHIFT;
         stamps[spc] = manualFrees ? GcSupport.NO_STAMP : 0;
         if (allocBlack) {
             GcSupport.premarkWindow(s);
@@ -714,25 +742,30 @@ public final class MCache {
      */
     synchronized boolean detachForSweep() {
         // drainers > 0: a drain may still hold the table that was retired into spare (read before
-        // the retire, its thread descheduled since), and would take slots out of it: it must not
-        // become the live alloc table. The caller flushes instead. Sequentially consistent: the
+        // the retire, its thread descheduled since), and would race this pass's writes into it
+        // (until session 20 the spare became the live alloc table, whose slots it would take
+        // from under the owner). The caller flushes instead. Sequentially consistent: the
         // drain counts itself before it reads stale, the retire (under this monitor) follows that
         // read, and this read follows the retire.
         if (stale != null || spare == null || (int) DRAINERS.getVolatile(this) != 0) {
             return false;
         }
         lastAddr = 0;
-        long[] held = alloc;
+        // The spans move into the empty spare table, which becomes the set-aside one: alloc keeps
+        // its identity (an owner may hold it, see spanTable), every entry of it now empty.
+        long[] held = spare;
         int n = 0;
-        for (long s : held) {
+        for (int spc = 0; spc < alloc.length; spc++) {
+            long s = alloc[spc];
             if (s != empty) {
+                held[spc] = s;
+                alloc[spc] = empty;
                 n++;
             }
         }
         if (n == 0) {
             return true;        // nothing cached: nothing to set aside
         }
-        alloc = spare;
         spare = null;
         java.util.Arrays.fill(stamps, manualFrees ? GcSupport.NO_STAMP : 0);
         staleLeft = n;

@@ -41,8 +41,9 @@
  *     free but needzero set is zeroed whole in one bulk fill and marked clean, so its
  *     allocations skip their per-object zeroing (in a collected heap most refills are such
  *     spans; not in clobberFree mode, whose poison is checked at allocation).</li>
- * <li>{@code MCache.allocFast(spanClass)}: the collector's typed fast path, step 1 with the span
- *     class precomputed by the caller's Type and returning 0 instead of taking any slow step
+ * <li>{@code MCache.allocFast(table, spanClass)}: the collector's typed fast path, step 1 with the span
+ *     class precomputed by the caller's Type, the cache's span table held by the caller
+ *     ({@code MCache.spanTable()}, one dependent load fewer), and returning 0 instead of taking any slow step
  *     (a window with no free slot left, refill, debug modes); small enough compiled that C2
  *     inlines it. The slot that ends a 64-slot window reloads allocCache from the next allocBits
  *     word out of line (one call per 64 slots) rather than returning 0: the collector's general

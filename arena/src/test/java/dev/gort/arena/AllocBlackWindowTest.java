@@ -42,7 +42,7 @@ class AllocBlackWindowTest {
 
     /** One 16-byte object, through the typed fast path when it serves, else the general path (as the collector's allocation does). */
     long alloc() {
-        long p = cache.allocFast(SPC);
+        long p = cache.allocFast(cache.spanTable(), SPC);
         return p != 0 ? p : cache.alloc(SIZE, false);
     }
 

@@ -51,7 +51,7 @@ class AllocFastWindowTest {
 
     /** allocFast, or the general path when it declines; counts the declines in {@code declines[0]}. */
     private long alloc(int[] declines) {
-        long p = cache.allocFast(spanClass);
+        long p = cache.allocFast(cache.spanTable(), spanClass);
         if (p == 0) {
             declines[0]++;
             p = cache.alloc(SIZE, false);
@@ -69,7 +69,7 @@ class AllocFastWindowTest {
             assertEquals(first + (long) i * SIZE, p, "slot " + i + " of a fresh span");
         }
         assertEquals(1, declines[0], "no decline inside the span: " + (nelems / 64 - 1) + " window boundaries crossed on the fast path");
-        assertEquals(0, cache.allocFast(spanClass), "a full span: the fast path declines");
+        assertEquals(0, cache.allocFast(cache.spanTable(), spanClass), "a full span: the fast path declines");
         heap.verifyHeap();
         assertEquals(nelems, heap.readMemStats().mallocs());
     }
@@ -122,7 +122,7 @@ class AllocFastWindowTest {
         }
         assertEquals(3, expectedDeclines, "windows 4 and 5 end taken (the set of holes above)");
         assertEquals(expectedDeclines, declines[0], "the fast path declined only where a window has no free slot left");
-        assertEquals(0, cache.allocFast(spanClass), "every hole is taken: the fast path declines");
+        assertEquals(0, cache.allocFast(cache.spanTable(), spanClass), "every hole is taken: the fast path declines");
         heap.verifyHeap();
         MemStats st = heap.readMemStats();
         assertEquals(nelems + holes.size(), st.mallocs());

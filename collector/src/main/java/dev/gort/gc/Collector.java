@@ -87,6 +87,60 @@ public final class Collector implements AutoCloseable {
      */
     volatile boolean startPending;
     /**
+     * The allocation fast path's one read of the collector's state: {@link #GATE_MARKING} while
+     * {@link #phase} is MARK, {@link #GATE_PENDING} while {@link #startPending} is set,
+     * {@link #GATE_STRESS} for gcstress (for good). Derived from those fields, which stay the truth
+     * for every other reader: each write of them goes through {@link #setPhase} or
+     * {@link #setStartPending}, which write the field first and then recompute the gate from the
+     * fields (a CAS loop, {@link #refreshGate}), so after racing writers the gate matches the fields
+     * as they are. The fast path serves only gate 0 and GATE_MARKING, as it did on the three reads.
+     */
+    private volatile int allocGate;
+    static final int GATE_MARKING = 1;
+    static final int GATE_PENDING = 2;
+    static final int GATE_STRESS = 4;
+    private static final java.lang.invoke.VarHandle ALLOC_GATE;
+
+    static {
+        try {
+            ALLOC_GATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Collector.class, "allocGate", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Writes {@link #phase} (world stopped, or a cycle abandoned) and then the gate. */
+    void setPhase(int p) {
+        phase = p;
+        refreshGate();
+    }
+
+    /** Writes {@link #startPending} and then the gate. */
+    void setStartPending(boolean v) {
+        startPending = v;
+        refreshGate();
+    }
+
+    /**
+     * Recomputes {@link #allocGate} from the fields. The gate is read before the fields, and the CAS
+     * fails if another writer's refresh came between: the last successful refresh read every
+     * field after all writes whose refreshes went before it, so the gate ends equal to the fields.
+     */
+    private void refreshGate() {
+        while (true) {
+            int old = allocGate;
+            int g = (phase == MARK ? GATE_MARKING : 0) | (startPending ? GATE_PENDING : 0) | (stress > 0 ? GATE_STRESS : 0);
+            if (old == g || ALLOC_GATE.compareAndSet(this, old, g)) {
+                return;
+            }
+        }
+    }
+
+    /** The gate as the fast path reads it (tests). */
+    int allocGate() {
+        return allocGate;
+    }
+    /**
      * {@link #close()} has begun. Set before close sets {@link #startPending}, which then stays set
      * for good (see {@link CycleControl#clearStartPending}): every allocation that starts after the
      * close leaves the fast path and is refused in {@link #allocChecks}.
@@ -214,6 +268,7 @@ public final class Collector implements AutoCloseable {
         this.globals = globals;
         this.options = options;
         this.stress = options.gcstress();
+        refreshGate();
         this.markHeap = new ArenaMarkHeap(heap);
         this.marker = new Marker(markHeap);
         this.marker.setInvalidPtrFatal(options.invalidptr());
@@ -490,31 +545,29 @@ public final class Collector implements AutoCloseable {
     private long allocFor(Mutator m, Type t) {
         long size = t.size();
         int spc = t.fastSpanClass;
-        if (spc >= 0 && stress == 0 && !startPending && m.sweepCreditBytes + size < Sweeping.SWEEP_CREDIT_BYTES) {
-            // No safepoint from here to the return: the phase read here holds for the object (it
-            // changes only with the world stopped), as in allocate.
-            boolean marking = phase == MARK;
-            if (!marking || (m.assistBytes >= size && m.state != Mutator.BLOCKED)) {
-                MCache mc = m.mcache;
-                long p = mc.allocFast(spc);
-                if (p != 0) {
-                    m.sweepCreditBytes += size;
-                    if (mc.pointerStamp(spc) != t.stampKey) {      // a Java array compare, no bitmap access
-                        writePointerBits(mc, spc, p, t);
-                    }
-                    if (marking) {
-                        // Allocated black by the arena: pay the credit, count the object as marked,
-                        // name it in the barrier's filter. Written out, not a call: C2 judges a call
-                        // by its profiled frequency, and binary-trees' profile (taken partly between
-                        // mark phases, partly by a tier that counts no call sites) left a helper
-                        // method here a call in every C2 compilation of this method (PrintInlining:
-                        // "low call site frequency"), ~3 ns per allocation while marking.
-                        m.assistBytes -= size;
-                        m.gcw.bytesMarked += size;
-                        m.recentBlack[m.recentBlackBase + ((int) (p >>> 4) & (Mutator.RECENT_BLACK - 1))] = p;     // Mutator.recentBlackSlot(p)
-                    }
-                    return p;
+        // One read for gcstress, a cycle start owed and the phase. No safepoint from here to the
+        // return: the phase read here holds for the object (it changes only with the world
+        // stopped), as in allocate. No sweep credit here: it is paid per span (allocate).
+        int gate = allocGate;
+        if (spc >= 0 && (gate == 0 || gate == GATE_MARKING && m.assistBytes >= size && m.state != Mutator.BLOCKED)) {
+            MCache mc = m.mcache;
+            long p = mc.allocFast(m.spanTable, spc);
+            if (p != 0) {
+                if (mc.pointerStamp(spc) != t.stampKey) {      // a Java array compare, no bitmap access
+                    writePointerBits(mc, spc, p, t);
                 }
+                if (gate != 0) {      // GATE_MARKING: the only other gate served
+                    // Allocated black by the arena: pay the credit, count the object as marked,
+                    // name it in the barrier's filter. Written out, not a call: C2 judges a call
+                    // by its profiled frequency, and binary-trees' profile (taken partly between
+                    // mark phases, partly by a tier that counts no call sites) left a helper
+                    // method here a call in every C2 compilation of this method (PrintInlining:
+                    // "low call site frequency"), ~3 ns per allocation while marking.
+                    m.assistBytes -= size;
+                    m.gcw.bytesMarked += size;
+                    m.recentBlack[m.recentBlackBase + ((int) (p >>> 4) & (Mutator.RECENT_BLACK - 1))] = p;     // Mutator.recentBlackSlot(p)
+                }
+                return p;
             }
         }
         return allocate(m, size, t.allocWords, t);
@@ -588,7 +641,13 @@ public final class Collector implements AutoCloseable {
                 m = assists.alloc(m);
             }
         }
-        if ((m.sweepCreditBytes += size) >= Sweeping.SWEEP_CREDIT_BYTES) {
+        // Proportional sweep's debt per span taken from the heap, as Go's cacheSpan and largeAlloc
+        // deduct it, not per object: the fast path pays nothing. The bytes are those of the spans
+        // this mutator's cache took since its last slow allocation (usually the refill that sent
+        // the previous one here), so a span is paid for one refill late; the debt itself is the
+        // global target (Sweeping.deductCredit: pages swept against heapLive's growth), which the
+        // refill has already raised.
+        if ((m.sweepCreditBytes += m.mcache.takeSpanBytes()) >= Sweeping.SWEEP_CREDIT_BYTES) {
             sweeping.payCredit(m);
         }
         m.site = Mutator.SITE_ALLOC;
@@ -1119,7 +1178,7 @@ public final class Collector implements AutoCloseable {
         }
         // Every allocation from here on leaves the fast path (which reads startPending) and is
         // refused in allocChecks; the coordinator's clearStartPending puts it back once closed.
-        startPending = true;
+        setStartPending(true);
         assists.queue.wakeAll(!world.exiting());
         if (workers.goroutines != null) {
             workers.goroutines.close();

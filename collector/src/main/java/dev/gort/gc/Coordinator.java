@@ -255,7 +255,7 @@ final class Coordinator {
                 + (world.stopRequested() && !world.exiting() ? "; the world could not be restarted" : "; the world runs again") + ")";
         control.ctl.lock();
         try {
-            c.startPending = true;
+            c.setStartPending(true);
             control.cycleFailure = t;
             control.cycleRunning = false;
             control.ctlChanged.signalAll();
@@ -458,7 +458,7 @@ final class Coordinator {
         // cause (suppressed), which the caller reports.
         WriteBarrier.enabled = false;
         gcs.setAllocBlack(false);
-        c.phase = Collector.OFF;
+        c.setPhase(Collector.OFF);
         workers.markActive = false;
         if (stackRoots != null) {
             abandonStep(cause, stackRoots::abandon);
@@ -595,7 +595,7 @@ final class Coordinator {
             storeGate.release();         // the gcstoptheworld modes keep it to the end of their one pause
         }
         gcs.setAllocBlack(true);
-        c.phase = Collector.MARK;
+        c.setPhase(Collector.MARK);
         control.clearStartPending();
         st.pt.step("setup");
         // Under the scheduler (background mode) no stack is read here: a new scan generation starts,
@@ -806,7 +806,7 @@ final class Coordinator {
             st.stackBytes = stackRoots.bytes.get();
             st.pt.step("stacks");
         }
-        c.phase = Collector.MARK_TERMINATION;
+        c.setPhase(Collector.MARK_TERMINATION);
         st.bytesMarked = 0;
         st.scanWork = 0;
         for (int i = 0, n = world.mutatorSlots(); i < n; i++) {      // no iterator in the pause
@@ -841,7 +841,7 @@ final class Coordinator {
         WriteBarrier.enabled = false;
         storeGate.release();
         gcs.setAllocBlack(false);
-        c.phase = Collector.OFF;
+        c.setPhase(Collector.OFF);
         control.cycleTail = true;
         st.heap1 = gcs.heapLive();
         st.tMarkTermWork = System.nanoTime();

@@ -267,7 +267,7 @@ final class CycleControl {
             // running on unchecked until the tail ends (seen at load 12: 52 MiB under a 40 MiB
             // limit, the peak outside marking).
             if (!cycleRequested && (!cycleRunning || cycleTail) && !c.closed && !world.exiting()) {
-                c.startPending = true;
+                c.setStartPending(true);
                 cycleRequested = true;
                 forcedRequested |= forced;
                 if (requester != null) {
@@ -333,12 +333,12 @@ final class CycleControl {
     void clearStartPending() {
         startOwedBy = null;                 // the start is here: a mutator that did not get to its next allocation owes nothing
         if (c.startPending) {
-            c.startPending = false;
+            c.setStartPending(false);
             // A close racing this cycle start set the flag for good (allocation refused from then
             // on): read after the write, so either this sees closed or close's own write of the
             // flag comes after ours (both volatile).
             if (c.closed) {
-                c.startPending = true;
+                c.setStartPending(true);
             }
             wakeStartWaiters = true;
         }

@@ -19,6 +19,8 @@ import dev.gort.arena.MCache;
  */
 public final class Mutator {
     final MCache mcache;
+    /** {@link #mcache}'s span table ({@link MCache#spanTable}), held so the allocation fast path reaches a span in one load fewer. */
+    final long[] spanTable;
     final GcWork gcw;
     final RootSlots roots;
     long assistBytes;
@@ -76,7 +78,7 @@ public final class Mutator {
     /** {@link MarkMutatorStats}' counters, null unless that diagnostic is on. */
     final long[] markStats = MarkMutatorStats.ON ? new long[MarkMutatorStats.COUNT] : null;
     long allocs;
-    /** Bytes allocated since this mutator last paid sweep credit (proportional sweep). */
+    /** Bytes of spans this mutator's cache took since it last paid sweep credit (proportional sweep, paid per span). */
     long sweepCreditBytes;
     /** Nanoseconds a fractional goroutine worker marked on this P this cycle (Go's p.gcFractionalMarkTime). */
     long fractionalNanos;
@@ -177,6 +179,7 @@ public final class Mutator {
     /** A mutator whose filter is the {@link #RECENT_BLACK} entries of {@code filterTable} from {@code filterBase}. */
     Mutator(MCache mcache, GcWork gcw, RootSlots roots, Thread owner, long[] filterTable, int filterBase) {
         this.mcache = mcache;
+        this.spanTable = mcache == null ? null : mcache.spanTable();
         this.gcw = gcw;
         this.roots = roots;
         this.owner = owner;

@@ -473,28 +473,52 @@ class AllocFastPathTest {
 
     /**
      * The counts the fast path keeps are exact: MemStats' mallocs (per size class, from the
-     * mcache's counters) and the proportional-sweep credit (paid, and reset, every 16 KiB).
+     * mcache's counters) at every allocation, and the proportional-sweep credit, which since
+     * session 20 is paid per span the cache takes (Go's cacheSpan), not per object: the fast path
+     * leaves it alone, and the allocation that refills adds the previous refill's span to it
+     * (reset once it reaches 16 KiB, when the mutator pays). The model below follows the refills
+     * through the held span table; under a forced gcpoison every allocation takes the general path.
      */
     @Test
-    void theFastPathCountsEveryAllocationAndItsSweepCredit() {
+    void theFastPathCountsEveryAllocationAndPaysItsSweepCreditPerSpan() {
         start(GcOptions.DEFAULT.withGcPercent(Pacer.OFF));
+        boolean fast = !dev.gort.sys.ForcedGcModes.get().poison(false);
         int cls = dev.gort.arena.SizeClasses.sizeToClass((int) NODE.size());
+        long spanBytes = dev.gort.arena.SizeClasses.classToPages(cls) * dev.gort.arena.SizeClasses.PAGE_SIZE;
+        int spc = NODE.fastSpanClass;
         long mallocs0 = heap.readMemStats().mallocs();
         long classMallocs0 = heap.readMemStats().bySize().get(cls - 1).mallocs();
+        long heapAlloc0 = heap.readMemStats().heapAlloc();
+        assertEquals(0, m.mcache().takeSpanBytes(), "a fresh cache has taken no span");
         long credit = m.sweepCreditBytes;
-        int n = 100_003;
+        long pending = 0;           // bytes of spans taken and not yet added to the credit
+        long cached = m.spanTable[spc];
+        int n = 100_003, refills = 0;
         for (int i = 0; i < n; i++) {
             gc.alloc(NODE);
-            credit += NODE.size();
-            if (credit >= Sweeping.SWEEP_CREDIT_BYTES) {
-                credit = 0;
+            boolean refilled = m.spanTable[spc] != cached;
+            cached = m.spanTable[spc];
+            if (refilled || !fast) {        // this allocation took the general path: it paid what was pending
+                credit += pending;
+                pending = 0;
+                if (credit >= Sweeping.SWEEP_CREDIT_BYTES) {
+                    credit = 0;
+                }
             }
+            if (refilled) {
+                refills++;
+                pending += spanBytes;
+            }
+            assertEquals(credit, m.sweepCreditBytes, "sweep credit after allocation " + i);
             if (i % 9973 == 0) {
-                assertEquals(credit, m.sweepCreditBytes, "sweep credit after allocation " + i);
+                assertEquals(i + 1, heap.readMemStats().mallocs() - mallocs0, "mallocs after allocation " + i);
+                assertEquals((i + 1) * NODE.size(), heap.readMemStats().heapAlloc() - heapAlloc0, "heapAlloc after allocation " + i);
             }
         }
-        assertEquals(credit, m.sweepCreditBytes, "sweep credit after every allocation");
+        int perSpan = dev.gort.arena.SizeClasses.classToObjects(cls);
+        assertEquals((n + perSpan - 1) / perSpan, refills, "one refill per span of " + perSpan + ": " + n + " nodes");
         assertEquals(n, heap.readMemStats().mallocs() - mallocs0, "every allocation counted once");
         assertEquals(n, heap.readMemStats().bySize().get(cls - 1).mallocs() - classMallocs0, "in its size class");
+        assertEquals(pending, m.mcache().takeSpanBytes(), "the last span taken is still owed");
     }
 }
