@@ -649,9 +649,7 @@ public final class Heap implements AutoCloseable {
         synchronized (caches) {
             System.arraycopy(retiredStats, 0, sum, 0, sum.length);
             for (MCache c : caches) {
-                for (int i = 0; i < sum.length; i++) {
-                    sum[i] += c.stats[i];
-                }
+                c.addStatsTo(sum);
             }
         }
         long[] gcFrees = new long[SizeClasses.NUM_SIZE_CLASSES];
@@ -815,6 +813,7 @@ public final class Heap implements AutoCloseable {
                 OPEN = open.toArray(new Heap[0]);
             }
             for (MCache c : caches) {
+                c.flushAllAllocs();         // readMemStats after the close still counts the cached spans' mallocs
                 java.util.Arrays.fill(c.alloc, emptySpan);
                 java.util.Arrays.fill(c.stamps, GcSupport.NO_STAMP);
                 c.forgetStale();

@@ -77,9 +77,29 @@ public final class MCache {
     private long[] spare = new long[SizeClasses.NUM_SPAN_CLASSES];
     /**
      * Owner-only counters: mallocs per class, frees per class (counted by whoever frees), large
-     * counts and bytes. Summed by readMemStats.
+     * counts and bytes. Summed by readMemStats. Small mallocs are counted per span, as Go's
+     * mcache does (smallAllocCount += allocCount - allocCountBeforeCache at uncache): no
+     * allocation path counts its object; the cached span's allocCount does, and
+     * {@link #flushAllocs} moves its growth since {@link #allocBase} into here wherever the span
+     * leaves the cache or its allocCount changes for another reason (a fold). A LIFO free, which
+     * takes one off allocCount, counts that malloc here at once. So at every point: mallocs of
+     * class c = stats[c] + the sum, over the cached spans of c, of allocCount - allocBase, which
+     * {@link #addStatsTo} reads consistently ({@link #statsSeq}).
      */
     final long[] stats = new long[STATS];
+    /**
+     * Per span class: the part of the cached span's allocCount already counted in {@link #stats}
+     * (Go's mspan.allocCountBeforeCache). Owner-written, under {@link #statsSeq}.
+     */
+    private final int[] allocBase = new int[SizeClasses.NUM_SPAN_CLASSES];
+    /**
+     * A sequence count around the owner's rare changes of which span is cached and what its base
+     * is (refill, fold, set-aside, release, close): odd while one is under way, so
+     * {@link #addStatsTo} on another thread retries instead of pairing a span with another's base
+     * or counting a flushed span twice. Not touched by the allocation or free fast paths.
+     */
+    @SuppressWarnings("unused")     // through STATS_SEQ
+    private int statsSeq;
     private final boolean clobber;
     /** Debug padding check (HeapConfig.overflowCheck): every small object is padded and checked. */
     private final boolean overflowCheck;
@@ -119,8 +139,11 @@ public final class MCache {
     private int slowStep;
     private static final java.lang.invoke.VarHandle SLOW_STEP;
 
+    private static final java.lang.invoke.VarHandle STATS_SEQ;
+
     static {
         try {
+            STATS_SEQ = java.lang.invoke.MethodHandles.lookup().findVarHandle(MCache.class, "statsSeq", int.class);
             SLOW_STEP = java.lang.invoke.MethodHandles.lookup().findVarHandle(MCache.class, "slowStep", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -222,7 +245,7 @@ public final class MCache {
                     }
                     Zeroing.zero(p, es);
                 }
-                stats[cls]++;
+                // Counted by the span's allocCount (see stats).
                 if (!clobber) {
                     lastAddr = p;
                     lastSpan = s;
@@ -233,6 +256,83 @@ public final class MCache {
             }
         }
         return allocSlow(size, noscan);
+    }
+
+    /** Owner: opens a change of {@link #alloc}'s entries or {@link #allocBase} (see {@link #statsSeq}). */
+    private void beginStatsChange() {
+        STATS_SEQ.setOpaque(this, (int) STATS_SEQ.getOpaque(this) + 1);
+        java.lang.invoke.VarHandle.storeStoreFence();     // the odd count is visible before any change
+    }
+
+    /** Owner: closes it; the changes are visible before the even count. */
+    private void endStatsChange() {
+        STATS_SEQ.setRelease(this, (int) STATS_SEQ.getOpaque(this) + 1);
+    }
+
+    /**
+     * Owner, between begin/endStatsChange: counts cached span {@code s}'s (of {@code spc})
+     * mallocs since its base into {@link #stats}; its base becomes its allocCount.
+     */
+    private void flushAllocs(int spc, long s) {
+        if (s != empty) {
+            int ac = Mem.getInt(s + Span.ALLOC_COUNT);
+            stats[spc >>> 1] += ac - allocBase[spc];
+            allocBase[spc] = ac;
+        }
+    }
+
+    /** Owner, between begin/endStatsChange: {@code s} is cached for {@code spc} from now on, its mallocs so far not this cache's. */
+    private void cache(int spc, long s) {
+        alloc[spc] = s;
+        allocBase[spc] = s == empty ? 0 : Mem.getInt(s + Span.ALLOC_COUNT);
+    }
+
+    /** Heap.close and tests: every cached span's mallocs counted into {@link #stats}. */
+    void flushAllAllocs() {
+        beginStatsChange();
+        for (int spc = 0; spc < alloc.length; spc++) {
+            flushAllocs(spc, alloc[spc]);
+        }
+        endStatsChange();
+    }
+
+    /**
+     * readMemStats, from any thread: adds this cache's counters to {@code sum}, with the cached
+     * spans' mallocs not yet flushed ({@link #stats}), between the owner's changes of its table
+     * (retried while one is under way; those are once per span, never on a fast path). The
+     * owner's fast paths change allocCount and stats while this reads, so the read is a racy
+     * snapshot, as the counters were before: the spans' allocCounts are read first, then stats,
+     * and a LIFO free counts its malloc in stats before it lowers allocCount, so mallocs read at
+     * least every malloc done before this call and at most those done before it returns, plus
+     * one per object allocated before it and freed LIFO during it (a concurrent reader may see
+     * mallocs one higher than a read that follows it).
+     */
+    void addStatsTo(long[] sum) {
+        long[] mine = new long[STATS];
+        while (true) {
+            int v = (int) STATS_SEQ.getAcquire(this);
+            if ((v & 1) == 0) {
+                for (int spc = 0; spc < alloc.length; spc++) {
+                    long s = alloc[spc];
+                    if (s != empty) {
+                        mine[spc >>> 1] += Mem.getInt(s + Span.ALLOC_COUNT) - allocBase[spc];
+                    }
+                }
+                java.lang.invoke.VarHandle.loadLoadFence();     // allocCounts before stats (see above)
+                for (int i = 0; i < STATS; i++) {
+                    mine[i] += stats[i];
+                }
+                java.lang.invoke.VarHandle.loadLoadFence();
+                if ((int) STATS_SEQ.getOpaque(this) == v) {
+                    break;
+                }
+            }
+            Thread.onSpinWait();
+            java.util.Arrays.fill(mine, 0);
+        }
+        for (int i = 0; i < STATS; i++) {
+            sum[i] += mine[i];
+        }
     }
 
     /**
@@ -300,8 +400,7 @@ public final class MCache {
         if (Mem.getInt(s + Span.NEEDZERO) != 0) {
             zeroSlot(p, es);
         }
-        stats[spanClass >>> 1]++;
-        return p;       // allocated black by its window's premark while marking (see allocBlack)
+        return p;       // counted by the span's allocCount (see stats)       // allocated black by its window's premark while marking (see allocBlack)
     }
 
     /**
@@ -439,8 +538,7 @@ public final class MCache {
             }
             Zeroing.zero(p, es);
         }
-        stats[cls]++;
-        return p;       // allocated black by its window's premark while marking (see allocBlack)
+        return p;       // counted by the span's allocCount (see stats); allocated black by its window's premark while marking (see allocBlack)
     }
 
     /** The cached span of {@code spc} is exhausted: fold its pending frees, or swap it for another. */
@@ -481,7 +579,11 @@ public final class MCache {
                 // heapLive is unchanged: the freed slots are free slots of a cached span, which
                 // Go's accounting already counts as allocated until the span is uncached.
                 stamps[spc] = manualFrees ? GcSupport.NO_STAMP : 0;     // folded slots keep their last object's bits
+                beginStatsChange();
+                flushAllocs(spc, s);        // the fold lowers allocCount: count the mallocs first
                 long r = SpanSweep.sweep(s, space.freedBits(s), false, clobber);
+                cache(spc, s);
+                endStatsChange();
                 if (SpanSweep.lateBad(r) != 0) {
                     heap.lateInvalidFrees.addAndGet(SpanSweep.lateBad(r));
                 }
@@ -492,7 +594,10 @@ public final class MCache {
                     return;
                 }
             }
-            alloc[spc] = empty;
+            beginStatsChange();
+            flushAllocs(spc, s);
+            cache(spc, empty);
+            endStatsChange();
         } else {
             s = 0;
         }
@@ -501,7 +606,9 @@ public final class MCache {
         if (dev.gort.sys.PathProbe.ON) {
             dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.CACHE_SPAN, t);
         }
-        alloc[spc] = s;
+        beginStatsChange();
+        cache(spc, s);
+        endStatsChange();
         spanBytesTaken += (long) Span.npages(s) << SizeClasses.PAGE_SHIFT;
         stamps[spc] = manualFrees ? GcSupport.NO_STAMP : 0;
         if (allocBlack) {
@@ -561,6 +668,10 @@ public final class MCache {
                     || (Mem.getLong(freedBits(s) + Span.REMOTE_FREED + ((idx >>> 6) << 3)) & (1L << idx)) == 0) {
                 // The LIFO case below, its checks already known to hold (see lastAddr).
                 lastAddr = 0;
+                // The malloc allocCount is about to forget, counted first (lastSpan is cached; see
+                // stats and addStatsTo, which reads allocCount before stats).
+                stats[lastCls]++;
+                java.lang.invoke.VarHandle.storeStoreFence();
                 Mem.putLong(s + Span.ALLOC_CACHE, (Mem.getLong(s + Span.ALLOC_CACHE) << 1) | 1);
                 Mem.putLong(s + Span.FREE_INDEX, Mem.getLong(s + Span.FREE_INDEX) - (1L << 32) - 1);
                 Mem.putInt(s + Span.NEEDZERO, 1);
@@ -630,6 +741,11 @@ public final class MCache {
             if ((aw & bit) != 0) {
                 Mem.putLong(allocBits, aw & ~bit);
             }
+            if (alloc[(int) cs] == s) {
+                // The malloc allocCount is about to forget, counted first (see stats and addStatsTo).
+                stats[(int) cs >>> 1]++;
+                java.lang.invoke.VarHandle.storeStoreFence();
+            }
             Mem.putLong(s + Span.ALLOC_CACHE, (Mem.getLong(s + Span.ALLOC_CACHE) << 1) | 1);
             Mem.putLong(s + Span.FREE_INDEX, (fc & 0xFFFF_FFFF_0000_0000L) - (1L << 32) | idx);
             Mem.putInt(s + Span.NEEDZERO, 1);
@@ -663,7 +779,7 @@ public final class MCache {
     private void checkPoison(long s, int idx, long p, int es) {
         long off = Zeroing.checkPoison(p, es);
         if (off >= 0) {
-            stats[Span.spanClass(s) >>> 1]++; // the slot stays allocated: count it
+            // The slot stays allocated: counted by the span's allocCount, already raised.
             throw new UseAfterFreeException("write after free: object 0x" + Long.toHexString(p) + " (slot " + idx
                     + " of " + Span.describe(s) + ") was modified at +" + off + " after it was freed: found 0x"
                     + Long.toHexString(Mem.getLong(p + off)) + ", expected the poison 0x"
@@ -755,14 +871,17 @@ public final class MCache {
         // its identity (an owner may hold it, see spanTable), every entry of it now empty.
         long[] held = spare;
         int n = 0;
+        beginStatsChange();
         for (int spc = 0; spc < alloc.length; spc++) {
             long s = alloc[spc];
             if (s != empty) {
+                flushAllocs(spc, s);
                 held[spc] = s;
-                alloc[spc] = empty;
+                cache(spc, empty);
                 n++;
             }
         }
+        endStatsChange();
         if (n == 0) {
             return true;        // nothing cached: nothing to set aside
         }
@@ -890,7 +1009,10 @@ public final class MCache {
                 if (allocBlack) {
                     GcSupport.unpremarkWindow(s);
                 }
-                alloc[spc] = empty;
+                beginStatsChange();
+                flushAllocs(spc, s);
+                cache(spc, empty);
+                endStatsChange();
                 stamps[spc] = manualFrees ? GcSupport.NO_STAMP : 0;
                 heap.central(spc).uncacheSpan(s);
             }
