@@ -579,11 +579,15 @@ public final class MCache {
                 // heapLive is unchanged: the freed slots are free slots of a cached span, which
                 // Go's accounting already counts as allocated until the span is uncached.
                 stamps[spc] = manualFrees ? GcSupport.NO_STAMP : 0;     // folded slots keep their last object's bits
+                long r;
                 beginStatsChange();
-                flushAllocs(spc, s);        // the fold lowers allocCount: count the mallocs first
-                long r = SpanSweep.sweep(s, space.freedBits(s), false, clobber);
-                cache(spc, s);
-                endStatsChange();
+                try {
+                    flushAllocs(spc, s);        // the fold lowers allocCount: count the mallocs first
+                    r = SpanSweep.sweep(s, space.freedBits(s), false, clobber);
+                } finally {
+                    cache(spc, s);              // its base: what the fold left (or, if it threw, what it had)
+                    endStatsChange();           // never left odd: readers would wait for good
+                }
                 if (SpanSweep.lateBad(r) != 0) {
                     heap.lateInvalidFrees.addAndGet(SpanSweep.lateBad(r));
                 }
