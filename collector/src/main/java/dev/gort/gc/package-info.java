@@ -404,12 +404,15 @@
  *   <li><b>Allocation</b> ({@code Collector.alloc}): an inline fast path for small types, every
  *       rare case in {@code allocate}. One mutator lookup, the safepoint's two flag reads
  *       ({@code World.safepointThenCurrent}: a ThreadWorld thread keeps its mutator, no second
- *       lookup), gcstress and a cycle start owed (one read each), the sweep-credit counter, while
- *       marking the assist credit (it must cover the object: the assist runs before the
- *       allocation) and the mutator's state; then {@code MCache.allocFast} with the span class the
- *       Type precomputed (no size-class lookup; the slot from the allocCache window, zeroed with
- *       one or two stores for 8/16-byte slots), one bitmap read-modify-write with the Type's
- *       first mask word, and while marking the allocate-black bookkeeping. {@code allocate} takes
+ *       lookup), gcstress, a cycle start owed and the phase in one gate read
+ *       ({@code Collector.allocGate}, session 20), while marking the assist credit (it must cover
+ *       the object: the assist runs before the allocation) and the mutator's state; then
+ *       {@code MCache.allocFast} with the span class the Type precomputed and the span table the
+ *       mutator holds (no size-class lookup, no load of the table through the mcache; the slot
+ *       from the allocCache window, zeroed with one or two stores for 8/16-byte slots; counted by
+ *       the span's allocCount, not per object), the pointer bits (none once the span is stamped
+ *       with the Type's), and while marking the allocate-black bookkeeping. No sweep credit: it
+ *       is paid per span the cache takes, in {@code allocate}. {@code allocate} takes
  *       a window with no free slot left or a refill, an assist, sweep credit due, large or
  *       many-word types, gcstress, a cycle start owed and the arena's debug modes (the slot that
  *       ends a 64-slot window stays on the fast path: allocFast reloads the window out of line).
