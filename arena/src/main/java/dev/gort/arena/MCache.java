@@ -287,7 +287,7 @@ public final class MCache {
         allocBase[spc] = s == empty ? 0 : Mem.getInt(s + Span.ALLOC_COUNT);
     }
 
-    /** Heap.close and tests: every cached span's mallocs counted into {@link #stats}. */
+    /** Heap.close: every cached span's mallocs counted into {@link #stats}, before the table is emptied. */
     void flushAllAllocs() {
         beginStatsChange();
         for (int spc = 0; spc < alloc.length; spc++) {
