@@ -87,18 +87,21 @@ public final class Collector implements AutoCloseable {
      */
     volatile boolean startPending;
     /**
-     * The allocation fast path's one read of the collector's state: {@link #GATE_MARKING} while
-     * {@link #phase} is MARK, {@link #GATE_PENDING} while {@link #startPending} is set,
-     * {@link #GATE_STRESS} for gcstress (for good). Derived from those fields, which stay the truth
-     * for every other reader: each write of them goes through {@link #setPhase} or
+     * The allocation fast path's one read of the collector's state: in its low bits
+     * ({@link #GATE_FLAGS}) {@link #GATE_MARKING} while {@link #phase} is MARK,
+     * {@link #GATE_PENDING} while {@link #startPending} is set, {@link #GATE_STRESS} for gcstress
+     * (for good); above them a version that every refresh bumps. Derived from those fields, which
+     * stay the truth for every other reader: each write of them goes through {@link #setPhase} or
      * {@link #setStartPending}, which write the field first and then recompute the gate from the
-     * fields (a CAS loop, {@link #refreshGate}), so after racing writers the gate matches the fields
-     * as they are. The fast path serves only gate 0 and GATE_MARKING, as it did on the three reads.
+     * fields ({@link #refreshGate}), so after racing writers the gate's flags match the fields as
+     * they are. The fast path serves only flags 0 and GATE_MARKING, as it did on the three reads.
      */
     private volatile int allocGate;
     static final int GATE_MARKING = 1;
     static final int GATE_PENDING = 2;
     static final int GATE_STRESS = 4;
+    static final int GATE_FLAGS = 7;
+    private static final int GATE_VERSION_ONE = 8;
     private static final java.lang.invoke.VarHandle ALLOC_GATE;
 
     static {
@@ -122,23 +125,27 @@ public final class Collector implements AutoCloseable {
     }
 
     /**
-     * Recomputes {@link #allocGate} from the fields. The gate is read before the fields, and the CAS
-     * fails if another writer's refresh came between: the last successful refresh read every
-     * field after all writes whose refreshes went before it, so the gate ends equal to the fields.
+     * Recomputes {@link #allocGate} from the fields. The gate is read before the fields, and the
+     * CAS fails if any other refresh succeeded in between (each bumps the version, so a gate that
+     * went away and came back to the same flags does not pass for unchanged: without the version
+     * a refresh computed before another thread's write could land after that thread's two
+     * refreshes, AllocGateTest's race). So the last successful refresh read the fields after every
+     * write whose refresh succeeded before it, and a write whose refresh succeeds after it is
+     * later still: the gate's flags end equal to the fields.
      */
     private void refreshGate() {
         while (true) {
             int old = allocGate;
-            int g = (phase == MARK ? GATE_MARKING : 0) | (startPending ? GATE_PENDING : 0) | (stress > 0 ? GATE_STRESS : 0);
-            if (old == g || ALLOC_GATE.compareAndSet(this, old, g)) {
+            int flags = (phase == MARK ? GATE_MARKING : 0) | (startPending ? GATE_PENDING : 0) | (stress > 0 ? GATE_STRESS : 0);
+            if (ALLOC_GATE.compareAndSet(this, old, ((old + GATE_VERSION_ONE) & ~GATE_FLAGS) | flags)) {
                 return;
             }
         }
     }
 
-    /** The gate as the fast path reads it (tests). */
+    /** The gate's flags as the fast path reads them (tests). */
     int allocGate() {
-        return allocGate;
+        return allocGate & GATE_FLAGS;
     }
     /**
      * {@link #close()} has begun. Set before close sets {@link #startPending}, which then stays set
@@ -548,7 +555,7 @@ public final class Collector implements AutoCloseable {
         // One read for gcstress, a cycle start owed and the phase. No safepoint from here to the
         // return: the phase read here holds for the object (it changes only with the world
         // stopped), as in allocate. No sweep credit here: it is paid per span (allocate).
-        int gate = allocGate;
+        int gate = allocGate & GATE_FLAGS;
         if (spc >= 0 && (gate == 0 || gate == GATE_MARKING && m.assistBytes >= size && m.state != Mutator.BLOCKED)) {
             MCache mc = m.mcache;
             long p = mc.allocFast(m.spanTable, spc);

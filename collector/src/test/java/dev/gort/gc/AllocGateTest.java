@@ -7,7 +7,6 @@ import dev.gort.sys.ForcedGcModes;
 import dev.gort.sys.PosixOsMemory;
 import org.junit.jupiter.api.Test;
 
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -62,43 +61,70 @@ class AllocGateTest extends ThreadWorldFixture {
 
     /**
      * Racing writers of phase and startPending leave the gate equal to the fields (the refresh's
-     * CAS loop): each round two threads write random values at once, then the gate is compared
-     * with what the fields say. On a collector whose coordinator idles (GOGC off, nothing
-     * requested) and whose only mutator does not allocate meanwhile; the fields are put back
-     * before the close.
+     * CAS loop): each round two threads, released together by a spin on a volatile round number
+     * (a barrier's park and unpark would stagger them by microseconds), each write a random value
+     * a few times, then the gate is compared with what the fields say. On a collector whose
+     * coordinator idles (GOGC off, nothing requested) and whose only mutator does not allocate
+     * meanwhile; the fields are put back before the close. It caught the first version's ABA (a
+     * refresh computed before the other thread's write landing after that thread's two refreshes
+     * had put the gate back to the value it had read: 1 round in 20,000), and a refresh with no
+     * CAS at all (128 rounds in one run; none in another on this loaded 2-core machine).
      */
     @Test
     void racingWritersLeaveTheGateEqualToTheFields() throws Exception {
         start(GcOptions.DEFAULT.withGcPercent(Pacer.OFF));
         boolean stress = (gc.allocGate() & Collector.GATE_STRESS) != 0;
-        CyclicBarrier go = new CyclicBarrier(2);
         int rounds = 20_000;
+        java.util.concurrent.atomic.AtomicInteger go = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
         Thread phaseWriter = new Thread(() -> {
-            try {
-                for (int i = 0; i < rounds; i++) {
-                    go.await();
-                    gc.setPhase(ThreadLocalRandom.current().nextBoolean() ? Collector.MARK : Collector.OFF);
-                    go.await();
+            ThreadLocalRandom r = ThreadLocalRandom.current();
+            for (int i = 1; i <= rounds; i++) {
+                awaitAtLeast(go, i);
+                for (int k = 0; k < 4; k++) {
+                    gc.setPhase(r.nextBoolean() ? Collector.MARK : Collector.OFF);
                 }
-            } catch (Exception e) {
-                throw new AssertionError(e);
+                done.incrementAndGet();
             }
         }, "phase-writer");
         phaseWriter.start();
+        int mismatches = 0;
+        String first = null;
         try {
-            for (int i = 0; i < rounds; i++) {
-                go.await();
-                gc.setStartPending(ThreadLocalRandom.current().nextBoolean());
-                go.await();         // both writes and their refreshes done
-                assertEquals(expectedGate(gc, stress), gc.allocGate(), "round " + i + ": phase " + gc.phase
-                        + ", startPending " + gc.startPending);
+            ThreadLocalRandom r = ThreadLocalRandom.current();
+            for (int i = 1; i <= rounds; i++) {
+                go.set(i);
+                for (int k = 0; k < 4; k++) {
+                    gc.setStartPending(r.nextBoolean());
+                }
+                awaitAtLeast(done, i);
+                if (expectedGate(gc, stress) != gc.allocGate()) {
+                    mismatches++;
+                    if (first == null) {
+                        first = "round " + i + ": phase " + gc.phase + ", startPending " + gc.startPending
+                                + ", gate " + gc.allocGate();
+                    }
+                }
             }
         } finally {
+            go.set(Integer.MAX_VALUE);
             phaseWriter.join();
             gc.setPhase(Collector.OFF);
             gc.setStartPending(false);
         }
+        assertEquals(0, mismatches, "rounds whose gate differs from the fields (first: " + first + ")");
         assertEquals(expectedGate(gc, stress), gc.allocGate());
+    }
+
+    /** Spins until {@code v} reaches {@code n}, yielding the CPU now and then (the other thread may be descheduled on a loaded machine). */
+    private static void awaitAtLeast(java.util.concurrent.atomic.AtomicInteger v, int n) {
+        for (int spins = 0; v.get() < n; spins++) {
+            if ((spins & 255) == 255) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
+        }
     }
 
     /**
