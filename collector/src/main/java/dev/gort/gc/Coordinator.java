@@ -175,6 +175,7 @@ final class Coordinator {
             loop();
         } finally {
             leaveRehearsal();
+            warmRootSlots.close();
         }
     }
 
@@ -230,6 +231,7 @@ final class Coordinator {
                 }
                 warmUpStopPathChunk();
                 rehearsePausePath();
+                topUpPausePath();
             } catch (MarkWorkers.ClosedMidCycle closedMidCycle) {
                 abandonCycle(closedMidCycle);
                 return;
@@ -306,7 +308,21 @@ final class Coordinator {
                 if (c.closed || world.exiting()) {
                     return;
                 }
-                tw.warmUpStopPath(Math.min(WARMUP_CHUNK, PAUSE_PATH_WARMUP_ROUNDS - done));
+                int n = Math.min(WARMUP_CHUNK, PAUSE_PATH_WARMUP_ROUNDS - done);
+                // Rounds with the lock found held in every chunk, not once: the lock path's branch
+                // profile is kept only while its methods run interpreted or at tier 3, and under the
+                // start-up's C2 queue they sit at tier 2 (no branch profile) for a while first.
+                tw.warmUpContendedLock(ThreadWorld.CONTENDED_WARMUP_ROUNDS, () -> !c.closed && !world.exiting());
+                tw.warmUpStopPath(n);
+                // The handed-off mark termination's drained check, a call or two a cycle: it
+                // reached C1's threshold inside mark terminations (gc 4-32, session 20). It only
+                // reads; so do the getters the stopped steps call (C1 at gc 42-64).
+                for (int i = 0; i < n; i++) {
+                    workers.markDrained();
+                    warmRootSlots.size();
+                    c.options.gccheckmark();
+                    dbg("warm-up");
+                }
             }
         }
         pausePathWarm = true;
@@ -359,6 +375,53 @@ final class Coordinator {
             PausePathRehearsal.leave();
         }
     }
+
+    /** Cycles after which {@link #topUpPausePath} runs its rounds. */
+    static final int TOP_UP_CYCLES = 32;
+    /** Rounds of {@link #topUpPausePath} after each of those cycles. */
+    static final int TOP_UP_ROUNDS = 2048;
+    /** Cycles this collector has topped the pause path up after. */
+    private int topUpsDone;
+    /** Cycle starts at which the sweep's in-flight wait was topped up (one per top-up). */
+    private int sweepWaitTopUps;
+
+    /**
+     * After each of the first {@link #TOP_UP_CYCLES} cycles, world running: more rounds of the
+     * pause path's small methods (the pause timer's steps, the stopper's lock rounds, the sweep's
+     * in-flight wait, the drained check and the trivial getters the stopped steps call), so that
+     * their tier-3 code asks for C2 here and not inside a pause (the sweep's in-flight wait is
+     * topped up at the next cycle's start instead, see runCycle). The warm-up before the first cycle
+     * runs them 30,000 times, but under the start-up's compile queue the JIT scales C2's threshold
+     * up (5000 x 1 + queue / 3), so they leave it at tier 3 and count on in the run; once the queue
+     * has drained, the request came at a fixed count, i.e. inside a pause: PauseTimer.step at
+     * binary-trees 21's gc 24 (a 1.47 ms sweep termination, the C2 thread on the coordinator's
+     * CPU), GcSupport.awaitSweepsInFlight at gc 96-103 (0.8-1.25 ms), RootSlots.size and
+     * GcOptions.gccheckmark at gc 64 (session 20). Gives way to a requested cycle or a close as
+     * the rehearsal does; about 0.5 ms of the coordinator's CPU a time.
+     */
+    private void topUpPausePath() {
+        if (topUpsDone >= TOP_UP_CYCLES || PausePathRehearsal.ROUNDS == 0) {
+            return;
+        }
+        topUpsDone++;
+        int chunk = 256;
+        for (int done = 0; done < TOP_UP_ROUNDS && stopPathWarmUpMayGoOn(); done += chunk) {
+            PauseTimer.warmUp(chunk);
+            if (world instanceof ThreadWorld tw) {
+                tw.warmUpStopPath(chunk);
+            }
+            for (int i = 0; i < chunk; i++) {
+                workers.markDrained();
+                warmRootSlots.size();
+                c.options.gccheckmark();
+                world.gomaxprocs();
+                dbg("top-up");
+            }
+        }
+    }
+
+    /** An empty thread stack for the warm-ups' calls of {@link RootSlots#size} (its code is shared with every mutator's). */
+    private final RootSlots warmRootSlots = new RootSlots(0);
 
     /** Wall time this collector spent in the rehearsal. */
     private long rehearsalNanos;
@@ -499,6 +562,15 @@ final class Coordinator {
         // Finish the previous cycle's sweep before stopping the world (Go: gcStart's sweepone loop).
         sweeping.sweepAll();
         sweeping.paced = false;
+        if (topUpsDone > 0 && topUpsDone <= TOP_UP_CYCLES && sweepWaitTopUps < topUpsDone) {
+            // The in-flight wait finishsweep runs inside the pause, topped up here where the sweep
+            // is known finished (so each call returns at once; the top-up after the cycle comes
+            // while the sweeper is busy): its C2 request came inside gc 79-103's pauses (session 20).
+            sweepWaitTopUps++;
+            for (int i = 0; i < TOP_UP_ROUNDS; i++) {
+                gcs.awaitSweepsInFlight();
+            }
+        }
         sweepTermination(st);
         st.tMark = System.nanoTime();
         st.cpuStart = CpuClock.threadCpuNanos();

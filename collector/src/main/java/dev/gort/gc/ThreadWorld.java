@@ -402,8 +402,25 @@ public final class ThreadWorld implements World {
         return waited;
     }
 
-    /** The lock for a mutator's step into a stop: with inheritance while the stopper has it boosted. */
+    /**
+     * How long a mutator stepping into a stop (or a ragged round, or a wait) spins for the world's
+     * lock before it queues and parks. The commonest holder then is the stopper inside its request
+     * (the flag is raised under the lock, and the mutator sees it at once): a few microseconds.
+     */
+    static final long MUTATOR_LOCK_SPIN_NANOS = 50_000;
+
+    /**
+     * The lock for a mutator's step into a stop: with inheritance while the stopper has it boosted.
+     * It spins first ({@link WorldLock#trySpinning}): a mutator that parked for the stopper's few
+     * microseconds of request lost its CPU, and under load it then waited 1-5 ms for another
+     * process's slice to end before it could stop: the commonest slow mark termination left at
+     * depth 21 (main asleep 2 us after the request, woken at 12 us, running again at 3 ms; perf
+     * sched trace, session 20).
+     */
     private void lockAsMutator(Mutator m) {
+        if (!m.rtBoosted && lock.trySpinning(MUTATOR_LOCK_SPIN_NANOS)) {
+            return;
+        }
         if (lock.lockAsRealtime(m.rtBoosted) > 0 && stopping) {
             lockWaitInStop.keepIfLonger(lock.lastSlow);
         }
@@ -728,9 +745,20 @@ public final class ThreadWorld implements World {
         List<Mutator> sample = new ArrayList<>(List.of(warmUpMutator(), warmUpMutator()));     // the real list's class
         Thread self = Thread.currentThread();
         for (int i = 0; i < rounds; i++) {
-            lock.lockAsRealtime(false);
+            // The stopper's own wrappers, not the lock's method alone: lockForStopper and stopFault
+            // run a few times a pause and nowhere else, and left cold they crossed C1's threshold
+            // at binary-trees 21's gc 37-41 every run, their compile request made inside a sweep
+            // termination (0.5-1.2 ms pauses: the woken C1 thread took the stopper's CPU, session 20).
+            // Odd rounds take it as a stopping mutator does (lockAsMutator, from safepointSlow:
+            // C1 at gc 55 when left to the run); a mutator of no thread is never boosted.
+            if ((i & 1) == 0) {
+                lockForStopper();
+            } else {
+                lockAsMutator(sample.get(1));
+            }
             Thread wake;
             try {
+                stopFault("warm-up");
                 allStopped(stopperSelf);
                 updateFlagsLocked();
                 wake = stopperToWakeLocked();
@@ -746,6 +774,88 @@ public final class ThreadWorld implements World {
             }
             java.util.concurrent.locks.LockSupport.unpark(wake);
         }
+    }
+
+    /**
+     * Rounds of {@link #warmUpContendedLock} per chunk of the coordinator's warm-up (30 chunks):
+     * enough for the held side of the lock's tests to count in the profile C2 compiles from (it
+     * emits a trap only for a side never seen), few enough to cost milliseconds (each round is a
+     * park and an unpark).
+     */
+    static final int CONTENDED_WARMUP_ROUNDS = 16;
+
+    /** Tests: rounds of {@link #warmUpContendedLock} in which the lock was held as the stopper asked for it. */
+    volatile int contendedWarmUpRoundsForTest;
+
+    /**
+     * Runs the stopper's lock acquisition ({@link #lockForStopper}, then the unlock that hands the
+     * lock on) {@code rounds} times with the lock held by a helper thread, so the lock path's
+     * profile has seen it taken: the lock found held, the waiter queued and parked, the holder's
+     * unlock waking a successor. {@link #warmUpStopPath} alone takes the lock free every time, so
+     * C2 compiled {@code WorldLock.lockAsRealtime}, {@code ReentrantLock$Sync.tryLock},
+     * {@code NonfairSync.initialTryLock}, {@code AQS.signalNext} and {@code LockSupport.unpark} with
+     * the held side as an uncommon trap; the first real stops that met the lock held (a mutator
+     * stopping, a worker standing aside) trapped out of them (gc 6-14 of binary-trees 21), and
+     * their recompilation was then requested inside later pauses (C1 at gc 12-22, 0.4-0.5 ms
+     * pauses; session 20). Run by the coordinator between chunks of the stop path's other warm-up
+     * rounds (so the C2 compiles they lead to have this profile), with no stop under way and the world running:
+     * the helper holds the lock only until the stopper has queued for it (1 ms at most), and a
+     * mutator that wants it meanwhile waits for that, as it would for a stop's short holds.
+     * {@code keepGoing} is asked before each round (a close ends it). The helper has ended on return.
+     */
+    void warmUpContendedLock(int rounds, java.util.function.BooleanSupplier keepGoing) {
+        java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();    // rounds the helper holds or held
+        java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();   // rounds the stopper took the lock in
+        java.util.concurrent.atomic.AtomicBoolean quit = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread helper = Thread.ofPlatform().daemon().name("gort-gc-lock-warmup").start(() -> {
+            for (int i = 1; i <= rounds && !quit.get(); i++) {
+                lock.lock();
+                try {
+                    held.set(i);
+                    long deadline = System.nanoTime() + 1_000_000;
+                    while (!lock.hasQueuedThreads() && !quit.get() && System.nanoTime() - deadline < 0) {
+                        Thread.yield();         // the stopper may need this CPU to reach its lock call
+                    }
+                } finally {
+                    lock.unlock();      // with the stopper queued: signalNext's unpark of a waiter
+                }
+                while (taken.get() < i && !quit.get()) {
+                    Thread.yield();
+                }
+            }
+        });
+        int contended = 0;
+        try {
+            for (int i = 1; i <= rounds && keepGoing.getAsBoolean(); i++) {
+                while (held.get() < i && helper.isAlive()) {
+                    Thread.yield();
+                }
+                if (!helper.isAlive()) {
+                    break;
+                }
+                if (lock.isLocked()) {
+                    contended++;        // the helper holds it until this thread has queued (or 1 ms passed)
+                }
+                lockForStopper();       // usually finds it held: tryLock fails, the stopper queues and parks
+                lock.unlock();
+                taken.set(i);
+            }
+        } finally {
+            quit.set(true);
+            boolean interrupted = false;
+            for (;;) {
+                try {
+                    helper.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        contendedWarmUpRoundsForTest += contended;
     }
 
     /** A mutator of no thread and no memory for {@link #warmUpStopPath}'s own state (never registered). */

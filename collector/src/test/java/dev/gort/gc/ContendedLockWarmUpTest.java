@@ -1,0 +1,73 @@
+package dev.gort.gc;
+
+import dev.gort.arena.Heap;
+import dev.gort.arena.HeapConfig;
+import dev.gort.sys.PosixOsMemory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * {@link ThreadWorld#warmUpContendedLock}: the stopper's lock calls meet the world's lock held by
+ * its helper (the profile C2 compiles the lock path from must have seen that side, or the first
+ * real stops that meet it held trap out of the compiled code; session 20), the helper is gone and
+ * the lock free when it returns, and a close (keepGoing false) ends it at once.
+ */
+class ContendedLockWarmUpTest {
+    private Heap heap;
+    private WorkbufPool pool;
+    private ThreadWorld world;
+
+    @BeforeEach
+    void setUp() {
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        pool = new WorkbufPool();
+        world = new ThreadWorld(heap, pool, 2);
+    }
+
+    @AfterEach
+    void tearDown() {
+        pool.close();
+        heap.close();
+    }
+
+    @Test
+    void theStopperMeetsTheLockHeldAndTheHelperEnds() {
+        world.warmUpContendedLock(40, () -> true);
+        // Each round the helper holds the lock until the stopper queues for it, or 1 ms: on a
+        // starved machine some rounds miss it, but not every one of 40.
+        assertTrue(world.contendedWarmUpRoundsForTest > 0, "no round found the lock held");
+        assertFalse(world.lockForTest().isLocked(), "the lock is free on return");
+        assertFalse(helperAlive(), "the helper has ended on return");
+    }
+
+    @Test
+    void aCloseEndsItAtOnce() {
+        world.warmUpContendedLock(1_000_000, () -> false);
+        assertEquals(0, world.contendedWarmUpRoundsForTest);
+        assertFalse(world.lockForTest().isLocked());
+        assertFalse(helperAlive());
+    }
+
+    @Test
+    void theWorldStopsAndStartsAfterIt() throws InterruptedException {
+        world.warmUpContendedLock(8, () -> true);
+        PollingMutator m = PollingMutator.start(world);
+        try {
+            world.stopTheWorld("after the warm-up");
+            long frozen = m.progress();
+            Thread.sleep(20);
+            assertEquals(frozen, m.progress(), "the mutator is stopped");
+            world.startTheWorld();
+            m.assertRuns("after the restart");
+        } finally {
+            m.stopAndCheck();
+        }
+    }
+
+    private static boolean helperAlive() {
+        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("gort-gc-lock-warmup") && t.isAlive());
+    }
+}
