@@ -309,7 +309,7 @@ public final class MCache {
      */
     void addStatsTo(long[] sum) {
         long[] mine = new long[STATS];
-        while (true) {
+        for (int spins = 1; ; spins++) {
             int v = (int) STATS_SEQ.getAcquire(this);
             if ((v & 1) == 0) {
                 for (int spc = 0; spc < alloc.length; spc++) {
@@ -327,7 +327,13 @@ public final class MCache {
                     break;
                 }
             }
-            Thread.onSpinWait();
+            // An odd count held across a fold's sweep by a descheduled owner: give the CPU up now
+            // and then rather than spin through a whole time slice (the reader may hold a monitor).
+            if ((spins & 255) == 0) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
             java.util.Arrays.fill(mine, 0);
         }
         for (int i = 0; i < STATS; i++) {
@@ -400,7 +406,7 @@ public final class MCache {
         if (Mem.getInt(s + Span.NEEDZERO) != 0) {
             zeroSlot(p, es);
         }
-        return p;       // counted by the span's allocCount (see stats)       // allocated black by its window's premark while marking (see allocBlack)
+        return p;       // counted by the span's allocCount (see stats); allocated black by its window's premark while marking (see allocBlack)
     }
 
     /**

@@ -130,11 +130,6 @@ final class WorldLock extends ReentrantLock {
     }
 
     /**
-     * Takes the lock; if {@code realtime} (the caller runs at SCHED_FIFO) and it is held, the
-     * owner is boosted while the caller waits (see the class comment). Returns the nanoseconds
-     * waited on the slow path (0 if taken at once or not real-time), described in {@link #lastSlow}.
-     */
-    /**
      * Tries to take the lock for up to {@code spinNanos}, spinning on the CPU the caller holds
      * instead of queueing and parking; true if it was taken. For a holder that is running and about
      * to let go (the stopper's request section): a parked waiter gives its CPU up, and on a loaded
@@ -157,6 +152,11 @@ final class WorldLock extends ReentrantLock {
         }
     }
 
+    /**
+     * Takes the lock; if {@code realtime} (the caller runs at SCHED_FIFO) and it is held, the
+     * owner is boosted while the caller waits (see the class comment). Returns the nanoseconds
+     * waited on the slow path (0 if taken at once or not real-time), described in {@link #lastSlow}.
+     */
     long lockAsRealtime(boolean realtime) {
         if (tryLock()) {
             return 0;
