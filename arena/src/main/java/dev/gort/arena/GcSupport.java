@@ -907,18 +907,73 @@ public final class GcSupport {
      * after the first call).
      */
     int reclaim(long npages) {
+        return reclaim(npages, null);
+    }
+
+    /**
+     * {@link #reclaim(long)} for an allocation from {@code cache} (null: none that can retry): if
+     * its owner allows it ({@link MCache#setStopYield}), the walk looks at the stop hook before
+     * each set-aside span and each chunk, and throws {@link AllocationYield} when a stop is
+     * waiting. A chunk is at most {@link Reclaimer#CHUNK_PAGES} spans entries and their
+     * descriptors (tens of microseconds); the whole walk of a 3 GiB heap ran up to 17 ms with no
+     * preemption check (session 19's probe), holding up every stop that came meanwhile.
+     */
+    int reclaim(long npages, MCache cache) {
         if (dev.gort.sys.PathProbe.ON) {
             long t = dev.gort.sys.PathProbe.start();
             try {
-                return reclaimUnprobed(npages);
+                return reclaimUnprobed(npages, cache);
             } finally {
                 dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.RECLAIM, t);
             }
         }
-        return reclaimUnprobed(npages);
+        return reclaimUnprobed(npages, cache);
     }
 
-    private int reclaimUnprobed(long npages) {
+    /**
+     * Whether the allocation of {@code cache}'s owner should give up now for a stop: it allows it
+     * and the hook says a stop (or a ragged round) waits for the mutators' safepoints.
+     */
+    boolean stopWaits(MCache cache) {
+        java.util.function.BooleanSupplier hook = stopHook;
+        return cache != null && cache.stopYield() && hook != null && hook.getAsBoolean();
+    }
+
+    /** The collector's "a stop waits for the mutators" test (null: none, manual mode). */
+    private volatile java.util.function.BooleanSupplier stopHook;
+
+    /**
+     * Installs the test the allocator's long steps poll between chunks ({@link #reclaim(long, MCache)},
+     * the refill's sweep of claimed spans) when the allocating mutator can stop and retry.
+     */
+    public void setStopHook(java.util.function.BooleanSupplier hook) {
+        stopHook = hook;
+    }
+
+    /** The installed stop hook (null if none). */
+    public java.util.function.BooleanSupplier stopHook() {
+        return stopHook;
+    }
+
+    /** Whether the mheap has a free run of {@code npages} now (no growth needed). */
+    public boolean hasFreeRun(long npages) {
+        return heap.mheap.hasFit(npages);
+    }
+
+    /** Reclaim walks and refill sweeps given up for a stop ({@link AllocationYield}) over the heap's life. */
+    public long stopYields() {
+        return stopYields.get();
+    }
+
+    final java.util.concurrent.atomic.AtomicLong stopYields = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Counts the yield and returns the exception to throw. */
+    AllocationYield yieldForStop() {
+        stopYields.incrementAndGet();
+        return AllocationYield.INSTANCE;
+    }
+
+    private int reclaimUnprobed(long npages, MCache cache) {
         long sg = heap.sweepgen;
         if (sweptGen == sg && heap.staleCaches.get() == 0) {
             return 0;
@@ -927,6 +982,9 @@ public final class GcSupport {
         MHeap h = heap.mheap;
         int outcome = RECLAIM_FIT;
         while (heap.staleCaches.get() != 0 && !h.hasFit(npages)) {
+            if (stopWaits(cache)) {
+                throw yieldForStop();
+            }
             long tag = credit == null ? 0 : credit.tag();       // before the sweep, as every sweeper reads it
             long n = heap.drainOneStaleCache();
             if (n == 0) {
@@ -939,8 +997,15 @@ public final class GcSupport {
             if (heap.sweepgen != sg) {
                 break;              // a new cycle began (its own reclaim walk starts over)
             }
+            if (stopWaits(cache)) {
+                throw yieldForStop();       // before claiming a chunk: the cursor skips nothing
+            }
             long tag = credit == null ? 0 : credit.tag();
+            long t = dev.gort.sys.PathProbe.ON ? dev.gort.sys.PathProbe.start() : 0;
             long n = reclaimer.reclaimChunk(sg);
+            if (dev.gort.sys.PathProbe.ON) {
+                dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.RECLAIM_CHUNK, t);
+            }
             if (n < 0) {
                 outcome = RECLAIM_WALKED_OUT;
                 break;

@@ -170,6 +170,24 @@ public final class MCache {
         "holding an mcentral lock", "sweeping a claimed span", "at the mheap", "zeroing a span",
         "allocating a large object", "at the GC trigger"};
 
+    /**
+     * Set by the owner around an allocation that can stop and retry (the collector's): a refill's
+     * long steps then poll {@link GcSupport#setStopHook the stop hook} between bounded chunks and
+     * throw {@link AllocationYield} when a stop is waiting. Owner-only, plain: written and read by
+     * the thread inside the allocation, and cleared before the owner reaches a safepoint.
+     */
+    private boolean stopYield;
+
+    /** See {@link #stopYield}: the caller catches {@link AllocationYield} from {@link #alloc} while this is on. */
+    public void setStopYield(boolean on) {
+        stopYield = on;
+    }
+
+    /** Whether the owner is inside an allocation that may give up for a stop ({@link #setStopYield}). */
+    boolean stopYield() {
+        return stopYield;
+    }
+
     /** The slow-path step the owner is in now (STEP_NONE outside the slow path). */
     public int slowStep() {
         return (int) SLOW_STEP.getOpaque(this);

@@ -171,7 +171,11 @@ final class MCentral {
         long s = 0;
         cache.step(MCache.STEP_LOCK_WAIT);
         long probe = dev.gort.sys.PathProbe.ON ? dev.gort.sys.PathProbe.start() : 0;
+        long lockProbe = dev.gort.sys.PathProbe.ON ? dev.gort.sys.PathProbe.start() : 0;
         synchronized (this) {
+            if (dev.gort.sys.PathProbe.ON) {
+                dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.CENTRAL_LOCK_WAIT, lockProbe);
+            }
             cache.step(MCache.STEP_LOCKED);
             if (old != 0) {
                 freeOld = placeListed(old, sg);
@@ -228,12 +232,17 @@ final class MCentral {
                 }
                 return take(s, cacheId);
             }
+            boolean yield = heap.gc.stopWaits(cache);     // a stop waits: list this one, claim no more
             cache.step(MCache.STEP_LOCK_WAIT);
             synchronized (this) {
                 cache.step(MCache.STEP_LOCKED);
                 push(full, sw, s, Span.LIST_FULL);
                 heap.endSweep();
-                s = budget-- > 0 ? claimUnsweptLocked(sg) : 0;
+                s = budget-- > 0 && !yield ? claimUnsweptLocked(sg) : 0;
+            }
+            if (yield) {
+                cache.step(MCache.STEP_NONE);
+                throw heap.gc.yieldForStop();       // nothing claimed or held; the cache's slot is empty
             }
         }
         // 4. grow: a fresh span from the heap (the mheap's lock only), after reclaiming dead
@@ -244,7 +253,17 @@ final class MCentral {
             probe = dev.gort.sys.PathProbe.start();
         }
         cache.step(MCache.STEP_SWEEP);
-        heap.gc.reclaim(npages);
+        try {
+            heap.gc.reclaim(npages, cache);
+            // A growth's commit is an mprotect that waited 47-89 ms for the address space's lock in
+            // the 1 GiB benchmark (PathProbe, session 20): a stop that is already waiting goes first.
+            if (cache.stopYield() && !heap.mheap.hasFit(npages) && heap.gc.stopWaits(cache)) {
+                throw heap.gc.yieldForStop();
+            }
+        } catch (AllocationYield y) {
+            cache.step(MCache.STEP_NONE);
+            throw y;
+        }
         cache.step(MCache.STEP_MHEAP);
         s = heap.mheap.allocSpan(npages, Span.IN_USE);
         initSpan(s, sg);

@@ -216,7 +216,12 @@ final class MHeap {
 
     long allocSpanLocked(long npages, int state) {
         checkOpenLocked();
+        long t = dev.gort.sys.PathProbe.ON ? dev.gort.sys.PathProbe.start() : 0;
         long r = findFit(npages);
+        if (dev.gort.sys.PathProbe.ON) {
+            dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.MHEAP_FIND, t);
+            t = dev.gort.sys.PathProbe.start();
+        }
         if (r == 0) {
             // Rare: another thread took the run ensureFit grew (or the caller did not ensure it).
             grow(npages);
@@ -268,6 +273,9 @@ final class MHeap {
             pagesStack += npages;
         } else {
             pagesInUse += npages;
+        }
+        if (dev.gort.sys.PathProbe.ON) {
+            dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.MHEAP_SETUP, t);
         }
         return r;
     }
@@ -415,11 +423,15 @@ final class MHeap {
     // ------------------------------------------------------------------ free
 
     void freeSpan(long s) {
+        long t = dev.gort.sys.PathProbe.ON ? dev.gort.sys.PathProbe.start() : 0;
         lock.lock();
         try {
             freeSpanLocked(s);
         } finally {
             lock.unlock();
+            if (dev.gort.sys.PathProbe.ON) {
+                dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.MHEAP_FREE, t);
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.gort.gc;
 
+import dev.gort.arena.AllocationYield;
 import dev.gort.arena.GcSupport;
 import dev.gort.arena.Heap;
 import dev.gort.arena.HeapTrigger;
@@ -291,6 +292,9 @@ public final class Collector implements AutoCloseable {
         this.stepping = new Stepping(this, control, assists);
         this.sweeping = new Sweeping(gcs, world);
         gcs.setSweepCredit(sweeping.credit);        // reclaim's sweeps count toward the proportional sweep, as Go's pagesSwept
+        // The allocator's long refill steps give up for a stop or a ragged round (not once the
+        // world exited: a stop that never ends would make every refill give up).
+        gcs.setStopHook(() -> world.preemptRequested() && !world.exiting());
         // Under the scheduler the mark workers are goroutines chosen by schedule() through the
         // GcHook (GoroutineWorkers); over plain threads they are platform threads.
         int nworkers = world instanceof SchedWorld ? 0 : Math.max(1, world.gomaxprocs());
@@ -632,7 +636,8 @@ public final class Collector implements AutoCloseable {
         if (stress > 0 || startPending) {
             m = allocChecks(m);
         }
-        if (phase == MARK) {
+        boolean assistPaid = phase == MARK;
+        if (assistPaid) {
             m.checkNotBlocked("an allocation");     // on the marking branch only: free outside a cycle
             if (MarkMutatorStats.ON) {
                 m.markStats[MarkMutatorStats.SLOW_MARKING]++;
@@ -658,7 +663,20 @@ public final class Collector implements AutoCloseable {
             sweeping.payCredit(m);
         }
         m.site = Mutator.SITE_ALLOC;
-        long p = m.mcache.alloc(size, words == 0);
+        long p = allocOrYield(m.mcache, size, words == 0);
+        if (p == 0) {
+            // The refill gave up its reclaim walk or sweep for a stop that waits for this mutator
+            // (AllocationYield: nothing held, the class's cache slot empty). Stop now, then
+            // allocate with no more yielding, so an allocation yields at most once. No object
+            // exists yet, so none is held across the safepoint; the credits paid above stand.
+            m.site = Mutator.SITE_USER;
+            m = world.safepointThenCurrent(m);      // may resume on another P: its mcache
+            if (phase == MARK && !assistPaid) {
+                m.assistBytes -= size;      // marking began at the stop: owed, paid by the next allocation's assist
+            }
+            m.site = Mutator.SITE_ALLOC;
+            p = m.mcache.alloc(size, words == 0);
+        }
         m.site = Mutator.SITE_USER;
         if (words > 0) {
             gcs.writeNewObjectPointerBits(p, words, t.allocMask);       // one bitmap RMW, not one per word
@@ -671,6 +689,22 @@ public final class Collector implements AutoCloseable {
             m.rememberBlack(p);
         }
         return p;
+    }
+
+    /**
+     * {@code mc.alloc} allowing its refill to give up for a stop ({@link MCache#setStopYield}):
+     * the object, or 0 if it gave up. The flag is cleared before the caller can reach a
+     * safepoint: after one, the cache may be another goroutine's (a goroutine resumes on any P).
+     */
+    private static long allocOrYield(MCache mc, long size, boolean noscan) {
+        mc.setStopYield(true);
+        try {
+            return mc.alloc(size, noscan);
+        } catch (AllocationYield y) {
+            return 0;
+        } finally {
+            mc.setStopYield(false);
+        }
     }
 
     /**

@@ -43,6 +43,50 @@ class PathProbeTest {
         assertTrue(!PathProbe.report().contains("reclaim"), PathProbe.report());
     }
 
+    /**
+     * A call over {@link PathProbe#EVENT_NANOS} is kept one by one with the thread's getrusage
+     * deltas: here one that touches 512 fresh pages (512 minor faults at least, on a private
+     * anonymous mapping), one that sleeps (a voluntary switch, CPU far below wall), and a short
+     * one that is not kept. Linux only (RUSAGE_THREAD).
+     */
+    @Test
+    void keepsLongCallsWithTheirFaultsAndSwitches() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Platform.current().isLinux(), "RUSAGE_THREAD is Linux's");
+        PathProbe.reset();
+        long bytes = 512L * 4096;
+        OsMemory os = PosixOsMemory.get();
+        long fresh = os.reserve(bytes);     // mmap'd, never touched: each page's first write faults
+        try {
+            os.commit(fresh, bytes);
+            long touch = PathProbe.start();
+            for (long off = 0; off < bytes; off += 4096) {
+                NativeMemory.putLong(fresh + off, 1L);
+            }
+            spin(1_500_000);        // over the event threshold whatever the faults cost
+            PathProbe.end(PathProbe.COMMIT, touch);
+        } finally {
+            os.unmap(fresh, bytes);
+        }
+        long sleep = PathProbe.start();
+        Thread.sleep(5);
+        PathProbe.end(PathProbe.GROW, sleep);
+        long quick = PathProbe.start();
+        PathProbe.end(PathProbe.LARGE, quick);
+
+        String ev = PathProbe.events(10);
+        assertTrue(ev.contains("(2, the newest 2 kept"), ev);
+        Matcher commit = Pattern.compile("  [0-9.]+ ([0-9.]+) ([0-9.]+) [0-9.]+ / [0-9.]+ (\\d+) / \\d+ \\d+ / \\d+ t\\d+ arena commit").matcher(ev);
+        assertTrue(commit.find(), ev);
+        assertTrue(Long.parseLong(commit.group(3)) >= 512, "the touched pages' minor faults: " + ev);
+        Matcher slept = Pattern.compile("  [0-9.]+ ([0-9.]+) ([0-9.]+) [0-9.]+ / [0-9.]+ \\d+ / \\d+ (\\d+) / \\d+ t\\d+ mheap growth").matcher(ev);
+        assertTrue(slept.find(), ev);
+        assertTrue(Double.parseDouble(slept.group(1)) >= 5 && Double.parseDouble(slept.group(2)) < 2.5
+                && Long.parseLong(slept.group(3)) >= 1, "a sleep: wall >= 5 ms, little CPU, a voluntary switch: " + ev);
+        assertTrue(!ev.contains("large object"), "a short call is not kept: " + ev);
+        PathProbe.reset();
+        assertTrue(PathProbe.events(10).contains("(0, the newest 0 kept"), PathProbe.events(10));
+    }
+
     /** Burns {@code nanos} of this thread's CPU time (not wall time: a loaded machine may deschedule it). */
     private static void spin(long nanos) {
         long end = CpuClock.threadCpuNanos() + nanos;

@@ -110,11 +110,22 @@ public final class PauseDistributionRun {
             sampler.close();
             sampler.print(System.out, 10);
         }
+        System.out.println("allocations that gave up a refill step for a stop (AllocationYield): " + stopYields(heap));
         if (dev.gort.sys.PathProbe.ON) {
             System.out.print(dev.gort.sys.PathProbe.report());
         }
         closeAfterReport.run();
         heap.close();
+    }
+
+    /** GcSupport.stopYields() through reflection: the same benchmark runs on classes from before it existed. */
+    private static String stopYields(Heap heap) {
+        try {
+            Object gcs = heap.gc();
+            return String.valueOf(gcs.getClass().getMethod("stopYields").invoke(gcs));
+        } catch (ReflectiveOperationException e) {
+            return "n/a (no GcSupport.stopYields in these classes)";
+        }
     }
 
     static final java.util.concurrent.atomic.AtomicLong MUTATOR_VCSW = new java.util.concurrent.atomic.AtomicLong();
