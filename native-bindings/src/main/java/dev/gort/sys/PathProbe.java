@@ -66,13 +66,13 @@ public final class PathProbe {
     /** calls, max wall, CPU at max wall, max CPU, wall over 0.5 / 2 ms, CPU over 0.5 / 2 ms, CPU unknown. */
     private static final int FIELDS = 9;
     private static final AtomicLongArray STATS = new AtomicLongArray(NAMES.length * FIELDS);
+    /** Per open start: wall, CPU, then {@link #COUNTERS} getrusage counters. */
+    private static final int LEVEL = 8;
     /**
-     * Per carrier thread: the depth of open starts, then for each its wall and CPU clocks (paths
+     * Per carrier thread: the depth of open starts, then for each its {@link #LEVEL} longs (paths
      * nest: a refill's reclaim). A goroutine that moves to another M inside a path ends there with
      * a start that is not on that thread's stack: its CPU time is unknown (counted as such).
      */
-    /** Per open start: wall, CPU, then {@link #COUNTERS} getrusage counters. */
-    private static final int LEVEL = 8;
     private static final ThreadLocal<long[]> STARTS = ThreadLocal.withInitial(() -> new long[1 + LEVEL * 8]);
     /** user us, system us, minor faults, major faults, voluntary switches, involuntary switches. */
     private static final int COUNTERS = 6;
@@ -162,12 +162,8 @@ public final class PathProbe {
 
     /** Keeps one long call in the ring, with the getrusage deltas since its start ({@code starts[at..]}). */
     private static void event(int path, long startNanos, long wall, long cpu, long[] starts, int at) {
-        long[] now = new long[COUNTERS];
-        if (HAS_RUSAGE_THREAD) {
-            long[] tmp = new long[at + COUNTERS];
-            readCounters(tmp, at);
-            System.arraycopy(tmp, at, now, 0, COUNTERS);
-        }
+        long[] now = new long[COUNTERS];       // a call over 1 ms: one small array is nothing next to it
+        readCounters(now, 0);
         int b = (int) (EVENT_COUNT.getAndIncrement() % EVENTS) * EVENT_FIELDS;
         EVENT_RING.set(b, path);
         EVENT_RING.set(b + 1, startNanos);
