@@ -630,9 +630,13 @@ public final class MCache {
             s = 0;
         }
         long t = dev.gort.sys.PathProbe.ON ? dev.gort.sys.PathProbe.start() : 0;
-        s = central.cacheSpan(s, this);     // gives the exhausted span back and takes another
-        if (dev.gort.sys.PathProbe.ON) {
-            dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.CACHE_SPAN, t);
+        try {
+            s = central.cacheSpan(s, this);     // gives the exhausted span back and takes another
+        } finally {
+            // Also when it gives up for a stop (AllocationYield): the probe's starts stay balanced.
+            if (dev.gort.sys.PathProbe.ON) {
+                dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.CACHE_SPAN, t);
+            }
         }
         beginStatsChange();
         cache(spc, s);

@@ -242,6 +242,9 @@ final class MCentral {
             }
             if (yield) {
                 cache.step(MCache.STEP_NONE);
+                if (dev.gort.sys.PathProbe.ON) {
+                    dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.CENTRAL_SWEEPS, probe);
+                }
                 throw heap.gc.yieldForStop();       // nothing claimed or held; the cache's slot is empty
             }
         }
@@ -262,6 +265,9 @@ final class MCentral {
             }
         } catch (AllocationYield y) {
             cache.step(MCache.STEP_NONE);
+            if (dev.gort.sys.PathProbe.ON) {
+                dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.CENTRAL_GROW, probe);
+            }
             throw y;
         }
         cache.step(MCache.STEP_MHEAP);

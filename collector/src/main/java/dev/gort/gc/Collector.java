@@ -292,9 +292,13 @@ public final class Collector implements AutoCloseable {
         this.stepping = new Stepping(this, control, assists);
         this.sweeping = new Sweeping(gcs, world);
         gcs.setSweepCredit(sweeping.credit);        // reclaim's sweeps count toward the proportional sweep, as Go's pagesSwept
-        // The allocator's long refill steps give up for a stop or a ragged round (not once the
-        // world exited: a stop that never ends would make every refill give up).
-        gcs.setStopHook(() -> world.preemptRequested() && !world.exiting());
+        // The allocator's long refill steps give up for a stop-the-world (not once the world
+        // exited: a stop that never ends would make every refill give up). Not for a ragged round
+        // (preemptRequested): the hook is world-wide, so a mutator that had answered the round
+        // would give up its walk for a safepoint with nothing to do, then walk again with no
+        // yield left, and the stop that follows the round at mark completion would wait for that
+        // walk (review20's YieldHookAnsweredRoundTest). A round waits for a walk, not a pause.
+        gcs.setStopHook(() -> world.stopRequested() && !world.exiting());
         // Under the scheduler the mark workers are goroutines chosen by schedule() through the
         // GcHook (GoroutineWorkers); over plain threads they are platform threads.
         int nworkers = world instanceof SchedWorld ? 0 : Math.max(1, world.gomaxprocs());
