@@ -134,13 +134,17 @@ class StopAndRunTest {
             }
         }));
         waiting.await();
-        // And until no M holds a P: the main goroutine's M (parked in its recv) and an M woken for
-        // the new goroutine may still spin with a P, looking for work; one that sees the request
-        // stops that P and claims the steps (the suite saw it: "but was gort-M1", also with no
-        // retake). Nothing wakes an M after that (no goroutine is runnable, no retake).
+        // And until no M holds a P or is on its way to one: the main goroutine's M (parked in its
+        // recv) and an M woken for the new goroutine may still spin with a P, looking for work;
+        // one that sees the request stops that P and claims the steps (the suite saw it: "but was
+        // gort-M1", also with no retake, and again after the wait for idle Ps alone, sessions
+        // 19-20: a woken M counts in nmspinning before it takes an idle P). So: every P idle or in
+        // the syscall and no M spinning, 20 looks in a row 1 ms apart. Nothing wakes an M after
+        // that (no goroutine is runnable, no retake).
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!everyPIdleOrInASyscall(s)) {
-            assertTrue(System.nanoTime() - deadline < 0, "the Ms did not give their Ps up within 10 s");
+        for (int quiet = 0; quiet < 20; ) {
+            assertTrue(System.nanoTime() - deadline < 0, "the Ms did not give their Ps up and stop spinning within 10 s");
+            quiet = everyPIdleOrInASyscall(s) && s.nmspinning.get() == 0 ? quiet + 1 : 0;
             Thread.sleep(1);
         }
         try {
