@@ -231,7 +231,10 @@ public final class PathProbe {
                     STATS.get(b + 1) / 1e6, STATS.get(b + 2) / 1e6, STATS.get(b + 3) / 1e6, STATS.get(b + 4), STATS.get(b + 5),
                     STATS.get(b + 6), STATS.get(b + 7), STATS.get(b + 8)));
         }
-        out.append(events(Integer.getInteger("gort.debug.pathprobe.events", 40)));
+        // Bad input gets the shared warning naming what is accepted, and the default (a report at exit
+        // must not throw).
+        out.append(events((int) TuningProperty.whole("gort.debug.pathprobe.events",
+                System.getProperty("gort.debug.pathprobe.events"), "calls", 40, 0, EVENTS)));
         return out.toString();
     }
 }

@@ -102,4 +102,22 @@ class PathProbeTest {
         return new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)),
             Double.parseDouble(m.group(4))};
     }
+
+    @Test
+    void aBadEventLimitWarnsWithWhatIsAcceptedAndTheReportStillComes() {
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setProperty("gort.debug.pathprobe.events", "lots");
+        try {
+            System.setErr(new java.io.PrintStream(captured, true));
+            String report = PathProbe.report();
+            assertTrue(report.contains("slow path calls over"), report);
+        } finally {
+            System.setErr(err);
+            System.clearProperty("gort.debug.pathprobe.events");
+        }
+        String warning = captured.toString();
+        assertTrue(warning.contains("-Dgort.debug.pathprobe.events=lots is not valid; accepted: whole calls 0.." + PathProbe.EVENTS),
+                warning);
+    }
 }
