@@ -61,26 +61,7 @@ class AllocationYieldTest {
      * 1 KiB allocation then has no span of its class and no free run: its refill reclaims.
      */
     List<Long> liveSpansThenDeadOnes() {
-        List<Long> live = new ArrayList<>();
-        int perSpan = 8192 / 16;
-        for (int i = 0; i < 3000 * perSpan; i++) {
-            long p = cache.alloc(16, true);
-            if (i % perSpan == 0) {
-                live.add(p);
-            }
-        }
-        long bytes = 3000L * 8192;
-        while (bytes < CHUNK - (6L << 20)) {
-            cache.alloc(48, true);
-            bytes += 48;
-        }
-        assertEquals(CHUNK, heap.arenaCommittedBytes(), "one chunk so far");
-        for (long p : live) {
-            gc.tryMark(p);
-        }
-        gc.flushAllCaches();
-        gc.startSweepCycle();
-        return live;
+        return ReclaimTest.liveSpansThenDeadOnes(heap, gc, cache);
     }
 
     @Test

@@ -36,6 +36,34 @@ class ReclaimTest {
         heap.close();
     }
 
+    /**
+     * 3000 spans of 16-byte objects with one live object each (six 512-page chunks of the reclaim
+     * walk), then dead 48-byte spans to 6 MiB short of the end of the first arena chunk; the live
+     * ones marked, the caches flushed, a sweep cycle started. Returns the live objects.
+     */
+    static List<Long> liveSpansThenDeadOnes(Heap heap, GcSupport gc, MCache cache) {
+        List<Long> live = new ArrayList<>();
+        int perSpan = 8192 / 16;
+        for (int i = 0; i < 3000 * perSpan; i++) {
+            long p = cache.alloc(16, true);
+            if (i % perSpan == 0) {
+                live.add(p);
+            }
+        }
+        long bytes = 3000L * 8192;
+        while (bytes < CHUNK - (6L << 20)) {
+            cache.alloc(48, true);
+            bytes += 48;
+        }
+        assertEquals(CHUNK, heap.arenaCommittedBytes(), "one chunk so far");
+        for (long p : live) {
+            gc.tryMark(p);
+        }
+        gc.flushAllCaches();
+        gc.startSweepCycle();
+        return live;
+    }
+
     /** Fills most of the first arena chunk with 48-byte objects, keeps every {@code keepEvery}-th (0: none), starts a sweep cycle. */
     List<Long> fillAndStartCycle(int keepEvery) {
         List<Long> objs = new ArrayList<>();
@@ -91,25 +119,7 @@ class ReclaimTest {
      */
     @Test
     void deadSpansBehindLiveOnesAreReclaimedBeforeTheHeapGrows() {
-        List<Long> live = new ArrayList<>();
-        int perSpan = 8192 / 16;
-        for (int i = 0; i < 3000 * perSpan; i++) {
-            long p = cache.alloc(16, true);
-            if (i % perSpan == 0) {
-                live.add(p);
-            }
-        }
-        long bytes = 3000L * 8192;
-        while (bytes < CHUNK - (6L << 20)) {
-            cache.alloc(48, true);
-            bytes += 48;
-        }
-        assertEquals(CHUNK, heap.arenaCommittedBytes(), "one chunk so far");
-        for (long p : live) {
-            gc.tryMark(p);
-        }
-        gc.flushAllCaches();
-        gc.startSweepCycle();
+        List<Long> live = liveSpansThenDeadOnes(heap, gc, cache);
         // 20 MiB of 1 KiB objects: ~6 MiB fit in the free end of the chunk, the rest must come from dead spans.
         for (long b = 0; b < (20L << 20); b += 1024) {
             cache.alloc(1024, true);
