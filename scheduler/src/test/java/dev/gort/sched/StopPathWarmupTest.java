@@ -77,10 +77,18 @@ class StopPathWarmupTest {
         AtomicLong spinUntil = new AtomicLong();
         CountDownLatch running = new CountDownLatch(2);
         SchedTesting.Background runner = startPollers(s, done, polls, running, spinUntil);
+        AtomicLong spinning = SPINNING;
+        spinning.set(0);
         try {
             assertTrue(running.await(10, TimeUnit.SECONDS));
             spinUntil.set(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));   // no safepoint for 5 s
-            Thread.sleep(20);
+            // Wait until the spinner is inside its spin (not a fixed sleep: on a loaded machine it
+            // may not have reached the loop 20 ms later, and a stop would then complete).
+            long spinDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (spinning.get() == 0 && System.nanoTime() < spinDeadline) {
+                Thread.sleep(1);
+            }
+            assertTrue(spinning.get() != 0, "the spinner did not start its spin within 3 s");
             long t0 = System.nanoTime();
             int rounds = StopPathWarmup.run(s, 1000, () -> true);
             long took = System.nanoTime() - t0;
@@ -118,6 +126,9 @@ class StopPathWarmupTest {
         assertTrue(msg[0] != null && msg[0].contains("from another thread"), String.valueOf(msg[0]));
     }
 
+    /** 1 while the spinning poller is inside its spin without a safepoint. */
+    private static final AtomicLong SPINNING = new AtomicLong();
+
     /** Two goroutines that poll in a loop (one spins without a safepoint while spinUntil is in the future). */
     private static SchedTesting.Background startPollers(Scheduler s, AtomicBoolean done, AtomicLong polls, CountDownLatch running,
             AtomicLong spinUntil) {
@@ -129,8 +140,10 @@ class StopPathWarmupTest {
                 while (!done.get()) {
                     if (spinner) {
                         while (System.nanoTime() - spinUntil.get() < 0 && !done.get()) {
+                            SPINNING.lazySet(1);
                             Thread.onSpinWait();
                         }
+                        SPINNING.lazySet(0);
                     }
                     Go.poll();
                     polls.incrementAndGet();
