@@ -784,6 +784,27 @@ final class Coordinator {
      */
     static volatile boolean handOffForNewCollectors = markDoneHandOffProperty();
 
+    /**
+     * {@code -Dgort.gc.markdone.request.us} (default 5000, 0 = off; 0..100000): over ThreadWorld
+     * with the hand-off, mark termination's stop is requested by the first running mutator to
+     * reach a safepoint after the coordinator asked (ThreadWorld's stop wanted), the coordinator
+     * requesting it itself only if none has within this bound (or none runs). A stop requested by
+     * the coordinator found the one mutator descheduled by the kernel in 1-3 of ~100 mark
+     * terminations of a depth-21 run, and lasted until it ran again (1-4.4 ms); one requested by
+     * the mutator starts on the CPU it holds. The mutators run on meanwhile (allocating black):
+     * no mutator is stopped before the request, and none waits for the coordinator's. Read by each
+     * new collector.
+     */
+    static volatile long markDoneRequestDeferForNewCollectors = markDoneRequestDeferProperty();
+
+    /** The property read now (the class reads it once; tests call it again). */
+    static long markDoneRequestDeferProperty() {
+        return dev.gort.sys.TuningProperty.microsAsNanos("gort.gc.markdone.request.us", 5000, 0, 100_000);
+    }
+
+    /** This collector's bound on waiting for a mutator's request of mark termination's stop (0: the coordinator requests). */
+    private final long markDoneRequestDeferNanos = markDoneRequestDeferForNewCollectors;
+
     /** The property read now (the class reads it once, into {@link #handOffForNewCollectors}; tests call it again). */
     static boolean markDoneHandOffProperty() {
         return dev.gort.sys.TuningProperty.flag("gort.gc.markdone.handoff", true);
@@ -815,7 +836,7 @@ final class Coordinator {
         beforeStopRequest(reason);
         try {
             if (markDoneHandOff != null) {
-                ((ThreadWorld) world).stopTheWorldAndRun(reason, markDoneHandOff);
+                ((ThreadWorld) world).stopTheWorldAndRun(reason, markDoneHandOff, markDoneRequestDeferNanos);
             } else {
                 ((SchedWorld) world).stopTheWorldAndRun(reason, markDoneSchedSteps);
             }
@@ -829,6 +850,9 @@ final class Coordinator {
     private void markDoneStopped() {
         CycleState st = markDoneCycle;
         worldStopped = true;
+        if (markDoneHandOff != null && markDoneHandOff.requestedAt != 0) {
+            st.pt.requestedAt(markDoneHandOff.requestedAt);     // a mutator made the request: the pause starts there
+        }
         st.pt.stopped();
         storeGate.acquire();
         dbg("world stopped");

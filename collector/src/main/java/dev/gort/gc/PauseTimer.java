@@ -75,6 +75,19 @@ final class PauseTimer {
         }
     }
 
+    /**
+     * Before {@link #stopped}: the stop was requested at {@code nanos} (System.nanoTime()) by
+     * another thread than the one that called {@link #begin} (a mutator asked to make it at its
+     * safepoint): the pause starts there, since no mutator was stopped before. Ignored unless it
+     * is after the begin and no step was recorded yet.
+     */
+    void requestedAt(long nanos) {
+        if (n == 0 && nanos - start > 0 && System.nanoTime() - nanos >= 0) {
+            start = nanos;
+            last = nanos;
+        }
+    }
+
     /** Ends the "stop" step (the world is stopped): from here the CPU is the pause's work. */
     void stopped() {
         long now = System.nanoTime();

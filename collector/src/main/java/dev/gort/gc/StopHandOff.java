@@ -21,6 +21,12 @@ final class StopHandOff {
     Thread runner;
     private Throwable failure;
     private volatile boolean done;
+    /**
+     * When a running mutator made this stop's request for the stopper at its safepoint
+     * ({@code ThreadWorld.stopTheWorldAndRun} with a deferral), System.nanoTime(); 0 when the
+     * stopper made it (guarded by the world's lock). The pause starts there, not at the stopper's post.
+     */
+    long requestedAt;
 
     StopHandOff(Runnable steps) {
         this.steps = steps;
@@ -31,6 +37,7 @@ final class StopHandOff {
         stopper = Thread.currentThread();
         runner = null;
         failure = null;
+        requestedAt = 0;
         done = false;
     }
 

@@ -187,6 +187,7 @@ public final class ThreadWorld implements World {
         }
         lock.lock();
         try {
+            requestWantedLocked(m);     // a stop wanted: requested, then waited out below as any stop
             while (stopping) {      // never change the mutator set under a stopped world
                 m.state = Mutator.BLOCKED;
                 java.util.concurrent.locks.LockSupport.unpark(stopperToWakeLocked());    // (before the await's unlock: a rare path)
@@ -486,8 +487,17 @@ public final class ThreadWorld implements World {
      * holds them) no longer lengthens the pause; it is woken after, to go on with the cycle.
      */
     void stopTheWorldAndRun(String reason, StopHandOff h) {
+        stopTheWorldAndRun(reason, h, 0);
+    }
+
+    /**
+     * {@link #stopTheWorldAndRun(String, StopHandOff)} whose request a running mutator makes at its
+     * next safepoint ({@link #awaitMutatorRequest}), waiting at most {@code deferNanos} for one to
+     * (0: the request is made here at once, as above).
+     */
+    void stopTheWorldAndRun(String reason, StopHandOff h, long deferNanos) {
         h.arm();
-        stop(reason, h);
+        stop(reason, h, deferNanos);
         if (h.runner == Thread.currentThread()) {
             runHandOff(h);          // claimed here: the usual stop, the steps on the stopper
         } else {
@@ -564,42 +574,163 @@ public final class ThreadWorld implements World {
     private StopHandOff handOff;
 
     private void stop(String reason, StopHandOff h) {
-        Mutator self;
+        stop(reason, h, 0);
+    }
+
+    private void stop(String reason, StopHandOff h, long deferNanos) {
+        Mutator self = current.get();
         long lockWait = lockForStopper();
         try {
             while (stopping || raggedFn != null) {
                 changed.awaitUninterruptibly();
             }
-            lockWaitInStop.clear();
-            if (lockWait > 0) {
-                lockWaitInStop.keepIfLonger(lock.lastSlow);
-            }
-            stopRequestedAt = System.nanoTime();
-            stopping = true;
-            updateFlagsLocked();
-            stopper = Thread.currentThread();
-            handOff = h;
-            lastStopHandedOff = false;
-            stops++;
-            self = current.get();
-            stopperSelf = self;
-            try {
-                for (int i = 0; i < mutators.size(); i++) {
-                    Mutator m = mutators.get(i);
-                    m.stopLatency = 0;
-                    m.siteAtStop = m != self && m.state == Mutator.RUNNING ? m.siteNow() : -1;   // where each was asked
-                    if (STOP_STATS && m.siteAtStop >= 0) {
-                        m.runqWaitAtRequest = runqueueWaitNanos(m.tid);
-                    }
+            lastRequestedBy = null;
+            // Lock held on return; false: no mutator made the request (none left running, the
+            // bound passed, a close), so it is made here as without the deferral.
+            boolean requestedByMutator = deferNanos > 0 && h != null && !allStopped(self)
+                    && awaitMutatorRequest(h, self, deferNanos);
+            if (!requestedByMutator) {
+                lockWaitInStop.clear();
+                if (lockWait > 0) {
+                    lockWaitInStop.keepIfLonger(lock.lastSlow);
                 }
-                stopFault("request");
-            } catch (Throwable t) {
-                abandonStop(t);         // a release that throws too is added to t, not thrown instead of it
-                throw t;
+                requestLocked(Thread.currentThread(), self, h);
+                try {
+                    stopFault("request");
+                } catch (Throwable t) {
+                    abandonStop(t);         // a release that throws too is added to t, not thrown instead of it
+                    throw t;
+                }
             }
         } finally {
             lock.unlock();
         }
+        awaitStoppedOrAbandon(self, h);
+    }
+
+    /**
+     * Lock held, no stop or ragged round in progress: raises the stop flag for {@code stopperThread}
+     * (whose own mutator, if any, is {@code self}) and records where each running mutator was asked.
+     * The stopper's own request, or one a mutator makes for it ({@link #requestWantedStop}).
+     */
+    private void requestLocked(Thread stopperThread, Mutator self, StopHandOff h) {
+        stopRequestedAt = System.nanoTime();
+        stopping = true;
+        stopWanted = null;
+        stopWantedFlag = 0;
+        updateFlagsLocked();
+        stopper = stopperThread;
+        handOff = h;
+        lastStopHandedOff = false;
+        stops++;
+        stopperSelf = self;
+        for (int i = 0; i < mutators.size(); i++) {
+            Mutator m = mutators.get(i);
+            m.stopLatency = 0;
+            m.siteAtStop = m != self && m.state == Mutator.RUNNING ? m.siteNow() : -1;   // where each was asked
+            if (STOP_STATS && m.siteAtStop >= 0) {
+                m.runqWaitAtRequest = runqueueWaitNanos(m.tid);
+            }
+        }
+    }
+
+    // =================================================================== a stop requested by a running mutator
+
+    /**
+     * A stop with a hand-off whose stopper waits for a running mutator to make the request at its
+     * next safepoint (guarded by lock; null: none wanted). Mark termination's stop over one
+     * mutator: the stopper's request used to find the mutator descheduled by the kernel (another
+     * process's slice, a compiler thread) in 1-3 of ~100 stops of a depth-21 run, and the pause
+     * then lasted until the kernel ran it again, 1-4.4 ms (session 21, bt21tail). Asked at its
+     * safepoint, the mutator makes the request on the CPU it holds, stops at once (the last to
+     * stop) and runs the steps: the stop is not requested while no mutator runs to honour it. Go's
+     * gcMarkDone likewise stops the world from the goroutine that found the mark work done, often
+     * an assisting mutator.
+     */
+    private StopHandOff stopWanted;
+    /** {@link #SP_STOP_WANTED} while {@link #stopWanted} is set, else 0 (guarded by lock). */
+    private int stopWantedFlag;
+    /** The stopper's own mutator when it posted {@link #stopWanted} (guarded by lock). */
+    private Mutator stopWantedSelf;
+    /** When {@link #stopWanted} was posted (guarded by lock). */
+    private long stopWantedAt;
+    /** The thread that made the last stop's request for its stopper (null: the stopper did), and how long after the post (guarded by lock). */
+    private Thread lastRequestedBy;
+    private long lastRequestDeferral;
+    /** Stops whose request a mutator made for the stopper (tests). */
+    private volatile long stopsRequestedByMutators;
+
+    long stopsRequestedByMutatorsForTest() {
+        return stopsRequestedByMutators;
+    }
+
+    /**
+     * Lock held on entry and on return (stopper, no stop in progress, a mutator running): posts
+     * {@code h} as wanted and parks without the lock until a mutator made the request for it
+     * (true), or until none is left running, {@code deferNanos} passed or the collector closed
+     * (false: the post is withdrawn and the caller requests). A mutator that made the request
+     * does not wake the stopper (it would compete for the lock and a CPU inside the pause): the
+     * hand-off's claimant wakes it when the steps are done, or the last mutator to stop by
+     * blocking, as after the stopper's own request.
+     */
+    private boolean awaitMutatorRequest(StopHandOff h, Mutator self, long deferNanos) {
+        stopWanted = h;
+        stopWantedFlag = SP_STOP_WANTED;
+        stopWantedSelf = self;
+        stopWantedAt = System.nanoTime();
+        h.requestedAt = 0;
+        updateFlagsLocked();
+        long deadline = stopWantedAt + deferNanos;
+        for (;;) {
+            if (h.requestedAt != 0) {
+                return true;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || allStopped(self) || closedCollector != null) {
+                stopWanted = null;
+                stopWantedFlag = 0;
+                updateFlagsLocked();
+                return false;
+            }
+            lock.unlock();
+            try {
+                java.util.concurrent.locks.LockSupport.parkNanos(this, left);
+            } finally {
+                lockForStopper();
+            }
+        }
+    }
+
+    /**
+     * A running mutator at its safepoint (lock not held) with a stop wanted: makes the request for
+     * the stopper that posted it, then stops as for the stopper's own request (the caller parks).
+     * Nothing if the stopper withdrew it or another stop or a ragged round came first.
+     */
+    private void requestWantedStop(Mutator m) {
+        lockAsMutator(m);
+        try {
+            requestWantedLocked(m);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Lock held, {@code m} RUNNING: {@link #requestWantedStop}'s request, if one is still wanted. */
+    private void requestWantedLocked(Mutator m) {
+        StopHandOff h = stopWanted;
+        if (h == null || stopping || raggedFn != null || m.state != Mutator.RUNNING || h.stopper() == m.owner) {
+            return;
+        }
+        lockWaitInStop.clear();
+        requestLocked(h.stopper(), stopWantedSelf, h);
+        h.requestedAt = stopRequestedAt;
+        lastRequestedBy = m.owner;
+        lastRequestDeferral = stopRequestedAt - stopWantedAt;
+        stopsRequestedByMutators++;
+    }
+
+    /** The stopper after its request (or a mutator's for it), lock not held: {@link #awaitStopped}, abandoning the stop if that fails. */
+    private void awaitStoppedOrAbandon(Mutator self, StopHandOff h) {
         try {
             awaitStopped(self, h);
         } catch (Throwable t) {
@@ -933,11 +1064,14 @@ public final class ThreadWorld implements World {
         lock.lock();
         try {
             Mutator m = slowestStopper;
+            String requested = lastRequestedBy == null ? ""
+                    : Millis.append(new StringBuilder("requested by ").append(lastRequestedBy.getName()).append(" at its safepoint "),
+                            lastRequestDeferral).append(" ms after the stopper asked; ").toString();
             if (m == null) {
-                return Millis.append(new StringBuilder("no mutator was running; stopper saw it at "), stopSeenAfter).append(" ms")
+                return Millis.append(new StringBuilder(requested).append("no mutator was running; stopper saw it at "), stopSeenAfter).append(" ms")
                         .append(lockWaitInStop.describe()).toString();
             }
-            StringBuilder sb = Millis.append(new StringBuilder("last to stop: ").append(m.owner.getName()).append(" at "), m.stopLatency).append(" ms");
+            StringBuilder sb = Millis.append(new StringBuilder(requested).append("last to stop: ").append(m.owner.getName()).append(" at "), m.stopLatency).append(" ms");
             if (STOP_STATS && m.runqWaitAtStop > 0) {
                 Millis.append(sb.append(" (run-queue wait booked meanwhile "), m.runqWaitAtStop - m.runqWaitAtRequest).append(" ms: it waited for a CPU)");
             }
@@ -1065,6 +1199,9 @@ public final class ThreadWorld implements World {
     }
 
     private void safepointSlow(Mutator m) {
+        if ((safepointFlags & SP_STOP_WANTED) != 0 && stopper != Thread.currentThread()) {
+            requestWantedStop(m);           // then stops below, on the CPU it holds
+        }
         if (stopping) {
             park(m);
         } else if (raggedActive) {
@@ -1267,6 +1404,9 @@ public final class ThreadWorld implements World {
         lockAsMutator(m);
         try {
             runRaggedLocked(m);             // its last safepoint before it waits
+            // A stop wanted: requested here, so the pause starts when this mutator stops by waiting
+            // (as it would have had the stopper requested while it ran), and the stopper is woken below.
+            requestWantedLocked(m);
             m.state = Mutator.BLOCKED;
             mutatorPs--;                    // its P is idle while it waits: a collector thread may use it
             pFreedLocked();
@@ -1348,6 +1488,8 @@ public final class ThreadWorld implements World {
     static final int SP_STOP = 1;
     static final int SP_RAGGED = 2;
     static final int SP_HANDOVER = 4;
+    /** A stopper waits for a running mutator to make its request ({@link #stopWanted}). */
+    static final int SP_STOP_WANTED = 8;
     /** Everything a safepoint must look at, in one volatile word (written under the lock). */
     private volatile int safepointFlags;
     private final Condition pFreed = lock.newCondition();
@@ -1378,7 +1520,9 @@ public final class ThreadWorld implements World {
 
     private void updateFlagsLocked() {
         int idle = idleLocked();
-        safepointFlags = safepointFlagsFor(stopping, raggedActive, handoverWaiters, grants, idle);
+        // No branch on stopWanted: C2 compiles this from the warm-up, where no stop is ever
+        // wanted, and a branch first taken in the run trapped out of it (StopPathProfileTest).
+        safepointFlags = safepointFlagsFor(stopping, raggedActive, handoverWaiters, grants, idle) | stopWantedFlag;
         idleWorkersYield = idleWorkersShouldYield(!lent.isEmpty(), idle, mutatorPWaiters);
         idleNowRelaxed = idle;
         workerPsRelaxed = workerPs;

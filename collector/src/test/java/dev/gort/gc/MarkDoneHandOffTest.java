@@ -24,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class MarkDoneHandOffTest extends ThreadWorldFixture {
     private PollingMutator mutator;
     private final boolean defaultHandOff = Coordinator.handOffForNewCollectors;
+    private final long defaultDefer = Coordinator.markDoneRequestDeferForNewCollectors;
 
     @AfterEach
     void restore() throws InterruptedException {
@@ -31,6 +32,7 @@ class MarkDoneHandOffTest extends ThreadWorldFixture {
             world.stopWaitHookForTest = null;
         }
         Coordinator.handOffForNewCollectors = defaultHandOff;
+        Coordinator.markDoneRequestDeferForNewCollectors = defaultDefer;
         if (mutator != null) {
             mutator.stopAndCheck();
         }
@@ -39,6 +41,9 @@ class MarkDoneHandOffTest extends ThreadWorldFixture {
     private void start(boolean handOff) throws InterruptedException {
         ForcedMode.assumeConcurrentMark("mark termination's own stop comes after a concurrent mark");
         Coordinator.handOffForNewCollectors = handOff;
+        // The coordinator's own request: these tests hold it in its stop wait after the request
+        // (with the default deferral the mutator requests and the coordinator never waits there).
+        Coordinator.markDoneRequestDeferForNewCollectors = 0;
         heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
         gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
         world = gc.threadWorld();
@@ -98,6 +103,34 @@ class MarkDoneHandOffTest extends ThreadWorldFixture {
         gc.gc();                 // the cycles go on
         assertSame(mutatorThread(), gc.coordinator.markTerminationRanOn);
         mutator.assertRuns("after the handed-off cycles");
+    }
+
+    /**
+     * The default: the coordinator posts mark termination's stop as wanted and the polling mutator
+     * makes the request at its safepoint, stops (the last) and runs the steps; the pause starts at
+     * that request. 10 s bound: the mutator needs a CPU to reach its safepoint (a starved machine).
+     */
+    @Test
+    void theMutatorRequestsMarkTerminationsStopAndRunsTheSteps() throws Exception {
+        ForcedMode.assumeConcurrentMark("mark termination's own stop comes after a concurrent mark");
+        Coordinator.handOffForNewCollectors = true;
+        Coordinator.markDoneRequestDeferForNewCollectors = 10_000_000_000L;
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
+        world = gc.threadWorld();
+        mutator = PollingMutator.start(world);
+        java.util.List<StwPause> pauses = new java.util.concurrent.CopyOnWriteArrayList<>();
+        gc.setPauseBreakdownListener(pauses::add);
+        gc.gc();
+        long requested = world.stopsRequestedByMutatorsForTest();
+        assertTrue(requested > 0, "the mutator made mark termination's request");
+        gc.gc();
+        assertTrue(world.stopsRequestedByMutatorsForTest() > requested, "the next cycle's too");
+        assertSame(mutatorThread(), gc.coordinator.markTerminationRanOn, "the steps ran on the mutator");
+        assertEquals(Collector.OFF, gc.phase);
+        assertFalse(WriteBarrier.enabled);
+        assertFalse(pauses.isEmpty());
+        mutator.assertRuns("after the cycles");
     }
 
     @Test

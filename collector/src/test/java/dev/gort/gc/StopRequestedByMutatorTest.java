@@ -1,0 +1,234 @@
+package dev.gort.gc;
+
+import dev.gort.arena.Heap;
+import dev.gort.arena.HeapConfig;
+import dev.gort.sys.PosixOsMemory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * {@link ThreadWorld#stopTheWorldAndRun(String, StopHandOff, long)} with a deferral: the stopper
+ * posts the stop as wanted and a running mutator makes the request at its next safepoint (or as it
+ * starts a wait), the stopper requesting it itself only when no mutator runs or none made it within
+ * the bound. Whoever requests, the steps run once with every mutator stopped, and the world runs
+ * again after. Bounds far above what the test waits for (30 s) are never reached on a loaded
+ * machine; the one test of the bound uses a mutator that cannot reach a safepoint before it.
+ */
+@Timeout(60)
+class StopRequestedByMutatorTest {
+    private static final long LONG_BOUND = 30_000_000_000L;
+
+    private Heap heap;
+    private WorkbufPool pool;
+    private ThreadWorld world;
+
+    @BeforeEach
+    void setUp() {
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        pool = new WorkbufPool();
+        world = new ThreadWorld(heap, pool, 2);
+    }
+
+    @AfterEach
+    void tearDown() {
+        pool.close();
+        heap.close();
+    }
+
+    /** Steps that record their thread and whether any mutator ran meanwhile, then restart the world. */
+    private final class Steps implements Runnable {
+        final AtomicReference<Thread> ranOn = new AtomicReference<>();
+        final AtomicInteger runs = new AtomicInteger();
+        volatile boolean sawRunningMutator;
+
+        @Override
+        public void run() {
+            runs.incrementAndGet();
+            ranOn.set(Thread.currentThread());
+            for (int i = 0, n = world.mutatorSlots(); i < n; i++) {
+                Mutator m = world.mutatorAt(i);
+                if (m != null && m.state == Mutator.RUNNING) {
+                    sawRunningMutator = true;
+                }
+            }
+            world.startTheWorld();
+        }
+    }
+
+    @Test
+    void aPollingMutatorMakesTheRequestAndRunsTheSteps() throws Exception {
+        PollingMutator m = PollingMutator.start(world);
+        try {
+            for (int round = 0; round < 20; round++) {
+                Steps steps = new Steps();
+                StopHandOff h = new StopHandOff(steps);
+                long before = world.stopsRequestedByMutatorsForTest();
+                world.stopTheWorldAndRun("test", h, LONG_BOUND);
+                assertEquals(1, steps.runs.get(), "the steps ran once");
+                assertFalse(steps.sawRunningMutator, "every mutator was stopped during the steps");
+                assertEquals(before + 1, world.stopsRequestedByMutatorsForTest(), "the mutator made the request");
+                assertNotEquals(0, h.requestedAt, "the hand-off knows when the mutator requested");
+                assertEquals("polling-mutator", steps.ranOn.get().getName(), "the requesting mutator, the last to stop, ran the steps");
+                assertTrue(world.describeLastStop().startsWith("requested by polling-mutator at its safepoint "), world.describeLastStop());
+                assertFalse(world.stopRequested(), "the world runs again");
+            }
+            m.assertRuns("after the stops it requested");
+        } finally {
+            m.stopAndCheck();
+        }
+    }
+
+    @Test
+    void withNoMutatorRunningTheStopperRequestsAtOnce() {
+        Steps steps = new Steps();
+        StopHandOff h = new StopHandOff(steps);
+        long t0 = System.nanoTime();
+        world.stopTheWorldAndRun("test", h, LONG_BOUND);
+        assertTrue(System.nanoTime() - t0 < LONG_BOUND / 2, "it did not wait for a request no mutator could make");
+        assertSame(Thread.currentThread(), steps.ranOn.get());
+        assertEquals(0, h.requestedAt);
+        assertEquals(0, world.stopsRequestedByMutatorsForTest());
+    }
+
+    /** A mutator that is RUNNING but reaches no safepoint for 300 ms: after a 20 ms bound the stopper requests, then the stop waits for it as any stop. */
+    @Test
+    void pastTheBoundTheStopperRequestsItself() throws Exception {
+        CountDownLatch registered = new CountDownLatch(1);
+        AtomicBoolean done = new AtomicBoolean();
+        Thread t = Thread.ofPlatform().name("busy-mutator").start(() -> {
+            world.register(1);
+            registered.countDown();
+            try {
+                long until = System.nanoTime() + 300_000_000L;
+                while (System.nanoTime() - until < 0) {
+                    Thread.onSpinWait();             // no safepoint: a long stretch of its own code
+                }
+                while (!done.get()) {
+                    world.poll();
+                    Thread.onSpinWait();
+                }
+            } finally {
+                world.unregister();
+            }
+        });
+        registered.await();
+        try {
+            Steps steps = new Steps();
+            StopHandOff h = new StopHandOff(steps);
+            world.stopTheWorldAndRun("test", h, 20_000_000L);
+            assertEquals(1, steps.runs.get());
+            assertFalse(steps.sawRunningMutator);
+            assertEquals(0, h.requestedAt, "the stopper made the request");
+            assertEquals(0, world.stopsRequestedByMutatorsForTest());
+            assertFalse(world.describeLastStop().startsWith("requested by"), world.describeLastStop());
+        } finally {
+            done.set(true);
+            t.join(10_000);
+        }
+        assertFalse(t.isAlive());
+    }
+
+    /** A mutator that starts a wait while the stop is wanted makes the request as it stops by waiting; the stopper, woken, runs the steps. */
+    @Test
+    void aMutatorStartingAWaitMakesTheRequest() throws Exception {
+        CountDownLatch registered = new CountDownLatch(1);
+        CountDownLatch startWait = new CountDownLatch(1);
+        CountDownLatch endWait = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread t = Thread.ofPlatform().name("waiting-mutator").start(() -> {
+            Mutator m = world.register(1);
+            registered.countDown();
+            try {
+                startWait.await();                   // RUNNING, no safepoint meanwhile
+                world.runBlocking(m, () -> {
+                    try {
+                        endWait.await();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                world.poll();
+            } catch (Throwable e) {
+                failure.set(e);
+            } finally {
+                world.unregister();
+            }
+        });
+        registered.await();
+        Thread opener = Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(50);                    // the stop is posted by then, most likely; either order passes
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            startWait.countDown();
+        });
+        try {
+            Steps steps = new Steps();
+            StopHandOff h = new StopHandOff(steps);
+            long t0 = System.nanoTime();
+            world.stopTheWorldAndRun("test", h, LONG_BOUND);
+            assertTrue(System.nanoTime() - t0 < LONG_BOUND / 2, "the stop did not wait out its bound");
+            assertEquals(1, steps.runs.get());
+            assertSame(Thread.currentThread(), steps.ranOn.get(), "the mutator waits: the stopper ran the steps");
+            assertFalse(steps.sawRunningMutator);
+            if (h.requestedAt != 0) {
+                assertEquals(1, world.stopsRequestedByMutatorsForTest(), "requested by the mutator as it started to wait");
+            }
+        } finally {
+            endWait.countDown();
+            opener.join(10_000);
+            t.join(10_000);
+        }
+        assertNull(failure.get());
+        assertFalse(t.isAlive());
+    }
+
+    /** Two polling mutators: one requests, the other stops; the steps run once, with both stopped. */
+    @Test
+    void withTwoMutatorsTheStepsRunOnceWithBothStopped() throws Exception {
+        PollingMutator a = PollingMutator.start(world);
+        PollingMutator b = PollingMutator.start(world);
+        try {
+            for (int round = 0; round < 20; round++) {
+                Steps steps = new Steps();
+                world.stopTheWorldAndRun("test", new StopHandOff(steps), LONG_BOUND);
+                assertEquals(1, steps.runs.get());
+                assertFalse(steps.sawRunningMutator, "round " + round);
+            }
+            assertTrue(world.stopsRequestedByMutatorsForTest() > 0);
+            a.assertRuns("after the stops");
+            b.assertRuns("after the stops");
+        } finally {
+            a.stopAndCheck();
+            b.stopAndCheck();
+        }
+    }
+
+    @Test
+    void thePauseTimerStartsAtTheMutatorsRequest() throws InterruptedException {
+        PauseTimer pt = new PauseTimer();
+        pt.begin();
+        long began = pt.startNanos();
+        Thread.sleep(5);
+        long requested = System.nanoTime();
+        pt.requestedAt(requested);
+        assertEquals(requested, pt.startNanos(), "the pause starts at the request");
+        pt.requestedAt(began - 1);
+        assertEquals(requested, pt.startNanos(), "never moved back before the begin");
+        pt.stopped();
+        pt.requestedAt(System.nanoTime());
+        assertEquals(requested, pt.startNanos(), "not moved once a step was recorded");
+        StwPause p = pt.end(1, StwPause.Kind.MARK_TERMINATION);
+        assertTrue(p.totalNanos() < System.nanoTime() - began, "the pause excludes the time before the request");
+    }
+}
