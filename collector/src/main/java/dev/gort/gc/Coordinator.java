@@ -303,6 +303,14 @@ final class Coordinator {
                 storeGate.release();
             }
         }
+        // The phase's setter, four calls a cycle and all inside pauses, reached C1's threshold
+        // inside gc 86's sweep termination in three of three JIT-logged depth-21 runs (session 21).
+        // To C1 only: C2 code compiled from these calls (phase never MARKING) would trap at the
+        // first real flip. Before the first cycle only the coordinator writes the phase, and the
+        // gate's refresh is safe beside the mutators' own (versioned CAS).
+        for (int i = 0; i < PHASE_SETTER_WARMUP_CALLS && !c.closed; i++) {
+            c.setPhase(c.phase);
+        }
         if (world instanceof ThreadWorld tw) {
             for (int done = 0; done < PAUSE_PATH_WARMUP_ROUNDS; done += WARMUP_CHUNK) {
                 if (c.closed || world.exiting()) {
@@ -312,6 +320,9 @@ final class Coordinator {
                 // Rounds with the lock found held in every chunk, not once: the lock path's branch
                 // profile is kept only while its methods run interpreted or at tier 3, and under the
                 // start-up's C2 queue they sit at tier 2 (no branch profile) for a while first.
+                if (done == 0) {
+                    tw.warmUpRequestPath();         // once: to C1, not C2 (see REQUEST_PATH_WARMUP_CALLS)
+                }
                 tw.warmUpContendedLock(ThreadWorld.CONTENDED_WARMUP_ROUNDS, () -> !c.closed && !world.exiting());
                 tw.warmUpStopPath(n);
                 // The handed-off mark termination's drained check, a call or two a cycle: it
@@ -375,6 +386,9 @@ final class Coordinator {
             PausePathRehearsal.leave();
         }
     }
+
+    /** Calls of the phase's setter before the first cycle: past C1's threshold (200), far short of C2's (5000). */
+    static final int PHASE_SETTER_WARMUP_CALLS = 400;
 
     /** Cycles after which {@link #topUpPausePath} runs its rounds. */
     static final int TOP_UP_CYCLES = 32;

@@ -872,6 +872,27 @@ public final class ThreadWorld implements World {
      * (two mutators of no thread, in turn running and stopped; each flag set and clear), so the
      * profile the real callers inline has seen both sides.
      */
+    /**
+     * Calls of the mutator's side of a wanted stop ({@link #requestWantedStop}) in
+     * {@link #warmUpRequestPath}: past C1's threshold (tier 3 at 200 calls), far short of C2's
+     * (5000). It runs once a mark termination, so left to the run it crossed C1's threshold inside
+     * one (gc 75 of a depth-21 run, session 21), the compile request waking a compiler thread
+     * beside the mutator running the stopped steps; compiled by C2 from the warm-up, where no stop
+     * is ever wanted, it would trap at the first real request instead.
+     */
+    static final int REQUEST_PATH_WARMUP_CALLS = 400;
+
+    /**
+     * The coordinator, before its first cycle (no stop wanted, so each call takes and lets go the
+     * world's lock as a mutator and changes nothing): see {@link #REQUEST_PATH_WARMUP_CALLS}.
+     */
+    void warmUpRequestPath() {
+        Mutator m = warmUpMutator();
+        for (int i = 0; i < REQUEST_PATH_WARMUP_CALLS; i++) {
+            requestWantedStop(m);
+        }
+    }
+
     void warmUpStopPath(int rounds) {
         List<Mutator> sample = new ArrayList<>(List.of(warmUpMutator(), warmUpMutator()));     // the real list's class
         Thread self = Thread.currentThread();

@@ -80,7 +80,10 @@
  *       for the stop-the-world flush, where late work still costs a "mark completion" pause.
  *       Over plain threads that stop's steps (the flush, mark termination, the restart) run on the
  *       last mutator to stop, not on the coordinator it would otherwise wake
- *       ({@link dev.gort.gc.StopHandOff}; Go runs gcMarkDone on the goroutine that found no work).</li>
+ *       ({@link dev.gort.gc.StopHandOff}; Go runs gcMarkDone on the goroutine that found no work),
+ *       and the request itself is made by the first running mutator at a safepoint after the
+ *       coordinator posted it as wanted, so it is never made while the one mutator is descheduled
+ *       (the coordinator requests when none runs, or after {@code -Dgort.gc.markdone.request.us}).</li>
  *   <li>Mark termination (still stopped): checkmark if asked, barrier off, sweepgen += 2 with
  *       every mcache's spans set aside whole for the sweeper (one table swap per mcache, no
  *       flush: {@code GcSupport.startSweepCycleDetached}), heapLive = bytes marked, a

@@ -214,6 +214,25 @@ class StopRequestedByMutatorTest {
         }
     }
 
+    /** The warm-up's calls of the mutator's request path, with no stop wanted, change nothing; the world stops and starts after. */
+    @Test
+    void theRequestPathWarmUpChangesNothing() throws Exception {
+        world.warmUpRequestPath();
+        assertEquals(0, world.stopsRequestedByMutatorsForTest());
+        assertFalse(world.stopRequested());
+        assertFalse(world.lockForTest().isLocked(), "the lock is free after it");
+        PollingMutator m = PollingMutator.start(world);
+        try {
+            Steps steps = new Steps();
+            world.stopTheWorldAndRun("after the warm-up", new StopHandOff(steps), LONG_BOUND);
+            assertEquals(1, steps.runs.get());
+            assertEquals(1, world.stopsRequestedByMutatorsForTest());
+            m.assertRuns("after the stop");
+        } finally {
+            m.stopAndCheck();
+        }
+    }
+
     @Test
     void thePauseTimerStartsAtTheMutatorsRequest() throws InterruptedException {
         PauseTimer pt = new PauseTimer();
