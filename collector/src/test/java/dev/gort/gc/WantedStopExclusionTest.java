@@ -1,0 +1,146 @@
+package dev.gort.gc;
+
+import dev.gort.arena.Heap;
+import dev.gort.arena.HeapConfig;
+import dev.gort.sys.PosixOsMemory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * review21: a stopper that posted its stop as wanted ({@link ThreadWorld#stopTheWorldAndRun(String,
+ * StopHandOff, long)} with a deferral) parks without the lock and without {@code stopping} set, so a
+ * second stopper's {@code stop()} passes its "no stop in progress" wait and stops the world. When
+ * the first stopper's bound runs out it withdraws the post and calls {@code requestLocked} without
+ * waiting again for that stop to end: it takes over the second stopper's stopped world (stopper,
+ * handOff) and runs its steps inside it; the steps' restart ends the second stopper's stop under it.
+ *
+ * <p>No timing is asserted as a bound: if the machine is so slow that the first stopper's 2 s
+ * deferral runs out before the second stopper requests, the two stops simply serialize and the
+ * test passes (it cannot fail spuriously).
+ */
+@Timeout(60)
+class WantedStopExclusionTest {
+    private static final long DEFER = 2_000_000_000L;
+
+    private Heap heap;
+    private WorkbufPool pool;
+    private ThreadWorld world;
+
+    @BeforeEach
+    void setUp() {
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+        pool = new WorkbufPool();
+        world = new ThreadWorld(heap, pool, 2);
+    }
+
+    @AfterEach
+    void tearDown() {
+        pool.close();
+        heap.close();
+    }
+
+    @Test
+    void aSecondStopInsideTheWantedWindowIsNotTakenOver() throws Exception {
+        CountDownLatch registered = new CountDownLatch(1);
+        CountDownLatch mayPoll = new CountDownLatch(1);
+        AtomicBoolean done = new AtomicBoolean();
+        Thread mutator = Thread.ofPlatform().name("late-poller").start(() -> {
+            world.register(1);
+            registered.countDown();
+            try {
+                while (mayPoll.getCount() > 0) {
+                    Thread.onSpinWait();            // RUNNING, no safepoint: it makes no request yet
+                }
+                while (!done.get()) {
+                    world.poll();
+                    Thread.onSpinWait();
+                }
+            } finally {
+                world.unregister();
+            }
+        });
+        registered.await();
+
+        AtomicInteger stepsRuns = new AtomicInteger();
+        AtomicBoolean stepsSawRunning = new AtomicBoolean();
+        StopHandOff h = new StopHandOff(() -> {
+            stepsRuns.incrementAndGet();
+            for (int i = 0, n = world.mutatorSlots(); i < n; i++) {
+                Mutator m = world.mutatorAt(i);
+                if (m != null && m.state == Mutator.RUNNING) {
+                    stepsSawRunning.set(true);
+                }
+            }
+            world.startTheWorld();
+        });
+        AtomicReference<Throwable> aFailure = new AtomicReference<>();
+        Thread a = Thread.ofPlatform().name("stopper-A").start(() -> {
+            try {
+                world.stopTheWorldAndRun("A", h, DEFER);
+            } catch (Throwable t) {
+                aFailure.set(t);
+            }
+        });
+        // A posts the stop as wanted and parks (TIMED_WAITING in awaitMutatorRequest), no stop requested.
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (a.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < until) {
+            Thread.sleep(1);
+        }
+        assertFalse(world.stopRequested(), "A's stop is only wanted");
+
+        // B (this thread) stops the world meanwhile; the mutator stops for B's request.
+        Thread opener = Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            mayPoll.countDown();
+        });
+        long t0 = System.nanoTime();
+        world.stopTheWorld("B");
+        Throwable bStart = null;
+        int runsDuringB;
+        boolean sawRunningDuringB;
+        try {
+            // Hold B's stop past A's bound (plus a margin): A must not run its steps inside it.
+            long holdUntil = t0 + DEFER + 1_500_000_000L;
+            while (stepsRuns.get() == 0 && System.nanoTime() - holdUntil < 0) {
+                Thread.sleep(5);
+            }
+            runsDuringB = stepsRuns.get();
+            sawRunningDuringB = stepsSawRunning.get();
+        } finally {
+            try {
+                world.startTheWorld();
+            } catch (Throwable t) {
+                bStart = t;
+            }
+        }
+        try {
+            a.join(20_000);
+        } finally {
+            done.set(true);
+            mayPoll.countDown();
+            opener.join(10_000);
+            mutator.join(10_000);
+        }
+        assertEquals(0, runsDuringB, "A's steps ran inside B's stop (A requested while B's stop was in force)");
+        assertFalse(sawRunningDuringB);
+        Throwable bStartFailure = bStart;
+        assertNull(bStartFailure, () -> "B could not restart its own stop: " + bStartFailure);
+        assertFalse(a.isAlive(), "A's stop finished after B's");
+        assertNull(aFailure.get(), () -> "A failed: " + aFailure.get());
+        assertEquals(1, stepsRuns.get(), "A's steps ran once, after B's stop");
+        assertFalse(mutator.isAlive());
+    }
+}
