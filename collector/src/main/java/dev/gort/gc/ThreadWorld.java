@@ -587,7 +587,7 @@ public final class ThreadWorld implements World {
             lastRequestedBy = null;
             // Lock held on return; false: no mutator made the request (none left running, the
             // bound passed, a close), so it is made here as without the deferral.
-            boolean requestedByMutator = deferNanos > 0 && h != null && !allStopped(self)
+            boolean requestedByMutator = deferNanos > 0 && h != null && stopWanted == null && !allStopped(self)
                     && awaitMutatorRequest(h, self, deferNanos);
             if (!requestedByMutator) {
                 lockWaitInStop.clear();
@@ -684,6 +684,13 @@ public final class ThreadWorld implements World {
         for (;;) {
             if (h.requestedAt != 0) {
                 return true;
+            }
+            if (stopping || raggedFn != null) {
+                // Another stopper's stop (or a ragged round) began while this one was only wanted:
+                // wait it out, the post standing, before requesting or withdrawing. Requesting
+                // inside it would take over that stop's stopped world and run these steps in it.
+                changed.awaitUninterruptibly();
+                continue;
             }
             long left = deadline - System.nanoTime();
             if (left <= 0 || allStopped(self) || closedCollector != null) {

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * review21: a stopper that posted its stop as wanted ({@link ThreadWorld#stopTheWorldAndRun(String,
+ * A stopper that posted its stop as wanted ({@link ThreadWorld#stopTheWorldAndRun(String,
  * StopHandOff, long)} with a deferral) parks without the lock and without {@code stopping} set, so a
  * second stopper's {@code stop()} passes its "no stop in progress" wait and stops the world. When
  * the first stopper's bound runs out it withdraws the post and calls {@code requestLocked} without
