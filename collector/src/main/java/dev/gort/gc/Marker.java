@@ -453,8 +453,13 @@ public final class Marker {
                 obj &= MarkHeap.MARKED_BASE_MASK;
                 long w0 = NativeMemory.getLong(obj);
                 long w1 = NativeMemory.getLong(obj + 8);
-                long bits = heap.pointerBits(obj, 2);
                 w.heapScanWork += 16;
+                if ((w0 | w1) == 0) {
+                    // Nothing to grey whatever the pointer bits say (a tree's leaf: half its
+                    // nodes): no bitmap load, the longest step of the chain to the next node.
+                    continue;
+                }
+                long bits = heap.pointerBits(obj, 2);
                 long p = (bits & 2) != 0 ? w1 : 0;
                 long q = (bits & 1) != 0 ? w0 : 0;
                 long off = 8;
