@@ -329,17 +329,20 @@ public final class GcSupport {
     }
 
     /** Length of the {@code long[]} a caller of {@link #markPointer(long, long[])} keeps as its span cache. */
-    public static final int SPAN_CACHE_LONGS = 13;
+    public static final int SPAN_CACHE_LONGS = 16;
     private static final int C_START = 0, C_LEN = 1, C_SPAN = 2, C_DIV = 3, C_ELEM = 4, C_BITS = 5, C_FLAGS = 6, C_ALLOC_BITS = 7;
     /** Where {@link #markPointer(long, long, long[])} leaves its answer for the paired pointer. */
     public static final int PAIR_SECOND = 8;
     /**
-     * The marker's pending mark word (see {@link #markPointer(long, long, long[])}): its address,
-     * the bits this marker set in it but not yet in memory, their objects' size, and the bytes
-     * of objects this marker was told {@link #MARKED_NOW} for but another marker marked first
-     * (found when the pending bits were written), which {@link #flushMarks} hands back.
+     * The marker's two pending mark words (see {@link #markPointer(long, long, long[])}), each its
+     * address, the bits this marker set in it but not yet in memory, and their objects' size:
+     * slot A ({@code C_PEND_*}) the one used last, slot B ({@code C_PEND_*_B}) the other. They
+     * never hold the same word. C_LOST: the bytes of objects this marker was told
+     * {@link #MARKED_NOW} for but another marker marked first (found when pending bits were
+     * written), which {@link #flushMarks} hands back.
      */
     private static final int C_PEND_WORD = 9, C_PEND_BITS = 10, C_PEND_ELEM = 11, C_LOST = 12;
+    private static final int C_PEND_WORD_B = 13, C_PEND_BITS_B = 14, C_PEND_ELEM_B = 15;
 
     /** Empties a span cache (its next lookup misses); pending mark bits are written first. */
     public static void clearSpanCache(long[] cache) {
@@ -362,14 +365,41 @@ public final class GcSupport {
         return lost;
     }
 
+    /** Writes both pending mark words (see {@link #writePendingSlot}). */
     private static void writePendingMarks(long[] cache) {
-        long bits = cache[C_PEND_BITS];
+        writePendingSlot(cache, C_PEND_WORD, C_PEND_BITS, C_PEND_ELEM);
+        writePendingSlot(cache, C_PEND_WORD_B, C_PEND_BITS_B, C_PEND_ELEM_B);
+    }
+
+    /** Writes one pending slot's bits to its mark word (one CAS), counting those another marker set first. */
+    private static void writePendingSlot(long[] cache, int wordSlot, int bitsSlot, int elemSlot) {
+        long bits = cache[bitsSlot];
         if (bits != 0) {
-            long word = cache[C_PEND_WORD];
+            long word = cache[wordSlot];
             long newly = setMarkBits(word, Mem.getLong(word), bits);
-            cache[C_LOST] += Long.bitCount(bits & ~newly) * cache[C_PEND_ELEM];
-            cache[C_PEND_BITS] = 0;
+            cache[C_LOST] += Long.bitCount(bits & ~newly) * cache[elemSlot];
+            cache[bitsSlot] = 0;
         }
+    }
+
+    /**
+     * Makes {@code word} pending slot A with {@code bits} (its pending bits so far and the new
+     * ones), the caller's word being neither A's: A moves to B, and B's bits, unless B held
+     * {@code word} (they are in {@code bits}), are written to memory first. So the two words
+     * used last stay pending: a tree node's left child lies in the mark word of the scan's
+     * position and its right child, for a node with more than a few nodes below it, in a word
+     * further on; with one pending word every such node cost two CASes (one at each switch).
+     */
+    private static void pendNewWord(long[] cache, long word, long bits) {
+        if (word != cache[C_PEND_WORD_B]) {
+            writePendingSlot(cache, C_PEND_WORD_B, C_PEND_BITS_B, C_PEND_ELEM_B);
+        }
+        cache[C_PEND_WORD_B] = cache[C_PEND_WORD];
+        cache[C_PEND_BITS_B] = cache[C_PEND_BITS];
+        cache[C_PEND_ELEM_B] = cache[C_PEND_ELEM];
+        cache[C_PEND_WORD] = word;
+        cache[C_PEND_BITS] = bits;
+        cache[C_PEND_ELEM] = cache[C_ELEM];
     }
 
     /**
@@ -401,15 +431,17 @@ public final class GcSupport {
      * {@code q} is untouched and the caller marks it on its own, which also reports it if it is a
      * bad pointer.
      *
-     * <p><b>Pending mark word.</b> The bits set through the cached span are not written with a
-     * CAS per object: they collect in the cache's pending word ({@code cache[C_PEND_BITS]} for
-     * the mark word at {@code cache[C_PEND_WORD]}) and are written with one CAS when a lookup
-     * needs another mark word, and at {@link #flushMarks} (the end of every drain or scan). The
+     * <p><b>Pending mark words.</b> The bits set through the cached span are not written with a
+     * CAS per object: they collect in the cache's two pending words (slot A, the word used last,
+     * {@code cache[C_PEND_BITS]} for the mark word at {@code cache[C_PEND_WORD]}, and slot B, see
+     * {@link #pendNewWord}) and a word's bits are written with one CAS when a lookup needs a third
+     * word and this one was used less recently, and at {@link #flushMarks} (the end of every drain
+     * or scan). The
      * CAS was greyobject's one locked instruction: it drains the store buffer and holds later
      * loads back, and perf put 20-28 % of the scan loop's samples on it; a tree built depth-first
      * marks its nodes in allocation order, so consecutive marks mostly share a word. The plain
-     * "already marked" test reads the memory word and the pending bits, so this marker never
-     * greys an object twice (a cache miss writes the pending word before its uncached lookup).
+     * "already marked" test reads the memory word and its pending bits, so this marker never
+     * greys an object twice (a cache miss writes both pending words before its uncached lookup).
      * Between the lookup and the write another marker sees the object's
      * bit clear and greys it too: the object is then scanned twice (marking is idempotent; a scan
      * only greys), and the write finds the bit set and counts its bytes into what
@@ -420,41 +452,44 @@ public final class GcSupport {
     public long markPointer(long p, long q, long[] cache) {
         long start = cache[C_START];
         long o = p - start;
-        if (Long.compareUnsigned(o, cache[C_LEN]) < 0) {
-            int idx = (int) ((o * cache[C_DIV]) >>> 32);
-            long word = cache[C_BITS] + ((long) (idx >>> 6) << 3);
-            long bit = 1L << idx;
-            // p itself when it is its object's base (a field's usual value): the answer, which the
-            // marker queues and scans next, then hangs on p alone, not on the multiply.
-            long base = start + (long) idx * cache[C_ELEM];
-            long result = p | cache[C_FLAGS];
-            if (base != p) {
-                result = base | cache[C_FLAGS];
+        if (Long.compareUnsigned(o, cache[C_LEN]) >= 0) {
+            if (!cacheSpanOf(p, cache)) {
+                return markPointerUncached(p, cache);
             }
-            boolean pendingWord = word == cache[C_PEND_WORD];
-            long pend = pendingWord ? cache[C_PEND_BITS] : 0;
-            long w = Mem.getLong(word) | pend;
-            if ((w & bit) != 0) {
-                return result;
-            }
-            long allocated = allocatedInWord(cache, idx >>> 6);
-            if ((allocated & bit) == 0) {
-                return 0;
-            }
-            long bitQ = pairBit(q, cache, idx, w, allocated);
-            if (!pendingWord) {
-                writePendingMarks(cache);
-                cache[C_PEND_WORD] = word;
-                cache[C_PEND_ELEM] = cache[C_ELEM];
-            }
-            cache[C_PEND_BITS] = pend | bit | bitQ;
-            if (bitQ != 0) {
-                cache[PAIR_SECOND] |= MARKED_NOW;
-                result |= MARKED_PAIRED;
-            }
-            return result | MARKED_NOW;
+            start = cache[C_START];
+            o = p - start;
         }
-        return markPointerAndCache(p, cache);
+        int idx = (int) ((o * cache[C_DIV]) >>> 32);
+        long word = cache[C_BITS] + ((long) (idx >>> 6) << 3);
+        long bit = 1L << idx;
+        // p itself when it is its object's base (a field's usual value): the answer, which the
+        // marker queues and scans next, then hangs on p alone, not on the multiply.
+        long base = start + (long) idx * cache[C_ELEM];
+        long result = p | cache[C_FLAGS];
+        if (base != p) {
+            result = base | cache[C_FLAGS];
+        }
+        boolean pendingWord = word == cache[C_PEND_WORD];
+        long pend = pendingWord ? cache[C_PEND_BITS] : word == cache[C_PEND_WORD_B] ? cache[C_PEND_BITS_B] : 0;
+        long w = Mem.getLong(word) | pend;
+        if ((w & bit) != 0) {
+            return result;
+        }
+        long allocated = allocatedInWord(cache, idx >>> 6);
+        if ((allocated & bit) == 0) {
+            return 0;
+        }
+        long bitQ = pairBit(q, cache, idx, w, allocated);
+        if (pendingWord) {
+            cache[C_PEND_BITS] = pend | bit | bitQ;
+        } else {
+            pendNewWord(cache, word, pend | bit | bitQ);
+        }
+        if (bitQ != 0) {
+            cache[PAIR_SECOND] |= MARKED_NOW;
+            result |= MARKED_PAIRED;
+        }
+        return result | MARKED_NOW;
     }
 
     /**
@@ -502,28 +537,51 @@ public final class GcSupport {
     }
 
     /**
-     * The uncached {@link #markPointer(long)}, then its span (if small) cached for the next lookups.
-     * The pending mark word is written first: the uncached lookup reads the bits in memory, and p
-     * may be an object this marker greyed through the cache (a pointer back into an earlier span).
+     * Caches the span of {@code p} if it is a small in-use span and {@code p} lies inside its
+     * objects (the answer is then the cached lookup's); false otherwise. The pending mark words stay
+     * pending: they are keyed by their mark words' addresses, not by the cached span, so a tree node
+     * whose right child lies in another span (its left one in this one) costs two span lookups but
+     * no CAS, where writing the pending words at each miss cost up to two at each.
      */
-    private long markPointerAndCache(long p, long[] cache) {
-        writePendingMarks(cache);
-        long r = markPointer(p);
-        if ((r >>> MARKED_CLASS_SHIFT) != 0) {
-            // A small object, so p lies in an in-use span (markPointer checked the state and bounds).
-            long s = Mem.at(space.spanEntry(p));
-            long ne = Mem.getLong(s + Span.NELEMS);           // nelems | elemSize << 32
-            long elem = ne >>> 32;
-            cache[C_START] = Mem.getLong(s + Span.START);
-            cache[C_LEN] = (long) (int) ne * elem;
-            cache[C_SPAN] = s;
-            cache[C_DIV] = Mem.getInt(s + Span.DIV_MUL) & 0xFFFF_FFFFL;
-            cache[C_ELEM] = elem;
-            cache[C_BITS] = Mem.getLong(s + Span.GCMARK_BITS);
-            cache[C_ALLOC_BITS] = Mem.at(Mem.getLong(s + Span.ALLOC_BITS));
-            cache[C_FLAGS] = r & ~MARKED_BASE_MASK & ~MARKED_NOW;       // class << 56 | noscan
+    private boolean cacheSpanOf(long p, long[] cache) {
+        long off = p - space.arenaBase;
+        // A plain read of arenaCommitted, as in markPointer(long).
+        if (off < 0 || off >= (long) ARENA_COMMITTED.get(space)) {
+            return false;
         }
-        return r;
+        long s = Mem.at(space.spanEntry(p));
+        if (s == 0) {
+            return false;
+        }
+        long cs = Mem.getLong(s + Span.SPAN_CLASS);         // spanClass | state << 32
+        long start = Mem.getLong(s + Span.START);
+        long ne = Mem.getLong(s + Span.NELEMS);             // nelems | elemSize << 32
+        long elem = ne >>> 32;
+        long len = (long) (int) ne * elem;
+        if ((int) (cs >>> 32) != Span.IN_USE || Long.compareUnsigned(p - start, len) >= 0) {
+            return false;
+        }
+        int spc = (int) cs;
+        cache[C_START] = start;
+        cache[C_LEN] = len;
+        cache[C_SPAN] = s;
+        cache[C_DIV] = Mem.getInt(s + Span.DIV_MUL) & 0xFFFF_FFFFL;
+        cache[C_ELEM] = elem;
+        cache[C_BITS] = Mem.getLong(s + Span.GCMARK_BITS);
+        cache[C_ALLOC_BITS] = Mem.at(Mem.getLong(s + Span.ALLOC_BITS));
+        cache[C_FLAGS] = ((spc & 1) != 0 ? MARKED_NOSCAN : 0) | (long) (spc >>> 1) << MARKED_CLASS_SHIFT;   // class << 56 | noscan
+        return true;
+    }
+
+    /**
+     * The uncached {@link #markPointer(long)} for a {@code p} outside every small in-use span (a
+     * large object, or not a heap object). Both pending mark words are written first, so that no
+     * bit of this marker is pending while it reads bits in memory (none of them is p's: pending
+     * words belong to small spans, which are not freed or reused within a mark phase).
+     */
+    private long markPointerUncached(long p, long[] cache) {
+        writePendingMarks(cache);
+        return markPointer(p);
     }
 
     /**

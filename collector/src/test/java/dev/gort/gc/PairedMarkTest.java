@@ -146,10 +146,62 @@ class PairedMarkTest {
         long r = gcs.markPointer(o[8], freeSlot, c);
         assertEquals(0, r & GcSupport.MARKED_PAIRED);
         assertFalse(gcs.isMarked(freeSlot), "a free slot never gets a mark bit");
-        // p on a cache miss: marked alone, q untouched even though it could have paired.
-        long r2 = gcs.markPointer(o[10], o[11], freshSpanCache());
-        assertEquals(o[10] | GcSupport.MARKED_NOW, r2 & (GcSupport.MARKED_BASE_MASK | GcSupport.MARKED_NOW | GcSupport.MARKED_PAIRED));
-        assertFalse(gcs.isMarked(o[11]));
+        // p on a cache miss: its span is cached first and the cached lookup answers, so p pairs
+        // with q as on a hit (both pending until the flush).
+        long[] fresh = freshSpanCache();
+        long r2 = gcs.markPointer(o[10], o[11], fresh);
+        assertEquals(o[10] | GcSupport.MARKED_NOW | GcSupport.MARKED_PAIRED,
+                r2 & (GcSupport.MARKED_BASE_MASK | GcSupport.MARKED_NOW | GcSupport.MARKED_PAIRED));
+        assertFalse(gcs.isMarked(o[10]) || gcs.isMarked(o[11]), "pending");
+        assertEquals(0, GcSupport.flushMarks(fresh));
+        assertTrue(gcs.isMarked(o[10]) && gcs.isMarked(o[11]));
+    }
+
+    /**
+     * The cache keeps the two mark words used last pending: marks alternating between two words
+     * write nothing; a third word writes the one of the two used less recently (one CAS), and the
+     * other stays pending. Every object is answered MARKED_NOW once (a later lookup sees a pending
+     * bit as set), and the flush writes the rest.
+     */
+    @Test
+    void keepsTheTwoMarkWordsUsedLastPending() {
+        long[] o = nodes(200);
+        long spanStart = gcs.spanStart(gcs.spanOf(o[0]));
+        assertEquals(gcs.spanOf(o[0]), gcs.spanOf(o[199]), "one span");
+        long[][] byWord = new long[3][2];                   // two objects from each of three mark words
+        int words = 0;
+        long lastWord = -1;
+        int inWord = 0;
+        for (long p : o) {
+            long word = (p - spanStart) / 16 / 64;
+            if (word != lastWord) {
+                if (words == 3) {
+                    break;
+                }
+                lastWord = word;
+                words++;
+                inWord = 0;
+            }
+            if (inWord < 2) {
+                byWord[words - 1][inWord++] = p;
+            }
+        }
+        assertEquals(3, words, "200 slots span three mark words");
+        long a1 = byWord[0][0], a2 = byWord[0][1], b1 = byWord[1][0], c1 = byWord[2][0];
+        assertNotEquals(0, a2);
+        long[] c = freshSpanCache();
+        for (long p : new long[]{a1, b1, a2}) {
+            assertNotEquals(0, gcs.markPointer(p, c) & GcSupport.MARKED_NOW, "0x" + Long.toHexString(p) + " greyed");
+        }
+        assertFalse(gcs.isMarked(a1) || gcs.isMarked(b1) || gcs.isMarked(a2), "two words pending, none written");
+        assertNotEquals(0, gcs.markPointer(c1, c) & GcSupport.MARKED_NOW);
+        assertTrue(gcs.isMarked(b1), "the third word wrote the word used less recently (b's)");
+        assertFalse(gcs.isMarked(a1) || gcs.isMarked(a2) || gcs.isMarked(c1), "a's word (used last) and c's stay pending");
+        for (long p : new long[]{a1, b1, a2, c1}) {
+            assertEquals(0, gcs.markPointer(p, c) & GcSupport.MARKED_NOW, "0x" + Long.toHexString(p) + " greyed once");
+        }
+        assertEquals(0, GcSupport.flushMarks(c), "nobody else marked them");
+        assertTrue(gcs.isMarked(a1) && gcs.isMarked(a2) && gcs.isMarked(b1) && gcs.isMarked(c1));
     }
 
     /**
