@@ -441,7 +441,8 @@ public final class GcSupport {
      * loads back, and perf put 20-28 % of the scan loop's samples on it; a tree built depth-first
      * marks its nodes in allocation order, so consecutive marks mostly share a word. The plain
      * "already marked" test reads the memory word and its pending bits, so this marker never
-     * greys an object twice (a cache miss writes both pending words before its uncached lookup).
+     * greys an object twice (a span-cache miss keeps them pending, they are keyed by address, and
+     * the uncached lookup of a large object writes them first).
      * Between the lookup and the write another marker sees the object's
      * bit clear and greys it too: the object is then scanned twice (marking is idempotent; a scan
      * only greys), and the write finds the bit set and counts its bytes into what

@@ -162,7 +162,7 @@ public interface MarkHeap {
 
     /**
      * Writes the mark bits that lookups through {@code spanCache} left pending (the arena sets
-     * them one mark word at a time, see {@code GcSupport.markPointer(long, long, long[])}) and
+     * them up to two mark words at a time, see {@code GcSupport.markPointer(long, long, long[])}) and
      * returns the bytes of objects those lookups answered {@link #MARKED_NOW} for that another
      * marker had marked first (greyed twice; the caller subtracts them from its marked bytes).
      * Every drain and scan calls it before it returns. The default has nothing pending.

@@ -9,9 +9,9 @@ import java.util.BitSet;
  * of how the cycle is driven.
  *
  * <p>Grey an object: find its base (interior pointers are legal and mark the base object), set its
- * mark bit; only the caller that set the bit enqueues it. The scan loop's bits are set one mark
- * word at a time (pending in the gcWork's span cache until the word changes or the drain ends,
- * see GcSupport.markPointer(p, q, cache)), so a second marker that reads a pending object's bit
+ * mark bit; only the caller that set the bit enqueues it. The scan loop's bits are set a mark
+ * word at a time (pending in the gcWork's span cache, which holds the two words used last, until
+ * a third word pushes one out or the drain ends, see GcSupport.markPointer(p, q, cache)), so a second marker that reads a pending object's bit
  * clear greys it too: an object is scanned once per marker at most, its bytes counted once
  * (the drain's flushMarks). Noscan objects are black at once (nothing to scan).
  *
