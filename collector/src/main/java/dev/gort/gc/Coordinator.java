@@ -924,9 +924,10 @@ final class Coordinator {
             if (m == null) {
                 continue;
             }
-            st.bytesMarked += m.gcw.bytesMarked;
+            st.bytesMarked += m.gcw.bytesMarked + m.blackBytes;
             st.scanWork += m.gcw.heapScanWork;
             m.gcw.bytesMarked = 0;
+            m.blackBytes = 0;
             m.gcw.heapScanWork = 0;
             m.assistBytes = 0;
             // m.recentBlack is cleared after the restart (clearBarrierFilters): only marking reads

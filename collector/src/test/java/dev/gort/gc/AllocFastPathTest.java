@@ -240,6 +240,24 @@ class AllocFastPathTest {
     }
 
     /**
+     * The allocation fast path indexes a mutator's filter masked with its table's length less one
+     * ({@link Mutator#recentBlackIndex}), which changes no index only if the length is a power of
+     * two and the filter's entries lie below it: a table that breaks either is refused when the
+     * mutator is made, and every index the mask produces is the unmasked one.
+     */
+    @Test
+    void aFilterTableTheMaskWouldMisindexIsRefused() {
+        int n = Mutator.RECENT_BLACK;
+        assertThrows(IllegalArgumentException.class, () -> new Mutator(null, null, null, null, new long[3 * n], 0));
+        assertThrows(IllegalArgumentException.class, () -> new Mutator(null, null, null, null, new long[2 * n], n + 1));
+        assertThrows(IllegalArgumentException.class, () -> new Mutator(null, null, null, null, new long[2 * n], -1));
+        Mutator last = new Mutator(null, null, null, null, new long[4 * n], 3 * n);
+        for (long p = 0; p < 64L * n; p += 16) {
+            assertEquals(3 * n + Mutator.recentBlackSlot(p), last.recentBlackIndex(p), "index of " + p);
+        }
+    }
+
+    /**
      * The fast path's allocate-black steps, written out in {@code Collector.allocFor} rather than
      * called (C2 left the call out of line): every object it serves while marking is named by the
      * barrier's filter at the slot the barrier reads ({@link Mutator#recentBlackSlot}), so a store
@@ -254,7 +272,7 @@ class AllocFastPathTest {
         gc.pacer().bgScanCredit.set(1L << 40);      // assists steal: no drain, no wait
         long prev = gc.alloc(NODE);
         m.roots().set(0, prev);
-        long marked0 = m.gcw.bytesMarked;
+        long marked0 = m.gcw.bytesMarked + m.blackBytes;
         int n = 2_000;
         for (int i = 0; i < n; i++) {
             long credit = m.assistBytes;
@@ -270,10 +288,16 @@ class AllocFastPathTest {
             m.roots().set(0, p);
             prev = p;
         }
-        assertEquals(marked0 + n * NODE.size(), m.gcw.bytesMarked, "each counted as marked once");
+        assertEquals(marked0 + n * NODE.size(), m.gcw.bytesMarked + m.blackBytes, "each counted as marked once");
         gc.resume();
         gc.awaitIdle(10_000);
         assertTrue(m.recentBlackEmpty(), "the filter was emptied after mark termination");
+        // The chain is reachable only through objects allocated black, which no marker scans or
+        // counts: the cycle's marked bytes include them only if mark termination harvested the
+        // mutator's own count (Mutator.blackBytes).
+        assertTrue(gc.pacer().heapMarked() >= n * NODE.size(), "the cycle's marked bytes " + gc.pacer().heapMarked()
+                + " include the " + n * NODE.size() + " bytes allocated black");
+        assertEquals(0, m.blackBytes, "harvested and zeroed at mark termination");
     }
 
     /**
