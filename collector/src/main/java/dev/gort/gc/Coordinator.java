@@ -939,6 +939,10 @@ final class Coordinator {
             w.bytesMarked = 0;
             w.heapScanWork = 0;
         }
+        if (world instanceof ThreadWorld tw) {      // threads that unregistered while marking
+            st.bytesMarked += tw.takeDepartedBytesMarked();
+            st.scanWork += tw.takeDepartedScanWork();
+        }
         st.bytesMarked += coordinatorWork.bytesMarked + c.orphanWork.bytesMarked;        // no array: nothing allocated in the pause
         st.scanWork += coordinatorWork.heapScanWork + c.orphanWork.heapScanWork;
         coordinatorWork.bytesMarked = 0;

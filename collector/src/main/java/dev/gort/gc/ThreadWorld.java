@@ -242,10 +242,40 @@ public final class ThreadWorld implements World {
             byThread[slot] = null;
         }
         m.handleWorld = null;       // Collector.alloc(Mutator, Type) refuses it from now on
+        // Its marked bytes and scan work this cycle (allocated black, assists) stay the cycle's:
+        // the objects stay marked, so heapMarked must count them (see takeDepartedBytesMarked).
+        departedBytesMarked += m.gcw.bytesMarked + m.blackBytes;
+        departedScanWork += m.gcw.heapScanWork;
+        m.gcw.bytesMarked = 0;
+        m.blackBytes = 0;
+        m.gcw.heapScanWork = 0;
         m.gcw.dispose();
         heap.releaseCache(m.mcache);
         m.roots.close();
         changed.signalAll();
+    }
+
+    /**
+     * Marked bytes and scan work of mutators removed since the last mark termination (guarded by
+     * lock; read with the world stopped, when no mutator can be removed): the counts a leaving
+     * mutator's gcWork held, which mark termination's walk over the registered mutators no longer
+     * sees. Go keeps a dying P's counts through its gcw, flushed into the global ones.
+     */
+    private long departedBytesMarked;
+    private long departedScanWork;
+
+    /** Mark termination, world stopped: the removed mutators' marked bytes since the last call, cleared. */
+    long takeDepartedBytesMarked() {
+        long b = departedBytesMarked;
+        departedBytesMarked = 0;
+        return b;
+    }
+
+    /** Mark termination, world stopped: the removed mutators' scan work since the last call, cleared. */
+    long takeDepartedScanWork() {
+        long w = departedScanWork;
+        departedScanWork = 0;
+        return w;
     }
 
     /** How long a stop or a ragged round waits for a mutator before it looks for ended threads. */

@@ -10,13 +10,11 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * review21: a thread that allocates while marking (allocate-black: its bytes counted as marked on
- * its own mutator, gcw.bytesMarked on main, Mutator.blackBytes on markmut) and unregisters before
- * mark termination: ThreadWorld.removeLocked disposes of its gcWork but drops its marked-bytes and
- * scan-work counts (Collector.destroyP hands a dying P's to orphanWork; removeLocked does not). The
- * objects stay marked and survive this cycle's sweep, but the cycle's marked bytes (heapMarked, and
- * heapLive after the cycle) leave them out, so the next goal and trigger are computed from too
- * small a live heap. Pre-existing in main; markmut's blackBytes inherits it.
+ * A thread that allocates while marking (allocate-black: its bytes counted as marked on its own
+ * mutator, Mutator.blackBytes) and unregisters before mark termination: its marked bytes stay the
+ * cycle's (ThreadWorld.takeDepartedBytesMarked). The objects stay marked and survive the sweep, so
+ * the cycle's marked bytes (heapMarked, the next goal's base) must count them; they were dropped
+ * with the mutator's gcWork until session 21 (found by review21).
  */
 class UnregisterMarkedBytesTest {
     static final Type NODE = AllocFastPathTest.NODE;
