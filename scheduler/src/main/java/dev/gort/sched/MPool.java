@@ -48,13 +48,21 @@ final class MPool {
     void startm(P pp, boolean spinning) {
         M nmp = null;
         boolean fresh = false;
+        boolean stoppedHere = false, stoppedLast = false;
         int count;
         s.lock.lock();
         try {
             if (pp == null) {
                 pp = s.exiting ? null : s.pidleget();
             }
-            if (pp != null) {
+            if (pp != null && s.gcwaiting && !s.exiting) {
+                // A stop is pending: the P goes to it now instead of to an M that would have to
+                // wake, get a CPU and stop it (handoffp's own check comes after its startm calls,
+                // as in Go). Its goroutines stay queued; the restart starts an M for them.
+                pp.setStatus(PStatus.GCSTOP);
+                stoppedHere = true;
+                stoppedLast = s.world.pStoppedLocked();
+            } else if (pp != null) {
                 fault("startm");
                 nmp = mget();
                 if (nmp == null && mcount < s.cfg.maxThreads) {
@@ -63,6 +71,13 @@ final class MPool {
                     mcount++;
                     fresh = true;
                 }
+                if (nmp != null) {
+                    // Handed under the lock, so a stop that begins after this unlock finds the P
+                    // handed (WorldStop.stopHandedLocked) and may stop it before nmp takes it.
+                    nmp.spinning = spinning;
+                    nmp.nextp = pp;
+                    pp.handTo(nmp);
+                }
             }
             count = mcount;
         } catch (Throwable t) {
@@ -70,9 +85,12 @@ final class MPool {
             throw t;
         }
         s.lock.unlock();
-        if (pp == null) {
+        if (pp == null || stoppedHere) {
             if (spinning) {
                 s.nmspinning.decrementAndGet();
+            }
+            if (stoppedLast) {
+                s.world.lastPStopped(pp, StopLastP.BY_STARTM_STOPPED);    // after unlocking: see gcstopm
             }
             return;
         }
@@ -81,8 +99,6 @@ final class MPool {
                     + "(" + count + " Ms exist)\n", null);
             return;
         }
-        nmp.spinning = spinning;
-        nmp.nextp = pp;
         if (!fresh) {
             nmp.park.wakeup();
             return;
@@ -146,42 +162,84 @@ final class MPool {
         }
     }
 
-    /** Parks mp on the idle list until startm hands it a P (Go's stopm). */
+    /**
+     * Parks mp on the idle list until startm hands it a P (Go's stopm). A P that a stop took
+     * before mp did ({@link WorldStop#stopHandedLocked}) is not mp's: it parks again.
+     */
     void stopm(M mp) {
         if (mp.p != null) {
             throw new IllegalStateException("stopm holding P" + mp.p.id);
         }
-        if (mp.spinning) {
-            mp.spinning = false;
-            s.nmspinning.decrementAndGet();
-        }
-        s.lock.lock();
-        if (s.exiting) {
+        for (;;) {
+            if (mp.spinning) {
+                mp.spinning = false;
+                s.nmspinning.decrementAndGet();
+            }
+            s.lock.lock();
+            if (s.exiting) {
+                s.lock.unlock();
+                return;
+            }
+            mp.link = midle;
+            midle = mp;
+            nmidle++;
+            boolean dead = DeadlockCheck.checkdead(s);
             s.lock.unlock();
-            return;
+            if (dead) {
+                s.fatal(Reports.deadlock(s), null);
+            }
+            mp.blocked = true;
+            mp.park.sleep();
+            mp.park.clear();
+            mp.blocked = false;
+            if (s.exiting) {
+                return;
+            }
+            if (takeHanded(mp)) {
+                return;
+            }
         }
-        mp.link = midle;
-        midle = mp;
-        nmidle++;
-        boolean dead = DeadlockCheck.checkdead(s);
-        s.lock.unlock();
-        if (dead) {
-            s.fatal(Reports.deadlock(s), null);
-        }
-        mp.blocked = true;
-        mp.park.sleep();
-        mp.park.clear();
-        mp.blocked = false;
-        if (s.exiting) {
-            return;
-        }
+    }
+
+    /**
+     * mp, woken or started by startm: takes the P handed in its nextp and returns true, or returns
+     * false if a stop took that P first (mp then owns nothing; the restart runs the P again).
+     */
+    boolean takeHanded(M mp) {
         P np = mp.nextp;
         mp.nextp = null;
         if (np == null) {
             throw new IllegalStateException("M" + mp.mid + " woken without a P");
         }
+        Runnable delay = handedWakeDelayForTest;
+        if (delay != null) {
+            delay.run();
+        }
+        if (!np.takeHanded(mp)) {
+            handedTakenByStop.incrementAndGet();
+            if (mp.spinning) {
+                // Woken to spin (wakep): while mp counted as spinning, work readied elsewhere
+                // woke no one, counting on mp to find it. mp stops counting and wakes a spinner if
+                // a P is idle (a no-op while the world is still stopped; the restart's own wakep
+                // saw mp's count and did nothing).
+                mp.spinning = false;
+                s.nmspinning.decrementAndGet();
+                s.wakep();
+            }
+            return false;
+        }
         s.acquirep(mp, np);
+        return true;
     }
+
+    /** Hand-offs whose P a stop took before the woken M did (diagnostics, tests). */
+    final java.util.concurrent.atomic.AtomicLong handedTakenByStop = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Tests: run by an M woken or started by startm before it takes its handed P (no lock held), to
+     * hold it there as a kernel that gives it no CPU would (HandedPStopTest).
+     */
+    volatile Runnable handedWakeDelayForTest;
 
     private M mget() {
         M m = midle;

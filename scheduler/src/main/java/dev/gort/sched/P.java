@@ -22,6 +22,23 @@ public final class P {
     volatile M m;
     /** Next in the idle list (guarded by the sched lock). */
     P link;
+    /**
+     * The M that {@link MPool#startm} handed this P to and that has not taken it yet (null: none).
+     * Set under the sched lock with the P IDLE and on no list; cleared by whichever of two takes
+     * it first, with a CAS: the M when it wakes ({@link #takeHanded}), or a stop-the-world that
+     * stops the P in its place ({@link #stopHanded}, sched lock held), so a stop does not wait for
+     * a woken M to get a CPU, and an M that lost the race owns nothing.
+     */
+    private volatile M handedTo;
+    private static final java.lang.invoke.VarHandle HANDED_TO;
+
+    static {
+        try {
+            HANDED_TO = java.lang.invoke.MethodHandles.lookup().findVarHandle(P.class, "handedTo", M.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     /** The allocator's per-P cache (an {@code MCache} once the arena is wired in), or null. */
     Object mcache;
     final TimerHeap timers;
@@ -62,6 +79,29 @@ public final class P {
 
     boolean casStatus(int from, int to) {
         return NativeMemory.casInt(base + PDescriptor.STATUS, from, to);
+    }
+
+    /** Sched lock held, this P IDLE with no M and on no list: it is mp's to take ({@link #takeHanded}). */
+    void handTo(M mp) {
+        handedTo = mp;
+    }
+
+    /** mp, woken with this P as its nextp: true if it now owns it; false if a stop took it first. */
+    boolean takeHanded(M mp) {
+        return HANDED_TO.compareAndSet(this, mp, null);
+    }
+
+    /**
+     * Sched lock held, a stop pending: if this P is handed to an M that has not taken it, stops it
+     * (GCSTOP) in that M's place and returns true; the M, when it runs, finds it gone.
+     */
+    boolean stopHanded() {
+        M h = handedTo;
+        if (h == null || !HANDED_TO.compareAndSet(this, h, null)) {
+            return false;
+        }
+        setStatus(PStatus.GCSTOP);
+        return true;
     }
 
     /** The allocator's cache attached to this P (see SchedConfig.mcacheSource), or null. */

@@ -251,10 +251,8 @@ public final class Scheduler implements AutoCloseable {
     void mstart(M mp) {
         mpool.pinToCpu(mp);
         try {
-            P np = mp.nextp;
-            mp.nextp = null;
-            if (np != null) {
-                acquirep(mp, np);
+            if (mp.nextp != null) {
+                mpool.takeHanded(mp);       // false: a stop took the P first, and the loop parks mp
             }
             while (!exiting) {
                 if (mp.p == null) {

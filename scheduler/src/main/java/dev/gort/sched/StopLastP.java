@@ -29,8 +29,10 @@ final class StopLastP {
     static final int BY_SYSCALL = 2;
     static final int BY_HANDOFF = 3;
     static final int BY_STARTM_FAILED = 4;
+    /** A startm during a pending stop: the P stopped instead of going to an M (MPool.startm). */
+    static final int BY_STARTM_STOPPED = 5;
     private static final String[] HOW = {"?", "its M at a safepoint (gcstopm)", "a syscall's entry", "a hand-off (handoffp)",
-            "a failed startm"};
+            "a failed startm", "a startm during the stop"};
 
     // At the request, per P (index = P id): the M running it (null: not running), its goroutine, checks and schedstat.
     private M[] reqM = new M[0];

@@ -343,6 +343,7 @@ final class WorldStop {
                 p.setStatus(PStatus.GCSTOP);
                 stopwait--;
             }
+            stopwait -= stopHandedLocked();
             wait = stopwait > 0;
             // Armed only if some P is still to stop: otherwise this thread runs the steps.
             handOffSteps = wait ? steps : null;
@@ -416,12 +417,18 @@ final class WorldStop {
                     break;
                 }
                 // As Go's loop does: a P that entered a syscall after the first pass is taken now.
+                boolean waited = stopwait > 0;
                 for (P sp : s.allp) {
                     if (sp.status() == PStatus.SYSCALL && sp.casStatus(PStatus.SYSCALL, PStatus.GCSTOP)) {
                         stopwait--;
                     }
                 }
+                // And a P handed to an M since (a syscall's hand-off) that has not taken it yet.
+                stopwait -= stopHandedLocked();
                 wait = stopwait > 0;
+                if (waited && !wait && lastPStoppedNanos == 0) {
+                    lastPStoppedNanos = System.nanoTime();     // this pass stopped the last P itself
+                }
                 if (wait && woken) {
                     stopNote.clear();       // stale (see above); the real last wakeup follows a later decrement
                 }
@@ -441,6 +448,32 @@ final class WorldStop {
             lastTrace.atSeen();
         }
         fault("stopped");
+    }
+
+    /**
+     * Sched lock held, a stop pending: stops every P that startm handed to an M which has not
+     * taken it yet ({@link P#stopHanded}); returns how many. Such an M was woken (or created) and
+     * may wait milliseconds for a CPU on a loaded machine; Go's stopTheWorld waits for it (its P
+     * is neither idle nor in a syscall), which was the pause's whole wait when it was the last P
+     * ("no M, P status 0" in the stop's trace). Nothing runs on the P until the M takes it, so
+     * the stopper may stop it in its place; the M, when it runs, finds it gone and parks again.
+     */
+    private int stopHandedLocked() {
+        int n = 0;
+        for (P p : s.allp) {
+            if (p.stopHanded()) {
+                n++;
+                handedStopped++;
+            }
+        }
+        return n;
+    }
+
+    /** Ps stopped by {@link #stopHandedLocked} (sched lock holder writes; tests read). */
+    private volatile long handedStopped;
+
+    long handedStoppedForTest() {
+        return handedStopped;
     }
 
     private void preemptall() {
