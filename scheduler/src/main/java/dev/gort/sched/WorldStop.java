@@ -343,7 +343,11 @@ final class WorldStop {
                 p.setStatus(PStatus.GCSTOP);
                 stopwait--;
             }
-            stopwait -= stopHandedLocked();
+            // A P handed to an M that has not taken it yet is not stopped here but from the first
+            // timed pass on (stopHandedLocked): an M woken a moment ago takes it and stops it at its
+            // first look within microseconds, and stopped here it would never run the M's side of
+            // a stop (back-to-back stops, such as StopPathWarmup's, then left gcstopm and stopm
+            // uncompiled: StopPathWarmupTest).
             wait = stopwait > 0;
             // Armed only if some P is still to stop: otherwise this thread runs the steps.
             handOffSteps = wait ? steps : null;
@@ -423,7 +427,7 @@ final class WorldStop {
                         stopwait--;
                     }
                 }
-                // And a P handed to an M since (a syscall's hand-off) that has not taken it yet.
+                // And a P handed to an M that has still not taken it (its M late for a CPU).
                 stopwait -= stopHandedLocked();
                 wait = stopwait > 0;
                 if (waited && !wait && lastPStoppedNanos == 0) {
@@ -451,14 +455,18 @@ final class WorldStop {
     }
 
     /**
-     * Sched lock held, a stop pending: stops every P that startm handed to an M which has not
-     * taken it yet ({@link P#stopHanded}); returns how many. Such an M was woken (or created) and
-     * may wait milliseconds for a CPU on a loaded machine; Go's stopTheWorld waits for it (its P
-     * is neither idle nor in a syscall), which was the pause's whole wait when it was the last P
-     * ("no M, P status 0" in the stop's trace). Nothing runs on the P until the M takes it, so
-     * the stopper may stop it in its place; the M, when it runs, finds it gone and parks again.
+     * Sched lock held, at a timed pass of a stop: stops every P that startm handed to an M which
+     * has still not taken it ({@link P#stopHanded}); returns how many. Such an M was woken (or
+     * created) 0.1 ms or more ago and may wait milliseconds for a CPU on a loaded machine; Go's
+     * stopTheWorld waits for it (its P is neither idle nor in a syscall), which was the pause's
+     * whole wait when it was the last P ("no M, P status 0" in the stop's trace). Nothing runs on
+     * the P until the M takes it, so the stopper may stop it in its place; the M, when it runs,
+     * finds it gone and parks again.
      */
     private int stopHandedLocked() {
+        if (!stopHandedPs) {
+            return 0;
+        }
         int n = 0;
         for (P p : s.allp) {
             if (p.stopHanded()) {
@@ -468,6 +476,9 @@ final class WorldStop {
         }
         return n;
     }
+
+    /** Whether timed passes stop handed Ps ({@link #stopHandedLocked}); false during StopPathWarmup's pairs. */
+    volatile boolean stopHandedPs = true;
 
     /** Ps stopped by {@link #stopHandedLocked} (sched lock holder writes; tests read). */
     private volatile long handedStopped;

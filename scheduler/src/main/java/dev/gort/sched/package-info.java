@@ -216,9 +216,10 @@
  * G's preempt flag; the G yields at its next safepoint (channel and timer operations, park,
  * syscall entry/exit, {@link dev.gort.sched.Go#gosched}, {@link dev.gort.sched.Go#poll}; the
  * allocator's entry points call {@code Go.poll()}). {@link dev.gort.sched.Scheduler#stopTheWorld}
- * takes idle Ps and Ps in syscalls at once, and Ps that {@code startm} handed to an M which has
- * not taken them yet (woken, perhaps with no CPU: the M and the stopper race for the P with a CAS,
- * and an M that lost parks again; Go waits for such an M), preempts the running ones, and waits
+ * takes idle Ps and Ps in syscalls at once, and from its first timed pass (0.1 ms) Ps that
+ * {@code startm} handed to an M which has still not taken them (woken, but with no CPU: the M and
+ * the stopper race for the P with a CAS, and an M that lost parks again; Go waits for such an M),
+ * preempts the running ones, and waits
  * until each M gives its P up in the scheduler ({@code gcstopm}); a goroutine that never reaches a safepoint
  * delays it. A goroutine an M starts while a stop is pending is flagged by {@code execute} (the
  * stop's preempt pass found that M on g0, with nothing to flag), so it yields at its first
