@@ -347,6 +347,10 @@ public final class GcSupport {
     /** Empties a span cache (its next lookup misses); pending mark bits are written first. */
     public static void clearSpanCache(long[] cache) {
         writePendingMarks(cache);
+        // No pending word either (0 is no mark word): a slot kept its word's object size, and a
+        // later cycle's span of another size class at that word would count lost bytes with it.
+        cache[C_PEND_WORD] = 0;
+        cache[C_PEND_WORD_B] = 0;
         cache[C_LEN] = 0;
     }
 

@@ -646,6 +646,12 @@ public final class ThreadWorld implements World {
     private void requestLocked(Thread stopperThread, Mutator self, StopHandOff h) {
         stopRequestedAt = System.nanoTime();
         stopping = true;
+        StopHandOff displaced = stopWanted;
+        if (displaced != null && displaced != h) {
+            // Another stopper's post, cleared by this request: wake it (it parks for its whole
+            // bound otherwise) to wait this stop out and post again (awaitMutatorRequest).
+            java.util.concurrent.locks.LockSupport.unpark(displaced.stopper());
+        }
         stopWanted = null;
         stopWantedFlag = 0;
         updateFlagsLocked();
@@ -704,12 +710,9 @@ public final class ThreadWorld implements World {
      * blocking, as after the stopper's own request.
      */
     private boolean awaitMutatorRequest(StopHandOff h, Mutator self, long deferNanos) {
-        stopWanted = h;
-        stopWantedFlag = SP_STOP_WANTED;
-        stopWantedSelf = self;
         stopWantedAt = System.nanoTime();
         h.requestedAt = 0;
-        updateFlagsLocked();
+        postWantedLocked(h, self);
         long deadline = stopWantedAt + deferNanos;
         for (;;) {
             if (h.requestedAt != 0) {
@@ -717,14 +720,23 @@ public final class ThreadWorld implements World {
             }
             if (stopping || raggedFn != null) {
                 // Another stopper's stop (or a ragged round) began while this one was only wanted:
-                // wait it out, the post standing, before requesting or withdrawing. Requesting
-                // inside it would take over that stop's stopped world and run these steps in it.
+                // wait it out before requesting or withdrawing. Requesting inside it would take
+                // over that stop's stopped world and run these steps in it.
                 changed.awaitUninterruptibly();
                 continue;
             }
+            if (stopWanted != h) {
+                // The other stop's request cleared this post (requestLocked): post it again, so a
+                // mutator can still make the request; if another stopper posted its own
+                // meanwhile, request this one here (no stop is in progress now).
+                if (stopWanted != null) {
+                    return false;
+                }
+                postWantedLocked(h, self);
+            }
             long left = deadline - System.nanoTime();
             if (left <= 0 || allStopped(self) || closedCollector != null) {
-                stopWanted = null;
+                stopWanted = null;      // this post (checked above, lock held since)
                 stopWantedFlag = 0;
                 updateFlagsLocked();
                 return false;
@@ -737,6 +749,15 @@ public final class ThreadWorld implements World {
             }
         }
     }
+
+    /** Lock held, no stop in progress: posts {@code h} as wanted for running mutators to request. */
+    private void postWantedLocked(StopHandOff h, Mutator self) {
+        stopWanted = h;
+        stopWantedFlag = SP_STOP_WANTED;
+        stopWantedSelf = self;
+        updateFlagsLocked();
+    }
+
 
     /**
      * A running mutator at its safepoint (lock not held) with a stop wanted: makes the request for

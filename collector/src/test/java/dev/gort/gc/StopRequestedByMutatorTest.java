@@ -108,9 +108,11 @@ class StopRequestedByMutatorTest {
             world.register(1);
             registered.countDown();
             try {
-                long until = System.nanoTime() + 300_000_000L;
-                while (System.nanoTime() - until < 0) {
-                    Thread.onSpinWait();             // no safepoint: a long stretch of its own code
+                // No safepoint (a long stretch of its own code) until the stopper has requested:
+                // by then the stopper gave up waiting for a mutator's request, however slow the
+                // machine (a fixed spin let a starved stopper post after it and be answered).
+                while (!world.stopRequested() && !done.get()) {
+                    Thread.onSpinWait();
                 }
                 while (!done.get()) {
                     world.poll();

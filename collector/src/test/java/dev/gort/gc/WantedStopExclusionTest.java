@@ -143,4 +143,73 @@ class WantedStopExclusionTest {
         assertEquals(1, stepsRuns.get(), "A's steps ran once, after B's stop");
         assertFalse(mutator.isAlive());
     }
+
+    /**
+     * The other stop's request clears the wanted post; once that stop ends the post is made again,
+     * so a running mutator still makes the request (before the re-post the stopper sat out its
+     * whole bound and requested itself). The bound here (30 s) is far beyond the test's run.
+     */
+    @Test
+    void afterTheOtherStopAMutatorStillMakesTheRequest() throws Exception {
+        CountDownLatch registered = new CountDownLatch(1);
+        CountDownLatch mayPoll = new CountDownLatch(1);
+        AtomicBoolean done = new AtomicBoolean();
+        Thread mutator = Thread.ofPlatform().name("late-poller").start(() -> {
+            world.register(1);
+            registered.countDown();
+            try {
+                while (mayPoll.getCount() > 0) {
+                    Thread.onSpinWait();            // RUNNING, no safepoint: it makes no request yet
+                }
+                while (!done.get()) {
+                    world.poll();
+                    Thread.onSpinWait();
+                }
+            } finally {
+                world.unregister();
+            }
+        });
+        registered.await();
+        AtomicInteger stepsRuns = new AtomicInteger();
+        StopHandOff h = new StopHandOff(() -> {
+            stepsRuns.incrementAndGet();
+            world.startTheWorld();
+        });
+        AtomicReference<Throwable> aFailure = new AtomicReference<>();
+        Thread a = Thread.ofPlatform().name("stopper-A").start(() -> {
+            try {
+                world.stopTheWorldAndRun("A", h, 30_000_000_000L);
+            } catch (Throwable t) {
+                aFailure.set(t);
+            }
+        });
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (a.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < until) {
+            Thread.sleep(1);
+        }
+        Thread opener = Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            mayPoll.countDown();
+        });
+        world.stopTheWorld("B");
+        Thread.sleep(10);
+        world.startTheWorld();
+        try {
+            a.join(20_000);
+        } finally {
+            done.set(true);
+            mayPoll.countDown();
+            opener.join(10_000);
+            mutator.join(10_000);
+        }
+        assertFalse(a.isAlive(), "A's stop did not finish within 20 s of B's (its bound is 30 s)");
+        assertNull(aFailure.get(), () -> "A failed: " + aFailure.get());
+        assertEquals(1, stepsRuns.get());
+        assertNotEquals(0, h.requestedAt, "a mutator made A's request after B's stop");
+        assertEquals(1, world.stopsRequestedByMutatorsForTest());
+    }
 }
