@@ -50,25 +50,9 @@ class WantedStopExclusionTest {
 
     @Test
     void aSecondStopInsideTheWantedWindowIsNotTakenOver() throws Exception {
-        CountDownLatch registered = new CountDownLatch(1);
         CountDownLatch mayPoll = new CountDownLatch(1);
         AtomicBoolean done = new AtomicBoolean();
-        Thread mutator = Thread.ofPlatform().name("late-poller").start(() -> {
-            world.register(1);
-            registered.countDown();
-            try {
-                while (mayPoll.getCount() > 0) {
-                    Thread.onSpinWait();            // RUNNING, no safepoint: it makes no request yet
-                }
-                while (!done.get()) {
-                    world.poll();
-                    Thread.onSpinWait();
-                }
-            } finally {
-                world.unregister();
-            }
-        });
-        registered.await();
+        Thread mutator = startLatePoller(mayPoll, done);
 
         AtomicInteger stepsRuns = new AtomicInteger();
         AtomicBoolean stepsSawRunning = new AtomicBoolean();
@@ -98,14 +82,7 @@ class WantedStopExclusionTest {
         assertFalse(world.stopRequested(), "A's stop is only wanted");
 
         // B (this thread) stops the world meanwhile; the mutator stops for B's request.
-        Thread opener = Thread.ofPlatform().start(() -> {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            mayPoll.countDown();
-        });
+        Thread opener = openAfter20ms(mayPoll);
         long t0 = System.nanoTime();
         world.stopTheWorld("B");
         Throwable bStart = null;
@@ -151,25 +128,9 @@ class WantedStopExclusionTest {
      */
     @Test
     void afterTheOtherStopAMutatorStillMakesTheRequest() throws Exception {
-        CountDownLatch registered = new CountDownLatch(1);
         CountDownLatch mayPoll = new CountDownLatch(1);
         AtomicBoolean done = new AtomicBoolean();
-        Thread mutator = Thread.ofPlatform().name("late-poller").start(() -> {
-            world.register(1);
-            registered.countDown();
-            try {
-                while (mayPoll.getCount() > 0) {
-                    Thread.onSpinWait();            // RUNNING, no safepoint: it makes no request yet
-                }
-                while (!done.get()) {
-                    world.poll();
-                    Thread.onSpinWait();
-                }
-            } finally {
-                world.unregister();
-            }
-        });
-        registered.await();
+        Thread mutator = startLatePoller(mayPoll, done);
         AtomicInteger stepsRuns = new AtomicInteger();
         StopHandOff h = new StopHandOff(() -> {
             stepsRuns.incrementAndGet();
@@ -187,14 +148,7 @@ class WantedStopExclusionTest {
         while (a.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < until) {
             Thread.sleep(1);
         }
-        Thread opener = Thread.ofPlatform().start(() -> {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            mayPoll.countDown();
-        });
+        Thread opener = openAfter20ms(mayPoll);
         world.stopTheWorld("B");
         Thread.sleep(10);
         world.startTheWorld();
@@ -211,5 +165,39 @@ class WantedStopExclusionTest {
         assertEquals(1, stepsRuns.get());
         assertNotEquals(0, h.requestedAt, "a mutator made A's request after B's stop");
         assertEquals(1, world.stopsRequestedByMutatorsForTest());
+    }
+
+    /** A registered mutator that runs without a safepoint until {@code mayPoll} opens, then polls until {@code done}. */
+    private Thread startLatePoller(CountDownLatch mayPoll, AtomicBoolean done) throws InterruptedException {
+        CountDownLatch registered = new CountDownLatch(1);
+        Thread mutator = Thread.ofPlatform().name("late-poller").start(() -> {
+            world.register(1);
+            registered.countDown();
+            try {
+                while (mayPoll.getCount() > 0) {
+                    Thread.onSpinWait();            // RUNNING, no safepoint: it makes no request yet
+                }
+                while (!done.get()) {
+                    world.poll();
+                    Thread.onSpinWait();
+                }
+            } finally {
+                world.unregister();
+            }
+        });
+        registered.await();
+        return mutator;
+    }
+
+    /** Opens {@code mayPoll} 20 ms from now, from another thread (this one is about to stop the world). */
+    private static Thread openAfter20ms(CountDownLatch mayPoll) {
+        return Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            mayPoll.countDown();
+        });
     }
 }
