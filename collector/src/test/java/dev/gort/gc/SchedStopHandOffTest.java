@@ -31,9 +31,17 @@ class SchedStopHandOffTest {
     /**
      * Runs cycles with a goroutine that polls and allocates beside the main one (which waits in
      * gc(), a syscall: its P is taken at the request), until a mark termination's steps ran on a
-     * thread other than the coordinator or 20 cycles passed; returns the threads that ran the
+     * thread other than the coordinator or MAX_CYCLES cycles passed; returns the threads that ran the
      * steps, the last first.
      */
+    /**
+     * Forced cycles before a test gives up on seeing a handed-off step. A stop hands its steps to
+     * the M that stops the last P only when that P was running; when it was idle, in a syscall or
+     * handed to an M not yet on a CPU (taken by the stop's timed pass since session 21) the
+     * stopper runs them. 20 cycles saw none in one CI run under checkmark (each cycle ~3 ms here).
+     */
+    private static final int MAX_CYCLES = 100;
+
     private static Thread[] cyclesBesideAPoller(Collector gc) {
         return cyclesBesideAPoller(gc, () -> gc.coordinator.markTerminationRanOn);
     }
@@ -59,7 +67,7 @@ class SchedStopHandOffTest {
         Thread other = null;
         Thread last = null;
         try {
-            for (int i = 0; i < 20 && other == null; i++) {
+            for (int i = 0; i < MAX_CYCLES && other == null; i++) {
                 gc.gc();
                 last = ranOn.get();
                 if (last != gc.coordinator.thread) {
@@ -88,7 +96,7 @@ class SchedStopHandOffTest {
         Coordinator.handOffForNewCollectors = true;
         SchedCollectorTest.withRuntime(2, GcOptions.DEFAULT, gc -> {
             Thread[] ran = cyclesBesideAPoller(gc);
-            assertNotNull(ran[0], "a mark termination's steps ran on another thread than the coordinator in 20 cycles");
+            assertNotNull(ran[0], "a mark termination's steps ran on another thread than the coordinator in " + MAX_CYCLES + " cycles");
             assertTrue(ran[0].getName().startsWith("gort-M"), "on an M of the scheduler: " + ran[0].getName());
             assertEquals(Collector.OFF, gc.phase);
             assertFalse(WriteBarrier.enabled);
@@ -113,7 +121,7 @@ class SchedStopHandOffTest {
         Coordinator.handOffForNewCollectors = false;      // this hand-off alone
         SchedCollectorTest.withRuntime(2, GcOptions.DEFAULT, gc -> {
             Thread[] ran = cyclesBesideAPoller(gc, () -> gc.coordinator.sweepTerminationRanOn);
-            assertNotNull(ran[0], "a sweep termination's steps ran on another thread than the coordinator in 20 cycles");
+            assertNotNull(ran[0], "a sweep termination's steps ran on another thread than the coordinator in " + MAX_CYCLES + " cycles");
             assertTrue(ran[0].getName().startsWith("gort-M"), "on an M of the scheduler: " + ran[0].getName());
             assertSame(gc.coordinator.thread, gc.coordinator.markTerminationRanOn, "mark termination's stay on the coordinator");
         });
@@ -161,7 +169,7 @@ class SchedStopHandOffTest {
         SchedCollectorTest.withRuntime(2, GcOptions.DEFAULT.withDebug(false, true, false, 0, 0), gc -> {
             long before = gc.coordinator.completion.checkmarkCycles;
             Thread[] ran = cyclesBesideAPoller(gc);
-            assertNotNull(ran[0], "a mark termination's steps ran on another thread than the coordinator in 20 cycles");
+            assertNotNull(ran[0], "a mark termination's steps ran on another thread than the coordinator in " + MAX_CYCLES + " cycles");
             assertTrue(gc.coordinator.completion.checkmarkCycles > before, "checkmark ran");
         });
     }
