@@ -1,10 +1,5 @@
 package dev.gort.gc;
 
-import dev.gort.arena.Heap;
-import dev.gort.arena.HeapConfig;
-import dev.gort.sys.PosixOsMemory;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -15,24 +10,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * real stops that meet it held trap out of the compiled code; session 20), the helper is gone and
  * the lock free when it returns, and a close (keepGoing false) ends it at once.
  */
-class ContendedLockWarmUpTest {
-    private Heap heap;
-    private WorkbufPool pool;
-    private ThreadWorld world;
-
-    @BeforeEach
-    void setUp() {
-        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
-        pool = new WorkbufPool();
-        world = new ThreadWorld(heap, pool, 2);
-    }
-
-    @AfterEach
-    void tearDown() {
-        pool.close();
-        heap.close();
-    }
-
+class ContendedLockWarmUpTest extends BareThreadWorldFixture {
     @Test
     void theStopperMeetsTheLockHeldAndTheHelperEnds() {
         world.warmUpContendedLock(40, () -> true);

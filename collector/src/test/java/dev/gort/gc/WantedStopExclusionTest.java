@@ -1,10 +1,5 @@
 package dev.gort.gc;
 
-import dev.gort.arena.Heap;
-import dev.gort.arena.HeapConfig;
-import dev.gort.sys.PosixOsMemory;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,25 +23,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * test passes (it cannot fail spuriously).
  */
 @Timeout(60)
-class WantedStopExclusionTest {
+class WantedStopExclusionTest extends BareThreadWorldFixture {
     private static final long DEFER = 2_000_000_000L;
-
-    private Heap heap;
-    private WorkbufPool pool;
-    private ThreadWorld world;
-
-    @BeforeEach
-    void setUp() {
-        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
-        pool = new WorkbufPool();
-        world = new ThreadWorld(heap, pool, 2);
-    }
-
-    @AfterEach
-    void tearDown() {
-        pool.close();
-        heap.close();
-    }
 
     @Test
     void aSecondStopInsideTheWantedWindowIsNotTakenOver() throws Exception {
