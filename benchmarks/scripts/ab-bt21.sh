@@ -7,6 +7,8 @@
 # from snapshot-classes.sh. Compare the arms pair by pair (ratios), not the absolute figures.
 set -euo pipefail
 [ $# -eq 3 ] || { echo "usage: $0 A.cp B.cp PAIRS" >&2; exit 2; }
+for f in "$1" "$2"; do [ -f "$f" ] || { echo "$f: no such class path file (write one with snapshot-classes.sh)" >&2; exit 2; }; done
+[[ $3 =~ ^[1-9][0-9]*$ ]] || { echo "PAIRS '$3' must be a whole number >= 1" >&2; exit 2; }
 java=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 out=${OUT:-/tmp/ab-$(date +%H%M%S)}; mkdir -p "$out"
 lock=${LOCK:-/tmp/gort-bench.lock}

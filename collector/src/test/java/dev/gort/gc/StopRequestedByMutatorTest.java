@@ -1,10 +1,5 @@
 package dev.gort.gc;
 
-import dev.gort.arena.Heap;
-import dev.gort.arena.HeapConfig;
-import dev.gort.sys.PosixOsMemory;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,25 +19,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * machine; the one test of the bound uses a mutator that cannot reach a safepoint before it.
  */
 @Timeout(60)
-class StopRequestedByMutatorTest {
+class StopRequestedByMutatorTest extends BareThreadWorldFixture {
     private static final long LONG_BOUND = 30_000_000_000L;
-
-    private Heap heap;
-    private WorkbufPool pool;
-    private ThreadWorld world;
-
-    @BeforeEach
-    void setUp() {
-        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
-        pool = new WorkbufPool();
-        world = new ThreadWorld(heap, pool, 2);
-    }
-
-    @AfterEach
-    void tearDown() {
-        pool.close();
-        heap.close();
-    }
 
     /** Steps that record their thread and whether any mutator ran meanwhile, then restart the world. */
     private final class Steps implements Runnable {
@@ -251,5 +229,32 @@ class StopRequestedByMutatorTest {
         assertEquals(requested, pt.startNanos(), "not moved once a step was recorded");
         StwPause p = pt.end(1, StwPause.Kind.MARK_TERMINATION);
         assertTrue(p.totalNanos() < System.nanoTime() - began, "the pause excludes the time before the request");
+    }
+
+    /** -Dgort.gc.markdone.request.us: a bad value is refused with a warning naming what is accepted, and the default kept. */
+    @Test
+    void aBadRequestBoundIsRefusedWithAWarningAndTheDefaultKept() {
+        String old = System.getProperty("gort.gc.markdone.request.us");
+        java.io.PrintStream oldErr = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        try {
+            System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+            System.setProperty("gort.gc.markdone.request.us", "soon");
+            assertEquals(5_000_000L, Coordinator.markDoneRequestDeferProperty());
+            System.setProperty("gort.gc.markdone.request.us", "200000");
+            assertEquals(5_000_000L, Coordinator.markDoneRequestDeferProperty());
+            System.setProperty("gort.gc.markdone.request.us", "0");
+            assertEquals(0L, Coordinator.markDoneRequestDeferProperty());
+        } finally {
+            System.setErr(oldErr);
+            if (old == null) {
+                System.clearProperty("gort.gc.markdone.request.us");
+            } else {
+                System.setProperty("gort.gc.markdone.request.us", old);
+            }
+        }
+        String warning = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(warning.contains("gort.gc.markdone.request.us") && warning.contains("soon")
+                && warning.contains("200000") && warning.contains("100000"), warning);
     }
 }
