@@ -987,8 +987,16 @@ public final class Collector implements AutoCloseable {
         shader.orphanShadeStallHook = hook;
     }
 
+    /**
+     * A mark worker that drained a chunk and still holds grey work calls {@code hook} (a platform
+     * worker with its index, a worker goroutine under the scheduler with its mode) before it flushes
+     * the chunk's credit; null removes it.
+     */
     void setWorkerStallHookForTest(java.util.function.IntConsumer hook) {
         workers.workerStallHook = hook;
+        if (workers.goroutines != null) {
+            workers.goroutines.stintStallHook = hook;
+        }
     }
 
     /** Workbufs carved so far: the collector's memory outside the arena (tests). */

@@ -90,6 +90,13 @@ final class GoroutineWorkers implements GcHook {
     private volatile int maxIdle;
     private volatile long markStartNanos;
     private volatile boolean closed;
+    /**
+     * Test hook (null in production), as {@link MarkWorkers#workerStallHook} for the platform
+     * workers: a worker goroutine calls it with its mode after a drained chunk that left grey work
+     * in its gcWork, before the chunk's credit is flushed; a test blocks it there (the worker's M
+     * and P held) to keep a mark phase going until an event of its own.
+     */
+    volatile java.util.function.IntConsumer stintStallHook;
 
     // Statistics per mode, over the collector's life and for the current cycle.
     final AtomicLong[] stints = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
@@ -362,6 +369,10 @@ final class GoroutineWorkers implements GcHook {
                 // Answers a stop within ~1 KiB of scanning plus one object (Marker.PREEMPT_DRAIN_CHECK_BYTES).
                 long d = marker.drain(gcw, 64 << 10, worldStopping);
                 done += d;
+                java.util.function.IntConsumer stall = stintStallHook;
+                if (stall != null && !gcw.empty()) {
+                    stall.accept(mode);                      // test: this worker stops here holding grey work (ShutdownTest)
+                }
                 assists.flush(d);                        // Go's gcFlushBgCredit: pays queued assists first
                 pacer.heapScanWork.addAndGet(d);
                 if (d == 0 && gcw.empty()) {

@@ -28,6 +28,14 @@ class ShutdownTest {
     static final Type NODE = CollectorTest.NODE;
     static final long A = CollectorTest.A;
 
+    /**
+     * A mark worker is held (the collector's worker stall hook) after its first chunk that leaves
+     * it grey work, until the scheduler exits: main returns while a worker is certainly marking,
+     * whatever the machine's load. (It polled busyWorkers() every 200 us instead, and a
+     * main goroutine kept off the CPU for the whole ~60 ms mark phase saw no busy worker in 20 s:
+     * session 21's loaded checkmark suite.) A held worker that ignored the exit would drain the
+     * heap once let go, which the full-buffer check below still catches.
+     */
     @Test
     void mainReturningWhileWorkersMarkLeavesNoMInCollectorCode() throws Exception {
         ForcedMode.assumeConcurrentMark("main returns while mark workers are busy");
@@ -39,12 +47,25 @@ class ShutdownTest {
         Collector gc = new Collector(heap, new SchedWorld(sched, pool), pool, globals, GcOptions.DEFAULT.withGcPercent(-1));
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicLong allocsAfterExit = new AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean workerHeld = new java.util.concurrent.atomic.AtomicBoolean();
         long[] busyWhenMainReturned = {-1};
         boolean[] fullWhenMainReturned = {false};
+        // The first worker that still holds grey work after a chunk waits here, holding its P, until
+        // the scheduler exits (60 s at most: a main that failed before returning must not leave it
+        // held). One only: workers held on every P would leave main none to return on.
+        gc.setWorkerStallHookForTest(mode -> {
+            if (!workerHeld.compareAndSet(false, true)) {
+                return;
+            }
+            long giveUp = System.nanoTime() + 60_000_000_000L;
+            while (!sched.exiting() && System.nanoTime() - giveUp < 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+        });
         try {
             sched.run(() -> {
                 try {
-                    // 4096 lists of 600 nodes (~80 MB): far more marking than a few ms of a worker.
+                    // 4096 lists of 600 nodes (~80 MB): far more marking than a chunk of a worker.
                     Global roots = gc.newGlobal();
                     long table = gc.allocArray(Type.POINTER, 4096);
                     roots.set(table);
@@ -72,9 +93,10 @@ class ShutdownTest {
                         }
                     });
                     assertTrue(gc.requestCycle(true));
-                    long deadline = System.nanoTime() + 20_000_000_000L;
-                    while (gc.busyWorkers() == 0) {
-                        assertTrue(System.nanoTime() < deadline, "no mark worker became busy in 20 s");
+                    // The event, not a time: a worker is held inside the mark phase (a hang guard only).
+                    long deadline = System.nanoTime() + 120_000_000_000L;
+                    while (!workerHeld.get()) {
+                        assertTrue(System.nanoTime() < deadline, "no mark worker held grey work after a chunk in 120 s");
                         dev.gort.sched.Time.sleepNanos(200_000);
                     }
                     busyWhenMainReturned[0] = gc.busyWorkers();
@@ -89,12 +111,14 @@ class ShutdownTest {
             }
             System.out.println("ShutdownTest: busy workers when main returned " + busyWhenMainReturned[0]
                     + ", full buffers then " + fullWhenMainReturned[0] + ", Ms alive after run() " + alive.size());
+            assertTrue(busyWhenMainReturned[0] > 0, "a held worker counts as busy");
             assertEquals(List.of(), alive, "Ms still running when Scheduler.run() returned");
             // The workers answered the exit instead of draining the whole heap first.
             assertFalse(pool.fullIsEmpty(),
                     "workers drained the whole heap before leaving (they ignore the scheduler's exit)");
             assertEquals(0, gc.busyWorkers(), "a worker still counts as busy after run() returned");
         } finally {
+            gc.setWorkerStallHookForTest(null);
             gc.close();
             // Cleanup only once every M is gone (a failing run leaves one marking).
             boolean gone = waitForMs(before, 30_000);
