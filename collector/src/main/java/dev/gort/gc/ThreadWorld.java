@@ -996,6 +996,8 @@ public final class ThreadWorld implements World {
 
     /** Tests: rounds of {@link #warmUpContendedLock} in which the lock was held as the stopper asked for it. */
     volatile int contendedWarmUpRoundsForTest;
+    /** Tests: rounds of {@link #warmUpContendedLock} whose helper let go because it saw the stopper waiting (queued or polling). */
+    volatile int waiterSeenWarmUpRoundsForTest;
 
     /**
      * Runs the stopper's lock acquisition ({@link #lockForStopper}, then the unlock that hands the
@@ -1017,13 +1019,25 @@ public final class ThreadWorld implements World {
         java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();    // rounds the helper holds or held
         java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();   // rounds the stopper took the lock in
         java.util.concurrent.atomic.AtomicBoolean quit = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger waiterSeen = new java.util.concurrent.atomic.AtomicInteger();
         Thread helper = Thread.ofPlatform().daemon().name("gort-gc-lock-warmup").start(() -> {
             for (int i = 1; i <= rounds && !quit.get(); i++) {
                 lock.lock();
                 try {
                     held.set(i);
+                    // Until the stopper waits: queued, or polling as a real-time stopper does
+                    // (lockBehindOwner; without that test it held the full 1 ms each round, and
+                    // the stopper polled ~20 times a round: under load every poll waited for a
+                    // CPU, and a boosted coordinator's warm-up, 480 rounds, took minutes; s22).
                     long deadline = System.nanoTime() + 1_000_000;
-                    while (!lock.hasQueuedThreads() && !quit.get() && System.nanoTime() - deadline < 0) {
+                    for (;;) {
+                        if (lock.hasQueuedThreads() || lock.hasRealtimeWaiter()) {
+                            waiterSeen.incrementAndGet();
+                            break;
+                        }
+                        if (quit.get() || System.nanoTime() - deadline >= 0) {
+                            break;
+                        }
                         Thread.yield();         // the stopper may need this CPU to reach its lock call
                     }
                 } finally {
@@ -1066,6 +1080,7 @@ public final class ThreadWorld implements World {
             }
         }
         contendedWarmUpRoundsForTest += contended;
+        waiterSeenWarmUpRoundsForTest += waiterSeen.get();
     }
 
     /** A mutator of no thread and no memory for {@link #warmUpStopPath}'s own state (never registered). */

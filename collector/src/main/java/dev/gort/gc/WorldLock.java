@@ -66,6 +66,8 @@ final class WorldLock extends ReentrantLock {
     private final MemorySegment attrs;          // keeps both buffers alive
     private final long fifoAttr, savedAttr;
     private volatile long inheritances;
+    /** Real-time callers inside {@link #lockBehindOwner} now (they poll: {@link #hasQueuedThreads} never counts them). */
+    private final java.util.concurrent.atomic.AtomicInteger realtimeWaiters = new java.util.concurrent.atomic.AtomicInteger();
 
     /** The last slow acquisition by a real-time caller (written and read under the lock). */
     final LockWait lastSlow = new LockWait();
@@ -168,7 +170,25 @@ final class WorldLock extends ReentrantLock {
         return lockBehindOwner();
     }
 
+    /**
+     * A real-time caller waits for the lock now, polling rather than queued: what
+     * {@link #hasQueuedThreads} says of a queued waiter (the stop path's warm-up holds the lock
+     * until one of the two is true).
+     */
+    boolean hasRealtimeWaiter() {
+        return realtimeWaiters.get() > 0;
+    }
+
     private long lockBehindOwner() {
+        realtimeWaiters.incrementAndGet();
+        try {
+            return lockBehindOwnerCounted();
+        } finally {
+            realtimeWaiters.decrementAndGet();
+        }
+    }
+
+    private long lockBehindOwnerCounted() {
         long start = System.nanoTime();
         boolean diagnose = SchedTrace.ENABLED;
         Thread firstOwner = getOwner();
