@@ -69,6 +69,15 @@ public final class TreeSwapLoad {
      * safepoint (walks do not allocate).
      */
     public void run(long millis, Slots slots, Runnable poll) {
+        run(millis, () -> false, slots, poll);
+    }
+
+    /**
+     * As {@link #run(long, Slots, Runnable)}, then on batch by batch while {@code more} says so: a
+     * test whose checks need the load to have met some collector event (cycles) waits for that
+     * event rather than for a time a starved machine may not give it.
+     */
+    public void run(long millis, java.util.function.BooleanSupplier more, Slots slots, Runnable poll) {
         for (int t = 0; t < 2; t++) {
             trees[t] = gc.newGlobal();
             trees[t].set(build(height, slots));
@@ -76,7 +85,7 @@ public final class TreeSwapLoad {
         }
         verifyTrees(poll);
         long end = System.nanoTime() + millis * 1_000_000L;
-        while (System.nanoTime() < end) {
+        while (System.nanoTime() < end || more.getAsBoolean()) {
             for (int i = 0; i < OPS_PER_BATCH; i++) {
                 if (r.nextInt(5) != 0) {
                     swap();
