@@ -1,6 +1,7 @@
 package dev.gort.gc;
 
 import dev.gort.sys.CpuAffinity;
+import dev.gort.sys.CpuClock;
 import dev.gort.sys.RealtimeBoost;
 import dev.gort.testing.FreshThread;
 import org.junit.jupiter.api.Test;
@@ -20,8 +21,10 @@ import static org.junit.jupiter.api.Assertions.*;
  * the kernel's fair server ran the holder (~1 s; 1.5-4.5 s seen with fixed 20 us sleeps). After its
  * yields the waiter sleeps between tries (backing off to 1 ms), and the holder, which needs 3 ms of
  * CPU, releases as soon as its share of the gaps gives it that (80-100 ms at load 18, where it
- * competes with every normal thread of the CPU; the bound is 500 ms). Skipped where the kernel
- * refuses SCHED_FIFO.
+ * competes with every normal thread of the CPU; 2.0 s in a loaded suite). Asserted: the waiter is
+ * on the CPU for at most a quarter of its wait plus 5 ms (a spinning one is on it throughout), and
+ * the holder finishes (60 s); until session 22 the wait itself had to be under 500 ms, which load
+ * alone could break. Skipped where the kernel refuses SCHED_FIFO.
  */
 class SpinLockRealtimeTest {
     private volatile int word;
@@ -40,6 +43,7 @@ class SpinLockRealtimeTest {
     @Test
     void aRealtimeWaiterLetsANormalHolderOnItsCpuFinish() throws Exception {
         AtomicLong waited = new AtomicLong();
+        AtomicLong waiterCpu = new AtomicLong();
         FreshThread.run(() -> {
             RealtimeBoost boost = PinnedStarvation.boostOrSkip(PinnedStarvation.WAITER_PRIORITY);
             int cpu = PinnedStarvation.cpu();
@@ -68,9 +72,11 @@ class SpinLockRealtimeTest {
             waiterSpinning = true;
             try {
                 long t0 = System.nanoTime();
+                long cpu0 = CpuClock.threadCpuNanos();
                 startAt = t0;
                 SpinLock.lock(WORD, this);
                 waited.set(System.nanoTime() - t0);
+                waiterCpu.set(CpuClock.threadCpuNanos() - cpu0);
                 SpinLock.unlock(WORD, this);
             } finally {
                 boost.lower();
@@ -80,6 +86,16 @@ class SpinLockRealtimeTest {
                 throw new AssertionError("holder", failure.get());
             }
         });
-        assertTrue(waited.get() < 500_000_000L, "the real-time waiter should let the holder on its CPU run: waited " + waited.get() / 1e6 + " ms; holder saw the flag at " + (sawFlagAt - startAt) / 1e6 + " ms, burnt at " + (burntAt - startAt) / 1e6);
+        String how = "waited " + waited.get() / 1e6 + " ms, on the CPU " + waiterCpu.get() / 1e6 + " ms of it; holder saw the flag at "
+                + (sawFlagAt - startAt) / 1e6 + " ms, burnt at " + (burntAt - startAt) / 1e6;
+        System.out.println("SpinLockRealtimeTest: " + how);
+        // What the waiter does with the CPU, not how soon the holder gets it: the holder competes
+        // with every normal thread of its CPU, so its 3 ms took 80-100 ms at load 18 and 2.0 s in
+        // a loaded suite (session 21, beside nice -20 runs). A waiter that only spins and yields
+        // keeps the CPU for the whole wait (SCHED_FIFO: ~95 %, the rest is the kernel's real-time
+        // throttling); one that sleeps between tries is on it for its spin and yield phase (well
+        // under a millisecond) and a few microseconds a try.
+        assertTrue(waiterCpu.get() <= waited.get() / 4 + 5_000_000L, "the real-time waiter should give its CPU to the holder: " + how);
+        assertTrue(waited.get() < 60_000_000_000L, "the holder finished: " + how);
     }
 }
