@@ -20,7 +20,10 @@ import static org.junit.jupiter.api.Assertions.*;
  * (StopHandOff, {@code -Dgort.gc.markdone.handoff}): the pause ends, and that mutator runs on,
  * while the coordinator that asked for the stop has had no CPU since its request.
  */
-@Timeout(60)
+// A hang guard, not a speed claim: each test makes a collector, and its coordinator's warm-up
+// before the first cycle took 1-70 s at load 23-32 beside nice -20 runs (session 22's probe);
+// tests here took 40-105 s at load 16-28, and one failed the old 60 s guard.
+@Timeout(180)
 class MarkDoneHandOffTest extends ThreadWorldFixture {
     private PollingMutator mutator;
     private final boolean defaultHandOff = Coordinator.handOffForNewCollectors;

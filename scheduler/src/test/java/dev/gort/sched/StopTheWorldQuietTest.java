@@ -68,7 +68,9 @@ class StopTheWorldQuietTest {
             fin.recv();
         }), "quiet-runner");
         runner.start();
-        assertTrue(running.await(10, TimeUnit.SECONDS));
+        // The goroutines' start, awaited as an event (the class's 60 s is the hang guard): 10 s
+        // was not enough for a loaded suite's runner thread and Ms to get a CPU (session 14).
+        assertTrue(running.await(50, TimeUnit.SECONDS), "the two goroutines started");
         sleepMillis(20);
         // The late goroutine may be in a run queue when the stop is asked (the scheduler time-slices
         // it): then the stop completes at once and says nothing. Try until it was running.
