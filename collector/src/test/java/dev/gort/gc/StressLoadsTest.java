@@ -70,7 +70,7 @@ class StressLoadsTest {
             Thread[] ts = new Thread[loads.length];
             for (int i = 0; i < ts.length; i++) {
                 TreeSwapLoad l = loads[i];
-                ts[i] = Thread.ofPlatform().start(() -> {
+                ts[i] = Thread.ofPlatform().name("tree-swap-" + i).start(() -> {
                     Mutator m = world.register(1);
                     try {
                         l.run(MILLIS, untilCycles, Slots.of(m.roots()), world::poll);
@@ -83,7 +83,9 @@ class StressLoadsTest {
             }
             for (Thread t : ts) {
                 t.join(MILLIS + 120_000);
-                assertFalse(t.isAlive(), "tree-swap thread hung (seed " + seed + ")");
+                if (t.isAlive()) {
+                    fail("tree-swap thread hung (seed " + seed + ", cycles " + gc.cycles() + ")" + threadsNow());
+                }
             }
             assertNull(fail.get(), () -> "seed " + seed + ": " + fail.get());
             assertLiveThenFreed(gc, loads);
@@ -102,6 +104,20 @@ class StressLoadsTest {
     private static java.util.function.BooleanSupplier untilCycles(Collector gc, AtomicReference<Throwable> fail) {
         long hardEnd = System.nanoTime() + (MILLIS + 60_000) * 1_000_000L;
         return () -> gc.cycles() < 3 && System.nanoTime() - hardEnd < 0 && fail.get() == null;
+    }
+
+    /** The stacks and states of the tree-swap threads and the collector's own, for a hang's report. */
+    private static String threadsNow() {
+        StringBuilder sb = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            if (t.getName().startsWith("tree-swap-") || t.getName().startsWith("gort-")) {
+                sb.append("\n").append(t.getName()).append(' ').append(t.getState());
+                for (StackTraceElement e : stack) {
+                    sb.append("\n    at ").append(e);
+                }
+            }
+        });
+        return sb.toString();
     }
 
     private static void assertLiveThenFreed(Collector gc, TreeSwapLoad[] loads) {
