@@ -1020,11 +1020,18 @@ public final class ThreadWorld implements World {
         java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();   // rounds the stopper took the lock in
         java.util.concurrent.atomic.AtomicBoolean quit = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.atomic.AtomicInteger waiterSeen = new java.util.concurrent.atomic.AtomicInteger();
+        // The two threads hand each round on by park and unpark, each woken by the other's step:
+        // waits that yielded kept both threads runnable, and on a loaded machine each yield sent
+        // the thread to the back of a long run queue, so every step of every round waited a whole
+        // pass of it (480 rounds before a new collector's first cycle: 225 s and counting at load
+        // ~60, session 22). The timed parks (1 ms) only guard against a lost wake-up.
+        Thread stopper = Thread.currentThread();
         Thread helper = Thread.ofPlatform().daemon().name("gort-gc-lock-warmup").start(() -> {
             for (int i = 1; i <= rounds && !quit.get(); i++) {
                 lock.lock();
                 try {
                     held.set(i);
+                    java.util.concurrent.locks.LockSupport.unpark(stopper);
                     // Until the stopper waits: queued, or polling as a real-time stopper does
                     // (lockBehindOwner; without that test it held the full 1 ms each round, and
                     // the stopper polled ~20 times a round: under load every poll waited for a
@@ -1044,7 +1051,7 @@ public final class ThreadWorld implements World {
                     lock.unlock();      // with the stopper queued: signalNext's unpark of a waiter
                 }
                 while (taken.get() < i && !quit.get()) {
-                    Thread.yield();
+                    java.util.concurrent.locks.LockSupport.parkNanos(this, 1_000_000);
                 }
             }
         });
@@ -1052,7 +1059,7 @@ public final class ThreadWorld implements World {
         try {
             for (int i = 1; i <= rounds && keepGoing.getAsBoolean(); i++) {
                 while (held.get() < i && helper.isAlive()) {
-                    Thread.yield();
+                    java.util.concurrent.locks.LockSupport.parkNanos(this, 1_000_000);
                 }
                 if (!helper.isAlive()) {
                     break;
@@ -1063,9 +1070,11 @@ public final class ThreadWorld implements World {
                 lockForStopper();       // usually finds it held: tryLock fails, the stopper queues and parks
                 lock.unlock();
                 taken.set(i);
+                java.util.concurrent.locks.LockSupport.unpark(helper);
             }
         } finally {
             quit.set(true);
+            java.util.concurrent.locks.LockSupport.unpark(helper);
             boolean interrupted = false;
             for (;;) {
                 try {
