@@ -15,13 +15,15 @@ import dev.gort.sys.OsMemory;
  *  spans       arena / 1024                 8 bytes per page: its span descriptor    with each arena chunk
  *  bitmap      arena / 64                   1 bit per 8-byte word: "holds a pointer" with each arena chunk
  *  meta        pages / 8 + descriptors      released bit per page; span descriptors; page bits at once (tiny);
- *              + pending-free pairs         each descriptor's pending-free pair:     descriptors 64 KiB at a time,
- *                                           same size as the descriptor region,      pairs in step with them
- *                                           pair = descriptor + freedDelta
+ *              + pending-free pairs         each descriptor's pending-free pair and  descriptors 64 KiB at a time,
+ *              + wide bitmaps               wide bitmaps: each region the size of    pairs and wide bitmaps in
+ *                                           the descriptors', pair = descriptor +    step with them
+ *                                           freedDelta, wide = descriptor + wideDelta
  * </pre>
  *
  * The pending-free pairs are committed but only written by explicit frees: a heap that never
- * frees explicitly (a collected heap) never makes them resident.
+ * frees explicitly (a collected heap) never makes them resident. The wide bitmaps are written only
+ * for spans of more than 512 slots (the 8 B class): a heap without 8 B objects never touches them.
  *
  * The state machine is the OS layer's (None -> Reserved -> Ready); every transition here goes
  * through {@link OsMemory}, and a failed commit is rolled back so the committed figures always
@@ -49,13 +51,18 @@ final class AddressSpace {
     final long descriptorsBase;
     private final long descriptorsLimit;
     /**
-     * The pending-free pairs, laid out like the descriptors (stride Span.SIZE, of which the pair
-     * uses Span.FREED_BYTES): descriptor d's pair is at d + freedDelta, one add on the free path
-     * (a 256-byte stride needs a division by 3 there). The unused third costs address space only,
-     * and resident memory only in a heap that frees explicitly.
+     * The pending-free pairs, laid out like the descriptors (stride Span.SIZE, which the pair,
+     * Span.FREED_BYTES, fills): descriptor d's pair is at d + freedDelta, one add on the free
+     * path. Resident only in a heap that frees explicitly.
      */
     final long freedBase;
     final long freedDelta;
+    /**
+     * The wide bitmaps (Span.WIDE_BYTES per descriptor, same stride): descriptor d's are at
+     * d + wideDelta, used by spans whose slots outnumber the descriptor's inline bitmaps.
+     */
+    final long wideBase;
+    final long wideDelta;
     /**
      * Set (racily, never cleared) by the first explicit free that writes a pending-free bit: from
      * then on a descriptor's pair is cleared whenever the descriptor is set up for a new run. A
@@ -86,7 +93,8 @@ final class AddressSpace {
         this.pageBitsBytes = roundUp((pages + 7) / 8, osPage);
         long descriptorBytes = roundUp((pages + 64) * Span.SIZE, osPage);
         long pairBytes = descriptorBytes;
-        this.metaBytes = pageBitsBytes + descriptorBytes + pairBytes;
+        long wideBytes = descriptorBytes;
+        this.metaBytes = pageBitsBytes + descriptorBytes + pairBytes + wideBytes;
         // Reserve 8 KiB more so the arena can start on a runtime page boundary.
         long extra = Math.max(0, SizeClasses.PAGE_SIZE - osPage);
         long a = 0, s = 0, b = 0, m = 0;
@@ -116,6 +124,8 @@ final class AddressSpace {
         this.descriptorsLimit = descriptorsBase + descriptorBytes;
         this.freedBase = descriptorsLimit;
         this.freedDelta = freedBase - descriptorsBase;
+        this.wideBase = freedBase + pairBytes;
+        this.wideDelta = wideBase - descriptorsBase;
         this.descriptorsTop = descriptorsBase;
     }
 
@@ -240,13 +250,18 @@ final class AddressSpace {
                     throw new HeapExhaustedException("span descriptor region exhausted (" + liveDescriptors
                             + " descriptors live)");
                 }
-                // The descriptors and their pending-free pairs, the same range of each region.
-                boolean descriptorsDone = false;
+                // The descriptors, their pending-free pairs and wide bitmaps, the same range of each region.
+                boolean descriptorsDone = false, pairsDone = false;
                 try {
                     os.commit(descriptorsBase + descriptorsCommitted, want);
                     descriptorsDone = true;
                     os.commit(freedBase + descriptorsCommitted, want);
+                    pairsDone = true;
+                    os.commit(wideBase + descriptorsCommitted, want);
                 } catch (NativeException e) {
+                    if (pairsDone) {
+                        decommitQuietly(freedBase + descriptorsCommitted, want);
+                    }
                     if (descriptorsDone) {
                         decommitQuietly(descriptorsBase + descriptorsCommitted, want);
                     }
@@ -280,6 +295,19 @@ final class AddressSpace {
 
     /** Bytes of pending-free pairs committed (counted in MSpanSys with the descriptors). */
     long freedCommitted() {
+        return descriptorsCommitted;
+    }
+
+    /**
+     * Descriptor {@code s}'s wide bitmaps (allocBits at +{@link Span#WIDE_ALLOC}, gcmarkBits at
+     * +{@link Span#WIDE_MARK}): the parallel region at the descriptor's offset.
+     */
+    long wideBits(long s) {
+        return s + wideDelta;
+    }
+
+    /** Bytes of wide bitmaps committed (counted in MSpanSys with the descriptors). */
+    long wideCommitted() {
         return descriptorsCommitted;
     }
 

@@ -665,7 +665,7 @@ public final class Heap implements AutoCloseable {
             pagesReleased = mheap.pagesReleased;
             pagesStack = mheap.pagesStack;
             descriptors = space.liveDescriptors();
-            descriptorsSys = space.descriptorsCommitted() + space.freedCommitted();
+            descriptorsSys = space.descriptorsCommitted() + space.freedCommitted() + space.wideCommitted();
             bitmap = space.bitmapCommitted();
             other = space.metadataCommitted();
             lgFrees = largeGcFrees;

@@ -305,6 +305,14 @@ final class MCentral {
     }
 
     void initSpan(long s, long sg) {
+        if (nelems > Span.INLINE_ELEMS) {
+            // More slots than the descriptor's inline bitmaps hold (class 1): the wide pair, which
+            // a previous span of this descriptor may have left dirty (Span.init zeroed the inline ones).
+            long wide = heap.space.wideBits(s);
+            NativeMemory.fill(wide, Span.WIDE_BYTES, (byte) 0);
+            Mem.putLong(s + Span.ALLOC_BITS, wide + Span.WIDE_ALLOC);
+            Mem.putLong(s + Span.GCMARK_BITS, wide + Span.WIDE_MARK);
+        }
         Mem.putInt(s + Span.SPAN_CLASS, spanClass);
         Mem.putInt(s + Span.NELEMS, nelems);
         Mem.putInt(s + Span.ELEM_SIZE, elemSize);
@@ -449,7 +457,7 @@ final class MCentral {
             int list = Span.list(s);
             if (heap.sweepgen != sg || (list != Span.LIST_PARTIAL && list != Span.LIST_FULL) || Span.spanClass(s) != spanClass
                     || Span.state(s) != Span.IN_USE || Mem.getLong(s + Span.SWEEPGEN) != sg - 2
-                    || SpanSweep.hasPending(s) || !Reclaimer.noMarks(s)) {
+                    || SpanSweep.hasPending(s) || !Reclaimer.noMarks(heap.space, s)) {
                 return 0;
             }
             unlink(list == Span.LIST_PARTIAL ? partial : full, 1 - (int) ((sg >>> 1) & 1), s);

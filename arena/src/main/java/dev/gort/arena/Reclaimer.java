@@ -69,7 +69,7 @@ final class Reclaimer {
                 continue;
             }
             int state = Span.state(s);
-            if ((state == Span.IN_USE || state == Span.LARGE) && Mem.getLong(s + Span.SWEEPGEN) == sg - 2 && noMarks(s)) {
+            if ((state == Span.IN_USE || state == Span.LARGE) && Mem.getLong(s + Span.SWEEPGEN) == sg - 2 && noMarks(space, s)) {
                 if (state == Span.LARGE) {
                     freed += reclaimLargeIfDead(s, sg);
                 } else {
@@ -88,22 +88,24 @@ final class Reclaimer {
 
     /**
      * Whether no slot of span {@code s} is marked (for a large span: its one object). Read with no
-     * lock by the walk, so only the descriptor's own bitmaps are read, and the word count is
-     * clamped to a bitmap's size: a descriptor being set up ({@link Span#init} zeroes it, then
+     * lock by the walk, so only the descriptor's own mark bitmap (inline bits B, or its wide
+     * pair's) is read, and the word count is clamped to that bitmap's size: a descriptor being set up ({@link Span#init} zeroes it, then
      * writes start, npages and state before the bitmap pointers) can read as an unswept in-use or
      * large span whose mark-bits pointer is still 0 (sweepgen 0 is {@code sg - 2} in the first
      * sweep cycle); such a span counts as marked (not a candidate), and reading through that 0
      * killed the JVM (ReclaimHalfInitTest).
      */
-    static boolean noMarks(long s) {
+    static boolean noMarks(AddressSpace space, long s) {
         long marks = Mem.getLong(s + Span.GCMARK_BITS);
-        if (marks != s + Span.BITS_A && marks != s + Span.BITS_B) {
+        long wideMarks = space.wideBits(s) + Span.WIDE_MARK;
+        if (marks != s + Span.BITS_B && marks != wideMarks) {
             return false;
         }
         if (Span.state(s) == Span.LARGE) {
             return (Mem.getLong(marks) & 1) == 0;
         }
-        int words = Math.min((Span.nelems(s) + 63) >>> 6, Span.BITMAP_BYTES / 8);
+        int capacity = marks == wideMarks ? Span.BITMAP_BYTES : Span.INLINE_BITMAP_BYTES;
+        int words = Math.min((Span.nelems(s) + 63) >>> 6, capacity / 8);
         for (int w = 0; w < words; w++) {
             if (Mem.getLong(marks + ((long) w << 3)) != 0) {
                 return false;
@@ -118,7 +120,7 @@ final class Reclaimer {
         h.lock.lock();
         try {
             if (heap.sweepgen != sg || Span.state(s) != Span.LARGE || !h.onUnsweptLargeList(s)
-                    || Mem.getLong(s + Span.SWEEPGEN) != sg - 2 || !noMarks(s)) {
+                    || Mem.getLong(s + Span.SWEEPGEN) != sg - 2 || !noMarks(space, s)) {
                 return 0;
             }
             long n = Span.npages(s);

@@ -20,8 +20,9 @@ import dev.gort.sys.NativeMemory;
  *   32     freeIndex      int   slots below are allocated or pending-free; owner only
  *   36     allocCount     int   slots allocated since the last sweep/fold; owner only
  *   40     allocCache     long  ~allocBits from freeIndex: bit 0 is slot freeIndex; owner only
- *   48     allocBits      long  address of the alloc bitmap (bit = allocated as of the last sweep)
- *   56     gcmarkBits     long  address of the mark bitmap (collector sets bits with CAS)
+ *   48     allocBits      long  address of the alloc bitmap (bit = allocated as of the last sweep):
+ *                               bits A below, or the wide pair's for spans of more than 512 slots
+ *   56     gcmarkBits     long  address of the mark bitmap (collector sets bits with CAS): bits B or wide
  *   64     sweepgen       long  Go's sweepgen protocol against the heap's sweepgen
  *   72     next           long  list link (free-run list, mcentral list, stack pool)
  *   80     prev           long  list link
@@ -32,15 +33,28 @@ import dev.gort.sys.NativeMemory;
  *  112     divMul         int   Go's divMul: offset * divMul &gt;&gt;&gt; 32 = slot (unsigned)
  *  116     needzero       int   1 when the memory may hold old data (Go's needzero)
  *  120     freeSince      long  free runs: clock reading when the run was last freed
- *  128     bits A         128 B allocBits storage (1024 slots at most: class 1, 8 B in 8 KiB)
- *  256     bits B         128 B gcmarkBits storage
- *  384
+ *  128     bits A          64 B allocBits storage for spans of at most 512 slots (every class but 8 B)
+ *  192     bits B          64 B gcmarkBits storage, same
+ *  256
+ *
+ *  wide bitmaps: {@link #WIDE_BYTES} = 256 B per descriptor in a parallel region laid out like the
+ *  descriptors ({@link AddressSpace#wideBits}: descriptor + a fixed delta), used by spans of more
+ *  than {@link #INLINE_ELEMS} slots only (class 1, 8 B objects: 1024 in 8 KiB); set by MCentral.initSpan
+ *    0     allocBits      128 B
+ *  128     gcmarkBits     128 B
  *
  *  pending-free pair: {@link #FREED_BYTES} = 256 B per descriptor in a parallel region laid out
  *  like the descriptors ({@link AddressSpace#freedBits}: descriptor + a fixed delta), manual frees only
  *    0     localFreed     128 B owner's pending frees (plain)
  *  128     remoteFreed    128 B other threads' pending frees (atomic OR)
  * </pre>
+ *
+ * <p>Why the bitmaps are sized for 512 slots in the descriptor (session 22): at 128 B each, for
+ * class 1's 1024 slots, they were 256 of the 384 descriptor bytes, and every other class needs
+ * half or less (binary-trees' 16 B class: 64 B each). The descriptor's stride is what is resident
+ * (descriptors are reused for any run), so binary-trees 21's peak held 12 MiB of descriptors for
+ * 8 MiB of use. Go sizes an mspan's gcBits to its nelems; here only class 1 needs more than the
+ * inline 64 B, and its bitmaps sit in the wide region, touched only by a heap with 8 B objects.
  *
  * <p>Why the pending-free bitmaps are not in the descriptor (session 10): only explicit frees
  * (manual mode) write them, yet as 256 of 640 descriptor bytes they were resident for every span
@@ -88,14 +102,23 @@ final class Span {
     static final long NEEDZERO = 116;
     static final long FREE_SINCE = 120;
     static final long BITS_A = 128;
-    static final long BITS_B = 256;
-    static final long SIZE = 384;
+    static final long BITS_B = 192;
+    static final long SIZE = 256;
+    /** Bytes of each inline bitmap (bits A, bits B): 512 slots. */
+    static final int INLINE_BITMAP_BYTES = 64;
+    /** Spans of at most this many slots keep their bitmaps in the descriptor; larger ones use the wide pair. */
+    static final int INLINE_ELEMS = INLINE_BITMAP_BYTES * 8;
+    /** Bytes of a descriptor's wide bitmaps in their parallel region: allocBits, then gcmarkBits. */
+    static final long WIDE_BYTES = 256;
+    /** Offsets in the wide bitmaps. */
+    static final long WIDE_ALLOC = 0;
+    static final long WIDE_MARK = 128;
     /** Bytes of a descriptor's pending-free pair in the parallel region: localFreed, then remoteFreed. */
     static final long FREED_BYTES = 256;
     /** Offsets in the pending-free pair. */
     static final long LOCAL_FREED = 0;
     static final long REMOTE_FREED = 128;
-    /** Bytes of one bitmap: 1024 bits, enough for the 8-byte class (1024 objects per 8 KiB). */
+    /** Bytes of one full-size bitmap (wide pair, pending-free pair): 1024 bits, enough for the 8-byte class (1024 objects per 8 KiB). */
     static final int BITMAP_BYTES = 128;
     static final int MAX_ELEMS = BITMAP_BYTES * 8;
 
@@ -200,7 +223,11 @@ final class Span {
         return allocated(s, i) && !bit(freed + LOCAL_FREED, i) && !bit(freed + REMOTE_FREED, i);
     }
 
-    /** Initialises a descriptor for a run of pages; every other field zero. */
+    /**
+     * Initialises a descriptor for a run of pages; every other field zero. The bitmap pointers
+     * name the inline bitmaps (512 slots); a span class with more slots points them at the wide
+     * pair when its mcentral sets the span up.
+     */
     static void init(long s, long start, long npages, int state) {
         NativeMemory.fill(s, SIZE, (byte) 0);
         Mem.putLong(s + START, start);
