@@ -11,11 +11,14 @@
  *                  arena (objects, 8 KiB pages, committed in heapArenaBytes = 64 MiB chunks),
  *                  spans (page -&gt; span descriptor, 8 B per page), bitmap (1 pointer bit per word),
  *                  meta (released bit per page; span descriptors, committed 64 KiB at a time;
- *                  beside them each descriptor's pending-free pair, written by explicit frees only)
- *   Span           native descriptor (384 B, see its diagram): page run, size class, freeIndex,
- *                  allocCache, allocBits, gcmarkBits, sweepgen, list links; its pending-free
- *                  bitmaps (manual mode) sit in the parallel region, so a collected heap never
- *                  makes them resident (session 10: 640 B before, 9 MB of binary-trees 21's peak)
+ *                  beside them each descriptor's pending-free pair, written by explicit frees only,
+ *                  and its wide bitmaps, written by 8 B spans only)
+ *   Span           native descriptor (256 B, see its diagram): page run, size class, freeIndex,
+ *                  allocCache, allocBits, gcmarkBits (inline for up to 512 slots), sweepgen, list
+ *                  links; its pending-free bitmaps (manual mode) and the 8 B class's 1024-slot
+ *                  bitmaps sit in parallel regions, so a heap without either never makes them
+ *                  resident (session 10: 640 -> 384 B, 9 MB of binary-trees 21's peak; session 22:
+ *                  384 -> 256 B)
  *   SizeClasses    Go's 67 size classes, 8 B to 32 KiB, pages per span exactly as Go's table
  *   MHeap          free page runs (coalesced on free), best fit, one lock; grows the arena
  *   MCentral       per span class: partial/full x swept/unswept lists (sweepgen), one lock
