@@ -531,8 +531,9 @@ public final class GcSupport {
      * the scan loop inlining this needs under NodeCountInliningCutoff.
      *
      * <p>The answer is Span.allocated's on the same two reads, for both slots: the allocBits
-     * address is a descriptor's for its whole life (Span.init; sweeps and frees rewrite the bits
-     * in place), so caching it changes nothing, and the reads are made in Span.allocated's order
+     * address is fixed for a span's whole life (Span.init, then MCentral.initSpan, which points an
+     * 8-byte class span at the wide region's pair; sweeps and frees rewrite the bits in place, and
+     * each drain clears the cache), so caching it changes nothing, and the reads are made in Span.allocated's order
      * (the sweep writes the bits before it resets freeIndex with release).
      */
     private static long allocatedInWord(long[] cache, int k) {

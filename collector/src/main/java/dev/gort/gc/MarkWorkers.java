@@ -189,7 +189,8 @@ final class MarkWorkers {
 
     /**
      * Tells the workers to leave the mark phase. Only a volatile write: idle workers look at it at
-     * least every 100 us, and taking the monitor here, inside a pause, could wait for a worker that
+     * least every 1 ms (their timed {@code Object.wait(ms, ns)} rounds any nanoseconds up to the
+     * next millisecond), and taking the monitor here, inside a pause, could wait for a worker that
      * was descheduled while holding it.
      */
     void signalStop() {
@@ -232,12 +233,14 @@ final class MarkWorkers {
             }
             drainedWaits++;
             if (goroutines != null && busyWorkers.get() == 0 && !pool.fullIsEmpty()) {
-                // Work is published but no worker runs: wake an idle P, and every ~1 ms ask the
+                // Work is published but no worker runs: wake an idle P, and every fifth look ask the
                 // running goroutines to yield so schedule() considers a worker (Go's enlistWorker).
                 goroutines.enlist(drainedWaits % 5 == 0);
             }
             synchronized (this) {
                 try {
+                    // Object.wait rounds the 200 us up to 1 ms: the looks are 1 ms apart, and the
+                    // enlist above every fifth look (~5 ms, not ~1 ms): measured behaviour, left as is.
                     wait(0, 200_000);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -317,7 +320,10 @@ final class MarkWorkers {
                     }
                     // With every P a mutator's, work found would need a hand-over and the mutators'
                     // assists take published work meanwhile: look every 1 ms, not every 100 us
-                    // (each look is a wake-up, a runnable thread beside the mutators).
+                    // (each look is a wake-up, a runnable thread beside the mutators). Note: the JDK's
+                    // Object.wait(0, 100_000) waits 1 ms too (it rounds nanoseconds up to a whole
+                    // millisecond), so both looks are 1 ms apart today; a real 100 us look needs a
+                    // park with an explicit unpark, a change to measure before making.
                     long idleWait = tw != null && tw.idlePsRelaxed() <= 0 ? 1_000_000 : 100_000;
                     synchronized (this) {
                         notifyAll();
