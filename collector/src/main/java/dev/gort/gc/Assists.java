@@ -115,7 +115,15 @@ final class Assists {
         // hold up a stop-the-world (Go's assists are preemptible). The rest of the debt stays.
         long done = 0;
         long probe = dev.gort.sys.PathProbe.ON ? dev.gort.sys.PathProbe.start() : 0;
-        while (done < scanWork && !world.preemptRequested()) {
+        while (true) {
+            // The debt paid and a pending stop leave by one branch: `|` makes both reads, so the
+            // stop has no branch of its own in this method's profile. With `&& !preempt` that
+            // branch was never taken when C2 compiled this method (no stop had found an assist
+            // yet), C2 compiled it as an uncommon trap, and the first stop that did deoptimized
+            // the assist on its way to the safepoint (the drain's checks are built the same way).
+            if (done >= scanWork | world.preemptRequested()) {
+                break;
+            }
             long d = marker.drain(m.gcw, Math.min(64 << 10, scanWork - done), stopRequested);
             if (MarkMutatorStats.ON) {
                 m.markStats[MarkMutatorStats.DRAIN_CALLS]++;

@@ -406,20 +406,26 @@ public final class Marker {
         // heapScanWork only grows inside a drain (>= 0): the end saturates instead of wrapping.
         long end = budget > Long.MAX_VALUE - work0 ? Long.MAX_VALUE : work0 + budget;
         // One compare per object: checkAt is the budget's end, or before it the next look at
-        // preempt (only when there is one: checkAt < end implies preempt != null).
-        long checkAt = preempt == null ? end : Math.min(end, work0 + PREEMPT_DRAIN_CHECK_BYTES);
+        // preempt (only when there is one: checkAt < end implies preempt != null). The first look
+        // is at the start (checkAt = work0), in the same check as the later ones: a look of its
+        // own before the loop was a branch that no drain had taken when C2 compiled it (a stop
+        // pending at a drain's start is rare), compiled as an uncommon trap that a stop then hit.
+        long checkAt = preempt == null ? end : work0;
         // The entry the last scan greyed last (the LIFO's top), scanned next without a store to w
         // and its reload: 0 = take one from w. Queued back before the drain returns, so w holds
         // all of this marker's grey objects whenever it is outside a drain.
         long next = 0;
         try {
-            if (preempt != null && preempt.getAsBoolean()) {
-                return 0;
-            }
             while (true) {
                 long done = w.heapScanWork;
                 if (done >= checkAt) {
-                    if (done >= end || preempt.getAsBoolean()) {
+                    if (preempt == null) {
+                        break;                  // checkAt == end: the budget is used
+                    }
+                    // The budget's end and a stop share this one exit (`|` makes both reads; no
+                    // `&&` or `||` on the answer, which would be a branch of its own): every drain
+                    // that used its budget took it, so C2 keeps it however rarely a stop has come.
+                    if (done >= end | preempt.getAsBoolean()) {
                         break;
                     }
                     checkAt = Math.min(end, done + PREEMPT_DRAIN_CHECK_BYTES);

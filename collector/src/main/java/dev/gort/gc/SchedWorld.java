@@ -233,9 +233,19 @@ public final class SchedWorld implements World {
         return sched.exiting();
     }
 
+    /**
+     * Read by an assist's drain (inlined into C2's {@code Marker.drain}, {@code scanWords} and
+     * {@code Assists.alloc}). Both reads are made and or-ed without a branch ({@code |}, not
+     * {@code ||}): with {@code ||} the "stop pending" answer was a branch of its own in this
+     * method's profile, which no assist had taken when C2 compiled the drain, so C2 left it out
+     * and the first stop that found an assist draining deoptimized three methods on the way to its
+     * safepoint (a 0.4-2.1 ms pause; docs/performance.md, session 21 pd99 and session 22 pd1g).
+     * Without a branch here, the only branches on the answer are the callers', which take their
+     * "stop" exits with the drain's budget ends (see {@code Assists.alloc}, {@code Marker.drain}).
+     */
     @Override
     public boolean preemptRequested() {
-        return roundActive || sched.worldStopping();
+        return roundActive | sched.worldStopping();
     }
 
     @Override

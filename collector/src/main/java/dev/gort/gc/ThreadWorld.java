@@ -1287,7 +1287,7 @@ public final class ThreadWorld implements World {
 
     @Override
     public boolean preemptRequested() {
-        return stopping || raggedActive;
+        return stopping | raggedActive;      // no branch of its own: see SchedWorld.preemptRequested
     }
 
     /**
