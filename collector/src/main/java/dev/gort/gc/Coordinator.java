@@ -410,8 +410,13 @@ final class Coordinator {
      * has drained, the request came at a fixed count, i.e. inside a pause: PauseTimer.step at
      * binary-trees 21's gc 24 (a 1.47 ms sweep termination, the C2 thread on the coordinator's
      * CPU), GcSupport.awaitSweepsInFlight at gc 96-103 (0.8-1.25 ms), RootSlots.size and
-     * GcOptions.gccheckmark at gc 64 (session 20). Gives way to a requested cycle or a close as
-     * the rehearsal does; about 0.5 ms of the coordinator's CPU a time.
+     * GcOptions.gccheckmark at gc 64 (session 20). In the goroutine world also the per-P reads the
+     * flush and the stats step make ({@link SchedWorld#warmUpPauseAccessors}: SchedWorld.mutatorAt
+     * reached C1 inside the 1 GiB goroutine world's gc 51-64 mark terminations, a 0.55-0.8 ms
+     * "flush" or "stats" step) and the JFR events' constructors ({@link PauseReporter#warmUpEvents}:
+     * jdk.jfr.Event's reached C1 just before gc 85's stop; session 22, pd1g), and in both worlds
+     * the pacer's arithmetic of the pauses ({@link #warmUpPacerReads}). Gives way to a
+     * requested cycle or a close as the rehearsal does; about 0.5 ms of the coordinator's CPU a time.
      */
     private void topUpPausePath() {
         if (topUpsDone >= TOP_UP_CYCLES || PausePathRehearsal.ROUNDS == 0) {
@@ -430,6 +435,51 @@ final class Coordinator {
                 c.options.gccheckmark();
                 world.gomaxprocs();
                 dbg("top-up");
+            }
+            if (world instanceof SchedWorld sw) {
+                sw.warmUpPauseAccessors(chunk);
+            }
+            PauseReporter.warmUpEvents(chunk);
+            warmUpPacerReads(chunk);
+            warmUpListReads(chunk);
+        }
+    }
+
+    /**
+     * {@code rounds} calls of the pacer's arithmetic that the pauses run a few times a cycle: the
+     * memory limit's goal and the provisional goal (mark termination's "pacer" step: its C1
+     * request came inside gc 85's of the 1 GiB goroutine world, a 0.40 ms step) and the assist
+     * ratio's revision (sweep termination's setup: its C2 request came inside gc 39's, a 1.57 ms
+     * step; session 22, pd1g). The goals only read. The revision writes the assist ratio, which only
+     * marking reads, and the coordinator is between cycles here (the next cycle's start computes
+     * it again before marking begins), so the values written here are never used.
+     */
+    private void warmUpPacerReads(int rounds) {
+        for (int i = 0; i < rounds; i++) {
+            pacer.memoryLimitHeapGoal();
+            pacer.provisionalGoal(pacer.heapMarked(), 0);
+            pacer.revise();
+        }
+    }
+
+    /** A list of the warm-ups' own, for {@link #warmUpListReads}: the pause's lists are not read outside it. */
+    private final java.util.List<Object> warmList = new java.util.ArrayList<>(java.util.List.of(1, 2, 3, 4));
+
+    /**
+     * {@code rounds} walks of a list the ways the pauses walk theirs (an iterator: the workers'
+     * gcWorks in setup and stats; an index: the heap's caches in sweepgen). java.util's methods are
+     * the JVM's, counted from every caller, and their C2 requests came inside pauses here (the
+     * 1 GiB goroutine world's gc 33 setup 0.80 ms, ArrayList.iterator; gc 81 sweepgen 0.99 ms,
+     * ArrayList.get; session 22, pd1g): the requests come sooner, at a top-up instead.
+     */
+    private void warmUpListReads(int rounds) {
+        java.util.List<Object> l = warmList;
+        for (int i = 0; i < rounds; i++) {
+            for (Object o : l) {
+                java.util.Objects.requireNonNull(o);
+            }
+            for (int k = 0, n = l.size(); k < n; k++) {
+                java.util.Objects.requireNonNull(l.get(k));
             }
         }
     }
@@ -580,10 +630,7 @@ final class Coordinator {
             // The in-flight wait finishsweep runs inside the pause, topped up here where the sweep
             // is known finished (so each call returns at once; the top-up after the cycle comes
             // while the sweeper is busy): its C2 request came inside gc 79-103's pauses (session 20).
-            sweepWaitTopUps++;
-            for (int i = 0; i < TOP_UP_ROUNDS; i++) {
-                gcs.awaitSweepsInFlight();
-            }
+            topUpSweepWait(sweepWaitTopUps++ == 0 ? SWEEP_WAIT_FIRST_TOP_UP_ROUNDS : TOP_UP_ROUNDS);
         }
         sweepTermination(st);
         st.tMark = System.nanoTime();
@@ -596,6 +643,27 @@ final class Coordinator {
         }
         afterMarkTermination(st);
         account(st);
+    }
+
+    /**
+     * Rounds of the first sweep-wait top-up: past the loop's on-stack-replacement thresholds (C1's
+     * at 60,000 back edges, then C2's), so that the loop is compiled in the first cycle and not
+     * at a later cycle's top-up, right before that cycle's stop request.
+     */
+    static final int SWEEP_WAIT_FIRST_TOP_UP_ROUNDS = 120_000;
+
+    /**
+     * {@code rounds} calls of the sweep's in-flight wait (the sweep finished: each returns at once).
+     * A method of its own, not a loop in {@link #runCycle}: there the top-ups' back edges (2,048 a
+     * cycle) took runCycle past the on-stack-replacement threshold at gc 31 and its own compile
+     * at gc 32 of the 1 GiB goroutine world, the compile requested right before sweep
+     * termination's stop request, and the compiler thread ran beside that stop (0.85-0.9 ms
+     * sweep terminations; session 22, pd1g).
+     */
+    private void topUpSweepWait(int rounds) {
+        for (int i = 0; i < rounds; i++) {
+            gcs.awaitSweepsInFlight();
+        }
     }
 
     /**

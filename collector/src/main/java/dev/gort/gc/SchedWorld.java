@@ -145,6 +145,26 @@ public final class SchedWorld implements World {
         return (Mutator) st;
     }
 
+    /**
+     * {@code rounds} passes over the per-P reads that mark completion's flush and mark
+     * termination's stats step make with the world stopped ({@link #mutatorSlots},
+     * {@link #mutatorAt}) and the stacks step's count of goroutines, with the world running: they only read a P's state, so the answers are
+     * dropped. A few calls a cycle, and only inside pauses, they otherwise crossed C1's threshold
+     * at a fixed cycle, and the compile request woke a compiler thread inside the pause.
+     */
+    void warmUpPauseAccessors(int rounds) {
+        for (int r = 0; r < rounds; r++) {
+            for (int i = 0, n = mutatorSlots(); i < n; i++) {
+                mutatorAt(i);
+            }
+            // The stack scans' count of Gs and their walk of them (C1 inside gc 85's stacks step
+            // and gc 32's mark completion): read-only, and allgs only grow.
+            for (int i = 0, n = Math.min(4, dev.gort.sched.StackScans.allgCount(sched)); i < n; i++) {
+                dev.gort.sched.StackScans.g(sched, i);
+            }
+        }
+    }
+
     @Override
     public Iterable<Mutator> mutators() {
         List<Mutator> ms = new ArrayList<>();
