@@ -17,8 +17,9 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The assist's look at a pending stop has no branch of its own in the bytecode: the worlds'
- * {@code preemptRequested} or-s its two flags without a branch, and the assist's loop and the
+ * The assist's and the mark worker's look at a pending stop has no branch of its own in the
+ * bytecode: the worlds' {@code preemptRequested} and {@code stopRequested} or their flags without a
+ * branch, and the assist's loop and the
  * drain or their answer into the exit that the budget's end takes too. A branch of its own is one
  * whose profile is empty until a stop finds an assist draining, so C2 compiles it as an uncommon
  * trap, and that first stop deoptimizes the assist on its way to the safepoint (session 21 pd99's
@@ -29,11 +30,13 @@ import static org.junit.jupiter.api.Assertions.*;
 class StopAnswerBranchTest {
 
     @Test
-    void theWorldsPreemptRequestedHasNoBranch() throws IOException {
+    void theWorldsStopAnswersHaveNoBranch() throws IOException {
         for (Class<?> world : List.of(SchedWorld.class, ThreadWorld.class)) {
-            List<Instruction> code = code(world, "preemptRequested", "()Z");
-            for (Instruction i : code) {
-                assertFalse(i instanceof BranchInstruction, world.getSimpleName() + ".preemptRequested branches: " + code);
+            for (String method : List.of("preemptRequested", "stopRequested")) {
+                List<Instruction> code = code(world, method, "()Z");
+                for (Instruction i : code) {
+                    assertFalse(i instanceof BranchInstruction, world.getSimpleName() + "." + method + " branches: " + code);
+                }
             }
         }
     }
