@@ -1181,10 +1181,14 @@ public final class GcSupport {
      * "swept"; each claimed span is one span's sweep away from done (a mutator sweeps only inside
      * an allocation, the background sweeper stands aside between spans), so the wait is bounded
      * by one sweep and its thread's wait for a CPU. Spins briefly, then sleeps 20 us at a time.
+     * Returns the turns it took: 0 when nothing was in flight or set aside (the usual finishsweep,
+     * which the coordinator's sweep before the stop leaves nothing to), more when it helped or
+     * waited (a pause's trace names that step apart: session 22).
      */
-    public void awaitSweepsInFlight() {
-        int spins = 0;
+    public int awaitSweepsInFlight() {
+        int spins = 0, turns = 0;
         while (heap.sweepsInFlight.get() != 0 || heap.staleCaches.get() != 0) {
+            turns++;
             if (heap.drainOneStaleCache() != 0) {
                 continue;
             }
@@ -1194,6 +1198,7 @@ public final class GcSupport {
                 java.util.concurrent.locks.LockSupport.parkNanos(20_000);
             }
         }
+        return turns;
     }
 
     /** Whether every span has been swept in the current cycle (none left to claim, none in flight). */

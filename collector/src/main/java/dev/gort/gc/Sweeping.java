@@ -36,13 +36,19 @@ final class Sweeping {
         this.world = world;
     }
 
-    /** Sweeps every unswept span now (the forced collection's final step, and finishsweep). */
-    void sweepAll() {
+    /**
+     * Sweeps every unswept span now (the forced collection's final step, and finishsweep). Returns
+     * whether anything was left: a span swept here, or another thread's claimed span or set-aside
+     * cache waited for (false: the sweep was already finished, finishsweep's usual case).
+     */
+    boolean sweepAll() {
         long n;
+        boolean left = false;
         while ((n = gcs.sweepOne()) != 0) {
             finishSweptPages.addAndGet(n);
+            left = true;
         }
-        gcs.awaitSweepsInFlight();      // spans other threads claimed are swept with no lock held
+        return gcs.awaitSweepsInFlight() != 0 | left;      // spans other threads claimed are swept with no lock held
     }
 
     /**

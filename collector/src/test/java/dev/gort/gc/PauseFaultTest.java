@@ -50,7 +50,7 @@ class PauseFaultTest extends ThreadWorldFixture {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"stop", "finishsweep", "hooks", "setup", "stacks", "flush", "stopworkers", "stats",
+    @ValueSource(strings = {"stop", "gate", "finishsweep", "hooks", "setup", "stacks", "flush", "stopworkers", "stats",
             "sweepgen", "pacer", "world:request", "world:wait", "world:stopped"})
     void aFaultInsideAPauseEndsTheCycleWithTheWorldRunning(String point) throws Exception {
         if (point.equals("flush") || point.equals("stopworkers")) {
