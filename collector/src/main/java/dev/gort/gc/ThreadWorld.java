@@ -357,6 +357,54 @@ public final class ThreadWorld implements World {
     /** This world's spin bound (tests set it: 0 exercises the blocking path alone, a long one the spin alone). */
     private volatile long stopSpinNanos = STOP_SPIN_NANOS;
 
+    /**
+     * {@code -Dgort.gc.requestyield=true|false} (default true): a running mutator that makes a
+     * wanted stop's request at its safepoint ({@link #requestWantedStop}: mark termination's, whose
+     * stopped steps it then runs as the last to stop) first gives up its CPU once (sched_yield),
+     * world running. The steps are 0.03-0.3 ms of CPU, but the mutator had usually been running
+     * for a while: when its scheduler slice ran out inside them, the kernel's tick gave its CPU to
+     * a CPU-bound thread queued on it (a JIT compiler thread in the start-up's compile storm,
+     * binary-trees' early cycles), and the pause lasted that thread's whole slice, 1.8-5.7 ms for
+     * under 0.15 ms of the steps' CPU (session 22, earlytail; perf: main switched out 0.03 ms into
+     * a mark termination's flush, C2 on its CPU for 3.4 ms, no wake-up involved). EEVDF's
+     * sched_yield moves the caller's deadline a slice on: a thread queued on its CPU with an
+     * earlier deadline runs first, before the request, while the world runs and only the
+     * coordinator waits, and the mutator comes back with at least a slice before the tick may
+     * take its CPU. With nothing else queued on its CPU the yield returns at once (~1 us). The
+     * pause is timed from the request, as before: what moves out of it is a wait on a CPU the
+     * mutator would have met anyway, as time-sharing, not a stop. Not for the coordinator's own
+     * requests: its wait before the request is inside its pause's timing (PauseTimer.begin comes
+     * first), and at sweep termination the mutator waits for the cycle's start behind it, so a
+     * yield there only lengthened the pause (3-3.5 ms "stop" steps in a trial run). A value other
+     * than true or false is refused with a warning and the default kept.
+     */
+    static final boolean REQUEST_YIELD = requestYieldProperty();
+
+    /** The property read now (the class reads it once, into {@link #REQUEST_YIELD}; tests call it again). */
+    static boolean requestYieldProperty() {
+        return dev.gort.sys.TuningProperty.flag("gort.gc.requestyield", true);
+    }
+    /** This world's choice (tests turn it off or on). */
+    private volatile boolean requestYield = REQUEST_YIELD;
+    /** Yields made by mutators before a wanted stop's request ({@link #REQUEST_YIELD}; tests). */
+    private final java.util.concurrent.atomic.AtomicLong requestYields = new java.util.concurrent.atomic.AtomicLong();
+
+    void setRequestYieldForTest(boolean on) {
+        requestYield = on;
+    }
+
+    long requestYieldsForTest() {
+        return requestYields.get();
+    }
+
+    /** Before a stop request (lock not held, world running): see {@link #REQUEST_YIELD}. */
+    private void yieldBeforeRequest() {
+        if (requestYield) {
+            requestYields.incrementAndGet();
+            Thread.yield();
+        }
+    }
+
     /** Tests: sets how long {@link #stopTheWorld} spins before it blocks (nanoseconds, >= 0). */
     void setStopSpinNanosForTest(long nanos) {
         if (nanos < 0) {
@@ -1303,6 +1351,7 @@ public final class ThreadWorld implements World {
 
     private void safepointSlow(Mutator m) {
         if ((safepointFlags & SP_STOP_WANTED) != 0 && stopper != Thread.currentThread()) {
+            yieldBeforeRequest();           // a fresh slice for the request and the steps it will run
             requestWantedStop(m);           // then stops below, on the CPU it holds
         }
         if (stopping) {
