@@ -397,13 +397,32 @@ public final class ThreadWorld implements World {
         return requestYields.get();
     }
 
-    /** Before a stop request (lock not held, world running): see {@link #REQUEST_YIELD}. */
+    /**
+     * Mutators between the yield before a wanted stop's request and that request (see
+     * {@link #yieldBeforeRequest}): counted up before the yield, down under the lock with the
+     * request ({@link #requestWantedStop}). While it is not 0 the stopper does not give up on a
+     * mutator's request at its bound ({@link #awaitMutatorRequest}): one is coming as soon as that
+     * mutator has its CPU back. Without this, a yield that let a compiler thread run a whole slice
+     * or two (4-8 ms at load 22) outlasted the 5 ms bound, the stopper requested itself, and its
+     * pause then counted the wanted stretch from its post (6.7 and 8.0 ms mark terminations).
+     */
+    private final java.util.concurrent.atomic.AtomicInteger yieldingToRequest = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** A mutator at its safepoint with a stop wanted (lock not held, world running): see {@link #REQUEST_YIELD}. */
     private void yieldBeforeRequest() {
         if (requestYield) {
             requestYields.incrementAndGet();
+            yieldingToRequest.incrementAndGet();
             Thread.yield();
+            Runnable hook = afterRequestYieldHookForTest;
+            if (hook != null) {
+                hook.run();     // a test holds the mutator here: a yield that lasted (no CPU back for a while)
+            }
         }
     }
+
+    /** Tests: run by a mutator right after its yield before a wanted stop's request (still counted in {@link #yieldingToRequest}). */
+    volatile Runnable afterRequestYieldHookForTest;
 
     /** Tests: sets how long {@link #stopTheWorld} spins before it blocks (nanoseconds, >= 0). */
     void setStopSpinNanosForTest(long nanos) {
@@ -783,7 +802,9 @@ public final class ThreadWorld implements World {
                 postWantedLocked(h, self);
             }
             long left = deadline - System.nanoTime();
-            if (left <= 0 || allStopped(self) || closedCollector != null) {
+            if (left <= 0 && yieldingToRequest.get() != 0 && !allStopped(self) && closedCollector == null) {
+                left = YIELDING_REQUESTER_RECHECK_NANOS;     // a mutator yielded on its way to the request: wait for it, world running
+            } else if (left <= 0 || allStopped(self) || closedCollector != null) {
                 stopWanted = null;      // this post (checked above, lock held since)
                 stopWantedFlag = 0;
                 updateFlagsLocked();
@@ -797,6 +818,9 @@ public final class ThreadWorld implements World {
             }
         }
     }
+
+    /** How often a stopper past its bound looks again while a mutator is on its way to the request (it is not unparked by it). */
+    static final long YIELDING_REQUESTER_RECHECK_NANOS = 100_000;
 
     /** Lock held, no stop in progress: posts {@code h} as wanted for running mutators to request. */
     private void postWantedLocked(StopHandOff h, Mutator self) {
@@ -813,10 +837,18 @@ public final class ThreadWorld implements World {
      * Nothing if the stopper withdrew it or another stop or a ragged round came first.
      */
     private void requestWantedStop(Mutator m) {
+        requestWantedStop(m, false);
+    }
+
+    /** {@code yielded}: this mutator counted itself in {@link #yieldingToRequest} before its yield; counted out here, with the request. */
+    private void requestWantedStop(Mutator m, boolean yielded) {
         lockAsMutator(m);
         try {
             requestWantedLocked(m);
         } finally {
+            if (yielded) {
+                yieldingToRequest.decrementAndGet();
+            }
             lock.unlock();
         }
     }
@@ -1351,8 +1383,9 @@ public final class ThreadWorld implements World {
 
     private void safepointSlow(Mutator m) {
         if ((safepointFlags & SP_STOP_WANTED) != 0 && stopper != Thread.currentThread()) {
+            boolean yielded = requestYield;
             yieldBeforeRequest();           // a fresh slice for the request and the steps it will run
-            requestWantedStop(m);           // then stops below, on the CPU it holds
+            requestWantedStop(m, yielded);  // then stops below, on the CPU it holds
         }
         if (stopping) {
             park(m);

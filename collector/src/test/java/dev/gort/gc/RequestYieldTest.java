@@ -66,6 +66,42 @@ class RequestYieldTest extends BareThreadWorldFixture {
         }
     }
 
+    /**
+     * A mutator whose yield lasts past the stopper's bound (held 300 ms after it, against a 20 ms
+     * bound) still makes the request: the stopper, seeing a mutator on its way to it, waits with
+     * the world running instead of requesting itself, which would time the pause from its post.
+     */
+    @Test
+    void aStopperPastItsBoundWaitsForAMutatorStillInItsYield() throws Exception {
+        world.setRequestYieldForTest(true);
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean(true);
+        world.afterRequestYieldHookForTest = () -> {
+            if (once.getAndSet(false)) {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        PollingMutator m = PollingMutator.start(world);
+        try {
+            Steps steps = new Steps();
+            StopHandOff h = new StopHandOff(steps);
+            long t0 = System.nanoTime();
+            world.stopTheWorldAndRun("test", h, 20_000_000L);
+            assertTrue(System.nanoTime() - t0 >= 300_000_000L, "the stop came after the held yield");
+            assertEquals(1, steps.runs.get());
+            assertEquals(1, world.stopsRequestedByMutatorsForTest(), "the mutator made the request, not the stopper at its bound");
+            assertNotEquals(0, h.requestedAt);
+            assertTrue(h.requestedAt - t0 >= 300_000_000L, "requested after the yield");
+            m.assertRuns("after the stop");
+        } finally {
+            world.afterRequestYieldHookForTest = null;
+            m.stopAndCheck();
+        }
+    }
+
     /** The stopper requesting for itself (no mutator running; a plain stop; a stop with no deferral) never yields. */
     @Test
     void theStoppersOwnRequestsDoNotYield() throws Exception {
