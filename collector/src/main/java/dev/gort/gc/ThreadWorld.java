@@ -358,7 +358,7 @@ public final class ThreadWorld implements World {
     private volatile long stopSpinNanos = STOP_SPIN_NANOS;
 
     /**
-     * {@code -Dgort.gc.requestyield=true|false} (default true): a running mutator that makes a
+     * {@code -Dgort.gc.requestyield=true|false} (default false: opt-in): a running mutator that makes a
      * wanted stop's request at its safepoint ({@link #requestWantedStop}: mark termination's, whose
      * stopped steps it then runs as the last to stop) first gives up its CPU once (sched_yield),
      * world running. The steps are 0.03-0.3 ms of CPU, but the mutator had usually been running
@@ -375,14 +375,19 @@ public final class ThreadWorld implements World {
      * mutator would have met anyway, as time-sharing, not a stop. Not for the coordinator's own
      * requests: its wait before the request is inside its pause's timing (PauseTimer.begin comes
      * first), and at sweep termination the mutator waits for the cycle's start behind it, so a
-     * yield there only lengthened the pause (3-3.5 ms "stop" steps in a trial run). A value other
-     * than true or false is refused with a warning and the default kept.
+     * yield there only lengthened the pause (3-3.5 ms "stop" steps in a trial run). Opt-in: alone
+     * against the same code without it (8 alternated pairs at load 34-56, depth 18 and 21) it made no
+     * measurable difference (pauses over 1 ms 7 without, 6 with; runs with every pause under 1 ms 4
+     * of 8 either way), and main was still switched out right after its yield and request in some
+     * early mark terminations (a thread woken or moved onto its CPU, or another process's turn,
+     * takes it regardless). A value other than true or false is refused with a warning and the
+     * default kept.
      */
     static final boolean REQUEST_YIELD = requestYieldProperty();
 
     /** The property read now (the class reads it once, into {@link #REQUEST_YIELD}; tests call it again). */
     static boolean requestYieldProperty() {
-        return dev.gort.sys.TuningProperty.flag("gort.gc.requestyield", true);
+        return dev.gort.sys.TuningProperty.flag("gort.gc.requestyield", false);
     }
     /** This world's choice (tests turn it off or on). */
     private volatile boolean requestYield = REQUEST_YIELD;

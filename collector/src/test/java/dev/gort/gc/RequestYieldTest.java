@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * {@code -Dgort.gc.requestyield} ({@link ThreadWorld#REQUEST_YIELD}): a running mutator that
+ * {@code -Dgort.gc.requestyield} ({@link ThreadWorld#REQUEST_YIELD}, opt-in; each test sets it): a running mutator that
  * makes a wanted stop's request at its safepoint gives up its CPU once first, so that it runs the
  * stopped steps on a fresh scheduler slice; the stopper's own requests do not yield (its pause is
  * timed from before them). Whether the kernel then lets another thread run first is the kernel's
@@ -123,7 +123,7 @@ class RequestYieldTest extends BareThreadWorldFixture {
         assertEquals(0, world.requestYieldsForTest(), "no yield on the stopper's own requests");
     }
 
-    /** -Dgort.gc.requestyield: a bad value is refused with a warning naming what is accepted, and the default (true) kept. */
+    /** -Dgort.gc.requestyield: a bad value is refused with a warning naming what is accepted, and the default (false) kept. */
     @Test
     void aBadValueIsRefusedWithAWarningAndTheDefaultKept() {
         String old = System.getProperty("gort.gc.requestyield");
@@ -132,9 +132,9 @@ class RequestYieldTest extends BareThreadWorldFixture {
         try {
             System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
             System.setProperty("gort.gc.requestyield", "sometimes");
-            assertTrue(ThreadWorld.requestYieldProperty());
-            System.setProperty("gort.gc.requestyield", "false");
             assertFalse(ThreadWorld.requestYieldProperty());
+            System.setProperty("gort.gc.requestyield", "true");
+            assertTrue(ThreadWorld.requestYieldProperty());
         } finally {
             System.setErr(oldErr);
             if (old == null) {
@@ -144,6 +144,6 @@ class RequestYieldTest extends BareThreadWorldFixture {
             }
         }
         String warning = err.toString(java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(warning.contains("gort.gc.requestyield") && warning.contains("sometimes") && warning.contains("true"), warning);
+        assertTrue(warning.contains("gort.gc.requestyield") && warning.contains("sometimes") && warning.contains("false"), warning);
     }
 }
