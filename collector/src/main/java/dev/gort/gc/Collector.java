@@ -1009,11 +1009,6 @@ public final class Collector implements AutoCloseable {
         return startPending;
     }
 
-    /** Tests: the platform mark workers (ThreadWorld). */
-    MarkWorkers workersForTest() {
-        return workers;
-    }
-
     int workersMarkingForTest() {
         return workers.workersMarking.get();
     }

@@ -841,18 +841,9 @@ final class Coordinator {
             // shades are in the orphan gcWork this flush publishes, or come after the flag is
             // off (no late shade marking an object for the next cycle). Taken once stopped, as
             // at sweep termination (a gate held across the stop can deadlock it).
-            // The idle workers' timed looks for work end here, before the stop is asked for, not
-            // as wake-ups inside its pause (MarkWorkers.quietForStop).
-            workers.quietForStop();
-            boolean done;
-            try {
-                storeGate.awaitFree();
-                leaveIfClosed();
-                done = stopForMarkDone(st);
-            } finally {
-                workers.endQuiet();
-            }
-            if (done) {
+            storeGate.awaitFree();
+            leaveIfClosed();
+            if (stopForMarkDone(st)) {
                 break;                  // mark termination ran: the world runs again
             }
             // Late work (barrier shades still buffered): the steps restarted the world; mark on.

@@ -188,82 +188,6 @@ final class MarkWorkers {
     }
 
     /**
-     * While set, an idle platform worker waits for {@link #endQuiet} (or {@link #QUIET_WAIT_NANOS})
-     * instead of looking for published work every 0.1-1 ms: the coordinator sets it before it asks
-     * for mark termination's stop ({@link #quietForStop}), when marking is drained and a ragged
-     * round found no work, so that no worker's timed look wakes it inside the pause. Such a wake-up
-     * came 0.35-0.57 ms into early mark terminations of binary-trees 18 ("stood aside: worker at
-     * 0.570 ms"); a woken thread on the CPU of the thread running the steps may take that CPU, and
-     * when it parks again the kernel can give the CPU to another queued thread (a JIT compiler
-     * thread) for a whole slice (session 22, earlytail). Work found late by the stop's flush
-     * restarts the world, and {@link #endQuiet} then sends the workers back to their looks.
-     */
-    private volatile boolean quiet;
-    /** Platform workers in the mark phase's idle wait while {@link #quiet} (under this monitor). */
-    private int quietWaiters;
-    /** A quiet worker's wait: a bound only, so that a worker missed by every wake-up still looks again. */
-    static final long QUIET_WAIT_NANOS = 50_000_000;
-    /** How long {@link #quietForStop} waits for the idle workers to be back in their wait (tests lengthen it). */
-    static final long QUIET_ACK_NANOS = 500_000;
-    private volatile long quietAckNanos = QUIET_ACK_NANOS;
-
-    void setQuietAckNanosForTest(long nanos) {
-        quietAckNanos = nanos;
-    }
-
-    /** Tests: platform workers inside a mark phase now. */
-    int inMarkForTest() {
-        return inMark.get();
-    }
-
-    /**
-     * Coordinator, world running, marking drained: {@link #quiet} on, then wakes the idle workers
-     * so that each leaves its timed wait now, outside any pause, and waits again untimed; returns
-     * once every worker in the mark phase is back in that wait, or after {@link #quietAckNanos}
-     * (a worker without a CPU is not waited for: the stop's own stand-aside covers it).
-     */
-    void quietForStop() {
-        if (goroutines != null || threads.isEmpty()) {
-            return;
-        }
-        quiet = true;
-        long deadline = System.nanoTime() + quietAckNanos;
-        synchronized (this) {
-            notifyAll();
-            while (quietWaiters < inMark.get() && markActive && !c.closed) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    break;
-                }
-                try {
-                    wait(left / 1_000_000, (int) (left % 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-        }
-    }
-
-    /** Coordinator, after mark termination's stop (done or late work), world running: the idle workers look for work again. */
-    void endQuiet() {
-        if (!quiet) {
-            return;
-        }
-        quiet = false;
-        synchronized (this) {
-            notifyAll();
-        }
-    }
-
-    /** Tests: idle workers waiting quietly now. */
-    int quietWaitersForTest() {
-        synchronized (this) {
-            return quietWaiters;
-        }
-    }
-
-    /**
      * Tells the workers to leave the mark phase. Only a volatile write: idle workers look at it at
      * least every 1 ms (their timed {@code Object.wait(ms, ns)} rounds any nanoseconds up to the
      * next millisecond), and taking the monitor here, inside a pause, could wait for a worker that
@@ -403,20 +327,10 @@ final class MarkWorkers {
                     long idleWait = tw != null && tw.idlePsRelaxed() <= 0 ? 1_000_000 : 100_000;
                     synchronized (this) {
                         notifyAll();
-                        boolean quietWait = quiet;      // read under the monitor: endQuiet's notify comes after its write
-                        if (quietWait) {
-                            idleWait = QUIET_WAIT_NANOS;
-                            quietWaiters++;
-                            notifyAll();                // the coordinator's quietForStop counts this worker
-                        }
                         try {
                             wait(idleWait / 1_000_000, (int) (idleWait % 1_000_000));
                         } catch (InterruptedException e) {
                             return;
-                        } finally {
-                            if (quietWait) {
-                                quietWaiters--;
-                            }
                         }
                     }
                     continue;
