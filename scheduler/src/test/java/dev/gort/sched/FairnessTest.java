@@ -28,8 +28,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class FairnessTest {
     private static final long FORCE_PREEMPT_NS = 10_000_000L;
-    /** Work the two pairs do before the counts are compared: ~20 hog turns (~100-200 ms of one CPU here). */
-    private static final long WORK_UNITS = 20_000_000L;
 
     @Test
     void pingPongHogBothPairsGetTheProcessor() throws Exception {
@@ -53,15 +51,7 @@ class FairnessTest {
                     }
                     hogChan.send(true);
                     lightChan.send(true);
-                    // 300 ms, and then on until the pairs did WORK_UNITS between them (at most 30 s):
-                    // the comparison needs many 10 ms turns of CPU, not of wall time. A loaded
-                    // suite's 300 ms gave this M two hog turns and one light one (2000000/1000,
-                    // session 21), too few preemptions to compare.
-                    long start = System.nanoTime();
-                    while (System.nanoTime() - start < 300_000_000L
-                            || (hogCount.get() + lightCount.get() < WORK_UNITS && System.nanoTime() - start < 30_000_000_000L)) {
-                        Time.sleep(Duration.ofMillis(10));
-                    }
+                    Time.sleep(Duration.ofMillis(300));
                     done.close();
                     hogChan.recv();
                     lightChan.recv();
@@ -72,7 +62,7 @@ class FairnessTest {
         }, "test-runner");
         sysmon.start();
         runner.start();
-        runner.join(90_000);
+        runner.join(60_000);
         running.set(false);
         sysmon.join();
         assertNull(died.get());
