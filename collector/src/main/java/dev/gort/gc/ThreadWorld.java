@@ -414,16 +414,23 @@ public final class ThreadWorld implements World {
     private final java.util.concurrent.atomic.AtomicInteger yieldingToRequest = new java.util.concurrent.atomic.AtomicInteger();
 
     /** A mutator at its safepoint with a stop wanted (lock not held, world running): see {@link #REQUEST_YIELD}. */
-    private void yieldBeforeRequest() {
-        if (requestYield) {
-            requestYields.incrementAndGet();
-            yieldingToRequest.incrementAndGet();
+    private boolean yieldBeforeRequest() {
+        if (!requestYield) {
+            return false;
+        }
+        requestYields.incrementAndGet();
+        yieldingToRequest.incrementAndGet();
+        try {
             Thread.yield();
             Runnable hook = afterRequestYieldHookForTest;
             if (hook != null) {
                 hook.run();     // a test holds the mutator here: a yield that lasted (no CPU back for a while)
             }
+        } catch (RuntimeException | Error e) {
+            yieldingToRequest.decrementAndGet();     // never left counted: a stopper past its bound would wait on it
+            throw e;
         }
+        return true;
     }
 
     /** Tests: run by a mutator right after its yield before a wanted stop's request (still counted in {@link #yieldingToRequest}). */
@@ -847,7 +854,14 @@ public final class ThreadWorld implements World {
 
     /** {@code yielded}: this mutator counted itself in {@link #yieldingToRequest} before its yield; counted out here, with the request. */
     private void requestWantedStop(Mutator m, boolean yielded) {
-        lockAsMutator(m);
+        try {
+            lockAsMutator(m);
+        } catch (RuntimeException | Error e) {
+            if (yielded) {
+                yieldingToRequest.decrementAndGet();
+            }
+            throw e;
+        }
         try {
             requestWantedLocked(m);
         } finally {
@@ -1388,8 +1402,7 @@ public final class ThreadWorld implements World {
 
     private void safepointSlow(Mutator m) {
         if ((safepointFlags & SP_STOP_WANTED) != 0 && stopper != Thread.currentThread()) {
-            boolean yielded = requestYield;
-            yieldBeforeRequest();           // a fresh slice for the request and the steps it will run
+            boolean yielded = yieldBeforeRequest();     // a fresh slice for the request and the steps it will run
             requestWantedStop(m, yielded);  // then stops below, on the CPU it holds
         }
         if (stopping) {

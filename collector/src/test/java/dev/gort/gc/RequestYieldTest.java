@@ -67,10 +67,14 @@ class RequestYieldTest extends BareThreadWorldFixture {
     }
 
     /**
-     * A mutator whose yield lasts past the stopper's bound (held 300 ms after it, against a 20 ms
-     * bound) still makes the request: the stopper, seeing a mutator on its way to it, waits with
+     * A mutator whose yield lasts past the stopper's bound (held 3 s after it, against a 2 s bound:
+     * the mutator must reach its safepoint within the bound, which a 20 ms bound missed at load 40)
+     * still makes the request: the stopper, seeing a mutator on its way to it, waits with
      * the world running instead of requesting itself, which would time the pause from its post.
      */
+    private static final long BOUND_NANOS = 2_000_000_000L;
+    private static final long HELD_YIELD_MS = 3_000;
+
     @Test
     void aStopperPastItsBoundWaitsForAMutatorStillInItsYield() throws Exception {
         world.setRequestYieldForTest(true);
@@ -78,7 +82,7 @@ class RequestYieldTest extends BareThreadWorldFixture {
         world.afterRequestYieldHookForTest = () -> {
             if (once.getAndSet(false)) {
                 try {
-                    Thread.sleep(300);
+                    Thread.sleep(HELD_YIELD_MS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -89,12 +93,12 @@ class RequestYieldTest extends BareThreadWorldFixture {
             Steps steps = new Steps();
             StopHandOff h = new StopHandOff(steps);
             long t0 = System.nanoTime();
-            world.stopTheWorldAndRun("test", h, 20_000_000L);
-            assertTrue(System.nanoTime() - t0 >= 300_000_000L, "the stop came after the held yield");
+            world.stopTheWorldAndRun("test", h, BOUND_NANOS);
+            assertTrue(System.nanoTime() - t0 >= HELD_YIELD_MS * 1_000_000L, "the stop came after the held yield");
             assertEquals(1, steps.runs.get());
             assertEquals(1, world.stopsRequestedByMutatorsForTest(), "the mutator made the request, not the stopper at its bound");
             assertNotEquals(0, h.requestedAt);
-            assertTrue(h.requestedAt - t0 >= 300_000_000L, "requested after the yield");
+            assertTrue(h.requestedAt - t0 >= HELD_YIELD_MS * 1_000_000L, "requested after the yield");
             m.assertRuns("after the stop");
         } finally {
             world.afterRequestYieldHookForTest = null;
