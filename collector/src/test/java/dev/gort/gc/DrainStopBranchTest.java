@@ -5,11 +5,9 @@ import org.junit.jupiter.api.Test;
 
 import javax.management.ObjectName;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -37,8 +35,7 @@ class DrainStopBranchTest {
                 "-Xlog:deoptimization=debug:stdout:none", "-cp",
                 System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")), Child.class.getName()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child did not finish");
+        String out = ChildOutput.await(p, 300);
         String r = "child said:\n" + out;
         assertEquals(0, p.exitValue(), r);
         assertTrue(out.contains("drain compiled=true"), "C2 had not compiled Marker.drain after the training rounds; " + r);

@@ -8,11 +8,9 @@ import dev.gort.sched.Scheduler;
 import dev.gort.sys.PosixOsMemory;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -56,8 +54,7 @@ class PauseAccessorWarmUpTest {
         cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
                 Child.class.getName()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child did not finish");
+        String out = ChildOutput.await(p, 300);
         assertEquals(0, p.exitValue(), "child failed:\n" + out);
         assertTrue(out.contains("cycles done"), out);
         return out;
