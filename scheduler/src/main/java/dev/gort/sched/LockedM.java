@@ -56,10 +56,7 @@ final class LockedM {
         if (dead) {
             s.fatal(Reports.deadlock(s), null);
         }
-        mp.blocked = true;
-        mp.park.sleep();
-        mp.park.clear();
-        mp.blocked = false;
+        mp.sleepBlocked();
         if (s.exiting) {
             throw G.GoexitSignal.INSTANCE;
         }

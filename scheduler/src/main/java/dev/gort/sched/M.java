@@ -40,6 +40,14 @@ final class M extends Thread {
     /** Next in the idle-M list (sched lock). */
     M link;
     final Note park = new Note();
+
+    /** Sleeps on {@link #park} with {@link #blocked} set for the wait (idle M, locked M waiting for its P), then clears the note for the next wait. */
+    void sleepBlocked() {
+        blocked = true;
+        park.sleep();
+        park.clear();
+        blocked = false;
+    }
     /** Where it waits, without a P, for a stop-the-world to end (leaving a syscall). */
     final Note stwNote = new Note();
     /** Next in the scheduler's list of Ms waiting for the world to start (sched lock). */

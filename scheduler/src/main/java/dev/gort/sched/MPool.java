@@ -188,10 +188,7 @@ final class MPool {
             if (dead) {
                 s.fatal(Reports.deadlock(s), null);
             }
-            mp.blocked = true;
-            mp.park.sleep();
-            mp.park.clear();
-            mp.blocked = false;
+            mp.sleepBlocked();
             if (s.exiting) {
                 return;
             }
