@@ -1,9 +1,5 @@
 package dev.gort.gc;
 
-import dev.gort.arena.Heap;
-import dev.gort.arena.HeapConfig;
-import dev.gort.sys.PosixOsMemory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -15,36 +11,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * test stops the coordinator right after mark start, so no worker runs and the test alone moves
  * the pacer's background credit.
  */
-class AllocFastPathTest {
+class AllocFastPathTest extends ThreadCollectorFixture {
     static final Type NODE = Type.struct("Node").pointer("left").pointer("right").longField("id").longField("pad").build();
     static final long LEFT = NODE.offset("left"), RIGHT = NODE.offset("right"), ID = NODE.offset("id");
-
-    Heap heap;
-    Collector gc;
-    ThreadWorld world;
-    Mutator m;
-
-    void start() {
-        start(GcOptions.DEFAULT);
-    }
-
-    void start(GcOptions options) {
-        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
-        gc = Collector.forThreads(heap, options, 2);
-        world = gc.threadWorld();
-        m = world.register(8);
-    }
-
-    @AfterEach
-    void stop() {
-        if (gc != null) {
-            gc.setBreakpoint(Collector.Breakpoint.NONE);
-            gc.resume();
-            world.unregister();
-            gc.close();
-            heap.close();
-        }
-    }
 
     /** A rooted list of {@code n} nodes: scan work the next cycle expects, so the assist ratio is > 0. */
     long liveList(int n) {

@@ -3,8 +3,6 @@ package dev.gort.gc;
 import dev.gort.sys.PosixOsMemory;
 import org.junit.jupiter.api.Test;
 
-import javax.management.ObjectName;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,7 +78,7 @@ class DrainStopBranchTest {
                         // the whole chain, 1 KiB at a time: every drain but the last ends on its budget
                     }
                     if (round % 50 == 49) {
-                        compiled = compiled(codeList(), "dev.gort.gc.Marker.drain(Ldev/gort/gc/GcWork;JLjava/util/function/BooleanSupplier;)J");
+                        compiled = compiled(PausePathWarmUpTest.Child.codeList(), "dev.gort.gc.Marker.drain(Ldev/gort/gc/GcWork;JLjava/util/function/BooleanSupplier;)J");
                     }
                 }
                 System.out.println("drain compiled=" + compiled);
@@ -96,12 +94,6 @@ class DrainStopBranchTest {
                 }
                 w.dispose();
             }
-        }
-
-        /** The JVM's compiled methods ("id level state name [addresses]" a line), as {@code jcmd Compiler.codelist} prints them. */
-        static String codeList() throws Exception {
-            return (String) ManagementFactory.getPlatformMBeanServer().invoke(new ObjectName("com.sun.management:type=DiagnosticCommand"),
-                    "compilerCodelist", new Object[] {null}, new String[] {String[].class.getName()});
         }
 
         /** True when {@code method} has live (state 0), non-OSR compiled code in {@code list}. */

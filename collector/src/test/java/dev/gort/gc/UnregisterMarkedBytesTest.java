@@ -1,10 +1,6 @@
 package dev.gort.gc;
 
-import dev.gort.arena.Heap;
-import dev.gort.arena.HeapConfig;
-import dev.gort.sys.PosixOsMemory;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -16,30 +12,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * the cycle's marked bytes (heapMarked, the next goal's base) must count them; they were dropped
  * with the mutator's gcWork until session 21 (found by review21).
  */
-class UnregisterMarkedBytesTest {
+class UnregisterMarkedBytesTest extends ThreadCollectorFixture {
     static final Type NODE = AllocFastPathTest.NODE;
-
-    Heap heap;
-    Collector gc;
-    ThreadWorld world;
-
-    void start() {
-        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
-        gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
-        world = gc.threadWorld();
-        world.register(8);
-    }
-
-    @AfterEach
-    void stop() {
-        if (gc != null) {
-            gc.setBreakpoint(Collector.Breakpoint.NONE);
-            gc.resume();
-            world.unregister();
-            gc.close();
-            heap.close();
-        }
-    }
 
     @Test
     void bytesAllocatedBlackByAThreadThatLeftAreCountedAsMarked() throws Exception {
