@@ -2,7 +2,9 @@
 # The collector issue's figures, one run each (README "GC figures"): BinaryTreesRun 21, BinaryTrees
 # gort 21 twice (gctrace), BinaryTreesRun 18, PauseDistributionRun 1024 120 goroutines.
 # usage: gc-figures.sh [CLASSPATH_FILE]   (default: this checkout's built classes)
-#   OUT=DIR (default /tmp/gc-figures-<time>), ONLY="bt21 bt21x2 bt18 pd" to run a subset.
+#   OUT=DIR (default /tmp/gc-figures-<time>), ONLY="bt21 bt21x2 bt18 pd" to run a subset,
+#   RTSTOP=N (default 10; 0: none): BinaryTreesRun's extra gort row with the opt-in real-time stop at
+#   SCHED_FIFO N (-Dgort.bench.rtstop; needs CAP_SYS_NICE or RLIMIT_RTPRIO >= N, else the row says refused).
 # Run it on a quiet machine; the load average is written beside each output.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -24,9 +26,9 @@ run() { # name cmd...
   echo "== $name ($(head -c 8 "$out/$name.load"), load $(sed -n 2p "$out/$name.load" | cut -d' ' -f1-3))"
 }
 for step in $only; do case $step in
-  bt21) run bt21 "$java" "${flags[@]}" -cp "$cp" dev.gort.bench.gc.BinaryTreesRun 21 ;;
+  bt21) run bt21 "$java" "${flags[@]}" -Dgort.bench.rtstop="${RTSTOP:-10}" -cp "$cp" dev.gort.bench.gc.BinaryTreesRun 21 ;;
   bt21x2) for i in 1 2; do run bt21-gort-$i env GORT_DEBUG=gctrace=1 "$java" "${flags[@]}" "${small[@]}" -cp "$cp" dev.gort.bench.gc.BinaryTrees gort 21; done ;;
-  bt18) run bt18 "$java" "${flags[@]}" -cp "$cp" dev.gort.bench.gc.BinaryTreesRun 18 ;;
+  bt18) run bt18 "$java" "${flags[@]}" -Dgort.bench.rtstop="${RTSTOP:-10}" -cp "$cp" dev.gort.bench.gc.BinaryTreesRun 18 ;;
   pd) run pd "$java" "${flags[@]}" -cp "$cp" dev.gort.bench.gc.PauseDistributionRun 1024 120 goroutines ;;
   *) echo "unknown step '$step'; accepted: bt21 bt21x2 bt18 pd" >&2; exit 2 ;;
 esac; done

@@ -398,6 +398,15 @@ public final class Collector implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the coordinator has made at real-time priority so far ({@code -Dgort.gc.stopper.rtprio};
+     * {@link StopperBoost}): 0 when the option is off or the kernel refused it, so a benchmark can say
+     * which of its runs had the boost rather than trust the flag it passed.
+     */
+    public long realtimeStops() {
+        return coordinator.stopperBoost.raises();
+    }
+
     /** The coordinator's real-time boost (tests). */
     StopperBoost stopperBoostForTest() {
         return coordinator.stopperBoost;

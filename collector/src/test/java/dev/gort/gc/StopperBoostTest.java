@@ -37,6 +37,7 @@ class StopperBoostTest {
             assertFalse(gc.stopperBoostForTest().active());
             assertFalse(gc.threadWorld().mutatorBoostOnForTest());
             assertEquals(0, gc.stopperBoostForTest().raises());
+            assertEquals(0, gc.realtimeStops(), "the public count says no stop was boosted");
             assertNull(gc.stopperBoostForTest().refusal());
         });
     }
@@ -49,6 +50,7 @@ class StopperBoostTest {
             assertTrue(gc.stopperBoostForTest().active());
             assertTrue(gc.stopperBoostForTest().raises() >= 3, "a pause or two a cycle (one under gcstoptheworld), three cycles: raised "
                     + gc.stopperBoostForTest().raises() + " times");
+            assertEquals(gc.stopperBoostForTest().raises(), gc.realtimeStops(), "the public count is the boost's");
             assertEquals(StopperBoost.MUTATORS, gc.threadWorld().mutatorBoostOnForTest(), "late mutators boosted too, by default");
             for (String row : coordinators()) {
                 assertNotEquals(RealtimeBoost.SCHED_FIFO + "", row.split(" ")[1], "a coordinator between pauses: " + row);

@@ -95,19 +95,21 @@ public final class BinaryTrees {
         System.out.printf("RESULT mode=%s depth=%d wall_ms=%d peak_rss_mb=%d gcs=%d pauses=%d max_pause_us=%d p99_pause_us=%d"
                         + " max_stop_us=%d max_work_us=%d max_work_cpu_us=%d mutator_cpu_ms=%d process_cpu_ms=%d"
                         + " mutator_user_ms=%d mutator_sys_ms=%d mutator_minflt=%d mutator_vcsw=%d mutator_ivcsw=%d"
-                        + " barrier_slow=%d barrier_filtered=%d%n",
+                        + " barrier_slow=%d barrier_filtered=%d rt_stops=%d%n",
                 args[0], n, wall / 1_000_000, peakRssKb() / 1024, gcs, sorted.size(), max / 1000, p99 / 1000,
                 gort ? maxStopNanos / 1000 : -1, gort ? maxWorkNanos / 1000 : -1,
                 gort ? maxWorkCpuNanos / 1000 : -1, mutatorCpu / 1_000_000, processCpu / 1_000_000,
                 mutatorUser / 1_000_000, mutatorSys / 1_000_000, mutatorFaults,
                 usage1.voluntarySwitches() - usage0.voluntarySwitches(), usage1.involuntarySwitches() - usage0.involuntarySwitches(),
-                gort ? WriteBarrier.slowStores() : -1, gort ? filteredStores() : -1);
+                gort ? WriteBarrier.slowStores() : -1, gort ? filteredStores() : -1, realtimeStops);
         if (gort) {
             System.out.println(sweepLine);
         }
     }
 
     static volatile String sweepLine = "";
+    /** The gort run's stops made at real-time priority ({@code -Dgort.gc.stopper.rtprio}; 0: off or refused), -1 elsewhere. */
+    static volatile long realtimeStops = -1;
 
     /**
      * "sweep: ..." with the shares of the pages swept by the background sweeper, proportional
@@ -181,6 +183,7 @@ public final class BinaryTrees {
             }
             out.append("long lived tree of depth ").append(maxDepth).append("\t check: ").append(check(w, roots.get(63))).append('\n');
             sweepLine = sweepShares(gc);
+            realtimeStops = gc.realtimeStops();
             return gc.cycles();
         } finally {
             if (split != null) {

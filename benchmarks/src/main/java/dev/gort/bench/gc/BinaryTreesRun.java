@@ -25,6 +25,11 @@ import java.util.Map;
  * training run is killed after {@code -Dgort.bench.aot.timeout=SECONDS} (default 600; its row then
  * says so), and the caches' directory is deleted however the run ends.
  *
+ * <p>{@code -Dgort.bench.rtstop=N} (SCHED_FIFO priority 1..99; 0 or unset: no such row) adds a second
+ * gort row run with the collector's opt-in real-time stop ({@code -Dgort.gc.stopper.rtprio=N}). It
+ * needs CAP_SYS_NICE or an RLIMIT_RTPRIO of at least N; the child says how many stops it made boosted,
+ * and a row whose child made none (refused) is named so.
+ *
  * <pre>java -cp ... dev.gort.bench.gc.BinaryTreesRun [DEPTH ...]   (default 18)</pre>
  */
 public final class BinaryTreesRun {
@@ -50,7 +55,7 @@ public final class BinaryTreesRun {
     private static void runDepths(List<Integer> depths, String java, String cp, ForcedGcModes forced, int aotDepth, int aotTimeout,
             java.nio.file.Path aotDir) throws Exception {
         for (int depth : depths) {
-            Map<String, List<String>> contenders = contenders(depth);
+            Map<String, List<String>> contenders = contenders(depth, RT_STOP_PRIORITY);
             System.out.println("\n### binary-trees depth " + depth + " (load average " + loadAverage() + ")"
                     + (forced.any() ? ", gort forced to " + forced + " (-D" + ForcedGcModes.PROPERTY + ")" : "")
                     + (aotDepth > 0 ? ", every contender from an AOT cache it trained at depth " + aotDepth + " (-D" + AotTraining.PROPERTY
@@ -99,7 +104,8 @@ public final class BinaryTreesRun {
                     System.out.println("| " + e.getKey() + " | failed (exit " + code + ") | | | | | | | | | | | |");
                     continue;
                 }
-                results.put(e.getKey(), r);
+                results.put(e.getKey().startsWith(GORT_RT_STOP) && r.getOrDefault("rt_stops", 0L) <= 0
+                        ? e.getKey() + " (refused: ran unboosted)" : e.getKey(), r);
             }
             Map<String, Long> g1 = results.get("JVM G1");
             for (var e : results.entrySet()) {
@@ -118,11 +124,23 @@ public final class BinaryTreesRun {
 
     /** The contenders at one depth: name -> JVM flags, then BinaryTrees' mode ({@code gort} or {@code jvm}). */
     static Map<String, List<String>> contenders(int depth) {
+        return contenders(depth, 0);
+    }
+
+    /** As above, with a second gort row at the real-time stop's priority {@code rtStop} (0: none). */
+    static Map<String, List<String>> contenders(int depth, int rtStop) {
         Map<String, List<String>> contenders = new LinkedHashMap<>();
         // The gort run's data lives in the arena; its JVM needs a Java heap only for start-up (class
         // loading, JFR, the harness: three 8 MB young collections in the first second) and allocates
         // none in steady state, so a small young generation keeps untouched eden out of its RSS.
         contenders.put("gort (ThreadWorld, GOGC=100, -Xmx64m -Xmn8m)", List.of("-Xmx64m", "-Xmn8m", "-XX:+UseSerialGC", "gort"));
+        if (rtStop > 0) {
+            // The same run with the coordinator (and mutators late to a stop) at SCHED_FIFO over each
+            // stop: a pause step's thread is then not switched out behind a JIT compiler thread or
+            // another process (docs/performance.md, "Session 23, lead").
+            contenders.put(GORT_RT_STOP + " " + rtStop + ", -Dgort.gc.stopper.rtprio=" + rtStop + ")",
+                    List.of("-Xmx64m", "-Xmn8m", "-XX:+UseSerialGC", "-Dgort.gc.stopper.rtprio=" + rtStop, "gort"));
+        }
         contenders.put("JVM G1", List.of("-XX:+UseG1GC", "jvm"));
         // G1 in steady state: a growing heap pays a first touch of every page it grows into, and
         // on this VM that costs 35-135 us a 4 KiB page (the host backs guest memory only when
@@ -136,6 +154,11 @@ public final class BinaryTreesRun {
         contenders.put("JVM ZGC", List.of("-XX:+UseZGC", "jvm"));
         return contenders;
     }
+
+    /** The start of the real-time stop row's name; its priority and flag follow it. */
+    static final String GORT_RT_STOP = "gort, real-time stop (SCHED_FIFO";
+    /** {@code -Dgort.bench.rtstop}: the real-time stop row's priority, 0 for no such row (malformed: warned, 0). */
+    static final int RT_STOP_PRIORITY = dev.gort.sys.RealtimeBoost.priorityFromProperty("gort.bench.rtstop");
 
     /** The row name of G1 with a fixed, pretouched heap; the heap size follows it. */
     static final String G1_PRETOUCHED = "JVM G1, fixed pretouched heap";

@@ -59,6 +59,30 @@ class BinaryTreesRunTest {
                 cmd.toString());
     }
 
+    /**
+     * {@code -Dgort.bench.rtstop=N} adds one gort row run with the real-time stop at N, the plain gort
+     * row and the JVM rows unchanged; 0 (the default) adds none.
+     */
+    @Test
+    void theRealTimeStopRowIsTheGortRowWithTheStopperFlag() {
+        var plain = BinaryTreesRun.contenders(21);
+        assertEquals(plain, BinaryTreesRun.contenders(21, 0));
+        var rt = BinaryTreesRun.contenders(21, 10);
+        assertEquals(plain.size() + 1, rt.size(), rt.keySet().toString());
+        var added = rt.entrySet().stream().filter(e -> !plain.containsKey(e.getKey())).toList();
+        assertEquals(1, added.size(), added.toString());
+        assertTrue(added.getFirst().getKey().startsWith(BinaryTreesRun.GORT_RT_STOP) && added.getFirst().getKey().contains("rtprio=10"),
+                added.getFirst().getKey());
+        var gortRow = plain.entrySet().iterator().next().getValue();
+        var expected = new java.util.ArrayList<>(gortRow.subList(0, gortRow.size() - 1));
+        expected.add("-Dgort.gc.stopper.rtprio=10");
+        expected.add("gort");
+        assertEquals(expected, added.getFirst().getValue());
+        for (var e : plain.entrySet()) {
+            assertEquals(e.getValue(), rt.get(e.getKey()), e.getKey());
+        }
+    }
+
     /** A depth that is not a whole number in 4..22 is refused naming what is accepted (was a bare NumberFormatException). */
     @Test
     void badDepthsAreRefusedNamingWhatIsAccepted() {
