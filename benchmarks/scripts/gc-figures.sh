@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The collector issue's figures, one run each (README "GC figures"): BinaryTreesRun 21, BinaryTrees
-# gort 21 twice (gctrace), BinaryTreesRun 18, PauseDistributionRun 1024 120 goroutines.
+# gort 21 twice (gctrace), BinaryTreesRun 18, PauseDistributionRun 1024 120 goroutines, and the same
+# over threads with the opt-in real-time stop (pdrt; its output says how many stops were boosted).
 # usage: gc-figures.sh [CLASSPATH_FILE]   (default: this checkout's built classes)
-#   OUT=DIR (default /tmp/gc-figures-<time>), ONLY="bt21 bt21x2 bt18 pd" to run a subset,
-#   RTSTOP=N (default 10; 0: none): BinaryTreesRun's extra gort row with the opt-in real-time stop at
-#   SCHED_FIFO N (-Dgort.bench.rtstop; needs CAP_SYS_NICE or RLIMIT_RTPRIO >= N, else the row says refused).
+#   OUT=DIR (default /tmp/gc-figures-<time>), ONLY="bt21 bt21x2 bt18 pd pdrt" to run a subset,
+#   RTSTOP=N (default 10): the SCHED_FIFO priority of the opt-in real-time stop in BinaryTreesRun's extra gort
+#   row (-Dgort.bench.rtstop; 0: no such row) and in pdrt (-Dgort.gc.stopper.rtprio); it needs CAP_SYS_NICE or
+#   RLIMIT_RTPRIO >= N, else the outputs say no stop was boosted.
 # Run it on a quiet machine; the load average is written beside each output.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -14,7 +16,7 @@ if [ $# -ge 1 ]; then cp=$(cat "$1"); else
 fi
 java=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 out=${OUT:-/tmp/gc-figures-$(date +%H%M%S)}; mkdir -p "$out"
-only=${ONLY:-bt21 bt21x2 bt18 pd}
+only=${ONLY:-bt21 bt21x2 bt18 pd pdrt}
 flags=(--enable-native-access=ALL-UNNAMED --add-exports java.base/jdk.internal.vm=ALL-UNNAMED
   -XX:CompileCommand=quiet -XX:CompileCommand=dontinline,dev.gort.gc.Collector::allocFor)
 small=(-Xmx256m -XX:+UseSerialGC -XX:TrimNativeHeapInterval=1000)
@@ -30,6 +32,7 @@ for step in $only; do case $step in
   bt21x2) for i in 1 2; do run bt21-gort-$i env GORT_DEBUG=gctrace=1 "$java" "${flags[@]}" "${small[@]}" -cp "$cp" dev.gort.bench.gc.BinaryTrees gort 21; done ;;
   bt18) run bt18 "$java" "${flags[@]}" -Dgort.bench.rtstop="${RTSTOP:-10}" -cp "$cp" dev.gort.bench.gc.BinaryTreesRun 18 ;;
   pd) run pd "$java" "${flags[@]}" -cp "$cp" dev.gort.bench.gc.PauseDistributionRun 1024 120 goroutines ;;
-  *) echo "unknown step '$step'; accepted: bt21 bt21x2 bt18 pd" >&2; exit 2 ;;
+  pdrt) run pdrt "$java" "${flags[@]}" -Dgort.gc.stopper.rtprio="${RTSTOP:-10}" -cp "$cp" dev.gort.bench.gc.PauseDistributionRun 1024 120 threads ;;
+  *) echo "unknown step '$step'; accepted: bt21 bt21x2 bt18 pd pdrt" >&2; exit 2 ;;
 esac; done
 echo "outputs in $out"

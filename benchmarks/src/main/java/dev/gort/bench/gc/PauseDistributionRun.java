@@ -82,8 +82,10 @@ public final class PauseDistributionRun {
         GcOptions opts = GcOptions.DEFAULT.withDebug(trace, false, false, 0, 0);
         Run run = new Run(buckets, seconds, warmup, minPauses);
         RssSampler sampler = null;
+        Collector used;
         if (mode.equals("threads")) {
             Collector gc = Collector.forThreads(heap, opts, 2);
+            used = gc;
             sampler = samplePeriod > 0 ? new RssSampler(heap, gc, samplePeriod) : null;
             run.listen(gc);
             run.onThreads(gc);
@@ -93,6 +95,7 @@ public final class PauseDistributionRun {
             WorkbufPool pool = new WorkbufPool();
             GlobalRoots globals = new GlobalRoots();
             Collector gc = new Collector(heap, new SchedWorld(sched, pool), pool, globals, opts);
+            used = gc;
             sampler = samplePeriod > 0 ? new RssSampler(heap, gc, samplePeriod) : null;
             run.listen(gc);
             sched.run(() -> run.onGoroutines(gc));
@@ -111,6 +114,9 @@ public final class PauseDistributionRun {
             sampler.print(System.out, 10);
         }
         System.out.println("allocations that gave up a refill step for a stop (AllocationYield): " + stopYields(heap));
+        // Said, not assumed from the flag: the kernel may refuse the boost (no CAP_SYS_NICE or
+        // RLIMIT_RTPRIO), and the scheduler's world never takes it (its warning says why).
+        System.out.println("stops made at real-time priority (-Dgort.gc.stopper.rtprio): " + used.realtimeStops());
         if (dev.gort.sys.PathProbe.ON) {
             System.out.print(dev.gort.sys.PathProbe.report());
         }
