@@ -13,6 +13,8 @@ import java.util.Map;
  * Runs {@link BinaryTrees} in separate JVMs: gort, then the JVM heap with G1 (default, and with a
  * fixed pretouched heap: its steady state), ParallelGC and ZGC, and prints a markdown table with
  * ratios to default G1 (the issue's targets: wall <= G1, peak RSS <= G1/5, max STW pause < 1 ms).
+ * Under the table, each gort row's host JVM collections of its own Java heap (count and ms): they
+ * stop the mutator as safepoints but are not gort pauses, so no pause column counts them.
  *
  * <p>The gort contender runs under this JVM's forced collector modes ({@code -Dgort.gc.force},
  * {@link ForcedGcModes#childJvmFlags()}, said in the table's heading), so a harness run under a
@@ -119,7 +121,28 @@ public final class BinaryTreesRun {
                         r.get("peak_rss_mb"), r.get("gcs"), r.get("pauses"), r.get("max_pause_us"), r.get("p99_pause_us"),
                         stop, work, wr, rr, r.getOrDefault("mutator_cpu_ms", -1L), r.getOrDefault("process_cpu_ms", -1L));
             }
+            for (var e : results.entrySet()) {
+                String host = hostCollectionsNote(e.getKey(), e.getValue());
+                if (host != null) {
+                    System.out.println(host);
+                }
+            }
         }
+    }
+
+    /**
+     * The note under the table for a gort row: its host JVM's own Java-heap collections over the run
+     * (BinaryTrees' host_gcs / host_gc_ms). They stop the mutator thread as a safepoint, but they are
+     * not gort pauses, so the pause columns do not count them; null for rows without the figures
+     * (the JVM-heap rows, whose collections are their pauses, or an older BinaryTrees).
+     */
+    static String hostCollectionsNote(String row, Map<String, Long> r) {
+        long n = r.getOrDefault("host_gcs", -1L), ms = r.getOrDefault("host_gc_ms", -1L);
+        if (n < 0 || ms < 0) {
+            return null;
+        }
+        return "\n" + row + ": its host JVM collected its own Java heap " + n + " times, " + ms
+                + " ms in all (safepoints that stop the mutator too; not gort pauses, not in the pause columns)";
     }
 
     /** The contenders at one depth: name -> JVM flags, then BinaryTrees' mode ({@code gort} or {@code jvm}). */

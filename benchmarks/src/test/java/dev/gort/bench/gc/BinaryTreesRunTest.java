@@ -93,4 +93,29 @@ class BinaryTreesRunTest {
             assertTrue(e.getMessage().contains("\"" + bad + "\"") && e.getMessage().contains("4..22"), e.getMessage());
         }
     }
+
+    /**
+     * A gort row's host-JVM collections get a note under the table (they stop the mutator, yet no
+     * pause column counts them); a JVM-heap row (-1: its collections are its pauses) or a result
+     * line without the figures (an older BinaryTrees on an A/B arm) gets none.
+     */
+    @Test
+    void aGortRowsHostCollectionsAreNotedUnderTheTable() {
+        String note = BinaryTreesRun.hostCollectionsNote("gort (ThreadWorld)", java.util.Map.of("host_gcs", 6L, "host_gc_ms", 17L));
+        assertNotNull(note);
+        assertTrue(note.contains("gort (ThreadWorld)") && note.contains(" 6 times, 17 ms"), note);
+        assertNull(BinaryTreesRun.hostCollectionsNote("JVM G1", java.util.Map.of("host_gcs", -1L, "host_gc_ms", -1L)));
+        assertNull(BinaryTreesRun.hostCollectionsNote("gort (older classes)", java.util.Map.of("wall_ms", 1L)));
+    }
+
+    /** The host-collection figures count this JVM's own collections: a System.gc() adds one. */
+    @Test
+    void hostCollectionsCountThisJvmsOwnCollections() {
+        long[] before = BinaryTrees.hostCollections();
+        assertTrue(before[0] >= 0 && before[1] >= 0, java.util.Arrays.toString(before));
+        System.gc();
+        long[] after = BinaryTrees.hostCollections();
+        assertTrue(after[0] > before[0] && after[1] >= before[1],
+                java.util.Arrays.toString(before) + " -> " + java.util.Arrays.toString(after));
+    }
 }
