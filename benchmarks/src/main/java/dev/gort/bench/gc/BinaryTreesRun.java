@@ -32,6 +32,11 @@ import java.util.Map;
  * needs CAP_SYS_NICE or an RLIMIT_RTPRIO of at least N; the child says how many stops it made boosted,
  * and a row whose child made none (refused) is named so.
  *
+ * <p>Each child logs its JVM's own safepoints ({@link SafepointStats#LOG_FLAG}); a line per row under
+ * the table says how many, how many over 1 ms and the longest: for the JVM-heap rows mostly their
+ * collector's pauses, for the gort rows what stops the mutator besides gort's pauses (the host JVM
+ * collecting the runtime's own Java objects, deoptimizations).
+ *
  * <pre>java -cp ... dev.gort.bench.gc.BinaryTreesRun [DEPTH ...]   (default 18)</pre>
  */
 public final class BinaryTreesRun {
@@ -66,6 +71,7 @@ public final class BinaryTreesRun {
                     + "| max stop us | max in-pause work us (wall / cpu) | wall / G1 | RSS / G1 | mutator CPU ms | process CPU ms |");
             System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             Map<String, Map<String, Long>> results = new LinkedHashMap<>();
+            Map<String, String> safepointNotes = new LinkedHashMap<>();
             int contender = 0;
             for (var e : contenders.entrySet()) {
                 // Every contender returns the JVM's freed malloc memory to the OS once a second
@@ -86,9 +92,13 @@ public final class BinaryTreesRun {
                 }
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
                 Map<String, Long> r = new LinkedHashMap<>();
+                SafepointStats safepoints = new SafepointStats();
                 try (BufferedReader br = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
                     String line;
                     while ((line = br.readLine()) != null) {
+                        if (safepoints.accept(line)) {
+                            continue;
+                        }
                         if (line.startsWith("RESULT ")) {
                             for (String kv : line.substring(7).split(" ")) {
                                 String[] p2 = kv.split("=");
@@ -106,8 +116,10 @@ public final class BinaryTreesRun {
                     System.out.println("| " + e.getKey() + " | failed (exit " + code + ") | | | | | | | | | | | |");
                     continue;
                 }
-                results.put(e.getKey().startsWith(GORT_RT_STOP) && r.getOrDefault("rt_stops", 0L) <= 0
-                        ? e.getKey() + " (refused: ran unboosted)" : e.getKey(), r);
+                String row = e.getKey().startsWith(GORT_RT_STOP) && r.getOrDefault("rt_stops", 0L) <= 0
+                        ? e.getKey() + " (refused: ran unboosted)" : e.getKey();
+                results.put(row, r);
+                safepointNotes.put(row, safepoints.note());
             }
             Map<String, Long> g1 = results.get("JVM G1");
             for (var e : results.entrySet()) {
@@ -126,6 +138,10 @@ public final class BinaryTreesRun {
                 if (host != null) {
                     System.out.println(host);
                 }
+            }
+            System.out.println();
+            for (var e : safepointNotes.entrySet()) {
+                System.out.println(e.getKey() + ": " + e.getValue());
             }
         }
     }
@@ -227,7 +243,7 @@ public final class BinaryTreesRun {
     static List<String> command(String java, String cp, List<String> contender, int depth, ForcedGcModes forced, List<String> extra) {
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
                 "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED", "-XX:TrimNativeHeapInterval=1000",
-                "-cp", cp));
+                SafepointStats.LOG_FLAG, "-cp", cp));
         String mode = contender.getLast();
         if (!mode.equals("jvm")) {
             cmd.addAll(dev.gort.JvmFlags.ALLOCATION_CALL);
