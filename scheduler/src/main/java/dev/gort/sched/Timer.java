@@ -16,6 +16,13 @@ final class Timer {
     int heapIndex = -1;
     /** Insertion sequence: ties on {@code when} fire in insertion order. */
     long seq;
+    /**
+     * A periodic timer's firings run under this lock, one at a time (Go's {@code sendLock}); made by
+     * {@link TimerHeap#add} for a periodic timer, null for a one-shot one (fired once, by one M).
+     */
+    RtLock fireLock;
+    /** The {@code now} of the last firing of a periodic timer that ran (guarded by {@link #fireLock}). */
+    long lastFiredNow = Long.MIN_VALUE;
 
     Timer(TimerFunc f, Object arg) {
         this.f = f;

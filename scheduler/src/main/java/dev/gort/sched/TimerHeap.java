@@ -33,6 +33,9 @@ final class TimerHeap {
             if (t.pp != null) {
                 throw new IllegalStateException("timer already in a heap");
             }
+            if (t.period > 0 && t.fireLock == null) {
+                t.fireLock = new RtLock();      // published by this lock to whoever runs the heap's timers
+            }
             t.pp = owner;
             t.seq = seq++;
             push(t);
@@ -58,8 +61,17 @@ final class TimerHeap {
     }
 
     /**
-     * Runs every timer due at {@code now}, earliest first; a periodic one goes back in the heap
-     * before its function runs. Functions run without the lock held. Returns the number fired.
+     * Runs every timer due at {@code now}, earliest first; a periodic one is rescheduled before its
+     * function runs. Functions run without the lock held. Returns the number fired.
+     *
+     * <p>Two Ms can run one heap's due timers at once (its P's M in findRunnable, a stealing M in
+     * stealWork), each taking a due timer under the lock and firing it after. A periodic timer
+     * (a ticker) can therefore be due again and taken by the second M while the first has not yet
+     * run its earlier firing: its firings run under the timer's own lock and one whose {@code now}
+     * is not after the last that ran is dropped, as a tick a slow reader misses (without this a
+     * ticker's channel received an earlier time after a later one under load, TimerTest).
+     * A periodic timer is rescheduled in place and never leaves the heap while it fires, so
+     * {@link Scheduler#stopTimer}, which reads {@code t.pp} without the lock, always finds it.
      */
     int runDue(long now) {
         if (next > now) {
@@ -75,20 +87,42 @@ final class TimerHeap {
                     return fired;
                 }
                 t = heap[0];
-                removeAt(0);
                 if (t.period > 0) {
                     long behind = now - t.when;
                     t.when += t.period * (1 + behind / t.period);
-                    t.pp = owner;
                     t.seq = seq++;
-                    push(t);
+                    siftDown(0);        // only its key grew: it stays in this heap, t.pp unchanged
+                } else {
+                    removeAt(0);
                 }
                 next = size == 0 ? Long.MAX_VALUE : heap[0].when;
             } finally {
                 lock.unlock();
             }
+            if (t.period > 0) {
+                if (firePeriodic(t, now)) {
+                    fired++;
+                }
+            } else {
+                t.f.fire(t.arg, now);
+                fired++;
+            }
+        }
+    }
+
+    /** One firing of a periodic timer, in order (see {@link #runDue}); false if a later one ran first. */
+    private static boolean firePeriodic(Timer t, long now) {
+        RtLock fl = t.fireLock;
+        fl.lock();
+        try {
+            if (now <= t.lastFiredNow) {
+                return false;
+            }
+            t.lastFiredNow = now;
             t.f.fire(t.arg, now);
-            fired++;
+            return true;
+        } finally {
+            fl.unlock();
         }
     }
 

@@ -5,8 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -120,5 +125,90 @@ class TimerTest {
             }
         });
         assertEquals(3, woke.get());
+    }
+
+    /**
+     * Two Ms run one P's due timers at once (its own M, a stealing one): the first takes a ticker's
+     * firing (now 100) and is held before it runs it; meanwhile the ticker is due again for the
+     * second (now 200). The second firing must not run before the first (a ticker's channel would
+     * receive 200 and then 100: TimerTest's tick order failed so at load 40-50): it runs after it,
+     * or is dropped if it ran first. Fails without the timer's fire lock: [200, 100].
+     */
+    @Test
+    void aTickersFiringsRunInOrderWhenTwoMsRunItsHeap() throws Exception {
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).fatalHandler(FatalHandler.THROW));
+        TimerHeap heap = s.p(0).timers;
+        List<Long> sent = Collections.synchronizedList(new ArrayList<>());
+        AtomicBoolean firstFiring = new AtomicBoolean(true);
+        AtomicReference<Thread> second = new AtomicReference<>();
+        AtomicReference<String> err = new AtomicReference<>();
+        Timer t = new Timer((arg, now) -> {
+            if (firstFiring.compareAndSet(true, false)) {
+                Thread m2 = new Thread(() -> heap.runDue(200), "second-m");
+                second.set(m2);
+                m2.start();
+                long giveUp = System.nanoTime() + 30_000_000_000L;
+                while (heap.nextWhen() <= 200) {     // the second M has not yet taken its firing
+                    if (System.nanoTime() - giveUp > 0) {
+                        err.set("the second M did not take the ticker's next firing in 30 s");
+                        break;
+                    }
+                    Thread.yield();
+                }
+                // Unordered, the second firing runs now, on the other thread: give it the time.
+                long until = System.nanoTime() + 300_000_000L;
+                while (sent.isEmpty() && System.nanoTime() - until < 0) {
+                    Thread.onSpinWait();
+                }
+            }
+            sent.add(now);
+        }, null);
+        t.when = 100;
+        t.period = 10;
+        heap.add(t);
+        assertEquals(1, heap.runDue(100));
+        second.get().join(30_000);
+        assertEquals(null, err.get());
+        assertFalse(second.get().isAlive());
+        assertEquals(List.of(100L, 200L), sent, "the ticker's firings, in the order they ran");
+        assertTrue(heap.remove(t), "a ticker stays in its heap");
+        s.close();
+    }
+
+    /**
+     * While a ticker fires, over and over, another thread reading its heap (as stopTimer does,
+     * without the heap's lock) always finds it in one: a periodic timer is rescheduled in place.
+     * When it was taken out and pushed back, a stop in between saw it in no heap, reported it
+     * stopped (false) and left it firing.
+     */
+    @Test
+    void aFiringTickerIsAlwaysInItsHeap() throws Exception {
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).fatalHandler(FatalHandler.THROW));
+        TimerHeap heap = s.p(0).timers;
+        Timer t = new Timer((arg, now) -> { }, null);
+        t.when = 1;
+        t.period = 1;
+        heap.add(t);
+        AtomicBoolean running = new AtomicBoolean(true);
+        Thread firing = new Thread(() -> {
+            for (long now = 1; running.get(); now++) {
+                heap.runDue(now);
+            }
+        }, "firing");
+        firing.start();
+        long seen = 0;
+        long missing = 0;
+        long end = System.nanoTime() + 500_000_000L;
+        while (System.nanoTime() - end < 0) {
+            if (t.pp == null) {
+                missing++;
+            }
+            seen++;
+        }
+        running.set(false);
+        firing.join();
+        assertEquals(0, missing, "looks that found the ticker in no heap, of " + seen);
+        assertTrue(heap.remove(t));
+        s.close();
     }
 }
