@@ -53,6 +53,8 @@ class StopLastPTest {
     public static final class TwoStops {
         static volatile String mode = "";
         static volatile boolean done;
+        /** Stretches the goroutine has entered: it is on its M, running, from this count's rise on. */
+        static volatile long stretches;
 
         public static void main(String[] args) throws Exception {
             Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).fatalHandler(FatalHandler.THROW));
@@ -64,6 +66,7 @@ class StopLastPTest {
                 while (!done) {
                     String m = mode;
                     if (m.equals("safepoint")) {
+                        stretches++;        // only this goroutine writes it
                         long end = System.nanoTime() + 3_000_000;
                         while (System.nanoTime() - end < 0 && !done) {
                             Thread.onSpinWait();        // no safepoint: the stop waits for this M
@@ -83,18 +86,32 @@ class StopLastPTest {
                 String d = null;
                 String last = null;
                 for (int attempt = 0; attempt < 50 && d == null; attempt++) {
+                    // The request must find the goroutine running on its M. A fixed sleep did not
+                    // ensure it: after the last start the M may not have run the goroutine again yet
+                    // (under load it waited for a CPU past the sleep), and a request then finds the P
+                    // handed to an M with no goroutine, "(goroutine 0): 0 checks" (failed under
+                    // checkmark in session 22). So the stop waits for the goroutine to enter a stretch:
+                    // from then on it runs without a safepoint for 3 ms, and between stretches it only
+                    // polls, so its M keeps it as curg until the stop takes the P.
+                    long before = stretches;
                     mode = modes[i];
-                    Thread.sleep(1);        // the goroutine is in its stretch (or about to enter it) at the request
+                    long waitUntil = System.nanoTime() + 10_000_000_000L;
+                    while (stretches == before) {
+                        if (System.nanoTime() - waitUntil > 0) {
+                            throw new AssertionError("the goroutine did not enter its stretch in 10 s");
+                        }
+                        Thread.yield();     // 2 CPUs: leave one to the goroutine's M
+                    }
                     s.stopTheWorld("last P test");
                     String desc = s.describeLastStop();
                     mode = "";
                     s.startTheWorld();
                     last = desc;
                     // Only a stop whose goroutine was running at the request shows what the test
-                    // asserts: under load the 1 ms sleep can outlast the goroutine's 3 ms stretch,
-                    // and a request that finds its M between the poll and the next run says "M0,
-                    // not running at the request" (failed once in a loaded suite): try again.
-                    if (desc.contains(wanted[i]) && desc.contains("which ran it at the request")) {
+                    // asserts; with the wait above any other shape is unexpected, but a stop that
+                    // found something else ("not running at the request", a goroutine other than
+                    // ours) is tried again rather than taken.
+                    if (desc.contains(wanted[i]) && desc.contains("which ran it at the request (goroutine " + goid.get() + ")")) {
                         d = desc;
                     }
                     Thread.sleep(5);
