@@ -10,7 +10,9 @@ import dev.gort.sys.NativeMemory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -43,15 +45,40 @@ class RunQueueRaceTest {
         throw new AssertionError("unexpected overflow of " + n);
     };
 
-    /** Two threads meet here once per round: each adds 1 and spins until both have. */
-    private static void meet(AtomicInteger barrier, int round) {
-        barrier.incrementAndGet();
-        int target = 2 * (round + 1);
-        for (int spins = 0; barrier.get() < target; spins++) {
-            if (spins < 1000) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield(); // the other side may be descheduled (2 shared cores)
+    /**
+     * Two threads meet here twice per round: each adds 1 and waits until both have. Quiet, both are
+     * on a CPU and the wait is a spin, so the two sides leave it together and really overlap. When
+     * the other side is off its CPU (a loaded machine: on 2 shared cores the two threads then rarely
+     * run at once) a side that has spun 1,000 times parks, and the side that arrives unparks it:
+     * the rounds go on at the pace of a wake-up instead of waiting for the two to be scheduled
+     * together, which yielding waited for (a class took 47-63 s beside two busy loops and passed its
+     * 120 s timeout at load 40-50). Such a round overlaps less; every round is still checked.
+     */
+    private static final class Meeting {
+        private final AtomicInteger arrived = new AtomicInteger();
+        /** Per side: 1 while that side is parked (or about to park) in {@link #meet}. */
+        private final AtomicIntegerArray parked = new AtomicIntegerArray(2);
+        private final Thread[] threads = new Thread[2];
+
+        void meet(int side, int round) {
+            threads[side] = Thread.currentThread(); // published by the volatile writes below
+            arrived.incrementAndGet();
+            if (parked.get(1 - side) != 0) {
+                LockSupport.unpark(threads[1 - side]);
+            }
+            int target = 2 * (round + 1);
+            for (int spins = 0; arrived.get() < target; spins++) {
+                if (spins < 1000) {
+                    Thread.onSpinWait();
+                } else {
+                    // Announce, then look again: the other side either sees the announcement after
+                    // its arrival (and unparks) or arrived before the look (no park).
+                    parked.set(side, 1);
+                    if (arrived.get() < target) {
+                        LockSupport.parkNanos(1_000_000); // bounded: a lost unpark costs 1 ms, not the test
+                    }
+                    parked.set(side, 0);
+                }
             }
         }
     }
@@ -67,7 +94,7 @@ class RunQueueRaceTest {
         int maxFill = 40;
         // taken[round % 2][g]: who took G g in this round (1 = owner, 2 = thief); reset per round.
         int[][] takenBy = new int[2][maxFill + 2];
-        AtomicInteger barrier = new AtomicInteger();
+        Meeting barrier = new Meeting();
         AtomicReference<String> err = new AtomicReference<>();
         int[] fills = new int[ITERS];
         for (int r = 0; r < ITERS; r++) {
@@ -76,7 +103,7 @@ class RunQueueRaceTest {
         Thread t = new Thread(() -> {
             boolean[] inh = new boolean[1];
             for (int r = 0; r < ITERS && err.get() == null; r++) {
-                meet(barrier, 2 * r);
+                barrier.meet(1, 2 * r);
                 int[] mine = takenBy[r & 1];
                 for (int tries = 0; tries < 4; tries++) {
                     long g = RunQueue.steal(thief, owner, true);
@@ -89,7 +116,7 @@ class RunQueueRaceTest {
                         mine[(int) x] |= 2;
                     }
                 }
-                meet(barrier, 2 * r + 1); // the owner checks the round after this
+                barrier.meet(1, 2 * r + 1); // the owner checks the round after this
             }
         });
         t.start();
@@ -102,12 +129,12 @@ class RunQueueRaceTest {
             for (int g = 1; g <= n; g++) {
                 RunQueue.put(owner, g, useNext && g == n, batch, NO_OVERFLOW);
             }
-            meet(barrier, 2 * r);
+            barrier.meet(0, 2 * r);
             long x;
             while ((x = RunQueue.get(owner, inh)) != 0) {
                 seen[(int) x] |= 1;
             }
-            meet(barrier, 2 * r + 1);
+            barrier.meet(0, 2 * r + 1);
             for (int g = 1; g <= n; g++) {
                 int by = seen[g];
                 if (by != 1 && by != 2) {
@@ -131,26 +158,26 @@ class RunQueueRaceTest {
     @Test
     void emptyIsNeverReportedWhileAGIsQueued() throws Exception {
         long q = newQueue();
-        AtomicInteger barrier = new AtomicInteger();
+        Meeting barrier = new Meeting();
         AtomicReference<String> err = new AtomicReference<>();
         Thread checker = new Thread(() -> {
             for (int r = 0; r < ITERS; r++) {
-                meet(barrier, 2 * r);
+                barrier.meet(1, 2 * r);
                 if (RunQueue.isEmpty(q)) {
                     err.compareAndSet(null, "round " + r + ": queue reported empty (next0 " + ((r & 1) == 0) + ", next1 "
                             + ((r & 2) == 0) + ")");
                 }
-                meet(barrier, 2 * r + 1);
+                barrier.meet(1, 2 * r + 1);
             }
         });
         checker.start();
         boolean[] inh = new boolean[1];
         for (int r = 0; r < ITERS; r++) {
             RunQueue.put(q, 1, (r & 1) == 0, batch, NO_OVERFLOW);
-            meet(barrier, 2 * r);
+            barrier.meet(0, 2 * r);
             RunQueue.put(q, 2, (r & 2) == 0, batch, NO_OVERFLOW);
             assertTrue(RunQueue.get(q, inh) != 0);
-            meet(barrier, 2 * r + 1);
+            barrier.meet(0, 2 * r + 1);
             assertTrue(RunQueue.get(q, inh) != 0);
             assertTrue(RunQueue.isEmpty(q));
         }
