@@ -25,6 +25,13 @@ public final class Launcher {
     private Launcher() {
     }
 
+    /**
+     * How long a launcher run may take before it is killed and failed: a hang guard, not a speed
+     * bound. A {@code sys} run (bash, then a JVM) takes 1-6 s here, but in loaded suites (load
+     * 33-60, sessions 14 and 22) the 60 s it had was passed; 300 s as {@code ChildOutput.await}.
+     */
+    static final int HANG_GUARD_SECONDS = 300;
+
     /** The launcher at the checkout's root (a module's tests run in the module's directory). */
     public static final Path GORT = Path.of("").toAbsolutePath().getParent().resolve("gort");
 
@@ -64,11 +71,12 @@ public final class Launcher {
         try {
             pb.redirectOutput(out.toFile()).redirectError(err.toFile());
             Process p = pb.start();
-            boolean ended = p.waitFor(60, TimeUnit.SECONDS);
+            boolean ended = p.waitFor(HANG_GUARD_SECONDS, TimeUnit.SECONDS);
             if (!ended) {
                 p.destroyForcibly();
             }
-            assertTrue(ended, "the launcher finished within 60 s: " + cmd + "; stderr so far: " + Files.readString(err));
+            assertTrue(ended, "the launcher finished within " + HANG_GUARD_SECONDS + " s: " + cmd + "; stderr so far: "
+                    + Files.readString(err));
             return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
         } finally {
             Files.delete(out);
