@@ -52,9 +52,11 @@ public final class ChildJvm {
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(dev.gort.sys.ForcedGcModes.get().childJvmFlags());     // ./gort test --gc-mode reaches the child; a test's own -D comes later and wins
-        cmd.addAll(jvmFlags);
+        // A small heap and C1 only (a child starts fast), before the caller's flags so a test's own wins
+        // (CpuClockTest's child needs C2).
         cmd.add("-Xmx256m");
         cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.addAll(jvmFlags);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(mainClass);
@@ -69,9 +71,11 @@ public final class ChildJvm {
         try {
             pb.redirectOutput(out).redirectError(err);
             Process p = pb.start();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            // A hang guard, not a speed bound: a child JVM on a loaded machine (load 30-60 in suites
+            // beside others) can take minutes; 300 s as ChildOutput.await and the launcher's.
+            if (!p.waitFor(300, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new AssertionError("child JVM " + cmd + " did not finish within 120 s; stderr: "
+                throw new AssertionError("child JVM " + cmd + " did not finish within 300 s; stderr: "
                         + Files.readString(err.toPath(), StandardCharsets.UTF_8));
             }
             return new Result(p.exitValue(), Files.readString(out.toPath(), StandardCharsets.UTF_8),
