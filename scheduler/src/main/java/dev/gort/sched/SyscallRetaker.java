@@ -15,6 +15,11 @@ final class SyscallRetaker {
     private final Note note = new Note();
     /** Set while the thread sleeps (or is about to) on {@link #note}: a waker skips the wake-up otherwise. */
     private volatile boolean idle;
+    /**
+     * Passes of the thread's loop, one per wake-up (a tick, a note wake-up or timeout): written by
+     * the thread only, read by tests (StopTheWorldQuietTest: none while the world is stopped).
+     */
+    private volatile long loops;
 
     SyscallRetaker(Scheduler s) {
         this.s = s;
@@ -25,6 +30,11 @@ final class SyscallRetaker {
         if (s.cfg.syscallRetakeNanos > 0) {
             thread = Thread.ofPlatform().daemon().name("gort-retake").start(this::loop);
         }
+    }
+
+    /** Passes of the retaker thread's loop so far (see {@link #loops}). */
+    long loops() {
+        return loops;
     }
 
     /** The retaker thread, or null: shutdown joins it. */
@@ -70,6 +80,7 @@ final class SyscallRetaker {
         long threshold = s.cfg.syscallRetakeNanos;
         long tick = Math.max(20_000, threshold / 2);
         while (!s.exiting) {
+            loops = loops + 1;      // one writer
             // While the world is stopped there is nothing to retake (the stopper took every P in a
             // syscall) and a wake-up every tick takes a CPU from the stopper or a stopping M: sleep
             // until startTheWorld wakes it, as Go's sysmon sleeps on sysmonnote while gcwaiting.
