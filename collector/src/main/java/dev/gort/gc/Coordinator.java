@@ -185,7 +185,10 @@ final class Coordinator {
             dev.gort.sys.ThreadSlice.request(STOPPER_SLICE_NANOS);     // false where unsupported: the default slice stays
         }
         try {
-            warmUpPausePath();
+            warmUpPausePath(this::firstCycleWarmUpMayGoOn);
+            if (pausePathWarm) {
+                rehearsePausePath();    // gives way to any request, as it does between cycles
+            }
         } catch (Throwable t) {
             failForGood(t);     // no cycle ran yet: nothing to abandon, but nobody may wait for one in vain
             return;
@@ -212,6 +215,7 @@ final class Coordinator {
                 forced = control.forcedRequested;
                 control.takeOverdueOwedStart();
                 control.cycleRequested = false;
+                control.requestAwaited = false;
                 control.forcedRequested = false;
                 control.cycleRunning = true;
                 control.cycleTail = false;
@@ -229,8 +233,11 @@ final class Coordinator {
                 } finally {
                     control.ctl.unlock();
                 }
+                warmUpPausePath(this::stopPathWarmUpMayGoOn);     // its rest, if it gave way to the first cycles
                 warmUpStopPathChunk();
-                rehearsePausePath();
+                if (pausePathWarm) {
+                    rehearsePausePath();
+                }
                 topUpPausePath();
             } catch (MarkWorkers.ClosedMidCycle closedMidCycle) {
                 abandonCycle(closedMidCycle);
@@ -269,61 +276,127 @@ final class Coordinator {
     }
 
     /**
-     * Runs the pause bookkeeping once before the first cycle (world running, nothing stopped): the
-     * first execution of a code path loads and links its classes, which would otherwise land inside
-     * the first cycle's pauses (milliseconds, measured).
+     * The pause path's warm-up (world running, nothing stopped), in steps of {@link #WARMUP_STEP}
+     * rounds, each after a look at {@code mayGoOn}: started before the first cycle and, if it gave
+     * way to one, taken up again after each cycle until done ({@link #pausePathWarm}). The first
+     * execution of a code path loads and links its classes, which would otherwise land inside the
+     * first cycle's pauses (milliseconds, measured); the rounds after it take the pause path's small
+     * methods past the JIT's thresholds here instead of inside a pause. Before the first cycle
+     * {@code mayGoOn} is {@link #firstCycleWarmUpMayGoOn} (a gc() waiting ends it at once, the heap
+     * trigger's request after {@link #FIRST_CYCLE_WARMUP_GRACE_NANOS}); after a cycle it is
+     * {@link #stopPathWarmUpMayGoOn} (any request ends it), as for the rehearsal. Go never holds a
+     * collection back for a warm-up; before session 23 this one ran whole before the first cycle,
+     * 1-70 s at load 23-32 (docs/performance.md, session 22, flakes22), all of it a gc() caller's
+     * or the trigger's owner's wait.
      */
-    private void warmUpPausePath() {
-        if (c.closed || world.exiting()) {
+    private void warmUpPausePath(java.util.function.BooleanSupplier mayGoOn) {
+        if (pausePathWarm || c.closed || world.exiting()) {
             return;         // closed before this thread got a CPU (a loaded machine): nothing to warm
         }
-        pauses.warmUp();
-        // The first root greyed in a cycle takes the coordinator's first workbufs: done first inside
-        // gc 1's sweep termination, it loaded and verified WorkbufLayout and committed the pool's
-        // first batch there (its "stacks" step 0.9-1.2 ms against ~0.05 ms in later cycles).
-        pool.putEmpty(pool.getEmpty());
-        // Not world.scanStacks: a World may walk its stacks only with the world stopped.
-        workers.markDrained();
+        long t0 = System.nanoTime();
+        try {
+            warmUpPausePathSteps(mayGoOn);
+        } finally {
+            warmUpNanos += System.nanoTime() - t0;
+        }
+        if (PauseReporter.PAUSE_TRACE && (pausePathWarm || (control.cyclesDone == 0 && firstCycleGaveWayTo != null))) {
+            StringBuilder sb = new StringBuilder("pause path warm-up ");
+            if (pausePathWarm) {
+                sb.append("done ").append(control.cyclesDone == 0 ? "before gc 1" : "after gc " + control.cyclesDone);
+                if (control.cyclesDone == 0 && control.cycleRequested) {
+                    Millis.append(sb.append(" (gc 1 owed for "), System.nanoTime() - control.requestedAtNanos).append(" ms)");
+                }
+                sb.append(": ");
+            } else {
+                sb.append("gave way to gc 1 (").append(firstCycleGaveWayTo).append(", owed ");
+                Millis.append(sb, firstCycleHeldNanos).append(" ms) after ");
+            }
+            c.traceOut.println(Millis.append(sb, warmUpNanos).append(" ms of warm-up"));
+        }
+    }
+
+    /** {@link #warmUpPausePath}'s steps from where the last call left them; returns when done (pausePathWarm set) or given way. */
+    private void warmUpPausePathSteps(java.util.function.BooleanSupplier mayGoOn) {
+        if (!warmUpStarted) {
+            warmUpStarted = true;
+            pauses.warmUp();
+            pauseTimerRoundsLeft = PauseReporter.claimPauseTimerWarmUp();
+            // The first root greyed in a cycle takes the coordinator's first workbufs: done first inside
+            // gc 1's sweep termination, it loaded and verified WorkbufLayout and committed the pool's
+            // first batch there (its "stacks" step 0.9-1.2 ms against ~0.05 ms in later cycles).
+            pool.putEmpty(pool.getEmpty());
+            // Not world.scanStacks: a World may walk its stacks only with the world stopped.
+            workers.markDrained();
+        }
+        // Begin/step/end rounds of the pause timer (PauseReporter.PAUSE_TIMER_WARMUP_ROUNDS), once a JVM.
+        while (pauseTimerRoundsLeft > 0) {
+            if (!warmUpMayTakeStep(mayGoOn)) {
+                return;
+            }
+            int n = Math.min(WARMUP_STEP, pauseTimerRoundsLeft);
+            PauseTimer.warmUp(n);
+            pauseTimerRoundsLeft -= n;
+        }
         // The store gate's fair Semaphore and the world's lock, run a few times a cycle, cross the
         // JIT's thresholds mid-run (Semaphore.release at its 256th or 384th call: binary-trees'
         // gc 53-96): the compile request, made inside the pause, woke a compiler thread that took
         // the coordinator's CPU for 2-3 ms of "setup" (docs/performance.md, session 12, defpause).
-        // Run here until C2 has them; the gate is free (no cycle yet), so a thread that wants it
-        // meanwhile waits only for one acquire-release.
-        // In chunks, leaving at once when the collector closes: the rounds start in the
-        // interpreter, and in a loaded child JVM they took more than 15 s, which a close right
-        // after creation would otherwise wait out (its join gives up after a while).
-        for (int done = 0; done < PAUSE_PATH_WARMUP_ROUNDS; done += WARMUP_CHUNK) {
-            if (c.closed || world.exiting()) {
+        // Run here until C2 has them; the gate is free (no cycle runs: before the first or between
+        // two), so a thread that wants it meanwhile waits only for one acquire-release.
+        while (gateWarmUpRoundsDone < PAUSE_PATH_WARMUP_ROUNDS) {
+            if (!warmUpMayTakeStep(mayGoOn)) {
                 return;
             }
-            for (int i = 0, n = Math.min(WARMUP_CHUNK, PAUSE_PATH_WARMUP_ROUNDS - done); i < n; i++) {
+            for (int i = 0, n = Math.min(WARMUP_STEP, PAUSE_PATH_WARMUP_ROUNDS - gateWarmUpRoundsDone); i < n; i++) {
                 storeGate.awaitFree();
                 storeGate.acquire();
                 storeGate.release();
             }
+            gateWarmUpRoundsDone = Math.min(PAUSE_PATH_WARMUP_ROUNDS, gateWarmUpRoundsDone + WARMUP_STEP);
         }
         // The phase's setter, four calls a cycle and all inside pauses, reached C1's threshold
         // inside gc 86's sweep termination in three of three JIT-logged depth-21 runs (session 21).
         // To C1 only: C2 code compiled from these calls (phase never MARKING) would trap at the
-        // first real flip. Before the first cycle only the coordinator writes the phase, and the
-        // gate's refresh is safe beside the mutators' own (versioned CAS).
-        for (int i = 0; i < PHASE_SETTER_WARMUP_CALLS && !c.closed; i++) {
-            c.setPhase(c.phase);
+        // first real flip. Once per collector, so with the real calls (four a cycle) the count stays
+        // far below C2's threshold for a thousand cycles. No cycle runs here (before the first, or
+        // between two), so only the coordinator writes the phase, and the gate's refresh is safe
+        // beside the mutators' own (versioned CAS).
+        if (!phaseSetterWarm) {
+            if (!warmUpMayTakeStep(mayGoOn)) {
+                return;
+            }
+            for (int i = 0; i < PHASE_SETTER_WARMUP_CALLS && !c.closed; i++) {
+                c.setPhase(c.phase);
+            }
+            phaseSetterWarm = true;
         }
         if (world instanceof ThreadWorld tw) {
-            for (int done = 0; done < PAUSE_PATH_WARMUP_ROUNDS; done += WARMUP_CHUNK) {
-                if (c.closed || world.exiting()) {
+            if (!requestPathWarm) {
+                if (!warmUpMayTakeStep(mayGoOn)) {
                     return;
                 }
-                int n = Math.min(WARMUP_CHUNK, PAUSE_PATH_WARMUP_ROUNDS - done);
-                // Rounds with the lock found held in every chunk, not once: the lock path's branch
-                // profile is kept only while its methods run interpreted or at tier 3, and under the
-                // start-up's C2 queue they sit at tier 2 (no branch profile) for a while first.
-                if (done == 0) {
-                    tw.warmUpRequestPath();         // once: to C1, not C2 (see REQUEST_PATH_WARMUP_CALLS)
+                tw.warmUpRequestPath();         // once: to C1, not C2 (see REQUEST_PATH_WARMUP_CALLS)
+                requestPathWarm = true;
+            }
+            while (stopPathWarmUpRoundsDone < PAUSE_PATH_WARMUP_ROUNDS) {
+                if (!warmUpMayTakeStep(mayGoOn)) {
+                    return;
                 }
-                tw.warmUpContendedLock(ThreadWorld.CONTENDED_WARMUP_ROUNDS, () -> !c.closed && !world.exiting());
+                // Rounds with the lock found held in every chunk of WARMUP_CHUNK rounds, not once:
+                // the lock path's branch profile is kept only while its methods run interpreted or
+                // at tier 3, and under the start-up's C2 queue they sit at tier 2 (no branch
+                // profile) for a while first.
+                int contendedWanted = (stopPathWarmUpRoundsDone / WARMUP_CHUNK + 1) * ThreadWorld.CONTENDED_WARMUP_ROUNDS;
+                if (contendedWarmUpRoundsDone < contendedWanted) {
+                    contendedWarmUpRoundsDone += tw.warmUpContendedLock(contendedWanted - contendedWarmUpRoundsDone, mayGoOn);
+                    if (contendedWarmUpRoundsDone < contendedWanted) {
+                        if (!mayGoOn.getAsBoolean()) {
+                            return;             // gave way mid-chunk: the rest of its rounds next time
+                        }
+                        contendedWarmUpRoundsDone = contendedWanted;   // the helper thread ended early: not retried
+                    }
+                }
+                int n = Math.min(WARMUP_STEP, PAUSE_PATH_WARMUP_ROUNDS - stopPathWarmUpRoundsDone);
                 tw.warmUpStopPath(n);
                 // The handed-off mark termination's drained check, a call or two a cycle: it
                 // reached C1's threshold inside mark terminations (gc 4-32, session 20). It only
@@ -334,11 +407,86 @@ final class Coordinator {
                     c.options.gccheckmark();
                     dbg("warm-up");
                 }
+                stopPathWarmUpRoundsDone += n;
             }
         }
         pausePathWarm = true;
-        rehearsePausePath();
     }
+
+    /**
+     * Before each step of the warm-up: runs the test hook, then asks {@code mayGoOn}. Before the
+     * first cycle a false answer with a cycle requested is recorded for the trace and the tests.
+     */
+    private boolean warmUpMayTakeStep(java.util.function.BooleanSupplier mayGoOn) {
+        Runnable hook = warmUpStepHook;
+        if (hook != null) {
+            hook.run();         // tests: a slow warm-up (the hook waits), without a sleep in the product
+        }
+        if (mayGoOn.getAsBoolean()) {
+            return true;
+        }
+        if (control.cyclesDone == 0 && control.cycleRequested && firstCycleGaveWayTo == null) {
+            firstCycleHeldNanos = System.nanoTime() - control.requestedAtNanos;
+            firstCycleGaveWayTo = control.requestAwaited ? "a waiting caller" : "the heap trigger";
+        }
+        return false;
+    }
+
+    /**
+     * Before the first cycle: whether the warm-up may take its next step. Not if the collector
+     * closed, nor if a caller waits for a cycle it asked for by name (gc(), a test's runTo): it
+     * asked for that collection now, and no warm-up is worth its wait. A cycle requested by the
+     * heap trigger (or sysmon) holds the warm-up back only once it has been owed for
+     * {@link #FIRST_CYCLE_WARMUP_GRACE_NANOS}: the trigger's owner and any allocation past the goal
+     * wait for that cycle's start (allocChecks), so the heap does not grow meanwhile, but their
+     * wait is bounded by the grace instead of by the warm-up's length; in a quiet run the warm-up
+     * ends inside the grace and the first cycles' pauses run warm, as before (binary-trees' first
+     * trigger comes a few milliseconds after the collector's start, and cold code inside the
+     * first cycles' pauses made 1-5 ms pauses: sessions 12, 20, 21).
+     */
+    boolean firstCycleWarmUpMayGoOn() {
+        if (c.closed || world.exiting()) {
+            return false;
+        }
+        if (!control.cycleRequested) {
+            return true;
+        }
+        return !control.requestAwaited && System.nanoTime() - control.requestedAtNanos < FIRST_CYCLE_WARMUP_GRACE_NANOS;
+    }
+
+    /**
+     * How long a cycle requested by the heap trigger before the first cycle may wait for the pause
+     * path's warm-up ({@link #firstCycleWarmUpMayGoOn}). Above the whole warm-up's length in a quiet
+     * JVM (~0.3 s here, at load 4: binary-trees' gc 1 at 0.34 s), so that a quiet run's first cycle
+     * is unchanged; a bound on a loaded machine's, where the warm-up took tens of seconds.
+     */
+    static final long FIRST_CYCLE_WARMUP_GRACE_NANOS = 1_000_000_000L;
+
+    /**
+     * Tests: run before each step of the pause path's warm-up by collectors made while it is set
+     * (read once, at construction): a test makes the warm-up slow by waiting in it.
+     */
+    static volatile Runnable warmUpStepHookForNewCollectors;
+    /** This collector's {@link #warmUpStepHookForNewCollectors}. */
+    private final Runnable warmUpStepHook = warmUpStepHookForNewCollectors;
+
+    /** Where the warm-up stands (coordinator only; see {@link #warmUpPausePathSteps}). */
+    private boolean warmUpStarted;
+    private int pauseTimerRoundsLeft;
+    /** Rounds of the store gate's warm-up done (tests). */
+    volatile int gateWarmUpRoundsDone;
+    private boolean phaseSetterWarm;
+    private boolean requestPathWarm;
+    /** Rounds of the world's stop path warm-up done (ThreadWorld; tests). */
+    volatile int stopPathWarmUpRoundsDone;
+    /** Rounds of the contended-lock warm-up done or left (ThreadWorld; tests). */
+    volatile int contendedWarmUpRoundsDone;
+    /** Wall time this collector spent in {@link #warmUpPausePath}. */
+    private long warmUpNanos;
+    /** What the warm-up gave way to before the first cycle (null: it did not; tests, the trace). */
+    volatile String firstCycleGaveWayTo;
+    /** How long that cycle had been requested when the warm-up gave way to it (tests, the trace). */
+    volatile long firstCycleHeldNanos;
 
     /**
      * The pause path's rehearsal ({@link PausePathRehearsal}: the root scan, the sweep cycle's
@@ -493,8 +641,15 @@ final class Coordinator {
     /** Set once this JVM's pause path rehearsal is done, off, or given up (tests). */
     volatile boolean pausePathRehearsed;
 
-    /** Warm-up rounds between two looks at whether the collector closed. */
+    /** Warm-up rounds of the stop path per round of the contended-lock warm-up's {@link ThreadWorld#CONTENDED_WARMUP_ROUNDS}. */
     static final int WARMUP_CHUNK = 1024;
+
+    /**
+     * Warm-up rounds between two looks at whether it may go on (a cycle owed, the collector
+     * closed): in the interpreter, on a loaded machine, a step still takes milliseconds at most,
+     * so a gc() caller waits for about that.
+     */
+    static final int WARMUP_STEP = 128;
 
     /**
      * Rounds of the pause path's lock handling before the first cycle: past C2's invocation

@@ -30,6 +30,28 @@ final class CycleControl {
     Throwable cycleFailure;      // guarded by ctl: a failed cycle (bad pointer, checkmark)
     /** GOMAXPROCS changes in progress: no cycle starts while > 0 (Go's GOMAXPROCS holds gcsema). Guarded by ctl. */
     int resizeHolds;
+    /**
+     * The requested cycle has a caller waiting for it that asked for it by name ({@link #awaitNewCycle}:
+     * gc(); {@link Stepping#runTo}): the pause path's warm-up before the first cycle gives way to it
+     * at once ({@link Coordinator#firstCycleWarmUpMayGoOn}). Written under ctl (set with
+     * cycleRequested, cleared when the coordinator takes the request); volatile for that warm-up,
+     * which reads it without the lock.
+     */
+    volatile boolean requestAwaited;
+    /**
+     * System.nanoTime() when {@link #cycleRequested} last turned true (under ctl; volatile for the
+     * warm-up, as above): how long a request the warm-up holds has been owed.
+     */
+    volatile long requestedAtNanos;
+
+    /** Sets {@link #cycleRequested}, with ctl held, and when it was not set, when it was asked for. */
+    void markRequestedLocked() {
+        if (!cycleRequested) {
+            requestedAtNanos = System.nanoTime();
+            cycleRequested = true;
+        }
+    }
+
     /** The running cycle has passed mark termination (phase OFF again); cleared when the next one starts. */
     volatile boolean cycleTail;
     /** Allocations waiting for the cycle start are to be woken at the next restart (coordinator only). */
@@ -268,7 +290,7 @@ final class CycleControl {
             // limit, the peak outside marking).
             if (!cycleRequested && (!cycleRunning || cycleTail) && !c.closed && !world.exiting()) {
                 c.setStartPending(true);
-                cycleRequested = true;
+                markRequestedLocked();
                 forcedRequested |= forced;
                 if (requester != null) {
                     startOwedSince = System.nanoTime();
@@ -309,8 +331,9 @@ final class CycleControl {
                 // case: that cycle spanned the whole first churn, marked all of it black, and the
                 // next goal rose to it: 47 MiB peak under a 40 MiB limit).
                 if (!cycleRunning) {
-                    cycleRequested = true;
+                    markRequestedLocked();
                     forcedRequested = true;
+                    requestAwaited = true;      // a caller waits for it: no warm-up holds it back
                 }
                 wakeOwedStartLocked();      // this caller waits for the cycle now: the owner's hand-off is not awaited
                 ctlChanged.signalAll();

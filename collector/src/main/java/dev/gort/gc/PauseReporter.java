@@ -24,6 +24,19 @@ final class PauseReporter {
     static final int PAUSE_TIMER_WARMUP_ROUNDS = 30_000;
     private static volatile boolean pauseTimerWarm;
 
+    /**
+     * The rounds of {@link PauseTimer#warmUp} the calling coordinator is to run, in steps of its
+     * warm-up: {@link #PAUSE_TIMER_WARMUP_ROUNDS} for the first collector of this JVM, 0 for the
+     * others (compiled code is shared by every collector).
+     */
+    static synchronized int claimPauseTimerWarmUp() {
+        if (pauseTimerWarm) {
+            return 0;
+        }
+        pauseTimerWarm = true;
+        return PAUSE_TIMER_WARMUP_ROUNDS;
+    }
+
     final PauseTimer timer = new PauseTimer();
     private final World world;
     private final GcStats stats;
@@ -61,10 +74,6 @@ final class PauseReporter {
         t.stopped();
         StwPause p = t.end(0, StwPause.Kind.SWEEP_TERMINATION);
         p.stepNanos("stop");
-        if (!pauseTimerWarm) {
-            pauseTimerWarm = true;           // once per JVM: compiled code is shared by every collector
-            PauseTimer.warmUp(PAUSE_TIMER_WARMUP_ROUNDS);
-        }
         new GcPauseEvent().isEnabled();
         cyclePauses.clear();
         cycleSched.clear();

@@ -57,7 +57,8 @@ final class Stepping {
         try {
             breakpoint = bp;
             if (!control.cycleRunning && atBreakpoint == Collector.Breakpoint.NONE) {
-                control.cycleRequested = true;
+                control.markRequestedLocked();
+                control.requestAwaited = true;      // as gc(): the caller waits for this cycle
             }
             control.wakeOwedStartLocked();      // the caller waits for the cycle now
             control.ctlChanged.signalAll();

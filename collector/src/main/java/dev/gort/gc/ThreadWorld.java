@@ -1112,9 +1112,11 @@ public final class ThreadWorld implements World {
      * rounds (so the C2 compiles they lead to have this profile), with no stop under way and the world running:
      * the helper holds the lock only until the stopper has queued for it (1 ms at most), and a
      * mutator that wants it meanwhile waits for that, as it would for a stop's short holds.
-     * {@code keepGoing} is asked before each round (a close ends it). The helper has ended on return.
+     * {@code keepGoing} is asked before each round (a close or a cycle owed ends it). The helper has
+     * ended on return. Returns the rounds run (fewer than {@code rounds} if {@code keepGoing} said
+     * no, or the helper thread ended early).
      */
-    void warmUpContendedLock(int rounds, java.util.function.BooleanSupplier keepGoing) {
+    int warmUpContendedLock(int rounds, java.util.function.BooleanSupplier keepGoing) {
         java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();    // rounds the helper holds or held
         java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();   // rounds the stopper took the lock in
         java.util.concurrent.atomic.AtomicBoolean quit = new java.util.concurrent.atomic.AtomicBoolean();
@@ -1155,6 +1157,7 @@ public final class ThreadWorld implements World {
             }
         });
         int contended = 0;
+        int done = 0;
         try {
             for (int i = 1; i <= rounds && keepGoing.getAsBoolean(); i++) {
                 while (held.get() < i && helper.isAlive()) {
@@ -1169,6 +1172,7 @@ public final class ThreadWorld implements World {
                 lockForStopper();       // usually finds it held: tryLock fails, the stopper queues and parks
                 lock.unlock();
                 taken.set(i);
+                done = i;
                 java.util.concurrent.locks.LockSupport.unpark(helper);
             }
         } finally {
@@ -1189,6 +1193,7 @@ public final class ThreadWorld implements World {
         }
         contendedWarmUpRoundsForTest += contended;
         waiterSeenWarmUpRoundsForTest += waiterSeen.get();
+        return done;
     }
 
     /** A mutator of no thread and no memory for {@link #warmUpStopPath}'s own state (never registered). */
