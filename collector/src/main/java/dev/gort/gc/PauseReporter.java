@@ -27,7 +27,8 @@ final class PauseReporter {
     /**
      * The rounds of {@link PauseTimer#warmUp} the calling coordinator is to run, in steps of its
      * warm-up: {@link #PAUSE_TIMER_WARMUP_ROUNDS} for the first collector of this JVM, 0 for the
-     * others (compiled code is shared by every collector).
+     * others (compiled code is shared by every collector). A collector closed before it ran them
+     * leaves the rest undone for this JVM; the top-ups run the same rounds after each early cycle.
      */
     static synchronized int claimPauseTimerWarmUp() {
         if (pauseTimerWarm) {
