@@ -391,6 +391,7 @@ final class Coordinator {
                     contendedWarmUpRoundsDone += tw.warmUpContendedLock(contendedWanted - contendedWarmUpRoundsDone, mayGoOn);
                     if (contendedWarmUpRoundsDone < contendedWanted) {
                         if (!mayGoOn.getAsBoolean()) {
+                            noteGaveWay();
                             return;             // gave way mid-chunk: the rest of its rounds next time
                         }
                         contendedWarmUpRoundsDone = contendedWanted;   // the helper thread ended early: not retried
@@ -425,11 +426,16 @@ final class Coordinator {
         if (mayGoOn.getAsBoolean()) {
             return true;
         }
+        noteGaveWay();
+        return false;
+    }
+
+    /** The warm-up gives way: before the first cycle, to what and after how long, for the trace and the tests. */
+    private void noteGaveWay() {
         if (control.cyclesDone == 0 && control.cycleRequested && firstCycleGaveWayTo == null) {
             firstCycleHeldNanos = System.nanoTime() - control.requestedAtNanos;
             firstCycleGaveWayTo = control.requestAwaited ? "a waiting caller" : "the heap trigger";
         }
-        return false;
     }
 
     /**
