@@ -432,7 +432,7 @@ final class Coordinator {
 
     /** The warm-up gives way: before the first cycle, to what and after how long, for the trace and the tests. */
     private void noteGaveWay() {
-        if (control.cyclesDone == 0 && control.cycleRequested && firstCycleGaveWayTo == null) {
+        if (control.cyclesDone == 0 && control.cycleRequested && firstCycleGaveWayTo == null && !c.closed && !world.exiting()) {
             firstCycleHeldNanos = System.nanoTime() - control.requestedAtNanos;
             firstCycleGaveWayTo = control.requestAwaited ? "a waiting caller" : "the heap trigger";
         }
@@ -497,7 +497,8 @@ final class Coordinator {
     /**
      * The pause path's rehearsal ({@link PausePathRehearsal}: the root scan, the sweep cycle's
      * start and finishsweep run on a heap of its own until the JIT has compiled them), in chunks,
-     * before the first cycle and then after each cycle until this JVM has run all its rounds. It
+     * once the warm-up's rounds are done (before the first cycle unless the warm-up gave way to
+     * it), then after each cycle until this JVM has run all its rounds. It
      * gives way to a requested cycle, as the stop path's warm-up does ({@link #stopPathWarmUpMayGoOn}):
      * a gc() waits for one round at most (in a JVM with several collectors, or for another
      * coordinator's chunk of {@link PausePathRehearsal#CHUNK} rounds), and the rest runs after that cycle.
@@ -541,7 +542,7 @@ final class Coordinator {
         }
     }
 
-    /** Calls of the phase's setter before the first cycle: past C1's threshold (200), far short of C2's (5000). */
+    /** Calls of the phase's setter in the warm-up (never inside a cycle): past C1's threshold (200), far short of C2's (5000). */
     static final int PHASE_SETTER_WARMUP_CALLS = 400;
 
     /** Cycles after which {@link #topUpPausePath} runs its rounds. */
@@ -558,8 +559,8 @@ final class Coordinator {
      * pause path's small methods (the pause timer's steps, the stopper's lock rounds, the sweep's
      * in-flight wait, the drained check and the trivial getters the stopped steps call), so that
      * their tier-3 code asks for C2 here and not inside a pause (the sweep's in-flight wait is
-     * topped up at the next cycle's start instead, see runCycle). The warm-up before the first cycle
-     * runs them 30,000 times, but under the start-up's compile queue the JIT scales C2's threshold
+     * topped up at the next cycle's start instead, see runCycle). The warm-up (before the first
+     * cycle, or between the first cycles when it gave way to one) runs them 30,000 times, but under the start-up's compile queue the JIT scales C2's threshold
      * up (5000 x 1 + queue / 3), so they leave it at tier 3 and count on in the run; once the queue
      * has drained, the request came at a fixed count, i.e. inside a pause: PauseTimer.step at
      * binary-trees 21's gc 24 (a 1.47 ms sweep termination, the C2 thread on the coordinator's
@@ -658,8 +659,8 @@ final class Coordinator {
     static final int WARMUP_STEP = 128;
 
     /**
-     * Rounds of the pause path's lock handling before the first cycle: past C2's invocation
-     * threshold (5000), also when a compile queue of up to ~15 scales it up, as at start-up
+     * Rounds of the pause path's lock handling in the warm-up (before the first cycle, or between
+     * the first cycles when it gave way to one): past C2's invocation threshold (5000), also when a compile queue of up to ~15 scales it up, as at start-up
      * (PauseTimer.step's C2 request came at its 12,487th call in one loaded run). A longer queue
      * still defers C2 into the run (at load 17 it had not come 15 s after a child JVM's start). Once per collector: ~75 ms of wall time
      * measured in a child JVM at load ~10, mostly in the interpreter before the first compiles.

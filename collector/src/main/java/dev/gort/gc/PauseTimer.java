@@ -166,7 +166,7 @@ final class PauseTimer {
     }
 
     /**
-     * Runs begin/step/end {@code rounds} times (world running, before the first cycle), so the
+     * Runs begin/step/end {@code rounds} times (world running, between cycles), so the
      * JIT compiles them: the pause path runs a few times per cycle and would otherwise stay
      * interpreted, where each step's two clock reads (one a native call) cost microseconds.
      * Most rounds end as a real pause does (a restart instant, the CPU read at the restart), some

@@ -1013,7 +1013,7 @@ public final class ThreadWorld implements World {
 
     /**
      * Runs the stop path's lock handling {@code rounds} times with the world running (the
-     * coordinator, before its first cycle), so the JIT compiles it then and not inside a pause:
+     * coordinator's warm-up, between cycles), so the JIT compiles it then and not inside a pause:
      * a method of the pause path crosses a compile threshold at a fixed count of calls, i.e. at
      * some cycle mid-run, and the compile request wakes a compiler thread that on two CPUs can take
      * the stopper's CPU for a slice (measured in binary-trees, session 12). The lock, the list
@@ -1040,7 +1040,7 @@ public final class ThreadWorld implements World {
     static final int REQUEST_PATH_WARMUP_CALLS = 400;
 
     /**
-     * The coordinator, before its first cycle (no stop wanted, so each call takes and lets go the
+     * The coordinator's warm-up, between cycles (no stop wanted, so each call takes and lets go the
      * world's lock as a mutator and changes nothing): see {@link #REQUEST_PATH_WARMUP_CALLS}.
      */
     void warmUpRequestPath() {

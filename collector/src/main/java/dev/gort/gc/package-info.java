@@ -181,7 +181,8 @@
  * was stopped (it sleeps now until startTheWorld wakes it, as Go's sysmon does on gcwaiting). The
  * pause bookkeeping allocates no Java object while the world is stopped (PauseTimer's steps are
  * preallocated arrays, startTheWorld keeps its restart list), so no allocation inside a pause can
- * be the one that starts a JVM collection, and PauseTimer is JIT-compiled before the first cycle.
+ * be the one that starts a JVM collection, and PauseTimer is JIT-compiled by the coordinator's warm-up
+ * (before the first cycle, or between the first cycles when a cycle was owed sooner).
  * ThreadWorld's stop hand-shake wakes as few threads as it can (session 7): the stopper waits on a
  * condition of its own that only the last mutator to stop signals (when every waiter shared one
  * condition, the first of two stopping mutators woke the stopper for nothing, and on 2 cores that

@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.*;
  *
  * <p>Bounds: such a stall now lasts close's whole wait for the collector's threads ({@link
  * Collector#CLOSE_WAIT}, 60 s) and then throws, so a close is failed at {@link #CLOSE_BOUND_MS}, half of
- * that: a close that took 5-30 s on a starved machine is not the stall. The first cycle of a new
- * collector includes its pause-path warm-up (1-70 s at load 23-32, session 22), so the wait for its
+ * that: a close that took 5-30 s on a starved machine is not the stall. A new collector's first
+ * cycle used to wait for its pause-path warm-up (1-70 s at load 23-32, session 22; a runTo now ends
+ * the warm-up's wait at once), and a starved machine still delays it, so the wait for its
  * breakpoint is a hang guard of 60 s (10 s failed twice under checkmark at load ~15 beside 6 busy loops).
  */
 class CloseFromMutatorTest extends ThreadWorldFixture {

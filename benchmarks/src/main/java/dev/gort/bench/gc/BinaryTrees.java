@@ -95,7 +95,9 @@ public final class BinaryTrees {
         // Read after the run and after the peak: the arena is unmapped by now, so the management
         // classes this loads cannot raise VmHWM (peakRssKb below is the run's).
         long[] host = gort ? hostCollections() : new long[] {-1, -1};
-        System.out.printf("RESULT mode=%s depth=%d wall_ms=%d peak_rss_mb=%d gcs=%d pauses=%d max_pause_us=%d p99_pause_us=%d"
+        // One write: printf writes its pieces one by one, and the harness's child logs its JVM's
+        // safepoints on this stdout (SafepointStats), whose line could land inside this one.
+        System.out.print(String.format("RESULT mode=%s depth=%d wall_ms=%d peak_rss_mb=%d gcs=%d pauses=%d max_pause_us=%d p99_pause_us=%d"
                         + " max_stop_us=%d max_work_us=%d max_work_cpu_us=%d mutator_cpu_ms=%d process_cpu_ms=%d"
                         + " mutator_user_ms=%d mutator_sys_ms=%d mutator_minflt=%d mutator_vcsw=%d mutator_ivcsw=%d"
                         + " barrier_slow=%d barrier_filtered=%d rt_stops=%d host_gcs=%d host_gc_ms=%d%n",
@@ -104,7 +106,7 @@ public final class BinaryTrees {
                 gort ? maxWorkCpuNanos / 1000 : -1, mutatorCpu / 1_000_000, processCpu / 1_000_000,
                 mutatorUser / 1_000_000, mutatorSys / 1_000_000, mutatorFaults,
                 usage1.voluntarySwitches() - usage0.voluntarySwitches(), usage1.involuntarySwitches() - usage0.involuntarySwitches(),
-                gort ? WriteBarrier.slowStores() : -1, gort ? filteredStores() : -1, realtimeStops, host[0], host[1]);
+                gort ? WriteBarrier.slowStores() : -1, gort ? filteredStores() : -1, realtimeStops, host[0], host[1]));
         if (gort) {
             System.out.println(sweepLine);
         }

@@ -2,10 +2,10 @@ package dev.gort.bench.gc;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -33,18 +33,33 @@ class SafepointStatsTest {
     @Test
     void readsARealChildJvmsLines() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(List.of(java, SafepointStats.LOG_FLAG, "-XX:+UseSerialGC", "-Xmx32m",
-                "-cp", System.getProperty("java.class.path"), Collect.class.getName())).redirectErrorStream(true).start();
-        SafepointStats s = new SafepointStats();
-        try (BufferedReader br = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
-            String line;
-            while ((line = br.readLine()) != null) {
+        Path out = Files.createTempFile("safepoints", ".txt");
+        try {
+            Process p = new ProcessBuilder(List.of(java, SafepointStats.LOG_FLAG, "-XX:+UseSerialGC", "-Xmx32m",
+                    "-cp", System.getProperty("java.class.path"), Collect.class.getName()))
+                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            if (!p.waitFor(300, TimeUnit.SECONDS)) {        // a hang guard: the child takes well under a second
+                p.destroyForcibly();
+                fail("the child JVM did not end in 300 s");
+            }
+            assertEquals(0, p.exitValue(), () -> "child output: " + readQuietly(out));
+            SafepointStats s = new SafepointStats();
+            for (String line : Files.readAllLines(out)) {
                 s.accept(line);
             }
+            assertTrue(s.count() >= 3, "three System.gc() calls are three safepoints at least: " + s.note());
+            assertTrue(s.maxMicros() > 0, s.note());
+        } finally {
+            Files.deleteIfExists(out);
         }
-        assertEquals(0, p.waitFor());
-        assertTrue(s.count() >= 3, "three System.gc() calls are three safepoints at least: " + s.note());
-        assertTrue(s.maxMicros() > 0, s.note());
+    }
+
+    private static String readQuietly(Path f) {
+        try {
+            return Files.readString(f);
+        } catch (java.io.IOException e) {
+            return "(unreadable: " + e + ")";
+        }
     }
 
     /** The child: three full collections. */
