@@ -39,6 +39,17 @@ class StopPathProfileTest {
             "dev.gort.gc.WorldLock.lockAsRealtime(", "dev.gort.gc.ThreadWorld.lockForStopper(",
             "java.util.concurrent.locks.ReentrantLock$Sync.tryLock(");
 
+    /**
+     * JDK 25's {@code ReentrantLock.Sync.tryLock} at bci 19 ({@code ifeq} after
+     * {@code compareAndSetState(0, 1)}): the lock was seen free and another thread took it between
+     * the read and the CAS. Only a race takes that branch, so no warm-up can give its profile the
+     * branch on purpose; it trapped once in a loaded CI run (session 23, with the child's holder
+     * thread taking the lock 3,000 times a second). Every other trap in the warmed methods still
+     * fails the test.
+     */
+    static final String LOST_RACE_METHOD = "java.util.concurrent.locks.ReentrantLock$Sync.tryLock(";
+    static final String LOST_RACE_BCI = "trap_bci=19 ";
+
     @Test
     void theFirstRealStopsDoNotTrapOutOfTheWarmedStopPath() throws Exception {
         // Not ChildJvm: it caps the child at C1 (TieredStopAtLevel=1), and the traps are C2's.
@@ -58,6 +69,9 @@ class StopPathProfileTest {
         assertTrue(from >= 0 && to > from, r);
         List<String> traps = new ArrayList<>();
         for (String line : out.substring(from, to).split("\n")) {
+            if (line.contains(LOST_RACE_METHOD) && line.contains(LOST_RACE_BCI)) {
+                continue;       // a race lost, not a path the warm-up left unseen (see LOST_RACE_BCI)
+            }
             for (String m : WARMED) {
                 if (line.contains("trap_bci") && line.contains(m)) {
                     traps.add(line.trim());
