@@ -17,6 +17,8 @@ fi
 java=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 out=${OUT:-/tmp/gc-figures-$(date +%H%M%S)}; mkdir -p "$out"
 only=${ONLY:-bt21 bt21x2 bt18 pd pdrt}
+rtstop=${RTSTOP:-10}
+[[ $rtstop =~ ^[0-9]+$ ]] && [ "$rtstop" -le 99 ] || { echo "RTSTOP '$rtstop' is not valid; accepted: 0 (off: no real-time row, pdrt unboosted) or a SCHED_FIFO priority 1..99 (default 10)" >&2; exit 2; }
 flags=(--enable-native-access=ALL-UNNAMED --add-exports java.base/jdk.internal.vm=ALL-UNNAMED
   -XX:CompileCommand=quiet -XX:CompileCommand=dontinline,dev.gort.gc.Collector::allocFor)
 small=(-Xmx256m -XX:+UseSerialGC -XX:TrimNativeHeapInterval=1000)
@@ -28,11 +30,11 @@ run() { # name cmd...
   echo "== $name ($(head -c 8 "$out/$name.load"), load $(sed -n 2p "$out/$name.load" | cut -d' ' -f1-3))"
 }
 for step in $only; do case $step in
-  bt21) run bt21 "$java" "${flags[@]}" -Dgort.bench.rtstop="${RTSTOP:-10}" -cp "$cp" dev.gort.bench.gc.BinaryTreesRun 21 ;;
+  bt21) run bt21 "$java" "${flags[@]}" -Dgort.bench.rtstop="$rtstop" -cp "$cp" dev.gort.bench.gc.BinaryTreesRun 21 ;;
   bt21x2) for i in 1 2; do run bt21-gort-$i env GORT_DEBUG=gctrace=1 "$java" "${flags[@]}" "${small[@]}" -cp "$cp" dev.gort.bench.gc.BinaryTrees gort 21; done ;;
-  bt18) run bt18 "$java" "${flags[@]}" -Dgort.bench.rtstop="${RTSTOP:-10}" -cp "$cp" dev.gort.bench.gc.BinaryTreesRun 18 ;;
+  bt18) run bt18 "$java" "${flags[@]}" -Dgort.bench.rtstop="$rtstop" -cp "$cp" dev.gort.bench.gc.BinaryTreesRun 18 ;;
   pd) run pd "$java" "${flags[@]}" -cp "$cp" dev.gort.bench.gc.PauseDistributionRun 1024 120 goroutines ;;
-  pdrt) run pdrt "$java" "${flags[@]}" -Dgort.gc.stopper.rtprio="${RTSTOP:-10}" -cp "$cp" dev.gort.bench.gc.PauseDistributionRun 1024 120 threads ;;
+  pdrt) run pdrt "$java" "${flags[@]}" -Dgort.gc.stopper.rtprio="$rtstop" -cp "$cp" dev.gort.bench.gc.PauseDistributionRun 1024 120 threads ;;
   *) echo "unknown step '$step'; accepted: bt21 bt21x2 bt18 pd pdrt" >&2; exit 2 ;;
 esac; done
 echo "outputs in $out"
