@@ -1,5 +1,6 @@
 package dev.gort.gc;
 
+import dev.gort.testing.CompiledCode;
 import dev.gort.sys.PosixOsMemory;
 import org.junit.jupiter.api.Test;
 
@@ -78,7 +79,8 @@ class DrainStopBranchTest {
                         // the whole chain, 1 KiB at a time: every drain but the last ends on its budget
                     }
                     if (round % 50 == 49) {
-                        compiled = compiled(PausePathWarmUpTest.Child.codeList(), "dev.gort.gc.Marker.drain(Ldev/gort/gc/GcWork;JLjava/util/function/BooleanSupplier;)J");
+                        compiled = CompiledCode.level(CompiledCode.codeList(),
+                                "dev.gort.gc.Marker.drain(Ldev/gort/gc/GcWork;JLjava/util/function/BooleanSupplier;)J") > 0;
                     }
                 }
                 System.out.println("drain compiled=" + compiled);
@@ -94,17 +96,6 @@ class DrainStopBranchTest {
                 }
                 w.dispose();
             }
-        }
-
-        /** True when {@code method} has live (state 0), non-OSR compiled code in {@code list}. */
-        static boolean compiled(String list, String method) {
-            for (String line : list.split("\n")) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length >= 4 && f[2].equals("0") && f[3].equals(method)) {
-                    return true;
-                }
-            }
-            return false;
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.gort.gc;
 
+import dev.gort.testing.CompiledCode;
 import dev.gort.arena.Heap;
 import dev.gort.arena.HeapConfig;
 import dev.gort.sched.FatalHandler;
@@ -83,9 +84,9 @@ class PauseAccessorWarmUpTest {
                         List<String> missing = new ArrayList<>(WARMED);
                         long deadline = System.nanoTime() + (topUps ? 15_000_000_000L : 2_000_000_000L);
                         while (!missing.isEmpty() && System.nanoTime() < deadline) {
-                            String list = PausePathWarmUpTest.Child.codeList();
+                            String list = CompiledCode.codeList();
                             missing.removeIf(m -> {
-                                if (PausePathWarmUpTest.Child.compiledLevel(list, m) > 0) {
+                                if (CompiledCode.level(list, m) > 0) {
                                     System.out.println("compiled " + m);
                                     return true;
                                 }

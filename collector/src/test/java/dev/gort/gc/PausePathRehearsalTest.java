@@ -1,5 +1,6 @@
 package dev.gort.gc;
 
+import dev.gort.testing.CompiledCode;
 import dev.gort.arena.Heap;
 import dev.gort.arena.HeapConfig;
 import dev.gort.sys.PosixOsMemory;
@@ -114,9 +115,9 @@ class PausePathRehearsalTest {
             List<String> missing = new ArrayList<>(REHEARSED);
             deadline = Math.max(deadline, System.nanoTime() + Math.min(3_000, Long.getLong("gort.test.rehearsal.wait.ms", 15_000)) * 1_000_000L);
             while (!missing.isEmpty() && System.nanoTime() < deadline) {      // the JIT compiles in the background
-                String list = PausePathWarmUpTest.Child.codeList();
+                String list = CompiledCode.codeList();
                 missing.removeIf(meth -> {
-                    int level = PausePathWarmUpTest.Child.compiledLevel(list, meth);
+                    int level = CompiledCode.level(list, meth);
                     if (level > 0) {
                         System.out.println("compiled " + meth + " level " + level);
                         return true;

@@ -1,12 +1,11 @@
 package dev.gort.gc;
 
+import dev.gort.testing.CompiledCode;
 import dev.gort.arena.Heap;
 import dev.gort.arena.HeapConfig;
 import dev.gort.sys.PosixOsMemory;
 import org.junit.jupiter.api.Test;
 
-import javax.management.ObjectName;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,9 +76,9 @@ class PausePathWarmUpTest {
             List<String> missing = new ArrayList<>(WARMED);
             deadline = Math.max(deadline, System.nanoTime() + 3_000_000_000L);
             while (!missing.isEmpty() && System.nanoTime() < deadline) {      // the JIT compiles in the background
-                String list = codeList();
+                String list = CompiledCode.codeList();
                 missing.removeIf(m -> {
-                    int level = compiledLevel(list, m);
+                    int level = CompiledCode.level(list, m);
                     if (level > 0) {
                         System.out.println("compiled " + m + " level " + level);
                         return true;
@@ -90,24 +89,6 @@ class PausePathWarmUpTest {
             }
             gc.close();
             heap.close();
-        }
-
-        /** The JVM's compiled methods ("id level state name [addresses]" a line), as {@code jcmd Compiler.codelist} prints them. */
-        static String codeList() throws Exception {
-            return (String) ManagementFactory.getPlatformMBeanServer().invoke(new ObjectName("com.sun.management:type=DiagnosticCommand"),
-                    "compilerCodelist", new Object[] {null}, new String[] {String[].class.getName()});
-        }
-
-        /** The highest tier (1-4) at which {@code method} has live compiled code in {@code list}, 0 if none. */
-        static int compiledLevel(String list, String method) {
-            int level = 0;
-            for (String line : list.split("\n")) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length >= 4 && f[2].equals("0") && f[3].equals(method)) {
-                    level = Math.max(level, Integer.parseInt(f[1]));
-                }
-            }
-            return level;
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.gort.gc;
 
+import dev.gort.testing.CompiledCode;
 import dev.gort.arena.Heap;
 import dev.gort.arena.HeapConfig;
 import dev.gort.sys.PosixOsMemory;
@@ -99,13 +100,13 @@ class StopPathProfileTest {
             long c2Deadline = System.nanoTime() + 8_000_000_000L;
             String levels = "";
             while (gc.coordinator.pausePathWarm && !compiled && System.nanoTime() < c2Deadline) {
-                String list = PausePathWarmUpTest.Child.codeList();
-                int allStopped = PausePathWarmUpTest.Child.compiledLevel(list, "dev.gort.gc.ThreadWorld.allStopped(Ldev/gort/gc/Mutator;)Z");
-                int flags = PausePathWarmUpTest.Child.compiledLevel(list, "dev.gort.gc.ThreadWorld.updateFlagsLocked()V");
+                String list = CompiledCode.codeList();
+                int allStopped = CompiledCode.level(list, "dev.gort.gc.ThreadWorld.allStopped(Ldev/gort/gc/Mutator;)Z");
+                int flags = CompiledCode.level(list, "dev.gort.gc.ThreadWorld.updateFlagsLocked()V");
                 // The lock path at C2 either on its own or inside its caller (the warm-up's lock rounds
                 // inline lockAsRealtime into lockForStopper, leaving the standalone copy at tier 2).
-                int lockPath = Math.max(PausePathWarmUpTest.Child.compiledLevel(list, "dev.gort.gc.WorldLock.lockAsRealtime(Z)J"),
-                        PausePathWarmUpTest.Child.compiledLevel(list, "dev.gort.gc.ThreadWorld.lockForStopper()J"));
+                int lockPath = Math.max(CompiledCode.level(list, "dev.gort.gc.WorldLock.lockAsRealtime(Z)J"),
+                        CompiledCode.level(list, "dev.gort.gc.ThreadWorld.lockForStopper()J"));
                 levels = "allStopped " + allStopped + ", updateFlagsLocked " + flags + ", lock path " + lockPath;
                 // allStopped may stay at C1 where its warm-up profile never entered its loop (no mutator yet)
                 compiled = flags == 4 && lockPath == 4;

@@ -1,10 +1,10 @@
 package dev.gort.sched;
 
+import dev.gort.testing.CompiledCode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,7 +13,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.management.ObjectName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -214,9 +213,9 @@ class StopPathWarmupTest {
             List<String> missing = new ArrayList<>(WARMED);
             long deadline = System.nanoTime() + (rounds > 0 ? 10_000_000_000L : 2_000_000_000L);
             while (!missing.isEmpty() && System.nanoTime() < deadline) {
-                String list = codeList();
+                String list = CompiledCode.codeList();
                 missing.removeIf(m -> {
-                    if (compiled(list, m)) {
+                    if (CompiledCode.level(list, m) > 0) {
                         System.out.println("compiled " + m);
                         return true;
                     }
@@ -227,22 +226,6 @@ class StopPathWarmupTest {
             missing.forEach(m -> System.out.println("not compiled " + m));
             done.set(true);
             runner.assertEnded();
-        }
-
-        static String codeList() throws Exception {
-            return (String) ManagementFactory.getPlatformMBeanServer().invoke(new ObjectName("com.sun.management:type=DiagnosticCommand"),
-                    "compilerCodelist", new Object[] {null}, new String[] {String[].class.getName()});
-        }
-
-        /** Whether {@code method} has live compiled code (state 0) at any tier in {@code list}. */
-        static boolean compiled(String list, String method) {
-            for (String line : list.split("\n")) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length >= 4 && f[2].equals("0") && f[3].equals(method)) {
-                    return true;
-                }
-            }
-            return false;
         }
     }
 }
