@@ -578,8 +578,11 @@ final class Coordinator {
             return;
         }
         topUpsDone++;
+        java.util.function.LongSupplier probe = topUpAllocationProbe;
+        long before = probe != null ? probe.getAsLong() : 0;
         int chunk = 256;
-        for (int done = 0; done < TOP_UP_ROUNDS && stopPathWarmUpMayGoOn(); done += chunk) {
+        int done = 0;
+        for (; done < TOP_UP_ROUNDS && stopPathWarmUpMayGoOn(); done += chunk) {
             PauseTimer.warmUp(chunk);
             if (world instanceof ThreadWorld tw) {
                 tw.warmUpStopPath(chunk);
@@ -598,7 +601,23 @@ final class Coordinator {
             warmUpPacerReads(chunk);
             warmUpListReads(chunk);
         }
+        if (probe != null) {
+            topUpAllocatedBytes += probe.getAsLong() - before;
+            topUpRoundsRun += done;
+        }
     }
+
+    /**
+     * Tests: reads the calling thread's allocated Java bytes (a ThreadMXBean's), called on the
+     * coordinator before and after each top-up so that {@link #topUpAllocatedBytes} is what the
+     * top-ups allocated; null: not measured (the runtime loads no management classes). Read once,
+     * at construction, as {@link #warmUpStepHookForNewCollectors}.
+     */
+    static volatile java.util.function.LongSupplier topUpAllocationProbeForNewCollectors;
+    private final java.util.function.LongSupplier topUpAllocationProbe = topUpAllocationProbeForNewCollectors;
+    /** Tests, with {@link #topUpAllocationProbeForNewCollectors}: Java bytes the top-ups allocated, and their rounds. */
+    volatile long topUpAllocatedBytes;
+    volatile int topUpRoundsRun;
 
     /**
      * {@code rounds} calls of the pacer's arithmetic that the pauses run a few times a cycle: the
@@ -629,12 +648,32 @@ final class Coordinator {
      */
     private void warmUpListReads(int rounds) {
         java.util.List<Object> l = warmList;
-        for (int i = 0; i < rounds; i++) {
+        for (int i = 0, walks = claimListReadWarmUp(rounds); i < walks; i++) {
             for (Object o : l) {
                 java.util.Objects.requireNonNull(o);
             }
             for (int k = 0, n = l.size(); k < n; k++) {
                 java.util.Objects.requireNonNull(l.get(k));
+            }
+        }
+    }
+
+    /**
+     * Rounds of {@link #warmUpListReads} this JVM runs in all (its first top-ups'): past C2's
+     * threshold (5000) for java.util's list methods, counted from every caller. The iterator is an
+     * object per round (~32 B) until C2 compiles the walk; every top-up round walking the list made
+     * 2 MiB of Java garbage over binary-trees' top-ups (session 24, hostgc24).
+     */
+    static final int LIST_READ_WARMUP_ROUNDS = 16_384;
+    private static final java.util.concurrent.atomic.AtomicInteger listReadWarmUpsClaimed = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** How many of {@code rounds} list walks the caller is to make ({@link #LIST_READ_WARMUP_ROUNDS} in all per JVM). */
+    private static int claimListReadWarmUp(int rounds) {
+        while (true) {
+            int claimed = listReadWarmUpsClaimed.get();
+            int k = Math.max(0, Math.min(rounds, LIST_READ_WARMUP_ROUNDS - claimed));
+            if (k == 0 || listReadWarmUpsClaimed.compareAndSet(claimed, claimed + k)) {
+                return k;
             }
         }
     }

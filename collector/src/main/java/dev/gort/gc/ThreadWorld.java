@@ -1051,7 +1051,12 @@ public final class ThreadWorld implements World {
     }
 
     void warmUpStopPath(int rounds) {
-        List<Mutator> sample = new ArrayList<>(List.of(warmUpMutator(), warmUpMutator()));     // the real list's class
+        List<Mutator> sample = warmUpSample;
+        if (sample == null) {
+            // Made once and kept: two Mutators per call were 4.5 KiB of Java garbage each top-up
+            // chunk (the coordinator's only caller; each round sets both states before it reads them).
+            sample = warmUpSample = new ArrayList<>(List.of(warmUpMutator(), warmUpMutator()));     // the real list's class
+        }
         Thread self = Thread.currentThread();
         for (int i = 0; i < rounds; i++) {
             // The stopper's own wrappers, not the lock's method alone: lockForStopper and stopFault
@@ -1084,6 +1089,9 @@ public final class ThreadWorld implements World {
             java.util.concurrent.locks.LockSupport.unpark(wake);
         }
     }
+
+    /** {@link #warmUpStopPath}'s two mutators of no thread, in a list of the real one's class (coordinator only). */
+    private List<Mutator> warmUpSample;
 
     /**
      * Rounds of {@link #warmUpContendedLock} per chunk of the coordinator's warm-up (30 chunks):
