@@ -46,7 +46,7 @@ public class FillBench {
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
             Linker.Option.critical(false));
 
-    @Param({"16", "64", "256", "512", "1024", "4096"})
+    @Param({"8", "16", "32", "64", "256", "4096"})
     public int bytes;
 
     private long block;
