@@ -185,8 +185,9 @@ final class PauseTimer {
      * <p>One round in {@link #WARMUP_BUILD_EVERY} calls {@link #end} and builds the record; the
      * others end with {@link #finish}, the same timed code without the record. The record (a
      * StwPause, its step list and steps, ~250 B) is built after the restart, outside the pause,
-     * and every round building one made most of the top-ups' Java garbage (30 MiB over binary-trees
-     * 21's first 4 s, 5-6 host JVM collections: safepoints that stop the mutator; session 23, rss23).
+     * and every round building one was half of the top-ups' Java garbage (~480 B a round, 30 MiB
+     * over binary-trees 21's first 4 s, 5-6 host JVM collections: safepoints that stop the mutator;
+     * session 23, rss23) and 7 MiB of the first warm-up's.
      * The timer's own steps (begin, stopped, step, restarted, finish) still run every round.
      */
     static void warmUp(int rounds) {
@@ -210,7 +211,7 @@ final class PauseTimer {
 
     /**
      * Warm-up rounds per built record (see {@link #warmUp}): the warm-up's 30,000 rounds and the
-     * top-ups' 65,536 still build ~6,000, past C2's threshold (5000) for end, build and the
+     * top-ups' 65,536 still build ~6,400, past C2's threshold (5000) for end, build and the
      * record's constructors. Odd, so the built rounds see both sides of the restart test.
      */
     static final int WARMUP_BUILD_EVERY = 15;

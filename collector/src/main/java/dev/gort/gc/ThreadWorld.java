@@ -1054,7 +1054,8 @@ public final class ThreadWorld implements World {
         List<Mutator> sample = warmUpSample;
         if (sample == null) {
             // Made once and kept: two Mutators per call were 4.5 KiB of Java garbage each top-up
-            // chunk (the coordinator's only caller; each round sets both states before it reads them).
+            // chunk. Its callers are the coordinator and a test on an idle collector; a shared
+            // sample is harmless, since each round sets both states before it reads them.
             sample = warmUpSample = new ArrayList<>(List.of(warmUpMutator(), warmUpMutator()));     // the real list's class
         }
         Thread self = Thread.currentThread();
@@ -1090,7 +1091,7 @@ public final class ThreadWorld implements World {
         }
     }
 
-    /** {@link #warmUpStopPath}'s two mutators of no thread, in a list of the real one's class (coordinator only). */
+    /** {@link #warmUpStopPath}'s two mutators of no thread, in a list of the real one's class (made at its first call). */
     private List<Mutator> warmUpSample;
 
     /**
