@@ -52,7 +52,7 @@ class AllocFastPathTest extends ThreadCollectorFixture {
         start();
         liveList(20_000);
         gc.gc();
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         assertEquals(0, m.assistBytes, "credit starts at zero each cycle");
         long bank = 100L << 20;
         gc.pacer().bgScanCredit.set(bank);
@@ -88,7 +88,7 @@ class AllocFastPathTest extends ThreadCollectorFixture {
         m.roots().set(1, holder);
         long head = liveList(20_000);
         gc.gc();
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         // The stack roots (the head, already marked) went to the held coordinator's gcWork: give
         // the assist grey work of its own through the barrier (the store shades the head's
         // successor, still white, onto this mutator's gcWork).
@@ -110,7 +110,7 @@ class AllocFastPathTest extends ThreadCollectorFixture {
         start();
         liveList(1_000);
         gc.gc();
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         gc.pacer().bgScanCredit.set(1L << 40);      // assists steal: the fast path after the first allocation
         int n = 5_000;
         long[] garbage = new long[n];
@@ -119,7 +119,7 @@ class AllocFastPathTest extends ThreadCollectorFixture {
             assertTrue(heap.gc().isMarked(garbage[i]), "allocation " + i + " is black");
         }
         gc.resume();
-        gc.awaitIdle(10_000);
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
         gc.sweepAll();
         assertEquals((1_000 + n) * NODE.size(), gc.pacer().heapMarked(),
                 "heapMarked = the live list + every object allocated during mark, counted once");
@@ -150,7 +150,7 @@ class AllocFastPathTest extends ThreadCollectorFixture {
         long white = gc.alloc(NODE);
         Mem.storePtr(parent, LEFT, white);      // reachable only through parent: white after mark start
         m.roots().set(0, parent);
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         assertFalse(heap.gc().isMarked(white), "not scanned yet");
         long fresh = gc.alloc(NODE);
         assertTrue(m.isRecentBlack(fresh), "the barrier's filter names the object just allocated black");
@@ -160,7 +160,7 @@ class AllocFastPathTest extends ThreadCollectorFixture {
         Mem.storePtr(white, LEFT, fresh);       // filtered: fresh is black already
         assertTrue(heap.gc().isMarked(fresh));
         gc.resume();
-        gc.awaitIdle(10_000);
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
         assertFalse(m.isRecentBlack(fresh), "cleared at mark termination");
         assertTrue(m.recentBlackEmpty(), "every entry");
     }
@@ -179,7 +179,7 @@ class AllocFastPathTest extends ThreadCollectorFixture {
         long white = gc.alloc(NODE);
         Mem.storePtr(old, LEFT, white);
         m.roots().set(0, old);
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         long a = gc.alloc(NODE);
         long b = gc.alloc(NODE);
         m.roots().set(1, a);
@@ -204,7 +204,7 @@ class AllocFastPathTest extends ThreadCollectorFixture {
         assertEquals(slow + 4, WriteBarrier.slowStores());
         assertEquals(white, prev);
         gc.resume();
-        gc.awaitIdle(10_000);
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
         assertTrue(m.recentBlackEmpty(), "the filter was emptied after mark termination");
     }
 
@@ -237,7 +237,7 @@ class AllocFastPathTest extends ThreadCollectorFixture {
     void everyObjectTheFastPathAllocatesWhileMarkingIsNamedByTheFilterAndPaidFor() {
         ForcedMode.assumeConcurrentMark("stops at the AFTER_MARK_START breakpoint");
         start();
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         gc.pacer().bgScanCredit.set(1L << 40);      // assists steal: no drain, no wait
         long prev = gc.alloc(NODE);
         m.roots().set(0, prev);
@@ -259,7 +259,7 @@ class AllocFastPathTest extends ThreadCollectorFixture {
         }
         assertEquals(marked0 + n * NODE.size(), m.gcw.bytesMarked + m.blackBytes, "each counted as marked once");
         gc.resume();
-        gc.awaitIdle(10_000);
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
         assertTrue(m.recentBlackEmpty(), "the filter was emptied after mark termination");
         // The chain is reachable only through objects allocated black, which no marker scans or
         // counts: the cycle's marked bytes include them only if mark termination harvested the
@@ -277,7 +277,7 @@ class AllocFastPathTest extends ThreadCollectorFixture {
     void theFilterTableIsEmptyAfterTheCycleEvenForAThreadThatLeft() throws Exception {
         ForcedMode.assumeConcurrentMark("stops at the AFTER_MARK_START breakpoint");
         start();
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         long[] mine = {0};
         Thread t = Thread.ofPlatform().start(() -> {
             Mutator other = world.register(2);
@@ -291,7 +291,7 @@ class AllocFastPathTest extends ThreadCollectorFixture {
         long[] table = world.barrierFilter.table;
         assertTrue(java.util.Arrays.stream(table).anyMatch(e -> e == mine[0]), "the departed thread's entry is still there");
         gc.resume();
-        gc.awaitIdle(10_000);
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
         assertTrue(java.util.Arrays.stream(table).allMatch(e -> e == 0), "the whole table was emptied after the cycle");
     }
 
@@ -315,7 +315,7 @@ class AllocFastPathTest extends ThreadCollectorFixture {
         Mem.storePtr(w2, LEFT, w3);
         Mem.putLong(w1, ID, 11);
         m.roots().set(0, parent);
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         long fresh = gc.alloc(NODE);
         m.roots().set(1, fresh);
         assertTrue(m.isRecentBlack(fresh));
@@ -336,7 +336,7 @@ class AllocFastPathTest extends ThreadCollectorFixture {
         Mem.storePtr(parent, RIGHT, 0);         // parent is from before the cycle: deletion half shades w2
         assertTrue(heap.gc().isMarked(w2));
         gc.resume();
-        gc.awaitIdle(10_000);
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
         gc.sweepAll();
         assertNotEquals(0, heap.gc().findObject(w1), "w1 survived");
         assertEquals(11, Mem.getLong(w1, ID));
@@ -357,11 +357,11 @@ class AllocFastPathTest extends ThreadCollectorFixture {
         start(GcOptions.DEFAULT.withDebug(false, true, false, 0, 0));
         long holder = gc.alloc(NODE);
         m.roots().set(0, holder);
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         long black = gc.alloc(NODE);            // garbage, allocated black: the filter's address
         assertTrue(m.isRecentBlack(black));
         gc.resume();
-        gc.awaitIdle(10_000);
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
         gc.gc();                                // black's cycle is over; this one frees it
         // Reuse the slot outside marking: allocate (rooted in a list) until the address comes back.
         long list = 0;
@@ -379,8 +379,8 @@ class AllocFastPathTest extends ThreadCollectorFixture {
         Mem.putLong(reused, ID, 4242);
         m.roots().set(1, 0);                    // the list is garbage now, except through holder below
         Mem.storePtr(holder, LEFT, reused);     // reused's only reference is in the heap
-        gc.awaitIdle(10_000);                   // a cycle the loop triggered is over: runTo starts a fresh one
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);                   // a cycle the loop triggered is over: runTo starts a fresh one
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         assertFalse(m.isRecentBlack(reused), "the filter forgot the address at the last mark termination");
         long local = Mem.loadPtr(holder, LEFT);
         Mem.storePtr(holder, LEFT, 0);          // deletion barrier: shades reused
@@ -388,7 +388,7 @@ class AllocFastPathTest extends ThreadCollectorFixture {
         m.roots().set(2, scanned);
         Mem.storePtr(scanned, LEFT, local);     // insertion barrier: shades it again
         gc.resume();
-        gc.awaitIdle(10_000);
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
         gc.sweepAll();
         assertNotEquals(0, heap.gc().findObject(reused), "the reused object survived");
         assertEquals(4242, Mem.getLong(reused, ID));

@@ -44,7 +44,7 @@ class AllocGateTest extends ThreadWorldFixture {
         assertEquals(expectedGate(gc, stress), gc.allocGate(), "idle");
         assertEquals(0, gc.allocGate() & (Collector.GATE_MARKING | Collector.GATE_PENDING), "idle: neither marking nor a start owed");
         gc.alloc(m, NODE);
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         assertEquals(Collector.MARK, gc.phase);
         assertEquals(expectedGate(gc, stress), gc.allocGate(), "held after mark start");
         assertNotEquals(0, gc.allocGate() & Collector.GATE_MARKING, "marking");

@@ -186,14 +186,14 @@ class CollectorTest {
         long b = node(2), c = node(3);
         m.roots().set(1, b);
         Mem.storePtr(b, A, c);                 // the only reference to c
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         assertTrue(gc.marking());
         long a = node(1);                      // black: allocated while marking, never scanned
         m.roots().set(0, a);
         Mem.storePtr(a, B, c);                 // store into a black object: shades c
         Mem.storePtr(b, A, 0);                 // delete the old reference: shades c
         gc.resume();
-        gc.awaitIdle(10_000);
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
         gc.sweepAll();
         assertAlive(c, 3);
         assertEquals(1, gc.checkmarkCycles());
@@ -210,12 +210,12 @@ class CollectorTest {
         m.roots().set(0, a);
         m.roots().set(1, b);
         Mem.storePtr(b, A, c);
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         gc.blackenForTest(a);
         Mem.storePtr(a, B, c);
         Mem.storePtr(b, A, 0);
         gc.resume();
-        gc.awaitIdle(10_000);
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
         gc.sweepAll();
         assertAlive(c, 3);
     }
@@ -228,11 +228,11 @@ class CollectorTest {
         long holder = node(1), e = node(2);
         m.roots().set(0, holder);
         m.roots().set(1, e);                   // e only in a root
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         Mem.storePtr(holder, A, e);            // move it into the heap...
         m.roots().set(1, 0);                   // ...and pop the root (no barrier on root stores)
         gc.resume();
-        gc.awaitIdle(10_000);
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
         gc.sweepAll();
         assertAlive(e, 2);
     }
@@ -245,11 +245,11 @@ class CollectorTest {
         Global g = gc.newGlobal();
         long f = node(7);
         g.set(f);
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         m.roots().set(2, f);                   // roots were scanned already: no barrier, not seen
         g.set(0);                              // the deletion barrier shades f
         gc.resume();
-        gc.awaitIdle(10_000);
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
         gc.sweepAll();
         assertAlive(f, 7);
     }
@@ -261,18 +261,18 @@ class CollectorTest {
         start(GcOptions.DEFAULT.withDebug(false, true, false, 0, 0));
         long a = node(1);
         m.roots().set(0, a);
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         long n1 = node(100);
         long n2 = node(101);
         m.roots().set(3, n1);
         Mem.storePtr(n1, A, n2);
         gc.setBreakpoint(Collector.Breakpoint.BEFORE_MARK_TERMINATION);
         gc.resume();
-        gc.runTo(Collector.Breakpoint.BEFORE_MARK_TERMINATION, 10_000);
+        gc.runTo(Collector.Breakpoint.BEFORE_MARK_TERMINATION, CycleWaits.HANG_GUARD_MS);
         long n3 = node(102);                   // allocated after marking drained
         Mem.storePtr(a, B, n3);
         gc.resume();
-        gc.awaitIdle(10_000);
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
         gc.sweepAll();
         assertAlive(n1, 100);
         assertAlive(n2, 101);
@@ -316,7 +316,7 @@ class CollectorTest {
         });
         assertFalse(forcer.isAlive(), "gc() returned");
         assertNull(failed.get());
-        gc.awaitIdle(10_000);                   // waits for a cycle left requested, if any
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);                   // waits for a cycle left requested, if any
         assertEquals(cycles0 + 1, gc.cycles(), "cycles made by one gc()");
     }
 
@@ -339,7 +339,7 @@ class CollectorTest {
             m.roots().set(0, head);
         }
         gc.gc();
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         double atStart = gc.pacer().assistWorkPerByte();
         long goal = gc.pacer().heapGoal();
         while (heap.gc().heapLive() < goal + goal / 5) {
@@ -347,7 +347,7 @@ class CollectorTest {
         }
         double pastGoal = gc.pacer().assistWorkPerByte();
         gc.resume();
-        gc.awaitIdle(10_000);
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
         assertTrue(atStart > 0, "the cycle expects scan work: " + atStart);
         assertTrue(pastGoal > 1000 * atStart, "assist work per byte at 1.2 x the goal " + pastGoal
                 + " vs " + atStart + " at the start of the cycle");
@@ -372,7 +372,7 @@ class CollectorTest {
         start(GcOptions.DEFAULT);
         m.roots().set(0, node(1));
         long cycles0 = gc.cycles();
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         gc.setBreakpoint(Collector.Breakpoint.BEFORE_MARK_TERMINATION);
         gc.resume();
         long deadline = System.nanoTime() + 30_000_000_000L;
@@ -386,7 +386,7 @@ class CollectorTest {
                 "stopped at the breakpoint set before resume (cycles completed meanwhile: " + (gc.cycles() - cycles0) + ")");
         assertEquals(cycles0, gc.cycles(), "the cycle is held before mark termination");
         gc.resume();                          // stopped at it: clears it, and the cycle completes
-        gc.awaitIdle(10_000);
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
         assertEquals(cycles0 + 1, gc.cycles());
         assertEquals(Collector.Breakpoint.NONE, gc.stoppedAt());
     }
@@ -407,12 +407,12 @@ class CollectorTest {
         m.roots().set(1, b);
         Mem.storePtr(b, A, c);
         Mem.storePtr(c, A, d);                 // d: reachable only through c
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         Mem.storePtr(b, A, 0);                 // deletion barrier: c grey in this mutator's gcWork, unpublished
         Mem.storePtr(b, B, c);                 // c stays reachable
         assertFalse(m.gcw.empty(), "the shade waits in the mutator's own buffer");
         gc.resume();
-        gc.awaitIdle(10_000);                  // a safepoint: the round publishes c for the workers
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);                  // a safepoint: the round publishes c for the workers
         gc.sweepAll();
         assertAlive(c, 3);
         assertAlive(d, 4);
@@ -430,7 +430,7 @@ class CollectorTest {
         long b = node(2), c = node(3);
         m.roots().set(1, b);
         Mem.storePtr(b, A, c);
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         long a = node(1);
         m.roots().set(0, a);
         WriteBarrier.enabled = false;          // simulate a runtime that forgot the barrier
@@ -438,7 +438,7 @@ class CollectorTest {
         Mem.storePtr(b, A, 0);
         WriteBarrier.enabled = true;
         gc.resume();
-        CheckmarkException e = assertThrows(CheckmarkException.class, () -> gc.awaitIdle(10_000));
+        CheckmarkException e = assertThrows(CheckmarkException.class, () -> gc.awaitIdle(CycleWaits.HANG_GUARD_MS));
         assertEquals(c, e.object());
         assertTrue(e.getMessage().contains("found in object 0x" + Long.toHexString(a) + "+0x8"), e.getMessage());
         // The collector is dead after a fatal error (as Go's throw); leave the world and free the heap.

@@ -51,7 +51,7 @@ class HeldMutatorAllocTest extends ThreadWorldFixture {
     void duringMarkTheHeldMutatorAllocatesBlack() {
         ForcedMode.assumeConcurrentMark("stops at the AFTER_MARK_START breakpoint");
         start(GcOptions.DEFAULT);
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         gc.pacer().bgScanCredit.set(1L << 40);
         long[] garbage = new long[2_000];
         for (int i = 0; i < garbage.length; i++) {
@@ -59,7 +59,7 @@ class HeldMutatorAllocTest extends ThreadWorldFixture {
             assertTrue(heap.gc().isMarked(garbage[i]), "allocation " + i + " is black");
         }
         gc.resume();
-        gc.awaitIdle(10_000);
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
         gc.sweepAll();
         for (long p : garbage) {
             assertNotEquals(0, heap.gc().findObject(p), "black garbage survives the cycle it was allocated in");

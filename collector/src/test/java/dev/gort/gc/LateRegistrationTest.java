@@ -29,7 +29,7 @@ class LateRegistrationTest extends ThreadWorldFixture {
         gc = Collector.forThreads(heap, GcOptions.DEFAULT.withDebug(false, true, false, 0, 0), 2);
         world = gc.threadWorld();
         m = world.register(4);
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);   // marking, world running
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);   // marking, world running
 
         CountDownLatch allocated = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
@@ -62,7 +62,7 @@ class LateRegistrationTest extends ThreadWorldFixture {
         gc.resume();
         Throwable cycle = null;
         try {
-            gc.awaitIdle(10_000);
+            gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
             gc.sweepAll();
         } catch (Throwable t) {
             cycle = t;

@@ -42,7 +42,7 @@ class RunBlockingContractTest extends ThreadWorldFixture {
         m.roots().set(0, x);
         m.roots().set(1, y);
         Mem.putLong(y, CollectorTest.ID, 42);
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);   // marking: the barrier is on
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);   // marking: the barrier is on
         assertTrue(WriteBarrier.enabled);
 
         IllegalStateException store = assertThrows(IllegalStateException.class,
@@ -77,7 +77,7 @@ class RunBlockingContractTest extends ThreadWorldFixture {
         Mutator m = world.register(1);
         long x = gc.alloc(CollectorTest.NODE);
         m.roots().set(0, x);
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         long[] seen = new long[1];
         world.runBlocking(m, () -> {
             Mem.putLong(x, CollectorTest.ID, 7);          // plain, unbarriered data: allowed

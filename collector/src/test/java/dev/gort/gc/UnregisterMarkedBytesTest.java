@@ -19,7 +19,7 @@ class UnregisterMarkedBytesTest extends ThreadCollectorFixture {
     void bytesAllocatedBlackByAThreadThatLeftAreCountedAsMarked() throws Exception {
         ForcedMode.assumeConcurrentMark("stops at the AFTER_MARK_START breakpoint");
         start();
-        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         gc.pacer().bgScanCredit.set(1L << 40);      // assists steal: no drain, no wait
         int n = 4_000;
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -39,7 +39,7 @@ class UnregisterMarkedBytesTest extends ThreadCollectorFixture {
         t.join(30_000);
         assertNull(failure.get());
         gc.resume();
-        gc.awaitIdle(10_000);
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
         assertTrue(gc.pacer().heapMarked() >= (long) n * NODE.size(), "the cycle's marked bytes " + gc.pacer().heapMarked()
                 + " include the " + (long) n * NODE.size() + " bytes the thread allocated black before it left");
     }

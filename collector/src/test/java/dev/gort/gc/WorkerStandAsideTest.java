@@ -46,8 +46,8 @@ class WorkerStandAsideTest extends ThreadWorldFixture {
         List<Long> chunks = new ArrayList<>();
         long deadline = System.nanoTime() + 30_000_000_000L;
         for (int cycle = 0; cycle < 10 && chunks.size() < 20 && System.nanoTime() < deadline; cycle++) {
-            gc.awaitIdle(10_000);
-            gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 10_000);     // the list's head is greyed, the workers not started
+            gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
+            gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);     // the list's head is greyed, the workers not started
             long cycles = gc.cycles();
             gc.resume();
             sampleChunks(chunks, cycles, deadline);
