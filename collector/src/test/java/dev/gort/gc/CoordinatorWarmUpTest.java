@@ -19,7 +19,7 @@ class CoordinatorWarmUpTest extends ThreadWorldFixture {
         heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
         gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
         world = gc.threadWorld();
-        awaitWholeWarmUp(gc.coordinator);
+        CycleWaits.awaitPausePathWarm(gc.coordinator, false);     // the whole warm-up, not its first step
         assertEquals(0, gc.cycles(), "nothing asked for a cycle");
         assertTrue(gc.pool.allocated() > 0, "the coordinator did not take the pool's first batch before its first cycle");
         long[] fullEmpty = gc.pool.countsQuiescent();
@@ -62,29 +62,6 @@ class CoordinatorWarmUpTest extends ThreadWorldFixture {
             System.out.println("warmBefore=" + before + " warmAfter=" + gc.coordinator.pausePathWarm
                     + " closeMs=" + (System.nanoTime() - t0) / 1_000_000);
             heap.close();
-        }
-    }
-
-    /**
-     * Waits for the coordinator's whole pause-path warm-up (not its first step). Progress-based: on
-     * a loaded machine the warm-up's rounds take seconds (its contended-lock rounds 160-320 ms per
-     * 16 at load 15, session 23), so the wait fails only when no round was done for
-     * {@link CycleWaits#HANG_GUARD_MS} (a warm-up that stopped), not after a fixed total.
-     */
-    static void awaitWholeWarmUp(Coordinator co) throws InterruptedException {
-        long progress = -1;
-        long lastProgressAt = System.nanoTime();
-        while (!co.pausePathWarm) {
-            long now = System.nanoTime();
-            long p = (long) co.gateWarmUpRoundsDone + co.stopPathWarmUpRoundsDone + co.contendedWarmUpRoundsDone;
-            if (p != progress) {
-                progress = p;
-                lastProgressAt = now;
-            }
-            assertTrue(now - lastProgressAt < CycleWaits.HANG_GUARD_MS * 1_000_000L, "the warm-up made no progress for "
-                    + CycleWaits.HANG_GUARD_MS + " ms (rounds done: gate " + co.gateWarmUpRoundsDone + ", stop path "
-                    + co.stopPathWarmUpRoundsDone + ", contended " + co.contendedWarmUpRoundsDone + ")");
-            Thread.sleep(1);
         }
     }
 }

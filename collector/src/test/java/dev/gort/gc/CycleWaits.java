@@ -13,6 +13,41 @@ final class CycleWaits {
     /** A wait for a breakpoint or for the collector to go idle, in milliseconds. */
     static final long HANG_GUARD_MS = 60_000;
 
+    /**
+     * Waits until the coordinator's pause-path warm-up is over ({@code rehearsalToo}: and this JVM's
+     * pause-path rehearsal too, so the coordinator sleeps until a request wakes it). Progress-based:
+     * on a loaded machine these take tens of seconds (the warm-up's contended-lock rounds 160-320 ms
+     * per 16 of 480 at load 15, session 23; warm-up and rehearsal outwaited 60 s at load 44, session
+     * 24), so the wait fails only when no warm-up or rehearsal round was done for
+     * {@link #HANG_GUARD_MS} (one that stopped), not after a fixed total. Sleeps between looks (a
+     * spinning caller takes the CPU the coordinator needs): the caller must be a thread nothing waits
+     * for (not registered, or the only goroutine on the only P).
+     */
+    static void awaitPausePathWarm(Coordinator co, boolean rehearsalToo) {
+        long progress = -1;
+        long lastProgressAt = System.nanoTime();
+        while (!co.pausePathWarm || (rehearsalToo && !co.pausePathRehearsed)) {
+            long now = System.nanoTime();
+            long p = warmUpProgress(co) + (rehearsalToo ? PausePathRehearsal.roundsDone() : 0);
+            if (p != progress) {
+                progress = p;
+                lastProgressAt = now;
+            }
+            if (now - lastProgressAt >= HANG_GUARD_MS * 1_000_000L) {
+                throw new AssertionError("the coordinator's pause-path warm-up" + (rehearsalToo ? " or rehearsal" : "")
+                        + " made no progress for " + HANG_GUARD_MS + " ms (rounds done: gate " + co.gateWarmUpRoundsDone
+                        + ", stop path " + co.stopPathWarmUpRoundsDone + ", contended " + co.contendedWarmUpRoundsDone
+                        + ", rehearsal " + PausePathRehearsal.roundsDone() + "; warm " + co.pausePathWarm + ", rehearsed "
+                        + co.pausePathRehearsed + ")");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    private static long warmUpProgress(Coordinator co) {
+        return (long) co.gateWarmUpRoundsDone + co.stopPathWarmUpRoundsDone + co.contendedWarmUpRoundsDone;
+    }
+
     private CycleWaits() {
     }
 }

@@ -114,15 +114,7 @@ class OwedStartTest extends ThreadWorldFixture {
      * request wakes it (a rehearsal that gives way to the request would start the cycle itself).
      */
     private static void awaitCoordinatorAsleep(Collector c) {
-        long deadline = System.nanoTime() + DEADLINE_NANOS;
-        while (!c.coordinator.pausePathWarm || !c.coordinator.pausePathRehearsed) {
-            assertTrue(System.nanoTime() - deadline < 0, "the coordinator's warm-up or rehearsal did not end");
-            try {
-                Thread.sleep(1);                        // not registered yet: nothing waits for this thread
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
+        CycleWaits.awaitPausePathWarm(c.coordinator, true);
     }
 
     /** Whether the pending start happened within the deadline (not cycles() or awaitIdle: each wakes an owed start itself). */

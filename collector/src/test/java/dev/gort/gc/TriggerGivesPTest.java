@@ -132,19 +132,12 @@ class TriggerGivesPTest extends ThreadWorldFixture {
     /**
      * The coordinator's warm-up and pause path rehearsal before its first cycle ended: it sleeps until a
      * request wakes it. Waits sleeping, not spinning (a spinning caller takes the CPU the rehearsal
-     * needs: run alone at load 18-44 the goroutine case outwaited 15 s twice), and up to
-     * {@link #REHEARSAL_DEADLINE_NANOS}. The caller is not a registered thread, or it is the only
-     * goroutine on the only P: nothing waits for it meanwhile.
+     * needs: run alone at load 18-44 the goroutine case outwaited 15 s twice), for as long as the
+     * warm-up or the rehearsal makes progress ({@link CycleWaits#awaitPausePathWarm}; a fixed 60 s
+     * before session 24). The caller is not a registered thread, or it is the only goroutine on the
+     * only P: nothing waits for it meanwhile.
      */
     static void awaitPausePathWarm(Collector c) {
-        long deadline = System.nanoTime() + REHEARSAL_DEADLINE_NANOS;
-        while (!c.coordinator.pausePathWarm || !c.coordinator.pausePathRehearsed) {
-            assertTrue(System.nanoTime() - deadline < 0, "the coordinator's pause-path warm-up did not end within "
-                    + REHEARSAL_DEADLINE_NANOS / 1_000_000_000L + " s");
-            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-        }
+        CycleWaits.awaitPausePathWarm(c.coordinator, true);
     }
-
-    /** The rehearsal is ~0.4-0.5 s of the coordinator's CPU on a quiet machine; a starved one gets far less of a CPU. */
-    static final long REHEARSAL_DEADLINE_NANOS = 60_000_000_000L;
 }
