@@ -43,19 +43,26 @@ final class StopperBoost {
 
     /**
      * Coordinator, at its start: tries the boost at {@code priority} (0: none), and if allowed and
-     * {@code boostMutators}, has the world boost its running mutators over each stop too. Only over
-     * plain threads ({@link ThreadWorld}): the scheduler's stop takes its runtime locks (RtLock), which
-     * spin and then call Thread.yield, and a SCHED_FIFO thread's yield does not let a lock holder
-     * waiting on the same CPU run; not measured there, so refused with a warning.
+     * {@code boostMutators}, has the world boost its running mutators over each stop too.
+     *
+     * <p>Over plain threads ({@link ThreadWorld}) with both. Under gort's scheduler
+     * ({@link SchedWorld}) the coordinator alone: every wait it reaches from its stop request to
+     * the restart parks when it waits at SCHED_FIFO (the scheduler's runtime locks, {@code RtLock};
+     * the world's stop lock and its opt-in spin, {@code WorldStop}; the store gate; the rest were
+     * parks already: docs/performance.md, session 24 "rtsched24"), so a normal holder on its CPU
+     * runs. Its Ms are not boosted late into a stop, as {@link MutatorStopBoost} does for threads:
+     * an M on its way to its safepoint runs goroutine code and then the scheduler's own waits (a
+     * G's scan word in {@code StackScans}, the mark workers' pool lock), which spin and yield; and
+     * an M belongs to no registered mutator whose tid and attributes the stop could switch and put
+     * back. {@code boostMutators} is ignored there.
      */
     void start(int priority, boolean boostMutators, World world) {
         if (priority == 0) {
             return;
         }
         owner = Thread.currentThread();
-        if (!(world instanceof ThreadWorld tw)) {
-            refuse("only the plain-thread world (ThreadWorld) boosts its coordinator; under gort's scheduler the stop spins on runtime"
-                    + " locks that a real-time thread could keep from their holder");
+        if (!(world instanceof ThreadWorld) && !(world instanceof SchedWorld)) {
+            refuse("only the plain-thread world (ThreadWorld) and gort's scheduler (SchedWorld) boost the coordinator");
             return;
         }
         try {
@@ -65,9 +72,11 @@ final class StopperBoost {
                     + priority);
             return;
         }
-        tw.inheritForRealtimeStopper(owner, priority);     // its waits for the world's lock make the owner run
-        if (boostMutators) {
-            tw.boostMutatorsWhileStopping(priority);
+        if (world instanceof ThreadWorld tw) {
+            tw.inheritForRealtimeStopper(owner, priority);     // its waits for the world's lock make the owner run
+            if (boostMutators) {
+                tw.boostMutatorsWhileStopping(priority);
+            }
         }
     }
 

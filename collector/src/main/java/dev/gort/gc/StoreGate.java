@@ -32,10 +32,35 @@ final class StoreGate {
         gate.release();
     }
 
-    /** Takes the gate for a flip of the barrier flag (coordinator, world stopped; not reentrant). */
+    /**
+     * Takes the gate for a flip of the barrier flag (coordinator, world stopped; not reentrant). A
+     * coordinator raised to SCHED_FIFO (the opt-in real-time stop) does not queue in the semaphore:
+     * AbstractQueuedSynchronizer's acquire can spin without parking while a neighbour's node is
+     * half-linked, and at SCHED_FIFO that spin keeps a preempted normal thread off its CPU (see
+     * {@link WorldLock#POLL_NANOS}); it tries and parks between tries instead, which lets a storing
+     * thread on its CPU leave the gate. The try barges past storers queued for the gate, as the
+     * coordinator's flip is what they wait for anyway.
+     */
     void acquire() {
-        gate.acquireUninterruptibly();
+        if (dev.gort.sys.RealtimeBoost.currentThreadRaised()) {
+            acquireAsRealtime();
+        } else {
+            gate.acquireUninterruptibly();
+        }
         held = true;
+    }
+
+    private void acquireAsRealtime() {
+        boolean interrupted = false;
+        long park = 20_000;
+        while (!gate.tryAcquire()) {
+            interrupted |= Thread.interrupted();       // an interrupt would end each park at once: kept for after
+            java.util.concurrent.locks.LockSupport.parkNanos(park);
+            park = Math.min(2 * park, 500_000);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Lets the gate go if the coordinator holds it (a no-op otherwise: abandon paths call it blindly). */

@@ -184,66 +184,73 @@ class SchedCollectorTest {
         long millis = Long.getLong("gort.stress.millis", 60_000);
         System.out.println("referenceModelStress seed=" + seed + " ops=" + opsPerGoroutine + " millis(cap)=" + millis);
         GcOptions opts = GcOptions.DEFAULT.withGcPercent(10).withDebug(false, true, true, 0, 0);
-        withRuntime(2, opts, gc -> {
-            int workers = 2;
-            GraphModel[] models = new GraphModel[workers];
-            AtomicInteger done = new AtomicInteger();
-            AtomicReference<Throwable> fail = new AtomicReference<>();
-            for (int w = 0; w < workers; w++) {
-                GraphModel m = new GraphModel(gc, new Random(seed + w), w);
-                models[w] = m;
-                Go.go(() -> {
-                    try {
-                        m.run(opsPerGoroutine, millis, null);
-                    } catch (Throwable t) {
-                        fail.compareAndSet(null, new AssertionError("seed " + seed + ": " + t, t));
-                    } finally {
-                        done.incrementAndGet();
-                    }
-                });
-            }
-            while (done.get() < workers && fail.get() == null) {
-                Go.poll();
-                Go.gosched();
-            }
-            if (fail.get() != null) {
-                throw (AssertionError) fail.get();
-            }
-            gc.gc();
-            long expected = 0;
-            long objects = 0;
-            for (GraphModel m : models) {
-                var r = m.reachable();
-                m.verify(r);
-                objects += r.size();
-                expected += r.size() * NODE_SLOT;
-            }
-            var ms = gc.heap().readMemStats();
-            assertEquals(objects, ms.heapObjects(), "seed " + seed + ": live objects == model's reachable objects");
-            assertEquals(expected, ms.heapAlloc(), "seed " + seed + ": live bytes == model's reachable bytes");
-            assertTrue(gc.cycles() >= 3, "cycles " + gc.cycles());
-            assertEquals(gc.cycles(), gc.checkmarkCycles(), "every cycle was verified by checkmark");
-            long sends = models[0].chanSends + models[1].chanSends;
-            long parked = models[0].parkedSends + models[1].parkedSends;
-            System.out.println("referenceModelStress: cycles=" + gc.cycles() + " objects=" + objects
-                    + " ops=" + models[0].ops + "+" + models[1].ops + " barrierStores=" + WriteBarrier.slowStores()
-                    + " chanSends=" + sends + " parkedSends=" + parked + " inFlightAtCycleEnds=" + (models[0].inFlightAtCycles + models[1].inFlightAtCycles));
-            assertTrue(sends > 0, "the models sent pointers through channels");
-            assertTrue(parked > 0, "some sender parked with its pointer in a frame");
-            assertTrue(models[0].inFlightAtCycles + models[1].inFlightAtCycles > 0,
-                    "some cycle ended with pointers in flight (only rooted by channel buffers or parked senders)");
-            MarkWorkerStats ws = gc.markWorkerStats();
-            System.out.println("referenceModelStress: mark workers: " + ws);
-            assertTrue(ws.goroutines(), "under the scheduler the mark workers are goroutines");
-            if (ForcedMode.concurrentMark()) {      // a forced gcstoptheworld marks in the pause: no worker runs
-                assertTrue(ws.stints()[MarkWorkerStats.FRACTIONAL] + ws.stints()[MarkWorkerStats.IDLE] > 0,
-                        "GOMAXPROCS=2 wants a fractional worker (25% of 2 Ps is not whole); idle Ps run idle workers: " + ws);
-            }
-            for (GraphModel m : models) {
-                m.release();
-            }
-            gc.gc();
-            assertEquals(0, gc.heap().readMemStats().heapObjects(), "seed " + seed + ": dropping every root frees everything");
-        });
+        withRuntime(2, opts, gc -> referenceModel(gc, seed, opsPerGoroutine, millis));
+    }
+
+    /**
+     * {@link #referenceModelStress}'s body, on the main goroutine (SchedRealtimeStopTest runs it under
+     * the real-time stop): two goroutines mutate their models, then every reachable object is
+     * verified, the heap's live bytes equal the models', and dropping the roots frees everything.
+     */
+    static void referenceModel(Collector gc, long seed, long opsPerGoroutine, long millis) {
+        int workers = 2;
+        GraphModel[] models = new GraphModel[workers];
+        AtomicInteger done = new AtomicInteger();
+        AtomicReference<Throwable> fail = new AtomicReference<>();
+        for (int w = 0; w < workers; w++) {
+            GraphModel m = new GraphModel(gc, new Random(seed + w), w);
+            models[w] = m;
+            Go.go(() -> {
+                try {
+                    m.run(opsPerGoroutine, millis, null);
+                } catch (Throwable t) {
+                    fail.compareAndSet(null, new AssertionError("seed " + seed + ": " + t, t));
+                } finally {
+                    done.incrementAndGet();
+                }
+            });
+        }
+        while (done.get() < workers && fail.get() == null) {
+            Go.poll();
+            Go.gosched();
+        }
+        if (fail.get() != null) {
+            throw (AssertionError) fail.get();
+        }
+        gc.gc();
+        long expected = 0;
+        long objects = 0;
+        for (GraphModel m : models) {
+            var r = m.reachable();
+            m.verify(r);
+            objects += r.size();
+            expected += r.size() * NODE_SLOT;
+        }
+        var ms = gc.heap().readMemStats();
+        assertEquals(objects, ms.heapObjects(), "seed " + seed + ": live objects == model's reachable objects");
+        assertEquals(expected, ms.heapAlloc(), "seed " + seed + ": live bytes == model's reachable bytes");
+        assertTrue(gc.cycles() >= 3, "cycles " + gc.cycles());
+        assertEquals(gc.cycles(), gc.checkmarkCycles(), "every cycle was verified by checkmark");
+        long sends = models[0].chanSends + models[1].chanSends;
+        long parked = models[0].parkedSends + models[1].parkedSends;
+        System.out.println("referenceModelStress: cycles=" + gc.cycles() + " objects=" + objects
+                + " ops=" + models[0].ops + "+" + models[1].ops + " barrierStores=" + WriteBarrier.slowStores()
+                + " chanSends=" + sends + " parkedSends=" + parked + " inFlightAtCycleEnds=" + (models[0].inFlightAtCycles + models[1].inFlightAtCycles));
+        assertTrue(sends > 0, "the models sent pointers through channels");
+        assertTrue(parked > 0, "some sender parked with its pointer in a frame");
+        assertTrue(models[0].inFlightAtCycles + models[1].inFlightAtCycles > 0,
+                "some cycle ended with pointers in flight (only rooted by channel buffers or parked senders)");
+        MarkWorkerStats ws = gc.markWorkerStats();
+        System.out.println("referenceModelStress: mark workers: " + ws);
+        assertTrue(ws.goroutines(), "under the scheduler the mark workers are goroutines");
+        if (ForcedMode.concurrentMark()) {      // a forced gcstoptheworld marks in the pause: no worker runs
+            assertTrue(ws.stints()[MarkWorkerStats.FRACTIONAL] + ws.stints()[MarkWorkerStats.IDLE] > 0,
+                    "GOMAXPROCS=2 wants a fractional worker (25% of 2 Ps is not whole); idle Ps run idle workers: " + ws);
+        }
+        for (GraphModel m : models) {
+            m.release();
+        }
+        gc.gc();
+        assertEquals(0, gc.heap().readMemStats().heapObjects(), "seed " + seed + ": dropping every root frees everything");
     }
 }

@@ -79,12 +79,13 @@ class StopperBoostTest {
         });
     }
 
+    /** Only ThreadWorld and SchedWorld boost (their stop paths' waits park at SCHED_FIFO); SchedRealtimeStopTest covers the scheduler's. */
     @Test
-    void underTheSchedulerTheBoostIsRefusedWithWhy() {
+    void aWorldOtherThanThreadsOrTheSchedulerIsRefusedWithWhy() {
         StopperBoost b = new StopperBoost();
         b.start(5, false, null);
         assertFalse(b.active());
-        assertTrue(b.refusal().contains("only the plain-thread world"), b.refusal());
+        assertTrue(b.refusal().contains("only the plain-thread world (ThreadWorld) and gort's scheduler (SchedWorld)"), b.refusal());
         b.raise();
         assertEquals(0, b.raises());
     }
@@ -115,7 +116,7 @@ class StopperBoostTest {
     }
 
     /** "tid policy" of each live gort-gc thread (several collectors may live in this JVM). */
-    private static List<String> coordinators() {
+    static List<String> coordinators() {
         List<String> rows = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
             for (Path p : ds) {

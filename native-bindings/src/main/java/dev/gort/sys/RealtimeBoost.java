@@ -45,6 +45,21 @@ public final class RealtimeBoost {
     @SuppressWarnings("unused")
     private final Arena arena;
     private boolean raised;
+    /** The {@link #RAISED} slot this boost's owner holds while raised, or -1 (owner only). */
+    private int raisedSlot = -1;
+
+    /**
+     * The threads raised by a boost now, one per slot (null: free), so that a lock's waiter can
+     * ask {@link #currentThreadRaised} whether it runs at SCHED_FIFO (the scheduler's runtime locks
+     * and the world's stop: a real-time waiter must park, never only spin or yield, see RtLock).
+     * Fixed slots, claimed by CAS at {@link #raise} and cleared at {@link #lower}: no allocation per
+     * switch. A raise that finds every slot taken still switches the thread, unregistered; its waits
+     * then behave as a normal thread's (yield), as every wait did before the registry.
+     */
+    private static final java.util.concurrent.atomic.AtomicReferenceArray<Thread> RAISED =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(16);
+    /** Slots in use now: {@link #currentThreadRaised} answers false with one read when none is. */
+    private static final java.util.concurrent.atomic.AtomicInteger RAISED_COUNT = new java.util.concurrent.atomic.AtomicInteger();
 
     private RealtimeBoost(Thread owner, int priority, Arena arena, long boostedAttr, long normalAttr) {
         this.owner = owner;
@@ -89,6 +104,9 @@ public final class RealtimeBoost {
         checkOwner();
         LibC.sched_setattr(0, boostedAttr, 0);
         raised = true;
+        if (raisedSlot < 0) {
+            raisedSlot = claimRaisedSlot(owner);
+        }
     }
 
     /** Puts the owner thread back to the attributes it had at creation (owner only; one system call). */
@@ -96,6 +114,44 @@ public final class RealtimeBoost {
         checkOwner();
         restore(0, normalAttr);
         raised = false;
+        releaseRaisedSlot();
+    }
+
+    private static int claimRaisedSlot(Thread t) {
+        for (int i = 0; i < RAISED.length(); i++) {
+            if (RAISED.get(i) == null && RAISED.compareAndSet(i, null, t)) {
+                RAISED_COUNT.incrementAndGet();
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void releaseRaisedSlot() {
+        if (raisedSlot >= 0) {
+            RAISED.set(raisedSlot, null);
+            RAISED_COUNT.decrementAndGet();
+            raisedSlot = -1;
+        }
+    }
+
+    /**
+     * Whether the calling thread is raised by a boost now (between its {@link #raise} and
+     * {@link #lower}). For waits that must not keep a normal lock holder off the caller's CPU: a
+     * SCHED_FIFO thread's {@code Thread.yield} only lets other real-time threads run. One volatile
+     * read when no thread is raised; no allocation.
+     */
+    public static boolean currentThreadRaised() {
+        if (RAISED_COUNT.get() == 0) {
+            return false;
+        }
+        Thread t = Thread.currentThread();
+        for (int i = 0; i < RAISED.length(); i++) {
+            if (RAISED.get(i) == t) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

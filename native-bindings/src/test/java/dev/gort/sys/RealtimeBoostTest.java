@@ -58,12 +58,19 @@ class RealtimeBoostTest {
             }
             assertEquals(before, ThreadPriority.current(), "the trial switch at creation leaves the thread as it was");
             int tid = (int) CpuAffinity.threadId();
+            assertFalse(RealtimeBoost.currentThreadRaised(), "not raised before the first raise");
             for (int round = 0; round < 3; round++) {
                 b.raise();
                 assertTrue(b.raised());
                 assertEquals(RealtimeBoost.SCHED_FIFO, ThreadPriority.of(tid).policy(), "raised: SCHED_FIFO");
+                assertTrue(RealtimeBoost.currentThreadRaised(), "raised: the thread's waits know it (RtLock)");
+                java.util.concurrent.atomic.AtomicBoolean otherSeesItself = new java.util.concurrent.atomic.AtomicBoolean(true);
+                Thread other = Thread.ofPlatform().start(() -> otherSeesItself.set(RealtimeBoost.currentThreadRaised()));
+                other.join();
+                assertFalse(otherSeesItself.get(), "another thread is not raised by this one's boost");
                 b.lower();
                 assertFalse(b.raised());
+                assertFalse(RealtimeBoost.currentThreadRaised(), "lowered: a normal waiter again");
                 assertEquals(before, ThreadPriority.current(), "lowered: the thread's own policy and nice value");
                 assertEquals(sliceBefore, ThreadSlice.current(), "lowered: the thread's own slice");
             }

@@ -107,7 +107,7 @@ final class WorldStop {
      * {@link StopGivenUpException} thrown, naming the Ps it still waited for.
      */
     void stop(String reason, java.util.function.BooleanSupplier giveUp) {
-        worldLock.lock();
+        lockWorld();
         try {
             startOwner = Thread.currentThread();
             stopHeld(reason, giveUp, null);
@@ -134,7 +134,7 @@ final class WorldStop {
      * java.util.function.BooleanSupplier)}.
      */
     void stopAndRun(String reason, java.util.function.BooleanSupplier giveUp, Runnable steps) {
-        worldLock.lock();
+        lockWorld();
         boolean claimed;
         try {
             startOwner = Thread.currentThread();
@@ -173,6 +173,33 @@ final class WorldStop {
             throw e;
         } else if (failure != null) {
             throw new IllegalStateException("the stopped steps of \"" + reason + "\" failed", failure);
+        }
+    }
+
+    /**
+     * Takes {@link #worldLock} (held by another stop, e.g. a GOMAXPROCS change, for its whole
+     * pause). A caller raised to SCHED_FIFO ({@link dev.gort.sys.RealtimeBoost#currentThreadRaised}:
+     * the collector's coordinator with the opt-in real-time stop) never queues in the lock: it
+     * tries it and parks between tries as {@link RtLock} does, because AbstractQueuedSynchronizer's
+     * acquire spins without parking while a neighbouring node is half-linked, and a real-time
+     * thread spinning there keeps a preempted normal thread on its CPU from the step it waits for
+     * (docs/performance.md, session 12 "pinv"). Other callers queue as before.
+     */
+    private void lockWorld() {
+        if (!dev.gort.sys.RealtimeBoost.currentThreadRaised()) {
+            worldLock.lock();
+            return;
+        }
+        boolean interrupted = false;
+        long park = RtLock.RT_PARK_FIRST_NANOS;
+        while (!worldLock.tryLock()) {
+            // An interrupt would end every park at once (a spin at SCHED_FIFO): kept for later.
+            interrupted |= Thread.interrupted();
+            java.util.concurrent.locks.LockSupport.parkNanos(park);
+            park = Math.min(2 * park, RtLock.RT_PARK_MAX_NANOS);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -361,10 +388,12 @@ final class WorldStop {
             lastTrace.atRequest(s);
         }
         fault("request");
-        if (wait && stopSpinNanos > 0) {
+        if (wait && stopSpinNanos > 0 && !dev.gort.sys.RealtimeBoost.currentThreadRaised()) {
             // Spin first if asked (see STOP_SPIN_NANOS): a running goroutine reaches its safepoint
             // in microseconds, and the last M's wake-up then finds this thread runnable instead of
             // asleep. The note is only a hint here as below: the loop checks stopwait under the lock.
+            // Never at SCHED_FIFO: its yields would keep the goroutine it waits for off this CPU,
+            // and a real-time stopper is woken at once anyway.
             long deadline = System.nanoTime() + stopSpinNanos;
             do {
                 Thread.yield();
