@@ -442,11 +442,14 @@ final class GoroutineWorkers implements GcHook {
 
     private void lockPool() {
         int spins = 0;
+        long park = dev.gort.sys.RealtimeBoost.PARK_FIRST_NANOS;
         while (!POOL_LOCK.compareAndSet(this, 0, 1)) {
             if (++spins < 100) {
                 Thread.onSpinWait();
             } else {
-                Thread.yield();
+                // The holder lost its CPU: yield it, or park if this M was boosted late into a stop
+                // (a SCHED_FIFO yield would keep a normal holder on this CPU from running).
+                park = dev.gort.sys.RealtimeBoost.yieldOrPark(park);
             }
         }
     }

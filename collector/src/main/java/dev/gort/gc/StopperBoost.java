@@ -45,16 +45,15 @@ final class StopperBoost {
      * Coordinator, at its start: tries the boost at {@code priority} (0: none), and if allowed and
      * {@code boostMutators}, has the world boost its running mutators over each stop too.
      *
-     * <p>Over plain threads ({@link ThreadWorld}) with both. Under gort's scheduler
-     * ({@link SchedWorld}) the coordinator alone: every wait it reaches from its stop request to
-     * the restart parks when it waits at SCHED_FIFO (the scheduler's runtime locks, {@code RtLock};
-     * the world's stop lock and its opt-in spin, {@code WorldStop}; the store gate; the rest were
-     * parks already: docs/performance.md, session 24 "rtsched24"), so a normal holder on its CPU
-     * runs. Its Ms are not boosted late into a stop, as {@link MutatorStopBoost} does for threads:
-     * an M on its way to its safepoint runs goroutine code and then the scheduler's own waits (a
-     * G's scan word in {@code StackScans}, the mark workers' pool lock), which spin and yield; and
-     * an M belongs to no registered mutator whose tid and attributes the stop could switch and put
-     * back. {@code boostMutators} is ignored there.
+     * <p>Over plain threads ({@link ThreadWorld}) late mutators are {@link MutatorStopBoost}'s;
+     * under gort's scheduler ({@link SchedWorld}) late Ms are the scheduler's {@code LateMBoost}
+     * ({@link dev.gort.sched.Scheduler#boostLateMsWhileStopping}). There every wait the coordinator
+     * reaches from its stop request to the restart parks when it waits at SCHED_FIFO (the
+     * scheduler's runtime locks, {@code RtLock}; the world's stop lock and its opt-in spin,
+     * {@code WorldStop}; the store gate; the rest were parks already), and so do the waits a boosted
+     * M meets on its way to its stop (RtLock, a G's scan word in {@code StackScans}, the mark
+     * workers' pool lock, {@code Sema}): a normal holder on their CPU runs (docs/performance.md,
+     * session 24 "rtsched24").
      */
     void start(int priority, boolean boostMutators, World world) {
         if (priority == 0) {
@@ -77,6 +76,8 @@ final class StopperBoost {
             if (boostMutators) {
                 tw.boostMutatorsWhileStopping(priority);
             }
+        } else if (boostMutators && world instanceof SchedWorld sw) {
+            sw.scheduler().boostLateMsWhileStopping(priority);
         }
     }
 

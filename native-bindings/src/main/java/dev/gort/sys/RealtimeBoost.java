@@ -105,7 +105,7 @@ public final class RealtimeBoost {
         LibC.sched_setattr(0, boostedAttr, 0);
         raised = true;
         if (raisedSlot < 0) {
-            raisedSlot = claimRaisedSlot(owner);
+            raisedSlot = markRaised(owner);
         }
     }
 
@@ -117,7 +117,12 @@ public final class RealtimeBoost {
         releaseRaisedSlot();
     }
 
-    private static int claimRaisedSlot(Thread t) {
+    /**
+     * Records {@code t} as raised to SCHED_FIFO by someone else (the world's stop boosting a late M
+     * by its tid), so its waits park ({@link #currentThreadRaised}). Returns the slot for
+     * {@link #unmarkRaised}, or -1 if every slot is taken (t's waits then yield, as before).
+     */
+    public static int markRaised(Thread t) {
         for (int i = 0; i < RAISED.length(); i++) {
             if (RAISED.get(i) == null && RAISED.compareAndSet(i, null, t)) {
                 RAISED_COUNT.incrementAndGet();
@@ -127,12 +132,36 @@ public final class RealtimeBoost {
         return -1;
     }
 
-    private void releaseRaisedSlot() {
-        if (raisedSlot >= 0) {
-            RAISED.set(raisedSlot, null);
+    /** Ends a {@link #markRaised} (slot -1: nothing). */
+    public static void unmarkRaised(int slot) {
+        if (slot >= 0) {
+            RAISED.set(slot, null);
             RAISED_COUNT.decrementAndGet();
-            raisedSlot = -1;
         }
+    }
+
+    private void releaseRaisedSlot() {
+        unmarkRaised(raisedSlot);
+        raisedSlot = -1;
+    }
+
+    /** {@link #yieldOrPark}'s first park and the bound its doubling reaches (nanoseconds). */
+    public static final long PARK_FIRST_NANOS = 20_000, PARK_MAX_NANOS = 500_000;
+
+    /**
+     * The turn of a spin-then-yield wait past its spins: {@code Thread.yield()} for a normal
+     * thread, as such waits always did; for a thread raised to SCHED_FIFO ({@link #currentThreadRaised})
+     * a park of {@code park} nanoseconds instead, since its yield lets no normal thread of its CPU
+     * (the holder it waits for) run. Returns the next turn's park ({@link #PARK_FIRST_NANOS} to start,
+     * doubling to {@link #PARK_MAX_NANOS}). No allocation.
+     */
+    public static long yieldOrPark(long park) {
+        if (!currentThreadRaised()) {
+            Thread.yield();
+            return park;
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(park);
+        return Math.min(2 * park, PARK_MAX_NANOS);
     }
 
     /**

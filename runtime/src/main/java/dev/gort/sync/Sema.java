@@ -152,11 +152,14 @@ final class Sema {
     /** The queue lock: held for a few instructions, never across a park. */
     private void lock() {
         int spins = 0;
+        long park = dev.gort.sys.RealtimeBoost.PARK_FIRST_NANOS;
         while (!lock.compareAndSet(0, 1)) {
             if (++spins < 100) {
                 Thread.onSpinWait();
             } else {
-                Thread.yield();
+                // Yield to a holder that lost its CPU; park instead if this M was boosted late into
+                // a stop (the real-time stop): a SCHED_FIFO yield would not let that holder run.
+                park = dev.gort.sys.RealtimeBoost.yieldOrPark(park);
             }
         }
     }

@@ -68,7 +68,10 @@ final class M extends Thread {
      * (plain: written by this M only, read by a stopper as a hint).
      */
     long polls;
-    /** Its kernel thread id, recorded at start under {@link StopHolders#ON} (0 otherwise). */
+    /**
+     * Its kernel thread id, recorded at start on Linux (0 elsewhere): StopHolders' /proc reads, and
+     * the real-time stop's boost of an M late into a stop ({@link LateMBoost}).
+     */
     volatile int tid;
     /**
      * Its /proc files (StopHolders): opened by this M at its start under {@link StopHolders#ON}, so
@@ -107,8 +110,10 @@ final class M extends Thread {
 
     @Override
     public void run() {
+        if (dev.gort.sys.Platform.current().isLinux() || StopHolders.ON) {
+            tid = (int) dev.gort.sys.CpuAffinity.threadId();      // one gettid per M
+        }
         if (StopHolders.ON) {
-            tid = (int) dev.gort.sys.CpuAffinity.threadId();
             procStat = ThreadProcStat.open(tid);
         }
         try {

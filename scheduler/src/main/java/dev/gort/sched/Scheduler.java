@@ -1211,6 +1211,22 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
+     * From now on, a stopper raised to SCHED_FIFO (the collector's coordinator under its opt-in
+     * real-time stop, which calls this once the kernel allowed it {@code priority}) switches the Ms
+     * of the Ps still running 0.1 ms into its stop to SCHED_FIFO {@code priority} until the restart
+     * ({@link LateMBoost}). Ps with an id of 256 or more (GOMAXPROCS grown that far) are not boosted.
+     */
+    public void boostLateMsWhileStopping(int priority) {
+        world.lateBoost = new LateMBoost(this, priority, Math.max(gomaxprocsPublished, 256));
+    }
+
+    /** Ms boosted late into a stop so far ({@link #boostLateMsWhileStopping}; 0 when off). */
+    public long lateMBoosts() {
+        LateMBoost b = world.lateBoost;
+        return b == null ? 0 : b.boosts();
+    }
+
+    /**
      * After a stop-the-world (diagnostics, allocates): when the last P stopped and when the stopper
      * saw it, relative to the request, whether it saw it spinning or woken, and the re-preempt
      * passes so far; e.g. {@code "last P stopped at 0.041 ms; stopper saw it at 0.043 ms, spinning"}.

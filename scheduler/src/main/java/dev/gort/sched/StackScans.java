@@ -144,11 +144,13 @@ public final class StackScans {
         }
         java.lang.invoke.VarHandle.fullFence();
         long a = gp.desc + GDescriptor.STACK_SCAN;
+        long park = dev.gort.sys.RealtimeBoost.PARK_FIRST_NANOS;
         for (int spins = 0; (NativeMemory.getIntAcquire(a) & 1) != 0; spins++) {
             if (spins < 200) {
                 Thread.onSpinWait();        // a scanner reads its frames: one G's worth
             } else {
-                Thread.yield();             // that scanner's thread lost its CPU
+                // That scanner's thread lost its CPU: yield it (park if this M was boosted late into a stop).
+                park = dev.gort.sys.RealtimeBoost.yieldOrPark(park);
             }
         }
     }
@@ -180,6 +182,7 @@ public final class StackScans {
         }
         long a = gp.desc + GDescriptor.STACK_SCAN;
         int done = gen << 1;
+        long park = dev.gort.sys.RealtimeBoost.PARK_FIRST_NANOS;
         for (int spins = 0;; spins++) {
             int w = NativeMemory.getIntAcquire(a);
             if (w == done) {
@@ -198,7 +201,8 @@ public final class StackScans {
             } else if (spins < 200) {
                 Thread.onSpinWait();        // a scanner holds it: one G's frames
             } else {
-                Thread.yield();             // that scanner's thread lost its CPU
+                // That scanner's thread lost its CPU: yield it (park if this M was boosted late into a stop).
+                park = dev.gort.sys.RealtimeBoost.yieldOrPark(park);
             }
         }
     }

@@ -80,6 +80,9 @@ final class WorldStop {
      */
     private volatile Thread startOwner;
 
+    /** The real-time stop's boost of Ms late into a stop (null: off; {@link Scheduler#boostLateMsWhileStopping}). */
+    volatile LateMBoost lateBoost;
+
     private volatile long worldStartedNanos;
     /** start's list of Ps to start (sched lock; worldLock holder only), kept between pauses. */
     private P[] restartPs;
@@ -430,6 +433,10 @@ final class WorldStop {
                 preemptall();
                 stopRepreempts++;
                 stopPasses++;
+                LateMBoost lb = lateBoost;
+                if (lb != null && stopPasses == 1) {
+                    lb.boostRunning();      // 0.1 ms on, a raised stopper only: the Ms still running, to SCHED_FIFO
+                }
                 if (StopHolders.ON) {
                     holders.sample(s, System.nanoTime() - stopRequestNanos);   // never throws (a diagnostic)
                 }
@@ -657,6 +664,10 @@ final class WorldStop {
     }
 
     private void startHeld() {
+        LateMBoost lb = lateBoost;
+        if (lb != null) {
+            lb.lowerAll();          // before any P is released: no goroutine runs real-time after the pause (never throws)
+        }
         Thread t = Scheduler.carrier();
         P own = t instanceof M mp && mp.sched == s ? mp.p : null;
         // allp changes only under a stop, by this thread (procresize), so it is read here before

@@ -167,6 +167,110 @@ class RealtimeStopperTest {
         assertTrue(stopperCpu.get() <= waited.get() / 4 + 5_000_000L, "the real-time stopper should give its CPU to the goroutine: " + how);
     }
 
+    /**
+     * {@link LateMBoost}: a goroutine that keeps off safepoints for 30 ms after the request has its
+     * M switched to SCHED_FIFO at the stop's first timed pass (the goroutine sees its own policy
+     * change), and the restart puts the M back before its P runs again; a stopper that is not
+     * raised itself boosts nothing. Not pinned: this checks the switch and its undoing, not the CPU.
+     */
+    @Test
+    void aRaisedStopperBoostsTheMOfAGoroutineLateToItsSafepointUntilTheRestart() throws Exception {
+        Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).fatalHandler(FatalHandler.THROW));
+        s.boostLateMsWhileStopping(7);
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicLong asks = new AtomicLong(), lateFor = new AtomicLong();
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicLong mTid = new AtomicLong();
+        java.util.concurrent.atomic.AtomicInteger policyWhileLate = new java.util.concurrent.atomic.AtomicInteger(-1);
+        Thread runner = new Thread(() -> s.run(() -> {
+            try {
+                started.countDown();
+                long handled = 0;
+                while (!done.get()) {
+                    long ask = asks.get();
+                    if (ask != handled) {
+                        // Late: no safepoint for 30 ms from here; the stop is requested only once this
+                        // goroutine says it is running its stretch (it may sit in a run queue before).
+                        handled = ask;
+                        mTid.set(dev.gort.sys.CpuAffinity.threadId());     // the M running this stretch (the one a stop boosts)
+                        long t0 = System.nanoTime();
+                        lateFor.set(ask);
+                        int seen = -1;
+                        // 30 ms, and on until one look at its policy was made 5 ms or more in (its M may lose the CPU meanwhile).
+                        while (System.nanoTime() - t0 < 30_000_000L || seen == -1) {
+                            if (seen != RealtimeBoost.SCHED_FIFO && System.nanoTime() - t0 > 5_000_000L) {
+                                seen = dev.gort.sys.ThreadPriority.current().policy();
+                            }
+                            Thread.onSpinWait();
+                        }
+                        policyWhileLate.set(seen);
+                    }
+                    Go.poll();
+                }
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+                started.countDown();
+            }
+        }), "late-m-runner");
+        runner.setDaemon(true);
+        runner.start();
+        try {
+            assertTrue(started.await(100, TimeUnit.SECONDS), "the goroutine started");
+            // Unraised first: nothing is boosted.
+            awaitLate(asks, lateFor, 1);
+            s.stopTheWorld("late M, stopper not raised");
+            s.startTheWorld();
+            assertEquals(dev.gort.sys.ThreadPriority.SCHED_OTHER, policyAfter(policyWhileLate), "not boosted: the goroutine saw its M normal");
+            assertEquals(0, s.lateMBoosts(), "a stopper that is not raised boosts no M");
+            FreshThread.run(() -> {
+                RealtimeBoost boost = boostOrSkip(10);
+                policyWhileLate.set(-1);
+                awaitLate(asks, lateFor, 2);
+                boost.raise();
+                try {
+                    s.stopTheWorld("late M, stopper raised");
+                    assertEquals(PStatus.GCSTOP, s.allp[0].status());
+                    s.startTheWorld();
+                } finally {
+                    boost.lower();
+                }
+            });
+            assertEquals(RealtimeBoost.SCHED_FIFO, policyAfter(policyWhileLate), "the goroutine saw its M at SCHED_FIFO while late");
+            assertEquals(1, s.lateMBoosts(), "the late goroutine's M was boosted once");
+            assertEquals(dev.gort.sys.ThreadPriority.SCHED_OTHER, dev.gort.sys.ThreadPriority.of((int) mTid.get()).policy(),
+                    "the restart put the M back");
+        } finally {
+            done.set(true);
+            asks.set(-1);
+            runner.join(100_000);
+        }
+        assertFalse(runner.isAlive(), "the scheduler ran its main goroutine to its end");
+        if (failure.get() != null) {
+            throw new AssertionError("the goroutine failed", failure.get());
+        }
+    }
+
+    /** Asks the goroutine for late stretch {@code n} and waits (sleeping: the caller may be raised later) until it runs it. */
+    private static void awaitLate(AtomicLong asks, AtomicLong lateFor, long n) throws InterruptedException {
+        asks.set(n);
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (lateFor.get() != n) {
+            assertTrue(System.nanoTime() < deadline, "the goroutine started its late stretch " + n + " within 60 s");
+            Thread.sleep(0, 100_000);
+        }
+    }
+
+    /** The policy the late goroutine recorded for its last late stretch (set after the stop; it runs again after the restart). */
+    private static int policyAfter(java.util.concurrent.atomic.AtomicInteger recorded) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (recorded.get() == -1 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        return recorded.get();
+    }
+
     /** Skips the test unless this Linux lets the calling thread use SCHED_FIFO {@code priority}. */
     private static RealtimeBoost boostOrSkip(int priority) {
         Assumptions.assumeTrue(Platform.current().isLinux() && CpuAffinity.supported(), "SCHED_FIFO and pinning are Linux's");
