@@ -115,8 +115,11 @@ public final class PauseDistributionRun {
         }
         System.out.println("allocations that gave up a refill step for a stop (AllocationYield): " + stopYields(heap));
         // Said, not assumed from the flag: the kernel may refuse the boost (no CAP_SYS_NICE or
-        // RLIMIT_RTPRIO), and the scheduler's world never takes it (its warning says why).
+        // RLIMIT_RTPRIO; its warning says why).
         System.out.println("stops made at real-time priority (-Dgort.gc.stopper.rtprio): " + used.realtimeStops());
+        if (used.world() instanceof dev.gort.gc.SchedWorld sw) {
+            System.out.println("Ms boosted late into a stop (-Dgort.gc.stopper.rtmutators): " + sw.scheduler().lateMBoosts());
+        }
         if (dev.gort.sys.PathProbe.ON) {
             System.out.print(dev.gort.sys.PathProbe.report());
         }
