@@ -27,7 +27,8 @@ final class StopperBoost {
     /**
      * {@code -Dgort.gc.stopper.rtmutators=true|false} (default true): with the coordinator boosted,
      * the mutators still running 0.1 ms into a stop are boosted too until the restart
-     * ({@link MutatorStopBoost}): a mutator waiting for a CPU before its safepoint is the other way
+     * ({@link MutatorStopBoost} over threads; the scheduler's {@code LateMBoost} for the Ms of Ps
+     * still running under it): a mutator waiting for a CPU before its safepoint is the other way
      * a stop runs late, and the commoner one under load. false keeps the coordinator's boost alone.
      */
     static final boolean MUTATORS = dev.gort.sys.TuningProperty.flag("gort.gc.stopper.rtmutators", true);
