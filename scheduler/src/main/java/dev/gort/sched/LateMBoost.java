@@ -25,7 +25,8 @@ import java.lang.foreign.MemorySegment;
  * releases a P ({@link WorldStop}'s start), so no goroutine runs real-time after the pause.
  *
  * <p>Threads: {@link #boostRunning} and {@link #lowerAll} run on the holder of the world's stop
- * (the stopper) only; the P and M fields they read are racy hints: an M boosted just after it
+ * (the stopper) only (a stop handed off to its last M, whose restart is that M's, boosts nothing:
+ * see {@link WorldStop}'s wait); the P and M fields they read are racy hints: an M boosted just after it
  * stopped is parked, and is put back at the restart all the same. An M whose thread ended is never
  * touched (its tid may be another thread's by then). A refusal by the kernel warns once and turns
  * the boost off. Cost: two system calls per boosted M (read, switch) and one to put it back, only
@@ -118,16 +119,18 @@ final class LateMBoost {
                 continue;
             }
             boosted[i] = null;
-            RealtimeBoost.unmarkRaised(raisedSlot[i]);
-            raisedSlot[i] = -1;
-            if (!mp.isAlive()) {
-                continue;          // ended meanwhile: its tid may name another thread now
-            }
+            // Marked raised until it is back: unmarked first, a real-time M would yield in its
+            // waits (RtLock, Sema...) in between, keeping a normal holder on its CPU from running.
             try {
-                RealtimeBoost.restore(mp.tid, savedAttr(i));
+                if (mp.isAlive()) {        // else ended meanwhile: its tid may name another thread now
+                    RealtimeBoost.restore(mp.tid, savedAttr(i));
+                }
             } catch (Throwable e) {
                 System.err.println("gort: warning: -Dgort.gc.stopper.rtmutators: " + mp.getName() + " could not be put back from SCHED_FIFO ("
                         + e.getMessage() + ")");
+            } finally {
+                RealtimeBoost.unmarkRaised(raisedSlot[i]);
+                raisedSlot[i] = -1;
             }
         }
     }

@@ -433,8 +433,12 @@ final class WorldStop {
                 preemptall();
                 stopRepreempts++;
                 stopPasses++;
+                // Not in a stop handed off to its last M (steps != null): that M may claim the steps
+                // and restart the world while this thread is still on its way here, and an M boosted
+                // after the restart would run goroutines at SCHED_FIFO until the next stop's restart
+                // (RealtimeStopperTest). The collector hands no stop off under the real-time stop.
                 LateMBoost lb = lateBoost;
-                if (lb != null && stopPasses == 1) {
+                if (lb != null && stopPasses == 1 && steps == null) {
                     lb.boostRunning();      // 0.1 ms on, a raised stopper only: the Ms still running, to SCHED_FIFO
                 }
                 if (StopHolders.ON) {

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -244,6 +245,85 @@ class RealtimeStopperTest {
         } finally {
             done.set(true);
             asks.set(-1);
+            runner.join(100_000);
+        }
+        assertFalse(runner.isAlive(), "the scheduler ran its main goroutine to its end");
+        if (failure.get() != null) {
+            throw new AssertionError("the goroutine failed", failure.get());
+        }
+    }
+
+    /**
+     * {@link LateMBoost} on a stop handed off to the last M ({@code stopTheWorldAndRun}): the M that
+     * stops the last P claims the steps and restarts the world while the stopper may still be on
+     * its way from its wait's claimed check to its first timed pass (here a fault hook holds it
+     * there until the goroutine runs again after the restart). The boost must then switch no M:
+     * the restart's lowerAll has run, so an M boosted now would run goroutines at SCHED_FIFO until
+     * the next stop's restart. Fails against a boost that only looks at the Ps' status.
+     */
+    @Test
+    void aStopperLateToItsFirstPassBoostsNoMOnceTheClaimantRestartedTheWorld() throws Exception {
+        Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).fatalHandler(FatalHandler.THROW));
+        s.boostLateMsWhileStopping(7);
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicBoolean pollNow = new AtomicBoolean(), done = new AtomicBoolean();
+        AtomicLong tidAfterRestart = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread runner = new Thread(() -> s.run(() -> {
+            try {
+                started.countDown();
+                while (!pollNow.get()) {
+                    Thread.onSpinWait();          // no safepoint: the stop's first wait times out unclaimed
+                }
+                Go.poll();                        // its M claims the steps, restarts the world, comes back here
+                tidAfterRestart.set(dev.gort.sys.CpuAffinity.threadId());
+                while (!done.get()) {
+                    Go.poll();
+                }
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+                started.countDown();
+            }
+        }), "late-claim-runner");
+        runner.setDaemon(true);
+        runner.start();
+        AtomicLong tidAtCheck = new AtomicLong();
+        try {
+            assertTrue(started.await(100, TimeUnit.SECONDS), "the goroutine started");
+            FreshThread.run(() -> {
+                RealtimeBoost boost = boostOrSkip(10);
+                Thread stopper = Thread.currentThread();
+                AtomicBoolean held = new AtomicBoolean();
+                s.world.faultForTest = where -> {
+                    if (!where.equals("wait") || Thread.currentThread() != stopper || !held.compareAndSet(false, true)) {
+                        return;
+                    }
+                    pollNow.set(true);
+                    long deadline = System.nanoTime() + 60_000_000_000L;
+                    while (tidAfterRestart.get() == 0 && System.nanoTime() < deadline) {
+                        LockSupport.parkNanos(100_000);     // raised: park, never spin
+                    }
+                };
+                boost.raise();
+                try {
+                    s.stopTheWorldAndRun("late stopper, claimed stop", () -> false, s::startTheWorld);
+                } finally {
+                    boost.lower();
+                    s.world.faultForTest = null;
+                }
+                assertTrue(held.get(), "the stop's first wait timed out before the claim");
+                tidAtCheck.set(tidAfterRestart.get());
+            });
+            assertNotEquals(0, tidAtCheck.get(), "the goroutine ran again after the claimant's restart");
+            assertEquals(1, s.stopsHandedOff(), "the last M ran the steps");
+            assertEquals(dev.gort.sys.ThreadPriority.SCHED_OTHER, dev.gort.sys.ThreadPriority.of((int) tidAtCheck.get()).policy(),
+                    "the M running goroutines after the restart is normal (late-M boosts: " + s.lateMBoosts() + ")");
+        } finally {
+            pollNow.set(true);
+            s.stopTheWorld("cleanup: any boosted M put back");
+            s.startTheWorld();
+            done.set(true);
             runner.join(100_000);
         }
         assertFalse(runner.isAlive(), "the scheduler ran its main goroutine to its end");
