@@ -153,14 +153,25 @@ public final class RealtimeBoost {
      * thread, as such waits always did; for a thread raised to SCHED_FIFO ({@link #currentThreadRaised})
      * a park of {@code park} nanoseconds instead, since its yield lets no normal thread of its CPU
      * (the holder it waits for) run. Returns the next turn's park ({@link #PARK_FIRST_NANOS} to start,
-     * doubling to {@link #PARK_MAX_NANOS}). No allocation.
+     * doubling to {@link #PARK_MAX_NANOS}). A pending interrupt (a goroutine may interrupt its
+     * carrier M) would end every park at once, a spin at SCHED_FIFO: it is cleared for the turn
+     * and set again after it. Setting it also leaves a park permit, so such a turn parks twice:
+     * the first takes the permit (at once; a whole park if the permit was used already), the
+     * second waits. No allocation.
      */
     public static long yieldOrPark(long park) {
         if (!currentThreadRaised()) {
             Thread.yield();
             return park;
         }
+        boolean interrupted = Thread.interrupted();
+        if (interrupted) {
+            java.util.concurrent.locks.LockSupport.parkNanos(park);
+        }
         java.util.concurrent.locks.LockSupport.parkNanos(park);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
         return Math.min(2 * park, PARK_MAX_NANOS);
     }
 

@@ -43,6 +43,43 @@ class RealtimeBoostTest {
         assertThrows(IllegalArgumentException.class, () -> RealtimeBoost.forCurrentThread(100));
     }
 
+    /**
+     * {@link RealtimeBoost#yieldOrPark} for a raised thread whose interrupt flag is set (a goroutine
+     * may interrupt its carrier M, which the real-time stop can boost late into a stop): each turn
+     * still parks, so a normal lock holder on its CPU runs, and the flag is kept. Against a plain
+     * park every turn returned at once (a spin at SCHED_FIFO). Asserted on the wall time as a lower
+     * bound only (load lengthens parks, never shortens them): 8 turns at the longest park are 4 ms.
+     */
+    @Test
+    void aRaisedThreadWithAPendingInterruptStillParksInYieldOrParkAndKeepsTheInterrupt() throws InterruptedException {
+        Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
+        FreshThread.run(() -> {
+            RealtimeBoost b;
+            try {
+                b = RealtimeBoost.forCurrentThread(3);
+            } catch (NativeException e) {
+                Assumptions.abort("this process may not use SCHED_FIFO here: " + e.getMessage());
+                return;
+            }
+            b.raise();
+            long took;
+            boolean keptInterrupt;
+            try {
+                Thread.currentThread().interrupt();
+                long t0 = System.nanoTime();
+                for (int i = 0; i < 8; i++) {
+                    RealtimeBoost.yieldOrPark(RealtimeBoost.PARK_MAX_NANOS);
+                }
+                took = System.nanoTime() - t0;
+                keptInterrupt = Thread.interrupted();
+            } finally {
+                b.lower();
+            }
+            assertTrue(keptInterrupt, "the interrupt is set again after the parks");
+            assertTrue(took >= 2_000_000L, "8 parks of 0.5 ms took " + took / 1e6 + " ms: a pending interrupt ended them at once");
+        });
+    }
+
     @Test
     void aBoostedThreadReadsBackSchedFifoAndItsOwnAttributesAfterwards() throws InterruptedException {
         Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
