@@ -1,13 +1,8 @@
 package dev.gort.gc;
 
 import dev.gort.sys.CpuAffinity;
-import dev.gort.sys.CpuClock;
-import dev.gort.sys.NativeException;
-import dev.gort.sys.Platform;
 import dev.gort.sys.RealtimeBoost;
-import org.junit.jupiter.api.Assumptions;
-
-import java.util.BitSet;
+import dev.gort.testing.RealtimeTesting;
 
 /**
  * The priority-inversion setup of the real-time stop's tests: a normal thread and a SCHED_FIFO
@@ -25,32 +20,18 @@ final class PinnedStarvation {
 
     /** The highest CPU this process may use (the one every pinned thread of a test shares). */
     static int cpu() {
-        BitSet mask = CpuAffinity.mask();
-        return mask.length() - 1;
+        return RealtimeTesting.lastCpu();
     }
 
-    /** Skips the test unless this Linux lets the calling thread use SCHED_FIFO (and it can pin). */
+    /** {@link RealtimeTesting#boostOrSkip}. */
     static RealtimeBoost boostOrSkip(int priority) {
-        Assumptions.assumeTrue(Platform.current().isLinux() && CpuAffinity.supported(), "SCHED_FIFO and pinning are Linux's");
-        try {
-            return RealtimeBoost.forCurrentThread(priority);
-        } catch (NativeException | UnsupportedOperationException e) {
-            Assumptions.abort("the kernel refused SCHED_FIFO " + priority + " here (" + e.getMessage() + "): needs CAP_SYS_NICE or RLIMIT_RTPRIO");
-            return null;
-        }
+        return RealtimeTesting.boostOrSkip(priority);
     }
 
-    /** Burns {@code nanos} of the calling thread's CPU time. */
+    /** {@link RealtimeTesting#burnCpu}. */
     static void burnCpu(long nanos) {
-        long end = CpuClock.threadCpuNanos() + nanos;
-        long x = 0;
-        while (CpuClock.threadCpuNanos() < end) {
-            x += x * 31 + 7;
-        }
-        sink = x;
+        RealtimeTesting.burnCpu(nanos);
     }
-
-    static volatile long sink;
 
     /** A started SCHED_FIFO {@link #HOG_PRIORITY} thread spinning on {@code cpu} until {@link Hog#stop} or its limit. */
     static Hog startHog(int cpu) throws InterruptedException {

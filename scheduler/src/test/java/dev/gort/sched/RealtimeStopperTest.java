@@ -2,10 +2,10 @@ package dev.gort.sched;
 
 import dev.gort.sys.CpuAffinity;
 import dev.gort.sys.CpuClock;
-import dev.gort.sys.NativeException;
 import dev.gort.sys.Platform;
 import dev.gort.sys.RealtimeBoost;
 import dev.gort.testing.FreshThread;
+import dev.gort.testing.RealtimeTesting;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -351,30 +351,15 @@ class RealtimeStopperTest {
         return recorded.get();
     }
 
-    /** Skips the test unless this Linux lets the calling thread use SCHED_FIFO {@code priority}. */
     private static RealtimeBoost boostOrSkip(int priority) {
-        Assumptions.assumeTrue(Platform.current().isLinux() && CpuAffinity.supported(), "SCHED_FIFO and pinning are Linux's");
-        try {
-            return RealtimeBoost.forCurrentThread(priority);
-        } catch (NativeException | UnsupportedOperationException e) {
-            Assumptions.abort("the kernel refused SCHED_FIFO " + priority + " here (" + e.getMessage() + "): needs CAP_SYS_NICE or RLIMIT_RTPRIO");
-            return null;
-        }
+        return RealtimeTesting.boostOrSkip(priority);
     }
 
-    /** The highest CPU this process may use (the one every pinned thread of a test shares). */
     private static int lastCpu() {
-        return CpuAffinity.mask().length() - 1;
+        return RealtimeTesting.lastCpu();
     }
 
     private static void burnCpu(long nanos) {
-        long end = CpuClock.threadCpuNanos() + nanos;
-        long x = 0;
-        while (CpuClock.threadCpuNanos() < end) {
-            x += x * 31 + 7;
-        }
-        sink = x;
+        RealtimeTesting.burnCpu(nanos);
     }
-
-    static volatile long sink;
 }
