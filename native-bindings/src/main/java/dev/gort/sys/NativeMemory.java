@@ -103,6 +103,10 @@ public final class NativeMemory {
      */
     public static void fill(long address, long bytes, byte value) {
         if (bytes <= FILL_BY_STORES_MAX_BYTES) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("NativeMemory.fill of " + bytes + " bytes at 0x" + Long.toHexString(address)
+                        + ": the size must be 0 or more");
+            }
             fillByStores(address, bytes, value);
         } else {
             Memset.fill(address, bytes, value);

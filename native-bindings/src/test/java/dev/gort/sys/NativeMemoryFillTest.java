@@ -54,4 +54,21 @@ class NativeMemoryFillTest {
             LibC.free(block);
         }
     }
+
+    @Test
+    void aNegativeSizeIsRefusedNamingWhatIsAcceptedAndTouchesNothing() {
+        long block = LibC.malloc(16);
+        try {
+            NativeMemory.fill(block, 16, (byte) 0x11);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NativeMemory.fill(block, -1, (byte) 0x7f));
+            assertTrue(e.getMessage().contains("-1 bytes") && e.getMessage().contains("0 or more"), e.getMessage());
+            for (long a = block; a < block + 16; a++) {
+                assertEquals(0x11, NativeMemory.getByte(a));
+            }
+            NativeMemory.fill(block, 16, (byte) 0x22);      // still usable afterwards
+            assertEquals(0x22, NativeMemory.getByte(block + 15));
+        } finally {
+            LibC.free(block);
+        }
+    }
 }
