@@ -51,15 +51,9 @@ final class StoreGate {
     }
 
     private void acquireAsRealtime() {
-        boolean interrupted = false;
-        long park = 20_000;
+        long park = dev.gort.sys.RealtimeBoost.PARK_FIRST_NANOS;
         while (!gate.tryAcquire()) {
-            interrupted |= Thread.interrupted();       // an interrupt would end each park at once: kept for after
-            java.util.concurrent.locks.LockSupport.parkNanos(park);
-            park = Math.min(2 * park, 500_000);
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+            park = dev.gort.sys.RealtimeBoost.parkRaised(park);
         }
     }
 

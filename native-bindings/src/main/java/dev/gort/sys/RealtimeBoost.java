@@ -123,6 +123,9 @@ public final class RealtimeBoost {
      * {@link #unmarkRaised}, or -1 if every slot is taken (t's waits then yield, as before).
      */
     public static int markRaised(Thread t) {
+        if (t == null) {
+            throw new IllegalArgumentException("RealtimeBoost.markRaised(null): a thread raised to SCHED_FIFO is needed");
+        }
         for (int i = 0; i < RAISED.length(); i++) {
             if (RAISED.get(i) == null && RAISED.compareAndSet(i, null, t)) {
                 RAISED_COUNT.incrementAndGet();
@@ -132,8 +135,12 @@ public final class RealtimeBoost {
         return -1;
     }
 
-    /** Ends a {@link #markRaised} (slot -1: nothing). */
+    /** Ends a {@link #markRaised} (slot -1: nothing); any other slot is refused, naming what is accepted. */
     public static void unmarkRaised(int slot) {
+        if (slot < -1 || slot >= RAISED.length() || slot >= 0 && RAISED.get(slot) == null) {
+            throw new IllegalArgumentException("RealtimeBoost.unmarkRaised(" + slot + "): accepted: -1 (nothing) or a slot a markRaised "
+                    + "returned and no unmarkRaised has ended (0.." + (RAISED.length() - 1) + ")");
+        }
         if (slot >= 0) {
             RAISED.set(slot, null);
             RAISED_COUNT.decrementAndGet();
@@ -145,25 +152,36 @@ public final class RealtimeBoost {
         raisedSlot = -1;
     }
 
-    /** {@link #yieldOrPark}'s first park and the bound its doubling reaches (nanoseconds). */
+    /** {@link #parkRaised}'s first park and the bound its doubling reaches (nanoseconds). */
     public static final long PARK_FIRST_NANOS = 20_000, PARK_MAX_NANOS = 500_000;
 
     /**
      * The turn of a spin-then-yield wait past its spins: {@code Thread.yield()} for a normal
      * thread, as such waits always did; for a thread raised to SCHED_FIFO ({@link #currentThreadRaised})
-     * a park of {@code park} nanoseconds instead, since its yield lets no normal thread of its CPU
-     * (the holder it waits for) run. Returns the next turn's park ({@link #PARK_FIRST_NANOS} to start,
-     * doubling to {@link #PARK_MAX_NANOS}). A pending interrupt (a goroutine may interrupt its
-     * carrier M) would end every park at once, a spin at SCHED_FIFO: it is cleared for the turn
-     * and set again after it. Setting it also leaves a park permit, so such a turn parks twice:
-     * the first takes the permit (at once; a whole park if the permit was used already), the
-     * second waits. No allocation.
+     * {@link #parkRaised} instead, since its yield lets no normal thread of its CPU (the holder it
+     * waits for) run. Returns the next turn's park. No allocation.
      */
     public static long yieldOrPark(long park) {
         if (!currentThreadRaised()) {
             Thread.yield();
             return park;
         }
+        return parkRaised(park);
+    }
+
+    /**
+     * One turn of a real-time waiter's wait for a normal holder (the scheduler's runtime locks,
+     * the world's lock, the collector's store gate: a SCHED_FIFO thread must park there, never
+     * spin or yield): parks {@code park} nanoseconds, which gives its CPU to whatever waits there,
+     * and returns the next turn's park ({@link #PARK_FIRST_NANOS} to start, doubling to
+     * {@link #PARK_MAX_NANOS}). The holder does not wake it (the locks keep no waiter list), so a
+     * release is seen at most one park late. A pending interrupt (a goroutine may interrupt its
+     * carrier M) would end every park at once, a spin at SCHED_FIFO: it is cleared for the turn
+     * and set again after it. Setting it also leaves a park permit, so such a turn parks twice:
+     * the first takes the permit (at once; a whole park if the permit was used already), the
+     * second waits. No allocation.
+     */
+    public static long parkRaised(long park) {
         boolean interrupted = Thread.interrupted();
         if (interrupted) {
             java.util.concurrent.locks.LockSupport.parkNanos(park);

@@ -178,4 +178,21 @@ class RealtimeBoostTest {
             assertEquals(before, ThreadPriority.current(), "a refused boost leaves the thread as it was");
         });
     }
+
+    /** RealtimeBoost's raised-thread registry refuses what it never handed out. */
+    @Test
+    void theRaisedRegistryRefusesANullThreadAndASlotItDidNotHandOut() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RealtimeBoost.markRaised(null));
+        assertTrue(e.getMessage().contains("markRaised(null)"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> RealtimeBoost.unmarkRaised(99));
+        assertTrue(e.getMessage().contains("accepted: -1"), e.getMessage());
+        int slot = RealtimeBoost.markRaised(Thread.currentThread());
+        assertTrue(slot >= 0);
+        assertTrue(RealtimeBoost.currentThreadRaised());
+        RealtimeBoost.unmarkRaised(slot);
+        assertFalse(RealtimeBoost.currentThreadRaised());
+        int ended = slot;
+        assertThrows(IllegalArgumentException.class, () -> RealtimeBoost.unmarkRaised(ended), "a slot ended twice");
+        RealtimeBoost.unmarkRaised(-1);     // nothing
+    }
 }

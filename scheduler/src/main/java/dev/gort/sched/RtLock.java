@@ -15,7 +15,7 @@ import java.lang.invoke.VarHandle;
  * real-time stop, {@code -Dgort.gc.stopper.rtprio}; {@link dev.gort.sys.RealtimeBoost#currentThreadRaised})
  * never yields: a real-time thread's yield lets only other real-time threads run, so a normal
  * holder preempted on its CPU would not run again until the other CPU took it. After the same
- * spins it parks instead, {@link #RT_PARK_FIRST_NANOS} doubling to {@link #RT_PARK_MAX_NANOS}, and
+ * spins it parks instead ({@link dev.gort.sys.RealtimeBoost#yieldOrPark}: 20 us doubling to 0.5 ms), and
  * each park gives its CPU to whatever waits there. The holder does not wake it (no waiter list:
  * the lock allocates nothing and its unlock stays one store); a real-time park has no timer
  * slack, so the bound is the park's length. A normal waiter keeps spinning and yielding as before
@@ -44,30 +44,19 @@ final class RtLock {
         return STATE.compareAndSet(this, 0, 1);
     }
 
-    /** A real-time waiter's first park and the bound its doubling reaches (nanoseconds; see the class comment). */
-    static final long RT_PARK_FIRST_NANOS = 20_000, RT_PARK_MAX_NANOS = 500_000;
-
     private void lockSlow() {
         int spins = 0;
-        long park = RT_PARK_FIRST_NANOS;
-        boolean interrupted = false;
+        long park = dev.gort.sys.RealtimeBoost.PARK_FIRST_NANOS;
         for (;;) {
             if (state == 0 && STATE.compareAndSet(this, 0, 1)) {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
                 return;
             }
             if (++spins < 100) {
                 Thread.onSpinWait();
-            } else if (!dev.gort.sys.RealtimeBoost.currentThreadRaised()) {
-                // The holder may have been descheduled (2 shared cores): give it the CPU.
-                Thread.yield();
             } else {
-                // An interrupt would end every park at once (a spin at SCHED_FIFO): kept for after.
-                interrupted |= Thread.interrupted();
-                java.util.concurrent.locks.LockSupport.parkNanos(park);
-                park = Math.min(2 * park, RT_PARK_MAX_NANOS);
+                // The holder may have been descheduled (2 shared cores): yield it the CPU, or park
+                // if this thread runs at SCHED_FIFO (its yield would not let the holder run).
+                park = dev.gort.sys.RealtimeBoost.yieldOrPark(park);
             }
         }
     }

@@ -193,16 +193,9 @@ final class WorldStop {
             worldLock.lock();
             return;
         }
-        boolean interrupted = false;
-        long park = RtLock.RT_PARK_FIRST_NANOS;
+        long park = dev.gort.sys.RealtimeBoost.PARK_FIRST_NANOS;
         while (!worldLock.tryLock()) {
-            // An interrupt would end every park at once (a spin at SCHED_FIFO): kept for later.
-            interrupted |= Thread.interrupted();
-            java.util.concurrent.locks.LockSupport.parkNanos(park);
-            park = Math.min(2 * park, RtLock.RT_PARK_MAX_NANOS);
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+            park = dev.gort.sys.RealtimeBoost.parkRaised(park);
         }
     }
 
