@@ -1,6 +1,7 @@
 package dev.gort.sys;
 
 import dev.gort.testing.FreshThread;
+import dev.gort.testing.RealtimeTesting;
 import dev.gort.testing.ThreadCapabilities;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -54,13 +55,7 @@ class RealtimeBoostTest {
     void aRaisedThreadWithAPendingInterruptStillParksInYieldOrParkAndKeepsTheInterrupt() throws InterruptedException {
         Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
         FreshThread.run(() -> {
-            RealtimeBoost b;
-            try {
-                b = RealtimeBoost.forCurrentThread(3);
-            } catch (NativeException e) {
-                Assumptions.abort("this process may not use SCHED_FIFO here: " + e.getMessage());
-                return;
-            }
+            RealtimeBoost b = RealtimeTesting.boostOrSkip(3);      // skips where SCHED_FIFO is refused
             b.raise();
             long took;
             boolean keptInterrupt;
@@ -86,13 +81,7 @@ class RealtimeBoostTest {
         FreshThread.run(() -> {
             ThreadPriority.Setting before = ThreadPriority.current();
             long sliceBefore = ThreadSlice.current();
-            RealtimeBoost b;
-            try {
-                b = RealtimeBoost.forCurrentThread(3);
-            } catch (NativeException e) {
-                Assumptions.abort("this process may not use SCHED_FIFO here: " + e.getMessage());
-                return;
-            }
+            RealtimeBoost b = RealtimeTesting.boostOrSkip(3);      // skips where SCHED_FIFO is refused
             assertEquals(before, ThreadPriority.current(), "the trial switch at creation leaves the thread as it was");
             int tid = (int) CpuAffinity.threadId();
             assertFalse(RealtimeBoost.currentThreadRaised(), "not raised before the first raise");
@@ -121,13 +110,7 @@ class RealtimeBoostTest {
         Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
         AtomicReference<ThreadPriority.Setting> child = new AtomicReference<>();
         FreshThread.run(() -> {
-            RealtimeBoost b;
-            try {
-                b = RealtimeBoost.forCurrentThread(2);
-            } catch (NativeException e) {
-                Assumptions.abort("this process may not use SCHED_FIFO here: " + e.getMessage());
-                return;
-            }
+            RealtimeBoost b = RealtimeTesting.boostOrSkip(2);      // skips where SCHED_FIFO is refused
             b.raise();
             try {
                 Thread t = Thread.ofPlatform().start(() -> child.set(ThreadPriority.current()));
