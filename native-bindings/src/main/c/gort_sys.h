@@ -72,7 +72,15 @@ void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
 int munmap(void *addr, size_t length);
 int mprotect(void *addr, size_t len, int prot);
 int madvise(void *addr, size_t length, int advice);
+#if defined(__APPLE__)
+/* Darwin declares mincore with a const address and a plain char vector (xnu bsd/sys/mman.h:
+   int mincore(const void *, size_t, char *)); glibc's is the line below. Same ABI (pointers),
+   but a C redeclaration with the other types is a "conflicting types" error, so the probe would
+   not compile on macOS with the Linux prototype. */
+int mincore(const void *addr, size_t length, char *vec);
+#else
 int mincore(void *addr, size_t length, unsigned char *vec);
+#endif
 
 /* ---- system facts, clocks, resource usage (SysInfo, CpuClock) ---- */
 long sysconf(int name);
