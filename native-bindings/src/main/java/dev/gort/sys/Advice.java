@@ -17,22 +17,37 @@ public enum Advice {
 
     /** This advice's value on the current OS; throws when the OS has no such advice. */
     public int value() {
-        OsConstants c = Platform.current().constants();
+        return valueOn(Platform.current());
+    }
+
+    /** This advice's value on platform {@code p}; throws when that OS has no such advice. Visible for tests. */
+    int valueOn(Platform p) {
+        OsConstants c = p.constants();
         int v = switch (this) {
             case DONTNEED -> c.MADV_DONTNEED();
             case FREE -> c.MADV_FREE();
             case FREE_REUSABLE -> c.MADV_FREE_REUSABLE();
         };
         if (v == OsConstants.ABSENT) {
-            throw new UnsupportedOperationException("MADV_" + name() + " does not exist on " + Platform.current()
-                    + "; accepted here: " + acceptedHere());
+            throw new UnsupportedOperationException("MADV_" + name() + " does not exist on " + p
+                    + "; accepted here: " + (p.isMacOS() ? "DONTNEED, FREE, FREE_REUSABLE" : "DONTNEED, FREE"));
         }
         return v;
     }
 
     /** Whether a successful release with this advice guarantees the pages read back as zero. */
     public boolean zeroesPages() {
-        return this == DONTNEED && Platform.current().isLinux();
+        return zeroesPagesOn(Platform.current());
+    }
+
+    /**
+     * {@link #zeroesPages} on platform {@code p}: only Linux's MADV_DONTNEED on private anonymous
+     * memory promises zero-fill on the next touch. macOS's MADV_DONTNEED is advice the kernel may
+     * act on later and its MADV_FREE/MADV_FREE_REUSABLE leave the contents undefined, so there
+     * released pages must be zeroed before reuse. Visible for tests.
+     */
+    boolean zeroesPagesOn(Platform p) {
+        return this == DONTNEED && p.isLinux();
     }
 
     /** Parses {@code dontneed}, {@code free} or {@code free_reusable} (any case). */
@@ -46,7 +61,4 @@ public enum Advice {
                 + (Platform.current().isMacOS() ? ", free_reusable" : ""));
     }
 
-    private static String acceptedHere() {
-        return Platform.current().isMacOS() ? "DONTNEED, FREE, FREE_REUSABLE" : "DONTNEED, FREE";
-    }
 }

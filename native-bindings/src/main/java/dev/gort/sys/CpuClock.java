@@ -65,12 +65,20 @@ public final class CpuClock {
         return usage(C.RUSAGE_THREAD());
     }
 
+    /**
+     * getrusage's {@code ru_maxrss} in bytes on platform {@code p}: Linux reports KiB (getrusage(2)),
+     * macOS bytes (what Go tools that divide by 1 MiB there rely on; not read in xnu's source). Visible for tests.
+     */
+    static long maxRssBytes(long ruMaxrss, Platform p) {
+        return p.isLinux() ? ruMaxrss * 1024 : ruMaxrss;
+    }
+
     private static Usage usage(int who) {
         long ru = SCRATCH.get().address();
         LibC.getrusage(who, ru);
         long maxRss = NativeMemory.getLong(ru + Rusage.RU_MAXRSS);
         return new Usage(Rusage.micros(ru + Rusage.RU_UTIME) * 1000L, Rusage.micros(ru + Rusage.RU_STIME) * 1000L,
-                Platform.current().isLinux() ? maxRss * 1024 : maxRss,
+                maxRssBytes(maxRss, Platform.current()),
                 NativeMemory.getLong(ru + Rusage.RU_MINFLT), NativeMemory.getLong(ru + Rusage.RU_MAJFLT),
                 NativeMemory.getLong(ru + Rusage.RU_NVCSW), NativeMemory.getLong(ru + Rusage.RU_NIVCSW));
     }

@@ -32,20 +32,15 @@ public final class Rusage {
     private Rusage() {
     }
 
-    private static final boolean LINUX = Platform.current().isLinux();
-
-    /** {@code struct timeval} for this OS. */
-    public static final StructLayout TIMEVAL = LINUX
-            ? MemoryLayout.structLayout(JAVA_LONG.withName("tv_sec"), JAVA_LONG.withName("tv_usec")).withName("timeval")
-            : MemoryLayout.structLayout(JAVA_LONG.withName("tv_sec"), JAVA_INT.withName("tv_usec"),
-                    MemoryLayout.paddingLayout(4)).withName("timeval");
-
     private static final String[] LONG_FIELDS = {"ru_maxrss", "ru_ixrss", "ru_idrss", "ru_isrss", "ru_minflt",
         "ru_majflt", "ru_nswap", "ru_inblock", "ru_oublock", "ru_msgsnd", "ru_msgrcv", "ru_nsignals", "ru_nvcsw",
         "ru_nivcsw"};
 
+    /** {@code struct timeval} for this OS. */
+    public static final StructLayout TIMEVAL = timeval(Platform.current());
+
     /** {@code struct rusage} for this OS. */
-    public static final StructLayout LAYOUT = rusage();
+    public static final StructLayout LAYOUT = rusage(Platform.current());
 
     public static final long RU_UTIME = 0;
     public static final long RU_STIME = 16;
@@ -55,10 +50,24 @@ public final class Rusage {
     public static final long RU_NVCSW = 32 + 12 * 8;
     public static final long RU_NIVCSW = 32 + 13 * 8;
 
-    private static StructLayout rusage() {
+    /**
+     * {@code struct timeval} on platform {@code p}. macOS: {@code tv_usec} is
+     * {@code __darwin_suseconds_t} = {@code __int32_t} (xnu {@code bsd/sys/_types.h}), then 4
+     * bytes of padding to the 8-byte alignment of {@code tv_sec}. Visible for tests.
+     */
+    static StructLayout timeval(Platform p) {
+        return p.isLinux()
+                ? MemoryLayout.structLayout(JAVA_LONG.withName("tv_sec"), JAVA_LONG.withName("tv_usec")).withName("timeval")
+                : MemoryLayout.structLayout(JAVA_LONG.withName("tv_sec"), JAVA_INT.withName("tv_usec"),
+                        MemoryLayout.paddingLayout(4)).withName("timeval");
+    }
+
+    /** {@code struct rusage} on platform {@code p} (xnu {@code bsd/sys/resource.h} on macOS). Visible for tests. */
+    static StructLayout rusage(Platform p) {
+        StructLayout timeval = timeval(p);
         MemoryLayout[] members = new MemoryLayout[2 + LONG_FIELDS.length];
-        members[0] = TIMEVAL.withName("ru_utime");
-        members[1] = TIMEVAL.withName("ru_stime");
+        members[0] = timeval.withName("ru_utime");
+        members[1] = timeval.withName("ru_stime");
         for (int i = 0; i < LONG_FIELDS.length; i++) {
             members[2 + i] = ValueLayout.JAVA_LONG.withName(LONG_FIELDS[i]);
         }
