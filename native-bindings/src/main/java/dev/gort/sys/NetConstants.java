@@ -81,9 +81,14 @@ public record NetConstants(
     }
 
     /**
-     * macOS (x86_64 and arm64 alike). NOT RUN: written from the SDK headers, never executed
-     * here. No accept4/SOCK_NONBLOCK/SOCK_CLOEXEC (set O_NONBLOCK and FD_CLOEXEC with fcntl),
-     * no MSG_NOSIGNAL (use SO_NOSIGPIPE), kqueue instead of epoll.
+     * macOS (x86_64 and arm64 alike). NOT RUN: every value was checked by hand against xnu's
+     * headers (apple-oss-distributions/xnu bsd/sys/socket.h, bsd/sys/event.h, bsd/sys/fcntl.h,
+     * bsd/sys/resource.h, bsd/netinet/in.h, bsd/netinet6/in6.h, bsd/netinet/tcp.h) and is pinned
+     * by MacOsHeaderTableTest, but never executed. No accept4/SOCK_NONBLOCK/SOCK_CLOEXEC (set
+     * O_NONBLOCK and FD_CLOEXEC with fcntl), kqueue instead of epoll. MSG_NOSIGNAL is 0x80000 in
+     * current xnu (socket.h, under {@code __DARWIN_C_LEVEL >= 200809L}); older SDKs lacked it and
+     * gort does not use it (it writes with write(2), which takes no flags; SO_NOSIGPIPE is the
+     * per-socket Darwin way).
      */
     public static final NetConstants MACOS = new NetConstants(
             2, 30, 1, A, A,
@@ -92,7 +97,7 @@ public record NetConstants(
             6, 41, 1, 27,
             0, 1, 2,
             0x0004, 0x1000000, 1, 2, 3, 4, 1,
-            8, A,
+            8, 0x80000,
             A, A, A, A, A, A,
             A, A, A, A,
             A, A,
