@@ -29,6 +29,21 @@ functions=$(sed -n 's/^[a-z].*[ *]\([a-z_][a-z0-9_]*\)(.*);.*$/\1/p' "$header" |
 constants=$(sed -n '/GORT-CONSTANTS-BEGIN/,/GORT-CONSTANTS-END/p' "$header" \
   | grep -v 'GORT-CONSTANTS' | tr -d '*' | tr ' ' '\n' | grep -v '^$' | sort -u)
 
+# Keep only what this OS declares: the header lists Linux-only calls (sched_getcpu, epoll_*,
+# accept4 ...) and macOS-only ones (kqueue, pthread_threadid_np) under #if, and macros one OS
+# lacks (RUSAGE_THREAD, MADV_FREE_REUSABLE ...); asking jextract for a name the headers do not
+# declare is at best noise. The C preprocessor decides, with the same #if branches the
+# conformance probe compiles.
+cc="${CC:-cc}"
+if command -v "$cc" >/dev/null 2>&1; then
+  declared=$("$cc" -E -P "$header" | tr -c 'A-Za-z0-9_' '\n' | sort -u)
+  defined=$("$cc" -dM -E "$header" | awk '{ sub(/\(.*/, "", $2); print $2 }' | sort -u)
+  functions=$(comm -12 <(echo "$functions") <(echo "$declared"))
+  constants=$(comm -12 <(echo "$constants") <(echo "$defined"))
+else
+  echo "jextract.sh: no C compiler ($cc) to filter the lists by this OS's headers; passing all names" >&2
+fi
+
 args=(--output "$out" --target-package dev.gort.sys.jextract --header-class-name GortSys)
 for f in $functions; do args+=(--include-function "$f"); done
 for c in $constants; do args+=(--include-constant "$c"); done

@@ -42,8 +42,9 @@ public enum Advice {
 
     /**
      * {@link #zeroesPages} on platform {@code p}: only Linux's MADV_DONTNEED on private anonymous
-     * memory promises zero-fill on the next touch. macOS's MADV_DONTNEED is advice the kernel may
-     * act on later and its MADV_FREE/MADV_FREE_REUSABLE leave the contents undefined, so there
+     * memory promises zero-fill on the next touch (madvise(2)). Darwin's mman.h promises it for no
+     * advice: MADV_DONTNEED is POSIX_MADV_DONTNEED ("dont need these pages") and MADV_FREE /
+     * MADV_FREE_REUSABLE discard the contents without saying what a later read returns, so there
      * released pages must be zeroed before reuse. Visible for tests.
      */
     boolean zeroesPagesOn(Platform p) {
