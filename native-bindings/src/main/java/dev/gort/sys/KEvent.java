@@ -15,7 +15,11 @@ import java.lang.foreign.ValueLayout;
  *  |                |  i16   |  u16   |  u32    |                 |                |
  *  +----------------+--------+--------+---------+-----------------+----------------+
  * </pre>
- * (64-bit macOS; {@code struct kevent}, not {@code kevent64_s}, which Go uses too.)
+ * (64-bit macOS; {@code struct kevent}, not {@code kevent64_s}, which Go uses too.) Read in xnu's
+ * {@code bsd/sys/event.h} (apple-oss-distributions/xnu), where the struct sits under
+ * {@code #pragma pack(4)}: on LP64 that moves no member (every 8-byte one is already at a multiple
+ * of 8) but lowers the struct's alignment to 4, so an array of them is still 32 bytes apart.
+ * Pinned by MacOsHeaderTableTest.
  */
 public final class KEvent {
     /** The macOS layout (x86_64 and arm64 alike): 32 bytes. */

@@ -7,6 +7,9 @@ package dev.gort.sys;
  *
  * <p>Linux values are identical on x86_64 and aarch64 for every constant listed here (the
  * generic and x86 asm headers agree on them); macOS values are the same on x86_64 and arm64.
+ * HeaderConformanceTest checks only the table of the OS it runs on, and no Mac has run it: the
+ * macOS values were read in Apple's headers (xnu bsd/sys/mman.h, bsd/sys/resource.h ...) and are
+ * pinned, each with its header, by MacOsHeaderTableTest (see docs/macos.md).
  */
 public record OsConstants(
         int PROT_NONE, int PROT_READ, int PROT_WRITE, int PROT_EXEC,

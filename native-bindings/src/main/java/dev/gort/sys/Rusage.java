@@ -26,7 +26,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * The layouts are per OS because {@code tv_usec} differs in width; since both ABIs are
  * little-endian, reading it as a 32-bit int at offset 8 is right on both, which is what
- * {@link #micros} does. Checked against {@code <sys/resource.h>} by HeaderConformanceTest.
+ * {@link #micros} does. Checked against {@code <sys/resource.h>} by HeaderConformanceTest on the
+ * running OS; the macOS layout (xnu bsd/sys/resource.h and bsd/sys/_types.h) by
+ * MacOsHeaderTableTest through {@code rusage(Platform)}.
  */
 public final class Rusage {
     private Rusage() {

@@ -52,6 +52,9 @@
  * <h2>Platforms</h2>
  * Linux x86_64 is where everything is built and tested. Linux aarch64 uses the same constants
  * (checked in the kernel's generic headers, not run). macOS x86_64/arm64 constant tables exist
- * and are selected at run time, but nothing has been compiled or run on macOS yet.
+ * and are selected at run time, but nothing has been compiled or run on macOS yet: their values
+ * and struct layouts were read in Apple's xnu headers and are pinned on Linux by
+ * MacOsHeaderTableTest (one row per value naming its header); docs/macos.md lists them, what
+ * has never run and what behaves differently there.
  */
 package dev.gort.sys;
