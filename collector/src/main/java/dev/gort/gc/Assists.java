@@ -39,6 +39,12 @@ final class Assists {
     volatile boolean paused;
     /** Test hook: see {@link Collector#setAssistWaitsWhilePausedForTest}. */
     volatile boolean waitsWhilePaused;
+    /**
+     * Run when an assist's drain found no work (MarkWorkers.noteMaybeDrained, set once the workers
+     * exist): an assist can be the one that takes and marks the last grey objects (Go's
+     * gcAssistAlloc1 checks for mark completion as the workers do).
+     */
+    volatile Runnable onFoundNoWork = () -> { };
 
     Assists(Collector c, WorkbufPool pool) {
         this.c = c;
@@ -130,6 +136,7 @@ final class Assists {
                 m.markStats[d == 0 ? MarkMutatorStats.DRAIN_EMPTY : MarkMutatorStats.WORK_DONE] += d == 0 ? 1 : d;
             }
             if (d == 0) {
+                onFoundNoWork.run();
                 break;
             }
             done += d;

@@ -310,6 +310,7 @@ public final class Collector implements AutoCloseable {
         this.background = new BackgroundThreads(world, nworkers, !sweeperIsGoroutine, backgroundPriority);
         this.stackRoots = sw != null ? new StackRoots(sw.scheduler(), marker, pacer, orphanWork, orphanLock) : null;
         this.workers = new MarkWorkers(this, assists.queue, nworkers, background, onP);
+        assists.onFoundNoWork = workers::noteMaybeDrained;
         if (sw != null) {
             this.procResize = new ProcResize();
             sw.scheduler().addProcResizeHook(procResize);

@@ -1020,8 +1020,16 @@ final class Coordinator {
         }
         restarts = 0;
         completion.raggedRounds = 0;
+        mdLoops = 0;
+        mdPolls0 = workers.learnedByPoll;
+        mdAtOnce0 = workers.learnedAtOnce;
         for (;;) {
             workers.awaitMarkDrained();
+            if (MarkWorkers.MARKDONE_TRACE) {
+                mdSeen = workers.drainedSeenNanos;
+                mdNoted = workers.drainedNotedNanos;
+                mdLoops++;
+            }
             dbg("drained");
             stepping.breakpoint(Collector.Breakpoint.BEFORE_MARK_TERMINATION);
             leaveIfClosed();
@@ -1044,6 +1052,9 @@ final class Coordinator {
             // at sweep termination (a gate held across the stop can deadlock it).
             storeGate.awaitFree();
             leaveIfClosed();
+            if (MarkWorkers.MARKDONE_TRACE) {
+                mdRequest = System.nanoTime();
+            }
             if (stopForMarkDone(st)) {
                 break;                  // mark termination ran: the world runs again
             }
@@ -1292,6 +1303,31 @@ final class Coordinator {
         wakeSweeper();
     }
 
+    // -Dgort.gc.markdone.trace (MarkWorkers.MARKDONE_TRACE): this cycle's last drained wait and request.
+    private long mdSeen;
+    private long mdNoted;
+    private long mdRequest;
+    private int mdLoops;
+    private long mdPolls0;
+    private long mdAtOnce0;
+
+    /**
+     * One line per cycle (diagnostics, allocates): from the last worker's or assist's note that the
+     * mark drained to the coordinator's drained wait returning ("noted_to_seen", -1 if no one noted
+     * it: the coordinator's own stack jobs or a look that raced the note), from there to the request
+     * of mark termination's stop (the ragged flush, the stack leftovers, the store gate), the mark
+     * loop's turns and how this cycle's drained waits ended.
+     */
+    private void printMarkDoneTrace(CycleState st) {
+        long notedToSeen = mdNoted != 0 && mdNoted <= mdSeen ? (mdSeen - mdNoted) / 1000 : -1;
+        c.traceOut.println("gc markdone: cycle=" + stats.snapshot().numGC() + " noted_to_seen_us=" + notedToSeen
+                + " seen_to_request_us=" + (mdRequest - mdSeen) / 1000
+                + " noted_to_request_us=" + (notedToSeen < 0 ? -1 : (mdRequest - mdNoted) / 1000)
+                + " mark_us=" + (st.tMarkTerm - st.tMark) / 1000 + " loops=" + mdLoops + " restarts=" + restarts
+                + " ragged=" + completion.raggedRounds
+                + " polls=" + (workers.learnedByPoll - mdPolls0) + " atonce=" + (workers.learnedAtOnce - mdAtOnce0));
+    }
+
     /** The finished cycle's figures: stack-scan stats, CPU, the GcCycle record, gctrace, the JFR event. */
     private void account(CycleState st) {
         lastStackScan = st.concurrentStacks
@@ -1324,6 +1360,9 @@ final class Coordinator {
             }
         }
         pauses.endCycle(c.traceOut);
+        if (MarkWorkers.MARKDONE_TRACE && st.stwMode == 0) {
+            printMarkDoneTrace(st);
+        }
         workers.drainedWaits = 0;
         GcCycleEvent ev = new GcCycleEvent();
         if (ev.shouldCommit()) {

@@ -68,6 +68,8 @@ final class GoroutineWorkers implements GcHook {
     private final BooleanSupplier markActive;
     private final BooleanSupplier worldStopping;
     private final Runnable onSchedulerExit;
+    /** After a stint stopped counting as busy: MarkWorkers.noteMaybeDrained (is the mark drained now?). */
+    private final Runnable afterStint;
 
     /** One parked worker goroutine. */
     private static final class Worker {
@@ -105,7 +107,7 @@ final class GoroutineWorkers implements GcHook {
     private final AtomicLong cycleNanos = new AtomicLong();
 
     GoroutineWorkers(SchedWorld world, Marker marker, WorkbufPool pool, Pacer pacer, AssistQueue assists,
-                     AtomicInteger busyWorkers, BooleanSupplier markActive, Runnable onSchedulerExit) {
+                     AtomicInteger busyWorkers, BooleanSupplier markActive, Runnable onSchedulerExit, Runnable afterStint) {
         this.world = world;
         this.sched = world.scheduler();
         this.marker = marker;
@@ -116,6 +118,7 @@ final class GoroutineWorkers implements GcHook {
         this.markActive = markActive;
         this.worldStopping = world::stopRequested;     // a stop, or the scheduler's exit
         this.onSchedulerExit = onSchedulerExit;
+        this.afterStint = afterStint;
     }
 
     /** Goroutine stacks as root jobs (the collector sets it once, before any cycle). */
@@ -415,6 +418,7 @@ final class GoroutineWorkers implements GcHook {
             work[mode].addAndGet(done);
             cycleNanos.addAndGet(dt);
             busyWorkers.decrementAndGet();
+            afterStint.run();
         }
     }
 

@@ -69,6 +69,29 @@ final class MarkWorkers {
     long drainedWaits;
 
     /**
+     * {@code -Dgort.gc.markdone.trace=true} (default false; diagnostics): the coordinator prints a
+     * line per cycle on the trace stream: how long after the last worker or assist found the mark
+     * drained the coordinator saw it, and how long its ragged flush and rechecks took until it
+     * requested mark termination's stop. Read once. A value other than true or false is refused
+     * with a warning and the default kept (TuningProperty).
+     */
+    static final boolean MARKDONE_TRACE = dev.gort.sys.TuningProperty.flag("gort.gc.markdone.trace", false);
+    /**
+     * When a worker (or an assist) that went idle last found the mark drained: no busy worker,
+     * nothing published, the stack jobs claimed ({@link #noteMaybeDrained}); stamped only with
+     * {@link #MARKDONE_TRACE}.
+     */
+    volatile long lastDrainedNanos;
+    /** When {@link #awaitMarkDrained} last returned (coordinator only; {@link #MARKDONE_TRACE}). */
+    long drainedSeenNanos;
+    /** {@link #lastDrainedNanos} as that return took it (0: no worker or assist noted the drain; coordinator only). */
+    long drainedNotedNanos;
+    /** Drained waits that found the mark drained at their first look, without waiting (coordinator writes, tests read). */
+    volatile long learnedAtOnce;
+    /** Drained waits that waited and found the mark drained at a timed look (coordinator writes, tests read). */
+    volatile long learnedByPoll;
+
+    /**
      * Test hook (null in production): a platform mark worker calls it with its index after a
      * drained chunk that left grey work in its own gcWork, before it flushes the chunk's credit;
      * a test blocks it there to model a worker that gets no CPU while holding work.
@@ -93,7 +116,7 @@ final class MarkWorkers {
         // GcHook (GoroutineWorkers); over plain threads they are platform threads.
         if (world instanceof SchedWorld sw) {
             this.goroutines = new GoroutineWorkers(sw, marker, pool, pacer, assists, busyWorkers, () -> markActive,
-                    c::schedulerExiting);
+                    c::schedulerExiting, this::noteMaybeDrained);
             sw.attachWorkers(goroutines);
             goroutines.setStackRoots(stackRoots);
         } else {
@@ -222,9 +245,21 @@ final class MarkWorkers {
                 && (stackRoots == null || stackRoots.jobsClaimed());
     }
 
+    /**
+     * A worker ended its stint or went idle, or an assist found nothing to drain: if that left the
+     * mark drained, note it. Called off the drain loop (once per stint or idle turn).
+     */
+    void noteMaybeDrained() {
+        if (MARKDONE_TRACE && markActive && lastDrainedNanos == 0 && markDrained()) {
+            lastDrainedNanos = System.nanoTime();     // the first note since the coordinator last took one
+        }
+    }
+
     /** Waits until no worker holds work and the global list is empty (coordinator). */
     void awaitMarkDrained() {
+        boolean waited = false;
         while (!markDrained()) {
+            waited = true;
             if (c.closed || world.exiting()) {
                 // Closed mid-cycle: under the scheduler the worker goroutines may never run again
                 // (the scheduler exited), so the mark would never drain, and the caller is about
@@ -247,6 +282,16 @@ final class MarkWorkers {
                     return;
                 }
             }
+        }
+        if (waited) {
+            learnedByPoll++;
+        } else {
+            learnedAtOnce++;
+        }
+        if (MARKDONE_TRACE) {
+            drainedSeenNanos = System.nanoTime();
+            drainedNotedNanos = lastDrainedNanos;
+            lastDrainedNanos = 0;
         }
     }
 
@@ -343,6 +388,7 @@ final class MarkWorkers {
                     busy = false;             // nothing to mark: go idle without taking a P for it
                     w.dispose();
                     busyWorkers.decrementAndGet();
+                    noteMaybeDrained();
                     synchronized (this) {
                         notifyAll();
                     }
@@ -364,6 +410,7 @@ final class MarkWorkers {
                     long obj = w.tryGet();
                     if (obj == 0) {
                         busyWorkers.decrementAndGet();
+                        noteMaybeDrained();
                         continue;
                     }
                     busy = true;
@@ -399,6 +446,7 @@ final class MarkWorkers {
                     w.dispose();
                     busy = false;
                     busyWorkers.decrementAndGet();
+                    noteMaybeDrained();
                     tw.releaseP();
                     holdsP = false;
                     continue;
@@ -407,6 +455,7 @@ final class MarkWorkers {
                     w.dispose();
                     busy = false;
                     busyWorkers.decrementAndGet();
+                    noteMaybeDrained();
                     synchronized (this) {
                         notifyAll();
                     }
@@ -420,6 +469,7 @@ final class MarkWorkers {
                         w.dispose();
                         busy = false;
                         busyWorkers.decrementAndGet();
+                        noteMaybeDrained();
                         if (sliceOver) {
                             tw.releaseP();
                         }
@@ -436,6 +486,7 @@ final class MarkWorkers {
                             w.dispose();          // its grey objects stay takeable while it is off its P
                             busy = false;
                             busyWorkers.decrementAndGet();
+                            noteMaybeDrained();
                             tw.releaseP();
                             holdsP = false;
                         } else {
