@@ -40,11 +40,11 @@ final class Assists {
     /** Test hook: see {@link Collector#setAssistWaitsWhilePausedForTest}. */
     volatile boolean waitsWhilePaused;
     /**
-     * Run when an assist's drain found no work (MarkWorkers.noteMaybeDrained, set once the workers
-     * exist): an assist can be the one that takes and marks the last grey objects (Go's
-     * gcAssistAlloc1 checks for mark completion as the workers do).
+     * Run after each draining assist, its leftovers published (MarkWorkers.noteMaybeDrained, set
+     * once the workers exist, before any cycle): an assist is often the one that takes and marks
+     * the last grey objects (Go's gcAssistAlloc1 checks for mark completion as a worker does).
      */
-    volatile Runnable onFoundNoWork = () -> { };
+    volatile Runnable afterDrain = () -> { };
 
     Assists(Collector c, WorkbufPool pool) {
         this.c = c;
@@ -136,7 +136,6 @@ final class Assists {
                 m.markStats[d == 0 ? MarkMutatorStats.DRAIN_EMPTY : MarkMutatorStats.WORK_DONE] += d == 0 ? 1 : d;
             }
             if (d == 0) {
-                onFoundNoWork.run();
                 break;
             }
             done += d;
@@ -153,6 +152,7 @@ final class Assists {
             // late work and has to restart marking.
             m.gcw.dispose();
         }
+        afterDrain.run();          // it may have marked the last grey objects: is the mark drained now?
         m.site = Mutator.SITE_USER;
         long dt = CpuClock.threadCpuNanos() - t0;
         m.assistNanos += dt;

@@ -310,7 +310,7 @@ public final class Collector implements AutoCloseable {
         this.background = new BackgroundThreads(world, nworkers, !sweeperIsGoroutine, backgroundPriority);
         this.stackRoots = sw != null ? new StackRoots(sw.scheduler(), marker, pacer, orphanWork, orphanLock) : null;
         this.workers = new MarkWorkers(this, assists.queue, nworkers, background, onP);
-        assists.onFoundNoWork = workers::noteMaybeDrained;
+        assists.afterDrain = workers::noteMaybeDrained;
         if (sw != null) {
             this.procResize = new ProcResize();
             sw.scheduler().addProcResizeHook(procResize);
@@ -1074,6 +1074,11 @@ public final class Collector implements AutoCloseable {
     /** MemStats' GC fields. */
     public GcStats.Snapshot gcStats() {
         return stats.snapshot();
+    }
+
+    /** The mark workers (tests: the coordinator's drained-wait counts, the wake's fault injection). */
+    MarkWorkers markWorkers() {
+        return workers;
     }
 
     /**

@@ -1021,19 +1021,33 @@ final class Coordinator {
         restarts = 0;
         completion.raggedRounds = 0;
         mdLoops = 0;
+        mdLagTurns = 0;
+        mdLagSum = 0;
+        mdLagMax = 0;
+        mdFirstNoted = 0;
         mdPolls0 = workers.learnedByPoll;
         mdAtOnce0 = workers.learnedAtOnce;
+        mdWakes0 = workers.learnedByWake;
         for (;;) {
-            workers.awaitMarkDrained();
+            workers.awaitMarkDrained(true);
             if (MarkWorkers.MARKDONE_TRACE) {
                 mdSeen = workers.drainedSeenNanos;
-                mdNoted = workers.drainedNotedNanos;
+                long noted = workers.drainedNotedNanos;
+                if (workers.drainedWaited && noted != 0 && noted <= mdSeen) {
+                    long lag = mdSeen - noted;
+                    mdLagTurns++;
+                    mdLagSum += lag;
+                    mdLagMax = Math.max(mdLagMax, lag);
+                    if (mdFirstNoted == 0) {
+                        mdFirstNoted = noted;
+                    }
+                }
                 mdLoops++;
             }
             dbg("drained");
             stepping.breakpoint(Collector.Breakpoint.BEFORE_MARK_TERMINATION);
             leaveIfClosed();
-            workers.awaitMarkDrained();
+            workers.awaitMarkDrained(false);
             if (completion.raggedFlush()) {
                 continue;       // mutators had published or held work: mark it, then ask again
             }
@@ -1303,29 +1317,36 @@ final class Coordinator {
         wakeSweeper();
     }
 
-    // -Dgort.gc.markdone.trace (MarkWorkers.MARKDONE_TRACE): this cycle's last drained wait and request.
+    // -Dgort.gc.markdone.trace (MarkWorkers.MARKDONE_TRACE): this cycle's drained waits and request.
     private long mdSeen;
-    private long mdNoted;
     private long mdRequest;
     private int mdLoops;
+    private int mdLagTurns;
+    private long mdLagSum;
+    private long mdLagMax;
+    private long mdFirstNoted;
     private long mdPolls0;
     private long mdAtOnce0;
+    private long mdWakes0;
 
     /**
-     * One line per cycle (diagnostics, allocates): from the last worker's or assist's note that the
-     * mark drained to the coordinator's drained wait returning ("noted_to_seen", -1 if no one noted
-     * it: the coordinator's own stack jobs or a look that raced the note), from there to the request
-     * of mark termination's stop (the ragged flush, the stack leftovers, the store gate), the mark
-     * loop's turns and how this cycle's drained waits ended.
+     * One line per cycle (diagnostics, allocates). For the mark loop's turns whose drained wait
+     * waited and was preceded by a worker's or assist's note of the drain: how many, the sum and
+     * the largest lag from the note to the wait's return ("lag"); from the first such note to the
+     * request of mark termination's stop ("first_noted_to_request", -1 if none: the drain was
+     * found at once, or no note saw it); from the last turn's drained wait to the request (the
+     * ragged flush, the stack leftovers, the store gate); the mark clock; the loop's turns and ragged
+     * rounds; how this cycle's turns' waits ended (at a look, at once, by a wake).
      */
     private void printMarkDoneTrace(CycleState st) {
-        long notedToSeen = mdNoted != 0 && mdNoted <= mdSeen ? (mdSeen - mdNoted) / 1000 : -1;
-        c.traceOut.println("gc markdone: cycle=" + stats.snapshot().numGC() + " noted_to_seen_us=" + notedToSeen
+        c.traceOut.println("gc markdone: cycle=" + stats.snapshot().numGC() + " lag_turns=" + mdLagTurns
+                + " lag_sum_us=" + mdLagSum / 1000 + " lag_max_us=" + mdLagMax / 1000
+                + " first_noted_to_request_us=" + (mdFirstNoted == 0 ? -1 : (mdRequest - mdFirstNoted) / 1000)
                 + " seen_to_request_us=" + (mdRequest - mdSeen) / 1000
-                + " noted_to_request_us=" + (notedToSeen < 0 ? -1 : (mdRequest - mdNoted) / 1000)
                 + " mark_us=" + (st.tMarkTerm - st.tMark) / 1000 + " loops=" + mdLoops + " restarts=" + restarts
                 + " ragged=" + completion.raggedRounds
-                + " polls=" + (workers.learnedByPoll - mdPolls0) + " atonce=" + (workers.learnedAtOnce - mdAtOnce0));
+                + " polls=" + (workers.learnedByPoll - mdPolls0) + " atonce=" + (workers.learnedAtOnce - mdAtOnce0)
+                + " wakes=" + (workers.learnedByWake - mdWakes0));
     }
 
     /** The finished cycle's figures: stack-scan stats, CPU, the GcCycle record, gctrace, the JFR event. */

@@ -32,7 +32,9 @@ import java.util.function.BooleanSupplier;
  *   <li>The worker drains into its P's gcWork (the P's Mutator, as Go's p.gcw) in chunks until: no
  *       work; a stop-the-world is pending; marking ended; a fractional worker is over 1.2x its
  *       goal; an idle worker's P has goroutines to run (Go's pollWork). Then it publishes what
- *       it holds, stops counting as busy and parks again.</li>
+ *       it holds, stops counting as busy and parks again; if that left the mark drained (no busy
+ *       worker, nothing published) it wakes the coordinator's drained wait (MarkWorkers'
+ *       noteMaybeDrained: Go's last worker calls gcMarkDone).</li>
  *   <li>Mark work the scheduler cannot see (root jobs published by the coordinator) is announced
  *       by {@link #enlist}: wake an idle P, and if no worker is busy, ask the running goroutines to
  *       yield so their Ps look for a worker (Go's enlistWorker preempts a P for the same reason).</li>

@@ -15,8 +15,10 @@ import java.util.function.BooleanSupplier;
  * flags here are shared with them.
  *
  * <p>This object's monitor is the workers' wait/notify point: workers wait on it for a mark phase
- * (or, idle, for published work), the coordinator waits on it for them to drain or stop, and
- * both notify it on every change. {@link #markActive} and the counts are volatile or atomic
+ * (or, idle, for published work), the coordinator waits on it for them to stop, and both notify it
+ * on every change. The coordinator's wait for the mark to drain is a park instead: the worker or
+ * assist that finds the mark drained unparks it ({@link #noteMaybeDrained}, no lock), a 1 ms look
+ * being the fallback. {@link #markActive} and the counts are volatile or atomic
  * (read unlocked, also inside pauses).
  */
 final class MarkWorkers {
@@ -77,18 +79,21 @@ final class MarkWorkers {
      */
     static final boolean MARKDONE_TRACE = dev.gort.sys.TuningProperty.flag("gort.gc.markdone.trace", false);
     /**
-     * When a worker (or an assist) that went idle last found the mark drained: no busy worker,
-     * nothing published, the stack jobs claimed ({@link #noteMaybeDrained}); stamped only with
-     * {@link #MARKDONE_TRACE}.
+     * When a worker (or an assist) last found the mark drained: no busy worker, nothing
+     * published, the stack jobs claimed ({@link #noteMaybeDrained}); stamped only with
+     * {@link #MARKDONE_TRACE}. Over ThreadWorld an idle platform worker's look that finds nothing
+     * stamps it again (the figure is then a lower bound).
      */
     volatile long lastDrainedNanos;
     /** When {@link #awaitMarkDrained} last returned (coordinator only; {@link #MARKDONE_TRACE}). */
     long drainedSeenNanos;
     /** {@link #lastDrainedNanos} as that return took it (0: no worker or assist noted the drain; coordinator only). */
     long drainedNotedNanos;
-    /** Drained waits that found the mark drained at their first look, without waiting (coordinator writes, tests read). */
+    /** Whether that wait waited (false: drained at its first look; coordinator only). */
+    boolean drainedWaited;
+    /** Mark-loop drained waits that found the mark drained at their first look, without waiting (coordinator writes, tests read). */
     volatile long learnedAtOnce;
-    /** Drained waits that waited and found the mark drained at a timed look (coordinator writes, tests read). */
+    /** Mark-loop drained waits that waited and found the mark drained at a timed look, not woken (coordinator writes, tests read). */
     volatile long learnedByPoll;
 
     /**
@@ -141,10 +146,14 @@ final class MarkWorkers {
         }
     }
 
-    /** Wakes every waiter on this monitor (close, the scheduler's exit). */
+    /** Wakes every waiter on this monitor and the coordinator's drained wait (close, the scheduler's exit). */
     void wakeAll() {
         synchronized (this) {
             notifyAll();
+        }
+        Thread waiter = drainWaiter;
+        if (waiter != null) {
+            java.util.concurrent.locks.LockSupport.unpark(waiter);     // it sees the close at its next look
         }
     }
 
@@ -246,51 +255,104 @@ final class MarkWorkers {
     }
 
     /**
+     * The coordinator's fallback look for a drained mark while it waits in {@link #awaitMarkDrained}:
+     * the wake ({@link #noteMaybeDrained}) ends the wait when marking drains; the look catches a
+     * drain no note saw (the last stack job claimed by a goroutine scanning its own stack) and
+     * enlists workers for work published while none runs (that needs the look, not a wake).
+     */
+    static final long DRAINED_LOOK_NANOS = 1_000_000;
+
+    /** The coordinator while it waits in {@link #awaitMarkDrained}, else null: whom a drained note unparks. */
+    private volatile Thread drainWaiter;
+    /** 1 once a note unparked the coordinator for its current wait (at most one unpark a wait); the coordinator takes it. */
+    private final AtomicInteger drainWakeSent = new AtomicInteger();
+    /**
+     * {@code -Dgort.gc.markdone.wake=true|false} (default true): the drained note wakes the
+     * coordinator; false leaves only the 1 ms look (the behaviour before session 25, for A/B runs).
+     * Read by each new collector; tests clear {@link #wakeOnDrain} to model lost wakes. A value
+     * other than true or false is refused with a warning and the default kept (TuningProperty).
+     */
+    static volatile boolean wakeOnDrainForNewCollectors = dev.gort.sys.TuningProperty.flag("gort.gc.markdone.wake", true);
+    /** Whether notes wake the coordinator (false: every wake is dropped, only the look ends the wait). */
+    volatile boolean wakeOnDrain = wakeOnDrainForNewCollectors;
+    /** Mark-loop drained waits ended by a note's wake (coordinator writes, tests read). */
+    volatile long learnedByWake;
+
+    /**
      * A worker ended its stint or went idle, or an assist found nothing to drain: if that left the
-     * mark drained, note it. Called off the drain loop (once per stint or idle turn).
+     * mark drained while the coordinator waits for it, wake the coordinator (Go's worker, or
+     * assist, that finds no work with every worker idle calls gcMarkDone itself). Called off the
+     * drain loop, once per stint or idle turn: the common case is one volatile read (no coordinator
+     * waiting); no lock, no allocation. Lost wakes cannot happen: the caller's busy-count decrement
+     * (or buffer take) comes before its read of {@link #drainWaiter}, and the coordinator's write
+     * of it before its own {@link #markDrained} look, so one of the two sees the other. A false wake
+     * (the mark not drained, or work still held in a mutator's gcWork, which the coordinator's
+     * ragged flush finds) costs the coordinator one more look.
      */
     void noteMaybeDrained() {
-        if (MARKDONE_TRACE && markActive && lastDrainedNanos == 0 && markDrained()) {
-            lastDrainedNanos = System.nanoTime();     // the first note since the coordinator last took one
+        Thread waiter = drainWaiter;
+        if (waiter == null && !MARKDONE_TRACE) {
+            return;
+        }
+        if (!markActive || !markDrained()) {
+            return;
+        }
+        if (MARKDONE_TRACE) {
+            lastDrainedNanos = System.nanoTime();     // the last note before the coordinator saw the drain
+        }
+        if (waiter != null && wakeOnDrain && drainWakeSent.get() == 0 && drainWakeSent.compareAndSet(0, 1)) {
+            java.util.concurrent.locks.LockSupport.unpark(waiter);
         }
     }
 
-    /** Waits until no worker holds work and the global list is empty (coordinator). */
-    void awaitMarkDrained() {
+    /**
+     * Waits until no worker holds work and the global list is empty (coordinator). With
+     * {@code markLoop} (the mark loop's first wait of a turn) it counts how the wait ended: at
+     * once, by a note's wake, or by a timed look.
+     */
+    void awaitMarkDrained(boolean markLoop) {
         boolean waited = false;
-        while (!markDrained()) {
-            waited = true;
-            if (c.closed || world.exiting()) {
-                // Closed mid-cycle: under the scheduler the worker goroutines may never run again
-                // (the scheduler exited), so the mark would never drain, and the caller is about
-                // to free the workbuf pool this loop reads.
-                throw new ClosedMidCycle();
-            }
-            drainedWaits++;
-            if (goroutines != null && busyWorkers.get() == 0 && !pool.fullIsEmpty()) {
-                // Work is published but no worker runs: wake an idle P, and every fifth look ask the
-                // running goroutines to yield so schedule() considers a worker (Go's enlistWorker).
-                goroutines.enlist(drainedWaits % 5 == 0);
-            }
-            synchronized (this) {
-                try {
-                    // Object.wait rounds the 200 us up to 1 ms: the looks are 1 ms apart, and the
-                    // enlist above every fifth look (~5 ms, not ~1 ms): measured behaviour, left as is.
-                    wait(0, 200_000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+        boolean woken = false;
+        drainWakeSent.set(0);
+        drainWaiter = Thread.currentThread();
+        try {
+            while (!markDrained()) {
+                waited = true;
+                if (c.closed || world.exiting()) {
+                    // Closed mid-cycle: under the scheduler the worker goroutines may never run again
+                    // (the scheduler exited), so the mark would never drain, and the caller is about
+                    // to free the workbuf pool this loop reads.
+                    throw new ClosedMidCycle();
+                }
+                drainedWaits++;
+                if (goroutines != null && busyWorkers.get() == 0 && !pool.fullIsEmpty()) {
+                    // Work is published but no worker runs: wake an idle P, and every fifth look ask the
+                    // running goroutines to yield so schedule() considers a worker (Go's enlistWorker).
+                    goroutines.enlist(drainedWaits % 5 == 0);
+                }
+                // A spurious return (a stale permit, another waker of this thread) is one more look.
+                java.util.concurrent.locks.LockSupport.parkNanos(this, DRAINED_LOOK_NANOS);
+                if (Thread.currentThread().isInterrupted()) {
                     return;
                 }
+                woken = drainWakeSent.getAndSet(0) != 0;
             }
+        } finally {
+            drainWaiter = null;
         }
-        if (waited) {
-            learnedByPoll++;
-        } else {
-            learnedAtOnce++;
+        if (markLoop) {
+            if (!waited) {
+                learnedAtOnce++;
+            } else if (woken) {
+                learnedByWake++;
+            } else {
+                learnedByPoll++;
+            }
         }
         if (MARKDONE_TRACE) {
             drainedSeenNanos = System.nanoTime();
             drainedNotedNanos = lastDrainedNanos;
+            drainedWaited = waited;
             lastDrainedNanos = 0;
         }
     }
