@@ -97,6 +97,8 @@ class StopHoldersTest {
      */
     static final class HeldStops {
         static final AtomicLong asked = new AtomicLong();
+        /** The {@link #asked} value whose late step a goroutine has entered (no safepoint from there on). */
+        static final AtomicLong entered = new AtomicLong();
         static volatile String mode = "";
         static volatile boolean done;
 
@@ -148,6 +150,13 @@ class StopHoldersTest {
                     Thread.sleep(5);
                     long t0 = System.nanoTime();
                     asked.set(t0);
+                    // Stop once the goroutine is inside its late step (or after 10 ms, as before):
+                    // asked at once, the stop usually caught it between its loop's read of asked and
+                    // its gosched, queued or on its way out, and all 20 attempts for "ignore" could
+                    // miss at load 10-37 (seen once). It may still be queued behind the other two.
+                    for (long waitEnd = t0 + 10_000_000; entered.get() != t0 && System.nanoTime() - waitEnd < 0; ) {
+                        Thread.yield();       // two Ps' Ms and this thread on two CPUs
+                    }
                     s.stopTheWorld("held test");
                     long took = System.nanoTime() - t0;
                     String desc = s.describeLastStop();
@@ -205,6 +214,7 @@ class StopHoldersTest {
                 long a = asked.get();
                 if (a != handled && mode.equals(name)) {
                     handled = a;
+                    entered.set(a);
                     late.run();
                 }
                 Go.gosched();                             // three goroutines, two Ps, no sysmon: take turns
