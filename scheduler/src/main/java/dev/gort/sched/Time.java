@@ -32,8 +32,37 @@ public final class Time {
 
     /** Parks the current goroutine for at least {@code d} (Go's time.Sleep). */
     public static void sleep(Duration d) {
-        sleepNanos(d.toNanos());
+        sleepNanos(nanos(d));
     }
+
+    /**
+     * {@code d} in nanoseconds; a Duration beyond a long's nanoseconds (about 292 years) is
+     * saturated to the longest or shortest one, as Go's time.Duration cannot be larger: "forever"
+     * rather than Duration.toNanos's ArithmeticException.
+     */
+    static long nanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException beyondNanos) {
+            return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
+
+    /**
+     * When a timer set at {@code now} for {@code delay} fires (Go's when()): now for a delay of
+     * zero or less; a sum past the clock's range saturates to {@link #NEVER}, so a timer for the
+     * longest duration never fires instead of wrapping to the past and firing at once.
+     */
+    static long when(long now, long delay) {
+        if (delay <= 0) {
+            return now;
+        }
+        long when = now + delay;
+        return when < now ? NEVER : when;
+    }
+
+    /** The latest when: later than any clock reading (Long.MAX_VALUE is the timer heap's "no timer"). */
+    static final long NEVER = Long.MAX_VALUE - 1;
 
     public static void sleepNanos(long nanos) {
         M mp = Scheduler.currentM();
@@ -47,8 +76,7 @@ public final class Time {
             t = new Timer(GOREADY, gp);
             gp.sleepTimer = t;
         }
-        long now = System.nanoTime();
-        t.when = now + nanos < now ? Long.MAX_VALUE - 1 : now + nanos;
+        t.when = when(System.nanoTime(), nanos);
         mp.sched.gopark(mp, gp, ADD_TIMER, t, WaitReason.SLEEP);
     }
 
@@ -61,13 +89,13 @@ public final class Time {
     public static GoTimer newTimer(Duration d) {
         Chan<Long> c = new Chan<>(1);
         GoTimer t = new GoTimer(new Timer(SEND_TIME, c), c, 0);
-        t.start(d.toNanos());
+        t.start(nanos(d));
         return t;
     }
 
     /** A periodic timer; a tick is dropped if the previous one was not received (Go's time.NewTicker). */
     public static GoTimer newTicker(Duration d) {
-        long period = d.toNanos();
+        long period = nanos(d);
         if (period <= 0) {
             throw new IllegalArgumentException("non-positive interval for newTicker: " + d);
         }
@@ -80,7 +108,7 @@ public final class Time {
     /** Runs {@code f} in its own goroutine after {@code d} (Go's time.AfterFunc). */
     public static GoTimer afterFunc(Duration d, Runnable f) {
         GoTimer t = new GoTimer(new Timer(GO_FUNC, f), null, 0);
-        t.start(d.toNanos());
+        t.start(nanos(d));
         return t;
     }
 
@@ -92,7 +120,7 @@ public final class Time {
      */
     public static GoTimer runtimeTimer(Duration d, TimerFunc f, Object arg) {
         GoTimer t = new GoTimer(new Timer(f, arg), null, 0);
-        t.start(d.toNanos());
+        t.start(nanos(d));
         return t;
     }
 
@@ -100,8 +128,7 @@ public final class Time {
     static Timer startTimer(TimerFunc f, Object arg, long delayNanos, long period) {
         Timer t = new Timer(f, arg);
         M mp = Scheduler.currentM();
-        long now = System.nanoTime();
-        mp.sched.addTimer(t, now + Math.max(0, delayNanos), period);
+        mp.sched.addTimer(t, when(System.nanoTime(), delayNanos), period);
         return t;
     }
 
@@ -120,9 +147,7 @@ public final class Time {
         }
 
         void start(long delay) {
-            long now = System.nanoTime();
-            long when = delay <= 0 ? now : now + delay;
-            sched.addTimer(t, when, period);
+            sched.addTimer(t, when(System.nanoTime(), delay), period);
         }
 
         /** The channel the timer sends on (null for afterFunc timers). */
@@ -138,7 +163,7 @@ public final class Time {
         /** Restarts it to fire after {@code d}; true if it was active. */
         public boolean reset(Duration d) {
             boolean active = sched.stopTimer(t);
-            start(d.toNanos());
+            start(nanos(d));
             return active;
         }
     }

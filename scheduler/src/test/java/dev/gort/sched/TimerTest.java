@@ -119,6 +119,40 @@ class TimerTest {
         });
     }
 
+    /**
+     * Go's "forever" durations: a when past the clock's range saturates (Go's when(): a negative
+     * sum becomes maxWhen), so such a timer never fires; a Duration beyond what nanoseconds hold
+     * means the same, not an ArithmeticException.
+     */
+    @Test
+    void timersForTheLongestDurationsNeverFireAndDoNotThrow() {
+        AtomicBoolean funcRan = new AtomicBoolean();
+        AtomicBoolean sleeperWoke = new AtomicBoolean();
+        SchedTesting.run(1, () -> {
+            Duration maxNanos = Duration.ofNanos(Long.MAX_VALUE);
+            Duration beyondNanos = Duration.ofSeconds(Long.MAX_VALUE);
+            List<Time.GoTimer> channelTimers = List.of(Time.newTimer(maxNanos), Time.newTimer(beyondNanos),
+                    Time.newTicker(maxNanos), Time.newTicker(beyondNanos));
+            Time.GoTimer func = Time.afterFunc(maxNanos, () -> funcRan.set(true));
+            Time.GoTimer reset = Time.newTimer(Duration.ofMillis(1));
+            reset.reset(beyondNanos);
+            Go.go(() -> {
+                Time.sleep(beyondNanos);
+                sleeperWoke.set(true);
+            });
+            Time.sleep(Duration.ofMillis(50));
+            for (Time.GoTimer t : channelTimers) {
+                assertEquals(0, t.c().len(), "a timer set for the longest duration fired");
+                assertTrue(t.stop(), "a timer set for the longest duration is still pending");
+            }
+            assertEquals(0, reset.c().len(), "a timer reset to the longest duration fired");
+            assertTrue(reset.stop());
+            assertTrue(func.stop(), "afterFunc for the longest duration is still pending");
+        });
+        assertFalse(funcRan.get(), "afterFunc for the longest duration ran");
+        assertFalse(sleeperWoke.get(), "a sleep for a Duration beyond nanoseconds' range returned");
+    }
+
     @Test
     void sleepingGoroutinesAreNotADeadlock() {
         AtomicInteger woke = new AtomicInteger();
