@@ -70,7 +70,7 @@ public final class Conn implements AutoCloseable {
         boolean ok = false;
         try {
             if (timeout != null) {
-                pd.setDeadline(PollDesc.WRITE, true, System.nanoTime() + timeout.toNanos());
+                pd.setDeadline(PollDesc.WRITE, true, deadlineAfter(timeout));
             }
             connect(pd, address);
             if (timeout != null) {
@@ -230,11 +230,11 @@ public final class Conn implements AutoCloseable {
 
     /** Read deadline {@code timeout} from now (null clears). */
     public void setReadTimeout(Duration timeout) {
-        pd.setDeadline(PollDesc.READ, timeout != null, timeout == null ? 0 : System.nanoTime() + timeout.toNanos());
+        pd.setDeadline(PollDesc.READ, timeout != null, timeout == null ? 0 : deadlineAfter(timeout));
     }
 
     public void setWriteTimeout(Duration timeout) {
-        pd.setDeadline(PollDesc.WRITE, timeout != null, timeout == null ? 0 : System.nanoTime() + timeout.toNanos());
+        pd.setDeadline(PollDesc.WRITE, timeout != null, timeout == null ? 0 : deadlineAfter(timeout));
     }
 
     static void applyDeadline(PollDesc pd, int mode, Instant deadline) {
@@ -242,13 +242,25 @@ public final class Conn implements AutoCloseable {
             pd.setDeadline(mode, false, 0);
             return;
         }
+        pd.setDeadline(mode, true, deadlineAfter(Duration.between(Instant.now(), deadline)));
+    }
+
+    /** The farthest deadline from now (about 73 years): nanoTime plus it cannot overflow. */
+    private static final long FARTHEST_NANOS = Long.MAX_VALUE / 4;
+
+    /**
+     * The nanoTime deadline {@code timeout} from now. A timeout beyond {@link #FARTHEST_NANOS}
+     * (up to a Duration past a long's nanoseconds) is that far: no deadline in practice, instead
+     * of Duration.toNanos's ArithmeticException or a sum wrapping into the past.
+     */
+    static long deadlineAfter(Duration timeout) {
         long fromNow;
         try {
-            fromNow = Duration.between(Instant.now(), deadline).toNanos();
-        } catch (ArithmeticException e) {
-            fromNow = deadline.isBefore(Instant.now()) ? -1 : Long.MAX_VALUE / 4;
+            fromNow = Math.min(timeout.toNanos(), FARTHEST_NANOS);
+        } catch (ArithmeticException beyondNanos) {
+            fromNow = timeout.isNegative() ? -1 : FARTHEST_NANOS;
         }
-        pd.setDeadline(mode, true, System.nanoTime() + fromNow);
+        return System.nanoTime() + fromNow;
     }
 
     public void setNoDelay(boolean on) {

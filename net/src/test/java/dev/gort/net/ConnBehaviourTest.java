@@ -56,6 +56,16 @@ class ConnBehaviourTest {
                     p[1].write("x".getBytes());
                 });
                 assertEquals(1, p[0].read(buf));
+                // Timeouts past what nanoseconds hold mean no deadline, not an ArithmeticException.
+                p[0].setReadTimeout(Duration.ofSeconds(Long.MAX_VALUE));
+                p[0].setWriteTimeout(Duration.ofSeconds(Long.MAX_VALUE));
+                Go.go(() -> {
+                    Time.sleep(Duration.ofMillis(20));
+                    p[1].write("y".getBytes());
+                });
+                assertEquals(1, p[0].read(buf));
+                p[0].setReadTimeout(Duration.ofSeconds(Long.MIN_VALUE));
+                assertThrows(DeadlineExceededException.class, () -> p[0].read(buf), "a timeout far in the past has expired");
                 p[0].close();
                 p[1].close();
             }
