@@ -19,7 +19,9 @@ final class SyncPorts {
         return new Parking.GoroutineParker() {
             @Override
             public boolean onGoroutine() {
-                return Go.onGoroutine();
+                // Inside Gort.syscall the goroutine holds no P and cannot park through the
+                // scheduler: it waits as a thread, blocking its M as the call it is in does.
+                return Go.canPark();
             }
 
             @Override

@@ -81,7 +81,7 @@ final class IoLock {
                 held = true;
                 return;
             }
-            w = new Waiter(Go.onGoroutine() ? Go.current() : Thread.currentThread(), poller);
+            w = new Waiter(Go.canPark() ? Go.current() : Thread.currentThread(), poller); // inside Gort.syscall: a thread
             waiters.add(w);
         }
         if (w.who instanceof Thread) {

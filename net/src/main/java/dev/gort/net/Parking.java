@@ -34,7 +34,7 @@ final class Parking {
 
     /** Parks the caller until {@code pd}'s {@code mode} slot is unblocked (see PollDesc.block). */
     static void park(PollDesc pd, int mode) {
-        if (Go.onGoroutine()) {
+        if (Go.canPark()) {     // not inside Gort.syscall: there it waits as a thread
             pd.poller.checkOwner(pd);
             Go.park(mode == PollDesc.READ ? READ_COMMIT : WRITE_COMMIT, pd, WaitReason.IO_WAIT);
             pd.poller.goroutineWoke();

@@ -12,7 +12,7 @@ public final class Parking {
 
     /** The scheduler's side: park the current goroutine, ready a parked one. */
     public interface GoroutineParker {
-        /** Whether the calling thread is running a goroutine right now. */
+        /** Whether the calling thread runs a goroutine that can park now (not one inside Gort.syscall, which waits as a thread). */
         boolean onGoroutine();
 
         /** The running goroutine's handle (passed back to {@link #ready}). */

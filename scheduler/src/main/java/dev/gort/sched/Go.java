@@ -46,9 +46,35 @@ public final class Go {
         return Scheduler.carrier() instanceof M m && m.curg != null;
     }
 
+    /**
+     * True if the calling thread runs a goroutine that may park through the scheduler: one that is
+     * not inside {@link #syscall} (there its M holds no P, so it cannot switch goroutines; code
+     * that blocks there blocks the M, as any blocking call does, and its P was left to others).
+     * Blocking primitives that also serve plain threads (dev.gort.sync, net) park the thread
+     * when this is false.
+     */
+    public static boolean canPark() {
+        return Scheduler.carrier() instanceof M m && m.curg != null && m.p != null;
+    }
+
+    /**
+     * The refusal of a scheduler operation inside {@link #syscall}: it needs a P, and the M holds
+     * none until the call returns. Thrown before anything changed, so the goroutine and the
+     * runtime stay usable (before, such a park hung or killed the scheduler: "stopm holding P").
+     */
+    static IllegalStateException insideSyscall(G gp, String what) {
+        return new IllegalStateException(what + " inside Gort.syscall (goroutine " + (gp == null ? "none" : gp.goid())
+                + "): its M holds no P until the call returns, and channel operations, select, sleep, gosched "
+                + "and a nested syscall need one; accepted there: plain blocking Java calls, dev.gort.sync "
+                + "types and net connections (they block the thread); do the rest after the call returns");
+    }
+
     /** Yields the processor: the goroutine goes to the back of the global queue (Go's runtime.Gosched). */
     public static void gosched() {
         M mp = Scheduler.currentM();
+        if (mp.p == null) {
+            throw insideSyscall(mp.curg, "gosched");
+        }
         mp.sched.gosched(mp, mp.curg, M.YIELD_GOSCHED);
     }
 
@@ -62,7 +88,7 @@ public final class Go {
             mp.polls++;
         }
         G gp = mp.curg;
-        if (gp.preemptRequested()) {
+        if (gp.preemptRequested() && mp.p != null) {   // inside a syscall there is no P to yield
             mp.sched.gosched(mp, gp, M.YIELD_PREEMPTED);
         }
     }
@@ -70,9 +96,13 @@ public final class Go {
     /**
      * A safepoint inside a runtime call. Returns the M the goroutine runs on afterwards: a
      * preempted goroutine may resume on another M, so callers must use the returned M, never the
-     * one they read before.
+     * one they read before. Every blocking operation passes here before it changes anything, so
+     * one inside {@link #syscall} (no P) is refused here ({@link #insideSyscall}).
      */
     static M safepoint(M mp, G gp) {
+        if (mp.p == null) {
+            throw insideSyscall(gp, "a blocking scheduler operation");
+        }
         if (StopHolders.ON) {
             mp.polls++;
         }
@@ -97,6 +127,9 @@ public final class Go {
     public static void park(ParkCommit commit, Object arg, WaitReason reason) {
         M mp = Scheduler.currentM();
         G gp = mp.curg;
+        // No inside-a-syscall refusal here: callers arrive with their own state changed (a lock
+        // held, a waiter queued), which a throw would leave behind. A caller that may run inside
+        // Gort.syscall checks Go.canPark() before it changes anything (dev.gort.sync, net).
         mp.sched.gopark(mp, gp, commit, arg, reason);
     }
 
