@@ -133,20 +133,32 @@ public final class Mutex {
 
     /**
      * Unlocks. Throws IllegalMonitorStateException ("sync: unlock of unlocked mutex") if it was
-     * not locked, leaving the mutex unlocked and usable (Go makes this fatal).
+     * not locked, leaving the mutex as it was and usable (Go makes this fatal).
      */
     public void unlock() {
-        int next = (int) STATE.getAndAdd(this, -LOCKED) - LOCKED;
-        if (next != 0) {
-            unlockSlow(next);
+        if (STATE.compareAndSet(this, LOCKED, 0)) {
+            return; // nobody waits, nothing flagged
+        }
+        int old = state;
+        while (true) {
+            // The locked bit is checked before it is cleared, in one CAS. Go's subtract-then-check
+            // (an undo after) showed other lockers a state with every bit set in between (the
+            // borrow): one queued itself on it and the undo left it parked, or the mutex stuck in
+            // starvation mode with nobody to wake, so every later lock parked for good.
+            if ((old & LOCKED) == 0) {
+                throw new IllegalMonitorStateException("sync: unlock of unlocked mutex");
+            }
+            if (STATE.compareAndSet(this, old, old - LOCKED)) {
+                if (old - LOCKED != 0) {
+                    unlockSlow(old - LOCKED);
+                }
+                return;
+            }
+            old = state;
         }
     }
 
     private void unlockSlow(int next) {
-        if (((next + LOCKED) & LOCKED) == 0) {
-            STATE.getAndAdd(this, LOCKED); // undo, so the state stays consistent
-            throw new IllegalMonitorStateException("sync: unlock of unlocked mutex");
-        }
         if ((next & STARVING) == 0) {
             int old = next;
             while (true) {

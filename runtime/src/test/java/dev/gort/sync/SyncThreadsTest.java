@@ -69,6 +69,52 @@ class SyncThreadsTest {
         assertEquals("Mutex[unlocked, waiters=0]", m.toString());
     }
 
+    /**
+     * A refused unlock of an unlocked mutex must not leave a locker parked while the mutex is free.
+     * (Before, unlock subtracted the locked bit first and undid it after: in between the state
+     * read as locked, starving and with 2^29-1 waiters, a locker queued itself on that, and the
+     * undo left it parked on an unlocked mutex with nobody to wake it.) Any thread may unlock a
+     * locked mutex (as in Go), so the locker's own unlock may be refused too: it ignores that.
+     */
+    @Test
+    void aRefusedUnlockRacingALockerLosesNoWakeUp() throws Exception {
+        Mutex m = new Mutex();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong refusals = new AtomicLong();
+        Thread misuser = new Thread(() -> {
+            while (!stop.get()) {
+                try {
+                    m.unlock();
+                } catch (IllegalMonitorStateException expected) {
+                    refusals.incrementAndGet();
+                }
+            }
+        });
+        misuser.setDaemon(true);
+        misuser.start();
+        Thread locker = new Thread(() -> {
+            for (int i = 0; i < ITERS * 4; i++) {
+                m.lock();          // the lost wake-up parks this for good
+                try {
+                    m.unlock();
+                } catch (IllegalMonitorStateException unlockedByTheMisuser) {
+                    // the misuser unlocked it first
+                }
+            }
+        });
+        locker.setDaemon(true); // a stuck one must not keep the test JVM alive
+        locker.start();
+        try {
+            locker.join(60_000);
+            assertFalse(locker.isAlive(), "the locker is parked on a free mutex: " + m);
+        } finally {
+            stop.set(true);
+            misuser.join(10_000);
+        }
+        assertTrue(refusals.get() > 0);
+        assertEquals("Mutex[unlocked, waiters=0]", m.toString());
+    }
+
     /** A greedy holder re-locking in a loop cannot starve a waiter: starvation mode hands the lock over. */
     @Test
     void mutexWaiterIsNotStarved() throws Exception {
