@@ -114,6 +114,10 @@ public final class Gort {
      * running, before anything starts.
      */
     public static int run(String[] args, GoMain main, Options options) {
+        // Refused before anything starts: a null main used to boot the runtime and panic on goroutine 1 (exit 2).
+        java.util.Objects.requireNonNull(args, "Gort.run: args is null; accepted: the program's arguments (new String[0] for none)");
+        java.util.Objects.requireNonNull(main, "Gort.run: main is null; accepted: the program's main, a GoMain");
+        java.util.Objects.requireNonNull(options, "Gort.run: options is null; accepted: new Gort.Options() for the defaults");
         JvmFlags.check();
         int ncpu = options.ncpu != null ? options.ncpu : Runtime.getRuntime().availableProcessors();
         Config config;

@@ -107,6 +107,23 @@ class BootstrapTest {
         assertEquals(0, Gort.run(new String[0], args -> { }, opts(Map.of())), "usable after the refusal");
     }
 
+    /** A null argument is refused before anything starts (a null main used to boot and panic on goroutine 1: exit 2). */
+    @Test
+    void nullArgumentsAreRefusedBeforeAnythingRuns() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Gort.Options quiet = opts(Map.of()).stderr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        NullPointerException main = assertThrows(NullPointerException.class, () -> Gort.run(new String[0], null, quiet));
+        assertEquals("Gort.run: main is null; accepted: the program's main, a GoMain", main.getMessage());
+        NullPointerException args = assertThrows(NullPointerException.class, () -> Gort.run(null, a -> fail("main ran"), quiet));
+        assertTrue(args.getMessage().startsWith("Gort.run: args is null; accepted:"), args.getMessage());
+        NullPointerException options = assertThrows(NullPointerException.class,
+                () -> Gort.run(new String[0], a -> fail("main ran"), null));
+        assertTrue(options.getMessage().startsWith("Gort.run: options is null; accepted:"), options.getMessage());
+        assertEquals("", err.toString(StandardCharsets.UTF_8), "nothing booted, nothing reported");
+        assertNull(Gort.currentRuntime());
+        assertEquals(0, Gort.run(new String[0], a -> { }, opts(Map.of())), "usable after the refusals");
+    }
+
     @Test
     void warningsArePrintedAtStartUp() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
