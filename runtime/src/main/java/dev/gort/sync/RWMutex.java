@@ -31,12 +31,18 @@ public final class RWMutex {
 
     /** Releases the read lock; IllegalMonitorStateException if not read-locked. */
     public void runlock() {
-        int r = readerCount.decrementAndGet();
-        if (r < 0) {
-            if (r + 1 == 0 || r + 1 == -MAX_READERS) {
-                readerCount.incrementAndGet(); // undo
+        // Checked before the count changes, in one CAS: Go's decrement-then-undo showed a writer
+        // arriving in between one reader too many, so it waited on writerSem for a reader that
+        // never was, with every later reader queued behind it.
+        int c;
+        do {
+            c = readerCount.get();
+            if (c == 0 || c == -MAX_READERS) {
                 throw new IllegalMonitorStateException("sync: RUnlock of unlocked RWMutex");
             }
+        } while (!readerCount.compareAndSet(c, c - 1));
+        int r = c - 1;
+        if (r < 0) {
             if (readerWait.decrementAndGet() == 0) {
                 writerSem.release(false); // the last reader the writer waited for
             }
@@ -54,11 +60,16 @@ public final class RWMutex {
 
     /** Releases the write lock; IllegalMonitorStateException if not write-locked. */
     public void unlock() {
-        int r = readerCount.addAndGet(MAX_READERS);
-        if (r >= MAX_READERS) {
-            readerCount.addAndGet(-MAX_READERS); // undo
-            throw new IllegalMonitorStateException("sync: Unlock of unlocked RWMutex");
-        }
+        // Checked before the count changes, in one CAS (Go adds, then checks and undoes: in between
+        // arriving readers saw no writer and took the read lock under it).
+        int c;
+        do {
+            c = readerCount.get();
+            if (c >= 0) {
+                throw new IllegalMonitorStateException("sync: Unlock of unlocked RWMutex");
+            }
+        } while (!readerCount.compareAndSet(c, c + MAX_READERS));
+        int r = c + MAX_READERS;
         for (int i = 0; i < r; i++) {
             readerSem.release(false); // readers that arrived while we held it
         }

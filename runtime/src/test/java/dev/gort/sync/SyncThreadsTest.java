@@ -238,6 +238,52 @@ class SyncThreadsTest {
         rw.runlock();
     }
 
+    /**
+     * A refused RUnlock racing a writer must not leave the writer waiting for a reader that never
+     * was. (Before, runlock decremented the reader count and undid it after: a writer arriving in
+     * between counted one reader to wait for and parked on writerSem for good, and so did every
+     * reader after it.)
+     */
+    @Test
+    void aRefusedRUnlockRacingAWriterLosesNoWakeUp() throws Exception {
+        RWMutex rw = new RWMutex();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong refusals = new AtomicLong();
+        Thread misuser = new Thread(() -> {
+            while (!stop.get()) {
+                try {
+                    rw.runlock();
+                } catch (IllegalMonitorStateException expected) {
+                    refusals.incrementAndGet();
+                }
+            }
+        });
+        misuser.setDaemon(true);
+        misuser.start();
+        Thread writer = new Thread(() -> {
+            // The window is a few instructions wide: a few seconds of tries, not a count.
+            long end = System.nanoTime() + 3_000_000_000L;
+            while (System.nanoTime() < end) {
+                rw.lock();         // the lost wake-up parks this for good
+                rw.unlock();
+            }
+        });
+        writer.setDaemon(true); // a stuck one must not keep the test JVM alive
+        writer.start();
+        try {
+            writer.join(60_000);
+            assertFalse(writer.isAlive(), "the writer waits for a reader that never was");
+        } finally {
+            stop.set(true);
+            misuser.join(10_000);
+        }
+        assertTrue(refusals.get() > 0);
+        rw.rlock();
+        rw.runlock();
+        rw.lock();
+        rw.unlock();
+    }
+
     @Test
     void waitGroupWaitsForAll() throws Exception {
         for (int round = 0; round < 20; round++) {
