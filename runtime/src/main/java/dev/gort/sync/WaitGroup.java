@@ -16,13 +16,29 @@ public final class WaitGroup {
 
     /** Adds {@code delta} (may be negative) to the counter. */
     public void add(int delta) {
-        long s = state.addAndGet((long) delta << 32);
-        int v = (int) (s >> 32);
-        int waiters = (int) s;
-        if (v < 0) {
-            state.addAndGet(-((long) delta << 32)); // undo: the group stays usable
-            throw new IllegalStateException("sync: negative WaitGroup counter");
+        // Checked and applied in one CAS: a refused add changes nothing, so a done() or await()
+        // racing it never sees a negative counter it did not make (an add-then-undo let a
+        // concurrent done() fail too, and its waiter park for good).
+        long s;
+        int v;
+        while (true) {
+            long old = state.get();
+            long sum = (old >> 32) + delta;
+            if (sum < 0) {
+                throw new IllegalStateException("sync: negative WaitGroup counter (counter " + (old >> 32)
+                        + ", add(" + delta + ")); the counter is unchanged: done() or add(-n) only for adds made");
+            }
+            if (sum > Integer.MAX_VALUE) {
+                throw new IllegalStateException("sync: WaitGroup counter overflow (counter " + (old >> 32)
+                        + ", add(" + delta + ")); accepted: a counter up to " + Integer.MAX_VALUE + "; unchanged");
+            }
+            s = (sum << 32) | (old & 0xFFFF_FFFFL);
+            if (state.compareAndSet(old, s)) {
+                v = (int) sum;
+                break;
+            }
         }
+        int waiters = (int) s;
         if (waiters != 0 && delta > 0 && v == delta) {
             throw new IllegalStateException("sync: WaitGroup misuse: Add called concurrently with Wait");
         }

@@ -324,10 +324,75 @@ class SyncThreadsTest {
     void waitGroupNegativeCounter() {
         WaitGroup wg = new WaitGroup();
         wg.add(1);
-        assertEquals("sync: negative WaitGroup counter", assertThrows(IllegalStateException.class, () -> wg.add(-2)).getMessage());
-        assertEquals(1, wg.count(), "the bad add was undone");
+        String message = assertThrows(IllegalStateException.class, () -> wg.add(-2)).getMessage();
+        assertTrue(message.startsWith("sync: negative WaitGroup counter (counter 1, add(-2))"), message);
+        assertTrue(message.contains("unchanged"), message);
+        assertEquals(1, wg.count(), "the bad add changed nothing");
         wg.done();
         wg.await();
+    }
+
+    /**
+     * A refused add racing the done() that releases a waiter: the done() succeeds and the waiter
+     * returns. (Before: add applied the delta and undid it after, so a done() between the two saw
+     * the refused add's negative counter, was refused itself, and its waiter parked for good.)
+     */
+    @Test
+    void aRefusedAddRacingADoneLosesNoWakeUp() throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong refusals = new AtomicLong();
+        AtomicLong doneRefused = new AtomicLong();
+        java.util.concurrent.atomic.AtomicReference<WaitGroup> current = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread misuser = new Thread(() -> {
+            while (!stop.get()) {
+                WaitGroup g = current.get();
+                if (g == null) {
+                    continue;
+                }
+                try {
+                    g.add(-2);
+                } catch (IllegalStateException expected) {
+                    refusals.incrementAndGet();
+                }
+            }
+        });
+        misuser.setDaemon(true);
+        misuser.start();
+        Thread rounds = new Thread(() -> {
+            for (int i = 0; i < ITERS / 10; i++) {      // a thread per round
+                WaitGroup g = new WaitGroup();
+                g.add(1);
+                Thread waiter = new Thread(g::await);
+                waiter.setDaemon(true);
+                waiter.start();
+                current.set(g);
+                try {
+                    g.done();
+                } catch (IllegalStateException refusedDone) {
+                    doneRefused.incrementAndGet();
+                    return;
+                }
+                try {
+                    waiter.join(60_000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (waiter.isAlive()) {
+                    return;
+                }
+            }
+        });
+        rounds.setDaemon(true);
+        rounds.start();
+        try {
+            rounds.join(120_000);
+            assertFalse(rounds.isAlive(), "a waiter stayed parked after its group's done()");
+        } finally {
+            stop.set(true);
+            misuser.join(10_000);
+        }
+        assertEquals(0, doneRefused.get(), "a done() was refused because of another thread's refused add");
+        assertTrue(refusals.get() > 0);
     }
 
     @Test
