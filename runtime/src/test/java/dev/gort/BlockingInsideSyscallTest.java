@@ -2,6 +2,7 @@ package dev.gort;
 
 import dev.gort.net.Conn;
 import dev.gort.net.Listener;
+import dev.gort.gc.PtrChan;
 import dev.gort.sched.Chan;
 import dev.gort.sched.Select;
 import dev.gort.sync.Mutex;
@@ -97,6 +98,11 @@ class BlockingInsideSyscallTest {
             }));
             refused("gosched", () -> Gort.syscall(() -> Gort.gosched()));
             refused("nested syscall", () -> Gort.syscall(() -> Gort.syscall(() -> { })));
+            PtrChan pointers = PtrChan.create(Gort.collector(), 1);
+            refused("pointer channel recv", () -> Gort.syscall(() -> {
+                pointers.recv();
+            }));
+            refused("pointer channel send", () -> Gort.syscall(() -> pointers.send(0)));
             // Nothing changed: the channels and the scheduler work as before.
             Gort.go(() -> unbuffered.send(7));
             assertEquals(7, unbuffered.recv());
@@ -105,6 +111,10 @@ class BlockingInsideSyscallTest {
             Gort.sleep(Duration.ofMillis(1));
             Gort.gosched();
             assertEquals(42, (int) Gort.syscall(() -> 42));
+            pointers.send(0);
+            assertEquals(0, pointers.recv());
+            pointers.close();
+            pointers.free();
         }, err);
         assertEquals(0, code, "stderr: " + err);
         // The next run boots and ends as usual.

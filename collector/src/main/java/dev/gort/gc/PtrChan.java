@@ -144,6 +144,7 @@ public final class PtrChan implements SelectableChan {
 
     /** Sends {@code p} (a managed pointer or 0), parking while the buffer is full (Go's {@code ch <- p}). */
     public void send(long p) {
+        refuseInsideSyscall("PtrChan.send");
         if (Mem.CHECKPTR) {
             WriteBarrier.requireStoppableCaller("PtrChan.send");
         }
@@ -186,6 +187,20 @@ public final class PtrChan implements SelectableChan {
         }
     }
 
+    /**
+     * Refuses a send or receive by a goroutine inside {@code Gort.syscall}, before anything changed:
+     * its M holds no P there, so it could not park (the scheduler died of it: "stopm holding P"),
+     * as the scheduler's Chan refuses. A plain registered thread is not a goroutine and passes.
+     */
+    private static void refuseInsideSyscall(String op) {
+        if (Go.onGoroutine() && !Go.canPark()) {
+            throw new IllegalStateException(op + " inside Gort.syscall (goroutine " + Go.current().goid()
+                    + "): its M holds no P until the call returns, and a pointer channel's send or receive may "
+                    + "need to park; accepted there: plain blocking Java calls, dev.gort.sync types and net "
+                    + "connections; do the channel operation after the call returns");
+        }
+    }
+
     /** Receives a pointer, parking while none is available; 0 once closed and drained. */
     public long recv() {
         return recv(null);
@@ -206,6 +221,7 @@ public final class PtrChan implements SelectableChan {
     }
 
     private long recv(boolean[] ok) {
+        refuseInsideSyscall("PtrChan.recv");
         if (Mem.CHECKPTR) {
             WriteBarrier.requireStoppableCaller("PtrChan.recv");
         }
