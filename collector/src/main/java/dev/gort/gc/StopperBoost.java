@@ -86,8 +86,9 @@ final class StopperBoost {
     void raise() {
         if (boost != null && Thread.currentThread() == owner) {
             try {
-                boost.raise();
-                raises++;
+                if (boost.raise()) {
+                    raises++;
+                }       // else the real-time registry is full (RealtimeBoost warned): this pause runs unboosted
             } catch (NativeException e) {
                 refuse("raising the coordinator failed (" + e.getMessage() + ")");
             }

@@ -48,18 +48,30 @@ public final class RealtimeBoost {
     /** The {@link #RAISED} slot this boost's owner holds while raised, or -1 (owner only). */
     private int raisedSlot = -1;
 
+    /** How many threads the registry ({@link #currentThreadRaised}) can know raised at once. */
+    public static final int RAISED_SLOTS = 16;
+
     /**
      * The threads raised by a boost now, one per slot (null: free), so that a lock's waiter can
      * ask {@link #currentThreadRaised} whether it runs at SCHED_FIFO (the scheduler's runtime locks
      * and the world's stop: a real-time waiter must park, never only spin or yield, see RtLock).
-     * Fixed slots, claimed by CAS at {@link #raise} and cleared at {@link #lower}: no allocation per
-     * switch. A raise that finds every slot taken still switches the thread, unregistered; its waits
-     * then behave as a normal thread's (yield), as every wait did before the registry.
+     * Fixed slots, claimed by CAS at {@link #raise} / {@link #markRaised} and cleared by CAS at
+     * {@link #lower} / {@link #unmarkRaised}: no allocation per switch.
+     *
+     * <p>Invariants: a slot holds a thread only between its mark and its unmark, or until the
+     * thread has ended (a thread that dies raised cannot be lowered by anyone: its slot is
+     * reclaimed, see {@link #sweepEndedThreads}); a live thread's slot is never taken by another
+     * (only a slot holding null or an ended thread is claimed), so an unmark that finds its slot
+     * holding another thread knows its own ended and was reclaimed (thread objects are never
+     * revived, so there is no ABA); {@link #RAISED_COUNT} is the number of non-null slots, give
+     * or take the updates in flight (a reclaim replaces one occupant: no change).
      */
     private static final java.util.concurrent.atomic.AtomicReferenceArray<Thread> RAISED =
-            new java.util.concurrent.atomic.AtomicReferenceArray<>(16);
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(RAISED_SLOTS);
     /** Slots in use now: {@link #currentThreadRaised} answers false with one read when none is. */
     private static final java.util.concurrent.atomic.AtomicInteger RAISED_COUNT = new java.util.concurrent.atomic.AtomicInteger();
+    /** Marks refused because every slot held a live thread ({@link #registryFullRefusals}); the first warns. */
+    private static final java.util.concurrent.atomic.AtomicLong FULL_REFUSALS = new java.util.concurrent.atomic.AtomicLong();
 
     private RealtimeBoost(Thread owner, int priority, Arena arena, long boostedAttr, long normalAttr) {
         this.owner = owner;
@@ -94,62 +106,128 @@ public final class RealtimeBoost {
         NativeMemory.putInt(boosted.address() + SchedAttr.SCHED_POLICY, SCHED_FIFO);
         NativeMemory.putInt(boosted.address() + SchedAttr.SCHED_PRIORITY, priority);
         RealtimeBoost b = new RealtimeBoost(Thread.currentThread(), priority, arena, boosted.address(), normal.address());
-        b.raise();          // throws the refusal
-        b.lower();
+        LibC.sched_setattr(0, b.boostedAttr, 0);          // throws the refusal; the registry is not involved
+        restore(0, b.normalAttr);
         return b;
     }
 
-    /** Switches the owner thread to SCHED_FIFO at this boost's priority (owner only; one system call). */
-    public void raise() {
+    /**
+     * Switches the owner thread to SCHED_FIFO at this boost's priority (owner only; one system call)
+     * and records it raised ({@link #currentThreadRaised}), so its waits park. Returns false, the
+     * thread left as it was, if the registry is full ({@link #RAISED_SLOTS} live raised threads,
+     * warned once): a real-time thread its waits did not know about would yield in them, which
+     * lets no normal lock holder on its CPU run (a spin at SCHED_FIFO), so it is not raised
+     * unregistered. A kernel refusal throws {@link NativeException}, the thread unchanged.
+     */
+    public boolean raise() {
         checkOwner();
-        LibC.sched_setattr(0, boostedAttr, 0);
-        raised = true;
         if (raisedSlot < 0) {
-            raisedSlot = markRaised(owner);
+            int slot = markRaised(owner);       // before the switch: its waits know at once
+            if (slot < 0) {
+                return false;
+            }
+            try {
+                LibC.sched_setattr(0, boostedAttr, 0);
+            } catch (RuntimeException | Error e) {
+                unmarkRaised(slot, owner);
+                throw e;
+            }
+            raisedSlot = slot;
+        } else {
+            LibC.sched_setattr(0, boostedAttr, 0);
         }
+        raised = true;
+        return true;
     }
 
     /** Puts the owner thread back to the attributes it had at creation (owner only; one system call). */
     public void lower() {
         checkOwner();
-        restore(0, normalAttr);
+        restore(0, normalAttr);         // throws if the kernel refuses: the thread is still raised, and still marked
         raised = false;
-        releaseRaisedSlot();
+        unmarkRaised(raisedSlot, owner);    // after the switch: a SCHED_FIFO thread its waits did not know about would yield
+        raisedSlot = -1;
     }
 
     /**
      * Records {@code t} as raised to SCHED_FIFO by someone else (the world's stop boosting a late M
      * by its tid), so its waits park ({@link #currentThreadRaised}). Returns the slot for
-     * {@link #unmarkRaised}, or -1 if every slot is taken (t's waits then yield, as before).
+     * {@link #unmarkRaised}, or -1 if every slot holds a live thread: the caller must then not
+     * raise it (its waits would yield at SCHED_FIFO); the first such refusal warns on stderr,
+     * {@link #registryFullRefusals} counts them all. A slot whose thread ended while marked (no
+     * one lowers a dead thread) is taken over. Allocates nothing.
      */
     public static int markRaised(Thread t) {
         if (t == null) {
             throw new IllegalArgumentException("RealtimeBoost.markRaised(null): a thread raised to SCHED_FIFO is needed");
         }
-        for (int i = 0; i < RAISED.length(); i++) {
+        for (int i = 0; i < RAISED_SLOTS; i++) {
             if (RAISED.get(i) == null && RAISED.compareAndSet(i, null, t)) {
                 RAISED_COUNT.incrementAndGet();
                 return i;
             }
         }
+        for (int i = 0; i < RAISED_SLOTS; i++) {
+            Thread held = RAISED.get(i);
+            if (held != null && !held.isAlive() && RAISED.compareAndSet(i, held, t)) {
+                return i;           // an ended thread's slot: one occupant for another, the count unchanged
+            }
+        }
+        if (FULL_REFUSALS.getAndIncrement() == 0) {
+            System.err.println("gort: warning: the real-time boost's registry is full (" + RAISED_SLOTS + " live threads raised to "
+                    + "SCHED_FIFO at once): " + t.getName() + " is not raised, and neither is any other thread while it stays full "
+                    + "(a real-time thread its waits did not know about would keep a normal lock holder on its CPU from running); "
+                    + "not reported again");
+        }
         return -1;
     }
 
-    /** Ends a {@link #markRaised} (slot -1: nothing); any other slot is refused, naming what is accepted. */
-    public static void unmarkRaised(int slot) {
-        if (slot < -1 || slot >= RAISED.length() || slot >= 0 && RAISED.get(slot) == null) {
-            throw new IllegalArgumentException("RealtimeBoost.unmarkRaised(" + slot + "): accepted: -1 (nothing) or a slot a markRaised "
-                    + "returned and no unmarkRaised has ended (0.." + (RAISED.length() - 1) + ")");
+    /**
+     * Ends {@code t}'s {@link #markRaised} in {@code slot} (slot -1: nothing). If the slot no
+     * longer holds {@code t} because t ended and its slot was taken over or swept, there is
+     * nothing to end; any other slot, or a live thread the slot does not hold (never marked
+     * there, or ended twice), is refused, naming what is accepted. Also frees the slots of
+     * threads that ended while marked, so that a thread which died raised does not keep
+     * {@link #currentThreadRaised} off its one-read answer for good.
+     */
+    public static void unmarkRaised(int slot, Thread t) {
+        if (slot == -1) {
+            return;
         }
-        if (slot >= 0) {
-            RAISED.set(slot, null);
+        if (slot < -1 || slot >= RAISED_SLOTS || t == null) {
+            throw new IllegalArgumentException("RealtimeBoost.unmarkRaised(" + slot + ", " + t + "): accepted: -1 (nothing), or a slot "
+                    + "0.." + (RAISED_SLOTS - 1) + " a markRaised of that thread returned and no unmarkRaised has ended");
+        }
+        if (RAISED.compareAndSet(slot, t, null)) {
             RAISED_COUNT.decrementAndGet();
+        } else if (t.isAlive()) {
+            throw new IllegalArgumentException("RealtimeBoost.unmarkRaised(" + slot + ", " + t.getName() + "): that slot does not hold "
+                    + "this live thread (never marked there, or ended already); accepted: a slot a markRaised of that thread returned "
+                    + "and no unmarkRaised has ended, or -1 (nothing)");
+        }
+        if (RAISED_COUNT.get() != 0) {
+            sweepEndedThreads();
         }
     }
 
-    private void releaseRaisedSlot() {
-        unmarkRaised(raisedSlot);
-        raisedSlot = -1;
+    /** Frees every slot whose thread has ended (see {@link #RAISED}); off the hot path: marks and unmarks. */
+    private static void sweepEndedThreads() {
+        for (int i = 0; i < RAISED_SLOTS; i++) {
+            Thread held = RAISED.get(i);
+            if (held != null && !held.isAlive() && RAISED.compareAndSet(i, held, null)) {
+                RAISED_COUNT.decrementAndGet();
+            }
+        }
+    }
+
+    /** Marks refused so far because the registry was full ({@link #markRaised} returned -1). */
+    public static long registryFullRefusals() {
+        return FULL_REFUSALS.get();
+    }
+
+    /** Slots in use now (ended threads' slots included until swept); diagnostics and tests. */
+    public static int raisedCount() {
+        return RAISED_COUNT.get();
     }
 
     /** {@link #parkRaised}'s first park and the bound its doubling reaches (nanoseconds). */
@@ -204,7 +282,7 @@ public final class RealtimeBoost {
             return false;
         }
         Thread t = Thread.currentThread();
-        for (int i = 0; i < RAISED.length(); i++) {
+        for (int i = 0; i < RAISED_SLOTS; i++) {
             if (RAISED.get(i) == t) {
                 return true;
             }

@@ -165,17 +165,135 @@ class RealtimeBoostTest {
     /** RealtimeBoost's raised-thread registry refuses what it never handed out. */
     @Test
     void theRaisedRegistryRefusesANullThreadAndASlotItDidNotHandOut() {
+        Thread me = Thread.currentThread();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RealtimeBoost.markRaised(null));
         assertTrue(e.getMessage().contains("markRaised(null)"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> RealtimeBoost.unmarkRaised(99));
+        e = assertThrows(IllegalArgumentException.class, () -> RealtimeBoost.unmarkRaised(99, me));
         assertTrue(e.getMessage().contains("accepted: -1"), e.getMessage());
-        int slot = RealtimeBoost.markRaised(Thread.currentThread());
+        e = assertThrows(IllegalArgumentException.class, () -> RealtimeBoost.unmarkRaised(0, null));
+        assertTrue(e.getMessage().contains("accepted: -1"), e.getMessage());
+        int slot = RealtimeBoost.markRaised(me);
         assertTrue(slot >= 0);
         assertTrue(RealtimeBoost.currentThreadRaised());
-        RealtimeBoost.unmarkRaised(slot);
+        RealtimeBoost.unmarkRaised(slot, me);
         assertFalse(RealtimeBoost.currentThreadRaised());
         int ended = slot;
-        assertThrows(IllegalArgumentException.class, () -> RealtimeBoost.unmarkRaised(ended), "a slot ended twice");
-        RealtimeBoost.unmarkRaised(-1);     // nothing
+        e = assertThrows(IllegalArgumentException.class, () -> RealtimeBoost.unmarkRaised(ended, me), "a slot ended twice");
+        assertTrue(e.getMessage().contains("does not hold this live thread"), e.getMessage());
+        RealtimeBoost.unmarkRaised(-1, me);     // nothing
+    }
+
+    /**
+     * A thread that ends while marked raised (nobody lowers a dead thread) must not keep its slot:
+     * with every slot held by such threads, session 24's registry answered -1 to every later mark
+     * for the rest of the JVM (a boost then ran unregistered, its waits yielding at SCHED_FIFO)
+     * and {@link RealtimeBoost#currentThreadRaised} scanned 16 slots on every call instead of one
+     * read. Now a mark takes over an ended thread's slot, the next unmark frees the rest, and the
+     * dead threads' own unmarks are no-ops (their slots may be another's by then).
+     */
+    @Test
+    void slotsOfThreadsThatEndedRaisedAreReusedAndFreedAgain() throws InterruptedException {
+        Thread me = Thread.currentThread();
+        assertEquals(0, RealtimeBoost.raisedCount(), "nothing raised in this JVM before the test");
+        Thread[] dead = new Thread[RealtimeBoost.RAISED_SLOTS];
+        int[] slots = new int[dead.length];
+        for (int i = 0; i < dead.length; i++) {
+            java.util.concurrent.atomic.AtomicInteger slot = new java.util.concurrent.atomic.AtomicInteger(-2);
+            dead[i] = Thread.ofPlatform().name("raised-then-ended-" + i).start(() -> slot.set(RealtimeBoost.markRaised(Thread.currentThread())));
+            dead[i].join();
+            slots[i] = slot.get();
+            assertTrue(slots[i] >= 0, "slot " + i + " was free");
+        }
+        assertEquals(RealtimeBoost.RAISED_SLOTS, RealtimeBoost.raisedCount(), "every slot held by an ended thread");
+        int mine = RealtimeBoost.markRaised(me);
+        assertTrue(mine >= 0, "a live thread gets an ended thread's slot (session 24: -1, for good)");
+        assertTrue(RealtimeBoost.currentThreadRaised());
+        RealtimeBoost.unmarkRaised(mine, me);
+        assertFalse(RealtimeBoost.currentThreadRaised());
+        assertEquals(0, RealtimeBoost.raisedCount(), "the unmark freed the ended threads' slots: the one-read answer is back");
+        for (int i = 0; i < dead.length; i++) {
+            RealtimeBoost.unmarkRaised(slots[i], dead[i]);      // late unmarks of ended threads: nothing to end, no error
+        }
+        assertEquals(0, RealtimeBoost.raisedCount());
+    }
+
+    /**
+     * With every slot held by a live thread the registry refuses a mark (-1) and warns once, and a
+     * boost whose thread it cannot register is not made (the thread stays normal: a SCHED_FIFO
+     * thread its waits did not know about would yield in them and keep a normal holder on its CPU
+     * from running); once a slot is free the same boost raises again.
+     */
+    @Test
+    void aFullRegistryRefusesTheMarkWarnsOnceAndTheBoostIsNotMade() throws InterruptedException {
+        Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.List<Thread> holders = new java.util.ArrayList<>();
+        java.util.List<Integer> held = new java.util.ArrayList<>();
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        long refusalsBefore = RealtimeBoost.registryFullRefusals();
+        try {
+            for (int i = 0; i <= RealtimeBoost.RAISED_SLOTS; i++) {
+                Thread t = Thread.ofPlatform().daemon().name("raised-holder-" + i).start(() -> {
+                    try {
+                        release.await();
+                    } catch (InterruptedException ignored) {
+                        // ends
+                    }
+                });
+                holders.add(t);
+                int slot = i < RealtimeBoost.RAISED_SLOTS ? RealtimeBoost.markRaised(t) : -1;
+                if (slot < 0) {
+                    break;
+                }
+                held.add(slot);
+            }
+            System.setErr(new java.io.PrintStream(captured, true));
+            assertEquals(-1, RealtimeBoost.markRaised(holders.get(holders.size() - 1)), "every slot is a live thread's");
+            assertEquals(-1, RealtimeBoost.markRaised(Thread.currentThread()));
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread booster = Thread.ofPlatform().start(() -> {
+                try {
+                    RealtimeBoost b = RealtimeBoost.forCurrentThread(5);      // the trial switch needs no slot
+                    ThreadPriority.Setting before = ThreadPriority.current();
+                    assertFalse(b.raise(), "no slot: not raised");
+                    assertFalse(b.raised());
+                    assertEquals(before, ThreadPriority.current(), "a boost the registry cannot record is not made");
+                    b.lower();          // harmless
+                } catch (NativeException e) {
+                    // SCHED_FIFO refused here: the registry's part was checked above
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            });
+            booster.join();
+            System.setErr(err);
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+            assertTrue(RealtimeBoost.registryFullRefusals() >= refusalsBefore + 2, "refusals counted");
+            String out = captured.toString();
+            int warnings = out.split("registry is full", -1).length - 1;
+            assertEquals(refusalsBefore == 0 ? 1 : 0, warnings, "warned once per JVM: " + out);
+        } finally {
+            System.setErr(err);
+            for (int i = 0; i < held.size(); i++) {
+                RealtimeBoost.unmarkRaised(held.get(i), holders.get(i));
+            }
+            release.countDown();
+            for (Thread t : holders) {
+                t.join();
+            }
+        }
+        assertEquals(0, RealtimeBoost.raisedCount());
+        FreshThread.run(() -> {
+            RealtimeBoost b = RealtimeTesting.boostOrSkip(5);
+            assertTrue(b.raise(), "a free slot again: raised");
+            try {
+                assertTrue(RealtimeBoost.currentThreadRaised());
+            } finally {
+                b.lower();
+            }
+        });
     }
 }

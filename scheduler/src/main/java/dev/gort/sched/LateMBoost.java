@@ -95,12 +95,15 @@ final class LateMBoost {
                     continue;          // real-time already (its owner's choice): left alone, never "put back"
                 }
                 raisedSlot[i] = RealtimeBoost.markRaised(mp);     // before the switch: its first wait may follow at once
+                if (raisedSlot[i] < 0) {
+                    continue;          // the registry is full (warned there): raised unregistered, its waits would yield at SCHED_FIFO
+                }
                 LibC.sched_setattr(mp.tid, fifoAttr, 0);
                 boosted[i] = mp;
                 boosts++;
             } catch (Throwable e) {
                 if (boosted[i] == null && raisedSlot[i] >= 0) {
-                    RealtimeBoost.unmarkRaised(raisedSlot[i]);
+                    RealtimeBoost.unmarkRaised(raisedSlot[i], mp);
                     raisedSlot[i] = -1;
                 }
                 off = true;
@@ -129,7 +132,7 @@ final class LateMBoost {
                 System.err.println("gort: warning: -Dgort.gc.stopper.rtmutators: " + mp.getName() + " could not be put back from SCHED_FIFO ("
                         + e.getMessage() + ")");
             } finally {
-                RealtimeBoost.unmarkRaised(raisedSlot[i]);
+                RealtimeBoost.unmarkRaised(raisedSlot[i], mp);    // an M that ended meanwhile: its slot may be another's, nothing to end
                 raisedSlot[i] = -1;
             }
         }
