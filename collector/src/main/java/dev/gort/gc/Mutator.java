@@ -134,6 +134,8 @@ public final class Mutator {
     /** ThreadWorld's real-time stop (MutatorStopBoost): this thread's own sched_attr, kept while boosted, and whether it is boosted now (guarded by the world's lock). */
     java.lang.foreign.MemorySegment savedSchedAttr;
     boolean rtBoosted;
+    /** Its slot in RealtimeBoost's raised-thread registry while boosted (-1: none), so its waits (SpinLock) park. */
+    int rtRaisedSlot = -1;
 
     static final int SITE_USER = 0;
     static final int SITE_ASSIST = 1;

@@ -70,11 +70,19 @@ final class MutatorStopBoost {
             if (NativeMemory.getInt(saved + SchedAttr.SCHED_POLICY) == RealtimeBoost.SCHED_FIFO) {
                 return true;
             }
+            // Recorded raised before the switch, so that its waits (SpinLock) park from their first
+            // turn past the spins (a SCHED_FIFO yield lets no normal holder of its CPU run). A full
+            // registry (warned there) leaves it boosted unregistered, as every boost was before
+            // the registry: SpinLock's waits still sleep after their yields, and the world's lock
+            // goes by rtBoosted.
+            m.rtRaisedSlot = RealtimeBoost.markRaised(m.owner);
             LibC.sched_setattr((int) m.tid, fifoAttr, 0);
             m.rtBoosted = true;
             boosts++;
             return true;
         } catch (NativeException e) {
+            RealtimeBoost.unmarkRaised(m.rtRaisedSlot, m.owner);
+            m.rtRaisedSlot = -1;
             System.err.println("gort: warning: -Dgort.gc.stopper.rtmutators: boosting mutator " + m.owner.getName() + " failed ("
                     + e.getMessage() + "); stops go without it");
             return false;
@@ -87,14 +95,16 @@ final class MutatorStopBoost {
      */
     static void lower(Mutator m) {
         m.rtBoosted = false;
-        if (!m.owner.isAlive()) {
-            return;
-        }
         try {
-            RealtimeBoost.restore((int) m.tid, m.savedSchedAttr.address());
+            if (m.owner.isAlive()) {
+                RealtimeBoost.restore((int) m.tid, m.savedSchedAttr.address());
+            }
         } catch (NativeException e) {
             System.err.println("gort: warning: -Dgort.gc.stopper.rtmutators: mutator " + m.owner.getName()
                     + " could not be put back from SCHED_FIFO (" + e.getMessage() + ")");
+        } finally {
+            RealtimeBoost.unmarkRaised(m.rtRaisedSlot, m.owner);     // after the switch back; an ended thread's slot: nothing to end
+            m.rtRaisedSlot = -1;
         }
     }
 

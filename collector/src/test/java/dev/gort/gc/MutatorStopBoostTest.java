@@ -71,7 +71,11 @@ class MutatorStopBoostTest {
                         assertTrue(boost.raise(m));
                         assertTrue(m.rtBoosted);
                         assertEquals(RealtimeBoost.SCHED_FIFO, ThreadPriority.of(tid).policy(), "boosted");
+                        assertTrue(m.rtRaisedSlot >= 0, "recorded raised, so its SpinLock waits park instead of yielding");
+                        int raised = RealtimeBoost.raisedCount();
                         MutatorStopBoost.lower(m);
+                        assertEquals(-1, m.rtRaisedSlot);
+                        assertEquals(raised - 1, RealtimeBoost.raisedCount(), "its registry slot ended with the boost");
                     }
                     assertSame(segment, m.savedSchedAttr, "the buffer made at register");
                     assertEquals(3, boost.boosts());

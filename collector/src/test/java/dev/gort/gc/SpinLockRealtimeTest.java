@@ -24,7 +24,11 @@ import static org.junit.jupiter.api.Assertions.*;
  * competes with every normal thread of the CPU; 2.0 s in a loaded suite). Asserted: the waiter is
  * on the CPU for at most a quarter of its wait plus 5 ms (a spinning one is on it throughout), and
  * the holder finishes (60 s); until session 22 the wait itself had to be under 500 ms, which load
- * alone could break. Skipped where the kernel refuses SCHED_FIFO.
+ * alone could break. The second case gives the waiter a pending interrupt (a goroutine may
+ * interrupt its carrier M, which the late-M boost can raise): each of its sleeps then ended at
+ * once, a spin at SCHED_FIFO (fails against the SpinLock of session 24: waiter on the CPU for
+ * nearly all its wait); a raised waiter now parks through {@code RealtimeBoost.parkRaised}, which
+ * keeps the interrupt aside and sets it again. Skipped where the kernel refuses SCHED_FIFO.
  */
 class SpinLockRealtimeTest {
     private volatile int word;
@@ -42,7 +46,17 @@ class SpinLockRealtimeTest {
 
     @Test
     void aRealtimeWaiterLetsANormalHolderOnItsCpuFinish() throws Exception {
+        waitAsRealtimeForANormalHolderOnTheSameCpu(false);
+    }
+
+    @Test
+    void aRealtimeWaiterWithAPendingInterruptLetsANormalHolderOnItsCpuFinishAndKeepsTheInterrupt() throws Exception {
+        waitAsRealtimeForANormalHolderOnTheSameCpu(true);
+    }
+
+    private void waitAsRealtimeForANormalHolderOnTheSameCpu(boolean interrupted) throws Exception {
         AtomicLong waited = new AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean keptInterrupt = new java.util.concurrent.atomic.AtomicBoolean();
         AtomicLong waiterCpu = new AtomicLong();
         FreshThread.run(() -> {
             RealtimeBoost boost = PinnedStarvation.boostOrSkip(PinnedStarvation.WAITER_PRIORITY);
@@ -74,11 +88,16 @@ class SpinLockRealtimeTest {
                 long t0 = System.nanoTime();
                 long cpu0 = CpuClock.threadCpuNanos();
                 startAt = t0;
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
                 SpinLock.lock(WORD, this);
                 waited.set(System.nanoTime() - t0);
                 waiterCpu.set(CpuClock.threadCpuNanos() - cpu0);
+                keptInterrupt.set(Thread.interrupted());
                 SpinLock.unlock(WORD, this);
             } finally {
+                Thread.interrupted();
                 boost.lower();
             }
             holder.join();
@@ -88,7 +107,9 @@ class SpinLockRealtimeTest {
         });
         String how = "waited " + waited.get() / 1e6 + " ms, on the CPU " + waiterCpu.get() / 1e6 + " ms of it; holder saw the flag at "
                 + (sawFlagAt - startAt) / 1e6 + " ms, burnt at " + (burntAt - startAt) / 1e6;
+        how = (interrupted ? "interrupt pending: " : "") + how;
         System.out.println("SpinLockRealtimeTest: " + how);
+        assertEquals(interrupted, keptInterrupt.get(), "the waiter's interrupt flag after the lock is as before it");
         // What the waiter does with the CPU, not how soon the holder gets it: the holder competes
         // with every normal thread of its CPU, so its 3 ms took 80-100 ms at load 18 and 2.0 s in
         // a loaded suite (session 21, beside nice -20 runs). A waiter that only spins and yields
