@@ -82,6 +82,13 @@ final class WorldStop {
 
     /** The real-time stop's boost of Ms late into a stop (null: off; {@link Scheduler#boostLateMsWhileStopping}). */
     volatile LateMBoost lateBoost;
+    /**
+     * The boost the current stop switched Ms with (null: none yet), which its restart lowers: not
+     * {@link #lateBoost} read again then, since {@link Scheduler#boostLateMsWhileStopping} may
+     * have replaced it mid-stop, and the Ms the old one raised stayed SCHED_FIFO for good (the
+     * new one had boosted nothing; RealtimeStopperTest). Stopper only (the world lock's holder).
+     */
+    private LateMBoost stopBoost;
 
     private volatile long worldStartedNanos;
     /** start's list of Ps to start (sched lock; worldLock holder only), kept between pauses. */
@@ -432,6 +439,7 @@ final class WorldStop {
                 // (RealtimeStopperTest). The collector hands no stop off under the real-time stop.
                 LateMBoost lb = lateBoost;
                 if (lb != null && stopPasses == 1 && steps == null) {
+                    stopBoost = lb;         // before the switch: whatever throws from here on, the restart lowers it
                     lb.boostRunning();      // 0.1 ms on, a raised stopper only: the Ms still running, to SCHED_FIFO
                 }
                 if (StopHolders.ON) {
@@ -473,6 +481,12 @@ final class WorldStop {
                 s.lock.unlock();
             }
         }
+        if (wait) {
+            // Left because the scheduler exits, with Ps still running: their Ms run their
+            // goroutines on to their way out, so none of them stays real-time meanwhile (a caller
+            // that gives up on the stop may never restart it; a restart later lowers nothing twice).
+            lowerStopBoost();
+        }
         if (claimed) {
             // The claimant runs the steps and the restart (this thread's stwReason write could
             // land after its start cleared it); the stop was "seen" at its claim.
@@ -485,6 +499,18 @@ final class WorldStop {
             lastTrace.atSeen();
         }
         fault("stopped");
+    }
+
+    /**
+     * Stopper (the stop's or a claimant's restart, which in a handed-off stop finds nothing
+     * boosted): every M the current stop boosted back to its own attributes. Never throws.
+     */
+    private void lowerStopBoost() {
+        LateMBoost lb = stopBoost;
+        if (lb != null) {
+            stopBoost = null;
+            lb.lowerAll();
+        }
     }
 
     /**
@@ -661,10 +687,7 @@ final class WorldStop {
     }
 
     private void startHeld() {
-        LateMBoost lb = lateBoost;
-        if (lb != null) {
-            lb.lowerAll();          // before any P is released: no goroutine runs real-time after the pause (never throws)
-        }
+        lowerStopBoost();           // before any P is released: no goroutine runs real-time after the pause (never throws)
         Thread t = Scheduler.carrier();
         P own = t instanceof M mp && mp.sched == s ? mp.p : null;
         // allp changes only under a stop, by this thread (procresize), so it is read here before

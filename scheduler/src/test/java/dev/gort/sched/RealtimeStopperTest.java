@@ -176,6 +176,22 @@ class RealtimeStopperTest {
      */
     @Test
     void aRaisedStopperBoostsTheMOfAGoroutineLateToItsSafepointUntilTheRestart() throws Exception {
+        lateGoroutineStoppedUnraisedThenRaised(false);
+    }
+
+    /**
+     * As above, but {@link Scheduler#boostLateMsWhileStopping} is called again (a new collector's
+     * coordinator starting; the method is public) while the raised stop holds the world with the
+     * late M boosted: the restart must still put that M back. Session 24's restart lowered the
+     * boost it read then, the new one, which had boosted nothing, and the M ran goroutines at
+     * SCHED_FIFO for good.
+     */
+    @Test
+    void aLateMBoostReplacedMidStopIsStillLoweredByTheRestart() throws Exception {
+        lateGoroutineStoppedUnraisedThenRaised(true);
+    }
+
+    private static void lateGoroutineStoppedUnraisedThenRaised(boolean replaceBoostMidStop) throws Exception {
         Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
         Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).fatalHandler(FatalHandler.THROW));
         s.boostLateMsWhileStopping(7);
@@ -233,13 +249,17 @@ class RealtimeStopperTest {
                 try {
                     s.stopTheWorld("late M, stopper raised");
                     assertEquals(PStatus.GCSTOP, s.allp[0].status());
+                    if (replaceBoostMidStop) {
+                        assertEquals(1, s.lateMBoosts(), "the late goroutine's M was boosted before the replacement");
+                        s.boostLateMsWhileStopping(8);
+                    }
                     s.startTheWorld();
                 } finally {
                     boost.lower();
                 }
             });
             assertEquals(RealtimeBoost.SCHED_FIFO, policyAfter(policyWhileLate), "the goroutine saw its M at SCHED_FIFO while late");
-            assertEquals(1, s.lateMBoosts(), "the late goroutine's M was boosted once");
+            assertEquals(replaceBoostMidStop ? 0 : 1, s.lateMBoosts(), "the late goroutine's M was boosted once (by the replaced boost)");
             assertEquals(dev.gort.sys.ThreadPriority.SCHED_OTHER, dev.gort.sys.ThreadPriority.of((int) mTid.get()).policy(),
                     "the restart put the M back");
         } finally {
