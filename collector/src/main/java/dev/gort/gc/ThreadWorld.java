@@ -933,7 +933,11 @@ public final class ThreadWorld implements World {
         stopWaitHook();
         long spin = stopSpinNanos;
         lastStopSpun = false;
-        if (spin > 0 && !allStopped(self)) {
+        // Never at SCHED_FIFO (the real-time stop's coordinator): its yields let no normal
+        // mutator on its CPU run, so it would hold that CPU for the whole spin against the very
+        // mutator it waits for (as WorldStop's opt-in spin; ThreadWorldStopTest). A real-time
+        // stopper is woken at once anyway.
+        if (spin > 0 && !dev.gort.sys.RealtimeBoost.currentThreadRaised() && !allStopped(self)) {
             long deadline = System.nanoTime() + spin;
             do {
                 Thread.yield();

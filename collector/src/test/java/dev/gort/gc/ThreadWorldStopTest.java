@@ -136,6 +136,62 @@ class ThreadWorldStopTest {
     }
 
     /**
+     * The opt-in stop spin with a stopper raised to SCHED_FIFO (the real-time stop's coordinator)
+     * and the one mutator it waits for pinned to the same CPU, needing 3 ms of CPU before its
+     * safepoint: a real-time thread's yield lets no normal thread of its CPU run, so a stopper
+     * that spins keeps that CPU for the whole spin (200 ms here) and the mutator runs only after
+     * it; it must skip the spin and park. Asserted as the other real-time waits are: the stopper
+     * is on the CPU for at most a quarter of its wait plus 5 ms (session 24's ThreadWorld: on it
+     * for ~200 of ~203 ms). Skipped where the kernel refuses SCHED_FIFO or pinning.
+     */
+    @Test
+    void aRealtimeStopperSkipsTheStopSpinAndLetsTheMutatorOnItsCpuReachItsSafepoint() throws Exception {
+        world.setStopSpinNanosForTest(200_000_000L);
+        AtomicBoolean stopping = new AtomicBoolean();
+        CountDownLatch registered = new CountDownLatch(1);
+        AtomicLong waited = new AtomicLong(), stopperCpu = new AtomicLong();
+        int cpu = PinnedStarvation.cpu();
+        start("pinned-mutator", () -> {
+            dev.gort.sys.CpuAffinity.pin(cpu);
+            world.register(1);
+            registered.countDown();
+            try {
+                while (!stopping.get()) {
+                    world.poll();
+                    Thread.onSpinWait();
+                }
+                PinnedStarvation.burnCpu(3_000_000);    // no safepoint until it had this much CPU
+                while (!done.get()) {
+                    world.poll();
+                    Thread.onSpinWait();
+                }
+            } finally {
+                world.unregister();
+            }
+        });
+        assertTrue(registered.await(60, TimeUnit.SECONDS));
+        dev.gort.testing.FreshThread.run(() -> {
+            dev.gort.sys.RealtimeBoost boost = PinnedStarvation.boostOrSkip(PinnedStarvation.WAITER_PRIORITY);
+            dev.gort.sys.CpuAffinity.pin(cpu);
+            assertTrue(boost.raise());
+            try {
+                stopping.set(true);
+                long t0 = System.nanoTime(), c0 = dev.gort.sys.CpuClock.threadCpuNanos();
+                world.stopTheWorld("real-time stopper, spin set");
+                waited.set(System.nanoTime() - t0);
+                stopperCpu.set(dev.gort.sys.CpuClock.threadCpuNanos() - c0);
+                world.startTheWorld();
+            } finally {
+                boost.lower();
+            }
+        });
+        String how = "stop took " + waited.get() / 1e6 + " ms, stopper on the CPU " + stopperCpu.get() / 1e6 + " ms of it";
+        System.out.println("ThreadWorldStopTest (real-time stopper, spin 200 ms): " + how);
+        assertEquals(0, world.stopsEndedSpinningForTest(), "a real-time stopper does not spin");
+        assertTrue(stopperCpu.get() <= waited.get() / 4 + 5_000_000L, "the real-time stopper should give its CPU to the mutator: " + how);
+    }
+
+    /**
      * With the real-time stop on, a mutator still running {@link MutatorStopBoost#GRACE_NANOS}
      * after the stop request (here: 3 ms stretches without a safepoint) is SCHED_FIFO until the
      * restart and back to its own policy after it; a mutator waiting (BLOCKED) at the request is
