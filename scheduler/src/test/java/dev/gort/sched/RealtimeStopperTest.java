@@ -86,6 +86,34 @@ class RealtimeStopperTest {
         assertTrue(waiterCpu.get() <= waited.get() / 4 + 5_000_000L, "the real-time waiter should give its CPU to the holder: " + how);
     }
 
+    /**
+     * RtLock's release wakes a raised waiter parked on it (published in the lock before it parks)
+     * instead of leaving it to its timed park, up to 0.5 ms past the release. Here the "waiter"
+     * parks with no time-out, so only the release's unpark can end its wait (session 24's unlock,
+     * a store alone, left it parked: the join's 30 s guard then fails).
+     */
+    @Test
+    void theReleaseUnparksARaisedWaiterParkedOnTheLock() throws Exception {
+        RtLock lock = new RtLock();
+        lock.lock();
+        AtomicBoolean released = new AtomicBoolean();
+        Thread waiter = Thread.ofPlatform().daemon().name("parked-raised-waiter").start(() -> {
+            while (!released.get()) {
+                LockSupport.park();
+            }
+        });
+        lock.publishRaisedWaiterForTest(waiter);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (waiter.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        released.set(true);
+        lock.unlock();
+        waiter.join(30_000);
+        assertFalse(waiter.isAlive(), "the release unparked the waiter published on the lock");
+        assertFalse(lock.isLocked());
+    }
+
     @Test
     void aRealtimeStopperWaitingForTheSchedLockLetsTheGoroutineHoldingItOnItsCpuFinish() throws Exception {
         stopWhileAGoroutineOnTheStoppersCpu(true);
