@@ -31,6 +31,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *     only for ranges up to {@link #SHORT_CALL_BYTES}, since a critical call delays JVM safepoints.</li>
  * <li>A function the OS lacks (sched_getcpu on macOS) has a null handle and throws
  *     UnsupportedOperationException naming it and the platform.</li>
+ * <li>Linking a downcall of a new signature costs ~0.4 MiB of Java garbage and a few ms (the JDK
+ *     generates a class and LambdaForms per signature; same-signature handles share them), and
+ *     start-up's garbage becomes host-JVM collections that stop the mutator. So the calls an
+ *     ordinary run makes are linked at class initialisation (before the first pause can need one),
+ *     and the rest (residency queries, affinity, priorities, strerror, the errno repeats of
+ *     clock_gettime and getrusage) are linked at first use, each in a holder class whose static
+ *     final handle the JIT still treats as a constant.</li>
  * </ul>
  */
 public final class LibC {
@@ -52,6 +59,9 @@ public final class LibC {
     private static final boolean NO_ERRNO = false;
     private static final boolean CRITICAL = true;
     private static final boolean NOT_CRITICAL = false;
+    // Before the handles: handle() counts into it during this class's initialisation.
+    /** Downcall handles linked so far (tests: which calls are linked eagerly); holder classes may link concurrently. */
+    private static final java.util.concurrent.atomic.AtomicInteger LINKED = new java.util.concurrent.atomic.AtomicInteger();
 
     // void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
     private static final MethodHandle MMAP = handle("mmap",
@@ -68,19 +78,27 @@ public final class LibC {
     private static final MethodHandle MADVISE_SHORT = handle("madvise",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO_CAPTURED, CRITICAL);
     // int mincore(void *addr, size_t length, unsigned char *vec)
-    private static final MethodHandle MINCORE = handle("mincore",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURED, NOT_CRITICAL);
-    private static final MethodHandle MINCORE_SHORT = handle("mincore",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURED, CRITICAL);
+    private static final class MincoreLink {   // linked at first use (residency queries: tests, diagnostics)
+        static final MethodHandle H = handle("mincore",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURED, NOT_CRITICAL);
+    }
+    private static final class MincoreShortLink {   // linked at first use
+        static final MethodHandle H = handle("mincore",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURED, CRITICAL);
+    }
     // long sysconf(int name)
     private static final MethodHandle SYSCONF = handle("sysconf",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT), ERRNO_CAPTURED, CRITICAL);
     // int sched_setaffinity(pid_t pid, size_t cpusetsize, const cpu_set_t *mask)   (Linux)
-    private static final MethodHandle SCHED_SETAFFINITY = handle("sched_setaffinity",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURED, NOT_CRITICAL);
+    private static final class SchedSetaffinityLink {   // linked at first use (CpuAffinity: opt-in pinning)
+        static final MethodHandle H = handle("sched_setaffinity",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURED, NOT_CRITICAL);
+    }
     // int sched_getaffinity(pid_t pid, size_t cpusetsize, cpu_set_t *mask)   (Linux)
-    private static final MethodHandle SCHED_GETAFFINITY = handle("sched_getaffinity",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURED, CRITICAL);
+    private static final class SchedGetaffinityLink {   // linked at first use
+        static final MethodHandle H = handle("sched_getaffinity",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURED, CRITICAL);
+    }
     // int sched_getcpu(void)   (Linux; reads the vDSO/rseq, never blocks)
     private static final MethodHandle SCHED_GETCPU = handle("sched_getcpu",
             FunctionDescriptor.of(JAVA_INT), NO_ERRNO, CRITICAL);
@@ -97,13 +115,21 @@ public final class LibC {
             FunctionDescriptor.of(JAVA_INT), NO_ERRNO, CRITICAL);
     // int getrusage(int who, struct rusage *usage)
     private static final MethodHandle GETRUSAGE = handle("getrusage",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_CAPTURED, CRITICAL);
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), NO_ERRNO, CRITICAL);   // errno: see CLOCK_GETTIME
+    private static final class GetrusageErrnoLink {   // linked at the first failed call
+        static final MethodHandle H = handle("getrusage",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_CAPTURED, CRITICAL);
+    }
     // int setpriority(int which, id_t who, int prio)   (ThreadPriority: macOS's per-thread background band)
-    private static final MethodHandle SETPRIORITY = handle("setpriority",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_CAPTURED, NOT_CRITICAL);
+    private static final class SetpriorityLink {   // linked at first use (macOS thread bands, tests)
+        static final MethodHandle H = handle("setpriority",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_CAPTURED, NOT_CRITICAL);
+    }
     // int getpriority(int which, id_t who)   (-1 is a valid nice value: errors are told by errno, see getpriority)
-    private static final MethodHandle GETPRIORITY = handle("getpriority",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_CAPTURED, CRITICAL);
+    private static final class GetpriorityLink {   // linked at first use
+        static final MethodHandle H = handle("getpriority",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_CAPTURED, CRITICAL);
+    }
     // long syscall(long number, ...)   (Linux: sched_setattr/sched_getattr, which glibc < 2.41 does
     // not wrap; glibc's syscall reads every variadic argument as a long, so all are passed as longs)
     private static final MethodHandle SYSCALL3 = variadicHandle("syscall",
@@ -111,22 +137,39 @@ public final class LibC {
     private static final MethodHandle SYSCALL4 = variadicHandle("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
     // int clock_gettime(clockid_t clockid, struct timespec *tp)
+    // clock_gettime and getrusage run per pause step, per assist and throughout the pause-path
+    // warm-ups, and an errno-capturing call makes a MemorySegment per call (the JDK slices the
+    // capture buffer) until C2 compiles its caller: ~2 MiB of Java garbage on the coordinator in
+    // start-up's warm-up. So they are called without capture, and only a call that returned -1 is
+    // repeated through a capturing handle (linked then) to learn errno: both calls only read, and
+    // their errors (EINVAL, EFAULT, ENOSYS) come from the arguments, so the repeat fails the same way.
     private static final MethodHandle CLOCK_GETTIME = handle("clock_gettime",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_CAPTURED, CRITICAL);
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), NO_ERRNO, CRITICAL);
+    private static final class ClockGettimeErrnoLink {   // linked at the first failed call
+        static final MethodHandle H = handle("clock_gettime",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_CAPTURED, CRITICAL);
+    }
     // char *strerror(int errnum)
-    private static final MethodHandle STRERROR = handle("strerror",
-            FunctionDescriptor.of(ADDRESS, JAVA_INT), NO_ERRNO, NOT_CRITICAL);
+    private static final class StrerrorLink {   // linked at first use (error messages)
+        static final MethodHandle H = handle("strerror",
+                FunctionDescriptor.of(ADDRESS, JAVA_INT), NO_ERRNO, NOT_CRITICAL);
+    }
     // void *malloc(size_t size) / void free(void *ptr): peers for benchmarks and scratch buffers
     private static final MethodHandle MALLOC = handle("malloc",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG), NO_ERRNO, CRITICAL);
     private static final MethodHandle FREE = handle("free",
             FunctionDescriptor.ofVoid(JAVA_LONG), NO_ERRNO, CRITICAL);
 
+    static int linkedHandles() {
+        return LINKED.get();
+    }
+
     static MethodHandle handle(String name, FunctionDescriptor descriptor, boolean captureErrno, boolean critical) {
         MemorySegment symbol = LOOKUP.find(name).orElse(null);
         if (symbol == null) {
             return null;
         }
+        LINKED.incrementAndGet();
         Linker.Option[] options;
         if (captureErrno && critical) {
             options = new Linker.Option[] {Linker.Option.captureCallState("errno"), Linker.Option.critical(false)};
@@ -146,6 +189,7 @@ public final class LibC {
         if (symbol == null || !PLATFORM.isLinux()) {
             return null;
         }
+        LINKED.incrementAndGet();
         return LINKER.downcallHandle(symbol, descriptor, Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
     }
 
@@ -245,8 +289,8 @@ public final class LibC {
         int r;
         try {
             r = length <= SHORT_CALL_BYTES
-                    ? (int) MINCORE_SHORT.invokeExact(cap, addr, length, vec)
-                    : (int) MINCORE.invokeExact(cap, addr, length, vec);
+                    ? (int) MincoreShortLink.H.invokeExact(cap, addr, length, vec)
+                    : (int) MincoreLink.H.invokeExact(cap, addr, length, vec);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -270,7 +314,7 @@ public final class LibC {
     }
 
     public static void sched_setaffinity(int pid, long cpusetsize, long mask) {
-        MethodHandle h = require(SCHED_SETAFFINITY, "sched_setaffinity");
+        MethodHandle h = require(SchedSetaffinityLink.H, "sched_setaffinity");
         MemorySegment cap = capture();
         int r;
         try {
@@ -284,7 +328,7 @@ public final class LibC {
     }
 
     public static void sched_getaffinity(int pid, long cpusetsize, long mask) {
-        MethodHandle h = require(SCHED_GETAFFINITY, "sched_getaffinity");
+        MethodHandle h = require(SchedGetaffinityLink.H, "sched_getaffinity");
         MemorySegment cap = capture();
         int r;
         try {
@@ -353,15 +397,21 @@ public final class LibC {
     }
 
     public static void getrusage(int who, long usage) {
-        MemorySegment cap = capture();
         int r;
         try {
-            r = (int) GETRUSAGE.invokeExact(cap, who, usage);
+            r = (int) GETRUSAGE.invokeExact(who, usage);
         } catch (Throwable t) {
             throw rethrow(t);
         }
         if (r == -1) {
-            throw new NativeException("getrusage", "who=" + who + ", usage=" + hex(usage), errno(cap));
+            MemorySegment cap = capture();
+            try {
+                r = (int) GetrusageErrnoLink.H.invokeExact(cap, who, usage);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            // errno of the repeated call; 0 if it succeeded this time (no known cause).
+            throw new NativeException("getrusage", "who=" + who + ", usage=" + hex(usage), r == -1 ? errno(cap) : 0);
         }
     }
 
@@ -370,7 +420,7 @@ public final class LibC {
         MemorySegment cap = capture();
         int r;
         try {
-            r = (int) SETPRIORITY.invokeExact(cap, which, who, prio);
+            r = (int) SetpriorityLink.H.invokeExact(cap, which, who, prio);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -387,7 +437,7 @@ public final class LibC {
     public static int getpriority(int which, int who) {
         MemorySegment cap = capture();
         try {
-            return (int) GETPRIORITY.invokeExact(cap, which, who);
+            return (int) GetpriorityLink.H.invokeExact(cap, which, who);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -424,21 +474,27 @@ public final class LibC {
     }
 
     public static void clock_gettime(int clockId, long timespec) {
-        MemorySegment cap = capture();
         int r;
         try {
-            r = (int) CLOCK_GETTIME.invokeExact(cap, clockId, timespec);
+            r = (int) CLOCK_GETTIME.invokeExact(clockId, timespec);
         } catch (Throwable t) {
             throw rethrow(t);
         }
         if (r == -1) {
-            throw new NativeException("clock_gettime", "clockid=" + clockId + ", tp=" + hex(timespec), errno(cap));
+            MemorySegment cap = capture();
+            try {
+                r = (int) ClockGettimeErrnoLink.H.invokeExact(cap, clockId, timespec);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            // errno of the repeated call; 0 if it succeeded this time (no known cause).
+            throw new NativeException("clock_gettime", "clockid=" + clockId + ", tp=" + hex(timespec), r == -1 ? errno(cap) : 0);
         }
     }
 
     public static String strerror(int errnum) {
         try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errnum);
+            MemorySegment s = (MemorySegment) StrerrorLink.H.invokeExact(errnum);
             return s.equals(MemorySegment.NULL) ? "unknown error" : s.reinterpret(4096).getString(0);
         } catch (Throwable t) {
             return "strerror failed: " + t;
