@@ -95,24 +95,30 @@ public final class BinaryTrees {
         // Read after the run and after the peak: the arena is unmapped by now, so the management
         // classes this loads cannot raise VmHWM (peakRssKb below is the run's).
         long[] host = gort ? hostCollections() : new long[] {-1, -1};
+        // Start-up: JVM start to the first tree (the JVM's own start, class loading, FFM linking, the
+        // heap and collector set-up) and main's part of it (t0 to the first tree), read after the run.
+        long startupMs = gort ? jvmUptimeMillisAt(firstTreeNanos) : -1;
+        long setupMs = gort ? (firstTreeNanos - t0) / 1_000_000 : -1;
         // One write: printf writes its pieces one by one, and the harness's child logs its JVM's
         // safepoints on this stdout (SafepointStats), whose line could land inside this one.
         System.out.print(String.format("RESULT mode=%s depth=%d wall_ms=%d peak_rss_mb=%d gcs=%d pauses=%d max_pause_us=%d p99_pause_us=%d"
                         + " max_stop_us=%d max_work_us=%d max_work_cpu_us=%d mutator_cpu_ms=%d process_cpu_ms=%d"
                         + " mutator_user_ms=%d mutator_sys_ms=%d mutator_minflt=%d mutator_vcsw=%d mutator_ivcsw=%d"
-                        + " barrier_slow=%d barrier_filtered=%d rt_stops=%d host_gcs=%d host_gc_ms=%d%n",
+                        + " barrier_slow=%d barrier_filtered=%d rt_stops=%d host_gcs=%d host_gc_ms=%d startup_ms=%d setup_ms=%d%n",
                 args[0], n, wall / 1_000_000, peakRssKb() / 1024, gcs, sorted.size(), max / 1000, p99 / 1000,
                 gort ? maxStopNanos / 1000 : -1, gort ? maxWorkNanos / 1000 : -1,
                 gort ? maxWorkCpuNanos / 1000 : -1, mutatorCpu / 1_000_000, processCpu / 1_000_000,
                 mutatorUser / 1_000_000, mutatorSys / 1_000_000, mutatorFaults,
                 usage1.voluntarySwitches() - usage0.voluntarySwitches(), usage1.involuntarySwitches() - usage0.involuntarySwitches(),
-                gort ? WriteBarrier.slowStores() : -1, gort ? filteredStores() : -1, realtimeStops, host[0], host[1]));
+                gort ? WriteBarrier.slowStores() : -1, gort ? filteredStores() : -1, realtimeStops, host[0], host[1], startupMs, setupMs));
         if (gort) {
             System.out.println(sweepLine);
         }
     }
 
     static volatile String sweepLine = "";
+    /** System.nanoTime() when the gort modes start their first (stretch) tree: the end of start-up. */
+    static volatile long firstTreeNanos;
     /** The gort run's stops made at real-time priority ({@code -Dgort.gc.stopper.rtprio}; 0: off or refused), -1 elsewhere. */
     static volatile long realtimeStops = -1;
 
@@ -174,6 +180,7 @@ public final class BinaryTrees {
         try {
             int maxDepth = Math.max(MIN_DEPTH + 2, n);
             int stretch = maxDepth + 1;
+            firstTreeNanos = System.nanoTime();
             out.append("stretch tree of depth ").append(stretch).append("\t check: ")
                .append(check(w, held ? tree(gc, m, roots, stretch) : tree(gc, roots, stretch))).append('\n');
             long longLived = held ? tree(gc, m, roots, maxDepth) : tree(gc, roots, maxDepth);
@@ -223,6 +230,7 @@ public final class BinaryTrees {
                 try (dev.gort.sched.Frame f = dev.gort.sched.Frame.push(64)) {
                     int maxDepth = Math.max(MIN_DEPTH + 2, n);
                     int stretch = maxDepth + 1;
+                    firstTreeNanos = System.nanoTime();
                     out.append("stretch tree of depth ").append(stretch).append("\t check: ")
                        .append(checkG(tree(gc, f, stretch))).append('\n');
                     f.set(63, tree(gc, f, maxDepth));
@@ -424,6 +432,12 @@ public final class BinaryTrees {
      * the first second and 5-12 more in the timed run, 0.3-6.9 ms each (session 23, branch rss23).
      * {-1, -1} if no bean answers.
      */
+    /** The JVM's uptime (ms since it started) at {@code nanoTime}, a System.nanoTime() reading in the past. */
+    static long jvmUptimeMillisAt(long nanoTime) {
+        long now = System.nanoTime();
+        return ManagementFactory.getRuntimeMXBean().getUptime() - (now - nanoTime) / 1_000_000;
+    }
+
     static long[] hostCollections() {
         long count = 0, ms = 0;
         boolean any = false;

@@ -148,7 +148,7 @@ public final class BinaryTreesRun {
 
     /**
      * The note under the table for a gort row: its host JVM's own Java-heap collections over the run
-     * (BinaryTrees' host_gcs / host_gc_ms). They stop the mutator thread as a safepoint, but they are
+     * (BinaryTrees' host_gcs / host_gc_ms), and its start-up (startup_ms) where given. They stop the mutator thread as a safepoint, but they are
      * not gort pauses, so the pause columns do not count them; null for rows without the figures
      * (the JVM-heap rows, whose collections are their pauses, or an older BinaryTrees).
      */
@@ -157,8 +157,10 @@ public final class BinaryTreesRun {
         if (n < 0 || ms < 0) {
             return null;
         }
+        long startup = r.getOrDefault("startup_ms", -1L);
         return "\n" + row + ": its host JVM collected its own Java heap " + n + " times, " + ms
-                + " ms in all (safepoints that stop the mutator too; not gort pauses, not in the pause columns)";
+                + " ms in all (safepoints that stop the mutator too; not gort pauses, not in the pause columns)"
+                + (startup >= 0 ? "; start-up (JVM start to the first tree) " + startup + " ms" : "");
     }
 
     /** The contenders at one depth: name -> JVM flags, then BinaryTrees' mode ({@code gort} or {@code jvm}). */

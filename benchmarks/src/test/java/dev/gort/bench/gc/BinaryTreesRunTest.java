@@ -106,6 +106,21 @@ class BinaryTreesRunTest {
         assertTrue(note.contains("gort (ThreadWorld)") && note.contains(" 6 times, 17 ms"), note);
         assertNull(BinaryTreesRun.hostCollectionsNote("JVM G1", java.util.Map.of("host_gcs", -1L, "host_gc_ms", -1L)));
         assertNull(BinaryTreesRun.hostCollectionsNote("gort (older classes)", java.util.Map.of("wall_ms", 1L)));
+        assertTrue(!note.contains("start-up"), "no start-up figure without startup_ms: " + note);
+        String withStartup = BinaryTreesRun.hostCollectionsNote("gort (ThreadWorld)",
+                java.util.Map.of("host_gcs", 4L, "host_gc_ms", 11L, "startup_ms", 412L));
+        assertTrue(withStartup.endsWith("; start-up (JVM start to the first tree) 412 ms"), withStartup);
+    }
+
+    /** The start-up figure: the JVM's uptime at a past nanoTime reading is its uptime then (not now, not negative). */
+    @Test
+    void startupIsTheJvmsUptimeAtTheFirstTree() throws Exception {
+        long mark = System.nanoTime();
+        long before = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+        Thread.sleep(300);
+        long at = BinaryTrees.jvmUptimeMillisAt(mark);
+        // the uptime read beside the mark, not now (300 ms later): a descheduled reader gets 250 ms of slack
+        assertTrue(at >= 0 && Math.abs(at - before) < 250, "uptime at the mark " + at + " ms, read beside it " + before + " ms");
     }
 
     /** The host-collection figures count this JVM's own collections: a System.gc() adds one. */
