@@ -35,9 +35,12 @@ class LibCLinkingTest {
         assertEquals(0, r.exitCode(), r.toString());
         // Linking a new signature is ~0.4 MiB of garbage: mincore, affinity, priorities and strerror
         // (7 handles, 5 signatures nothing else shares) wait for their first use.
-        assertEquals(EAGER_ON_LINUX, figure(r, "after init"), r.toString());
-        // Each still works when first used, and links then.
-        assertTrue(figure(r, "after lazy uses") > EAGER_ON_LINUX, r.toString());
+        // At most: a libc without one of the eager symbols (gettid before glibc 2.30) links fewer.
+        long eager = figure(r, "after init");
+        assertTrue(eager <= EAGER_ON_LINUX, eager + " handles linked by LibC's initialisation, expected at most "
+                + EAGER_ON_LINUX + ": " + r);
+        // Each still works when first used, and links then: getaffinity, strerror, getpriority, the short mincore.
+        assertEquals(eager + 4, figure(r, "after lazy uses"), r.toString());
         assertTrue(figure(r, "lazy uses ok") == 1, r.toString());
     }
 
