@@ -66,6 +66,13 @@ final class WorldLock extends ReentrantLock {
     private final MemorySegment attrs;          // keeps both buffers alive
     private final long fifoAttr, savedAttr;
     private volatile long inheritances;
+    /**
+     * The boosted owner's slot in RealtimeBoost's raised-thread registry (-1: none; the
+     * {@link #inheriting} holder only): marked before the switch and ended after the switch back,
+     * so that the owner's own waits while boosted (SpinLock, the scheduler's locks) park instead
+     * of yielding at SCHED_FIFO, as for the other by-tid boosts (MutatorStopBoost, LateMBoost).
+     */
+    private int boostedSlot = -1;
     /** Real-time callers inside {@link #lockBehindOwner} now (they poll: {@link #hasQueuedThreads} never counts them). */
     private final java.util.concurrent.atomic.AtomicInteger realtimeWaiters = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -278,10 +285,16 @@ final class WorldLock extends ReentrantLock {
             if (policy == RealtimeBoost.SCHED_FIFO || policy == SCHED_RR) {
                 return false;
             }
+            boostedSlot = RealtimeBoost.markRaised(owner);
+            if (boostedSlot < 0) {
+                return false;       // the registry is full (warned there): not raised unregistered, waited for as before
+            }
             LibC.sched_setattr(tid, fifoAttr, 0);
             inheritances++;
             return true;
         } catch (NativeException e) {
+            RealtimeBoost.unmarkRaised(boostedSlot, owner);
+            boostedSlot = -1;
             return false;           // ended meanwhile (ESRCH) or refused: waited for as before
         }
     }
@@ -296,6 +309,8 @@ final class WorldLock extends ReentrantLock {
             System.err.println("gort: warning: -D" + StopperBoost.PROPERTY + ": " + owner.getName()
                     + " could not be put back from SCHED_FIFO after holding the world's lock (" + e.getMessage() + ")");
         } finally {
+            RealtimeBoost.unmarkRaised(boostedSlot, owner);     // after the switch back; an ended owner's slot: nothing to end
+            boostedSlot = -1;
             inheriting.set(false);
         }
     }

@@ -32,6 +32,12 @@ class WorldLockInheritanceTest {
                 + o.stopNanos / 1e6 + " ms");
         assertTrue(o.inheritances >= 1, "the owner was boosted");
         assertEquals(ThreadPriority.SCHED_OTHER, o.ownerPolicyAfter, "the owner is put back once it released the lock");
+        // The boosted owner is in the raised-thread registry (its own SpinLock/RtLock waits park),
+        // read after its policy: the mark comes before the switch, the unmark after the lock passed.
+        if (o.ownerPolicyAtRelease == RealtimeBoost.SCHED_FIFO) {
+            assertTrue(o.ownerRaisedAtRelease, "the owner ran at SCHED_FIFO but the registry did not know it raised");
+        }
+        assertFalse(o.ownerRaisedAfter, "the owner's registry mark ends when it is put back");
         assertTrue(o.trace.contains("world's lock: pi-stopper waited") && o.trace.contains("behind pi-owner (tid ")
                 && o.trace.contains("boosted)") && !o.trace.contains("not boosted"), o.trace);
     }
@@ -48,7 +54,8 @@ class WorldLockInheritanceTest {
         assertTrue(o.trace.contains("behind pi-owner") && o.trace.contains("not boosted)"), o.trace);
     }
 
-    record Outcome(long stopNanos, long inheritances, int ownerPolicyAfter, String trace, boolean heldAtStop) {
+    record Outcome(long stopNanos, long inheritances, int ownerPolicyAfter, String trace, boolean heldAtStop,
+                   int ownerPolicyAtRelease, boolean ownerRaisedAtRelease, boolean ownerRaisedAfter) {
     }
 
     /**
@@ -83,6 +90,8 @@ class WorldLockInheritanceTest {
                 }
                 CountDownLatch holding = new CountDownLatch(1), hogUp = new CountDownLatch(1), stopped = new CountDownLatch(1);
                 int[] ownerPolicyAfter = {-1};
+                int[] ownerPolicyAtRelease = {-1};
+                boolean[] ownerRaised = new boolean[2];     // at release, after it was put back
                 AtomicReference<Throwable> ownerFailure = new AtomicReference<>();
                 Thread owner = Thread.ofPlatform().daemon().name("pi-owner").start(() -> {
                     try {
@@ -93,11 +102,14 @@ class WorldLockInheritanceTest {
                             holding.countDown();
                             hogUp.await(5, java.util.concurrent.TimeUnit.SECONDS);   // woken with the hog spinning on its CPU: runnable, starved
                             PinnedStarvation.burnCpu(OWNER_CPU_NANOS);
+                            ownerPolicyAtRelease[0] = ThreadPriority.current().policy();
+                            ownerRaised[0] = RealtimeBoost.currentThreadRaised();
                         } finally {
                             world.lockForTest().unlock();
                         }
                         stopped.await();                   // the stopper has the lock: it put this thread back
                         ownerPolicyAfter[0] = ThreadPriority.current().policy();
+                        ownerRaised[1] = RealtimeBoost.currentThreadRaised();
                     } catch (Throwable e) {
                         ownerFailure.set(e);
                         holding.countDown();
@@ -133,7 +145,8 @@ class WorldLockInheritanceTest {
                 if (ownerFailure.get() != null) {
                     throw new AssertionError("owner", ownerFailure.get());
                 }
-                out.set(new Outcome(stopNanos, world.lockForTest().inheritances(), ownerPolicyAfter[0], world.describeLastStop(), heldAtStop));
+                out.set(new Outcome(stopNanos, world.lockForTest().inheritances(), ownerPolicyAfter[0], world.describeLastStop(), heldAtStop,
+                        ownerPolicyAtRelease[0], ownerRaised[0], ownerRaised[1]));
             } finally {
                 heap.close();
             }
