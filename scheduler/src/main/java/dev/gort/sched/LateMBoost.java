@@ -96,7 +96,7 @@ final class LateMBoost {
                 }
                 raisedSlot[i] = RealtimeBoost.markRaised(mp);     // before the switch: its first wait may follow at once
                 if (raisedSlot[i] < 0) {
-                    continue;          // the registry is full (warned there): raised unregistered, its waits would yield at SCHED_FIFO
+                    continue;          // the registry is full (warned there): not raised, since unrecorded its waits would yield at SCHED_FIFO
                 }
                 LibC.sched_setattr(mp.tid, fifoAttr, 0);
                 boosted[i] = mp;
