@@ -56,6 +56,31 @@ class LibCLinkingTest {
         assertTrue(bytes < 16 * 1024, "20000 interpreted clock reads allocated " + bytes + " bytes: " + r);
     }
 
+    @Test
+    void aNativeFailureLinksStrerrorOnlyWhenItsMessageIsRead() throws Exception {
+        // A failure caught inside a stop (a late M's boost refused with ESRCH) must not link strerror
+        // there: the exception's message is built when first read.
+        ChildJvm.Result r = ChildJvm.run(FailureMessage.class, Map.of());
+        assertEquals(0, r.exitCode(), r.toString());
+        assertEquals(0, figure(r, "linked by the constructor"), r.toString());
+        assertEquals(1, figure(r, "linked by the message"), r.toString());
+        assertEquals(1, figure(r, "message ok"), r.toString());
+    }
+
+    /** Child: handles linked by constructing a NativeException, then by reading its message. */
+    public static final class FailureMessage {
+        public static void main(String[] args) {
+            CpuClock.threadCpuNanos();
+            int before = LibC.linkedHandles();
+            NativeException e = new NativeException("sched_setattr", "tid=1", 3 /* ESRCH on Linux and macOS */);
+            int afterConstructor = LibC.linkedHandles();
+            String m = e.getMessage();
+            System.out.println("linked by the constructor: " + (afterConstructor - before));
+            System.out.println("linked by the message: " + (LibC.linkedHandles() - afterConstructor));
+            System.out.println("message ok: " + (m.startsWith("sched_setattr(tid=1) failed: ESRCH (") && m.equals(e.getMessage()) ? 1 : 0));
+        }
+    }
+
     /** Child: LibC's handle count after its initialisation, then after one use of each lazily linked call. */
     public static final class Linking {
         public static void main(String[] args) throws Exception {
