@@ -84,15 +84,16 @@ record SoakSettings(long millis, long roundMillis, long quietMillis, long report
     }
 
     private static double number(String v, String what) {
+        double d;
         try {
-            double d = Double.parseDouble(v);
-            if (!(d >= 0) || Double.isInfinite(d)) {
-                throw new NumberFormatException();
-            }
-            return d;
+            d = Double.parseDouble(v);
         } catch (NumberFormatException e) {
             throw new UsageException(what + " '" + v + "' is not a number; accepted: a non-negative decimal, e.g. 30 or 0.5\n" + USAGE);
         }
+        if (!(d >= 0) || Double.isInfinite(d)) {
+            throw new UsageException(what + " '" + v + "' is negative, infinite or NaN; accepted: a non-negative decimal, e.g. 30 or 0.5\n" + USAGE);
+        }
+        return d;
     }
 
     private static double whole(String v, String what) {

@@ -59,6 +59,7 @@ class SoakTest {
         assertTrue(d.goroutinesInRound(0) && !d.goroutinesInRound(1));
         assertEquals(90_000L, SoakSettings.parse(new String[] {"1.5"}).millis());
         assertMessage(new String[] {"ten"}, "minutes 'ten' is not a number; accepted: a non-negative decimal");
+        assertMessage(new String[] {"-5"}, "minutes '-5' is negative, infinite or NaN; accepted: a non-negative decimal");
         assertMessage(new String[] {"0"}, "too short; accepted: at least 1 second");
         assertMessage(new String[] {"5", "--worlds", "fibers"}, "--worlds fibers; accepted: both, goroutines or threads");
         assertMessage(new String[] {"5", "--round-seconds", "2", "--quiet-seconds", "5"}, "accepted: quiet >= 0 and round >= quiet + 1 s");
