@@ -38,7 +38,7 @@ public final class RealtimeWaitLatencyRun {
 
     public static void main(String[] args) throws Exception {
         String placement = args.length > 0 ? args[0] : "same";
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
+        int rounds = args.length > 1 ? (int) wholeAtLeast(args[1], "ROUNDS", 1) : 2000;
         String[] arms = args.length > 2 ? Arrays.copyOfRange(args, 2, args.length) : new String[] {"product", "cap100", "unpark500"};
         if (!placement.equals("same") && !placement.equals("apart")) {
             throw new IllegalArgumentException("placement '" + placement + "': accepted same or apart");
@@ -50,13 +50,16 @@ public final class RealtimeWaitLatencyRun {
             if (a.equals("product")) {
                 caps[i] = -1;
             } else if (a.startsWith("cap")) {
-                caps[i] = Long.parseLong(a.substring(3)) * 1000;
+                caps[i] = wholeAtLeast(a.substring(3), "arm '" + a + "': its cap in us", 1) * 1000;
             } else if (a.startsWith("unpark")) {
-                caps[i] = Long.parseLong(a.substring(6)) * 1000;
+                caps[i] = wholeAtLeast(a.substring(6), "arm '" + a + "': its cap in us", 1) * 1000;
                 unpark[i] = true;
             } else {
                 throw new IllegalArgumentException("arm '" + a + "': accepted product, capN, unparkN (N in us)");
             }
+        }
+        if (arms.length > rounds) {
+            throw new IllegalArgumentException(rounds + " rounds for " + arms.length + " arms: accepted ROUNDS >= the number of arms (arms alternate round by round)");
         }
         String load0 = BinaryTreesRun.loadAverage();
         int last = CpuAffinity.mask().length() - 1;
@@ -178,5 +181,18 @@ public final class RealtimeWaitLatencyRun {
             return 0;
         }
         return sorted[Math.min(sorted.length - 1, (int) ((long) sorted.length * p / 100))] / 1e3;
+    }
+
+    /** {@code v} as a whole number >= {@code min} (up to 1,000,000,000), or an IllegalArgumentException naming {@code what} and what is accepted. */
+    static long wholeAtLeast(String v, String what, long min) {
+        try {
+            long n = Long.parseLong(v.trim());
+            if (n >= min && n <= 1_000_000_000L) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // named below
+        }
+        throw new IllegalArgumentException(what + " '" + v + "': accepted a whole number " + min + "..1000000000");
     }
 }
