@@ -41,6 +41,8 @@ public final class Time {
      * rather than Duration.toNanos's ArithmeticException.
      */
     static long nanos(Duration d) {
+        java.util.Objects.requireNonNull(d, "a null Duration; accepted: any Duration (zero or less: at once; "
+                + "beyond a long's nanoseconds: never)");
         try {
             return d.toNanos();
         } catch (ArithmeticException beyondNanos) {

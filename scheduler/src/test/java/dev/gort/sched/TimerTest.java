@@ -125,6 +125,18 @@ class TimerTest {
      * means the same, not an ArithmeticException.
      */
     @Test
+    void aNullDurationIsRefusedNamingWhatIsAccepted() {
+        SchedTesting.run(1, () -> {
+            for (Runnable call : List.<Runnable>of(() -> Time.sleep(null), () -> Time.newTimer(null),
+                    () -> Time.newTicker(null), () -> Time.afterFunc(null, () -> { }))) {
+                NullPointerException e = org.junit.jupiter.api.Assertions.assertThrows(NullPointerException.class, call::run);
+                assertTrue(e.getMessage() != null && e.getMessage().contains("accepted: any Duration"), String.valueOf(e.getMessage()));
+            }
+            Time.sleep(Duration.ofMillis(1));      // the goroutine and its timers still work
+        });
+    }
+
+    @Test
     void timersForTheLongestDurationsNeverFireAndDoNotThrow() {
         AtomicBoolean funcRan = new AtomicBoolean();
         AtomicBoolean sleeperWoke = new AtomicBoolean();
