@@ -187,8 +187,22 @@ final class Coordinator {
         try {
             warmUpPausePath(this::firstCycleWarmUpMayGoOn);
             if (pausePathWarm) {
-                rehearsePausePath();    // gives way to any request, as it does between cycles
+                // The rehearsal's first rounds within the first cycle's grace, as the warm-up's:
+                // binary-trees' gc 1 is owed by the time the warm-up ends, and the rest (below)
+                // gives way to a requested cycle at once, so gc 1's stopped steps ran this code
+                // for the first time in the JVM (constant pool resolution, first calls in the
+                // interpreter, the workbufs' and mark bits' first touch): 0.4-0.5 ms of the
+                // coordinator's CPU in gc 1's sweep termination (setup, stacks), against 0.05
+                // later, and 0.2 ms in its mark termination (sweepgen; session 26, pause26).
+                rehearsePausePath(this::firstCycleWarmUpMayGoOn, PausePathRehearsal.FIRST_CYCLE_ROUNDS);
+                if (PauseReporter.PAUSE_TRACE && control.cyclesDone == 0) {
+                    c.traceOut.println(Millis.append(new StringBuilder("pause path rehearsal before gc 1: ")
+                            .append(PausePathRehearsal.roundsDone()).append(" rounds in this JVM, "), rehearsalNanos).append(" ms"));
+                }
+                rehearsePausePath(this::stopPathWarmUpMayGoOn, Integer.MAX_VALUE);  // gives way to any request, as it does between cycles
             }
+            firstCycleWithinGraceAtCycles = firstCycleWarmUpMayGoOn();
+            rehearsalRoundsAtCycles = PausePathRehearsal.roundsDone();
         } catch (Throwable t) {
             failForGood(t);     // no cycle ran yet: nothing to abandon, but nobody may wait for one in vain
             return;
@@ -236,7 +250,7 @@ final class Coordinator {
                 warmUpPausePath(this::stopPathWarmUpMayGoOn);     // its rest, if it gave way to the first cycles
                 warmUpStopPathChunk();
                 if (pausePathWarm) {
-                    rehearsePausePath();
+                    rehearsePausePath(this::stopPathWarmUpMayGoOn, Integer.MAX_VALUE);
                 }
                 topUpPausePath();
             } catch (MarkWorkers.ClosedMidCycle closedMidCycle) {
@@ -457,7 +471,7 @@ final class Coordinator {
         if (!control.cycleRequested) {
             return true;
         }
-        return !control.requestAwaited && System.nanoTime() - control.requestedAtNanos < FIRST_CYCLE_WARMUP_GRACE_NANOS;
+        return !control.requestAwaited && System.nanoTime() - control.requestedAtNanos < firstCycleGraceNanos;
     }
 
     /**
@@ -467,6 +481,11 @@ final class Coordinator {
      * is unchanged; a bound on a loaded machine's, where the warm-up took tens of seconds.
      */
     static final long FIRST_CYCLE_WARMUP_GRACE_NANOS = 1_000_000_000L;
+
+    /** Tests: the grace of collectors made while set (read once, at construction): a test longer than a loaded machine's warm-up. */
+    static volatile long firstCycleGraceNanosForNewCollectors = FIRST_CYCLE_WARMUP_GRACE_NANOS;
+    /** This collector's {@link #FIRST_CYCLE_WARMUP_GRACE_NANOS} ({@link #firstCycleGraceNanosForNewCollectors}). */
+    private final long firstCycleGraceNanos = firstCycleGraceNanosForNewCollectors;
 
     /**
      * Tests: run before each step of the pause path's warm-up by collectors made while it is set
@@ -502,8 +521,9 @@ final class Coordinator {
      * gives way to a requested cycle, as the stop path's warm-up does ({@link #stopPathWarmUpMayGoOn}):
      * a gc() waits for one round at most (in a JVM with several collectors, or for another
      * coordinator's chunk of {@link PausePathRehearsal#CHUNK} rounds), and the rest runs after that cycle.
+     * Runs while {@code mayGoOn} says so and until this JVM has run {@code upTo} rounds (or all).
      */
-    private void rehearsePausePath() {
+    private void rehearsePausePath(java.util.function.BooleanSupplier mayGoOn, int upTo) {
         if (pausePathRehearsed) {
             return;
         }
@@ -513,8 +533,8 @@ final class Coordinator {
         }
         long t0 = System.nanoTime();
         try {
-            while (!pausePathRehearsed && stopPathWarmUpMayGoOn()) {
-                pausePathRehearsed = PausePathRehearsal.runChunk(heap.config(), this::stopPathWarmUpMayGoOn);
+            while (!pausePathRehearsed && PausePathRehearsal.roundsDone() < upTo && mayGoOn.getAsBoolean()) {
+                pausePathRehearsed = PausePathRehearsal.runChunk(heap.config(), mayGoOn, upTo);
             }
         } catch (Throwable t) {
             pausePathRehearsed = true;      // given up (runChunk rethrows only the JVM's InternalError / UnknownError)
@@ -683,6 +703,11 @@ final class Coordinator {
 
     /** Wall time this collector spent in the rehearsal. */
     private long rehearsalNanos;
+
+    /** This JVM's rehearsal rounds when this coordinator left its warm-up for its cycles (-1 before; tests). */
+    volatile int rehearsalRoundsAtCycles = -1;
+    /** Whether, then, the warm-up could still have gone on ({@link #firstCycleWarmUpMayGoOn}: no cycle owed past its grace; tests). */
+    volatile boolean firstCycleWithinGraceAtCycles;
 
     /** Set once this JVM's pause path rehearsal is done, off, or given up (tests). */
     volatile boolean pausePathRehearsed;

@@ -42,6 +42,14 @@ final class PausePathRehearsal {
     static final int ROUNDS = (int) dev.gort.sys.TuningProperty.whole(PROPERTY, System.getProperty(PROPERTY), "rounds",
             6000, 0, 100_000);
 
+    /**
+     * Rounds run before the first cycle even when it is already owed (within its grace, as the
+     * warm-up: {@link Coordinator#firstCycleWarmUpMayGoOn}). The first round is what costs in a
+     * pause (first calls: constant pool resolution, the interpreter, first touch of the workbufs),
+     * not the JIT's thresholds, which the rest of the rounds cross after the first cycles.
+     */
+    static final int FIRST_CYCLE_ROUNDS = 16;
+
     /** Rounds between two looks at whether the caller must give way (a cycle asked for, a close). */
     static final int CHUNK = 64;
 
@@ -157,9 +165,18 @@ final class PausePathRehearsal {
      * every gc() and allocation past the goal.
      */
     static boolean runChunk(HeapConfig like, java.util.function.BooleanSupplier mayGoOn) {
+        return runChunk(like, mayGoOn, ROUNDS);
+    }
+
+    /** {@link #runChunk(HeapConfig, java.util.function.BooleanSupplier)} that stops once this JVM has run {@code upTo} rounds. */
+    static boolean runChunk(HeapConfig like, java.util.function.BooleanSupplier mayGoOn, int upTo) {
         synchronized (LOCK) {
             if (roundsDone >= ROUNDS || failed) {
                 return true;
+            }
+            int chunk = Math.min(CHUNK, Math.min(ROUNDS, upTo) - roundsDone);
+            if (chunk <= 0) {
+                return false;               // this caller's bound reached; rounds remain for later calls
             }
             if (like.efence()) {
                 roundsDone = ROUNDS;        // a page per object, mprotect per free: a debug mode, its pauses are not timed
@@ -169,7 +186,7 @@ final class PausePathRehearsal {
                 if (current == null) {
                     current = new PausePathRehearsal(like);
                 }
-                roundsDone += current.rounds(Math.min(CHUNK, ROUNDS - roundsDone), mayGoOn);
+                roundsDone += current.rounds(chunk, mayGoOn);
                 if (roundsDone >= ROUNDS) {
                     closeCurrent();
                 }

@@ -60,7 +60,33 @@ class PausePathRehearsalTest {
         assertTrue(out.contains("rounds setting 6000"), out);
     }
 
+    /**
+     * With the heap trigger's first cycle already owed when the warm-up ends (binary-trees' case:
+     * gc 1 owed ~0.2 s by then), the rehearsal's first rounds still run before that cycle, within
+     * its grace: before, the rehearsal gave way at once and gc 1's stopped steps ran the root scan
+     * and the sweep cycle's start for the first time in the JVM (0.4-0.5 ms of CPU in its sweep
+     * termination against 0.05 ms later; session 26). The child's grace is 10 minutes (a test
+     * setter), so a loaded machine's slow warm-up does not end the grace first; skipped, not
+     * failed, if even that ran out (the rounds then rightly give way).
+     */
+    @Test
+    void theFirstRoundsRunBeforeAnOwedFirstCycleWithinItsGrace() throws Exception {
+        String out = child(List.of(), OwedFirstCycleChild.class);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("rounds at cycles (-?\\d+) within grace (\\w+) gave way (.*)").matcher(out);
+        assertTrue(m.find(), out);
+        org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.parseBoolean(m.group(2)),
+                "the warm-up outlasted the first cycle's grace on this machine: " + out);
+        assertEquals("null", m.group(3), "the warm-up gave way to the first cycle: " + out);
+        assertTrue(Integer.parseInt(m.group(1)) >= PausePathRehearsal.FIRST_CYCLE_ROUNDS,
+                "the rehearsal's first rounds did not run before the owed first cycle: " + out);
+        assertTrue(out.contains("cycles>=1 true"), out);
+    }
+
     private static String child(List<String> flags) throws Exception {
+        return child(flags, Child.class);
+    }
+
+    private static String child(List<String> flags, Class<?> main) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-exports",
                 "java.base/jdk.internal.vm=ALL-UNNAMED", "-Xmx128m"));
@@ -70,12 +96,58 @@ class PausePathRehearsalTest {
         }
         cmd.addAll(flags);
         cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                Child.class.getName()));
+                main.getName()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child did not finish");
         assertEquals(0, p.exitValue(), "child failed:\n" + out);
         return out;
+    }
+
+    /**
+     * A collector over threads whose warm-up waits (its step hook) until the heap trigger has
+     * requested the first cycle, then runs on; a mutator allocates garbage until that cycle ran.
+     * Prints the rehearsal's rounds when the coordinator left its warm-up for the cycles.
+     */
+    public static final class OwedFirstCycleChild {
+        public static void main(String[] args) throws Exception {
+            java.util.concurrent.atomic.AtomicReference<Collector> made = new java.util.concurrent.atomic.AtomicReference<>();
+            Coordinator.warmUpStepHookForNewCollectors = () -> {
+                long guard = System.nanoTime() + 60_000_000_000L;      // a hang guard only
+                while (System.nanoTime() < guard) {
+                    Collector c = made.get();
+                    if (c != null && (c.coordinator.control.cycleRequested || c.coordinator.control.cyclesDone > 0 || c.closed)) {
+                        return;
+                    }
+                    Thread.onSpinWait();
+                    java.util.concurrent.locks.LockSupport.parkNanos(500_000);
+                }
+            };
+            Coordinator.firstCycleGraceNanosForNewCollectors = 600_000_000_000L;
+            Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
+            Collector gc;
+            try {
+                gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
+                made.set(gc);
+            } finally {
+                Coordinator.warmUpStepHookForNewCollectors = null;
+                Coordinator.firstCycleGraceNanosForNewCollectors = Coordinator.FIRST_CYCLE_WARMUP_GRACE_NANOS;
+            }
+            Mutator m = gc.threadWorld().register(4);
+            long guard = System.nanoTime() + 120_000_000_000L;
+            while (gc.cycles() == 0 && System.nanoTime() < guard) {
+                for (int k = 0; k < 1024; k++) {
+                    gc.alloc(m, CollectorTest.NODE);
+                }
+            }
+            Coordinator co = gc.coordinator;
+            System.out.println("rounds at cycles " + co.rehearsalRoundsAtCycles + " within grace " + co.firstCycleWithinGraceAtCycles
+                    + " gave way " + co.firstCycleGaveWayTo);
+            System.out.println("cycles>=1 " + (gc.cycles() >= 1));
+            gc.threadWorld().unregister();
+            gc.close();
+            heap.close();
+        }
     }
 
     /**
