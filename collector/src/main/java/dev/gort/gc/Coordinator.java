@@ -847,7 +847,7 @@ final class Coordinator {
      */
     private void runCycle(boolean forced) {
         GcOptions opt = c.options;
-        CycleState st = new CycleState(forced, opt, world.gomaxprocs(), opt.gcstoptheworld(), stats.snapshot().numGC() + 1,
+        CycleState st = new CycleState(forced, opt, world.gomaxprocs(), opt.gcstoptheworld(), stats.numGC() + 1,
                 pauses.timer);
         // Finish the previous cycle's sweep before stopping the world (Go: gcStart's sweepone loop).
         sweeping.sweepAll();
@@ -1364,7 +1364,7 @@ final class Coordinator {
      * rounds; how this cycle's turns' waits ended (at a look, at once, by a wake).
      */
     private void printMarkDoneTrace(CycleState st) {
-        c.traceOut.println("gc markdone: cycle=" + stats.snapshot().numGC() + " lag_turns=" + mdLagTurns
+        c.traceOut.println("gc markdone: cycle=" + stats.numGC() + " lag_turns=" + mdLagTurns
                 + " lag_sum_us=" + mdLagSum / 1000 + " lag_max_us=" + mdLagMax / 1000
                 + " first_noted_to_request_us=" + (mdFirstNoted == 0 ? -1 : (mdRequest - mdFirstNoted) / 1000)
                 + " seen_to_request_us=" + (mdRequest - mdSeen) / 1000
@@ -1392,7 +1392,7 @@ final class Coordinator {
         long markTermWall = st.tEnd - st.tMarkTerm;
         long cycleCpu = sweepTermWall * st.procs + assistCpu + bgCpu + markTermWall * st.procs;
         double frac = stats.cpuFractionWith(cycleCpu, st.tEnd, st.procs);
-        long num = stats.snapshot().numGC() + 1;
+        long num = stats.numGC() + 1;
         GcCycle finished = new GcCycle(num, st.tSweepTerm - stats.startNanos(), frac, sweepTermWall, markWall, markTermWall,
                 sweepTermWall * st.procs, assistCpu, bgCpu, 0, markTermWall * st.procs,
                 st.heap0, st.heap1, st.bytesMarked, pacer.lastHeapGoal(), st.stackBytes, globals.scanBytes(), st.procs, st.forced);

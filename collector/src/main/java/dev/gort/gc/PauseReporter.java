@@ -119,7 +119,7 @@ final class PauseReporter {
         GcPauseEvent e = new GcPauseEvent();
         if (e.isEnabled()) {
             e.phase = reason;
-            e.gcNumber = stats.snapshot().numGC() + 1;
+            e.gcNumber = stats.numGC() + 1;
             e.begin();
             pauseEvent = e;
         }
