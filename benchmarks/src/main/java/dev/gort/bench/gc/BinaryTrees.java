@@ -70,15 +70,21 @@ public final class BinaryTrees {
         } else {
             gcs = runJvm(n, out, pauses);
         }
-        long wall = System.nanoTime() - t0;
+        long returned = System.nanoTime();
+        // The timed window ends with the program's work (the long-lived tree's check, endOfWork):
+        // what comes after it is the harness's (the run's reports, the collector's and the heap's
+        // close, the JVM mode's wait for its last JFR events), reported apart as teardown_ms.
+        long wall = workEnd.nanos - t0;
+        long teardown = returned - workEnd.nanos;
         // CPU figures survive a loaded machine better than wall time: the mutator's own CPU (this
         // thread: allocation, barriers, assists, the program) and the whole process's (+ GC threads).
-        long mutatorCpu = args[0].equals("gort-sched") ? -1_000_000 : CpuClock.threadCpuNanos() - mutatorCpu0;
-        long processCpu = CpuClock.processCpuNanos() - processCpu0;
+        long mutatorCpu = args[0].equals("gort-sched") ? -1_000_000 : workEnd.threadCpu - mutatorCpu0;
+        long processCpu = workEnd.processCpu - processCpu0;
         // The mutator's CPU split into user and kernel time, and its page faults: with GOGC=off
         // every node is fresh memory, so the kernel's first-touch faults (zeroing pages) are most
         // of the mutator's time, not the allocator; mutator_user_ms is the figure to compare then.
-        CpuClock.Usage usage1 = CpuClock.threadUsage();
+        // (gort-sched: this thread only waited; its figures are read now and mean little.)
+        CpuClock.Usage usage1 = workEnd.usage != null ? workEnd.usage : CpuClock.threadUsage();
         long mutatorUser = usage1.userNanos() - usage0.userNanos();
         long mutatorSys = usage1.systemNanos() - usage0.systemNanos();
         long mutatorFaults = usage1.minorFaults() - usage0.minorFaults();
@@ -104,19 +110,48 @@ public final class BinaryTrees {
         System.out.print(String.format("RESULT mode=%s depth=%d wall_ms=%d peak_rss_mb=%d gcs=%d pauses=%d max_pause_us=%d p99_pause_us=%d"
                         + " max_stop_us=%d max_work_us=%d max_work_cpu_us=%d mutator_cpu_ms=%d process_cpu_ms=%d"
                         + " mutator_user_ms=%d mutator_sys_ms=%d mutator_minflt=%d mutator_vcsw=%d mutator_ivcsw=%d"
-                        + " barrier_slow=%d barrier_filtered=%d rt_stops=%d host_gcs=%d host_gc_ms=%d startup_ms=%d setup_ms=%d%n",
+                        + " barrier_slow=%d barrier_filtered=%d rt_stops=%d host_gcs=%d host_gc_ms=%d startup_ms=%d setup_ms=%d"
+                        + " teardown_ms=%d scavenged_mb=%d memlimit_mb=%d%n",
                 args[0], n, wall / 1_000_000, peakRssKb() / 1024, gcs, sorted.size(), max / 1000, p99 / 1000,
                 gort ? maxStopNanos / 1000 : -1, gort ? maxWorkNanos / 1000 : -1,
                 gort ? maxWorkCpuNanos / 1000 : -1, mutatorCpu / 1_000_000, processCpu / 1_000_000,
                 mutatorUser / 1_000_000, mutatorSys / 1_000_000, mutatorFaults,
                 usage1.voluntarySwitches() - usage0.voluntarySwitches(), usage1.involuntarySwitches() - usage0.involuntarySwitches(),
-                gort ? WriteBarrier.slowStores() : -1, gort ? filteredStores() : -1, realtimeStops, host[0], host[1], startupMs, setupMs));
+                gort ? WriteBarrier.slowStores() : -1, gort ? filteredStores() : -1, realtimeStops, host[0], host[1], startupMs, setupMs,
+                teardown / 1_000_000, gort ? scavengedBytes >> 20 : -1, gort ? memoryLimitMb() : -1));
         if (gort) {
             System.out.println(sweepLine);
         }
     }
 
     static volatile String sweepLine = "";
+    /** Bytes the harness's retain scavenger released ({@link RetainScavenger}; 0 with it off). */
+    static volatile long scavengedBytes;
+
+    /** The end of the program's work: the figures the RESULT line measures up to. */
+    static final class WorkEnd {
+        volatile long nanos;
+        volatile long processCpu;
+        volatile long threadCpu;
+        volatile CpuClock.Usage usage;
+    }
+
+    static final WorkEnd workEnd = new WorkEnd();
+
+    /**
+     * Marks the end of the program's work, called by each mode right after its last check, before
+     * any report is built or anything closed: wall time and the process's CPU always; the calling
+     * thread's CPU and usage only when it is the thread that started the timing (the gort and jvm
+     * modes' main thread; gort-sched's goroutine runs on an M, whose figures would not compare).
+     */
+    static void endOfWork(boolean onTimingThread) {
+        workEnd.nanos = System.nanoTime();
+        workEnd.processCpu = CpuClock.processCpuNanos();
+        if (onTimingThread) {
+            workEnd.threadCpu = CpuClock.threadCpuNanos();
+            workEnd.usage = CpuClock.threadUsage();
+        }
+    }
     /** System.nanoTime() when the gort modes start their first (stretch) tree: the end of start-up. */
     static volatile long firstTreeNanos;
     /** The gort run's stops made at real-time priority ({@code -Dgort.gc.stopper.rtprio}; 0: off or refused), -1 elsewhere. */
@@ -124,25 +159,27 @@ public final class BinaryTrees {
 
     /**
      * "sweep: ..." with the shares of the pages swept by the background sweeper, proportional
-     * sweep, finishsweep and (by difference) lazily, from Collector.sweepStats(); read reflectively
-     * so the same benchmark source runs on collector classes from before that method (A/B runs).
+     * sweep, finishsweep and (by difference) lazily, from {@link Collector.SweepStats}; null stats
+     * (collector classes from before {@code sweepStats()}, {@link #sweepStats}) say so. Built after
+     * the heap is closed: its strings and formatting are no part of the run.
      */
-    static String sweepShares(Collector gc) {
-        try {
-            Object st = Collector.class.getMethod("sweepStats").invoke(gc);
-            Class<?> c = st.getClass();
-            long bg = (long) c.getMethod("background").invoke(st);
-            long prop = (long) c.getMethod("proportional").invoke(st);
-            long fin = (long) c.getMethod("finish").invoke(st);
-            long all = (long) c.getMethod("pagesToSweep").invoke(st);
-            long lazy = (long) c.getMethod("lazyOrUnswept").invoke(st);
-            double d = Math.max(1, all) / 100.0;
-            return String.format(java.util.Locale.ROOT,
-                    "sweep: %s pages made unswept %d; background %.1f%%, proportional %.1f%%, finishsweep %.1f%%, lazy or unswept %.1f%%; %s",
-                    (boolean) c.getMethod("goroutine").invoke(st) ? "goroutine sweeper," : "thread sweeper,", all,
-                    bg / d, prop / d, fin / d, lazy / d, st);
-        } catch (ReflectiveOperationException e) {
+    static String sweepShares(Collector.SweepStats st) {
+        if (st == null) {
             return "sweep: no Collector.sweepStats() in these classes";
+        }
+        double d = Math.max(1, st.pagesToSweep()) / 100.0;
+        return String.format(java.util.Locale.ROOT,
+                "sweep: %s pages made unswept %d; background %.1f%%, proportional %.1f%%, finishsweep %.1f%%, lazy or unswept %.1f%%; %s",
+                st.goroutine() ? "goroutine sweeper," : "thread sweeper,", st.pagesToSweep(),
+                st.background() / d, st.proportional() / d, st.finish() / d, st.lazyOrUnswept() / d, st);
+    }
+
+    /** The collector's sweep counters, or null on collector classes from before that method (A/B runs). */
+    static Collector.SweepStats sweepStats(Collector gc) {
+        try {
+            return gc.sweepStats();
+        } catch (NoSuchMethodError e) {
+            return null;
         }
     }
 
@@ -165,11 +202,13 @@ public final class BinaryTrees {
         // the end. Read (and refused if malformed) before anything is mapped.
         long samplePeriod = sampleMillis();
         boolean held = heldMutator(System.getProperty("gort.bt.alloc"));
+        boolean scavenge = scavengeOn(System.getProperty("gort.bt.scavenge"));
         GcOptions options = gcOptions();
         Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(16L << 30), PosixOsMemory.get());
         Collector gc = Collector.forThreads(heap, options,
                 Math.min(2, Runtime.getRuntime().availableProcessors()));
         recordPauses(gc, pauses);
+        RetainScavenger scavenger = scavenge ? newScavenger(heap, gc) : null;
         RssSampler sampler = samplePeriod > 0 ? new RssSampler(heap, gc, samplePeriod) : null;
         // The registered thread holds its mutator and allocates through it (Collector.alloc(Mutator,
         // Type)): no lookup of the caller's mutator per node.
@@ -194,24 +233,62 @@ public final class BinaryTrees {
                 out.append(iterations).append("\t trees of depth ").append(d).append("\t check: ").append(sum).append('\n');
             }
             out.append("long lived tree of depth ").append(maxDepth).append("\t check: ").append(check(w, roots.get(63))).append('\n');
-            sweepLine = sweepShares(gc);
+            endOfWork(true);
             realtimeStops = gc.realtimeStops();
             return gc.cycles();
         } finally {
+            // The reports' figures are read here, their strings built after the heap is closed: the
+            // formatting, its classes and its garbage (~2 MiB, a host collection) then fall outside
+            // both the timed window and the arena's resident life, where they raised the run's peak
+            // RSS (the JVM's part grew while the arena still held its last goal's pages).
             if (split != null) {
                 split.close();
-                split.print(System.err);
-                System.err.println(gc.markMutatorStats(m));
             }
+            String mutatorStats = split != null ? String.valueOf(gc.markMutatorStats(m)) : null;
             gc.threadWorld().unregister();
-            System.err.println("assist queue: " + gc.assistWaitStats());    // stderr: stdout is the benchmark's output
+            Object assists = gc.assistWaitStats();
+            Collector.SweepStats sweep = sweepStats(gc);
             if (sampler != null) {
                 sampler.close();
-                sampler.print(System.err, 5);
+            }
+            if (scavenger != null) {
+                scavenger.close();
+                scavengedBytes = scavenger.releasedBytes();
             }
             gc.close();
             heap.close();
+            if (split != null) {
+                split.print(System.err);
+                System.err.println(mutatorStats);
+            }
+            System.err.println("assist queue: " + assists);    // stderr: stdout is the benchmark's output
+            if (sampler != null) {
+                sampler.print(System.err, 5);
+            }
+            sweepLine = sweepShares(sweep);
         }
+    }
+
+    /** The retain scavenger over {@code heap} with {@code gc}'s pacer's goal and memory limit, looking every 5 ms. */
+    private static RetainScavenger newScavenger(Heap heap, Collector gc) {
+        dev.gort.gc.Pacer p = gc.pacer();
+        return new RetainScavenger(heap, p::heapGoal, p::memoryLimit, 5);
+    }
+
+    /**
+     * -Dgort.bt.scavenge: {@code retain} (default, absent or blank) runs the retained-heap scavenging
+     * a booted runtime's sysmon does ({@link RetainScavenger}), {@code off} none (the harness before
+     * session 26); anything else is refused with what is accepted.
+     */
+    static boolean scavengeOn(String v) {
+        if (v == null || v.isBlank() || v.trim().equals("retain")) {
+            return true;
+        }
+        if (v.trim().equals("off")) {
+            return false;
+        }
+        throw new IllegalArgumentException("-Dgort.bt.scavenge=" + v + ": accepted are 'retain' (release free pages down to the "
+                + "heap goal + 10 % or 95 % of GOMEMLIMIT, as a booted runtime's sysmon; the default) and 'off' (no scavenger)");
     }
 
     static long runGortSched(int n, StringBuilder out, List<Long> pauses) {
@@ -224,7 +301,10 @@ public final class BinaryTrees {
         Collector gc = new Collector(heap, new dev.gort.gc.SchedWorld(sched, pool), pool, globals,
                 options);
         recordPauses(gc, pauses);
+        boolean scavenge = scavengeOn(System.getProperty("gort.bt.scavenge"));
+        RetainScavenger scavenger = scavenge ? newScavenger(heap, gc) : null;
         long[] cycles = new long[1];
+        Collector.SweepStats sweep = null;
         try {
             sched.run(() -> {
                 try (dev.gort.sched.Frame f = dev.gort.sched.Frame.push(64)) {
@@ -244,16 +324,23 @@ public final class BinaryTrees {
                     }
                     out.append("long lived tree of depth ").append(maxDepth).append("\t check: ").append(checkG(f.get(63))).append('\n');
                 }
+                endOfWork(false);
                 cycles[0] = gc.cycles();
             });
-            sweepLine = sweepShares(gc);
+            sweep = sweepStats(gc);
             return cycles[0];
         } finally {
-            System.err.println("assist queue: " + gc.assistWaitStats());
+            Object assists = gc.assistWaitStats();
+            if (scavenger != null) {
+                scavenger.close();
+                scavengedBytes = scavenger.releasedBytes();
+            }
             gc.close();
             globals.close();
             pool.close();
             heap.close();
+            System.err.println("assist queue: " + assists);
+            sweepLine = sweepShares(sweep);
         }
     }
 
@@ -334,7 +421,37 @@ public final class BinaryTrees {
         boolean trace = String.valueOf(System.getenv("GORT_DEBUG")).contains("gctrace=1");
         String gogc = System.getProperty("gort.bt.gogc", "100");
         int percent = gogc.equals("off") ? dev.gort.gc.Pacer.OFF : parsePercent(gogc);
-        return GcOptions.DEFAULT.withGcPercent(percent).withDebug(trace, false, false, 0, 0);
+        return GcOptions.DEFAULT.withGcPercent(percent).withMemoryLimit(memoryLimit())
+                .withDebug(trace, false, false, 0, 0);
+    }
+
+    /**
+     * The gort modes' soft memory limit as a booted runtime reads it (dev.gort.Config): system
+     * property {@code gort.gomemlimit} over environment variable {@code GOMEMLIMIT}, Go's syntax
+     * (e.g. {@code 300MiB}); a bad value is refused naming the key and the accepted form. Unset: no
+     * limit ({@link dev.gort.gc.Pacer#INFINITE}).
+     */
+    static long memoryLimit() {
+        return memoryLimit(System.getenv("GOMEMLIMIT"), System.getProperty("gort.gomemlimit"));
+    }
+
+    /** As above, from the two raw values (null: unset). */
+    static long memoryLimit(String env, String property) {
+        java.util.Map<String, String> e = new java.util.HashMap<>(), p = new java.util.HashMap<>();
+        if (env != null) {
+            e.put("GOMEMLIMIT", env);
+        }
+        if (property != null) {
+            p.put("gort.gomemlimit", property);
+        }
+        long l = dev.gort.Config.load(e, p, 1).memoryLimit();
+        return l == dev.gort.Config.NO_MEMORY_LIMIT ? dev.gort.gc.Pacer.INFINITE : l;
+    }
+
+    /** The gort modes' GOMEMLIMIT in MiB for the RESULT line, -1 for none. */
+    private static long memoryLimitMb() {
+        long l = memoryLimit();
+        return l == dev.gort.gc.Pacer.INFINITE ? -1 : l >> 20;
     }
 
     /** Every pause into {@code pauses}; the longest stop, in-pause work and the worst breakdown into the statics. */
@@ -409,7 +526,8 @@ public final class BinaryTrees {
                 out.append(iterations).append("\t trees of depth ").append(d).append("\t check: ").append(sum).append('\n');
             }
             out.append("long lived tree of depth ").append(maxDepth).append("\t check: ").append(longLived.check()).append('\n');
-            Thread.sleep(300);      // let the stream deliver the last events
+            endOfWork(true);
+            Thread.sleep(300);      // let the stream deliver the last events (after the timed window)
             rs.stop();
         }
         long count = 0;

@@ -62,7 +62,7 @@ public final class BinaryTreesRun {
     private static void runDepths(List<Integer> depths, String java, String cp, ForcedGcModes forced, int aotDepth, int aotTimeout,
             java.nio.file.Path aotDir) throws Exception {
         for (int depth : depths) {
-            Map<String, List<String>> contenders = contenders(depth, RT_STOP_PRIORITY);
+            Map<String, List<String>> contenders = contenders(depth, RT_STOP_PRIORITY, memoryLimitRow());
             System.out.println("\n### binary-trees depth " + depth + " (load average " + loadAverage() + ")"
                     + (forced.any() ? ", gort forced to " + forced + " (-D" + ForcedGcModes.PROPERTY + ")" : "")
                     + (aotDepth > 0 ? ", every contender from an AOT cache it trained at depth " + aotDepth + " (-D" + AotTraining.PROPERTY
@@ -170,6 +170,15 @@ public final class BinaryTreesRun {
 
     /** As above, with a second gort row at the real-time stop's priority {@code rtStop} (0: none). */
     static Map<String, List<String>> contenders(int depth, int rtStop) {
+        return contenders(depth, rtStop, null);
+    }
+
+    /**
+     * As above, with one more gort row under a soft memory limit {@code gomemlimit} (Go's syntax;
+     * null: no such row): the default row with {@code -Dgort.gomemlimit}, what the limit gives for
+     * RSS, wall and pauses. An extra, labelled row: the issue's figure is the default row's.
+     */
+    static Map<String, List<String>> contenders(int depth, int rtStop, String gomemlimit) {
         Map<String, List<String>> contenders = new LinkedHashMap<>();
         // The gort run's data lives in the arena; its JVM needs a Java heap only for start-up (class
         // loading, JFR, the harness: three 8 MB young collections in the first second) and allocates
@@ -181,6 +190,10 @@ public final class BinaryTreesRun {
             // another process (docs/performance.md, "Session 23, lead").
             contenders.put(GORT_RT_STOP + " " + rtStop + ", -Dgort.gc.stopper.rtprio=" + rtStop + ")",
                     List.of("-Xmx64m", "-Xmn8m", "-XX:+UseSerialGC", "-Dgort.gc.stopper.rtprio=" + rtStop, "gort"));
+        }
+        if (gomemlimit != null) {
+            contenders.put(GORT_MEMORY_LIMIT + gomemlimit + " (extra row, not the issue's)",
+                    List.of("-Xmx64m", "-Xmn8m", "-XX:+UseSerialGC", "-Dgort.gomemlimit=" + gomemlimit, "gort"));
         }
         contenders.put("JVM G1", List.of("-XX:+UseG1GC", "jvm"));
         // G1 in steady state: a growing heap pays a first touch of every page it grows into, and
@@ -194,6 +207,23 @@ public final class BinaryTreesRun {
         contenders.put("JVM ParallelGC", List.of("-XX:+UseParallelGC", "jvm"));
         contenders.put("JVM ZGC", List.of("-XX:+UseZGC", "jvm"));
         return contenders;
+    }
+
+    /** The start of the memory-limit row's name; the limit follows it. */
+    static final String GORT_MEMORY_LIMIT = "gort, GOMEMLIMIT=";
+
+    /**
+     * {@code -Dgort.bench.gomemlimit=SIZE}: the memory-limit row's limit in Go's syntax (e.g.
+     * {@code 300MiB}), null for no such row (unset or blank); a malformed one is refused before any
+     * contender runs, naming the key and the accepted form.
+     */
+    static String memoryLimitRow() {
+        String v = System.getProperty("gort.bench.gomemlimit");
+        if (v == null || v.isBlank()) {
+            return null;
+        }
+        BinaryTrees.memoryLimit(null, v.trim());      // refuses a bad value now, not in the child
+        return v.trim();
     }
 
     /** The start of the real-time stop row's name; its priority and flag follow it. */

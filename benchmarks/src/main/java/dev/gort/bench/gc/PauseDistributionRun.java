@@ -309,7 +309,7 @@ public final class PauseDistributionRun {
         void finish(Collector gc) {
             cycles = gc.cycles();
             assistWaits = gc.assistWaitStats();
-            sweep = BinaryTrees.sweepShares(gc);
+            sweep = BinaryTrees.sweepShares(BinaryTrees.sweepStats(gc));
             synchronized (pauses) {
                 summary = new GcSummary(List.copyOf(pauses.subList(Math.max(0, steadyFrom), pauses.size())));
             }

@@ -1,5 +1,6 @@
 package dev.gort.bench.gc;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,5 +23,28 @@ class BinaryTreesOptionsTest {
             assertTrue(e.getMessage().contains("-Dgort.bt.alloc=" + bad) && e.getMessage().contains("'held'")
                     && e.getMessage().contains("'lookup'"), e.getMessage());
         }
+    }
+
+    @Test
+    void theScavengerDefaultsToRetainAndAcceptsOff() {
+        assertTrue(BinaryTrees.scavengeOn(null));
+        assertTrue(BinaryTrees.scavengeOn(""));
+        assertTrue(BinaryTrees.scavengeOn(" retain "));
+        assertFalse(BinaryTrees.scavengeOn("off"));
+        for (String bad : new String[] {"on", "Off", "0"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BinaryTrees.scavengeOn(bad));
+            assertTrue(e.getMessage().contains("-Dgort.bt.scavenge=" + bad) && e.getMessage().contains("'retain'")
+                    && e.getMessage().contains("'off'"), e.getMessage());
+        }
+    }
+
+    @Test
+    void gomemlimitIsReadInGoSyntaxAndABadOneNamesTheKey() {
+        assertEquals(dev.gort.gc.Pacer.INFINITE, BinaryTrees.memoryLimit(null, null));
+        assertEquals(300L << 20, BinaryTrees.memoryLimit("300MiB", null));
+        assertEquals(200L << 20, BinaryTrees.memoryLimit("300MiB", "200MiB"), "the property wins, as in a booted runtime");
+        assertEquals(dev.gort.gc.Pacer.INFINITE, BinaryTrees.memoryLimit("9223372036854775807", null));
+        RuntimeException e = assertThrows(RuntimeException.class, () -> BinaryTrees.memoryLimit("300MB", null));
+        assertTrue(e.getMessage().contains("GOMEMLIMIT") && e.getMessage().contains("300MB"), e.getMessage());
     }
 }

@@ -83,6 +83,45 @@ class BinaryTreesRunTest {
         }
     }
 
+    /**
+     * {@code -Dgort.bench.gomemlimit=SIZE} adds one labelled gort row, the default gort row with the
+     * limit's property, the other rows unchanged; a malformed limit is refused before any row runs.
+     */
+    @Test
+    void theMemoryLimitRowIsTheGortRowWithTheLimitsProperty() {
+        var plain = BinaryTreesRun.contenders(21);
+        assertEquals(plain, BinaryTreesRun.contenders(21, 0, null));
+        var lim = BinaryTreesRun.contenders(21, 0, "300MiB");
+        var added = lim.entrySet().stream().filter(e -> !plain.containsKey(e.getKey())).toList();
+        assertEquals(1, added.size(), added.toString());
+        assertTrue(added.getFirst().getKey().startsWith(BinaryTreesRun.GORT_MEMORY_LIMIT + "300MiB")
+                && added.getFirst().getKey().contains("extra row"), added.getFirst().getKey());
+        var gortRow = plain.entrySet().iterator().next().getValue();
+        var expected = new java.util.ArrayList<>(gortRow.subList(0, gortRow.size() - 1));
+        expected.add("-Dgort.gomemlimit=300MiB");
+        expected.add("gort");
+        assertEquals(expected, added.getFirst().getValue());
+        for (var e : plain.entrySet()) {
+            assertEquals(e.getValue(), lim.get(e.getKey()), e.getKey());
+        }
+        String old = System.getProperty("gort.bench.gomemlimit");
+        try {
+            System.setProperty("gort.bench.gomemlimit", " 300MiB ");
+            assertEquals("300MiB", BinaryTreesRun.memoryLimitRow());
+            System.setProperty("gort.bench.gomemlimit", "300MB");
+            RuntimeException e = assertThrows(RuntimeException.class, BinaryTreesRun::memoryLimitRow);
+            assertTrue(e.getMessage().contains("300MB"), e.getMessage());
+            System.clearProperty("gort.bench.gomemlimit");
+            assertEquals(null, BinaryTreesRun.memoryLimitRow());
+        } finally {
+            if (old == null) {
+                System.clearProperty("gort.bench.gomemlimit");
+            } else {
+                System.setProperty("gort.bench.gomemlimit", old);
+            }
+        }
+    }
+
     /** A depth that is not a whole number in 4..22 is refused naming what is accepted (was a bare NumberFormatException). */
     @Test
     void badDepthsAreRefusedNamingWhatIsAccepted() {
