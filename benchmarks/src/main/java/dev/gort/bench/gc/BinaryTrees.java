@@ -276,19 +276,22 @@ public final class BinaryTrees {
     }
 
     /**
-     * -Dgort.bt.scavenge: {@code retain} (default, absent or blank) runs the retained-heap scavenging
-     * a booted runtime's sysmon does ({@link RetainScavenger}), {@code off} none (the harness before
-     * session 26); anything else is refused with what is accepted.
+     * -Dgort.bt.scavenge: {@code off} (default, absent or blank) runs no scavenger, as the figure's
+     * harness always has (the thread world has no sysmon); {@code retain} runs the retained-heap
+     * scavenging a booted runtime's sysmon does ({@link RetainScavenger}). Off by default because it
+     * did not lower the run's peak RSS (the peak comes while the heap is at its largest goal, when
+     * retained memory is within the goal + 10 % anyway) and doubled the mutator's page faults
+     * (docs/performance.md, "Session 26, branch {@code rss26}"). Anything else is refused with what is accepted.
      */
     static boolean scavengeOn(String v) {
-        if (v == null || v.isBlank() || v.trim().equals("retain")) {
-            return true;
-        }
-        if (v.trim().equals("off")) {
+        if (v == null || v.isBlank() || v.trim().equals("off")) {
             return false;
         }
-        throw new IllegalArgumentException("-Dgort.bt.scavenge=" + v + ": accepted are 'retain' (release free pages down to the "
-                + "heap goal + 10 % or 95 % of GOMEMLIMIT, as a booted runtime's sysmon; the default) and 'off' (no scavenger)");
+        if (v.trim().equals("retain")) {
+            return true;
+        }
+        throw new IllegalArgumentException("-Dgort.bt.scavenge=" + v + ": accepted are 'off' (no scavenger, the default) and 'retain' "
+                + "(release free pages down to the heap goal + 10 % or 95 % of GOMEMLIMIT, as a booted runtime's sysmon)");
     }
 
     static long runGortSched(int n, StringBuilder out, List<Long> pauses) {

@@ -26,11 +26,11 @@ class BinaryTreesOptionsTest {
     }
 
     @Test
-    void theScavengerDefaultsToRetainAndAcceptsOff() {
-        assertTrue(BinaryTrees.scavengeOn(null));
-        assertTrue(BinaryTrees.scavengeOn(""));
-        assertTrue(BinaryTrees.scavengeOn(" retain "));
-        assertFalse(BinaryTrees.scavengeOn("off"));
+    void theScavengerDefaultsToOffAndAcceptsRetain() {
+        assertFalse(BinaryTrees.scavengeOn(null));
+        assertFalse(BinaryTrees.scavengeOn(""));
+        assertFalse(BinaryTrees.scavengeOn(" off "));
+        assertTrue(BinaryTrees.scavengeOn("retain"));
         for (String bad : new String[] {"on", "Off", "0"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BinaryTrees.scavengeOn(bad));
             assertTrue(e.getMessage().contains("-Dgort.bt.scavenge=" + bad) && e.getMessage().contains("'retain'")
