@@ -32,6 +32,7 @@ final class MutatorStopBoost {
      * 0.06 ms (p50), so a boost after 0.1 ms reaches the late ones only.
      */
     static final long GRACE_NANOS = 100_000;
+    private static final int ESRCH = dev.gort.sys.Errno.value("ESRCH");
 
     /** sched_attr: SCHED_FIFO at the priority (native, read-only after construction; the segment keeps it alive). */
     private final java.lang.foreign.MemorySegment fifo;
@@ -83,6 +84,9 @@ final class MutatorStopBoost {
         } catch (NativeException e) {
             RealtimeBoost.unmarkRaised(m.rtRaisedSlot, m.owner);
             m.rtRaisedSlot = -1;
+            if (e.errno() == ESRCH) {
+                return true;        // its thread exited after the look above: not a refusal, the others are boosted
+            }
             System.err.println("gort: warning: -Dgort.gc.stopper.rtmutators: boosting mutator " + m.owner.getName() + " failed ("
                     + e.getMessage() + "); stops go without it");
             return false;

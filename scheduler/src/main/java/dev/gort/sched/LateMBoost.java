@@ -28,11 +28,13 @@ import java.lang.foreign.MemorySegment;
  * (the stopper) only (a stop handed off to its last M, whose restart is that M's, boosts nothing:
  * see {@link WorldStop}'s wait); the P and M fields they read are racy hints: an M boosted just after it
  * stopped is parked, and is put back at the restart all the same. An M whose thread ended is never
- * touched (its tid may be another thread's by then). A refusal by the kernel warns once and turns
- * the boost off. Cost: two system calls per boosted M (read, switch) and one to put it back, only
- * in stops that last past the first timed pass.
+ * touched (its tid may be another thread's by then), and one that exits between that look and the
+ * call (ESRCH) is skipped. A refusal by the kernel warns once and turns the boost off. Cost: two
+ * system calls per boosted M (read, switch) and one to put it back, only in stops that last past
+ * the first timed pass.
  */
 final class LateMBoost {
+    private static final int ESRCH = dev.gort.sys.Errno.value("ESRCH");
     private final Scheduler s;
     private final int priority;
     /** sched_attr for SCHED_FIFO at the priority, then one saved-attributes buffer per P id (native, kept alive by the segment). */
@@ -105,6 +107,9 @@ final class LateMBoost {
                 if (boosted[i] == null && raisedSlot[i] >= 0) {
                     RealtimeBoost.unmarkRaised(raisedSlot[i], mp);
                     raisedSlot[i] = -1;
+                }
+                if (e instanceof dev.gort.sys.NativeException ne && ne.errno() == ESRCH) {
+                    continue;          // its thread exited after the look above: not a refusal, the others are boosted
                 }
                 off = true;
                 System.err.println("gort: warning: -Dgort.gc.stopper.rtmutators: boosting " + mp.getName() + " late into a stop failed ("

@@ -380,6 +380,107 @@ class RealtimeStopperTest {
         }
     }
 
+    /**
+     * A late M whose thread has exited when the stop boosts it (sched_getattr by its tid: ESRCH)
+     * is skipped, and the boost stays on for the Ms of later stops: a dead thread is not a refusal.
+     * The exit is stood in for by the M's tid field holding the tid of a thread that has exited
+     * (the kernel's answer is the real one). Session 25's boost turned itself off for the rest of
+     * the run on any failure: the second stop's late M then stayed SCHED_OTHER.
+     */
+    @Test
+    void aLateMWhoseThreadExitedIsSkippedAndTheBoostStaysOnForLaterStops() throws Exception {
+        Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
+        int deadTid = exitedThreadsTid();
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).fatalHandler(FatalHandler.THROW));
+        s.boostLateMsWhileStopping(7);
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicLong asks = new AtomicLong(), lateFor = new AtomicLong();
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger policyWhileLate = new java.util.concurrent.atomic.AtomicInteger(-1);
+        Thread runner = new Thread(() -> s.run(() -> {
+            try {
+                started.countDown();
+                long handled = 0;
+                while (!done.get()) {
+                    long ask = asks.get();
+                    if (ask != handled) {
+                        handled = ask;
+                        M m = (M) Scheduler.carrier();
+                        int ownTid = m.tid;
+                        if (ask == 1) {
+                            m.tid = deadTid;          // this stretch's stop finds the M's thread gone
+                        }
+                        long t0 = System.nanoTime();
+                        lateFor.set(ask);
+                        int seen = -1;
+                        while (System.nanoTime() - t0 < 30_000_000L || seen == -1) {
+                            if (seen != RealtimeBoost.SCHED_FIFO && System.nanoTime() - t0 > 5_000_000L) {
+                                seen = dev.gort.sys.ThreadPriority.current().policy();
+                            }
+                            Thread.onSpinWait();
+                        }
+                        m.tid = ownTid;
+                        policyWhileLate.set(seen);
+                    }
+                    Go.poll();
+                }
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+                started.countDown();
+            }
+        }), "exited-m-runner");
+        runner.setDaemon(true);
+        runner.start();
+        try {
+            assertTrue(started.await(100, TimeUnit.SECONDS), "the goroutine started");
+            FreshThread.run(() -> {
+                RealtimeBoost boost = boostOrSkip(10);
+                for (long stretch = 1; stretch <= 2; stretch++) {
+                    policyWhileLate.set(-1);
+                    awaitLate(asks, lateFor, stretch);
+                    boost.raise();
+                    try {
+                        s.stopTheWorld("late M, stretch " + stretch);
+                        s.startTheWorld();
+                    } finally {
+                        boost.lower();
+                    }
+                    int policy = policyAfter(policyWhileLate);
+                    if (stretch == 1) {
+                        assertEquals(dev.gort.sys.ThreadPriority.SCHED_OTHER, policy, "an M whose tid is gone is not boosted");
+                        assertEquals(0, s.lateMBoosts());
+                    } else {
+                        assertEquals(RealtimeBoost.SCHED_FIFO, policy, "the next stop still boosts its late M (the boost was not turned off)");
+                        assertEquals(1, s.lateMBoosts());
+                    }
+                }
+            });
+        } finally {
+            done.set(true);
+            asks.set(-1);
+            runner.join(100_000);
+        }
+        assertFalse(runner.isAlive(), "the scheduler ran its main goroutine to its end");
+        if (failure.get() != null) {
+            throw new AssertionError("the goroutine failed", failure.get());
+        }
+    }
+
+    /** The tid of a thread that has exited (its /proc entry gone, so the kernel answers ESRCH for it). */
+    static int exitedThreadsTid() throws InterruptedException {
+        java.util.concurrent.atomic.AtomicInteger tid = new java.util.concurrent.atomic.AtomicInteger();
+        Thread t = Thread.ofPlatform().name("exits-at-once").start(() -> tid.set((int) dev.gort.sys.CpuAffinity.threadId()));
+        t.join();
+        java.nio.file.Path task = java.nio.file.Path.of("/proc/self/task/" + tid.get()), proc = java.nio.file.Path.of("/proc/" + tid.get());
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (java.nio.file.Files.exists(task) || java.nio.file.Files.exists(proc)) {
+            assertTrue(System.nanoTime() < deadline, "thread " + tid.get() + " left the kernel within 30 s");
+            Thread.sleep(1);
+        }
+        return tid.get();
+    }
+
     /** Asks the goroutine for late stretch {@code n} and waits (sleeping: the caller may be raised later) until it runs it. */
     private static void awaitLate(AtomicLong asks, AtomicLong lateFor, long n) throws InterruptedException {
         asks.set(n);
