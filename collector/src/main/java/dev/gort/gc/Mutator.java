@@ -131,11 +131,13 @@ public final class Mutator {
     long tid;
     long runqWaitAtRequest;
     long runqWaitAtStop;
-    /** ThreadWorld's real-time stop (MutatorStopBoost): this thread's own sched_attr, kept while boosted, and whether it is boosted now (guarded by the world's lock). */
-    java.lang.foreign.MemorySegment savedSchedAttr;
+    /**
+     * ThreadWorld's real-time stop (MutatorStopBoost): this thread's own sched_attr, kept while
+     * boosted, and its raised-registry slot (made at register on Linux, else null), and whether it
+     * is boosted now (both guarded by the world's lock).
+     */
+    dev.gort.sys.TidBoost.Target rtTarget;
     boolean rtBoosted;
-    /** Its slot in RealtimeBoost's raised-thread registry while boosted (-1: none), so its waits (SpinLock) park. */
-    int rtRaisedSlot = -1;
 
     static final int SITE_USER = 0;
     static final int SITE_ASSIST = 1;

@@ -153,7 +153,7 @@ public final class ThreadWorld implements World {
                 barrierFilter.table, BarrierFilter.base(self.threadId()));
         if (STOP_STATS || dev.gort.sys.Platform.current().isLinux()) {
             m.tid = dev.gort.sys.CpuAffinity.threadId();    // (the stop's real-time boost names the thread by it)
-            m.savedSchedAttr = MutatorStopBoost.newSavedAttr();     // here, not inside a stop's first boost of it
+            m.rtTarget = dev.gort.sys.TidBoost.newTarget();     // here, not inside a stop's first boost of it
             lock.knowTid(self, (int) m.tid);
         }
         lock.lock();

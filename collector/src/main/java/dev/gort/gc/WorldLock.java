@@ -1,13 +1,9 @@
 package dev.gort.gc;
 
-import dev.gort.sys.LibC;
 import dev.gort.sys.NativeException;
-import dev.gort.sys.NativeMemory;
 import dev.gort.sys.RealtimeBoost;
-import dev.gort.sys.SchedAttr;
+import dev.gort.sys.TidBoost;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -24,13 +20,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * real-time stop then waits without bound. Java's locks know nothing of OS priorities, so
  * {@link #lockAsRealtime} does what a PI futex would: while a real-time caller waits, the owner
  * runs at SCHED_FIFO {@link #inheritPriority} (by its Linux tid, its own attributes read first)
- * and is put back as soon as the caller holds the lock. The waiter tries again and looks at the
+ * and is put back as soon as the caller holds the lock ({@link TidBoost}'s rules: an owner whose
+ * thread ended, one already real-time, or one the full raised-thread registry cannot record is
+ * waited for as before; a refusal warns once and turns inheritance off). The waiter tries again and looks at the
  * owner every {@link #POLL_NANOS}, so an owner that changes is boosted in its turn.
  *
- * <p>Invariants: at most one owner is boosted at a time ({@link #inheriting}), so one native buffer
- * holds its saved attributes, prepared at construction (no allocation on the path); an owner
- * already real-time is left alone (never "restored" to a boost someone else gave it); an owner
- * whose Java thread has ended is never touched (its tid may belong to another thread by then).
+ * <p>Invariants: at most one owner is boosted at a time ({@link #inheriting}), so one target
+ * ({@link TidBoost.Target}) holds its saved attributes and registry slot, prepared at construction
+ * (no allocation on the path); an owner already real-time is left alone (never "restored" to a
+ * boost someone else gave it); an owner whose Java thread has ended is never touched (its tid may
+ * belong to another thread by then).
  * Owners are found by tid only if they told the lock theirs ({@link #knowTid}: mutators at
  * register, the collector's own threads at their start); another owner is waited for as before.
  *
@@ -60,19 +59,18 @@ final class WorldLock extends ReentrantLock {
     private final ConcurrentHashMap<Thread, Integer> tids = new ConcurrentHashMap<>();
     /** SCHED_FIFO priority given to an owner a real-time caller waits for; 0: no inheritance. */
     private volatile int inheritPriority;
-    /** Set while some waiter has an owner boosted (it alone uses the two buffers below). */
+    /** The boost at {@link #inheritPriority} (null: none); read once per boost. */
+    private volatile TidBoost inheritBoost;
+    /** Set while some waiter has an owner boosted (it alone uses {@link #boostedOwner}). */
     private final AtomicBoolean inheriting = new AtomicBoolean();
-    @SuppressWarnings("unused")
-    private final MemorySegment attrs;          // keeps both buffers alive
-    private final long fifoAttr, savedAttr;
-    private volatile long inheritances;
     /**
-     * The boosted owner's slot in RealtimeBoost's raised-thread registry (-1: none; the
-     * {@link #inheriting} holder only): marked before the switch and ended after the switch back,
-     * so that the owner's own waits while boosted (SpinLock, the scheduler's locks) park instead
-     * of yielding at SCHED_FIFO, as for the other by-tid boosts (MutatorStopBoost, LateMBoost).
+     * The boosted owner (the {@link #inheriting} holder only): its saved attributes and its slot in
+     * RealtimeBoost's raised-thread registry, marked before the switch and ended after the switch
+     * back, so that the owner's own waits while boosted (SpinLock, the scheduler's locks) park
+     * instead of yielding at SCHED_FIFO, as for the other by-tid boosts (MutatorStopBoost, LateMBoost).
      */
-    private int boostedSlot = -1;
+    private final TidBoost.Target boostedOwner = TidBoost.newTarget();
+    private volatile long inheritances;
     /** Real-time callers inside {@link #lockBehindOwner} now (they poll: {@link #hasQueuedThreads} never counts them). */
     private final java.util.concurrent.atomic.AtomicInteger realtimeWaiters = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -80,10 +78,6 @@ final class WorldLock extends ReentrantLock {
     final LockWait lastSlow = new LockWait();
 
     WorldLock() {
-        long size = SchedAttr.LAYOUT.byteSize();
-        attrs = Arena.ofAuto().allocate(2 * size, 8);
-        fifoAttr = attrs.address();
-        savedAttr = fifoAttr + size;
     }
 
     /** Turns inheritance on at SCHED_FIFO {@code priority} (1..99), or off with 0. */
@@ -92,13 +86,7 @@ final class WorldLock extends ReentrantLock {
             throw new IllegalArgumentException("real-time priority " + priority + ": accepted 0 (off) or "
                     + RealtimeBoost.MIN_PRIORITY + ".." + RealtimeBoost.MAX_PRIORITY);
         }
-        if (priority != 0) {
-            int size = (int) SchedAttr.LAYOUT.byteSize();
-            NativeMemory.putInt(fifoAttr + SchedAttr.SIZE, size);
-            NativeMemory.putLong(fifoAttr + SchedAttr.SCHED_FLAGS, RealtimeBoost.SCHED_FLAG_RESET_ON_FORK);
-            NativeMemory.putInt(fifoAttr + SchedAttr.SCHED_POLICY, RealtimeBoost.SCHED_FIFO);
-            NativeMemory.putInt(fifoAttr + SchedAttr.SCHED_PRIORITY, priority);
-        }
+        inheritBoost = priority == 0 ? null : new TidBoost(priority);
         inheritPriority = priority;
         if (SchedTrace.ENABLED) {
             // The slow path's /proc reads, run now: cold (interpreted, their first JIT compiles
@@ -208,21 +196,19 @@ final class WorldLock extends ReentrantLock {
             waitAtStart = s[1];
         }
         Thread boosted = null;
-        int boostedTid = 0;
         boolean boostedAny = false, interrupted = false;
         try {
             for (;;) {
                 Thread owner = getOwner();
-                if (owner != boosted && inheritPriority != 0) {
+                if (owner != boosted) {
                     if (boosted != null) {
-                        restore(boosted, boostedTid);
+                        restore(boosted);       // no longer the owner (or inheritance turned off since): back at once
                         boosted = null;
                     }
-                    int tid = tidOf(owner);
+                    int tid = inheritPriority == 0 ? 0 : tidOf(owner);
                     if (tid > 0 && inheriting.compareAndSet(false, true)) {
                         if (boost(owner, tid)) {
                             boosted = owner;
-                            boostedTid = tid;
                             boostedAny = true;
                         } else {
                             inheriting.set(false);
@@ -239,7 +225,7 @@ final class WorldLock extends ReentrantLock {
             }
         } finally {
             if (boosted != null) {
-                restore(boosted, boostedTid);     // on every path: an owner must not stay at SCHED_FIFO
+                restore(boosted);     // on every path: an owner must not stay at SCHED_FIFO
             }
         }
         long waited = System.nanoTime() - start;
@@ -271,51 +257,42 @@ final class WorldLock extends ReentrantLock {
         return tid == null ? 0 : tid;
     }
 
-    /** {@code owner} to SCHED_FIFO unless it ended or is real-time already; its own attributes kept in savedAttr. */
+    /**
+     * {@code owner} to SCHED_FIFO ({@link TidBoost#raise} into {@link #boostedOwner}): false if it ended,
+     * is real-time already or the registry is full (waited for as before). A refusal by the kernel
+     * warns once and turns inheritance off: every later wait would be refused the same way.
+     */
     private boolean boost(Thread owner, int tid) {
-        if (!owner.isAlive()) {
+        TidBoost b = inheritBoost;
+        if (b == null) {
             return false;
         }
-        int size = (int) SchedAttr.LAYOUT.byteSize();
         try {
-            LibC.sched_getattr(tid, savedAttr, size, 0);
-            NativeMemory.putInt(savedAttr + SchedAttr.SIZE, size);
-            NativeMemory.putLong(savedAttr + SchedAttr.SCHED_FLAGS, 0);
-            int policy = NativeMemory.getInt(savedAttr + SchedAttr.SCHED_POLICY);
-            if (policy == RealtimeBoost.SCHED_FIFO || policy == SCHED_RR) {
+            if (b.raise(boostedOwner, owner, tid) != TidBoost.Outcome.RAISED) {
                 return false;
             }
-            boostedSlot = RealtimeBoost.markRaised(owner);
-            if (boostedSlot < 0) {
-                return false;       // the registry is full (warned there): not raised unregistered, waited for as before
-            }
-            LibC.sched_setattr(tid, fifoAttr, 0);
             inheritances++;
             return true;
         } catch (NativeException e) {
-            RealtimeBoost.unmarkRaised(boostedSlot, owner);
-            boostedSlot = -1;
-            return false;           // ended meanwhile (ESRCH) or refused: waited for as before
+            inheritBoost = null;
+            inheritPriority = 0;
+            System.err.println("gort: warning: -D" + StopperBoost.PROPERTY + ": boosting " + owner.getName() + ", the world lock's owner, "
+                    + "failed (" + e.getMessage() + "); its real-time waiters wait for its owners unboosted from now on");
+            return false;
         }
     }
 
-    /** Puts a boosted owner back (its thread still alive: a dead one's tid is never touched) and frees the slot. */
-    private void restore(Thread owner, int tid) {
+    /** Puts the boosted owner back (its thread still alive: a dead one's tid is never touched) and frees its slot. */
+    private void restore(Thread owner) {
         try {
-            if (owner.isAlive()) {
-                RealtimeBoost.restore(tid, savedAttr);
-            }
+            boostedOwner.lower();
         } catch (NativeException e) {
             System.err.println("gort: warning: -D" + StopperBoost.PROPERTY + ": " + owner.getName()
                     + " could not be put back from SCHED_FIFO after holding the world's lock (" + e.getMessage() + ")");
         } finally {
-            RealtimeBoost.unmarkRaised(boostedSlot, owner);     // after the switch back; an ended owner's slot: nothing to end
-            boostedSlot = -1;
             inheriting.set(false);
         }
     }
-
-    private static final int SCHED_RR = 2;
 
     /** The state letter of /proc/self/task/tid/stat (R running or runnable, S sleeping, ...), '?' if unreadable. Diagnostics only. */
     static char stateLetter(int tid) {

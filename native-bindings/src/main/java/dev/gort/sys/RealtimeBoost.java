@@ -175,10 +175,9 @@ public final class RealtimeBoost {
         }
         if (FULL_REFUSALS.getAndIncrement() == 0) {
             System.err.println("gort: warning: the real-time boost's registry is full (" + RAISED_SLOTS + " live threads raised to "
-                    + "SCHED_FIFO at once): " + t.getName() + " is not recorded raised, so the boosts that need the record (a "
-                    + "RealtimeBoost, the scheduler's late Ms, the world lock's owner) are not made while it stays full (a real-time "
-                    + "thread its waits did not know about would keep a normal lock holder on its CPU from running); ThreadWorld's "
-                    + "late mutators are boosted unrecorded (their SpinLock waits yield before they sleep); not reported again");
+                    + "SCHED_FIFO at once): " + t.getName() + " is not recorded raised, so no boost is made while it stays full (a "
+                    + "RealtimeBoost, a TidBoost: the late mutators and Ms, the world lock's owner), since a real-time thread its "
+                    + "waits did not know about would keep a normal lock holder on its CPU from running; not reported again");
         }
         return -1;
     }
