@@ -467,6 +467,93 @@ class RealtimeStopperTest {
         }
     }
 
+    /**
+     * A late M boosted by a raised stop whose wait ends because the scheduler exits (here
+     * {@link Scheduler#close} from another thread once the M is boosted): the stop returns with
+     * the P still running, and before it returns it puts the M back (policy SCHED_OTHER again, its
+     * registry slot freed), since a caller on its way out may never restart the world and the M
+     * runs its goroutine on to its next safepoint meanwhile. Checked before the caller's restart,
+     * which would lower it too. (Session 25 wrote the lowering, WorldStop's exit path, untested.)
+     */
+    @Test
+    void aLateMBoostedWhenTheSchedulerExitsIsPutBackByTheStopItLeaves() throws Exception {
+        Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).fatalHandler(FatalHandler.THROW));
+        s.boostLateMsWhileStopping(7);
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicBoolean late = new AtomicBoolean(), release = new AtomicBoolean();
+        AtomicLong mTid = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread runner = new Thread(() -> s.run(() -> {
+            try {
+                started.countDown();
+                while (!late.get()) {
+                    Go.poll();
+                }
+                mTid.set(dev.gort.sys.CpuAffinity.threadId());     // the M running the late stretch
+                while (!release.get()) {
+                    Thread.onSpinWait();          // no safepoint until released: the stop waits, then the scheduler exits
+                }
+                while (true) {
+                    Go.poll();                    // the scheduler has exited: its M leaves at this safepoint
+                }
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+                started.countDown();
+            }
+        }), "exit-late-m-runner");
+        runner.setDaemon(true);
+        runner.start();
+        AtomicReference<String> during = new AtomicReference<>("not seen");
+        try {
+            assertTrue(started.await(100, TimeUnit.SECONDS), "the goroutine started");
+            FreshThread.run(() -> {
+                RealtimeBoost boost = boostOrSkip(10);
+                late.set(true);
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (mTid.get() == 0) {
+                    assertTrue(System.nanoTime() < deadline, "the goroutine began its late stretch within 60 s");
+                    Thread.sleep(1);
+                }
+                int tid = (int) mTid.get();
+                boost.raise();
+                int raisedBefore = RealtimeBoost.raisedCount();       // the stopper's own slot included
+                Thread closer = Thread.ofPlatform().name("closer").start(() -> {
+                    long until = System.nanoTime() + 60_000_000_000L;
+                    while (s.lateMBoosts() == 0 && System.nanoTime() < until) {
+                        LockSupport.parkNanos(100_000);
+                    }
+                    during.set("boosts " + s.lateMBoosts() + ", policy " + dev.gort.sys.ThreadPriority.of(tid).policy()
+                            + ", raised " + (RealtimeBoost.raisedCount() - raisedBefore));
+                    s.close();                    // the scheduler exits while the stop waits for the late P
+                });
+                try {
+                    s.stopTheWorld("late M, scheduler exiting");
+                    closer.join(100_000);
+                    assertEquals("boosts 1, policy " + RealtimeBoost.SCHED_FIFO + ", raised 1", during.get(),
+                            "the late M was boosted and recorded before the exit");
+                    assertTrue(s.exiting(), "the stop ended because the scheduler exits");
+                    assertEquals(PStatus.RUNNING, s.allp[0].status(), "the late P was never stopped");
+                    assertEquals(dev.gort.sys.ThreadPriority.SCHED_OTHER, dev.gort.sys.ThreadPriority.of(tid).policy(),
+                            "the M, still running its goroutine, is back to its own policy");
+                    assertEquals(raisedBefore, RealtimeBoost.raisedCount(), "its registry slot is freed");
+                    s.startTheWorld();
+                } finally {
+                    boost.lower();
+                }
+            });
+        } finally {
+            late.set(true);
+            release.set(true);
+            s.close();          // if skipped before the close (no SCHED_FIFO here): the goroutine polls forever otherwise
+            runner.join(100_000);
+        }
+        assertFalse(runner.isAlive(), "the scheduler's run ended");
+        if (failure.get() != null) {
+            throw new AssertionError("the goroutine failed", failure.get());
+        }
+    }
+
     /** The tid of a thread that has exited (its /proc entry gone, so the kernel answers ESRCH for it). */
     static int exitedThreadsTid() throws InterruptedException {
         java.util.concurrent.atomic.AtomicInteger tid = new java.util.concurrent.atomic.AtomicInteger();
