@@ -47,20 +47,7 @@ class MutatorStopBoostTest {
         Heap heap = newHeap();
         try {
             ThreadWorld world = new ThreadWorld(heap, new WorkbufPool(), 2);
-            CountDownLatch registered = new CountDownLatch(1), done = new CountDownLatch(1);
-            AtomicReference<Mutator> mutator = new AtomicReference<>();
-            Thread t = Thread.ofPlatform().name("boosted-mutator").start(() -> {
-                mutator.set(world.register(4));
-                registered.countDown();
-                try {
-                    done.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                world.unregister();
-            });
-            registered.await();
-            try {
+            try (RegisteredThread mutator = new RegisteredThread(world, "boosted-mutator")) {
                 FreshThread.run(() -> {
                     PinnedStarvation.boostOrSkip(3);        // skips where SCHED_FIFO is refused
                     MutatorStopBoost boost = new MutatorStopBoost(3);
@@ -81,9 +68,6 @@ class MutatorStopBoostTest {
                     assertEquals(3, boost.boosts());
                     assertEquals(ThreadPriority.SCHED_OTHER, ThreadPriority.of(tid).policy(), "put back");
                 });
-            } finally {
-                done.countDown();
-                t.join();
             }
         } finally {
             heap.close();
@@ -144,20 +128,7 @@ class MutatorStopBoostTest {
         java.util.List<Integer> slots = new java.util.ArrayList<>();
         try {
             ThreadWorld world = new ThreadWorld(heap, new WorkbufPool(), 2);
-            CountDownLatch registered = new CountDownLatch(1), done = new CountDownLatch(1);
-            AtomicReference<Mutator> mutator = new AtomicReference<>();
-            Thread t = Thread.ofPlatform().name("late-mutator").start(() -> {
-                mutator.set(world.register(4));
-                registered.countDown();
-                try {
-                    done.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                world.unregister();
-            });
-            registered.await();
-            try {
+            try (RegisteredThread mutator = new RegisteredThread(world, "late-mutator")) {
                 FreshThread.run(() -> {
                     PinnedStarvation.boostOrSkip(3);        // skips where SCHED_FIFO is refused
                     MutatorStopBoost boost = new MutatorStopBoost(3);
@@ -178,17 +149,16 @@ class MutatorStopBoostTest {
                         }
                     } while (slot >= 0 && slots.size() <= RealtimeBoost.RAISED_SLOTS);
                     assertTrue(boost.raise(m), "not a refusal: the stop goes on boosting the others");
-                    assertFalse(m.rtBoosted, "not boosted: the registry could not record it");
-                    assertEquals(0, boost.boosts());
-                    assertEquals(ThreadPriority.SCHED_OTHER, ThreadPriority.of((int) m.tid).policy(), "left normal");
+                    try {
+                        assertFalse(m.rtBoosted, "not boosted: the registry could not record it");
+                        assertEquals(0, boost.boosts());
+                        assertEquals(ThreadPriority.SCHED_OTHER, ThreadPriority.of((int) m.tid).policy(), "left normal");
+                    } finally {
+                        if (m.rtBoosted) {
+                            MutatorStopBoost.lower(m);      // (the old code's unrecorded boost) put back
+                        }
+                    }
                 });
-            } finally {
-                Mutator m = mutator.get();
-                if (m != null && m.rtBoosted) {
-                    MutatorStopBoost.lower(m);
-                }
-                done.countDown();
-                t.join();
             }
         } finally {
             for (int i = 0; i < slots.size(); i++) {
@@ -199,6 +169,37 @@ class MutatorStopBoostTest {
                 h.join();
             }
             heap.close();
+        }
+    }
+
+    /** A thread registered with {@code world} until closed (then it unregisters and ends). */
+    static final class RegisteredThread implements AutoCloseable {
+        private final CountDownLatch registered = new CountDownLatch(1), done = new CountDownLatch(1);
+        private final AtomicReference<Mutator> mutator = new AtomicReference<>();
+        private final Thread thread;
+
+        RegisteredThread(ThreadWorld world, String name) throws InterruptedException {
+            thread = Thread.ofPlatform().name(name).start(() -> {
+                mutator.set(world.register(4));
+                registered.countDown();
+                try {
+                    done.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                world.unregister();
+            });
+            registered.await();
+        }
+
+        Mutator get() {
+            return mutator.get();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            done.countDown();
+            thread.join();
         }
     }
 

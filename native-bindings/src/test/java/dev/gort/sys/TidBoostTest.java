@@ -87,7 +87,7 @@ class TidBoostTest {
     @Test
     void aThreadThatExitedIsEndedAndNothingIsRecorded() throws Exception {
         Assumptions.assumeTrue(Platform.current().isLinux(), "tids are Linux's");
-        int exitedTid = exitedThreadsTid();
+        int exitedTid = RealtimeTesting.exitedThreadsTid();
         TidBoost boost = new TidBoost(5);
         TidBoost.Target target = TidBoost.newTarget();
         int before = RealtimeBoost.raisedCount();
@@ -211,19 +211,5 @@ class TidBoostTest {
         NativeMemory.putLong(attr.address() + SchedAttr.SCHED_FLAGS, RealtimeBoost.SCHED_FLAG_RESET_ON_FORK);
         NativeMemory.putInt(attr.address() + SchedAttr.SCHED_PRIORITY, priority);
         LibC.sched_setattr(0, attr.address(), 0);
-    }
-
-    /** The tid of a thread that has exited (its /proc entries gone, so the kernel answers ESRCH for it). */
-    static int exitedThreadsTid() throws InterruptedException {
-        AtomicInteger tid = new AtomicInteger();
-        Thread t = Thread.ofPlatform().name("exits-at-once").start(() -> tid.set((int) CpuAffinity.threadId()));
-        t.join();
-        java.nio.file.Path task = java.nio.file.Path.of("/proc/self/task/" + tid.get()), proc = java.nio.file.Path.of("/proc/" + tid.get());
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (java.nio.file.Files.exists(task) || java.nio.file.Files.exists(proc)) {
-            assertTrue(System.nanoTime() < deadline, "thread " + tid.get() + " left the kernel within 30 s");
-            Thread.sleep(1);
-        }
-        return tid.get();
     }
 }

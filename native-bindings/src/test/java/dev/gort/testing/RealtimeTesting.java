@@ -43,4 +43,23 @@ public final class RealtimeTesting {
     }
 
     private static volatile long sink;
+
+    /**
+     * The Linux tid of a thread that has exited: its /proc entries are gone, so the kernel answers
+     * ESRCH for it (the kernel hands tids out in increasing order: no reuse within a test).
+     */
+    public static int exitedThreadsTid() throws InterruptedException {
+        java.util.concurrent.atomic.AtomicInteger tid = new java.util.concurrent.atomic.AtomicInteger();
+        Thread t = Thread.ofPlatform().name("exits-at-once").start(() -> tid.set((int) CpuAffinity.threadId()));
+        t.join();
+        java.nio.file.Path task = java.nio.file.Path.of("/proc/self/task/" + tid.get()), proc = java.nio.file.Path.of("/proc/" + tid.get());
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (java.nio.file.Files.exists(task) || java.nio.file.Files.exists(proc)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("thread " + tid.get() + " still in /proc 30 s after it ended");
+            }
+            Thread.sleep(1);
+        }
+        return tid.get();
+    }
 }

@@ -223,58 +223,20 @@ class RealtimeStopperTest {
         Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
         Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).fatalHandler(FatalHandler.THROW));
         s.boostLateMsWhileStopping(7);
-        CountDownLatch started = new CountDownLatch(1);
-        AtomicLong asks = new AtomicLong(), lateFor = new AtomicLong();
-        AtomicBoolean done = new AtomicBoolean();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        AtomicLong mTid = new AtomicLong();
-        java.util.concurrent.atomic.AtomicInteger policyWhileLate = new java.util.concurrent.atomic.AtomicInteger(-1);
-        Thread runner = new Thread(() -> s.run(() -> {
-            try {
-                started.countDown();
-                long handled = 0;
-                while (!done.get()) {
-                    long ask = asks.get();
-                    if (ask != handled) {
-                        // Late: no safepoint for 30 ms from here; the stop is requested only once this
-                        // goroutine says it is running its stretch (it may sit in a run queue before).
-                        handled = ask;
-                        mTid.set(dev.gort.sys.CpuAffinity.threadId());     // the M running this stretch (the one a stop boosts)
-                        long t0 = System.nanoTime();
-                        lateFor.set(ask);
-                        int seen = -1;
-                        // 30 ms, and on until one look at its policy was made 5 ms or more in (its M may lose the CPU meanwhile).
-                        while (System.nanoTime() - t0 < 30_000_000L || seen == -1) {
-                            if (seen != RealtimeBoost.SCHED_FIFO && System.nanoTime() - t0 > 5_000_000L) {
-                                seen = dev.gort.sys.ThreadPriority.current().policy();
-                            }
-                            Thread.onSpinWait();
-                        }
-                        policyWhileLate.set(seen);
-                    }
-                    Go.poll();
-                }
-            } catch (Throwable t) {
-                failure.compareAndSet(null, t);
-                started.countDown();
-            }
-        }), "late-m-runner");
-        runner.setDaemon(true);
-        runner.start();
-        try {
-            assertTrue(started.await(100, TimeUnit.SECONDS), "the goroutine started");
+        try (LateGoroutine g = new LateGoroutine(s, stretch -> null)) {
             // Unraised first: nothing is boosted.
-            awaitLate(asks, lateFor, 1);
+            g.stretch(1);
+            g.stopComing();
             s.stopTheWorld("late M, stopper not raised");
             s.startTheWorld();
-            assertEquals(dev.gort.sys.ThreadPriority.SCHED_OTHER, policyAfter(policyWhileLate), "not boosted: the goroutine saw its M normal");
+            assertEquals(dev.gort.sys.ThreadPriority.SCHED_OTHER, g.policyAfter(), "not boosted: the goroutine saw its M normal");
             assertEquals(0, s.lateMBoosts(), "a stopper that is not raised boosts no M");
             FreshThread.run(() -> {
                 RealtimeBoost boost = boostOrSkip(10);
-                policyWhileLate.set(-1);
-                awaitLate(asks, lateFor, 2);
+                g.stretch(2);
                 boost.raise();
                 try {
+                    g.stopComing();
                     s.stopTheWorld("late M, stopper raised");
                     assertEquals(PStatus.GCSTOP, s.allp[0].status());
                     if (replaceBoostMidStop) {
@@ -286,18 +248,115 @@ class RealtimeStopperTest {
                     boost.lower();
                 }
             });
-            assertEquals(RealtimeBoost.SCHED_FIFO, policyAfter(policyWhileLate), "the goroutine saw its M at SCHED_FIFO while late");
+            assertEquals(RealtimeBoost.SCHED_FIFO, g.policyAfter(), "the goroutine saw its M at SCHED_FIFO while late");
             assertEquals(replaceBoostMidStop ? 0 : 1, s.lateMBoosts(), "the late goroutine's M was boosted once (by the replaced boost)");
-            assertEquals(dev.gort.sys.ThreadPriority.SCHED_OTHER, dev.gort.sys.ThreadPriority.of((int) mTid.get()).policy(),
+            assertEquals(dev.gort.sys.ThreadPriority.SCHED_OTHER, dev.gort.sys.ThreadPriority.of(g.mTid()).policy(),
                     "the restart put the M back");
-        } finally {
+        }
+    }
+
+    /**
+     * The scheduler's main goroutine, late to its safepoint on demand: {@link #stretch}(n) has it
+     * run without a safepoint (the stop is requested only once it says it runs the stretch: it may
+     * sit in a run queue before) until 30 ms after the stopper said its stop is coming
+     * ({@link #stopComing}: a stopper delayed by load past a fixed stretch would find the goroutine
+     * at its safepoint already), looking at its M's policy 5 ms or more in; between stretches it polls. {@link #close} ends it and the scheduler's run, and fails the test with
+     * the goroutine's failure.
+     */
+    static final class LateGoroutine implements AutoCloseable {
+        private final CountDownLatch started = new CountDownLatch(1);
+        private final AtomicLong asks = new AtomicLong(), lateFor = new AtomicLong(), mTid = new AtomicLong();
+        private final AtomicBoolean done = new AtomicBoolean(), stopComing = new AtomicBoolean();
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+        private final java.util.concurrent.atomic.AtomicInteger policyWhileLate = new java.util.concurrent.atomic.AtomicInteger(-1);
+        private final Thread runner;
+
+        /**
+         * Starts {@code s} with it. {@code atStretch} runs on the goroutine at the start of each
+         * stretch (its M is {@code Scheduler.carrier()}) and returns what to undo at its end (or null).
+         */
+        LateGoroutine(Scheduler s, java.util.function.LongFunction<Runnable> atStretch) throws InterruptedException {
+            runner = new Thread(() -> s.run(() -> {
+                try {
+                    started.countDown();
+                    long handled = 0;
+                    while (!done.get()) {
+                        long ask = asks.get();
+                        if (ask != handled) {
+                            handled = ask;
+                            mTid.set(dev.gort.sys.CpuAffinity.threadId());     // the M running this stretch (the one a stop boosts)
+                            Runnable undo = atStretch.apply(ask);
+                            lateFor.set(ask);
+                            while (!stopComing.get()) {
+                                Thread.onSpinWait();
+                            }
+                            long t0 = System.nanoTime();
+                            int seen = -1;
+                            // 30 ms, and on until one look at its policy was made 5 ms or more in (its M may lose the CPU meanwhile).
+                            while (System.nanoTime() - t0 < 30_000_000L || seen == -1) {
+                                if (seen != RealtimeBoost.SCHED_FIFO && System.nanoTime() - t0 > 5_000_000L) {
+                                    seen = dev.gort.sys.ThreadPriority.current().policy();
+                                }
+                                Thread.onSpinWait();
+                            }
+                            if (undo != null) {
+                                undo.run();
+                            }
+                            policyWhileLate.set(seen);
+                        }
+                        Go.poll();
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                    started.countDown();
+                }
+            }), "late-m-runner");
+            runner.setDaemon(true);
+            runner.start();
+            assertTrue(started.await(100, TimeUnit.SECONDS), "the goroutine started");
+        }
+
+        /** Asks for late stretch {@code n} and waits (sleeping: the caller may be raised later) until the goroutine runs it. */
+        void stretch(long n) throws InterruptedException {
+            policyWhileLate.set(-1);
+            stopComing.set(false);
+            asks.set(n);
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (lateFor.get() != n) {
+                assertTrue(System.nanoTime() < deadline, "the goroutine started its late stretch " + n + " within 60 s");
+                Thread.sleep(0, 100_000);
+            }
+        }
+
+        /** The stopper is about to stop the world: the stretch goes on 30 ms from now. */
+        void stopComing() {
+            stopComing.set(true);
+        }
+
+        /** The policy the goroutine saw its M at in its last stretch (recorded at the stretch's end, after the stop). */
+        int policyAfter() throws InterruptedException {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (policyWhileLate.get() == -1 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            return policyWhileLate.get();
+        }
+
+        /** The tid of the M that ran the last stretch. */
+        int mTid() {
+            return (int) mTid.get();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
             done.set(true);
+            stopComing.set(true);
             asks.set(-1);
             runner.join(100_000);
-        }
-        assertFalse(runner.isAlive(), "the scheduler ran its main goroutine to its end");
-        if (failure.get() != null) {
-            throw new AssertionError("the goroutine failed", failure.get());
+            assertFalse(runner.isAlive(), "the scheduler ran its main goroutine to its end");
+            if (failure.get() != null) {
+                throw new AssertionError("the goroutine failed", failure.get());
+            }
         }
     }
 
@@ -390,63 +449,32 @@ class RealtimeStopperTest {
     @Test
     void aLateMWhoseThreadExitedIsSkippedAndTheBoostStaysOnForLaterStops() throws Exception {
         Assumptions.assumeTrue(Platform.current().isLinux(), "SCHED_FIFO is Linux's");
-        int deadTid = exitedThreadsTid();
+        int deadTid = RealtimeTesting.exitedThreadsTid();
         Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).fatalHandler(FatalHandler.THROW));
         s.boostLateMsWhileStopping(7);
-        CountDownLatch started = new CountDownLatch(1);
-        AtomicLong asks = new AtomicLong(), lateFor = new AtomicLong();
-        AtomicBoolean done = new AtomicBoolean();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        java.util.concurrent.atomic.AtomicInteger policyWhileLate = new java.util.concurrent.atomic.AtomicInteger(-1);
-        Thread runner = new Thread(() -> s.run(() -> {
-            try {
-                started.countDown();
-                long handled = 0;
-                while (!done.get()) {
-                    long ask = asks.get();
-                    if (ask != handled) {
-                        handled = ask;
-                        M m = (M) Scheduler.carrier();
-                        int ownTid = m.tid;
-                        if (ask == 1) {
-                            m.tid = deadTid;          // this stretch's stop finds the M's thread gone
-                        }
-                        long t0 = System.nanoTime();
-                        lateFor.set(ask);
-                        int seen = -1;
-                        while (System.nanoTime() - t0 < 30_000_000L || seen == -1) {
-                            if (seen != RealtimeBoost.SCHED_FIFO && System.nanoTime() - t0 > 5_000_000L) {
-                                seen = dev.gort.sys.ThreadPriority.current().policy();
-                            }
-                            Thread.onSpinWait();
-                        }
-                        m.tid = ownTid;
-                        policyWhileLate.set(seen);
-                    }
-                    Go.poll();
-                }
-            } catch (Throwable t) {
-                failure.compareAndSet(null, t);
-                started.countDown();
+        java.util.function.LongFunction<Runnable> firstStretchOnAnExitedTid = stretch -> {
+            if (stretch != 1) {
+                return null;
             }
-        }), "exited-m-runner");
-        runner.setDaemon(true);
-        runner.start();
-        try {
-            assertTrue(started.await(100, TimeUnit.SECONDS), "the goroutine started");
+            M m = (M) Scheduler.carrier();
+            int ownTid = m.tid;
+            m.tid = deadTid;                // this stretch's stop finds the M's thread gone
+            return () -> m.tid = ownTid;
+        };
+        try (LateGoroutine g = new LateGoroutine(s, firstStretchOnAnExitedTid)) {
             FreshThread.run(() -> {
                 RealtimeBoost boost = boostOrSkip(10);
                 for (long stretch = 1; stretch <= 2; stretch++) {
-                    policyWhileLate.set(-1);
-                    awaitLate(asks, lateFor, stretch);
+                    g.stretch(stretch);
                     boost.raise();
                     try {
+                        g.stopComing();
                         s.stopTheWorld("late M, stretch " + stretch);
                         s.startTheWorld();
                     } finally {
                         boost.lower();
                     }
-                    int policy = policyAfter(policyWhileLate);
+                    int policy = g.policyAfter();
                     if (stretch == 1) {
                         assertEquals(dev.gort.sys.ThreadPriority.SCHED_OTHER, policy, "an M whose tid is gone is not boosted");
                         assertEquals(0, s.lateMBoosts());
@@ -456,14 +484,6 @@ class RealtimeStopperTest {
                     }
                 }
             });
-        } finally {
-            done.set(true);
-            asks.set(-1);
-            runner.join(100_000);
-        }
-        assertFalse(runner.isAlive(), "the scheduler ran its main goroutine to its end");
-        if (failure.get() != null) {
-            throw new AssertionError("the goroutine failed", failure.get());
         }
     }
 
@@ -552,39 +572,6 @@ class RealtimeStopperTest {
         if (failure.get() != null) {
             throw new AssertionError("the goroutine failed", failure.get());
         }
-    }
-
-    /** The tid of a thread that has exited (its /proc entry gone, so the kernel answers ESRCH for it). */
-    static int exitedThreadsTid() throws InterruptedException {
-        java.util.concurrent.atomic.AtomicInteger tid = new java.util.concurrent.atomic.AtomicInteger();
-        Thread t = Thread.ofPlatform().name("exits-at-once").start(() -> tid.set((int) dev.gort.sys.CpuAffinity.threadId()));
-        t.join();
-        java.nio.file.Path task = java.nio.file.Path.of("/proc/self/task/" + tid.get()), proc = java.nio.file.Path.of("/proc/" + tid.get());
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (java.nio.file.Files.exists(task) || java.nio.file.Files.exists(proc)) {
-            assertTrue(System.nanoTime() < deadline, "thread " + tid.get() + " left the kernel within 30 s");
-            Thread.sleep(1);
-        }
-        return tid.get();
-    }
-
-    /** Asks the goroutine for late stretch {@code n} and waits (sleeping: the caller may be raised later) until it runs it. */
-    private static void awaitLate(AtomicLong asks, AtomicLong lateFor, long n) throws InterruptedException {
-        asks.set(n);
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (lateFor.get() != n) {
-            assertTrue(System.nanoTime() < deadline, "the goroutine started its late stretch " + n + " within 60 s");
-            Thread.sleep(0, 100_000);
-        }
-    }
-
-    /** The policy the late goroutine recorded for its last late stretch (set after the stop; it runs again after the restart). */
-    private static int policyAfter(java.util.concurrent.atomic.AtomicInteger recorded) throws InterruptedException {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (recorded.get() == -1 && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
-        return recorded.get();
     }
 
     private static RealtimeBoost boostOrSkip(int priority) {
