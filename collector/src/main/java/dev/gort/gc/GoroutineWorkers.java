@@ -118,7 +118,7 @@ final class GoroutineWorkers implements GcHook {
         this.assists = assists;
         this.busyWorkers = busyWorkers;
         this.markActive = markActive;
-        this.worldStopping = world::stopRequested;     // a stop, or the scheduler's exit
+        this.worldStopping = world::workerShouldYield;  // a stop, the scheduler's exit, or a forEachP round this P owes
         this.onSchedulerExit = onSchedulerExit;
         this.afterStint = afterStint;
     }

@@ -37,9 +37,10 @@ final class MarkCompletion {
      * Go's ragged mark-completion barrier (gcMarkDone's forEachP): every mutator publishes its grey
      * buffers at its own next safepoint, the world running. Returns true if any mutator (or the
      * orphan buffer) published work since the last round (gcw.flushedWork: assists' leftovers and
-     * full buffers count too), so marking must go on; false if this round found none (a partial
-     * round, SchedWorld's, says nothing of the Ps that did not answer), or if the world cannot run
-     * such rounds: then the stop-the-world that follows is mark termination, and
+     * full buffers count too), so marking must go on; false if this round found none (every
+     * mutator answered: SchedWorld's round is the scheduler's forEachP, every P exactly once), or
+     * if the world could not run or finish the round (a close, the scheduler's exit): then the
+     * stop-the-world that follows is mark termination, and
      * its flush (the issue-27993 check) finds late work only if a barrier shaded a white object
      * between a mutator's flush and the stop.
      */

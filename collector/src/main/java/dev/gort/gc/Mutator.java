@@ -124,8 +124,6 @@ public final class Mutator {
 
     /** ThreadWorld: the last forEachMutatorAtSafepoint round this mutator has run (guarded by the world's lock). */
     long raggedDone;
-    /** SchedWorld: the last partial round this P's state answered (read by the round's caller). */
-    volatile long raggedAnswered;
 
     /** ThreadWorld with gort.gc.stopstats: the thread's Linux tid and its run-queue wait (schedstat) at the stop request and when it stopped. */
     long tid;

@@ -258,95 +258,72 @@ public final class SchedWorld implements World {
 
     /**
      * Read by an assist's drain (inlined into C2's {@code Marker.drain}, {@code scanWords} and
-     * {@code Assists.alloc}). Both reads are made and or-ed without a branch ({@code |}, not
-     * {@code ||}): with {@code ||} the "stop pending" answer was a branch of its own in this
-     * method's profile, which no assist had taken when C2 compiled the drain, so C2 left it out
-     * and the first stop that found an assist draining deoptimized three methods on the way to its
-     * safepoint (a 0.4-2.1 ms pause; docs/performance.md, session 21 pd99 and session 22 pd1g).
-     * Without a branch here, the only branches on the answer are the callers', which take their
-     * "stop" exits with the drain's budget ends (see {@code Assists.alloc}, {@code Marker.drain}).
+     * {@code Assists.alloc}): a stop pending, or a forEachP round that this goroutine's P still
+     * owes ({@link Scheduler#safePointFnPendingHere}: one volatile read outside a round), so the
+     * assist returns and its goroutine reaches the safe point where its P answers. Both reads are
+     * made and or-ed without a branch ({@code |}, not {@code ||}): with {@code ||} the "stop
+     * pending" answer was a branch of its own in this method's profile, which no assist had taken
+     * when C2 compiled the drain, so C2 left it out and the first stop that found an assist draining
+     * deoptimized three methods on the way to its safepoint (a 0.4-2.1 ms pause; docs/performance.md,
+     * session 21 pd99 and session 22 pd1g). Without a branch here, the only branches on the answer
+     * are the callers', which take their "stop" exits with the drain's budget ends (see
+     * {@code Assists.alloc}, {@code Marker.drain}).
      */
     @Override
     public boolean preemptRequested() {
-        return roundActive | sched.worldStopping();
-    }
-
-    @Override
-    public void safepoint(Mutator m) {
-        Go.poll();
-        if (roundActive) {
-            answerRound();
-        }
-    }
-
-    // ---- the ragged round, partial: the scheduler has no forEachP (a per-P safe-point function
-    // run by schedule(), by syscall entry and for idle Ps under its lock), so only Ps whose
-    // goroutine allocates answer; the stop-the-world flush that follows stays the authority.
-
-    /** A round waits for answers (read at every allocation safepoint beside the preempt flag). */
-    private volatile boolean roundActive;
-    private volatile java.util.function.Consumer<Mutator> roundFn;
-    private volatile long round;
-    private final java.util.concurrent.atomic.AtomicInteger roundWaiting = new java.util.concurrent.atomic.AtomicInteger();
-    private volatile Thread roundCaller;
-    /** How long a round waits for Ps that run a goroutine which does not allocate. */
-    static final long ROUND_WAIT_NANOS = 2_000_000;
-
-    /** On a goroutine at an allocation safepoint: run the round's function for this P's state, once. */
-    private void answerRound() {
-        Mutator cur = current();
-        java.util.function.Consumer<Mutator> fn = roundFn;
-        long r = round;
-        if (cur == null || fn == null || cur.raggedDone == r) {
-            return;
-        }
-        cur.raggedDone = r;           // only this P's owner writes it
-        fn.accept(cur);
-        cur.raggedAnswered = r;       // volatile: the caller reads it after
-        if (roundWaiting.decrementAndGet() == 0) {
-            java.util.concurrent.locks.LockSupport.unpark(roundCaller);
-        }
+        return sched.worldStopping() | sched.safePointFnPendingHere();
     }
 
     /**
-     * Go's forEachP as far as the collector alone can do it: every P running a goroutine runs
-     * {@code fn} for its state at its next allocation; the caller waits until each has answered,
-     * is no longer running (idle, in a syscall: its buffers wait for the stop-the-world flush) or
-     * {@link #ROUND_WAIT_NANOS} passed (a P running a goroutine that does not allocate, such as a
-     * mark worker). Woken by the last answer; rechecks P states every 100 us. Returns true: the
-     * round ran, for the Ps that answered.
+     * The goroutine mark workers' "stop draining" check: {@link #stopRequested} or, as Go's gcDrain
+     * checks {@code pp.runSafePointFn}, a forEachP round this worker's P still owes (the worker's
+     * stint ends, it parks, and its P answers on g0 before it runs the next goroutine).
+     */
+    boolean workerShouldYield() {
+        return sched.worldStopping() | sched.exiting() | sched.safePointFnPendingHere();
+    }
+
+    /**
+     * An allocation safepoint: the preempt check. A forEachP round needs nothing more here: its
+     * caller asked this goroutine to yield, and its P runs the round's function on g0 after it does.
+     */
+    @Override
+    public void safepoint(Mutator m) {
+        Go.poll();
+    }
+
+    // ---- the ragged round: the scheduler's forEachP (Go's). Every P in use runs the function for
+    // its collector state exactly once at a safe point: the caller for idle Ps and Ps it takes from
+    // a syscall, the P's own M on g0 for running Ps once their goroutine yielded (or at syscall
+    // entry or exit). The stop-the-world flush that follows stays the final authority, for work
+    // shaded between a P's answer and the stop.
+
+    /** The current round's function (null between rounds); {@link #roundOnP} applies it to a P's state. */
+    private volatile java.util.function.Consumer<Mutator> roundFn;
+    /** A field, not a lambda per round: no allocation on the mark-completion path. */
+    private final java.util.function.Consumer<P> roundOnP = p -> {
+        java.util.function.Consumer<Mutator> f = roundFn;
+        if (f != null && p.gcState() instanceof Mutator m) {
+            f.accept(m);
+        }
+    };
+
+    /**
+     * Go's forEachP over the Ps' collector states ({@link Scheduler#forEachP}): returns true once
+     * every P in use has run {@code fn} for its state (a P without state has nothing to flush);
+     * false if the round could not finish (the scheduler exits, the collector closed while a
+     * goroutine without a safepoint held it up) or is asked from a goroutine: the stop-the-world
+     * that follows then finds what the missing Ps hold.
      */
     @Override
     public boolean forEachMutatorAtSafepoint(java.util.function.Consumer<Mutator> fn) {
         if (Go.onGoroutine()) {
             return false;             // the collector's coordinator is a platform thread; nothing else calls this
         }
-        int procs = sched.gomaxprocs();
-        long r = round + 1;
-        roundCaller = Thread.currentThread();
         roundFn = fn;
-        roundWaiting.set(procs);
-        round = r;
-        roundActive = true;
         try {
-            long deadline = System.nanoTime() + ROUND_WAIT_NANOS;
-            for (;;) {
-                boolean waiting = false;
-                for (int i = 0; i < procs; i++) {
-                    P p = sched.p(i);
-                    Object st = p.gcState();
-                    if (st instanceof Mutator m && m.raggedAnswered != r && p.status() == dev.gort.sched.PStatus.RUNNING) {
-                        waiting = true;
-                        break;
-                    }
-                }
-                if (!waiting || System.nanoTime() - deadline > 0) {
-                    return true;
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-            }
+            return sched.forEachP(roundOnP, closedCheck);
         } finally {
-            roundActive = false;
             roundFn = null;
         }
     }

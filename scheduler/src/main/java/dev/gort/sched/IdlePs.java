@@ -25,9 +25,19 @@ final class IdlePs {
             throw new IllegalStateException("pidleput: P" + pp.id + " has a non-empty run queue");
         }
         pp.setStatus(PStatus.IDLE);
+        if (pp.safePointFn() != ForEachP.NONE) {
+            // A forEachP round still owes this P its function: run it now, so no P on the list
+            // owes one (the M that takes it later runs nothing; Go's handoffp does the same).
+            s.forEachP.runFor(pp);
+        }
         pp.link = pidle;
         pidle = pp;
         s.npidle.incrementAndGet();
+    }
+
+    /** Lock held: the first P of the idle list (then {@code P.link}), or null. */
+    P head() {
+        return pidle;
     }
 
     /** Lock held. An idle P, or null; ends sysmon's deep sleep if it is armed. */

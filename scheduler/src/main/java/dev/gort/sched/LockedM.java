@@ -104,8 +104,11 @@ final class LockedM {
         if (s.stackScanGen != 0) {
             StackScans.beforeRun(s, mp, gp);        // a locked G resumes here, not in execute
         }
-        GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
         P pp = mp.p;
+        if (pp.safePointFn() != ForEachP.NONE) {
+            s.forEachP.runFor(pp);        // the locked G resumes here, not in execute: the P's safe point is here
+        }
+        GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
         NativeMemory.putLongRelease(pp.base + PDescriptor.SCHEDTICK, NativeMemory.getLong(pp.base + PDescriptor.SCHEDTICK) + 1);
     }
 

@@ -31,10 +31,18 @@ public final class P {
      */
     private volatile M handedTo;
     private static final java.lang.invoke.VarHandle HANDED_TO;
+    /**
+     * The {@link ForEachP} round's word for this P: NONE, PENDING (the round still owes this P its
+     * function) or RUNNING (claimed by the one thread that runs it). Read (volatile) where the
+     * P's M already looks for preemption; moved PENDING -> RUNNING only by CAS.
+     */
+    private volatile int safePointFn;
+    private static final java.lang.invoke.VarHandle SAFE_POINT_FN;
 
     static {
         try {
             HANDED_TO = java.lang.invoke.MethodHandles.lookup().findVarHandle(P.class, "handedTo", M.class);
+            SAFE_POINT_FN = java.lang.invoke.MethodHandles.lookup().findVarHandle(P.class, "safePointFn", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -102,6 +110,23 @@ public final class P {
         }
         setStatus(PStatus.GCSTOP);
         return true;
+    }
+
+    int safePointFn() {
+        return safePointFn;
+    }
+
+    void setSafePointFn(int v) {
+        safePointFn = v;
+    }
+
+    boolean casSafePointFn(int from, int to) {
+        return SAFE_POINT_FN.compareAndSet(this, from, to);
+    }
+
+    /** True while a {@link Scheduler#forEachP} round still owes this P its function (or runs it now). */
+    public boolean safePointFnPending() {
+        return safePointFn != ForEachP.NONE;
     }
 
     /** The allocator's cache attached to this P (see SchedConfig.mcacheSource), or null. */

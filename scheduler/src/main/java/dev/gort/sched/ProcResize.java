@@ -164,6 +164,11 @@ final class ProcResize {
      */
     private Throwable destroyP(P pp, P heir, List<ProcResizeHook> hooks) {
         Throwable failure = null;
+        if (pp.safePointFn() != ForEachP.NONE) {
+            // A forEachP round still owes this P its function: it runs here, world stopped, before
+            // the hooks flush the P's state (the round counts the Ps in use at its start).
+            s.forEachP.runFor(pp);
+        }
         for (ProcResizeHook h : hooks) {
             try {
                 h.destroyP(pp, heir);

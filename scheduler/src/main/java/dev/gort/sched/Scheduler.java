@@ -69,6 +69,8 @@ public final class Scheduler implements AutoCloseable {
     final MPool mpool = new MPool(this);
     /** Ps no M runs: the idle list, handoffp, sysmon's wake-up. */
     final IdlePs idlePs = new IdlePs(this);
+    /** Go's forEachP: a function run for every P at its safe point ({@link #forEachP}). */
+    final ForEachP forEachP = new ForEachP(this);
     final AtomicInteger npidle = new AtomicInteger();
     final AtomicInteger nmspinning = new AtomicInteger();
     volatile boolean needspinning;
@@ -287,6 +289,9 @@ public final class Scheduler implements AutoCloseable {
     private void execute(M mp, G gp, boolean inheritTime) {
         for (;;) {
             P pp = mp.p;
+            if (pp.safePointFn() != ForEachP.NONE) {
+                forEachP.runFor(pp);      // on g0, between goroutines: this P's safe point for a forEachP round
+            }
             mp.curg = gp;
             if (gp.m != mp) {
                 gp.m = mp; // skipped (no write barrier) when gp last ran here, the common case
@@ -466,7 +471,7 @@ public final class Scheduler implements AutoCloseable {
         M mp = gp.m; // the M the runner is mounted on (set for gp by execute or by its adoption)
         P pp = mp.p;
         if (gcwaiting || exiting || pp == null || gp.lockedm != null || gp == mainG || gp.preemptRequested()
-                || pp.timers.nextWhen() != Long.MAX_VALUE) {
+                || pp.safePointFn() != ForEachP.NONE || pp.timers.nextWhen() != Long.MAX_VALUE) {
             return null;
         }
         long base = pp.base;
@@ -539,6 +544,9 @@ public final class Scheduler implements AutoCloseable {
             if (gcwaiting) {
                 world.gcstopm(mp);
                 return null;
+            }
+            if (pp.safePointFn() != ForEachP.NONE) {
+                forEachP.runFor(pp);      // Go's schedule(): a pending safe-point function first
             }
             long now = 0;
             long nextTimer = pp.timers.nextWhen();
@@ -1051,6 +1059,9 @@ public final class Scheduler implements AutoCloseable {
 
     void entersyscall(M mp, G gp) {
         P pp = mp.p;
+        if (pp.safePointFn() != ForEachP.NONE) {
+            forEachP.runFor(pp);          // Go's entersyscall: the P's safe point before it goes to SYSCALL
+        }
         NativeMemory.putLongRelease(pp.base + PDescriptor.SYSCALLWHEN, System.nanoTime());
         GDescriptor.setStatus(gp.desc, GStatus.SYSCALL);
         mp.oldp = pp;
@@ -1082,6 +1093,9 @@ public final class Scheduler implements AutoCloseable {
             // Fast path: our P was not retaken.
             mp.p = pp;
             pp.m = mp;
+            if (pp.safePointFn() != ForEachP.NONE) {
+                forEachP.runFor(pp);      // a round began during the call and did not take the P: run it here
+            }
             NativeMemory.putLongRelease(pp.base + PDescriptor.SYSCALLTICK, NativeMemory.getLong(pp.base + PDescriptor.SYSCALLTICK) + 1);
             GDescriptor.setStatus(gp.desc, GStatus.RUNNING);
             StackScans.afterSyscall(this, gp);      // a collector may be scanning its frames
@@ -1203,6 +1217,42 @@ public final class Scheduler implements AutoCloseable {
     /** Pairs the stop path's warm-up wants in all ({@code -Dgort.sched.stopwarmup=N}, default 1000; 0: none). */
     public int stopPathWarmUpRounds() {
         return StopPathWarmup.ROUNDS;
+    }
+
+    /**
+     * Go's forEachP: runs {@code fn} once for every P in use when the call starts, each at a safe
+     * point of that P, the world running, and returns true once all have run it. An idle P runs it
+     * on the caller at once; a P in a syscall is taken by the caller, runs it there and is handed
+     * off; a running P's goroutine is asked to yield and the P's M runs it on its scheduler loop
+     * before any goroutine runs there again (or at syscall entry or exit). The caller waits,
+     * re-asking late Ps every 0.1 ms doubling to 1.6 ms; a goroutine that never reaches a safepoint
+     * holds it up, as it holds up a stop-the-world. Returns false, with the Ps that had not run it
+     * let off, if the scheduler exits or {@code giveUp} (null: never) says true at a timed pass.
+     * {@code fn} may run on any scheduler thread, under the sched lock: it must be short and must
+     * not block, park, allocate on the gort heap or call into the scheduler. One round at a time;
+     * not from a goroutine of this scheduler (see {@link ForEachP} for Ps that change state or
+     * GOMAXPROCS changing mid-round).
+     */
+    public boolean forEachP(java.util.function.Consumer<P> fn, java.util.function.BooleanSupplier giveUp) {
+        return forEachP.run(fn, giveUp);
+    }
+
+    /**
+     * True on an M of this scheduler whose P still owes a {@link #forEachP} round its function:
+     * work that runs on a goroutine (a mark worker's drain, an assist) returns at its next check so
+     * the goroutine reaches a safe point. One volatile read when no round is under way.
+     */
+    public boolean safePointFnPendingHere() {
+        if (!forEachP.active) {
+            return false;
+        }
+        P pp = carrier() instanceof M m && m.sched == this ? m.p : null;
+        return pp != null && pp.safePointFn() != ForEachP.NONE;
+    }
+
+    /** forEachP rounds so far, Ps their callers ran the function for, of those taken from a syscall, timed passes. */
+    public long[] forEachPStats() {
+        return new long[] {forEachP.rounds(), forEachP.byCaller(), forEachP.syscallTakes(), forEachP.passes()};
     }
 
     /** Restarts the world stopped by {@link #stopTheWorld}; must be called by the same thread. */
