@@ -74,10 +74,11 @@
  *       published work marking goes on. Only a round that found none leads to a stop-the-world,
  *       and that one is mark termination; its flush stays as the last check (work found there
  *       restarts the world, Go's issue 27993: a barrier shaded a white object between a mutator's
- *       flush and the stop). The scheduler has no forEachP yet, so under it the round is partial:
- *       Ps whose goroutine allocates answer at that allocation, the others (idle, in a syscall,
- *       running a goroutine that does not allocate; waited for at most 2 ms) keep their buffers
- *       for the stop-the-world flush, where late work still costs a "mark completion" pause.
+ *       flush and the stop). Under the scheduler the round is its forEachP
+ *       ({@link dev.gort.sched.Scheduler#forEachP}, Go's): every P exactly once, an idle one on the
+ *       caller, one in a syscall taken by the caller, a running one on its own M once its goroutine
+ *       yielded; mark workers and assists stop draining when their P owes the round, as Go's
+ *       gcDrain checks {@code runSafePointFn}.
  *       Over plain threads that stop's steps (the flush, mark termination, the restart) run on the
  *       last mutator to stop, not on the coordinator it would otherwise wake
  *       ({@link dev.gort.gc.StopHandOff}; Go runs gcMarkDone on the goroutine that found no work),

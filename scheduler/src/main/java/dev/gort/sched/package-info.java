@@ -31,7 +31,8 @@
  *     was a cache miss on a descriptor, and a batch now moves with one array copy.
  *     {@code Scheduler} keeps the public API and the hot paths (the M loop, execute, findRunnable,
  *     park / ready, syscall entry and exit); the other jobs of Go's proc.go are package-private
- *     classes: {@code WorldStop} (stop-the-world), {@code ProcResize} (GOMAXPROCS),
+ *     classes: {@code WorldStop} (stop-the-world), {@code ForEachP} (Go's forEachP: a function
+ *     run once for every P at its safe point, the world running), {@code ProcResize} (GOMAXPROCS),
  *     {@code SyscallRetaker}, {@code GFreeList} (dead Gs), {@code NetpollReadyList} (what a poll
  *     readied), {@code AllPs} (every P ever made, the per-P counters summed), {@code MPool} (the
  *     Ms: startm, stopm, the idle list, CPU pinning), {@code IdlePs} (the idle P list, handoffp,

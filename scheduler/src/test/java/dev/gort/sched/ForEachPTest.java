@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -55,6 +56,10 @@ class ForEachPTest {
         }
     }
 
+    private static Scheduler newScheduler(int procs) {
+        return Scheduler.create(SchedConfig.defaults().gomaxprocs(procs).fatalHandler(FatalHandler.THROW));
+    }
+
     /** Waits up to 10 s for {@code cond}. */
     private static void await(BooleanSupplier cond, String what) throws InterruptedException {
         long deadline = System.nanoTime() + SchedTesting.PROGRESS_WAIT_NANOS;
@@ -64,28 +69,19 @@ class ForEachPTest {
         assertTrue(cond.getAsBoolean(), what);
     }
 
-    @ParameterizedTest
-    @ValueSource(ints = {1, 2})
-    void idlePsRunItOnTheCaller(int procs) throws Exception {
-        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(procs).fatalHandler(FatalHandler.THROW));
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong ticks = new AtomicLong();
-        // One goroutine that sleeps 1 ms at a time: the Ps are idle most of the time.
-        SchedTesting.Background b = SchedTesting.Background.start(s, () -> {
-            while (!stop.get()) {
-                Time.sleep(java.time.Duration.ofMillis(1));
-                ticks.incrementAndGet();
-            }
-        });
+    /**
+     * {@code rounds} rounds while {@code b}'s goroutines run (each round every P once), which
+     * progress by {@code by} before and after; then they are stopped and must end cleanly.
+     */
+    private static void roundsWhileTheyRun(Scheduler s, SchedTesting.Background b, AtomicBoolean stop, LongSupplier progress,
+                                           long by, int rounds, String what) throws InterruptedException {
         try {
-            SchedTesting.assertProgress(ticks::get, 5, "the sleeper runs");
+            SchedTesting.assertProgress(progress, by, "the goroutines run");
             Counts c = new Counts();
-            long byCaller0 = s.forEachPStats()[1];
-            for (int r = 0; r < 50; r++) {
-                roundRunsEachPOnce(s, c, "round " + r + " with idle Ps");
+            for (int r = 0; r < rounds; r++) {
+                roundRunsEachPOnce(s, c, "round " + r + " of " + rounds + " " + what);
             }
-            assertTrue(s.forEachPStats()[1] > byCaller0, "the caller ran it for idle Ps");
-            SchedTesting.assertProgress(ticks::get, 5, "the sleeper runs after the rounds");
+            SchedTesting.assertProgress(progress, by, "the goroutines run after the rounds");
         } finally {
             stop.set(true);
             b.join();
@@ -95,8 +91,26 @@ class ForEachPTest {
 
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
+    void idlePsRunItOnTheCaller(int procs) throws Exception {
+        Scheduler s = newScheduler(procs);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong ticks = new AtomicLong();
+        // One goroutine that sleeps 1 ms at a time: the Ps are idle most of the time.
+        SchedTesting.Background b = SchedTesting.Background.start(s, () -> {
+            while (!stop.get()) {
+                Time.sleep(java.time.Duration.ofMillis(1));
+                ticks.incrementAndGet();
+            }
+        });
+        long byCaller0 = s.forEachPStats()[1];
+        roundsWhileTheyRun(s, b, stop, ticks::get, 5, 50, "with idle Ps");
+        assertTrue(s.forEachPStats()[1] > byCaller0, "the caller ran it for idle Ps");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
     void runningLoopsAnswerAtTheirPreemptCheck(int procs) throws Exception {
-        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(procs).fatalHandler(FatalHandler.THROW));
+        Scheduler s = newScheduler(procs);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong spins = new AtomicLong();
         Runnable loop = () -> {
@@ -108,18 +122,7 @@ class ForEachPTest {
         Runnable[] loops = new Runnable[procs];
         java.util.Arrays.fill(loops, loop);
         SchedTesting.Background b = SchedTesting.Background.start(s, loops);
-        try {
-            SchedTesting.assertProgress(spins::get, 1000, "the loops run");
-            Counts c = new Counts();
-            for (int r = 0; r < 50; r++) {
-                roundRunsEachPOnce(s, c, "round " + r + " with running loops");
-            }
-            SchedTesting.assertProgress(spins::get, 1000, "the loops run after the rounds");
-        } finally {
-            stop.set(true);
-            b.join();
-        }
-        b.assertEnded();
+        roundsWhileTheyRun(s, b, stop, spins::get, 1000, 50, "with running loops");
     }
 
     @ParameterizedTest
@@ -174,7 +177,7 @@ class ForEachPTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
     void psParkingWakingAndInSyscallsDuringRounds(int procs) throws Exception {
-        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(procs).fatalHandler(FatalHandler.THROW));
+        Scheduler s = newScheduler(procs);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong work = new AtomicLong();
         Chan<Integer> ping = new Chan<>(0);
@@ -208,18 +211,7 @@ class ForEachPTest {
                         work.incrementAndGet();
                     }
                 });
-        try {
-            SchedTesting.assertProgress(work::get, 100, "the goroutines run");
-            Counts c = new Counts();
-            for (int r = 0; r < 300; r++) {
-                roundRunsEachPOnce(s, c, "round " + r + " of 300 while Ps park, wake and enter syscalls");
-            }
-            SchedTesting.assertProgress(work::get, 100, "the goroutines run after the rounds");
-        } finally {
-            stop.set(true);
-            b.join();
-        }
-        b.assertEnded();
+        roundsWhileTheyRun(s, b, stop, work::get, 100, 300, "while Ps park, wake and enter syscalls");
     }
 
     /**
@@ -229,7 +221,7 @@ class ForEachPTest {
      */
     @Test
     void roundsRaceWithProcresizeAndSyscalls() throws Exception {
-        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).fatalHandler(FatalHandler.THROW));
+        Scheduler s = newScheduler(2);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong resizes = new AtomicLong();
         AtomicLong calls = new AtomicLong();
@@ -288,7 +280,7 @@ class ForEachPTest {
      */
     @Test
     void aGivenUpRoundLetsItsPsOffAndTheNextOneCompletes() throws Exception {
-        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).fatalHandler(FatalHandler.THROW));
+        Scheduler s = newScheduler(2);
         AtomicBoolean spin = new AtomicBoolean(true);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicBoolean spinning = new AtomicBoolean();
