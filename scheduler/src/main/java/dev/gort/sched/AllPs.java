@@ -22,6 +22,11 @@ final class AllPs {
      * returned; null before.
      */
     private volatile long[] countersAtExit;
+    private final Scheduler s;
+
+    AllPs(Scheduler s) {
+        this.s = s;
+    }
 
     /** Records a new P under its id (constructor, procresize). */
     void add(P p) {
@@ -47,12 +52,22 @@ final class AllPs {
         if (atExit != null) {
             return atExit[(int) ((offset - PDescriptor.STEALS) / 8)];
         }
-        long n = 0;
-        int np = count;
-        for (int i = 0; i < np; i++) {
-            n += NativeMemory.getLongAcquire(ps[i].base + offset);
+        boolean gated = !s.onOwnM();
+        if (gated && !s.readers.enter()) {
+            return countersAtExit[(int) ((offset - PDescriptor.STEALS) / 8)];   // kept before the gate closed
         }
-        return n;
+        try {
+            long n = 0;
+            int np = count;
+            for (int i = 0; i < np; i++) {
+                n += NativeMemory.getLongAcquire(ps[i].base + offset);
+            }
+            return n;
+        } finally {
+            if (gated) {
+                s.readers.leave();
+            }
+        }
     }
 
     /**
@@ -63,25 +78,39 @@ final class AllPs {
      */
     long live(long ngsys) {
         long[] atExit = countersAtExit;
+        boolean gated = atExit == null && !s.onOwnM();
+        if (gated && !s.readers.enter()) {
+            atExit = countersAtExit;    // kept before the gate closed
+            gated = false;
+        }
         if (atExit != null) {
             long c = atExit[(int) ((PDescriptor.GCREATED - PDescriptor.STEALS) / 8)];
             long e = atExit[(int) ((PDescriptor.GEXITED - PDescriptor.STEALS) / 8)];
             return Math.max(0, c - e - ngsys);
         }
-        long created = 0;
-        long exited = 0;
-        // Dead Ps too: their counters stay (a destroyed P keeps what it created and ended).
-        int np = count;
-        for (int i = 0; i < np; i++) {
-            exited += NativeMemory.getLongAcquire(ps[i].base + PDescriptor.GEXITED);
+        try {
+            long created = 0;
+            long exited = 0;
+            // Dead Ps too: their counters stay (a destroyed P keeps what it created and ended).
+            int np = count;
+            for (int i = 0; i < np; i++) {
+                exited += NativeMemory.getLongAcquire(ps[i].base + PDescriptor.GEXITED);
+            }
+            for (int i = 0; i < np; i++) {
+                created += NativeMemory.getLongAcquire(ps[i].base + PDescriptor.GCREATED);
+            }
+            return Math.max(0, created - exited - ngsys);
+        } finally {
+            if (gated) {
+                s.readers.leave();
+            }
         }
-        for (int i = 0; i < np; i++) {
-            created += NativeMemory.getLongAcquire(ps[i].base + PDescriptor.GCREATED);
-        }
-        return Math.max(0, created - exited - ngsys);
     }
 
-    /** Shutdown, every M joined: keeps the counters' sums for readers after the P blocks go. */
+    /**
+     * Shutdown, every M joined (before the gate closes): keeps the counters' sums for readers
+     * after the P blocks go. The native reads here are the shutdown thread's own.
+     */
     void keepCountersAtExit() {
         long[] sums = new long[(int) ((PDescriptor.RUNNER_ADOPTED - PDescriptor.STEALS) / 8) + 1];
         for (int k = 0; k < sums.length; k++) {

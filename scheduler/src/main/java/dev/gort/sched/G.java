@@ -3,7 +3,6 @@ package dev.gort.sched;
 import dev.gort.sys.NativeMemory;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.lang.ref.Reference;
 import jdk.internal.vm.Continuation;
 import jdk.internal.vm.ContinuationScope;
 
@@ -86,6 +85,10 @@ public final class G implements Runnable {
     int frameDepth;
     /** A runtime goroutine (GC worker): not counted by goroutines() or the deadlock check. */
     boolean system;
+    /** The descriptor's figures at shutdown ({@link #keepFiguresAtExit}), published by the gate ({@link NativeReaders}). */
+    private long atExitGoid;
+    private int atExitStatus;
+    private int atExitWaitReason;
 
     G(Scheduler sched, int index, long desc) {
         this.sched = sched;
@@ -97,42 +100,91 @@ public final class G implements Runnable {
 
     /** Go's goid. */
     public long goid() {
-        long v = NativeMemory.getLong(desc + GDescriptor.GOID);
-        Reference.reachabilityFence(this);    // the descriptor lives while this G is reachable (NativeBlocks)
-        return v;
+        Scheduler s = sched;
+        if (s.onOwnM()) {
+            return NativeMemory.getLong(desc + GDescriptor.GOID);
+        }
+        if (!s.readers.enter()) {
+            return atExitGoid;
+        }
+        try {
+            return NativeMemory.getLong(desc + GDescriptor.GOID);
+        } finally {
+            s.readers.leave();
+        }
     }
 
     /** One of {@link GStatus}. */
     public int status() {
-        int v = GDescriptor.status(desc);
-        Reference.reachabilityFence(this);
-        return v;
+        Scheduler s = sched;
+        if (s.onOwnM()) {
+            return GDescriptor.status(desc);
+        }
+        if (!s.readers.enter()) {
+            return atExitStatus;
+        }
+        try {
+            return GDescriptor.status(desc);
+        } finally {
+            s.readers.leave();
+        }
     }
 
     /** Why it is parked (meaningful while {@link GStatus#WAITING}). */
     public WaitReason waitReason() {
-        WaitReason v = WaitReason.of(NativeMemory.getInt(desc + GDescriptor.WAIT_REASON));
-        Reference.reachabilityFence(this);
-        return v;
+        Scheduler s = sched;
+        if (s.onOwnM()) {
+            return WaitReason.of(NativeMemory.getInt(desc + GDescriptor.WAIT_REASON));
+        }
+        if (!s.readers.enter()) {
+            return WaitReason.of(atExitWaitReason);
+        }
+        try {
+            return WaitReason.of(NativeMemory.getInt(desc + GDescriptor.WAIT_REASON));
+        } finally {
+            s.readers.leave();
+        }
     }
 
-    /** Address of the native descriptor (layout in the package's GDescriptor). */
+    /**
+     * Address of the native descriptor (layout in the package's GDescriptor). Freed when
+     * {@link Scheduler#run} returns: only meaningful while the scheduler runs.
+     */
     public long descriptorAddress() {
         return desc;
     }
 
-    /** Base address of the shadow stack (0 if none allocated yet). */
+    /** Base address of the shadow stack (0 if none allocated yet, and after the scheduler ended: the stacks are freed). */
     public long stackLo() {
-        long v = NativeMemory.getLong(desc + GDescriptor.STACK_LO);
-        Reference.reachabilityFence(this);
-        return v;
+        return readStackWord(GDescriptor.STACK_LO);
     }
 
-    /** Offset + 1 of the top shadow frame from {@link #stackLo()} (0 = no frame). */
+    /** Offset + 1 of the top shadow frame from {@link #stackLo()} (0 = no frame, and after the scheduler ended). */
     public long topFrame() {
-        long v = NativeMemory.getLong(desc + GDescriptor.TOP_FRAME);
-        Reference.reachabilityFence(this);
-        return v;
+        return readStackWord(GDescriptor.TOP_FRAME);
+    }
+
+    /** A stack word of the descriptor; 0 once the gate closed (the shadow stacks were freed before). */
+    private long readStackWord(long offset) {
+        Scheduler s = sched;
+        if (s.onOwnM()) {
+            return NativeMemory.getLong(desc + offset);
+        }
+        if (!s.readers.enter()) {
+            return 0;
+        }
+        try {
+            return NativeMemory.getLong(desc + offset);
+        } finally {
+            s.readers.leave();
+        }
+    }
+
+    /** Shutdown, every M joined and the gate closed and drained: the descriptor's figures for readers after it is freed. */
+    void keepFiguresAtExit() {
+        atExitGoid = NativeMemory.getLong(desc + GDescriptor.GOID);
+        atExitStatus = GDescriptor.status(desc);
+        atExitWaitReason = NativeMemory.getInt(desc + GDescriptor.WAIT_REASON);
     }
 
     /** Receives one shadow frame: the address of its first pointer slot and the slot count. */

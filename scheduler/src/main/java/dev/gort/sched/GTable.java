@@ -67,7 +67,7 @@ final class GTable {
                 // any ref of this chunk: the ref reaches readers through a release store or a lock.
                 descBases[nchunks] = (raw + 63) & ~63L;
                 nchunks++;
-                blocks.add(raw);
+                blocks.add(raw, bytes);
             }
             long base = descBases[index / CHUNK];
             long desc = base + (index % CHUNK) * GDescriptor.SIZE;

@@ -133,9 +133,19 @@ public final class Go {
         mp.sched.gopark(mp, gp, commit, arg, reason);
     }
 
-    /** Makes a parked goroutine runnable (Go's goready); callable from any thread. */
+    /** Makes a parked goroutine runnable (Go's goready); callable from any thread; after its scheduler ended, does nothing. */
     public static void ready(G g) {
-        g.sched.ready(g);
+        Scheduler s = g.sched;
+        if (s.onOwnM()) {
+            s.ready(g);
+        } else if (s.readers.enter()) {     // another thread: through the gate (NativeReaders)
+            try {
+                s.ready(g);
+            } finally {
+                s.readers.leave();
+            }
+        }
+        // else: the scheduler ended and freed its descriptors; the goroutine never runs again
     }
 
     /**

@@ -3,15 +3,14 @@ package dev.gort.sched;
 import dev.gort.sys.LibC;
 import dev.gort.sys.NativeMemory;
 
-import java.lang.ref.Reference;
-
 /**
  * A processor (Go's {@code p}): the right to run goroutines. GOMAXPROCS of them exist; an M must
  * own one to run Go code. The run queue and counters live in a native block ({@link PDescriptor});
  * the Java object holds what other modules attach: the mcache (the allocator's per-P cache) and the
- * timer heap. The block is freed when the scheduler is unreachable ({@link NativeBlocks}), so a P
- * kept after {@link Scheduler#run} returned reads its final figures; public readers fence
- * {@code this} so the block outlives the read.
+ * timer heap. The block is freed when {@link Scheduler#run} returns ({@link Shutdown}); the public
+ * readers go through the scheduler's gate ({@link NativeReaders}) when not on one of its Ms, and
+ * once it closed answer from the figures copied at shutdown, so a P kept after run returned reads
+ * its final figures and no reader touches the freed block.
  */
 public final class P {
     final Scheduler sched;
@@ -52,6 +51,9 @@ public final class P {
     final TimerHeap timers;
     /** The collector's per-P state (gcWork, write-barrier buffer): opaque to the scheduler. */
     private volatile Object gcState;
+    /** The block's figures at shutdown ({@link #keepFiguresAtExit}); null until then. Published by the gate. */
+    private long[] atExit;
+    private int atExitRunqsize;
     /** Scratch for runqputslow: half the ring plus the new G. */
     final long[] batch = new long[PDescriptor.RUNQ_SIZE / 2 + 1];
 
@@ -63,7 +65,7 @@ public final class P {
         if (raw == 0) {
             throw new OutOfMemoryError("malloc(" + bytes + ") for P " + id + " failed");
         }
-        sched.nativeBlocks.add(raw);    // freed when the scheduler is unreachable, not at shutdown
+        sched.nativeBlocks.add(raw, bytes);    // freed when the scheduler is unreachable, not at shutdown
         NativeMemory.fill(raw, bytes, (byte) 0);
         base = (raw + 63) & ~63L;
         NativeMemory.putInt(base + PDescriptor.ID, id);
@@ -76,9 +78,7 @@ public final class P {
 
     /** One of {@link PStatus}. */
     public int status() {
-        int v = NativeMemory.getIntAcquire(base + PDescriptor.STATUS);
-        Reference.reachabilityFence(this);    // the block lives while this P is reachable (NativeBlocks)
-        return v;
+        return readInt(PDescriptor.STATUS);
     }
 
     void setStatus(int s) {
@@ -143,22 +143,16 @@ public final class P {
     }
 
     public long schedtick() {
-        long v = NativeMemory.getLongVolatile(base + PDescriptor.SCHEDTICK);
-        Reference.reachabilityFence(this);
-        return v;
+        return readLong(PDescriptor.SCHEDTICK);
     }
 
     public long syscalltick() {
-        long v = NativeMemory.getLongVolatile(base + PDescriptor.SYSCALLTICK);
-        Reference.reachabilityFence(this);
-        return v;
+        return readLong(PDescriptor.SYSCALLTICK);
     }
 
     /** System.nanoTime() when its M entered the current (or last) syscall. */
     public long syscallwhen() {
-        long v = NativeMemory.getLongVolatile(base + PDescriptor.SYSCALLWHEN);
-        Reference.reachabilityFence(this);
-        return v;
+        return readLong(PDescriptor.SYSCALLWHEN);
     }
 
     /**
@@ -167,32 +161,100 @@ public final class P {
      * sight of a new {@link #schedtick()}.
      */
     public long schedwhen() {
-        long v = NativeMemory.getLongVolatile(base + PDescriptor.SCHEDWHEN);
-        Reference.reachabilityFence(this);
-        return v;
+        return readLong(PDescriptor.SCHEDWHEN);
     }
 
     /** Gs this P stole from others. */
     public long steals() {
-        long v = NativeMemory.getLongVolatile(base + PDescriptor.STEALS);
-        Reference.reachabilityFence(this);
-        return v;
+        return readLong(PDescriptor.STEALS);
     }
 
     public int runqsize() {
-        int v = RunQueue.size(base);
-        Reference.reachabilityFence(this);
-        return v;
+        Scheduler s = sched;
+        if (s.onOwnM()) {
+            return RunQueue.size(base);
+        }
+        if (!s.readers.enter()) {
+            return atExitRunqsize;
+        }
+        try {
+            return RunQueue.size(base);
+        } finally {
+            s.readers.leave();
+        }
     }
 
     /** True if neither the local ring nor runnext holds a G (Go's runqempty; sysmon's retake reads it). */
     public boolean runqempty() {
-        boolean v = RunQueue.isEmpty(base);
-        Reference.reachabilityFence(this);
-        return v;
+        Scheduler s = sched;
+        if (s.onOwnM()) {
+            return RunQueue.isEmpty(base);
+        }
+        if (!s.readers.enter()) {
+            return atExitRunqsize == 0 && readLong(PDescriptor.RUNNEXT) == 0;
+        }
+        try {
+            return RunQueue.isEmpty(base);
+        } finally {
+            s.readers.leave();
+        }
     }
 
+    /** Free Gs cached on this P (scheddetail's gfreecnt). */
     int gfreeCount() {
-        return (int) NativeMemory.getLong(base + PDescriptor.GFREE_COUNT);
+        return (int) readLong(PDescriptor.GFREE_COUNT);
+    }
+
+    /**
+     * The block's long at {@code offset}: read in place by this scheduler's Ms and, through the
+     * gate ({@link NativeReaders}), by other threads; once the gate closed, from the copy made at
+     * shutdown ({@link #keepFiguresAtExit}) since the block is freed.
+     */
+    private long readLong(long offset) {
+        Scheduler s = sched;
+        if (s.onOwnM()) {
+            return NativeMemory.getLongVolatile(base + offset);
+        }
+        if (!s.readers.enter()) {
+            return atExit[(int) (offset >>> 3)];
+        }
+        try {
+            return NativeMemory.getLongVolatile(base + offset);
+        } finally {
+            s.readers.leave();
+        }
+    }
+
+    /** As {@link #readLong} for the int at {@code offset} (4-byte aligned). */
+    private int readInt(long offset) {
+        Scheduler s = sched;
+        if (s.onOwnM()) {
+            return NativeMemory.getIntAcquire(base + offset);
+        }
+        if (!s.readers.enter()) {
+            long word = atExit[(int) (offset >>> 3)];
+            // The copy holds the block's longs as the machine stored them: little-endian (x86-64,
+            // aarch64), so the int at a 4-byte offset is the long's high half.
+            return (int) (word >>> ((offset & 4) << 3));
+        }
+        try {
+            return NativeMemory.getIntAcquire(base + offset);
+        } finally {
+            s.readers.leave();
+        }
+    }
+
+    /**
+     * Shutdown, every M joined and the gate closed and drained: copies the block (all of it but the
+     * run queue ring, whose G refs nobody reads after the end) for the readers that come after it
+     * is freed.
+     */
+    void keepFiguresAtExit() {
+        long[] copy = new long[(int) (PDescriptor.RUNQ >>> 3)];
+        for (int i = 0; i < copy.length; i++) {
+            copy[i] = NativeMemory.getLongVolatile(base + 8L * i);
+        }
+        atExitRunqsize = RunQueue.size(base);
+        atExit = copy;
     }
 }

@@ -90,7 +90,7 @@ final class Reports {
         }
         for (int i = 0; i < allp.length; i++) {
             P p = allp[i];
-            int q = RunQueue.size(p.base);
+            int q = p.runqsize();     // through the gate: any thread calls this, after run returned too
             if (detailed) {
                 M m = p.m;
                 sb.append("  P").append(i).append(": status=").append(p.status())

@@ -47,7 +47,7 @@ public final class Scheduler implements AutoCloseable {
      */
     volatile P[] allpPublished;
     /** Every P ever created (Go's allp backing array) and their counters' sums. */
-    final AllPs allpEver = new AllPs();
+    final AllPs allpEver = new AllPs(this);
     /** gomaxprocs for readers that are not Ms (sysmon, the collector's coordinator, tests). */
     volatile int gomaxprocsPublished;
     /** Incremented by every procresize (sysmon forgets its per-P observations when it changes). */
@@ -58,8 +58,10 @@ public final class Scheduler implements AutoCloseable {
      * updates runnext and head without CASes. Changed only with the world stopped.
      */
     boolean stealable;
-    /** P blocks and G descriptor chunks: freed when this scheduler is unreachable, never at shutdown (see NativeBlocks). */
+    /** P blocks and G descriptor chunks: freed when run returns (Shutdown), else when this scheduler is unreachable (NativeBlocks). */
     final NativeBlocks nativeBlocks = NativeBlocks.of(this);
+    /** The gate other threads read the P blocks and G descriptors through (see NativeReaders). */
+    final NativeReaders readers = new NativeReaders();
     final GTable gtable = new GTable(nativeBlocks);
     final long startNanos = System.nanoTime();
 
@@ -235,6 +237,23 @@ public final class Scheduler implements AutoCloseable {
         return CarrierLocal.currentThread();
     }
 
+
+    /**
+     * True on one of this scheduler's Ms (a goroutine's carrier included): it reads the P blocks
+     * and G descriptors without the gate, since Shutdown frees them only after every M was joined.
+     */
+    boolean onOwnM() {
+        return carrier() instanceof M m && m.sched == this;
+    }
+
+    /**
+     * Bytes of native P blocks and G descriptor chunks that the schedulers of this JVM hold now
+     * (gort's own accounting): a scheduler's go back when its {@link #run} returns (or, if an M
+     * could not be joined, once it is unreachable).
+     */
+    public static long nativeBytesHeld() {
+        return NativeBlocks.heldBytes();
+    }
 
     /** The M running the caller; small enough (bytecode) for C2 to inline at every call site. */
     static M currentM() {
@@ -772,7 +791,17 @@ public final class Scheduler implements AutoCloseable {
         if (np == null || !np.hasWaiters() || polling.get()) {
             return 0;
         }
-        return netpollReady.injectNetpoll(np);
+        boolean gated = !onOwnM();
+        if (gated && !readers.enter()) {
+            return 0;       // the scheduler ended: its goroutines never run again
+        }
+        try {
+            return netpollReady.injectNetpoll(np);
+        } finally {
+            if (gated) {
+                readers.leave();
+            }
+        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1124,7 +1153,17 @@ public final class Scheduler implements AutoCloseable {
      * Returns whether it was taken. For sysmon; the built-in retaker uses it too.
      */
     public boolean retake(int id, boolean force) {
-        return retaker.retake(id, force);
+        if (onOwnM()) {
+            return retaker.retake(id, force);
+        }
+        if (!readers.enter()) {
+            return false;   // the scheduler ended: its P blocks are gone
+        }
+        try {
+            return retaker.retake(id, force);
+        } finally {
+            readers.leave();
+        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1132,6 +1171,20 @@ public final class Scheduler implements AutoCloseable {
 
     /** Asks the goroutine running on P {@code id} to yield at its next safepoint (Go's preemptone). */
     public boolean preempt(int id) {
+        if (onOwnM()) {
+            return preemptP(id);
+        }
+        if (!readers.enter()) {
+            return false;   // the scheduler ended: nothing runs
+        }
+        try {
+            return preemptP(id);
+        } finally {
+            readers.leave();
+        }
+    }
+
+    private boolean preemptP(int id) {
         P pp = p(id);
         M mp = pp.m;
         if (mp == null || pp.status() != PStatus.RUNNING) {
@@ -1147,7 +1200,15 @@ public final class Scheduler implements AutoCloseable {
 
     /** Asks a goroutine to yield at its next safepoint. */
     public void preempt(G g) {
-        g.setPreempt(true);
+        if (onOwnM()) {
+            g.setPreempt(true);
+        } else if (readers.enter()) {
+            try {
+                g.setPreempt(true);
+            } finally {
+                readers.leave();
+            }
+        }
     }
 
     /**

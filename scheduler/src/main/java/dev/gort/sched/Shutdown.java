@@ -6,8 +6,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A scheduler's end, on the thread that called run() (or close() before run): after exit() told
  * every M to leave, joins the Ms and the helper threads, then frees what only Ms could touch
- * (shadow stacks, mcaches) and keeps the statistics. If an M does not leave (blocked in a
- * syscall), its memory stays: it is the caller's to finish.
+ * (shadow stacks, mcaches), keeps the statistics, and frees the P blocks and G descriptors once
+ * every handle holds its final figures ({@link #freeNativeBlocks}). If an M does not leave
+ * (blocked in a syscall), its memory stays: it is the caller's to finish.
  */
 final class Shutdown {
     private Shutdown() {
@@ -65,8 +66,6 @@ final class Shutdown {
             for (int i = 0; i < gtable.count(); i++) {
                 ShadowStack.free(gtable.at(i));
             }
-            // The G descriptors and P blocks stay until this scheduler is unreachable (NativeBlocks):
-            // G and P handles, the schedtrace printer and sysmon read their final values.
             // The statistics outlive the P blocks (tests and probes read them after run returns).
             s.allpEver.keepCountersAtExit();
             McacheSource mcaches = s.cfg.mcacheSource;
@@ -76,6 +75,50 @@ final class Shutdown {
                     mcaches.releaseCache(p.mcache);
                     p.mcache = null;
                 }
+            }
+            freeNativeBlocks(s);
+        }
+        // Not all joined: an M may still run scheduler code on the P blocks and G descriptors; they
+        // stay until the scheduler is unreachable (NativeBlocks), the gate open.
+    }
+
+    /** How long shutdown waits for a stop in progress, or a reader inside the gate, before it leaves the blocks. */
+    private static final long FREE_WAIT_NANOS = 2_000_000_000L;
+
+    /**
+     * Every M joined: frees the P blocks and G descriptor chunks now. Under the world lock (a
+     * stopper from outside, the collector's coordinator, is between stops; stops after this one
+     * find the gate closed and touch nothing), closes the reader gate and waits for the readers
+     * inside (sysmon, schedtrace, an embedder's handle), copies every P's and G's final figures
+     * into its handle, publishes them (readers refused by the gate wait for that), then frees. If
+     * the stop in progress or a reader does not end within {@value #FREE_WAIT_NANOS} ns the
+     * handles still answer from their copies, but the blocks stay until the scheduler is unreachable.
+     */
+    static void freeNativeBlocks(Scheduler s) {
+        boolean worldLocked = s.world.lockWorldForShutdown(FREE_WAIT_NANOS);
+        try {
+            boolean drained = s.readers.closeAndDrain(FREE_WAIT_NANOS);
+            try {
+                for (int i = 0; i < s.allpEver.count(); i++) {
+                    s.allpEver.get(i).keepFiguresAtExit();
+                }
+                GTable gtable = s.gtable;
+                for (int i = 0; i < gtable.count(); i++) {
+                    gtable.at(i).keepFiguresAtExit();
+                }
+            } finally {
+                s.readers.publishFinals();  // never left unpublished: refused readers wait for it
+            }
+            if (worldLocked && drained) {
+                s.nativeBlocks.freeNow();
+            } else {
+                System.err.println("gort: warning: the scheduler's P blocks and G descriptors (" + s.nativeBlocks.bytes()
+                        + " bytes) stay until it is unreachable: " + (worldLocked ? "a reader" : "a stop-the-world")
+                        + " did not end within " + FREE_WAIT_NANOS / 1_000_000 + " ms of the shutdown");
+            }
+        } finally {
+            if (worldLocked) {
+                s.world.unlockWorldForShutdown();
             }
         }
     }

@@ -206,6 +206,23 @@ final class WorldStop {
         }
     }
 
+    /**
+     * Shutdown: takes the world lock (waiting at most {@code timeoutNanos} for a stop in progress
+     * to end) so that the P blocks are freed between stops; true if taken.
+     */
+    boolean lockWorldForShutdown(long timeoutNanos) {
+        try {
+            return worldLock.tryLock(timeoutNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    void unlockWorldForShutdown() {
+        worldLock.unlock();
+    }
+
     /** Stopper: no claim from now on; true if an M claimed the current steps already (sched lock). */
     private boolean disarmHandOff() {
         s.lock.lock();
@@ -339,6 +356,9 @@ final class WorldStop {
     }
 
     private void stopHeld(String reason, java.util.function.BooleanSupplier giveUp, Runnable steps) {
+        if (s.readers.closed()) {
+            return;     // the scheduler ended and freed its P blocks (Shutdown, under this lock): nothing to stop
+        }
         stopRequestNanos = System.nanoTime();
         stopDumped = false;
         stopPasses = 0;
@@ -688,6 +708,9 @@ final class WorldStop {
 
     private void startHeld() {
         lowerStopBoost();           // before any P is released: no goroutine runs real-time after the pause (never throws)
+        if (s.readers.closed()) {
+            return;     // the scheduler ended and freed its P blocks (see stopHeld): nothing to release
+        }
         Thread t = Scheduler.carrier();
         P own = t instanceof M mp && mp.sched == s ? mp.p : null;
         // allp changes only under a stop, by this thread (procresize), so it is read here before

@@ -1,0 +1,83 @@
+package dev.gort.sched;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The gate in front of a scheduler's native P blocks and G descriptors for threads that are not
+ * its Ms (sysmon, the collector's coordinator, the schedtrace printer, a net helper, an embedder
+ * holding a {@link P} or {@link G} handle). Its Ms need no gate: {@link Shutdown} frees the blocks
+ * only after every M was joined. A reader {@link #enter}s (false once the gate closed: it then
+ * answers from the handle's final figures, copied at shutdown) and {@link #leave}s after its last
+ * native access; shutdown {@link #closeAndDrain closes} the gate, waits for the readers inside,
+ * copies the final figures, {@link #publishFinals publishes} them, and frees the blocks.
+ *
+ * <p>Invariant: no thread reads or writes the blocks after {@link #closeAndDrain} returned true,
+ * except the shutdown thread copying the final figures. A reader refused by the gate waits (a
+ * spin-then-park of at most the copy's length: microseconds for a few Ps, milliseconds for a
+ * million Gs) until the figures are published, so it never sees half-copied ones.
+ */
+final class NativeReaders {
+    /** Set in {@link #users} once the gate closed. */
+    private static final long CLOSED = 1L << 62;
+    /** Readers inside, plus the CLOSED bit. */
+    private final AtomicLong users = new AtomicLong();
+    private volatile boolean finalsPublished;
+
+    /** Enters the gate: true if the native blocks may be read until {@link #leave}; false once closed. */
+    boolean enter() {
+        long u = users.incrementAndGet();
+        if ((u & CLOSED) != 0) {
+            users.decrementAndGet();
+            awaitFinals();
+            return false;
+        }
+        return true;
+    }
+
+    void leave() {
+        users.decrementAndGet();
+    }
+
+    boolean closed() {
+        return (users.get() & CLOSED) != 0;
+    }
+
+    /**
+     * Closes the gate and waits up to {@code timeoutNanos} for the readers inside to leave; true if
+     * none is left (the blocks may then be freed), false if one stayed (they must stay).
+     */
+    boolean closeAndDrain(long timeoutNanos) {
+        long u;
+        do {
+            u = users.get();
+        } while ((u & CLOSED) == 0 && !users.compareAndSet(u, u | CLOSED));
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (users.get() != CLOSED) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            LockSupport.parkNanos(50_000L);
+        }
+        return true;
+    }
+
+    /** Shutdown, after the final figures were written into the handles. */
+    void publishFinals() {
+        finalsPublished = true;
+    }
+
+    boolean finalsPublished() {
+        return finalsPublished;
+    }
+
+    private void awaitFinals() {
+        for (int i = 0; !finalsPublished; i++) {
+            if (i < 100) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(20_000L);
+            }
+        }
+    }
+}
