@@ -307,11 +307,15 @@
  * goroutine's state and stack (Go's checkdead).
  *
  * <h2>After run() returns</h2>
- * Shutdown frees the shadow stacks (the heap's) and releases the mcaches, but not the P blocks
- * and G descriptor chunks: {@code NativeBlocks} frees those once the scheduler is unreachable
- * (a phantom reference, polled when the next scheduler is made; no thread), so a P from
- * {@code p(id)}, a G handle, sysmon racing the shutdown or the scheddetail printer read the final
- * figures (they read freed malloc memory before: {@code status=37 runqsize=-2}). A {@link
+ * Shutdown frees the shadow stacks (the heap's), releases the mcaches and frees the P blocks and
+ * G descriptor chunks. Threads other than the scheduler's Ms read those through a gate
+ * ({@code NativeReaders}); once every M was joined, shutdown takes the world lock, closes the
+ * gate, waits for the readers inside, copies every P's and G's final figures into its handle and
+ * frees, so a P from {@code p(id)}, a G handle, sysmon racing the shutdown or the scheddetail
+ * printer read the final figures, never freed memory (they once did: {@code status=37
+ * runqsize=-2}). If an M, a stop or a reader does not end, the blocks stay until the scheduler
+ * is unreachable ({@code NativeBlocks}: a phantom reference polled when the next scheduler is
+ * made; no thread). A {@link
  * dev.gort.sched.Frame} checks that it is still pushed and that the stacks are not freed before
  * each access, and throws IllegalStateException otherwise.
  *
