@@ -115,6 +115,28 @@ public final class Config {
         return ncpu;
     }
 
+    /**
+     * Refuses a {@code GORT_AFFINITY} list naming CPUs outside {@code allowed} (the process's
+     * affinity mask; {@code Gort.run} checks before anything starts). Before, such a list was
+     * accepted and the M pinned there warned once and ran unpinned. An empty mask (unreadable)
+     * refuses nothing.
+     *
+     * @throws ConfigException naming the CPUs not allowed and the ones that are
+     */
+    public void checkAffinity(java.util.BitSet allowed) {
+        if (!(affinity instanceof Affinity.CpuList list) || allowed.isEmpty()) {
+            return;
+        }
+        int[] bad = java.util.Arrays.stream(list.cpus()).filter(c -> !allowed.get(c)).toArray();
+        if (bad.length == 0) {
+            return;
+        }
+        String named = java.util.Arrays.stream(bad).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","));
+        throw new ConfigException(ConfigKey.GORT_AFFINITY, affinity.toString(), source(ConfigKey.GORT_AFFINITY),
+                (bad.length == 1 ? "CPU " + named + " is" : "CPUs " + named + " are") + " not in this process's affinity mask",
+                "the CPUs it allows, " + dev.gort.sched.Affinity.cpuRanges(allowed) + ", as list:<cpu>[,<cpu>...]; or spread, or none");
+    }
+
     /** Non-fatal findings, in the order found; each a sentence without the "gort: warning: " prefix. */
     public List<String> warnings() {
         return warnings;

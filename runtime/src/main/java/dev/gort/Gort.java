@@ -128,6 +128,7 @@ public final class Gort {
             System.getProperties().forEach((k, v) -> props.put(String.valueOf(k), String.valueOf(v)));
             config = Config.load(System.getenv(), props, ncpu);
         }
+        config.checkAffinity(dev.gort.sys.CpuAffinity.mask());    // CPUs the process may not run on: refused here, not warned at start
         for (String w : config.warnings()) {
             options.stderr.println("gort: warning: " + w);
         }

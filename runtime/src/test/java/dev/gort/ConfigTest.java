@@ -227,6 +227,36 @@ class ConfigTest {
                 refusedEnv("GORT_AFFINITY", "list:2000").getMessage());
     }
 
+    /**
+     * A list naming CPUs the process may not run on is refused at start, naming them and the CPUs
+     * its affinity mask allows (before: accepted, then "cannot pin M0 to CPU 7 ... running
+     * unpinned" once the M started). Through Gort.run too: nothing starts.
+     */
+    @Test
+    void affinityOutsideTheProcessMaskIsRefusedNamingTheCpusAllowed() {
+        java.util.BitSet allowed = new java.util.BitSet();
+        allowed.set(0, 2);
+        allowed.set(4);
+        env("GORT_AFFINITY", "list:1,0,4").checkAffinity(allowed);
+        env("GORT_AFFINITY", "spread").checkAffinity(allowed);
+        ConfigException e = assertThrows(ConfigException.class, () -> env("GORT_AFFINITY", "list:0,7").checkAffinity(allowed));
+        assertEquals("malformed GORT_AFFINITY: \"list:0,7\" (environment variable GORT_AFFINITY): CPU 7 is not in this process's"
+                + " affinity mask; accepted: the CPUs it allows, 0-1,4, as list:<cpu>[,<cpu>...]; or spread, or none", e.getMessage());
+        e = assertThrows(ConfigException.class, () -> env("GORT_AFFINITY", "list:9,0,2").checkAffinity(allowed));
+        assertTrue(e.getMessage().contains("CPUs 9,2 are not in this process's affinity mask"), e.getMessage());
+        env("GORT_AFFINITY", "list:7").checkAffinity(new java.util.BitSet());   // an unreadable mask refuses nothing
+
+        java.util.BitSet mask = dev.gort.sys.CpuAffinity.mask();
+        int missing = mask.nextClearBit(0);
+        org.junit.jupiter.api.Assumptions.assumeTrue(missing <= Affinity.MAX_CPU, "every CPU number is in this process's mask");
+        java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+        e = assertThrows(ConfigException.class, () -> Gort.run(new String[0], a -> ran.set(true),
+                new Gort.Options().settings(Map.of("GORT_AFFINITY", "list:" + missing), Map.of())));
+        assertTrue(e.getMessage().contains("CPU " + missing + " is not in this process's affinity mask; accepted: the CPUs it allows, "
+                + dev.gort.sched.Affinity.cpuRanges(mask)), e.getMessage());
+        assertFalse(ran.get(), "nothing ran");
+    }
+
     // ---- precedence
 
     @Test

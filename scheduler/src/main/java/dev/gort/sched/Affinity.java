@@ -50,6 +50,39 @@ public record Affinity(Kind kind, int[] cpus) {
         throw new IllegalArgumentException("GORT_AFFINITY=" + value + " is not understood; " + ACCEPTED);
     }
 
+    /**
+     * The listed CPUs that {@code allowed} (the process's affinity mask) does not hold, in list
+     * order; empty for none and spread, which pick from the mask themselves.
+     */
+    public int[] cpusNotAllowed(BitSet allowed) {
+        return kind != Kind.LIST ? new int[0] : Arrays.stream(cpus).filter(c -> !allowed.get(c)).toArray();
+    }
+
+    /**
+     * The refusal of a list naming CPUs this process may not run on (an M pinned there failed at
+     * start and ran unpinned, with only a warning): names them and the CPUs accepted.
+     */
+    public static String notAllowedMessage(String value, int[] bad, BitSet allowed) {
+        return "GORT_AFFINITY=" + value + ": " + (bad.length == 1 ? "CPU " + bad[0] + " is" : "CPUs "
+                + String.join(",", Arrays.stream(bad).mapToObj(Integer::toString).toList()) + " are")
+                + " not in this process's affinity mask; accepted: the CPUs it allows, " + cpuRanges(allowed)
+                + " (list:<cpu>[,<cpu>...] of those), spread or none";
+    }
+
+    /** {@code 0-3,6,8-9}: the CPUs of {@code cpus} as ranges. */
+    public static String cpuRanges(BitSet cpus) {
+        StringBuilder sb = new StringBuilder();
+        for (int c = cpus.nextSetBit(0); c >= 0; ) {
+            int end = cpus.nextClearBit(c) - 1;
+            sb.append(sb.isEmpty() ? "" : ",").append(c);
+            if (end > c) {
+                sb.append('-').append(end);
+            }
+            c = cpus.nextSetBit(end + 1);
+        }
+        return sb.isEmpty() ? "(none)" : sb.toString();
+    }
+
     /** The CPU for M number {@code mIndex} (0-based), or -1 for none; {@code allowed} is the process mask. */
     int cpuFor(int mIndex, BitSet allowed) {
         switch (kind) {

@@ -39,6 +39,18 @@ final class MPool {
     }
 
     /**
+     * The scheduler's constructor, before any P: refuses a GORT_AFFINITY list naming CPUs outside
+     * the process's affinity mask (an M pinned there failed at start and ran unpinned, with only a
+     * warning). An unreadable mask (empty) refuses nothing: pinning then warns as before.
+     */
+    void checkAffinity(Affinity affinity) {
+        int[] bad = affinity.cpusNotAllowed(allowedCpus);
+        if (bad.length > 0 && !allowedCpus.isEmpty()) {
+            throw new IllegalArgumentException(Affinity.notAllowedMessage(affinity.toString(), bad, allowedCpus));
+        }
+    }
+
+    /**
      * Runs pp (an idle P, or any idle P if null) on an idle or new M (Go's startm). If something
      * throws before the P is handed to an M (a new M's allocation), the P is given back
      * ({@link #giveBack}) and a spinning caller's count dropped before the error goes on: the P

@@ -132,6 +132,7 @@ public final class Scheduler implements AutoCloseable {
 
     private Scheduler(SchedConfig cfg) {
         this.cfg = cfg;
+        mpool.checkAffinity(cfg.affinity);     // before any P block is allocated
         this.gomaxprocs = cfg.gomaxprocs;
         this.gomaxprocsPublished = gomaxprocs;
         this.allp = new P[gomaxprocs];

@@ -57,6 +57,24 @@ class AffinityAndStackTest {
         }
     }
 
+    /**
+     * A list naming a CPU outside the process's mask is refused by Scheduler.create, naming it and
+     * the CPUs allowed (before: accepted, and the M pinned there warned "cannot pin ... running
+     * unpinned" once it started).
+     */
+    @Test
+    void aListNamingACpuOutsideTheMaskIsRefusedAtCreate() {
+        BitSet mask = CpuAffinity.mask();
+        int missing = mask.nextClearBit(0);
+        Assumptions.assumeTrue(!mask.isEmpty() && missing < 1024, "every CPU number is in this process's mask");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Scheduler.create(
+                SchedConfig.defaults().gomaxprocs(1).affinity(Affinity.parse("list:" + mask.nextSetBit(0) + "," + missing))));
+        assertEquals("GORT_AFFINITY=list:" + mask.nextSetBit(0) + "," + missing + ": CPU " + missing + " is not in this process's"
+                + " affinity mask; accepted: the CPUs it allows, " + Affinity.cpuRanges(mask)
+                + " (list:<cpu>[,<cpu>...] of those), spread or none", e.getMessage());
+        assertEquals("0-1,4,6-8", Affinity.cpuRanges(BitSet.valueOf(new long[]{0b111010011})));
+    }
+
     @Test
     void shadowStackGrowsByCopyingAndKeepsSlots() {
         SchedTesting.run(1, () -> {
