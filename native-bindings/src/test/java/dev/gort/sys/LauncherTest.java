@@ -48,19 +48,44 @@ class LauncherTest {
     void testRefusesAnUnknownGcModeBeforeLookingForAJdk() throws Exception {
         Map<String, String> noJdk = Map.of("JAVA_HOME", "/nonexistent", "GORT_JDK_SEARCH", "");
         Launcher.Result r = gort(noJdk, "test", "--gc-mode=checkmrak");
-        assertEquals(1, r.exit(), r.err());
+        assertEquals(2, r.exit(), r.err());     // a usage refusal, as the Java side's
         assertEquals("gort: test: unknown --gc-mode 'checkmrak'; accepted: checkmark (gccheckmark=1), stw2 (gcstoptheworld=2), "
                 + "poison (gcpoison=1), rotate (one of them per UTC day), none\n", r.err());
         assertEquals("", r.out(), "nothing was built or run");
         r = gort(Map.of("JAVA_HOME", "/nonexistent", "GORT_JDK_SEARCH", "", "GORT_GC_MODE", "stw3"), "test");
-        assertEquals(1, r.exit(), r.err());
+        assertEquals(2, r.exit(), r.err());
         assertTrue(r.err().startsWith("gort: test: unknown --gc-mode 'stw3'"), r.err());
         r = gort(noJdk, "test", "--gc-mode");
-        assertEquals(1, r.exit(), r.err());
+        assertEquals(2, r.exit(), r.err());
         assertTrue(r.err().startsWith("gort: test: --gc-mode needs a value"), r.err());
         // A known mode goes on to look for a JDK (and, with one, would run the suite).
         r = gort(noJdk, "test", "--gc-mode=stw2");
         assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().startsWith("gort: no JDK >= 22 found"), r.err());
+    }
+
+    /**
+     * The script's usage refusals exit 2, as the Java side's (RunMain, DemoMain, a ConfigException),
+     * and 1 stays for real failures: {@code run -cp} with no value exited 1 with "needs a classpath".
+     */
+    @Test
+    void usageRefusalsExitTwoAndFailuresOne() throws Exception {
+        Map<String, String> noJdk = Map.of("JAVA_HOME", "/nonexistent", "GORT_JDK_SEARCH", "");
+        for (String cmd : List.of("run", "aot-train")) {
+            for (String flag : List.of("-cp", "-classpath")) {
+                Launcher.Result r = gort(noJdk, cmd, flag);
+                assertEquals(2, r.exit(), r.toString());
+                assertEquals("gort: " + cmd + ": " + flag + " needs a value; usage: ./gort " + cmd
+                        + " [-cp <classpath>] <main class> [args]\n", r.err());
+                assertEquals("", r.out(), "nothing was built or run");
+            }
+        }
+        Launcher.Result r = gort(noJdk, "help");
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().contains("exit codes: 0 done; 2 a usage refusal"), r.out());
+        // A failure, not a usage mistake: no JDK.
+        r = gort(noJdk, "run", "-cp", "app.jar", "Main");
+        assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().startsWith("gort: no JDK >= 22 found"), r.err());
     }
 
@@ -101,7 +126,7 @@ class LauncherTest {
     @Test
     void noBuildRefusesAValueItDoesNotKnowAndClassesNotBuilt() throws Exception {
         Launcher.Result r = gort(Map.of("JAVA_HOME", JAVA_HOME, "GORT_NO_BUILD", "yes"), "sys");
-        assertEquals(1, r.exit(), r.toString());
+        assertEquals(2, r.exit(), r.toString());     // a setting's value refused: usage
         assertEquals("gort: GORT_NO_BUILD='yes'; accepted: 1 (run the classes already built, no Maven build) "
                 + "or 0 (build first, the default)\n", r.err());
         assertEquals("", r.out(), "nothing was built or run");

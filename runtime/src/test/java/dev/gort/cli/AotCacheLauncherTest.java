@@ -46,8 +46,18 @@ class AotCacheLauncherTest {
         return m;
     }
 
+    /** A refusal of a file that is not there (exit 1, a failure). */
     private static void assertRefused(Launcher.Result r, String err) {
-        assertEquals(1, r.exit(), r.toString());
+        assertRefused(1, r, err);
+    }
+
+    /** A usage refusal: a missing argument, a setting's value outside what it accepts (exit 2). */
+    private static void assertUsageRefused(Launcher.Result r, String err) {
+        assertRefused(2, r, err);
+    }
+
+    private static void assertRefused(int exit, Launcher.Result r, String err) {
+        assertEquals(exit, r.exit(), r.toString());
         assertEquals("gort: " + err + "\n", r.err());
         assertEquals("", r.out(), "nothing was built or run");
     }
@@ -66,22 +76,22 @@ class AotCacheLauncherTest {
         Path dir = Files.createTempDirectory("gort-aot");
         try {
             String cache = dir.resolve("app.aot").toString();
-            assertRefused(gort(NO_JDK, "aot-train", "Main"), "aot-train: GORT_AOT_CACHE is not set; accepted: the file to write the cache to,"
+            assertUsageRefused(gort(NO_JDK, "aot-train", "Main"), "aot-train: GORT_AOT_CACHE is not set; accepted: the file to write the cache to,"
                     + " e.g. GORT_AOT_CACHE=$PWD/app.aot ./gort aot-train <main class> [args]");
-            assertRefused(gort(with(NO_JDK, "GORT_AOT_CACHE", cache), "aot-train"),
+            assertUsageRefused(gort(with(NO_JDK, "GORT_AOT_CACHE", cache), "aot-train"),
                     "aot-train: no main class; usage: GORT_AOT_CACHE=app.aot ./gort aot-train [-cp <jars>] <main class> [args]");
-            assertRefused(gort(with(NO_JDK, "GORT_AOT_CACHE", dir.toString()), "aot-train", "Main"),
+            assertUsageRefused(gort(with(NO_JDK, "GORT_AOT_CACHE", dir.toString()), "aot-train", "Main"),
                     "GORT_AOT_CACHE='" + dir + "' is a directory; accepted: a file (the cache aot-train writes, e.g. app.aot)");
             assertRefused(gort(with(NO_JDK, "GORT_AOT_CACHE", dir.resolve("no/app.aot").toString()), "aot-train", "Main"),
                     "GORT_AOT_CACHE='" + dir.resolve("no/app.aot") + "': directory " + dir.resolve("no")
                             + " does not exist; accepted: a file in an existing directory");
-            assertRefused(gort(with(NO_JDK, "GORT_AOT_CACHE", cache), "aot-train", "-cp", dir.toString(), "Main"),
+            assertUsageRefused(gort(with(NO_JDK, "GORT_AOT_CACHE", cache), "aot-train", "-cp", dir.toString(), "Main"),
                     "aot-train: class path entry '" + dir + "' is a directory; with GORT_AOT_CACHE the class path accepts only JAR files"
                             + " (the JVM refuses a directory in a cached class path): jar cf app.jar -C '" + dir + "' .");
             assertRefused(gort(with(NO_JDK, "GORT_AOT_CACHE", cache), "aot-train", "-cp", dir.resolve("app.jar").toString(), "Main"),
                     "aot-train: class path entry '" + dir.resolve("app.jar") + "' does not exist; with GORT_AOT_CACHE the class path"
                             + " accepts only existing JAR files");
-            assertRefused(gort(Map.of("JAVA_HOME", "/nonexistent", "GORT_JDK_SEARCH", "", "GORT_AOT_CACHE", cache, "GORT_AOT_EAGER", "yes"),
+            assertUsageRefused(gort(Map.of("JAVA_HOME", "/nonexistent", "GORT_JDK_SEARCH", "", "GORT_AOT_CACHE", cache, "GORT_AOT_EAGER", "yes"),
                     "aot-train", "Main"), "GORT_AOT_EAGER='yes'; accepted: 1 (compile what the cache has a profile for when its class"
                     + " is initialized, the default) or 0 (when its counters say so, as without a cache)");
             // Settings it takes go on to look for a JDK.
@@ -104,7 +114,7 @@ class AotCacheLauncherTest {
             assertRefused(gort(with(NO_JDK, "GORT_AOT_CACHE", cache.toString()), "run", "Main"), "GORT_AOT_CACHE='" + cache
                     + "' has no " + cache + ".sum beside it (aot-train writes one: the jars and JDK it was made from); make it again with ./gort aot-train");
             Files.writeString(dir.resolve("app.aot.sum"), "0\n");
-            assertRefused(gort(with(NO_JDK, "GORT_AOT_CACHE", cache.toString()), "run", "-cp", dir.toString(), "Main"),
+            assertUsageRefused(gort(with(NO_JDK, "GORT_AOT_CACHE", cache.toString()), "run", "-cp", dir.toString(), "Main"),
                     "run: class path entry '" + dir + "' is a directory; with GORT_AOT_CACHE the class path accepts only JAR files"
                             + " (the JVM refuses a directory in a cached class path): jar cf app.jar -C '" + dir + "' .");
         } finally {
