@@ -26,8 +26,9 @@ import java.util.concurrent.locks.LockSupport;
  * registration is dropped (the fd was closed and its number reused meanwhile).
  *
  * <p>Who polls: findrunnable without blocking, an idle M blocking until its next timer, sysmon
- * when nobody polled for 10 ms (all through the hook), and, only if a platform thread (not a
- * goroutine) waits on I/O, this poller's helper thread. {@link #wakeup()} cuts a blocking wait short
+ * when nobody polled for 10 ms (all through the hook), for goroutines and for threads waiting on
+ * this scheduler's descriptors (a goroutine inside Gort.syscall); the platform-thread poller's
+ * helper thread for plain threads' descriptors. {@link #wakeup()} cuts a blocking wait short
  * (an eventfd write, or NOTE_TRIGGER on kqueue); it is skipped while one is already
  * pending (Go's netpollWakeSig).
  *
@@ -44,6 +45,7 @@ public final class NetPoller implements NetpollHook {
     private final WeakReference<Scheduler> owner;
     private final AtomicBoolean wakeSig = new AtomicBoolean();
     private final AtomicInteger goroutineWaiters = new AtomicInteger();
+    private final AtomicInteger threadWaiters = new AtomicInteger();
     private final AtomicInteger seqs = new AtomicInteger();
     /** The wait's event array, per polling thread (the scheduler's Ms on g0, the helper, sysmon). */
     private final dev.gort.sys.CarrierLocal<MemorySegment> events;
@@ -87,14 +89,18 @@ public final class NetPoller implements NetpollHook {
 
     /**
      * Releases the kernel queue: called by the scheduler's shutdown once every M stopped (the
-     * {@link NetpollHook#close()} contract). Waits for kernel calls in flight (sysmon's poll, a
-     * platform thread's wake-up), then closes the backend; afterwards register fails, and
+     * {@link NetpollHook#close()} contract). First closes every connection and listener still
+     * registered (a scheduler's poller; Go's process exit closes every descriptor), then waits for
+     * kernel calls in flight (sysmon's poll, a platform thread's wake-up), then closes the backend; afterwards register fails, and
      * deregister, wakeup and poll do nothing, so a Conn closed after the runtime ended never
      * touches a descriptor number the kernel may have reused. No cleaner thread is involved.
      * The platform-thread poller ({@link #forThreads()}) lives as long as the JVM.
      */
     @Override
     public void close() {
+        if (owner != null && !isClosed()) {
+            closeRegistered();
+        }
         long u;
         do {
             u = users.get();
@@ -113,6 +119,32 @@ public final class NetPoller implements NetpollHook {
             }
         }
         backend.close(); // a helper thread, woken above, sees isClosed() and ends
+    }
+
+    /**
+     * Closes every descriptor still registered (connections and listeners the program left open),
+     * before the kernel queue goes: see {@link PollDesc#closeAtShutdown}.
+     */
+    private void closeRegistered() {
+        PollDesc[] t = table;
+        for (int fd = 0; fd < t.length; fd++) {
+            PollDesc pd = (PollDesc) TABLE_ELEMENT.getAcquire(t, fd);
+            if (pd != null) {
+                pd.closeAtShutdown();
+            }
+        }
+    }
+
+    /** Descriptors registered now (listeners and connections not closed yet). */
+    public int registered() {
+        int n = 0;
+        PollDesc[] t = table;
+        for (int fd = 0; fd < t.length; fd++) {
+            if (TABLE_ELEMENT.getAcquire(t, fd) != null) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** True once {@link #close} ran. */
@@ -242,14 +274,47 @@ public final class NetPoller implements NetpollHook {
         goroutineWaiters.decrementAndGet();
     }
 
-    /** Goroutines parked on I/O right now (the scheduler polls only while this is non-zero). */
+    /** Goroutines parked on I/O right now (the scheduler polls only while this or {@link #threadWaiters()} is non-zero). */
     public int waiters() {
         return goroutineWaiters.get();
     }
 
+    /** Threads (a goroutine inside Gort.syscall, a plain thread) waiting on I/O of this scheduler's poller right now. */
+    public int threadWaiters() {
+        return threadWaiters.get();
+    }
+
     @Override
     public boolean hasWaiters() {
-        return goroutineWaiters.get() > 0;
+        return goroutineWaiters.get() > 0 || threadWaiters.get() > 0;
+    }
+
+    /**
+     * A thread is about to wait on a descriptor of this poller (before its commit). On the
+     * platform-thread poller: its helper thread polls for it. On a scheduler's poller the
+     * scheduler's pollers do: the waiter counts in {@link #hasWaiters()} (so the idle M blocks in
+     * the kernel wait and sysmon injects), and the M sleeping for timers only is woken to poll.
+     * A helper there would block in the same kernel wait as the idle M and drain the wake-ups
+     * meant for it (a timer reset earlier from another thread then fired at the M's old deadline),
+     * and it polled on for the rest of the run after one wait inside Gort.syscall.
+     */
+    void threadParking() {
+        Scheduler s = owner == null ? null : owner.get();
+        if (owner == null) {
+            ensureHelper();
+            return;
+        }
+        threadWaiters.incrementAndGet();
+        if (s != null) {
+            s.netpollWaiterAdded();
+        }
+    }
+
+    /** The thread's wait of {@link #threadParking} ended. */
+    void threadWoke() {
+        if (owner != null) {
+            threadWaiters.decrementAndGet();
+        }
     }
 
     /**
@@ -375,6 +440,11 @@ public final class NetPoller implements NetpollHook {
         return blockedPollers.get() > 0 ? 0 : lastPollEnd;
     }
 
+    /** The helper thread if one was started (only the platform-thread poller starts one); tests. */
+    Thread helperThread() {
+        return helper;
+    }
+
     /** "epoll" or "kqueue": the kernel queue this poller runs on. */
     public String backendName() {
         return backend.name();
@@ -386,8 +456,8 @@ public final class NetPoller implements NetpollHook {
     }
 
     /**
-     * Starts the helper thread that polls for platform-thread waiters (once per poller). It blocks in
-     * the kernel wait; readiness found there for goroutines is handed to their scheduler with Go.ready.
+     * Starts the helper thread that polls for platform-thread waiters of the platform-thread poller
+     * ({@link #forThreads()}; once). It blocks in the kernel wait.
      */
     void ensureHelper() {
         if (helper != null) {

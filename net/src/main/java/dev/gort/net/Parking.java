@@ -19,9 +19,12 @@ import java.util.concurrent.locks.LockSupport;
  *     through the netpoll hook's ready list or {@link Go#ready}. Its M runs other goroutines.
  *     Deadline timers are runtime timers on the scheduler's timer heap ({@link Time#runtimeTimer}):
  *     the M that fires one flags the deadline and readies the waiter, no goroutine per firing.</li>
- * <li>a plain platform thread (an embedder's thread, a test, the JDK's own threads) publishes
- *     itself and waits in {@link LockSupport#park}; the poller's helper thread, started on the
- *     first such wait, polls for it. Its deadlines use one shared daemon timer thread, which ends
+ * <li>a plain platform thread (an embedder's thread, a test, the JDK's own threads), or a goroutine
+ *     inside {@code Gort.syscall}, publishes itself and waits in {@link LockSupport#park}. On the
+ *     platform-thread poller its helper thread, started on the first such wait, polls for it; on
+ *     a scheduler's poller the scheduler's own pollers do (the idle M, findrunnable, sysmon):
+ *     the waiter counts in {@code hasWaiters} while it waits, and no helper thread competes with
+ *     the idle M for the kernel queue's wake-ups. Its deadlines use one shared daemon timer thread, which ends
  *     after a second without pending deadlines.</li>
  * </ul>
  */
@@ -41,12 +44,17 @@ final class Parking {
             return;
         }
         Thread self = Thread.currentThread();
-        pd.poller.ensureHelper();
-        if (!pd.commit(mode, self)) {
-            return;
-        }
-        while (pd.holds(mode, self)) {
-            LockSupport.park(pd);
+        NetPoller poller = pd.poller;
+        poller.threadParking();     // before the commit: whoever polls from now on sees this waiter
+        try {
+            if (!pd.commit(mode, self)) {
+                return;
+            }
+            while (pd.holds(mode, self)) {
+                LockSupport.park(pd);
+            }
+        } finally {
+            poller.threadWoke();
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.gort.net;
 
+import dev.gort.sched.Go;
 import dev.gort.sys.LibCNet;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -103,11 +104,28 @@ final class PollDesc {
 
     // ------------------------------------------------------------------ lifetime
 
+    /**
+     * References held by threads that are not goroutines (a plain thread's operation), counted
+     * before the reference itself is taken: at the scheduler's shutdown, a descriptor whose
+     * remaining references are all goroutines' (parked for good: every M was joined) is closed at
+     * once, one with a thread's waits for that thread's decref ({@link #closeAtShutdown}).
+     */
+    private final java.util.concurrent.atomic.AtomicInteger threadRefs = new java.util.concurrent.atomic.AtomicInteger();
+    /** Set by {@link #closeAtShutdown} before it reads {@link #threadRefs}. */
+    private volatile boolean closedAtShutdown;
+
     /** Takes a reference for one operation; throws ClosedException once close began. */
     void incref(String op) {
+        boolean thread = !Go.onGoroutine();
+        if (thread) {
+            threadRefs.incrementAndGet();
+        }
         for (;;) {
             long s = (long) STATE.getVolatile(this);
             if ((s & CLOSING) != 0) {
+                if (thread) {
+                    threadRefs.decrementAndGet();
+                }
                 throw closed(op);
             }
             if (STATE.compareAndSet(this, s, s + 1)) {
@@ -133,8 +151,24 @@ final class PollDesc {
     }
 
     void decref() {
+        int threads = Go.onGoroutine() ? threadRefs.get() : threadRefs.decrementAndGet();
         long s = (long) STATE.getAndAdd(this, -1L) - 1;
-        if (s == CLOSING) {
+        if (s == CLOSING || (threads == 0 && closedAtShutdown && (s & CLOSING) != 0)) {
+            destroy();      // the last reference, or the last thread's after a shutdown close (see closeAtShutdown)
+        }
+    }
+
+    /**
+     * The scheduler's shutdown, every M joined (the poller's close): closes this descriptor as
+     * {@link #close} does and releases the fd now unless a thread (not a goroutine) still holds a
+     * reference; then that thread's decref releases it. Goroutines' references never drop: their
+     * goroutines will not run again. Go's process exit closes every descriptor; an embedded run
+     * closes the ones it registered, so none outlives the run that owned it.
+     */
+    void closeAtShutdown() {
+        closedAtShutdown = true;
+        close();
+        if (threadRefs.get() == 0) {
             destroy();
         }
     }

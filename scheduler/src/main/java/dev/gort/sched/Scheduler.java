@@ -842,6 +842,17 @@ public final class Scheduler implements AutoCloseable {
         mpool.stopm(mp);
     }
 
+    /**
+     * The netpoller: a waiter the idle M's sleep may not know about appeared (a thread waiting on
+     * this scheduler's descriptors, inside Gort.syscall): the M sleeping for timers wakes and
+     * polls (NetpollHook.hasWaiters now says so), or an idle P gets an M. Any thread.
+     */
+    public void netpollWaiterAdded() {
+        if (!exiting) {
+            wakeNetPoller(0);
+        }
+    }
+
     /** Wakes the M sleeping for timers/I-O if {@code when} is earlier than its deadline, else wakes an M. */
     void wakeNetPoller(long when) {
         if (polling.get()) {
