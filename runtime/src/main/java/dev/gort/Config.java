@@ -134,7 +134,7 @@ public final class Config {
         String named = java.util.Arrays.stream(bad).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","));
         throw new ConfigException(ConfigKey.GORT_AFFINITY, affinity.toString(), source(ConfigKey.GORT_AFFINITY),
                 (bad.length == 1 ? "CPU " + named + " is" : "CPUs " + named + " are") + " not in this process's affinity mask",
-                "the CPUs it allows, " + dev.gort.sched.Affinity.cpuRanges(allowed) + ", as list:<cpu>[,<cpu>...]; or spread, or none");
+                "the CPUs it allows, " + dev.gort.sys.CpuAffinity.format(allowed) + ", as list:<cpu>[,<cpu>...]; or spread, or none");
     }
 
     /** Non-fatal findings, in the order found; each a sentence without the "gort: warning: " prefix. */

@@ -253,7 +253,7 @@ class ConfigTest {
         e = assertThrows(ConfigException.class, () -> Gort.run(new String[0], a -> ran.set(true),
                 new Gort.Options().settings(Map.of("GORT_AFFINITY", "list:" + missing), Map.of())));
         assertTrue(e.getMessage().contains("CPU " + missing + " is not in this process's affinity mask; accepted: the CPUs it allows, "
-                + dev.gort.sched.Affinity.cpuRanges(mask)), e.getMessage());
+                + dev.gort.sys.CpuAffinity.format(mask)), e.getMessage());
         assertFalse(ran.get(), "nothing ran");
     }
 

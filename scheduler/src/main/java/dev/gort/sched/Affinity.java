@@ -65,22 +65,8 @@ public record Affinity(Kind kind, int[] cpus) {
     public static String notAllowedMessage(String value, int[] bad, BitSet allowed) {
         return "GORT_AFFINITY=" + value + ": " + (bad.length == 1 ? "CPU " + bad[0] + " is" : "CPUs "
                 + String.join(",", Arrays.stream(bad).mapToObj(Integer::toString).toList()) + " are")
-                + " not in this process's affinity mask; accepted: the CPUs it allows, " + cpuRanges(allowed)
+                + " not in this process's affinity mask; accepted: the CPUs it allows, " + dev.gort.sys.CpuAffinity.format(allowed)
                 + " (list:<cpu>[,<cpu>...] of those), spread or none";
-    }
-
-    /** {@code 0-3,6,8-9}: the CPUs of {@code cpus} as ranges. */
-    public static String cpuRanges(BitSet cpus) {
-        StringBuilder sb = new StringBuilder();
-        for (int c = cpus.nextSetBit(0); c >= 0; ) {
-            int end = cpus.nextClearBit(c) - 1;
-            sb.append(sb.isEmpty() ? "" : ",").append(c);
-            if (end > c) {
-                sb.append('-').append(end);
-            }
-            c = cpus.nextSetBit(end + 1);
-        }
-        return sb.isEmpty() ? "(none)" : sb.toString();
     }
 
     /** The CPU for M number {@code mIndex} (0-based), or -1 for none; {@code allowed} is the process mask. */

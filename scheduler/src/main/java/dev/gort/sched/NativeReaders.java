@@ -24,19 +24,37 @@ final class NativeReaders {
     private final AtomicLong users = new AtomicLong();
     private volatile boolean finalsPublished;
 
+    /**
+     * How deep the calling thread is inside the gate: a gated call may make another (sysmon's
+     * retake reads the P's status and syscallwhen through its handle). An inner entry rides on the
+     * outer one, which keeps the gate from draining; counted in {@link #users} it would, once the
+     * gate closed, wait for the final figures, which wait for the outer entry to leave: a deadlock
+     * until the shutdown's drain gave up (seen: readersRacingTheShutdownSeeLiveOrFinalFigures).
+     */
+    private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
+
     /** Enters the gate: true if the native blocks may be read until {@link #leave}; false once closed. */
     boolean enter() {
+        int[] d = depth.get();
+        if (d[0] > 0) {
+            d[0]++;
+            return true;
+        }
         long u = users.incrementAndGet();
         if ((u & CLOSED) != 0) {
             users.decrementAndGet();
             awaitFinals();
             return false;
         }
+        d[0] = 1;
         return true;
     }
 
     void leave() {
-        users.decrementAndGet();
+        int[] d = depth.get();
+        if (--d[0] == 0) {
+            users.decrementAndGet();
+        }
     }
 
     boolean closed() {
