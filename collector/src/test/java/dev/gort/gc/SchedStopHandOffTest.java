@@ -29,12 +29,6 @@ class SchedStopHandOffTest {
     }
 
     /**
-     * Runs cycles with a goroutine that polls and allocates beside the main one (which waits in
-     * gc(), a syscall: its P is taken at the request), until a mark termination's steps ran on a
-     * thread other than the coordinator or MAX_CYCLES cycles passed; returns the threads that ran the
-     * steps, the last first.
-     */
-    /**
      * Forced cycles before a test gives up on seeing a handed-off step. A stop hands its steps to
      * the M that stops the last P only when that P was running; when it was idle, in a syscall or
      * handed to an M not yet on a CPU (taken by the stop's timed pass since session 21) the
@@ -42,11 +36,23 @@ class SchedStopHandOffTest {
      */
     private static final int MAX_CYCLES = 100;
 
-    private static Thread[] cyclesBesideAPoller(Collector gc) {
+    /** What cyclesBesideAPoller saw: the thread other than the coordinator that ran the steps (null: none), and how the cycles went. */
+    record Outcome(Thread other, String seen) {
+    }
+
+    private static Outcome cyclesBesideAPoller(Collector gc) {
         return cyclesBesideAPoller(gc, () -> gc.coordinator.markTerminationRanOn);
     }
 
-    private static Thread[] cyclesBesideAPoller(Collector gc, java.util.function.Supplier<Thread> ranOn) {
+    /**
+     * Runs cycles with a goroutine that polls and allocates beside the main one (which waits in
+     * gc(), a syscall: its P is taken at the request), until the steps {@code ranOn} names ran on a
+     * thread other than the coordinator or MAX_CYCLES cycles passed. The outcome's description
+     * (for failure messages) counts the gc() calls the poller allocated during, and how the
+     * scheduler's last stop after each gc() ended (usually that cycle's mark termination; a cycle
+     * the poller's allocations started may come after it).
+     */
+    private static Outcome cyclesBesideAPoller(Collector gc, java.util.function.Supplier<Thread> ranOn) {
         AtomicBoolean quit = new AtomicBoolean();
         AtomicLong progress = new AtomicLong();
         AtomicBoolean ended = new AtomicBoolean();
@@ -65,14 +71,24 @@ class SchedStopHandOffTest {
             Thread.onSpinWait();
         }
         Thread other = null;
-        Thread last = null;
+        // For a failure's message: how each cycle's last stop ended, and in how many the poller ran.
+        java.util.Map<String, Integer> stops = new java.util.TreeMap<>();
+        int cycles = 0;
+        int pollerRan = 0;
+        long cyclesBefore = gc.cycles();
         try {
             for (int i = 0; i < MAX_CYCLES && other == null; i++) {
+                long p0 = progress.get();
                 gc.gc();
-                last = ranOn.get();
-                if (last != gc.coordinator.thread) {
-                    other = last;
+                cycles++;
+                if (progress.get() != p0) {
+                    pollerRan++;
                 }
+                Thread ran = ranOn.get();
+                if (ran != gc.coordinator.thread) {
+                    other = ran;
+                }
+                stops.merge(lastStopKind(Go.scheduler().describeLastStop()), 1, Integer::sum);
             }
             long before = progress.get();
             gc.gc();
@@ -87,7 +103,19 @@ class SchedStopHandOffTest {
             Go.poll();
             Thread.onSpinWait();
         }
-        return new Thread[] {other, last};
+        GcStats.Snapshot st = gc.gcStats();
+        String seen = cycles + " gc() calls, the poller allocated during " + pollerRan + " of them; " + (gc.cycles() - cyclesBefore)
+                + " cycles ended (" + st.numForcedGC() + " of " + st.numGC() + " forced since the start); last stops: " + stops
+                + "; stops handed off: " + Go.scheduler().stopsHandedOff();
+        return new Outcome(other, seen);
+    }
+
+    /** describeLastStop's first two clauses with the times left out ("no P had to stop; stopper saw it ... at once", ...). */
+    private static String lastStopKind(String described) {
+        String[] parts = described.split("; ", 3);
+        String kind = parts[0].startsWith("last P stopped") ? "a P had to stop" : parts[0];
+        String by = parts.length < 2 ? "" : parts[1].contains("(hand-off)") ? "an M ran the steps" : "the stopper ran them";
+        return kind + ", " + by;
     }
 
     @Test
@@ -95,10 +123,15 @@ class SchedStopHandOffTest {
         ForcedMode.assumeConcurrentMark("mark termination's own stop comes after a concurrent mark");
         Coordinator.handOffForNewCollectors = true;
         SchedCollectorTest.withRuntime(2, GcOptions.DEFAULT, gc -> {
-            Thread[] ran = cyclesBesideAPoller(gc);
-            assertNotNull(ran[0], "a mark termination's steps ran on another thread than the coordinator in " + MAX_CYCLES + " cycles");
-            assertTrue(ran[0].getName().startsWith("gort-M"), "on an M of the scheduler: " + ran[0].getName());
-            assertEquals(Collector.OFF, gc.phase);
+            Outcome ran = cyclesBesideAPoller(gc);
+            assertNotNull(ran.other(), "a mark termination's steps ran on another thread than the coordinator in " + MAX_CYCLES
+                    + " cycles: " + ran.seen());
+            assertTrue(ran.other().getName().startsWith("gort-M"), "on an M of the scheduler: " + ran.other().getName());
+            // The poller's allocations may have started a cycle of the heap trigger (GOGC=100) that
+            // still runs (seen: "3 cycles ended, 2 forced", phase MARK); the poller has returned and
+            // nothing else allocates, so once idle no cycle starts again.
+            gc.awaitIdle(60_000);
+            assertEquals(Collector.OFF, gc.phase, "phase after the cycles: " + ran.seen());
             assertFalse(WriteBarrier.enabled);
         });
     }
@@ -109,8 +142,8 @@ class SchedStopHandOffTest {
         Coordinator.handOffForNewCollectors = false;
         Coordinator.sweepTermHandOffForNewCollectors = false;
         SchedCollectorTest.withRuntime(2, GcOptions.DEFAULT, gc -> {
-            Thread[] ran = cyclesBesideAPoller(gc);
-            assertNull(ran[0], "every mark termination ran on the coordinator");
+            Outcome ran = cyclesBesideAPoller(gc);
+            assertNull(ran.other(), "every mark termination ran on the coordinator: " + ran.seen());
         });
     }
 
@@ -120,9 +153,10 @@ class SchedStopHandOffTest {
         Coordinator.sweepTermHandOffForNewCollectors = true;
         Coordinator.handOffForNewCollectors = false;      // this hand-off alone
         SchedCollectorTest.withRuntime(2, GcOptions.DEFAULT, gc -> {
-            Thread[] ran = cyclesBesideAPoller(gc, () -> gc.coordinator.sweepTerminationRanOn);
-            assertNotNull(ran[0], "a sweep termination's steps ran on another thread than the coordinator in " + MAX_CYCLES + " cycles");
-            assertTrue(ran[0].getName().startsWith("gort-M"), "on an M of the scheduler: " + ran[0].getName());
+            Outcome ran = cyclesBesideAPoller(gc, () -> gc.coordinator.sweepTerminationRanOn);
+            assertNotNull(ran.other(), "a sweep termination's steps ran on another thread than the coordinator in " + MAX_CYCLES
+                    + " cycles: " + ran.seen());
+            assertTrue(ran.other().getName().startsWith("gort-M"), "on an M of the scheduler: " + ran.other().getName());
             assertSame(gc.coordinator.thread, gc.coordinator.markTerminationRanOn, "mark termination's stay on the coordinator");
         });
     }
@@ -133,8 +167,8 @@ class SchedStopHandOffTest {
         Coordinator.sweepTermHandOffForNewCollectors = false;
         Coordinator.handOffForNewCollectors = false;
         SchedCollectorTest.withRuntime(2, GcOptions.DEFAULT, gc -> {
-            Thread[] ran = cyclesBesideAPoller(gc, () -> gc.coordinator.sweepTerminationRanOn);
-            assertNull(ran[0], "every sweep termination ran on the coordinator");
+            Outcome ran = cyclesBesideAPoller(gc, () -> gc.coordinator.sweepTerminationRanOn);
+            assertNull(ran.other(), "every sweep termination ran on the coordinator: " + ran.seen());
         });
     }
 
@@ -168,8 +202,9 @@ class SchedStopHandOffTest {
         Coordinator.handOffForNewCollectors = true;
         SchedCollectorTest.withRuntime(2, GcOptions.DEFAULT.withDebug(false, true, false, 0, 0), gc -> {
             long before = gc.coordinator.completion.checkmarkCycles;
-            Thread[] ran = cyclesBesideAPoller(gc);
-            assertNotNull(ran[0], "a mark termination's steps ran on another thread than the coordinator in " + MAX_CYCLES + " cycles");
+            Outcome ran = cyclesBesideAPoller(gc);
+            assertNotNull(ran.other(), "a mark termination's steps ran on another thread than the coordinator in " + MAX_CYCLES
+                    + " cycles: " + ran.seen());
             assertTrue(gc.coordinator.completion.checkmarkCycles > before, "checkmark ran");
         });
     }
