@@ -88,7 +88,12 @@ class PlainThreadStoreRaceTest {
                             throw new AssertionError(e);
                         }
                     });
-                    gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 20_000);   // stacks scanned, globals not
+                    long tRunTo = System.nanoTime();
+                    // Hang guards, not bounds: this first cycle does the coordinator's pause-path
+                    // warm-up, and after resume() marks the two 128 MiB arrays twice (checkmark), which
+                    // starved of CPU beside a benchmark at autogroup -20 outlasted 30 s (session 25).
+                    gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);   // stacks scanned, globals not
+                    tRunTo = System.nanoTime() - tRunTo;
                     long head = Mem.loadPtrAt(dst, SLOTS - 1);
                     f.set(0, head);
                     boolean stillCopying = !copied.get();
@@ -100,10 +105,15 @@ class PlainThreadStoreRaceTest {
                         }
                     });
                     raced.set(head != 0 && stillCopying);
-                    outcome[0] = "head " + (head != 0 ? "copied" : "already overwritten") + ", copy "
-                            + (stillCopying ? "still running" : "already done") + " at mark start";
+                    outcome[0] = String.format(java.util.Locale.ROOT, "head %s, copy %s at mark start; runTo took %.1f s",
+                            head != 0 ? "copied" : "already overwritten", stillCopying ? "still running" : "already done", tRunTo / 1e9);
+                    long tIdle = System.nanoTime();
                     gc.resume();
-                    gc.awaitIdle(30_000);                                   // checkmark runs at mark termination
+                    try {
+                        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);             // checkmark runs at mark termination
+                    } finally {
+                        outcome[0] += String.format(java.util.Locale.ROOT, ", the cycle's end %.1f s", (System.nanoTime() - tIdle) / 1e9);
+                    }
                     if (f.get(0) != 0) {
                         for (long p = f.get(0), i = 3; i >= 0; i--, p = Mem.loadPtr(p, A)) {
                             assertEquals(i, Mem.getLong(p, ID), "list node " + i + " held in the frame");
