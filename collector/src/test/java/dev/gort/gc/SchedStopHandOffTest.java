@@ -48,9 +48,11 @@ class SchedStopHandOffTest {
      * Runs cycles with a goroutine that polls and allocates beside the main one (which waits in
      * gc(), a syscall: its P is taken at the request), until the steps {@code ranOn} names ran on a
      * thread other than the coordinator or MAX_CYCLES cycles passed. The outcome's description
-     * (for failure messages) counts the gc() calls the poller allocated during, and how the
+     * (printed, and in failure messages) counts the gc() calls the poller allocated during, how the
      * scheduler's last stop after each gc() ended (usually that cycle's mark termination; a cycle
-     * the poller's allocations started may come after it).
+     * the poller's allocations started may come after it) and the poller's assist parks: a poller
+     * parked in an assist (woken at the mark's end: 2-3 parks a run at load 40), idle, in a syscall
+     * or on a P handed to an M not yet on a CPU at the request leaves the steps to the coordinator.
      */
     private static Outcome cyclesBesideAPoller(Collector gc, java.util.function.Supplier<Thread> ranOn) {
         AtomicBoolean quit = new AtomicBoolean();
@@ -76,6 +78,7 @@ class SchedStopHandOffTest {
         int cycles = 0;
         int pollerRan = 0;
         long cyclesBefore = gc.cycles();
+        AssistWaitStats assistsBefore = gc.assistWaitStats();
         try {
             for (int i = 0; i < MAX_CYCLES && other == null; i++) {
                 long p0 = progress.get();
@@ -106,7 +109,10 @@ class SchedStopHandOffTest {
         GcStats.Snapshot st = gc.gcStats();
         String seen = cycles + " gc() calls, the poller allocated during " + pollerRan + " of them; " + (gc.cycles() - cyclesBefore)
                 + " cycles ended (" + st.numForcedGC() + " of " + st.numGC() + " forced since the start); last stops: " + stops
-                + "; stops handed off: " + Go.scheduler().stopsHandedOff();
+                + "; stops handed off: " + Go.scheduler().stopsHandedOff() + "; assist parks " + (gc.assistWaitStats().parks()
+                - assistsBefore.parks()) + ", woken at a mark's end " + (gc.assistWaitStats().wokenAtMarkEnd() - assistsBefore.wokenAtMarkEnd());
+        System.out.println("SchedStopHandOffTest: " + (other == null ? "no thread but the coordinator" : other.getName())
+                + " ran the steps; " + seen);
         return new Outcome(other, seen);
     }
 
