@@ -160,16 +160,30 @@ final class ForEachP {
      * forEachP's CAS _Psyscall -> _Pidle), runs it, and hands the P off as the retaker does.
      */
     private void takeSyscallPs() {
-        for (P p : s.allpPublished) {      // not an M: the volatile copy
-            if (p.safePointFn() == PENDING && p.status() == PStatus.SYSCALL && p.casStatus(PStatus.SYSCALL, PStatus.IDLE)) {
-                dev.gort.sys.NativeMemory.putLongRelease(p.base + PDescriptor.SYSCALLTICK,
-                        dev.gort.sys.NativeMemory.getLong(p.base + PDescriptor.SYSCALLTICK) + 1);
-                if (runFor(p)) {
-                    byCaller++;
-                    syscallTakes++;
+        // The caller is not an M: the P blocks it CASes and writes (status, syscalltick, the run
+        // queue handoffp reads) are freed by the shutdown once every M was joined, which a round
+        // does not wait for. Inside the gate the shutdown's drain waits for this pass; once the
+        // gate closed (or the scheduler is exiting) nothing is taken: the round ends at its next check.
+        if (!s.readers.enter()) {
+            return;
+        }
+        try {
+            for (P p : s.allpPublished) {      // not an M: the volatile copy
+                if (s.exiting) {
+                    return;
                 }
-                s.idlePs.handoffp(p);
+                if (p.safePointFn() == PENDING && p.status() == PStatus.SYSCALL && p.casStatus(PStatus.SYSCALL, PStatus.IDLE)) {
+                    dev.gort.sys.NativeMemory.putLongRelease(p.base + PDescriptor.SYSCALLTICK,
+                            dev.gort.sys.NativeMemory.getLong(p.base + PDescriptor.SYSCALLTICK) + 1);
+                    if (runFor(p)) {
+                        byCaller++;
+                        syscallTakes++;
+                    }
+                    s.idlePs.handoffp(p);
+                }
             }
+        } finally {
+            s.readers.leave();
         }
     }
 
