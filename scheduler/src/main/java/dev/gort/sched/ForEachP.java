@@ -68,6 +68,14 @@ final class ForEachP {
     private final Note note = new Note();
     /** A round is under way: a cheap global look before the per-P word ({@link Scheduler#safePointFnPendingHere}). */
     volatile boolean active;
+    /**
+     * The current round's first throw of the function, and the P it threw on. Caught where it ran
+     * (an M's scheduling loop or syscall path, IdlePs.put under the sched lock, a resize's
+     * destroyP, the caller): a throw there would kill the M, or leave a P off the idle list, or the
+     * round's words set. The caller rethrows it once the round ended.
+     */
+    private final java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    private volatile int failedP = -1;
 
     // Counters (the round's caller writes; tests and diagnostics read).
     private volatile long rounds;
@@ -88,12 +96,23 @@ final class ForEachP {
             throw new IllegalStateException("forEachP from a goroutine (or scheduler code) of this scheduler; accepted: a thread"
                     + " outside it, such as the collector's coordinator (waiting, a goroutine would hold its P from a stop-the-world)");
         }
+        boolean done;
+        Throwable thrown;
+        int thrownOn;
         callers.lock();
         try {
-            return round(f, giveUp);
+            failure.set(null);
+            done = round(f, giveUp);
+            thrown = failure.getAndSet(null);
+            thrownOn = failedP;
         } finally {
             callers.unlock();
         }
+        if (thrown != null) {
+            throw new IllegalStateException("forEachP: the function threw on P" + thrownOn + " (" + thrown + "); accepted: a function that"
+                    + " returns normally (the round went on: every other P still ran it once)", thrown);
+        }
+        return done;
     }
 
     private boolean round(Consumer<P> f, BooleanSupplier giveUp) {
@@ -201,6 +220,10 @@ final class ForEachP {
             Consumer<P> f = fn;
             if (f != null) {
                 f.accept(p);
+            }
+        } catch (Throwable t) {
+            if (failure.compareAndSet(null, t)) {
+                failedP = p.id;
             }
         } finally {
             p.setSafePointFn(NONE);

@@ -1302,9 +1302,11 @@ public final class Scheduler implements AutoCloseable {
      * holds it up, as it holds up a stop-the-world. Returns false, with the Ps that had not run it
      * let off, if the scheduler exits or {@code giveUp} (null: never) says true at a timed pass.
      * {@code fn} may run on any scheduler thread, under the sched lock: it must be short and must
-     * not block, park, allocate on the gort heap or call into the scheduler. One round at a time;
-     * not from a goroutine of this scheduler (see {@link ForEachP} for Ps that change state or
-     * GOMAXPROCS changing mid-round).
+     * not block, park, allocate on the gort heap or call into the scheduler. If it throws, the
+     * throw is caught on the thread that ran it (the round goes on) and the first one is rethrown
+     * to the caller, wrapped in an IllegalStateException naming the P, once the round ended. One
+     * round at a time; not from a goroutine of this scheduler (IllegalStateException; see
+     * {@link ForEachP} for Ps that change state or GOMAXPROCS changing mid-round).
      */
     public boolean forEachP(java.util.function.Consumer<P> fn, java.util.function.BooleanSupplier giveUp) {
         return forEachP.run(fn, giveUp);

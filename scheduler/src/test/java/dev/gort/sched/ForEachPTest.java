@@ -325,4 +325,50 @@ class ForEachPTest {
         assertTrue(e.getMessage().contains("accepted: a Consumer<P>"), e.getMessage());
         assertFalse(s.forEachP(p -> { }, null), "a round after the scheduler stopped does not run");
     }
+
+    /**
+     * A function that throws: caught on the thread that ran it (for a running P that is its M's
+     * scheduling loop, which the throw killed before), the round goes on, and the caller gets the
+     * first throw naming the P; later rounds and the goroutines run as before.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void aThrowingFunctionIsRethrownToTheCallerAndTheSchedulerRunsOn(int procs) throws Exception {
+        Scheduler s = newScheduler(procs);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong spins = new AtomicLong();
+        Runnable loop = () -> {
+            while (!stop.get()) {
+                spins.incrementAndGet();
+                Go.poll();
+            }
+        };
+        Runnable[] loops = new Runnable[procs];
+        java.util.Arrays.fill(loops, loop);
+        SchedTesting.Background b = SchedTesting.Background.start(s, loops);
+        try {
+            SchedTesting.assertProgress(spins::get, 1000, "the loops run");
+            Counts c = new Counts();
+            RuntimeException boom = new RuntimeException("boom");
+            for (int r = 0; r < 20; r++) {
+                c.reset();
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.forEachP(p -> {
+                    c.fn.accept(p);
+                    throw boom;
+                }, hangGuard()), "round " + r);
+                assertTrue(e.getCause() == boom && e.getMessage().startsWith("forEachP: the function threw on P")
+                        && e.getMessage().contains("accepted: a function that returns normally"), e.getMessage());
+                for (int i = 0; i < procs; i++) {
+                    assertEquals(1, c.perP.get(i), "P" + i + " ran it once in round " + r);
+                    assertFalse(s.p(i).safePointFnPending(), "P" + i + " owes nothing after round " + r);
+                }
+            }
+            roundRunsEachPOnce(s, c, "after the throwing rounds");
+            SchedTesting.assertProgress(spins::get, 1000, "the loops run after the throwing rounds");
+        } finally {
+            stop.set(true);
+            b.join();
+        }
+        b.assertEnded();
+    }
 }
