@@ -35,8 +35,9 @@ import java.util.function.Consumer;
  *
  * <p>GOMAXPROCS changes and stops during a round: the round covers the Ps in use at its start. A
  * P destroyed by a resize mid-round runs the function in {@link ProcResize} (world stopped) before
- * the ProcResizeHooks flush its state; Ps a growth adds are not in the round (they start with
- * empty per-P state, as a P that ran the function does). A stop-the-world mid-round only delays
+ * the ProcResizeHooks flush its state, or, if the round started while the hooks ran, when the
+ * resize publishes the new allp (its state flushed by then); Ps a growth adds are not in the
+ * round (they start with empty per-P state, as a P that ran the function does). A stop-the-world mid-round only delays
  * it (a stopped P runs nothing until the restart, which puts it idle or starts an M for it). If
  * the scheduler exits, or the caller's {@code giveUp} says true at a timed pass, the round ends
  * without the Ps that have not run it: their words go back to NONE and the call returns false

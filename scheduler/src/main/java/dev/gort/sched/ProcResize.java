@@ -147,6 +147,14 @@ final class ProcResize {
         s.stealable = n > 1;
         s.gomaxprocsPublished = n;
         s.procresizeGen++;
+        // A forEachP round whose start (which reads allp under this lock) came after destroyP's
+        // look counted the dying Ps, and no later allp holds them: they run it here, their state
+        // already flushed to the heir (nothing left to find, as a P that ran it).
+        for (int i = n; i < old; i++) {
+            if (allp[i].safePointFn() != ForEachP.NONE) {
+                s.forEachP.runFor(allp[i]);
+            }
+        }
         s.lock.unlock();
         if (hookFailure instanceof RuntimeException re) {
             throw re;

@@ -371,4 +371,51 @@ class ForEachPTest {
         }
         b.assertEnded();
     }
+
+    /**
+     * A round that starts while a GOMAXPROCS change destroys a P, after destroyP looked at the P's
+     * word and before the new allp is published (here: from a ProcResizeHook's destroyP, which runs
+     * in that window), counts the dying P: the resize runs it when it publishes the new allp. Before,
+     * nobody ran it (the P is in no later allp) and the round waited until its give-up.
+     */
+    @Test
+    void aRoundStartedWhileAResizeDestroysAPCompletes() throws Exception {
+        Scheduler s = newScheduler(2);
+        Counts c = new Counts();
+        AtomicReference<Boolean> completed = new AtomicReference<>();
+        AtomicReference<Thread> caller = new AtomicReference<>();
+        AtomicBoolean once = new AtomicBoolean();
+        AtomicBoolean sawPending = new AtomicBoolean();
+        s.addProcResizeHook(new ProcResizeHook() {
+            @Override
+            public void destroyP(P dying, P heir) {
+                if (!once.compareAndSet(false, true)) {
+                    return;
+                }
+                long until = System.nanoTime() + 10_000_000_000L;
+                Thread t = new Thread(() -> completed.set(s.forEachP(c.fn, () -> System.nanoTime() - until > 0)), "forEachP-caller");
+                caller.set(t);
+                t.start();
+                long deadline = System.nanoTime() + SchedTesting.PROGRESS_WAIT_NANOS;
+                while (!dying.safePointFnPending() && System.nanoTime() < deadline) {
+                    Thread.yield();
+                }
+                sawPending.set(dying.safePointFnPending());
+            }
+        });
+        SchedTesting.Background b = SchedTesting.Background.start(s, () -> {
+            Go.scheduler().setGomaxprocs(1);
+            while (caller.get() == null || caller.get().isAlive()) {
+                Time.sleep(java.time.Duration.ofMillis(1));      // safepoints for P0's turn
+            }
+        });
+        b.join();
+        b.assertEnded();
+        assertTrue(sawPending.get(), "the round started inside the resize and counted the dying P1");
+        caller.get().join();
+        assertEquals(Boolean.TRUE, completed.get(), "the round completed (not given up)");
+        assertEquals(1, c.perP.get(0), "P0 ran it once");
+        assertEquals(1, c.perP.get(1), "the dying P1 ran it once");
+        assertFalse(s.p(0).safePointFnPending(), "P0 owes nothing");
+    }
 }
