@@ -107,12 +107,8 @@ class ForEachPTest {
         assertTrue(s.forEachPStats()[1] > byCaller0, "the caller ran it for idle Ps");
     }
 
-    @ParameterizedTest
-    @ValueSource(ints = {1, 2})
-    void runningLoopsAnswerAtTheirPreemptCheck(int procs) throws Exception {
-        Scheduler s = newScheduler(procs);
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong spins = new AtomicLong();
+    /** {@code procs} goroutines counting {@code spins} until {@code stop}, whose only safepoint is the preempt check. */
+    private static SchedTesting.Background startPreemptCheckLoops(Scheduler s, int procs, AtomicBoolean stop, AtomicLong spins) {
         Runnable loop = () -> {
             while (!stop.get()) {
                 spins.incrementAndGet();     // no allocation, no park: only the preempt check below
@@ -121,7 +117,16 @@ class ForEachPTest {
         };
         Runnable[] loops = new Runnable[procs];
         java.util.Arrays.fill(loops, loop);
-        SchedTesting.Background b = SchedTesting.Background.start(s, loops);
+        return SchedTesting.Background.start(s, loops);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void runningLoopsAnswerAtTheirPreemptCheck(int procs) throws Exception {
+        Scheduler s = newScheduler(procs);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong spins = new AtomicLong();
+        SchedTesting.Background b = startPreemptCheckLoops(s, procs, stop, spins);
         roundsWhileTheyRun(s, b, stop, spins::get, 1000, 50, "with running loops");
     }
 
@@ -327,8 +332,8 @@ class ForEachPTest {
     }
 
     /**
-     * A function that throws: caught on the thread that ran it (for a running P that is its M's
-     * scheduling loop, which the throw killed before), the round goes on, and the caller gets the
+     * A function that throws: caught on the thread that ran it (for a running P its M's scheduling
+     * loop, which the throw escaped into before), the round goes on, and the caller gets the
      * first throw naming the P; later rounds and the goroutines run as before.
      */
     @ParameterizedTest
@@ -337,15 +342,7 @@ class ForEachPTest {
         Scheduler s = newScheduler(procs);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong spins = new AtomicLong();
-        Runnable loop = () -> {
-            while (!stop.get()) {
-                spins.incrementAndGet();
-                Go.poll();
-            }
-        };
-        Runnable[] loops = new Runnable[procs];
-        java.util.Arrays.fill(loops, loop);
-        SchedTesting.Background b = SchedTesting.Background.start(s, loops);
+        SchedTesting.Background b = startPreemptCheckLoops(s, procs, stop, spins);
         try {
             SchedTesting.assertProgress(spins::get, 1000, "the loops run");
             Counts c = new Counts();
