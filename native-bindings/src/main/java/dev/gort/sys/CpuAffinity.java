@@ -1,8 +1,5 @@
 package dev.gort.sys;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.BitSet;
 
 /**
@@ -41,10 +38,13 @@ public final class CpuAffinity {
             return all;
         }
         long bytes = CpuSet.LAYOUT.byteSize();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment set = a.allocate(CpuSet.LAYOUT);
-            LibC.sched_getaffinity(0, bytes, set.address());
-            return BitSet.valueOf(set.toArray(ValueLayout.JAVA_LONG));
+        try (CallScratch set = new CallScratch(bytes)) {
+            LibC.sched_getaffinity(0, bytes, set.address);
+            long[] words = new long[(int) (bytes / Long.BYTES)];
+            for (int i = 0; i < words.length; i++) {
+                words[i] = NativeMemory.getLong(set.address + (long) i * Long.BYTES);
+            }
+            return BitSet.valueOf(words);
         }
     }
 
@@ -59,13 +59,12 @@ public final class CpuAffinity {
                     + "); accepted: 0.." + (C.CPU_SETSIZE() - 1));
         }
         long bytes = CpuSet.LAYOUT.byteSize();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment set = a.allocate(CpuSet.LAYOUT);
+        try (CallScratch set = new CallScratch(bytes)) {
             long[] words = cpus.toLongArray();
             for (int i = 0; i < words.length; i++) {
-                set.setAtIndex(ValueLayout.JAVA_LONG, i, words[i]);
+                NativeMemory.putLong(set.address + (long) i * Long.BYTES, words[i]);
             }
-            LibC.sched_setaffinity(0, bytes, set.address());
+            LibC.sched_setaffinity(0, bytes, set.address);
         }
     }
 

@@ -377,13 +377,12 @@ public final class LibC {
     /** macOS: the calling thread's 64-bit id ({@code pthread_threadid_np(NULL, &id)}). */
     public static long pthread_threadid_np() {
         MethodHandle h = require(PTHREAD_THREADID_NP, "pthread_threadid_np");
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment id = a.allocate(JAVA_LONG);
-            int r = (int) h.invokeExact(0L, id.address());
+        try (CallScratch id = new CallScratch(Long.BYTES)) {
+            int r = (int) h.invokeExact(0L, id.address);
             if (r != 0) {
                 throw new NativeException("pthread_threadid_np", "thread=NULL", r);
             }
-            return id.get(JAVA_LONG, 0);
+            return NativeMemory.getLong(id.address);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -1,8 +1,5 @@
 package dev.gort.sys;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /** {@link OsMemory} on the real kernel through {@link LibC}. Stateless and thread-safe. */
 public final class PosixOsMemory implements OsMemory {
@@ -83,13 +80,12 @@ public final class PosixOsMemory implements OsMemory {
         long resident = 0;
         // One byte per page; count in bounded chunks so a 64 GiB range needs no 16 MiB vector.
         long chunkPages = Math.min(pages, 1L << 16);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment vec = arena.allocate(chunkPages);
+        try (CallScratch vec = new CallScratch(Math.max(1, chunkPages))) {
             for (long done = 0; done < pages; done += chunkPages) {
                 long n = Math.min(chunkPages, pages - done);
-                LibC.mincore(address + done * pageSize, n * pageSize, vec.address());
+                LibC.mincore(address + done * pageSize, n * pageSize, vec.address);
                 for (long i = 0; i < n; i++) {
-                    resident += vec.get(ValueLayout.JAVA_BYTE, i) & 1;
+                    resident += NativeMemory.getByte(vec.address + i) & 1;
                 }
             }
         }

@@ -1,7 +1,5 @@
 package dev.gort.sys;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.Locale;
 
 /**
@@ -214,9 +212,8 @@ public final class ThreadPriority {
         if (!Platform.current().isLinux()) {
             return null;
         }
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment attr = a.allocate(SchedAttr.LAYOUT);
-            long addr = attr.address();
+        try (CallScratch attr = new CallScratch(SchedAttr.LAYOUT.byteSize())) {
+            long addr = attr.address;
             LibC.sched_getattr(tid, addr, (int) SchedAttr.LAYOUT.byteSize(), 0);
             return new Setting(NativeMemory.getInt(addr + SchedAttr.SCHED_POLICY), NativeMemory.getInt(addr + SchedAttr.SCHED_NICE));
         } catch (NativeException e) {
@@ -226,9 +223,8 @@ public final class ThreadPriority {
 
     /** Linux: the calling thread to {@code policy} and {@code nice}, its other attributes (the slice) kept. */
     private static void setattr(int policy, int nice) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment attr = a.allocate(SchedAttr.LAYOUT);
-            long addr = attr.address();
+        try (CallScratch attr = new CallScratch(SchedAttr.LAYOUT.byteSize())) {
+            long addr = attr.address;
             LibC.sched_getattr(0, addr, (int) SchedAttr.LAYOUT.byteSize(), 0);
             NativeMemory.putInt(addr + SchedAttr.SIZE, (int) SchedAttr.LAYOUT.byteSize());
             NativeMemory.putInt(addr + SchedAttr.SCHED_POLICY, policy);

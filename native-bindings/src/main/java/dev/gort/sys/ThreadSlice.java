@@ -1,7 +1,5 @@
 package dev.gort.sys;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 
 /**
  * The calling thread's requested CPU slice under Linux's EEVDF scheduler (6.12 and later):
@@ -34,9 +32,8 @@ public final class ThreadSlice {
         if (!Platform.current().isLinux()) {
             return false;
         }
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment attr = a.allocate(SchedAttr.LAYOUT);
-            long p = attr.address();
+        try (CallScratch attr = new CallScratch(SchedAttr.LAYOUT.byteSize())) {
+            long p = attr.address;
             try {
                 // Read first, so the thread's nice value is written back unchanged: the slice is
                 // one of the parameters SCHED_FLAG_KEEP_PARAMS would keep, so that flag cannot be used.
@@ -64,10 +61,9 @@ public final class ThreadSlice {
         if (!Platform.current().isLinux()) {
             return 0;
         }
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment attr = a.allocate(SchedAttr.LAYOUT);
-            LibC.sched_getattr(0, attr.address(), (int) SchedAttr.LAYOUT.byteSize(), 0);
-            return NativeMemory.getLong(attr.address() + SchedAttr.SCHED_RUNTIME);
+        try (CallScratch attr = new CallScratch(SchedAttr.LAYOUT.byteSize())) {
+            LibC.sched_getattr(0, attr.address, (int) SchedAttr.LAYOUT.byteSize(), 0);
+            return NativeMemory.getLong(attr.address + SchedAttr.SCHED_RUNTIME);
         } catch (NativeException e) {
             return 0;
         }
