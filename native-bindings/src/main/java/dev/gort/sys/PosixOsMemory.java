@@ -80,12 +80,15 @@ public final class PosixOsMemory implements OsMemory {
         long resident = 0;
         // One byte per page; count in bounded chunks so a 64 GiB range needs no 16 MiB vector.
         long chunkPages = Math.min(pages, 1L << 16);
-        try (CallScratch vec = new CallScratch(Math.max(1, chunkPages))) {
+        // A shared arena, not a confined one: a confined arena's owner is Thread.currentThread(),
+        // which C2 may keep stale in a goroutine's compiled loop (see CallScratch).
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+            long vec = arena.allocate(Math.max(1, chunkPages)).address();
             for (long done = 0; done < pages; done += chunkPages) {
                 long n = Math.min(chunkPages, pages - done);
-                LibC.mincore(address + done * pageSize, n * pageSize, vec.address);
+                LibC.mincore(address + done * pageSize, n * pageSize, vec);
                 for (long i = 0; i < n; i++) {
-                    resident += NativeMemory.getByte(vec.address + i) & 1;
+                    resident += NativeMemory.getByte(vec + i) & 1;
                 }
             }
         }
