@@ -230,10 +230,15 @@ class ForEachPTest {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong resizes = new AtomicLong();
         AtomicLong calls = new AtomicLong();
+        // gosched, not poll, after each syscall: this scheduler runs without sysmon, so nothing
+        // preempts a goroutine that only makes short syscalls, and at GOMAXPROCS=1 two of them kept
+        // the one P from schedule() (where timers run) for as long as they looped: the resizer's
+        // 300 us sleep never ended (seen: 3 resizes in 10 s, CI's stw2 run; the same on main 05e9187
+        // in a probe). With the runtime, sysmon's 10 ms preemption bounds that.
         Runnable syscaller = () -> {
             while (!stop.get()) {
                 Go.syscall(() -> java.util.concurrent.locks.LockSupport.parkNanos(20_000));
-                Go.poll();
+                Go.gosched();
                 calls.incrementAndGet();
             }
         };
