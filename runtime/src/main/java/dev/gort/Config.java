@@ -124,17 +124,16 @@ public final class Config {
      * @throws ConfigException naming the CPUs not allowed and the ones that are
      */
     public void checkAffinity(java.util.BitSet allowed) {
-        if (!(affinity instanceof Affinity.CpuList list) || allowed.isEmpty()) {
+        if (!(affinity instanceof Affinity.CpuList) || allowed.isEmpty()) {
             return;
         }
-        int[] bad = java.util.Arrays.stream(list.cpus()).filter(c -> !allowed.get(c)).toArray();
+        // The scheduler's rule and words (Scheduler.create refuses the same list the same way).
+        int[] bad = dev.gort.sched.Affinity.parse(affinity.toString()).cpusNotAllowed(allowed);
         if (bad.length == 0) {
             return;
         }
-        String named = java.util.Arrays.stream(bad).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","));
         throw new ConfigException(ConfigKey.GORT_AFFINITY, affinity.toString(), source(ConfigKey.GORT_AFFINITY),
-                (bad.length == 1 ? "CPU " + named + " is" : "CPUs " + named + " are") + " not in this process's affinity mask",
-                "the CPUs it allows, " + dev.gort.sys.CpuAffinity.format(allowed) + ", as list:<cpu>[,<cpu>...]; or spread, or none");
+                dev.gort.sched.Affinity.notAllowedProblem(bad), dev.gort.sched.Affinity.notAllowedAccepted(allowed));
     }
 
     /** Non-fatal findings, in the order found; each a sentence without the "gort: warning: " prefix. */

@@ -241,7 +241,7 @@ class ConfigTest {
         env("GORT_AFFINITY", "spread").checkAffinity(allowed);
         ConfigException e = assertThrows(ConfigException.class, () -> env("GORT_AFFINITY", "list:0,7").checkAffinity(allowed));
         assertEquals("malformed GORT_AFFINITY: \"list:0,7\" (environment variable GORT_AFFINITY): CPU 7 is not in this process's"
-                + " affinity mask; accepted: the CPUs it allows, 0-1,4, as list:<cpu>[,<cpu>...]; or spread, or none", e.getMessage());
+                + " affinity mask; accepted: the CPUs it allows, 0-1,4 (list:<cpu>[,<cpu>...] of those), spread or none", e.getMessage());
         e = assertThrows(ConfigException.class, () -> env("GORT_AFFINITY", "list:9,0,2").checkAffinity(allowed));
         assertTrue(e.getMessage().contains("CPUs 9,2 are not in this process's affinity mask"), e.getMessage());
         env("GORT_AFFINITY", "list:7").checkAffinity(new java.util.BitSet());   // an unreadable mask refuses nothing

@@ -63,10 +63,19 @@ public record Affinity(Kind kind, int[] cpus) {
      * start and ran unpinned, with only a warning): names them and the CPUs accepted.
      */
     public static String notAllowedMessage(String value, int[] bad, BitSet allowed) {
-        return "GORT_AFFINITY=" + value + ": " + (bad.length == 1 ? "CPU " + bad[0] + " is" : "CPUs "
+        return "GORT_AFFINITY=" + value + ": " + notAllowedProblem(bad) + "; accepted: " + notAllowedAccepted(allowed);
+    }
+
+    /** The refusal's first half: which CPUs of the list the mask lacks (also Config's ConfigException). */
+    public static String notAllowedProblem(int[] bad) {
+        return (bad.length == 1 ? "CPU " + bad[0] + " is" : "CPUs "
                 + String.join(",", Arrays.stream(bad).mapToObj(Integer::toString).toList()) + " are")
-                + " not in this process's affinity mask; accepted: the CPUs it allows, " + dev.gort.sys.CpuAffinity.format(allowed)
-                + " (list:<cpu>[,<cpu>...] of those), spread or none";
+                + " not in this process's affinity mask";
+    }
+
+    /** The refusal's second half: what is accepted instead, given the process's mask. */
+    public static String notAllowedAccepted(BitSet allowed) {
+        return "the CPUs it allows, " + dev.gort.sys.CpuAffinity.format(allowed) + " (list:<cpu>[,<cpu>...] of those), spread or none";
     }
 
     /** The CPU for M number {@code mIndex} (0-based), or -1 for none; {@code allowed} is the process mask. */
