@@ -240,11 +240,18 @@ public final class Scheduler implements AutoCloseable {
 
 
     /**
-     * True on one of this scheduler's Ms (a goroutine's carrier included): it reads the P blocks
-     * and G descriptors without the gate, since Shutdown frees them only after every M was joined.
+     * True if the caller reads the P blocks and G descriptors without the gate ({@link NativeReaders}):
+     * on one of this scheduler's Ms (a goroutine's carrier included), since Shutdown frees them only
+     * after every M was joined; or holding the world lock (a stopper in its pause, the collector's
+     * coordinator scanning stacks in a stop), since Shutdown frees them only holding that lock, and
+     * closes the gate under it too, so the gate's state cannot change while the caller holds it.
+     * Once the gate closed the caller goes through it (and reads the final figures): blocks freed
+     * before its stop began are gone. Keeps a ThreadLocal and two atomics off every G read of a
+     * stop-the-world stack scan (gcstoptheworld modes scan every goroutine in the pause).
      */
     boolean onOwnM() {
-        return carrier() instanceof M m && m.sched == this;
+        Thread t = carrier();
+        return t instanceof M m && m.sched == this || world.heldBy(t) && !readers.closed();
     }
 
     /**

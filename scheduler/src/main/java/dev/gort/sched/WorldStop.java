@@ -39,7 +39,23 @@ final class WorldStop {
     private int stopwait;
     /** The stopper sleeps here; package-private for StopTheWorldStaleWakeupTest. */
     final Note stopNote = new Note();
-    private final ReentrantLock worldLock = new ReentrantLock();
+    private final OwnedLock worldLock = new OwnedLock();
+
+    /** The world lock, which can name its holder (ReentrantLock.getOwner is protected). */
+    private static final class OwnedLock extends ReentrantLock {
+        Thread holder() {
+            return getOwner();
+        }
+    }
+
+    /**
+     * True if {@code t} holds the world lock (a stopper in its pause, the collector's coordinator in
+     * a stop). {@code t} is the caller's carrier read out of line ({@link Scheduler#carrier}), not
+     * an inlined Thread.currentThread() a goroutine's compiled frame may keep stale.
+     */
+    boolean heldBy(Thread t) {
+        return worldLock.holder() == t;
+    }
     /** This scheduler's spin bound (tests change it). */
     volatile long stopSpinNanos = STOP_SPIN_NANOS;
     /** Re-preempt passes made by stop after its timed sleeps (worldLock holder writes; tests read). */
