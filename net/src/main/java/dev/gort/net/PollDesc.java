@@ -123,8 +123,10 @@ final class PollDesc {
         for (;;) {
             long s = (long) STATE.getVolatile(this);
             if ((s & CLOSING) != 0) {
-                if (thread) {
-                    threadRefs.decrementAndGet();
+                // A shutdown close that read this thread's count before it backed out left the fd
+                // to the last thread's decref: this back-out is that decref (destroy is idempotent).
+                if (thread && threadRefs.decrementAndGet() == 0 && closedAtShutdown) {
+                    destroy();
                 }
                 throw closed(op);
             }
