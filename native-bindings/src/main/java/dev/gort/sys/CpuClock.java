@@ -66,6 +66,35 @@ public final class CpuClock {
     }
 
     /**
+     * The calling thread's context switches, packed: voluntary ({@code ru_nvcsw}) in the high 32
+     * bits, involuntary ({@code ru_nivcsw}) in the low 32 (see {@link #voluntary} and
+     * {@link #involuntary}); 0 where RUSAGE_THREAD does not exist. Allocates nothing (diagnostics
+     * inside a pause). Unlike {@link #threadCpuNanos}, getrusage(RUSAGE_THREAD) does not make the
+     * kernel bring the caller's run time up to date (Linux 6.18 here: clock_gettime of a thread or
+     * process CPU clock and getrusage(RUSAGE_SELF) do, and then switch the caller out at once if
+     * its time slice is spent and another thread is queued on its CPU), so reading it is not itself
+     * a point where the caller is preempted (docs/performance.md, session 27, gate27).
+     */
+    public static long threadSwitches() {
+        if (!C.has(C.RUSAGE_THREAD())) {
+            return 0;
+        }
+        long ru = SCRATCH.get().address();
+        LibC.getrusage(C.RUSAGE_THREAD(), ru);
+        return NativeMemory.getLong(ru + Rusage.RU_NVCSW) << 32 | (NativeMemory.getLong(ru + Rusage.RU_NIVCSW) & 0xffff_ffffL);
+    }
+
+    /** The voluntary switches of a {@link #threadSwitches} value (or of a difference of two). */
+    public static int voluntary(long switches) {
+        return (int) (switches >>> 32);
+    }
+
+    /** The involuntary switches of a {@link #threadSwitches} value (or of a difference of two, when they did not wrap). */
+    public static int involuntary(long switches) {
+        return (int) switches;
+    }
+
+    /**
      * getrusage's {@code ru_maxrss} in bytes on platform {@code p}: Linux reports KiB (getrusage(2)),
      * macOS bytes (what Go tools that divide by 1 MiB there rely on; not read in xnu's source). Visible for tests.
      */

@@ -56,6 +56,25 @@ class CpuClockTest {
     }
 
     @Test
+    void threadSwitchesCountABlockingSleepAsVoluntary() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Platform.current().isLinux(), "RUSAGE_THREAD is Linux's");
+        long before = CpuClock.threadSwitches();
+        CpuClock.Usage usageBefore = CpuClock.threadUsage();
+        for (int i = 0; i < 3; i++) {
+            Thread.sleep(2);            // blocks: a voluntary switch each time
+        }
+        long d = CpuClock.threadSwitches() - before;
+        CpuClock.Usage usageAfter = CpuClock.threadUsage();
+        assertTrue(CpuClock.voluntary(d) >= 3, "3 sleeps, voluntary switches " + CpuClock.voluntary(d));
+        assertTrue(CpuClock.involuntary(d) >= 0, "involuntary switches " + CpuClock.involuntary(d));
+        // The same counters as threadUsage's, read between its two reads.
+        assertTrue(CpuClock.voluntary(before) >= 1 && CpuClock.voluntary(before) <= usageBefore.voluntarySwitches(),
+                CpuClock.voluntary(before) + " vs " + usageBefore);
+        assertTrue(CpuClock.voluntary(before) + CpuClock.voluntary(d) <= usageAfter.voluntarySwitches(),
+                CpuClock.voluntary(before) + CpuClock.voluntary(d) + " vs " + usageAfter);
+    }
+
+    @Test
     void clocksAllocateNothingPerCall() throws Exception {
         // The collector reads the thread CPU clock per assist and per pause step: a Java object per
         // call (an error message built before knowing the call failed, once) is garbage on a hot path.
@@ -86,7 +105,7 @@ class CpuClockTest {
             for (int round = 0; round < 100 && best >= 64 * 1024; round++) {
                 long before = threads.getCurrentThreadAllocatedBytes();
                 for (int i = 0; i < 50_000; i++) {
-                    sink += CpuClock.threadCpuNanos() + CpuClock.monotonicNanos();
+                    sink += CpuClock.threadCpuNanos() + CpuClock.monotonicNanos() + CpuClock.threadSwitches();
                 }
                 best = Math.min(best, threads.getCurrentThreadAllocatedBytes() - before);
             }
