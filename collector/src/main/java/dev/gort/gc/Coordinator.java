@@ -1191,6 +1191,7 @@ final class Coordinator {
         worldStopped = true;
         if (markDoneHandOff != null && markDoneHandOff.requestedAt != 0) {
             st.pt.requestedAt(markDoneHandOff.requestedAt);     // a mutator made the request: the pause starts there
+            st.pt.requesterCpu(markDoneHandOff.requester, markDoneHandOff.requesterCpu);
         }
         st.pt.stopped();
         storeGate.acquire();

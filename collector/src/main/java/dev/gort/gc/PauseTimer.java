@@ -11,9 +11,20 @@ import java.util.List;
  * ThreadWorld, that mutator, see {@link StopHandOff}). {@link #begin} is called
  * just before the stop request, {@link #step} after each piece of work, {@link #end} after the
  * world restarted; each step's time is the time since the previous mark, so the steps add up to the
- * whole pause. The coordinator's CPU over the work (from the world stopped to its restart) is
- * recorded too, and per step with {@code -Dgort.gc.pausetrace.cpu=true}: on a loaded machine the
+ * whole pause. The CPU of the thread that ran the steps is recorded too (see {@link #stopped} for
+ * over what), and per step with {@code -Dgort.gc.pausetrace.cpu=true}: on a loaded machine the
  * wall time of a step includes waiting for a CPU, its CPU time is the work itself.
+ *
+ * <p><b>No thread CPU clock read inside the pause by default.</b> clock_gettime of a thread's CPU
+ * clock makes Linux bring the thread's run time up to date, and when that finds its time slice
+ * spent with another thread queued on its CPU, the thread is switched out on the way back from the
+ * call, at once, instead of at the next 4 ms tick (measured here, kernel 6.18: 457 of 594
+ * switch-outs of a thread sharing a CPU with a spinner fell across that call, 1 of 416 across a
+ * getppid; {@code docs/performance.md}, session 27, gate27). A read at the world's stop made the
+ * step after it ({@code gate}, the store gate's acquire) the default run's longest pause, 1-4 ms of
+ * wall for 0.02-0.2 ms of CPU, a JIT compiler thread of this JVM running meanwhile. So the CPU is
+ * read before the stop request (where a spent slice costs the mutators nothing: they still run, and
+ * the thread then enters the pause with a fresh one) and after the restart.
  */
 final class PauseTimer {
     private long start;
@@ -30,14 +41,39 @@ final class PauseTimer {
 
     /** The thread that called {@link #begin}: the stopper. */
     private Thread beganOn;
+    /**
+     * The thread whose CPU clock {@link #lastCpu} holds, read before the pause: the stopper, or the
+     * mutator that made the request for it ({@link #requesterCpu}).
+     */
+    private Thread cpuReadBefore;
+    /** {@code -Dgort.gc.pausetrace.switches}: the stepping thread's context switches at the last mark (packed, CpuClock.threadSwitches). */
+    private long lastSwitches;
+    private int[] voluntary = new int[16];
+    private int[] involuntary = new int[16];
 
     void begin() {
         beganOn = Thread.currentThread();
         n = 0;
         restartCpu = 0;
-        lastCpu = STEP_CPU ? CpuClock.threadCpuNanos() : 0;
+        restartSwitches = 0;
+        lastCpu = CpuClock.threadCpuNanos();        // before the request: see the class comment
+        cpuReadBefore = beganOn;
+        lastSwitches = STEP_SWITCHES ? CpuClock.threadSwitches() : 0;
         start = System.nanoTime();
         last = start;
+    }
+
+    /**
+     * Before {@link #stopped}: {@code requester} read its CPU clock ({@code cpu}) just before it
+     * made this stop's request for the stopper at its safepoint ({@link ThreadWorld}'s deferred
+     * request); if it is the thread that runs the stopped steps (the hand-off's claimant), the
+     * pause's CPU counts from there and {@link #stopped} reads no clock.
+     */
+    void requesterCpu(Thread requester, long cpu) {
+        if (n == 0 && requester != null && cpu != 0) {
+            cpuReadBefore = requester;
+            lastCpu = cpu;
+        }
     }
 
     /**
@@ -45,9 +81,10 @@ final class PauseTimer {
      * only with {@code -Dgort.gc.pausetrace.cpu=true}: the thread CPU clock is a system call
      * (clock_gettime(CLOCK_THREAD_CPUTIME_ID) is not in the vDSO), measured at 2-4 us warm and
      * 5-10 us cold on the shared 2-core machine, and a pause of ten steps read it ten times,
-     * inside the pause, lengthening what it measured by 30-50 us. Without it a step records 0
-     * CPU and the work's CPU is read twice: when the world stopped ({@link #stopped}) and when it
-     * restarted (the "start" step carries it all), so {@link StwPause#workCpuNanos} is unchanged.
+     * inside the pause, lengthening what it measured by 30-50 us; each read is also a point where
+     * the kernel may switch the thread out (the class comment). Without it a step records 0 CPU
+     * and the pause's CPU is read before the request and after the restart (the "start" step
+     * carries it all, see {@link #stopped}).
      */
     void step(String name) {
         long now = System.nanoTime();
@@ -57,6 +94,9 @@ final class PauseTimer {
             lastCpu = cpu;
         } else {
             record(name, now - last, 0);
+        }
+        if (STEP_SWITCHES) {
+            recordSwitches(CpuClock.threadSwitches());
         }
         last = now;
         fault(name);
@@ -88,14 +128,39 @@ final class PauseTimer {
         }
     }
 
-    /** Ends the "stop" step (the world is stopped): from here the CPU is the pause's work. */
+    /**
+     * Ends the "stop" step (the world is stopped). Without {@code -Dgort.gc.pausetrace.cpu} no CPU
+     * clock is read here when this thread read its clock before the request (the stopper in
+     * {@link #begin}, or the requesting mutator, {@link #requesterCpu}): "stop" records no CPU and
+     * the pause's CPU ("start" carries it) counts from that read, so it holds this thread's CPU in
+     * the stop as well as the work. A thread that read none (a claimant other than the requester,
+     * an M of the scheduler's hand-off) reads it here, inside the pause: then the CPU is the work's
+     * alone, and the read is a point where the kernel may switch it out (see the class comment).
+     */
     void stopped() {
         long now = System.nanoTime();
-        long cpu = CpuClock.threadCpuNanos();
-        // A mark termination handed to a mutator (StopHandOff) ends its stop on another thread than
-        // begin() read: two threads' CPU clocks do not subtract, so that "stop" records none.
-        record("stop", now - last, STEP_CPU && Thread.currentThread() == beganOn ? cpu - lastCpu : 0);
-        lastCpu = cpu;
+        Thread self = Thread.currentThread();
+        long sw = STEP_SWITCHES ? CpuClock.threadSwitches() : 0;
+        if (STEP_CPU) {
+            long cpu = CpuClock.threadCpuNanos();
+            // A mark termination handed to a mutator (StopHandOff) ends its stop on another thread than
+            // begin() read: two threads' CPU clocks do not subtract, so that "stop" records none.
+            record("stop", now - last, self == beganOn ? cpu - lastCpu : 0);
+            lastCpu = cpu;
+        } else {
+            record("stop", now - last, 0);
+            if (self != cpuReadBefore) {
+                lastCpu = CpuClock.threadCpuNanos();
+            }
+        }
+        if (STEP_SWITCHES) {
+            if (self == beganOn) {
+                recordSwitches(sw);
+            } else {
+                lastSwitches = sw;      // another thread's counts: "stop" records none
+            }
+        }
+        cpuReadBefore = self;
         last = now;
         fault("stop");
     }
@@ -103,16 +168,37 @@ final class PauseTimer {
     /** {@code -Dgort.gc.pausetrace.cpu=true}: every step's CPU (two clock reads more per step, inside the pause). */
     static final boolean STEP_CPU = dev.gort.sys.TuningProperty.flag("gort.gc.pausetrace.cpu", false);
 
+    /**
+     * {@code -Dgort.gc.pausetrace.switches=true}: each step's voluntary and involuntary context
+     * switches of the thread running it (getrusage(RUSAGE_THREAD), one call per step inside the
+     * pause, ~1 us; not a preemption point itself, see {@link CpuClock#threadSwitches}). An
+     * involuntary switch in a step whose wall is far above its CPU: the kernel took the thread's CPU
+     * (and pausetrace.sched names who ran); a voluntary one: it blocked (a lock, a park).
+     */
+    static final boolean STEP_SWITCHES = dev.gort.sys.TuningProperty.flag("gort.gc.pausetrace.switches", false);
+
     private void record(String name, long wall, long cpu) {
         if (n == names.length) {       // more steps than ever seen (a new debug step): grow once
             names = java.util.Arrays.copyOf(names, n * 2);
             nanos = java.util.Arrays.copyOf(nanos, n * 2);
             cpus = java.util.Arrays.copyOf(cpus, n * 2);
+            voluntary = java.util.Arrays.copyOf(voluntary, n * 2);
+            involuntary = java.util.Arrays.copyOf(involuntary, n * 2);
         }
         names[n] = name;
         nanos[n] = wall;
         cpus[n] = cpu;
+        voluntary[n] = 0;
+        involuntary[n] = 0;
         n++;
+    }
+
+    /** The step just recorded gets the switches since the last mark ({@code now}: CpuClock.threadSwitches()). */
+    private void recordSwitches(long now) {
+        long d = now - lastSwitches;
+        voluntary[n - 1] = CpuClock.voluntary(d);
+        involuntary[n - 1] = CpuClock.involuntary(d);
+        lastSwitches = now;
     }
 
     /** System.nanoTime() of the last {@link #begin}: the stop request. */
@@ -150,6 +236,10 @@ final class PauseTimer {
         long cpu = restartCpu != 0 ? restartCpu : CpuClock.threadCpuNanos();
         restartCpu = 0;
         record("start", at - last, cpu - lastCpu);
+        if (STEP_SWITCHES) {
+            recordSwitches(restartSwitches != 0 ? restartSwitches : CpuClock.threadSwitches());
+            restartSwitches = 0;
+        }
         last = at;
     }
 
@@ -161,15 +251,21 @@ final class PauseTimer {
      */
     private long restartCpu;
 
+    /** {@link #restartCpu}'s switches ({@code -Dgort.gc.pausetrace.switches}), 0 when not taken. */
+    private long restartSwitches;
+
     /** Called right after the world's startTheWorld returned. */
     void restarted() {
         restartCpu = CpuClock.threadCpuNanos();
+        if (STEP_SWITCHES) {
+            restartSwitches = CpuClock.threadSwitches();
+        }
     }
 
     private StwPause build(long cycle, StwPause.Kind kind) {
         List<StwPause.Step> steps = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            steps.add(new StwPause.Step(names[i], nanos[i], cpus[i]));
+            steps.add(new StwPause.Step(names[i], nanos[i], cpus[i], voluntary[i], involuntary[i]));
         }
         return new StwPause(cycle, kind, last - start, steps);
     }

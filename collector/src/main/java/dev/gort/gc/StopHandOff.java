@@ -27,6 +27,13 @@ final class StopHandOff {
      * stopper made it (guarded by the world's lock). The pause starts there, not at the stopper's post.
      */
     long requestedAt;
+    /**
+     * The mutator that made the request ({@link #requestedAt} != 0) and its CPU clock read just
+     * before it did (guarded by the world's lock): the pause's CPU counts from there if it runs the
+     * steps (PauseTimer.requesterCpu), without a clock read inside the pause.
+     */
+    Thread requester;
+    long requesterCpu;
 
     StopHandOff(Runnable steps) {
         this.steps = steps;
@@ -38,6 +45,8 @@ final class StopHandOff {
         runner = null;
         failure = null;
         requestedAt = 0;
+        requester = null;
+        requesterCpu = 0;
         done = false;
     }
 

@@ -39,9 +39,14 @@ public record StwPause(long cycle, Kind kind, long totalNanos, List<Step> steps,
      * CPU time the collector's thread spent in it (less than the wall time when that thread waited:
      * for the mutators to stop, or for a CPU on a loaded machine). The CPU is per step only with
      * {@code -Dgort.gc.pausetrace.cpu=true}; otherwise the steps between the stop and the restart
-     * carry 0 and "start" carries the work's whole CPU (see PauseTimer.step for why).
+     * carry 0 and "start" carries the pause's whole CPU (see PauseTimer.stopped for over what).
+     * The context switches of the thread running the step, voluntary and involuntary, are counted
+     * only with {@code -Dgort.gc.pausetrace.switches=true} (0 otherwise).
      */
-    public record Step(String name, long nanos, long cpuNanos) {
+    public record Step(String name, long nanos, long cpuNanos, int voluntarySwitches, int involuntarySwitches) {
+        public Step(String name, long nanos, long cpuNanos) {
+            this(name, nanos, cpuNanos, 0, 0);
+        }
     }
 
     public StwPause {
@@ -68,7 +73,13 @@ public record StwPause(long cycle, Kind kind, long totalNanos, List<Step> steps,
         return t;
     }
 
-    /** CPU time of the collector's thread during the pause, "stop" excluded: the work done while stopped. */
+    /**
+     * CPU time of the thread that ran the pause's steps, "stop" excluded: the work done while
+     * stopped; without {@code -Dgort.gc.pausetrace.cpu=true}, when that thread read its CPU clock
+     * before the stop request (the stopper, or the mutator that made the request and then ran the
+     * steps), its CPU from there, the stop's included (no clock is read inside the pause then,
+     * see PauseTimer).
+     */
     public long workCpuNanos() {
         long t = 0;
         for (Step s : steps) {
@@ -88,6 +99,9 @@ public record StwPause(long cycle, Kind kind, long totalNanos, List<Step> steps,
             b.append(sep).append(s.name).append(' ').append(ms(s.nanos));
             if (STEP_CPU) {
                 b.append('/').append(ms(s.cpuNanos));
+            }
+            if (s.voluntarySwitches != 0 || s.involuntarySwitches != 0) {
+                b.append(" sw ").append(s.voluntarySwitches).append('v').append(s.involuntarySwitches).append('i');
             }
             sep = ", ";
         }

@@ -854,6 +854,10 @@ public final class ThreadWorld implements World {
 
     /** {@code yielded}: this mutator counted itself in {@link #yieldingToRequest} before its yield; counted out here, with the request. */
     private void requestWantedStop(Mutator m, boolean yielded) {
+        // Its CPU clock before the request, world running: the pause's CPU counts from here if this
+        // mutator runs the steps (PauseTimer.requesterCpu), and no clock is read inside the pause,
+        // where a read lets the kernel switch a thread with a spent slice out at once (PauseTimer).
+        long cpuBefore = dev.gort.sys.CpuClock.threadCpuNanos();
         try {
             lockAsMutator(m);
         } catch (RuntimeException | Error e) {
@@ -863,7 +867,7 @@ public final class ThreadWorld implements World {
             throw e;
         }
         try {
-            requestWantedLocked(m);
+            requestWantedLocked(m, cpuBefore);
         } finally {
             if (yielded) {
                 yieldingToRequest.decrementAndGet();
@@ -872,8 +876,16 @@ public final class ThreadWorld implements World {
         }
     }
 
-    /** Lock held, {@code m} RUNNING: {@link #requestWantedStop}'s request, if one is still wanted. */
+    /** Lock held, {@code m} RUNNING and not going to run the steps (it blocks or leaves): the request, if one is still wanted. */
     private void requestWantedLocked(Mutator m) {
+        requestWantedLocked(m, 0);
+    }
+
+    /**
+     * Lock held, {@code m} RUNNING: {@link #requestWantedStop}'s request, if one is still wanted
+     * ({@code cpuBefore}: m's CPU clock read before it took the lock, kept in the hand-off; 0: not read).
+     */
+    private void requestWantedLocked(Mutator m, long cpuBefore) {
         StopHandOff h = stopWanted;
         if (h == null || stopping || raggedFn != null || m.state != Mutator.RUNNING || h.stopper() == m.owner) {
             return;
@@ -881,6 +893,8 @@ public final class ThreadWorld implements World {
         lockWaitInStop.clear();
         requestLocked(h.stopper(), stopWantedSelf, h);
         h.requestedAt = stopRequestedAt;
+        h.requester = m.owner;
+        h.requesterCpu = cpuBefore;
         lastRequestedBy = m.owner;
         lastRequestDeferral = stopRequestedAt - stopWantedAt;
         stopsRequestedByMutators++;
