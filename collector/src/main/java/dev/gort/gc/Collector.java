@@ -321,7 +321,7 @@ public final class Collector implements AutoCloseable {
             this.sweeperG = null;
         }
         this.threadSweeper = sweeperIsGoroutine ? null : new ThreadSweeper(this, sweeping.credit, background, onP);
-        this.pauses = new PauseReporter(world, stats, background);
+        this.pauses = new PauseReporter(world, stats, background, storeGate);
         this.coordinator = new Coordinator(this, control, stepping, workers, sweeping, assists.queue, pauses, storeGate,
                 threadSweeper, sweeperG);
         this.shader = new BarrierShader(this, storeGate);

@@ -42,6 +42,8 @@ final class PauseReporter {
     private final World world;
     private final GcStats stats;
     private final BackgroundThreads background;
+    /** The coordinator's store gate: the pause line names a storer it found holding it. */
+    private final StoreGate storeGate;
     private final SchedTrace schedTrace = SchedTrace.ENABLED ? new SchedTrace() : null;
     private final List<StwPause> cyclePauses = new ArrayList<>();
     private final List<String> cycleSched = new ArrayList<>();        // SchedTrace lines beside cyclePauses (null: none)
@@ -50,8 +52,9 @@ final class PauseReporter {
     private volatile LongConsumer pauseListener;
     private volatile Consumer<StwPause> pauseBreakdownListener;
 
-    PauseReporter(World world, GcStats stats, BackgroundThreads background) {
+    PauseReporter(World world, GcStats stats, BackgroundThreads background, StoreGate storeGate) {
         this.world = world;
+        this.storeGate = storeGate;
         this.stats = stats;
         this.background = background;
     }
@@ -142,7 +145,8 @@ final class PauseReporter {
         String sched = SchedTrace.ENABLED ? schedTrace.end(p.totalNanos()) : null;
         if (PAUSE_TRACE || pauseBreakdownListener != null) {
             // after the restart: formatting is slow the first time
-            p = p.withStopDetail(world.describeLastStop() + background.describeAside(timer.startNanos()));
+            p = p.withStopDetail(world.describeLastStop() + background.describeAside(timer.startNanos())
+                    + storeGate.describeLastAcquire());
         }
         LongConsumer l = pauseListener;
         if (l != null) {

@@ -12,8 +12,27 @@ import java.util.concurrent.Semaphore;
  * synchronisation); the barrier's shader hands the semaphore to storing threads.
  */
 final class StoreGate {
-    private final Semaphore gate = new Semaphore(1, true);
+    private final Gate gate = new Gate();
     private boolean held;       // one thread at a time (see the class comment)
+    /** The storing thread that held the gate when the last {@link #acquire} found it taken, null if it was free (pausetrace). */
+    private Thread foundHeldBy;
+    /** How long that acquire waited (ns), 0 if the gate was free. */
+    private long waitedNanos;
+    /** Acquires that found the gate taken or storers queued for it, since the collector started. */
+    private long contendedAcquires;
+
+    /**
+     * The gate's semaphore (fair, one permit), which also names the storing thread inside its
+     * section ({@link WriteBarrier#enterStoreGate} sets it after the acquire and clears it before
+     * the release): a diagnostic, read only when the coordinator finds the gate taken.
+     */
+    static final class Gate extends Semaphore {
+        volatile Thread holder;
+
+        Gate() {
+            super(1, true);
+        }
+    }
 
     /** The semaphore storing threads take ({@link WriteBarrier.Shader#storeGate}). */
     Semaphore semaphore() {
@@ -42,12 +61,47 @@ final class StoreGate {
      * coordinator's flip is what they wait for anyway.
      */
     void acquire() {
+        foundHeldBy = null;
+        waitedNanos = 0;
+        // Free with no storer queued (binary-trees' every acquire: only unstoppable threads' stores
+        // take it): taken at once, what the fair semaphore's own first try does. Otherwise the
+        // coordinator queues behind the storers as before, and the pausetrace names the holder.
+        if (gate.hasQueuedThreads() || !gate.tryAcquire()) {
+            acquireContended();
+        }
+        held = true;
+    }
+
+    private void acquireContended() {
+        Thread holder = gate.holder;
+        long t0 = System.nanoTime();
         if (dev.gort.sys.RealtimeBoost.currentThreadRaised()) {
             acquireAsRealtime();
         } else {
             gate.acquireUninterruptibly();
         }
-        held = true;
+        waitedNanos = System.nanoTime() - t0;
+        foundHeldBy = holder != null ? holder : Thread.currentThread();    // itself: a storer between its acquire and naming itself
+        contendedAcquires++;
+    }
+
+    /** Acquires that found the gate taken (coordinator's thread, or after a {@link StopHandOff}'s done). */
+    long contendedAcquires() {
+        return contendedAcquires;
+    }
+
+    /**
+     * For the pausetrace, after the restart: "" if the last acquire found the gate free, else who
+     * held it and how long the acquire waited (allocates: not inside a pause).
+     */
+    String describeLastAcquire() {
+        Thread h = foundHeldBy;
+        if (h == null) {
+            return "";
+        }
+        foundHeldBy = null;         // told once
+        return "; store gate held by " + (h == Thread.currentThread() ? "a storer not yet named" : h.getName())
+                + ", waited " + Millis.of(waitedNanos) + " ms";
     }
 
     private void acquireAsRealtime() {

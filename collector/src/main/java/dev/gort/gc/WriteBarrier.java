@@ -140,12 +140,18 @@ public final class WriteBarrier {
         java.util.concurrent.Semaphore gate = s.storeGate();
         if (gate != null) {
             gate.acquireUninterruptibly();
+            if (gate instanceof StoreGate.Gate g) {
+                g.holder = Thread.currentThread();      // named for the coordinator's pausetrace
+            }
         }
         return gate;
     }
 
     static void leaveStoreGate(java.util.concurrent.Semaphore gate) {
         if (gate != null) {
+            if (gate instanceof StoreGate.Gate g) {
+                g.holder = null;
+            }
             gate.release();
         }
     }

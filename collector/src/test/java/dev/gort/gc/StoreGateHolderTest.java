@@ -1,0 +1,58 @@
+package dev.gort.gc;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The store gate's diagnostic (pausetrace): an acquire that finds the gate free says nothing; one
+ * that finds a storing thread inside its section names it and how long it waited for its leave.
+ */
+class StoreGateHolderTest {
+
+    @Test
+    void aFreeGateIsTakenAtOnceAndSaysNothing() {
+        StoreGate g = new StoreGate();
+        g.acquire();
+        g.release();
+        assertEquals("", g.describeLastAcquire());
+        assertEquals(0, g.contendedAcquires());
+    }
+
+    @Test
+    void aGateHeldByAStorerNamesItAndTheWait() throws Exception {
+        StoreGate g = new StoreGate();
+        Semaphore sem = g.semaphore();
+        CountDownLatch inside = new CountDownLatch(1);
+        Thread storer = Thread.ofPlatform().name("storer-7").start(() -> {
+            sem.acquireUninterruptibly();           // as WriteBarrier.enterStoreGate does
+            ((StoreGate.Gate) sem).holder = Thread.currentThread();
+            inside.countDown();
+            try {
+                long guard = System.nanoTime() + 60_000_000_000L;
+                while (!sem.hasQueuedThreads() && System.nanoTime() < guard) {
+                    Thread.sleep(1);                // until the coordinator's acquire waits
+                }
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            WriteBarrier.leaveStoreGate(sem);
+        });
+        assertTrue(inside.await(60, java.util.concurrent.TimeUnit.SECONDS));
+        g.acquire();                                // waits for the storer's leave (its release wakes it)
+        assertNull(((StoreGate.Gate) sem).holder, "the leave clears the name before its release");
+        g.release();
+        storer.join(60_000);
+        assertEquals(1, g.contendedAcquires());
+        String d = g.describeLastAcquire();
+        assertTrue(d.startsWith("; store gate held by storer-7, waited "), d);
+        double ms = Double.parseDouble(d.substring(d.lastIndexOf("waited ") + 7, d.length() - 3));
+        assertTrue(ms >= 10, d);
+        assertEquals("", g.describeLastAcquire(), "told once");
+        assertEquals(1, sem.availablePermits());
+    }
+}
