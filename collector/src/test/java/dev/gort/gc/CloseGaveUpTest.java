@@ -58,7 +58,7 @@ class CloseGaveUpTest extends ThreadWorldFixture {
             }
         });
         gc.requestCycle(true);
-        assertTrue(inHook.await(20, java.util.concurrent.TimeUnit.SECONDS), "the cycle reached the hook");
+        assertTrue(inHook.await(60, java.util.concurrent.TimeUnit.SECONDS), "the cycle reached the hook");
 
         IllegalStateException gaveUp = assertThrows(IllegalStateException.class, () -> gc.closeWithin(Duration.ofMillis(300)));
         String msg = gaveUp.getMessage();

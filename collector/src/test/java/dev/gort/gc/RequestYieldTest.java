@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 @Timeout(60)
 class RequestYieldTest extends BareThreadWorldFixture {
-    private static final long LONG_BOUND = 30_000_000_000L;
+    private static final long LONG_BOUND = 120_000_000_000L;
 
     private final class Steps implements Runnable {
         final AtomicInteger runs = new AtomicInteger();

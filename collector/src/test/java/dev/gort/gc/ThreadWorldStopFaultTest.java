@@ -124,7 +124,7 @@ class ThreadWorldStopFaultTest {
                 world.unregister();       // waits for no round: the failed one ended
             }
         });
-        caller.join(10_000);
+        caller.join(60_000);
         assertFalse(caller.isAlive(), "the caller's unregister waited: " + java.util.Arrays.toString(caller.getStackTrace()));
         assertInstanceOf(InjectedFault.class, inCaller.get());
         assertFalse(world.preemptRequested(), "no round or stop left requested");

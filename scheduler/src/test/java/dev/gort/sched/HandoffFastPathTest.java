@@ -128,7 +128,7 @@ class HandoffFastPathTest {
         AtomicLong stops = new AtomicLong();
         Thread stopper = Thread.ofPlatform().unstarted(() -> {
             try {
-                if (!started.await(30, TimeUnit.SECONDS)) {
+                if (!started.await(60, TimeUnit.SECONDS)) {
                     failure.set("pairs did not start");
                     return;
                 }

@@ -49,7 +49,7 @@ class StartmFaultTest {
             for (int i = 0; i < 2; i++) {
                 Go.go(() -> {
                     started.incrementAndGet();
-                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    long deadline = System.nanoTime() + 60_000_000_000L;
                     while (started.get() < 2) {
                         if (System.nanoTime() - deadline > 0) {
                             met.set(false);

@@ -77,7 +77,7 @@ class StopGiveUpTest {
             }
         });
         try {
-            assertTrue(running.await(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(running.await(60, java.util.concurrent.TimeUnit.SECONDS));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.stopTheWorld("test", null));
             assertTrue(e.getMessage().contains("giveUp is null") && e.getMessage().contains("stopTheWorld(reason)"), e.getMessage());
             assertFalse(s.worldStopping(), "nothing was stopped");

@@ -137,7 +137,7 @@ class StopHoldersTest {
                 fin.recv();
             }), "held-runner");
             runner.start();
-            if (!started.await(10, TimeUnit.SECONDS)) {
+            if (!started.await(60, TimeUnit.SECONDS)) {
                 throw new AssertionError("goroutines did not start");
             }
             String[] names = {"spin", "sleep", "ignore"};
@@ -177,7 +177,7 @@ class StopHoldersTest {
                 System.out.println(names[i] + ": " + (d != null ? d : last));
             }
             done = true;
-            runner.join(10_000);
+            runner.join(60_000);
         }
 
         /** The part of a stop's description about the P whose M ran goroutine {@code goid}, or null. */

@@ -78,7 +78,7 @@ class StopTheWorldStaleWakeupTest {
         assertTrue(end != 0 && end <= stoppedAt,
                 "stopTheWorld returned " + (end == 0 ? "before the loop ended" : (end - stoppedAt) + " ns before the loop ended"));
         quit.set(true);
-        runner.join(30_000);
+        runner.join(60_000);
         assertNull(died.get());
         s.close();
     }
