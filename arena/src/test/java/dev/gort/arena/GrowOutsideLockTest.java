@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
  * every span allocation and free waited for it (in the 1 GiB pause benchmark a goroutine sat in
  * MHeap.allocSpan 11 ms, and with it a stop-the-world).
  */
-@Timeout(60)
+@Timeout(180)
 class GrowOutsideLockTest {
     static final long CHUNK = 4L << 20;
 

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * on {@code staleCaches} (retired only after the last span is back in its mcentral). Held
  * deterministically with the stall hook between a claim and the span's return.
  */
-@Timeout(60)
+@Timeout(180)
 class StaleDrainRaceTest {
     private Heap heap;
     private final CountDownLatch release = new CountDownLatch(1);

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * 12's leaveIfClosed fixed for a close that comes before the wait, not during it). The same for
  * the scheduler's stop and a goroutine without a safepoint.
  */
-@Timeout(60)
+@Timeout(180)
 class CloseDuringWaitTest extends ThreadWorldFixture {
     /**
      * Far below close's 60 s wait for the threads (a close that waited for the spinner takes that

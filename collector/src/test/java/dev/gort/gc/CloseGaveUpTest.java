@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * normally. Before, close returned silently and the collector stayed "live" with nothing to wait
  * on but the refusals of every later collector.
  */
-@Timeout(60)
+@Timeout(180)
 class CloseGaveUpTest extends ThreadWorldFixture {
     Heap other;
     Collector second;

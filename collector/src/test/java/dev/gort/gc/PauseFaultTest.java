@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * A fault point is a test-only hook: {@link PauseTimer#faultForTest} after each step of a pause
  * ("stop", then the step names), ThreadWorld's {@code stopFaultForTest} inside its stop.
  */
-@Timeout(60)
+@Timeout(180)
 class PauseFaultTest extends ThreadWorldFixture {
     PollingMutator mutator;
 

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * again after. Bounds far above what the test waits for (30 s) are never reached on a loaded
  * machine; the one test of the bound uses a mutator that cannot reach a safepoint before it.
  */
-@Timeout(60)
+@Timeout(180)
 class StopRequestedByMutatorTest extends BareThreadWorldFixture {
     private static final long LONG_BOUND = 120_000_000_000L;
 

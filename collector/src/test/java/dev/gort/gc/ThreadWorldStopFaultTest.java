@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * later stop waited for ever; a round whose function threw left {@code raggedFn} set, so every
  * later stop and round waited for ever.
  */
-@Timeout(60)
+@Timeout(180)
 class ThreadWorldStopFaultTest {
     Heap heap;
     WorkbufPool pool;

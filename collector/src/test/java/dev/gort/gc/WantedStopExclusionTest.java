@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * deferral runs out before the second stopper requests, the two stops simply serialize and the
  * test passes (it cannot fail spuriously).
  */
-@Timeout(60)
+@Timeout(180)
 class WantedStopExclusionTest extends BareThreadWorldFixture {
     private static final long DEFER = 2_000_000_000L;
 

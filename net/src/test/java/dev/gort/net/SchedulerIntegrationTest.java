@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Timeout;
  * comes from outside the runtime and by its next timer; goroutines blocked on I/O are not a
  * deadlock; the waiter count returns to zero.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+@Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class SchedulerIntegrationTest {
 
     @Test

@@ -78,7 +78,7 @@ class HandoffFastPathTest {
         // Never early; late by at most a generous margin on a loaded 2-core machine (without the
         // timer check the sleeper would wait until the pair stopped: forever).
         assertTrue(sleptNanos.get() >= 20_000_000L, "slept " + sleptNanos.get() + " ns");
-        assertTrue(sleptNanos.get() < 5_000_000_000L, "slept " + sleptNanos.get() + " ns");
+        assertTrue(sleptNanos.get() < 60_000_000_000L, "slept " + sleptNanos.get() + " ns");
     }
 
     /**

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
  * program ran on one P for good (the two goroutines below, each waiting for the other to start
  * without yielding, then never met). The restart's hand-off is StopFaultTest's "startm" case.
  */
-@Timeout(60)
+@Timeout(180)
 class StartmFaultTest {
 
     @Test

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
  * the restart) instead of waking the stopper, keeps its P and goes on; with nothing to stop the
  * caller runs them; a failure of the steps reaches the caller with the world running.
  */
-@Timeout(60)
+@Timeout(180)
 class StopAndRunTest {
     private Scheduler s;
     private SchedTesting.Background program;

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
  * the test asks for the stop and waits until it is pending. The goroutine counts its safepoints;
  * flagged at its start it stops at its first one.
  */
-@Timeout(60)
+@Timeout(180)
 class StopDuringScheduleTest {
     @Test
     void aGoroutineStartedAfterTheStopRequestYieldsAtItsFirstSafepoint() throws Exception {

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
  * directly on a scheduler whose only P runs a spinning main goroutine, with the M's tid set as
  * {@code -Dgort.sched.stoptrace} would.
  */
-@Timeout(60)
+@Timeout(180)
 class StopHoldersSampleTest {
     static final int WARM_PASSES = 3000;
     static final int MEASURED_PASSES = 500;

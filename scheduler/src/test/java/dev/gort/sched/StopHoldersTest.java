@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
  * the goroutine, its kind, whether it checked, whether its M was runnable or asleep (/proc), and
  * where the sleeper sleeps and the spinner spins (their stacks).
  */
-@Timeout(90)
+@Timeout(180)
 class StopHoldersTest {
     static final long LATE_NANOS = 30_000_000;
 

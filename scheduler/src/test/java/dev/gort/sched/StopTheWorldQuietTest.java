@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
  * CPU slices the stopping goroutine was waiting for. The stop must still complete, the world must
  * restart, and the retaker must work again afterwards.
  */
-@Timeout(60)
+@Timeout(180)
 class StopTheWorldQuietTest {
     /** How long the goroutine keeps off safepoints once the stop was requested. */
     static final long LATE_NANOS = 40_000_000;

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Timeout;
  * another thread wakes the stopper's note every 50 us; the stop may not return before the loop
  * ends (before the fix, the first wakeup ended the wait with the goroutine still running).
  */
-@Timeout(60)
+@Timeout(180)
 class StopTheWorldStaleWakeupTest {
 
     @Test
