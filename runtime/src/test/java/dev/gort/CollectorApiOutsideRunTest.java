@@ -47,7 +47,7 @@ class CollectorApiOutsideRunTest {
             }
         } finally {
             stop.set(true);
-            prober.join(10_000);
+            prober.join(60_000);
         }
         System.out.println("CollectorApiOutsideRunTest: " + ok.get() + " calls answered, " + clear.get() + " refused clearly");
         if (bad.get() != null) {

@@ -88,7 +88,7 @@ class HandlesAfterExitTest {
             }
         } finally {
             stop.set(true);
-            reader.join(10_000);
+            reader.join(60_000);
         }
         if (bad.get() != null) {
             throw new AssertionError("a reader racing the shutdown failed unclearly", bad.get());

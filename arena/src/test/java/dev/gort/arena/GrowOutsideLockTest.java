@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
  * every span allocation and free waited for it (in the 1 GiB pause benchmark a goroutine sat in
  * MHeap.allocSpan 11 ms, and with it a stop-the-world).
  */
-@Timeout(60)
+@Timeout(180)
 class GrowOutsideLockTest {
     static final long CHUNK = 4L << 20;
 
@@ -129,7 +129,7 @@ class GrowOutsideLockTest {
                 }
             }, "grower");
             grower.start();
-            assertTrue(os.entered.await(20, TimeUnit.SECONDS), "the large allocation did not reach the arena commit");
+            assertTrue(os.entered.await(60, TimeUnit.SECONDS), "the large allocation did not reach the arena commit");
 
             CountDownLatch small = new CountDownLatch(1);
             AtomicLong smallAt = new AtomicLong();
@@ -144,10 +144,10 @@ class GrowOutsideLockTest {
                 small.countDown();
             }, "other");
             other.start();
-            boolean done = small.await(5, TimeUnit.SECONDS);
+            boolean done = small.await(60, TimeUnit.SECONDS);      // the grower stays held until released below
             os.release.countDown();
-            grower.join(20_000);
-            other.join(20_000);
+            grower.join(60_000);
+            other.join(60_000);
             assertTrue(done, "a span allocation waited for another thread's arena commit (the mheap lock held across it)");
             assertEquals(null, failure.get());
             assertTrue(smallAt.get() >= heap.arenaBase() && smallAt.get() < heap.arenaBase() + committed,
@@ -185,7 +185,7 @@ class GrowOutsideLockTest {
                 }
             }, "grower");
             grower.start();
-            assertTrue(os.entered.await(20, TimeUnit.SECONDS), "the large allocation did not reach the growth's hugePages");
+            assertTrue(os.entered.await(60, TimeUnit.SECONDS), "the large allocation did not reach the growth's hugePages");
             assertTrue(heap.arenaCommittedBytes() > committed, "precondition: the committed end moved before the run exists");
             AtomicReference<java.util.List<long[]>> runs = new AtomicReference<>();
             Thread walker = new Thread(() -> {
@@ -198,8 +198,8 @@ class GrowOutsideLockTest {
             walker.start();
             walker.join(300);                                   // a walk that does not wait fails at once
             os.release.countDown();
-            grower.join(20_000);
-            walker.join(20_000);
+            grower.join(60_000);
+            walker.join(60_000);
             assertEquals(null, failure.get());
             assertTrue(runs.get() != null && !runs.get().isEmpty(), "the walk returned the free runs");
             heap.releaseCache(first);
@@ -236,7 +236,7 @@ class GrowOutsideLockTest {
         }, "grower");
         grower.setDaemon(true);
         grower.start();
-        assertTrue(os.entered.await(20, TimeUnit.SECONDS), "the growth did not reach its hugePages advice");
+        assertTrue(os.entered.await(60, TimeUnit.SECONDS), "the growth did not reach its hugePages advice");
         int unmapsBefore = os.unmaps.get();                     // the reservation's own trims
         Thread closer = new Thread(() -> {
             try {
@@ -252,8 +252,8 @@ class GrowOutsideLockTest {
         assertEquals(0, unmapsMeanwhile, "close unmapped the heap while a growth was between its commit and its run");
         assertTrue(closer.isAlive(), "close waits for the growth");
         os.release.countDown();
-        grower.join(20_000);
-        closer.join(20_000);
+        grower.join(60_000);
+        closer.join(60_000);
         assertFalse(grower.isAlive() || closer.isAlive(), "growth and close ended");
         assertEquals(null, failure.get());
         assertTrue(heap.isClosed());

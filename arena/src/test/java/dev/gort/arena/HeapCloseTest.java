@@ -61,14 +61,14 @@ class HeapCloseTest {
         Allocator a = new Allocator(heap);
         a.start();
         try {
-            assertTrue(a.started.await(30, TimeUnit.SECONDS));
+            assertTrue(a.started.await(60, TimeUnit.SECONDS));
             IllegalStateException e = assertThrows(IllegalStateException.class, heap::close);
             assertTrue(e.getMessage().startsWith("Heap.close() refused, the heap stays open and usable: 1 thread cache(s)")
                     && e.getMessage().contains("[test-allocator]") && e.getMessage().contains("release each on its thread"),
                     e.getMessage());
             assertFalse(heap.isClosed());
             long before = a.allocated.get();
-            long deadline = System.nanoTime() + 30_000_000_000L;
+            long deadline = System.nanoTime() + 60_000_000_000L;
             while (a.allocated.get() < before + 1000 && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             }
@@ -93,7 +93,7 @@ class HeapCloseTest {
         Allocator a = new Allocator(heap);
         a.release.set(true);
         a.start();
-        assertTrue(a.started.await(30, TimeUnit.SECONDS));
+        assertTrue(a.started.await(60, TimeUnit.SECONDS));
         a.stop.set(true);
         CountDownLatch hold = new CountDownLatch(1);
         Thread alive = new Thread(() -> {           // alive, its cache released: nothing of it can allocate

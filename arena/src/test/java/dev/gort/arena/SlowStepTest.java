@@ -24,7 +24,7 @@ class SlowStepTest {
             Thread t;
             synchronized (heap.central(spc)) {
                 t = Thread.ofPlatform().start(() -> got[0] = cache.alloc(64, true));   // first alloc: a refill
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (cache.slowStep() != MCache.STEP_LOCK_WAIT && System.nanoTime() < deadline) {
                     Thread.sleep(1);
                 }

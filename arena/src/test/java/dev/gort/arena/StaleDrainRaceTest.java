@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * on {@code staleCaches} (retired only after the last span is back in its mcentral). Held
  * deterministically with the stall hook between a claim and the span's return.
  */
-@Timeout(60)
+@Timeout(180)
 class StaleDrainRaceTest {
     private Heap heap;
     private final CountDownLatch release = new CountDownLatch(1);
@@ -74,7 +74,7 @@ class StaleDrainRaceTest {
         });
         AtomicLong firstGot = new AtomicLong(-1);
         Thread drainer = Thread.ofPlatform().name("first-drainer").start(() -> firstGot.set(heap.drainOneStaleCache()));
-        assertTrue(claimed.await(30, TimeUnit.SECONDS), "the first drainer claimed the span");
+        assertTrue(claimed.await(60, TimeUnit.SECONDS), "the first drainer claimed the span");
         assertSame(drainer, holder.get());
 
         // The second drainer (this thread): the table's only span is claimed, not yet returned.
@@ -89,10 +89,10 @@ class StaleDrainRaceTest {
         assertTrue(awaiter.isAlive(), "awaitSweepsInFlight waits for the claimed span (its loop meets the same race)");
 
         release.countDown();
-        drainer.join(30_000);
+        drainer.join(60_000);
         assertFalse(drainer.isAlive());
         assertTrue(firstGot.get() > 0, "the first drainer returned the span's pages: " + firstGot.get());
-        awaiter.join(30_000);
+        awaiter.join(60_000);
         assertFalse(awaiter.isAlive(), "the wait ends once the span is back in its mcentral");
         assertFalse(c.hasStale());
         assertEquals(0, heap.staleCaches.get());

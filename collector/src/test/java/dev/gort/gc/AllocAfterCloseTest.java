@@ -90,10 +90,10 @@ class AllocAfterCloseTest extends ThreadWorldFixture {
             }, "test-allocator");
             t.start();
             try {
-                assertTrue(running.await(30, TimeUnit.SECONDS), "the allocator got going");
+                assertTrue(running.await(60, TimeUnit.SECONDS), "the allocator got going");
                 c.close();
                 long atClose = allocated.get();
-                t.join(10_000);
+                t.join(60_000);
                 assertFalse(t.isAlive(), "the allocator was never refused after the close");
                 assertTrue(ended.get() instanceof IllegalStateException ise && ise.getMessage().contains("is closed (Collector.close())"),
                         "refused with: " + ended.get());
@@ -101,7 +101,7 @@ class AllocAfterCloseTest extends ThreadWorldFixture {
                         + " allocations succeeded after close() returned; at most the one in flight may");
             } finally {
                 c.close();
-                t.join(10_000);
+                t.join(60_000);
                 h.close();
             }
         }

@@ -287,7 +287,7 @@ class AllocFastPathTest extends ThreadCollectorFixture {
             assertTrue(other.isRecentBlack(mine[0]));
             world.unregister();
         });
-        t.join(10_000);
+        t.join(60_000);
         long[] table = world.barrierFilter.table;
         assertTrue(java.util.Arrays.stream(table).anyMatch(e -> e == mine[0]), "the departed thread's entry is still there");
         gc.resume();

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * credit, to the byte.
  */
 class AssistQueueTest {
-    static final long TIMEOUT_NS = 30_000_000_000L;
+    static final long TIMEOUT_NS = 60_000_000_000L;
 
     AtomicLong credit;
     volatile boolean open;
@@ -353,7 +353,7 @@ class AssistQueueTest {
             });
             start.await();
             start.await(10, java.util.concurrent.TimeUnit.SECONDS);      // the flush is done
-            t.join(2_000);
+            t.join(60_000);          // a hang guard: the flush is done, so the waiter is woken (a starved JVM may take seconds)
             if (t.isAlive()) {
                 open = false;
                 q.wakeAll(true);
@@ -364,7 +364,7 @@ class AssistQueueTest {
             assertEquals(0, credit.get(), "round " + i);
             q.release(w);
         }
-        flusher.join(10_000);
+        flusher.join(60_000);
         assertNull(failure.get());
     }
 
@@ -418,7 +418,7 @@ class AssistQueueTest {
             long deadline = System.nanoTime() + TIMEOUT_NS;
             while (done.get() < waiters + flushers) {
                 if (System.nanoTime() > deadline) {
-                    failure.compareAndSet(null, new AssertionError("goroutines still parked after 30 s: "
+                    failure.compareAndSet(null, new AssertionError("goroutines still parked after 60 s: "
                             + q.queued() + " queued, credit " + credit.get() + " (a lost wake-up)"));
                     open = false;
                     q.wakeAll(true);
@@ -477,7 +477,7 @@ class AssistQueueTest {
         } finally {
             open = false;
             q.wakeAll(true);
-            t.join(10_000);
+            t.join(60_000);
             gc.close();
             heap.close();
         }

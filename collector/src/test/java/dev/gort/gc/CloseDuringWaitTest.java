@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * 12's leaveIfClosed fixed for a close that comes before the wait, not during it). The same for
  * the scheduler's stop and a goroutine without a safepoint.
  */
-@Timeout(60)
+@Timeout(180)
 class CloseDuringWaitTest extends ThreadWorldFixture {
     /**
      * Far below close's 60 s wait for the threads (a close that waited for the spinner takes that
@@ -44,7 +44,7 @@ class CloseDuringWaitTest extends ThreadWorldFixture {
     void endSpinner() throws InterruptedException {
         done.set(true);
         if (spinner != null) {
-            spinner.join(30_000);
+            spinner.join(60_000);
             assertFalse(spinner.isAlive(), "the spinner did not finish: " + java.util.Arrays.toString(spinner.getStackTrace()));
         }
         assertNull(spinnerFailure.get(), () -> "the spinner failed: " + spinnerFailure.get());
@@ -151,7 +151,7 @@ class CloseDuringWaitTest extends ThreadWorldFixture {
     }
 
     private static void awaitTrue(BooleanSupplier cond, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + 20_000_000_000L;
+        long deadline = System.nanoTime() + 60_000_000_000L;
         while (!cond.getAsBoolean()) {
             assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
             Thread.sleep(1);

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * normally. Before, close returned silently and the collector stayed "live" with nothing to wait
  * on but the refusals of every later collector.
  */
-@Timeout(60)
+@Timeout(180)
 class CloseGaveUpTest extends ThreadWorldFixture {
     Heap other;
     Collector second;
@@ -58,7 +58,7 @@ class CloseGaveUpTest extends ThreadWorldFixture {
             }
         });
         gc.requestCycle(true);
-        assertTrue(inHook.await(20, java.util.concurrent.TimeUnit.SECONDS), "the cycle reached the hook");
+        assertTrue(inHook.await(60, java.util.concurrent.TimeUnit.SECONDS), "the cycle reached the hook");
 
         IllegalStateException gaveUp = assertThrows(IllegalStateException.class, () -> gc.closeWithin(Duration.ofMillis(300)));
         String msg = gaveUp.getMessage();

@@ -299,7 +299,7 @@ class CollectorTest {
                 failed.set(t);
             }
         });
-        long deadline = System.nanoTime() + 30_000_000_000L;
+        long deadline = System.nanoTime() + 60_000_000_000L;
         world.runBlocking(m, () -> {
             while (gc.stoppedAt() != Collector.Breakpoint.AFTER_MARK_START && System.nanoTime() < deadline) {
                 java.util.concurrent.locks.LockSupport.parkNanos(100_000);
@@ -309,7 +309,7 @@ class CollectorTest {
         gc.resume();
         world.runBlocking(m, () -> {
             try {
-                forcer.join(30_000);
+                forcer.join(60_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -375,7 +375,7 @@ class CollectorTest {
         gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
         gc.setBreakpoint(Collector.Breakpoint.BEFORE_MARK_TERMINATION);
         gc.resume();
-        long deadline = System.nanoTime() + 30_000_000_000L;
+        long deadline = System.nanoTime() + 60_000_000_000L;
         world.runBlocking(m, () -> {         // blocked: the ragged round and stops do not wait for us
             while (gc.stoppedAt() != Collector.Breakpoint.BEFORE_MARK_TERMINATION && gc.cycles() == cycles0
                     && System.nanoTime() < deadline) {

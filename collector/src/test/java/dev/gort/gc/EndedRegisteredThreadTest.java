@@ -43,7 +43,7 @@ class EndedRegisteredThreadTest extends ThreadWorldFixture {
         world = gc.threadWorld();
     }
 
-    /** Runs {@code body} on a thread and fails (naming what hung) if it has not finished in 20 s. */
+    /** Runs {@code body} on a thread and fails (naming what hung) if it has not finished in 60 s. */
     private static void finishesWithin20s(String what, Runnable body) throws InterruptedException {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread t = Thread.ofPlatform().daemon().name("ended-registered-test").start(() -> {
@@ -53,7 +53,7 @@ class EndedRegisteredThreadTest extends ThreadWorldFixture {
                 failure.set(e);
             }
         });
-        t.join(20_000);
+        t.join(60_000);
         assertFalse(t.isAlive(), what + " hung: it waited for a mutator whose thread had ended");
         if (failure.get() != null) {
             throw new AssertionError(what + " failed", failure.get());

@@ -77,7 +77,7 @@ class HeapCloseOrderTest {
 
         void awaitProgress() {
             long from = allocated.get();
-            long deadline = System.nanoTime() + 30_000_000_000L;
+            long deadline = System.nanoTime() + 60_000_000_000L;
             while (allocated.get() < from + 10_000 && System.nanoTime() < deadline && failure.get() == null) {
                 Thread.onSpinWait();
             }
@@ -93,7 +93,7 @@ class HeapCloseOrderTest {
         Allocator a = new Allocator(gc);
         a.start();
         try {
-            assertTrue(a.started.await(30, TimeUnit.SECONDS));
+            assertTrue(a.started.await(60, TimeUnit.SECONDS));
             a.awaitProgress();
 
             IllegalStateException e = assertThrows(IllegalStateException.class, heap::close);
@@ -102,14 +102,14 @@ class HeapCloseOrderTest {
                     && e.getMessage().contains("close the collector first"), e.getMessage());
             a.awaitProgress();                          // still collected: cycles go on
             long cycles = gc.gcStats().numGC();
-            long deadline = System.nanoTime() + 30_000_000_000L;
+            long deadline = System.nanoTime() + 60_000_000_000L;
             while (gc.gcStats().numGC() == cycles && System.nanoTime() < deadline) {
                 Thread.sleep(1);
             }
             assertTrue(gc.gcStats().numGC() > cycles, "no cycle ran after the refused close");
 
             gc.close();
-            long deadline2 = System.nanoTime() + 30_000_000_000L;
+            long deadline2 = System.nanoTime() + 60_000_000_000L;
             while (a.refused.get() == null && a.failure.get() == null && System.nanoTime() < deadline2) {
                 Thread.sleep(1);
             }

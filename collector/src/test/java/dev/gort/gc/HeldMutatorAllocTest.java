@@ -122,7 +122,7 @@ class HeldMutatorAllocTest extends ThreadWorldFixture {
             assertNotNull(mine);
         }, "held-mutator-other");
         other.start();
-        other.join(10_000);
+        other.join(60_000);
         IllegalArgumentException e = assertInstanceOf(IllegalArgumentException.class, thrown.get());
         assertTrue(e.getMessage().contains("held-mutator-other") && e.getMessage().contains("belongs to thread "
                 + Thread.currentThread().getName()), e.getMessage());

@@ -58,7 +58,7 @@ class LateRegistrationTest extends ThreadWorldFixture {
             }
         }, "late-mutator");
         late.start();
-        assertTrue(allocated.await(10, java.util.concurrent.TimeUnit.SECONDS), "late mutator allocated");
+        assertTrue(allocated.await(60, java.util.concurrent.TimeUnit.SECONDS), "late mutator allocated");
         gc.resume();
         Throwable cycle = null;
         try {
@@ -70,7 +70,7 @@ class LateRegistrationTest extends ThreadWorldFixture {
         long x = obj.get();
         boolean alive = cycle == null && heap.gc().findObject(x) != 0;
         release.countDown();
-        late.join(10_000);
+        late.join(60_000);
         if (cycle != null) {
             fail("the cycle failed: " + cycle);
         }

@@ -210,7 +210,7 @@ class MarkDoneHandOffTest extends ThreadWorldFixture {
             assertSame(t, gc.coordinator.markTerminationRanOn, "the interrupted mutator ran the steps");
         } finally {
             done.set(true);
-            t.join(10_000);
+            t.join(60_000);
         }
         assertFalse(t.isAlive());
         assertTrue(keptInterrupt.get(), "its interrupt was set again after the steps");

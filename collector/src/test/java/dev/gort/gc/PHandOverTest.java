@@ -61,10 +61,10 @@ class PHandOverTest {
     }
 
     private static void await(java.util.function.BooleanSupplier cond, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + 20_000_000_000L;
+        long deadline = System.nanoTime() + 60_000_000_000L;
         while (!cond.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                fail("timed out (20 s) waiting for " + what);
+                fail("timed out (60 s) waiting for " + what);
             }
             Thread.sleep(1);
         }
@@ -101,11 +101,11 @@ class PHandOverTest {
             world.stopTheWorld("test");
             world.startTheWorld();
         });
-        stopper.join(20_000);
+        stopper.join(60_000);
         assertFalse(stopper.isAlive(), "a stop waited for a mutator parked LENT");
         AtomicLong ran = new AtomicLong();
         Thread round = Thread.ofPlatform().start(() -> world.forEachMutatorAtSafepoint(x -> ran.incrementAndGet()));
-        round.join(20_000);
+        round.join(60_000);
         assertFalse(round.isAlive(), "a ragged round waited for a mutator parked LENT");
         assertEquals(1, ran.get(), "the round ran for the LENT mutator");
         assertEquals(Mutator.LENT, m.state, "still lent after the restart: the worker holds its P");
@@ -204,7 +204,7 @@ class PHandOverTest {
         Thread.sleep(5);
         wanted.set(false);
         world.wakePWaiters();
-        w.join(20_000);
+        w.join(60_000);
         assertFalse(w.isAlive());
         long p = polls.get();
         await(() -> polls.get() > p + 100, "the mutator to run (no P stranded)");
@@ -219,7 +219,7 @@ class PHandOverTest {
     private void stopAndJoin(Thread... mutators) throws InterruptedException {
         stop.set(true);
         for (Thread t : mutators) {
-            t.join(20_000);
+            t.join(60_000);
         }
         assertNull(failure.get(), () -> "mutator failed: " + failure.get());
     }

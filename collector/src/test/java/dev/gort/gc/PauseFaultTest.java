@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * A fault point is a test-only hook: {@link PauseTimer#faultForTest} after each step of a pause
  * ("stop", then the step names), ThreadWorld's {@code stopFaultForTest} inside its stop.
  */
-@Timeout(60)
+@Timeout(180)
 class PauseFaultTest extends ThreadWorldFixture {
     PollingMutator mutator;
 
@@ -73,7 +73,7 @@ class PauseFaultTest extends ThreadWorldFixture {
             Throwable f = assertThrows(Throwable.class, gc::gc);
             assertInstanceOf(InjectedFault.class, f, "gc() reports the failure");
             assertEquals("injected fault at " + point, f.getMessage());
-            gc.coordinator.thread.join(10_000);     // its report is printed as it leaves
+            gc.coordinator.thread.join(60_000);     // its report is printed as it leaves
         });
         world.stopFaultForTest = null;
         gc.pauseTimerForTest().faultForTest = null;
@@ -96,7 +96,7 @@ class PauseFaultTest extends ThreadWorldFixture {
         String err = capturingStderr(() -> {
             IllegalStateException f = assertThrows(IllegalStateException.class, gc::gc);
             assertInstanceOf(OutOfMemoryError.class, f.getCause(), "gc() reports the hook's error: " + f);
-            gc.coordinator.thread.join(10_000);
+            gc.coordinator.thread.join(60_000);
         });
         assertTrue(err.contains("(during GC sweep termination; the world runs again)") && err.contains("a hook's table could not grow"), err);
         assertWorldRuns("the hook's error");

@@ -67,7 +67,7 @@ class PausePathWarmUpTest {
         public static void main(String[] args) throws Exception {
             Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 28), PosixOsMemory.get());
             Collector gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
-            long deadline = System.nanoTime() + 15_000_000_000L;
+            long deadline = System.nanoTime() + 60_000_000_000L;
             long warmDeadline = System.nanoTime() + 120_000_000_000L;
             while (!gc.coordinator.pausePathWarm && System.nanoTime() < warmDeadline) {
                 Thread.sleep(1);

@@ -83,7 +83,7 @@ class PlainThreadStoreRaceTest {
                     plain.start();
                     dev.gort.sched.Go.syscall(() -> {
                         try {
-                            assertTrue(copying.await(10, TimeUnit.SECONDS));
+                            assertTrue(copying.await(60, TimeUnit.SECONDS));
                         } catch (InterruptedException e) {
                             throw new AssertionError(e);
                         }

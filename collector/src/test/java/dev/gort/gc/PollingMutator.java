@@ -73,7 +73,7 @@ final class PollingMutator {
     /** Tells it to stop, waits for it to unregister and end, and fails if it failed. */
     void stopAndCheck() throws InterruptedException {
         done.set(true);
-        thread.join(30_000);
+        thread.join(60_000);
         assertFalse(thread.isAlive(), "the mutator did not finish: " + Arrays.toString(thread.getStackTrace()));
         assertNull(failure.get(), () -> "the mutator failed: " + failure.get());
     }

@@ -77,7 +77,7 @@ class ProvisionalTriggerTest extends ThreadWorldFixture {
             provisional = gc.provisionalGoal();
             // Wait until the mutator stops making progress (it waits for the next cycle's start) or
             // has allocated OVERRUN_BYTES during the stall.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             long last = -1;
             long still = 0;
             while (mutator.isAlive() && System.nanoTime() < deadline) {
@@ -93,7 +93,7 @@ class ProvisionalTriggerTest extends ThreadWorldFixture {
         } finally {
             release.countDown();
             stop.set(true);
-            mutator.join(30_000);
+            mutator.join(60_000);
             gc.setTailStallHookForTest(null);
         }
         assertFalse(mutator.isAlive(), "the mutator finished once the coordinator went on");

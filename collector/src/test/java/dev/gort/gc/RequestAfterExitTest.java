@@ -122,13 +122,13 @@ class RequestAfterExitTest {
                 plain.start();                        // waits for the held cycle and one more
                 dev.gort.sched.Time.sleepNanos(50_000_000);
             });
-            assertTrue(done.await(20, TimeUnit.SECONDS), "the plain thread's gc() still waits after the scheduler exited");
+            assertTrue(done.await(60, TimeUnit.SECONDS), "the plain thread's gc() still waits after the scheduler exited");
             Object o = outcome.get();
             assertTrue(o instanceof IllegalStateException, "gc() on a plain thread across the exit: " + o);
             assertTrue(((Throwable) o).getMessage().contains("scheduler"), ((Throwable) o).getMessage());
         } finally {
             gc.close();
-            plain.join(10_000);                   // out of gc() before the heap goes
+            plain.join(60_000);                   // out of gc() before the heap goes
             rig.close();
         }
     }

@@ -15,9 +15,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * business; these tests hold the rule: one yield per request a mutator makes, none otherwise, and
  * the stop itself unchanged.
  */
-@Timeout(60)
+@Timeout(180)
 class RequestYieldTest extends BareThreadWorldFixture {
-    private static final long LONG_BOUND = 30_000_000_000L;
+    private static final long LONG_BOUND = 120_000_000_000L;
 
     private final class Steps implements Runnable {
         final AtomicInteger runs = new AtomicInteger();

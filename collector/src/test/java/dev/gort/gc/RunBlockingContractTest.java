@@ -109,7 +109,7 @@ class RunBlockingContractTest extends ThreadWorldFixture {
         world.runBlocking(m, () -> {
             stopper.start();
             try {
-                assertTrue(stopped.await(10, TimeUnit.SECONDS), "the stop does not wait for a blocked mutator");
+                assertTrue(stopped.await(60, TimeUnit.SECONDS), "the stop does not wait for a blocked mutator");
                 refused.set(assertThrows(IllegalStateException.class, world::poll));
             } catch (InterruptedException e) {
                 throw new AssertionError(e);
@@ -117,7 +117,7 @@ class RunBlockingContractTest extends ThreadWorldFixture {
                 release.countDown();
             }
         });
-        stopper.join(10_000);
+        stopper.join(60_000);
         assertNull(stopperFailed.get());
         assertNotNull(refused.get());
         assertNamesTheRule(refused.get(), "a safepoint (allocation or poll) during a stop");
@@ -130,12 +130,12 @@ class RunBlockingContractTest extends ThreadWorldFixture {
             second.countDown();
         }, "second-stopper");
         again.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (second.getCount() > 0 && System.nanoTime() < deadline) {
             world.poll();
             Thread.onSpinWait();
         }
-        assertTrue(second.await(1, TimeUnit.SECONDS), "a later stop completed");
-        again.join(10_000);
+        assertTrue(second.await(60, TimeUnit.SECONDS), "a later stop completed");
+        again.join(60_000);
     }
 }

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * running at the request, that goroutine's M runs them, not the coordinator; the cycles and the
  * goroutine go on.
  */
-@Timeout(60)
+@Timeout(180)
 class SchedStopHandOffTest {
     private final boolean defaultHandOff = Coordinator.handOffForNewCollectors;
     private final boolean defaultSweepTermHandOff = Coordinator.sweepTermHandOffForNewCollectors;
@@ -140,6 +140,72 @@ class SchedStopHandOffTest {
             assertEquals(Collector.OFF, gc.phase, "phase after the cycles: " + ran.seen());
             assertFalse(WriteBarrier.enabled);
         });
+    }
+
+    /**
+     * The hand-off made deterministic (the "no hand-off in 100 cycles" failure of sessions 24 and
+     * 25 came from cycles where no P was running at the request): the coordinator is held at
+     * BEFORE_MARK_TERMINATION (marking drained, world running) until a goroutine that only polls
+     * (no allocation: no assist park, no cycle of its own) has been seen running; main then waits
+     * in a blocking call (its P taken at the request). At mark termination's stop request the
+     * poller's P is then the one P running, whichever CPU its M waits for, so that M stops the
+     * last P and must run the steps, in this cycle and on a loaded machine alike.
+     */
+    @Test
+    void aGoroutineRunningAtTheRequestRunsMarkTerminationsSteps() {
+        ForcedMode.assumeConcurrentMark("the breakpoint before mark termination needs a concurrent mark");
+        Coordinator.handOffForNewCollectors = true;
+        SchedCollectorTest.withRuntime(2, GcOptions.DEFAULT, gc -> {
+            AtomicBoolean quit = new AtomicBoolean();
+            AtomicBoolean ended = new AtomicBoolean();
+            AtomicLong polls = new AtomicLong();
+            Go.go(() -> {
+                try {
+                    while (!quit.get()) {
+                        polls.incrementAndGet();
+                        Go.poll();
+                    }
+                } finally {
+                    ended.set(true);
+                }
+            });
+            try {
+                awaitPolls(polls, 1000, "before the cycle");
+                gc.runTo(Collector.Breakpoint.BEFORE_MARK_TERMINATION, 60_000);
+                awaitPolls(polls, 1000, "with the coordinator at the breakpoint");
+                long cycles = gc.cycles();
+                long guard = System.nanoTime() + 60_000_000_000L;      // a hang guard only
+                gc.world.runBlocking(gc.world.current(), () -> {
+                    gc.resume();
+                    while (gc.cycles() == cycles && System.nanoTime() < guard) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+                    }
+                });
+                assertTrue(gc.cycles() > cycles, "the cycle did not end within 60 s of the resume");
+                Thread ran = gc.coordinator.markTerminationRanOn;
+                assertNotSame(gc.coordinator.thread, ran, "mark termination's steps ran on the coordinator with a goroutine running at "
+                        + "the request; last stop: " + Go.scheduler().describeLastStop());
+                assertTrue(ran.getName().startsWith("gort-M"), "on an M of the scheduler: " + ran.getName());
+                awaitPolls(polls, 1000, "after the handed-off mark termination");
+            } finally {
+                quit.set(true);
+            }
+            while (!ended.get()) {
+                Go.poll();
+                Thread.onSpinWait();
+            }
+        });
+    }
+
+    /** Main polls until {@code polls} grew by {@code by} (the poller ran), with a 60 s hang guard. */
+    private static void awaitPolls(AtomicLong polls, long by, String when) {
+        long p0 = polls.get();
+        long guard = System.nanoTime() + 60_000_000_000L;
+        while (polls.get() < p0 + by && System.nanoTime() < guard) {
+            Go.poll();
+            Thread.onSpinWait();
+        }
+        assertTrue(polls.get() >= p0 + by, "the poller did not run " + when + " (" + (polls.get() - p0) + " polls in 60 s)");
     }
 
     @Test

@@ -35,7 +35,7 @@ class SchedWorldRaggedRoundTest {
                 }
             });
             gc.alloc(SchedCollectorTest.NODE);
-            long deadline = System.nanoTime() + 30_000_000_000L;
+            long deadline = System.nanoTime() + 60_000_000_000L;
             while (!looping.get() && System.nanoTime() < deadline) {
                 Go.gosched();
             }

@@ -133,12 +133,12 @@ class SecondCollectorTest {
         };
         Thread racer = new Thread(first::close, "racing-close");
         racer.start();
-        assertTrue(racerAtTail.await(30, TimeUnit.SECONDS), "the racing close() reached its end");
+        assertTrue(racerAtTail.await(60, TimeUnit.SECONDS), "the racing close() reached its end");
         first.close();                                  // the other call, done first
         Collector second = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
         try {
             releaseRacer.countDown();
-            racer.join(10_000);
+            racer.join(60_000);
             assertFalse(racer.isAlive(), "the racing close() returned");
             second.threadWorld().register(1);
             try {

@@ -98,7 +98,7 @@ class StackScanScenarioTest {
     }
 
     static void waitFor(AtomicBoolean b) {
-        long deadline = System.nanoTime() + 20_000_000_000L;
+        long deadline = System.nanoTime() + 60_000_000_000L;
         while (!b.get()) {
             assertTrue(System.nanoTime() < deadline, "timed out");
             Go.gosched();

@@ -64,32 +64,32 @@ class StoreGateLockOrderTest extends ThreadWorldFixture {
             }
         });
         closer.start();
-        assertTrue(lockHeld.await(30, TimeUnit.SECONDS), "the closer holds the application lock");
+        assertTrue(lockHeld.await(60, TimeUnit.SECONDS), "the closer holds the application lock");
         mutator.start();
         awaitState(mutator, Thread.State.BLOCKED, "the registered mutator is blocked on the application lock");
 
         Thread gcCaller = Thread.ofPlatform().daemon().name("gc-caller").start(gc::gc);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!world.stopRequested() && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
         assertTrue(world.stopRequested(), "the coordinator began its stop (waiting for the blocked mutator)");
         closeNow.countDown();
 
-        gcCaller.join(30_000);
-        closer.join(1_000);
+        gcCaller.join(60_000);
+        closer.join(60_000);
         assertFalse(closer.isAlive(), "the plain thread's Global.close never returned: it waits for the store gate, "
                 + "which the coordinator holds while it waits for the world to stop, which waits for a mutator "
                 + "blocked on the lock the closer holds (deadlock)");
-        assertFalse(gcCaller.isAlive(), "gc() did not return in 30 s");
-        mutator.join(30_000);
+        assertFalse(gcCaller.isAlive(), "gc() did not return in 60 s");
+        mutator.join(60_000);
         assertFalse(mutator.isAlive(), "the mutator got the lock and left");
         assertNull(failure.get(), () -> "a thread failed: " + failure.get());
         assertEquals(0, heap.gc().findObject(obj), "the closed global's object was freed by the full cycle");
     }
 
     static void awaitState(Thread t, Thread.State state, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (t.getState() != state && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }

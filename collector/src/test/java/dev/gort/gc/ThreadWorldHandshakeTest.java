@@ -69,7 +69,7 @@ class ThreadWorldHandshakeTest {
                 Thread.currentThread().interrupt();
             }
         }));
-        assertTrue(registered.await(10, TimeUnit.SECONDS));
+        assertTrue(registered.await(60, TimeUnit.SECONDS));
         while (w.getState() != Thread.State.WAITING) {          // in runBlocking's wait
             Thread.sleep(1);
         }
@@ -88,9 +88,9 @@ class ThreadWorldHandshakeTest {
         assertFalse(world.preemptRequested(), "no round or stop pending afterwards");
         done.set(true);
         release.countDown();
-        p1.join(10_000);
-        p2.join(10_000);
-        w.join(10_000);
+        p1.join(60_000);
+        p2.join(60_000);
+        w.join(60_000);
     }
 
     @Test
@@ -105,7 +105,7 @@ class ThreadWorldHandshakeTest {
             }
             world.runBlocking(world.current(), () -> { });
         });
-        assertTrue(registered.await(10, TimeUnit.SECONDS));
+        assertTrue(registered.await(60, TimeUnit.SECONDS));
         Map<String, String> ranOn = new ConcurrentHashMap<>();
         Thread caller = Thread.ofPlatform().name("round").start(
                 () -> world.forEachMutatorAtSafepoint(m -> ranOn.put(m.owner.getName(), Thread.currentThread().getName())));
@@ -114,10 +114,10 @@ class ThreadWorldHandshakeTest {
         assertTrue(world.preemptRequested(), "assists are asked to yield meanwhile");
         assertFalse(world.stopRequested(), "a round is not a stop");
         goWait.countDown();
-        caller.join(10_000);
+        caller.join(60_000);
         assertFalse(caller.isAlive());
         assertEquals("busy", ranOn.get("busy"), "run by the mutator as it started waiting");
-        busy.join(10_000);
+        busy.join(60_000);
     }
 
     @Test
@@ -132,13 +132,13 @@ class ThreadWorldHandshakeTest {
                 }
             }
         });
-        assertTrue(registered.await(10, TimeUnit.SECONDS));
+        assertTrue(registered.await(60, TimeUnit.SECONDS));
         world.stopTheWorld("test");
         world.startTheWorld();
         String d = world.describeLastStop();
         assertTrue(d.startsWith("last to stop: slow-poller at "), d);
         assertTrue(d.contains("in its own code when asked"), d);
         done.set(true);
-        p.join(10_000);
+        p.join(60_000);
     }
 }

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * later stop waited for ever; a round whose function threw left {@code raggedFn} set, so every
  * later stop and round waited for ever.
  */
-@Timeout(60)
+@Timeout(180)
 class ThreadWorldStopFaultTest {
     Heap heap;
     WorkbufPool pool;
@@ -124,7 +124,7 @@ class ThreadWorldStopFaultTest {
                 world.unregister();       // waits for no round: the failed one ended
             }
         });
-        caller.join(10_000);
+        caller.join(60_000);
         assertFalse(caller.isAlive(), "the caller's unregister waited: " + java.util.Arrays.toString(caller.getStackTrace()));
         assertInstanceOf(InjectedFault.class, inCaller.get());
         assertFalse(world.preemptRequested(), "no round or stop left requested");

@@ -52,7 +52,7 @@ class ThreadWorldStopTest {
     void tearDown() throws InterruptedException {
         done.set(true);
         for (Thread t : threads) {
-            t.join(30_000);
+            t.join(60_000);
             assertFalse(t.isAlive(), t.getName() + " did not finish: " + java.util.Arrays.toString(t.getStackTrace()));
         }
         pool.close();
@@ -110,7 +110,7 @@ class ThreadWorldStopTest {
                 }
             });
         }
-        assertTrue(registered.await(10, TimeUnit.SECONDS));
+        assertTrue(registered.await(60, TimeUnit.SECONDS));
         StopBudget budget = StopBudget.of(100, 20);
         int stops = 0;
         for (int s = 0; budget.more(s); s++, stops++) {
@@ -235,7 +235,7 @@ class ThreadWorldStopTest {
             });
             world.unregister();
         });
-        assertTrue(registered.await(10, TimeUnit.SECONDS));
+        assertTrue(registered.await(60, TimeUnit.SECONDS));
         Thread.sleep(20);            // the waiting one is in runBlocking by now (BLOCKED: not boosted either way)
         dev.gort.sys.ThreadPriority.Setting normal = dev.gort.sys.ThreadPriority.of((int) tidRunning.get());
         assertEquals(dev.gort.sys.ThreadPriority.SCHED_OTHER, normal.policy());
@@ -319,7 +319,7 @@ class ThreadWorldStopTest {
         }
         done.set(true);
         for (Thread t : threads) {
-            t.join(30_000);
+            t.join(60_000);
         }
         assertTrue(lives.get() > n, "mutators joined and left during the stops: " + lives.get() + " registrations");
         assertEquals(0, world.mutatorCountForTest(), "every mutator left");
@@ -368,7 +368,7 @@ class ThreadWorldStopTest {
             waiterOut.set(true);
             world.unregister();
         });
-        assertTrue(registered.await(10, TimeUnit.SECONDS));
+        assertTrue(registered.await(60, TimeUnit.SECONDS));
         StopBudget budget = StopBudget.of(3000, 100);
         int s = 0;
         for (; budget.more(s); s++) {
@@ -378,7 +378,7 @@ class ThreadWorldStopTest {
             awaitProgress(count, c, pollerTid.get(), "stop " + s);
         }
         release.countDown();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!waiterOut.get() && System.nanoTime() - deadline < 0) {
             Thread.sleep(1);
         }
@@ -442,7 +442,7 @@ class ThreadWorldStopTest {
                 world.unregister();
             }
         });
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (count.get() == 0 && System.nanoTime() - deadline < 0) {
             Thread.sleep(1);
         }
@@ -462,7 +462,7 @@ class ThreadWorldStopTest {
         } finally {
             world.startTheWorld();
         }
-        poller.join(10_000);
+        poller.join(60_000);
         assertTrue(sawInterrupt.get(), "the interrupt survived the stop");
     }
 

@@ -120,14 +120,14 @@ class ThreadWorldTest {
                 }
             });
         }
-        long deadline = System.nanoTime() + 10_000_000_000L;
+        long deadline = System.nanoTime() + 60_000_000_000L;
         while (world.mutatorCountForTest() < 3 && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
         assertEquals(0, world.idleProcs(), "three threads on two Ps: none idle, never negative");
         in.countDown();
         for (Thread t : others) {
-            t.join(10_000);
+            t.join(60_000);
         }
         assertEquals(1, world.idleProcs());
         world.unregister();

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class TriggerGivesPTest extends ThreadWorldFixture {
     static final Type NODE = HeldMutatorAllocTest.NODE;
-    static final long DEADLINE_NANOS = 15_000_000_000L;
+    static final long DEADLINE_NANOS = 60_000_000_000L;
 
     @Test
     void aRegisteredThreadThatTriggersACycleIsNotAmongTheMutatorsItsStopWaitsFor() {

@@ -36,7 +36,7 @@ class UnregisterMarkedBytesTest extends ThreadCollectorFixture {
                 world.unregister();
             }
         });
-        t.join(30_000);
+        t.join(60_000);
         assertNull(failure.get());
         gc.resume();
         gc.awaitIdle(CycleWaits.HANG_GUARD_MS);

@@ -111,7 +111,7 @@ class UnstoppableStoreTest extends ThreadWorldFixture {
         });
         Thread t = new Thread(gc::gc, "gc-caller");
         t.start();
-        t.join(30_000);
+        t.join(60_000);
         assertFalse(t.isAlive(), "gc() with a hook closing handles did not return in 30 s (the coordinator waits for "
                 + "the store gate it holds)");
         assertNull(hookFailure.get(), "the hook's closes failed");
@@ -156,7 +156,7 @@ class UnstoppableStoreTest extends ThreadWorldFixture {
         try {
             gc.runTo(Collector.Breakpoint.AFTER_MARK_START, 30_000);      // barrier on, world running
             closer.start();
-            assertTrue(stalled.await(30, TimeUnit.SECONDS), "the closing thread reached its shade");
+            assertTrue(stalled.await(60, TimeUnit.SECONDS), "the closing thread reached its shade");
             gc.resume();
             terminated = idleWithin(STALL_MILLIS);
             if (terminated) {
@@ -164,7 +164,7 @@ class UnstoppableStoreTest extends ThreadWorldFixture {
             }
         } finally {
             release.countDown();
-            closer.join(30_000);
+            closer.join(60_000);
             gc.setOrphanShadeStallHookForTest(null);
         }
         assertFalse(closer.isAlive(), "the closing thread finished");

@@ -44,7 +44,7 @@ class WorkerStandAsideTest extends ThreadWorldFixture {
         // A starved machine can let the workers mark the whole list between two stops, so the
         // samples are gathered over as many cycles as they need (CI once met only 2 in one cycle).
         List<Long> chunks = new ArrayList<>();
-        long deadline = System.nanoTime() + 30_000_000_000L;
+        long deadline = System.nanoTime() + 60_000_000_000L;
         for (int cycle = 0; cycle < 10 && chunks.size() < 20 && System.nanoTime() < deadline; cycle++) {
             gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
             gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);     // the list's head is greyed, the workers not started

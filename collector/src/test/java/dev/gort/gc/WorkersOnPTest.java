@@ -63,7 +63,7 @@ class WorkersOnPTest {
     }
 
     static long workerTid(Collector gc, int id) throws InterruptedException {
-        long deadline = System.nanoTime() + 20_000_000_000L;
+        long deadline = System.nanoTime() + 60_000_000_000L;
         while (System.nanoTime() < deadline) {
             String[] f = gc.backgroundThreadsForTest().get(id).split(" ");
             long tid = Long.parseLong(f[1]);

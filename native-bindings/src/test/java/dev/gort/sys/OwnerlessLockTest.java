@@ -87,8 +87,8 @@ class OwnerlessLockTest {
         });
         a.start();
         b.start();
-        a.join(20_000);
-        b.join(20_000);
+        a.join(60_000);
+        b.join(60_000);
         assertFalse(a.isAlive() || b.isAlive(), "a lock waiter slept beside a free lock");
         lock.lock();
         try {
@@ -99,7 +99,7 @@ class OwnerlessLockTest {
             lock.unlock();
         }
         for (Thread w : ws) {
-            w.join(20_000);
+            w.join(60_000);
             assertFalse(w.isAlive(), "a condition waiter missed signalAll");
         }
         assertEquals(waiters, counter);

@@ -19,6 +19,25 @@ public final class CompiledCode {
     }
 
     /**
+     * This JVM's compile queues and the compiles in progress, as {@code jcmd PID Compiler.queue}
+     * prints them: a method queued or being compiled appears as {@code Class::method (N bytes)}.
+     */
+    public static String compileQueue() throws Exception {
+        return (String) ManagementFactory.getPlatformMBeanServer().invoke(new ObjectName("com.sun.management:type=DiagnosticCommand"),
+                "compilerQueue", new Object[] {null}, new String[] {String[].class.getName()});
+    }
+
+    /**
+     * True if {@code method} (as {@link #level} takes it) is queued for the JIT or being compiled in
+     * {@code queue} ({@link #compileQueue}), whose lines name a method {@code Class::name (N bytes)}.
+     */
+    public static boolean queued(String queue, String method) {
+        String noDescriptor = method.substring(0, method.indexOf('('));
+        int dot = noDescriptor.lastIndexOf('.');
+        return queue.contains(noDescriptor.substring(0, dot) + "::" + noDescriptor.substring(dot + 1) + " (");
+    }
+
+    /**
      * The highest tier (1-4) at which {@code method} (name and descriptor, e.g.
      * {@code dev.gort.gc.ThreadWorld.updateFlagsLocked()V}) has live (state 0) code in {@code list}; 0 if none.
      */

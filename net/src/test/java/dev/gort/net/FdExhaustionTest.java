@@ -78,7 +78,7 @@ class FdExhaustionTest {
             }
             assertTrue(firstRound >= 1, "the server served nobody; output: " + lines);
             assertTrue(firstRound < CLIENTS, "all " + CLIENTS + " served at once: the descriptor limit did not bite; output: " + lines);
-            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (lines.stream().noneMatch(l -> l.startsWith("EMFILE")) && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
@@ -88,7 +88,7 @@ class FdExhaustionTest {
 
             // Hang up the served clients; the server's freed descriptors let it accept the rest.
             int total = firstRound;
-            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (total < CLIENTS && System.nanoTime() < deadline) {
                 for (int i = 0; i < CLIENTS; i++) {
                     if (served[i] && !clients[i].isClosed()) {

@@ -111,14 +111,14 @@ class IoLockStressTest {
                 }
             }));
         }
-        long deadline = System.nanoTime() + 10_000_000_000L;
+        long deadline = System.nanoTime() + 60_000_000_000L;
         while (lock.waiting() < n && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
         assertEquals(n, lock.waiting());
         lock.close();
         for (Thread t : ts) {
-            t.join(10_000);
+            t.join(60_000);
             assertFalse(t.isAlive());
         }
         assertEquals(n, closedSeen.get());

@@ -151,7 +151,7 @@ abstract class PollerBackendContract {
         assertEquals(List.of(), poll(100_000_000L));
         long took = System.nanoTime() - t0;
         assertTrue(took >= 90_000_000L, "returned after " + took / 1_000_000 + " ms, before the 100 ms timeout");
-        assertTrue(took < 5_000_000_000L, "took " + took / 1_000_000 + " ms");
+        assertTrue(took < 60_000_000_000L, "took " + took / 1_000_000 + " ms");      // a hang guard: it returned at all
         assertEquals(List.of(), poll(0));
     }
 
@@ -166,8 +166,8 @@ abstract class PollerBackendContract {
         });
         Thread.sleep(50);
         assertEquals(0, backend.wakeup());
-        waiter.join(10_000);
-        assertFalse(waiter.isAlive(), "the blocked wait did not return within 10 s of wakeup()");
+        waiter.join(60_000);
+        assertFalse(waiter.isAlive(), "the blocked wait did not return within 60 s of wakeup()");
         assertEquals(1, woken.get());
         assertEquals(List.of(), poll(0), "drained: no wake-up left");
     }
@@ -181,9 +181,11 @@ abstract class PollerBackendContract {
         assertEquals(0, backend.wakeup());
         assertEquals(1, poll(0).stream().filter(e -> e.token() == PollerBackend.WAKE_TOKEN).count());
         long t0 = System.nanoTime();
-        List<Event> evs = poll(5_000_000_000L);
-        assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "the blocking poll waited for its timeout: the wake-up was lost");
-        assertEquals(1, evs.stream().filter(e -> e.token() == PollerBackend.WAKE_TOKEN).count());
+        // Returned with the wake-up, not empty after its timeout (a lost wake-up): a state, not a
+        // bound on wall time a starved JVM can exceed; the 60 s timeout only ends a lost one.
+        List<Event> evs = poll(60_000_000_000L);
+        assertEquals(1, evs.stream().filter(e -> e.token() == PollerBackend.WAKE_TOKEN).count(),
+                "the blocking poll returned after " + (System.nanoTime() - t0) / 1_000_000 + " ms without the wake-up: it was lost");
         assertEquals(0, backend.drainWakeup());
         assertEquals(List.of(), poll(0));
         assertEquals(0, backend.wakeup(), "wakeup works again after a drain");

@@ -280,7 +280,7 @@ class PoolTest {
                 got.set(p.get());
             });
             onP.start();
-            onP.join(5_000);
+            onP.join(60_000);
             assertFalse(onP.isAlive(), "a get on P0 waited for the lock of the plain threads' local");
             assertNull(got.get(), "empty pool without New");
         } finally {

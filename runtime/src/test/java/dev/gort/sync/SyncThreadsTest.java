@@ -109,7 +109,7 @@ class SyncThreadsTest {
             assertFalse(locker.isAlive(), "the locker is parked on a free mutex: " + m);
         } finally {
             stop.set(true);
-            misuser.join(10_000);
+            misuser.join(60_000);
         }
         assertTrue(refusals.get() > 0);
         assertEquals("Mutex[unlocked, waiters=0]", m.toString());
@@ -192,7 +192,7 @@ class SyncThreadsTest {
             rw.runlock();
         });
         t.start();
-        assertTrue(second.await(10, TimeUnit.SECONDS), "a second reader enters while the first holds");
+        assertTrue(second.await(60, TimeUnit.SECONDS), "a second reader enters while the first holds");
         rw.runlock();
         t.join();
     }
@@ -221,8 +221,8 @@ class SyncThreadsTest {
         Thread.sleep(50);
         assertFalse(writerIn.get());
         rw.runlock();
-        writer.join(10_000);
-        reader.join(10_000);
+        writer.join(60_000);
+        reader.join(60_000);
         assertTrue(writerIn.get());
         assertTrue(readerIn.get(), "the new reader waited for the pending writer");
     }
@@ -275,7 +275,7 @@ class SyncThreadsTest {
             assertFalse(writer.isAlive(), "the writer waits for a reader that never was");
         } finally {
             stop.set(true);
-            misuser.join(10_000);
+            misuser.join(60_000);
         }
         assertTrue(refusals.get() > 0);
         rw.rlock();
@@ -312,7 +312,7 @@ class SyncThreadsTest {
             wg.await();
             assertEquals(n, finished.get());
             for (Thread w : waiters) {
-                w.join(10_000);
+                w.join(60_000);
                 assertFalse(w.isAlive());
             }
             assertEquals(0, early.get());
@@ -389,7 +389,7 @@ class SyncThreadsTest {
             assertFalse(rounds.isAlive(), "a waiter stayed parked after its group's done()");
         } finally {
             stop.set(true);
-            misuser.join(10_000);
+            misuser.join(60_000);
         }
         assertEquals(0, doneRefused.get(), "a done() was refused because of another thread's refused add");
         assertTrue(refusals.get() > 0);
@@ -438,7 +438,7 @@ class SyncThreadsTest {
             Thread.sleep(1);
         }
         s.release(true);
-        assertTrue(got.await(10, TimeUnit.SECONDS));
+        assertTrue(got.await(60, TimeUnit.SECONDS));
         t.join();
     }
 }

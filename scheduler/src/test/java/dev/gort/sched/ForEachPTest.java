@@ -20,11 +20,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@link Scheduler#forEachP}: every P in use runs the function exactly once per round, whatever it
  * does meanwhile (idle, in a syscall, running a loop whose only safepoint is the preempt check,
  * parking and waking, GOMAXPROCS changing). Each round counts the runs per P id; the caller's
- * hang guard is a give-up after 30 s that fails the test (a P missed keeps a round waiting).
+ * hang guard is a give-up after 60 s that fails the test (a P missed keeps a round waiting).
  */
 @Timeout(180)
 class ForEachPTest {
-    private static final long HANG_GUARD_NANOS = 30_000_000_000L;
+    private static final long HANG_GUARD_NANOS = 60_000_000_000L;
 
     /** Runs per P id of one round. */
     private static final class Counts {
@@ -60,7 +60,7 @@ class ForEachPTest {
         return Scheduler.create(SchedConfig.defaults().gomaxprocs(procs).fatalHandler(FatalHandler.THROW));
     }
 
-    /** Waits up to 10 s for {@code cond}. */
+    /** Waits up to 60 s for {@code cond}. */
     private static void await(BooleanSupplier cond, String what) throws InterruptedException {
         long deadline = System.nanoTime() + SchedTesting.PROGRESS_WAIT_NANOS;
         while (!cond.getAsBoolean() && System.nanoTime() < deadline) {
@@ -394,7 +394,7 @@ class ForEachPTest {
                 if (!once.compareAndSet(false, true)) {
                     return;
                 }
-                long until = System.nanoTime() + 10_000_000_000L;
+                long until = System.nanoTime() + 120_000_000_000L;
                 Thread t = new Thread(() -> completed.set(s.forEachP(c.fn, () -> System.nanoTime() - until > 0)), "forEachP-caller");
                 caller.set(t);
                 t.start();

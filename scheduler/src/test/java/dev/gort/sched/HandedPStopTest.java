@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>The M is held between its wake-up and its take by a test hook ({@code
  * handedWakeDelayForTest}) that returns only when the test lets it, long after the stop; without
- * the change the stop waits for it and gives up after 10 s (a StopGivenUpException fails the
+ * the change the stop waits for it and gives up after 60 s (a StopGivenUpException fails the
  * test). No wall-clock bound is asserted: only that the stop completed while the M was still held.
  */
 @Timeout(120)

@@ -78,7 +78,7 @@ class HandoffFastPathTest {
         // Never early; late by at most a generous margin on a loaded 2-core machine (without the
         // timer check the sleeper would wait until the pair stopped: forever).
         assertTrue(sleptNanos.get() >= 20_000_000L, "slept " + sleptNanos.get() + " ns");
-        assertTrue(sleptNanos.get() < 5_000_000_000L, "slept " + sleptNanos.get() + " ns");
+        assertTrue(sleptNanos.get() < 60_000_000_000L, "slept " + sleptNanos.get() + " ns");
     }
 
     /**
@@ -128,7 +128,7 @@ class HandoffFastPathTest {
         AtomicLong stops = new AtomicLong();
         Thread stopper = Thread.ofPlatform().unstarted(() -> {
             try {
-                if (!started.await(30, TimeUnit.SECONDS)) {
+                if (!started.await(60, TimeUnit.SECONDS)) {
                     failure.set("pairs did not start");
                     return;
                 }

@@ -58,7 +58,7 @@ class InjectNetpollCountTest {
             parked.clear();
             if (holdUntilResumed != null) {
                 holding = true;
-                long deadline = System.nanoTime() + 5_000_000_000L;
+                long deadline = System.nanoTime() + 60_000_000_000L;
                 while (holdUntilResumed.get() < holdCount && System.nanoTime() < deadline) {
                     try {
                         wait(1);
@@ -136,7 +136,7 @@ class InjectNetpollCountTest {
             Go.syscall(() -> {
                 Thread t = new Thread(() -> {
                     // 0 while an idle M is in its blocking poll (one poller at a time): try again.
-                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    long deadline = System.nanoTime() + 60_000_000_000L;
                     int n;
                     while ((n = s.injectNetpoll()) == 0 && System.nanoTime() < deadline) {
                         java.util.concurrent.locks.LockSupport.parkNanos(100_000);

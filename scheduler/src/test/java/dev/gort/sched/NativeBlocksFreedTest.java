@@ -138,7 +138,7 @@ class NativeBlocksFreedTest {
             });
             Thread.sleep(1);
             stop.set(true);
-            reader.join(20_000);
+            reader.join(60_000);
             assertFalse(reader.isAlive(), "the reader ended");
             assertNull(failed.get(), () -> "reader failed: " + failed.get());
             assertEquals(0, s.nativeBlocks.bytes());

@@ -156,7 +156,7 @@ class ProcResizeTest {
             consDone.recv();
             msgs.send(-1L);
             consDone.recv();
-            long deadline = System.nanoTime() + 20_000_000_000L;
+            long deadline = System.nanoTime() + 60_000_000_000L;
             while (timersFired.get() < timers && System.nanoTime() < deadline) {
                 Time.sleep(Duration.ofMillis(5));
             }
@@ -237,7 +237,7 @@ class ProcResizeTest {
                 deadFree.set(dead.gfreeCount());
                 deadQueue.set(dead.runqsize() + (dead.runqempty() ? 0 : 1));
             });
-            long deadline = System.nanoTime() + 20_000_000_000L;
+            long deadline = System.nanoTime() + 60_000_000_000L;
             while ((ran.get() < children || fired.get() < timers) && System.nanoTime() < deadline) {
                 Time.sleep(Duration.ofMillis(2));
             }

@@ -103,13 +103,13 @@ class RealtimeStopperTest {
             }
         });
         lock.publishRaisedWaiterForTest(waiter);
-        long deadline = System.nanoTime() + 30_000_000_000L;
+        long deadline = System.nanoTime() + 60_000_000_000L;
         while (waiter.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
         released.set(true);
         lock.unlock();
-        waiter.join(30_000);
+        waiter.join(60_000);
         assertFalse(waiter.isAlive(), "the release unparked the waiter published on the lock");
         assertFalse(lock.isLocked());
     }

@@ -422,7 +422,7 @@ class RunnerAdoptionTest {
                 long t0 = System.nanoTime();
                 // From a plain thread, watched: a stop the runner ignores would block it for good.
                 Thread resize = Thread.ofPlatform().daemon().start(() -> s.setGomaxprocs(n));
-                resize.join(20_000);
+                resize.join(60_000);
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 // Promptly is milliseconds; the bound only separates that from a hang on a loaded machine.
                 assertFalse(resize.isAlive(), "setGomaxprocs(" + n + ") has not returned after " + ms + " ms");
@@ -431,7 +431,7 @@ class RunnerAdoptionTest {
             }
         } finally {
             stop.set(true);
-            runner.join(30_000);
+            runner.join(60_000);
         }
         assertFalse(runner.isAlive(), "the chain ended and the scheduler returned");
         assertNull(failure.get());
@@ -439,7 +439,7 @@ class RunnerAdoptionTest {
     }
 
     private static void awaitAdoptions(Scheduler s, long atLeast) throws InterruptedException {
-        long deadline = System.nanoTime() + 30_000_000_000L;
+        long deadline = System.nanoTime() + 60_000_000_000L;
         while (s.runnerAdoptions() < atLeast) {
             assertTrue(System.nanoTime() < deadline, "adoptions stuck at " + s.runnerAdoptions() + ", want " + atLeast);
             Thread.sleep(1);
@@ -488,7 +488,7 @@ class RunnerAdoptionTest {
                 while (worker.get().status() != GStatus.WAITING) {
                     Go.gosched();
                 }
-                long deadline = System.nanoTime() + 30_000_000_000L;
+                long deadline = System.nanoTime() + 60_000_000_000L;
                 Chan<Boolean> done = new Chan<>(64);
                 for (int round = 0; workerRuns.get() < 3; round++) {
                     if (System.nanoTime() > deadline) {

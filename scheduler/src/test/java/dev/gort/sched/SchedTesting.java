@@ -11,7 +11,7 @@ import java.util.function.LongSupplier;
 /** Helpers: run a goroutine program in-process with fatal errors thrown, not exiting the JVM. */
 final class SchedTesting {
     /** How long a helper waits for goroutines to make progress or for a program to end. */
-    static final long PROGRESS_WAIT_NANOS = 10_000_000_000L;
+    static final long PROGRESS_WAIT_NANOS = 60_000_000_000L;
 
     private SchedTesting() {
     }
@@ -81,16 +81,16 @@ final class SchedTesting {
             return b;
         }
 
-        /** Waits up to 30 s for the program to end; asserts it ended and nothing in it threw. */
+        /** Waits up to 60 s for the program to end; asserts it ended and nothing in it threw. */
         void assertEnded() throws InterruptedException {
-            runner.join(30_000);
+            runner.join(60_000);
             assertFalse(runner.isAlive(), "the program ended");
             assertNull(died.get(), "the program threw");
         }
 
-        /** Waits up to 30 s for the runner thread, asserting nothing (for a finally block before the asserts). */
+        /** Waits up to 60 s for the runner thread, asserting nothing (for a finally block before the asserts). */
         void join() throws InterruptedException {
-            runner.join(30_000);
+            runner.join(60_000);
         }
     }
 

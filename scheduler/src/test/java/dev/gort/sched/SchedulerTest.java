@@ -79,7 +79,7 @@ class SchedulerTest {
             for (int i = 0; i < n; i++) {
                 Go.go(ran::incrementAndGet);
             }
-            long deadline = System.nanoTime() + 30_000_000_000L;
+            long deadline = System.nanoTime() + 60_000_000_000L;
             while (ran.get() == 0 && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
  * program ran on one P for good (the two goroutines below, each waiting for the other to start
  * without yielding, then never met). The restart's hand-off is StopFaultTest's "startm" case.
  */
-@Timeout(60)
+@Timeout(180)
 class StartmFaultTest {
 
     @Test
@@ -49,7 +49,7 @@ class StartmFaultTest {
             for (int i = 0; i < 2; i++) {
                 Go.go(() -> {
                     started.incrementAndGet();
-                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    long deadline = System.nanoTime() + 60_000_000_000L;
                     while (started.get() < 2) {
                         if (System.nanoTime() - deadline > 0) {
                             met.set(false);

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
  * the test asks for the stop and waits until it is pending. The goroutine counts its safepoints;
  * flagged at its start it stops at its first one.
  */
-@Timeout(60)
+@Timeout(180)
 class StopDuringScheduleTest {
     @Test
     void aGoroutineStartedAfterTheStopRequestYieldsAtItsFirstSafepoint() throws Exception {
@@ -29,7 +29,7 @@ class StopDuringScheduleTest {
             public G findRunnableGCWorker(P p, long nowNanos) {
                 if (armed.getAndSet(false)) {
                     stopWanted.countDown();               // on g0, past the stop flag's check
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                     while (!s.worldStopping() && System.nanoTime() - deadline < 0) {
                         Thread.onSpinWait();
                     }
@@ -62,17 +62,17 @@ class StopDuringScheduleTest {
             fin.recv();                                   // main parks: g0 asks the hook, then runs the goroutine
         }), "stop-during-schedule");
         runner.start();
-        assertTrue(stopWanted.await(10, TimeUnit.SECONDS), "the hook was not asked");
+        assertTrue(stopWanted.await(60, TimeUnit.SECONDS), "the hook was not asked");
         s.stopTheWorld("stop during schedule");
         stopped.set(true);
         long passes = s.world.stopRepreempts;
         s.startTheWorld();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (pollsBeforeStop.get() < 0 && System.nanoTime() - deadline < 0) {
             Thread.sleep(1);
         }
         done.set(true);
-        runner.join(10_000);
+        runner.join(60_000);
         // Flagged at its start: it yields at its first poll and counts it again after the restart
         // (2). Unflagged: it polls until the stopper's first timed pass, 0.1 ms later at best
         // (thousands of polls).

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
  * goroutine runs on, the next stop works. Without the give-up the stop waits as long as the
  * goroutine spins.
  */
-@Timeout(60)
+@Timeout(180)
 class StopGiveUpTest {
 
     @Test
@@ -49,7 +49,8 @@ class StopGiveUpTest {
             // The polling goroutine's P may not have stopped either at that load: 1 or 2.
             assertTrue(e.getMessage().matches("stopTheWorld\\(\"test\"\\) given up by its caller after [0-9.]+ ms, [12] P\\(s\\) not stopped; the world runs again"),
                     e.getMessage());
-            assertTrue(took >= 50_000_000L && took < 5_000_000_000L, "gave up " + took / 1_000_000 + " ms after the call");
+            // The upper bound tells a give-up from none (the stop would wait forever), not a speed.
+            assertTrue(took >= 50_000_000L && took < 60_000_000_000L, "gave up " + took / 1_000_000 + " ms after the call");
             assertFalse(s.worldStopping(), "the world runs again");
             assertProgress(progress::get, 1000, "the polling goroutine runs after the stop gave up");
             StopGivenUpException again = assertThrows(StopGivenUpException.class, () -> s.stopTheWorld("again", () -> true));
@@ -77,7 +78,7 @@ class StopGiveUpTest {
             }
         });
         try {
-            assertTrue(running.await(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(running.await(60, java.util.concurrent.TimeUnit.SECONDS));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.stopTheWorld("test", null));
             assertTrue(e.getMessage().contains("giveUp is null") && e.getMessage().contains("stopTheWorld(reason)"), e.getMessage());
             assertFalse(s.worldStopping(), "nothing was stopped");

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
  * directly on a scheduler whose only P runs a spinning main goroutine, with the M's tid set as
  * {@code -Dgort.sched.stoptrace} would.
  */
-@Timeout(60)
+@Timeout(180)
 class StopHoldersSampleTest {
     static final int WARM_PASSES = 3000;
     static final int MEASURED_PASSES = 500;
@@ -45,7 +45,7 @@ class StopHoldersSampleTest {
         String described;
         long allocated;
         try {
-            assertTrue(spinning.await(10, TimeUnit.SECONDS), "the main goroutine did not start");
+            assertTrue(spinning.await(60, TimeUnit.SECONDS), "the main goroutine did not start");
             StopHolders h = new StopHolders();
             h.reset();
             for (int i = 0; i < WARM_PASSES; i++) {
@@ -60,7 +60,7 @@ class StopHoldersSampleTest {
             described = h.describe();
         } finally {
             done.set(true);
-            runner.join(10_000);
+            runner.join(60_000);
         }
         assertEquals(0, allocated, MEASURED_PASSES + " passes over the same holder allocated " + allocated + " bytes: " + described);
         int passes = WARM_PASSES + MEASURED_PASSES;
@@ -116,9 +116,9 @@ class StopHoldersSampleTest {
 
         leave.set(true);
         LockSupport.unpark(sleeper);
-        sleeper.join(10_000);
+        sleeper.join(60_000);
         // join returns before the kernel thread is gone (the JVM's thread teardown follows): poll.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (ps.state() != '?' && System.nanoTime() - deadline < 0) {
             Thread.sleep(1);
         }

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
  * the goroutine, its kind, whether it checked, whether its M was runnable or asleep (/proc), and
  * where the sleeper sleeps and the spinner spins (their stacks).
  */
-@Timeout(90)
+@Timeout(180)
 class StopHoldersTest {
     static final long LATE_NANOS = 30_000_000;
 
@@ -99,6 +99,12 @@ class StopHoldersTest {
         static final AtomicLong asked = new AtomicLong();
         /** The {@link #asked} value whose late step a goroutine has entered (no safepoint from there on). */
         static final AtomicLong entered = new AtomicLong();
+        /**
+         * When the goroutine entered its late step: the step lasts LATE_NANOS from here, not from
+         * {@link #asked}, so a goroutine that waited for a CPU after the ask is still late for the
+         * whole stop (at load ~40 all 20 attempts once found it with too little of it left).
+         */
+        static volatile long lateFrom;
         static volatile String mode = "";
         static volatile boolean done;
 
@@ -115,9 +121,9 @@ class StopHoldersTest {
             CountDownLatch started = new CountDownLatch(3);
             Thread runner = new Thread(() -> s.run(() -> {
                 Chan<Boolean> fin = new Chan<>(3);
-                Go.go(() -> late("spin", goids[0], started, fin, () -> spinUntil(asked.get() + LATE_NANOS)));
+                Go.go(() -> late("spin", goids[0], started, fin, () -> spinUntil(lateFrom + LATE_NANOS)));
                 Go.go(() -> late("sleep", goids[1], started, fin, () -> {
-                    long end = asked.get() + LATE_NANOS;
+                    long end = lateFrom + LATE_NANOS;
                     for (long left; (left = end - System.nanoTime()) > 0; ) {
                         LockSupport.parkNanos(left);
                     }
@@ -125,7 +131,7 @@ class StopHoldersTest {
                 Go.go(() -> {
                     ignorer[0] = Go.current();
                     late("ignore", goids[2], started, fin, () -> {
-                        long end = asked.get() + LATE_NANOS;
+                        long end = lateFrom + LATE_NANOS;
                         while (System.nanoTime() - end < 0) {
                             s.worldStopping();            // a check whose answer it ignores
                             spinUntil(System.nanoTime() + 200_000);
@@ -137,7 +143,7 @@ class StopHoldersTest {
                 fin.recv();
             }), "held-runner");
             runner.start();
-            if (!started.await(10, TimeUnit.SECONDS)) {
+            if (!started.await(60, TimeUnit.SECONDS)) {
                 throw new AssertionError("goroutines did not start");
             }
             String[] names = {"spin", "sleep", "ignore"};
@@ -145,16 +151,20 @@ class StopHoldersTest {
             for (int i = 0; i < names.length; i++) {
                 String d = null;
                 String last = null;
-                for (int attempt = 0; attempt < 20 && d == null; attempt++) {
+                // Attempts until one stop was held as asked for, bounded by 40 s a
+                // behaviour (a hang guard; 20 attempts all missed once at load ~40).
+                long attemptsEnd = System.nanoTime() + 40_000_000_000L;
+                for (int attempt = 0; d == null && (attempt == 0 || System.nanoTime() - attemptsEnd < 0); attempt++) {
                     mode = names[i];
                     Thread.sleep(5);
                     long t0 = System.nanoTime();
                     asked.set(t0);
-                    // Stop once the goroutine is inside its late step (or after 10 ms, as before):
-                    // asked at once, the stop usually caught it between its loop's read of asked and
-                    // its gosched, queued or on its way out, and all 20 attempts for "ignore" could
-                    // miss at load 10-37 (seen once). It may still be queued behind the other two.
-                    for (long waitEnd = t0 + 10_000_000; entered.get() != t0 && System.nanoTime() - waitEnd < 0; ) {
+                    // Stop once the goroutine is inside its late step: asked at once, the stop
+                    // usually caught it between its loop's read of asked and its gosched, queued or
+                    // on its way out, and all 20 attempts for "ignore" could miss at load 10-37
+                    // (seen once). It may be queued behind the other two for a while on a loaded
+                    // machine: waited for (10 s, a hang guard; it was 10 ms).
+                    for (long waitEnd = t0 + 10_000_000_000L; entered.get() != t0 && System.nanoTime() - waitEnd < 0; ) {
                         Thread.yield();       // two Ps' Ms and this thread on two CPUs
                     }
                     s.stopTheWorld("held test");
@@ -177,7 +187,7 @@ class StopHoldersTest {
                 System.out.println(names[i] + ": " + (d != null ? d : last));
             }
             done = true;
-            runner.join(10_000);
+            runner.join(60_000);
         }
 
         /** The part of a stop's description about the P whose M ran goroutine {@code goid}, or null. */
@@ -214,6 +224,7 @@ class StopHoldersTest {
                 long a = asked.get();
                 if (a != handled && mode.equals(name)) {
                     handled = a;
+                    lateFrom = System.nanoTime();
                     entered.set(a);
                     late.run();
                 }

@@ -76,7 +76,7 @@ class StopLastPTest {
                 }
             }), "last-p-runner");
             runner.start();
-            if (!started.await(10, TimeUnit.SECONDS)) {
+            if (!started.await(60, TimeUnit.SECONDS)) {
                 throw new AssertionError("the goroutine did not start");
             }
             System.out.println("goid: " + goid.get());
@@ -95,10 +95,10 @@ class StopLastPTest {
                     // polls, so its M keeps it as curg until the stop takes the P.
                     long before = stretches;
                     mode = modes[i];
-                    long waitUntil = System.nanoTime() + 10_000_000_000L;
+                    long waitUntil = System.nanoTime() + 60_000_000_000L;
                     while (stretches == before) {
                         if (System.nanoTime() - waitUntil > 0) {
-                            throw new AssertionError("the goroutine did not enter its stretch in 10 s");
+                            throw new AssertionError("the goroutine did not enter its stretch in 60 s");
                         }
                         Thread.yield();     // 2 CPUs: leave one to the goroutine's M
                     }
@@ -119,7 +119,7 @@ class StopLastPTest {
                 System.out.println(modes[i] + ": " + (d != null ? d : last));
             }
             done = true;
-            runner.join(10_000);
+            runner.join(60_000);
         }
     }
 }

@@ -87,7 +87,7 @@ class StopTheWorldStressTest {
             Thread.sleep(1);
         }
         stop.set(true);
-        runner.join(30_000);
+        runner.join(60_000);
         assertEquals(null, died.get());
         assertEquals(null, err.get());
         assertEquals(rounds, done);

@@ -59,7 +59,7 @@ class RetainScavengerTest {
             long goal = 40 * MIB;             // target 44 MiB: 32 in use + 12 of the 32 free ones kept
             long target = RetainScavenger.target(goal, RetainScavenger.NONE);
             try (RetainScavenger s = new RetainScavenger(heap, () -> goal, () -> RetainScavenger.NONE, 1)) {
-                long deadline = System.nanoTime() + 30_000_000_000L;     // a hang guard, not a time bound
+                long deadline = System.nanoTime() + 60_000_000_000L;     // a hang guard, not a time bound
                 while (heap.heapRetainedBytes() > target && System.nanoTime() < deadline) {
                     Thread.sleep(5);
                 }
