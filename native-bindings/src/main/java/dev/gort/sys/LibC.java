@@ -204,7 +204,8 @@ public final class LibC {
     }
 
 
-    private static RuntimeException rethrow(Throwable t) {
+    /** A handle's throw as this package's callers get it (LibCNet too): unchecked as it was, else wrapped. */
+    static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) {
             return r;
         }
@@ -214,7 +215,8 @@ public final class LibC {
         return new IllegalStateException("native call failed unexpectedly", t);
     }
 
-    private static MethodHandle require(MethodHandle h, String name) {
+    /** {@code h}, or the refusal naming the function and this platform when it has none (LibCNet too). */
+    static MethodHandle require(MethodHandle h, String name) {
         if (h == null) {
             throw new UnsupportedOperationException(name + " is not available on " + PLATFORM);
         }
