@@ -204,7 +204,8 @@ public final class LibC {
     }
 
 
-    private static RuntimeException rethrow(Throwable t) {
+    /** A handle's throw as this package's callers get it (LibCNet too): unchecked as it was, else wrapped. */
+    static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) {
             return r;
         }
@@ -214,7 +215,8 @@ public final class LibC {
         return new IllegalStateException("native call failed unexpectedly", t);
     }
 
-    private static MethodHandle require(MethodHandle h, String name) {
+    /** {@code h}, or the refusal naming the function and this platform when it has none (LibCNet too). */
+    static MethodHandle require(MethodHandle h, String name) {
         if (h == null) {
             throw new UnsupportedOperationException(name + " is not available on " + PLATFORM);
         }
@@ -405,21 +407,34 @@ public final class LibC {
      * tests pass a wrapper that fails the first call only, as a fault the repeat does not meet).
      */
     static void getrusage(MethodHandle first, int who, long usage) {
+        callRepeatedForErrno(first, () -> GetrusageErrnoLink.H, "getrusage", "who", who, "usage", usage);
+    }
+
+    /**
+     * An {@code int f(int, address)} that reads only (getrusage, clock_gettime), called through
+     * {@code first} without errno capture; a -1 is repeated through the capturing handle that
+     * {@code withErrno} links at its first use, to learn errno (the errors come from the arguments,
+     * so the repeat fails the same way). Throws {@link NativeException} naming {@code name} and
+     * its arguments if the repeat fails too. {@code withErrno} must capture nothing (a constant:
+     * no allocation on the success path).
+     */
+    private static void callRepeatedForErrno(MethodHandle first, java.util.function.Supplier<MethodHandle> withErrno,
+                                             String name, String intName, int intArg, String addressName, long address) {
         int r;
         try {
-            r = (int) first.invokeExact(who, usage);
+            r = (int) first.invokeExact(intArg, address);
         } catch (Throwable t) {
             throw rethrow(t);
         }
         if (r == -1) {
             MemorySegment cap = capture();
             try {
-                r = (int) GetrusageErrnoLink.H.invokeExact(cap, who, usage);
+                r = (int) withErrno.get().invokeExact(cap, intArg, address);
             } catch (Throwable t) {
                 throw rethrow(t);
             }
             if (r == -1) {
-                throw new NativeException("getrusage", "who=" + who + ", usage=" + hex(usage), errno(cap));
+                throw new NativeException(name, intName + "=" + intArg + ", " + addressName + "=" + hex(address), errno(cap));
             }
             // The repeat succeeded (no known cause for the first failure): its result is written
             // and valid, and is the answer (session 25 threw here with errno 0, "Success").
@@ -493,25 +508,7 @@ public final class LibC {
      * tests pass a wrapper that fails the first call only, as a fault the repeat does not meet).
      */
     static void clock_gettime(MethodHandle first, int clockId, long timespec) {
-        int r;
-        try {
-            r = (int) first.invokeExact(clockId, timespec);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (r == -1) {
-            MemorySegment cap = capture();
-            try {
-                r = (int) ClockGettimeErrnoLink.H.invokeExact(cap, clockId, timespec);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-            if (r == -1) {
-                throw new NativeException("clock_gettime", "clockid=" + clockId + ", tp=" + hex(timespec), errno(cap));
-            }
-            // The repeat succeeded (no known cause for the first failure): its result is written
-            // and valid, and is the answer (session 25 threw here with errno 0, "Success").
-        }
+        callRepeatedForErrno(first, () -> ClockGettimeErrnoLink.H, "clock_gettime", "clockid", clockId, "tp", timespec);
     }
 
     public static String strerror(int errnum) {

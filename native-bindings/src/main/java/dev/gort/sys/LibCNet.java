@@ -189,20 +189,11 @@ public final class LibCNet {
     }
 
     private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException("native call failed unexpectedly", t);
+        return LibC.rethrow(t);
     }
 
     private static MethodHandle require(MethodHandle h, String name) {
-        if (h == null) {
-            throw new UnsupportedOperationException(name + " is not available on " + PLATFORM);
-        }
-        return h;
+        return LibC.require(h, name);
     }
 
     private static String hex(long v) {

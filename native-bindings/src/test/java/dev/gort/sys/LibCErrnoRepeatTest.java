@@ -68,7 +68,8 @@ class LibCErrnoRepeatTest {
             firstCallsLeft.set(1);
             NativeException e = assertThrows(NativeException.class, () -> LibC.clock_gettime(first, BAD_CLOCK, tp.address()));
             assertEquals("EINVAL", e.errnoName(), e.getMessage());
-            assertTrue(e.getMessage().startsWith("clock_gettime(clockid=" + BAD_CLOCK), e.getMessage());
+            assertTrue(e.getMessage().startsWith("clock_gettime(clockid=" + BAD_CLOCK + ", tp=0x" + Long.toHexString(tp.address()) + ")"),
+                    e.getMessage());
         }
         // And the public call with a bad clock: the same answer.
         try (Arena a = Arena.ofConfined()) {
@@ -103,7 +104,8 @@ class LibCErrnoRepeatTest {
             firstCallsLeft.set(1);
             NativeException e = assertThrows(NativeException.class, () -> LibC.getrusage(first, BAD_WHO, usage.address()));
             assertEquals("EINVAL", e.errnoName(), e.getMessage());
-            assertTrue(e.getMessage().startsWith("getrusage(who=" + BAD_WHO), e.getMessage());
+            assertTrue(e.getMessage().startsWith("getrusage(who=" + BAD_WHO + ", usage=0x" + Long.toHexString(usage.address()) + ")"),
+                    e.getMessage());
         }
     }
 }

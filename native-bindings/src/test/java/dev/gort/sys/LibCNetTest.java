@@ -159,4 +159,17 @@ class LibCNetTest {
             assertTrue(e.getMessage().contains("unresolved"), e.getMessage());
         }
     }
+
+    /** A function this platform lacks is refused naming it and the platform, by LibCNet and LibC alike (one rule). */
+    @Test
+    void aFunctionThisPlatformLacksIsRefusedNamingItAndThePlatform() {
+        assumeTrue(Platform.current().isLinux(), "kqueue and pthread_threadid_np are macOS-only");
+        UnsupportedOperationException net = assertThrows(UnsupportedOperationException.class, LibCNet::kqueue);
+        assertEquals("kqueue is not available on " + Platform.current(), net.getMessage());
+        UnsupportedOperationException kevent = assertThrows(UnsupportedOperationException.class,
+                () -> LibCNet.kevent(-1, 0, 0, 0, 0, 0));
+        assertEquals("kevent is not available on " + Platform.current(), kevent.getMessage());
+        UnsupportedOperationException libc = assertThrows(UnsupportedOperationException.class, LibC::pthread_threadid_np);
+        assertEquals("pthread_threadid_np is not available on " + Platform.current(), libc.getMessage());
+    }
 }

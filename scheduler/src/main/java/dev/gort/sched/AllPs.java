@@ -48,26 +48,23 @@ final class AllPs {
 
     /** The counter at {@code offset} of every P ever created, summed (after shutdown: as it ended). */
     long sum(long offset) {
-        long[] atExit = countersAtExit;
-        if (atExit != null) {
-            return atExit[(int) ((offset - PDescriptor.STEALS) / 8)];
+        if (countersAtExit != null) {
+            return sumAtExit(offset);       // no gate round trip once the run ended
         }
-        boolean gated = !s.onOwnM();
-        if (gated && !s.readers.enter()) {
-            return countersAtExit[(int) ((offset - PDescriptor.STEALS) / 8)];   // kept before the gate closed
+        return NativeReaders.access(s, this, offset, AllPs::sumNow, AllPs::sumAtExit);   // refused: kept before the gate closed
+    }
+
+    private long sumNow(long offset) {
+        long n = 0;
+        int np = count;
+        for (int i = 0; i < np; i++) {
+            n += NativeMemory.getLongAcquire(ps[i].base + offset);
         }
-        try {
-            long n = 0;
-            int np = count;
-            for (int i = 0; i < np; i++) {
-                n += NativeMemory.getLongAcquire(ps[i].base + offset);
-            }
-            return n;
-        } finally {
-            if (gated) {
-                s.readers.leave();
-            }
-        }
+        return n;
+    }
+
+    private long sumAtExit(long offset) {
+        return countersAtExit[(int) ((offset - PDescriptor.STEALS) / 8)];
     }
 
     /**
@@ -77,34 +74,30 @@ final class AllPs {
      * ending meanwhile.
      */
     long live(long ngsys) {
-        long[] atExit = countersAtExit;
-        boolean gated = atExit == null && !s.onOwnM();
-        if (gated && !s.readers.enter()) {
-            atExit = countersAtExit;    // kept before the gate closed
-            gated = false;
+        if (countersAtExit != null) {
+            return liveAtExit(ngsys);
         }
-        if (atExit != null) {
-            long c = atExit[(int) ((PDescriptor.GCREATED - PDescriptor.STEALS) / 8)];
-            long e = atExit[(int) ((PDescriptor.GEXITED - PDescriptor.STEALS) / 8)];
-            return Math.max(0, c - e - ngsys);
+        return NativeReaders.access(s, this, ngsys, AllPs::liveNow, AllPs::liveAtExit);
+    }
+
+    private long liveNow(long ngsys) {
+        long created = 0;
+        long exited = 0;
+        // Dead Ps too: their counters stay (a destroyed P keeps what it created and ended).
+        int np = count;
+        for (int i = 0; i < np; i++) {
+            exited += NativeMemory.getLongAcquire(ps[i].base + PDescriptor.GEXITED);
         }
-        try {
-            long created = 0;
-            long exited = 0;
-            // Dead Ps too: their counters stay (a destroyed P keeps what it created and ended).
-            int np = count;
-            for (int i = 0; i < np; i++) {
-                exited += NativeMemory.getLongAcquire(ps[i].base + PDescriptor.GEXITED);
-            }
-            for (int i = 0; i < np; i++) {
-                created += NativeMemory.getLongAcquire(ps[i].base + PDescriptor.GCREATED);
-            }
-            return Math.max(0, created - exited - ngsys);
-        } finally {
-            if (gated) {
-                s.readers.leave();
-            }
+        for (int i = 0; i < np; i++) {
+            created += NativeMemory.getLongAcquire(ps[i].base + PDescriptor.GCREATED);
         }
+        return Math.max(0, created - exited - ngsys);
+    }
+
+    private long liveAtExit(long ngsys) {
+        long c = sumAtExit(PDescriptor.GCREATED);
+        long e = sumAtExit(PDescriptor.GEXITED);
+        return Math.max(0, c - e - ngsys);
     }
 
     /**

@@ -100,50 +100,18 @@ public final class G implements Runnable {
 
     /** Go's goid. */
     public long goid() {
-        Scheduler s = sched;
-        if (s.onOwnM()) {
-            return NativeMemory.getLong(desc + GDescriptor.GOID);
-        }
-        if (!s.readers.enter()) {
-            return atExitGoid;
-        }
-        try {
-            return NativeMemory.getLong(desc + GDescriptor.GOID);
-        } finally {
-            s.readers.leave();
-        }
+        return NativeReaders.access(sched, this, GDescriptor.GOID, G::descriptorLong, (g, unused) -> g.atExitGoid);
     }
 
     /** One of {@link GStatus}. */
     public int status() {
-        Scheduler s = sched;
-        if (s.onOwnM()) {
-            return GDescriptor.status(desc);
-        }
-        if (!s.readers.enter()) {
-            return atExitStatus;
-        }
-        try {
-            return GDescriptor.status(desc);
-        } finally {
-            s.readers.leave();
-        }
+        return (int) NativeReaders.access(sched, this, 0, (g, unused) -> GDescriptor.status(g.desc), (g, unused) -> g.atExitStatus);
     }
 
     /** Why it is parked (meaningful while {@link GStatus#WAITING}). */
     public WaitReason waitReason() {
-        Scheduler s = sched;
-        if (s.onOwnM()) {
-            return WaitReason.of(NativeMemory.getInt(desc + GDescriptor.WAIT_REASON));
-        }
-        if (!s.readers.enter()) {
-            return WaitReason.of(atExitWaitReason);
-        }
-        try {
-            return WaitReason.of(NativeMemory.getInt(desc + GDescriptor.WAIT_REASON));
-        } finally {
-            s.readers.leave();
-        }
+        return WaitReason.of((int) NativeReaders.access(sched, this, GDescriptor.WAIT_REASON,
+                (g, offset) -> NativeMemory.getInt(g.desc + offset), (g, unused) -> g.atExitWaitReason));
     }
 
     /**
@@ -166,18 +134,12 @@ public final class G implements Runnable {
 
     /** A stack word of the descriptor; 0 once the gate closed (the shadow stacks were freed before). */
     private long readStackWord(long offset) {
-        Scheduler s = sched;
-        if (s.onOwnM()) {
-            return NativeMemory.getLong(desc + offset);
-        }
-        if (!s.readers.enter()) {
-            return 0;
-        }
-        try {
-            return NativeMemory.getLong(desc + offset);
-        } finally {
-            s.readers.leave();
-        }
+        return NativeReaders.access(sched, this, offset, G::descriptorLong, NativeReaders::zero);
+    }
+
+    /** The descriptor's long at {@code offset}, read in place (the caller may: see {@link NativeReaders#access}). */
+    private long descriptorLong(long offset) {
+        return NativeMemory.getLong(desc + offset);
     }
 
     /** Shutdown, every M joined and the gate closed and drained: the descriptor's figures for readers after it is freed. */

@@ -135,17 +135,14 @@ public final class Go {
 
     /** Makes a parked goroutine runnable (Go's goready); callable from any thread; after its scheduler ended, does nothing. */
     public static void ready(G g) {
-        Scheduler s = g.sched;
-        if (s.onOwnM()) {
-            s.ready(g);
-        } else if (s.readers.enter()) {     // another thread: through the gate (NativeReaders)
-            try {
-                s.ready(g);
-            } finally {
-                s.readers.leave();
-            }
-        }
-        // else: the scheduler ended and freed its descriptors; the goroutine never runs again
+        // Another thread goes through the gate; once it closed, nothing: the scheduler ended and
+        // freed its descriptors, the goroutine never runs again.
+        NativeReaders.access(g.sched, g, 0, Go::readyNow, NativeReaders::zero);
+    }
+
+    private static long readyNow(G g, long unused) {
+        g.sched.ready(g);
+        return 0;
     }
 
     /**

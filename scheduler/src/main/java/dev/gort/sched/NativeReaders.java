@@ -33,6 +33,45 @@ final class NativeReaders {
      */
     private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
 
+    /**
+     * One access to a scheduler's native blocks on behalf of {@code on} (a P or G handle, the
+     * scheduler, a list of Ps) with one argument (an offset, a P id, a count); booleans answer 1 or
+     * 0. Implementations must capture nothing (static or unbound method references, lambdas that
+     * use only their parameters): each is then one constant object, so {@link #access} allocates
+     * nothing and, inlined at its call site, calls it directly.
+     */
+    @FunctionalInterface
+    interface Access<T> {
+        long apply(T on, long arg);
+    }
+
+    /**
+     * The gated access, written once: {@code live.apply(on, arg)} directly when the caller may read
+     * the blocks without the gate ({@link Scheduler#onOwnM()}: one of {@code s}'s Ms, or the world
+     * lock's holder while the gate is open); otherwise inside the gate, or
+     * {@code whenClosed.apply(on, arg)} (the handle's final figures, copied at shutdown) once it
+     * closed. Allocates nothing (see {@link Access}); an M pays the {@code onOwnM} test, as before.
+     */
+    static <T> long access(Scheduler s, T on, long arg, Access<T> live, Access<T> whenClosed) {
+        if (s.onOwnM()) {
+            return live.apply(on, arg);
+        }
+        NativeReaders gate = s.readers;
+        if (!gate.enter()) {
+            return whenClosed.apply(on, arg);
+        }
+        try {
+            return live.apply(on, arg);
+        } finally {
+            gate.leave();
+        }
+    }
+
+    /** An {@link Access} answering 0 (false, nothing done): what most accesses answer once the gate closed. */
+    static long zero(Object on, long arg) {
+        return 0;
+    }
+
     /** Enters the gate: true if the native blocks may be read until {@link #leave}; false once closed. */
     boolean enter() {
         int[] d = depth.get();

@@ -170,34 +170,13 @@ public final class P {
     }
 
     public int runqsize() {
-        Scheduler s = sched;
-        if (s.onOwnM()) {
-            return RunQueue.size(base);
-        }
-        if (!s.readers.enter()) {
-            return atExitRunqsize;
-        }
-        try {
-            return RunQueue.size(base);
-        } finally {
-            s.readers.leave();
-        }
+        return (int) NativeReaders.access(sched, this, 0, (p, unused) -> RunQueue.size(p.base), (p, unused) -> p.atExitRunqsize);
     }
 
     /** True if neither the local ring nor runnext holds a G (Go's runqempty; sysmon's retake reads it). */
     public boolean runqempty() {
-        Scheduler s = sched;
-        if (s.onOwnM()) {
-            return RunQueue.isEmpty(base);
-        }
-        if (!s.readers.enter()) {
-            return atExitRunqsize == 0 && readLong(PDescriptor.RUNNEXT) == 0;
-        }
-        try {
-            return RunQueue.isEmpty(base);
-        } finally {
-            s.readers.leave();
-        }
+        return NativeReaders.access(sched, this, 0, (p, unused) -> RunQueue.isEmpty(p.base) ? 1 : 0,
+                (p, unused) -> p.atExitRunqsize == 0 && p.readLong(PDescriptor.RUNNEXT) == 0 ? 1 : 0) != 0;
     }
 
     /** Free Gs cached on this P (scheddetail's gfreecnt). */
@@ -211,37 +190,21 @@ public final class P {
      * shutdown ({@link #keepFiguresAtExit}) since the block is freed.
      */
     private long readLong(long offset) {
-        Scheduler s = sched;
-        if (s.onOwnM()) {
-            return NativeMemory.getLongVolatile(base + offset);
-        }
-        if (!s.readers.enter()) {
-            return atExit[(int) (offset >>> 3)];
-        }
-        try {
-            return NativeMemory.getLongVolatile(base + offset);
-        } finally {
-            s.readers.leave();
-        }
+        return NativeReaders.access(sched, this, offset, (p, off) -> NativeMemory.getLongVolatile(p.base + off),
+                (p, off) -> p.atExit[(int) (off >>> 3)]);
     }
 
     /** As {@link #readLong} for the int at {@code offset} (4-byte aligned). */
     private int readInt(long offset) {
-        Scheduler s = sched;
-        if (s.onOwnM()) {
-            return NativeMemory.getIntAcquire(base + offset);
-        }
-        if (!s.readers.enter()) {
-            long word = atExit[(int) (offset >>> 3)];
-            // The copy holds the block's longs as the machine stored them: little-endian (x86-64,
-            // aarch64), so the int at a 4-byte offset is the long's high half.
-            return (int) (word >>> ((offset & 4) << 3));
-        }
-        try {
-            return NativeMemory.getIntAcquire(base + offset);
-        } finally {
-            s.readers.leave();
-        }
+        return (int) NativeReaders.access(sched, this, offset, (p, off) -> NativeMemory.getIntAcquire(p.base + off), P::intAtExit);
+    }
+
+    /** The int at {@code offset} in the copy made at shutdown. */
+    private long intAtExit(long offset) {
+        long word = atExit[(int) (offset >>> 3)];
+        // The copy holds the block's longs as the machine stored them: little-endian (x86-64,
+        // aarch64), so the int at a 4-byte offset is the long's high half.
+        return (int) (word >>> ((offset & 4) << 3));
     }
 
     /**

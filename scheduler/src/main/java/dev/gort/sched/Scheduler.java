@@ -799,17 +799,9 @@ public final class Scheduler implements AutoCloseable {
         if (np == null || !np.hasWaiters() || polling.get()) {
             return 0;
         }
-        boolean gated = !onOwnM();
-        if (gated && !readers.enter()) {
-            return 0;       // the scheduler ended: its goroutines never run again
-        }
-        try {
-            return netpollReady.injectNetpoll(np);
-        } finally {
-            if (gated) {
-                readers.leave();
-            }
-        }
+        // The hook is set once before the run and never cleared: the access reads the same one.
+        // Once the gate closed: 0, the scheduler ended and its goroutines never run again.
+        return (int) NativeReaders.access(this, this, 0, (s, unused) -> s.netpollReady.injectNetpoll(s.netpoll), NativeReaders::zero);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1172,17 +1164,16 @@ public final class Scheduler implements AutoCloseable {
      * Returns whether it was taken. For sysmon; the built-in retaker uses it too.
      */
     public boolean retake(int id, boolean force) {
-        if (onOwnM()) {
-            return retaker.retake(id, force);
-        }
-        if (!readers.enter()) {
-            return false;   // the scheduler ended: its P blocks are gone
-        }
-        try {
-            return retaker.retake(id, force);
-        } finally {
-            readers.leave();
-        }
+        // Once the gate closed: false, the scheduler ended and its P blocks are gone.
+        return NativeReaders.access(this, this, id, force ? Scheduler::retakeForced : Scheduler::retakeIfDue, NativeReaders::zero) != 0;
+    }
+
+    private long retakeForced(long id) {
+        return retaker.retake((int) id, true) ? 1 : 0;
+    }
+
+    private long retakeIfDue(long id) {
+        return retaker.retake((int) id, false) ? 1 : 0;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1190,17 +1181,8 @@ public final class Scheduler implements AutoCloseable {
 
     /** Asks the goroutine running on P {@code id} to yield at its next safepoint (Go's preemptone). */
     public boolean preempt(int id) {
-        if (onOwnM()) {
-            return preemptP(id);
-        }
-        if (!readers.enter()) {
-            return false;   // the scheduler ended: nothing runs
-        }
-        try {
-            return preemptP(id);
-        } finally {
-            readers.leave();
-        }
+        // Once the gate closed: false, the scheduler ended and nothing runs.
+        return NativeReaders.access(this, this, id, (s, pid) -> s.preemptP((int) pid) ? 1 : 0, NativeReaders::zero) != 0;
     }
 
     private boolean preemptP(int id) {
@@ -1219,15 +1201,10 @@ public final class Scheduler implements AutoCloseable {
 
     /** Asks a goroutine to yield at its next safepoint. */
     public void preempt(G g) {
-        if (onOwnM()) {
-            g.setPreempt(true);
-        } else if (readers.enter()) {
-            try {
-                g.setPreempt(true);
-            } finally {
-                readers.leave();
-            }
-        }
+        NativeReaders.access(this, g, 0, (gp, unused) -> {
+            gp.setPreempt(true);
+            return 0;
+        }, NativeReaders::zero);
     }
 
     /**

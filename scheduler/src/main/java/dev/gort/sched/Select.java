@@ -222,13 +222,7 @@ public final class Select {
         for (int k = 0; k < norder; k++) {
             int i = lockorder[k];
             Chan<?> c = chans[i];
-            Sudog sg = gp.acquireSudog();
-            sg.g = gp;
-            sg.c = c;
-            sg.isSelect = true;
-            sg.success = false;
-            sg.caseIndex = i;
-            sg.elem = isSend[i] ? values[i] : null;
+            Sudog sg = caseSudog(gp, c, i, isSend[i] ? values[i] : null);
             if (tail == null) {
                 list = sg;
             } else {
@@ -259,15 +253,40 @@ public final class Select {
             sg = next;
         }
         unlockAll();
+        int casi = wokenCase(gp, winner);
+        if (!isSend[casi]) {
+            recvValue = winner.elem;
+            recvOk = winner.success;
+        }
+        return releaseSudogs(gp, list, casi, winner.success);
+    }
+
+    /** Pass 2: {@code gp}'s sudog for case {@code i} on plain channel {@code c} (null for a SelectableChan case), carrying {@code elem}. */
+    private static Sudog caseSudog(G gp, Chan<?> c, int i, Object elem) {
+        Sudog sg = gp.acquireSudog();
+        sg.g = gp;
+        sg.c = c;
+        sg.isSelect = true;
+        sg.success = false;
+        sg.caseIndex = i;
+        sg.elem = elem;
+        return sg;
+    }
+
+    /** Pass 3: the index of the case that woke {@code gp} ({@code winner}, from gp.param); a wake without one is a bug. */
+    private static int wokenCase(G gp, Sudog winner) {
         if (winner == null) {
             throw new IllegalStateException("select woken without a case (goroutine " + gp.goid() + ")");
         }
-        int casi = winner.caseIndex;
-        boolean success = winner.success;
-        if (!isSend[casi]) {
-            recvValue = winner.elem;
-            recvOk = success;
-        }
+        return winner.caseIndex;
+    }
+
+    /**
+     * Pass 3's end, after the results were taken from the winner: gives every sudog of the wait
+     * ({@code list}) back; a send case woken by the channel's close panics as Go's does. Returns
+     * {@code casi}.
+     */
+    private int releaseSudogs(G gp, Sudog list, int casi, boolean success) {
         for (Sudog sg = list; sg != null;) {
             Sudog next = sg.waitlink;
             gp.releaseSudog(sg);
@@ -369,13 +388,7 @@ public final class Select {
             Sudog tail = null;
             for (int k = 0; k < norder; k++) {
                 int i = lockorder[k];
-                Sudog sg = gp.acquireSudog();
-                sg.g = gp;
-                sg.c = chans[i];
-                sg.isSelect = true;
-                sg.success = false;
-                sg.caseIndex = i;
-                sg.elem = isSend[i] && ext[i] == null ? values[i] : null;
+                Sudog sg = caseSudog(gp, chans[i], i, isSend[i] && ext[i] == null ? values[i] : null);
                 if (tail == null) {
                     list = sg;
                 } else {
@@ -413,10 +426,7 @@ public final class Select {
             }
             unlockAllMixed();
             java.util.Arrays.fill(extWaiters, 0, n, null);
-            if (winner == null) {
-                throw new IllegalStateException("select woken without a case (goroutine " + gp.goid() + ")");
-            }
-            int casi = winner.caseIndex;
+            int casi = wokenCase(gp, winner);
             boolean success = winner.success;
             if (!isSend[casi]) {
                 if (ext[casi] != null) {
@@ -426,15 +436,7 @@ public final class Select {
                 }
                 recvOk = success;
             }
-            for (Sudog sg = list; sg != null;) {
-                Sudog next = sg.waitlink;
-                gp.releaseSudog(sg);
-                sg = next;
-            }
-            if (isSend[casi] && !success) {
-                throw new GoPanic("send on closed channel");
-            }
-            return casi;
+            return releaseSudogs(gp, list, casi, success);
         }
     }
 

@@ -123,6 +123,37 @@ class ChanTest {
         });
     }
 
+    /** A select parked in pass 2 and woken by a close (pass 3): a send case panics, a receive case reports !ok. */
+    @Test
+    void aParkedSelectWokenByACloseReportsItAsGoDoes() {
+        SchedTesting.run(2, () -> {
+            Chan<Integer> sendTo = new Chan<>();
+            Chan<Integer> never = new Chan<>();
+            Chan<String> result = new Chan<>(1);
+            Go.go(() -> {
+                try {
+                    result.send("chose " + new Select().recv(never).send(sendTo, 1).select());
+                } catch (GoPanic p) {
+                    result.send(p.getMessage());
+                }
+            });
+            Time.sleep(java.time.Duration.ofMillis(20));   // parked on both channels (or not yet: then pass 1 sees the close)
+            sendTo.close();
+            assertEquals("send on closed channel", result.recv());
+
+            Chan<Integer> recvFrom = new Chan<>();
+            Chan<String> got = new Chan<>(1);
+            Go.go(() -> {
+                Select s = new Select().recv(never).recv(recvFrom);
+                int i = s.select();
+                got.send("case " + i + " ok " + s.ok() + " value " + s.value());
+            });
+            Time.sleep(java.time.Duration.ofMillis(20));
+            recvFrom.close();
+            assertEquals("case 1 ok false value null", got.recv());
+        });
+    }
+
     @Test
     void rangeIteratesUntilClosed() {
         List<Integer> seen = new ArrayList<>();
