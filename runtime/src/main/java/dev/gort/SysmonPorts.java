@@ -174,8 +174,8 @@ final class SysmonPorts {
             }
 
             @Override
-            public long releaseDownTo(long targetBytes) {
-                return heap.scavengeToRetain(targetBytes);
+            public long releaseDownTo(long targetBytes, long maxBytes) {
+                return heap.scavengeToRetain(targetBytes, maxBytes);
             }
 
             @Override

@@ -83,7 +83,7 @@ class ScavengerPolicyTest {
     }
 
     @Test
-    void retainTargetReleasesOldestFirst() {
+    void retainTargetReleasesTheHigherRunFirst() {
         try (Heap heap = newHeap()) {
             MCache c = heap.newCache();
             long a = c.alloc(MiB, true);
@@ -99,7 +99,7 @@ class ScavengerPolicyTest {
             assertEquals(4 * MiB, st.heapRetained(), "two live and two free-but-unreleased MiB");
             long released = heap.scavengeToRetain(3 * MiB);
             assertEquals(MiB, released);
-            assertEquals(0, resident(b, MiB), "the oldest run went first");
+            assertEquals(0, resident(b, MiB), "the higher run went first");
             assertEquals(MiB, resident(a, MiB));
             assertEquals(3 * MiB, heap.readMemStats().heapRetained());
             assertEquals(3 * MiB, heap.heapRetainedBytes());

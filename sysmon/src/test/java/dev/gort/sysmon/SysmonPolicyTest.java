@@ -256,6 +256,59 @@ class SysmonPolicyTest {
         assertEquals(55L << 20, sc.retained);
     }
 
+    /**
+     * rss26's (1): the retain pass looked once, right after mark termination, when the cycle's dead
+     * spans were still unswept. Now the paced work keeps looking while the retained heap is above
+     * the target, so what the sweep frees later is released without another cycle.
+     */
+    @Test
+    void retainWorkReleasesWhatTheSweepFreesAfterTheCycle() {
+        ModelScavenger sc = new ModelScavenger();
+        ModelGc gc = new ModelGc();
+        SysmonConfig c = SysmonConfig.defaults().withScavenge(SysmonConfig.OFF, 300 * MILLIS, 10).withForceGcPeriod(SysmonConfig.OFF);
+        Sysmon s = sysmon(c, new ModelScheduler(1), gc, sc, null);
+        sc.retained = 100L << 20;
+        sc.freeable = 0;            // mark termination: nothing swept yet
+        gc.goal = 50L << 20;
+        gc.finish(now);
+        s.round(now += MILLIS);
+        assertEquals(55L << 20, sc.downToAsked, "the cycle's target is looked at once at once");
+        assertEquals(100L << 20, sc.retained, "nothing was free yet");
+        sc.freeable = 60L << 20;    // the sweep frees the dead spans
+        for (int i = 0; i < 200; i++) {
+            s.round(now += MILLIS);
+        }
+        assertEquals(55L << 20, sc.retained, "released down to heap goal + 10 % without a new cycle");
+        assertEquals(45L << 20, s.stats().scavengedBytes());
+    }
+
+    /**
+     * Go's bgscavenge pacing: a batch is 64 KiB requests for at least 1 ms, then a wait that keeps
+     * the work at 1 % of GOMAXPROCS CPUs (worked x 99 with one P).
+     */
+    @Test
+    void retainWorkIsPacedAtOnePercentOfTheCpus() {
+        ModelScavenger sc = new ModelScavenger();
+        ModelGc gc = new ModelGc();
+        SysmonConfig c = SysmonConfig.defaults().withScavenge(SysmonConfig.OFF, 300 * MILLIS, 10).withForceGcPeriod(SysmonConfig.OFF);
+        Sysmon s = sysmon(c, new ModelScheduler(1), gc, sc, null);
+        sc.retained = 100L << 20;
+        sc.callNanos = 100 * MICROS;
+        gc.goal = 50L << 20;
+        gc.finish(now);
+        s.round(now += MILLIS);
+        assertEquals(10, sc.downToCalls, "1 ms of work in 100 us requests");
+        assertEquals(10L * (64 << 10), s.stats().scavengedBytes(), "64 KiB per request");
+        long batchEnd = now;
+        while (now < batchEnd + 98 * MILLIS) {
+            s.round(now += MILLIS);
+        }
+        assertEquals(10, sc.downToCalls, "no work during the 99 ms wait");
+        s.round(now += 2 * MILLIS);
+        assertEquals(20, sc.downToCalls, "the next batch after it");
+        assertEquals(2, s.stats().scavengePasses());
+    }
+
     @Test
     void noRetainTargetWhenTheGoalIsInfinite() {
         ModelScavenger sc = new ModelScavenger();
@@ -391,12 +444,23 @@ class SysmonPolicyTest {
             return 8L << 20;
         }
 
+        /** Bytes free and unreleased (what the sweep has freed so far); the rest of retained is in use. */
+        long freeable = Long.MAX_VALUE;
+        int downToCalls;
+        /** Nanoseconds each releaseDownTo call advances the test's clock (the madvise's cost). */
+        long callNanos;
+
         @Override
-        public long releaseDownTo(long targetBytes) {
+        public long releaseDownTo(long targetBytes, long maxBytes) {
             downToAsked = targetBytes;
-            long r = Math.max(0, retained - targetBytes);
+            downToCalls++;
+            now += callNanos;
+            long quantum = 64L << 10;
+            long max = maxBytes > Long.MAX_VALUE - quantum ? maxBytes : (maxBytes + quantum - 1) / quantum * quantum;
+            long r = Math.min(Math.min(Math.max(0, retained - targetBytes), max), freeable);
             retained -= r;
             released += r;
+            freeable -= r;
             return r;
         }
 
