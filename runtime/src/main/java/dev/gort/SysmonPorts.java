@@ -175,7 +175,9 @@ final class SysmonPorts {
 
             @Override
             public long releaseDownTo(long targetBytes, long maxBytes) {
-                return heap.scavengeToRetain(targetBytes, maxBytes);
+                // The paced retain work asks 64 KiB at a time: pending manual frees are folded by
+                // the unbounded passes (memory limit) and the age pass, not on every quantum.
+                return maxBytes == Long.MAX_VALUE ? heap.scavengeToRetain(targetBytes) : heap.scavengeToRetain(targetBytes, maxBytes);
             }
 
             @Override

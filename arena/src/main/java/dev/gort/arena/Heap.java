@@ -600,15 +600,24 @@ public final class Heap implements AutoCloseable {
      * long free run past it). Returns bytes released.
      */
     public long scavengeToRetain(long retainBytes) {
-        return scavengeToRetain(retainBytes, Long.MAX_VALUE);
+        checkRetainArguments(retainBytes, Long.MAX_VALUE);
+        foldPendingFrees();
+        return mheap.scavengeDown(retainBytes, Long.MAX_VALUE);
     }
 
     /**
      * {@link #scavengeToRetain(long)}, releasing at most {@code maxBytes} (rounded up to 64 KiB)
      * in this call: a paced scavenger's unit of work (Go's background scavenger asks for 64 KiB at a
-     * time). Returns bytes released.
+     * time). It does not fold pending manual frees first (that walks every mcentral's partial
+     * spans under their locks, too much for each 64 KiB): {@link #foldPendingFrees()} does, and
+     * the one-argument form and the age pass call it. Returns bytes released.
      */
     public long scavengeToRetain(long retainBytes, long maxBytes) {
+        checkRetainArguments(retainBytes, maxBytes);
+        return mheap.scavengeDown(retainBytes, maxBytes);
+    }
+
+    private void checkRetainArguments(long retainBytes, long maxBytes) {
         checkOpen();
         if (retainBytes < 0) {
             throw new IllegalArgumentException("retainBytes " + retainBytes + " must be >= 0");
@@ -616,8 +625,6 @@ public final class Heap implements AutoCloseable {
         if (maxBytes <= 0) {
             throw new IllegalArgumentException("maxBytes " + maxBytes + " must be > 0");
         }
-        foldPendingFrees();
-        return mheap.scavengeDown(retainBytes, maxBytes);
     }
 
     /**
