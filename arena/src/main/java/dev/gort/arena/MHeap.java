@@ -287,11 +287,7 @@ final class MHeap {
         }
         removeFree(r);
         if (d != 0) {
-            Span.init(d, start + npages * PAGE, m - npages, Span.FREE);
-            Mem.putLong(d + Span.FREE_SINCE, Mem.getLong(r + Span.FREE_SINCE));
-            space.setSpanEntry(Span.start(d), d);
-            space.setSpanEntry(Span.start(d) + (m - npages - 1) * PAGE, d);
-            insertFree(d);
+            freePiece(d, start + npages * PAGE, m - npages, Mem.getLong(r + Span.FREE_SINCE));
         }
         long firstPage = space.pageIndex(start);
         long released = space.countReleased(firstPage, npages);
@@ -737,7 +733,11 @@ final class MHeap {
         return s;
     }
 
-    /** Lock held: descriptor {@code d} becomes the free run [start, start + n pages), listed, not merged (its neighbours are not free). */
+    /**
+     * Lock held: descriptor {@code d} becomes the free run [start, start + n pages), listed, not
+     * merged: for a piece split off a free run, whose neighbours are the rest of that run (taken or
+     * being scavenged) and whatever bounded the run (never free: runs are coalesced).
+     */
     private void freePiece(long d, long start, long n, long since) {
         Span.init(d, start, n, Span.FREE);
         Mem.putLong(d + Span.FREE_SINCE, since);

@@ -104,29 +104,6 @@ class RetainScavengeTest {
         }
     }
 
-    /** Runs above lower ones go first (Go scavenges from the top; allocation takes the bottom). */
-    @Test
-    void higherRunsAreReleasedBeforeLowerOnes() {
-        try (Heap heap = newHeap()) {
-            MCache c = heap.newCache();
-            long low = c.alloc(MiB, true);
-            long sep = c.alloc(MiB, true);
-            long high = c.alloc(MiB, true);
-            long sep2 = c.alloc(MiB, true);
-            NativeMemory.fill(low, MiB, (byte) 1);
-            NativeMemory.fill(high, MiB, (byte) 1);
-            c.free(low);    // low is the older free run: the old oldest-first order released it
-            c.free(high);
-            long retained = heap.heapRetainedBytes();
-            assertEquals(MiB, heap.scavengeToRetain(retained - MiB));
-            assertEquals(0, resident(high, MiB), "the higher run went");
-            assertEquals(MiB, resident(low, MiB));
-            heap.verifyHeap();
-            c.free(sep);
-            c.free(sep2);
-        }
-    }
-
     /**
      * rss26's (3): after a cycle best fit took the never-touched remainder of the last growth (the
      * smaller run) while a freed, resident run waited. Now the top run is taken last.

@@ -240,12 +240,17 @@ class SysmonPolicyTest {
         assertEquals("scav 8192 KiB work (bg), 0 KiB work (eager), 8192 KiB now, 50% util\n", traceBytes.toString(StandardCharsets.UTF_8));
     }
 
+    /** A sysmon with only the retain policy on (no age pass, no forced GC), one P. */
+    Sysmon retainOnly(ModelScavenger sc, ModelGc gc) {
+        SysmonConfig c = SysmonConfig.defaults().withScavenge(SysmonConfig.OFF, 300 * MILLIS, 10).withForceGcPeriod(SysmonConfig.OFF);
+        return sysmon(c, new ModelScheduler(1), gc, sc, null);
+    }
+
     @Test
     void retainTargetAfterEachGcCycle() {
         ModelScavenger sc = new ModelScavenger();
         ModelGc gc = new ModelGc();
-        SysmonConfig c = SysmonConfig.defaults().withScavenge(SysmonConfig.OFF, 300 * MILLIS, 10).withForceGcPeriod(SysmonConfig.OFF);
-        Sysmon s = sysmon(c, new ModelScheduler(1), gc, sc, null);
+        Sysmon s = retainOnly(sc, gc);
         sc.retained = 100L << 20;
         gc.goal = 50L << 20;
         s.round(now += MILLIS);
@@ -265,8 +270,7 @@ class SysmonPolicyTest {
     void retainWorkReleasesWhatTheSweepFreesAfterTheCycle() {
         ModelScavenger sc = new ModelScavenger();
         ModelGc gc = new ModelGc();
-        SysmonConfig c = SysmonConfig.defaults().withScavenge(SysmonConfig.OFF, 300 * MILLIS, 10).withForceGcPeriod(SysmonConfig.OFF);
-        Sysmon s = sysmon(c, new ModelScheduler(1), gc, sc, null);
+        Sysmon s = retainOnly(sc, gc);
         sc.retained = 100L << 20;
         sc.freeable = 0;            // mark termination: nothing swept yet
         gc.goal = 50L << 20;
@@ -290,8 +294,7 @@ class SysmonPolicyTest {
     void retainWorkIsPacedAtOnePercentOfTheCpus() {
         ModelScavenger sc = new ModelScavenger();
         ModelGc gc = new ModelGc();
-        SysmonConfig c = SysmonConfig.defaults().withScavenge(SysmonConfig.OFF, 300 * MILLIS, 10).withForceGcPeriod(SysmonConfig.OFF);
-        Sysmon s = sysmon(c, new ModelScheduler(1), gc, sc, null);
+        Sysmon s = retainOnly(sc, gc);
         sc.retained = 100L << 20;
         sc.callNanos = 100 * MICROS;
         gc.goal = 50L << 20;
@@ -313,8 +316,7 @@ class SysmonPolicyTest {
     void noRetainTargetWhenTheGoalIsInfinite() {
         ModelScavenger sc = new ModelScavenger();
         ModelGc gc = new ModelGc();
-        SysmonConfig c = SysmonConfig.defaults().withScavenge(SysmonConfig.OFF, 300 * MILLIS, 10).withForceGcPeriod(SysmonConfig.OFF);
-        Sysmon s = sysmon(c, new ModelScheduler(1), gc, sc, null);
+        Sysmon s = retainOnly(sc, gc);
         gc.goal = Long.MAX_VALUE - 5; // GOGC=off
         gc.finish(now);
         s.round(now += MILLIS);
