@@ -458,14 +458,18 @@ public final class Sysmon {
     /**
      * One batch of the paced retain work (Go's bgscavenge): while the retained heap is above the
      * target, release 64 KiB at a time, highest address first, for at least {@link
-     * #MIN_SCAVENGE_WORK_NANOS}; then wait so the work stays at {@link #SCAVENGE_PERCENT} % of
-     * GOMAXPROCS CPUs (a batch credited with less than the minimum waits as if it took it, as Go).
-     * Looking costs one read of the retained figure, so a heap at its target is looked at again at
-     * the same pace: pages the sweep frees later in the cycle are found by a later batch, which is
-     * the release after the sweep that a once-per-cycle pass at mark termination missed.
+     * #MIN_SCAVENGE_WORK_NANOS} of this thread's CPU time; then wait so the work stays at {@link
+     * #SCAVENGE_PERCENT} % of GOMAXPROCS CPUs (a batch credited with less than the minimum waits
+     * as if it took it, as Go). Go times the work by the wall clock; on a loaded machine that
+     * counts the time the thread was switched out, and a batch shrank to one or two 64 KiB pieces
+     * (the workload of docs/performance.md's session 27, scav27, at load 40), so here the work is
+     * the thread's CPU time. Looking costs one read of the retained figure, so a heap at its target
+     * is looked at again at the same pace: pages the sweep frees later in the cycle are found by a
+     * later batch, which is the release after the sweep that a once-per-cycle pass at mark
+     * termination missed.
      */
     private void retainWork() {
-        long start = clock.nanoTime();
+        long startCpu = clock.threadCpuNanos();
         long released = 0;
         retainPending = scavenger.heapRetained() > retainTarget;
         while (retainPending) {
@@ -475,12 +479,12 @@ public final class Sysmon {
                 retainPending = r > 0 && scavenger.heapRetained() > retainTarget;
                 break;      // at the target, or nothing free to release now
             }
-            if (clock.nanoTime() - start >= MIN_SCAVENGE_WORK_NANOS) {
+            if (clock.threadCpuNanos() - startCpu >= MIN_SCAVENGE_WORK_NANOS) {
                 break;
             }
         }
         long end = clock.nanoTime();
-        long worked = Math.max(end - start, MIN_SCAVENGE_WORK_NANOS);
+        long worked = Math.max(clock.threadCpuNanos() - startCpu, MIN_SCAVENGE_WORK_NANOS);
         long procs = Math.max(1, sched.procCount());
         // Go: worked / ((slept + worked) * GOMAXPROCS) = scavengePercent / 100.
         long sleep = Math.max(0, worked * 100 / (SCAVENGE_PERCENT * procs) - worked);
