@@ -432,6 +432,13 @@ public final class Sysmon {
             }
             retainTarget = target;
             retainWorkAt = now;     // Go wakes its scavenger with each cycle's new goal
+            if (target != Long.MAX_VALUE && scavenger.heapRetained() > target) {
+                // What is free at the cycle's end goes at once, unpaced (gort's pass before session
+                // 27; Go has none): with cycles tens of milliseconds apart the paced work alone fell
+                // behind it (ScavengeRun, docs/performance.md session 27 scav27). The paced work
+                // below then releases what the sweep frees after it.
+                released("retain", scavenger.releaseDownTo(target, Long.MAX_VALUE));
+            }
         }
         if (retainTarget != Long.MAX_VALUE && now - retainWorkAt >= 0) {
             retainWork();

@@ -276,7 +276,7 @@ class SysmonPolicyTest {
         gc.goal = 50L << 20;
         gc.finish(now);
         s.round(now += MILLIS);
-        assertEquals(55L << 20, sc.downToAsked, "the cycle's target is looked at once at once");
+        assertEquals(55L << 20, sc.downToAsked, "the cycle's target is looked at at once");
         assertEquals(100L << 20, sc.retained, "nothing was free yet");
         sc.freeable = 60L << 20;    // the sweep frees the dead spans
         for (int i = 0; i < 200; i++) {
@@ -296,19 +296,28 @@ class SysmonPolicyTest {
         ModelGc gc = new ModelGc();
         Sysmon s = retainOnly(sc, gc);
         sc.retained = 100L << 20;
+        sc.freeable = 0;            // the cycle's end: nothing swept yet
         sc.callNanos = 100 * MICROS;
         gc.goal = 50L << 20;
         gc.finish(now);
         s.round(now += MILLIS);
-        assertEquals(10, sc.downToCalls, "1 ms of work in 100 us requests");
+        assertEquals(2, sc.downToCalls, "the unpaced pass at the cycle's end and one paced request, both empty");
+        sc.freeable = 60L << 20;    // the sweep frees
+        long firstBatch = now;
+        while (now < firstBatch + 98 * MILLIS) {
+            s.round(now += MILLIS);
+        }
+        assertEquals(2, sc.downToCalls, "an empty batch counts as 1 ms of work: no work during the 99 ms wait");
+        s.round(now += 2 * MILLIS);
+        assertEquals(12, sc.downToCalls, "1 ms of work in 100 us requests");
         assertEquals(10L * (64 << 10), s.stats().scavengedBytes(), "64 KiB per request");
         long batchEnd = now;
         while (now < batchEnd + 98 * MILLIS) {
             s.round(now += MILLIS);
         }
-        assertEquals(10, sc.downToCalls, "no work during the 99 ms wait");
+        assertEquals(12, sc.downToCalls, "no work during the 99 ms wait");
         s.round(now += 2 * MILLIS);
-        assertEquals(20, sc.downToCalls, "the next batch after it");
+        assertEquals(22, sc.downToCalls, "the next batch after it");
         assertEquals(2, s.stats().scavengePasses());
     }
 
