@@ -16,12 +16,12 @@ import java.util.function.LongSupplier;
  *     {@code syscallRetake} anyway;</li>
  * <li>starts a GC if none ran for {@code forceGcPeriod} (unless GOGC=off);</li>
  * <li>drives the scavenger: every {@code scavengePeriod} it releases free page runs idle for
- *     {@code scavengeIdle}; each GC cycle sets the retain target (heap goal + retainExtra %), and
- *     the retain work then runs paced as Go's background scavenger (at least 1 ms of 64 KiB
- *     releases, then a sleep that keeps it at 1 % of GOMAXPROCS CPUs), for as long as the
- *     retained heap is above the target: so it releases what the sweep frees after mark
- *     termination, not only what was free at the cycle's end; whenever a memory limit is set it
- *     keeps the retained heap at or below 95 % of it;</li>
+ *     {@code scavengeIdle}; each GC cycle sets the retain target (heap goal + retainExtra %) and
+ *     releases what is free down to it at once; the retain work then runs paced as Go's
+ *     background scavenger (at least 1 ms of 64 KiB releases, then a sleep that keeps it at 1 %
+ *     of GOMAXPROCS CPUs) for as long as the retained heap is above the target, so it releases
+ *     what the sweep frees after mark termination too; whenever a memory limit is set it keeps
+ *     the retained heap at or below 95 % of it;</li>
  * <li>with schedtrace on, prints the scheduler's SCHED line every {@code schedtrace} (Go prints
  *     it from sysmon too).</li>
  * </ol>
@@ -468,9 +468,8 @@ public final class Sysmon {
      * #MIN_SCAVENGE_WORK_NANOS} of this thread's CPU time; then wait so the work stays at {@link
      * #SCAVENGE_PERCENT} % of GOMAXPROCS CPUs (a batch credited with less than the minimum waits
      * as if it took it, as Go). Go times the work by the wall clock; on a loaded machine that
-     * counts the time the thread was switched out, and a batch shrank to one or two 64 KiB pieces
-     * (the workload of docs/performance.md's session 27, scav27, at load 40), so here the work is
-     * the thread's CPU time. Looking costs one read of the retained figure, so a heap at its target
+     * counts the time the thread was switched out as work, so here the work is the thread's CPU
+     * time (1 % of the CPUs is CPU time). Looking costs one read of the retained figure, so a heap at its target
      * is looked at again at the same pace: pages the sweep frees later in the cycle are found by a
      * later batch, which is the release after the sweep that a once-per-cycle pass at mark
      * termination missed.
