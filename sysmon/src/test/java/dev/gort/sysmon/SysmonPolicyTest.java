@@ -303,22 +303,24 @@ class SysmonPolicyTest {
         s.round(now += MILLIS);
         assertEquals(2, sc.downToCalls, "the unpaced pass at the cycle's end and one paced request, both empty");
         sc.freeable = 60L << 20;    // the sweep frees
-        long firstBatch = now;
-        while (now < firstBatch + 98 * MILLIS) {
-            s.round(now += MILLIS);
-        }
+        roundsFor98ms(s);
         assertEquals(2, sc.downToCalls, "an empty batch counts as 1 ms of work: no work during the 99 ms wait");
         s.round(now += 2 * MILLIS);
         assertEquals(12, sc.downToCalls, "1 ms of work in 100 us requests");
         assertEquals(10L * (64 << 10), s.stats().scavengedBytes(), "64 KiB per request");
-        long batchEnd = now;
-        while (now < batchEnd + 98 * MILLIS) {
-            s.round(now += MILLIS);
-        }
+        roundsFor98ms(s);
         assertEquals(12, sc.downToCalls, "no work during the 99 ms wait");
         s.round(now += 2 * MILLIS);
         assertEquals(22, sc.downToCalls, "the next batch after it");
         assertEquals(2, s.stats().scavengePasses());
+    }
+
+    /** Rounds every millisecond for 98 ms: inside the 99 ms wait after a 1 ms batch with one P. */
+    void roundsFor98ms(Sysmon s) {
+        long from = now;
+        while (now < from + 98 * MILLIS) {
+            s.round(now += MILLIS);
+        }
     }
 
     @Test
