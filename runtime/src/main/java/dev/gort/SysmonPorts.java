@@ -174,8 +174,10 @@ final class SysmonPorts {
             }
 
             @Override
-            public long releaseDownTo(long targetBytes) {
-                return heap.scavengeToRetain(targetBytes);
+            public long releaseDownTo(long targetBytes, long maxBytes) {
+                // The paced retain work asks 64 KiB at a time: pending manual frees are folded by
+                // the unbounded passes (memory limit) and the age pass, not on every quantum.
+                return maxBytes == Long.MAX_VALUE ? heap.scavengeToRetain(targetBytes) : heap.scavengeToRetain(targetBytes, maxBytes);
             }
 
             @Override

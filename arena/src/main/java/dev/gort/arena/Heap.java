@@ -593,17 +593,38 @@ public final class Heap implements AutoCloseable {
     }
 
     /**
-     * Releases free page runs, oldest first, until the heap retains at most {@code retainBytes}
-     * (committed minus released: heap in use + stacks + unreleased free pages), e.g. heap goal +
-     * 10% as Go's background scavenger. Returns bytes released.
+     * Releases free pages, from the highest address down, until the heap retains at most {@code
+     * retainBytes} (committed minus released: heap in use + stacks + unreleased free pages), e.g.
+     * heap goal + 10% as Go's background scavenger. Releases in pieces of at most what is still
+     * above the target rounded up to 64 KiB, so it stops within 64 KiB of the target (not a whole
+     * long free run past it). Returns bytes released.
      */
     public long scavengeToRetain(long retainBytes) {
+        checkRetainArguments(retainBytes, Long.MAX_VALUE);
+        foldPendingFrees();
+        return mheap.scavengeDown(retainBytes, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #scavengeToRetain(long)}, releasing at most {@code maxBytes} (rounded up to 64 KiB)
+     * in this call: a paced scavenger's unit of work (Go's background scavenger asks for 64 KiB at a
+     * time). It does not fold pending manual frees first (that walks every mcentral's partial
+     * spans under their locks, too much for each 64 KiB): {@link #foldPendingFrees()} does, and
+     * the one-argument form and the age pass call it. Returns bytes released.
+     */
+    public long scavengeToRetain(long retainBytes, long maxBytes) {
+        checkRetainArguments(retainBytes, maxBytes);
+        return mheap.scavengeDown(retainBytes, maxBytes);
+    }
+
+    private void checkRetainArguments(long retainBytes, long maxBytes) {
         checkOpen();
         if (retainBytes < 0) {
             throw new IllegalArgumentException("retainBytes " + retainBytes + " must be >= 0");
         }
-        foldPendingFrees();
-        return mheap.scavenge(0, retainBytes);
+        if (maxBytes <= 0) {
+            throw new IllegalArgumentException("maxBytes " + maxBytes + " must be > 0");
+        }
     }
 
     /**

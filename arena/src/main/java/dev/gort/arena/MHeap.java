@@ -21,20 +21,30 @@ import java.util.function.LongSupplier;
  * spans region, O(1)), so two free runs are never adjacent: after everything is freed the heap is
  * back to its committed runs (Go &lt;= 1.13's scheme, before the bitmap page allocator).
  *
- * <p><b>Fit policy: best fit, most-recently-freed first.</b> Allocation takes the smallest run
- * that fits (the occupancy mask finds the first non-empty exact list at or above n in O(1); the
- * large list is scanned, it stays short because runs coalesce), and within a size the run freed
- * last. Best fit keeps long runs whole for large objects and fragments least in the classic
- * studies (Johnstone and Wilson; Go 1.12 made the same choice with its treap). Taking the most
- * recently freed run first reuses pages that are still resident and leaves old runs idle, which is
- * exactly what the age-based scavenger wants to release. Address-ordered first fit (Go 1.14+) packs
- * the heap low as well, but needs an ordered index (Go's radix tree) that costs more code than
- * this module's release guarantees need.
+ * <p><b>Fit policy: best fit, most-recently-freed first, the top run last.</b> Allocation takes
+ * the smallest run that fits (the occupancy mask finds the first non-empty exact list at or above
+ * n in O(1); the large list is scanned, it stays short because runs coalesce), and within a size
+ * the run freed last. Best fit keeps long runs whole for large objects and fragments least in the
+ * classic studies (Johnstone and Wilson; Go 1.12 made the same choice with its treap). Taking the
+ * most recently freed run first reuses pages that are still resident and leaves old runs idle,
+ * which is exactly what the age-based scavenger wants to release. The <em>top run</em> (the free
+ * run that ends where the committed runs end) is taken only when no other run fits: it holds the
+ * never-touched pages of the last growth and the pages the retain scavenger released first (it
+ * works from the highest address down), so any other fit is resident memory. That is the order Go
+ * 1.14+'s address-ordered first fit gives (its scavenger also releases from the top while
+ * allocation takes the lowest fit), without Go's radix tree.
  *
  * <p><b>Zeroing.</b> A span handed out is known zero (needzero = 0) if its pages were never used
  * (above {@code neverUsedFrom}: fresh from the kernel) or if every page was released with an
  * advice that zeroes (MADV_DONTNEED on Linux), as {@link ReleaseZeroProbe} checked at creation. Otherwise needzero = 1 and the allocator zeroes
  * what it hands out.
+ *
+ * <p><b>Retain scavenging</b> ({@link #scavengeDown}): free pages are released from the highest
+ * address down, at most the bytes still above the target rounded up to 64 KiB at a time (Go's
+ * scavengeQuantum), so a long free run is not released whole to meet a small excess. Only the
+ * piece being released is taken off the free lists (state SCAVENGING) while the madvise runs; the
+ * rest of its run stays allocatable. A search position ({@code scavSearchEnd}, Go's scavenger
+ * search address) remembers that no free unreleased page lies above it; frees raise it.
  *
  * <p><b>Accounting</b> (all in pages, exact, under the lock): inUse (small and large spans),
  * stack, free (idle, includes released), released (one bit per page in the meta region). Fresh
@@ -74,6 +84,16 @@ final class MHeap {
     long growths;
     /** Pages at or above this address were never handed out since commit: they read as zero. */
     private long neverUsedFrom;
+    /** End of the highest run made from a growth (lock held): the committed runs are [arenaBase, runsEnd). */
+    private long runsEnd;
+    /**
+     * Retain scavenger's search position (lock held): no FREE page at or above it is unreleased.
+     * Always a run boundary (or arenaBase): {@link #insertCoalesced} raises it to the end of any
+     * run it builds that ends above it, so a merge never leaves it inside a run.
+     */
+    private long scavSearchEnd;
+    /** Go's scavengeQuantum: the retain scavenger releases at most this much beyond its target. */
+    static final long SCAVENGE_QUANTUM = 64 << 10;
 
     // scavenger accounting
     private volatile Advice advice;
@@ -95,6 +115,8 @@ final class MHeap {
         this.clock = config.clock();
         this.advice = config.advice();
         this.neverUsedFrom = space.arenaBase;
+        this.runsEnd = space.arenaBase;
+        this.scavSearchEnd = space.arenaBase;
     }
 
     Advice advice() {
@@ -157,36 +179,55 @@ final class MHeap {
         Span.setList(s, Span.LIST_NONE);
     }
 
-    /** Best fit: the smallest free run of at least n pages, or 0. */
+    /**
+     * Best fit: the smallest free run of at least n pages other than the top run, or the top run if
+     * nothing else fits, or 0 (see the class comment: the top run's pages are fresh or released).
+     */
     private long findFit(long n) {
+        long top = topFreeRun();
         if (n < EXACT_LISTS) {
-            long k = -1;
-            if (n < 64) {
-                long m = occupancyLo & (-1L << n);
-                if (m != 0) {
-                    k = Long.numberOfTrailingZeros(m);
+            long lo = n < 64 ? occupancyLo & (-1L << n) : 0;
+            long hi = n < 64 ? occupancyHi : occupancyHi & (-1L << (n - 64));
+            while (lo != 0 || hi != 0) {
+                int k;
+                if (lo != 0) {
+                    k = Long.numberOfTrailingZeros(lo);
+                    lo &= lo - 1;
+                } else {
+                    k = 64 + Long.numberOfTrailingZeros(hi);
+                    hi &= hi - 1;
                 }
-            }
-            if (k < 0) {
-                long m = n < 64 ? occupancyHi : occupancyHi & (-1L << (n - 64));
-                if (m != 0) {
-                    k = 64 + Long.numberOfTrailingZeros(m);
+                long head = freeHeads[k];
+                if (head != top) {
+                    return head;
                 }
-            }
-            if (k >= 0) {
-                return freeHeads[(int) k];
+                if (Span.next(head) != 0) {
+                    return Span.next(head);
+                }
             }
         }
         long best = 0;
         long bestPages = Long.MAX_VALUE;
         for (long s = freeLarge; s != 0; s = Span.next(s)) {
             long p = Span.npages(s);
-            if (p >= n && (p < bestPages || (p == bestPages && Span.start(s) < Span.start(best)))) {
+            if (s != top && p >= n && (p < bestPages || (p == bestPages && Span.start(s) < Span.start(best)))) {
                 best = s;
                 bestPages = p;
             }
         }
+        if (best == 0 && top != 0 && Span.npages(top) >= n) {
+            return top;
+        }
         return best;
+    }
+
+    /** Lock held: the FREE run that ends at {@link #runsEnd}, or 0. */
+    private long topFreeRun() {
+        if (runsEnd == space.arenaBase) {
+            return 0;
+        }
+        long t = space.spanEntry(runsEnd - PAGE);
+        return t != 0 && Span.state(t) == Span.FREE && Span.end(t) == runsEnd ? t : 0;
     }
 
     // ------------------------------------------------------------------ allocation
@@ -246,11 +287,7 @@ final class MHeap {
         }
         removeFree(r);
         if (d != 0) {
-            Span.init(d, start + npages * PAGE, m - npages, Span.FREE);
-            Mem.putLong(d + Span.FREE_SINCE, Mem.getLong(r + Span.FREE_SINCE));
-            space.setSpanEntry(Span.start(d), d);
-            space.setSpanEntry(Span.start(d) + (m - npages - 1) * PAGE, d);
-            insertFree(d);
+            freePiece(d, start + npages * PAGE, m - npages, Mem.getLong(r + Span.FREE_SINCE));
         }
         long firstPage = space.pageIndex(start);
         long released = space.countReleased(firstPage, npages);
@@ -410,6 +447,7 @@ final class MHeap {
         pagesReleased += n;
         pagesCommitted += n;
         pagesFree += n;
+        runsEnd = Math.max(runsEnd, start + bytes);
         insertCoalesced(s);
     }
 
@@ -488,6 +526,10 @@ final class MHeap {
         space.setSpanEntry(start, s);
         space.setSpanEntry(start + (n - 1) * PAGE, s);
         insertFree(s);
+        long runEnd = start + n * PAGE;
+        if (runEnd > scavSearchEnd) {
+            scavSearchEnd = runEnd;     // it may hold unreleased pages, and a merge must not leave the position inside a run
+        }
     }
 
     // ------------------------------------------------------------------ large spans list
@@ -547,15 +589,178 @@ final class MHeap {
     // ------------------------------------------------------------------ scavenging
 
     /**
-     * Releases free runs to the OS, oldest first: only runs idle at least {@code minIdleNanos},
-     * and only until retained memory (committed minus released) is at most {@code retainTarget}.
-     * Returns the bytes released. The lock is dropped around each madvise: the run being released
-     * is taken off the lists (state SCAVENGING) so nobody allocates or merges it meanwhile.
+     * Releases free pages to the OS until retained memory (committed minus released) is at most
+     * {@code retainTarget}. With {@code minIdleNanos > 0} (the age policy) only runs idle at least
+     * that long, whole, oldest first; otherwise from the highest address down ({@link
+     * #scavengeDown}). Returns the bytes released. The lock is dropped around each madvise: what is
+     * being released is taken off the lists (state SCAVENGING) so nobody allocates or merges it meanwhile.
      */
     long scavenge(long minIdleNanos, long retainTarget) {
+        if (minIdleNanos <= 0) {
+            return scavengeDown(retainTarget, Long.MAX_VALUE);
+        }
         synchronized (scavengeLock) {
             return scavengeLocked(minIdleNanos, retainTarget);
         }
+    }
+
+    /**
+     * The retain scavenger (Go's pageAlloc.scavenge): releases free unreleased pages from the
+     * highest address down until retained memory (committed minus released) is at most {@code
+     * retainTarget}, or {@code maxBytes} were released, or nothing free is left unreleased. Each
+     * madvise covers at most what is still needed rounded up to {@link #SCAVENGE_QUANTUM} (and to
+     * whole OS pages, inward), so it stops within 64 KiB of the target. Returns the bytes released.
+     */
+    long scavengeDown(long retainTarget, long maxBytes) {
+        synchronized (scavengeLock) {
+            long releasedBytes = 0;
+            while (releasedBytes < maxBytes) {
+                long piece;
+                lock.lock();
+                try {
+                    checkOpenLocked();
+                    long excess = (pagesCommitted - pagesReleased) * PAGE - retainTarget;
+                    if (excess <= 0) {
+                        break;
+                    }
+                    long want = Math.min(excess, maxBytes - releasedBytes);
+                    long wantPages = AddressSpace.roundUp(want, SCAVENGE_QUANTUM) / PAGE;
+                    piece = carveHighestUnreleased(wantPages);
+                } finally {
+                    lock.unlock();
+                }
+                if (piece == 0) {
+                    break;          // nothing free is left unreleased
+                }
+                long r = releasePiece(piece);
+                if (r == 0) {
+                    break;          // madvise and its fallback failed (counted in releaseErrors): do not spin on it
+                }
+                releasedBytes += r;
+            }
+            releasedBytesTotal += releasedBytes;
+            return releasedBytes;
+        }
+    }
+
+    /** Runs the search looks at per lock hold before it lets others in (each look is a few loads). */
+    private static final int SEARCH_STEPS_PER_HOLD = 1024;
+
+    /**
+     * Lock held: finds the highest free unreleased pages below {@link #scavSearchEnd}, at most
+     * {@code wantPages} of them (the top of that stretch) rounded inward to OS pages, and takes them
+     * off the free lists as a SCAVENGING run of their own (the rest of their run stays free, split
+     * around it). Returns that run, or 0 if no such pages exist. Drops and retakes the lock every
+     * {@link #SEARCH_STEPS_PER_HOLD} runs of a long walk; the position stays a run boundary meanwhile.
+     */
+    private long carveHighestUnreleased(long wantPages) {
+        long osPage = space.osPage();
+        int steps = 0;
+        while (scavSearchEnd > space.arenaBase) {
+            if (++steps % SEARCH_STEPS_PER_HOLD == 0) {
+                lock.unlock();
+                lock.lock();
+                checkOpenLocked();
+                continue;
+            }
+            long p = scavSearchEnd;
+            long s = space.spanEntry(p - PAGE);
+            if (s == 0 || Span.end(s) != p) {
+                throw new IllegalStateException("mheap: scavenger search position 0x" + Long.toHexString(p)
+                        + " is not the end of a run: the page below maps to " + Span.describe(s));
+            }
+            if (Span.state(s) == Span.FREE) {
+                long start = Span.start(s);
+                long first = space.pageIndex(start);
+                long hi = Span.npages(s);       // search [0, hi) of the run, from the top
+                while (hi > 0) {
+                    while (hi > 0 && space.released(first + hi - 1)) {
+                        hi--;
+                    }
+                    long lo = hi;
+                    while (lo > 0 && !space.released(first + lo - 1) && hi - lo < wantPages) {
+                        lo--;
+                    }
+                    if (hi == lo) {
+                        break;
+                    }
+                    // Round inward to OS pages: never release a byte outside the free pages.
+                    long a = AddressSpace.roundUp(start + lo * PAGE, osPage);
+                    long b = (start + hi * PAGE) / osPage * osPage;
+                    long pa = (a - start + PAGE - 1) / PAGE;
+                    long pb = (b - start) / PAGE;
+                    if (pb > pa) {
+                        return carve(s, pa, pb);
+                    }
+                    hi = lo;        // too small for one OS page: look lower in the run
+                }
+            }
+            scavSearchEnd = Span.start(s);
+        }
+        return 0;
+    }
+
+    /**
+     * Lock held: splits FREE run {@code s} into [0, pa), [pa, pb), [pb, n) (pages of the run) and
+     * returns the middle one in state SCAVENGING, off the free lists; the others stay free. The
+     * descriptors are taken first, so a failure changes nothing.
+     */
+    private long carve(long s, long pa, long pb) {
+        long n = Span.npages(s);
+        long start = Span.start(s);
+        long since = Mem.getLong(s + Span.FREE_SINCE);
+        long below = pa > 0 ? space.allocDescriptor() : 0;
+        long above;
+        try {
+            above = pb < n ? space.allocDescriptor() : 0;
+        } catch (RuntimeException e) {
+            if (below != 0) {
+                space.freeDescriptor(below);
+            }
+            throw e;
+        }
+        removeFree(s);
+        if (below != 0) {
+            freePiece(below, start, pa, since);
+        }
+        if (above != 0) {
+            freePiece(above, start + pb * PAGE, n - pb, since);
+        }
+        Span.init(s, start + pa * PAGE, pb - pa, Span.SCAVENGING);
+        Mem.putLong(s + Span.FREE_SINCE, since);
+        space.setSpanEntry(Span.start(s), s);
+        space.setSpanEntry(Span.start(s) + (pb - pa - 1) * PAGE, s);
+        return s;
+    }
+
+    /**
+     * Lock held: descriptor {@code d} becomes the free run [start, start + n pages), listed, not
+     * merged: for a piece split off a free run, whose neighbours are the rest of that run (taken or
+     * being scavenged) and whatever bounded the run (never free: runs are coalesced).
+     */
+    private void freePiece(long d, long start, long n, long since) {
+        Span.init(d, start, n, Span.FREE);
+        Mem.putLong(d + Span.FREE_SINCE, since);
+        space.setSpanEntry(start, d);
+        space.setSpanEntry(start + (n - 1) * PAGE, d);
+        insertFree(d);
+    }
+
+    /** Releases a carved SCAVENGING run (lock not held), counts it, and merges it back into the free runs. */
+    private long releasePiece(long s) {
+        long start = Span.start(s);
+        long n = Span.npages(s);
+        boolean ok = releaseRange(start, n * PAGE);
+        lock.lock();
+        try {
+            if (ok) {
+                pagesReleased += space.setReleased(space.pageIndex(start), n, true);
+            }
+            insertCoalesced(s);
+        } finally {
+            lock.unlock();
+        }
+        return ok ? n * PAGE : 0;
     }
 
     private long scavengeLocked(long minIdleNanos, long retainTarget) {

@@ -20,7 +20,7 @@
  *                  resident (session 10: 640 -> 384 B, 9 MB of binary-trees 21's peak; session 22:
  *                  384 -> 256 B)
  *   SizeClasses    Go's 67 size classes, 8 B to 32 KiB, pages per span exactly as Go's table
- *   MHeap          free page runs (coalesced on free), best fit, one lock; grows the arena
+ *   MHeap          free page runs (coalesced on free), best fit (top run last), one lock; grows the arena
  *   MCentral       per span class: partial/full x swept/unswept lists (sweepgen), one lock
  *   MCache         per owner (P or thread): one span per span class; no locks, no Java allocation
  *   StackAllocator power-of-two shadow-stack segments, pooled per size
@@ -188,7 +188,8 @@
  * dev.gort.arena.Heap}; sysmon will call them) releases the never-released pages of chosen runs
  * with madvise (MADV_DONTNEED by default, MADV_FREE selectable; EINVAL on MADV_FREE falls back to
  * DONTNEED for good; EAGAIN is retried): runs idle at least scavengeIdle ({@code scavengeIdle}),
- * oldest runs first down to a retained-bytes target ({@code scavengeToRetain}), or everything
+ * from the highest address down to a retained-bytes target in pieces of at most the excess
+ * rounded up to 64 KiB ({@code scavengeToRetain}, Go's scavenger order and quantum), or everything
  * ({@code freeOSMemory}). A released bit per page makes HeapReleased exact; a page leaves it when
  * allocated again. Pages known to read zero (never used since commit, or every page released
  * with DONTNEED on Linux) are not zeroed again (Go's needzero). That DONTNEED zeroes is probed once

@@ -83,7 +83,7 @@ class ScavengerPolicyTest {
     }
 
     @Test
-    void retainTargetReleasesOldestFirst() {
+    void retainTargetReleasesTheHigherRunFirst() {
         try (Heap heap = newHeap()) {
             MCache c = heap.newCache();
             long a = c.alloc(MiB, true);
@@ -92,14 +92,14 @@ class ScavengerPolicyTest {
             long s2 = c.alloc(MiB, true);
             NativeMemory.fill(a, MiB, (byte) 1);
             NativeMemory.fill(b, MiB, (byte) 1);
-            c.free(b); // b is freed first: it is the oldest
+            c.free(a); // a is freed first, the oldest: the order was oldest first, it is highest address first (Go's)
             advanceMinutes(1);
-            c.free(a);
+            c.free(b);
             MemStats st = heap.readMemStats();
             assertEquals(4 * MiB, st.heapRetained(), "two live and two free-but-unreleased MiB");
             long released = heap.scavengeToRetain(3 * MiB);
             assertEquals(MiB, released);
-            assertEquals(0, resident(b, MiB), "the oldest run went first");
+            assertEquals(0, resident(b, MiB), "the higher run went first");
             assertEquals(MiB, resident(a, MiB));
             assertEquals(3 * MiB, heap.readMemStats().heapRetained());
             assertEquals(3 * MiB, heap.heapRetainedBytes());

@@ -9,8 +9,12 @@ public interface ScavengerPort {
     /** Releases free page runs that have been free for at least {@code idleNanos} at {@code nowNanos}; returns bytes released. */
     long releaseIdle(long nowNanos, long idleNanos);
 
-    /** Releases free page runs until the retained heap is at most {@code targetBytes}; returns bytes released. */
-    long releaseDownTo(long targetBytes);
+    /**
+     * Releases free pages, highest address first, until the retained heap is at most {@code
+     * targetBytes} or {@code maxBytes} (rounded up to 64 KiB) were released; returns bytes
+     * released. Less than {@code min(maxBytes, excess)} means nothing more is free to release now.
+     */
+    long releaseDownTo(long targetBytes, long maxBytes);
 
     /** Heap bytes in spans in use (MemStats.HeapInuse). */
     long heapInUse();

@@ -16,9 +16,12 @@ import java.util.function.LongSupplier;
  *     {@code syscallRetake} anyway;</li>
  * <li>starts a GC if none ran for {@code forceGcPeriod} (unless GOGC=off);</li>
  * <li>drives the scavenger: every {@code scavengePeriod} it releases free page runs idle for
- *     {@code scavengeIdle}; after each new GC cycle it releases down to the retain target
- *     (heap goal + retainExtra %); whenever a memory limit is set it keeps the retained heap at
- *     or below 95 % of it;</li>
+ *     {@code scavengeIdle}; each GC cycle sets the retain target (heap goal + retainExtra %) and
+ *     releases what is free down to it at once; the retain work then runs paced as Go's
+ *     background scavenger (at least 1 ms of 64 KiB releases, then a sleep that keeps it at 1 %
+ *     of GOMAXPROCS CPUs) for as long as the retained heap is above the target, so it releases
+ *     what the sweep frees after mark termination too; whenever a memory limit is set it keeps
+ *     the retained heap at or below 95 % of it;</li>
  * <li>with schedtrace on, prints the scheduler's SCHED line every {@code schedtrace} (Go prints
  *     it from sysmon too).</li>
  * </ol>
@@ -54,6 +57,12 @@ public final class Sysmon {
     private long lastForcedGcRequest;
     private long lastScavengeAgePass;
     private long lastSeenNumGc;
+    /** The retain target set by the last GC cycle (heap goal + retainExtra %); MAX_VALUE: none. */
+    private long retainTarget = Long.MAX_VALUE;
+    /** When the paced retain work may next run (sysmon's clock). */
+    private long retainWorkAt;
+    /** The last retain look found the retained heap above the target: the deep sleep must wake for the next. */
+    private boolean retainPending;
     private long releasedSinceTrace;
     private long lastSchedtrace;
     private boolean schedtracePrinted;
@@ -211,6 +220,9 @@ public final class Sysmon {
                 : config.forceGcPeriodNanos() / 2;
         if (scavenger != null && config.scavengePeriodNanos() != SysmonConfig.OFF) {
             sleep = Math.min(sleep, Math.max(config.minSleepNanos(), lastScavengeAgePass + config.scavengePeriodNanos() - now));
+        }
+        if (retainPending) {
+            sleep = Math.min(sleep, Math.max(config.minSleepNanos(), retainWorkAt - now));
         }
         return Math.max(sleep, config.minSleepNanos());
     }
@@ -410,28 +422,80 @@ public final class Sysmon {
         if (newCycle) {
             lastSeenNumGc = numGc;
             long goal = gc.heapGoal();
+            long target = Long.MAX_VALUE; // heap goal + retainExtra %, saturating: with GOGC=off the goal is "infinite"
             if (goal > 0) {
-                long target; // heap goal + retainExtra %, saturating: with GOGC=off the goal is "infinite"
                 try {
                     target = Math.addExact(goal, Math.multiplyExact(goal / 100, (long) config.retainExtraPercent()));
                 } catch (ArithmeticException overflow) {
                     target = Long.MAX_VALUE;
                 }
-                if (target != Long.MAX_VALUE && scavenger.heapRetained() > target) {
-                    released("retain", scavenger.releaseDownTo(target));
-                }
             }
+            retainTarget = target;
+            retainWorkAt = now;     // Go wakes its scavenger with each cycle's new goal
+            if (target != Long.MAX_VALUE && scavenger.heapRetained() > target) {
+                // What is free at the cycle's end goes at once, unpaced (gort's pass before session
+                // 27; Go has none): with cycles tens of milliseconds apart the paced work alone fell
+                // behind it (ScavengeRun, docs/performance.md session 27 scav27). The paced work
+                // below then releases what the sweep frees after it.
+                released("retain", scavenger.releaseDownTo(target, Long.MAX_VALUE));
+            }
+        }
+        if (retainTarget != Long.MAX_VALUE && now - retainWorkAt >= 0) {
+            retainWork();
         }
         long limit = memoryLimit.getAsLong();
         if (limit != Long.MAX_VALUE) {
             long target = limit / 100 * 95; // Go: retainedGoal for the memory limit, 95 % of it
             if (scavenger.heapRetained() > target) {
-                released("memory limit", scavenger.releaseDownTo(target));
+                released("memory limit", scavenger.releaseDownTo(target, Long.MAX_VALUE));
             }
         }
         if (config.scavtrace() && newCycle) {
             printScavTrace(false);
         }
+    }
+
+    /** Go's scavengeQuantum: the retain work asks the heap for this much per call. */
+    static final long SCAVENGE_QUANTUM = 64 << 10;
+    /** Go's minScavWorkTime: a batch of retain work lasts at least this long (or is counted as if it did). */
+    static final long MIN_SCAVENGE_WORK_NANOS = 1_000_000;
+    /** Go's scavengePercent: the retain work's share of GOMAXPROCS CPUs. */
+    static final int SCAVENGE_PERCENT = 1;
+
+    /**
+     * One batch of the paced retain work (Go's bgscavenge): while the retained heap is above the
+     * target, release 64 KiB at a time, highest address first, for at least {@link
+     * #MIN_SCAVENGE_WORK_NANOS} of this thread's CPU time; then wait so the work stays at {@link
+     * #SCAVENGE_PERCENT} % of GOMAXPROCS CPUs (a batch credited with less than the minimum waits
+     * as if it took it, as Go). Go times the work by the wall clock; on a loaded machine that
+     * counts the time the thread was switched out as work, so here the work is the thread's CPU
+     * time (1 % of the CPUs is CPU time). Looking costs one read of the retained figure, so a heap at its target
+     * is looked at again at the same pace: pages the sweep frees later in the cycle are found by a
+     * later batch, which is the release after the sweep that a once-per-cycle pass at mark
+     * termination missed.
+     */
+    private void retainWork() {
+        long startCpu = clock.threadCpuNanos();
+        long released = 0;
+        retainPending = scavenger.heapRetained() > retainTarget;
+        while (retainPending) {
+            long r = scavenger.releaseDownTo(retainTarget, SCAVENGE_QUANTUM);
+            released += r;
+            if (r < SCAVENGE_QUANTUM) {
+                retainPending = r > 0 && scavenger.heapRetained() > retainTarget;
+                break;      // at the target, or nothing free to release now
+            }
+            if (clock.threadCpuNanos() - startCpu >= MIN_SCAVENGE_WORK_NANOS) {
+                break;
+            }
+        }
+        long end = clock.nanoTime();
+        long worked = Math.max(clock.threadCpuNanos() - startCpu, MIN_SCAVENGE_WORK_NANOS);
+        long procs = Math.max(1, sched.procCount());
+        // Go: worked / ((slept + worked) * GOMAXPROCS) = scavengePercent / 100.
+        long sleep = Math.max(0, worked * 100 / (SCAVENGE_PERCENT * procs) - worked);
+        retainWorkAt = end + sleep;
+        released("retain", released);
     }
 
     private void released(String reason, long bytes) {

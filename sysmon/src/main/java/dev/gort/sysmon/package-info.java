@@ -28,8 +28,9 @@
  * <li>Forced GC: no cycle ended for 2 minutes (forcegcperiod) and GOGC is not off: ask the
  *     collector to start one in the background.</li>
  * <li>Scavenger: every 2.5 minutes release free page runs idle for 5 minutes (Go 1.0-1.12's
- *     policy, the seed's); after each new GC cycle release down to heap goal + 10 % (Go 1.13+'s
- *     retain target); with a memory limit keep the retained heap at or below 95 % of it (Go
+ *     policy, the seed's); release down to heap goal + 10 % (Go 1.13+'s retain target, set by
+ *     each GC cycle) paced as Go's background scavenger (1 ms batches of 64 KiB releases, 1 % of
+ *     GOMAXPROCS CPUs) while the retained heap is above it; with a memory limit keep the retained heap at or below 95 % of it (Go
  *     1.19). With scavtrace=1 Go's {@code scav} line is printed.</li>
  * <li>schedtrace: with GORT_DEBUG=schedtrace=N, the scheduler's SCHED line every N ms (Go's sysmon
  *     prints it too).</li>

@@ -240,12 +240,17 @@ class SysmonPolicyTest {
         assertEquals("scav 8192 KiB work (bg), 0 KiB work (eager), 8192 KiB now, 50% util\n", traceBytes.toString(StandardCharsets.UTF_8));
     }
 
+    /** A sysmon with only the retain policy on (no age pass, no forced GC), one P. */
+    Sysmon retainOnly(ModelScavenger sc, ModelGc gc) {
+        SysmonConfig c = SysmonConfig.defaults().withScavenge(SysmonConfig.OFF, 300 * MILLIS, 10).withForceGcPeriod(SysmonConfig.OFF);
+        return sysmon(c, new ModelScheduler(1), gc, sc, null);
+    }
+
     @Test
     void retainTargetAfterEachGcCycle() {
         ModelScavenger sc = new ModelScavenger();
         ModelGc gc = new ModelGc();
-        SysmonConfig c = SysmonConfig.defaults().withScavenge(SysmonConfig.OFF, 300 * MILLIS, 10).withForceGcPeriod(SysmonConfig.OFF);
-        Sysmon s = sysmon(c, new ModelScheduler(1), gc, sc, null);
+        Sysmon s = retainOnly(sc, gc);
         sc.retained = 100L << 20;
         gc.goal = 50L << 20;
         s.round(now += MILLIS);
@@ -256,12 +261,73 @@ class SysmonPolicyTest {
         assertEquals(55L << 20, sc.retained);
     }
 
+    /**
+     * rss26's (1): the retain pass looked once, right after mark termination, when the cycle's dead
+     * spans were still unswept. Now the paced work keeps looking while the retained heap is above
+     * the target, so what the sweep frees later is released without another cycle.
+     */
+    @Test
+    void retainWorkReleasesWhatTheSweepFreesAfterTheCycle() {
+        ModelScavenger sc = new ModelScavenger();
+        ModelGc gc = new ModelGc();
+        Sysmon s = retainOnly(sc, gc);
+        sc.retained = 100L << 20;
+        sc.freeable = 0;            // mark termination: nothing swept yet
+        gc.goal = 50L << 20;
+        gc.finish(now);
+        s.round(now += MILLIS);
+        assertEquals(55L << 20, sc.downToAsked, "the cycle's target is looked at at once");
+        assertEquals(100L << 20, sc.retained, "nothing was free yet");
+        sc.freeable = 60L << 20;    // the sweep frees the dead spans
+        for (int i = 0; i < 200; i++) {
+            s.round(now += MILLIS);
+        }
+        assertEquals(55L << 20, sc.retained, "released down to heap goal + 10 % without a new cycle");
+        assertEquals(45L << 20, s.stats().scavengedBytes());
+    }
+
+    /**
+     * Go's bgscavenge pacing: a batch is 64 KiB requests for at least 1 ms, then a wait that keeps
+     * the work at 1 % of GOMAXPROCS CPUs (worked x 99 with one P).
+     */
+    @Test
+    void retainWorkIsPacedAtOnePercentOfTheCpus() {
+        ModelScavenger sc = new ModelScavenger();
+        ModelGc gc = new ModelGc();
+        Sysmon s = retainOnly(sc, gc);
+        sc.retained = 100L << 20;
+        sc.freeable = 0;            // the cycle's end: nothing swept yet
+        sc.callNanos = 100 * MICROS;
+        gc.goal = 50L << 20;
+        gc.finish(now);
+        s.round(now += MILLIS);
+        assertEquals(2, sc.downToCalls, "the unpaced pass at the cycle's end and one paced request, both empty");
+        sc.freeable = 60L << 20;    // the sweep frees
+        roundsFor98ms(s);
+        assertEquals(2, sc.downToCalls, "an empty batch counts as 1 ms of work: no work during the 99 ms wait");
+        s.round(now += 2 * MILLIS);
+        assertEquals(12, sc.downToCalls, "1 ms of work in 100 us requests");
+        assertEquals(10L * (64 << 10), s.stats().scavengedBytes(), "64 KiB per request");
+        roundsFor98ms(s);
+        assertEquals(12, sc.downToCalls, "no work during the 99 ms wait");
+        s.round(now += 2 * MILLIS);
+        assertEquals(22, sc.downToCalls, "the next batch after it");
+        assertEquals(2, s.stats().scavengePasses());
+    }
+
+    /** Rounds every millisecond for 98 ms: inside the 99 ms wait after a 1 ms batch with one P. */
+    void roundsFor98ms(Sysmon s) {
+        long from = now;
+        while (now < from + 98 * MILLIS) {
+            s.round(now += MILLIS);
+        }
+    }
+
     @Test
     void noRetainTargetWhenTheGoalIsInfinite() {
         ModelScavenger sc = new ModelScavenger();
         ModelGc gc = new ModelGc();
-        SysmonConfig c = SysmonConfig.defaults().withScavenge(SysmonConfig.OFF, 300 * MILLIS, 10).withForceGcPeriod(SysmonConfig.OFF);
-        Sysmon s = sysmon(c, new ModelScheduler(1), gc, sc, null);
+        Sysmon s = retainOnly(sc, gc);
         gc.goal = Long.MAX_VALUE - 5; // GOGC=off
         gc.finish(now);
         s.round(now += MILLIS);
@@ -391,12 +457,23 @@ class SysmonPolicyTest {
             return 8L << 20;
         }
 
+        /** Bytes free and unreleased (what the sweep has freed so far); the rest of retained is in use. */
+        long freeable = Long.MAX_VALUE;
+        int downToCalls;
+        /** Nanoseconds each releaseDownTo call advances the test's clock (the madvise's cost). */
+        long callNanos;
+
         @Override
-        public long releaseDownTo(long targetBytes) {
+        public long releaseDownTo(long targetBytes, long maxBytes) {
             downToAsked = targetBytes;
-            long r = Math.max(0, retained - targetBytes);
+            downToCalls++;
+            now += callNanos;
+            long quantum = 64L << 10;
+            long max = maxBytes > Long.MAX_VALUE - quantum ? maxBytes : (maxBytes + quantum - 1) / quantum * quantum;
+            long r = Math.min(Math.min(Math.max(0, retained - targetBytes), max), freeable);
             retained -= r;
             released += r;
+            freeable -= r;
             return r;
         }
 

@@ -159,7 +159,7 @@ class SysmonThreadTest {
             }
 
             @Override
-            public long releaseDownTo(long targetBytes) {
+            public long releaseDownTo(long targetBytes, long maxBytes) {
                 return 0;
             }
 
