@@ -1,11 +1,7 @@
 package dev.gort.gc;
 
-import dev.gort.sched.Go;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -34,34 +30,14 @@ class GogcOffAssistTest {
                     head.set(n);
                 }
                 assertEquals(0, gc.cycles(), "GOGC=off: no cycle on its own");
-                AtomicBoolean quit = new AtomicBoolean();
-                AtomicLong progress = new AtomicLong();
-                AtomicBoolean ended = new AtomicBoolean();
-                Go.go(() -> {
-                    try {
-                        while (!quit.get()) {
-                            SchedCollectorTest.node(gc, progress.incrementAndGet());   // garbage, allocated while marking
-                            Go.poll();
-                        }
-                    } finally {
-                        ended.set(true);
-                    }
-                });
-                while (progress.get() < 1000) {
-                    Go.poll();
-                    Thread.onSpinWait();
-                }
+                AllocatingPoller poller = AllocatingPoller.start(gc);   // garbage, allocated while marking
                 AssistWaitStats before = gc.assistWaitStats();
                 try {
                     for (int i = 0; i < CYCLES; i++) {
                         gc.gc();
                     }
                 } finally {
-                    quit.set(true);
-                }
-                while (!ended.get()) {
-                    Go.poll();
-                    Thread.onSpinWait();
+                    poller.stop();
                 }
                 AssistWaitStats after = gc.assistWaitStats();
                 long parks = after.parks() - before.parks();
