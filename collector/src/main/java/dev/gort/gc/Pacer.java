@@ -22,9 +22,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@link #reviseDuringMark} at each span refill, as Go's update does): a mutator that allocates
  *       {@code n} bytes owes {@code n * assistWorkPerByte} bytes of scan work, where
  *       {@code assistWorkPerByte = remainingScanWork / (goal - heapLive)}. If scanning outruns the
- *       estimate the goal is extrapolated (at most to the hard goal (1+GOGC/100) x goal); past the goal
- *       it is pushed 10% further so the ratio stays finite. That is what holds the goal when a mutator
- *       outruns the workers.</li>
+ *       estimate the goal is extrapolated from heapLive at the cycle's start (at most to the hard goal
+ *       (1+GOGC/100) x goal); past the goal it is pushed 10% further so the ratio stays finite. That is
+ *       what holds the goal when a mutator outruns the workers. GOGC=off counts as 100000 here (a
+ *       forced cycle: an infinite goal, ~0 work per byte). A GOGC or limit change while marking
+ *       revises at once.</li>
  *   <li><b>cons/mark</b> (endCycle): the allocation rate relative to the scan rate measured in the
  *       cycle; the next runway uses the maximum of this and the last four measurements.</li>
  *   <li><b>Memory limit</b>: {@code goal = limit - (nonHeap + overage)} minus 3% (at least 1 MiB) of
@@ -110,7 +112,10 @@ public final class Pacer {
 
     // ------------------------------------------------------------------ settings
 
-    /** Sets GOGC (a percentage >= 0, or {@link #OFF}); returns the old value. Recomputes the goal. */
+    /**
+     * Sets GOGC (a percentage >= 0, or {@link #OFF}); returns the old value. Recomputes the goal,
+     * and while marking the assist ratio (Go's setGCPercent: commit, then revise).
+     */
     public int setGcPercent(int percent) {
         if (percent < OFF) {
             throw new IllegalArgumentException("GOGC must be a non-negative integer or off (-1), got " + percent);
@@ -174,6 +179,9 @@ public final class Pacer {
         long[] tg = triggerAndGoal();
         trigger = tg[0];
         heapGoal = tg[1];
+        if (marking) {
+            revise();       // GOGC changed mid-cycle: the assists pace to the new goal (Go's gcControllerCommit)
+        }
     }
 
     /** GOGC's goal for a cycle that marked {@code marked} bytes with {@code stackBytes} of stacks, at least the minimum heap; INFINITE when GOGC=off. */
@@ -277,11 +285,17 @@ public final class Pacer {
         return lastHeapGoal;
     }
 
-    /** Re-evaluates goal and trigger after the memory figures changed (allocation slow path). */
+    /**
+     * Re-evaluates goal and trigger after the memory limit or the memory figures changed; while
+     * marking, the assist ratio too (Go's setMemoryLimit commits and revises mid-cycle).
+     */
     public void refreshLimit() {
         long[] tg = triggerAndGoal();
         trigger = tg[0];
         heapGoal = tg[1];
+        if (marking) {
+            revise();
+        }
     }
 
     /** Go's gcTrigger{kind: gcTriggerHeap}.test(). */
@@ -408,7 +422,15 @@ public final class Pacer {
         return marking;
     }
 
-    /** Go's revise: recompute the assist ratio from the work left and the heap distance left. */
+    /**
+     * Go's revise: recompute the assist ratio from the work left and the heap distance left.
+     * GOGC=off (a forced cycle, or the memory limit's) counts as GOGC=100000, as Go's does, so the
+     * hard goal is no bound. The extended goal runs from {@link #triggered} (heapLive when this
+     * cycle started, as Go's c.triggered), not from the trigger: a forced cycle starts below its
+     * trigger, and at GOGC=off the trigger sits 4 MiB under an infinite goal. The goals are
+     * computed in doubles and saturate at {@link #INFINITE}: with an infinite goal a long sum
+     * wrapped negative and made the ratio all the work left per byte.
+     */
     public void revise() {
         int pct = gcPercent < 0 ? 100000 : gcPercent;
         long live = heapLive.get();
@@ -418,13 +440,15 @@ public final class Pacer {
         long expected = lastHeapScan + stackScan + globalsScan;
         long maxScanWork = scan + stackScan + globalsScan;
         if (work > expected) {
-            long ext = (long) ((double) (goal - trigger) / Math.max(1, expected) * maxScanWork) + trigger;
+            // Outside a cycle (a warm-up's call) triggered is INFINITE: extend from the goal itself.
+            long from = triggered == INFINITE ? goal : triggered;
+            long ext = saturated((double) (goal - from) / Math.max(1, expected) * maxScanWork + from);
             expected = maxScanWork;
-            long hardGoal = (long) Math.min((double) INFINITE, (1.0 + pct / 100.0) * goal);
+            long hardGoal = saturated((1.0 + pct / 100.0) * goal);
             goal = Math.min(ext, hardGoal);
         }
         if (live > goal) {
-            goal = (long) Math.min((double) INFINITE, goal * 1.1);
+            goal = saturated(goal * 1.1);
             expected = maxScanWork;
         }
         long remaining = Math.max(expected - work, 1000);
@@ -498,6 +522,11 @@ public final class Pacer {
 
     public long globalsScan() {
         return globalsScan;
+    }
+
+    /** {@code v} as a long, at most {@link #INFINITE} (and at least 0). */
+    private static long saturated(double v) {
+        return v >= (double) INFINITE ? INFINITE : Math.max(0, (long) v);
     }
 
     private static long sat(long v) {

@@ -269,6 +269,77 @@ class PacerTest {
         assertTrue(p.heapLive() <= (long) (hard * 1.1) + step, "heap " + p.heapLive() + " stays within the hard goal " + hard + " (+10% overshoot)");
     }
 
+    /**
+     * A forced cycle (runtime.GC) starts below the trigger; when its scan work passes the estimate
+     * the goal is extrapolated from heapLive at the cycle's start, as Go's revise does from
+     * c.triggered: (goal - triggered) / expected x maxScanWork + triggered.
+     */
+    @Test
+    void aForcedCycleExtendsTheGoalFromWhereItStarted() {
+        Pacer p = new Pacer();
+        finishCycle(p, 100 * MiB, 100 * MiB, 1);
+        assertEquals(200 * MiB, p.heapGoal());
+        assertEquals(196 * MiB, p.trigger());
+        p.setHeapScan(200 * MiB);                // the scannable heap doubled since the last cycle
+        p.setHeapLive(120 * MiB);                // forced, 76 MiB below the trigger
+        p.startCycle(0, 4, false);
+        p.heapScanWork.set(150 * MiB);           // past the 100 MiB expected
+        p.reviseDuringMark(130 * MiB);
+        // extended goal (200 - 120) / 100 x 200 + 120 = 280 MiB (under the hard goal, 400 MiB);
+        // work left 200 - 150 = 50 MiB over the 150 MiB from 130 MiB to it.
+        assertEquals(50.0 / 150, p.assistWorkPerByte(), 1e-9, "assist work per byte");
+        assertEquals(150.0 / 50, p.assistBytesPerWork(), 1e-9);
+    }
+
+    /**
+     * GOGC=off with no limit: a forced cycle's goal is infinite (Go revises as if GOGC were
+     * 100000), so the assist ratio stays near zero, also once the scan work passes the estimate
+     * (the goal extrapolated from an infinite one stays infinite, never wraps negative) and with
+     * the heap far past any finite goal.
+     */
+    @Test
+    void atGogcOffAForcedCycleAsksAlmostNoAssistWork() {
+        Pacer p = new Pacer();
+        p.setGcPercent(Pacer.OFF);
+        finishCycle(p, 10 * MiB, 10 * MiB, 1);
+        assertEquals(Pacer.INFINITE, p.heapGoal());
+        p.setHeapScan(40 * MiB);
+        p.setHeapLive(50 * MiB);
+        p.startCycle(0, 2, false);
+        assertTrue(p.assistWorkPerByte() < 1e-9, "at the start: " + p.assistWorkPerByte());
+        p.heapScanWork.set(30 * MiB);            // three times the 10 MiB expected
+        p.reviseDuringMark(60 * MiB);
+        assertTrue(p.assistWorkPerByte() < 1e-9, "past the estimate: " + p.assistWorkPerByte());
+        assertTrue(p.assistBytesPerWork() > 1e9, "bytes per unit of work: " + p.assistBytesPerWork());
+        p.reviseDuringMark(1L << 50);
+        assertTrue(p.assistWorkPerByte() < 1e-9, "a petabyte heap: " + p.assistWorkPerByte());
+    }
+
+    /**
+     * GOGC or the memory limit changed while marking: the assist ratio follows the new goal at
+     * once (Go's setGCPercent and setMemoryLimit commit and then revise when a cycle runs).
+     */
+    @Test
+    void aGogcOrLimitChangeMidCycleRevisesTheAssistRatio() {
+        Pacer p = new Pacer();
+        finishCycle(p, 100 * MiB, 100 * MiB, 1);
+        p.setHeapLive(p.trigger());              // 196 MiB
+        p.startCycle(0, 4, false);
+        assertEquals(100.0 / 4, p.assistWorkPerByte(), 1e-9, "100 MiB of work over the 4 MiB to the goal");
+        p.setGcPercent(300);
+        assertEquals(400 * MiB, p.heapGoal());
+        assertEquals(100.0 / 204, p.assistWorkPerByte(), 1e-9, "GOGC=300: over the 204 MiB to 400 MiB");
+        p.setGcPercent(Pacer.OFF);
+        assertTrue(p.assistWorkPerByte() < 1e-9, "GOGC=off mid-cycle: " + p.assistWorkPerByte());
+        p.setGcPercent(100);
+        p.setMemoryLimit(150 * MiB);
+        p.setMemoryStats(200 * MiB, 0, 196 * MiB);   // 50 MiB over the limit: the goal falls to heapMarked
+        p.refreshLimit();
+        assertEquals(100 * MiB, p.heapGoal());
+        assertTrue(p.assistWorkPerByte() > 1e6, "past the limit's goal every byte owes the work left: " + p.assistWorkPerByte());
+        p.endCycle(1_000_000);
+    }
+
     @Test
     void badSettingsAreRejected() {
         Pacer p = new Pacer();

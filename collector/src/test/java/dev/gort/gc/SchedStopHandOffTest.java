@@ -5,7 +5,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -55,23 +54,8 @@ class SchedStopHandOffTest {
      * or on a P handed to an M not yet on a CPU at the request leaves the steps to the coordinator.
      */
     private static Outcome cyclesBesideAPoller(Collector gc, java.util.function.Supplier<Thread> ranOn) {
-        AtomicBoolean quit = new AtomicBoolean();
-        AtomicLong progress = new AtomicLong();
-        AtomicBoolean ended = new AtomicBoolean();
-        Go.go(() -> {
-            try {
-                while (!quit.get()) {
-                    SchedCollectorTest.node(gc, progress.incrementAndGet());
-                    Go.poll();
-                }
-            } finally {
-                ended.set(true);
-            }
-        });
-        while (progress.get() < 1000) {
-            Go.poll();
-            Thread.onSpinWait();
-        }
+        AllocatingPoller poller = AllocatingPoller.start(gc);
+        AtomicLong progress = poller.progress;
         Thread other = null;
         // For a failure's message: how each cycle's last stop ended, and in how many the poller ran.
         java.util.Map<String, Integer> stops = new java.util.TreeMap<>();
@@ -93,18 +77,10 @@ class SchedStopHandOffTest {
                 }
                 stops.merge(lastStopKind(Go.scheduler().describeLastStop()), 1, Integer::sum);
             }
-            long before = progress.get();
             gc.gc();
-            while (progress.get() < before + 1000) {
-                Go.poll();
-                Thread.onSpinWait();       // the poller runs on after the handed-off cycles
-            }
+            poller.awaitProgress(1000);     // the poller runs on after the handed-off cycles
         } finally {
-            quit.set(true);
-        }
-        while (!ended.get()) {
-            Go.poll();
-            Thread.onSpinWait();
+            poller.stop();
         }
         GcStats.Snapshot st = gc.gcStats();
         String seen = cycles + " gc() calls, the poller allocated during " + pollerRan + " of them; " + (gc.cycles() - cyclesBefore)
