@@ -37,14 +37,17 @@ import static org.junit.jupiter.api.Assertions.*;
  * own {@code Gort.go}, 150 ms into the loop, once sysmon's sleep has backed off to 10 ms beside
  * it) and main's 150 ms timer. Before the fix sysmon caught the P running only by chance,
  * one round in ~50-100 at its 10 ms back-off, so the waiter ran after hundreds of ms to seconds.
- * Bounds as {@code SysmonIntegrationTest.pollLoopIsPreempted}: the median of 7 trials within
- * 250 ms (Go's bound is ~20 ms; the machine is shared), and every trial within the hog's 5 s
- * guard.
+ * Bounds: the median of 7 trials within 500 ms, and every trial within the hog's 5 s guard. Go's
+ * bound is ~20 ms; here the P goes to an M that sysmon's hand-off wakes, which must get a CPU on
+ * a shared 2-core machine (median 131 ms seen at load 27 with the fix; twice
+ * {@code SysmonIntegrationTest.pollLoopIsPreempted}'s 250 ms, where the hog yields on its own M).
+ * Probe at autogroup -20, load ~40 (docs/performance.md, retake27): before the fix the timer
+ * waited for the hog's 5 s guard in 5 of 9 trials and the queued goroutine in 3 of 9.
  */
 class SyscallSliceTest {
     static final int TRIALS = 7;
     static final long HOG_GUARD_NANOS = 5_000_000_000L;
-    static final long MEDIAN_BOUND_MS = 250;
+    static final long MEDIAN_BOUND_MS = 500;
     /** The hog runs alone this long first: sysmon's sleep backs off to 10 ms beside it (~15 ms). */
     static final long WARM_NANOS = 150_000_000L;
 
@@ -154,9 +157,8 @@ class SyscallSliceTest {
             long before = Gort.sysmonStats().syscallPreempts();
             for (int trial = 0; trial < TRIALS; trial++) {
                 AtomicBoolean otherRan = new AtomicBoolean();
-                AtomicLong queuedAt = new AtomicLong();
-                AtomicLong ranAt = new AtomicLong();
-                dev.gort.sync.WaitGroup wg = new dev.gort.sync.WaitGroup();
+                AtomicLong[] queuedAtRanAt = {new AtomicLong(), new AtomicLong()};
+                dev.gort.sync.WaitGroup wg = new dev.gort.sync.WaitGroup(); // the hog's end
                 wg.add(1);
                 Gort.go(() -> {
                     // Alone first, so sysmon settles into its steady state beside the loop (its
@@ -165,9 +167,9 @@ class SyscallSliceTest {
                     while (System.nanoTime() < warm) {
                         Gort.syscall(SyscallSliceTest::shortCall); // the only safepoints: around the call
                     }
-                    queuedAt.set(System.nanoTime());
+                    queuedAtRanAt[0].set(System.nanoTime());
                     Gort.go(() -> {                 // runnext of the hog's P: waits for it
-                        ranAt.set(System.nanoTime());
+                        queuedAtRanAt[1].set(System.nanoTime());
                         otherRan.set(true);
                     });
                     long deadline = System.nanoTime() + HOG_GUARD_NANOS;
@@ -179,7 +181,7 @@ class SyscallSliceTest {
                 wg.await();
                 assertTrue(otherRan.get(), "trial " + trial + ": the queued goroutine never ran in "
                         + HOG_GUARD_NANOS / 1_000_000 + " ms behind the syscall loop; " + Gort.sysmonStats());
-                latenciesMs.add((ranAt.get() - queuedAt.get()) / 1_000_000);
+                latenciesMs.add((queuedAtRanAt[1].get() - queuedAtRanAt[0].get()) / 1_000_000);
             }
             syscallPreempts[0] = Gort.sysmonStats().syscallPreempts() - before;
         }, opts());

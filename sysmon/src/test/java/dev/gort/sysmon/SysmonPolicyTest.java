@@ -179,6 +179,14 @@ class SysmonPolicyTest {
         assertEquals(0, s.stats().retakes());
     }
 
+    /** A model with P0 in a syscall and someone spinning or idle (so "nobody idles" does not retake it). */
+    static ModelScheduler inSyscallWithIdlePs(int procs) {
+        ModelScheduler m = new ModelScheduler(procs);
+        m.enterSyscall(0);
+        m.spinningOrIdle = true;
+        return m;
+    }
+
     /**
      * Go's retake checks the slice of a P in a syscall too: a G looping on short syscalls keeps
      * one schedtick while its syscalltick moves between any two rounds, so "the same syscall
@@ -212,9 +220,7 @@ class SysmonPolicyTest {
      */
     @Test
     void aSyscallLoopsSliceEndsWithNobodyWaitingFlagsTheGAndKeepsTheP() {
-        ModelScheduler m = new ModelScheduler(2);
-        m.enterSyscall(0);
-        m.spinningOrIdle = true;
+        ModelScheduler m = inSyscallWithIdlePs(2);
         Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
         for (int i = 0; i < 5; i++) {
             s.round(now += 2 * MILLIS);
@@ -245,9 +251,7 @@ class SysmonPolicyTest {
     /** A flag that found no G in the syscall (the call just returned) is asked again next round, as for a running P. */
     @Test
     void aSyscallPreemptThatFoundNoGIsAskedAgainNextRound() {
-        ModelScheduler m = new ModelScheduler(2);
-        m.enterSyscall(0);
-        m.spinningOrIdle = true;
+        ModelScheduler m = inSyscallWithIdlePs(2);
         Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
         s.round(now);
         m.preemptFindsG = false;
@@ -264,9 +268,7 @@ class SysmonPolicyTest {
     /** sysmon wakes at the end of the earliest slice, a G's in a syscall included. */
     @Test
     void theWakeUpAtTheSliceEndCountsAPInASyscall() {
-        ModelScheduler m = new ModelScheduler(2);
-        m.enterSyscall(0);
-        m.spinningOrIdle = true;
+        ModelScheduler m = inSyscallWithIdlePs(2);
         Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
         long t0 = now;
         s.round(now);
@@ -279,9 +281,7 @@ class SysmonPolicyTest {
     /** A P that leaves its syscall and runs on is still timed on its slice; the syscall's bookkeeping is kept for its next call. */
     @Test
     void aRunningPAfterSyscallsIsPreemptedAsBefore() {
-        ModelScheduler m = new ModelScheduler(1);
-        m.enterSyscall(0);
-        m.spinningOrIdle = true;
+        ModelScheduler m = inSyscallWithIdlePs(1);
         Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
         s.round(now);
         m.exitSyscall(0);
