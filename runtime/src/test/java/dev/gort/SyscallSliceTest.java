@@ -31,12 +31,12 @@ import static org.junit.jupiter.api.Assertions.*;
  * instead of waiting for a round that happens to find the P running.
  *
  * <p>Each trial at GOMAXPROCS=1 starts a hog that loops on {@code Gort.syscall} around a ~3 us
- * busy wait: the P is in _Psyscall ~99 % of the time and its syscalltick moves between any two
+ * busy wait: the P is in _Psyscall nearly all the time and its syscalltick moves between any two
  * sysmon rounds, so neither "seen running for 10 ms" nor "the same syscall across a round" holds
  * for long. What waits behind it must still get the P: a goroutine queued on the P (the hog's
  * own {@code Gort.go}, 150 ms into the loop, once sysmon's sleep has backed off to 10 ms beside
- * it) and main's 150 ms timer. Before the fix sysmon caught the P running only by chance,
- * one round in ~50-100 at its 10 ms back-off, so the waiter ran after hundreds of ms to seconds.
+ * it) and main's 150 ms timer. Before the fix sysmon caught the P running only by chance (or
+ * retook it when a descheduled call looked long), so the waiter ran after ms to seconds.
  * Bounds: the median of 7 trials within 500 ms, and every trial within the hog's 5 s guard. Go's
  * bound is ~20 ms; here the P goes to an M that sysmon's hand-off wakes, which must get a CPU on
  * a shared 2-core machine (median 131 ms seen at load 27 with the fix; twice
