@@ -190,11 +190,18 @@ class SyscallSliceTest {
         assertTrue(syscallPreempts[0] >= 1, "sysmon counted no slice ended in a syscall: " + syscallPreempts[0]);
     }
 
+    /**
+     * A trial measures something only if the hog ran during main's sleep: on a starved machine
+     * main's M can get a CPU only after the timer is due, and then main runs first (that happened
+     * once under gcpoison at load ~40). Such a trial is repeated, up to three times the trials.
+     */
     @Test
     void aTimerBehindAShortSyscallLoopFires() {
         List<Long> latenciesMs = new ArrayList<>();
+        int[] attempts = new int[1];
         int code = Gort.run(new String[0], args -> {
-            for (int trial = 0; trial < TRIALS; trial++) {
+            while (latenciesMs.size() < TRIALS && attempts[0] < 3 * TRIALS) {
+                attempts[0]++;
                 AtomicBoolean stop = new AtomicBoolean();
                 AtomicBoolean hogStarted = new AtomicBoolean();
                 dev.gort.sync.WaitGroup wg = new dev.gort.sync.WaitGroup();
@@ -213,13 +220,16 @@ class SyscallSliceTest {
                 boolean hogRan = hogStarted.get();
                 stop.set(true);
                 wg.await();
-                assertTrue(hogRan, "trial " + trial + ": the hog never ran during main's sleep");
-                assertTrue(slept < HOG_GUARD_NANOS, "trial " + trial + ": main's " + WARM_NANOS / 1_000_000
-                        + " ms sleep ended only with the hog's guard (" + slept / 1_000_000 + " ms); " + Gort.sysmonStats());
-                latenciesMs.add((slept - WARM_NANOS) / 1_000_000);
+                if (hogRan) {
+                    assertTrue(slept < HOG_GUARD_NANOS, "main's " + WARM_NANOS / 1_000_000 + " ms sleep ended only with the hog's guard ("
+                            + slept / 1_000_000 + " ms); " + Gort.sysmonStats());
+                    latenciesMs.add((slept - WARM_NANOS) / 1_000_000);
+                }
             }
         }, opts());
         assertEquals(0, code);
+        assertEquals(TRIALS, latenciesMs.size(), "in " + attempts[0] + " trials the hog ran during main's sleep only "
+                + latenciesMs.size() + " times: the machine starved the test");
         assertMedianWithinBound("timer overshoot", latenciesMs);
     }
 
