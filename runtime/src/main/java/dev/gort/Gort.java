@@ -370,7 +370,7 @@ public final class Gort {
         return prev;
     }
 
-    /** sysmon's counters (retakes, preemption requests, forced GCs, scavenger passes). */
+    /** sysmon's counters (retakes, preemption requests and those of goroutines in syscalls, forced GCs, scavenger passes). */
     public static SysmonStats sysmonStats() {
         dev.gort.sysmon.Sysmon s = rt().sysmon;
         if (s == null) {

@@ -78,5 +78,6 @@ class SysmonJfrTest {
         assertTrue(scav.get(0).getLong("released") > 0);
         RecordedEvent p = events.stream().filter(e -> e.getEventType().getName().equals("dev.gort.SysmonPreempt")).findFirst().orElseThrow();
         assertTrue(p.getDuration("runningFor").toMillis() >= 5, p.toString());
+        assertFalse(p.getBoolean("inSyscall"), "the poll() loop was caught running: " + p);
     }
 }

@@ -102,8 +102,9 @@ public final class Demo {
                 failures.incrementAndGet();
             }
             SysmonStats s = Gort.sysmonStats();
-            out.printf(Locale.ROOT, "scheduler: %,d goroutines started, %d threads, sysmon: %,d rounds, %d retakes, %d preemption requests, %d scavenger passes, %d deep sleeps%n",
-                    Gort.goroutinesStarted(), Gort.threads(), s.rounds(), s.retakes(), s.preemptRequests(), s.scavengePasses(), s.deepSleeps());
+            out.printf(Locale.ROOT, "scheduler: %,d goroutines started, %d threads, sysmon: %,d rounds, %d retakes, %d preemption requests (%d in syscalls), %d scavenger passes, %d deep sleeps%n",
+                    Gort.goroutinesStarted(), Gort.threads(), s.rounds(), s.retakes(), s.preemptRequests(), s.syscallPreempts(), s.scavengePasses(),
+                    s.deepSleeps());
             out.printf(Locale.ROOT, "heap: %,d mallocs, %,d frees, HeapSys %.0f MiB, HeapInuse %.1f MiB, HeapReleased %.0f MiB%n",
                     m.mallocs(), m.frees(), m.heapSys() / 1048576.0, m.heapInuse() / 1048576.0, m.heapReleased() / 1048576.0);
         }, new Gort.Options().settings(env, props));

@@ -124,6 +124,7 @@ final class LockedM {
     private static void exitsyscallLocked(Scheduler s, M mp, G gp) {
         s.lock.lock();
         s.world.awaitStartLocked(mp);
+        gp.setPreempt(false);        // its P was taken: that was its preemption (as exitsyscall0 in execute)
         GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
         s.globrunqput(gp.ref);
         s.mpool.nmidlelocked++;

@@ -19,6 +19,13 @@ public final class P {
     final long base;
     /** The M owning it, or null. */
     volatile M m;
+    /**
+     * The G that last entered a syscall on this P. entersyscall writes it (plain) before the CAS
+     * that publishes SYSCALL, so a reader that sees SYSCALL sees this syscall's G or a later one's
+     * (sysmon's preempt of a P whose slice ended in a syscall). Never cleared: read only while
+     * the status is SYSCALL; a stale read flags a G that already left, which yields once.
+     */
+    G syscallG;
     /** Next in the idle list (guarded by the sched lock). */
     P link;
     /**

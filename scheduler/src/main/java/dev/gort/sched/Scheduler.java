@@ -414,6 +414,11 @@ public final class Scheduler implements AutoCloseable {
                         // while the world is stopped (lock held from the check to the status change).
                         lock.lock();
                         world.awaitStartLocked(mp);
+                        // Its P was taken: that was its preemption. A flag sysmon set while its
+                        // slice ended in the call must not make it yield again right after it gets a
+                        // P back (Go's execute clears gp.preempt on this path). A stop or exit
+                        // pending when it runs again flags it anew in execute.
+                        gp.setPreempt(false);
                         GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
                         P np = exiting ? null : pidleget();
                         if (np == null) {
@@ -1104,6 +1109,7 @@ public final class Scheduler implements AutoCloseable {
         }
         NativeMemory.putLongRelease(pp.base + PDescriptor.SYSCALLWHEN, System.nanoTime());
         GDescriptor.setStatus(gp.desc, GStatus.SYSCALL);
+        pp.syscallG = gp;                 // published by the status CAS below (sysmon's preempt reads it)
         mp.oldp = pp;
         mp.p = null;
         pp.m = null;
@@ -1187,6 +1193,17 @@ public final class Scheduler implements AutoCloseable {
 
     private boolean preemptP(int id) {
         P pp = p(id);
+        if (pp.status() == PStatus.SYSCALL) {
+            // Its slice ended in a syscall (sysmon): flag the G in the call, which yields at the
+            // safepoint after it returns, unless it comes back through exitsyscall0 (the P was
+            // taken meanwhile), which drops the flag: losing the P was its preemption.
+            G gs = pp.syscallG;
+            if (gs == null) {
+                return false;
+            }
+            gs.setPreempt(true);
+            return true;
+        }
         M mp = pp.m;
         if (mp == null || pp.status() != PStatus.RUNNING) {
             return false;

@@ -3,6 +3,7 @@ package dev.gort.sched;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -111,6 +112,86 @@ class SyscallAndPreemptTest {
         assertEquals(null, err.get());
         assertTrue(stop.get());
         assertTrue(before > 0);
+    }
+
+    /**
+     * A goroutine flagged while in a syscall (sysmon, its slice over) whose P is taken meanwhile
+     * comes back through exitsyscall0, queued: losing the P was its preemption, so it must not
+     * yield again at the safepoint right after the call when it runs next (Go's execute clears
+     * gp.preempt). GOMAXPROCS=1, no sysmon and no retaker: the test flags and retakes by hand.
+     * main waits in the global queue behind the caller; when the P is handed to main, main
+     * readies nothing and yields once, so the caller (queued first) runs before it again. With
+     * the flag kept, the caller yielded once more right after its call and main ran in between.
+     */
+    @Test
+    void aGoroutineWhosePWasTakenDuringItsFlaggedSyscallDoesNotYieldAgain() throws Exception {
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).syscallRetake(0).fatalHandler(FatalHandler.THROW));
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AtomicReference<G> caller = new AtomicReference<>();
+        AtomicBoolean callerQueued = new AtomicBoolean();
+        AtomicReference<Throwable> err = new AtomicReference<>();
+        Thread runner = new Thread(() -> {
+            try {
+                s.run(() -> {
+                    Chan<Boolean> done = new Chan<>(1);
+                    Go.go(() -> {
+                        caller.set(Go.current());
+                        Go.syscall(() -> {
+                            try {
+                                release.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        });
+                        order.add("caller after its call");
+                        done.send(true);
+                    });
+                    Go.gosched();           // main to the global queue; the caller takes the P
+                    order.add("main");
+                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    while (!callerQueued.get() && System.nanoTime() < deadline) {
+                        Thread.onSpinWait();    // hold the P until the caller's call returned and queued it
+                    }
+                    Go.gosched();           // behind the caller in the global queue
+                    order.add("main again");
+                    done.recv();
+                });
+            } catch (Throwable t) {
+                err.set(t);
+            }
+        }, "flagged-syscall-runner");
+        runner.start();
+        try {
+            P p0 = s.p(0);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while ((caller.get() == null || p0.status() != PStatus.SYSCALL) && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(PStatus.SYSCALL, p0.status(), "the caller entered its syscall");
+            s.preempt(caller.get());   // as sysmon's preempt of a P whose slice ended in a syscall
+            assertTrue(caller.get().preemptRequested());
+            assertTrue(s.retake(0, true), "P0 taken from the syscall (main waits for it)");
+            while (!order.contains("main") && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(java.util.List.of("main"), order, "main runs on the taken P");
+            release.countDown();
+            G g = caller.get();
+            while (g.status() != GStatus.RUNNABLE && System.nanoTime() < deadline) {
+                Thread.sleep(1);     // exitsyscall0: no P free, the caller queued (RUNNABLE)
+            }
+            assertEquals(GStatus.RUNNABLE, g.status(), "the caller came back through exitsyscall0");
+            assertFalse(g.preemptRequested(), "losing its P was its preemption: the flag is dropped");
+            callerQueued.set(true);
+        } finally {
+            release.countDown();
+            callerQueued.set(true);
+            runner.join(20_000);
+        }
+        assertFalse(runner.isAlive());
+        assertNull(err.get());
+        assertEquals(java.util.List.of("main", "caller after its call", "main again"), order);
     }
 
     @Test

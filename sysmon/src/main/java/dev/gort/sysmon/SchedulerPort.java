@@ -64,9 +64,12 @@ public interface SchedulerPort {
     boolean retakeFromSyscall(int p);
 
     /**
-     * Requests cooperative preemption of the G running on P {@code p} (Go: preemptone); it yields
-     * at its next safepoint. Returns false if no G was flagged: the P's M was between goroutines
-     * (in g0) at that instant, which a chain of goroutines handing off through runnext often is.
+     * Requests cooperative preemption of the G on P {@code p} (Go: preemptone); it yields at its
+     * next safepoint. For a running P that is the G running on it; for a P in a syscall, the G in
+     * that syscall, which yields at the safepoint after the call returns (Go's preemptone finds no
+     * M on such a P and relies on async preemption once the G runs again; gort has none). Returns
+     * false if no G was flagged: the P's M was between goroutines (in g0) at that instant, which a
+     * chain of goroutines handing off through runnext often is, or the P left the status.
      */
     boolean preempt(int p);
 

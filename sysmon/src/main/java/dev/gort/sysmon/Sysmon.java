@@ -10,10 +10,10 @@ import java.util.function.LongSupplier;
  * {@code runtime.sysmon}). Each round it
  * <ol>
  * <li>polls the network if nobody did for {@code netpollMaxAge} and injects the ready goroutines;</li>
- * <li>retakes Ps: a P whose schedtick has not moved for {@code forcePreempt} gets its G's preempt
- *     flag set; a P in a syscall across at least one sysmon round is taken from its M and handed
- *     to another when there is work for it, when nobody is spinning or idle, or after
- *     {@code syscallRetake} anyway;</li>
+ * <li>retakes Ps: a P running or in a syscall whose schedtick has not moved for
+ *     {@code forcePreempt} gets its G's preempt flag set; a P in a syscall across at least one
+ *     sysmon round, or whose slice is over, is taken from its M and handed to another when there
+ *     is work for it, when nobody is spinning or idle, or after {@code syscallRetake} anyway;</li>
  * <li>starts a GC if none ran for {@code forceGcPeriod} (unless GOGC=off);</li>
  * <li>drives the scavenger: every {@code scavengePeriod} it releases free page runs idle for
  *     {@code scavengeIdle}; each GC cycle sets the retain target (heap goal + retainExtra %) and
@@ -78,6 +78,7 @@ public final class Sysmon {
     private volatile long rounds;
     private volatile long retakes;
     private volatile long preemptRequests;
+    private volatile long syscallPreempts;
     private volatile long forcedGcs;
     private volatile long netpollInjected;
     private volatile long scavengePasses;
@@ -299,7 +300,15 @@ public final class Sysmon {
         }
     }
 
-    /** Go's retake: preempt long-running Gs, take Ps from Ms stuck in syscalls. */
+    /**
+     * Go's retake: preempt long-running Gs, take Ps from Ms stuck in syscalls. As in Go, a P's time
+     * slice is checked whether the P is running or in a syscall ({@code _Prunning || _Psyscall}):
+     * entering and leaving a syscall does not move schedtick, so a goroutine looping on short
+     * syscalls runs one long slice. When that slice is over in a syscall, its G is flagged (it
+     * yields at the safepoint after the call returns: gort's stand-in for Go's async preemption of
+     * the G once it runs again) and the P goes straight to the hand-off rules, without the
+     * one-round wait for an unchanged syscalltick (Go's {@code sysretake}).
+     */
     private int retake(long now) {
         long gen = sched.procResizeGeneration();
         if (gen != seenProcGeneration) {
@@ -316,7 +325,8 @@ public final class Sysmon {
         preemptDeadline = Long.MAX_VALUE;
         for (int p = 0; p < n; p++) {
             int status = sched.procStatus(p);
-            if (status == SchedulerPort.P_RUNNING) {
+            boolean sliceOver = false;
+            if (status == SchedulerPort.P_RUNNING || status == SchedulerPort.P_SYSCALL) {
                 long tick = sched.schedTick(p);
                 if (seenSchedTick[p] != tick || seenSchedWhen[p] == 0) {
                     // First sight of this G's slice: its start as the scheduler recorded it, else now.
@@ -325,17 +335,25 @@ public final class Sysmon {
                     seenSchedWhen[p] = when != 0 && when <= now ? when : (now == 0 ? 1 : now);
                 }
                 if (now - seenSchedWhen[p] >= config.forcePreemptNanos()) {
-                    requestPreempt(p, now);
+                    sliceOver = true;
+                    requestPreempt(p, now, status == SchedulerPort.P_SYSCALL);
                 }
                 preemptDeadline = Math.min(preemptDeadline, seenSchedWhen[p] + config.forcePreemptNanos());
-            } else if (status == SchedulerPort.P_SYSCALL) {
+            }
+            if (status == SchedulerPort.P_SYSCALL) {
                 long tick = sched.syscallTick(p);
-                if (seenSyscallTick[p] != tick || seenSyscallWhen[p] == 0) {
-                    // First sight of this syscall: give it one sysmon tick before retaking.
+                if (seenSyscallWhen[p] == 0 || (!sliceOver && seenSyscallTick[p] != tick)) {
+                    // First sight of this syscall: its age counts from now. Unless the slice is over,
+                    // give it one sysmon tick before retaking (Go: "more than 1 sysmon tick").
                     seenSyscallTick[p] = tick;
                     seenSyscallWhen[p] = now == 0 ? 1 : now;
-                    continue;
+                    if (!sliceOver) {
+                        continue;
+                    }
                 }
+                // With the slice over, the age is that of the syscall sysmon last saw begin (Go
+                // leaves pd.syscallwhen as it was too): a loop of short calls has been off its P
+                // since then, but for moments.
                 long inSyscall = now - seenSyscallWhen[p];
                 boolean localWork = sched.hasLocalWork(p);
                 if (!localWork && sched.spinningOrIdleProcs() && inSyscall < config.syscallRetakeNanos()) {
@@ -353,23 +371,33 @@ public final class Sysmon {
                         e.commit();
                     }
                 }
-            } else {
+            } else if (status != SchedulerPort.P_RUNNING) {
                 seenSyscallWhen[p] = 0;
             }
         }
         return retook;
     }
 
-    private void requestPreempt(int p, long now) {
+    /**
+     * Flags the G of P {@code p}, whose slice is over: the running G, or with {@code inSyscall}
+     * the G in the P's syscall (the scheduler's port finds it). Counts a request only when a G was
+     * flagged, and then restarts the slice: the flag stays set until the G yields, which moves
+     * schedtick, so asking again within the slice would add nothing.
+     */
+    private void requestPreempt(int p, long now, boolean inSyscall) {
         long runningFor = now - seenSchedWhen[p];
         if (!sched.preempt(p)) {
             // No G on the P at this instant: its M was between goroutines, as a pair handing off
-            // through runnext (one inherited slice) often is. Ask again next round, as Go's retake
-            // does, instead of a whole slice later: restarting the slice here let such a pair
-            // starve the global queue for hundreds of ms (RunnextStarvationTest).
+            // through runnext (one inherited slice) often is, or the syscall just returned. Ask
+            // again next round, as Go's retake does, instead of a whole slice later: restarting the
+            // slice here let such a pair starve the global queue for hundreds of ms
+            // (RunnextStarvationTest).
             return;
         }
         preemptRequests = preemptRequests + 1;
+        if (inSyscall) {
+            syscallPreempts = syscallPreempts + 1;
+        }
         // Restart the slice: ask again only after another full slice without a reschedule.
         seenSchedWhen[p] = now;
         SysmonEvents.Preempt e = SysmonEvents.jfrInitialized() ? new SysmonEvents.Preempt() : null;
@@ -377,8 +405,14 @@ public final class Sysmon {
             e.p = p;
             e.goid = sched.currentGoid(p);
             e.runningFor = runningFor;
+            e.inSyscall = inSyscall;
             e.commit();
         }
+    }
+
+    /** The earliest end of a running or in-syscall G's slice seen in the last round: the loop wakes then (tests). */
+    long preemptDeadline() {
+        return preemptDeadline;
     }
 
     private void ensureCapacity(int n) {
@@ -551,7 +585,7 @@ public final class Sysmon {
 
     /** The counters now. */
     public SysmonStats stats() {
-        return new SysmonStats(rounds, retakes, preemptRequests, forcedGcs, netpollInjected, scavengePasses, scavengedBytes,
+        return new SysmonStats(rounds, retakes, preemptRequests, syscallPreempts, forcedGcs, netpollInjected, scavengePasses, scavengedBytes,
                 failures, deepSleeps);
     }
 

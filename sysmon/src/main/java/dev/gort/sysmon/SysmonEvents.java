@@ -63,6 +63,9 @@ final class SysmonEvents {
         @Label("Running for")
         @Timespan(Timespan.NANOSECONDS)
         long runningFor;
+        @Label("In a syscall")
+        @Description("the slice ended while the goroutine was in a syscall: it yields when the call returns")
+        boolean inSyscall;
     }
 
     @Name("dev.gort.Scavenge")

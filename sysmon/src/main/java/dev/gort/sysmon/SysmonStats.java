@@ -5,7 +5,10 @@ package dev.gort.sysmon;
  *
  * @param rounds           rounds run
  * @param retakes          Ps taken from Ms blocked in syscalls
- * @param preemptRequests  preemption requests for Gs running longer than the slice
+ * @param preemptRequests  preemption requests for Gs running longer than the slice (syscallPreempts included)
+ * @param syscallPreempts  of those, requests for Gs whose slice ended while they were in a syscall (a
+ *                         loop of short syscalls keeps one slice: the G yields when its call returns,
+ *                         and the P goes to the hand-off rules at once, Go's sysretake)
  * @param forcedGcs        forced GC cycles started
  * @param netpollInjected  goroutines made runnable by sysmon's own network polls
  * @param scavengePasses   scavenger passes that released something
@@ -13,6 +16,6 @@ package dev.gort.sysmon;
  * @param failures         rounds in which a duty threw (each reported on stderr)
  * @param deepSleeps       deep sleeps taken while every P was idle (Go's sysmonwait)
  */
-public record SysmonStats(long rounds, long retakes, long preemptRequests, long forcedGcs, long netpollInjected,
+public record SysmonStats(long rounds, long retakes, long preemptRequests, long syscallPreempts, long forcedGcs, long netpollInjected,
                           long scavengePasses, long scavengedBytes, long failures, long deepSleeps) {
 }

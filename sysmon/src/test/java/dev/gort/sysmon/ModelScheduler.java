@@ -111,9 +111,15 @@ class ModelScheduler implements SchedulerPort {
         return "SCHED " + schedtraces + (detailed ? " detailed" : "") + "\n";
     }
 
+    /** P ids of the preempt requests that found the P in a syscall (their G flagged in the call). */
+    final List<Integer> preemptedInSyscall = new ArrayList<>();
+
     @Override
     public synchronized boolean preempt(int p) {
         preempted.add(p);
+        if (status[p] == P_SYSCALL && preemptFindsG) {
+            preemptedInSyscall.add(p);
+        }
         return preemptFindsG;
     }
 
@@ -122,10 +128,18 @@ class ModelScheduler implements SchedulerPort {
         status[p] = P_SYSCALL;
     }
 
-    /** P p's syscall returns: the P runs again, syscalltick moves. */
+    /**
+     * P p's syscall returns to its P (exitsyscall's fast path): the P runs again, syscalltick
+     * moves, schedtick does not (the same G runs on in the same slice, as in Go).
+     */
     void exitSyscall(int p) {
         status[p] = P_RUNNING;
         syscallTick[p]++;
-        schedTick[p]++;
+    }
+
+    /** One more short syscall of the G on P p since sysmon's last look: syscalltick moved, still (again) in a syscall. */
+    void nextSyscall(int p) {
+        exitSyscall(p);
+        enterSyscall(p);
     }
 }

@@ -179,6 +179,119 @@ class SysmonPolicyTest {
         assertEquals(0, s.stats().retakes());
     }
 
+    /** A model with P0 in a syscall and someone spinning or idle (so "nobody idles" does not retake it). */
+    static ModelScheduler inSyscallWithIdlePs(int procs) {
+        ModelScheduler m = new ModelScheduler(procs);
+        m.enterSyscall(0);
+        m.spinningOrIdle = true;
+        return m;
+    }
+
+    /**
+     * Go's retake checks the slice of a P in a syscall too: a G looping on short syscalls keeps
+     * one schedtick while its syscalltick moves between any two rounds, so "the same syscall
+     * across a round" never holds. Once the slice is over, its G is flagged and the P goes to the
+     * hand-off rules at once (Go's sysretake): with work waiting it is retaken.
+     */
+    @Test
+    void aShortSyscallLoopsSliceEndsAndItsPIsHandedOffToWaitingWork() {
+        ModelScheduler m = new ModelScheduler(1);
+        m.enterSyscall(0);
+        m.localWork[0] = true;
+        m.spinningOrIdle = true;
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        for (int i = 0; i < 9; i++) {
+            assertEquals(0, s.round(now += MILLIS), "a new syscall at every round, " + (i + 1) + " ms into the slice");
+            m.nextSyscall(0);
+        }
+        assertEquals(List.of(), m.preempted, "9 ms: within the slice");
+        assertEquals(1, s.round(now += 2 * MILLIS), "11 ms on one schedtick, in a syscall with work waiting: retaken");
+        assertEquals(List.of(0), m.preemptedInSyscall, "its G flagged in the call");
+        assertEquals(List.of(0), m.retaken);
+        assertEquals(1, s.stats().syscallPreempts());
+        assertEquals(1, s.stats().preemptRequests(), "counted among the preemption requests too");
+        assertEquals(1, s.stats().retakes());
+    }
+
+    /**
+     * The slice over in a syscall, but nobody needs the P (no work, an idle P) and the syscall
+     * sysmon last saw begin is younger than 10 ms: the G is flagged (it yields when the call
+     * returns) and keeps its P, as Go's hand-off rules say; the slice restarts.
+     */
+    @Test
+    void aSyscallLoopsSliceEndsWithNobodyWaitingFlagsTheGAndKeepsTheP() {
+        ModelScheduler m = inSyscallWithIdlePs(2);
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        for (int i = 0; i < 5; i++) {
+            s.round(now += 2 * MILLIS);
+            m.nextSyscall(0);
+        }
+        s.round(now += 2 * MILLIS);
+        assertEquals(List.of(0), m.preemptedInSyscall, "10 ms on one schedtick");
+        assertEquals(List.of(), m.retaken, "no work, an idle P, the last syscall seen 2 ms ago: kept");
+        m.nextSyscall(0);
+        s.round(now += 2 * MILLIS);
+        assertEquals(List.of(0), m.preempted, "flagged: the slice restarts, not asked again every round");
+        assertEquals(1, s.stats().syscallPreempts());
+    }
+
+    /** A syscall first seen after its G's slice is over is not given the one-round wait. */
+    @Test
+    void aSliceOverOnTheFirstSightOfASyscallGoesToTheHandOffRulesAtOnce() {
+        ModelScheduler m = new ModelScheduler(1);
+        m.status[0] = SchedulerPort.P_RUNNING;
+        m.localWork[0] = true;
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        s.round(now);
+        m.enterSyscall(0);
+        assertEquals(1, s.round(now += 11 * MILLIS), "first sight of this syscall, slice over: retaken at once");
+        assertEquals(List.of(0), m.preemptedInSyscall);
+    }
+
+    /** A flag that found no G in the syscall (the call just returned) is asked again next round, as for a running P. */
+    @Test
+    void aSyscallPreemptThatFoundNoGIsAskedAgainNextRound() {
+        ModelScheduler m = inSyscallWithIdlePs(2);
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        s.round(now);
+        m.preemptFindsG = false;
+        m.nextSyscall(0);
+        s.round(now += 11 * MILLIS);
+        assertEquals(0, s.stats().syscallPreempts(), "nothing flagged");
+        m.preemptFindsG = true;
+        m.nextSyscall(0);
+        s.round(now += 20 * MICROS);
+        assertEquals(List.of(0), m.preemptedInSyscall, "asked again at the next round");
+        assertEquals(1, s.stats().syscallPreempts());
+    }
+
+    /** sysmon wakes at the end of the earliest slice, a G's in a syscall included. */
+    @Test
+    void theWakeUpAtTheSliceEndCountsAPInASyscall() {
+        ModelScheduler m = inSyscallWithIdlePs(2);
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        long t0 = now;
+        s.round(now);
+        assertEquals(t0 + 10 * MILLIS, s.preemptDeadline(), "P0's slice, begun in a syscall, ends 10 ms after sysmon first saw it");
+        m.status[0] = SchedulerPort.P_IDLE;
+        s.round(now += MILLIS);
+        assertEquals(Long.MAX_VALUE, s.preemptDeadline(), "an idle P has no slice");
+    }
+
+    /** A P that leaves its syscall and runs on is still timed on its slice; the syscall's bookkeeping is kept for its next call. */
+    @Test
+    void aRunningPAfterSyscallsIsPreemptedAsBefore() {
+        ModelScheduler m = inSyscallWithIdlePs(1);
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        s.round(now);
+        m.exitSyscall(0);
+        s.round(now += 5 * MILLIS);
+        assertEquals(List.of(), m.preempted);
+        s.round(now += 6 * MILLIS);
+        assertEquals(List.of(0), m.preempted, "11 ms on one schedtick, running now");
+        assertEquals(0, s.stats().syscallPreempts(), "caught running, not in a syscall");
+    }
+
     @Test
     void forcedGcAfterThePeriodUnlessOff() {
         ModelScheduler m = new ModelScheduler(1);
