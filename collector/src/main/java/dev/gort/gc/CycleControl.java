@@ -227,8 +227,8 @@ final class CycleControl {
      * is the owner's to hand over: the wait ends when its grace does, not before.
      */
     long idleWaitNanos() {
-        if (!givesP) {
-            return -1;
+        if (!givesP || resizeHolds > 0) {
+            return -1;      // a hold's end signals (releaseStartHold); an overdue owed start cannot start before it
         }
         if (startOwedBy != null) {
             return Math.max(1, startOwedSince + OWED_START_GRACE_NANOS - System.nanoTime());

@@ -26,6 +26,8 @@ public final class OwnerlessLock {
     private final Object monitor = new Object();
     private boolean held;          // guarded by monitor
     private long signals;          // guarded by monitor: signalAll() count, the condition's generation
+    private int lockWaiters;       // guarded by monitor: threads in takeWhenFree waiting for held to clear
+    private long takes;            // guarded by monitor: how many times the lock was taken
 
     public void lock() {
         synchronized (monitor) {
@@ -42,6 +44,7 @@ public final class OwnerlessLock {
                 return false;
             }
             held = true;
+            takes++;
             return true;
         }
     }
@@ -110,7 +113,13 @@ public final class OwnerlessLock {
             } catch (InterruptedException e) {
                 ie = e;
             }
-            boolean interrupted = takeWhenFree();
+            // As Condition.awaitNanos: the lock is released even when the time is already up, so a
+            // thread waiting to take it gets it before this one retakes it. Without this a caller that
+            // loops on a spent wait (the coordinator waiting for a GOMAXPROCS change's hold to end
+            // past an owed start's grace) never leaves the monitor with the lock free, and the thread
+            // that would end its wait (releaseStartHold) waits for the lock for ever.
+            boolean interrupted = letALockWaiterIn();
+            interrupted |= takeWhenFree();
             if (ie != null) {
                 throw ie;
             }
@@ -128,14 +137,40 @@ public final class OwnerlessLock {
      */
     private boolean takeWhenFree() {
         boolean interrupted = false;
-        while (held) {
+        if (held) {
+            lockWaiters++;
+            try {
+                while (held) {
+                    try {
+                        monitor.wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            } finally {
+                lockWaiters--;
+            }
+        }
+        held = true;
+        takes++;
+        return interrupted;
+    }
+
+    /**
+     * With the monitor held and the lock free: if threads wait to take it, waits until one has
+     * (it was woken by the release's notifyAll; this wait gives it the monitor, and its unlock or
+     * await wakes this thread again). Returns whether an interrupt arrived, for the caller to restore.
+     */
+    private boolean letALockWaiterIn() {
+        boolean interrupted = false;
+        long takesBefore = takes;
+        while (lockWaiters > 0 && takes == takesBefore && !held) {
             try {
                 monitor.wait();
             } catch (InterruptedException e) {
                 interrupted = true;
             }
         }
-        held = true;
         return interrupted;
     }
 

@@ -111,4 +111,47 @@ class OwnerlessLockTest {
         lock.unlock();
         assertThrows(IllegalMonitorStateException.class, () -> lock.awaitNanos(1));
     }
+
+    /**
+     * A holder that loops on a wait whose time is already spent must still let a thread waiting for
+     * the lock take it, as Condition.awaitNanos does: the collector's coordinator looped on 1 ns waits
+     * for a GOMAXPROCS change's hold to end while the resizing goroutine, which ends it under the same
+     * lock, never got the lock (session 27: a stw2 suite hung in ProcResizeUnderGortTest). Before the
+     * fix this never ended: the awaiter retook the lock inside the monitor every time.
+     */
+    @Test
+    void aSpentAwaitLetsAThreadWaitingForTheLockIn() throws Exception {
+        OwnerlessLock lock = new OwnerlessLock();
+        boolean[] released = new boolean[1];        // guarded by lock
+        java.util.concurrent.CountDownLatch looping = new java.util.concurrent.CountDownLatch(1);
+        Thread awaiter = new Thread(() -> {
+            lock.lock();
+            try {
+                looping.countDown();
+                long deadline = System.nanoTime() + 20_000_000_000L;     // hang guard only
+                while (!released[0] && System.nanoTime() < deadline) {
+                    try {
+                        lock.awaitNanos(1);         // spent before it starts: no signal will come
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+        }, "spent-awaiter");
+        awaiter.start();
+        looping.await();
+        long start = System.nanoTime();
+        lock.lock();                                // the "releaseStartHold" thread
+        try {
+            released[0] = true;
+        } finally {
+            lock.unlock();
+        }
+        awaiter.join(120_000);
+        assertFalse(awaiter.isAlive(), "the awaiter should have seen the flag and left");
+        assertTrue(System.nanoTime() - start < 10_000_000_000L,
+                "the lock waiter got the lock only after the awaiter's 20 s hang guard ran out: a spent await kept it");
+    }
 }
