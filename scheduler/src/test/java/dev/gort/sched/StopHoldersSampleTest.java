@@ -62,7 +62,11 @@ class StopHoldersSampleTest {
             done.set(true);
             runner.join(60_000);
         }
-        assertEquals(0, allocated, MEASURED_PASSES + " passes over the same holder allocated " + allocated + " bytes: " + described);
+        // Fewer bytes than one smallest object (16 B) a pass: no pass allocates as the old per-file
+        // buffers, strings and arrays did (>= 8000 B here). Not 0: at load ~40 two suites (session 27,
+        // with and without the gated-read helper) saw one 1184-byte allocation in the 500 passes, once.
+        assertTrue(allocated < 16L * MEASURED_PASSES,
+                MEASURED_PASSES + " passes over the same holder allocated " + allocated + " bytes (at least one object a pass): " + described);
         int passes = WARM_PASSES + MEASURED_PASSES;
         // Every pass read the M's state (a pass whose read failed is not counted), and schedstat
         // was read at the first and the last pass.
