@@ -856,14 +856,19 @@ public final class Heap implements AutoCloseable {
         // under the mheap lock alone could land between its commit and its run, which then
         // wrote into unmapped metadata, or had its mprotect hit whatever was mapped there next.
         // Both locks, in their order: no growth is half done here, and any later one finds the
-        // address space closed (MHeap.checkOpenLocked) before it touches anything.
-        synchronized (mheap.growLock) {
-            mheap.lock.lock();
-            try {
-                space.arenaCommitted = 0;
-                space.close();
-            } finally {
-                mheap.lock.unlock();
+        // address space closed (MHeap.checkOpenLocked) before it touches anything. scavengeLock
+        // first (its order: scavengeLock, growLock, lock): a release drops the mheap lock around
+        // its madvise and books it after, so unmapped between the two its madvise (or MAP_FIXED
+        // fallback) hit whatever was mapped there next and the booking wrote into unmapped metadata.
+        synchronized (mheap.scavengeLock) {
+            synchronized (mheap.growLock) {
+                mheap.lock.lock();
+                try {
+                    space.arenaCommitted = 0;
+                    space.close();
+                } finally {
+                    mheap.lock.unlock();
+                }
             }
         }
     }

@@ -768,6 +768,7 @@ final class MHeap {
         long now = now();
         lock.lock();
         try {
+            checkOpenLocked();      // the free lists live in the meta region a close unmaps
             collectCandidates(candidates, now, minIdleNanos);
         } finally {
             lock.unlock();

@@ -87,6 +87,42 @@ class HeapCloseTest {
         assertTrue(heap.isClosed());
     }
 
+    /**
+     * A release in flight (a scavenger thread between its carve and its madvise, the mheap lock
+     * dropped, scavengeLock held) holds the unmapping off: unmapped under it, the madvise (or its
+     * MAP_FIXED fallback) would hit whatever was mapped there next, and booking the release would
+     * write into unmapped metadata (SIGSEGV). Afterwards a retain pass is refused by name.
+     */
+    @Test
+    void theCloseWaitsForAReleaseInFlightAndLaterReleasesAreRefused() throws Exception {
+        Heap heap = newHeap();
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch letGo = new CountDownLatch(1);
+        Thread scavenger = new Thread(() -> {
+            synchronized (heap.mheap.scavengeLock) {
+                held.countDown();
+                try {
+                    letGo.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, "test-release-in-flight");
+        scavenger.start();
+        assertTrue(held.await(60, TimeUnit.SECONDS));
+        Thread closer = new Thread(heap::close, "test-closer");
+        closer.start();
+        closer.join(300);               // long enough for an unguarded close to unmap; a slow start only makes this vacuous
+        assertFalse(heap.space.isClosed(), "the address space was unmapped under a release in flight");
+        letGo.countDown();
+        scavenger.join(60_000);
+        closer.join(60_000);
+        assertFalse(closer.isAlive(), "the close ends once the release is done");
+        assertTrue(heap.space.isClosed());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> heap.scavengeToRetain(0, 64 << 10));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+
     @Test
     void aThreadThatReleasedItsCacheDoesNotHoldTheCloseOff() throws Exception {
         Heap heap = newHeap();
