@@ -135,8 +135,8 @@ class SchedStopHandOffTest {
      * the resume, the two goroutines having shared one P (each yield to the global queue at a stop's
      * or a forEachP round's preemption, the other P idle: nothing wakes an M for a yield) until the
      * scheduler's retaker handed main's P off from its syscall (1 ms with work queued). The test
-     * passed only when the coordinator's way from the resume to its stop took longer than that; 1
-     * in 6-23 class runs it did not, every P was idle or in the call at the request and the
+     * passed only when the coordinator's way from the resume to its stop took longer than that; in
+     * 4 of 79 class runs it did not, every P was idle or in the call at the request and the
      * coordinator ran the steps. Main's P still in the call could likewise be handed to a second
      * M while the poller yields at the ragged flush's round, and that M take the poller off its P.
      */
