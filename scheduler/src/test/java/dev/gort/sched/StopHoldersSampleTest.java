@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Timeout;
 class StopHoldersSampleTest {
     static final int WARM_PASSES = 3000;
     static final int MEASURED_PASSES = 500;
+    static final int MEASURED_ROUNDS = 4;
 
     @Test
     void aPassOverAnUnchangedHolderAllocatesNothingAndReadsItsState() throws Exception {
@@ -44,6 +45,7 @@ class StopHoldersSampleTest {
         runner.start();
         String described;
         long allocated;
+        int rounds = 0;
         try {
             assertTrue(spinning.await(60, TimeUnit.SECONDS), "the main goroutine did not start");
             StopHolders h = new StopHolders();
@@ -52,22 +54,26 @@ class StopHoldersSampleTest {
                 h.sample(s, i);                                       // the first pass opens the files
             }
             com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-            long before = mx.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < MEASURED_PASSES; i++) {
-                h.sample(s, WARM_PASSES + i);
+            // Up to MEASURED_ROUNDS rounds, until one allocates nothing: a pass that allocates makes
+            // every round allocate; a one-off (at load ~40 two suites of session 27 saw one 1184-byte
+            // allocation in a round, source not found) spoils only its own round.
+            allocated = Long.MAX_VALUE;
+            for (int r = 0; r < MEASURED_ROUNDS && allocated != 0; r++) {
+                long before = mx.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < MEASURED_PASSES; i++) {
+                    h.sample(s, WARM_PASSES + rounds * MEASURED_PASSES + i);
+                }
+                allocated = mx.getCurrentThreadAllocatedBytes() - before;
+                rounds++;
             }
-            allocated = mx.getCurrentThreadAllocatedBytes() - before;
             described = h.describe();
         } finally {
             done.set(true);
             runner.join(60_000);
         }
-        // Fewer bytes than one smallest object (16 B) a pass: no pass allocates as the old per-file
-        // buffers, strings and arrays did (>= 8000 B here). Not 0: at load ~40 two suites (session 27,
-        // with and without the gated-read helper) saw one 1184-byte allocation in the 500 passes, once.
-        assertTrue(allocated < 16L * MEASURED_PASSES,
-                MEASURED_PASSES + " passes over the same holder allocated " + allocated + " bytes (at least one object a pass): " + described);
-        int passes = WARM_PASSES + MEASURED_PASSES;
+        assertEquals(0, allocated, "each of " + rounds + " rounds of " + MEASURED_PASSES
+                + " passes over the same holder allocated; the last " + allocated + " bytes: " + described);
+        int passes = WARM_PASSES + rounds * MEASURED_PASSES;
         // Every pass read the M's state (a pass whose read failed is not counted), and schedstat
         // was read at the first and the last pass.
         assertTrue(described.matches(".*P0: M\\d+ running goroutine \\d+ \\(main goroutine, running\\) at every pass from 0\\.000 ms.*"),
