@@ -1231,6 +1231,20 @@ public final class GcSupport {
     }
 
     /**
+     * Go's heapScan: the scannable bytes of heapLive (scan span classes and scan large objects,
+     * whole objects, counted where heapLive is), since the last {@link #resetHeapScan}. What the
+     * collector reads at a cycle's start as the cycle's worst-case heap scan work.
+     */
+    public long heapScan() {
+        return heap.heapScan();
+    }
+
+    /** Sets heapScan, at mark termination to the cycle's heap scan work (Go's resetLive). */
+    public void resetHeapScan(long bytes) {
+        heap.setHeapScan(bytes);
+    }
+
+    /**
      * Marks the heap as managed by a collector (named for messages) from now on: its mcaches are
      * the collector's (made by {@link Heap#newCache} for its Ps or registered threads), and
      * {@link Heap#threadCache()} is refused, because a thread cache is released whenever its

@@ -42,6 +42,14 @@ public final class Heap implements AutoCloseable {
     /** Go's mheap_.sweepgen: even, +2 per GC cycle. */
     volatile long sweepgen;
     private final AtomicLong heapLive = new AtomicLong();
+    /**
+     * Go's heapScan: the scannable part of heapLive, counted as heapLive is (a scan span's free
+     * slots when an mcache takes it, back when it returns them; a scan large object whole; manual
+     * frees of scan objects), in the unit of the collector's scan work (whole objects: the marker
+     * counts an object's bytes). The collector resets it to the cycle's heap scan work at mark
+     * termination and reads it at the next cycle's start: the worst-case scan work of that cycle.
+     */
+    private final AtomicLong heapScan = new AtomicLong();
     final AtomicLong lateInvalidFrees = new AtomicLong();
     /** Caches whose spans {@link MCache#detachForSweep} set aside and {@link MCache#drainStale} has not returned yet. */
     final java.util.concurrent.atomic.AtomicInteger staleCaches = new java.util.concurrent.atomic.AtomicInteger();
@@ -409,16 +417,28 @@ public final class Heap implements AutoCloseable {
         return centrals[spanClass];
     }
 
-    void addHeapLive(long delta) {
-        heapLive.addAndGet(delta);
-    }
-
     long heapLive() {
         return heapLive.get();
     }
 
     void setHeapLive(long v) {
         heapLive.set(v);
+    }
+
+    /** heapLive and, for a scan span class or large object ({@code scan}), heapScan by {@code delta}. */
+    void addHeapLive(long delta, boolean scan) {
+        heapLive.addAndGet(delta);
+        if (scan) {
+            heapScan.addAndGet(delta);
+        }
+    }
+
+    long heapScan() {
+        return heapScan.get();
+    }
+
+    void setHeapScan(long v) {
+        heapScan.set(v);
     }
 
     void checkTrigger() {
@@ -476,7 +496,7 @@ public final class Heap implements AutoCloseable {
         cache.stats[MCache.LARGE_MALLOCS]++;
         cache.stats[MCache.LARGE_BYTES_ALLOC] += bytes;
         cache.spanBytesTaken += bytes;
-        heapLive.addAndGet(bytes);
+        addHeapLive(bytes, !noscan);
         if (cache.allocBlack) {
             gc.markSlot(s, 0);
         }
@@ -493,13 +513,14 @@ public final class Heap implements AutoCloseable {
             boolean inside = s != 0 && address >= Span.start(s) && address < Span.end(s);
             if (st == Span.LARGE && address == Span.start(s)) {
                 long bytes = Span.bytes(s);
+                boolean scan = Mem.getInt(s + Span.SPAN_CLASS) == 0;      // allocLarge's noscan flag
                 mheap.removeLarge(s);
                 if (config.efence()) {
                     fence(s, bytes);
                 } else {
                     mheap.freeSpanLocked(s);
                 }
-                heapLive.addAndGet(-bytes);
+                addHeapLive(-bytes, scan);
                 cache.stats[MCache.LARGE_FREES]++;
                 cache.stats[MCache.LARGE_BYTES_FREED] += bytes;
                 return;

@@ -24,6 +24,8 @@ final class MCentral {
     private static final int SPAN_BUDGET = 100;
 
     final int spanClass;
+    /** Objects of this class may hold pointers (the span class's noscan bit clear): they count in heapScan. */
+    private final boolean scan;
     final int sizeClass;
     final int elemSize;
     final int nelems;
@@ -50,6 +52,7 @@ final class MCentral {
     MCentral(Heap heap, int spanClass) {
         this.heap = heap;
         this.spanClass = spanClass;
+        this.scan = (spanClass & 1) == 0;
         this.sizeClass = SizeClasses.sizeClassOf(spanClass);
         this.elemSize = SizeClasses.classToSize(sizeClass);
         this.nelems = SizeClasses.classToObjects(sizeClass);
@@ -132,7 +135,7 @@ final class MCentral {
         // the trigger fire late.
         int freed = SpanSweep.freedTotal(r) - SpanSweep.gcFreed(r);
         if (freed != 0) {
-            heap.addHeapLive(-(long) freed * elemSize);
+            heap.addHeapLive(-(long) freed * elemSize, scan);
         }
         if (SpanSweep.gcFreed(r) != 0) {
             GC_FREES.getAndAdd(this, (long) SpanSweep.gcFreed(r));
@@ -325,8 +328,10 @@ final class MCentral {
     private long take(long s, long cacheId) {
         Span.setList(s, Span.LIST_CACHED);
         NativeMemory.putLongVolatile(s + Span.CACHED_BY, cacheId);
-        // Go's heapLive: count the whole free part of the span as allocated now (it will be).
-        heap.addHeapLive((long) (nelems - Mem.getInt(s + Span.ALLOC_COUNT)) * elemSize);
+        // Go's heapLive: count the whole free part of the span as allocated now (it will be); of a
+        // scan class, heapScan too (Go counts scannable bytes per object and adds them at the
+        // refill; here the slots' whole bytes, the unit of the marker's scan work).
+        heap.addHeapLive((long) (nelems - Mem.getInt(s + Span.ALLOC_COUNT)) * elemSize, scan);
         return s;
     }
 
@@ -361,7 +366,7 @@ final class MCentral {
             account(SpanSweep.sweep(s, heap.space.freedBits(s), true, heap.clobberFree));
             Mem.putLong(s + Span.SWEEPGEN, sg);
         } else {
-            heap.addHeapLive(-(long) (nelems - Mem.getInt(s + Span.ALLOC_COUNT)) * elemSize);
+            heap.addHeapLive(-(long) (nelems - Mem.getInt(s + Span.ALLOC_COUNT)) * elemSize, scan);
             if (SpanSweep.hasPending(s)) {
                 account(SpanSweep.sweep(s, heap.space.freedBits(s), false, heap.clobberFree));
             }

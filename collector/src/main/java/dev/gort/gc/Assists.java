@@ -22,8 +22,15 @@ final class Assists {
      * allocation stealing a few bytes of credit with a CAS on the pacer's shared counter.
      */
     static final long OVER_ASSIST_WORK = 64 << 10;
-    /** The most allocation credit one over-assist buys (see {@link #alloc}). */
-    static final long OVER_ASSIST_BYTES = 64 << 10;
+
+    /**
+     * The most allocation credit one conversion gives: at GOGC=off (revise's GOGC=100000, an
+     * infinite goal) bytes per unit of work reach 1e13-1e16, and 64 KiB of work bought more than
+     * a long holds; a cast saturates at Long.MAX_VALUE and {@code 1 +} that, or adding it to a
+     * credit already positive, wrapped to a huge debt. 2^62 bytes is "the rest of the cycle" at
+     * any allocation rate, and the sums stay far from overflow.
+     */
+    static final long MAX_CREDIT_BYTES = 1L << 62;
 
     private final Collector c;
     private final World world;
@@ -80,15 +87,14 @@ final class Assists {
         long debtBytes = -m.assistBytes;
         long scanWork = (long) (workPerByte * debtBytes);
         if (scanWork < OVER_ASSIST_WORK) {
-            // Over-assist, but buy at most OVER_ASSIST_BYTES of credit: credit is spent at the
-            // ratio it was bought at, and at a generous ratio (scan work beyond the estimate makes
-            // the work left look tiny, bytesPerWork ~ runway / 1000) 64 KiB of work would buy many
-            // times the runway left; HeapBoundsTest's memory limit ran 10-25% over that way.
-            long bytes = Math.min((long) (bytesPerWork * OVER_ASSIST_WORK), Math.max(debtBytes, OVER_ASSIST_BYTES));
-            if (bytes > debtBytes) {
-                debtBytes = bytes;
-                scanWork = Math.max(1, (long) Math.ceil(workPerByte * bytes));
-            }
+            // Go's over-assist: an assist does at least OVER_ASSIST_WORK of scan work and takes
+            // what that buys at the current ratio as credit, the debt included. (Until session 28
+            // the credit was capped at 64 KiB of bytes: with the scannable heap never fed to the
+            // pacer, scan work past the estimate priced the work left at revise's 1000-unit floor,
+            // and 64 KiB of work bought many times the runway left; now that work left counts up
+            // to the scannable heap, the ratio stays steep there, as Go's.)
+            scanWork = OVER_ASSIST_WORK;
+            debtBytes = creditBytes(bytesPerWork * OVER_ASSIST_WORK);
         }
         // Steal background credit first.
         long credit = pacer.bgScanCredit.get();
@@ -96,7 +102,7 @@ final class Assists {
             long stolen;
             if (credit < scanWork) {
                 stolen = credit;
-                m.assistBytes += 1 + (long) (bytesPerWork * stolen);
+                m.assistBytes += creditBytes(1 + bytesPerWork * stolen);
             } else {
                 stolen = scanWork;
                 m.assistBytes += debtBytes;
@@ -144,7 +150,7 @@ final class Assists {
             dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.ASSIST_DRAIN, probe);
         }
         if (done > 0) {
-            m.assistBytes += 1 + (long) (bytesPerWork * done);
+            m.assistBytes += creditBytes(1 + bytesPerWork * done);
         }
         if (!m.gcw.empty()) {
             // Publish what the assist left (it took whole buffers): the background workers finish
@@ -164,6 +170,11 @@ final class Assists {
             return waitForCredit(m, workPerByte);
         }
         return m;
+    }
+
+    /** {@code bytes} of allocation credit as a long, at most {@link #MAX_CREDIT_BYTES}. */
+    static long creditBytes(double bytes) {
+        return bytes >= MAX_CREDIT_BYTES ? MAX_CREDIT_BYTES : (long) bytes;
     }
 
     /**
@@ -197,7 +208,7 @@ final class Assists {
         queue.release(w);
         Mutator now = world.current();
         if (left > 0 && c.phase == Collector.MARK && now != null) {
-            now.assistBytes -= Math.max(1, (long) Math.ceil(left / workPerByte));
+            now.assistBytes -= Math.max(1, creditBytes(Math.ceil(left / workPerByte)));
         }
         return now;
     }

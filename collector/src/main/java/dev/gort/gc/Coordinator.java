@@ -970,6 +970,9 @@ final class Coordinator {
         st.pt.step("hooks");
         st.heap0 = gcs.heapLive();
         pacer.setHeapLive(st.heap0);
+        // Go's heapScan, fixed for the cycle: the last cycle's heap scan work plus the scannable
+        // bytes allocated since, the most heap this cycle can have to scan (revise's maxScanWork).
+        pacer.setHeapScan(gcs.heapScan());
         pacer.setGlobalsScan(globals.scanBytes());
         pacer.startCycle(st.tSweepTerm, st.procs, st.stwMode > 0);
         for (GcWork w : workers.workerWork) {
@@ -1295,6 +1298,7 @@ final class Coordinator {
         gcs.startSweepCycleDetached();
         st.pt.step("sweepgen");
         gcs.resetHeapLive(st.bytesMarked);
+        gcs.resetHeapScan(st.scanWork);          // Go's resetLive: the scannable heap is what this cycle scanned
         // The pacer's end of cycle (consMark, the next goal and trigger) and the sweep pacing are
         // computed right after the restart (commitPacer), not here: 25-35 us of the pause's CPU,
         // measured, for arithmetic no stopped mutator needs. Until then the trigger is armed at the

@@ -23,7 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@code n} bytes owes {@code n * assistWorkPerByte} bytes of scan work, where
  *       {@code assistWorkPerByte = remainingScanWork / (goal - heapLive)}. If scanning outruns the
  *       estimate the goal is extrapolated from heapLive at the cycle's start (at most to the hard goal
- *       (1+GOGC/100) x goal); past the goal it is pushed 10% further so the ratio stays finite. That is
+ *       (1+GOGC/100) x goal), and the work left counts up to the worst case, heapScan (the last
+ *       cycle's heap scan work plus the scannable bytes allocated since, which the collector reads
+ *       from the arena at the cycle's start); past the goal it is pushed 10% further so the ratio stays finite. That is
  *       what holds the goal when a mutator outruns the workers. GOGC=off counts as 100000 here (a
  *       forced cycle: an infinite goal, ~0 work per byte). A GOGC or limit change while marking
  *       revises at once.</li>
@@ -113,12 +115,13 @@ public final class Pacer {
     // ------------------------------------------------------------------ settings
 
     /**
-     * Sets GOGC (a percentage >= 0, or {@link #OFF}); returns the old value. Recomputes the goal,
-     * and while marking the assist ratio (Go's setGCPercent: commit, then revise).
+     * Sets GOGC (a percentage >= 0; any negative value is {@link #OFF}, as Go's setGCPercent maps
+     * it); returns the old value ({@link #OFF} when it was off). Recomputes the goal, and while
+     * marking the assist ratio (Go's setGCPercent: commit, then revise).
      */
     public int setGcPercent(int percent) {
-        if (percent < OFF) {
-            throw new IllegalArgumentException("GOGC must be a non-negative integer or off (-1), got " + percent);
+        if (percent < 0) {
+            percent = OFF;
         }
         int old = gcPercent;
         gcPercent = percent;
@@ -346,8 +349,19 @@ public final class Pacer {
         heapLive.set(bytes);
     }
 
+    /**
+     * Sets heapScan (Go's: the scannable heap, the cycle's worst-case heap scan work), at a cycle's
+     * start from the arena's count: the last cycle's heap scan work plus the scannable bytes
+     * allocated since. Fixed for the cycle (Go adds scannable allocations only between cycles:
+     * what is allocated while marking is black, never scanned).
+     */
     public void setHeapScan(long bytes) {
-        heapScan = bytes;
+        heapScan = Math.max(0, bytes);
+    }
+
+    /** The scannable heap the current (or next) cycle's revise counts as its worst case. */
+    public long heapScan() {
+        return heapScan;
     }
 
     // ------------------------------------------------------------------ cycle

@@ -284,6 +284,7 @@ final class PausePathRehearsal {
             marker.drain(work, Long.MAX_VALUE);
             work.dispose();
             long marked = work.bytesMarked;
+            long scanned = work.heapScanWork;
             work.bytesMarked = 0;
             work.heapScanWork = 0;
             gate.awaitFree();                           // mark termination
@@ -293,6 +294,8 @@ final class PausePathRehearsal {
             gcs.heapLive();
             gcs.startSweepCycleDetached();
             gcs.resetHeapLive(marked);
+            gcs.resetHeapScan(scanned);                 // as the pause's, read back at the next start
+            gcs.heapScan();
             finishSweep();
             replaceSomeRoots();
             done++;

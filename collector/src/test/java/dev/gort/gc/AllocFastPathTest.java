@@ -29,21 +29,86 @@ class AllocFastPathTest extends ThreadCollectorFixture {
     }
 
     /**
-     * What an assist for {@code debt} bytes buys, as {@link Assists#alloc} computes it:
-     * {credit bytes, scan work}: Go's over-assist of OVER_ASSIST_WORK, capped at OVER_ASSIST_BYTES
-     * of credit.
+     * What an assist for {@code debt} bytes buys, as Go's gcAssistAlloc computes it: {credit
+     * bytes, scan work}: at least OVER_ASSIST_WORK of scan work, and what that work buys at the
+     * ratio as credit, the debt included.
      */
     static long[] overAssist(double workPerByte, double bytesPerWork, long debt) {
         long scanWork = (long) (workPerByte * debt);
         long bytes = debt;
         if (scanWork < Assists.OVER_ASSIST_WORK) {
-            long b = Math.min((long) (bytesPerWork * Assists.OVER_ASSIST_WORK), Math.max(debt, Assists.OVER_ASSIST_BYTES));
-            if (b > debt) {
-                bytes = b;
-                scanWork = Math.max(1, (long) Math.ceil(workPerByte * b));
-            }
+            scanWork = Assists.OVER_ASSIST_WORK;
+            bytes = (long) (bytesPerWork * Assists.OVER_ASSIST_WORK);
         }
         return new long[] {bytes, scanWork};
+    }
+
+    /**
+     * Go's over-assist is 64 KiB of scan work, whatever credit that buys: at a cycle's start with
+     * little to scan a unit of work buys several bytes, so one assist covers several times 64 KiB
+     * of allocation. Until session 28 gort capped that credit at 64 KiB of bytes (1 of 5 steals'
+     * worth here), so its mutators assisted several times as often as Go's.
+     */
+    @Test
+    void anOverAssistBuysWhatItsScanWorkBuysAtTheRatio() {
+        ForcedMode.assumeConcurrentMark("stops at the AFTER_MARK_START breakpoint");
+        start();
+        liveList(20_000);
+        gc.gc();
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
+        long bank = 100L << 20;
+        gc.pacer().bgScanCredit.set(bank);
+        double bytesPerWork = gc.pacer().assistBytesPerWork();
+        assertTrue(bytesPerWork > 2, "a unit of scan work buys more than 2 bytes at this cycle's start: " + bytesPerWork);
+
+        gc.alloc(NODE);
+        assertEquals(bank - Assists.OVER_ASSIST_WORK, gc.pacer().bgScanCredit.get(), "one over-assist of 64 KiB of scan work");
+        long expected = (long) (bytesPerWork * Assists.OVER_ASSIST_WORK) - NODE.size();
+        assertEquals(expected, m.assistBytes, "its credit is what 64 KiB of work buys at the ratio, less the node");
+        assertTrue(m.assistBytes > 2 * Assists.OVER_ASSIST_WORK, "more than twice 64 KiB of allocation: " + m.assistBytes);
+    }
+
+    /**
+     * Go's heapScan: the scannable bytes allocated between two cycles are the next cycle's
+     * worst-case scan work, so once its scan work passes the estimate (the last cycle's), the work
+     * left counts up to them and the assists brake. Until session 28 nothing fed it: the worst
+     * case was the estimate and the work left sat at revise's 1000-unit floor.
+     */
+    @Test
+    void scannableBytesAllocatedSinceTheLastCycleAreTheWorstCaseScanWork() {
+        ForcedMode.assumeConcurrentMark("stops at the AFTER_MARK_START breakpoint");
+        start();
+        long head = liveList(20_000);
+        gc.gc();
+        Pacer p = gc.pacer();
+        long lastScan = p.heapScan();
+        assertTrue(lastScan >= 20_000 * NODE.size(), "after the cycle heapScan is its heap scan work: " + lastScan);
+        int more = 30_000;
+        for (int i = 0; i < more; i++) {          // pointerful, kept live: the next cycle may have to scan them
+            long q = gc.alloc(NODE);
+            Mem.storePtr(q, LEFT, head);
+            head = q;
+            m.roots().set(0, head);
+        }
+        for (int i = 0; i < 1_000; i++) {
+            gc.allocBytes(256);                   // noscan: never scanned, not counted
+        }
+        long grown = (long) more * NODE.size();
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
+        long scan = p.heapScan();
+        assertTrue(scan >= lastScan + grown && scan <= lastScan + grown + (64 << 10),
+                "heapScan at the cycle's start: the last cycle's " + lastScan + " + the " + grown
+                        + " scannable bytes allocated since (a cached span's free slots count as allocated), got " + scan);
+
+        // The scan work passes the estimate by one unit: the work left is the growth, not the floor.
+        long expectedWork = lastScan + p.stackScan() + p.globalsScan();
+        p.heapScanWork.set(expectedWork + 1 - p.stackScanWork.get() - p.globalsScanWork.get());
+        p.revise();
+        double perByte = p.assistWorkPerByte();
+        double atLeast = 0.9 * grown / (2.0 * p.heapGoal() - p.heapLive());     // the goal extends at most to 2x
+        assertTrue(perByte >= atLeast, "past the estimate the assists price the scannable growth: "
+                + perByte + " work/byte, expected at least " + atLeast + " (revise's floor would give "
+                + 1000.0 / (p.heapGoal() - p.heapLive()) + ")");
     }
 
     @Test
