@@ -278,11 +278,16 @@ public final class Config {
                 gogc = GOGC_OFF;
                 return;
             }
-            long n = GoSyntax.parseDecimal(v);
-            if (n == GoSyntax.MALFORMED || n > Integer.MAX_VALUE) {
-                throw malformed(ConfigKey.GOGC, v, n == GoSyntax.MALFORMED ? null : "larger than " + Integer.MAX_VALUE);
+            // Go's readGOGC: "off", or an int32; any negative one is off (setGCPercent maps it to
+            // -1). Go takes anything else as 100 without a word; gort refuses it (ConfigException).
+            boolean negative = v.startsWith("-");
+            long n = GoSyntax.parseDecimal(negative ? v.substring(1) : v);
+            long bound = negative ? -(long) Integer.MIN_VALUE : Integer.MAX_VALUE;
+            if (n == GoSyntax.MALFORMED || n > bound) {
+                throw malformed(ConfigKey.GOGC, v, n == GoSyntax.MALFORMED ? null
+                        : negative ? "smaller than " + Integer.MIN_VALUE : "larger than " + Integer.MAX_VALUE);
             }
-            gogc = (int) n;
+            gogc = negative && n > 0 ? GOGC_OFF : (int) n;
         }
 
         void readMemoryLimit() {

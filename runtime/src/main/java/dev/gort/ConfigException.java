@@ -3,7 +3,7 @@ package dev.gort;
 /**
  * A start-up setting that gort refuses: the message names the setting, the value, where it came
  * from and the accepted form, e.g.
- * {@code malformed GOGC: "abc" (environment variable GOGC); accepted: "off" or a non-negative integer percent, e.g. GOGC=100}.
+ * {@code malformed GOGC: "abc" (environment variable GOGC); accepted: "off" or an integer percent (any negative one is off, as in Go), e.g. GOGC=100}.
  */
 public final class ConfigException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;

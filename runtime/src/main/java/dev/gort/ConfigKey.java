@@ -14,7 +14,7 @@ public enum ConfigKey {
     GOMAXPROCS("GOMAXPROCS", "gort.gomaxprocs",
             "a positive integer (the number of Ps; values above the cap are capped with a warning), e.g. GOMAXPROCS=4"),
     GOGC("GOGC", "gort.gogc",
-            "\"off\" or a non-negative integer percent, e.g. GOGC=100"),
+            "\"off\" or an integer percent (any negative one is off, as in Go), e.g. GOGC=100"),
     GOMEMLIMIT("GOMEMLIMIT", "gort.gomemlimit",
             "\"off\" or a byte count: a non-negative integer with an optional suffix B, KiB, MiB, GiB or TiB,"
                     + " e.g. GOMEMLIMIT=512MiB (9223372036854775807 also means no limit)"),

@@ -291,13 +291,12 @@ public final class Gort {
     }
 
     /**
-     * Sets GOGC (a percentage; {@link Config#GOGC_OFF} turns the collector off) and returns the
-     * previous value (debug.SetGCPercent).
+     * Sets GOGC (a percentage; any negative value, e.g. {@link Config#GOGC_OFF}, turns the
+     * collector off) and returns the previous value, {@link Config#GOGC_OFF} if it was off
+     * (debug.SetGCPercent). Turning it off waits for a running cycle's mark to end, so no
+     * collection runs when it returns (as Go's); the calling goroutine blocks meanwhile.
      */
     public static int setGCPercent(int percent) {
-        if (percent < Config.GOGC_OFF) {
-            throw new IllegalArgumentException("GC percent " + percent + " is not valid; accepted: a non-negative percentage, or -1 (off)");
-        }
         return gcOf(rt()).setGcPercent(percent);
     }
 

@@ -100,10 +100,22 @@ class ConfigTest {
         assertEquals(Integer.MAX_VALUE, env("GOGC", "2147483647").gogc());
     }
 
+    /** Go's readGOGC takes an int32 and setGCPercent makes any negative one -1 (off); "-0" is 0. */
+    @Test
+    void negativeGogcIsOff() {
+        assertEquals(Config.GOGC_OFF, env("GOGC", "-1").gogc());
+        assertEquals(Config.GOGC_OFF, env("GOGC", "-50").gogc());
+        assertEquals(Config.GOGC_OFF, env("GOGC", "-2147483648").gogc());
+        assertEquals(Config.GOGC_OFF, Config.load(Map.of(), Map.of("gort.gogc", "-7"), 2).gogc());
+        assertEquals(0, env("GOGC", "-0").gogc());
+        assertEquals("malformed GOGC: \"-2147483649\" (environment variable GOGC): smaller than -2147483648; accepted: "
+                + ConfigKey.GOGC.accepted(), refusedEnv("GOGC", "-2147483649").getMessage());
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"abc", "-1", "OFF", "Off", "100%", "1e3", "10.5", "on"})
+    @ValueSource(strings = {"abc", "-", "--1", "+5", "-x", "OFF", "Off", "100%", "1e3", "10.5", "on"})
     void gogcMalformed(String v) {
-        assertEquals("malformed GOGC: \"" + v + "\" (environment variable GOGC); accepted: \"off\" or a non-negative integer percent, e.g. GOGC=100",
+        assertEquals("malformed GOGC: \"" + v + "\" (environment variable GOGC); accepted: \"off\" or an integer percent (any negative one is off, as in Go), e.g. GOGC=100",
                 refusedEnv("GOGC", v).getMessage());
     }
 

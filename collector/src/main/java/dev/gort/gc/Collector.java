@@ -487,17 +487,35 @@ public final class Collector implements AutoCloseable {
         traceOut = out;
     }
 
-    /** Sets GOGC (percent or Pacer.OFF); returns the old value. */
+    /**
+     * Sets GOGC (a percentage; any negative value is {@link Pacer#OFF}, as Go's debug.SetGCPercent
+     * takes it) and returns the old value. Turning the collector off waits for a cycle that is
+     * running to finish its mark, so the caller returns with no collection running (Go's
+     * setGCPercent: "If we just disabled GC, wait for any concurrent GC mark to finish"); a
+     * mutator counts as stopped while it waits, as in {@link #gc()}.
+     */
     public int setGcPercent(int percent) {
+        if (percent < 0) {
+            percent = Pacer.OFF;
+        }
+        int old;
         control.ctl.lock();
         try {
             options = options.withGcPercent(percent);
-            int old = pacer.setGcPercent(percent);
+            old = pacer.setGcPercent(percent);
             gcs.setTrigger(pacer.trigger(), trigger);
-            return old;
         } finally {
             control.ctl.unlock();
         }
+        if (percent == Pacer.OFF) {
+            Mutator m = world.current();
+            if (m != null) {
+                world.runBlocking(m, () -> control.awaitRunningCycle(true));
+            } else {
+                control.awaitRunningCycle(false);
+            }
+        }
+        return old;
     }
 
     /** Sets GOMEMLIMIT in bytes (Pacer.INFINITE = none); returns the old value. */

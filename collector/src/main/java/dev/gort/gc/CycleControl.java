@@ -346,6 +346,30 @@ final class CycleControl {
     }
 
     /**
+     * Go's gcWaitOnMark(work.cycles), for GOGC turned off: if a cycle runs, waits until it ended
+     * (its mark included), so no collection runs when the caller returns; none running, returns at
+     * once. No cycle is requested. Returns also when the collector closed or the world exited (no
+     * cycle ends then; a goroutine stops at its next safepoint).
+     */
+    void awaitRunningCycle(boolean goroutine) {
+        ctl.lock();
+        try {
+            long target = cyclesDone + 1;
+            while (cycleRunning && cyclesDone < target && !c.closed && !world.exiting()) {
+                rethrowFailure();
+                // Timed: the checks above change also where nothing signals this lock.
+                ctlChanged.awaitNanos(100_000_000L);
+            }
+            rethrowFailure();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for the running cycle to end (GOGC off)", e);
+        } finally {
+            ctl.unlock();
+        }
+    }
+
+    /**
      * Called with the world stopped: the flag is cleared now (no mutator runs to read it), the
      * allocations waiting for it are woken by the next restart ({@link #wakeStartWaitersIfDue}).
      * Waking them here made them runnable inside the pause: on two cores they took the CPU from

@@ -340,11 +340,22 @@ class PacerTest {
         p.endCycle(1_000_000);
     }
 
+    /** Go's setGCPercent: any negative value is -1, off (debug.SetGCPercent documents "a negative percentage"). */
+    @Test
+    void anyNegativeGcPercentIsOff() {
+        Pacer p = new Pacer();
+        assertEquals(100, p.setGcPercent(-5));
+        assertEquals(Pacer.OFF, p.gcPercent());
+        assertEquals(Pacer.INFINITE, p.heapGoal());
+        assertEquals(Pacer.OFF, p.setGcPercent(Integer.MIN_VALUE));
+        assertEquals(Pacer.OFF, p.setGcPercent(100), "the old value of an off pacer is -1");
+    }
+
     @Test
     void badSettingsAreRejected() {
         Pacer p = new Pacer();
-        var e = assertThrows(IllegalArgumentException.class, () -> p.setGcPercent(-5));
-        assertTrue(e.getMessage().contains("non-negative integer or off"), e.getMessage());
-        assertEquals(100, p.gcPercent(), "pacer unchanged after bad input");
+        var e = assertThrows(IllegalArgumentException.class, () -> p.setMemoryLimit(-5));
+        assertTrue(e.getMessage().contains("memory limit must be >= 0"), e.getMessage());
+        assertEquals(Pacer.INFINITE, p.memoryLimit(), "pacer unchanged after bad input");
     }
 }

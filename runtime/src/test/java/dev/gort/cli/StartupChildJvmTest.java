@@ -33,7 +33,7 @@ class StartupChildJvmTest {
     void malformedSettingsStopStartUpWithExit2() throws Exception {
         Result gogc = run(Map.of("GOGC", "abc"), Hello.class.getName());
         assertEquals(2, gogc.code(), gogc.toString());
-        assertEquals("gort: malformed GOGC: \"abc\" (environment variable GOGC); accepted: \"off\" or a non-negative integer percent, e.g. GOGC=100",
+        assertEquals("gort: malformed GOGC: \"abc\" (environment variable GOGC); accepted: \"off\" or an integer percent (any negative one is off, as in Go), e.g. GOGC=100",
                 gogc.err().strip());
         assertEquals("", gogc.out());
         Result limit = run(Map.of("GOMEMLIMIT", "1G"), Hello.class.getName());
