@@ -48,6 +48,18 @@ final class AddressSpace {
     final long metaBytes;
     final long pageBitsBase;
     final long pageBitsBytes;
+    /**
+     * The scavenger's index (Go's pallocBits and scavengeIndex, in gort's shape), committed with the
+     * released bits: a free bit per page (set while the page belongs to a FREE or SCAVENGING run),
+     * so "free and not released" is {@code free & ~released}, 64 pages a word; and a bit per
+     * {@link #SCAV_CHUNK_PAGES}-page chunk that is set whenever the chunk may hold such a page
+     * (set by frees, cleared only by the scavenger's search when it finds none in the whole chunk).
+     */
+    final long freeBitsBase;
+    final long scavChunkBitsBase;
+    private final long indexBytes;
+    /** Pages per scavenger-index chunk: 512 (4 MiB, Go's pallocChunkPages). */
+    static final long SCAV_CHUNK_PAGES = 512;
     final long descriptorsBase;
     private final long descriptorsLimit;
     /**
@@ -91,10 +103,13 @@ final class AddressSpace {
         this.spansBytes = roundUp(pages * 8, osPage);
         this.bitmapBytes = roundUp(arenaBytes / 64, osPage);
         this.pageBitsBytes = roundUp((pages + 7) / 8, osPage);
+        long freeBitsBytes = roundUp((pages + 63) / 64 * 8, 8);
+        long chunkBitsBytes = roundUp((pages / SCAV_CHUNK_PAGES + 63) / 64 * 8, 8);
+        this.indexBytes = roundUp(freeBitsBytes + chunkBitsBytes, osPage);
         long descriptorBytes = roundUp((pages + 64) * Span.SIZE, osPage);
         long pairBytes = descriptorBytes;
         long wideBytes = descriptorBytes;
-        this.metaBytes = pageBitsBytes + descriptorBytes + pairBytes + wideBytes;
+        this.metaBytes = pageBitsBytes + indexBytes + descriptorBytes + pairBytes + wideBytes;
         // Reserve 8 KiB more so the arena can start on a runtime page boundary.
         long extra = Math.max(0, SizeClasses.PAGE_SIZE - osPage);
         long a = 0, s = 0, b = 0, m = 0;
@@ -103,7 +118,7 @@ final class AddressSpace {
             s = os.reserve(spansBytes);
             b = os.reserve(bitmapBytes);
             m = os.reserve(metaBytes);
-            os.commit(m, pageBitsBytes);
+            os.commit(m, pageBitsBytes + indexBytes);
         } catch (RuntimeException e) {
             unmapQuietly(m, metaBytes);
             unmapQuietly(b, bitmapBytes);
@@ -120,7 +135,9 @@ final class AddressSpace {
         this.bitmapBase = b;
         this.metaBase = m;
         this.pageBitsBase = m;
-        this.descriptorsBase = m + pageBitsBytes;
+        this.freeBitsBase = m + pageBitsBytes;
+        this.scavChunkBitsBase = freeBitsBase + freeBitsBytes;
+        this.descriptorsBase = m + pageBitsBytes + indexBytes;
         this.descriptorsLimit = descriptorsBase + descriptorBytes;
         this.freedBase = descriptorsLimit;
         this.freedDelta = freedBase - descriptorsBase;
@@ -327,7 +344,7 @@ final class AddressSpace {
     }
 
     long metadataCommitted() {
-        return spansCommitted + pageBitsBytes;
+        return spansCommitted + pageBitsBytes + indexBytes;
     }
 
     long bitmapCommitted() {
@@ -342,11 +359,107 @@ final class AddressSpace {
 
     /** Sets (or clears) the released bit of pages {@code [first, first + n)}; returns how many changed. */
     long setReleased(long first, long n, boolean value) {
+        return setBits(pageBitsBase, first, n, value);
+    }
+
+    /** Sets (or clears) the free bit of pages {@code [first, first + n)} (a run became free, or was allocated). */
+    void setFree(long first, long n, boolean value) {
+        setBits(freeBitsBase, first, n, value);
+    }
+
+    boolean free(long pageIndex) {
+        return (Mem.getLong(freeBitsBase + ((pageIndex >>> 6) << 3)) & (1L << pageIndex)) != 0;
+    }
+
+    /** Pages {@code [first, first + n)} may now be free and unreleased: marks their chunks in the index. */
+    void markScavChunks(long first, long n) {
+        long c0 = first / SCAV_CHUNK_PAGES;
+        long c1 = (first + n - 1) / SCAV_CHUNK_PAGES;
+        setBits(scavChunkBitsBase, c0, c1 - c0 + 1, true);
+    }
+
+    boolean scavChunkMarked(long chunk) {
+        return (Mem.getLong(scavChunkBitsBase + ((chunk >>> 6) << 3)) & (1L << chunk)) != 0;
+    }
+
+    /**
+     * The highest page below {@code below} that is free and not released, or -1. Skips unmarked
+     * chunks a word of 64 chunks at a time, scans a marked chunk's words ({@code free & ~released})
+     * from the top, and clears the mark of a chunk it scanned whole and found none in: the
+     * caller holds the heap lock and the scavenge lock, so no carved piece (free, unreleased, in
+     * flight) exists and no free sets a mark meanwhile.
+     */
+    long highestFreeUnreleased(long below) {
+        long chunk = (below - 1) / SCAV_CHUNK_PAGES;
+        while (below > 0) {
+            long cw = Mem.getLong(scavChunkBitsBase + ((chunk >>> 6) << 3)) & (-1L >>> (63 - (chunk & 63)));
+            if (cw == 0) {
+                chunk = (chunk | 63) - 64;          // the next lower word of chunk bits
+                if (chunk < 0) {
+                    return -1;
+                }
+                below = Math.min(below, (chunk + 1) * SCAV_CHUNK_PAGES);
+                continue;
+            }
+            long c = (chunk & ~63L) + 63 - Long.numberOfLeadingZeros(cw);
+            long chunkStart = c * SCAV_CHUNK_PAGES;
+            long chunkEnd = chunkStart + SCAV_CHUNK_PAGES;
+            long top = Math.min(below, chunkEnd);
+            long q = highestCandidateIn(chunkStart, top);
+            if (q >= 0) {
+                return q;
+            }
+            if (top == chunkEnd) {
+                setBits(scavChunkBitsBase, c, 1, false);    // scanned whole: nothing free and unreleased in it
+            }
+            below = chunkStart;
+            chunk = c - 1;
+        }
+        return -1;
+    }
+
+    /** The highest page in {@code [from, to)} whose free bit is set and released bit clear, or -1. */
+    private long highestCandidateIn(long from, long to) {
+        long p = to;
+        while (p > from) {
+            long w = (p - 1) >>> 6;
+            long off = w << 3;
+            long cand = Mem.getLong(freeBitsBase + off) & ~Mem.getLong(pageBitsBase + off);
+            long lastBit = (p - 1) & 63;
+            cand &= -1L >>> (63 - lastBit);                 // bits <= p - 1
+            long wordStart = w << 6;
+            if (wordStart < from) {
+                cand &= -1L << (from - wordStart);          // bits >= from
+            }
+            if (cand != 0) {
+                return wordStart + 63 - Long.numberOfLeadingZeros(cand);
+            }
+            p = wordStart;
+        }
+        return -1;
+    }
+
+    /** The first page of the free stretch holding free page {@code q}: the page above the highest non-free page below it. */
+    long freeStretchStart(long q) {
+        long p = q + 1;
+        while (p > 0) {
+            long w = (p - 1) >>> 6;
+            long notFree = ~Mem.getLong(freeBitsBase + (w << 3)) & (-1L >>> (63 - ((p - 1) & 63)));
+            if (notFree != 0) {
+                return (w << 6) + 64 - Long.numberOfLeadingZeros(notFree);
+            }
+            p = w << 6;
+        }
+        return 0;
+    }
+
+    /** Sets or clears bits {@code [first, first + n)} of the bitmap at {@code base}; returns how many changed. */
+    private static long setBits(long base, long first, long n, boolean value) {
         long changed = 0;
         long p = first;
         long end = first + n;
         while (p < end) {
-            long word = pageBitsBase + ((p >>> 6) << 3);
+            long word = base + ((p >>> 6) << 3);
             int lo = (int) (p & 63);
             int span = (int) Math.min(64 - lo, end - p);
             long mask = (span == 64 ? -1L : ((1L << span) - 1)) << lo;
@@ -359,7 +472,15 @@ final class AddressSpace {
         return changed;
     }
 
+    long countFree(long first, long n) {
+        return countBits(freeBitsBase, first, n);
+    }
+
     long countReleased(long first, long n) {
+        return countBits(pageBitsBase, first, n);
+    }
+
+    private static long countBits(long base, long first, long n) {
         long count = 0;
         long p = first;
         long end = first + n;
@@ -367,7 +488,7 @@ final class AddressSpace {
             int lo = (int) (p & 63);
             int span = (int) Math.min(64 - lo, end - p);
             long mask = (span == 64 ? -1L : ((1L << span) - 1)) << lo;
-            count += Long.bitCount(Mem.getLong(pageBitsBase + ((p >>> 6) << 3)) & mask);
+            count += Long.bitCount(Mem.getLong(base + ((p >>> 6) << 3)) & mask);
             p += span;
         }
         return count;

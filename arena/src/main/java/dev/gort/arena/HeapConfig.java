@@ -21,8 +21,10 @@ import java.util.function.LongSupplier;
  *                          pages read back as zero) or FREE (lazy; shows as LazyFree until the
  *                          kernel takes them)
  * @param clock             monotonic nanoseconds; injectable so tests of the age policy never sleep
- * @param hugePages         apply MADV_HUGEPAGE to committed arena chunks (faster first touch and
- *                          release, at the price of 2 MiB release granularity)
+ * @param hugePages         apply MADV_HUGEPAGE to committed arena chunks (fewer first-touch faults
+ *                          and TLB misses). Releases stay 64 KiB pieces: each one inside a huge page
+ *                          splits that 2 MiB page (measured: AnonHugePages falls by 2 MiB per 64 KiB
+ *                          release; docs/performance.md session 28, scav28)
  * @param maxStackBytes     largest stack segment {@link StackAllocator} hands out (a power of two)
  * @param clobberFree       debug mode (Go's GODEBUG=clobberfree=1): freed small objects are filled
  *                          with 0xDF bytes, and an allocation that reuses a slot checks the poison is

@@ -122,6 +122,19 @@ final class HeapVerifier {
             if (st != Span.FREE && st != Span.SCAVENGING && released != 0) {
                 fail(Span.describe(s) + " has " + released + " pages marked released");
             }
+            boolean isFree = st == Span.FREE || st == Span.SCAVENGING;
+            long freeBits = space.countFree(first, n);
+            if (freeBits != (isFree ? n : 0)) {
+                fail(Span.describe(s) + " has " + freeBits + " of its " + n + " pages marked free in the scavenger index");
+            }
+            if (st == Span.FREE && released < n) {
+                for (long p = first; p < first + n; p++) {
+                    if (!space.released(p) && !space.scavChunkMarked(p / AddressSpace.SCAV_CHUNK_PAGES)) {
+                        fail("free unreleased page " + (p - first) + " of " + Span.describe(s)
+                                + " lies in a chunk the scavenger index does not mark");
+                    }
+                }
+            }
             switch (st) {
                 case Span.FREE, Span.SCAVENGING -> {
                     if (prevState == Span.FREE && st == Span.FREE) {

@@ -44,7 +44,12 @@ import java.util.function.LongSupplier;
  * scavengeQuantum), so a long free run is not released whole to meet a small excess. Only the
  * piece being released is taken off the free lists (state SCAVENGING) while the madvise runs; the
  * rest of its run stays allocatable. A search position ({@code scavSearchEnd}, Go's scavenger
- * search address) remembers that no free unreleased page lies above it; frees raise it.
+ * search address) remembers that no releasable free unreleased page lies above it; frees raise it.
+ * Below it the search reads the scavenger index in {@link AddressSpace} (a free bit per page beside
+ * the released bit, and a bit per 4 MiB chunk that may hold free unreleased pages: Go's
+ * scavengeIndex in bitmap form), so finding the next pages costs a few words per 4 MiB, not a step
+ * per span. Pieces are whole OS pages of one free run: with OS pages larger than 8 KiB (16 KiB,
+ * 64 KiB on arm64) the OS page at a run's edge that it shares with an in-use span stays.
  *
  * <p><b>Accounting</b> (all in pages, exact, under the lock): inUse (small and large spans),
  * stack, free (idle, includes released), released (one bit per page in the meta region). Fresh
@@ -87,9 +92,11 @@ final class MHeap {
     /** End of the highest run made from a growth (lock held): the committed runs are [arenaBase, runsEnd). */
     private long runsEnd;
     /**
-     * Retain scavenger's search position (lock held): no FREE page at or above it is unreleased.
-     * Always a run boundary (or arenaBase): {@link #insertCoalesced} raises it to the end of any
-     * run it builds that ends above it, so a merge never leaves it inside a run.
+     * Retain scavenger's search position (Go's searchAddr; lock held): every free unreleased page at
+     * or above it is one that cannot be released now (its OS page is not wholly free, with OS pages
+     * larger than 8 KiB). A page address; {@link #freeSpanLocked} raises it to the end of what it
+     * frees, a failed release to the end of what it put back. The search below it uses the index
+     * in {@link AddressSpace} (free bits, per-chunk marks), not the runs.
      */
     private long scavSearchEnd;
     /** Go's scavengeQuantum: the retain scavenger releases at most this much beyond its target. */
@@ -301,6 +308,7 @@ final class MHeap {
         if (end > neverUsedFrom) {
             neverUsedFrom = end;
         }
+        space.setFree(firstPage, npages, false);
         space.clearFreedBits(r);        // a run's descriptor may have served a span with pending frees
         Span.init(r, start, npages, state);
         Mem.putInt(r + Span.NEEDZERO, zero ? 0 : 1);
@@ -444,6 +452,7 @@ final class MHeap {
         Mem.putLong(s + Span.FREE_SINCE, now());
         // Fresh pages are not resident: counted as released until used (Go 1.14+).
         space.setReleased(space.pageIndex(start), n, true);
+        space.setFree(space.pageIndex(start), n, true);
         pagesReleased += n;
         pagesCommitted += n;
         pagesFree += n;
@@ -486,7 +495,22 @@ final class MHeap {
         pagesFree += n;
         Mem.putLong(s + Span.FREE_SINCE, now());
         Mem.putLong(s + Span.CACHED_BY, 0);
+        noteFreeUnreleased(Span.start(s), n);
         insertCoalesced(s);
+    }
+
+    /**
+     * Lock held: pages {@code [start, start + n pages)} became free and are not released (a freed
+     * span, or a release that failed): they join the index and the search position covers them.
+     */
+    private void noteFreeUnreleased(long start, long n) {
+        long first = space.pageIndex(start);
+        space.setFree(first, n, true);
+        space.markScavChunks(first, n);
+        long end = start + n * PAGE;
+        if (end > scavSearchEnd) {
+            scavSearchEnd = end;
+        }
     }
 
     /** Merges a FREE run with free neighbours and puts it on its list. */
@@ -526,10 +550,6 @@ final class MHeap {
         space.setSpanEntry(start, s);
         space.setSpanEntry(start + (n - 1) * PAGE, s);
         insertFree(s);
-        long runEnd = start + n * PAGE;
-        if (runEnd > scavSearchEnd) {
-            scavSearchEnd = runEnd;     // it may hold unreleased pages, and a merge must not leave the position inside a run
-        }
     }
 
     // ------------------------------------------------------------------ large spans list
@@ -612,9 +632,12 @@ final class MHeap {
      * whole OS pages, inward), so it stops within 64 KiB of the target. Returns the bytes released.
      */
     long scavengeDown(long retainTarget, long maxBytes) {
+        long quantum = Math.max(SCAVENGE_QUANTUM, space.osPage());
+        // The call's budget in whole quanta; each piece is whole OS pages, so what is left of it is too.
+        long budget = maxBytes > Long.MAX_VALUE - quantum ? Long.MAX_VALUE : AddressSpace.roundUp(maxBytes, quantum);
         synchronized (scavengeLock) {
             long releasedBytes = 0;
-            while (releasedBytes < maxBytes) {
+            while (releasedBytes < budget) {
                 long piece;
                 lock.lock();
                 try {
@@ -623,9 +646,8 @@ final class MHeap {
                     if (excess <= 0) {
                         break;
                     }
-                    long want = Math.min(excess, maxBytes - releasedBytes);
-                    long wantPages = AddressSpace.roundUp(want, SCAVENGE_QUANTUM) / PAGE;
-                    piece = carveHighestUnreleased(wantPages);
+                    long want = Math.min(AddressSpace.roundUp(excess, quantum), budget - releasedBytes);
+                    piece = carveHighestUnreleased(want);
                 } finally {
                     lock.unlock();
                 }
@@ -643,18 +665,25 @@ final class MHeap {
         }
     }
 
-    /** Runs the search looks at per lock hold before it lets others in (each look is a few loads). */
+    /** Search steps per lock hold before the search lets others in (each step is a few bitmap words). */
     private static final int SEARCH_STEPS_PER_HOLD = 1024;
 
     /**
-     * Lock held: finds the highest free unreleased pages below {@link #scavSearchEnd}, at most
-     * {@code wantPages} of them (the top of that stretch) rounded inward to OS pages, and takes them
-     * off the free lists as a SCAVENGING run of their own (the rest of their run stays free, split
-     * around it). Returns that run, or 0 if no such pages exist. Drops and retakes the lock every
-     * {@link #SEARCH_STEPS_PER_HOLD} runs of a long walk; the position stays a run boundary meanwhile.
+     * Lock held: finds the highest free unreleased pages below {@link #scavSearchEnd} that fill whole
+     * OS pages of one free run, at most {@code wantBytes} of them (whole OS pages from the top of
+     * that stretch down), and takes them off the free lists as a SCAVENGING run of their own (the
+     * rest of their run stays free, split around it). Returns that run, or 0 if there is none.
+     *
+     * <p>The search works in OS pages ({@code granule}: the larger of the OS page and gort's 8 KiB):
+     * the highest candidate page comes from the index; if its OS page reaches outside its run it
+     * cannot go, and the search continues below that OS page (or below the run, when it reaches
+     * below the run's start); otherwise the piece extends down by whole OS pages that hold an
+     * unreleased page. So every step moves the position down past only pages that cannot be
+     * released (review27: stepping 8 pages at a time, a run whose top was not on a 64 KiB page was
+     * passed over whole). Drops and retakes the lock every {@link #SEARCH_STEPS_PER_HOLD} steps.
      */
-    private long carveHighestUnreleased(long wantPages) {
-        long osPage = space.osPage();
+    private long carveHighestUnreleased(long wantBytes) {
+        long granule = Math.max(space.osPage(), PAGE);
         int steps = 0;
         while (scavSearchEnd > space.arenaBase) {
             if (++steps % SEARCH_STEPS_PER_HOLD == 0) {
@@ -663,41 +692,43 @@ final class MHeap {
                 checkOpenLocked();
                 continue;
             }
-            long p = scavSearchEnd;
-            long s = space.spanEntry(p - PAGE);
-            if (s == 0 || Span.end(s) != p) {
-                throw new IllegalStateException("mheap: scavenger search position 0x" + Long.toHexString(p)
-                        + " is not the end of a run: the page below maps to " + Span.describe(s));
+            long q = space.highestFreeUnreleased(space.pageIndex(scavSearchEnd));
+            if (q < 0) {
+                scavSearchEnd = space.arenaBase;
+                break;
             }
-            if (Span.state(s) == Span.FREE) {
-                long start = Span.start(s);
-                long first = space.pageIndex(start);
-                long hi = Span.npages(s);       // search [0, hi) of the run, from the top
-                while (hi > 0) {
-                    while (hi > 0 && space.released(first + hi - 1)) {
-                        hi--;
-                    }
-                    long lo = hi;
-                    while (lo > 0 && !space.released(first + lo - 1) && hi - lo < wantPages) {
-                        lo--;
-                    }
-                    if (hi == lo) {
-                        break;
-                    }
-                    // Round inward to OS pages: never release a byte outside the free pages.
-                    long a = AddressSpace.roundUp(start + lo * PAGE, osPage);
-                    long b = (start + hi * PAGE) / osPage * osPage;
-                    long pa = (a - start + PAGE - 1) / PAGE;
-                    long pb = (b - start) / PAGE;
-                    if (pb > pa) {
-                        return carve(s, pa, pb);
-                    }
-                    hi = lo;        // too small for one OS page: look lower in the run
-                }
+            long s = freeRunOf(q);
+            long runStart = Span.start(s);
+            long osPageEnd = AddressSpace.roundUp(space.pageAddress(q) + PAGE, granule);
+            long osPageStart = osPageEnd - granule;
+            if (osPageStart < runStart) {
+                scavSearchEnd = runStart;       // the OS page shares memory below the run: nothing of the run at or below q can go
+                continue;
             }
-            scavSearchEnd = Span.start(s);
+            if (osPageEnd > Span.end(s)) {
+                scavSearchEnd = osPageStart;    // shares memory above the run: q stays, look below its OS page
+                continue;
+            }
+            long lo = osPageStart;
+            while (osPageEnd - lo < wantBytes && lo - granule >= runStart
+                    && space.countReleased(space.pageIndex(lo - granule), granule / PAGE) < granule / PAGE) {
+                lo -= granule;
+            }
+            scavSearchEnd = lo;                 // nothing above the piece is free and releasable now
+            return carve(s, (lo - runStart) / PAGE, (osPageEnd - runStart) / PAGE);
         }
         return 0;
+    }
+
+    /** Lock held, no piece in flight: the FREE run holding free page {@code q} (free runs are coalesced: a free-bit stretch is one run). */
+    private long freeRunOf(long q) {
+        long start = space.pageAddress(space.freeStretchStart(q));
+        long s = space.spanEntry(start);
+        if (s == 0 || Span.state(s) != Span.FREE || Span.start(s) != start || Span.end(s) <= space.pageAddress(q)) {
+            throw new IllegalStateException("mheap: the scavenger index says page 0x" + Long.toHexString(space.pageAddress(q))
+                    + " is free, in a free stretch from 0x" + Long.toHexString(start) + ", but that page maps to " + Span.describe(s));
+        }
+        return s;
     }
 
     /**
@@ -755,6 +786,8 @@ final class MHeap {
         try {
             if (ok) {
                 pagesReleased += space.setReleased(space.pageIndex(start), n, true);
+            } else {
+                noteFreeUnreleased(start, n);   // still free, still resident: findable again
             }
             insertCoalesced(s);
         } finally {

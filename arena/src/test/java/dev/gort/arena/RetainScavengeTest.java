@@ -142,7 +142,11 @@ class RetainScavengeTest {
      */
     @Test
     void liveObjectsKeepTheirContentsWhileTheScavengerCarvesRuns() throws Exception {
-        Heap heap = newHeap();
+        churnWhileScavenging(newHeap());
+    }
+
+    /** The stress above on {@code heap} (closed at the end unless a thread is still inside it). */
+    static void churnWhileScavenging(Heap heap) throws Exception {
         boolean threadsEnded = false;
         try {
             AtomicBoolean stop = new AtomicBoolean();

@@ -93,6 +93,28 @@ public final class ScavengeRun {
         return bytes / (double) MiB;
     }
 
+    /** CPU time of the sysmon thread (where the retain work runs), or -1. */
+    static long sysmonCpuNanos() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("gort-sysmon")) {
+                return mx.getThreadCpuTime(t.threadId());
+            }
+        }
+        return -1;
+    }
+
+    /** Field {@code i} (0-based, after the command) of /proc/self/stat: 9 minflt, 13 utime, 14 stime (ticks), or -1. */
+    static long procStat(int i) {
+        try {
+            String st = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = st.substring(st.lastIndexOf(')') + 2).trim().split(" ");
+            return Long.parseLong(f[i - 2]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     static long rss() {
         try {
             String[] f = Files.readString(Path.of("/proc/self/statm")).trim().split(" ");
@@ -132,9 +154,11 @@ public final class ScavengeRun {
                 s.maybe("idle");
             }
             MemStats m = Gort.readMemStats();
-            System.out.printf("SCAV_END peakRss=%.1f heapReleased=%.1f retained=%.1f arenaResident=%.1f cycles=%d scavenged=%.1f%n",
+            System.out.printf("SCAV_END peakRss=%.1f heapReleased=%.1f retained=%.1f arenaResident=%.1f cycles=%d scavenged=%.1f"
+                            + " sysmonCpuMs=%.1f processCpuMs=%d minflt=%d%n",
                     mb(s.peakRss), mb(m.heapReleased()), mb(m.heapRetained()), mb(c.heap().arenaResidentBytes()),
-                    Gort.gcStats().numGC(), mb(Gort.sysmonStats().scavengedBytes()));
+                    Gort.gcStats().numGC(), mb(Gort.sysmonStats().scavengedBytes()), sysmonCpuNanos() / 1e6,
+                    procStat(13) * 10 + procStat(14) * 10, procStat(9));
         }
     }
 
