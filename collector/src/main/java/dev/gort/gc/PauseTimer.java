@@ -64,10 +64,12 @@ final class PauseTimer {
     }
 
     /**
-     * Before {@link #stopped}: {@code requester} read its CPU clock ({@code cpu}) just before it
-     * made this stop's request for the stopper at its safepoint ({@link ThreadWorld}'s deferred
-     * request); if it is the thread that runs the stopped steps (the hand-off's claimant), the
-     * pause's CPU counts from there and {@link #stopped} reads no clock.
+     * Before {@link #stopped}: {@code requester}'s CPU clock ({@code cpu}) was read just before this
+     * stop's request: by itself, the mutator that made the request for the stopper at its safepoint
+     * ({@link ThreadWorld}'s deferred request), or by the scheduler's stopper for the M that then
+     * claimed the steps ({@link SchedWorld#cpuReadBeforeStopRequest}); if it is the thread that
+     * runs the stopped steps, the pause's CPU counts from there and {@link #stopped} reads no clock.
+     * Ignored when {@code cpu} is 0 (not read) or a step was recorded already.
      */
     void requesterCpu(Thread requester, long cpu) {
         if (n == 0 && requester != null && cpu != 0) {
@@ -133,9 +135,11 @@ final class PauseTimer {
      * clock is read here when this thread read its clock before the request (the stopper in
      * {@link #begin}, or the requesting mutator, {@link #requesterCpu}): "stop" records no CPU and
      * the pause's CPU ("start" carries it) counts from that read, so it holds this thread's CPU in
-     * the stop as well as the work. A thread that read none (a claimant other than the requester,
-     * an M of the scheduler's hand-off) reads it here, inside the pause: then the CPU is the work's
-     * alone, and the read is a point where the kernel may switch it out (see the class comment).
+     * the stop as well as the work; the same for an M of the scheduler's hand-off whose clock the
+     * stopper read before the request. A thread that read none (a claimant other than the
+     * requester, an M that took its P after the stopper's reads) reads it here, inside the pause:
+     * then the CPU is the work's alone, and the read is a point where the kernel may switch it out
+     * (see the class comment).
      */
     void stopped() {
         long now = System.nanoTime();

@@ -27,6 +27,29 @@ public final class CpuClock {
         return nanos(C.CLOCK_THREAD_CPUTIME_ID());
     }
 
+    /**
+     * CPU time consumed so far by thread {@code tid} of this process (Linux: its CPUCLOCK_SCHED
+     * per-thread clock, {@code ((~tid) << 3) | 6}, the clockid pthread_getcpuclockid makes), in
+     * nanoseconds; 0 when not known: not Linux, {@code tid} not positive, or no such thread (it
+     * ended). Allocates nothing. Read by one thread for another: the collector's stopper reads the
+     * clock of each M holding a running P before its stop request, so that the M that runs the
+     * stopped steps reads none inside the pause (docs/performance.md, session 28, pausecpu28).
+     */
+    public static long threadCpuNanosOf(int tid) {
+        if (tid <= 0 || !LINUX) {
+            return 0;
+        }
+        long ts = SCRATCH.get().address();
+        if (LibC.clock_gettimeOrMinus1(~tid << 3 | CPUCLOCK_PERTHREAD_SCHED, ts) != 0) {
+            return 0;
+        }
+        return Timespec.nanos(ts);
+    }
+
+    private static final boolean LINUX = Platform.current().isLinux();
+    /** Linux's clockid bits for a thread's (not the process's) scheduler CPU clock: CPUCLOCK_PERTHREAD_MASK | CPUCLOCK_SCHED. */
+    private static final int CPUCLOCK_PERTHREAD_SCHED = 4 | 2;
+
     /** CPU time consumed by the whole process, in nanoseconds. */
     public static long processCpuNanos() {
         return nanos(C.CLOCK_PROCESS_CPUTIME_ID());
