@@ -50,6 +50,9 @@ final class PauseTimer {
     private long lastSwitches;
     private int[] voluntary = new int[16];
     private int[] involuntary = new int[16];
+    /** {@code -Dgort.gc.pausetrace.switches}: the stepping thread's minor faults at the last mark, and per step. */
+    private long lastFaults;
+    private int[] faults = new int[16];
 
     void begin() {
         beganOn = Thread.currentThread();
@@ -59,6 +62,7 @@ final class PauseTimer {
         lastCpu = CpuClock.threadCpuNanos();        // before the request: see the class comment
         cpuReadBefore = beganOn;
         lastSwitches = STEP_SWITCHES ? CpuClock.threadSwitches() : 0;
+        lastFaults = STEP_SWITCHES ? CpuClock.threadMinorFaults() : 0;
         start = System.nanoTime();
         last = start;
     }
@@ -98,7 +102,7 @@ final class PauseTimer {
             record(name, now - last, 0);
         }
         if (STEP_SWITCHES) {
-            recordSwitches(CpuClock.threadSwitches());
+            recordSwitches(CpuClock.threadSwitches(), CpuClock.threadMinorFaults());
         }
         last = now;
         fault(name);
@@ -145,6 +149,7 @@ final class PauseTimer {
         long now = System.nanoTime();
         Thread self = Thread.currentThread();
         long sw = STEP_SWITCHES ? CpuClock.threadSwitches() : 0;
+        long pf = STEP_SWITCHES ? CpuClock.threadMinorFaults() : 0;
         if (STEP_CPU) {
             long cpu = CpuClock.threadCpuNanos();
             // A mark termination handed to a mutator (StopHandOff) ends its stop on another thread than
@@ -159,9 +164,10 @@ final class PauseTimer {
         }
         if (STEP_SWITCHES) {
             if (self == beganOn) {
-                recordSwitches(sw);
+                recordSwitches(sw, pf);
             } else {
                 lastSwitches = sw;      // another thread's counts: "stop" records none
+                lastFaults = pf;
             }
         }
         cpuReadBefore = self;
@@ -174,8 +180,10 @@ final class PauseTimer {
 
     /**
      * {@code -Dgort.gc.pausetrace.switches=true}: each step's voluntary and involuntary context
-     * switches of the thread running it (getrusage(RUSAGE_THREAD), one call per step inside the
-     * pause, ~1 us; not a preemption point itself, see {@link CpuClock#threadSwitches}). An
+     * switches of the thread running it, and its minor page faults (getrusage(RUSAGE_THREAD), two
+     * calls per step inside the pause, ~1 us each; not a preemption point, see
+     * {@link CpuClock#threadSwitches}). A step whose CPU is far above its usual, with faults: it
+     * touched pages for the first time (~1.2 us each here). An
      * involuntary switch in a step whose wall is far above its CPU: the kernel took the thread's CPU
      * (and pausetrace.sched names who ran); a voluntary one: it blocked (a lock, a park).
      */
@@ -188,21 +196,25 @@ final class PauseTimer {
             cpus = java.util.Arrays.copyOf(cpus, n * 2);
             voluntary = java.util.Arrays.copyOf(voluntary, n * 2);
             involuntary = java.util.Arrays.copyOf(involuntary, n * 2);
+            faults = java.util.Arrays.copyOf(faults, n * 2);
         }
         names[n] = name;
         nanos[n] = wall;
         cpus[n] = cpu;
         voluntary[n] = 0;
         involuntary[n] = 0;
+        faults[n] = 0;
         n++;
     }
 
-    /** The step just recorded gets the switches since the last mark ({@code now}: CpuClock.threadSwitches()). */
-    private void recordSwitches(long now) {
+    /** The step just recorded gets the switches and faults since the last mark ({@code now}: CpuClock.threadSwitches(), {@code faultsNow}: threadMinorFaults()). */
+    private void recordSwitches(long now, long faultsNow) {
         long d = now - lastSwitches;
         voluntary[n - 1] = CpuClock.voluntary(d);
         involuntary[n - 1] = CpuClock.involuntary(d);
+        faults[n - 1] = (int) (faultsNow - lastFaults);
         lastSwitches = now;
+        lastFaults = faultsNow;
     }
 
     /** System.nanoTime() of the last {@link #begin}: the stop request. */
@@ -241,7 +253,8 @@ final class PauseTimer {
         restartCpu = 0;
         record("start", at - last, cpu - lastCpu);
         if (STEP_SWITCHES) {
-            recordSwitches(restartSwitches != 0 ? restartSwitches : CpuClock.threadSwitches());
+            recordSwitches(restartSwitches != 0 ? restartSwitches : CpuClock.threadSwitches(),
+                    restartSwitches != 0 ? restartFaults : CpuClock.threadMinorFaults());
             restartSwitches = 0;
         }
         last = at;
@@ -255,21 +268,23 @@ final class PauseTimer {
      */
     private long restartCpu;
 
-    /** {@link #restartCpu}'s switches ({@code -Dgort.gc.pausetrace.switches}), 0 when not taken. */
+    /** {@link #restartCpu}'s switches and faults ({@code -Dgort.gc.pausetrace.switches}), 0 when not taken. */
     private long restartSwitches;
+    private long restartFaults;
 
     /** Called right after the world's startTheWorld returned. */
     void restarted() {
         restartCpu = CpuClock.threadCpuNanos();
         if (STEP_SWITCHES) {
             restartSwitches = CpuClock.threadSwitches();
+            restartFaults = CpuClock.threadMinorFaults();
         }
     }
 
     private StwPause build(long cycle, StwPause.Kind kind) {
         List<StwPause.Step> steps = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            steps.add(new StwPause.Step(names[i], nanos[i], cpus[i], voluntary[i], involuntary[i]));
+            steps.add(new StwPause.Step(names[i], nanos[i], cpus[i], voluntary[i], involuntary[i], faults[i]));
         }
         return new StwPause(cycle, kind, last - start, steps);
     }
