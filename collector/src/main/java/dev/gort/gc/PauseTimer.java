@@ -309,6 +309,17 @@ final class PauseTimer {
         PauseTimer t = new PauseTimer();
         for (int i = 0; i < rounds; i++) {
             t.begin();
+            if (i % 7 == 3) {
+                // As a pause whose steps run on another thread than the stopper's, which read no
+                // clock before the request (a claimant that did not request it, an M that took its
+                // P after the scheduler's reads): stopped() then reads the clock (and, with the
+                // diagnostics, takes the other-thread branches). Rounds that never did had C2
+                // compile those branches as traps, and the first such real pause deoptimized
+                // stopped() inside it (-Xlog:deoptimization: trap_bci 92, and 48/113 with .cpu or
+                // .switches, in gc 2-39 of depth-21 runs; session 28, pausecpu28).
+                t.beganOn = WARMUP_OTHER_THREAD;
+                t.cpuReadBefore = WARMUP_OTHER_THREAD;
+            }
             t.stopped();
             t.step("work");
             boolean asAPause = (i & 3) != 0;
@@ -323,6 +334,9 @@ final class PauseTimer {
             }
         }
     }
+
+    /** A thread that never runs: the warm-up's stand-in for a stopper other than the thread running the steps. */
+    private static final Thread WARMUP_OTHER_THREAD = Thread.ofPlatform().name("gort-pausetimer-warmup-other").unstarted(() -> { });
 
     /**
      * Warm-up rounds per built record (see {@link #warmUp}): the warm-up's 30,000 rounds and the
