@@ -4,11 +4,8 @@ import dev.gort.testing.CompiledCode;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -25,16 +22,8 @@ class PauseTimerWarmUpProfileTest {
 
     @Test
     void stoppedOnAnotherThreadThanTheStopperDoesNotTrapAfterTheWarmUp() throws Exception {
-        // Not ChildJvm: it caps the child at C1, and the traps are C2's.
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx128m",
-                "-Xlog:deoptimization=debug:stdout:none", "-cp",
-                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")), Child.class.getName()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child did not finish");
+        String out = StopPathProfileTest.runLoggingDeoptimizations(Child.class, 120);
         String r = "child said:\n" + out;
-        assertEquals(0, p.exitValue(), r);
         Assumptions.assumeTrue(out.contains("stopped compiled=true"),
                 "C2 had not compiled PauseTimer.stopped 60 s into the warm-up (a loaded machine): nothing to judge; " + r);
         int from = out.indexOf("pauses start");
