@@ -948,10 +948,23 @@ final class Coordinator {
         restartWorld();
     }
 
+    /**
+     * Before {@link PauseTimer#stopped}, world stopped: on the M that claimed the scheduler's
+     * hand-off, its CPU clock as the scheduler read it before the request becomes the pause's CPU
+     * base, so that it reads none inside the pause (a preemption point on the only thread the
+     * steps run on; session 27, gate27, and session 28, pausecpu28). Nothing elsewhere (the value is 0).
+     */
+    private void noteHandOffMCpu(CycleState st) {
+        if (world instanceof SchedWorld sw) {
+            st.pt.requesterCpu(Thread.currentThread(), sw.cpuReadBeforeStopRequest());
+        }
+    }
+
     /** Sweep termination's stopped part (world stopped, any thread); returns with the world stopped. */
     private void sweepTerminationStopped(CycleState st) {
         sweepTerminationRanOn = Thread.currentThread();
         worldStopped = true;
+        noteHandOffMCpu(st);
         st.pt.stopped();
         // The store gate from the stop until the flag is on: a store of an unstoppable thread reads
         // it and stores wholly before the flip, so before any stack scan, or wholly after, shading
@@ -1196,6 +1209,7 @@ final class Coordinator {
             st.pt.requestedAt(markDoneHandOff.requestedAt);     // a mutator made the request: the pause starts there
             st.pt.requesterCpu(markDoneHandOff.requester, markDoneHandOff.requesterCpu);
         }
+        noteHandOffMCpu(st);
         st.pt.stopped();
         storeGate.acquire();
         st.pt.step("gate");

@@ -50,6 +50,9 @@ final class PauseTimer {
     private long lastSwitches;
     private int[] voluntary = new int[16];
     private int[] involuntary = new int[16];
+    /** {@code -Dgort.gc.pausetrace.switches}: the stepping thread's minor faults at the last mark, and per step. */
+    private long lastFaults;
+    private int[] faults = new int[16];
 
     void begin() {
         beganOn = Thread.currentThread();
@@ -59,15 +62,18 @@ final class PauseTimer {
         lastCpu = CpuClock.threadCpuNanos();        // before the request: see the class comment
         cpuReadBefore = beganOn;
         lastSwitches = STEP_SWITCHES ? CpuClock.threadSwitches() : 0;
+        lastFaults = STEP_SWITCHES ? CpuClock.threadMinorFaults() : 0;
         start = System.nanoTime();
         last = start;
     }
 
     /**
-     * Before {@link #stopped}: {@code requester} read its CPU clock ({@code cpu}) just before it
-     * made this stop's request for the stopper at its safepoint ({@link ThreadWorld}'s deferred
-     * request); if it is the thread that runs the stopped steps (the hand-off's claimant), the
-     * pause's CPU counts from there and {@link #stopped} reads no clock.
+     * Before {@link #stopped}: {@code requester}'s CPU clock ({@code cpu}) was read just before this
+     * stop's request: by itself, the mutator that made the request for the stopper at its safepoint
+     * ({@link ThreadWorld}'s deferred request), or by the scheduler's stopper for the M that then
+     * claimed the steps ({@link SchedWorld#cpuReadBeforeStopRequest}); if it is the thread that
+     * runs the stopped steps, the pause's CPU counts from there and {@link #stopped} reads no clock.
+     * Ignored when {@code cpu} is 0 (not read) or a step was recorded already.
      */
     void requesterCpu(Thread requester, long cpu) {
         if (n == 0 && requester != null && cpu != 0) {
@@ -96,7 +102,7 @@ final class PauseTimer {
             record(name, now - last, 0);
         }
         if (STEP_SWITCHES) {
-            recordSwitches(CpuClock.threadSwitches());
+            recordSwitches(CpuClock.threadSwitches(), CpuClock.threadMinorFaults());
         }
         last = now;
         fault(name);
@@ -133,14 +139,17 @@ final class PauseTimer {
      * clock is read here when this thread read its clock before the request (the stopper in
      * {@link #begin}, or the requesting mutator, {@link #requesterCpu}): "stop" records no CPU and
      * the pause's CPU ("start" carries it) counts from that read, so it holds this thread's CPU in
-     * the stop as well as the work. A thread that read none (a claimant other than the requester,
-     * an M of the scheduler's hand-off) reads it here, inside the pause: then the CPU is the work's
-     * alone, and the read is a point where the kernel may switch it out (see the class comment).
+     * the stop as well as the work; the same for an M of the scheduler's hand-off whose clock the
+     * stopper read before the request. A thread that read none (a claimant other than the
+     * requester, an M that took its P after the stopper's reads) reads it here, inside the pause:
+     * then the CPU is the work's alone, and the read is a point where the kernel may switch it out
+     * (see the class comment).
      */
     void stopped() {
         long now = System.nanoTime();
         Thread self = Thread.currentThread();
         long sw = STEP_SWITCHES ? CpuClock.threadSwitches() : 0;
+        long pf = STEP_SWITCHES ? CpuClock.threadMinorFaults() : 0;
         if (STEP_CPU) {
             long cpu = CpuClock.threadCpuNanos();
             // A mark termination handed to a mutator (StopHandOff) ends its stop on another thread than
@@ -155,9 +164,10 @@ final class PauseTimer {
         }
         if (STEP_SWITCHES) {
             if (self == beganOn) {
-                recordSwitches(sw);
+                recordSwitches(sw, pf);
             } else {
                 lastSwitches = sw;      // another thread's counts: "stop" records none
+                lastFaults = pf;
             }
         }
         cpuReadBefore = self;
@@ -170,8 +180,10 @@ final class PauseTimer {
 
     /**
      * {@code -Dgort.gc.pausetrace.switches=true}: each step's voluntary and involuntary context
-     * switches of the thread running it (getrusage(RUSAGE_THREAD), one call per step inside the
-     * pause, ~1 us; not a preemption point itself, see {@link CpuClock#threadSwitches}). An
+     * switches of the thread running it, and its minor page faults (getrusage(RUSAGE_THREAD), two
+     * calls per step inside the pause, ~1 us each; not a preemption point, see
+     * {@link CpuClock#threadSwitches}). A step whose CPU is far above its usual, with faults: it
+     * touched pages for the first time (~1.2 us each here). An
      * involuntary switch in a step whose wall is far above its CPU: the kernel took the thread's CPU
      * (and pausetrace.sched names who ran); a voluntary one: it blocked (a lock, a park).
      */
@@ -184,21 +196,25 @@ final class PauseTimer {
             cpus = java.util.Arrays.copyOf(cpus, n * 2);
             voluntary = java.util.Arrays.copyOf(voluntary, n * 2);
             involuntary = java.util.Arrays.copyOf(involuntary, n * 2);
+            faults = java.util.Arrays.copyOf(faults, n * 2);
         }
         names[n] = name;
         nanos[n] = wall;
         cpus[n] = cpu;
         voluntary[n] = 0;
         involuntary[n] = 0;
+        faults[n] = 0;
         n++;
     }
 
-    /** The step just recorded gets the switches since the last mark ({@code now}: CpuClock.threadSwitches()). */
-    private void recordSwitches(long now) {
+    /** The step just recorded gets the switches and faults since the last mark ({@code now}: CpuClock.threadSwitches(), {@code faultsNow}: threadMinorFaults()). */
+    private void recordSwitches(long now, long faultsNow) {
         long d = now - lastSwitches;
         voluntary[n - 1] = CpuClock.voluntary(d);
         involuntary[n - 1] = CpuClock.involuntary(d);
+        faults[n - 1] = (int) (faultsNow - lastFaults);
         lastSwitches = now;
+        lastFaults = faultsNow;
     }
 
     /** System.nanoTime() of the last {@link #begin}: the stop request. */
@@ -237,7 +253,8 @@ final class PauseTimer {
         restartCpu = 0;
         record("start", at - last, cpu - lastCpu);
         if (STEP_SWITCHES) {
-            recordSwitches(restartSwitches != 0 ? restartSwitches : CpuClock.threadSwitches());
+            recordSwitches(restartSwitches != 0 ? restartSwitches : CpuClock.threadSwitches(),
+                    restartSwitches != 0 ? restartFaults : CpuClock.threadMinorFaults());
             restartSwitches = 0;
         }
         last = at;
@@ -251,21 +268,23 @@ final class PauseTimer {
      */
     private long restartCpu;
 
-    /** {@link #restartCpu}'s switches ({@code -Dgort.gc.pausetrace.switches}), 0 when not taken. */
+    /** {@link #restartCpu}'s switches and faults ({@code -Dgort.gc.pausetrace.switches}), 0 when not taken. */
     private long restartSwitches;
+    private long restartFaults;
 
     /** Called right after the world's startTheWorld returned. */
     void restarted() {
         restartCpu = CpuClock.threadCpuNanos();
         if (STEP_SWITCHES) {
             restartSwitches = CpuClock.threadSwitches();
+            restartFaults = CpuClock.threadMinorFaults();
         }
     }
 
     private StwPause build(long cycle, StwPause.Kind kind) {
         List<StwPause.Step> steps = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            steps.add(new StwPause.Step(names[i], nanos[i], cpus[i], voluntary[i], involuntary[i]));
+            steps.add(new StwPause.Step(names[i], nanos[i], cpus[i], voluntary[i], involuntary[i], faults[i]));
         }
         return new StwPause(cycle, kind, last - start, steps);
     }
@@ -290,6 +309,17 @@ final class PauseTimer {
         PauseTimer t = new PauseTimer();
         for (int i = 0; i < rounds; i++) {
             t.begin();
+            if (i % 7 == 3) {
+                // As a pause whose steps run on another thread than the stopper's, which read no
+                // clock before the request (a claimant that did not request it, an M that took its
+                // P after the scheduler's reads): stopped() then reads the clock (and, with the
+                // diagnostics, takes the other-thread branches). Rounds that never did had C2
+                // compile those branches as traps, and the first such real pause deoptimized
+                // stopped() inside it (-Xlog:deoptimization: trap_bci 92, and 48/113 with .cpu or
+                // .switches, in gc 2-39 of depth-21 runs; session 28, pausecpu28).
+                t.beganOn = WARMUP_OTHER_THREAD;
+                t.cpuReadBefore = WARMUP_OTHER_THREAD;
+            }
             t.stopped();
             t.step("work");
             boolean asAPause = (i & 3) != 0;
@@ -304,6 +334,9 @@ final class PauseTimer {
             }
         }
     }
+
+    /** A thread that never runs: the warm-up's stand-in for a stopper other than the thread running the steps. */
+    private static final Thread WARMUP_OTHER_THREAD = Thread.ofPlatform().name("gort-pausetimer-warmup-other").unstarted(() -> { });
 
     /**
      * Warm-up rounds per built record (see {@link #warmUp}): the warm-up's 30,000 rounds and the

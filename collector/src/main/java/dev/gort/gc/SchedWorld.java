@@ -81,6 +81,16 @@ public final class SchedWorld implements World {
         }
     }
 
+    /**
+     * Inside steps run by {@link #stopTheWorldAndRun}, on the M that claimed them: its thread CPU
+     * clock as read before the stop request (the scheduler reads each running P's M then), else 0
+     * ({@link Scheduler#cpuReadBeforeStopRequest}): the pause's CPU counts from it
+     * ({@link PauseTimer#requesterCpu}) and the M reads no clock inside the pause.
+     */
+    long cpuReadBeforeStopRequest() {
+        return sched.cpuReadBeforeStopRequest();
+    }
+
     /** Set by {@link Collector#close()}: a stop still waiting for a goroutine gives up (the cycle is abandoned anyway). */
     private volatile boolean collectorClosed;
     /** A field, not a lambda per stop: no allocation on the pause path. */

@@ -40,12 +40,16 @@ public record StwPause(long cycle, Kind kind, long totalNanos, List<Step> steps,
      * for the mutators to stop, or for a CPU on a loaded machine). The CPU is per step only with
      * {@code -Dgort.gc.pausetrace.cpu=true}; otherwise the steps between the stop and the restart
      * carry 0 and "start" carries the pause's whole CPU (see PauseTimer.stopped for over what).
-     * The context switches of the thread running the step, voluntary and involuntary, are counted
-     * only with {@code -Dgort.gc.pausetrace.switches=true} (0 otherwise).
+     * The context switches of the thread running the step, voluntary and involuntary, and its minor
+     * page faults are counted only with {@code -Dgort.gc.pausetrace.switches=true} (0 otherwise).
      */
-    public record Step(String name, long nanos, long cpuNanos, int voluntarySwitches, int involuntarySwitches) {
+    public record Step(String name, long nanos, long cpuNanos, int voluntarySwitches, int involuntarySwitches, int minorFaults) {
         public Step(String name, long nanos, long cpuNanos) {
-            this(name, nanos, cpuNanos, 0, 0);
+            this(name, nanos, cpuNanos, 0, 0, 0);
+        }
+
+        public Step(String name, long nanos, long cpuNanos, int voluntarySwitches, int involuntarySwitches) {
+            this(name, nanos, cpuNanos, voluntarySwitches, involuntarySwitches, 0);
         }
     }
 
@@ -102,6 +106,9 @@ public record StwPause(long cycle, Kind kind, long totalNanos, List<Step> steps,
             }
             if (s.voluntarySwitches != 0 || s.involuntarySwitches != 0) {
                 b.append(" sw ").append(s.voluntarySwitches).append('v').append(s.involuntarySwitches).append('i');
+            }
+            if (s.minorFaults != 0) {
+                b.append(" pf ").append(s.minorFaults);
             }
             sep = ", ";
         }

@@ -687,8 +687,8 @@ public final class ThreadWorld implements World {
     }
 
     private void stop(String reason, StopHandOff h, long deferNanos) {
-        Mutator self = current.get();
         long lockWait = lockForStopper();
+        Mutator self = mutatorOfLocked(Thread.currentThread());
         try {
             while (stopping || raggedFn != null) {
                 changed.awaitUninterruptibly();
@@ -1368,6 +1368,29 @@ public final class ThreadWorld implements World {
         }
     }
 
+    /**
+     * Lock held: {@code t}'s mutator, or null when it is not registered (the coordinator), found
+     * without the ThreadLocal. A stopper's lookup runs inside its pause, and there the JDK's
+     * compiled ThreadLocal.get took a class-check trap (its getMap call speculated on the
+     * withInitial subclass the scratch buffers use; this ThreadLocal is a plain one) in gc 1-2 of
+     * most depth-21 runs: a deoptimization inside the stop (-Xlog:deoptimization, session 28,
+     * pausecpu28). The list is the registered set (register and unregister change it under the
+     * lock); its owner fields are final.
+     */
+    private Mutator mutatorOfLocked(Thread t) {
+        Mutator m = byThread[slotOf(t)];
+        if (m != null && m.owner == t) {
+            return m;
+        }
+        for (int i = 0; i < mutators.size(); i++) {
+            m = mutators.get(i);
+            if (m.owner == t) {
+                return m;
+            }
+        }
+        return null;
+    }
+
     @Override
     public Mutator current() {
         Thread t = Thread.currentThread();
@@ -1484,7 +1507,7 @@ public final class ThreadWorld implements World {
             // round left set would hold every later stop and round (they wait for raggedFn to clear).
             // Mutators that had not run fn yet never will (runRaggedLocked reads raggedFn).
             try {
-                Mutator self = current.get();
+                Mutator self = mutatorOfLocked(Thread.currentThread());
                 int remaining = 0;
                 for (int i = 0; i < mutators.size(); i++) {
                     Mutator m = mutators.get(i);

@@ -105,9 +105,11 @@ class PauseTimerCpuReadTest {
         assertEquals(0, r.exitCode(), out);
         assertTrue(r.stdout().contains("switches on: true"), out);
         assertTrue(r.stdout().contains("sleep step voluntary >= 3: true"), out);
+        assertTrue(r.stdout().contains("touch step faults >= 200: true"), out);
+        assertTrue(r.stdout().contains("busy step faults < 200: true"), out);
     }
 
-    /** Child: one pause whose "sleep" step blocks three times. */
+    /** Child: one pause whose "sleep" step blocks three times and whose "touch" step touches 256 fresh pages. */
     public static final class SwitchesChild {
         public static void main(String[] args) throws Exception {
             System.out.println("switches on: " + PauseTimer.STEP_SWITCHES);
@@ -120,10 +122,21 @@ class PauseTimerCpuReadTest {
             t.step("sleep");
             PauseTimerStepCpuTest.burn(1_000_000L);
             t.step("busy");
+            // 256 pages of a fresh private mapping, each written once: a minor fault apiece.
+            long size = 256 * 4096L;
+            long at = dev.gort.sys.LibC.mmap(0, size, dev.gort.sys.Platform.current().constants().PROT_READ()
+                    | dev.gort.sys.Platform.current().constants().PROT_WRITE(), dev.gort.sys.Platform.current().constants().MAP_PRIVATE()
+                    | dev.gort.sys.Platform.current().constants().MAP_ANONYMOUS(), -1, 0);
+            for (long off = 0; off < size; off += 4096) {
+                dev.gort.sys.NativeMemory.putByte(at + off, (byte) 1);
+            }
+            t.step("touch");
             t.restarted();
             StwPause p = t.end(1, StwPause.Kind.SWEEP_TERMINATION);
             StwPause.Step sleep = p.steps().get(1);
             System.out.println("sleep step voluntary >= 3: " + (sleep.voluntarySwitches() >= 3) + " (" + p + ")");
+            System.out.println("touch step faults >= 200: " + (p.steps().get(3).minorFaults() >= 200));
+            System.out.println("busy step faults < 200: " + (p.steps().get(2).minorFaults() < 200));
             System.out.flush();
             System.exit(0);
         }

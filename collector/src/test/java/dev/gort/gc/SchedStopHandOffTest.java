@@ -205,7 +205,7 @@ class SchedStopHandOffTest {
     }
 
     /** Whether a P of the current scheduler is in a syscall (PStatus.SYSCALL: its M in a blocking call, the P not yet retaken). */
-    private static boolean aPIsInASyscall() {
+    static boolean aPIsInASyscall() {
         dev.gort.sched.Scheduler s = Go.scheduler();
         for (int i = 0; i < s.gomaxprocs(); i++) {
             if (s.p(i).status() == dev.gort.sched.PStatus.SYSCALL) {
@@ -216,7 +216,7 @@ class SchedStopHandOffTest {
     }
 
     /** Main polls until {@code polls} grew by {@code by} (the poller ran), with a 60 s hang guard. */
-    private static void awaitPolls(AtomicLong polls, long by, String when) {
+    static void awaitPolls(AtomicLong polls, long by, String when) {
         long p0 = polls.get();
         long guard = System.nanoTime() + 60_000_000_000L;
         while (polls.get() < p0 + by && System.nanoTime() < guard) {

@@ -53,16 +53,8 @@ class StopPathProfileTest {
 
     @Test
     void theFirstRealStopsDoNotTrapOutOfTheWarmedStopPath() throws Exception {
-        // Not ChildJvm: it caps the child at C1 (TieredStopAtLevel=1), and the traps are C2's.
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-exports",
-                "java.base/jdk.internal.vm=ALL-UNNAMED", "-Xmx128m", "-Xlog:deoptimization=debug:stdout:none", "-cp",
-                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")), Child.class.getName()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(90, TimeUnit.SECONDS), "child did not finish");
+        String out = runLoggingDeoptimizations(Child.class, 90);
         String r = "child said:\n" + out;
-        assertEquals(0, p.exitValue(), r);
         Assumptions.assumeTrue(out.contains("warm compiled=true"),
                 "C2 had not compiled updateFlagsLocked and the lock path 8 s after the warm-up (a loaded machine): nothing to judge; " + r);
         int from = out.indexOf("cycles start");
@@ -81,6 +73,24 @@ class StopPathProfileTest {
         }
         assertTrue(traps.isEmpty(), "the warmed stop path trapped in the first real stops: " + traps + "\n" + r);
         assertTrue(out.contains("cycles=5"), r);
+    }
+
+    /**
+     * Runs {@code child}'s main in a fresh JVM with every compiler tier (not ChildJvm: it caps the
+     * child at C1, TieredStopAtLevel=1, and the traps are C2's) and its deoptimizations logged to
+     * stdout ({@code -Xlog:deoptimization=debug}); returns its output once it ended, asserting that
+     * it did within {@code seconds} and exited 0.
+     */
+    static String runLoggingDeoptimizations(Class<?> child, int seconds) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-exports",
+                "java.base/jdk.internal.vm=ALL-UNNAMED", "-Xmx128m", "-Xlog:deoptimization=debug:stdout:none", "-cp",
+                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")), child.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(seconds, TimeUnit.SECONDS), "child did not finish: " + out);
+        assertEquals(0, p.exitValue(), "child said:\n" + out);
+        return out;
     }
 
     /**

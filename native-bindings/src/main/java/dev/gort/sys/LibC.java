@@ -511,6 +511,20 @@ public final class LibC {
         callRepeatedForErrno(first, () -> ClockGettimeErrnoLink.H, "clock_gettime", "clockid", clockId, "tp", timespec);
     }
 
+    /**
+     * clock_gettime without an exception: returns its result, 0 or -1 (errno not learnt). For a
+     * clock that may be gone by the call, another thread's CPU clock read by a stopper before its
+     * request, where a thread that ended is no error (and a throw's message would be Java garbage
+     * in the stop path).
+     */
+    public static int clock_gettimeOrMinus1(int clockId, long timespec) {
+        try {
+            return (int) CLOCK_GETTIME.invokeExact(clockId, timespec);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     public static String strerror(int errnum) {
         try {
             MemorySegment s = (MemorySegment) StrerrorLink.H.invokeExact(errnum);

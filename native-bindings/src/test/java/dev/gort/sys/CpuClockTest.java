@@ -2,6 +2,7 @@ package dev.gort.sys;
 
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CpuClockTest {
@@ -72,6 +73,46 @@ class CpuClockTest {
                 CpuClock.voluntary(before) + " vs " + usageBefore);
         assertTrue(CpuClock.voluntary(before) + CpuClock.voluntary(d) <= usageAfter.voluntarySwitches(),
                 CpuClock.voluntary(before) + CpuClock.voluntary(d) + " vs " + usageAfter);
+    }
+
+    @Test
+    void anotherThreadsClockIsReadByItsTidAndIsZeroOnceItEnded() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Platform.current().isLinux(), "a thread's clock by tid is Linux's");
+        long[] seen = new long[2];          // the thread's tid, and its own clock read after its burn
+        java.util.concurrent.CountDownLatch burnt = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch read = new java.util.concurrent.CountDownLatch(1);
+        Thread t = Thread.ofPlatform().name("burner").start(() -> {
+            seen[0] = CpuAffinity.threadId();
+            long until = CpuClock.threadCpuNanos() + 20_000_000L;
+            long x = 0;
+            while (CpuClock.threadCpuNanos() < until) {
+                x += Long.numberOfTrailingZeros(x + 1);
+            }
+            seen[1] = CpuClock.threadCpuNanos() + (x & 0);
+            burnt.countDown();
+            try {
+                read.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(burnt.await(60, java.util.concurrent.TimeUnit.SECONDS), "the burner's 20 ms of CPU within 60 s");
+        int tid = (int) seen[0];
+        long other = CpuClock.threadCpuNanosOf(tid);
+        // Its clock, not this thread's: at least what it read after its burn (it is parked since,
+        // burning nothing more than its wake-up's few microseconds).
+        assertTrue(other >= seen[1] && other < seen[1] + 10_000_000L, "thread " + tid + "'s clock " + other + " vs its own read " + seen[1]);
+        read.countDown();
+        t.join(60_000);
+        assertTrue(!t.isAlive(), "the burner ended");
+        // join returns when the Java thread ended; its kernel thread exits a moment later.
+        long guard = System.nanoTime() + 60_000_000_000L;
+        while (CpuClock.threadCpuNanosOf(tid) != 0 && System.nanoTime() < guard) {
+            Thread.sleep(1);
+        }
+        assertEquals(0, CpuClock.threadCpuNanosOf(tid), "an ended thread's clock reads 0, no exception");
+        assertEquals(0, CpuClock.threadCpuNanosOf(0));
+        assertEquals(0, CpuClock.threadCpuNanosOf(-1));
     }
 
     @Test

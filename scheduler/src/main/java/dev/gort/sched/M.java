@@ -74,6 +74,14 @@ final class M extends Thread {
      */
     volatile int tid;
     /**
+     * This M's thread CPU clock as a stopper read it before its stop request (stopAndRun, for the
+     * hand-off's claimant: {@link Scheduler#cpuReadBeforeStopRequest}), and which stop that was
+     * ({@code WorldStop}'s request count). Written by the stopper before the request, read by
+     * this M after it claimed the steps under the sched lock, which orders the two.
+     */
+    long cpuBeforeStop;
+    long cpuBeforeStopFor;
+    /**
      * Its /proc files (StopHolders): opened by this M at its start under {@link StopHolders#ON}, so
      * no stop pays for the open; read only by a stopper (the world lock's holder), which opens them
      * itself if they are missing.

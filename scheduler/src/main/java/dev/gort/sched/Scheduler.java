@@ -1272,6 +1272,18 @@ public final class Scheduler implements AutoCloseable {
         world.stopAndRun(reason, giveUp, steps);
     }
 
+    /**
+     * Inside the steps of a {@link #stopTheWorldAndRun} that an M claimed, on that M: its thread
+     * CPU clock (CLOCK_THREAD_CPUTIME_ID's nanoseconds) as the stopper read it just before the stop
+     * request, so that the steps' CPU can be counted without a clock read inside the pause (the
+     * M's CPU on its way to the stop is then counted too); 0 on any other thread, outside such
+     * steps, when the M held no running P at the request, or where the read is not possible
+     * (not Linux, {@code -Dgort.sched.stop.cpubefore=false}).
+     */
+    public long cpuReadBeforeStopRequest() {
+        return world.cpuReadBeforeRequest(Thread.currentThread());
+    }
+
     /** Stops whose steps ({@link #stopTheWorldAndRun}) an M ran instead of the caller, so far. */
     public long stopsHandedOff() {
         return world.stopsHandedOffForTest();

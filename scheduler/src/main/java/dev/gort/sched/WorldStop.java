@@ -164,6 +164,7 @@ final class WorldStop {
         boolean claimed;
         try {
             startOwner = Thread.currentThread();
+            readRunningMsCpu();
             stopHeld(reason, giveUp, steps);
             claimed = disarmHandOff();
         } catch (Throwable t) {
@@ -200,6 +201,59 @@ final class WorldStop {
         } else if (failure != null) {
             throw new IllegalStateException("the stopped steps of \"" + reason + "\" failed", failure);
         }
+    }
+
+    /** stopAndRun's requests so far (world lock holder writes): which stop an M's {@link M#cpuBeforeStop} was read for. */
+    private long handOffRequests;
+
+    /**
+     * World lock held, before stopAndRun's request, the world running: reads the thread CPU clock
+     * of the M of each running P (another thread's clock: CpuClock.threadCpuNanosOf), so that the
+     * M that stops the last P and runs the steps can count their CPU from there
+     * ({@link Scheduler#cpuReadBeforeStopRequest}) instead of reading its own clock inside the
+     * pause: that read lets Linux switch a thread whose slice is spent out at once, on the way back
+     * from the call (docs/performance.md, session 27, gate27), and this M holds the only CPU the
+     * steps run on. Here the read costs nothing: no pause yet. A P that changes hands meanwhile
+     * leaves its new M without a read for this stop (it then reads at its stop, as before). The
+     * P list is stable under the world lock (procresize holds it); P.m and the status are read
+     * without the sched lock, as hints.
+     */
+    private void readRunningMsCpu() {
+        long request = ++handOffRequests;
+        if (!READ_CPU_BEFORE_REQUEST || s.readers.closed()) {
+            return;
+        }
+        Thread self = Scheduler.carrier();
+        for (P p : s.allp) {
+            M mp = p.m;
+            int tid;
+            if (mp == null || mp == self || p.status() != PStatus.RUNNING || (tid = mp.tid) == 0) {
+                continue;
+            }
+            long cpu = dev.gort.sys.CpuClock.threadCpuNanosOf(tid);
+            if (cpu != 0) {
+                mp.cpuBeforeStop = cpu;
+                mp.cpuBeforeStopFor = request;
+            }
+        }
+    }
+
+    /**
+     * {@code -Dgort.sched.stop.cpubefore=true|false} (default true): {@link #readRunningMsCpu}
+     * (false: no read before the request; the claimant reads its clock at its stop, as before
+     * session 28). A value other than true or false is refused with a warning and the default kept.
+     */
+    static final boolean READ_CPU_BEFORE_REQUEST = dev.gort.sys.TuningProperty.flag("gort.sched.stop.cpubefore", true);
+
+    /**
+     * On the claimant of the current stopAndRun, inside its steps: its CPU clock as read before the
+     * request ({@link #readRunningMsCpu}), or 0 (another thread, no read for this stop).
+     */
+    long cpuReadBeforeRequest(Thread t) {
+        if (t instanceof M mp && mp == handOffRunner && mp.cpuBeforeStopFor == handOffRequests) {
+            return mp.cpuBeforeStop;
+        }
+        return 0;
     }
 
     /**
