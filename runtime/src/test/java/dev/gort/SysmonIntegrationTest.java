@@ -255,7 +255,11 @@ class SysmonIntegrationTest {
         assertEquals(0, Gort.run(new String[0], args -> {
             GortRuntime rt = Gort.currentRuntime();
             long[] window = null;              // {rounds in the window, window ms, deep sleeps at its end}
-            for (int attempt = 0; attempt < 5 && window == null; attempt++) {
+            // Sleeps until one whose window the sampler read in time: each lasts ~600 ms, and how
+            // many a loaded machine spoils is not bounded (a fixed 5 was); 120 s is the hang guard.
+            int sleeps = 0;
+            long sleepsUntil = System.nanoTime() + 120_000_000_000L;
+            for (; window == null && System.nanoTime() - sleepsUntil < 0; sleeps++) {
                 long t0 = System.nanoTime();
                 long[][] out = new long[1][];
                 Thread sampler = Thread.ofPlatform().name("idle-window-sampler").start(() -> out[0] = idleWindow(rt, t0));
@@ -269,7 +273,7 @@ class SysmonIntegrationTest {
                 });
                 window = out[0];               // null: the sampler was descheduled past the window; again
             }
-            assertNotNull(window, "in 5 sleeps of 600 ms the sampler thread never read sysmon's rounds twice within one");
+            assertNotNull(window, "in " + sleeps + " sleeps of 600 ms (120 s) the sampler thread never read sysmon's rounds twice within one");
             long idleRounds = window[0];
             assertTrue(window[2] >= 1, "no deep sleep while every P was idle (rounds meanwhile: " + idleRounds + ")");
             assertTrue(idleRounds < 10, idleRounds + " rounds in " + window[1] + " ms while every P was idle; a 10 ms sleep makes ~"
