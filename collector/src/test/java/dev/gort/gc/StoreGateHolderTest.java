@@ -55,4 +55,45 @@ class StoreGateHolderTest {
         assertEquals("", g.describeLastAcquire(), "told once");
         assertEquals(1, sem.availablePermits());
     }
+
+    /**
+     * A storer inside its section that has not named itself yet is "not yet named" whoever
+     * describes the acquire: after a hand-off the describing thread is not the one that acquired
+     * (review27: the text compared the holder with the describing thread, so a mutator describing
+     * the coordinator's acquire named the coordinator as the storer).
+     */
+    @Test
+    void anUnnamedStorerIsNotYetNamedWhenAnotherThreadDescribesTheAcquire() throws Exception {
+        StoreGate g = new StoreGate();
+        Semaphore sem = g.semaphore();
+        CountDownLatch inside = new CountDownLatch(1);
+        Thread storer = Thread.ofPlatform().name("storer-unnamed").start(() -> {
+            sem.acquireUninterruptibly();           // inside its section, not named yet
+            inside.countDown();
+            try {
+                long guard = System.nanoTime() + 60_000_000_000L;
+                while (!sem.hasQueuedThreads() && System.nanoTime() < guard) {
+                    Thread.sleep(1);                // until the coordinator's acquire waits
+                }
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            sem.release();
+        });
+        assertTrue(inside.await(60, java.util.concurrent.TimeUnit.SECONDS));
+        Thread coordinator = Thread.ofPlatform().name("acquiring-coordinator").start(() -> {
+            g.acquire();
+            g.release();
+        });
+        coordinator.join(60_000);
+        storer.join(60_000);
+        assertFalse(coordinator.isAlive(), "the acquire returned after the storer's release");
+        assertEquals(1, g.contendedAcquires());
+        String d = g.describeLastAcquire();        // on this thread, as a mutator after a hand-off
+        assertTrue(d.startsWith("; store gate held by a storer not yet named, waited "), d);
+        assertEquals("", g.describeLastAcquire(), "told once");
+        g.acquire();                                // free: says nothing, and forgets nothing it should tell
+        g.release();
+        assertEquals("", g.describeLastAcquire());
+    }
 }
