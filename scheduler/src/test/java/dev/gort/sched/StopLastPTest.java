@@ -20,7 +20,9 @@ import org.junit.jupiter.api.Timeout;
  * safepoint: the P stopped by its own M in gcstopm, the M that ran it at the request. Without the
  * trace the description has no such part.
  */
-@Timeout(120)
+// A hang guard above ChildJvm's own 300 s, which names what hung with the child's stderr: a child
+// JVM at load 60 took the old 120 s (session 28).
+@Timeout(600)
 class StopLastPTest {
 
     @Test
