@@ -14,7 +14,12 @@ import java.util.concurrent.Semaphore;
 final class StoreGate {
     private final Gate gate = new Gate();
     private boolean held;       // one thread at a time (see the class comment)
-    /** The storing thread that held the gate when the last {@link #acquire} found it taken, null if it was free (pausetrace). */
+    /** Whether the last {@link #acquire} found the gate taken or storers queued for it (pausetrace). */
+    private boolean foundHeld;
+    /**
+     * The storing thread that held the gate then, as it named itself; null if it had not named
+     * itself yet (between its acquire and its naming) or the gate was free.
+     */
     private Thread foundHeldBy;
     /** How long that acquire waited (ns), 0 if the gate was free. */
     private long waitedNanos;
@@ -61,6 +66,7 @@ final class StoreGate {
      * coordinator's flip is what they wait for anyway.
      */
     void acquire() {
+        foundHeld = false;
         foundHeldBy = null;
         waitedNanos = 0;
         // Free with no storer queued (binary-trees' every acquire: only unstoppable threads' stores
@@ -81,7 +87,8 @@ final class StoreGate {
             gate.acquireUninterruptibly();
         }
         waitedNanos = System.nanoTime() - t0;
-        foundHeldBy = holder != null ? holder : Thread.currentThread();    // itself: a storer between its acquire and naming itself
+        foundHeld = true;
+        foundHeldBy = holder;       // null: no storer had named itself when looked at (one between its acquire and its naming, or queued ones)
         contendedAcquires++;
     }
 
@@ -95,12 +102,15 @@ final class StoreGate {
      * held it and how long the acquire waited (allocates: not inside a pause).
      */
     String describeLastAcquire() {
-        Thread h = foundHeldBy;
-        if (h == null) {
+        if (!foundHeld) {
             return "";
         }
-        foundHeldBy = null;         // told once
-        return "; store gate held by " + (h == Thread.currentThread() ? "a storer not yet named" : h.getName())
+        Thread h = foundHeldBy;
+        foundHeld = false;          // told once
+        foundHeldBy = null;
+        // Not compared with the describing thread: after a hand-off a mutator describes an acquire
+        // the coordinator made (or the other way round), and an unnamed holder is its own case.
+        return "; store gate held by " + (h == null ? "a storer not yet named" : h.getName())
                 + ", waited " + Millis.of(waitedNanos) + " ms";
     }
 

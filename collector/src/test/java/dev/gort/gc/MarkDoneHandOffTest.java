@@ -63,8 +63,12 @@ class MarkDoneHandOffTest extends ThreadWorldFixture {
         // The hook tells mark termination's stop by the phase it reads as its wait begins. With the
         // hand-off, a mutator that stops between the stopper's request and that read can already
         // have run the steps (phase MARK_TERMINATION or OFF by then): the hook lets that stop pass
-        // and the cycle proves nothing either way. Such a cycle is run again (CI saw one).
-        for (int attempt = 0; attempt < 10; attempt++) {
+        // and the cycle proves nothing either way. Such a cycle is run again (CI saw one), until one
+        // holds: how many a loaded machine spoils (the coordinator off its CPU right after its
+        // request) is not bounded, so the bound is time, a hang guard inside the class's 180 s.
+        long cyclesUntil = System.nanoTime() + 90_000_000_000L;
+        int cycles = 0;
+        for (; System.nanoTime() - cyclesUntil < 0; cycles++) {
             AtomicBoolean armed = new AtomicBoolean(true);
             AtomicReference<Boolean> ranOn = new AtomicReference<>();
             world.stopWaitHookForTest = () -> {
@@ -90,7 +94,7 @@ class MarkDoneHandOffTest extends ThreadWorldFixture {
             }
             return ranOn.get();
         }
-        return fail("in 10 cycles the coordinator never waited in mark termination's stop");
+        return fail("in " + cycles + " cycles (90 s) the coordinator never waited in mark termination's stop");
     }
 
     @Test

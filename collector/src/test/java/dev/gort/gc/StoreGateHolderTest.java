@@ -27,21 +27,7 @@ class StoreGateHolderTest {
         StoreGate g = new StoreGate();
         Semaphore sem = g.semaphore();
         CountDownLatch inside = new CountDownLatch(1);
-        Thread storer = Thread.ofPlatform().name("storer-7").start(() -> {
-            sem.acquireUninterruptibly();           // as WriteBarrier.enterStoreGate does
-            ((StoreGate.Gate) sem).holder = Thread.currentThread();
-            inside.countDown();
-            try {
-                long guard = System.nanoTime() + 60_000_000_000L;
-                while (!sem.hasQueuedThreads() && System.nanoTime() < guard) {
-                    Thread.sleep(1);                // until the coordinator's acquire waits
-                }
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-            WriteBarrier.leaveStoreGate(sem);
-        });
+        Thread storer = storerInside(sem, "storer-7", true, inside);
         assertTrue(inside.await(60, java.util.concurrent.TimeUnit.SECONDS));
         g.acquire();                                // waits for the storer's leave (its release wakes it)
         assertNull(((StoreGate.Gate) sem).holder, "the leave clears the name before its release");
@@ -54,5 +40,59 @@ class StoreGateHolderTest {
         assertTrue(ms >= 10, d);
         assertEquals("", g.describeLastAcquire(), "told once");
         assertEquals(1, sem.availablePermits());
+    }
+
+    /**
+     * A storer inside its section that has not named itself yet is "not yet named" whoever
+     * describes the acquire: after a hand-off the describing thread is not the one that acquired
+     * (review27: the text compared the holder with the describing thread, so a mutator describing
+     * the coordinator's acquire named the coordinator as the storer).
+     */
+    @Test
+    void anUnnamedStorerIsNotYetNamedWhenAnotherThreadDescribesTheAcquire() throws Exception {
+        StoreGate g = new StoreGate();
+        Semaphore sem = g.semaphore();
+        CountDownLatch inside = new CountDownLatch(1);
+        Thread storer = storerInside(sem, "storer-unnamed", false, inside);
+        assertTrue(inside.await(60, java.util.concurrent.TimeUnit.SECONDS));
+        Thread coordinator = Thread.ofPlatform().name("acquiring-coordinator").start(() -> {
+            g.acquire();
+            g.release();
+        });
+        coordinator.join(60_000);
+        storer.join(60_000);
+        assertFalse(coordinator.isAlive(), "the acquire returned after the storer's release");
+        assertEquals(1, g.contendedAcquires());
+        String d = g.describeLastAcquire();        // on this thread, as a mutator after a hand-off
+        assertTrue(d.startsWith("; store gate held by a storer not yet named, waited "), d);
+        assertEquals("", g.describeLastAcquire(), "told once");
+        g.acquire();                                // free: says nothing, and forgets nothing it should tell
+        g.release();
+        assertEquals("", g.describeLastAcquire());
+    }
+
+    /**
+     * A storing thread that takes the gate (as WriteBarrier.enterStoreGate does; {@code names}:
+     * and names itself), counts {@code inside} down, stays until a coordinator's acquire queues
+     * behind it and 10 ms more, then leaves.
+     */
+    private static Thread storerInside(Semaphore sem, String name, boolean names, CountDownLatch inside) {
+        return Thread.ofPlatform().name(name).start(() -> {
+            sem.acquireUninterruptibly();
+            if (names) {
+                ((StoreGate.Gate) sem).holder = Thread.currentThread();
+            }
+            inside.countDown();
+            try {
+                long guard = System.nanoTime() + 60_000_000_000L;
+                while (!sem.hasQueuedThreads() && System.nanoTime() < guard) {
+                    Thread.sleep(1);                // until the coordinator's acquire waits
+                }
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            WriteBarrier.leaveStoreGate(sem);
+        });
     }
 }

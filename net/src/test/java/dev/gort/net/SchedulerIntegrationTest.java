@@ -114,8 +114,13 @@ class SchedulerIntegrationTest {
                     Conn server = acc.recv();
                     Chan<Integer> read = new Chan<>(1);
                     Go.go(() -> read.send(server.read(new byte[8])));
-                    Time.sleep(Duration.ofMillis(20)); // the reader parks
-                    assertEquals(1, poller.waiters());
+                    // Until the reader parks in the poller (60-s hang guard): a fixed 20-ms sleep
+                    // found no waiter yet in a stw2 suite at load ~50 (session 28).
+                    long parkedBy = System.nanoTime() + 60_000_000_000L;
+                    while (poller.waiters() == 0 && System.nanoTime() < parkedBy) {
+                        Time.sleep(Duration.ofMillis(1));     // the only P goes to the reader meanwhile
+                    }
+                    assertEquals(1, poller.waiters(), "the reader parked in the poller");
                     c.write(new byte[] {1, 2});
                     long lastBefore = poller.lastPollNanos();
                     assertTrue(lastBefore != 0, "someone polled before and nobody blocks in epoll_wait now");

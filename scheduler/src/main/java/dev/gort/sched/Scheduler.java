@@ -182,6 +182,12 @@ public final class Scheduler implements AutoCloseable {
         return allpEver.get(id);
     }
 
+    /**
+     * Installs the network poller: at most once per scheduler, and never cleared
+     * ({@link #injectNetpoll} reads the field twice and relies on the same non-null hook). Set
+     * lazily by {@code NetPoller.forScheduler} at the first network use, or by a test or embedder
+     * before any goroutine waits on the network.
+     */
     public void setNetpollHook(NetpollHook hook) {
         this.netpoll = hook;
     }
@@ -804,7 +810,9 @@ public final class Scheduler implements AutoCloseable {
         if (np == null || !np.hasWaiters() || polling.get()) {
             return 0;
         }
-        // The hook is set once before the run and never cleared: the access reads the same one.
+        // The hook is set lazily, at most once (NetPoller.forScheduler at the first network use,
+        // or a test or embedder before that) and never cleared: non-null here, the access reads
+        // the same one (its lambda may capture nothing, so it reads the field again).
         // Once the gate closed: 0, the scheduler ended and its goroutines never run again.
         return (int) NativeReaders.access(this, this, 0, (s, unused) -> s.netpollReady.injectNetpoll(s.netpoll), NativeReaders::zero);
     }

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** F17/F18/F19 reports (in-process and in child JVMs with exit code 2) and Go's schedtrace format. */
-@Timeout(180)
+// A hang guard above ChildJvm's own 300 s, which names what hung with the child's stderr: a child
+// JVM at load 60 took the old 120 s (session 28).
+@Timeout(600)
 class ReportsTest {
 
     @Test

@@ -24,7 +24,9 @@ import org.junit.jupiter.api.Timeout;
  * the goroutine, its kind, whether it checked, whether its M was runnable or asleep (/proc), and
  * where the sleeper sleeps and the spinner spins (their stacks).
  */
-@Timeout(180)
+// A hang guard above ChildJvm's own 300 s, which names what hung with the child's stderr: a child
+// JVM at load 60 took the old 120 s (session 28).
+@Timeout(600)
 class StopHoldersTest {
     static final long LATE_NANOS = 30_000_000;
 
