@@ -390,6 +390,13 @@ public final class Scheduler implements AutoCloseable {
                         lock.lock();
                         globrunqput(gp.ref);
                         lock.unlock();
+                        // Go's goschedImpl: wakep after the global put. Without it a P that went
+                        // idle while nothing was queued stays idle: two goroutines yielding to the
+                        // global queue take turns on this one P while the other sits idle, until
+                        // something else (a retake, a new goroutine) wakes an M. wakep returns at
+                        // once when no P is idle (two volatile reads) or an M already spins; during
+                        // a stop the stopper took every idle P first, so it wakes no one then.
+                        wakep();
                         return;
                     }
                     case M.YIELD_PARK -> {

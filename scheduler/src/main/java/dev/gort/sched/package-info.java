@@ -67,7 +67,8 @@
  *     {@code continuation.run()} (a G that never ran gets a new continuation here, a
  *     <em>runner</em>: see Spawning). The goroutine runs until it yields; the yield returns to g0,
  *     which performs what the goroutine asked for in {@code M.yieldAction}: requeue (gosched,
- *     preemption: back of the global queue), park (status WAITING, then the park's commit function
+ *     preemption: back of the global queue, then {@code wakep()} as Go's goschedImpl does, so an
+ *     idle P gets an M for it), park (status WAITING, then the park's commit function
  *     releases the channel lock or arms the timer; only then can a waker see it), exitsyscall
  *     (no P: queue globally, M goes idle), or, when the continuation is done, goexit (free list).
  *     The G that yielded or ended is {@code mp.curg}, not necessarily the one execute resumed (a
