@@ -1198,7 +1198,8 @@ public final class Scheduler implements AutoCloseable {
         return NativeReaders.access(this, this, id, (s, pid) -> s.preemptP((int) pid) ? 1 : 0, NativeReaders::zero) != 0;
     }
 
-    private boolean preemptP(int id) {
+    /** preempt without the gate: for sysmon through it, and the syscall retaker's thread (joined before the blocks are freed). */
+    boolean preemptP(int id) {
         P pp = p(id);
         if (pp.status() == PStatus.SYSCALL) {
             // Its slice ended in a syscall (sysmon): flag the G in the call, which yields at the
