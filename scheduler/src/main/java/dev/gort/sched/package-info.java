@@ -204,6 +204,10 @@
  * recorded) but leaves it for the M to take back; a retaker (the built-in thread, period
  * {@code SchedConfig.syscallRetake}, until sysmon takes the job through
  * {@link dev.gort.sched.Scheduler#retake}) CASes it to IDLE and {@code handoffp}s it to another M.
+ * The built-in thread follows Go's retake for a P in a syscall: the hand-off rules (keep the P
+ * while its own queue is empty, a P idles or an M spins, and the call is under 10 ms) for a call
+ * at least the period old, and for a P whose 10 ms slice ended in a syscall, whose G it flags
+ * first (a loop of short calls is one long runner); running Ps it leaves to sysmon.
  * exitsyscall takes its old P back if still SYSCALL, else any idle P, else yields to g0 which
  * queues the G globally and parks the M.
  * <p>A goroutine locked with {@link dev.gort.sched.Go#lockOSThread} never leaves its M: when it
