@@ -1,12 +1,9 @@
 package dev.gort.sched;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -58,23 +55,8 @@ class GlobalQueueWakepTest {
         Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).syscallRetake(0).fatalHandler(FatalHandler.THROW));
         AtomicLongArray loops = new AtomicLongArray(2);
         AtomicBoolean stop = new AtomicBoolean();
-        AtomicReference<Throwable> died = new AtomicReference<>();
-        Thread runner = new Thread(() -> {
-            try {
-                s.run(() -> {
-                    Chan<Boolean> second = new Chan<>(1);
-                    Go.go(() -> {
-                        spin(1, loops, stop, preempt);
-                        second.send(true);
-                    });
-                    spin(0, loops, stop, preempt);
-                    second.recv();
-                });
-            } catch (Throwable e) {
-                died.set(e);
-            }
-        }, "test-runner");
-        runner.start();
+        SchedTesting.Background program = SchedTesting.Background.start(s,
+                () -> spin(0, loops, stop, preempt), () -> spin(1, loops, stop, preempt));
         int longest = 0;
         int streak = 0;
         int collapsed = 0;
@@ -82,7 +64,7 @@ class GlobalQueueWakepTest {
         try {
             long seen0 = 0;
             long seen1 = 0;
-            for (int i = 0; i < SAMPLES && runner.isAlive(); i++) {
+            for (int i = 0; i < SAMPLES; i++) {
                 LockSupport.parkNanos(1_000_000);
                 boolean idleP = s.idleProcs() > 0;      // read before the counts: an idle P with both advancing after it
                 long n0 = loops.get(0);
@@ -106,10 +88,9 @@ class GlobalQueueWakepTest {
             }
         } finally {
             stop.set(true);
-            runner.join(60_000);
+            program.join();
         }
-        assertFalse(runner.isAlive(), "the spinners ended within 60 s of the stop");
-        assertNull(died.get());
+        program.assertEnded();
         String what = (preempt ? "preempted" : "gosched") + " trial " + trial + ": " + bothRan + " samples with both running, "
                 + collapsed + " of them with a P idle, longest stretch " + longest;
         System.out.println(what);

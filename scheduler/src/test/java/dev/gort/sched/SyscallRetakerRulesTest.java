@@ -24,11 +24,11 @@ class SyscallRetakerRulesTest {
 
     /**
      * GOMAXPROCS=1: a goroutine loops on short syscalls (about 20 us each, nothing else between)
-     * while main waits in the global queue. Rounds run every millisecond with the long-call rule
+     * while another waits in the global queue. Rounds run every millisecond with the long-call rule
      * out of reach (threshold: never), so only the slice rule can act: 10 ms after a round first
      * saw the hog's schedtick its G is flagged (it yields when its call returns) and its P goes to
-     * the hand-off rules (nobody idle at one P: taken). Main must run again while the hog still
-     * loops. Before the rule main waited for the hog's guard (10 s).
+     * the hand-off rules (nobody idle at one P: taken). The waiting goroutine must run again while
+     * the hog still loops. Before the rule it waited for the hog's guard (10 s).
      */
     @Test
     void aLoopOfShortSyscallsLosesItsPWhenItsSliceEnds() throws Exception {
@@ -37,68 +37,55 @@ class SyscallRetakerRulesTest {
         AtomicBoolean hogLooping = new AtomicBoolean();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicBoolean hogGuardRanOut = new AtomicBoolean();
-        AtomicBoolean mainBack = new AtomicBoolean();
-        AtomicBoolean hogLoopingWhenMainBack = new AtomicBoolean();
+        AtomicBoolean waiterBack = new AtomicBoolean();
+        AtomicBoolean waiterLoopingWhenBack = new AtomicBoolean();
         AtomicLong hogCalls = new AtomicLong();
-        AtomicReference<Throwable> died = new AtomicReference<>();
-        Thread runner = new Thread(() -> {
-            try {
-                s.run(() -> {
-                    Chan<Boolean> hogDone = new Chan<>(1);
-                    Go.go(() -> {
-                        hogLooping.set(true);
-                        hogStarted.set(true);
-                        long t0 = System.nanoTime();
-                        while (!stop.get()) {
-                            if (System.nanoTime() - t0 > HOG_GUARD_NS) {
-                                hogGuardRanOut.set(true);
-                                break;
-                            }
-                            Go.syscall(() -> {
-                                long until = System.nanoTime() + 20_000;
-                                while (System.nanoTime() < until) {
-                                    Thread.onSpinWait();
-                                }
-                            });
-                            hogCalls.incrementAndGet();
-                        }
-                        hogLooping.set(false);
-                        hogDone.send(true);
-                    });
-                    // Let the hog start (it is in runnext): main goes to the global queue behind it.
-                    while (!hogStarted.get()) {
-                        Go.gosched();
+        Runnable hog = () -> {
+            hogLooping.set(true);
+            hogStarted.set(true);
+            long t0 = System.nanoTime();
+            while (!stop.get()) {
+                if (System.nanoTime() - t0 > HOG_GUARD_NS) {
+                    hogGuardRanOut.set(true);
+                    break;
+                }
+                Go.syscall(() -> {
+                    long until = System.nanoTime() + 20_000;
+                    while (System.nanoTime() < until) {
+                        Thread.onSpinWait();
                     }
-                    hogLoopingWhenMainBack.set(hogLooping.get());
-                    mainBack.set(true);
-                    stop.set(true);
-                    hogDone.recv();
                 });
-            } catch (Throwable e) {
-                died.set(e);
+                hogCalls.incrementAndGet();
             }
-        }, "test-runner");
-        runner.start();
+            hogLooping.set(false);
+        };
+        Runnable waiter = () -> {
+            // Started after the hog, it runs first (runnext); it yields to the global queue until
+            // the hog has started, then waits there behind the hog's loop.
+            while (!hogStarted.get()) {
+                Go.gosched();
+            }
+            waiterLoopingWhenBack.set(hogLooping.get());
+            waiterBack.set(true);
+            stop.set(true);
+        };
+        SchedTesting.Background program = SchedTesting.Background.start(s, hog, waiter);
         long roundsRun = 0;
         long taken = 0;
         long t0 = System.nanoTime();
-        while (runner.isAlive() && !mainBack.get() && System.nanoTime() - t0 < HOG_GUARD_NS + 5_000_000_000L) {
+        while (!waiterBack.get() && System.nanoTime() - t0 < HOG_GUARD_NS + 5_000_000_000L) {
             LockSupport.parkNanos(1_000_000);
             taken += s.retaker.round(System.nanoTime(), Long.MAX_VALUE);   // the slice rule alone
             roundsRun++;
         }
         stop.set(true);
-        runner.join(30_000);
-        assertFalse(runner.isAlive(), "the program ended");
-        if (died.get() != null) {
-            throw new AssertionError("the program died", died.get());
-        }
+        program.assertEnded();
         String what = roundsRun + " rounds, " + taken + " Ps taken, " + s.retaker.syscallPreempts() + " Gs flagged in a call, "
                 + hogCalls.get() + " hog calls, hog guard ran out " + hogGuardRanOut.get();
         System.out.println("slice rule: " + what);
-        assertTrue(mainBack.get(), "main ran again: " + what);
-        assertTrue(hogLoopingWhenMainBack.get() && !hogGuardRanOut.get(),
-                "main ran again only after the hog stopped looping: the slice rule never acted (" + what + ")");
+        assertTrue(waiterBack.get(), "the waiting goroutine ran again: " + what);
+        assertTrue(waiterLoopingWhenBack.get() && !hogGuardRanOut.get(),
+                "the waiting goroutine ran again only after the hog stopped looping: the slice rule never acted (" + what + ")");
         assertTrue(s.retaker.syscallPreempts() >= 1, "the hog was flagged in a call: " + what);
     }
 
