@@ -17,20 +17,24 @@ import org.junit.jupiter.api.Timeout;
  * its M parked at a moment when nothing was queued (a race the two loops hit within 0.1 s in most
  * runs), so the collapse lasts until the trial ends: on the old code both cases failed in their
  * first trial (load ~20), and a probe counting samples with both on one M ended collapsed in 4 of 5
- * trials of 3 s. With it a collapse ends at the next yield (at most 1 sample in 16 trials). A trial fails when a collapse
- * lasts {@link #COLLAPSE_LIMIT} samples (at least 0.5 s; the wake-up itself takes the P off the
- * idle list before the M is even scheduled, so a loaded machine does not stretch a collapse);
- * {@link #TRIALS} trials make a pass on the old code unlikely.
+ * trials of 3 s. With it a collapse ends at the next yield. A trial samples for 2 s and until 50
+ * samples saw both advance (a loaded machine wakes the sampler late: bounds in wall time, not in
+ * samples), and fails when a collapse lasts {@link #COLLAPSE_LIMIT_NANOS} (0.5 s; the wake-up itself
+ * takes the P off the idle list before the M is even scheduled, so a loaded machine does not
+ * stretch a collapse); {@link #TRIALS} trials make a pass on the old code unlikely.
  *
  * <p>No sysmon and no syscall retaker (the scheduler alone): nothing else wakes an M here.
  */
-@Timeout(240)
+@Timeout(300)
 class GlobalQueueWakepTest {
-    private static final int TRIALS = 4;
-    /** Samples a trial takes, one a millisecond at best (longer on a loaded machine). */
-    private static final int SAMPLES = 2_000;
-    /** Consecutive collapsed samples that fail a trial. */
-    private static final int COLLAPSE_LIMIT = 500;
+    private static final int TRIALS = 3;
+    /** A trial samples for at least this long (wall time)... */
+    private static final long TRIAL_NANOS = 2_000_000_000L;
+    /** ...and until this many samples saw both goroutines advance, within {@link #TRIAL_GUARD_NANOS}. */
+    private static final int MIN_BOTH_SAMPLES = 50;
+    private static final long TRIAL_GUARD_NANOS = 60_000_000_000L;
+    /** A collapse this long (wall time, from its first sample to its last) fails a trial. */
+    private static final long COLLAPSE_LIMIT_NANOS = 500_000_000L;
 
     @Test
     void twoGoroutinesYieldingByGoschedEachGetAP() throws Exception {
@@ -57,15 +61,20 @@ class GlobalQueueWakepTest {
         AtomicBoolean stop = new AtomicBoolean();
         SchedTesting.Background program = SchedTesting.Background.start(s,
                 () -> spin(0, loops, stop, preempt), () -> spin(1, loops, stop, preempt));
-        int longest = 0;
-        int streak = 0;
+        long longest = 0;
+        long collapseStart = -1;
         int collapsed = 0;
         int bothRan = 0;
         try {
             long seen0 = 0;
             long seen1 = 0;
-            for (int i = 0; i < SAMPLES; i++) {
+            long t0 = System.nanoTime();
+            for (;;) {
                 LockSupport.parkNanos(1_000_000);
+                long now = System.nanoTime();
+                if (now - t0 >= TRIAL_GUARD_NANOS || now - t0 >= TRIAL_NANOS && bothRan >= MIN_BOTH_SAMPLES) {
+                    break;
+                }
                 boolean idleP = s.idleProcs() > 0;      // read before the counts: an idle P with both advancing after it
                 long n0 = loops.get(0);
                 long n1 = loops.get(1);
@@ -78,11 +87,14 @@ class GlobalQueueWakepTest {
                 bothRan++;
                 if (idleP) {
                     collapsed++;
-                    longest = Math.max(longest, ++streak);
+                    if (collapseStart < 0) {
+                        collapseStart = now;
+                    }
+                    longest = Math.max(longest, now - collapseStart);
                 } else {
-                    streak = 0;
+                    collapseStart = -1;
                 }
-                if (longest >= COLLAPSE_LIMIT) {
+                if (longest >= COLLAPSE_LIMIT_NANOS) {
                     break;
                 }
             }
@@ -92,10 +104,10 @@ class GlobalQueueWakepTest {
         }
         program.assertEnded();
         String what = (preempt ? "preempted" : "gosched") + " trial " + trial + ": " + bothRan + " samples with both running, "
-                + collapsed + " of them with a P idle, longest stretch " + longest;
+                + collapsed + " of them with a P idle, longest such stretch " + longest / 1_000_000 + " ms";
         System.out.println(what);
         assertTrue(bothRan > 0, what + ": the two goroutines never both made progress between two samples");
-        assertTrue(longest < COLLAPSE_LIMIT, what + ": both goroutines ran on one P while the other P stayed idle");
+        assertTrue(longest < COLLAPSE_LIMIT_NANOS, what + ": both goroutines ran on one P while the other P stayed idle");
     }
 
     private static void spin(int i, AtomicLongArray loops, AtomicBoolean stop, boolean preempt) {
