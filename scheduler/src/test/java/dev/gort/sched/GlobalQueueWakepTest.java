@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Timeout;
  * runs), so the collapse lasts until the trial ends: on the old code both cases failed in their
  * first trial (load ~20), and a probe counting samples with both on one M ended collapsed in 4 of 5
  * trials of 3 s. With it a collapse ends at the next yield. A trial samples for 2 s and until 50
- * samples saw both advance (a loaded machine wakes the sampler late: bounds in wall time, not in
- * samples), and fails when a collapse lasts {@link #COLLAPSE_LIMIT_NANOS} (0.5 s; the wake-up itself
+ * samples saw both advance and no collapse is in progress (a loaded machine wakes the sampler
+ * late: bounds in wall time, not in samples), and fails when a collapse lasts {@link #COLLAPSE_LIMIT_NANOS} (0.5 s; the wake-up itself
  * takes the P off the idle list before the M is even scheduled, so a loaded machine does not
  * stretch a collapse); {@link #TRIALS} trials make a pass on the old code unlikely.
  *
@@ -30,7 +30,7 @@ class GlobalQueueWakepTest {
     private static final int TRIALS = 3;
     /** A trial samples for at least this long (wall time)... */
     private static final long TRIAL_NANOS = 2_000_000_000L;
-    /** ...and until this many samples saw both goroutines advance, within {@link #TRIAL_GUARD_NANOS}. */
+    /** ...and until this many samples saw both goroutines advance and no collapse lasts, within {@link #TRIAL_GUARD_NANOS}. */
     private static final int MIN_BOTH_SAMPLES = 50;
     private static final long TRIAL_GUARD_NANOS = 60_000_000_000L;
     /** A collapse this long (wall time, from its first sample to its last) fails a trial. */
@@ -72,7 +72,8 @@ class GlobalQueueWakepTest {
             for (;;) {
                 LockSupport.parkNanos(1_000_000);
                 long now = System.nanoTime();
-                if (now - t0 >= TRIAL_GUARD_NANOS || now - t0 >= TRIAL_NANOS && bothRan >= MIN_BOTH_SAMPLES) {
+                // Not while a collapse lasts: it ends (new code) or reaches the limit (old code) first.
+                if (now - t0 >= TRIAL_GUARD_NANOS || now - t0 >= TRIAL_NANOS && bothRan >= MIN_BOTH_SAMPLES && collapseStart < 0) {
                     break;
                 }
                 boolean idleP = s.idleProcs() > 0;      // read before the counts: an idle P with both advancing after it
