@@ -2,7 +2,6 @@ package dev.gort;
 
 import dev.gort.arena.Heap;
 import dev.gort.arena.MemStats;
-import dev.gort.sched.P;
 import dev.gort.sched.Scheduler;
 import dev.gort.gc.Collector;
 import dev.gort.sysmon.GcPort;
@@ -47,11 +46,13 @@ final class SysmonPorts {
                 return s.p(p).syscalltick();
             }
 
-            /** Local ring or runnext (Go's runqempty) or the global queue non-empty. */
+            /**
+             * Local ring or runnext non-empty (Go's {@code !runqempty(pp)}). The global queue does
+             * not count, as in Go: whoever queued there woke an M for an idle P (wakep).
+             */
             @Override
             public boolean hasLocalWork(int p) {
-                P pp = s.p(p);
-                return !pp.runqempty() || s.globalRunqueueSize() > 0;
+                return !s.p(p).runqempty();
             }
 
             @Override

@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -242,6 +243,39 @@ class SysmonIntegrationTest {
             }
             assertFalse(port.hasLocalWork(pid));
         }, opts(Map.of("GOMAXPROCS", "1", "GOGC", "off"))));
+    }
+
+    /**
+     * Go's retake counts only the P's own queue as the work that takes a P from a syscall
+     * ({@code runqempty(pp)}): a goroutine in the global queue is for the idle Ps, which the
+     * global put woke (wakep). At GOMAXPROCS=1 main yields to the global queue and the goroutine
+     * it started runs from runnext; there, with main queued globally and its own queue empty, the
+     * port must say "no local work" (it said yes when it counted the global queue).
+     */
+    @Test
+    void theGlobalQueueIsNotLocalWorkForRetake() {
+        AtomicReference<String> seen = new AtomicReference<>();
+        assertEquals(0, Gort.run(new String[0], args -> {
+            GortRuntime rt = Gort.currentRuntime();
+            dev.gort.sysmon.SchedulerPort port = SysmonPorts.scheduler(rt.sched);
+            AtomicBoolean done = new AtomicBoolean();
+            Gort.go(() -> {
+                // Main is in the global queue unless the 61st-tick check ran it first: then look again.
+                while (seen.get() == null) {
+                    int pid = Go.pid();
+                    if (rt.sched.globalRunqueueSize() > 0 && rt.sched.p(pid).runqempty()) {
+                        seen.set("global " + rt.sched.globalRunqueueSize() + ", local work " + port.hasLocalWork(pid));
+                    } else {
+                        Gort.gosched();
+                    }
+                }
+                done.set(true);
+            });
+            while (!done.get()) {
+                Gort.gosched();
+            }
+        }, opts(Map.of("GOMAXPROCS", "1", "GOGC", "off"))));
+        assertTrue(seen.get().endsWith("local work false"), "a goroutine in the global queue only: " + seen.get());
     }
 
     /**

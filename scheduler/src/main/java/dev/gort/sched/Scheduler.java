@@ -396,6 +396,13 @@ public final class Scheduler implements AutoCloseable {
                         lock.lock();
                         globrunqput(gp.ref);
                         lock.unlock();
+                        // Go's goschedImpl: wakep after the global put. Without it a P that went
+                        // idle while nothing was queued stays idle: two goroutines yielding to the
+                        // global queue take turns on this one P while the other sits idle, until
+                        // something else (a retake, a new goroutine) wakes an M. wakep returns at
+                        // once when no P is idle (two volatile reads) or an M already spins; during
+                        // a stop the stopper took every idle P first, so it wakes no one then.
+                        wakep();
                         return;
                     }
                     case M.YIELD_PARK -> {
@@ -1199,7 +1206,8 @@ public final class Scheduler implements AutoCloseable {
         return NativeReaders.access(this, this, id, (s, pid) -> s.preemptP((int) pid) ? 1 : 0, NativeReaders::zero) != 0;
     }
 
-    private boolean preemptP(int id) {
+    /** preempt without the gate: for sysmon through it, and the syscall retaker's thread (joined before the blocks are freed). */
+    boolean preemptP(int id) {
         P pp = p(id);
         if (pp.status() == PStatus.SYSCALL) {
             // Its slice ended in a syscall (sysmon): flag the G in the call, which yields at the

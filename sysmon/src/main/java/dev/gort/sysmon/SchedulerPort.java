@@ -48,8 +48,8 @@ public interface SchedulerPort {
 
     /**
      * Whether P {@code p} has Gs waiting: its local run queue or its runnext slot (Go's
-     * {@code !runqempty(pp)}; a G readied just before the syscall sits in runnext) or the global
-     * queue.
+     * {@code !runqempty(pp)}; a G readied just before the syscall sits in runnext). Not the global
+     * queue (as in Go's retake): whoever queued there woke an M for an idle P.
      */
     boolean hasLocalWork(int p);
 

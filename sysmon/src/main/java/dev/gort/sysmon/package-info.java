@@ -24,8 +24,9 @@
  *     a running P, or a P in a syscall, whose schedtick did not move for 10 ms gets its G's
  *     preempt flag set (the G yields at its next safepoint, for a G in a syscall the one after the
  *     call returns: cooperative, as Go before 1.14); a P in a syscall seen across two rounds, or
- *     whose slice is over (Go's sysretake), is retaken and handed off when it has local work, or
- *     nobody spins or idles, or the syscall has lasted 10 ms.</li>
+ *     whose slice is over (Go's sysretake), is retaken and handed off when it has local work (its
+ *     own run queue: the global queue does not count, as in Go), or nobody spins or idles, or the
+ *     syscall has lasted 10 ms.</li>
  * <li>Forced GC: no cycle ended for 2 minutes (forcegcperiod) and GOGC is not off: ask the
  *     collector to start one in the background.</li>
  * <li>Scavenger: every 2.5 minutes release free page runs idle for 5 minutes (Go 1.0-1.12's
