@@ -104,7 +104,8 @@ final class AddressSpace {
         this.bitmapBytes = roundUp(arenaBytes / 64, osPage);
         this.pageBitsBytes = roundUp((pages + 7) / 8, osPage);
         long freeBitsBytes = roundUp((pages + 63) / 64 * 8, 8);
-        long chunkBitsBytes = roundUp((pages / SCAV_CHUNK_PAGES + 63) / 64 * 8, 8);
+        long chunks = (pages + SCAV_CHUNK_PAGES - 1) / SCAV_CHUNK_PAGES;     // the last one may be partial: it has a mark too
+        long chunkBitsBytes = (chunks + 63) / 64 * 8;
         this.indexBytes = roundUp(freeBitsBytes + chunkBitsBytes, osPage);
         long descriptorBytes = roundUp((pages + 64) * Span.SIZE, osPage);
         long pairBytes = descriptorBytes;

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The scavenger's index (free bits beside the released bits, a mark per 4 MiB chunk) against a
@@ -52,6 +53,28 @@ class ScavengeIndexTest {
                 c.free(p);
             }
             heap.verifyHeap();
+        }
+    }
+
+    /**
+     * The chunk marks cover every chunk, the last partial one included: an arena of 510 x 64 whole
+     * chunks plus 1 MiB has 32,641 chunks, and the marks' words end exactly on an OS page there, so
+     * a mark word short (the chunk count rounded down) put the last chunk's mark in the first word
+     * of the span descriptors. Only reserved, never touched.
+     */
+    @org.junit.jupiter.api.Test
+    void theChunkMarksCoverTheLastPartialChunk() {
+        long chunkBytes = AddressSpace.SCAV_CHUNK_PAGES * PAGE;
+        long reservation = 510 * 64 * chunkBytes + (1L << 20);
+        HeapConfig cfg = HeapConfig.defaults().withHeapArenaBytes(1L << 20).withArenaReservation(reservation);
+        try (Heap heap = Heap.create(cfg, PosixOsMemory.get())) {
+            AddressSpace space = heap.mheap.space;
+            long lastPage = space.arenaBytes / PAGE - 1;
+            long lastChunk = lastPage / AddressSpace.SCAV_CHUNK_PAGES;
+            long lastMarkWordEnd = space.scavChunkBitsBase + ((lastChunk >>> 6) << 3) + 8;
+            assertTrue(lastMarkWordEnd <= space.descriptorsBase, "chunk " + lastChunk + "'s mark word ends at 0x"
+                    + Long.toHexString(lastMarkWordEnd) + ", past the index's end (the descriptors at 0x"
+                    + Long.toHexString(space.descriptorsBase) + ")");
         }
     }
 
