@@ -50,6 +50,7 @@ class SysmonIntegrationTest {
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
+                    inSyscall.set(false);       // left the call: rounds counted after this were not "meanwhile"
                 });
                 wg.done();
             });
@@ -62,7 +63,7 @@ class SysmonIntegrationTest {
                     counter.incrementAndGet();
                     Gort.gosched();
                 }
-                progressDuringSyscall.set(counter.get());
+                progressDuringSyscall.set(inSyscall.get() ? counter.get() : -counter.get());
                 release.countDown();
                 wg.done();
             });
@@ -70,6 +71,8 @@ class SysmonIntegrationTest {
             assertTrue(Gort.sysmonStats().retakes() >= 1, "sysmon retook the P: " + Gort.sysmonStats());
         }, opts(Map.of("GOMAXPROCS", "1")));
         assertEquals(0, code);
+        assertTrue(progressDuringSyscall.get() >= 0, "the rounds ended only after the other goroutine's call returned"
+                + " (its 120-s hang guard): its P was not taken while it blocked (" + -progressDuringSyscall.get() + " rounds)");
         assertTrue(progressDuringSyscall.get() > 1000, "ran " + progressDuringSyscall.get() + " times in 60 s while the other blocked");
     }
 
