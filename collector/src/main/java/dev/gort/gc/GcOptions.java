@@ -5,7 +5,7 @@ package dev.gort.gc;
  * {@code GORT_DEBUG} (dev.gort.Config, with Go's syntaxes and exact messages) and hands them here;
  * this record only checks ranges, so a programmatic caller gets the same clear errors.
  *
- * @param gcPercent      GOGC: a percentage, or {@link Pacer#OFF}
+ * @param gcPercent      GOGC: a percentage, or any negative value for off (stored as {@link Pacer#OFF})
  * @param memoryLimit    GOMEMLIMIT in bytes, or {@link Pacer#INFINITE}
  * @param gctrace        print Go's gctrace line per cycle to stderr
  * @param gccheckmark    re-mark the heap with the world stopped after each concurrent mark and
@@ -24,8 +24,9 @@ public record GcOptions(int gcPercent, long memoryLimit, boolean gctrace, boolea
     public static final GcOptions DEFAULT = new GcOptions(100, Pacer.INFINITE, false, false, false, 0, 0, true);
 
     public GcOptions {
-        if (gcPercent < Pacer.OFF) {
-            throw new IllegalArgumentException("gcPercent must be a non-negative integer or Pacer.OFF (-1), got " + gcPercent);
+        // Any negative percentage is off, as GOGC and setGCPercent read it (Go's rule); one stored form.
+        if (gcPercent < 0) {
+            gcPercent = Pacer.OFF;
         }
         if (memoryLimit < 0) {
             throw new IllegalArgumentException("memoryLimit must be >= 0 bytes (Pacer.INFINITE for none), got " + memoryLimit);
