@@ -68,7 +68,10 @@ class SysmonIntegrationTest {
                 wg.done();
             });
             wg.await();
-            assertTrue(Gort.sysmonStats().retakes() >= 1, "sysmon retook the P: " + Gort.sysmonStats());
+            // Not asserted: that sysmon was the taker. A stop-the-world takes a P out of a syscall
+            // too (Go's stopTheWorld does), and the collector's pause-path warm-up stops the world
+            // in a run's first milliseconds: CI's stw2 run (session 28) saw the rounds done with
+            // retakes=0 after 12 sysmon rounds. Sysmon's retake itself: SysmonPolicyTest, SysmonThreadTest.
         }, opts(Map.of("GOMAXPROCS", "1")));
         assertEquals(0, code);
         assertTrue(progressDuringSyscall.get() >= 0, "the rounds ended only after the other goroutine's call returned"
