@@ -71,6 +71,7 @@ final class HeapVerifier {
                 check("stack pages", w.stackPages, h.pagesStack);
                 check("free pages", w.freePages, h.pagesFree);
                 check("released pages", w.releasedPages, h.pagesReleased);
+                checkReleasedFollowsOsPages(space);
                 check("committed pages", w.inUsePages + w.stackPages + w.freePages, h.pagesCommitted);
                 check("committed bytes", (w.inUsePages + w.stackPages + w.freePages) * SizeClasses.PAGE_SIZE,
                         space.arenaCommitted);
@@ -105,6 +106,29 @@ final class HeapVerifier {
         if (late != 0) {
             fail(late + " invalid frees were detected late (frees of one object racing from two threads, or of "
                     + "a slot that was not allocated); they were ignored");
+        }
+    }
+
+    /**
+     * An OS page larger than gort's 8 KiB page is released or resident as a whole, so its pages are
+     * all marked released or none is (MHeap.unmarkReleased): a mixed OS page means HeapReleased
+     * counts resident memory, or a release counted only part of what it returned.
+     */
+    private static void checkReleasedFollowsOsPages(AddressSpace space) {
+        long perOsPage = space.osPage() / SizeClasses.PAGE_SIZE;
+        if (perOsPage <= 1) {
+            return;
+        }
+        if ((space.arenaBase & (space.osPage() - 1)) != 0) {
+            fail("the arena starts at 0x" + Long.toHexString(space.arenaBase) + ", not on a " + space.osPage() + " B OS page");
+        }
+        long pages = space.arenaCommitted / SizeClasses.PAGE_SIZE;
+        for (long p = 0; p < pages; p += perOsPage) {
+            long released = space.countReleased(p, perOsPage);
+            if (released != 0 && released != perOsPage) {
+                fail("the " + space.osPage() + " B OS page at 0x" + Long.toHexString(space.pageAddress(p)) + " has " + released
+                        + " of its " + perOsPage + " pages marked released (all or none: an OS page is released or resident as a whole)");
+            }
         }
     }
 

@@ -99,6 +99,13 @@ final class MHeap {
      * in {@link AddressSpace} (free bits, per-chunk marks), not the runs.
      */
     private long scavSearchEnd;
+    /**
+     * Runtime pages per OS page: the OS page size read at run time ({@link dev.gort.sys.OsMemory#pageSize})
+     * over 8 KiB, at least 1 (x86 Linux's 4 KiB pages give 1; 16 KiB macOS arm64 pages 2; 64 KiB arm64
+     * Linux pages 8). The arena starts on an OS page (the reservation is OS-page aligned and the
+     * runtime page divides it), so OS pages are runs of this many pages from page index 0.
+     */
+    private final long pagesPerOsPage;
     /** Go's scavengeQuantum: the retain scavenger releases at most this much beyond its target. */
     static final long SCAVENGE_QUANTUM = 64 << 10;
 
@@ -124,6 +131,7 @@ final class MHeap {
         this.neverUsedFrom = space.arenaBase;
         this.runsEnd = space.arenaBase;
         this.scavSearchEnd = space.arenaBase;
+        this.pagesPerOsPage = Math.max(1, space.osPage() / PAGE);
     }
 
     Advice advice() {
@@ -301,8 +309,7 @@ final class MHeap {
         boolean zero = start >= neverUsedFrom || (released == npages && releaseReadsZero
                 && advice.zeroesPages() && config.advice().zeroesPages());
         if (released > 0) {
-            space.setReleased(firstPage, npages, false);
-            pagesReleased -= released;
+            pagesReleased -= unmarkReleased(firstPage, npages);
         }
         long end = start + npages * PAGE;
         if (end > neverUsedFrom) {
@@ -323,6 +330,35 @@ final class MHeap {
             dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.MHEAP_SETUP, t);
         }
         return r;
+    }
+
+    /**
+     * Lock held: pages {@code [first, first + n)} are being handed out and some of them are marked
+     * released. Clears the released marks of every OS page the range touches and returns how many
+     * pages it unmarked, for {@link #pagesReleased}. An OS page is resident or not as a whole: the
+     * first write to any byte of a 16 or 64 KiB page faults in all of it, so the pages of it that
+     * stay free are resident again too (scav28 cleared only the allocated pages' marks: HeapReleased
+     * overstated, and a later release of that OS page counted only part of it). Invariant kept: every
+     * OS page's pages are all marked released or none is ({@link HeapVerifier} checks it), which is
+     * why an allocation that finds no released page (the common case) has nothing to do here.
+     *
+     * <p>The free pages unmarked beside the range are free and unreleased now: their chunk is marked
+     * in the scavenger index. The search position needs no raise: their OS page holds the new span,
+     * so they cannot be released before it is freed, and that free raises it. With OS pages of 8 KiB
+     * or less (x86 Linux: 4 KiB) an OS page never straddles two runtime pages and only the range's
+     * own marks are cleared, as before.
+     */
+    private long unmarkReleased(long first, long n) {
+        if (pagesPerOsPage == 1) {
+            return space.setReleased(first, n, false);
+        }
+        long from = first / pagesPerOsPage * pagesPerOsPage;
+        long to = AddressSpace.roundUp(first + n, pagesPerOsPage);
+        long unmarked = space.setReleased(from, to - from, false);
+        if (from < first || to > first + n) {
+            space.markScavChunks(from, to - from);
+        }
+        return unmarked;
     }
 
     /**
@@ -932,7 +968,8 @@ final class MHeap {
     /**
      * harddecommit: makes a run read-write again before it is handed out. Released pages inside it
      * are PROT_NONE; the range is widened to whole OS pages (with OS pages larger than gort's 8 KiB
-     * a neighbour's released page may become accessible early: it only loses the trap).
+     * the free pages sharing an OS page with the span become accessible with it; {@link
+     * #unmarkReleased} counts them resident, as they are once the span is written).
      */
     private void unfence(long start, long bytes) {
         long osPage = space.osPage();
