@@ -37,6 +37,8 @@ final class SyscallRetaker {
     private long seenProcGeneration = -1;
     /** Goroutines flagged in a syscall because their slice ended there (the thread's rounds). */
     private volatile long syscallPreempts;
+    /** Steps of the thread's passes that threw ({@link #failed}). */
+    private volatile long failures;
 
     SyscallRetaker(Scheduler s) {
         this.s = s;
@@ -100,6 +102,11 @@ final class SyscallRetaker {
         long tick = Math.max(20_000, threshold / 2);
         while (!s.exiting) {
             loops = loops + 1;      // one writer
+            try {
+                s.wakeForGlobalWork();      // goroutines a failed startm left in the global queue
+            } catch (RuntimeException | Error e) {
+                failed("wake-up", e);
+            }
             // While the world is stopped there is nothing to retake (the stopper took every P in a
             // syscall) and a wake-up every tick takes a CPU from the stopper or a stopping M: sleep
             // until startTheWorld wakes it, as Go's sysmon sleeps on sysmonnote while gcwaiting.
@@ -113,8 +120,34 @@ final class SyscallRetaker {
                 continue;
             }
             LockSupport.parkNanos(tick);
-            round(System.nanoTime(), threshold);
+            try {
+                round(System.nanoTime(), threshold);
+            } catch (RuntimeException | Error e) {
+                failed("retake", e);      // a hand-off's startm threw: its P and goroutines went back (MPool.giveBack)
+            }
         }
+    }
+
+    /**
+     * A pass's step threw (a startm that could not make an M, through handoffp or wakep): the
+     * thread goes on, as sysmon does with a failed duty, so the goroutines that failure left in the
+     * global queue still get an M once one can be made. Reports the first failure and every 1000th;
+     * an Error other than an AssertionError ends the thread, as it ends sysmon.
+     */
+    private void failed(String step, Throwable e) {
+        long n = failures + 1;
+        failures = n;      // one writer
+        if (n == 1 || n % 1000 == 0) {
+            System.err.println("gort: syscall retaker: " + step + " failed: " + e + (n > 1 ? " (" + n + " failures so far)" : ""));
+        }
+        if (e instanceof Error err && !(e instanceof AssertionError)) {
+            throw err;
+        }
+    }
+
+    /** Steps of the thread's passes that threw and were reported (tests). */
+    long failures() {
+        return failures;
     }
 
     /**

@@ -14,6 +14,10 @@ import java.util.function.LongSupplier;
  *     {@code forcePreempt} gets its G's preempt flag set; a P in a syscall across at least one
  *     sysmon round, or whose slice is over, is taken from its M and handed to another when there
  *     is work for it, when nobody is spinning or idle, or after {@code syscallRetake} anyway;</li>
+ * <li>starts a spinning M when goroutines wait in the global queue while a P is idle and no M
+ *     spins: a startm that failed (no M could be made) leaves that state, and nothing else would
+ *     look at the queue until the next {@code go} or wake-up (gort rethrows that failure where Go's
+ *     newm dies; {@link SchedulerPort#wakeForGlobalWork});</li>
  * <li>starts a GC if none ran for {@code forceGcPeriod} (unless GOGC=off);</li>
  * <li>drives the scavenger: every {@code scavengePeriod} it releases free page runs idle for
  *     {@code scavengeIdle}; each GC cycle sets the retain target (heap goal + retainExtra %) and
@@ -263,6 +267,11 @@ public final class Sysmon {
             retook = retake(now);
         } catch (RuntimeException | Error e) {
             fail("retake", e);
+        }
+        try {
+            sched.wakeForGlobalWork();     // goroutines a failed startm left in the global queue
+        } catch (RuntimeException | Error e) {
+            fail("wake-up", e);
         }
         if (gc != null) {
             try {
