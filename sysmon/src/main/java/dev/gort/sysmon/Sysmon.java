@@ -351,19 +351,18 @@ public final class Sysmon {
             }
             if (status == SchedulerPort.P_SYSCALL) {
                 long tick = sched.syscallTick(p);
-                if (seenSyscallWhen[p] == 0 || (!sliceOver && seenSyscallTick[p] != tick)) {
-                    // First sight of this syscall: its age counts from now. Unless the slice is over,
-                    // give it one sysmon tick before retaking (Go: "more than 1 sysmon tick").
+                if (!sliceOver && (seenSyscallWhen[p] == 0 || seenSyscallTick[p] != tick)) {
+                    // First sight of this syscall: its age counts from now, and it gets one sysmon
+                    // tick before retaking (Go: "more than 1 sysmon tick").
                     seenSyscallTick[p] = tick;
                     seenSyscallWhen[p] = now == 0 ? 1 : now;
-                    if (!sliceOver) {
-                        continue;
-                    }
+                    continue;
                 }
                 // With the slice over, the age is that of the syscall sysmon last saw begin (Go
                 // leaves pd.syscallwhen as it was too): a loop of short calls has been off its P
-                // since then, but for moments.
-                long inSyscall = now - seenSyscallWhen[p];
+                // since then, but for moments. None seen since the P last ran idle or was taken:
+                // old, as Go's pd.syscallwhen is then (from an earlier call, before the slice).
+                long inSyscall = seenSyscallWhen[p] == 0 ? Long.MAX_VALUE : now - seenSyscallWhen[p];
                 boolean localWork = sched.hasLocalWork(p);
                 if (!localWork && sched.spinningOrIdleProcs() && inSyscall < config.syscallRetakeNanos()) {
                     continue; // nobody needs this P yet, and the syscall is still short

@@ -249,6 +249,25 @@ class SysmonPolicyTest {
     }
 
     /**
+     * The slice over on the first sight of a syscall with nobody waiting (no local work, a P idle):
+     * no syscall was recorded since the P last ran idle, so its age is old, as Go's pd.syscallwhen
+     * is then (left from an earlier call): retaken. The old rounds aged it from that first sight
+     * (0 ms) and kept the P.
+     */
+    @Test
+    void aSliceOverOnTheFirstSightOfASyscallIsOldWhenNoCallWasRecorded() {
+        ModelScheduler m = new ModelScheduler(2);
+        m.status[0] = SchedulerPort.P_RUNNING;
+        m.spinningOrIdle = true;
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        s.round(now);
+        m.enterSyscall(0);
+        m.preemptFindsG = true;
+        assertEquals(1, s.round(now += 11 * MILLIS), "first sight of this syscall, slice over, no call recorded before: retaken");
+        assertEquals(List.of(0), m.preemptedInSyscall);
+    }
+
+    /**
      * Every round asks the scheduler to wake an M for goroutines a failed startm left in the
      * global queue; a wake-up that throws (startm failing again) is reported like a failed duty and
      * the next round tries again.
