@@ -393,9 +393,19 @@ public final class Scheduler implements AutoCloseable {
                     }
                     case M.YIELD_GOSCHED, M.YIELD_PREEMPTED -> {
                         GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
-                        lock.lock();
-                        globrunqput(gp.ref);
-                        lock.unlock();
+                        if (action == M.YIELD_PREEMPTED && gcwaiting) {
+                            // Preempted for a stop (Go tip's goschedImpl): gp keeps its place in
+                            // runnext of its own P, which this M stops with in schedule() just
+                            // below, so gp runs first after the restart instead of waiting behind
+                            // the P's queue for the global one. Only while a stop is pending: a
+                            // slice preemption still goes to the back of the global queue.
+                            P own = mp.p;       // not the loop's pp: a syscall in the slice may have changed it
+                            RunQueue.put(own.base, gp.ref, true, own.batch, overflow, stealable);
+                        } else {
+                            lock.lock();
+                            globrunqput(gp.ref);
+                            lock.unlock();
+                        }
                         // Go's goschedImpl: wakep after the global put. Without it a P that went
                         // idle while nothing was queued stays idle: two goroutines yielding to the
                         // global queue take turns on this one P while the other sits idle, until
