@@ -61,6 +61,11 @@ final class SysmonPorts {
             }
 
             @Override
+            public boolean wakeForGlobalWork() {
+                return s.wakeForGlobalWork();
+            }
+
+            @Override
             public boolean armIdleWake(Runnable wake) {
                 return s.armSysmonWake(wake);
             }

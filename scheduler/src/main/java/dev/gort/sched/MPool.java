@@ -128,7 +128,9 @@ final class MPool {
      * Sched lock held (released here): {@code pp}, chosen by a startm that failed before an M
      * took it, goes back: stopped if a stop is pending (it counts, as handoffp's does), else
      * idle; its goroutines to the global run queue (the idle list takes only empty Ps). A
-     * failure here is added to {@code failure}.
+     * failure here is added to {@code failure}. Nobody is woken for those goroutines here (an M
+     * just could not be had): sysmon's rounds and the retaker thread's passes start one once they
+     * can ({@link Scheduler#wakeForGlobalWork}).
      */
     private void giveBack(P pp, boolean spinning, Throwable failure) {
         boolean last = false;

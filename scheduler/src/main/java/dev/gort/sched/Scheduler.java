@@ -393,9 +393,19 @@ public final class Scheduler implements AutoCloseable {
                     }
                     case M.YIELD_GOSCHED, M.YIELD_PREEMPTED -> {
                         GDescriptor.setStatus(gp.desc, GStatus.RUNNABLE);
-                        lock.lock();
-                        globrunqput(gp.ref);
-                        lock.unlock();
+                        if (action == M.YIELD_PREEMPTED && gcwaiting) {
+                            // Preempted for a stop (Go tip's goschedImpl): gp keeps its place in
+                            // runnext of its own P, which this M stops with in schedule() just
+                            // below, so gp runs first after the restart instead of waiting behind
+                            // the P's queue for the global one. Only while a stop is pending: a
+                            // slice preemption still goes to the back of the global queue.
+                            P own = mp.p;       // not the loop's pp: a syscall in the slice may have changed it
+                            RunQueue.put(own.base, gp.ref, true, own.batch, overflow, stealable);
+                        } else {
+                            lock.lock();
+                            globrunqput(gp.ref);
+                            lock.unlock();
+                        }
                         // Go's goschedImpl: wakep after the global put. Without it a P that went
                         // idle while nothing was queued stays idle: two goroutines yielding to the
                         // global queue take turns on this one P while the other sits idle, until
@@ -851,6 +861,29 @@ public final class Scheduler implements AutoCloseable {
         startm(pp, true);
     }
 
+    /**
+     * For sysmon's rounds and the retaker thread's passes (never the schedule loop): starts a
+     * spinning M ({@link #wakep}) when goroutines wait in the global queue while a P is idle and no
+     * M spins, the state Go's wakep exists to end. Returns whether it tried. Every path that queues
+     * globally wakes an M itself; the one that can leave this state behind is a {@link MPool#startm}
+     * that threw (a new M could not be made): its P goes back idle, its goroutines to the global
+     * queue, and the error to its caller (Go's newm failure is fatal, gort's is not). Nothing else
+     * would look at that queue until the next {@code go} or wake-up, so the periodic threads retry
+     * the wake-up here once the failure has passed. Three volatile reads when there is nothing to do.
+     */
+    public boolean wakeForGlobalWork() {
+        if (runqsize == 0 || npidle.get() == 0 || nmspinning.get() != 0 || gcwaiting || exiting) {
+            return false;
+        }
+        // Once the gate closed: nothing, the scheduler ended and its P blocks are gone.
+        return NativeReaders.access(this, this, 0, Scheduler::wakepForGlobalWork, NativeReaders::zero) != 0;
+    }
+
+    private long wakepForGlobalWork(long unused) {
+        wakep();
+        return 1;
+    }
+
     /** Runs pp (an idle P, or any idle P if null) on an idle or new M (Go's startm; {@link MPool}). */
     void startm(P pp, boolean spinning) {
         mpool.startm(pp, spinning);
@@ -918,10 +951,16 @@ public final class Scheduler implements AutoCloseable {
     /**
      * For sysmon's deep sleep (Go: sysmon parks while every P is idle): arms {@code wake} to run
      * once, on the thread that takes the next P off the idle list, and returns true; returns false
-     * and arms nothing when some P is not idle now. {@code wake} must be short and must not block
+     * and arms nothing when some P is not idle now, or goroutines wait in the global queue (then
+     * sysmon's rounds must go on: {@link #wakeForGlobalWork}). {@code wake} must be short and must not block
      * (it runs with the scheduler's lock held), e.g. an unpark.
      */
     public boolean armSysmonWake(Runnable wake) {
+        if (runqsize != 0) {
+            // Every P idle with goroutines queued: a failed startm left them (wakeForGlobalWork).
+            // sysmon keeps its rounds, which retry the wake-up, instead of sleeping until a P runs.
+            return false;
+        }
         return idlePs.armSysmonWake(wake);
     }
 

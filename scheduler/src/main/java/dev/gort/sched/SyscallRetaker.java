@@ -9,12 +9,18 @@ import java.util.concurrent.locks.LockSupport;
  * is set. The thread sleeps on its note while no M is in a syscall or the world is stopped;
  * entersyscall and startTheWorld wake it ({@link #wakeIfIdle}).
  *
- * <p>The thread's rounds ({@link #round}) follow Go's retake for a P in a syscall: a call at
- * least {@code syscallRetakeNanos} old goes to the hand-off rules, and so does a P whose time
- * slice (10 ms on one schedtick, timed from the round that first saw it) ended in a syscall, its G
- * flagged to yield when the call returns: entering and leaving a call does not move schedtick, so
- * a goroutine looping on short calls is one long runner, and without the slice rule it kept its P
- * (and the goroutines queued on it) for as long as the loop lasted. Running Ps it leaves alone:
+ * <p>The thread's rounds ({@link #round}) follow Go's retake for a P in a syscall. A call is aged
+ * from the first round that saw it (its syscalltick), not from its entry, as Go's
+ * {@code pd.syscallwhen}: that round only records it; once a round finds the same call at least
+ * {@code syscallRetakeNanos} after that (Go: one sysmon tick) it goes to the hand-off rules, which
+ * keep the P while its own queue is empty, an M spins or a P is idle, and the call was first seen
+ * less than 10 ms ago. A P whose time slice (10 ms on one schedtick, also timed from the round that
+ * first saw it) ended in a syscall goes to the hand-off rules at once (Go's sysretake), its G
+ * flagged to yield when the call returns, with the age of the last call a round recorded (none
+ * recorded since the P last ran idle or was taken: old, as Go's stale {@code pd.syscallwhen}):
+ * entering and leaving a call does not move schedtick, so a goroutine looping on short calls is
+ * one long runner, and without the slice rule it kept its P (and the goroutines queued on it) for
+ * as long as the loop lasted. Running Ps it leaves alone:
  * the thread exists only where sysmon does not run (the scheduler used on its own, its tests), and
  * preempting running goroutines on their slice is sysmon's job (preemption is cooperative; such
  * tests run sysmon's rule themselves, FairnessTest).
@@ -33,10 +39,18 @@ final class SyscallRetaker {
     /** Per P id, for the slice rule (the thread's only): the schedtick last seen in a syscall, and the round that first saw it (0: none). */
     private long[] seenSchedTick = new long[0];
     private long[] seenSchedWhen = new long[0];
+    /**
+     * Per P id, the call's age (Go's pd.syscalltick and pd.syscallwhen): the syscalltick a round last
+     * recorded and that round's time (0: none since the P was last idle, stopped or taken).
+     */
+    private long[] seenSyscallTick = new long[0];
+    private long[] seenSyscallWhen = new long[0];
     /** The GOMAXPROCS generation the records belong to: a change may reuse an id for a new or revived P. */
     private long seenProcGeneration = -1;
     /** Goroutines flagged in a syscall because their slice ended there (the thread's rounds). */
     private volatile long syscallPreempts;
+    /** Steps of the thread's passes that threw ({@link #failed}). */
+    private volatile long failures;
 
     SyscallRetaker(Scheduler s) {
         this.s = s;
@@ -72,19 +86,30 @@ final class SyscallRetaker {
     }
 
     /**
-     * Retakes P {@code id} from an M blocked in a syscall and hands it to another M. Unless
-     * {@code force}, leaves it if nothing waits in its own queue, another M spins or a P is idle,
-     * and the call is younger than 10 ms: Go's retake. Goroutines in the global queue do not count
-     * (Go's test is {@code runqempty(pp)}): whoever queued them there woke an M for an idle P
-     * (wakep), so they do not need this P. Returns whether it was taken.
+     * Retakes P {@code id} from an M blocked in a syscall and hands it to another M, in one call
+     * (sysmon's port, which applied Go's rules with its own rounds, passes {@code force}; the public
+     * {@link Scheduler#retake}). Unless {@code force}, the hand-off rules of {@link #handOff}, with
+     * the call's age from its entry: a single call has no earlier round that saw the call, so it
+     * cannot age it from a first sight as the rounds do. Returns whether it was taken.
      */
     boolean retake(int id, boolean force) {
         P pp = s.p(id);
         if (pp.status() != PStatus.SYSCALL) {
             return false;
         }
+        return handOff(pp, force, System.nanoTime() - pp.syscallwhen());
+    }
+
+    /**
+     * Takes pp, in a syscall, from its M and hands it to another. Unless {@code force}, leaves it if
+     * nothing waits in its own queue, another M spins or a P is idle, and the call's {@code age} is
+     * under 10 ms: Go's retake. Goroutines in the global queue do not count (Go's test is
+     * {@code runqempty(pp)}): whoever queued them there woke an M for an idle P (wakep), so they do
+     * not need this P. Returns whether it was taken.
+     */
+    private boolean handOff(P pp, boolean force, long age) {
         if (!force && RunQueue.isEmpty(pp.base) && s.nmspinning.get() + s.npidle.get() > 0
-                && System.nanoTime() - pp.syscallwhen() < Scheduler.FORCE_PREEMPT_NS) {
+                && age < Scheduler.FORCE_PREEMPT_NS) {
             return false;
         }
         if (!pp.casStatus(PStatus.SYSCALL, PStatus.IDLE)) {
@@ -100,6 +125,11 @@ final class SyscallRetaker {
         long tick = Math.max(20_000, threshold / 2);
         while (!s.exiting) {
             loops = loops + 1;      // one writer
+            try {
+                s.wakeForGlobalWork();      // goroutines a failed startm left in the global queue
+            } catch (RuntimeException | Error e) {
+                failed("wake-up", e);
+            }
             // While the world is stopped there is nothing to retake (the stopper took every P in a
             // syscall) and a wake-up every tick takes a CPU from the stopper or a stopping M: sleep
             // until startTheWorld wakes it, as Go's sysmon sleeps on sysmonnote while gcwaiting.
@@ -113,15 +143,43 @@ final class SyscallRetaker {
                 continue;
             }
             LockSupport.parkNanos(tick);
-            round(System.nanoTime(), threshold);
+            try {
+                round(System.nanoTime(), threshold);
+            } catch (RuntimeException | Error e) {
+                failed("retake", e);      // a hand-off's startm threw: its P and goroutines went back (MPool.giveBack)
+            }
         }
     }
 
     /**
+     * A pass's step threw (a startm that could not make an M, through handoffp or wakep): the
+     * thread goes on, as sysmon does with a failed duty, so the goroutines that failure left in the
+     * global queue still get an M once one can be made. Reports the first failure and every 1000th;
+     * an Error other than an AssertionError ends the thread, as it ends sysmon.
+     */
+    private void failed(String step, Throwable e) {
+        long n = failures + 1;
+        failures = n;      // one writer
+        if (n == 1 || n % 1000 == 0) {
+            System.err.println("gort: syscall retaker: " + step + " failed: " + e + (n > 1 ? " (" + n + " failures so far)" : ""));
+        }
+        if (e instanceof Error err && !(e instanceof AssertionError)) {
+            throw err;
+        }
+    }
+
+    /** Steps of the thread's passes that threw and were reported (tests). */
+    long failures() {
+        return failures;
+    }
+
+    /**
      * One round of the thread at time {@code now} (a test may run rounds itself, with no thread):
-     * each P in a syscall whose slice is over has its G flagged and goes to the hand-off rules, as
-     * does each whose call is at least {@code threshold} old. Returns the Ps taken. Not an M: reads
-     * the volatile copy of allp; shutdown joins the thread before the P blocks are freed.
+     * a call seen for the first time is recorded and left (Go: "more than 1 sysmon tick"); one
+     * first seen at least {@code threshold} before goes to the hand-off rules with its age from that
+     * first sight; a P whose slice is over has its G flagged and goes to them at once. Returns the
+     * Ps taken. Not an M: reads the volatile copy of allp; shutdown joins the thread before the P
+     * blocks are freed.
      */
     int round(long now, long threshold) {
         P[] ps = s.allpPublished;
@@ -130,31 +188,50 @@ final class SyscallRetaker {
             seenProcGeneration = gen;
             seenSchedTick = new long[ps.length];      // only when GOMAXPROCS changed: not per round
             seenSchedWhen = new long[ps.length];
+            seenSyscallTick = new long[ps.length];
+            seenSyscallWhen = new long[ps.length];
         }
+        long stamp = now == 0 ? 1 : now;       // 0 means "no record"
         int taken = 0;
         for (P pp : ps) {
-            if (pp.status() != PStatus.SYSCALL) {
-                continue;        // a running P keeps its record: a syscall loop is RUNNING between calls
-            }
             int id = pp.id;
+            int status = pp.status();
+            if (status != PStatus.SYSCALL) {
+                if (status != PStatus.RUNNING) {
+                    seenSyscallWhen[id] = 0;     // idle or stopped: its next call is a new one (its tick moves too)
+                }
+                continue;        // a running P keeps its records: a syscall loop is RUNNING between calls
+            }
+            boolean sliceOver = false;
             long tick = pp.schedtick();
             if (seenSchedWhen[id] == 0 || seenSchedTick[id] != tick) {
                 seenSchedTick[id] = tick;     // first sight of this slice: it is timed from here, as sysmon does
-                seenSchedWhen[id] = now == 0 ? 1 : now;
+                seenSchedWhen[id] = stamp;
             } else if (now - seenSchedWhen[id] >= Scheduler.FORCE_PREEMPT_NS) {
                 // Slice over in a syscall: the G yields at the safepoint after its call returns
                 // (unless its P is taken meanwhile, which is its preemption), and the P goes to the
-                // hand-off rules now, without waiting for a long call (Go's sysretake).
+                // hand-off rules now, without the wait for a call seen across rounds (Go's sysretake).
                 if (s.preemptP(id)) {
                     syscallPreempts = syscallPreempts + 1;      // one writer
                 }
-                seenSchedWhen[id] = now == 0 ? 1 : now;    // a full slice before the next request
-                if (retake(id, false)) {
-                    taken++;
-                }
+                seenSchedWhen[id] = stamp;    // a full slice before the next request
+                sliceOver = true;
+            }
+            long syscallTick = pp.syscalltick();
+            if (!sliceOver && (seenSyscallWhen[id] == 0 || seenSyscallTick[id] != syscallTick)) {
+                seenSyscallTick[id] = syscallTick;     // first sight of this call: aged from here
+                seenSyscallWhen[id] = stamp;
                 continue;
             }
-            if (now - pp.syscallwhen() >= threshold && retake(id, false)) {
+            // With the slice over, the call's age is that of the last call a round recorded, as Go
+            // leaves pd.syscallwhen then: a loop of short calls has been off its P since, but for
+            // moments. No record (none since the P last ran idle or was taken): old.
+            long age = seenSyscallWhen[id] == 0 ? Long.MAX_VALUE : now - seenSyscallWhen[id];
+            if (!sliceOver && age < threshold) {
+                continue;
+            }
+            if (handOff(pp, false, age)) {
+                seenSyscallWhen[id] = 0;
                 taken++;
             }
         }

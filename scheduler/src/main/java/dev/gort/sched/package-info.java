@@ -68,7 +68,8 @@
  *     <em>runner</em>: see Spawning). The goroutine runs until it yields; the yield returns to g0,
  *     which performs what the goroutine asked for in {@code M.yieldAction}: requeue (gosched,
  *     preemption: back of the global queue, then {@code wakep()} as Go's goschedImpl does, so an
- *     idle P gets an M for it), park (status WAITING, then the park's commit function
+ *     idle P gets an M for it; a G preempted while a stop-the-world is pending goes to runnext
+ *     of its own P instead, as in Go tip, and runs first there after the restart), park (status WAITING, then the park's commit function
  *     releases the channel lock or arms the timer; only then can a waker see it), exitsyscall
  *     (no P: queue globally, M goes idle), or, when the continuation is done, goexit (free list).
  *     The G that yielded or ended is {@code mp.curg}, not necessarily the one execute resumed (a
@@ -204,10 +205,14 @@
  * recorded) but leaves it for the M to take back; a retaker (the built-in thread, period
  * {@code SchedConfig.syscallRetake}, until sysmon takes the job through
  * {@link dev.gort.sched.Scheduler#retake}) CASes it to IDLE and {@code handoffp}s it to another M.
- * The built-in thread follows Go's retake for a P in a syscall: the hand-off rules (keep the P
- * while its own queue is empty, a P idles or an M spins, and the call is under 10 ms) for a call
- * at least the period old, and for a P whose 10 ms slice ended in a syscall, whose G it flags
- * first (a loop of short calls is one long runner); running Ps it leaves to sysmon.
+ * The built-in thread follows Go's retake for a P in a syscall: a call is aged from the first
+ * round that saw it (Go's pd.syscallwhen); the hand-off rules (keep the P while its own queue is
+ * empty, a P idles or an M spins, and the call was first seen under 10 ms ago) apply to a call
+ * seen for at least the period, and to a P whose 10 ms slice ended in a syscall, whose G it flags
+ * first (a loop of short calls is one long runner); running Ps it leaves to sysmon. Each pass also
+ * wakes an M for goroutines a failed startm left in the global queue beside an idle P
+ * ({@link dev.gort.sched.Scheduler#wakeForGlobalWork}), and a pass whose step throws is reported
+ * and the thread goes on.
  * exitsyscall takes its old P back if still SYSCALL, else any idle P, else yields to g0 which
  * queues the G globally and parks the M.
  * <p>A goroutine locked with {@link dev.gort.sched.Go#lockOSThread} never leaves its M: when it

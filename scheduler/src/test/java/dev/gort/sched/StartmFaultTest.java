@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -67,6 +69,90 @@ class StartmFaultTest {
         assertEquals(1, afterFault[0], "the failed startm's P is back on the idle list");
         assertEquals(0, afterFault[1], "the failed startm's spinning count was dropped");
         assertTrue(met.get(), "two goroutines ran at once on the two Ps after the failure");
+        s.close();
+    }
+
+    /**
+     * GOMAXPROCS=1 with the scheduler's retaker thread: main waits in a syscall for a goroutine
+     * queued on its own P. The retaker hands that P off; the hand-off's startm fails (injected
+     * once): the P goes idle, the goroutine to the global queue, the error to the retaker. Before,
+     * that error ended the retaker thread and nothing woke an M for the goroutine: main waited its
+     * whole 60 s guard. Now the retaker goes on and its next pass starts an M for the global queue
+     * (Scheduler.wakeForGlobalWork) once startm works again.
+     */
+    @Test
+    void goroutinesAFailedHandOffLeftInTheGlobalQueueRunOnceAnMCanBeMade() {
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).syscallRetake(1_000_000).fatalHandler(FatalHandler.THROW));
+        AtomicInteger startms = new AtomicInteger();
+        CountDownLatch ran = new CountDownLatch(1);
+        boolean[] ranWhileMainWaited = new boolean[1];
+        s.run(() -> {
+            s.mpool.faultForTest = where -> {
+                if (startms.getAndIncrement() == 0) {
+                    throw new StopFaultTest.InjectedFault(where);
+                }
+            };
+            Go.go(ran::countDown);      // in main's P's runnext: only a hand-off of that P can run it
+            Go.syscall(() -> {
+                try {
+                    ranWhileMainWaited[0] = ran.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            s.mpool.faultForTest = null;
+        });
+        assertTrue(startms.get() >= 1, "the retaker handed main's P off (startm called " + startms.get() + " times)");
+        assertTrue(ranWhileMainWaited[0], "the goroutine left in the global queue by the failed hand-off ran while main waited"
+                + " (startm called " + startms.get() + " times)");
+        s.close();
+    }
+
+    /**
+     * What sysmon sees of the same failure (GOMAXPROCS=1, no retaker thread, the hand-off made by
+     * hand): after the failed startm every P is idle and a goroutine waits in the global queue.
+     * sysmon must not sleep deeply then (before, armSysmonWake said every P is idle: sysmon parked
+     * until a P ran, which nothing would do), and its round's wakeForGlobalWork starts an M that
+     * runs the goroutine.
+     */
+    @Test
+    void afterAFailedHandOffSysmonStaysAwakeAndItsWakeUpRunsTheGoroutine() {
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).syscallRetake(0).fatalHandler(FatalHandler.THROW));
+        AtomicBoolean armed = new AtomicBoolean(true);
+        AtomicReference<Throwable> fromHandOff = new AtomicReference<>();
+        AtomicReference<String> stateAfter = new AtomicReference<>("");
+        boolean[] deepSleepRefused = new boolean[1];
+        boolean[] ran = new boolean[1];
+        s.run(() -> {
+            CountDownLatch done = new CountDownLatch(1);
+            Go.go(done::countDown);     // in main's P's runnext
+            Go.syscall(() -> {
+                s.mpool.faultForTest = where -> {
+                    if (armed.getAndSet(false)) {
+                        throw new StopFaultTest.InjectedFault(where);
+                    }
+                };
+                try {
+                    s.retake(0, true);          // main's P, with its goroutine, handed off: that startm fails
+                } catch (Throwable t) {
+                    fromHandOff.set(t);
+                }
+                stateAfter.set("idle Ps " + s.idleProcs() + ", global " + s.globalRunqueueSize() + ", spinning " + s.spinningThreads());
+                deepSleepRefused[0] = !s.armSysmonWake(() -> { });
+                s.disarmSysmonWake();
+                s.wakeForGlobalWork();
+                try {
+                    ran[0] = done.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                s.mpool.faultForTest = null;
+            });
+        });
+        assertInstanceOf(StopFaultTest.InjectedFault.class, fromHandOff.get(), "the hand-off got startm's failure");
+        assertEquals("idle Ps 1, global 1, spinning 0", stateAfter.get(), "the failed startm left its goroutine queued globally");
+        assertTrue(deepSleepRefused[0], "sysmon may not sleep deeply while a goroutine waits in the global queue (" + stateAfter.get() + ")");
+        assertTrue(ran[0], "sysmon's wake-up ran the goroutine (" + stateAfter.get() + ")");
         s.close();
     }
 }

@@ -144,4 +144,42 @@ class SyscallRetakerRulesTest {
         assertEquals("idle Ps 1, spinning 0, global 1, own queue empty true", state.get(), "after " + attempts.get() + " attempts");
         assertFalse(taken.get(), "the P in the young syscall was taken for work in the global queue (" + state.get() + ")");
     }
+
+    /**
+     * GOMAXPROCS=2: main is in a call that began at least 20 ms before the first round, its own
+     * queue empty, the other P idle. Go ages a call from the first sysmon round that saw its
+     * syscalltick ({@code pd.syscallwhen = now}), so that round only records it, a round 2 ms later
+     * keeps the P (nothing waits for it, a P is idle, seen for under 10 ms), and a round 10 ms
+     * after the first sight takes it. The old rounds aged the call from its entry and took the P at
+     * the first round. Rounds are given their times; nothing else takes the P (no retaker thread).
+     */
+    @Test
+    void aCallIsAgedFromTheFirstRoundThatSawItNotFromItsEntry() {
+        int[] takenAt = {-1, -1, -1};
+        AtomicReference<String> state = new AtomicReference<>("");
+        SchedTesting.run(SchedConfig.defaults().gomaxprocs(2).syscallRetake(0), () -> {
+            Scheduler s = Go.scheduler();
+            long t0 = System.nanoTime();
+            while ((s.idleProcs() != 1 || s.spinningThreads() != 0) && System.nanoTime() - t0 < 60_000_000_000L) {
+                LockSupport.parkNanos(100_000);      // the other P idle and its M parked
+            }
+            int pid = Go.pid();
+            Go.syscall(() -> {
+                long entered = s.p(pid).syscallwhen();
+                while (System.nanoTime() - entered < 20_000_000L) {
+                    LockSupport.parkNanos(1_000_000);     // the call is 20 ms old before any round looks
+                }
+                state.set("idle Ps " + s.idleProcs() + ", spinning " + s.spinningThreads() + ", own queue empty "
+                        + s.p(pid).runqempty());
+                long first = System.nanoTime();
+                takenAt[0] = s.retaker.round(first, 1_000_000L);
+                takenAt[1] = s.retaker.round(first + 2_000_000L, 1_000_000L);
+                takenAt[2] = s.retaker.round(first + Scheduler.FORCE_PREEMPT_NS, 1_000_000L);
+            });
+        });
+        assertEquals("idle Ps 1, spinning 0, own queue empty true", state.get());
+        assertEquals(0, takenAt[0], "the first round that saw the 20 ms old call took its P: aged from its entry, not from that round");
+        assertEquals(0, takenAt[1], "2 ms after the first sight, nothing waiting and a P idle: kept");
+        assertEquals(1, takenAt[2], "10 ms after the first sight: taken");
+    }
 }

@@ -74,8 +74,20 @@ public interface SchedulerPort {
     boolean preempt(int p);
 
     /**
-     * sysmon's deep sleep (Go's sched.sysmonwait): if every P is idle now, arms {@code wake} to
-     * run once when a P next leaves the idle list and returns true; else returns false. The
+     * Every round: starts a spinning M if goroutines wait in the global queue while a P is idle
+     * and no M spins (Go's wakep conditions), and returns whether it tried. The scheduler's paths
+     * that queue globally wake an M themselves; a startm that failed to make an M leaves its P idle
+     * and its goroutines queued, with the error thrown to its caller, and only a later wake-up runs
+     * them. May throw what startm throws (the round reports it). The default does nothing.
+     */
+    default boolean wakeForGlobalWork() {
+        return false;
+    }
+
+    /**
+     * sysmon's deep sleep (Go's sched.sysmonwait): if every P is idle now and nothing waits in
+     * the global queue (else the rounds must go on: {@link #wakeForGlobalWork}), arms {@code wake}
+     * to run once when a P next leaves the idle list and returns true; else returns false. The
      * default never sleeps deeply.
      */
     default boolean armIdleWake(Runnable wake) {

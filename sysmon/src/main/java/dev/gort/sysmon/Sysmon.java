@@ -14,6 +14,10 @@ import java.util.function.LongSupplier;
  *     {@code forcePreempt} gets its G's preempt flag set; a P in a syscall across at least one
  *     sysmon round, or whose slice is over, is taken from its M and handed to another when there
  *     is work for it, when nobody is spinning or idle, or after {@code syscallRetake} anyway;</li>
+ * <li>starts a spinning M when goroutines wait in the global queue while a P is idle and no M
+ *     spins: a startm that failed (no M could be made) leaves that state, and nothing else would
+ *     look at the queue until the next {@code go} or wake-up (gort rethrows that failure where Go's
+ *     newm dies; {@link SchedulerPort#wakeForGlobalWork});</li>
  * <li>starts a GC if none ran for {@code forceGcPeriod} (unless GOGC=off);</li>
  * <li>drives the scavenger: every {@code scavengePeriod} it releases free page runs idle for
  *     {@code scavengeIdle}; each GC cycle sets the retain target (heap goal + retainExtra %) and
@@ -264,6 +268,11 @@ public final class Sysmon {
         } catch (RuntimeException | Error e) {
             fail("retake", e);
         }
+        try {
+            sched.wakeForGlobalWork();     // goroutines a failed startm left in the global queue
+        } catch (RuntimeException | Error e) {
+            fail("wake-up", e);
+        }
         if (gc != null) {
             try {
                 forceGcIfDue(now);
@@ -342,19 +351,18 @@ public final class Sysmon {
             }
             if (status == SchedulerPort.P_SYSCALL) {
                 long tick = sched.syscallTick(p);
-                if (seenSyscallWhen[p] == 0 || (!sliceOver && seenSyscallTick[p] != tick)) {
-                    // First sight of this syscall: its age counts from now. Unless the slice is over,
-                    // give it one sysmon tick before retaking (Go: "more than 1 sysmon tick").
+                if (!sliceOver && (seenSyscallWhen[p] == 0 || seenSyscallTick[p] != tick)) {
+                    // First sight of this syscall: its age counts from now, and it gets one sysmon
+                    // tick before retaking (Go: "more than 1 sysmon tick").
                     seenSyscallTick[p] = tick;
                     seenSyscallWhen[p] = now == 0 ? 1 : now;
-                    if (!sliceOver) {
-                        continue;
-                    }
+                    continue;
                 }
                 // With the slice over, the age is that of the syscall sysmon last saw begin (Go
                 // leaves pd.syscallwhen as it was too): a loop of short calls has been off its P
-                // since then, but for moments.
-                long inSyscall = now - seenSyscallWhen[p];
+                // since then, but for moments. None seen since the P last ran idle or was taken:
+                // old, as Go's pd.syscallwhen is then (from an earlier call, before the slice).
+                long inSyscall = seenSyscallWhen[p] == 0 ? Long.MAX_VALUE : now - seenSyscallWhen[p];
                 boolean localWork = sched.hasLocalWork(p);
                 if (!localWork && sched.spinningOrIdleProcs() && inSyscall < config.syscallRetakeNanos()) {
                     continue; // nobody needs this P yet, and the syscall is still short

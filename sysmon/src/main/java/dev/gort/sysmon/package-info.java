@@ -12,7 +12,7 @@
  * <ol>
  * <li>Sleep: 20 us while there is work; after 50 rounds in a row that retook nothing, double each
  *     round up to 10 ms. {@link dev.gort.sysmon.Sysmon#wake()} cuts a sleep short. While every P
- *     is idle, a deep sleep instead (Go's sysmonwait): sysmon arms a wake-up in the scheduler
+ *     is idle and the global queue empty, a deep sleep instead (Go's sysmonwait): sysmon arms a wake-up in the scheduler
  *     (run when a P next leaves the idle list, i.e. anything starts running: a timer, network
  *     readiness, a syscall returning, a goroutine readied from outside) and parks until then, or
  *     until half the forced-GC period or the next scavenger age pass, whichever comes first.
@@ -26,7 +26,12 @@
  *     call returns: cooperative, as Go before 1.14); a P in a syscall seen across two rounds, or
  *     whose slice is over (Go's sysretake), is retaken and handed off when it has local work (its
  *     own run queue: the global queue does not count, as in Go), or nobody spins or idles, or the
- *     syscall has lasted 10 ms.</li>
+ *     syscall has lasted 10 ms since the round that first saw it (with the slice over: since the
+ *     last call a round saw; none seen since the P was idle or taken counts as old, as Go's stale
+ *     pd.syscallwhen).</li>
+ * <li>Stranded work: goroutines in the global queue while a P is idle and no M spins (left by a
+ *     startm that could not make an M: gort throws there where Go's newm dies) get a spinning M
+ *     ({@link dev.gort.sysmon.SchedulerPort#wakeForGlobalWork}).</li>
  * <li>Forced GC: no cycle ended for 2 minutes (forcegcperiod) and GOGC is not off: ask the
  *     collector to start one in the background.</li>
  * <li>Scavenger: every 2.5 minutes release free page runs idle for 5 minutes (Go 1.0-1.12's

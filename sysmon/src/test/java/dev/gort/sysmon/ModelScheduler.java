@@ -74,6 +74,30 @@ class ModelScheduler implements SchedulerPort {
         return true;
     }
 
+    /** Goroutines wait in the global queue with a P idle and no M spinning (a failed startm left them). */
+    boolean globalWorkStranded;
+    /** Calls of {@link #wakeForGlobalWork}, and those that found work to wake an M for. */
+    int wakeChecks;
+    int wakeups;
+    /** Thrown by the next wakeForGlobalWork (its startm failing again), then cleared. */
+    RuntimeException wakeFailure;
+
+    @Override
+    public boolean wakeForGlobalWork() {
+        wakeChecks++;
+        if (!globalWorkStranded) {
+            return false;
+        }
+        RuntimeException f = wakeFailure;
+        if (f != null) {
+            wakeFailure = null;
+            throw f;
+        }
+        wakeups++;
+        globalWorkStranded = false;
+        return true;
+    }
+
     int schedtraces;
     /** Every P idle (for sysmon's deep sleep); {@link #startP} ends it and runs the armed wake-up. */
     volatile boolean allIdle;

@@ -248,6 +248,48 @@ class SysmonPolicyTest {
         assertEquals(List.of(0), m.preemptedInSyscall);
     }
 
+    /**
+     * The slice over on the first sight of a syscall with nobody waiting (no local work, a P idle):
+     * no syscall was recorded since the P last ran idle, so its age is old, as Go's pd.syscallwhen
+     * is then (left from an earlier call): retaken. The old rounds aged it from that first sight
+     * (0 ms) and kept the P.
+     */
+    @Test
+    void aSliceOverOnTheFirstSightOfASyscallIsOldWhenNoCallWasRecorded() {
+        ModelScheduler m = new ModelScheduler(2);
+        m.status[0] = SchedulerPort.P_RUNNING;
+        m.spinningOrIdle = true;
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        s.round(now);
+        m.enterSyscall(0);
+        m.preemptFindsG = true;
+        assertEquals(1, s.round(now += 11 * MILLIS), "first sight of this syscall, slice over, no call recorded before: retaken");
+        assertEquals(List.of(0), m.preemptedInSyscall);
+    }
+
+    /**
+     * Every round asks the scheduler to wake an M for goroutines a failed startm left in the
+     * global queue; a wake-up that throws (startm failing again) is reported like a failed duty and
+     * the next round tries again.
+     */
+    @Test
+    void everyRoundTriesTheWakeUpForGlobalWorkAndSurvivesItsFailure() {
+        ModelScheduler m = new ModelScheduler(1);
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        s.round(now += 20 * MICROS);
+        assertEquals(1, m.wakeChecks, "asked in the round");
+        assertEquals(0, m.wakeups, "nothing stranded: no wake-up");
+        m.globalWorkStranded = true;
+        m.wakeFailure = new IllegalStateException("injected: startm failed again");
+        s.round(now += 20 * MICROS);
+        assertEquals(0, m.wakeups);
+        assertEquals(1, s.stats().failures(), "the failed wake-up reported");
+        assertTrue(traceBytes.toString(StandardCharsets.UTF_8).contains("wake-up failed"), traceBytes.toString(StandardCharsets.UTF_8));
+        s.round(now += 20 * MICROS);
+        assertEquals(1, m.wakeups, "the next round woke an M");
+        assertEquals(3, m.wakeChecks);
+    }
+
     /** A flag that found no G in the syscall (the call just returned) is asked again next round, as for a running P. */
     @Test
     void aSyscallPreemptThatFoundNoGIsAskedAgainNextRound() {
