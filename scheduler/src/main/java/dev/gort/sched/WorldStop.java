@@ -235,8 +235,18 @@ final class WorldStop {
                 mp.cpuBeforeStop = cpu;
                 mp.cpuBeforeStopFor = request;
             }
+            Runnable hook = cpuReadHookForTest;
+            if (hook != null) {
+                hook.run();
+            }
         }
     }
+
+    /**
+     * Tests: run by the stopper after each of {@link #readRunningMsCpu}'s reads of another M's
+     * clock (world lock held, before the request): a read made slow, or its instant recorded.
+     */
+    volatile Runnable cpuReadHookForTest;
 
     /**
      * {@code -Dgort.sched.stop.cpubefore=true|false} (default true): {@link #readRunningMsCpu}
@@ -914,6 +924,16 @@ final class WorldStop {
             s.globrunqput(ref);
         }
         s.pidleput(p);
+    }
+
+    /**
+     * System.nanoTime() at which the last stop was requested (the flag about to be raised: after
+     * the world lock was taken and, for stopAndRun, after {@link #readRunningMsCpu}), 0 before the
+     * first: where a collector's pause starts, as Go's stopTheWorldWithSema starts its clock once
+     * worldsema is held.
+     */
+    long stopRequestNanos() {
+        return stopRequestNanos;
     }
 
     /**
