@@ -1,6 +1,7 @@
 package dev.gort.gc;
 
 import dev.gort.sched.Go;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,8 +25,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * the last read's end: an ordering of recorded instants, no bound on a duration.
  */
 @Timeout(180)
-class PauseStartsAtTheRequestTest {
+class PauseStartsAtTheRequestTest extends ThreadWorldFixture {
     static final long SLOW_READ_NANOS = 1_000_000L;
+    private final boolean defaultHandOff = Coordinator.handOffForNewCollectors;
+    private final long defaultDefer = Coordinator.markDoneRequestDeferForNewCollectors;
+
+    @AfterEach
+    void restore() {
+        Coordinator.handOffForNewCollectors = defaultHandOff;
+        Coordinator.markDoneRequestDeferForNewCollectors = defaultDefer;
+    }
 
     @Test
     void theStoppersCpuReadsBeforeTheRequestAreNotInThePause() {
@@ -102,5 +111,72 @@ class PauseStartsAtTheRequestTest {
                 Thread.onSpinWait();
             }
         });
+    }
+
+    /**
+     * Over threads, mark termination's stop is posted as wanted and the coordinator requests it
+     * itself only once no running mutator has within the bound ({@code gort.gc.markdone.request.us}):
+     * that wait stopped nothing either. Here the one mutator reaches a safepoint only for a stop
+     * or a ragged round already requested (never for a stop only wanted), so each mark
+     * termination's coordinator waits the whole bound (20 ms) before its request; every pause must
+     * start at the world's request, after that wait.
+     */
+    @Test
+    void overThreadsTheWaitForAMutatorsRequestIsNotInThePause() throws Exception {
+        ForcedMode.assumeConcurrentMark("mark termination's own stop (the deferred one) comes after a concurrent mark");
+        Coordinator.handOffForNewCollectors = true;
+        Coordinator.markDoneRequestDeferForNewCollectors = 20_000_000L;
+        heap = dev.gort.arena.Heap.create(dev.gort.arena.HeapConfig.defaults().withArenaReservation(1L << 30),
+                dev.gort.sys.PosixOsMemory.get());
+        gc = Collector.forThreads(heap, GcOptions.DEFAULT, 2);
+        world = gc.threadWorld();
+        AtomicBoolean quit = new AtomicBoolean();
+        java.util.concurrent.CountDownLatch registered = new java.util.concurrent.CountDownLatch(1);
+        Thread mutator = Thread.ofPlatform().name("stops-only-when-asked").start(() -> {
+            world.register(1);
+            registered.countDown();
+            try {
+                while (!quit.get()) {
+                    if (world.preemptRequested()) {
+                        world.poll();          // a requested stop or a ragged round; a wanted stop is never answered
+                    }
+                    Thread.onSpinWait();
+                }
+            } finally {
+                world.unregister();
+            }
+        });
+        try {
+            registered.await();
+            PauseTimer pt = gc.pauseTimerForTest();
+            List<String> startedBeforeTheRequest = new CopyOnWriteArrayList<>();
+            AtomicLong markTerminations = new AtomicLong();
+            pt.faultForTest = step -> {
+                if (!step.equals("stop")) {
+                    return;
+                }
+                long request = world.lastStopRequestNanos();
+                if (gc.phase == Collector.MARK) {
+                    markTerminations.incrementAndGet();
+                }
+                if (pt.startNanos() - request < 0) {
+                    startedBeforeTheRequest.add("phase " + gc.phase + ": pause started " + (request - pt.startNanos()) / 1000
+                            + " us before the world's stop request");
+                }
+            };
+            try {
+                gc.gc();
+                gc.gc();
+            } finally {
+                pt.faultForTest = null;
+            }
+            assertTrue(markTerminations.get() >= 2, "mark termination's stops were seen: " + markTerminations.get());
+            assertEquals(0, world.stopsRequestedByMutatorsForTest(), "the coordinator made every request, after the bound");
+            assertEquals(List.of(), startedBeforeTheRequest, "a pause starts at the world's stop request");
+        } finally {
+            quit.set(true);
+            mutator.join(60_000);
+        }
+        assertFalse(mutator.isAlive());
     }
 }
