@@ -213,7 +213,9 @@ final class WorldStop {
      * ({@link Scheduler#cpuReadBeforeStopRequest}) instead of reading its own clock inside the
      * pause: that read lets Linux switch a thread whose slice is spent out at once, on the way back
      * from the call (docs/performance.md, session 27, gate27), and this M holds the only CPU the
-     * steps run on. Here the read costs nothing: no pause yet. A P that changes hands meanwhile
+     * steps run on. Here the read costs nothing: no pause yet (a collector's pause starts at the
+     * request, {@link #stopRequestNanos}, after these reads; before session 29 it began before
+     * them and they were timed as its "stop" step). A P that changes hands meanwhile
      * leaves its new M without a read for this stop (it then reads at its stop, as before). The
      * P list is stable under the world lock (procresize holds it); P.m and the status are read
      * without the sched lock, as hints.
