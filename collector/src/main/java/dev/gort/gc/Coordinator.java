@@ -612,6 +612,7 @@ final class Coordinator {
                 warmRootSlots.size();
                 c.options.gccheckmark();
                 world.gomaxprocs();
+                world.lastStopRequestNanos();       // read in every pause (noteStopRequest)
                 dbg("top-up");
             }
             if (world instanceof SchedWorld sw) {
@@ -949,12 +950,18 @@ final class Coordinator {
     }
 
     /**
-     * Before {@link PauseTimer#stopped}, world stopped: on the M that claimed the scheduler's
+     * Before {@link PauseTimer#stopped}, world stopped, on whichever thread runs the steps: the
+     * pause starts at the world's stop request ({@link World#lastStopRequestNanos}), not at
+     * {@link PauseTimer#begin}: between the two the stopper stopped nothing (it waited for the
+     * world's lock, read the running Ms' CPU clocks under the scheduler, or waited for a mutator
+     * to make the request over threads), and that time was the "stop" step's (session 28,
+     * review28's finding 3; session 29, cpuread29). Then, on the M that claimed the scheduler's
      * hand-off, its CPU clock as the scheduler read it before the request becomes the pause's CPU
      * base, so that it reads none inside the pause (a preemption point on the only thread the
      * steps run on; session 27, gate27, and session 28, pausecpu28). Nothing elsewhere (the value is 0).
      */
-    private void noteHandOffMCpu(CycleState st) {
+    private void noteStopRequest(CycleState st) {
+        st.pt.requestedAt(world.lastStopRequestNanos());
         if (world instanceof SchedWorld sw) {
             st.pt.requesterCpu(Thread.currentThread(), sw.cpuReadBeforeStopRequest());
         }
@@ -964,7 +971,7 @@ final class Coordinator {
     private void sweepTerminationStopped(CycleState st) {
         sweepTerminationRanOn = Thread.currentThread();
         worldStopped = true;
-        noteHandOffMCpu(st);
+        noteStopRequest(st);
         st.pt.stopped();
         // The store gate from the stop until the flag is on: a store of an unstoppable thread reads
         // it and stores wholly before the flip, so before any stack scan, or wholly after, shading
@@ -1209,7 +1216,7 @@ final class Coordinator {
             st.pt.requestedAt(markDoneHandOff.requestedAt);     // a mutator made the request: the pause starts there
             st.pt.requesterCpu(markDoneHandOff.requester, markDoneHandOff.requesterCpu);
         }
-        noteHandOffMCpu(st);
+        noteStopRequest(st);
         st.pt.stopped();
         storeGate.acquire();
         st.pt.step("gate");

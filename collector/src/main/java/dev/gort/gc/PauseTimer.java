@@ -9,7 +9,8 @@ import java.util.List;
  * Times the steps of one stop-the-world pause (one thread at a time: the coordinator; from
  * {@link #stopped} to {@link #restarted} of a mark termination handed to a mutator over
  * ThreadWorld, that mutator, see {@link StopHandOff}). {@link #begin} is called
- * just before the stop request, {@link #step} after each piece of work, {@link #end} after the
+ * just before the stop request (the pause's start then moves to the world's own instant of the
+ * request, {@link #requestedAt}), {@link #step} after each piece of work, {@link #end} after the
  * world restarted; each step's time is the time since the previous mark, so the steps add up to the
  * whole pause. The CPU of the thread that ran the steps is recorded too (see {@link #stopped} for
  * over what), and per step with {@code -Dgort.gc.pausetrace.cpu=true}: on a loaded machine the
@@ -122,10 +123,12 @@ final class PauseTimer {
     }
 
     /**
-     * Before {@link #stopped}: the stop was requested at {@code nanos} (System.nanoTime()) by
-     * another thread than the one that called {@link #begin} (a mutator asked to make it at its
-     * safepoint): the pause starts there, since no mutator was stopped before. Ignored unless it
-     * is after the begin and no step was recorded yet.
+     * Before {@link #stopped}: the stop was requested at {@code nanos} (System.nanoTime()): by the
+     * world after the stopper's work before its request (the world's lock, the scheduler's reads
+     * of the running Ms' CPU clocks: {@code Coordinator.noteStopRequest}), or by another thread
+     * than the one that called {@link #begin} (a mutator asked to make it at its safepoint). The
+     * pause starts there, since no mutator was stopped before. Ignored unless it is after the
+     * begin and no step was recorded yet (0, a value already taken, a past stop's).
      */
     void requestedAt(long nanos) {
         if (n == 0 && nanos - start > 0 && System.nanoTime() - nanos >= 0) {
@@ -320,6 +323,10 @@ final class PauseTimer {
                 t.beganOn = WARMUP_OTHER_THREAD;
                 t.cpuReadBefore = WARMUP_OTHER_THREAD;
             }
+            // As a pause's start moved to the world's request (Coordinator.noteStopRequest), and, one
+            // round in five, as a second call for the same request or a world that does not know
+            // (ignored): both sides of its test are taken in real pauses, so neither is a trap.
+            t.requestedAt(i % 5 == 2 ? 0 : System.nanoTime());
             t.stopped();
             t.step("work");
             boolean asAPause = (i & 3) != 0;

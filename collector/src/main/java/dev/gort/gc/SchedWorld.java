@@ -118,6 +118,11 @@ public final class SchedWorld implements World {
     }
 
     @Override
+    public long lastStopRequestNanos() {
+        return sched.lastStopRequestNanos();
+    }
+
+    @Override
     public long lastRestartNanos() {
         return sched.lastWorldStartNanos();
     }

@@ -49,8 +49,8 @@ public final class ThreadWorld implements World {
     private Thread stopper;
     /** The stopper's own mutator, if it is one (it counts as stopped), while {@code stopping} (guarded by lock). */
     private Mutator stopperSelf;
-    /** When the current or last stop was requested (guarded by lock). */
-    private long stopRequestedAt;
+    /** When the current or last stop was requested (written under lock; volatile for {@link #lastStopRequestNanos}). */
+    private volatile long stopRequestedAt;
     /** The last mutator to reach its safepoint in the last stop, or null (guarded by lock). */
     private Mutator slowestStopper;
     private static final boolean DEBUG_STOP = dev.gort.sys.TuningProperty.flag("gort.gc.debugstop", false);
@@ -1284,6 +1284,11 @@ public final class ThreadWorld implements World {
     }
 
     private volatile long restartedAt;
+
+    @Override
+    public long lastStopRequestNanos() {
+        return stopRequestedAt;
+    }
 
     @Override
     public long lastRestartNanos() {

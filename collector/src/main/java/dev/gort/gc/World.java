@@ -131,6 +131,18 @@ public interface World {
     }
 
     /**
+     * System.nanoTime() at which the last stop-the-world was requested (the mutators asked to
+     * stop), or 0 if this world does not know. Called with the world stopped. The pause starts
+     * there, not where the stopper began its timer: what it did in between (waiting for the world's
+     * lock, the scheduler's reads of the running Ms' CPU clocks, a wait for a mutator to make the
+     * request that ended with none) stopped nothing. Go's stopTheWorldWithSema likewise starts its
+     * clock once worldsema is held.
+     */
+    default long lastStopRequestNanos() {
+        return 0;
+    }
+
+    /**
      * System.nanoTime() at which the last {@link #startTheWorld} released the mutators (before it
      * woke them), or 0 if this world does not know: a pause ends there, as Go's pauseNS does; how
      * long a woken thread then waits for a CPU is the kernel's, not the pause's.

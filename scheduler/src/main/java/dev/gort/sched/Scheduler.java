@@ -1429,6 +1429,24 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
+     * System.nanoTime() at which the last stop-the-world was requested, 0 before the first: after
+     * the wait for the world lock (another stop in progress) and the stopper's reads of the running
+     * Ms' CPU clocks ({@link #cpuReadBeforeStopRequest}), which stop nothing. A collector's pause
+     * starts here, as Go's stopTheWorldWithSema starts its clock once worldsema is held.
+     */
+    public long lastStopRequestNanos() {
+        return world.stopRequestNanos();
+    }
+
+    /**
+     * Tests: {@code hook} (null: none) runs on a stopTheWorldAndRun's stopper after each read of a
+     * running P's M's CPU clock, before the stop request (e.g. a read made slow).
+     */
+    public void setCpuReadBeforeStopHookForTest(Runnable hook) {
+        world.cpuReadHookForTest = hook;
+    }
+
+    /**
      * System.nanoTime() at which the last {@link #startTheWorld} released the Ps (before it started
      * or woke Ms for them), 0 before the first: where a collector's pause ends, as Go's pauseNS.
      */

@@ -213,7 +213,9 @@ final class WorldStop {
      * ({@link Scheduler#cpuReadBeforeStopRequest}) instead of reading its own clock inside the
      * pause: that read lets Linux switch a thread whose slice is spent out at once, on the way back
      * from the call (docs/performance.md, session 27, gate27), and this M holds the only CPU the
-     * steps run on. Here the read costs nothing: no pause yet. A P that changes hands meanwhile
+     * steps run on. Here the read costs nothing: no pause yet (a collector's pause starts at the
+     * request, {@link #stopRequestNanos}, after these reads; before session 29 it began before
+     * them and they were timed as its "stop" step). A P that changes hands meanwhile
      * leaves its new M without a read for this stop (it then reads at its stop, as before). The
      * P list is stable under the world lock (procresize holds it); P.m and the status are read
      * without the sched lock, as hints.
@@ -235,8 +237,18 @@ final class WorldStop {
                 mp.cpuBeforeStop = cpu;
                 mp.cpuBeforeStopFor = request;
             }
+            Runnable hook = cpuReadHookForTest;
+            if (hook != null) {
+                hook.run();
+            }
         }
     }
+
+    /**
+     * Tests: run by the stopper after each of {@link #readRunningMsCpu}'s reads of another M's
+     * clock (world lock held, before the request): a read made slow, or its instant recorded.
+     */
+    volatile Runnable cpuReadHookForTest;
 
     /**
      * {@code -Dgort.sched.stop.cpubefore=true|false} (default true): {@link #readRunningMsCpu}
@@ -914,6 +926,16 @@ final class WorldStop {
             s.globrunqput(ref);
         }
         s.pidleput(p);
+    }
+
+    /**
+     * System.nanoTime() at which the last stop was requested (the flag about to be raised: after
+     * the world lock was taken and, for stopAndRun, after {@link #readRunningMsCpu}), 0 before the
+     * first: where a collector's pause starts, as Go's stopTheWorldWithSema starts its clock once
+     * worldsema is held.
+     */
+    long stopRequestNanos() {
+        return stopRequestNanos;
     }
 
     /**
