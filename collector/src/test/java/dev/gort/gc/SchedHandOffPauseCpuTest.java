@@ -59,11 +59,17 @@ class SchedHandOffPauseCpuTest {
                 try {
                     while (!quit.get()) {
                         polls.incrementAndGet();
-                        if (armed.get() && Go.scheduler().worldStopping() && armed.compareAndSet(true, false)) {
-                            PauseTimerStepCpuTest.burn(BURN);       // after the request, before this goroutine's safepoint
-                            burnt.incrementAndGet();
+                        // Looked at only when this goroutine's next poll will yield, and before that poll: a
+                        // stop sets worldStopping before the preemption flags, so a flag set by the stop always
+                        // finds it set here. (Looking at every pass let a request land between the look and the
+                        // poll, which then stopped the P with nothing burnt: cpuread29, sched29.)
+                        if (Go.preemptPending()) {
+                            if (armed.get() && Go.scheduler().worldStopping() && armed.compareAndSet(true, false)) {
+                                PauseTimerStepCpuTest.burn(BURN);       // after the request, before this goroutine's safepoint
+                                burnt.incrementAndGet();
+                            }
+                            Go.poll();
                         }
-                        Go.poll();
                     }
                 } finally {
                     ended.set(true);

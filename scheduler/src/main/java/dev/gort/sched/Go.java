@@ -94,6 +94,16 @@ public final class Go {
     }
 
     /**
+     * True when the running goroutine's next {@link #poll} will yield: a stop-the-world, a ragged
+     * round or the end of its slice asked it to. A loop may finish a step, or learn why it is asked
+     * ({@link Scheduler#worldStopping}: a stop's request is visible before its preemption flags
+     * are), before it polls. Call it from a goroutine only.
+     */
+    public static boolean preemptPending() {
+        return Scheduler.currentM().curg.preemptRequested();
+    }
+
+    /**
      * A safepoint inside a runtime call. Returns the M the goroutine runs on afterwards: a
      * preempted goroutine may resume on another M, so callers must use the returned M, never the
      * one they read before. Every blocking operation passes here before it changes anything, so
