@@ -512,6 +512,7 @@ public final class Collector implements AutoCloseable {
             options = options.withGcPercent(percent);
             old = pacer.setGcPercent(percent);
             gcs.setTrigger(pacer.trigger(), trigger);
+            control.dropRequestIfTriggerGoneLocked();      // a start requested by a trigger that no longer holds
         } finally {
             control.ctl.unlock();
         }
@@ -535,6 +536,7 @@ public final class Collector implements AutoCloseable {
             refreshMemoryFigures();
             pacer.refreshLimit();
             gcs.setTrigger(pacer.trigger(), trigger);
+            control.dropRequestIfTriggerGoneLocked();      // as setGcPercent: a raised limit may leave the heap short of its trigger
             return old;
         } finally {
             control.ctl.unlock();
