@@ -1274,6 +1274,15 @@ public final class GcSupport {
         String whyHeapStaysOpen();
     }
 
+    /**
+     * The heapLive at which the allocator calls the trigger hook now ({@link #setTrigger}; Long.MAX_VALUE
+     * when none is armed). The collector re-tests a requested cycle against it before the cycle starts
+     * (Go's gcTrigger.test for a heap trigger: heapLive >= trigger).
+     */
+    public long trigger() {
+        return heap.trigger;
+    }
+
     /** Installs the hook called when heapLive reaches {@code triggerBytes} (null hook: none). */
     public void setTrigger(long triggerBytes, HeapTrigger hook) {
         heap.trigger = triggerBytes;

@@ -285,6 +285,14 @@ public final class Collector implements AutoCloseable {
         this.assists = new Assists(this, pool);
         pacer.setGcPercent(options.gcPercent());
         pacer.setMemoryLimit(options.memoryLimit());
+        if (options.memoryLimit() != Pacer.INFINITE) {
+            // The limit's goal into the trigger now, as setMemoryLimit does: setGcPercent committed
+            // before the limit was known, and nothing else recomputes it before the first cycle's
+            // end. Until session 29 a collector built with GOGC=off and a limit (GOGC=off
+            // GOMEMLIMIT=...) armed no trigger at all: no cycle ever started on its own.
+            refreshMemoryFigures();
+            pacer.refreshLimit();
+        }
         this.control = new CycleControl(this);
         if (world instanceof ThreadWorld tw) {
             tw.setMutatorPausingHook(control::mutatorPausing);      // an owed start is handed on, not lost
@@ -504,6 +512,7 @@ public final class Collector implements AutoCloseable {
             options = options.withGcPercent(percent);
             old = pacer.setGcPercent(percent);
             gcs.setTrigger(pacer.trigger(), trigger);
+            control.dropRequestIfTriggerGoneLocked();      // a start requested by a trigger that no longer holds
         } finally {
             control.ctl.unlock();
         }
@@ -527,6 +536,7 @@ public final class Collector implements AutoCloseable {
             refreshMemoryFigures();
             pacer.refreshLimit();
             gcs.setTrigger(pacer.trigger(), trigger);
+            control.dropRequestIfTriggerGoneLocked();      // as setGcPercent: a raised limit may leave the heap short of its trigger
             return old;
         } finally {
             control.ctl.unlock();

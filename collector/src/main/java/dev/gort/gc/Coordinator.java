@@ -212,7 +212,10 @@ final class Coordinator {
             control.ctl.lock();
             try {
                 boolean interrupted = false;
-                while ((!control.cycleRequested || control.resizeHolds > 0 || control.owedStartInGrace())
+                // A request whose trigger no longer holds (GOGC turned off or raised since) is
+                // dropped here, not started: Go's gcStart re-tests its trigger under the start lock.
+                while ((!control.cycleRequested || control.resizeHolds > 0 || control.owedStartInGrace()
+                        || control.dropRequestIfTriggerGoneLocked())
                         && !c.closed && !world.exiting()) {
                     try {
                         control.ctlChanged.awaitNanos(control.idleWaitNanos());    // timed only while a start can be owed
@@ -231,6 +234,7 @@ final class Coordinator {
                 control.cycleRequested = false;
                 control.requestAwaited = false;
                 control.forcedRequested = false;
+                control.pendingTriggers = 0;
                 control.cycleRunning = true;
                 control.cycleTail = false;
             } finally {

@@ -25,6 +25,20 @@ final class CycleControl {
      */
     volatile boolean cycleRequested;
     boolean forcedRequested;     // guarded by ctl
+    /**
+     * The triggers behind the pending request ({@link #TRIGGER_HEAP}, {@link #TRIGGER_TIME}; 0 when
+     * none is pending or only a caller that names the cycle asked, see {@link #requestAwaited}).
+     * Go's gcStart re-tests its trigger under the start lock and returns without a cycle when it
+     * no longer holds; the coordinator does the same before it takes a request
+     * ({@link #dropRequestIfTriggerGoneLocked}). Guarded by ctl.
+     */
+    int pendingTriggers;
+    /** Go's gcTriggerHeap: heapLive reached the armed trigger (the allocation's request). */
+    static final int TRIGGER_HEAP = 1;
+    /** Go's gcTriggerTime: sysmon's forced GC after its period with no cycle. */
+    static final int TRIGGER_TIME = 2;
+    /** Requests dropped because their trigger no longer held before the cycle started (guarded by ctl; tests, diagnostics). */
+    long requestsDropped;
     boolean cycleRunning;        // guarded by ctl
     long cyclesDone;             // guarded by ctl
     Throwable cycleFailure;      // guarded by ctl: a failed cycle (bad pointer, checkmark)
@@ -288,9 +302,19 @@ final class CycleControl {
             // counts, and allocations past the goal wait for the next cycle's start, instead of
             // running on unchecked until the tail ends (seen at load 12: 52 MiB under a 40 MiB
             // limit, the peak outside marking).
+            int kind = forced ? TRIGGER_TIME : TRIGGER_HEAP;
+            // Go's mallocgc and sysmon test the trigger before gcStart: GOGC may have been turned off
+            // (or raised) since the arena read the trigger it armed, or since sysmon looked.
+            if (!triggerHoldsLocked(kind)) {
+                return false;
+            }
+            if (cycleRequested) {
+                pendingTriggers |= kind;        // one more reason for the pending start (not a new request)
+            }
             if (!cycleRequested && (!cycleRunning || cycleTail) && !c.closed && !world.exiting()) {
                 c.setStartPending(true);
                 markRequestedLocked();
+                pendingTriggers = kind;
                 forcedRequested |= forced;
                 if (requester != null) {
                     startOwedSince = System.nanoTime();
@@ -304,6 +328,56 @@ final class CycleControl {
         } finally {
             ctl.unlock();
         }
+    }
+
+    /**
+     * Go's gcTrigger.test() for the trigger kinds in {@code kinds}, with ctl held: true if any holds.
+     * A heap trigger holds while heapLive is at or past the trigger the allocator has armed (GOGC's,
+     * or the memory limit's: with GOGC off and a limit set it is the limit's, so it still fires);
+     * a time trigger (sysmon's forced GC) holds while GOGC is on, as Go's gcTriggerTime (its period
+     * was tested by sysmon).
+     */
+    private boolean triggerHoldsLocked(int kinds) {
+        if ((kinds & TRIGGER_TIME) != 0 && c.pacer.gcPercent() >= 0) {
+            return true;
+        }
+        return (kinds & TRIGGER_HEAP) != 0 && c.gcs.heapLive() >= c.gcs.trigger();
+    }
+
+    /**
+     * With ctl held: if a cycle is requested and not started, and what asked for it no longer holds
+     * (Go's gcStart: "Re-check transition condition under transition lock"), withdraws the request
+     * and returns true. A request that a caller waits for by name ({@link #requestAwaited}: gc(),
+     * runTo; Go's gcTriggerCycle) always holds, as does one of unknown origin. Called by the
+     * coordinator before it takes a request, and by the setters that move the trigger (GOGC, the
+     * memory limit), so the allocation gate is cleared at once rather than when the coordinator
+     * next gets a CPU.
+     *
+     * <p>Every waiter on the withdrawn start is released by the signal below: an allocation past the
+     * goal or the owner of the start ({@link #awaitCycleStartLocked} waits while startPending),
+     * {@link Stepping#awaitIdle} (while cycleRequested), a gc() caller (it re-requests, by name,
+     * once no cycle runs). The owner that has not reached its next allocation owes nothing
+     * ({@link #startOwedBy} cleared). Not after a close (startPending stays set for good: every
+     * allocation is refused) or a collector failure (it stays set so allocations past the goal throw).
+     */
+    boolean dropRequestIfTriggerGoneLocked() {
+        if (!cycleRequested || requestAwaited || pendingTriggers == 0 || triggerHoldsLocked(pendingTriggers)
+                || cycleFailure != null || c.closed) {
+            return false;
+        }
+        cycleRequested = false;
+        pendingTriggers = 0;
+        forcedRequested = false;
+        startOwedBy = null;
+        requestsDropped++;
+        if (c.startPending) {
+            c.setStartPending(false);       // the gate too: allocations take the fast path again
+            if (c.closed) {
+                c.setStartPending(true);    // a close racing us (see clearStartPending)
+            }
+        }
+        ctlChanged.signalAll();
+        return true;
     }
 
     /**

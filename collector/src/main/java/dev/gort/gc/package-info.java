@@ -53,6 +53,13 @@
  *       The default over ThreadWorld, and under the scheduler while sweep termination's stopped
  *       steps are handed to the M that stops the last P ({@code -Dgort.gc.sweepterm.handoff},
  *       default on; see {@code CycleControl.triggerGivesP}).
+ *       Before a requested cycle starts, its trigger is tested again, as Go's gcStart re-tests
+ *       {@code gcTrigger.test()} under its start lock: a request of the heap trigger (heapLive at or
+ *       past the armed trigger, GOGC's or the memory limit's) or of sysmon's forced GC (GOGC on)
+ *       that no longer holds is dropped, its start waiters released and the allocation gate
+ *       cleared; {@code gc()}, {@code runTo} and gcstress name their cycle and always run
+ *       ({@code CycleControl.dropRequestIfTriggerGoneLocked}; by the coordinator before it takes a
+ *       request, and at once by {@code setGcPercent} and {@code setMemoryLimit}).
  *       After a fatal collector error (bad pointer, checkmark) no cycle runs again, and an
  *       allocation past the goal fails with that error instead of growing a heap nobody collects
  *       (CollectorFailureTest).</li>
