@@ -289,11 +289,17 @@ class SysmonIntegrationTest {
      * and sysmon sleeps deeply (few rounds); once goroutines run again it is awake: a poll() loop
      * at GOMAXPROCS=1 is still preempted so another goroutine gets the P.
      *
-     * <p>The idle rounds are counted by a plain thread inside main's sleep, from 200 ms to at most
-     * 590 ms after it began: the timer cannot have woken the P yet. Counting from main after the
-     * sleep also counted sysmon's rounds after the wake-up (a wake restarts its sleep at 20 us:
-     * some 60 rounds in its first ~20 ms awake), which a loaded machine stretches until main gets a
-     * CPU to read the counter (failed that way at load 15-20: "62 rounds in 600 ms idle").
+     * <p>The idle rounds are counted by a plain thread inside main's sleep, from the moment sysmon
+     * is seen to have begun a deep sleep to at most 590 ms after main's sleep began: the timer
+     * cannot have woken the P yet. Counting from main after the sleep also counted sysmon's rounds
+     * after the wake-up (a wake restarts its sleep at 20 us: some 60 rounds in its first ~20 ms
+     * awake), which a loaded machine stretches until main gets a CPU to read the counter (failed
+     * that way at load 15-20: "62 rounds in 600 ms idle"). Until session 29 the window began at a
+     * fixed 200 ms after main's sleep began, taken as the moment every P was idle; on a loaded
+     * machine main's M had not yet released the P by then (its way from the park to the idle list
+     * switched out), so sysmon was still in its awake rounds (backed off to 10 ms) for part of the
+     * window: "15 rounds in 306 ms" (load 12) and "11 rounds in 302 ms" (load 29) in session 28; a
+     * traced run in session 29 saw sysmon's last awake round 41 ms into the window.
      */
     @Test
     void deepSleepWhileIdleAndAwakeWhenGoroutinesRun() {
@@ -307,7 +313,8 @@ class SysmonIntegrationTest {
             for (; window == null && System.nanoTime() - sleepsUntil < 0; sleeps++) {
                 long t0 = System.nanoTime();
                 long[][] out = new long[1][];
-                Thread sampler = Thread.ofPlatform().name("idle-window-sampler").start(() -> out[0] = idleWindow(rt, t0));
+                long deep0 = rt.sysmon.stats().deepSleeps();     // main holds the only P: no deep sleep can begin before its sleep
+                Thread sampler = Thread.ofPlatform().name("idle-window-sampler").start(() -> out[0] = idleWindow(rt, t0, deep0));
                 Gort.sleep(Duration.ofMillis(600));
                 Gort.syscall(() -> {
                     try {
@@ -316,9 +323,10 @@ class SysmonIntegrationTest {
                         Thread.currentThread().interrupt();
                     }
                 });
-                window = out[0];               // null: the sampler was descheduled past the window; again
+                window = out[0];               // null: no deep sleep in time, or the sampler descheduled past the window; again
             }
-            assertNotNull(window, "in " + sleeps + " sleeps of 600 ms (120 s) the sampler thread never read sysmon's rounds twice within one");
+            assertNotNull(window, "in " + sleeps + " sleeps of 600 ms (120 s) the sampler thread never saw sysmon begin a deep sleep and"
+                    + " read its rounds again at least " + MIN_IDLE_WINDOW_NANOS / 1_000_000 + " ms later within one");
             long idleRounds = window[0];
             assertTrue(window[2] >= 1, "no deep sleep while every P was idle (rounds meanwhile: " + idleRounds + ")");
             assertTrue(idleRounds < 10, idleRounds + " rounds in " + window[1] + " ms while every P was idle; a 10 ms sleep makes ~"
@@ -341,19 +349,37 @@ class SysmonIntegrationTest {
         }, opts(Map.of("GOMAXPROCS", "1", "GOGC", "off"))));
     }
 
+    /** The shortest window {@link #idleWindow} accepts: a deep sleep begun later than this before its end spoils the try. */
+    private static final long MIN_IDLE_WINDOW_NANOS = 100_000_000L;
+
     /**
-     * Sysmon's rounds between 200 ms after {@code t0} and a second read at most 590 ms after it,
-     * while main sleeps 600 ms from t0: {rounds, window ms, deep sleeps so far}, or null if this
-     * thread did not get a CPU in time for the second read.
+     * Sysmon's rounds from the moment a deep sleep is seen to have begun (its count passed
+     * {@code deep0}, read by main while it held the only P; main's sleep has then made every P idle) to a second read at most 590 ms after
+     * {@code t0}, while main sleeps 600 ms from t0: {rounds, window ms, deep sleeps so far}; or
+     * null if no deep sleep began by 500 ms after t0 or this thread did not get a CPU in time for
+     * the reads (the window under {@link #MIN_IDLE_WINDOW_NANOS} or past 590 ms): the caller
+     * tries again. With every P idle and sysmon asleep, a round in the window means a P left the
+     * idle list or sysmon woke for nothing.
      */
-    private static long[] idleWindow(GortRuntime rt, long t0) {
-        sleepUntil(t0 + 200_000_000L);
-        long r1 = rt.sysmon.stats().rounds();
-        long s1 = System.nanoTime();
-        sleepUntil(t0 + 500_000_000L);
+    private static long[] idleWindow(GortRuntime rt, long t0, long deep0) {
+        long r1 = -1;
+        long s1 = 0;
+        while (System.nanoTime() - (t0 + 500_000_000L) < 0) {
+            dev.gort.sysmon.SysmonStats st = rt.sysmon.stats();
+            if (st.deepSleeps() > deep0) {
+                r1 = st.rounds();
+                s1 = System.nanoTime();
+                break;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+        }
+        if (r1 < 0) {
+            return null;
+        }
+        sleepUntil(Math.max(t0 + 500_000_000L, s1 + MIN_IDLE_WINDOW_NANOS));
         dev.gort.sysmon.SysmonStats st = rt.sysmon.stats();
         long s2 = System.nanoTime();
-        if (s2 - t0 > 590_000_000L) {
+        if (s2 - t0 > 590_000_000L || s2 - s1 < MIN_IDLE_WINDOW_NANOS) {
             return null;
         }
         return new long[] {st.rounds() - r1, (s2 - s1) / 1_000_000, st.deepSleeps()};

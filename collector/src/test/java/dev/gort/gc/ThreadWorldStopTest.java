@@ -222,8 +222,10 @@ class ThreadWorldStopTest {
                 world.unregister();
             }
         });
+        AtomicReference<Mutator> waitingMutator = new AtomicReference<>();
         start("waiting", () -> {
             Mutator m = world.register(1);
+            waitingMutator.set(m);
             tidWaiting.set(dev.gort.sys.CpuAffinity.threadId());
             registered.countDown();
             world.runBlocking(m, () -> {
@@ -236,7 +238,16 @@ class ThreadWorldStopTest {
             world.unregister();
         });
         assertTrue(registered.await(60, TimeUnit.SECONDS));
-        Thread.sleep(20);            // the waiting one is in runBlocking by now (BLOCKED: not boosted either way)
+        // The waiting one BLOCKED (in runBlocking) before the first stop, awaited as a state (60 s
+        // guard): still RUNNING, it is boosted like the running one. A fixed 20 ms sleep stood for
+        // this until session 29; at load ~22 (with two busy-loop hogs) the stop's one boost went
+        // to the waiting thread, not yet in runBlocking, while the running one had stopped within
+        // the grace ("stop 0: the running mutator while stopped ==> expected: <1> but was: <0>").
+        long blockedBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (waitingMutator.get().state != Mutator.BLOCKED) {
+            assertTrue(System.nanoTime() - blockedBy < 0, "the waiting mutator did not enter runBlocking within 60 s");
+            Thread.sleep(1);
+        }
         dev.gort.sys.ThreadPriority.Setting normal = dev.gort.sys.ThreadPriority.of((int) tidRunning.get());
         assertEquals(dev.gort.sys.ThreadPriority.SCHED_OTHER, normal.policy());
         int stops = 20, boostedStops = 0;

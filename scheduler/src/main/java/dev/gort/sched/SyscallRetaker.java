@@ -33,9 +33,18 @@ final class SyscallRetaker {
     private volatile boolean idle;
     /**
      * Passes of the thread's loop, one per wake-up (a tick, a note wake-up or timeout): written by
-     * the thread only, read by tests (StopTheWorldQuietTest: none while the world is stopped).
+     * the thread only, read by tests (StopTheWorldQuietTest's message; its bound is on {@link #tickRounds}).
      */
     private volatile long loops;
+    /**
+     * Rounds the thread has run ({@link #round} after a tick), written by the thread only, read by
+     * tests: once the thread has seen the world stopped it runs none until the restart wakes it,
+     * so after a stop completed at most one more, a tick that began before the request
+     * (StopTheWorldQuietTest).
+     * Unlike {@link #loops} this does not count wake-ups of its note, which come from other
+     * threads (entersyscall, a restart) at whatever moment a loaded machine runs them.
+     */
+    private volatile long tickRounds;
     /** Per P id, for the slice rule (the thread's only): the schedtick last seen in a syscall, and the round that first saw it (0: none). */
     private long[] seenSchedTick = new long[0];
     private long[] seenSchedWhen = new long[0];
@@ -66,6 +75,11 @@ final class SyscallRetaker {
     /** Passes of the retaker thread's loop so far (see {@link #loops}). */
     long loops() {
         return loops;
+    }
+
+    /** Rounds the retaker thread has run so far (see {@link #tickRounds}). */
+    long tickRounds() {
+        return tickRounds;
     }
 
     /** The retaker thread, or null: shutdown joins it. */
@@ -148,6 +162,7 @@ final class SyscallRetaker {
             } catch (RuntimeException | Error e) {
                 failed("retake", e);      // a hand-off's startm threw: its P and goroutines went back (MPool.giveBack)
             }
+            tickRounds = tickRounds + 1;    // one writer
         }
     }
 
