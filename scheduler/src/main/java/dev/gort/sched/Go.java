@@ -80,7 +80,8 @@ public final class Go {
 
     /**
      * A safepoint: if preemption was requested (sysmon, stop-the-world, {@link Scheduler#preempt}),
-     * yields to the back of the global queue. Cheap when not requested: long loops call it.
+     * yields: to the back of the global queue, or, when a stop-the-world is pending, to its own P's
+     * runnext (it runs first on that P after the restart). Cheap when not requested: long loops call it.
      */
     public static void poll() {
         M mp = Scheduler.currentM();
