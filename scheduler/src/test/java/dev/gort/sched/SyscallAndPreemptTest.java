@@ -72,6 +72,23 @@ class SyscallAndPreemptTest {
 
     /** At GOMAXPROCS=1 a goroutine in a poll() loop yields when flagged. */
     @Test
+    void preemptPendingTellsWhetherTheNextPollYields() throws Exception {
+        // GOMAXPROCS=1 and no sysmon: only this test asks main to yield.
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).fatalHandler(FatalHandler.THROW));
+        boolean[] seen = new boolean[3];
+        s.run(() -> {
+            seen[0] = Go.preemptPending();
+            Go.scheduler().preempt(Go.current());
+            seen[1] = Go.preemptPending();
+            Go.poll();                              // yields; main is the only goroutine and runs again
+            seen[2] = Go.preemptPending();
+        });
+        assertFalse(seen[0], "nobody asked main to yield");
+        assertTrue(seen[1], "preempt(G) asked it to yield at its next poll");
+        assertFalse(seen[2], "the poll answered the request");
+    }
+
+    @Test
     void pollYieldsWhenPreemptionIsRequested() throws Exception {
         AtomicBoolean spinning = new AtomicBoolean();
         AtomicBoolean stop = new AtomicBoolean();
