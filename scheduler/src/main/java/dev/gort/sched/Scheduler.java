@@ -961,8 +961,30 @@ public final class Scheduler implements AutoCloseable {
             // sysmon keeps its rounds, which retry the wake-up, instead of sleeping until a P runs.
             return false;
         }
-        return idlePs.armSysmonWake(wake);
+        Runnable hook = beforeSysmonArmForTest;
+        if (hook != null) {
+            hook.run();
+        }
+        if (!idlePs.armSysmonWake(wake)) {
+            return false;
+        }
+        // A look again, after the arming's read of the idle count: a failed startm that left its P
+        // idle between the look above and that read queued the P's goroutines before it made the
+        // P idle (MPool.giveBack), so they show here; without this look sysmon slept deeply with
+        // them stranded (nothing takes a P off the idle list then). The wake may have run
+        // meanwhile (a P taken): a spurious unpark, which cuts one of sysmon's sleeps short.
+        if (runqsize != 0) {
+            idlePs.disarmSysmonWake();
+            return false;
+        }
+        return true;
     }
+
+    /**
+     * Tests: run by {@link #armSysmonWake} after its look at the global queue, before it arms (a
+     * failed startm landing between the two).
+     */
+    volatile Runnable beforeSysmonArmForTest;
 
     /** Disarms {@link #armSysmonWake} (sysmon woke by its own timeout). */
     public void disarmSysmonWake() {

@@ -155,4 +155,60 @@ class StartmFaultTest {
         assertTrue(ran[0], "sysmon's wake-up ran the goroutine (" + stateAfter.get() + ")");
         s.close();
     }
+
+    /**
+     * The same failure landing between armSysmonWake's look at the global queue and its arming
+     * (review29): the look saw the queue empty (the goroutine still in main's P's runnext), the
+     * failed hand-off then left every P idle and the goroutine queued globally, and the arming saw
+     * only that every P was idle. On lead29 sysmon was told to sleep deeply with a goroutine
+     * stranded: nothing takes a P off the idle list then, so it slept until its own timeout (half
+     * the forced-GC period, or the scavenger's next pass). The queue is looked at again after the
+     * arming: a P made idle before the arming's read of the idle count has its goroutines queued
+     * before that read, so the second look sees them.
+     */
+    @Test
+    void aFailedHandOffBetweenTheQueueLookAndTheArmingKeepsSysmonAwake() {
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).syscallRetake(0).fatalHandler(FatalHandler.THROW));
+        AtomicBoolean armed = new AtomicBoolean(true);
+        AtomicReference<Throwable> fromHandOff = new AtomicReference<>();
+        AtomicReference<String> stateAfter = new AtomicReference<>("");
+        boolean[] deepSleepRefused = new boolean[1];
+        boolean[] ran = new boolean[1];
+        s.run(() -> {
+            CountDownLatch done = new CountDownLatch(1);
+            Go.go(done::countDown);     // in main's P's runnext: the global queue is empty
+            Go.syscall(() -> {
+                s.mpool.faultForTest = where -> {
+                    if (armed.getAndSet(false)) {
+                        throw new StopFaultTest.InjectedFault(where);
+                    }
+                };
+                s.beforeSysmonArmForTest = () -> {
+                    s.beforeSysmonArmForTest = null;
+                    try {
+                        s.retake(0, true);      // main's P, with its goroutine, handed off: that startm fails
+                    } catch (Throwable t) {
+                        fromHandOff.set(t);
+                    }
+                    stateAfter.set("idle Ps " + s.idleProcs() + ", global " + s.globalRunqueueSize() + ", spinning " + s.spinningThreads());
+                };
+                deepSleepRefused[0] = !s.armSysmonWake(() -> { });
+                s.disarmSysmonWake();
+                s.beforeSysmonArmForTest = null;
+                s.mpool.faultForTest = null;
+                s.wakeForGlobalWork();
+                try {
+                    ran[0] = done.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        });
+        assertInstanceOf(StopFaultTest.InjectedFault.class, fromHandOff.get(), "the hand-off got startm's failure");
+        assertEquals("idle Ps 1, global 1, spinning 0", stateAfter.get(), "the failed startm left its goroutine queued globally");
+        assertTrue(deepSleepRefused[0], "sysmon may not sleep deeply while a goroutine waits in the global queue,"
+                + " even if it was queued after armSysmonWake's first look (" + stateAfter.get() + ")");
+        assertTrue(ran[0], "the wake-up ran the goroutine (" + stateAfter.get() + ")");
+        s.close();
+    }
 }
