@@ -30,10 +30,23 @@ import dev.gort.sys.OsMemory;
  * describe what is really mapped readable. All methods run under the heap lock.
  */
 final class AddressSpace {
+    /**
+     * The span descriptors (with their pending-free pairs and wide bitmaps) are committed this much
+     * at a time, or one OS page when that is larger ({@link #descriptorCommit}): a commit must cover
+     * whole OS pages, and a 64 KiB commit on a kernel with 128 KiB or larger pages is refused.
+     */
     static final long DESCRIPTOR_COMMIT = 64 << 10;
+    /**
+     * The largest OS page the heap accepts: 512 KiB, Go's maxPhysPageSize (64 runtime pages, one
+     * word of the scavenger index's bits). The smallest is 4 KiB (Go's minPhysPageSize).
+     */
+    static final long MAX_OS_PAGE = 512 << 10;
+    static final long MIN_OS_PAGE = 4 << 10;
 
     private final OsMemory os;
     private final long osPage;
+    /** Bytes per descriptor commit: the larger of {@link #DESCRIPTOR_COMMIT} and the OS page (both powers of two). */
+    private final long descriptorCommit;
 
     final long arenaBytes;
     private final long arenaMapBase;
@@ -97,6 +110,11 @@ final class AddressSpace {
     AddressSpace(OsMemory os, HeapConfig config) {
         this.os = os;
         this.osPage = os.pageSize();
+        if (Long.bitCount(osPage) != 1 || osPage < MIN_OS_PAGE || osPage > MAX_OS_PAGE) {
+            throw new IllegalArgumentException("the OS reports a page size of " + osPage + " B; the heap accepts a power of two from "
+                    + MIN_OS_PAGE + " to " + MAX_OS_PAGE + " B (Go's limits)");
+        }
+        this.descriptorCommit = Math.max(DESCRIPTOR_COMMIT, osPage);
         this.heapArenaBytes = config.heapArenaBytes();
         this.arenaBytes = config.arenaReservation();
         long pages = arenaBytes >>> SizeClasses.PAGE_SHIFT;
@@ -263,7 +281,7 @@ final class AddressSpace {
             freeDescriptors = Mem.getLong(d + Span.NEXT);
         } else {
             if (descriptorsTop + Span.SIZE > descriptorsBase + descriptorsCommitted) {
-                long want = Math.min(DESCRIPTOR_COMMIT, descriptorsLimit - (descriptorsBase + descriptorsCommitted));
+                long want = Math.min(descriptorCommit, descriptorsLimit - (descriptorsBase + descriptorsCommitted));
                 if (want <= 0) {
                     throw new HeapExhaustedException("span descriptor region exhausted (" + liveDescriptors
                             + " descriptors live)");

@@ -36,7 +36,7 @@ class LargeOsPageScavengeTest {
      * returned 0.
      */
     @ParameterizedTest
-    @ValueSource(longs = {16 << 10, 64 << 10})
+    @ValueSource(longs = {16 << 10, 64 << 10, 256 << 10})
     void thePacedWorkReleasesAnUnalignedRunInWholeOsPages(long osPage) {
         try (Heap heap = newHeap(osPage)) {
             MCache c = heap.newCache();
@@ -83,7 +83,7 @@ class LargeOsPageScavengeTest {
 
     /** The reference check on large OS pages: allocated memory is never released (its pattern stays) under concurrent allocation. */
     @ParameterizedTest
-    @ValueSource(longs = {16 << 10, 64 << 10})
+    @ValueSource(longs = {16 << 10, 64 << 10, 256 << 10})
     void liveObjectsKeepTheirContentsOnLargeOsPages(long osPage) throws Exception {
         RetainScavengeTest.churnWhileScavenging(newHeap(osPage));
     }

@@ -54,7 +54,7 @@ class PartialOsPageAllocationTest {
      * released again, the heap's released figure must grow by what the scavenger says it released.
      */
     @ParameterizedTest
-    @ValueSource(longs = {16 << 10, 64 << 10})
+    @ValueSource(longs = {16 << 10, 64 << 10, 256 << 10})
     void allocatingPartOfAReleasedOsPageUnmarksTheWholePage(long osPage) {
         try (Heap heap = newHeap(osPage)) {
             MCache c = heap.newCache();
@@ -82,7 +82,7 @@ class PartialOsPageAllocationTest {
      * page is free as a whole and must go back to the OS.
      */
     @ParameterizedTest
-    @ValueSource(longs = {16 << 10, 64 << 10})
+    @ValueSource(longs = {16 << 10, 64 << 10, 256 << 10})
     void theAgePassReleasesAnOsPageOncePartlyAllocated(long osPage) {
         try (Heap heap = newHeap(osPage)) {
             MCache c = heap.newCache();
@@ -110,7 +110,7 @@ class PartialOsPageAllocationTest {
      * real page size (0) and on 16 and 64 KiB pages.
      */
     @ParameterizedTest
-    @ValueSource(longs = {0, 16 << 10, 64 << 10})
+    @ValueSource(longs = {0, 16 << 10, 64 << 10, 256 << 10})
     void theReleasedFigureFollowsResidencyUnderRandomWork(long osPage) {
         try (Heap heap = newHeap(osPage)) {
             MCache c = heap.newCache();
