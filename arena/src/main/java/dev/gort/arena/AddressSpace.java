@@ -458,6 +458,22 @@ final class AddressSpace {
         return -1;
     }
 
+    /** The lowest page in {@code [from, to)} whose free bit is set, or -1 (the age pass's walk up the arena). */
+    long nextFree(long from, long to) {
+        long p = from;
+        while (p < to) {
+            long w = p >>> 6;
+            long wordStart = w << 6;
+            long cand = Mem.getLong(freeBitsBase + (w << 3)) & (-1L << (p - wordStart));
+            if (cand != 0) {
+                long q = wordStart + Long.numberOfTrailingZeros(cand);
+                return q < to ? q : -1;
+            }
+            p = wordStart + 64;
+        }
+        return -1;
+    }
+
     /** The first page of the free stretch holding free page {@code q}: the page above the highest non-free page below it. */
     long freeStretchStart(long q) {
         long p = q + 1;

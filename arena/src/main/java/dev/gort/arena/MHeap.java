@@ -832,27 +832,31 @@ final class MHeap {
         return ok ? n * PAGE : 0;
     }
 
+    /**
+     * The age pass: collects the free runs idle at least {@code minIdleNanos} with unreleased pages
+     * ({@link #collectAgeCandidates}, in bounded lock holds), then releases them oldest first, one
+     * run per hold, until retained memory is at most {@code retainTarget}. A candidate is released
+     * only if, under the lock at its turn, the same descriptor is still a FREE run with the same
+     * start, length and free time: a run allocated, split, merged or freed again since it was seen
+     * is left for the next pass (a merge or a new free makes it young anyway).
+     */
     private long scavengeLocked(long minIdleNanos, long retainTarget) {
         List<long[]> candidates = new ArrayList<>();
         long now = now();
-        lock.lock();
-        try {
-            checkOpenLocked();      // the free lists live in the meta region a close unmaps
-            collectCandidates(candidates, now, minIdleNanos);
-        } finally {
-            lock.unlock();
-        }
+        collectAgeCandidates(candidates, now, minIdleNanos);
         candidates.sort((a, b) -> Long.compare(a[3], b[3]));
         long releasedBytes = 0;
         for (long[] c : candidates) {
             long s = c[0];
             lock.lock();
             try {
+                checkOpenLocked();
                 if ((pagesCommitted - pagesReleased) * PAGE <= retainTarget) {
                     break;
                 }
-                if (Span.state(s) != Span.FREE || Span.start(s) != c[1] || Span.npages(s) != c[2]) {
-                    continue; // merged, split or reused since we looked
+                if (Span.state(s) != Span.FREE || Span.start(s) != c[1] || Span.npages(s) != c[2]
+                        || Mem.getLong(s + Span.FREE_SINCE) != c[3]) {
+                    continue; // allocated, merged, split or freed again since we looked
                 }
                 removeFree(s);
                 Mem.putInt(s + Span.STATE, Span.SCAVENGING);
@@ -865,15 +869,106 @@ final class MHeap {
         return releasedBytes;
     }
 
-    private void collectCandidates(List<long[]> out, long now, long minIdle) {
-        for (int n = 1; n < EXACT_LISTS; n++) {
-            for (long s = freeHeads[n]; s != 0; s = Span.next(s)) {
-                maybeCandidate(out, s, now, minIdle);
+    /**
+     * Steps of the age pass's walk per heap-lock hold; a step is one free run looked at, or
+     * {@link #AGE_SCAN_PAGES_PER_STEP} pages of the free bitmap passed without finding one. The walk
+     * held the lock for all of it before session 30: 1-7 ms at 50,000 free runs under load 25,
+     * with every span allocation and free waiting. Go's scavenger holds its heap lock for one
+     * 4 MiB chunk's search at a time (mgcscavenge.go, scavengeOne).
+     */
+    static final int AGE_STEPS_PER_HOLD = 256;
+    /** Pages of the free bitmap one step of the age walk may scan: 64 words. */
+    static final long AGE_SCAN_PAGES_PER_STEP = 64 * 64;
+    /**
+     * Test hook, null in production: called by the age walk with the heap lock not held (the
+     * scavenge lock held), after each hold but the last. Tests allocate and free here.
+     */
+    volatile AgeWalkHook betweenAgeHolds;
+
+    /** What the age walk tells {@link #betweenAgeHolds}. */
+    interface AgeWalkHook {
+        /**
+         * @param runsLookedAt the free runs the hold just ended looked at
+         * @param resumeAt the address the next hold resumes from (the end of the last run looked at,
+         *                 or the end of the free bitmap stretch the hold scanned last)
+         */
+        void betweenHolds(long runsLookedAt, long resumeAt);
+    }
+
+    /**
+     * Scavenge lock held, heap lock not: adds to {@code out} every free run idle at least {@code
+     * minIdle} at {@code now} that has an unreleased page, as {descriptor, start, pages, freeSince}.
+     *
+     * <p>The walk goes up the arena by address, through the free bits of the scavenger index (a
+     * free stretch is exactly one FREE run: runs are coalesced, and no carved piece exists while the
+     * scavenge lock is held), and drops the heap lock every {@link #AGE_STEPS_PER_HOLD} steps. Its
+     * position is a page index, so it resumes right whatever the lists did meanwhile: each run
+     * wholly above the position is looked at once; a run that now reaches below it (it merged with
+     * a run freed meanwhile) is looked at from its start; a run below it that changed is not looked
+     * at again, and needs not be: a merge or a free gives it the current time (young), an
+     * allocation's split-off rest is a new (start, length) that the release step's check skips,
+     * and the next pass sees it. Walking by address, not the free lists, is what makes the resume
+     * exact: a list position can be taken off its list while the lock is out.
+     */
+    private void collectAgeCandidates(List<long[]> out, long now, long minIdle) {
+        long cursor = 0;
+        while (true) {
+            long visited = 0;
+            boolean done = false;
+            lock.lock();
+            try {
+                checkOpenLocked();
+                long end = space.pageIndex(runsEnd);
+                int steps = 0;
+                if (cursor > 0 && cursor < end && space.free(cursor) && space.free(cursor - 1)) {
+                    // The run at the position grew below it while the lock was out: look at it whole.
+                    long s = freeRunAt(space.freeStretchStart(cursor));
+                    maybeCandidate(out, s, now, minIdle);
+                    visited++;
+                    steps++;
+                    cursor = space.pageIndex(Span.end(s));
+                }
+                while (true) {
+                    if (cursor >= end) {
+                        done = true;
+                        break;
+                    }
+                    if (steps++ == AGE_STEPS_PER_HOLD) {
+                        break;
+                    }
+                    long limit = Math.min(end, cursor + AGE_SCAN_PAGES_PER_STEP);
+                    long q = space.nextFree(cursor, limit);
+                    if (q < 0) {
+                        cursor = limit;
+                        continue;
+                    }
+                    long s = freeRunAt(q);
+                    maybeCandidate(out, s, now, minIdle);
+                    visited++;
+                    cursor = space.pageIndex(Span.end(s));
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (done) {
+                return;
+            }
+            AgeWalkHook hook = betweenAgeHolds;
+            if (hook != null) {
+                hook.betweenHolds(visited, space.pageAddress(cursor));
             }
         }
-        for (long s = freeLarge; s != 0; s = Span.next(s)) {
-            maybeCandidate(out, s, now, minIdle);
+    }
+
+    /** Lock held, scavenge lock held: the FREE run that starts at page {@code q}, the first page of a free stretch. */
+    private long freeRunAt(long q) {
+        long start = space.pageAddress(q);
+        long s = space.spanEntry(start);
+        if (s == 0 || Span.state(s) != Span.FREE || Span.start(s) != start) {
+            throw new IllegalStateException("mheap: the scavenger index says a free stretch starts at page 0x"
+                    + Long.toHexString(start) + ", but that page maps to " + Span.describe(s));
         }
+        return s;
     }
 
     private void maybeCandidate(List<long[]> out, long s, long now, long minIdle) {
