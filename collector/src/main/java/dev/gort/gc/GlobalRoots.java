@@ -15,7 +15,7 @@ import java.util.List;
  *   base + 8*i    slot i: a managed pointer or 0     (i in [0, highWater))
  * </pre>
  *
- * Slots live in one reservation committed 64 KiB at a time; a released handle's slot is zeroed and
+ * Slots live in one reservation committed 64 KiB (or one OS page, if larger) at a time; a released handle's slot is zeroed and
  * put on a free list, so the table only grows to the peak number of live handles. Scanning covers
  * {@code [0, highWater)} in blocks of {@link #BLOCK_SLOTS} (Go scans data/BSS in 256 KiB root jobs so
  * several workers share big tables). Stores into slots go through the write barrier, as Go's
@@ -24,11 +24,13 @@ import java.util.List;
 public final class GlobalRoots implements AutoCloseable {
     /** Slots per root-scanning job: 256 KiB of slots, as Go's rootBlockBytes. */
     public static final int BLOCK_SLOTS = (256 << 10) / 8;
-    private static final long COMMIT_STEP = 64 << 10;
+    private static final long MIN_COMMIT_STEP = 64 << 10;
 
     private final OsMemory os;
     private final long base;
     private final long reserved;
+    /** max(64 KiB, the OS page): a kernel refuses a commit that is not whole pages. */
+    private final long commitStep;
     private long committed;             // guarded by this
     private volatile long highWater;    // slots ever handed out
     private final List<Long> free = new ArrayList<>();  // guarded by this
@@ -41,10 +43,12 @@ public final class GlobalRoots implements AutoCloseable {
     }
 
     public GlobalRoots(OsMemory os, long reserveBytes) {
-        if (reserveBytes < COMMIT_STEP || reserveBytes % COMMIT_STEP != 0) {
+        long step = Math.max(MIN_COMMIT_STEP, os.pageSize());
+        if (reserveBytes < step || reserveBytes % step != 0) {
             throw new IllegalArgumentException("global root table reservation must be a positive multiple of "
-                    + COMMIT_STEP + " bytes, got " + reserveBytes);
+                    + step + " bytes (64 KiB or the OS page, whichever is larger), got " + reserveBytes);
         }
+        this.commitStep = step;
         this.os = os;
         this.reserved = reserveBytes;
         this.base = os.reserve(reserveBytes);
@@ -60,13 +64,13 @@ public final class GlobalRoots implements AutoCloseable {
         long i = highWater;
         long need = (i + 1) * 8;
         if (need > committed) {
-            if (committed + COMMIT_STEP > reserved) {
+            if (committed + commitStep > reserved) {
                 live--;
                 throw new IllegalStateException("global root table full: " + i + " slots in a "
                         + (reserved >> 20) + " MiB reservation (release unused Global handles)");
             }
-            os.commit(base + committed, COMMIT_STEP);
-            committed += COMMIT_STEP;
+            os.commit(base + committed, commitStep);
+            committed += commitStep;
         }
         highWater = i + 1;
         return i;
