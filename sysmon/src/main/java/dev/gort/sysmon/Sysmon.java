@@ -93,6 +93,8 @@ public final class Sysmon {
     private volatile boolean running;
     private volatile boolean wakeRequested;
     private volatile Thread thread;
+    /** {@link #wake()} as the deep sleep's armed wake-up, made once: the loop allocates nothing to arm it. */
+    private final Runnable wakeAction = this::wake;
 
     /** Where a disabled duty's port is absent: pass null for gc, scavenger or netpoll. */
     public Sysmon(SysmonConfig config, SysmonClock clock, SchedulerPort sched, GcPort gc, ScavengerPort scavenger,
@@ -208,7 +210,7 @@ public final class Sysmon {
      * Returns true if it slept.
      */
     private boolean deepSleep() {
-        if (config.schedtraceNanos() != SysmonConfig.OFF || !sched.armIdleWake(this::wake)) {
+        if (config.schedtraceNanos() != SysmonConfig.OFF || !sched.armIdleWake(wakeAction)) {
             return false;
         }
         long now = clock.nanoTime();
@@ -580,13 +582,25 @@ public final class Sysmon {
         releasedSinceTrace = 0;
     }
 
+    /**
+     * A duty threw: counted, the first failure and every 1000th reported, and the next round tries
+     * again. An {@link OutOfMemoryError} is such a failure too: the Java heap's exhaustion (a
+     * hand-off or wake-up whose startm could not make its M, a report's allocation) may pass, and
+     * sysmon is the thread that retries the wake-up of the goroutines a failed startm left queued,
+     * so it must not end on it. Any other Error but an AssertionError is a bug: rethrown, it ends
+     * the thread loudly.
+     */
     private void fail(String duty, Throwable e) {
         failures = failures + 1;
         // Report the first failure and then every 1000th: a duty failing each round must not flood stderr.
         if (failures == 1 || failures % 1000 == 0) {
-            trace.println("gort: sysmon: " + duty + " failed: " + e + (failures > 1 ? " (" + failures + " failures so far)" : ""));
+            try {
+                trace.println("gort: sysmon: " + duty + " failed: " + e + (failures > 1 ? " (" + failures + " failures so far)" : ""));
+            } catch (OutOfMemoryError ignored) {
+                // best effort under the Java heap's exhaustion: the count above stands
+            }
         }
-        if (e instanceof Error err && !(e instanceof AssertionError)) {
+        if (e instanceof Error err && !(e instanceof AssertionError) && !(e instanceof OutOfMemoryError)) {
             throw err;
         }
     }

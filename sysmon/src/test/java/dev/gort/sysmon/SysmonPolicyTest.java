@@ -290,6 +290,45 @@ class SysmonPolicyTest {
         assertEquals(3, m.wakeChecks);
     }
 
+    /**
+     * A wake-up whose startm ran out of Java heap making its M (an OutOfMemoryError) is a failed
+     * attempt, not the end of sysmon: sysmon is the thread that retries it. Counted and reported as
+     * any failed duty; the next round wakes the M. On lead30 the round rethrew the Error (every
+     * Error but an AssertionError ended the thread).
+     */
+    @Test
+    void anOutOfMemoryErrorFromTheWakeUpIsAFailedAttemptAndTheNextRoundRetries() {
+        ModelScheduler m = new ModelScheduler(1);
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        m.globalWorkStranded = true;
+        m.wakeFailure = new OutOfMemoryError("injected: Java heap space (new M)");
+        try {
+            s.round(now += 20 * MICROS);
+        } catch (OutOfMemoryError e) {
+            fail("the round ended on the wake-up's OutOfMemoryError, which ends the sysmon thread: " + e);   // JUnit rethrows an OOME as is
+        }
+        assertEquals(0, m.wakeups);
+        assertEquals(1, s.stats().failures(), "the failed wake-up counted");
+        assertTrue(traceBytes.toString(StandardCharsets.UTF_8).contains("gort: sysmon: wake-up failed: java.lang.OutOfMemoryError"),
+                traceBytes.toString(StandardCharsets.UTF_8));
+        s.round(now += 20 * MICROS);
+        assertEquals(1, m.wakeups, "the next round woke an M");
+    }
+
+    /** Any other Error from a duty is a bug: it still leaves the round (and ends the thread), counted and reported first. */
+    @Test
+    void anErrorThatIsNoResourceExhaustionStillEndsTheRound() {
+        ModelScheduler m = new ModelScheduler(1);
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        m.globalWorkStranded = true;
+        m.wakeFailure = new InternalError("injected: a bug");
+        InternalError e = assertThrows(InternalError.class, () -> s.round(now += 20 * MICROS));
+        assertEquals("injected: a bug", e.getMessage());
+        assertEquals(1, s.stats().failures());
+        assertTrue(traceBytes.toString(StandardCharsets.UTF_8).contains("wake-up failed: java.lang.InternalError"),
+                traceBytes.toString(StandardCharsets.UTF_8));
+    }
+
     /** A flag that found no G in the syscall (the call just returned) is asked again next round, as for a running P. */
     @Test
     void aSyscallPreemptThatFoundNoGIsAskedAgainNextRound() {
