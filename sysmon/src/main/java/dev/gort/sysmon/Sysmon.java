@@ -59,6 +59,10 @@ public final class Sysmon {
 
     private final long startNanos;
     private long lastForcedGcRequest;
+    /** The collector's count of forced cycles started, as last seen ({@link GcPort#forcedCyclesStarted}). */
+    private long lastSeenForcedStarts;
+    /** Time since the last GC when the last accepted forced request was made: the JFR event's figure. */
+    private long forcedRequestSinceLastGc;
     private long lastScavengeAgePass;
     private long lastSeenNumGc;
     /** The retain target set by the last GC cycle (heap goal + retainExtra %); MAX_VALUE: none. */
@@ -111,6 +115,7 @@ public final class Sysmon {
         this.lastForcedGcRequest = startNanos;
         this.lastScavengeAgePass = startNanos;
         this.lastSeenNumGc = gc == null ? 0 : gc.numGc();
+        this.lastSeenForcedStarts = gc == null ? 0 : gc.forcedCyclesStarted();
         this.delayNanos = config.minSleepNanos();
     }
 
@@ -434,8 +439,15 @@ public final class Sysmon {
         }
     }
 
-    /** Go's gcTrigger{kind: gcTriggerTime}: a cycle if none ended for forceGcPeriod. */
+    /**
+     * Go's gcTrigger{kind: gcTriggerTime}: a cycle if none ended for forceGcPeriod. A forced GC is
+     * counted (and its JFR event committed) when the collector started it, not when it accepted the
+     * request: one accepted is dropped before its start if GOGC is turned off meanwhile or a cycle
+     * ends after it (Go's gcStart re-tests the trigger). The gctrace "GC forced" line stays at the
+     * request (SysmonPorts), where Go's forcegchelper prints it, before gcStart.
+     */
     private void forceGcIfDue(long now) {
+        noteForcedStarts();
         long period = config.forceGcPeriodNanos();
         if (period == SysmonConfig.OFF || !gc.enabled()) {
             return;
@@ -445,13 +457,24 @@ public final class Sysmon {
         if (since > period) {
             lastForcedGcRequest = now;
             if (gc.requestForcedGc()) {
-                forcedGcs = forcedGcs + 1;
-                SysmonEvents.ForcedGc e = SysmonEvents.jfrInitialized() ? new SysmonEvents.ForcedGc() : null;
-                if (e != null && e.shouldCommit()) {
-                    e.sinceLastGc = now - (lastGc == 0 ? startNanos : lastGc);
-                    e.commit();
-                }
+                forcedRequestSinceLastGc = now - (lastGc == 0 ? startNanos : lastGc);
+                noteForcedStarts();     // a collector that started it already (else a later round counts it)
             }
+        }
+    }
+
+    /** Counts the forced cycles the collector started since the last look, and commits a ForcedGc event for them. */
+    private void noteForcedStarts() {
+        long started = gc.forcedCyclesStarted();
+        if (started == lastSeenForcedStarts) {
+            return;
+        }
+        forcedGcs = forcedGcs + (started - lastSeenForcedStarts);
+        lastSeenForcedStarts = started;
+        SysmonEvents.ForcedGc e = SysmonEvents.jfrInitialized() ? new SysmonEvents.ForcedGc() : null;
+        if (e != null && e.shouldCommit()) {
+            e.sinceLastGc = forcedRequestSinceLastGc;
+            e.commit();
         }
     }
 

@@ -396,6 +396,26 @@ class SysmonPolicyTest {
         assertEquals(2, gc.requests, "GOGC=off: never forced");
     }
 
+    /**
+     * review29's finding 2: a forced request that the collector accepted and then dropped before
+     * its start (GOGC turned off meanwhile, or a cycle ended after it) is no forced GC. On lead30
+     * sysmon counted (and sent the JFR event for) every accepted request.
+     */
+    @Test
+    void aForcedRequestDroppedBeforeItsStartIsNotCounted() {
+        ModelScheduler m = new ModelScheduler(1);
+        ModelGc gc = new ModelGc();
+        Sysmon s = sysmon(SysmonConfig.defaults().withForceGcPeriod(100 * MILLIS), m, gc, null, null);
+        gc.dropNext = true;
+        s.round(now += 101 * MILLIS);
+        assertEquals(1, gc.requests, "asked after the period");
+        s.round(now += 20 * MICROS);
+        assertEquals(0, s.stats().forcedGcs(), "the request was dropped before a cycle started: no forced GC");
+        s.round(now += 101 * MILLIS);
+        assertEquals(2, gc.requests, "asked again a period after the dropped request");
+        assertEquals(1, s.stats().forcedGcs(), "this one started");
+    }
+
     @Test
     void forcedGcPeriodOff() {
         ModelGc gc = new ModelGc();
@@ -607,14 +627,28 @@ class SysmonPolicyTest {
             return goal;
         }
 
+        /** Forced cycles the model started; with {@link #dropNext} the next accepted request is dropped before its start. */
+        long started;
+        boolean dropNext;
+
         @Override
         public boolean requestForcedGc() {
             if (running) {
                 return false;
             }
-            running = true;
             requests++;
+            if (dropNext) {
+                dropNext = false;       // accepted, then GOGC turned off before the start: the collector drops it
+                return true;
+            }
+            running = true;
+            started++;
             return true;
+        }
+
+        // No @Override: GcPort has this method only since session 30 (the test compiles against lead30's port too).
+        public long forcedCyclesStarted() {
+            return started;
         }
     }
 
