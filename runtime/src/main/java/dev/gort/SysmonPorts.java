@@ -133,9 +133,15 @@ final class SysmonPorts {
                     return false; // a cycle is already requested or running: nothing forced
                 }
                 if (rt.config.debug().gctrace() > 0) {
-                    rt.stderr.println("GC forced"); // Go's forcegchelper line
+                    rt.stderr.println("GC forced"); // Go's forcegchelper line, before gcStart's re-test (which may drop it)
                 }
                 return true;
+            }
+
+            @Override
+            public long forcedCyclesStarted() {
+                Collector c = rt.gc;
+                return c == null ? 0 : c.timeTriggeredCycles();
             }
         };
     }

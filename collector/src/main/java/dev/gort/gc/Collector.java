@@ -856,10 +856,23 @@ public final class Collector implements AutoCloseable {
 
     /**
      * Asks for a cycle (the heap trigger, or sysmon's 2-minute forced GC); returns at once: true if
-     * a cycle was requested, false if one is already requested or running.
+     * a cycle was requested, false if one is already requested or running. A request accepted may
+     * still be dropped before it starts, when its trigger no longer holds then (GOGC turned off; for
+     * a forced one also a cycle ending after it): {@link #timeTriggeredCycles} counts the forced
+     * ones that started.
      */
     public boolean requestCycle(boolean forced) {
         return control.requestCycle(forced);
+    }
+
+    /**
+     * Cycles started for sysmon's forced-GC request ({@code requestCycle(true)}, Go's gcTriggerTime)
+     * whose trigger still held at the start: an accepted request is dropped before it starts when
+     * GOGC is turned off meanwhile, or when a cycle ends after it (Go's test compares the last
+     * cycle's end with the request's time). sysmon counts its forced GCs from this.
+     */
+    public long timeTriggeredCycles() {
+        return control.timeTriggeredStarts;
     }
 
     /** System.nanoTime() at which the last cycle ended, 0 before the first (sysmon's forced-GC clock). */

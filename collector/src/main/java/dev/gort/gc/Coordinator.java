@@ -229,7 +229,11 @@ final class Coordinator {
                 if (c.closed || world.exiting()) {
                     return;     // the world is gone: no cycle can run on it
                 }
-                forced = control.forcedRequested;
+                boolean timeStart = control.takeTimeTriggerLocked();
+                // A time request that a cycle ending since satisfied no longer makes this start forced
+                // (a heap trigger still holding is what starts it); gc() and runTo name theirs.
+                forced = control.forcedRequested && (timeStart || control.requestAwaited
+                        || (control.pendingTriggers & CycleControl.TRIGGER_TIME) == 0);
                 control.takeOverdueOwedStart();
                 control.cycleRequested = false;
                 control.requestAwaited = false;
@@ -242,6 +246,10 @@ final class Coordinator {
             }
             try {
                 runCycle(forced);
+                Runnable ending = cycleEndingForTest;
+                if (ending != null) {
+                    ending.run();       // in the cycle's tail, before it counts as done
+                }
                 control.ctl.lock();
                 try {
                     control.cyclesDone++;
@@ -266,6 +274,12 @@ final class Coordinator {
             }
         }
     }
+
+    /**
+     * Tests: run by the coordinator at the end of each cycle's tail (mark terminated, the world
+     * running, the cycle not yet counted as done): a request made here is made in the tail.
+     */
+    volatile Runnable cycleEndingForTest;
 
     /**
      * A fatal collector error (bad pointer, checkmark; or the JVM's InternalError out of the

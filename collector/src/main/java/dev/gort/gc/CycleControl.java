@@ -39,6 +39,20 @@ final class CycleControl {
     static final int TRIGGER_TIME = 2;
     /** Requests dropped because their trigger no longer held before the cycle started (guarded by ctl; tests, diagnostics). */
     long requestsDropped;
+    /**
+     * {@link #cyclesDone} when sysmon's time request last joined the pending request (guarded by
+     * ctl). Go's gcTriggerTime holds while {@code t.now - lastgc > forcegcperiod}, with t.now fixed
+     * at the request; sysmon tested that before it asked, so it stops holding exactly when a cycle
+     * ends after the request (lastgc moves past it). A request made in a cycle's tail is so
+     * satisfied by that cycle's end and dropped, not run as a second cycle right after it.
+     */
+    long timeRequestAtCycles;
+    /**
+     * Cycles started for sysmon's time request (its trigger still held at the start; guarded by ctl
+     * for writes, volatile for sysmon's reads): what sysmon counts as forced GCs, rather than its
+     * accepted requests, some of which are dropped before they start.
+     */
+    volatile long timeTriggeredStarts;
     boolean cycleRunning;        // guarded by ctl
     long cyclesDone;             // guarded by ctl
     Throwable cycleFailure;      // guarded by ctl: a failed cycle (bad pointer, checkmark)
@@ -305,6 +319,9 @@ final class CycleControl {
             int kind = forced ? TRIGGER_TIME : TRIGGER_HEAP;
             // Go's mallocgc and sysmon test the trigger before gcStart: GOGC may have been turned off
             // (or raised) since the arena read the trigger it armed, or since sysmon looked.
+            if (forced) {
+                timeRequestAtCycles = cyclesDone;   // sysmon looked at the last cycle's end just now
+            }
             if (!triggerHoldsLocked(kind)) {
                 return false;
             }
@@ -334,14 +351,32 @@ final class CycleControl {
      * Go's gcTrigger.test() for the trigger kinds in {@code kinds}, with ctl held: true if any holds.
      * A heap trigger holds while heapLive is at or past the trigger the allocator has armed (GOGC's,
      * or the memory limit's: with GOGC off and a limit set it is the limit's, so it still fires);
-     * a time trigger (sysmon's forced GC) holds while GOGC is on, as Go's gcTriggerTime (its period
-     * was tested by sysmon).
+     * a time trigger (sysmon's forced GC) holds while GOGC is on and no cycle ended since the
+     * request ({@link #timeRequestAtCycles}), as Go's gcTriggerTime (sysmon tested its period).
      */
     private boolean triggerHoldsLocked(int kinds) {
-        if ((kinds & TRIGGER_TIME) != 0 && c.pacer.gcPercent() >= 0) {
+        if ((kinds & TRIGGER_TIME) != 0 && timeTriggerHoldsLocked()) {
             return true;
         }
         return (kinds & TRIGGER_HEAP) != 0 && c.gcs.heapLive() >= c.gcs.trigger();
+    }
+
+    /** Go's gcTriggerTime.test() for sysmon's pending request, with ctl held: GOGC on, and no cycle ended since the request. */
+    boolean timeTriggerHoldsLocked() {
+        return c.pacer.gcPercent() >= 0 && cyclesDone == timeRequestAtCycles;
+    }
+
+    /**
+     * Coordinator, with ctl held, taking the pending request (not dropped): whether this start is
+     * sysmon's forced GC, that is its time request is among the pending triggers and still holds.
+     * Counted ({@link #timeTriggeredStarts}).
+     */
+    boolean takeTimeTriggerLocked() {
+        if ((pendingTriggers & TRIGGER_TIME) == 0 || !timeTriggerHoldsLocked()) {
+            return false;
+        }
+        timeTriggeredStarts = timeTriggeredStarts + 1;     // writers hold ctl
+        return true;
     }
 
     /**

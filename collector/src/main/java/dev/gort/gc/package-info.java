@@ -55,8 +55,10 @@
  *       default on; see {@code CycleControl.triggerGivesP}).
  *       Before a requested cycle starts, its trigger is tested again, as Go's gcStart re-tests
  *       {@code gcTrigger.test()} under its start lock: a request of the heap trigger (heapLive at or
- *       past the armed trigger, GOGC's or the memory limit's) or of sysmon's forced GC (GOGC on)
- *       that no longer holds is dropped, its start waiters released and the allocation gate
+ *       past the armed trigger, GOGC's or the memory limit's) or of sysmon's forced GC (GOGC on
+ *       and no cycle ended since the request, as Go's {@code t.now - lastgc > forcegcperiod}: a
+ *       request made in a cycle's tail is satisfied by that cycle's end) that no longer holds is
+ *       dropped, its start waiters released and the allocation gate
  *       cleared; {@code gc()}, {@code runTo} and gcstress name their cycle and always run
  *       ({@code CycleControl.dropRequestIfTriggerGoneLocked}; by the coordinator before it takes a
  *       request, and at once by {@code setGcPercent} and {@code setMemoryLimit}).

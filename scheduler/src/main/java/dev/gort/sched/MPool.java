@@ -93,7 +93,9 @@ final class MPool {
             }
             count = mcount;
         } catch (Throwable t) {
+            startmFailures++;       // sched lock held
             giveBack(pp, spinning, t);
+            reportFirstFailure(t);
             throw t;
         }
         s.lock.unlock();
@@ -136,7 +138,7 @@ final class MPool {
         boolean last = false;
         try {
             if (pp != null) {
-                boolean[] inherit = new boolean[1];
+                boolean[] inherit = giveBackInherit;    // no allocation: the failure may be the Java heap's exhaustion
                 for (long ref; (ref = RunQueue.get(pp.base, inherit, true)) != 0;) {
                     s.globrunqput(ref);
                 }
@@ -159,6 +161,38 @@ final class MPool {
         }
         if (last) {
             s.world.lastPStopped(pp, StopLastP.BY_STARTM_FAILED);
+        }
+    }
+
+    /** {@link #giveBack}'s out-parameter for RunQueue.get, allocated once (guarded by the sched lock). */
+    private final boolean[] giveBackInherit = new boolean[1];
+
+    /**
+     * startm calls that threw before an M took their P ({@link #giveBack}): written under the sched
+     * lock, volatile for schedtrace ({@code startmfailures=}) and {@link Scheduler#startmFailures}.
+     * gort's newm failing is not fatal as Go's is: the Java heap's exhaustion while making the M
+     * object is an {@code OutOfMemoryError} that may pass, and sysmon and the retaker thread retry
+     * the wake-up ({@link Scheduler#wakeForGlobalWork}); so each failure is counted, and the first
+     * one reported on stderr.
+     */
+    volatile long startmFailures;
+    /** The first failure was reported. */
+    private final AtomicBoolean startmFailureReported = new AtomicBoolean();
+
+    /**
+     * After a failed startm gave its P back (sched lock not held): one line on stderr for the first
+     * failure of this scheduler; later ones are only counted. Best effort: under the Java heap's
+     * exhaustion the line itself may fail to be built, and that must not replace the failure.
+     */
+    private void reportFirstFailure(Throwable t) {
+        if (!startmFailureReported.getAndSet(true)) {
+            try {
+                System.err.println("gort: runtime: could not start an M: " + t + "; its P went back idle and its goroutines"
+                        + " to the global run queue; sysmon (or the retaker thread) retries the wake-up"
+                        + " (failures are counted: schedtrace's startmfailures=)");
+            } catch (OutOfMemoryError ignored) {
+                // the count above still records it
+            }
         }
     }
 

@@ -82,6 +82,10 @@ final class Reports {
                 .append(" needspinning=").append(s.needspinning ? 1 : 0)
                 .append(" idlethreads=").append(s.mpool.nmidle)
                 .append(" runqueue=").append(s.runqsize);
+        long startmFailures = s.mpool.startmFailures;
+        if (startmFailures != 0) {
+            sb.append(" startmfailures=").append(startmFailures);    // gort's own field, only once an M could not be made
+        }
         if (detailed) {
             sb.append(" gcwaiting=").append(s.gcwaiting)
                     .append(" nmidlelocked=").append(s.mpool.nmidlelocked)

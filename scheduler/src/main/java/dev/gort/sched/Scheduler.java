@@ -1620,6 +1620,25 @@ public final class Scheduler implements AutoCloseable {
         return allpEver.sum(PDescriptor.GCREATED);
     }
 
+    /**
+     * startm calls that failed before an M took their P (a new M could not be made; its P went
+     * back idle, its goroutines to the global run queue, where sysmon's and the retaker thread's
+     * wake-ups find them). Also schedtrace's {@code startmfailures=}, printed once non-zero.
+     */
+    public long startmFailures() {
+        return mpool.startmFailures;
+    }
+
+    /**
+     * Whether a failure of a wake-up or hand-off (a startm) is the exhaustion of a resource that
+     * may come back, so that a thread retrying it (sysmon, the retaker thread) goes on rather than
+     * ending: an {@link OutOfMemoryError} (the Java heap, while making an M). Any other Error is a
+     * bug and still ends the thread.
+     */
+    public static boolean isResourceExhaustion(Throwable t) {
+        return t instanceof OutOfMemoryError;
+    }
+
     /** Gs stolen between Ps so far. */
     public long steals() {
         return allpEver.sum(PDescriptor.STEALS);

@@ -169,16 +169,22 @@ final class SyscallRetaker {
     /**
      * A pass's step threw (a startm that could not make an M, through handoffp or wakep): the
      * thread goes on, as sysmon does with a failed duty, so the goroutines that failure left in the
-     * global queue still get an M once one can be made. Reports the first failure and every 1000th;
-     * an Error other than an AssertionError ends the thread, as it ends sysmon.
+     * global queue still get an M once one can be made. Reports the first failure and every 1000th.
+     * An {@link OutOfMemoryError} (the Java heap exhausted while making an M) is such a failure
+     * too ({@link Scheduler#isResourceExhaustion}): the thread that retries must survive it. Any
+     * other Error but an AssertionError is a bug and ends the thread, as it ends sysmon.
      */
     private void failed(String step, Throwable e) {
         long n = failures + 1;
         failures = n;      // one writer
         if (n == 1 || n % 1000 == 0) {
-            System.err.println("gort: syscall retaker: " + step + " failed: " + e + (n > 1 ? " (" + n + " failures so far)" : ""));
+            try {
+                System.err.println("gort: syscall retaker: " + step + " failed: " + e + (n > 1 ? " (" + n + " failures so far)" : ""));
+            } catch (OutOfMemoryError ignored) {
+                // the line is best effort under the Java heap's exhaustion; the count above stands
+            }
         }
-        if (e instanceof Error err && !(e instanceof AssertionError)) {
+        if (e instanceof Error err && !(e instanceof AssertionError) && !Scheduler.isResourceExhaustion(e)) {
             throw err;
         }
     }

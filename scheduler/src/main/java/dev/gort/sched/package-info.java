@@ -212,7 +212,10 @@
  * first (a loop of short calls is one long runner); running Ps it leaves to sysmon. Each pass also
  * wakes an M for goroutines a failed startm left in the global queue beside an idle P
  * ({@link dev.gort.sched.Scheduler#wakeForGlobalWork}), and a pass whose step throws is reported
- * and the thread goes on.
+ * and the thread goes on, an OutOfMemoryError included (the Java heap exhausted while making an M:
+ * {@link dev.gort.sched.Scheduler#isResourceExhaustion}); any other Error ends it. Failed startm
+ * calls are counted ({@link dev.gort.sched.Scheduler#startmFailures}, schedtrace's
+ * {@code startmfailures=}, printed once non-zero) and the first is reported on stderr.
  * exitsyscall takes its old P back if still SYSCALL, else any idle P, else yields to g0 which
  * queues the G globally and parks the M.
  * <p>A goroutine locked with {@link dev.gort.sched.Go#lockOSThread} never leaves its M: when it

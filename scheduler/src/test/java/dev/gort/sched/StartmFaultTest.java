@@ -109,6 +109,48 @@ class StartmFaultTest {
     }
 
     /**
+     * The same hand-off failing as a new M's allocation really fails: with the Java heap's
+     * OutOfMemoryError, an Error (review29's finding 1). On lead30 the retaker thread, the thread
+     * that retries the wake-up, rethrew every Error but an AssertionError and so ended on the very
+     * failure it exists to recover from: main waited its whole 60 s guard. Now the failure is a
+     * failed attempt: counted (schedtrace's startmfailures=), the thread goes on and its next pass
+     * starts an M for the goroutine the hand-off left in the global queue.
+     */
+    @Test
+    void theRetakerThreadSurvivesAnOutOfMemoryErrorFromTheHandOffsStartm() {
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).syscallRetake(1_000_000).fatalHandler(FatalHandler.THROW));
+        AtomicInteger startms = new AtomicInteger();
+        CountDownLatch ran = new CountDownLatch(1);
+        boolean[] ranWhileMainWaited = new boolean[1];
+        AtomicReference<String> trace = new AtomicReference<>("");
+        boolean[] retakerAlive = new boolean[1];
+        s.run(() -> {
+            s.mpool.faultForTest = where -> {
+                if (startms.getAndIncrement() == 0) {
+                    throw new OutOfMemoryError("injected: Java heap space at " + where);
+                }
+            };
+            Go.go(ran::countDown);      // in main's P's runnext: only a hand-off of that P can run it
+            Go.syscall(() -> {
+                try {
+                    ranWhileMainWaited[0] = ran.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            s.mpool.faultForTest = null;
+            trace.set(s.schedtrace(false));
+            retakerAlive[0] = s.retaker.thread().isAlive();
+        });
+        assertTrue(startms.get() >= 1, "the retaker handed main's P off (startm called " + startms.get() + " times)");
+        assertTrue(ranWhileMainWaited[0], "the goroutine left in the global queue by the hand-off that ran out of memory ran while"
+                + " main waited (startm called " + startms.get() + " times)");
+        assertTrue(retakerAlive[0], "the retaker thread survived the OutOfMemoryError");
+        assertTrue(trace.get().contains(" startmfailures=1 "), "the failure is counted where schedtrace shows it: " + trace.get());
+        s.close();
+    }
+
+    /**
      * What sysmon sees of the same failure (GOMAXPROCS=1, no retaker thread, the hand-off made by
      * hand): after the failed startm every P is idle and a goroutine waits in the global queue.
      * sysmon must not sleep deeply then (before, armSysmonWake said every P is idle: sysmon parked

@@ -17,7 +17,15 @@ public interface GcPort {
     /**
      * Starts a GC cycle in the background (Go: sysmon readies the forcegc helper goroutine; sysmon
      * itself has no P and cannot collect). Returns false if a cycle is already running, so the
-     * request was not needed.
+     * request was not needed. A request accepted may still not start: the collector re-tests its
+     * trigger before the start (Go's gcStart) and drops it when GOGC was turned off, or when a
+     * cycle ended after the request; {@link #forcedCyclesStarted} counts those that started.
      */
     boolean requestForcedGc();
+
+    /**
+     * Cycles started so far for these requests (Go's gcTriggerTime cycles), a count that only
+     * grows: sysmon's {@code forcedGcs} and its ForcedGc JFR events follow it.
+     */
+    long forcedCyclesStarted();
 }

@@ -59,6 +59,10 @@ public final class Sysmon {
 
     private final long startNanos;
     private long lastForcedGcRequest;
+    /** The collector's count of forced cycles started, as last seen ({@link GcPort#forcedCyclesStarted}). */
+    private long lastSeenForcedStarts;
+    /** Time since the last GC when the last accepted forced request was made: the JFR event's figure. */
+    private long forcedRequestSinceLastGc;
     private long lastScavengeAgePass;
     private long lastSeenNumGc;
     /** The retain target set by the last GC cycle (heap goal + retainExtra %); MAX_VALUE: none. */
@@ -93,6 +97,8 @@ public final class Sysmon {
     private volatile boolean running;
     private volatile boolean wakeRequested;
     private volatile Thread thread;
+    /** {@link #wake()} as the deep sleep's armed wake-up, made once: the loop allocates nothing to arm it. */
+    private final Runnable wakeAction = this::wake;
 
     /** Where a disabled duty's port is absent: pass null for gc, scavenger or netpoll. */
     public Sysmon(SysmonConfig config, SysmonClock clock, SchedulerPort sched, GcPort gc, ScavengerPort scavenger,
@@ -109,6 +115,7 @@ public final class Sysmon {
         this.lastForcedGcRequest = startNanos;
         this.lastScavengeAgePass = startNanos;
         this.lastSeenNumGc = gc == null ? 0 : gc.numGc();
+        this.lastSeenForcedStarts = gc == null ? 0 : gc.forcedCyclesStarted();
         this.delayNanos = config.minSleepNanos();
     }
 
@@ -208,7 +215,7 @@ public final class Sysmon {
      * Returns true if it slept.
      */
     private boolean deepSleep() {
-        if (config.schedtraceNanos() != SysmonConfig.OFF || !sched.armIdleWake(this::wake)) {
+        if (config.schedtraceNanos() != SysmonConfig.OFF || !sched.armIdleWake(wakeAction)) {
             return false;
         }
         long now = clock.nanoTime();
@@ -432,8 +439,15 @@ public final class Sysmon {
         }
     }
 
-    /** Go's gcTrigger{kind: gcTriggerTime}: a cycle if none ended for forceGcPeriod. */
+    /**
+     * Go's gcTrigger{kind: gcTriggerTime}: a cycle if none ended for forceGcPeriod. A forced GC is
+     * counted (and its JFR event committed) when the collector started it, not when it accepted the
+     * request: one accepted is dropped before its start if GOGC is turned off meanwhile or a cycle
+     * ends after it (Go's gcStart re-tests the trigger). The gctrace "GC forced" line stays at the
+     * request (SysmonPorts), where Go's forcegchelper prints it, before gcStart.
+     */
     private void forceGcIfDue(long now) {
+        noteForcedStarts();
         long period = config.forceGcPeriodNanos();
         if (period == SysmonConfig.OFF || !gc.enabled()) {
             return;
@@ -443,13 +457,24 @@ public final class Sysmon {
         if (since > period) {
             lastForcedGcRequest = now;
             if (gc.requestForcedGc()) {
-                forcedGcs = forcedGcs + 1;
-                SysmonEvents.ForcedGc e = SysmonEvents.jfrInitialized() ? new SysmonEvents.ForcedGc() : null;
-                if (e != null && e.shouldCommit()) {
-                    e.sinceLastGc = now - (lastGc == 0 ? startNanos : lastGc);
-                    e.commit();
-                }
+                forcedRequestSinceLastGc = now - (lastGc == 0 ? startNanos : lastGc);
+                noteForcedStarts();     // a collector that started it already (else a later round counts it)
             }
+        }
+    }
+
+    /** Counts the forced cycles the collector started since the last look, and commits a ForcedGc event for them. */
+    private void noteForcedStarts() {
+        long started = gc.forcedCyclesStarted();
+        if (started == lastSeenForcedStarts) {
+            return;
+        }
+        forcedGcs = forcedGcs + (started - lastSeenForcedStarts);
+        lastSeenForcedStarts = started;
+        SysmonEvents.ForcedGc e = SysmonEvents.jfrInitialized() ? new SysmonEvents.ForcedGc() : null;
+        if (e != null && e.shouldCommit()) {
+            e.sinceLastGc = forcedRequestSinceLastGc;
+            e.commit();
         }
     }
 
@@ -580,13 +605,25 @@ public final class Sysmon {
         releasedSinceTrace = 0;
     }
 
+    /**
+     * A duty threw: counted, the first failure and every 1000th reported, and the next round tries
+     * again. An {@link OutOfMemoryError} is such a failure too: the Java heap's exhaustion (a
+     * hand-off or wake-up whose startm could not make its M, a report's allocation) may pass, and
+     * sysmon is the thread that retries the wake-up of the goroutines a failed startm left queued,
+     * so it must not end on it. Any other Error but an AssertionError is a bug: rethrown, it ends
+     * the thread loudly.
+     */
     private void fail(String duty, Throwable e) {
         failures = failures + 1;
         // Report the first failure and then every 1000th: a duty failing each round must not flood stderr.
         if (failures == 1 || failures % 1000 == 0) {
-            trace.println("gort: sysmon: " + duty + " failed: " + e + (failures > 1 ? " (" + failures + " failures so far)" : ""));
+            try {
+                trace.println("gort: sysmon: " + duty + " failed: " + e + (failures > 1 ? " (" + failures + " failures so far)" : ""));
+            } catch (OutOfMemoryError ignored) {
+                // best effort under the Java heap's exhaustion: the count above stands
+            }
         }
-        if (e instanceof Error err && !(e instanceof AssertionError)) {
+        if (e instanceof Error err && !(e instanceof AssertionError) && !(e instanceof OutOfMemoryError)) {
             throw err;
         }
     }

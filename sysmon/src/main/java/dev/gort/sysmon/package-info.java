@@ -31,9 +31,14 @@
  *     pd.syscallwhen).</li>
  * <li>Stranded work: goroutines in the global queue while a P is idle and no M spins (left by a
  *     startm that could not make an M: gort throws there where Go's newm dies) get a spinning M
- *     ({@link dev.gort.sysmon.SchedulerPort#wakeForGlobalWork}).</li>
+ *     ({@link dev.gort.sysmon.SchedulerPort#wakeForGlobalWork}). A wake-up that fails (an
+ *     OutOfMemoryError included: the Java heap exhausted while making the M) is a failed duty,
+ *     counted and retried next round; any other Error ends the thread.</li>
  * <li>Forced GC: no cycle ended for 2 minutes (forcegcperiod) and GOGC is not off: ask the
- *     collector to start one in the background.</li>
+ *     collector to start one in the background. The collector re-tests the request before the
+ *     start (Go's gcStart) and drops it if GOGC went off or a cycle ended after it; sysmon counts
+ *     (forcedGcs, the ForcedGc JFR event) the forced cycles that started
+ *     ({@link dev.gort.sysmon.GcPort#forcedCyclesStarted}).</li>
  * <li>Scavenger: every 2.5 minutes release free page runs idle for 5 minutes (Go 1.0-1.12's
  *     policy, the seed's); release down to heap goal + 10 % (Go 1.13+'s retain target, set by
  *     each GC cycle) paced as Go's background scavenger (1 ms batches of 64 KiB releases, 1 % of

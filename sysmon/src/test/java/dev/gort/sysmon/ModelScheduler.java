@@ -75,12 +75,12 @@ class ModelScheduler implements SchedulerPort {
     }
 
     /** Goroutines wait in the global queue with a P idle and no M spinning (a failed startm left them). */
-    boolean globalWorkStranded;
+    volatile boolean globalWorkStranded;
     /** Calls of {@link #wakeForGlobalWork}, and those that found work to wake an M for. */
-    int wakeChecks;
-    int wakeups;
-    /** Thrown by the next wakeForGlobalWork (its startm failing again), then cleared. */
-    RuntimeException wakeFailure;
+    volatile int wakeChecks;       // one writer (sysmon's round); volatile for a test reading them from another thread
+    volatile int wakeups;
+    /** Thrown by the next wakeForGlobalWork (its startm failing again), then cleared: a RuntimeException or an Error. */
+    volatile Throwable wakeFailure;
 
     @Override
     public boolean wakeForGlobalWork() {
@@ -88,10 +88,13 @@ class ModelScheduler implements SchedulerPort {
         if (!globalWorkStranded) {
             return false;
         }
-        RuntimeException f = wakeFailure;
+        Throwable f = wakeFailure;
         if (f != null) {
             wakeFailure = null;
-            throw f;
+            if (f instanceof Error e) {
+                throw e;
+            }
+            throw (RuntimeException) f;
         }
         wakeups++;
         globalWorkStranded = false;

@@ -290,6 +290,45 @@ class SysmonPolicyTest {
         assertEquals(3, m.wakeChecks);
     }
 
+    /**
+     * A wake-up whose startm ran out of Java heap making its M (an OutOfMemoryError) is a failed
+     * attempt, not the end of sysmon: sysmon is the thread that retries it. Counted and reported as
+     * any failed duty; the next round wakes the M. On lead30 the round rethrew the Error (every
+     * Error but an AssertionError ended the thread).
+     */
+    @Test
+    void anOutOfMemoryErrorFromTheWakeUpIsAFailedAttemptAndTheNextRoundRetries() {
+        ModelScheduler m = new ModelScheduler(1);
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        m.globalWorkStranded = true;
+        m.wakeFailure = new OutOfMemoryError("injected: Java heap space (new M)");
+        try {
+            s.round(now += 20 * MICROS);
+        } catch (OutOfMemoryError e) {
+            fail("the round ended on the wake-up's OutOfMemoryError, which ends the sysmon thread: " + e);   // JUnit rethrows an OOME as is
+        }
+        assertEquals(0, m.wakeups);
+        assertEquals(1, s.stats().failures(), "the failed wake-up counted");
+        assertTrue(traceBytes.toString(StandardCharsets.UTF_8).contains("gort: sysmon: wake-up failed: java.lang.OutOfMemoryError"),
+                traceBytes.toString(StandardCharsets.UTF_8));
+        s.round(now += 20 * MICROS);
+        assertEquals(1, m.wakeups, "the next round woke an M");
+    }
+
+    /** Any other Error from a duty is a bug: it still leaves the round (and ends the thread), counted and reported first. */
+    @Test
+    void anErrorThatIsNoResourceExhaustionStillEndsTheRound() {
+        ModelScheduler m = new ModelScheduler(1);
+        Sysmon s = sysmon(SysmonConfig.defaults(), m, null, null, null);
+        m.globalWorkStranded = true;
+        m.wakeFailure = new InternalError("injected: a bug");
+        InternalError e = assertThrows(InternalError.class, () -> s.round(now += 20 * MICROS));
+        assertEquals("injected: a bug", e.getMessage());
+        assertEquals(1, s.stats().failures());
+        assertTrue(traceBytes.toString(StandardCharsets.UTF_8).contains("wake-up failed: java.lang.InternalError"),
+                traceBytes.toString(StandardCharsets.UTF_8));
+    }
+
     /** A flag that found no G in the syscall (the call just returned) is asked again next round, as for a running P. */
     @Test
     void aSyscallPreemptThatFoundNoGIsAskedAgainNextRound() {
@@ -355,6 +394,26 @@ class SysmonPolicyTest {
         gc.enabled = false;
         s.round(now += 1000 * MILLIS);
         assertEquals(2, gc.requests, "GOGC=off: never forced");
+    }
+
+    /**
+     * review29's finding 2: a forced request that the collector accepted and then dropped before
+     * its start (GOGC turned off meanwhile, or a cycle ended after it) is no forced GC. On lead30
+     * sysmon counted (and sent the JFR event for) every accepted request.
+     */
+    @Test
+    void aForcedRequestDroppedBeforeItsStartIsNotCounted() {
+        ModelScheduler m = new ModelScheduler(1);
+        ModelGc gc = new ModelGc();
+        Sysmon s = sysmon(SysmonConfig.defaults().withForceGcPeriod(100 * MILLIS), m, gc, null, null);
+        gc.dropNext = true;
+        s.round(now += 101 * MILLIS);
+        assertEquals(1, gc.requests, "asked after the period");
+        s.round(now += 20 * MICROS);
+        assertEquals(0, s.stats().forcedGcs(), "the request was dropped before a cycle started: no forced GC");
+        s.round(now += 101 * MILLIS);
+        assertEquals(2, gc.requests, "asked again a period after the dropped request");
+        assertEquals(1, s.stats().forcedGcs(), "this one started");
     }
 
     @Test
@@ -568,14 +627,28 @@ class SysmonPolicyTest {
             return goal;
         }
 
+        /** Forced cycles the model started; with {@link #dropNext} the next accepted request is dropped before its start. */
+        long started;
+        boolean dropNext;
+
         @Override
         public boolean requestForcedGc() {
             if (running) {
                 return false;
             }
-            running = true;
             requests++;
+            if (dropNext) {
+                dropNext = false;       // accepted, then GOGC turned off before the start: the collector drops it
+                return true;
+            }
+            running = true;
+            started++;
             return true;
+        }
+
+        // No @Override: GcPort has this method only since session 30 (the test compiles against lead30's port too).
+        public long forcedCyclesStarted() {
+            return started;
         }
     }
 

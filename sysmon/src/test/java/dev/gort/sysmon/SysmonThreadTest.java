@@ -113,6 +113,34 @@ class SysmonThreadTest {
         }
     }
 
+    /**
+     * The real thread: a wake-up that throws an OutOfMemoryError (its startm could not make an M)
+     * does not end it; a later round retries the wake-up and wakes the M. On lead30 the thread
+     * ended on the Error and the wake-up was never retried.
+     */
+    @Test
+    void theThreadSurvivesAnOutOfMemoryErrorFromAWakeUpAndRetriesIt() throws Exception {
+        ModelScheduler m = new ModelScheduler(1);
+        m.wakeFailure = new OutOfMemoryError("injected: Java heap space (new M)");
+        m.globalWorkStranded = true;
+        java.io.ByteArrayOutputStream traceBytes = new java.io.ByteArrayOutputStream();
+        Sysmon s = new Sysmon(SysmonConfig.defaults(), SysmonClock.SYSTEM, m, null, null, null, null,
+                new java.io.PrintStream(traceBytes, true, java.nio.charset.StandardCharsets.UTF_8));
+        s.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (m.wakeups == 0 && s.isRunning() && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertTrue(s.isRunning(), "sysmon still runs after the wake-up's OutOfMemoryError: "
+                    + traceBytes.toString(java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals(1, m.wakeups, "a later round retried the wake-up and woke an M");
+            assertEquals(1, s.stats().failures(), "the failed attempt counted");
+        } finally {
+            s.stop();
+        }
+    }
+
     /** Go's sysmonwait: with every P idle sysmon runs no rounds; a P starting to run wakes it at once. */
     @Test
     void deepSleepWhileEveryPIsIdleEndsWhenAPRuns() throws Exception {
