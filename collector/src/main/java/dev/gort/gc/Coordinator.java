@@ -784,7 +784,11 @@ final class Coordinator {
      */
     private void warmUpStopPathChunk() {
         int target = world.stopPathWarmUpRounds();
-        if (stopPathWarmUpPairs >= target || stopPathWarmUpCalls >= STOP_WARMUP_MAX_CALLS || c.closed) {
+        if (stopPathWarmUpPairs >= target) {
+            rehearseStopPathForJit();
+            return;
+        }
+        if (stopPathWarmUpCalls >= STOP_WARMUP_MAX_CALLS || c.closed) {
             return;
         }
         stopPathWarmUpCalls++;
@@ -802,6 +806,40 @@ final class Coordinator {
             // The world runs again (a stop that throws restarts it): the warm-up is optional, the cycles are not.
             stopPathWarmUpCalls = STOP_WARMUP_MAX_CALLS;
             System.err.println("gort: warning: the stop path's warm-up failed and was left: " + e);
+        }
+    }
+
+    /** Pairs {@link World#rehearseStopPathForJit} has run so far (tests, diagnostics). */
+    volatile int stopPathJitRehearsalPairs;
+    /** Calls of {@link #rehearseStopPathForJit} that ran the world's rehearsal. */
+    private int stopPathJitRehearsalCalls;
+
+    /**
+     * After the stop path's real warm-up pairs, between cycles: the world's JIT rehearsal of the
+     * stopper's side ({@link World#rehearseStopPathForJit}: stops of a world that runs nothing, so
+     * that the JIT's C2 requests for that code, which resolve its class's Strings on the requesting
+     * thread, come outside every pause), given way to a requested cycle as the warm-up is, and
+     * taken up again after the next cycle until done or {@link #STOP_WARMUP_MAX_CALLS} calls.
+     */
+    private void rehearseStopPathForJit() {
+        int target = world.stopPathJitRehearsalPairs();
+        if (stopPathJitRehearsalPairs >= target || stopPathJitRehearsalCalls >= STOP_WARMUP_MAX_CALLS || c.closed) {
+            return;
+        }
+        stopPathJitRehearsalCalls++;
+        try {
+            long t0 = System.nanoTime();
+            int n = world.rehearseStopPathForJit(target - stopPathJitRehearsalPairs, this::stopPathWarmUpMayGoOn);
+            stopPathJitRehearsalPairs += n;
+            if (PauseReporter.PAUSE_TRACE) {
+                c.traceOut.println(Millis.append(new StringBuilder("stop path JIT rehearsal after gc ").append(control.cyclesDone).append(": ")
+                        .append(n).append(" pairs in "), System.nanoTime() - t0).append(" ms (").append(stopPathJitRehearsalPairs)
+                        .append(" of ").append(target).append(" in all)"));
+            }
+        } catch (RuntimeException e) {
+            // Nothing of the world was stopped: the rehearsal is optional, the cycles are not.
+            stopPathJitRehearsalCalls = STOP_WARMUP_MAX_CALLS;
+            System.err.println("gort: warning: the stop path's JIT rehearsal failed and was left: " + e);
         }
     }
 

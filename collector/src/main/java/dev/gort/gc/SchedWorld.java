@@ -118,6 +118,16 @@ public final class SchedWorld implements World {
     }
 
     @Override
+    public int rehearseStopPathForJit(int pairs, java.util.function.BooleanSupplier keepGoing) {
+        return sched.rehearseStopPathForJit(pairs, keepGoing);
+    }
+
+    @Override
+    public int stopPathJitRehearsalPairs() {
+        return sched.stopPathJitRehearsalPairs();
+    }
+
+    @Override
     public long lastStopRequestNanos() {
         return sched.lastStopRequestNanos();
     }

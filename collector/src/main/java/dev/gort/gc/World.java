@@ -165,4 +165,19 @@ public interface World {
     default int stopPathWarmUpRounds() {
         return 0;
     }
+
+    /**
+     * The collector's coordinator, between cycles, after every pair of {@link #warmUpStopPath}:
+     * {@code pairs} stops of a world that runs nothing, so that the stopper's side of a stop
+     * reaches the JIT's C2 outside any pause (the scheduler's: {@code Scheduler.rehearseStopPathForJit});
+     * {@code keepGoing} is asked before each. Returns the pairs run. Nothing of this world stops.
+     */
+    default int rehearseStopPathForJit(int pairs, java.util.function.BooleanSupplier keepGoing) {
+        return 0;
+    }
+
+    /** Pairs of {@link #rehearseStopPathForJit} this world wants in all (0: none). */
+    default int stopPathJitRehearsalPairs() {
+        return 0;
+    }
 }

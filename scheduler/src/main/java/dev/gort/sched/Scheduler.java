@@ -1383,6 +1383,22 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
+     * After {@link #warmUpStopPath}'s pairs, from a thread outside this scheduler: {@code pairs}
+     * stop and start pairs of a scheduler that runs nothing, so that the stopper's side of a stop
+     * reaches the JIT's C2 here rather than inside a real stop (StopPathWarmup.rehearseForJit).
+     * Nothing of this scheduler stops. Returns the pairs made (fewer when {@code keepGoing} said
+     * false or the call's time budget was spent: call again for the rest).
+     */
+    public int rehearseStopPathForJit(int pairs, java.util.function.BooleanSupplier keepGoing) {
+        return StopPathWarmup.rehearseForJit(this, pairs, keepGoing);
+    }
+
+    /** Pairs of {@link #rehearseStopPathForJit} wanted in all: 0 when the warm-up is off ({@code -Dgort.sched.stopwarmup=0}). */
+    public int stopPathJitRehearsalPairs() {
+        return StopPathWarmup.ROUNDS == 0 ? 0 : StopPathWarmup.JIT_REHEARSAL_PAIRS;
+    }
+
+    /**
      * Go's forEachP: runs {@code fn} once for every P in use when the call starts, each at a safe
      * point of that P, the world running, and returns true once all have run it. An idle P runs it
      * on the caller at once; a P in a syscall is taken by the caller, runs it there and is handed

@@ -91,6 +91,72 @@ final class StopPathWarmup {
         }
     }
 
+    /**
+     * Pairs of {@link #rehearseForJit}: the JIT's tier-4 (C2) request for a method comes after about
+     * 5000 calls (Tier4InvocationThreshold, raised while the C2 queue is long: Tier4LoadFeedback), and
+     * the warm-up's {@link #DEFAULT_ROUNDS} real pairs give C1 only.
+     */
+    static final int JIT_REHEARSAL_PAIRS = 30_000;
+    /** Wall time after which one {@link #rehearseForJit} call ends, whatever it has done (the next call goes on). */
+    static final long JIT_REHEARSAL_BUDGET_NANOS = 200_000_000;
+
+    /**
+     * The stopper's side of a stop ({@link WorldStop}'s request, wait, hand-off and restart) run
+     * {@code pairs} more times on a scheduler of the same GOMAXPROCS that runs nothing, so that the
+     * JIT's C2 requests for those methods come here, from the caller, with the world running,
+     * rather than inside a real stop thousands of cycles later (docs/performance.md, sessions 29
+     * flake29 and 30 jvm30). A C2 request resolves every String constant of the method's class on
+     * the requesting thread (HotSpot's CompileBroker::compile_method) and wakes a compiler thread
+     * for milliseconds of CPU: inside a pause, that is the pause's. Nothing of {@code s} is stopped:
+     * the dormant scheduler's Ps are all idle, so each stop takes them at its request and each
+     * restart puts them back. Call it only after the real pairs ({@link #run}): C2 compiles with the
+     * profile collected so far, and a branch no stop has taken yet (the wait for a running P) would
+     * be compiled as a trap that deoptimizes inside a later pause. The Ms' side of a stop
+     * ({@code gcstopm}, {@code stopm}) is not rehearsed (no M runs here). Returns the pairs made:
+     * fewer when {@code keepGoing} said false before a pair or {@link #JIT_REHEARSAL_BUDGET_NANOS}
+     * was spent. Cost, quiet: a few microseconds of the caller's CPU a pair (no system call: the
+     * dormant scheduler parks no thread).
+     */
+    static int rehearseForJit(Scheduler s, int pairs, java.util.function.BooleanSupplier keepGoing) {
+        if (pairs < 0) {
+            throw new IllegalArgumentException("stop path JIT rehearsal of " + pairs + " pairs: accepted 0 or more");
+        }
+        if (pairs == 0 || s.exiting) {
+            return 0;
+        }
+        // A new SchedConfig, not s's: no mcache source (each P would take a cache of the real
+        // heap), no affinity, no handlers; only the P count, so that the loops over allp run as often.
+        Scheduler dormant = Scheduler.create(SchedConfig.defaults().gomaxprocs(s.gomaxprocs()));
+        try {
+            dormant.lock.lock();
+            try {
+                dormant.pidleput(dormant.allp[0]);     // P0 waits for a main goroutine that never comes: idle too
+            } finally {
+                dormant.lock.unlock();
+            }
+            Runnable restart = dormant::startTheWorld;
+            long t0 = System.nanoTime();
+            int done = 0;
+            while (done < pairs && System.nanoTime() - t0 < JIT_REHEARSAL_BUDGET_NANOS && !s.exiting && keepGoing.getAsBoolean()) {
+                // The same entries, with a give-up test, as the real pairs: the profile the JIT
+                // reads is theirs plus these stops' no-wait path.
+                if ((done & 1) == 0) {
+                    dormant.stopTheWorld("stop path JIT rehearsal", NEVER_GIVE_UP);
+                    dormant.startTheWorld();
+                } else {
+                    dormant.stopTheWorldAndRun("stop path JIT rehearsal", NEVER_GIVE_UP, restart);
+                }
+                done++;
+            }
+            return done;
+        } finally {
+            dormant.close();
+        }
+    }
+
+    /** A give-up test that never gives up (every rehearsal stop completes at its request). */
+    private static final java.util.function.BooleanSupplier NEVER_GIVE_UP = () -> false;
+
     private static int pairs(Scheduler s, int rounds, java.util.function.BooleanSupplier keepGoing,
             java.util.function.BooleanSupplier giveUp, long[] started, Runnable restart, long t0) {
         int done = 0, givenUp = 0;

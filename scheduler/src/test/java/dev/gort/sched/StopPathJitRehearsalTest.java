@@ -1,0 +1,216 @@
+package dev.gort.sched;
+
+import dev.gort.testing.CompiledCode;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The stop path's JIT rehearsal ({@link StopPathWarmup#rehearseForJit}): after the warm-up's real
+ * pairs, the stopper's side of a stop reaches C2 (tier 4) without a stop of the program, so that
+ * its C2 requests (which resolve WorldStop's String constants on the requesting thread) and their
+ * compiles do not come inside a real pause thousands of cycles later (session 29, flake29: the
+ * first tier-4 compile of {@code stopHeld} at cycle ~2,900 of a 6,000-cycle run).
+ */
+@Timeout(120)
+class StopPathJitRehearsalTest {
+    static final long HANG_GUARD_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    /** The stopper's side of a stop: each too big to be inlined into its callers, so it needs code of its own. */
+    static final List<String> STOPPER_SIDE = List.of(
+            "dev.gort.sched.WorldStop.stopHeld(Ljava/lang/String;Ljava/util/function/BooleanSupplier;Ljava/lang/Runnable;)V",
+            "dev.gort.sched.WorldStop.startHeld()V");
+
+    /** Their callers on the stop path, printed by the child (not asserted: C2 may inline them into theirs). */
+    static final List<String> CALLERS = List.of(
+            "dev.gort.sched.WorldStop.stop(Ljava/lang/String;Ljava/util/function/BooleanSupplier;)V",
+            "dev.gort.sched.WorldStop.stopAndRun(Ljava/lang/String;Ljava/util/function/BooleanSupplier;Ljava/lang/Runnable;)V",
+            "dev.gort.sched.WorldStop.start()V",
+            "dev.gort.sched.Scheduler.startTheWorld()V",
+            "dev.gort.sched.WorldStop.disarmHandOff()Z",
+            "dev.gort.sched.WorldStop.runSteps(Ljava/lang/Runnable;)Ljava/lang/Throwable;");
+
+    @Test
+    void theRehearsalStopsNothingOfTheSchedulerItWarmsForAndNamesABadCount() throws Exception {
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).fatalHandler(FatalHandler.THROW));
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicLong polls = new AtomicLong();
+        CountDownLatch running = new CountDownLatch(2);
+        Runnable poller = () -> {
+            running.countDown();
+            while (!done.get()) {
+                Go.poll();
+                polls.incrementAndGet();
+            }
+        };
+        SchedTesting.Background runner = SchedTesting.Background.start(s, new Runnable[] {poller, poller});
+        try {
+            assertTrue(running.await(60, TimeUnit.SECONDS));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.rehearseStopPathForJit(-1, () -> true));
+            assertTrue(e.getMessage().contains("-1 pairs") && e.getMessage().contains("accepted 0 or more"), e.getMessage());
+            assertEquals(0, s.rehearseStopPathForJit(100, () -> false), "keepGoing false: no pair");
+            long requests = s.world.stopRequestNanos();
+            int made = 0;
+            long lastPair = System.nanoTime();
+            while (made < 2000 && System.nanoTime() - lastPair < HANG_GUARD_NANOS) {
+                int n = s.rehearseStopPathForJit(2000 - made, () -> true);
+                if (n > 0) {
+                    made += n;
+                    lastPair = System.nanoTime();
+                }
+            }
+            assertEquals(2000, made, "the rehearsal made no pair for 60 s");
+            assertEquals(requests, s.world.stopRequestNanos(), "the rehearsal stopped the scheduler it warms for");
+            assertTrue(!s.gcwaiting, "the scheduler's world is stopped after the rehearsal");
+            long p0 = polls.get();
+            long deadline = System.nanoTime() + HANG_GUARD_NANOS;
+            while (polls.get() < p0 + 1000 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertTrue(polls.get() >= p0 + 1000, "the goroutines did not go on after the rehearsal");
+            done.set(true);
+            runner.assertEnded();
+        } finally {
+            done.set(true);
+            runner.join();
+        }
+    }
+
+    /**
+     * In a child JVM whose goroutines only poll (nothing else runs the stop path): the warm-up's
+     * default real pairs, then the rehearsal's pairs, leave the stopper's side at tier 4. Without
+     * the rehearsal (child argument 0, what lead30 did) they stay at tier 3 (C1 with profiling).
+     */
+    @Test
+    @Timeout(600)       // an outer bound only: the child's waits are progress-based
+    void afterTheWarmUpAndTheRehearsalTheStopperSideIsAtC2() throws Exception {
+        String out = child(StopPathWarmup.JIT_REHEARSAL_PAIRS);
+        for (String line : out.split("\n")) {
+            System.out.println("StopPathJitRehearsalTest child: " + line);
+        }
+        for (String m : STOPPER_SIDE) {
+            assertTrue(out.contains("level 4 " + m), m + " did not reach C2 (tier 4) after the warm-up and the rehearsal; child said:\n" + out);
+        }
+    }
+
+    private static String child(int rehearsalPairs) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-exports",
+                "java.base/jdk.internal.vm=ALL-UNNAMED", "-Xmx64m", "-cp",
+                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")), Child.class.getName(),
+                Integer.toString(rehearsalPairs)));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        BlockingQueue<Optional<String>> lines = new LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null;) {
+                    lines.add(Optional.of(line));
+                }
+            } catch (IOException e) {
+                lines.add(Optional.of("reading the child's output failed: " + e));
+            } finally {
+                lines.add(Optional.empty());
+            }
+        }, "child-output");
+        reader.setDaemon(true);
+        reader.start();
+        StringBuilder out = new StringBuilder();
+        try {
+            for (Optional<String> line; (line = lines.poll(2 * HANG_GUARD_NANOS, TimeUnit.NANOSECONDS)) == null || line.isPresent();) {
+                assertTrue(line != null, "the child printed nothing for " + 2 * HANG_GUARD_NANOS / 1_000_000_000L + " s; it said:\n" + out);
+                out.append(line.get()).append('\n');
+            }
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child did not exit after its output ended");
+        } finally {
+            p.destroyForcibly();
+        }
+        assertEquals(0, p.exitValue(), "child failed:\n" + out);
+        return out.toString();
+    }
+
+    /**
+     * Two polling goroutines at GOMAXPROCS=2; the warm-up's default real pairs (calls again while
+     * calls end early), then args[0] rehearsal pairs; then, for each STOPPER_SIDE method, waits
+     * while it is queued or being compiled (60 s without progress at most) and prints
+     * "level N method" (N: its highest live tier). Prints "pairs N" and "rehearsal pairs N" as it goes.
+     */
+    public static final class Child {
+        public static void main(String[] args) throws Exception {
+            int rehearsal = Integer.parseInt(args[0]);
+            Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).fatalHandler(FatalHandler.THROW));
+            AtomicBoolean done = new AtomicBoolean();
+            CountDownLatch running = new CountDownLatch(2);
+            Runnable poller = () -> {
+                running.countDown();
+                while (!done.get()) {
+                    Go.poll();
+                }
+            };
+            SchedTesting.Background runner = SchedTesting.Background.start(s, new Runnable[] {poller, poller});
+            running.await();
+            CompiledCode.codeList();        // the list's machinery loaded before the pairs
+            int total = 0;
+            long lastPair = System.nanoTime();
+            while (total < StopPathWarmup.DEFAULT_ROUNDS && System.nanoTime() - lastPair < HANG_GUARD_NANOS) {
+                int n = s.warmUpStopPath(Math.min(50, StopPathWarmup.DEFAULT_ROUNDS - total), () -> true);
+                if (n > 0) {
+                    total += n;
+                    lastPair = System.nanoTime();
+                    System.out.println("pairs " + total);      // progress for the parent's wait: a loaded machine makes few a second
+                }
+            }
+            int rehearsed = 0;
+            lastPair = System.nanoTime();
+            long rehearsalStart = lastPair;
+            while (rehearsed < rehearsal && System.nanoTime() - lastPair < HANG_GUARD_NANOS) {
+                int n = s.rehearseStopPathForJit(rehearsal - rehearsed, () -> true);
+                if (n > 0) {
+                    rehearsed += n;
+                    lastPair = System.nanoTime();
+                    System.out.println("rehearsal pairs " + rehearsed);
+                }
+            }
+            System.out.println("rehearsal took " + (System.nanoTime() - rehearsalStart) / 1_000_000 + " ms");
+            // The JIT compiles in the background: wait while a method below tier 4 is queued or being compiled.
+            long deadline = System.nanoTime() + HANG_GUARD_NANOS;
+            for (;;) {
+                String queue = CompiledCode.compileQueue();
+                String list = CompiledCode.codeList();
+                boolean waiting = false;
+                for (String m : STOPPER_SIDE) {
+                    waiting |= CompiledCode.level(list, m) < 4 && CompiledCode.queued(queue, m);
+                }
+                if (!waiting || System.nanoTime() > deadline) {
+                    for (String m : CALLERS) {
+                        System.out.println("caller at level " + CompiledCode.level(list, m) + " " + m);
+                    }
+                    for (String m : STOPPER_SIDE) {
+                        System.out.println("level " + CompiledCode.level(list, m) + " " + m
+                                + (CompiledCode.queued(queue, m) ? " (still queued for the JIT)" : ""));
+                    }
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            done.set(true);
+            runner.assertEnded();
+        }
+    }
+}
