@@ -18,6 +18,29 @@ final class M extends Thread {
     /** Parked in a plain channel operation: g0 unlocks {@code curg.chanSudog.c.lock}. */
     static final int YIELD_PARK_CHAN = 5;
 
+    /**
+     * {@code -Dgort.sched.mslice.us=N} (0, the default: the kernel's slice; else 100..100000): the
+     * EEVDF slice every M asks for when it starts ({@link dev.gort.sys.ThreadSlice}, Linux 6.12+,
+     * no privilege). Why: in the 1 GiB goroutine run's slow stops (session 30, branch fault30) the
+     * late M was not faulting pages in (0 minor faults between the stop's passes) but waiting for a
+     * CPU: a JIT compiler thread woken at the stop request preempted it, or a thread of another
+     * process held the CPU it was queued on, until the next 4 ms tick. A woken or running thread
+     * with a shorter slice has an earlier virtual deadline, so the kernel picks it before those
+     * threads and lets it preempt them on wake-up. Fair in the long run: the share does not change.
+     */
+    static final long SLICE_NANOS = slice();
+
+    /** The property read now (the class reads it once, into {@link #SLICE_NANOS}; tests call it again). */
+    static long slice() {
+        long n = dev.gort.sys.TuningProperty.microsAsNanos("gort.sched.mslice.us", 0, 0, dev.gort.sys.ThreadSlice.MAX_NANOS / 1000);
+        if (n != 0 && n < dev.gort.sys.ThreadSlice.MIN_NANOS) {
+            System.err.println("gort: warning: -Dgort.sched.mslice.us=" + n / 1000 + " is not valid; accepted: 0 (the kernel's slice) or "
+                    + dev.gort.sys.ThreadSlice.MIN_NANOS / 1000 + ".." + dev.gort.sys.ThreadSlice.MAX_NANOS / 1000 + "; using 0");
+            return 0;
+        }
+        return n;
+    }
+
     final Scheduler sched;
     final int mid;
     /** The P it owns, or null. */
@@ -123,6 +146,9 @@ final class M extends Thread {
         }
         if (StopHolders.ON) {
             procStat = ThreadProcStat.open(tid);
+        }
+        if (SLICE_NANOS != 0) {
+            dev.gort.sys.ThreadSlice.request(SLICE_NANOS);     // false where unsupported: the kernel's slice stays
         }
         try {
             sched.mstart(this);

@@ -72,6 +72,9 @@ final class StopHolders {
         long wait0 = -1;
         long run1 = -1;
         long wait1 = -1;
+        /** The M's minor page faults (stat's minflt) at its first and at its latest sample; -1 if unreadable. */
+        long faults0 = -1;
+        long faults1 = -1;
         /** Passes that found the M running or runnable ('R' in /proc/.../stat), and that read its state at all. */
         int runnablePasses;
         int statePasses;
@@ -205,6 +208,11 @@ final class StopHolders {
                 sl.wait1 = read ? ps.waitNanos : -1;
             }
             char state = ps == null ? '?' : ps.state();
+            long faults = state == '?' ? -1 : ps.minorFaults;
+            if (!same) {
+                sl.faults0 = faults;
+            }
+            sl.faults1 = faults;
             if (state != '?') {
                 sl.statePasses++;
                 if (state == 'R') {
@@ -295,6 +303,11 @@ final class StopHolders {
                 b.append(String.format(Locale.ROOT, ", schedstat between the passes at %.3f and %.3f ms: ran %.3f ms, waited %.3f ms",
                         sl.firstAt / 1e6, sl.lastAt / 1e6, ran / 1e6, (sl.wait1 - sl.wait0) / 1e6));
                 b.append(verdict(sl, ran, span));
+            }
+            if (sl.faults0 >= 0 && sl.faults1 >= 0 && span > 0) {
+                // Fresh memory's first touches are minor faults: many here mean the holder was
+                // faulting pages in (a stretch of first touches without a check) rather than waiting.
+                b.append(", minor faults between those passes ").append(sl.faults1 - sl.faults0);
             }
             if (sl.stack != null) {
                 if (sl.stackRunning) {

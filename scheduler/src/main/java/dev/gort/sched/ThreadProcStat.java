@@ -30,6 +30,12 @@ final class ThreadProcStat {
     /** schedstat's first two fields after {@link #readSchedstat}: ns run on a CPU, ns waited on a run queue. */
     long runNanos;
     long waitNanos;
+    /**
+     * stat's field 10 (minflt: minor page faults the thread has taken) after {@link #state}; -1 if
+     * that read could not parse it. A first touch of fresh anonymous memory is a minor fault, so
+     * the count between two looks says whether a late thread was faulting memory in.
+     */
+    long minorFaults = -1;
 
     private ThreadProcStat(int tid, RandomAccessFile stat, RandomAccessFile schedstat) {
         this.tid = tid;
@@ -53,16 +59,44 @@ final class ThreadProcStat {
         }
     }
 
-    /** The thread's state letter (R running or runnable, S sleeping, D ...), or '?' (unreadable, or the thread has exited). */
+    /**
+     * The thread's state letter (R running or runnable, S sleeping, D ...), or '?' (unreadable, or
+     * the thread has exited); also reads {@link #minorFaults} from the same line.
+     */
     char state() {
         int n = readAll(stat);
+        minorFaults = -1;
         // The name, in parentheses, may itself hold spaces and parentheses: the state follows the last ')'.
         for (int i = n - 1; i >= 0; i--) {
             if (buf[i] == ')') {
-                return i + 2 < n ? (char) buf[i + 2] : '?';
+                if (i + 2 >= n) {
+                    return '?';
+                }
+                minorFaults = field(i + 2, n, MINFLT_AFTER_STATE);
+                return (char) buf[i + 2];
             }
         }
         return '?';
+    }
+
+    /** minflt (field 10) is the 7th field after the state (field 3). */
+    private static final int MINFLT_AFTER_STATE = 7;
+
+    /** The decimal field {@code skip} fields after the one starting at {@code from}, or -1 if the line ends first or it is not a number. */
+    private long field(int from, int n, int skip) {
+        int i = from;
+        for (int k = 0; k < skip; k++) {
+            while (i < n && buf[i] != ' ') {
+                i++;
+            }
+            i++;
+        }
+        long v = 0;
+        int digits = 0;
+        for (; i < n && buf[i] >= '0' && buf[i] <= '9'; i++, digits++) {
+            v = v * 10 + (buf[i] - '0');
+        }
+        return digits == 0 ? -1 : v;
     }
 
     /** Reads schedstat into {@link #runNanos} and {@link #waitNanos}; false if unreadable (the thread has exited). */
