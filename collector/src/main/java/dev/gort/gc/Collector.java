@@ -867,7 +867,8 @@ public final class Collector implements AutoCloseable {
 
     /**
      * Cycles started for sysmon's forced-GC request ({@code requestCycle(true)}, Go's gcTriggerTime)
-     * whose trigger still held at the start: an accepted request is dropped before it starts when
+     * accepted (true) and whose trigger still held at the start; one refused because a gc() call's
+     * request was pending is not counted (that start is gc()'s). An accepted request is dropped before it starts when
      * GOGC is turned off meanwhile, or when a cycle ends after it (Go's test compares the last
      * cycle's end with the request's time). sysmon counts its forced GCs from this.
      */

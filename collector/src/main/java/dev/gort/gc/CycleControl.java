@@ -53,6 +53,13 @@ final class CycleControl {
      * accepted requests, some of which are dropped before they start.
      */
     volatile long timeTriggeredStarts;
+    /**
+     * The pending request includes a time request that was accepted, that is sysmon was told true
+     * (guarded by ctl). One that only joined a request already pending (gc()'s: it sets no
+     * startPending, so sysmon's call gets past the fast path) was told false, "nothing forced": it
+     * still keeps the start from being dropped, but the start is not counted as sysmon's (review30).
+     */
+    private boolean timeRequestAccepted;
     boolean cycleRunning;        // guarded by ctl
     long cyclesDone;             // guarded by ctl
     Throwable cycleFailure;      // guarded by ctl: a failed cycle (bad pointer, checkmark)
@@ -333,6 +340,7 @@ final class CycleControl {
                 markRequestedLocked();
                 pendingTriggers = kind;
                 forcedRequested |= forced;
+                timeRequestAccepted = forced;
                 if (requester != null) {
                     startOwedSince = System.nanoTime();
                     startOwedBy = requester;    // the requester wakes the coordinator from runBlocking
@@ -368,12 +376,17 @@ final class CycleControl {
 
     /**
      * Coordinator, with ctl held, taking the pending request (not dropped): whether this start is
-     * sysmon's forced GC, that is its time request is among the pending triggers and still holds.
-     * Counted ({@link #timeTriggeredStarts}).
+     * sysmon's forced GC, that is its time request was accepted ({@link #timeRequestAccepted}), is
+     * among the pending triggers and still holds. Counted ({@link #timeTriggeredStarts}).
      */
     boolean takeTimeTriggerLocked() {
+        boolean accepted = timeRequestAccepted;
+        timeRequestAccepted = false;        // taken with the request
         if ((pendingTriggers & TRIGGER_TIME) == 0 || !timeTriggerHoldsLocked()) {
             return false;
+        }
+        if (!accepted) {
+            return false;                   // joined another's pending start: sysmon was told "nothing forced"
         }
         timeTriggeredStarts = timeTriggeredStarts + 1;     // writers hold ctl
         return true;
@@ -403,6 +416,7 @@ final class CycleControl {
         cycleRequested = false;
         pendingTriggers = 0;
         forcedRequested = false;
+        timeRequestAccepted = false;
         startOwedBy = null;
         requestsDropped++;
         if (c.startPending) {

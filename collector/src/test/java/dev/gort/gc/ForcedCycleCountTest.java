@@ -56,4 +56,51 @@ class ForcedCycleCountTest extends ThreadCollectorFixture {
         assertEquals(Boolean.TRUE, accepted.get());
         assertEquals(0, gc.timeTriggeredCycles(), "the tail's request was satisfied by that cycle's end");
     }
+
+    /**
+     * review30: sysmon's request that finds gc()'s request pending (gc() sets no startPending, so
+     * the call gets past the fast path) joins it and returns false, "a cycle is already requested:
+     * nothing forced". The start is gc()'s; Go's forcegchelper would start nothing (gcStart's re-test
+     * sees the phase off no more). On lead30 the start was counted as sysmon's forced cycle all the
+     * same: its forcedGcs and a ForcedGc event for a request it was told was not needed.
+     */
+    @Test
+    void aForcedRequestThatJoinsAPendingGcCountsNothing() throws Exception {
+        start();
+        CycleControl control = gc.coordinator.control;
+        control.holdStarts();
+        AtomicReference<Boolean> accepted = new AtomicReference<>();
+        AtomicReference<Throwable> helperFailed = new AtomicReference<>();
+        Thread sysmonLike = new Thread(() -> {
+            try {
+                long deadline = System.nanoTime() + CycleWaits.HANG_GUARD_MS * 1_000_000L;
+                while (!awaitedRequestPending(control) && System.nanoTime() < deadline) {
+                    Thread.sleep(1);
+                }
+                if (awaitedRequestPending(control)) {
+                    accepted.set(gc.requestCycle(true));
+                }
+            } catch (Throwable t) {
+                helperFailed.set(t);
+            } finally {
+                control.releaseStartHold();
+            }
+        }, "sysmon-like");
+        sysmonLike.start();
+        gc.gc();            // its request waits behind the hold until the helper has asked too
+        sysmonLike.join(CycleWaits.HANG_GUARD_MS);
+        assertNull(helperFailed.get());
+        assertEquals(Boolean.FALSE, accepted.get(), "sysmon's request, made while gc()'s was pending, was not accepted");
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
+        assertEquals(0, gc.timeTriggeredCycles(), "gc()'s cycle was counted as sysmon's forced cycle, though its request returned false");
+    }
+
+    private static boolean awaitedRequestPending(CycleControl control) {
+        control.ctl.lock();
+        try {
+            return control.cycleRequested && control.requestAwaited && !control.cycleRunning;
+        } finally {
+            control.ctl.unlock();
+        }
+    }
 }

@@ -121,12 +121,16 @@ final class StopPathWarmup {
         if (pairs < 0) {
             throw new IllegalArgumentException("stop path JIT rehearsal of " + pairs + " pairs: accepted 0 or more");
         }
-        if (pairs == 0 || s.exiting) {
+        if (pairs == 0 || s.exiting || !keepGoing.getAsBoolean()) {
+            // No pair can be made: build no dormant scheduler (GOMAXPROCS P blocks made and freed)
+            // for nothing. The collector calls this at each cycle's end, and a cycle is often
+            // requested by then; the next start must not wait for that work (review30).
             return 0;
         }
         // A new SchedConfig, not s's: no mcache source (each P would take a cache of the real
         // heap), no affinity, no handlers; only the P count, so that the loops over allp run as often.
         Scheduler dormant = Scheduler.create(SchedConfig.defaults().gomaxprocs(s.gomaxprocs()));
+        DORMANT_SCHEDULERS_MADE.incrementAndGet();
         try {
             dormant.lock.lock();
             try {
@@ -153,6 +157,9 @@ final class StopPathWarmup {
             dormant.close();
         }
     }
+
+    /** Dormant schedulers {@link #rehearseForJit} has built in this JVM (tests, diagnostics). */
+    static final java.util.concurrent.atomic.AtomicLong DORMANT_SCHEDULERS_MADE = new java.util.concurrent.atomic.AtomicLong();
 
     /** A give-up test that never gives up (every rehearsal stop completes at its request). */
     private static final java.util.function.BooleanSupplier NEVER_GIVE_UP = () -> false;

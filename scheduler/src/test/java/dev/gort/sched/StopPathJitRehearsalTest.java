@@ -18,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -90,6 +91,33 @@ class StopPathJitRehearsalTest {
         } finally {
             done.set(true);
             runner.join();
+        }
+    }
+
+    /**
+     * review30: a rehearsal call told at once not to go on (the collector calls it at every cycle's
+     * end until done, and a cycle is often requested by then: the heap past its trigger in the
+     * tail) makes no pair, and must not build and tear down a dormant scheduler of GOMAXPROCS Ps
+     * first: that work sat between a cycle's end and the requested next start, with allocations
+     * past the goal waiting for it. On lead30 each such call built one.
+     */
+    @Test
+    void aRehearsalToldNotToGoOnBuildsNoScheduler() {
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(4).fatalHandler(FatalHandler.THROW));
+        try {
+            AtomicInteger asked = new AtomicInteger();
+            long built = StopPathWarmup.DORMANT_SCHEDULERS_MADE.get();
+            assertEquals(0, s.rehearseStopPathForJit(100, () -> {
+                asked.incrementAndGet();
+                return false;
+            }), "keepGoing false: no pair");
+            assertTrue(asked.get() >= 1, "keepGoing was asked");
+            assertEquals(built, StopPathWarmup.DORMANT_SCHEDULERS_MADE.get(),
+                    "a rehearsal that could make no pair built a dormant scheduler anyway");
+            assertEquals(3, s.rehearseStopPathForJit(3, () -> true), "and one that may go on makes its pairs");
+            assertEquals(built + 1, StopPathWarmup.DORMANT_SCHEDULERS_MADE.get(), "on one dormant scheduler");
+        } finally {
+            s.close();
         }
     }
 
