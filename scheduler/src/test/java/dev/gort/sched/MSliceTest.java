@@ -104,12 +104,17 @@ class MSliceTest {
                             done.incrementAndGet();
                         });
                     }
-                    seen.put(Thread.currentThread().getName(), ThreadSlice.current());
                     // Wait for the state that must come (no timing assert): every goroutine done.
+                    // main records its M on every turn: its gosched puts it on the global queue,
+                    // and the other P's M, woken by the go statements, often takes it from there and
+                    // then finds it there again on each look, so that M never steals from the
+                    // spinning goroutines' P (Go's findRunnable looks at the global queue before it
+                    // steals; Go would do the same). Then main is the goroutine that runs on it.
                     long guard = System.nanoTime() + 60_000_000_000L;
-                    while (done.get() < n && System.nanoTime() < guard) {
+                    do {
+                        seen.put(Thread.currentThread().getName(), ThreadSlice.current());
                         Go.gosched();
-                    }
+                    } while (done.get() < n && System.nanoTime() < guard);
                 });
             }
             seen.forEach((name, slice) -> System.out.println("M " + name + " slice " + slice));
