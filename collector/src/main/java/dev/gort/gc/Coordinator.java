@@ -30,13 +30,7 @@ final class Coordinator {
 
     /** The property read now (the class reads it once, into {@link #STOPPER_SLICE_NANOS}; tests call it again). */
     static long stopperSlice() {
-        long n = dev.gort.sys.TuningProperty.microsAsNanos("gort.gc.stopperslice.us", 0, 0, dev.gort.sys.ThreadSlice.MAX_NANOS / 1000);
-        if (n != 0 && n < dev.gort.sys.ThreadSlice.MIN_NANOS) {
-            System.err.println("gort: warning: -Dgort.gc.stopperslice.us=" + n / 1000 + " is not valid; accepted: 0 (off) or "
-                    + dev.gort.sys.ThreadSlice.MIN_NANOS / 1000 + ".." + dev.gort.sys.ThreadSlice.MAX_NANOS / 1000 + "; using 0");
-            return 0;
-        }
-        return n;
+        return dev.gort.sys.ThreadSlice.fromProperty("gort.gc.stopperslice.us", "off");
     }
 
     private static final boolean DEBUG = dev.gort.sys.TuningProperty.flag("gort.gc.debug", false);

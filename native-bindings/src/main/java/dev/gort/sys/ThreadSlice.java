@@ -21,6 +21,23 @@ public final class ThreadSlice {
     public static final long MIN_NANOS = 100_000, MAX_NANOS = 100_000_000;
 
     /**
+     * The slice a {@code -Dname=N} setting asks for, in nanoseconds: N microseconds, 0 (the default,
+     * also when unset) meaning "keep the kernel's slice". Anything else (below 100, above 100000,
+     * not a number) is refused with a warning on stderr that names the value and what is accepted,
+     * and reads as 0, so a bad setting never stops the runtime. {@code zeroMeans} says what 0 does
+     * for this setting, for the warning ("off", "the kernel's slice").
+     */
+    public static long fromProperty(String name, String zeroMeans) {
+        long n = TuningProperty.microsAsNanos(name, 0, 0, MAX_NANOS / 1000);
+        if (n != 0 && n < MIN_NANOS) {
+            System.err.println("gort: warning: -D" + name + "=" + n / 1000 + " is not valid; accepted: 0 (" + zeroMeans + ") or "
+                    + MIN_NANOS / 1000 + ".." + MAX_NANOS / 1000 + "; using 0");
+            return 0;
+        }
+        return n;
+    }
+
+    /**
      * Requests a slice of {@code nanos} for the calling thread, keeping its nice value. Returns
      * whether the kernel took it (read back), false on macOS and on kernels without custom slices.
      */

@@ -32,13 +32,7 @@ final class M extends Thread {
 
     /** The property read now (the class reads it once, into {@link #SLICE_NANOS}; tests call it again). */
     static long slice() {
-        long n = dev.gort.sys.TuningProperty.microsAsNanos("gort.sched.mslice.us", 0, 0, dev.gort.sys.ThreadSlice.MAX_NANOS / 1000);
-        if (n != 0 && n < dev.gort.sys.ThreadSlice.MIN_NANOS) {
-            System.err.println("gort: warning: -Dgort.sched.mslice.us=" + n / 1000 + " is not valid; accepted: 0 (the kernel's slice) or "
-                    + dev.gort.sys.ThreadSlice.MIN_NANOS / 1000 + ".." + dev.gort.sys.ThreadSlice.MAX_NANOS / 1000 + "; using 0");
-            return 0;
-        }
-        return n;
+        return dev.gort.sys.ThreadSlice.fromProperty("gort.sched.mslice.us", "the kernel's slice");
     }
 
     final Scheduler sched;
