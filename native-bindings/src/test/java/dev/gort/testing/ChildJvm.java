@@ -8,6 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -84,5 +87,48 @@ public final class ChildJvm {
             out.delete();
             err.delete();
         }
+    }
+
+    /**
+     * A started child's merged output (the caller's ProcessBuilder sets redirectErrorStream), read
+     * line by line until its end. Progress-based, not a speed bound: fails, killing the child, if it
+     * prints nothing for {@code silenceNanos}, or if it does not exit within 60 s after its output
+     * ended or exits non-zero (the message carries what it printed). For children that print as
+     * they go and may run for minutes on a loaded machine (the stop path warm-up tests).
+     */
+    public static String outputWhileProgressing(Process p, long silenceNanos) throws InterruptedException {
+        BlockingQueue<Optional<String>> lines = new LinkedBlockingQueue<>();   // an empty Optional: the end
+        Thread reader = new Thread(() -> {
+            try (java.io.BufferedReader r = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null;) {
+                    lines.add(Optional.of(line));
+                }
+            } catch (IOException e) {
+                lines.add(Optional.of("reading the child's output failed: " + e));
+            } finally {
+                lines.add(Optional.empty());
+            }
+        }, "child-output");
+        reader.setDaemon(true);
+        reader.start();
+        StringBuilder out = new StringBuilder();
+        try {
+            for (Optional<String> line; (line = lines.poll(silenceNanos, TimeUnit.NANOSECONDS)) == null || line.isPresent();) {
+                if (line == null) {
+                    throw new AssertionError("the child printed nothing for " + silenceNanos / 1_000_000_000L + " s; it said:\n" + out);
+                }
+                out.append(line.get()).append('\n');
+            }
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                throw new AssertionError("child did not exit after its output ended");
+            }
+        } finally {
+            p.destroyForcibly();
+        }
+        if (p.exitValue() != 0) {
+            throw new AssertionError("child failed (exit " + p.exitValue() + "):\n" + out);
+        }
+        return out.toString();
     }
 }

@@ -5,17 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -238,33 +231,7 @@ class StopPathWarmupTest {
                 System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")), Child.class.getName(),
                 Integer.toString(rounds)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        // The child's lines, then an empty Optional at the end of its output.
-        BlockingQueue<Optional<String>> lines = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null;) {
-                    lines.add(Optional.of(line));
-                }
-            } catch (IOException e) {
-                lines.add(Optional.of("reading the child's output failed: " + e));
-            } finally {
-                lines.add(Optional.empty());
-            }
-        }, "child-output");
-        reader.setDaemon(true);
-        reader.start();
-        StringBuilder out = new StringBuilder();
-        try {
-            for (Optional<String> line; (line = lines.poll(2 * HANG_GUARD_NANOS, TimeUnit.NANOSECONDS)) == null || line.isPresent();) {
-                assertTrue(line != null, "the child printed nothing for " + 2 * HANG_GUARD_NANOS / 1_000_000_000L + " s; it said:\n" + out);
-                out.append(line.get()).append('\n');
-            }
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child did not exit after its output ended");
-        } finally {
-            p.destroyForcibly();
-        }
-        assertEquals(0, p.exitValue(), "child failed:\n" + out);
-        return out.toString();
+        return dev.gort.testing.ChildJvm.outputWhileProgressing(p, 2 * HANG_GUARD_NANOS);
     }
 
     /**
