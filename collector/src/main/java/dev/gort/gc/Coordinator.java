@@ -759,13 +759,33 @@ final class Coordinator {
 
     /** Stop and start pairs {@link World#warmUpStopPath} has run so far (tests, diagnostics). */
     volatile int stopPathWarmUpPairs;
-    /** Calls of {@link #warmUpStopPathChunk} that ran the world's warm-up. */
-    private int stopPathWarmUpCalls;
+    /** Warm-up calls that made no pair though nothing asked them to give way (given-up stops, a failure). */
+    private int stopPathWarmUpFruitlessCalls;
+    /** Warm-up calls that gave way to a requested cycle (or a close) before their first pair (tests, diagnostics). */
+    volatile int stopPathWarmUpCallsGivenWay;
+    /** World's given-up warm-up stops when this collector's warm-up began (its own are counted from there). */
+    private long stopPathWarmUpGivenUpBase = -1;
 
     /** Pairs asked of the world per idle gap between cycles. */
     static final int STOP_WARMUP_CHUNK = 200;
-    /** Calls after which the warm-up is left unfinished (each may give up a few slow stops: see StopPathWarmup). */
+    /**
+     * Calls that made no pair though nothing asked them to give way, after which the warm-up (or the
+     * rehearsal) is left unfinished: a program whose goroutine never reaches a safepoint, say.
+     */
     static final int STOP_WARMUP_MAX_CALLS = 30;
+    /**
+     * Stops of this collector's warm-up given up (each held the program about 2 ms, see
+     * StopPathWarmup) after which the warm-up is left unfinished: the bound that 30 calls of at
+     * most 5 given-up stops each made before calls that made pairs stopped counting (session 31).
+     */
+    static final int STOP_WARMUP_MAX_GIVEN_UP = 150;
+    /**
+     * Calls that gave way before their first pair after which the warm-up (or the rehearsal) is
+     * left: a program whose cycles run back to back for good. Such a call costs two volatile reads;
+     * until session 31 each counted against {@link #STOP_WARMUP_MAX_CALLS}, and 30 back-to-back
+     * cycles ended the warm-up before its first pair (review30's finding 1).
+     */
+    static final int STOP_WARMUP_MAX_CALLS_GIVEN_WAY = 100_000;
 
     /**
      * After a cycle, world running, until the world's stop path is warm ({@link World#warmUpStopPath}:
@@ -774,7 +794,12 @@ final class Coordinator {
      * once when the next cycle is requested or the collector closes ({@link #stopPathWarmUpMayGoOn}:
      * cycles are not held back). After a cycle rather than before the first: the program's
      * goroutines then run, so their Ms' side of a stop is warmed too, and a program that starts
-     * by allocating is not kept waiting past its first goal.
+     * by allocating is not kept waiting past its first goal. A call that gives way before its first
+     * pair uses nothing up but {@link #STOP_WARMUP_MAX_CALLS_GIVEN_WAY}; what the program pays is
+     * bounded by the pairs ({@code world.stopPathWarmUpRounds()}), the given-up stops
+     * ({@link #STOP_WARMUP_MAX_GIVEN_UP}) and the calls that made nothing for another reason
+     * ({@link #STOP_WARMUP_MAX_CALLS}). Per collector, not per JVM: its real stops warm this
+     * program's Ms' side as its goroutines run, and profile its branches before the rehearsal.
      */
     private void warmUpStopPathChunk() {
         int target = world.stopPathWarmUpRounds();
@@ -782,15 +807,29 @@ final class Coordinator {
             rehearseStopPathForJit();
             return;
         }
-        if (stopPathWarmUpCalls >= STOP_WARMUP_MAX_CALLS || c.closed) {
+        if (stopPathWarmUpGivenUpBase < 0) {
+            stopPathWarmUpGivenUpBase = world.stopPathWarmUpStopsGivenUp();
+        }
+        if (stopPathWarmUpFruitlessCalls >= STOP_WARMUP_MAX_CALLS || stopPathWarmUpCallsGivenWay >= STOP_WARMUP_MAX_CALLS_GIVEN_WAY
+                || world.stopPathWarmUpStopsGivenUp() - stopPathWarmUpGivenUpBase >= STOP_WARMUP_MAX_GIVEN_UP || c.closed) {
             return;
         }
-        stopPathWarmUpCalls++;
+        if (!stopPathWarmUpMayGoOn()) {
+            stopPathWarmUpCallsGivenWay++;      // the next cycle is already requested: nothing tried
+            return;
+        }
         try {
             long t0 = System.nanoTime();
             int n = world.warmUpStopPath(Math.min(STOP_WARMUP_CHUNK, target - stopPathWarmUpPairs),
                     this::stopPathWarmUpMayGoOn);
             stopPathWarmUpPairs += n;
+            if (n == 0) {
+                if (stopPathWarmUpMayGoOn()) {
+                    stopPathWarmUpFruitlessCalls++;
+                } else {
+                    stopPathWarmUpCallsGivenWay++;
+                }
+            }
             if (PauseReporter.PAUSE_TRACE) {
                 c.traceOut.println(Millis.append(new StringBuilder("stop path warm-up after gc ").append(control.cyclesDone).append(": ")
                         .append(n).append(" pairs in "), System.nanoTime() - t0).append(" ms (").append(stopPathWarmUpPairs)
@@ -798,41 +837,56 @@ final class Coordinator {
             }
         } catch (RuntimeException e) {
             // The world runs again (a stop that throws restarts it): the warm-up is optional, the cycles are not.
-            stopPathWarmUpCalls = STOP_WARMUP_MAX_CALLS;
+            stopPathWarmUpFruitlessCalls = STOP_WARMUP_MAX_CALLS;
             System.err.println("gort: warning: the stop path's warm-up failed and was left: " + e);
         }
     }
 
-    /** Pairs {@link World#rehearseStopPathForJit} has run so far (tests, diagnostics). */
+    /** Pairs {@link World#rehearseStopPathForJit} has run for this collector so far (tests, diagnostics). */
     volatile int stopPathJitRehearsalPairs;
-    /** Calls of {@link #rehearseStopPathForJit} that ran the world's rehearsal. */
-    private int stopPathJitRehearsalCalls;
+    /** Rehearsal calls that made no pair though nothing asked them to give way. */
+    private int stopPathJitRehearsalFruitlessCalls;
+    /** Rehearsal calls that gave way to a requested cycle (or a close) before their first pair (tests, diagnostics). */
+    volatile int stopPathJitRehearsalCallsGivenWay;
 
     /**
      * After the stop path's real warm-up pairs, between cycles: the world's JIT rehearsal of the
      * stopper's side ({@link World#rehearseStopPathForJit}: stops of a world that runs nothing, so
      * that the JIT's C2 requests for that code, which resolve its class's Strings on the requesting
      * thread, come outside every pause), given way to a requested cycle as the warm-up is, and
-     * taken up again after the next cycle until done or {@link #STOP_WARMUP_MAX_CALLS} calls.
+     * taken up again after the next cycle until this JVM's pairs are made (by this collector or
+     * another: {@link World#stopPathJitRehearsalPairsLeft}). Bounded as the warm-up's calls are,
+     * less the given-up stops (nothing of the program stops here).
      */
     private void rehearseStopPathForJit() {
-        int target = world.stopPathJitRehearsalPairs();
-        if (stopPathJitRehearsalPairs >= target || stopPathJitRehearsalCalls >= STOP_WARMUP_MAX_CALLS || c.closed) {
+        if (world.stopPathJitRehearsalPairsLeft() == 0 || stopPathJitRehearsalFruitlessCalls >= STOP_WARMUP_MAX_CALLS
+                || stopPathJitRehearsalCallsGivenWay >= STOP_WARMUP_MAX_CALLS_GIVEN_WAY || c.closed) {
             return;
         }
-        stopPathJitRehearsalCalls++;
+        if (!stopPathWarmUpMayGoOn()) {
+            stopPathJitRehearsalCallsGivenWay++;    // the next cycle is already requested: nothing built, nothing tried
+            return;
+        }
         try {
             long t0 = System.nanoTime();
-            int n = world.rehearseStopPathForJit(target - stopPathJitRehearsalPairs, this::stopPathWarmUpMayGoOn);
+            int n = world.rehearseStopPathForJit(this::stopPathWarmUpMayGoOn);
             stopPathJitRehearsalPairs += n;
+            if (n == 0) {
+                // Gave way, or another runtime of the JVM made the last pairs meanwhile: neither is this call's failure.
+                if (stopPathWarmUpMayGoOn() && world.stopPathJitRehearsalPairsLeft() > 0) {
+                    stopPathJitRehearsalFruitlessCalls++;
+                } else {
+                    stopPathJitRehearsalCallsGivenWay++;
+                }
+            }
             if (PauseReporter.PAUSE_TRACE) {
                 c.traceOut.println(Millis.append(new StringBuilder("stop path JIT rehearsal after gc ").append(control.cyclesDone).append(": ")
                         .append(n).append(" pairs in "), System.nanoTime() - t0).append(" ms (").append(stopPathJitRehearsalPairs)
-                        .append(" of ").append(target).append(" in all)"));
+                        .append(" by this collector, ").append(world.stopPathJitRehearsalPairsLeft()).append(" left in this JVM)"));
             }
         } catch (RuntimeException e) {
             // Nothing of the world was stopped: the rehearsal is optional, the cycles are not.
-            stopPathJitRehearsalCalls = STOP_WARMUP_MAX_CALLS;
+            stopPathJitRehearsalFruitlessCalls = STOP_WARMUP_MAX_CALLS;
             System.err.println("gort: warning: the stop path's JIT rehearsal failed and was left: " + e);
         }
     }

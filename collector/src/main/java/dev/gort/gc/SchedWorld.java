@@ -118,13 +118,18 @@ public final class SchedWorld implements World {
     }
 
     @Override
-    public int rehearseStopPathForJit(int pairs, java.util.function.BooleanSupplier keepGoing) {
-        return sched.rehearseStopPathForJit(pairs, keepGoing);
+    public long stopPathWarmUpStopsGivenUp() {
+        return sched.stopPathWarmUpStopsGivenUp();
     }
 
     @Override
-    public int stopPathJitRehearsalPairs() {
-        return sched.stopPathJitRehearsalPairs();
+    public int rehearseStopPathForJit(java.util.function.BooleanSupplier keepGoing) {
+        return sched.rehearseStopPathForJit(keepGoing);
+    }
+
+    @Override
+    public int stopPathJitRehearsalPairsLeft() {
+        return Scheduler.stopPathJitRehearsalPairsLeft();
     }
 
     @Override

@@ -166,18 +166,24 @@ public interface World {
         return 0;
     }
 
-    /**
-     * The collector's coordinator, between cycles, after every pair of {@link #warmUpStopPath}:
-     * {@code pairs} stops of a world that runs nothing, so that the stopper's side of a stop
-     * reaches the JIT's C2 outside any pause (the scheduler's: {@code Scheduler.rehearseStopPathForJit});
-     * {@code keepGoing} is asked before each. Returns the pairs run. Nothing of this world stops.
-     */
-    default int rehearseStopPathForJit(int pairs, java.util.function.BooleanSupplier keepGoing) {
+    /** Stops of {@link #warmUpStopPath} given up so far (each held the program for a few milliseconds). */
+    default long stopPathWarmUpStopsGivenUp() {
         return 0;
     }
 
-    /** Pairs of {@link #rehearseStopPathForJit} this world wants in all (0: none). */
-    default int stopPathJitRehearsalPairs() {
+    /**
+     * The collector's coordinator, between cycles, after every pair of {@link #warmUpStopPath}:
+     * stops of a world that runs nothing, so that the stopper's side of a stop reaches the JIT's
+     * C2 outside any pause (the scheduler's: {@code Scheduler.rehearseStopPathForJit}), until this
+     * JVM has made its pairs ({@link #stopPathJitRehearsalPairsLeft}; what they warm is the JVM's);
+     * {@code keepGoing} is asked before each. Returns the pairs this call made. Nothing of this world stops.
+     */
+    default int rehearseStopPathForJit(java.util.function.BooleanSupplier keepGoing) {
+        return 0;
+    }
+
+    /** Pairs of {@link #rehearseStopPathForJit} this JVM still wants, whichever runtime made the others (0: none). */
+    default int stopPathJitRehearsalPairsLeft() {
         return 0;
     }
 }

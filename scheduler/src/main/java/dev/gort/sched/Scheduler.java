@@ -118,6 +118,8 @@ public final class Scheduler implements AutoCloseable {
     private final SchedulerLifecycle life = new SchedulerLifecycle(this);
     /** Set once, under the sched lock, by SchedulerLifecycle.exit (or by close before run). */
     volatile boolean exiting;
+    /** Stops of {@link #warmUpStopPath} given up so far (written by its caller only; read by it and by tests). */
+    volatile long warmUpStopsGivenUp;
     /** Set by shutdown before the shadow stacks are freed: frames are gone (Frame checks it). */
     volatile boolean stacksFreed;
     /** Goroutine 1 (set by run before any M starts). */
@@ -267,6 +269,15 @@ public final class Scheduler implements AutoCloseable {
      */
     public static long nativeBytesHeld() {
         return NativeBlocks.heldBytes();
+    }
+
+    /**
+     * Bytes of this scheduler's own native P blocks and G descriptor chunks not freed yet (0 once
+     * {@link #run} returned cleanly). Unlike {@link #nativeBytesHeld} no other runtime of the JVM
+     * moves it (another scheduler, or a collector's JIT rehearsal with its dormant scheduler).
+     */
+    public long ownNativeBytesHeld() {
+        return nativeBlocks.bytes();
     }
 
     /** The M running the caller; small enough (bytecode) for C2 to inline at every call site. */
@@ -1382,18 +1393,41 @@ public final class Scheduler implements AutoCloseable {
         return StopPathWarmup.ROUNDS;
     }
 
+    /** Stops of {@link #warmUpStopPath} given up so far (each held the program for about 2 ms before the world restarted). */
+    public long stopPathWarmUpStopsGivenUp() {
+        return warmUpStopsGivenUp;
+    }
+
     /**
      * After {@link #warmUpStopPath}'s pairs, from a thread outside this scheduler: {@code pairs}
      * stop and start pairs of a scheduler that runs nothing, so that the stopper's side of a stop
      * reaches the JIT's C2 here rather than inside a real stop (StopPathWarmup.rehearseForJit).
      * Nothing of this scheduler stops. Returns the pairs made (fewer when {@code keepGoing} said
-     * false or the call's time budget was spent: call again for the rest).
+     * false or the call's time budget was spent: call again for the rest). They count towards
+     * this JVM's pairs ({@link #stopPathJitRehearsalPairsLeft}).
      */
     public int rehearseStopPathForJit(int pairs, java.util.function.BooleanSupplier keepGoing) {
         return StopPathWarmup.rehearseForJit(this, pairs, keepGoing);
     }
 
-    /** Pairs of {@link #rehearseStopPathForJit} wanted in all: 0 when the warm-up is off ({@code -Dgort.sched.stopwarmup=0}). */
+    /**
+     * As {@link #rehearseStopPathForJit(int, java.util.function.BooleanSupplier)}, for the pairs this
+     * JVM still wants ({@link #stopPathJitRehearsalPairsLeft}), whichever runtime made the others:
+     * what they warm (C2's code) is the JVM's. Returns the pairs this call made.
+     */
+    public int rehearseStopPathForJit(java.util.function.BooleanSupplier keepGoing) {
+        return StopPathWarmup.ROUNDS == 0 ? 0 : StopPathWarmup.rehearseRestForJit(this, keepGoing);
+    }
+
+    /**
+     * Pairs of the stop path's JIT rehearsal this JVM still wants: {@link #stopPathJitRehearsalPairs}
+     * less those made so far by every runtime of the JVM; 0 when the warm-up is off.
+     */
+    public static int stopPathJitRehearsalPairsLeft() {
+        return StopPathWarmup.ROUNDS == 0 ? 0 : StopPathWarmup.jitRehearsalPairsLeft();
+    }
+
+    /** Pairs of the rehearsal a JVM wants in all: 0 when the warm-up is off ({@code -Dgort.sched.stopwarmup=0}). */
     public int stopPathJitRehearsalPairs() {
         return StopPathWarmup.ROUNDS == 0 ? 0 : StopPathWarmup.JIT_REHEARSAL_PAIRS;
     }

@@ -115,13 +115,45 @@ final class StopPathWarmup {
      * ({@code gcstopm}, {@code stopm}) is not rehearsed (no M runs here). Returns the pairs made:
      * fewer when {@code keepGoing} said false before a pair or {@link #JIT_REHEARSAL_BUDGET_NANOS}
      * was spent. Cost, quiet: a few microseconds of the caller's CPU a pair (no system call: the
-     * dormant scheduler parks no thread).
+     * dormant scheduler parks no thread). The pairs are added to this JVM's count
+     * ({@link #JIT_REHEARSAL_PAIRS_MADE}), which the collector's calls ({@link #rehearseRestForJit}) go by.
      */
     static int rehearseForJit(Scheduler s, int pairs, java.util.function.BooleanSupplier keepGoing) {
         if (pairs < 0) {
             throw new IllegalArgumentException("stop path JIT rehearsal of " + pairs + " pairs: accepted 0 or more");
         }
-        if (pairs == 0 || s.exiting || !keepGoing.getAsBoolean()) {
+        return rehearse(s, pairs, JIT_REHEARSAL_PAIRS_MADE, Integer.MAX_VALUE, keepGoing);
+    }
+
+    /**
+     * {@link #rehearseForJit} for this JVM's pairs still to make: until {@link #JIT_REHEARSAL_PAIRS}
+     * have been made in this JVM, by any runtime (what the pairs warm, C2's code, is the JVM's: a
+     * second runtime skips what the first did). Several runtimes may rehearse at once: each
+     * looks at the JVM's count before each pair, so together they make at most one pair each
+     * beyond it. Returns the pairs this call made.
+     */
+    static int rehearseRestForJit(Scheduler s, java.util.function.BooleanSupplier keepGoing) {
+        return rehearse(s, Integer.MAX_VALUE, JIT_REHEARSAL_PAIRS_MADE, JIT_REHEARSAL_PAIRS, keepGoing);
+    }
+
+    /** Pairs of the rehearsal this JVM still wants ({@link #rehearseRestForJit}): 0 once {@link #JIT_REHEARSAL_PAIRS} were made. */
+    static int jitRehearsalPairsLeft() {
+        return Math.max(0, JIT_REHEARSAL_PAIRS - JIT_REHEARSAL_PAIRS_MADE.get());
+    }
+
+    /**
+     * Stop and start pairs of the rehearsal made in this JVM, by every runtime and every call
+     * (made: counted after the pair, so a runtime closed mid-rehearsal leaves it true).
+     */
+    static final java.util.concurrent.atomic.AtomicInteger JIT_REHEARSAL_PAIRS_MADE = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * Up to {@code pairs} pairs, and only while {@code made} (a JVM-wide count, added to after each
+     * pair) is below {@code madeTarget}. Tests pass a count of their own.
+     */
+    static int rehearse(Scheduler s, int pairs, java.util.concurrent.atomic.AtomicInteger made, int madeTarget,
+            java.util.function.BooleanSupplier keepGoing) {
+        if (pairs == 0 || made.get() >= madeTarget || s.exiting || !keepGoing.getAsBoolean()) {
             // No pair can be made: build no dormant scheduler (GOMAXPROCS P blocks made and freed)
             // for nothing. The collector calls this at each cycle's end, and a cycle is often
             // requested by then; the next start must not wait for that work (review30).
@@ -141,7 +173,8 @@ final class StopPathWarmup {
             Runnable restart = dormant::startTheWorld;
             long t0 = System.nanoTime();
             int done = 0;
-            while (done < pairs && System.nanoTime() - t0 < JIT_REHEARSAL_BUDGET_NANOS && !s.exiting && keepGoing.getAsBoolean()) {
+            while (done < pairs && made.get() < madeTarget && System.nanoTime() - t0 < JIT_REHEARSAL_BUDGET_NANOS
+                    && !s.exiting && keepGoing.getAsBoolean()) {
                 // The same entries, with a give-up test, as the real pairs: the profile the JIT
                 // reads is theirs plus these stops' no-wait path.
                 if ((done & 1) == 0) {
@@ -151,6 +184,7 @@ final class StopPathWarmup {
                     dormant.stopTheWorldAndRun("stop path JIT rehearsal", NEVER_GIVE_UP, restart);
                 }
                 done++;
+                made.incrementAndGet();         // after the pair: the count is of pairs made, whatever ends the call
             }
             return done;
         } finally {
@@ -179,6 +213,7 @@ final class StopPathWarmup {
                 }
             } catch (StopGivenUpException e) {
                 givenUp++;         // a goroutine slow to stop: the world runs again, and so does it
+                s.warmUpStopsGivenUp++;     // the caller's thread only (one warm-up at a time per scheduler)
                 continue;
             }
             done++;
