@@ -38,11 +38,17 @@ class ThreadsAfterRunTest {
     @Test
     void manyRunsLeaveNoGortThreadAndNoSchedulerMemory() {
         Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());   // another test's, if any
-        long nativeBefore = dev.gort.sched.Scheduler.nativeBytesHeld();
+        // Another runtime live meanwhile (a scheduler made, not run): it holds native P blocks, as a
+        // collector's JIT rehearsal does with its dormant scheduler. Each run's own blocks are
+        // compared, not the JVM's count, which the bystander moves (review30's finding 4; on lead31
+        // this test compared the JVM's count and failed with it).
+        dev.gort.sched.Scheduler bystander = dev.gort.sched.Scheduler.create(dev.gort.sched.SchedConfig.defaults().gomaxprocs(4));
+        List<dev.gort.sched.Scheduler> runs = new ArrayList<>();
         AtomicInteger ran = new AtomicInteger();
         for (int run = 0; run < 6; run++) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             int code = Gort.run(new String[0], args -> {
+                runs.add(dev.gort.sched.Go.scheduler());
                 Listener ln = Listener.listen("127.0.0.1", 0);
                 Chan<Conn> accepted = new Chan<>(1);
                 Gort.go(() -> accepted.send(ln.accept()));
@@ -76,7 +82,13 @@ class ThreadsAfterRunTest {
             assertEquals(List.of(), gortThreadsNotIn(before), "gort threads alive after run " + run);
         }
         assertEquals(6, ran.get());
-        assertTrue(dev.gort.sched.Scheduler.nativeBytesHeld() <= nativeBefore, "native P blocks and G descriptors after 6 runs: "
-                + dev.gort.sched.Scheduler.nativeBytesHeld() + " bytes, before: " + nativeBefore);
+        assertEquals(6, runs.size());
+        for (int run = 0; run < runs.size(); run++) {
+            assertEquals(0, runs.get(run).ownNativeBytesHeld(), "native P blocks and G descriptors of run " + run + " after it");
+        }
+        // The collector's dormant rehearsal schedulers are made and closed within one call on the
+        // coordinator, which no longer runs (no gort thread is left, above).
+        assertTrue(bystander.ownNativeBytesHeld() > 0, "the bystander (live, not run) holds its P blocks");
+        bystander.close();
     }
 }

@@ -21,7 +21,6 @@ class NativeBlocksFreedTest {
 
     @Test
     void descriptorsOfManyGoroutinesGoBackWhenRunReturnsAndHandlesKeepTheirFinalFigures() {
-        long before = Scheduler.nativeBytesHeld();
         long[] heldDuring = new long[1];
         AtomicReference<G> child = new AtomicReference<>();
         long[] childGoid = new long[1];
@@ -37,19 +36,18 @@ class NativeBlocksFreedTest {
                     child.set(g);
                 }
             }
-            heldDuring[0] = Scheduler.nativeBytesHeld();
+            heldDuring[0] = Go.scheduler().ownNativeBytesHeld();
             childGoid[0] = child.get().goid();
             release.close();
             for (int i = 0; i < ALIVE_AT_ONCE; i++) {
                 done.recv();
             }
         });
-        assertTrue(heldDuring[0] - before >= ALIVE_AT_ONCE * GDescriptor.SIZE,
-                "the run held " + (heldDuring[0] - before) + " bytes of descriptors for " + ALIVE_AT_ONCE + " goroutines");
+        assertTrue(heldDuring[0] >= ALIVE_AT_ONCE * GDescriptor.SIZE,
+                "the run held " + heldDuring[0] + " bytes of descriptors for " + ALIVE_AT_ONCE + " goroutines");
         // The scheduler is still reachable here (s): the old code kept everything until it was not.
-        assertEquals(0, s.nativeBlocks.bytes(), "this scheduler's P blocks and G descriptors were freed when run returned");
-        assertTrue(Scheduler.nativeBytesHeld() <= before, "native bytes held after the run " + Scheduler.nativeBytesHeld()
-                + " are back to the figure before it (" + before + ") or below");
+        // Its own blocks, not the JVM's count, which another live runtime would move (review30's finding 4).
+        assertEquals(0, s.ownNativeBytesHeld(), "this scheduler's P blocks and G descriptors were freed when run returned");
         // The handles answer from their final figures.
         assertEquals(childGoid[0], child.get().goid());
         assertEquals(GStatus.DEAD, child.get().status());
@@ -70,9 +68,16 @@ class NativeBlocksFreedTest {
         assertTrue(trace.contains("P0: status=") && trace.contains("\n  G1: status="), trace);
     }
 
+    /**
+     * Each run's own blocks are compared, not the JVM's count ({@link Scheduler#nativeBytesHeld}):
+     * another runtime live meanwhile (here a scheduler made and not yet run; in a suite, another
+     * collector's JIT rehearsal with its dormant scheduler) moves that count (review30's finding 4).
+     * On lead31 this test, which compared the JVM's count before and after, failed with the
+     * bystander: "after 25 runs the schedulers hold 9472 native bytes, before them 0".
+     */
     @Test
     void manyRunsInOneJvmDoNotGrowEvenWithTheSchedulersKept() {
-        long before = Scheduler.nativeBytesHeld();
+        Scheduler bystander = Scheduler.create(SchedConfig.defaults().gomaxprocs(4).fatalHandler(FatalHandler.THROW));
         List<Scheduler> kept = new ArrayList<>();   // an embedder keeping handles: nothing may stay for them
         for (int run = 0; run < 25; run++) {
             kept.add(SchedTesting.run(1 + run % 2, () -> {
@@ -85,12 +90,15 @@ class NativeBlocksFreedTest {
                 }
             }));
         }
-        assertTrue(Scheduler.nativeBytesHeld() <= before, "after 25 runs the schedulers hold " + Scheduler.nativeBytesHeld()
-                + " native bytes, before them " + before);
+        long keptHold = 0;
         for (Scheduler s : kept) {
-            assertEquals(0, s.nativeBlocks.bytes());
+            keptHold += s.ownNativeBytesHeld();
             assertTrue(s.goroutinesStarted() >= 2_001);
         }
+        assertEquals(0, keptHold, "after 25 runs the kept schedulers hold native bytes");
+        assertTrue(bystander.ownNativeBytesHeld() > 0, "the bystander (live, not run) holds its P blocks");
+        bystander.close();
+        assertEquals(0, bystander.ownNativeBytesHeld(), "a scheduler closed before run frees its blocks");
     }
 
     /**
