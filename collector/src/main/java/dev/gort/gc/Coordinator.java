@@ -775,8 +775,8 @@ final class Coordinator {
     static final int STOP_WARMUP_MAX_CALLS = 30;
     /**
      * Stops of this collector's warm-up given up (each held the program about 2 ms, see
-     * StopPathWarmup) after which the warm-up is left unfinished: the bound that 30 calls of at
-     * most 5 given-up stops each made before calls that made pairs stopped counting (session 31).
+     * StopPathWarmup) after which the warm-up is left unfinished: the most the old bound allowed
+     * (30 calls, each ended by its 5th given-up stop), kept now that calls making pairs are not counted (session 31).
      */
     static final int STOP_WARMUP_MAX_GIVEN_UP = 150;
     /**
