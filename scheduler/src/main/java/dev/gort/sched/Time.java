@@ -107,8 +107,13 @@ public final class Time {
         return t;
     }
 
-    /** Runs {@code f} in its own goroutine after {@code d} (Go's time.AfterFunc). */
+    /**
+     * Runs {@code f} in its own goroutine after {@code d} (Go's time.AfterFunc). A null {@code f}
+     * is refused here: Go fails only when the timer fires ("go of nil func value"), on whichever
+     * thread runs the timer heap, far from the mistake.
+     */
     public static GoTimer afterFunc(Duration d, Runnable f) {
+        java.util.Objects.requireNonNull(f, "afterFunc: a null function; accepted: a Runnable to run in its own goroutine");
         GoTimer t = new GoTimer(new Timer(GO_FUNC, f), null, 0);
         t.start(nanos(d));
         return t;
@@ -121,6 +126,7 @@ public final class Time {
      * may ready goroutines). Call from a goroutine; {@link GoTimer#stop} cancels it.
      */
     public static GoTimer runtimeTimer(Duration d, TimerFunc f, Object arg) {
+        java.util.Objects.requireNonNull(f, "runtimeTimer: a null TimerFunc; accepted: a TimerFunc that the timer heap calls");
         GoTimer t = new GoTimer(new Timer(f, arg), null, 0);
         t.start(nanos(d));
         return t;
@@ -138,7 +144,8 @@ public final class Time {
     public static final class GoTimer {
         private final Timer t;
         private final Chan<Long> c;
-        private final long period;
+        /** The ticker's period, 0 for a one-shot timer; Ticker.Reset changes it. */
+        private long period;
         private final Scheduler sched;
 
         GoTimer(Timer t, Chan<Long> c, long period) {
@@ -162,10 +169,23 @@ public final class Time {
             return sched.stopTimer(t);
         }
 
-        /** Restarts it to fire after {@code d}; true if it was active. */
+        /**
+         * Restarts it to fire after {@code d}; true if it was active (Go's Timer.Reset). For a
+         * ticker this is Go's Ticker.Reset: {@code d} becomes the period too, and a {@code d} of
+         * zero or less is refused (Go panics "non-positive interval for Ticker.Reset"), the ticker
+         * left running as it was.
+         */
         public boolean reset(Duration d) {
+            long delay = nanos(d);
+            if (period > 0 && delay <= 0) {
+                throw new IllegalArgumentException("non-positive interval for Ticker.Reset: " + d
+                        + "; accepted: a positive Duration");
+            }
             boolean active = sched.stopTimer(t);
-            start(nanos(d));
+            if (period > 0) {
+                period = delay;
+            }
+            start(delay);
             return active;
         }
     }
