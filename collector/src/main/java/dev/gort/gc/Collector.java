@@ -855,22 +855,25 @@ public final class Collector implements AutoCloseable {
     }
 
     /**
-     * Asks for a cycle (the heap trigger, or sysmon's 2-minute forced GC); returns at once: true if
-     * a cycle was requested, false if one is already requested or running. A request accepted may
-     * still be dropped before it starts, when its trigger no longer holds then (GOGC turned off; for
-     * a forced one also a cycle ending after it): {@link #timeTriggeredCycles} counts the forced
-     * ones that started.
+     * Asks for a cycle: the heap trigger ({@code timeTriggered} false) or sysmon's 2-minute forced
+     * GC (true, Go's gcTriggerTime); returns at once: true if a cycle was requested, false if one
+     * is already requested or running. A request accepted may still be dropped before it starts,
+     * when its trigger no longer holds then (GOGC turned off; for a time request also a cycle
+     * ending after it): {@link #timeTriggeredCycles} counts the time requests that started. Neither
+     * kind is "forced" in Go's sense (gctrace's {@code (forced)}, NumForcedGC): only {@link #gc()} is.
      */
-    public boolean requestCycle(boolean forced) {
-        return control.requestCycle(forced);
+    public boolean requestCycle(boolean timeTriggered) {
+        return control.requestCycle(timeTriggered);
     }
 
     /**
-     * Cycles started for sysmon's forced-GC request ({@code requestCycle(true)}, Go's gcTriggerTime)
-     * accepted (true) and whose trigger still held at the start; one refused because a gc() call's
-     * request was pending is not counted (that start is gc()'s). An accepted request is dropped before it starts when
-     * GOGC is turned off meanwhile, or when a cycle ends after it (Go's test compares the last
-     * cycle's end with the request's time). sysmon counts its forced GCs from this.
+     * Cycles started for sysmon's time request ({@code requestCycle(true)}, Go's gcTriggerTime,
+     * {@link GcTrigger#TIME}) accepted (true) and whose trigger still held at the start. Not
+     * counted: one refused because another request was pending; one a gc() call joined before its
+     * start (that start is gc()'s, {@link GcTrigger#USER}); one dropped before it starts because
+     * GOGC was turned off meanwhile or a cycle ended after it (Go's test compares the last cycle's
+     * end with the request's time). sysmon counts its forced GCs from this; these cycles are not
+     * in {@link GcStats.Snapshot#numForcedGC} (Go's NumForcedGC counts runtime.GC's only).
      */
     public long timeTriggeredCycles() {
         return control.timeTriggeredStarts;

@@ -202,7 +202,7 @@ final class Coordinator {
             return;
         }
         while (!c.closed) {
-            boolean forced;
+            GcTrigger trigger;
             control.ctl.lock();
             try {
                 boolean interrupted = false;
@@ -223,15 +223,11 @@ final class Coordinator {
                 if (c.closed || world.exiting()) {
                     return;     // the world is gone: no cycle can run on it
                 }
-                boolean timeStart = control.takeTimeTriggerLocked();
-                // A time request that a cycle ending since satisfied no longer makes this start forced
-                // (a heap trigger still holding is what starts it); gc() and runTo name theirs.
-                forced = control.forcedRequested && (timeStart || control.requestAwaited
-                        || (control.pendingTriggers & CycleControl.TRIGGER_TIME) == 0);
+                trigger = control.takeTriggerLocked();
                 control.takeOverdueOwedStart();
                 control.cycleRequested = false;
                 control.requestAwaited = false;
-                control.forcedRequested = false;
+                control.userRequested = false;
                 control.pendingTriggers = 0;
                 control.cycleRunning = true;
                 control.cycleTail = false;
@@ -239,7 +235,7 @@ final class Coordinator {
                 control.ctl.unlock();
             }
             try {
-                runCycle(forced);
+                runCycle(trigger);
                 Runnable ending = cycleEndingForTest;
                 if (ending != null) {
                     ending.run();       // in the cycle's tail, before it counts as done
@@ -950,9 +946,9 @@ final class Coordinator {
      * {@link #markConcurrently} restarts it; the mark phase stops it again for mark termination,
      * which restarts it.
      */
-    private void runCycle(boolean forced) {
+    private void runCycle(GcTrigger trigger) {
         GcOptions opt = c.options;
-        CycleState st = new CycleState(forced, opt, world.gomaxprocs(), opt.gcstoptheworld(), stats.numGC() + 1,
+        CycleState st = new CycleState(trigger, opt, world.gomaxprocs(), opt.gcstoptheworld(), stats.numGC() + 1,
                 pauses.timer);
         // Finish the previous cycle's sweep before stopping the world (Go: gcStart's sweepone loop).
         sweeping.sweepAll();
@@ -1525,7 +1521,7 @@ final class Coordinator {
         long num = stats.numGC() + 1;
         GcCycle finished = new GcCycle(num, st.tSweepTerm - stats.startNanos(), frac, sweepTermWall, markWall, markTermWall,
                 sweepTermWall * st.procs, assistCpu, bgCpu, 0, markTermWall * st.procs,
-                st.heap0, st.heap1, st.bytesMarked, pacer.lastHeapGoal(), st.stackBytes, globals.scanBytes(), st.procs, st.forced);
+                st.heap0, st.heap1, st.bytesMarked, pacer.lastHeapGoal(), st.stackBytes, globals.scanBytes(), st.procs, st.trigger);
         stats.record(finished, System.currentTimeMillis() * 1_000_000L, pacer.heapGoal());
         lastPauseNs = st.pauseNs;
         if (st.opt.gctrace()) {

@@ -4,7 +4,7 @@ import dev.gort.sys.OwnerlessLock;
 
 /**
  * Who asks for cycles and who waits for them: the collector's control lock {@link #ctl} and the
- * state it guards (a cycle requested, forced, running, in its tail, done, failed; GOMAXPROCS
+ * state it guards (a cycle requested, by gc() or not, running, in its tail, done, failed; GOMAXPROCS
  * changes holding cycles off), the requests (the heap trigger, sysmon, {@link Collector#gc}) and
  * the waits for a cycle's start or end. The coordinator takes the requests ({@link Coordinator});
  * the test breakpoints ({@link Stepping}) use the same lock.
@@ -24,7 +24,11 @@ final class CycleControl {
      * end at once when a cycle is asked for (gc() and runTo set this flag, not startPending).
      */
     volatile boolean cycleRequested;
-    boolean forcedRequested;     // guarded by ctl
+    /**
+     * The pending request was made by {@link Collector#gc} (Go's runtime.GC, gcTriggerCycle): its
+     * cycle is user-forced ({@link GcTrigger#USER}), whatever else joined it. Guarded by ctl.
+     */
+    boolean userRequested;
     /**
      * The triggers behind the pending request ({@link #TRIGGER_HEAP}, {@link #TRIGGER_TIME}; 0 when
      * none is pending or only a caller that names the cycle asked, see {@link #requestAwaited}).
@@ -303,12 +307,12 @@ final class CycleControl {
      * a cycle was requested, false if one is already requested or running. A start still owed by
      * an allocation is woken now.
      */
-    boolean requestCycle(boolean forced) {
+    boolean requestCycle(boolean timeTriggered) {
         wakeOwedStart();
-        return requestCycle(forced, null);
+        return requestCycle(timeTriggered, null);
     }
 
-    private boolean requestCycle(boolean forced, Mutator requester) {
+    private boolean requestCycle(boolean timeTriggered, Mutator requester) {
         // Fast path without the lock: the heap trigger calls this from allocation until the cycle
         // starts, and a mutator waiting for the collector's lock cannot reach its safepoint (seen
         // holding up a stop-the-world). startPending implies cycleRequested, phase != OFF implies
@@ -323,10 +327,10 @@ final class CycleControl {
             // counts, and allocations past the goal wait for the next cycle's start, instead of
             // running on unchecked until the tail ends (seen at load 12: 52 MiB under a 40 MiB
             // limit, the peak outside marking).
-            int kind = forced ? TRIGGER_TIME : TRIGGER_HEAP;
+            int kind = timeTriggered ? TRIGGER_TIME : TRIGGER_HEAP;
             // Go's mallocgc and sysmon test the trigger before gcStart: GOGC may have been turned off
             // (or raised) since the arena read the trigger it armed, or since sysmon looked.
-            if (forced) {
+            if (timeTriggered) {
                 timeRequestAtCycles = cyclesDone;   // sysmon looked at the last cycle's end just now
             }
             if (!triggerHoldsLocked(kind)) {
@@ -339,8 +343,7 @@ final class CycleControl {
                 c.setStartPending(true);
                 markRequestedLocked();
                 pendingTriggers = kind;
-                forcedRequested |= forced;
-                timeRequestAccepted = forced;
+                timeRequestAccepted = timeTriggered;
                 if (requester != null) {
                     startOwedSince = System.nanoTime();
                     startOwedBy = requester;    // the requester wakes the coordinator from runBlocking
@@ -375,21 +378,35 @@ final class CycleControl {
     }
 
     /**
-     * Coordinator, with ctl held, taking the pending request (not dropped): whether this start is
-     * sysmon's forced GC, that is its time request was accepted ({@link #timeRequestAccepted}), is
-     * among the pending triggers and still holds. Counted ({@link #timeTriggeredStarts}).
+     * Coordinator, with ctl held, taking the pending request (not dropped): what starts this cycle.
+     * <ul>
+     * <li>{@link GcTrigger#USER} when gc() asked for it ({@link #userRequested}), even if sysmon's
+     *     time request or the heap trigger joined it. Go's runtime.GC and forcegchelper both call
+     *     gcStart and the first through work.startSema decides the cycle's kind; a start still
+     *     pending here is one neither has made, and gort lets gc()'s go first: its caller waits for
+     *     this very cycle, and Go then has forcegchelper's gcStart find a cycle running and start
+     *     nothing. So sysmon's time request, though accepted, is not counted as its forced GC.
+     *     (A gc() that finds a time-triggered cycle already running waits for the next full one,
+     *     as runtime.GC does: {@link #awaitNewCycle}.)</li>
+     * <li>{@link GcTrigger#TIME} when sysmon's time request was accepted ({@link #timeRequestAccepted}),
+     *     is among the pending triggers and still holds: counted ({@link #timeTriggeredStarts}).
+     *     A time request that only joined another's pending start was told "nothing forced".</li>
+     * <li>{@link GcTrigger#HEAP} otherwise: the heap trigger (GOGC's or the memory limit's), or a
+     *     time request a cycle ending since satisfied while the heap trigger still holds, or the
+     *     test stepping's runTo.</li>
+     * </ul>
      */
-    boolean takeTimeTriggerLocked() {
+    GcTrigger takeTriggerLocked() {
         boolean accepted = timeRequestAccepted;
         timeRequestAccepted = false;        // taken with the request
-        if ((pendingTriggers & TRIGGER_TIME) == 0 || !timeTriggerHoldsLocked()) {
-            return false;
+        if (userRequested) {
+            return GcTrigger.USER;
         }
-        if (!accepted) {
-            return false;                   // joined another's pending start: sysmon was told "nothing forced"
+        if (!accepted || (pendingTriggers & TRIGGER_TIME) == 0 || !timeTriggerHoldsLocked()) {
+            return GcTrigger.HEAP;
         }
         timeTriggeredStarts = timeTriggeredStarts + 1;     // writers hold ctl
-        return true;
+        return GcTrigger.TIME;
     }
 
     /**
@@ -415,7 +432,7 @@ final class CycleControl {
         }
         cycleRequested = false;
         pendingTriggers = 0;
-        forcedRequested = false;
+        userRequested = false;
         timeRequestAccepted = false;
         startOwedBy = null;
         requestsDropped++;
@@ -455,7 +472,7 @@ final class CycleControl {
                 // next goal rose to it: 47 MiB peak under a 40 MiB limit).
                 if (!cycleRunning) {
                     markRequestedLocked();
-                    forcedRequested = true;
+                    userRequested = true;
                     requestAwaited = true;      // a caller waits for it: no warm-up holds it back
                 }
                 wakeOwedStartLocked();      // this caller waits for the cycle now: the owner's hand-off is not awaited

@@ -8,7 +8,8 @@ package dev.gort.gc;
  * thread, so nothing here is shared or synchronized; nothing is allocated inside a pause.
  */
 final class CycleState {
-    final boolean forced;
+    /** What started this cycle (only {@link GcTrigger#USER} is forced in Go's sense). */
+    final GcTrigger trigger;
     final GcOptions opt;
     /** GOMAXPROCS at the cycle's start (the mark workers' count, the CPU figures). */
     final int procs;
@@ -37,8 +38,8 @@ final class CycleState {
     /** The coordinator's thread CPU at the mark phase's start (the gcstoptheworld modes' mark CPU). */
     long cpuStart;
 
-    CycleState(boolean forced, GcOptions opt, int procs, int stwMode, long cycle, PauseTimer pt) {
-        this.forced = forced;
+    CycleState(GcTrigger trigger, GcOptions opt, int procs, int stwMode, long cycle, PauseTimer pt) {
+        this.trigger = trigger;
         this.opt = opt;
         this.procs = procs;
         this.stwMode = stwMode;

@@ -22,13 +22,21 @@ package dev.gort.gc;
  * @param stacks          scannable stack bytes
  * @param globals         scannable global bytes
  * @param procs           GOMAXPROCS
- * @param forced          started by Gort.gc() (Go's runtime.GC)
+ * @param trigger         what started the cycle; {@link #forced} only for {@link GcTrigger#USER}
  */
 public record GcCycle(long num, long sinceStartNanos, double cpuFraction,
                       long sweepTermWall, long markWall, long markTermWall,
                       long sweepTermCpu, long assistCpu, long backgroundCpu, long idleCpu, long markTermCpu,
                       long heap0, long heap1, long heap2, long goal, long stacks, long globals,
-                      int procs, boolean forced) {
+                      int procs, GcTrigger trigger) {
+
+    /**
+     * Go's work.userForced: started by Gort.gc() (runtime.GC). What gctrace's {@code (forced)} and
+     * NumForcedGC count; sysmon's time-triggered cycle is not forced in this sense.
+     */
+    public boolean forced() {
+        return trigger.userForced();
+    }
 
     /** Total stop-the-world pause of the cycle (what PauseNs records). */
     public long pauseNanos() {

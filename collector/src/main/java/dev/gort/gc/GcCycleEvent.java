@@ -15,7 +15,12 @@ import jdk.jfr.Timespan;
 @Description("One gort collection: phases, CPU, heap sizes and goal (the figures of a gctrace line)")
 public final class GcCycleEvent extends Event {
     @Label("GC Number") public long gcNumber;
-    @Label("Forced") public boolean forced;
+    /** Go's work.userForced: started by Gort.gc() only (not sysmon's time-triggered cycle; see {@link #trigger}). */
+    @Label("Forced") @Description("Started by Gort.gc() (Go's runtime.GC); sysmon's 2-minute cycle is not forced")
+    public boolean forced;
+    /** What started the cycle: HEAP, TIME (sysmon's 2-minute forced GC) or USER (Gort.gc()); {@link GcTrigger}. */
+    @Label("Trigger") @Description("HEAP (heap trigger, GOGC or the memory limit), TIME (sysmon's 2-minute forced GC) or USER (Gort.gc())")
+    public String trigger;
     @Label("Sweep Termination") @Timespan(Timespan.NANOSECONDS) public long sweepTermination;
     @Label("Concurrent Mark") @Timespan(Timespan.NANOSECONDS) public long concurrentMark;
     @Label("Mark Termination") @Timespan(Timespan.NANOSECONDS) public long markTermination;
@@ -33,6 +38,7 @@ public final class GcCycleEvent extends Event {
     public void set(GcCycle c) {
         gcNumber = c.num();
         forced = c.forced();
+        trigger = c.trigger().name();
         sweepTermination = c.sweepTermWall();
         concurrentMark = c.markWall();
         markTermination = c.markTermWall();

@@ -13,6 +13,7 @@ public final class GcStats {
 
     private final long startNanos;
     private long numGC;
+    /** Go's NumForcedGC: cycles the application forced with Gort.gc() (runtime.GC); not sysmon's time-triggered ones. */
     private long numForcedGC;
     private long pauseTotalNs;
     private final long[] pauseNs = new long[PAUSE_RING];

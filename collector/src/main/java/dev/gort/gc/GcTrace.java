@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  *   <li>{@code h0->h1->h2 MB}: heap at cycle start, at mark termination, marked live (MiB, truncated).</li>
  *   <li>{@code G MB goal}, {@code S MB stacks}, {@code G MB globals}: the heap goal, scannable stacks
  *       and globals (Go 1.19+ form; Go 1.18 and older end with {@code goal, N P}).</li>
- *   <li>{@code N P}: GOMAXPROCS; {@code (forced)} when Gort.gc() started the cycle.</li>
+ *   <li>{@code N P}: GOMAXPROCS; {@code (forced)} when Gort.gc() started the cycle (Go's work.userForced;
+ *       not sysmon's time-triggered cycle, which only has a {@code GC forced} line before it).</li>
  * </ul>
  * Millisecond figures use Go's fmtNSAsMS: whole milliseconds from 10 ms, otherwise two significant
  * digits with at most three decimals ("0.045", "1.3", "9.9"), "0" below one microsecond.

@@ -17,7 +17,7 @@ class GcTraceTest {
     static GcCycle goLine1() {
         return new GcCycle(1, 19_400_000, 0.025, 140_000, 1_300_000, 45_000,
                 1_100_000, 500_000, 1_900_000, 1_400_000, 360_000,
-                3 * MiB + 5, 4 * MiB, MiB + MiB / 2, 4 * MiB, 0, 0, 8, false);
+                3 * MiB + 5, 4 * MiB, MiB + MiB / 2, 4 * MiB, 0, 0, 8, GcTrigger.HEAP);
     }
 
     @Test
@@ -26,7 +26,7 @@ class GcTraceTest {
                 GcTrace.format(goLine1()));
         GcCycle c12 = new GcCycle(12, 3_252_700_000L, 0.004, 28_000, 504_000_000, 11_000,
                 220_000, 0, 252_000_000, 870_000, 90_000,
-                3585 * MiB, 3585 * MiB, 2561 * MiB, 3585 * MiB, 0, 0, 8, false);
+                3585 * MiB, 3585 * MiB, 2561 * MiB, 3585 * MiB, 0, 0, 8, GcTrigger.HEAP);
         assertEquals("gc 12 @3.252s 0%: 0.028+504+0.011 ms clock, 0.22+0/252/0.87+0.090 ms cpu, 3585->3585->2561 MB, 3585 MB goal, 0 MB stacks, 0 MB globals, 8 P",
                 GcTrace.format(c12));
     }
@@ -47,7 +47,7 @@ class GcTraceTest {
     @Test
     void forcedSuffixAndParse() {
         GcCycle f = new GcCycle(3, 2_000_000_000L, 0.5, 20_000_000, 0, 1_000, 0, 0, 0, 0, 0,
-                10 * MiB, 10 * MiB, 2 * MiB, 20 * MiB, 1 * MiB, 2 * MiB, 2, true);
+                10 * MiB, 10 * MiB, 2 * MiB, 20 * MiB, 1 * MiB, 2 * MiB, 2, GcTrigger.USER);
         String line = GcTrace.format(f);
         assertTrue(line.endsWith(" 2 P (forced)"), line);
         GcTrace.Parsed p = GcTrace.parse(line);
@@ -83,7 +83,7 @@ class GcTraceTest {
         assertEquals(0, s.snapshot().lastPauseNs());
         long total = 0;
         for (int i = 1; i <= 300; i++) {
-            GcCycle c = new GcCycle(i, i, 0.01, i * 10L, 0, i, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, i % 7 == 0);
+            GcCycle c = new GcCycle(i, i, 0.01, i * 10L, 0, i, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, i % 7 == 0 ? GcTrigger.USER : GcTrigger.HEAP);
             total += c.pauseNanos();
             s.record(c, 1_000L * i, 4 * MiB + i);
         }

@@ -34,7 +34,7 @@ final class GoroutineLifecycle {
         }
         RunQueue.put(pp.base, g.ref, true, pp.batch, s.overflow, s.stealable);
         if (s.mainStarted) {
-            s.wakep();
+            s.wakepForQueuedGoroutine();    // g is queued: a failed wake-up is counted, not thrown (no duplicate go)
         }
         return g;
     }

@@ -1123,7 +1123,7 @@ public final class Scheduler implements AutoCloseable {
             P pp = mp.p;
             if (pp != null) {
                 RunQueue.put(pp.base, gp.ref, true, pp.batch, overflow, stealable);
-                wakep();
+                wakeForQueuedWork(true);
                 return;
             }
         }
@@ -1131,8 +1131,44 @@ public final class Scheduler implements AutoCloseable {
         globrunqput(gp.ref);
         lock.unlock();
         if (npidle.get() > 0) {
-            startm(null, false);
+            wakeForQueuedWork(false);
         }
+    }
+
+    /**
+     * The wake-up after work was queued for good (a {@code go} statement's goroutine, a readied
+     * one): {@link #wakep} ({@code spinning}), else a non-spinning startm on any idle P. A startm
+     * that fails before an M took its P (a new M could not be made) has already given that P
+     * back, moved its goroutines to the global queue, counted the failure ({@link #startmFailures})
+     * and reported the first one; the queued work stays queued and runs on the caller's P when it
+     * next schedules, or on an M a later wake-up starts (the next {@code go} or ready, sysmon's and
+     * the retaker's {@link #wakeForGlobalWork}). So that failure is not thrown to the caller: its
+     * {@code go} or send did what it says, and a caller told otherwise would believe the goroutine
+     * was not started and might start it again (a duplicate; robust30 noticed, robust31 fixed).
+     * Go's newm failing is fatal; gort survives it, and the go statement's answer is "queued".
+     * Anything else wakep throws (a fatal report under FatalHandler.THROW: the thread limit, a
+     * thread that would not start; none counts as a startm failure) still reaches the caller. A
+     * counted failure of another thread racing a fatal of this one would hide that fatal's throw:
+     * its report was made all the same. No allocation: two volatile reads around the call.
+     */
+    private void wakeForQueuedWork(boolean spinning) {
+        long failuresBefore = mpool.startmFailures;
+        try {
+            if (spinning) {
+                wakep();
+            } else {
+                startm(null, false);
+            }
+        } catch (Throwable t) {
+            if (mpool.startmFailures == failuresBefore) {
+                throw t;        // not a counted startm failure
+            }
+        }
+    }
+
+    /** {@link #wakeForQueuedWork}{@code (true)}: a {@code go} statement's wake-up ({@link GoroutineLifecycle#newproc}). */
+    void wakepForQueuedGoroutine() {
+        wakeForQueuedWork(true);
     }
 
     void gopark(M mp, G gp, ParkCommit commit, Object arg, WaitReason reason) {

@@ -2,6 +2,7 @@ package dev.gort.sched;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.CountDownLatch;
@@ -18,6 +19,9 @@ import org.junit.jupiter.api.Timeout;
  * the P stayed IDLE on no list and nmspinning stayed 1, so no later wakep started an M: the
  * program ran on one P for good (the two goroutines below, each waiting for the other to start
  * without yielding, then never met). The restart's hand-off is StopFaultTest's "startm" case.
+ * Since robust31 the {@code go} statement whose wake-up failed does not throw: its goroutine is
+ * queued and runs once (counted in startmFailures, not started a second time by a caller that
+ * believed it failed).
  */
 @Timeout(180)
 class StartmFaultTest {
@@ -28,16 +32,22 @@ class StartmFaultTest {
         AtomicReference<Throwable> fromGo = new AtomicReference<>();
         int[] afterFault = new int[2];
         AtomicInteger started = new AtomicInteger();
+        AtomicInteger firstRuns = new AtomicInteger();
         AtomicBoolean met = new AtomicBoolean(true);
         AtomicBoolean armed = new AtomicBoolean(true);
+        long[] failures = new long[1];
         s.run(() -> {
+            Chan<Boolean> firstRan = new Chan<>(1);
             s.mpool.faultForTest = where -> {
                 if (armed.getAndSet(false)) {
                     throw new StopFaultTest.InjectedFault(where);
                 }
             };
             try {
-                Go.go(() -> { });           // queued; its wakep's startm fails
+                Go.go(() -> {               // queued; its wakep's startm fails
+                    firstRuns.incrementAndGet();
+                    firstRan.send(true);
+                });
             } catch (Throwable t) {
                 fromGo.set(t);
             } finally {
@@ -45,8 +55,10 @@ class StartmFaultTest {
             }
             afterFault[0] = s.npidle.get();
             afterFault[1] = s.nmspinning.get();
+            failures[0] = s.startmFailures();
+            firstRan.recv();                // main parks: its P runs the queued goroutine
             // Two goroutines that can only both start on two Ps: each spins, without a safepoint,
-            // until the other started (10 s at most).
+            // until the other started (60 s at most).
             Chan<Boolean> done = new Chan<>(2);
             for (int i = 0; i < 2; i++) {
                 Go.go(() -> {
@@ -65,10 +77,108 @@ class StartmFaultTest {
             done.recv();
             done.recv();
         });
-        assertInstanceOf(StopFaultTest.InjectedFault.class, fromGo.get(), "the go statement got startm's failure");
+        assertNull(fromGo.get(), "the go statement threw its failed wake-up, though its goroutine was queued and ran");
+        assertEquals(1, failures[0], "the failed wake-up is counted (startmFailures)");
+        assertEquals(1, firstRuns.get(), "the goroutine ran once");
         assertEquals(1, afterFault[0], "the failed startm's P is back on the idle list");
         assertEquals(0, afterFault[1], "the failed startm's spinning count was dropped");
         assertTrue(met.get(), "two goroutines ran at once on the two Ps after the failure");
+        s.close();
+    }
+
+    /**
+     * The scheduler alone (no sysmon, no retaker thread: syscallRetake(0)), GOMAXPROCS=2: a
+     * {@code go} statement whose wake-up fails returns normally; its goroutine is in the caller's
+     * P's run queue and runs exactly once when the caller blocks, with nobody retrying the
+     * wake-up. On lead31 the go statement threw the injected fault: a caller that then started
+     * the goroutine again ran it twice.
+     */
+    @Test
+    void aGoWhoseWakeUpFailsReturnsAndItsGoroutineRunsOnceWithoutSysmon() {
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).syscallRetake(0).fatalHandler(FatalHandler.THROW));
+        AtomicBoolean armed = new AtomicBoolean(true);
+        AtomicInteger runs = new AtomicInteger();
+        AtomicInteger goCalls = new AtomicInteger();
+        AtomicReference<Throwable> fromGo = new AtomicReference<>();
+        long[] failures = new long[1];
+        s.run(() -> {
+            Chan<Boolean> ran = new Chan<>(2);
+            s.mpool.faultForTest = where -> {
+                if (armed.getAndSet(false)) {
+                    throw new StopFaultTest.InjectedFault(where);
+                }
+            };
+            Runnable work = () -> {
+                runs.incrementAndGet();
+                ran.send(true);
+            };
+            try {
+                goCalls.incrementAndGet();
+                Go.go(work);
+            } catch (Throwable t) {
+                // What a caller does with a go statement that failed: starts the goroutine again.
+                fromGo.set(t);
+                goCalls.incrementAndGet();
+                Go.go(work);
+            } finally {
+                s.mpool.faultForTest = null;
+            }
+            failures[0] = s.startmFailures();
+            for (int i = 0; i < goCalls.get(); i++) {
+                ran.recv();
+            }
+        });
+        assertNull(fromGo.get(), "the go statement threw its failed wake-up (" + runs.get() + " runs)");
+        assertEquals(1, runs.get(), "the goroutine ran once");
+        assertEquals(1, failures[0], "the failed wake-up is counted (startmFailures)");
+        s.close();
+    }
+
+    /**
+     * The same for a wake-up after a channel send readied a parked receiver (GOMAXPROCS=2, the
+     * other P idle): the value was handed over and the receiver queued, so the send returns
+     * normally and the receiver gets the value once. On lead31 the send threw the injected fault
+     * after delivering: a sender that then sent again delivered twice.
+     */
+    @Test
+    void aSendWhoseReceiversWakeUpFailsReturnsNormally() {
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).syscallRetake(0).fatalHandler(FatalHandler.THROW));
+        AtomicBoolean armed = new AtomicBoolean(true);
+        AtomicReference<Throwable> fromSend = new AtomicReference<>();
+        AtomicReference<String> state = new AtomicReference<>("");
+        AtomicInteger received = new AtomicInteger();
+        long[] failures = new long[1];
+        s.run(() -> {
+            Chan<Integer> ch = new Chan<>(0);
+            Chan<Boolean> done = new Chan<>(1);
+            G receiver = Go.go(() -> {
+                received.addAndGet(ch.recv());
+                done.send(true);
+            });
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while ((receiver.status() != GStatus.WAITING || s.npidle.get() != 1) && System.nanoTime() - deadline < 0) {
+                Go.gosched();
+            }
+            state.set("receiver " + receiver + ", idle Ps " + s.npidle.get());
+            s.mpool.faultForTest = where -> {
+                if (armed.getAndSet(false)) {
+                    throw new StopFaultTest.InjectedFault(where);
+                }
+            };
+            try {
+                ch.send(1);                 // hands 1 to the parked receiver; readying it wakes an M: fails
+            } catch (Throwable t) {
+                fromSend.set(t);
+            } finally {
+                s.mpool.faultForTest = null;
+            }
+            failures[0] = s.startmFailures();
+            done.recv();
+        });
+        assertTrue(state.get().contains("[waiting]") && state.get().endsWith("idle Ps 1"), state.get());
+        assertNull(fromSend.get(), "the send threw its receiver's failed wake-up, though it had handed the value over");
+        assertEquals(1, received.get(), "the receiver got the value once");
+        assertEquals(1, failures[0], "the failed wake-up is counted (startmFailures)");
         s.close();
     }
 

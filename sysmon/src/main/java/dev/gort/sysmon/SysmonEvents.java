@@ -90,7 +90,7 @@ final class SysmonEvents {
     @Name("dev.gort.ForcedGc")
     @Label("gort forced GC request")
     @Category({"gort", "GC"})
-    @Description("sysmon started a GC because none ran for the forced-GC period")
+    @Description("sysmon started a GC because none ran for the forced-GC period (a time-triggered cycle; not forced in MemStats' NumForcedGC sense)")
     @StackTrace(false)
     static final class ForcedGc extends Event {
         @Label("Since last GC")

@@ -9,7 +9,8 @@ package dev.gort.sysmon;
  * @param syscallPreempts  of those, requests for Gs whose slice ended while they were in a syscall (a
  *                         loop of short syscalls keeps one slice: the G yields when its call returns,
  *                         and the P goes to the hand-off rules at once, Go's sysretake)
- * @param forcedGcs        forced GC cycles started
+ * @param forcedGcs        cycles started for sysmon's forced-GC request (Go's gcTriggerTime); not
+ *                         MemStats' NumForcedGC, which counts Gort.gc()'s cycles only
  * @param netpollInjected  goroutines made runnable by sysmon's own network polls
  * @param scavengePasses   scavenger passes that released something
  * @param scavengedBytes   bytes released by passes sysmon drove

@@ -38,7 +38,8 @@
  *     collector to start one in the background. The collector re-tests the request before the
  *     start (Go's gcStart) and drops it if GOGC went off or a cycle ended after it; sysmon counts
  *     (forcedGcs, the ForcedGc JFR event) the forced cycles that started
- *     ({@link dev.gort.sysmon.GcPort#forcedCyclesStarted}).</li>
+ *     ({@link dev.gort.sysmon.GcPort#forcedCyclesStarted}). Go's gctrace marks them with the
+ *     {@code GC forced} line only: no {@code (forced)} suffix, not in NumForcedGC (Gort.gc()'s).</li>
  * <li>Scavenger: every 2.5 minutes release free page runs idle for 5 minutes (Go 1.0-1.12's
  *     policy, the seed's); release down to heap goal + 10 % (Go 1.13+'s retain target, set by
  *     each GC cycle) paced as Go's background scavenger (1 ms batches of 64 KiB releases, 1 % of
