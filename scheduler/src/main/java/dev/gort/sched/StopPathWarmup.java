@@ -149,10 +149,20 @@ final class StopPathWarmup {
 
     /**
      * Up to {@code pairs} pairs, and only while {@code made} (a JVM-wide count, added to after each
-     * pair) is below {@code madeTarget}. Tests pass a count of their own.
+     * pair) is below {@code madeTarget}, within {@link #JIT_REHEARSAL_BUDGET_NANOS}. Tests pass a count of their own.
      */
     static int rehearse(Scheduler s, int pairs, java.util.concurrent.atomic.AtomicInteger made, int madeTarget,
             java.util.function.BooleanSupplier keepGoing) {
+        return rehearse(s, pairs, made, madeTarget, JIT_REHEARSAL_BUDGET_NANOS, keepGoing);
+    }
+
+    /**
+     * As {@link #rehearse(Scheduler, int, java.util.concurrent.atomic.AtomicInteger, int, java.util.function.BooleanSupplier)}
+     * with a wall-time budget of the caller's: tests that count exact pairs pass none
+     * ({@code Long.MAX_VALUE}), since under load one pair can take longer than the default budget.
+     */
+    static int rehearse(Scheduler s, int pairs, java.util.concurrent.atomic.AtomicInteger made, int madeTarget,
+            long budgetNanos, java.util.function.BooleanSupplier keepGoing) {
         if (pairs == 0 || made.get() >= madeTarget || s.exiting || !keepGoing.getAsBoolean()) {
             // No pair can be made: build no dormant scheduler (GOMAXPROCS P blocks made and freed)
             // for nothing. The collector calls this at each cycle's end, and a cycle is often
@@ -173,7 +183,7 @@ final class StopPathWarmup {
             Runnable restart = dormant::startTheWorld;
             long t0 = System.nanoTime();
             int done = 0;
-            while (done < pairs && made.get() < madeTarget && System.nanoTime() - t0 < JIT_REHEARSAL_BUDGET_NANOS
+            while (done < pairs && made.get() < madeTarget && System.nanoTime() - t0 < budgetNanos
                     && !s.exiting && keepGoing.getAsBoolean()) {
                 // The same entries, with a give-up test, as the real pairs: the profile the JIT
                 // reads is theirs plus these stops' no-wait path.
