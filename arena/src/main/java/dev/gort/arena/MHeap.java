@@ -332,6 +332,66 @@ final class MHeap {
     }
 
     /**
+     * Lock held: like {@link #allocSpanLocked}, but the span starts on a multiple of {@code
+     * alignPages} pages counted from the arena's base; with {@link #pagesPerOsPage()} that is an OS
+     * page boundary (the arena base is OS-page aligned). Takes a run of {@code npages + alignPages
+     * - 1} pages (the caller ensured that fit) and frees the pages before and after the aligned
+     * span again: young free runs, coalesced with their neighbours. Both descriptors those pieces
+     * may need are taken first, so a failure changes nothing. efence mode uses it on OS pages over
+     * 8 KiB: a freed object must cover whole OS pages to be made inaccessible.
+     */
+    long allocSpanAlignedLocked(long npages, long alignPages, int state) {
+        if (alignPages <= 1) {
+            return allocSpanLocked(npages, state);
+        }
+        long total = npages + alignPages - 1;
+        long head = space.allocDescriptor();
+        long tail;
+        long r;
+        try {
+            tail = space.allocDescriptor();
+        } catch (RuntimeException e) {
+            space.freeDescriptor(head);
+            throw e;
+        }
+        try {
+            r = allocSpanLocked(total, state);
+        } catch (RuntimeException e) {
+            space.freeDescriptor(head);
+            space.freeDescriptor(tail);
+            throw e;
+        }
+        long first = space.pageIndex(Span.start(r));
+        long alignedFirst = AddressSpace.roundUp(first, alignPages);
+        long headPages = alignedFirst - first;
+        long tailPages = total - headPages - npages;
+        int needZero = Mem.getInt(r + Span.NEEDZERO);
+        long start = space.pageAddress(alignedFirst);
+        Span.init(r, start, npages, state);
+        Mem.putInt(r + Span.NEEDZERO, needZero);
+        space.setSpanEntries(start, npages, r);
+        freeAlignmentPiece(head, space.pageAddress(first), headPages, state);
+        freeAlignmentPiece(tail, start + npages * PAGE, tailPages, state);
+        return r;
+    }
+
+    /** Lock held: hands pages cut off an aligned span back as a free run, or returns the unused descriptor. */
+    private void freeAlignmentPiece(long d, long start, long npages, int state) {
+        if (npages == 0) {
+            space.freeDescriptor(d);
+            return;
+        }
+        Span.init(d, start, npages, state);
+        space.setSpanEntries(start, npages, d);
+        freeSpanLocked(d);
+    }
+
+    /** Runtime pages per OS page, at least 1. */
+    long pagesPerOsPage() {
+        return pagesPerOsPage;
+    }
+
+    /**
      * Lock held: pages {@code [first, first + n)} are being handed out and some of them are marked
      * released. Clears the released marks of every OS page the range touches and returns how many
      * pages it unmarked, for {@link #pagesReleased}. An OS page is resident or not as a whole: the
