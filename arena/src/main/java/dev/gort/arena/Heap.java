@@ -256,7 +256,12 @@ public final class Heap implements AutoCloseable {
     /**
      * efence mode (lock held): the freed object's pages stay out of circulation, counted in use,
      * their spans entries kept (a second free names them), and become inaccessible: madvise
-     * DONTNEED + mprotect PROT_NONE. If that fails the pages simply stay readable (never reused).
+     * DONTNEED + mprotect PROT_NONE. The span is whole OS pages from an OS page boundary ({@link
+     * #allocLarge}), so the kernel accepts the call on any page size gort runs on. If the call still
+     * fails (mprotect's ENOMEM at vm.max_map_count: each fenced object is a mapping of its own) the
+     * pages stay readable and never reused; the failure is counted ({@link #fenceFailures}) and the
+     * first one is printed, as a use after free of those objects will not fault. Before session 31
+     * the decommit of an 8 KiB span on 16 or 64 KiB OS pages was refused and swallowed.
      */
     private void fence(long s, long bytes) {
         Mem.putInt(s + Span.STATE, Span.FENCED);
@@ -264,9 +269,19 @@ public final class Heap implements AutoCloseable {
         try {
             space.os().decommit(Span.start(s), bytes);
         } catch (RuntimeException e) {
-            // still never reused; only the fault on access is lost
+            if (fenceFailures++ == 0) {
+                System.err.println("gort: warning: efence: the freed object at 0x" + Long.toHexString(Span.start(s))
+                        + " (" + bytes + " B) could not be made inaccessible, so a use after free of it will not fault"
+                        + " (it is still never reused): " + e.getMessage());
+            }
+            lastFenceError = e.getMessage();
         }
     }
+
+    /** efence frees whose pages could not be made inaccessible (mheap lock held to write). */
+    long fenceFailures;
+    /** The last such failure's message, or null. */
+    String lastFenceError;
 
     /** Under the caches lock: flush, keep the counters, forget the cache. */
     private void retire(MCache c) {
@@ -473,12 +488,16 @@ public final class Heap implements AutoCloseable {
 
     private long allocLargeUnprobed(MCache cache, long size, boolean noscan) {
         long npages = (size + SizeClasses.PAGE_SIZE - 1) >>> SizeClasses.PAGE_SHIFT;
+        // efence: the object covers whole OS pages from an OS page boundary, so its free can make
+        // exactly its pages inaccessible (OS pages of 16 or 64 KiB are 2 or 8 runtime pages).
+        long align = config.efence() ? mheap.pagesPerOsPage() : 1;
+        npages = AddressSpace.roundUp(npages, align);
         long s;
         gc.reclaim(npages);         // dead spans back to the mheap before it grows (Go's mheap.alloc)
-        mheap.ensureFit(npages);    // a growth commits outside the mheap lock
+        mheap.ensureFit(npages + align - 1);    // a growth commits outside the mheap lock
         mheap.lock.lock();
         try {
-            s = mheap.allocSpanLocked(npages, Span.LARGE);
+            s = mheap.allocSpanAlignedLocked(npages, align, Span.LARGE);
             Mem.putInt(s + Span.SPAN_CLASS, noscan ? 1 : 0);
             Mem.putInt(s + Span.NELEMS, 1);
             Mem.putInt(s + Span.FREE_INDEX, 1);

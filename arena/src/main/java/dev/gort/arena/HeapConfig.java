@@ -37,10 +37,12 @@ import java.util.function.LongSupplier;
  *                          bytes") if the object was written past its requested size; the object
  *                          then stays allocated. Objects over 32 KiB - 8 are not padded
  * @param efence            debug mode (Go's GODEBUG=efence=1): every object gets pages of its own
- *                          and a free makes them inaccessible (madvise + mprotect PROT_NONE) and
- *                          never reuses them, so a use after free faults at once: the JVM dies with
- *                          SIGSEGV (test it in a child JVM). A second free of the object raises
- *                          {@link InvalidFreeException}. Memory is never recycled: debug only
+ *                          (whole OS pages from an OS page boundary: with 16 or 64 KiB OS pages an
+ *                          object takes at least one of them) and a free makes them inaccessible
+ *                          (madvise + mprotect PROT_NONE) and never reuses them, so a use after free
+ *                          faults at once: the JVM dies with SIGSEGV (test it in a child JVM). A
+ *                          second free of the object raises {@link InvalidFreeException}. Memory is
+ *                          never recycled: debug only
  * @param hardDecommit      debug mode (Go's GODEBUG=harddecommit=1): pages the scavenger releases
  *                          are also made inaccessible (madvise + mprotect PROT_NONE) and made
  *                          read-write again only when a span that covers them is handed out, so a

@@ -4,8 +4,7 @@ import dev.gort.sys.Advice;
 import dev.gort.sys.NativeException;
 import dev.gort.sys.NativeMemory;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import dev.gort.sys.OwnerlessLock;
 import java.util.function.LongSupplier;
 
@@ -330,6 +329,66 @@ final class MHeap {
             dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.MHEAP_SETUP, t);
         }
         return r;
+    }
+
+    /**
+     * Lock held: like {@link #allocSpanLocked}, but the span starts on a multiple of {@code
+     * alignPages} pages counted from the arena's base; with {@link #pagesPerOsPage()} that is an OS
+     * page boundary (the arena base is OS-page aligned). Takes a run of {@code npages + alignPages
+     * - 1} pages (the caller ensured that fit) and frees the pages before and after the aligned
+     * span again: young free runs, coalesced with their neighbours. Both descriptors those pieces
+     * may need are taken first, so a failure changes nothing. efence mode uses it on OS pages over
+     * 8 KiB: a freed object must cover whole OS pages to be made inaccessible.
+     */
+    long allocSpanAlignedLocked(long npages, long alignPages, int state) {
+        if (alignPages <= 1) {
+            return allocSpanLocked(npages, state);
+        }
+        long total = npages + alignPages - 1;
+        long head = space.allocDescriptor();
+        long tail;
+        long r;
+        try {
+            tail = space.allocDescriptor();
+        } catch (RuntimeException e) {
+            space.freeDescriptor(head);
+            throw e;
+        }
+        try {
+            r = allocSpanLocked(total, state);
+        } catch (RuntimeException e) {
+            space.freeDescriptor(head);
+            space.freeDescriptor(tail);
+            throw e;
+        }
+        long first = space.pageIndex(Span.start(r));
+        long alignedFirst = AddressSpace.roundUp(first, alignPages);
+        long headPages = alignedFirst - first;
+        long tailPages = total - headPages - npages;
+        int needZero = Mem.getInt(r + Span.NEEDZERO);
+        long start = space.pageAddress(alignedFirst);
+        Span.init(r, start, npages, state);
+        Mem.putInt(r + Span.NEEDZERO, needZero);
+        space.setSpanEntries(start, npages, r);
+        freeAlignmentPiece(head, space.pageAddress(first), headPages, state);
+        freeAlignmentPiece(tail, start + npages * PAGE, tailPages, state);
+        return r;
+    }
+
+    /** Lock held: hands pages cut off an aligned span back as a free run, or returns the unused descriptor. */
+    private void freeAlignmentPiece(long d, long start, long npages, int state) {
+        if (npages == 0) {
+            space.freeDescriptor(d);
+            return;
+        }
+        Span.init(d, start, npages, state);
+        space.setSpanEntries(start, npages, d);
+        freeSpanLocked(d);
+    }
+
+    /** Runtime pages per OS page, at least 1. */
+    long pagesPerOsPage() {
+        return pagesPerOsPage;
     }
 
     /**
@@ -841,21 +900,23 @@ final class MHeap {
      * is left for the next pass (a merge or a new free makes it young anyway).
      */
     private long scavengeLocked(long minIdleNanos, long retainTarget) {
-        List<long[]> candidates = new ArrayList<>();
         long now = now();
-        collectAgeCandidates(candidates, now, minIdleNanos);
-        candidates.sort((a, b) -> Long.compare(a[3], b[3]));
+        ageCandidateCount = 0;
+        collectAgeCandidates(now, minIdleNanos);
+        sortAgeCandidatesOldestFirst();
         long releasedBytes = 0;
-        for (long[] c : candidates) {
-            long s = c[0];
+        long[] c = ageCandidates;
+        for (int i = 0; i < ageCandidateCount; i++) {
+            int at = i * AGE_CANDIDATE_LONGS;
+            long s = c[at];
             lock.lock();
             try {
                 checkOpenLocked();
                 if ((pagesCommitted - pagesReleased) * PAGE <= retainTarget) {
                     break;
                 }
-                if (Span.state(s) != Span.FREE || Span.start(s) != c[1] || Span.npages(s) != c[2]
-                        || Mem.getLong(s + Span.FREE_SINCE) != c[3]) {
+                if (Span.state(s) != Span.FREE || Span.start(s) != c[at + 1] || Span.npages(s) != c[at + 2]
+                        || Mem.getLong(s + Span.FREE_SINCE) != c[at + 3]) {
                     continue; // allocated, merged, split or freed again since we looked
                 }
                 removeFree(s);
@@ -865,8 +926,96 @@ final class MHeap {
             }
             releasedBytes += releaseRun(s);
         }
+        shrinkAgeBuffers();
         releasedBytesTotal += releasedBytes;
         return releasedBytes;
+    }
+
+    /** Longs per age-pass candidate in {@link #ageCandidates}: descriptor, start, pages, free time. */
+    static final int AGE_CANDIDATE_LONGS = 4;
+    /** Candidates the age buffer keeps room for between passes; a larger one is dropped after its pass. */
+    static final int AGE_CANDIDATES_KEPT = 4096;
+    /**
+     * The age pass's candidates, {@link #AGE_CANDIDATE_LONGS} longs each (scavenge lock held). One
+     * reused primitive buffer, grown only while the heap lock is out (before each hold, by room for
+     * a whole hold's runs): the pass allocates no Java object under the heap lock. Before session
+     * 31 it allocated a {@code long[4]} per candidate there, and a host-JVM GC set off by them
+     * landed in a hold (a 33 ms hold in scav30's probe).
+     */
+    private long[] ageCandidates = new long[AGE_CANDIDATE_LONGS * (AGE_STEPS_PER_HOLD + 1)];
+    private int ageCandidateCount;
+    /** {@link #releaseRun}'s released stretches, (first page, pages) pairs (scavenge lock held); grown with no lock held. */
+    private long[] releasedStretches = new long[64];
+
+    /** Scavenge lock held, heap lock not: room for {@code more} candidates beyond those collected. */
+    private void ensureAgeCandidateRoom(int more) {
+        long needed = (long) (ageCandidateCount + more) * AGE_CANDIDATE_LONGS;
+        if (needed > ageCandidates.length) {
+            ageCandidates = Arrays.copyOf(ageCandidates, (int) Math.max(needed, 2L * ageCandidates.length));
+        }
+    }
+
+    /** After a pass (no lock but the scavenge lock): a buffer grown for a rare huge pass is not kept. */
+    private void shrinkAgeBuffers() {
+        ageCandidateCount = 0;
+        if (ageCandidates.length > AGE_CANDIDATE_LONGS * AGE_CANDIDATES_KEPT) {
+            ageCandidates = new long[AGE_CANDIDATE_LONGS * (AGE_STEPS_PER_HOLD + 1)];
+        }
+        if (releasedStretches.length > 2 * AGE_CANDIDATES_KEPT) {
+            releasedStretches = new long[64];
+        }
+    }
+
+    /**
+     * Scavenge lock held, heap lock not: sorts the candidates oldest first, ties by address (the
+     * walk records them by address, so this is the order a stable sort by age gives). A heapsort
+     * in place over the 4-long records: no allocation, n log n compares.
+     */
+    private void sortAgeCandidatesOldestFirst() {
+        int n = ageCandidateCount;
+        for (int i = n / 2 - 1; i >= 0; i--) {
+            siftDownCandidate(i, n);
+        }
+        for (int end = n - 1; end > 0; end--) {
+            swapCandidates(0, end);
+            siftDownCandidate(0, end);
+        }
+    }
+
+    private void siftDownCandidate(int i, int n) {
+        while (true) {
+            int child = 2 * i + 1;
+            if (child >= n) {
+                return;
+            }
+            if (child + 1 < n && candidateBefore(child, child + 1)) {
+                child++;
+            }
+            if (!candidateBefore(i, child)) {
+                return;
+            }
+            swapCandidates(i, child);
+            i = child;
+        }
+    }
+
+    /** Whether candidate {@code a} sorts before {@code b}: older, or as old and lower. */
+    private boolean candidateBefore(int a, int b) {
+        long[] c = ageCandidates;
+        int x = a * AGE_CANDIDATE_LONGS;
+        int y = b * AGE_CANDIDATE_LONGS;
+        return c[x + 3] < c[y + 3] || (c[x + 3] == c[y + 3] && c[x + 1] < c[y + 1]);
+    }
+
+    private void swapCandidates(int a, int b) {
+        long[] c = ageCandidates;
+        int x = a * AGE_CANDIDATE_LONGS;
+        int y = b * AGE_CANDIDATE_LONGS;
+        for (int k = 0; k < AGE_CANDIDATE_LONGS; k++) {
+            long t = c[x + k];
+            c[x + k] = c[y + k];
+            c[y + k] = t;
+        }
     }
 
     /**
@@ -896,8 +1045,9 @@ final class MHeap {
     }
 
     /**
-     * Scavenge lock held, heap lock not: adds to {@code out} every free run idle at least {@code
-     * minIdle} at {@code now} that has an unreleased page, as {descriptor, start, pages, freeSince}.
+     * Scavenge lock held, heap lock not: adds to {@link #ageCandidates} every free run idle at least
+     * {@code minIdle} at {@code now} that has an unreleased page, as {descriptor, start, pages,
+     * freeSince}; the buffer gets room for a whole hold's runs before each hold.
      *
      * <p>The walk goes up the arena by address, through the free bits of the scavenger index (a
      * free stretch is exactly one FREE run: runs are coalesced, and no carved piece exists while the
@@ -910,11 +1060,12 @@ final class MHeap {
      * and the next pass sees it. Walking by address, not the free lists, is what makes the resume
      * exact: a list position can be taken off its list while the lock is out.
      */
-    private void collectAgeCandidates(List<long[]> out, long now, long minIdle) {
+    private void collectAgeCandidates(long now, long minIdle) {
         long cursor = 0;
         while (true) {
             long visited = 0;
             boolean done = false;
+            ensureAgeCandidateRoom(AGE_STEPS_PER_HOLD + 1);   // a hold looks at no more runs than that
             lock.lock();
             try {
                 checkOpenLocked();
@@ -923,7 +1074,7 @@ final class MHeap {
                 if (cursor > 0 && cursor < end && space.free(cursor) && space.free(cursor - 1)) {
                     // The run at the position grew below it while the lock was out: look at it whole.
                     long s = freeRunAt(space.freeStretchStart(cursor));
-                    maybeCandidate(out, s, now, minIdle);
+                    maybeCandidate(s, now, minIdle);
                     visited++;
                     steps++;
                     cursor = space.pageIndex(Span.end(s));
@@ -943,7 +1094,7 @@ final class MHeap {
                         continue;
                     }
                     long s = freeRunAt(q);
-                    maybeCandidate(out, s, now, minIdle);
+                    maybeCandidate(s, now, minIdle);
                     visited++;
                     cursor = space.pageIndex(Span.end(s));
                 }
@@ -971,11 +1122,17 @@ final class MHeap {
         return s;
     }
 
-    private void maybeCandidate(List<long[]> out, long s, long now, long minIdle) {
+    /** Lock held: records run {@code s} if it is a candidate, in room {@link #ensureAgeCandidateRoom} made. */
+    private void maybeCandidate(long s, long now, long minIdle) {
         long since = Mem.getLong(s + Span.FREE_SINCE);
         long n = Span.npages(s);
         if (now - since >= minIdle && space.countReleased(space.pageIndex(Span.start(s)), n) < n) {
-            out.add(new long[] {s, Span.start(s), n, since});
+            int at = ageCandidateCount++ * AGE_CANDIDATE_LONGS;
+            long[] c = ageCandidates;
+            c[at] = s;
+            c[at + 1] = Span.start(s);
+            c[at + 2] = n;
+            c[at + 3] = since;
         }
     }
 
@@ -986,7 +1143,7 @@ final class MHeap {
         long first = space.pageIndex(start);
         long osPage = space.osPage();
         long released = 0;
-        List<long[]> done = new ArrayList<>();
+        int stretches = 0;
         long i = 0;
         while (i < n) {
             while (i < n && space.released(first + i)) {
@@ -1003,7 +1160,12 @@ final class MHeap {
                 long pa = (a - space.arenaBase + PAGE - 1) / PAGE;
                 long pb = (b - space.arenaBase) / PAGE;
                 if (pb > pa && releaseRange(space.pageAddress(pa), (pb - pa) * PAGE)) {
-                    done.add(new long[] {pa, pb - pa});
+                    if (2 * stretches + 2 > releasedStretches.length) {
+                        releasedStretches = Arrays.copyOf(releasedStretches, 2 * releasedStretches.length);
+                    }
+                    releasedStretches[2 * stretches] = pa;
+                    releasedStretches[2 * stretches + 1] = pb - pa;
+                    stretches++;
                     released += (pb - pa) * PAGE;
                 }
             }
@@ -1011,8 +1173,8 @@ final class MHeap {
         }
         lock.lock();
         try {
-            for (long[] d : done) {
-                pagesReleased += space.setReleased(d[0], d[1], true);
+            for (int k = 0; k < stretches; k++) {
+                pagesReleased += space.setReleased(releasedStretches[2 * k], releasedStretches[2 * k + 1], true);
             }
             insertCoalesced(s);
         } finally {

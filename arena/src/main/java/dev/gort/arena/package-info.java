@@ -174,7 +174,8 @@
  * size keyed with the address ({@link dev.gort.arena.OverflowPadding}); every free checks both and
  * refuses a damaged object with {@link dev.gort.arena.ObjectOverflowException} ("overflow after N
  * bytes"), changing nothing. {@code HeapConfig.withEfence(true)} (Go's GODEBUG=efence=1, TESTING
- * A8): every object is a page-granular span of its own; a free leaves the span FENCED (counted in
+ * A8): every object is a span of whole OS pages of its own, starting on an OS page boundary (one
+ * 8 KiB page on x86 Linux, at least 16 or 64 KiB on kernels with larger pages); a free leaves the span FENCED (counted in
  * use, spans entries kept so a second free is named, never reused) and its pages PROT_NONE, so a
  * use after free faults at once (tested in a child JVM, which dies with SIGSEGV).
  * {@code HeapConfig.withHardDecommit(true)} (Go's GODEBUG=harddecommit=1, TESTING A8): every

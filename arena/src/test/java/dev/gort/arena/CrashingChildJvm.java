@@ -16,6 +16,11 @@ import java.util.concurrent.TimeUnit;
 record CrashingChildJvm(int exitValue, String output, int crashReports) {
 
     static CrashingChildJvm run(Path dir, Class<?> main) throws Exception {
+        return run(dir, main, new String[0]);
+    }
+
+    /** As {@link #run(Path, Class)}, with arguments for the child's main. */
+    static CrashingChildJvm run(Path dir, Class<?> main, String... args) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new java.util.ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-exports",
                 "java.base/jdk.internal.vm=ALL-UNNAMED", "-XX:-CreateCoredumpOnCrash",
@@ -23,6 +28,7 @@ record CrashingChildJvm(int exitValue, String output, int crashReports) {
         cmd.addAll(dev.gort.sys.ForcedGcModes.get().childJvmFlags());     // ./gort test --gc-mode reaches the child
         cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
                 main.getName()));
+        cmd.addAll(List.of(args));
         Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile())
                 .start();
         // 180 s for children that finish in ~1 s alone: a suite starved by another session's
