@@ -338,11 +338,14 @@ class StackScanTest {
             Chan<Integer> done = new Chan<>(n);
             AtomicReference<Throwable> failure = new AtomicReference<>();
             AtomicInteger running = new AtomicInteger(n);
+            // The goroutines go on past their rounds until 3 cycles ran meanwhile: under load the
+            // rounds alone could end before the main thread's third gc() (scav31's suite at load 54: 2).
+            AtomicInteger cyclesDone = new AtomicInteger();
             for (int g = 0; g < n; g++) {
                 final long base = 1L << 40 | (long) g << 32;
                 Go.go(() -> {
                     try (Frame f = Frame.push(3)) {
-                        for (int r = 0; r < rounds && failure.get() == null; r++) {
+                        for (int r = 0; (r < rounds || cyclesDone.get() < 3) && failure.get() == null; r++) {
                             long id = base + r;
                             f.set(0, SchedCollectorTest.node(gc, id));
                             f.set(1, SchedCollectorTest.node(gc, -id));
@@ -370,6 +373,7 @@ class StackScanTest {
             while (running.get() > 0) {
                 gc.gc();
                 cycles++;
+                cyclesDone.set(cycles);
             }
             for (int g = 0; g < n; g++) {
                 done.recv();
