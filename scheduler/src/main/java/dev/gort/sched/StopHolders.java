@@ -29,7 +29,7 @@ import java.util.Locale;
  * that gives it no CPU: then schedstat's wait, or the pausetrace.sched line, says so); asleep is a
  * wait that is not the scheduler's; a holder asleep at two passes in a row, or (with
  * {@link #RUNNING_STACKS}) running with no check since the previous pass, also has its stack
- * taken (once per stop and P) and printed, so the description names the wait or the path. A blocked thread's stack is read without waiting
+ * taken (an M on g0 too: scheduler code, or a GcHook call from it; once per stop and P) and printed, so the description names the wait or the path. A blocked thread's stack is read without waiting
  * for it; a running one's takes a JVM handshake, and the time it took is printed with it: a
  * thread in a loop answers within microseconds, one that has no CPU (the kernel's run queue, or
  * a vCPU the host took away, which the guest still counts as running) answers when it gets one.
@@ -220,10 +220,13 @@ final class StopHolders {
                 }
             }
             sl.asleepInRow = state == 'S' || state == 'D' ? sl.asleepInRow + 1 : 0;
-            if (sl.stack == null && gp != null && (sl.asleepInRow == 2 || (RUNNING_STACKS && same && polls == sl.lastPolls && state == 'R'))) {
-                // Asleep at two passes in a row while it holds a P with a goroutine: a wait the
-                // scheduler does not know about; or running with no check since the last pass: a
-                // path without a preemption check. Its stack says which (once per stop and P). A
+            if (sl.stack == null && (sl.asleepInRow == 2 || (RUNNING_STACKS && same && polls == sl.lastPolls && state == 'R'))) {
+                // Asleep at two passes in a row while it holds a P: a wait the scheduler does not
+                // know about; or running with no check since the last pass: a path without a
+                // preemption check. Its stack says which (once per stop and P). An M on g0 (no
+                // goroutine: scheduler code, or a GcHook call from it) too: its scheduler code
+                // looks at the stop flag without counting a check, so only the stack tells a
+                // long stretch of scheduler code from an M that had no CPU (session 31). A
                 // blocked M's stack is read without waiting for it; a running M's takes a JVM
                 // handshake, which waits until the thread reaches a JVM safepoint poll: how long
                 // that took is kept, since an M that does not run (no CPU for it, or a CPU the

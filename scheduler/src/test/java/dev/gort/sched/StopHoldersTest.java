@@ -82,6 +82,24 @@ class StopHoldersTest {
                 + " .*(HeldStops\\.spinUntil|Continuation\\.run).*"), spin);
     }
 
+    /**
+     * An M on g0 (no goroutine) that holds its P running scheduler code with no check: here a
+     * GcHook call ({@code findRunnableGCWorker}, asked on each scheduling decision) that spins 30
+     * ms. Under runningstacks its stack is taken as a goroutine's is, so the description names the
+     * code path (session 31: the 1 GiB run's 3.4 ms stop was held by "M2 on g0" with no stack, and
+     * nothing told scheduler code that ran from an M that had no CPU).
+     */
+    @Test
+    void g0HolderHasItsStackTakenWhenAsked() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(HeldOnG0.class, List.of("-Dgort.sched.stoptrace=true",
+                "-Dgort.sched.stoptrace.runningstacks=true"), Map.of());
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        String g0 = line(r.stdout(), "g0");
+        assertTrue(g0.matches("M\\d+ on g0 \\(scheduler code, no goroutine\\) at every pass from .*"), g0);
+        assertTrue(g0.matches(".*its stack when running without a check \\(at \\d+\\.\\d+ ms, read in \\d+\\.\\d+ ms\\):"
+                + " .*HeldOnG0\\.spinInHook.*"), g0);
+    }
+
     private static String line(String out, String name) {
         return out.lines().filter(l -> l.startsWith(name + ": ")).findFirst()
                 .orElseThrow(() -> new AssertionError("no line for " + name + " in:\n" + out)).substring(name.length() + 2);
@@ -236,6 +254,79 @@ class StopHoldersTest {
         }
 
         static void spinUntil(long end) {
+            while (System.nanoTime() - end < 0) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /**
+     * The child for {@link #g0HolderHasItsStackTakenWhenAsked}: GOMAXPROCS=1; the main goroutine
+     * yields in a loop, so its M keeps entering the scheduler; once a stop is asked, the hook's
+     * next {@code findRunnableGCWorker} call spins 30 ms on g0 (no check), and a platform thread
+     * stops the world. Retried until a stop waited on the spinning M at 2 passes or more (the
+     * stopper or the M may be late for a CPU on a loaded machine), bounded by 40 s.
+     */
+    static final class HeldOnG0 {
+        static volatile long asked;
+        static volatile long entered;
+        static volatile boolean done;
+
+        public static void main(String[] args) throws Exception {
+            Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1));
+            s.setGcHook(new NoGcWorkers() {
+                @Override
+                public G findRunnableGCWorker(P p, long nowNanos) {
+                    long a = asked;
+                    if (a != 0 && entered != a) {
+                        entered = a;
+                        spinInHook(System.nanoTime() + LATE_NANOS);
+                    }
+                    return null;
+                }
+            });
+            CountDownLatch started = new CountDownLatch(1);
+            Thread runner = new Thread(() -> s.run(() -> {
+                started.countDown();
+                while (!done) {
+                    Go.gosched();
+                }
+            }), "g0-runner");
+            runner.start();
+            if (!started.await(60, TimeUnit.SECONDS)) {
+                throw new AssertionError("main goroutine did not start");
+            }
+            String d = null;
+            String last = null;
+            long attemptsEnd = System.nanoTime() + 40_000_000_000L;
+            for (int attempt = 0; d == null && (attempt == 0 || System.nanoTime() - attemptsEnd < 0); attempt++) {
+                long t0 = System.nanoTime();
+                asked = t0;
+                // Stop once the M is inside the hook's spin (waited for, 10 s: a hang guard).
+                for (long waitEnd = t0 + 10_000_000_000L; entered != t0 && System.nanoTime() - waitEnd < 0; ) {
+                    Thread.yield();
+                }
+                s.stopTheWorld("held on g0 test");
+                String desc = s.describeLastStop();
+                s.startTheWorld();
+                String seg = null;
+                for (String part : desc.split(" P\\d+: ")) {
+                    if (part.contains(" on g0 (scheduler code, no goroutine)")) {
+                        seg = part;
+                    }
+                }
+                last = seg != null ? seg : desc;
+                if (seg != null && HeldStops.passesAtLeast(seg, 2)) {
+                    d = seg;
+                }
+                Thread.sleep(LATE_NANOS / 1_000_000 + 5);
+            }
+            System.out.println("g0: " + (d != null ? d : last));
+            done = true;
+            runner.join(60_000);
+        }
+
+        static void spinInHook(long end) {
             while (System.nanoTime() - end < 0) {
                 Thread.onSpinWait();
             }
