@@ -42,7 +42,17 @@ class AffinityAndStackTest {
             }
         });
         assertEquals(null, err.get());
+        // An M started late in the run (a wake-up near its end) may not have reached mstart's pin
+        // yet when run returns: its CPU after the pin reads -1 until its thread gets there
+        // (deopt31's suite at load 53: "M1 ran on CPU -1 right after pinning to 1"). Wait for it.
         int[][] pins = s.pinnedCpus();
+        for (long t0 = System.nanoTime(); notAllReported(pins) && System.nanoTime() - t0 < 60_000_000_000L; pins = s.pinnedCpus()) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
         assertTrue(pins.length >= 1);
         List<Integer> cpus = new ArrayList<>();
         for (int m = 0; m < pins.length; m++) {
@@ -55,6 +65,16 @@ class AffinityAndStackTest {
         if (pins.length >= 2 && allowed.cardinality() >= 2) {
             assertTrue(!cpus.get(0).equals(cpus.get(1)), "spread put M0 and M1 on the same CPU: " + cpus);
         }
+    }
+
+    /** True while some pinned M has not yet read the CPU it runs on after its pin (-1). */
+    private static boolean notAllReported(int[][] pins) {
+        for (int[] pin : pins) {
+            if (pin[0] >= 0 && pin[1] == -1) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
