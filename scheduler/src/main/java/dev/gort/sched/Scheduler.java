@@ -423,7 +423,10 @@ public final class Scheduler implements AutoCloseable {
                         // something else (a retake, a new goroutine) wakes an M. wakep returns at
                         // once when no P is idle (two volatile reads) or an M already spins; during
                         // a stop the stopper took every idle P first, so it wakes no one then.
-                        wakep();
+                        // gp is queued: a startm that fails (counted) is not thrown into this M's
+                        // loop, where it was the fatal "scheduler failure on M"; this M runs gp
+                        // from the global queue itself (review31).
+                        wakeForQueuedWork(true);
                         return;
                     }
                     case M.YIELD_PARK -> {
@@ -1137,7 +1140,7 @@ public final class Scheduler implements AutoCloseable {
 
     /**
      * The wake-up after work was queued for good (a {@code go} statement's goroutine, a readied
-     * one): {@link #wakep} ({@code spinning}), else a non-spinning startm on any idle P. A startm
+     * one, a goroutine that yielded to the global queue): {@link #wakep} ({@code spinning}), else a non-spinning startm on any idle P. A startm
      * that fails before an M took its P (a new M could not be made) has already given that P
      * back, moved its goroutines to the global queue, counted the failure ({@link #startmFailures})
      * and reported the first one; the queued work stays queued and runs on the caller's P when it
@@ -1146,10 +1149,11 @@ public final class Scheduler implements AutoCloseable {
      * {@code go} or send did what it says, and a caller told otherwise would believe the goroutine
      * was not started and might start it again (a duplicate; robust30 noticed, robust31 fixed).
      * Go's newm failing is fatal; gort survives it, and the go statement's answer is "queued".
-     * Anything else wakep throws (a fatal report under FatalHandler.THROW: the thread limit, a
-     * thread that would not start; none counts as a startm failure) still reaches the caller. A
-     * counted failure of another thread racing a fatal of this one would hide that fatal's throw:
-     * its report was made all the same. No allocation: two volatile reads around the call.
+     * Anything else wakep throws (a bug; the thread limit and a thread that would not start are
+     * fatal reports, which stop the scheduler and throw nothing here) still reaches the caller,
+     * unless another thread's startm failure is counted between the two reads: that throw is then
+     * lost (review31 found the race; an exact test would pass the decision into startm). No
+     * allocation: two volatile reads around the call.
      */
     private void wakeForQueuedWork(boolean spinning) {
         long failuresBefore = mpool.startmFailures;

@@ -183,6 +183,49 @@ class StartmFaultTest {
     }
 
     /**
+     * The wake-up after a yield: Go.gosched (and a slice preemption, the same code) puts the
+     * goroutine in the global queue and its M, on g0, wakes an M for an idle P (Go's goschedImpl
+     * wakep). GOMAXPROCS=2, the other P idle, nobody spinning, no sysmon and no retaker: that
+     * wake-up's startm fails (injected once). The M goes on and runs the goroutine itself from the
+     * global queue; the failure is counted, as a go statement's is since robust31. On lead31 the
+     * failure reached the M's loop, which made it the fatal "scheduler failure on M": run() threw
+     * FatalError and the program ended on a failure gort otherwise survives (review31).
+     */
+    @Test
+    void aGoschedWhoseWakeUpFailsGoesOnAndTheProgramSurvives() {
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).syscallRetake(0).fatalHandler(FatalHandler.THROW));
+        AtomicBoolean armed = new AtomicBoolean();
+        AtomicInteger faults = new AtomicInteger();
+        AtomicReference<String> state = new AtomicReference<>("");
+        long[] failures = new long[1];
+        boolean[] resumed = new boolean[1];
+        s.run(() -> {
+            // No yield while waiting: a gosched here would itself call the wake-up under test.
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while ((s.npidle.get() != 1 || s.nmspinning.get() != 0) && System.nanoTime() - deadline < 0) {
+                Thread.onSpinWait();
+            }
+            state.set("idle Ps " + s.npidle.get() + ", spinning Ms " + s.nmspinning.get());
+            s.mpool.faultForTest = where -> {
+                if (armed.getAndSet(false)) {
+                    faults.incrementAndGet();
+                    throw new StopFaultTest.InjectedFault(where);
+                }
+            };
+            armed.set(true);
+            Go.gosched();                   // to the global queue; the M's wake-up for it fails
+            s.mpool.faultForTest = null;
+            resumed[0] = true;
+            failures[0] = s.startmFailures();
+        });
+        assertEquals("idle Ps 1, spinning Ms 0", state.get());
+        assertEquals(1, faults.get(), "the yield's wake-up called startm, which failed");
+        assertTrue(resumed[0], "main ran on after its yield");
+        assertEquals(1, failures[0], "the failed wake-up is counted (startmFailures)");
+        s.close();
+    }
+
+    /**
      * GOMAXPROCS=1 with the scheduler's retaker thread: main waits in a syscall for a goroutine
      * queued on its own P. The retaker hands that P off; the hand-off's startm fails (injected
      * once): the P goes idle, the goroutine to the global queue, the error to the retaker. Before,

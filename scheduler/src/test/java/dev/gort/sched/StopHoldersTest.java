@@ -316,7 +316,11 @@ class StopHoldersTest {
                     }
                 }
                 last = seg != null ? seg : desc;
-                if (seg != null && HeldStops.passesAtLeast(seg, 2)) {
+                // Only a stop whose stack was read while the M still spun in the hook: the spin
+                // lasts LATE_NANOS from its entry, and a stopper thread that got its CPU late (load
+                // 22, review31's ./gort test) sampled M0 after it, on g0 in gosched's lock wait
+                // (RtLock.lockSlow), a true stack of another path. Such an attempt is retried.
+                if (seg != null && HeldStops.passesAtLeast(seg, 2) && seg.contains("HeldOnG0.spinInHook")) {
                     d = seg;
                 }
                 Thread.sleep(LATE_NANOS / 1_000_000 + 5);
