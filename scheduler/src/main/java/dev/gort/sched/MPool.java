@@ -94,6 +94,7 @@ final class MPool {
             count = mcount;
         } catch (Throwable t) {
             startmFailures++;       // sched lock held
+            lastCountedFailure = t;
             giveBack(pp, spinning, t);
             reportFirstFailure(t);
             throw t;
@@ -176,6 +177,13 @@ final class MPool {
      * one reported on stderr.
      */
     volatile long startmFailures;
+    /**
+     * The throwable of the last failure counted in {@link #startmFailures}, as startm rethrew it
+     * (written under the sched lock before the rethrow): a caller that survives a counted failure
+     * ({@link Scheduler#wakeForQueuedWork}) tells it from any other throw by identity, exactly,
+     * whatever other threads' failures are counted meanwhile, and reads nothing unless a throw came.
+     */
+    volatile Throwable lastCountedFailure;
     /** The first failure was reported. */
     private final AtomicBoolean startmFailureReported = new AtomicBoolean();
 

@@ -1150,13 +1150,14 @@ public final class Scheduler implements AutoCloseable {
      * was not started and might start it again (a duplicate; robust30 noticed, robust31 fixed).
      * Go's newm failing is fatal; gort survives it, and the go statement's answer is "queued".
      * Anything else wakep throws (a bug; the thread limit and a thread that would not start are
-     * fatal reports, which stop the scheduler and throw nothing here) still reaches the caller,
-     * unless another thread's startm failure is counted between the two reads: that throw is then
-     * lost (review31 found the race; an exact test would pass the decision into startm). No
-     * allocation: two volatile reads around the call.
+     * fatal reports, which stop the scheduler and throw nothing here) still reaches the caller: a
+     * counted failure is told by identity ({@link MPool#lastCountedFailure}), so another thread's
+     * failure counted meanwhile hides nothing (review31's finding 1: a count read before and after
+     * the call could). The one shared object two throws can be is a JVM's preallocated
+     * OutOfMemoryError, which is then this kind of failure anyway. No allocation, and no read at
+     * all unless something was thrown (before: a volatile read on every go, ready and yield).
      */
     private void wakeForQueuedWork(boolean spinning) {
-        long failuresBefore = mpool.startmFailures;
         try {
             if (spinning) {
                 wakep();
@@ -1164,7 +1165,7 @@ public final class Scheduler implements AutoCloseable {
                 startm(null, false);
             }
         } catch (Throwable t) {
-            if (mpool.startmFailures == failuresBefore) {
+            if (t != mpool.lastCountedFailure) {
                 throw t;        // not a counted startm failure
             }
         }
