@@ -350,13 +350,13 @@ final class MHeap {
         long r;
         try {
             tail = space.allocDescriptor();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {     // an AssertionError too: nothing may leak
             space.freeDescriptor(head);
             throw e;
         }
         try {
             r = allocSpanLocked(total, state);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             space.freeDescriptor(head);
             space.freeDescriptor(tail);
             throw e;
