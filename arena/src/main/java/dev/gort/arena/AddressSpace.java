@@ -458,13 +458,20 @@ final class AddressSpace {
         return -1;
     }
 
-    /** The lowest page in {@code [from, to)} whose free bit is set, or -1 (the age pass's walk up the arena). */
-    long nextFree(long from, long to) {
+    /**
+     * The lowest page in {@code [from, to)} that is free and not released ({@code free & ~released}),
+     * or -1: the age pass's walk up the arena. A free run whose pages are all released is no
+     * candidate, so the walk passes it 64 pages a word pair instead of looking at its descriptor
+     * (session 32: with most free memory released, the walk by free bits read every run's
+     * descriptor, up to 2 x the cost of session 29's list walk).
+     */
+    long nextFreeUnreleased(long from, long to) {
         long p = from;
         while (p < to) {
             long w = p >>> 6;
             long wordStart = w << 6;
-            long cand = Mem.getLong(freeBitsBase + (w << 3)) & (-1L << (p - wordStart));
+            long off = w << 3;
+            long cand = Mem.getLong(freeBitsBase + off) & ~Mem.getLong(pageBitsBase + off) & (-1L << (p - wordStart));
             if (cand != 0) {
                 long q = wordStart + Long.numberOfTrailingZeros(cand);
                 return q < to ? q : -1;

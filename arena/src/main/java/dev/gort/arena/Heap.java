@@ -1,5 +1,8 @@
 package dev.gort.arena;
 
+import dev.gort.sys.MemoryMaps;
+import dev.gort.sys.NativeException;
+
 import dev.gort.sys.NativeMemory;
 import dev.gort.sys.OsMemory;
 
@@ -266,18 +269,40 @@ public final class Heap implements AutoCloseable {
     private void fence(long s, long bytes) {
         Mem.putInt(s + Span.STATE, Span.FENCED);
         Mem.putInt(s + Span.ALLOC_COUNT, 0);
+        fencedObjects++;
         try {
             space.os().decommit(Span.start(s), bytes);
         } catch (RuntimeException e) {
             if (fenceFailures++ == 0) {
-                System.err.println("gort: warning: efence: the freed object at 0x" + Long.toHexString(Span.start(s))
-                        + " (" + bytes + " B) could not be made inaccessible, so a use after free of it will not fault"
-                        + " (it is still never reused): " + e.getMessage());
+                System.err.println(fenceFailureWarning(Span.start(s), bytes, fencedObjects, e, MemoryMaps.maxMapCount()));
             }
             lastFenceError = e.getMessage();
         }
     }
 
+    /**
+     * The first failed fence's warning: what failed and what it means, and for ENOMEM (the kernel's
+     * cap on mappings: each fenced object splits the arena's mapping) what to do about it, with the
+     * cap ({@code maxMapCount}, -1 if unknown) and how many objects were fenced.
+     */
+    static String fenceFailureWarning(long address, long bytes, long fenced, RuntimeException e, long maxMapCount) {
+        StringBuilder b = new StringBuilder("gort: warning: efence: the freed object at 0x").append(Long.toHexString(address))
+                .append(" (").append(bytes).append(" B) could not be made inaccessible, so a use after free of it will not fault")
+                .append(" (it is still never reused): ").append(e.getMessage());
+        if (e instanceof NativeException n && "ENOMEM".equals(n.errnoName())) {
+            b.append(". efence makes every freed object a mapping of its own; this was fenced object ").append(fenced)
+                    .append(", and the kernel limits a process to vm.max_map_count = ")
+                    .append(maxMapCount < 0 ? "(unknown)" : Long.toString(maxMapCount))
+                    .append(" mappings. Raise the limit (e.g. sysctl -w vm.max_map_count=")
+                    .append(maxMapCount > 0 ? Math.max(262_144, 4 * maxMapCount) : 262_144)
+                    .append(", as root) or free fewer objects under efence.");
+        }
+        b.append(" Later failures are counted, not printed.");
+        return b.toString();
+    }
+
+    /** Objects efence has fenced (mheap lock held to write). */
+    long fencedObjects;
     /** efence frees whose pages could not be made inaccessible (mheap lock held to write). */
     long fenceFailures;
     /** The last such failure's message, or null. */

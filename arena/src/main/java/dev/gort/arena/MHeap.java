@@ -1034,6 +1034,9 @@ final class MHeap {
      */
     volatile AgeWalkHook betweenAgeHolds;
 
+    /** Free runs the last age walk looked at (their descriptors read); scavenge lock held to write. Tests read it. */
+    long lastAgeWalkRunsLookedAt;
+
     /** What the age walk tells {@link #betweenAgeHolds}. */
     interface AgeWalkHook {
         /**
@@ -1049,9 +1052,12 @@ final class MHeap {
      * {@code minIdle} at {@code now} that has an unreleased page, as {descriptor, start, pages,
      * freeSince}; the buffer gets room for a whole hold's runs before each hold.
      *
-     * <p>The walk goes up the arena by address, through the free bits of the scavenger index (a
-     * free stretch is exactly one FREE run: runs are coalesced, and no carved piece exists while the
-     * scavenge lock is held), and drops the heap lock every {@link #AGE_STEPS_PER_HOLD} steps. Its
+     * <p>The walk goes up the arena by address, through the free and released bits of the
+     * scavenger index (a free stretch is exactly one FREE run: runs are coalesced, and no carved
+     * piece exists while the scavenge lock is held). It stops only at runs with a free page not
+     * released ({@link AddressSpace#nextFreeUnreleased}): a run released whole is no candidate, and
+     * is passed 64 pages a word pair without reading its descriptor (session 32; Go's scavenger
+     * index likewise skips chunks with nothing to release). It drops the heap lock every {@link #AGE_STEPS_PER_HOLD} steps. Its
      * position is a page index, so it resumes right whatever the lists did meanwhile: each run
      * wholly above the position is looked at once; a run that now reaches below it (it merged with
      * a run freed meanwhile) is looked at from its start; a run below it that changed is not looked
@@ -1062,6 +1068,7 @@ final class MHeap {
      */
     private void collectAgeCandidates(long now, long minIdle) {
         long cursor = 0;
+        lastAgeWalkRunsLookedAt = 0;
         while (true) {
             long visited = 0;
             boolean done = false;
@@ -1088,12 +1095,15 @@ final class MHeap {
                         break;
                     }
                     long limit = Math.min(end, cursor + AGE_SCAN_PAGES_PER_STEP);
-                    long q = space.nextFree(cursor, limit);
+                    long q = space.nextFreeUnreleased(cursor, limit);
                     if (q < 0) {
                         cursor = limit;
                         continue;
                     }
-                    long s = freeRunAt(q);
+                    // q may lie inside its run (the run's lower pages released); the run may then
+                    // start below the cursor, never one looked at already: a run looked at ends at
+                    // or below the cursor, and one that grew across it was looked at on resuming.
+                    long s = freeRunAt(space.freeStretchStart(q));
                     maybeCandidate(s, now, minIdle);
                     visited++;
                     cursor = space.pageIndex(Span.end(s));
@@ -1101,6 +1111,7 @@ final class MHeap {
             } finally {
                 lock.unlock();
             }
+            lastAgeWalkRunsLookedAt += visited;
             if (done) {
                 return;
             }

@@ -25,7 +25,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *     {@code long} costs no MemorySegment allocation on the hot path.</li>
  * <li>Calls that can fail capture errno with {@code captureCallState("errno")} into a per-thread
  *     buffer (per M: never a shared static one) and throw {@link NativeException} naming the call,
- *     its arguments and errno. The check happens in exactly one place, {@link #check}.</li>
+ *     its arguments and errno. Each wrapper checks its call's result right after it.
+ *     Exceptions: the memory calls (mmap, munmap, mprotect, madvise, mincore; every scavenger
+ *     release) and the clock reads are called without capture (a capturing call allocates a
+ *     MemorySegment per call until C2 compiles its caller) and repeat a failed call through a capturing handle
+ *     (see the comment at the memory calls' repeats for why repeating each is harmless).</li>
  * <li>Short calls (bounded work in the kernel) use {@code critical(false)}: no thread-state
  *     transition, about 2.5x cheaper. madvise and mincore have both forms and pick the critical one
  *     only for ranges up to {@link #SHORT_CALL_BYTES}, since a critical call delays JVM safepoints.</li>
@@ -63,28 +67,54 @@ public final class LibC {
     /** Downcall handles linked so far (tests: which calls are linked eagerly); holder classes may link concurrently. */
     private static final java.util.concurrent.atomic.AtomicInteger LINKED = new java.util.concurrent.atomic.AtomicInteger();
 
+    // The memory calls (mmap, munmap, mprotect, madvise, mincore) are called without errno capture
+    // and a call that returned -1 is repeated once through a capturing handle (linked at the first
+    // failure) to learn errno; see memoryCallFailed. A capturing downcall allocates a MemorySegment
+    // per call until C2 compiles its caller (the JDK slices the capture buffer,
+    // SharedUtils.checkCaptureSegment): 40 bytes per madvise of every scavenger release
+    // (DowncallAllocationTest).
     // void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
     private static final MethodHandle MMAP = handle("mmap",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_CAPTURED, NOT_CRITICAL);
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), NO_ERRNO, NOT_CRITICAL);
+    private static final class MmapErrnoLink {   // linked at the first failed call
+        static final MethodHandle H = handle("mmap",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_CAPTURED, NOT_CRITICAL);
+    }
     // int munmap(void *addr, size_t length)
     private static final MethodHandle MUNMAP = handle("munmap",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURED, NOT_CRITICAL);
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), NO_ERRNO, NOT_CRITICAL);
+    private static final class MunmapErrnoLink {   // linked at the first failed call
+        static final MethodHandle H = handle("munmap",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURED, NOT_CRITICAL);
+    }
     // int mprotect(void *addr, size_t len, int prot)
     private static final MethodHandle MPROTECT = handle("mprotect",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO_CAPTURED, NOT_CRITICAL);
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), NO_ERRNO, NOT_CRITICAL);
+    private static final class MprotectErrnoLink {   // linked at the first failed call
+        static final MethodHandle H = handle("mprotect",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO_CAPTURED, NOT_CRITICAL);
+    }
     // int madvise(void *addr, size_t length, int advice)
-    private static final MethodHandle MADVISE = handle("madvise",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO_CAPTURED, NOT_CRITICAL);
+    static final MethodHandle MADVISE = handle("madvise",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), NO_ERRNO, NOT_CRITICAL);
     private static final MethodHandle MADVISE_SHORT = handle("madvise",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO_CAPTURED, CRITICAL);
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), NO_ERRNO, CRITICAL);
+    private static final class MadviseErrnoLink {   // linked at the first failed call
+        static final MethodHandle H = handle("madvise",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO_CAPTURED, NOT_CRITICAL);
+    }
     // int mincore(void *addr, size_t length, unsigned char *vec)
     private static final class MincoreLink {   // linked at first use (residency queries: tests, diagnostics)
         static final MethodHandle H = handle("mincore",
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURED, NOT_CRITICAL);
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), NO_ERRNO, NOT_CRITICAL);
     }
     private static final class MincoreShortLink {   // linked at first use
         static final MethodHandle H = handle("mincore",
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURED, CRITICAL);
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), NO_ERRNO, CRITICAL);
+    }
+    private static final class MincoreErrnoLink {   // linked at the first failed call
+        static final MethodHandle H = handle("mincore",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURED, NOT_CRITICAL);
     }
     // long sysconf(int name)
     private static final MethodHandle SYSCONF = handle("sysconf",
@@ -231,10 +261,39 @@ public final class LibC {
     }
 
     public static long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
+        long r;
+        try {
+            r = (long) MMAP.invokeExact(addr, length, prot, flags, fd, offset);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        return r != -1L ? r : mmapRepeatedForErrno(addr, length, prot, flags, fd, offset);
+    }
+
+    /*
+     * The repeats of the memory calls. A call that returned -1 is made once more through a
+     * capturing handle, and the repeat's outcome is the call's: its errno if it fails too, its
+     * result if it succeeds (no known cause for the first failure; a -1 is not hidden, it is
+     * answered by a call that worked). Repeating is harmless for each of these calls, whatever
+     * part of the first one took effect:
+     * - madvise: the advices gort gives (DONTNEED, FREE, HUGEPAGE, NOHUGEPAGE, FREE_REUSABLE) leave
+     *   the same state when given twice; a range the first call advised in part is advised again.
+     * - mprotect: sets the same protection again.
+     * - munmap: unmapping what is no longer mapped is no error, so a partial first call completes.
+     * - mincore: reads only.
+     * - mmap: a failed mmap left no new mapping; the repeat maps the same request or fails.
+     * The errors these calls meet come from their arguments or from the process's state
+     * (EINVAL, ENOMEM, EAGAIN at a transient shortage, EPERM), so a repeat meets the same one; an
+     * EAGAIN that clears in between is a success, which the caller's own bounded retry
+     * (MHeap's madvise, TESTING F10) would have reached anyway. Cold paths: the capturing handle
+     * is linked at the first failure of its call.
+     */
+
+    private static long mmapRepeatedForErrno(long addr, long length, int prot, int flags, int fd, long offset) {
         MemorySegment cap = capture();
         long r;
         try {
-            r = (long) MMAP.invokeExact(cap, addr, length, prot, flags, fd, offset);
+            r = (long) MmapErrnoLink.H.invokeExact(cap, addr, length, prot, flags, fd, offset);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -246,10 +305,22 @@ public final class LibC {
     }
 
     public static void munmap(long addr, long length) {
+        int r;
+        try {
+            r = (int) MUNMAP.invokeExact(addr, length);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r == -1) {
+            munmapRepeatedForErrno(addr, length);
+        }
+    }
+
+    private static void munmapRepeatedForErrno(long addr, long length) {
         MemorySegment cap = capture();
         int r;
         try {
-            r = (int) MUNMAP.invokeExact(cap, addr, length);
+            r = (int) MunmapErrnoLink.H.invokeExact(cap, addr, length);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -259,10 +330,22 @@ public final class LibC {
     }
 
     public static void mprotect(long addr, long length, int prot) {
+        int r;
+        try {
+            r = (int) MPROTECT.invokeExact(addr, length, prot);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r == -1) {
+            mprotectRepeatedForErrno(addr, length, prot);
+        }
+    }
+
+    private static void mprotectRepeatedForErrno(long addr, long length, int prot) {
         MemorySegment cap = capture();
         int r;
         try {
-            r = (int) MPROTECT.invokeExact(cap, addr, length, prot);
+            r = (int) MprotectErrnoLink.H.invokeExact(cap, addr, length, prot);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -272,12 +355,31 @@ public final class LibC {
     }
 
     public static void madvise(long addr, long length, int advice) {
+        madvise(length <= SHORT_CALL_BYTES ? MADVISE_SHORT : MADVISE, addr, length, advice);
+    }
+
+    /**
+     * madvise through {@code first}, a no-capture handle of its signature ({@link #MADVISE} or the
+     * critical one; tests pass a wrapper that fails the first call only, as a fault the repeat
+     * does not meet).
+     */
+    static void madvise(MethodHandle first, long addr, long length, int advice) {
+        int r;
+        try {
+            r = (int) first.invokeExact(addr, length, advice);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r == -1) {
+            madviseRepeatedForErrno(addr, length, advice);
+        }
+    }
+
+    private static void madviseRepeatedForErrno(long addr, long length, int advice) {
         MemorySegment cap = capture();
         int r;
         try {
-            r = length <= SHORT_CALL_BYTES
-                    ? (int) MADVISE_SHORT.invokeExact(cap, addr, length, advice)
-                    : (int) MADVISE.invokeExact(cap, addr, length, advice);
+            r = (int) MadviseErrnoLink.H.invokeExact(cap, addr, length, advice);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -288,12 +390,24 @@ public final class LibC {
 
     /** mincore into a caller-supplied vector of one byte per page at {@code vec}. */
     public static void mincore(long addr, long length, long vec) {
-        MemorySegment cap = capture();
         int r;
         try {
             r = length <= SHORT_CALL_BYTES
-                    ? (int) MincoreShortLink.H.invokeExact(cap, addr, length, vec)
-                    : (int) MincoreLink.H.invokeExact(cap, addr, length, vec);
+                    ? (int) MincoreShortLink.H.invokeExact(addr, length, vec)
+                    : (int) MincoreLink.H.invokeExact(addr, length, vec);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r == -1) {
+            mincoreRepeatedForErrno(addr, length, vec);
+        }
+    }
+
+    private static void mincoreRepeatedForErrno(long addr, long length, long vec) {
+        MemorySegment cap = capture();
+        int r;
+        try {
+            r = (int) MincoreErrnoLink.H.invokeExact(cap, addr, length, vec);
         } catch (Throwable t) {
             throw rethrow(t);
         }

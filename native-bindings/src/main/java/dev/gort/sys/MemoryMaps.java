@@ -79,6 +79,21 @@ public final class MemoryMaps {
         }
     }
 
+    /**
+     * The kernel's cap on this process's mappings ({@code vm.max_map_count}), or -1 when it cannot
+     * be read (not Linux, no /proc). For messages: efence makes each fenced object a mapping.
+     */
+    public static long maxMapCount() {
+        if (!Platform.current().isLinux()) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(ProcFiles.read("/proc/sys/vm/max_map_count").strip());
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** The mapping that contains {@code address}, or empty when it is unmapped. */
     public static Optional<Region> find(long address) {
         for (Region r : regions()) {

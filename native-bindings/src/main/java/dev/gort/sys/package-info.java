@@ -23,8 +23,10 @@
  * <h2>A call, step by step</h2>
  * {@code PosixOsMemory.release(addr, len, DONTNEED)}: check alignment and length (an
  * IllegalArgumentException says what is required) -> {@code LibC.madvise}: pick the critical
- * (no thread-state transition) handle for ranges up to 2 MiB, else the normal one -> invoke with
- * the thread's errno buffer -> on -1 throw NativeException("madvise", args, errno) whose message
+ * (no thread-state transition) handle for ranges up to 2 MiB, else the normal one -> invoke
+ * without errno capture (a capturing call allocates a segment per call before C2) -> on -1 repeat
+ * the call once through a capturing handle with the thread's errno buffer (harmless: the advice
+ * is idempotent) -> if the repeat fails too, throw NativeException("madvise", args, errno) whose message
  * reads {@code madvise(addr=0x..., len=..., advice=MADV_DONTNEED) failed: EINVAL (Invalid argument)}.
  * A failed call changes no gort state; the next call works.
  *

@@ -40,6 +40,15 @@ class LibCErrnoRepeatTest {
         return (int) LibC.GETRUSAGE.invokeExact(w, usage);
     }
 
+    /** An advice no kernel defines (EINVAL). */
+    static final int BAD_ADVICE = 12_345;
+
+    /** The real (critical) madvise, with {@link #BAD_ADVICE} for as long as {@link #firstCallsLeft} allows. */
+    static int madviseFailingFirst(long addr, long length, int advice) throws Throwable {
+        int a = firstCallsLeft.getAndDecrement() > 0 ? BAD_ADVICE : advice;
+        return (int) LibC.MADVISE.invokeExact(addr, length, a);
+    }
+
     private static MethodHandle wrapper(String name) throws ReflectiveOperationException {
         return MethodHandles.lookup().findStatic(LibCErrnoRepeatTest.class, name,
                 MethodType.methodType(int.class, int.class, long.class));
@@ -106,6 +115,51 @@ class LibCErrnoRepeatTest {
             assertEquals("EINVAL", e.errnoName(), e.getMessage());
             assertTrue(e.getMessage().startsWith("getrusage(who=" + BAD_WHO + ", usage=0x" + Long.toHexString(usage.address()) + ")"),
                     e.getMessage());
+        }
+    }
+
+    @Test
+    void aFailedMadviseWhoseRepeatSucceedsHasReleasedThePages() throws Exception {
+        MethodHandle first = MethodHandles.lookup().findStatic(LibCErrnoRepeatTest.class, "madviseFailingFirst",
+                MethodType.methodType(int.class, long.class, long.class, int.class));
+        OsConstants c = Platform.current().constants();
+        long page = LibC.sysconf(c._SC_PAGESIZE());
+        long base = LibC.mmap(0L, 4 * page, c.PROT_READ() | c.PROT_WRITE(), c.MAP_PRIVATE() | c.MAP_ANONYMOUS(), -1, 0L);
+        try {
+            MemorySegment mem = MemorySegment.ofAddress(base).reinterpret(4 * page);
+            mem.fill((byte) 7);
+            firstCallsLeft.set(1);
+            LibC.madvise(first, base, 4 * page, c.MADV_DONTNEED());
+            assertEquals(0, firstCallsLeft.get(), "the first call was the faulty one");
+            assertEquals(0, mem.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 2 * page),
+                    "the repeat's MADV_DONTNEED released the pages (they read zero again)");
+
+            firstCallsLeft.set(1);
+            NativeException e = assertThrows(NativeException.class, () -> LibC.madvise(first, base, page, BAD_ADVICE));
+            assertEquals("EINVAL", e.errnoName(), e.getMessage());
+            assertTrue(e.getMessage().startsWith("madvise(addr=0x" + Long.toHexString(base) + ", len=" + page + ", advice="),
+                    e.getMessage());
+        } finally {
+            LibC.munmap(base, 4 * page);
+        }
+    }
+
+    @Test
+    void theMemoryCallsStillNameTheirErrno() {
+        // Not a page-aligned address: EINVAL from each (the first call and its repeat).
+        OsConstants c = Platform.current().constants();
+        long page = LibC.sysconf(c._SC_PAGESIZE());
+        long base = LibC.mmap(0L, 2 * page, c.PROT_NONE(), c.MAP_PRIVATE() | c.MAP_ANONYMOUS() | c.MAP_NORESERVE(), -1, 0L);
+        try {
+            assertEquals("EINVAL", assertThrows(NativeException.class, () -> LibC.madvise(base + 8, page, c.MADV_DONTNEED())).errnoName());
+            assertEquals("EINVAL", assertThrows(NativeException.class, () -> LibC.madvise(base + 8, 4L << 20, c.MADV_DONTNEED())).errnoName());
+            assertEquals("EINVAL", assertThrows(NativeException.class, () -> LibC.mprotect(base + 8, page, c.PROT_READ())).errnoName());
+            assertEquals("EINVAL", assertThrows(NativeException.class, () -> LibC.munmap(base + 8, page)).errnoName());
+            assertEquals("EINVAL", assertThrows(NativeException.class, () -> LibC.mmap(base + 8, page, c.PROT_READ(),
+                    c.MAP_PRIVATE() | c.MAP_ANONYMOUS() | c.MAP_FIXED(), -1, 0L)).errnoName());
+            assertEquals("EINVAL", assertThrows(NativeException.class, () -> LibC.mincore(base + 8, page, base)).errnoName());
+        } finally {
+            LibC.munmap(base, 2 * page);
         }
     }
 }
