@@ -293,6 +293,7 @@ public final class Collector implements AutoCloseable {
             refreshMemoryFigures();
             pacer.refreshLimit();
         }
+        stats.setNextGC(pacer.heapGoal());        // Go's NextGC before the first cycle: the first goal (4 MiB x GOGC/100)
         this.control = new CycleControl(this);
         if (world instanceof ThreadWorld tw) {
             tw.setMutatorPausingHook(control::mutatorPausing);      // an owed start is handed on, not lost
@@ -512,6 +513,7 @@ public final class Collector implements AutoCloseable {
             options = options.withGcPercent(percent);
             old = pacer.setGcPercent(percent);
             gcs.setTrigger(pacer.trigger(), trigger);
+            stats.setNextGC(pacer.heapGoal());    // Go's NextGC is the goal now, not the one the last cycle set
             control.dropRequestIfTriggerGoneLocked();      // a start requested by a trigger that no longer holds
         } finally {
             control.ctl.unlock();
@@ -536,6 +538,7 @@ public final class Collector implements AutoCloseable {
             refreshMemoryFigures();
             pacer.refreshLimit();
             gcs.setTrigger(pacer.trigger(), trigger);
+            stats.setNextGC(pacer.heapGoal());
             control.dropRequestIfTriggerGoneLocked();      // as setGcPercent: a raised limit may leave the heap short of its trigger
             return old;
         } finally {

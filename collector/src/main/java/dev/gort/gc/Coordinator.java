@@ -1147,6 +1147,8 @@ final class Coordinator {
         afterRestart();
         StwPause p1 = st.pt.end(st.cycle, StwPause.Kind.SWEEP_TERMINATION, world.lastRestartNanos());
         st.pauseNs = p1.totalNanos();
+        st.clockStart = st.pt.startNanos();      // Go's tSweepTerm: the stop request
+        st.clockMark = st.pt.endNanos();         // Go's tMark: the restart
         pauses.report(p1);
         stepping.breakpoint(Collector.Breakpoint.AFTER_MARK_START);
         leaveIfClosed();
@@ -1450,9 +1452,14 @@ final class Coordinator {
         StwPause p2 = st.pt.end(st.cycle, st.stwMode > 0 ? StwPause.Kind.SWEEP_TERMINATION : StwPause.Kind.MARK_TERMINATION, world.lastRestartNanos());
         if (st.stwMode > 0) {
             st.pauseNs = p2.totalNanos();      // one pause from sweep termination to the end of mark termination
+            st.clockStart = st.pt.startNanos();
+            st.clockMark = st.tMark;
+            st.clockMarkTerm = st.tMarkTerm;
         } else {
             st.pauseNs += p2.totalNanos();
+            st.clockMarkTerm = st.pt.startNanos();   // Go's tMarkTerm: mark termination's stop request
         }
+        st.clockEnd = st.pt.endNanos();              // Go's tEnd: the restart
         pauses.report(p2);
     }
 
@@ -1508,21 +1515,34 @@ final class Coordinator {
                 : new Collector.StackScanStats(stacksInSweepTermination, 0, 0, 0, 0, st.stackBytes);
         long assistCpu = pacer.assistTime.get();
         long bgCpu = workers.takeCycleCpu();
+        long idleCpu = workers.takeCycleIdleCpu();
         if (st.stwMode > 0) {
             bgCpu += CpuClock.threadCpuNanos() - st.cpuStart;
         } else {
             bgCpu += coordinatorStackCpu;
         }
-        long sweepTermWall = st.tMark - st.tSweepTerm;
-        long markWall = st.stwMode > 0 ? st.tMarkTerm - st.tMark : st.tMarkTerm - st.tMark;
-        long markTermWall = st.tEnd - st.tMarkTerm;
-        long cycleCpu = sweepTermWall * st.procs + assistCpu + bgCpu + markTermWall * st.procs;
-        double frac = stats.cpuFractionWith(cycleCpu, st.tEnd, st.procs);
+        // Go's gctrace clock: sweep termination's pause (stop request to restart), the mark phase
+        // (restart to mark termination's stop request; mark-completion pauses fall inside it), mark
+        // termination's pause. In the gcstoptheworld modes the three split the one pause.
+        long sweepTermWall = st.clockMark - st.clockStart;
+        long markWall = st.clockMarkTerm - st.clockMark;
+        long markTermWall = st.clockEnd - st.clockMarkTerm;
+        // Go's work.stwprocs: a pause keeps at most the machine's CPUs busy, however many Ps there are.
+        int stwProcs = Math.max(1, Math.min(st.procs, Runtime.getRuntime().availableProcessors()));
+        long sweepTermCpu = sweepTermWall * stwProcs;
+        long markTermCpu = markTermWall * stwProcs;
+        long cycleCpu = sweepTermCpu + assistCpu + bgCpu + markTermCpu;      // idle marking left out, as Go's P%
+        double frac = stats.cpuFractionWith(cycleCpu, st.clockEnd, st.procs);
         long num = stats.numGC() + 1;
-        GcCycle finished = new GcCycle(num, st.tSweepTerm - stats.startNanos(), frac, sweepTermWall, markWall, markTermWall,
-                sweepTermWall * st.procs, assistCpu, bgCpu, 0, markTermWall * st.procs,
-                st.heap0, st.heap1, st.bytesMarked, pacer.lastHeapGoal(), st.stackBytes, globals.scanBytes(), st.procs, st.trigger);
-        stats.record(finished, System.currentTimeMillis() * 1_000_000L, pacer.heapGoal());
+        GcCycle finished = new GcCycle(num, st.clockStart - stats.startNanos(), frac, sweepTermWall, markWall, markTermWall,
+                sweepTermCpu, assistCpu, bgCpu, idleCpu, markTermCpu,
+                st.heap0, st.heap1, st.bytesMarked, pacer.lastHeapGoal(), st.stackBytes, globals.scanBytes(), st.procs, st.trigger,
+                st.pauseNs);
+        // LastGC and PauseEnd: the wall clock (Unix ns) at the last pause's end, as Go takes it in
+        // mark termination; read here, after the tail, and moved back by the monotonic time since.
+        java.time.Instant wallNow = java.time.Instant.now();
+        long sinceEnd = System.nanoTime() - st.clockEnd;
+        stats.record(finished, wallNow.getEpochSecond() * 1_000_000_000L + wallNow.getNano() - sinceEnd, pacer.heapGoal());
         lastPauseNs = st.pauseNs;
         if (st.opt.gctrace()) {
             GcTrace.print(c.traceOut, finished);

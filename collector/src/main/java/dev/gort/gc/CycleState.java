@@ -35,6 +35,15 @@ final class CycleState {
     long tMarkTerm;
     long tMarkTermWork;
     long tEnd;
+    // The bounds of the cycle's phases as Go's gctrace clock has them (System.nanoTime()): the
+    // sweep-termination stop request (Go's tSweepTerm, "@T"), the mark phase's start (that pause's
+    // restart; in the gcstoptheworld modes tMark), mark termination's stop request (tMarkTerm in
+    // those modes) and its restart (Go's tEnd). Taken from the pause timer, so the first and third
+    // clock figures are exactly the pauses PauseNs sums.
+    long clockStart;
+    long clockMark;
+    long clockMarkTerm;
+    long clockEnd;
     /** The coordinator's thread CPU at the mark phase's start (the gcstoptheworld modes' mark CPU). */
     long cpuStart;
 

@@ -24,13 +24,19 @@ public final class GcCycleEvent extends Event {
     @Label("Sweep Termination") @Timespan(Timespan.NANOSECONDS) public long sweepTermination;
     @Label("Concurrent Mark") @Timespan(Timespan.NANOSECONDS) public long concurrentMark;
     @Label("Mark Termination") @Timespan(Timespan.NANOSECONDS) public long markTermination;
+    @Label("Pauses") @Description("All of the cycle's stop-the-world pauses, stop request to restart: MemStats' PauseNs entry")
+    @Timespan(Timespan.NANOSECONDS) public long pauses;
+    @Label("Sweep Termination CPU") @Timespan(Timespan.NANOSECONDS) public long sweepTerminationCpu;
+    @Label("Mark Termination CPU") @Timespan(Timespan.NANOSECONDS) public long markTerminationCpu;
     @Label("Assist CPU") @Timespan(Timespan.NANOSECONDS) public long assistCpu;
     @Label("Background CPU") @Timespan(Timespan.NANOSECONDS) public long backgroundCpu;
-    @Label("Idle CPU") @Timespan(Timespan.NANOSECONDS) public long idleCpu;
+    @Label("Idle CPU") @Description("Idle mark workers (not in the GC CPU fraction, as Go)") @Timespan(Timespan.NANOSECONDS) public long idleCpu;
     @Label("Heap At Start") @DataAmount public long heapStart;
     @Label("Heap At Mark Termination") @DataAmount public long heapEnd;
     @Label("Heap Marked") @DataAmount public long heapMarked;
     @Label("Heap Goal") @DataAmount public long heapGoal;
+    @Label("Stacks Scanned") @DataAmount public long stacks;
+    @Label("Globals Scanned") @DataAmount public long globals;
     @Label("GOMAXPROCS") public int procs;
     @Label("GC CPU Fraction") public double cpuFraction;
 
@@ -42,6 +48,9 @@ public final class GcCycleEvent extends Event {
         sweepTermination = c.sweepTermWall();
         concurrentMark = c.markWall();
         markTermination = c.markTermWall();
+        pauses = c.pauseNanos();
+        sweepTerminationCpu = c.sweepTermCpu();
+        markTerminationCpu = c.markTermCpu();
         assistCpu = c.assistCpu();
         backgroundCpu = c.backgroundCpu();
         idleCpu = c.idleCpu();
@@ -49,6 +58,8 @@ public final class GcCycleEvent extends Event {
         heapEnd = c.heap1();
         heapMarked = c.heap2();
         heapGoal = c.goal();
+        stacks = c.stacks();
+        globals = c.globals();
         procs = c.procs();
         cpuFraction = c.cpuFraction();
     }

@@ -62,6 +62,11 @@ public final class GcStats {
         last = c;
     }
 
+    /**
+     * NextGC between cycles: the goal now (Go's ReadMemStats reads gcController.heapGoal()), set at
+     * the collector's creation (the first goal) and whenever GOGC or the memory limit change it.
+     * {@link Pacer#INFINITE} (Long.MAX_VALUE) when there is none (GOGC=off without a limit).
+     */
     public synchronized void setNextGC(long goal) {
         nextGC = goal;
     }

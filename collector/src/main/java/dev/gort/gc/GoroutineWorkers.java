@@ -107,6 +107,8 @@ final class GoroutineWorkers implements GcHook {
     final AtomicLong[] nanos = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
     final AtomicLong[] work = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
     private final AtomicLong cycleNanos = new AtomicLong();
+    /** The idle-mode stints' share, kept apart (gctrace's idle figure; Go leaves it out of GCCPUFraction). */
+    private final AtomicLong cycleIdleNanos = new AtomicLong();
 
     GoroutineWorkers(SchedWorld world, Marker marker, WorkbufPool pool, Pacer pacer, AssistQueue assists,
                      AtomicInteger busyWorkers, BooleanSupplier markActive, Runnable onSchedulerExit, Runnable afterStint) {
@@ -213,6 +215,7 @@ final class GoroutineWorkers implements GcHook {
         maxIdle = (int) Math.max(0, sched.gomaxprocs() - pacer.dedicatedWorkers());
         idleRunning.set(0);
         cycleNanos.set(0);
+        cycleIdleNanos.set(0);
         for (int i = 0; i < sched.gomaxprocs(); i++) {
             Object st = sched.p(i).gcState();
             if (st instanceof Mutator m) {
@@ -239,9 +242,14 @@ final class GoroutineWorkers implements GcHook {
         }
     }
 
-    /** Wall nanoseconds all workers marked this cycle (the gctrace's background CPU). */
+    /** Wall nanoseconds the dedicated and fractional workers marked this cycle (the gctrace's background CPU). */
     long takeCycleNanos() {
         return cycleNanos.getAndSet(0);
+    }
+
+    /** Wall nanoseconds the idle workers marked this cycle (the gctrace's idle CPU). */
+    long takeCycleIdleNanos() {
+        return cycleIdleNanos.getAndSet(0);
     }
 
     void close() {
@@ -418,7 +426,7 @@ final class GoroutineWorkers implements GcHook {
             stints[mode].incrementAndGet();
             nanos[mode].addAndGet(dt);
             work[mode].addAndGet(done);
-            cycleNanos.addAndGet(dt);
+            (mode == IDLE ? cycleIdleNanos : cycleNanos).addAndGet(dt);
             busyWorkers.decrementAndGet();
             afterStint.run();
         }

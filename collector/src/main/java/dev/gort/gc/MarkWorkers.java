@@ -64,6 +64,8 @@ final class MarkWorkers {
     private final BooleanSupplier markStillActive;
     /** Each platform worker's CPU in this cycle (written by that worker, taken by the coordinator once they stopped). */
     private final long[] workerCpu;
+    /** The same for the stints of workers that ran as idle workers (gctrace's idle figure, kept apart as Go's idleMarkTime). */
+    private final long[] workerIdleCpu;
     private final AtomicInteger inMark = new AtomicInteger();
     /** Platform mark workers inside a chunk of marking right now (tests sample it beside the mutators' states). */
     final AtomicInteger workersMarking = new AtomicInteger();
@@ -117,6 +119,7 @@ final class MarkWorkers {
         this.onP = onP;
         this.markStillActive = () -> markActive && !c.closed;
         this.workerCpu = new long[nworkers];
+        this.workerIdleCpu = new long[nworkers];
         // Under the scheduler the mark workers are goroutines chosen by schedule() through the
         // GcHook (GoroutineWorkers); over plain threads they are platform threads.
         if (world instanceof SchedWorld sw) {
@@ -171,12 +174,25 @@ final class MarkWorkers {
         into.addAll(threads);
     }
 
-    /** The workers' mark CPU this cycle, reset for the next (coordinator, workers stopped). */
+    /**
+     * The dedicated and fractional workers' mark CPU this cycle (gctrace's background figure),
+     * reset for the next (coordinator, workers stopped). Idle workers' is {@link #takeCycleIdleCpu}'s.
+     */
     long takeCycleCpu() {
         long cpu = goroutines != null ? goroutines.takeCycleNanos() : 0;
         for (int i = 0; i < workerCpu.length; i++) {
             cpu += workerCpu[i];
             workerCpu[i] = 0;
+        }
+        return cpu;
+    }
+
+    /** The idle workers' mark CPU (wall time of the goroutine workers' idle stints) this cycle, reset for the next. */
+    long takeCycleIdleCpu() {
+        long cpu = goroutines != null ? goroutines.takeCycleIdleNanos() : 0;
+        for (int i = 0; i < workerIdleCpu.length; i++) {
+            cpu += workerIdleCpu[i];
+            workerIdleCpu[i] = 0;
         }
         return cpu;
     }
@@ -566,7 +582,12 @@ final class MarkWorkers {
             if (holdsP) {
                 tw.releaseP();
             }
-            workerCpu[id] += CpuClock.threadCpuNanos() - cpu0;
+            long cpu = CpuClock.threadCpuNanos() - cpu0;
+            if (idleOnly) {
+                workerIdleCpu[id] += cpu;
+            } else {
+                workerCpu[id] += cpu;
+            }
         }
     }
 }

@@ -225,6 +225,15 @@ final class PauseTimer {
         return start;
     }
 
+    /**
+     * System.nanoTime() where the last ended pause ended ({@link #end}: the world's restart), valid
+     * from that end until the next {@link #begin}; with {@link #startNanos} the pause's bounds,
+     * which the cycle's gctrace clock and PauseNs are made of.
+     */
+    long endNanos() {
+        return last;
+    }
+
     long elapsed() {
         return System.nanoTime() - start;
     }

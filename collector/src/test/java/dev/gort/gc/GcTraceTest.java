@@ -133,4 +133,43 @@ class GcTraceTest {
         RecordedEvent p = events.stream().filter(ev -> ev.getEventType().getName().equals("dev.gort.GcPause")).findFirst().orElseThrow();
         assertEquals("sweep termination", p.getString("phase"));
     }
+
+    /**
+     * review31's finding 8: session 31 replaced GcCycle's {@code boolean forced} by a GcTrigger, and
+     * session 32 added {@code pauseNanos}; both earlier constructors are kept (the boolean one
+     * deprecated), so code that builds cycles compiles and means what it meant.
+     */
+    @Test
+    @SuppressWarnings("deprecation")
+    void earlierConstructorsStillBuildTheSameCycle() {
+        GcCycle byBoolean = new GcCycle(3, 2_000_000_000L, 0.5, 20_000_000, 5, 1_000, 40_000_000, 0, 0, 0, 2_000,
+                10 * MiB, 10 * MiB, 2 * MiB, 20 * MiB, 1 * MiB, 2 * MiB, 2, true);
+        assertEquals(GcTrigger.USER, byBoolean.trigger(), "forced = true is Gort.gc()'s cycle");
+        assertTrue(byBoolean.forced());
+        assertEquals(20_001_000, byBoolean.pauseNanos(), "without pauseNanos: the two termination pauses");
+        GcCycle notForced = new GcCycle(3, 2_000_000_000L, 0.5, 20_000_000, 5, 1_000, 40_000_000, 0, 0, 0, 2_000,
+                10 * MiB, 10 * MiB, 2 * MiB, 20 * MiB, 1 * MiB, 2 * MiB, 2, false);
+        assertEquals(GcTrigger.HEAP, notForced.trigger());
+        assertFalse(notForced.forced());
+        GcCycle byTrigger = new GcCycle(3, 2_000_000_000L, 0.5, 20_000_000, 5, 1_000, 40_000_000, 0, 0, 0, 2_000,
+                10 * MiB, 10 * MiB, 2 * MiB, 20 * MiB, 1 * MiB, 2 * MiB, 2, GcTrigger.USER);
+        assertEquals(byBoolean, byTrigger, "session 30's and session 31's forms build the same record");
+        GcCycle full = new GcCycle(3, 2_000_000_000L, 0.5, 20_000_000, 5, 1_000, 40_000_000, 0, 0, 0, 2_000,
+                10 * MiB, 10 * MiB, 2 * MiB, 20 * MiB, 1 * MiB, 2 * MiB, 2, GcTrigger.USER, 20_500_000);
+        assertEquals(20_500_000, full.pauseNanos(), "a mark-completion pause makes PauseNs more than the two");
+        assertEquals(GcTrace.format(byTrigger), GcTrace.format(full), "pauseNanos is not in the gctrace line");
+        NullPointerException npe = assertThrows(NullPointerException.class, () -> new GcCycle(1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                0, 0, 0, 0, 0, 0, 1, (GcTrigger) null));
+        assertTrue(npe.getMessage().contains("trigger"), npe.getMessage());
+    }
+
+    /** GCCPUFraction (P%) leaves idle marking out, as Go's gc_cpu_fraction; the pauses count at their CPU figures. */
+    @Test
+    void cpuFractionLeavesIdleMarkingOut() {
+        GcStats s = new GcStats(0);
+        GcCycle c = new GcCycle(1, 0, 0.1, 10, 0, 10, 20, 30, 40, 1_000_000, 20, 0, 0, 0, 0, 0, 0, 2, GcTrigger.HEAP);
+        s.record(c, 0, 0);
+        assertEquals((20 + 30 + 40 + 20) / (1000.0 * 2), s.cpuFractionWith(0, 1000, 2), 1e-12,
+                "the next cycle's fraction counts this one's CPU without its idle 1 ms");
+    }
 }

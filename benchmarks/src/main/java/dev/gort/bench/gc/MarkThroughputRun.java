@@ -199,7 +199,7 @@ public final class MarkThroughputRun {
                 gc.gc();
                 GcCycle c = gc.gcStats().lastCycle();
                 marked = c.heap2();
-                long cpu = c.backgroundCpu() + c.assistCpu();
+                long cpu = c.backgroundCpu() + c.assistCpu() + c.idleCpu();   // idle workers' marking is its own figure since session 32
                 perWorker.add(marked / 1e6 / (cpu / 1e9));
             }
             perWorker.sort(null);
