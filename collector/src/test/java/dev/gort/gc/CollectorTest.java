@@ -254,6 +254,35 @@ class CollectorTest {
         assertAlive(f, 7);
     }
 
+    /**
+     * The only reference moves from a heap field of an unscanned object into a scanned root, then
+     * the field is cleared: only the deletion half of the barrier on a heap store ({@code Mem.storePtr},
+     * the collector's BarrierShader.shadeStore) keeps the object. The four scenarios above each let
+     * the insertion half or a global's barrier save it: with shadeStore's deletion half removed
+     * they all passed (session 32, branch audit32); this one fails with a CheckmarkException naming
+     * the root slot.
+     */
+    @Test
+    void referenceMovedFromHeapFieldToScannedRootSurvives() {
+        ForcedMode.assumeConcurrentMark("stages a barrier scenario at a breakpoint inside concurrent mark");
+        start(GcOptions.DEFAULT.withDebug(false, true, false, 0, 0));
+        Global g = gc.newGlobal();
+        long b = node(2), c = node(3);
+        g.set(b);                              // b is reached through a global: scanned after mark start
+        Mem.storePtr(b, A, c);                 // the only reference to c
+        gc.runTo(Collector.Breakpoint.AFTER_MARK_START, CycleWaits.HANG_GUARD_MS);
+        m.roots().set(2, c);                   // roots were scanned already: no barrier, not seen
+        Mem.storePtr(b, A, 0);                 // the deletion half shades c
+        gc.resume();
+        gc.awaitIdle(CycleWaits.HANG_GUARD_MS);
+        gc.sweepAll();
+        assertAlive(c, 3);
+        assertEquals(1, gc.checkmarkCycles());
+        gc.gc();
+        assertAlive(c, 3);
+        g.close();
+    }
+
     /** Objects allocated while marking are black, even if only a root (already scanned) holds them. */
     @Test
     void allocationDuringMarkSurvives() {

@@ -231,10 +231,15 @@ class SchedCollectorTest {
         assertEquals(expected, ms.heapAlloc(), "seed " + seed + ": live bytes == model's reachable bytes");
         assertTrue(gc.cycles() >= 3, "cycles " + gc.cycles());
         assertEquals(gc.cycles(), gc.checkmarkCycles(), "every cycle was verified by checkmark");
+        // The per-cycle payload check ran: a run whose cycles all fell outside the mutation loops
+        // would pass the checks above without ever verifying the graph while it was mutated.
+        assertTrue(models[0].cyclesVerified + models[1].cyclesVerified > 0,
+                "seed " + seed + ": no model saw a cycle end while it mutated, so none checked its graph after a cycle");
         long sends = models[0].chanSends + models[1].chanSends;
         long parked = models[0].parkedSends + models[1].parkedSends;
         System.out.println("referenceModelStress: cycles=" + gc.cycles() + " objects=" + objects
                 + " ops=" + models[0].ops + "+" + models[1].ops + " barrierStores=" + WriteBarrier.slowStores()
+                + " cyclesVerified=" + models[0].cyclesVerified + "+" + models[1].cyclesVerified
                 + " chanSends=" + sends + " parkedSends=" + parked + " inFlightAtCycleEnds=" + (models[0].inFlightAtCycles + models[1].inFlightAtCycles));
         assertTrue(sends > 0, "the models sent pointers through channels");
         assertTrue(parked > 0, "some sender parked with its pointer in a frame");

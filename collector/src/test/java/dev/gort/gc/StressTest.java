@@ -72,6 +72,10 @@ class StressTest {
             assertEquals(objects * SchedCollectorTest.NODE_SLOT, ms.heapAlloc(), "seed " + seed + ": live bytes == reachable bytes");
             assertTrue(gc.cycles() >= 3, "cycles " + gc.cycles());
             assertEquals(gc.cycles(), gc.checkmarkCycles(), "every cycle was verified by checkmark");
+            // The per-cycle payload check ran (the mutators go on until 3 cycles ran): without it the
+            // "after every cycle" half of the test could pass having checked nothing.
+            assertTrue(models[0].cyclesVerified + models[1].cyclesVerified > 0, "seed " + seed
+                    + ": no mutator checked its graph after a cycle: " + models[0].cyclesVerified + "+" + models[1].cyclesVerified);
             System.out.println("referenceModelStressOverThreads: cycles=" + gc.cycles() + " reachable=" + objects
                     + " ops=" + models[0].ops + "+" + models[1].ops + " barrierSlowStores=" + WriteBarrier.slowStores()
                     + " maxPause=" + gc.gcStats().pauseTotalNs() / Math.max(1, gc.cycles()) + "ns(avg)");
