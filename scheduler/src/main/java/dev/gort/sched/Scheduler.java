@@ -1685,18 +1685,39 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes t from the heap it is in; returns whether it was in one (Go's Stop: true if the call
+     * stopped the timer). {@code t.pp} is read without a lock, so the timer may move before the
+     * remove locks that heap: procresize moves a dying P's timers to a surviving P
+     * ({@link TimerHeap#moveAllTo}, both heaps' locks held, {@code t.pp} set under them). A remove
+     * that fails therefore saw {@code t.pp} changed: to another P (moved: look there) or to null
+     * (fired, or stopped by another call: not active). It loops until one of those answers: each
+     * failed try is one move another thread made, and moves happen only in a GOMAXPROCS change.
+     * Before (sched32) it gave up after 3 tries and answered false for a timer still active (it
+     * then fired), when it moved 3 times during the call: no count is enough, since every
+     * shrink by a goroutine whose P survives can move it again.
+     */
     boolean stopTimer(Timer t) {
-        for (int tries = 0; tries < 3; tries++) {
+        for (;;) {
             P pp = t.pp;
             if (pp == null) {
                 return false;
+            }
+            Runnable race = beforeTimerRemoveForTest;
+            if (race != null) {
+                race.run();
             }
             if (pp.timers.remove(t)) {
                 return true;
             }
         }
-        return false;
     }
+
+    /**
+     * Tests: run by {@link #stopTimer} between its read of {@code t.pp} and the remove (the timer
+     * moved by a GOMAXPROCS change in between).
+     */
+    volatile Runnable beforeTimerRemoveForTest;
 
     // ------------------------------------------------------------------------------------------
     // Observability (schedtrace, sysmon)
