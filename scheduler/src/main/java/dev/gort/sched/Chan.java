@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Go's panics: send on a closed channel and close of a closed channel throw {@link GoPanic}
  * ("send on closed channel", "close of closed channel"); a negative capacity throws
- * "makechan: size out of range". A nil channel is a {@code null} case in a {@link Select}: never
+ * "makechan: size out of range", and one above {@link #MAX_CAPACITY} (more than the Java heap can
+ * hold) an IllegalArgumentException saying so. A nil channel is a {@code null} case in a {@link Select}: never
  * ready.
  *
  * <p>All blocking operations must run on a goroutine. {@link #close()}, {@link #len()},
@@ -42,12 +43,45 @@ public final class Chan<T> implements Iterable<T> {
     final WaitQueue recvq = new WaitQueue();
     final WaitQueue sendq = new WaitQueue();
 
+    /**
+     * The largest capacity a channel accepts (Go's makechan bound: {@code elemsize * size <=
+     * maxAlloc - hchanSize}, else "makechan: size out of range"). gort's buffer is an
+     * {@code Object[capacity]} on the Java heap, made at once as Go's is, so the bound is what
+     * that heap can hold at all: {@link #BYTES_PER_SLOT} bytes a slot within
+     * {@code Runtime.maxMemory()} (-Xmx), and no more than the JVM's array length limit. A
+     * capacity under it may still not fit a heap in use (the JVM's OutOfMemoryError, as Go's
+     * "out of memory"); one above it can never fit, and is refused as bad input.
+     */
+    public static final int MAX_CAPACITY = maxCapacity(Runtime.getRuntime().maxMemory());
+
+    /** A slot's size as this bound counts it: a reference without compressed oops (the larger). */
+    static final int BYTES_PER_SLOT = 8;
+
+    /** The JVM's largest array length (HotSpot refuses lengths a few below Integer.MAX_VALUE). */
+    static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
+
+    static int maxCapacity(long maxHeapBytes) {
+        long slots = maxHeapBytes == Long.MAX_VALUE ? Long.MAX_VALUE : maxHeapBytes / BYTES_PER_SLOT;
+        return (int) Math.min(slots, MAX_ARRAY_LENGTH);
+    }
+
     public Chan(int capacity) {
         if (capacity < 0) {
             throw new GoPanic("makechan: size out of range");
         }
+        if (capacity > MAX_CAPACITY) {
+            throw new IllegalArgumentException(capacityRefused(capacity));
+        }
         this.cap = capacity;
         this.buf = capacity == 0 ? null : new Object[capacity];
+    }
+
+    private static String capacityRefused(int capacity) {
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        return "makechan: size out of range: capacity " + capacity + " is more than this JVM can hold; accepted: 0 to "
+                + MAX_CAPACITY + " (" + BYTES_PER_SLOT + " bytes a slot within the Java heap's maximum"
+                + (maxHeap == Long.MAX_VALUE ? "" : " of " + (maxHeap >> 20) + " MiB, -Xmx") + ", at most the JVM's array limit "
+                + MAX_ARRAY_LENGTH + ")";
     }
 
     /** An unbuffered channel. */

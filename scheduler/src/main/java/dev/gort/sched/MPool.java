@@ -277,7 +277,10 @@ final class MPool {
                 // saw mp's count and did nothing).
                 mp.spinning = false;
                 s.nmspinning.decrementAndGet();
-                s.wakep();
+                // A counted startm failure is not thrown into mp's loop (the fatal "scheduler
+                // failure on M"): its P went back idle, and the work mp was woken for is queued
+                // where the next wake-up finds it (review31's finding 2; sched32).
+                s.wakeForQueuedWork(true);
             }
             return false;
         }

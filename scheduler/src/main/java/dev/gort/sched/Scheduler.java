@@ -754,7 +754,10 @@ public final class Scheduler implements AutoCloseable {
                         lock.lock();
                         globrunqput(g.ref);
                         lock.unlock();
-                        wakep();
+                        // g is queued for good: a counted startm failure is not thrown into
+                        // this M's loop (the fatal "scheduler failure on M"); g waits in the
+                        // global queue for the Ms that hold every P, or a later wake-up (sched32).
+                        wakeForQueuedWork(true);
                     }
                 } else {
                     acquirep(mp, np2);
@@ -830,7 +833,12 @@ public final class Scheduler implements AutoCloseable {
         }
         lock.unlock();
         for (int i = 0; i < n && npidle.get() > 0; i++) {
-            startm(null, false);
+            // The list is queued for good: a startm that fails (counted) gave its P back idle,
+            // so this loop would only fail again; the rest waits for a later wake-up. No throw
+            // into an M's loop (findRunnable's poll) or sysmon's round (sched32).
+            if (wakeForQueuedWork(false)) {
+                break;
+            }
         }
         return n;
     }
@@ -856,8 +864,10 @@ public final class Scheduler implements AutoCloseable {
         if (nmspinning.decrementAndGet() < 0) {
             throw new IllegalStateException("resetspinning: negative nmspinning");
         }
-        // We found work: wake another spinner for the rest.
-        wakep();
+        // We found work: wake another spinner for the rest. mp runs its goroutine whatever the
+        // wake-up did: a counted startm failure is not thrown into mp's loop, where it was the
+        // fatal "scheduler failure on M" (review31's finding 2; sched32).
+        wakeForQueuedWork(true);
     }
 
     /** Starts a spinning M on an idle P if there is one and nobody spins (Go's wakep). */
@@ -931,7 +941,9 @@ public final class Scheduler implements AutoCloseable {
                 pollNote.wakeup();
             }
         } else {
-            wakep();
+            // The timer (or waiter) is in place for good: a counted startm failure is not thrown
+            // to the M going idle (findRunnable) or to the goroutine that set a timer (sched32).
+            wakeForQueuedWork(true);
         }
     }
 
@@ -1133,8 +1145,35 @@ public final class Scheduler implements AutoCloseable {
         lock.lock();
         globrunqput(gp.ref);
         lock.unlock();
-        if (npidle.get() > 0) {
+        if (npidle.get() > 0 && wakeForQueuedWork(false)) {
+            retryWakeWhileEveryPIsIdle();
+        }
+    }
+
+    /**
+     * A ready from outside this scheduler's Ms (a plain thread's send, another scheduler's
+     * goroutine) queued gp globally and its wake-up failed (counted). If some P is held, its M
+     * finds the global queue when it next looks; if every P is idle, nothing may ever look: a
+     * scheduler used alone without sysmon and with {@code syscallRetake(0)} has no periodic
+     * wake-up, and the caller is the last one who knows (review31's finding 3). So the caller
+     * retries the wake-up itself, pausing 1 ms, then twice as long each time up to 64 ms, until
+     * the state that strands the work is gone: an M took a P (the one started, or any other),
+     * the queue emptied, an M spins, a stop or the exit began. Every failed try is counted as
+     * any startm failure. A failure that lasts keeps the caller here (Go would have died at the
+     * first one: its newm failing is fatal); an interrupt does not end the wait, it is kept for
+     * the caller. Only on this failure path: no read is added to a ready that woke an M.
+     */
+    private void retryWakeWhileEveryPIsIdle() {
+        long pauseNanos = 1_000_000L;
+        boolean interrupted = false;
+        while (runqsize != 0 && npidle.get() == gomaxprocsPublished && nmspinning.get() == 0 && !gcwaiting && !exiting) {
+            java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
+            interrupted |= Thread.interrupted();
+            pauseNanos = Math.min(pauseNanos * 2, 64_000_000L);
             wakeForQueuedWork(false);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -1156,18 +1195,26 @@ public final class Scheduler implements AutoCloseable {
      * the call could). The one shared object two throws can be is a JVM's preallocated
      * OutOfMemoryError, which is then this kind of failure anyway. No allocation, and no read at
      * all unless something was thrown (before: a volatile read on every go, ready and yield).
+     * Returns true if a counted failure was swallowed (the caller may stop or retry), else false.
+     *
+     * <p>Also used on an M's own path, where a throw reaches the M's loop and becomes the fatal
+     * "scheduler failure on M" (review31's finding 2; sched32): resetspinning's wake-up, the
+     * blocking poll's wake-up for a goroutine it could not run, injectglist, wakeNetPoller, and an
+     * M that found its handed P taken by a stop ({@link MPool#takeHanded}).
      */
-    private void wakeForQueuedWork(boolean spinning) {
+    boolean wakeForQueuedWork(boolean spinning) {
         try {
             if (spinning) {
                 wakep();
             } else {
                 startm(null, false);
             }
+            return false;
         } catch (Throwable t) {
             if (t != mpool.lastCountedFailure) {
                 throw t;        // not a counted startm failure
             }
+            return true;
         }
     }
 
@@ -1638,18 +1685,39 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes t from the heap it is in; returns whether it was in one (Go's Stop: true if the call
+     * stopped the timer). {@code t.pp} is read without a lock, so the timer may move before the
+     * remove locks that heap: procresize moves a dying P's timers to a surviving P
+     * ({@link TimerHeap#moveAllTo}, both heaps' locks held, {@code t.pp} set under them). A remove
+     * that fails therefore saw {@code t.pp} changed: to another P (moved: look there) or to null
+     * (fired, or stopped by another call: not active). It loops until one of those answers: each
+     * failed try is one move another thread made, and moves happen only in a GOMAXPROCS change.
+     * Before (sched32) it gave up after 3 tries and answered false for a timer still active (it
+     * then fired), when it moved 3 times during the call: no count is enough, since every
+     * shrink by a goroutine whose P survives can move it again.
+     */
     boolean stopTimer(Timer t) {
-        for (int tries = 0; tries < 3; tries++) {
+        for (;;) {
             P pp = t.pp;
             if (pp == null) {
                 return false;
+            }
+            Runnable race = beforeTimerRemoveForTest;
+            if (race != null) {
+                race.run();
             }
             if (pp.timers.remove(t)) {
                 return true;
             }
         }
-        return false;
     }
+
+    /**
+     * Tests: run by {@link #stopTimer} between its read of {@code t.pp} and the remove (the timer
+     * moved by a GOMAXPROCS change in between).
+     */
+    volatile Runnable beforeTimerRemoveForTest;
 
     // ------------------------------------------------------------------------------------------
     // Observability (schedtrace, sysmon)
