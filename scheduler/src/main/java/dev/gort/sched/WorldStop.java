@@ -514,6 +514,8 @@ final class WorldStop {
             // A wakeup is a hint, checked under the lock: the last M wakes the note after unlocking,
             // so a wakeup meant for an earlier stop whose stopper saw stopwait == 0 by itself can
             // arrive during this one.
+            // When this pass is due (stop trace only: StopHolders.timedPass tells a late first pass).
+            long passDue = StopHolders.ON ? System.nanoTime() + backoff : 0;
             boolean woken = stopNote.sleep(backoff);
             if (!woken && steps != null && handOffClaimed) {
                 // Claimed while this thread slept: the world is the claimant's now (maybe running
@@ -545,7 +547,7 @@ final class WorldStop {
                     lb.boostRunning();      // 0.1 ms on, a raised stopper only: the Ms still running, to SCHED_FIFO
                 }
                 if (StopHolders.ON) {
-                    holders.sample(s, System.nanoTime() - stopRequestNanos);   // never throws (a diagnostic)
+                    holders.timedPass(s, stopRequestNanos, passDue);   // never throws (a diagnostic)
                 }
                 backoff = Math.min(backoff * 2, REPREEMPT_MAX_NANOS);
                 if (DEBUG_STOP && !stopDumped && System.nanoTime() - stopRequestNanos > 5_000_000) {
