@@ -172,13 +172,15 @@ final class StopHolders {
      * P stops soon after, the stop has one pass and one sample of each holder, so no check count to
      * compare and, under {@link #RUNNING_STACKS}, no stack (session 31's 3-9 ms stops). The second
      * pass gives both: a holder still running with no check has its stack taken, and the JVM's
-     * handshake time says whether its thread was getting a CPU. Never throws (see {@link #sample}).
+     * handshake time says whether its thread was getting a CPU. {@code handOff}: the stop, if its
+     * steps are handed to the last M (else null): no second pass once an M claimed them (the world
+     * may run again). Never throws (see {@link #sample}).
      */
-    void timedPass(Scheduler s, long requestNanos, long dueNanos) {
+    void timedPass(Scheduler s, long requestNanos, long dueNanos, WorldStop handOff) {
         long now = System.nanoTime();
         timedPasses++;
         sample(s, now - requestNanos);
-        if (timedPasses == 1 && now - dueNanos > LATE_PASS_NANOS && passes == 1) {
+        if (timedPasses == 1 && now - dueNanos > LATE_PASS_NANOS && passes == 1 && (handOff == null || !handOff.handOffClaimedHint())) {
             firstPassLateBy = now - dueNanos;
             int before = passes;
             secondPassAt = System.nanoTime() - requestNanos;

@@ -124,6 +124,23 @@ class StopHoldersTest {
         assertTrue(late.contains("; later passes that found every P stopped 1"), late);
     }
 
+    /**
+     * A stop handed off to its last M ({@code stopTheWorldAndRun}) whose stopper is late to its
+     * first timed pass (a fault hook holds it between its wait's claimed check and the pass until
+     * the goroutine runs again after the claimant's restart) samples nothing: the world runs again
+     * and its running goroutine held nothing. Before session 32 that pass sampled the restarted
+     * world and the description named the goroutine as the stop's holder.
+     */
+    @Test
+    void aLatePassAfterTheClaimantsRestartSamplesNothing() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(LateAfterClaim.class, List.of("-Dgort.sched.stoptrace=true",
+                "-Dgort.sched.stoptrace.runningstacks=true"), Map.of());
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        String claimed = line(r.stdout(), "claimed");
+        assertTrue(claimed.contains("(hand-off)"), claimed);
+        assertTrue(!claimed.contains("held at the last"), claimed);
+    }
+
     private static String line(String out, String name) {
         return out.lines().filter(l -> l.startsWith(name + ": ")).findFirst()
                 .orElseThrow(() -> new AssertionError("no line for " + name + " in:\n" + out)).substring(name.length() + 2);
@@ -445,6 +462,63 @@ class StopHoldersTest {
             while (quit != a) {
                 Thread.onSpinWait();
             }
+        }
+    }
+
+    /**
+     * The child for {@link #aLatePassAfterTheClaimantsRestartSamplesNothing}, after
+     * RealtimeStopperTest's late-claim test: GOMAXPROCS=1; the main goroutine spins with no check
+     * until the stopper's first wait timed out (the fault hook at "wait" says so), then polls: its
+     * M claims the steps (which restart the world) and comes back to spin again; the hook returns
+     * once it runs after the restart, and the stopper goes on to its pass.
+     */
+    static final class LateAfterClaim {
+        static volatile boolean pollNow;
+        static volatile boolean ranAfterRestart;
+        static volatile boolean done;
+
+        public static void main(String[] args) throws Exception {
+            Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1));
+            CountDownLatch started = new CountDownLatch(1);
+            Thread runner = new Thread(() -> s.run(() -> {
+                started.countDown();
+                while (!pollNow) {
+                    Thread.onSpinWait();          // no check: the stop's first wait times out unclaimed
+                }
+                Go.poll();                        // its M claims the steps, restarts the world, comes back here
+                ranAfterRestart = true;
+                while (!done) {
+                    Thread.onSpinWait();          // running after the restart, no check
+                }
+            }), "late-claim-runner");
+            runner.start();
+            if (!started.await(60, TimeUnit.SECONDS)) {
+                throw new AssertionError("main goroutine did not start");
+            }
+            Thread stopper = Thread.currentThread();
+            boolean[] held = {false};
+            s.world.faultForTest = where -> {
+                if (!where.equals("wait") || Thread.currentThread() != stopper || held[0]) {
+                    return;
+                }
+                held[0] = true;
+                pollNow = true;
+                for (long end = System.nanoTime() + 60_000_000_000L; !ranAfterRestart && System.nanoTime() - end < 0; ) {
+                    LockSupport.parkNanos(100_000);
+                }
+            };
+            try {
+                s.stopTheWorldAndRun("late pass after a claim", () -> false, s::startTheWorld);
+            } finally {
+                s.world.faultForTest = null;
+            }
+            if (!held[0] || !ranAfterRestart || s.stopsHandedOff() != 1) {
+                throw new AssertionError("not the shape asked for: first wait timed out " + held[0] + ", ran after the restart "
+                        + ranAfterRestart + ", stops handed off " + s.stopsHandedOff());
+            }
+            System.out.println("claimed: " + s.describeLastStop());
+            done = true;
+            runner.join(60_000);
         }
     }
 }
