@@ -75,6 +75,9 @@ final class StopHolders {
         /** The M's minor page faults (stat's minflt) at its first and at its latest sample; -1 if unreadable. */
         long faults0 = -1;
         long faults1 = -1;
+        /** The CPU the M last ran on (stat's processor) at its first and at its latest sample; -1 if unreadable. */
+        int cpu0 = -1;
+        int cpu1 = -1;
         /** Passes that found the M running or runnable ('R' in /proc/.../stat), and that read its state at all. */
         int runnablePasses;
         int statePasses;
@@ -91,8 +94,31 @@ final class StopHolders {
     static final int STACK_FRAMES = 18;
 
     private Slot[] slots = new Slot[0];
+    /** Timed passes that found a P not stopped, and the latest of them (ns after the request; -1: none). */
     private int passes;
     private long lastPassAt;
+    /**
+     * Timed passes that found every P stopped: the last P stopped between the stopper's timeout
+     * and its pass. Not counted in {@link #passes} and not the "last pass", so they do not hide
+     * what the passes before them saw (a stopper that gets its CPU late makes such passes).
+     */
+    private int emptyPasses;
+    /** Timed passes of this stop so far, empty ones included. */
+    private int timedPasses;
+    /**
+     * How late the first timed pass came (ns after it was due; -1: not late, or no pass), and when
+     * the immediate second pass it caused was made (ns after the request; -1: none).
+     */
+    private long firstPassLateBy;
+    private long secondPassAt;
+    private boolean secondPassFoundHolder;
+
+    /**
+     * A first timed pass later than this after it was due gets an immediate second pass (below):
+     * the stop's target (0.5 ms), so every stop that can miss it because the stopper or the Ms got
+     * no CPU is caught.
+     */
+    static final long LATE_PASS_NANOS = 500_000;
     /**
      * Wall time (ns) the stopper spent sampling in the current stop: the diagnostic's own cost,
      * paid inside the stop (no CPU clock: CpuClock allocates until the JIT has compiled it, and a
@@ -123,6 +149,11 @@ final class StopHolders {
     void reset() {
         passes = 0;
         lastPassAt = -1;
+        emptyPasses = 0;
+        timedPasses = 0;
+        firstPassLateBy = -1;
+        secondPassAt = -1;
+        secondPassFoundHolder = false;
         sampleWallNanos = 0;
         for (Slot s : slots) {
             s.firstAt = -1;
@@ -130,6 +161,31 @@ final class StopHolders {
             s.m = null;
             s.g = null;
             s.kind = null;
+        }
+    }
+
+    /**
+     * At a timed re-preempt pass of the stop requested at {@code requestNanos}, due at
+     * {@code dueNanos} (both System.nanoTime): samples every P not stopped. A first pass that came
+     * over {@link #LATE_PASS_NANOS} late is followed at once by a second one. Why: such a stop is
+     * one that misses the target, and its stopper (or the Ms) got no CPU for that long; if the last
+     * P stops soon after, the stop has one pass and one sample of each holder, so no check count to
+     * compare and, under {@link #RUNNING_STACKS}, no stack (session 31's 3-9 ms stops). The second
+     * pass gives both: a holder still running with no check has its stack taken, and the JVM's
+     * handshake time says whether its thread was getting a CPU. {@code handOff}: the stop, if its
+     * steps are handed to the last M (else null): no second pass once an M claimed them (the world
+     * may run again). Never throws (see {@link #sample}).
+     */
+    void timedPass(Scheduler s, long requestNanos, long dueNanos, WorldStop handOff) {
+        long now = System.nanoTime();
+        timedPasses++;
+        sample(s, now - requestNanos);
+        if (timedPasses == 1 && now - dueNanos > LATE_PASS_NANOS && passes == 1 && (handOff == null || !handOff.handOffClaimedHint())) {
+            firstPassLateBy = now - dueNanos;
+            int before = passes;
+            secondPassAt = System.nanoTime() - requestNanos;
+            sample(s, secondPassAt);
+            secondPassFoundHolder = passes > before;
         }
     }
 
@@ -157,8 +213,11 @@ final class StopHolders {
             }
             slots = n;
         }
+        int passesBefore = passes;
+        long lastPassBefore = lastPassAt;
         passes++;
         lastPassAt = at;
+        int found = 0;
         GcHook hook = s.gcHook;
         for (int i = 0; i < allp.length; i++) {
             P p = allp[i];
@@ -167,6 +226,7 @@ final class StopHolders {
                 continue;
             }
             Slot sl = slots[i];
+            found++;
             M mp = p.m;
             G gp = mp == null ? null : mp.curg;
             // Read with curg, before the /proc reads below (10-40 us): read after them, a goroutine
@@ -209,10 +269,13 @@ final class StopHolders {
             }
             char state = ps == null ? '?' : ps.state();
             long faults = state == '?' ? -1 : ps.minorFaults;
+            int cpu = state == '?' ? -1 : ps.lastCpu;
             if (!same) {
                 sl.faults0 = faults;
+                sl.cpu0 = cpu;
             }
             sl.faults1 = faults;
+            sl.cpu1 = cpu;
             if (state != '?') {
                 sl.statePasses++;
                 if (state == 'R') {
@@ -243,6 +306,12 @@ final class StopHolders {
             sl.lastTick = tick;
             sl.lastAt = at;
         }
+        if (found == 0) {
+            // Every P had stopped: not the last pass that saw a holder (see emptyPasses).
+            passes = passesBefore;
+            lastPassAt = lastPassBefore;
+            emptyPasses++;
+        }
     }
 
     /** The goroutine's kind: what the GC hook calls it (a mark worker, the sweeper), else system or user. */
@@ -265,7 +334,7 @@ final class StopHolders {
      */
     String describe() {
         if (passes == 0) {
-            return "";
+            return emptyPasses == 0 ? "" : String.format(Locale.ROOT, "; %d timed pass(es), every P stopped at each", emptyPasses);
         }
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "; held at the last of %d timed passes (%.3f ms) by", passes, lastPassAt / 1e6));
@@ -312,6 +381,11 @@ final class StopHolders {
                 // faulting pages in (a stretch of first touches without a check) rather than waiting.
                 b.append(", minor faults between those passes ").append(sl.faults1 - sl.faults0);
             }
+            if (sl.cpu1 >= 0) {
+                // stat's processor: the CPU it last ran on, or whose run queue it waits on.
+                b.append(sl.cpu0 == sl.cpu1 || sl.cpu0 < 0 ? String.format(Locale.ROOT, "; on CPU %d", sl.cpu1)
+                        : String.format(Locale.ROOT, "; on CPU %d at the first pass and %d at the last", sl.cpu0, sl.cpu1));
+            }
             if (sl.stack != null) {
                 if (sl.stackRunning) {
                     b.append(String.format(Locale.ROOT, "; its stack when running without a check (at %.3f ms, read in %.3f ms):",
@@ -329,6 +403,13 @@ final class StopHolders {
         }
         if (!any) {
             b.append(" none (every P stopped or was taken at that pass)");
+        }
+        if (firstPassLateBy >= 0) {
+            b.append(String.format(Locale.ROOT, "; the first timed pass came %.3f ms late, so a second was made at once (%.3f ms)%s",
+                    firstPassLateBy / 1e6, secondPassAt / 1e6, secondPassFoundHolder ? "" : ": every P had stopped by then"));
+        }
+        if (emptyPasses > 0) {
+            b.append("; later passes that found every P stopped ").append(emptyPasses);
         }
         b.append(String.format(Locale.ROOT, "; sampling took %.3f ms", sampleWallNanos / 1e6));
         return b.toString();

@@ -36,6 +36,12 @@ final class ThreadProcStat {
      * the count between two looks says whether a late thread was faulting memory in.
      */
     long minorFaults = -1;
+    /**
+     * stat's field 39 (processor: the CPU the thread last ran on, or whose run queue it waits on)
+     * after {@link #state}; -1 if that read could not parse it. On a 2-vCPU guest it names the vCPU
+     * a late thread was bound to, to set beside a per-CPU probe's gaps (session 32).
+     */
+    int lastCpu = -1;
 
     private ThreadProcStat(int tid, RandomAccessFile stat, RandomAccessFile schedstat) {
         this.tid = tid;
@@ -61,11 +67,12 @@ final class ThreadProcStat {
 
     /**
      * The thread's state letter (R running or runnable, S sleeping, D ...), or '?' (unreadable, or
-     * the thread has exited); also reads {@link #minorFaults} from the same line.
+     * the thread has exited); also reads {@link #minorFaults} and {@link #lastCpu} from the same line.
      */
     char state() {
         int n = readAll(stat);
         minorFaults = -1;
+        lastCpu = -1;
         // The name, in parentheses, may itself hold spaces and parentheses: the state follows the last ')'.
         for (int i = n - 1; i >= 0; i--) {
             if (buf[i] == ')') {
@@ -73,6 +80,7 @@ final class ThreadProcStat {
                     return '?';
                 }
                 minorFaults = field(i + 2, n, MINFLT_AFTER_STATE);
+                lastCpu = (int) field(i + 2, n, PROCESSOR_AFTER_STATE);
                 return (char) buf[i + 2];
             }
         }
@@ -81,6 +89,8 @@ final class ThreadProcStat {
 
     /** minflt (field 10) is the 7th field after the state (field 3). */
     private static final int MINFLT_AFTER_STATE = 7;
+    /** processor (field 39) is the 36th field after the state (field 3). */
+    private static final int PROCESSOR_AFTER_STATE = 36;
 
     /** The decimal field {@code skip} fields after the one starting at {@code from}, or -1 if the line ends first or it is not a number. */
     private long field(int from, int n, int skip) {

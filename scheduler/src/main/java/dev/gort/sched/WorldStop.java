@@ -305,6 +305,11 @@ final class WorldStop {
         worldLock.unlock();
     }
 
+    /** An unlocked look: whether an M claimed the current stop's steps (a hint, for StopHolders' passes). */
+    boolean handOffClaimedHint() {
+        return handOffClaimed;
+    }
+
     /** Stopper: no claim from now on; true if an M claimed the current steps already (sched lock). */
     private boolean disarmHandOff() {
         s.lock.lock();
@@ -514,6 +519,8 @@ final class WorldStop {
             // A wakeup is a hint, checked under the lock: the last M wakes the note after unlocking,
             // so a wakeup meant for an earlier stop whose stopper saw stopwait == 0 by itself can
             // arrive during this one.
+            // When this pass is due (stop trace only: StopHolders.timedPass tells a late first pass).
+            long passDue = StopHolders.ON ? System.nanoTime() + backoff : 0;
             boolean woken = stopNote.sleep(backoff);
             if (!woken && steps != null && handOffClaimed) {
                 // Claimed while this thread slept: the world is the claimant's now (maybe running
@@ -544,8 +551,14 @@ final class WorldStop {
                     stopBoost = lb;         // before the switch: whatever throws from here on, the restart lowers it
                     lb.boostRunning();      // 0.1 ms on, a raised stopper only: the Ms still running, to SCHED_FIFO
                 }
-                if (StopHolders.ON) {
-                    holders.sample(s, System.nanoTime() - stopRequestNanos);   // never throws (a diagnostic)
+                // Not once an M claimed the steps: the claim may have come while this thread was on its
+                // way here from the claimed check above (a stopper late for a CPU, the very stops the
+                // trace is for), and the claimant may have restarted the world, whose running Ps are
+                // no holders of this stop (session 32: a trace named a goroutine running after the
+                // restart). Re-read here, and again before StopHolders' second pass: a hint that
+                // narrows the race to the sampling itself.
+                if (StopHolders.ON && !(steps != null && handOffClaimed)) {
+                    holders.timedPass(s, stopRequestNanos, passDue, steps != null ? this : null);   // never throws (a diagnostic)
                 }
                 backoff = Math.min(backoff * 2, REPREEMPT_MAX_NANOS);
                 if (DEBUG_STOP && !stopDumped && System.nanoTime() - stopRequestNanos > 5_000_000) {

@@ -100,6 +100,47 @@ class StopHoldersTest {
                 + " .*HeldOnG0\\.spinInHook.*"), g0);
     }
 
+    /**
+     * A stop whose first timed pass comes late (the stopper had no CPU: here a fault hook sleeps 3
+     * ms at that pass) and whose holder stops soon after has one pass with a holder, so before
+     * session 32 it had no check count to compare and no stack: the stops that miss the target
+     * were the ones the trace could say least about (session 31's 3-9 ms stops). Now a late first
+     * pass is followed by an immediate second one: the spinner, still running with no check, has
+     * its stack taken, and the description says the pass was late, names the M's CPU, and the
+     * pass that later found every P stopped does not hide the holder. Only the description's
+     * content is asserted, no times.
+     */
+    @Test
+    void lateFirstPassIsFollowedByASecondThatTakesTheStack() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(LateFirstPass.class, List.of("-Dgort.sched.stoptrace=true",
+                "-Dgort.sched.stoptrace.runningstacks=true"), Map.of());
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        String late = line(r.stdout(), "late");
+        assertTrue(late.matches(".*held at the last of 2 timed passes \\(\\d+\\.\\d+ ms\\) by P0: M\\d+ running goroutine \\d+ .*"), late);
+        assertTrue(late.matches(".*its stack when running without a check \\(at \\d+\\.\\d+ ms, read in \\d+\\.\\d+ ms\\):"
+                + " .*LateFirstPass\\.spinUntilQuit.*"), late);
+        assertTrue(late.matches(".*; the first timed pass came \\d+\\.\\d+ ms late, so a second was made at once \\(\\d+\\.\\d+ ms\\);.*"), late);
+        assertTrue(late.matches(".*; on CPU \\d+.*"), late);
+        assertTrue(late.contains("; later passes that found every P stopped 1"), late);
+    }
+
+    /**
+     * A stop handed off to its last M ({@code stopTheWorldAndRun}) whose stopper is late to its
+     * first timed pass (a fault hook holds it between its wait's claimed check and the pass until
+     * the goroutine runs again after the claimant's restart) samples nothing: the world runs again
+     * and its running goroutine held nothing. Before session 32 that pass sampled the restarted
+     * world and the description named the goroutine as the stop's holder.
+     */
+    @Test
+    void aLatePassAfterTheClaimantsRestartSamplesNothing() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(LateAfterClaim.class, List.of("-Dgort.sched.stoptrace=true",
+                "-Dgort.sched.stoptrace.runningstacks=true"), Map.of());
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        String claimed = line(r.stdout(), "claimed");
+        assertTrue(claimed.contains("(hand-off)"), claimed);
+        assertTrue(!claimed.contains("held at the last"), claimed);
+    }
+
     private static String line(String out, String name) {
         return out.lines().filter(l -> l.startsWith(name + ": ")).findFirst()
                 .orElseThrow(() -> new AssertionError("no line for " + name + " in:\n" + out)).substring(name.length() + 2);
@@ -334,6 +375,150 @@ class StopHoldersTest {
             while (System.nanoTime() - end < 0) {
                 Thread.onSpinWait();
             }
+        }
+    }
+
+    /**
+     * The child for {@link #lateFirstPassIsFollowedByASecondThatTakesTheStack}: GOMAXPROCS=1; the
+     * main goroutine spins with no check once asked, until told to quit. The stop's fault hook
+     * makes the first timed pass late (sleeps 3 ms there), and at the second pass tells the
+     * spinner to quit and waits (60 s guard) until its P stopped: so the holder is seen at one
+     * regular pass only, as in a late stop whose last M stops soon after the stopper runs. Retried
+     * until the description holds the spinner's stack (its M may be asleep at a JVM safepoint when
+     * sampled), bounded by 40 s.
+     */
+    static final class LateFirstPass {
+        static volatile long asked;
+        static volatile long entered;
+        static volatile long quit;
+        static volatile boolean done;
+
+        public static void main(String[] args) throws Exception {
+            Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1));
+            CountDownLatch started = new CountDownLatch(1);
+            Thread runner = new Thread(() -> s.run(() -> {
+                started.countDown();
+                long handled = 0;
+                while (!done) {
+                    long a = asked;
+                    if (a != handled) {
+                        handled = a;
+                        entered = a;
+                        spinUntilQuit(a);
+                    }
+                    Go.gosched();
+                }
+            }), "late-runner");
+            runner.start();
+            if (!started.await(60, TimeUnit.SECONDS)) {
+                throw new AssertionError("main goroutine did not start");
+            }
+            String d = null;
+            String last = null;
+            long attemptsEnd = System.nanoTime() + 40_000_000_000L;
+            for (int attempt = 0; d == null && (attempt == 0 || System.nanoTime() - attemptsEnd < 0); attempt++) {
+                long t0 = System.nanoTime();
+                asked = t0;
+                for (long waitEnd = t0 + 10_000_000_000L; entered != t0 && System.nanoTime() - waitEnd < 0; ) {
+                    Thread.yield();
+                }
+                int[] waits = {0};
+                s.world.faultForTest = where -> {
+                    if (!where.equals("wait")) {
+                        return;
+                    }
+                    if (++waits[0] == 1) {
+                        for (long end = System.nanoTime() + 3_000_000; System.nanoTime() - end < 0; ) {
+                            LockSupport.parkNanos(end - System.nanoTime());
+                        }
+                    } else if (waits[0] == 2) {
+                        quit = t0;
+                        for (long end = System.nanoTime() + 60_000_000_000L;
+                                s.allp[0].status() != PStatus.GCSTOP && System.nanoTime() - end < 0; ) {
+                            Thread.yield();
+                        }
+                    }
+                };
+                try {
+                    s.stopTheWorld("late first pass test");
+                } finally {
+                    s.world.faultForTest = null;
+                }
+                quit = t0;
+                String desc = s.describeLastStop();
+                s.startTheWorld();
+                last = desc;
+                if (desc.contains("LateFirstPass.spinUntilQuit")) {
+                    d = desc;
+                }
+                Thread.sleep(5);
+            }
+            System.out.println("late: " + (d != null ? d : last));
+            done = true;
+            runner.join(60_000);
+        }
+
+        static void spinUntilQuit(long a) {
+            while (quit != a) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /**
+     * The child for {@link #aLatePassAfterTheClaimantsRestartSamplesNothing}, after
+     * RealtimeStopperTest's late-claim test: GOMAXPROCS=1; the main goroutine spins with no check
+     * until the stopper's first wait timed out (the fault hook at "wait" says so), then polls: its
+     * M claims the steps (which restart the world) and comes back to spin again; the hook returns
+     * once it runs after the restart, and the stopper goes on to its pass.
+     */
+    static final class LateAfterClaim {
+        static volatile boolean pollNow;
+        static volatile boolean ranAfterRestart;
+        static volatile boolean done;
+
+        public static void main(String[] args) throws Exception {
+            Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1));
+            CountDownLatch started = new CountDownLatch(1);
+            Thread runner = new Thread(() -> s.run(() -> {
+                started.countDown();
+                while (!pollNow) {
+                    Thread.onSpinWait();          // no check: the stop's first wait times out unclaimed
+                }
+                Go.poll();                        // its M claims the steps, restarts the world, comes back here
+                ranAfterRestart = true;
+                while (!done) {
+                    Thread.onSpinWait();          // running after the restart, no check
+                }
+            }), "late-claim-runner");
+            runner.start();
+            if (!started.await(60, TimeUnit.SECONDS)) {
+                throw new AssertionError("main goroutine did not start");
+            }
+            Thread stopper = Thread.currentThread();
+            boolean[] held = {false};
+            s.world.faultForTest = where -> {
+                if (!where.equals("wait") || Thread.currentThread() != stopper || held[0]) {
+                    return;
+                }
+                held[0] = true;
+                pollNow = true;
+                for (long end = System.nanoTime() + 60_000_000_000L; !ranAfterRestart && System.nanoTime() - end < 0; ) {
+                    LockSupport.parkNanos(100_000);
+                }
+            };
+            try {
+                s.stopTheWorldAndRun("late pass after a claim", () -> false, s::startTheWorld);
+            } finally {
+                s.world.faultForTest = null;
+            }
+            if (!held[0] || !ranAfterRestart || s.stopsHandedOff() != 1) {
+                throw new AssertionError("not the shape asked for: first wait timed out " + held[0] + ", ran after the restart "
+                        + ranAfterRestart + ", stops handed off " + s.stopsHandedOff());
+            }
+            System.out.println("claimed: " + s.describeLastStop());
+            done = true;
+            runner.join(60_000);
         }
     }
 }
