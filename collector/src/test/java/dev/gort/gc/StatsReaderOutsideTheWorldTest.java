@@ -86,7 +86,7 @@ class StatsReaderOutsideTheWorldTest extends ThreadWorldFixture {
             }
         });
         boolean completed = cycled.await(60, TimeUnit.SECONDS);
-        String where = completed ? "" : " (the coordinator: " + coordinatorStack() + ")";
+        String where = completed ? "" : " (" + blockedThreads() + ")";
         assertTrue(completed, "a GC cycle completes while a stats reader outside the world is held in its read" + where);
         assertNull(cycleFailure.get(), () -> "the cycle failed: " + cycleFailure.get());
         assertTrue(gc.cycles() > cyclesBefore, "a cycle ran");
@@ -103,12 +103,14 @@ class StatsReaderOutsideTheWorldTest extends ThreadWorldFixture {
         cycle.join(60_000);
     }
 
-    private static String coordinatorStack() {
+    /** The threads blocked on a monitor (the stopped world's step waiting for the caches lock), with their stacks. */
+    private static String blockedThreads() {
+        StringBuilder b = new StringBuilder();
         for (var e : Thread.getAllStackTraces().entrySet()) {
-            if (e.getKey().getName().contains("coordinator") || e.getKey().getName().contains("gc-caller")) {
-                return e.getKey().getName() + " " + Arrays.toString(e.getValue());
+            if (e.getKey().getState() == Thread.State.BLOCKED) {
+                b.append(e.getKey().getName()).append(" BLOCKED ").append(Arrays.toString(e.getValue())).append("; ");
             }
         }
-        return "not found";
+        return b.length() == 0 ? "no thread blocked on a monitor" : b.toString();
     }
 }
