@@ -742,6 +742,31 @@ public final class Heap implements AutoCloseable {
      */
     private long[] sumCacheStats() {
         long[] sum = new long[MCache.STATS];
+        // A reader counts itself before it looks at closed, and close() sets closed before it counts
+        // the readers (both volatile, so one of them sees the other): a reader that saw the heap
+        // open is done with the cached spans' descriptors before close() unmaps them; one that saw
+        // it closed sums under the caches lock, after close() emptied every table.
+        statsReaders.incrementAndGet();
+        try {
+            if (closed) {
+                synchronized (caches) {
+                    System.arraycopy(retiredStats, 0, sum, 0, sum.length);
+                    for (MCache c : caches) {
+                        c.addStatsTo(sum);
+                    }
+                }
+                return sum;
+            }
+            return sumCacheStatsOpen(sum);
+        } finally {
+            statsReaders.decrementAndGet();
+        }
+    }
+
+    /** Readers inside {@link #sumCacheStats}: close() waits for none before it unmaps. */
+    private final java.util.concurrent.atomic.AtomicInteger statsReaders = new java.util.concurrent.atomic.AtomicInteger();
+
+    private long[] sumCacheStatsOpen(long[] sum) {
         for (int spins = 1; ; spins++) {
             int v = cacheSetSeq;
             if ((v & 1) == 0) {
@@ -935,6 +960,15 @@ public final class Heap implements AutoCloseable {
                 java.util.Arrays.fill(c.stamps, GcSupport.NO_STAMP);
                 c.forgetStale();
                 c.lastAddr = 0;
+            }
+        }
+        // A stats reader that saw the heap open may still read a cached span's descriptor (no lock
+        // held, sumCacheStats): it is a few loads per cache away from done.
+        for (int spins = 1; statsReaders.get() != 0; spins++) {
+            if ((spins & 255) == 0) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
             }
         }
         // A growth commits outside the mheap lock, under growLock (MHeap.ensureFit): unmapping
