@@ -882,16 +882,43 @@ public final class GcSupport {
      * swapping the roles of the mheap's two large lists (O(1)).
      */
     public void startSweepCycleDetached() {
-        // The previous cycle's set-aside spans and unswept large spans belong to its sweep, which
-        // must end before this one starts (the collector's finishsweep sweeps them before sweep
-        // termination, so these loops find none there; they keep the order right for any caller).
+        finishPreviousSweepForBump();
+        bumpSweepgen();
+        detachCachesForSweep();
+    }
+
+    /**
+     * {@link #startSweepCycleDetached}'s first part: the previous cycle's set-aside spans and
+     * unswept large spans belong to its sweep, which must end before the next one starts. The
+     * collector's finishsweep sweeps them before sweep termination, so at mark termination this
+     * finds none (the collector's pause trace names the part apart, {@code sweepwait(left)} when it
+     * found one). Returns whether anything was left: a span swept here or another thread's waited for.
+     */
+    public boolean finishPreviousSweepForBump() {
+        boolean left = false;
         while (heap.drainOneStaleCache() != 0) {
-            // drain
+            left = true;
         }
-        awaitSweepsInFlight();
+        left |= awaitSweepsInFlight() != 0;
+        left |= sweepOneLarge() != 0;
         sweepLargeUnswept();
+        return left;
+    }
+
+    /**
+     * {@link #startSweepCycleDetached}'s second part, after {@link #finishPreviousSweepForBump}:
+     * every large span becomes unswept and sweepgen += 2, in one hold of the mheap lock.
+     */
+    public void bumpSweepgen() {
         flipLargeListsAndBumpSweepgen();
-        heap.detachCachesForSweep();        // after the bump: a drain that follows sees these spans as stale
+    }
+
+    /**
+     * {@link #startSweepCycleDetached}'s last part, after {@link #bumpSweepgen} (so a drain that
+     * follows sees these spans as stale): every mcache's spans are set aside for the sweeper.
+     */
+    public void detachCachesForSweep() {
+        heap.detachCachesForSweep();
     }
 
     /** {@link #setStallHookForTest}'s point in MCentral.sweepOne, before the hold that claims spans. */

@@ -100,6 +100,22 @@ public final class Heap implements AutoCloseable {
     private volatile MCache[] cacheArray = new MCache[0];
     private final ThreadLocal<MCache> threadCaches = new ThreadLocal<>();
     private final long[] retiredStats = new long[MCache.STATS];
+    /**
+     * A sequence count over {@link #retiredStats} and the set of caches: odd while a retire folds a
+     * cache's counters into retiredStats and drops it from {@link #cacheArray} (under the caches
+     * lock). {@link #readMemStats} sums them with no lock and sums again if it changed: a stats
+     * reader runs on any thread (sysmon's scavenger, a sampler, a user's), none of which a
+     * stop-the-world stops, and the caches lock is one that the stopped world's steps take
+     * (setAllocBlack in both pauses, the caches' detach at mark termination).
+     */
+    private volatile int cacheSetSeq;
+    /** Tests: run by {@link #readMemStats} after each cache it summed (a reader held in its sum). */
+    private static volatile Runnable statsReadHookForTest;
+
+    /** Test hook: {@code hook} runs in every {@link #readMemStats} after each cache summed (null removes it). */
+    public static void setStatsReadHookForTest(Runnable hook) {
+        statsReadHookForTest = hook;
+    }
     private final AtomicLong nextCacheId = new AtomicLong(1);
     /** Large objects freed by GC sweeps: count and bytes (under the heap lock). */
     long largeGcFrees;
@@ -311,12 +327,15 @@ public final class Heap implements AutoCloseable {
     /** Under the caches lock: flush, keep the counters, forget the cache. */
     private void retire(MCache c) {
         c.releaseAll();
+        cacheSetSeq = cacheSetSeq + 1;       // odd: a reader that overlaps the fold sums again
+        java.lang.invoke.VarHandle.storeStoreFence();
         for (int i = 0; i < retiredStats.length; i++) {
             retiredStats[i] += c.stats[i];
         }
         c.released = true;
         caches.remove(c);
         cacheArray = caches.toArray(new MCache[0]);
+        cacheSetSeq = cacheSetSeq + 1;       // even (a volatile write: the fold is visible before it)
     }
 
     /**
@@ -741,14 +760,65 @@ public final class Heap implements AutoCloseable {
 
     // ------------------------------------------------------------------ statistics
 
-    public MemStats readMemStats() {
+    /**
+     * The retired caches' counters plus every live cache's, with no lock held (see {@link
+     * #cacheSetSeq}): summed again if a retire overlapped the sum, so a cache is counted once.
+     * A cache made meanwhile may be missed (it had counted nothing before it was made).
+     */
+    private long[] sumCacheStats() {
         long[] sum = new long[MCache.STATS];
-        synchronized (caches) {
-            System.arraycopy(retiredStats, 0, sum, 0, sum.length);
-            for (MCache c : caches) {
-                c.addStatsTo(sum);
+        // A reader counts itself before it looks at closed, and close() sets closed before it counts
+        // the readers (both volatile, so one of them sees the other): a reader that saw the heap
+        // open is done with the cached spans' descriptors before close() unmaps them; one that saw
+        // it closed sums under the caches lock, after close() emptied every table.
+        statsReaders.incrementAndGet();
+        try {
+            if (closed) {
+                synchronized (caches) {
+                    System.arraycopy(retiredStats, 0, sum, 0, sum.length);
+                    for (MCache c : caches) {
+                        c.addStatsTo(sum);
+                    }
+                }
+                return sum;
+            }
+            return sumCacheStatsOpen(sum);
+        } finally {
+            statsReaders.decrementAndGet();
+        }
+    }
+
+    /** Readers inside {@link #sumCacheStats}: close() waits for none before it unmaps. */
+    private final java.util.concurrent.atomic.AtomicInteger statsReaders = new java.util.concurrent.atomic.AtomicInteger();
+
+    private long[] sumCacheStatsOpen(long[] sum) {
+        for (int spins = 1; ; spins++) {
+            int v = cacheSetSeq;
+            if ((v & 1) == 0) {
+                MCache[] set = cacheArray;
+                System.arraycopy(retiredStats, 0, sum, 0, sum.length);
+                Runnable hook = statsReadHookForTest;
+                for (MCache c : set) {
+                    c.addStatsTo(sum);
+                    if (hook != null) {
+                        hook.run();
+                    }
+                }
+                java.lang.invoke.VarHandle.loadLoadFence();
+                if (cacheSetSeq == v) {
+                    return sum;
+                }
+            }
+            if ((spins & 255) == 0) {
+                Thread.yield();         // a retirer descheduled inside its fold
+            } else {
+                Thread.onSpinWait();
             }
         }
+    }
+
+    public MemStats readMemStats() {
+        long[] sum = sumCacheStats();
         long[] gcFrees = new long[SizeClasses.NUM_SIZE_CLASSES];
         for (int spc = 2; spc < centrals.length; spc++) {
             gcFrees[spc >>> 1] += centrals[spc].gcFrees;
@@ -915,6 +985,15 @@ public final class Heap implements AutoCloseable {
                 java.util.Arrays.fill(c.stamps, GcSupport.NO_STAMP);
                 c.forgetStale();
                 c.lastAddr = 0;
+            }
+        }
+        // A stats reader that saw the heap open may still read a cached span's descriptor (no lock
+        // held, sumCacheStats): it is a few loads per cache away from done.
+        for (int spins = 1; statsReaders.get() != 0; spins++) {
+            if ((spins & 255) == 0) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
             }
         }
         // A growth commits outside the mheap lock, under growLock (MHeap.ensureFit): unmapping

@@ -1418,8 +1418,14 @@ final class Coordinator {
         // per mcache): no uncache per cached span and no walk of every size class in the pause.
         // The sweeper (signalled at the restart) sweeps them back into their mcentrals; the next
         // cycle's finishsweep, before it stops the world, makes sure none is left.
-        gcs.startSweepCycleDetached();
+        // Three steps in the pause trace (a clock read each): the previous sweep's end (finishsweep
+        // before sweep termination leaves nothing, so "sweepwait(left)" means a sweep was waited
+        // for), the bump under the mheap lock, and the caches' detach under the caches lock.
+        st.pt.step(gcs.finishPreviousSweepForBump() ? "sweepwait(left)" : "sweepwait");
+        gcs.bumpSweepgen();
         st.pt.step("sweepgen");
+        gcs.detachCachesForSweep();
+        st.pt.step("detach");
         gcs.resetHeapLive(st.bytesMarked);
         gcs.resetHeapScan(st.scanWork);          // Go's resetLive: the scannable heap is what this cycle scanned
         // The pacer's end of cycle (consMark, the next goal and trigger) and the sweep pacing are

@@ -51,7 +51,7 @@ class PauseFaultTest extends ThreadWorldFixture {
 
     @ParameterizedTest
     @ValueSource(strings = {"stop", "gate", "finishsweep", "hooks", "setup", "stacks", "flush", "stopworkers", "stats",
-            "sweepgen", "pacer", "world:request", "world:wait", "world:stopped"})
+            "sweepwait", "sweepgen", "detach", "pacer", "world:request", "world:wait", "world:stopped"})
     void aFaultInsideAPauseEndsTheCycleWithTheWorldRunning(String point) throws Exception {
         if (point.equals("flush") || point.equals("stopworkers")) {
             ForcedMode.assumeConcurrentMark("the step " + point + " is mark termination's after a concurrent mark");
