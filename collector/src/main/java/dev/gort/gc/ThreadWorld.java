@@ -1446,7 +1446,26 @@ public final class ThreadWorld implements World {
 
     @Override
     public boolean preemptRequested() {
-        return stopping | raggedActive;      // no branch of its own: see SchedWorld.preemptRequested
+        // A round asks only a mutator that still owes it its safepoint, as SchedWorld asks only a P
+        // that owes it. raggedActive stays true until the round's caller wakes and clears it, which
+        // on a loaded machine can take hundreds of ms after the last mutator answered: read
+        // world-wide (until session 32) it broke off the assists of mutators that had answered, so
+        // their allocations went ahead in debt with no scan work done (branch assist32). The
+        // stop's read has no branch of its own (see SchedWorld.preemptRequested); the round's
+        // check is taken only while a round is open.
+        return stopping | (raggedActive && raggedOwedByCaller());
+    }
+
+    /**
+     * During a round: true unless the calling thread is a mutator that has run this round's
+     * function. Read after raggedActive (volatile), which the round's caller wrote after
+     * raggedRound (both under the lock), so the round number read is at least that round's; a
+     * mutator's raggedDone is written by itself, or for it under the lock while it was not running.
+     * A thread that is not a mutator (a worker) is asked to yield, as before.
+     */
+    private boolean raggedOwedByCaller() {
+        Mutator m = current.get();
+        return m == null || m.raggedDone != raggedRound;
     }
 
     /**
