@@ -1451,19 +1451,23 @@ public final class ThreadWorld implements World {
         // on a loaded machine can take hundreds of ms after the last mutator answered: read
         // world-wide (until session 32) it broke off the assists of mutators that had answered, so
         // their allocations went ahead in debt with no scan work done (branch assist32). The
-        // stop's read has no branch of its own (see SchedWorld.preemptRequested); the round's
-        // check is taken only while a round is open.
-        return stopping | (raggedActive && raggedOwedByCaller());
+        // answers are or-ed with no branch of their own here (see SchedWorld.preemptRequested and
+        // StopAnswerBranchTest); the round's branch is in raggedPendingHere, as the scheduler's is
+        // in safePointFnPendingHere.
+        return stopping | raggedPendingHere();
     }
 
     /**
-     * During a round: true unless the calling thread is a mutator that has run this round's
-     * function. Read after raggedActive (volatile), which the round's caller wrote after
-     * raggedRound (both under the lock), so the round number read is at least that round's; a
-     * mutator's raggedDone is written by itself, or for it under the lock while it was not running.
-     * A thread that is not a mutator (a worker) is asked to yield, as before.
+     * True while a round is open and the calling thread owes it: a thread that is not a mutator
+     * (a worker) or a mutator that has not run this round's function. One volatile read outside a
+     * round. raggedActive is read first: the round's caller wrote it after raggedRound (both under
+     * the lock), so the round number read is at least that round's; a mutator's raggedDone is
+     * written by itself, or for it under the lock while it was not running.
      */
-    private boolean raggedOwedByCaller() {
+    private boolean raggedPendingHere() {
+        if (!raggedActive) {
+            return false;
+        }
         Mutator m = current.get();
         return m == null || m.raggedDone != raggedRound;
     }
