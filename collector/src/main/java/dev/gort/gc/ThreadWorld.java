@@ -1446,7 +1446,30 @@ public final class ThreadWorld implements World {
 
     @Override
     public boolean preemptRequested() {
-        return stopping | raggedActive;      // no branch of its own: see SchedWorld.preemptRequested
+        // A round asks only a mutator that still owes it its safepoint, as SchedWorld asks only a P
+        // that owes it. raggedActive stays true until the round's caller wakes and clears it, which
+        // on a loaded machine can take hundreds of ms after the last mutator answered: read
+        // world-wide (until session 32) it broke off the assists of mutators that had answered, so
+        // their allocations went ahead in debt with no scan work done (branch assist32). The
+        // answers are or-ed with no branch of their own here (see SchedWorld.preemptRequested and
+        // StopAnswerBranchTest); the round's branch is in raggedPendingHere, as the scheduler's is
+        // in safePointFnPendingHere.
+        return stopping | raggedPendingHere();
+    }
+
+    /**
+     * True while a round is open and the calling thread owes it: a thread that is not a mutator
+     * (a worker) or a mutator that has not run this round's function. One volatile read outside a
+     * round. raggedActive is read first: the round's caller wrote it after raggedRound (both under
+     * the lock), so the round number read is at least that round's; a mutator's raggedDone is
+     * written by itself, or for it under the lock while it was not running.
+     */
+    private boolean raggedPendingHere() {
+        if (!raggedActive) {
+            return false;
+        }
+        Mutator m = current.get();
+        return m == null || m.raggedDone != raggedRound;
     }
 
     /**

@@ -16,6 +16,9 @@ import static org.junit.jupiter.api.Assertions.*;
  *
  * <p>The peak is MemStats' HeapAlloc (bytes in allocated objects, swept or not: what a cycle must
  * bring down) sampled every 4096 allocations. Set {@code -Dgort.test.gctrace=true} to see the cycles.
+ * A failure's message names the assist queue's counts, and with {@code -Dgort.gc.markmutstats=true}
+ * what the mutator's assists did (stole, drained, waited): 0 ms of assist CPU alone does not tell
+ * assists that waited or stole credit from allocations that were never paced (branch assist32).
  */
 class HeapBoundsTest {
     static final Type NODE = Type.struct("Node").pointer("next").longField("id").longField("a").longField("b").build();
@@ -102,6 +105,7 @@ class HeapBoundsTest {
 
     String diagnosis() {
         return "; " + peakAt + "; load " + java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()
+                + "; " + gc.assistWaitStats() + "; " + gc.markMutatorStats(m)
                 + "; cycles seen (heap0->heap1->marked):" + cycles;
     }
 
