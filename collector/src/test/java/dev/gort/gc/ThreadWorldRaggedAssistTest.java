@@ -100,10 +100,12 @@ class ThreadWorldRaggedAssistTest {
         releaseOwing.countDown();
         round.join(60_000);
         assertFalse(round.isAlive(), "the round ended once the owing mutator reached its safepoint");
+        // The round ends inside the owing thread's poll, before that thread sets its flags: wait for it.
+        owing.join(60_000);
+        assertFalse(owing.isAlive(), "the owing mutator finished after its safepoint");
         assertEquals(Boolean.TRUE, askedWhileOwing.get(), "a mutator that owes the round is asked to yield");
         assertEquals(Boolean.TRUE, askedAfterOwingAnswered.get());
         assertFalse(world.preemptRequested(), "no round or stop pending afterwards");
         answering.join(60_000);
-        owing.join(60_000);
     }
 }
