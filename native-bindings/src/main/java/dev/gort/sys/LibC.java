@@ -260,7 +260,16 @@ public final class LibC {
         return "0x" + Long.toHexString(v);
     }
 
+    /** MAP_FIXED on this platform (the same bit on Linux and macOS; read once). */
+    private static final int MAP_FIXED = PLATFORM.constants().MAP_FIXED();
+
     public static long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
+        if ((flags & MAP_FIXED) != 0) {
+            // Not repeated: a MAP_FIXED mmap can fail after the kernel removed the old mapping, and
+            // another thread's mmap may take the hole before a repeat, which would then replace
+            // that mapping silently. One capturing call (release's cold fallback, OsMemory.remap).
+            return mmapRepeatedForErrno(addr, length, prot, flags, fd, offset);
+        }
         long r;
         try {
             r = (long) MMAP.invokeExact(addr, length, prot, flags, fd, offset);
@@ -281,7 +290,8 @@ public final class LibC {
      * - mprotect: sets the same protection again.
      * - munmap: unmapping what is no longer mapped is no error, so a partial first call completes.
      * - mincore: reads only.
-     * - mmap: a failed mmap left no new mapping; the repeat maps the same request or fails.
+     * - mmap: a failed mmap left no new mapping; the repeat maps the same request or fails. Not
+     *   MAP_FIXED, which is never repeated: its failure may have removed the old mapping first.
      * The errors these calls meet come from their arguments or from the process's state
      * (EINVAL, ENOMEM, EAGAIN at a transient shortage, EPERM), so a repeat meets the same one; an
      * EAGAIN that clears in between is a success, which the caller's own bounded retry

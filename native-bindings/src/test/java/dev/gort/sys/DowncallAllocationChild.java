@@ -30,9 +30,10 @@ public final class DowncallAllocationChild {
         long base = LibC.mmap(0L, longLen + page, c.PROT_READ() | c.PROT_WRITE(),
                 c.MAP_PRIVATE() | c.MAP_ANONYMOUS() | c.MAP_NORESERVE(), -1, 0L);
         long vecMemory = LibC.malloc(longLen / page + 1);
-        long spare = base + longLen;                        // one page munmapped and mapped again
         int rw = c.PROT_READ() | c.PROT_WRITE();
-        int fixed = c.MAP_PRIVATE() | c.MAP_ANONYMOUS() | c.MAP_NORESERVE() | c.MAP_FIXED();
+        // Not MAP_FIXED: that mmap is never repeated, so it always captures errno (LibC.mmap; only
+        // release's cold fallback, OsMemory.remap, maps fixed).
+        int anon = c.MAP_PRIVATE() | c.MAP_ANONYMOUS() | c.MAP_NORESERVE();
 
         measure("empty", () -> { });
         measure("madvise-short", () -> LibC.madvise(base, shortLen, c.MADV_DONTNEED()));
@@ -40,10 +41,7 @@ public final class DowncallAllocationChild {
         measure("mprotect", () -> LibC.mprotect(base, shortLen, rw));
         measure("mincore-short", () -> LibC.mincore(base, shortLen, vecMemory));
         measure("mincore-long", () -> LibC.mincore(base, longLen, vecMemory));
-        measure("munmap+mmap", () -> {
-            LibC.munmap(spare, page);
-            LibC.mmap(spare, page, rw, fixed, -1, 0L);
-        });
+        measure("munmap+mmap", () -> LibC.munmap(LibC.mmap(0L, page, rw, anon, -1, 0L), page));
         LibC.munmap(base, longLen + page);
         LibC.free(vecMemory);
     }
