@@ -1145,7 +1145,10 @@ public final class Scheduler implements AutoCloseable {
         lock.lock();
         globrunqput(gp.ref);
         lock.unlock();
-        if (npidle.get() > 0 && wakeForQueuedWork(false)) {
+        // Not on another scheduler's M: it holds a P of its own and would stall that scheduler's
+        // stops while it waited here (review32); the work waits for this scheduler's sysmon or
+        // retaker (wakeForGlobalWork), as before sched32.
+        if (npidle.get() > 0 && wakeForQueuedWork(false) && (mp == null || mp.sched == this)) {
             retryWakeWhileEveryPIsIdle();
         }
     }
