@@ -1548,7 +1548,14 @@ final class Coordinator {
         // mark termination; read here, after the tail, and moved back by the monotonic time since.
         java.time.Instant wallNow = java.time.Instant.now();
         long sinceEnd = System.nanoTime() - st.clockEnd;
-        stats.record(finished, wallNow.getEpochSecond() * 1_000_000_000L + wallNow.getNano() - sinceEnd, pacer.heapGoal());
+        // Under ctl, as setGcPercent and setMemoryLimit set NextGC: a change racing this record
+        // cannot be overwritten by the goal read before it (review32).
+        control.ctl.lock();
+        try {
+            stats.record(finished, wallNow.getEpochSecond() * 1_000_000_000L + wallNow.getNano() - sinceEnd, pacer.heapGoal());
+        } finally {
+            control.ctl.unlock();
+        }
         lastPauseNs = st.pauseNs;
         if (st.opt.gctrace()) {
             GcTrace.print(c.traceOut, finished);
