@@ -809,11 +809,20 @@ public final class Heap implements AutoCloseable {
                     return sum;
                 }
             }
-            if ((spins & 255) == 0) {
-                Thread.yield();         // a retirer descheduled inside its fold
-            } else {
-                Thread.onSpinWait();
-            }
+            spinOrYield(spins);         // a retirer descheduled inside its fold
+        }
+    }
+
+    /**
+     * A wait's turn {@code spins} (from 1) for a short critical section on another thread: spins,
+     * and every 256th turn gives the CPU up, so a waiter does not spin through a whole time slice
+     * while the thread it waits for is descheduled.
+     */
+    static void spinOrYield(int spins) {
+        if ((spins & 255) == 0) {
+            Thread.yield();
+        } else {
+            Thread.onSpinWait();
         }
     }
 
@@ -990,11 +999,7 @@ public final class Heap implements AutoCloseable {
         // A stats reader that saw the heap open may still read a cached span's descriptor (no lock
         // held, sumCacheStats): it is a few loads per cache away from done.
         for (int spins = 1; statsReaders.get() != 0; spins++) {
-            if ((spins & 255) == 0) {
-                Thread.yield();
-            } else {
-                Thread.onSpinWait();
-            }
+            spinOrYield(spins);
         }
         // A growth commits outside the mheap lock, under growLock (MHeap.ensureFit): unmapping
         // under the mheap lock alone could land between its commit and its run, which then

@@ -347,11 +347,7 @@ public final class MCache {
             }
             // An odd count held across a fold's sweep by a descheduled owner: give the CPU up now
             // and then rather than spin through a whole time slice (no lock is held here since session 32: Heap.sumCacheStats).
-            if ((spins & 255) == 0) {
-                Thread.yield();
-            } else {
-                Thread.onSpinWait();
-            }
+            Heap.spinOrYield(spins);
             java.util.Arrays.fill(mine, 0);
         }
         for (int i = 0; i < STATS; i++) {
