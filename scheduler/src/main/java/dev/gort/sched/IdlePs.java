@@ -72,15 +72,21 @@ final class IdlePs {
         sysmonWake = null;
     }
 
-    /** Hands pp, whose M is leaving it (syscall, lock wait), to whoever can use it (Go's handoffp). */
-    void handoffp(P pp) {
+    /**
+     * Hands pp, whose M is leaving it (syscall, lock wait), to whoever can use it (Go's handoffp).
+     * A startm that fails (a new M that cannot be made; counted) is survived, as every wake-up for
+     * queued work is ({@link Scheduler#wakeForQueuedWork}): pp went back idle (or stopped), its
+     * goroutines to the global queue, and the wake-up is owed to sysmon and the retaker
+     * ({@link Scheduler#wakeOwed}). Returns true then, so a caller that can wait (a locked M
+     * about to sleep) retries it; before session 33 the failure was thrown to the caller, which on
+     * an M's own path was the fatal "scheduler failure on M".
+     */
+    boolean handoffp(P pp) {
         if (!RunQueue.isEmpty(pp.base) || s.runqsize != 0) {
-            s.startm(pp, false);
-            return;
+            return s.startmSurvivingFailure(pp, false);
         }
         if (s.nmspinning.get() + s.npidle.get() == 0 && s.nmspinning.compareAndSet(0, 1)) {
-            s.startm(pp, true);
-            return;
+            return s.startmSurvivingFailure(pp, true);
         }
         s.lock.lock();
         if (s.gcwaiting) {
@@ -90,25 +96,21 @@ final class IdlePs {
             if (last) {
                 s.world.lastPStopped(pp, StopLastP.BY_HANDOFF);   // after unlocking: see gcstopm
             }
-            return;
+            return false;
         }
         if (s.runqsize != 0) {
             s.lock.unlock();
-            s.startm(pp, false);
-            return;
+            return s.startmSurvivingFailure(pp, false);
         }
         // The last running P, and nobody waits for timers or I/O: keep an M on it.
         if (s.npidle.get() == s.gomaxprocs - 1 && !s.polling.get()
                 && (pp.timers.nextWhen() != Long.MAX_VALUE || (s.netpoll != null && s.netpoll.hasWaiters()))) {
             s.lock.unlock();
-            s.startm(pp, false);
-            return;
+            return s.startmSurvivingFailure(pp, false);
         }
         put(pp);
         s.lock.unlock();
         long when = pp.timers.nextWhen();
-        if (when != Long.MAX_VALUE) {
-            s.wakeNetPoller(when);
-        }
+        return when != Long.MAX_VALUE && s.wakeNetPoller(when);
     }
 }

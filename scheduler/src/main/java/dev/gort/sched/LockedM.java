@@ -38,7 +38,13 @@ final class LockedM {
      */
     static void stoplockedm(Scheduler s, M mp) {
         P pp = s.releasep(mp);
-        s.idlePs.handoffp(pp);
+        if (s.idlePs.handoffp(pp)) {
+            // The hand-off's startm failed (counted; pp went back idle, its goroutines to the
+            // global queue). This M holds nothing and is about to sleep: it retries the wake-up
+            // while every P is idle, as a ready from outside does, so a scheduler without sysmon
+            // or retaker does not strand the work (session 33).
+            s.retryWakeWhileEveryPIsIdle();
+        }
         s.lock.lock();
         s.mpool.nmidlelocked++;
         boolean dead = DeadlockCheck.checkdead(s);
@@ -130,8 +136,10 @@ final class LockedM {
         s.mpool.nmidlelocked++;
         boolean dead = DeadlockCheck.checkdead(s);
         s.lock.unlock();
-        if (s.npidle.get() > 0) {
-            s.startm(null, false);
+        // gp is queued for good: a counted startm failure is not thrown into this M's path (the
+        // fatal "scheduler failure on M"); this M holds nothing and retries while every P is idle.
+        if (s.npidle.get() > 0 && s.wakeForQueuedWork(false)) {
+            s.retryWakeWhileEveryPIsIdle();
         }
         sleepUntilHandedP(s, mp, dead);
         resumeLocked(s, mp, gp);

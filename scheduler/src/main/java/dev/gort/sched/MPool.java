@@ -95,6 +95,7 @@ final class MPool {
         } catch (Throwable t) {
             startmFailures++;       // sched lock held
             lastCountedFailure = t;
+            s.wakeOwed = true;      // before giveBack makes the P idle: armSysmonWake's second look sees it
             giveBack(pp, spinning, t);
             reportFirstFailure(t);
             throw t;

@@ -82,6 +82,17 @@ public final class Scheduler implements AutoCloseable {
     /** runq's length, published once per operation for lock-free readers (findRunnable's checks). */
     volatile int runqsize;
 
+    /**
+     * A wake-up is owed: set by every counted startm failure ({@link MPool#startm}, under the sched
+     * lock, before its P goes back idle), cleared by {@link #wakeForGlobalWork} just before it
+     * tries again. A failed wake-up may have been for work the global queue does not show: a timer
+     * (wakeNetPoller), a network waiter, an M that lost its handed P, a handed-off P's timers
+     * (session 33). sysmon's rounds and the retaker's passes look at this flag as they look at the
+     * global queue, and sysmon does not sleep deeply while it is set. Written and read only on the
+     * failure path and by those periodic threads: the schedule loop, go, ready and timer add never read it.
+     */
+    volatile boolean wakeOwed;
+
     /** Dead Gs for reuse, per P and global (Go's gFree). */
     final GFreeList gfree = new GFreeList(gtable);
 
@@ -772,6 +783,9 @@ public final class Scheduler implements AutoCloseable {
                     continue top;
                 }
             } else if (until != Long.MAX_VALUE) {
+                // Another M polled when we tried. If it still polls, it is woken for an earlier
+                // deadline; if it ended meanwhile, it takes an idle P (ours is on the list) and
+                // looks at the timers again. So this wake-up failing (counted, owed) strands nothing.
                 wakeNetPoller(until);
             }
             stopm(mp);
@@ -893,10 +907,13 @@ public final class Scheduler implements AutoCloseable {
      * that threw (a new M could not be made): its P goes back idle, its goroutines to the global
      * queue, and the error to its caller (Go's newm failure is fatal, gort's is not). Nothing else
      * would look at that queue until the next {@code go} or wake-up, so the periodic threads retry
-     * the wake-up here once the failure has passed. Three volatile reads when there is nothing to do.
+     * the wake-up here once the failure has passed. The same for a failed wake-up whose work the
+     * global queue does not show (a timer, a network waiter, a P's timers: {@link #wakeOwed},
+     * session 33): the spinning M started here runs due timers, or sleeps for the earliest one
+     * as the poller. Two volatile reads when there is nothing to do.
      */
     public boolean wakeForGlobalWork() {
-        if (runqsize == 0 || npidle.get() == 0 || nmspinning.get() != 0 || gcwaiting || exiting) {
+        if ((runqsize == 0 && !wakeOwed) || npidle.get() == 0 || nmspinning.get() != 0 || gcwaiting || exiting) {
             return false;
         }
         // Once the gate closed: nothing, the scheduler ended and its P blocks are gone.
@@ -904,6 +921,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private long wakepForGlobalWork(long unused) {
+        wakeOwed = false;       // before the try: a failure in it sets the flag again (MPool.startm)
         wakep();
         return 1;
     }
@@ -924,13 +942,18 @@ public final class Scheduler implements AutoCloseable {
      * polls (NetpollHook.hasWaiters now says so), or an idle P gets an M. Any thread.
      */
     public void netpollWaiterAdded() {
-        if (!exiting) {
-            wakeNetPoller(0);
+        if (!exiting && wakeNetPoller(0) && ownsNoOtherSchedulersP()) {
+            retryWakeWhileEveryPIsIdle();       // the wake-up failed (counted): see addTimer
         }
     }
 
-    /** Wakes the M sleeping for timers/I-O if {@code when} is earlier than its deadline, else wakes an M. */
-    void wakeNetPoller(long when) {
+    /**
+     * Wakes the M sleeping for timers/I-O if {@code when} is earlier than its deadline, else wakes
+     * an M. Returns true if that wake-up's startm failed (counted, swallowed: {@link #wakeForQueuedWork});
+     * the failure is owed ({@link #wakeOwed}) to sysmon and the retaker, and a caller outside the
+     * schedule loop retries it itself ({@link #retryWakeWhileEveryPIsIdle}).
+     */
+    boolean wakeNetPoller(long when) {
         if (polling.get()) {
             long pu = pollUntil;
             if (pu == 0 || when < pu) {
@@ -940,11 +963,20 @@ public final class Scheduler implements AutoCloseable {
                 }
                 pollNote.wakeup();
             }
-        } else {
-            // The timer (or waiter) is in place for good: a counted startm failure is not thrown
-            // to the M going idle (findRunnable) or to the goroutine that set a timer (sched32).
-            wakeForQueuedWork(true);
+            return false;
         }
+        // The timer (or waiter) is in place for good: a counted startm failure is not thrown
+        // to the M going idle (findRunnable) or to the goroutine that set a timer (sched32).
+        return wakeForQueuedWork(true);
+    }
+
+    /**
+     * A thread that may wait in {@link #retryWakeWhileEveryPIsIdle}: any thread but another
+     * scheduler's M, which holds a P of its own and would stall that scheduler's stops while it
+     * waited here (review32). Called only after a failed wake-up.
+     */
+    private boolean ownsNoOtherSchedulersP() {
+        return !(carrier() instanceof M m && m.sched != this);
     }
 
     void acquirep(M mp, P pp) {
@@ -982,9 +1014,10 @@ public final class Scheduler implements AutoCloseable {
      * (it runs with the scheduler's lock held), e.g. an unpark.
      */
     public boolean armSysmonWake(Runnable wake) {
-        if (runqsize != 0) {
-            // Every P idle with goroutines queued: a failed startm left them (wakeForGlobalWork).
-            // sysmon keeps its rounds, which retry the wake-up, instead of sleeping until a P runs.
+        if (runqsize != 0 || wakeOwed) {
+            // Every P idle with goroutines queued, or a wake-up owed for a timer or waiter: a
+            // failed startm left them (wakeForGlobalWork). sysmon keeps its rounds, which retry
+            // the wake-up, instead of sleeping until a P runs.
             return false;
         }
         Runnable hook = beforeSysmonArmForTest;
@@ -999,7 +1032,7 @@ public final class Scheduler implements AutoCloseable {
         // P idle (MPool.giveBack), so they show here; without this look sysmon slept deeply with
         // them stranded (nothing takes a P off the idle list then). The wake may have run
         // meanwhile (a P taken): a spurious unpark, which cuts one of sysmon's sleeps short.
-        if (runqsize != 0) {
+        if (runqsize != 0 || wakeOwed) {      // wakeOwed is set before the failed P goes idle, as its goroutines are queued
             idlePs.disarmSysmonWake();
             return false;
         }
@@ -1154,22 +1187,48 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
+     * The state {@link #retryWakeWhileEveryPIsIdle} waits out: every P idle, nobody spinning, no
+     * stop, no exit, and work that no M will look at: goroutines in the global queue, or timers or
+     * network waiters with no M polling for them (the poller sleeps for the earliest timer and
+     * wakes for I/O, so while one polls the timers are watched). Read only after a failed wake-up.
+     */
+    private boolean workStrandedWhileEveryPIsIdle() {
+        if (npidle.get() != gomaxprocsPublished || nmspinning.get() != 0 || gcwaiting || exiting) {
+            return false;
+        }
+        if (runqsize != 0) {
+            return true;
+        }
+        if (polling.get()) {
+            return false;
+        }
+        if (earliestTimer() != Long.MAX_VALUE) {
+            return true;
+        }
+        NetpollHook np = netpoll;
+        return np != null && np.hasWaiters();
+    }
+
+    /**
      * A ready from outside this scheduler's Ms (a plain thread's send, another scheduler's
-     * goroutine) queued gp globally and its wake-up failed (counted). If some P is held, its M
+     * goroutine) queued gp globally and its wake-up failed (counted); or a timer or network
+     * waiter added from outside the schedule loop, whose wake-up failed the same way (session 33);
+     * or a goroutine locked to its M handed its P off and that startm failed. If some P is held, its M
      * finds the global queue when it next looks; if every P is idle, nothing may ever look: a
      * scheduler used alone without sysmon and with {@code syscallRetake(0)} has no periodic
      * wake-up, and the caller is the last one who knows (review31's finding 3). So the caller
      * retries the wake-up itself, pausing 1 ms, then twice as long each time up to 64 ms, until
-     * the state that strands the work is gone: an M took a P (the one started, or any other),
-     * the queue emptied, an M spins, a stop or the exit began. Every failed try is counted as
+     * the state that strands the work is gone ({@link #workStrandedWhileEveryPIsIdle}): an M took
+     * a P (the one started, or any other), the queue emptied and the timers are watched by a
+     * polling M or gone, an M spins, a stop or the exit began. Every failed try is counted as
      * any startm failure. A failure that lasts keeps the caller here (Go would have died at the
      * first one: its newm failing is fatal); an interrupt does not end the wait, it is kept for
      * the caller. Only on this failure path: no read is added to a ready that woke an M.
      */
-    private void retryWakeWhileEveryPIsIdle() {
+    void retryWakeWhileEveryPIsIdle() {
         long pauseNanos = 1_000_000L;
         boolean interrupted = false;
-        while (runqsize != 0 && npidle.get() == gomaxprocsPublished && nmspinning.get() == 0 && !gcwaiting && !exiting) {
+        while (workStrandedWhileEveryPIsIdle()) {
             java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
             interrupted |= Thread.interrupted();
             pauseNanos = Math.min(pauseNanos * 2, 64_000_000L);
@@ -1216,6 +1275,25 @@ public final class Scheduler implements AutoCloseable {
         } catch (Throwable t) {
             if (t != mpool.lastCountedFailure) {
                 throw t;        // not a counted startm failure
+            }
+            return true;
+        }
+    }
+
+    /**
+     * {@code startm(pp, spinning)} for a P handed off ({@link IdlePs#handoffp}), surviving a
+     * counted failure as {@link #wakeForQueuedWork} does: the failed startm gave pp back (idle,
+     * its goroutines queued globally, or stopped if a stop is pending) and owes the wake-up
+     * ({@link #wakeOwed}). Returns true if a counted failure was swallowed; anything else thrown
+     * still reaches the caller.
+     */
+    boolean startmSurvivingFailure(P pp, boolean spinning) {
+        try {
+            startm(pp, spinning);
+            return false;
+        } catch (Throwable t) {
+            if (t != mpool.lastCountedFailure) {
+                throw t;
             }
             return true;
         }
@@ -1683,8 +1761,11 @@ public final class Scheduler implements AutoCloseable {
         Thread th = carrier();
         P pp = th instanceof M mp && mp.sched == this && mp.p != null ? mp.p : allpPublished[0];
         pp.timers.add(t);
-        if (pp.timers.nextWhen() == when) {
-            wakeNetPoller(when);
+        if (pp.timers.nextWhen() == when && wakeNetPoller(when) && ownsNoOtherSchedulersP()) {
+            // The wake-up failed (counted): with every P idle no M sleeps for this timer, and a
+            // scheduler without sysmon or retaker has no one else to retry. Waits only in that
+            // state (an M of this scheduler holding a P never does); review32's finding, session 33.
+            retryWakeWhileEveryPIsIdle();
         }
     }
 
@@ -1721,6 +1802,7 @@ public final class Scheduler implements AutoCloseable {
      * moved by a GOMAXPROCS change in between).
      */
     volatile Runnable beforeTimerRemoveForTest;
+
 
     // ------------------------------------------------------------------------------------------
     // Observability (schedtrace, sysmon)
