@@ -23,6 +23,8 @@ class StopTimerMovedTest {
 
     @Test
     void stopFindsATimerMovedFiveTimesDuringTheCallAndItNeverFires() {
+        assertTrue(Scheduler.TIMER_REMOVE_HOOK, "Stop's test seam is off: this module's Surefire configuration sets"
+                + " -Dgort.test.timerRemoveHook=true (scheduler/pom.xml)");
         Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).syscallRetake(0).fatalHandler(FatalHandler.THROW));
         AtomicInteger fired = new AtomicInteger();
         AtomicInteger moves = new AtomicInteger();
