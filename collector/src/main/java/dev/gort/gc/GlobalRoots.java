@@ -115,6 +115,11 @@ public final class GlobalRoots implements AutoCloseable {
         }
     }
 
+    /** The most slots this table can ever hold: its reservation, 8 bytes a slot. */
+    public long maxSlots() {
+        return reserved / 8;
+    }
+
     /** Slots ever handed out: scanning covers [0, highWater). */
     public long highWater() {
         return highWater;

@@ -108,19 +108,75 @@ public final class PtrChan implements SelectableChan {
         }
     }
 
-    /** A channel of {@code capacity} buffered pointers (0 = unbuffered) whose ring lives in {@code roots}. */
+    /**
+     * The largest capacity any PtrChan accepts on this JVM (the bound Chan.MAX_CAPACITY sets for
+     * Chan, Go's "makechan: size out of range"): the ring's two {@code long[capacity]} arrays are
+     * made at once on the Java heap, {@link #JAVA_BYTES_PER_SLOT} bytes a slot within
+     * {@code Runtime.maxMemory()} (-Xmx), and no array may pass the JVM's length limit. A capacity
+     * is also refused above its root table's size ({@link GlobalRoots#maxSlots}): each buffered
+     * value has a slot there. Under both bounds it may still fail on a heap or table in use
+     * (OutOfMemoryError; "global root table full"), leaving nothing taken.
+     */
+    public static final int MAX_CAPACITY = maxCapacity(Runtime.getRuntime().maxMemory());
+
+    /** The ring's Java heap bytes a slot: a long in each of slotIndex and slotAddr. */
+    static final int JAVA_BYTES_PER_SLOT = 16;
+
+    /** The JVM's largest array length (HotSpot refuses lengths a few below Integer.MAX_VALUE), as Chan's. */
+    static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
+
+    static int maxCapacity(long maxHeapBytes) {
+        long slots = maxHeapBytes == Long.MAX_VALUE ? Long.MAX_VALUE : maxHeapBytes / JAVA_BYTES_PER_SLOT;
+        return (int) Math.min(slots, MAX_ARRAY_LENGTH);
+    }
+
+    /**
+     * A channel of {@code capacity} buffered pointers (0 = unbuffered) whose ring lives in {@code roots}.
+     *
+     * @throws IllegalArgumentException {@code capacity} negative, above {@link #MAX_CAPACITY} or
+     *     above the table's {@link GlobalRoots#maxSlots}; nothing is taken
+     * @throws IllegalStateException the table has no room for the ring now ("global root table
+     *     full"); the slots taken before are given back
+     */
     public PtrChan(GlobalRoots roots, int capacity) {
         if (capacity < 0) {
             throw new IllegalArgumentException("PtrChan capacity " + capacity + " is negative; accepted: 0 (unbuffered) or more");
+        }
+        long tableSlots = roots.maxSlots();
+        if (capacity > MAX_CAPACITY || capacity > tableSlots) {
+            throw new IllegalArgumentException(capacityRefused(capacity, tableSlots));
         }
         this.roots = roots;
         this.capacity = capacity;
         this.slotIndex = new long[capacity];
         this.slotAddr = new long[capacity];
-        for (int i = 0; i < capacity; i++) {
-            slotIndex[i] = roots.allocSlot();
-            slotAddr[i] = roots.slotAddress(slotIndex[i]);
+        int taken = 0;
+        try {
+            for (int i = 0; i < capacity; i++) {
+                slotIndex[i] = roots.allocSlot();
+                taken++;
+                slotAddr[i] = roots.slotAddress(slotIndex[i]);
+            }
+        } catch (RuntimeException | Error e) {
+            // A full (or closed) table: give back what this ring took, so a failed make leaks no slot.
+            try {
+                for (int i = 0; i < taken; i++) {
+                    roots.freeSlot(slotIndex[i]);
+                }
+            } catch (RuntimeException | Error u) {
+                e.addSuppressed(u);
+            }
+            throw e;
         }
+    }
+
+    private static String capacityRefused(int capacity, long tableSlots) {
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        return "makechan: size out of range: PtrChan capacity " + capacity + " is more than this JVM or its global root table"
+                + " can hold; accepted: 0 to " + Math.min(MAX_CAPACITY, tableSlots) + " (" + JAVA_BYTES_PER_SLOT
+                + " bytes a slot within the Java heap's maximum" + (maxHeap == Long.MAX_VALUE ? "" : " of " + (maxHeap >> 20)
+                + " MiB, -Xmx") + ", at most the JVM's array limit " + MAX_ARRAY_LENGTH + "; one slot each of the global"
+                + " root table's " + tableSlots + ")";
     }
 
     /** A channel whose ring lives in the collector's global root table. */
