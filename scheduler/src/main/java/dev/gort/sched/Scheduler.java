@@ -768,7 +768,11 @@ public final class Scheduler implements AutoCloseable {
                         // g is queued for good: a counted startm failure is not thrown into
                         // this M's loop (the fatal "scheduler failure on M"); g waits in the
                         // global queue for the Ms that hold every P, or a later wake-up (sched32).
-                        wakeForQueuedWork(true);
+                        // If every P went idle meanwhile, nothing may look at that queue again
+                        // (no sysmon, no retaker): this M holds nothing and retries (session 33).
+                        if (wakeForQueuedWork(true)) {
+                            retryWakeWhileEveryPIsIdle();
+                        }
                     }
                 } else {
                     acquirep(mp, np2);
