@@ -78,15 +78,17 @@ public interface SchedulerPort {
      * and no M spins (Go's wakep conditions), and returns whether it tried. The scheduler's paths
      * that queue globally wake an M themselves; a startm that failed to make an M leaves its P idle
      * and its goroutines queued, with the error thrown to its caller, and only a later wake-up runs
-     * them. May throw what startm throws (the round reports it). The default does nothing.
+     * them; the same for a wake-up such a startm owed for a timer or network waiter, which the
+     * global queue does not show (gort's scheduler remembers it). May throw what startm throws
+     * (the round reports it). The default does nothing.
      */
     default boolean wakeForGlobalWork() {
         return false;
     }
 
     /**
-     * sysmon's deep sleep (Go's sched.sysmonwait): if every P is idle now and nothing waits in
-     * the global queue (else the rounds must go on: {@link #wakeForGlobalWork}), arms {@code wake}
+     * sysmon's deep sleep (Go's sched.sysmonwait): if every P is idle now, nothing waits in
+     * the global queue and no failed wake-up is owed (else the rounds must go on: {@link #wakeForGlobalWork}), arms {@code wake}
      * to run once when a P next leaves the idle list and returns true; else returns false. The
      * default never sleeps deeply.
      */

@@ -31,7 +31,9 @@
  *     pd.syscallwhen).</li>
  * <li>Stranded work: goroutines in the global queue while a P is idle and no M spins (left by a
  *     startm that could not make an M: gort throws there where Go's newm dies) get a spinning M
- *     ({@link dev.gort.sysmon.SchedulerPort#wakeForGlobalWork}). A wake-up that fails (an
+ *     ({@link dev.gort.sysmon.SchedulerPort#wakeForGlobalWork}); so does a wake-up such a startm
+ *     owes for work the global queue does not show, a timer or a network waiter (session 33: the
+ *     spinning M runs due timers or sleeps for the earliest). A wake-up that fails (an
  *     OutOfMemoryError included: the Java heap exhausted while making the M) is a failed duty,
  *     counted and retried next round; any other Error ends the thread.</li>
  * <li>Forced GC: no cycle ended for 2 minutes (forcegcperiod) and GOGC is not off: ask the
