@@ -210,7 +210,8 @@
  * empty, a P idles or an M spins, and the call was first seen under 10 ms ago) apply to a call
  * seen for at least the period, and to a P whose 10 ms slice ended in a syscall, whose G it flags
  * first (a loop of short calls is one long runner); running Ps it leaves to sysmon. Each pass also
- * wakes an M for goroutines a failed startm left in the global queue beside an idle P
+ * wakes an M for goroutines a failed startm left in the global queue beside an idle P, or for a
+ * wake-up a failed startm owes to a timer or network waiter the queue does not show
  * ({@link dev.gort.sched.Scheduler#wakeForGlobalWork}), and a pass whose step throws is reported
  * and the thread goes on, an OutOfMemoryError included (the Java heap exhausted while making an M:
  * {@link dev.gort.sched.Scheduler#isResourceExhaustion}); any other Error ends it. Failed startm
