@@ -75,13 +75,54 @@ final class Assists {
      * went negative: convert the debt to scan work at the pacer's current ratio (at least
      * {@link #OVER_ASSIST_WORK}), steal what the background workers have banked, do the rest by
      * draining grey objects, and if work is still owed with none to do, wait for credit. Returns
-     * the calling mutator (re-read when it waited: under the scheduler it may come back on
-     * another P).
+     * the calling mutator (re-read when it waited or yielded: under the scheduler it may come back
+     * on another P).
+     *
+     * <p>As Go's gcAssistAlloc, the allocation does not go ahead in debt while the mark phase
+     * runs: an assist that broke off for a stop or a ragged round it owes yields to it at the
+     * allocation safepoint (Go: {@code if gp.preempt { Gosched(); goto retry }}) and then assists
+     * again from the top, at the ratio of that moment; one whose wait was refused, or ended, because work was published
+     * (gort's wake for work, see AssistQueue; Go: gcParkAssist returning false) assists again at
+     * once. It returns in debt only when the wait ended otherwise (the mark phase over, the
+     * collector closed or held at a test breakpoint, the world exiting): its next allocation
+     * assists again if marking still runs. No Java object is allocated on any of these paths.
      */
     Mutator alloc(Mutator m) {
         if (MarkMutatorStats.ON) {
             m.markStats[MarkMutatorStats.ASSISTS]++;
         }
+        for (;;) {
+            m = assistOnce(m);
+            if (m == null || m.assistOutcome == DONE) {
+                return m;
+            }
+            if (MarkMutatorStats.ON) {
+                m.markStats[MarkMutatorStats.RETRIES]++;
+            }
+            // Debt left with the mark phase on: the assist broke off for a stop or a ragged round
+            // this mutator owes, or its wait was refused or woken for published work. One path for
+            // both, so the stop's case has no branch of its own here (see the drain's exit below):
+            // the allocation safepoint yields to a pending stop or round (Go's Gosched; under the
+            // scheduler a stop whose preemption flags are not set yet is met at the next pass's
+            // drain check, as any running goroutine meets it) and is one flag read otherwise.
+            m = world.safepointThenCurrent(m);
+            if (m == null || m.assistBytes >= 0 || c.phase != Collector.MARK) {
+                return m;        // paid meanwhile, or the cycle over (mark termination zeroes every debt)
+            }
+        }
+    }
+
+    // assistOnce's outcomes (Mutator.assistOutcome).
+    /** Return: the debt is paid (credit stolen, work drained, the wait paid it), or the wait ended otherwise. */
+    static final int DONE = 0;
+    /** Assist again: debt left after breaking off for a stop or a round, or after a wait refused or woken for published work. */
+    static final int RETRY = 1;
+
+    /**
+     * One pass of Go's gcAssistAlloc from its retry label: steal, drain, wait. Returns the mutator
+     * it ends on (a wait may resume a goroutine on another P) with its {@link Mutator#assistOutcome} set.
+     */
+    private Mutator assistOnce(Mutator m) {
         double workPerByte = pacer.assistWorkPerByte();
         double bytesPerWork = pacer.assistBytesPerWork();
         long debtBytes = -m.assistBytes;
@@ -113,6 +154,7 @@ final class Assists {
                 if (MarkMutatorStats.ON) {
                     m.markStats[MarkMutatorStats.CREDIT_ONLY]++;
                 }
+                m.assistOutcome = DONE;
                 return m;
             }
         }
@@ -166,10 +208,15 @@ final class Assists {
         if (done > 0) {
             pacer.heapScanWork.addAndGet(done);   // live figure for revise(); recomputed exactly at termination
         }
-        if (m.assistBytes < 0 && !world.stopRequested()) {
-            return waitForCredit(m, workPerByte);
+        // Paid, or in debt with a stop or a round this mutator owes pending (the drain's check):
+        // one exit, the answer or-ed in with no branch of its own (StopAnswerBranchTest), and the
+        // debt's sign bit, not a branch, says which: DONE (0) when paid, RETRY (1) in debt, and
+        // then alloc yields to the stop and assists again (Go: gp.preempt, Gosched, goto retry).
+        if (m.assistBytes >= 0 | world.preemptRequested()) {
+            m.assistOutcome = (int) (m.assistBytes >>> 63);
+            return m;
         }
-        return m;
+        return waitForCredit(m, workPerByte);
     }
 
     /** {@code bytes} of allocation credit as a long, at most {@link #MAX_CREDIT_BYTES}. */
@@ -205,10 +252,16 @@ final class Assists {
             world.runBlocking(m, w);
         }
         long left = w.debt;
+        int state = w.state;
         queue.release(w);
         Mutator now = world.current();
         if (left > 0 && c.phase == Collector.MARK && now != null) {
             now.assistBytes -= Math.max(1, creditBytes(Math.ceil(left / workPerByte)));
+        }
+        if (now != null) {
+            // Refused or woken because work was published: assist again with it before allocating
+            // (Go's gcParkAssist returning false: goto retry). Any other end returns.
+            now.assistOutcome = state == AssistQueue.WORK ? RETRY : DONE;
         }
         return now;
     }

@@ -814,6 +814,11 @@ public final class Collector implements AutoCloseable {
      * breakpoint ends every wait, since no cycle progress may come). The test then pays them
      * through {@link AssistQueue#flush} or ends them by resuming.
      */
+    /** The mark assists (tests: their after-drain hook). */
+    Assists assistsForTest() {
+        return assists;
+    }
+
     void setAssistWaitsWhilePausedForTest(boolean allow) {
         assists.waitsWhilePaused = allow;
     }
@@ -1507,6 +1512,12 @@ public final class Collector implements AutoCloseable {
 
         @Override
         public void afterStart(int oldProcs, int newProcs) {
+            if (oldProcs != newProcs) {
+                // GCCPUFraction's denominator integrates GOMAXPROCS over time (Go's sched.totaltime,
+                // brought up to date in procresize): the time until now counts at oldProcs. Before
+                // the hold is released, so no cycle ends between the resize and this record.
+                stats.procsChanged(System.nanoTime(), oldProcs);
+            }
             control.releaseStartHold();
         }
     }

@@ -1147,6 +1147,7 @@ final class Coordinator {
         afterRestart();
         StwPause p1 = st.pt.end(st.cycle, StwPause.Kind.SWEEP_TERMINATION, world.lastRestartNanos());
         st.pauseNs = p1.totalNanos();
+        st.pauseStoppedNs = stoppedNanos(p1);
         st.clockStart = st.pt.startNanos();      // Go's tSweepTerm: the stop request
         st.clockMark = st.pt.endNanos();         // Go's tMark: the restart
         pauses.report(p1);
@@ -1226,7 +1227,8 @@ final class Coordinator {
             restarts++;
             afterRestart();
             StwPause pc = st.pt.end(st.cycle, StwPause.Kind.MARK_COMPLETION, world.lastRestartNanos());
-            st.pauseNs += pc.totalNanos();
+            st.pauseNs += pc.totalNanos();       // Go's gcMarkDone restart: work.pauseNS += now - startedStopping, now after the restart
+            st.pauseStoppedNs += stoppedNanos(pc);
             pauses.report(pc);
         }
         afterRestart();
@@ -1445,7 +1447,11 @@ final class Coordinator {
             sweeping.sweepAll();
             st.pt.step("sweep");
         }
-        st.tEnd = System.nanoTime();
+        // Go's tEnd: gcMarkTermination takes its "now" before startTheWorldWithSema(now, ...) and
+        // ends PauseNs, tEnd and LastGC there, so the restart is in none of them (sweep
+        // termination's and mark completion's end after their restart: startTheWorldWithSema's
+        // own now). The last step's end: the pause trace's "start" step is exactly the restart.
+        st.tEnd = st.pt.lastStepNanos();
         restartWorld();
         // Go's gcWakeAllAssists, after the restart rather than inside the pause (Go wakes them
         // stopped; they run when the world starts): a thread woken in the pause would only wait
@@ -1456,17 +1462,31 @@ final class Coordinator {
     /** Mark termination's pause reported (coordinator, world running). */
     private void markTerminationReport(CycleState st) {
         StwPause p2 = st.pt.end(st.cycle, st.stwMode > 0 ? StwPause.Kind.SWEEP_TERMINATION : StwPause.Kind.MARK_TERMINATION, world.lastRestartNanos());
+        // The pause as the listener and pausetrace report it runs to the restart (what a mutator
+        // waits); Go's figures end at tEnd, before it: PauseNs takes the pause less its "start" step.
+        long toEnd = st.tEnd - st.pt.startNanos();
         if (st.stwMode > 0) {
-            st.pauseNs = p2.totalNanos();      // one pause from sweep termination to the end of mark termination
+            st.pauseNs = toEnd;                // one pause from sweep termination to the end of mark termination
+            st.pauseStoppedNs = stoppedNanos(p2) - (st.tMarkTerm - st.tMark);      // the mark inside it is the background figure
             st.clockStart = st.pt.startNanos();
             st.clockMark = st.tMark;
             st.clockMarkTerm = st.tMarkTerm;
         } else {
-            st.pauseNs += p2.totalNanos();
+            st.pauseNs += toEnd;
+            st.pauseStoppedNs += stoppedNanos(p2);
             st.clockMarkTerm = st.pt.startNanos();   // Go's tMarkTerm: mark termination's stop request
         }
-        st.clockEnd = st.pt.endNanos();              // Go's tEnd: the restart
+        st.clockEnd = st.tEnd;                       // Go's tEnd: before the restart
         pauses.report(p2);
+    }
+
+    /**
+     * A pause's wall time with the world stopped, as Go's accumulateGCPauseTime takes it
+     * ({@code nanotime() - stw.finishedStopping} before each startTheWorldWithSema): the pause less
+     * its "stop" step (the stop request until every mutator stopped) and its "start" step (the restart).
+     */
+    static long stoppedNanos(StwPause p) {
+        return p.totalNanos() - p.stepNanos("stop") - p.stepNanos("start");
     }
 
     /** After mark termination's restart: the pacer committed, the barrier filters cleared, the workers joined, the sweeper woken. */
@@ -1537,22 +1557,29 @@ final class Coordinator {
         int stwProcs = Math.max(1, Math.min(st.procs, Runtime.getRuntime().availableProcessors()));
         long sweepTermCpu = sweepTermWall * stwProcs;
         long markTermCpu = markTermWall * stwProcs;
-        long cycleCpu = sweepTermCpu + assistCpu + bgCpu + markTermCpu;      // idle marking left out, as Go's P%
+        // GCCPUFraction's (P%'s) GC CPU as Go's cpuStats counts it: assists, dedicated and fractional
+        // workers, and every pause (mark completion's included) at its stopped wall x GOMAXPROCS
+        // (work.maxprocs; not the gctrace figures above, which take the stop in and cap at the
+        // CPUs); idle marking left out. The denominator integrates GOMAXPROCS over time.
+        long pauseCpu = st.pauseStoppedNs * st.procs;
+        long cycleCpu = pauseCpu + assistCpu + bgCpu;
         double frac = stats.cpuFractionWith(cycleCpu, st.clockEnd, st.procs);
         long num = stats.numGC() + 1;
         GcCycle finished = new GcCycle(num, st.clockStart - stats.startNanos(), frac, sweepTermWall, markWall, markTermWall,
                 sweepTermCpu, assistCpu, bgCpu, idleCpu, markTermCpu,
                 st.heap0, st.heap1, st.bytesMarked, pacer.lastHeapGoal(), st.stackBytes, globals.scanBytes(), st.procs, st.trigger,
                 st.pauseNs);
-        // LastGC and PauseEnd: the wall clock (Unix ns) at the last pause's end, as Go takes it in
-        // mark termination; read here, after the tail, and moved back by the monotonic time since.
+        // LastGC and PauseEnd: the wall clock (Unix ns) at the last pause's end (tEnd, before the
+        // restart), as Go takes it in mark termination; read here, after the tail, and moved back
+        // by the monotonic time since.
         java.time.Instant wallNow = java.time.Instant.now();
         long sinceEnd = System.nanoTime() - st.clockEnd;
         // Under ctl, as setGcPercent and setMemoryLimit set NextGC: a change racing this record
         // cannot be overwritten by the goal read before it (review32).
         control.ctl.lock();
         try {
-            stats.record(finished, wallNow.getEpochSecond() * 1_000_000_000L + wallNow.getNano() - sinceEnd, pacer.heapGoal());
+            stats.record(finished, wallNow.getEpochSecond() * 1_000_000_000L + wallNow.getNano() - sinceEnd, pacer.heapGoal(),
+                    cycleCpu, pauseCpu);
         } finally {
             control.ctl.unlock();
         }

@@ -29,7 +29,9 @@ final class CycleState {
     /** Pause time so far this cycle (the sum of its pauses; in the gcstoptheworld modes the one pause). */
     long pauseNs;
     // System.nanoTime() at: sweep termination's start (world stopped), the mark phase's start,
-    // mark termination's start, the end of mark termination's work, and just before its restart.
+    // mark termination's start, the end of mark termination's work, and the end of its last step
+    // before the restart (Go's tEnd, its "now" in gcMarkTermination: the pause's end as PauseNs,
+    // the clock and LastGC count it).
     long tSweepTerm;
     long tMark;
     long tMarkTerm;
@@ -38,12 +40,19 @@ final class CycleState {
     // The bounds of the cycle's phases as Go's gctrace clock has them (System.nanoTime()): the
     // sweep-termination stop request (Go's tSweepTerm, "@T"), the mark phase's start (that pause's
     // restart; in the gcstoptheworld modes tMark), mark termination's stop request (tMarkTerm in
-    // those modes) and its restart (Go's tEnd). Taken from the pause timer, so the first and third
-    // clock figures are exactly the pauses PauseNs sums.
+    // those modes) and its end before the restart (Go's tEnd, = tEnd). Taken from the pause timer,
+    // so the first and third clock figures are exactly the pauses PauseNs sums.
     long clockStart;
     long clockMark;
     long clockMarkTerm;
     long clockEnd;
+    /**
+     * The cycle's pauses' wall time with the world stopped (each from "stop"'s end to before its
+     * restart: Go's nanotime() - stw.finishedStopping at each accumulateGCPauseTime), mark-completion
+     * pauses included; in the gcstoptheworld modes the mark inside the one pause left out (the
+     * coordinator's mark CPU is the background figure). x GOMAXPROCS: the pauses' CPU in GCCPUFraction.
+     */
+    long pauseStoppedNs;
     /** The coordinator's thread CPU at the mark phase's start (the gcstoptheworld modes' mark CPU). */
     long cpuStart;
 

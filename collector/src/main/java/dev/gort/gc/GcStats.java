@@ -21,12 +21,22 @@ public final class GcStats {
     private long lastGC;
     private long nextGC;
     private long gcCpuNanos;
+    /** Go's cpuStats.GCPauseTime: every pause's stopped wall time x GOMAXPROCS, summed (in {@link #gcCpuNanos} too). */
+    private long gcPauseCpuNanos;
+    /**
+     * Go's cpuStats.TotalTime is GOMAXPROCS integrated over time (sched.totaltime, brought up to
+     * date at each procresize): the processor-nanoseconds up to {@link #procsSince}, when
+     * GOMAXPROCS last changed (the start until a change).
+     */
+    private long procNanosBefore;
+    private long procsSince;
     private double gcCpuFraction;
     private GcCycle last;
 
     /** @param startNanos the runtime's start on the monotonic clock (System.nanoTime) */
     public GcStats(long startNanos) {
         this.startNanos = startNanos;
+        this.procsSince = startNanos;
     }
 
     public long startNanos() {
@@ -35,15 +45,48 @@ public final class GcStats {
 
     /**
      * The CPU fraction to print for a cycle ending now: GC CPU so far (including this cycle's,
-     * excluding idle workers, as Go) over wall time since start x GOMAXPROCS.
+     * excluding idle workers, as Go) over the processor time since start, GOMAXPROCS integrated
+     * over time (Go's cpuStats.TotalTime): {@code procs}, GOMAXPROCS now, counts only since its
+     * last change ({@link #procsChanged}).
      */
     public synchronized double cpuFractionWith(long cycleGcCpuNanos, long nowNanos, int procs) {
-        long wall = Math.max(1, nowNanos - startNanos);
-        return (double) (gcCpuNanos + cycleGcCpuNanos) / ((double) wall * Math.max(1, procs));
+        double total = procNanosBefore + (double) Math.max(0, nowNanos - procsSince) * Math.max(1, procs);
+        return (double) (gcCpuNanos + cycleGcCpuNanos) / Math.max(1.0, total);
     }
 
-    /** Records a finished cycle; {@code endEpochNanos} is the wall-clock (Unix) time it ended. */
+    /**
+     * GOMAXPROCS changed at {@code nowNanos} (System.nanoTime) from {@code oldProcs}: the time since
+     * the last change counts at {@code oldProcs} processors in the fraction's denominator, as Go's
+     * procresize adds {@code old x (now - procresizetime)} to sched.totaltime.
+     */
+    public synchronized void procsChanged(long nowNanos, int oldProcs) {
+        if (oldProcs < 1) {
+            throw new IllegalArgumentException("GOMAXPROCS before the change must be >= 1, got " + oldProcs);
+        }
+        if (nowNanos > procsSince) {
+            procNanosBefore += (nowNanos - procsSince) * oldProcs;
+            procsSince = nowNanos;
+        }
+    }
+
+    /**
+     * Records a finished cycle; {@code endEpochNanos} is the wall-clock (Unix) time it ended. Its GC
+     * CPU for the fraction is taken as the gctrace figures (the two termination pauses at their
+     * gctrace CPU, assists, background; idle left out); the collector passes Go's exact sum with
+     * {@link #record(GcCycle, long, long, long, long)}.
+     */
     public synchronized void record(GcCycle c, long endEpochNanos, long nextGoal) {
+        record(c, endEpochNanos, nextGoal, c.sweepTermCpu() + c.assistCpu() + c.backgroundCpu() + c.markTermCpu(),
+                c.sweepTermCpu() + c.markTermCpu());
+    }
+
+    /**
+     * Records a finished cycle with its GC CPU as Go's cpuStats counts it for GCCPUFraction:
+     * {@code gcCpuNanos} = assists + dedicated/fractional workers + {@code pauseCpuNanos}, the
+     * pauses' CPU (each pause's wall from the world stopped to just before its restart, x GOMAXPROCS:
+     * Go's accumulateGCPauseTime, mark-completion pauses included); idle marking left out.
+     */
+    public synchronized void record(GcCycle c, long endEpochNanos, long nextGoal, long gcCpuNanos, long pauseCpuNanos) {
         if (c.num() != numGC + 1) {
             throw new IllegalStateException("GC cycle " + c.num() + " recorded after cycle " + numGC);
         }
@@ -57,7 +100,8 @@ public final class GcStats {
         }
         lastGC = endEpochNanos;
         nextGC = nextGoal;
-        gcCpuNanos += c.sweepTermCpu() + c.assistCpu() + c.backgroundCpu() + c.markTermCpu();
+        this.gcCpuNanos += gcCpuNanos;
+        gcPauseCpuNanos += pauseCpuNanos;
         gcCpuFraction = c.cpuFraction();
         last = c;
     }
@@ -78,6 +122,21 @@ public final class GcStats {
      */
     public synchronized long numGC() {
         return numGC;
+    }
+
+    /** GC CPU so far, as GCCPUFraction's numerator (idle marking left out). */
+    public synchronized long gcCpuNanos() {
+        return gcCpuNanos;
+    }
+
+    /**
+     * The pauses' CPU so far (Go's cpuStats.GCPauseTime, runtime/metrics
+     * {@code /cpu/classes/gc/pause:cpu-seconds}): each pause's wall time from the world stopped to
+     * just before its restart x GOMAXPROCS, mark-completion pauses included. Part of
+     * {@link #gcCpuNanos}.
+     */
+    public synchronized long gcPauseCpuNanos() {
+        return gcPauseCpuNanos;
     }
 
     public synchronized Snapshot snapshot() {

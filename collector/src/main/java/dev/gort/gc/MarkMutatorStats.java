@@ -25,14 +25,16 @@ final class MarkMutatorStats {
     static final int WORK_DONE = 6;          // scan work the assists did themselves (bytes)
     static final int WAITS = 7;              // assists that parked in the assist queue
     static final int DRAIN_ASSISTS = 8;      // assists that drained (took the CPU clock)
-    static final int COUNT = 9;
+    static final int RETRIES = 9;            // passes retried in debt: after a stop or round, or a wait refused or woken for published work
+    static final int COUNT = 10;
 
     static String format(long[] s) {
         return String.format(java.util.Locale.ROOT,
                 "markmut: slow allocs while marking %d (for an assist %d); assists %d: credit only %d, draining %d"
-                        + " (drain calls %d, empty %d, scan work %d MB, %.1f KiB per draining assist), waits %d",
+                        + " (drain calls %d, empty %d, scan work %d MB, %.1f KiB per draining assist), waits %d;"
+                        + " retries in debt %d",
                 s[SLOW_MARKING], s[SLOW_FOR_ASSIST], s[ASSISTS], s[CREDIT_ONLY], s[DRAIN_ASSISTS], s[DRAIN_CALLS],
                 s[DRAIN_EMPTY], s[WORK_DONE] >> 20, s[DRAIN_ASSISTS] == 0 ? 0.0 : s[WORK_DONE] / 1024.0 / s[DRAIN_ASSISTS],
-                s[WAITS]);
+                s[WAITS], s[RETRIES]);
     }
 }

@@ -88,6 +88,12 @@ public final class Mutator {
     }
     long assistNanos;
     /**
+     * How the last pass of an assist on this mutator ended (Assists.DONE or RETRY), written by the
+     * assisting goroutine or thread on the mutator it holds when the pass ends and read by it
+     * straight after, with no safepoint between: Assists.alloc's retry decision.
+     */
+    int assistOutcome;
+    /**
      * Bytes this mutator allocated black in the current mark phase (Go counts them in
      * gcw.bytesMarked): kept here, on the object the allocation fast path already holds, instead of
      * in {@link #gcw} (one dependent load fewer per allocation while marking). Harvested with

@@ -234,6 +234,15 @@ final class PauseTimer {
         return last;
     }
 
+    /**
+     * System.nanoTime() of the last step's end while the pause runs (the world still stopped):
+     * mark termination's end as Go times it, its {@code now} taken before startTheWorldWithSema
+     * (gcMarkTermination), so the restart is not in PauseNs, the clock or LastGC.
+     */
+    long lastStepNanos() {
+        return last;
+    }
+
     long elapsed() {
         return System.nanoTime() - start;
     }

@@ -38,10 +38,13 @@ class CycleFiguresTest {
 
     /**
      * Go's PauseNs entry (and PauseTotalNs' share) of a cycle is the sum of all its stop-the-world
-     * pauses, each from the stop request to the restart (work.pauseNS += now - stw.startedStopping,
-     * mark-completion restarts included); gctrace's first and third clock figures are the sweep- and
-     * mark-termination pauses. So the ring holds exactly what the pause listener reported for that
-     * cycle, and the two clock figures are its sweep- and mark-termination pauses.
+     * pauses (work.pauseNS += now - stw.startedStopping), each from the stop request: sweep
+     * termination's and mark completion's to their restart (startTheWorldWithSema's own now, taken
+     * after the Ps are handed out), mark termination's to the now gcMarkTermination takes before
+     * startTheWorldWithSema(now, ...), so its restart is not in it; gctrace's first and third clock
+     * figures are the sweep- and mark-termination pauses so bounded. The pause listener reports each
+     * pause to its restart, its last step ("start") the restart: so the ring holds what the listener
+     * reported for that cycle less mark termination's "start" step, and so does the third clock figure.
      */
     @Test
     void pauseNsIsTheSumOfTheCyclesPausesAndTheClockFiguresArePauses() {
@@ -62,8 +65,12 @@ class CycleFiguresTest {
                     if (p.kind() == StwPause.Kind.SWEEP_TERMINATION) {
                         sweepTerm = p.totalNanos();
                     } else if (p.kind() == StwPause.Kind.MARK_TERMINATION) {
-                        markTerm = p.totalNanos();
+                        markTerm = p.totalNanos() - p.stepNanos("start");
+                        sum -= p.stepNanos("start");          // Go's tEnd: before the restart
                     }
+                }
+                if (!ForcedMode.concurrentMark()) {       // one pause, ending with mark termination: its restart is out
+                    sum -= byCycle.get(c.num()).get(0).stepNanos("start");
                 }
                 assertTrue(sum > 0, "cycle " + c.num() + " reported no pause: " + byCycle.keySet());
                 assertEquals(sum, ringEntry(s, c.num()), "PauseNs of gc " + c.num() + " is not the sum of its pauses " + byCycle.get(c.num()));
@@ -76,8 +83,12 @@ class CycleFiguresTest {
                 }
                 total = 0;
                 for (long n = 1; n <= s.numGC(); n++) {
-                    for (StwPause p : byCycle.getOrDefault(n, List.of())) {
+                    List<StwPause> ps = byCycle.getOrDefault(n, List.of());
+                    for (StwPause p : ps) {
                         total += p.totalNanos();
+                    }
+                    if (!ps.isEmpty()) {
+                        total -= ps.get(ps.size() - 1).stepNanos("start");       // the cycle's last pause: mark termination's
                     }
                 }
                 assertEquals(total, s.pauseTotalNs(), "PauseTotalNs after gc " + c.num());
@@ -99,8 +110,8 @@ class CycleFiguresTest {
                 GcCycle c = s.lastCycle();
                 List<StwPause> pauses = byCycle.get(c.num());
                 assertEquals(1, pauses.size(), "one pause: " + pauses);
-                long pause = pauses.get(0).totalNanos();
-                assertEquals(pause, ringEntry(s, c.num()), "PauseNs of gc " + c.num());
+                long pause = pauses.get(0).totalNanos() - pauses.get(0).stepNanos("start");      // to Go's tEnd, before the restart
+                assertEquals(pause, ringEntry(s, c.num()), "PauseNs of gc " + c.num() + " against its one pause to before its restart " + pauses.get(0));
                 assertEquals(pause, c.sweepTermWall() + c.markWall() + c.markTermWall(),
                         "gctrace's clock of gc " + c.num() + " against its one pause " + pauses.get(0));
             }
@@ -177,6 +188,51 @@ class CycleFiguresTest {
     private static long epochNanos() {
         Instant now = Instant.now();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    /**
+     * GCCPUFraction (P%) divides the GC CPU by the processor time since start with GOMAXPROCS
+     * integrated over time, as Go's cpuStats.TotalTime (sched.totaltime, brought up to date at each
+     * procresize), not by the wall time x GOMAXPROCS now. Here 4 Ps from the start until a change to
+     * 1, then a cycle: the denominator counts the time before the change at 4. The change's instant
+     * is known to lie between the two reads around setGomaxprocs, so the fraction is bounded by the
+     * GC CPU over the two integrals those reads give; with the current GOMAXPROCS it is 1/(4 - 3t)
+     * times larger (t the share of time after the change), outside the bounds.
+     */
+    @Test
+    void cpuFractionIntegratesGomaxprocsOverTime() {
+        SchedCollectorTest.withRuntime(4, GcOptions.DEFAULT, gc -> {
+            dev.gort.sched.Scheduler sched = ((SchedWorld) gc.world).scheduler();
+            Global head = SweeperGoroutineTest.liveAndGarbage(gc, 2_000, 20_000);
+            gc.gc();
+            long before = System.nanoTime();
+            sched.setGomaxprocs(1);
+            long after = System.nanoTime();
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            for (;;) {
+                assertTrue(System.nanoTime() - deadline < 0, "no gc() cycle alone in 60 s");
+                long n0 = gc.gcStats().numGC();
+                gc.gc();
+                long gcCpu = gc.stats.gcCpuNanos();
+                GcStats.Snapshot s = gc.gcStats();
+                if (s.numGC() != n0 + 1 || gc.stats.gcCpuNanos() != gcCpu) {
+                    continue;                 // another cycle ended beside ours: read again
+                }
+                GcCycle c = s.lastCycle();
+                assertEquals(1, c.procs(), "the cycle ran at GOMAXPROCS 1");
+                long start = gc.stats.startNanos();
+                long end = start + c.sinceStartNanos() + c.sweepTermWall() + c.markWall() + c.markTermWall();
+                double lowIntegral = 4.0 * (before - start) + (end - before);
+                double highIntegral = 4.0 * (after - start) + (end - after);
+                double f = s.gcCpuFraction();
+                assertTrue(f <= gcCpu / lowIntegral * (1 + 1e-9) && f >= gcCpu / highIntegral * (1 - 1e-9),
+                        "GCCPUFraction " + f + " of " + gcCpu + " ns of GC CPU: not over GOMAXPROCS integrated over time ("
+                                + lowIntegral + ".." + highIntegral + " processor-ns; " + (end - start) + " ns x 1 P now would give "
+                                + (double) gcCpu / (end - start) + ")");
+                break;
+            }
+            head.close();
+        });
     }
 
     /**
