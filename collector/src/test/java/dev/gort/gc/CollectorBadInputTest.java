@@ -83,6 +83,12 @@ class CollectorBadInputTest {
         assertEquals(limit, gc.options().memoryLimit());
         e = refused(IllegalArgumentException.class, () -> gc.onSweepTermination(null));
         assertTrue(e.contains("sweep-termination hook is null; accepted: a Runnable"), e);
+        // A null type, through both alloc methods (until session 33 a bare NullPointerException
+        // from the fast path: "Cannot invoke \"dev.gort.gc.Type.size()\" because \"t\" is null").
+        e = refused(IllegalArgumentException.class, () -> gc.alloc(null));
+        assertTrue(e.contains("Collector.alloc(Type): the type t is null; accepted: a Type built with Type.struct(name)"), e);
+        e = refused(IllegalArgumentException.class, () -> gc.alloc(m, null));
+        assertTrue(e.contains("Collector.alloc(Mutator, Type): the type t is null; accepted: "), e);
         assertEquals(objects, heap.readMemStats().heapObjects(), "refusals allocated nothing");
 
         // Still usable: allocate, collect, the rooted object and only it survives.
