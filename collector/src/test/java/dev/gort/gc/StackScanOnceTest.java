@@ -102,14 +102,13 @@ class StackScanOnceTest {
             while (alive.get() > 0 && System.nanoTime() < deadline) {
                 Go.gosched();
             }
-            assertEquals(0, alive.get(), "the test's goroutines ended");
-            assertNull(failure.get(), () -> "a goroutine failed: " + failure.get());
-
             List<StackScanAudit.Cycle> seen = audit.cycles();
             Map<String, Integer> hows = report("goroutines", seen);
-            assertTrue(seen.size() >= cycles, "cycles audited: " + seen.size());
-            List<String> bad = audit.violations();
+            List<String> bad = audit.violations();       // first: what this test is about
             assertTrue(bad.isEmpty(), () -> bad.size() + " breaches of once per cycle, first: " + bad.subList(0, Math.min(10, bad.size())));
+            assertEquals(0, alive.get(), "the test's goroutines ended");
+            assertNull(failure.get(), () -> "a goroutine failed: " + failure.get());
+            assertTrue(seen.size() >= cycles, "cycles audited: " + seen.size());
             int checked = 0;
             int createdScanned = 0;
             int createdNot = 0;
@@ -221,12 +220,12 @@ class StackScanOnceTest {
                     }
                 });
             }
-            assertNull(failure.get(), () -> "a thread failed: " + failure.get());
             List<StackScanAudit.Cycle> seen = audit.cycles();
             Map<String, Integer> hows = report("threads", seen);
-            assertTrue(seen.size() >= cycles, "cycles audited: " + seen.size());
-            List<String> bad = audit.violations();
+            List<String> bad = audit.violations();       // first: what this test is about
             assertTrue(bad.isEmpty(), () -> bad.size() + " breaches of once per cycle, first: " + bad.subList(0, Math.min(10, bad.size())));
+            assertNull(failure.get(), () -> "a thread failed: " + failure.get());
+            assertTrue(seen.size() >= cycles, "cycles audited: " + seen.size());
             int checked = 0;
             int joined = 0;
             int left = 0;
