@@ -40,7 +40,7 @@ class StackScanOnceTest {
 
     @Test
     void everyGoroutineStackIsScannedExactlyOncePerCycle() {
-        int cycles = Integer.getInteger("gort.stress.cycles", 40);
+        int cycles = Integer.getInteger("gort.stress.cycles", 24);
         SchedCollectorTest.withRuntime(2, CHECKED.withGcPercent(20), gc -> {
             StackScanAudit audit = gc.auditStackScans();
             AtomicBoolean stop = new AtomicBoolean();
@@ -150,7 +150,7 @@ class StackScanOnceTest {
 
     @Test
     void everyRegisteredThreadIsScannedExactlyOncePerCycle() throws Exception {
-        int cycles = Integer.getInteger("gort.stress.cycles", 40);
+        int cycles = Integer.getInteger("gort.stress.cycles", 24);
         heapAndCollector((gc, world) -> {
             StackScanAudit audit = gc.auditStackScans();
             world.register(4);
