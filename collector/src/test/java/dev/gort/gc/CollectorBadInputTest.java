@@ -104,4 +104,30 @@ class CollectorBadInputTest {
         assertEquals(1, heap.readMemStats().heapObjects());
         heap.verifyHeap();
     }
+
+    /**
+     * invalidptr=0 through the options a Collector is built with (GORT_DEBUG's key): a global
+     * holding a non-heap address is ignored by the mark, as Go ignores it, and cycles go on. Until
+     * session 33 only MarkerTest set the marker's switch directly, so the Collector's wiring of the
+     * option was untested (the marker's default is fatal).
+     */
+    @Test
+    void invalidptrOffIgnoresABadPointerInACollectorsCycles() {
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 28), PosixOsMemory.get());
+        GcOptions lenient = new GcOptions(100, Pacer.INFINITE, false, false, false, 0, 0, false);
+        gc = Collector.forThreads(heap, lenient, 2);
+        world = gc.threadWorld();
+        m = world.register(4);
+        long kept = gc.alloc(NODE);
+        Mem.putLong(kept, ID, 7);
+        m.roots().set(0, kept);
+        Global bad = gc.newGlobal();
+        bad.set(0x10);                       // outside the heap arena: fatal by default ("found bad pointer in heap")
+        gc.gc();
+        gc.gc();
+        assertTrue(gc.cycles() >= 2, "both cycles ran: " + gc.cycles());
+        assertEquals(1, heap.readMemStats().heapObjects(), "the rooted object survives, nothing else");
+        assertEquals(7, Mem.getLong(kept, ID));
+        bad.close();
+    }
 }
