@@ -565,6 +565,9 @@ public final class Collector implements AutoCloseable {
      * {@link #allocate}, which handles every case.
      */
     public long alloc(Type t) {
+        if (t == null) {
+            throw nullType("alloc(Type)");    // before the safepoint; C2 folds this test into t's implicit null check
+        }
         Mutator m = world.current();
         if (m == null) {
             throw notAMutator();
@@ -584,8 +587,22 @@ public final class Collector implements AutoCloseable {
         if (m == null || m.handleWorld != world || m.owner != Thread.currentThread()) {
             throw notThisCallersMutator(m);
         }
+        if (t == null) {
+            throw nullType("alloc(Mutator, Type)");
+        }
         ((ThreadWorld) world).safepoint(m);        // a registered thread keeps its mutator across it
         return allocFor(m, t);
+    }
+
+    /**
+     * A null type given to an alloc method: refused before the safepoint, so nothing changed. Out
+     * of line, so the callers' test is one compare and a branch C2 turns into the implicit null
+     * check the fast path's first read of {@code t} needs anyway (no added work; see
+     * docs/performance.md, session 33 audit33).
+     */
+    private static IllegalArgumentException nullType(String method) {
+        return new IllegalArgumentException("Collector." + method + ": the type t is null; accepted: a Type built with "
+                + "Type.struct(name)...build() or Type.arrayOf(element, count) (for bytes, allocBytes(n))");
     }
 
     private IllegalArgumentException notThisCallersMutator(Mutator m) {
@@ -1009,6 +1026,16 @@ public final class Collector implements AutoCloseable {
      */
     public record StackScanStats(long inSweepTermination, long byWorkers, long byCoordinator, long beforeRun,
                                  long inMarkTermination, long bytes) {
+    }
+
+    /**
+     * Debug, for tests: from the next cycle on, record each stack scan per goroutine or registered
+     * thread ({@link StackScanAudit}). Call before the first cycle; returns the audit to read.
+     */
+    StackScanAudit auditStackScans() {
+        StackScanAudit a = new StackScanAudit();
+        coordinator.stackScanAudit = a;
+        return a;
     }
 
     /** The last finished cycle's stack scan figures (see {@link StackScanStats}). */

@@ -67,7 +67,28 @@ final class Coordinator {
     /** The coordinator's own grey work: roots it scans, and the stop-the-world modes' whole mark. */
     final GcWork coordinatorWork;
     /** Greys stack roots onto the coordinator's gcWork (a field: no lambda linkage inside a pause). */
-    private final World.RootSink stackSink;
+    private final StackSink stackSink;
+
+    /** The cycle's stack roots scanned with the world stopped: greyed onto the coordinator's gcWork, each stack counted by the audit when on. */
+    private final class StackSink implements World.RootSink {
+        @Override
+        public void slots(long address, long n, String owner, long id) {
+            marker.scanRootSlots(address, n, owner, id, coordinatorWork);
+        }
+
+        @Override
+        public void stackStarted(String owner, long id) {
+            StackScanAudit a = cycleAudit;
+            if (a != null) {
+                a.scanned(owner, id, "stopped(sweepTermination)");
+            }
+        }
+    }
+
+    /** Set by {@link Collector#auditStackScans} (null: off); read once per cycle, at sweep termination. */
+    volatile StackScanAudit stackScanAudit;
+    /** This cycle's audit, fixed at sweep termination (world stopped) until mark termination's end. */
+    private StackScanAudit cycleAudit;
     /** Run by every cycle at sweep termination, world stopped (Go's clearpools); see {@link Collector#onSweepTermination}. */
     private final List<Runnable> sweepTerminationHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -118,7 +139,7 @@ final class Coordinator {
         this.threadSweeper = threadSweeper;
         this.sweeperG = sweeperG;
         this.coordinatorWork = new GcWork(pool);
-        this.stackSink = (addr, n, owner, id) -> marker.scanRootSlots(addr, n, owner, id, coordinatorWork);
+        this.stackSink = new StackSink();
         this.completion = new MarkCompletion(c);
         this.markDoneHandOff = handOffForNewCollectors && world instanceof ThreadWorld ? new StopHandOff(this::markDoneStopped) : null;
         this.markDoneSchedSteps = handOffForNewCollectors && world instanceof SchedWorld ? this::markDoneStopped : null;
@@ -1113,8 +1134,12 @@ final class Coordinator {
         st.concurrentStacks = stackRoots != null && st.stwMode == 0;
         st.stackBytes = 0;
         stacksInSweepTermination = 0;
+        cycleAudit = stackScanAudit;
+        if (cycleAudit != null) {
+            cycleAudit.beginCycle(world, st.cycle);
+        }
         if (st.concurrentStacks) {
-            stackRoots.begin();
+            stackRoots.begin(cycleAudit);
         } else {
             st.stackBytes = world.scanStacks(stackSink);
             pacer.stackScanWork.addAndGet(st.stackBytes);
@@ -1370,6 +1395,10 @@ final class Coordinator {
             }
             st.stackBytes = stackRoots.bytes.get();
             st.pt.step("stacks");
+        }
+        if (cycleAudit != null) {
+            cycleAudit.endCycle(world);      // every stack scan of the cycle is done (StackScans.end above, or the stopped modes' one walk)
+            cycleAudit = null;
         }
         c.setPhase(Collector.MARK_TERMINATION);
         st.bytesMarked = 0;

@@ -262,6 +262,7 @@ public final class SchedWorld implements World {
         public void accept(dev.gort.sched.G g) {
             goid = g.goid();
             gs++;
+            sink.stackStarted("goroutine", goid);
             requireShadowStack(g);
             g.forEachFrame(this);
         }

@@ -57,8 +57,12 @@ final class StackRoots {
         this.terminationScan = new FrameScan(marker);
     }
 
+    /** The cycle's stack-scan audit (null: off, the default), set by {@link #begin}; every scan of this cycle reads it. */
+    private StackScanAudit audit;
+
     /** World stopped (sweep termination): every G unscanned from now on; no frame is read here. */
-    void begin() {
+    void begin(StackScanAudit audit) {
+        this.audit = audit;        // published to the scanners by the generation's volatile store below
         byWorkers.set(0);
         byCoordinator.set(0);
         bytes.set(0);
@@ -84,6 +88,8 @@ final class StackRoots {
     int scanJobs(GcWork w, P pp, BooleanSupplier stop, boolean worker) {
         FrameScan fs = new FrameScan(marker);
         fs.w = w;
+        fs.audit = audit;
+        fs.how = worker ? "job(worker)" : "job(coordinator)";
         int n = 0;
         for (int i; (i = next.getAndIncrement()) < end; ) {
             G g = StackScans.g(sched, i);
@@ -108,6 +114,8 @@ final class StackRoots {
     int scanLeftovers(GcWork w) {
         FrameScan fs = new FrameScan(marker);
         fs.w = w;
+        fs.audit = audit;
+        fs.how = "leftovers";
         int n = 0;
         int left = 0;
         int count = StackScans.allgCount(sched);
@@ -150,6 +158,8 @@ final class StackRoots {
         FrameScan fs = terminationScan;
         fs.w = w;
         fs.bytes = 0;
+        fs.audit = audit;
+        fs.how = "markTermination";
         long n = 0;
         for (int k = 0; k < nLeftovers; k++) {
             if (scanStoppedIfLive(StackScans.g(sched, leftovers[k]), fs)) {
@@ -210,6 +220,8 @@ final class StackRoots {
             }
             fs.w = m.gcw;
             fs.bytes = 0;
+            fs.audit = audit;
+            fs.how = "onRun";
             fs.scan(g, pp);
             bytes.addAndGet(fs.bytes);
             pacer.stackScanWork.addAndGet(fs.bytes);
@@ -218,6 +230,8 @@ final class StackRoots {
                 FrameScan fs = orphanScan;
                 fs.w = orphanWork;
                 fs.bytes = 0;
+                fs.audit = audit;
+                fs.how = "onRun(orphan)";
                 fs.scan(g, pp);
                 bytes.addAndGet(fs.bytes);
                 pacer.stackScanWork.addAndGet(fs.bytes);
@@ -231,6 +245,9 @@ final class StackRoots {
         GcWork w;
         long bytes;
         private long goid;
+        /** The cycle's audit (null: off) and who scans, for it. */
+        StackScanAudit audit;
+        String how;
 
         FrameScan(Marker marker) {
             this.marker = marker;
@@ -239,6 +256,9 @@ final class StackRoots {
         @Override
         public void scan(G g, P pp) {
             goid = g.goid();
+            if (audit != null) {
+                audit.scannedG(g, how);      // one test per stack scanned, not per frame
+            }
             SchedWorld.requireShadowStack(g);
             g.forEachFrame(this);
         }

@@ -1433,6 +1433,7 @@ public final class ThreadWorld implements World {
         long bytes = 0;
         for (int i = 0, n = mutators.size(); i < n; i++) {      // world stopped: no copy (see mutatorSlots)
             Mutator m = mutators.get(i);
+            sink.stackStarted("thread", m.owner.threadId());
             sink.slots(m.roots.base(), m.roots.size(), "thread", m.owner.threadId());
             bytes += 8L * m.roots.size();
         }

@@ -54,6 +54,10 @@ public interface World {
      */
     interface RootSink {
         void slots(long address, long n, String owner, long id);
+
+        /** One mutator's stack starts (before its slots; called even when it has none): the cycle's stack-scan audit counts it. */
+        default void stackStarted(String owner, long id) {
+        }
     }
 
     /** Visits every mutator's stack roots (world stopped); returns the scannable bytes. */

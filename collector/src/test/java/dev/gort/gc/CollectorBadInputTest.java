@@ -83,6 +83,12 @@ class CollectorBadInputTest {
         assertEquals(limit, gc.options().memoryLimit());
         e = refused(IllegalArgumentException.class, () -> gc.onSweepTermination(null));
         assertTrue(e.contains("sweep-termination hook is null; accepted: a Runnable"), e);
+        // A null type, through both alloc methods (until session 33 a bare NullPointerException
+        // from the fast path: "Cannot invoke \"dev.gort.gc.Type.size()\" because \"t\" is null").
+        e = refused(IllegalArgumentException.class, () -> gc.alloc(null));
+        assertTrue(e.contains("Collector.alloc(Type): the type t is null; accepted: a Type built with Type.struct(name)"), e);
+        e = refused(IllegalArgumentException.class, () -> gc.alloc(m, null));
+        assertTrue(e.contains("Collector.alloc(Mutator, Type): the type t is null; accepted: "), e);
         assertEquals(objects, heap.readMemStats().heapObjects(), "refusals allocated nothing");
 
         // Still usable: allocate, collect, the rooted object and only it survives.
@@ -97,5 +103,31 @@ class CollectorBadInputTest {
         gc.gc();
         assertEquals(1, heap.readMemStats().heapObjects());
         heap.verifyHeap();
+    }
+
+    /**
+     * invalidptr=0 through the options a Collector is built with (GORT_DEBUG's key): a global
+     * holding a non-heap address is ignored by the mark, as Go ignores it, and cycles go on. Until
+     * session 33 only MarkerTest set the marker's switch directly, so the Collector's wiring of the
+     * option was untested (the marker's default is fatal).
+     */
+    @Test
+    void invalidptrOffIgnoresABadPointerInACollectorsCycles() {
+        heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 28), PosixOsMemory.get());
+        GcOptions lenient = new GcOptions(100, Pacer.INFINITE, false, false, false, 0, 0, false);
+        gc = Collector.forThreads(heap, lenient, 2);
+        world = gc.threadWorld();
+        m = world.register(4);
+        long kept = gc.alloc(NODE);
+        Mem.putLong(kept, ID, 7);
+        m.roots().set(0, kept);
+        Global bad = gc.newGlobal();
+        bad.set(0x10);                       // outside the heap arena: fatal by default ("found bad pointer in heap")
+        gc.gc();
+        gc.gc();
+        assertTrue(gc.cycles() >= 2, "both cycles ran: " + gc.cycles());
+        assertEquals(1, heap.readMemStats().heapObjects(), "the rooted object survives, nothing else");
+        assertEquals(7, Mem.getLong(kept, ID));
+        bad.close();
     }
 }

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * TESTING.md G1 over thread mutators: 2 mutator threads at GOMAXPROCS=2 mutate random object graphs
  * (allocate, link, unlink, overwrite pointers, root slots, globals) while the collector runs
- * continuously (GOGC=10) with gccheckmark on. After every cycle each mutator checks payload and
+ * continuously (GOGC=10) with gccheckmark and gcpoison on. After every cycle each mutator checks payload and
  * pointer fields of every object its model reaches; after a final collection the heap's live bytes
  * equal exactly the models' reachable bytes, and dropping every root frees everything. Seeds are
  * printed; -Dgort.stress.seed=... replays, -Dgort.stress.millis=... runs longer. The mutation goes
@@ -27,8 +27,11 @@ class StressTest {
         long seed = Long.getLong("gort.stress.seed", System.nanoTime());
         long millis = Long.getLong("gort.stress.millis", 8_000);
         System.out.println("referenceModelStressOverThreads seed=" + seed + " millis=" + millis);
-        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30), PosixOsMemory.get());
-        GcOptions opts = GcOptions.DEFAULT.withGcPercent(10).withDebug(false, true, false, 0, 0);
+        // gccheckmark and gcpoison, as issue #5 asks and the goroutine stress has: sweep fills freed
+        // slots with 0xDF and the heap checks a reused slot (withClobberFree), so an object freed
+        // while the model still reaches it shows as a payload mismatch or a use after free.
+        GcOptions opts = GcOptions.DEFAULT.withGcPercent(10).withDebug(false, true, true, 0, 0);
+        Heap heap = Heap.create(HeapConfig.defaults().withArenaReservation(1L << 30).withClobberFree(opts.gcpoison()), PosixOsMemory.get());
         Collector gc = Collector.forThreads(heap, opts, 2);
         ThreadWorld world = gc.threadWorld();
         try {
