@@ -83,7 +83,8 @@ class SchedHandOffPauseCpuTest {
                 long guard = System.nanoTime() + 60_000_000_000L;      // a hang guard only
                 gc.world.runBlocking(gc.world.current(), () -> {
                     long p0 = polls.get();
-                    while ((polls.get() < p0 + 1000 || SchedStopHandOffTest.aPIsInASyscall()) && System.nanoTime() < guard) {
+                    // As SchedStopHandOffTest's case: main's P idle, the poller's the one P to stop (onlyOnePIsBusy).
+                    while ((polls.get() < p0 + 1000 || !SchedStopHandOffTest.onlyOnePIsBusy()) && System.nanoTime() < guard) {
                         java.util.concurrent.locks.LockSupport.parkNanos(50_000);
                     }
                     pauses.clear();
