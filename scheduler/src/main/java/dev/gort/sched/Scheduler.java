@@ -768,10 +768,11 @@ public final class Scheduler implements AutoCloseable {
                         // g is queued for good: a counted startm failure is not thrown into
                         // this M's loop (the fatal "scheduler failure on M"); g waits in the
                         // global queue for the Ms that hold every P, or a later wake-up (sched32).
-                        // If every P went idle meanwhile, nothing may look at that queue again
-                        // (no sysmon, no retaker): this M holds nothing and retries (session 33).
-                        if (wakeForQueuedWork(true)) {
-                            retryWakeWhileEveryPIsIdle();
+                        // A failure means a P went idle and no M could be had for it: this M is
+                        // one, so it takes an idle P itself and runs g (wakefix33; waiting for a
+                        // new M it stands in for would keep g queued while the failure lasts).
+                        if (wakeForQueuedWork(true) && takeIdlePAfterFailedWake(mp)) {
+                            continue top;
                         }
                     }
                 } else {
@@ -788,12 +789,37 @@ public final class Scheduler implements AutoCloseable {
                 }
             } else if (until != Long.MAX_VALUE) {
                 // Another M polled when we tried. If it still polls, it is woken for an earlier
-                // deadline; if it ended meanwhile, it takes an idle P (ours is on the list) and
-                // looks at the timers again. So this wake-up failing (counted, owed) strands nothing.
-                wakeNetPoller(until);
+                // deadline; if it ended meanwhile, it takes an idle P and looks at the timers
+                // again, unless this wake-up held our P (between its pidleget and a failed
+                // startm's giveBack) just when that M looked: then both would stop with the
+                // timers unwatched. So on a failure this M, which holds nothing, takes an idle P
+                // itself and looks again (wakefix33, review33a's risk 1).
+                if (wakeNetPoller(until) && takeIdlePAfterFailedWake(mp)) {
+                    continue top;
+                }
             }
             stopm(mp);
         }
+    }
+
+    /**
+     * findRunnable, an M holding no P whose wake-up failed (counted, owed): a P went back idle
+     * and no idle M could be had nor a new one made, and this M is an M. It takes an idle P
+     * itself and returns true (the caller looks for work again); with none idle (an M holds each,
+     * and will look at the global queue and the timers) or the exit begun, it retries while every
+     * P is idle, as a caller outside the schedule loop does, and returns false (the caller stops).
+     * Only after a failed wake-up: the schedule loop reads nothing more when wake-ups succeed.
+     */
+    private boolean takeIdlePAfterFailedWake(M mp) {
+        lock.lock();
+        P pp = exiting ? null : pidleget();
+        lock.unlock();
+        if (pp != null) {
+            acquirep(mp, pp);
+            return true;
+        }
+        retryWakeWhileEveryPIsIdle();
+        return false;
     }
 
     /** The hook returned a parked G for this P: make it runnable. */
