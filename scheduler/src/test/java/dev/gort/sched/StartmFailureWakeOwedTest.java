@@ -109,6 +109,7 @@ class StartmFailureWakeOwedTest {
         AtomicReference<String> stateAfter = new AtomicReference<>("");
         AtomicReference<Throwable> fromReset = new AtomicReference<>();
         CountDownLatch fired = new CountDownLatch(1);
+        boolean[] owed = new boolean[1];
         boolean[] deepSleepRefused = new boolean[1];
         boolean[] tried = new boolean[1];
         boolean[] ran = new boolean[1];
@@ -152,6 +153,9 @@ class StartmFailureWakeOwedTest {
                 }
                 stateAfter.set(seen);
                 // The flag stays set until a sysmon-side wake-up clears it, whatever the retries do.
+                // Asserted directly: armSysmonWake also refuses while the plain thread's failing
+                // retry holds the P for a moment, which alone could pass the refusal (review33a).
+                owed[0] = s.wakeOwed;
                 deepSleepRefused[0] = !s.armSysmonWake(() -> { });
                 s.disarmSysmonWake();
                 // sysmon's rounds: each tries while the wake-up is owed (a try can find the P
@@ -169,6 +173,8 @@ class StartmFailureWakeOwedTest {
         });
         assertEquals("idle Ps 1, global 0, spinning 0, startm failures >0", stateAfter.get(),
                 "the failed wake-up left the timer on an idle P with nothing queued globally");
+        assertTrue(owed[0], "the counted failure owes its wake-up (Scheduler.wakeOwed) until a sysmon-side try clears it ("
+                + stateAfter.get() + ")");
         assertTrue(deepSleepRefused[0], "sysmon may not sleep deeply while a failed wake-up is owed (" + stateAfter.get() + ")");
         assertTrue(tried[0], "sysmon's wake-up tried to start an M for the owed wake-up (a round on lead33 never did)");
         assertTrue(ran[0], "sysmon's wake-up ran the timer whose own wake-up failed (" + stateAfter.get() + ")");
