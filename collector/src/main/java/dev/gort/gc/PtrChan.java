@@ -159,12 +159,17 @@ public final class PtrChan implements SelectableChan {
             }
         } catch (RuntimeException | Error e) {
             // A full (or closed) table: give back what this ring took, so a failed make leaks no slot.
+            // The store gate is entered once for them all, as free() does (not once a slot).
+            java.util.concurrent.Semaphore gate = null;
             try {
+                gate = WriteBarrier.enterStoreGate();
                 for (int i = 0; i < taken; i++) {
-                    roots.freeSlot(slotIndex[i]);
+                    roots.releaseSlot(slotIndex[i]);
                 }
             } catch (RuntimeException | Error u) {
                 e.addSuppressed(u);
+            } finally {
+                WriteBarrier.leaveStoreGate(gate);
             }
             throw e;
         }

@@ -157,6 +157,10 @@ final class MPool {
             }
         } finally {
             s.lock.unlock();
+            Runnable held = heldBeforeSpinningDropForTest;      // the failure path only
+            if (held != null) {
+                held.run();
+            }
             if (spinning) {
                 s.nmspinning.decrementAndGet();
             }
@@ -165,6 +169,13 @@ final class MPool {
             s.world.lastPStopped(pp, StopLastP.BY_STARTM_FAILED);
         }
     }
+
+    /**
+     * Tests: run by {@link #giveBack} on the failing thread after the P went back and the lock was
+     * released, before a spinning failure drops its count of the spinning M (the window where the
+     * flag is set, the P idle, and a wake-up still cannot be made). Read only on the failure path.
+     */
+    volatile Runnable heldBeforeSpinningDropForTest;
 
     /** {@link #giveBack}'s out-parameter for RunQueue.get, allocated once (guarded by the sched lock). */
     private final boolean[] giveBackInherit = new boolean[1];

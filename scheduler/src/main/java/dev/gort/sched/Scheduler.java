@@ -84,8 +84,8 @@ public final class Scheduler implements AutoCloseable {
 
     /**
      * A wake-up is owed: set by every counted startm failure ({@link MPool#startm}, under the sched
-     * lock, before its P goes back idle), cleared by {@link #wakeForGlobalWork} just before it
-     * tries again. A failed wake-up may have been for work the global queue does not show: a timer
+     * lock, before its P goes back idle), cleared by {@link #wakeForGlobalWork} only once it holds
+     * an idle P for its try, under the same lock ({@link #wakepForGlobalWork}). A failed wake-up may have been for work the global queue does not show: a timer
      * (wakeNetPoller), a network waiter, an M that lost its handed P, a handed-off P's timers
      * (session 33). sysmon's rounds and the retaker's passes look at this flag as they look at the
      * global queue, and sysmon does not sleep deeply while it is set. Written and read only on the
@@ -768,10 +768,11 @@ public final class Scheduler implements AutoCloseable {
                         // g is queued for good: a counted startm failure is not thrown into
                         // this M's loop (the fatal "scheduler failure on M"); g waits in the
                         // global queue for the Ms that hold every P, or a later wake-up (sched32).
-                        // If every P went idle meanwhile, nothing may look at that queue again
-                        // (no sysmon, no retaker): this M holds nothing and retries (session 33).
-                        if (wakeForQueuedWork(true)) {
-                            retryWakeWhileEveryPIsIdle();
+                        // A failure means a P went idle and no M could be had for it: this M is
+                        // one, so it takes an idle P itself and runs g (wakefix33; waiting for a
+                        // new M it stands in for would keep g queued while the failure lasts).
+                        if (wakeForQueuedWork(true) && takeIdlePAfterFailedWake(mp)) {
+                            continue top;
                         }
                     }
                 } else {
@@ -788,12 +789,37 @@ public final class Scheduler implements AutoCloseable {
                 }
             } else if (until != Long.MAX_VALUE) {
                 // Another M polled when we tried. If it still polls, it is woken for an earlier
-                // deadline; if it ended meanwhile, it takes an idle P (ours is on the list) and
-                // looks at the timers again. So this wake-up failing (counted, owed) strands nothing.
-                wakeNetPoller(until);
+                // deadline; if it ended meanwhile, it takes an idle P and looks at the timers
+                // again, unless this wake-up held our P (between its pidleget and a failed
+                // startm's giveBack) just when that M looked: then both would stop with the
+                // timers unwatched. So on a failure this M, which holds nothing, takes an idle P
+                // itself and looks again (wakefix33, review33a's risk 1).
+                if (wakeNetPoller(until) && takeIdlePAfterFailedWake(mp)) {
+                    continue top;
+                }
             }
             stopm(mp);
         }
+    }
+
+    /**
+     * findRunnable, an M holding no P whose wake-up failed (counted, owed): a P went back idle
+     * and no idle M could be had nor a new one made, and this M is an M. It takes an idle P
+     * itself and returns true (the caller looks for work again); with none idle (an M holds each,
+     * and will look at the global queue and the timers) or the exit begun, it retries while every
+     * P is idle, as a caller outside the schedule loop does, and returns false (the caller stops).
+     * Only after a failed wake-up: the schedule loop reads nothing more when wake-ups succeed.
+     */
+    private boolean takeIdlePAfterFailedWake(M mp) {
+        lock.lock();
+        P pp = exiting ? null : pidleget();
+        lock.unlock();
+        if (pp != null) {
+            acquirep(mp, pp);
+            return true;
+        }
+        retryWakeWhileEveryPIsIdle();
+        return false;
     }
 
     /** The hook returned a parked G for this P: make it runnable. */
@@ -906,7 +932,7 @@ public final class Scheduler implements AutoCloseable {
     /**
      * For sysmon's rounds and the retaker thread's passes (never the schedule loop): starts a
      * spinning M ({@link #wakep}) when goroutines wait in the global queue while a P is idle and no
-     * M spins, the state Go's wakep exists to end. Returns whether it tried. Every path that queues
+     * M spins, the state Go's wakep exists to end. Every path that queues
      * globally wakes an M itself; the one that can leave this state behind is a {@link MPool#startm}
      * that threw (a new M could not be made): its P goes back idle, its goroutines to the global
      * queue, and the error to its caller (Go's newm failure is fatal, gort's is not). Nothing else
@@ -914,7 +940,8 @@ public final class Scheduler implements AutoCloseable {
      * the wake-up here once the failure has passed. The same for a failed wake-up whose work the
      * global queue does not show (a timer, a network waiter, a P's timers: {@link #wakeOwed},
      * session 33): the spinning M started here runs due timers, or sleeps for the earliest one
-     * as the poller. Two volatile reads when there is nothing to do.
+     * as the poller. Two volatile reads when there is nothing to do. Returns whether it started
+     * a wake-up (an M on an idle P), false also when a round finds the try cannot be made.
      */
     public boolean wakeForGlobalWork() {
         if ((runqsize == 0 && !wakeOwed) || npidle.get() == 0 || nmspinning.get() != 0 || gcwaiting || exiting) {
@@ -924,9 +951,33 @@ public final class Scheduler implements AutoCloseable {
         return NativeReaders.access(this, this, 0, Scheduler::wakepForGlobalWork, NativeReaders::zero) != 0;
     }
 
-    private long wakepForGlobalWork(long unused) {
-        wakeOwed = false;       // before the try: a failure in it sets the flag again (MPool.startm)
-        wakep();
+    /**
+     * sysmon's and the retaker's wake-up once {@link #wakeForGlobalWork}'s lock-free look passed:
+     * {@link #wakep}, but the owed flag is cleared only with an idle P in hand, under the sched
+     * lock. A counted failure sets the flag under that lock, in the same section that gives its P
+     * back (MPool.startm, giveBack); so once this section holds a P, every failure that set the
+     * flag before it has its P back idle, and this try (an M spinning on that P, which runs due
+     * timers or polls for them) pays them all, or fails and sets the flag again. If the try cannot
+     * be made (another wake-up still counts as the spinning M, a failing one included, or no P is
+     * idle), the flag stays set for the next round (wakefix33: clearing it before wakep, as
+     * wake33 did, lost it when a failure landed between the look and the clear). Package-private
+     * for the test that calls it as a round past its look. Returns 1 if it started an M's wake-up.
+     */
+    long wakepForGlobalWork(long unused) {
+        if (npidle.get() == 0 || nmspinning.get() != 0 || !nmspinning.compareAndSet(0, 1)) {
+            return 0;
+        }
+        lock.lock();
+        P pp = exiting ? null : pidleget();
+        if (pp != null) {
+            wakeOwed = false;   // a failure of this try sets it again (MPool.startm)
+        }
+        lock.unlock();
+        if (pp == null) {
+            nmspinning.decrementAndGet();
+            return 0;
+        }
+        startm(pp, true);
         return 1;
     }
 

@@ -109,6 +109,7 @@ class StartmFailureWakeOwedTest {
         AtomicReference<String> stateAfter = new AtomicReference<>("");
         AtomicReference<Throwable> fromReset = new AtomicReference<>();
         CountDownLatch fired = new CountDownLatch(1);
+        boolean[] owed = new boolean[1];
         boolean[] deepSleepRefused = new boolean[1];
         boolean[] tried = new boolean[1];
         boolean[] ran = new boolean[1];
@@ -152,6 +153,9 @@ class StartmFailureWakeOwedTest {
                 }
                 stateAfter.set(seen);
                 // The flag stays set until a sysmon-side wake-up clears it, whatever the retries do.
+                // Asserted directly: armSysmonWake also refuses while the plain thread's failing
+                // retry holds the P for a moment, which alone could pass the refusal (review33a).
+                owed[0] = s.wakeOwed;
                 deepSleepRefused[0] = !s.armSysmonWake(() -> { });
                 s.disarmSysmonWake();
                 // sysmon's rounds: each tries while the wake-up is owed (a try can find the P
@@ -169,10 +173,98 @@ class StartmFailureWakeOwedTest {
         });
         assertEquals("idle Ps 1, global 0, spinning 0, startm failures >0", stateAfter.get(),
                 "the failed wake-up left the timer on an idle P with nothing queued globally");
+        assertTrue(owed[0], "the counted failure owes its wake-up (Scheduler.wakeOwed) until a sysmon-side try clears it ("
+                + stateAfter.get() + ")");
         assertTrue(deepSleepRefused[0], "sysmon may not sleep deeply while a failed wake-up is owed (" + stateAfter.get() + ")");
         assertTrue(tried[0], "sysmon's wake-up tried to start an M for the owed wake-up (a round on lead33 never did)");
         assertTrue(ran[0], "sysmon's wake-up ran the timer whose own wake-up failed (" + stateAfter.get() + ")");
         assertNull(fromReset.get(), "the reset threw its timer's failed wake-up");
+        s.close();
+    }
+
+    /**
+     * review33a's bug: sysmon's round passed its lock-free look (a wake-up owed, the P idle, nobody
+     * spinning), then another thread's wake-up failed and set the flag again, and only then did
+     * the round try. wake33 cleared the flag first and then called wakep, which did nothing: the
+     * failing thread still counted as the spinning M. The flag was lost, nothing was started, and
+     * sysmon could sleep deeply with the timer on an idle P. Here the failing thread is another
+     * scheduler's M (it does not retry: review32's rule) resetting this scheduler's timer; it is
+     * held by MPool's seam after its P went back idle and before it drops its spinning count,
+     * and the round's try ({@code wakepForGlobalWork}, as a round past its look) runs there. No
+     * sysmon, no retaker: the test's thread makes sysmon's calls.
+     */
+    @Test
+    void anOwedWakeUpSurvivesAFailureBetweenSysmonsLookAndItsTry() {
+        Scheduler s = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).syscallRetake(0).fatalHandler(FatalHandler.THROW));
+        Scheduler other = Scheduler.create(SchedConfig.defaults().gomaxprocs(1).syscallRetake(0).fatalHandler(FatalHandler.THROW));
+        java.util.concurrent.atomic.AtomicBoolean failNext = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicReference<String> premise = new AtomicReference<>("");
+        AtomicReference<String> inWindow = new AtomicReference<>("");
+        AtomicReference<Throwable> fromOther = new AtomicReference<>();
+        CountDownLatch fired = new CountDownLatch(1);
+        boolean[] owedAfter = new boolean[1];
+        boolean[] deepSleepRefused = new boolean[1];
+        boolean[] ran = new boolean[1];
+        s.run(() -> {
+            Time.GoTimer t = Time.afterFunc(Duration.ofHours(1), fired::countDown);
+            t.stop();
+            Go.syscall(() -> {
+                s.retake(0, true);
+                awaitEveryPIdle(s);
+                s.mpool.faultForTest = where -> {
+                    if (failNext.getAndSet(false)) {
+                        throw new StopFaultTest.InjectedFault(where);
+                    }
+                };
+                // An earlier failure owes a wake-up: sysmon's look passes from here on.
+                failNext.set(true);
+                boolean earlierFailed = s.wakeForQueuedWork(true);
+                premise.set("earlier failure " + earlierFailed + ", owed " + s.wakeOwed + ", idle Ps " + s.idleProcs()
+                        + ", spinning " + s.spinningThreads());
+                s.mpool.heldBeforeSpinningDropForTest = () -> {
+                    s.mpool.heldBeforeSpinningDropForTest = null;
+                    inWindow.set("owed " + s.wakeOwed + ", idle Ps " + s.idleProcs() + ", spinning " + s.spinningThreads());
+                    s.wakepForGlobalWork(0);        // the round, past its look
+                };
+                failNext.set(true);
+                Thread otherMain = new Thread(() -> {
+                    try {
+                        other.run(() -> t.reset(Duration.ofMillis(1)));    // s.addTimer -> wakeNetPoller -> startm fails
+                    } catch (Throwable e) {
+                        fromOther.set(e);
+                    }
+                }, "other-scheduler");
+                otherMain.start();
+                try {
+                    otherMain.join(60_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                s.mpool.heldBeforeSpinningDropForTest = null;
+                s.mpool.faultForTest = null;
+                owedAfter[0] = s.wakeOwed;
+                deepSleepRefused[0] = !s.armSysmonWake(() -> { });
+                s.disarmSysmonWake();
+                long deadline = System.nanoTime() + GUARD_NANOS;
+                try {
+                    while (!(ran[0] = fired.await(1, TimeUnit.MILLISECONDS)) && System.nanoTime() - deadline < 0) {
+                        s.wakeForGlobalWork();          // sysmon's rounds
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        });
+        other.close();
+        assertEquals("earlier failure true, owed true, idle Ps 1, spinning 0", premise.get());
+        assertEquals("owed true, idle Ps 1, spinning 1", inWindow.get(),
+                "the other scheduler's M was held after its failure gave the P back, still counted as spinning");
+        assertNull(fromOther.get(), "the other scheduler's reset threw the failed wake-up");
+        String after = "owed " + owedAfter[0] + ", deep sleep refused " + deepSleepRefused[0] + ", timer ran " + ran[0];
+        assertTrue(deepSleepRefused[0], "sysmon may not sleep deeply while the wake-up of a failure that landed between its"
+                + " look and its try is owed (" + after + ")");
+        assertTrue(owedAfter[0], "that wake-up is still owed (" + after + ")");
+        assertTrue(ran[0], "sysmon's next rounds ran the timer whose wake-up failed (" + after + ")");
         s.close();
     }
 
