@@ -84,8 +84,9 @@ final class Assists {
      * again from the top, at the ratio of that moment; one whose wait was refused, or ended, because work was published
      * (gort's wake for work, see AssistQueue; Go: gcParkAssist returning false) assists again at
      * once. It returns in debt only when the wait ended otherwise (the mark phase over, the
-     * collector closed or held at a test breakpoint, the world exiting): its next allocation
-     * assists again if marking still runs. No Java object is allocated on any of these paths.
+     * collector closed or held at a test breakpoint, the world exiting), or when the caller is the
+     * stopper of the pending stop ({@link World#stoppedByCaller}): its next allocation assists
+     * again if marking still runs. No Java object is allocated on any of these paths.
      */
     Mutator alloc(Mutator m) {
         if (MarkMutatorStats.ON) {
@@ -108,6 +109,13 @@ final class Assists {
             m = world.safepointThenCurrent(m);
             if (m == null || m.assistBytes >= 0 || c.phase != Collector.MARK) {
                 return m;        // paid meanwhile, or the cycle over (mark termination zeroes every debt)
+            }
+            if (world.stoppedByCaller()) {
+                // The stop is this thread's own: its safepoint passed without parking and the stop
+                // stays pending until it restarts the world, so retrying would spin for ever. It
+                // allocates in debt, as Go's gcAssistAlloc returns while preemption is off (which
+                // a stop-the-world sets); its next allocation assists again if marking still runs.
+                return m;
             }
         }
     }
