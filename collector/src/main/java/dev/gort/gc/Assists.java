@@ -177,7 +177,7 @@ final class Assists {
         // assist figure and GCCPUFraction). The drain does not yield, so the thread stays the same.
         long t0 = CpuClock.threadCpuNanos();
         if (MarkMutatorStats.ON) {
-            m.markStats[MarkMutatorStats.DRAIN_ASSISTS]++;
+            m.markStats[MarkMutatorStats.DRAIN_PASSES]++;
         }
         m.site = Mutator.SITE_ASSIST;
         // Drain in 64 KiB chunks and stop early if the world is being stopped: an assist must not
