@@ -84,8 +84,9 @@ final class Assists {
      * again from the top, at the ratio of that moment; one whose wait was refused, or ended, because work was published
      * (gort's wake for work, see AssistQueue; Go: gcParkAssist returning false) assists again at
      * once. It returns in debt only when the wait ended otherwise (the mark phase over, the
-     * collector closed or held at a test breakpoint, the world exiting): its next allocation
-     * assists again if marking still runs. No Java object is allocated on any of these paths.
+     * collector closed or held at a test breakpoint, the world exiting), or when the caller is the
+     * stopper of the pending stop ({@link World#stoppedByCaller}): its next allocation assists
+     * again if marking still runs. No Java object is allocated on any of these paths.
      */
     Mutator alloc(Mutator m) {
         if (MarkMutatorStats.ON) {
@@ -93,21 +94,35 @@ final class Assists {
         }
         for (;;) {
             m = assistOnce(m);
-            if (m == null || m.assistOutcome == DONE) {
+            if (m == null) {
+                return null;     // no mutator after a wait: the world exiting (not inside a pause)
+            }
+            // The pass's outcome, read before the safepoint (under the scheduler the goroutine may
+            // come back on another P, whose mutator holds its own).
+            int outcome = m.assistOutcome;
+            // The safepoint comes right after every pass, before any branch on its outcome: the
+            // retry is rarely taken, so C2 may compile its branch as an uncommon trap, and a pass
+            // that broke off for a stop would then deoptimize on its way to the stop, inside the
+            // pause (sessions 21-22; review33b). Here the stop is answered first, and a trap on the
+            // retry's branch fires after the restart. With nothing pending it is one flag read.
+            m = world.safepointThenCurrent(m);
+            if (m == null || (outcome == DONE | m.assistBytes >= 0 | c.phase != Collector.MARK)) {
+                return m;        // paid (now or meanwhile), or the cycle over (mark termination zeroes every debt)
+            }
+            // Debt left with the mark phase on: the pass broke off for a stop or a ragged round
+            // this mutator owes (the safepoint above yielded to it; under the scheduler a stop
+            // whose preemption flags are not set yet is met at the next pass's drain check), or
+            // its wait was refused or woken for published work: assist again (Go's gp.preempt,
+            // Gosched, goto retry).
+            if (world.stoppedByCaller()) {
+                // The stop is this thread's own: its safepoint passed without parking and the stop
+                // stays pending until it restarts the world, so retrying would spin for ever. It
+                // allocates in debt, as Go's gcAssistAlloc returns while preemption is off (which
+                // a stop-the-world sets); its next allocation assists again if marking still runs.
                 return m;
             }
             if (MarkMutatorStats.ON) {
                 m.markStats[MarkMutatorStats.RETRIES]++;
-            }
-            // Debt left with the mark phase on: the assist broke off for a stop or a ragged round
-            // this mutator owes, or its wait was refused or woken for published work. One path for
-            // both, so the stop's case has no branch of its own here (see the drain's exit below):
-            // the allocation safepoint yields to a pending stop or round (Go's Gosched; under the
-            // scheduler a stop whose preemption flags are not set yet is met at the next pass's
-            // drain check, as any running goroutine meets it) and is one flag read otherwise.
-            m = world.safepointThenCurrent(m);
-            if (m == null || m.assistBytes >= 0 || c.phase != Collector.MARK) {
-                return m;        // paid meanwhile, or the cycle over (mark termination zeroes every debt)
             }
         }
     }
@@ -162,7 +177,7 @@ final class Assists {
         // assist figure and GCCPUFraction). The drain does not yield, so the thread stays the same.
         long t0 = CpuClock.threadCpuNanos();
         if (MarkMutatorStats.ON) {
-            m.markStats[MarkMutatorStats.DRAIN_ASSISTS]++;
+            m.markStats[MarkMutatorStats.DRAIN_PASSES]++;
         }
         m.site = Mutator.SITE_ASSIST;
         // Drain in 64 KiB chunks and stop early if the world is being stopped: an assist must not

@@ -826,16 +826,16 @@ public final class Collector implements AutoCloseable {
         return provisional != Long.MAX_VALUE ? provisional : pacer.heapGoal();
     }
 
-    /**
-     * Test hook: assists may queue while the coordinator is held at a breakpoint (normally a
-     * breakpoint ends every wait, since no cycle progress may come). The test then pays them
-     * through {@link AssistQueue#flush} or ends them by resuming.
-     */
     /** The mark assists (tests: their after-drain hook). */
     Assists assistsForTest() {
         return assists;
     }
 
+    /**
+     * Test hook: assists may queue while the coordinator is held at a breakpoint (normally a
+     * breakpoint ends every wait, since no cycle progress may come). The test then pays them
+     * through {@link AssistQueue#flush} or ends them by resuming.
+     */
     void setAssistWaitsWhilePausedForTest(boolean allow) {
         assists.waitsWhilePaused = allow;
     }
@@ -1539,13 +1539,16 @@ public final class Collector implements AutoCloseable {
 
         @Override
         public void afterStart(int oldProcs, int newProcs) {
-            if (oldProcs != newProcs) {
-                // GCCPUFraction's denominator integrates GOMAXPROCS over time (Go's sched.totaltime,
-                // brought up to date in procresize): the time until now counts at oldProcs. Before
-                // the hold is released, so no cycle ends between the resize and this record.
-                stats.procsChanged(System.nanoTime(), oldProcs);
+            try {
+                if (oldProcs != newProcs) {
+                    // GCCPUFraction's denominator integrates GOMAXPROCS over time (Go's sched.totaltime,
+                    // brought up to date in procresize): the time until now counts at oldProcs. Before
+                    // the hold is released, so no cycle ends between the resize and this record.
+                    stats.procsChanged(System.nanoTime(), oldProcs);
+                }
+            } finally {
+                control.releaseStartHold();     // whatever the record did: a hold left would block every later cycle
             }
-            control.releaseStartHold();
         }
     }
 }

@@ -305,6 +305,12 @@ public final class SchedWorld implements World {
         return sched.worldStopping() | sched.safePointFnPendingHere();
     }
 
+    /** A goroutine that stopped the world keeps its P and runs on: see {@link Scheduler#worldStoppedByCaller}. */
+    @Override
+    public boolean stoppedByCaller() {
+        return sched.worldStoppedByCaller();
+    }
+
     /**
      * The goroutine mark workers' "stop draining" check: {@link #stopRequested} or, as Go's gcDrain
      * checks {@code pp.runSafePointFn}, a forEachP round this worker's P still owes (the worker's

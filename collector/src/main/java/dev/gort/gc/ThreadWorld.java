@@ -1459,6 +1459,16 @@ public final class ThreadWorld implements World {
     }
 
     /**
+     * The unlocked read of {@code stopper} that {@link #park} makes too: {@code stopping} is read
+     * first, and a stopper is written before the flag is cleared and after it is raised only under
+     * the lock; a thread that is the stopper wrote it itself or was handed it under the lock.
+     */
+    @Override
+    public boolean stoppedByCaller() {
+        return stopping && stopper == Thread.currentThread();
+    }
+
+    /**
      * True while a round is open and the calling thread owes it: a thread that is not a mutator
      * (a worker) or a mutator that has not run this round's function. One volatile read outside a
      * round. raggedActive is read first: the round's caller wrote it after raggedRound (both under

@@ -84,6 +84,18 @@ public interface World {
     }
 
     /**
+     * True when the calling thread is the stopper of the stop now in effect or pending (ThreadWorld:
+     * the thread that requested it, or the mutator that claimed its steps; SchedWorld: the
+     * goroutine's M holding the scheduler's world lock, a goroutine stopper that keeps its P). Its
+     * own safepoints pass, so collector work that waits for a stop to be answered must not wait for
+     * it: an assist returns in debt (Go's gcAssistAlloc returns while preemption is off, which a
+     * stop-the-world sets). Read off the hot paths only.
+     */
+    default boolean stoppedByCaller() {
+        return false;
+    }
+
+    /**
      * Go's forEachP: runs {@code fn} once for every mutator, each at a safepoint of its own, without
      * stopping the world. A running mutator runs it at its next safepoint (an allocation or a poll);
      * one that is stopped, waiting ({@link #runBlocking}) or is the caller has it run on its behalf,

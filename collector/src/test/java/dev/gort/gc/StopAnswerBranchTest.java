@@ -48,6 +48,36 @@ class StopAnswerBranchTest {
     }
 
     @Test
+    void theAssistsRetryTakesTheSafepointBeforeItsBranches() throws IOException {
+        // Session 33, branch pacefix33 (review33b): between a pass and the allocation safepoint that
+        // yields to the stop it broke off for, the only branch is the null test (the world exiting);
+        // the retry's rare branch (an uncommon trap until a stop has found an assist) comes after
+        // the stop is answered, so its deoptimization cannot fall inside the pause.
+        List<Instruction> code = code(Assists.class, "alloc", "(Ldev/gort/gc/Mutator;)Ldev/gort/gc/Mutator;");
+        int passes = 0;
+        for (int k = 0; k < code.size(); k++) {
+            if (code.get(k) instanceof InvokeInstruction inv && inv.name().equalsString("assistOnce")) {
+                passes++;
+                int j = k + 1;
+                for (; j < code.size(); j++) {
+                    Instruction i = code.get(j);
+                    if (i instanceof InvokeInstruction next) {
+                        assertTrue(next.name().equalsString("safepointThenCurrent"),
+                                "the first call after a pass is " + next.name().stringValue() + ", not the safepoint");
+                        break;
+                    }
+                    if (i instanceof BranchInstruction b) {
+                        assertTrue(b.opcode() == Opcode.IFNULL || b.opcode() == Opcode.IFNONNULL,
+                                "a branch (" + b + ", instruction " + j + ") between a pass and its safepoint: " + code);
+                    }
+                }
+                assertTrue(j < code.size(), "no safepoint after the pass at instruction " + k);
+            }
+        }
+        assertTrue(passes >= 1, "no call of assistOnce in Assists.alloc");
+    }
+
+    @Test
     void theDrainOrsThePendingStopIntoItsBudgetsExit() throws IOException {
         assertAnswerOred(code(Marker.class, "drain", "(Ldev/gort/gc/GcWork;JLjava/util/function/BooleanSupplier;)J"), "getAsBoolean", 1);
     }

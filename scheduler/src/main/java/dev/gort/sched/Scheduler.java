@@ -1759,6 +1759,17 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
+     * True while a stop-the-world is in effect or pending and the caller is its stopper: the
+     * thread holding the world lock (a goroutine's carrier, read out of line, for a goroutine
+     * stopper, which keeps its P and whose polls do not yield). Collector code that yields to a
+     * pending stop (an assist) returns instead when this is true, as Go's gcAssistAlloc does with
+     * preemption off. Not for hot paths (a thread-local read).
+     */
+    public boolean worldStoppedByCaller() {
+        return gcwaiting && world.heldBy(carrier());
+    }
+
+    /**
      * True once the scheduler stops for good (main returned, {@link #close}, a fatal error): no
      * goroutine runs past its next scheduling point, and a stop-the-world returns without stopping
      * anything. Collector code on an M answers it as it answers a stop.

@@ -469,6 +469,14 @@ final class WorldStop {
             if (own != null) {
                 own.setStatus(PStatus.GCSTOP);
                 stopwait--;
+                // preemptall flagged the stopper's own goroutine too: it runs on through its stop
+                // (Go's stopper has preemptoff set, so its safepoints do not yield), and its next
+                // poll (an allocation) would otherwise yield with the world stopped and no one
+                // left to restart it (StopperAssistTest).
+                G self = ((M) t).curg;
+                if (self != null) {
+                    self.setPreempt(false);
+                }
             }
             for (P p : s.allp) {
                 if (p.status() == PStatus.SYSCALL && p.casStatus(PStatus.SYSCALL, PStatus.GCSTOP)) {
