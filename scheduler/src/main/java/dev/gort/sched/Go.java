@@ -89,7 +89,8 @@ public final class Go {
             mp.polls++;
         }
         G gp = mp.curg;
-        if (gp.preemptRequested() && mp.p != null) {   // inside a syscall there is no P to yield
+        // Inside a syscall there is no P to yield; a stopper runs on through its own stop.
+        if (gp.preemptRequested() && mp.p != null && !mp.sched.stopperIs(mp)) {
             mp.sched.gosched(mp, gp, M.YIELD_PREEMPTED);
         }
     }
@@ -117,7 +118,7 @@ public final class Go {
         if (StopHolders.ON) {
             mp.polls++;
         }
-        if (gp.preemptRequested()) {
+        if (gp.preemptRequested() && !mp.sched.stopperIs(mp)) {
             mp.sched.gosched(mp, gp, M.YIELD_PREEMPTED);
             return Scheduler.currentM();
         }

@@ -1770,6 +1770,15 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
+     * True while {@code mp} holds this scheduler's stop-the-world (a goroutine stopper keeps its
+     * P): its safepoints do not yield, as Go's stopper runs with preemptoff, since a yield with the
+     * world stopped would leave no one to restart it. Read only behind a set preempt flag.
+     */
+    boolean stopperIs(M mp) {
+        return gcwaiting && world.heldBy(mp);
+    }
+
+    /**
      * True once the scheduler stops for good (main returned, {@link #close}, a fatal error): no
      * goroutine runs past its next scheduling point, and a stop-the-world returns without stopping
      * anything. Collector code on an M answers it as it answers a stop.

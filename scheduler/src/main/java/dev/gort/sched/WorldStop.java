@@ -469,14 +469,11 @@ final class WorldStop {
             if (own != null) {
                 own.setStatus(PStatus.GCSTOP);
                 stopwait--;
-                // preemptall flagged the stopper's own goroutine too: it runs on through its stop
-                // (Go's stopper has preemptoff set, so its safepoints do not yield), and its next
-                // poll (an allocation) would otherwise yield with the world stopped and no one
-                // left to restart it (StopperAssistTest).
-                G self = ((M) t).curg;
-                if (self != null) {
-                    self.setPreempt(false);
-                }
+                // preemptall flagged the stopper's own goroutine too. Its flag stays (a late
+                // unlocked preempt, sysmon's, could set it again after any clear here): the
+                // stopper's polls pass while it holds the stop (Go.poll, Go.safepoint:
+                // Scheduler.stopperIs, Go's preemptoff) and it yields at its first poll after the
+                // restart, as Go's releasem makes it.
             }
             for (P p : s.allp) {
                 if (p.status() == PStatus.SYSCALL && p.casStatus(PStatus.SYSCALL, PStatus.GCSTOP)) {
