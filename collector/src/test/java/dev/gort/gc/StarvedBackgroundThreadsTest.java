@@ -242,8 +242,8 @@ class StarvedBackgroundThreadsTest {
         long limit = 14L << 20;         // GOGC=100 alone would aim at 2 L = 16 MiB
         start(GcOptions.DEFAULT.withMemoryLimit(limit));
         // The bound is the GOGC=100 case's (2.2 x marked) where that is the larger: limit + 10 %
-        // alone failed in 4 of about 12 whole-suite runs of sessions 32-33 (peak heapAlloc 16.0-19.0
-        // MiB against 15.4, never alone: 31 of 31), cause not found (docs/performance.md, session 33,
+        // alone failed in 3 of about 20 suite runs of sessions 32-33 (peak heapAlloc 16.0-19.0 MiB
+        // against 15.4; never alone: 31 of 31), cause not found (docs/performance.md, session 33,
         // flake33 and lead). heapAlloc counts garbage not yet swept, which the limit's goal (kept on
         // heapLive) does not; the test's point, that a frozen sweeper does not let the heap run away
         // past what GOGC alone allows, stays asserted. Issue #5 stays open on it.
