@@ -29,7 +29,14 @@ class RaggedRoundAssistTest extends ThreadWorldFixture {
     static final Type NODE = Type.struct("Node").pointer("next").longField("id").longField("a").longField("b").build();
     static final long NEXT = NODE.offset("next");
     static final long TIMEOUT_MS = 60_000;
-    static final int GREY = 1_000;
+    /**
+     * Fewer grey nodes than main's gcWork holds in its two buffers (held + wbuf1 + wbuf2): none is
+     * published to the global full list, where a mark worker could take and scan it and earn
+     * background credit the assist would then steal instead of draining (CI under gcpoison, session
+     * 33: with 1000 nodes, two full buffers published, the assist did 32 bytes of work, credit left
+     * 146).
+     */
+    static final int GREY = WorkbufLayout.CAPACITY + WorkbufLayout.CAPACITY / 2;
 
     @Test
     void anAssistDrainsWhileARoundItAnsweredWaitsForAnotherMutator() throws Exception {
