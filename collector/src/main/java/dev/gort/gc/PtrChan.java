@@ -122,12 +122,11 @@ public final class PtrChan implements SelectableChan {
     /** The ring's Java heap bytes a slot: a long in each of slotIndex and slotAddr. */
     static final int JAVA_BYTES_PER_SLOT = 16;
 
-    /** The JVM's largest array length (HotSpot refuses lengths a few below Integer.MAX_VALUE), as Chan's. */
-    static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
+    /** The JVM's largest array length, Chan's. */
+    static final int MAX_ARRAY_LENGTH = dev.gort.sched.Chan.MAX_ARRAY_LENGTH;
 
     static int maxCapacity(long maxHeapBytes) {
-        long slots = maxHeapBytes == Long.MAX_VALUE ? Long.MAX_VALUE : maxHeapBytes / JAVA_BYTES_PER_SLOT;
-        return (int) Math.min(slots, MAX_ARRAY_LENGTH);
+        return dev.gort.sched.Chan.maxCapacity(maxHeapBytes, JAVA_BYTES_PER_SLOT);
     }
 
     /**

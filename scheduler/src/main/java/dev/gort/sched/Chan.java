@@ -58,10 +58,19 @@ public final class Chan<T> implements Iterable<T> {
     static final int BYTES_PER_SLOT = 8;
 
     /** The JVM's largest array length (HotSpot refuses lengths a few below Integer.MAX_VALUE). */
-    static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
+    public static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
 
     static int maxCapacity(long maxHeapBytes) {
-        long slots = maxHeapBytes == Long.MAX_VALUE ? Long.MAX_VALUE : maxHeapBytes / BYTES_PER_SLOT;
+        return maxCapacity(maxHeapBytes, BYTES_PER_SLOT);
+    }
+
+    /**
+     * The most slots of {@code bytesPerSlot} Java heap bytes each that a heap of {@code maxHeapBytes}
+     * ({@code Long.MAX_VALUE}: no limit) and the JVM's array limit allow: the bound of every
+     * channel ring held on the Java heap (this one's, the collector's PtrChan).
+     */
+    public static int maxCapacity(long maxHeapBytes, int bytesPerSlot) {
+        long slots = maxHeapBytes == Long.MAX_VALUE ? Long.MAX_VALUE : maxHeapBytes / bytesPerSlot;
         return (int) Math.min(slots, MAX_ARRAY_LENGTH);
     }
 
