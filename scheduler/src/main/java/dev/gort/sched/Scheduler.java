@@ -1320,12 +1320,11 @@ public final class Scheduler implements AutoCloseable {
      * M that found its handed P taken by a stop ({@link MPool#takeHanded}).
      */
     boolean wakeForQueuedWork(boolean spinning) {
+        if (!spinning) {
+            return startmSurvivingFailure(null, false);
+        }
         try {
-            if (spinning) {
-                wakep();
-            } else {
-                startm(null, false);
-            }
+            wakep();
             return false;
         } catch (Throwable t) {
             if (t != mpool.lastCountedFailure) {
@@ -1766,16 +1765,16 @@ public final class Scheduler implements AutoCloseable {
      * preemption off. Not for hot paths (a thread-local read).
      */
     public boolean worldStoppedByCaller() {
-        return gcwaiting && world.heldBy(carrier());
+        return stopperIs(carrier());
     }
 
     /**
-     * True while {@code mp} holds this scheduler's stop-the-world (a goroutine stopper keeps its
+     * True while {@code t} (an M, or a plain thread) holds this scheduler's stop-the-world (a goroutine stopper keeps its
      * P): its safepoints do not yield, as Go's stopper runs with preemptoff, since a yield with the
      * world stopped would leave no one to restart it. Read only behind a set preempt flag.
      */
-    boolean stopperIs(M mp) {
-        return gcwaiting && world.heldBy(mp);
+    boolean stopperIs(Thread t) {
+        return gcwaiting && world.heldBy(t);
     }
 
     /**
