@@ -104,14 +104,16 @@ final class Assists {
             // retry is rarely taken, so C2 may compile its branch as an uncommon trap, and a pass
             // that broke off for a stop would then deoptimize on its way to the stop, inside the
             // pause (sessions 21-22; review33b). Here the stop is answered first, and a trap on the
-            // retry's branch fires after the restart. With nothing pending it is one flag read.
-            m = world.safepointThenCurrent(m);
+            // retry's branch fires after the restart. With nothing pending it is one flag read
+            // (two under the scheduler: the request the pass saw is answered here too, flag or
+            // not, so a pass that broke off for a stop yields to it at once; branch pace34).
+            m = world.assistSafepointThenCurrent(m);
             if (m == null || (outcome == DONE | m.assistBytes >= 0 | c.phase != Collector.MARK)) {
                 return m;        // paid (now or meanwhile), or the cycle over (mark termination zeroes every debt)
             }
             // Debt left with the mark phase on: the pass broke off for a stop or a ragged round
-            // this mutator owes (the safepoint above yielded to it; under the scheduler a stop
-            // whose preemption flags are not set yet is met at the next pass's drain check), or
+            // this mutator owes (the safepoint above yielded to it, or this thread is the
+            // stopper), or
             // its wait was refused or woken for published work: assist again (Go's gp.preempt,
             // Gosched, goto retry).
             if (world.stoppedByCaller()) {
