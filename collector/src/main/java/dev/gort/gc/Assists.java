@@ -80,7 +80,8 @@ final class Assists {
      *
      * <p>As Go's gcAssistAlloc, the allocation does not go ahead in debt while the mark phase
      * runs: an assist that broke off for a stop or a ragged round it owes yields to it at the
-     * allocation safepoint (Go: {@code if gp.preempt { Gosched(); goto retry }}) and then assists
+     * assist's safepoint ({@link World#assistSafepointThenCurrent}: it answers the request the pass
+     * saw, preempt flag or not; Go: {@code if gp.preempt { Gosched(); goto retry }}) and then assists
      * again from the top, at the ratio of that moment; one whose wait was refused, or ended, because work was published
      * (gort's wake for work, see AssistQueue; Go: gcParkAssist returning false) assists again at
      * once. It returns in debt only when the wait ended otherwise (the mark phase over, the
