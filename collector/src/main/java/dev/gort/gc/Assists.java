@@ -80,7 +80,8 @@ final class Assists {
      *
      * <p>As Go's gcAssistAlloc, the allocation does not go ahead in debt while the mark phase
      * runs: an assist that broke off for a stop or a ragged round it owes yields to it at the
-     * allocation safepoint (Go: {@code if gp.preempt { Gosched(); goto retry }}) and then assists
+     * assist's safepoint ({@link World#assistSafepointThenCurrent}: it answers the request the pass
+     * saw, preempt flag or not; Go: {@code if gp.preempt { Gosched(); goto retry }}) and then assists
      * again from the top, at the ratio of that moment; one whose wait was refused, or ended, because work was published
      * (gort's wake for work, see AssistQueue; Go: gcParkAssist returning false) assists again at
      * once. It returns in debt only when the wait ended otherwise (the mark phase over, the
@@ -104,14 +105,16 @@ final class Assists {
             // retry is rarely taken, so C2 may compile its branch as an uncommon trap, and a pass
             // that broke off for a stop would then deoptimize on its way to the stop, inside the
             // pause (sessions 21-22; review33b). Here the stop is answered first, and a trap on the
-            // retry's branch fires after the restart. With nothing pending it is one flag read.
-            m = world.safepointThenCurrent(m);
+            // retry's branch fires after the restart. With nothing pending it is one flag read
+            // (two under the scheduler: the request the pass saw is answered here too, flag or
+            // not, so a pass that broke off for a stop yields to it at once; branch pace34).
+            m = world.assistSafepointThenCurrent(m);
             if (m == null || (outcome == DONE | m.assistBytes >= 0 | c.phase != Collector.MARK)) {
                 return m;        // paid (now or meanwhile), or the cycle over (mark termination zeroes every debt)
             }
             // Debt left with the mark phase on: the pass broke off for a stop or a ragged round
-            // this mutator owes (the safepoint above yielded to it; under the scheduler a stop
-            // whose preemption flags are not set yet is met at the next pass's drain check), or
+            // this mutator owes (the safepoint above yielded to it, or this thread is the
+            // stopper), or
             // its wait was refused or woken for published work: assist again (Go's gp.preempt,
             // Gosched, goto retry).
             if (world.stoppedByCaller()) {

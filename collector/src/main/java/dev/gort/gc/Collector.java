@@ -1089,6 +1089,15 @@ public final class Collector implements AutoCloseable {
         }
     }
 
+    /**
+     * While {@code hold}, idle platform mark workers leave published grey work alone (see
+     * {@link MarkWorkers#idleWorkersHeldForTest}): an assist is then the only one that can drain it
+     * and earn credit for it. Set it while every worker is idle; clear it before resuming.
+     */
+    void holdIdleWorkersForTest(boolean hold) {
+        workers.idleWorkersHeldForTest = hold;
+    }
+
     /** Workbufs carved so far: the collector's memory outside the arena (tests). */
     long workbufsAllocated() {
         return pool.allocated();

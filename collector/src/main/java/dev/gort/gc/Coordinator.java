@@ -1481,6 +1481,11 @@ final class Coordinator {
         // termination's and mark completion's end after their restart: startTheWorldWithSema's
         // own now). The last step's end: the pause trace's "start" step is exactly the restart.
         st.tEnd = st.pt.lastStepNanos();
+        // LastGC's wall clock, read here, as Go reads unixNow right after its now. Until session
+        // 34 it was read after the tail and moved back by the monotonic time since, and a thread
+        // descheduled between those two reads moved LastGC back by its wait (7.6 ms before mark
+        // termination's "stats" step once, under checkmark at load 16: LastGcTest). No allocation.
+        st.tEndEpochNanos = dev.gort.sys.CpuClock.realtimeNanos();
         restartWorld();
         // Go's gcWakeAllAssists, after the restart rather than inside the pause (Go wakes them
         // stopped; they run when the world starts): a thread woken in the pause would only wait
@@ -1599,15 +1604,12 @@ final class Coordinator {
                 st.heap0, st.heap1, st.bytesMarked, pacer.lastHeapGoal(), st.stackBytes, globals.scanBytes(), st.procs, st.trigger,
                 st.pauseNs);
         // LastGC and PauseEnd: the wall clock (Unix ns) at the last pause's end (tEnd, before the
-        // restart), as Go takes it in mark termination; read here, after the tail, and moved back
-        // by the monotonic time since.
-        java.time.Instant wallNow = java.time.Instant.now();
-        long sinceEnd = System.nanoTime() - st.clockEnd;
+        // restart), as Go takes it in mark termination: read in the pause (tEndEpochNanos).
         // Under ctl, as setGcPercent and setMemoryLimit set NextGC: a change racing this record
         // cannot be overwritten by the goal read before it (review32).
         control.ctl.lock();
         try {
-            stats.record(finished, wallNow.getEpochSecond() * 1_000_000_000L + wallNow.getNano() - sinceEnd, pacer.heapGoal(),
+            stats.record(finished, st.tEndEpochNanos, pacer.heapGoal(),
                     cycleCpu, pauseCpu);
         } finally {
             control.ctl.unlock();

@@ -37,6 +37,11 @@ final class CycleState {
     long tMarkTerm;
     long tMarkTermWork;
     long tEnd;
+    /**
+     * The wall clock (Unix ns) read in the pause right after {@link #tEnd}, before the restart
+     * (Go's {@code unixNow} in gcMarkTermination): LastGC and the PauseEnd entry.
+     */
+    long tEndEpochNanos;
     // The bounds of the cycle's phases as Go's gctrace clock has them (System.nanoTime()): the
     // sweep-termination stop request (Go's tSweepTerm, "@T"), the mark phase's start (that pause's
     // restart; in the gcstoptheworld modes tMark), mark termination's stop request (tMarkTerm in

@@ -105,6 +105,15 @@ final class MarkWorkers {
      */
     volatile java.util.function.IntConsumer workerStallHook;
 
+    /**
+     * Test hook (false in production): an idle platform mark worker does not look at published
+     * work, as if it got no CPU, so a test can leave grey work on the full list for an assist alone
+     * (AssistRetryTest). A busy worker still drains: tests set it while every worker is idle (the
+     * coordinator held at BEFORE_MARK_TERMINATION). Read only by an idle worker that found work
+     * published, never on a marking path.
+     */
+    volatile boolean idleWorkersHeldForTest;
+
     /** {@code c.stackRoots} and {@code assists} must be set: goroutine workers claim stack jobs. */
     MarkWorkers(Collector c, AssistQueue assists, int nworkers, BackgroundThreads background, boolean onP) {
         this.c = c;
@@ -435,7 +444,7 @@ final class MarkWorkers {
                     background.standAside(id, markStillActive);       // keeps its P: a mutator lent to it counts as stopped
                     continue;
                 }
-                if (!busy && pool.fullIsEmpty()) {
+                if (!busy && (pool.fullIsEmpty() || idleWorkersHeldForTest)) {
                     // Idle with nothing published: no P needed to wait (Go's worker ends its stint).
                     if (holdsP) {
                         tw.releaseP();

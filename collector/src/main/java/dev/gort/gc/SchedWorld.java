@@ -329,6 +329,17 @@ public final class SchedWorld implements World {
         Go.poll();
     }
 
+    /**
+     * The assist's safepoint: a poll that yields also for the request {@link #preemptRequested}
+     * reports (a stop, a round this P owes), flag or not; the stopper of a pending stop runs on
+     * (Go.poll's rule), and its assist then returns in debt ({@link #stoppedByCaller}).
+     */
+    @Override
+    public Mutator assistSafepointThenCurrent(Mutator m) {
+        Go.poll(preemptRequested());
+        return current();
+    }
+
     // ---- the ragged round: the scheduler's forEachP (Go's). Every P in use runs the function for
     // its collector state exactly once at a safe point: the caller for idle Ps and Ps it takes from
     // a syscall, the P's own M on g0 for running Ps once their goroutine yielded (or at syscall

@@ -122,6 +122,20 @@ public interface World {
     }
 
     /**
+     * The safepoint an assist takes after each pass ({@link Assists#alloc}): as
+     * {@link #safepointThenCurrent}, and it also answers what {@link #preemptRequested} reports
+     * now, which the pass may have broken off for before this mutator was asked to yield. Under the
+     * scheduler a stop's request is visible before the stopper's preemption flag reaches the
+     * goroutine (and without it for a while when the stopper's preemptall missed it), and the plain
+     * safepoint yields on the flag only: the assist then passed through its loop, no work done,
+     * until the flag came (branch pace34). A world whose safepoint already answers every request it
+     * reports (ThreadWorld: it parks on {@code stopping} itself) keeps this default.
+     */
+    default Mutator assistSafepointThenCurrent(Mutator m) {
+        return safepointThenCurrent(m);
+    }
+
+    /**
      * Runs {@code wait} (which waits for the collector) with the calling mutator counting as stopped,
      * so a stop-the-world never waits for it. Under the scheduler this is a syscall: the goroutine
      * may come back on another P, so callers re-read {@link #current()} afterwards.

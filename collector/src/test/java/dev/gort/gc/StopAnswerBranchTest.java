@@ -62,7 +62,7 @@ class StopAnswerBranchTest {
                 for (; j < code.size(); j++) {
                     Instruction i = code.get(j);
                     if (i instanceof InvokeInstruction next) {
-                        assertTrue(next.name().equalsString("safepointThenCurrent"),
+                        assertTrue(next.name().equalsString("assistSafepointThenCurrent"),
                                 "the first call after a pass is " + next.name().stringValue() + ", not the safepoint");
                         break;
                     }

@@ -22,6 +22,15 @@ public final class CpuClock {
         return Timespec.nanos(ts);
     }
 
+    /**
+     * The wall clock, clock_gettime(CLOCK_REALTIME), in nanoseconds since the Unix epoch (the clock
+     * Instant.now() reads), allocating nothing: for a wall-clock time taken inside a
+     * stop-the-world pause (the collector's LastGC, as Go's gcMarkTermination reads it there).
+     */
+    public static long realtimeNanos() {
+        return nanos(C.CLOCK_REALTIME());
+    }
+
     /** CPU time consumed by the calling thread, in nanoseconds. */
     public static long threadCpuNanos() {
         return nanos(C.CLOCK_THREAD_CPUTIME_ID());

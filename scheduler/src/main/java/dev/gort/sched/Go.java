@@ -84,13 +84,28 @@ public final class Go {
      * runnext (it runs first on that P after the restart). Cheap when not requested: long loops call it.
      */
     public static void poll() {
+        poll(false);
+    }
+
+    /**
+     * {@link #poll}, yielding also when {@code requestSeen}: the caller read a stop's request
+     * ({@link Scheduler#worldStopping}) or a ragged round its P owes, which it can see before the
+     * stopper's preemption flag reaches this goroutine (see {@link #preemptPending}), or without
+     * it for a while when the stopper's preemptall missed it (execute's race: flagged at the
+     * stopper's next timed pass, 0.1-1.6 ms on). A collector assist that broke off for such a
+     * request yields here instead of passing through its loop until the flag comes (branch
+     * pace34; Go's assist breaks off on its own flag and always yields). A stopper still runs on
+     * through its own stop. One method for both polls: the yield's branch keeps the profile of
+     * every preempted poll, so C2 does not compile it as a trap taken on the way to a stop.
+     */
+    public static void poll(boolean requestSeen) {
         M mp = Scheduler.currentM();
         if (StopHolders.ON) {
             mp.polls++;
         }
         G gp = mp.curg;
         // Inside a syscall there is no P to yield; a stopper runs on through its own stop.
-        if (gp.preemptRequested() && mp.p != null && !mp.sched.stopperIs(mp)) {
+        if ((requestSeen | gp.preemptRequested()) && mp.p != null && !mp.sched.stopperIs(mp)) {
             mp.sched.gosched(mp, gp, M.YIELD_PREEMPTED);
         }
     }

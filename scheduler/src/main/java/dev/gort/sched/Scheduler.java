@@ -1742,6 +1742,15 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
+     * Tests: clears {@code g}'s preempt flag, as if a stop's preemptall had missed it (execute's
+     * race with a stopper that read curg before it was stored: the flag comes at the stopper's next
+     * timed pass). A stop's request is then visible to {@code g} without its flag.
+     */
+    public void unflagForTest(G g) {
+        g.setPreempt(false);
+    }
+
+    /**
      * System.nanoTime() at which the last {@link #startTheWorld} released the Ps (before it started
      * or woke Ms for them), 0 before the first: where a collector's pause ends, as Go's pauseNS.
      */
