@@ -25,7 +25,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       estimate the goal is extrapolated from heapLive at the cycle's start (at most to the hard goal
  *       (1+GOGC/100) x goal), and the work left counts up to the worst case, heapScan (the last
  *       cycle's heap scan work plus the scannable bytes allocated since, which the collector reads
- *       from the arena at the cycle's start); past the goal it is pushed 10% further so the ratio stays finite. That is
+ *       from the arena at the cycle's start); past the goal it is pushed 10% further so the ratio stays finite. The
+ *       work left counts as at least {@link #MIN_REMAINING_SCAN_WORK} (Go: 1000 units), so that no assist buys
+ *       more than the heap left to the goal. That is
  *       what holds the goal when a mutator outruns the workers. GOGC=off counts as 100000 here (a
  *       forced cycle: an infinite goal, ~0 work per byte). A GOGC or limit change while marking
  *       revises at once.</li>
@@ -51,6 +53,17 @@ public final class Pacer {
     public static final int MIN_TRIGGER_RATIO_NUM = 45;
     public static final int MAX_TRIGGER_RATIO_NUM = 61;
     public static final long MIN_RUNWAY = 64L << 10;
+    /**
+     * The least scan work {@link #revise} counts as left (Go's floor is 1000 units). It is the
+     * assists' over-assist quantum ({@link Assists#OVER_ASSIST_WORK}) so that one assist, which
+     * converts at least that much work at the ratio, never buys more allocation credit than the
+     * heap left to the goal: near the end of marking (the work done within 64 KiB of the
+     * estimate, or equal to it, as with a steady live heap) Go's floor made the bytes per unit of
+     * work (goal - heapLive) / 1000, so 64 KiB of stolen background credit bought 65 times the
+     * runway, and a mutator allocated that far past the goal until mark termination came
+     * (session 34, limit34: 31 MiB against a 13 MiB goal).
+     */
+    public static final long MIN_REMAINING_SCAN_WORK = Assists.OVER_ASSIST_WORK;
     public static final long SWEEP_MIN_HEAP_DISTANCE = 1L << 20;
     public static final long MEMORY_LIMIT_HEADROOM_PERCENT = 3;
     public static final long MEMORY_LIMIT_MIN_HEADROOM = 1L << 20;
@@ -465,7 +478,7 @@ public final class Pacer {
             goal = saturated(goal * 1.1);
             expected = maxScanWork;
         }
-        long remaining = Math.max(expected - work, 1000);
+        long remaining = Math.max(expected - work, MIN_REMAINING_SCAN_WORK);     // see MIN_REMAINING_SCAN_WORK
         long heapRemaining = Math.max(goal - live, 1);
         assistWorkPerByte = (double) remaining / heapRemaining;
         assistBytesPerWork = (double) heapRemaining / remaining;

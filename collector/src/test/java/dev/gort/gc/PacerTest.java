@@ -247,6 +247,30 @@ class PacerTest {
         }
     }
 
+    /**
+     * Near the end of marking the work left is revise's floor, and an assist converts at least
+     * {@link Assists#OVER_ASSIST_WORK} of (stolen) work at the ratio: that must buy no more heap
+     * than is left to the goal. With Go's floor of 1000 units it bought 65 times the runway
+     * (session 34, limit34; AssistCreditRunwayTest is the whole path).
+     */
+    @Test
+    void anOverAssistAtTheEndOfMarkBuysAtMostTheRunwayLeft() {
+        Pacer p = new Pacer();
+        finishCycle(p, 8 * MiB, 8 * MiB, 1);        // a steady live heap: the estimate is this cycle's work
+        p.setHeapScan(12 * MiB);
+        p.setHeapLive(p.trigger());
+        p.startCycle(0, 2, false);
+        long goal = p.heapGoal();
+        long runway = 512 << 10;
+        for (long left : new long[] {0, 500, 1000, 32 << 10, 64 << 10}) {
+            p.heapScanWork.set(8 * MiB - left);
+            p.reviseDuringMark(goal - runway);
+            double credit = p.assistBytesPerWork() * Assists.OVER_ASSIST_WORK;
+            assertTrue(credit <= runway + 1e-6, "work left " + left + ": one over-assist buys " + (long) credit
+                    + " bytes with " + runway + " left to the goal");
+        }
+    }
+
     /** When scan work exceeds the estimate (the heap grew), the goal is extrapolated but never past the hard goal. */
     @Test
     void growingHeapExtendsTheGoalUpToTheHardGoal() {
