@@ -1187,7 +1187,13 @@ public final class Scheduler implements AutoCloseable {
      */
     public void wakeIdleP() {
         if (!exiting) {
-            wakep();
+            // A counted startm failure is survived, as every wake-up for work already published
+            // is (wakeForQueuedWork): the P went back idle and the wake-up is owed to sysmon and
+            // the retaker (wakeOwed). Thrown, it failed the collector's cycle for good (the
+            // coordinator's "no cycle will run again"; session 34). The coordinator does not
+            // retry here: its drain wait announces the work again at every look while no worker
+            // runs it (MarkWorkers.awaitMarkDrained), so it never waits on this one wake-up.
+            wakeForQueuedWork(true);
         }
     }
 
