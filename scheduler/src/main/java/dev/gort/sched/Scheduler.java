@@ -1026,6 +1026,17 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
+     * After a counted startm failure on a thread that runs no goroutine of this scheduler (a
+     * forEachP caller, a GOMAXPROCS change from a plain thread): retries the wake-up while every P
+     * is idle ({@link #retryWakeWhileEveryPIsIdle}), unless the thread is another scheduler's M.
+     */
+    void retryWakeAfterFailureOffTheScheduler() {
+        if (ownsNoOtherSchedulersP()) {
+            retryWakeWhileEveryPIsIdle();
+        }
+    }
+
+    /**
      * A thread that may wait in {@link #retryWakeWhileEveryPIsIdle}: any thread but another
      * scheduler's M, which holds a P of its own and would stall that scheduler's stops while it
      * waited here (review32). Called only after a failed wake-up.
