@@ -102,17 +102,23 @@ final class ForEachP {
         boolean done;
         Throwable thrown;
         int thrownOn;
+        boolean retryWake;
         callers.lock();
         try {
             failure.set(null);
-            done = round(f, giveUp);
+            handOffFailed = false;
+            try {
+                done = round(f, giveUp);
+            } finally {
+                retryWake = handOffFailed;
+                handOffFailed = false;
+            }
             thrown = failure.getAndSet(null);
             thrownOn = failedP;
         } finally {
             callers.unlock();
         }
-        if (handOffFailed) {
-            handOffFailed = false;
+        if (retryWake) {
             // A P this round took from a syscall was handed off, and that startm failed (counted):
             // the P went back idle with its goroutines queued globally, the wake-up owed to sysmon
             // and the retaker. With neither (a scheduler used alone, syscallRetake(0)) and every P
