@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A timer in the heap of a P whose goroutine runs a loop without safepoints (so it never yields
- * and its M never looks at its P's timers), GOMAXPROCS=2, the other P idle. Go 1.14-1.15's sysmon
- * started an M for timers overdue on such a P; since Go 1.16 only netbsd's does (a kernel bug),
+ * and its M never looks at its P's timers), GOMAXPROCS=2, the other P idle. Older Go's sysmon (about
+ * 1.14-1.15) started an M for timers overdue on such a P; later ones do only on netbsd (a kernel bug),
  * because the M that waits for the next timer waits for the earliest timer of every P and a
  * spinning M runs other Ps' due timers (stealWork). gort does the same: the idle M polls
  * until {@code earliestTimer()} (all Ps), then takes the idle P and its stealWork runs the busy
