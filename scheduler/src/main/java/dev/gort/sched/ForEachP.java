@@ -77,6 +77,8 @@ final class ForEachP {
      */
     private final java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
     private volatile int failedP = -1;
+    /** This round handed off a P taken from a syscall and that startm failed (the caller's, under {@link #callers}). */
+    private boolean handOffFailed;
 
     // Counters (the round's caller writes; tests and diagnostics read).
     private volatile long rounds;
@@ -100,14 +102,30 @@ final class ForEachP {
         boolean done;
         Throwable thrown;
         int thrownOn;
+        boolean retryWake;
         callers.lock();
         try {
             failure.set(null);
-            done = round(f, giveUp);
+            handOffFailed = false;
+            try {
+                done = round(f, giveUp);
+            } finally {
+                retryWake = handOffFailed;
+                handOffFailed = false;
+            }
             thrown = failure.getAndSet(null);
             thrownOn = failedP;
         } finally {
             callers.unlock();
+        }
+        if (retryWake) {
+            // A P this round took from a syscall was handed off, and that startm failed (counted):
+            // the P went back idle with its goroutines queued globally, the wake-up owed to sysmon
+            // and the retaker. With neither (a scheduler used alone, syscallRetake(0)) and every P
+            // idle, nothing would run them while the syscall lasts. The caller holds nothing of
+            // this scheduler, so it retries, as a ready from outside does (session 34). Another
+            // scheduler's M does not wait here (it holds a P of its own: review32's rule).
+            s.retryWakeAfterFailureOffTheScheduler();
         }
         if (thrown != null) {
             throw new IllegalStateException("forEachP: the function threw on P" + thrownOn + " (" + thrown + "); accepted: a function that"
@@ -199,7 +217,7 @@ final class ForEachP {
                         byCaller++;
                         syscallTakes++;
                     }
-                    s.idlePs.handoffp(p);
+                    handOffFailed |= s.idlePs.handoffp(p);     // a counted startm failure: see run
                 }
             }
         } finally {

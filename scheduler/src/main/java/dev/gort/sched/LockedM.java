@@ -128,6 +128,9 @@ final class LockedM {
     }
 
     private static void exitsyscallLocked(Scheduler s, M mp, G gp) {
+        if (Scheduler.FAILURE_WINDOW_HOOKS) {       // a constant: false outside the scheduler's own tests
+            s.failureWindowHook("exitsyscallLocked");
+        }
         s.lock.lock();
         s.world.awaitStartLocked(mp);
         gp.setPreempt(false);        // its P was taken: that was its preemption (as exitsyscall0 in execute)

@@ -83,8 +83,12 @@ final class ProcResize {
                 s.world.start();
             }
             long when = s.earliestTimer();
-            if (when != Long.MAX_VALUE) {
-                s.wakeNetPoller(when); // moved timers may be earlier than a sleeping M's deadline
+            // Moved timers may be earlier than a sleeping M's deadline. If that wake-up's startm
+            // fails (counted, owed to sysmon and the retaker), a caller that holds no P of this
+            // scheduler (a plain thread) retries while every P is idle, as addTimer's caller does;
+            // a goroutine caller holds a P, whose M looks at the timers (session 34).
+            if (when != Long.MAX_VALUE && s.wakeNetPoller(when) && !onGoroutine) {
+                s.retryWakeAfterFailureOffTheScheduler();
             }
         } finally {
             for (int i = 0; i < began; i++) {

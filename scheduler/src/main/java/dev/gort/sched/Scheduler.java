@@ -762,6 +762,9 @@ public final class Scheduler implements AutoCloseable {
                 lock.unlock();
                 if (np2 == null) {
                     if (g != null) {
+                        if (FAILURE_WINDOW_HOOKS) {     // a constant: false outside the scheduler's own tests
+                            failureWindowHook("poll found no idle P");
+                        }
                         lock.lock();
                         globrunqput(g.ref);
                         lock.unlock();
@@ -1026,6 +1029,17 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
+     * After a counted startm failure on a thread that runs no goroutine of this scheduler (a
+     * forEachP caller, a GOMAXPROCS change from a plain thread): retries the wake-up while every P
+     * is idle ({@link #retryWakeWhileEveryPIsIdle}), unless the thread is another scheduler's M.
+     */
+    void retryWakeAfterFailureOffTheScheduler() {
+        if (ownsNoOtherSchedulersP()) {
+            retryWakeWhileEveryPIsIdle();
+        }
+    }
+
+    /**
      * A thread that may wait in {@link #retryWakeWhileEveryPIsIdle}: any thread but another
      * scheduler's M, which holds a P of its own and would stall that scheduler's stops while it
      * waited here (review32). Called only after a failed wake-up.
@@ -1187,7 +1201,13 @@ public final class Scheduler implements AutoCloseable {
      */
     public void wakeIdleP() {
         if (!exiting) {
-            wakep();
+            // A counted startm failure is survived, as every wake-up for work already published
+            // is (wakeForQueuedWork): the P went back idle and the wake-up is owed to sysmon and
+            // the retaker (wakeOwed). Thrown, it failed the collector's cycle for good (the
+            // coordinator's "no cycle will run again"; session 34). The coordinator does not
+            // retry here: its drain wait announces the work again at every look while no worker
+            // runs it (MarkWorkers.awaitMarkDrained), so it never waits on this one wake-up.
+            wakeForQueuedWork(true);
         }
     }
 
@@ -1895,6 +1915,31 @@ public final class Scheduler implements AutoCloseable {
      * before, every Stop read the volatile hook).
      */
     static final boolean TIMER_REMOVE_HOOK = Boolean.getBoolean("gort.test.timerRemoveHook");
+
+    /**
+     * Whether the failure paths that need a P to go idle in a window with no other test code in
+     * it look at {@link #failureWindowForTest}: findRunnable's blocking poll that readied a
+     * goroutine and found no idle P (before it queues the goroutine and wakes an M), and
+     * {@link LockedM}'s exitsyscallLocked (after exitsyscall found no idle P, before it queues the
+     * goroutine and counts the idle Ps). The system property {@code gort.test.failureWindowHooks=true},
+     * which only the scheduler module's Surefire configuration sets: a static final, so elsewhere
+     * the look is compiled away (as {@link #TIMER_REMOVE_HOOK}). Session 34.
+     */
+    static final boolean FAILURE_WINDOW_HOOKS = Boolean.getBoolean("gort.test.failureWindowHooks");
+
+    /**
+     * Tests: called with the window's name where {@link #FAILURE_WINDOW_HOOKS} says, on the M in
+     * the window, no lock held; a test makes a P go idle there, so the wake-up that follows
+     * reaches startm (where {@code MPool.faultForTest} fails it).
+     */
+    volatile java.util.function.Consumer<String> failureWindowForTest;
+
+    void failureWindowHook(String window) {
+        java.util.function.Consumer<String> hook = failureWindowForTest;
+        if (hook != null) {
+            hook.accept(window);
+        }
+    }
 
     // ------------------------------------------------------------------------------------------
     // Observability (schedtrace, sysmon)
