@@ -682,9 +682,15 @@ final class WorldStop {
         }
         b.append(" stopwait=").append(stopwait).append(" claimed=").append(handOffClaimed).append(" steps=").append(handOffSteps != null);
         for (M m : s.allmSnapshot()) {
-            b.append("\n  M").append(m.mid).append(" p=").append(m.p == null ? -1 : m.p.id).append(" nextp=")
-                    .append(m.nextp == null ? -1 : m.nextp.id).append(" oldp=").append(m.oldp == null ? -1 : m.oldp.id)
-                    .append(" curg=").append(m.curg == null ? -1 : m.curg.goid()).append(" blocked=").append(m.blocked)
+            // Each racing field once (the Ms run meanwhile): a null check and a second read could
+            // see a P or goroutine go, and this dump runs inside the stop's wait, which must not throw.
+            P mp = m.p;
+            P nextp = m.nextp;
+            P oldp = m.oldp;
+            G curg = m.curg;
+            b.append("\n  M").append(m.mid).append(" p=").append(mp == null ? -1 : mp.id).append(" nextp=")
+                    .append(nextp == null ? -1 : nextp.id).append(" oldp=").append(oldp == null ? -1 : oldp.id)
+                    .append(" curg=").append(curg == null ? -1 : curg.goid()).append(" blocked=").append(m.blocked)
                     .append(" spinning=").append(m.spinning);
         }
         b.append('\n');
