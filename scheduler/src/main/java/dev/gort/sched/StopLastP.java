@@ -31,8 +31,10 @@ final class StopLastP {
     static final int BY_STARTM_FAILED = 4;
     /** A startm during a pending stop: the P stopped instead of going to an M (MPool.startm). */
     static final int BY_STARTM_STOPPED = 5;
+    /** Its M at a safepoint, which also stopped the Ps handed to Ms not yet running (a stop whose steps go to its last M). */
+    static final int BY_GCSTOPM_HANDED = 6;
     private static final String[] HOW = {"?", "its M at a safepoint (gcstopm)", "a syscall's entry", "a hand-off (handoffp)",
-            "a failed startm", "a startm during the stop"};
+            "a failed startm", "a startm during the stop", "its M at a safepoint (gcstopm), which also stopped the Ps handed to Ms not yet running"};
 
     // At the request, per P (index = P id): the M running it (null: not running), its goroutine, checks and schedstat.
     private M[] reqM = new M[0];

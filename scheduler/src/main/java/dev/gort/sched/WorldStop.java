@@ -387,9 +387,9 @@ final class WorldStop {
     }
 
     /** The claimant, sched lock free: runs the steps it claimed (they restart the world), then wakes the stopper. */
-    void runClaimed(P pp, Runnable steps) {
+    void runClaimed(P pp, Runnable steps, int how) {
         if (StopLastP.ON) {
-            lastTrace.lastStopped(pp, StopLastP.BY_GCSTOPM);
+            lastTrace.lastStopped(pp, how);
         }
         handOffFailure = runSteps(steps);
         handOffDone = true;
@@ -634,8 +634,9 @@ final class WorldStop {
     }
 
     /**
-     * Sched lock held, at a timed pass of a stop: stops every P that startm handed to an M which
-     * has still not taken it ({@link P#stopHanded}); returns how many. Such an M was woken (or
+     * Sched lock held, at a timed pass of a stop, or in {@link #gcstopm} of a stop whose steps go to
+     * its last M: stops every P that startm handed to an M which has still not taken it
+     * ({@link P#stopHanded}); returns how many. Such an M was woken (or
      * created) 0.1 ms or more ago and may wait milliseconds for a CPU on a loaded machine; Go's
      * stopTheWorld waits for it (its P is neither idle nor in a syscall), which was the pause's
      * whole wait when it was the last P ("no M, P status 0" in the stop's trace). Nothing runs on
@@ -754,10 +755,29 @@ final class WorldStop {
         }
         pp.setStatus(PStatus.GCSTOP);
         boolean last = pStoppedLocked();
+        int how = StopLastP.BY_GCSTOPM;
+        if (!last && handOffSteps != null && !handOffClaimed) {
+            // A stop whose steps go to its last M: the Ps still to stop may be handed to Ms that
+            // have not taken them (woken, but no CPU yet: one goroutine's yield wakes an M for
+            // an idle P, Go's goschedImpl). The stopper's timed pass would stop them in those Ms'
+            // place (stopHandedLocked) and then run the steps itself, late: its pass comes 0.1 ms
+            // after the request at best, 1-2 ms at load, and it must be woken onto a CPU, the
+            // very wait the hand-off keeps out of the pause (session 34: SchedStopHandOffTest's
+            // "ran on the coordinator" failures, last P stopped by that pass at 0.27-2.2 ms).
+            // This M is on a CPU and holds the sched lock: it stops them here, as that pass
+            // would, and if that was the rest it claims the steps. StopPathWarmup's pairs keep
+            // handed Ps for their Ms (stopHandedPs), as at the timed pass.
+            int handed = stopHandedLocked();
+            if (handed > 0) {
+                stopwait -= handed;
+                last = stopwait == 0;
+                how = StopLastP.BY_GCSTOPM_HANDED;
+            }
+        }
         Runnable steps = last ? claimLocked(mp, pp) : null;
         s.lock.unlock();
         if (steps != null) {
-            runClaimed(pp, steps);      // on g0, holding nothing: the world runs again after, and mp keeps pp
+            runClaimed(pp, steps, how);      // on g0, holding nothing: the world runs again after, and mp keeps pp
             return;
         }
         // Wake the stopper only after unlocking: the woken stopper tends to take this M's CPU at
@@ -765,7 +785,7 @@ final class WorldStop {
         // start wait for the lock for the whole pause plus milliseconds (measured: the
         // "start" step of collector pauses, 0.4-7 ms at load, owner an M in gcstopm).
         if (last) {
-            lastPStopped(pp, StopLastP.BY_GCSTOPM);
+            lastPStopped(pp, how);
         }
         s.stopm(mp);
     }
