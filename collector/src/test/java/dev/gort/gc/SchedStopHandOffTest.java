@@ -144,7 +144,7 @@ class SchedStopHandOffTest {
      * flush's round after the resume preempts the poller, whose yield to the global queue wakes an
      * M for the idle P (Go's goschedImpl). On a loaded machine that M had often not run by the
      * request; the poller's M then stopped its own P, not the last, and the stopper's timed pass
-     * stopped the handed P and ran the steps (7 of about 1000 repeats under checkmark at load 7-13:
+     * stopped the handed P and ran the steps (32 of 2400 repeats on lead34 under checkmark, load 6-17:
      * "last P stopped at 0.267 ms; stopper saw it at 0.268 ms, woken; held at the last of 1 timed
      * passes by P0: no M, P status 0"). The scheduler now has the poller's M stop such a handed P
      * at its safepoint and claim the steps ({@code WorldStop.gcstopm}; StopAndRunTest).
