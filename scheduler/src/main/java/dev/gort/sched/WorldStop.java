@@ -486,7 +486,8 @@ final class WorldStop {
                 stopwait--;
             }
             // A P handed to an M that has not taken it yet is not stopped here but from the first
-            // timed pass on (stopHandedLocked): an M woken a moment ago takes it and stops it at its
+            // timed pass on (stopHandedLocked), or in a hand-off stop by the M that stops the last
+            // P but those (gcstopm): an M woken a moment ago takes it and stops it at its
             // first look within microseconds, and stopped here it would never run the M's side of
             // a stop (back-to-back stops, such as StopPathWarmup's, then left gcstopm and stopm
             // uncompiled: StopPathWarmupTest).
