@@ -139,6 +139,15 @@ class SchedStopHandOffTest {
      * 4 of 79 class runs it did not, every P was idle or in the call at the request and the
      * coordinator ran the steps. Main's P still in the call could likewise be handed to a second
      * M while the poller yields at the ragged flush's round, and that M take the poller off its P.
+     *
+     * <p>Main's P idle at the resume is not idle at the request either (session 34): the ragged
+     * flush's round after the resume preempts the poller, whose yield to the global queue wakes an
+     * M for the idle P (Go's goschedImpl). On a loaded machine that M had often not run by the
+     * request; the poller's M then stopped its own P, not the last, and the stopper's timed pass
+     * stopped the handed P and ran the steps (32 of 2400 repeats on lead34 under checkmark, load 6-17:
+     * "last P stopped at 0.267 ms; stopper saw it at 0.268 ms, woken; held at the last of 1 timed
+     * passes by P0: no M, P status 0"). The scheduler now has the poller's M stop such a handed P
+     * at its safepoint and claim the steps ({@code WorldStop.gcstopm}; StopAndRunTest).
      */
     @Test
     void aGoroutineRunningAtTheRequestRunsMarkTerminationsSteps() {
@@ -163,6 +172,11 @@ class SchedStopHandOffTest {
                 gc.runTo(Collector.Breakpoint.BEFORE_MARK_TERMINATION, 60_000);
                 awaitPolls(polls, 1000, "with the coordinator at the breakpoint");
                 long cycles = gc.cycles();
+                // Each pause from the resume on, described by the coordinator right after its restart
+                // (the stop's own figures: the scheduler's last stop, read after the cycle, is
+                // usually a stop-path warm-up's that came after it; session 33).
+                java.util.List<String> pauses = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+                gc.setPauseBreakdownListener(p -> pauses.add(p.kind().label() + " " + p.stopDetail()));
                 long guard = System.nanoTime() + 60_000_000_000L;      // a hang guard only
                 long[] blocked = new long[3];       // the wait below (us), the polls in it, 1 if it ended with one P busy
                 gc.world.runBlocking(gc.world.current(), () -> {
@@ -188,14 +202,13 @@ class SchedStopHandOffTest {
                         + "did not reach the idle list, in 60 s: " + blocked[1] + " polls in " + blocked[0] + " us");
                 assertTrue(gc.cycles() > cycles, "the cycle did not end within 60 s of the resume");
                 Thread ran = gc.coordinator.markTerminationRanOn;
-                // The scheduler's last stop may be a stop-path warm-up's after the cycle (the
-                // coordinator counts the cycle done before it warms up): a hint only.
                 assertNotSame(gc.coordinator.thread, ran, "mark termination's steps ran on the coordinator with a goroutine running at "
                         + "the request (" + blocked[1] + " polls in the " + blocked[0] + " us main waited blocked before the resume); "
-                        + "the scheduler's last stop: " + Go.scheduler().describeLastStop());
+                        + "the cycle's pauses from the resume on, each as its stop ended: " + pauses);
                 assertTrue(ran.getName().startsWith("gort-M"), "on an M of the scheduler: " + ran.getName());
                 awaitPolls(polls, 1000, "after the handed-off mark termination");
             } finally {
+                gc.setPauseBreakdownListener(null);
                 quit.set(true);
             }
             while (!ended.get()) {

@@ -34,8 +34,10 @@ import java.util.Locale;
  * thread in a loop answers within microseconds, one that has no CPU (the kernel's run queue, or
  * a vCPU the host took away, which the guest still counts as running) answers when it gets one.
  *
- * <p>Threads: {@link #reset}, {@link #sample} and {@link #describe} run on the stopper (the holder
- * of the world's lock) only; the fields it reads from Ms and Gs are racy hints, as in schedtrace.
+ * <p>Threads: {@link #reset} and {@link #sample} run on the stopper (the holder of the world's
+ * lock) only; the fields they read from Ms and Gs are racy hints, as in schedtrace.
+ * {@link #describe} runs after the stop on whichever thread asks, possibly while the next stop
+ * samples: it reads each field once (see there).
  */
 final class StopHolders {
     static final boolean ON = dev.gort.sys.TuningProperty.flag("gort.sched.stoptrace", false) || dev.gort.sys.TuningProperty.flag("gort.gc.pausetrace", false)
@@ -50,7 +52,7 @@ final class StopHolders {
     static final boolean RUNNING_STACKS = dev.gort.sys.TuningProperty.flag("gort.sched.stoptrace.runningstacks", false);
 
     /** What the stopper saw of one P across the passes of the current stop. */
-    private static final class Slot {
+    private static final class Slot implements Cloneable {
         /** ns after the request of the first and of the latest pass that saw this P unstopped (-1: none). */
         long firstAt = -1;
         long lastAt = -1;
@@ -88,7 +90,28 @@ final class StopHolders {
         boolean stackRunning;
         long stackAt;
         long stackNanos;
+
+        /**
+         * A copy, each field read once: what {@link #describe} formats. describe runs after its
+         * stop on whichever thread asks, while the next stop's stopper may reset and sample this
+         * slot; a field read twice (a null check, then a use) could see two stops' values, and a
+         * null the second time (session 33: "sl.m is null"). Racy fields of the copy may still
+         * mix two stops: a diagnostic's hint, never an exception.
+         */
+        Slot snapshot() {
+            try {
+                return (Slot) clone();          // a field-by-field copy: each field read once
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);    // Slot is Cloneable
+            }
+        }
     }
+
+    /**
+     * Tests: run by {@link #describe} for each slot it reports, after its look at the slot's M: the
+     * seam at which StopHoldersDescribeRaceTest rewrites the slot as the next stop would.
+     */
+    static volatile Runnable describeHookForTest;
 
     /** Frames of an asleep holder's stack printed. */
     static final int STACK_FRAMES = 18;
@@ -331,8 +354,21 @@ final class StopHolders {
      * if the stop made no timed pass. The M's run and wait are schedstat's between the first and the
      * last pass that saw it holding the P (none with a single pass): the stopper's own view, so a
      * stopper that waited for a CPU itself sees late passes, never wrong figures.
+     *
+     * <p>Any thread, after the stop: the next stop's stopper may meanwhile reset and sample the same
+     * fields and slots (world lock held: it does not wait for this), so each is read once, into a
+     * local or a {@link Slot#snapshot}. A diagnostic must not throw: session 33's NullPointerException
+     * was a slot's M read non-null, then null.
      */
     String describe() {
+        int passes = this.passes;
+        long lastPassAt = this.lastPassAt;
+        int emptyPasses = this.emptyPasses;
+        long firstPassLateBy = this.firstPassLateBy;
+        long secondPassAt = this.secondPassAt;
+        boolean secondPassFoundHolder = this.secondPassFoundHolder;
+        long sampleWallNanos = this.sampleWallNanos;
+        Slot[] slots = this.slots;
         if (passes == 0) {
             return emptyPasses == 0 ? "" : String.format(Locale.ROOT, "; %d timed pass(es), every P stopped at each", emptyPasses);
         }
@@ -340,7 +376,7 @@ final class StopHolders {
         b.append(String.format(Locale.ROOT, "; held at the last of %d timed passes (%.3f ms) by", passes, lastPassAt / 1e6));
         boolean any = false;
         for (int i = 0; i < slots.length; i++) {
-            Slot sl = slots[i];
+            Slot sl = slots[i].snapshot();
             if (sl.lastAt != lastPassAt || sl.lastAt < 0) {
                 continue;
             }
@@ -349,6 +385,10 @@ final class StopHolders {
             if (sl.m == null) {
                 b.append("no M, P status ").append(sl.pstatus);
                 continue;
+            }
+            Runnable hook = describeHookForTest;
+            if (hook != null) {
+                hook.run();
             }
             b.append('M').append(sl.m.mid);
             if (sl.g == null) {

@@ -31,8 +31,10 @@ final class StopLastP {
     static final int BY_STARTM_FAILED = 4;
     /** A startm during a pending stop: the P stopped instead of going to an M (MPool.startm). */
     static final int BY_STARTM_STOPPED = 5;
+    /** Its M at a safepoint, which also stopped the Ps handed to Ms not yet running (a stop whose steps go to its last M). */
+    static final int BY_GCSTOPM_HANDED = 6;
     private static final String[] HOW = {"?", "its M at a safepoint (gcstopm)", "a syscall's entry", "a hand-off (handoffp)",
-            "a failed startm", "a startm during the stop"};
+            "a failed startm", "a startm during the stop", "its M at a safepoint (gcstopm), which also stopped the Ps handed to Ms not yet running"};
 
     // At the request, per P (index = P id): the M running it (null: not running), its goroutine, checks and schedstat.
     private M[] reqM = new M[0];
@@ -148,33 +150,50 @@ final class StopLastP {
      * on a run queue; stopper over the stop waited 0.000 ms on a run queue"}; empty if no P had to stop.
      */
     String describe(long requestToLastNanos) {
+        // Any thread, after the stop, while the next stop's stopper may reset and fill these fields
+        // (atRequest may even replace the arrays, one by one): each is read once, and each array
+        // index checked against that array. Mixed stops' values are a hint; an exception is not.
         int i = lastP;
+        int how = lastHow;
+        M by = lastBy;
+        long polls = lastPolls;
+        M[] reqMs = reqM;
+        long[] goids = reqGoid;
+        long[] reqPollsAt = reqPolls;
+        long[] runs = reqRun;
+        long[] waits = reqWait;
+        long lastWait = lastWait1;
+        long lastRun = lastRun1;
+        long stopperRun = stopperRun0;
+        long stopperWait = stopperWait0;
+        long stopperRunAfter = stopperRun1;
+        long stopperWaitAfter = stopperWait1;
         if (i < 0) {
             return "";
         }
-        StringBuilder b = new StringBuilder("; last P").append(i).append(" by ").append(HOW[lastHow]);
-        M by = lastBy;
-        M req = i < reqM.length ? reqM[i] : null;
+        StringBuilder b = new StringBuilder("; last P").append(i).append(" by ").append(how >= 0 && how < HOW.length ? HOW[how] : "?");
+        M req = i < reqMs.length ? reqMs[i] : null;
+        long goid = i < goids.length ? goids[i] : 0;
         if (by != null) {
             b.append(", M").append(by.mid);
         }
         if (req == null) {
             b.append(", not running at the request");
         } else if (req == by) {
-            b.append(", which ran it at the request (goroutine ").append(reqGoid[i]).append(')')
-                    .append(": ").append(lastPolls - reqPolls[i]).append(" checks");
+            b.append(", which ran it at the request (goroutine ").append(goid).append(')')
+                    .append(": ").append(polls - (i < reqPollsAt.length ? reqPollsAt[i] : 0)).append(" checks");
         } else {
-            b.append("; M").append(req.mid).append(" ran it at the request (goroutine ").append(reqGoid[i]).append(')');
+            b.append("; M").append(req.mid).append(" ran it at the request (goroutine ").append(goid).append(')');
         }
         // Only the waits: schedstat's run time of a thread on a CPU is the kernel's figure as of its
         // last tick or switch (up to a tick stale: seen "ran 10 ms" in 2 ms of wall), while a wait is
         // added when it ends, so a finished one is exact.
-        if (req != null && reqRun[i] >= 0 && lastRun1 >= 0) {
+        if (req != null && i < runs.length && runs[i] >= 0 && i < waits.length && lastRun >= 0) {
             b.append(String.format(Locale.ROOT, "; M%d request to stop (%.3f ms): waited %.3f ms on a run queue", req.mid,
-                    requestToLastNanos / 1e6, (lastWait1 - reqWait[i]) / 1e6));
+                    requestToLastNanos / 1e6, (lastWait - waits[i]) / 1e6));
         }
-        if (stopperRun0 >= 0 && stopperRun1 >= 0) {
-            b.append(String.format(Locale.ROOT, "; stopper over the stop waited %.3f ms on a run queue", (stopperWait1 - stopperWait0) / 1e6));
+        if (stopperRun >= 0 && stopperRunAfter >= 0) {
+            b.append(String.format(Locale.ROOT, "; stopper over the stop waited %.3f ms on a run queue", (stopperWaitAfter - stopperWait) / 1e6));
         }
         return b.toString();
     }

@@ -387,9 +387,9 @@ final class WorldStop {
     }
 
     /** The claimant, sched lock free: runs the steps it claimed (they restart the world), then wakes the stopper. */
-    void runClaimed(P pp, Runnable steps) {
+    void runClaimed(P pp, Runnable steps, int how) {
         if (StopLastP.ON) {
-            lastTrace.lastStopped(pp, StopLastP.BY_GCSTOPM);
+            lastTrace.lastStopped(pp, how);
         }
         handOffFailure = runSteps(steps);
         handOffDone = true;
@@ -486,7 +486,8 @@ final class WorldStop {
                 stopwait--;
             }
             // A P handed to an M that has not taken it yet is not stopped here but from the first
-            // timed pass on (stopHandedLocked): an M woken a moment ago takes it and stops it at its
+            // timed pass on (stopHandedLocked), or in a hand-off stop by the M that stops the last
+            // P but those (gcstopm): an M woken a moment ago takes it and stops it at its
             // first look within microseconds, and stopped here it would never run the M's side of
             // a stop (back-to-back stops, such as StopPathWarmup's, then left gcstopm and stopm
             // uncompiled: StopPathWarmupTest).
@@ -634,8 +635,9 @@ final class WorldStop {
     }
 
     /**
-     * Sched lock held, at a timed pass of a stop: stops every P that startm handed to an M which
-     * has still not taken it ({@link P#stopHanded}); returns how many. Such an M was woken (or
+     * Sched lock held, at a timed pass of a stop, or in {@link #gcstopm} of a stop whose steps go to
+     * its last M: stops every P that startm handed to an M which has still not taken it
+     * ({@link P#stopHanded}); returns how many. Such an M was woken (or
      * created) 0.1 ms or more ago and may wait milliseconds for a CPU on a loaded machine; Go's
      * stopTheWorld waits for it (its P is neither idle nor in a syscall), which was the pause's
      * whole wait when it was the last P ("no M, P status 0" in the stop's trace). Nothing runs on
@@ -682,9 +684,15 @@ final class WorldStop {
         }
         b.append(" stopwait=").append(stopwait).append(" claimed=").append(handOffClaimed).append(" steps=").append(handOffSteps != null);
         for (M m : s.allmSnapshot()) {
-            b.append("\n  M").append(m.mid).append(" p=").append(m.p == null ? -1 : m.p.id).append(" nextp=")
-                    .append(m.nextp == null ? -1 : m.nextp.id).append(" oldp=").append(m.oldp == null ? -1 : m.oldp.id)
-                    .append(" curg=").append(m.curg == null ? -1 : m.curg.goid()).append(" blocked=").append(m.blocked)
+            // Each racing field once (the Ms run meanwhile): a null check and a second read could
+            // see a P or goroutine go, and this dump runs inside the stop's wait, which must not throw.
+            P mp = m.p;
+            P nextp = m.nextp;
+            P oldp = m.oldp;
+            G curg = m.curg;
+            b.append("\n  M").append(m.mid).append(" p=").append(mp == null ? -1 : mp.id).append(" nextp=")
+                    .append(nextp == null ? -1 : nextp.id).append(" oldp=").append(oldp == null ? -1 : oldp.id)
+                    .append(" curg=").append(curg == null ? -1 : curg.goid()).append(" blocked=").append(m.blocked)
                     .append(" spinning=").append(m.spinning);
         }
         b.append('\n');
@@ -748,10 +756,29 @@ final class WorldStop {
         }
         pp.setStatus(PStatus.GCSTOP);
         boolean last = pStoppedLocked();
+        int how = StopLastP.BY_GCSTOPM;
+        if (!last && handOffSteps != null && !handOffClaimed) {
+            // A stop whose steps go to its last M: the Ps still to stop may be handed to Ms that
+            // have not taken them (woken, but no CPU yet: one goroutine's yield wakes an M for
+            // an idle P, Go's goschedImpl). The stopper's timed pass would stop them in those Ms'
+            // place (stopHandedLocked) and then run the steps itself, late: its pass comes 0.1 ms
+            // after the request at best, 1-2 ms at load, and it must be woken onto a CPU, the
+            // very wait the hand-off keeps out of the pause (session 34: SchedStopHandOffTest's
+            // "ran on the coordinator" failures, last P stopped by that pass at 0.27-2.2 ms).
+            // This M is on a CPU and holds the sched lock: it stops them here, as that pass
+            // would, and if that was the rest it claims the steps. StopPathWarmup's pairs keep
+            // handed Ps for their Ms (stopHandedPs), as at the timed pass.
+            int handed = stopHandedLocked();
+            if (handed > 0) {
+                stopwait -= handed;
+                last = stopwait == 0;
+                how = StopLastP.BY_GCSTOPM_HANDED;
+            }
+        }
         Runnable steps = last ? claimLocked(mp, pp) : null;
         s.lock.unlock();
         if (steps != null) {
-            runClaimed(pp, steps);      // on g0, holding nothing: the world runs again after, and mp keeps pp
+            runClaimed(pp, steps, how);      // on g0, holding nothing: the world runs again after, and mp keeps pp
             return;
         }
         // Wake the stopper only after unlocking: the woken stopper tends to take this M's CPU at
@@ -759,7 +786,7 @@ final class WorldStop {
         // start wait for the lock for the whole pause plus milliseconds (measured: the
         // "start" step of collector pauses, 0.4-7 ms at load, owner an M in gcstopm).
         if (last) {
-            lastPStopped(pp, StopLastP.BY_GCSTOPM);
+            lastPStopped(pp, how);
         }
         s.stopm(mp);
     }

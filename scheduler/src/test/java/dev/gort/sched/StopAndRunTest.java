@@ -98,6 +98,118 @@ class StopAndRunTest {
         SchedTesting.assertNextStopTakesEveryP(s, "after the hand-off");
     }
 
+    /**
+     * The last P but one stopped at a safepoint while the other is handed to an M that has not
+     * taken it (woken, no CPU yet; here held by a hook): that safepoint's M stops the handed P in
+     * its place and runs the steps. Before session 34 it parked, the stopper's timed pass stopped
+     * the handed P and the stopper ran them, 0.1 ms to milliseconds later (SchedStopHandOffTest's
+     * "ran on the coordinator" under load). No time is asserted: only who ran the steps, with the
+     * handed P's M still held.
+     */
+    @Test
+    void theMAtItsSafepointStopsAPHandedToAnMNotYetRunningAndRunsTheSteps() throws Exception {
+        s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).fatalHandler(FatalHandler.THROW));
+        AtomicBoolean spawn = new AtomicBoolean();
+        AtomicLong spawned = new AtomicLong();
+        AtomicLong spawns = new AtomicLong();
+        program = SchedTesting.Background.start(s, () -> {
+            while (!quit.get()) {
+                progress.incrementAndGet();
+                if (spawn.compareAndSet(true, false)) {
+                    spawns.incrementAndGet();
+                    Go.go(spawned::incrementAndGet);      // wakep: the idle P handed to an M
+                }
+                Go.poll();
+            }
+        });
+        assertProgress(progress::get, 1000, "the goroutine runs");
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        AtomicBoolean armed = new AtomicBoolean(true);
+        AtomicBoolean leftHook = new AtomicBoolean();
+        s.mpool.handedWakeDelayForTest = () -> {
+            if (armed.getAndSet(false)) {
+                held.countDown();
+                boolean interrupted = false;
+                while (true) {
+                    try {
+                        leave.await();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                leftHook.set(true);
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try {
+            // Ask for goroutines until an M is woken for the idle P (an M still spinning from an
+            // earlier wake-up takes the new goroutine itself, and no startm happens).
+            long until = System.nanoTime() + SchedTesting.PROGRESS_WAIT_NANOS;
+            while (!held.await(50, java.util.concurrent.TimeUnit.MILLISECONDS) && System.nanoTime() < until) {
+                spawn.set(true);
+            }
+            assertEquals(0, held.getCount(), "an M was handed the idle P and held before taking it");
+            AtomicReference<Thread> stepsOn = new AtomicReference<>();
+            AtomicBoolean mHeldInSteps = new AtomicBoolean();
+            long handedOff = s.stopsHandedOff();
+            // The stopper waits after its request until the goroutine's M has stopped its P (the
+            // stop's count down to the handed P, or to 0 by a claim), so its own timed pass, which
+            // stops a handed P too, cannot come first (a slow goroutine's M then stops the last P
+            // and claims the steps whichever code runs).
+            AtomicBoolean armedStopper = new AtomicBoolean(true);
+            s.world.faultForTest = where -> {
+                if (!where.equals("request") || !armedStopper.getAndSet(false)) {
+                    return;
+                }
+                long deadline = System.nanoTime() + SchedTesting.PROGRESS_WAIT_NANOS;
+                while (stopwaitLocked() > 1 && System.nanoTime() - deadline < 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+                }
+            };
+            long giveUpAt = System.nanoTime() + SchedTesting.PROGRESS_WAIT_NANOS;
+            s.stopTheWorldAndRun("handed P", () -> System.nanoTime() - giveUpAt > 0, () -> {
+                stepsOn.set(Thread.currentThread());
+                mHeldInSteps.set(!leftHook.get());
+                s.startTheWorld();
+            });
+            assertTrue(mHeldInSteps.get(), "the steps ran while the handed P's M was still held before taking it");
+            assertInstanceOf(M.class, stepsOn.get(), "the steps ran on the M that stopped at its safepoint, not on the stopper ("
+                    + stepsOn.get() + "): " + s.describeLastStop());
+            assertEquals(handedOff + 1, s.stopsHandedOff());
+            leave.countDown();
+            // The held M finds its P taken and parks again; it owns nothing.
+            long deadline = System.nanoTime() + SchedTesting.PROGRESS_WAIT_NANOS;
+            while (s.mpool.handedTakenByStop.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(1, s.mpool.handedTakenByStop.get(), "the held M saw its P taken by the stop");
+            assertProgress(progress::get, 1000, "the goroutine runs after the stop");
+            deadline = System.nanoTime() + SchedTesting.PROGRESS_WAIT_NANOS;
+            while (spawned.get() < spawns.get() && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(spawns.get(), spawned.get(), "every goroutine started before the stop ran after it");
+            SchedTesting.assertNextStopTakesEveryP(s, "after the hand-off");
+        } finally {
+            s.mpool.handedWakeDelayForTest = null;
+            leave.countDown();
+        }
+    }
+
+    /** The pending stop's count of Ps still to stop, read under the sched lock. */
+    private int stopwaitLocked() {
+        s.lock.lock();
+        try {
+            return s.world.stopwait();
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
     /** The control: the plain stop waits for its stopper, so held after its request the goroutines cannot run on. */
     @Test
     void aPlainStopHeldAfterItsRequestKeepsTheWorldStopped() throws Exception {
