@@ -49,6 +49,8 @@ final class PinnedStarvation {
     static final class Hog {
         final Thread thread;
         volatile boolean spinning, stop;
+        /** Set once the hog stopped spinning (stopped, or its limit reached), before it lowers itself. */
+        volatile boolean ended;
         volatile Throwable failure;
 
         Hog(int cpu) {
@@ -64,6 +66,7 @@ final class PinnedStarvation {
                             Thread.onSpinWait();
                         }
                     } finally {
+                        ended = true;
                         b.lower();
                     }
                 } catch (Throwable e) {

@@ -21,6 +21,11 @@ import static org.junit.jupiter.api.Assertions.*;
  * coordinator's priority until it releases, and the stop is over in milliseconds, the pause
  * trace naming the owner; without it the owner waits for the hog (here its 300 ms limit).
  * Skipped where the kernel refuses SCHED_FIFO.
+ *
+ * <p>The owner holds the lock after its 3 ms until the stopper waits for it (and, with
+ * inheritance, has boosted it), then reads its own scheduling policy: so the boost is asserted
+ * as a state the owner saw while it held the lock, not as the stop's duration (flake34: the
+ * earlier "under 100 ms" bound failed at 134.7 ms on a loaded machine).
  */
 class WorldLockInheritanceTest {
     static final long OWNER_CPU_NANOS = 3_000_000;
@@ -28,15 +33,15 @@ class WorldLockInheritanceTest {
     @Test
     void aRealtimeStopperBoostsTheNormalOwnerOfTheWorldsLockUntilItIsReleased() throws Exception {
         Outcome o = stopBehindHeldLock(true);
-        assertTrue(o.stopNanos < 100_000_000L, "with inheritance the stop waits for the owner's 3 ms of CPU, not the hog: took "
-                + o.stopNanos / 1e6 + " ms");
-        assertTrue(o.inheritances >= 1, "the owner was boosted");
-        assertEquals(ThreadPriority.SCHED_OTHER, o.ownerPolicyAfter, "the owner is put back once it released the lock");
+        String seen = " (inheritances " + o.inheritances + ", owner's policy at release " + o.ownerPolicyAtRelease
+                + ", hog still spinning at release " + o.hogSpinningAtRelease + ", stop took " + o.stopNanos / 1e6 + " ms)";
+        assertTrue(o.inheritances >= 1, "the owner was boosted" + seen);
+        // The owner's own look while it held the lock: the kernel ran it at the stopper's policy.
+        assertEquals(RealtimeBoost.SCHED_FIFO, o.ownerPolicyAtRelease, "the owner ran at SCHED_FIFO while it held the lock" + seen);
         // The boosted owner is in the raised-thread registry (its own SpinLock/RtLock waits park),
         // read after its policy: the mark comes before the switch, the unmark after the lock passed.
-        if (o.ownerPolicyAtRelease == RealtimeBoost.SCHED_FIFO) {
-            assertTrue(o.ownerRaisedAtRelease, "the owner ran at SCHED_FIFO but the registry did not know it raised");
-        }
+        assertTrue(o.ownerRaisedAtRelease, "the owner ran at SCHED_FIFO but the registry did not know it raised" + seen);
+        assertEquals(ThreadPriority.SCHED_OTHER, o.ownerPolicyAfter, "the owner is put back once it released the lock" + seen);
         assertFalse(o.ownerRaisedAfter, "the owner's registry mark ends when it is put back");
         assertTrue(o.trace.contains("world's lock: pi-stopper waited") && o.trace.contains("behind pi-owner (tid ")
                 && o.trace.contains("boosted)") && !o.trace.contains("not boosted"), o.trace);
@@ -55,7 +60,7 @@ class WorldLockInheritanceTest {
     }
 
     record Outcome(long stopNanos, long inheritances, int ownerPolicyAfter, String trace, boolean heldAtStop,
-                   int ownerPolicyAtRelease, boolean ownerRaisedAtRelease, boolean ownerRaisedAfter) {
+                   int ownerPolicyAtRelease, boolean ownerRaisedAtRelease, boolean ownerRaisedAfter, boolean hogSpinningAtRelease) {
     }
 
     /**
@@ -92,6 +97,8 @@ class WorldLockInheritanceTest {
                 int[] ownerPolicyAfter = {-1};
                 int[] ownerPolicyAtRelease = {-1};
                 boolean[] ownerRaised = new boolean[2];     // at release, after it was put back
+                boolean[] hogSpinningAtRelease = new boolean[1];
+                AtomicReference<PinnedStarvation.Hog> hogRef = new AtomicReference<>();
                 AtomicReference<Throwable> ownerFailure = new AtomicReference<>();
                 Thread owner = Thread.ofPlatform().daemon().name("pi-owner").start(() -> {
                     try {
@@ -102,6 +109,16 @@ class WorldLockInheritanceTest {
                             holding.countDown();
                             hogUp.await(5, java.util.concurrent.TimeUnit.SECONDS);   // woken with the hog spinning on its CPU: runnable, starved
                             PinnedStarvation.burnCpu(OWNER_CPU_NANOS);
+                            // Still holding the lock: until the real-time stopper waits for it and,
+                            // with inheritance, has boosted this thread (counted after the switch),
+                            // so the policy read below is the state the stop's wait left it in.
+                            long guard = System.nanoTime() + 60_000_000_000L;
+                            while ((!world.lockForTest().hasRealtimeWaiter() || (inherit && world.lockForTest().inheritances() == 0))
+                                    && System.nanoTime() - guard < 0) {
+                                Thread.onSpinWait();
+                            }
+                            PinnedStarvation.Hog h = hogRef.get();
+                            hogSpinningAtRelease[0] = h != null && !h.ended;
                             ownerPolicyAtRelease[0] = ThreadPriority.current().policy();
                             ownerRaised[0] = RealtimeBoost.currentThreadRaised();
                         } finally {
@@ -125,6 +142,7 @@ class WorldLockInheritanceTest {
                 PinnedStarvation.Hog hog = null;
                 try {
                     hog = PinnedStarvation.startHog(cpu);
+                    hogRef.set(hog);
                     hogUp.countDown();
                     Thread.sleep(10);
                     heldAtStop = world.lockForTest().isLocked();
@@ -146,7 +164,7 @@ class WorldLockInheritanceTest {
                     throw new AssertionError("owner", ownerFailure.get());
                 }
                 out.set(new Outcome(stopNanos, world.lockForTest().inheritances(), ownerPolicyAfter[0], world.describeLastStop(), heldAtStop,
-                        ownerPolicyAtRelease[0], ownerRaised[0], ownerRaised[1]));
+                        ownerPolicyAtRelease[0], ownerRaised[0], ownerRaised[1], hogSpinningAtRelease[0]));
             } finally {
                 heap.close();
             }
