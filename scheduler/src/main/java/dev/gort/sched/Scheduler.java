@@ -1032,10 +1032,13 @@ public final class Scheduler implements AutoCloseable {
      * After a counted startm failure on a thread that runs no goroutine of this scheduler (a
      * forEachP caller, a GOMAXPROCS change from a plain thread): retries the wake-up while every P
      * is idle ({@link #retryWakeWhileEveryPIsIdle}), unless the thread is another scheduler's M.
+     * {@code giveUp} (null: none) ends the retry as it ends the caller's own wait: a forEachP
+     * round's giveUp (the collector's closed check) must not leave its caller here through a
+     * close (review34b's finding 1; wakefix34). The wake-up stays owed to sysmon and the retaker.
      */
-    void retryWakeAfterFailureOffTheScheduler() {
+    void retryWakeAfterFailureOffTheScheduler(java.util.function.BooleanSupplier giveUp) {
         if (ownsNoOtherSchedulersP()) {
-            retryWakeWhileEveryPIsIdle();
+            retryWakeWhileEveryPIsIdle(giveUp);
         }
     }
 
@@ -1301,9 +1304,17 @@ public final class Scheduler implements AutoCloseable {
      * the caller. Only on this failure path: no read is added to a ready that woke an M.
      */
     void retryWakeWhileEveryPIsIdle() {
+        retryWakeWhileEveryPIsIdle(null);
+    }
+
+    /**
+     * {@link #retryWakeWhileEveryPIsIdle()}, ended also when {@code giveUp} (null: none) says
+     * true, looked at before each pause: the caller's own reason to stop waiting.
+     */
+    void retryWakeWhileEveryPIsIdle(java.util.function.BooleanSupplier giveUp) {
         long pauseNanos = 1_000_000L;
         boolean interrupted = false;
-        while (workStrandedWhileEveryPIsIdle()) {
+        while (workStrandedWhileEveryPIsIdle() && (giveUp == null || !giveUp.getAsBoolean())) {
             java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
             interrupted |= Thread.interrupted();
             pauseNanos = Math.min(pauseNanos * 2, 64_000_000L);
