@@ -75,6 +75,13 @@ public final class Scheduler implements AutoCloseable {
     final ForEachP forEachP = new ForEachP(this);
     final AtomicInteger npidle = new AtomicInteger();
     final AtomicInteger nmspinning = new AtomicInteger();
+    /**
+     * Ps that startm handed to an M ({@link P#handTo}) and that neither the M nor a stop has
+     * taken yet, or more: raised under the sched lock before the P is handed, lowered after the
+     * CAS that takes it ({@link P#takeHanded}, {@link P#stopHanded}). So 0 read under the sched
+     * lock means no P is handed, and a stop skips its scan for them (WorldStop.stopHandedLocked).
+     */
+    final AtomicInteger handedPs = new AtomicInteger();
     volatile boolean needspinning;
 
     /** Global run queue (sched lock); a ring of G refs, see GlobalRunQueue. */
