@@ -124,8 +124,10 @@ final class ForEachP {
             // and the retaker. With neither (a scheduler used alone, syscallRetake(0)) and every P
             // idle, nothing would run them while the syscall lasts. The caller holds nothing of
             // this scheduler, so it retries, as a ready from outside does (session 34). Another
-            // scheduler's M does not wait here (it holds a P of its own: review32's rule).
-            s.retryWakeAfterFailureOffTheScheduler();
+            // scheduler's M does not wait here (it holds a P of its own: review32's rule). The
+            // round's giveUp ends the retry too (the collector closing: its close waits for the
+            // coordinator, which must not stay here; review34b's finding 1, wakefix34).
+            s.retryWakeAfterFailureOffTheScheduler(giveUp);
         }
         if (thrown != null) {
             throw new IllegalStateException("forEachP: the function threw on P" + thrownOn + " (" + thrown + "); accepted: a function that"

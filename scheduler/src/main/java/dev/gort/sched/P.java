@@ -98,12 +98,17 @@ public final class P {
 
     /** Sched lock held, this P IDLE with no M and on no list: it is mp's to take ({@link #takeHanded}). */
     void handTo(M mp) {
+        sched.handedPs.incrementAndGet();      // before the P is handed: the count never reads low
         handedTo = mp;
     }
 
     /** mp, woken with this P as its nextp: true if it now owns it; false if a stop took it first. */
     boolean takeHanded(M mp) {
-        return HANDED_TO.compareAndSet(this, mp, null);
+        if (!HANDED_TO.compareAndSet(this, mp, null)) {
+            return false;
+        }
+        sched.handedPs.decrementAndGet();
+        return true;
     }
 
     /**
@@ -115,6 +120,7 @@ public final class P {
         if (h == null || !HANDED_TO.compareAndSet(this, h, null)) {
             return false;
         }
+        sched.handedPs.decrementAndGet();
         setStatus(PStatus.GCSTOP);
         return true;
     }

@@ -61,6 +61,7 @@ final class ProcResize {
         int prev = s.gomaxprocs();
         int after = prev;
         int began = 0;
+        boolean retryWake = false;
         try {
             if (n == prev) {
                 return prev;
@@ -86,15 +87,19 @@ final class ProcResize {
             // Moved timers may be earlier than a sleeping M's deadline. If that wake-up's startm
             // fails (counted, owed to sysmon and the retaker), a caller that holds no P of this
             // scheduler (a plain thread) retries while every P is idle, as addTimer's caller does;
-            // a goroutine caller holds a P, whose M looks at the timers (session 34).
-            if (when != Long.MAX_VALUE && s.wakeNetPoller(when) && !onGoroutine) {
-                s.retryWakeAfterFailureOffTheScheduler();
-            }
+            // a goroutine caller holds a P, whose M looks at the timers (session 34). Decided
+            // here, done after the finally: the retry may last, and until the hooks' afterStart
+            // ran and resizing is false the collector's start hold is held and another
+            // GOMAXPROCS caller spins (review34b's finding 2; wakefix34).
+            retryWake = when != Long.MAX_VALUE && s.wakeNetPoller(when) && !onGoroutine;
         } finally {
             for (int i = 0; i < began; i++) {
                 hooksNow.get(i).afterStart(prev, after);
             }
             resizing.set(false);
+        }
+        if (retryWake) {
+            s.retryWakeAfterFailureOffTheScheduler(null);
         }
         return prev;
     }

@@ -75,6 +75,13 @@ public final class Scheduler implements AutoCloseable {
     final ForEachP forEachP = new ForEachP(this);
     final AtomicInteger npidle = new AtomicInteger();
     final AtomicInteger nmspinning = new AtomicInteger();
+    /**
+     * Ps that startm handed to an M ({@link P#handTo}) and that neither the M nor a stop has
+     * taken yet, or more: raised under the sched lock before the P is handed, lowered after the
+     * CAS that takes it ({@link P#takeHanded}, {@link P#stopHanded}). So 0 read under the sched
+     * lock means no P is handed, and a stop skips its scan for them (WorldStop.stopHandedLocked).
+     */
+    final AtomicInteger handedPs = new AtomicInteger();
     volatile boolean needspinning;
 
     /** Global run queue (sched lock); a ring of G refs, see GlobalRunQueue. */
@@ -1032,10 +1039,13 @@ public final class Scheduler implements AutoCloseable {
      * After a counted startm failure on a thread that runs no goroutine of this scheduler (a
      * forEachP caller, a GOMAXPROCS change from a plain thread): retries the wake-up while every P
      * is idle ({@link #retryWakeWhileEveryPIsIdle}), unless the thread is another scheduler's M.
+     * {@code giveUp} (null: none) ends the retry as it ends the caller's own wait: a forEachP
+     * round's giveUp (the collector's closed check) must not leave its caller here through a
+     * close (review34b's finding 1; wakefix34). The wake-up stays owed to sysmon and the retaker.
      */
-    void retryWakeAfterFailureOffTheScheduler() {
+    void retryWakeAfterFailureOffTheScheduler(java.util.function.BooleanSupplier giveUp) {
         if (ownsNoOtherSchedulersP()) {
-            retryWakeWhileEveryPIsIdle();
+            retryWakeWhileEveryPIsIdle(giveUp);
         }
     }
 
@@ -1301,9 +1311,17 @@ public final class Scheduler implements AutoCloseable {
      * the caller. Only on this failure path: no read is added to a ready that woke an M.
      */
     void retryWakeWhileEveryPIsIdle() {
+        retryWakeWhileEveryPIsIdle(null);
+    }
+
+    /**
+     * {@link #retryWakeWhileEveryPIsIdle()}, ended also when {@code giveUp} (null: none) says
+     * true, looked at before each pause: the caller's own reason to stop waiting.
+     */
+    void retryWakeWhileEveryPIsIdle(java.util.function.BooleanSupplier giveUp) {
         long pauseNanos = 1_000_000L;
         boolean interrupted = false;
-        while (workStrandedWhileEveryPIsIdle()) {
+        while (workStrandedWhileEveryPIsIdle() && (giveUp == null || !giveUp.getAsBoolean())) {
             java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
             interrupted |= Thread.interrupted();
             pauseNanos = Math.min(pauseNanos * 2, 64_000_000L);

@@ -645,7 +645,10 @@ final class WorldStop {
      * finds it gone and parks again.
      */
     private int stopHandedLocked() {
-        if (!stopHandedPs) {
+        // No P handed (the count, read under the sched lock that every handTo holds, is never
+        // low): no scan. In a hand-off stop every M that stops a non-last P comes here, so the
+        // scan of allp was O(P) per M, O(P^2) per stop, under the lock (review34b's finding 3).
+        if (!stopHandedPs || s.handedPs.get() == 0) {
             return 0;
         }
         int n = 0;

@@ -29,23 +29,26 @@ class BusyPTimerTest {
         AtomicBoolean fired = new AtomicBoolean();
         AtomicReference<String> firedOn = new AtomicReference<>("");
         AtomicReference<String> result = new AtomicReference<>("");
-        s.run(() -> {
-            M own = (M) Scheduler.carrier();
-            int ownP = own.p.id;
-            Time.afterFunc(Duration.ofMillis(20), () -> {
-                Thread t = Scheduler.carrier();
-                firedOn.set(t == own ? "the busy P's M" : "another thread");
-                fired.set(true);
+        try {
+            s.run(() -> {
+                M own = (M) Scheduler.carrier();
+                int ownP = own.p.id;
+                Time.afterFunc(Duration.ofMillis(20), () -> {
+                    Thread t = Scheduler.carrier();
+                    firedOn.set(t == own ? "the busy P's M" : "another thread");
+                    fired.set(true);
+                });
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (!fired.get() && System.nanoTime() - deadline < 0) {
+                    Thread.onSpinWait();    // no safepoint: this P never schedules, its timers wait for others
+                }
+                result.set("fired " + fired.get() + " (P" + ownP + " busy the whole time)");
             });
-            long deadline = System.nanoTime() + 60_000_000_000L;
-            while (!fired.get() && System.nanoTime() - deadline < 0) {
-                Thread.onSpinWait();    // no safepoint: this P never schedules, its timers wait for others
-            }
-            result.set("fired " + fired.get() + " (P" + ownP + " busy the whole time)");
-        });
-        assertEquals("fired true (P0 busy the whole time)", result.get(),
-                "the timer on the busy P fired while its goroutine looped without safepoints");
-        assertEquals("another thread", firedOn.get());
-        s.close();
+            assertEquals("fired true (P0 busy the whole time)", result.get(),
+                    "the timer on the busy P fired while its goroutine looped without safepoints");
+            assertEquals("another thread", firedOn.get());
+        } finally {
+            s.close();
+        }
     }
 }

@@ -37,43 +37,47 @@ class ForEachPHandOffFailureTest {
         boolean[] complete = new boolean[1];
         boolean[] ran = new boolean[1];
         long[] failures = new long[1];
-        s.run(() -> {
-            CountDownLatch goroutineRan = new CountDownLatch(1);
-            Go.go(goroutineRan::countDown);         // main's runnext; main does not yield
-            Go.syscall(() -> {
-                state.set("P0 " + (s.p(0).status() == PStatus.SYSCALL ? "syscall" : "status " + s.p(0).status()) + ", idle Ps " + s.idleProcs());
-                s.mpool.faultForTest = where -> {
-                    if (Thread.currentThread().getName().equals(CALLER) && armed.getAndSet(false)) {
-                        faults.incrementAndGet();
-                        throw new StopFaultTest.InjectedFault(where);
-                    }
-                };
-                Thread caller = new Thread(() -> {
+        try {
+            s.run(() -> {
+                CountDownLatch goroutineRan = new CountDownLatch(1);
+                Go.go(goroutineRan::countDown);         // main's runnext; main does not yield
+                Go.syscall(() -> {
+                    state.set("P0 " + (s.p(0).status() == PStatus.SYSCALL ? "syscall" : "status " + s.p(0).status()) + ", idle Ps " + s.idleProcs());
+                    s.mpool.faultForTest = where -> {
+                        if (Thread.currentThread().getName().equals(CALLER) && armed.getAndSet(false)) {
+                            faults.incrementAndGet();
+                            throw new StopFaultTest.InjectedFault(where);
+                        }
+                    };
+                    Thread caller = new Thread(() -> {
+                        try {
+                            complete[0] = s.forEachP(p -> ranFor.incrementAndGet(), null);
+                        } catch (Throwable t) {
+                            fromRound.set(t);
+                        }
+                    }, CALLER);
+                    caller.start();
                     try {
-                        complete[0] = s.forEachP(p -> ranFor.incrementAndGet(), null);
-                    } catch (Throwable t) {
-                        fromRound.set(t);
+                        ran[0] = goroutineRan.await(60, TimeUnit.SECONDS);     // main stays in its syscall meanwhile
+                        caller.join(60_000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
                     }
-                }, CALLER);
-                caller.start();
-                try {
-                    ran[0] = goroutineRan.await(60, TimeUnit.SECONDS);     // main stays in its syscall meanwhile
-                    caller.join(60_000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                s.mpool.faultForTest = null;
-                failures[0] = s.startmFailures();
+                    s.mpool.faultForTest = null;
+                    failures[0] = s.startmFailures();
+                });
             });
-        });
-        assertEquals("P0 syscall, idle Ps 0", state.get());
-        assertNull(fromRound.get(), "the round threw its hand-off's failed startm");
-        assertTrue(complete[0], "the round completed");
-        assertEquals(1, ranFor.get(), "the round ran its function for the P it took from the syscall");
-        assertEquals(1, faults.get(), "the round's hand-off called startm, which failed");
-        assertTrue(ran[0], "the goroutine queued in the P the round took from a syscall ran while the syscall lasted,"
-                + " though the hand-off's wake-up failed (startm failures " + failures[0] + ")");
-        assertEquals(1, failures[0], "the failed hand-off is counted (startmFailures)");
-        s.close();
+            assertEquals("P0 syscall, idle Ps 0", state.get());
+            assertNull(fromRound.get(), "the round threw its hand-off's failed startm");
+            assertTrue(complete[0], "the round completed");
+            assertEquals(1, ranFor.get(), "the round ran its function for the P it took from the syscall");
+            assertEquals(1, faults.get(), "the round's hand-off called startm, which failed");
+            assertTrue(ran[0], "the goroutine queued in the P the round took from a syscall ran while the syscall lasted,"
+                    + " though the hand-off's wake-up failed (startm failures " + failures[0] + ")");
+            assertEquals(1, failures[0], "the failed hand-off is counted (startmFailures)");
+        } finally {
+            s.mpool.faultForTest = null;
+            s.close();
+        }
     }
 }

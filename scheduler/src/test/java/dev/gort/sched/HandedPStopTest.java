@@ -67,6 +67,7 @@ class HandedPStopTest {
             }
             assertEquals(0, held.getCount(), "an M was handed the idle P and held before taking it");
             long stoppedBefore = s.world.handedStoppedForTest();
+            int handedWhileHeld = s.handedPs.get();     // the held M's P at least (wakefix34's count)
 
             long giveUpAt = System.nanoTime() + SchedTesting.PROGRESS_WAIT_NANOS;
             s.stopTheWorld("handed P", () -> System.nanoTime() - giveUpAt > 0);
@@ -78,7 +79,10 @@ class HandedPStopTest {
             }
             boolean mStillHeld = !leftHook.get();
             long stoppedByStopper = s.world.handedStoppedForTest() - stoppedBefore;
+            int handedInStop = s.handedPs.get();        // a stopped world has no P handed and not taken
             s.startTheWorld();
+            assertTrue(handedWhileHeld >= 1, "the count of handed Ps counted the held M's P (" + handedWhileHeld + ")");
+            assertEquals(0, handedInStop, "the count of handed Ps went back to 0 once the stop took them");
             assertEquals(0, notStopped, "every P stopped");
             assertTrue(mStillHeld, "the stop completed while the handed P's M was still held before taking it");
             assertEquals(1, stoppedByStopper, "the stopper stopped the handed P itself");
