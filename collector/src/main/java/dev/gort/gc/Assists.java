@@ -74,7 +74,9 @@ final class Assists {
      * Go's gcAssistAlloc, for a mutator whose allocation credit ({@link Mutator#assistBytes})
      * went negative: convert the debt to scan work at the pacer's current ratio (at least
      * {@link #OVER_ASSIST_WORK}), steal what the background workers have banked, do the rest by
-     * draining grey objects, and if work is still owed with none to do, wait for credit. Returns
+     * draining grey objects, and if work is still owed with none to do, wait for credit. The credit
+     * one pass takes is at most its debt or the heap left to the goal, whichever is larger
+     * ({@link #maxBalanceAfter}; per assist, not for the heap). Returns
      * the calling mutator (re-read when it waited or yielded: under the scheduler it may come back
      * on another P).
      *
