@@ -74,7 +74,9 @@ final class Assists {
      * Go's gcAssistAlloc, for a mutator whose allocation credit ({@link Mutator#assistBytes})
      * went negative: convert the debt to scan work at the pacer's current ratio (at least
      * {@link #OVER_ASSIST_WORK}), steal what the background workers have banked, do the rest by
-     * draining grey objects, and if work is still owed with none to do, wait for credit. Returns
+     * draining grey objects, and if work is still owed with none to do, wait for credit. The credit
+     * one pass takes is at most its debt or the heap left to the goal, whichever is larger
+     * ({@link #maxBalanceAfter}; per assist, not for the heap). Returns
      * the calling mutator (re-read when it waited or yielded: under the scheduler it may come back
      * on another P).
      *
@@ -144,14 +146,16 @@ final class Assists {
         double workPerByte = pacer.assistWorkPerByte();
         double bytesPerWork = pacer.assistBytesPerWork();
         long debtBytes = -m.assistBytes;
+        // The most this pass may leave in m.assistBytes: the credit it takes is capped at its debt
+        // or the heap left to the goal (read once), whichever is larger (see maxBalanceAfter).
+        long maxBalance = maxBalanceAfter(debtBytes, pacer.assistRunway());
         long scanWork = (long) (workPerByte * debtBytes);
         if (scanWork < OVER_ASSIST_WORK) {
             // Go's over-assist: an assist does at least OVER_ASSIST_WORK of scan work and takes
-            // what that buys at the current ratio as credit, the debt included. (Until session 28
-            // the credit was capped at 64 KiB of bytes: with the scannable heap never fed to the
-            // pacer, scan work past the estimate priced the work left at revise's 1000-unit floor,
-            // and 64 KiB of work bought many times the runway left; now that work left counts up
-            // to the scannable heap, the ratio stays steep there, as Go's.)
+            // what that buys at the current ratio as credit, the debt included, up to maxBalance.
+            // (Until session 28 the credit was capped at 64 KiB of bytes, when scan work past the
+            // estimate priced the work left at revise's floor; limit34 raised that floor to 64
+            // KiB instead; limitfix34 caps the credit here, where the 65x runway came from.)
             scanWork = OVER_ASSIST_WORK;
             debtBytes = creditBytes(bytesPerWork * OVER_ASSIST_WORK);
         }
@@ -161,10 +165,10 @@ final class Assists {
             long stolen;
             if (credit < scanWork) {
                 stolen = credit;
-                m.assistBytes += creditBytes(1 + bytesPerWork * stolen);
+                m.assistBytes = addCredit(m.assistBytes, creditBytes(1 + bytesPerWork * stolen), maxBalance);
             } else {
                 stolen = scanWork;
-                m.assistBytes += debtBytes;
+                m.assistBytes = addCredit(m.assistBytes, debtBytes, maxBalance);
             }
             pacer.bgScanCredit.addAndGet(-stolen);     // may dip below 0 for a moment, as Go's does
             scanWork -= stolen;
@@ -210,7 +214,7 @@ final class Assists {
             dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.ASSIST_DRAIN, probe);
         }
         if (done > 0) {
-            m.assistBytes += creditBytes(1 + bytesPerWork * done);
+            m.assistBytes = addCredit(m.assistBytes, creditBytes(1 + bytesPerWork * done), maxBalance);
         }
         if (!m.gcw.empty()) {
             // Publish what the assist left (it took whole buffers): the background workers finish
@@ -235,6 +239,27 @@ final class Assists {
             return m;
         }
         return waitForCredit(m, workPerByte);
+    }
+
+    /**
+     * The most allocation credit one assist pass may leave a mutator that owed {@code debtBytes}
+     * (positive) with {@code runwayBytes} left to the pacer's goal ({@link Pacer#assistRunway()}):
+     * the credit the pass takes (stolen, drained or over-assisted) is at most the larger of the
+     * two, so the balance after it is at most {@code max(debt, runway) - debt}, never negative.
+     * Why: near the end of marking the work left is revise's 1000-unit floor, the ratio is
+     * (goal - heapLive) / 1000 bytes per unit, and a 64 KiB over-assist bought 65 times the runway
+     * (limit34: a mutator allocated to 31 MiB against a 13 MiB goal before mark termination came).
+     * The cap is per assist, not for the heap: mutators whose assists come before heapLive moves
+     * each take the whole runway (Go has the same gap, with no cap at all).
+     */
+    static long maxBalanceAfter(long debtBytes, long runwayBytes) {
+        return runwayBytes > debtBytes ? runwayBytes - debtBytes : 0;
+    }
+
+    /** {@code balance + credit}, at most {@code maxBalance} (a balance already above it stays). */
+    static long addCredit(long balance, long credit, long maxBalance) {
+        long b = balance + credit;
+        return b > maxBalance ? Math.max(balance, maxBalance) : b;
     }
 
     /** {@code bytes} of allocation credit as a long, at most {@link #MAX_CREDIT_BYTES}. */

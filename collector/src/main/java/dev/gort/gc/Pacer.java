@@ -26,8 +26,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *       (1+GOGC/100) x goal), and the work left counts up to the worst case, heapScan (the last
  *       cycle's heap scan work plus the scannable bytes allocated since, which the collector reads
  *       from the arena at the cycle's start); past the goal it is pushed 10% further so the ratio stays finite. The
- *       work left counts as at least {@link #MIN_REMAINING_SCAN_WORK} (Go: 1000 units), so that no assist buys
- *       more than the heap left to the goal. That is
+ *       work left counts as at least {@link #MIN_REMAINING_SCAN_WORK} (Go's 1000 units), so the ratio stays
+ *       finite; {@link Assists} caps the credit one assist takes at its debt or the heap left to the
+ *       goal ({@link #assistRunway()}), whichever is larger, so one assist never buys more than that
+ *       runway. The bound is per assist, not for the heap: several mutators whose first assists come
+ *       before heapLive moves each buy the whole runway (as in Go, whose gap is wider). That is
  *       what holds the goal when a mutator outruns the workers. GOGC=off counts as 100000 here (a
  *       forced cycle: an infinite goal, ~0 work per byte). A GOGC or limit change while marking
  *       revises at once.</li>
@@ -54,16 +57,16 @@ public final class Pacer {
     public static final int MAX_TRIGGER_RATIO_NUM = 61;
     public static final long MIN_RUNWAY = 64L << 10;
     /**
-     * The least scan work {@link #revise} counts as left (Go's floor is 1000 units). It is the
-     * assists' over-assist quantum ({@link Assists#OVER_ASSIST_WORK}) so that one assist, which
-     * converts at least that much work at the ratio, never buys more allocation credit than the
-     * heap left to the goal: near the end of marking (the work done within 64 KiB of the
-     * estimate, or equal to it, as with a steady live heap) Go's floor made the bytes per unit of
-     * work (goal - heapLive) / 1000, so 64 KiB of stolen background credit bought 65 times the
-     * runway, and a mutator allocated that far past the goal until mark termination came
-     * (session 34, limit34: 31 MiB against a 13 MiB goal).
+     * The least scan work {@link #revise} counts as left: Go's floor, 1000 units, so the ratio stays
+     * finite when the work done reaches the estimate. Near the end of marking it makes the bytes per
+     * unit of work (goal - heapLive) / 1000, and a 64 KiB over-assist at that ratio would buy 65
+     * times the heap left to the goal (session 34, limit34: 31 MiB against a 13 MiB goal).
+     * {@link Assists} caps the credit one assist takes instead (at the debt or the heap left to
+     * {@link #assistGoal}, whichever is larger); limit34's 64 KiB floor did it here, and made the
+     * ratio 64K/W times steeper for the whole mark of a cycle whose expected work W was under 64 KiB
+     * (limitfix34).
      */
-    public static final long MIN_REMAINING_SCAN_WORK = Assists.OVER_ASSIST_WORK;
+    public static final long MIN_REMAINING_SCAN_WORK = 1000;
     public static final long SWEEP_MIN_HEAP_DISTANCE = 1L << 20;
     public static final long MEMORY_LIMIT_HEADROOM_PERCENT = 3;
     public static final long MEMORY_LIMIT_MIN_HEADROOM = 1L << 20;
@@ -104,6 +107,12 @@ public final class Pacer {
     private volatile long heapScan;
     private volatile double assistWorkPerByte;
     private volatile double assistBytesPerWork;
+    /**
+     * The goal the last {@link #revise} paced to: the heap goal, extended when the work passed its
+     * estimate, pushed 10 % further once heapLive passed it. Written after the ratio; a racing
+     * revise may pair one revise's ratio with another's goal, which is harmless (a heuristic).
+     */
+    private volatile long assistGoal = INFINITE;
 
     // --- per-cycle counters (reset in startCycle)
     public final AtomicLong heapScanWork = new AtomicLong();
@@ -482,6 +491,7 @@ public final class Pacer {
         long heapRemaining = Math.max(goal - live, 1);
         assistWorkPerByte = (double) remaining / heapRemaining;
         assistBytesPerWork = (double) heapRemaining / remaining;
+        assistGoal = goal;
     }
 
     /** Scan work a mutator owes for allocating {@code bytes} bytes now. */
@@ -491,6 +501,20 @@ public final class Pacer {
 
     public double assistBytesPerWork() {
         return assistBytesPerWork;
+    }
+
+    /** The goal the assist ratio paces to (see {@link #assistGoal}); INFINITE before the first revise. */
+    public long assistGoal() {
+        return assistGoal;
+    }
+
+    /**
+     * The heap left to {@link #assistGoal()} now (heapLive read once); negative past it, and
+     * saturating at INFINITE - heapLive with an infinite goal. What {@link Assists} caps one assist's
+     * credit at (or the assist's debt, if larger).
+     */
+    public long assistRunway() {
+        return assistGoal - heapLive.get();
     }
 
     /**

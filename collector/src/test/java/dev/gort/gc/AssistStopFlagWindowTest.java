@@ -99,9 +99,11 @@ class AssistStopFlagWindowTest {
                             f.set(0, gc.alloc(NODE));
                         } finally {
                             assists.afterDrain = usual;
+                            // Ends the stopper's hold whatever happened: a failing assert in the hook
+                            // must not leave the stop held for GUARD_MS (review34a F4).
+                            endHold.countDown();
                         }
                         phase.set("allocated");
-                        endHold.countDown();
                         Thread st = stopper.get();
                         assertNotNull(st, "the stop was started");
                         Go.syscall(() -> {
@@ -140,7 +142,7 @@ class AssistStopFlagWindowTest {
      */
     private static Thread startStopper(Scheduler sched, CountDownLatch endHold, AtomicBoolean allStoppedSeen,
                                        AtomicReference<Throwable> failure) {
-        return Thread.ofPlatform().name("stopper").start(() -> {
+        return Thread.ofPlatform().daemon().name("stopper").start(() -> {     // daemon: a failed case leaves no thread holding the JVM
             try {
                 sched.stopTheWorld("AssistStopFlagWindowTest", () -> {
                     long deadline = System.nanoTime() + GUARD_MS * 1_000_000;

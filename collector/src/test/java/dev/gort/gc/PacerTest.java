@@ -248,10 +248,12 @@ class PacerTest {
     }
 
     /**
-     * Near the end of marking the work left is revise's floor, and an assist converts at least
-     * {@link Assists#OVER_ASSIST_WORK} of (stolen) work at the ratio: that must buy no more heap
-     * than is left to the goal. With Go's floor of 1000 units it bought 65 times the runway
-     * (session 34, limit34; AssistCreditRunwayTest is the whole path).
+     * Near the end of marking the work left is revise's floor (Go's 1000 units), and an assist
+     * converts at least {@link Assists#OVER_ASSIST_WORK} of (stolen) work at the ratio: at the
+     * floor that is 65 times the heap left to the goal (session 34, limit34). Assists caps the
+     * credit one pass takes at its debt or the runway ({@link Pacer#assistRunway()}), whichever is
+     * larger (limitfix34): the pass's arithmetic, at the real pacer's ratios, buys at most that.
+     * AssistCreditRunwayTest is the whole path.
      */
     @Test
     void anOverAssistAtTheEndOfMarkBuysAtMostTheRunwayLeft() {
@@ -265,9 +267,56 @@ class PacerTest {
         for (long left : new long[] {0, 500, 1000, 32 << 10, 64 << 10}) {
             p.heapScanWork.set(8 * MiB - left);
             p.reviseDuringMark(goal - runway);
-            double credit = p.assistBytesPerWork() * Assists.OVER_ASSIST_WORK;
-            assertTrue(credit <= runway + 1e-6, "work left " + left + ": one over-assist buys " + (long) credit
-                    + " bytes with " + runway + " left to the goal");
+            assertEquals(runway, p.assistRunway(), "the runway the cap reads");
+            for (long debt : new long[] {32, 4 << 10, 1 << 20}) {
+                // assistOnce's over-assist: at least OVER_ASSIST_WORK of work at the ratio, the debt included.
+                double overAssistCredit = p.assistBytesPerWork() * Math.max(Assists.OVER_ASSIST_WORK, p.assistWorkPerByte() * debt);
+                long balance = Assists.addCredit(-debt, Assists.creditBytes(overAssistCredit),
+                        Assists.maxBalanceAfter(debt, p.assistRunway()));
+                long taken = balance + debt;
+                assertTrue(taken <= Math.max(debt, runway), "work left " + left + ", debt " + debt
+                        + ": one over-assist takes " + taken + " bytes of credit with " + runway + " left to the goal");
+                assertTrue(balance >= Math.min(0, (long) overAssistCredit - debt), "the debt is paid: balance " + balance);
+            }
+        }
+        // Without the cap, Go's floor makes the over-assist buy 65 times the runway: the cap is what bounds it.
+        p.heapScanWork.set(8 * MiB);
+        p.reviseDuringMark(goal - runway);
+        assertEquals((double) runway / Pacer.MIN_REMAINING_SCAN_WORK, p.assistBytesPerWork(), 1e-9, "Go's floor: 1000 units");
+        assertTrue(p.assistBytesPerWork() * Assists.OVER_ASSIST_WORK > 60.0 * runway);
+        // Past the revised goal (x 1.1) the runway is negative: an assist takes exactly its debt.
+        p.reviseDuringMark((long) (goal * 1.1) + 1);
+        assertTrue(p.assistRunway() < 0);
+        assertEquals(0, Assists.addCredit(-4096, Assists.creditBytes(p.assistBytesPerWork() * Assists.OVER_ASSIST_WORK + 8192),
+                Assists.maxBalanceAfter(4096, p.assistRunway())));
+    }
+
+    /**
+     * Revise's floor is Go's (1000 units), not limit34's 64 KiB: for a cycle whose whole expected
+     * work W is under 64 KiB, a 64 KiB floor made the ratio 64K/W times steeper for the whole mark,
+     * and a mutator paying every byte with credit could allocate only 6 % (W = 4 KiB) to 63 % (W =
+     * 64 KiB) of the runway during the mark (review34a's FloorSim). With Go's floor it is 92-100 %.
+     */
+    @Test
+    void aSmallCyclesRatioIsNotSteepenedByTheFloor() {
+        for (long w : new long[] {4 << 10, 16 << 10, 64 << 10}) {
+            Pacer p = new Pacer();
+            finishCycle(p, MiB, w, 1);
+            p.setHeapScan(w);
+            long trigger = p.trigger();
+            p.setHeapLive(trigger);
+            p.startCycle(0, 2, false);
+            long goal = p.heapGoal();
+            long live = trigger;
+            long step = Math.min(1024, w / 16);
+            for (long done = 0; done < w; done += step) {
+                p.heapScanWork.set(done);
+                p.reviseDuringMark(live);
+                live += (long) (p.assistBytesPerWork() * step);
+            }
+            double share = (double) (live - trigger) / (goal - trigger);
+            assertTrue(share >= 0.9, "W " + (w >> 10) + " KiB: " + Math.round(share * 100)
+                    + " % of the runway allocatable during the mark (Go's floor: 92-100 %)");
         }
     }
 

@@ -1782,10 +1782,34 @@ public final class Scheduler implements AutoCloseable {
     /**
      * Tests: clears {@code g}'s preempt flag, as if a stop's preemptall had missed it (execute's
      * race with a stopper that read curg before it was stored: the flag comes at the stopper's next
-     * timed pass). A stop's request is then visible to {@code g} without its flag.
+     * timed pass). A stop's request is then visible to {@code g} without its flag. The write goes
+     * through the same gate as {@link #preempt(G)} (the descriptors are freed when the scheduler
+     * ends), and a G that is not a live goroutine of this scheduler is refused by name: an exited
+     * G's descriptor may already be another goroutine's.
+     *
+     * @throws IllegalArgumentException if {@code g} is null, another scheduler's, or not live (dead or idle)
+     * @throws IllegalStateException if this scheduler has ended (its descriptors are freed)
      */
     public void unflagForTest(G g) {
+        if (g == null || g.sched != this) {
+            throw new IllegalArgumentException("unflagForTest(" + g + "): accepted: a goroutine of this scheduler");
+        }
+        NativeReaders.access(this, g, 0, Scheduler::unflagIfLive, Scheduler::refuseUnflagAfterEnd);
+    }
+
+    private static long unflagIfLive(G g, long unused) {
+        int st = GDescriptor.status(g.desc);
+        if (st == GStatus.DEAD || st == GStatus.IDLE) {
+            throw new IllegalArgumentException("unflagForTest: goroutine " + g.index + " is not live (" + GStatus.name(st)
+                    + "); accepted: a goroutine that has started and not exited");
+        }
         g.setPreempt(false);
+        return 0;
+    }
+
+    private static long refuseUnflagAfterEnd(G g, long unused) {
+        throw new IllegalStateException("unflagForTest: the scheduler has ended and its goroutine descriptors are"
+                + " freed; accepted: a goroutine of a running scheduler");
     }
 
     /**
