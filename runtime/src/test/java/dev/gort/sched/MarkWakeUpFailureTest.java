@@ -48,8 +48,13 @@ class MarkWakeUpFailureTest {
             };
             try {
                 cycles[0] = Gort.gcStats().numGC();
-                for (int i = 0; i < 3; i++) {
-                    Gort.gc();          // each cycle's mark start announces its work (wakeIdleP)
+                // Each cycle's mark start announces its work (wakeIdleP), but that wake-up calls
+                // startm only when no M spins and a P is idle: under load a spinning M can answer
+                // every one of three cycles (0 faults, seen once in session 34), so the cycles go on
+                // until one announcement met the failure, at least three, within a 60 s guard.
+                long guard = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                for (int i = 0; i < 3 || (faults.get() == 0 && System.nanoTime() < guard); i++) {
+                    Gort.gc();
                 }
                 cycles[1] = Gort.gcStats().numGC();
             } catch (Throwable t) {
@@ -64,7 +69,7 @@ class MarkWakeUpFailureTest {
         String stderr = err.toString(StandardCharsets.UTF_8);
         assertNull(fromGc.get(), "a collection threw the mark work announcement's failed startm (faults " + faults.get()
                 + "); stderr: " + stderr);
-        assertTrue(faults.get() >= 1, "the announcement (wakeIdleP) called startm, which failed; stderr: " + stderr);
+        assertTrue(faults.get() >= 1, "an announcement (wakeIdleP) called startm, which failed, within 60 s of cycles; stderr: " + stderr);
         assertTrue(failures[0] >= faults.get(), "every injected failure is counted (startmFailures "
                 + failures[0] + ", faults " + faults.get() + ")");
         assertTrue(cycles[1] - cycles[0] >= 3, "the three collections completed (" + cycles[0] + " -> " + cycles[1] + ")");
