@@ -926,17 +926,30 @@ public final class Scheduler implements AutoCloseable {
 
     /** Starts a spinning M on an idle P if there is one and nobody spins (Go's wakep). */
     void wakep() {
+        wakep(false);
+    }
+
+    /**
+     * {@link #wakep()}; with {@code payOwed} it also clears {@link #wakeOwed} once it holds an idle
+     * P for its try, under the sched lock (see {@link #wakepForGlobalWork}). Returns whether it
+     * started an M's wake-up.
+     */
+    private boolean wakep(boolean payOwed) {
         if (npidle.get() == 0 || nmspinning.get() != 0 || !nmspinning.compareAndSet(0, 1)) {
-            return;
+            return false;
         }
         lock.lock();
         P pp = exiting ? null : pidleget();
+        if (payOwed && pp != null) {
+            wakeOwed = false;   // a failure of this try sets it again (MPool.startm)
+        }
         lock.unlock();
         if (pp == null) {
             nmspinning.decrementAndGet();
-            return;
+            return false;
         }
         startm(pp, true);
+        return true;
     }
 
     /**
@@ -963,7 +976,7 @@ public final class Scheduler implements AutoCloseable {
 
     /**
      * sysmon's and the retaker's wake-up once {@link #wakeForGlobalWork}'s lock-free look passed:
-     * {@link #wakep}, but the owed flag is cleared only with an idle P in hand, under the sched
+     * {@link #wakep(boolean) wakep(true)}: the owed flag is cleared only with an idle P in hand, under the sched
      * lock. A counted failure sets the flag under that lock, in the same section that gives its P
      * back (MPool.startm, giveBack); so once this section holds a P, every failure that set the
      * flag before it has its P back idle, and this try (an M spinning on that P, which runs due
@@ -974,21 +987,7 @@ public final class Scheduler implements AutoCloseable {
      * for the test that calls it as a round past its look. Returns 1 if it started an M's wake-up.
      */
     long wakepForGlobalWork(long unused) {
-        if (npidle.get() == 0 || nmspinning.get() != 0 || !nmspinning.compareAndSet(0, 1)) {
-            return 0;
-        }
-        lock.lock();
-        P pp = exiting ? null : pidleget();
-        if (pp != null) {
-            wakeOwed = false;   // a failure of this try sets it again (MPool.startm)
-        }
-        lock.unlock();
-        if (pp == null) {
-            nmspinning.decrementAndGet();
-            return 0;
-        }
-        startm(pp, true);
-        return 1;
+        return wakep(true) ? 1 : 0;
     }
 
     /** Runs pp (an idle P, or any idle P if null) on an idle or new M (Go's startm; {@link MPool}). */
