@@ -663,6 +663,20 @@ public final class Heap implements AutoCloseable {
     }
 
     /**
+     * Bytes in stack spans (MemStats.StackInuse), read under the heap lock without summing cache
+     * counters: with {@link #heapRetainedBytes()}, the memory limit's live figures, which the
+     * collector reads at span refills while marking under a limit.
+     */
+    public long stackInuseBytes() {
+        mheap.lock.lock();
+        try {
+            return mheap.pagesStack * SizeClasses.PAGE_SIZE;
+        } finally {
+            mheap.lock.unlock();
+        }
+    }
+
+    /**
      * Pages in use by heap spans (MemStats.HeapInuse / page size), read under the heap lock without
      * summing cache counters: what the collector's mark termination needs to pace the sweeper,
      * without {@link #readMemStats()}'s walk of every cache and mcentral inside the pause.

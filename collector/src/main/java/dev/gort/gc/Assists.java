@@ -159,6 +159,14 @@ final class Assists {
             scanWork = OVER_ASSIST_WORK;
             debtBytes = creditBytes(bytesPerWork * OVER_ASSIST_WORK);
         }
+        // A capped pass takes only the work whose credit it may keep (limit35): the rest of the
+        // background credit stays banked for the other assists, and the drain does no work whose
+        // credit the cap would drop. debtBytes becomes the credit the capped work buys.
+        long roomBytes = maxBalance - m.assistBytes;       // >= the debt: maxBalance >= 0 > assistBytes
+        if (debtBytes > roomBytes) {
+            scanWork = workWithinCredit(scanWork, roomBytes, workPerByte);
+            debtBytes = roomBytes;
+        }
         // Steal background credit first.
         long credit = pacer.bgScanCredit.get();
         if (credit > 0) {
@@ -254,6 +262,19 @@ final class Assists {
      */
     static long maxBalanceAfter(long debtBytes, long runwayBytes) {
         return runwayBytes > debtBytes ? runwayBytes - debtBytes : 0;
+    }
+
+    /**
+     * The scan work whose credit is {@code roomBytes} at {@code workPerByte}, rounded up and at least
+     * one unit, at most {@code scanWork}: what a pass whose credit is capped ({@link #maxBalanceAfter})
+     * steals or drains instead of its whole over-assist. Before limit35 the pass took the whole 64 KiB
+     * of stolen background credit and kept only the capped share, so near the end of a mark (where
+     * one unit of work buys (goal - heapLive) / 1000 bytes) up to 64 KiB of the workers' banked work
+     * was lost to the assists after it, which then drained nothing and parked.
+     */
+    static long workWithinCredit(long scanWork, long roomBytes, double workPerByte) {
+        double w = Math.ceil(roomBytes * workPerByte);
+        return w >= scanWork ? scanWork : Math.max(1, (long) w);
     }
 
     /** {@code balance + credit}, at most {@code maxBalance} (a balance already above it stays). */

@@ -244,6 +244,12 @@ public final class Collector implements AutoCloseable {
      */
     final HeapTrigger trigger = (h, live) -> {
         if (phase == MARK) {
+            if (pacer.memoryLimit() != Pacer.INFINITE) {
+                // The limit's goal follows stacks and mapped memory that grow during the mark (Go
+                // reads them at every revise): two page counters under the heap lock, on the span
+                // refill path only, and only under a memory limit.
+                pacer.setLiveMemoryFigures(h.heapRetainedBytes(), h.stackInuseBytes());
+            }
             pacer.reviseDuringMark(live);
         } else {
             requestCycleFromAllocation();
@@ -1056,9 +1062,12 @@ public final class Collector implements AutoCloseable {
     /** Reads the heap's memory figures into the pacer (the memory limit's inputs); under the control lock. */
     MemStats refreshMemoryFigures() {
         MemStats ms = heap.readMemStats();
-        long mappedReady = ms.heapSys() - ms.heapReleased();
+        // Go's mappedReady counts goroutine stacks, and so the limit's non-heap memory does: gort's
+        // HeapSys does not hold the stack spans (StackInuse), so they are added here (until limit35
+        // they were left out, and a heap under a limit grew into the memory the stacks held).
+        long mappedReady = ms.heapSys() + ms.stackInuse() - ms.heapReleased();
         long heapFree = Math.max(0, ms.heapIdle() - ms.heapReleased());
-        pacer.setMemoryStats(mappedReady, heapFree, ms.heapAlloc());
+        pacer.setMemoryStats(mappedReady, heapFree, ms.heapAlloc(), ms.stackInuse());
         return ms;
     }
 

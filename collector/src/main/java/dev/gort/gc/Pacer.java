@@ -37,8 +37,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li><b>cons/mark</b> (endCycle): the allocation rate relative to the scan rate measured in the
  *       cycle; the next runway uses the maximum of this and the last four measurements.</li>
  *   <li><b>Memory limit</b>: {@code goal = limit - (nonHeap + overage)} minus 3% (at least 1 MiB) of
- *       headroom, never below heapMarked. With GOGC=off and a limit, collection happens only near the
- *       limit.</li>
+ *       headroom, never below heapMarked. nonHeap counts goroutine stacks and span fragmentation; while
+ *       marking it follows the stacks and the overage at each span refill, as Go's heapGoal reads
+ *       them at every revise (the fragmentation is refreshed once a cycle). With GOGC=off and a
+ *       limit, collection happens only near the limit.</li>
  *   <li><b>Workers</b> (startCycle): dedicated = round(0.25 x GOMAXPROCS); if that is more than 30% off
  *       the 25% goal (GOMAXPROCS &lt;= 3 or 6), use one fewer (if rounding went up) and make up the rest
  *       with a fractional worker whose per-P utilisation goal is the remainder / GOMAXPROCS.</li>
@@ -92,15 +94,28 @@ public final class Pacer {
     private long sweepDistMinTrigger;
     private long runway;
     private long trigger;
-    private long heapGoal;
+    /** Written under the collector's lock (commit, refreshLimit) and, under a memory limit, at span refills while marking. */
+    private volatile long heapGoal;
     private long lastHeapGoal;
     /** heapLive when the current cycle was triggered; INFINITE outside a cycle. */
     private long triggered = INFINITE;
 
     // --- memory-limit inputs (from the arena's accounting)
-    private long mappedReady;
-    private long heapFree;
-    private long heapAlloc;
+    /**
+     * Memory outside the heap's objects (stacks, span fragmentation, free pages not counted as
+     * free) at the last full refresh ({@link #setMemoryStats}: a walk of every cache, once a cycle).
+     */
+    private volatile long nonHeapAtRefresh;
+    /** Stack bytes inside {@link #nonHeapAtRefresh}. */
+    private volatile long stackAtRefresh;
+    /**
+     * Mapped-and-ready bytes and stack bytes now: set at each full refresh and, while marking under a
+     * limit, at each span refill ({@link #setLiveMemoryFigures}, cheap page counters), so that the
+     * limit's goal follows stacks and an overage that grow during a cycle, as Go's
+     * memoryLimitHeapGoal reads its counters at every revise (limit35).
+     */
+    private volatile long mappedReadyNow;
+    private volatile long stackNow;
 
     // --- live counters
     private final AtomicLong heapLive = new AtomicLong();
@@ -172,12 +187,36 @@ public final class Pacer {
 
     /**
      * Feeds the memory figures the limit is defined on: bytes mapped and ready (all runtime memory
-     * not released to the OS), free heap bytes among them, and allocated heap bytes.
+     * not released to the OS, goroutine stacks included), free heap bytes among them, and allocated
+     * heap bytes. The stacks are taken as part of the non-heap memory, but not followed between
+     * refreshes: see the four-argument form.
      */
     public void setMemoryStats(long mappedReady, long heapFree, long heapAlloc) {
-        this.mappedReady = mappedReady;
-        this.heapFree = heapFree;
-        this.heapAlloc = heapAlloc;
+        setMemoryStats(mappedReady, heapFree, heapAlloc, 0);
+    }
+
+    /**
+     * {@link #setMemoryStats(long, long, long)} with the stack bytes ({@code stackBytes}) counted in
+     * {@code mappedReady}: {@link #setLiveMemoryFigures} then moves the non-heap memory by the
+     * stacks' change since this refresh.
+     */
+    public void setMemoryStats(long mappedReady, long heapFree, long heapAlloc, long stackBytes) {
+        this.nonHeapAtRefresh = Math.max(0, mappedReady - heapFree - heapAlloc);
+        this.stackAtRefresh = stackBytes;
+        this.stackNow = stackBytes;
+        this.mappedReadyNow = mappedReady;
+    }
+
+    /**
+     * Live figures between full refreshes (the arena's page counters, cheap): the bytes mapped and
+     * ready and the stack bytes now. The limit's goal takes the non-heap memory as at the last
+     * refresh plus the stacks' growth since, and the overage from {@code mappedReady} now (Go reads
+     * both live in memoryLimitHeapGoal). The heap's fragmentation is not followed (it needs the
+     * refresh's walk).
+     */
+    public void setLiveMemoryFigures(long mappedReady, long stackBytes) {
+        this.mappedReadyNow = mappedReady;
+        this.stackNow = stackBytes;
     }
 
     /** Bytes of scannable globals (the root table): part of the goal and of the expected work. */
@@ -228,8 +267,8 @@ public final class Pacer {
         if (memoryLimit == INFINITE) {
             return INFINITE;
         }
-        long nonHeap = Math.max(0, mappedReady - heapFree - heapAlloc);
-        long overage = Math.max(0, mappedReady - memoryLimit);
+        long nonHeap = Math.max(0, nonHeapAtRefresh + (stackNow - stackAtRefresh));
+        long overage = Math.max(0, mappedReadyNow - memoryLimit);
         if (nonHeap + overage >= memoryLimit) {
             return heapMarked;
         }
@@ -259,10 +298,9 @@ public final class Pacer {
         return Math.max(goal, sat(marked + SWEEP_MIN_HEAP_DISTANCE));     // commit(false)'s sweep distance
     }
 
-    /** Go's heapGoalInternal + trigger: returns {trigger, goal}. */
-    private long[] triggerAndGoal() {
+    /** Go's heapGoalInternal's goal (no allocation: {@link #reviseDuringMark} calls it at span refills). */
+    private long goalNow() {
         long goal = gcPercentHeapGoal;
-        long minTrigger = 0;
         long limitGoal = memoryLimitHeapGoal();
         if (limitGoal < goal) {
             goal = limitGoal;
@@ -270,11 +308,18 @@ public final class Pacer {
             if (sweepDistMinTrigger > goal) {
                 goal = sweepDistMinTrigger;
             }
-            minTrigger = sweepDistMinTrigger;
             if (triggered != INFINITE && goal < sat(triggered + MIN_RUNWAY)) {
                 goal = sat(triggered + MIN_RUNWAY);
             }
         }
+        return goal;
+    }
+
+    /** Go's heapGoalInternal + trigger: returns {trigger, goal}. */
+    private long[] triggerAndGoal() {
+        long goal = goalNow();
+        // Go's heapGoalInternal's minTrigger: the sweep distance, unless the limit's goal is the goal.
+        long minTrigger = memoryLimitHeapGoal() < gcPercentHeapGoal ? 0 : sweepDistMinTrigger;
         if (heapMarked >= goal) {
             return new long[] {goal, goal};
         }
@@ -363,6 +408,13 @@ public final class Pacer {
             return;
         }
         heapLive.set(live);
+        if (memoryLimit != INFINITE) {
+            // The limit's goal from the live figures (setLiveMemoryFigures), as Go's heapGoal()
+            // recomputes memoryLimitHeapGoal at every revise: stacks taken during the mark, or the
+            // mapped memory passing the limit, lower the goal the assists pace to at once (limit35;
+            // before, the goal was the one committed at the cycle's start until the next commit).
+            heapGoal = goalNow();
+        }
         revise();
     }
 
