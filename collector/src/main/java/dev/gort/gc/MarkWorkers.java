@@ -286,6 +286,13 @@ final class MarkWorkers {
      * enlists workers for work published while none runs (that needs the look, not a wake).
      */
     static final long DRAINED_LOOK_NANOS = 1_000_000;
+    /**
+     * The look's period for this collector: {@link #DRAINED_LOOK_NANOS}. Tests that must tell a
+     * wake from the look whatever the load set it long (MarkDoneWakeTest: a worker off its CPU
+     * for over 1 ms between its busy-count decrement and its unpark let the look see the drain
+     * first, so at load ~25 a share of wakes fell to 78.6 %; flake35). Read once a look.
+     */
+    volatile long drainedLookNanos = DRAINED_LOOK_NANOS;
 
     /** The coordinator while it waits in {@link #awaitMarkDrained}, else null: whom a drained note unparks. */
     private volatile Thread drainWaiter;
@@ -356,7 +363,7 @@ final class MarkWorkers {
                     goroutines.enlist(drainedWaits % 5 == 0);
                 }
                 // A spurious return (a stale permit, another waker of this thread) is one more look.
-                java.util.concurrent.locks.LockSupport.parkNanos(this, DRAINED_LOOK_NANOS);
+                java.util.concurrent.locks.LockSupport.parkNanos(this, drainedLookNanos);
                 if (Thread.currentThread().isInterrupted()) {
                     return;
                 }

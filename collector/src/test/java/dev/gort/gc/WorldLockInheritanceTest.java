@@ -47,15 +47,22 @@ class WorldLockInheritanceTest {
                 && o.trace.contains("boosted)") && !o.trace.contains("not boosted"), o.trace);
     }
 
-    /** The control: the same setup without inheritance starves the owner (the hazard the class cures). */
+    /**
+     * The control: the same setup without inheritance leaves the owner at its normal policy while
+     * the real-time stopper waits for it (the hazard the class cures). Asserted as the state the
+     * owner saw while it held the lock, not as the stop's length: that was "at least 100 ms", which
+     * the kernel's fair server (Linux 6.12+) decides, running the starved owner early in its period
+     * (132 ms seen once while other JVMs ran real-time hogs; flake35).
+     */
     @Test
     void withoutInheritanceTheSameStopWaitsForTheHog() throws Exception {
         Outcome o = stopBehindHeldLock(false);
-        // Not the hog's whole 300 ms: the kernel's fair server (Linux 6.12+) may run the starved owner
-        // earlier in its period when fair tasks on that CPU were already starved (132 ms seen once
-        // while other JVMs ran real-time hogs). 100 ms is still 30 x the owner's 3 ms of CPU.
-        assertTrue(o.stopNanos >= 100_000_000L, "the owner should have waited for the hog: the stop took " + o.stopNanos / 1e6 + " ms");
-        assertEquals(0, o.inheritances);
+        String seen = " (inheritances " + o.inheritances + ", owner's policy at release " + o.ownerPolicyAtRelease
+                + ", hog still spinning at release " + o.hogSpinningAtRelease + ", stop took " + o.stopNanos / 1e6 + " ms)";
+        assertEquals(0, o.inheritances, "no boost without inheritance" + seen);
+        // The owner's own look while it held the lock and the stopper waited for it: still normal.
+        assertEquals(ThreadPriority.SCHED_OTHER, o.ownerPolicyAtRelease, "the owner ran at its normal policy while it held the lock" + seen);
+        assertFalse(o.ownerRaisedAtRelease, "the registry did not mark the owner raised" + seen);
         assertTrue(o.trace.contains("behind pi-owner") && o.trace.contains("not boosted)"), o.trace);
     }
 
@@ -100,6 +107,7 @@ class WorldLockInheritanceTest {
                 boolean[] hogSpinningAtRelease = new boolean[1];
                 AtomicReference<PinnedStarvation.Hog> hogRef = new AtomicReference<>();
                 AtomicReference<Throwable> ownerFailure = new AtomicReference<>();
+                Thread stopper = Thread.currentThread();
                 Thread owner = Thread.ofPlatform().daemon().name("pi-owner").start(() -> {
                     try {
                         CpuAffinity.pin(cpu);
@@ -109,11 +117,14 @@ class WorldLockInheritanceTest {
                             holding.countDown();
                             hogUp.await(5, java.util.concurrent.TimeUnit.SECONDS);   // woken with the hog spinning on its CPU: runnable, starved
                             PinnedStarvation.burnCpu(OWNER_CPU_NANOS);
-                            // Still holding the lock: until the real-time stopper waits for it and,
-                            // with inheritance, has boosted this thread (counted after the switch),
-                            // so the policy read below is the state the stop's wait left it in.
+                            // Still holding the lock: until the real-time stopper waits for it and
+                            // has parked in its polling wait (it decides on the boost before its
+                            // first park), and, with inheritance, has boosted this thread (counted
+                            // after the switch), so the policy read below is the state the stop's
+                            // wait left it in: in the control, a boost made wrongly has been made.
                             long guard = System.nanoTime() + 60_000_000_000L;
-                            while ((!world.lockForTest().hasRealtimeWaiter() || (inherit && world.lockForTest().inheritances() == 0))
+                            while ((!world.lockForTest().hasRealtimeWaiter() || stopper.getState() != Thread.State.TIMED_WAITING
+                                    || (inherit && world.lockForTest().inheritances() == 0))
                                     && System.nanoTime() - guard < 0) {
                                 Thread.onSpinWait();
                             }

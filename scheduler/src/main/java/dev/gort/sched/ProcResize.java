@@ -83,6 +83,11 @@ final class ProcResize {
             } finally {
                 s.world.start();
             }
+            if (Scheduler.FAILURE_WINDOW_HOOKS) {     // a constant: false outside the scheduler's own tests
+                // Between the restart and the moved timers' wake-up: a test makes the restart's M
+                // go idle and a timer appear here, so the wake-up below reaches startm (flake35).
+                s.failureWindowHook("GOMAXPROCS restarted");
+            }
             long when = s.earliestTimer();
             // Moved timers may be earlier than a sleeping M's deadline. If that wake-up's startm
             // fails (counted, owed to sysmon and the retaker), a caller that holds no P of this

@@ -1962,7 +1962,8 @@ public final class Scheduler implements AutoCloseable {
      * it look at {@link #failureWindowForTest}: findRunnable's blocking poll that readied a
      * goroutine and found no idle P (before it queues the goroutine and wakes an M), and
      * {@link LockedM}'s exitsyscallLocked (after exitsyscall found no idle P, before it queues the
-     * goroutine and counts the idle Ps). The system property {@code gort.test.failureWindowHooks=true},
+     * goroutine and counts the idle Ps), and {@link ProcResize}'s GOMAXPROCS change from a plain
+     * thread (after the world's restart, before the moved timers' wake-up; flake35). The system property {@code gort.test.failureWindowHooks=true},
      * which only the scheduler module's Surefire configuration sets: a static final, so elsewhere
      * the look is compiled away (as {@link #TIMER_REMOVE_HOOK}). Session 34.
      */

@@ -635,8 +635,8 @@ final class WorldStop {
     }
 
     /**
-     * Sched lock held, at a timed pass of a stop, or in {@link #gcstopm} of a stop whose steps go to
-     * its last M: stops every P that startm handed to an M which has still not taken it
+     * Sched lock held, at a timed pass of a stop, or in {@link #gcstopm} of an M that stopped its
+     * own P while others are left (any stop not yet claimed): stops every P that startm handed to an M which has still not taken it
      * ({@link P#stopHanded}); returns how many. Such an M was woken (or
      * created) 0.1 ms or more ago and may wait milliseconds for a CPU on a loaded machine; Go's
      * stopTheWorld waits for it (its P is neither idle nor in a syscall), which was the pause's
@@ -760,17 +760,18 @@ final class WorldStop {
         pp.setStatus(PStatus.GCSTOP);
         boolean last = pStoppedLocked();
         int how = StopLastP.BY_GCSTOPM;
-        if (!last && handOffSteps != null && !handOffClaimed) {
-            // A stop whose steps go to its last M: the Ps still to stop may be handed to Ms that
-            // have not taken them (woken, but no CPU yet: one goroutine's yield wakes an M for
-            // an idle P, Go's goschedImpl). The stopper's timed pass would stop them in those Ms'
-            // place (stopHandedLocked) and then run the steps itself, late: its pass comes 0.1 ms
+        if (!last && !handOffClaimed) {
+            // The Ps still to stop may be handed to Ms that have not taken them (woken, but no
+            // CPU yet: one goroutine's yield wakes an M for an idle P, Go's goschedImpl). The
+            // stopper's timed pass would stop them in those Ms' place (stopHandedLocked) and then
+            // run a hand-off stop's steps itself, late: its pass comes 0.1 ms
             // after the request at best, 1-2 ms at load, and it must be woken onto a CPU, the
             // very wait the hand-off keeps out of the pause (session 34: SchedStopHandOffTest's
             // "ran on the coordinator" failures, last P stopped by that pass at 0.27-2.2 ms).
             // This M is on a CPU and holds the sched lock: it stops them here, as that pass
-            // would, and if that was the rest it claims the steps. StopPathWarmup's pairs keep
-            // handed Ps for their Ms (stopHandedPs), as at the timed pass.
+            // would, and if that was the rest it claims the steps, or in a plain stop wakes the
+            // stopper (flake35: before, a plain stop waited for that pass). StopPathWarmup's pairs
+            // keep handed Ps for their Ms (stopHandedPs), as at the timed pass.
             int handed = stopHandedLocked();
             if (handed > 0) {
                 stopwait -= handed;

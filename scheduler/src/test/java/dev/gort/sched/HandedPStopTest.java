@@ -85,7 +85,8 @@ class HandedPStopTest {
             assertEquals(0, handedInStop, "the count of handed Ps went back to 0 once the stop took them");
             assertEquals(0, notStopped, "every P stopped");
             assertTrue(mStillHeld, "the stop completed while the handed P's M was still held before taking it");
-            assertEquals(1, stoppedByStopper, "the stopper stopped the handed P itself");
+            assertEquals(1, stoppedByStopper, "the stop stopped the handed P in its M's place (the stopper's timed pass, or since"
+                    + " flake35 the other goroutine's M at its safepoint)");
 
             leave.countDown();
             // The held M finds its P taken and parks again; it owns nothing.

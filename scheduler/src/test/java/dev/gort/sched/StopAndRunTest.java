@@ -200,6 +200,99 @@ class StopAndRunTest {
         }
     }
 
+    /**
+     * The same state under a plain stop (no steps): the last P but one stops at a safepoint while
+     * the other is handed to an M that has not taken it (held by a hook). That safepoint's M now
+     * stops the handed P in its place and wakes the stopper, as in a hand-off stop (flake35). Before,
+     * it parked and the stop waited for the stopper's first timed pass (0.1 ms at best, milliseconds
+     * under load) to stop the handed P. Go's stopper waits for such an M (its P is neither idle nor in
+     * a syscall); gort's timed pass already stops it, and this only moves that to the M on a CPU. No
+     * time is asserted: the stopper's re-preempt passes (0: it was woken with every P stopped) and
+     * that the handed P's M was still held when the stop returned.
+     */
+    @Test
+    void aPlainStopsSafepointMStopsAPHandedToAnMNotYetRunningAndWakesTheStopper() throws Exception {
+        s = Scheduler.create(SchedConfig.defaults().gomaxprocs(2).fatalHandler(FatalHandler.THROW));
+        AtomicBoolean spawn = new AtomicBoolean();
+        AtomicLong spawned = new AtomicLong();
+        AtomicLong spawns = new AtomicLong();
+        program = SchedTesting.Background.start(s, () -> {
+            while (!quit.get()) {
+                progress.incrementAndGet();
+                if (spawn.compareAndSet(true, false)) {
+                    spawns.incrementAndGet();
+                    Go.go(spawned::incrementAndGet);      // wakep: the idle P handed to an M
+                }
+                Go.poll();
+            }
+        });
+        assertProgress(progress::get, 1000, "the goroutine runs");
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        AtomicBoolean armed = new AtomicBoolean(true);
+        AtomicBoolean leftHook = new AtomicBoolean();
+        s.mpool.handedWakeDelayForTest = () -> {
+            if (armed.getAndSet(false)) {
+                held.countDown();
+                boolean interrupted = false;
+                while (true) {
+                    try {
+                        leave.await();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                leftHook.set(true);
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try {
+            long until = System.nanoTime() + SchedTesting.PROGRESS_WAIT_NANOS;
+            while (!held.await(50, java.util.concurrent.TimeUnit.MILLISECONDS) && System.nanoTime() < until) {
+                spawn.set(true);
+            }
+            assertEquals(0, held.getCount(), "an M was handed the idle P and held before taking it");
+            // The stopper waits after its request until the goroutine's M has stopped its P, so its
+            // own timed pass cannot come first.
+            AtomicBoolean armedStopper = new AtomicBoolean(true);
+            s.world.faultForTest = where -> {
+                if (!where.equals("request") || !armedStopper.getAndSet(false)) {
+                    return;
+                }
+                long deadline = System.nanoTime() + SchedTesting.PROGRESS_WAIT_NANOS;
+                while (stopwaitLocked() > 1 && System.nanoTime() - deadline < 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+                }
+            };
+            s.stopTheWorld("handed P, plain");
+            boolean mHeldAtStop = !leftHook.get();
+            String stop = s.describeLastStop();
+            s.startTheWorld();
+            assertTrue(mHeldAtStop, "the stop completed while the handed P's M was still held before taking it: " + stop);
+            assertTrue(stop.contains("(re-preempt passes 0,"), "the M that stopped at its safepoint stopped the handed P and woke"
+                    + " the stopper, which needed no timed pass: " + stop);
+            leave.countDown();
+            long deadline = System.nanoTime() + SchedTesting.PROGRESS_WAIT_NANOS;
+            while (s.mpool.handedTakenByStop.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(1, s.mpool.handedTakenByStop.get(), "the held M saw its P taken by the stop");
+            assertProgress(progress::get, 1000, "the goroutine runs after the stop");
+            deadline = System.nanoTime() + SchedTesting.PROGRESS_WAIT_NANOS;
+            while (spawned.get() < spawns.get() && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(spawns.get(), spawned.get(), "every goroutine started before the stop ran after it");
+            SchedTesting.assertNextStopTakesEveryP(s, "after the plain stop");
+        } finally {
+            s.mpool.handedWakeDelayForTest = null;
+            leave.countDown();
+        }
+    }
+
     /** The pending stop's count of Ps still to stop, read under the sched lock. */
     private int stopwaitLocked() {
         s.lock.lock();

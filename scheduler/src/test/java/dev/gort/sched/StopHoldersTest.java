@@ -30,6 +30,20 @@ import org.junit.jupiter.api.Timeout;
 class StopHoldersTest {
     static final long LATE_NANOS = 30_000_000;
 
+    /**
+     * The spinner's part of a description shows its M running or runnable at nearly every pass:
+     * at all but two and at three quarters at least.
+     */
+    static boolean spinnerRunnableAtNearlyEveryPass(String seg) {
+        Matcher sm = Pattern.compile("; M\\d+ running or runnable at (\\d+) of (\\d+) passes").matcher(seg);
+        if (!sm.find()) {
+            return false;
+        }
+        int runnable = Integer.parseInt(sm.group(1));
+        int passes = Integer.parseInt(sm.group(2));
+        return runnable >= passes - 2 && 4 * runnable >= 3 * passes;
+    }
+
     @Test
     void slowStopNamesTheGoroutineOnTheLastP() throws Exception {
         ChildJvm.Result r = ChildJvm.run(HeldStops.class, List.of("-Dgort.sched.stoptrace=true"), Map.of());
@@ -43,11 +57,11 @@ class StopHoldersTest {
         // Spinning: running or runnable at (nearly) every pass. Not at every one whatever the load:
         // while the child JVM holds a safepoint (a GC, a handshake) the spinner sleeps on the JVM's
         // futex (seen once: 10 of 11 passes at load ~4). A sleeper in parkNanos is runnable at few.
-        Matcher sm = Pattern.compile("; M\\d+ running or runnable at (\\d+) of (\\d+) passes").matcher(spin);
-        assertTrue(sm.find(), spin);
-        int spinRunnable = Integer.parseInt(sm.group(1));
-        int spinPasses = Integer.parseInt(sm.group(2));
-        assertTrue(spinRunnable >= spinPasses - 2 && 4 * spinRunnable >= 3 * spinPasses, spin);
+        // The child retries its stop until one shows it (as it does for the other conditions):
+        // one stop's share is load's to decide (wakefix34's suite saw 2 of 3 passes, the M having
+        // waited 12 ms for a CPU between two of them; flake35), but a description that does not
+        // count a spinning M as running or runnable never shows it, and fails here.
+        assertTrue(spinnerRunnableAtNearlyEveryPass(spin), spin);
 
         assertTrue(sleep.startsWith("M") && sleep.contains(" running goroutine " + goid(r.stdout(), "sleep") + " (user goroutine, running)"), sleep);
         assertTrue(sleep.contains("no preemption check from"), sleep);
@@ -212,6 +226,7 @@ class StopHoldersTest {
             for (int i = 0; i < names.length; i++) {
                 String d = null;
                 String last = null;
+                String lastSeg = null;      // the last stop that named the goroutine: what a failure shows
                 // Attempts until one stop was held as asked for, bounded by 40 s a
                 // behaviour (a hang guard; 20 attempts all missed once at load ~40).
                 long attemptsEnd = System.nanoTime() + 40_000_000_000L;
@@ -234,18 +249,24 @@ class StopHoldersTest {
                     mode = "";
                     String seg = segment(desc, goids[i].get());
                     last = seg != null ? seg : desc;
+                    if (seg != null) {
+                        lastSeg = seg;
+                    }
                     // The late goroutine held the last pass, running, sampled at 3 passes or more
                     // over at least 5 ms from before half its lateness (under load the stopper's
-                    // passes come late, or catch it queued or on its way out).
+                    // passes come late, or catch it queued or on its way out). The spinner's M
+                    // running or runnable at nearly every pass (under load a JVM safepoint or a
+                    // stall between passes can make one stop show less; flake35).
                     if (took >= LATE_NANOS && seg != null && seg.contains(", running) at") && seg.contains(wanted[i])
-                            && spanAtLeast(seg, 5.0) && passesAtLeast(seg, 3) && firstPassBefore(seg, LATE_NANOS / 2e6)) {
+                            && spanAtLeast(seg, 5.0) && passesAtLeast(seg, 3) && firstPassBefore(seg, LATE_NANOS / 2e6)
+                            && (i != 0 || spinnerRunnableAtNearlyEveryPass(seg))) {
                         d = seg;
                     }
                     s.startTheWorld();
                     Thread.sleep(LATE_NANOS / 1_000_000 + 5);
                 }
                 System.out.println(names[i] + "-goid: " + goids[i].get());
-                System.out.println(names[i] + ": " + (d != null ? d : last));
+                System.out.println(names[i] + ": " + (d != null ? d : lastSeg != null ? lastSeg : last));
             }
             done = true;
             runner.join(60_000);
