@@ -109,7 +109,7 @@ class MarkDoneWakeTest {
             long wakes = w.learnedByWake, polls = w.learnedByPoll, atOnce = w.learnedAtOnce;
             System.out.println("goroutine world: drained waits woken=" + wakes + " by the look=" + polls + " at once=" + atOnce
                     + " cycles=" + gc.cycles());
-            assertEquals(0, polls, "a note's wake, not the look (" + LONG_LOOK_NANOS / 1_000_000_000L + " s here), ended every wait: woken="
+            assertEquals(0, polls, "a note's wake, not the look (" + LONG_LOOK_NANOS / 1_000_000_000L + " s here), ended every wait (or work was published while no worker ran, which the look also covers): woken="
                     + wakes + " look=" + polls + " at once=" + atOnce);
             assertTrue(wakes + polls >= WAITS, "the coordinator waited for " + WAITS + " marks to drain within the guard: woken=" + wakes
                     + " look=" + polls + " at once=" + atOnce);
@@ -157,7 +157,7 @@ class MarkDoneWakeTest {
             }
             long wakes = w.learnedByWake, polls = w.learnedByPoll, atOnce = w.learnedAtOnce;
             System.out.println("thread world: drained waits woken=" + wakes + " by the look=" + polls + " at once=" + atOnce);
-            assertEquals(0, polls, "a worker's wake, not the look (" + LONG_LOOK_NANOS / 1_000_000_000L + " s here), ended every wait: woken="
+            assertEquals(0, polls, "a worker's wake, not the look (" + LONG_LOOK_NANOS / 1_000_000_000L + " s here), ended every wait (or work was published while no worker ran, which the look also covers): woken="
                     + wakes + " look=" + polls + " at once=" + atOnce);
             assertTrue(wakes + polls >= WAITS, "the coordinator waited for " + WAITS + " marks to drain within the guard: woken=" + wakes
                     + " look=" + polls + " at once=" + atOnce);

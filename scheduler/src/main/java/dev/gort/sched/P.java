@@ -32,7 +32,8 @@ public final class P {
      * The M that {@link MPool#startm} handed this P to and that has not taken it yet (null: none).
      * Set under the sched lock with the P IDLE and on no list; cleared by whichever of two takes
      * it first, with a CAS: the M when it wakes ({@link #takeHanded}), or a stop-the-world that
-     * stops the P in its place at a timed pass ({@link #stopHanded}, sched lock held), so a stop
+     * stops the P in its place, at a timed pass or by the M that stopped the last other P
+     * ({@link #stopHanded}, sched lock held), so a stop
      * does not wait for a woken M to get a CPU, and an M that lost the race owns nothing.
      */
     private volatile M handedTo;

@@ -93,6 +93,9 @@ final class WorldStop {
      * The thread that may call {@link #start} for the current stop: the stopper, or the M that
      * claimed its steps. The world lock stays the stopper's (a ReentrantLock is released by its
      * holder only): a claimant's start leaves it held, and the stopper releases it once the steps are done.
+     * Written and compared with {@link Scheduler#carrier()}, never an inlined Thread.currentThread(): a
+     * goroutine's compiled frame can keep the latter stale across a yield, and its start then found
+     * another thread here ("startTheWorld without stopTheWorld on this thread", review35b, seen once).
      */
     private volatile Thread startOwner;
 
@@ -135,7 +138,7 @@ final class WorldStop {
     void stop(String reason, java.util.function.BooleanSupplier giveUp) {
         lockWorld();
         try {
-            startOwner = Thread.currentThread();
+            startOwner = Scheduler.carrier();
             stopHeld(reason, giveUp, null);
         } catch (Throwable t) {
             // Whatever failed between the request and the end of the wait (a diagnostic, an
@@ -163,7 +166,7 @@ final class WorldStop {
         lockWorld();
         boolean claimed;
         try {
-            startOwner = Thread.currentThread();
+            startOwner = Scheduler.carrier();
             readRunningMsCpu();
             stopHeld(reason, giveUp, steps);
             claimed = disarmHandOff();
@@ -339,13 +342,13 @@ final class WorldStop {
         Throwable failure = null;
         try {
             steps.run();
-            if (startOwner == Thread.currentThread()) {
+            if (startOwner == Scheduler.carrier()) {
                 throw new IllegalStateException("the stopped steps returned without startTheWorld (accepted: steps that end by"
                         + " restarting the world); the world was restarted for them");
             }
         } catch (Throwable t) {
             failure = t;
-            if (startOwner == Thread.currentThread()) {
+            if (startOwner == Scheduler.carrier()) {
                 try {
                     startOwner = null;     // still set: the steps did not restart the world, which must not stay stopped
                     startHeld();
@@ -413,7 +416,7 @@ final class WorldStop {
      */
     private void abandon(Throwable cause) {
         try {
-            if (startOwner == Thread.currentThread()) {
+            if (startOwner == Scheduler.carrier()) {
                 start();
             }
         } catch (Throwable t) {
@@ -486,8 +489,8 @@ final class WorldStop {
                 stopwait--;
             }
             // A P handed to an M that has not taken it yet is not stopped here but from the first
-            // timed pass on (stopHandedLocked), or in a hand-off stop by the M that stops the last
-            // P but those (gcstopm): an M woken a moment ago takes it and stops it at its
+            // timed pass on (stopHandedLocked), or, in any stop, by the M that stops the last
+            // P but those (gcstopm, flake35; hand-off stops only before): an M woken a moment ago takes it and stops it at its
             // first look within microseconds, and stopped here it would never run the M's side of
             // a stop (back-to-back stops, such as StopPathWarmup's, then left gcstopm and stopm
             // uncompiled: StopPathWarmupTest).
@@ -824,7 +827,7 @@ final class WorldStop {
      * run queue an M can reach; the error reaches the caller.
      */
     void start() {
-        if (startOwner != Thread.currentThread()) {
+        if (startOwner != Scheduler.carrier()) {
             throw new IllegalStateException("startTheWorld without stopTheWorld on this thread");
         }
         startOwner = null;

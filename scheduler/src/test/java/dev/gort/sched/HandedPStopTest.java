@@ -78,14 +78,14 @@ class HandedPStopTest {
                 }
             }
             boolean mStillHeld = !leftHook.get();
-            long stoppedByStopper = s.world.handedStoppedForTest() - stoppedBefore;
+            long stoppedInItsMsPlace = s.world.handedStoppedForTest() - stoppedBefore;
             int handedInStop = s.handedPs.get();        // a stopped world has no P handed and not taken
             s.startTheWorld();
             assertTrue(handedWhileHeld >= 1, "the count of handed Ps counted the held M's P (" + handedWhileHeld + ")");
             assertEquals(0, handedInStop, "the count of handed Ps went back to 0 once the stop took them");
             assertEquals(0, notStopped, "every P stopped");
             assertTrue(mStillHeld, "the stop completed while the handed P's M was still held before taking it");
-            assertEquals(1, stoppedByStopper, "the stop stopped the handed P in its M's place (the stopper's timed pass, or since"
+            assertEquals(1, stoppedInItsMsPlace, "the stop stopped the handed P in its M's place (the stopper's timed pass, or since"
                     + " flake35 the other goroutine's M at its safepoint)");
 
             leave.countDown();
