@@ -291,7 +291,7 @@ final class Assists {
      */
     static long drainCredit(long done, long scanWork, double bytesPerWork, boolean capped, long roomLeftBytes) {
         long credit = creditBytes(1 + bytesPerWork * done);
-        return capped && done >= scanWork ? Math.max(credit, roomLeftBytes) : credit;
+        return capped & done >= scanWork ? Math.max(credit, roomLeftBytes) : credit;     // `&`: one branch, not two
     }
 
     /** {@code balance + credit}, at most {@code maxBalance} (a balance already above it stays). */
