@@ -163,7 +163,8 @@ final class Assists {
         // background credit stays banked for the other assists, and the drain does no work whose
         // credit the cap would drop. debtBytes becomes the credit the capped work buys.
         long roomBytes = maxBalance - m.assistBytes;       // >= the debt: maxBalance >= 0 > assistBytes
-        if (debtBytes > roomBytes) {
+        boolean capped = debtBytes > roomBytes;
+        if (capped) {
             scanWork = workWithinCredit(scanWork, roomBytes, workPerByte);
             debtBytes = roomBytes;
         }
@@ -222,7 +223,8 @@ final class Assists {
             dev.gort.sys.PathProbe.end(dev.gort.sys.PathProbe.ASSIST_DRAIN, probe);
         }
         if (done > 0) {
-            m.assistBytes = addCredit(m.assistBytes, creditBytes(1 + bytesPerWork * done), maxBalance);
+            m.assistBytes = addCredit(m.assistBytes,
+                    drainCredit(done, scanWork, bytesPerWork, capped, maxBalance - m.assistBytes), maxBalance);
         }
         if (!m.gcw.empty()) {
             // Publish what the assist left (it took whole buffers): the background workers finish
@@ -275,6 +277,21 @@ final class Assists {
     static long workWithinCredit(long scanWork, long roomBytes, double workPerByte) {
         double w = Math.ceil(roomBytes * workPerByte);
         return w >= scanWork ? scanWork : Math.max(1, (long) w);
+    }
+
+    /**
+     * The credit a drain of {@code done} units of work earns when the pass set out to do
+     * {@code scanWork} (what the steal left): {@code 1 + bytesPerWork * done}, as Go's; but a
+     * capped pass ({@link #workWithinCredit}) that did all its work earns at least
+     * {@code roomLeftBytes}, the room up to its cap, as the steal branch credits the whole debt when
+     * the credit covers the work. Why: the work was sized with the workPerByte this pass read, the
+     * credit priced with the bytesPerWork it read separately, and a revise at a span refill between
+     * the two reads can make them disagree; the pass then ended a few bytes in debt and assisted
+     * once more (review35a F2, limitfix35).
+     */
+    static long drainCredit(long done, long scanWork, double bytesPerWork, boolean capped, long roomLeftBytes) {
+        long credit = creditBytes(1 + bytesPerWork * done);
+        return capped & done >= scanWork ? Math.max(credit, roomLeftBytes) : credit;     // `&`: one branch, not two
     }
 
     /** {@code balance + credit}, at most {@code maxBalance} (a balance already above it stays). */

@@ -73,6 +73,8 @@ public final class Collector implements AutoCloseable {
     final WorkbufPool pool;
     final GlobalRoots globals;
     final Pacer pacer = new Pacer();
+    /** The refill hook's sink for the heap's live figures, made once (no allocation per refill). */
+    private final Heap.LiveMemoryFigures liveFiguresToPacer = pacer::setLiveMemoryFigures;
     final GcStats stats;
     volatile GcOptions options;
     /** GORT_DEBUG gcstress (fixed at construction: later option changes keep it): collect every N allocations. */
@@ -246,9 +248,9 @@ public final class Collector implements AutoCloseable {
         if (phase == MARK) {
             if (pacer.memoryLimit() != Pacer.INFINITE) {
                 // The limit's goal follows stacks and mapped memory that grow during the mark (Go
-                // reads them at every revise): two page counters under the heap lock, on the span
-                // refill path only, and only under a memory limit.
-                pacer.setLiveMemoryFigures(h.heapRetainedBytes(), h.stackInuseBytes());
+                // reads them at every revise): two page counters under one acquisition of the heap
+                // lock, on the span refill path only, and only under a memory limit.
+                h.readLiveMemoryFigures(liveFiguresToPacer);
             }
             pacer.reviseDuringMark(live);
         } else {

@@ -201,6 +201,10 @@ public final class Pacer {
      * stacks' change since this refresh.
      */
     public void setMemoryStats(long mappedReady, long heapFree, long heapAlloc, long stackBytes) {
+        // Four fields, no lock shared with the refill hook (setLiveMemoryFigures, which writes the
+        // last two): a refresh and a refill may interleave, and one goal may then count the
+        // stacks' change twice or not at all. Benign: the next refill writes stackNow and
+        // mappedReadyNow again and the goal follows (review35a F3).
         this.nonHeapAtRefresh = Math.max(0, mappedReady - heapFree - heapAlloc);
         this.stackAtRefresh = stackBytes;
         this.stackNow = stackBytes;
@@ -264,15 +268,18 @@ public final class Pacer {
     }
 
     private long memoryLimitHeapGoal(long heapMarked) {
-        if (memoryLimit == INFINITE) {
+        // The limit read once: the refill hook calls this without the collector's lock, and a
+        // limit set to INFINITE between two reads gave a goal just under INFINITE (limitfix35).
+        long limit = memoryLimit;
+        if (limit == INFINITE) {
             return INFINITE;
         }
         long nonHeap = Math.max(0, nonHeapAtRefresh + (stackNow - stackAtRefresh));
-        long overage = Math.max(0, mappedReadyNow - memoryLimit);
-        if (nonHeap + overage >= memoryLimit) {
+        long overage = Math.max(0, mappedReadyNow - limit);
+        if (nonHeap + overage >= limit) {
             return heapMarked;
         }
-        long goal = memoryLimit - (nonHeap + overage);
+        long goal = limit - (nonHeap + overage);
         long headroom = Math.max(goal / 100 * MEMORY_LIMIT_HEADROOM_PERCENT, MEMORY_LIMIT_MIN_HEADROOM);
         if (goal < headroom || goal - headroom < headroom) {
             goal = headroom;
@@ -298,10 +305,14 @@ public final class Pacer {
         return Math.max(goal, sat(marked + SWEEP_MIN_HEAP_DISTANCE));     // commit(false)'s sweep distance
     }
 
-    /** Go's heapGoalInternal's goal (no allocation: {@link #reviseDuringMark} calls it at span refills). */
-    private long goalNow() {
+    /**
+     * Go's heapGoalInternal's goal, given the limit's goal {@code limitGoal} as the caller read it
+     * (no allocation: {@link #reviseDuringMark} calls it at span refills). The caller reads
+     * {@link #memoryLimitHeapGoal()} once and passes it on: under a limit the refill hook writes its
+     * inputs while marking, without the collector's lock, so two reads may differ (review35a F1).
+     */
+    private long goalNow(long limitGoal) {
         long goal = gcPercentHeapGoal;
-        long limitGoal = memoryLimitHeapGoal();
         if (limitGoal < goal) {
             goal = limitGoal;
         } else {
@@ -317,9 +328,13 @@ public final class Pacer {
 
     /** Go's heapGoalInternal + trigger: returns {trigger, goal}. */
     private long[] triggerAndGoal() {
-        long goal = goalNow();
+        // The limit's goal is read once, for the goal and the minimum trigger both: the refill hook
+        // (setLiveMemoryFigures) may move it between two reads, and a goal bound by the limit with
+        // the sweep distance as minimum trigger made trigger > goal (limitfix35; review35a F1).
+        long limitGoal = memoryLimitHeapGoal();
+        long goal = goalNow(limitGoal);
         // Go's heapGoalInternal's minTrigger: the sweep distance, unless the limit's goal is the goal.
-        long minTrigger = memoryLimitHeapGoal() < gcPercentHeapGoal ? 0 : sweepDistMinTrigger;
+        long minTrigger = limitGoal < gcPercentHeapGoal ? 0 : sweepDistMinTrigger;
         if (heapMarked >= goal) {
             return new long[] {goal, goal};
         }
@@ -413,7 +428,11 @@ public final class Pacer {
             // recomputes memoryLimitHeapGoal at every revise: stacks taken during the mark, or the
             // mapped memory passing the limit, lower the goal the assists pace to at once (limit35;
             // before, the goal was the one committed at the cycle's start until the next commit).
-            heapGoal = goalNow();
+            // A commit or refreshLimit (a settings change, under the collector's lock) racing this
+            // write may lose its goal to this one, computed from the old settings, or overwrite
+            // this one: benign, the next refill (or the next commit) writes the goal again from the
+            // settings and figures then (review35a F3).
+            heapGoal = goalNow(memoryLimitHeapGoal());
         }
         revise();
     }
