@@ -669,12 +669,16 @@ public final class Heap implements AutoCloseable {
     }
 
     /**
-     * {@link #heapRetainedBytes()} and {@link #stackInuseBytes()} read under one acquisition of the
-     * heap lock (one consistent pair), then handed to {@code sink} with the lock released: the memory
-     * limit's live figures, which the collector reads at span refills while marking under a limit.
-     * One lock instead of two on that path (review35a F5, limitfix35); no allocation.
+     * {@link #heapRetainedBytes()} and the stack bytes (MemStats.StackInuse) read under one
+     * acquisition of the heap lock (one consistent pair), then handed to {@code sink} with the lock
+     * released: the memory limit's live figures, which the collector reads at span refills while
+     * marking under a limit. One lock instead of two on that path (review35a F5, limitfix35); no
+     * allocation. {@code sink} must not be null (refused before the lock is taken).
      */
     public void readLiveMemoryFigures(LiveMemoryFigures sink) {
+        if (sink == null) {
+            throw new IllegalArgumentException("readLiveMemoryFigures: sink is null (accepted: a LiveMemoryFigures that takes the retained and stack bytes)");
+        }
         long retained;
         long stacks;
         mheap.lock.lock();
@@ -685,19 +689,6 @@ public final class Heap implements AutoCloseable {
             mheap.lock.unlock();
         }
         sink.accept(retained, stacks);
-    }
-
-    /**
-     * Bytes in stack spans (MemStats.StackInuse), read under the heap lock without summing cache
-     * counters. With {@link #heapRetainedBytes()} in one lock: {@link #readLiveMemoryFigures}.
-     */
-    public long stackInuseBytes() {
-        mheap.lock.lock();
-        try {
-            return mheap.pagesStack * SizeClasses.PAGE_SIZE;
-        } finally {
-            mheap.lock.unlock();
-        }
     }
 
     /**

@@ -490,8 +490,8 @@ final class WorldStop {
             }
             // A P handed to an M that has not taken it yet is not stopped here but from the first
             // timed pass on (stopHandedLocked), or, in any stop, by the M that stops the last
-            // P but those (gcstopm, flake35; hand-off stops only before): an M woken a moment ago takes it and stops it at its
-            // first look within microseconds, and stopped here it would never run the M's side of
+            // P but those (gcstopm, flake35; hand-off stops only before): an M woken a moment
+            // ago takes it and stops it at its first look within microseconds, and stopped here it would never run the M's side of
             // a stop (back-to-back stops, such as StopPathWarmup's, then left gcstopm and stopm
             // uncompiled: StopPathWarmupTest).
             wait = stopwait > 0;
