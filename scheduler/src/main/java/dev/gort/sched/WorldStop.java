@@ -208,6 +208,14 @@ final class WorldStop {
 
     /** stopAndRun's requests so far (world lock holder writes): which stop an M's {@link M#cpuBeforeStop} was read for. */
     private long handOffRequests;
+    /**
+     * Whether the last claimant's clock was read before its stop's request (the claim writes it
+     * under the sched lock; {@link #describeLastStop} says which). False when the P it stopped
+     * changed hands after the read, e.g. its goroutine yielded at a preemption and another M took
+     * it up before the request: that M's steps count their CPU from its own read at its stop, so
+     * CPU it spent before (on its way to the stop) is not the pause's.
+     */
+    private volatile boolean handOffRunnerCpuRead;
 
     /**
      * World lock held, before stopAndRun's request, the world running: reads the thread CPU clock
@@ -386,6 +394,7 @@ final class WorldStop {
         mp.p = pp;
         pp.m = mp;
         stopsHandedOff++;
+        handOffRunnerCpuRead = mp.cpuBeforeStopFor == handOffRequests;
         return steps;
     }
 
@@ -813,8 +822,9 @@ final class WorldStop {
         String held = (StopHolders.ON ? holders.describe() : "") + (StopLastP.ON && last != 0 ? lastTrace.describe(last - req) : "");
         M runner = handOffRunner;
         if (runner != null) {
-            return String.format(java.util.Locale.ROOT, "%s; M%d ran the stopped steps from %.3f ms (hand-off) (re-preempt passes %d, %d so far)%s",
-                    lastPart, runner.mid, (seen - req) / 1e6, stopPasses, stopRepreempts, held);
+            return String.format(java.util.Locale.ROOT, "%s; M%d ran the stopped steps from %.3f ms (hand-off, %s) (re-preempt passes %d, %d so far)%s",
+                    lastPart, runner.mid, (seen - req) / 1e6, handOffRunnerCpuRead ? "its CPU read before the request"
+                            : "its CPU not read before the request", stopPasses, stopRepreempts, held);
         }
         return String.format(java.util.Locale.ROOT, "%s; stopper saw it at %.3f ms, %s (re-preempt passes %d, %d so far)%s",
                 lastPart, (seen - req) / 1e6, last == 0 ? "at once" : stopSpun ? "spinning" : "woken", stopPasses, stopRepreempts, held);
