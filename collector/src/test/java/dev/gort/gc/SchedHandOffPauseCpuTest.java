@@ -96,12 +96,12 @@ class SchedHandOffPauseCpuTest {
                             .orElseThrow(() -> new AssertionError("no pause reported after the resume"));
                     assertTrue(burntIn.stepNanos("stop") >= BURN, "the stop waited for the goroutine's burn: " + pauses);
                     assertNotNull(burntIn.stopDetail(), "a scheduler pause has its stop's detail: " + burntIn);
-                    if (burntIn.stopDetail().contains("its CPU not read before the request")) {
+                    if (burntIn.stopDetail().contains("(hand-off) (its CPU not read before the request)")) {
                         withoutRead.add("attempt " + attempt + ": " + burntIn);
                         System.err.println("SchedHandOffPauseCpuTest: tried again, " + withoutRead.getLast());
                         continue;
                     }
-                    assertTrue(burntIn.stopDetail().contains("(hand-off, its CPU read before the request)"),
+                    assertTrue(burntIn.stopDetail().contains("(hand-off) (its CPU read before the request)"),
                             "the stop was handed off to an M that had a read: " + burntIn);
                     assertTrue(burntIn.workCpuNanos() >= BURN, "the pause's CPU counts from the stopper's read of the M's clock"
                             + " before the request, so the goroutine's " + BURN / 1_000_000 + " ms burnt after it are in it: " + pauses);

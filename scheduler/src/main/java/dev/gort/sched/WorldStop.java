@@ -811,7 +811,9 @@ final class WorldStop {
      * After a stop-the-world (diagnostics, allocates): when the last P stopped and when the stopper
      * saw it, relative to the request, whether it saw it spinning or woken, and the re-preempt
      * passes of this stop and of all stops so far; e.g. {@code "last P stopped at 0.041 ms; stopper saw it at
-     * 0.043 ms, spinning (re-preempt passes 0, 12 so far)"}. Under {@link StopHolders#ON} a stop
+     * 0.043 ms, spinning (re-preempt passes 0, 12 so far)"}; a stop handed off names the M that ran
+     * its steps and whether that M's CPU clock was read before the request ({@link #handOffRunnerCpuRead}).
+     * Under {@link StopHolders#ON} a stop
      * that made timed passes also names what ran on the Ps it waited for ({@link StopHolders#describe}).
      */
     String describeLastStop() {
@@ -822,9 +824,8 @@ final class WorldStop {
         String held = (StopHolders.ON ? holders.describe() : "") + (StopLastP.ON && last != 0 ? lastTrace.describe(last - req) : "");
         M runner = handOffRunner;
         if (runner != null) {
-            return String.format(java.util.Locale.ROOT, "%s; M%d ran the stopped steps from %.3f ms (hand-off, %s) (re-preempt passes %d, %d so far)%s",
-                    lastPart, runner.mid, (seen - req) / 1e6, handOffRunnerCpuRead ? "its CPU read before the request"
-                            : "its CPU not read before the request", stopPasses, stopRepreempts, held);
+            return String.format(java.util.Locale.ROOT, "%s; M%d ran the stopped steps from %.3f ms (hand-off) (its CPU %s before the request) (re-preempt passes %d, %d so far)%s",
+                    lastPart, runner.mid, (seen - req) / 1e6, handOffRunnerCpuRead ? "read" : "not read", stopPasses, stopRepreempts, held);
         }
         return String.format(java.util.Locale.ROOT, "%s; stopper saw it at %.3f ms, %s (re-preempt passes %d, %d so far)%s",
                 lastPart, (seen - req) / 1e6, last == 0 ? "at once" : stopSpun ? "spinning" : "woken", stopPasses, stopRepreempts, held);
