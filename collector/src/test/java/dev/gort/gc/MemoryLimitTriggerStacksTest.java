@@ -65,6 +65,46 @@ class MemoryLimitTriggerStacksTest extends ThreadWorldFixture {
         }
     }
 
+    /**
+     * The same under the scheduler, with a goroutine's own shadow stack: the main goroutine pushes
+     * a 3 MiB frame (its stack grows to a 4 MiB segment of the arena) between two cycles, then
+     * allocates garbage; the heap trigger's cycle starts below the trigger armed before the push.
+     */
+    @Test
+    void aGoroutineStackGrownBetweenCyclesStartsTheNextCycleEarlier() {
+        SchedCollectorTest.withRuntime(2, GcOptions.DEFAULT.withGcPercent(Pacer.OFF).withMemoryLimit(LIMIT), gc -> {
+            Heap h = gc.heap();
+            gc.gc();
+            long triggerBefore = h.gc().trigger();
+            long stacksBefore = h.readMemStats().stackInuse();
+            long cyclesBefore = gc.cycles();
+            try (dev.gort.sched.Frame f = dev.gort.sched.Frame.push((int) (STACKS / 8))) {
+                long stacksAfter = h.readMemStats().stackInuse();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                long allocated = 0;
+                while (gc.cycles() == cyclesBefore) {
+                    assertTrue(System.nanoTime() < deadline, "no cycle started within 60 s (heapLive "
+                            + (h.gc().heapLive() >> 10) + " KiB, trigger " + (h.gc().trigger() >> 10) + " KiB)");
+                    for (int i = 0; i < 1024; i++) {
+                        gc.alloc(NODE);
+                    }
+                    allocated += 1024 * NODE.size();
+                    assertTrue(allocated < 4 * LIMIT, "allocated " + (allocated >> 20) + " MiB with no cycle done");
+                }
+                GcCycle cycle = gc.gcStats().lastCycle();
+                String figures = String.format("limit %d KiB, GOGC=off; trigger %d KiB before the push; StackInuse %d -> %d KiB; "
+                                + "the next cycle (%s) started at heapLive %d KiB with goal %d KiB",
+                        LIMIT >> 10, triggerBefore >> 10, stacksBefore >> 10, stacksAfter >> 10, cycle.trigger(),
+                        cycle.heap0() >> 10, cycle.goal() >> 10);
+                System.out.println("MemoryLimitTriggerStacksTest under the scheduler: " + figures);
+                assertTrue(stacksAfter - stacksBefore >= STACKS, "the push did not grow the stack: " + figures);
+                assertEquals(GcTrigger.HEAP, cycle.trigger(), "the cycle was not the heap trigger's: " + figures);
+                assertTrue(cycle.heap0() < triggerBefore - STACKS / 2,
+                        "a goroutine stack grown between cycles did not start the next cycle earlier: " + figures);
+            }
+        });
+    }
+
     /** {@code bytes} of stacks in {@code segment}-byte segments, from the heap's stack allocator. */
     static long[] takeStacks(Heap heap, long bytes, long segment) {
         long[] segments = new long[(int) (bytes / segment)];
