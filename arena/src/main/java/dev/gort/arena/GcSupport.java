@@ -1344,4 +1344,14 @@ public final class GcSupport {
     public long stackSpanChanges() {
         return heap.stackSpanChanges;
     }
+
+    /**
+     * The armed trigger follows the stacks and stack spans moved since its figures were read: what
+     * makes a refill below it call {@link HeapTrigger#stacksChanged}. A hook called at or past the
+     * trigger asks it to re-arm before it tests, as Go's trigger test reads the stacks live.
+     */
+    public boolean triggerStacksStale() {
+        long seen = heap.stacksSeenByTrigger;
+        return seen != STACKS_NOT_FOLLOWED && seen != heap.stackSpanChanges;
+    }
 }

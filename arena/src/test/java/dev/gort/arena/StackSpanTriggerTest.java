@@ -113,6 +113,17 @@ class StackSpanTriggerTest {
     }
 
     @Test
+    void staleIsAFollowingTriggerWhoseCountMoved() {
+        gc.setTrigger(1L << 40, (h, l) -> { }, gc.stackSpanChanges());
+        assertEquals(false, gc.triggerStacksStale(), "armed with the count now");
+        long seg = heap.stacks().alloc(64 << 10);
+        assertEquals(true, gc.triggerStacksStale(), "a stack span taken since");
+        gc.setTrigger(1L << 40, (h, l) -> { });
+        assertEquals(false, gc.triggerStacksStale(), "a trigger that does not follow the stacks is never stale");
+        heap.stacks().free(seg, 64 << 10);
+    }
+
+    @Test
     void aBadCountIsRefusedByName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> gc.setTrigger(1 << 20, (h, l) -> { }, -2));
         assertTrue(e.getMessage().contains("stacksSeen -2") && e.getMessage().contains("STACKS_NOT_FOLLOWED"), e.getMessage());

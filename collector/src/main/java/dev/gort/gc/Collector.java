@@ -257,7 +257,9 @@ public final class Collector implements AutoCloseable {
                     h.readLiveMemoryFigures(liveFiguresToPacer);
                 }
                 pacer.reviseDuringMark(live);
-            } else {
+            } else if (!(gcs.triggerStacksStale() && followStacks(h))) {
+                // Stacks returned since the trigger was armed raise it: the test is against the
+                // re-armed trigger (followStacks asks for the cycle if that still holds).
                 requestCycleFromAllocation();
             }
         }
@@ -307,18 +309,20 @@ public final class Collector implements AutoCloseable {
      * the next refill come here again), and a trigger that fell to or below heapLive asks for the
      * cycle at once, as Go's test at this refill would. Not while a cycle runs or is asked for (the
      * cycle's refills and its commit read the figures), nor between mark termination and the
-     * commit (the provisional trigger; the commit reads them). No allocation.
+     * commit (the provisional trigger; the commit reads them): then it returns false and does
+     * nothing. Also called at a refill at or past the trigger when the stacks moved, so that
+     * stacks returned since raise the trigger before it is tested. No allocation.
      */
-    private void followStacks(Heap h) {
+    private boolean followStacks(Heap h) {
         if (phase != OFF || startPending || coordinator.provisionalGoal != Long.MAX_VALUE) {
-            return;
+            return false;
         }
         boolean reached;
         control.ctl.lock();
         try {
             if (phase != OFF || startPending || coordinator.provisionalGoal != Long.MAX_VALUE || closed
                     || pacer.memoryLimit() == Pacer.INFINITE) {
-                return;
+                return false;
             }
             long seen = gcs.stackSpanChanges();
             h.readLiveMemoryFigures(liveFiguresToPacer);
@@ -334,6 +338,7 @@ public final class Collector implements AutoCloseable {
         if (reached) {
             requestCycleFromAllocation();
         }
+        return true;
     }
 
     /** The heap trigger outside a mark phase: the allocating mutator owes the cycle its start (CycleControl). */

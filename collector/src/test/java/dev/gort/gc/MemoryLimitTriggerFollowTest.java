@@ -106,6 +106,43 @@ class MemoryLimitTriggerFollowTest extends ThreadWorldFixture {
         }
     }
 
+    /**
+     * Stacks returned since the trigger was armed raise it before it is tested: a large allocation
+     * that takes heapLive past the trigger armed with the stacks, but not past the one without
+     * them, asks for no cycle (Go's test reads the stacks live). Before, the refill at or past the
+     * armed trigger asked for the cycle without looking at the stacks.
+     */
+    @Test
+    void stacksReturnedRaiseTheTriggerBeforeItIsTested() {
+        startCollector(GcOptions.DEFAULT.withGcPercent(Pacer.OFF).withMemoryLimit(LIMIT));
+        long tQuiet = heap.gc().trigger();
+        long[] segments = MemoryLimitTriggerStacksTest.takeStacks(heap, STACKS, STACK_SEGMENT);
+        try {
+            gc.gc();                  // committed with the stacks held
+        } finally {
+            MemoryLimitTriggerStacksTest.freeStacks(heap, segments, STACK_SEGMENT);
+        }
+        long tStacks = heap.gc().trigger();
+        long cycles0 = gc.cycles();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (heap.gc().heapLive() < tStacks - (3L << 19)) {
+            assertTrue(System.nanoTime() < deadline, "the heap did not grow to the trigger's neighbourhood within 60 s");
+            twoSpans();
+        }
+        assertEquals(tStacks, heap.gc().trigger(), "nothing moved the stacks yet (they are pooled, still StackInuse)");
+        heap.stacks().flushPools();                   // returned to the page heap: StackInuse drops
+        gc.allocBytes(3L << 20);                       // one large allocation past the trigger armed with the stacks
+        long live = heap.gc().heapLive();
+        String figures = String.format("trigger %d KiB without the stacks, %d KiB armed with them; heapLive %d KiB after "
+                        + "they were returned and 3 MiB allocated; trigger now %d KiB; a cycle asked for %b",
+                tQuiet >> 10, tStacks >> 10, live >> 10, heap.gc().trigger() >> 10, gc.startPending);
+        System.out.println("MemoryLimitTriggerFollowTest, stacks returned: " + figures);
+        assertTrue(live >= tStacks && live < tQuiet - SLACK, "the test's premise (heapLive between the two triggers): " + figures);
+        assertFalse(gc.startPending || gc.phase != Collector.OFF || gc.cycles() != cycles0,
+                "the trigger armed with stacks since returned started a cycle: " + figures);
+        assertTrue(heap.gc().trigger() > live, "the trigger was not re-armed above heapLive: " + figures);
+    }
+
     @Test
     void withoutALimitStacksMoveNoTriggerAndCostNoReArm() {
         startCollector(GcOptions.DEFAULT);
