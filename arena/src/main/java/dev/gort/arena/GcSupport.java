@@ -1310,9 +1310,48 @@ public final class GcSupport {
         return heap.trigger;
     }
 
-    /** Installs the hook called when heapLive reaches {@code triggerBytes} (null hook: none). */
+    /**
+     * Installs the hook called when heapLive reaches {@code triggerBytes} (null hook: none). The
+     * trigger does not follow stacks: see the three-argument form.
+     */
     public void setTrigger(long triggerBytes, HeapTrigger hook) {
+        setTrigger(triggerBytes, hook, STACKS_NOT_FOLLOWED);
+    }
+
+    /** {@link #setTrigger}'s "the trigger does not follow the stacks". */
+    public static final long STACKS_NOT_FOLLOWED = -1;
+
+    /**
+     * {@link #setTrigger(long, HeapTrigger)} for a trigger computed from figures read when
+     * {@link #stackSpanChanges()} was {@code stacksSeen}: a span refill below the trigger calls
+     * {@link HeapTrigger#stacksChanged} while the count differs from it (the memory limit's goal,
+     * and so the trigger, counts the stacks). {@link #STACKS_NOT_FOLLOWED}: no such call.
+     */
+    public void setTrigger(long triggerBytes, HeapTrigger hook, long stacksSeen) {
+        if (stacksSeen < STACKS_NOT_FOLLOWED) {
+            throw new IllegalArgumentException("setTrigger: stacksSeen " + stacksSeen
+                    + " is not a count; accepted: a value stackSpanChanges() returned, or STACKS_NOT_FOLLOWED (-1)");
+        }
         heap.trigger = triggerBytes;
         heap.triggerHook = hook;
+        heap.stacksSeenByTrigger = stacksSeen;
+    }
+
+    /**
+     * Stack spans taken from or returned to the page heap so far (each moves StackInuse): read it
+     * before the figures a trigger is computed from, and arm the trigger with it.
+     */
+    public long stackSpanChanges() {
+        return heap.stackSpanChanges;
+    }
+
+    /**
+     * The armed trigger follows the stacks and stack spans moved since its figures were read: what
+     * makes a refill below it call {@link HeapTrigger#stacksChanged}. A hook called at or past the
+     * trigger asks it to re-arm before it tests, as Go's trigger test reads the stacks live.
+     */
+    public boolean triggerStacksStale() {
+        long seen = heap.stacksSeenByTrigger;
+        return seen != STACKS_NOT_FOLLOWED && seen != heap.stackSpanChanges;
     }
 }

@@ -89,6 +89,18 @@ public final class Heap implements AutoCloseable {
 
     volatile long trigger = Long.MAX_VALUE;
     volatile HeapTrigger triggerHook;
+    /**
+     * Stack spans taken from or returned to the page heap so far ({@link StackAllocator}, whose
+     * lock serialises the writes): what moves StackInuse, and with it the memory limit's goal.
+     */
+    volatile long stackSpanChanges;
+    /**
+     * {@link #stackSpanChanges} as it was when the armed trigger's figures were read, or
+     * {@link GcSupport#STACKS_NOT_FOLLOWED}: a refill below the trigger calls the hook's
+     * {@link HeapTrigger#stacksChanged} once the count has moved past it. Written after
+     * {@link #trigger} (GcSupport.setTrigger).
+     */
+    volatile long stacksSeenByTrigger = GcSupport.STACKS_NOT_FOLLOWED;
 
     private final List<MCache> caches = new ArrayList<>();
     /**
@@ -506,8 +518,20 @@ public final class Heap implements AutoCloseable {
             long live = heapLive.get();
             if (live >= trigger) {
                 hook.heapReachedTrigger(this, live);
+            } else {
+                // Go's trigger test reads the stacks at every test; here the trigger is re-armed
+                // when they changed (a compare of two counters; without a limit, one read).
+                long seen = stacksSeenByTrigger;
+                if (seen != GcSupport.STACKS_NOT_FOLLOWED && seen != stackSpanChanges) {
+                    hook.stacksChanged(this, live);
+                }
             }
         }
+    }
+
+    /** A stack span was taken from or returned to the page heap (StackAllocator, under its lock). */
+    void noteStackSpansChanged() {
+        stackSpanChanges = stackSpanChanges + 1;
     }
 
     void checkOpen() {

@@ -11,4 +11,14 @@ package dev.gort.arena;
 @FunctionalInterface
 public interface HeapTrigger {
     void heapReachedTrigger(Heap heap, long heapLive);
+
+    /**
+     * At a span refill below the trigger, when the trigger was armed with a stack-span count
+     * ({@link GcSupport#setTrigger(long, HeapTrigger, long)}) and stack spans were taken or
+     * returned since: the figures the trigger was computed from are stale. Same calling context
+     * as {@link #heapReachedTrigger}. Called again at every such refill until the hook re-arms the
+     * trigger with the count it read. The default does nothing.
+     */
+    default void stacksChanged(Heap heap, long heapLive) {
+    }
 }

@@ -18,7 +18,9 @@ import dev.gort.sys.NativeMemory;
  * Every segment handed out is zeroed (fresh pages are known zero and not touched). A request is
  * rounded up to a power of two; {@link #free} takes the same {@code bytes} as {@link #alloc}.
  * Freeing twice, or an address that is not a segment of that size, raises
- * IllegalArgumentException and changes nothing. One lock (stack allocation is per goroutine, not
+ * IllegalArgumentException and changes nothing. Each span taken from or returned to the page heap
+ * (what moves MemStats.StackInuse) is counted ({@link GcSupport#stackSpanChanges}): a trigger armed
+ * under a memory limit follows the stacks through that count. One lock (stack allocation is per goroutine, not
  * per object; a per-P stack cache as in Go is future work).
  */
 public final class StackAllocator {
@@ -68,6 +70,7 @@ public final class StackAllocator {
             return Span.start(s);
         }
         s = heap.mheap.allocSpan(size / SizeClasses.PAGE_SIZE, Span.STACK);
+        heap.noteStackSpansChanged();
         Mem.putInt(s + Span.NELEMS, 1);
         Mem.putInt(s + Span.ALLOC_COUNT, 1);
         if (Mem.getInt(s + Span.NEEDZERO) != 0) {
@@ -81,6 +84,7 @@ public final class StackAllocator {
         long s = poolHeads[order];
         if (s == 0) {
             s = heap.mheap.allocSpan(POOL_SPAN_PAGES, Span.STACK);
+            heap.noteStackSpansChanged();
             Mem.putInt(s + Span.ELEM_SIZE, (int) size);
             Mem.putInt(s + Span.NELEMS, (int) (POOL_SPAN_BYTES / size));
             push(order, s);
@@ -138,6 +142,7 @@ public final class StackAllocator {
             if (count == 0 && !(poolHeads[order] == s && Span.next(s) == 0)) {
                 unlink(order, s);
                 heap.mheap.freeSpan(s);
+                heap.noteStackSpansChanged();
             }
             return;
         }
@@ -166,6 +171,7 @@ public final class StackAllocator {
                 bytes += Span.bytes(s);
                 Span.setList(s, Span.LIST_NONE);
                 heap.mheap.freeSpan(s);
+                heap.noteStackSpansChanged();
                 s = next;
             }
             largePools[lg] = 0;
@@ -178,6 +184,7 @@ public final class StackAllocator {
                     unlink(order, s);
                     bytes += Span.bytes(s);
                     heap.mheap.freeSpan(s);
+                    heap.noteStackSpansChanged();
                 }
                 s = next;
             }

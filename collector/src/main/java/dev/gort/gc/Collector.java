@@ -242,21 +242,104 @@ public final class Collector implements AutoCloseable {
      * The arena calls it at span refills while heapLive is at or past the trigger: outside a cycle
      * it asks for one; while marking (the cycle started at the trigger, so every refill lands here)
      * it revises the assist ratio. Mark termination stops the world and an allocation is no
-     * safepoint, so no revise overlaps the coordinator setting heapLive at termination.
+     * safepoint, so no revise overlaps the coordinator setting heapLive at termination. Under a
+     * memory limit it is also called at refills below the trigger once stack spans were taken or
+     * returned since the trigger was armed ({@link #followStacks}).
      */
-    final HeapTrigger trigger = (h, live) -> {
-        if (phase == MARK) {
-            if (pacer.memoryLimit() != Pacer.INFINITE) {
-                // The limit's goal follows stacks and mapped memory that grow during the mark (Go
-                // reads them at every revise): two page counters under one acquisition of the heap
-                // lock, on the span refill path only, and only under a memory limit.
-                h.readLiveMemoryFigures(liveFiguresToPacer);
+    final HeapTrigger trigger = new HeapTrigger() {
+        @Override
+        public void heapReachedTrigger(Heap h, long live) {
+            if (phase == MARK) {
+                if (pacer.memoryLimit() != Pacer.INFINITE) {
+                    // The limit's goal follows stacks and mapped memory that grow during the mark (Go
+                    // reads them at every revise): two page counters under one acquisition of the heap
+                    // lock, on the span refill path only, and only under a memory limit.
+                    h.readLiveMemoryFigures(liveFiguresToPacer);
+                }
+                pacer.reviseDuringMark(live);
+            } else if (!(gcs.triggerStacksStale() && followStacks(h))) {
+                // Stacks returned since the trigger was armed raise it: the test is against the
+                // re-armed trigger (followStacks asks for the cycle if that still holds).
+                requestCycleFromAllocation();
             }
-            pacer.reviseDuringMark(live);
-        } else {
-            requestCycleFromAllocation();
+        }
+
+        @Override
+        public void stacksChanged(Heap h, long live) {
+            followStacks(h);
         }
     };
+
+    /**
+     * The stack-span count the pacer's memory figures were read at (read before them; under ctl,
+     * or in the constructor): the trigger is armed with it under a memory limit, so a refill re-arms
+     * it once the stacks moved past those figures ({@link #followStacks}).
+     */
+    private long stacksSeenByFigures = GcSupport.STACKS_NOT_FOLLOWED;
+    /** Times {@link #followStacks} re-armed the trigger (guarded by ctl). */
+    private long stackFollowRearms;
+
+    /** Times a refill re-armed the trigger after the stacks moved ({@link #followStacks}; tests, diagnostics). */
+    long stackFollowRearms() {
+        control.ctl.lock();
+        try {
+            return stackFollowRearms;
+        } finally {
+            control.ctl.unlock();
+        }
+    }
+
+    /**
+     * Arms the heap's trigger at the pacer's, with ctl held (or in the constructor). Under a memory
+     * limit the trigger follows the stacks from the count its figures were read at; without one it
+     * does not, and a refill below the trigger costs one more read, no call.
+     */
+    void armTriggerLocked() {
+        gcs.setTrigger(pacer.trigger(), trigger,
+                pacer.memoryLimit() != Pacer.INFINITE ? stacksSeenByFigures : GcSupport.STACKS_NOT_FOLLOWED);
+    }
+
+    /**
+     * Go's trigger test between cycles reads the memory limit's goal live (gcTrigger.test ->
+     * trigger() -> heapGoalInternal -> memoryLimitHeapGoal), so stacks taken since the last cycle
+     * start the next one earlier. Here the arena calls this at a span refill below the trigger once
+     * stack spans were taken or returned since the trigger was armed (limit36): the live figures
+     * (mapped memory and stacks, one heap-lock acquisition) go to the pacer, goal and trigger are
+     * recomputed and armed with the count read before the figures (a change after that read makes
+     * the next refill come here again), and a trigger that fell to or below heapLive asks for the
+     * cycle at once, as Go's test at this refill would. Not while a cycle runs or is asked for (the
+     * cycle's refills and its commit read the figures), nor between mark termination and the
+     * commit (the provisional trigger; the commit reads them): then it returns false and does
+     * nothing. Also called at a refill at or past the trigger when the stacks moved, so that
+     * stacks returned since raise the trigger before it is tested. No allocation.
+     */
+    private boolean followStacks(Heap h) {
+        if (phase != OFF || startPending || coordinator.provisionalGoal != Long.MAX_VALUE) {
+            return false;
+        }
+        boolean reached;
+        control.ctl.lock();
+        try {
+            if (phase != OFF || startPending || coordinator.provisionalGoal != Long.MAX_VALUE || closed
+                    || pacer.memoryLimit() == Pacer.INFINITE) {
+                return false;
+            }
+            long seen = gcs.stackSpanChanges();
+            h.readLiveMemoryFigures(liveFiguresToPacer);
+            stacksSeenByFigures = seen;
+            pacer.refreshLimit();
+            armTriggerLocked();
+            stats.setNextGC(pacer.heapGoal());      // Go's NextGC reads the goal live
+            stackFollowRearms++;
+            reached = gcs.heapLive() >= pacer.trigger();
+        } finally {
+            control.ctl.unlock();
+        }
+        if (reached) {
+            requestCycleFromAllocation();
+        }
+        return true;
+    }
 
     /** The heap trigger outside a mark phase: the allocating mutator owes the cycle its start (CycleControl). */
     private void requestCycleFromAllocation() {
@@ -343,7 +426,7 @@ public final class Collector implements AutoCloseable {
                 threadSweeper, sweeperG);
         this.shader = new BarrierShader(this, storeGate);
         WriteBarrier.install(world instanceof ThreadWorld tw ? tw.barrierFilter.table : null, shader);
-        gcs.setTrigger(pacer.trigger(), trigger);
+        armTriggerLocked();
         try {
             workers.startThreads();
             coordinator.thread.start();
@@ -520,7 +603,7 @@ public final class Collector implements AutoCloseable {
         try {
             options = options.withGcPercent(percent);
             old = pacer.setGcPercent(percent);
-            gcs.setTrigger(pacer.trigger(), trigger);
+            armTriggerLocked();
             stats.setNextGC(pacer.heapGoal());    // Go's NextGC is the goal now, not the one the last cycle set
             control.dropRequestIfTriggerGoneLocked();      // a start requested by a trigger that no longer holds
         } finally {
@@ -545,7 +628,7 @@ public final class Collector implements AutoCloseable {
             long old = pacer.setMemoryLimit(bytes);
             refreshMemoryFigures();
             pacer.refreshLimit();
-            gcs.setTrigger(pacer.trigger(), trigger);
+            armTriggerLocked();
             stats.setNextGC(pacer.heapGoal());
             control.dropRequestIfTriggerGoneLocked();      // as setGcPercent: a raised limit may leave the heap short of its trigger
             return old;
@@ -1063,6 +1146,7 @@ public final class Collector implements AutoCloseable {
 
     /** Reads the heap's memory figures into the pacer (the memory limit's inputs); under the control lock. */
     MemStats refreshMemoryFigures() {
+        long seen = gcs.stackSpanChanges();      // before the figures: a change after it is followed at a refill
         MemStats ms = heap.readMemStats();
         // Go's mappedReady counts goroutine stacks, and so the limit's non-heap memory does: gort's
         // HeapSys does not hold the stack spans (StackInuse), so they are added here (until limit35
@@ -1070,6 +1154,7 @@ public final class Collector implements AutoCloseable {
         long mappedReady = ms.heapSys() + ms.stackInuse() - ms.heapReleased();
         long heapFree = Math.max(0, ms.heapIdle() - ms.heapReleased());
         pacer.setMemoryStats(mappedReady, heapFree, ms.heapAlloc(), ms.stackInuse());
+        stacksSeenByFigures = seen;
         return ms;
     }
 

@@ -1657,7 +1657,7 @@ final class Coordinator {
                 c.refreshMemoryFigures();
             }
             pacer.commit(false);
-            gcs.setTrigger(pacer.trigger(), c.trigger);
+            c.armTriggerLocked();       // under a limit it follows the stacks from the figures just read
             provisionalGoal = Long.MAX_VALUE;       // the pacer's goal holds again
         } finally {
             control.ctl.unlock();

@@ -108,7 +108,8 @@ public final class GcStats {
 
     /**
      * NextGC between cycles: the goal now (Go's ReadMemStats reads gcController.heapGoal()), set at
-     * the collector's creation (the first goal) and whenever GOGC or the memory limit change it.
+     * the collector's creation (the first goal) and whenever GOGC or the memory limit change it
+     * (under a limit also at a refill after stacks moved between cycles).
      * {@link Pacer#INFINITE} (Long.MAX_VALUE) when there is none (GOGC=off without a limit).
      */
     public synchronized void setNextGC(long goal) {

@@ -39,7 +39,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li><b>Memory limit</b>: {@code goal = limit - (nonHeap + overage)} minus 3% (at least 1 MiB) of
  *       headroom, never below heapMarked. nonHeap counts goroutine stacks and span fragmentation; while
  *       marking it follows the stacks and the overage at each span refill, as Go's heapGoal reads
- *       them at every revise (the fragmentation is refreshed once a cycle). With GOGC=off and a
+ *       them at every revise, and between cycles the collector refreshes goal and trigger
+ *       ({@link #refreshLimit}) at the first span refill after stack spans moved, as Go's trigger
+ *       test reads them (the fragmentation is refreshed once a cycle). With GOGC=off and a
  *       limit, collection happens only near the limit.</li>
  *   <li><b>Workers</b> (startCycle): dedicated = round(0.25 x GOMAXPROCS); if that is more than 30% off
  *       the 25% goal (GOMAXPROCS &lt;= 3 or 6), use one fewer (if rounding went up) and make up the rest
@@ -244,9 +246,7 @@ public final class Pacer {
         gcPercentHeapGoal = gcPercentGoal(heapMarked, lastStackScan);
         double r = (consMark * (1 - GOAL_UTILIZATION) / GOAL_UTILIZATION) * (double) (lastHeapScan + lastStackScan + globalsScan);
         runway = r >= INFINITE ? INFINITE : (long) r;
-        long[] tg = triggerAndGoal();
-        trigger = tg[0];
-        heapGoal = tg[1];
+        setTriggerAndGoal();
         if (marking) {
             revise();       // GOGC changed mid-cycle: the assists pace to the new goal (Go's gcControllerCommit)
         }
@@ -326,17 +326,27 @@ public final class Pacer {
         return goal;
     }
 
-    /** Go's heapGoalInternal + trigger: returns {trigger, goal}. */
-    private long[] triggerAndGoal() {
+    /**
+     * Go's heapGoalInternal + trigger, written to {@link #trigger} and {@link #heapGoal}. No
+     * allocation: under a memory limit the collector calls it (through {@link #refreshLimit}) at a
+     * span refill between cycles when the stacks changed (limit36).
+     */
+    private void setTriggerAndGoal() {
         // The limit's goal is read once, for the goal and the minimum trigger both: the refill hook
         // (setLiveMemoryFigures) may move it between two reads, and a goal bound by the limit with
         // the sweep distance as minimum trigger made trigger > goal (limitfix35; review35a F1).
         long limitGoal = memoryLimitHeapGoal();
         long goal = goalNow(limitGoal);
+        trigger = triggerFor(goal, limitGoal);
+        heapGoal = goal;
+    }
+
+    /** Go's trigger() for {@code goal}, computed from the limit's goal {@code limitGoal} read with it. */
+    private long triggerFor(long goal, long limitGoal) {
         // Go's heapGoalInternal's minTrigger: the sweep distance, unless the limit's goal is the goal.
         long minTrigger = limitGoal < gcPercentHeapGoal ? 0 : sweepDistMinTrigger;
         if (heapMarked >= goal) {
-            return new long[] {goal, goal};
+            return goal;
         }
         minTrigger = Math.max(minTrigger, heapMarked);
         long span = goal - heapMarked;
@@ -352,7 +362,7 @@ public final class Pacer {
         if (t > goal) {
             throw new IllegalStateException("pacer produced trigger " + t + " > goal " + goal);
         }
-        return new long[] {t, goal};
+        return t;
     }
 
     /** heapLive at which the next cycle starts. */
@@ -375,9 +385,7 @@ public final class Pacer {
      * marking, the assist ratio too (Go's setMemoryLimit commits and revises mid-cycle).
      */
     public void refreshLimit() {
-        long[] tg = triggerAndGoal();
-        trigger = tg[0];
-        heapGoal = tg[1];
+        setTriggerAndGoal();
         if (marking) {
             revise();
         }

@@ -152,6 +152,51 @@ class PacerTest {
         assertTrue(p.heapGoal() >= p.trigger());
     }
 
+    /**
+     * Between cycles the collector re-arms the trigger at a span refill once stacks moved (limit36):
+     * the live figures in, {@link Pacer#refreshLimit} out. Stacks taken lower the limit's goal by
+     * their bytes and the trigger with it, trigger <= goal holds, returned stacks bring both back,
+     * and the refresh allocates nothing (it runs on the refill path; until limit36 it built a
+     * two-element array a call).
+     */
+    @Test
+    void aRefreshBetweenCyclesFollowsTheLiveStacksAndAllocatesNothing() {
+        Pacer p = new Pacer();
+        p.setGcPercent(200);
+        finishCycle(p, 8 * MiB, 4 * MiB, 1);
+        p.setMemoryLimit(24 * MiB);
+        p.setMemoryStats(20 * MiB, 4 * MiB, 12 * MiB, MiB);     // 4 MiB of non-heap memory, 1 MiB of it stacks
+        p.refreshLimit();
+        long goal0 = p.heapGoal();
+        long trigger0 = p.trigger();
+        assertEquals(p.memoryLimitHeapGoal(), goal0, "the limit binds (GOGC's goal is 24 MiB)");
+        assertEquals(19 * MiB, goal0);
+        p.setLiveMemoryFigures(24 * MiB, 5 * MiB);             // 4 MiB more of stacks, mapped
+        p.refreshLimit();
+        String figures = String.format("goal %d -> %d KiB, trigger %d -> %d KiB", goal0 >> 10, p.heapGoal() >> 10,
+                trigger0 >> 10, p.trigger() >> 10);
+        assertEquals(15 * MiB, p.heapGoal(), "the goal did not follow the stacks: " + figures);
+        assertTrue(p.trigger() <= trigger0 - 4 * MiB / 64 * 45, "the trigger did not follow the goal: " + figures);
+        assertTrue(p.trigger() <= p.heapGoal(), "trigger > goal: " + figures);
+        p.setLiveMemoryFigures(20 * MiB, MiB);                 // returned
+        p.refreshLimit();
+        assertEquals(goal0, p.heapGoal());
+        assertEquals(trigger0, p.trigger());
+
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(),
+                "this JVM does not count a thread's allocated bytes");
+        mx.getCurrentThreadAllocatedBytes();
+        int calls = 20_000;
+        long before = mx.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < calls; i++) {
+            p.setLiveMemoryFigures(20 * MiB + (i & 1) * 4 * MiB, MiB + (i & 1) * 4 * MiB);
+            p.refreshLimit();
+        }
+        long bytes = mx.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(bytes < 4096, "refreshLimit allocated " + bytes + " B of Java memory over " + calls + " calls");
+    }
+
     @Test
     void memoryLimitCapsTheGoal() {
         Pacer p = new Pacer();
