@@ -633,6 +633,16 @@ public final class Pacer {
         return consMark;
     }
 
+    /** The scan work this cycle's assist ratio expects (revise's scanWorkExpected; gc debug's pacer line). */
+    long expectedScanWork() {
+        return lastHeapScan + stackScan + globalsScan;
+    }
+
+    /** heapLive when this cycle started ({@link #INFINITE} outside a cycle; gc debug's pacer line). */
+    long triggeredAt() {
+        return triggered;
+    }
+
     /** For tests and trace: the runway commit computed. */
     public long runway() {
         return runway;
