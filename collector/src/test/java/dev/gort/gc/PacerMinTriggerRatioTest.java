@@ -30,7 +30,8 @@ class PacerMinTriggerRatioTest {
     @Test
     void theDefaultIsGosBoundAndALowerSettingStartsTheCycleEarlier() {
         Pacer p = clampedAtTheLowerBound();
-        assertEquals(Pacer.MIN_TRIGGER_RATIO_NUM, p.minTriggerRatio());
+        assertEquals(Pacer.DEFAULT_MIN_TRIGGER_RATIO, p.minTriggerRatio(), "a new pacer takes the property's ratio");
+        p.setMinTriggerRatio(Pacer.MIN_TRIGGER_RATIO_NUM);      // Go's, whatever this JVM's property says
         assertEquals(200 * MiB, p.heapGoal());
         assertEquals(100 * MiB + 100 * MiB / 64 * 45, p.trigger(), "Go's bound: 45/64 of the span");
         assertEquals(45, p.setMinTriggerRatio(35), "returns the old ratio");
@@ -68,7 +69,7 @@ class PacerMinTriggerRatioTest {
             var e = assertThrows(IllegalArgumentException.class, () -> p.setMinTriggerRatio(bad));
             assertTrue(e.getMessage().contains(bad + "/64") && e.getMessage().contains("accepted: 16..61"), e.getMessage());
         }
-        assertEquals(45, p.minTriggerRatio(), "pacer unchanged after bad input");
+        assertEquals(Pacer.DEFAULT_MIN_TRIGGER_RATIO, p.minTriggerRatio(), "pacer unchanged after bad input");
         assertEquals(trigger, p.trigger());
     }
 
@@ -80,6 +81,7 @@ class PacerMinTriggerRatioTest {
         assertEquals(45, Pacer.minTriggerRatioFrom("0.7"), "not a whole number: refused with a warning, Go's 45");
         assertEquals(45, Pacer.minTriggerRatioFrom("15"), "below the floor: refused");
         assertEquals(45, Pacer.minTriggerRatioFrom("62"), "above the upper bound: refused");
-        assertEquals(45, Pacer.DEFAULT_MIN_TRIGGER_RATIO, "this JVM sets no property");
+        assertEquals(Pacer.minTriggerRatioFrom(System.getProperty("gort.gc.trigger.minratio")), Pacer.DEFAULT_MIN_TRIGGER_RATIO,
+                "new pacers take -Dgort.gc.trigger.minratio (45 when unset)");
     }
 }
