@@ -1646,6 +1646,15 @@ final class Coordinator {
     private void commitPacer(long heap1, long scanWork, long bytesMarked, long stackBytes, long markTermNanos) {
         control.ctl.lock();
         try {
+            if (DEBUG) {
+                // Whether the assists were needed (mut36): background credit nobody stole by the
+                // end means assists did work the workers would have done; a runway larger than
+                // goal - trigger means the trigger sat at its lower bound.
+                c.traceOut.println("gc debug: pacer scanWork=" + scanWork + " expected=" + pacer.expectedScanWork()
+                        + " bgCreditLeft=" + pacer.bgScanCredit.get() + " triggeredAt=" + pacer.triggeredAt() + " heap1=" + heap1
+                        + " goal=" + pacer.heapGoal() + " trigger=" + pacer.trigger() + " runway=" + pacer.runway()
+                        + " consMark=" + pacer.consMark());
+            }
             pacer.heapScanWork.set(scanWork);
             pacer.setHeapLive(heap1);
             pacer.endCycle(markTermNanos);

@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       raised to keep 1 MiB of sweep distance and 64 KiB of runway past the trigger.</li>
  *   <li><b>Trigger</b>: start marking early enough that background workers at 25% CPU finish by the
  *       goal: {@code runway = consMark * (1-u)/u * expectedScanWork} with u = 0.25; {@code trigger =
- *       goal - runway}, clamped to [45/64, 61/64] of the way from heapMarked to the goal (the upper
+ *       goal - runway}, clamped to [45/64, 61/64] of the way from heapMarked to the goal (the lower
+ *       bound settable, {@link #DEFAULT_MIN_TRIGGER_RATIO}; the upper
  *       bound relaxed to goal - 4 MiB for big heaps).</li>
  *   <li><b>Assists</b> (revise, whenever heapLive changes during marking: the collector calls
  *       {@link #reviseDuringMark} at each span refill, as Go's update does): a mutator that allocates
@@ -59,6 +60,32 @@ public final class Pacer {
     public static final int TRIGGER_RATIO_DEN = 64;
     public static final int MIN_TRIGGER_RATIO_NUM = 45;
     public static final int MAX_TRIGGER_RATIO_NUM = 61;
+    /** The lowest lower trigger bound {@link #setMinTriggerRatio} accepts (16/64 = 0.25 of the way). */
+    public static final int MIN_TRIGGER_RATIO_FLOOR = 16;
+    /** The property that sets {@link #DEFAULT_MIN_TRIGGER_RATIO}. */
+    static final String MIN_TRIGGER_RATIO_PROPERTY = "gort.gc.trigger.minratio";
+    /**
+     * {@code -Dgort.gc.trigger.minratio=N} (default 45, Go's {@code minTriggerRatioNum}): the
+     * trigger's lower bound for new pacers, in 64ths of the way from heapMarked to the goal,
+     * {@link #MIN_TRIGGER_RATIO_FLOOR}..{@link #MAX_TRIGGER_RATIO_NUM}. Read once; a value outside
+     * that is refused with a warning and Go's 45 kept (TuningProperty).
+     *
+     * <p>Why a knob (session 36, mut36): with one mutator at GOMAXPROCS=2 the idle P's worker marks
+     * full time, and binary-trees depth 21 still assists ~10 ms a 45 ms mark, because the runway
+     * the pacer wants (~65 MB, 3 x cons/mark x scan work) is clamped to 0.3 of the span (~28 MB) by
+     * this bound, and one worker does not scan the ~67 MB of a cycle in the time the mutator
+     * allocates 28 MB. A lower bound starts the mark earlier: the worker finishes alone and the
+     * assists (mutator CPU) nearly vanish, but the mutator allocates more black during the longer
+     * runway, heapMarked and so the goal grow (35: goal 182 to ~213 MB), which is the RSS growth
+     * Go's bound exists to prevent. Go's value stays the default; docs/performance.md has the A/B.
+     */
+    static final int DEFAULT_MIN_TRIGGER_RATIO = minTriggerRatioFrom(System.getProperty(MIN_TRIGGER_RATIO_PROPERTY));
+
+    /** {@link #MIN_TRIGGER_RATIO_PROPERTY}'s value (null: unset) as a ratio; Go's 45, with a warning, when it is refused. */
+    static int minTriggerRatioFrom(String value) {
+        return (int) dev.gort.sys.TuningProperty.whole(MIN_TRIGGER_RATIO_PROPERTY, value,
+                "64ths of the span from the marked heap to the goal", MIN_TRIGGER_RATIO_NUM, MIN_TRIGGER_RATIO_FLOOR, MAX_TRIGGER_RATIO_NUM);
+    }
     public static final long MIN_RUNWAY = 64L << 10;
     /**
      * The least scan work {@link #revise} counts as left: Go's floor, 1000 units, so the ratio stays
@@ -145,6 +172,8 @@ public final class Pacer {
     private int procs = 1;
     public final AtomicLong dedicatedMarkWorkersNeeded = new AtomicLong();
     private double fractionalUtilizationGoal;
+    /** The trigger's lower bound in 64ths of the span (see {@link #DEFAULT_MIN_TRIGGER_RATIO}); changed under the caller's GC lock. */
+    private int minTriggerRatio = DEFAULT_MIN_TRIGGER_RATIO;
     private volatile boolean marking;
 
     public Pacer() {
@@ -171,6 +200,29 @@ public final class Pacer {
 
     public int gcPercent() {
         return gcPercent;
+    }
+
+    /**
+     * Sets the trigger's lower bound to {@code num}/64 of the way from heapMarked to the goal
+     * (Go's is 45; see {@link #DEFAULT_MIN_TRIGGER_RATIO} for the trade) and recomputes the trigger;
+     * returns the old value. Refuses a value outside {@link #MIN_TRIGGER_RATIO_FLOOR}..{@link #MAX_TRIGGER_RATIO_NUM},
+     * the pacer unchanged. Package-private: a standalone pacer's (tests); a collector's pacer takes
+     * the bound from the property at creation, since a change here would not re-arm the heap's trigger.
+     */
+    int setMinTriggerRatio(int num) {
+        if (num < MIN_TRIGGER_RATIO_FLOOR || num > MAX_TRIGGER_RATIO_NUM) {
+            throw new IllegalArgumentException("minimum trigger ratio " + num + "/64 is not valid; accepted: "
+                    + MIN_TRIGGER_RATIO_FLOOR + ".." + MAX_TRIGGER_RATIO_NUM + " (64ths of the span from the marked heap to the goal; Go's "
+                    + MIN_TRIGGER_RATIO_NUM + ")");
+        }
+        int old = minTriggerRatio;
+        minTriggerRatio = num;
+        commit(sweepDistMinTrigger == 0);
+        return old;
+    }
+
+    public int minTriggerRatio() {
+        return minTriggerRatio;
     }
 
     /** Sets the soft memory limit in bytes ({@link #INFINITE} = none); returns the old one. */
@@ -350,7 +402,7 @@ public final class Pacer {
         }
         minTrigger = Math.max(minTrigger, heapMarked);
         long span = goal - heapMarked;
-        long lower = span / TRIGGER_RATIO_DEN * MIN_TRIGGER_RATIO_NUM + heapMarked;
+        long lower = span / TRIGGER_RATIO_DEN * minTriggerRatio + heapMarked;
         minTrigger = Math.max(minTrigger, lower);
         long maxTrigger = span / TRIGGER_RATIO_DEN * MAX_TRIGGER_RATIO_NUM + heapMarked;
         if (goal > DEFAULT_HEAP_MINIMUM && goal - DEFAULT_HEAP_MINIMUM > maxTrigger) {
@@ -639,6 +691,16 @@ public final class Pacer {
 
     public double consMark() {
         return consMark;
+    }
+
+    /** The scan work this cycle's assist ratio expects (revise's scanWorkExpected; gc debug's pacer line). */
+    long expectedScanWork() {
+        return lastHeapScan + stackScan + globalsScan;
+    }
+
+    /** heapLive when this cycle started ({@link #INFINITE} outside a cycle; gc debug's pacer line). */
+    long triggeredAt() {
+        return triggered;
     }
 
     /** For tests and trace: the runway commit computed. */
