@@ -661,7 +661,7 @@ public final class MCache {
      */
     private void zeroIfAllFree(long s) {
         if (!clobber && Mem.getInt(s + Span.NEEDZERO) != 0 && Mem.getInt(s + Span.ALLOC_COUNT) == 0) {
-            Zeroing.zero(Span.start(s), (long) Span.nelems(s) * Span.elemSize(s));
+            Zeroing.zeroSpan(Span.start(s), (long) Span.nelems(s) * Span.elemSize(s));
             Mem.putInt(s + Span.NEEDZERO, 0);
         }
     }
