@@ -59,7 +59,7 @@ final class CarrierLock {
         Thread me = Scheduler.carrier();
         if (!OWNER.compareAndSet(this, null, me)) {
             try {
-                await(me, -1);
+                await(me, -1, true);
             } catch (InterruptedException e) {
                 throw new AssertionError("an untimed wait keeps interrupts", e);     // unreachable
             }
@@ -86,7 +86,23 @@ final class CarrierLock {
             throw new InterruptedException(name + ": interrupted before tryLock");
         }
         Thread me = Scheduler.carrier();
-        return OWNER.compareAndSet(this, null, me) || await(me, Math.max(0, timeoutNanos));
+        return OWNER.compareAndSet(this, null, me) || await(me, Math.max(0, timeoutNanos), true);
+    }
+
+    /**
+     * Returns once the lock is free (it may be taken again before the caller looks), parking
+     * meanwhile; interrupts do not end the wait (they are kept). For a goroutine, which must not
+     * wait inside the lock with its P running: it waits here inside a syscall and then tries.
+     */
+    void awaitFree() {
+        Thread me = Scheduler.carrier();
+        if (owner != null) {
+            try {
+                await(me, -1, false);
+            } catch (InterruptedException e) {
+                throw new AssertionError("an untimed wait keeps interrupts", e);     // unreachable
+            }
+        }
     }
 
     /**
@@ -127,9 +143,10 @@ final class CarrierLock {
 
     /**
      * Waits for the lock ({@code timeoutNanos} < 0: no limit, interrupts kept for after; else an
-     * interrupt ends the wait by InterruptedException); true once taken, false at the timeout.
+     * interrupt ends the wait by InterruptedException); true once taken (once free if not
+     * {@code take}), false at the timeout.
      */
-    private boolean await(Thread me, long timeoutNanos) throws InterruptedException {
+    private boolean await(Thread me, long timeoutNanos, boolean take) throws InterruptedException {
         refuseHolder(me, "lock");
         long deadline = timeoutNanos >= 0 ? System.nanoTime() + timeoutNanos : 0;
         boolean interrupted = false;
@@ -137,7 +154,7 @@ final class CarrierLock {
         long overflowPark = OVERFLOW_PARK_FIRST_NANOS;
         try {
             for (;;) {
-                if (owner == null && OWNER.compareAndSet(this, null, me)) {
+                if (owner == null && (!take || OWNER.compareAndSet(this, null, me))) {
                     return true;
                 }
                 if (slot < 0 && (slot = publish(me)) >= 0) {

@@ -284,6 +284,13 @@ final class WorldStop {
      * raised path is kept as it was measured. Other callers park in the lock until its release.
      */
     private void lockWorld() {
+        if (worldLock.tryLock()) {
+            return;
+        }
+        if (Scheduler.carrier() instanceof M mp && mp.curg != null && mp.p != null) {
+            lockWorldOnGoroutine();
+            return;
+        }
         if (!dev.gort.sys.RealtimeBoost.currentThreadRaised()) {
             worldLock.lock();
             return;
@@ -293,6 +300,32 @@ final class WorldStop {
             park = dev.gort.sys.RealtimeBoost.parkRaised(park);
         }
     }
+
+    /**
+     * {@link #lockWorld} on a goroutine that holds a P, the lock held by another: it waits for the
+     * lock's release inside a syscall, so its P is taken by the holder's stop like any P in a
+     * syscall (waiting inside the lock it stayed running, and that stop waited for it forever:
+     * WorldLockGoroutineWaitTest), and tries again once the syscall returned, on whichever M it then
+     * runs: taken inside the syscall, the lock would belong to an M the goroutine may leave at the
+     * syscall's exit. Go's stopTheWorld waits for worldsema as a parked goroutine.
+     */
+    private void lockWorldOnGoroutine() {
+        do {
+            try {
+                Go.syscall(awaitWorldLockFree);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);    // unreachable: awaitFree throws no checked exception
+            }
+        } while (!worldLock.tryLock());
+    }
+
+    /** {@link #lockWorldOnGoroutine}'s syscall, made once (no allocation on the wait). */
+    private final java.util.concurrent.Callable<Void> awaitWorldLockFree = () -> {
+        worldLock.awaitFree();
+        return null;
+    };
 
     /**
      * Shutdown: takes the world lock (waiting at most {@code timeoutNanos} for a stop in progress

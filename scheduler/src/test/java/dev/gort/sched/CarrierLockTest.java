@@ -156,6 +156,27 @@ class CarrierLockTest {
     }
 
     @Test
+    void awaitFreeReturnsAtTheReleaseWithoutTakingTheLock() throws Exception {
+        CarrierLock l = new CarrierLock("the test lock");
+        l.awaitFree();
+        assertNull(l.holder(), "free: returns at once, takes nothing");
+        l.lock();
+        AtomicReference<Thread> holderSeen = new AtomicReference<>();
+        Thread waiter = new Thread(() -> {
+            l.awaitFree();
+            holderSeen.set(l.holder() == null ? Thread.currentThread() : l.holder());
+        }, "free-waiter");
+        waiter.start();
+        awaitParked(waiter);
+        assertTrue(waiter.isAlive(), "waits while held");
+        l.unlock();
+        waiter.join();
+        assertFalse(l.heldBy(waiter));
+        assertTrue(l.tryLock(), "the waiter left it free");
+        l.unlock();
+    }
+
+    @Test
     void anInterruptDoesNotEndAnUntimedWaitAndIsKept() throws Exception {
         CarrierLock l = new CarrierLock("the test lock");
         l.lock();
