@@ -54,10 +54,6 @@ final class WorldStop {
         return worldLock.heldBy(t);
     }
 
-    /** The world lock's holder now (null: none); tests and diagnostics. */
-    Thread worldLockHolder() {
-        return worldLock.holder();
-    }
     /** This scheduler's spin bound (tests change it). */
     volatile long stopSpinNanos = STOP_SPIN_NANOS;
     /** Re-preempt passes made by stop after its timed sleeps (worldLock holder writes; tests read). */
