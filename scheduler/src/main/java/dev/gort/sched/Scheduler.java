@@ -1577,6 +1577,8 @@ public final class Scheduler implements AutoCloseable {
      * running goroutines are asked to yield and their Ms stop at the next scheduling point. Called
      * from a goroutine, its own P counts as stopped and it keeps running; callable from any other
      * thread too. Goroutines that never reach a safepoint delay it (preemption is cooperative).
+     * A second stop by the stopper before its {@link #startTheWorld} is refused
+     * (IllegalStateException), the world staying stopped by the first.
      */
     public void stopTheWorld(String reason) {
         world.stop(reason);

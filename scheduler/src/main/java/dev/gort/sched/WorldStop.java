@@ -1,7 +1,5 @@
 package dev.gort.sched;
 
-import java.util.concurrent.locks.ReentrantLock;
-
 /**
  * One scheduler's stop-the-world (Go's stopTheWorld / startTheWorld and the state they share):
  * the count of Ps still to stop, the stopper's note, the Ms that wait for the world to start
@@ -39,14 +37,13 @@ final class WorldStop {
     private int stopwait;
     /** The stopper sleeps here; package-private for StopTheWorldStaleWakeupTest. */
     final Note stopNote = new Note();
-    private final OwnedLock worldLock = new OwnedLock();
-
-    /** The world lock, which can name its holder (ReentrantLock.getOwner is protected). */
-    private static final class OwnedLock extends ReentrantLock {
-        Thread holder() {
-            return getOwner();
-        }
-    }
+    /**
+     * Held by the stopper from before its request to the restart, and by Shutdown while it frees the
+     * P blocks. Owned by the carrier read out of line, as {@link #startOwner} is (see CarrierLock:
+     * a ReentrantLock's owner, set by an inlined Thread.currentThread(), could be an M a goroutine
+     * stopper had left, and its restart then left the lock held for good).
+     */
+    private final CarrierLock worldLock = new CarrierLock("the world lock");
 
     /**
      * True if {@code t} holds the world lock (a stopper in its pause, the collector's coordinator in
@@ -54,8 +51,9 @@ final class WorldStop {
      * an inlined Thread.currentThread() a goroutine's compiled frame may keep stale.
      */
     boolean heldBy(Thread t) {
-        return worldLock.holder() == t;
+        return worldLock.heldBy(t);
     }
+
     /** This scheduler's spin bound (tests change it). */
     volatile long stopSpinNanos = STOP_SPIN_NANOS;
     /** Re-preempt passes made by stop after its timed sleeps (worldLock holder writes; tests read). */
@@ -91,8 +89,8 @@ final class WorldStop {
     private volatile long stopsHandedOff;
     /**
      * The thread that may call {@link #start} for the current stop: the stopper, or the M that
-     * claimed its steps. The world lock stays the stopper's (a ReentrantLock is released by its
-     * holder only): a claimant's start leaves it held, and the stopper releases it once the steps are done.
+     * claimed its steps. The world lock stays the stopper's (released by its holder only): a
+     * claimant's start leaves it held, and the stopper releases it once the steps are done.
      * Written and compared with {@link Scheduler#carrier()}, never an inlined Thread.currentThread(): a
      * goroutine's compiled frame can keep the latter stale across a yield, and its start then found
      * another thread here ("startTheWorld without stopTheWorld on this thread", review35b, seen once).
@@ -194,7 +192,7 @@ final class WorldStop {
         } else {
             failure = runSteps(steps);
         }
-        if (worldLock.isHeldByCurrentThread()) {
+        if (worldLock.isHeldByCarrier()) {
             worldLock.unlock();          // a claimant's start leaves it held (see startOwner)
         }
         if (failure instanceof RuntimeException e) {
@@ -282,13 +280,21 @@ final class WorldStop {
     /**
      * Takes {@link #worldLock} (held by another stop, e.g. a GOMAXPROCS change, for its whole
      * pause). A caller raised to SCHED_FIFO ({@link dev.gort.sys.RealtimeBoost#currentThreadRaised}:
-     * the collector's coordinator with the opt-in real-time stop) never queues in the lock: it
-     * tries it and parks between tries as {@link RtLock} does, because AbstractQueuedSynchronizer's
-     * acquire spins without parking while a neighbouring node is half-linked, and a real-time
-     * thread spinning there keeps a preempted normal thread on its CPU from the step it waits for
-     * (docs/performance.md, session 12 "pinv"). Other callers queue as before.
+     * the collector's coordinator with the opt-in real-time stop) tries it and parks between tries
+     * as {@link RtLock} does. That path was made for the ReentrantLock this lock was until session
+     * 36, whose acquire spun without parking while a neighbouring node was half-linked (a real-time
+     * thread spinning there kept a preempted normal thread on its CPU from the step it waited for:
+     * docs/performance.md, session 12 "pinv"); CarrierLock's waits park without spinning, but the
+     * raised path is kept as it was measured. Other callers park in the lock until its release.
      */
     private void lockWorld() {
+        if (worldLock.tryLock()) {
+            return;
+        }
+        if (Scheduler.carrier() instanceof M mp && mp.curg != null && mp.p != null) {
+            lockWorldOnGoroutine();
+            return;
+        }
         if (!dev.gort.sys.RealtimeBoost.currentThreadRaised()) {
             worldLock.lock();
             return;
@@ -300,12 +306,38 @@ final class WorldStop {
     }
 
     /**
+     * {@link #lockWorld} on a goroutine that holds a P, the lock held by another: it waits for the
+     * lock's release inside a syscall, so its P is taken by the holder's stop like any P in a
+     * syscall (waiting inside the lock it stayed running, and that stop waited for it forever:
+     * WorldLockGoroutineWaitTest), and tries again once the syscall returned, on whichever M it then
+     * runs: taken inside the syscall, the lock would belong to an M the goroutine may leave at the
+     * syscall's exit. Go's stopTheWorld waits for worldsema as a parked goroutine.
+     */
+    private void lockWorldOnGoroutine() {
+        do {
+            try {
+                Go.syscall(awaitWorldLockFree);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);    // unreachable: awaitFree throws no checked exception
+            }
+        } while (!worldLock.tryLock());
+    }
+
+    /** {@link #lockWorldOnGoroutine}'s syscall, made once (no allocation on the wait). */
+    private final java.util.concurrent.Callable<Void> awaitWorldLockFree = () -> {
+        worldLock.awaitFree();
+        return null;
+    };
+
+    /**
      * Shutdown: takes the world lock (waiting at most {@code timeoutNanos} for a stop in progress
      * to end) so that the P blocks are freed between stops; true if taken.
      */
     boolean lockWorldForShutdown(long timeoutNanos) {
         try {
-            return worldLock.tryLock(timeoutNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            return worldLock.tryLock(timeoutNanos);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -433,7 +465,7 @@ final class WorldStop {
                 cause.addSuppressed(t);
             }
         } finally {
-            if (worldLock.isHeldByCurrentThread()) {
+            if (worldLock.isHeldByCarrier()) {
                 worldLock.unlock();
             }
         }
@@ -845,7 +877,7 @@ final class WorldStop {
         try {
             startHeld();
         } finally {
-            if (worldLock.isHeldByCurrentThread()) {
+            if (worldLock.isHeldByCarrier()) {
                 worldLock.unlock();      // the stopper's; a claimant's start leaves it to the stopper (stopAndRun)
             }
         }
