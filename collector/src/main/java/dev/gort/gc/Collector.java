@@ -320,18 +320,29 @@ public final class Collector implements AutoCloseable {
         boolean reached;
         control.ctl.lock();
         try {
-            if (phase != OFF || startPending || coordinator.provisionalGoal != Long.MAX_VALUE || closed
-                    || pacer.memoryLimit() == Pacer.INFINITE) {
+            if (phase != OFF || startPending || coordinator.provisionalGoal != Long.MAX_VALUE || closed) {
                 return false;
             }
-            long seen = gcs.stackSpanChanges();
-            h.readLiveMemoryFigures(liveFiguresToPacer);
-            stacksSeenByFigures = seen;
-            pacer.refreshLimit();
-            armTriggerLocked();
-            stats.setNextGC(pacer.heapGoal());      // Go's NextGC reads the goal live
-            stackFollowRearms++;
-            reached = gcs.heapLive() >= pacer.trigger();
+            if (pacer.memoryLimit() == Pacer.INFINITE) {
+                // A trigger that follows stacks without a limit would bring every refill here:
+                // re-arm it as one that does not, so the arena stops calling (no figures read).
+                armTriggerLocked();
+                return false;
+            }
+            if (!gcs.triggerStacksStale()) {
+                // Another refill that saw the same stale count re-armed it first (review36a F1):
+                // only its test against the trigger armed now remains.
+                reached = gcs.heapLive() >= gcs.trigger();
+            } else {
+                long seen = gcs.stackSpanChanges();
+                h.readLiveMemoryFigures(liveFiguresToPacer);
+                stacksSeenByFigures = seen;
+                pacer.refreshLimit();
+                armTriggerLocked();
+                stats.setNextGC(pacer.heapGoal());      // Go's NextGC reads the goal live
+                stackFollowRearms++;
+                reached = gcs.heapLive() >= pacer.trigger();
+            }
         } finally {
             control.ctl.unlock();
         }
