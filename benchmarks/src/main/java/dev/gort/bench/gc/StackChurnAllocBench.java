@@ -25,8 +25,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What following the stacks under a memory limit costs under goroutine churn (review36a F2): one
- * op is a round of eight short-lived goroutines whose grown 8 KiB stacks are freed at exit (so a
- * 32 KiB stack span is taken and one returned every round) and which allocate {@code nodes} 32-byte
+ * op is a round of {@code goroutines} short-lived goroutines whose grown 8 KiB stacks are freed at exit (with eight
+ * a 32 KiB stack span is taken and one returned every round) and which allocate {@code nodes} 32-byte
  * objects between them (256: one span refill a round, so every refill re-arms the trigger: the
  * worst case; 4096: one re-arm in 16 refills). {@code limit}: "none", or 1 GiB, far above what the
  * benchmark holds, so the limit never sets the goal and the two arms run the same cycles; the
@@ -42,17 +42,25 @@ import java.util.concurrent.TimeUnit;
 public class StackChurnAllocBench {
     static final Type NODE = Type.struct("Node").pointer("next").longField("id").longField("a").longField("b").build();
     static final long GROWN_STACK = 8L << 10;
-    static final int GOROUTINES = 8;
+    /** Stack segments of GROWN_STACK a 32 KiB stack span holds. */
+    static final int PER_SPAN = 4;
 
     @Param({"none", "1GiB"})
     public String limit;
     @Param({"256", "4096"})
     public int nodes;
+    /**
+     * Goroutines a round: 8 take a second stack span and return one every round; 4 fit in the one
+     * span kept for the order, so no span moves and nothing is re-armed (the control: what else
+     * the limit costs, the figures read at each revise during the mark and at each commit).
+     */
+    @Param({"8", "4"})
+    public int goroutines;
 
     private Heap heap;
     private Collector gc;
     private StackAllocator stacks;
-    private final long[] live = new long[GOROUTINES];
+    private long[] live;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -65,6 +73,10 @@ public class StackChurnAllocBench {
         gc = Collector.forThreads(heap, options, 2);
         gc.threadWorld().register(1);       // setup runs on the benchmark thread (Scope.Thread)
         stacks = heap.stacks();
+        if (goroutines != 2 * PER_SPAN && goroutines != PER_SPAN) {
+            throw new IllegalArgumentException("goroutines " + goroutines + ": accepted " + PER_SPAN + " or " + 2 * PER_SPAN);
+        }
+        live = new long[goroutines];
     }
 
     @TearDown(Level.Trial)
@@ -77,13 +89,13 @@ public class StackChurnAllocBench {
     @Benchmark
     public long churnRound() {
         long last = 0;
-        for (int g = 0; g < GOROUTINES; g++) {
+        for (int g = 0; g < goroutines; g++) {
             live[g] = stacks.alloc(GROWN_STACK);
         }
         for (int i = 0; i < nodes; i++) {
             last = gc.alloc(NODE);
         }
-        for (int g = 0; g < GOROUTINES; g++) {
+        for (int g = 0; g < goroutines; g++) {
             stacks.free(live[g], GROWN_STACK);
         }
         return last;
