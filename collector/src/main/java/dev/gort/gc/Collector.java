@@ -311,7 +311,9 @@ public final class Collector implements AutoCloseable {
      * cycle's refills and its commit read the figures), nor between mark termination and the
      * commit (the provisional trigger; the commit reads them): then it returns false and does
      * nothing. Also called at a refill at or past the trigger when the stacks moved, so that
-     * stacks returned since raise the trigger before it is tested. No allocation.
+     * stacks returned since raise the trigger before it is tested. Staleness is tested again under
+     * ctl: of the refills that saw one stale count, the first re-arms and the others only test
+     * heapLive against the trigger it armed (review36a F1). No allocation.
      */
     private boolean followStacks(Heap h) {
         if (phase != OFF || startPending || coordinator.provisionalGoal != Long.MAX_VALUE) {
