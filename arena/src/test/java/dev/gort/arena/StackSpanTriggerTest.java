@@ -57,6 +57,31 @@ class StackSpanTriggerTest {
         assertEquals(0, heap.readMemStats().stackInuse());
     }
 
+    /**
+     * An empty small-stack span that is not the only one of its order goes back to the page heap
+     * at the free that empties it (not at a flush), and that moves the count (review36a F4).
+     */
+    @Test
+    void anEmptiedSmallStackSpanThatIsNotTheLastOfItsOrderIsCounted() {
+        long perSpan = StackAllocator.POOL_SPAN_BYTES / StackAllocator.MIN_STACK;   // 16 segments of 2 KiB
+        long[] first = new long[(int) perSpan];
+        for (int i = 0; i < first.length; i++) {
+            first[i] = heap.stacks().alloc(StackAllocator.MIN_STACK);
+        }
+        long c0 = gc.stackSpanChanges();
+        long other = heap.stacks().alloc(StackAllocator.MIN_STACK);     // the first span is full: a second
+        assertEquals(c0 + 1, gc.stackSpanChanges(), "a second small-stack span");
+        long inuse = heap.readMemStats().stackInuse();
+        for (long seg : first) {
+            heap.stacks().free(seg, StackAllocator.MIN_STACK);
+        }
+        assertEquals(c0 + 2, gc.stackSpanChanges(), "the emptied first span returned to the page heap uncounted");
+        assertEquals(inuse - StackAllocator.POOL_SPAN_BYTES, heap.readMemStats().stackInuse(),
+                "StackInuse did not drop by the span returned");
+        heap.stacks().free(other, StackAllocator.MIN_STACK);           // the only span of its order: kept
+        assertEquals(c0 + 2, gc.stackSpanChanges());
+    }
+
     @Test
     void aFollowingTriggerCallsTheHookAtRefillsUntilReArmed() {
         AtomicInteger reached = new AtomicInteger();

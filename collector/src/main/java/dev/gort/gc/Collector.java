@@ -311,7 +311,9 @@ public final class Collector implements AutoCloseable {
      * cycle's refills and its commit read the figures), nor between mark termination and the
      * commit (the provisional trigger; the commit reads them): then it returns false and does
      * nothing. Also called at a refill at or past the trigger when the stacks moved, so that
-     * stacks returned since raise the trigger before it is tested. No allocation.
+     * stacks returned since raise the trigger before it is tested. Staleness is tested again under
+     * ctl: of the refills that saw one stale count, the first re-arms and the others only test
+     * heapLive against the trigger it armed (review36a F1). No allocation.
      */
     private boolean followStacks(Heap h) {
         if (phase != OFF || startPending || coordinator.provisionalGoal != Long.MAX_VALUE) {
@@ -320,18 +322,29 @@ public final class Collector implements AutoCloseable {
         boolean reached;
         control.ctl.lock();
         try {
-            if (phase != OFF || startPending || coordinator.provisionalGoal != Long.MAX_VALUE || closed
-                    || pacer.memoryLimit() == Pacer.INFINITE) {
+            if (phase != OFF || startPending || coordinator.provisionalGoal != Long.MAX_VALUE || closed) {
                 return false;
             }
-            long seen = gcs.stackSpanChanges();
-            h.readLiveMemoryFigures(liveFiguresToPacer);
-            stacksSeenByFigures = seen;
-            pacer.refreshLimit();
-            armTriggerLocked();
-            stats.setNextGC(pacer.heapGoal());      // Go's NextGC reads the goal live
-            stackFollowRearms++;
-            reached = gcs.heapLive() >= pacer.trigger();
+            if (pacer.memoryLimit() == Pacer.INFINITE) {
+                // A trigger that follows stacks without a limit would bring every refill here:
+                // re-arm it as one that does not, so the arena stops calling (no figures read).
+                armTriggerLocked();
+                return false;
+            }
+            if (!gcs.triggerStacksStale()) {
+                // Another refill that saw the same stale count re-armed it first (review36a F1):
+                // only its test against the trigger armed now remains.
+                reached = gcs.heapLive() >= gcs.trigger();
+            } else {
+                long seen = gcs.stackSpanChanges();
+                h.readLiveMemoryFigures(liveFiguresToPacer);
+                stacksSeenByFigures = seen;
+                pacer.refreshLimit();
+                armTriggerLocked();
+                stats.setNextGC(pacer.heapGoal());      // Go's NextGC reads the goal live
+                stackFollowRearms++;
+                reached = gcs.heapLive() >= pacer.trigger();
+            }
         } finally {
             control.ctl.unlock();
         }

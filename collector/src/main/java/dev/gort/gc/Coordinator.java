@@ -1644,6 +1644,7 @@ final class Coordinator {
      * pacing (off until here), so a few microseconds of delay change nothing they see.
      */
     private void commitPacer(long heap1, long scanWork, long bytesMarked, long stackBytes, long markTermNanos) {
+        long committedTrigger;
         control.ctl.lock();
         try {
             if (DEBUG) {
@@ -1668,10 +1669,13 @@ final class Coordinator {
             pacer.commit(false);
             c.armTriggerLocked();       // under a limit it follows the stacks from the figures just read
             provisionalGoal = Long.MAX_VALUE;       // the pacer's goal holds again
+            // Read under ctl: once it is released a refill's followStacks may re-arm the trigger
+            // (a plain field written on another thread); the sweep is paced from this commit's.
+            committedTrigger = pacer.trigger();
         } finally {
             control.ctl.unlock();
         }
-        sweeping.pace(heap.heapInusePages(), bytesMarked, pacer.trigger());
+        sweeping.pace(heap.heapInusePages(), bytesMarked, committedTrigger);
     }
 
     /**

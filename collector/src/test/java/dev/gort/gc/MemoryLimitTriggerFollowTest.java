@@ -151,6 +151,7 @@ class MemoryLimitTriggerFollowTest extends ThreadWorldFixture {
         long[] segments = MemoryLimitTriggerStacksTest.takeStacks(heap, STACKS, STACK_SEGMENT);
         try {
             twoSpans();
+            assertFalse(heap.gc().triggerStacksStale(), "a trigger that follows the stacks without a memory limit");
             assertEquals(0, rearms(), "a re-arm without a memory limit");
             assertEquals(t0, heap.gc().trigger(), "the trigger moved without a memory limit");
             assertEquals(goal, gc.pacer().heapGoal(), "the goal moved without a memory limit");
@@ -167,8 +168,57 @@ class MemoryLimitTriggerFollowTest extends ThreadWorldFixture {
         long[] segments = MemoryLimitTriggerStacksTest.takeStacks(heap, STACKS, STACK_SEGMENT);
         try {
             twoSpans();
+            assertFalse(heap.gc().triggerStacksStale(),
+                    "the trigger still follows the stacks after the limit was removed (every refill would take ctl)");
             assertEquals(0, rearms(), "a re-arm after the limit was removed");
             assertEquals(t0, heap.gc().trigger());
+        } finally {
+            MemoryLimitTriggerStacksTest.freeStacks(heap, segments, STACK_SEGMENT);
+        }
+    }
+
+    /**
+     * Two Ps whose refills saw the same stale count both call the hook; the second finds the
+     * trigger re-armed under ctl and only tests heapLive against it (review36a F1). Before, each
+     * repeated the whole re-arm (heap lock, pacer arithmetic, setNextGC).
+     */
+    @Test
+    void twoRefillsOnTheSameStaleCountReArmOnce() {
+        startCollector(GcOptions.DEFAULT.withGcPercent(Pacer.OFF).withMemoryLimit(LIMIT));
+        long r0 = rearms();
+        long[] segments = MemoryLimitTriggerStacksTest.takeStacks(heap, STACKS, STACK_SEGMENT);
+        try {
+            assertTrue(heap.gc().triggerStacksStale(), "the test's premise: the stacks moved since the trigger was armed");
+            long live = heap.gc().heapLive();
+            gc.trigger.stacksChanged(heap, live);       // the first P's refill
+            gc.trigger.stacksChanged(heap, live);       // the second P's, on the same stale count
+            assertEquals(r0 + 1, rearms(), "two refills on one stale count re-armed the trigger more than once");
+            assertFalse(heap.gc().triggerStacksStale());
+            assertEquals(gc.pacer().trigger(), heap.gc().trigger(), "the arena's trigger is the pacer's");
+            assertFalse(gc.startPending || gc.phase != Collector.OFF, "a cycle asked for with heapLive under the trigger");
+        } finally {
+            MemoryLimitTriggerStacksTest.freeStacks(heap, segments, STACK_SEGMENT);
+        }
+    }
+
+    /**
+     * A trigger armed to follow the stacks while no limit is set (what armTriggerLocked must never
+     * do) corrects itself at the next refill after a stack change: re-armed as one that does not
+     * follow them, so refills stop calling the hook (review36a F3). Before, followStacks returned
+     * at "no limit" without re-arming, and every later refill took ctl.
+     */
+    @Test
+    void aFollowingTriggerWithoutALimitIsReArmedAsOneThatDoesNotFollow() {
+        startCollector(GcOptions.DEFAULT);
+        long t0 = heap.gc().trigger();
+        heap.gc().setTrigger(t0, gc.trigger, heap.gc().stackSpanChanges());
+        long[] segments = MemoryLimitTriggerStacksTest.takeStacks(heap, STACKS, STACK_SEGMENT);
+        try {
+            assertTrue(heap.gc().triggerStacksStale(), "the test's premise: a following trigger, stacks moved");
+            twoSpans();
+            assertFalse(heap.gc().triggerStacksStale(), "the following trigger without a limit was left stale");
+            assertEquals(t0, heap.gc().trigger(), "the trigger moved without a memory limit");
+            assertEquals(0, rearms(), "a re-arm without a memory limit");
         } finally {
             MemoryLimitTriggerStacksTest.freeStacks(heap, segments, STACK_SEGMENT);
         }
