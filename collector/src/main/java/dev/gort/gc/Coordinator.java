@@ -1650,11 +1650,13 @@ final class Coordinator {
             if (DEBUG) {
                 // Whether the assists were needed (mut36): background credit nobody stole by the
                 // end means assists did work the workers would have done; a runway larger than
-                // goal - trigger means the trigger sat at its lower bound.
+                // goal - trigger means the trigger sat at its lower bound. The mark times by worker
+                // kind are the cycle's before endCycle reads them (consMark is the previous cycle's).
                 c.traceOut.println("gc debug: pacer scanWork=" + scanWork + " expected=" + pacer.expectedScanWork()
                         + " bgCreditLeft=" + pacer.bgScanCredit.get() + " triggeredAt=" + pacer.triggeredAt() + " heap1=" + heap1
                         + " goal=" + pacer.heapGoal() + " trigger=" + pacer.trigger() + " runway=" + pacer.runway()
-                        + " consMark=" + pacer.consMark());
+                        + " consMark=" + pacer.consMark() + " idleMarkNs=" + pacer.idleMarkTime.get()
+                        + " fractionalMarkNs=" + pacer.fractionalMarkTime.get() + " dedicatedMarkNs=" + pacer.dedicatedMarkTime.get());
             }
             pacer.heapScanWork.set(scanWork);
             pacer.setHeapLive(heap1);

@@ -17,7 +17,8 @@ package dev.gort.gc;
  *                        the CPUs there are (Go's stwprocs)
  * @param assistCpu       CPU in mutator assists
  * @param backgroundCpu   CPU of the dedicated and fractional workers (and the coordinator's own marking)
- * @param idleCpu         CPU of the idle workers (not in {@code cpuFraction}, as Go)
+ * @param idleCpu         CPU of the idle workers (not in {@code cpuFraction}, as Go); over threads also
+ *                        the fractional worker's share past its goal on a P no mutator holds (WorkerTimeSplit)
  * @param markTermCpu     CPU of the mark-termination pause (wall x GOMAXPROCS capped at the CPUs)
  * @param heap0           heapLive at the start of the cycle (in sweep termination)
  * @param heap1           heapLive at mark termination

@@ -64,8 +64,14 @@ final class MarkWorkers {
     private final BooleanSupplier markStillActive;
     /** Each platform worker's CPU in this cycle (written by that worker, taken by the coordinator once they stopped). */
     private final long[] workerCpu;
-    /** The same for the stints of workers that ran as idle workers (gctrace's idle figure, kept apart as Go's idleMarkTime). */
+    /**
+     * The idle share of each platform worker's CPU this cycle: an idle-only worker's, and a
+     * fractional worker's marking past its goal on a P no mutator holds ({@link WorkerTimeSplit};
+     * gctrace's idle figure, kept apart as Go's idleMarkTime).
+     */
     private final long[] workerIdleCpu;
+    /** Each platform worker's split of its current stint (that worker's thread only). */
+    private final WorkerTimeSplit[] workerSplit;
     private final AtomicInteger inMark = new AtomicInteger();
     /** Platform mark workers inside a chunk of marking right now (tests sample it beside the mutators' states). */
     final AtomicInteger workersMarking = new AtomicInteger();
@@ -129,6 +135,10 @@ final class MarkWorkers {
         this.markStillActive = () -> markActive && !c.closed;
         this.workerCpu = new long[nworkers];
         this.workerIdleCpu = new long[nworkers];
+        this.workerSplit = new WorkerTimeSplit[nworkers];
+        for (int i = 0; i < nworkers; i++) {
+            workerSplit[i] = new WorkerTimeSplit();
+        }
         // Under the scheduler the mark workers are goroutines chosen by schedule() through the
         // GcHook (GoroutineWorkers); over plain threads they are platform threads.
         if (world instanceof SchedWorld sw) {
@@ -185,7 +195,7 @@ final class MarkWorkers {
 
     /**
      * The dedicated and fractional workers' mark CPU this cycle (gctrace's background figure),
-     * reset for the next (coordinator, workers stopped). Idle workers' is {@link #takeCycleIdleCpu}'s.
+     * reset for the next (coordinator, workers stopped). Idle marking's is {@link #takeCycleIdleCpu}'s.
      */
     long takeCycleCpu() {
         long cpu = goroutines != null ? goroutines.takeCycleNanos() : 0;
@@ -196,7 +206,10 @@ final class MarkWorkers {
         return cpu;
     }
 
-    /** The idle workers' mark CPU (wall time of the goroutine workers' idle stints) this cycle, reset for the next. */
+    /**
+     * Idle marking's CPU this cycle, reset for the next: the goroutine workers' idle stints (wall
+     * time) and the platform workers' idle share (thread CPU, {@link WorkerTimeSplit}).
+     */
     long takeCycleIdleCpu() {
         long cpu = goroutines != null ? goroutines.takeCycleIdleNanos() : 0;
         for (int i = 0; i < workerIdleCpu.length; i++) {
@@ -443,6 +456,8 @@ final class MarkWorkers {
         boolean holdsP = false;
         long sliceStart = 0;
         double goal = pacer.fractionalUtilizationGoal() * world.gomaxprocs();
+        WorkerTimeSplit split = workerSplit[id];
+        split.begin(dedicated ? WorkerTimeSplit.DEDICATED : fractional ? WorkerTimeSplit.FRACTIONAL : WorkerTimeSplit.IDLE, goal, start);
         boolean busy = true;
         long ran = 0;
         try {
@@ -512,7 +527,9 @@ final class MarkWorkers {
                     long done = marker.scanObject(obj, w);
                     assists.flush(done);
                     pacer.heapScanWork.addAndGet(done);
-                    ran += System.nanoTime() - t0;
+                    long t1 = System.nanoTime();
+                    ran += t1 - t0;
+                    noteMarked(split, t1 - t0, t1);
                     continue;
                 }
                 long t0 = System.nanoTime();
@@ -525,6 +542,7 @@ final class MarkWorkers {
                 }
                 long t1 = System.nanoTime();
                 ran += t1 - t0;
+                noteMarked(split, t1 - t0, t1);
                 java.util.function.IntConsumer stall = workerStallHook;
                 if (stall != null && !w.empty()) {
                     stall.accept(id);       // test: this worker stops here holding grey work (StarvedBackgroundThreadsTest)
@@ -599,11 +617,26 @@ final class MarkWorkers {
                 tw.releaseP();
             }
             long cpu = CpuClock.threadCpuNanos() - cpu0;
-            if (idleOnly) {
-                workerIdleCpu[id] += cpu;
-            } else {
-                workerCpu[id] += cpu;
-            }
+            long idleCpu = split.idleCpuOf(cpu);
+            workerIdleCpu[id] += idleCpu;
+            workerCpu[id] += cpu - idleCpu;
+        }
+    }
+
+    /**
+     * A platform worker marked for {@code dt} wall ns up to {@code endNanos}: its split classifies
+     * it and the pacer's per-kind mark time gets it now, during the mark (endCycle reads the idle
+     * time after mark termination's restart, before the workers' stints end; Go's stints end
+     * before mark termination). One volatile read, one or two atomic adds a chunk.
+     */
+    private void noteMarked(WorkerTimeSplit split, long dt, long endNanos) {
+        long idle = split.marked(dt, endNanos, idleProcs() > 0);
+        if (idle > 0) {
+            pacer.idleMarkTime.addAndGet(idle);
+        }
+        long own = dt - idle;
+        if (own > 0) {
+            (split.kind() == WorkerTimeSplit.DEDICATED ? pacer.dedicatedMarkTime : pacer.fractionalMarkTime).addAndGet(own);
         }
     }
 }
