@@ -93,6 +93,10 @@ class AssistCapKeepsBackgroundCreditTest extends ThreadWorldFixture {
             assertNull(failure.get());
             Pacer pacer = gc.pacer();
             pacer.revise();         // the ratio of the work done now, as the next span refill revises it
+            // For the premise's message: session 36's CI saw it fail once (0.2 bytes per unit of
+            // work, the runway unchanged: the live scan-work figure far below the estimate at the hold).
+            long work = pacer.heapScanWork.get() + pacer.stackScanWork.get() + pacer.globalsScanWork.get();
+            long expected = pacer.expectedScanWork();
             long runway = pacer.assistRunway();
             double bytesPerWork = pacer.assistBytesPerWork();
             double workPerByte = pacer.assistWorkPerByte();
@@ -100,8 +104,10 @@ class AssistCapKeepsBackgroundCreditTest extends ThreadWorldFixture {
             // The premise: 64 KiB of banked work buys at least 4 runways, so one assist's cap binds
             // with most of the credit to spare.
             assertTrue(runway > 0 && bytesPerWork * banked >= 4.0 * runway, String.format(
-                    "premise: the cap should bind at the hold: runway %d B, %.1f bytes per unit of work, %d units banked",
-                    runway, bytesPerWork, banked));
+                    "premise: the cap should bind at the hold: runway %d B, %.1f bytes per unit of work, %d units banked"
+                            + "; scan work done %d (heap %d, stacks %d, globals %d) of %d expected; cycles %d",
+                    runway, bytesPerWork, banked, work, pacer.heapScanWork.get(), pacer.stackScanWork.get(),
+                    pacer.globalsScanWork.get(), expected, gc.cycles()));
             long capWork = (long) Math.ceil(runway * workPerByte) + 1;        // the work one capped assist may take
             pacer.bgScanCredit.set(banked);
             go.countDown();
