@@ -47,6 +47,9 @@ final class ProcResize {
         if (n == s.gomaxprocs()) {
             return n;
         }
+        if (s.world.heldByCarrier()) {
+            throw s.world.secondStopRefused("GOMAXPROCS(" + n + ")");    // its stop would wait for this thread's
+        }
         while (!resizing.compareAndSet(false, true)) {
             if (s.exiting) {
                 throw new IllegalStateException("GOMAXPROCS: the scheduler has stopped");

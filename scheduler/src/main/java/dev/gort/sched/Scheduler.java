@@ -1578,10 +1578,26 @@ public final class Scheduler implements AutoCloseable {
      * from a goroutine, its own P counts as stopped and it keeps running; callable from any other
      * thread too. Goroutines that never reach a safepoint delay it (preemption is cooperative).
      * A second stop by the stopper before its {@link #startTheWorld} is refused
-     * (IllegalStateException), the world staying stopped by the first.
+     * (IllegalStateException), the world staying stopped by the first; so is a stop from scheduler
+     * code on an M that holds a P (a timer function or hook: no goroutine).
      */
     public void stopTheWorld(String reason) {
+        refuseSchedulerCode(reason);
         world.stop(reason);
+    }
+
+    /**
+     * Refuses a stop from scheduler code on an M of this scheduler that holds a P without a
+     * goroutine (a runtime timer's function, a hook): with the world lock held by another stop it
+     * would wait inside the lock with its P running, which that stop waits for, forever (a
+     * goroutine waits inside a syscall instead, its P taken: WorldStop.lockWorldOnGoroutine; g0
+     * has no syscall to enter). GOMAXPROCS refuses such callers too (ProcResize).
+     */
+    private void refuseSchedulerCode(String reason) {
+        if (carrier() instanceof M mp && mp.sched == this && mp.curg == null && mp.p != null) {
+            throw new IllegalStateException("stopTheWorld(\"" + reason + "\"): called from scheduler code on M" + mp.mid
+                    + " holding a P (a timer function or hook); accepted: a goroutine or a thread outside the scheduler");
+        }
     }
 
     /**
@@ -1597,6 +1613,7 @@ public final class Scheduler implements AutoCloseable {
             throw new IllegalArgumentException("stopTheWorld(\"" + reason + "\", giveUp): giveUp is null; accepted: a"
                     + " BooleanSupplier asked at each timed turn of the wait, or stopTheWorld(reason) for a stop that never gives up");
         }
+        refuseSchedulerCode(reason);
         world.stop(reason, giveUp);
     }
 

@@ -44,6 +44,12 @@ final class WorldStop {
      * stopper had left, and its restart then left the lock held for good).
      */
     private final CarrierLock worldLock = new CarrierLock("the world lock");
+    /**
+     * The reason of the stop that holds {@link #worldLock}: written by its holder right after
+     * taking it and read only by that holder ({@link #lockWorld}'s refusal of a second stop), so a
+     * stale value after the release is never read.
+     */
+    private String heldFor;
 
     /**
      * True if {@code t} holds the world lock (a stopper in its pause, the collector's coordinator in
@@ -134,7 +140,8 @@ final class WorldStop {
      * {@link StopGivenUpException} thrown, naming the Ps it still waited for.
      */
     void stop(String reason, java.util.function.BooleanSupplier giveUp) {
-        lockWorld();
+        lockWorld("stopTheWorld", reason);
+        heldFor = reason;
         try {
             startOwner = Scheduler.carrier();
             stopHeld(reason, giveUp, null);
@@ -161,7 +168,8 @@ final class WorldStop {
      * java.util.function.BooleanSupplier)}.
      */
     void stopAndRun(String reason, java.util.function.BooleanSupplier giveUp, Runnable steps) {
-        lockWorld();
+        lockWorld("stopTheWorldAndRun", reason);
+        heldFor = reason;
         boolean claimed;
         try {
             startOwner = Scheduler.carrier();
@@ -286,8 +294,14 @@ final class WorldStop {
      * thread spinning there kept a preempted normal thread on its CPU from the step it waited for:
      * docs/performance.md, session 12 "pinv"); CarrierLock's waits park without spinning, but the
      * raised path is kept as it was measured. Other callers park in the lock until its release.
+     * A stop by the thread that holds the lock already (the lock is not reentrant: it would wait
+     * for the Ps its own stop holds) is refused naming both stops; {@code call} and {@code reason}
+     * name the refused one.
      */
-    private void lockWorld() {
+    private void lockWorld(String call, String reason) {
+        if (worldLock.isHeldByCarrier()) {
+            throw secondStopRefused(call + "(\"" + reason + "\")");
+        }
         if (worldLock.tryLock()) {
             return;
         }
@@ -325,6 +339,20 @@ final class WorldStop {
         } while (!worldLock.tryLock());
     }
 
+    /**
+     * The refusal of {@code call} (a stop or a GOMAXPROCS change) by the thread whose stop holds
+     * the world; the world stays stopped by that stop.
+     */
+    IllegalStateException secondStopRefused(String call) {
+        return new IllegalStateException(call + " while this thread's stop \"" + heldFor
+                + "\" holds the world; accepted: startTheWorld first");
+    }
+
+    /** Whether the calling thread's stop holds the world (its lock). */
+    boolean heldByCarrier() {
+        return worldLock.isHeldByCarrier();
+    }
+
     /** {@link #lockWorldOnGoroutine}'s syscall, made once (no allocation on the wait). */
     private final java.util.concurrent.Callable<Void> awaitWorldLockFree = () -> {
         worldLock.awaitFree();
@@ -337,7 +365,11 @@ final class WorldStop {
      */
     boolean lockWorldForShutdown(long timeoutNanos) {
         try {
-            return worldLock.tryLock(timeoutNanos);
+            if (!worldLock.tryLock(timeoutNanos)) {
+                return false;
+            }
+            heldFor = "the scheduler's shutdown";
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;

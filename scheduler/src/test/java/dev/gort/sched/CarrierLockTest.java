@@ -190,8 +190,10 @@ class CarrierLockTest {
         awaitParked(waiter);
         waiter.interrupt();
         LockSupport.parkNanos(5_000_000);
-        assertTrue(waiter.isAlive(), "still waiting");
-        assertNull(flagAfter.get());
+        // Parked again in lock() after the interrupt's wake-up: a wait that the interrupt ended
+        // would leave the waiter past lock() (flagAfter set) or gone, one that spun RUNNABLE.
+        awaitParked(waiter);
+        assertNull(flagAfter.get(), "still inside lock() after the interrupt");
         l.unlock();
         waiter.join();
         assertEquals(Boolean.TRUE, flagAfter.get(), "the interrupt is kept for after the wait");
@@ -223,6 +225,7 @@ class CarrierLockTest {
     private static void awaitParked(Thread t) {
         long deadline = System.nanoTime() + HANG_GUARD_NANOS;
         while (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING) {
+            assertTrue(t.isAlive(), t.getName() + " ended instead of parking");
             assertTrue(System.nanoTime() < deadline, t.getName() + " never parked");
             Thread.onSpinWait();
         }

@@ -1,5 +1,6 @@
 package dev.gort.sched;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,10 +9,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * A stopper's second stopTheWorld before its startTheWorld is refused by name, the world staying
- * stopped by the first stop until its restart. With the ReentrantLock world lock (before session 36)
- * the second stop took the lock again and waited for Ps that the first had stopped, forever (here it
- * gives up after 60 s, a hang guard, and the test fails on the StopGivenUpException).
+ * A stopper's second stopTheWorld before its startTheWorld is refused naming both stops (and so is
+ * its GOMAXPROCS change), the world staying stopped by the first stop until its restart. With the
+ * ReentrantLock world lock (before session 36) the second stop took the lock again and waited for
+ * Ps that the first had stopped, forever (here it gives up after 60 s, a hang guard, and the test
+ * fails on the StopGivenUpException); lock36's CarrierLock refused it naming the lock, not the call.
  */
 class StopTwiceRefusedTest {
     @Test
@@ -32,8 +34,12 @@ class StopTwiceRefusedTest {
             long giveUpAt = System.nanoTime() + SchedTesting.PROGRESS_WAIT_NANOS;
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> s.stopTheWorld("second", () -> System.nanoTime() - giveUpAt > 0));
-            assertTrue(e.getMessage().contains("the world lock") && e.getMessage().contains("holds it already")
-                    && e.getMessage().contains("start the world first"), e.getMessage());
+            assertEquals("stopTheWorld(\"second\") while this thread's stop \"first\" holds the world; accepted:"
+                    + " startTheWorld first", e.getMessage());
+            IllegalStateException resize = assertThrows(IllegalStateException.class, () -> s.setGomaxprocs(1));
+            assertEquals("GOMAXPROCS(1) while this thread's stop \"first\" holds the world; accepted: startTheWorld first",
+                    resize.getMessage());
+            assertEquals(2, s.gomaxprocs(), "GOMAXPROCS unchanged by the refused call");
             assertTrue(s.world.heldBy(Thread.currentThread()) && s.worldStopping(), "still stopped by the first stop");
             long stopped = spins.get();
             s.startTheWorld();
